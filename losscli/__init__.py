@@ -1,0 +1,62 @@
+"""losscli: evaluate losses on predictions exactly as PyTorch, Keras or scikit-learn define them.
+
+>>> import losscli
+>>> r = losscli.evaluate("bce", [1, 0, 1], [0.9, 0.2, 0.6])
+>>> round(r.value, 6)
+0.279777
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "evaluate",
+    "Evaluator",
+    "Result",
+    "list_losses",
+    "get_loss",
+    "register_loss",
+    "Param",
+    "LossSpec",
+    "LossCliError",
+    "InputError",
+    "UsageError",
+    "CONVENTIONS",
+    "__version__",
+]
+
+if TYPE_CHECKING:
+    from .api import Evaluator, Result, evaluate
+    from .conventions import CONVENTIONS
+    from .errors import InputError, LossCliError, UsageError
+    from .registry import LossSpec, Param, get_loss, list_losses, register_loss
+
+_LAZY = {
+    "evaluate": "api",
+    "Evaluator": "api",
+    "Result": "api",
+    "list_losses": "registry",
+    "get_loss": "registry",
+    "register_loss": "registry",
+    "Param": "registry",
+    "LossSpec": "registry",
+    "LossCliError": "errors",
+    "InputError": "errors",
+    "UsageError": "errors",
+    "CONVENTIONS": "conventions",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the public names on first use, so ``losscli --help`` starts fast."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'losscli' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"losscli.{module}"), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,273 @@
+"""The public Python API: :func:`evaluate` for arrays in memory, :class:`Evaluator` for chunks.
+
+Both go through the same stages — validate → kernel → weights → accumulator — so evaluating an array in
+one call and streaming it chunk by chunk give identical results.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .accumulator import BLOCK, Accumulator
+from .conventions import RULES, Convention, get_convention
+from .errors import EmptyInputError
+from .registry import LossSpec, resolve
+from .validate import DEFAULT_SUM_TOL, check_inputs
+
+SCHEMA = 1
+
+
+@dataclass
+class Result:
+    """The result of evaluating one loss.
+
+    ``value`` is the requested reduction; ``mean`` is the convention's ``mean`` (losscli: Σw·l/Σw);
+    ``per_sample`` holds the reported per-sample values w_i·l_i (``None`` when not kept).
+    """
+
+    loss: str
+    params: dict[str, Any]
+    convention: str
+    reduction: str
+    rule: str
+    value: float
+    mean: float
+    sum: float
+    n: int
+    n_total: int
+    weight_sum: float
+    std: float
+    min: float
+    max: float
+    clipped: int
+    ignored: int
+    outputs: int
+    per_sample: np.ndarray | None = None
+    warnings: list[str] = field(default_factory=list)
+    state: Accumulator | None = field(default=None, repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        """The result as a JSON-ready dict (without ``per_sample``); non-finite floats become ``None``."""
+        return {
+            "schema": SCHEMA,
+            "loss": self.loss,
+            "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.params.items()},
+            "convention": self.convention,
+            "reduction": self.reduction,
+            "rule": RULES[self.rule],
+            "value": _finite(self.value),
+            "n": self.n,
+            "mean": _finite(self.mean),
+            "sum": _finite(self.sum),
+            "weight_sum": _finite(self.weight_sum),
+            "std": _finite(self.std),
+            "min": _finite(self.min),
+            "max": _finite(self.max),
+            "clipped": self.clipped,
+            "ignored": self.ignored,
+            "warnings": list(self.warnings),
+        }
+
+    def to_dict(self, per_sample: bool = True) -> dict[str, Any]:
+        out = self.summary()
+        if per_sample and self.per_sample is not None:
+            out["per_sample"] = [_finite(float(x)) for x in self.per_sample]
+        return out
+
+
+def _finite(x: float) -> float | None:
+    return x if x is not None and math.isfinite(x) else None
+
+
+def reduce_totals(rule: str, totals: dict[str, Any], outputs: int, conv: Convention) -> float:
+    """Apply a reduction rule to accumulated totals; an empty mean follows the convention."""
+    s, w, n = totals["sum"], totals["weight_sum"], totals["n"]
+    if rule == "sum":
+        return s
+    if rule == "sum_over_elements":
+        return s * outputs
+    divisor = {"weighted_mean": w, "mean_over_n": n, "mean_over_elements": n * outputs}[rule]
+    if divisor == 0:
+        if conv.empty == "zero":
+            return 0.0
+        if conv.empty == "nan":
+            return math.nan
+        what = "every sample is ignored" if n == 0 else "the weights sum to 0"
+        raise EmptyInputError(
+            f"cannot take a mean: {what}" if totals["n_total"] else "cannot take a mean of no samples",
+            hint="check the inputs, the sample weights and --ignore-index",
+        )
+    return s / divisor
+
+
+class Evaluator:
+    """Evaluates one loss over a sequence of chunks.
+
+    >>> ev = Evaluator("bce")
+    >>> ev.update([1, 0], [0.9, 0.2])       # per-sample values of the chunk
+    array([0.10536052, 0.22314355])
+    >>> round(ev.result().value, 6)
+    0.164252
+    """
+
+    def __init__(
+        self,
+        loss: str | LossSpec,
+        *,
+        convention: str | Convention = "losscli",
+        reduction: str = "mean",
+        keep_per_sample: bool = True,
+        sum_tol: float = DEFAULT_SUM_TOL,
+        **params: Any,
+    ) -> None:
+        self.spec, self.params = resolve(loss, params)
+        self.conv = get_convention(convention)
+        self.reduction = reduction
+        self.rule = self.conv.resolve_reduction(self.spec, reduction, self.params)
+        self.keep_per_sample = keep_per_sample
+        self.sum_tol = sum_tol
+        self.acc = Accumulator()
+        self.rows = 0
+        self.outputs = 1
+        self.warnings: list[str] = []
+        self._chunks: list[np.ndarray] = []
+        self._kernel_params = {k: v for k, v in self.params.items()}
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def update(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> np.ndarray:
+        """Validate and evaluate one chunk; return its per-sample values (w_i·l_i)."""
+        checked = check_inputs(
+            self.spec,
+            self.conv,
+            self.params,
+            y_true,
+            y_pred,
+            sample_weight,
+            row_offset=self.rows,
+            sum_tol=self.sum_tol,
+            warn=self._warn,
+        )
+        values = self.compute(checked.y_true, checked.y_pred, checked.sample_weight)
+        return values
+
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray | None) -> np.ndarray:
+        """Kernel, weights and accumulation for an already validated chunk."""
+        out = self.spec.fn(y_true, y_pred, conv=self.conv, **self._kernel_params)
+        values, weights = out.loss, out.weight
+        if sample_weight is not None:
+            sw = np.asarray(sample_weight, dtype=np.float64)
+            values = values * sw
+            weights = sw if weights is None else weights * sw
+        if (
+            self.spec.elementwise
+            and y_pred.ndim == 2
+            or self.rule == "mean_over_elements"
+            and y_pred.ndim == 2
+        ):
+            self.outputs = y_pred.shape[1]
+        self.acc.update(values, weights, out.counted, out.clipped)
+        self.rows += values.shape[0]
+        if self.keep_per_sample:
+            self._chunks.append(values)
+        return values
+
+    def merge(self, other: Evaluator) -> Evaluator:
+        """Combine another evaluator of the same loss (for shards)."""
+        self.acc.merge(other.acc)
+        self.rows += other.rows
+        self.outputs = max(self.outputs, other.outputs)
+        for w in other.warnings:
+            self._warn(w)
+        if self.keep_per_sample:
+            self._chunks.extend(other._chunks)
+        return self
+
+    def result(self) -> Result:
+        totals = self.acc.totals()
+        mean_rule = self.conv.resolve_reduction(self.spec, "mean", self.params)
+        value = reduce_totals(self.rule, totals, self.outputs, self.conv)
+        mean = value if mean_rule == self.rule else reduce_totals(mean_rule, totals, self.outputs, self.conv)
+        per_sample = None
+        if self.keep_per_sample:
+            per_sample = np.concatenate(self._chunks) if self._chunks else np.zeros(0)
+        return Result(
+            loss=self.spec.name,
+            params=dict(self.params),
+            convention=self.conv.name,
+            reduction=self.reduction,
+            rule=self.rule,
+            value=value,
+            mean=mean,
+            sum=totals["sum"],
+            n=totals["n"],
+            n_total=totals["n_total"],
+            weight_sum=totals["weight_sum"],
+            std=totals["std"],
+            min=totals["min"],
+            max=totals["max"],
+            clipped=totals["clipped"],
+            ignored=totals["ignored"],
+            outputs=self.outputs,
+            per_sample=per_sample,
+            warnings=list(self.warnings),
+            state=self.acc,
+        )
+
+
+def default_chunk_rows(columns: int) -> int:
+    """Rows per chunk: about 4 M values, a multiple of the accumulator block."""
+    rows = max(BLOCK, (1 << 22) // max(columns, 1))
+    return (rows // BLOCK) * BLOCK
+
+
+def evaluate(
+    loss: str | LossSpec,
+    y_true: Any,
+    y_pred: Any,
+    *,
+    sample_weight: Any = None,
+    convention: str | Convention = "losscli",
+    reduction: str = "mean",
+    sum_tol: float = DEFAULT_SUM_TOL,
+    **params: Any,
+) -> Result:
+    """Evaluate ``loss`` on arrays in memory.
+
+    Args:
+        loss: a registry name or alias, optionally with inline parameters (``"huber(delta=0.5)"``).
+        y_true: labels, ``(N,)`` or ``(N, K)``.
+        y_pred: probabilities, logits (``from_logits=True``) or values, ``(N,)`` or ``(N, K)``; float32
+            input is processed in chunks, never copied to float64 as a whole.
+        sample_weight: ``(N,)`` non-negative weights, or ``None``.
+        convention: ``losscli`` (default), ``torch``, ``keras`` or ``sklearn``.
+        reduction: ``mean``, ``sum``, ``mean_over_n`` or ``weighted_mean``.
+        **params: the loss's parameters (``from_logits``, ``label_smoothing``, ``class_weights``, ...).
+
+    Returns:
+        A :class:`Result` with ``per_sample``, ``value``, ``mean``, ``sum``, ``n`` and ``weight_sum``.
+
+    Raises:
+        losscli.errors.LossCliError: a usage problem (unknown loss or parameter) or invalid input.
+    """
+    ev = Evaluator(loss, convention=convention, reduction=reduction, sum_tol=sum_tol, **params)
+    yp = np.asarray(y_pred)
+    yt = np.asarray(y_true)
+    sw = None if sample_weight is None else np.asarray(sample_weight)
+    if yp.ndim >= 1 and yt.ndim >= 1 and yp.shape[0] != yt.shape[0]:
+        ev.update(yt, yp, sw)  # raises the shape error with both counts
+    n = yp.shape[0] if yp.ndim else 0
+    step = default_chunk_rows(yp.shape[1] if yp.ndim == 2 else 1)
+    if n <= step:
+        ev.update(yt, yp, sw)
+    else:
+        for start in range(0, n, step):
+            end = start + step
+            ev.update(yt[start:end], yp[start:end], None if sw is None or sw.ndim == 0 else sw[start:end])
+    return ev.result()

@@ -1,0 +1,113 @@
+"""The exception types losscli raises.
+
+Every problem losscli can detect is one subclass of :class:`LossCliError`. The command line maps them to
+exit codes: :class:`UsageError` (and its subclasses) → 2, :class:`InputError` (and its subclasses) → 3.
+A failed quality check is not an exception; it is the only thing that exits 1.
+
+Input errors carry structured context (which array or file, the 0-based row and column, the value, a
+fix) so that the command line can name the file, the spreadsheet row and the column name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class LossCliError(Exception):
+    """Base class of every error losscli raises on purpose."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message}: {self.hint}"
+        return self.message
+
+
+class UsageError(LossCliError):
+    """A wrong call: unknown loss, bad parameter, an option the loss does not take."""
+
+    exit_code = 2
+
+
+class UnknownLossError(UsageError, KeyError):
+    """The loss name is neither a canonical name nor an alias."""
+
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        hint = f"did you mean {', '.join(suggestions)}?" if suggestions else "see `losscli list`"
+        super().__init__(f"unknown loss {name!r}", hint=hint)
+        self.name = name
+        self.suggestions = suggestions
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return LossCliError.__str__(self)
+
+
+class ParameterError(UsageError):
+    """A loss parameter is unknown, of the wrong type or out of range."""
+
+
+@dataclass
+class Location:
+    """Where in the inputs a problem was found.
+
+    ``array`` is ``"y_true"``, ``"y_pred"`` or ``"sample_weight"``; ``row`` and ``column`` are 0-based
+    positions within that array (``column`` is ``None`` for 1-D arrays or whole-row problems).
+    The reader layer fills ``file`` and the column ``name`` and shifts ``row`` to the file's row.
+    """
+
+    array: str
+    row: int | None = None
+    column: int | None = None
+    value: Any = None
+    file: str | None = None
+    column_name: str | None = None
+    file_row: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class InputError(LossCliError):
+    """The data are unreadable or invalid for the chosen loss (exit code 3)."""
+
+    exit_code = 3
+    kind = "invalid input"
+
+    def __init__(self, message: str, *, hint: str | None = None, location: Location | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.location = location
+
+
+class ShapeError(InputError):
+    kind = "shape mismatch"
+
+
+class LabelError(InputError):
+    kind = "invalid label"
+
+
+class ProbabilityError(InputError):
+    kind = "invalid probability"
+
+
+class NonFiniteError(InputError):
+    kind = "non-finite value"
+
+
+class WeightError(InputError):
+    kind = "invalid weight"
+
+
+class EmptyInputError(InputError):
+    kind = "empty input"
+
+
+class ReadError(InputError):
+    """A file is missing, unreadable, of an unknown format or malformed."""
+
+    kind = "unreadable input"

@@ -1,0 +1,396 @@
+"""Validation between reading and computing: shapes, finiteness, label and probability domains.
+
+Every check is a fast vectorised pass (a min and a max cover finiteness and range at once); only when a
+check fails is the first offending element located, so the error can name its row and column. What a
+library would accept with a warning is accepted with a warning under that library's convention; the
+``losscli`` convention is strict.
+
+Tolerances (documented in the README): probability rows and soft-label rows must sum to 1 within
+``sum_tol`` (default :data:`DEFAULT_SUM_TOL` = 1e-3, loose enough for probabilities written with 4
+decimals over up to ~100 classes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .conventions import Convention
+from .errors import (
+    LabelError,
+    Location,
+    NonFiniteError,
+    ParameterError,
+    ProbabilityError,
+    ShapeError,
+    WeightError,
+)
+from .registry import LossSpec
+
+DEFAULT_SUM_TOL = 1e-3
+
+Warn = Callable[[str], None]
+
+
+@dataclass
+class Checked:
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    sample_weight: np.ndarray | None
+
+
+def _numeric(a: object, array: str) -> np.ndarray:
+    arr = np.asarray(a)
+    if arr.dtype == object or arr.dtype.kind in "USVO":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise NonFiniteError(
+                f"{array} holds non-numeric values",
+                location=Location(array),
+                hint="every value must be a number",
+            ) from None
+    if arr.dtype.kind == "b":
+        arr = arr.astype(np.int64)
+    if arr.dtype.kind == "c":
+        raise NonFiniteError(f"{array} holds complex numbers", location=Location(array))
+    return arr
+
+
+def _first(mask: np.ndarray) -> tuple[int, int | None]:
+    idx = np.argwhere(mask)[0]
+    return int(idx[0]), (int(idx[1]) if len(idx) > 1 else None)
+
+
+def _loc(array: str, a: np.ndarray, mask: np.ndarray, offset: int) -> Location:
+    row, col = _first(mask)
+    value = a[row] if col is None else a[row, col]
+    return Location(
+        array, row=row + offset, column=col, value=value.item() if hasattr(value, "item") else value
+    )
+
+
+def _check_finite(a: np.ndarray, array: str, offset: int) -> None:
+    if a.dtype.kind in "iu" or a.size == 0:
+        return
+    lo, hi = np.min(a), np.max(a)
+    if np.isfinite(lo) and np.isfinite(hi):
+        return
+    bad = ~np.isfinite(a)
+    loc = _loc(array, a, bad, offset)
+    kind = "NaN" if np.isnan(loc.value) else ("+inf" if loc.value > 0 else "-inf")
+    raise NonFiniteError(
+        f"{kind} in {array}",
+        location=loc,
+        hint="remove or fill missing values (or use --nan skip to drop such rows)",
+    )
+
+
+def _squeeze_column(a: np.ndarray) -> np.ndarray:
+    return a[:, 0] if a.ndim == 2 and a.shape[1] == 1 else a
+
+
+def check_inputs(
+    spec: LossSpec,
+    conv: Convention,
+    params: dict,
+    y_true: object,
+    y_pred: object,
+    sample_weight: object | None = None,
+    *,
+    row_offset: int = 0,
+    sum_tol: float = DEFAULT_SUM_TOL,
+    warn: Warn | None = None,
+) -> Checked:
+    """Validate and normalise one chunk of inputs for ``spec``; raise an :class:`InputError` subclass.
+
+    ``row_offset`` is added to reported row numbers (the chunk's position in the whole input).
+    """
+    warn = warn or (lambda _msg: None)
+    yp = _numeric(y_pred, "y_pred")
+    yt = _numeric(y_true, "y_true")
+    if yp.ndim == 0 or yp.ndim > 2:
+        raise ShapeError(
+            f"y_pred must be 1-D (N,) or 2-D (N, K), got shape {yp.shape}", location=Location("y_pred")
+        )
+    if yt.ndim == 0 or yt.ndim > 2:
+        raise ShapeError(f"y_true must be 1-D or 2-D, got shape {yt.shape}", location=Location("y_true"))
+    if yt.shape[0] != yp.shape[0]:
+        raise ShapeError(
+            f"y_true has {yt.shape[0]} rows but y_pred has {yp.shape[0]}",
+            location=Location("y_pred"),
+            hint="labels and predictions must have one row per sample, in the same order",
+        )
+    if yp.dtype.kind in "iu":
+        yp = yp.astype(np.float64)
+    from_logits = bool(params.get("from_logits", False))
+    kind = spec.label_kind
+
+    # ---- shapes
+    if spec.multiclass:
+        if yp.ndim == 2 and yp.shape[1] == 1 and spec.name != "brier":
+            yp = yp[:, 0]
+        if yp.ndim == 1 and spec.name != "brier":
+            raise ShapeError(
+                f"{spec.name} needs one prediction column per class (N, C), got {yp.shape[0]} rows × 1 column",
+                location=Location("y_pred"),
+                hint="for one probability or logit per sample use binary_crossentropy",
+            )
+    if kind == "class_index":
+        yt = _squeeze_column(yt)
+        if yt.ndim != 1:
+            raise ShapeError(
+                f"{spec.name} takes one integer class label per sample, got labels of shape {yt.shape}",
+                location=Location("y_true"),
+                hint="for one-hot or soft label rows use categorical_crossentropy",
+            )
+    elif kind == "distribution":
+        if yt.ndim == 1 and yp.ndim == 2:
+            raise ShapeError(
+                f"{spec.name} takes one-hot or soft label rows (N, {yp.shape[1]}), got one label per sample",
+                location=Location("y_true"),
+                hint="for integer class labels use sparse_categorical_crossentropy",
+            )
+        if yt.shape != yp.shape:
+            raise ShapeError(
+                f"labels have {yt.shape[1] if yt.ndim == 2 else 1} columns but predictions have "
+                f"{yp.shape[1] if yp.ndim == 2 else 1}",
+                location=Location("y_pred"),
+                hint="give one label column and one prediction column per class, in the same order",
+            )
+    else:
+        if yp.ndim == 2 and yp.shape[1] == 1:
+            yp = yp[:, 0]
+        yt = _squeeze_column(yt)
+        if yt.shape != yp.shape:
+            kt = 1 if yt.ndim == 1 else yt.shape[1]
+            kp = 1 if yp.ndim == 1 else yp.shape[1]
+            raise ShapeError(
+                f"labels have {kt} column(s) but predictions have {kp}",
+                location=Location("y_pred"),
+                hint=f"{spec.name} compares each prediction column with the label column of the same position",
+            )
+    n = yp.shape[0]
+
+    # ---- finiteness
+    _check_finite(yt, "y_true", row_offset)
+    _check_finite(yp, "y_pred", row_offset)
+
+    # ---- labels
+    c = yp.shape[1] if yp.ndim == 2 else 2
+    if kind == "class_index":
+        yt = _check_class_labels(spec, yt, c, params.get("ignore_index"), row_offset)
+    elif kind == "binary":
+        _check_range(
+            yt,
+            0.0,
+            1.0,
+            "y_true",
+            row_offset,
+            LabelError,
+            f"{spec.name} labels must be 0 or 1 (or soft targets in [0, 1])",
+            "for −1/+1 labels use hinge",
+        )
+    elif kind == "distribution":
+        _check_range(
+            yt,
+            0.0,
+            1.0,
+            "y_true",
+            row_offset,
+            LabelError,
+            f"{spec.name} labels must be one-hot or soft rows with values in [0, 1]",
+            None,
+        )
+        _check_rows_sum(yt, "y_true", row_offset, sum_tol, conv, warn, labels=True, spec=spec)
+    elif kind == "sign" and conv.name != "keras":
+        bad = ~np.isin(yt, (-1, 0, 1))
+        if bad.any():
+            raise LabelError(
+                f"{spec.name} labels must be −1/+1 (or 0/1)", location=_loc("y_true", yt, bad, row_offset)
+            )
+
+    # ---- predictions
+    if spec.pred_kind in ("probability", "distribution") and not from_logits:
+        _check_range(
+            yp,
+            0.0,
+            1.0,
+            "y_pred",
+            row_offset,
+            ProbabilityError,
+            "predictions must be probabilities in [0, 1]",
+            "did you mean --logits?" if spec.accepts_logits else "these look like scores, not probabilities",
+        )
+        if spec.pred_kind == "distribution" and yp.ndim == 2:
+            _check_rows_sum(yp, "y_pred", row_offset, sum_tol, conv, warn, labels=False, spec=spec)
+    elif from_logits and n >= 8 and np.min(yp) >= 0.0 and np.max(yp) <= 1.0:
+        warn("every prediction lies in [0, 1]: are these probabilities rather than logits? (drop --logits)")
+    if spec.pred_kind == "rate":
+        _check_range(
+            yp,
+            0.0,
+            None,
+            "y_pred",
+            row_offset,
+            ProbabilityError,
+            "Poisson rates must be ≥ 0",
+            "predict a rate (the Poisson mean), not its log",
+        )
+        if conv.name in ("losscli", "sklearn"):
+            bad = (yp == 0) & (yt > 0)
+            if bad.any():
+                raise ProbabilityError(
+                    "a zero rate with a positive count has an infinite Poisson loss",
+                    location=_loc("y_pred", yp, bad, row_offset),
+                    hint="predict a positive rate",
+                )
+        _check_range(yt, 0.0, None, "y_true", row_offset, LabelError, "Poisson counts must be ≥ 0", None)
+    if spec.name == "msle" and not conv.msle_floor:
+        for arr, name in ((yt, "y_true"), (yp, "y_pred")):
+            _check_range(
+                arr,
+                -1.0,
+                None,
+                name,
+                row_offset,
+                LabelError,
+                "msle needs values > −1 (log(1 + x) is undefined otherwise)",
+                None,
+                open_low=True,
+            )
+
+    # ---- parameters that depend on the data's shape
+    k = yp.shape[1] if yp.ndim == 2 else 1
+    if params.get("class_weights") is not None and len(params["class_weights"]) != c:
+        raise ParameterError(
+            f"class_weights has {len(params['class_weights'])} values but the predictions have {c} classes",
+            hint=f"give exactly {c} weights, one per prediction column",
+        )
+    pw = params.get("pos_weight")
+    if isinstance(pw, tuple) and len(pw) not in (1, k):
+        raise ParameterError(f"pos_weight has {len(pw)} values but the predictions have {k} columns")
+
+    # ---- sample weights
+    sw = None
+    if sample_weight is not None:
+        sw = _squeeze_column(_numeric(sample_weight, "sample_weight"))
+        if sw.ndim != 1 or sw.shape[0] != n:
+            raise ShapeError(
+                f"sample_weight has shape {sw.shape} but there are {n} samples",
+                location=Location("sample_weight"),
+                hint="give one weight per sample",
+            )
+        _check_finite(sw, "sample_weight", row_offset)
+        _check_range(
+            sw, 0.0, None, "sample_weight", row_offset, WeightError, "sample weights must be ≥ 0", None
+        )
+    return Checked(yt, yp, sw)
+
+
+def _check_range(
+    a: np.ndarray,
+    low: float | None,
+    high: float | None,
+    array: str,
+    offset: int,
+    error: type,
+    message: str,
+    hint: str | None,
+    *,
+    open_low: bool = False,
+) -> None:
+    if a.size == 0:
+        return
+    lo, hi = np.min(a), np.max(a)
+    bad_low = low is not None and (lo < low or (open_low and lo <= low))
+    bad_high = high is not None and hi > high
+    if not (bad_low or bad_high):
+        return
+    mask = np.zeros(a.shape, dtype=bool)
+    if low is not None:
+        mask |= (a <= low) if open_low else (a < low)
+    if high is not None:
+        mask |= a > high
+    raise error(message, location=_loc(array, a, mask, offset), hint=hint)
+
+
+def _row_sums(a: np.ndarray) -> np.ndarray:
+    if a.shape[1] <= 16:
+        s = a[:, 0].astype(np.float64)
+        for j in range(1, a.shape[1]):
+            s = s + a[:, j]
+        return s
+    return a.sum(axis=1, dtype=np.float64)
+
+
+def _check_rows_sum(
+    a: np.ndarray,
+    array: str,
+    offset: int,
+    tol: float,
+    conv: Convention,
+    warn: Warn,
+    *,
+    labels: bool,
+    spec: LossSpec,
+) -> None:
+    sums = _row_sums(a)
+    bad = np.abs(sums - 1.0) > tol
+    if not bad.any():
+        return
+    row = int(np.argmax(bad))
+    what = "label" if labels else "probability"
+    if not conv.strict:
+        if conv.renormalise and not labels:
+            warn(
+                f"{int(bad.sum())} {what} rows do not sum to 1 (row {row + offset + 1} sums to "
+                f"{sums[row]:.6g}); renormalised, as Keras does"
+            )
+        else:
+            warn(
+                f"{int(bad.sum())} {what} rows do not sum to 1 (row {row + offset + 1} sums to "
+                f"{sums[row]:.6g}); used as given, as {conv.name} does"
+            )
+        return
+    hint = (
+        "soft labels must be distributions; normalise them"
+        if labels
+        else (
+            "pass logits with --logits, or renormalise the rows"
+            if spec.accepts_logits
+            else "renormalise the rows"
+        )
+    )
+    raise (LabelError if labels else ProbabilityError)(
+        f"{what} rows must sum to 1 (tolerance {tol:g}); {int(bad.sum())} do not, the first sums to {sums[row]:.6g}",
+        location=Location(array, row=row + offset, value=float(sums[row])),
+        hint=hint,
+    )
+
+
+def _check_class_labels(
+    spec: LossSpec, yt: np.ndarray, c: int, ignore_index: int | None, offset: int
+) -> np.ndarray:
+    if yt.dtype.kind == "f":
+        frac = yt != np.floor(yt)
+        if frac.any():
+            raise LabelError(
+                f"{spec.name} labels must be integer class indices",
+                location=_loc("y_true", yt, frac, offset),
+                hint="for one-hot or soft labels use categorical_crossentropy",
+            )
+        yt = yt.astype(np.int64)
+    valid = (yt >= 0) & (yt < c)
+    if ignore_index is not None:
+        valid |= yt == ignore_index
+    if not valid.all():
+        raise LabelError(
+            f"{spec.name} labels must lie in [0, {c}) for {c} prediction columns",
+            location=_loc("y_true", yt, ~valid, offset),
+            hint="check the label column and the number of prediction columns"
+            + ("" if ignore_index is None else f" (ignored label: {ignore_index})"),
+        )
+    return yt
