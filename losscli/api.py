@@ -159,7 +159,8 @@ class Evaluator:
 
     def compute(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray | None) -> np.ndarray:
         """Kernel, weights and accumulation for an already validated chunk."""
-        out = self.spec.fn(y_true, y_pred, conv=self.conv, **self._kernel_params)
+        with np.errstate(under="ignore"):
+            out = self.spec.fn(y_true, y_pred, conv=self.conv, **self._kernel_params)
         values, weights = out.loss, out.weight
         if sample_weight is not None:
             sw = np.asarray(sample_weight, dtype=np.float64)

@@ -64,7 +64,7 @@ class Convention:
     Attributes:
         name: ``losscli``, ``torch``, ``keras`` or ``sklearn``.
         clip: how probabilities are kept away from 0 and 1 before a log:
-            ``machine_eps`` (float64 ε, counted), ``keras_float32`` (cast to float32, clip to
+            ``machine_eps`` (float64 ε, counted), ``fixed`` (``fixed_eps``, from ``--eps``), ``keras_float32`` (cast to float32, clip to
             [1e-7, 1−1e-7] in float32), ``torch_log_clamp`` (log clamped at −100),
             ``dtype_eps`` (ε of the input's dtype, scikit-learn).
         renormalise: divide probability rows by their sum before a categorical loss (Keras).
@@ -87,6 +87,7 @@ class Convention:
     percent_mape: bool
     mape_eps: float
     msle_floor: bool
+    fixed_eps: float | None = None
 
     # ------------------------------------------------------------------ probability clipping
     def clip_bounds(self, dtype: np.dtype) -> tuple[float, float]:
@@ -95,6 +96,8 @@ class Convention:
             return FLOAT64_EPS, 1.0 - FLOAT64_EPS
         if self.clip == "keras_float32":
             return float(np.float32(KERAS_EPS)), float(np.float32(1.0) - np.float32(KERAS_EPS))
+        if self.clip == "fixed" and self.fixed_eps is not None:
+            return self.fixed_eps, 1.0 - self.fixed_eps
         if self.clip == "dtype_eps":
             eps = float(np.finfo(dtype if np.issubdtype(dtype, np.floating) else np.float64).eps)
             return eps, 1.0 - eps

@@ -82,6 +82,39 @@ class InputError(LossCliError):
         super().__init__(message, hint=hint)
         self.location = location
 
+    def where(self) -> str:
+        """Where the problem is, e.g. ``preds.csv column p2 row 17`` or ``y_pred row 18 column 3``."""
+        loc = self.location
+        if loc is None:
+            return ""
+        parts = []
+        if loc.file is not None:
+            parts.append(loc.file)
+            if loc.column_name is not None:
+                parts.append(f"column {loc.column_name}")
+            if loc.file_row is not None:
+                parts.append(f"row {loc.file_row}")
+        elif loc.row is not None:
+            parts.append(loc.array)
+            parts.append(f"row {loc.row + 1}")
+            if loc.column is not None:
+                parts.append(f"column {loc.column + 1}")
+        return " ".join(parts)
+
+    def __str__(self) -> str:
+        text = self.message
+        where = self.where()
+        if where:
+            text += f" in {where}"
+        loc = self.location
+        if loc is not None and loc.value is not None and (loc.file_row is not None or loc.row is not None):
+            value = loc.value
+            text += f" (value {value!r})" if isinstance(value, str) else f" (value {value:g})" if isinstance(
+                value, (int, float)) else f" (value {value})"
+        if self.hint:
+            text += f": {self.hint}"
+        return text
+
 
 class ShapeError(InputError):
     kind = "shape mismatch"

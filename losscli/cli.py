@@ -1,0 +1,238 @@
+"""The ``losscli`` command line: parses options and wires the stages (read → validate → compute →
+accumulate → report). Heavy modules are imported inside the commands so ``losscli --help`` starts fast.
+
+Exit codes: 0 ok; 1 a quality check failed (and only that); 2 usage error; 3 unreadable or invalid input
+data; 4 an internal error (a bug: please report it); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from . import __version__
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_DATA, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  ok
+  1  a quality check failed (and only that)
+  2  usage error (bad option, unknown loss or parameter)
+  3  unreadable or invalid input data
+  4  internal error (a bug: please report it)"""
+
+#: The status decided before output is written, kept if stdout closes early (``| head``).
+_decided = {"status": EXIT_OK, "debug": False}
+
+#: Loss-parameter options: option name → loss parameter.
+PARAM_OPTIONS = {
+    "label_smoothing": "label_smoothing",
+    "class_weights": "class_weights",
+    "pos_weight": "pos_weight",
+    "ignore_index": "ignore_index",
+    "gamma": "gamma",
+    "alpha": "alpha",
+    "delta": "delta",
+    "beta": "beta",
+    "q": "q",
+}
+
+
+def _losses_taking(param: str) -> list[str]:
+    from .registry import list_losses
+
+    return [s.name for s in list_losses() if s.param(param) is not None]
+
+
+class LossParamOption(click.Option):
+    """An option mapped to a loss parameter; its help names the losses that take it (from the registry)."""
+
+    def __init__(self, *args: Any, param_name: str, **kwargs: Any) -> None:
+        self.param_name = param_name
+        super().__init__(*args, **kwargs)
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        takers = _losses_taking(self.param_name)
+        return record[0], f"{record[1]} [{', '.join(takers)}]" if takers else record[1]
+
+
+class EvalCommand(click.Command):
+    """``eval`` whose help lists the registered losses."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from .registry import list_losses
+
+        with formatter.section("Losses (name and aliases; `losscli explain NAME` for details)"):
+            formatter.write_dl([(s.name, ", ".join(s.aliases) or "—") for s in list_losses()])
+        super().format_epilog(ctx, formatter)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog=EXIT_CODES_HELP)
+@click.version_option(__version__, prog_name="losscli")
+@click.option("--debug", is_flag=True, envvar="LOSSCLI_DEBUG", help="Show a traceback on errors.")
+def cli(debug: bool) -> None:
+    """Evaluate losses on predictions, exactly as PyTorch, Keras or scikit-learn define them.
+
+    \b
+    Examples:
+      losscli eval bce --labels y.csv --preds p.csv
+      losscli eval sparse_cce scores.csv --logits --json | jq .value
+      losscli eval 'huber(delta=0.5)' --labels y.npy --preds p.npy -q
+      losscli list
+      losscli explain focal
+    """
+    _decided["debug"] = debug
+
+
+def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
+    return click.option(*decls, cls=LossParamOption, param_name=param, **kwargs)
+
+
+@cli.command("eval", cls=EvalCommand, epilog=EXIT_CODES_HELP)
+@click.argument("loss")
+@click.argument("file", required=False)
+@click.option("--labels", metavar="FILE", help="Labels file (CSV/TSV, NPY, NPZ[:key], Parquet; '-' = stdin).")
+@click.option("--preds", metavar="FILE", help="Predictions file: probabilities, logits or values.")
+@click.option("--weights", metavar="FILE", help="Sample weights file (one column).")
+@click.option("--label-cols", metavar="SEL", help="Label column(s): names, 1-based positions, a:b ranges, globs.")
+@click.option("--pred-cols", metavar="SEL", help="Prediction column(s), same grammar; their order is the class order.")
+@click.option("--weight-col", metavar="SEL", help="Sample-weight column (one-file mode or of the preds file).")
+@click.option("--id-col", metavar="COL", help="Join labels and predictions by this key column instead of row order.")
+@click.option("--classes", metavar="A,B,C", help="Class order for string (or arbitrary) labels: classes[j] is column j.")
+@click.option("--logits/--probs", "--from-logits/--from-probs", "from_logits", default=None,
+              help="Predictions are logits (default: probabilities).")
+@_param_option("--label-smoothing", param="label_smoothing", type=float, metavar="EPS", help="Label smoothing ε.")
+@_param_option("--class-weights", param="class_weights", metavar="A,B,C|FILE", help="One weight per class.")
+@_param_option("--pos-weight", param="pos_weight", metavar="X[,Y..]", help="Positive-class weight (per column).")
+@_param_option("--ignore-index", param="ignore_index", type=int, metavar="K", help="Label value to ignore.")
+@_param_option("--gamma", param="gamma", type=float, help="Focal γ.")
+@_param_option("--alpha", param="alpha", metavar="A[,B..]", help="Focal α (or Tversky α).")
+@_param_option("--delta", param="delta", type=float, help="Huber δ.")
+@_param_option("--beta", param="beta", type=float, help="Smooth-L1 β (or Tversky β).")
+@_param_option("--q", param="q", type=float, help="Generalised cross-entropy q.")
+@click.option("--eps", type=float, help="Clip probabilities to [eps, 1−eps] (overrides the convention's clip).")
+@click.option("--reduction", type=click.Choice(["mean", "sum", "mean_over_n", "weighted_mean"]), default="mean",
+              show_default=True, help="mean is the convention's mean (losscli: Σw·l/Σw).")
+@click.option("--convention", type=click.Choice(["losscli", "torch", "keras", "sklearn"]), default="losscli",
+              show_default=True, help="Whose definition to reproduce.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv", "tsv", "md"]),
+              help="Output format [default: table on a terminal, json otherwise].")
+@click.option("--json", "fmt", flag_value="json", help="Shorthand for --format json.")
+@click.option("--nl", "fmt", flag_value="jsonl", help="Shorthand for --format jsonl (one JSON line per sample).")
+@click.option("--csv", "fmt", flag_value="csv", help="Shorthand for --format csv.")
+@click.option("--tsv", "fmt", flag_value="tsv", help="Shorthand for --format tsv.")
+@click.option("--md", "fmt", flag_value="md", help="Shorthand for --format md (GitHub-flavoured summary).")
+@click.option("--summary-only", is_flag=True, help="JSON without per_sample.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the requested reduction's value.")
+@click.option("--output", "-o", "output", metavar="FILE", help="Write per-sample losses to FILE (.csv .tsv .jsonl .npy .parquet).")
+@click.option("--nan", type=click.Choice(["error", "skip", "warn"]), default="error", show_default=True,
+              help="Rows with missing values: refuse, drop silently (counted), or drop with a warning.")
+@click.option("--sum-tol", type=float, default=1e-3, show_default=True, help="Tolerance for rows summing to 1.")
+@click.option("--chunk-rows", type=click.IntRange(min=1), help="Rows per chunk when streaming.")
+@click.option("--no-header", is_flag=True, help="CSV files have no header row (columns are named 1..K).")
+@click.option("--delimiter", metavar="CHAR", help="CSV delimiter (default: sniffed).")
+def eval_cmd(loss: str, file: str | None, **opts: Any) -> None:
+    """Evaluate LOSS on labels and predictions.
+
+    \b
+    Two (or three) files:  losscli eval LOSS --labels FILE --preds FILE [--weights FILE]
+    One file:              losscli eval LOSS FILE [--label-cols SEL] [--pred-cols SEL]
+
+    LOSS is a name or alias, optionally with parameters: 'huber(delta=0.5)'. In one-file mode the label
+    column is the one named label, y, target or y_true unless --label-cols says otherwise; the other
+    numeric columns are the predictions. Column selections take names, 1-based positions, ranges (p0:p9)
+    and globs (logit_*).
+    """
+    from .commands import run_eval
+
+    status = run_eval(loss, file, opts, stdin=sys.stdin.buffer, decided=_decided)
+    _decided["status"] = status
+
+
+@cli.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None,
+              help="Output format [default: table on a terminal, json otherwise].")
+@click.option("--json", "fmt", flag_value="json", help="Shorthand for --format json.")
+def list_cmd(fmt: str | None) -> None:
+    """List every registered loss: name, aliases, label kind, parameters, formula."""
+    from .commands import run_list
+
+    run_list(fmt)
+
+
+@cli.command("explain")
+@click.argument("loss")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--json", "fmt", flag_value="json", help="Shorthand for --format json.")
+def explain_cmd(loss: str, fmt: str) -> None:
+    """Explain LOSS: formula, expected inputs, parameters, conventions and a worked example."""
+    from .commands import run_explain
+
+    run_explain(loss, fmt)
+
+
+# ------------------------------------------------------------------------------------- entry point
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe: point stdout at /dev/null so the interpreter's final flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: maps every outcome to the documented exit code."""
+    from .errors import LossCliError
+
+    _decided["status"] = EXIT_OK
+    status = EXIT_OK
+    try:
+        cli.main(args=argv, prog_name="losscli", standalone_mode=False)
+        status = _decided["status"]
+        sys.stdout.flush()
+    except click.exceptions.Exit as exc:
+        status = exc.exit_code
+    except click.exceptions.Abort:
+        status = EXIT_INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        status = EXIT_USAGE
+    except LossCliError as exc:
+        _report(exc)
+        status = exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("losscli: interrupted", err=True)
+        status = EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        status = _decided["status"]
+    except Exception as exc:  # a bug: one line, the traceback only with --debug
+        if _decided["debug"]:
+            raise
+        click.echo(f"losscli: internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback "
+                   "and please report it)", err=True)
+        status = EXIT_INTERNAL
+    sys.exit(status)
+
+
+def _report(exc: Exception) -> None:
+    if _decided["debug"]:
+        import traceback
+
+        traceback.print_exception(exc)
+    click.echo(f"losscli: error: {exc}", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,293 @@
+"""What the commands do, once the command line is parsed: build the stages, run them, emit the report."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .errors import ParameterError, UsageError
+
+EXIT_OK = 0
+
+
+# ------------------------------------------------------------------------------------------- output
+
+
+def emit(chunks: Iterable[str]) -> None:
+    """Write text to stdout; a closed pipe (``| head``) ends quietly, keeping the decided status."""
+    out = sys.stdout
+    try:
+        for text in chunks:
+            out.write(text)
+        out.flush()
+    except BrokenPipeError:
+        from .cli import _silence_stdout
+
+        _silence_stdout()
+
+
+def stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"losscli: warning: {message}\n")
+
+
+# ------------------------------------------------------------------------------------------- eval
+
+
+def _loss_params(spec: Any, opts: dict[str, Any], loss_text: str) -> dict[str, Any]:
+    """Loss parameters from the options; an option the loss does not take is a usage error."""
+    from .cli import PARAM_OPTIONS, _losses_taking
+
+    params: dict[str, Any] = {}
+    if opts.get("from_logits") is not None:
+        if not spec.accepts_logits:
+            takers = _losses_taking("from_logits")
+            raise UsageError(
+                f"{spec.name} does not take --logits/--probs",
+                hint=f"it is taken by: {', '.join(takers)}",
+            )
+        params["from_logits"] = opts["from_logits"]
+    for option, param in PARAM_OPTIONS.items():
+        value = opts.get(option)
+        if value is None:
+            continue
+        flag = "--" + option.replace("_", "-")
+        if spec.param(param) is None:
+            takers = _losses_taking(param)
+            raise UsageError(
+                f"{spec.name} does not take {flag}",
+                hint=f"it is taken by: {', '.join(takers)}" if takers else None,
+            )
+        if option == "class_weights" and isinstance(value, str) and os.path.isfile(value):
+            value = _read_numbers(value, flag)
+        params[param] = value
+    return params
+
+
+def _read_numbers(path: str, flag: str) -> list[float]:
+    text = Path(path).read_text(encoding="utf-8-sig")
+    items = [t for t in text.replace(",", " ").split() if t]
+    try:
+        return [float(t) for t in items]
+    except ValueError:
+        raise ParameterError(f"{flag} file {path} must hold numbers only") from None
+
+
+def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, decided: dict[str, Any]) -> int:
+    """``losscli eval``: returns the exit status (decided before any output is written)."""
+    import dataclasses
+
+    from .api import Evaluator
+    from .conventions import get_convention
+    from .inputs import InputOptions, plan_inputs
+    from .pipeline import run
+    from .registry import get_loss, parse_loss_expression
+
+    spec = get_loss(loss)
+    _, inline = parse_loss_expression(loss)
+    params = _loss_params(spec, opts, loss)
+    conv = get_convention(opts["convention"])
+    if opts.get("eps") is not None:
+        eps = opts["eps"]
+        if not 0.0 < eps < 0.5:
+            raise UsageError(f"--eps must lie in (0, 0.5), not {eps}")
+        conv = dataclasses.replace(conv, clip="fixed", fixed_eps=eps)
+    fmt = opts.get("fmt") or ("table" if stdout_is_terminal() else "json")
+    if opts.get("quiet"):
+        fmt = "quiet"
+    classes = [c.strip() for c in opts["classes"].split(",")] if opts.get("classes") else None
+    options = InputOptions(
+        data=[file] if file else [],
+        labels=opts.get("labels"),
+        preds=opts.get("preds"),
+        weights=opts.get("weights"),
+        label_cols=opts.get("label_cols"),
+        pred_cols=opts.get("pred_cols"),
+        weight_col=opts.get("weight_col"),
+        id_col=opts.get("id_col"),
+        classes=classes,
+        nan=opts["nan"],
+        chunk_rows=opts.get("chunk_rows"),
+        header=not opts.get("no_header"),
+        delimiter=opts.get("delimiter"),
+    )
+    evaluator = Evaluator(
+        spec,
+        convention=conv,
+        reduction=opts["reduction"],
+        sum_tol=opts["sum_tol"],
+        keep_per_sample=True,
+        **{**inline, **params},
+    )
+    plan = plan_inputs(options, spec, stdin=stdin)
+
+    sink = None
+    on_batch = None
+    if opts.get("output"):
+        from .report.sink import PerSampleSink
+
+        sink = PerSampleSink(opts["output"], ["loss"], with_ids=plan.ids is not None)
+
+        def on_batch(batch: Any, values: Any, offset: int) -> None:
+            sink.write([values], batch.ids, offset)
+
+    try:
+        evaluation = run(plan, evaluator, on_batch=on_batch)
+    except BaseException:
+        if sink is not None:
+            sink.abort()
+        raise
+    if sink is not None:
+        sink.commit()
+    for message in evaluation.warnings:
+        warn(message)
+    status = EXIT_OK
+    decided["status"] = status
+    _render([evaluation], fmt, summary_only=opts.get("summary_only") or bool(opts.get("output")))
+    return status
+
+
+def _render(evals: list[Any], fmt: str, *, summary_only: bool) -> None:
+    from . import report
+
+    if fmt == "quiet":
+        emit([report.quiet_value(evals)])
+    elif fmt == "json":
+        emit([report.json_document(evals, per_sample=not summary_only)])
+    elif fmt == "jsonl":
+        emit(report.jsonl_lines(evals))
+    elif fmt in ("csv", "tsv"):
+        emit(report.delimited_lines(evals, "," if fmt == "csv" else "\t"))
+    elif fmt == "md":
+        emit([report.markdown_summary(evals)])
+    else:
+        from .report.table import render
+
+        try:
+            render(evals, console())
+        except BrokenPipeError:
+            from .cli import _silence_stdout
+
+            _silence_stdout()
+
+
+# ------------------------------------------------------------------------------------------- list
+
+
+def run_list(fmt: str | None) -> None:
+    import json
+
+    from .registry import list_losses
+
+    specs = list_losses()
+    fmt = fmt or ("table" if stdout_is_terminal() else "json")
+    if fmt == "json":
+        emit([json.dumps([s.describe() for s in specs], indent=2, ensure_ascii=False) + "\n"])
+        return
+    from rich.table import Table
+
+    table = Table(title="losscli losses", title_justify="left")
+    table.add_column("loss", style="bold")
+    table.add_column("aliases")
+    table.add_column("labels")
+    table.add_column("logits")
+    table.add_column("parameters")
+    table.add_column("formula")
+    for s in specs:
+        params = ", ".join(f"{p.name}={p.default}" for p in s.params if p.name != "from_logits")
+        table.add_row(s.name, ", ".join(s.aliases), s.label_kind, "yes" if s.accepts_logits else "—", params,
+                      s.formula)
+    console().print(table)
+
+
+# ------------------------------------------------------------------------------------------- explain
+
+
+def explain_data(name: str) -> dict[str, Any]:
+    """Everything ``losscli explain`` shows, as data."""
+    import numpy as np
+
+    from .api import evaluate
+    from .conventions import CONVENTIONS, RULES
+    from .registry import LABEL_KINDS, PRED_KINDS, get_loss
+
+    spec = get_loss(name)
+    out = spec.describe()
+    out["label_kind_doc"] = LABEL_KINDS[spec.label_kind]
+    out["pred_kind_doc"] = PRED_KINDS[spec.pred_kind]
+    out["doc"] = spec.doc
+    out["conventions"] = {
+        c.name: {
+            "mean": RULES[c.resolve_reduction(spec, "mean", spec.defaults())],
+            "description": c.description,
+        }
+        for c in CONVENTIONS.values()
+    }
+    ex = spec.example
+    if ex:
+        r = evaluate(spec, np.asarray(ex["y_true"]), np.asarray(ex["y_pred"]), **ex.get("params", {}))
+        out["example"] = {
+            "y_true": ex["y_true"],
+            "y_pred": ex["y_pred"],
+            "params": ex.get("params", {}),
+            "per_sample": r.per_sample.tolist(),
+            "mean": r.value,
+        }
+    return out
+
+
+def run_explain(name: str, fmt: str) -> None:
+    import json
+
+    data = explain_data(name)
+    if fmt == "json":
+        emit([json.dumps(data, indent=2, ensure_ascii=False) + "\n"])
+        return
+    lines = [
+        f"{data['name']} — {data['description']}",
+        f"aliases: {', '.join(data['aliases']) or '—'}",
+        "",
+        f"formula:  {data['formula']}",
+        f"LaTeX:    {data['latex']}",
+        f"follows:  {data['peer']}",
+        "",
+        f"labels:       {data['label_kind']} — {data['label_kind_doc']}",
+        f"predictions:  {data['pred_kind']} — {data['pred_kind_doc']}"
+        + ("; logits with --logits" if data["accepts_logits"] else ""),
+        "",
+        "parameters:",
+    ]
+    if data["parameters"]:
+        lines += [f"  {p['name']} ({p['type']}, default {p['default']}): {p['doc']}" for p in data["parameters"]]
+    else:
+        lines.append("  none")
+    lines += ["", "conventions (what --reduction mean divides by):"]
+    for cname, c in data["conventions"].items():
+        lines.append(f"  {cname:8s} mean = {c['mean']}")
+    if "example" in data:
+        ex = data["example"]
+        lines += [
+            "",
+            "worked example:",
+            f"  y_true = {ex['y_true']}",
+            f"  y_pred = {ex['y_pred']}" + (f"   {ex['params']}" if ex["params"] else ""),
+            "  per-sample = [" + ", ".join(f"{v:.6g}" for v in ex["per_sample"]) + "]",
+            f"  mean = {ex['mean']:.6g}",
+        ]
+    lines += ["", data["doc"]]
+    emit(["\n".join(lines) + "\n"])

@@ -1,0 +1,643 @@
+"""Assembling aligned (labels, predictions, weights) batches from one, two or three input files.
+
+Two-file mode: ``--labels`` and ``--preds`` (and optionally ``--weights``), aligned by row order or joined
+by ``--id-col``. One-file mode: a single file holding every column; the label column defaults to one named
+``label``, ``y``, ``target`` or ``y_true`` and the remaining numeric columns are the predictions.
+
+This stage knows the loss's label kind only to decide how many label columns it needs and how string
+class labels map to prediction columns; all value checks happen in :mod:`losscli.validate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError, Location, NonFiniteError, ReadError, ShapeError, UsageError
+from .io import Chunk, Source, open_source, select_columns
+from .registry import LossSpec
+
+LABEL_NAMES = ("label", "labels", "y", "target", "y_true", "class", "truth")
+WEIGHT_NAMES = ("weight", "weights", "sample_weight", "w")
+PRED_PREFIXES = ("p_", "prob_", "proba_", "probability_", "logit_", "logits_", "score_", "pred_")
+
+
+@dataclass
+class InputOptions:
+    """Where the data are and which columns hold what (the CLI's input options)."""
+
+    data: list[str] = field(default_factory=list)
+    labels: str | None = None
+    preds: str | None = None
+    weights: str | None = None
+    label_cols: str | None = None
+    pred_cols: str | None = None
+    weight_col: str | None = None
+    id_col: str | None = None
+    classes: list[str] | None = None
+    nan: str = "error"
+    chunk_rows: int | None = None
+    header: bool = True
+    delimiter: str | None = None
+    fmt: str | None = None
+
+
+@dataclass
+class Batch:
+    """One aligned chunk of samples."""
+
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    weights: np.ndarray | None
+    ids: np.ndarray | None
+    rows: np.ndarray  # 0-based data rows in the predictions (or data) file
+    label_rows: np.ndarray  # 0-based data rows in the labels file
+
+    def __len__(self) -> int:
+        return self.y_pred.shape[0]
+
+
+@dataclass
+class Role:
+    """Which columns of which source play a role (labels, predictions, weights, ids)."""
+
+    source: Source
+    columns: list[str]
+
+
+class InputPlan:
+    """The decided inputs of one evaluation; :meth:`batches` yields aligned :class:`Batch` objects."""
+
+    def __init__(
+        self,
+        options: InputOptions,
+        labels: Role,
+        preds: Role,
+        weights: Role | None,
+        ids: tuple[Role, Role] | None,
+        class_map: dict[Any, int] | None,
+        label_mode: str,
+    ) -> None:
+        self.options = options
+        self.labels = labels
+        self.preds = preds
+        self.weights = weights
+        self.ids = ids
+        self.class_map = class_map
+        self.label_mode = label_mode  # 'value', 'class', 'onehot_from_class', 'binary_from_class'
+        self.skipped = 0
+        self.samples = 0
+        self.warnings: list[str] = []
+
+    # ------------------------------------------------------------------ description
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "labels": {"file": self.labels.source.name, "columns": self.labels.columns},
+            "preds": {"file": self.preds.source.name, "columns": self.preds.columns},
+        }
+        if self.weights:
+            out["weights"] = {"file": self.weights.source.name, "columns": self.weights.columns}
+        if self.ids:
+            out["id"] = self.ids[1].columns[0]
+        if self.class_map:
+            out["classes"] = [str(k) for k, _ in sorted(self.class_map.items(), key=lambda kv: kv[1])]
+        if self.skipped:
+            out["skipped_rows"] = self.skipped
+        return out
+
+    # ------------------------------------------------------------------ reading
+    def batches(self) -> Iterator[Batch]:
+        if self.ids is not None and self.labels.source is not self.preds.source:
+            yield from self._joined_batches()
+            return
+        yield from self._aligned_batches()
+
+    def _aligned_batches(self) -> Iterator[Batch]:
+        chunk_rows = self.options.chunk_rows
+        roles = [self.labels, self.preds] + ([self.weights] if self.weights else [])
+        if self.ids:
+            roles.append(self.ids[1])
+        by_source: dict[int, tuple[Source, list[str]]] = {}
+        for role in roles:
+            key = id(role.source)
+            src, cols = by_source.setdefault(key, (role.source, []))
+            cols.extend(c for c in role.columns if c not in cols)
+        streams = {key: _RowStream(src.read(cols, chunk_rows)) for key, (src, cols) in by_source.items()}
+        step = chunk_rows or None
+        while True:
+            parts = {key: s.take(step) for key, s in streams.items()}
+            lengths = {key: (len(p[0]) if p else 0) for key, p in parts.items()}
+            if len(set(lengths.values())) > 1:
+                self._row_count_mismatch(streams, parts, by_source)
+            n = next(iter(lengths.values()))
+            if n == 0:
+                return
+            columns: dict[int, dict[str, np.ndarray]] = {key: p[0] for key, p in parts.items()}
+            first = next(iter(parts.values()))[1]
+            rows = np.arange(first, first + n)
+
+            def get(role: Role, columns: dict = columns) -> list[np.ndarray]:
+                cols = columns[id(role.source)]
+                return [cols[c] for c in role.columns]
+
+            batch = self._assemble(
+                get(self.labels),
+                get(self.preds),
+                get(self.weights) if self.weights else None,
+                get(self.ids[1])[0] if self.ids else None,
+                rows,
+                rows,
+            )
+            if batch is not None:
+                yield batch
+            if step is None:
+                return
+
+    def _row_count_mismatch(self, streams: dict, parts: dict, by_source: dict) -> None:
+        counts = {}
+        for key, stream in streams.items():
+            counts[key] = stream.consumed + stream.count_rest()
+        (ka, a), (kb, b) = sorted(counts.items(), key=lambda kv: kv[1])[:1] + sorted(
+            counts.items(), key=lambda kv: -kv[1]
+        )[:1]
+        raise ShapeError(
+            f"{by_source[kb][0].name} has {b} rows but {by_source[ka][0].name} has {a}",
+            hint="labels, predictions and weights need one row per sample in the same order, "
+            "or join them by key with --id-col",
+        )
+
+    def _joined_batches(self) -> Iterator[Batch]:
+        label_role, pred_role = self.ids  # type: ignore[misc]
+        lab_cols = list(dict.fromkeys(self.labels.columns + label_role.columns))
+        lab_chunks = list(self.labels.source.read(lab_cols, None))
+        lab = {c: np.concatenate([ch.columns[c] for ch in lab_chunks]) for c in lab_cols} if lab_chunks else {}
+        if not lab or len(lab[lab_cols[0]]) == 0:
+            raise ReadError(f"{self.labels.source.name} has no rows")
+        keys = _keys(lab[label_role.columns[0]])
+        index: dict[Any, int] = {}
+        dups = []
+        for i, k in enumerate(keys):
+            if k in index:
+                dups.append(k)
+            index[k] = i
+        if dups:
+            raise InputError(
+                f"{len(dups)} duplicate keys in column {label_role.columns[0]} of {self.labels.source.name} "
+                f"(first: {dups[0]!r})",
+                hint="each id must appear once",
+            )
+        seen = np.zeros(len(keys), dtype=bool)
+        pred_cols = list(dict.fromkeys(self.preds.columns + pred_role.columns))
+        wcols = []
+        if self.weights is not None:
+            if self.weights.source is not self.preds.source:
+                raise UsageError("with --id-col, sample weights must be a column of the predictions file")
+            wcols = [c for c in self.weights.columns if c not in pred_cols]
+        pred_seen: set[Any] = set()
+        for chunk in self.preds.source.read(pred_cols + wcols, self.options.chunk_rows):
+            pk = _keys(chunk.columns[pred_role.columns[0]])
+            idx = np.fromiter((index.get(k, -1) for k in pk), dtype=np.int64, count=len(pk))
+            missing = np.flatnonzero(idx < 0)
+            if missing.size:
+                raise InputError(
+                    f"{missing.size} ids of {self.preds.source.name} have no label in {self.labels.source.name} "
+                    f"(first: {pk[missing[0]]!r}, row {self.preds.source.file_row(chunk.first_row + int(missing[0]))})",
+                    hint="every prediction needs a label with the same id",
+                )
+            for k in pk:
+                if k in pred_seen:
+                    raise InputError(
+                        f"duplicate id {k!r} in {self.preds.source.name}", hint="each id must appear once"
+                    )
+                pred_seen.add(k)
+            seen[idx] = True
+            rows = np.arange(chunk.first_row, chunk.first_row + len(chunk))
+            batch = self._assemble(
+                [lab[c][idx] for c in self.labels.columns],
+                [chunk.columns[c] for c in self.preds.columns],
+                [chunk.columns[c] for c in self.weights.columns] if self.weights else None,
+                chunk.columns[pred_role.columns[0]],
+                rows,
+                idx,
+            )
+            if batch is not None:
+                yield batch
+        extra = int((~seen).sum())
+        if extra:
+            self.warnings.append(
+                f"{extra} ids of {self.labels.source.name} have no prediction in {self.preds.source.name}; "
+                "they are not scored"
+            )
+
+    # ------------------------------------------------------------------ one batch
+    def _assemble(
+        self,
+        label_cols: list[np.ndarray],
+        pred_cols: list[np.ndarray],
+        weight_cols: list[np.ndarray] | None,
+        ids: np.ndarray | None,
+        rows: np.ndarray,
+        label_rows: np.ndarray,
+    ) -> Batch | None:
+        y_pred = self._numeric_matrix(pred_cols, self.preds, rows)
+        y_true = self._labels(label_cols, rows, label_rows, y_pred.shape[1] if y_pred.ndim == 2 else 1)
+        weights = None
+        if weight_cols is not None:
+            weights = self._numeric_matrix(weight_cols, self.weights, rows)  # type: ignore[arg-type]
+            if weights.ndim == 2:
+                raise UsageError("sample weights must be a single column", hint="select one with --weight-col")
+        if self.options.nan != "error":
+            bad = np.zeros(len(rows), dtype=bool)
+            for a in (y_true, y_pred, weights):
+                if a is not None and a.dtype.kind == "f":
+                    nan = np.isnan(a)
+                    bad |= nan if nan.ndim == 1 else nan.any(axis=1)
+            if bad.any():
+                self.skipped += int(bad.sum())
+                keep = ~bad
+                y_true, y_pred = y_true[keep], y_pred[keep]
+                weights = None if weights is None else weights[keep]
+                ids = None if ids is None else ids[keep]
+                rows, label_rows = rows[keep], label_rows[keep]
+        if len(rows) == 0:
+            return None
+        self.samples += len(rows)
+        return Batch(y_true, y_pred, weights, ids, rows, label_rows)
+
+    def _numeric_matrix(self, cols: list[np.ndarray], role: Role, rows: np.ndarray) -> np.ndarray:
+        out = []
+        for name, col in zip(role.columns, cols):
+            if col.dtype.kind in "OUS":
+                col = _to_float(col, role.source, name, rows)
+            out.append(col)
+        if len(out) == 1:
+            return out[0]
+        return np.column_stack(out)
+
+    def _labels(self, cols: list[np.ndarray], rows: np.ndarray, label_rows: np.ndarray, c: int) -> np.ndarray:
+        mode = self.label_mode
+        if mode == "value":
+            return self._numeric_matrix(cols, self.labels, label_rows)
+        col = cols[0]
+        idx = self._class_indices(col, label_rows)
+        if mode == "class":
+            return idx
+        if mode == "binary_from_class":
+            return idx.astype(np.float64)
+        onehot = np.zeros((len(idx), c), dtype=np.float64)
+        ok = idx >= 0
+        onehot[np.flatnonzero(ok), idx[ok]] = 1.0
+        if (~ok).any():
+            onehot[~ok] = np.nan
+        return onehot
+
+    def _class_indices(self, col: np.ndarray, label_rows: np.ndarray) -> np.ndarray:
+        if self.class_map is None:
+            if col.dtype.kind in "OUS":
+                col = _to_float(col, self.labels.source, self.labels.columns[0], label_rows)
+            return col
+        out = np.empty(len(col), dtype=np.float64)
+        for i, v in enumerate(col.tolist()):
+            key = _class_key(v)
+            if key is None:
+                out[i] = np.nan
+                continue
+            j = self.class_map.get(key)
+            if j is None:
+                known = ", ".join(str(k) for k in list(self.class_map)[:12])
+                raise InputError(
+                    f"label {v!r} is not one of the classes ({known})",
+                    location=Location(
+                        "y_true",
+                        file=self.labels.source.name,
+                        column_name=self.labels.columns[0],
+                        file_row=self.labels.source.file_row(int(label_rows[i])),
+                        value=v,
+                    ),
+                    hint="list every class with --classes, in prediction-column order",
+                )
+            out[i] = j
+        return out
+
+    # ------------------------------------------------------------------ error context
+    def annotate(self, err: InputError, batch: Batch | None, sample_offset: int) -> InputError:
+        """Fill the file, column name and spreadsheet row of an error raised on ``batch``."""
+        loc = err.location
+        if loc is None or loc.file is not None:
+            return err
+        role = {"y_true": self.labels, "y_pred": self.preds, "sample_weight": self.weights}.get(loc.array)
+        if role is None:
+            return err
+        loc.file = role.source.name
+        if loc.column is not None and loc.column < len(role.columns):
+            loc.column_name = role.columns[loc.column]
+        elif len(role.columns) == 1 or loc.array == "y_true" and self.label_mode != "value":
+            loc.column_name = role.columns[0]
+        if batch is not None and loc.row is not None:
+            local = loc.row - sample_offset
+            if 0 <= local < len(batch):
+                rows = batch.label_rows if loc.array == "y_true" else batch.rows
+                loc.file_row = role.source.file_row(int(rows[local]))
+        return err
+
+
+class _RowStream:
+    """Re-chunks a source's chunk iterator into blocks of exactly ``n`` rows."""
+
+    def __init__(self, chunks: Iterator[Chunk]) -> None:
+        self._it = chunks
+        self._buf: list[Chunk] = []
+        self._buffered = 0
+        self.consumed = 0
+        self._done = False
+
+    def _fill(self, n: int | None) -> None:
+        while not self._done and (n is None or self._buffered < n):
+            try:
+                ch = next(self._it)
+            except StopIteration:
+                self._done = True
+                break
+            if len(ch):
+                self._buf.append(ch)
+                self._buffered += len(ch)
+
+    def take(self, n: int | None) -> tuple[dict[str, np.ndarray], int] | None:
+        self._fill(n)
+        if not self._buffered:
+            return None
+        first = self._buf[0].first_row
+        names = list(self._buf[0].columns)
+        if len(self._buf) == 1:
+            merged = self._buf[0].columns
+        else:
+            merged = {c: _concat([b.columns[c] for b in self._buf]) for c in names}
+        total = self._buffered
+        k = total if n is None else min(n, total)
+        out = {c: a[:k] for c, a in merged.items()}
+        if k < total:
+            rest = Chunk({c: a[k:] for c, a in merged.items()}, first + k)
+            self._buf, self._buffered = [rest], total - k
+        else:
+            self._buf, self._buffered = [], 0
+        self.consumed += k
+        return out, first
+
+    def count_rest(self) -> int:
+        n = self._buffered
+        for ch in self._it:
+            n += len(ch)
+        return n
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    if any(p.dtype.kind in "OUS" for p in parts):
+        return np.concatenate([p.astype(object) for p in parts])
+    return np.concatenate(parts)
+
+
+def _keys(col: np.ndarray) -> list[Any]:
+    if col.dtype.kind == "f":
+        return [int(v) if v == int(v) else v for v in col.tolist()] if np.isfinite(col).all() else col.tolist()
+    return [str(v) for v in col.tolist()] if col.dtype.kind in "OUS" else col.tolist()
+
+
+def _class_key(v: Any) -> Any:
+    """Normalise a label value for matching: numbers by value, strings stripped."""
+    if v is None:
+        return None
+    if isinstance(v, (int, np.integer)):
+        return float(v)
+    if isinstance(v, (float, np.floating)):
+        return None if v != v else float(v)
+    s = str(v).strip()
+    if s == "":
+        return None
+    try:
+        return float(s)
+    except ValueError:
+        return s
+
+
+def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray) -> np.ndarray:
+    out = np.empty(len(col), dtype=np.float64)
+    for i, v in enumerate(col.tolist()):
+        if v is None:
+            out[i] = np.nan
+            continue
+        s = str(v).strip()
+        if s == "" or s.lower() in ("nan", "na", "n/a", "null", "none"):
+            out[i] = np.nan
+            continue
+        try:
+            out[i] = float(s)
+        except ValueError:
+            hint = "every value in this column must be a number"
+            if "," in s and s.replace(",", "").replace(".", "").lstrip("-").isdigit():
+                hint = "thousands separators are not numbers; remove them"
+            elif "," in s:
+                hint = "a decimal comma? write decimals with a point"
+            raise NonFiniteError(
+                f"non-numeric value {s!r}",
+                location=Location(
+                    "y_pred", file=source.name, column_name=name, file_row=source.file_row(int(rows[i])), value=s
+                ),
+                hint=hint,
+            ) from None
+    return out
+
+
+# ---------------------------------------------------------------------------------------- planning
+
+
+def plan_inputs(options: InputOptions, spec: LossSpec, *, stdin: Any = None) -> InputPlan:
+    """Open the input files, decide the columns of every role and return the plan."""
+    dash = [p for p in [*options.data, options.labels, options.preds, options.weights] if p == "-"]
+    if len(dash) > 1:
+        raise UsageError("only one input may be read from standard input ('-')")
+    opened: dict[str, Source] = {}
+
+    def src(path: str) -> Source:
+        if path not in opened:
+            opened[path] = open_source(
+                path, fmt=options.fmt, delimiter=options.delimiter, header=options.header, stdin=stdin
+            )
+        return opened[path]
+
+    if options.data:
+        if options.labels or options.preds:
+            raise UsageError("give either FILE (one file holding every column) or --labels and --preds, not both")
+        if len(options.data) > 1:
+            raise UsageError("one data file at a time", hint="several prediction files: use --labels and --preds")
+        data = src(options.data[0])
+        return _plan_one_file(options, spec, data)
+    if not options.labels or not options.preds:
+        missing = "--labels" if not options.labels else "--preds"
+        raise UsageError(f"missing {missing}", hint="give FILE, or both --labels and --preds")
+    labels, preds = src(options.labels), src(options.preds)
+    weights = src(options.weights) if options.weights else None
+    return _plan_two_files(options, spec, labels, preds, weights)
+
+
+def _pick(selection: str | None, source: Source, option: str, default: list[str]) -> list[str]:
+    return select_columns(selection, source.columns, option=option) if selection else default
+
+
+def _plan_two_files(
+    options: InputOptions, spec: LossSpec, labels: Source, preds: Source, weights: Source | None
+) -> InputPlan:
+    id_col = options.id_col
+    ids = None
+    lab_avail = [c for c in labels.columns if c != id_col]
+    pred_avail = [c for c in preds.columns if c != id_col]
+    if id_col:
+        for s in (labels, preds):
+            if id_col not in s.columns:
+                raise UsageError(
+                    f"--id-col {id_col!r} is not a column of {s.name}", hint=f"columns: {', '.join(s.columns[:20])}"
+                )
+        ids = (Role(labels, [id_col]), Role(preds, [id_col]))
+    pred_cols = _pick(options.pred_cols, preds, "--pred-cols", pred_avail)
+    weight_role = None
+    if weights is not None:
+        wcols = _pick(options.weight_col, weights, "--weight-col", [c for c in weights.columns if c != id_col])
+        weight_role = Role(weights, wcols[:1] if len(wcols) == 1 else wcols)
+    elif options.weight_col:
+        weight_role = Role(preds, select_columns(options.weight_col, preds.columns, option="--weight-col"))
+        pred_cols = [c for c in pred_cols if c not in weight_role.columns]
+    label_cols = _pick(options.label_cols, labels, "--label-cols", lab_avail)
+    return _finish(options, spec, labels, label_cols, preds, pred_cols, weight_role, ids)
+
+
+def _plan_one_file(options: InputOptions, spec: LossSpec, data: Source) -> InputPlan:
+    cols = list(data.columns)
+    taken: list[str] = []
+    ids = None
+    if options.id_col:
+        if options.id_col not in cols:
+            raise UsageError(f"--id-col {options.id_col!r} is not a column of {data.name}",
+                             hint=f"columns: {', '.join(cols[:20])}")
+        taken.append(options.id_col)
+        ids = (Role(data, [options.id_col]), Role(data, [options.id_col]))
+    if options.label_cols:
+        label_cols = select_columns(options.label_cols, cols, option="--label-cols")
+    else:
+        found = [c for c in cols if c.strip().lower() in LABEL_NAMES]
+        if not found:
+            raise UsageError(
+                f"no label column in {data.name}",
+                hint=f"name it label, y, target or y_true, or choose one with --label-cols (columns: "
+                f"{', '.join(cols[:20])})",
+            )
+        label_cols = found[:1]
+    taken += label_cols
+    weight_role = None
+    if options.weight_col:
+        weight_role = Role(data, select_columns(options.weight_col, cols, option="--weight-col"))
+        taken += weight_role.columns
+    elif options.weights:
+        raise UsageError("--weights FILE goes with --labels/--preds; in one-file mode use --weight-col")
+    if options.pred_cols:
+        pred_cols = select_columns(options.pred_cols, cols, option="--pred-cols")
+    else:
+        pred_cols = [c for c in cols if c not in taken and c.strip().lower() not in WEIGHT_NAMES
+                     and not _looks_like_id(c)]
+        if not pred_cols:
+            raise UsageError(f"no prediction columns left in {data.name}", hint="choose them with --pred-cols")
+    return _finish(options, spec, data, label_cols, data, pred_cols, weight_role, ids)
+
+
+def _looks_like_id(name: str) -> bool:
+    return name.strip().lower() in ("id", "ids", "key", "index", "sample_id", "row_id", "uid")
+
+
+def _finish(
+    options: InputOptions,
+    spec: LossSpec,
+    labels: Source,
+    label_cols: list[str],
+    preds: Source,
+    pred_cols: list[str],
+    weights: Role | None,
+    ids: tuple[Role, Role] | None,
+) -> InputPlan:
+    kind = spec.label_kind
+    mode = "value"
+    class_map = None
+    if options.classes:
+        class_map = {}
+        for j, c in enumerate(options.classes):
+            key = _class_key(c)
+            if key in class_map:
+                raise UsageError(f"--classes lists {c!r} twice")
+            class_map[key] = j
+    if kind in ("class_index",):
+        if len(label_cols) != 1:
+            raise UsageError(
+                f"{spec.name} takes one label column of class indices, got {len(label_cols)}",
+                hint="select it with --label-cols, or use categorical_crossentropy for one-hot columns",
+            )
+        mode = "class"
+    elif kind == "distribution" and len(label_cols) == 1 and len(pred_cols) > 1:
+        mode = "onehot_from_class"
+    elif kind in ("binary", "sign") and len(label_cols) == 1 and len(pred_cols) == 1 and options.classes:
+        if len(options.classes) != 2:
+            raise UsageError("a binary loss needs --classes NEGATIVE,POSITIVE (two values)")
+        mode = "binary_from_class"
+    if mode != "value" and class_map is None:
+        class_map = _class_map_from_columns(labels, label_cols[0], pred_cols, spec)
+    if class_map is not None and mode != "value" and mode != "binary_from_class":
+        if len(class_map) != len(pred_cols) and not (spec.name == "brier" and len(pred_cols) == 1):
+            raise UsageError(
+                f"--classes names {len(class_map)} classes but there are {len(pred_cols)} prediction columns",
+                hint="give one class per prediction column, in column order",
+            )
+    return InputPlan(options, Role(labels, label_cols), Role(preds, pred_cols), weights, ids, class_map, mode)
+
+
+def _class_map_from_columns(
+    labels: Source, label_col: str, pred_cols: list[str], spec: LossSpec
+) -> dict[Any, int] | None:
+    """Map string labels to prediction columns by name (``cat`` → ``cat`` or ``p_cat``), if needed.
+
+    Returns ``None`` when labels are numeric (class indices are used as they are): that is decided on the
+    first rows of the label column.
+    """
+    sample = next(iter(labels.read([label_col], 256)), None)
+    if sample is None or sample.columns[label_col].dtype.kind not in "OUS":
+        return None
+    names = {}
+    for j, c in enumerate(pred_cols):
+        key = c.strip()
+        for prefix in PRED_PREFIXES:
+            if key.lower().startswith(prefix):
+                names.setdefault(key[len(prefix):], j)
+        names.setdefault(key, j)
+    values = {str(v).strip() for v in sample.columns[label_col].tolist() if str(v).strip()}
+    unknown = [v for v in values if v not in names]
+    if unknown:
+        raise UsageError(
+            f"string labels ({', '.join(sorted(values)[:6])}) in {labels.name} column {label_col} do not match "
+            f"the prediction columns ({', '.join(pred_cols[:10])})",
+            hint="name the prediction columns after the classes (cat or p_cat), or give --classes in "
+            "prediction-column order",
+        )
+    return {_class_key(k): j for k, j in names.items()}
+
+
+def glob_paths(pattern: str) -> list[str]:
+    """Expand a glob (files in sorted order); a plain path is returned as it is."""
+    import glob
+
+    if pattern == "-" or not any(ch in pattern for ch in "*?["):
+        return [pattern]
+    found = sorted(glob.glob(pattern))
+    if not found:
+        raise ReadError(f"no file matches {pattern!r}")
+    return found
+
+
+__all__ = ["InputOptions", "InputPlan", "Batch", "plan_inputs", "glob_paths"]

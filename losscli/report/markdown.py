@@ -1,0 +1,29 @@
+"""A GitHub-flavoured Markdown summary, for CI job summaries and pull-request comments."""
+
+from __future__ import annotations
+
+import math
+
+from ..pipeline import Evaluation
+
+
+def _f(x: float) -> str:
+    return "—" if x is None or not math.isfinite(x) else f"{x:.6g}"
+
+
+def markdown_summary(evals: list[Evaluation]) -> str:
+    lines = [
+        "| loss | convention | reduction | n | value | mean | std | min | max | Σw | clipped | ignored |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for ev in evals:
+        r = ev.result
+        lines.append(
+            f"| `{r.loss}` | {r.convention} | {r.reduction} | {r.n} | **{_f(r.value)}** | {_f(r.mean)} | "
+            f"{_f(r.std)} | {_f(r.min)} | {_f(r.max)} | {_f(r.weight_sum)} | {r.clipped} | {r.ignored} |"
+        )
+    notes = [w for ev in evals for w in ev.warnings]
+    out = "\n".join(lines) + "\n"
+    if notes:
+        out += "\n" + "\n".join(f"> ⚠ {w}" for w in dict.fromkeys(notes)) + "\n"
+    return out

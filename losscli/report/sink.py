@@ -1,0 +1,165 @@
+"""Writing per-sample results to a file (``--output``), chunk by chunk, atomically.
+
+The file is written under a temporary name beside the target and renamed only when the whole evaluation
+succeeded, so a failed run never leaves a truncated file behind. Formats by extension: ``.csv``,
+``.tsv``, ``.jsonl``/``.ndjson``, ``.npy`` and ``.parquet``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import LossCliError, UsageError
+
+SINK_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".npy": "npy",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+
+class OutputError(LossCliError):
+    """The per-sample output file could not be written (exit code 3)."""
+
+    exit_code = 3
+
+
+def sink_format(path: str) -> str:
+    fmt = SINK_FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise UsageError(
+            f"cannot tell the format of --output {path!r}",
+            hint=f"use one of the extensions {', '.join(SINK_FORMATS)}",
+        )
+    return fmt
+
+
+class PerSampleSink:
+    """Streams (index, id, loss values) rows to ``path``; :meth:`commit` renames it into place."""
+
+    def __init__(self, path: str, names: list[str], with_ids: bool) -> None:
+        self.path = path
+        self.format = sink_format(path)
+        self.names = names
+        self.with_ids = with_ids
+        target = Path(path)
+        if target.parent and not target.parent.exists():
+            raise OutputError(f"cannot write {path}: the folder {target.parent} does not exist")
+        self.tmp = str(target.with_name(f".{target.name}.tmp-{os.getpid()}"))
+        self.rows = 0
+        self._writer: Any = None
+        try:
+            if self.format == "parquet":
+                self._fh = None
+            else:
+                self._fh = open(self.tmp + (".raw" if self.format == "npy" else ""), "wb")
+                if self.format in ("csv", "tsv"):
+                    sep = "," if self.format == "csv" else "\t"
+                    header = ["index"] + (["id"] if with_ids else []) + names
+                    self._fh.write((sep.join(header) + "\n").encode())
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+    def write(self, values: list[np.ndarray], ids: np.ndarray | None, offset: int) -> None:
+        n = values[0].shape[0]
+        try:
+            if self.format == "npy":
+                if len(values) != 1:
+                    raise UsageError("--output .npy holds one loss; use .csv, .jsonl or .parquet for several")
+                self._fh.write(np.ascontiguousarray(values[0], dtype=np.float64).tobytes())
+            elif self.format == "parquet":
+                self._write_parquet(values, ids, offset)
+            elif self.format == "jsonl":
+                lines = []
+                cols = [v.tolist() for v in values]
+                id_list = ids.tolist() if ids is not None else None
+                for i in range(n):
+                    rec: dict[str, Any] = {"index": offset + i}
+                    if id_list is not None:
+                        rec["id"] = id_list[i]
+                    for name, col in zip(self.names, cols):
+                        rec[name] = col[i] if math.isfinite(col[i]) else None
+                    lines.append(json.dumps(rec, allow_nan=False))
+                self._fh.write(("\n".join(lines) + "\n").encode())
+            else:
+                sep = "," if self.format == "csv" else "\t"
+                cols = [v.tolist() for v in values]
+                id_list = [str(x) for x in ids.tolist()] if ids is not None else None
+                out = []
+                for i in range(n):
+                    cells = [str(offset + i)]
+                    if id_list is not None:
+                        cells.append(id_list[i])
+                    cells.extend(repr(c[i]) if math.isfinite(c[i]) else "" for c in cols)
+                    out.append(sep.join(cells))
+                self._fh.write(("\n".join(out) + "\n").encode())
+        except OSError as exc:
+            self.abort()
+            raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}", hint="is the disk full?") from None
+        self.rows += n
+
+    def _write_parquet(self, values: list[np.ndarray], ids: np.ndarray | None, offset: int) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        n = values[0].shape[0]
+        data = {"index": pa.array(np.arange(offset, offset + n, dtype=np.int64))}
+        if ids is not None:
+            data["id"] = pa.array(ids.tolist())
+        for name, v in zip(self.names, values):
+            data[name] = pa.array(np.asarray(v, dtype=np.float64))
+        table = pa.table(data)
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.tmp, table.schema)
+        self._writer.write_table(table)
+
+    def commit(self) -> None:
+        """Finish the file and move it into place."""
+        try:
+            if self.format == "npy":
+                self._fh.close()
+                raw = self.tmp + ".raw"
+                with open(self.tmp, "wb") as out, open(raw, "rb") as src:
+                    np.lib.format.write_array_header_1_0(
+                        out, {"descr": "<f8", "fortran_order": False, "shape": (self.rows,)}
+                    )
+                    while True:
+                        block = src.read(1 << 24)
+                        if not block:
+                            break
+                        out.write(block)
+                os.unlink(raw)
+            elif self.format == "parquet":
+                if self._writer is None:
+                    self._write_parquet([np.zeros(0) for _ in self.names], None if not self.with_ids else np.zeros(0), 0)
+                self._writer.close()
+            else:
+                self._fh.close()
+            os.replace(self.tmp, self.path)
+        except OSError as exc:
+            self.abort()
+            raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}", hint="is the disk full?") from None
+
+    def abort(self) -> None:
+        """Remove the temporary file (after a failure)."""
+        for closer in (getattr(self, "_fh", None), self._writer):
+            try:
+                if closer is not None:
+                    closer.close()
+            except Exception:  # noqa: BLE001 - best effort cleanup
+                pass
+        for p in (self.tmp, self.tmp + ".raw"):
+            try:
+                os.unlink(p)
+            except OSError:
+                pass

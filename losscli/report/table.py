@@ -1,0 +1,106 @@
+"""The human view: per-sample rows (head, tail, worst highlighted), a summary and a histogram."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..conventions import RULES
+from ..pipeline import Evaluation
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def _f(x: float | None) -> str:
+    return "—" if x is None or not math.isfinite(x) else f"{x:.6g}"
+
+
+def histogram(values: np.ndarray, bins: int = 24) -> tuple[str, float, float]:
+    """A one-line histogram of ``values`` (bar heights ∝ counts) and its range."""
+    v = values[np.isfinite(values)]
+    if v.size == 0:
+        return "", math.nan, math.nan
+    lo, hi = float(v.min()), float(v.max())
+    if hi <= lo:
+        return BARS[-1], lo, hi
+    counts, _ = np.histogram(v, bins=bins, range=(lo, hi))
+    top = counts.max()
+    line = "".join(" " if c == 0 else BARS[min(len(BARS) - 1, int((c / top) * (len(BARS) - 1) + 0.5))] for c in counts)
+    return line, lo, hi
+
+
+def render(evals: list[Evaluation], console: Any) -> None:
+    """Print every evaluation to a rich console."""
+    from rich.table import Table
+    from rich.text import Text
+
+    for ev in evals:
+        r = ev.result
+        has_id = any(row["id"] is not None for row in ev.rows)
+        has_p = any(row["p_true"] is not None for row in ev.rows)
+        table = Table(title=f"{r.loss} — {ev.inputs['preds']['file']}", title_justify="left", expand=False)
+        table.add_column("#", justify="right", style="dim")
+        if has_id:
+            table.add_column("id")
+        table.add_column("label")
+        table.add_column("predicted")
+        if has_p:
+            table.add_column("p(true)", justify="right")
+        table.add_column("loss", justify="right")
+        last = -1
+        for row in sorted((x for x in ev.rows if x["section"] != "worst"), key=lambda x: x["index"]):
+            if last >= 0 and row["index"] > last + 1:
+                table.add_row(*_gap(row["index"] - last - 1, has_id, has_p))
+            table.add_row(*_cells(row, has_id, has_p), style="bold red" if row["worst"] else None)
+            last = row["index"]
+        if last >= 0 and r.n_total > last + 1:
+            table.add_row(*_gap(r.n_total - last - 1, has_id, has_p))
+        extra = [x for x in ev.rows if x["section"] == "worst"]
+        if extra:
+            table.add_section()
+            for row in sorted(extra, key=lambda x: -x["loss"]):
+                table.add_row(*_cells(row, has_id, has_p), style="bold red")
+        console.print(table)
+
+        summary = Table.grid(padding=(0, 2))
+        summary.add_column(style="bold")
+        summary.add_column()
+        summary.add_row("loss", r.loss + (f" ({_params(r.params)})" if _params(r.params) else ""))
+        summary.add_row("convention", r.convention)
+        summary.add_row("reduction", f"{r.reduction} = {RULES[r.rule]}")
+        summary.add_row("value", Text(_f(r.value), style="bold green"))
+        summary.add_row("n", str(r.n) + (f"  (ignored {r.ignored})" if r.ignored else ""))
+        for key in ("mean", "sum", "std", "min", "max"):
+            summary.add_row(key, _f(getattr(r, key)))
+        summary.add_row("Σw", _f(r.weight_sum))
+        summary.add_row("clipped", str(r.clipped))
+        if ev.skipped:
+            summary.add_row("skipped", str(ev.skipped))
+        if r.per_sample is not None and r.per_sample.size:
+            line, lo, hi = histogram(r.per_sample)
+            summary.add_row("distribution", Text(f"{_f(lo)} {line} {_f(hi)}", style="cyan"))
+        console.print(summary)
+        console.print()
+
+
+def _params(params: dict[str, Any]) -> str:
+    shown = {k: v for k, v in params.items() if v not in (None, False, 0.0) or k == "gamma"}
+    return ", ".join(f"{k}={v}" for k, v in shown.items())
+
+
+def _cells(row: dict[str, Any], has_id: bool, has_p: bool) -> list[str]:
+    cells = [str(row["index"])]
+    if has_id:
+        cells.append(row["id"] or "")
+    cells += [row["label"], row["predicted"]]
+    if has_p:
+        cells.append(_f(row["p_true"]))
+    cells.append(_f(row["loss"]))
+    return cells
+
+
+def _gap(count: int, has_id: bool, has_p: bool) -> list[str]:
+    width = 4 + int(has_id) + int(has_p)
+    return ["…"] + [f"{count} more" if i == 1 else "" for i in range(1, width)]

@@ -1,0 +1,60 @@
+"""Regenerate the files in sample_data/ (deterministic): ``python sample_data/make_sample_data.py``."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).parent
+rng = np.random.default_rng(20261121)
+
+
+def write_csv(name: str, header: list[str], rows: list[list[object]]) -> None:
+    with open(HERE / name, "w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def fmt(x: float) -> str:
+    return f"{x:.6f}"
+
+
+# Binary: a fraud-style classifier, 200 samples, labels/probabilities/logits/weights in separate files.
+n = 200
+y = (rng.random(n) < 0.3).astype(int)
+logit = rng.normal(1.6 * (2 * y - 1), 1.3)
+prob = 1.0 / (1.0 + np.exp(-logit))
+write_csv("binary_labels.csv", ["label"], [[int(v)] for v in y])
+write_csv("binary_probs.csv", ["p"], [[fmt(v)] for v in prob])
+write_csv("binary_logits.csv", ["logit"], [[fmt(v)] for v in logit])
+write_csv("binary_weights.csv", ["weight"], [[fmt(3.0 if v else 1.0)] for v in y])
+
+# Multiclass (3 classes): one-hot labels and probabilities as CSV; class indices and logits as NPY.
+classes = ["cat", "dog", "bird"]
+n = 150
+k = rng.choice(3, size=n, p=[0.5, 0.3, 0.2])
+logits = rng.normal(0.0, 1.0, size=(n, 3))
+logits[np.arange(n), k] += 1.8
+probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+probs /= probs.sum(axis=1, keepdims=True)
+onehot = np.eye(3, dtype=int)[k]
+write_csv("multiclass_onehot.csv", classes, onehot.tolist())
+write_csv("multiclass_probs.csv", [f"p_{c}" for c in classes], [[fmt(v) for v in row] for row in probs])
+np.save(HERE / "multiclass_labels.npy", k.astype(np.int64))
+np.save(HERE / "multiclass_logits.npy", logits.astype(np.float32))
+
+# One file with string class labels and an id column: the label maps to the probability column by name.
+write_csv(
+    "animals.csv",
+    ["id", "label", "cat", "dog", "bird"],
+    [[f"img_{i:04d}", classes[c]] + [fmt(v) for v in row] for i, (c, row) in enumerate(zip(k, probs))],
+)
+
+# Regression: house prices (in 100k) with a heavy-tailed error, one file with y_true and y_pred.
+n = 120
+truth = rng.gamma(4.0, 0.8, size=n)
+pred = truth + rng.standard_t(3, size=n) * 0.4
+write_csv("regression.csv", ["y_true", "y_pred"], [[fmt(a), fmt(b)] for a, b in zip(truth, pred)])

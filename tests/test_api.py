@@ -1,0 +1,156 @@
+"""The Python API: result shape, errors as one exception type, convention-specific behaviour."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import losscli
+from losscli.errors import EmptyInputError, InputError, LabelError, NonFiniteError, ProbabilityError, ShapeError
+
+
+@pytest.fixture(autouse=True)
+def numpy_warnings_are_errors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            yield
+
+
+def test_result_shape():
+    r = losscli.evaluate("sparse_categorical_crossentropy", np.array([0, 2, 1]),
+                         np.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0], [1.0, 1.0, 0.0]]), from_logits=True,
+                         class_weights=[1, 2, 0.5], sample_weight=None, convention="losscli", reduction="mean")
+    assert r.per_sample.dtype == np.float64 and r.per_sample.shape == (3,)
+    assert r.n == 3 and r.weight_sum == pytest.approx(1 + 0.5 + 2)
+    assert r.value == pytest.approx(r.per_sample.sum() / r.weight_sum)
+    assert r.mean == r.value and r.sum == pytest.approx(r.per_sample.sum())
+    assert r.convention == "losscli" and r.loss == "sparse_categorical_crossentropy"
+
+
+@pytest.mark.parametrize(
+    "call,error,words",
+    [
+        (lambda: losscli.evaluate("bce", [1, 0, 1], [0.5, 0.2]), ShapeError, "3 rows"),
+        (lambda: losscli.evaluate("scce", [0, 3], [[0.5, 0.5], [0.2, 0.8]]), LabelError, "[0, 2)"),
+        (lambda: losscli.evaluate("bce", [1, 0], [0.5, 1.2]), ProbabilityError, "--logits"),
+        (lambda: losscli.evaluate("bce", [1, 0], [0.5, np.nan]), NonFiniteError, "NaN"),
+        (lambda: losscli.evaluate("bce", [1, np.inf], [0.5, 0.1]), NonFiniteError, "inf"),
+        (lambda: losscli.evaluate("bce", [2, 0], [0.5, 0.5]), LabelError, "0 or 1"),
+        (lambda: losscli.evaluate("cce", [[1, 0], [0, 1]], [[0.5, 0.4], [0.5, 0.5]]), ProbabilityError, "sum to 1"),
+        (lambda: losscli.evaluate("cce", [[1, 0], [0.5, 0.6]], [[0.5, 0.5], [0.5, 0.5]]), LabelError, "sum to 1"),
+        (lambda: losscli.evaluate("mse", [1, 2], [1, 2], sample_weight=[1, -1]), InputError, "≥ 0"),
+        (lambda: losscli.evaluate("mse", [1, 2], [1, 2], sample_weight=[0, 0]), EmptyInputError, "sum to 0"),
+        (lambda: losscli.evaluate("scce", [1, 1], [[0.5, 0.5], [0.5, 0.5]], ignore_index=1), EmptyInputError, "ignored"),
+        (lambda: losscli.evaluate("cce", [1, 0], [[0.5, 0.5], [0.5, 0.5]]), ShapeError, "sparse"),
+        (lambda: losscli.evaluate("scce", [1, 0], [0.5, 0.5]), ShapeError, "per class"),
+        (lambda: losscli.evaluate("scce", [0.5, 1], [[0.5, 0.5], [0.5, 0.5]]), LabelError, "integer"),
+        (lambda: losscli.evaluate("mse", ["a", "b"], [1, 2]), InputError, "non-numeric"),
+    ],
+)
+def test_invalid_input_raises_one_exception_type(call, error, words):
+    with pytest.raises(losscli.LossCliError) as info:
+        call()
+    assert isinstance(info.value, error)
+    assert words in str(info.value)
+
+
+def test_error_names_row_and_column():
+    with pytest.raises(ProbabilityError) as info:
+        losscli.evaluate("cce", np.eye(3)[[0, 1, 2, 0]], np.array([[0.2, 0.3, 0.5]] * 3 + [[0.2, 1.5, -0.7]]))
+    loc = info.value.location
+    assert (loc.array, loc.row, loc.column) == ("y_pred", 3, 1)
+
+
+def test_unknown_parameter_is_usage_error():
+    with pytest.raises(losscli.UsageError):
+        losscli.evaluate("mse", [1.0], [1.0], gamma=2)
+
+
+# --- conventions: each library's distinctive behaviour --------------------------------------------------
+
+
+def test_probability_caps_per_convention():
+    y, p = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    lc = losscli.evaluate("bce", y, p).per_sample
+    assert lc == pytest.approx([-math.log(2.220446049250313e-16)] * 2)  # 36.04, as sklearn float64
+    assert losscli.evaluate("bce", y, p).clipped == 2
+    keras = losscli.evaluate("bce", y, p, convention="keras").per_sample
+    assert keras == pytest.approx([16.118095, 15.942385], rel=1e-6)
+    torch = losscli.evaluate("bce", y, p, convention="torch").per_sample
+    assert torch == pytest.approx([100.0, 100.0])
+    sk32 = losscli.evaluate("bce", y, p.astype(np.float32), convention="sklearn").per_sample
+    assert sk32 == pytest.approx([-math.log(np.finfo(np.float32).eps)] * 2, rel=1e-6)  # 15.94
+
+
+def test_keras_renormalises_rows_sklearn_uses_them_as_given():
+    y = np.array([[0, 1], [1, 0]])
+    p = np.array([[0.2, 0.7], [0.6, 0.3]])
+    k = losscli.evaluate("cce", y, p, convention="keras")
+    s = losscli.evaluate("cce", y, p, convention="sklearn")
+    assert k.value == pytest.approx(0.32839, abs=1e-5)
+    assert s.value == pytest.approx(0.43375, abs=1e-5)
+    assert any("renormalised" in w for w in k.warnings) and any("as given" in w for w in s.warnings)
+    with pytest.raises(ProbabilityError):
+        losscli.evaluate("cce", y, p)  # strict by default
+
+
+def test_weighted_mean_divisors():
+    x = np.array([[1.0, 2.0, 0.5], [0.2, -1.0, 0.3], [2.0, 0.1, -0.5]])
+    y = np.array([0, 1, 2])
+    w = np.array([1.0, 2.0, 4.0])
+    lc = losscli.evaluate("scce", y, x, from_logits=True, sample_weight=w)
+    ke = losscli.evaluate("scce", y, x, from_logits=True, sample_weight=w, convention="keras")
+    to = losscli.evaluate("scce", y, x, from_logits=True, class_weights=list(w), convention="torch")
+    assert lc.value == pytest.approx(lc.sum / 7)
+    assert ke.value == pytest.approx(ke.sum / 3)
+    assert to.value == pytest.approx(lc.value)
+    kw = losscli.evaluate("scce", y, x, from_logits=True, sample_weight=w, convention="keras",
+                          reduction="weighted_mean")
+    assert kw.value == pytest.approx(lc.value)
+
+
+def test_empty_mean_per_convention():
+    y, x = np.array([1, 1]), np.array([[0.2, 0.8], [0.4, 0.6]])
+    assert losscli.evaluate("scce", y, x, ignore_index=1, convention="keras").value == 0.0
+    assert math.isnan(losscli.evaluate("scce", y, x, ignore_index=1, convention="torch").value)
+    with pytest.raises(EmptyInputError):
+        losscli.evaluate("scce", y, x, ignore_index=1, convention="sklearn")
+
+
+def test_focal_alpha_defaults():
+    y, x = np.array([1.0, 0.0, 0.0]), np.array([1.5, -0.7, 2.0])
+    assert losscli.evaluate("focal", y, x, from_logits=True).value == pytest.approx(0.56706, abs=1e-5)
+    assert losscli.evaluate("focal", y, x, from_logits=True, convention="torch").value == pytest.approx(
+        0.42418, abs=1e-5)
+    assert losscli.evaluate("focal", y, x, from_logits=True, alpha=0.25).value == pytest.approx(0.42418, abs=1e-5)
+
+
+def test_kl_torch_mean_divides_by_elements():
+    y = np.array([[0.2, 0.3, 0.5], [0.1, 0.6, 0.3]])
+    p = np.array([[0.3, 0.3, 0.4], [0.2, 0.5, 0.3]])
+    lc = losscli.evaluate("kl", y, p)
+    to = losscli.evaluate("kl", y, p, convention="torch")
+    assert to.value == pytest.approx(lc.value / 3)
+
+
+def test_logits_extremes_are_exact():
+    x = np.array([1e4, -1e4, 1000.0, -1000.0, 0.0])
+    y = np.array([0.0, 1.0, 1.0, 0.0, 1.0])
+    r = losscli.evaluate("bce", y, x, from_logits=True)
+    assert r.per_sample == pytest.approx([1e4, 1e4, 0.0, 0.0, math.log(2)])
+    z = np.array([[1e4, -1e4, 0.0], [-1000.0, 1000.0, 0.0]])
+    r = losscli.evaluate("scce", np.array([1, 1]), z, from_logits=True)
+    assert r.per_sample == pytest.approx([2e4, 0.0])
+
+
+def test_float32_input_accepted():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(1000, 4)).astype(np.float32)
+    y = rng.integers(0, 4, 1000)
+    r32 = losscli.evaluate("scce", y, x, from_logits=True)
+    r64 = losscli.evaluate("scce", y, x.astype(np.float64), from_logits=True)
+    assert r32.value == r64.value
