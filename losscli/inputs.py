@@ -129,7 +129,7 @@ class InputPlan:
         step = chunk_rows or None
         while True:
             parts = {key: s.take(step) for key, s in streams.items()}
-            lengths = {key: (len(p[0]) if p else 0) for key, p in parts.items()}
+            lengths = {key: (len(next(iter(p[0].values()))) if p else 0) for key, p in parts.items()}
             if len(set(lengths.values())) > 1:
                 self._row_count_mismatch(streams, parts, by_source)
             n = next(iter(lengths.values()))
@@ -160,11 +160,10 @@ class InputPlan:
         counts = {}
         for key, stream in streams.items():
             counts[key] = stream.consumed + stream.count_rest()
-        (ka, a), (kb, b) = sorted(counts.items(), key=lambda kv: kv[1])[:1] + sorted(
-            counts.items(), key=lambda kv: -kv[1]
-        )[:1]
+        order = sorted(counts, key=lambda k: counts[k])
+        few, many = order[0], order[-1]
         raise ShapeError(
-            f"{by_source[kb][0].name} has {b} rows but {by_source[ka][0].name} has {a}",
+            f"{by_source[many][0].name} has {counts[many]} rows but {by_source[few][0].name} has {counts[few]}",
             hint="labels, predictions and weights need one row per sample in the same order, "
             "or join them by key with --id-col",
         )
@@ -289,7 +288,7 @@ class InputPlan:
             return idx.astype(np.float64)
         onehot = np.zeros((len(idx), c), dtype=np.float64)
         ok = idx >= 0
-        onehot[np.flatnonzero(ok), idx[ok]] = 1.0
+        onehot[np.flatnonzero(ok), idx[ok].astype(np.int64)] = 1.0
         if (~ok).any():
             onehot[~ok] = np.nan
         return onehot
@@ -441,7 +440,7 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray) -> n
             elif "," in s:
                 hint = "a decimal comma? write decimals with a point"
             raise NonFiniteError(
-                f"non-numeric value {s!r}",
+                "non-numeric value",
                 location=Location(
                     "y_pred", file=source.name, column_name=name, file_row=source.file_row(int(rows[i])), value=s
                 ),

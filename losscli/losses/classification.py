@@ -31,14 +31,18 @@ SMOOTHING = Param("label_smoothing", "float", 0.0, "label smoothing ε", low=0.0
 CLASS_WEIGHTS = Param("class_weights", "floats", None, "one weight per class (C values)", low=0.0)
 
 
+def sigmoid_cross_entropy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """BCE from logits, ``max(x, 0) − x·y + log1p(e^{−|x|})`` (TF's form): exact, no cancellation."""
+    return np.maximum(x, 0.0) - x * y + np.log1p(np.exp(-np.abs(x)))
+
+
 def _binary_log_terms(
     y_pred: np.ndarray, conv: Convention, from_logits: bool
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """(log p, log(1−p), clipped count) for binary predictions given as logits or probabilities."""
     if from_logits:
         x = f64(y_pred)
-        log_p = log_sigmoid(x)
-        return log_p, log_p - x, 0  # log(1 − σ(x)) = log σ(x) − x
+        return log_sigmoid(x), log_sigmoid(-x), 0  # log(1 − σ(x)) = log σ(−x), no cancellation
     p, clipped = clipped_probabilities(y_pred, conv)
     return safe_log(p, conv), safe_log1m(p, conv), clipped
 
@@ -82,8 +86,8 @@ def binary_crossentropy(
 
         l = −[pw·y·log p + (1 − y)·log(1 − p)],   y ← y(1 − ε) + ε/2
 
-    From logits x: ``log p = log σ(x) = −logaddexp(0, −x)`` and ``log(1 − p) = log σ(x) − x``, exact for
-    any finite x (torch ``binary_cross_entropy_with_logits``, TF ``weighted_cross_entropy_with_logits``).
+    From logits x: ``l = max(x, 0) − x·y + log1p(e^{−|x|})`` (with a positive weight,
+    ``log p = log σ(x) = −logaddexp(0, −x)`` and ``log(1 − p) = log σ(−x)``), exact for any finite x (torch ``binary_cross_entropy_with_logits``, TF ``weighted_cross_entropy_with_logits``).
     From probabilities p is clipped to the convention's bounds (losscli: [2.22e-16, 1 − 2.22e-16];
     torch: log clamped at −100; keras: [1e-7, 1 − 1e-7] in float32; sklearn: ε of the dtype).
     ``pos_weight`` follows torch's ``pos_weight`` (broadcast along the output columns).
@@ -93,7 +97,7 @@ def binary_crossentropy(
     pw = per_column(pos_weight, k, "pos_weight")
     if from_logits and pw is None:
         x = f64(y_pred)
-        loss = (1.0 - y) * x - log_sigmoid(x)  # = (1−y)·x + softplus(−x)
+        loss = sigmoid_cross_entropy(x, y)
         return KernelOutput(row_mean(loss))
     log_p, log_q, clipped = _binary_log_terms(y_pred, conv, from_logits)
     pos = y * log_p if pw is None else (pw * y) * log_p
@@ -329,7 +333,7 @@ def binary_focal_crossentropy(
         y_pred, from_logits = sigmoid(f64(y_pred)), False
     if from_logits:
         x = f64(y_pred)
-        bce = (1.0 - y) * x - log_sigmoid(x)
+        bce = sigmoid_cross_entropy(x, y)
         one_minus_pt = y * sigmoid(-x) + (1.0 - y) * sigmoid(x)
         clipped = 0
     else:

@@ -1,0 +1,265 @@
+"""`losscli eval` through click's CliRunner: inputs, modes, columns, formats, exit codes, messages."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import losscli
+from losscli.cli import cli, main
+
+
+def invoke(runner, args, input=None):
+    """Run through `main` semantics (exit codes) using the CliRunner."""
+    return runner.invoke(_entry, args, input=input, catch_exceptions=False)
+
+
+def _entry_impl(args):
+    main(list(args))
+
+
+import click  # noqa: E402
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                 "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def _entry(args):
+    _entry_impl(args)
+
+
+def read_col(path: Path, col: int | str = 0) -> np.ndarray:
+    with open(path) as fh:
+        rows = list(csv.reader(fh))
+    header, body = rows[0], rows[1:]
+    j = header.index(col) if isinstance(col, str) else col
+    return np.array([float(r[j]) for r in body])
+
+
+def read_cols(path: Path, names: list[str]) -> np.ndarray:
+    return np.column_stack([read_col(path, n) for n in names])
+
+
+def test_two_file_csv_json_matches_api(runner, sample):
+    r = invoke(runner, ["eval", "bce", "--labels", str(sample / "binary_labels.csv"),
+                        "--preds", str(sample / "binary_probs.csv"), "--json"])
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    y, p = read_col(sample / "binary_labels.csv"), read_col(sample / "binary_probs.csv")
+    api = losscli.evaluate("bce", y, p)
+    assert doc["schema"] == 1 and doc["loss"] == "binary_crossentropy" and doc["convention"] == "losscli"
+    assert doc["value"] == api.value and doc["n"] == 200
+    assert doc["per_sample"] == api.per_sample.tolist()
+    for key in ("mean", "sum", "weight_sum", "std", "min", "max", "clipped", "reduction", "params"):
+        assert key in doc
+
+
+def test_logits_weights_and_reductions(runner, sample):
+    y = read_col(sample / "binary_labels.csv")
+    x = read_col(sample / "binary_logits.csv")
+    w = read_col(sample / "binary_weights.csv")
+    for red in ("mean", "sum", "mean_over_n"):
+        r = invoke(runner, ["eval", "bce", "--labels", str(sample / "binary_labels.csv"),
+                            "--preds", str(sample / "binary_logits.csv"), "--weights",
+                            str(sample / "binary_weights.csv"), "--logits", "--reduction", red, "-q"])
+        assert r.exit_code == 0, r.stderr
+        api = losscli.evaluate("bce", y, x, from_logits=True, sample_weight=w, reduction=red)
+        assert float(r.stdout) == api.value
+
+
+def test_one_file_string_labels(runner, sample):
+    path = sample / "animals.csv"
+    r = invoke(runner, ["eval", "cce", str(path), "--json", "--summary-only"])
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["inputs"]["labels"]["columns"] == ["label"]
+    assert doc["inputs"]["preds"]["columns"] == ["cat", "dog", "bird"]
+    assert "per_sample" not in doc
+    with open(path) as fh:
+        rows = list(csv.DictReader(fh))
+    y = np.array([["cat", "dog", "bird"].index(r_["label"]) for r_ in rows])
+    p = np.array([[float(r_[c]) for c in ("cat", "dog", "bird")] for r_ in rows])
+    assert doc["value"] == losscli.evaluate("scce", y, p).value
+    r2 = invoke(runner, ["eval", "scce", str(path), "-q"])
+    assert float(r2.stdout) == doc["value"]
+
+
+def test_classes_option_maps_labels(runner, tmp_path):
+    f = tmp_path / "d.csv"
+    f.write_text("label,a,b\nno,0.9,0.1\nyes,0.2,0.8\n")
+    r = invoke(runner, ["eval", "scce", str(f), "--classes", "no,yes", "-q"])
+    assert r.exit_code == 0, r.stderr
+    assert float(r.stdout) == pytest.approx(-(np.log(0.9) + np.log(0.8)) / 2)
+    g = tmp_path / "b.csv"
+    g.write_text("label,score\nspam,0.9\nham,0.3\n")
+    r = invoke(runner, ["eval", "bce", str(g), "--classes", "ham,spam", "-q"])
+    assert r.exit_code == 0, r.stderr
+    assert float(r.stdout) == pytest.approx(-(np.log(0.9) + np.log(0.7)) / 2)
+
+
+def test_npy_sparse_logits(runner, sample):
+    r = invoke(runner, ["eval", "sparse_cce", "--labels", str(sample / "multiclass_labels.npy"),
+                        "--preds", str(sample / "multiclass_logits.npy"), "--logits", "--json"])
+    assert r.exit_code == 0, r.stderr
+    y = np.load(sample / "multiclass_labels.npy")
+    x = np.load(sample / "multiclass_logits.npy")
+    assert json.loads(r.stdout)["value"] == losscli.evaluate("scce", y, x, from_logits=True).value
+
+
+def test_column_selection_grammar(runner, sample):
+    base = ["eval", "cce", "--labels", str(sample / "multiclass_onehot.csv"),
+            "--preds", str(sample / "multiclass_probs.csv"), "-q"]
+    values = set()
+    for sel in ("p_cat:p_bird", "p_*", "1:3", "1,2,3", "p_cat,p_dog,p_bird"):
+        r = invoke(runner, [*base, "--pred-cols", sel])
+        assert r.exit_code == 0, (sel, r.stderr)
+        values.add(r.stdout)
+    assert len(values) == 1
+    r = invoke(runner, [*base, "--pred-cols", "p_fish"])
+    assert r.exit_code == 2 and "p_cat" in r.stderr
+
+
+def test_regression_one_file_and_inline_params(runner, sample):
+    path = sample / "regression.csv"
+    y, p = read_col(path, "y_true"), read_col(path, "y_pred")
+    r = invoke(runner, ["eval", "huber(delta=0.5)", str(path), "-q"])
+    assert float(r.stdout) == losscli.evaluate("huber", y, p, delta=0.5).value
+    r = invoke(runner, ["eval", "huber", str(path), "--delta", "0.5", "-q"])
+    assert float(r.stdout) == losscli.evaluate("huber", y, p, delta=0.5).value
+
+
+def test_stdin(runner, sample):
+    data = (sample / "binary_probs.csv").read_text()
+    r = invoke(runner, ["eval", "bce", "--labels", str(sample / "binary_labels.csv"), "--preds", "-", "-q"],
+               input=data)
+    assert r.exit_code == 0, r.stderr
+    y, p = read_col(sample / "binary_labels.csv"), read_col(sample / "binary_probs.csv")
+    assert float(r.stdout) == losscli.evaluate("bce", y, p).value
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "tsv"])
+def test_per_sample_formats(runner, sample, fmt):
+    r = invoke(runner, ["eval", "bce", "--labels", str(sample / "binary_labels.csv"),
+                        "--preds", str(sample / "binary_probs.csv"), "--format", fmt])
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    y, p = read_col(sample / "binary_labels.csv"), read_col(sample / "binary_probs.csv")
+    expected = losscli.evaluate("bce", y, p).per_sample
+    if fmt == "jsonl":
+        got = [json.loads(line)["loss"] for line in lines]
+        assert json.loads(lines[0])["index"] == 0
+    else:
+        sep = "," if fmt == "csv" else "\t"
+        assert lines[0] == sep.join(["index", "loss"])
+        got = [float(line.split(sep)[1]) for line in lines[1:]]
+    assert got == expected.tolist()
+
+
+def test_ids_in_per_sample_output(runner, sample):
+    r = invoke(runner, ["eval", "cce", str(sample / "animals.csv"), "--id-col", "id", "--nl"])
+    first = json.loads(r.stdout.splitlines()[0])
+    assert first["id"] == "img_0000" and first["index"] == 0
+
+
+def test_markdown_and_table(runner, sample):
+    args = ["eval", "bce", "--labels", str(sample / "binary_labels.csv"), "--preds", str(sample / "binary_probs.csv")]
+    md = invoke(runner, [*args, "--md"])
+    assert md.stdout.startswith("| loss |") and "`binary_crossentropy`" in md.stdout
+    table = invoke(runner, [*args, "--format", "table"])
+    assert table.exit_code == 0
+    for word in ("binary_crossentropy", "convention", "losscli", "more", "distribution", "p(true)"):
+        assert word in table.stdout
+
+
+def test_default_format_is_json_when_not_a_terminal(runner, sample):
+    r = invoke(runner, ["eval", "bce", "--labels", str(sample / "binary_labels.csv"),
+                        "--preds", str(sample / "binary_probs.csv")])
+    assert json.loads(r.stdout)["loss"] == "binary_crossentropy"
+
+
+def test_output_file(runner, sample, tmp_path):
+    out = tmp_path / "scores.csv"
+    r = invoke(runner, ["eval", "bce", "--labels", str(sample / "binary_labels.csv"),
+                        "--preds", str(sample / "binary_probs.csv"), "--output", str(out), "--json"])
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert "per_sample" not in doc
+    rows = out.read_text().splitlines()
+    assert rows[0] == "index,loss" and len(rows) == 201
+    for ext in ("jsonl", "npy", "parquet"):
+        target = tmp_path / f"scores.{ext}"
+        r = invoke(runner, ["eval", "bce", "--labels", str(sample / "binary_labels.csv"),
+                            "--preds", str(sample / "binary_probs.csv"), "-o", str(target), "-q"])
+        assert r.exit_code == 0 and target.exists()
+    assert np.load(tmp_path / "scores.npy").shape == (200,)
+
+
+def test_torch_empty_mean_is_null_in_json(runner, tmp_path):
+    (tmp_path / "y.csv").write_text("y\n1\n1\n")
+    (tmp_path / "p.csv").write_text("a,b\n0.2,0.8\n0.4,0.6\n")
+    r = invoke(runner, ["eval", "scce", "--labels", str(tmp_path / "y.csv"), "--preds", str(tmp_path / "p.csv"),
+                        "--ignore-index", "1", "--convention", "torch", "--json"])
+    assert r.exit_code == 0
+    assert "NaN" not in r.stdout and json.loads(r.stdout)["value"] is None
+
+
+# ---------------------------------------------------------------------------------------- exit codes
+
+
+@pytest.mark.parametrize(
+    "args,code,words",
+    [
+        (["eval", "binary_crosentropy", "x.csv"], 2, "did you mean"),
+        (["eval", "bce", "--gamma", "2", "x.csv"], 2, "binary_focal_crossentropy"),
+        (["eval", "mse", "--logits", "x.csv"], 2, "taken by"),
+        (["eval", "bce", "--reduction", "median", "x.csv"], 2, "median"),
+        (["eval", "huber(delta=-1)", "x.csv"], 2, "delta"),
+        (["eval", "bce", "--no-such-option"], 2, "no-such-option"),
+        (["eval", "bce", "missing.csv"], 3, "missing.csv"),
+    ],
+)
+def test_usage_and_missing_file_exit_codes(runner, tmp_path, monkeypatch, args, code, words):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.csv").write_text("label,p\n1,0.5\n")
+    r = invoke(runner, args)
+    assert r.exit_code == code, (r.stdout, r.stderr)
+    assert words in r.stderr
+    assert r.stdout == "" and "Traceback" not in r.stderr
+
+
+def test_invalid_data_names_file_column_row(runner, tmp_path):
+    (tmp_path / "y.csv").write_text("y\n1\n0\n1\n")
+    (tmp_path / "preds.csv").write_text("p1,p2\n0.5,0.5\n0.2,0.8\n1.3,-0.3\n")
+    r = invoke(runner, ["eval", "cce", "--labels", str(tmp_path / "y.csv"), "--preds", str(tmp_path / "preds.csv")])
+    assert r.exit_code == 3
+    assert "preds.csv column p1 row 4" in r.stderr and "--logits" in r.stderr
+    assert r.stdout == ""
+
+
+def test_row_count_mismatch(runner, tmp_path):
+    (tmp_path / "y.csv").write_text("y\n1\n0\n1\n")
+    (tmp_path / "p.csv").write_text("p\n0.5\n0.2\n")
+    r = invoke(runner, ["eval", "bce", "--labels", str(tmp_path / "y.csv"), "--preds", str(tmp_path / "p.csv")])
+    assert r.exit_code == 3 and "3 rows" in r.stderr and "2" in r.stderr
+
+
+def test_list_and_explain(runner):
+    r = invoke(runner, ["list", "--json"])
+    names = {d["name"] for d in json.loads(r.stdout)}
+    assert "binary_crossentropy" in names and len(names) >= 23
+    r = invoke(runner, ["explain", "focal"])
+    assert r.exit_code == 0
+    for word in ("binary_focal_crossentropy", "formula", "gamma", "torch", "keras", "worked example"):
+        assert word in r.stdout
+    r = invoke(runner, ["explain", "focal", "--json"])
+    assert json.loads(r.stdout)["example"]["mean"] > 0
+
+
+def test_help_lists_losses_and_exit_codes(runner):
+    r = runner.invoke(cli, ["eval", "--help"])
+    assert "sparse_categorical_crossentropy" in r.output and "Exit codes" in r.output
+    assert "binary_focal_crossentropy" in r.output  # --gamma's help names who takes it

@@ -1,0 +1,48 @@
+"""A few real subprocess runs: the installed entry point, `python -m`, pipes and closed stdout."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ENV = {**os.environ, "NO_COLOR": "1"}
+
+
+def run(args, **kw):
+    return subprocess.run([sys.executable, "-m", "losscli", *args], capture_output=True, text=True, env=ENV, **kw)
+
+
+def test_python_dash_m(sample):
+    r = run(["eval", "bce", "--labels", str(sample / "binary_labels.csv"), "--preds", str(sample / "binary_probs.csv")])
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["n"] == 200
+
+
+def test_closed_stdout_is_quiet(sample):
+    cmd = (f"set -o pipefail; {sys.executable} -m losscli eval bce --labels {sample / 'binary_labels.csv'} "
+           f"--preds {sample / 'binary_probs.csv'} --nl | head -1")
+    r = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, env=ENV)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
+    assert json.loads(r.stdout)["index"] == 0
+
+
+def test_bad_data_exit_3_no_traceback(tmp_path):
+    (tmp_path / "y.csv").write_text("y\n1\nx\n")
+    (tmp_path / "p.csv").write_text("p\n0.5\n0.5\n")
+    r = run(["eval", "bce", "--labels", str(tmp_path / "y.csv"), "--preds", str(tmp_path / "p.csv")])
+    assert r.returncode == 3 and r.stdout == ""
+    assert "Traceback" not in r.stderr and "y.csv" in r.stderr and "row 3" in r.stderr
+
+
+@pytest.mark.parametrize("pipe_input", [True])
+def test_stdin_pipe_with_jq_shape(sample, pipe_input):
+    data = (sample / "regression.csv").read_text()
+    r = run(["eval", "mse", "-", "--json"], input=data)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["loss"] == "mse" and doc["n"] == 120
