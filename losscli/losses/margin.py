@@ -156,29 +156,32 @@ def dice(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> KernelO
     label_kind="binary",
     pred_kind="probability",
     params=(
-        Param("alpha", "float", 0.5, "weight of Σ y·(1−p) (Keras' 'fp' term)", low=0.0, allow_none=False),
-        Param("beta", "float", 0.5, "weight of Σ (1−y)·p (Keras' 'fn' term)", low=0.0, allow_none=False),
+        Param("alpha", "float", 0.5, "weight of false positives Σ(1−y)·p", low=0.0, allow_none=False),
+        Param("beta", "float", 0.5, "weight of false negatives Σy·(1−p)", low=0.0, allow_none=False),
     ),
-    formula="l = 1 − TP / (TP + α·Σy(1−p) + β·Σ(1−y)p + 1e-7), TP = Σy·p",
-    latex=r"\ell = 1 - \frac{TP}{TP + \alpha\sum y(1-p) + \beta\sum (1-y)p + \epsilon}",
+    formula="l = 1 − TP / (TP + α·FP + β·FN + 1e-7), TP = Σy·p, FP = Σ(1−y)·p, FN = Σy·(1−p)",
+    latex=r"\ell = 1 - \frac{TP}{TP + \alpha FP + \beta FN + \epsilon}",
     description="Tversky loss per sample over its outputs (α = β = 0.5 is Dice).",
-    peer="Keras Tversky(axis=-1)",
+    peer="Salehi et al. 2017; Keras Tversky(axis=-1)",
     example={"y_true": [[1, 1, 0, 0], [0, 1, 1, 0]], "y_pred": [[0.9, 0.6, 0.2, 0.1], [0.1, 0.8, 0.3, 0.2]]},
 )
 def tversky(
     y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention, alpha: float = 0.5, beta: float = 0.5
 ) -> KernelOutput:
-    """Tversky loss (Keras ``Tversky`` with ``axis=-1``).
+    """Tversky loss (Salehi et al. 2017; Keras ``Tversky`` with ``axis=-1``).
 
-    Formula: ``l = 1 − TP / (TP + α·Σ y(1 − p) + β·Σ (1 − y)p + ε)`` with TP = Σ y·p and ε = 1e-7.
+    Formula: ``l = 1 − TP / (TP + α·FP + β·FN + ε)`` with TP = Σ y·p, FP = Σ (1 − y)·p, FN = Σ y·(1 − p)
+    and ε = 1e-7, sums over the sample's outputs.
 
-    Keras' docstring says α weighs false positives, but its code computes ``fp = Σ (1 − y_pred)·y_true``
-    (the missed positives) and weighs that by α; losscli reproduces the numbers Keras computes.
+    Keras 3.15.1 computes the two terms the other way round (its code weighs Σ y·(1 − p) by α, against
+    its own docstring; fixed upstream later): the keras convention reproduces that release's numbers.
     """
     y, p = f64(y_true), f64(y_pred)
     if y.ndim == 1:
         y, p = y[:, None], p[:, None]
     tp = (y * p).sum(axis=1)
-    missed = (y * (1.0 - p)).sum(axis=1)
-    spurious = ((1.0 - y) * p).sum(axis=1)
-    return KernelOutput(1.0 - tp / (tp + alpha * missed + beta * spurious + 1e-7))
+    fp = ((1.0 - y) * p).sum(axis=1)
+    fn = (y * (1.0 - p)).sum(axis=1)
+    if conv.name == "keras":
+        fp, fn = fn, fp
+    return KernelOutput(1.0 - tp / (tp + alpha * fp + beta * fn + 1e-7))
