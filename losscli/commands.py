@@ -137,17 +137,19 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
     plan = plan_inputs(options, spec, stdin=stdin)
 
     sink = None
-    on_batch = None
+    observers = []
     if opts.get("output"):
         from .report.sink import PerSampleSink
 
         sink = PerSampleSink(opts["output"], ["loss"], with_ids=plan.ids is not None)
 
-        def on_batch(batch: Any, values: Any, offset: int) -> None:
+        def write_rows(batch: Any, values: Any, offset: int) -> None:
             sink.write([values], batch.ids, offset)
 
+        observers.append(write_rows)
+
     try:
-        evaluation = run(plan, evaluator, on_batch=on_batch)
+        evaluation = run(plan, evaluator, observers=observers)
     except BaseException:
         if sink is not None:
             sink.abort()

@@ -43,6 +43,9 @@ class InputOptions:
     header: bool = True
     delimiter: str | None = None
     fmt: str | None = None
+    #: Extra columns of the predictions (or data) file carried through as ``Batch.extra[name]``,
+    #: e.g. ``{"group": "region"}`` for per-group breakdowns. Values are column selections.
+    extra_cols: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Batch:
     ids: np.ndarray | None
     rows: np.ndarray  # 0-based data rows in the predictions (or data) file
     label_rows: np.ndarray  # 0-based data rows in the labels file
+    extra: dict[str, np.ndarray] = field(default_factory=dict)  # InputOptions.extra_cols, by name
 
     def __len__(self) -> int:
         return self.y_pred.shape[0]
@@ -80,6 +84,7 @@ class InputPlan:
         ids: tuple[Role, Role] | None,
         class_map: dict[Any, int] | None,
         label_mode: str,
+        extras: dict[str, Role] | None = None,
     ) -> None:
         self.options = options
         self.labels = labels
@@ -88,6 +93,7 @@ class InputPlan:
         self.ids = ids
         self.class_map = class_map
         self.label_mode = label_mode  # 'value', 'class', 'onehot_from_class', 'binary_from_class'
+        self.extras = extras or {}
         self.skipped = 0
         self.samples = 0
         self.warnings: list[str] = []
@@ -120,6 +126,7 @@ class InputPlan:
         roles = [self.labels, self.preds] + ([self.weights] if self.weights else [])
         if self.ids:
             roles.append(self.ids[1])
+        roles.extend(self.extras.values())
         by_source: dict[int, tuple[Source, list[str]]] = {}
         for role in roles:
             key = id(role.source)
@@ -150,6 +157,7 @@ class InputPlan:
                 get(self.ids[1])[0] if self.ids else None,
                 rows,
                 rows,
+                {name: get(role)[0] for name, role in self.extras.items()},
             )
             if batch is not None:
                 yield batch
@@ -195,6 +203,7 @@ class InputPlan:
             if self.weights.source is not self.preds.source:
                 raise UsageError("with --id-col, sample weights must be a column of the predictions file")
             wcols = [c for c in self.weights.columns if c not in pred_cols]
+        wcols += [c for role in self.extras.values() for c in role.columns if c not in pred_cols + wcols]
         pred_seen: set[Any] = set()
         for chunk in self.preds.source.read(pred_cols + wcols, self.options.chunk_rows):
             pk = _keys(chunk.columns[pred_role.columns[0]])
@@ -221,6 +230,7 @@ class InputPlan:
                 chunk.columns[pred_role.columns[0]],
                 rows,
                 idx,
+                {name: chunk.columns[role.columns[0]] for name, role in self.extras.items()},
             )
             if batch is not None:
                 yield batch
@@ -240,7 +250,9 @@ class InputPlan:
         ids: np.ndarray | None,
         rows: np.ndarray,
         label_rows: np.ndarray,
+        extra: dict[str, np.ndarray] | None = None,
     ) -> Batch | None:
+        extra = dict(extra or {})
         y_pred = self._numeric_matrix(pred_cols, self.preds, rows)
         y_true = self._labels(label_cols, rows, label_rows, y_pred.shape[1] if y_pred.ndim == 2 else 1)
         weights = None
@@ -261,10 +273,11 @@ class InputPlan:
                 weights = None if weights is None else weights[keep]
                 ids = None if ids is None else ids[keep]
                 rows, label_rows = rows[keep], label_rows[keep]
+                extra = {k: v[keep] for k, v in extra.items()}
         if len(rows) == 0:
             return None
         self.samples += len(rows)
-        return Batch(y_true, y_pred, weights, ids, rows, label_rows)
+        return Batch(y_true, y_pred, weights, ids, rows, label_rows, extra)
 
     def _numeric_matrix(self, cols: list[np.ndarray], role: Role, rows: np.ndarray) -> np.ndarray:
         out = []
@@ -539,6 +552,8 @@ def _plan_one_file(options: InputOptions, spec: LossSpec, data: Source) -> Input
         taken += weight_role.columns
     elif options.weights:
         raise UsageError("--weights FILE goes with --labels/--preds; in one-file mode use --weight-col")
+    for name, sel in options.extra_cols.items():
+        taken += select_columns(sel, cols, option=f"--{name.replace('_', '-')}-col")
     if options.pred_cols:
         pred_cols = select_columns(options.pred_cols, cols, option="--pred-cols")
     else:
@@ -594,7 +609,16 @@ def _finish(
                 f"--classes names {len(class_map)} classes but there are {len(pred_cols)} prediction columns",
                 hint="give one class per prediction column, in column order",
             )
-    return InputPlan(options, Role(labels, label_cols), Role(preds, pred_cols), weights, ids, class_map, mode)
+    extras = {}
+    for name, sel in options.extra_cols.items():
+        chosen = select_columns(sel, preds.columns, option=f"--{name.replace('_', '-')}-col")
+        if len(chosen) != 1:
+            raise UsageError(f"--{name.replace('_', '-')}-col must select one column, got {len(chosen)}")
+        extras[name] = Role(preds, chosen)
+        pred_cols = [c for c in pred_cols if c != chosen[0]]
+    return InputPlan(
+        options, Role(labels, label_cols), Role(preds, pred_cols), weights, ids, class_map, mode, extras
+    )
 
 
 def _class_map_from_columns(

@@ -52,9 +52,13 @@ def run(
     evaluator: Evaluator,
     *,
     keep_ids: bool = True,
-    on_batch: Callable[[Batch, np.ndarray, int], None] | None = None,
+    observers: list[Callable[[Batch, np.ndarray, int], None]] | None = None,
 ) -> Evaluation:
-    """Evaluate every batch of ``plan``; errors are annotated with file, column and row."""
+    """Evaluate every batch of ``plan``; errors are annotated with file, column and row.
+
+    Each observer is called as ``observer(batch, per_sample_values, sample_offset)`` after a batch is
+    evaluated (``--output`` writers, label hashing, per-class and per-group breakdowns, progress).
+    """
     head: list[_Kept] = []
     tail: list[_Kept] = []
     worst: list[tuple[float, int, _Kept]] = []
@@ -79,8 +83,8 @@ def run(
                         heapq.heappush(worst, item)
                     elif item[:2] > worst[0][:2]:
                         heapq.heapreplace(worst, item)
-            if on_batch is not None:
-                on_batch(batch, values, offset)
+            for observer in observers or ():
+                observer(batch, values, offset)
             offset += n
     except InputError as err:
         raise plan.annotate(err, batch, offset) from None
