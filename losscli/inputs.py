@@ -281,7 +281,7 @@ class InputPlan:
 
     def _numeric_matrix(self, cols: list[np.ndarray], role: Role, rows: np.ndarray) -> np.ndarray:
         out = []
-        for name, col in zip(role.columns, cols):
+        for name, col in zip(role.columns, cols, strict=True):
             if col.dtype.kind in "OUS":
                 col = _to_float(col, role.source, name, rows)
             out.append(col)
@@ -603,9 +603,13 @@ def _finish(
         mode = "binary_from_class"
     if mode != "value" and class_map is None:
         class_map = _class_map_from_columns(labels, label_cols[0], pred_cols, spec)
-    if class_map is not None and mode != "value" and mode != "binary_from_class":
-        if len(class_map) != len(pred_cols) and not (spec.name == "brier" and len(pred_cols) == 1):
-            raise UsageError(
+    if (
+        options.classes
+        and mode in ("class", "onehot_from_class")
+        and len(options.classes) != len(pred_cols)
+        and not (spec.name == "brier" and len(pred_cols) == 1)
+    ):
+        raise UsageError(
                 f"--classes names {len(class_map)} classes but there are {len(pred_cols)} prediction columns",
                 hint="give one class per prediction column, in column order",
             )

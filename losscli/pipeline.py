@@ -59,52 +59,185 @@ def run(
     Each observer is called as ``observer(batch, per_sample_values, sample_offset)`` after a batch is
     evaluated (``--output`` writers, label hashing, per-class and per-group breakdowns, progress).
     """
-    head: list[_Kept] = []
-    tail: list[_Kept] = []
-    worst: list[tuple[float, int, _Kept]] = []
+    wrapped = [_first_only(obs) for obs in observers or ()]
+    return run_many(plan, [evaluator], keep_ids=keep_ids, observers=wrapped)[0]
+
+
+def _first_only(obs: Callable[[Batch, np.ndarray, int], None]) -> Callable[[Batch, list[np.ndarray], int], None]:
+    def call(batch: Batch, values: list[np.ndarray], offset: int) -> None:
+        obs(batch, values[0], offset)
+
+    return call
+
+
+def run_many(
+    plan: InputPlan,
+    evaluators: list[Evaluator],
+    *,
+    keep_ids: bool = True,
+    observers: list[Callable[[Batch, list[np.ndarray], int], None]] | None = None,
+    prefetch: bool = True,
+) -> list[Evaluation]:
+    """Evaluate several losses in one pass over the input (each batch is read once).
+
+    Observers get the per-sample values of every evaluator, in order. With ``prefetch`` the next batch
+    is read in a background thread while the current one is computed (parsing and NumPy release the GIL).
+    """
+    keepers = [_Keeper() for _ in evaluators]
     ids: list[np.ndarray] = []
     offset = 0
     batch: Batch | None = None
+    batches = _prefetched(plan.batches()) if prefetch else plan.batches()
     try:
-        for batch in plan.batches():
-            values = evaluator.update(batch.y_true, batch.y_pred, batch.weights)
+        for batch in batches:
             n = len(batch)
+            all_values = []
+            for ev, keeper in zip(evaluators, keepers, strict=True):
+                y_true = adapt_labels(ev.spec, batch.y_true, batch.y_pred)
+                values = ev.update(y_true, batch.y_pred, batch.weights)
+                keeper.add(batch, y_true, values, offset)
+                all_values.append(values)
             if keep_ids and batch.ids is not None:
                 ids.append(np.asarray(batch.ids))
-            for i in range(min(SHOW - len(head), n)):
-                head.append(_keep(batch, values, i, offset))
-            tail = (tail + [_keep(batch, values, i, offset) for i in range(max(0, n - SHOW), n)])[-SHOW:]
-            if n:
-                k = min(SHOW, n)
-                top = np.argpartition(-values, k - 1)[:k] if n > k else np.arange(n)
-                for i in top:
-                    item = (float(values[i]), -(offset + int(i)), _keep(batch, values, int(i), offset))
-                    if len(worst) < SHOW:
-                        heapq.heappush(worst, item)
-                    elif item[:2] > worst[0][:2]:
-                        heapq.heapreplace(worst, item)
             for observer in observers or ():
-                observer(batch, values, offset)
+                observer(batch, all_values, offset)
             offset += n
     except InputError as err:
         raise plan.annotate(err, batch, offset) from None
-    result = evaluator.result()
-    for w in plan.warnings:
-        if w not in result.warnings:
-            result.warnings.append(w)
-    if plan.skipped:
-        result.warnings.append(f"{plan.skipped} rows with missing values were skipped (--nan {plan.options.nan})")
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()
     all_ids = np.concatenate(ids) if ids else None
-    worst_sorted = [k for _, _, k in sorted(worst, key=lambda t: (-t[0], -t[1]))]
-    rows = _display_rows(evaluator.spec, evaluator.params, head, tail, worst_sorted, offset, plan)
-    return Evaluation(result, plan.describe(), all_ids, rows, plan.skipped)
+    out = []
+    for ev, keeper in zip(evaluators, keepers, strict=True):
+        result = ev.result()
+        for w in plan.warnings:
+            if w not in result.warnings:
+                result.warnings.append(w)
+        if plan.skipped:
+            note = f"{plan.skipped} rows with missing values were skipped (--nan {plan.options.nan})"
+            if note not in result.warnings:
+                result.warnings.append(note)
+        rows = _display_rows(ev.spec, ev.params, keeper.head, keeper.tail, keeper.worst_sorted(), offset, plan)
+        out.append(Evaluation(result, plan.describe(), all_ids, rows, plan.skipped))
+    return out
 
 
-def _keep(batch: Batch, values: np.ndarray, i: int, offset: int) -> _Kept:
+def adapt_labels(spec: LossSpec, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Labels in the layout ``spec`` takes when one pass serves several losses.
+
+    Class indices become one-hot rows for a loss over distributions (NaN rows stay NaN, so validation
+    reports them); exact one-hot rows become class indices for a sparse loss. Anything else is left to
+    validation.
+    """
+    if spec.label_kind == "distribution" and y_true.ndim == 1 and y_pred.ndim == 2:
+        c = y_pred.shape[1]
+        ok = np.isfinite(y_true) & (y_true >= 0) & (y_true < c) & (y_true == np.floor(y_true))
+        if not ok.all() and np.isfinite(y_true).all():
+            return y_true  # out-of-range labels: let validation name them
+        onehot = np.zeros((y_true.shape[0], c))
+        idx = np.flatnonzero(ok)
+        onehot[idx, y_true[idx].astype(np.int64)] = 1.0
+        onehot[~ok] = np.nan
+        return onehot
+    if (
+        spec.label_kind == "class_index"
+        and y_true.ndim == 2
+        and y_true.shape == y_pred.shape
+        and np.isin(y_true, (0.0, 1.0)).all()
+        and (y_true.sum(axis=1) == 1).all()
+    ):
+        return np.argmax(y_true, axis=1)
+    return y_true
+
+
+class _Keeper:
+    """The display sample of one loss: first and last rows and the worst samples."""
+
+    def __init__(self) -> None:
+        self.head: list[_Kept] = []
+        self.tail: list[_Kept] = []
+        self.worst: list[tuple[float, int, _Kept]] = []
+
+    def add(self, batch: Batch, y_true: np.ndarray, values: np.ndarray, offset: int) -> None:
+        n = len(values)
+        for i in range(min(SHOW - len(self.head), n)):
+            self.head.append(_keep(batch, y_true, values, i, offset))
+        self.tail = (self.tail + [_keep(batch, y_true, values, i, offset) for i in range(max(0, n - SHOW), n)])[
+            -SHOW:
+        ]
+        if not n:
+            return
+        k = min(SHOW, n)
+        top = np.argpartition(-values, k - 1)[:k] if n > k else np.arange(n)
+        for i in top:
+            item = (float(values[i]), -(offset + int(i)), _keep(batch, y_true, values, int(i), offset))
+            if len(self.worst) < SHOW:
+                heapq.heappush(self.worst, item)
+            elif item[:2] > self.worst[0][:2]:
+                heapq.heapreplace(self.worst, item)
+
+    def worst_sorted(self) -> list[_Kept]:
+        return [k for _, _, k in sorted(self.worst, key=lambda t: (-t[0], -t[1]))]
+
+
+_DONE = object()
+
+
+class _prefetched:
+    """Iterate ``source`` in a background thread, one item ahead; exceptions re-raise in the caller."""
+
+    def __init__(self, source: Any, depth: int = 1) -> None:
+        import queue
+        import threading
+
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._work, args=(source,), daemon=True)
+        self._thread.start()
+
+    def _work(self, source: Any) -> None:
+        try:
+            for item in source:
+                if self._stop.is_set():
+                    return
+                self._put((True, item))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            self._put((False, exc))
+            return
+        self._put((True, _DONE))
+
+    def _put(self, item: Any) -> None:
+        import queue
+
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> _prefetched:
+        return self
+
+    def __next__(self) -> Any:
+        ok, item = self._queue.get()
+        if not ok:
+            raise item
+        if item is _DONE:
+            raise StopIteration
+        return item
+
+    def close(self) -> None:
+        self._stop.set()
+
+
+def _keep(batch: Batch, y_true: np.ndarray, values: np.ndarray, i: int, offset: int) -> _Kept:
     return _Kept(
         offset + i,
         None if batch.ids is None else batch.ids[i],
-        np.atleast_1d(batch.y_true[i]),
+        np.atleast_1d(y_true[i]),
         np.atleast_1d(batch.y_pred[i]),
         float(values[i]),
     )

@@ -61,7 +61,7 @@ def jsonl_lines(evals: list[Evaluation]) -> Iterator[str]:
         rec: dict[str, Any] = {"index": i}
         if ids is not None:
             rec["id"] = _plain(ids[i])
-        for name, vals in zip(names, values):
+        for name, vals in zip(names, values, strict=True):
             rec[name] = _num(vals[i])
         yield json.dumps(rec, allow_nan=False, ensure_ascii=False) + "\n"
 

@@ -7,6 +7,7 @@ succeeded, so a failed run never leaves a truncated file behind. Formats by exte
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -62,7 +63,7 @@ class PerSampleSink:
             if self.format == "parquet":
                 self._fh = None
             else:
-                self._fh = open(self.tmp + (".raw" if self.format == "npy" else ""), "wb")
+                self._fh = open(self.tmp + (".raw" if self.format == "npy" else ""), "wb")  # noqa: SIM115
                 if self.format in ("csv", "tsv"):
                     sep = "," if self.format == "csv" else "\t"
                     header = ["index"] + (["id"] if with_ids else []) + names
@@ -87,7 +88,7 @@ class PerSampleSink:
                     rec: dict[str, Any] = {"index": offset + i}
                     if id_list is not None:
                         rec["id"] = id_list[i]
-                    for name, col in zip(self.names, cols):
+                    for name, col in zip(self.names, cols, strict=True):
                         rec[name] = col[i] if math.isfinite(col[i]) else None
                     lines.append(json.dumps(rec, allow_nan=False))
                 self._fh.write(("\n".join(lines) + "\n").encode())
@@ -116,7 +117,7 @@ class PerSampleSink:
         data = {"index": pa.array(np.arange(offset, offset + n, dtype=np.int64))}
         if ids is not None:
             data["id"] = pa.array(ids.tolist())
-        for name, v in zip(self.names, values):
+        for name, v in zip(self.names, values, strict=True):
             data[name] = pa.array(np.asarray(v, dtype=np.float64))
         table = pa.table(data)
         if self._writer is None:
@@ -159,7 +160,5 @@ class PerSampleSink:
             except Exception:  # noqa: BLE001 - best effort cleanup
                 pass
         for p in (self.tmp, self.tmp + ".raw"):
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(p)
-            except OSError:
-                pass
