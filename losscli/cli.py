@@ -100,7 +100,9 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
 @click.argument("loss")
 @click.argument("file", required=False)
 @click.option("--labels", metavar="FILE", help="Labels file (CSV/TSV, NPY, NPZ[:key], Parquet; '-' = stdin).")
-@click.option("--preds", metavar="FILE", help="Predictions file: probabilities, logits or values.")
+@click.option("--preds", metavar="FILE", multiple=True,
+              help="Predictions file: probabilities, logits or values. Repeat it, or give a quoted glob, to rank "
+              "several prediction files against one labels file.")
 @click.option("--weights", metavar="FILE", help="Sample weights file (one column).")
 @click.option("--label-cols", metavar="SEL", help="Label column(s): names, 1-based positions, a:b ranges, globs.")
 @click.option("--pred-cols", metavar="SEL", help="Prediction column(s), same grammar; their order is the class order.")
@@ -137,6 +139,8 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
               help="Rows with missing values: refuse, drop silently (counted), or drop with a warning.")
 @click.option("--sum-tol", type=float, default=1e-3, show_default=True, help="Tolerance for rows summing to 1.")
 @click.option("--chunk-rows", type=click.IntRange(min=1), help="Rows per chunk when streaming.")
+@click.option("--no-progress", is_flag=True, help="No progress bar (it is shown on stderr for large inputs "
+              "when stderr is a terminal).")
 @click.option("--no-header", is_flag=True, help="CSV files have no header row (columns are named 1..K).")
 @click.option("--delimiter", metavar="CHAR", help="CSV delimiter (default: sniffed).")
 def eval_cmd(loss: str, file: str | None, **opts: Any) -> None:
@@ -146,7 +150,9 @@ def eval_cmd(loss: str, file: str | None, **opts: Any) -> None:
     Two (or three) files:  losscli eval LOSS --labels FILE --preds FILE [--weights FILE]
     One file:              losscli eval LOSS FILE [--label-cols SEL] [--pred-cols SEL]
 
-    LOSS is a name or alias, optionally with parameters: 'huber(delta=0.5)'. In one-file mode the label
+    LOSS is a name or alias, optionally with parameters: 'huber(delta=0.5)'; several, comma-separated
+    ('bce,brier,focal(gamma=2)'), are evaluated in one pass. FILE may be a quoted glob of shards
+    ('scores/part-*.parquet'): one dataset, read in order. In one-file mode the label
     column is the one named label, y, target or y_true unless --label-cols says otherwise; the other
     numeric columns are the predictions. Column selections take names, 1-based positions, ranges (p0:p9)
     and globs (logit_*).

@@ -49,34 +49,35 @@ def warn(message: str) -> None:
 # ------------------------------------------------------------------------------------------- eval
 
 
-def _loss_params(spec: Any, opts: dict[str, Any], loss_text: str) -> dict[str, Any]:
-    """Loss parameters from the options; an option the loss does not take is a usage error."""
+def _loss_params(specs: list[Any], opts: dict[str, Any]) -> list[dict[str, Any]]:
+    """Loss parameters from the options, per loss. An option is passed to the losses that take it; an
+    option none of them takes is a usage error naming the losses that do."""
     from .cli import PARAM_OPTIONS, _losses_taking
 
-    params: dict[str, Any] = {}
+    given: dict[str, Any] = {}
     if opts.get("from_logits") is not None:
-        if not spec.accepts_logits:
-            takers = _losses_taking("from_logits")
-            raise UsageError(
-                f"{spec.name} does not take --logits/--probs",
-                hint=f"it is taken by: {', '.join(takers)}",
-            )
-        params["from_logits"] = opts["from_logits"]
+        given["from_logits"] = opts["from_logits"]
     for option, param in PARAM_OPTIONS.items():
         value = opts.get(option)
         if value is None:
             continue
-        flag = "--" + option.replace("_", "-")
-        if spec.param(param) is None:
-            takers = _losses_taking(param)
-            raise UsageError(
-                f"{spec.name} does not take {flag}",
-                hint=f"it is taken by: {', '.join(takers)}" if takers else None,
-            )
         if option == "class_weights" and isinstance(value, str) and os.path.isfile(value):
-            value = _read_numbers(value, flag)
-        params[param] = value
-    return params
+            value = _read_numbers(value, "--class-weights")
+        given[param] = value
+    per_loss: list[dict[str, Any]] = [{} for _ in specs]
+    for param, value in given.items():
+        takers = [i for i, spec in enumerate(specs) if spec.param(param) is not None]
+        if not takers:
+            flag = "--logits/--probs" if param == "from_logits" else "--" + param.replace("_", "-")
+            names = ", ".join(s.name for s in specs)
+            everyone = _losses_taking(param)
+            raise UsageError(
+                f"{names} {'does' if len(specs) == 1 else 'do'} not take {flag}",
+                hint=f"it is taken by: {', '.join(everyone)}" if everyone else None,
+            )
+        for i in takers:
+            per_loss[i][param] = value
+    return per_loss
 
 
 def _read_numbers(path: str, flag: str) -> list[float]:
@@ -88,19 +89,33 @@ def _read_numbers(path: str, flag: str) -> list[float]:
         raise ParameterError(f"{flag} file {path} must hold numbers only") from None
 
 
+def _expand(patterns: list[str]) -> list[str]:
+    from .inputs import glob_paths
+
+    out: list[str] = []
+    for pattern in patterns:
+        out.extend(glob_paths(pattern))
+    return list(dict.fromkeys(out))
+
+
 def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, decided: dict[str, Any]) -> int:
-    """``losscli eval``: returns the exit status (decided before any output is written)."""
+    """``losscli eval``: returns the exit status (decided before any output is written).
+
+    One pass over the inputs evaluates every loss of ``LOSS`` (``bce,brier,...``); several prediction
+    files (``--preds`` repeated or a glob) give one result per file, ranked by the first loss (a
+    leaderboard); a glob as FILE is one dataset stored in shards.
+    """
     import dataclasses
 
     from .api import Evaluator
     from .conventions import get_convention
     from .inputs import InputOptions, plan_inputs
-    from .pipeline import run
-    from .registry import get_loss, parse_loss_expression
+    from .registry import get_loss, parse_loss_expression, split_loss_list
 
-    spec = get_loss(loss)
-    _, inline = parse_loss_expression(loss)
-    params = _loss_params(spec, opts, loss)
+    texts = split_loss_list(loss)
+    specs = [get_loss(t) for t in texts]
+    inline = [parse_loss_expression(t)[1] for t in texts]
+    params = _loss_params(specs, opts)
     conv = get_convention(opts["convention"])
     if opts.get("eps") is not None:
         eps = opts["eps"]
@@ -110,11 +125,16 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
     fmt = opts.get("fmt") or ("table" if stdout_is_terminal() else "json")
     if opts.get("quiet"):
         fmt = "quiet"
+    summary_only = bool(opts.get("summary_only") or opts.get("output"))
+    keep_per_sample = fmt in ("jsonl", "csv", "tsv") or (fmt == "json" and not summary_only)
     classes = [c.strip() for c in opts["classes"].split(",")] if opts.get("classes") else None
+    pred_files = _expand(list(opts.get("preds") or ()))
+    if opts.get("output") and len(pred_files) > 1:
+        raise UsageError("--output takes one prediction file", hint="run once per file to keep per-sample losses")
     options = InputOptions(
-        data=[file] if file else [],
+        data=_expand([file]) if file else [],
         labels=opts.get("labels"),
-        preds=opts.get("preds"),
+        preds=pred_files[0] if pred_files else None,
         weights=opts.get("weights"),
         label_cols=opts.get("label_cols"),
         pred_cols=opts.get("pred_cols"),
@@ -126,42 +146,88 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
         header=not opts.get("no_header"),
         delimiter=opts.get("delimiter"),
     )
-    evaluator = Evaluator(
-        spec,
-        convention=conv,
-        reduction=opts["reduction"],
-        sum_tol=opts["sum_tol"],
-        keep_per_sample=True,
-        **{**inline, **params},
-    )
-    plan = plan_inputs(options, spec, stdin=stdin)
+    evaluations = []
+    for pred_file in pred_files or [None]:
+        if pred_file is not None:
+            options = dataclasses.replace(options, preds=pred_file)
+        plan = plan_inputs(options, specs[0], stdin=stdin)
+        if options.chunk_rows is None:
+            from .api import default_chunk_rows
+
+            plan.options.chunk_rows = default_chunk_rows(len(plan.preds.columns))
+        evaluators = [
+            Evaluator(spec, convention=conv, reduction=opts["reduction"], sum_tol=opts["sum_tol"],
+                      keep_per_sample=keep_per_sample, **{**inl, **par})
+            for spec, inl, par in zip(specs, inline, params, strict=True)
+        ]
+        evaluations.extend(_evaluate_plan(plan, evaluators, opts, pred_file is not None and len(pred_files) > 1))
+    if len(pred_files) > 1:
+        evaluations = _leaderboard(evaluations, len(specs))
+    for message in dict.fromkeys(w for ev in evaluations for w in ev.warnings):
+        warn(message)
+    status = EXIT_OK
+    decided["status"] = status
+    _render(evaluations, fmt, summary_only=summary_only)
+    return status
+
+
+def _evaluate_plan(plan: Any, evaluators: list[Any], opts: dict[str, Any], tag_file: bool) -> list[Any]:
+    """Run one input plan through the evaluators with the --output sink and the progress bar."""
+    from .pipeline import run_many
 
     sink = None
-    observers = []
+    observers: list[Any] = []
     if opts.get("output"):
         from .report.sink import PerSampleSink
 
-        sink = PerSampleSink(opts["output"], ["loss"], with_ids=plan.ids is not None)
+        names = ["loss"] if len(evaluators) == 1 else [ev.spec.name for ev in evaluators]
+        sink = PerSampleSink(opts["output"], names, with_ids=plan.ids is not None)
 
-        def write_rows(batch: Any, values: Any, offset: int) -> None:
-            sink.write([values], batch.ids, offset)
+        def write_rows(batch: Any, values: list[Any], offset: int) -> None:
+            sink.write(values, batch.ids, offset)
 
         observers.append(write_rows)
+    progress = None
+    if not opts.get("no_progress"):
+        from .progress import maybe_progress
 
+        progress = maybe_progress(plan)
+        if progress is not None:
+            observers.append(progress.observe)
     try:
-        evaluation = run(plan, evaluator, observers=observers)
+        evaluations = run_many(plan, evaluators, observers=observers)
     except BaseException:
         if sink is not None:
             sink.abort()
         raise
+    finally:
+        if progress is not None:
+            progress.close()
     if sink is not None:
         sink.commit()
-    for message in evaluation.warnings:
-        warn(message)
-    status = EXIT_OK
-    decided["status"] = status
-    _render([evaluation], fmt, summary_only=opts.get("summary_only") or bool(opts.get("output")))
-    return status
+    if tag_file:
+        for ev in evaluations:
+            ev.file = plan.preds.source.name
+    return evaluations
+
+
+def _leaderboard(evaluations: list[Any], n_losses: int) -> list[Any]:
+    """Results grouped by file, files ranked by the first loss's value (best first; undefined last)."""
+    import math
+
+    groups = [evaluations[i:i + n_losses] for i in range(0, len(evaluations), n_losses)]
+
+    def key(group: list[Any]) -> float:
+        v = group[0].result.value
+        return v if math.isfinite(v) else math.inf
+
+    groups.sort(key=key)
+    out = []
+    for rank, group in enumerate(groups, start=1):
+        for ev in group:
+            ev.rank = rank
+            out.append(ev)
+    return out
 
 
 def _render(evals: list[Any], fmt: str, *, summary_only: bool) -> None:
@@ -170,7 +236,7 @@ def _render(evals: list[Any], fmt: str, *, summary_only: bool) -> None:
     if fmt == "quiet":
         emit([report.quiet_value(evals)])
     elif fmt == "json":
-        emit([report.json_document(evals, per_sample=not summary_only)])
+        emit(report.json_document(evals, per_sample=not summary_only))
     elif fmt == "jsonl":
         emit(report.jsonl_lines(evals))
     elif fmt in ("csv", "tsv"):

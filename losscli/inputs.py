@@ -352,7 +352,11 @@ class InputPlan:
             local = loc.row - sample_offset
             if 0 <= local < len(batch):
                 rows = batch.label_rows if loc.array == "y_true" else batch.rows
-                loc.file_row = role.source.file_row(int(rows[local]))
+                data_row = int(rows[local])
+                loc.file_row = role.source.file_row(data_row)
+                shard_name = getattr(role.source, "shard_name", None)
+                if shard_name is not None:
+                    loc.file = shard_name(data_row)
         return err
 
 
@@ -483,8 +487,13 @@ def plan_inputs(options: InputOptions, spec: LossSpec, *, stdin: Any = None) -> 
         if options.labels or options.preds:
             raise UsageError("give either FILE (one file holding every column) or --labels and --preds, not both")
         if len(options.data) > 1:
-            raise UsageError("one data file at a time", hint="several prediction files: use --labels and --preds")
-        data = src(options.data[0])
+            from .inputs_shards import ShardedSource
+
+            if "-" in options.data:
+                raise UsageError("standard input cannot be one of several shards")
+            data: Source = ShardedSource(",".join(options.data), [src(p) for p in options.data])
+        else:
+            data = src(options.data[0])
         return _plan_one_file(options, spec, data)
     if not options.labels or not options.preds:
         missing = "--labels" if not options.labels else "--preds"

@@ -32,6 +32,9 @@ class Evaluation:
     ids: np.ndarray | None
     rows: list[dict[str, Any]] = field(default_factory=list)
     skipped: int = 0
+    file: str | None = None  # set when several prediction files are ranked
+    rank: int | None = None
+    histogram_sample: np.ndarray | None = None  # a uniform sample of per-sample values when not all are kept
 
     @property
     def warnings(self) -> list[str]:
@@ -83,7 +86,7 @@ def run_many(
     Observers get the per-sample values of every evaluator, in order. With ``prefetch`` the next batch
     is read in a background thread while the current one is computed (parsing and NumPy release the GIL).
     """
-    keepers = [_Keeper() for _ in evaluators]
+    keepers = [_Keeper(sample=not ev.keep_per_sample) for ev in evaluators]
     ids: list[np.ndarray] = []
     offset = 0
     batch: Batch | None = None
@@ -120,7 +123,8 @@ def run_many(
             if note not in result.warnings:
                 result.warnings.append(note)
         rows = _display_rows(ev.spec, ev.params, keeper.head, keeper.tail, keeper.worst_sorted(), offset, plan)
-        out.append(Evaluation(result, plan.describe(), all_ids, rows, plan.skipped))
+        out.append(Evaluation(result, plan.describe(), all_ids, rows, plan.skipped,
+                              histogram_sample=keeper.histogram_sample()))
     return out
 
 
@@ -155,13 +159,33 @@ def adapt_labels(spec: LossSpec, y_true: np.ndarray, y_pred: np.ndarray) -> np.n
 class _Keeper:
     """The display sample of one loss: first and last rows and the worst samples."""
 
-    def __init__(self) -> None:
+    SAMPLE = 20000
+
+    def __init__(self, sample: bool = False) -> None:
         self.head: list[_Kept] = []
         self.tail: list[_Kept] = []
         self.worst: list[tuple[float, int, _Kept]] = []
+        self.sample = sample
+        self._rng = np.random.default_rng(0)
+        self._keys = np.zeros(0)
+        self._values = np.zeros(0)
+
+    def _sample(self, values: np.ndarray) -> None:
+        """A uniform sample of bounded size (smallest random keys), for the histogram."""
+        keys = np.concatenate([self._keys, self._rng.random(len(values))])
+        vals = np.concatenate([self._values, values])
+        if len(keys) > self.SAMPLE:
+            keep = np.argpartition(keys, self.SAMPLE - 1)[: self.SAMPLE]
+            keys, vals = keys[keep], vals[keep]
+        self._keys, self._values = keys, vals
+
+    def histogram_sample(self) -> np.ndarray | None:
+        return self._values if self.sample else None
 
     def add(self, batch: Batch, y_true: np.ndarray, values: np.ndarray, offset: int) -> None:
         n = len(values)
+        if self.sample:
+            self._sample(values)
         for i in range(min(SHOW - len(self.head), n)):
             self.head.append(_keep(batch, y_true, values, i, offset))
         self.tail = (self.tail + [_keep(batch, y_true, values, i, offset) for i in range(max(0, n - SHOW), n)])[

@@ -376,6 +376,23 @@ def _literal(node: ast.AST, text: str) -> Any:
     return value
 
 
+def split_loss_list(text: str) -> list[str]:
+    """Split ``"bce,brier,focal(gamma=2, alpha=0.25)"`` at the commas outside parentheses."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    parts.append(text[start:].strip())
+    if any(not p for p in parts):
+        raise UsageError(f"cannot read the loss list {text!r}", hint="write NAME[,NAME(param=value)...]")
+    return parts
+
+
 def get_loss(name: str | LossSpec) -> LossSpec:
     """The spec for a name or alias (inline parameters are ignored here)."""
     if isinstance(name, LossSpec):

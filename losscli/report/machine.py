@@ -18,13 +18,14 @@ def _num(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def summary_dict(ev: Evaluation, *, per_sample: bool, file: str | None = None) -> dict[str, Any]:
+def summary_dict(ev: Evaluation, *, per_sample: bool) -> dict[str, Any]:
     """One result as a JSON-ready dict (schema 1)."""
     out = ev.result.summary()
     out["skipped"] = ev.skipped
     out["inputs"] = ev.inputs
-    if file is not None:
-        out["file"] = file
+    if ev.file is not None:
+        out["file"] = ev.file
+        out["rank"] = ev.rank
     out["version"] = __version__
     if per_sample and ev.result.per_sample is not None:
         out["per_sample"] = [_num(v) for v in ev.result.per_sample.tolist()]
@@ -39,11 +40,52 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def json_document(evals: list[Evaluation], *, per_sample: bool) -> str:
-    """One JSON document: an object for one result, a list for several."""
-    docs = [summary_dict(ev, per_sample=per_sample) for ev in evals]
-    body = docs[0] if len(docs) == 1 else docs
-    return json.dumps(body, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+_SLOT = "\u0000per_sample\u0000"
+_SLICE = 65536
+
+
+def json_document(evals: list[Evaluation], *, per_sample: bool) -> Iterator[str]:
+    """One JSON document, in pieces: an object for one result, a list for several.
+
+    The per-sample list is written in slices, so a result over millions of samples never becomes one
+    giant string in memory.
+    """
+    docs = []
+    arrays = []
+    for ev in evals:
+        doc = summary_dict(ev, per_sample=False)
+        if per_sample and ev.result.per_sample is not None:
+            doc["per_sample"] = _SLOT
+            arrays.append(ev.result.per_sample)
+            if ev.ids is not None:
+                doc["ids"] = [_plain(v) for v in ev.ids.tolist()]
+        docs.append(doc)
+    text = json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, allow_nan=False, ensure_ascii=False)
+    pieces = text.split(json.dumps(_SLOT))
+    for i, piece in enumerate(pieces):
+        yield piece
+        if i < len(arrays):
+            yield from _number_list(arrays[i])
+    yield "\n"
+
+
+def _number_list(values: Any) -> Iterator[str]:
+    yield "["
+    n = len(values)
+    for start in range(0, n, _SLICE):
+        part = values[start:start + _SLICE].tolist()
+        body = ", ".join("null" if not math.isfinite(v) else repr(v) for v in part)
+        yield body if start == 0 else ", " + body
+    yield "]"
+
+
+def leaderboard_rows(evals: list[Evaluation]) -> list[dict[str, Any]]:
+    """One row per (file, loss) of a multi-file run, ranked."""
+    return [
+        {"rank": ev.rank, "file": ev.file, "loss": ev.result.loss, "value": _num(ev.result.value),
+         "n": ev.result.n, "mean": _num(ev.result.mean)}
+        for ev in evals
+    ]
 
 
 def _columns(evals: list[Evaluation]) -> list[str]:
@@ -53,7 +95,11 @@ def _columns(evals: list[Evaluation]) -> list[str]:
 
 
 def jsonl_lines(evals: list[Evaluation]) -> Iterator[str]:
-    """One JSON object per sample: index, id (if any) and the loss value(s)."""
+    """One JSON object per sample: index, id (if any) and the loss value(s); per file when ranking."""
+    if any(ev.file is not None for ev in evals):
+        for row in leaderboard_rows(evals):
+            yield json.dumps(row, allow_nan=False, ensure_ascii=False) + "\n"
+        return
     names = _columns(evals)
     values = [ev.result.per_sample.tolist() for ev in evals]  # type: ignore[union-attr]
     ids = evals[0].ids.tolist() if evals[0].ids is not None else None
@@ -71,6 +117,15 @@ def delimited_lines(evals: list[Evaluation], sep: str) -> Iterator[str]:
     import csv
     import io
 
+    if any(ev.file is not None for ev in evals):
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter=sep, lineterminator="\n")
+        rows = leaderboard_rows(evals)
+        writer.writerow(list(rows[0]))
+        for row in rows:
+            writer.writerow(["" if v is None else v for v in row.values()])
+        yield buf.getvalue()
+        return
     names = _columns(evals)
     values = [ev.result.per_sample.tolist() for ev in evals]  # type: ignore[union-attr]
     ids = evals[0].ids.tolist() if evals[0].ids is not None else None

@@ -12,14 +12,18 @@ def _f(x: float) -> str:
 
 
 def markdown_summary(evals: list[Evaluation]) -> str:
+    ranked = any(ev.file is not None for ev in evals)
+    head = "| rank | file " if ranked else ""
+    rule = "|---:|---" if ranked else ""
     lines = [
-        "| loss | convention | reduction | n | value | mean | std | min | max | Σw | clipped | ignored |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        head + "| loss | convention | reduction | n | value | mean | std | min | max | Σw | clipped | ignored |",
+        rule + "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for ev in evals:
         r = ev.result
+        lead = f"| {ev.rank} | {ev.file} " if ranked else ""
         lines.append(
-            f"| `{r.loss}` | {r.convention} | {r.reduction} | {r.n} | **{_f(r.value)}** | {_f(r.mean)} | "
+            lead + f"| `{r.loss}` | {r.convention} | {r.reduction} | {r.n} | **{_f(r.value)}** | {_f(r.mean)} | "
             f"{_f(r.std)} | {_f(r.min)} | {_f(r.max)} | {_f(r.weight_sum)} | {r.clipped} | {r.ignored} |"
         )
     notes = [w for ev in evals for w in ev.warnings]

@@ -36,6 +36,17 @@ def render(evals: list[Evaluation], console: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    if any(ev.file is not None for ev in evals):
+        board = Table(title="leaderboard (best first)", title_justify="left")
+        for col, just in (("rank", "right"), ("file", "left"), ("loss", "left"), ("value", "right"),
+                          ("n", "right"), ("std", "right"), ("clipped", "right")):
+            board.add_column(col, justify=just)
+        for ev in evals:
+            r = ev.result
+            board.add_row(str(ev.rank), ev.file or "", r.loss, _f(r.value), str(r.n), _f(r.std), str(r.clipped),
+                          style="bold green" if ev.rank == 1 else None)
+        console.print(board)
+        return
     for ev in evals:
         r = ev.result
         has_id = any(row["id"] is not None for row in ev.rows)
@@ -78,8 +89,9 @@ def render(evals: list[Evaluation], console: Any) -> None:
         summary.add_row("clipped", str(r.clipped))
         if ev.skipped:
             summary.add_row("skipped", str(ev.skipped))
-        if r.per_sample is not None and r.per_sample.size:
-            line, lo, hi = histogram(r.per_sample)
+        sample = r.per_sample if r.per_sample is not None else ev.histogram_sample
+        if sample is not None and sample.size:
+            line, lo, hi = histogram(sample)
             summary.add_row("distribution", Text(f"{_f(lo)} {line} {_f(hi)}", style="cyan"))
         console.print(summary)
         console.print()

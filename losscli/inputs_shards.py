@@ -1,0 +1,64 @@
+"""One dataset stored in shards: several files with the same columns read in order as one source."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .errors import ReadError
+from .io import Chunk, Source
+
+
+class ShardedSource(Source):
+    """Files with the same columns, read one after the other; rows are numbered across all shards.
+
+    Messages name the shard a row lives in (:meth:`shard_of`).
+    """
+
+    def __init__(self, pattern: str, shards: list[Source]) -> None:
+        first = shards[0]
+        for shard in shards[1:]:
+            if shard.columns != first.columns:
+                raise ReadError(
+                    f"shard {shard.name} has columns {', '.join(shard.columns[:8])} but {first.name} has "
+                    f"{', '.join(first.columns[:8])}",
+                    hint="every shard of one dataset needs the same columns in the same order",
+                )
+        known = [s.n_rows for s in shards]
+        sizes = [s.size_bytes for s in shards]
+        super().__init__(
+            path=pattern,
+            name=pattern,
+            format=first.format,
+            columns=first.columns,
+            n_rows=sum(known) if all(n is not None for n in known) else None,  # type: ignore[misc]
+            size_bytes=sum(sizes) if all(s is not None for s in sizes) else None,  # type: ignore[misc]
+        )
+        self.shards = shards
+        self._starts: list[int] = []  # first global data row of each shard, filled while reading
+
+    def shard_of(self, data_row: int) -> tuple[Source, int]:
+        """The shard holding global ``data_row`` and the row's index within it."""
+        index = 0
+        for i, start in enumerate(self._starts):
+            if start <= data_row:
+                index = i
+        start = self._starts[index] if self._starts else 0
+        return self.shards[index], data_row - start
+
+    def file_row(self, data_row: int) -> int:
+        shard, local = self.shard_of(data_row)
+        return shard.file_row(local)
+
+    def shard_name(self, data_row: int) -> str:
+        return self.shard_of(data_row)[0].name
+
+    def read(self, columns: list[str] | None = None, chunk_rows: int | None = None) -> Iterator[Chunk]:
+        offset = 0
+        self._starts = []
+        for shard in self.shards:
+            self._starts.append(offset)
+            n = 0
+            for chunk in shard.read(columns, chunk_rows):
+                yield Chunk(chunk.columns, offset + chunk.first_row)
+                n = chunk.first_row + len(chunk)
+            offset += n

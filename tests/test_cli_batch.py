@@ -1,0 +1,172 @@
+"""Batch scoring: chunked streaming equals one pass, shards, several losses, leaderboards, lazy imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import losscli
+from losscli.cli import main
+
+
+def run_cli(args, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([str(a) for a in args])
+    out = capsys.readouterr()
+    return info.value.code, out.out, out.err
+
+
+@pytest.fixture
+def multiclass(tmp_path):
+    rng = np.random.default_rng(7)
+    n, c = 5000, 4
+    x = rng.normal(size=(n, c))
+    y = rng.integers(0, c, n)
+    w = rng.random(n) + 0.1
+    header = ",".join(["label", "weight"] + [f"logit_{j}" for j in range(c)])
+    rows = [",".join([str(y[i]), repr(float(w[i]))] + [repr(v) for v in x[i].tolist()]) for i in range(n)]
+    (tmp_path / "all.csv").write_text(header + "\n" + "\n".join(rows) + "\n")
+    for k, part in enumerate(np.array_split(np.arange(n), 3)):
+        (tmp_path / f"part-{k}.csv").write_text(header + "\n" + "\n".join(rows[i] for i in part) + "\n")
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"label": y, "weight": w, **{f"logit_{j}": x[:, j] for j in range(c)}})
+    pq.write_table(table, tmp_path / "all.parquet", row_group_size=700)
+    return tmp_path, x, y, w
+
+
+def test_chunked_equals_whole_for_every_format(multiclass, capsys):
+    tmp, x, y, w = multiclass
+    api = losscli.evaluate("scce", y, x, from_logits=True, sample_weight=w)
+    inputs = [
+        ["scce", tmp / "all.csv", "--weight-col", "weight", "--logits"],
+        ["scce", tmp / "all.parquet", "--weight-col", "weight", "--logits"],
+    ]
+    for args in inputs:
+        for chunk in (None, 999, 4096):
+            extra = [] if chunk is None else ["--chunk-rows", chunk]
+            code, out, err = run_cli(["eval", *args, *extra, "--json", "--summary-only"], capsys)
+            assert code == 0, err
+            doc = json.loads(out)
+            assert (doc["value"], doc["std"], doc["n"]) == (api.value, api.std, api.n)
+    unweighted = losscli.evaluate("scce", y, x, from_logits=True)
+    for chunk in (None, 1000):
+        extra = [] if chunk is None else ["--chunk-rows", chunk]
+        code, out, err = run_cli(["eval", "scce", "--labels", tmp / "y.npy", "--preds", tmp / "x.npy", "--logits",
+                                  *extra, "-q"], capsys)
+        assert float(out) == unweighted.value
+
+
+def test_shards_equal_the_concatenated_file(multiclass, capsys):
+    tmp, *_ = multiclass
+    _, whole, _ = run_cli(["eval", "scce", tmp / "all.csv", "--weight-col", "weight", "--logits", "--json",
+                           "--summary-only"], capsys)
+    code, sharded, err = run_cli(["eval", "scce", str(tmp / "part-*.csv"), "--weight-col", "weight", "--logits",
+                                  "--json", "--summary-only"], capsys)
+    assert code == 0, err
+    a, b = json.loads(whole), json.loads(sharded)
+    assert (a["value"], a["std"], a["n"], a["sum"]) == (b["value"], b["std"], b["n"], b["sum"])
+
+
+def test_shard_error_names_the_shard(tmp_path, capsys):
+    (tmp_path / "s-0.csv").write_text("label,p\n1,0.5\n0,0.2\n")
+    (tmp_path / "s-1.csv").write_text("label,p\n1,0.5\n0,1.2\n")
+    code, out, err = run_cli(["eval", "bce", str(tmp_path / "s-*.csv")], capsys)
+    assert code == 3 and out == ""
+    assert "s-1.csv column p row 3" in err
+
+
+def test_several_losses_in_one_pass(multiclass, capsys):
+    tmp, x, y, w = multiclass
+    code, out, err = run_cli(["eval", "scce,cce,categorical_focal_crossentropy(gamma=2),multiclass_hinge",
+                              tmp / "all.csv", "--pred-cols", "logit_*", "--weight-col", "weight", "--json",
+                              "--summary-only", "--logits"], capsys)
+    # multiclass_hinge does not take --logits but others do: the option goes to those that take it
+    assert code == 0, err
+    docs = json.loads(out)
+    assert [d["loss"] for d in docs] == ["sparse_categorical_crossentropy", "categorical_crossentropy",
+                                         "categorical_focal_crossentropy", "multiclass_hinge"]
+    assert docs[0]["value"] == losscli.evaluate("scce", y, x, from_logits=True, sample_weight=w).value
+    assert docs[1]["value"] == pytest.approx(docs[0]["value"], rel=1e-12)
+    assert docs[3]["value"] == losscli.evaluate("multiclass_hinge", y, x, sample_weight=w).value
+    code, out, err = run_cli(["eval", "scce,cce", tmp / "all.csv", "--pred-cols", "logit_*", "--logits", "--nl"],
+                             capsys)
+    first = json.loads(out.splitlines()[0])
+    assert set(first) == {"index", "sparse_categorical_crossentropy", "categorical_crossentropy"}
+
+
+def test_option_no_loss_takes_is_usage_error(capsys):
+    code, out, err = run_cli(["eval", "mse,mae", "x.csv", "--gamma", "2"], capsys)
+    assert code == 2 and "binary_focal_crossentropy" in err
+
+
+def test_leaderboard_of_prediction_files(tmp_path, capsys):
+    y = np.array([1, 0, 1, 1, 0, 0, 1, 0])
+    (tmp_path / "y.csv").write_text("y\n" + "\n".join(map(str, y)) + "\n")
+    good = np.where(y == 1, 0.8, 0.2).tolist()
+    bad = np.full(8, 0.5).tolist()
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "a.csv").write_text("p\n" + "\n".join(map(repr, bad)) + "\n")
+    (tmp_path / "runs" / "b.csv").write_text("p\n" + "\n".join(map(repr, good)) + "\n")
+    base = ["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", str(tmp_path / "runs" / "*.csv")]
+    code, out, err = run_cli([*base, "--json"], capsys)
+    assert code == 0, err
+    docs = json.loads(out)
+    assert [(d["rank"], d["file"].endswith("b.csv")) for d in docs] == [(1, True), (2, False)]
+    assert docs[0]["value"] == losscli.evaluate("bce", y, good).value
+    for fmt, check in (("--nl", lambda o: json.loads(o.splitlines()[0])["rank"] == 1),
+                       ("--csv", lambda o: o.splitlines()[0] == "rank,file,loss,value,n,mean"),
+                       ("--md", lambda o: "| rank | file |" in o),
+                       ("-q", lambda o: len(o.split()) == 2)):
+        code, out, err = run_cli([*base, fmt], capsys)
+        assert code == 0 and check(out), (fmt, out)
+
+
+def test_output_streams_with_ids(multiclass, capsys):
+    tmp, x, y, w = multiclass
+    import pyarrow.parquet as pq
+
+    ids = [f"s{i}" for i in range(len(y))]
+    lines = (tmp / "all.csv").read_text().splitlines()
+    (tmp / "ids.csv").write_text("\n".join(["id," + lines[0]] + [f"{i},{row}" for i, row in zip(ids, lines[1:])]))
+    out_file = tmp / "scores.parquet"
+    code, out, err = run_cli(["eval", "scce", tmp / "ids.csv", "--id-col", "id", "--weight-col", "weight",
+                              "--logits", "--chunk-rows", "777", "--output", out_file, "-q"], capsys)
+    assert code == 0, err
+    table = pq.read_table(out_file).to_pydict()
+    assert table["id"][:2] == ["s0", "s1"] and len(table["loss"]) == len(y)
+    api = losscli.evaluate("scce", y, x, from_logits=True, sample_weight=w)
+    np.testing.assert_array_equal(table["loss"], api.per_sample)
+
+
+def test_failed_run_leaves_no_output_file(tmp_path, capsys):
+    (tmp_path / "d.csv").write_text("label,p\n1,0.5\n0,1.5\n")
+    code, out, err = run_cli(["eval", "bce", tmp_path / "d.csv", "-o", tmp_path / "s.csv"], capsys)
+    assert code == 3 and not (tmp_path / "s.csv").exists()
+    assert not list(tmp_path.glob(".s.csv*"))
+
+
+def test_small_runs_import_neither_pandas_nor_pyarrow(sample):
+    code = (
+        "import sys\n"
+        "from losscli.cli import main\n"
+        "try:\n"
+        f"    main(['eval', 'bce', '--labels', {str(sample / 'binary_labels.csv')!r}, '--preds', "
+        f"{str(sample / 'binary_probs.csv')!r}, '-q'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in ('pandas', 'pyarrow', 'rich') if m in sys.modules))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.stdout.strip().splitlines()[-1] == "[]", r.stdout + r.stderr
+    r = subprocess.run([sys.executable, "-c", "import sys; from losscli.cli import main\ntry:\n main(['--help'])\n"
+                        "except SystemExit: pass\nprint('numpy' in sys.modules, 'pandas' in sys.modules)"],
+                       capture_output=True, text=True)
+    assert r.stdout.strip().splitlines()[-1] == "False False"
