@@ -135,7 +135,7 @@ def test_output_streams_with_ids(multiclass, capsys):
 
     ids = [f"s{i}" for i in range(len(y))]
     lines = (tmp / "all.csv").read_text().splitlines()
-    (tmp / "ids.csv").write_text("\n".join(["id," + lines[0]] + [f"{i},{row}" for i, row in zip(ids, lines[1:])]))
+    (tmp / "ids.csv").write_text("\n".join(["id," + lines[0]] + [f"{i},{row}" for i, row in zip(ids, lines[1:], strict=True)]))
     out_file = tmp / "scores.parquet"
     code, out, err = run_cli(["eval", "scce", tmp / "ids.csv", "--id-col", "id", "--weight-col", "weight",
                               "--logits", "--chunk-rows", "777", "--output", out_file, "-q"], capsys)
