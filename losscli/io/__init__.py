@@ -1,0 +1,27 @@
+"""The reading stage: open prediction/label files and yield raw columns in chunks.
+
+- :func:`open_source` opens a path (``-`` for stdin, ``f.npz:key`` for an NPZ member) as a
+  :class:`Source`, detecting the format (:mod:`losscli.io.detect`);
+- :func:`select_columns` resolves a column selection (names, 1-based positions, ``a:b`` ranges,
+  ``*``/``?`` globs) against ``Source.columns`` (:mod:`losscli.io.columns`);
+- :meth:`Source.read` yields :class:`Chunk` s of the selected columns.
+
+Importing this package imports neither numpy nor pyarrow nor pandas; numpy comes with the readers,
+pyarrow only for Parquet and large CSV files, pandas never.
+"""
+
+from __future__ import annotations
+
+from .columns import describe_columns, select_columns
+from .detect import FORMATS, detect_format
+from .sources import Chunk, Source, open_source
+
+__all__ = [
+    "Chunk",
+    "FORMATS",
+    "Source",
+    "describe_columns",
+    "detect_format",
+    "open_source",
+    "select_columns",
+]

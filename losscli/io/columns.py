@@ -1,0 +1,167 @@
+"""One column-selection grammar for every column option (``--labels-col``, ``--preds-col``, ...).
+
+A selection is a comma-separated list of items; each item is, in this order of precedence:
+
+- an exact column name — a name that matches exactly always wins over every other reading, and the
+  whole selection is tried as one name first, so a column literally named ``a,b`` or ``p:1`` is reachable;
+- a 1-based position such as ``3`` (digits always mean positions unless a column is literally so named;
+  positions are 1-based as in csvkit and qsv, not 0-based as in xan);
+- an inclusive range ``a:b`` whose ends are names or positions (``p0:p9``, ``2:5``, ``logit_0:10``) with
+  open ends (``3:`` is from column 3 to the last, ``:4`` from the first to column 4); a range whose end
+  comes before its start runs backwards (``5:2`` → 5, 4, 3, 2);
+- a glob with ``*`` (any run of characters) or ``?`` (one character), matched case-sensitively against
+  whole names, the matches taken in file order (``logit_*``).
+
+The result keeps the order given (the order of the selected columns is the class order of logits) and
+drops repeats. Unknown names, positions out of range and globs matching nothing raise
+:class:`~losscli.errors.UsageError` naming the option, the item and the columns that exist.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from ..errors import UsageError
+
+#: how many column names an error message lists before it says "and N more"
+MAX_LISTED = 20
+
+
+def describe_columns(available: list[str], limit: int = MAX_LISTED) -> str:
+    """``"3 columns: a, b, c"``; past ``limit`` names, ``"…, t and 12 more"``."""
+    n = len(available)
+    if n == 0:
+        return "no columns"
+    shown = ", ".join(_show(c) for c in available[:limit])
+    more = f" and {n - limit} more" if n > limit else ""
+    return f"{n} column{'s' if n != 1 else ''}: {shown}{more}"
+
+
+def _show(name: str) -> str:
+    # quote names that would be ambiguous in a plain list
+    if name == "" or name != name.strip() or any(ch in name for ch in ",:*?'\""):
+        return repr(name)
+    return name
+
+
+def select_columns(selection: str, available: list[str], *, option: str) -> list[str]:
+    """Resolve ``selection`` against the column names ``available`` (see the module docstring).
+
+    >>> select_columns("y,logit_*", ["id", "y", "logit_0", "logit_1"], option="--cols")
+    ['y', 'logit_0', 'logit_1']
+    >>> select_columns("2:3", ["a", "b", "c"], option="--cols")
+    ['b', 'c']
+    """
+    available = list(available)
+    index = {name: i for i, name in reversed(list(enumerate(available)))}  # first occurrence wins
+    if selection in index:
+        return [selection]
+    if not selection.strip():
+        raise UsageError(f"{option}: empty column selection", hint=_available_hint(available))
+
+    out: list[str] = []
+    seen: set[str] = set()
+    for raw in selection.split(","):
+        item = raw.strip()
+        if not item:
+            raise UsageError(
+                f"{option}: empty item in column selection {selection!r}",
+                hint="separate column names, positions, ranges or globs with single commas",
+            )
+        for name in _resolve_item(item, raw, available, index, option):
+            if name not in seen:
+                seen.add(name)
+                out.append(name)
+    return out
+
+
+def _resolve_item(item: str, raw: str, available: list[str], index: dict[str, int], option: str) -> list[str]:
+    for candidate in (raw, item):  # exact name, with or without the surrounding spaces
+        if candidate in index:
+            return [candidate]
+    if item.isdigit():
+        return [available[_position(item, available, option, item)]]
+    if ":" in item:
+        return _resolve_range(item, available, index, option)
+    if "*" in item or "?" in item:
+        pattern = _glob_regex(item)
+        matched = [name for name in available if pattern.fullmatch(name)]
+        if not matched:
+            raise UsageError(
+                f"{option}: the pattern {item!r} matches no column", hint=_available_hint(available)
+            )
+        return matched
+    raise UsageError(f"{option}: no column named {item!r}", hint=_available_hint(available, item))
+
+
+def _position(text: str, available: list[str], option: str, item: str) -> int:
+    """0-based index of the 1-based position ``text``; raises if out of range."""
+    pos = int(text)
+    if not 1 <= pos <= len(available):
+        raise UsageError(
+            f"{option}: column position {pos} in {item!r} is out of range "
+            f"(positions are 1-based, 1..{len(available)})",
+            hint=_available_hint(available),
+        )
+    return pos - 1
+
+
+def _endpoint(text: str, available: list[str], index: dict[str, int], option: str, item: str) -> int | None:
+    """0-based index of a range end (a name or a position), or ``None`` if it is neither."""
+    if text in index:
+        return index[text]
+    stripped = text.strip()
+    if stripped in index:
+        return index[stripped]
+    if stripped.isdigit():
+        return _position(stripped, available, option, item)
+    return None
+
+
+def _resolve_range(item: str, available: list[str], index: dict[str, int], option: str) -> list[str]:
+    # A name may itself contain ':', so try every split point and take the first whose two ends both
+    # resolve (empty ends are open).
+    last = len(available) - 1
+    bad_end = None
+    for i, ch in enumerate(item):
+        if ch != ":":
+            continue
+        left, right = item[:i], item[i + 1 :]
+        lo = 0 if left.strip() == "" else _endpoint(left, available, index, option, item)
+        hi = last if right.strip() == "" else _endpoint(right, available, index, option, item)
+        if lo is None or hi is None:
+            if bad_end is None:
+                bad_end = left if lo is None else right
+            continue
+        if not available:
+            break
+        step = 1 if hi >= lo else -1
+        return [available[j] for j in range(lo, hi + step, step)]
+    if bad_end is None:
+        raise UsageError(f"{option}: the range {item!r} selects no column", hint=_available_hint(available))
+    raise UsageError(
+        f"{option}: {bad_end.strip()!r} in the range {item!r} is neither a column name nor a position",
+        hint=_available_hint(available, bad_end.strip()),
+    )
+
+
+def _glob_regex(glob: str) -> re.Pattern[str]:
+    parts = []
+    for ch in glob:
+        if ch == "*":
+            parts.append(".*")
+        elif ch == "?":
+            parts.append(".")
+        else:
+            parts.append(re.escape(ch))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _available_hint(available: list[str], wrong: str | None = None) -> str:
+    hint = f"the file has {describe_columns(available)}"
+    if wrong:
+        close = difflib.get_close_matches(wrong, available, n=3, cutoff=0.6)
+        if close:
+            hint = f"did you mean {' or '.join(repr(c) for c in close)}? " + hint
+    return hint

@@ -1,0 +1,262 @@
+"""Which format is a file in, and how is it compressed?
+
+Detection order, for a path the user gave:
+
+1. ``fmt`` (``--format``) when given: ``csv``, ``tsv``, ``npy``, ``npz`` or ``parquet``.
+2. The extension, after taking off a compression suffix: ``.csv`` → csv; ``.tsv``/``.tab`` → tsv;
+   ``.txt`` → text (delimiter sniffed); ``.npy``; ``.npz``; ``.parquet``/``.pq``. The compression suffixes
+   ``.gz``, ``.bz2``, ``.xz`` and ``.zst`` are decompressed (csvkit's rule), so ``preds.csv.gz`` is a
+   gzipped CSV and ``preds.gz`` is gzipped something, sniffed after decompressing.
+3. The content: ``\\x93NUMPY`` → npy, ``PK\\x03\\x04`` → npz (a zip of .npy files), ``PAR1`` → parquet,
+   gzip/bzip2/xz/zstd magic → decompress and look again, text → CSV/TSV with the delimiter sniffed among
+   ``,`` ``\\t`` ``;`` ``|`` (sqlite-utils' ``rows_from_file`` rule), anything else → "unknown format".
+
+One refinement: a *text* extension never beats unmistakable binary magic. A ``.csv`` whose first bytes
+are gzip or NPY magic cannot be read as UTF-8 text anyway, so it is read as what it is instead of failing
+with a confusing encoding error. A binary extension (``.npy``) is trusted; its reader reports a bad file.
+
+Nothing here imports numpy or pyarrow.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import IO
+
+from ..errors import ReadError, UsageError
+
+FORMATS = ("csv", "tsv", "npy", "npz", "parquet")
+TEXT_FORMATS = ("csv", "tsv")
+
+#: extension → format; ``"text"`` means CSV or TSV by sniffing with ``,`` preferred.
+EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".txt": "text",
+    ".npy": "npy",
+    ".npz": "npz",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+#: extension → compression codec
+COMPRESSIONS = {".gz": "gzip", ".gzip": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd", ".zstd": "zstd"}
+
+_MAGIC_FORMATS = (
+    (b"\x93NUMPY", "npy"),
+    (b"PK\x03\x04", "npz"),
+    (b"PK\x05\x06", "npz"),  # an empty zip
+    (b"PAR1", "parquet"),
+)
+
+_MAGIC_COMPRESSIONS = (
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bz2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+)
+
+#: candidate delimiters, in order of preference when several fit equally well
+DELIMITERS = (",", "\t", ";", "|")
+
+#: how many bytes are looked at to sniff
+SNIFF_BYTES = 64 * 1024
+
+_DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " "}
+
+
+def normalize_format(fmt: str | None) -> str | None:
+    """Check a ``--format`` value; ``None``/``"auto"`` mean detect. ``pq`` and ``tab`` are accepted aliases."""
+    if fmt is None:
+        return None
+    f = fmt.strip().lower().lstrip(".")
+    f = {"pq": "parquet", "tab": "tsv", "auto": ""}.get(f, f)
+    if f == "":
+        return None
+    if f not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}", hint=f"choose one of {', '.join(FORMATS)}")
+    return f
+
+
+def normalize_delimiter(delimiter: str | None) -> str | None:
+    """Check a ``--delimiter`` value. Accepts one character or ``tab``/``\\t``/``comma``/``semicolon``/``pipe``."""
+    if delimiter is None:
+        return None
+    d = _DELIMITER_NAMES.get(delimiter.lower(), delimiter)
+    if len(d) != 1 or d in ('"', "\r", "\n"):
+        raise UsageError(
+            f"bad delimiter {delimiter!r}",
+            hint="give one character such as ',' or ';', or 'tab' for tab-separated files",
+        )
+    return d
+
+
+def split_compression(name: str) -> tuple[str, str | None]:
+    """``'a.csv.gz'`` → ``('a.csv', 'gzip')``; no compression suffix → ``(name, None)``."""
+    base, ext = os.path.splitext(name)
+    codec = COMPRESSIONS.get(ext.lower())
+    if codec is None:
+        return name, None
+    return base, codec
+
+
+def format_from_name(name: str) -> str | None:
+    """The format the extension names (``'text'`` for ``.txt``), ignoring a compression suffix; else ``None``."""
+    base, _ = split_compression(name)
+    return EXTENSIONS.get(os.path.splitext(base)[1].lower())
+
+
+def compression_from_magic(head: bytes) -> str | None:
+    for magic, codec in _MAGIC_COMPRESSIONS:
+        if head.startswith(magic):
+            return codec
+    return None
+
+
+def format_from_magic(head: bytes) -> str | None:
+    """``'npy'``, ``'npz'`` or ``'parquet'`` from the first bytes; ``None`` for anything else."""
+    for magic, fmt in _MAGIC_FORMATS:
+        if head.startswith(magic):
+            return fmt
+    return None
+
+
+def looks_like_text(head: bytes) -> bool:
+    """True unless the bytes hold NULs or many control characters (so they are no CSV/TSV)."""
+    if not head:
+        return True
+    if b"\x00" in head:
+        return False
+    control = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 12, 13, 27))
+    return control <= max(1, len(head) // 100)
+
+
+def _count_outside_quotes(line: str, delimiter: str) -> int:
+    if '"' not in line:
+        return line.count(delimiter)
+    n = 0
+    quoted = False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == delimiter and not quoted:
+            n += 1
+    return n
+
+
+def sniff_delimiter(sample: str, default: str = ",") -> str:
+    """Pick the delimiter among ``,`` ``\\t`` ``;`` ``|`` from the first lines of a text sample.
+
+    For every candidate that occurs in the first (header) line, count the sampled lines that hold it
+    exactly as often as the first line does (outside double quotes). The candidate with the most such
+    lines wins; ties go to ``default`` (the extension's delimiter), then to the order above. A sample in
+    which no candidate occurs in the first line is a one-column file and keeps ``default``.
+    """
+    lines = sample.splitlines()
+    if len(lines) > 1 and not sample.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the last line may be cut off by the sample size
+    lines = [ln for ln in lines[:100] if ln.strip()]
+    if not lines:
+        return default
+    best, best_score = default, 0
+    candidates = (default,) + tuple(d for d in DELIMITERS if d != default)
+    for d in candidates:
+        expected = _count_outside_quotes(lines[0], d)
+        if expected == 0:
+            continue
+        score = sum(1 for ln in lines if _count_outside_quotes(ln, d) == expected)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def text_format(delimiter: str) -> str:
+    """The format name reported for a delimited text file: ``'tsv'`` for tabs, else ``'csv'``."""
+    return "tsv" if delimiter == "\t" else "csv"
+
+
+def detect_format(name: str, head: bytes, fmt: str | None = None) -> str:
+    """The format of a (decompressed) file from ``fmt``, its name and its first bytes.
+
+    Returns ``'csv'``, ``'tsv'``, ``'text'`` (delimited text with no format implied by the name: sniff
+    with ``,`` preferred), ``'npy'``, ``'npz'`` or ``'parquet'``. Raises :class:`ReadError` for content
+    that is neither one of the binary formats nor text.
+    """
+    fmt = normalize_format(fmt)
+    if fmt is not None:
+        return fmt
+    by_name = format_from_name(name)
+    by_magic = format_from_magic(head)
+    if by_name is not None and by_name not in ("csv", "tsv", "text"):
+        return by_name
+    if by_magic is not None:
+        return by_magic
+    if by_name is not None:
+        return by_name
+    if looks_like_text(head):
+        return "text"
+    raise ReadError(
+        f"{name}: unknown format (not CSV/TSV text, NPY, NPZ or Parquet)",
+        hint=f"name the format with --format ({', '.join(FORMATS)})",
+    )
+
+
+def open_decompressed(raw: IO[bytes], codec: str, name: str) -> IO[bytes]:
+    """Wrap a binary stream in a decompressing reader for ``codec`` (``gzip``, ``bz2``, ``xz``, ``zstd``).
+
+    ``zstd`` uses the optional ``zstandard`` package, else pyarrow's zstd codec (pyarrow is a
+    dependency of losscli anyway), else fails with a ReadError saying ``pip install zstandard``.
+    """
+    if codec == "gzip":
+        import gzip
+
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if codec == "bz2":
+        import bz2
+
+        return bz2.BZ2File(raw, mode="rb")
+    if codec == "xz":
+        import lzma
+
+        return lzma.LZMAFile(raw, mode="rb")
+    if codec == "zstd":
+        try:
+            import zstandard
+        except ImportError:
+            zstandard = None
+        if zstandard is not None:
+            import io
+
+            return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, closefd=True))
+        stream = _arrow_zstd(raw)
+        if stream is not None:
+            return stream
+        raise ReadError(
+            f"{name} is zstd-compressed and no zstd decompressor is installed",
+            hint="pip install zstandard",
+        )
+    raise ValueError(f"unknown compression {codec!r}")
+
+
+def _arrow_zstd(raw: IO[bytes]) -> IO[bytes] | None:
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return None
+    if not pa.Codec.is_available("zstd"):
+        return None
+    return pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), "zstd")
+
+
+def decompress_bytes(data: bytes, codec: str, name: str) -> bytes:
+    """Decompress a whole buffer (stdin, or a compressed binary format that must be held in memory)."""
+    import io
+
+    try:
+        with open_decompressed(io.BytesIO(data), codec, name) as f:
+            return f.read()
+    except ReadError:
+        raise
+    except Exception as exc:  # gzip.BadGzipFile, lzma.LZMAError, OSError, zstd errors
+        raise ReadError(f"{name}: cannot decompress ({codec}): {exc}") from exc

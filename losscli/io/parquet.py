@@ -1,0 +1,118 @@
+"""Parquet reader (pyarrow, imported only when a Parquet file is opened).
+
+Columns are the top-level schema names; ``n_rows`` comes from the footer metadata. Reading streams record
+batches (``ParquetFile.iter_batches(batch_size=chunk_rows, columns=...)``), so only the requested
+columns are decoded and peak memory follows the chunk size. Floating and decimal columns come as
+float64, integer and boolean columns as int64 (float64 with NaN when they hold nulls, uint64 as float64),
+string and dictionary columns as object arrays of ``str`` (nulls as ``""``), dates and times as their
+ISO text; nested columns (lists, structs, maps) are a ReadError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ..errors import ReadError
+from ._arrow import to_float64, to_int64, to_text
+from .sources import Chunk, Input, Source, rechunk
+
+#: batch size for whole-file reads (``chunk_rows=None``)
+WHOLE_FILE_BATCH = 1 << 16
+
+
+class ParquetSource(Source):
+    def __init__(self, inp: Input) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self._inp = inp
+        try:
+            pf = pq.ParquetFile(self._arrow_source())
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise ReadError(f"{inp.name}: not a valid Parquet file ({exc})") from None
+        try:
+            schema = pf.schema_arrow
+            n_rows = pf.metadata.num_rows
+        finally:
+            pf.close()
+        self._types = {f.name: f.type for f in schema}
+        if n_rows == 0:
+            raise ReadError(f"{inp.name} has columns but no rows")
+        super().__init__(
+            path=inp.given,
+            name=inp.name,
+            format="parquet",
+            columns=list(schema.names),
+            n_rows=n_rows,
+            size_bytes=inp.size_bytes,
+            header_rows=0,
+        )
+
+    def _arrow_source(self) -> Any:
+        import pyarrow as pa
+
+        if self._inp.fs_path is not None and self._inp.codec is None:
+            return self._inp.fs_path
+        return pa.BufferReader(self._inp.read_all())
+
+    def _read(self, columns: list[str], chunk_rows: int | None) -> Iterator[Chunk]:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        for c in columns:  # fail before reading anything
+            _check_type(self.name, c, self._types[c])
+        pf = pq.ParquetFile(self._arrow_source())
+        try:
+            batches = pf.iter_batches(
+                batch_size=chunk_rows or WHOLE_FILE_BATCH, columns=columns, use_threads=True
+            )
+
+            def pieces() -> Iterator[tuple[int, dict[str, Any]]]:
+                try:
+                    for b in batches:
+                        yield b.num_rows, {c: b.column(c) for c in columns}
+                except (pa.ArrowException, OSError) as exc:
+                    raise ReadError(f"{self.name}: cannot read ({exc})") from None
+
+            start = 0
+            for n, cols in rechunk(pieces(), chunk_rows, pa.concat_arrays):
+                yield Chunk({c: arrow_column(cols[c], self.name, c) for c in columns}, first_row=start)
+                start += n
+        finally:
+            pf.close()
+
+
+def _check_type(name: str, column: str, t: Any) -> None:
+    import pyarrow as pa
+
+    if pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t):
+        raise ReadError(f"{name}: column {column!r} has type {t}, not one number or string per row")
+
+
+def arrow_column(arr: Any, name: str = "", column: str = "") -> np.ndarray:
+    """A pyarrow Array of a Parquet column → a fresh, writable numpy array (see module docstring)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = arr.type
+    if pa.types.is_dictionary(t):
+        arr = arr.dictionary_decode()
+        t = arr.type
+    if pa.types.is_null(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return to_float64(arr)
+    if pa.types.is_integer(t) or pa.types.is_boolean(t):
+        if arr.null_count or t == pa.uint64():
+            return to_float64(arr)
+        return to_int64(arr)
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or getattr(pa.types, "is_string_view", _no)(t):
+        return to_text(arr)
+    if pa.types.is_temporal(t):
+        return to_text(pc.cast(arr, pa.string()), strip=False)
+    raise ReadError(f"{name}: column {column!r} has type {t}, not one number or string per row")
+
+
+def _no(_: Any) -> bool:
+    return False

@@ -1,0 +1,408 @@
+"""Open an input file (or stdin) as a :class:`Source` and read its columns in :class:`Chunk` s.
+
+>>> src = open_source("preds.csv")                     # doctest: +SKIP
+>>> cols = select_columns("logit_*", src.columns, option="--preds-col")  # doctest: +SKIP
+>>> for chunk in src.read(cols, chunk_rows=65536):     # doctest: +SKIP
+...     chunk.columns["logit_0"], chunk.first_row
+
+The readers do no validation of loss semantics: they yield raw columns. A numeric column comes as
+``float64`` (binary formats keep integer and boolean columns as ``int64`` when they have no missing
+values); a missing value (an empty CSV cell, a Parquet null) is NaN and is never dropped; a CSV column
+with any cell that is not a number comes, for that chunk, as an ``object`` array of the stripped cell
+texts (empty cells as ``""``) so that the caller can map class labels or report the cell.
+
+Chunks hold exactly ``chunk_rows`` rows except the last one; ``chunk_rows=None`` reads the whole file as
+one chunk. Peak memory is bounded by the chunk size for CSV/TSV (streamed), NPY on disk (memory-mapped)
+and Parquet (record batches); NPZ members, stdin and compressed binary files are held in memory.
+
+Errors: a missing file, a directory, a permission problem, an unknown format or a malformed file raise
+:class:`~losscli.errors.ReadError` (exit 3) naming the file; asking for columns that do not exist raises
+:class:`~losscli.errors.UsageError` (exit 2) listing the ones that do. Readers for the formats are in
+:mod:`losscli.io.csv_reader`, :mod:`losscli.io.npy` and :mod:`losscli.io.parquet`; pyarrow is only
+imported for Parquet, large CSV files and zstd without ``zstandard``, pandas never.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
+
+from ..errors import Location, ReadError, UsageError
+from .columns import describe_columns
+from .detect import (
+    SNIFF_BYTES,
+    compression_from_magic,
+    decompress_bytes,
+    detect_format,
+    normalize_delimiter,
+    normalize_format,
+    open_decompressed,
+    split_compression,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+STDIN_NAME = "<stdin>"
+
+
+@dataclass
+class Chunk:
+    """A block of consecutive rows: one 1-D array per requested column, all of the same length."""
+
+    columns: dict[str, np.ndarray]
+    first_row: int  #: 0-based data-row index of the chunk's first row in the file
+
+    def __len__(self) -> int:
+        for array in self.columns.values():
+            return len(array)
+        return 0
+
+
+class Source:
+    """An opened input. Subclasses implement :meth:`_read` for one format.
+
+    Attributes: ``path`` as given (``'-'`` for stdin, ``'f.npz:key'`` keeps the key), ``name`` for
+    messages (``'<stdin>'`` for ``'-'``), ``format`` (``csv``/``tsv``/``npy``/``npz``/``parquet``),
+    ``columns`` (header or schema names; ``'1'``..``'K'`` for arrays and header-less text), ``n_rows``
+    when it is known without reading (NPY/NPZ shape, Parquet metadata; ``None`` for CSV), ``size_bytes``
+    (bytes on disk, or read from stdin; compressed size for compressed files).
+    """
+
+    path: str
+    name: str
+    format: str
+    columns: list[str]
+    n_rows: int | None
+    size_bytes: int | None
+    #: physical rows before the first data row (the header, and blank lines before it)
+    header_rows: int = 0
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        name: str,
+        format: str,
+        columns: list[str],
+        n_rows: int | None = None,
+        size_bytes: int | None = None,
+        header_rows: int = 0,
+    ) -> None:
+        self.path = path
+        self.name = name
+        self.format = format
+        self.columns = list(columns)
+        self.n_rows = n_rows
+        self.size_bytes = size_bytes
+        self.header_rows = header_rows
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} {self.name!r} format={self.format} columns={len(self.columns)} "
+            f"n_rows={self.n_rows}>"
+        )
+
+    def file_row(self, data_row: int) -> int:
+        """The 1-based row "as a spreadsheet shows it" of the 0-based ``data_row``.
+
+        CSV with a header: ``data_row + 2``; no header, NPY, NPZ, Parquet: ``data_row + 1``.
+        """
+        return data_row + self.header_rows + 1
+
+    def read(self, columns: list[str] | None = None, chunk_rows: int | None = None) -> Iterator[Chunk]:
+        """Yield the requested columns (all if ``None``) in chunks of ``chunk_rows`` rows.
+
+        Column names are checked now (UsageError listing the existing columns); reading errors
+        (ReadError) surface while iterating.
+        """
+        wanted = self._check_columns(columns)
+        if chunk_rows is not None and (
+            isinstance(chunk_rows, bool) or int(chunk_rows) != chunk_rows or chunk_rows < 1
+        ):
+            raise ValueError(f"chunk_rows must be a positive integer or None, got {chunk_rows!r}")
+        return self._read(wanted, None if chunk_rows is None else int(chunk_rows))
+
+    def _check_columns(self, columns: Iterable[str] | None) -> list[str]:
+        if columns is None:
+            return list(self.columns)
+        if isinstance(columns, str):
+            columns = [columns]
+        known = set(self.columns)
+        wanted: list[str] = []
+        for c in columns:
+            if c not in known:
+                raise UsageError(
+                    f"{self.name} has no column {c!r}", hint=f"it has {describe_columns(self.columns)}"
+                )
+            if c not in wanted:
+                wanted.append(c)
+        if not wanted:
+            raise ValueError("no columns requested")
+        return wanted
+
+    def _read(self, columns: list[str], chunk_rows: int | None) -> Iterator[Chunk]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _error(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        data_row: int | None = None,
+        file_row: int | None = None,
+        column: str | None = None,
+        value: Any = None,
+    ) -> ReadError:
+        """A ReadError about this file, with the file, row and column filled into its location."""
+        if file_row is None and data_row is not None:
+            file_row = self.file_row(data_row)
+        loc = Location(
+            array="",
+            row=data_row,
+            column=self.columns.index(column) if column in self.columns else None,
+            value=value,
+            file=self.name,
+            column_name=column,
+            file_row=file_row,
+        )
+        return ReadError(message, hint=hint, location=loc)
+
+
+# --------------------------------------------------------------------------------------------------
+# opening inputs
+
+
+class Input:
+    """Where the bytes of a source come from: a file on disk (maybe compressed) or a buffer (stdin).
+
+    ``open()`` returns a fresh binary stream of the *decompressed* content, positioned at its start.
+    """
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        name: str,
+        fs_path: str | None,
+        data: bytes | None,
+        codec: str | None,
+        size_bytes: int | None,
+    ) -> None:
+        self.path = path
+        self.name = name
+        self.fs_path = fs_path
+        self.data = data
+        self.codec = codec
+        self.size_bytes = size_bytes
+        self.given = path  #: the path as the user gave it (with an NPZ ``:key``)
+        self._head: bytes | None = None
+        self._head_is_all = False
+
+    def open(self) -> IO[bytes]:
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        assert self.fs_path is not None
+        raw = _open_file(self.fs_path, self.path)
+        if self.codec is None:
+            return raw
+        return _ClosingStream(open_decompressed(raw, self.codec, self.name), raw)
+
+    def head(self, n: int = SNIFF_BYTES) -> bytes:
+        """The first ``n`` decompressed bytes (cached; fewer if the content is shorter)."""
+        if self._head is None or (len(self._head) < n and not self._head_is_all):
+            if self.data is not None:
+                self._head = self.data[:n]
+            else:
+                with self.open() as f:
+                    self._head = self._read_checked(f, n)
+            self._head_is_all = len(self._head) < n
+        return self._head[:n]
+
+    def read_all(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        with self.open() as f:
+            return self._read_checked(f, -1)
+
+    def _read_checked(self, f: IO[bytes], n: int) -> bytes:
+        try:
+            return f.read(n)
+        except ReadError:
+            raise
+        except (OSError, EOFError, ValueError) as exc:  # includes gzip.BadGzipFile, lzma.LZMAError
+            if self.codec:
+                raise ReadError(f"{self.name}: cannot decompress ({self.codec}): {exc}") from exc
+            raise ReadError(f"cannot read {self.path}: {getattr(exc, 'strerror', None) or exc}") from exc
+        except Exception as exc:  # zstandard.ZstdError and friends
+            if self.codec:
+                raise ReadError(f"{self.name}: cannot decompress ({self.codec}): {exc}") from exc
+            raise
+
+
+class _ClosingStream(io.RawIOBase):
+    """A decompressing stream that also closes the underlying file."""
+
+    def __init__(self, inner: IO[bytes], raw: IO[bytes]) -> None:
+        self._inner = inner
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int | None = -1) -> bytes:
+        if n is None or n < 0:
+            return self._inner.read()
+        return self._inner.read(n)
+
+    def readinto(self, b: Any) -> int:
+        data = self._inner.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            return self._inner.readline()
+        return self._inner.readline(size)
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            self._raw.close()
+            super().close()
+
+
+def _open_file(fs_path: str, shown: str) -> IO[bytes]:
+    try:
+        f = open(fs_path, "rb")  # noqa: SIM115 - closed by the caller
+    except OSError as exc:
+        raise ReadError(f"cannot read {shown}: {exc.strerror or exc}") from exc
+    if os.path.isdir(fs_path):  # some platforms open directories
+        f.close()
+        raise ReadError(f"cannot read {shown}: Is a directory")
+    return f
+
+
+def split_key(path: str) -> tuple[str, str | None]:
+    """``'f.npz:key'`` → ``('f.npz', 'key')`` when ``f.npz`` exists (or is ``-``) and ``path`` itself does not."""
+    if path == "-" or ":" not in path or os.path.exists(path):
+        return path, None
+    base, key = path.rsplit(":", 1)
+    if key and (base == "-" or os.path.isfile(base)):
+        return base, key
+    return path, None
+
+
+def _read_stdin(stdin: IO[bytes] | None) -> bytes:
+    stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", sys.stdin)
+    if stdin is None and hasattr(sys.stdin, "isatty") and sys.stdin.isatty():
+        print("No input file or piped data provided. Waiting for standard input:", file=sys.stderr)
+    data = stream.read()
+    if isinstance(data, str):  # a text stream was passed
+        data = data.encode("utf-8")
+    return data
+
+
+def _make_input(path: str, stdin: IO[bytes] | None) -> Input:
+    if path == "-":
+        raw = _read_stdin(stdin)
+        codec = compression_from_magic(raw[:8])
+        data = decompress_bytes(raw, codec, STDIN_NAME) if codec else raw
+        return Input(path=path, name=STDIN_NAME, fs_path=None, data=data, codec=None, size_bytes=len(raw))
+    with _open_file(path, path) as f:
+        magic = f.read(8)
+        size = os.fstat(f.fileno()).st_size
+    _, codec = split_compression(path)
+    codec = codec or compression_from_magic(magic)
+    return Input(path=path, name=path, fs_path=path, data=None, codec=codec, size_bytes=size)
+
+
+def open_source(
+    path: str,
+    *,
+    fmt: str | None = None,
+    delimiter: str | None = None,
+    header: bool = True,
+    stdin: IO[bytes] | None = None,
+) -> Source:
+    """Open ``path`` (``'-'`` for stdin, ``'f.npz:key'`` for one NPZ member) as a :class:`Source`.
+
+    ``fmt`` overrides format detection (see :mod:`losscli.io.detect`); ``delimiter`` overrides the
+    sniffed CSV delimiter; ``header=False`` reads the first CSV row as data and names the columns
+    ``'1'``..``'K'``. ``stdin`` is the binary stream read for ``'-'`` (default ``sys.stdin.buffer``); it
+    is read whole, because NPY/NPZ/Parquet readers need to seek.
+    """
+    fmt = normalize_format(fmt)
+    delimiter = normalize_delimiter(delimiter)
+    file_path, key = split_key(path)
+    inp = _make_input(file_path, stdin)
+    inp.given = path
+    inner_name = split_compression(file_path)[0] if file_path != "-" else ""
+    found = detect_format(inner_name or inp.name, inp.head(), fmt)
+    if key is not None and found != "npz":
+        raise ReadError(
+            f"{path}: the ':{key}' suffix selects an array in an .npz file, but {inp.name} is read as {found}",
+            hint="drop the suffix, or pass --format npz",
+        )
+    if found == "npy":
+        from .npy import NpySource
+
+        return NpySource(inp)
+    if found == "npz":
+        from .npy import NpzSource
+
+        return NpzSource(inp, key)
+    if found == "parquet":
+        from .parquet import ParquetSource
+
+        return ParquetSource(inp)
+    from .csv_reader import CsvSource
+
+    return CsvSource(inp, kind=found, delimiter=delimiter, header=header)
+
+
+# --------------------------------------------------------------------------------------------------
+# shared helpers for the readers
+
+
+def rechunk(
+    batches: Iterable[tuple[int, dict[str, Any]]],
+    chunk_rows: int | None,
+    concat: Callable[[list[Any]], Any],
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Re-cut ``(n_rows, {column: array})`` batches into pieces of exactly ``chunk_rows`` rows.
+
+    Yields ``(n_rows, {column: array})``; every piece has ``chunk_rows`` rows except the last, which has
+    the rest; ``chunk_rows=None`` yields everything as one piece. ``concat`` joins a list of arrays of one
+    column (``np.concatenate`` or ``pa.concat_arrays``); arrays must support ``len`` and slicing.
+    At most one incoming batch plus one chunk is held at a time.
+    """
+    pending: list[dict[str, Any]] = []
+    pending_rows = 0
+    for n, cols in batches:
+        if n == 0:
+            continue
+        pending.append(cols)
+        pending_rows += n
+        if chunk_rows is None or pending_rows < chunk_rows:
+            continue
+        merged = _merge(pending, concat)
+        start = 0
+        while pending_rows - start >= chunk_rows:
+            yield chunk_rows, {c: a[start : start + chunk_rows] for c, a in merged.items()}
+            start += chunk_rows
+        pending_rows -= start
+        pending = [{c: a[start:] for c, a in merged.items()}] if pending_rows else []
+    if pending_rows:
+        yield pending_rows, _merge(pending, concat)
+
+
+def _merge(pieces: list[dict[str, Any]], concat: Callable[[list[Any]], Any]) -> dict[str, Any]:
+    if len(pieces) == 1:
+        return pieces[0]
+    return {c: concat([p[c] for p in pieces]) for c in pieces[0]}
