@@ -1,0 +1,329 @@
+"""The Dask engine: evaluate losses on a ``dask.dataframe`` partition by partition, reduce the states.
+
+Every partition runs the same validation and kernels as the local engine and returns its accumulator
+state; the states are merged in partition order, so the result equals the local engine's to float64
+rounding (the sums are exact up to each partition's last partial block). Use it for datasets spread
+over many files or over object storage (any fsspec URL the environment can read), locally on all cores
+or on an existing ``dask.distributed`` cluster.
+
+>>> import dask.dataframe as dd, losscli.dask            # doctest: +SKIP
+>>> ddf = dd.read_parquet("s3://bucket/scores/*.parquet")  # doctest: +SKIP
+>>> r = losscli.dask.evaluate(ddf, None, "bce", label_cols=["label"], pred_cols=["p"])  # doctest: +SKIP
+
+Requires the optional extra: ``pip install 'losscli[dask]'``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError, Location, ReadError, ShapeError, UsageError
+
+LABEL_NAMES = ("label", "labels", "y", "target", "y_true", "class", "truth")
+_ROW = "__losscli_row__"
+
+
+def _require_dask() -> Any:
+    try:
+        import dask  # noqa: F401
+        import dask.dataframe as dd
+    except ImportError:
+        raise UsageError(
+            "the Dask engine needs dask", hint="pip install 'losscli[dask]'"
+        ) from None
+    return dd
+
+
+# ------------------------------------------------------------------------------------------- partitions
+
+
+def _partition_states(
+    df: Any,
+    losses_json: str,
+    convention: str,
+    reduction: str,
+    label_cols: list[str],
+    pred_cols: list[str],
+    weight_col: str | None,
+    classes: list[str] | None,
+    sum_tol: float,
+) -> dict[str, Any]:
+    """Evaluate one partition (a pandas DataFrame); return the states, or the error as data.
+
+    The losses come as JSON text: Dask would otherwise treat nested tuples in task arguments as tasks.
+    """
+    import json
+
+    from .api import Evaluator
+    from .errors import LossCliError
+    from .pipeline import adapt_labels
+
+    losses = [(name, params) for name, params in json.loads(losses_json)]
+    try:
+        if len(df) == 0:
+            evs = [Evaluator(n, convention=convention, reduction=reduction, keep_per_sample=False, **p)
+                   for n, p in losses]
+            return {"states": [(ev.acc.to_json(), ev.outputs, []) for ev in evs], "rows": 0}
+        y_pred = df[pred_cols].to_numpy(dtype=np.float64) if len(pred_cols) > 1 else df[pred_cols[0]].to_numpy(
+            dtype=np.float64)
+        y_true = _labels(df, label_cols, classes)
+        weights = df[weight_col].to_numpy(dtype=np.float64) if weight_col else None
+        out = []
+        for name, params in losses:
+            ev = Evaluator(name, convention=convention, reduction=reduction, keep_per_sample=False,
+                           sum_tol=sum_tol, **params)
+            ev.update(adapt_labels(ev.spec, y_true, y_pred), y_pred, weights)
+            out.append((ev.acc.to_json(), ev.outputs, list(ev.warnings)))
+        return {"states": out, "rows": len(df)}
+    except LossCliError as exc:
+        loc = getattr(exc, "location", None)
+        return {"error": {
+            "type": type(exc).__name__, "message": exc.message, "hint": exc.hint,
+            "exit_code": exc.exit_code,
+            "location": None if loc is None else {"array": loc.array, "row": loc.row, "column": loc.column,
+                                                  "value": loc.value},
+        }}
+    except (ValueError, TypeError) as exc:
+        return {"error": {"type": "InputError", "message": f"cannot read the partition: {exc}", "hint": None,
+                          "exit_code": 3, "location": None}}
+
+
+def _labels(df: Any, label_cols: list[str], classes: list[str] | None) -> np.ndarray:
+    if len(label_cols) > 1:
+        return df[label_cols].to_numpy(dtype=np.float64)
+    col = df[label_cols[0]]
+    if classes:
+        index = {c: j for j, c in enumerate(classes)}
+        mapped = col.astype(str).str.strip().map(index)
+        if mapped.isna().any():
+            bad = col[mapped.isna()].iloc[0]
+            raise InputError(f"label {bad!r} is not one of the classes ({', '.join(classes[:12])})",
+                             location=Location("y_true"), hint="list every class with --classes")
+        return mapped.to_numpy(dtype=np.float64)
+    try:
+        return col.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError("non-numeric labels", location=Location("y_true"),
+                         hint="give --classes to map string labels to prediction columns") from None
+
+
+# ------------------------------------------------------------------------------------------- frames
+
+
+def _with_row_numbers(ddf: Any) -> Any:
+    """``ddf`` with a global 0-based row-number column (partition lengths are computed once)."""
+    lengths = ddf.map_partitions(len).compute()
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+
+    def number(df: Any, partition_info: dict | None = None) -> Any:
+        k = partition_info["number"] if partition_info else 0
+        return df.assign(**{_ROW: np.arange(offsets[k], offsets[k] + len(df), dtype=np.int64)})
+
+    meta = ddf._meta.assign(**{_ROW: np.zeros(0, dtype=np.int64)})
+    return ddf.map_partitions(number, meta=meta), int(np.sum(lengths))
+
+
+def _default_label(columns: list[str]) -> list[str]:
+    for c in columns:
+        if str(c).strip().lower() in LABEL_NAMES:
+            return [c]
+    raise UsageError("no label column", hint=f"name it label, y, target or y_true, or pass label_cols "
+                     f"(columns: {', '.join(map(str, columns[:20]))})")
+
+
+def combine_frames(
+    ddf_labels: Any,
+    ddf_preds: Any | None,
+    *,
+    label_cols: list[str] | None,
+    pred_cols: list[str] | None,
+    weight_col: str | None,
+    id_col: str | None,
+) -> tuple[Any, list[str], list[str]]:
+    """One frame holding labels, predictions (and weights), and the label and prediction columns."""
+    if ddf_preds is None or ddf_preds is ddf_labels:
+        cols = list(ddf_labels.columns)
+        labels = label_cols or _default_label(cols)
+        skip = set(labels) | {weight_col, id_col}
+        preds = pred_cols or [c for c in cols if c not in skip]
+        return ddf_labels, labels, preds
+    lab_cols = list(ddf_labels.columns)
+    pre_cols = list(ddf_preds.columns)
+    labels = label_cols or [c for c in lab_cols if c != id_col]
+    preds = pred_cols or [c for c in pre_cols if c not in (id_col, weight_col)]
+    clash = set(labels) & set(preds)
+    if clash:
+        raise UsageError(f"labels and predictions share column names {sorted(clash)}",
+                         hint="select distinct columns with label_cols/pred_cols")
+    keep_preds = preds + ([weight_col] if weight_col else [])
+    if id_col:
+        left = ddf_labels[[id_col, *labels]]
+        right = ddf_preds[[id_col, *keep_preds]]
+        n_right = int(right.map_partitions(len).compute().sum())
+        frame = left.merge(right, on=id_col, how="inner")
+        n = int(frame.map_partitions(len).compute().sum())
+        if n != n_right:
+            raise InputError(f"{n_right - n} predictions have no label with the same {id_col}"
+                             if n < n_right else f"duplicate {id_col} values among the labels",
+                             hint="every prediction needs exactly one label with the same id")
+        return frame, labels, preds
+    left, n_left = _with_row_numbers(ddf_labels[labels])
+    right, n_right = _with_row_numbers(ddf_preds[keep_preds])
+    if n_left != n_right:
+        raise ShapeError(f"the predictions have {n_right} rows but the labels have {n_left}",
+                         hint="one row per sample in the same order, or join by key with id_col")
+    return left.merge(right, on=_ROW, how="inner"), labels, preds
+
+
+# ------------------------------------------------------------------------------------------- evaluate
+
+
+def evaluate(
+    ddf_labels: Any,
+    ddf_preds: Any | None,
+    loss: str,
+    *,
+    label_cols: list[str] | None = None,
+    pred_cols: list[str] | None = None,
+    weight_col: str | None = None,
+    id_col: str | None = None,
+    classes: list[str] | None = None,
+    convention: str = "losscli",
+    reduction: str = "mean",
+    sum_tol: float = 1e-3,
+    client: Any = None,
+    **params: Any,
+) -> Any:
+    """Evaluate ``loss`` (or ``"bce,brier,..."``) on Dask DataFrames; a :class:`~losscli.api.Result`, or
+    a list of them for several losses.
+
+    ``ddf_preds=None`` (or the same frame) means one frame holding every column. Two frames are aligned
+    by row order (global row numbers) or joined on ``id_col``. ``client`` is a ``dask.distributed``
+    client; without one Dask's current default scheduler is used.
+    """
+    results = evaluate_many(ddf_labels, ddf_preds, loss, label_cols=label_cols, pred_cols=pred_cols,
+                            weight_col=weight_col, id_col=id_col, classes=classes, convention=convention,
+                            reduction=reduction, sum_tol=sum_tol, client=client, **params)
+    out = [ev.result() for ev in results]
+    return out[0] if len(out) == 1 else out
+
+
+def evaluate_many(
+    ddf_labels: Any,
+    ddf_preds: Any | None,
+    loss: str,
+    *,
+    label_cols: list[str] | None = None,
+    pred_cols: list[str] | None = None,
+    weight_col: str | None = None,
+    id_col: str | None = None,
+    classes: list[str] | None = None,
+    convention: str = "losscli",
+    reduction: str = "mean",
+    sum_tol: float = 1e-3,
+    client: Any = None,
+    per_loss_params: list[dict[str, Any]] | None = None,
+    **params: Any,
+) -> list[Any]:
+    """Like :func:`evaluate`, returning the merged :class:`~losscli.api.Evaluator` of every loss."""
+    _require_dask()
+    import dask
+
+    from .accumulator import Accumulator
+    from .api import Evaluator
+    from .registry import parse_loss_expression, split_loss_list
+
+    texts = split_loss_list(loss)
+    losses: list[tuple[str, dict[str, Any]]] = []
+    for i, text in enumerate(texts):
+        name, inline = parse_loss_expression(text)
+        extra = per_loss_params[i] if per_loss_params is not None else params
+        losses.append((name, {**inline, **extra}))
+    templates = [Evaluator(n, convention=convention, reduction=reduction, keep_per_sample=False, **p)
+                 for n, p in losses]  # checks names and parameters before any work is sent
+    frame, labels, preds = combine_frames(ddf_labels, ddf_preds, label_cols=label_cols, pred_cols=pred_cols,
+                                          weight_col=weight_col, id_col=id_col)
+    missing = [c for c in [*labels, *preds, *([weight_col] if weight_col else [])] if c not in frame.columns]
+    if missing:
+        raise UsageError(f"no column {missing[0]!r}",
+                         hint=f"columns: {', '.join(map(str, list(frame.columns)[:20]))}")
+    parts = frame.to_delayed()
+    task = dask.delayed(_partition_states, pure=True)
+    import json
+
+    losses_json = json.dumps([[n, {k: (list(v) if isinstance(v, tuple) else v) for k, v in p.items()}]
+                              for n, p in losses])
+    work = [task(p, losses_json, convention, reduction, labels, preds, weight_col, classes, sum_tol)
+            for p in parts]
+    if client is not None:
+        outcomes = client.gather(client.compute(work))
+    else:
+        outcomes = dask.compute(*work)
+    for k, outcome in enumerate(outcomes):
+        if "error" in outcome:
+            _raise(outcome["error"], k)
+    for i, ev in enumerate(templates):
+        for outcome in outcomes:
+            state, outputs, warnings = outcome["states"][i]
+            ev.acc.merge(Accumulator.from_json(state))
+            ev.outputs = max(ev.outputs, outputs)
+            for w in warnings:
+                ev._warn(w)
+        ev.rows = ev.acc.n_total
+    return templates
+
+
+def _raise(error: dict[str, Any], partition: int) -> None:
+    from . import errors
+
+    cls = getattr(errors, error["type"], None)
+    if not (isinstance(cls, type) and issubclass(cls, errors.LossCliError)):
+        cls = errors.InputError
+    loc = error.get("location")
+    message = f"{error['message']} (partition {partition}"
+    if loc and loc.get("row") is not None:
+        message += f", row {loc['row'] + 1} of the partition"
+    message += ")"
+    if issubclass(cls, errors.InputError):
+        raise errors.InputError(message, hint=error.get("hint"))
+    raise errors.UsageError(message, hint=error.get("hint"))
+
+
+# ------------------------------------------------------------------------------------------- reading
+
+
+def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, blocksize: Any = "64MB") -> Any:
+    """A Dask DataFrame from a CSV/TSV or Parquet path or glob (local or any fsspec URL)."""
+    dd = _require_dask()
+    lower = path.lower()
+    try:
+        if lower.endswith((".parquet", ".pq")) or lower.endswith("/"):
+            return dd.read_parquet(path)
+        sep = delimiter or ("\t" if lower.endswith((".tsv", ".tab")) else ",")
+        return dd.read_csv(path, sep=sep, header=0 if header else None, blocksize=blocksize,
+                           assume_missing=True)
+    except FileNotFoundError as exc:
+        raise ReadError(f"no file matches {path}: {exc}") from None
+    except (OSError, ValueError) as exc:
+        raise ReadError(f"cannot read {path} with Dask: {exc}") from None
+
+
+def make_client(scheduler: str | None) -> tuple[Any, Any]:
+    """A client for ``scheduler`` (an address), or a local cluster of processes on this machine."""
+    _require_dask()
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise UsageError("--engine dask needs dask.distributed", hint="pip install 'losscli[dask]'") from None
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="20s"), None
+        except OSError as exc:
+            raise UsageError(f"cannot connect to the Dask scheduler {scheduler}: {exc}") from None
+    import os
+
+    cluster = LocalCluster(n_workers=max(1, min(os.cpu_count() or 1, 8)), threads_per_worker=1, processes=True,
+                           dashboard_address=None, host="127.0.0.1")
+    return Client(cluster), cluster

@@ -1,0 +1,142 @@
+"""Mergeable shard results: accumulator states written by ``eval --state-out``, combined by ``merge``.
+
+A state file holds, for every loss of a run, the exact accumulator state (exact partial sums, counts,
+Welford terms, min/max) plus what it was computed with. Merging any number of states gives the same
+``n``, mean, sum and weight sum as one pass over all rows (up to the rounding of each shard's last partial
+block: a few ulps), and the same standard deviation to float64 rounding. States whose loss, parameters,
+convention, reduction or output count differ are refused. This is the map-reduce path for any engine:
+shell loops, job arrays, Dask.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import InputError, ReadError
+
+KIND = "losscli.state"
+SCHEMA = 1
+#: What must agree for two states to merge.
+MERGE_KEYS = ("loss", "params", "convention", "reduction", "outputs")
+
+
+def _plain(params: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps({k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}))
+
+
+def state_entry(evaluator: Any, source: str | None = None) -> dict[str, Any]:
+    """One loss's state as a JSON-ready dict."""
+    return {
+        "loss": evaluator.spec.name,
+        "params": _plain(evaluator.params),
+        "convention": evaluator.conv.name,
+        "reduction": evaluator.reduction,
+        "outputs": evaluator.outputs,
+        "sources": [source] if source else [],
+        "warnings": list(evaluator.warnings),
+        "accumulator": evaluator.acc.to_json(),
+    }
+
+
+def state_document(evaluators: list[Any], source: str | None = None) -> dict[str, Any]:
+    return {
+        "kind": KIND,
+        "schema": SCHEMA,
+        "version": __version__,
+        "states": [state_entry(ev, source) for ev in evaluators],
+    }
+
+
+def write_state(path: str, evaluators: list[Any], source: str | None = None) -> None:
+    """Write the states of ``evaluators`` to ``path`` atomically."""
+    import os
+
+    from .report.sink import OutputError
+
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(json.dumps(state_document(evaluators, source), indent=1) + "\n")
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def read_state(path: str) -> dict[str, Any]:
+    """Read and check one state file."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReadError(f"{path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReadError(f"cannot read {path}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ReadError(f"{path} is not JSON: {exc.msg} at line {exc.lineno}") from None
+    if not isinstance(doc, dict) or doc.get("kind") != KIND:
+        raise ReadError(f"{path} is not a losscli state file", hint="write one with `losscli eval ... --state-out`")
+    if doc.get("schema") != SCHEMA:
+        raise ReadError(f"{path} has state schema {doc.get('schema')!r}; this losscli reads schema {SCHEMA}")
+    return doc
+
+
+def merge_key(entry: dict[str, Any]) -> tuple:
+    return tuple(json.dumps(entry.get(k), sort_keys=True) for k in MERGE_KEYS)
+
+
+def merge_documents(docs: list[tuple[str, dict[str, Any]]]) -> list[Any]:
+    """Merge state documents (``(path, doc)`` pairs) into one :class:`~losscli.api.Evaluator` per loss.
+
+    Every document must hold the same losses with the same parameters, convention, reduction and number
+    of outputs; anything else is refused with what differs.
+    """
+    from .accumulator import Accumulator
+
+    if not docs:
+        raise ReadError("no state files to merge")
+    first_path, first = docs[0]
+    keys = [merge_key(e) for e in first["states"]]
+    merged = [_evaluator_for(e) for e in first["states"]]
+    for ev, entry in zip(merged, first["states"], strict=True):
+        ev.acc = Accumulator.from_json(entry["accumulator"])
+    sources = [list(e.get("sources") or [first_path]) for e in first["states"]]
+    for path, doc in docs[1:]:
+        entries = doc["states"]
+        if [merge_key(e) for e in entries] != keys:
+            raise InputError(
+                f"{path} does not match {first_path}: {_difference(first['states'], entries)}",
+                hint="merge only states of the same losses, parameters, convention and reduction",
+            )
+        for i, entry in enumerate(entries):
+            merged[i].acc.merge(Accumulator.from_json(entry["accumulator"]))
+            for w in entry.get("warnings", []):
+                merged[i]._warn(w)
+            sources[i].extend(entry.get("sources") or [path])
+    for ev, src in zip(merged, sources, strict=True):
+        ev.rows = ev.acc.n_total
+        ev.sources = src
+    return merged
+
+
+def _evaluator_for(entry: dict[str, Any]) -> Any:
+    from .api import Evaluator
+
+    ev = Evaluator(entry["loss"], convention=entry["convention"], reduction=entry["reduction"],
+                   keep_per_sample=False, **entry["params"])
+    ev.outputs = int(entry.get("outputs", 1))
+    for w in entry.get("warnings", []):
+        ev._warn(w)
+    return ev
+
+
+def _difference(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> str:
+    if [e["loss"] for e in a] != [e["loss"] for e in b]:
+        return f"losses {[e['loss'] for e in b]} instead of {[e['loss'] for e in a]}"
+    for x, y in zip(a, b, strict=True):
+        for key in MERGE_KEYS:
+            if json.dumps(x.get(key), sort_keys=True) != json.dumps(y.get(key), sort_keys=True):
+                return f"{x['loss']}: {key} {y.get(key)!r} instead of {x.get(key)!r}"
+    return "the states differ"

@@ -1,0 +1,102 @@
+"""The Dask engine on a local cluster of processes (loopback only) against the local engine."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("dask.distributed")
+
+import losscli  # noqa: E402
+import losscli.dask  # noqa: E402
+from losscli.cli import main  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                       host="127.0.0.1")
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    import pandas as pd
+
+    tmp = tmp_path_factory.mktemp("dask")
+    rng = np.random.default_rng(5)
+    n, c = 12000, 4
+    x = rng.normal(size=(n, c))
+    y = rng.integers(0, c, n)
+    y[::23] = -1
+    w = rng.random(n) + 0.1
+    df = pd.DataFrame({"label": y, "weight": w, **{f"logit_{j}": x[:, j] for j in range(c)}})
+    for k, part in enumerate(np.array_split(np.arange(n), 5)):
+        df.iloc[part].to_csv(tmp / f"part-{k}.csv", index=False)
+        df.iloc[part].to_parquet(tmp / f"part-{k}.parquet", index=False)
+    return tmp, x, y, w, df
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_dask_api_equals_local_engine(client, dataset, fmt):
+    tmp, x, y, w, _ = dataset
+    reader = dd.read_csv if fmt == "csv" else dd.read_parquet
+    ddf = reader(str(tmp / f"part-*.{fmt}"))
+    cols = [f"logit_{j}" for j in range(4)]
+    r = losscli.dask.evaluate(ddf, None, "scce", label_cols=["label"], pred_cols=cols, weight_col="weight",
+                              from_logits=True, ignore_index=-1, client=client)
+    local = losscli.evaluate("scce", y, x, sample_weight=w, from_logits=True, ignore_index=-1)
+    assert r.n == local.n and r.ignored == local.ignored
+    assert r.value == pytest.approx(local.value, rel=1e-14)
+    assert r.std == pytest.approx(local.std, rel=1e-12)
+    keep = y >= 0
+    for loss in ("huber(delta=0.5)", "mse"):
+        r = losscli.dask.evaluate(ddf[ddf.label >= 0], None, loss, label_cols=["logit_0"], pred_cols=["logit_1"],
+                                  weight_col="weight", client=client)
+        local = losscli.evaluate(loss, x[keep, 0], x[keep, 1], sample_weight=w[keep])
+        assert r.value == pytest.approx(local.value, rel=1e-14)
+
+
+def test_two_frames_aligned_by_row_and_by_id(client, dataset):
+    tmp, x, y, w, df = dataset
+    keep = y >= 0
+    df = df[keep].reset_index(drop=True).assign(id=lambda d: [f"k{i}" for i in range(len(d))])
+    labels = dd.from_pandas(df[["id", "label"]], npartitions=3)
+    preds = dd.from_pandas(df[["id", "logit_0", "logit_1", "logit_2", "logit_3"]].iloc[::-1], npartitions=4)
+    local = losscli.evaluate("scce", y[keep], x[keep], from_logits=True)
+    by_id = losscli.dask.evaluate(labels, preds, "scce", id_col="id", from_logits=True, client=client)
+    assert by_id.value == pytest.approx(local.value, rel=1e-14) and by_id.n == local.n
+    preds_in_order = dd.from_pandas(df[["logit_0", "logit_1", "logit_2", "logit_3"]], npartitions=4)
+    by_row = losscli.dask.evaluate(dd.from_pandas(df[["label"]], npartitions=3), preds_in_order, "scce",
+                                   from_logits=True, client=client)
+    assert by_row.value == pytest.approx(local.value, rel=1e-14)
+
+
+def test_invalid_partition_is_a_clear_error(client, dataset):
+    import pandas as pd
+
+    bad = pd.DataFrame({"label": [0, 1, 1, 0], "p": [0.2, 0.9, 1.5, 0.1]})
+    with pytest.raises(losscli.InputError, match="partition"):
+        losscli.dask.evaluate(dd.from_pandas(bad, npartitions=2), None, "bce", pred_cols=["p"], client=client)
+
+
+def test_cli_engine_dask_equals_local(dataset, capsys):
+    tmp, *_ = dataset
+    docs = {}
+    for engine in ("local", "dask"):
+        with pytest.raises(SystemExit) as info:
+            main(["eval", "scce", str(tmp / "part-*.parquet"), "--weight-col", "weight", "--ignore-index", "-1",
+                  "--pred-cols", "logit_*", "--logits", "--engine", engine, "--json", "--summary-only"])
+        out = capsys.readouterr()
+        assert info.value.code == 0, out.err
+        docs[engine] = json.loads(out.out)
+    a, b = docs["local"], docs["dask"]
+    assert a["n"] == b["n"] and a["ignored"] == b["ignored"]
+    assert b["value"] == pytest.approx(a["value"], rel=1e-14)
+    assert b["std"] == pytest.approx(a["std"], rel=1e-12)

@@ -1,0 +1,76 @@
+"""Shard states: any split of a file into shards merges to the one-pass result; mismatches are refused."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import losscli
+from losscli.cli import main
+
+
+def run_cli(args, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([str(a) for a in args])
+    out = capsys.readouterr()
+    return info.value.code, out.out, out.err
+
+
+@pytest.fixture
+def data(tmp_path):
+    rng = np.random.default_rng(11)
+    n = 3000
+    y = rng.integers(0, 2, n)
+    p = rng.random(n)
+    w = rng.random(n) + 0.05
+    rows = [f"{a},{b!r},{c!r}" for a, b, c in zip(y.tolist(), p.tolist(), w.tolist(), strict=True)]
+    (tmp_path / "all.csv").write_text("label,p,weight\n" + "\n".join(rows) + "\n")
+    return tmp_path, y, p, w, rows
+
+
+@pytest.mark.parametrize("cuts", [[1500], [1, 2999], [100, 1000, 2000, 2500], [7 * k for k in range(1, 400)]])
+def test_any_split_merges_to_the_one_pass_result(data, capsys, cuts):
+    tmp, y, p, w, rows = data
+    bounds = [0, *cuts, len(rows)]
+    for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        (tmp / f"s{k:04d}.csv").write_text("label,p,weight\n" + "\n".join(rows[a:b]) + "\n")
+        code, _, err = run_cli(["eval", "bce,brier", tmp / f"s{k:04d}.csv", "--weight-col", "weight",
+                                "--state-out", tmp / f"st{k:04d}.json", "-q"], capsys)
+        assert code == 0, err
+    code, out, err = run_cli(["merge", str(tmp / "st*.json"), "--json"], capsys)
+    assert code == 0, err
+    merged = json.loads(out)
+    for doc, name in zip(merged, ("bce", "brier"), strict=True):
+        one = losscli.evaluate(name, y, p, sample_weight=w)
+        assert doc["n"] == one.n
+        assert doc["value"] == pytest.approx(one.value, rel=1e-15)
+        assert doc["sum"] == pytest.approx(one.sum, rel=1e-15)
+        assert doc["weight_sum"] == pytest.approx(one.weight_sum, rel=1e-15)
+        assert doc["std"] == pytest.approx(one.std, rel=1e-12)
+        assert (doc["min"], doc["max"]) == (one.min, one.max)
+
+
+def test_mismatched_states_are_refused(data, capsys):
+    tmp, *_ = data
+    run_cli(["eval", "bce", tmp / "all.csv", "--state-out", tmp / "a.json", "-q"], capsys)
+    run_cli(["eval", "bce", tmp / "all.csv", "--label-smoothing", "0.1", "--state-out", tmp / "b.json", "-q"], capsys)
+    run_cli(["eval", "bce", tmp / "all.csv", "--convention", "torch", "--state-out", tmp / "c.json", "-q"], capsys)
+    for other, words in (("b.json", "params"), ("c.json", "convention")):
+        code, out, err = run_cli(["merge", tmp / "a.json", tmp / other], capsys)
+        assert code == 3 and out == "" and words in err
+    (tmp / "bad.json").write_text("{}")
+    code, out, err = run_cli(["merge", tmp / "a.json", tmp / "bad.json"], capsys)
+    assert code == 3 and "not a losscli state file" in err
+
+
+def test_state_round_trip_keeps_every_total(data, capsys):
+    tmp, y, p, w, _ = data
+    run_cli(["eval", "bce", tmp / "all.csv", "--weight-col", "weight", "--state-out", tmp / "s.json", "-q"], capsys)
+    code, out, err = run_cli(["merge", tmp / "s.json", "--state-out", tmp / "again.json", "--json"], capsys)
+    one = losscli.evaluate("bce", y, p, sample_weight=w)
+    doc = json.loads(out)
+    assert (doc["value"], doc["n"], doc["std"]) == (one.value, one.n, one.std)
+    code, out2, _ = run_cli(["merge", tmp / "again.json", "--json"], capsys)
+    assert json.loads(out2)["value"] == doc["value"]
