@@ -257,10 +257,7 @@ def evaluate_many(
                               for n, p in losses])
     work = [task(p, losses_json, convention, reduction, labels, preds, weight_col, classes, sum_tol)
             for p in parts]
-    if client is not None:
-        outcomes = client.gather(client.compute(work))
-    else:
-        outcomes = dask.compute(*work)
+    outcomes = client.gather(client.compute(work)) if client is not None else dask.compute(*work)
     for k, outcome in enumerate(outcomes):
         if "error" in outcome:
             _raise(outcome["error"], k)
