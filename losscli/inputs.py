@@ -491,7 +491,8 @@ def plan_inputs(options: InputOptions, spec: LossSpec, *, stdin: Any = None) -> 
 
             if "-" in options.data:
                 raise UsageError("standard input cannot be one of several shards")
-            data: Source = ShardedSource(",".join(options.data), [src(p) for p in options.data])
+            shards = [src(p) for p in options.data]
+            data: Source = ShardedSource(f"{shards[0].name} … {shards[-1].name} ({len(shards)} shards)", shards)
         else:
             data = src(options.data[0])
         return _plan_one_file(options, spec, data)
