@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .cli_options import gate_options, report_options, resample_options
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_DATA, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
@@ -141,8 +142,15 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
 @click.option("--chunk-rows", type=click.IntRange(min=1), help="Rows per chunk when streaming.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (it is shown on stderr for large inputs "
               "when stderr is a terminal).")
+@click.option("--state-out", metavar="FILE", help="Also write the mergeable accumulator state (see `losscli merge`).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: stream on this machine; dask: partitions on a Dask cluster (pip install 'losscli[dask]').")
+@click.option("--scheduler", metavar="ADDRESS", help="With --engine dask: an existing dask.distributed scheduler "
+              "(default: a local cluster of processes).")
 @click.option("--no-header", is_flag=True, help="CSV files have no header row (columns are named 1..K).")
 @click.option("--delimiter", metavar="CHAR", help="CSV delimiter (default: sniffed).")
+@gate_options
+@report_options
 def eval_cmd(loss: str, file: str | None, **opts: Any) -> None:
     """Evaluate LOSS on labels and predictions.
 
@@ -183,6 +191,91 @@ def explain_cmd(loss: str, fmt: str) -> None:
     from .commands import run_explain
 
     run_explain(loss, fmt)
+
+
+#: eval options that ``compare`` shares (the same option objects: one spelling, one help text).
+COMPARE_SHARED = ("labels", "weights", "label_cols", "pred_cols", "weight_col", "id_col", "classes", "from_logits",
+                  *PARAM_OPTIONS, "eps", "reduction", "convention", "nan", "sum_tol", "chunk_rows", "no_header",
+                  "delimiter")
+
+
+@cli.command("compare", epilog=EXIT_CODES_HELP)
+@click.argument("loss")
+@click.option("--preds", metavar="FILE", help="Candidate predictions (the new model).")
+@click.option("--baseline-preds", metavar="FILE", help="Baseline predictions (the old model), same labels.")
+@resample_options
+@click.option("--confidence", type=float, default=0.95, show_default=True, help="Confidence level of the interval.")
+@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
+              help="How many of the most worsened samples to list.")
+@click.option("--tol", type=float, default=1e-12, show_default=True,
+              help="Per-sample differences within ±tol count as unchanged.")
+@click.option("--fail-if-worse", is_flag=True,
+              help="Exit 1 when the candidate is significantly worse (the interval lies above 0).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]),
+              help="Output format [default: table on a terminal, json otherwise].")
+@click.option("--json", "fmt", flag_value="json", help="Shorthand for --format json.")
+@click.option("--md", "fmt", flag_value="md", help="Shorthand for --format md.")
+@report_options
+def compare_cmd(loss: str, **opts: Any) -> None:
+    """Compare two prediction files on the same labels, sample by sample.
+
+    \b
+    losscli compare LOSS --labels y.csv --preds new.csv --baseline-preds old.csv [--fail-if-worse]
+
+    Reports the difference of the loss (candidate − baseline) with a paired bootstrap confidence interval,
+    how many samples improved, worsened or stayed the same, and the samples that worsened most.
+    """
+    from .commands_quality import run_compare
+
+    _decided["status"] = run_compare(loss, opts, stdin=sys.stdin.buffer, decided=_decided)
+
+
+compare_cmd.params[1:1] = [p for p in eval_cmd.params if p.name in COMPARE_SHARED]
+
+
+@cli.command("check", epilog=EXIT_CODES_HELP)
+@click.argument("config", required=False, metavar="[FILE]")
+@click.option("--only", multiple=True, metavar="NAME", help="Run only this check (repeatable).")
+@click.option("--force", is_flag=True, help="Compare with baselines even when the signatures differ.")
+@click.option("--update-baseline", is_flag=True,
+              help="Rewrite every check's baseline file with this run's result (when its thresholds pass).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]),
+              help="Output format [default: table on a terminal, json otherwise].")
+@click.option("--json", "fmt", flag_value="json", help="Shorthand for --format json.")
+@click.option("--md", "fmt", flag_value="md", help="Shorthand for --format md.")
+@report_options
+def check_cmd(config: str | None, **opts: Any) -> None:
+    """Run the named checks of a check file (losscheck.toml, or [tool.losscli] in pyproject.toml).
+
+    Prints a pass/fail table and exits 1 if a critical check failed; a check with warn = true is reported
+    as WARN and does not fail the run. See the README for the schema.
+    """
+    from .commands_quality import run_check
+
+    _decided["status"] = run_check(config, opts, decided=_decided)
+
+
+@cli.command("merge", epilog=EXIT_CODES_HELP)
+@click.argument("states", nargs=-1, required=True, metavar="STATE...")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]),
+              help="Output format [default: table on a terminal, json otherwise].")
+@click.option("--json", "fmt", flag_value="json", help="Shorthand for --format json.")
+@click.option("--md", "fmt", flag_value="md", help="Shorthand for --format md.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the requested reduction's value.")
+@click.option("--state-out", metavar="FILE", help="Also write the merged state (for a further merge).")
+def merge_cmd(states: tuple[str, ...], fmt: str | None, quiet: bool, state_out: str | None) -> None:
+    """Merge the states written by `eval --state-out` (files or quoted globs) into the global result.
+
+    
+    for f in shards/*.parquet; do losscli eval bce "$f" --state-out "states/$(basename "$f").json" -q; done
+    losscli merge 'states/*.json' --json
+
+    The result equals one pass over all rows (same n, mean, sum, std). States of different losses,
+    parameters, conventions or reductions are refused.
+    """
+    from .commands import run_merge
+
+    _decided["status"] = run_merge(list(states), fmt, quiet=quiet, state_out=state_out, decided=_decided)
 
 
 # ------------------------------------------------------------------------------------- entry point

@@ -117,6 +117,9 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
     inline = [parse_loss_expression(t)[1] for t in texts]
     params = _loss_params(specs, opts)
     conv = get_convention(opts["convention"])
+    from .commands_quality import eval_session, finish_eval, report_failures
+
+    session = eval_session(opts)  # gates, breakdowns, signature; usage errors before any input is read
     if opts.get("eps") is not None:
         eps = opts["eps"]
         if not 0.0 < eps < 0.5:
@@ -128,11 +131,12 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
     summary_only = bool(opts.get("summary_only") or opts.get("output"))
     keep_per_sample = fmt in ("jsonl", "csv", "tsv") or (fmt == "json" and not summary_only)
     classes = [c.strip() for c in opts["classes"].split(",")] if opts.get("classes") else None
-    pred_files = _expand(list(opts.get("preds") or ()))
+    raw_preds = list(opts.get("preds") or ())
+    pred_files = _expand(raw_preds) if opts.get("engine") != "dask" else raw_preds
     if opts.get("output") and len(pred_files) > 1:
         raise UsageError("--output takes one prediction file", hint="run once per file to keep per-sample losses")
     options = InputOptions(
-        data=_expand([file]) if file else [],
+        data=(_expand([file]) if opts.get("engine") != "dask" else [file]) if file else [],
         labels=opts.get("labels"),
         preds=pred_files[0] if pred_files else None,
         weights=opts.get("weights"),
@@ -145,9 +149,17 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
         chunk_rows=opts.get("chunk_rows"),
         header=not opts.get("no_header"),
         delimiter=opts.get("delimiter"),
+        extra_cols=session.gates.extra_cols(),
     )
     evaluations = []
-    for pred_file in pred_files or [None]:
+    state_evaluators = []
+    if opts.get("engine") == "dask":
+        from .engine_dask import evaluate_with_dask
+
+        if len(pred_files) > 1:
+            raise UsageError("--engine dask takes one prediction dataset", hint="give a glob of its shards")
+        evaluations, state_evaluators = evaluate_with_dask(texts, params, options, conv, opts)
+    for pred_file in (pred_files or [None]) if opts.get("engine") != "dask" else []:
         if pred_file is not None:
             options = dataclasses.replace(options, preds=pred_file)
         plan = plan_inputs(options, specs[0], stdin=stdin)
@@ -160,23 +172,33 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
                       keep_per_sample=keep_per_sample, **{**inl, **par})
             for spec, inl, par in zip(specs, inline, params, strict=True)
         ]
-        evaluations.extend(_evaluate_plan(plan, evaluators, opts, pred_file is not None and len(pred_files) > 1))
+        evaluations.extend(_evaluate_plan(plan, evaluators, opts, pred_file is not None and len(pred_files) > 1,
+                                          session=session))
+        state_evaluators.extend(evaluators)
+    if opts.get("state_out"):
+        if len(pred_files) > 1:
+            raise UsageError("--state-out takes one prediction dataset", hint="run once per file")
+        from .state import write_state
+
+        write_state(opts["state_out"], state_evaluators, source=file or (pred_files[0] if pred_files else None))
     if len(pred_files) > 1:
         evaluations = _leaderboard(evaluations, len(specs))
     for message in dict.fromkeys(w for ev in evaluations for w in ev.warnings):
         warn(message)
-    status = EXIT_OK
+    status = finish_eval(session, evaluations, opts)  # checks, failure lines, baseline, side reports
     decided["status"] = status
     _render(evaluations, fmt, summary_only=summary_only)
+    report_failures(session)  # one line per failed check on stderr, after the report
     return status
 
 
-def _evaluate_plan(plan: Any, evaluators: list[Any], opts: dict[str, Any], tag_file: bool) -> list[Any]:
+def _evaluate_plan(plan: Any, evaluators: list[Any], opts: dict[str, Any], tag_file: bool,
+                   session: Any = None) -> list[Any]:
     """Run one input plan through the evaluators with the --output sink and the progress bar."""
     from .pipeline import run_many
 
     sink = None
-    observers: list[Any] = []
+    observers: list[Any] = session.attach(plan, evaluators) if session is not None else []
     if opts.get("output"):
         from .report.sink import PerSampleSink
 
@@ -205,6 +227,8 @@ def _evaluate_plan(plan: Any, evaluators: list[Any], opts: dict[str, Any], tag_f
             progress.close()
     if sink is not None:
         sink.commit()
+    if session is not None:
+        session.bind(evaluations)
     if tag_file:
         for ev in evaluations:
             ev.file = plan.preds.source.name
@@ -359,3 +383,28 @@ def run_explain(name: str, fmt: str) -> None:
         ]
     lines += ["", data["doc"]]
     emit(["\n".join(lines) + "\n"])
+
+
+# ------------------------------------------------------------------------------------------- merge
+
+
+def run_merge(patterns: list[str], fmt: str | None, *, quiet: bool, state_out: str | None,
+              decided: dict[str, Any]) -> int:
+    """``losscli merge``: combine state files into the global result."""
+    from .pipeline import Evaluation
+    from .state import merge_documents, read_state, write_state
+
+    paths = _expand(patterns)
+    evaluators = merge_documents([(p, read_state(p)) for p in paths])
+    evaluations = []
+    for ev in evaluators:
+        inputs = {"states": paths, "sources": ev.sources, "preds": {"file": ", ".join(ev.sources) or "states"}}
+        evaluations.append(Evaluation(ev.result(), inputs, None))
+    for message in dict.fromkeys(w for e in evaluations for w in e.warnings):
+        warn(message)
+    if state_out:
+        write_state(state_out, evaluators)
+    decided["status"] = EXIT_OK
+    fmt = "quiet" if quiet else fmt or ("table" if stdout_is_terminal() else "json")
+    _render(evaluations, fmt, summary_only=True)
+    return EXIT_OK

@@ -35,6 +35,8 @@ class Evaluation:
     file: str | None = None  # set when several prediction files are ranked
     rank: int | None = None
     histogram_sample: np.ndarray | None = None  # a uniform sample of per-sample values when not all are kept
+    #: Report sections added by quality features (signature, ci, by_class, by_group, baseline, checks).
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[str]:

@@ -58,3 +58,13 @@ n = 120
 truth = rng.gamma(4.0, 0.8, size=n)
 pred = truth + rng.standard_t(3, size=n) * 0.4
 write_csv("regression.csv", ["y_true", "y_pred"], [[fmt(a), fmt(b)] for a, b in zip(truth, pred)])
+
+# Quality gates: a retrained binary model's probabilities for the same 200 samples, with the region each
+# sample comes from (a slice column for --group-col). The new model is slightly better overall but worse on
+# the small "south" region — the regression a per-group gate catches.
+n = 200
+region = rng.choice(["north", "east", "west", "south"], size=n, p=[0.35, 0.3, 0.25, 0.1])
+shift = np.where(region == "south", -1.2, 0.25) * (2 * y - 1)
+cand_logit = logit + shift + rng.normal(0.0, 0.3, size=n)
+cand_prob = 1.0 / (1.0 + np.exp(-cand_logit))
+write_csv("binary_candidate.csv", ["p", "region"], [[fmt(p), r] for p, r in zip(cand_prob, region)])

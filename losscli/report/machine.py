@@ -27,6 +27,7 @@ def summary_dict(ev: Evaluation, *, per_sample: bool) -> dict[str, Any]:
         out["file"] = ev.file
         out["rank"] = ev.rank
     out["version"] = __version__
+    out.update(getattr(ev, "extra", None) or {})  # signature, ci, by_class, by_group, baseline, checks
     if per_sample and ev.result.per_sample is not None:
         out["per_sample"] = [_num(v) for v in ev.result.per_sample.tolist()]
         if ev.ids is not None:

@@ -30,4 +30,6 @@ def markdown_summary(evals: list[Evaluation]) -> str:
     out = "\n".join(lines) + "\n"
     if notes:
         out += "\n" + "\n".join(f"> ⚠ {w}" for w in dict.fromkeys(notes)) + "\n"
-    return out
+    from .quality import evaluations_markdown
+
+    return out + evaluations_markdown(evals)  # intervals, breakdowns, baseline, checks (when asked for)

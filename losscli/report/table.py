@@ -93,7 +93,12 @@ def render(evals: list[Evaluation], console: Any) -> None:
         if sample is not None and sample.size:
             line, lo, hi = histogram(sample)
             summary.add_row("distribution", Text(f"{_f(lo)} {line} {_f(hi)}", style="cyan"))
+        from .quality import render_sections, summary_rows
+
+        for label, text in summary_rows(ev.extra):  # confidence interval, baseline, worst group
+            summary.add_row(label, text)
         console.print(summary)
+        render_sections(ev.extra, console)  # per-class and per-group tables, checks
         console.print()
 
 

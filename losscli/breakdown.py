@@ -1,0 +1,166 @@
+"""Per-class and per-group breakdowns of a loss, collected while streaming (bounded memory).
+
+Each slice keeps running sums — counted samples, Σ per-sample values, Σ denominators of the convention's
+mean — so its mean is the same ratio the overall mean is (losscli: Σw·l/Σw), restricted to the slice.
+A class's share is its part of the total loss, Σv_class / Σv.
+
+* by class: the true class of each sample — the class index for sparse labels, the argmax of one-hot or
+  soft label rows, the 0/1 label (≥ 0.5) for binary labels;
+* by group: the value of a column carried along with the predictions (``InputOptions.extra_cols``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .errors import UsageError
+from .taps import WeightTap
+
+
+class SliceSums:
+    """Running (count, Σv, Σden) per slice, slices numbered 0..k-1 and growing as they appear."""
+
+    def __init__(self) -> None:
+        self.count = np.zeros(0, dtype=np.int64)
+        self.vsum = np.zeros(0)
+        self.dsum = np.zeros(0)
+
+    def add(self, slot: np.ndarray, values: np.ndarray, den: np.ndarray, counted: np.ndarray | None) -> None:
+        k = int(slot.max()) + 1 if slot.size else 0
+        if k > self.count.size:
+            grow = k - self.count.size
+            self.count = np.concatenate([self.count, np.zeros(grow, dtype=np.int64)])
+            self.vsum = np.concatenate([self.vsum, np.zeros(grow)])
+            self.dsum = np.concatenate([self.dsum, np.zeros(grow)])
+        size = self.count.size
+        c = np.ones(slot.size, dtype=bool) if counted is None else counted
+        self.count += np.bincount(slot[c], minlength=size)
+        self.vsum += np.bincount(slot, weights=values, minlength=size)
+        self.dsum += np.bincount(slot, weights=den, minlength=size)
+
+    def rows(self, names: list[str], outputs: int, total: float, key: str) -> list[dict[str, Any]]:
+        out = []
+        for j, name in enumerate(names):
+            if j >= self.count.size or self.count[j] == 0:
+                continue
+            den = self.dsum[j] * outputs
+            mean = self.vsum[j] / den if den else math.nan
+            out.append(
+                {
+                    key: name,
+                    "n": int(self.count[j]),
+                    "mean": _num(mean),
+                    "sum": _num(float(self.vsum[j])),
+                    "share": _num(float(self.vsum[j]) / total) if total else None,
+                }
+            )
+        return out
+
+
+def _num(x: float) -> float | None:
+    return float(x) if x is not None and math.isfinite(x) else None
+
+
+class _Sliced:
+    def __init__(self, tap: WeightTap, rule: str) -> None:
+        self.tap = tap
+        self.rule = rule  # the convention's mean rule: weighted_mean, mean_over_n or mean_over_elements
+        self.sums = SliceSums()
+
+    def _feed(self, slot: np.ndarray, values: np.ndarray) -> None:
+        w, c, n = self.tap.last
+        if n != values.shape[0]:  # pragma: no cover - the evaluator feeds its accumulator once per batch
+            raise RuntimeError("breakdown out of step with the evaluator")
+        den = self.tap.last_denominators("weighted_mean" if self.rule == "weighted_mean" else "mean_over_n")
+        self.sums.add(slot, np.asarray(values, dtype=np.float64), den, c)
+
+    def factor(self, outputs: int) -> int:
+        return outputs if self.rule == "mean_over_elements" else 1
+
+
+class ClassBreakdown(_Sliced):
+    """Mean loss, count and share of the total loss per true class."""
+
+    def __init__(self, spec: Any, tap: WeightTap, rule: str, class_names: dict[int, str] | None = None) -> None:
+        if spec.label_kind == "real":
+            raise UsageError(f"--by-class needs class labels; {spec.name} takes real-valued targets")
+        super().__init__(tap, rule)
+        self.kind = spec.label_kind
+        self.names = class_names or {}
+
+    def true_class(self, y: np.ndarray) -> np.ndarray:
+        y = np.asarray(y)
+        if self.kind == "distribution" and y.ndim == 2:
+            return np.argmax(y, axis=1).astype(np.int64)
+        if y.ndim == 2:
+            if y.shape[1] != 1:
+                raise UsageError("--by-class needs one label per sample (not multi-label columns)")
+            y = y[:, 0]
+        y = y.astype(np.float64)
+        if self.kind in ("binary", "sign"):
+            return (y >= 0.5).astype(np.int64) if self.kind == "binary" else (y > 0).astype(np.int64)
+        out = np.where(np.isfinite(y), y, 0).astype(np.int64)
+        return np.clip(out, 0, None)
+
+    def __call__(self, batch: Any, values: np.ndarray, offset: int) -> None:
+        self._feed(self.true_class(batch.y_true), values)
+
+    def result(self, outputs: int, total: float) -> list[dict[str, Any]]:
+        size = self.sums.count.size
+        names = ["-1", "+1"] if self.kind == "sign" else [self.names.get(j, str(j)) for j in range(size)]
+        return self.sums.rows(names, self.factor(outputs), total, "class")
+
+
+class GroupBreakdown(_Sliced):
+    """Mean loss and count per value of a group column; bounded by the number of distinct groups."""
+
+    def __init__(self, tap: WeightTap, rule: str, column: str) -> None:
+        super().__init__(tap, rule)
+        self.column = column
+        self.index: dict[str, int] = {}
+
+    def __call__(self, batch: Any, values: np.ndarray, offset: int) -> None:
+        col = batch.extra.get("group")
+        if col is None:  # pragma: no cover - the plan always carries it when asked
+            raise RuntimeError("the group column did not ride along with the batch")
+        keys, inverse = np.unique(_group_keys(np.asarray(col)), return_inverse=True)
+        slots = np.array([self.index.setdefault(str(k), len(self.index)) for k in keys.tolist()], dtype=np.int64)
+        self._feed(slots[inverse.reshape(-1)], values)
+
+    def result(self, outputs: int, total: float) -> list[dict[str, Any]]:
+        names = [None] * len(self.index)
+        for k, j in self.index.items():
+            names[j] = k
+        rows = self.sums.rows(names, self.factor(outputs), total, "group")  # type: ignore[arg-type]
+        rows.sort(key=lambda r: r["group"])
+        return rows
+
+
+def _group_keys(col: np.ndarray) -> np.ndarray:
+    """Group values as strings: integral floats without '.0', missing values as '(missing)'."""
+    if col.dtype.kind == "f":
+        out = np.empty(col.shape[0], dtype=object)
+        finite = np.isfinite(col)
+        integral = finite & (col == np.round(col))
+        out[integral] = [str(int(v)) for v in col[integral].tolist()]
+        other = finite & ~integral
+        out[other] = [repr(v) for v in col[other].tolist()]
+        out[~finite] = "(missing)"
+        return out.astype(str)
+    if col.dtype.kind in "iub":
+        return col.astype(str)
+    text = np.array(["(missing)" if v is None else str(v).strip() for v in col.tolist()], dtype=object)
+    text[text == ""] = "(missing)"
+    return text.astype(str)
+
+
+def worst(rows: list[dict[str, Any]], higher_is_better: bool) -> dict[str, Any] | None:
+    """The slice with the worst mean (highest for a loss)."""
+    scored = [r for r in rows if r["mean"] is not None]
+    if not scored:
+        return None
+    pick = min if higher_is_better else max
+    return pick(scored, key=lambda r: r["mean"])

@@ -1,0 +1,205 @@
+"""Checks as code: the ``losscheck.toml`` schema (or ``[tool.losscli]`` in ``pyproject.toml``).
+
+::
+
+    [defaults]                      # optional: keys every check inherits unless it sets them
+    convention = "losscli"
+
+    [[check]]
+    name = "binary classifier"      # required, unique
+    loss = "bce"                    # required: one loss (name, alias or 'huber(delta=0.5)')
+    labels = "data/y.csv"           # inputs, relative to this file's folder ...
+    preds = "out/p.csv"
+    # data = "scores.csv"           # ... or one file holding every column
+    max = 0.35                      # gates: max, min, baseline + max_increase / max_rel_increase,
+    warn = false                    # max_group, max_class, baseline_preds + fail_if_worse
+
+Every key is checked: an unknown key, a wrong type or a missing required key is a usage error (exit 2)
+before anything is evaluated.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+NUM = (int, float)
+
+#: key → (accepted types, help). ``str`` paths are resolved against the check file's folder.
+KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "name": ((str,), "the check's name (unique)"),
+    "loss": ((str,), "one loss: name, alias or expression such as 'huber(delta=0.5)'"),
+    "labels": ((str,), "labels file"),
+    "preds": ((str,), "predictions file"),
+    "data": ((str,), "one file holding labels and predictions (instead of labels/preds)"),
+    "weights": ((str,), "sample weights file"),
+    "label_cols": ((str, int), "label column selection"),
+    "pred_cols": ((str, int), "prediction column selection"),
+    "weight_col": ((str, int), "sample-weight column"),
+    "id_col": ((str,), "join labels and predictions by this key column"),
+    "classes": ((str, list), "class order, 'a,b,c' or a list"),
+    "logits": ((bool,), "predictions are logits"),
+    "params": ((dict,), "loss parameters, e.g. { label_smoothing = 0.1 }"),
+    "convention": ((str,), "losscli, torch, keras or sklearn"),
+    "reduction": ((str,), "mean, sum, mean_over_n or weighted_mean"),
+    "eps": (NUM, "probability clip"),
+    "nan": ((str,), "error, skip or warn"),
+    "sum_tol": (NUM, "tolerance for rows summing to 1"),
+    "delimiter": ((str,), "CSV delimiter"),
+    "header": ((bool,), "CSV files have a header row (default true)"),
+    "max": (NUM, "fail when the value is above"),
+    "min": (NUM, "fail when the value is below"),
+    "baseline": ((str,), "losscli JSON result to compare with"),
+    "max_increase": (NUM, "largest allowed worsening against the baseline"),
+    "max_rel_increase": ((str, int, float), "largest relative worsening: '2%' or 0.02"),
+    "force": ((bool,), "compare even when signatures differ"),
+    "ci": (NUM, "bootstrap confidence level of the value"),
+    "bootstrap": ((int,), "bootstrap resamples"),
+    "seed": ((int,), "bootstrap seed"),
+    "confidence": (NUM, "confidence level of the paired comparison"),
+    "by_class": ((bool,), "per-class breakdown"),
+    "max_class": (NUM, "fail when a class's mean is above"),
+    "group_col": ((str,), "per-group breakdown by this column"),
+    "max_group": (NUM, "fail when a group's mean is above"),
+    "baseline_preds": ((str,), "an older model's predictions for a paired comparison"),
+    "fail_if_worse": ((bool,), "fail when the candidate is significantly worse than baseline_preds"),
+    "warn": ((bool,), "non-critical: a failure is reported as WARN and does not fail the run"),
+}
+PATH_KEYS = ("labels", "preds", "data", "weights", "baseline", "baseline_preds")
+DEFAULT_FILE = "losscheck.toml"
+
+
+@dataclass
+class CheckSpec:
+    """One named check from a check file, paths resolved."""
+
+    name: str
+    loss: str
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.settings.get(key, default)
+
+    @property
+    def warn(self) -> bool:
+        return bool(self.settings.get("warn", False))
+
+
+@dataclass
+class CheckFile:
+    path: str
+    checks: list[CheckSpec]
+
+
+def find_config(path: str | None, cwd: str | None = None) -> tuple[str, bool]:
+    """(the file to read, whether it is a pyproject.toml)."""
+    if path:
+        return path, Path(path).name == "pyproject.toml"
+    here = Path(cwd or os.getcwd())
+    if (here / DEFAULT_FILE).is_file():
+        return str(here / DEFAULT_FILE), False
+    if (here / "pyproject.toml").is_file():
+        return str(here / "pyproject.toml"), True
+    raise UsageError(
+        f"no check file: give one (losscli check FILE), or add {DEFAULT_FILE} or [tool.losscli] in pyproject.toml"
+    )
+
+
+def load(path: str | None = None, *, cwd: str | None = None) -> CheckFile:
+    """Read and validate a check file; every problem is a :class:`UsageError`."""
+    file, pyproject = find_config(path, cwd)
+    try:
+        with open(file, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise UsageError(f"check file {file} does not exist") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read check file {file}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"check file {file} is not valid TOML: {exc}") from None
+    if pyproject:
+        data = (data.get("tool") or {}).get("losscli")
+        if data is None:
+            raise UsageError(f"{file} has no [tool.losscli] table")
+    return parse(data, file)
+
+
+def parse(data: dict[str, Any], file: str = "<checks>") -> CheckFile:
+    unknown_top = sorted(set(data) - {"check", "defaults"})
+    if unknown_top:
+        raise UsageError(f"{file}: unknown table or key {unknown_top[0]!r}", hint="use [defaults] and [[check]]")
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise UsageError(f"{file}: [defaults] must be a table")
+    _validate(defaults, f"{file} [defaults]", required=())
+    raw = data.get("check")
+    if not raw:
+        raise UsageError(f"{file} declares no checks", hint="add [[check]] tables with name, loss and inputs")
+    if not isinstance(raw, list):
+        raise UsageError(f"{file}: check must be an array of tables ([[check]])")
+    base = Path(file).resolve().parent
+    checks = []
+    names: set[str] = set()
+    for i, item in enumerate(raw, start=1):
+        if not isinstance(item, dict):
+            raise UsageError(f"{file}: check {i} must be a table")
+        merged = {**defaults, **item}
+        where = f"{file} check {item.get('name', i)!r}"
+        _validate(merged, where, required=("name", "loss"))
+        if merged["name"] in names:
+            raise UsageError(f"{file}: two checks are named {merged['name']!r}")
+        names.add(merged["name"])
+        if not merged.get("data") and not (merged.get("labels") and merged.get("preds")):
+            raise UsageError(f"{where} needs inputs: labels and preds, or data")
+        if merged.get("data") and (merged.get("labels") or merged.get("preds")):
+            raise UsageError(f"{where}: give either data or labels and preds, not both")
+        if merged.get("fail_if_worse") and not merged.get("baseline_preds"):
+            raise UsageError(f"{where}: fail_if_worse needs baseline_preds")
+        if (merged.get("max_increase") is not None or merged.get("max_rel_increase") is not None) and not merged.get(
+            "baseline"
+        ):
+            raise UsageError(f"{where}: max_increase and max_rel_increase need baseline")
+        settings = {k: v for k, v in merged.items() if k not in ("name", "loss")}
+        for key in PATH_KEYS:
+            value = settings.get(key)
+            if isinstance(value, str) and value != "-" and not os.path.isabs(value):
+                settings[key] = os.path.relpath(base / value) if _under_cwd(base / value) else str(base / value)
+        checks.append(CheckSpec(merged["name"], merged["loss"], settings))
+    return CheckFile(file, checks)
+
+
+def _under_cwd(p: Path) -> bool:
+    try:
+        p.resolve().relative_to(Path.cwd().resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _validate(table: dict[str, Any], where: str, required: tuple[str, ...]) -> None:
+    for key, value in table.items():
+        if key not in KEYS:
+            import difflib
+
+            close = difflib.get_close_matches(key, list(KEYS), n=1)
+            raise UsageError(f"{where}: unknown key {key!r}", hint=f"did you mean {close[0]}?" if close else
+                             f"known keys: {', '.join(KEYS)}")
+        types, _ = KEYS[key]
+        ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+        if not ok:
+            names = " or ".join({"str": "a string", "int": "an integer", "float": "a number", "bool": "true/false",
+                                 "list": "a list", "dict": "a table"}[t.__name__] for t in types)
+            raise UsageError(f"{where}: {key} must be {names}, not {value!r}")
+    for key in required:
+        if key not in table:
+            raise UsageError(f"{where}: missing {key}")

@@ -1,0 +1,147 @@
+"""Paired, significance-aware comparison of two sets of predictions on the same labels.
+
+Both prediction files are evaluated with the same loss, parameters, convention and labels; the samples are
+paired by their row in the labels file. The comparison reports the difference of the reduction (candidate
+− baseline) with a bootstrap confidence interval in which both ratios share the resample counts, the
+numbers of samples that improved, worsened or stayed the same, and the samples that worsened most.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .bootstrap import bootstrap_ratio
+from .errors import InputError
+from .taps import rule_parts
+
+
+@dataclass
+class Side:
+    """One evaluated prediction file, with what pairing and resampling need."""
+
+    file: str
+    result: Any
+    values: np.ndarray
+    weights: np.ndarray | None
+    counted: np.ndarray | None
+    rows: np.ndarray  # 0-based label-file rows of the samples
+    ids: np.ndarray | None
+    outputs: int
+    rule: str
+
+
+def _num(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, (np.generic,)):
+        v = v.item()
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+def _pair(cand: Side, base: Side) -> tuple[np.ndarray, np.ndarray, int]:
+    """Indices into each side of the samples both scored, in label-file order; and how many were left out."""
+    if cand.rows.shape == base.rows.shape and np.array_equal(cand.rows, base.rows):
+        order = np.argsort(cand.rows, kind="stable")
+        return order, order, 0
+    common, ia, ib = np.intersect1d(cand.rows, base.rows, assume_unique=True, return_indices=True)
+    left_out = cand.rows.size + base.rows.size - 2 * common.size
+    return ia, ib, left_out
+
+
+def paired_compare(
+    cand: Side,
+    base: Side,
+    *,
+    higher_is_better: bool = False,
+    resamples: int = 2000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    top: int = 10,
+    tol: float = 1e-12,
+) -> dict[str, Any]:
+    """The comparison as a JSON-ready dict (see the module docstring)."""
+    ia, ib, left_out = _pair(cand, base)
+    if ia.size == 0:
+        raise InputError(
+            f"{cand.file} and {base.file} have no sample in common",
+            hint="both must score rows of the same labels file (join by key with --id-col)",
+        )
+
+    def take(a: np.ndarray | None, idx: np.ndarray) -> np.ndarray | None:
+        return None if a is None else a[idx]
+
+    vc, vb = cand.values[ia], base.values[ib]
+    num_c, den_c = rule_parts(cand.rule, vc, take(cand.weights, ia), take(cand.counted, ia), cand.outputs)
+    num_b, den_b = rule_parts(base.rule, vb, take(base.weights, ib), take(base.counted, ib), base.outputs)
+    if den_c is not None and den_b is not None and np.array_equal(den_c, den_b):
+        den_b = den_c  # the same normalising weights: one resampled denominator serves both
+    iv = bootstrap_ratio(num_c, den_c, minus=(num_b, den_b), resamples=resamples, confidence=confidence, seed=seed)
+    full = left_out == 0 and ia.size == cand.values.size == base.values.size
+    if full:
+        value_c, value_b = cand.result.value, base.result.value
+    else:
+        value_c = float(num_c.sum() / den_c.sum()) if den_c is not None else float(num_c.sum())
+        value_b = float(num_b.sum() / den_b.sum()) if den_b is not None else float(num_b.sum())
+    diff = value_c - value_b
+    counted = np.ones(ia.size, dtype=bool)
+    for c, idx in ((cand.counted, ia), (base.counted, ib)):
+        if c is not None:
+            counted &= c[idx]
+    d = vc - vb
+    worse = -d if higher_is_better else d
+    worsened = counted & (worse > tol)
+    improved = counted & (worse < -tol)
+    unchanged = counted & ~worsened & ~improved
+    if higher_is_better:
+        verdict = "worse" if iv.high < 0 else "better" if iv.low > 0 else "no significant difference"
+    else:
+        verdict = "worse" if iv.low > 0 else "better" if iv.high < 0 else "no significant difference"
+    if not (math.isfinite(iv.low) and math.isfinite(iv.high)):
+        verdict = "undefined"
+    idx = np.flatnonzero(worsened) if top > 0 else np.zeros(0, dtype=np.int64)
+    if idx.size > top:
+        idx = idx[np.argpartition(-worse[idx], top - 1)[:top]]
+    idx = idx[np.lexsort((idx, -worse[idx]))]
+    ids = cand.ids[ia] if cand.ids is not None else None
+    worst = []
+    for i in idx.tolist():
+        row: dict[str, Any] = {"index": i, "row": int(cand.rows[ia[i]])}
+        if ids is not None:
+            row["id"] = _plain(ids[i])
+        row.update({"candidate": _num(float(vc[i])), "baseline": _num(float(vb[i])),
+                    "difference": _num(float(d[i]))})
+        worst.append(row)
+    r = cand.result
+    warnings = []
+    if left_out:
+        warnings.append(f"{left_out} samples scored in only one of the two runs are left out of the pairing")
+    return {
+        "schema": 1,
+        "command": "compare",
+        "loss": r.loss,
+        "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in r.params.items()},
+        "convention": r.convention,
+        "reduction": r.reduction,
+        "n": int(counted.sum()),
+        "candidate": {"file": cand.file, "value": _num(value_c), "n": cand.result.n},
+        "baseline": {"file": base.file, "value": _num(value_b), "n": base.result.n},
+        "difference": {
+            "mean": _num(diff),
+            "relative": _num(diff / abs(value_b)) if value_b else None,
+            "ci": iv.to_dict(),
+        },
+        "verdict": verdict,
+        "higher_is_better": higher_is_better,
+        "samples": {"improved": int(improved.sum()), "worsened": int(worsened.sum()),
+                    "unchanged": int(unchanged.sum()), "tol": tol},
+        "worst": worst,
+        "warnings": warnings,
+    }

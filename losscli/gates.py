@@ -1,0 +1,445 @@
+"""Quality gates: absolute thresholds, baselines with signatures, and the check results they produce.
+
+A check result is one gate on one loss: ``pass``, ``fail``, ``warn`` (failed, but not critical) or
+``error`` (its inputs could not be evaluated). Only a failed critical check makes the exit status 1; a
+comparison that cannot be made (a missing, unreadable or incompatible baseline) is a failed check, never
+a pass.
+
+The direction of "worse" comes from the registry (``LossSpec.higher_is_better``), never from the user:
+``--max-increase`` bounds how much *worse* a loss may get than its baseline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import LossCliError, UsageError
+
+PASS, FAIL, WARN, ERROR = "pass", "fail", "warn", "error"
+
+#: Signature fields that must agree for a baseline comparison.
+SIGNATURE_KEYS = ("loss", "params", "convention", "reduction", "n", "labels_sha256", "weights_sha256")
+
+
+class SideFileError(LossCliError):
+    """A report or baseline file could not be written (exit code 3)."""
+
+    exit_code = 3
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one gate."""
+
+    check: str
+    kind: str
+    status: str
+    message: str
+    loss: str | None = None
+    value: float | None = None
+    limit: float | None = None
+    n: int | None = None
+    critical: bool = True
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return self.status in (FAIL, WARN, ERROR)
+
+    def line(self) -> str:
+        """The one-line form written to stderr: ``FAIL binary_crossentropy mean 0.412 > max 0.35 (n=10000)``."""
+        return f"{self.status.upper()} {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "check": self.check,
+            "kind": self.kind,
+            "status": self.status,
+            "critical": self.critical,
+            "loss": self.loss,
+            "value": _num(self.value),
+            "limit": _num(self.limit),
+            "n": self.n,
+            "message": self.message,
+        }
+        out.update(self.details)
+        return out
+
+
+def _num(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def g(x: float | None) -> str:
+    """A number for messages: 6 significant digits, ``undefined`` for NaN/None."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "undefined"
+    return f"{x:.6g}"
+
+
+def soften(results: list[CheckResult], *, warn_only: bool = False) -> list[CheckResult]:
+    """Turn failures of non-critical checks (or every check with ``warn_only``) into warnings."""
+    for r in results:
+        if warn_only:
+            r.critical = False
+        if r.status == FAIL and not r.critical:
+            r.status = WARN
+    return results
+
+
+def exit_status(results: list[CheckResult]) -> int:
+    """3 if a check's inputs could not be evaluated, else 1 if a critical check failed, else 0."""
+    if any(r.status == ERROR for r in results):
+        return 3
+    if any(r.status == FAIL for r in results):
+        return 1
+    return 0
+
+
+def counts(results: list[CheckResult]) -> dict[str, int]:
+    out = {PASS: 0, FAIL: 0, WARN: 0, ERROR: 0}
+    for r in results:
+        out[r.status] += 1
+    return out
+
+
+# ----------------------------------------------------------------------------------------- limits
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One threshold: applies to ``loss`` (a canonical name) or to every loss when ``loss`` is None."""
+
+    value: float
+    text: str
+    loss: str | None = None
+
+
+def parse_limit(item: str | float, option: str, *, relative: bool = False) -> Limit:
+    """Parse ``X``, ``NAME=X`` (name or alias) or, for relative limits, ``X%``/``NAME=X%``."""
+    from .registry import get_loss, parse_loss_expression
+
+    text = str(item).strip()
+    name = None
+    number = text
+    if "=" in text:
+        head, number = text.rsplit("=", 1)
+        head, number = head.strip(), number.strip()
+        if head:
+            base, _ = parse_loss_expression(head)
+            name = get_loss(base).name
+    value = _parse_number(number, option, relative=relative)
+    return Limit(value, number, name)
+
+
+def _parse_number(text: str, option: str, *, relative: bool) -> float:
+    s = text.strip()
+    percent = s.endswith("%")
+    if percent:
+        if not relative:
+            raise UsageError(f"{option} takes a number, not a percentage ({text!r})")
+        s = s[:-1].strip()
+    try:
+        value = float(s)
+    except ValueError:
+        what = "a number or a percentage like 2%" if relative else "a number"
+        raise UsageError(f"{option} takes {what}, optionally as LOSS=VALUE; got {text!r}") from None
+    if not math.isfinite(value):
+        raise UsageError(f"{option} must be finite, not {text!r}")
+    return value / 100.0 if percent else value
+
+
+def parse_limits(items: list[Any] | tuple[Any, ...] | None, option: str, *, relative: bool = False) -> list[Limit]:
+    out = [parse_limit(x, option, relative=relative) for x in (items or [])]
+    seen: set[str | None] = set()
+    for lim in out:
+        if lim.loss in seen:
+            which = lim.loss or "every loss"
+            raise UsageError(f"{option} is given twice for {which}")
+        seen.add(lim.loss)
+    return out
+
+
+def limit_for(limits: list[Limit], loss: str) -> Limit | None:
+    """The limit naming ``loss``, else the unnamed one."""
+    named = [lim for lim in limits if lim.loss == loss]
+    if named:
+        return named[0]
+    plain = [lim for lim in limits if lim.loss is None]
+    return plain[0] if plain else None
+
+
+def check_names(limits: dict[str, list[Limit]], evaluated: list[str]) -> None:
+    """A limit naming a loss that is not evaluated is a usage error (it would never be checked)."""
+    for option, lims in limits.items():
+        for lim in lims:
+            if lim.loss is not None and lim.loss not in evaluated:
+                raise UsageError(
+                    f"{option} names {lim.loss}, which is not evaluated here",
+                    hint=f"evaluated: {', '.join(evaluated)}",
+                )
+
+
+# ----------------------------------------------------------------------------------------- thresholds
+
+
+def threshold_checks(
+    name: str, result: Any, maximum: Limit | None, minimum: Limit | None
+) -> list[CheckResult]:
+    """``max``/``min`` on the reported value (the requested reduction, the mean by default)."""
+    out = []
+    what = f"{result.loss} {result.reduction}"
+    value = result.value
+    for kind, lim in (("max", maximum), ("min", minimum)):
+        if lim is None:
+            continue
+        if value is None or not math.isfinite(value):
+            status, rel = FAIL, "is undefined, cannot compare with"
+        elif kind == "max":
+            status, rel = (FAIL, ">") if value > lim.value else (PASS, "<=")
+        else:
+            status, rel = (FAIL, "<") if value < lim.value else (PASS, ">=")
+        message = f"{what} {g(value)} {rel} {kind} {lim.text} (n={result.n})"
+        out.append(CheckResult(f"{name} {kind}", kind, status, message, result.loss, value, lim.value, result.n))
+    return out
+
+
+def slice_checks(
+    name: str, loss: str, kind: str, label: str, rows: list[dict[str, Any]], key: str, limit: Limit | None,
+    higher_is_better: bool,
+) -> list[CheckResult]:
+    """``--max-group``/``--max-class``: every slice's mean must stay within the limit.
+
+    One failed check per offending slice; a single passing check naming the worst slice otherwise.
+    """
+    if limit is None:
+        return []
+    bad = []
+    for row in rows:
+        mean = row["mean"]
+        worse = mean is None or (mean < limit.value if higher_is_better else mean > limit.value)
+        if worse:
+            bad.append(row)
+    rel, word = ("<", "min") if higher_is_better else (">", "max")
+    opt = f"{word}-{label}"
+    if bad:
+        return [
+            CheckResult(
+                f"{name} {kind} {row[key]}", kind, FAIL,
+                f"{loss} {label} {row[key]} mean {g(row['mean'])} {rel} {opt} {limit.text} (n={row['n']})",
+                loss, row["mean"], limit.value, row["n"], details={label: row[key]},
+            )
+            for row in bad
+        ]
+    scored = [r for r in rows if r["mean"] is not None]
+    if not scored:
+        return [CheckResult(f"{name} {kind}", kind, FAIL, f"{loss}: no {label} has a defined mean", loss)]
+    w = (min if higher_is_better else max)(scored, key=lambda r: r["mean"])
+    nrel = ">=" if higher_is_better else "<="
+    plural = "classes" if label == "class" else f"{label}s"
+    return [
+        CheckResult(
+            f"{name} {kind}", kind, PASS,
+            f"{loss} every {label} mean {nrel} {opt} {limit.text} ({len(rows)} {plural}; worst {w[key]} "
+            f"{g(w['mean'])}, n={w['n']})",
+            loss, w["mean"], limit.value, w["n"], details={label: w[key]},
+        )
+    ]
+
+
+# ----------------------------------------------------------------------------------------- signatures
+
+
+def signature(result: Any, digests: dict[str, str | None]) -> dict[str, Any]:
+    """What a result was computed from: loss, parameters, convention, reduction, n and the labels' hash."""
+    params = json.loads(json.dumps(
+        {k: (list(v) if isinstance(v, tuple) else v) for k, v in result.params.items()}, default=str
+    ))
+    return {
+        "loss": result.loss,
+        "params": params,
+        "convention": result.convention,
+        "reduction": result.reduction,
+        "n": result.n,
+        "labels_sha256": digests.get("labels_sha256"),
+        "weights_sha256": digests.get("weights_sha256"),
+    }
+
+
+def signature_differences(current: dict[str, Any], baseline: dict[str, Any] | None) -> list[str]:
+    """What differs between two signatures, as short phrases; empty when they agree."""
+    if not isinstance(baseline, dict):
+        return ["the baseline has no signature"]
+    out = []
+    for key in SIGNATURE_KEYS:
+        a, b = current.get(key), baseline.get(key)
+        if a == b:
+            continue
+        if key.endswith("sha256"):
+            what = "labels" if key.startswith("labels") else "sample weights"
+            if a is None or b is None:
+                out.append(f"{what}: {'none' if b is None else 'given'} in the baseline, "
+                           f"{'none' if a is None else 'given'} now")
+            else:
+                out.append(f"{what} differ (sha256 {b[:12]}… in the baseline, {a[:12]}… now)")
+        elif key == "params":
+            keys = sorted(set(a or {}) | set(b or {}))
+            diff = [k for k in keys if (a or {}).get(k) != (b or {}).get(k)]
+            out.append("params differ: " + ", ".join(
+                f"{k} {(b or {}).get(k)!r} in the baseline, {(a or {}).get(k)!r} now" for k in diff))
+        else:
+            out.append(f"{key} {b!r} in the baseline, {a!r} now")
+    return out
+
+
+# ----------------------------------------------------------------------------------------- baselines
+
+
+@dataclass
+class Baseline:
+    """A losscli JSON result read from a file, or why it could not be read."""
+
+    path: str
+    docs: list[dict[str, Any]] = field(default_factory=list)
+    problem: str | None = None
+
+    def find(self, loss: str, file: str | None = None) -> dict[str, Any] | None:
+        """The result for ``loss`` (for ``file`` too, when the baseline ranked several files)."""
+        found = [d for d in self.docs if d.get("loss") == loss]
+        if len(found) > 1 and file is not None:
+            same = [d for d in found if d.get("file") == file]
+            if same:
+                return same[0]
+        return found[0] if found else None
+
+
+def load_baseline(path: str) -> Baseline:
+    """Read a baseline; a missing or unreadable file is recorded as a problem, not raised."""
+    p = Path(path)
+    if not p.exists():
+        return Baseline(path, problem=f"baseline {path} is missing (no such file)")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return Baseline(path, problem=f"baseline {path} is unreadable: {getattr(exc, 'strerror', None) or exc}")
+    except json.JSONDecodeError as exc:
+        return Baseline(path, problem=f"baseline {path} is not valid JSON: {exc.msg} at line {exc.lineno}")
+    docs = data if isinstance(data, list) else [data]
+    if not docs or not all(isinstance(d, dict) and "loss" in d and "value" in d for d in docs):
+        return Baseline(path, problem=f"baseline {path} is not a losscli JSON result (no loss and value)")
+    return Baseline(path, docs)
+
+
+def baseline_checks(
+    name: str,
+    result: Any,
+    sig: dict[str, Any],
+    baseline: Baseline,
+    increase: Limit | None,
+    rel_increase: Limit | None,
+    *,
+    higher_is_better: bool = False,
+    force: bool = False,
+    update: bool = False,
+    file: str | None = None,
+) -> tuple[list[CheckResult], dict[str, Any]]:
+    """Compare a result with its baseline: (check results, the comparison for the report).
+
+    With ``update`` (``--update-baseline``) a missing or incompatible baseline is not a failure: the
+    comparison is shown when it can be made and the baseline is rewritten afterwards.
+    """
+    loss = result.loss
+    info: dict[str, Any] = {"file": baseline.path}
+    checks: list[CheckResult] = []
+    hint = " (run with --update-baseline to create it)" if "missing" in (baseline.problem or "") else ""
+
+    def refuse(kind: str, message: str) -> tuple[list[CheckResult], dict[str, Any]]:
+        info["comparable"] = False
+        info["problem"] = message
+        status = PASS if update else FAIL
+        text = message + (" — it will be rewritten (--update-baseline)" if update else "")
+        checks.append(CheckResult(f"{name} baseline", kind, status, text, loss, result.value, None, result.n))
+        return checks, info
+
+    if baseline.problem:
+        return refuse("baseline", f"{loss}: {baseline.problem}{'' if update else hint}; "
+                      "a comparison that cannot be made is a failed check")
+    doc = baseline.find(loss, file)
+    if doc is None:
+        found = ", ".join(str(d.get("loss")) for d in baseline.docs)
+        return refuse("baseline", f"{loss}: baseline {baseline.path} has no result for {loss} (it has {found})")
+    differs = signature_differences(sig, doc.get("signature"))
+    info["signature_differences"] = differs
+    if differs:
+        text = f"{loss}: baseline {baseline.path} is not comparable: " + "; ".join(differs)
+        if not force:
+            return refuse("signature", text + " (use --force to compare anyway)")
+        checks.append(CheckResult(f"{name} signature", "signature", WARN, text + " (compared anyway: --force)",
+                                  loss, None, None, result.n, critical=False))
+    old = doc.get("value")
+    new = result.value
+    if not isinstance(old, (int, float)) or isinstance(old, bool) or not math.isfinite(old):
+        return refuse("baseline", f"{loss}: baseline {baseline.path} has no defined value")
+    old = float(old)
+    change = new - old if new is not None and math.isfinite(new) else math.nan
+    rel = change / abs(old) if old != 0 else (0.0 if change == 0 else math.copysign(math.inf, change))
+    worse = -change if higher_is_better else change
+    worse_rel = -rel if higher_is_better else rel
+    info.update({"comparable": True, "value": old, "change": _num(change),
+                 "rel_change": _num(rel) if math.isfinite(rel) else None})
+    what = f"{loss} {result.reduction} {g(new)} vs baseline {g(old)}"
+    word = "decrease" if higher_is_better else "increase"
+    sign = "+" if change >= 0 else ""
+    if increase is None and rel_increase is None:
+        checks.append(CheckResult(f"{name} baseline", "baseline", PASS,
+                                  f"{what} ({sign}{g(change)}; no limit given)", loss, new, None, result.n,
+                                  details={"baseline": old}))
+    if increase is not None:
+        bad = not math.isfinite(worse) or worse > increase.value
+        rel_s = ">" if bad else "<="
+        checks.append(CheckResult(
+            f"{name} max_increase", "max_increase", FAIL if bad else PASS,
+            f"{what}: {sign}{g(change)} {rel_s} max {word} {increase.text} (n={result.n})",
+            loss, change, increase.value, result.n, details={"baseline": old},
+        ))
+    if rel_increase is not None:
+        bad = not (worse_rel <= rel_increase.value)
+        rel_s = ">" if bad else "<="
+        pct = f"{sign}{rel * 100:.3g}%" if math.isfinite(rel) else f"{sign}inf%"
+        checks.append(CheckResult(
+            f"{name} max_rel_increase", "max_rel_increase", FAIL if bad else PASS,
+            f"{what}: {pct} {rel_s} max rel {word} {_pct(rel_increase)} (n={result.n})",
+            loss, rel, rel_increase.value, result.n, details={"baseline": old},
+        ))
+    return checks, info
+
+
+def _pct(lim: Limit) -> str:
+    return lim.text if lim.text.endswith("%") else f"{lim.value * 100:.6g}%"
+
+
+# ----------------------------------------------------------------------------------------- files
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename it into place."""
+    target = Path(path)
+    try:
+        if target.parent and not target.parent.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(target.with_name(f".{target.name}.tmp-{os.getpid()}"))
+        raise SideFileError(f"cannot write {path}: {exc.strerror or exc}") from None

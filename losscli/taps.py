@@ -1,0 +1,185 @@
+"""Pipeline taps: what quality gates need from a streaming evaluation, collected as it runs.
+
+* :class:`WeightTap` — an :class:`~losscli.accumulator.Accumulator` that also sees each chunk's
+  normalising weights (sample weight × class weight) and counted mask, which a reduction divides by;
+  installed as ``evaluator.acc`` so the evaluator itself is unchanged.
+* :class:`LabelHasher` — a pipeline observer computing the SHA-256 of the labels (and sample weights) as
+  read, in a canonical form: float64 little-endian bytes, in label-file order.
+* :class:`RowTap` — a pipeline observer keeping each sample's label-file row and id (for pairing two runs).
+
+Per-sample "numerators" and "denominators" of a reduction rule (:func:`rule_parts`) let a ratio be
+recomputed on any subset or resample: value = Σ num / Σ den.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .accumulator import Accumulator
+
+
+@dataclass
+class WeightTap(Accumulator):
+    """Accumulator that records the normalising weights and counted mask of every chunk."""
+
+    keep: bool = False
+    last: tuple[np.ndarray | None, np.ndarray | None, int] = (None, None, 0)
+    _weights: list[np.ndarray | None] = field(default_factory=list, repr=False)
+    _counted: list[np.ndarray | None] = field(default_factory=list, repr=False)
+    _lengths: list[int] = field(default_factory=list, repr=False)
+    _values: list[np.ndarray] = field(default_factory=list, repr=False)
+
+    def update(self, values: Any, weights: Any = None, counted: Any = None, clipped: int = 0, **kwargs: Any) -> None:
+        n = int(np.shape(values)[0]) if np.ndim(values) else 0
+        w = None if weights is None else np.array(weights, dtype=np.float64).reshape(-1)
+        c = None if counted is None else np.array(counted, dtype=bool).reshape(-1)
+        self.last = (w, c, n)
+        if self.keep:
+            self._values.append(np.array(values, dtype=np.float64).reshape(-1))
+            self._weights.append(w)
+            self._counted.append(c)
+            self._lengths.append(n)
+        super().update(values, weights, counted, clipped, **kwargs)
+
+    def last_denominators(self, rule: str) -> np.ndarray:
+        """Denominator contributions of the latest chunk's samples (outputs factor left out)."""
+        w, c, n = self.last
+        return _den(rule, w, c, n)
+
+    def values(self) -> np.ndarray:
+        """Per-sample values (w·l) of every recorded sample."""
+        return np.concatenate(self._values) if self._values else np.zeros(0)
+
+    def weights(self) -> np.ndarray | None:
+        """Normalising weights of every recorded sample (None if all were 1)."""
+        if all(w is None for w in self._weights):
+            return None
+        return np.concatenate(
+            [np.ones(n) if w is None else w for w, n in zip(self._weights, self._lengths, strict=True)]
+        ) if self._lengths else np.zeros(0)
+
+    def counted(self) -> np.ndarray | None:
+        """Counted mask of every recorded sample (None if all were counted)."""
+        if all(c is None for c in self._counted):
+            return None
+        return np.concatenate(
+            [np.ones(n, dtype=bool) if c is None else c for c, n in zip(self._counted, self._lengths, strict=True)]
+        ) if self._lengths else np.zeros(0, dtype=bool)
+
+
+def install_tap(evaluator: Any, *, keep: bool) -> WeightTap:
+    """Replace a fresh evaluator's accumulator by a :class:`WeightTap` (before any update)."""
+    acc = evaluator.acc
+    if not isinstance(acc, Accumulator) or acc.n_total:
+        raise RuntimeError("install_tap needs a fresh evaluator")
+    tap = WeightTap(keep=keep)
+    evaluator.acc = tap
+    return tap
+
+
+def _den(rule: str, w: np.ndarray | None, c: np.ndarray | None, n: int) -> np.ndarray:
+    if rule == "weighted_mean":
+        d = np.ones(n) if w is None else w.astype(np.float64, copy=True)
+        if c is not None:
+            d[~c] = 0.0
+        return d
+    return np.ones(n) if c is None else c.astype(np.float64)
+
+
+def rule_parts(
+    rule: str, values: np.ndarray, weights: np.ndarray | None, counted: np.ndarray | None, outputs: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per-sample (numerator, denominator) with value = Σnum / Σden for a reduction rule.
+
+    The denominator is None for the sum rules (the value is Σnum).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    n = values.shape[0]
+    if rule == "sum":
+        return values, None
+    if rule == "sum_over_elements":
+        return values * outputs, None
+    den = _den(rule, weights, counted, n)
+    if rule == "mean_over_elements":
+        den = den * outputs
+    return values, den
+
+
+class LabelHasher:
+    """SHA-256 of the labels (and sample weights) as read: float64 little-endian, label-file order.
+
+    Rows aligned by order are hashed as they stream by. Rows joined by key (``--id-col`` with separate
+    files) arrive in the predictions' order, so they are buffered and hashed in label-file order at the end.
+    """
+
+    def __init__(self, *, joined: bool = False) -> None:
+        self.joined = joined
+        self._labels = hashlib.sha256()
+        self._weights = hashlib.sha256()
+        self._has_weights = False
+        self._shape: tuple[int, ...] | None = None
+        self._buffer: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+
+    def __call__(self, batch: Any, values: np.ndarray, offset: int) -> None:
+        y = np.asarray(batch.y_true)
+        w = None if batch.weights is None else np.asarray(batch.weights)
+        if self._shape is None:
+            self._shape = y.shape[1:]
+            self._labels.update(f"losscli-labels:{self._shape}\n".encode())
+        if self.joined:
+            self._buffer.append((np.asarray(batch.label_rows), y, w))
+            return
+        self._feed(y, w)
+
+    def _feed(self, y: np.ndarray, w: np.ndarray | None) -> None:
+        self._labels.update(np.ascontiguousarray(y, dtype="<f8").tobytes())
+        if w is not None:
+            self._has_weights = True
+            self._weights.update(np.ascontiguousarray(w, dtype="<f8").tobytes())
+
+    def digests(self) -> dict[str, str | None]:
+        if self._buffer:
+            rows = np.concatenate([b[0] for b in self._buffer])
+            order = np.argsort(rows, kind="stable")
+            y = np.concatenate([b[1] for b in self._buffer])[order]
+            ws = [b[2] for b in self._buffer]
+            w = None if all(x is None for x in ws) else np.concatenate(
+                [np.ones(len(b[0])) if b[2] is None else b[2] for b in self._buffer]
+            )[order]
+            self._buffer = []
+            self._feed(y, w)
+        if self._shape is None:
+            self._labels.update(b"losscli-labels:empty\n")
+            self._shape = ()
+        return {
+            "labels_sha256": self._labels.hexdigest(),
+            "weights_sha256": self._weights.hexdigest() if self._has_weights else None,
+        }
+
+
+class RowTap:
+    """Keeps every sample's 0-based label-file row and id (if any), for pairing two runs."""
+
+    def __init__(self) -> None:
+        self._rows: list[np.ndarray] = []
+        self._ids: list[np.ndarray] = []
+
+    def __call__(self, batch: Any, values: np.ndarray, offset: int) -> None:
+        self._rows.append(np.asarray(batch.label_rows, dtype=np.int64))
+        if batch.ids is not None:
+            self._ids.append(np.asarray(batch.ids))
+
+    def rows(self) -> np.ndarray:
+        return np.concatenate(self._rows) if self._rows else np.zeros(0, dtype=np.int64)
+
+    def ids(self) -> np.ndarray | None:
+        return np.concatenate(self._ids) if self._ids else None
+
+
+def is_joined(plan: Any) -> bool:
+    """Whether a plan joins labels and predictions by key from separate files (rows in prediction order)."""
+    return plan.ids is not None and plan.labels.source is not plan.preds.source

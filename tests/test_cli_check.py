@@ -1,0 +1,180 @@
+"""`losscli check`: checks as code from losscheck.toml or pyproject.toml; exit codes, WARN, reports."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import click
+import pytest
+
+from losscli.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                 "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def _entry(args):
+    main(list(args))
+
+
+def invoke(runner, args):
+    return runner.invoke(_entry, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def project(tmp_path, sample):
+    """A folder with the sample data copied in, so check files can use relative paths."""
+    shutil.copytree(sample, tmp_path / "data", ignore=shutil.ignore_patterns("*.py"))
+    return tmp_path
+
+
+def write(project, text, name="losscheck.toml"):
+    path = project / name
+    path.write_text(text)
+    return path
+
+
+BCE = '''
+[[check]]
+name = "bce"
+loss = "bce"
+labels = "data/binary_labels.csv"
+preds = "data/binary_probs.csv"
+'''
+
+
+def test_bundled_example_runs_against_the_sample_data(runner):
+    r = invoke(runner, ["check", ROOT / "examples" / "losscheck.toml", "--json"])
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["status"] == "pass" and doc["counts"]["fail"] == 0
+    assert doc["counts"]["warn"] == 1  # the regions check is warn = true and south is above 0.6
+    assert r.stderr.startswith("WARN binary_crossentropy group south mean")
+    names = {c["check"].split(" max")[0].split(" fail_if")[0] for c in doc["checks"]}
+    assert {"fraud model: log loss", "fraud model: regions", "animals: cross-entropy by class",
+            "house prices: huber"} <= names
+    assert any(c["kind"] == "fail_if_worse" for c in doc["checks"])
+
+
+def test_pass_fail_and_warn(runner, project):
+    cfg = write(project, BCE + "max = 0.35\n" + BCE.replace('"bce"\nloss', '"strict"\nloss') + "max = 0.3\n")
+    r = invoke(runner, ["check", cfg, "--json"])
+    assert r.exit_code == 1
+    doc = json.loads(r.stdout)
+    assert [(c["check"], c["status"]) for c in doc["checks"]] == [("bce max", "pass"), ("strict max", "fail")]
+    assert r.stderr == "FAIL binary_crossentropy mean 0.33567 > max 0.3 (n=200)\n"
+    write(project, BCE + "max = 0.35\n" + BCE.replace('"bce"\nloss', '"strict"\nloss') + "max = 0.3\nwarn = true\n")
+    r = invoke(runner, ["check", cfg, "--json"])
+    assert r.exit_code == 0
+    assert [c["status"] for c in json.loads(r.stdout)["checks"]] == ["pass", "warn"]
+    assert r.stderr.startswith("WARN ")
+    r = invoke(runner, ["check", cfg, "--only", "bce", "--json"])
+    assert r.exit_code == 0 and len(json.loads(r.stdout)["checks"]) == 1
+
+
+def test_a_check_without_gates_verifies_the_inputs(runner, project):
+    cfg = write(project, BCE)
+    r = invoke(runner, ["check", cfg, "--json"])
+    assert r.exit_code == 0
+    (c,) = json.loads(r.stdout)["checks"]
+    assert c["kind"] == "evaluate" and c["status"] == "pass"
+
+
+def test_baselines_missing_update_and_compare(runner, project):
+    cfg = write(project, BCE + 'baseline = "baselines/bce.json"\nmax_increase = 0.001\n')
+    r = invoke(runner, ["check", cfg, "--json"])
+    assert r.exit_code == 1 and "missing" in r.stderr
+    r = invoke(runner, ["check", cfg, "--update-baseline", "--json"])
+    assert r.exit_code == 0, r.stderr
+    assert json.loads((project / "baselines" / "bce.json").read_text())["loss"] == "binary_crossentropy"
+    r = invoke(runner, ["check", cfg, "--json"])
+    assert r.exit_code == 0, r.stderr
+    write(project, BCE.replace("binary_probs", "binary_candidate") + 'pred_cols = "p"\nlabel_smoothing_ = 1\n')
+    assert invoke(runner, ["check", cfg]).exit_code == 2  # unknown key
+    write(project, BCE + 'baseline = "baselines/bce.json"\nmax_increase = 0.001\nparams = { label_smoothing = 0.2 }\n')
+    r = invoke(runner, ["check", cfg, "--json"])
+    assert r.exit_code == 1 and "not comparable" in r.stderr
+    r = invoke(runner, ["check", cfg, "--json", "--force"])
+    assert r.exit_code == 1 and "max increase 0.001" in r.stderr  # compared anyway, and worse
+
+
+def test_paired_comparison_and_slices(runner, project):
+    cfg = write(project, BCE.replace("binary_probs", "binary_candidate") + '''pred_cols = "p"
+baseline_preds = "data/binary_probs.csv"
+fail_if_worse = true
+
+[[check]]
+name = "regions"
+loss = "bce"
+labels = "data/binary_labels.csv"
+preds = "data/binary_candidate.csv"
+group_col = "region"
+max_group = 0.5
+''')
+    r = invoke(runner, ["check", cfg, "--json"])
+    assert r.exit_code == 1
+    doc = json.loads(r.stdout)
+    kinds = {(c["kind"], c["status"]) for c in doc["checks"]}
+    assert ("fail_if_worse", "pass") in kinds and ("max_group", "fail") in kinds
+    assert doc["comparisons"][0]["check"] == "bce" and doc["results"][1]["by_group"]["worst"]["group"] == "south"
+
+
+def test_input_errors_exit_3_and_config_errors_exit_2(runner, project):
+    cfg = write(project, BCE.replace("binary_probs", "nosuchfile") + BCE.replace('"bce"\nloss', '"ok"\nloss'))
+    r = invoke(runner, ["check", cfg, "--json"])
+    assert r.exit_code == 3
+    doc = json.loads(r.stdout)
+    assert [c["status"] for c in doc["checks"]] == ["error", "pass"] and doc["status"] == "error"
+    assert r.stderr.startswith("ERROR bce: ")
+    for text in ("[[check]]\nname='x'\n", "[[check]]\nloss='bce'\nname='x'\n", "not toml [", "[check]\nx=1\n",
+                 BCE + "max = 'high'\n", BCE + "color = 1\n", BCE + BCE, BCE.replace('"bce"\nlabels', '"nope"\nlabels'),
+                 BCE + "max_increase = 1\n", "[other]\n"):
+        write(project, text)
+        r = invoke(runner, ["check", cfg])
+        assert r.exit_code == 2, (text, r.stderr)
+    r = invoke(runner, ["check", project / "missing.toml"])
+    assert r.exit_code == 2
+    r = invoke(runner, ["check", cfg, "--only", "zzz"])
+    assert r.exit_code == 2
+
+
+def test_discovers_losscheck_toml_then_pyproject(runner, project, monkeypatch):
+    monkeypatch.chdir(project)
+    r = invoke(runner, ["check"])
+    assert r.exit_code == 2 and "no check file" in r.stderr
+    (project / "pyproject.toml").write_text("[project]\nname='x'\n\n" + BCE.replace("[[check]]", "[[tool.losscli.check]]")
+                                            + "max = 0.3\n")
+    r = invoke(runner, ["check", "--json"])
+    assert r.exit_code == 1 and json.loads(r.stdout)["config"].endswith("pyproject.toml")
+    write(project, BCE + "max = 0.4\n")
+    r = invoke(runner, ["check", "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["config"].endswith("losscheck.toml")
+    (project / "pyproject.toml").write_text("[project]\nname='x'\n")
+    r = invoke(runner, ["check", "pyproject.toml"])
+    assert r.exit_code == 2 and "[tool.losscli]" in r.stderr
+
+
+def test_reports(runner, project, monkeypatch):
+    cfg = write(project, BCE + "max = 0.3\n" + BCE.replace('"bce"\nloss', '"ok"\nloss') + "max = 0.4\n")
+    summary = project / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    r = invoke(runner, ["check", cfg, "--md", "--junit-xml", project / "junit.xml", "--openmetrics",
+                        project / "metrics.txt", "--step-summary"])
+    assert r.exit_code == 1
+    assert r.stdout.startswith("### losscli checks — ❌ failed (1 passed, 1 failed)")
+    assert summary.read_text() == r.stdout
+    root = ET.parse(project / "junit.xml").getroot()
+    cases = root.findall("testsuite/testcase")
+    assert [c.get("name") for c in cases] == ["bce max", "ok max"]
+    assert cases[0].find("failure").get("message").startswith("binary_crossentropy mean 0.33567 > max 0.3")
+    assert cases[1].find("failure") is None
+    metrics = (project / "metrics.txt").read_text()
+    assert 'losscli_check{check="bce max",status="fail"} 0' in metrics and metrics.endswith("# EOF\n")
+    assert 'check="ok"' in metrics
+    table = invoke(runner, ["check", cfg, "--format", "table"])
+    assert table.exit_code == 1 and "FAIL: 1 passed, 1 failed" in table.stdout

@@ -1,0 +1,152 @@
+"""`losscli compare`: paired differences, bootstrap interval, counts, worst samples, --fail-if-worse."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import numpy as np
+import pytest
+
+import losscli
+from losscli.cli import main
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                 "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def _entry(args):
+    main(list(args))
+
+
+def invoke(runner, args):
+    return runner.invoke(_entry, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def files(tmp_path):
+    """Labels, a baseline model and a candidate that is clearly worse, 400 samples with ids."""
+    rng = np.random.default_rng(4)
+    n = 400
+    y = (rng.random(n) < 0.4).astype(int)
+    logit = rng.normal(2.0 * (2 * y - 1), 1.0)
+    base = 1 / (1 + np.exp(-logit))
+    cand = 1 / (1 + np.exp(-(0.5 * logit + rng.normal(0, 0.3, n))))
+    ids = np.array([f"s{i:03d}" for i in range(n)])
+
+    def write(name, header, cols):
+        path = tmp_path / name
+        rows = [",".join(header)] + [",".join(str(c[i]) for c in cols) for i in range(n)]
+        path.write_text("\n".join(rows) + "\n")
+        return path
+
+    return {
+        "labels": write("y.csv", ["id", "label"], [ids, y]),
+        "base": write("old.csv", ["id", "p"], [ids, np.round(base, 6)]),
+        "cand": write("new.csv", ["id", "p"], [ids, np.round(cand, 6)]),
+        "y": y, "pb": np.round(base, 6), "pc": np.round(cand, 6), "ids": ids, "dir": tmp_path,
+    }
+
+
+def cmp(f, *extra, cand="cand", base="base"):
+    return ["compare", "bce", "--labels", f["labels"], "--label-cols", "label", "--pred-cols", "p",
+            "--preds", f[cand], "--baseline-preds", f[base], "--json", *extra]
+
+
+def test_worse_candidate_fails_only_with_fail_if_worse(runner, files):
+    r = invoke(runner, cmp(files))
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    vc = losscli.evaluate("bce", files["y"], files["pc"]).value
+    vb = losscli.evaluate("bce", files["y"], files["pb"]).value
+    assert doc["candidate"]["value"] == vc and doc["baseline"]["value"] == vb
+    assert doc["difference"]["mean"] == pytest.approx(vc - vb)
+    ci = doc["difference"]["ci"]
+    assert 0 < ci["low"] < doc["difference"]["mean"] < ci["high"] and ci["resamples"] == 2000
+    assert doc["verdict"] == "worse"
+    s = doc["samples"]
+    assert s["improved"] + s["worsened"] + s["unchanged"] == doc["n"] == 400
+    worst = doc["worst"]
+    assert len(worst) == 10 and [w["difference"] for w in worst] == sorted((w["difference"] for w in worst),
+                                                                          reverse=True)
+    w0 = worst[0]
+    i = w0["index"]
+    assert w0["candidate"] == pytest.approx(losscli.evaluate("bce", files["y"][i:i + 1], files["pc"][i:i + 1]).value)
+    r = invoke(runner, cmp(files, "--fail-if-worse"))
+    assert r.exit_code == 1
+    assert r.stderr.startswith("FAIL binary_crossentropy mean candidate − baseline +")
+    assert "significantly worse (n=400)" in r.stderr
+    assert json.loads(r.stdout)["checks"][0]["status"] == "fail"
+    # the other way round the candidate is significantly better: passes
+    r = invoke(runner, cmp(files, "--fail-if-worse", cand="base", base="cand"))
+    assert r.exit_code == 0 and json.loads(r.stdout)["verdict"] == "better"
+
+
+def test_identical_predictions(runner, files):
+    r = invoke(runner, cmp(files, "--fail-if-worse", cand="base"))
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["difference"]["mean"] == 0 and doc["difference"]["ci"]["low"] == doc["difference"]["ci"]["high"] == 0
+    assert doc["samples"] == {"improved": 0, "worsened": 0, "unchanged": 400, "tol": 1e-12}
+    assert doc["worst"] == [] and doc["verdict"] == "no significant difference"
+
+
+def test_seed_makes_it_deterministic(runner, files):
+    a = invoke(runner, cmp(files, "--seed", "9", "--bootstrap", "300")).stdout
+    b = invoke(runner, cmp(files, "--seed", "9", "--bootstrap", "300")).stdout
+    c = invoke(runner, cmp(files, "--seed", "10", "--bootstrap", "300")).stdout
+    assert a == b and json.loads(a)["difference"]["ci"] != json.loads(c)["difference"]["ci"]
+
+
+def test_pairs_by_id_when_the_rows_are_shuffled(runner, files):
+    lines = files["cand"].read_text().splitlines()
+    rng = np.random.default_rng(0)
+    body = lines[1:]
+    rng.shuffle(body)
+    shuffled = files["dir"] / "shuffled.csv"
+    shuffled.write_text("\n".join([lines[0], *body]) + "\n")
+    files["shuffled"] = shuffled
+    plain = json.loads(invoke(runner, cmp(files, "--id-col", "id")).stdout)
+    r = invoke(runner, cmp(files, "--id-col", "id", cand="shuffled"))
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["samples"] == plain["samples"]
+    assert doc["difference"]["mean"] == pytest.approx(plain["difference"]["mean"], rel=1e-12)
+    assert doc["difference"]["ci"] == pytest.approx(plain["difference"]["ci"])
+    assert [w["id"] for w in doc["worst"]] == [w["id"] for w in plain["worst"]]
+    assert doc["worst"][0]["id"] == files["ids"][doc["worst"][0]["row"]]
+
+
+def test_weighted_difference(runner, files):
+    w = files["dir"] / "w.csv"
+    weights = np.linspace(0.5, 2.0, 400)
+    w.write_text("w\n" + "\n".join(f"{x:.6f}" for x in weights) + "\n")
+    r = invoke(runner, cmp(files, "--weights", w))
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    ww = np.round(weights, 6)
+    vc = losscli.evaluate("bce", files["y"], files["pc"], sample_weight=ww).value
+    vb = losscli.evaluate("bce", files["y"], files["pb"], sample_weight=ww).value
+    assert doc["difference"]["mean"] == pytest.approx(vc - vb)
+    assert doc["difference"]["ci"]["low"] < vc - vb < doc["difference"]["ci"]["high"]
+
+
+def test_formats_and_errors(runner, files, sample):
+    args = [a for a in cmp(files) if a != "--json"]
+    md = invoke(runner, [*args, "--md", "--top", "3"])
+    assert md.exit_code == 0 and "| **difference** |" in md.stdout and "significantly worse" in md.stdout
+    assert md.stdout.count("| +") >= 3
+    table = invoke(runner, [*args, "--format", "table"])
+    assert table.exit_code == 0 and "worsened most" in table.stdout
+    r = invoke(runner, ["compare", "bce", "--labels", files["labels"], "--preds", files["cand"]])
+    assert r.exit_code == 2 and "--baseline-preds" in r.stderr
+    r = invoke(runner, [*args, "--confidence", "95"])
+    assert r.exit_code == 2
+    r = invoke(runner, ["compare", "bce,brier", "--labels", files["labels"], "--preds", files["cand"],
+                        "--baseline-preds", files["base"]])
+    assert r.exit_code == 2
+    bad = files["dir"] / "bad.csv"
+    bad.write_text("id,p\n" + "".join(f"s{i:03d},1.5\n" for i in range(400)))
+    files["bad"] = bad
+    r = invoke(runner, cmp(files, base="bad"))
+    assert r.exit_code == 3

@@ -1,0 +1,207 @@
+"""`losscli eval` quality gates through `main`: exit codes 0/1/2/3 exactly, stderr lines, side reports."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import click
+import numpy as np
+import pytest
+
+from losscli.cli import main
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                 "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def _entry(args):
+    main(list(args))
+
+
+def invoke(runner, args):
+    return runner.invoke(_entry, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def bce(sample):
+    return ["eval", "bce", "--labels", sample / "binary_labels.csv", "--preds", sample / "binary_probs.csv"]
+
+
+VALUE = 0.3356703351337619  # bce on the sample data
+
+
+def test_max_and_min_pass_and_fail(runner, bce):
+    r = invoke(runner, [*bce, "--max", "0.35", "--min", "0.1", "-q"])
+    assert r.exit_code == 0, r.stderr
+    assert float(r.stdout) == VALUE and r.stderr == ""
+    r = invoke(runner, [*bce, "--max", "0.3", "-q"])
+    assert r.exit_code == 1
+    assert float(r.stdout) == VALUE  # the report still prints
+    assert r.stderr == "FAIL binary_crossentropy mean 0.33567 > max 0.3 (n=200)\n"
+    r = invoke(runner, [*bce, "--min", "0.4", "-q"])
+    assert r.exit_code == 1 and r.stderr.startswith("FAIL binary_crossentropy mean 0.33567 < min 0.4")
+
+
+def test_json_output_is_unchanged_apart_from_new_keys(runner, bce):
+    plain = json.loads(invoke(runner, [*bce, "--json"]).stdout)
+    gated = invoke(runner, [*bce, "--json", "--max", "0.3"])
+    assert gated.exit_code == 1
+    doc = json.loads(gated.stdout)
+    assert {k: v for k, v in doc.items() if k != "checks"} == plain
+    assert doc["checks"][0]["status"] == "fail" and doc["checks"][0]["limit"] == 0.3
+    assert set(plain["signature"]) >= {"loss", "params", "convention", "reduction", "n", "labels_sha256"}
+
+
+def test_named_limits_and_several_losses(runner, sample):
+    base = ["eval", "bce,brier", "--labels", sample / "binary_labels.csv", "--preds", sample / "binary_probs.csv"]
+    r = invoke(runner, [*base, "--max", "log_loss=0.4", "--max", "brier_score=0.05", "-q"])
+    assert r.exit_code == 1
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("FAIL brier mean ") and lines[0].endswith("> max 0.05 (n=200)")
+    r = invoke(runner, [*base, "--max", "0.4", "-q"])  # unnamed: applies to both
+    assert r.exit_code == 0, r.stderr
+    r = invoke(runner, ["eval", "bce", "--labels", sample / "binary_labels.csv", "--preds",
+                        sample / "binary_probs.csv", "--max", "mse=1"])
+    assert r.exit_code == 2 and "--max names mse, which is not evaluated" in r.stderr
+    r = invoke(runner, [*base, "--max", "bogus"])
+    assert r.exit_code == 2
+
+
+def test_usage_errors_exit_2(runner, bce):
+    for extra in (["--max-increase", "0.1"], ["--update-baseline"], ["--max-group", "1"], ["--ci", "95"],
+                  ["--max", "1%"], ["--step-summary"]):
+        r = invoke(runner, [*bce, *extra])
+        assert r.exit_code == 2, (extra, r.stderr)
+
+
+def test_bad_data_is_still_exit_3(runner, tmp_path, sample):
+    p = tmp_path / "p.csv"
+    p.write_text("p\n" + "1.7\n" * 200)
+    r = invoke(runner, ["eval", "bce", "--labels", sample / "binary_labels.csv", "--preds", p, "--max", "10"])
+    assert r.exit_code == 3 and "FAIL" not in r.stderr
+
+
+def test_baseline_update_compare_and_regression(runner, bce, sample, tmp_path):
+    b = tmp_path / "base" / "bce.json"
+    r = invoke(runner, [*bce, "--baseline", b, "--max-increase", "0.01", "-q"])
+    assert r.exit_code == 1 and "missing" in r.stderr and "a comparison that cannot be made" in r.stderr
+    r = invoke(runner, [*bce, "--baseline", b, "--update-baseline", "-q"])
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(b.read_text())
+    assert doc["value"] == VALUE and "per_sample" not in doc and "checks" not in doc and doc["signature"]["n"] == 200
+    r = invoke(runner, [*bce, "--baseline", b, "--max-increase", "0.01", "--max-rel-increase", "2%", "--json"])
+    assert r.exit_code == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["baseline"]["comparable"] and out["baseline"]["change"] == 0
+    # a worse model: same labels, probabilities pulled towards 0.5
+    y = np.loadtxt(sample / "binary_labels.csv", skiprows=1)
+    p = np.loadtxt(sample / "binary_probs.csv", skiprows=1)
+    worse = tmp_path / "worse.csv"
+    np.savetxt(worse, 0.8 * p + 0.1, header="p", comments="", fmt="%.6f")
+    args = ["eval", "bce", "--labels", sample / "binary_labels.csv", "--preds", worse, "--baseline", b]
+    r = invoke(runner, [*args, "--max-increase", "0.01", "-q"])
+    assert r.exit_code == 1
+    assert r.stderr.startswith("FAIL binary_crossentropy mean") and "> max increase 0.01 (n=200)" in r.stderr
+    r = invoke(runner, [*args, "--max-rel-increase", "50%", "-q"])
+    assert r.exit_code == 0, r.stderr
+    # --update-baseline does not overwrite when an absolute threshold fails
+    r = invoke(runner, [*args, "--update-baseline", "--max", "0.1", "-q"])
+    assert r.exit_code == 1 and "not updated" in r.stderr
+    assert json.loads(b.read_text())["value"] == VALUE
+    assert len(y) == 200
+
+
+def test_incompatible_baseline_is_refused_unless_forced(runner, bce, tmp_path):
+    b = tmp_path / "b.json"
+    assert invoke(runner, [*bce, "--baseline", b, "--update-baseline", "-q"]).exit_code == 0
+    r = invoke(runner, [*bce, "--label-smoothing", "0.1", "--baseline", b, "--max-increase", "1", "-q"])
+    assert r.exit_code == 1
+    assert "not comparable: params differ: label_smoothing 0.0 in the baseline, 0.1 now" in r.stderr
+    r = invoke(runner, [*bce, "--label-smoothing", "0.1", "--baseline", b, "--max-increase", "1", "--force", "-q"])
+    assert r.exit_code == 0 and r.stderr.startswith("WARN")
+    r = invoke(runner, [*bce, "--convention", "keras", "--baseline", b, "-q"])
+    assert r.exit_code == 1 and "convention 'losscli' in the baseline, 'keras' now" in r.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]")
+    r = invoke(runner, [*bce, "--baseline", bad, "--max-increase", "1", "-q"])
+    assert r.exit_code == 1 and "not a losscli JSON result" in r.stderr
+
+
+def test_baseline_with_other_labels_is_refused(runner, bce, sample, tmp_path):
+    b = tmp_path / "b.json"
+    assert invoke(runner, [*bce, "--baseline", b, "--update-baseline", "-q"]).exit_code == 0
+    y = np.loadtxt(sample / "binary_labels.csv", skiprows=1)
+    flipped = tmp_path / "y.csv"
+    np.savetxt(flipped, 1 - y, header="label", comments="", fmt="%d")
+    r = invoke(runner, ["eval", "bce", "--labels", flipped, "--preds", sample / "binary_probs.csv",
+                        "--baseline", b, "--max-increase", "10", "-q"])
+    assert r.exit_code == 1 and "labels differ" in r.stderr
+
+
+def test_ci_in_json_md_and_table(runner, bce):
+    r = invoke(runner, [*bce, "--ci", "0.9", "--seed", "3", "--bootstrap", "500", "--json", "--summary-only"])
+    assert r.exit_code == 0, r.stderr
+    ci = json.loads(r.stdout)["ci"]
+    assert ci["confidence"] == 0.9 and ci["resamples"] == 500 and ci["seed"] == 3
+    assert ci["low"] < VALUE < ci["high"]
+    again = json.loads(invoke(runner, [*bce, "--ci", "0.9", "--seed", "3", "--bootstrap", "500", "--json",
+                                       "--summary-only"]).stdout)["ci"]
+    assert again == ci
+    md = invoke(runner, [*bce, "--ci", "0.95", "--md"]).stdout
+    assert "95% CI: [" in md
+    table = invoke(runner, [*bce, "--ci", "0.95", "--format", "table"]).stdout
+    assert "95% CI" in table and "2000 resamples" in table
+
+
+def test_by_class_and_groups_with_per_group_gate(runner, sample):
+    base = ["eval", "bce", "--labels", sample / "binary_labels.csv", "--preds", sample / "binary_candidate.csv"]
+    r = invoke(runner, [*base, "--group-col", "region", "--by-class", "--json", "--summary-only"])
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    groups = {g["group"]: g for g in doc["by_group"]["groups"]}
+    assert set(groups) == {"north", "south", "east", "west"}
+    assert sum(g["n"] for g in groups.values()) == 200
+    assert doc["by_group"]["worst"]["group"] == "south"
+    assert [c["class"] for c in doc["by_class"]] == ["0", "1"]
+    assert doc["value"] < 0.35  # a good overall mean ...
+    r = invoke(runner, [*base, "--group-col", "region", "--max", "0.35", "--max-group", "0.5", "-q"])
+    assert r.exit_code == 1  # ... but a minority slice regressed
+    assert r.stderr.splitlines() == [f"FAIL binary_crossentropy group south mean {groups['south']['mean']:.6g} "
+                                     f"> max-group 0.5 (n={groups['south']['n']})"]
+    r = invoke(runner, [*base, "--group-col", "region", "--max-group", "0.5", "--warn-only", "-q"])
+    assert r.exit_code == 0 and r.stderr.startswith("WARN")
+    r = invoke(runner, [*base, "--pred-cols", "p", "--by-class", "--max-class", "0.2", "--md"])
+    assert r.exit_code == 1 and "by true class" in r.stdout and "❌ FAIL" in r.stdout
+    r = invoke(runner, [*base, "--group-col", "nosuch"])
+    assert r.exit_code == 2
+
+
+def test_side_reports(runner, bce, tmp_path, monkeypatch):
+    junit, metrics, summary = tmp_path / "r" / "junit.xml", tmp_path / "metrics.txt", tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    r = invoke(runner, [*bce, "--max", "0.3", "--min", "0.1", "--junit-xml", junit, "--openmetrics", metrics,
+                        "--step-summary", "-q"])
+    assert r.exit_code == 1
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite.get("tests") == "2" and suite.get("failures") == "1"
+    failure = suite.find("testcase/failure")
+    assert failure.get("message") == "binary_crossentropy mean 0.33567 > max 0.3 (n=200)"
+    text = metrics.read_text()
+    assert text.endswith("# EOF\n") and 'losscli_loss{loss="binary_crossentropy",file=' in text
+    assert f"}} {VALUE!r}" in text
+    md = summary.read_text()
+    assert md.startswith("earlier step\n| loss |") and "❌ FAIL" in md
+    assert not [p for p in tmp_path.rglob(".*tmp*")]
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY")
+    r = invoke(runner, [*bce, "--step-summary", "-q"])
+    assert r.exit_code == 2 and "GITHUB_STEP_SUMMARY" in r.stderr
+
+
+def test_gates_per_prediction_file_when_ranking(runner, sample):
+    r = invoke(runner, ["eval", "bce", "--labels", sample / "binary_labels.csv", "--preds", sample / "binary_probs.csv",
+                        "--preds", sample / "binary_candidate.csv", "--pred-cols", "p", "--max", "0.33", "-q"])
+    assert r.exit_code == 1
+    assert r.stderr.splitlines() == [f"FAIL binary_crossentropy mean 0.33567 > max 0.33 (n=200) "
+                                     f"[{sample / 'binary_probs.csv'}]"]
