@@ -98,6 +98,70 @@ def _expand(patterns: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def convention_from(opts: dict[str, Any]) -> Any:
+    """The convention of ``--convention``, with ``--eps`` overriding its probability clip."""
+    import dataclasses
+
+    from .conventions import get_convention
+
+    conv = get_convention(opts.get("convention") or "losscli")
+    eps = opts.get("eps")
+    if eps is not None:
+        if not 0.0 < eps < 0.5:
+            raise UsageError(f"--eps must lie in (0, 0.5), not {eps}")
+        conv = dataclasses.replace(conv, clip="fixed", fixed_eps=eps)
+    return conv
+
+
+def make_specs(texts: list[str]) -> list[Any]:
+    from .registry import get_loss
+
+    return [get_loss(t) for t in texts]
+
+
+def make_evaluators(loss: str, opts: dict[str, Any], *, keep_per_sample: bool) -> list[Any]:
+    """One Evaluator per loss of ``loss`` (``"bce,brier(...)"``) with the loss-parameter options."""
+    from .api import Evaluator
+    from .registry import parse_loss_expression, split_loss_list
+
+    texts = split_loss_list(loss)
+    specs = make_specs(texts)
+    params = _loss_params(specs, opts)
+    conv = convention_from(opts)
+    return [
+        Evaluator(spec, convention=conv, reduction=opts.get("reduction") or "mean",
+                  sum_tol=opts.get("sum_tol") or 1e-3, keep_per_sample=keep_per_sample,
+                  **{**parse_loss_expression(text)[1], **par})
+        for spec, text, par in zip(specs, texts, params, strict=True)
+    ]
+
+
+def input_options(opts: dict[str, Any], *, data: list[str], preds: str | None,
+                  extra_cols: dict[str, str] | None = None) -> Any:
+    """The input options of the command line (shared by eval, compare and check)."""
+    from .inputs import InputOptions
+
+    classes = opts.get("classes")
+    if isinstance(classes, str):
+        classes = [c.strip() for c in classes.split(",")]
+    return InputOptions(
+        data=data,
+        labels=opts.get("labels"),
+        preds=preds,
+        weights=opts.get("weights"),
+        label_cols=None if opts.get("label_cols") is None else str(opts["label_cols"]),
+        pred_cols=None if opts.get("pred_cols") is None else str(opts["pred_cols"]),
+        weight_col=None if opts.get("weight_col") is None else str(opts["weight_col"]),
+        id_col=opts.get("id_col"),
+        classes=[str(c) for c in classes] if classes else None,
+        nan=opts.get("nan") or "error",
+        chunk_rows=opts.get("chunk_rows"),
+        header=not opts.get("no_header"),
+        delimiter=opts.get("delimiter"),
+        extra_cols=dict(extra_cols or {}),
+    )
+
+
 def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, decided: dict[str, Any]) -> int:
     """``losscli eval``: returns the exit status (decided before any output is written).
 
@@ -107,71 +171,44 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
     """
     import dataclasses
 
-    from .api import Evaluator
-    from .conventions import get_convention
-    from .inputs import InputOptions, plan_inputs
-    from .registry import get_loss, parse_loss_expression, split_loss_list
-
-    texts = split_loss_list(loss)
-    specs = [get_loss(t) for t in texts]
-    inline = [parse_loss_expression(t)[1] for t in texts]
-    params = _loss_params(specs, opts)
-    conv = get_convention(opts["convention"])
     from .commands_quality import eval_session, finish_eval, report_failures
+    from .inputs import plan_inputs
+    from .registry import split_loss_list
 
+    dask_engine = opts.get("engine") == "dask"
+    make_evaluators(loss, opts, keep_per_sample=False)  # unknown losses and options: usage errors first
     session = eval_session(opts)  # gates, breakdowns, signature; usage errors before any input is read
-    if opts.get("eps") is not None:
-        eps = opts["eps"]
-        if not 0.0 < eps < 0.5:
-            raise UsageError(f"--eps must lie in (0, 0.5), not {eps}")
-        conv = dataclasses.replace(conv, clip="fixed", fixed_eps=eps)
     fmt = opts.get("fmt") or ("table" if stdout_is_terminal() else "json")
     if opts.get("quiet"):
         fmt = "quiet"
     summary_only = bool(opts.get("summary_only") or opts.get("output"))
     keep_per_sample = fmt in ("jsonl", "csv", "tsv") or (fmt == "json" and not summary_only)
-    classes = [c.strip() for c in opts["classes"].split(",")] if opts.get("classes") else None
     raw_preds = list(opts.get("preds") or ())
-    pred_files = _expand(raw_preds) if opts.get("engine") != "dask" else raw_preds
+    pred_files = raw_preds if dask_engine else _expand(raw_preds)
     if opts.get("output") and len(pred_files) > 1:
         raise UsageError("--output takes one prediction file", hint="run once per file to keep per-sample losses")
-    options = InputOptions(
-        data=(_expand([file]) if opts.get("engine") != "dask" else [file]) if file else [],
-        labels=opts.get("labels"),
-        preds=pred_files[0] if pred_files else None,
-        weights=opts.get("weights"),
-        label_cols=opts.get("label_cols"),
-        pred_cols=opts.get("pred_cols"),
-        weight_col=opts.get("weight_col"),
-        id_col=opts.get("id_col"),
-        classes=classes,
-        nan=opts["nan"],
-        chunk_rows=opts.get("chunk_rows"),
-        header=not opts.get("no_header"),
-        delimiter=opts.get("delimiter"),
-        extra_cols=session.gates.extra_cols(),
-    )
+    data = ([file] if dask_engine else _expand([file])) if file else []
+    options = input_options(opts, data=data, preds=pred_files[0] if pred_files else None,
+                            extra_cols=session.gates.extra_cols())
     evaluations = []
     state_evaluators = []
-    if opts.get("engine") == "dask":
+    if dask_engine:
         from .engine_dask import evaluate_with_dask
 
         if len(pred_files) > 1:
             raise UsageError("--engine dask takes one prediction dataset", hint="give a glob of its shards")
-        evaluations, state_evaluators = evaluate_with_dask(texts, params, options, conv, opts)
-    for pred_file in (pred_files or [None]) if opts.get("engine") != "dask" else []:
+        texts = split_loss_list(loss)
+        params = _loss_params(make_specs(texts), opts)
+        evaluations, state_evaluators = evaluate_with_dask(texts, params, options, convention_from(opts), opts)
+    for pred_file in [] if dask_engine else (pred_files or [None]):
         if pred_file is not None:
             options = dataclasses.replace(options, preds=pred_file)
-        plan = plan_inputs(options, specs[0], stdin=stdin)
+        evaluators = make_evaluators(loss, opts, keep_per_sample=keep_per_sample)
+        plan = plan_inputs(options, evaluators[0].spec, stdin=stdin)
         if options.chunk_rows is None:
             from .api import default_chunk_rows
 
             plan.options.chunk_rows = default_chunk_rows(len(plan.preds.columns))
-        evaluators = [
-            Evaluator(spec, convention=conv, reduction=opts["reduction"], sum_tol=opts["sum_tol"],
-                      keep_per_sample=keep_per_sample, **{**inl, **par})
-            for spec, inl, par in zip(specs, inline, params, strict=True)
-        ]
         evaluations.extend(_evaluate_plan(plan, evaluators, opts, pred_file is not None and len(pred_files) > 1,
                                           session=session))
         state_evaluators.extend(evaluators)
@@ -182,7 +219,7 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
 
         write_state(opts["state_out"], state_evaluators, source=file or (pred_files[0] if pred_files else None))
     if len(pred_files) > 1:
-        evaluations = _leaderboard(evaluations, len(specs))
+        evaluations = _leaderboard(evaluations, len(split_loss_list(loss)))
     for message in dict.fromkeys(w for ev in evaluations for w in ev.warnings):
         warn(message)
     status = finish_eval(session, evaluations, opts)  # checks, failure lines, baseline, side reports

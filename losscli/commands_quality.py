@@ -6,70 +6,34 @@ check, 2 for a usage problem, 3 for unreadable or invalid inputs (or a report fi
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 import time
 from typing import Any
 
 from . import gates as G
-from .commands import _loss_params, console, emit, stdout_is_terminal, warn
+from .commands import console, emit, stdout_is_terminal, warn
 from .errors import LossCliError, UsageError
 from .quality import GateOptions, QualitySession, update_baseline
 
 # ------------------------------------------------------------------------------------------- shared
 
 
-def _conv(opts: dict[str, Any]) -> Any:
-    from .conventions import get_convention
-
-    conv = get_convention(opts.get("convention") or "losscli")
-    eps = opts.get("eps")
-    if eps is not None:
-        if not 0.0 < eps < 0.5:
-            raise UsageError(f"--eps must lie in (0, 0.5), not {eps}")
-        conv = dataclasses.replace(conv, clip="fixed", fixed_eps=eps)
-    return conv
-
-
 def _evaluator(loss: str, opts: dict[str, Any], *, keep_per_sample: bool = False) -> Any:
     """One Evaluator for a single loss expression with the loss-parameter options."""
-    from .api import Evaluator
-    from .registry import get_loss, parse_loss_expression, split_loss_list
+    from .commands import make_evaluators
 
-    texts = split_loss_list(loss)
-    if len(texts) != 1:
-        raise UsageError(f"give one loss here, not {len(texts)} ({loss})")
-    spec = get_loss(texts[0])
-    inline = parse_loss_expression(texts[0])[1]
-    params = _loss_params([spec], opts)[0]
-    return Evaluator(spec, convention=_conv(opts), reduction=opts.get("reduction") or "mean",
-                     sum_tol=opts.get("sum_tol") or 1e-3, keep_per_sample=keep_per_sample, **{**inline, **params})
+    evaluators = make_evaluators(loss, opts, keep_per_sample=keep_per_sample)
+    if len(evaluators) != 1:
+        raise UsageError(f"give one loss here, not {len(evaluators)} ({loss})")
+    return evaluators[0]
 
 
 def _input_options(opts: dict[str, Any], *, file: str | None, preds: str | None,
                    extra_cols: dict[str, str] | None = None) -> Any:
-    from .inputs import InputOptions
+    from .commands import input_options
 
-    classes = opts.get("classes")
-    if isinstance(classes, str):
-        classes = [c.strip() for c in classes.split(",")]
-    return InputOptions(
-        data=[file] if file else [],
-        labels=opts.get("labels"),
-        preds=preds,
-        weights=opts.get("weights"),
-        label_cols=None if opts.get("label_cols") is None else str(opts["label_cols"]),
-        pred_cols=None if opts.get("pred_cols") is None else str(opts["pred_cols"]),
-        weight_col=None if opts.get("weight_col") is None else str(opts["weight_col"]),
-        id_col=opts.get("id_col"),
-        classes=[str(c) for c in classes] if classes else None,
-        nan=opts.get("nan") or "error",
-        chunk_rows=opts.get("chunk_rows"),
-        header=not opts.get("no_header"),
-        delimiter=opts.get("delimiter"),
-        extra_cols=dict(extra_cols or {}),
-    )
+    return input_options(opts, data=[file] if file else [], preds=preds, extra_cols=extra_cols)
 
 
 def _report_lines(checks: list[G.CheckResult]) -> None:
