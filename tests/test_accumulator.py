@@ -40,7 +40,7 @@ def test_merge_equals_one_pass_within_ulps():
     whole = Accumulator()
     whole.update(v)
     parts = [Accumulator() for _ in range(4)]
-    for acc, chunk in zip(parts, np.array_split(v, 4)):
+    for acc, chunk in zip(parts, np.array_split(v, 4), strict=True):
         acc.update(chunk)
     merged = parts[0]
     for p in parts[1:]:

@@ -8,16 +8,9 @@ import sys
 
 import numpy as np
 import pytest
+from cli_helpers import run_cli
 
 import losscli
-from losscli.cli import main
-
-
-def run_cli(args, capsys):
-    with pytest.raises(SystemExit) as info:
-        main([str(a) for a in args])
-    out = capsys.readouterr()
-    return info.value.code, out.out, out.err
 
 
 @pytest.fixture

@@ -7,23 +7,14 @@ import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import click
 import pytest
-
-from losscli.cli import main
+from cli_helpers import invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
-                                 "help_option_names": []})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _entry(args):
-    main(list(args))
 
 
-def invoke(runner, args):
-    return runner.invoke(_entry, [str(a) for a in args], catch_exceptions=False)
 
 
 @pytest.fixture

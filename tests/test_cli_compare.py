@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import json
 
-import click
 import numpy as np
 import pytest
+from cli_helpers import invoke
 
 import losscli
-from losscli.cli import main
-
-
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
-                                 "help_option_names": []})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _entry(args):
-    main(list(args))
-
-
-def invoke(runner, args):
-    return runner.invoke(_entry, [str(a) for a in args], catch_exceptions=False)
 
 
 @pytest.fixture

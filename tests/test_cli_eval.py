@@ -8,28 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import invoke
 
 import losscli
-from losscli.cli import cli, main
-
-
-def invoke(runner, args, input=None):
-    """Run through `main` semantics (exit codes) using the CliRunner."""
-    return runner.invoke(_entry, args, input=input, catch_exceptions=False)
-
-
-def _entry_impl(args):
-    main(list(args))
-
-
-import click  # noqa: E402
-
-
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
-                                 "help_option_names": []})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _entry(args):
-    _entry_impl(args)
+from losscli.cli import cli
 
 
 def read_col(path: Path, col: int | str = 0) -> np.ndarray:

@@ -5,22 +5,9 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-import click
 import numpy as np
 import pytest
-
-from losscli.cli import main
-
-
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
-                                 "help_option_names": []})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _entry(args):
-    main(list(args))
-
-
-def invoke(runner, args):
-    return runner.invoke(_entry, [str(a) for a in args], catch_exceptions=False)
+from cli_helpers import invoke
 
 
 @pytest.fixture

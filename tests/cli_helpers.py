@@ -1,0 +1,27 @@
+"""Helpers shared by the command-line tests: run `losscli.cli.main` with its real exit codes."""
+
+from __future__ import annotations
+
+import click
+import pytest
+
+from losscli.cli import main
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def _entry(args: tuple[str, ...]) -> None:
+    main(list(args))
+
+
+def invoke(runner, args, input=None):
+    """Run ``losscli ARGS`` through a CliRunner (stdout and stderr apart, exit codes as documented)."""
+    return runner.invoke(_entry, [str(a) for a in args], input=input, catch_exceptions=False)
+
+
+def run_cli(args, capsys):
+    """Run ``losscli ARGS`` in-process; return (exit code, stdout, stderr)."""
+    with pytest.raises(SystemExit) as info:
+        main([str(a) for a in args])
+    out = capsys.readouterr()
+    return info.value.code, out.out, out.err
