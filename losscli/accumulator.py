@@ -14,10 +14,13 @@ combined block by block with Chan's parallel formula.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from .losses._common import workspace
 
 BLOCK = 1 << 16
 
@@ -93,30 +96,40 @@ class Accumulator:
         weights: np.ndarray | None = None,
         counted: np.ndarray | None = None,
         clipped: int = 0,
+        *,
+        mapper: Callable[..., Iterable[Any]] = map,
     ) -> None:
-        """Add a chunk: per-sample values v = w·l, normalising weights w (None = 1), counted mask."""
+        """Add a chunk: per-sample values v = w·l, normalising weights w (None = 1), counted mask.
+
+        ``mapper`` (a ``map``, e.g. a thread pool's) computes the full blocks' statistics; they are
+        folded in block order, so the result does not depend on it.
+        """
         values = np.asarray(values, dtype=np.float64)
         self.clipped += int(clipped)
-        self.n_total += values.shape[0]
-        if values.shape[0] == 0:
+        n = values.shape[0]
+        self.n_total += n
+        if n == 0:
             return
-        self._pending.append((values, weights, counted))
-        self._pending_len += values.shape[0]
-        if self._pending_len < BLOCK:
-            return
-        v, w, c = self._take_pending()
-        full = (v.shape[0] // BLOCK) * BLOCK
-        for start in range(0, full, BLOCK):
-            end = start + BLOCK
-            self._absorb(
-                *_block_stats(
-                    v[start:end], None if w is None else w[start:end], None if c is None else c[start:end]
-                )
-            )
-        if full < v.shape[0]:
-            rest = (v[full:], None if w is None else w[full:], None if c is None else c[full:])
-            self._pending = [rest]
-            self._pending_len = rest[0].shape[0]
+        start = 0
+        if self._pending_len:  # complete the buffered block with the head of this chunk
+            start = min(n, BLOCK - self._pending_len)
+            self._pending.append(_rows((values, weights, counted), 0, start))
+            self._pending_len += start
+            if self._pending_len < BLOCK:
+                return
+            self._absorb(*_block_stats(*self._take_pending()))
+        full = start + ((n - start) // BLOCK) * BLOCK
+        chunk = (values, weights, counted)
+
+        def stats(begin: int) -> tuple[int, float, float, float, float, float, float]:
+            return _block_stats(*_rows(chunk, begin, begin + BLOCK))
+
+        blocks = range(start, full, BLOCK)
+        for block in (mapper if len(blocks) > 1 else map)(stats, blocks):
+            self._absorb(*block)
+        if full < n:
+            self._pending = [_rows(chunk, full, n)]
+            self._pending_len = n - full
 
     def _take_pending(self) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
         parts = self._pending
@@ -247,6 +260,13 @@ class Accumulator:
         )
 
 
+def _rows(
+    part: tuple[np.ndarray, np.ndarray | None, np.ndarray | None], start: int, end: int
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    v, w, c = part
+    return v[start:end], None if w is None else w[start:end], None if c is None else c[start:end]
+
+
 def _block_stats(
     v: np.ndarray, w: np.ndarray | None, c: np.ndarray | None
 ) -> tuple[int, float, float, float, float, float, float]:
@@ -263,5 +283,7 @@ def _block_stats(
     if nb == 0:
         return 0, sv, sw, 0.0, 0.0, math.inf, -math.inf
     mean_b = float(np.sum(vc)) / nb if c is not None else sv / nb
-    d = vc - mean_b
-    return nb, sv, sw, mean_b, float(np.dot(d, d)), float(vc.min()), float(vc.max())
+    (d,) = workspace("block_stats", nb)
+    np.subtract(vc, mean_b, out=d)
+    np.multiply(d, d, out=d)  # Σd² by pairwise summation (np.dot would call BLAS and its threads)
+    return nb, sv, sw, mean_b, float(np.sum(d)), float(vc.min()), float(vc.max())

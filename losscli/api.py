@@ -15,10 +15,21 @@ import numpy as np
 from .accumulator import BLOCK, Accumulator
 from .conventions import RULES, Convention, get_convention
 from .errors import EmptyInputError
+from .losses._common import SMALL_C, parallel_map, worker_threads, writing_into
 from .registry import LossSpec, resolve
 from .validate import DEFAULT_SUM_TOL, check_inputs
 
 SCHEMA = 1
+
+#: Values (rows × columns) per piece of a chunk: a kernel's float64 temporaries for one piece stay in the
+#: core's cache, and pieces are what the worker threads share out. Rows of many classes take bigger
+#: pieces, so that the per-call overhead of NumPy stays small against the work on a few hundred rows.
+PIECE_VALUES = 1 << 17
+WIDE_PIECE_VALUES = 1 << 18
+
+#: Built-in kernels whose values for a sample depend on more than that sample (under keras, hinge maps
+#: 0/1 labels to ±1 only when every label of the chunk is 0 or 1): never split into pieces.
+_WHOLE_CHUNK = frozenset({"hinge", "squared_hinge"})
 
 
 @dataclass
@@ -136,6 +147,15 @@ class Evaluator:
         self.warnings: list[str] = []
         self._chunks: list[np.ndarray] = []
         self._kernel_params = {k: v for k, v in self.params.items()}
+        self._threads = worker_threads()
+        fn_module = getattr(self.spec.fn, "__module__", "") or ""
+        self._splittable = fn_module.startswith("losscli.losses.") and self.spec.name not in _WHOLE_CHUNK
+        self._out: np.ndarray | None = None  # per-sample values of all chunks, when the total is known
+
+    def _reserve(self, n: int) -> None:
+        """Write the per-sample values of the next ``n`` rows into one array (no concatenation at the end)."""
+        if self.keep_per_sample and not self._chunks:
+            self._out = np.empty(n)
 
     def _warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -158,14 +178,39 @@ class Evaluator:
         return values
 
     def compute(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray | None) -> np.ndarray:
-        """Kernel, weights and accumulation for an already validated chunk."""
-        with np.errstate(under="ignore"):
-            out = self.spec.fn(y_true, y_pred, conv=self.conv, **self._kernel_params)
-        values, weights = out.loss, out.weight
-        if sample_weight is not None:
-            sw = np.asarray(sample_weight, dtype=np.float64)
-            values = values * sw
-            weights = sw if weights is None else weights * sw
+        """Kernel, weights and accumulation for an already validated chunk.
+
+        A large chunk is cut into pieces of about :data:`PIECE_VALUES` values that worker threads evaluate
+        (kernels are row-wise, so the values do not depend on the cut); the results are joined in order.
+        """
+        n = y_pred.shape[0] if y_pred.ndim else 0
+        cols = y_pred.shape[1] if y_pred.ndim == 2 else 1
+        dst = None
+        if self._out is not None and self.rows + n <= self._out.shape[0]:
+            dst = self._out[self.rows : self.rows + n]
+        step = max(1, (PIECE_VALUES if cols <= SMALL_C else WIDE_PIECE_VALUES) // max(cols, 1))
+        if not self._splittable or n < 2 * step:
+            values, weights, counted, clipped = self._kernel(y_true, y_pred, sample_weight, dst)
+            mapper = map
+        else:
+            if dst is None:
+                dst = np.empty(n)
+            sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+            errs = np.geterr()
+            errs["under"] = "ignore"
+
+            def piece(start: int) -> tuple[np.ndarray | None, np.ndarray | None, int]:
+                sl = slice(start, min(start + step, n))
+                with np.errstate(**errs):  # error settings are per thread: the caller's, as sequentially
+                    _, w, c, k = self._kernel(y_true[sl], y_pred[sl], None if sw is None else sw[sl], dst[sl])
+                return w, c, k
+
+            mapper = parallel_map(self._threads)
+            parts = list(mapper(piece, range(0, n, step)))
+            values = dst
+            weights = _join([p[0] for p in parts], pieces_of=(n, step), fill=1.0)
+            counted = _join([p[1] for p in parts], pieces_of=(n, step), fill=True)
+            clipped = sum(int(p[2]) for p in parts)
         if (
             self.spec.elementwise
             and y_pred.ndim == 2
@@ -173,15 +218,36 @@ class Evaluator:
             and y_pred.ndim == 2
         ):
             self.outputs = y_pred.shape[1]
-        self.acc.update(values, weights, out.counted, out.clipped)
+        self.acc.update(values, weights, counted, clipped, mapper=mapper)
         self.rows += values.shape[0]
         if self.keep_per_sample:
             self._chunks.append(values)
         return values
 
+    def _kernel(
+        self,
+        y_true: np.ndarray,
+        y_pred: np.ndarray,
+        sample_weight: np.ndarray | None,
+        dst: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, int]:
+        """(values w·l, normalising weights, counted mask, clipped count) of rows; values into ``dst``."""
+        with np.errstate(under="ignore"), writing_into(dst):
+            out = self.spec.fn(y_true, y_pred, conv=self.conv, **self._kernel_params)
+        values, weights = out.loss, out.weight
+        if sample_weight is not None:
+            sw = np.asarray(sample_weight, dtype=np.float64)
+            values = np.multiply(values, sw, out=dst) if dst is not None else values * sw
+            weights = sw if weights is None else weights * sw
+        elif dst is not None and values is not dst:
+            np.copyto(dst, values)
+            values = dst
+        return values, weights, out.counted, out.clipped
+
     def merge(self, other: Evaluator) -> Evaluator:
         """Combine another evaluator of the same loss (for shards)."""
         self.acc.merge(other.acc)
+        self._out = None
         self.rows += other.rows
         self.outputs = max(self.outputs, other.outputs)
         for w in other.warnings:
@@ -197,7 +263,12 @@ class Evaluator:
         mean = value if mean_rule == self.rule else reduce_totals(mean_rule, totals, self.outputs, self.conv)
         per_sample = None
         if self.keep_per_sample:
-            per_sample = np.concatenate(self._chunks) if self._chunks else np.zeros(0)
+            if self._out is not None and self.rows == self._out.shape[0]:
+                per_sample = self._out  # every chunk was written into it in order
+            elif len(self._chunks) == 1:
+                per_sample = self._chunks[0]
+            else:
+                per_sample = np.concatenate(self._chunks) if self._chunks else np.zeros(0)
         return Result(
             loss=self.spec.name,
             params=dict(self.params),
@@ -220,6 +291,17 @@ class Evaluator:
             warnings=list(self.warnings),
             state=self.acc,
         )
+
+
+def _join(parts: list[np.ndarray | None], *, pieces_of: tuple[int, int], fill: Any) -> np.ndarray | None:
+    """The pieces' arrays end to end (``None`` if every piece has none; missing ones filled)."""
+    if all(p is None for p in parts):
+        return None
+    n, step = pieces_of
+    out = []
+    for i, p in enumerate(parts):
+        out.append(np.full(min(step, n - i * step), fill) if p is None else p)
+    return np.concatenate(out)
 
 
 def default_chunk_rows(columns: int) -> int:
@@ -264,6 +346,8 @@ def evaluate(
     if yp.ndim >= 1 and yt.ndim >= 1 and yp.shape[0] != yt.shape[0]:
         ev.update(yt, yp, sw)  # raises the shape error with both counts
     n = yp.shape[0] if yp.ndim else 0
+    if yp.ndim in (1, 2) and yt.ndim >= 1:
+        ev._reserve(n)
     step = default_chunk_rows(yp.shape[1] if yp.ndim == 2 else 1)
     if n <= step:
         ev.update(yt, yp, sw)

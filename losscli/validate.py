@@ -27,6 +27,7 @@ from .errors import (
     ShapeError,
     WeightError,
 )
+from .losses._common import minmax
 from .registry import LossSpec
 
 DEFAULT_SUM_TOL = 1e-3
@@ -72,10 +73,25 @@ def _loc(array: str, a: np.ndarray, mask: np.ndarray, offset: int) -> Location:
     )
 
 
-def _check_finite(a: np.ndarray, array: str, offset: int) -> None:
+class _Bounds:
+    """(min, max) of the arrays of one check, each computed once (on worker threads when large)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, tuple[np.ndarray, object, object]] = {}
+
+    def __call__(self, a: np.ndarray) -> tuple[object, object]:
+        hit = self._seen.get(id(a))
+        if hit is not None and hit[0] is a:
+            return hit[1], hit[2]
+        lo, hi = minmax(a)
+        self._seen[id(a)] = (a, lo, hi)
+        return lo, hi
+
+
+def _check_finite(a: np.ndarray, array: str, offset: int, bounds: _Bounds | None = None) -> None:
     if a.dtype.kind in "iu" or a.size == 0:
         return
-    lo, hi = np.min(a), np.max(a)
+    lo, hi = (bounds or _Bounds())(a)
     if np.isfinite(lo) and np.isfinite(hi):
         return
     bad = ~np.isfinite(a)
@@ -175,13 +191,14 @@ def check_inputs(
     n = yp.shape[0]
 
     # ---- finiteness
-    _check_finite(yt, "y_true", row_offset)
-    _check_finite(yp, "y_pred", row_offset)
+    bounds = _Bounds()
+    _check_finite(yt, "y_true", row_offset, bounds)
+    _check_finite(yp, "y_pred", row_offset, bounds)
 
     # ---- labels
     c = yp.shape[1] if yp.ndim == 2 else 2
     if kind == "class_index":
-        yt = _check_class_labels(spec, yt, c, params.get("ignore_index"), row_offset)
+        yt = _check_class_labels(spec, yt, c, params.get("ignore_index"), row_offset, bounds)
     elif kind == "binary":
         _check_range(
             yt,
@@ -192,6 +209,7 @@ def check_inputs(
             LabelError,
             f"{spec.name} labels must be 0 or 1 (or soft targets in [0, 1])",
             "for −1/+1 labels use hinge",
+            bounds=bounds,
         )
     elif kind == "distribution":
         _check_range(
@@ -203,6 +221,7 @@ def check_inputs(
             LabelError,
             f"{spec.name} labels must be one-hot or soft rows with values in [0, 1]",
             None,
+            bounds=bounds,
         )
         _check_rows_sum(yt, "y_true", row_offset, sum_tol, conv, warn, labels=True, spec=spec)
     elif kind == "sign" and conv.name != "keras":
@@ -223,10 +242,11 @@ def check_inputs(
             ProbabilityError,
             "predictions must be probabilities in [0, 1]",
             "did you mean --logits?" if spec.accepts_logits else "these look like scores, not probabilities",
+            bounds=bounds,
         )
         if spec.pred_kind == "distribution" and yp.ndim == 2:
             _check_rows_sum(yp, "y_pred", row_offset, sum_tol, conv, warn, labels=False, spec=spec)
-    elif from_logits and n >= 8 and np.min(yp) >= 0.0 and np.max(yp) <= 1.0:
+    elif from_logits and n >= 8 and bounds(yp)[0] >= 0.0 and bounds(yp)[1] <= 1.0:
         warn("every prediction lies in [0, 1]: are these probabilities rather than logits? (drop --logits)")
     if spec.pred_kind == "rate":
         _check_range(
@@ -283,9 +303,17 @@ def check_inputs(
                 location=Location("sample_weight"),
                 hint="give one weight per sample",
             )
-        _check_finite(sw, "sample_weight", row_offset)
+        _check_finite(sw, "sample_weight", row_offset, bounds)
         _check_range(
-            sw, 0.0, None, "sample_weight", row_offset, WeightError, "sample weights must be ≥ 0", None
+            sw,
+            0.0,
+            None,
+            "sample_weight",
+            row_offset,
+            WeightError,
+            "sample weights must be ≥ 0",
+            None,
+            bounds=bounds,
         )
     return Checked(yt, yp, sw)
 
@@ -301,10 +329,11 @@ def _check_range(
     hint: str | None,
     *,
     open_low: bool = False,
+    bounds: _Bounds | None = None,
 ) -> None:
     if a.size == 0:
         return
-    lo, hi = np.min(a), np.max(a)
+    lo, hi = (bounds or _Bounds())(a)
     bad_low = low is not None and (lo < low or (open_low and lo <= low))
     bad_high = high is not None and hi > high
     if not (bad_low or bad_high):
@@ -372,8 +401,21 @@ def _check_rows_sum(
 
 
 def _check_class_labels(
-    spec: LossSpec, yt: np.ndarray, c: int, ignore_index: int | None, offset: int
+    spec: LossSpec,
+    yt: np.ndarray,
+    c: int,
+    ignore_index: int | None,
+    offset: int,
+    bounds: _Bounds | None = None,
 ) -> np.ndarray:
+    if yt.dtype.kind in "iuf" and yt.size:  # fast path: every label in range (min and max are known)
+        lo, hi = (bounds or _Bounds())(yt)
+        if lo >= 0 and hi < c:
+            if yt.dtype.kind != "f":
+                return yt
+            ints = yt.astype(np.int64)  # exact for values in [0, c)
+            if not (ints != yt).any():
+                return ints
     if yt.dtype.kind == "f":
         frac = yt != np.floor(yt)
         if frac.any():

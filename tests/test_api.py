@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 import losscli
-from losscli.errors import EmptyInputError, InputError, LabelError, NonFiniteError, ProbabilityError, ShapeError
+from losscli.errors import (
+    EmptyInputError,
+    InputError,
+    LabelError,
+    NonFiniteError,
+    ProbabilityError,
+    ShapeError,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,7 @@ REQUIRED = {
 
 def test_every_required_loss_is_registered():
     names = {s.name for s in losscli.list_losses()}
-    assert REQUIRED <= names
+    assert names >= REQUIRED
 
 
 @pytest.mark.parametrize("spec", losscli.list_losses(), ids=lambda s: s.name)

@@ -13,27 +13,24 @@ from ..conventions import Convention
 from ..registry import Param, register_loss
 from ._common import (
     KernelOutput,
+    binary_log_loss,
     clipped_probabilities,
     f64,
-    log_sigmoid,
     log_softmax,
-    logsumexp_rows,
     per_column,
     row_mean,
     safe_log,
     safe_log1m,
     sigmoid,
+    sigmoid_cross_entropy,
     smooth_binary,
     smooth_categorical,
+    softplus_parts,
+    sparse_nll_from_logits,
 )
 
 SMOOTHING = Param("label_smoothing", "float", 0.0, "label smoothing ε", low=0.0, high=1.0, allow_none=False)
 CLASS_WEIGHTS = Param("class_weights", "floats", None, "one weight per class (C values)", low=0.0)
-
-
-def sigmoid_cross_entropy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """BCE from logits, ``max(x, 0) − x·y + log1p(e^{−|x|})`` (TF's form): exact, no cancellation."""
-    return np.maximum(x, 0.0) - x * y + np.log1p(np.exp(-np.abs(x)))
 
 
 def _binary_log_terms(
@@ -41,8 +38,10 @@ def _binary_log_terms(
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """(log p, log(1−p), clipped count) for binary predictions given as logits or probabilities."""
     if from_logits:
-        x = f64(y_pred)
-        return log_sigmoid(x), log_sigmoid(-x), 0  # log(1 − σ(x)) = log σ(−x), no cancellation
+        pos, neg, lp = softplus_parts(f64(y_pred))
+        log_p = neg + lp  # −log σ(x) = softplus(−x)
+        log_q = pos + lp  # −log(1 − σ(x)) = −log σ(−x) = softplus(x), no cancellation
+        return np.negative(log_p, out=log_p), np.negative(log_q, out=log_q), 0
     p, clipped = clipped_probabilities(y_pred, conv)
     return safe_log(p, conv), safe_log1m(p, conv), clipped
 
@@ -92,13 +91,15 @@ def binary_crossentropy(
     torch: log clamped at −100; keras: [1e-7, 1 − 1e-7] in float32; sklearn: ε of the dtype).
     ``pos_weight`` follows torch's ``pos_weight`` (broadcast along the output columns).
     """
-    y = smooth_binary(y_true, label_smoothing)
     k = 1 if y_pred.ndim == 1 else y_pred.shape[1]
     pw = per_column(pos_weight, k, "pos_weight")
-    if from_logits and pw is None:
-        x = f64(y_pred)
-        loss = sigmoid_cross_entropy(x, y)
-        return KernelOutput(row_mean(loss))
+    if pw is None:  # the common case, in per-thread scratch (labels are cast inside the ufuncs)
+        y = smooth_binary(y_true, label_smoothing) if label_smoothing else y_true
+        if from_logits:
+            return KernelOutput(row_mean(sigmoid_cross_entropy(y_pred, y)))
+        loss, clipped = binary_log_loss(y_pred, y, conv)
+        return KernelOutput(row_mean(loss), clipped=clipped)
+    y = smooth_binary(y_true, label_smoothing)
     log_p, log_q, clipped = _binary_log_terms(y_pred, conv, from_logits)
     pos = y * log_p if pw is None else (pw * y) * log_p
     loss = -(pos + (1.0 - y) * log_q)
@@ -232,7 +233,8 @@ def sparse_categorical_crossentropy(
         l = (1 − ε) · w_y · (−log p_y) + (ε/C) · Σ_c w_c · (−log p_c)
 
     with normalising weight w_y, so ``mean`` = Σ l / Σ w_y over counted samples (torch's divisor).
-    Ignored samples give 0 and count in neither sum. From logits: −log p_y = logsumexp(x) − x_y.
+    Ignored samples give 0 and count in neither sum. From logits: −log p_y = log(1 + Σ_{c≠y} e^{x_c − x_y})
+    (= softplus(x_other − x_y) for two classes), exact even for tiny losses.
     Under keras, class weights multiply the whole loss (Keras' class_weight → sample_weight).
     """
     labels = np.asarray(y_true)
@@ -248,8 +250,7 @@ def sparse_categorical_crossentropy(
     need_all = bool(label_smoothing) or (cw is not None and conv.name != "keras")
     clipped = 0
     if from_logits and not need_all:
-        x = f64(y_pred)
-        nll = logsumexp_rows(x) - x[rows, labels]
+        nll = sparse_nll_from_logits(y_pred, labels)
         log_p = None
     else:
         used = None
@@ -486,8 +487,7 @@ def generalized_cross_entropy(
     labels = np.asarray(y_true).astype(np.int64)
     rows = np.arange(labels.shape[0])
     if from_logits:
-        x = f64(y_pred)
-        log_py = x[rows, labels] - logsumexp_rows(x)
+        log_py = -sparse_nll_from_logits(y_pred, labels)
         return KernelOutput(-np.expm1(q * log_py) / q)
     p = conv.prepare_probabilities(y_pred)[rows, labels]
     return KernelOutput((1.0 - np.power(p, q)) / q)
