@@ -305,9 +305,13 @@ def _join(parts: list[np.ndarray | None], *, pieces_of: tuple[int, int], fill: A
 
 
 def default_chunk_rows(columns: int) -> int:
-    """Rows per chunk: about 4 M values, a multiple of the accumulator block."""
-    rows = max(BLOCK, (1 << 22) // max(columns, 1))
-    return (rows // BLOCK) * BLOCK
+    """Rows per chunk: about 1 M values (8 MB as float64), so that the few chunks in flight at once
+    (being read, assembled, computed) keep memory low; a multiple of the accumulator block when that
+    large, else of 1024 rows (the accumulator buffers partial blocks, so results never depend on it)."""
+    rows = max(1024, (1 << 20) // max(columns, 1))
+    if rows >= BLOCK:
+        return (rows // BLOCK) * BLOCK
+    return (rows // 1024) * 1024
 
 
 def evaluate(
