@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ReadError
+from . import limits
 from ._arrow import to_float64, to_int64, to_text
 from .sources import Chunk, Input, Source, rechunk
 
@@ -38,6 +39,7 @@ class ParquetSource(Source):
             n_rows = pf.metadata.num_rows
         finally:
             pf.close()
+        limits.check_columns(inp.name, len(schema.names))
         self._types = {f.name: f.type for f in schema}
         if n_rows == 0:
             raise ReadError(f"{inp.name} has columns but no rows")
@@ -66,20 +68,36 @@ class ParquetSource(Source):
             _check_type(self.name, c, self._types[c])
         pf = pq.ParquetFile(self._arrow_source())
         try:
-            batches = pf.iter_batches(
-                batch_size=chunk_rows or WHOLE_FILE_BATCH, columns=columns, use_threads=True
-            )
+
+            def batches() -> Iterator[Any]:
+                """Record batches, one row group at a time.
+
+                ``ParquetFile.iter_batches`` over the whole file reads ahead without bound (1.6 GB of
+                RSS after 20 M rows of a 3.6 GB file here); a row group at a time stays at the size of
+                one group and is faster. A very large row group is itself read in batches.
+                """
+                limit = max(4 * (chunk_rows or WHOLE_FILE_BATCH), 1 << 20)
+                for i in range(pf.num_row_groups):
+                    if pf.metadata.row_group(i).num_rows <= limit:
+                        yield from pf.read_row_group(i, columns=columns, use_threads=True).to_batches()
+                    else:
+                        yield from pf.iter_batches(batch_size=chunk_rows or WHOLE_FILE_BATCH, row_groups=[i],
+                                                   columns=columns, use_threads=True)
 
             def pieces() -> Iterator[tuple[int, dict[str, Any]]]:
                 try:
-                    for b in batches:
+                    for b in batches():
                         yield b.num_rows, {c: b.column(c) for c in columns}
                 except (pa.ArrowException, OSError) as exc:
                     raise ReadError(f"{self.name}: cannot read ({exc})") from None
 
             start = 0
             for n, cols in rechunk(pieces(), chunk_rows, pa.concat_arrays):
-                yield Chunk({c: arrow_column(cols[c], self.name, c) for c in columns}, first_row=start)
+                try:
+                    chunk = {c: arrow_column(cols[c], self.name, c) for c in columns}
+                except (pa.ArrowException, ValueError, OverflowError) as exc:  # a cast that cannot be done
+                    raise ReadError(f"{self.name}: cannot convert its values ({exc})") from None
+                yield Chunk(chunk, first_row=start)
                 start += n
         finally:
             pf.close()
