@@ -127,6 +127,9 @@ def load(path: str | None = None, *, cwd: str | None = None) -> CheckFile:
         raise UsageError(f"cannot read check file {file}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"check file {file} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"check file {file} is not valid TOML: byte {exc.object[exc.start:exc.start + 1]!r} "
+                         f"at offset {exc.start} is not UTF-8") from None
     if pyproject:
         data = (data.get("tool") or {}).get("losscli")
         if data is None:

@@ -302,10 +302,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.stdout.flush()
     except click.exceptions.Exit as exc:
         status = exc.exit_code
-    except click.exceptions.Abort:
+    except click.exceptions.Abort:  # click's form of KeyboardInterrupt (Ctrl-C)
+        click.echo("losscli: interrupted", err=True)
         status = EXIT_INTERRUPTED
-    except click.ClickException as exc:
-        exc.show()
+    except click.ClickException as exc:  # one line, like every other error
+        ctx = getattr(exc, "ctx", None)
+        where = f": see '{ctx.command_path} --help'" if ctx is not None else ""
+        click.echo(f"losscli: error: {exc.format_message().rstrip('.')}{where}", err=True)
         status = EXIT_USAGE
     except LossCliError as exc:
         _report(exc)

@@ -81,7 +81,10 @@ def _loss_params(specs: list[Any], opts: dict[str, Any]) -> list[dict[str, Any]]
 
 
 def _read_numbers(path: str, flag: str) -> list[float]:
-    text = Path(path).read_text(encoding="utf-8-sig")
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"cannot read the {flag} file {path}: {getattr(exc, 'strerror', None) or exc}") from None
     items = [t for t in text.replace(",", " ").split() if t]
     try:
         return [float(t) for t in items]

@@ -10,6 +10,7 @@ class labels map to prediction columns; all value checks happen in :mod:`losscli
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -188,12 +189,15 @@ class InputPlan:
         dups = []
         for i, k in enumerate(keys):
             if k in index:
-                dups.append(k)
+                dups.append((k, i))
             index[k] = i
         if dups:
+            k, i = dups[0]
             raise InputError(
-                f"{len(dups)} duplicate keys in column {label_role.columns[0]} of {self.labels.source.name} "
-                f"(first: {dups[0]!r})",
+                f"{len(dups)} duplicate id{'s' if len(dups) > 1 else ''} (the first: {k!r}, also in row "
+                f"{self.labels.source.file_row(keys.index(k))})",
+                location=Location("y_true", file=self.labels.source.name, column_name=label_role.columns[0],
+                                  file_row=self.labels.source.file_row(i)),
                 hint="each id must appear once",
             )
         seen = np.zeros(len(keys), dtype=bool)
@@ -215,10 +219,13 @@ class InputPlan:
                     f"(first: {pk[missing[0]]!r}, row {self.preds.source.file_row(chunk.first_row + int(missing[0]))})",
                     hint="every prediction needs a label with the same id",
                 )
-            for k in pk:
+            for j, k in enumerate(pk):
                 if k in pred_seen:
                     raise InputError(
-                        f"duplicate id {k!r} in {self.preds.source.name}", hint="each id must appear once"
+                        f"duplicate id {k!r}",
+                        location=Location("y_pred", file=self.preds.source.name, column_name=pred_role.columns[0],
+                                          file_row=self.preds.source.file_row(chunk.first_row + j)),
+                        hint="each id must appear once",
                     )
                 pred_seen.add(k)
             seen[idx] = True
@@ -452,10 +459,12 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray) -> n
             out[i] = float(s)
         except ValueError:
             hint = "every value in this column must be a number"
-            if "," in s and s.replace(",", "").replace(".", "").lstrip("-").isdigit():
+            if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", s):
                 hint = "thousands separators are not numbers; remove them"
+            elif re.fullmatch(r"[+-]?\d*,\d+([eE][+-]?\d+)?", s):
+                hint = "a decimal comma? write decimals with a point (0.5, not 0,5)"
             elif "," in s:
-                hint = "a decimal comma? write decimals with a point"
+                hint = "a comma inside a cell: quote the cell or use another delimiter"
             raise NonFiniteError(
                 "non-numeric value",
                 location=Location(
@@ -505,7 +514,7 @@ def plan_inputs(options: InputOptions, spec: LossSpec, *, stdin: Any = None) -> 
 
 
 def _pick(selection: str | None, source: Source, option: str, default: list[str]) -> list[str]:
-    return select_columns(selection, source.columns, option=option) if selection else default
+    return select_columns(selection, source.columns, option=option, file=source.name) if selection else default
 
 
 def _plan_two_files(
@@ -528,7 +537,7 @@ def _plan_two_files(
         wcols = _pick(options.weight_col, weights, "--weight-col", [c for c in weights.columns if c != id_col])
         weight_role = Role(weights, wcols[:1] if len(wcols) == 1 else wcols)
     elif options.weight_col:
-        weight_role = Role(preds, select_columns(options.weight_col, preds.columns, option="--weight-col"))
+        weight_role = Role(preds, select_columns(options.weight_col, preds.columns, option="--weight-col", file=preds.name))
         pred_cols = [c for c in pred_cols if c not in weight_role.columns]
     label_cols = _pick(options.label_cols, labels, "--label-cols", lab_avail)
     return _finish(options, spec, labels, label_cols, preds, pred_cols, weight_role, ids)
@@ -545,7 +554,7 @@ def _plan_one_file(options: InputOptions, spec: LossSpec, data: Source) -> Input
         taken.append(options.id_col)
         ids = (Role(data, [options.id_col]), Role(data, [options.id_col]))
     if options.label_cols:
-        label_cols = select_columns(options.label_cols, cols, option="--label-cols")
+        label_cols = select_columns(options.label_cols, cols, option="--label-cols", file=data.name)
     else:
         found = [c for c in cols if c.strip().lower() in LABEL_NAMES]
         if not found:
@@ -558,14 +567,14 @@ def _plan_one_file(options: InputOptions, spec: LossSpec, data: Source) -> Input
     taken += label_cols
     weight_role = None
     if options.weight_col:
-        weight_role = Role(data, select_columns(options.weight_col, cols, option="--weight-col"))
+        weight_role = Role(data, select_columns(options.weight_col, cols, option="--weight-col", file=data.name))
         taken += weight_role.columns
     elif options.weights:
         raise UsageError("--weights FILE goes with --labels/--preds; in one-file mode use --weight-col")
     for name, sel in options.extra_cols.items():
-        taken += select_columns(sel, cols, option=f"--{name.replace('_', '-')}-col")
+        taken += select_columns(sel, cols, option=f"--{name.replace('_', '-')}-col", file=data.name)
     if options.pred_cols:
-        pred_cols = select_columns(options.pred_cols, cols, option="--pred-cols")
+        pred_cols = select_columns(options.pred_cols, cols, option="--pred-cols", file=data.name)
     else:
         pred_cols = [c for c in cols if c not in taken and c.strip().lower() not in WEIGHT_NAMES
                      and not _looks_like_id(c)]
@@ -625,7 +634,7 @@ def _finish(
             )
     extras = {}
     for name, sel in options.extra_cols.items():
-        chosen = select_columns(sel, preds.columns, option=f"--{name.replace('_', '-')}-col")
+        chosen = select_columns(sel, preds.columns, option=f"--{name.replace('_', '-')}-col", file=preds.name)
         if len(chosen) != 1:
             raise UsageError(f"--{name.replace('_', '-')}-col must select one column, got {len(chosen)}")
         extras[name] = Role(preds, chosen)

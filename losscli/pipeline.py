@@ -116,11 +116,14 @@ def run_many(
     all_ids = np.concatenate(ids) if ids else None
     out = []
     for ev, keeper in zip(evaluators, keepers, strict=True):
-        result = ev.result()
+        try:
+            result = ev.result()
+        except InputError as err:  # about the whole input (weights summing to 0, no samples left)
+            raise _name_the_input(err, plan) from None
         for w in plan.warnings:
             if w not in result.warnings:
                 result.warnings.append(w)
-        if plan.skipped:
+        if plan.skipped and plan.options.nan == "warn":  # --nan skip drops silently; both count in `skipped`
             note = f"{plan.skipped} rows with missing values were skipped (--nan {plan.options.nan})"
             if note not in result.warnings:
                 result.warnings.append(note)
@@ -128,6 +131,20 @@ def run_many(
         out.append(Evaluation(result, plan.describe(), all_ids, rows, plan.skipped,
                               histogram_sample=keeper.histogram_sample()))
     return out
+
+
+def _name_the_input(err: InputError, plan: InputPlan) -> InputError:
+    """Name the file of an error that has no location: the weights file when it is about weights."""
+    if err.location is None:
+        from .errors import Location
+
+        role = plan.weights if plan.weights is not None and "weight" in err.message else plan.preds
+        err.location = Location(
+            "sample_weight" if role is plan.weights else "y_pred",
+            file=role.source.name,
+            column_name=role.columns[0] if len(role.columns) == 1 else None,
+        )
+    return err
 
 
 def adapt_labels(spec: LossSpec, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -232,6 +249,15 @@ class _prefetched:
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
             self._put((False, exc))
             return
+        finally:
+            # A stopped or failed run: close the readers here, before close() joins this thread, not at
+            # garbage collection during interpreter shutdown (pyarrow may still be reading ahead).
+            close = getattr(source, "close", None)
+            if close is not None:
+                import contextlib
+
+                with contextlib.suppress(Exception):  # the run already failed or was stopped
+                    close()
         self._put((True, _DONE))
 
     def _put(self, item: Any) -> None:
@@ -257,6 +283,9 @@ class _prefetched:
 
     def close(self) -> None:
         self._stop.set()
+        # Wait for the reader (it stops after the batch it is reading): an interpreter that exits — after
+        # Ctrl-C or an error — while the thread is inside pyarrow can abort or segfault in teardown.
+        self._thread.join(timeout=60)
 
 
 def _keep(batch: Batch, y_true: np.ndarray, values: np.ndarray, i: int, offset: int) -> _Kept:

@@ -45,14 +45,28 @@ def _show(name: str) -> str:
     return name
 
 
-def select_columns(selection: str, available: list[str], *, option: str) -> list[str]:
+def select_columns(selection: str, available: list[str], *, option: str, file: str | None = None) -> list[str]:
     """Resolve ``selection`` against the column names ``available`` (see the module docstring).
+
+    ``file`` names the file in error messages (``--pred-cols: no column named 'q' in p.csv: p.csv has
+    1 column: p``).
 
     >>> select_columns("y,logit_*", ["id", "y", "logit_0", "logit_1"], option="--cols")
     ['y', 'logit_0', 'logit_1']
     >>> select_columns("2:3", ["a", "b", "c"], option="--cols")
     ['b', 'c']
     """
+    try:
+        return _select(selection, available, option=option)
+    except UsageError as exc:
+        if file is not None:
+            exc.message = f"{exc.message} in {file}"
+            if exc.hint:
+                exc.hint = exc.hint.replace("the file has", f"{file} has")
+        raise
+
+
+def _select(selection: str, available: list[str], *, option: str) -> list[str]:
     available = list(available)
     index = {name: i for i, name in reversed(list(enumerate(available)))}  # first occurrence wins
     if selection in index:

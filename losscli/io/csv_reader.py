@@ -2,9 +2,9 @@
 
 Two engines read the same grammar and give the same arrays (the tests read every edge case both ways):
 
-- ``stdlib``: inputs under :data:`SMALL_INPUT_BYTES` (on disk, or buffered from stdin; compressed files
-  count 4× their size). No pandas, no pyarrow: ``losscli`` on a 10-row file starts in the time it takes to
-  import numpy. Parses the whole file, then cuts chunks.
+- ``stdlib``: inputs under :data:`SMALL_INPUT_BYTES` (on disk, or buffered from stdin; for a compressed
+  file, its decompressed content). No pandas, no pyarrow: ``losscli`` on a 10-row file starts in the time
+  it takes to import numpy. Parses the whole file, then cuts chunks.
 - ``arrow``: larger inputs, streamed with ``pyarrow.csv.open_csv`` in blocks sized from ``chunk_rows`` and
   the average row length, every requested column first read as float64 (the fastest path). A column
   with a cell that does not parse as a float makes the reader restart from the current chunk with that
@@ -45,7 +45,11 @@ Rules both engines follow:
 - a number is anything Python's ``float()`` accepts (``1e-3``, ``nan``, ``-inf``, ``+.5``); a chunk of a
   column holding any other text comes as an ``object`` array of the stripped texts;
 - a row with more or fewer cells than the header, bytes that are not UTF-8, an empty file and a
-  header without rows raise :class:`~losscli.errors.ReadError` naming the file and the row or line.
+  header without rows raise :class:`~losscli.errors.ReadError` naming the file and the row or line;
+- limits (:mod:`losscli.io.limits`): a line longer than ``LOSSCLI_MAX_LINE_BYTES`` (16 MiB) or a header of
+  more than ``LOSSCLI_MAX_COLUMNS`` (100,000) columns is a ReadError; neither engine holds more than a
+  few blocks of the file, so a pathological file costs bounded memory. Compressed files are
+  decompressed as a stream, under the decompression-bomb guard.
 """
 
 from __future__ import annotations
@@ -53,12 +57,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from ..errors import Location, ReadError
+from . import limits
 from ._arrow import to_float64
 from .detect import SNIFF_BYTES, sniff_delimiter, text_format
 from .sources import Chunk, Input, Source, rechunk
@@ -68,10 +74,9 @@ SMALL_INPUT_BYTES = 1 << 20
 
 #: arrow block size bounds (bytes)
 MIN_BLOCK = 1 << 20
-MAX_BLOCK = 16 << 20
+MAX_BLOCK = 1 << 20  # larger blocks do not read faster here but hold several times the memory
 
 _BOM = b"\xef\xbb\xbf"
-_MAX_HEADER_BYTES = 64 << 20
 
 
 # --------------------------------------------------------------------------------------------------
@@ -151,9 +156,12 @@ class CsvSource(Source):
         self._header = header
         n = SNIFF_BYTES
         head = inp.head(n)
-        # a header longer than the sample: read on until its end of line
-        while b"\n" not in head and len(head) == n and n < _MAX_HEADER_BYTES:
-            n *= 4
+        # a header longer than the sample: read on until its end of line, up to the line limit
+        max_line = limits.max_line_bytes()
+        while b"\n" not in head and b"\r" not in head and len(head) == n:
+            if n > max_line:
+                raise _long_line(inp.name, 1, max_line)
+            n = max(n + 1, min(n * 4, max_line + 1))
             head = inp.head(n)
         complete = len(head) < n
         bom = head.startswith(_BOM)
@@ -171,6 +179,7 @@ class CsvSource(Source):
                 while not first:  # blank lines before the header
                     skipped += 1
                     first = next(reader)
+                limits.check_columns(inp.name, len(first))
                 names = _unique_names(first)
                 header_rows = skipped + 1
                 has_rows = next(reader, None) is not None
@@ -178,6 +187,7 @@ class CsvSource(Source):
                 k = len(first)
                 while k == 0:
                     k = len(next(reader))
+                limits.check_columns(inp.name, k)
                 names = [str(i + 1) for i in range(k)]
                 header_rows = 0
                 has_rows = True
@@ -194,10 +204,15 @@ class CsvSource(Source):
                 f"{inp.name} has a header but no rows",
                 hint="pass --no-header if the first line is data" if len(names) else None,
             )
-        size = inp.size_bytes or 0
-        if inp.codec:
-            size *= 4
+        if inp.codec:  # the decompressed size decides (a small file may decompress to gigabytes)
+            size = len(inp.head(SMALL_INPUT_BYTES)) if SMALL_INPUT_BYTES > 0 else 0
+        elif inp.data is not None:
+            size = len(inp.data)
+        else:
+            size = inp.size_bytes or 0
         self.engine = "stdlib" if size < SMALL_INPUT_BYTES else "arrow"
+        self._max_line = max_line
+        self._block_floor = 0  # raised when a line is longer than the blocks the arrow engine reads
         self._avg_row_bytes = max(1.0, len(head) / max(1, head.count(b"\n")))
         end = 0
         for _ in range(header_rows):  # arrow needs the header inside its first block
@@ -223,6 +238,8 @@ class CsvSource(Source):
         data = self._inp.read_all()
         if data.startswith(_BOM):
             data = data[3:]
+        if len(data) > self._max_line:
+            self._check_line_lengths(data)
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -244,6 +261,11 @@ class CsvSource(Source):
                     raise self._ragged(i, len(row), self.delimiter.join(row))
         self._cells = list(zip(*rows, strict=True)) if rows else [() for _ in range(k)]
         return self._cells
+
+    def _check_line_lengths(self, data: bytes) -> None:
+        for lineno, line in enumerate(data.split(b"\n"), 1):
+            if len(line) > self._max_line:
+                raise _long_line(self.name, lineno, self._max_line)
 
     def _ragged(self, data_row: int, got: int, text: str, file_row: int | None = None) -> ReadError:
         k = len(self.columns)
@@ -275,7 +297,7 @@ class CsvSource(Source):
             if chunk_rows is None
             else min(MAX_BLOCK, max(MIN_BLOCK, chunk_rows * self._avg_row_bytes))
         )
-        return int(max(size, self._min_block))
+        return int(max(size, self._min_block, self._block_floor))
 
     def _arrow_source(self) -> Any:
         if self._inp.data is not None:
@@ -304,6 +326,12 @@ class CsvSource(Source):
                 if exc.columns <= text_cols:  # cannot happen; avoid looping forever
                     raise ReadError(f"{self.name}: {exc.message}") from None
                 text_cols |= exc.columns
+            except _LineTooLong:
+                # a line longer than the block: find it; within the limit, read on with larger blocks
+                lineno, length = self._longest_line()
+                if length > self._max_line or self._block_floor > self._max_line:
+                    raise _long_line(self.name, lineno, self._max_line) from None
+                self._block_floor = max(2 * self._block_floor, length + 4096, self._block_size(chunk_rows) * 2)
 
     def _arrow_batches(
         self, columns: list[str], text_cols: set[str], skip: int, chunk_rows: int | None
@@ -312,11 +340,7 @@ class CsvSource(Source):
         import pyarrow.csv as pacsv
 
         bad_rows: list[Any] = []
-
-        def on_invalid_row(row: Any) -> str:
-            bad_rows.append(row)
-            return "error"
-
+        lent = _Lent()
         read_options = pacsv.ReadOptions(
             use_threads=True,
             block_size=self._block_size(chunk_rows),
@@ -331,7 +355,7 @@ class CsvSource(Source):
             escape_char=False,
             newlines_in_values=True,
             ignore_empty_lines=False,
-            invalid_row_handler=on_invalid_row,
+            invalid_row_handler=lent.lend(_RowCollector(bad_rows)),
         )
         convert_options = pacsv.ConvertOptions(
             include_columns=columns,
@@ -342,26 +366,34 @@ class CsvSource(Source):
             check_utf8=True,
         )
         src = self._arrow_source()
+        reader = None
         try:
             try:
                 reader = pacsv.open_csv(
-                    src,
+                    lent.stream(src),
                     read_options=read_options,
                     parse_options=parse_options,
                     convert_options=convert_options,
                 )
                 for batch in reader:
+                    _raise_deferred(src)
                     yield batch.num_rows, {c: batch.column(c) for c in columns}
+                _raise_deferred(src)
             except pa.ArrowInvalid as exc:
+                reader = parse_options = None
+                _release(src, lent)  # before _arrow_error opens the file again
+                _raise_deferred(src)  # the cut-off end of a stream that failed is no error of its own
                 raise self._arrow_error(exc, bad_rows, columns, text_cols, skip) from None
         finally:
-            if hasattr(src, "close"):
-                src.close()
+            reader = parse_options = None
+            _release(src, lent)
 
     def _arrow_error(
         self, exc: Exception, bad_rows: list[Any], columns: list[str], text_cols: set[str], skip: int
     ) -> Exception:
         msg = str(exc)
+        if "straddling object straddles" in msg or "straddles two block boundaries" in msg:
+            return _LineTooLong(msg)
         m = re.search(r"In CSV column #(\d+): .*conversion error to double", msg)
         if m:
             k = int(m.group(1))
@@ -384,15 +416,12 @@ class CsvSource(Source):
         import pyarrow.csv as pacsv
 
         found: list[Any] = []
-
-        def on_invalid_row(row: Any) -> str:
-            found.append(row)
-            return "error"
-
+        lent = _Lent()
         src = self._arrow_source()
+        reader = None
         try:
             reader = pacsv.open_csv(
-                src,
+                lent.stream(src),
                 read_options=pacsv.ReadOptions(
                     use_threads=False,
                     block_size=self._block_size(None),
@@ -405,7 +434,7 @@ class CsvSource(Source):
                     quote_char='"',
                     newlines_in_values=True,
                     ignore_empty_lines=False,
-                    invalid_row_handler=on_invalid_row,
+                    invalid_row_handler=lent.lend(_RowCollector(found)),
                 ),
                 convert_options=pacsv.ConvertOptions(
                     include_columns=self.columns[:1],
@@ -418,12 +447,41 @@ class CsvSource(Source):
         except pa.ArrowInvalid:
             pass
         finally:
-            if hasattr(src, "close"):
-                src.close()
+            reader = None
+            _release(src, lent)
         if found and found[0].number is not None:
             r = found[0]
             return self._ragged(-1, r.actual_columns, r.text, file_row=r.number)
         return None
+
+    def _longest_line(self) -> tuple[int, int]:
+        """(physical line number, length) of the first line longer than the line limit, else of the longest
+        line. Streams the file in blocks (quotes are ignored: a quoted cell spanning lines counts as
+        several lines), so that a 100 MB line costs a block of memory, not 100 MB."""
+        best = (0, 0)
+        lineno, length = 1, 0
+        with self._inp.open() as f:
+            while True:
+                block = f.read(1 << 20)
+                if not block:
+                    break
+                pos = 0
+                while True:
+                    nl = block.find(b"\n", pos)
+                    if nl < 0:
+                        length += len(block) - pos
+                        break
+                    length += nl - pos
+                    if length > best[1]:
+                        best = (lineno, length)
+                    if length > self._max_line:
+                        return best
+                    lineno, length, pos = lineno + 1, 0, nl + 1
+                if length > self._max_line:
+                    return lineno, length
+        if length > best[1]:
+            best = (lineno, length)
+        return best
 
     def _locate_utf8_error(self) -> ReadError | None:
         with self._inp.open() as f:
@@ -452,6 +510,121 @@ class CsvSource(Source):
         if self.engine == "stdlib":
             return self._read_stdlib(columns, chunk_rows)
         return self._read_arrow(columns, chunk_rows)
+
+
+class _Lent:
+    """Python objects lent to pyarrow: the row handler, and a proxy of a Python stream.
+
+    pyarrow's C++ threads hold such objects and drop the last reference on whichever thread finishes last;
+    dropping it takes the GIL, and a C++ thread that asks for the GIL once the interpreter is shutting down
+    aborts the process ("terminate called without an active exception"). Nothing but pyarrow and this
+    list ever references a lent object, so pyarrow has let go of it exactly when its reference count is 2
+    (the list's and ``getrefcount``'s argument); :meth:`wait` sleeps, releasing the GIL, until then.
+    """
+
+    def __init__(self) -> None:
+        self.objects: list[Any] = []
+
+    def lend(self, o: Any) -> Any:
+        self.objects.append(o)
+        return o
+
+    def stream(self, src: Any) -> Any:
+        """What to give pyarrow for ``src``: a lent proxy of a Python stream; a path or an arrow buffer as is."""
+        if isinstance(src, (str, bytes)) or not hasattr(src, "stop"):
+            return src
+        return self.lend(_ArrowStream(src))
+
+    def busy(self) -> bool:
+        return any(sys.getrefcount(self.objects[i]) > 2 for i in range(len(self.objects)))
+
+    def wait(self, timeout: float = 5.0) -> None:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while self.busy() and time.monotonic() < deadline:
+            time.sleep(0.001)
+
+
+class _RowCollector:
+    """pyarrow's ``invalid_row_handler``: keeps the bad rows (for the message) and stops the reading."""
+
+    def __init__(self, rows: list[Any]) -> None:
+        self.rows = rows
+
+    def __call__(self, row: Any) -> str:
+        self.rows.append(row)
+        return "error"
+
+
+class _ArrowStream(io.RawIOBase):
+    """A proxy of a Python stream, lent to pyarrow (which holds it, and only it).
+
+    An exception of the stream (a decompression bomb, corrupt data) is not raised through pyarrow's
+    threads: it is kept on the stream (``deferred``, without its traceback, which would hold this proxy),
+    pyarrow sees the end of the file, and the reader raises it once pyarrow has stopped.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int | None = -1) -> bytes:
+        try:
+            return self._inner.read(n)
+        except BaseException as exc:  # noqa: BLE001 - raised by the reader, not in pyarrow's thread
+            self._inner.defer(_detached(exc))
+            return b""
+
+    def readinto(self, b: Any) -> int:
+        try:
+            return self._inner.readinto(b)
+        except BaseException as exc:  # noqa: BLE001 - as in read()
+            self._inner.defer(_detached(exc))
+            return 0
+
+
+def _detached(exc: BaseException) -> BaseException:
+    """``exc`` without tracebacks, its own or its context's: their frames (and the frames that called
+    them) would keep the proxy lent to pyarrow alive."""
+    exc.__traceback__ = None
+    exc.__context__ = None
+    exc.__cause__ = None
+    return exc
+
+
+def _raise_deferred(src: Any) -> None:
+    """Raise the exception a stream lent to pyarrow kept (see :class:`_ArrowStream`)."""
+    exc = getattr(src, "deferred", None)
+    if exc is not None:
+        raise exc
+
+
+def _release(src: Any, lent: _Lent | None = None) -> None:
+    """Close a source pyarrow read from. A Python stream is first stopped and settled, so that pyarrow's
+    read-ahead is out of it (see :class:`~losscli.io.sources._ClosingStream`); then wait until pyarrow
+    has released every Python object it was lent."""
+    if hasattr(src, "stop"):
+        src.stop()
+        src.settle()
+    if lent is not None:
+        lent.wait()
+    if hasattr(src, "close"):
+        src.close()
+
+
+class _LineTooLong(Exception):
+    """Raised inside the arrow engine when a row is longer than the block size."""
+
+
+def _long_line(name: str, line: int, limit: int) -> ReadError:
+    return ReadError(
+        f"a line longer than the limit of {limits.human(limit)}",
+        hint="is this really a CSV/TSV file? If it is, raise the limit with LOSSCLI_MAX_LINE_BYTES",
+        location=Location(array="", file=name, file_row=line),
+    )
 
 
 class _NotFloat(Exception):

@@ -9,7 +9,8 @@ Detection order, for a path the user gave:
    gzipped CSV and ``preds.gz`` is gzipped something, sniffed after decompressing.
 3. The content: ``\\x93NUMPY`` → npy, ``PK\\x03\\x04`` → npz (a zip of .npy files), ``PAR1`` → parquet,
    gzip/bzip2/xz/zstd magic → decompress and look again, text → CSV/TSV with the delimiter sniffed among
-   ``,`` ``\\t`` ``;`` ``|`` (sqlite-utils' ``rows_from_file`` rule), anything else → "unknown format".
+   ``,`` ``\\t`` ``;`` ``|`` (sqlite-utils' ``rows_from_file`` rule), a Python pickle → refused (never
+   unpickled), anything else → "unknown format".
 
 One refinement: a *text* extension never beats unmistakable binary magic. A ``.csv`` whose first bytes
 are gzip or NPY magic cannot be read as UTF-8 text anyway, so it is read as what it is instead of failing
@@ -122,6 +123,11 @@ def format_from_magic(head: bytes) -> str | None:
     return None
 
 
+def is_pickle(head: bytes) -> bool:
+    """A pickle of protocol 2 to 5 (``\\x80`` then the protocol byte, then an opcode)."""
+    return len(head) >= 3 and head[0] == 0x80 and 2 <= head[1] <= 5
+
+
 def looks_like_text(head: bytes) -> bool:
     """True unless the bytes hold NULs or many control characters (so they are no CSV/TSV)."""
     if not head:
@@ -192,6 +198,11 @@ def detect_format(name: str, head: bytes, fmt: str | None = None) -> str:
         return by_name
     if by_magic is not None:
         return by_magic
+    if is_pickle(head):
+        raise ReadError(
+            f"{name} is a Python pickle: refused, never unpickled (loading a pickle can run code)",
+            hint="save the data as CSV, NPY (numpy.save with a numeric dtype) or Parquet",
+        )
     if by_name is not None:
         return by_name
     if looks_like_text(head):
@@ -250,13 +261,29 @@ def _arrow_zstd(raw: IO[bytes]) -> IO[bytes] | None:
 
 
 def decompress_bytes(data: bytes, codec: str, name: str) -> bytes:
-    """Decompress a whole buffer (stdin, or a compressed binary format that must be held in memory)."""
+    """Decompress a whole buffer (stdin, a pipe) into memory.
+
+    At most ``LOSSCLI_MAX_MEMORY_BYTES`` may come out, and a ratio above
+    ``LOSSCLI_MAX_DECOMPRESSION_RATIO`` is refused as a decompression bomb (see :mod:`losscli.io.limits`):
+    the output is produced in blocks and checked after each one.
+    """
     import io
 
+    from .limits import DecompressionGuard, max_memory_bytes
+
+    raw = io.BytesIO(data)
+    guard = DecompressionGuard(name, codec, raw, cap=max_memory_bytes())
+    parts = []
     try:
-        with open_decompressed(io.BytesIO(data), codec, name) as f:
-            return f.read()
-    except ReadError:
+        with open_decompressed(raw, codec, name) as f:
+            while True:
+                block = f.read(1 << 20)
+                if not block:
+                    break
+                guard.add(len(block))
+                parts.append(block)
+    except (ReadError, MemoryError):
         raise
-    except Exception as exc:  # gzip.BadGzipFile, lzma.LZMAError, OSError, zstd errors
-        raise ReadError(f"{name}: cannot decompress ({codec}): {exc}") from exc
+    except Exception as exc:  # gzip.BadGzipFile, lzma.LZMAError, OSError, EOFError, zstd errors
+        raise ReadError(f"{name}: cannot decompress ({codec}): {exc}") from None
+    return b"".join(parts)

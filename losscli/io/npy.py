@@ -1,8 +1,13 @@
 """NPY and NPZ readers.
 
-Always ``allow_pickle=False``: an object array is refused, never unpickled (a pickle can run code).
-A ``.npy`` file on disk is memory-mapped (``mmap_mode="r"``), so a chunk reads only its own rows and
-peak memory is bounded by the chunk size; stdin, compressed files and NPZ members are loaded whole.
+Never ``allow_pickle``: an object array, or a file that is a pickle, is refused before anything is
+loaded (a pickle can run code). The NPY header is parsed here (with numpy's parser, any exception from
+it is a ReadError) and its shape checked against the bytes that follow *before* any array is created, so
+a header that promises 10¹⁵ elements is an error, not an allocation. A ``.npy`` file on disk is then
+memory-mapped, so a chunk reads only its own rows and peak memory is bounded by the chunk size; stdin,
+compressed files and NPZ members are held in memory (``LOSSCLI_MAX_MEMORY_BYTES``; an NPZ member whose
+declared size is above that, or above ``LOSSCLI_MAX_DECOMPRESSION_RATIO`` times its compressed size, is
+refused before it is decompressed).
 
 Columns: a 1-D array is one column ``'1'``; a 2-D array ``(N, K)`` has the columns ``'1'``..``'K'``
 (1-based positions as names); a 1-D structured array has its field names. Floating columns come as
@@ -13,24 +18,131 @@ object arrays of ``str``. More than two dimensions, or no rows, is a ReadError.
 from __future__ import annotations
 
 import io
+import math
+import warnings
+import zipfile
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
 from ..errors import ReadError
+from . import limits
 from .sources import Chunk, Input, Source
 
-_REFUSED_HINT = "save it with a numeric or string dtype (object arrays are refused, never unpickled)"
+_REFUSED_HINT = "save it with a numeric or string dtype"
+_MAGIC = b"\x93NUMPY"
+#: numpy's own limit for a header parsed without allow_pickle
+_MAX_HEADER_SIZE = 10000
 
 
-def _load_error(name: str, exc: Exception, what: str) -> ReadError:
-    msg = str(exc)
-    if "Object arrays" in msg or "Python objects" in msg or "allow_pickle" in msg:
-        return ReadError(
-            f"{name} holds an object array: object arrays are refused, never unpickled", hint=_REFUSED_HINT
+def _refused(name: str) -> ReadError:
+    return ReadError(f"{name} holds an object array: object arrays are refused, never unpickled", hint=_REFUSED_HINT)
+
+
+def _header_reader(version: tuple[int, int]) -> Any:
+    fmt = np.lib.format
+    private = getattr(fmt, "_read_array_header", None)
+    if private is None:
+        try:
+            from numpy.lib import _format_impl
+
+            private = getattr(_format_impl, "_read_array_header", None)
+        except ImportError:  # numpy < 2
+            private = None
+    if private is not None:
+        return lambda fp: private(fp, version, max_header_size=_MAX_HEADER_SIZE)
+    if version == (1, 0):
+        return lambda fp: fmt.read_array_header_1_0(fp, max_header_size=_MAX_HEADER_SIZE)
+    if version == (2, 0):
+        return lambda fp: fmt.read_array_header_2_0(fp, max_header_size=_MAX_HEADER_SIZE)
+    return None
+
+
+def read_npy_header(fp: IO[bytes], name: str) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+    """Parse an NPY header: ``(shape, fortran_order, dtype, data_offset)``. Never loads data.
+
+    Refuses pickles and object dtypes; every malformation is a ReadError.
+    """
+    magic = fp.read(8)
+    if not magic.startswith(_MAGIC):
+        if magic[:1] == b"\x80" and magic[1:2] and magic[1] <= 5:
+            raise ReadError(
+                f"{name} is a Python pickle, not an NPY array: refused, never unpickled",
+                hint="save the array with numpy.save (a numeric or string dtype)",
+            )
+        raise ReadError(f"{name}: not a valid .npy file (no NPY magic string)")
+    if len(magic) < 8:
+        raise ReadError(f"{name}: not a valid .npy file (truncated header)")
+    version = (magic[6], magic[7])
+    reader = _header_reader(version)
+    if reader is None or version not in ((1, 0), (2, 0), (3, 0)):
+        raise ReadError(f"{name}: unsupported .npy format version {version[0]}.{version[1]}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            shape, fortran, dtype = reader(fp)
+    except Exception as exc:  # ValueError, SyntaxError, tokenize.TokenError, TypeError, ... from parsing
+        text = str(exc).split("\n")[0]
+        if len(text) > 200:
+            text = text[:197] + "..."
+        raise ReadError(f"{name}: not a valid .npy file (bad header: {text or type(exc).__name__})") from None
+    if dtype.hasobject:
+        raise _refused(name)
+    if any(not isinstance(d, int) or d < 0 for d in shape):
+        raise ReadError(f"{name}: not a valid .npy file (bad shape {shape!r})")
+    return tuple(int(d) for d in shape), bool(fortran), dtype, fp.tell()
+
+
+def _npy_array(
+    name: str, shape: tuple[int, ...], fortran: bool, dtype: np.dtype, offset: int, available: int,
+    buffer: Any = None, fs_path: str | None = None,
+) -> np.ndarray:
+    """The array of a parsed header: memory-mapped from ``fs_path`` or viewed in ``buffer``."""
+    if dtype.itemsize == 0:
+        raise ReadError(f"{name}: dtype {dtype} has no size (an empty string or void type)")
+    if len(shape) == 2:
+        limits.check_columns(name, shape[1])
+    count = math.prod(shape)
+    need = count * dtype.itemsize
+    if need > available:
+        raise ReadError(
+            f"{name}: not a valid .npy file (truncated: its header announces shape {shape} of {dtype}, "
+            f"{need} bytes, but only {max(0, available)} bytes follow)",
+            hint="the file was cut off while it was written or copied; write it again",
         )
-    return ReadError(f"{name}: not a valid {what} file ({msg})")
+    order = "F" if fortran else "C"
+    if count == 0:
+        return np.empty(shape, dtype=dtype, order=order)
+    if fs_path is not None:
+        try:
+            return np.memmap(fs_path, dtype=dtype, mode="r", offset=offset, shape=shape, order=order)
+        except (OSError, ValueError) as exc:
+            raise ReadError(f"cannot read {name}: {exc}") from None
+    try:
+        flat = np.frombuffer(buffer, dtype=dtype, count=count, offset=offset)
+    except ValueError as exc:
+        raise ReadError(f"{name}: not a valid .npy file ({exc})") from None
+    return flat.reshape(shape, order=order)
+
+
+def load_npy_bytes(data: bytes, name: str) -> np.ndarray:
+    """An NPY file held in memory (stdin, decompressed, an NPZ member) → a read-only array view."""
+    shape, fortran, dtype, offset = read_npy_header(io.BytesIO(data), name)
+    return _npy_array(name, shape, fortran, dtype, offset, len(data) - offset, buffer=data)
+
+
+def load_npy_file(path: str, name: str) -> np.ndarray:
+    """An NPY file on disk → a memory-mapped array (nothing is read until it is sliced)."""
+    import os
+
+    try:
+        with open(path, "rb") as fh:
+            shape, fortran, dtype, offset = read_npy_header(fh, name)
+            size = os.fstat(fh.fileno()).st_size
+    except OSError as exc:
+        raise ReadError(f"cannot read {name}: {exc.strerror or exc}") from None
+    return _npy_array(name, shape, fortran, dtype, offset, size - offset, fs_path=path)
 
 
 def numpy_column(a: np.ndarray, name: str = "", column: str = "") -> np.ndarray:
@@ -44,17 +156,39 @@ def numpy_column(a: np.ndarray, name: str = "", column: str = "") -> np.ndarray:
         return np.array(a, dtype=np.int64)
     if kind == "c":
         return np.array(a, dtype=np.complex128)
-    if kind == "U":
-        return np.array([s.strip() for s in a.tolist()], dtype=object).reshape(len(a))
-    if kind == "S":
-        return np.array([s.decode("utf-8", "replace").strip() for s in a.tolist()], dtype=object).reshape(
-            len(a)
-        )
-    if kind in "mM":
-        return np.array([str(v) for v in a], dtype=object).reshape(len(a))
-    if kind == "O":  # unreachable with allow_pickle=False, kept as a guard
-        raise ReadError(f"{name} holds an object array: object arrays are refused, never unpickled")
+    if kind in "USmM":
+        try:
+            if kind == "U":
+                _check_code_points(a, name, column)
+                texts = [s.strip() for s in a.tolist()]
+            elif kind == "S":
+                texts = [s.decode("utf-8", "replace").strip() for s in a.tolist()]
+            else:
+                texts = [str(v) for v in a]
+        except (ValueError, UnicodeError, OverflowError, SystemError) as exc:  # e.g. dates out of range
+            raise ReadError(f"{name}: column {column!r} holds invalid values of {a.dtype} ({exc})") from None
+        out = np.empty(len(texts), dtype=object)
+        out[:] = texts
+        return out
+    if kind == "O":  # unreachable: object arrays are refused when the header is read
+        raise _refused(name)
     raise ReadError(f"{name}: column {column!r} has dtype {a.dtype}, which is not a number or a string")
+
+
+def _check_code_points(a: np.ndarray, name: str, column: str) -> None:
+    """A ``U`` array from a file may hold UCS-4 values that are no characters (numpy's ``tolist`` then
+    raises SystemError): refuse them with a ReadError."""
+    if a.size == 0 or a.dtype.itemsize == 0:
+        return
+    order = a.dtype.byteorder if a.dtype.byteorder in "<>" else "="
+    codes = np.ascontiguousarray(a).view(np.dtype("u4").newbyteorder(order))
+    bad = codes > 0x10FFFF
+    if bad.any():
+        raise ReadError(
+            f"{name}: column {column!r} holds a value that is no Unicode character "
+            f"(code 0x{int(codes[bad][0]):X})",
+            hint="the file is corrupt, or was not written by numpy.save",
+        )
 
 
 class _ArraySource(Source):
@@ -63,12 +197,10 @@ class _ArraySource(Source):
     def _setup(self, inp: Input, array: np.ndarray, fmt: str, path: str) -> None:
         name = inp.name
         if array.dtype.hasobject:
-            raise ReadError(
-                f"{name} holds an object array: object arrays are refused, never unpickled",
-                hint=_REFUSED_HINT,
-            )
+            raise _refused(name)
         fields = array.dtype.names
         if fields:
+            limits.check_columns(name, len(fields))
             if array.ndim != 1:
                 raise ReadError(f"{name}: a structured array must be 1-D, got shape {array.shape}")
             for f in fields:
@@ -82,6 +214,7 @@ class _ArraySource(Source):
         elif array.ndim == 1:
             columns = ["1"]
         elif array.ndim == 2:
+            limits.check_columns(name, array.shape[1])
             columns = [str(j + 1) for j in range(array.shape[1])]
         else:
             raise ReadError(
@@ -112,6 +245,10 @@ class _ArraySource(Source):
     def _read(self, columns: list[str], chunk_rows: int | None) -> Iterator[Chunk]:
         n = int(self.n_rows or 0)
         step = chunk_rows or n
+        a = self._array
+        if isinstance(a, np.memmap) and a.flags.c_contiguous and not a.dtype.names and step < n:
+            yield from self._read_blocks(a, columns, step)
+            return
         views = {c: self._column(c) for c in columns}
         for start in range(0, n, step):
             stop = min(n, start + step)
@@ -120,59 +257,104 @@ class _ArraySource(Source):
             )
 
 
+    def _read_blocks(self, a: np.memmap, columns: list[str], step: int) -> Iterator[Chunk]:
+        """Row blocks of a C-ordered NPY file by plain sequential reads.
+
+        Slicing the memory map would leave every page it touched in the process's resident set (a 2 GB
+        file would cost 2 GB of RSS); a read per block keeps memory bounded by the chunk size.
+        """
+        n = int(a.shape[0])
+        k = 1 if a.ndim == 1 else int(a.shape[1])
+        row_bytes = a.dtype.itemsize * k
+        with open(a.filename, "rb") as fh:
+            for start in range(0, n, step):
+                rows = min(step, n - start)
+                fh.seek(a.offset + start * row_bytes)
+                block = np.fromfile(fh, dtype=a.dtype, count=rows * k)
+                if block.size != rows * k:
+                    raise ReadError(f"{self.name}: the file was cut short while it was read")
+                block = block.reshape(rows, k)
+                yield Chunk(
+                    {c: numpy_column(block[:, 0 if a.ndim == 1 else int(c) - 1], self.name, c) for c in columns},
+                    first_row=start,
+                )
+
+
 class NpySource(_ArraySource):
     def __init__(self, inp: Input) -> None:
-        array: Any
-        try:
-            if inp.fs_path is not None and inp.codec is None:
-                array = np.load(inp.fs_path, mmap_mode="r", allow_pickle=False)
-            else:
-                array = np.load(io.BytesIO(inp.read_all()), allow_pickle=False)
-        except ReadError:
-            raise
-        except (ValueError, OSError, EOFError) as exc:
-            raise _load_error(inp.name, exc, ".npy") from None
-        if not isinstance(array, np.ndarray):
-            raise ReadError(f"{inp.name}: not a valid .npy file")
+        if inp.fs_path is not None and inp.codec is None:
+            array = load_npy_file(inp.fs_path, inp.name)
+        else:
+            array = load_npy_bytes(inp.read_all(), inp.name)
         self._setup(inp, array, "npy", inp.given)
+
+
+def _npz_keys(names: list[str]) -> dict[str, str]:
+    """Array name → zip member name, as numpy's NpzFile names them (``a.npy`` → ``a``)."""
+    out: dict[str, str] = {}
+    for m in names:
+        out.setdefault(m[:-4] if m.endswith(".npy") else m, m)
+    return out
+
+
+def read_npz_member(zf: zipfile.ZipFile, member: str, name: str) -> bytes:
+    """The bytes of one member, refusing bombs before decompressing (declared size and ratio)."""
+    try:
+        info = zf.getinfo(member)
+    except KeyError:
+        raise ReadError(f"{name}: member {member!r} is missing") from None
+    cap = limits.max_memory_bytes()
+    if info.file_size > cap:
+        raise limits.too_large(name, f"the member {member}", cap)
+    ratio = limits.max_ratio()
+    if ratio and info.file_size > limits.RATIO_GRACE_BYTES and info.file_size > ratio * max(1, info.compress_size):
+        raise ReadError(
+            f"{name}: refusing to decompress {member} ({limits.human(info.file_size)} from "
+            f"{limits.human(info.compress_size)}): a ratio above {ratio:g}:1 looks like a decompression bomb",
+            hint="if the file is genuine, raise the limit with LOSSCLI_MAX_DECOMPRESSION_RATIO (0 turns it off)",
+        )
+    try:
+        with zf.open(info) as fh:
+            data = fh.read(info.file_size + 1)  # zipfile never returns more than the declared size
+    except ReadError:
+        raise
+    except Exception as exc:  # BadZipFile (CRC), zlib.error, EOFError, NotImplementedError, RuntimeError (encrypted)
+        raise ReadError(f"{name}: cannot read the member {member} ({type(exc).__name__}: {exc})") from None
+    return data
 
 
 class NpzSource(_ArraySource):
     def __init__(self, inp: Input, key: str | None) -> None:
         name = inp.name
         explicit = key is not None
+        src: Any = inp.fs_path if (inp.fs_path is not None and inp.codec is None) else io.BytesIO(inp.read_all())
         try:
-            src: Any = (
-                inp.fs_path if (inp.fs_path is not None and inp.codec is None) else io.BytesIO(inp.read_all())
-            )
-            npz = np.load(src, allow_pickle=False)
-        except ReadError:
-            raise
-        except Exception as exc:  # zipfile.BadZipFile, ValueError, OSError
-            raise _load_error(name, exc, ".npz") from None
-        if not hasattr(npz, "files"):
-            raise ReadError(f"{name}: not a valid .npz file")
-        try:
-            keys = list(npz.files)
+            zf = zipfile.ZipFile(src)
+        except OSError as exc:
+            raise ReadError(f"cannot read {name}: {exc.strerror or exc}") from None
+        except Exception as exc:  # BadZipFile, ValueError, EOFError, struct.error, ... from a malformed zip
+            raise ReadError(f"{name}: not a valid .npz file ({exc})") from None
+        with zf:
+            try:
+                members = _npz_keys(zf.namelist())
+            except Exception as exc:  # a malformed central directory
+                raise ReadError(f"{name}: not a valid .npz file ({exc})") from None
+            keys = list(members)
             if key is None:
                 if len(keys) != 1:
                     raise ReadError(
-                        f"{name} holds {len(keys)} arrays ({', '.join(keys) or 'none'}); choose one",
+                        f"{name} holds {len(keys)} arrays ({', '.join(keys[:20]) or 'none'}); choose one",
                         hint=f"write it as {inp.path}:KEY, e.g. {inp.path}:{keys[0]}" if keys else None,
                     )
                 key = keys[0]
-            elif key not in keys and key.endswith(".npy") and key[:-4] in keys:
+            elif key not in members and key.endswith(".npy") and key[:-4] in members:
                 key = key[:-4]
-            if key not in keys:
+            if key not in members:
                 raise ReadError(
-                    f"{name} has no array {key!r}", hint=f"it holds: {', '.join(keys) or 'nothing'}"
+                    f"{name} has no array {key!r}", hint=f"it holds: {', '.join(keys[:20]) or 'nothing'}"
                 )
-            try:
-                array = npz[key]
-            except (ValueError, OSError, EOFError) as exc:
-                raise _load_error(f"{name}:{key}", exc, ".npy") from None
-        finally:
-            npz.close()
+            data = read_npz_member(zf, members[key], name)
+        array = load_npy_bytes(data, f"{name}:{key}")
         if explicit:
             inp.name = f"{name}:{key}"
         self.key = key

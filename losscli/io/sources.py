@@ -12,8 +12,10 @@ with any cell that is not a number comes, for that chunk, as an ``object`` array
 texts (empty cells as ``""``) so that the caller can map class labels or report the cell.
 
 Chunks hold exactly ``chunk_rows`` rows except the last one; ``chunk_rows=None`` reads the whole file as
-one chunk. Peak memory is bounded by the chunk size for CSV/TSV (streamed), NPY on disk (memory-mapped)
-and Parquet (record batches); NPZ members, stdin and compressed binary files are held in memory.
+one chunk. Peak memory is bounded by the chunk size for CSV/TSV (streamed, compressed or not), NPY on disk
+(memory-mapped) and Parquet (record batches); NPZ members, stdin, pipes and compressed binary files are
+held in memory, up to the limits of :mod:`losscli.io.limits` (which also refuse decompression bombs,
+over-long lines and too many columns).
 
 Errors: a missing file, a directory, a permission problem, an unknown format or a malformed file raise
 :class:`~losscli.errors.ReadError` (exit 3) naming the file; asking for columns that do not exist raises
@@ -26,12 +28,14 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import Location, ReadError, UsageError
+from . import limits
 from .columns import describe_columns
 from .detect import (
     SNIFF_BYTES,
@@ -203,14 +207,21 @@ class Input:
         self._head: bytes | None = None
         self._head_is_all = False
 
-    def open(self) -> IO[bytes]:
+    def open(self, cap: int | None = None) -> IO[bytes]:
+        """A fresh stream; compressed content is decompressed under a :class:`~.limits.DecompressionGuard`
+        (``cap``: the most that may come out, for content held in memory)."""
         if self.data is not None:
             return io.BytesIO(self.data)
         assert self.fs_path is not None
         raw = _open_file(self.fs_path, self.path)
         if self.codec is None:
             return raw
-        return _ClosingStream(open_decompressed(raw, self.codec, self.name), raw)
+        try:
+            inner = open_decompressed(raw, self.codec, self.name)
+        except BaseException:
+            raw.close()
+            raise
+        return _ClosingStream(inner, raw, limits.DecompressionGuard(self.name, self.codec, raw, cap))
 
     def head(self, n: int = SNIFF_BYTES) -> bytes:
         """The first ``n`` decompressed bytes (cached; fewer if the content is shorter)."""
@@ -224,14 +235,19 @@ class Input:
         return self._head[:n]
 
     def read_all(self) -> bytes:
+        """The whole (decompressed) content, held in memory: at most ``LOSSCLI_MAX_MEMORY_BYTES``."""
         if self.data is not None:
             return self.data
-        with self.open() as f:
-            return self._read_checked(f, -1)
+        cap = limits.max_memory_bytes()
+        with self.open(cap) as f:
+            data = self._read_checked(f, cap + 1)
+        if len(data) > cap:
+            raise limits.too_large(self.name, "the file", cap)
+        return data
 
     def _read_checked(self, f: IO[bytes], n: int) -> bytes:
         try:
-            return f.read(n)
+            return limits.read_upto(f, n)
         except ReadError:
             raise
         except (OSError, EOFError, ValueError) as exc:  # includes gzip.BadGzipFile, lzma.LZMAError
@@ -245,36 +261,121 @@ class Input:
 
 
 class _ClosingStream(io.RawIOBase):
-    """A decompressing stream that also closes the underlying file."""
+    """A decompressing stream that also closes the underlying file, and refuses decompression bombs.
 
-    def __init__(self, inner: IO[bytes], raw: IO[bytes]) -> None:
+    Decompression errors (corrupt data, a truncated stream) become a ReadError naming the file.
+
+    pyarrow's CSV reader calls :meth:`read` from its own C++ read-ahead thread. A C++ thread that calls into
+    Python while the interpreter shuts down aborts the process ("terminate called without an active
+    exception"), so whoever hands this stream to pyarrow calls :meth:`stop` (every later read is an
+    immediate end of file, which ends the read-ahead) and :meth:`settle` (wait until no thread is inside
+    or about to enter :meth:`read`) before letting an error — or Ctrl-C — end the process.
+    """
+
+    BLOCK = 1 << 20
+
+    def __init__(self, inner: IO[bytes], raw: IO[bytes], guard: limits.DecompressionGuard) -> None:
+        import threading
+        import time
+
         self._inner = inner
         self._raw = raw
+        self._guard = guard
+        self._lock = threading.Lock()
+        self._clock = time.monotonic
+        self._active = 0
+        self._last_call = self._clock()
+        self._stopped = False
+        self._eof_seen = False
 
     def readable(self) -> bool:
         return True
 
+    def stop(self) -> None:
+        """From now on every read returns ``b""`` at once (the reader sees the end of the file)."""
+        self._stopped = True
+
+    #: an exception kept for the reader to raise (see ``losscli.io.csv_reader._ArrowStream``)
+    deferred: BaseException | None = None
+
+    def defer(self, exc: BaseException) -> None:
+        """Keep the first exception of a read made on pyarrow's thread, and stop."""
+        if self.deferred is None:
+            self.deferred = exc
+        self.stop()
+
+    def settle(self, quiet: float = 0.05, timeout: float = 5.0) -> None:
+        """After :meth:`stop`: wait until no call is running and none started for ``quiet`` seconds (or
+        the end of the file was handed out). Sleeping releases the GIL, so a thread waiting for it to
+        enter :meth:`read` gets in and is seen."""
+        import time
+
+        deadline = self._clock() + timeout
+        while self._clock() < deadline:
+            with self._lock:
+                idle = self._active == 0 and (self._eof_seen or self._clock() - self._last_call > quiet)
+            if idle:
+                return
+            time.sleep(0.002)
+
+    def _read(self, n: int) -> bytes:
+        with self._lock:
+            self._active += 1
+            self._last_call = self._clock()
+        try:
+            if self._stopped:
+                self._eof_seen = True
+                return b""
+            try:
+                data = self._inner.read(n)
+            except (ReadError, MemoryError):
+                raise
+            except Exception as exc:  # gzip.BadGzipFile, EOFError, lzma.LZMAError, OSError, zstd errors
+                raise ReadError(f"{self._guard.name}: cannot decompress ({self._guard.codec}): {exc}") from None
+            if not data and n:
+                self._eof_seen = True
+            self._guard.add(len(data))
+            return data
+        finally:
+            with self._lock:
+                self._active -= 1
+                self._last_call = self._clock()
+
     def read(self, n: int | None = -1) -> bytes:
-        if n is None or n < 0:
-            return self._inner.read()
-        return self._inner.read(n)
+        if n is not None and 0 <= n <= self.BLOCK:
+            return self._read(n)
+        # in blocks, so that the guard sees a bomb before it fills the memory
+        return limits.read_upto(_Reader(self._read), -1 if n is None else n, self.BLOCK)
 
     def readinto(self, b: Any) -> int:
-        data = self._inner.read(len(b))
+        data = self._read(len(b))
         b[: len(data)] = data
         return len(data)
 
     def readline(self, size: int | None = -1) -> bytes:
-        if size is None or size < 0:
-            return self._inner.readline()
-        return self._inner.readline(size)
+        try:
+            line = self._inner.readline(size if size is not None and size >= 0 else -1)
+        except (ReadError, MemoryError):
+            raise
+        except Exception as exc:
+            raise ReadError(f"{self._guard.name}: cannot decompress ({self._guard.codec}): {exc}") from None
+        self._guard.add(len(line))
+        return line
 
     def close(self) -> None:
+        self._stopped = True
         try:
             self._inner.close()
         finally:
             self._raw.close()
             super().close()
+
+
+class _Reader:
+    """A ``read(n)`` function as an object with a ``read`` method."""
+
+    def __init__(self, read: Callable[[int], bytes]) -> None:
+        self.read = read
 
 
 def _open_file(fs_path: str, shown: str) -> IO[bytes]:
@@ -302,24 +403,37 @@ def _read_stdin(stdin: IO[bytes] | None) -> bytes:
     stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", sys.stdin)
     if stdin is None and hasattr(sys.stdin, "isatty") and sys.stdin.isatty():
         print("No input file or piped data provided. Waiting for standard input:", file=sys.stderr)
-    data = stream.read()
-    if isinstance(data, str):  # a text stream was passed
-        data = data.encode("utf-8")
-    return data
+    try:
+        return limits.read_capped(stream, STDIN_NAME, "standard input")
+    except OSError as exc:
+        raise ReadError(f"cannot read standard input: {exc.strerror or exc}") from None
+
+
+def _buffered_input(path: str, name: str, raw: bytes, codec: str | None) -> Input:
+    """An input held in memory (stdin, a pipe), decompressed now when it is compressed."""
+    codec = codec or compression_from_magic(raw[:8])
+    data = decompress_bytes(raw, codec, name) if codec else raw
+    return Input(path=path, name=name, fs_path=None, data=data, codec=None, size_bytes=len(raw))
 
 
 def _make_input(path: str, stdin: IO[bytes] | None) -> Input:
     if path == "-":
-        raw = _read_stdin(stdin)
-        codec = compression_from_magic(raw[:8])
-        data = decompress_bytes(raw, codec, STDIN_NAME) if codec else raw
-        return Input(path=path, name=STDIN_NAME, fs_path=None, data=data, codec=None, size_bytes=len(raw))
-    with _open_file(path, path) as f:
-        magic = f.read(8)
-        size = os.fstat(f.fileno()).st_size
+        return _buffered_input(path, STDIN_NAME, _read_stdin(stdin), None)
     _, codec = split_compression(path)
+    with _open_file(path, path) as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):  # a pipe (`<(cmd)`, /dev/stdin) can be read only once
+            try:
+                raw = limits.read_capped(f, path, "the pipe")
+            except OSError as exc:
+                raise ReadError(f"cannot read {path}: {exc.strerror or exc}") from None
+            return _buffered_input(path, path, raw, codec)
+        try:
+            magic = f.read(8)
+        except OSError as exc:
+            raise ReadError(f"cannot read {path}: {exc.strerror or exc}") from None
     codec = codec or compression_from_magic(magic)
-    return Input(path=path, name=path, fs_path=path, data=None, codec=codec, size_bytes=size)
+    return Input(path=path, name=path, fs_path=path, data=None, codec=codec, size_bytes=st.st_size)
 
 
 def open_source(
