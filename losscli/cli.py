@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .cli_options import gate_options, report_options, resample_options
+from .cli_options import gate_options, report_options, resample_options, summary_format_options
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_DATA, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
@@ -211,10 +211,7 @@ COMPARE_SHARED = ("labels", "weights", "label_cols", "pred_cols", "weight_col", 
               help="Per-sample differences within ±tol count as unchanged.")
 @click.option("--fail-if-worse", is_flag=True,
               help="Exit 1 when the candidate is significantly worse (the interval lies above 0).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]),
-              help="Output format [default: table on a terminal, json otherwise].")
-@click.option("--json", "fmt", flag_value="json", help="Shorthand for --format json.")
-@click.option("--md", "fmt", flag_value="md", help="Shorthand for --format md.")
+@summary_format_options
 @report_options
 def compare_cmd(loss: str, **opts: Any) -> None:
     """Compare two prediction files on the same labels, sample by sample.
@@ -239,10 +236,7 @@ compare_cmd.params[1:1] = [p for p in eval_cmd.params if p.name in COMPARE_SHARE
 @click.option("--force", is_flag=True, help="Compare with baselines even when the signatures differ.")
 @click.option("--update-baseline", is_flag=True,
               help="Rewrite every check's baseline file with this run's result (when its thresholds pass).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]),
-              help="Output format [default: table on a terminal, json otherwise].")
-@click.option("--json", "fmt", flag_value="json", help="Shorthand for --format json.")
-@click.option("--md", "fmt", flag_value="md", help="Shorthand for --format md.")
+@summary_format_options
 @report_options
 def check_cmd(config: str | None, **opts: Any) -> None:
     """Run the named checks of a check file (losscheck.toml, or [tool.losscli] in pyproject.toml).
@@ -257,10 +251,7 @@ def check_cmd(config: str | None, **opts: Any) -> None:
 
 @cli.command("merge", epilog=EXIT_CODES_HELP)
 @click.argument("states", nargs=-1, required=True, metavar="STATE...")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]),
-              help="Output format [default: table on a terminal, json otherwise].")
-@click.option("--json", "fmt", flag_value="json", help="Shorthand for --format json.")
-@click.option("--md", "fmt", flag_value="md", help="Shorthand for --format md.")
+@summary_format_options
 @click.option("-q", "--quiet", is_flag=True, help="Print only the requested reduction's value.")
 @click.option("--state-out", metavar="FILE", help="Also write the merged state (for a further merge).")
 def merge_cmd(states: tuple[str, ...], fmt: str | None, quiet: bool, state_out: str | None) -> None:

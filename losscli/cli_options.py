@@ -62,3 +62,12 @@ report_options = _bundle(
     click.option("--step-summary", is_flag=True,
                  help="Append the Markdown report to $GITHUB_STEP_SUMMARY (GitHub Actions job summary)."),
 )
+
+
+#: Output format of the summary commands (compare, check, merge).
+summary_format_options = _bundle(
+    click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]),
+                 help="Output format [default: table on a terminal, json otherwise]."),
+    click.option("--json", "fmt", flag_value="json", help="Shorthand for --format json."),
+    click.option("--md", "fmt", flag_value="md", help="Shorthand for --format md."),
+)

@@ -180,33 +180,17 @@ def combine_frames(
 # ------------------------------------------------------------------------------------------- evaluate
 
 
-def evaluate(
-    ddf_labels: Any,
-    ddf_preds: Any | None,
-    loss: str,
-    *,
-    label_cols: list[str] | None = None,
-    pred_cols: list[str] | None = None,
-    weight_col: str | None = None,
-    id_col: str | None = None,
-    classes: list[str] | None = None,
-    convention: str = "losscli",
-    reduction: str = "mean",
-    sum_tol: float = 1e-3,
-    client: Any = None,
-    **params: Any,
-) -> Any:
+def evaluate(ddf_labels: Any, ddf_preds: Any | None, loss: str, **options: Any) -> Any:
     """Evaluate ``loss`` (or ``"bce,brier,..."``) on Dask DataFrames; a :class:`~losscli.api.Result`, or
     a list of them for several losses.
 
     ``ddf_preds=None`` (or the same frame) means one frame holding every column. Two frames are aligned
-    by row order (global row numbers) or joined on ``id_col``. ``client`` is a ``dask.distributed``
-    client; without one Dask's current default scheduler is used.
+    by row order (global row numbers) or joined on ``id_col``. Options, as :func:`evaluate_many`:
+    ``label_cols``, ``pred_cols``, ``weight_col``, ``id_col``, ``classes``, ``convention``, ``reduction``,
+    ``sum_tol``, ``client`` (a ``dask.distributed`` client; without one Dask's current default scheduler
+    is used) and the loss's parameters (``from_logits=True``, ``ignore_index=-1``, ...).
     """
-    results = evaluate_many(ddf_labels, ddf_preds, loss, label_cols=label_cols, pred_cols=pred_cols,
-                            weight_col=weight_col, id_col=id_col, classes=classes, convention=convention,
-                            reduction=reduction, sum_tol=sum_tol, client=client, **params)
-    out = [ev.result() for ev in results]
+    out = [ev.result() for ev in evaluate_many(ddf_labels, ddf_preds, loss, **options)]
     return out[0] if len(out) == 1 else out
 
 
