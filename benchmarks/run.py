@@ -185,6 +185,14 @@ def bench_kernel(args: argparse.Namespace) -> None:
         _kernel_bce_probs(args, rng, n)
 
 
+def _torch_rows(case: str, accuracy_case: str, ours: float, peer: float, err: float, err_t: float) -> None:
+    """The speed row and the accuracy row of one kernel measured against torch."""
+    add(Row("kernel", case, fmt_s(ours), f"torch {fmt_s(peer)}", f"{peer / ours:.2f}x faster",
+            f">= {KERNEL_SPEEDUP}x", peer / ours >= KERNEL_SPEEDUP))
+    add(Row("accuracy", accuracy_case, f"{err:.1e}", f"torch f32 {err_t:.1e}", "max rel err",
+            f"<= {ACCURACY:g}", err <= ACCURACY))
+
+
 def _kernel_scce(args: argparse.Namespace, rng: np.random.Generator, n: int, c: int) -> None:
     import torch
     import torch.nn.functional as F
@@ -204,28 +212,7 @@ def _kernel_scce(args: argparse.Namespace, rng: np.random.Generator, n: int, c: 
     ref = ref_scce(x[sub], y[sub])
     err = max_rel(losscli.evaluate("scce", y[sub], x[sub], from_logits=True).per_sample, ref)
     err_t = max_rel(F.cross_entropy(xt[sub], yt[sub], reduction="none").numpy(), ref)
-    add(
-        Row(
-            "kernel",
-            f"scce logits f32 {n:,}x{c}{tag}",
-            fmt_s(ours),
-            f"torch {fmt_s(peer)}",
-            f"{peer / ours:.2f}x faster",
-            f">= {KERNEL_SPEEDUP}x",
-            peer / ours >= KERNEL_SPEEDUP,
-        )
-    )
-    add(
-        Row(
-            "accuracy",
-            f"scce {n:,}x{c}",
-            f"{err:.1e}",
-            f"torch f32 {err_t:.1e}",
-            "max rel err",
-            f"<= {ACCURACY:g}",
-            err <= ACCURACY,
-        )
-    )
+    _torch_rows(f"scce logits f32 {n:,}x{c}{tag}", f"scce {n:,}x{c}", ours, peer, err, err_t)
 
 
 def _kernel_bce_logits(args: argparse.Namespace, rng: np.random.Generator, n: int) -> None:
@@ -247,28 +234,7 @@ def _kernel_bce_logits(args: argparse.Namespace, rng: np.random.Generator, n: in
     ref = ref_bce_logits(x[sub], y[sub])
     err = max_rel(losscli.evaluate("bce", y[sub], x[sub], from_logits=True).per_sample, ref)
     err_t = max_rel(F.binary_cross_entropy_with_logits(xt[sub], yt[sub], reduction="none").numpy(), ref)
-    add(
-        Row(
-            "kernel",
-            f"bce logits f32 {n:,}{tag}",
-            fmt_s(ours),
-            f"torch {fmt_s(peer)}",
-            f"{peer / ours:.2f}x faster",
-            f">= {KERNEL_SPEEDUP}x",
-            peer / ours >= KERNEL_SPEEDUP,
-        )
-    )
-    add(
-        Row(
-            "accuracy",
-            f"bce logits {n:,}",
-            f"{err:.1e}",
-            f"torch f32 {err_t:.1e}",
-            "max rel err",
-            f"<= {ACCURACY:g}",
-            err <= ACCURACY,
-        )
-    )
+    _torch_rows(f"bce logits f32 {n:,}{tag}", f"bce logits {n:,}", ours, peer, err, err_t)
 
 
 def _kernel_bce_probs(args: argparse.Namespace, rng: np.random.Generator, n: int) -> None:
