@@ -341,21 +341,9 @@ class CsvSource(Source):
 
         bad_rows: list[Any] = []
         lent = _Lent()
-        read_options = pacsv.ReadOptions(
-            use_threads=True,
-            block_size=self._block_size(chunk_rows),
-            skip_rows=self.header_rows,
-            column_names=self.columns,
-            skip_rows_after_names=skip,
-        )
-        parse_options = pacsv.ParseOptions(
-            delimiter=self.delimiter,
-            quote_char='"',
-            double_quote=True,
-            escape_char=False,
-            newlines_in_values=True,
-            ignore_empty_lines=False,
-            invalid_row_handler=lent.lend(_RowCollector(bad_rows)),
+        read_options, parse_options = self._arrow_options(
+            threads=True, block_size=self._block_size(chunk_rows), skip=skip,
+            on_invalid=lent.lend(_RowCollector(bad_rows)),
         )
         convert_options = pacsv.ConvertOptions(
             include_columns=columns,
@@ -410,6 +398,29 @@ class CsvSource(Source):
             return self._locate_ragged_row(skip) or ReadError(f"{self.name}: {msg}")
         return ReadError(f"{self.name}: {msg}")
 
+    def _arrow_options(self, *, threads: bool, block_size: int, skip: int, on_invalid: Any) -> tuple[Any, Any]:
+        """pyarrow read and parse options for this file: the reader and the ragged-row locator must parse
+        the same way, or the locator would name a different row."""
+        import pyarrow.csv as pacsv
+
+        read_options = pacsv.ReadOptions(
+            use_threads=threads,
+            block_size=block_size,
+            skip_rows=self.header_rows,
+            column_names=self.columns,
+            skip_rows_after_names=skip,
+        )
+        parse_options = pacsv.ParseOptions(
+            delimiter=self.delimiter,
+            quote_char='"',
+            double_quote=True,
+            escape_char=False,
+            newlines_in_values=True,
+            ignore_empty_lines=False,
+            invalid_row_handler=on_invalid,
+        )
+        return read_options, parse_options
+
     def _locate_ragged_row(self, skip: int) -> ReadError | None:
         """Re-parse single-threaded (arrow then knows row numbers) to name the first bad row."""
         import pyarrow as pa
@@ -422,20 +433,9 @@ class CsvSource(Source):
         try:
             reader = pacsv.open_csv(
                 lent.stream(src),
-                read_options=pacsv.ReadOptions(
-                    use_threads=False,
-                    block_size=self._block_size(None),
-                    skip_rows=self.header_rows,
-                    column_names=self.columns,
-                    skip_rows_after_names=skip,
-                ),
-                parse_options=pacsv.ParseOptions(
-                    delimiter=self.delimiter,
-                    quote_char='"',
-                    newlines_in_values=True,
-                    ignore_empty_lines=False,
-                    invalid_row_handler=lent.lend(_RowCollector(found)),
-                ),
+                # passed as temporaries: no local may keep the row handler alive after _release
+                *self._arrow_options(threads=False, block_size=self._block_size(None), skip=skip,
+                                     on_invalid=lent.lend(_RowCollector(found))),
                 convert_options=pacsv.ConvertOptions(
                     include_columns=self.columns[:1],
                     column_types={self.columns[0]: pa.string()},
