@@ -7,6 +7,7 @@ one call and streaming it chunk by chunk give identical results.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,6 +147,9 @@ class Evaluator:
         self.outputs = 1
         self.warnings: list[str] = []
         self._chunks: list[np.ndarray] = []
+        #: called as ``listener(values, weights, counted)`` after each chunk is accumulated (per-sample
+        #: values w·l, normalising weights or None, counted mask or None): for breakdowns and intervals
+        self.chunk_listeners: list[Callable[[np.ndarray, np.ndarray | None, np.ndarray | None], None]] = []
         self._kernel_params = {k: v for k, v in self.params.items()}
         self._threads = worker_threads()
         fn_module = getattr(self.spec.fn, "__module__", "") or ""
@@ -219,6 +223,8 @@ class Evaluator:
         ):
             self.outputs = y_pred.shape[1]
         self.acc.update(values, weights, counted, clipped, mapper=mapper)
+        for listener in self.chunk_listeners:
+            listener(values, weights, counted)
         self.rows += values.shape[0]
         if self.keep_per_sample:
             self._chunks.append(values)

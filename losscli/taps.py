@@ -1,8 +1,7 @@
 """Pipeline taps: what quality gates need from a streaming evaluation, collected as it runs.
 
-* :class:`WeightTap` — an :class:`~losscli.accumulator.Accumulator` that also sees each chunk's
-  normalising weights (sample weight × class weight) and counted mask, which a reduction divides by;
-  installed as ``evaluator.acc`` so the evaluator itself is unchanged.
+* :class:`WeightTap` — a chunk listener of an :class:`~losscli.api.Evaluator` that sees each chunk's
+  normalising weights (sample weight × class weight) and counted mask, which a reduction divides by.
 * :class:`LabelHasher` — a pipeline observer computing the SHA-256 of the labels (and sample weights) as
   read, in a canonical form: float64 little-endian bytes, in label-file order.
 * :class:`RowTap` — a pipeline observer keeping each sample's label-file row and id (for pairing two runs).
@@ -19,12 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from .accumulator import Accumulator
-
 
 @dataclass
-class WeightTap(Accumulator):
-    """Accumulator that records the normalising weights and counted mask of every chunk."""
+class WeightTap:
+    """Records the normalising weights and counted mask of every chunk an evaluator accumulates."""
 
     keep: bool = False
     last: tuple[np.ndarray | None, np.ndarray | None, int] = (None, None, 0)
@@ -33,7 +30,7 @@ class WeightTap(Accumulator):
     _lengths: list[int] = field(default_factory=list, repr=False)
     _values: list[np.ndarray] = field(default_factory=list, repr=False)
 
-    def update(self, values: Any, weights: Any = None, counted: Any = None, clipped: int = 0, **kwargs: Any) -> None:
+    def record(self, values: Any, weights: Any = None, counted: Any = None) -> None:
         n = int(np.shape(values)[0]) if np.ndim(values) else 0
         w = None if weights is None else np.array(weights, dtype=np.float64).reshape(-1)
         c = None if counted is None else np.array(counted, dtype=bool).reshape(-1)
@@ -43,7 +40,6 @@ class WeightTap(Accumulator):
             self._weights.append(w)
             self._counted.append(c)
             self._lengths.append(n)
-        super().update(values, weights, counted, clipped, **kwargs)
 
     def last_denominators(self, rule: str) -> np.ndarray:
         """Denominator contributions of the latest chunk's samples (outputs factor left out)."""
@@ -72,12 +68,11 @@ class WeightTap(Accumulator):
 
 
 def install_tap(evaluator: Any, *, keep: bool) -> WeightTap:
-    """Replace a fresh evaluator's accumulator by a :class:`WeightTap` (before any update)."""
-    acc = evaluator.acc
-    if not isinstance(acc, Accumulator) or acc.n_total:
+    """Attach a :class:`WeightTap` to a fresh evaluator (before any update)."""
+    if evaluator.rows:
         raise RuntimeError("install_tap needs a fresh evaluator")
     tap = WeightTap(keep=keep)
-    evaluator.acc = tap
+    evaluator.chunk_listeners.append(tap.record)
     return tap
 
 
