@@ -21,6 +21,7 @@ __all__ = [
     "register_loss",
     "Param",
     "LossSpec",
+    "KernelOutput",
     "LossCliError",
     "InputError",
     "UsageError",
@@ -29,20 +30,22 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .api import Evaluator, Result, evaluate
-    from .conventions import CONVENTIONS
-    from .errors import InputError, LossCliError, UsageError
-    from .registry import LossSpec, Param, get_loss, list_losses, register_loss
+    from losscli.conventions import CONVENTIONS
+    from losscli.engine.evaluator import Evaluator, Result, evaluate
+    from losscli.errors import InputError, LossCliError, UsageError
+    from losscli.registry import get_loss, list_losses
+    from losscli.spec import KernelOutput, LossSpec, Param, register_loss
 
 _LAZY = {
-    "evaluate": "api",
-    "Evaluator": "api",
-    "Result": "api",
+    "evaluate": "engine.evaluator",
+    "Evaluator": "engine.evaluator",
+    "Result": "engine.evaluator",
     "list_losses": "registry",
     "get_loss": "registry",
-    "register_loss": "registry",
-    "Param": "registry",
-    "LossSpec": "registry",
+    "register_loss": "spec",
+    "Param": "spec",
+    "LossSpec": "spec",
+    "KernelOutput": "spec",
     "LossCliError": "errors",
     "InputError": "errors",
     "UsageError": "errors",

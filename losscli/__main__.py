@@ -1,5 +1,5 @@
 """``python -m losscli``."""
 
-from .cli import main
+from losscli.cli import main
 
 main()

@@ -7,14 +7,14 @@ data; 4 an internal error (a bug: please report it); 130 interrupted.
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
 import click
 
-from . import __version__
-from .cli_options import gate_options, report_options, resample_options, summary_format_options
+from losscli import __version__
+from losscli.cli_options import gate_options, report_options, resample_options, summary_format_options
+from losscli.commands.settings import PARAM_OPTIONS, losses_taking
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_DATA, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
@@ -29,26 +29,6 @@ Exit codes:
 #: The status decided before output is written, kept if stdout closes early (``| head``).
 _decided = {"status": EXIT_OK, "debug": False}
 
-#: Loss-parameter options: option name → loss parameter.
-PARAM_OPTIONS = {
-    "label_smoothing": "label_smoothing",
-    "class_weights": "class_weights",
-    "pos_weight": "pos_weight",
-    "ignore_index": "ignore_index",
-    "gamma": "gamma",
-    "alpha": "alpha",
-    "delta": "delta",
-    "beta": "beta",
-    "q": "q",
-}
-
-
-def _losses_taking(param: str) -> list[str]:
-    from .registry import list_losses
-
-    return [s.name for s in list_losses() if s.param(param) is not None]
-
-
 class LossParamOption(click.Option):
     """An option mapped to a loss parameter; its help names the losses that take it (from the registry)."""
 
@@ -60,7 +40,7 @@ class LossParamOption(click.Option):
         record = super().get_help_record(ctx)
         if record is None:
             return None
-        takers = _losses_taking(self.param_name)
+        takers = losses_taking(self.param_name)
         return record[0], f"{record[1]} [{', '.join(takers)}]" if takers else record[1]
 
 
@@ -68,7 +48,7 @@ class EvalCommand(click.Command):
     """``eval`` whose help lists the registered losses."""
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        from .registry import list_losses
+        from losscli.registry import list_losses
 
         with formatter.section("Losses (name and aliases; `losscli explain NAME` for details)"):
             formatter.write_dl([(s.name, ", ".join(s.aliases) or "—") for s in list_losses()])
@@ -165,7 +145,7 @@ def eval_cmd(loss: str, file: str | None, **opts: Any) -> None:
     numeric columns are the predictions. Column selections take names, 1-based positions, ranges (p0:p9)
     and globs (logit_*).
     """
-    from .commands import run_eval
+    from losscli.commands.core import run_eval
 
     status = run_eval(loss, file, opts, stdin=sys.stdin.buffer, decided=_decided)
     _decided["status"] = status
@@ -177,7 +157,7 @@ def eval_cmd(loss: str, file: str | None, **opts: Any) -> None:
 @click.option("--json", "fmt", flag_value="json", help="Shorthand for --format json.")
 def list_cmd(fmt: str | None) -> None:
     """List every registered loss: name, aliases, label kind, parameters, formula."""
-    from .commands import run_list
+    from losscli.commands.core import run_list
 
     run_list(fmt)
 
@@ -188,7 +168,7 @@ def list_cmd(fmt: str | None) -> None:
 @click.option("--json", "fmt", flag_value="json", help="Shorthand for --format json.")
 def explain_cmd(loss: str, fmt: str) -> None:
     """Explain LOSS: formula, expected inputs, parameters, conventions and a worked example."""
-    from .commands import run_explain
+    from losscli.commands.core import run_explain
 
     run_explain(loss, fmt)
 
@@ -222,7 +202,7 @@ def compare_cmd(loss: str, **opts: Any) -> None:
     Reports the difference of the loss (candidate − baseline) with a paired bootstrap confidence interval,
     how many samples improved, worsened or stayed the same, and the samples that worsened most.
     """
-    from .commands_quality import run_compare
+    from losscli.commands.quality import run_compare
 
     _decided["status"] = run_compare(loss, opts, stdin=sys.stdin.buffer, decided=_decided)
 
@@ -244,7 +224,7 @@ def check_cmd(config: str | None, **opts: Any) -> None:
     Prints a pass/fail table and exits 1 if a critical check failed; a check with warn = true is reported
     as WARN and does not fail the run. See the README for the schema.
     """
-    from .commands_quality import run_check
+    from losscli.commands.quality import run_check
 
     _decided["status"] = run_check(config, opts, decided=_decided)
 
@@ -264,7 +244,7 @@ def merge_cmd(states: tuple[str, ...], fmt: str | None, quiet: bool, state_out: 
     The result equals one pass over all rows (same n, mean, sum, std). States of different losses,
     parameters, conventions or reductions are refused.
     """
-    from .commands import run_merge
+    from losscli.commands.core import run_merge
 
     _decided["status"] = run_merge(list(states), fmt, quiet=quiet, state_out=state_out, decided=_decided)
 
@@ -272,18 +252,9 @@ def merge_cmd(states: tuple[str, ...], fmt: str | None, quiet: bool, state_out: 
 # ------------------------------------------------------------------------------------- entry point
 
 
-def _silence_stdout() -> None:
-    """After a closed pipe: point stdout at /dev/null so the interpreter's final flush is quiet."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
-
-
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: maps every outcome to the documented exit code."""
-    from .errors import LossCliError
+    from losscli.errors import LossCliError
 
     _decided["status"] = EXIT_OK
     status = EXIT_OK
@@ -308,7 +279,9 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("losscli: interrupted", err=True)
         status = EXIT_INTERRUPTED
     except BrokenPipeError:
-        _silence_stdout()
+        from losscli.commands.output import silence_stdout
+
+        silence_stdout()
         status = _decided["status"]
     except Exception as exc:  # a bug: one line, the traceback only with --debug
         if _decided["debug"]:

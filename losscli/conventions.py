@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import UsageError
+from losscli.errors import UsageError
 
 if TYPE_CHECKING:
-    from .registry import LossSpec
+    from losscli.spec import LossSpec
 
 #: Reduction names a user may ask for. ``mean`` means what the convention's library means by it.
 REDUCTIONS = ("mean", "sum", "mean_over_n", "weighted_mean")

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError, Location, ReadError, ShapeError, UsageError
+from losscli.errors import InputError, Location, ReadError, ShapeError, UsageError
 
 LABEL_NAMES = ("label", "labels", "y", "target", "y_true", "class", "truth")
 _ROW = "__losscli_row__"
@@ -56,9 +56,9 @@ def _partition_states(
     """
     import json
 
-    from .api import Evaluator
-    from .errors import LossCliError
-    from .pipeline import adapt_labels
+    from losscli.engine.evaluator import Evaluator
+    from losscli.errors import LossCliError
+    from losscli.pipeline import adapt_labels
 
     losses = [(name, params) for name, params in json.loads(losses_json)]
     try:
@@ -181,7 +181,7 @@ def combine_frames(
 
 
 def evaluate(ddf_labels: Any, ddf_preds: Any | None, loss: str, **options: Any) -> Any:
-    """Evaluate ``loss`` (or ``"bce,brier,..."``) on Dask DataFrames; a :class:`~losscli.api.Result`, or
+    """Evaluate ``loss`` (or ``"bce,brier,..."``) on Dask DataFrames; a :class:`~losscli.engine.evaluator.Result`, or
     a list of them for several losses.
 
     ``ddf_preds=None`` (or the same frame) means one frame holding every column. Two frames are aligned
@@ -211,13 +211,13 @@ def evaluate_many(
     per_loss_params: list[dict[str, Any]] | None = None,
     **params: Any,
 ) -> list[Any]:
-    """Like :func:`evaluate`, returning the merged :class:`~losscli.api.Evaluator` of every loss."""
+    """Like :func:`evaluate`, returning the merged :class:`~losscli.engine.evaluator.Evaluator` of every loss."""
     _require_dask()
     import dask
 
-    from .accumulator import Accumulator
-    from .api import Evaluator
-    from .registry import parse_loss_expression, split_loss_list
+    from losscli.engine.accumulator import Accumulator
+    from losscli.engine.evaluator import Evaluator
+    from losscli.registry import parse_loss_expression, split_loss_list
 
     texts = split_loss_list(loss)
     losses: list[tuple[str, dict[str, Any]]] = []
@@ -257,7 +257,7 @@ def evaluate_many(
 
 
 def _raise(error: dict[str, Any], partition: int) -> None:
-    from . import errors
+    from losscli import errors
 
     cls = getattr(errors, error["type"], None)
     if not (isinstance(cls, type) and issubclass(cls, errors.LossCliError)):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .conventions import CONVENTIONS, RULES
-from .registry import LABEL_KINDS, PRED_KINDS, list_losses
+from losscli.conventions import CONVENTIONS, RULES
+from losscli.registry import list_losses
+from losscli.spec import LABEL_KINDS, PRED_KINDS
 
 
 def losses_markdown() -> str:

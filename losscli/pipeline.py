@@ -1,6 +1,6 @@
 """Wiring the stages: input batches → evaluator (validate, kernel, accumulate) → what reporters need.
 
-Besides the :class:`~losscli.api.Result`, an evaluation keeps a small display sample for the table
+Besides the :class:`~losscli.engine.evaluator.Result`, an evaluation keeps a small display sample for the table
 view: the first and last rows and the worst samples, with their label, predicted class or value and the
 probability given to the true class.
 """
@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from .api import Evaluator, Result
-from .errors import InputError
-from .inputs import Batch, InputPlan
-from .losses._common import log_softmax, sigmoid
-from .registry import LossSpec
+from losscli.engine.evaluator import Evaluator, Result
+from losscli.errors import InputError
+from losscli.inputs.plan import Batch, InputPlan
+from losscli.losses._common import log_softmax, sigmoid
+from losscli.spec import LossSpec
 
 SHOW = 5
 
@@ -136,7 +136,7 @@ def run_many(
 def _name_the_input(err: InputError, plan: InputPlan) -> InputError:
     """Name the file of an error that has no location: the weights file when it is about weights."""
     if err.location is None:
-        from .errors import Location
+        from losscli.errors import Location
 
         role = plan.weights if plan.weights is not None and "weight" in err.message else plan.preds
         err.location = Location(

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import losscli
-from losscli.accumulator import BLOCK, Accumulator, ExactSum
+from losscli.engine.accumulator import BLOCK, Accumulator, ExactSum
 
 
 def _feed(values, weights, sizes):

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from losscli.bootstrap import bootstrap_ratio, resample_sums
+from losscli.quality.bootstrap import bootstrap_ratio, resample_sums
 
 
 def _paired_sample(rng, n, delta):

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 import losscli
-from losscli.api import Evaluator
-from losscli.breakdown import ClassBreakdown, GroupBreakdown, worst
+from losscli.engine.evaluator import Evaluator
 from losscli.errors import UsageError
+from losscli.quality.breakdown import ClassBreakdown, GroupBreakdown, worst
+from losscli.quality.taps import install_tap
 from losscli.registry import get_loss
-from losscli.taps import install_tap
 
 
 class _Batch:

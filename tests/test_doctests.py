@@ -5,11 +5,11 @@ from __future__ import annotations
 import doctest
 
 import losscli
-import losscli.api
+import losscli.engine.evaluator
 
 
 def test_docstring_examples():
-    for module in (losscli, losscli.api):
+    for module in (losscli, losscli.engine.evaluator):
         result = doctest.testmod(module)
         assert result.failed == 0, module.__name__
         assert result.attempted > 0

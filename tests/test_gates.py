@@ -10,11 +10,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from losscli import gates as G
 from losscli.errors import UsageError
+from losscli.quality import gates as G
+from losscli.quality.taps import LabelHasher
 from losscli.report.junit import junit_xml
 from losscli.report.openmetrics import openmetrics_text
-from losscli.taps import LabelHasher
 
 
 def result(value=0.4, n=100, loss="binary_crossentropy", params=None):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import losscli.progress as progress
+import losscli.report.progress as progress
 
 
 def _plan(size, n_rows=None, path="x.csv", fmt="csv"):

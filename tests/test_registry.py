@@ -11,7 +11,8 @@ import pytest
 
 import losscli
 from losscli.errors import ParameterError, UnknownLossError, UsageError
-from losscli.registry import LABEL_KINDS, Registry, load_entry_points, parse_loss_expression, resolve
+from losscli.registry import Registry, load_entry_points, parse_loss_expression, resolve
+from losscli.spec import LABEL_KINDS
 
 REQUIRED = {
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
@@ -98,8 +99,7 @@ def test_entry_point_plugin(tmp_path):
     pkg.mkdir()
     (pkg / "losscli_cubic.py").write_text(textwrap.dedent('''
         import numpy as np
-        from losscli.registry import LossSpec
-        from losscli.losses._common import KernelOutput
+        from losscli.spec import KernelOutput, LossSpec
 
         def cubic_error(y_true, y_pred, *, conv):
             """Cubic error. Formula: l = |y - p|^3 (no peer: a test plugin; torch has none)."""

@@ -12,9 +12,10 @@ pyarrow only for Parquet and large CSV files, pandas never.
 
 from __future__ import annotations
 
-from .columns import describe_columns, select_columns
-from .detect import FORMATS, detect_format
-from .sources import Chunk, Source, open_source
+from losscli.io.base import Chunk, Source
+from losscli.io.columns import describe_columns, select_columns
+from losscli.io.detect import FORMATS, detect_format
+from losscli.io.sources import open_source
 
 __all__ = [
     "Chunk",

@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from ..errors import UsageError
+from losscli.errors import UsageError
 
 #: how many column names an error message lists before it says "and N more"
 MAX_LISTED = 20

@@ -63,11 +63,11 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import Location, ReadError
-from . import limits
-from ._arrow import to_float64
-from .detect import SNIFF_BYTES, sniff_delimiter, text_format
-from .sources import Chunk, Input, Source, rechunk
+from losscli.errors import Location, ReadError
+from losscli.io import limits
+from losscli.io._arrow import to_float64
+from losscli.io.base import Chunk, Input, Source, rechunk
+from losscli.io.detect import SNIFF_BYTES, sniff_delimiter, text_format
 
 #: inputs smaller than this are parsed with the stdlib engine (compressed files count 4× their size)
 SMALL_INPUT_BYTES = 1 << 20

@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from typing import IO
 
-from ..errors import ReadError, UsageError
+from losscli.errors import ReadError, UsageError
 
 FORMATS = ("csv", "tsv", "npy", "npz", "parquet")
 TEXT_FORMATS = ("csv", "tsv")
@@ -269,7 +269,7 @@ def decompress_bytes(data: bytes, codec: str, name: str) -> bytes:
     """
     import io
 
-    from .limits import DecompressionGuard, max_memory_bytes
+    from losscli.io.limits import DecompressionGuard, max_memory_bytes
 
     raw = io.BytesIO(data)
     guard = DecompressionGuard(name, codec, raw, cap=max_memory_bytes())

@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from typing import IO, Any
 
-from ..errors import ReadError, UsageError
+from losscli.errors import ReadError, UsageError
 
 MAX_LINE_BYTES = 16 << 20
 MAX_COLUMNS = 100_000

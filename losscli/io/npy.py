@@ -26,9 +26,9 @@ from typing import IO, Any
 
 import numpy as np
 
-from ..errors import ReadError
-from . import limits
-from .sources import Chunk, Input, Source
+from losscli.errors import ReadError
+from losscli.io import limits
+from losscli.io.base import Chunk, Input, Source
 
 _REFUSED_HINT = "save it with a numeric or string dtype"
 _MAGIC = b"\x93NUMPY"

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ReadError
-from . import limits
-from ._arrow import to_float64, to_int64, to_text
-from .sources import Chunk, Input, Source, rechunk
+from losscli.errors import ReadError
+from losscli.io import limits
+from losscli.io._arrow import to_float64, to_int64, to_text
+from losscli.io.base import Chunk, Input, Source, rechunk
 
 #: batch size for whole-file reads (``chunk_rows=None``)
 WHOLE_FILE_BATCH = 1 << 16

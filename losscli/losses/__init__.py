@@ -1,3 +1,3 @@
 """The built-in losses. Importing this package registers every kernel in the registry."""
 
-from . import classification, margin, regression  # noqa: F401
+from losscli.losses import classification, margin, regression  # noqa: F401

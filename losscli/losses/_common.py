@@ -1,4 +1,4 @@
-"""Shared numerics for the kernels: the kernel output type and stable log-space helpers.
+"""Shared numerics for the kernels: stable log-space helpers, scratch memory and the thread pool.
 
 Kernels are pure NumPy functions ``fn(y_true, y_pred, *, conv, **params) -> KernelOutput``. They receive
 validated arrays (``y_pred`` is float32 or float64, 1-D ``(N,)`` or 2-D ``(N, K)``) and never do I/O.
@@ -10,34 +10,14 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..conventions import Convention
+from losscli.conventions import Convention
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
-
-
-@dataclass
-class KernelOutput:
-    """What a kernel returns for N samples.
-
-    Attributes:
-        loss: per-sample loss, float64 ``(N,)``, already multiplied by the class weight of the sample's
-            true class where the loss takes class weights (sample weights are applied later).
-        weight: the per-sample normalising weight of a weighted mean (the class weight of the true class),
-            or ``None`` for all ones.
-        counted: which samples count (``False`` for ignored ones), or ``None`` for all.
-        clipped: how many probability values were clipped.
-    """
-
-    loss: np.ndarray
-    weight: np.ndarray | None = None
-    counted: np.ndarray | None = None
-    clipped: int = 0
 
 
 def f64(a: np.ndarray) -> np.ndarray:
@@ -441,7 +421,7 @@ def as_2d(a: np.ndarray) -> np.ndarray:
 
 def per_column(value: float | tuple[float, ...] | None, k: int, what: str) -> np.ndarray | float | None:
     """A scalar, or a tuple of one value per output column checked against ``k``."""
-    from ..errors import ParameterError
+    from losscli.errors import ParameterError
 
     if value is None or isinstance(value, float):
         return value

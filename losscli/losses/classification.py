@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..conventions import Convention
-from ..registry import Param, register_loss
-from ._common import (
-    KernelOutput,
+from losscli.conventions import Convention
+from losscli.losses._common import (
     binary_log_loss,
     clipped_probabilities,
     f64,
@@ -28,6 +26,7 @@ from ._common import (
     softplus_parts,
     sparse_nll_from_logits,
 )
+from losscli.spec import KernelOutput, Param, register_loss
 
 SMOOTHING = Param("label_smoothing", "float", 0.0, "label smoothing ε", low=0.0, high=1.0, allow_none=False)
 CLASS_WEIGHTS = Param("class_weights", "floats", None, "one weight per class (C values)", low=0.0)
@@ -129,7 +128,7 @@ def _categorical_log_probs(
 
 
 def _class_weight_vector(class_weights: tuple[float, ...] | None, c: int) -> np.ndarray | None:
-    from ..errors import ParameterError
+    from losscli.errors import ParameterError
 
     if class_weights is None:
         return None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..conventions import Convention
-from ..registry import Param, register_loss
-from ._common import KernelOutput, f64, row_mean
+from losscli.conventions import Convention
+from losscli.losses._common import f64, row_mean
+from losscli.spec import KernelOutput, Param, register_loss
 
 
 def _signed(y_true: np.ndarray, conv: Convention) -> np.ndarray:

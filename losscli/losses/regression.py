@@ -10,9 +10,9 @@ import math
 
 import numpy as np
 
-from ..conventions import Convention
-from ..registry import Param, register_loss
-from ._common import KernelOutput, f64, row_mean, softplus, xlogy
+from losscli.conventions import Convention
+from losscli.losses._common import f64, row_mean, softplus, xlogy
+from losscli.spec import KernelOutput, Param, register_loss
 
 REAL = {"label_kind": "real", "pred_kind": "real", "elementwise": True}
 REG_EXAMPLE = {"y_true": [3.0, -0.5, 2.0, 7.0], "y_pred": [2.5, 0.0, 2.0, 8.0]}

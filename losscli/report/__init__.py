@@ -1,7 +1,7 @@
 """Reporters: they only format. Machine formats are written as text; tables go through rich."""
 
-from .machine import delimited_lines, json_document, jsonl_lines, quiet_value, summary_dict
-from .markdown import markdown_summary
+from losscli.report.machine import delimited_lines, json_document, jsonl_lines, quiet_value, summary_dict
+from losscli.report.markdown import markdown_summary
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "md")
 

@@ -17,7 +17,7 @@ def _status(check: Any) -> tuple[str, str, str | None]:
 
 
 def junit_xml(checks: list[Any], *, suite: str = "losscli", elapsed: float = 0.0) -> str:
-    """The XML document for ``checks`` (:class:`~losscli.gates.CheckResult` objects or their dicts)."""
+    """The XML document for ``checks`` (:class:`~losscli.quality.gates.CheckResult` objects or their dicts)."""
     statuses = [_status(c) for c in checks]
     failures = sum(1 for s, _, _ in statuses if s == "fail")
     errors = sum(1 for s, _, _ in statuses if s == "error")

@@ -10,8 +10,8 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from .. import __version__
-from ..pipeline import Evaluation
+from losscli import __version__
+from losscli.pipeline import Evaluation
 
 
 def _num(x: float) -> float | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ..pipeline import Evaluation
+from losscli.pipeline import Evaluation
 
 
 def _f(x: float) -> str:
@@ -30,6 +30,6 @@ def markdown_summary(evals: list[Evaluation]) -> str:
     out = "\n".join(lines) + "\n"
     if notes:
         out += "\n" + "\n".join(f"> ⚠ {w}" for w in dict.fromkeys(notes)) + "\n"
-    from .quality import evaluations_markdown
+    from losscli.report.sections import evaluations_markdown
 
     return out + evaluations_markdown(evals)  # intervals, breakdowns, baseline, checks (when asked for)

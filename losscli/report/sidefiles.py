@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..errors import UsageError
-from ..gates import SideFileError, write_atomic
+from losscli.errors import UsageError
+from losscli.quality.gates import SideFileError, write_atomic
 
 
 def check_report_options(opts: dict[str, Any]) -> None:
@@ -33,11 +33,11 @@ def write_side_reports(
 ) -> None:
     """Write whichever of ``--junit-xml``, ``--openmetrics`` and ``--step-summary`` were asked for."""
     if opts.get("junit_xml"):
-        from .junit import junit_xml
+        from losscli.report.junit import junit_xml
 
         write_atomic(opts["junit_xml"], junit_xml(checks, elapsed=elapsed))
     if opts.get("openmetrics"):
-        from .openmetrics import openmetrics_text
+        from losscli.report.openmetrics import openmetrics_text
 
         write_atomic(opts["openmetrics"], openmetrics_text(results, checks, comparisons))
     if opts.get("step_summary") and markdown is not None:

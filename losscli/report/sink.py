@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import LossCliError, UsageError
+from losscli.errors import LossCliError, UsageError
 
 SINK_FORMATS = {
     ".csv": "csv",

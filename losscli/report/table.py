@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ..conventions import RULES
-from ..pipeline import Evaluation
+from losscli.conventions import RULES
+from losscli.pipeline import Evaluation
 
 BARS = "▁▂▃▄▅▆▇█"
 
@@ -93,7 +93,7 @@ def render(evals: list[Evaluation], console: Any) -> None:
         if sample is not None and sample.size:
             line, lo, hi = histogram(sample)
             summary.add_row("distribution", Text(f"{_f(lo)} {line} {_f(hi)}", style="cyan"))
-        from .quality import render_sections, summary_rows
+        from losscli.report.sections import render_sections, summary_rows
 
         for label, text in summary_rows(ev.extra):  # confidence interval, baseline, worst group
             summary.add_row(label, text)

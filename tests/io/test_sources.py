@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from losscli.errors import ReadError, UsageError
-from losscli.io import Chunk, csv_reader, open_source, sources
+from losscli.io import Chunk, base, csv_reader, open_source
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -488,7 +488,7 @@ def test_permission_denied(tmp_path, monkeypatch):
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied", args[0])
 
-    monkeypatch.setattr(sources, "open", denied, raising=False)
+    monkeypatch.setattr(base, "open", denied, raising=False)
     err = read_error(p)
     assert "secret.csv" in str(err) and "Permission denied" in str(err)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .errors import ReadError
-from .io import Chunk, Source
+from losscli.errors import ReadError
+from losscli.io import Chunk, Source
 
 
 class ShardedSource(Source):

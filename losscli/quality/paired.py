@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from .bootstrap import bootstrap_ratio
-from .errors import InputError
-from .taps import rule_parts
+from losscli.errors import InputError
+from losscli.quality.bootstrap import bootstrap_ratio
+from losscli.quality.taps import rule_parts
 
 
 @dataclass

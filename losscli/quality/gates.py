@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import LossCliError, UsageError
+from losscli.errors import LossCliError, UsageError
 
 PASS, FAIL, WARN, ERROR = "pass", "fail", "warn", "error"
 
@@ -123,7 +123,7 @@ class Limit:
 
 def parse_limit(item: str | float, option: str, *, relative: bool = False) -> Limit:
     """Parse ``X``, ``NAME=X`` (name or alias) or, for relative limits, ``X%``/``NAME=X%``."""
-    from .registry import get_loss, parse_loss_expression
+    from losscli.registry import get_loss, parse_loss_expression
 
     text = str(item).strip()
     name = None

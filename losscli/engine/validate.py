@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .conventions import Convention
-from .errors import (
+from losscli.conventions import Convention
+from losscli.errors import (
     LabelError,
     Location,
     NonFiniteError,
@@ -27,8 +27,8 @@ from .errors import (
     ShapeError,
     WeightError,
 )
-from .losses._common import minmax
-from .registry import LossSpec
+from losscli.losses._common import minmax
+from losscli.spec import LossSpec
 
 DEFAULT_SUM_TOL = 1e-3
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
+from losscli.errors import UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -11,17 +11,17 @@ import sys
 import time
 from typing import Any
 
-from . import gates as G
-from .commands import console, emit, stdout_is_terminal, warn
-from .errors import LossCliError, UsageError
-from .quality import GateOptions, QualitySession, update_baseline
+from losscli.commands.output import default_format, emit, print_rich, warn
+from losscli.errors import LossCliError, UsageError
+from losscli.quality import gates as G
+from losscli.quality.session import GateOptions, QualitySession, update_baseline
 
 # ------------------------------------------------------------------------------------------- shared
 
 
 def _evaluator(loss: str, opts: dict[str, Any], *, keep_per_sample: bool = False) -> Any:
     """One Evaluator for a single loss expression with the loss-parameter options."""
-    from .commands import make_evaluators
+    from losscli.commands.core import make_evaluators
 
     evaluators = make_evaluators(loss, opts, keep_per_sample=keep_per_sample)
     if len(evaluators) != 1:
@@ -31,7 +31,7 @@ def _evaluator(loss: str, opts: dict[str, Any], *, keep_per_sample: bool = False
 
 def _input_options(opts: dict[str, Any], *, file: str | None, preds: str | None,
                    extra_cols: dict[str, str] | None = None) -> Any:
-    from .commands import input_options
+    from losscli.commands.core import input_options
 
     return input_options(opts, data=[file] if file else [], preds=preds, extra_cols=extra_cols)
 
@@ -54,7 +54,7 @@ def report_failures(session: QualitySession) -> None:
 
 def eval_session(opts: dict[str, Any]) -> QualitySession:
     """The quality features of ``eval`` (usage errors are raised here, before any input is read)."""
-    from .report.sidefiles import check_report_options
+    from losscli.report.sidefiles import check_report_options
 
     check_report_options(opts)
     return QualitySession(GateOptions.from_options(opts))
@@ -62,9 +62,9 @@ def eval_session(opts: dict[str, Any]) -> QualitySession:
 
 def finish_eval(session: QualitySession, evaluations: list[Any], opts: dict[str, Any]) -> int:
     """Decide the checks of an ``eval`` run, report failures, write the side files; return the status."""
-    from .report import markdown_summary
-    from .report.machine import summary_dict
-    from .report.sidefiles import write_side_reports
+    from losscli.report import markdown_summary
+    from losscli.report.machine import summary_dict
+    from losscli.report.sidefiles import write_side_reports
 
     checks = session.decide()
     session.checks = checks  # their failure lines are written after the report (report_failures)
@@ -82,10 +82,10 @@ def finish_eval(session: QualitySession, evaluations: list[Any], opts: dict[str,
 
 def _side(loss: str, opts: dict[str, Any], preds: str, stdin: Any) -> Any:
     """Evaluate one prediction file for a paired comparison."""
-    from .compare import Side
-    from .inputs import plan_inputs
-    from .pipeline import run_many
-    from .taps import RowTap, install_tap
+    from losscli.inputs.plan import plan_inputs
+    from losscli.pipeline import run_many
+    from losscli.quality.paired import Side
+    from losscli.quality.taps import RowTap, install_tap
 
     evaluator = _evaluator(loss, opts, keep_per_sample=False)
     plan = plan_inputs(_input_options(opts, file=None, preds=preds), evaluator.spec, stdin=stdin)
@@ -99,7 +99,7 @@ def _side(loss: str, opts: dict[str, Any], preds: str, stdin: Any) -> Any:
 def compare_files(loss: str, opts: dict[str, Any], candidate: str, baseline: str, *, stdin: Any = None,
                   name: str | None = None) -> tuple[dict[str, Any], list[G.CheckResult]]:
     """The paired comparison of two prediction files and its ``fail_if_worse`` check (if asked for)."""
-    from .compare import paired_compare
+    from losscli.quality.paired import paired_compare
 
     if opts.get("labels") == "-" or "-" in (candidate, baseline):
         raise UsageError("compare reads its inputs twice: give files, not '-' (stdin)")
@@ -138,7 +138,7 @@ def worse_check(comp: dict[str, Any], name: str) -> G.CheckResult:
 
 def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[str, Any]) -> int:
     """``losscli compare``: returns the exit status (decided before any output is written)."""
-    from .report.sidefiles import check_report_options, write_side_reports
+    from losscli.report.sidefiles import check_report_options, write_side_reports
 
     check_report_options(opts)
     if not opts.get("labels") or not opts.get("preds") or not opts.get("baseline_preds"):
@@ -147,14 +147,14 @@ def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[st
         raise UsageError(f"missing {', '.join(missing)}", hint="compare needs --labels, --preds and --baseline-preds")
     if not 0.0 < opts["confidence"] < 1.0:
         raise UsageError(f"--confidence must lie in (0, 1), not {opts['confidence']}")
-    fmt = opts.get("fmt") or ("table" if stdout_is_terminal() else "json")
+    fmt = default_format(opts.get("fmt"))
     started = time.perf_counter()
     comp, checks = compare_files(loss, opts, opts["preds"], opts["baseline_preds"], stdin=stdin)
     for message in comp["warnings"]:
         warn(message)
     status = G.exit_status(checks)
     decided["status"] = status
-    from .report.compare import compare_markdown
+    from losscli.report.comparison import compare_markdown
 
     write_side_reports(opts, results=[], checks=checks, markdown=compare_markdown(comp), comparisons=[comp],
                        elapsed=time.perf_counter() - started)
@@ -163,20 +163,11 @@ def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[st
     elif fmt == "md":
         emit([compare_markdown(comp)])
     else:
-        from .report.compare import render_compare
+        from losscli.report.comparison import render_compare
 
-        _print_rich(lambda c: render_compare(comp, c))
+        print_rich(lambda c: render_compare(comp, c))
     _report_lines(checks)
     return status
-
-
-def _print_rich(draw: Any) -> None:
-    try:
-        draw(console())
-    except BrokenPipeError:
-        from .cli import _silence_stdout
-
-        _silence_stdout()
 
 
 # ------------------------------------------------------------------------------------------- check
@@ -229,8 +220,8 @@ def _check_opts(spec: Any) -> dict[str, Any]:
 
 def _run_one(spec: Any, cli: dict[str, Any]) -> tuple[list[Any], list[G.CheckResult], list[dict], GateOptions]:
     """Evaluate one named check: (evaluations, check results, comparisons, its gates)."""
-    from .inputs import plan_inputs
-    from .pipeline import run_many
+    from losscli.inputs.plan import plan_inputs
+    from losscli.pipeline import run_many
 
     opts = _check_opts(spec)
     unknown = [k for k in (spec.get("params") or {}) if k not in _param_names()]
@@ -263,16 +254,16 @@ def _run_one(spec: Any, cli: dict[str, Any]) -> tuple[list[Any], list[G.CheckRes
 
 
 def _param_names() -> set[str]:
-    from .cli import PARAM_OPTIONS
+    from losscli.commands.settings import PARAM_OPTIONS
 
     return set(PARAM_OPTIONS.values())
 
 
 def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, Any]) -> int:
     """``losscli check``: run every named check of a check file; returns the exit status."""
-    from . import checkfile
-    from .report.machine import summary_dict
-    from .report.sidefiles import check_report_options, write_side_reports
+    from losscli.quality import checkfile
+    from losscli.report.machine import summary_dict
+    from losscli.report.sidefiles import check_report_options, write_side_reports
 
     check_report_options(opts)
     started = time.perf_counter()
@@ -283,7 +274,7 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
     if missing:
         raise UsageError(f"no check named {missing[0]!r} in {cf.path}",
                          hint=f"checks: {', '.join(c.name for c in cf.checks)}")
-    fmt = opts.get("fmt") or ("table" if stdout_is_terminal() else "json")
+    fmt = default_format(opts.get("fmt"))
     all_checks: list[G.CheckResult] = []
     results: list[dict[str, Any]] = []
     comparisons: list[dict[str, Any]] = []
@@ -332,7 +323,7 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
         "results": results,
         "comparisons": comparisons,
     }
-    from .report.compare import check_markdown
+    from losscli.report.comparison import check_markdown
 
     markdown = check_markdown(doc)
     write_side_reports(opts, results=results, checks=all_checks, markdown=markdown, comparisons=comparisons,
@@ -342,8 +333,8 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
     elif fmt == "md":
         emit([markdown])
     else:
-        from .report.compare import render_check
+        from losscli.report.comparison import render_check
 
-        _print_rich(lambda c: render_check(doc, c))
+        print_rich(lambda c: render_check(doc, c))
     _report_lines(all_checks)
     return status

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .losses._common import workspace
+from losscli.losses._common import workspace
 
 BLOCK = 1 << 16
 

@@ -14,10 +14,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .errors import InputError, ReadError
+from losscli import __version__
+from losscli.errors import InputError, ReadError
 
-KIND = "losscli.state"
+KIND = "losscli.engine.state"
 SCHEMA = 1
 #: What must agree for two states to merge.
 MERGE_KEYS = ("loss", "params", "convention", "reduction", "outputs")
@@ -54,7 +54,7 @@ def write_state(path: str, evaluators: list[Any], source: str | None = None) -> 
     """Write the states of ``evaluators`` to ``path`` atomically."""
     import os
 
-    from .report.sink import OutputError
+    from losscli.report.sink import OutputError
 
     target = Path(path)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
@@ -88,12 +88,12 @@ def merge_key(entry: dict[str, Any]) -> tuple:
 
 
 def merge_documents(docs: list[tuple[str, dict[str, Any]]]) -> list[Any]:
-    """Merge state documents (``(path, doc)`` pairs) into one :class:`~losscli.api.Evaluator` per loss.
+    """Merge state documents (``(path, doc)`` pairs) into one :class:`~losscli.engine.evaluator.Evaluator` per loss.
 
     Every document must hold the same losses with the same parameters, convention, reduction and number
     of outputs; anything else is refused with what differs.
     """
-    from .accumulator import Accumulator
+    from losscli.engine.accumulator import Accumulator
 
     if not docs:
         raise ReadError("no state files to merge")
@@ -122,7 +122,7 @@ def merge_documents(docs: list[tuple[str, dict[str, Any]]]) -> list[Any]:
 
 
 def _evaluator_for(entry: dict[str, Any]) -> Any:
-    from .api import Evaluator
+    from losscli.engine.evaluator import Evaluator
 
     ev = Evaluator(entry["loss"], convention=entry["convention"], reduction=entry["reduction"],
                    keep_per_sample=False, **entry["params"])

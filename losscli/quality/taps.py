@@ -1,6 +1,6 @@
 """Pipeline taps: what quality gates need from a streaming evaluation, collected as it runs.
 
-* :class:`WeightTap` — a chunk listener of an :class:`~losscli.api.Evaluator` that sees each chunk's
+* :class:`WeightTap` — a chunk listener of an :class:`~losscli.engine.evaluator.Evaluator` that sees each chunk's
   normalising weights (sample weight × class weight) and counted mask, which a reduction divides by.
 * :class:`LabelHasher` — a pipeline observer computing the SHA-256 of the labels (and sample weights) as
   read, in a canonical form: float64 little-endian bytes, in label-file order.

@@ -13,11 +13,11 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import gates as G
-from .bootstrap import bootstrap_ratio
-from .breakdown import ClassBreakdown, GroupBreakdown, worst
-from .errors import UsageError
-from .taps import LabelHasher, WeightTap, install_tap, is_joined, rule_parts
+from losscli.errors import UsageError
+from losscli.quality import gates as G
+from losscli.quality.bootstrap import bootstrap_ratio
+from losscli.quality.breakdown import ClassBreakdown, GroupBreakdown, worst
+from losscli.quality.taps import LabelHasher, WeightTap, install_tap, is_joined, rule_parts
 
 BASELINE_KINDS = ("baseline", "signature", "max_increase", "max_rel_increase")
 
@@ -234,7 +234,7 @@ def baseline_document(evaluations: list[Any]) -> str:
     """The JSON written by ``--update-baseline``: the results' summaries, without checks or comparisons."""
     import json
 
-    from .report.machine import summary_dict
+    from losscli.report.machine import summary_dict
 
     docs = []
     for ev in evaluations:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import UsageError
-from .io import select_columns
+from losscli.errors import UsageError
+from losscli.io import select_columns
 
 
 def _pick(selection: str | None, columns: list[str], option: str) -> list[str] | None:
@@ -22,8 +22,8 @@ def evaluate_with_dask(
     texts: list[str], params: list[dict[str, Any]], options: Any, conv: Any, opts: dict[str, Any]
 ) -> tuple[list[Any], list[Any]]:
     """Evaluate the losses ``texts`` with the Dask engine; (evaluations, merged evaluators)."""
-    from .dask import evaluate_many, make_client, read_frame
-    from .pipeline import Evaluation
+    from losscli.dask import evaluate_many, make_client, read_frame
+    from losscli.pipeline import Evaluation
 
     fmt = opts.get("fmt")
     if fmt in ("jsonl", "csv", "tsv") or opts.get("output"):
@@ -52,7 +52,7 @@ def evaluate_with_dask(
         skip = set(label_cols or []) | set(weight or []) | {options.id_col}
         skip |= {c for c in pre_cols if c.strip().lower() in ("id", "weight", "weights", "sample_weight")}
         if label_cols is None:
-            from .dask import _default_label
+            from losscli.dask import _default_label
 
             label_cols = _default_label(lab_cols)
             skip |= set(label_cols)

@@ -5,7 +5,7 @@ by ``--id-col``. One-file mode: a single file holding every column; the label co
 ``label``, ``y``, ``target`` or ``y_true`` and the remaining numeric columns are the predictions.
 
 This stage knows the loss's label kind only to decide how many label columns it needs and how string
-class labels map to prediction columns; all value checks happen in :mod:`losscli.validate`.
+class labels map to prediction columns; all value checks happen in :mod:`losscli.engine.validate`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError, Location, NonFiniteError, ReadError, ShapeError, UsageError
-from .io import Chunk, Source, open_source, select_columns
-from .registry import LossSpec
+from losscli.errors import InputError, Location, NonFiniteError, ReadError, ShapeError, UsageError
+from losscli.io import Chunk, Source, open_source, select_columns
+from losscli.spec import LossSpec
 
 LABEL_NAMES = ("label", "labels", "y", "target", "y_true", "class", "truth")
 WEIGHT_NAMES = ("weight", "weights", "sample_weight", "w")
@@ -496,7 +496,7 @@ def plan_inputs(options: InputOptions, spec: LossSpec, *, stdin: Any = None) -> 
         if options.labels or options.preds:
             raise UsageError("give either FILE (one file holding every column) or --labels and --preds, not both")
         if len(options.data) > 1:
-            from .inputs_shards import ShardedSource
+            from losscli.inputs.shards import ShardedSource
 
             if "-" in options.data:
                 raise UsageError("standard input cannot be one of several shards")

@@ -13,12 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from .accumulator import BLOCK, Accumulator
-from .conventions import RULES, Convention, get_convention
-from .errors import EmptyInputError
-from .losses._common import SMALL_C, parallel_map, worker_threads, writing_into
-from .registry import LossSpec, resolve
-from .validate import DEFAULT_SUM_TOL, check_inputs
+from losscli.conventions import RULES, Convention, get_convention
+from losscli.engine.accumulator import BLOCK, Accumulator
+from losscli.engine.validate import DEFAULT_SUM_TOL, check_inputs
+from losscli.errors import EmptyInputError
+from losscli.losses._common import SMALL_C, parallel_map, worker_threads, writing_into
+from losscli.registry import resolve
+from losscli.spec import LossSpec
 
 SCHEMA = 1
 

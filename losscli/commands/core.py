@@ -3,47 +3,13 @@
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .errors import ParameterError, UsageError
+from losscli.commands.output import console, default_format, emit, print_rich, warn
+from losscli.errors import ParameterError, UsageError
 
 EXIT_OK = 0
-
-
-# ------------------------------------------------------------------------------------------- output
-
-
-def emit(chunks: Iterable[str]) -> None:
-    """Write text to stdout; a closed pipe (``| head``) ends quietly, keeping the decided status."""
-    out = sys.stdout
-    try:
-        for text in chunks:
-            out.write(text)
-        out.flush()
-    except BrokenPipeError:
-        from .cli import _silence_stdout
-
-        _silence_stdout()
-
-
-def stdout_is_terminal() -> bool:
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def console(stderr: bool = False) -> Any:
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
-
-
-def warn(message: str) -> None:
-    sys.stderr.write(f"losscli: warning: {message}\n")
 
 
 # ------------------------------------------------------------------------------------------- eval
@@ -52,7 +18,7 @@ def warn(message: str) -> None:
 def _loss_params(specs: list[Any], opts: dict[str, Any]) -> list[dict[str, Any]]:
     """Loss parameters from the options, per loss. An option is passed to the losses that take it; an
     option none of them takes is a usage error naming the losses that do."""
-    from .cli import PARAM_OPTIONS, _losses_taking
+    from losscli.commands.settings import PARAM_OPTIONS, losses_taking
 
     given: dict[str, Any] = {}
     if opts.get("from_logits") is not None:
@@ -70,7 +36,7 @@ def _loss_params(specs: list[Any], opts: dict[str, Any]) -> list[dict[str, Any]]
         if not takers:
             flag = "--logits/--probs" if param == "from_logits" else "--" + param.replace("_", "-")
             names = ", ".join(s.name for s in specs)
-            everyone = _losses_taking(param)
+            everyone = losses_taking(param)
             raise UsageError(
                 f"{names} {'does' if len(specs) == 1 else 'do'} not take {flag}",
                 hint=f"it is taken by: {', '.join(everyone)}" if everyone else None,
@@ -93,7 +59,7 @@ def _read_numbers(path: str, flag: str) -> list[float]:
 
 
 def _expand(patterns: list[str]) -> list[str]:
-    from .inputs import glob_paths
+    from losscli.inputs.plan import glob_paths
 
     out: list[str] = []
     for pattern in patterns:
@@ -105,7 +71,7 @@ def convention_from(opts: dict[str, Any]) -> Any:
     """The convention of ``--convention``, with ``--eps`` overriding its probability clip."""
     import dataclasses
 
-    from .conventions import get_convention
+    from losscli.conventions import get_convention
 
     conv = get_convention(opts.get("convention") or "losscli")
     eps = opts.get("eps")
@@ -117,15 +83,15 @@ def convention_from(opts: dict[str, Any]) -> Any:
 
 
 def make_specs(texts: list[str]) -> list[Any]:
-    from .registry import get_loss
+    from losscli.registry import get_loss
 
     return [get_loss(t) for t in texts]
 
 
 def make_evaluators(loss: str, opts: dict[str, Any], *, keep_per_sample: bool) -> list[Any]:
     """One Evaluator per loss of ``loss`` (``"bce,brier(...)"``) with the loss-parameter options."""
-    from .api import Evaluator
-    from .registry import parse_loss_expression, split_loss_list
+    from losscli.engine.evaluator import Evaluator
+    from losscli.registry import parse_loss_expression, split_loss_list
 
     texts = split_loss_list(loss)
     specs = make_specs(texts)
@@ -142,7 +108,7 @@ def make_evaluators(loss: str, opts: dict[str, Any], *, keep_per_sample: bool) -
 def input_options(opts: dict[str, Any], *, data: list[str], preds: str | None,
                   extra_cols: dict[str, str] | None = None) -> Any:
     """The input options of the command line (shared by eval, compare and check)."""
-    from .inputs import InputOptions
+    from losscli.inputs.plan import InputOptions
 
     classes = opts.get("classes")
     if isinstance(classes, str):
@@ -174,14 +140,14 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
     """
     import dataclasses
 
-    from .commands_quality import eval_session, finish_eval, report_failures
-    from .inputs import plan_inputs
-    from .registry import split_loss_list
+    from losscli.commands.quality import eval_session, finish_eval, report_failures
+    from losscli.inputs.plan import plan_inputs
+    from losscli.registry import split_loss_list
 
     dask_engine = opts.get("engine") == "dask"
     make_evaluators(loss, opts, keep_per_sample=False)  # unknown losses and options: usage errors first
     session = eval_session(opts)  # gates, breakdowns, signature; usage errors before any input is read
-    fmt = opts.get("fmt") or ("table" if stdout_is_terminal() else "json")
+    fmt = default_format(opts.get("fmt"))
     if opts.get("quiet"):
         fmt = "quiet"
     summary_only = bool(opts.get("summary_only") or opts.get("output"))
@@ -196,7 +162,7 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
     evaluations = []
     state_evaluators = []
     if dask_engine:
-        from .engine_dask import evaluate_with_dask
+        from losscli.operations.dask_inputs import evaluate_with_dask
 
         if len(pred_files) > 1:
             raise UsageError("--engine dask takes one prediction dataset", hint="give a glob of its shards")
@@ -209,7 +175,7 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
         evaluators = make_evaluators(loss, opts, keep_per_sample=keep_per_sample)
         plan = plan_inputs(options, evaluators[0].spec, stdin=stdin)
         if options.chunk_rows is None:
-            from .api import default_chunk_rows
+            from losscli.engine.evaluator import default_chunk_rows
 
             plan.options.chunk_rows = default_chunk_rows(len(plan.preds.columns))
         evaluations.extend(_evaluate_plan(plan, evaluators, opts, pred_file is not None and len(pred_files) > 1,
@@ -218,7 +184,7 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
     if opts.get("state_out"):
         if len(pred_files) > 1:
             raise UsageError("--state-out takes one prediction dataset", hint="run once per file")
-        from .state import write_state
+        from losscli.engine.state import write_state
 
         write_state(opts["state_out"], state_evaluators, source=file or (pred_files[0] if pred_files else None))
     if len(pred_files) > 1:
@@ -235,12 +201,12 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
 def _evaluate_plan(plan: Any, evaluators: list[Any], opts: dict[str, Any], tag_file: bool,
                    session: Any = None) -> list[Any]:
     """Run one input plan through the evaluators with the --output sink and the progress bar."""
-    from .pipeline import run_many
+    from losscli.pipeline import run_many
 
     sink = None
     observers: list[Any] = session.attach(plan, evaluators) if session is not None else []
     if opts.get("output"):
-        from .report.sink import PerSampleSink
+        from losscli.report.sink import PerSampleSink
 
         names = ["loss"] if len(evaluators) == 1 else [ev.spec.name for ev in evaluators]
         sink = PerSampleSink(opts["output"], names, with_ids=plan.ids is not None)
@@ -251,7 +217,7 @@ def _evaluate_plan(plan: Any, evaluators: list[Any], opts: dict[str, Any], tag_f
         observers.append(write_rows)
     progress = None
     if not opts.get("no_progress"):
-        from .progress import maybe_progress
+        from losscli.report.progress import maybe_progress
 
         progress = maybe_progress(plan)
         if progress is not None:
@@ -295,7 +261,7 @@ def _leaderboard(evaluations: list[Any], n_losses: int) -> list[Any]:
 
 
 def _render(evals: list[Any], fmt: str, *, summary_only: bool) -> None:
-    from . import report
+    from losscli import report
 
     if fmt == "quiet":
         emit([report.quiet_value(evals)])
@@ -308,14 +274,9 @@ def _render(evals: list[Any], fmt: str, *, summary_only: bool) -> None:
     elif fmt == "md":
         emit([report.markdown_summary(evals)])
     else:
-        from .report.table import render
+        from losscli.report.table import render
 
-        try:
-            render(evals, console())
-        except BrokenPipeError:
-            from .cli import _silence_stdout
-
-            _silence_stdout()
+        print_rich(lambda c: render(evals, c))
 
 
 # ------------------------------------------------------------------------------------------- list
@@ -324,10 +285,10 @@ def _render(evals: list[Any], fmt: str, *, summary_only: bool) -> None:
 def run_list(fmt: str | None) -> None:
     import json
 
-    from .registry import list_losses
+    from losscli.registry import list_losses
 
     specs = list_losses()
-    fmt = fmt or ("table" if stdout_is_terminal() else "json")
+    fmt = default_format(fmt)
     if fmt == "json":
         emit([json.dumps([s.describe() for s in specs], indent=2, ensure_ascii=False) + "\n"])
         return
@@ -354,9 +315,10 @@ def explain_data(name: str) -> dict[str, Any]:
     """Everything ``losscli explain`` shows, as data."""
     import numpy as np
 
-    from .api import evaluate
-    from .conventions import CONVENTIONS, RULES
-    from .registry import LABEL_KINDS, PRED_KINDS, get_loss
+    from losscli.conventions import CONVENTIONS, RULES
+    from losscli.engine.evaluator import evaluate
+    from losscli.registry import get_loss
+    from losscli.spec import LABEL_KINDS, PRED_KINDS
 
     spec = get_loss(name)
     out = spec.describe()
@@ -431,8 +393,8 @@ def run_explain(name: str, fmt: str) -> None:
 def run_merge(patterns: list[str], fmt: str | None, *, quiet: bool, state_out: str | None,
               decided: dict[str, Any]) -> int:
     """``losscli merge``: combine state files into the global result."""
-    from .pipeline import Evaluation
-    from .state import merge_documents, read_state, write_state
+    from losscli.engine.state import merge_documents, read_state, write_state
+    from losscli.pipeline import Evaluation
 
     paths = _expand(patterns)
     evaluators = merge_documents([(p, read_state(p)) for p in paths])
@@ -445,6 +407,6 @@ def run_merge(patterns: list[str], fmt: str | None, *, quiet: bool, state_out: s
     if state_out:
         write_state(state_out, evaluators)
     decided["status"] = EXIT_OK
-    fmt = "quiet" if quiet else fmt or ("table" if stdout_is_terminal() else "json")
+    fmt = "quiet" if quiet else default_format(fmt)
     _render(evaluations, fmt, summary_only=True)
     return EXIT_OK

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .quality import _f, checks_markdown, checks_table, ci_label, sections_markdown
+from losscli.report.sections import _f, checks_markdown, checks_table, ci_label, sections_markdown
 
 
 def _sign(x: float | None) -> str:
@@ -121,7 +121,7 @@ def check_markdown(doc: dict[str, Any]) -> str:
 def render_check(doc: dict[str, Any], console: Any) -> None:
     from rich.text import Text
 
-    from .quality import render_sections, summary_rows
+    from losscli.report.sections import render_sections, summary_rows
 
     console.print(checks_table(doc["checks"], title=f"losscli checks — {doc['config']}"))
     for res in doc["results"]:

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import UsageError
-from .taps import WeightTap
+from losscli.errors import UsageError
+from losscli.quality.taps import WeightTap
 
 
 class SliceSums:

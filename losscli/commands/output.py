@@ -1,0 +1,62 @@
+"""Writing a command's report: stdout and stderr, terminals and closed pipes, the default format.
+
+Every command decides its exit status before it writes its report, so a reader that closes the pipe
+early (``| head``) changes nothing but the amount printed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+
+def silence_stdout() -> None:
+    """After a closed pipe: point stdout at /dev/null so the interpreter's final flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def emit(chunks: Iterable[str]) -> None:
+    """Write text to stdout; a closed pipe (``| head``) ends quietly, keeping the decided status."""
+    out = sys.stdout
+    try:
+        for text in chunks:
+            out.write(text)
+        out.flush()
+    except BrokenPipeError:
+        silence_stdout()
+
+
+def stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def default_format(fmt: str | None) -> str:
+    """The format asked for, else a table on a terminal and JSON otherwise."""
+    return fmt or ("table" if stdout_is_terminal() else "json")
+
+
+def console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def print_rich(draw: Callable[[Any], None]) -> None:
+    """Draw a rich view on stdout; a closed pipe ends quietly."""
+    try:
+        draw(console())
+    except BrokenPipeError:
+        silence_stdout()
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"losscli: warning: {message}\n")

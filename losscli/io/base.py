@@ -1,0 +1,391 @@
+"""What every reader shares: a :class:`Chunk` of rows, the :class:`Source` a reader implements, the
+:class:`Input` its bytes come from, and :func:`rechunk`, the one step that cuts batches to the plan's size.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
+
+from losscli.errors import Location, ReadError, UsageError
+from losscli.io import limits
+from losscli.io.columns import describe_columns
+from losscli.io.detect import SNIFF_BYTES, open_decompressed
+
+if TYPE_CHECKING:
+    import numpy as np
+
+@dataclass
+class Chunk:
+    """A block of consecutive rows: one 1-D array per requested column, all of the same length."""
+
+    columns: dict[str, np.ndarray]
+    first_row: int  #: 0-based data-row index of the chunk's first row in the file
+
+    def __len__(self) -> int:
+        for array in self.columns.values():
+            return len(array)
+        return 0
+
+
+class Source:
+    """An opened input. Subclasses implement :meth:`_read` for one format.
+
+    Attributes: ``path`` as given (``'-'`` for stdin, ``'f.npz:key'`` keeps the key), ``name`` for
+    messages (``'<stdin>'`` for ``'-'``), ``format`` (``csv``/``tsv``/``npy``/``npz``/``parquet``),
+    ``columns`` (header or schema names; ``'1'``..``'K'`` for arrays and header-less text), ``n_rows``
+    when it is known without reading (NPY/NPZ shape, Parquet metadata; ``None`` for CSV), ``size_bytes``
+    (bytes on disk, or read from stdin; compressed size for compressed files).
+    """
+
+    path: str
+    name: str
+    format: str
+    columns: list[str]
+    n_rows: int | None
+    size_bytes: int | None
+    #: physical rows before the first data row (the header, and blank lines before it)
+    header_rows: int = 0
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        name: str,
+        format: str,
+        columns: list[str],
+        n_rows: int | None = None,
+        size_bytes: int | None = None,
+        header_rows: int = 0,
+    ) -> None:
+        self.path = path
+        self.name = name
+        self.format = format
+        self.columns = list(columns)
+        self.n_rows = n_rows
+        self.size_bytes = size_bytes
+        self.header_rows = header_rows
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} {self.name!r} format={self.format} columns={len(self.columns)} "
+            f"n_rows={self.n_rows}>"
+        )
+
+    def file_row(self, data_row: int) -> int:
+        """The 1-based row "as a spreadsheet shows it" of the 0-based ``data_row``.
+
+        CSV with a header: ``data_row + 2``; no header, NPY, NPZ, Parquet: ``data_row + 1``.
+        """
+        return data_row + self.header_rows + 1
+
+    def read(self, columns: list[str] | None = None, chunk_rows: int | None = None) -> Iterator[Chunk]:
+        """Yield the requested columns (all if ``None``) in chunks of ``chunk_rows`` rows.
+
+        Column names are checked now (UsageError listing the existing columns); reading errors
+        (ReadError) surface while iterating.
+        """
+        wanted = self._check_columns(columns)
+        if chunk_rows is not None and (
+            isinstance(chunk_rows, bool) or int(chunk_rows) != chunk_rows or chunk_rows < 1
+        ):
+            raise ValueError(f"chunk_rows must be a positive integer or None, got {chunk_rows!r}")
+        return self._read(wanted, None if chunk_rows is None else int(chunk_rows))
+
+    def _check_columns(self, columns: Iterable[str] | None) -> list[str]:
+        if columns is None:
+            return list(self.columns)
+        if isinstance(columns, str):
+            columns = [columns]
+        known = set(self.columns)
+        wanted: list[str] = []
+        for c in columns:
+            if c not in known:
+                raise UsageError(
+                    f"{self.name} has no column {c!r}", hint=f"it has {describe_columns(self.columns)}"
+                )
+            if c not in wanted:
+                wanted.append(c)
+        if not wanted:
+            raise ValueError("no columns requested")
+        return wanted
+
+    def _read(self, columns: list[str], chunk_rows: int | None) -> Iterator[Chunk]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _error(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        data_row: int | None = None,
+        file_row: int | None = None,
+        column: str | None = None,
+        value: Any = None,
+    ) -> ReadError:
+        """A ReadError about this file, with the file, row and column filled into its location."""
+        if file_row is None and data_row is not None:
+            file_row = self.file_row(data_row)
+        loc = Location(
+            array="",
+            row=data_row,
+            column=self.columns.index(column) if column in self.columns else None,
+            value=value,
+            file=self.name,
+            column_name=column,
+            file_row=file_row,
+        )
+        return ReadError(message, hint=hint, location=loc)
+
+
+# --------------------------------------------------------------------------------------------------
+# opening inputs
+
+
+class Input:
+    """Where the bytes of a source come from: a file on disk (maybe compressed) or a buffer (stdin).
+
+    ``open()`` returns a fresh binary stream of the *decompressed* content, positioned at its start.
+    """
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        name: str,
+        fs_path: str | None,
+        data: bytes | None,
+        codec: str | None,
+        size_bytes: int | None,
+    ) -> None:
+        self.path = path
+        self.name = name
+        self.fs_path = fs_path
+        self.data = data
+        self.codec = codec
+        self.size_bytes = size_bytes
+        self.given = path  #: the path as the user gave it (with an NPZ ``:key``)
+        self._head: bytes | None = None
+        self._head_is_all = False
+
+    def open(self, cap: int | None = None) -> IO[bytes]:
+        """A fresh stream; compressed content is decompressed under a :class:`~.limits.DecompressionGuard`
+        (``cap``: the most that may come out, for content held in memory)."""
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        assert self.fs_path is not None
+        raw = open_file(self.fs_path, self.path)
+        if self.codec is None:
+            return raw
+        try:
+            inner = open_decompressed(raw, self.codec, self.name)
+        except BaseException:
+            raw.close()
+            raise
+        return _ClosingStream(inner, raw, limits.DecompressionGuard(self.name, self.codec, raw, cap))
+
+    def head(self, n: int = SNIFF_BYTES) -> bytes:
+        """The first ``n`` decompressed bytes (cached; fewer if the content is shorter)."""
+        if self._head is None or (len(self._head) < n and not self._head_is_all):
+            if self.data is not None:
+                self._head = self.data[:n]
+            else:
+                with self.open() as f:
+                    self._head = self._read_checked(f, n)
+            self._head_is_all = len(self._head) < n
+        return self._head[:n]
+
+    def read_all(self) -> bytes:
+        """The whole (decompressed) content, held in memory: at most ``LOSSCLI_MAX_MEMORY_BYTES``."""
+        if self.data is not None:
+            return self.data
+        cap = limits.max_memory_bytes()
+        with self.open(cap) as f:
+            data = self._read_checked(f, cap + 1)
+        if len(data) > cap:
+            raise limits.too_large(self.name, "the file", cap)
+        return data
+
+    def _read_checked(self, f: IO[bytes], n: int) -> bytes:
+        try:
+            return limits.read_upto(f, n)
+        except ReadError:
+            raise
+        except (OSError, EOFError, ValueError) as exc:  # includes gzip.BadGzipFile, lzma.LZMAError
+            if self.codec:
+                raise ReadError(f"{self.name}: cannot decompress ({self.codec}): {exc}") from exc
+            raise ReadError(f"cannot read {self.path}: {getattr(exc, 'strerror', None) or exc}") from exc
+        except Exception as exc:  # zstandard.ZstdError and friends
+            if self.codec:
+                raise ReadError(f"{self.name}: cannot decompress ({self.codec}): {exc}") from exc
+            raise
+
+
+class _ClosingStream(io.RawIOBase):
+    """A decompressing stream that also closes the underlying file, and refuses decompression bombs.
+
+    Decompression errors (corrupt data, a truncated stream) become a ReadError naming the file.
+
+    pyarrow's CSV reader calls :meth:`read` from its own C++ read-ahead thread. A C++ thread that calls into
+    Python while the interpreter shuts down aborts the process ("terminate called without an active
+    exception"), so whoever hands this stream to pyarrow calls :meth:`stop` (every later read is an
+    immediate end of file, which ends the read-ahead) and :meth:`settle` (wait until no thread is inside
+    or about to enter :meth:`read`) before letting an error — or Ctrl-C — end the process.
+    """
+
+    BLOCK = 1 << 20
+
+    def __init__(self, inner: IO[bytes], raw: IO[bytes], guard: limits.DecompressionGuard) -> None:
+        import threading
+        import time
+
+        self._inner = inner
+        self._raw = raw
+        self._guard = guard
+        self._lock = threading.Lock()
+        self._clock = time.monotonic
+        self._active = 0
+        self._last_call = self._clock()
+        self._stopped = False
+        self._eof_seen = False
+
+    def readable(self) -> bool:
+        return True
+
+    def stop(self) -> None:
+        """From now on every read returns ``b""`` at once (the reader sees the end of the file)."""
+        self._stopped = True
+
+    #: an exception kept for the reader to raise (see ``losscli.io.csv_reader._ArrowStream``)
+    deferred: BaseException | None = None
+
+    def defer(self, exc: BaseException) -> None:
+        """Keep the first exception of a read made on pyarrow's thread, and stop."""
+        if self.deferred is None:
+            self.deferred = exc
+        self.stop()
+
+    def settle(self, quiet: float = 0.05, timeout: float = 5.0) -> None:
+        """After :meth:`stop`: wait until no call is running and none started for ``quiet`` seconds (or
+        the end of the file was handed out). Sleeping releases the GIL, so a thread waiting for it to
+        enter :meth:`read` gets in and is seen."""
+        import time
+
+        deadline = self._clock() + timeout
+        while self._clock() < deadline:
+            with self._lock:
+                idle = self._active == 0 and (self._eof_seen or self._clock() - self._last_call > quiet)
+            if idle:
+                return
+            time.sleep(0.002)
+
+    def _read(self, n: int) -> bytes:
+        with self._lock:
+            self._active += 1
+            self._last_call = self._clock()
+        try:
+            if self._stopped:
+                self._eof_seen = True
+                return b""
+            try:
+                data = self._inner.read(n)
+            except (ReadError, MemoryError):
+                raise
+            except Exception as exc:  # gzip.BadGzipFile, EOFError, lzma.LZMAError, OSError, zstd errors
+                raise ReadError(f"{self._guard.name}: cannot decompress ({self._guard.codec}): {exc}") from None
+            if not data and n:
+                self._eof_seen = True
+            self._guard.add(len(data))
+            return data
+        finally:
+            with self._lock:
+                self._active -= 1
+                self._last_call = self._clock()
+
+    def read(self, n: int | None = -1) -> bytes:
+        if n is not None and 0 <= n <= self.BLOCK:
+            return self._read(n)
+        # in blocks, so that the guard sees a bomb before it fills the memory
+        return limits.read_upto(_Reader(self._read), -1 if n is None else n, self.BLOCK)
+
+    def readinto(self, b: Any) -> int:
+        data = self._read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        try:
+            line = self._inner.readline(size if size is not None and size >= 0 else -1)
+        except (ReadError, MemoryError):
+            raise
+        except Exception as exc:
+            raise ReadError(f"{self._guard.name}: cannot decompress ({self._guard.codec}): {exc}") from None
+        self._guard.add(len(line))
+        return line
+
+    def close(self) -> None:
+        self._stopped = True
+        try:
+            self._inner.close()
+        finally:
+            self._raw.close()
+            super().close()
+
+
+class _Reader:
+    """A ``read(n)`` function as an object with a ``read`` method."""
+
+    def __init__(self, read: Callable[[int], bytes]) -> None:
+        self.read = read
+
+
+def open_file(fs_path: str, shown: str) -> IO[bytes]:
+    try:
+        f = open(fs_path, "rb")  # noqa: SIM115 - closed by the caller
+    except OSError as exc:
+        raise ReadError(f"cannot read {shown}: {exc.strerror or exc}") from exc
+    if os.path.isdir(fs_path):  # some platforms open directories
+        f.close()
+        raise ReadError(f"cannot read {shown}: Is a directory")
+    return f
+
+
+def rechunk(
+    batches: Iterable[tuple[int, dict[str, Any]]],
+    chunk_rows: int | None,
+    concat: Callable[[list[Any]], Any],
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Re-cut ``(n_rows, {column: array})`` batches into pieces of exactly ``chunk_rows`` rows.
+
+    Yields ``(n_rows, {column: array})``; every piece has ``chunk_rows`` rows except the last, which has
+    the rest; ``chunk_rows=None`` yields everything as one piece. ``concat`` joins a list of arrays of one
+    column (``np.concatenate`` or ``pa.concat_arrays``); arrays must support ``len`` and slicing.
+    At most one incoming batch plus one chunk is held at a time.
+    """
+    pending: list[dict[str, Any]] = []
+    pending_rows = 0
+    for n, cols in batches:
+        if n == 0:
+            continue
+        pending.append(cols)
+        pending_rows += n
+        if chunk_rows is None or pending_rows < chunk_rows:
+            continue
+        merged = _merge(pending, concat)
+        start = 0
+        while pending_rows - start >= chunk_rows:
+            yield chunk_rows, {c: a[start : start + chunk_rows] for c, a in merged.items()}
+            start += chunk_rows
+        pending_rows -= start
+        pending = [{c: a[start:] for c, a in merged.items()}] if pending_rows else []
+    if pending_rows:
+        yield pending_rows, _merge(pending, concat)
+
+
+def _merge(pieces: list[dict[str, Any]], concat: Callable[[list[Any]], Any]) -> dict[str, Any]:
+    if len(pieces) == 1:
+        return pieces[0]
+    return {c: concat([p[c] for p in pieces]) for c in pieces[0]}

@@ -1,0 +1,1 @@
+"""What several commands do alike: plan inputs, build evaluators, stream, decide gates, write reports."""

@@ -1,0 +1,285 @@
+"""The kernel contract: what a loss is, what its kernel returns, and how a kernel declares itself.
+
+This is the public surface for plugin authors (``from losscli.spec import KernelOutput, LossSpec, Param,
+register_loss``). A kernel is a pure NumPy function ``fn(y_true, y_pred, *, conv, **params) ->
+KernelOutput``; :func:`register_loss` attaches its metadata (formula, peer, parameters, label and
+prediction kinds) from which the command line's help, ``losscli list``, ``losscli explain`` and the docs
+are generated. Nothing here looks losses up: that is :mod:`losscli.registry`, which collects the specs
+declared here, the built-in ones and those of plugins alike.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from losscli.errors import ParameterError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+#: Specs declared by :func:`register_loss` without an explicit registry, in declaration order.
+DECLARED: list[LossSpec] = []
+
+#: What the labels of a loss are.
+LABEL_KINDS = {
+    "binary": "0/1 labels or soft targets in [0, 1]; one column, or one per output for multi-label",
+    "distribution": "one-hot or soft label rows over C classes (each row sums to 1)",
+    "class_index": "integer class labels in [0, C)",
+    "real": "real-valued targets, one column or one per output",
+    "sign": "binary labels as −1/+1 (0/1 are mapped to −1/+1)",
+}
+
+#: What the predictions of a loss are.
+PRED_KINDS = {
+    "probability": "probabilities in [0, 1] (or logits with from_logits)",
+    "distribution": "probability rows over C classes (or logits with from_logits)",
+    "score": "real-valued decision scores",
+    "real": "real-valued predictions",
+    "rate": "non-negative rates (Poisson mean)",
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One typed loss parameter.
+
+    ``kind`` is ``float``, ``int``, ``bool``, ``floats`` (a list of floats) or ``float_or_floats``.
+    ``low``/``high`` bound numeric values (inclusive unless ``open_low``/``open_high``).
+    """
+
+    name: str
+    kind: str
+    default: Any
+    doc: str
+    low: float | None = None
+    high: float | None = None
+    open_low: bool = False
+    open_high: bool = False
+    allow_none: bool = True
+
+    def coerce(self, value: Any, loss: str) -> Any:
+        """Check and convert ``value``; raise :class:`ParameterError` naming the loss and parameter."""
+        if value is None:
+            if self.allow_none or self.default is None:
+                return None
+            raise ParameterError(f"{loss}: parameter {self.name} needs a value")
+        where = f"{loss}: parameter {self.name}"
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in {"true", "false", "1", "0", "yes", "no"}:
+                return value.lower() in {"true", "1", "yes"}
+            if isinstance(value, (int, float)) and value in (0, 1):
+                return bool(value)
+            raise ParameterError(f"{where} must be true or false, not {value!r}")
+        if self.kind == "int":
+            try:
+                if isinstance(value, bool) or float(value) != int(float(value)):
+                    raise ValueError
+                out = int(float(value))
+            except (TypeError, ValueError):
+                raise ParameterError(f"{where} must be an integer, not {value!r}") from None
+            return out
+        if self.kind in ("floats", "float_or_floats"):
+            if isinstance(value, str):
+                value = [v for v in re.split(r"[,\s]+", value.strip().strip("[]()")) if v]
+                if len(value) == 1 and self.kind == "float_or_floats":
+                    value = value[0]
+            if isinstance(value, (list, tuple)) or hasattr(value, "__array__"):
+                items = [self._number(v, where) for v in list(value)]
+                if not items:
+                    raise ParameterError(f"{where} must not be empty")
+                return tuple(items)
+            if self.kind == "floats":
+                return (self._number(value, where),)
+            return self._number(value, where)
+        return self._number(value, where)
+
+    def _number(self, value: Any, where: str) -> float:
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            out = float(value)
+        except (TypeError, ValueError):
+            raise ParameterError(f"{where} must be a number, not {value!r}") from None
+        if out != out or out in (float("inf"), float("-inf")):
+            raise ParameterError(f"{where} must be finite, not {value!r}")
+        if self.low is not None and (out < self.low or (self.open_low and out == self.low)):
+            bound = ">" if self.open_low else "≥"
+            raise ParameterError(f"{where} must be {bound} {self.low:g}, not {value!r}")
+        if self.high is not None and (out > self.high or (self.open_high and out == self.high)):
+            bound = "<" if self.open_high else "≤"
+            raise ParameterError(f"{where} must be {bound} {self.high:g}, not {value!r}")
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.kind, "default": self.default, "doc": self.doc}
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """Everything losscli knows about one loss.
+
+    Attributes:
+        name: the canonical name.
+        fn: the kernel, ``fn(y_true, y_pred, *, conv, **params) -> KernelOutput``; pure NumPy.
+        label_kind / pred_kind: keys of :data:`LABEL_KINDS` / :data:`PRED_KINDS`.
+        accepts_logits: whether ``from_logits`` is a parameter.
+        params: typed parameters with defaults.
+        formula / latex: the per-sample formula as text and LaTeX.
+        description: one line.
+        peer: the library definition the kernel follows.
+        elementwise: the per-sample value is the mean over the K outputs of an N×K input.
+        multiclass: predictions have one column per class (C ≥ 2).
+        torch_mean: the rule torch's ``reduction='mean'`` uses (a key of ``conventions.RULES``),
+            or a callable of the parameters returning one.
+        example: a small worked example ``{"y_true": ..., "y_pred": ..., "params": {...}}``.
+    """
+
+    name: str
+    fn: Callable[..., Any]
+    label_kind: str
+    pred_kind: str
+    params: tuple[Param, ...]
+    formula: str
+    latex: str
+    description: str
+    peer: str
+    aliases: tuple[str, ...] = ()
+    accepts_logits: bool = False
+    elementwise: bool = False
+    multiclass: bool = False
+    torch_mean: Any = "mean_over_n"
+    higher_is_better: bool = False
+    example: dict[str, Any] = field(default_factory=dict)
+    source: str = "losscli"
+
+    def param(self, name: str) -> Param | None:
+        for p in self.params:
+            if p.name == name:
+                return p
+        return None
+
+    @property
+    def doc(self) -> str:
+        return (self.fn.__doc__ or "").strip()
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.params}
+
+    def bind(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Defaults overlaid with ``params``, each checked and converted. Unknown names are refused."""
+        bound = self.defaults()
+        for key, value in params.items():
+            p = self.param(key)
+            if p is None:
+                known = ", ".join(q.name for q in self.params) or "none"
+                close = difflib.get_close_matches(key, [q.name for q in self.params], n=1)
+                hint = f"did you mean {close[0]}?" if close else f"its parameters are: {known}"
+                raise ParameterError(f"{self.name} takes no parameter {key!r}", hint=hint)
+            bound[key] = p.coerce(value, self.name)
+        return bound
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready description (used by ``losscli list --format json`` and the docs)."""
+        return {
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "description": self.description,
+            "label_kind": self.label_kind,
+            "pred_kind": self.pred_kind,
+            "accepts_logits": self.accepts_logits,
+            "parameters": [p.describe() for p in self.params],
+            "formula": self.formula,
+            "latex": self.latex,
+            "peer": self.peer,
+            "elementwise": self.elementwise,
+            "higher_is_better": self.higher_is_better,
+            "source": self.source,
+        }
+
+
+@dataclass
+class KernelOutput:
+    """What a kernel returns for N samples.
+
+    Attributes:
+        loss: per-sample loss, float64 ``(N,)``, already multiplied by the class weight of the sample's
+            true class where the loss takes class weights (sample weights are applied later).
+        weight: the per-sample normalising weight of a weighted mean (the class weight of the true class),
+            or ``None`` for all ones.
+        counted: which samples count (``False`` for ignored ones), or ``None`` for all.
+        clipped: how many probability values were clipped.
+    """
+
+    loss: np.ndarray
+    weight: np.ndarray | None = None
+    counted: np.ndarray | None = None
+    clipped: int = 0
+
+
+def register_loss(
+    name: str,
+    *,
+    label_kind: str,
+    pred_kind: str,
+    formula: str,
+    latex: str,
+    description: str,
+    peer: str,
+    aliases: Iterable[str] = (),
+    params: Iterable[Param] = (),
+    accepts_logits: bool = False,
+    elementwise: bool = False,
+    multiclass: bool = False,
+    torch_mean: Any = "mean_over_n",
+    example: dict[str, Any] | None = None,
+    registry: Any = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator declaring a kernel function as a loss (its :class:`LossSpec` becomes ``fn.spec``).
+
+    The spec joins :data:`DECLARED`, which the registry collects, or ``registry`` when one is given (an
+    object with an ``add(spec)`` method).
+
+    ``from_logits`` is added to the parameters when ``accepts_logits`` is true.
+    """
+    if label_kind not in LABEL_KINDS:
+        raise ValueError(f"unknown label kind {label_kind!r}")
+    if pred_kind not in PRED_KINDS:
+        raise ValueError(f"unknown prediction kind {pred_kind!r}")
+    all_params = list(params)
+    if accepts_logits:
+        all_params.insert(0, Param("from_logits", "bool", False, "predictions are logits", allow_none=False))
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        module = fn.__module__ or ""
+        spec = LossSpec(
+            name=name,
+            fn=fn,
+            label_kind=label_kind,
+            pred_kind=pred_kind,
+            params=tuple(all_params),
+            formula=formula,
+            latex=latex,
+            description=description,
+            peer=peer,
+            aliases=tuple(aliases),
+            accepts_logits=accepts_logits,
+            elementwise=elementwise,
+            multiclass=multiclass,
+            torch_mean=torch_mean,
+            example=example or {},
+            source="losscli" if module.startswith("losscli.") else module.split(".")[0],
+        )
+        if registry is not None:
+            registry.add(spec)
+        else:
+            DECLARED.append(spec)
+        fn.spec = spec  # type: ignore[attr-defined]
+        return fn
+
+    return decorate
