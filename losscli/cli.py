@@ -17,6 +17,7 @@ from losscli.cli_options import gate_options, report_options, resample_options, 
 from losscli.commands.settings import PARAM_OPTIONS, losses_taking
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_DATA, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process ended by it
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -145,7 +146,7 @@ def eval_cmd(loss: str, file: str | None, **opts: Any) -> None:
     numeric columns are the predictions. Column selections take names, 1-based positions, ranges (p0:p9)
     and globs (logit_*).
     """
-    from losscli.commands.core import run_eval
+    from losscli.commands.eval import run_eval
 
     status = run_eval(loss, file, opts, stdin=sys.stdin.buffer, decided=_decided)
     _decided["status"] = status
@@ -157,7 +158,7 @@ def eval_cmd(loss: str, file: str | None, **opts: Any) -> None:
 @click.option("--json", "fmt", flag_value="json", help="Shorthand for --format json.")
 def list_cmd(fmt: str | None) -> None:
     """List every registered loss: name, aliases, label kind, parameters, formula."""
-    from losscli.commands.core import run_list
+    from losscli.commands.catalog import run_list
 
     run_list(fmt)
 
@@ -168,7 +169,7 @@ def list_cmd(fmt: str | None) -> None:
 @click.option("--json", "fmt", flag_value="json", help="Shorthand for --format json.")
 def explain_cmd(loss: str, fmt: str) -> None:
     """Explain LOSS: formula, expected inputs, parameters, conventions and a worked example."""
-    from losscli.commands.core import run_explain
+    from losscli.commands.catalog import run_explain
 
     run_explain(loss, fmt)
 
@@ -202,7 +203,7 @@ def compare_cmd(loss: str, **opts: Any) -> None:
     Reports the difference of the loss (candidate − baseline) with a paired bootstrap confidence interval,
     how many samples improved, worsened or stayed the same, and the samples that worsened most.
     """
-    from losscli.commands.quality import run_compare
+    from losscli.commands.compare import run_compare
 
     _decided["status"] = run_compare(loss, opts, stdin=sys.stdin.buffer, decided=_decided)
 
@@ -224,7 +225,7 @@ def check_cmd(config: str | None, **opts: Any) -> None:
     Prints a pass/fail table and exits 1 if a critical check failed; a check with warn = true is reported
     as WARN and does not fail the run. See the README for the schema.
     """
-    from losscli.commands.quality import run_check
+    from losscli.commands.check import run_check
 
     _decided["status"] = run_check(config, opts, decided=_decided)
 
@@ -244,12 +245,31 @@ def merge_cmd(states: tuple[str, ...], fmt: str | None, quiet: bool, state_out: 
     The result equals one pass over all rows (same n, mean, sum, std). States of different losses,
     parameters, conventions or reductions are refused.
     """
-    from losscli.commands.core import run_merge
+    from losscli.commands.merge import run_merge
+    from losscli.commands.output import default_format
 
-    _decided["status"] = run_merge(list(states), fmt, quiet=quiet, state_out=state_out, decided=_decided)
+    _decided["status"] = run_merge(list(states), "quiet" if quiet else default_format(fmt), state_out=state_out,
+                                   decided=_decided)
 
 
 # ------------------------------------------------------------------------------------- entry point
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is so that open output transactions remove their files."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def _terminate_cleanly() -> None:
+    """SIGTERM unwinds like Ctrl-C (staged output files are removed) instead of killing the process."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_terminated)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -258,15 +278,17 @@ def main(argv: list[str] | None = None) -> None:
 
     _decided["status"] = EXIT_OK
     status = EXIT_OK
+    _terminate_cleanly()
     try:
         cli.main(args=argv, prog_name="losscli", standalone_mode=False)
         status = _decided["status"]
         sys.stdout.flush()
     except click.exceptions.Exit as exc:
         status = exc.exit_code
-    except click.exceptions.Abort:  # click's form of KeyboardInterrupt (Ctrl-C)
-        click.echo("losscli: interrupted", err=True)
-        status = EXIT_INTERRUPTED
+    except click.exceptions.Abort as exc:  # click's form of KeyboardInterrupt (Ctrl-C, or SIGTERM)
+        terminated = isinstance(exc.__cause__ or exc.__context__, Terminated)
+        click.echo(f"losscli: {'terminated' if terminated else 'interrupted'}", err=True)
+        status = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     except click.ClickException as exc:  # one line, like every other error
         ctx = getattr(exc, "ctx", None)
         where = f": see '{ctx.command_path} --help'" if ctx is not None else ""
@@ -275,6 +297,9 @@ def main(argv: list[str] | None = None) -> None:
     except LossCliError as exc:
         _report(exc)
         status = exc.exit_code
+    except Terminated:
+        click.echo("losscli: terminated", err=True)
+        status = EXIT_TERMINATED
     except KeyboardInterrupt:
         click.echo("losscli: interrupted", err=True)
         status = EXIT_INTERRUPTED

@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from losscli.column_names import LABEL_NAMES
 from losscli.errors import InputError, Location, ReadError, ShapeError, UsageError
+from losscli.values import plain_params
 
-LABEL_NAMES = ("label", "labels", "y", "target", "y_true", "class", "truth")
 _ROW = "__losscli_row__"
 
 
@@ -49,6 +50,7 @@ def _partition_states(
     weight_col: str | None,
     classes: list[str] | None,
     sum_tol: float,
+    nan: str = "error",
 ) -> dict[str, Any]:
     """Evaluate one partition (a pandas DataFrame); return the states, or the error as data.
 
@@ -65,18 +67,30 @@ def _partition_states(
         if len(df) == 0:
             evs = [Evaluator(n, convention=convention, reduction=reduction, keep_per_sample=False, **p)
                    for n, p in losses]
-            return {"states": [(ev.acc.to_json(), ev.outputs, []) for ev in evs], "rows": 0}
+            return {"states": [(ev.acc.to_json(), ev.outputs, []) for ev in evs], "rows": 0, "skipped": 0}
         y_pred = df[pred_cols].to_numpy(dtype=np.float64) if len(pred_cols) > 1 else df[pred_cols[0]].to_numpy(
             dtype=np.float64)
         y_true = _labels(df, label_cols, classes)
         weights = df[weight_col].to_numpy(dtype=np.float64) if weight_col else None
+        skipped = 0
+        if nan != "error":  # --nan skip/warn: drop rows with a missing value, as the local engine does
+            bad = np.zeros(len(df), dtype=bool)
+            for a in (y_true, y_pred, weights):
+                if a is not None and a.dtype.kind == "f":
+                    missing = np.isnan(a)
+                    bad |= missing if missing.ndim == 1 else missing.any(axis=1)
+            skipped = int(bad.sum())
+            if skipped:
+                keep = ~bad
+                y_true, y_pred = y_true[keep], y_pred[keep]
+                weights = None if weights is None else weights[keep]
         out = []
         for name, params in losses:
             ev = Evaluator(name, convention=convention, reduction=reduction, keep_per_sample=False,
                            sum_tol=sum_tol, **params)
             ev.update(adapt_labels(ev.spec, y_true, y_pred), y_pred, weights)
             out.append((ev.acc.to_json(), ev.outputs, list(ev.warnings)))
-        return {"states": out, "rows": len(df)}
+        return {"states": out, "rows": len(df), "skipped": skipped}
     except LossCliError as exc:
         loc = getattr(exc, "location", None)
         return {"error": {
@@ -204,9 +218,10 @@ def evaluate_many(
     weight_col: str | None = None,
     id_col: str | None = None,
     classes: list[str] | None = None,
-    convention: str = "losscli",
+    convention: Any = "losscli",
     reduction: str = "mean",
     sum_tol: float = 1e-3,
+    nan: str = "error",
     client: Any = None,
     per_loss_params: list[dict[str, Any]] | None = None,
     **params: Any,
@@ -237,9 +252,8 @@ def evaluate_many(
     task = dask.delayed(_partition_states, pure=True)
     import json
 
-    losses_json = json.dumps([[n, {k: (list(v) if isinstance(v, tuple) else v) for k, v in p.items()}]
-                              for n, p in losses])
-    work = [task(p, losses_json, convention, reduction, labels, preds, weight_col, classes, sum_tol)
+    losses_json = json.dumps([[n, plain_params(p)] for n, p in losses])
+    work = [task(p, losses_json, convention, reduction, labels, preds, weight_col, classes, sum_tol, nan)
             for p in parts]
     outcomes = client.gather(client.compute(work)) if client is not None else dask.compute(*work)
     for k, outcome in enumerate(outcomes):
@@ -253,6 +267,9 @@ def evaluate_many(
             for w in warnings:
                 ev._warn(w)
         ev.rows = ev.acc.n_total
+        ev.skipped_rows = sum(outcome.get("skipped", 0) for outcome in outcomes)
+        if ev.skipped_rows and nan == "warn":
+            ev._warn(f"{ev.skipped_rows} rows with missing values were skipped (--nan {nan})")
     return templates
 
 

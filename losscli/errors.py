@@ -144,3 +144,9 @@ class ReadError(InputError):
     """A file is missing, unreadable, of an unknown format or malformed."""
 
     kind = "unreadable input"
+
+
+class OutputError(LossCliError):
+    """An output file (per-sample results, state, baseline or report) could not be written (exit code 3)."""
+
+    exit_code = 3

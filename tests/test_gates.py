@@ -10,7 +10,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from losscli.errors import UsageError
+from losscli.errors import OutputError, UsageError
+from losscli.files import write_atomic
 from losscli.quality import gates as G
 from losscli.quality.taps import LabelHasher
 from losscli.report.junit import junit_xml
@@ -67,7 +68,7 @@ def test_threshold_pass_fail_and_message():
 def test_soften_and_exit_status():
     checks = G.threshold_checks("x", result(0.5), G.parse_limit("0.35", "--max"), None)
     assert G.exit_status(checks) == 1
-    G.soften(checks, warn_only=True)
+    G.demote_failures(checks, warn_only=True)
     assert checks[0].status == G.WARN and G.exit_status(checks) == 0
     err = G.CheckResult("c", "input", G.ERROR, "unreadable")
     assert G.exit_status(checks + [err]) == 3
@@ -184,13 +185,13 @@ def test_joined_rows_hash_in_label_file_order():
 
 def test_write_atomic_leaves_no_temporary(tmp_path):
     target = tmp_path / "sub" / "out.txt"
-    G.write_atomic(str(target), "hello\n")
+    write_atomic(str(target), "hello\n", make_folder=True)
     assert target.read_text() == "hello\n"
     assert [p.name for p in target.parent.iterdir()] == ["out.txt"]
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(G.SideFileError):
-        G.write_atomic(str(blocker / "x.txt"), "nope")
+    with pytest.raises(OutputError):
+        write_atomic(str(blocker / "x.txt"), "nope")
 
 
 def test_junit_xml_parses_with_one_testcase_per_check():

@@ -60,3 +60,29 @@ def print_rich(draw: Callable[[Any], None]) -> None:
 
 def warn(message: str) -> None:
     sys.stderr.write(f"losscli: warning: {message}\n")
+
+
+def render_evaluations(evaluations: list[Any], fmt: str, *, summary_only: bool) -> None:
+    """Write evaluation results to stdout in ``fmt`` (quiet, json, jsonl, csv, tsv, md or table)."""
+    from losscli import report
+
+    if fmt == "quiet":
+        emit([report.quiet_value(evaluations)])
+    elif fmt == "json":
+        emit(report.json_document(evaluations, per_sample=not summary_only))
+    elif fmt == "jsonl":
+        emit(report.jsonl_lines(evaluations))
+    elif fmt in ("csv", "tsv"):
+        emit(report.delimited_lines(evaluations, "," if fmt == "csv" else "\t"))
+    elif fmt == "md":
+        emit([report.markdown_summary(evaluations)])
+    else:
+        from losscli.report.table import render
+
+        print_rich(lambda c: render(evaluations, c))
+
+
+def warn_once(messages: Iterable[str]) -> None:
+    """Each distinct warning once, in order."""
+    for message in dict.fromkeys(messages):
+        warn(message)

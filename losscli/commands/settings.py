@@ -1,9 +1,28 @@
 """Options parsed once: click's options (and a check file's keys) become typed settings objects.
 
-Nothing below the commands sees a raw option dict: every engine and operation takes these settings.
+Nothing below the commands sees a raw option dict: the operations and both engines take
+:class:`~losscli.settings.LossSettings`, :class:`~losscli.inputs.plan.InputOptions`,
+:class:`~losscli.quality.session.GateOptions`, :class:`~losscli.settings.ReportSettings`,
+:class:`~losscli.settings.EngineSettings` and :class:`~losscli.settings.CompareSettings`. Value ranges
+are checked here, before any input is read.
 """
 
 from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from losscli.errors import ParameterError, UsageError
+from losscli.settings import CompareSettings, EngineSettings, LossSettings, ReportSettings
+
+if TYPE_CHECKING:
+    from losscli.inputs.plan import InputOptions
+    from losscli.quality.checkfile import CheckSpec
+    from losscli.quality.session import GateOptions
 
 #: Loss-parameter options: option name → loss parameter.
 PARAM_OPTIONS = {
@@ -18,9 +37,246 @@ PARAM_OPTIONS = {
     "q": "q",
 }
 
+Options = Mapping[str, Any]
+
 
 def losses_taking(param: str) -> list[str]:
     """The names of the registered losses that take the parameter ``param``."""
     from losscli.registry import list_losses
 
     return [s.name for s in list_losses() if s.param(param) is not None]
+
+
+def _finite(value: Any, option: str, *, low: float | None = None, high: float | None = None,
+            open_low: bool = False, open_high: bool = False) -> float:
+    """``value`` as a finite float within the bounds, else a usage error naming the option."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{option} takes a number, not {value!r}") from None
+    if not math.isfinite(out):
+        raise UsageError(f"{option} must be finite, not {value!r}")
+    if low is not None and (out < low or (open_low and out == low)):
+        raise UsageError(f"{option} must be {'>' if open_low else '≥'} {low:g}, not {value!r}")
+    if high is not None and (out > high or (open_high and out == high)):
+        raise UsageError(f"{option} must be {'<' if open_high else '≤'} {high:g}, not {value!r}")
+    return out
+
+
+# ------------------------------------------------------------------------------------------- loss
+
+
+def loss_settings(loss: str, opts: Options) -> LossSettings:
+    """The losses of ``LOSS`` with the loss-parameter options, the convention and the reduction."""
+    params: dict[str, Any] = {}
+    if opts.get("from_logits") is not None:
+        params["from_logits"] = opts["from_logits"]
+    for option, param in PARAM_OPTIONS.items():
+        value = opts.get(option)
+        if value is None:
+            continue
+        if option == "class_weights" and isinstance(value, str) and os.path.isfile(value):
+            value = _read_numbers(value, "--class-weights")
+        params[param] = value
+    eps = opts.get("eps")
+    if eps is not None:
+        eps = _finite(eps, "--eps", low=0.0, high=0.5, open_low=True, open_high=True)
+    sum_tol = opts.get("sum_tol")
+    sum_tol = 1e-3 if sum_tol is None else _finite(sum_tol, "--sum-tol", low=0.0)
+    return LossSettings(expression=loss, params=params, convention=opts.get("convention") or "losscli", eps=eps,
+                        reduction=opts.get("reduction") or "mean", sum_tol=sum_tol)
+
+
+def _read_numbers(path: str, flag: str) -> list[float]:
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"cannot read the {flag} file {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    items = [t for t in text.replace(",", " ").split() if t]
+    try:
+        return [float(t) for t in items]
+    except ValueError:
+        raise ParameterError(f"{flag} file {path} must hold numbers only") from None
+
+
+# ------------------------------------------------------------------------------------------- inputs
+
+
+def input_settings(opts: Options, *, data: list[str], preds: str | None,
+                   extra_cols: dict[str, str] | None = None) -> InputOptions:
+    """Where the inputs are and which columns hold what."""
+    from losscli.inputs.plan import InputOptions
+
+    classes = opts.get("classes")
+    if isinstance(classes, str):
+        classes = [c.strip() for c in classes.split(",")]
+    chunk_rows = opts.get("chunk_rows")
+    if chunk_rows is not None and int(chunk_rows) < 1:
+        raise UsageError(f"--chunk-rows must be at least 1, not {chunk_rows}")
+
+    def text(key: str) -> str | None:
+        return None if opts.get(key) is None else str(opts[key])
+
+    return InputOptions(
+        data=data, labels=opts.get("labels"), preds=preds, weights=opts.get("weights"),
+        label_cols=text("label_cols"), pred_cols=text("pred_cols"), weight_col=text("weight_col"),
+        id_col=opts.get("id_col"), classes=[str(c) for c in classes] if classes else None,
+        nan=opts.get("nan") or "error", chunk_rows=chunk_rows, header=not opts.get("no_header"),
+        delimiter=opts.get("delimiter"), extra_cols=dict(extra_cols or {}),
+    )
+
+
+# ------------------------------------------------------------------------------------------- gates
+
+
+def gate_settings(opts: Options, *, name: str | None = None) -> GateOptions:
+    """Thresholds, baselines, intervals and breakdowns (option names as in :mod:`losscli.cli_options`)."""
+    from losscli.quality import gates as G
+    from losscli.quality.session import GateOptions
+
+    def one(key: str, option: str) -> Any:
+        v = opts.get(key)
+        return None if v is None else G.parse_limit(v, option)
+
+    ci = opts.get("ci")
+    out = GateOptions(
+        maximum=G.parse_limits(_many(opts.get("max")), "--max"),
+        minimum=G.parse_limits(_many(opts.get("min")), "--min"),
+        baseline=opts.get("baseline"),
+        max_increase=G.parse_limits(_many(opts.get("max_increase")), "--max-increase"),
+        max_rel_increase=G.parse_limits(_many(opts.get("max_rel_increase")), "--max-rel-increase", relative=True),
+        force=bool(opts.get("force")),
+        update_baseline=bool(opts.get("update_baseline")),
+        warn_only=bool(opts.get("warn_only")),
+        ci=None if ci is None else _finite(ci, "--ci"),
+        resamples=_resamples(opts),
+        seed=_seed(opts),
+        by_class=bool(opts.get("by_class")),
+        group_col=opts.get("group_col"),
+        max_group=one("max_group", "--max-group"),
+        max_class=one("max_class", "--max-class"),
+        name=name,
+    )
+    try:
+        out.validate()
+    except UsageError as exc:
+        if name is None:
+            raise
+        raise UsageError(f"check {name!r}: {exc.message}", hint=exc.hint) from None
+    return out
+
+
+def _many(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+#: The most bootstrap resamples (each costs a pass over the per-sample losses).
+MAX_RESAMPLES = 100_000
+
+
+def _resamples(opts: Options) -> int:
+    value = opts.get("bootstrap")
+    if value is None:
+        return 2000
+    if isinstance(value, bool) or not float(value).is_integer() or not 10 <= int(value) <= MAX_RESAMPLES:
+        raise UsageError(f"--bootstrap takes a whole number of resamples from 10 to {MAX_RESAMPLES}, not {value!r}")
+    return int(value)
+
+
+def _seed(opts: Options) -> int:
+    value = opts.get("seed")
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not float(value).is_integer() or not 0 <= int(value) < 2**32:
+        raise UsageError(f"--seed takes a whole number from 0 to 2**32 − 1, not {value!r}")
+    return int(value)
+
+
+# ------------------------------------------------------------------------------------------- reports
+
+
+def report_settings(opts: Options, *, per_sample_formats: bool = True) -> ReportSettings:
+    """stdout's format (``-q`` wins; a table on a terminal, JSON otherwise) and the files to write."""
+    from losscli.commands.output import default_format
+
+    fmt = "quiet" if opts.get("quiet") else default_format(opts.get("fmt"))
+    step_summary = bool(opts.get("step_summary"))
+    if step_summary and not os.environ.get("GITHUB_STEP_SUMMARY"):
+        raise UsageError(
+            "--step-summary needs the environment variable GITHUB_STEP_SUMMARY (set by GitHub Actions)",
+            hint="outside GitHub Actions write the report with --md > report.md",
+        )
+    output = opts.get("output")
+    return ReportSettings(
+        fmt=fmt, summary_only=bool(opts.get("summary_only") or output), output=output,
+        state_out=opts.get("state_out"), junit_xml=opts.get("junit_xml"), openmetrics=opts.get("openmetrics"),
+        step_summary=step_summary, progress=not opts.get("no_progress"),
+    )
+
+
+def engine_settings(opts: Options) -> EngineSettings:
+    return EngineSettings(name=opts.get("engine") or "local", scheduler=opts.get("scheduler"))
+
+
+def compare_settings(opts: Options) -> CompareSettings:
+    """Bootstrap and listing settings of a paired comparison."""
+    confidence = opts.get("confidence")
+    confidence = 0.95 if confidence is None else _finite(confidence, "--confidence", low=0.0, high=1.0,
+                                                          open_low=True, open_high=True)
+    tol = opts.get("tol")
+    tol = 1e-12 if tol is None else _finite(tol, "--tol", low=0.0)
+    top = opts.get("top")
+    return CompareSettings(resamples=_resamples(opts), confidence=confidence, seed=_seed(opts),
+                           top=10 if top is None else int(top), tol=tol,
+                           fail_if_worse=bool(opts.get("fail_if_worse")))
+
+
+# ------------------------------------------------------------------------------------------- check files
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """One named check of a check file, as settings."""
+
+    name: str
+    loss: LossSettings
+    inputs: InputOptions
+    gates: GateOptions
+    compare: CompareSettings
+    preds: str | None
+    baseline_preds: str | None
+    warn: bool
+
+
+#: Check-file keys that mean what the command-line option of the same name means.
+_CHECK_KEYS = ("labels", "weights", "label_cols", "pred_cols", "weight_col", "id_col", "classes", "convention",
+               "reduction", "eps", "nan", "sum_tol", "delimiter", "bootstrap", "seed", "confidence", "ci",
+               "by_class", "group_col", "max_group", "max_class", "max", "min", "baseline", "max_increase",
+               "max_rel_increase", "fail_if_worse")
+
+
+def check_settings(spec: CheckSpec, *, force: bool, update_baseline: bool) -> CheckSettings:
+    """The settings of one check: its keys read as the same-named options (``header``, ``logits`` and
+    ``params`` spelled as in the check file)."""
+    s = spec.settings
+    unknown = [k for k in (s.get("params") or {}) if k not in PARAM_OPTIONS.values()]
+    if unknown:
+        raise UsageError(f"check {spec.name!r}: unknown loss parameter {unknown[0]!r}")
+    opts: dict[str, Any] = {k: s.get(k) for k in _CHECK_KEYS}
+    opts["no_header"] = s.get("header") is False
+    opts["from_logits"] = s.get("logits")
+    opts["force"] = bool(s.get("force") or force)
+    opts["update_baseline"] = bool(update_baseline and s.get("baseline"))
+    opts.update(s.get("params") or {})
+    try:
+        loss = loss_settings(spec.loss, opts)
+        compare = compare_settings(opts)
+    except UsageError as exc:
+        raise UsageError(f"check {spec.name!r}: {exc.message}", hint=exc.hint) from None
+    gates = gate_settings(opts, name=spec.name)
+    inputs = input_settings(opts, data=[s["data"]] if s.get("data") else [], preds=s.get("preds"),
+                            extra_cols=gates.extra_cols())
+    return CheckSettings(name=spec.name, loss=loss, inputs=inputs, gates=gates, compare=compare,
+                         preds=s.get("preds"), baseline_preds=s.get("baseline_preds"), warn=spec.warn)

@@ -20,9 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from losscli.chunking import BLOCK
 from losscli.losses._common import workspace
 
-BLOCK = 1 << 16
+__all__ = ["BLOCK", "Accumulator", "ExactSum"]
 
 
 class ExactSum:

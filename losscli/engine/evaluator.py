@@ -13,13 +13,16 @@ from typing import Any
 
 import numpy as np
 
+from losscli.chunking import default_chunk_rows
 from losscli.conventions import RULES, Convention, get_convention
-from losscli.engine.accumulator import BLOCK, Accumulator
+from losscli.engine.accumulator import Accumulator
 from losscli.engine.validate import DEFAULT_SUM_TOL, check_inputs
 from losscli.errors import EmptyInputError
 from losscli.losses._common import SMALL_C, parallel_map, worker_threads, writing_into
 from losscli.registry import resolve
 from losscli.spec import LossSpec
+from losscli.values import finite_or_none as _finite
+from losscli.values import plain_params
 
 SCHEMA = 1
 
@@ -68,7 +71,7 @@ class Result:
         return {
             "schema": SCHEMA,
             "loss": self.loss,
-            "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.params.items()},
+            "params": plain_params(self.params),
             "convention": self.convention,
             "reduction": self.reduction,
             "rule": RULES[self.rule],
@@ -91,9 +94,6 @@ class Result:
             out["per_sample"] = [_finite(float(x)) for x in self.per_sample]
         return out
 
-
-def _finite(x: float) -> float | None:
-    return x if x is not None and math.isfinite(x) else None
 
 
 def reduce_totals(rule: str, totals: dict[str, Any], outputs: int, conv: Convention) -> float:
@@ -309,16 +309,6 @@ def _join(parts: list[np.ndarray | None], *, pieces_of: tuple[int, int], fill: A
     for i, p in enumerate(parts):
         out.append(np.full(min(step, n - i * step), fill) if p is None else p)
     return np.concatenate(out)
-
-
-def default_chunk_rows(columns: int) -> int:
-    """Rows per chunk: about 1 M values (8 MB as float64), so that the few chunks in flight at once
-    (being read, assembled, computed) keep memory low; a multiple of the accumulator block when that
-    large, else of 1024 rows (the accumulator buffers partial blocks, so results never depend on it)."""
-    rows = max(1024, (1 << 20) // max(columns, 1))
-    if rows >= BLOCK:
-        return (rows // BLOCK) * BLOCK
-    return (rows // 1024) * 1024
 
 
 def evaluate(

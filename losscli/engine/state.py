@@ -16,6 +16,8 @@ from typing import Any
 
 from losscli import __version__
 from losscli.errors import InputError, ReadError
+from losscli.files import write_atomic
+from losscli.values import plain_params
 
 KIND = "losscli.engine.state"
 SCHEMA = 1
@@ -24,7 +26,7 @@ MERGE_KEYS = ("loss", "params", "convention", "reduction", "outputs")
 
 
 def _plain(params: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps({k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}))
+    return json.loads(json.dumps(plain_params(params)))
 
 
 def state_entry(evaluator: Any, source: str | None = None) -> dict[str, Any]:
@@ -52,18 +54,7 @@ def state_document(evaluators: list[Any], source: str | None = None) -> dict[str
 
 def write_state(path: str, evaluators: list[Any], source: str | None = None) -> None:
     """Write the states of ``evaluators`` to ``path`` atomically."""
-    import os
-
-    from losscli.report.sink import OutputError
-
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(json.dumps(state_document(evaluators, source), indent=1) + "\n")
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_atomic(path, json.dumps(state_document(evaluators, source), indent=1) + "\n")
 
 
 def read_state(path: str) -> dict[str, Any]:

@@ -17,11 +17,12 @@ from typing import Any
 
 import numpy as np
 
+from losscli.chunking import default_chunk_rows
+from losscli.column_names import LABEL_NAMES
 from losscli.errors import InputError, Location, NonFiniteError, ReadError, ShapeError, UsageError
 from losscli.io import Chunk, Source, open_source, select_columns
 from losscli.spec import LossSpec
 
-LABEL_NAMES = ("label", "labels", "y", "target", "y_true", "class", "truth")
 WEIGHT_NAMES = ("weight", "weights", "sample_weight", "w")
 PRED_PREFIXES = ("p_", "prob_", "proba_", "probability_", "logit_", "logits_", "score_", "pred_")
 
@@ -95,6 +96,8 @@ class InputPlan:
         self.class_map = class_map
         self.label_mode = label_mode  # 'value', 'class', 'onehot_from_class', 'binary_from_class'
         self.extras = extras or {}
+        #: Rows per chunk, decided here once for every reader, the joins and the evaluators.
+        self.chunk_rows = options.chunk_rows or default_chunk_rows(len(preds.columns))
         self.skipped = 0
         self.samples = 0
         self.warnings: list[str] = []
@@ -123,7 +126,7 @@ class InputPlan:
         yield from self._aligned_batches()
 
     def _aligned_batches(self) -> Iterator[Batch]:
-        chunk_rows = self.options.chunk_rows
+        chunk_rows = self.chunk_rows
         roles = [self.labels, self.preds] + ([self.weights] if self.weights else [])
         if self.ids:
             roles.append(self.ids[1])
@@ -209,7 +212,7 @@ class InputPlan:
             wcols = [c for c in self.weights.columns if c not in pred_cols]
         wcols += [c for role in self.extras.values() for c in role.columns if c not in pred_cols + wcols]
         pred_seen: set[Any] = set()
-        for chunk in self.preds.source.read(pred_cols + wcols, self.options.chunk_rows):
+        for chunk in self.preds.source.read(pred_cols + wcols, self.chunk_rows):
             pk = _keys(chunk.columns[pred_role.columns[0]])
             idx = np.fromiter((index.get(k, -1) for k in pk), dtype=np.int64, count=len(pk))
             missing = np.flatnonzero(idx < 0)

@@ -8,29 +8,36 @@ output and the display sample need the local engine).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from losscli.column_names import ID_NAMES, WEIGHT_NAMES
 from losscli.errors import UsageError
 from losscli.io import select_columns
+
+if TYPE_CHECKING:
+    from losscli.inputs.plan import InputOptions
+    from losscli.settings import EngineSettings, LossSettings, ReportSettings
 
 
 def _pick(selection: str | None, columns: list[str], option: str) -> list[str] | None:
     return select_columns(selection, columns, option=option) if selection else None
 
 
-def evaluate_with_dask(
-    texts: list[str], params: list[dict[str, Any]], options: Any, conv: Any, opts: dict[str, Any]
-) -> tuple[list[Any], list[Any]]:
-    """Evaluate the losses ``texts`` with the Dask engine; (evaluations, merged evaluators)."""
+def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: ReportSettings,
+                       engine: EngineSettings) -> tuple[list[Any], list[Any]]:
+    """Evaluate the losses with the Dask engine, from the same settings as the local engine;
+    (evaluations, merged evaluators)."""
     from losscli.dask import evaluate_many, make_client, read_frame
+    from losscli.operations.evaluation import convention_of, loss_params, loss_texts
     from losscli.pipeline import Evaluation
+    from losscli.registry import get_loss
 
-    fmt = opts.get("fmt")
-    if fmt in ("jsonl", "csv", "tsv") or opts.get("output"):
+    if report.fmt in ("jsonl", "csv", "tsv") or report.output:
         raise UsageError("--engine dask reports summaries only", hint="per-sample output needs --engine local")
-    for flag in ("by_class", "group_col"):
-        if opts.get(flag):
-            raise UsageError(f"--{flag.replace('_', '-')} needs --engine local")
+    if options.extra_cols:
+        raise UsageError("--group-col needs --engine local")
+    texts = loss_texts(loss)
+    params = loss_params([get_loss(t) for t in texts], loss)
     header = options.header
     if options.data:
         if len(options.data) != 1:
@@ -50,20 +57,20 @@ def evaluate_with_dask(
     pred_cols = _pick(options.pred_cols, pre_cols, "--pred-cols")
     if pred_cols is None and labels is preds:
         skip = set(label_cols or []) | set(weight or []) | {options.id_col}
-        skip |= {c for c in pre_cols if c.strip().lower() in ("id", "weight", "weights", "sample_weight")}
+        skip |= {c for c in pre_cols if c.strip().lower() in (*ID_NAMES, *WEIGHT_NAMES)}
         if label_cols is None:
             from losscli.dask import _default_label
 
             label_cols = _default_label(lab_cols)
             skip |= set(label_cols)
         pred_cols = [c for c in pre_cols if c not in skip]
-    client, cluster = make_client(opts.get("scheduler"))
+    client, cluster = make_client(engine.scheduler)
     try:
         evaluators = evaluate_many(
             labels, None if labels is preds else preds, ",".join(texts), label_cols=label_cols,
             pred_cols=pred_cols, weight_col=weight[0] if weight else None, id_col=options.id_col,
-            classes=options.classes, convention=conv.name, reduction=opts["reduction"], sum_tol=opts["sum_tol"],
-            client=client, per_loss_params=params,
+            classes=options.classes, convention=convention_of(loss), reduction=loss.reduction, sum_tol=loss.sum_tol,
+            nan=options.nan, client=client, per_loss_params=params,
         )
     finally:
         client.close()
@@ -73,5 +80,8 @@ def evaluate_with_dask(
     for ev in evaluators:
         inputs = {"engine": "dask", "labels": {"file": names[0], "columns": label_cols or []},
                   "preds": {"file": names[-1], "columns": pred_cols or []}}
-        evaluations.append(Evaluation(ev.result(), inputs, None))
+        skipped = getattr(ev, "skipped_rows", 0)
+        if skipped:
+            inputs["skipped_rows"] = skipped
+        evaluations.append(Evaluation(ev.result(), inputs, None, skipped=skipped))
     return evaluations, evaluators

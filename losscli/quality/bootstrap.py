@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from losscli.values import finite_or_none as num
+
 #: Above this many (samples × resamples) the ``shift`` method is used.
 DIRECT_BUDGET = 20_000_000
 #: Values gathered per block of the direct method.
@@ -54,9 +56,6 @@ class Interval:
     undefined: int = 0  # resamples whose statistic was undefined (a zero denominator)
 
     def to_dict(self) -> dict[str, Any]:
-        def num(x: float) -> float | None:
-            return x if math.isfinite(x) else None
-
         out = {
             "confidence": self.confidence,
             "low": num(self.low),

@@ -18,6 +18,7 @@ import numpy as np
 
 from losscli.errors import UsageError
 from losscli.quality.taps import WeightTap
+from losscli.values import finite_or_none as _num
 
 
 class SliceSums:
@@ -58,10 +59,6 @@ class SliceSums:
                 }
             )
         return out
-
-
-def _num(x: float) -> float | None:
-    return float(x) if x is not None and math.isfinite(x) else None
 
 
 class _Sliced:

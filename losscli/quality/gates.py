@@ -11,26 +11,20 @@ The direction of "worse" comes from the registry (``LossSpec.higher_is_better``)
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from losscli.errors import LossCliError, UsageError
+from losscli.errors import UsageError
+from losscli.values import finite_or_none as _num
+from losscli.values import plain_params
 
 PASS, FAIL, WARN, ERROR = "pass", "fail", "warn", "error"
 
 #: Signature fields that must agree for a baseline comparison.
 SIGNATURE_KEYS = ("loss", "params", "convention", "reduction", "n", "labels_sha256", "weights_sha256")
-
-
-class SideFileError(LossCliError):
-    """A report or baseline file could not be written (exit code 3)."""
-
-    exit_code = 3
 
 
 @dataclass
@@ -72,18 +66,14 @@ class CheckResult:
         return out
 
 
-def _num(x: float | None) -> float | None:
-    return None if x is None or not math.isfinite(x) else float(x)
-
-
-def g(x: float | None) -> str:
+def short_number(x: float | None) -> str:
     """A number for messages: 6 significant digits, ``undefined`` for NaN/None."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "undefined"
     return f"{x:.6g}"
 
 
-def soften(results: list[CheckResult], *, warn_only: bool = False) -> list[CheckResult]:
+def demote_failures(results: list[CheckResult], *, warn_only: bool = False) -> list[CheckResult]:
     """Turn failures of non-critical checks (or every check with ``warn_only``) into warnings."""
     for r in results:
         if warn_only:
@@ -205,7 +195,7 @@ def threshold_checks(
             status, rel = (FAIL, ">") if value > lim.value else (PASS, "<=")
         else:
             status, rel = (FAIL, "<") if value < lim.value else (PASS, ">=")
-        message = f"{what} {g(value)} {rel} {kind} {lim.text} (n={result.n})"
+        message = f"{what} {short_number(value)} {rel} {kind} {lim.text} (n={result.n})"
         out.append(CheckResult(f"{name} {kind}", kind, status, message, result.loss, value, lim.value, result.n))
     return out
 
@@ -232,7 +222,7 @@ def slice_checks(
         return [
             CheckResult(
                 f"{name} {kind} {row[key]}", kind, FAIL,
-                f"{loss} {label} {row[key]} mean {g(row['mean'])} {rel} {opt} {limit.text} (n={row['n']})",
+                f"{loss} {label} {row[key]} mean {short_number(row['mean'])} {rel} {opt} {limit.text} (n={row['n']})",
                 loss, row["mean"], limit.value, row["n"], details={label: row[key]},
             )
             for row in bad
@@ -247,7 +237,7 @@ def slice_checks(
         CheckResult(
             f"{name} {kind}", kind, PASS,
             f"{loss} every {label} mean {nrel} {opt} {limit.text} ({len(rows)} {plural}; worst {w[key]} "
-            f"{g(w['mean'])}, n={w['n']})",
+            f"{short_number(w['mean'])}, n={w['n']})",
             loss, w["mean"], limit.value, w["n"], details={label: w[key]},
         )
     ]
@@ -258,9 +248,7 @@ def slice_checks(
 
 def signature(result: Any, digests: dict[str, str | None]) -> dict[str, Any]:
     """What a result was computed from: loss, parameters, convention, reduction, n and the labels' hash."""
-    params = json.loads(json.dumps(
-        {k: (list(v) if isinstance(v, tuple) else v) for k, v in result.params.items()}, default=str
-    ))
+    params = json.loads(json.dumps(plain_params(result.params), default=str))
     return {
         "loss": result.loss,
         "params": params,
@@ -393,19 +381,19 @@ def baseline_checks(
     worse_rel = -rel if higher_is_better else rel
     info.update({"comparable": True, "value": old, "change": _num(change),
                  "rel_change": _num(rel) if math.isfinite(rel) else None})
-    what = f"{loss} {result.reduction} {g(new)} vs baseline {g(old)}"
+    what = f"{loss} {result.reduction} {short_number(new)} vs baseline {short_number(old)}"
     word = "decrease" if higher_is_better else "increase"
     sign = "+" if change >= 0 else ""
     if increase is None and rel_increase is None:
         checks.append(CheckResult(f"{name} baseline", "baseline", PASS,
-                                  f"{what} ({sign}{g(change)}; no limit given)", loss, new, None, result.n,
+                                  f"{what} ({sign}{short_number(change)}; no limit given)", loss, new, None, result.n,
                                   details={"baseline": old}))
     if increase is not None:
         bad = not math.isfinite(worse) or worse > increase.value
         rel_s = ">" if bad else "<="
         checks.append(CheckResult(
             f"{name} max_increase", "max_increase", FAIL if bad else PASS,
-            f"{what}: {sign}{g(change)} {rel_s} max {word} {increase.text} (n={result.n})",
+            f"{what}: {sign}{short_number(change)} {rel_s} max {word} {increase.text} (n={result.n})",
             loss, change, increase.value, result.n, details={"baseline": old},
         ))
     if rel_increase is not None:
@@ -423,23 +411,3 @@ def baseline_checks(
 def _pct(lim: Limit) -> str:
     return lim.text if lim.text.endswith("%") else f"{lim.value * 100:.6g}%"
 
-
-# ----------------------------------------------------------------------------------------- files
-
-
-def write_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename it into place."""
-    target = Path(path)
-    try:
-        if target.parent and not target.parent.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(target.with_name(f".{target.name}.tmp-{os.getpid()}"))
-        raise SideFileError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -17,6 +17,8 @@ import numpy as np
 from losscli.errors import InputError
 from losscli.quality.bootstrap import bootstrap_ratio
 from losscli.quality.taps import rule_parts
+from losscli.values import finite_or_none as _num
+from losscli.values import plain_params
 
 
 @dataclass
@@ -32,10 +34,6 @@ class Side:
     ids: np.ndarray | None
     outputs: int
     rule: str
-
-
-def _num(x: float | None) -> float | None:
-    return None if x is None or not math.isfinite(x) else float(x)
 
 
 def _plain(v: Any) -> Any:
@@ -127,7 +125,7 @@ def paired_compare(
         "schema": 1,
         "command": "compare",
         "loss": r.loss,
-        "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in r.params.items()},
+        "params": plain_params(r.params),
         "convention": r.convention,
         "reduction": r.reduction,
         "n": int(counted.sum()),

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from losscli.errors import UsageError
-from losscli.quality import gates as G
+from losscli.files import write_atomic
+from losscli.quality import gates
 from losscli.quality.bootstrap import bootstrap_ratio
 from losscli.quality.breakdown import ClassBreakdown, GroupBreakdown, worst
 from losscli.quality.taps import LabelHasher, WeightTap, install_tap, is_joined, rule_parts
@@ -24,13 +25,13 @@ BASELINE_KINDS = ("baseline", "signature", "max_increase", "max_rel_increase")
 
 @dataclass
 class GateOptions:
-    """Gates and extras requested for an evaluation."""
+    """Gates and extras requested for an evaluation (built by :mod:`losscli.commands.settings`)."""
 
-    maximum: list[G.Limit] = field(default_factory=list)
-    minimum: list[G.Limit] = field(default_factory=list)
+    maximum: list[gates.Limit] = field(default_factory=list)
+    minimum: list[gates.Limit] = field(default_factory=list)
     baseline: str | None = None
-    max_increase: list[G.Limit] = field(default_factory=list)
-    max_rel_increase: list[G.Limit] = field(default_factory=list)
+    max_increase: list[gates.Limit] = field(default_factory=list)
+    max_rel_increase: list[gates.Limit] = field(default_factory=list)
     force: bool = False
     update_baseline: bool = False
     warn_only: bool = False
@@ -39,37 +40,9 @@ class GateOptions:
     seed: int = 0
     by_class: bool = False
     group_col: str | None = None
-    max_group: G.Limit | None = None
-    max_class: G.Limit | None = None
+    max_group: gates.Limit | None = None
+    max_class: gates.Limit | None = None
     name: str | None = None  # check-name prefix (a check file's check name)
-
-    @classmethod
-    def from_options(cls, opts: dict[str, Any]) -> GateOptions:
-        """From the ``eval`` options (names as in :mod:`losscli.cli_options`)."""
-
-        def one(key: str, option: str, relative: bool = False) -> G.Limit | None:
-            v = opts.get(key)
-            return None if v is None else G.parse_limit(v, option, relative=relative)
-
-        out = cls(
-            maximum=G.parse_limits(opts.get("max"), "--max"),
-            minimum=G.parse_limits(opts.get("min"), "--min"),
-            baseline=opts.get("baseline"),
-            max_increase=G.parse_limits(opts.get("max_increase"), "--max-increase"),
-            max_rel_increase=G.parse_limits(opts.get("max_rel_increase"), "--max-rel-increase", relative=True),
-            force=bool(opts.get("force")),
-            update_baseline=bool(opts.get("update_baseline")),
-            warn_only=bool(opts.get("warn_only")),
-            ci=opts.get("ci"),
-            resamples=opts.get("bootstrap") or 2000,
-            seed=opts.get("seed") if opts.get("seed") is not None else 0,
-            by_class=bool(opts.get("by_class")),
-            group_col=opts.get("group_col"),
-            max_group=one("max_group", "--max-group"),
-            max_class=one("max_class", "--max-class"),
-        )
-        out.validate()
-        return out
 
     def validate(self) -> None:
         if (self.max_increase or self.max_rel_increase) and not self.baseline:
@@ -85,7 +58,7 @@ class GateOptions:
         if self.max_class is not None:
             self.by_class = True
 
-    def limit_options(self) -> dict[str, list[G.Limit]]:
+    def limit_options(self) -> dict[str, list[gates.Limit]]:
         return {"--max": self.maximum, "--min": self.minimum, "--max-increase": self.max_increase,
                 "--max-rel-increase": self.max_rel_increase}
 
@@ -100,9 +73,9 @@ class RunQuality:
     values); ``hasher`` is the plan's label hasher, shared by those evaluators.
     """
 
-    def __init__(self, gates: GateOptions, evaluator: Any, plan: Any, *, index: int = 0,
+    def __init__(self, asked: GateOptions, evaluator: Any, plan: Any, *, index: int = 0,
                  hasher: LabelHasher | None = None) -> None:
-        self.gates = gates
+        self.gates = asked
         self.evaluator = evaluator
         self.plan = plan
         self.index = index
@@ -112,12 +85,12 @@ class RunQuality:
         self.tap: WeightTap | None = None
         self.by_class: ClassBreakdown | None = None
         self.by_group: GroupBreakdown | None = None
-        if gates.ci is not None or gates.by_class or gates.group_col:
-            self.tap = install_tap(evaluator, keep=gates.ci is not None)
-        if gates.by_class:
+        if asked.ci is not None or asked.by_class or asked.group_col:
+            self.tap = install_tap(evaluator, keep=asked.ci is not None)
+        if asked.by_class:
             self.by_class = ClassBreakdown(self.spec, self.tap, self.mean_rule, _class_names(plan))
-        if gates.group_col:
-            self.by_group = GroupBreakdown(self.tap, self.mean_rule, gates.group_col)
+        if asked.group_col:
+            self.by_group = GroupBreakdown(self.tap, self.mean_rule, asked.group_col)
 
     def observers(self) -> list[Any]:
         """Observers of this evaluator's values (``run_many`` style: a list of every evaluator's values)."""
@@ -128,42 +101,42 @@ class RunQuality:
                 out.append(lambda batch, values, offset, obs=obs: obs(batch, values[j], offset))
         return out
 
-    def finish(self, evaluation: Any, baseline: G.Baseline | None = None) -> list[G.CheckResult]:
+    def finish(self, evaluation: Any, baseline: gates.Baseline | None = None) -> list[gates.CheckResult]:
         """Fill ``evaluation.extra`` and return this evaluation's check results (not yet softened)."""
-        gates, result = self.gates, evaluation.result
+        asked, result = self.gates, evaluation.result
         extra = evaluation.extra
-        name = gates.name or result.loss
+        name = asked.name or result.loss
         hib = bool(getattr(self.spec, "higher_is_better", False))
-        sig = G.signature(result, self.hasher.digests())
+        sig = gates.signature(result, self.hasher.digests())
         extra["signature"] = sig
-        if gates.ci is not None and self.tap is not None:
+        if asked.ci is not None and self.tap is not None:
             num, den = rule_parts(self.evaluator.rule, self.tap.values(), self.tap.weights(), self.tap.counted(),
                                   self.evaluator.outputs)
-            iv = bootstrap_ratio(num, den, resamples=gates.resamples, confidence=gates.ci, seed=gates.seed)
+            iv = bootstrap_ratio(num, den, resamples=asked.resamples, confidence=asked.ci, seed=asked.seed)
             extra["ci"] = iv.to_dict()
         total = float(result.sum) if result.sum is not None else math.nan
         if self.by_class is not None:
             extra["by_class"] = self.by_class.result(self.evaluator.outputs, total)
         if self.by_group is not None:
             rows = self.by_group.result(self.evaluator.outputs, total)
-            extra["by_group"] = {"column": gates.group_col, "groups": rows, "worst": worst(rows, hib)}
-        checks = G.threshold_checks(name, result, G.limit_for(gates.maximum, result.loss),
-                                    G.limit_for(gates.minimum, result.loss))
+            extra["by_group"] = {"column": asked.group_col, "groups": rows, "worst": worst(rows, hib)}
+        checks = gates.threshold_checks(name, result, gates.limit_for(asked.maximum, result.loss),
+                                    gates.limit_for(asked.minimum, result.loss))
         if self.by_group is not None:
-            checks += G.slice_checks(name, result.loss, "max_group", "group", extra["by_group"]["groups"],
-                                     "group", gates.max_group, hib)
+            checks += gates.slice_checks(name, result.loss, "max_group", "group", extra["by_group"]["groups"],
+                                     "group", asked.max_group, hib)
         if self.by_class is not None:
-            checks += G.slice_checks(name, result.loss, "max_class", "class", extra["by_class"], "class",
-                                     gates.max_class, hib)
+            checks += gates.slice_checks(name, result.loss, "max_class", "class", extra["by_class"], "class",
+                                     asked.max_class, hib)
         if baseline is not None:
-            found, info = G.baseline_checks(
-                name, result, sig, baseline, G.limit_for(gates.max_increase, result.loss),
-                G.limit_for(gates.max_rel_increase, result.loss), higher_is_better=hib, force=gates.force,
-                update=gates.update_baseline, file=getattr(evaluation, "file", None),
+            found, info = gates.baseline_checks(
+                name, result, sig, baseline, gates.limit_for(asked.max_increase, result.loss),
+                gates.limit_for(asked.max_rel_increase, result.loss), higher_is_better=hib, force=asked.force,
+                update=asked.update_baseline, file=getattr(evaluation, "file", None),
             )
-            if gates.update_baseline:
+            if asked.update_baseline:
                 for c in found:
-                    if c.status == G.FAIL:
+                    if c.status == gates.FAIL:
                         c.critical = False
                         c.message += " (accepted: --update-baseline)"
             checks += found
@@ -182,11 +155,11 @@ class QualitySession:
     pairs them with their taps; ``decide(evaluations)`` fills the report sections and returns the checks.
     """
 
-    def __init__(self, gates: GateOptions) -> None:
-        self.gates = gates
+    def __init__(self, asked: GateOptions) -> None:
+        self.gates = asked
         self._pending: list[RunQuality] = []
         self._pairs: list[tuple[RunQuality, Any]] = []
-        self.checks: list[G.CheckResult] = []
+        self.checks: list[gates.CheckResult] = []
 
     def attach(self, plan: Any, evaluators: list[Any]) -> list[Any]:
         hasher = LabelHasher(joined=is_joined(plan))
@@ -197,14 +170,28 @@ class QualitySession:
             observers += r.observers()
         return observers
 
+    def refuse_taps(self) -> None:
+        """A usage error when the gates need per-sample values (an engine that keeps none)."""
+        if self.gates.ci is not None or self.gates.by_class or self.gates.group_col:
+            raise UsageError("--ci, --by-class and --group-col need --engine local")
+
+    def bind_untapped(self, evaluators: list[Any], evaluations: list[Any]) -> None:
+        """Pair evaluations that ran elsewhere (the Dask engine) with their gates: thresholds and baselines
+        apply; intervals and breakdowns, which need the per-sample values, are refused (see
+        :meth:`refuse_taps`)."""
+        self.refuse_taps()
+        hasher = LabelHasher()
+        self._pairs += [(RunQuality(self.gates, ev, None, index=j, hasher=hasher), evaluation)
+                        for j, (ev, evaluation) in enumerate(zip(evaluators, evaluations, strict=True))]
+
     def bind(self, evaluations: list[Any]) -> None:
         if len(evaluations) != len(self._pending):  # pragma: no cover - one evaluation per evaluator
             raise RuntimeError("evaluations do not match the attached evaluators")
         self._pairs += list(zip(self._pending, evaluations, strict=True))
         self._pending = []
 
-    def decide(self) -> list[G.CheckResult]:
-        return decide(self._pairs, self.gates)
+    def decide(self) -> list[gates.CheckResult]:
+        return decide_checks(self._pairs, self.gates)
 
 
 def _class_names(plan: Any) -> dict[int, str] | None:
@@ -216,13 +203,13 @@ def _class_names(plan: Any) -> dict[int, str] | None:
     return out
 
 
-def decide(runs: list[tuple[RunQuality, Any]], gates: GateOptions) -> list[G.CheckResult]:
+def decide_checks(runs: list[tuple[RunQuality, Any]], asked: GateOptions) -> list[gates.CheckResult]:
     """Every run's checks, softened (warn-only, non-critical) and attached to the evaluations' reports."""
-    G.check_names(gates.limit_options(), [ev.result.loss for _, ev in runs])
-    baseline = G.load_baseline(gates.baseline) if gates.baseline else None
-    checks: list[G.CheckResult] = []
+    gates.check_names(asked.limit_options(), [ev.result.loss for _, ev in runs])
+    baseline = gates.load_baseline(asked.baseline) if asked.baseline else None
+    checks: list[gates.CheckResult] = []
     for quality, ev in runs:
-        mine = G.soften(quality.finish(ev, baseline), warn_only=gates.warn_only)
+        mine = gates.demote_failures(quality.finish(ev, baseline), warn_only=asked.warn_only)
         ev.extra["checks"] = [c.to_dict() for c in mine] if mine else []
         if not mine:
             del ev.extra["checks"]
@@ -246,11 +233,11 @@ def baseline_document(evaluations: list[Any]) -> str:
     return json.dumps(body, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
 
 
-def update_baseline(path: str, evaluations: list[Any], checks: list[G.CheckResult]) -> bool:
+def update_baseline(path: str, evaluations: list[Any], checks: list[gates.CheckResult]) -> bool:
     """Rewrite the baseline unless a critical check failed; say why on stderr when it is not."""
-    if G.exit_status(checks) != 0:
+    if gates.exit_status(checks) != 0:
         sys.stderr.write(f"losscli: baseline {path} not updated: a check failed\n")
         return False
-    G.write_atomic(path, baseline_document(evaluations))
+    write_atomic(path, baseline_document(evaluations), make_folder=True)
     sys.stderr.write(f"losscli: baseline {path} updated\n")
     return True

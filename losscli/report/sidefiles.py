@@ -7,23 +7,17 @@ system never reads half a report. ``$GITHUB_STEP_SUMMARY`` is appended to, as Gi
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from losscli.errors import UsageError
-from losscli.quality.gates import SideFileError, write_atomic
+from losscli.errors import OutputError
+from losscli.files import write_atomic
 
-
-def check_report_options(opts: dict[str, Any]) -> None:
-    """Usage problems of the report options, raised before any work is done."""
-    if opts.get("step_summary") and not os.environ.get("GITHUB_STEP_SUMMARY"):
-        raise UsageError(
-            "--step-summary needs the environment variable GITHUB_STEP_SUMMARY (set by GitHub Actions)",
-            hint="outside GitHub Actions write the report with --md > report.md",
-        )
+if TYPE_CHECKING:
+    from losscli.settings import ReportSettings
 
 
 def write_side_reports(
-    opts: dict[str, Any],
+    report: ReportSettings,
     *,
     results: list[dict[str, Any]],
     checks: list[Any],
@@ -32,18 +26,18 @@ def write_side_reports(
     elapsed: float = 0.0,
 ) -> None:
     """Write whichever of ``--junit-xml``, ``--openmetrics`` and ``--step-summary`` were asked for."""
-    if opts.get("junit_xml"):
+    if report.junit_xml:
         from losscli.report.junit import junit_xml
 
-        write_atomic(opts["junit_xml"], junit_xml(checks, elapsed=elapsed))
-    if opts.get("openmetrics"):
+        write_atomic(report.junit_xml, junit_xml(checks, elapsed=elapsed), make_folder=True)
+    if report.openmetrics:
         from losscli.report.openmetrics import openmetrics_text
 
-        write_atomic(opts["openmetrics"], openmetrics_text(results, checks, comparisons))
-    if opts.get("step_summary") and markdown is not None:
+        write_atomic(report.openmetrics, openmetrics_text(results, checks, comparisons), make_folder=True)
+    if report.step_summary and markdown is not None:
         path = os.environ.get("GITHUB_STEP_SUMMARY", "")
         try:
             with open(path, "a", encoding="utf-8") as fh:
                 fh.write(markdown if markdown.endswith("\n") else markdown + "\n")
         except OSError as exc:
-            raise SideFileError(f"cannot append to $GITHUB_STEP_SUMMARY ({path}): {exc.strerror or exc}") from None
+            raise OutputError(f"cannot append to $GITHUB_STEP_SUMMARY ({path}): {exc.strerror or exc}") from None

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from losscli.errors import LossCliError, UsageError
+from losscli.errors import OutputError, UsageError
+from losscli.files import current, finish_file, staging_path
 
 SINK_FORMATS = {
     ".csv": "csv",
@@ -27,12 +28,6 @@ SINK_FORMATS = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
-
-
-class OutputError(LossCliError):
-    """The per-sample output file could not be written (exit code 3)."""
-
-    exit_code = 3
 
 
 def sink_format(path: str) -> str:
@@ -56,7 +51,13 @@ class PerSampleSink:
         target = Path(path)
         if target.parent and not target.parent.exists():
             raise OutputError(f"cannot write {path}: the folder {target.parent} does not exist")
-        self.tmp = str(target.with_name(f".{target.name}.tmp-{os.getpid()}"))
+        if target.is_dir():
+            raise OutputError(f"cannot write {path}: it is a directory", hint="give a file name")
+        self.tmp = str(staging_path(target))
+        tx = current()
+        if tx is not None:
+            tx.track(self.tmp)
+            tx.track(self.tmp + ".raw")
         self.rows = 0
         self._writer: Any = None
         try:
@@ -125,7 +126,7 @@ class PerSampleSink:
         self._writer.write_table(table)
 
     def commit(self) -> None:
-        """Finish the file and move it into place."""
+        """Finish the file and move it into place (when the run's output transaction commits)."""
         try:
             if self.format == "npy":
                 self._fh.close()
@@ -146,10 +147,11 @@ class PerSampleSink:
                 self._writer.close()
             else:
                 self._fh.close()
-            os.replace(self.tmp, self.path)
         except OSError as exc:
             self.abort()
             raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}", hint="is the disk full?") from None
+
+        finish_file(self.tmp, self.path)
 
     def abort(self) -> None:
         """Remove the temporary file (after a failure)."""

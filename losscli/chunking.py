@@ -1,0 +1,19 @@
+"""How many rows a chunk holds: decided once, by the input plan, from the number of columns.
+
+The accumulator sums in blocks of :data:`BLOCK` values and buffers partial blocks, so results never depend
+on the chunk size; the size only bounds memory (about 1 M values, 8 MB as float64, per chunk in flight).
+"""
+
+from __future__ import annotations
+
+#: Values per accumulator block (pairwise sums within a block, exact sums across blocks).
+BLOCK = 1 << 16
+
+
+def default_chunk_rows(columns: int) -> int:
+    """Rows per chunk: about 1 M values, so that the few chunks in flight at once (being read,
+    assembled, computed) keep memory low; a multiple of :data:`BLOCK` when that large, else of 1024 rows."""
+    rows = max(1024, (1 << 20) // max(columns, 1))
+    if rows >= BLOCK:
+        return (rows // BLOCK) * BLOCK
+    return (rows // 1024) * 1024

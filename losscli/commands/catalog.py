@@ -1,0 +1,112 @@
+"""``losscli list`` and ``losscli explain``: the registry's losses as a table, JSON or a worked explanation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from losscli.commands.output import console, default_format, emit
+
+
+def run_list(fmt: str | None) -> None:
+    import json
+
+    from losscli.registry import list_losses
+
+    specs = list_losses()
+    fmt = default_format(fmt)
+    if fmt == "json":
+        emit([json.dumps([s.describe() for s in specs], indent=2, ensure_ascii=False) + "\n"])
+        return
+    from rich.table import Table
+
+    table = Table(title="losscli losses", title_justify="left")
+    table.add_column("loss", style="bold")
+    table.add_column("aliases")
+    table.add_column("labels")
+    table.add_column("logits")
+    table.add_column("parameters")
+    table.add_column("formula")
+    for s in specs:
+        params = ", ".join(f"{p.name}={p.default}" for p in s.params if p.name != "from_logits")
+        table.add_row(s.name, ", ".join(s.aliases), s.label_kind, "yes" if s.accepts_logits else "—", params,
+                      s.formula)
+    console().print(table)
+
+
+# ------------------------------------------------------------------------------------------- explain
+
+
+def explain_data(name: str) -> dict[str, Any]:
+    """Everything ``losscli explain`` shows, as data."""
+    import numpy as np
+
+    from losscli.conventions import CONVENTIONS, RULES
+    from losscli.engine.evaluator import evaluate
+    from losscli.registry import get_loss
+    from losscli.spec import LABEL_KINDS, PRED_KINDS
+
+    spec = get_loss(name)
+    out = spec.describe()
+    out["label_kind_doc"] = LABEL_KINDS[spec.label_kind]
+    out["pred_kind_doc"] = PRED_KINDS[spec.pred_kind]
+    out["doc"] = spec.doc
+    out["conventions"] = {
+        c.name: {
+            "mean": RULES[c.resolve_reduction(spec, "mean", spec.defaults())],
+            "description": c.description,
+        }
+        for c in CONVENTIONS.values()
+    }
+    ex = spec.example
+    if ex:
+        r = evaluate(spec, np.asarray(ex["y_true"]), np.asarray(ex["y_pred"]), **ex.get("params", {}))
+        out["example"] = {
+            "y_true": ex["y_true"],
+            "y_pred": ex["y_pred"],
+            "params": ex.get("params", {}),
+            "per_sample": r.per_sample.tolist(),
+            "mean": r.value,
+        }
+    return out
+
+
+def run_explain(name: str, fmt: str) -> None:
+    import json
+
+    data = explain_data(name)
+    if fmt == "json":
+        emit([json.dumps(data, indent=2, ensure_ascii=False) + "\n"])
+        return
+    lines = [
+        f"{data['name']} — {data['description']}",
+        f"aliases: {', '.join(data['aliases']) or '—'}",
+        "",
+        f"formula:  {data['formula']}",
+        f"LaTeX:    {data['latex']}",
+        f"follows:  {data['peer']}",
+        "",
+        f"labels:       {data['label_kind']} — {data['label_kind_doc']}",
+        f"predictions:  {data['pred_kind']} — {data['pred_kind_doc']}"
+        + ("; logits with --logits" if data["accepts_logits"] else ""),
+        "",
+        "parameters:",
+    ]
+    if data["parameters"]:
+        lines += [f"  {p['name']} ({p['type']}, default {p['default']}): {p['doc']}" for p in data["parameters"]]
+    else:
+        lines.append("  none")
+    lines += ["", "conventions (what --reduction mean divides by):"]
+    for cname, c in data["conventions"].items():
+        lines.append(f"  {cname:8s} mean = {c['mean']}")
+    if "example" in data:
+        ex = data["example"]
+        lines += [
+            "",
+            "worked example:",
+            f"  y_true = {ex['y_true']}",
+            f"  y_pred = {ex['y_pred']}" + (f"   {ex['params']}" if ex["params"] else ""),
+            "  per-sample = [" + ", ".join(f"{v:.6g}" for v in ex["per_sample"]) + "]",
+            f"  mean = {ex['mean']:.6g}",
+        ]
+    lines += ["", data["doc"]]
+    emit(["\n".join(lines) + "\n"])

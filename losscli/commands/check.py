@@ -1,0 +1,95 @@
+"""``losscli check``: run the named checks of a check file (``losscheck.toml`` or ``[tool.losscli]``)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from losscli.commands import settings
+from losscli.commands.output import emit, print_rich
+from losscli.errors import LossCliError, UsageError
+from losscli.files import OutputTransaction
+
+
+def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, Any]) -> int:
+    """Run every named check (or those of ``--only``); returns the exit status."""
+    from losscli.operations import evaluation as op
+    from losscli.quality import checkfile, gates
+    from losscli.quality.session import update_baseline
+    from losscli.report.comparison import check_markdown
+    from losscli.report.machine import summary_dict
+    from losscli.report.sidefiles import write_side_reports
+
+    report = settings.report_settings(opts)
+    started = time.perf_counter()
+    cf = checkfile.load(config)
+    only = list(opts.get("only") or ())
+    missing = [n for n in only if n not in {c.name for c in cf.checks}]
+    if missing:
+        raise UsageError(f"no check named {missing[0]!r} in {cf.path}",
+                         hint=f"checks: {', '.join(c.name for c in cf.checks)}")
+    specs = [c for c in cf.checks if not only or c.name in only]
+    all_checks: list[gates.CheckResult] = []
+    results: list[dict[str, Any]] = []
+    comparisons: list[dict[str, Any]] = []
+    error_codes: set[int] = set()
+    with OutputTransaction():
+        for spec in specs:
+            try:
+                check = settings.check_settings(spec, force=bool(opts.get("force")),
+                                         update_baseline=bool(opts.get("update_baseline")))
+                evaluations, checks, comps = op.run_named_check(check, report)
+            except LossCliError as exc:
+                code = exc.exit_code
+                failed = gates.CheckResult(spec.name, "input" if code == 3 else "usage", gates.ERROR, f"{spec.name}: {exc}",
+                                       None, critical=not spec.warn, details={"exit_code": code})
+                if spec.warn:
+                    failed.status = gates.WARN
+                    failed.message += " (not evaluated)"
+                else:
+                    error_codes.add(code)
+                all_checks.append(failed)
+                continue
+            if check.warn:
+                gates.demote_failures(checks, warn_only=True)
+                for ev in evaluations:
+                    if "checks" in ev.extra:
+                        ev.extra["checks"] = [c.to_dict() for c in checks if c.loss in (None, ev.result.loss)]
+            if check.gates.update_baseline and check.gates.baseline:
+                update_baseline(check.gates.baseline, evaluations, [c for c in checks if c.kind != "fail_if_worse"])
+            for ev in evaluations:
+                doc = summary_dict(ev, per_sample=False)
+                doc["check"] = spec.name
+                results.append(doc)
+            for comp in comps:
+                comp["check"] = spec.name
+            comparisons += comps
+            all_checks += checks
+        worst_error = 2 if 2 in error_codes else max(error_codes, default=0)
+        status = worst_error or gates.exit_status(all_checks)
+        decided["status"] = status
+        doc = {
+            "schema": 1,
+            "command": "check",
+            "config": cf.path,
+            "status": "error" if worst_error else ("fail" if status == 1 else "pass"),
+            "exit_code": status,
+            "counts": gates.counts(all_checks),
+            "checks": [c.to_dict() for c in all_checks],
+            "results": results,
+            "comparisons": comparisons,
+        }
+        markdown = check_markdown(doc)
+        write_side_reports(report, results=results, checks=all_checks, markdown=markdown, comparisons=comparisons,
+                           elapsed=time.perf_counter() - started)
+        if report.fmt == "json":
+            emit([json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False) + "\n"])
+        elif report.fmt == "md":
+            emit([markdown])
+        else:
+            from losscli.report.comparison import render_check
+
+            print_rich(lambda c: render_check(doc, c))
+    op.report_check_lines(all_checks)
+    return status

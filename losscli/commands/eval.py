@@ -1,0 +1,63 @@
+"""``losscli eval``: evaluate one or more losses on one input, or rank several prediction files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from losscli.commands import settings
+from losscli.commands.output import render_evaluations, warn_once
+from losscli.errors import UsageError
+from losscli.files import OutputTransaction
+
+
+def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, decided: dict[str, Any]) -> int:
+    """Returns the exit status, decided before any output is written.
+
+    One pass over the inputs evaluates every loss of ``LOSS`` (``bce,brier,...``); several prediction
+    files (``--preds`` repeated or a glob) give one result per file, ranked by the first loss (a
+    leaderboard); a glob as FILE is one dataset stored in shards.
+    """
+    from losscli.operations import evaluation as op
+    from losscli.quality.session import QualitySession
+
+    loss_settings = settings.loss_settings(loss, opts)
+    engine = settings.engine_settings(opts)
+    report = settings.report_settings(opts)
+    op.build_evaluators(loss_settings, keep_per_sample=False)  # unknown losses and options: usage errors first
+    session = QualitySession(settings.gate_settings(opts))  # usage errors before any input is read
+    raw_preds = list(opts.get("preds") or ())
+    local = engine.name == "local"
+    if not local:
+        session.refuse_taps()
+    pred_files = op.expand_paths(raw_preds) if local else raw_preds
+    data = (op.expand_paths([file]) if local else [file]) if file else []
+    if report.output and len(pred_files) > 1:
+        raise UsageError("--output takes one prediction file", hint="run once per file to keep per-sample losses")
+    if report.state_out and len(pred_files) > 1:
+        raise UsageError("--state-out takes one prediction dataset", hint="run once per file")
+    inputs = settings.input_settings(opts, data=data, preds=pred_files[0] if pred_files else None,
+                              extra_cols=session.gates.extra_cols())
+    op.refuse_overwriting_inputs([*report.files(), *([session.gates.baseline] if session.gates.update_baseline
+                                                     else [])],
+                                 [*data, inputs.labels, *pred_files, inputs.weights])
+    with OutputTransaction():
+        if local:
+            evaluations, evaluators = op.evaluate_local(loss_settings, inputs, pred_files, report=report,
+                                                        session=session, stdin=stdin)
+        else:
+            from losscli.operations.dask_inputs import evaluate_with_dask
+
+            if len(pred_files) > 1:
+                raise UsageError("--engine dask takes one prediction dataset", hint="give a glob of its shards")
+            evaluations, evaluators = evaluate_with_dask(loss_settings, inputs, report, engine)
+            session.bind_untapped(evaluators, evaluations)
+        if report.state_out:
+            from losscli.engine.state import write_state
+
+            write_state(report.state_out, evaluators, source=file or (pred_files[0] if pred_files else None))
+        warn_once(w for ev in evaluations for w in ev.warnings)
+        status = op.finish_checks(session, evaluations, report)  # checks, baseline, side reports
+        decided["status"] = status
+        render_evaluations(evaluations, report.fmt, summary_only=report.summary_only)
+    op.report_check_lines(session.checks)  # one line per failed check on stderr, after the report
+    return status

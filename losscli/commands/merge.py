@@ -1,0 +1,33 @@
+"""``losscli merge``: combine the shard states written by ``eval --state-out`` into the global result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from losscli.commands.output import render_evaluations, warn_once
+from losscli.files import OutputTransaction
+
+EXIT_OK = 0
+
+
+def run_merge(patterns: list[str], fmt: str, *, state_out: str | None, decided: dict[str, Any]) -> int:
+    """Merge the state files (paths or globs); ``fmt`` is stdout's format (``quiet`` for ``-q``)."""
+    from losscli.engine.state import merge_documents, read_state, write_state
+    from losscli.operations.evaluation import expand_paths, refuse_overwriting_inputs
+    from losscli.pipeline import Evaluation
+
+    paths = expand_paths(patterns)
+    if state_out:
+        refuse_overwriting_inputs([state_out], list(paths))
+    evaluators = merge_documents([(p, read_state(p)) for p in paths])
+    evaluations = []
+    for ev in evaluators:
+        inputs = {"states": paths, "sources": ev.sources, "preds": {"file": ", ".join(ev.sources) or "states"}}
+        evaluations.append(Evaluation(ev.result(), inputs, None))
+    warn_once(w for e in evaluations for w in e.warnings)
+    with OutputTransaction():
+        if state_out:
+            write_state(state_out, evaluators)
+        decided["status"] = EXIT_OK
+        render_evaluations(evaluations, fmt, summary_only=True)
+    return EXIT_OK

@@ -1,0 +1,138 @@
+"""Output files as one transaction: every file a run writes is staged beside its target and renamed into
+place only when the whole run has succeeded; on an error, Ctrl-C or SIGTERM the staged files are removed.
+
+>>> import os, tempfile
+>>> d = tempfile.mkdtemp()
+>>> with OutputTransaction() as tx:
+...     write_atomic(os.path.join(d, "a.json"), "{}")
+...     os.path.exists(os.path.join(d, "a.json"))      # staged, not yet in place
+False
+>>> os.path.exists(os.path.join(d, "a.json"))
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Any
+
+from losscli.errors import OutputError
+
+_active: list[OutputTransaction] = []
+
+
+def staging_path(target: str | os.PathLike[str]) -> Path:
+    """The temporary file beside ``target`` (same folder, so the final rename is atomic)."""
+    t = Path(target)
+    return t.with_name(f".{t.name}.tmp-{os.getpid()}")
+
+
+def _check_folder(path: str) -> None:
+    parent = Path(path).parent
+    if str(parent) and not parent.exists():
+        raise OutputError(f"cannot write {path}: the folder {parent} does not exist")
+    if Path(path).is_dir():
+        raise OutputError(f"cannot write {path}: it is a directory", hint="give a file name")
+
+
+class OutputTransaction:
+    """Staged files of one run; :meth:`commit` renames them all into place, :meth:`abort` removes them.
+
+    Used as a context manager: a clean exit commits, any exception (including ``KeyboardInterrupt`` and
+    the ``SystemExit`` that SIGTERM raises in the command line) aborts and re-raises.
+    """
+
+    def __init__(self) -> None:
+        self.staged: list[tuple[Path, Path]] = []
+        self.temporaries: list[Path] = []
+
+    def track(self, tmp: str | os.PathLike[str]) -> None:
+        """Remove ``tmp`` on abort (a file being written that is not staged yet)."""
+        self.temporaries.append(Path(tmp))
+
+    def stage(self, tmp: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+        """Rename ``tmp`` to ``target`` at commit."""
+        self.staged.append((Path(tmp), Path(target)))
+
+    def commit(self) -> None:
+        for tmp, target in self.staged:
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                self.abort()
+                raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+        self.staged = []
+        self.temporaries = []
+
+    def abort(self) -> None:
+        for tmp in [t for t, _ in self.staged] + self.temporaries:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        self.staged = []
+        self.temporaries = []
+
+    def __enter__(self) -> OutputTransaction:
+        _active.append(self)
+        return self
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        _active.remove(self)
+        if kind is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+def current() -> OutputTransaction | None:
+    """The innermost open transaction, if any."""
+    return _active[-1] if _active else None
+
+
+def finish_file(tmp: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """A finished temporary file: staged in the open transaction, else renamed into place now."""
+    tx = current()
+    if tx is not None:
+        tx.stage(tmp, target)
+        return
+    try:
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+def write_atomic(path: str, text: str, *, make_folder: bool = False) -> None:
+    """Write ``text`` to ``path`` through a temporary file beside it (staged in the open transaction).
+
+    ``make_folder`` creates a missing parent folder (report files for CI); otherwise it is an error."""
+    if make_folder:
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    _check_folder(path)
+    tmp = staging_path(path)
+    tx = current()
+    if tx is not None:
+        tx.track(tmp)
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finish_file(tmp, path)
+
+
+def same_file(a: str, b: str) -> bool:
+    """Whether two paths name the same existing file (or the same path, resolved)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)

@@ -1,0 +1,305 @@
+"""What ``eval``, ``check`` and ``compare`` do alike: build the evaluators from the loss settings, plan the
+inputs (the plan decides the chunk size, so every command streams in bounded memory), stream them through
+the evaluators with the quality taps, the per-sample sink and the progress bar, decide the gates and write
+the side reports.
+
+Every file a run writes is staged in the command's :class:`~losscli.files.OutputTransaction`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+from typing import Any
+
+from losscli.errors import UsageError
+from losscli.files import same_file
+from losscli.quality import gates
+from losscli.settings import CompareSettings, LossSettings, ReportSettings
+
+# ------------------------------------------------------------------------------------------- evaluators
+
+
+def convention_of(loss: LossSettings) -> Any:
+    """The convention of the settings, with ``eps`` overriding its probability clip."""
+    from losscli.conventions import get_convention
+
+    conv = get_convention(loss.convention)
+    if loss.eps is not None:
+        conv = dataclasses.replace(conv, clip="fixed", fixed_eps=loss.eps)
+    return conv
+
+
+def loss_params(specs: list[Any], loss: LossSettings) -> list[dict[str, Any]]:
+    """The parameters of each loss: an option goes to the losses that take it; an option none of them
+    takes is a usage error naming the losses that do."""
+    from losscli.registry import list_losses
+
+    per_loss: list[dict[str, Any]] = [{} for _ in specs]
+    for param, value in loss.params.items():
+        takers = [i for i, spec in enumerate(specs) if spec.param(param) is not None]
+        if not takers:
+            flag = "--logits/--probs" if param == "from_logits" else "--" + param.replace("_", "-")
+            names = ", ".join(s.name for s in specs)
+            everyone = [s.name for s in list_losses() if s.param(param) is not None]
+            raise UsageError(
+                f"{names} {'does' if len(specs) == 1 else 'do'} not take {flag}",
+                hint=f"it is taken by: {', '.join(everyone)}" if everyone else None,
+            )
+        for i in takers:
+            per_loss[i][param] = value
+    return per_loss
+
+
+def loss_texts(loss: LossSettings) -> list[str]:
+    from losscli.registry import split_loss_list
+
+    return split_loss_list(loss.expression)
+
+
+def build_evaluators(loss: LossSettings, *, keep_per_sample: bool) -> list[Any]:
+    """One :class:`~losscli.engine.evaluator.Evaluator` per loss of the expression (``"bce,brier(...)"``)."""
+    from losscli.engine.evaluator import Evaluator
+    from losscli.registry import get_loss, parse_loss_expression
+
+    texts = loss_texts(loss)
+    specs = [get_loss(t) for t in texts]
+    params = loss_params(specs, loss)
+    conv = convention_of(loss)
+    return [
+        Evaluator(spec, convention=conv, reduction=loss.reduction, sum_tol=loss.sum_tol,
+                  keep_per_sample=keep_per_sample, **{**parse_loss_expression(text)[1], **par})
+        for spec, text, par in zip(specs, texts, params, strict=True)
+    ]
+
+
+def one_evaluator(loss: LossSettings, *, keep_per_sample: bool = False) -> Any:
+    """The evaluator of a single loss expression (``compare`` and check files take one loss)."""
+    evaluators = build_evaluators(loss, keep_per_sample=keep_per_sample)
+    if len(evaluators) != 1:
+        raise UsageError(f"give one loss here, not {len(evaluators)} ({loss.expression})")
+    return evaluators[0]
+
+
+# ------------------------------------------------------------------------------------------- inputs
+
+
+def expand_paths(patterns: list[str]) -> list[str]:
+    """Paths and globs → the files, in order, without repeats."""
+    from losscli.inputs.plan import glob_paths
+
+    out: list[str] = []
+    for pattern in patterns:
+        out.extend(glob_paths(pattern))
+    return list(dict.fromkeys(out))
+
+
+def refuse_overwriting_inputs(outputs: list[str], inputs: list[str | None]) -> None:
+    """An output file that is one of the inputs is a usage error (it would destroy the data)."""
+    for out in outputs:
+        for inp in inputs:
+            if inp and inp != "-" and same_file(out, inp):
+                raise UsageError(f"the output file {out} is one of the inputs",
+                                 hint="write the results to another file")
+
+
+# ------------------------------------------------------------------------------------------- streaming
+
+
+def evaluate_plan(plan: Any, evaluators: list[Any], *, report: ReportSettings, session: Any = None,
+                  tag_file: bool = False) -> list[Any]:
+    """Stream one input plan through the evaluators with the quality taps, the ``--output`` sink and the
+    progress bar; the sink's file is staged in the open output transaction."""
+    from losscli.pipeline import run_many
+
+    sink = None
+    observers: list[Any] = session.attach(plan, evaluators) if session is not None else []
+    if report.output:
+        from losscli.report.sink import PerSampleSink
+
+        names = ["loss"] if len(evaluators) == 1 else [ev.spec.name for ev in evaluators]
+        sink = PerSampleSink(report.output, names, with_ids=plan.ids is not None)
+
+        def write_rows(batch: Any, values: list[Any], offset: int) -> None:
+            sink.write(values, batch.ids, offset)
+
+        observers.append(write_rows)
+    progress = None
+    if report.progress:
+        from losscli.report.progress import maybe_progress
+
+        progress = maybe_progress(plan)
+        if progress is not None:
+            observers.append(progress.observe)
+    try:
+        evaluations = run_many(plan, evaluators, observers=observers)
+    except BaseException:
+        if sink is not None:
+            sink.abort()
+        raise
+    finally:
+        if progress is not None:
+            progress.close()
+    if sink is not None:
+        sink.commit()
+    if session is not None:
+        session.bind(evaluations)
+    if tag_file:
+        for ev in evaluations:
+            ev.file = plan.preds.source.name
+    return evaluations
+
+
+def evaluate_local(loss: LossSettings, inputs: Any, pred_files: list[str], *, report: ReportSettings,
+                   session: Any, stdin: Any) -> tuple[list[Any], list[Any]]:
+    """Every prediction file (or the one-file input) through fresh evaluators, streamed here;
+    (evaluations, evaluators). Several files make a leaderboard."""
+    from losscli.inputs.plan import plan_inputs
+
+    evaluations: list[Any] = []
+    used: list[Any] = []
+    several = len(pred_files) > 1
+    for pred_file in pred_files or [None]:
+        options = inputs if pred_file is None else dataclasses.replace(inputs, preds=pred_file)
+        evaluators = build_evaluators(loss, keep_per_sample=report.keep_per_sample)
+        plan = plan_inputs(options, evaluators[0].spec, stdin=stdin)
+        evaluations.extend(evaluate_plan(plan, evaluators, report=report, session=session, tag_file=several))
+        used.extend(evaluators)
+    if several:
+        evaluations = leaderboard(evaluations, len(loss_texts(loss)))
+    return evaluations, used
+
+
+def leaderboard(evaluations: list[Any], n_losses: int) -> list[Any]:
+    """Results grouped by file, files ranked by the first loss's value (best first; undefined last)."""
+    groups = [evaluations[i:i + n_losses] for i in range(0, len(evaluations), n_losses)]
+
+    def key(group: list[Any]) -> float:
+        v = group[0].result.value
+        return v if math.isfinite(v) else math.inf
+
+    groups.sort(key=key)
+    out = []
+    for rank, group in enumerate(groups, start=1):
+        for ev in group:
+            ev.rank = rank
+            out.append(ev)
+    return out
+
+
+# ------------------------------------------------------------------------------------------- gates
+
+
+def finish_checks(session: Any, evaluations: list[Any], report: ReportSettings) -> int:
+    """Decide the checks of an evaluation, update the baseline, write the side reports; the exit status."""
+    from losscli.quality.session import update_baseline
+    from losscli.report.machine import summary_dict
+    from losscli.report.markdown import markdown_summary
+    from losscli.report.sidefiles import write_side_reports
+
+    checks = session.decide()
+    session.checks = checks  # their failure lines are written after the report
+    if session.gates.update_baseline and session.gates.baseline:
+        update_baseline(session.gates.baseline, evaluations, checks)
+    if report.junit_xml or report.openmetrics or report.step_summary:
+        results = [summary_dict(ev, per_sample=False) for ev in evaluations]
+        markdown = markdown_summary(evaluations) if report.step_summary else None
+        write_side_reports(report, results=results, checks=checks, markdown=markdown)
+    return gates.exit_status(checks)
+
+
+def report_check_lines(checks: list[gates.CheckResult]) -> None:
+    """One line per failed, warned or errored check on stderr (after the report, so they end the log)."""
+    for c in checks:
+        if c.status != gates.PASS:
+            sys.stderr.write(c.line() + "\n")
+    sys.stderr.flush()
+
+
+# ------------------------------------------------------------------------------------------- compare
+
+
+def _side(loss: LossSettings, inputs: Any, preds: str, stdin: Any) -> tuple[Any, Any, Any]:
+    """Evaluate one prediction file for a paired comparison, keeping its per-sample values."""
+    from losscli.inputs.plan import plan_inputs
+    from losscli.pipeline import run_many
+    from losscli.quality.paired import Side
+    from losscli.quality.taps import RowTap, install_tap
+
+    evaluator = one_evaluator(loss)
+    plan = plan_inputs(dataclasses.replace(inputs, data=[], preds=preds), evaluator.spec, stdin=stdin)
+    tap = install_tap(evaluator, keep=True)
+    rows = RowTap()
+    (evaluation,) = run_many(plan, [evaluator], observers=[lambda b, values, off: rows(b, values[0], off)])
+    return Side(plan.preds.source.name, evaluation.result, tap.values(), tap.weights(), tap.counted(),
+                rows.rows(), rows.ids(), evaluator.outputs, evaluator.rule), evaluation, evaluator.spec
+
+
+def compare_files(loss: LossSettings, inputs: Any, compare: CompareSettings, candidate: str, baseline: str, *,
+                  stdin: Any = None, name: str | None = None) -> tuple[dict[str, Any], list[gates.CheckResult]]:
+    """The paired comparison of two prediction files and its ``fail_if_worse`` check (if asked for)."""
+    from losscli.quality.paired import paired_compare
+
+    if inputs.labels == "-" or "-" in (candidate, baseline):
+        raise UsageError("compare reads its inputs twice: give files, not '-' (stdin)")
+    cand, cand_ev, spec = _side(loss, inputs, candidate, stdin)
+    base, base_ev, _ = _side(loss, inputs, baseline, stdin)
+    comp = paired_compare(
+        cand, base, higher_is_better=bool(spec.higher_is_better), resamples=compare.resamples,
+        confidence=compare.confidence, seed=compare.seed, top=compare.top, tol=compare.tol,
+    )
+    comp["warnings"] = list(dict.fromkeys(cand_ev.warnings + base_ev.warnings + comp["warnings"]))
+    checks = [worse_check(comp, name or comp["loss"])] if compare.fail_if_worse else []
+    if checks:
+        comp["checks"] = [c.to_dict() for c in checks]
+    return comp, checks
+
+
+def worse_check(comp: dict[str, Any], name: str) -> gates.CheckResult:
+    """``fail_if_worse``: a failure when the interval of candidate − baseline lies on the worse side."""
+    d = comp["difference"]
+    ci = d["ci"]
+    level = f"{ci['confidence'] * 100:g}% CI [{gates.short_number(ci['low'])}, {gates.short_number(ci['high'])}]"
+    sign = "+" if (d["mean"] or 0) >= 0 else ""
+    what = f"{comp['loss']} {comp['reduction']} candidate − baseline {sign}{gates.short_number(d['mean'])}, {level}"
+    n = f"(n={comp['n']})"
+    if comp["verdict"] == "worse":
+        status, text = gates.FAIL, f"{what}: significantly worse {n}"
+    elif comp["verdict"] == "undefined":
+        status, text = gates.FAIL, f"{what}: the interval is undefined, cannot tell {n}"
+    else:
+        status, text = gates.PASS, f"{what}: not significantly worse ({comp['verdict']}) {n}"
+    return gates.CheckResult(f"{name} fail_if_worse", "fail_if_worse", status, text, comp["loss"], d["mean"], 0.0,
+                         comp["n"], details={"ci_low": ci["low"], "ci_high": ci["high"]})
+
+
+# ------------------------------------------------------------------------------------------- check files
+
+
+def run_named_check(check: Any, report: ReportSettings) -> tuple[list[Any], list[gates.CheckResult], list[dict]]:
+    """Evaluate one check of a check file: (evaluations, check results, comparisons)."""
+    from losscli.inputs.plan import plan_inputs
+    from losscli.quality.session import QualitySession
+
+    evaluator = one_evaluator(check.loss)
+    plan = plan_inputs(check.inputs, evaluator.spec)
+    session = QualitySession(check.gates)
+    evaluations = evaluate_plan(plan, [evaluator], report=dataclasses.replace(report, output=None, progress=False),
+                                session=session)
+    checks = session.decide()
+    comparisons = []
+    if check.baseline_preds:
+        if not check.preds:
+            raise UsageError(f"check {check.name!r}: baseline_preds needs labels and preds")
+        comp, more = compare_files(check.loss, check.inputs, check.compare, check.preds, check.baseline_preds,
+                                   name=check.name)
+        comparisons.append(comp)
+        checks += gates.demote_failures(more)
+    if not checks:
+        r = evaluations[0].result
+        checks.append(gates.CheckResult(f"{check.name}", "evaluate", gates.PASS,
+                                    f"{r.loss} {r.reduction} {gates.short_number(r.value)} (n={r.n}; no gate)", r.loss,
+                                    r.value, None, r.n))
+        evaluations[0].extra["checks"] = [checks[0].to_dict()]
+    return evaluations, checks, comparisons

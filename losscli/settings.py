@@ -1,0 +1,69 @@
+"""Typed settings of a run that no lower layer owns: the loss, the report and side files, the engine,
+and a paired comparison. :mod:`losscli.commands.settings` builds them (with the input settings,
+:class:`losscli.inputs.plan.InputOptions`, and the gates, :class:`losscli.quality.session.GateOptions`)
+from click's options or a check file's keys, once; nothing below the commands sees an option dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LossSettings:
+    """Which losses, with which parameters, under which convention.
+
+    ``params`` are the loss-parameter options by parameter name (``from_logits`` included); each is passed
+    to the losses of ``expression`` that take it.
+    """
+
+    expression: str
+    params: dict[str, Any] = field(default_factory=dict)
+    convention: str = "losscli"
+    eps: float | None = None
+    reduction: str = "mean"
+    sum_tol: float = 1e-3
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """What is written, where: stdout's format and the files of a run."""
+
+    fmt: str = "json"
+    summary_only: bool = False
+    output: str | None = None
+    state_out: str | None = None
+    junit_xml: str | None = None
+    openmetrics: str | None = None
+    step_summary: bool = False
+    progress: bool = True
+
+    @property
+    def keep_per_sample(self) -> bool:
+        """Whether stdout's format lists every sample."""
+        return self.fmt in ("jsonl", "csv", "tsv") or (self.fmt == "json" and not self.summary_only)
+
+    def files(self) -> list[str]:
+        """Every file this run writes (not the step summary, which is appended to)."""
+        return [p for p in (self.output, self.state_out, self.junit_xml, self.openmetrics) if p]
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Where the evaluation runs: ``local`` (streaming here) or ``dask`` (a cluster)."""
+
+    name: str = "local"
+    scheduler: str | None = None
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """A paired comparison of two prediction files: bootstrap, listing and the fail-if-worse gate."""
+
+    resamples: int = 2000
+    confidence: float = 0.95
+    seed: int = 0
+    top: int = 10
+    tol: float = 1e-12
+    fail_if_worse: bool = False
