@@ -300,8 +300,11 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
         if lower.endswith((".parquet", ".pq")) or lower.endswith("/"):
             return dd.read_parquet(path)
         sep = delimiter or ("\t" if lower.endswith((".tsv", ".tab")) else ",")
-        return dd.read_csv(path, sep=sep, header=0 if header else None, blocksize=blocksize,
-                           assume_missing=True)
+        frame = dd.read_csv(path, sep=sep, header=0 if header else None, blocksize=blocksize,
+                            assume_missing=True)
+        if not header:  # named 1..K, as the local reader names the columns of a headerless file
+            frame.columns = [str(i + 1) for i in range(len(frame.columns))]
+        return frame
     except FileNotFoundError as exc:
         raise ReadError(f"no file matches {path}: {exc}") from None
     except (OSError, ValueError) as exc:

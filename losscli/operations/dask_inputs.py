@@ -36,6 +36,9 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
         raise UsageError("--engine dask reports summaries only", hint="per-sample output needs --engine local")
     if options.extra_cols:
         raise UsageError("--group-col needs --engine local")
+    if options.weights:
+        raise UsageError("--weights FILE needs --engine local",
+                         hint="with --engine dask give the weights as a column of the predictions: --weight-col")
     texts = loss_texts(loss)
     params = loss_params([get_loss(t) for t in texts], loss)
     header = options.header

@@ -9,6 +9,7 @@ sections (``Evaluation.extra``: ``signature``, ``ci``, ``by_class``, ``by_group`
 from __future__ import annotations
 
 import math
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -234,7 +235,15 @@ def baseline_document(evaluations: list[Any]) -> str:
 
 
 def update_baseline(path: str, evaluations: list[Any], checks: list[gates.CheckResult]) -> bool:
-    """Rewrite the baseline unless a critical check failed; say why on stderr when it is not."""
+    """Rewrite the baseline unless a critical check failed; say why on stderr when it is not.
+
+    Only a missing file or a losscli result is replaced: anything else is a usage error (the path is
+    probably wrong, and the file is not ours to overwrite)."""
+    if os.path.exists(path):
+        problem = gates.load_baseline(path).problem
+        if problem is not None and "missing" not in problem:
+            raise UsageError(f"--update-baseline would replace {path}, which is not a losscli result",
+                             hint="give the path of a baseline written by losscli, or a new file")
     if gates.exit_status(checks) != 0:
         sys.stderr.write(f"losscli: baseline {path} not updated: a check failed\n")
         return False

@@ -1,0 +1,157 @@
+"""The shared operations: every command streams in the plan's chunks; outputs are one transaction."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from cli_helpers import run_cli
+
+from losscli.chunking import default_chunk_rows
+from losscli.inputs import plan as plan_module
+
+
+@pytest.fixture
+def multiclass(tmp_path):
+    rng = np.random.default_rng(0)
+    n, c = 250_000, 10
+    np.save(tmp_path / "y.npy", rng.integers(0, c, n))
+    np.save(tmp_path / "a.npy", rng.normal(size=(n, c)))
+    np.save(tmp_path / "b.npy", rng.normal(size=(n, c)))
+    return tmp_path, n, c
+
+
+@pytest.fixture
+def batch_sizes(monkeypatch):
+    sizes: list[int] = []
+    original = plan_module.InputPlan.batches
+
+    def recording(self):
+        for batch in original(self):
+            sizes.append(len(batch))
+            yield batch
+
+    monkeypatch.setattr(plan_module.InputPlan, "batches", recording)
+    return sizes
+
+
+def test_eval_check_and_compare_stream_in_the_plans_chunks(multiclass, batch_sizes, capsys):
+    d, n, c = multiclass
+    limit = default_chunk_rows(c)
+    assert limit < n
+    y, a, b = d / "y.npy", d / "a.npy", d / "b.npy"
+    code, out, err = run_cli(["eval", "scce", "--labels", y, "--preds", a, "--logits", "-q"], capsys)
+    assert code == 0, err
+    value = float(out)
+    assert max(batch_sizes) <= limit and sum(batch_sizes) == n
+    batch_sizes.clear()
+    (d / "losscheck.toml").write_text(f'[[check]]\nname = "m"\nloss = "scce"\nlabels = "{y}"\npreds = "{a}"\n'
+                                      f"logits = true\nmax = 100\n")
+    code, out, err = run_cli(["check", d / "losscheck.toml", "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["results"][0]["value"] == pytest.approx(value, rel=1e-15)
+    assert max(batch_sizes) <= limit and sum(batch_sizes) == n
+    batch_sizes.clear()
+    code, out, err = run_cli(["compare", "scce", "--labels", y, "--preds", a, "--baseline-preds", b, "--logits",
+                              "--bootstrap", "20", "--json"], capsys)
+    assert code == 0, err
+    assert max(batch_sizes) <= limit and sum(batch_sizes) == 2 * n
+
+
+def _peak_rss_mb(args: list[str], cwd) -> float:
+    """Run ``losscli ARGS`` as a process; its peak resident memory in MB."""
+    proc = subprocess.Popen([sys.executable, "-m", "losscli", *map(str, args)], cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, proc.stderr.read().decode()
+    return usage.ru_maxrss / 1024
+
+
+def test_check_and_compare_memory_is_bounded_like_eval(tmp_path):
+    """A 96 MB NPY: check and compare stay within what eval needs."""
+    rng = np.random.default_rng(1)
+    n = 4_000_000
+    np.save(tmp_path / "y.npy", rng.integers(0, 3, n).astype(np.int8))
+    np.save(tmp_path / "p.npy", rng.normal(size=(n, 3)))
+    (tmp_path / "losscheck.toml").write_text('[[check]]\nname = "m"\nloss = "scce"\nlabels = "y.npy"\n'
+                                             'preds = "p.npy"\nlogits = true\nmax = 100\n')
+    args = ["--labels", "y.npy", "--preds", "p.npy", "--logits"]
+    eval_mb = _peak_rss_mb(["eval", "scce", *args, "-q"], tmp_path)
+    check_mb = _peak_rss_mb(["check", "losscheck.toml", "--json"], tmp_path)
+    compare_mb = _peak_rss_mb(["compare", "scce", *args, "--baseline-preds", "p.npy", "--bootstrap", "10"],
+                              tmp_path)
+    # Reading the input whole (as check did before the plan decided the chunk size) costs well over 300 MB;
+    # streaming costs what eval costs. compare also keeps one float64 per sample and side (32 MB each).
+    assert check_mb < eval_mb + 60, (eval_mb, check_mb)
+    assert compare_mb < eval_mb + 2 * 32 + 60, (eval_mb, compare_mb)
+
+
+# ------------------------------------------------------------------------------------------- transactions
+
+
+@pytest.fixture
+def regression(tmp_path):
+    (tmp_path / "reg.csv").write_text("y,p\n1,1.5\n2,2.5\n3,2\n")
+    return tmp_path
+
+
+def _leftovers(folder) -> list[str]:
+    return sorted(p for p in os.listdir(folder) if ".tmp-" in p)
+
+
+def test_an_output_that_is_an_input_is_a_usage_error(regression, capsys):
+    before = (regression / "reg.csv").read_text()
+    code, out, err = run_cli(["eval", "mse", regression / "reg.csv", "--output", regression / "reg.csv"], capsys)
+    assert code == 2 and out == "" and "is one of the inputs" in err
+    assert (regression / "reg.csv").read_text() == before
+
+
+def test_a_failing_later_output_leaves_no_earlier_one(regression, capsys):
+    code, out, err = run_cli(["eval", "mse", regression / "reg.csv", "--output", regression / "out.csv",
+                              "--state-out", regression / "missing" / "state.json"], capsys)
+    assert code == 3 and out == ""
+    assert not (regression / "out.csv").exists() and _leftovers(regression) == []
+    (regression / "junit.xml").mkdir()
+    code, out, err = run_cli(["eval", "mse", regression / "reg.csv", "--output", regression / "out.csv",
+                              "--junit-xml", regression / "junit.xml"], capsys)
+    assert code == 3 and out == "" and "directory" in err
+    assert not (regression / "out.csv").exists() and _leftovers(regression) == []
+
+
+def test_update_baseline_replaces_only_a_losscli_result(regression, capsys):
+    notes = regression / "notes.json"
+    notes.write_text('{"my": "notes"}\n')
+    code, out, err = run_cli(["eval", "mse", regression / "reg.csv", "--baseline", notes, "--update-baseline",
+                              "--output", regression / "out.csv"], capsys)
+    assert code == 2 and out == "" and "not a losscli result" in err
+    assert notes.read_text() == '{"my": "notes"}\n'
+    assert not (regression / "out.csv").exists() and _leftovers(regression) == []
+    base = regression / "base.json"
+    code, _, err = run_cli(["eval", "mse", regression / "reg.csv", "--baseline", base, "--update-baseline"], capsys)
+    assert code == 0 and json.loads(base.read_text())["loss"] == "mse"
+    code, _, err = run_cli(["eval", "mse", regression / "reg.csv", "--baseline", base, "--update-baseline"], capsys)
+    assert code == 0, err
+
+
+def test_sigterm_mid_stream_removes_the_staged_output(tmp_path):
+    rng = np.random.default_rng(2)
+    np.save(tmp_path / "y.npy", rng.normal(size=3_000_000))
+    np.save(tmp_path / "p.npy", rng.normal(size=3_000_000))
+    proc = subprocess.Popen([sys.executable, "-m", "losscli", "eval", "mse", "--labels", "y.npy", "--preds", "p.npy",
+                             "--output", "out.csv", "-q"], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while not _leftovers(tmp_path) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert out == b"" and b"terminated" in err and b"Traceback" not in err
+    assert not (tmp_path / "out.csv").exists() and _leftovers(tmp_path) == []
