@@ -28,7 +28,7 @@ from cli_helpers import run_cli
 
 import losscli
 
-BAD = Path(__file__).resolve().parent / "data" / "bad"
+BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 ENV = {**os.environ, "NO_COLOR": "1"}
 #: peak RSS allowed for a pathological input (a normal small run takes ~40 MB, pyarrow included ~120 MB;
 #: loading any of these inputs would take from 300 MB to several GB)

@@ -11,7 +11,7 @@ import pytest
 
 from losscli.cli import main
 
-CASES = json.loads((Path(__file__).parent / "reference" / "reference_values.json").read_text())["cases"]
+CASES = json.loads((Path(__file__).resolve().parents[1] / "reference" / "reference_values.json").read_text())["cases"]
 OPTION = {"label_smoothing": "--label-smoothing", "class_weights": "--class-weights", "pos_weight": "--pos-weight",
           "ignore_index": "--ignore-index", "gamma": "--gamma", "alpha": "--alpha", "delta": "--delta",
           "beta": "--beta", "q": "--q"}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import invoke
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 

@@ -17,7 +17,7 @@ import pytest
 
 import losscli
 
-REFERENCE = Path(__file__).parent / "reference" / "reference_values.json"
+REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "reference_values.json"
 DATA = json.loads(REFERENCE.read_text(encoding="utf-8"))
 CASES = DATA["cases"]
 FIELDS = {
