@@ -44,7 +44,9 @@ class Evaluation:
 
 
 @dataclass
-class _Kept:
+class DisplayRow:
+    """One sample kept for the table: its input row, id, label, prediction and loss."""
+
     index: int
     id: Any
     y_true: np.ndarray
@@ -88,7 +90,7 @@ def run_many(
     Observers get the per-sample values of every evaluator, in order. With ``prefetch`` the next batch
     is read in a background thread while the current one is computed (parsing and NumPy release the GIL).
     """
-    keepers = [_Keeper(sample=not ev.keep_per_sample) for ev in evaluators]
+    keepers = [DisplaySample(sample=not ev.keep_per_sample) for ev in evaluators]
     ids: list[np.ndarray] = []
     offset = 0
     batch: Batch | None = None
@@ -128,7 +130,7 @@ def run_many(
             if note not in result.warnings:
                 result.warnings.append(note)
         rows = _display_rows(ev.spec, ev.params, keeper.head, keeper.tail, keeper.worst_sorted(), offset, plan)
-        out.append(Evaluation(result, plan.describe(), all_ids, rows, plan.skipped,
+        out.append(Evaluation(result, plan.inputs_document(), all_ids, rows, plan.skipped,
                               histogram_sample=keeper.histogram_sample()))
     return out
 
@@ -175,15 +177,15 @@ def adapt_labels(spec: LossSpec, y_true: np.ndarray, y_pred: np.ndarray) -> np.n
     return y_true
 
 
-class _Keeper:
+class DisplaySample:
     """The display sample of one loss: first and last rows and the worst samples."""
 
     SAMPLE = 20000
 
     def __init__(self, sample: bool = False) -> None:
-        self.head: list[_Kept] = []
-        self.tail: list[_Kept] = []
-        self.worst: list[tuple[float, int, _Kept]] = []
+        self.head: list[DisplayRow] = []
+        self.tail: list[DisplayRow] = []
+        self.worst: list[tuple[float, int, DisplayRow]] = []
         self.sample = sample
         self._rng = np.random.default_rng(0)
         self._keys = np.zeros(0)
@@ -221,7 +223,7 @@ class _Keeper:
             elif item[:2] > self.worst[0][:2]:
                 heapq.heapreplace(self.worst, item)
 
-    def worst_sorted(self) -> list[_Kept]:
+    def worst_sorted(self) -> list[DisplayRow]:
         return [k for _, _, k in sorted(self.worst, key=lambda t: (-t[0], -t[1]))]
 
 
@@ -288,8 +290,8 @@ class _prefetched:
         self._thread.join(timeout=60)
 
 
-def _keep(batch: Batch, y_true: np.ndarray, values: np.ndarray, i: int, offset: int) -> _Kept:
-    return _Kept(
+def _keep(batch: Batch, y_true: np.ndarray, values: np.ndarray, i: int, offset: int) -> DisplayRow:
+    return DisplayRow(
         offset + i,
         None if batch.ids is None else batch.ids[i],
         np.atleast_1d(y_true[i]),
@@ -301,9 +303,9 @@ def _keep(batch: Batch, y_true: np.ndarray, values: np.ndarray, i: int, offset: 
 def _display_rows(
     spec: LossSpec,
     params: dict[str, Any],
-    head: list[_Kept],
-    tail: list[_Kept],
-    worst: list[_Kept],
+    head: list[DisplayRow],
+    tail: list[DisplayRow],
+    worst: list[DisplayRow],
     total: int,
     plan: InputPlan,
 ) -> list[dict[str, Any]]:
@@ -318,7 +320,7 @@ def _display_rows(
             if k.index in seen:
                 continue
             seen.add(k.index)
-            label, predicted, p_true = describe(spec, params, k.y_true, k.y_pred, names)
+            label, predicted, p_true = display_cells(spec, params, k.y_true, k.y_pred, names)
             rows.append(
                 {
                     "index": k.index,
@@ -338,7 +340,7 @@ def _fmt(v: float) -> str:
     return f"{v:.6g}"
 
 
-def describe(
+def display_cells(
     spec: LossSpec, params: dict[str, Any], y: np.ndarray, p: np.ndarray, names: dict[int, str] | None = None
 ) -> tuple[str, str, float | None]:
     """(label, predicted class or value, probability of the true class) of one sample, for display."""

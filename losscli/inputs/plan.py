@@ -103,7 +103,8 @@ class InputPlan:
         self.warnings: list[str] = []
 
     # ------------------------------------------------------------------ description
-    def describe(self) -> dict[str, Any]:
+    def inputs_document(self) -> dict[str, Any]:
+        """The files and columns used, for the ``inputs`` section of a result."""
         out: dict[str, Any] = {
             "labels": {"file": self.labels.source.name, "columns": self.labels.columns},
             "preds": {"file": self.preds.source.name, "columns": self.preds.columns},

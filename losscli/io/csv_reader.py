@@ -340,7 +340,7 @@ class CsvSource(Source):
         import pyarrow.csv as pacsv
 
         bad_rows: list[Any] = []
-        lent = _Lent()
+        lent = _LentToArrow()
         read_options, parse_options = self._arrow_options(
             threads=True, block_size=self._block_size(chunk_rows), skip=skip,
             on_invalid=lent.lend(_RowCollector(bad_rows)),
@@ -427,7 +427,7 @@ class CsvSource(Source):
         import pyarrow.csv as pacsv
 
         found: list[Any] = []
-        lent = _Lent()
+        lent = _LentToArrow()
         src = self._arrow_source()
         reader = None
         try:
@@ -512,7 +512,7 @@ class CsvSource(Source):
         return self._read_arrow(columns, chunk_rows)
 
 
-class _Lent:
+class _LentToArrow:
     """Python objects lent to pyarrow: the row handler, and a proxy of a Python stream.
 
     pyarrow's C++ threads hold such objects and drop the last reference on whichever thread finishes last;
@@ -602,7 +602,7 @@ def _raise_deferred(src: Any) -> None:
         raise exc
 
 
-def _release(src: Any, lent: _Lent | None = None) -> None:
+def _release(src: Any, lent: _LentToArrow | None = None) -> None:
     """Close a source pyarrow read from. A Python stream is first stopped and settled, so that pyarrow's
     read-ahead is out of it (see :class:`~losscli.io.sources._ClosingStream`); then wait until pyarrow
     has released every Python object it was lent."""

@@ -297,7 +297,7 @@ def test_pyarrow_lets_go_of_python_objects_before_an_error_surfaces(tmp_path, mo
         payload = payload[: len(payload) // 2] + bytes(1000) + payload[len(payload) // 2 :]
     (tmp_path / "d.csv.gz").write_bytes(payload)
     waits = []
-    real_wait = csv_reader._Lent.wait
+    real_wait = csv_reader._LentToArrow.wait
 
     def wait(self, timeout=5.0):
         import time
@@ -306,7 +306,7 @@ def test_pyarrow_lets_go_of_python_objects_before_an_error_surfaces(tmp_path, mo
         real_wait(self, timeout)
         waits.append((self.busy(), time.monotonic() - start))
 
-    monkeypatch.setattr(csv_reader._Lent, "wait", wait)
+    monkeypatch.setattr(csv_reader._LentToArrow, "wait", wait)
     src = open_source(str(tmp_path / "d.csv.gz"))
     if case == "ok":
         assert sum(len(c) for c in src.read(chunk_rows=10_000)) == 200_000
