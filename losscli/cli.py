@@ -16,6 +16,10 @@ from losscli import __version__
 from losscli.cli_options import gate_options, report_options, resample_options, summary_format_options
 from losscli.commands.settings import PARAM_OPTIONS, losses_taking
 
+#: --reduction's choices (kept here, not imported, so ``--help`` does not import numpy).
+REDUCTION_NAMES = ("mean", "sum", "mean_over_n", "weighted_mean", "none", "sum_over_batch_size",
+                   "mean_with_sample_weight", "batchmean")
+
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_DATA, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process ended by it
 
@@ -56,7 +60,32 @@ class EvalCommand(click.Command):
         super().format_epilog(ctx, formatter)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+class LossCliGroup(click.Group):
+    """The command group; ``losscli LOSS ...`` (a loss name where the command goes) suggests ``eval``."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        name = args[0] if args else ""
+        if name and self.get_command(ctx, name) is None and not name.startswith("-"):
+            from losscli.errors import UsageError
+            from losscli.registry import REGISTRY, get_loss, parse_loss_expression, split_loss_list
+
+            rest = " ".join(args[1:])
+            try:
+                for text in split_loss_list(name):
+                    get_loss(parse_loss_expression(text)[0])
+            except Exception:
+                close = REGISTRY.suggest(parse_loss_expression(name)[0]) if name.isidentifier() else []
+                if not close:
+                    return super().resolve_command(ctx, args)
+                raise UsageError(f"no such command {name!r}",
+                                 hint=f"to evaluate a loss: losscli eval LOSS {rest}; close loss names: "
+                                 + ", ".join(close)) from None
+            raise UsageError(f"no such command {name!r}; {name!r} is a loss",
+                             hint=f"to evaluate it: losscli eval {name} {rest}".rstrip())
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=LossCliGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
              epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, prog_name="losscli")
 @click.option("--debug", is_flag=True, envvar="LOSSCLI_DEBUG", help="Show a traceback on errors.")
@@ -88,11 +117,15 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
 @click.option("--weights", metavar="FILE", help="Sample weights file (one column).")
 @click.option("--label-cols", metavar="SEL", help="Label column(s): names, 1-based positions, a:b ranges, globs.")
 @click.option("--pred-cols", metavar="SEL", help="Prediction column(s), same grammar; their order is the class order.")
+@click.option("--pred2-cols", metavar="SEL", help="The second input of a pairwise loss (cosine_embedding, "
+              "margin_ranking): its columns, aligned with --pred-cols.")
 @click.option("--weight-col", metavar="SEL", help="Sample-weight column (one-file mode or of the preds file).")
 @click.option("--id-col", metavar="COL", help="Join labels and predictions by this key column instead of row order.")
 @click.option("--classes", metavar="A,B,C", help="Class order for string (or arbitrary) labels: classes[j] is column j.")
 @click.option("--logits/--probs", "--from-logits/--from-probs", "from_logits", default=None,
               help="Predictions are logits (default: probabilities).")
+@_param_option("--log-probs", param="log_probs", is_flag=True, default=None,
+               help="Predictions are log-probabilities (torch nll_loss, kl_div input).")
 @_param_option("--label-smoothing", param="label_smoothing", type=float, metavar="EPS", help="Label smoothing ε.")
 @_param_option("--class-weights", param="class_weights", metavar="A,B,C|FILE", help="One weight per class.")
 @_param_option("--pos-weight", param="pos_weight", metavar="X[,Y..]", help="Positive-class weight (per column).")
@@ -103,8 +136,10 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
 @_param_option("--beta", param="beta", type=float, help="Smooth-L1 β (or Tversky β).")
 @_param_option("--q", param="q", type=float, help="Generalised cross-entropy q.")
 @click.option("--eps", type=float, help="Clip probabilities to [eps, 1−eps] (overrides the convention's clip).")
-@click.option("--reduction", type=click.Choice(["mean", "sum", "mean_over_n", "weighted_mean"]), default="mean",
-              show_default=True, help="mean is the convention's mean (losscli: Σw·l/Σw).")
+@click.option("--reduction", type=click.Choice(REDUCTION_NAMES), default="mean", show_default=True,
+              help="mean is the convention's mean (losscli: Σw·l/Σw); the peers' names are understood "
+              "(sum_over_batch_size = mean_over_n = batchmean, mean_with_sample_weight = weighted_mean); "
+              "none gives the per-sample values only.")
 @click.option("--convention", type=click.Choice(["losscli", "torch", "keras", "sklearn"]), default="losscli",
               show_default=True, help="Whose definition to reproduce.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv", "tsv", "md"]),
@@ -175,7 +210,7 @@ def explain_cmd(loss: str, fmt: str) -> None:
 
 
 #: eval options that ``compare`` shares (the same option objects: one spelling, one help text).
-COMPARE_SHARED = ("labels", "weights", "label_cols", "pred_cols", "weight_col", "id_col", "classes", "from_logits",
+COMPARE_SHARED = ("labels", "weights", "label_cols", "pred_cols", "pred2_cols", "weight_col", "id_col", "classes", "from_logits",
                   *PARAM_OPTIONS, "eps", "reduction", "convention", "nan", "sum_tol", "chunk_rows", "no_header",
                   "delimiter")
 

@@ -33,8 +33,12 @@ from losscli.errors import UsageError
 if TYPE_CHECKING:
     from losscli.spec import LossSpec
 
-#: Reduction names a user may ask for. ``mean`` means what the convention's library means by it.
-REDUCTIONS = ("mean", "sum", "mean_over_n", "weighted_mean")
+#: Reduction names a user may ask for. ``mean`` means what the convention's library means by it;
+#: ``none`` reduces nothing: the per-sample values are the whole result (the value is undefined).
+REDUCTIONS = ("mean", "sum", "mean_over_n", "weighted_mean", "none")
+
+#: Every name ``--reduction`` accepts: losscli's and the peers' (Keras, torch).
+REDUCTION_NAMES = (*REDUCTIONS, "sum_over_batch_size", "mean_with_sample_weight", "batchmean")
 
 #: Other libraries' names for the same reductions.
 REDUCTION_ALIASES = {
@@ -51,6 +55,7 @@ RULES = {
     "sum": "Σv",
     "mean_over_elements": "Σv / (n·k)",
     "sum_over_elements": "k·Σv",
+    "none": "none (per-sample values only)",
 }
 
 FLOAT64_EPS = float(np.finfo(np.float64).eps)
@@ -119,10 +124,10 @@ class Convention:
         reduction = REDUCTION_ALIASES.get(reduction, reduction)
         if reduction not in REDUCTIONS:
             raise UsageError(
-                f"unknown reduction {reduction!r}", hint=f"choose one of {', '.join(REDUCTIONS)}"
+                f"unknown reduction {reduction!r}", hint=f"choose one of {', '.join(REDUCTION_NAMES)}"
             )
-        if reduction == "weighted_mean":
-            return "weighted_mean"
+        if reduction in ("weighted_mean", "none"):
+            return reduction
         if self.name == "torch":
             if reduction == "mean":
                 return spec.torch_mean(params) if callable(spec.torch_mean) else spec.torch_mean

@@ -23,7 +23,8 @@ def losses_markdown() -> str:
     specs = list_losses()
     for s in specs:
         params = ", ".join(f"`{p.name}`={p.default}" for p in s.params) or "—"
-        preds = s.pred_kind + (" or logits" if s.accepts_logits else "")
+        preds = s.pred_kind + (" or logits" if s.accepts_logits else "") + (
+            " or log-probabilities" if s.accepts_log_probs else "")
         out.append(f"| [`{s.name}`](#{s.name}) | {', '.join(s.aliases) or '—'} | {s.label_kind} | {preds} | {params} |")
     out.append("")
     for s in specs:
@@ -32,10 +33,15 @@ def losses_markdown() -> str:
                 f"- follows: {s.peer}"]
         if s.aliases:
             out.append(f"- aliases: {', '.join(s.aliases)}")
+        if s.peer_names:
+            out.append(f"- peer names: {', '.join(f'`{n}`' for n in s.peer_names)}")
+        out.append(f"- conventions: {', '.join(s.conventions)}")
         for p in s.params:
             out.append(f"- parameter `{p.name}` ({p.kind}, default {p.default}): {p.doc}")
         means = ", ".join(
-            f"{c.name}: {RULES[c.resolve_reduction(s, 'mean', s.defaults())]}" for c in CONVENTIONS.values()
+            f"{c.name}: {RULES[c.resolve_reduction(s, 'mean', s.defaults())]}"
+            for c in CONVENTIONS.values()
+            if c.name in s.conventions
         )
         out += [f"- `mean` by convention: {means}", ""]
     out += ["## Conventions", ""]

@@ -1,4 +1,4 @@
-"""The loss registry: looks losses up by name or alias, and parses loss expressions.
+"""The loss registry: looks losses up by name, alias or peer name, and parses loss expressions.
 
 The specs themselves are declared by the kernels (:mod:`losscli.spec`); the registry collects them. The
 built-in losses (:mod:`losscli.losses`) are loaded exactly like third-party ones, which come through the
@@ -18,30 +18,64 @@ from losscli.errors import ParameterError, UnknownLossError, UsageError
 from losscli.spec import DECLARED, LossSpec
 
 
+def name_key(name: str) -> str:
+    """The form names are compared in: case, ``-`` and ``_`` ignored (``MSELoss`` = ``mse_loss``)."""
+    return name.strip().lower().replace("-", "").replace("_", "")
+
+
 class Registry:
-    """Canonical names and aliases → :class:`LossSpec`."""
+    """Canonical names, aliases and peer names → :class:`LossSpec`.
+
+    Names are compared by :func:`name_key`. A peer name may imply parameters (``nll_loss`` means
+    log-probabilities): :meth:`lookup` returns them with the spec.
+    """
 
     def __init__(self) -> None:
         self._specs: dict[str, LossSpec] = {}
         self._aliases: dict[str, str] = {}
+        self._implied: dict[str, dict[str, Any]] = {}
+        self._peer_keys: dict[str, list[str]] = {}  # key → the peer names as spelled
         self._plugins_loaded = False
         self._collected = 0
 
+    @staticmethod
+    def _names(spec: LossSpec) -> list[tuple[str, dict[str, Any], bool]]:
+        """(name, implied parameters, is a peer name) of every name of ``spec``."""
+        out = [(n, {}, False) for n in (spec.name, *spec.aliases)]
+        for text in spec.peer_names:
+            base, implied = parse_loss_expression(text)
+            out.append((base, implied, True))
+        return out
+
     def add(self, spec: LossSpec, *, replace: bool = False) -> LossSpec:
-        names = (spec.name, *spec.aliases)
-        for n in names:
-            owner = self._aliases.get(n.lower())
-            if owner is not None and owner != spec.name and not replace:
+        names = self._names(spec)
+        for n, implied, _ in names:
+            key = name_key(n)
+            owner = self._aliases.get(key)
+            same = owner == spec.name and self._implied.get(key, {}) == implied
+            if owner is not None and not same and not replace:
                 raise UsageError(f"loss name {n!r} is already taken by {owner}")
         self._specs[spec.name] = spec
-        for n in names:
-            self._aliases[n.lower()] = spec.name
+        for n, implied, peer in names:
+            key = name_key(n)
+            if key in self._aliases and self._aliases[key] == spec.name and not implied and not peer:
+                continue  # a losscli alias never overrides a peer spelling of the same key
+            self._aliases[key] = spec.name
+            if implied:
+                self._implied[key] = implied
+            if peer:
+                self._peer_keys.setdefault(key, [])
+                if n not in self._peer_keys[key]:
+                    self._peer_keys[key].append(n)
         return spec
 
     def remove(self, name: str) -> None:
         spec = self._specs.pop(name)
-        for n in (spec.name, *spec.aliases):
-            self._aliases.pop(n.lower(), None)
+        for n, _, _ in self._names(spec):
+            key = name_key(n)
+            self._aliases.pop(key, None)
+            self._implied.pop(key, None)
+            self._peer_keys.pop(key, None)
 
     def names(self) -> list[str]:
         self._ensure_loaded()
@@ -51,17 +85,46 @@ class Registry:
         self._ensure_loaded()
         return list(self._specs.values())
 
-    def get(self, name: str) -> LossSpec:
+    def lookup(self, name: str) -> tuple[LossSpec, dict[str, Any]]:
+        """The spec of a name, alias or peer name, and the parameters the name implies."""
         self._ensure_loaded()
-        key = name.strip().lower().replace("-", "_")
-        canonical = self._aliases.get(key) or self._aliases.get(name.strip().lower())
+        key = name_key(name)
+        canonical = self._aliases.get(key)
         if canonical is None:
-            choices = list(self._aliases)
-            close = difflib.get_close_matches(key, choices, n=4, cutoff=0.5)
-            close += [c for c in choices if key and (c.startswith(key) or key in c) and c not in close]
-            close = list(dict.fromkeys(self._aliases[c] if c not in self._specs else c for c in close))
-            raise UnknownLossError(name, close[:4])
-        return self._specs[canonical]
+            raise UnknownLossError(name, self.suggest(name))
+        return self._specs[canonical], dict(self._implied.get(key, {}))
+
+    def get(self, name: str) -> LossSpec:
+        return self.lookup(name)[0]
+
+    def suggest(self, name: str, n: int = 4) -> list[str]:
+        """Close names for an unknown one, closest first, one per loss; a peer spelling ranks before a
+        losscli name as close and is shown with the loss it names (``MSELoss (= mse)``)."""
+        self._ensure_loaded()
+        key = name_key(name)
+        if not key:
+            return []
+        scored = []
+        for cand in self._aliases:
+            ratio = difflib.SequenceMatcher(None, key, cand).ratio()
+            if len(key) >= 3 and (cand.startswith(key) or key in cand):
+                ratio = max(ratio, 0.6)
+            if ratio >= 0.6:
+                scored.append((ratio + (0.05 if cand in self._peer_keys else 0.0), cand))
+        out: dict[str, str] = {}
+        for _, cand in sorted(scored, key=lambda t: -t[0]):
+            canonical = self._aliases[cand]
+            if canonical in out:
+                continue
+            if cand == name_key(canonical):
+                out[canonical] = canonical
+            elif cand in self._peer_keys:
+                # the spelling in the user's style: CamelCase for a name with capitals, else snake_case
+                spellings = sorted(self._peer_keys[cand], key=lambda s: (s != s.lower()) != (name != name.lower()))
+                out[canonical] = f"{spellings[0]} (= {canonical})"
+            else:
+                out[canonical] = canonical
+        return list(out.values())[:n]
 
     def _ensure_loaded(self) -> None:
         """Load the built-in losses and the plugins once (the same way), then collect new declarations."""
@@ -177,30 +240,61 @@ def split_loss_list(text: str) -> list[str]:
 
 
 def get_loss(name: str | LossSpec) -> LossSpec:
-    """The spec for a name or alias (inline parameters are ignored here)."""
+    """The spec for a name, alias or peer name (inline parameters are ignored here)."""
     if isinstance(name, LossSpec):
         return name
     base, _ = parse_loss_expression(name)
     return REGISTRY.get(base)
 
 
+def expression_params(text: str) -> dict[str, Any]:
+    """The parameters of a loss expression: those its name implies (``nll_loss`` → log-probabilities)
+    overlaid with those written inline. Writing one against what the name implies is a usage error."""
+    base, inline = parse_loss_expression(text)
+    spec, implied = REGISTRY.lookup(base)
+    for key, value in inline.items():
+        if key in implied and implied[key] != value:
+            raise ParameterError(
+                f"{base} means {key}={implied[key]!r}; it cannot take {key}={value!r}",
+                hint=f"use {spec.name} with the parameters you want",
+            )
+    return {**implied, **inline}
+
+
+def implied_params(text: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of ``text`` (:func:`expression_params`) overlaid with the command-line ``options``;
+    an option against what the loss's name implies is a usage error (``BCEWithLogitsLoss --probs``)."""
+    base, _ = parse_loss_expression(text)
+    _, implied = REGISTRY.lookup(base)
+    for key, value in options.items():
+        if key in implied and value is not None and implied[key] != value:
+            flag = "--" + key.replace("_", "-")
+            if key == "from_logits":
+                flag = "--logits" if value else "--probs"
+            raise ParameterError(
+                f"{base} means {key}={implied[key]!r}; {flag} contradicts it",
+                hint=f"drop {flag}, or name the loss {REGISTRY.get(base).name}",
+            )
+    return {**expression_params(text), **options}
+
+
 def resolve(loss: str | LossSpec, params: dict[str, Any] | None = None) -> tuple[LossSpec, dict[str, Any]]:
     """A spec and its bound parameters from ``"name(k=v)"`` plus explicit ``params``.
 
-    A parameter given both inline and explicitly with different values is a usage error.
+    A parameter given both inline (or implied by a peer name) and explicitly with different values is a
+    usage error.
     """
     if isinstance(loss, LossSpec):
         spec, inline = loss, {}
     else:
-        base, inline = parse_loss_expression(loss)
-        spec = REGISTRY.get(base)
+        spec, inline = get_loss(loss), expression_params(loss)
     merged = dict(inline)
     for key, value in (params or {}).items():
         if value is None:
             continue
         if key in inline and inline[key] != value:
             raise ParameterError(
-                f"{spec.name}: parameter {key} given twice ({inline[key]!r} inline, {value!r} as an option)"
+                f"{spec.name}: parameter {key} given twice ({inline[key]!r} in {loss!r}, {value!r} as an option)"
             )
         merged[key] = value
     return spec, spec.bind(merged)

@@ -38,10 +38,13 @@ class ReportSettings:
     openmetrics: str | None = None
     step_summary: bool = False
     progress: bool = True
+    per_sample_only: bool = False  # reduction 'none': the per-sample values are the result
 
     @property
     def keep_per_sample(self) -> bool:
         """Whether stdout's format lists every sample."""
+        if self.per_sample_only:
+            return not self.output
         return self.fmt in ("jsonl", "csv", "tsv") or (self.fmt == "json" and not self.summary_only)
 
     def files(self) -> list[str]:

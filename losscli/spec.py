@@ -16,13 +16,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from losscli.errors import ParameterError
+from losscli.errors import ParameterError, UsageError
 
 if TYPE_CHECKING:
     import numpy as np
 
 #: Specs declared by :func:`register_loss` without an explicit registry, in declaration order.
 DECLARED: list[LossSpec] = []
+
+#: The conventions a loss may be defined by (see :mod:`losscli.conventions`).
+CONVENTION_NAMES = ("losscli", "torch", "keras", "sklearn")
+
+#: The library each convention reproduces, for messages.
+CONVENTION_LIBRARIES = {"losscli": "losscli", "torch": "PyTorch", "keras": "Keras", "sklearn": "scikit-learn"}
 
 #: What the labels of a loss are.
 LABEL_KINDS = {
@@ -39,7 +45,10 @@ PRED_KINDS = {
     "distribution": "probability rows over C classes (or logits with from_logits)",
     "score": "real-valued decision scores",
     "real": "real-valued predictions",
-    "rate": "non-negative rates (Poisson mean)",
+    "rate": "non-negative rates (Poisson mean), or log-rates with from_logits",
+    "positive": "predicted means μ (> 0 where the loss needs it)",
+    "mean_variance": "two columns: the predicted mean and the predicted variance (≥ 0)",
+    "pair": "the two inputs of a pair, x₁ then x₂: two aligned groups of prediction columns",
 }
 
 
@@ -83,6 +92,8 @@ class Param:
                 out = int(float(value))
             except (TypeError, ValueError):
                 raise ParameterError(f"{where} must be an integer, not {value!r}") from None
+            if self.low is not None or self.high is not None:
+                self._number(out, where)  # the bounds
             return out
         if self.kind in ("floats", "float_or_floats"):
             if isinstance(value, str):
@@ -138,6 +149,18 @@ class LossSpec:
         torch_mean: the rule torch's ``reduction='mean'`` uses (a key of ``conventions.RULES``),
             or a callable of the parameters returning one.
         example: a small worked example ``{"y_true": ..., "y_pred": ..., "params": {...}}``.
+        conventions: the conventions (:data:`CONVENTION_NAMES`) whose library defines the loss; ``losscli``
+            is always one of them. Asking for another is a usage error naming these.
+        peer_names: the names the peers give the loss, as they spell them (``"BCEWithLogitsLoss"``),
+            optionally with the parameters the name implies (``"nll_loss(log_probs=True)"``). They resolve
+            like aliases, case-insensitively, and rank first among suggestions for an unknown name.
+        accepts_log_probs: whether ``log_probs`` (predictions are log-probabilities) is a parameter.
+        pred_columns: a fixed number of prediction columns for one label column (e.g. mean and variance).
+        pred_groups: the prediction columns are this many aligned groups of equal width (x₁ | x₂), for one
+            label column.
+        broadcast_labels: one label column may stand for every prediction column.
+        check: extra domain checks, ``check(y_true, y_pred, params, conv, row_offset)``, raising an
+            ``InputError`` that names the row and value (run after the generic validation).
     """
 
     name: str
@@ -157,12 +180,38 @@ class LossSpec:
     higher_is_better: bool = False
     example: dict[str, Any] = field(default_factory=dict)
     source: str = "losscli"
+    conventions: tuple[str, ...] = CONVENTION_NAMES
+    peer_names: tuple[str, ...] = ()
+    accepts_log_probs: bool = False
+    pred_columns: int | None = None
+    pred_groups: int = 1
+    broadcast_labels: bool = False
+    check: Callable[..., Any] | None = None
 
     def param(self, name: str) -> Param | None:
         for p in self.params:
             if p.name == name:
                 return p
         return None
+
+    def check_convention(self, convention: str, params: dict[str, Any]) -> None:
+        """Refuse a convention whose library does not define this loss (or these inputs)."""
+        if convention not in self.conventions:
+            raise UsageError(
+                f"{self.name} is not defined by {CONVENTION_LIBRARIES.get(convention, convention)} "
+                f"(--convention {convention})",
+                hint=f"conventions that define it: {', '.join(self.conventions)}",
+            )
+        if params.get("log_probs") and params.get("from_logits"):
+            raise ParameterError(
+                f"{self.name}: predictions cannot be both logits and log-probabilities",
+                hint="give either --logits or --log-probs",
+            )
+        if params.get("log_probs") and convention in ("keras", "sklearn"):
+            raise UsageError(
+                f"{self.name}: {CONVENTION_LIBRARIES[convention]} takes no log-probabilities (--log-probs)",
+                hint="use --convention torch or losscli, or pass probabilities or --logits",
+            )
 
     @property
     def doc(self) -> str:
@@ -193,6 +242,7 @@ class LossSpec:
             "label_kind": self.label_kind,
             "pred_kind": self.pred_kind,
             "accepts_logits": self.accepts_logits,
+            "accepts_log_probs": self.accepts_log_probs,
             "parameters": [p.describe() for p in self.params],
             "formula": self.formula,
             "latex": self.latex,
@@ -200,6 +250,8 @@ class LossSpec:
             "elementwise": self.elementwise,
             "higher_is_better": self.higher_is_better,
             "source": self.source,
+            "conventions": list(self.conventions),
+            "peer_names": list(self.peer_names),
         }
 
 
@@ -239,14 +291,28 @@ def register_loss(
     torch_mean: Any = "mean_over_n",
     example: dict[str, Any] | None = None,
     registry: Any = None,
+    conventions: Iterable[str] = CONVENTION_NAMES,
+    peer_names: Iterable[str] = (),
+    accepts_log_probs: bool = False,
+    pred_columns: int | None = None,
+    pred_groups: int = 1,
+    broadcast_labels: bool = False,
+    check: Callable[..., Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator declaring a kernel function as a loss (its :class:`LossSpec` becomes ``fn.spec``).
 
     The spec joins :data:`DECLARED`, which the registry collects, or ``registry`` when one is given (an
     object with an ``add(spec)`` method).
 
-    ``from_logits`` is added to the parameters when ``accepts_logits`` is true.
+    ``from_logits`` is added to the parameters when ``accepts_logits`` is true, ``log_probs`` when
+    ``accepts_log_probs`` is. ``conventions`` always includes ``losscli``.
     """
+    if isinstance(aliases, str) or isinstance(peer_names, str) or isinstance(conventions, str):
+        raise TypeError(f"{name}: aliases, peer_names and conventions are tuples of names, not one string")
+    conventions = tuple(dict.fromkeys(("losscli", *conventions)))
+    unknown = [c for c in conventions if c not in CONVENTION_NAMES]
+    if unknown:
+        raise ValueError(f"unknown conventions {unknown}")
     if label_kind not in LABEL_KINDS:
         raise ValueError(f"unknown label kind {label_kind!r}")
     if pred_kind not in PRED_KINDS:
@@ -254,6 +320,11 @@ def register_loss(
     all_params = list(params)
     if accepts_logits:
         all_params.insert(0, Param("from_logits", "bool", False, "predictions are logits", allow_none=False))
+    if accepts_log_probs:
+        at = 1 if accepts_logits else 0
+        all_params.insert(
+            at, Param("log_probs", "bool", False, "predictions are log-probabilities", allow_none=False)
+        )
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         module = fn.__module__ or ""
@@ -274,6 +345,13 @@ def register_loss(
             torch_mean=torch_mean,
             example=example or {},
             source="losscli" if module.startswith("losscli.") else module.split(".")[0],
+            conventions=conventions,
+            peer_names=tuple(peer_names),
+            accepts_log_probs=accepts_log_probs,
+            pred_columns=pred_columns,
+            pred_groups=pred_groups,
+            broadcast_labels=broadcast_labels,
+            check=check,
         )
         if registry is not None:
             registry.add(spec)

@@ -56,6 +56,7 @@ def explain_data(name: str) -> dict[str, Any]:
             "description": c.description,
         }
         for c in CONVENTIONS.values()
+        if c.name in spec.conventions
     }
     ex = spec.example
     if ex:
@@ -80,6 +81,7 @@ def run_explain(name: str, fmt: str) -> None:
     lines = [
         f"{data['name']} — {data['description']}",
         f"aliases: {', '.join(data['aliases']) or '—'}",
+        f"peer names: {', '.join(data['peer_names']) or '—'}",
         "",
         f"formula:  {data['formula']}",
         f"LaTeX:    {data['latex']}",
@@ -87,7 +89,8 @@ def run_explain(name: str, fmt: str) -> None:
         "",
         f"labels:       {data['label_kind']} — {data['label_kind_doc']}",
         f"predictions:  {data['pred_kind']} — {data['pred_kind_doc']}"
-        + ("; logits with --logits" if data["accepts_logits"] else ""),
+        + ("; logits with --logits" if data["accepts_logits"] else "")
+        + ("; log-probabilities with --log-probs" if data["accepts_log_probs"] else ""),
         "",
         "parameters:",
     ]
@@ -95,7 +98,7 @@ def run_explain(name: str, fmt: str) -> None:
         lines += [f"  {p['name']} ({p['type']}, default {p['default']}): {p['doc']}" for p in data["parameters"]]
     else:
         lines.append("  none")
-    lines += ["", "conventions (what --reduction mean divides by):"]
+    lines += ["", "conventions that define it (what --reduction mean divides by):"]
     for cname, c in data["conventions"].items():
         lines.append(f"  {cname:8s} mean = {c['mean']}")
     if "example" in data:

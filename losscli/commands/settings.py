@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 #: Loss-parameter options: option name → loss parameter.
 PARAM_OPTIONS = {
+    "log_probs": "log_probs",
     "label_smoothing": "label_smoothing",
     "class_weights": "class_weights",
     "pos_weight": "pos_weight",
@@ -119,11 +120,21 @@ def input_settings(opts: Options, *, data: list[str], preds: str | None,
 
     return InputOptions(
         data=data, labels=opts.get("labels"), preds=preds, weights=opts.get("weights"),
-        label_cols=text("label_cols"), pred_cols=text("pred_cols"), weight_col=text("weight_col"),
+        label_cols=text("label_cols"), pred_cols=_pred_selection(opts), weight_col=text("weight_col"),
         id_col=opts.get("id_col"), classes=[str(c) for c in classes] if classes else None,
         nan=opts.get("nan") or "error", chunk_rows=chunk_rows, header=not opts.get("no_header"),
         delimiter=opts.get("delimiter"), extra_cols=dict(extra_cols or {}),
     )
+
+
+def _pred_selection(opts: Options) -> str | None:
+    """The prediction columns: ``--pred-cols``, then the second input's ``--pred2-cols`` (pairwise losses)."""
+    first, second = opts.get("pred_cols"), opts.get("pred2_cols")
+    if second is None:
+        return None if first is None else str(first)
+    if first is None:
+        raise UsageError("--pred2-cols needs --pred-cols", hint="select the first input's columns with --pred-cols")
+    return f"{first},{second}"
 
 
 # ------------------------------------------------------------------------------------------- gates
@@ -209,11 +220,28 @@ def report_settings(opts: Options, *, per_sample_formats: bool = True) -> Report
             hint="outside GitHub Actions write the report with --md > report.md",
         )
     output = opts.get("output")
+    summary_only = bool(opts.get("summary_only") or output)
+    per_sample_only = opts.get("reduction") == "none"
+    if per_sample_only:
+        _check_no_reduction(opts, fmt, summary_only)
     return ReportSettings(
-        fmt=fmt, summary_only=bool(opts.get("summary_only") or output), output=output,
+        fmt=fmt, summary_only=summary_only, output=output, per_sample_only=per_sample_only,
         state_out=opts.get("state_out"), junit_xml=opts.get("junit_xml"), openmetrics=opts.get("openmetrics"),
         step_summary=step_summary, progress=not opts.get("no_progress"),
     )
+
+
+def _check_no_reduction(opts: Options, fmt: str, summary_only: bool) -> None:
+    """``--reduction none`` gives per-sample values only: refuse what needs a reduced value."""
+    needs_value = [f"--{k.replace('_', '-')}" for k in ("max", "min", "baseline", "max_increase", "max_rel_increase",
+                                                        "ci", "update_baseline", "max_group", "max_class")
+                   if opts.get(k)]
+    if needs_value:
+        raise UsageError(f"{needs_value[0]} needs a reduced value; --reduction none gives per-sample values only",
+                         hint="use --reduction mean (or sum) for checks")
+    if fmt in ("table", "md") or (summary_only and not opts.get("output")):
+        raise UsageError("--reduction none gives per-sample values only",
+                         hint="choose --nl, --csv, --tsv, --json, -q (one value per line) or -o FILE")
 
 
 def engine_settings(opts: Options) -> EngineSettings:
@@ -251,7 +279,7 @@ class CheckSettings:
 
 
 #: Check-file keys that mean what the command-line option of the same name means.
-_CHECK_KEYS = ("labels", "weights", "label_cols", "pred_cols", "weight_col", "id_col", "classes", "convention",
+_CHECK_KEYS = ("labels", "weights", "label_cols", "pred_cols", "pred2_cols", "weight_col", "id_col", "classes", "convention",
                "reduction", "eps", "nan", "sum_tol", "delimiter", "bootstrap", "seed", "confidence", "ci",
                "by_class", "group_col", "max_group", "max_class", "max", "min", "baseline", "max_increase",
                "max_rel_increase", "fail_if_worse")
@@ -263,10 +291,12 @@ def check_settings(spec: CheckSpec, *, force: bool, update_baseline: bool) -> Ch
     s = spec.settings
     unknown = [k for k in (s.get("params") or {}) if k not in PARAM_OPTIONS.values()]
     if unknown:
-        raise UsageError(f"check {spec.name!r}: unknown loss parameter {unknown[0]!r}")
+        raise UsageError(f"check {spec.name!r}: unknown loss parameter {unknown[0]!r}",
+                         hint=f"write it in the loss, e.g. loss = \"{spec.loss}({unknown[0]}=...)\"")
     opts: dict[str, Any] = {k: s.get(k) for k in _CHECK_KEYS}
     opts["no_header"] = s.get("header") is False
     opts["from_logits"] = s.get("logits")
+    opts["log_probs"] = s.get("log_probs")
     opts["force"] = bool(s.get("force") or force)
     opts["update_baseline"] = bool(update_baseline and s.get("baseline"))
     opts.update(s.get("params") or {})

@@ -99,6 +99,8 @@ class Result:
 def reduce_totals(rule: str, totals: dict[str, Any], outputs: int, conv: Convention) -> float:
     """Apply a reduction rule to accumulated totals; an empty mean follows the convention."""
     s, w, n = totals["sum"], totals["weight_sum"], totals["n"]
+    if rule == "none":
+        return math.nan
     if rule == "sum":
         return s
     if rule == "sum_over_elements":
@@ -139,6 +141,7 @@ class Evaluator:
     ) -> None:
         self.spec, self.params = resolve(loss, params)
         self.conv = get_convention(convention)
+        self.spec.check_convention(self.conv.name, self.params)
         self.reduction = reduction
         self.rule = self.conv.resolve_reduction(self.spec, reduction, self.params)
         self.keep_per_sample = keep_per_sample

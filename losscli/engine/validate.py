@@ -28,7 +28,7 @@ from losscli.errors import (
     WeightError,
 )
 from losscli.losses._common import minmax
-from losscli.spec import LossSpec
+from losscli.spec import PRED_KINDS, LossSpec
 
 DEFAULT_SUM_TOL = 1e-3
 
@@ -142,10 +142,14 @@ def check_inputs(
     if yp.dtype.kind in "iu":
         yp = yp.astype(np.float64)
     from_logits = bool(params.get("from_logits", False))
+    log_probs = bool(params.get("log_probs", False))
     kind = spec.label_kind
 
     # ---- shapes
-    if spec.multiclass:
+    grouped = spec.pred_columns is not None or spec.pred_groups > 1
+    if grouped:
+        yt, yp = _check_pred_columns(spec, yt, yp)
+    elif spec.multiclass:
         if yp.ndim == 2 and yp.shape[1] == 1 and spec.name != "brier":
             yp = yp[:, 0]
         if yp.ndim == 1 and spec.name != "brier":
@@ -176,10 +180,12 @@ def check_inputs(
                 location=Location("y_pred"),
                 hint="give one label column and one prediction column per class, in the same order",
             )
-    else:
+    elif not grouped:
         if yp.ndim == 2 and yp.shape[1] == 1:
             yp = yp[:, 0]
         yt = _squeeze_column(yt)
+        if spec.broadcast_labels and yt.ndim == 1 and yp.ndim == 2:
+            yt = np.repeat(yt[:, None], yp.shape[1], axis=1)
         if yt.shape != yp.shape:
             kt = 1 if yt.ndim == 1 else yt.shape[1]
             kp = 1 if yp.ndim == 1 else yp.shape[1]
@@ -232,7 +238,9 @@ def check_inputs(
             )
 
     # ---- predictions
-    if spec.pred_kind in ("probability", "distribution") and not from_logits:
+    if log_probs:
+        _check_log_probs(spec, yp, row_offset, sum_tol, conv, warn, bounds)
+    elif spec.pred_kind in ("probability", "distribution") and not from_logits:
         _check_range(
             yp,
             0.0,
@@ -241,14 +249,28 @@ def check_inputs(
             row_offset,
             ProbabilityError,
             "predictions must be probabilities in [0, 1]",
-            "did you mean --logits?" if spec.accepts_logits else "these look like scores, not probabilities",
+            (
+                "these look like log-probabilities: add --log-probs"
+                if spec.accepts_log_probs and bounds(yp)[1] <= 0.0
+                else "did you mean --logits?"
+                if spec.accepts_logits
+                else "these look like scores, not probabilities"
+            ),
             bounds=bounds,
         )
         if spec.pred_kind == "distribution" and yp.ndim == 2:
             _check_rows_sum(yp, "y_pred", row_offset, sum_tol, conv, warn, labels=False, spec=spec)
-    elif from_logits and n >= 8 and bounds(yp)[0] >= 0.0 and bounds(yp)[1] <= 1.0:
+    elif (
+        from_logits
+        and spec.pred_kind in ("probability", "distribution")
+        and n >= 8
+        and bounds(yp)[0] >= 0.0
+        and bounds(yp)[1] <= 1.0
+    ):
         warn("every prediction lies in [0, 1]: are these probabilities rather than logits? (drop --logits)")
-    if spec.pred_kind == "rate":
+    if spec.pred_kind == "rate" and from_logits:
+        _check_range(yt, 0.0, None, "y_true", row_offset, LabelError, "Poisson counts must be ≥ 0", None)
+    elif spec.pred_kind == "rate":
         _check_range(
             yp,
             0.0,
@@ -293,6 +315,9 @@ def check_inputs(
     if isinstance(pw, tuple) and len(pw) not in (1, k):
         raise ParameterError(f"pos_weight has {len(pw)} values but the predictions have {k} columns")
 
+    if spec.check is not None:
+        spec.check(yt, yp, params, conv, row_offset)
+
     # ---- sample weights
     sw = None
     if sample_weight is not None:
@@ -316,6 +341,66 @@ def check_inputs(
             bounds=bounds,
         )
     return Checked(yt, yp, sw)
+
+
+def _check_pred_columns(spec: LossSpec, yt: np.ndarray, yp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One label column, and exactly ``spec.pred_columns`` prediction columns (e.g. mean and variance) or
+    ``spec.pred_groups`` groups of equal width (x₁ | x₂)."""
+    k, groups = spec.pred_columns, spec.pred_groups
+    yt = _squeeze_column(yt)
+    got = 1 if yp.ndim == 1 else yp.shape[1]
+    if k is not None and (yp.ndim != 2 or got != k):
+        raise ShapeError(
+            f"{spec.name} needs {k} prediction columns, got {got}",
+            location=Location("y_pred"),
+            hint=f"select them in order with --pred-cols: {PRED_KINDS[spec.pred_kind]}",
+        )
+    if k is None and (yp.ndim != 2 or got % groups):
+        raise ShapeError(
+            f"{spec.name} needs {groups} groups of prediction columns of equal width, got {got} column(s)",
+            location=Location("y_pred"),
+            hint="select the first input's columns with --pred-cols and the second's with --pred2-cols",
+        )
+    if yt.ndim != 1:
+        raise ShapeError(
+            f"{spec.name} takes one label column, got {yt.shape[1]}",
+            location=Location("y_true"),
+            hint="select the label column with --label-cols",
+        )
+    return yt, yp
+
+
+def _check_log_probs(
+    spec: LossSpec,
+    yp: np.ndarray,
+    offset: int,
+    tol: float,
+    conv: Convention,
+    warn: Warn,
+    bounds: _Bounds,
+) -> None:
+    """Log-probabilities are ≤ 0, and rows over classes are distributions (Σ e^a = 1)."""
+    if not spec.accepts_log_probs:
+        raise ParameterError(f"{spec.name} takes no log-probabilities")
+    _check_range(
+        yp,
+        None,
+        0.0,
+        "y_pred",
+        offset,
+        ProbabilityError,
+        "log-probabilities must be ≤ 0",
+        "these look like logits: use --logits instead of --log-probs",
+        bounds=bounds,
+    )
+    if spec.pred_kind == "distribution" and yp.ndim == 2:
+        with np.errstate(under="ignore"):
+            probs = np.exp(yp)
+        try:
+            _check_rows_sum(probs, "y_pred", offset, tol, conv, warn, labels=False, spec=spec)
+        except ProbabilityError as exc:
+            exc.hint = "log-probability rows must satisfy Σ exp = 1; for unnormalised scores use --logits"
+            raise
 
 
 def _check_range(

@@ -265,6 +265,30 @@ def log1p_pos(t: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return u
 
 
+def log1m_exp(a: np.ndarray) -> np.ndarray:
+    """log(1 − e^a) for a ≤ 0 (the log of 1 − p from log p), accurate everywhere (Mächler 2012):
+    log(−expm1(a)) for a > −log 2, log1p(−e^a) below. a = 0 gives −inf."""
+    a = f64(a)
+    out = np.empty_like(a)
+    near = a > -0.6931471805599453
+    with np.errstate(divide="ignore"):
+        out[near] = np.log(-np.expm1(a[near]))
+        out[~near] = np.log1p(-np.exp(a[~near]))
+    return out
+
+
+def clip_log_probabilities(lp: np.ndarray, conv: Convention) -> tuple[np.ndarray, int]:
+    """Log-probabilities kept within the log of the convention's probability clip, and how many changed
+    (the log-space form of :func:`clipped_probabilities`)."""
+    lo, hi = conv.clip_bounds(np.dtype(np.float64))
+    lp = f64(lp)
+    if lo <= 0.0 and hi >= 1.0:
+        return lp, 0
+    llo, lhi = float(np.log(lo)), float(np.log(hi))
+    changed = int(np.count_nonzero((lp < llo) | (lp > lhi)))
+    return (np.clip(lp, llo, lhi) if changed else lp), changed
+
+
 def log_softmax(x: np.ndarray) -> np.ndarray:
     """Row-wise log-softmax of ``(N, C)`` logits via log-sum-exp."""
     x = f64(x)

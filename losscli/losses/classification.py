@@ -12,8 +12,10 @@ import numpy as np
 from losscli.conventions import Convention
 from losscli.losses._common import (
     binary_log_loss,
+    clip_log_probabilities,
     clipped_probabilities,
     f64,
+    log1m_exp,
     log_softmax,
     per_column,
     row_mean,
@@ -33,9 +35,18 @@ CLASS_WEIGHTS = Param("class_weights", "floats", None, "one weight per class (C 
 
 
 def _binary_log_terms(
-    y_pred: np.ndarray, conv: Convention, from_logits: bool
+    y_pred: np.ndarray, conv: Convention, from_logits: bool, log_probs: bool = False
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """(log p, log(1−p), clipped count) for binary predictions given as logits or probabilities."""
+    """(log p, log(1−p), clipped count) for binary predictions given as logits, log-probabilities
+    (kept within the log of the convention's clip; torch's −100 floor applies to both terms) or
+    probabilities."""
+    if log_probs:
+        log_p, clipped = clip_log_probabilities(y_pred, conv)
+        log_q = log1m_exp(log_p)
+        floor = conv.log_clamp()
+        if floor is not None:
+            log_p, log_q = np.maximum(log_p, floor), np.maximum(log_q, floor)
+        return log_p, log_q, clipped
     if from_logits:
         pos, neg, lp = softplus_parts(f64(y_pred))
         log_p = neg + lp  # −log σ(x) = softplus(−x)
@@ -47,6 +58,9 @@ def _binary_log_terms(
 
 @register_loss(
     "binary_crossentropy",
+    conventions=("torch", "keras", "sklearn"),
+    peer_names=("BCELoss", "binary_cross_entropy_with_logits(from_logits=True)", "BCEWithLogitsLoss(from_logits=True)", "BinaryCrossentropy"),
+    accepts_log_probs=True,
     aliases=("bce", "log_loss", "weighted_binary_crossentropy", "binary_cross_entropy", "logloss"),
     label_kind="binary",
     pred_kind="probability",
@@ -77,6 +91,7 @@ def binary_crossentropy(
     from_logits: bool = False,
     label_smoothing: float = 0.0,
     pos_weight: float | tuple[float, ...] | None = None,
+    log_probs: bool = False,
 ) -> KernelOutput:
     r"""Binary cross-entropy.
 
@@ -89,9 +104,19 @@ def binary_crossentropy(
     From probabilities p is clipped to the convention's bounds (losscli: [2.22e-16, 1 − 2.22e-16];
     torch: log clamped at −100; keras: [1e-7, 1 − 1e-7] in float32; sklearn: ε of the dtype).
     ``pos_weight`` follows torch's ``pos_weight`` (broadcast along the output columns).
+    From log-probabilities a = log p: log(1 − p) = log1m_exp(a) (exact; a is kept within the log of the
+    convention's clip, torch's −100 floor applies to both terms); a term whose factor is 0 is 0.
     """
     k = 1 if y_pred.ndim == 1 else y_pred.shape[1]
     pw = per_column(pos_weight, k, "pos_weight")
+    if log_probs:
+        y = smooth_binary(y_true, label_smoothing)
+        log_p, log_q, clipped = _binary_log_terms(y_pred, conv, False, True)
+        wy = y if pw is None else pw * y
+        with np.errstate(invalid="ignore"):
+            pos = np.where(wy == 0, 0.0, wy * log_p)
+            neg = np.where(y == 1, 0.0, (1.0 - y) * log_q)
+        return KernelOutput(row_mean(-(pos + neg)), clipped=clipped)
     if pw is None:  # the common case, in per-thread scratch (labels are cast inside the ufuncs)
         y = smooth_binary(y_true, label_smoothing) if label_smoothing else y_true
         if from_logits:
@@ -106,12 +131,19 @@ def binary_crossentropy(
 
 
 def _categorical_log_probs(
-    y_pred: np.ndarray, conv: Convention, from_logits: bool, used: np.ndarray | None = None
+    y_pred: np.ndarray,
+    conv: Convention,
+    from_logits: bool,
+    used: np.ndarray | None = None,
+    log_probs: bool = False,
 ) -> tuple[np.ndarray, int]:
     """Row-wise log-probabilities of ``(N, C)`` predictions, and the count of clipped values.
 
-    ``used`` marks the entries that enter the loss; only those are counted as clipped.
+    ``used`` marks the entries that enter the loss; only those are counted as clipped. Log-probabilities
+    are used as given (torch ``nll_loss`` and ``kl_div`` do not clamp them).
     """
+    if log_probs:
+        return f64(y_pred), 0
     if from_logits:
         return log_softmax(y_pred), 0
     p = conv.prepare_probabilities(y_pred)
@@ -143,7 +175,10 @@ def _class_weight_vector(class_weights: tuple[float, ...] | None, c: int) -> np.
 
 @register_loss(
     "categorical_crossentropy",
-    aliases=("cce", "weighted_categorical_crossentropy", "categorical_cross_entropy", "cross_entropy"),
+    conventions=("torch", "keras", "sklearn"),
+    peer_names=("CategoricalCrossentropy",),
+    accepts_log_probs=True,
+    aliases=("cce", "weighted_categorical_crossentropy", "categorical_cross_entropy"),
     label_kind="distribution",
     pred_kind="distribution",
     accepts_logits=True,
@@ -164,6 +199,7 @@ def categorical_crossentropy(
     from_logits: bool = False,
     label_smoothing: float = 0.0,
     class_weights: tuple[float, ...] | None = None,
+    log_probs: bool = False,
 ) -> KernelOutput:
     r"""Categorical cross-entropy.
 
@@ -175,12 +211,13 @@ def categorical_crossentropy(
     class weights divides by the weight of the target class). Under the torch convention the mean is
     ÷ N, as torch does for probability targets; under keras the class weight of ``argmax(y)`` multiplies
     the unweighted loss (Keras turns ``class_weight`` into sample weights). From logits p = softmax(x)
-    via log-sum-exp; from probabilities keras renormalises rows, the others use them as given.
+    via log-sum-exp; from probabilities keras renormalises rows, the others use them as given; from
+    log-probabilities (``log_probs``) log p is the input itself.
     """
     y = f64(y_true)
     c = y_pred.shape[1]
     ys = smooth_categorical(y, label_smoothing)
-    log_p, clipped = _categorical_log_probs(y_pred, conv, from_logits, used=ys != 0)
+    log_p, clipped = _categorical_log_probs(y_pred, conv, from_logits, used=ys != 0, log_probs=log_probs)
     cw = _class_weight_vector(class_weights, c)
     if cw is None:
         return KernelOutput(-(ys * log_p).sum(axis=1), clipped=clipped)
@@ -193,7 +230,10 @@ def categorical_crossentropy(
 
 @register_loss(
     "sparse_categorical_crossentropy",
-    aliases=("sparse_cce", "scce", "sparse_categorical_cross_entropy", "nll"),
+    conventions=("torch", "keras", "sklearn"),
+    peer_names=("SparseCategoricalCrossentropy", "cross_entropy(from_logits=True)", "CrossEntropyLoss(from_logits=True)", "nll_loss(log_probs=True)", "NLLLoss(log_probs=True)", "nll(log_probs=True)"),
+    accepts_log_probs=True,
+    aliases=("sparse_cce", "scce", "sparse_categorical_cross_entropy"),
     label_kind="class_index",
     pred_kind="distribution",
     accepts_logits=True,
@@ -223,6 +263,7 @@ def sparse_categorical_crossentropy(
     label_smoothing: float = 0.0,
     class_weights: tuple[float, ...] | None = None,
     ignore_index: int | None = None,
+    log_probs: bool = False,
 ) -> KernelOutput:
     r"""Sparse (integer-label) categorical cross-entropy.
 
@@ -235,6 +276,7 @@ def sparse_categorical_crossentropy(
     Ignored samples give 0 and count in neither sum. From logits: −log p_y = log(1 + Σ_{c≠y} e^{x_c − x_y})
     (= softplus(x_other − x_y) for two classes), exact even for tiny losses.
     Under keras, class weights multiply the whole loss (Keras' class_weight → sample_weight).
+    From log-probabilities (``log_probs``, torch ``nll_loss``): −log p_y is −input_y itself.
     """
     labels = np.asarray(y_true)
     if labels.dtype.kind == "f":
@@ -258,7 +300,7 @@ def sparse_categorical_crossentropy(
             used[rows, labels] = True
             if counted is not None:
                 used &= counted[:, None]
-        log_p, clipped = _categorical_log_probs(y_pred, conv, from_logits, used=used)
+        log_p, clipped = _categorical_log_probs(y_pred, conv, from_logits, used=used, log_probs=log_probs)
         nll = -log_p[rows, labels]
     eps = label_smoothing
     if cw is None or conv.name == "keras":
@@ -281,7 +323,10 @@ def sparse_categorical_crossentropy(
 
 @register_loss(
     "binary_focal_crossentropy",
-    aliases=("focal", "binary_focal", "sigmoid_focal_loss", "focal_loss"),
+    conventions=("torch", "keras"),
+    peer_names=("BinaryFocalCrossentropy", "sigmoid_focal_loss(from_logits=True)"),
+    accepts_log_probs=True,
+    aliases=("focal", "binary_focal", "focal_loss"),
     label_kind="binary",
     pred_kind="probability",
     accepts_logits=True,
@@ -314,6 +359,7 @@ def binary_focal_crossentropy(
     gamma: float = 2.0,
     alpha: float | None = None,
     label_smoothing: float = 0.0,
+    log_probs: bool = False,
 ) -> KernelOutput:
     r"""Binary focal cross-entropy.
 
@@ -324,14 +370,20 @@ def binary_focal_crossentropy(
     α is applied only when given (torchvision applies its default 0.25 under the torch convention; Keras
     ``BinaryFocalCrossentropy`` only with ``apply_class_balancing``). From logits, BCE is the exact
     log-space value and 1 − p_t = y·σ(−x) + (1 − y)·σ(x); under the keras convention the logits go
-    through σ and the clipped BCE, as Keras does. Smoothed labels enter p_t, as in Keras.
+    through σ and the clipped BCE, as Keras does. Smoothed labels enter p_t, as in Keras. From
+    log-probabilities a = log p: BCE from a and log1m_exp(a), 1 − p_t = y·(−expm1(a)) + (1 − y)·e^a.
     """
     y = smooth_binary(y_true, label_smoothing)
     if alpha is None:
         alpha = conv.focal_alpha_binary
     if from_logits and conv.name == "keras":
         y_pred, from_logits = sigmoid(f64(y_pred)), False
-    if from_logits:
+    if log_probs:
+        log_p, log_q, clipped = _binary_log_terms(y_pred, conv, False, True)
+        with np.errstate(invalid="ignore"):
+            bce = -(np.where(y == 0, 0.0, y * log_p) + np.where(y == 1, 0.0, (1.0 - y) * log_q))
+        one_minus_pt = y * -np.expm1(log_p) + (1.0 - y) * np.exp(log_p)
+    elif from_logits:
         x = f64(y_pred)
         bce = sigmoid_cross_entropy(x, y)
         one_minus_pt = y * sigmoid(-x) + (1.0 - y) * sigmoid(x)
@@ -348,6 +400,9 @@ def binary_focal_crossentropy(
 
 @register_loss(
     "categorical_focal_crossentropy",
+    conventions=("keras",),
+    peer_names=("CategoricalFocalCrossentropy",),
+    accepts_log_probs=True,
     aliases=("categorical_focal", "softmax_focal"),
     label_kind="distribution",
     pred_kind="distribution",
@@ -380,6 +435,7 @@ def categorical_focal_crossentropy(
     gamma: float = 2.0,
     alpha: float | tuple[float, ...] | None = None,
     label_smoothing: float = 0.0,
+    log_probs: bool = False,
 ) -> KernelOutput:
     r"""Categorical focal cross-entropy (Keras ``CategoricalFocalCrossentropy``).
 
@@ -389,7 +445,8 @@ def categorical_focal_crossentropy(
 
     α is applied only when given under losscli (Keras always applies its default 0.25). From logits,
     log p is the exact log-softmax and 1 − p_c = −expm1(log p_c); under keras the probabilities are
-    renormalised and clipped, as Keras does (also after a softmax of logits).
+    renormalised and clipped, as Keras does (also after a softmax of logits). From log-probabilities
+    (``log_probs``) log p is the input itself.
     """
     c = y_pred.shape[1]
     ys = smooth_categorical(f64(y_true), label_smoothing)
@@ -397,7 +454,7 @@ def categorical_focal_crossentropy(
         alpha = conv.focal_alpha_categorical
     if from_logits and conv.name == "keras":
         y_pred, from_logits = np.exp(log_softmax(y_pred)), False
-    log_p, clipped = _categorical_log_probs(y_pred, conv, from_logits, used=ys != 0)
+    log_p, clipped = _categorical_log_probs(y_pred, conv, from_logits, used=ys != 0, log_probs=log_probs)
     one_minus_p = -np.expm1(log_p)
     terms = np.power(one_minus_p, gamma) * ys * log_p
     if alpha is not None:
@@ -407,7 +464,10 @@ def categorical_focal_crossentropy(
 
 @register_loss(
     "kl_divergence",
-    aliases=("kld", "kl", "kullback_leibler_divergence", "kl_div"),
+    conventions=("torch", "keras"),
+    peer_names=("KLDivergence", "kl_div(log_probs=True)", "KLDivLoss(log_probs=True)"),
+    accepts_log_probs=True,
+    aliases=("kld", "kl", "kullback_leibler_divergence"),
     label_kind="distribution",
     pred_kind="distribution",
     accepts_logits=True,
@@ -420,7 +480,12 @@ def categorical_focal_crossentropy(
     example={"y_true": [[0.6, 0.3, 0.1], [0.2, 0.5, 0.3]], "y_pred": [[0.5, 0.4, 0.1], [0.3, 0.3, 0.4]]},
 )
 def kl_divergence(
-    y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention, from_logits: bool = False
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    *,
+    conv: Convention,
+    from_logits: bool = False,
+    log_probs: bool = False,
 ) -> KernelOutput:
     r"""Kullback–Leibler divergence KL(y_true ‖ y_pred).
 
@@ -430,7 +495,8 @@ def kl_divergence(
 
     torch ``kl_div(input=log p, target=y)`` summed over classes; its ``'mean'`` divides by N·C (the
     torch convention reproduces that), ``'batchmean'`` is losscli's mean. Under keras both y and p are
-    clipped to [1e-7, 1] first, so y = 0 contributes a tiny negative term, as in Keras.
+    clipped to [1e-7, 1] first, so y = 0 contributes a tiny negative term, as in Keras. With
+    ``log_probs`` the predictions are log q, exactly torch's ``kl_div`` input.
     """
     y = f64(y_true)
     if conv.name == "keras":
@@ -439,7 +505,7 @@ def kl_divergence(
         yk = np.clip(conv.prepare_probabilities(y), 1e-7, 1.0)
         pk = np.clip(conv.prepare_probabilities(y_pred), 1e-7, 1.0)
         return KernelOutput((yk * (np.log(yk) - np.log(pk))).sum(axis=1))
-    log_p, clipped = _categorical_log_probs(y_pred, conv, from_logits, used=y != 0)
+    log_p, clipped = _categorical_log_probs(y_pred, conv, from_logits, used=y != 0, log_probs=log_probs)
     pos = y > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(pos, y * (np.log(np.where(pos, y, 1.0)) - log_p), 0.0)
@@ -448,6 +514,9 @@ def kl_divergence(
 
 @register_loss(
     "generalized_cross_entropy",
+    conventions=("keras",),
+    peer_names=("CategoricalGeneralizedCrossEntropy",),
+    accepts_log_probs=True,
     aliases=("gce", "categorical_generalized_cross_entropy"),
     label_kind="class_index",
     pred_kind="distribution",
@@ -473,7 +542,13 @@ def kl_divergence(
     example={"y_true": [0, 1], "y_pred": [[0.7, 0.2, 0.1], [0.3, 0.5, 0.2]]},
 )
 def generalized_cross_entropy(
-    y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention, from_logits: bool = False, q: float = 0.5
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    *,
+    conv: Convention,
+    from_logits: bool = False,
+    q: float = 0.5,
+    log_probs: bool = False,
 ) -> KernelOutput:
     r"""Generalised cross-entropy (Keras ``CategoricalGeneralizedCrossEntropy``).
 
@@ -481,10 +556,13 @@ def generalized_cross_entropy(
 
         l = (1 − p_y^q) / q
 
-    From logits p_y^q = exp(q · log_softmax(x)_y). No clipping (as Keras).
+    From logits p_y^q = exp(q · log_softmax(x)_y), from log-probabilities exp(q · input_y). No clipping
+    (as Keras).
     """
     labels = np.asarray(y_true).astype(np.int64)
     rows = np.arange(labels.shape[0])
+    if log_probs:
+        return KernelOutput(-np.expm1(q * f64(y_pred)[rows, labels]) / q)
     if from_logits:
         log_py = -sparse_nll_from_logits(y_pred, labels)
         return KernelOutput(-np.expm1(q * log_py) / q)

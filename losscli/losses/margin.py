@@ -19,6 +19,8 @@ def _signed(y_true: np.ndarray, conv: Convention) -> np.ndarray:
 
 @register_loss(
     "hinge",
+    conventions=("keras", "sklearn"),
+    peer_names=("Hinge", "hinge_loss"),
     label_kind="sign",
     pred_kind="score",
     elementwise=True,
@@ -35,6 +37,8 @@ def hinge(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> Kernel
 
 @register_loss(
     "squared_hinge",
+    conventions=("keras",),
+    peer_names=("SquaredHinge",),
     label_kind="sign",
     pred_kind="score",
     elementwise=True,
@@ -52,6 +56,8 @@ def squared_hinge(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -
 
 @register_loss(
     "categorical_hinge",
+    conventions=("keras",),
+    peer_names=("CategoricalHinge",),
     label_kind="distribution",
     pred_kind="score",
     multiclass=True,
@@ -75,6 +81,7 @@ def categorical_hinge(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Conventio
 
 @register_loss(
     "multiclass_hinge",
+    conventions=("sklearn",),
     aliases=("crammer_singer", "multi_hinge"),
     label_kind="class_index",
     pred_kind="score",
@@ -101,7 +108,9 @@ def multiclass_hinge(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention
 
 @register_loss(
     "brier",
-    aliases=("brier_score", "brier_score_loss"),
+    conventions=("sklearn",),
+    peer_names=("brier_score_loss",),
+    aliases=("brier_score",),
     label_kind="class_index",
     pred_kind="distribution",
     formula="binary: l = (y − p)²; multiclass: l = Σ_c (1[y = c] − p_c)²",
@@ -129,6 +138,7 @@ def brier(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> Kernel
 
 @register_loss(
     "dice",
+    conventions=("keras",),
     aliases=("dice_loss",),
     label_kind="binary",
     pred_kind="probability",
@@ -152,6 +162,7 @@ def dice(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> KernelO
 
 @register_loss(
     "tversky",
+    conventions=("keras",),
     aliases=("tversky_loss",),
     label_kind="binary",
     pred_kind="probability",

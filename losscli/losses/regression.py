@@ -7,10 +7,12 @@ axis step); under the torch convention ``sum`` is the sum over all N·K elements
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from losscli.conventions import Convention
+from losscli.errors import UsageError
 from losscli.losses._common import f64, row_mean, softplus, xlogy
 from losscli.spec import KernelOutput, Param, register_loss
 
@@ -20,6 +22,8 @@ REG_EXAMPLE = {"y_true": [3.0, -0.5, 2.0, 7.0], "y_pred": [2.5, 0.0, 2.0, 8.0]}
 
 @register_loss(
     "mse",
+    conventions=("torch", "keras", "sklearn"),
+    peer_names=("mse_loss", "MSELoss", "MeanSquaredError", "mean_squared_error"),
     aliases=("mean_squared_error", "l2", "squared_error"),
     formula="l = mean_k (y − p)²",
     latex=r"\ell = \frac{1}{K}\sum_k (y_k - p_k)^2",
@@ -37,6 +41,8 @@ def mse(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> KernelOu
 
 @register_loss(
     "mae",
+    conventions=("torch", "keras", "sklearn"),
+    peer_names=("l1_loss", "L1Loss", "MeanAbsoluteError", "mean_absolute_error"),
     aliases=("mean_absolute_error", "l1", "absolute_error"),
     formula="l = mean_k |y − p|",
     latex=r"\ell = \frac{1}{K}\sum_k |y_k - p_k|",
@@ -53,6 +59,8 @@ def mae(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> KernelOu
 
 @register_loss(
     "huber",
+    conventions=("torch", "keras"),
+    peer_names=("huber_loss", "HuberLoss", "Huber"),
     aliases=("huber_loss",),
     params=(
         Param(
@@ -84,6 +92,8 @@ def huber(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention, delta: fl
 
 @register_loss(
     "smooth_l1",
+    conventions=("torch",),
+    peer_names=("smooth_l1_loss", "SmoothL1Loss"),
     aliases=("smooth_l1_loss",),
     params=(Param("beta", "float", 1.0, "threshold β; β = 0 gives L1", low=0.0, allow_none=False),),
     formula="l = ½e²/β if |e| < β else |e| − ½β",
@@ -107,6 +117,8 @@ def smooth_l1(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention, beta:
 
 @register_loss(
     "log_cosh",
+    conventions=("keras",),
+    peer_names=("LogCosh",),
     aliases=("logcosh",),
     formula="l = mean_k log cosh(p − y)",
     latex=r"\ell = \frac{1}{K}\sum_k \log\cosh(p_k - y_k)",
@@ -123,6 +135,8 @@ def log_cosh(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> Ker
 
 @register_loss(
     "msle",
+    conventions=("keras", "sklearn"),
+    peer_names=("MeanSquaredLogarithmicError", "mean_squared_log_error"),
     aliases=("mean_squared_logarithmic_error", "mean_squared_log_error"),
     formula="l = mean_k (log(1 + y) − log(1 + p))²",
     latex=r"\ell = \frac{1}{K}\sum_k \left(\log(1+y_k) - \log(1+p_k)\right)^2",
@@ -146,6 +160,8 @@ def msle(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> KernelO
 
 @register_loss(
     "mape",
+    conventions=("keras", "sklearn"),
+    peer_names=("MeanAbsolutePercentageError", "mean_absolute_percentage_error"),
     aliases=("mean_absolute_percentage_error",),
     formula="l = mean_k |y − p| / max(|y|, ε)  (×100 under keras)",
     latex=r"\ell = \frac{1}{K}\sum_k \frac{|y_k - p_k|}{\max(|y_k|, \epsilon)}",
@@ -165,34 +181,65 @@ def mape(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> KernelO
     return KernelOutput(row_mean(100.0 * frac if conv.percent_mape else frac))
 
 
+def _check_poisson(yt: np.ndarray, yp: np.ndarray, params: dict[str, Any], conv: Convention, offset: int) -> None:
+    if conv.name == "keras" and (params.get("from_logits") or params.get("full")):
+        raise UsageError(
+            "poisson: Keras' Poisson takes rates and has no Stirling term (--logits, full=true)",
+            hint="use --convention torch (poisson_nll_loss(log_input=True, full=...)) or losscli",
+        )
+
+
 @register_loss(
     "poisson",
+    conventions=("torch", "keras"),
+    peer_names=("Poisson", "poisson_nll_loss(from_logits=True)", "PoissonNLLLoss(from_logits=True)"),
     aliases=("poisson_nll", "poisson_loss"),
     pred_kind="rate",
     label_kind="real",
     elementwise=True,
-    formula="l = p − y·log p  (p a rate; keras adds 1e-7 inside the log, torch 1e-8)",
-    latex=r"\ell = p - y\log p",
-    description="Poisson negative log-likelihood (without the log y! term) of a predicted rate.",
-    peer="Keras Poisson; torch poisson_nll_loss(log_input=False)",
+    accepts_logits=True,
+    params=(
+        Param("full", "bool", False, "add the Stirling term of log y! (for y > 1), as torch's full=True",
+              allow_none=False),
+    ),
+    formula="l = p − y·log p (rate p), e^x − y·x (log-rate x with from_logits) [+ Stirling term]",
+    latex=r"\ell = p - y\log p \;=\; e^{x} - y\,x",
+    description="Poisson negative log-likelihood (without log y! unless full) of a rate or log-rate.",
+    peer="Keras Poisson; torch poisson_nll_loss (log_input=False for rates, True with from_logits)",
+    check=_check_poisson,
     example={"y_true": [3.0, 0.0, 1.0], "y_pred": [2.0, 0.5, 1.5]},
 )
-def poisson(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> KernelOutput:
-    """Poisson loss of a predicted rate.
+def poisson(
+    y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention, from_logits: bool = False, full: bool = False
+) -> KernelOutput:
+    """Poisson loss of a predicted rate or log-rate.
 
     Formula: ``l = p − y·log p`` (0·log 0 = 0). Keras computes ``p − y·log(p + 1e-7)``; torch's
-    ``poisson_nll_loss(log_input=False)`` ``p − y·log(p + 1e-8)``.
+    ``poisson_nll_loss(log_input=False)`` ``p − y·log(p + 1e-8)``. From log-rates x (``from_logits``,
+    torch's default ``log_input=True``): ``l = e^x − y·x`` under every convention.
+    ``full`` adds Stirling's approximation of log y!, ``y·log y − y + ½·log(2πy)``, where y > 1 (0 for
+    y ≤ 1), as torch's ``full=True``.
     """
     y, p = f64(y_true), f64(y_pred)
-    if conv.name == "keras":
-        return KernelOutput(row_mean(p - y * np.log(p + 1e-7)))
-    if conv.name == "torch":
-        return KernelOutput(row_mean(p - y * np.log(p + 1e-8)))
-    return KernelOutput(row_mean(p - xlogy(y, p)))
+    if from_logits:
+        loss = np.exp(p) - y * p
+    elif conv.name == "keras":
+        loss = p - y * np.log(p + 1e-7)
+    elif conv.name == "torch":
+        loss = p - y * np.log(p + 1e-8)
+    else:
+        loss = p - xlogy(y, p)
+    if full:
+        big = y > 1
+        yb = np.where(big, y, 1.0)
+        loss = loss + np.where(big, yb * np.log(yb) - yb + 0.5 * np.log(2 * math.pi * yb), 0.0)
+    return KernelOutput(row_mean(loss))
 
 
 @register_loss(
     "cosine_similarity",
+    conventions=("keras",),
+    peer_names=("CosineSimilarity",),
     aliases=("cosine", "cosine_proximity"),
     label_kind="real",
     pred_kind="real",

@@ -61,7 +61,7 @@ def loss_texts(loss: LossSettings) -> list[str]:
 def build_evaluators(loss: LossSettings, *, keep_per_sample: bool) -> list[Any]:
     """One :class:`~losscli.engine.evaluator.Evaluator` per loss of the expression (``"bce,brier(...)"``)."""
     from losscli.engine.evaluator import Evaluator
-    from losscli.registry import get_loss, parse_loss_expression
+    from losscli.registry import get_loss, implied_params
 
     texts = loss_texts(loss)
     specs = [get_loss(t) for t in texts]
@@ -69,7 +69,7 @@ def build_evaluators(loss: LossSettings, *, keep_per_sample: bool) -> list[Any]:
     conv = convention_of(loss)
     return [
         Evaluator(spec, convention=conv, reduction=loss.reduction, sum_tol=loss.sum_tol,
-                  keep_per_sample=keep_per_sample, **{**parse_loss_expression(text)[1], **par})
+                  keep_per_sample=keep_per_sample, **implied_params(text, par))
         for spec, text, par in zip(specs, texts, params, strict=True)
     ]
 

@@ -45,13 +45,15 @@ KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "weights": ((str,), "sample weights file"),
     "label_cols": ((str, int), "label column selection"),
     "pred_cols": ((str, int), "prediction column selection"),
+    "pred2_cols": ((str, int), "the second input's columns of a pairwise loss"),
     "weight_col": ((str, int), "sample-weight column"),
     "id_col": ((str,), "join labels and predictions by this key column"),
     "classes": ((str, list), "class order, 'a,b,c' or a list"),
     "logits": ((bool,), "predictions are logits"),
+    "log_probs": ((bool,), "predictions are log-probabilities"),
     "params": ((dict,), "loss parameters, e.g. { label_smoothing = 0.1 }"),
     "convention": ((str,), "losscli, torch, keras or sklearn"),
-    "reduction": ((str,), "mean, sum, mean_over_n or weighted_mean"),
+    "reduction": ((str,), "mean, sum, mean_over_n, weighted_mean, none or a peer's name (batchmean, ...)"),
     "eps": (NUM, "probability clip"),
     "nan": ((str,), "error, skip or warn"),
     "sum_tol": (NUM, "tolerance for rows summing to 1"),
@@ -172,6 +174,9 @@ def parse(data: dict[str, Any], file: str = "<checks>") -> CheckFile:
             "baseline"
         ):
             raise UsageError(f"{where}: max_increase and max_rel_increase need baseline")
+        if merged.get("reduction") == "none":
+            raise UsageError(f"{where}: reduction 'none' gives per-sample values only; a check needs a value",
+                             hint="use reduction = 'mean' (or 'sum', or a peer's name such as 'sum_over_batch_size')")
         settings = {k: v for k, v in merged.items() if k not in ("name", "loss")}
         for key in PATH_KEYS:
             value = settings.get(key)

@@ -260,6 +260,21 @@ def signature(result: Any, digests: dict[str, str | None]) -> dict[str, Any]:
     }
 
 
+def _without_new_defaults(loss: Any, a: dict[str, Any], b: dict[str, Any]) -> tuple[dict, dict]:
+    """The two parameter sets without a parameter only one of them has at its default value: a parameter a
+    later version added (``log_probs=False``) does not change what the loss computes."""
+    from losscli.registry import REGISTRY
+
+    try:
+        spec = REGISTRY.get(str(loss))
+    except Exception:
+        return a, b
+    defaults = json.loads(json.dumps(
+        {k: (list(v) if isinstance(v, tuple) else v) for k, v in spec.defaults().items()}, default=str))
+    drop = {k for k in set(a) ^ set(b) if k in defaults and a.get(k, b.get(k)) == defaults[k]}
+    return ({k: v for k, v in a.items() if k not in drop}, {k: v for k, v in b.items() if k not in drop})
+
+
 def signature_differences(current: dict[str, Any], baseline: dict[str, Any] | None) -> list[str]:
     """What differs between two signatures, as short phrases; empty when they agree."""
     if not isinstance(baseline, dict):
@@ -267,6 +282,8 @@ def signature_differences(current: dict[str, Any], baseline: dict[str, Any] | No
     out = []
     for key in SIGNATURE_KEYS:
         a, b = current.get(key), baseline.get(key)
+        if key == "params" and isinstance(a, dict) and isinstance(b, dict):
+            a, b = _without_new_defaults(current.get("loss"), a, b)
         if a == b:
             continue
         if key.endswith("sha256"):

@@ -149,5 +149,13 @@ def delimited_lines(evals: list[Evaluation], sep: str) -> Iterator[str]:
 
 
 def quiet_value(evals: list[Evaluation]) -> str:
-    """The requested reduction, one number per result at full precision (``nan`` if undefined)."""
-    return "".join(f"{ev.result.value!r}\n" for ev in evals)
+    """The requested reduction, one number per result at full precision (``nan`` if undefined); under
+    reduction ``none``, the per-sample values, one per line."""
+    out = []
+    for ev in evals:
+        r = ev.result
+        if r.rule == "none" and r.per_sample is not None:
+            out.extend(f"{float(v)!r}\n" for v in r.per_sample)
+        else:
+            out.append(f"{r.value!r}\n")
+    return "".join(out)

@@ -97,7 +97,7 @@ def cases(draw, losses: tuple[str, ...] = tuple(sorted(LOSSES)), allow_logits: b
             w[0] = 1.0
     return Case(
         loss=loss, y=y, p=p, w=w, logits=logits,
-        convention=draw(st.sampled_from(["losscli", "torch", "keras", "sklearn"])),
+        convention=draw(st.sampled_from(losscli.get_loss(loss).conventions)),  # those that define it
         reduction=draw(st.sampled_from(["mean", "sum", "mean_over_n", "weighted_mean"])),
         formats=(draw(st.sampled_from(FORMATS)), draw(st.sampled_from(FORMATS)), draw(st.sampled_from(FORMATS))),
         chunk_rows=draw(st.one_of(st.none(), st.integers(1, 8))),

@@ -15,22 +15,32 @@ CASES = json.loads((Path(__file__).resolve().parents[1] / "reference" / "referen
 OPTION = {"label_smoothing": "--label-smoothing", "class_weights": "--class-weights", "pos_weight": "--pos-weight",
           "ignore_index": "--ignore-index", "gamma": "--gamma", "alpha": "--alpha", "delta": "--delta",
           "beta": "--beta", "q": "--q"}
-# Every loss, under every convention it has cases for, with weights where a case has them.
+# Every loss, under every convention it has cases for, with weights where a case has them, every
+# reduction; and every set of parameters once.
 SELECTED = {}
 for case in CASES:
     key = (case["loss"], case["convention"], case["sample_weight"] is not None, case["reduction"])
     SELECTED.setdefault(key, case)
+for case in CASES:
+    key = (case["loss"], case["convention"], json.dumps(case["params"], sort_keys=True))
+    if not any((c["loss"], c["convention"], json.dumps(c["params"], sort_keys=True)) == key for c in SELECTED.values()):
+        SELECTED[key] = case
 
 
 def _args(case: dict, paths: dict[str, Path]) -> list[str]:
-    args = ["eval", case["loss"], "--labels", str(paths["y"]), "--preds", str(paths["p"]), "--json",
+    """Parameters with an option of their own as that option, the others inline: ``loss(p=2, margin=0.5)``."""
+    inline = {k: v for k, v in case["params"].items() if k not in OPTION and k not in ("from_logits", "log_probs")}
+    loss = case["loss"] + (f"({', '.join(f'{k}={v!r}' for k, v in inline.items())})" if inline else "")
+    args = ["eval", loss, "--labels", str(paths["y"]), "--preds", str(paths["p"]), "--json",
             "--convention", case["convention"], "--reduction", case["reduction"]]
     if "w" in paths:
         args += ["--weights", str(paths["w"])]
     for name, value in case["params"].items():
         if name == "from_logits":
             args.append("--logits" if value else "--probs")
-        elif value is not None:
+        elif name == "log_probs":
+            args += ["--log-probs"] if value else []
+        elif name in OPTION and value is not None:
             args += [OPTION[name], ",".join(repr(float(v)) for v in value) if isinstance(value, list) else str(value)]
     return args
 

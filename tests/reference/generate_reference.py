@@ -1434,6 +1434,377 @@ def gen_other():
 
 
 # =================================================================================== main
+
+# =================================================================================== losses of issue 13
+# Everything below draws from RNG after every earlier case, so the earlier cases are unchanged.
+def _sk_per_element(fn, y, p, **kw):
+    """A scikit-learn metric of each element on its own ([y], [p])."""
+    y, p = np.asarray(y, dtype=np.float64), np.asarray(p, dtype=np.float64)
+    return np.array([fn([a], [b], **kw) for a, b in zip(y.ravel(), p.ravel(), strict=True)]).reshape(y.shape)
+
+
+def gen_poisson_log_input():
+    L = "poisson"
+    N, K = 6, 2
+    Y = RNG.integers(0, 6, size=(N, K)).astype(np.float64)
+    X = logits((N, K), scale=1.0)
+    sw = weights(N)
+    tsrc = "torch.nn.functional.poisson_nll_loss(x, y, log_input=True, full={full}, reduction='none').mean(-1)"
+    for full in (False, True):
+        per = row_mean(npy(F.poisson_nll_loss(t(X), t(Y), log_input=True, full=full, reduction="none")))
+        params = {"from_logits": True, "full": full}
+        emit(f"poisson/torch/log_input_full_{full}", L, "torch", Y, X, params=params, per_sample=per,
+             values={"mean": (f64(F.poisson_nll_loss(t(X), t(Y), log_input=True, full=full)), "torch 'mean' (÷ N·K)"),
+                     "sum": (f64(F.poisson_nll_loss(t(X), t(Y), log_input=True, full=full, reduction="sum")),
+                             "torch 'sum' over N·K elements")},
+             source=tsrc.format(full=full))
+        emit(f"poisson/losscli/log_input_full_{full}_weighted", L, "losscli", Y, X, params=params, sw=sw,
+             per_sample=per * sw, values=losscli_values(per * sw, sw), source=tsrc.format(full=full) + " * sw")
+    y1, x1 = Y[:, 0], X[:, 0]
+    per = npy(F.poisson_nll_loss(t(x1), t(y1), log_input=True, reduction="none"))
+    emit("poisson/losscli/log_input_1d", L, "losscli", y1, x1, params={"from_logits": True}, per_sample=per,
+         values={"mean": (f64(F.poisson_nll_loss(t(x1), t(y1), log_input=True)), "torch 'mean'")},
+         source="torch poisson_nll_loss(x, y, log_input=True, reduction='none')")
+    # rates with the Stirling term: torch full=True (log_input=False adds 1e-8 inside the log)
+    P = np.round(np.exp(X), 4)
+    per = row_mean(npy(F.poisson_nll_loss(t(P), t(Y), log_input=False, full=True, reduction="none")))
+    emit("poisson/torch/rate_full", L, "torch", Y, P, params={"full": True}, per_sample=per,
+         values={"mean": (f64(F.poisson_nll_loss(t(P), t(Y), log_input=False, full=True)), "torch 'mean'")},
+         source="torch poisson_nll_loss(p, y, log_input=False, full=True, reduction='none').mean(-1)")
+    per = row_mean(npy(F.poisson_nll_loss(torch.log(t(P)), t(Y), log_input=True, full=True, reduction="none")))
+    emit("poisson/losscli/rate_full", L, "losscli", Y, P, params={"full": True}, per_sample=per,
+         values=losscli_values(per, np.ones(N), reductions=("mean",)),
+         source="torch poisson_nll_loss(log p, y, log_input=True, full=True, reduction='none').mean(-1) "
+                "(= p - y log p + Stirling term for y > 1)")
+
+
+def gen_deviances():
+    N = 8
+    y = np.round(RNG.uniform(0.0, 5.0, size=N), 2)
+    y[0], y[1] = 0.0, 1.0
+    mu = np.round(RNG.uniform(0.2, 4.0, size=N), 3)
+    ypos = np.where(y > 0, y, 0.5)
+    sw = weights(N)
+    cases = [("poisson_deviance", {}, skm.mean_poisson_deviance, {}, y, "mean_poisson_deviance"),
+             ("gamma_deviance", {}, skm.mean_gamma_deviance, {}, ypos, "mean_gamma_deviance")]
+    for power in (-1.0, 0.0, 1.0, 1.5, 2.0, 3.0):
+        yy = ypos if power >= 2 else y
+        if power < 0:
+            yy = np.round(RNG.normal(1.0, 2.0, size=N), 2)  # any real target for p < 0
+        cases.append(("tweedie_deviance", {"power": power}, skm.mean_tweedie_deviance, {"power": power}, yy,
+                      f"mean_tweedie_deviance(power={power})"))
+    for loss, params, fn, kw, yy, name in cases:
+        per = _sk_per_element(fn, yy, mu, **kw)
+        src = f"sklearn {sklearn.__version__} {name} per element ([y], [mu])"
+        tag = f"{loss}/" + ("_".join(f"{k}_{v:g}" for k, v in params.items()) or "default")
+        for conv in ("losscli", "sklearn"):
+            emit(f"{tag}/{conv}", loss, conv, yy, mu, params=params, per_sample=per,
+                 values={"mean": (fn(yy, mu, **kw), f"{name}(y, mu)")}, source=src)
+        vals = {"mean": (fn(yy, mu, sample_weight=sw, **kw), f"{name}(y, mu, sample_weight=sw)"),
+                "sum": (np.sum(per * sw), "sum(per_sample) (numpy)"),
+                "mean_over_n": (np.sum(per * sw) / N, f"sum(per_sample)/{N} (numpy)")}
+        emit(f"{tag}/losscli_weighted", loss, "losscli", yy, mu, params=params, sw=sw, per_sample=per * sw,
+             values=vals, source=src + " times sample_weight")
+
+
+def gen_pinball():
+    L = "pinball"
+    N, K = 7, 3
+    y = np.round(RNG.normal(0.0, 2.0, size=N), 3)
+    q = np.round(RNG.normal(0.0, 2.0, size=N), 3)
+    sw = weights(N)
+    for alpha in (0.1, 0.5, 0.9):
+        per = _sk_per_element(skm.mean_pinball_loss, y, q, alpha=alpha)
+        src = f"sklearn {sklearn.__version__} mean_pinball_loss([y], [q], alpha={alpha}) per sample"
+        emit(f"pinball/alpha_{alpha}/losscli", L, "losscli", y, q, params={"alpha": alpha}, per_sample=per,
+             values={"mean": (skm.mean_pinball_loss(y, q, alpha=alpha), "mean_pinball_loss(y, q)")}, source=src)
+        emit(f"pinball/alpha_{alpha}/sklearn_weighted", L, "sklearn", y, q, params={"alpha": alpha}, sw=sw,
+             per_sample=per * sw,
+             values={"mean": (skm.mean_pinball_loss(y, q, alpha=alpha, sample_weight=sw), "sample_weight=sw"),
+                     "sum": (np.sum(per * sw), "sum(per_sample) (numpy)")}, source=src + " times sample_weight")
+    # N x K outputs with one alpha (sklearn multioutput='uniform_average')
+    Y, Q = np.round(RNG.normal(0.0, 2.0, size=(N, K)), 3), np.round(RNG.normal(0.0, 2.0, size=(N, K)), 3)
+    per = row_mean(_sk_per_element(skm.mean_pinball_loss, Y, Q, alpha=0.25))
+    emit("pinball/multioutput_alpha_0.25", L, "sklearn", Y, Q, params={"alpha": 0.25}, per_sample=per,
+         values={"mean": (skm.mean_pinball_loss(Y, Q, alpha=0.25), "mean_pinball_loss(Y, Q) uniform_average")},
+         source="sklearn mean_pinball_loss per element, mean over K=3")
+    # three quantile columns against one label column, one alpha per column
+    alphas = [0.1, 0.5, 0.9]
+    Qs = np.sort(np.round(y[:, None] + RNG.normal(0.0, 1.5, size=(N, 3)), 3), axis=1)
+    cols = np.stack([_sk_per_element(skm.mean_pinball_loss, y, Qs[:, j], alpha=a) for j, a in enumerate(alphas)],
+                    axis=1)
+    per = cols.mean(axis=1)
+    value = np.mean([skm.mean_pinball_loss(y, Qs[:, j], alpha=a, sample_weight=sw) for j, a in enumerate(alphas)])
+    emit("pinball/quantile_columns_0.1_0.5_0.9_weighted", L, "losscli", y, Qs, params={"alpha": alphas}, sw=sw,
+         per_sample=per * sw, values={"mean": (value, "mean over the columns of mean_pinball_loss(y, q_j, "
+                                                      "alpha=alpha_j, sample_weight=sw)")},
+         source="sklearn mean_pinball_loss([y], [q_j], alpha=alpha_j) per element, mean over the 3 columns, "
+                "times sample_weight")
+
+
+def gen_gaussian_nll():
+    L = "gaussian_nll"
+    N = 8
+    y = np.round(RNG.normal(0.0, 2.0, size=N), 3)
+    mu = np.round(RNG.normal(0.0, 2.0, size=N), 3)
+    var = np.round(RNG.uniform(0.05, 3.0, size=N), 3)
+    var[0], var[1] = 0.0, 1e-8  # clamped to eps
+    P = np.stack([mu, var], axis=1)
+    sw = weights(N)
+    for full, eps in ((False, 1e-6), (True, 1e-6), (False, 0.1)):
+        kw = {"full": full, "eps": eps}
+        per = npy(F.gaussian_nll_loss(t(mu), t(y), t(var), reduction="none", **kw))
+        src = f"torch.nn.functional.gaussian_nll_loss(mu, y, var, full={full}, eps={eps}, reduction='none')"
+        emit(f"gaussian_nll/torch/full_{full}_eps_{eps}", L, "torch", y, P, params=kw, per_sample=per,
+             values={"mean": (f64(F.gaussian_nll_loss(t(mu), t(y), t(var), **kw)), "torch 'mean'"),
+                     "sum": (f64(F.gaussian_nll_loss(t(mu), t(y), t(var), reduction="sum", **kw)), "torch 'sum'")},
+             source=src)
+        emit(f"gaussian_nll/losscli/full_{full}_eps_{eps}_weighted", L, "losscli", y, P, params=kw, sw=sw,
+             per_sample=per * sw, values=losscli_values(per * sw, sw), source=src + " * sw")
+
+
+def gen_margins():
+    N, C = 7, 4
+    y = RNG.integers(0, C, size=N)
+    S = logits((N, C), scale=1.0)
+    sw = weights(N)
+    cw = [1.0, 2.0, 0.5, 1.5]
+    for p, margin, weight in ((1, 1.0, None), (2, 1.0, None), (1, 0.5, cw), (2, 2.0, cw)):
+        params = {"p": p, "margin": margin} | ({"class_weights": weight} if weight else {})
+        wt = None if weight is None else t(weight)
+        per = npy(F.multi_margin_loss(t(S), tl(y), p=p, margin=margin, weight=wt, reduction="none"))
+        src = f"torch.nn.functional.multi_margin_loss(s, y, p={p}, margin={margin}, weight={weight}, reduction='none')"
+        tag = f"multi_margin/p_{p}_margin_{margin}" + ("_class_weights" if weight else "")
+        emit(f"{tag}/torch", "multi_margin", "torch", y, S, params=params, per_sample=per,
+             values={"mean": (f64(F.multi_margin_loss(t(S), tl(y), p=p, margin=margin, weight=wt)),
+                              "torch 'mean' (÷ N)"),
+                     "sum": (f64(F.multi_margin_loss(t(S), tl(y), p=p, margin=margin, weight=wt, reduction="sum")),
+                             "torch 'sum'")}, source=src)
+        emit(f"{tag}/losscli_weighted", "multi_margin", "losscli", y, S, params=params, sw=sw, per_sample=per * sw,
+             values=losscli_values(per * sw, sw), source=src + " * sw")
+    # soft margin: ±1 labels, and the same with 0 for -1
+    K = 3
+    Ys = RNG.choice([-1.0, 1.0], size=(N, K))
+    X = logits((N, K), scale=2.0)
+    X[0, 0], X[1, 1] = 30.0, -30.0
+    per = row_mean(npy(F.soft_margin_loss(t(X), t(Ys), reduction="none")))
+    src = "torch.nn.functional.soft_margin_loss(s, y, reduction='none').mean(-1)"
+    vals = {"mean": (f64(F.soft_margin_loss(t(X), t(Ys))), "torch 'mean' (÷ N·K)"),
+            "sum": (f64(F.soft_margin_loss(t(X), t(Ys), reduction="sum")), "torch 'sum' over N·K elements")}
+    emit("soft_margin/torch/pm1", "soft_margin", "torch", Ys, X, per_sample=per, values=vals, source=src)
+    emit("soft_margin/torch/labels_0_1", "soft_margin", "torch", (Ys + 1) / 2, X, per_sample=per, values=vals,
+         source=src + " on y = 2*label - 1 (0 read as -1)")
+    emit("soft_margin/losscli/pm1_weighted", "soft_margin", "losscli", Ys, X, sw=sw, per_sample=per * sw,
+         values=losscli_values(per * sw, sw), source=src + " * sw")
+    # |score| = 1000: torch's soft_margin_loss computes log(1 + exp(-y*s)) and overflows to inf; the exact
+    # value is torch's softplus(-y*s)
+    xe = np.array([1000.0, -1000.0, 1000.0, -1000.0, 0.0])
+    ye = np.array([1.0, 1.0, -1.0, -1.0, 1.0])
+    assert np.isinf(npy(F.soft_margin_loss(t(xe), t(ye), reduction="none"))).any()
+    per = npy(F.softplus(-t(ye) * t(xe)))
+    emit("soft_margin/losscli/extreme_scores_exact", "soft_margin", "losscli", ye, xe, per_sample=per,
+         values={"mean": (per.mean(), "mean of per_sample (numpy)")},
+         source="torch.nn.functional.softplus(-y*s) (torch's soft_margin_loss overflows to inf at |s| = 1000)")
+    # multi-label soft margin, with and without class weights
+    Yb = bin_labels((N, C))
+    for weight in (None, cw):
+        wt = None if weight is None else t(weight)
+        params = {} if weight is None else {"class_weights": weight}
+        per = npy(F.multilabel_soft_margin_loss(t(S), t(Yb), weight=wt, reduction="none"))
+        src = f"torch.nn.functional.multilabel_soft_margin_loss(s, y, weight={weight}, reduction='none')"
+        tag = "multilabel_soft_margin/" + ("class_weights" if weight else "plain")
+        emit(f"{tag}/torch", "multilabel_soft_margin", "torch", Yb, S, params=params, per_sample=per,
+             values={"mean": (f64(F.multilabel_soft_margin_loss(t(S), t(Yb), weight=wt)), "torch 'mean' (÷ N)"),
+                     "sum": (f64(F.multilabel_soft_margin_loss(t(S), t(Yb), weight=wt, reduction="sum")),
+                             "torch 'sum'")}, source=src)
+        emit(f"{tag}/losscli_weighted", "multilabel_soft_margin", "losscli", Yb, S, params=params, sw=sw,
+             per_sample=per * sw, values=losscli_values(per * sw, sw), source=src + " * sw")
+
+
+def gen_counting():
+    N, C = 10, 4
+    y = RNG.integers(0, C, size=N)
+    S = np.round(RNG.uniform(0.0, 1.0, size=(N, C)), 4)
+    sw = weights(N)
+    yhat = np.argmax(S, axis=1)
+    per = np.array([skm.zero_one_loss([a], [b]) for a, b in zip(y, yhat, strict=True)])
+    src = f"sklearn {sklearn.__version__} zero_one_loss(y, argmax(scores)) (numpy argmax: first maximum)"
+    for conv in ("losscli", "sklearn"):
+        emit(f"zero_one/{conv}/scores_weighted", "zero_one", conv, y, S, sw=sw, per_sample=per * sw,
+             values={"mean": (skm.zero_one_loss(y, yhat, sample_weight=sw), "zero_one_loss(..., sample_weight=sw)"),
+                     "sum": (skm.zero_one_loss(y, yhat, sample_weight=sw, normalize=False), "normalize=False")},
+             source=src + " per sample, times sample_weight")
+    yb = RNG.integers(0, 2, size=N)
+    p1 = np.round(RNG.uniform(0.0, 1.0, size=N), 2)
+    p1[0] = 0.5  # a tie predicts class 0
+    yhat1 = (p1 > 0.5).astype(int)
+    emit("zero_one/sklearn/probability_column", "zero_one", "sklearn", yb, p1,
+         per_sample=np.array([skm.zero_one_loss([a], [b]) for a, b in zip(yb, yhat1, strict=True)]),
+         values={"mean": (skm.zero_one_loss(yb, yhat1), "zero_one_loss(y, p > 0.5)")},
+         source="sklearn zero_one_loss(y, (p > 0.5)) per sample")
+    x1 = logits(N)
+    yhat1 = (x1 > 0).astype(int)
+    emit("zero_one/sklearn/logit_column", "zero_one", "sklearn", yb, x1, params={"from_logits": True},
+         per_sample=np.array([skm.zero_one_loss([a], [b]) for a, b in zip(yb, yhat1, strict=True)]),
+         values={"mean": (skm.zero_one_loss(yb, yhat1), "zero_one_loss(y, x > 0)")},
+         source="sklearn zero_one_loss(y, (x > 0)) per sample")
+    labels = list(range(C))
+    for k in (1, 2, 3):
+        per = np.array([1.0 - skm.top_k_accuracy_score([a], [row], k=k, labels=labels) for a, row in zip(y, S, strict=True)])
+        for conv in ("losscli", "sklearn"):
+            emit(f"top_k_error/k_{k}/{conv}_weighted", "top_k_error", conv, y, S, params={"k": k}, sw=sw,
+                 per_sample=per * sw,
+                 values={"mean": (1.0 - skm.top_k_accuracy_score(y, S, k=k, labels=labels, sample_weight=sw),
+                                  "1 - top_k_accuracy_score(..., sample_weight=sw)")},
+                 source=f"1 - sklearn top_k_accuracy_score([y], [scores], k={k}, labels=range({C})) per sample")
+    # ties: scikit-learn ranks the last tied class first
+    St = np.array([[0.4, 0.4, 0.2], [0.3, 0.3, 0.3], [0.5, 0.25, 0.25], [0.2, 0.4, 0.4]])
+    yt = np.array([0, 1, 2, 1])
+    per = np.array([1.0 - skm.top_k_accuracy_score([a], [row], k=1, labels=[0, 1, 2]) for a, row in zip(yt, St, strict=True)])
+    emit("top_k_error/k_1/sklearn_ties", "top_k_error", "sklearn", yt, St, params={"k": 1}, per_sample=per,
+         values={"mean": (1.0 - skm.top_k_accuracy_score(yt, St, k=1, labels=[0, 1, 2]), "1 - top_k_accuracy_score")},
+         source="1 - sklearn top_k_accuracy_score([y], [scores], k=1) per sample (ties: the last class ranks first)")
+    # hamming
+    K = 5
+    Y = bin_labels((N, K)).astype(int)
+    P = np.round(RNG.uniform(0.0, 1.0, size=(N, K)), 2)
+    P[0, 0] = 0.5
+    Yh = (P > 0.5).astype(int)
+    per = np.array([skm.hamming_loss(a[None, :], b[None, :]) for a, b in zip(Y, Yh, strict=True)])
+    for conv in ("losscli", "sklearn"):
+        emit(f"hamming/{conv}/probs_weighted", "hamming", conv, Y, P, sw=sw, per_sample=per * sw,
+             values={"mean": (skm.hamming_loss(Y, Yh, sample_weight=sw), "hamming_loss(Y, P > 0.5, sample_weight=sw)")},
+             source=f"sklearn {sklearn.__version__} hamming_loss(y, p > 0.5) per sample, times sample_weight")
+    X = logits((N, K))
+    Yh = (X > 0).astype(int)
+    per = np.array([skm.hamming_loss(a[None, :], b[None, :]) for a, b in zip(Y, Yh, strict=True)])
+    emit("hamming/sklearn/logits", "hamming", "sklearn", Y, X, params={"from_logits": True}, per_sample=per,
+         values={"mean": (skm.hamming_loss(Y, Yh), "hamming_loss(Y, X > 0)")},
+         source="sklearn hamming_loss(y, x > 0) per sample")
+
+
+def gen_log_probs():
+    N, C = 7, 4
+    X = logits((N, C))
+    LP = npy(F.log_softmax(t(X), dim=-1))
+    y = RNG.integers(0, C, size=N)
+    y_ig = y.copy()
+    y_ig[2] = -100
+    sw = weights(N)
+    cw = [1.0, 2.0, 0.5, 1.5]
+    src = "torch.nn.functional.nll_loss(log_softmax(x), y, weight={w}, ignore_index={ii}, reduction='none')"
+    for conv in ("torch", "losscli"):
+        per = npy(F.nll_loss(t(LP), tl(y_ig), weight=t(cw), ignore_index=-100, reduction="none"))
+        emit(f"scce/{conv}/log_probs_nll_loss_weight_ignore", "sparse_categorical_crossentropy", conv, y_ig, LP,
+             params={"log_probs": True, "class_weights": cw, "ignore_index": -100}, per_sample=per,
+             values={"mean": (f64(F.nll_loss(t(LP), tl(y_ig), weight=t(cw), ignore_index=-100)),
+                              "torch 'mean' (÷ Σ weight of counted targets)"),
+                     "sum": (f64(F.nll_loss(t(LP), tl(y_ig), weight=t(cw), ignore_index=-100, reduction="sum")),
+                             "torch 'sum'")},
+             source=src.format(w=cw, ii=-100))
+    per = npy(F.nll_loss(t(LP), tl(y), reduction="none"))
+    emit("scce/losscli/log_probs_weighted", "sparse_categorical_crossentropy", "losscli", y, LP,
+         params={"log_probs": True}, sw=sw, per_sample=per * sw, values=losscli_values(per * sw, sw),
+         source=src.format(w=None, ii=-100) + " * sw")
+    # soft labels, categorical: torch cross_entropy with probability targets on log-probabilities
+    Ys = softmax_np(logits((N, C)))
+    Ys = Ys / Ys.sum(axis=1, keepdims=True)
+    per = -(npy(t(Ys) * t(LP))).sum(axis=1)
+    per_t = npy(F.cross_entropy(t(LP), t(Ys), reduction="none"))
+    assert np.allclose(per, per_t, rtol=1e-13, atol=0)
+    emit("cce/losscli/log_probs_soft_labels", "categorical_crossentropy", "losscli", Ys, LP, params={"log_probs": True},
+         per_sample=per_t, values={"mean": (f64(F.cross_entropy(t(LP), t(Ys))), "torch 'mean'")},
+         source="torch cross_entropy(log_p, y_soft, reduction='none') (log_softmax of log-probabilities = themselves)")
+    # KL: torch kl_div's input is log q
+    per = npy(F.kl_div(t(LP), t(Ys), reduction="none")).sum(axis=1)
+    emit("kl/torch/log_probs_kl_div", "kl_divergence", "torch", Ys, LP, params={"log_probs": True}, per_sample=per,
+         values={"mean": (f64(F.kl_div(t(LP), t(Ys), reduction="mean")), "torch kl_div reduction='mean' (÷ N·C)"),
+                 "sum": (f64(F.kl_div(t(LP), t(Ys), reduction="sum")), "torch 'sum'"),
+                 "mean_over_n": (f64(F.kl_div(t(LP), t(Ys), reduction="batchmean")), "torch 'batchmean'")},
+         source="torch.nn.functional.kl_div(log_q, p, reduction='none').sum(-1)")
+    emit("kl/losscli/log_probs_kl_div_weighted", "kl_divergence", "losscli", Ys, LP, params={"log_probs": True},
+         sw=sw, per_sample=per * sw, values=losscli_values(per * sw, sw),
+         source="torch kl_div(log_q, p, reduction='none').sum(-1) * sw")
+    # binary: BCE on log p
+    K = 3
+    Yb = bin_labels((N, K))
+    Pb = probs((N, K))
+    LPb = np.log(Pb)
+    per = row_mean(npy(F.binary_cross_entropy(torch.exp(t(LPb)), t(Yb), reduction="none")))
+    for conv in ("torch", "losscli"):
+        emit(f"bce/{conv}/log_probs", "binary_crossentropy", conv, Yb, LPb, params={"log_probs": True},
+             per_sample=per, values={"mean": (f64(F.binary_cross_entropy(torch.exp(t(LPb)), t(Yb))), "torch 'mean'")},
+             source="torch binary_cross_entropy(exp(log_p), y, reduction='none').mean(-1)")
+    # binary focal on log p: torchvision on logit(p)
+    xb = torch.logit(torch.exp(t(LPb)))
+    per = row_mean(npy(SIGMOID_FOCAL(xb, t(Yb), alpha=0.25, gamma=2.0, reduction="none")))
+    emit("focal/torch/log_probs", "binary_focal_crossentropy", "torch", Yb, LPb, params={"log_probs": True},
+         per_sample=per, values={"mean": (per.mean(), "mean of per_sample (numpy; torchvision 'mean' ÷ N·K)")},
+         source=FOCAL_SRC + "(logit(exp(log_p)), y, alpha=0.25, gamma=2, reduction='none').mean(-1)")
+    # categorical focal and generalised CE on log p: Keras in float64 on exp(log p)
+    Yoh = onehot(y, C)
+    per = k64("CategoricalFocalCrossentropy", Yoh, np.exp(LP), alpha=0.25, gamma=2.0)
+    emit("categorical_focal/losscli/log_probs", "categorical_focal_crossentropy", "losscli", Yoh, LP,
+         params={"log_probs": True, "alpha": 0.25}, per_sample=per,
+         values=losscli_values(per, np.ones(N), reductions=("mean",)),
+         source=f"keras {keras.__version__} CategoricalFocalCrossentropy(alpha=0.25, gamma=2, dtype='float64') "
+                "on exp(log_p), reduction=None")
+    per = k64("CategoricalGeneralizedCrossEntropy", y, np.exp(LP), q=0.5)
+    emit("gce/losscli/log_probs", "generalized_cross_entropy", "losscli", y, LP, params={"log_probs": True},
+         per_sample=per, values=losscli_values(per, np.ones(N), reductions=("mean",)),
+         source=f"keras {keras.__version__} CategoricalGeneralizedCrossEntropy(q=0.5, dtype='float64') on exp(log_p)")
+
+
+
+def gen_pairwise():
+    N, D = 7, 3
+    y = RNG.choice([-1.0, 1.0], size=N)
+    sw = weights(N)
+    # hinge embedding: a distance per sample (and N x K)
+    x = np.round(RNG.uniform(0.0, 2.0, size=(N, 2)), 3)
+    Y = np.stack([y, RNG.choice([-1.0, 1.0], size=N)], axis=1)
+    for margin in (1.0, 0.5):
+        per = row_mean(npy(F.hinge_embedding_loss(t(x), t(Y), margin=margin, reduction="none")))
+        src = f"torch.nn.functional.hinge_embedding_loss(x, y, margin={margin}, reduction='none').mean(-1)"
+        emit(f"hinge_embedding/torch/margin_{margin}", "hinge_embedding", "torch", Y, x, params={"margin": margin},
+             per_sample=per,
+             values={"mean": (f64(F.hinge_embedding_loss(t(x), t(Y), margin=margin)), "torch 'mean' (÷ N·K)"),
+                     "sum": (f64(F.hinge_embedding_loss(t(x), t(Y), margin=margin, reduction="sum")),
+                             "torch 'sum' over N·K elements")}, source=src)
+        emit(f"hinge_embedding/losscli/margin_{margin}_weighted", "hinge_embedding", "losscli", Y, x,
+             params={"margin": margin}, sw=sw, per_sample=per * sw, values=losscli_values(per * sw, sw),
+             source=src + " * sw")
+    # margin ranking: two score columns
+    x12 = logits((N, 2), scale=1.0)
+    for margin in (0.0, 0.5):
+        per = npy(F.margin_ranking_loss(t(x12[:, 0]), t(x12[:, 1]), t(y), margin=margin, reduction="none"))
+        src = f"torch.nn.functional.margin_ranking_loss(x1, x2, y, margin={margin}, reduction='none')"
+        emit(f"margin_ranking/torch/margin_{margin}", "margin_ranking", "torch", y, x12, params={"margin": margin},
+             per_sample=per,
+             values={"mean": (f64(F.margin_ranking_loss(t(x12[:, 0]), t(x12[:, 1]), t(y), margin=margin)),
+                              "torch 'mean'"),
+                     "sum": (f64(F.margin_ranking_loss(t(x12[:, 0]), t(x12[:, 1]), t(y), margin=margin,
+                                                       reduction="sum")), "torch 'sum'")}, source=src)
+        emit(f"margin_ranking/losscli/margin_{margin}_weighted", "margin_ranking", "losscli", y, x12,
+             params={"margin": margin}, sw=sw, per_sample=per * sw, values=losscli_values(per * sw, sw),
+             source=src + " * sw")
+    # cosine embedding: two embeddings of D columns each, one a zero vector
+    a, b = logits((N, D), scale=1.0), logits((N, D), scale=1.0)
+    a[0] = 0.0
+    ab = np.concatenate([a, b], axis=1)
+    for margin in (0.0, 0.3):
+        per = npy(F.cosine_embedding_loss(t(a), t(b), t(y), margin=margin, reduction="none"))
+        src = f"torch.nn.functional.cosine_embedding_loss(x1, x2, y, margin={margin}, reduction='none')"
+        emit(f"cosine_embedding/torch/margin_{margin}", "cosine_embedding", "torch", y, ab,
+             params={"margin": margin}, per_sample=per,
+             values={"mean": (f64(F.cosine_embedding_loss(t(a), t(b), t(y), margin=margin)), "torch 'mean'"),
+                     "sum": (f64(F.cosine_embedding_loss(t(a), t(b), t(y), margin=margin, reduction="sum")),
+                             "torch 'sum'")}, source=src + "; y_pred = [x1 | x2]")
+        emit(f"cosine_embedding/losscli/margin_{margin}_weighted", "cosine_embedding", "losscli", y, ab,
+             params={"margin": margin}, sw=sw, per_sample=per * sw, values=losscli_values(per * sw, sw),
+             source=src + " * sw; y_pred = [x1 | x2]")
+
+
 def versions() -> dict:
     v = {
         "python": platform.python_version(),
@@ -1501,6 +1872,14 @@ def main() -> None:
     gen_kl()
     gen_regression()
     gen_other()
+    gen_poisson_log_input()
+    gen_deviances()
+    gen_pinball()
+    gen_gaussian_nll()
+    gen_margins()
+    gen_counting()
+    gen_log_probs()
+    gen_pairwise()
     doc = {
         "generated_by": "tests/reference/generate_reference.py "
                         "(KERAS_BACKEND=torch python tests/reference/generate_reference.py)",

@@ -1,0 +1,58 @@
+"""Every peer's reduction name on the command line and in check files; ``none`` = per-sample values only."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from cli_helpers import run_cli
+
+import losscli
+
+
+@pytest.fixture
+def data(tmp_path):
+    (tmp_path / "d.csv").write_text("y,p\n1,0.9\n0,0.2\n1,0.6\n")
+    return tmp_path / "d.csv"
+
+
+@pytest.mark.parametrize(("peer", "ours"), [("sum_over_batch_size", "mean_over_n"), ("batchmean", "mean_over_n"),
+                                            ("mean_with_sample_weight", "weighted_mean")])
+def test_peer_reduction_names_on_the_command_line(data, capsys, peer, ours):
+    _, a, _ = run_cli(["eval", "bce", data, "--reduction", peer, "-q"], capsys)
+    _, b, _ = run_cli(["eval", "bce", data, "--reduction", ours, "-q"], capsys)
+    assert a == b and float(a) > 0
+
+
+def test_reduction_none_gives_the_per_sample_values_only(data, capsys):
+    code, out, _ = run_cli(["eval", "bce", data, "--reduction", "none", "-q"], capsys)
+    assert code == 0
+    np.testing.assert_allclose([float(v) for v in out.split()], -np.log([0.9, 0.8, 0.6]), rtol=1e-15)
+    code, out, _ = run_cli(["eval", "bce", data, "--reduction", "none", "--json"], capsys)
+    doc = json.loads(out)
+    assert code == 0 and doc["value"] is None and len(doc["per_sample"]) == 3
+    code, out, _ = run_cli(["eval", "bce", data, "--reduction", "none", "--nl"], capsys)
+    assert code == 0 and len(out.splitlines()) == 3
+    assert losscli.evaluate("bce", [1, 0], [0.9, 0.2], reduction="none").per_sample.shape == (2,)
+
+
+@pytest.mark.parametrize("extra", [["--max", "0.5"], ["--format", "table"], ["--md"], ["--ci", "0.9"]])
+def test_reduction_none_refuses_what_needs_a_value(data, capsys, extra):
+    code, out, err = run_cli(["eval", "bce", data, "--reduction", "none", *extra], capsys)
+    assert code == 2 and out == "" and "--reduction none" in err
+
+
+def test_peer_reduction_names_in_check_files(data, tmp_path, capsys):
+    (tmp_path / "losscheck.toml").write_text(
+        f'[[check]]\nname = "a"\nloss = "bce"\ndata = "{data.name}"\nreduction = "sum_over_batch_size"\nmax = 1\n'
+        f'[[check]]\nname = "b"\nloss = "bce"\ndata = "{data.name}"\nreduction = "mean_with_sample_weight"\n'
+        'max = 0.25\n'
+    )
+    code, out, err = run_cli(["check", tmp_path / "losscheck.toml", "--json"], capsys)
+    assert code == 1, err
+    assert [c["status"] for c in json.loads(out)["checks"]] == ["pass", "fail"]
+    (tmp_path / "none.toml").write_text(f'[[check]]\nname = "a"\nloss = "bce"\ndata = "{data.name}"\n'
+                                        'reduction = "none"\nmax = 1\n')
+    code, out, err = run_cli(["check", tmp_path / "none.toml"], capsys)
+    assert code == 2 and out == "" and "reduction 'none' gives per-sample values only" in err
