@@ -161,6 +161,7 @@ class LossSpec:
         broadcast_labels: one label column may stand for every prediction column.
         check: extra domain checks, ``check(y_true, y_pred, params, conv, row_offset)``, raising an
             ``InputError`` that names the row and value (run after the generic validation).
+        complement: the name of 1 − the mean of an error rate (``"accuracy"``), reported with it.
     """
 
     name: str
@@ -187,6 +188,7 @@ class LossSpec:
     pred_groups: int = 1
     broadcast_labels: bool = False
     check: Callable[..., Any] | None = None
+    complement: str | None = None
 
     def param(self, name: str) -> Param | None:
         for p in self.params:
@@ -298,6 +300,7 @@ def register_loss(
     pred_groups: int = 1,
     broadcast_labels: bool = False,
     check: Callable[..., Any] | None = None,
+    complement: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator declaring a kernel function as a loss (its :class:`LossSpec` becomes ``fn.spec``).
 
@@ -352,6 +355,7 @@ def register_loss(
             pred_groups=pred_groups,
             broadcast_labels=broadcast_labels,
             check=check,
+            complement=complement,
         )
         if registry is not None:
             registry.add(spec)

@@ -100,3 +100,18 @@ def test_cli_engine_dask_equals_local(dataset, capsys):
     assert a["n"] == b["n"] and a["ignored"] == b["ignored"]
     assert b["value"] == pytest.approx(a["value"], rel=1e-14)
     assert b["std"] == pytest.approx(a["std"], rel=1e-12)
+
+
+def test_cli_engine_dask_understands_peer_names_and_their_implied_inputs(dataset, capsys):
+    """``CrossEntropyLoss`` means logits on both engines, as ``scce --logits`` does."""
+    tmp, *_ = dataset
+    docs = {}
+    for engine, loss in (("local", ["scce", "--logits"]), ("dask", ["CrossEntropyLoss"])):
+        with pytest.raises(SystemExit) as info:
+            main(["eval", *loss, str(tmp / "part-*.parquet"), "--weight-col", "weight", "--ignore-index", "-1",
+                  "--pred-cols", "logit_*", "--engine", engine, "--json", "--summary-only"])
+        out = capsys.readouterr()
+        assert info.value.code == 0, out.err
+        docs[engine] = json.loads(out.out)
+    assert docs["dask"]["params"] == docs["local"]["params"]
+    assert docs["dask"]["value"] == pytest.approx(docs["local"]["value"], rel=1e-14)

@@ -230,8 +230,9 @@ def test_cosine_embedding_ignores_the_scale_of_each_input_and_matches_its_defini
     a, b = x[:, :3], x[:, 3:]
     assume(np.all((a * a).sum(axis=1) > 1e-2) and np.all((b * b).sum(axis=1) > 1e-2))  # beyond torch's 1e-12
     got = per("cosine_embedding", y, x, margin=margin)
+    # torch's 1e-12 in the norms moves the cosine by at most ~1e-12 / (c²·‖a‖²) ≤ 1e-8 here
     np.testing.assert_allclose(per("cosine_embedding", y, np.concatenate([c * a, b], axis=1), margin=margin), got,
-                               rtol=1e-9, atol=1e-9)
+                               rtol=1e-7, atol=1e-7)
     cos = (a * b).sum(axis=1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
     np.testing.assert_allclose(got, np.where(y == 1, 1 - cos, np.maximum(0, cos - margin)), rtol=1e-9, atol=1e-9)
 

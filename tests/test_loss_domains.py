@@ -100,3 +100,19 @@ def test_pairwise_inputs_from_two_column_groups(tmp_path, capsys):
     assert code == 3 and "2 groups of prediction columns of equal width, got 3" in err
     with pytest.raises(ShapeError, match="needs 2 prediction columns"):
         losscli.evaluate("margin_ranking", [1], [0.5])
+
+
+def test_error_rates_report_their_accuracy(tmp_path, capsys):
+    import json
+
+    f = _csv(tmp_path / "z.csv", "y,p0,p1,p2", [(0, 0.7, 0.2, 0.1), (1, 0.6, 0.3, 0.1), (2, 0.1, 0.1, 0.8),
+                                              (1, 0.2, 0.5, 0.3)])
+    code, out, _ = run_cli(["eval", "zero_one", f, "--json"], capsys)
+    doc = json.loads(out)
+    assert code == 0 and doc["value"] == 0.25 and doc["accuracy"] == 0.75
+    code, out, _ = run_cli(["eval", "top_k_error(k=2)", f, "--json"], capsys)
+    assert json.loads(out)["top_k_accuracy"] == 1.0
+    code, out, _ = run_cli(["eval", "zero_one", f, "--reduction", "sum", "--json"], capsys)
+    assert "accuracy" not in json.loads(out)  # only a mean has a complement
+    code, out, _ = run_cli(["eval", "zero_one", f, "--format", "table"], capsys)
+    assert "accuracy" in out and "0.75" in out

@@ -17,6 +17,7 @@ def run_list(fmt: str | None) -> None:
     if fmt == "json":
         emit([json.dumps([s.describe() for s in specs], indent=2, ensure_ascii=False) + "\n"])
         return
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="losscli losses", title_justify="left")
@@ -24,12 +25,13 @@ def run_list(fmt: str | None) -> None:
     table.add_column("aliases")
     table.add_column("labels")
     table.add_column("logits")
+    table.add_column("conventions")
     table.add_column("parameters")
     table.add_column("formula")
     for s in specs:
         params = ", ".join(f"{p.name}={p.default}" for p in s.params if p.name != "from_logits")
-        table.add_row(s.name, ", ".join(s.aliases), s.label_kind, "yes" if s.accepts_logits else "—", params,
-                      s.formula)
+        table.add_row(s.name, ", ".join(s.aliases), s.label_kind, "yes" if s.accepts_logits else "—",
+                      ", ".join(c for c in s.conventions if c != "losscli") or "—", params, escape(s.formula))
     console().print(table)
 
 

@@ -65,6 +65,8 @@ class Result:
     per_sample: np.ndarray | None = None
     warnings: list[str] = field(default_factory=list)
     state: Accumulator | None = field(default=None, repr=False)
+    #: 1 − the value of an error rate under its name (``{"accuracy": 0.93}``), when the value is a mean
+    complement: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """The result as a JSON-ready dict (without ``per_sample``); non-finite floats become ``None``."""
@@ -86,6 +88,7 @@ class Result:
             "clipped": self.clipped,
             "ignored": self.ignored,
             "warnings": list(self.warnings),
+            **{k: _finite(v) for k, v in self.complement.items()},
         }
 
     def to_dict(self, per_sample: bool = True) -> dict[str, Any]:
@@ -300,7 +303,15 @@ class Evaluator:
             per_sample=per_sample,
             warnings=list(self.warnings),
             state=self.acc,
+            complement=self._complement(value),
         )
+
+    def _complement(self, value: float) -> dict[str, float]:
+        """``{name: 1 − value}`` for an error rate whose value is a mean (``zero_one`` → accuracy)."""
+        name = self.spec.complement
+        if name is None or self.rule not in ("weighted_mean", "mean_over_n", "mean_over_elements"):
+            return {}
+        return {name: 1.0 - value}
 
 
 def _join(parts: list[np.ndarray | None], *, pieces_of: tuple[int, int], fill: Any) -> np.ndarray | None:
