@@ -32,7 +32,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
     from losscli.pipeline import Evaluation
     from losscli.registry import get_loss
 
-    if report.fmt in ("jsonl", "csv", "tsv") or report.output:
+    if report.fmt in ("jsonl", "csv", "tsv") or report.output or report.per_sample_only:
         raise UsageError("--engine dask reports summaries only", hint="per-sample output needs --engine local")
     if options.extra_cols:
         raise UsageError("--group-col needs --engine local")

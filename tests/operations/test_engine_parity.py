@@ -41,12 +41,12 @@ def data(tmp_path_factory):
     cls = rng.integers(0, 3, n)
     cls[::17] = -1
     cls = cls.tolist()
-    lines = ["id,label,alt,p,z,weight,l0,l1,l2,cls,name,r,pa,pb,pc"]
+    lines = ["id,label,alt,p,z,weight,l0,l1,l2,cls,name,r,pa,pb,pc,lp"]
     names = ["cat", "dog", "bird"]
     for i in range(n):
         lines.append(f"s{i},{y[i]},{1 - y[i]},{p[i]!r},{float(rng.normal())!r},{w[i]!r},{logits[i][0]!r},{logits[i][1]!r},"
                      f"{logits[i][2]!r},{cls[i]},{names[max(cls[i], 0)]},{float(rng.normal())!r},"
-                     f"{round(p[i] / 2, 2)},{round(p[i] / 2, 2)},{round(1 - p[i], 2)}")
+                     f"{round(p[i] / 2, 2)},{round(p[i] / 2, 2)},{round(1 - p[i], 2)},{math.log(p[i])!r}")
     (d / "one.csv").write_text("\n".join(lines) + "\n")
     (d / "one_semicolon.csv").write_text("\n".join(x.replace(",", ";") for x in lines) + "\n")
     (d / "one_nan.csv").write_text("\n".join(lines[:5] + [lines[5].replace(f",{p[4]!r},", ",,")] + lines[6:]) + "\n")
@@ -74,6 +74,8 @@ CASES: dict[str, list[str]] = {
     "classes": ["scce", "{d}/one.csv", "--label-cols", "name", "--pred-cols", "l0,l1,l2", "--logits",
                 "--classes", "cat,dog,bird"],
     "from_logits": ["bce", *ONE, "--pred-cols", "z", "--logits"],
+    "log_probs": ["bce", *ONE, "--pred-cols", "lp", "--log-probs"],
+    "pred2_cols": ["margin_ranking", *ONE, "--pred-cols", "p", "--pred2-cols", "r"],
     "label_smoothing": [*SCCE, "--label-smoothing", "0.1"],
     "class_weights": [*SCCE, "--class-weights", "1,2,0.5"],
     "pos_weight": ["bce", *ONE, "--pred-cols", "z", "--logits", "--pos-weight", "3"],
@@ -123,6 +125,7 @@ REFUSED: dict[str, list[str]] = {
     "max_group": [*BCE, "--group-col", "cls", "--max-group", "1"],
     "max_class": [*BCE, "--max-class", "1"],
     "fmt:jsonl": [*BCE, "--nl"],
+    "reduction:none": [*BCE, "--reduction", "none", "-q"],
     "weights": ["bce", "--labels", "{d}/labels.csv", "--preds", "{d}/preds.csv", "--weights", "{d}/preds.csv"],
 }
 
