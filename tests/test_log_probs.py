@@ -105,3 +105,14 @@ def test_log_probs_on_the_command_line_names_the_losses_that_take_it(tmp_path, c
     (tmp_path / "d.csv").write_text("y,p\n1.0,-0.1\n")
     code, _, err = run_cli(["eval", "mse", tmp_path / "d.csv", "--log-probs"], capsys)
     assert code == 2 and "mse does not take --log-probs" in err and "sparse_categorical_crossentropy" in err
+
+
+def test_probabilities_under_a_log_probability_name_get_a_hint_that_works(tmp_path, capsys):
+    np.save(tmp_path / "y.npy", np.array([[0.6, 0.4], [0.3, 0.7]]))
+    np.save(tmp_path / "p.npy", np.array([[0.5, 0.5], [0.2, 0.8]]))
+    files = ["--labels", tmp_path / "y.npy", "--preds", tmp_path / "p.npy", "-q"]
+    code, out, err = run_cli(["eval", "kl_div", *files], capsys)
+    assert code == 3 and out == "" and "look like probabilities" in err and "kl_divergence" in err
+    code, out, _ = run_cli(["eval", "kl_divergence", *files], capsys)
+    want = np.mean([0.6 * np.log(0.6 / 0.5) + 0.4 * np.log(0.4 / 0.5), 0.3 * np.log(0.3 / 0.2) + 0.7 * np.log(0.7 / 0.8)])
+    assert code == 0 and float(out) == pytest.approx(want, rel=1e-12)

@@ -382,6 +382,7 @@ def _check_log_probs(
     """Log-probabilities are ≤ 0, and rows over classes are distributions (Σ e^a = 1)."""
     if not spec.accepts_log_probs:
         raise ParameterError(f"{spec.name} takes no log-probabilities")
+    lo, hi = bounds(yp) if yp.size else (0.0, 0.0)
     _check_range(
         yp,
         None,
@@ -390,7 +391,12 @@ def _check_log_probs(
         offset,
         ProbabilityError,
         "log-probabilities must be ≤ 0",
-        "these look like logits: use --logits instead of --log-probs",
+        (
+            f"these look like probabilities: name the loss {spec.name} without --log-probs "
+            "(torch's nll_loss and kl_div take log-probabilities)"
+            if lo >= 0.0 and hi <= 1.0
+            else "these look like logits: use --logits instead of --log-probs"
+        ),
         bounds=bounds,
     )
     if spec.pred_kind == "distribution" and yp.ndim == 2:
