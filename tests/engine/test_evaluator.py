@@ -161,3 +161,24 @@ def test_float32_input_accepted():
     r32 = losscli.evaluate("scce", y, x, from_logits=True)
     r64 = losscli.evaluate("scce", y, x.astype(np.float64), from_logits=True)
     assert r32.value == r64.value
+
+
+@pytest.mark.parametrize(("loss", "params", "make"), [
+    ("tweedie_deviance", {"power": 1.5}, lambda r, n: (r.uniform(0, 3, n), r.uniform(0.1, 3, n))),
+    ("pinball", {"alpha": [0.1, 0.9]}, lambda r, n: (r.normal(size=n), r.normal(size=(n, 2)))),
+    ("gaussian_nll", {}, lambda r, n: (r.normal(size=n), np.stack([r.normal(size=n), r.uniform(0, 2, n)], 1))),
+    ("multi_margin", {"p": 2}, lambda r, n: (r.integers(0, 4, n), r.normal(size=(n, 4)))),
+    ("top_k_error", {"k": 2}, lambda r, n: (r.integers(0, 4, n), r.normal(size=(n, 4)))),
+    ("hamming", {}, lambda r, n: (r.integers(0, 2, (n, 3)), r.uniform(size=(n, 3)))),
+])
+def test_streamed_in_chunks_equals_one_pass(loss, params, make):
+    rng = np.random.default_rng(5)
+    y, p = make(rng, 1000)
+    w = rng.uniform(0, 2, 1000)
+    one = losscli.evaluate(loss, y, p, sample_weight=w, **params)
+    ev = losscli.Evaluator(loss, **params)
+    for a in range(0, 1000, 137):
+        ev.update(y[a:a + 137], p[a:a + 137], w[a:a + 137])
+    r = ev.result()
+    assert r.value == pytest.approx(one.value, rel=1e-13)
+    np.testing.assert_array_equal(r.per_sample, one.per_sample)
