@@ -97,10 +97,19 @@ class InputPlan:
         self.label_mode = label_mode  # 'value', 'class', 'onehot_from_class', 'binary_from_class'
         self.extras = extras or {}
         #: Rows per chunk, decided here once for every reader, the joins and the evaluators.
-        self.chunk_rows = options.chunk_rows or default_chunk_rows(len(preds.columns))
+        self.chunk_rows = options.chunk_rows or default_chunk_rows(self._values_per_row())
         self.skipped = 0
         self.samples = 0
         self.warnings: list[str] = []
+
+    #: A text column (ids, groups) costs about this many float64 values per row while it is held as strings.
+    TEXT_WEIGHT = 8
+
+    def _values_per_row(self) -> int:
+        """What one row of every column read costs, in float64 values (it sizes the chunks)."""
+        numeric = len(self.labels.columns) + len(self.preds.columns) + (len(self.weights.columns) if self.weights else 0)
+        text = (1 if self.ids else 0) + len(self.extras)
+        return numeric + self.TEXT_WEIGHT * text
 
     # ------------------------------------------------------------------ description
     def inputs_document(self) -> dict[str, Any]:

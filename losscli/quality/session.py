@@ -19,7 +19,7 @@ from losscli.files import write_atomic
 from losscli.quality import gates
 from losscli.quality.bootstrap import bootstrap_ratio
 from losscli.quality.breakdown import ClassBreakdown, GroupBreakdown, worst
-from losscli.quality.taps import LabelHasher, WeightTap, install_tap, is_joined, rule_parts
+from losscli.quality.taps import LabelHasher, RatioTap, WeightTap, install_ratio_tap, install_tap, is_joined
 
 BASELINE_KINDS = ("baseline", "signature", "max_increase", "max_rel_increase")
 
@@ -86,8 +86,11 @@ class RunQuality:
         self.tap: WeightTap | None = None
         self.by_class: ClassBreakdown | None = None
         self.by_group: GroupBreakdown | None = None
-        if asked.ci is not None or asked.by_class or asked.group_col:
-            self.tap = install_tap(evaluator, keep=asked.ci is not None)
+        self.ratio_tap: RatioTap | None = None
+        if asked.ci is not None:
+            self.ratio_tap = install_ratio_tap(evaluator, asked.seed)
+        if asked.by_class or asked.group_col:
+            self.tap = install_tap(evaluator, keep=False)
         if asked.by_class:
             self.by_class = ClassBreakdown(self.spec, self.tap, self.mean_rule, _class_names(plan))
         if asked.group_col:
@@ -110,10 +113,11 @@ class RunQuality:
         hib = bool(getattr(self.spec, "higher_is_better", False))
         sig = gates.signature(result, self.hasher.digests())
         extra["signature"] = sig
-        if asked.ci is not None and self.tap is not None:
-            num, den = rule_parts(self.evaluator.rule, self.tap.values(), self.tap.weights(), self.tap.counted(),
-                                  self.evaluator.outputs)
+        if self.ratio_tap is not None:
+            num, den = self.ratio_tap.parts(self.evaluator.outputs)
             iv = bootstrap_ratio(num, den, resamples=asked.resamples, confidence=asked.ci, seed=asked.seed)
+            if self.ratio_tap.grouped:
+                iv.method = f"grouped ({num.shape[0]} buckets), {iv.method}"
             extra["ci"] = iv.to_dict()
         total = float(result.sum) if result.sum is not None else math.nan
         if self.by_class is not None:

@@ -178,3 +178,92 @@ class RowTap:
 def is_joined(plan: Any) -> bool:
     """Whether a plan joins labels and predictions by key from separate files (rows in prediction order)."""
     return plan.ids is not None and plan.labels.source is not plan.preds.source
+
+
+#: Samples whose numerators and denominators are kept one by one for a bootstrap interval; beyond this
+#: they are summed into :data:`BUCKETS` random buckets, so memory stays bounded whatever the input size.
+EXACT_SAMPLES = 1 << 20
+#: Buckets of the grouped bootstrap (each sample joins one at random, by a seeded hash of its row).
+BUCKETS = 1 << 16
+
+
+def bucket_of(rows: np.ndarray, seed: int) -> np.ndarray:
+    """A bucket in [0, BUCKETS) for each sample number: the top bits of a Fibonacci hash of row ⊕ seed."""
+    mixed = (rows.astype(np.uint64) ^ np.uint64((seed * 0x632BE59BD9B4E019) & 0xFFFFFFFFFFFFFFFF))
+    hashed = mixed * np.uint64(0x9E3779B97F4A7C15)
+    return (hashed >> np.uint64(64 - BUCKETS.bit_length() + 1)).astype(np.int64)
+
+
+class RatioTap:
+    """A chunk listener keeping what a bootstrap interval of ``Σ num / Σ den`` needs, in bounded memory.
+
+    Up to :data:`EXACT_SAMPLES` samples the per-sample numerators and denominators of the reduction rule are
+    kept as they are (an exact bootstrap over samples). Beyond that every sample is added into one of
+    :data:`BUCKETS` buckets chosen by a seeded hash of its row, and the bootstrap resamples buckets: the
+    buckets are random groups of samples, so the resampled sums have the samples' bootstrap mean and
+    variance (a grouped bootstrap), at a memory cost that no longer depends on the number of samples.
+    """
+
+    def __init__(self, rule: str, seed: int = 0) -> None:
+        self.rule = rule
+        self.seed = seed
+        self.n = 0
+        self._num: list[np.ndarray] = []
+        self._den: list[np.ndarray | None] = []
+        self._bucket_num: np.ndarray | None = None
+        self._bucket_den: np.ndarray | None = None
+
+    @property
+    def grouped(self) -> bool:
+        return self._bucket_num is not None
+
+    def record(self, values: Any, weights: Any = None, counted: Any = None) -> None:
+        values = np.asarray(values, dtype=np.float64).reshape(-1)
+        w = None if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
+        c = None if counted is None else np.asarray(counted, dtype=bool).reshape(-1)
+        num, den = rule_parts(self.rule, values, w, c, 1)
+        start, self.n = self.n, self.n + values.shape[0]
+        if self._bucket_num is None:
+            self._num.append(np.array(num, dtype=np.float64))
+            self._den.append(None if den is None else np.array(den, dtype=np.float64))
+            if self.n > EXACT_SAMPLES:
+                self._to_buckets()
+            return
+        self._add(np.arange(start, self.n, dtype=np.int64), num, den)
+
+    def _to_buckets(self) -> None:
+        num = np.concatenate(self._num)
+        den = None if self._den[0] is None else np.concatenate(self._den)  # type: ignore[arg-type]
+        self._num, self._den = [], []
+        self._bucket_num = np.zeros(BUCKETS)
+        self._bucket_den = None if den is None else np.zeros(BUCKETS)
+        self._add(np.arange(num.shape[0], dtype=np.int64), num, den)
+
+    def _add(self, rows: np.ndarray, num: np.ndarray, den: np.ndarray | None) -> None:
+        slot = bucket_of(rows, self.seed)
+        assert self._bucket_num is not None
+        self._bucket_num += np.bincount(slot, weights=num, minlength=BUCKETS)
+        if self._bucket_den is not None and den is not None:
+            self._bucket_den += np.bincount(slot, weights=den, minlength=BUCKETS)
+
+    def parts(self, outputs: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """(numerators, denominators) of the samples — or of the buckets once grouped — for ``outputs``."""
+        if self._bucket_num is not None:
+            num, den = self._bucket_num.copy(), None if self._bucket_den is None else self._bucket_den.copy()
+        else:
+            num = np.concatenate(self._num) if self._num else np.zeros(0)
+            den = None if not self._den or self._den[0] is None else np.concatenate(self._den)  # type: ignore[arg-type]
+        if self.rule == "sum_over_elements":
+            num = num * outputs
+        elif self.rule == "mean_over_elements" and den is not None:
+            den = den * outputs
+        return num, den
+
+
+def install_ratio_tap(evaluator: Any, seed: int) -> RatioTap:
+    """Attach a :class:`RatioTap` for the evaluator's reduction rule (before any update)."""
+    if evaluator.rows:
+        raise RuntimeError("install_ratio_tap needs a fresh evaluator")
+    tap = RatioTap(evaluator.rule, seed)
+    evaluator.chunk_listeners.append(tap.record)
+    return tap
