@@ -13,7 +13,16 @@ from typing import Any
 import click
 
 from losscli import __version__
-from losscli.cli_options import gate_options, report_options, resample_options, summary_format_options
+from losscli.cli_options import (
+    FINITE,
+    LEVEL,
+    TOLERANCE,
+    Number,
+    gate_options,
+    report_options,
+    resample_options,
+    summary_format_options,
+)
 from losscli.commands.settings import PARAM_OPTIONS, losses_taking
 
 #: --reduction's choices (kept here, not imported, so ``--help`` does not import numpy).
@@ -126,16 +135,16 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
               help="Predictions are logits (default: probabilities).")
 @_param_option("--log-probs", param="log_probs", is_flag=True, default=None,
                help="Predictions are log-probabilities (torch nll_loss, kl_div input).")
-@_param_option("--label-smoothing", param="label_smoothing", type=float, metavar="EPS", help="Label smoothing ε.")
+@_param_option("--label-smoothing", param="label_smoothing", type=FINITE, metavar="EPS", help="Label smoothing ε.")
 @_param_option("--class-weights", param="class_weights", metavar="A,B,C|FILE", help="One weight per class.")
 @_param_option("--pos-weight", param="pos_weight", metavar="X[,Y..]", help="Positive-class weight (per column).")
-@_param_option("--ignore-index", param="ignore_index", type=int, metavar="K", help="Label value to ignore.")
-@_param_option("--gamma", param="gamma", type=float, help="Focal γ.")
+@_param_option("--ignore-index", param="ignore_index", type=click.IntRange(-2**63, 2**63 - 1), metavar="K", help="Label value to ignore.")
+@_param_option("--gamma", param="gamma", type=FINITE, help="Focal γ.")
 @_param_option("--alpha", param="alpha", metavar="A[,B..]", help="Focal α (or Tversky α).")
-@_param_option("--delta", param="delta", type=float, help="Huber δ.")
-@_param_option("--beta", param="beta", type=float, help="Smooth-L1 β (or Tversky β).")
-@_param_option("--q", param="q", type=float, help="Generalised cross-entropy q.")
-@click.option("--eps", type=float, help="Clip probabilities to [eps, 1−eps] (overrides the convention's clip).")
+@_param_option("--delta", param="delta", type=FINITE, help="Huber δ.")
+@_param_option("--beta", param="beta", type=FINITE, help="Smooth-L1 β (or Tversky β).")
+@_param_option("--q", param="q", type=FINITE, help="Generalised cross-entropy q.")
+@click.option("--eps", type=Number(0.0, 0.5, open_low=True, open_high=True), help="Clip probabilities to [eps, 1−eps] (overrides the convention's clip).")
 @click.option("--reduction", type=click.Choice(REDUCTION_NAMES), default="mean", show_default=True,
               help="mean is the convention's mean (losscli: Σw·l/Σw); the peers' names are understood "
               "(sum_over_batch_size = mean_over_n = batchmean, mean_with_sample_weight = weighted_mean); "
@@ -154,8 +163,8 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
 @click.option("--output", "-o", "output", metavar="FILE", help="Write per-sample losses to FILE (.csv .tsv .jsonl .npy .parquet).")
 @click.option("--nan", type=click.Choice(["error", "skip", "warn"]), default="error", show_default=True,
               help="Rows with missing values: refuse, drop silently (counted), or drop with a warning.")
-@click.option("--sum-tol", type=float, default=1e-3, show_default=True, help="Tolerance for rows summing to 1.")
-@click.option("--chunk-rows", type=click.IntRange(min=1), help="Rows per chunk when streaming.")
+@click.option("--sum-tol", type=TOLERANCE, default=1e-3, show_default=True, help="Tolerance for rows summing to 1.")
+@click.option("--chunk-rows", type=click.IntRange(1, 2**31), help="Rows per chunk when streaming.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (it is shown on stderr for large inputs "
               "when stderr is a terminal).")
 @click.option("--state-out", metavar="FILE", help="Also write the mergeable accumulator state (see `losscli merge`).")
@@ -220,10 +229,10 @@ COMPARE_SHARED = ("labels", "weights", "label_cols", "pred_cols", "pred2_cols", 
 @click.option("--preds", metavar="FILE", help="Candidate predictions (the new model).")
 @click.option("--baseline-preds", metavar="FILE", help="Baseline predictions (the old model), same labels.")
 @resample_options
-@click.option("--confidence", type=float, default=0.95, show_default=True, help="Confidence level of the interval.")
+@click.option("--confidence", type=LEVEL, default=0.95, show_default=True, help="Confidence level of the interval.")
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
               help="How many of the most worsened samples to list.")
-@click.option("--tol", type=float, default=1e-12, show_default=True,
+@click.option("--tol", type=TOLERANCE, default=1e-12, show_default=True,
               help="Per-sample differences within ±tol count as unchanged.")
 @click.option("--fail-if-worse", is_flag=True,
               help="Exit 1 when the candidate is significantly worse (the interval lies above 0).")
@@ -314,10 +323,14 @@ def main(argv: list[str] | None = None) -> None:
     _decided["status"] = EXIT_OK
     status = EXIT_OK
     _terminate_cleanly()
+    if sys.stdout is None:  # started with stdout closed (>&-): nowhere to put a result
+        click.echo("losscli: error: standard output is closed: give the command somewhere to write "
+                   "(>/dev/null to discard)", err=True)
+        sys.exit(EXIT_DATA)
     try:
         cli.main(args=argv, prog_name="losscli", standalone_mode=False)
         status = _decided["status"]
-        sys.stdout.flush()
+        _flush_stdout()
     except click.exceptions.Exit as exc:
         status = exc.exit_code
     except click.exceptions.Abort as exc:  # click's form of KeyboardInterrupt (Ctrl-C, or SIGTERM)
@@ -327,7 +340,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:  # one line, like every other error
         ctx = getattr(exc, "ctx", None)
         where = f": see '{ctx.command_path} --help'" if ctx is not None else ""
-        click.echo(f"losscli: error: {exc.format_message().rstrip('.')}{where}", err=True)
+        from losscli.escape import printable
+
+        click.echo(f"losscli: error: {printable(exc.format_message().rstrip('.'))}{where}", err=True)
         status = EXIT_USAGE
     except LossCliError as exc:
         _report(exc)
@@ -346,10 +361,23 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug: one line, the traceback only with --debug
         if _decided["debug"]:
             raise
-        click.echo(f"losscli: internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback "
+        from losscli.escape import printable
+
+        click.echo(f"losscli: internal error: {type(exc).__name__}: {printable(exc)} (run with --debug for a traceback "
                    "and please report it)", err=True)
         status = EXIT_INTERNAL
     sys.exit(status)
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # a full disk, /dev/full
+        from losscli.commands.output import stdout_error
+
+        raise stdout_error(exc) from None
 
 
 def _report(exc: Exception) -> None:
@@ -357,7 +385,9 @@ def _report(exc: Exception) -> None:
         import traceback
 
         traceback.print_exception(exc)
-    click.echo(f"losscli: error: {exc}", err=True)
+    from losscli.escape import printable
+
+    click.echo(f"losscli: error: {printable(exc)}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

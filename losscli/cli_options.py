@@ -5,10 +5,57 @@ Each bundle is a decorator applying a tuple of ``click.option`` in order, as sql
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 import click
+
+
+class Number(click.ParamType):
+    """A finite float within ``[low, high]`` (or the open interval, per bound), checked at parse time.
+
+    click's ``FloatRange`` lets ``nan`` through (every comparison with it is false); this refuses it.
+    """
+
+    name = "number"
+
+    def __init__(self, low: float | None = None, high: float | None = None, *, open_low: bool = False,
+                 open_high: bool = False) -> None:
+        self.low, self.high, self.open_low, self.open_high = low, high, open_low, open_high
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        if isinstance(value, float) and math.isfinite(value):
+            x = value
+        else:
+            try:
+                x = float(value)
+            except (TypeError, ValueError):
+                self.fail(f"{value!r} is not a number", param, ctx)
+            if not math.isfinite(x):
+                self.fail(f"{value!r} is not a finite number", param, ctx)
+        low_bad = self.low is not None and (x <= self.low if self.open_low else x < self.low)
+        high_bad = self.high is not None and (x >= self.high if self.open_high else x > self.high)
+        if low_bad or high_bad:
+            self.fail(f"{value!r} is not in {self.describe()}", param, ctx)
+        return x
+
+    def describe(self) -> str:
+        lo = "-inf" if self.low is None else f"{self.low:g}"
+        hi = "inf" if self.high is None else f"{self.high:g}"
+        return f"{'(' if self.open_low or self.low is None else '['}{lo}, {hi}{')' if self.open_high or self.high is None else ']'}"
+
+
+#: any finite number (the loss parameters: their ranges are the registry's, checked when bound)
+FINITE = Number()
+#: a probability strictly inside (0, 1): confidence levels
+LEVEL = Number(0.0, 1.0, open_low=True, open_high=True)
+#: a non-negative finite tolerance
+TOLERANCE = Number(0.0)
+#: bootstrap resamples: enough for an interval, few enough to finish (cost ∝ samples × resamples)
+MAX_RESAMPLES = 1_000_000
+#: seeds numpy's generators accept
+SEED = click.IntRange(0, 2**63 - 1)
 
 
 def _bundle(*options: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -21,9 +68,9 @@ def _bundle(*options: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 _RESAMPLE = (
-    click.option("--bootstrap", "bootstrap", type=click.IntRange(min=10), default=2000, show_default=True,
+    click.option("--bootstrap", "bootstrap", type=click.IntRange(10, MAX_RESAMPLES), default=2000, show_default=True,
                  metavar="N", help="Bootstrap resamples for confidence intervals."),
-    click.option("--seed", type=int, default=0, show_default=True, metavar="N",
+    click.option("--seed", type=SEED, default=0, show_default=True, metavar="N",
                  help="Random seed of the bootstrap (results are reproducible)."),
 )
 
@@ -45,7 +92,7 @@ gate_options = _bundle(
     click.option("--update-baseline", is_flag=True,
                  help="Write this result as the --baseline file (atomically) unless a threshold failed."),
     click.option("--warn-only", is_flag=True, help="Report failed checks as warnings; exit 0."),
-    click.option("--ci", type=float, metavar="LEVEL",
+    click.option("--ci", type=LEVEL, metavar="LEVEL",
                  help="Add a bootstrap confidence interval of the value, e.g. --ci 0.95."),
     *_RESAMPLE,
     click.option("--by-class", is_flag=True, help="Mean loss, count and share of the loss per true class."),

@@ -108,12 +108,24 @@ class InputError(LossCliError):
             text += f" in {where}"
         loc = self.location
         if loc is not None and loc.value is not None and (loc.file_row is not None or loc.row is not None):
-            value = loc.value
-            text += f" (value {value!r})" if isinstance(value, str) else f" (value {value:g})" if isinstance(
-                value, (int, float)) else f" (value {value})"
+            text += f" (value {shown_value(loc.value)})"
         if self.hint:
             text += f": {self.hint}"
         return text
+
+
+def shown_value(value: Any) -> str:
+    """A value for a message as it was written: every digit that tells it apart (``1.0000000001`` is not
+    ``1``), integers in full, text quoted."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
 
 
 class ShapeError(InputError):

@@ -37,6 +37,12 @@ class Evaluation:
     histogram_sample: np.ndarray | None = None  # a uniform sample of per-sample values when not all are kept
     #: Report sections added by quality features (signature, ci, by_class, by_group, baseline, checks).
     extra: dict[str, Any] = field(default_factory=dict)
+    #: With --nan skip/warn: the input row (0-based data row) of each kept sample, so results join back.
+    sample_rows: np.ndarray | None = None
+
+    def index(self, i: int) -> int:
+        """The ``index`` reported for the ``i``-th kept sample: its input row."""
+        return i if self.sample_rows is None else int(self.sample_rows[i])
 
     @property
     def warnings(self) -> list[str]:
@@ -92,6 +98,7 @@ def run_many(
     """
     keepers = [DisplaySample(sample=not ev.keep_per_sample) for ev in evaluators]
     ids: list[np.ndarray] = []
+    input_rows: list[np.ndarray] | None = [] if plan.options.nan != "error" else None
     offset = 0
     batch: Batch | None = None
     batches = _prefetched(plan.batches()) if prefetch else plan.batches()
@@ -106,6 +113,8 @@ def run_many(
                 all_values.append(values)
             if keep_ids and batch.ids is not None:
                 ids.append(np.asarray(batch.ids))
+            if input_rows is not None and any(ev.keep_per_sample for ev in evaluators):
+                input_rows.append(np.asarray(batch.rows, dtype=np.int64))
             for observer in observers or ():
                 observer(batch, all_values, offset)
             offset += n
@@ -116,6 +125,7 @@ def run_many(
         if close is not None:
             close()
     all_ids = np.concatenate(ids) if ids else None
+    sample_rows = np.concatenate(input_rows) if input_rows else None
     out = []
     for ev, keeper in zip(evaluators, keepers, strict=True):
         try:
@@ -131,7 +141,7 @@ def run_many(
                 result.warnings.append(note)
         rows = _display_rows(ev.spec, ev.params, keeper.head, keeper.tail, keeper.worst_sorted(), offset, plan)
         out.append(Evaluation(result, plan.inputs_document(), all_ids, rows, plan.skipped,
-                              histogram_sample=keeper.histogram_sample()))
+                              histogram_sample=keeper.histogram_sample(), sample_rows=sample_rows))
     return out
 
 

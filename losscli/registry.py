@@ -208,6 +208,8 @@ def parse_loss_expression(text: str) -> tuple[str, dict[str, Any]]:
     for kw in call.keywords:
         if kw.arg is None:
             raise UsageError(f"cannot read the parameters of {text!r}")
+        if kw.arg in params:
+            raise UsageError(f"parameter {kw.arg} is given twice in {text!r}", hint="give each parameter once")
         params[kw.arg] = _literal(kw.value, text)
     return name, params
 
@@ -264,9 +266,14 @@ def expression_params(text: str) -> dict[str, Any]:
 def implied_params(text: str, options: dict[str, Any]) -> dict[str, Any]:
     """The parameters of ``text`` (:func:`expression_params`) overlaid with the command-line ``options``;
     an option against what the loss's name implies is a usage error (``BCEWithLogitsLoss --probs``)."""
-    base, _ = parse_loss_expression(text)
-    _, implied = REGISTRY.lookup(base)
+    base, written = parse_loss_expression(text)
+    spec, implied = REGISTRY.lookup(base)
     for key, value in options.items():
+        if key in written and value is not None and written[key] != value:  # 'huber(delta=2)' --delta 0.5
+            raise ParameterError(
+                f"{spec.name}: parameter {key} given twice ({written[key]!r} in {text!r}, {value!r} as an option)",
+                hint="give it once",
+            )
         if key in implied and value is not None and implied[key] != value:
             flag = "--" + key.replace("_", "-")
             if key == "from_logits":
@@ -294,7 +301,8 @@ def resolve(loss: str | LossSpec, params: dict[str, Any] | None = None) -> tuple
             continue
         if key in inline and inline[key] != value:
             raise ParameterError(
-                f"{spec.name}: parameter {key} given twice ({inline[key]!r} in {loss!r}, {value!r} as an option)"
+                f"{spec.name}: parameter {key} given twice ({inline[key]!r} in {loss!r}, {value!r} as an option)",
+                hint="give it once",
             )
         merged[key] = value
     return spec, spec.bind(merged)

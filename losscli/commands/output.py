@@ -22,7 +22,10 @@ def silence_stdout() -> None:
 
 
 def emit(chunks: Iterable[str]) -> None:
-    """Write text to stdout; a closed pipe (``| head``) ends quietly, keeping the decided status."""
+    """Write text to stdout; a closed pipe (``| head``) ends quietly, keeping the decided status.
+
+    Any other failure to write (a full disk, ``/dev/full``) is an :class:`OutputError` (exit 3).
+    """
     out = sys.stdout
     try:
         for text in chunks:
@@ -30,6 +33,19 @@ def emit(chunks: Iterable[str]) -> None:
         out.flush()
     except BrokenPipeError:
         silence_stdout()
+    except OSError as exc:
+        raise stdout_error(exc) from None
+
+
+def stdout_error(exc: OSError) -> Exception:
+    from losscli.errors import OutputError
+
+    silence_stdout()  # the interpreter's last flush must not fail again
+    return OutputError(f"cannot write to standard output: {exc.strerror or exc}")
+
+
+def _broken_pipe() -> None:
+    raise BrokenPipeError  # rich would exit 1, which claims that a quality check failed
 
 
 def stdout_is_terminal() -> bool:
@@ -47,7 +63,10 @@ def default_format(fmt: str | None) -> str:
 def console(stderr: bool = False) -> Any:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    # markup off: ids, groups, check and file names are data, never rich markup ("[/]" is text)
+    out = Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False)
+    out.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]
+    return out
 
 
 def print_rich(draw: Callable[[Any], None]) -> None:
@@ -56,10 +75,14 @@ def print_rich(draw: Callable[[Any], None]) -> None:
         draw(console())
     except BrokenPipeError:
         silence_stdout()
+    except OSError as exc:
+        raise stdout_error(exc) from None
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"losscli: warning: {message}\n")
+    from losscli.escape import printable
+
+    sys.stderr.write(f"losscli: warning: {printable(message)}\n")
 
 
 def render_evaluations(evaluations: list[Any], fmt: str, *, summary_only: bool) -> None:

@@ -11,7 +11,7 @@ shell loops, job arrays, Dask.
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import math
 from typing import Any
 
 from losscli import __version__
@@ -58,20 +58,56 @@ def write_state(path: str, evaluators: list[Any], source: str | None = None) -> 
 
 
 def read_state(path: str) -> dict[str, Any]:
-    """Read and check one state file."""
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReadError(f"{path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReadError(f"cannot read {path}: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise ReadError(f"{path} is not JSON: {exc.msg} at line {exc.lineno}") from None
+    """Read one state file and check it against the schema: every field present, of its type and in range.
+
+    Anything else — not JSON, another kind of document, another schema version, no states, a count
+    that is negative, a partial sum that is not a finite float — is a :class:`ReadError` (exit 3).
+    """
+    from losscli.io.documents import parse_json, read_bytes
+
+    doc = parse_json(read_bytes(path, "state file"), path, "state file")
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise ReadError(f"{path} is not a losscli state file", hint="write one with `losscli eval ... --state-out`")
     if doc.get("schema") != SCHEMA:
-        raise ReadError(f"{path} has state schema {doc.get('schema')!r}; this losscli reads schema {SCHEMA}")
+        raise ReadError(f"{path} has state schema {_short(doc.get('schema'))}; this losscli reads schema {SCHEMA}",
+                        hint="write it again with this version of losscli")
+    states = doc.get("states")
+    if not isinstance(states, list) or not states:
+        raise ReadError(f"{path} holds no states", hint="write one with `losscli eval ... --state-out`")
+    for i, entry in enumerate(states, start=1):
+        check_entry(entry, f"{path} state {i}")
     return doc
+
+
+def check_entry(entry: Any, where: str) -> None:
+    """Check one state entry (loss, parameters, accumulator) against the schema."""
+    from losscli.io.documents import Fields
+
+    f = Fields(entry, where)
+    f.string("loss")
+    f.mapping("params")
+    f.string("convention")
+    f.string("reduction")
+    f.integer("outputs", low=1, optional=True)
+    f.strings("sources")
+    f.strings("warnings")
+    acc = Fields(f.mapping("accumulator"), f"{where} accumulator")
+    n = acc.integer("n")
+    n_total = acc.integer("n_total")
+    acc.integer("clipped")
+    if n_total < n:  # type: ignore[operator]
+        raise ReadError(f"{where} accumulator: n_total {n_total} is smaller than n {n}")
+    acc.hex_floats("sum_values")
+    acc.hex_floats("sum_weights")
+    for key in ("mean", "m2"):
+        acc.hex_float(key)
+    for key in ("min", "max"):  # ±inf while nothing was counted
+        acc.hex_float(key, finite=bool(n))
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def merge_key(entry: dict[str, Any]) -> tuple:
@@ -90,10 +126,23 @@ def merge_documents(docs: list[tuple[str, dict[str, Any]]]) -> list[Any]:
         raise ReadError("no state files to merge")
     first_path, first = docs[0]
     keys = [merge_key(e) for e in first["states"]]
-    merged = [_evaluator_for(e) for e in first["states"]]
+    merged = [_evaluator_for(e, first_path) for e in first["states"]]
     for ev, entry in zip(merged, first["states"], strict=True):
         ev.acc = Accumulator.from_json(entry["accumulator"])
     sources = [list(e.get("sources") or [first_path]) for e in first["states"]]
+    try:
+        _merge_rest(docs, merged, keys, sources)
+        return _finish(merged, sources)
+    except OverflowError:
+        raise InputError("the merged states give no finite value (the sums overflow)",
+                         hint="the losses of some shard are too large for float64") from None
+
+
+def _merge_rest(docs: list[tuple[str, dict[str, Any]]], merged: list[Any], keys: list[tuple],
+                sources: list[list[str]]) -> None:
+    from losscli.engine.accumulator import Accumulator
+
+    first_path, first = docs[0]
     for path, doc in docs[1:]:
         entries = doc["states"]
         if [merge_key(e) for e in entries] != keys:
@@ -106,17 +155,27 @@ def merge_documents(docs: list[tuple[str, dict[str, Any]]]) -> list[Any]:
             for w in entry.get("warnings", []):
                 merged[i]._warn(w)
             sources[i].extend(entry.get("sources") or [path])
+
+
+def _finish(merged: list[Any], sources: list[list[str]]) -> list[Any]:
     for ev, src in zip(merged, sources, strict=True):
         ev.rows = ev.acc.n_total
         ev.sources = src
+        if ev.acc.n and not math.isfinite(ev.result().value):
+            raise InputError(f"{ev.spec.name}: the merged states give no finite value (the sums overflow)",
+                             hint="the losses of some shard are too large for float64")
     return merged
 
 
-def _evaluator_for(entry: dict[str, Any]) -> Any:
+def _evaluator_for(entry: dict[str, Any], path: str) -> Any:
     from losscli.engine.evaluator import Evaluator
+    from losscli.errors import UsageError
 
-    ev = Evaluator(entry["loss"], convention=entry["convention"], reduction=entry["reduction"],
-                   keep_per_sample=False, **entry["params"])
+    try:
+        ev = Evaluator(entry["loss"], convention=entry["convention"], reduction=entry["reduction"],
+                       keep_per_sample=False, **entry["params"])
+    except UsageError as exc:  # the file is wrong, not the command line
+        raise ReadError(f"{path} holds a state this losscli cannot evaluate: {exc}") from None
     ev.outputs = int(entry.get("outputs", 1))
     for w in entry.get("warnings", []):
         ev._warn(w)

@@ -515,7 +515,13 @@ def _check_class_labels(
                 location=_loc("y_true", yt, frac, offset),
                 hint="for one-hot or soft labels use categorical_crossentropy",
             )
+        _check_label_range(spec, yt, c, ignore_index, offset)  # on the floats: 1e20 has no int64
         yt = yt.astype(np.int64)
+    _check_label_range(spec, yt, c, ignore_index, offset)
+    return yt
+
+
+def _check_label_range(spec: LossSpec, yt: np.ndarray, c: int, ignore_index: int | None, offset: int) -> None:
     valid = (yt >= 0) & (yt < c)
     if ignore_index is not None:
         valid |= yt == ignore_index
@@ -526,4 +532,3 @@ def _check_class_labels(
             hint="check the label column and the number of prediction columns"
             + ("" if ignore_index is None else f" (ignored label: {ignore_index})"),
         )
-    return yt

@@ -142,10 +142,15 @@ class InputPlan:
             roles.append(self.ids[1])
         roles.extend(self.extras.values())
         by_source: dict[int, tuple[Source, list[str]]] = {}
+        seen: dict[int, set[str]] = {}  # sets: bookkeeping stays linear in the number of columns
         for role in roles:
             key = id(role.source)
             src, cols = by_source.setdefault(key, (role.source, []))
-            cols.extend(c for c in role.columns if c not in cols)
+            known = seen.setdefault(key, set())
+            for c in role.columns:
+                if c not in known:
+                    known.add(c)
+                    cols.append(c)
         streams = {key: _RowStream(src.read(cols, chunk_rows)) for key, (src, cols) in by_source.items()}
         step = chunk_rows or None
         while True:
@@ -219,8 +224,9 @@ class InputPlan:
         if self.weights is not None:
             if self.weights.source is not self.preds.source:
                 raise UsageError("with --id-col, sample weights must be a column of the predictions file")
-            wcols = [c for c in self.weights.columns if c not in pred_cols]
-        wcols += [c for role in self.extras.values() for c in role.columns if c not in pred_cols + wcols]
+            wcols = [c for c in self.weights.columns if c not in set(pred_cols)]
+        taken = set(pred_cols) | set(wcols)
+        wcols += [c for role in self.extras.values() for c in role.columns if c not in taken]
         pred_seen: set[Any] = set()
         for chunk in self.preds.source.read(pred_cols + wcols, self.chunk_rows):
             pk = _keys(chunk.columns[pred_role.columns[0]])

@@ -138,6 +138,55 @@ def looks_like_text(head: bytes) -> bool:
     return control <= max(1, len(head) // 100)
 
 
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"),
+)
+
+
+def wide_encoding(head: bytes) -> str | None:
+    """The encoding to convert from when the bytes are UTF-16 or UTF-32 text: ``'utf-16'``/``'utf-32'`` by
+    the byte order mark, else ``'utf-16le'``, ``'utf-32be'``... by the pattern of NUL bytes that ASCII
+    text has in them (every 2nd, or 3 of every 4 bytes); ``None`` for anything else."""
+    for bom, enc in _BOMS:
+        if head.startswith(bom):
+            return enc
+    sample = head[: 4096 - 4096 % 4]
+    if len(sample) < 4 or b"\x00" not in sample:
+        return None
+    quads = [sample[i:i + 4] for i in range(0, len(sample) - 3, 4)]
+    if sum(q.count(0) == 3 for q in quads) >= 0.9 * len(quads):
+        return "utf-32le" if sum(q[0] != 0 for q in quads) >= 0.9 * len(quads) else "utf-32be"
+    even, odd = sample[0::2], sample[1::2]
+    if even.count(0) >= 0.9 * len(even) and odd.count(0) <= 0.1 * len(odd):
+        return "utf-16be"
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) <= 0.1 * len(even):
+        return "utf-16le"
+    return None
+
+
+def check_text(name: str, head: bytes) -> None:
+    """Refuse bytes that cannot be CSV/TSV text: UTF-16/32 (with the conversion that works) or a NUL byte."""
+    enc = wide_encoding(head)
+    if enc is not None:
+        shown = name if name not in ("-", "<stdin>") else "FILE"
+        raise ReadError(
+            f"{name} is {enc.upper().replace('LE', '').replace('BE', '')} text; losscli reads CSV/TSV as UTF-8",
+            hint=f"convert it first: iconv -f {enc} -t utf-8 {shown} > converted.csv",
+        )
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise ReadError(
+            f"{name} is not CSV/TSV text: it holds a NUL byte (offset {nul})",
+            hint=f"give a CSV/TSV, NPY, NPZ or Parquet file, or name the format with --format ({', '.join(FORMATS)})",
+        )
+
+
+def binary_magic(head: bytes) -> bool:
+    """The bytes start like a binary format losscli reads or a compressed stream."""
+    return format_from_magic(head) is not None or compression_from_magic(head) is not None or is_pickle(head)
+
+
 def _count_outside_quotes(line: str, delimiter: str) -> int:
     if '"' not in line:
         return line.count(delimiter)
@@ -191,6 +240,8 @@ def detect_format(name: str, head: bytes, fmt: str | None = None) -> str:
     """
     fmt = normalize_format(fmt)
     if fmt is not None:
+        if fmt in ("csv", "tsv", "text"):
+            check_text(name, head)
         return fmt
     by_name = format_from_name(name)
     by_magic = format_from_magic(head)
@@ -204,7 +255,10 @@ def detect_format(name: str, head: bytes, fmt: str | None = None) -> str:
             hint="save the data as CSV, NPY (numpy.save with a numeric dtype) or Parquet",
         )
     if by_name is not None:
+        check_text(name, head)
         return by_name
+    if wide_encoding(head):
+        check_text(name, head)
     if looks_like_text(head):
         return "text"
     raise ReadError(

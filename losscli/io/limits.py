@@ -132,13 +132,42 @@ def read_upto(stream: IO[bytes], n: int, block: int = 1 << 20) -> bytes:
     return b"".join(parts)
 
 
-def read_capped(stream: IO[bytes], name: str, what: str, limit: int | None = None) -> bytes:
-    """Read a whole stream, refusing more than ``LOSSCLI_MAX_MEMORY_BYTES``."""
+def read_capped(stream: IO[bytes], name: str, what: str, limit: int | None = None,
+                 check_head: Any = None) -> bytes:
+    """Read a whole stream, refusing more than ``LOSSCLI_MAX_MEMORY_BYTES`` as soon as it is exceeded.
+
+    ``check_head(first_bytes)`` may refuse the stream after its first block (``/dev/zero`` is no CSV),
+    before the rest is read. Peak memory stays near the limit: the blocks are joined only when the whole
+    stream fits.
+    """
     limit = max_memory_bytes() if limit is None else limit
-    data = read_upto(stream, limit + 1)
-    if len(data) > limit:
+    block = 1 << 20
+    parts: list[bytes] = []
+    got = 0
+    while got <= limit:
+        data = stream.read(min(block, limit + 1 - got))
+        if not data:
+            break
+        if isinstance(data, str):  # a text stream was passed
+            data = data.encode("utf-8")
+        if check_head is not None and not parts:
+            check_head(data)
+        parts.append(data)
+        got += len(data)
+    if got > limit:
+        parts.clear()
         raise too_large(name, what, limit)
-    return data
+    if len(parts) == 1:
+        return parts[0]
+    out = bytearray(got)
+    view = memoryview(out)
+    pos = 0
+    while parts:  # copy and free block by block: the peak is one block above the data
+        piece = parts.pop(0)
+        view[pos:pos + len(piece)] = piece
+        pos += len(piece)
+    view.release()
+    return out  # type: ignore[return-value]  # a bytearray: bytes(out) would double the peak
 
 
 class DecompressionGuard:

@@ -40,6 +40,7 @@ class ParquetSource(Source):
         finally:
             pf.close()
         limits.check_columns(inp.name, len(schema.names))
+        _refuse_duplicates(inp.name, schema.names)
         self._types = {f.name: f.type for f in schema}
         if n_rows == 0:
             raise ReadError(f"{inp.name} has columns but no rows")
@@ -101,6 +102,16 @@ class ParquetSource(Source):
                 start += n
         finally:
             pf.close()
+
+
+def _refuse_duplicates(name: str, columns: list[str]) -> None:
+    """Columns are read by name, so two of one name cannot be told apart: refuse the file."""
+    first: dict[str, int] = {}
+    for i, col in enumerate(columns, start=1):
+        if col in first:
+            raise ReadError(f"{name} has two columns named {col!r} (columns {first[col]} and {i})",
+                            hint="rename one of them, e.g. with pyarrow's Table.rename_columns")
+        first[col] = i
 
 
 def _check_type(name: str, column: str, t: Any) -> None:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from typing import IO
+from typing import IO, Any
 
 from losscli.errors import ReadError
 from losscli.io import limits
@@ -61,9 +61,20 @@ def _read_stdin(stdin: IO[bytes] | None) -> bytes:
     if stdin is None and hasattr(sys.stdin, "isatty") and sys.stdin.isatty():
         print("No input file or piped data provided. Waiting for standard input:", file=sys.stderr)
     try:
-        return limits.read_capped(stream, STDIN_NAME, "standard input")
+        return limits.read_capped(stream, STDIN_NAME, "standard input", check_head=_head_check(STDIN_NAME))
     except OSError as exc:
         raise ReadError(f"cannot read standard input: {exc.strerror or exc}") from None
+
+
+def _head_check(name: str, codec: str | None = None) -> Any:
+    """Refuse a stream early, from its first block, when it can be no input at all (``/dev/zero``)."""
+    from losscli.io.detect import binary_magic, check_text
+
+    def check(head: bytes) -> None:
+        if codec is None and not binary_magic(head) and b"\x00" in head:
+            check_text(name, head)
+
+    return check
 
 
 def _buffered_input(path: str, name: str, raw: bytes, codec: str | None) -> Input:
@@ -81,7 +92,7 @@ def _make_input(path: str, stdin: IO[bytes] | None) -> Input:
         st = os.fstat(f.fileno())
         if not stat.S_ISREG(st.st_mode):  # a pipe (`<(cmd)`, /dev/stdin) can be read only once
             try:
-                raw = limits.read_capped(f, path, "the pipe")
+                raw = limits.read_capped(f, path, "the pipe", check_head=_head_check(path, codec))
             except OSError as exc:
                 raise ReadError(f"cannot read {path}: {exc.strerror or exc}") from None
             return _buffered_input(path, path, raw, codec)

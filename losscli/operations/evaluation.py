@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from losscli.errors import UsageError
+from losscli.escape import printable
 from losscli.files import same_file
 from losscli.quality import gates
 from losscli.settings import CompareSettings, LossSettings, ReportSettings
@@ -116,13 +117,15 @@ def evaluate_plan(plan: Any, evaluators: list[Any], *, report: ReportSettings, s
     sink = None
     observers: list[Any] = session.attach(plan, evaluators) if session is not None else []
     if report.output:
+        from losscli.report.naming import column_names
         from losscli.report.sink import PerSampleSink
 
-        names = ["loss"] if len(evaluators) == 1 else [ev.spec.name for ev in evaluators]
+        names = column_names([(ev.spec.name, ev.params) for ev in evaluators])
         sink = PerSampleSink(report.output, names, with_ids=plan.ids is not None)
+        input_rows = plan.options.nan != "error"  # --nan skip: the index is the input row, as on stdout
 
         def write_rows(batch: Any, values: list[Any], offset: int) -> None:
-            sink.write(values, batch.ids, offset)
+            sink.write(values, batch.ids, offset, batch.rows if input_rows else None)
 
         observers.append(write_rows)
     progress = None
@@ -213,7 +216,7 @@ def report_check_lines(checks: list[gates.CheckResult]) -> None:
     """One line per failed, warned or errored check on stderr (after the report, so they end the log)."""
     for c in checks:
         if c.status != gates.PASS:
-            sys.stderr.write(c.line() + "\n")
+            sys.stderr.write(printable(c.line()) + "\n")
     sys.stderr.flush()
 
 

@@ -20,18 +20,16 @@ before anything is evaluated.
 
 from __future__ import annotations
 
+import math
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from losscli.errors import UsageError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+#: the command line's bound of --bootstrap
+MAX_RESAMPLES = 1_000_000
 
 NUM = (int, float)
 
@@ -120,18 +118,9 @@ def find_config(path: str | None, cwd: str | None = None) -> tuple[str, bool]:
 def load(path: str | None = None, *, cwd: str | None = None) -> CheckFile:
     """Read and validate a check file; every problem is a :class:`UsageError`."""
     file, pyproject = find_config(path, cwd)
-    try:
-        with open(file, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise UsageError(f"check file {file} does not exist") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read check file {file}: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"check file {file} is not valid TOML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"check file {file} is not valid TOML: byte {exc.object[exc.start:exc.start + 1]!r} "
-                         f"at offset {exc.start} is not UTF-8") from None
+    from losscli.io.documents import parse_toml, read_bytes
+
+    data = parse_toml(read_bytes(file, "check file", UsageError), file, "check file", UsageError)
     if pyproject:
         data = (data.get("tool") or {}).get("losscli")
         if data is None:
@@ -208,6 +197,56 @@ def _validate(table: dict[str, Any], where: str, required: tuple[str, ...]) -> N
             names = " or ".join({"str": "a string", "int": "an integer", "float": "a number", "bool": "true/false",
                                  "list": "a list", "dict": "a table"}[t.__name__] for t in types)
             raise UsageError(f"{where}: {key} must be {names}, not {value!r}")
+        _check_range(key, value, where)
     for key in required:
         if key not in table:
             raise UsageError(f"{where}: missing {key}")
+
+
+#: allowed values of keys whose type alone does not say enough (the command line's option ranges)
+CHOICES = {
+    "nan": ("error", "skip", "warn"),
+    "convention": ("losscli", "torch", "keras", "sklearn"),
+    "reduction": ("mean", "sum", "mean_over_n", "weighted_mean"),
+}
+#: key → (low, high, open low, open high); ``None`` is unbounded
+RANGES: dict[str, tuple[float | None, float | None, bool, bool]] = {
+    "eps": (0.0, 0.5, True, True),
+    "sum_tol": (0.0, None, False, False),
+    "ci": (0.0, 1.0, True, True),
+    "confidence": (0.0, 1.0, True, True),
+    "bootstrap": (10, MAX_RESAMPLES, False, False),
+    "seed": (0, 2**63 - 1, False, False),
+}
+
+
+def _check_range(key: str, value: Any, where: str) -> None:
+    """Refuse non-finite numbers everywhere, and values outside a key's range or choices."""
+    if key in CHOICES and value not in CHOICES[key]:
+        raise UsageError(f"{where}: {key} must be one of {', '.join(CHOICES[key])}, not {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UsageError(f"{where}: {key} must be a finite number, not {value!r}")
+    if key == "classes" and isinstance(value, list) and not all(
+            isinstance(c, (str, int)) and not isinstance(c, bool) for c in value):
+        raise UsageError(f"{where}: classes must be a list of names or integers")
+    if key == "params":
+        for name, v in value.items():
+            if isinstance(v, float) and not math.isfinite(v):
+                raise UsageError(f"{where}: params.{name} must be a finite number, not {v!r}")
+            if isinstance(v, (dict, list)) and not (isinstance(v, list) and all(
+                    isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)):
+                raise UsageError(f"{where}: params.{name} must be a number, true/false or a list of numbers")
+    bounds = RANGES.get(key)
+    if bounds is None or not isinstance(value, (int, float)) or isinstance(value, bool):
+        return
+    low, high, open_low, open_high = bounds
+    if (low is not None and (value <= low if open_low else value < low)) or (
+            high is not None and (value >= high if open_high else value > high)):
+        lo = "(" if open_low else "["
+        hi = ")" if open_high or high is None else "]"
+        raise UsageError(f"{where}: {key} must lie in {lo}{_bound(low)}, {'∞' if high is None else _bound(high)}{hi}, "
+                         f"not {value!r}")
+
+
+def _bound(x: float | None) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)

@@ -325,20 +325,53 @@ class Baseline:
 
 
 def load_baseline(path: str) -> Baseline:
-    """Read a baseline; a missing or unreadable file is recorded as a problem, not raised."""
+    """Read a baseline; a missing, unreadable or malformed file is recorded as a problem, not raised.
+
+    The document is checked against the result schema: one result or a list of them, each with a loss
+    name, a numeric (or null) value, a known ``schema`` version and, if present, a signature object.
+    """
+    from losscli.errors import LossCliError
+    from losscli.io.documents import parse_json, read_bytes
+
     p = Path(path)
     if not p.exists():
         return Baseline(path, problem=f"baseline {path} is missing (no such file)")
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        return Baseline(path, problem=f"baseline {path} is unreadable: {getattr(exc, 'strerror', None) or exc}")
-    except json.JSONDecodeError as exc:
-        return Baseline(path, problem=f"baseline {path} is not valid JSON: {exc.msg} at line {exc.lineno}")
+        data = parse_json(read_bytes(path, "baseline"), path, "baseline")
+    except LossCliError as exc:
+        return Baseline(path, problem=exc.message)
     docs = data if isinstance(data, list) else [data]
     if not docs or not all(isinstance(d, dict) and "loss" in d and "value" in d for d in docs):
         return Baseline(path, problem=f"baseline {path} is not a losscli JSON result (no loss and value)")
+    for d in docs:
+        problem = _result_problem(d)
+        if problem:
+            return Baseline(path, problem=f"baseline {path} is not a losscli JSON result this version reads: {problem}")
     return Baseline(path, docs)
+
+
+def _result_problem(doc: dict[str, Any]) -> str | None:
+    from losscli.engine.evaluator import SCHEMA
+
+    if "schema" in doc and (doc["schema"] != SCHEMA or isinstance(doc["schema"], bool)):
+        return f"result schema {str(doc['schema'])[:20]!s}, this losscli reads schema {SCHEMA}"
+    if not isinstance(doc["loss"], str):
+        return "loss must be a string"
+    value = doc["value"]
+    if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+        return "value must be a number or null"
+    sig = doc.get("signature")
+    if sig is None:
+        return None
+    if not isinstance(sig, dict):
+        return "signature must be an object"
+    for key in SIGNATURE_KEYS:
+        v = sig.get(key)
+        if key.endswith("sha256") and v is not None and not isinstance(v, str):
+            return f"signature {key} must be a string"
+        if key == "params" and v is not None and not isinstance(v, dict):
+            return "signature params must be an object"
+    return None
 
 
 def baseline_checks(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from losscli.errors import UsageError
+from losscli.escape import printable
 from losscli.files import write_atomic
 from losscli.quality import gates
 from losscli.quality.bootstrap import bootstrap_ratio
@@ -249,8 +250,8 @@ def update_baseline(path: str, evaluations: list[Any], checks: list[gates.CheckR
             raise UsageError(f"--update-baseline would replace {path}, which is not a losscli result",
                              hint="give the path of a baseline written by losscli, or a new file")
     if gates.exit_status(checks) != 0:
-        sys.stderr.write(f"losscli: baseline {path} not updated: a check failed\n")
+        sys.stderr.write(f"losscli: baseline {printable(path)} not updated: a check failed\n")
         return False
     write_atomic(path, baseline_document(evaluations), make_folder=True)
-    sys.stderr.write(f"losscli: baseline {path} updated\n")
+    sys.stderr.write(f"losscli: baseline {printable(path)} updated\n")
     return True

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from losscli.escape import markdown_cell as _md
+from losscli.escape import printable
 from losscli.report.sections import _f, checks_markdown, checks_table, ci_label, sections_markdown
 
 
@@ -32,8 +34,8 @@ def compare_markdown(comp: dict[str, Any], heading: bool = True) -> str:
     lines += [
         f"| | file | {comp['reduction']} |",
         "|---|---|---:|",
-        f"| candidate | {comp['candidate']['file']} | {_f(comp['candidate']['value'])} |",
-        f"| baseline | {comp['baseline']['file']} | {_f(comp['baseline']['value'])} |",
+        f"| candidate | {_md(comp['candidate']['file'])} | {_f(comp['candidate']['value'])} |",
+        f"| baseline | {_md(comp['baseline']['file'])} | {_f(comp['baseline']['value'])} |",
         f"| **difference** | | **{_sign(d['mean'])}{_f(d['mean'])}** |",
         "",
         f"{ci_label(ci)} of the difference: {_ci(comp)} (paired bootstrap, {ci['resamples']} resamples, "
@@ -47,14 +49,14 @@ def compare_markdown(comp: dict[str, Any], heading: bool = True) -> str:
                   "| index | " + ("id | " if has_id else "") + "candidate | baseline | difference |",
                   "|---:|" + ("---|" if has_id else "") + "---:|---:|---:|"]
         for w in comp["worst"]:
-            idc = f"{w.get('id', '')} | " if has_id else ""
+            idc = f"{_md(w.get('id', ''))} | " if has_id else ""
             lines.append(f"| {w['index']} | {idc}{_f(w['candidate'])} | {_f(w['baseline'])} | "
                          f"+{_f(w['difference'])} |")
     out = "\n".join(lines) + "\n"
     if comp.get("checks"):
         out += "\n" + checks_markdown(comp["checks"])
     if comp.get("warnings"):
-        out += "\n" + "\n".join(f"> ⚠ {w}" for w in comp["warnings"]) + "\n"
+        out += "\n" + "\n".join(f"> ⚠ {_md(w)}" for w in comp["warnings"]) + "\n"
     return out
 
 
@@ -68,8 +70,8 @@ def render_compare(comp: dict[str, Any], console: Any) -> None:
     grid.add_column(style="bold")
     grid.add_column()
     grid.add_row("loss", f"{comp['loss']}  ({comp['convention']}, {comp['reduction']})")
-    grid.add_row("candidate", f"{_f(comp['candidate']['value'])}  {comp['candidate']['file']}")
-    grid.add_row("baseline", f"{_f(comp['baseline']['value'])}  {comp['baseline']['file']}")
+    grid.add_row("candidate", f"{_f(comp['candidate']['value'])}  {printable(comp['candidate']['file'])}")
+    grid.add_row("baseline", f"{_f(comp['baseline']['value'])}  {printable(comp['baseline']['file'])}")
     style = {"worse": "bold red", "better": "bold green"}.get(comp["verdict"], "bold")
     grid.add_row("difference", Text(f"{_sign(d['mean'])}{_f(d['mean'])}", style=style))
     grid.add_row(ci_label(ci), f"{_ci(comp)}  (paired bootstrap, {ci['resamples']} resamples, seed {ci['seed']})")
@@ -87,7 +89,7 @@ def render_compare(comp: dict[str, Any], console: Any) -> None:
         for col in ("candidate", "baseline", "difference"):
             table.add_column(col, justify="right")
         for w in comp["worst"]:
-            cells = [str(w["index"])] + ([str(w.get("id", ""))] if has_id else [])
+            cells = [str(w["index"])] + ([printable(w.get("id", ""))] if has_id else [])
             cells += [_f(w["candidate"]), _f(w["baseline"]), "+" + _f(w["difference"])]
             table.add_row(*cells)
         console.print(table)
@@ -110,7 +112,7 @@ def check_markdown(doc: dict[str, Any]) -> str:
     out = f"### losscli checks — {verdict} ({_counts_line(doc)})\n\n" + checks_markdown(doc["checks"])
     for res in doc["results"]:
         extra = {k: res.get(k) for k in ("ci", "baseline", "by_class", "by_group")}
-        text = sections_markdown(extra, f"{res['check']} · {res['loss']}")
+        text = sections_markdown(extra, f"{res['check']} · {res['loss']}")  # escaped there
         if text:
             out += "\n" + text
     for comp in doc.get("comparisons") or []:
@@ -123,11 +125,11 @@ def render_check(doc: dict[str, Any], console: Any) -> None:
 
     from losscli.report.sections import render_sections, summary_rows
 
-    console.print(checks_table(doc["checks"], title=f"losscli checks — {doc['config']}"))
+    console.print(checks_table(doc["checks"], title=f"losscli checks — {printable(doc['config'])}"))
     for res in doc["results"]:
         rows = summary_rows(res)
         for label, text in rows:
-            console.print(Text(f"{res['check']}: {label} ", style="bold") + Text(text))
+            console.print(Text(f"{printable(res['check'])}: {label} ", style="bold") + Text(text))
         render_sections({k: res.get(k) for k in ("by_class", "by_group")}, console)
     for comp in doc.get("comparisons") or []:
         render_compare({**comp, "checks": None}, console)

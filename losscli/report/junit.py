@@ -9,11 +9,15 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from losscli.escape import xml_text
+
 
 def _status(check: Any) -> tuple[str, str, str | None]:
     if isinstance(check, dict):
-        return check["status"], check["message"], check.get("check")
-    return check.status, check.message, check.check
+        status, message, name = check["status"], check["message"], check.get("check")
+    else:
+        status, message, name = check.status, check.message, check.check
+    return status, xml_text(message), None if name is None else xml_text(name)
 
 
 def junit_xml(checks: list[Any], *, suite: str = "losscli", elapsed: float = 0.0) -> str:
@@ -21,13 +25,15 @@ def junit_xml(checks: list[Any], *, suite: str = "losscli", elapsed: float = 0.0
     statuses = [_status(c) for c in checks]
     failures = sum(1 for s, _, _ in statuses if s == "fail")
     errors = sum(1 for s, _, _ in statuses if s == "error")
+    suite = xml_text(suite)
     attrs = {"name": suite, "tests": str(len(checks)), "failures": str(failures), "errors": str(errors),
              "skipped": "0", "time": f"{elapsed:.3f}"}
     root = ET.Element("testsuites", attrs)
     ts = ET.SubElement(root, "testsuite", attrs)
     for check, (status, message, name) in zip(checks, statuses, strict=True):
         kind = check["kind"] if isinstance(check, dict) else check.kind
-        loss = (check.get("loss") if isinstance(check, dict) else check.loss) or "checks"
+        kind = xml_text(kind)
+        loss = xml_text((check.get("loss") if isinstance(check, dict) else check.loss) or "checks")
         case = ET.SubElement(ts, "testcase", {"classname": f"{suite}.{loss}", "name": name or kind, "time": "0"})
         if status == "fail":
             el = ET.SubElement(case, "failure", {"message": message, "type": kind})

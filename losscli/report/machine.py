@@ -90,9 +90,9 @@ def leaderboard_rows(evals: list[Evaluation]) -> list[dict[str, Any]]:
 
 
 def _columns(evals: list[Evaluation]) -> list[str]:
-    if len(evals) == 1:
-        return ["loss"]
-    return [ev.result.loss for ev in evals]
+    from losscli.report.naming import column_names
+
+    return column_names([(ev.result.loss, ev.result.params) for ev in evals])
 
 
 def jsonl_lines(evals: list[Evaluation]) -> Iterator[str]:
@@ -105,7 +105,7 @@ def jsonl_lines(evals: list[Evaluation]) -> Iterator[str]:
     values = [ev.result.per_sample.tolist() for ev in evals]  # type: ignore[union-attr]
     ids = evals[0].ids.tolist() if evals[0].ids is not None else None
     for i in range(len(values[0])):
-        rec: dict[str, Any] = {"index": i}
+        rec: dict[str, Any] = {"index": evals[0].index(i)}
         if ids is not None:
             rec["id"] = _plain(ids[i])
         for name, vals in zip(names, values, strict=True):
@@ -136,11 +136,11 @@ def delimited_lines(evals: list[Evaluation], sep: str) -> Iterator[str]:
     writer.writerow(header)
     yield buf.getvalue()
     for i in range(len(values[0])):
-        cells = [str(i)]
+        cells = [str(evals[0].index(i))]
         if ids is not None:
             cells.append(str(_plain(ids[i])))
         cells.extend("" if not math.isfinite(v[i]) else repr(v[i]) for v in values)
-        if ids is not None and any(ch in cells[1] for ch in (sep, '"', "\n")):
+        if ids is not None and any(ch in cells[1] for ch in (sep, '"', "\n", "\r")):
             buf = io.StringIO()
             csv.writer(buf, delimiter=sep, lineterminator="\n").writerow(cells)
             yield buf.getvalue()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from losscli.escape import markdown_cell as _md
 from losscli.pipeline import Evaluation
 
 
@@ -21,7 +22,7 @@ def markdown_summary(evals: list[Evaluation]) -> str:
     ]
     for ev in evals:
         r = ev.result
-        lead = f"| {ev.rank} | {ev.file} " if ranked else ""
+        lead = f"| {ev.rank} | {_md(ev.file)} " if ranked else ""
         lines.append(
             lead + f"| `{r.loss}` | {r.convention} | {r.reduction} | {r.n} | **{_f(r.value)}** | {_f(r.mean)} | "
             f"{_f(r.std)} | {_f(r.min)} | {_f(r.max)} | {_f(r.weight_sum)} | {r.clipped} | {r.ignored} |"
@@ -29,7 +30,7 @@ def markdown_summary(evals: list[Evaluation]) -> str:
     notes = [w for ev in evals for w in ev.warnings]
     out = "\n".join(lines) + "\n"
     if notes:
-        out += "\n" + "\n".join(f"> ⚠ {w}" for w in dict.fromkeys(notes)) + "\n"
+        out += "\n" + "\n".join(f"> ⚠ {_md(w)}" for w in dict.fromkeys(notes)) + "\n"
     from losscli.report.sections import evaluations_markdown
 
     return out + evaluations_markdown(evals)  # intervals, breakdowns, baseline, checks (when asked for)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from losscli.escape import openmetrics_label
+
 FAMILIES = {
     "losscli_loss": "The reported loss value (the requested reduction).",
     "losscli_samples": "Samples counted in the loss.",
@@ -24,12 +26,8 @@ FAMILIES = {
 }
 
 
-def _esc(value: Any) -> str:
-    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
 def _labels(**labels: Any) -> str:
-    return "{" + ",".join(f'{k}="{_esc(v)}"' for k, v in labels.items() if v is not None) + "}"
+    return "{" + ",".join(f'{k}="{openmetrics_label(v)}"' for k, v in labels.items() if v is not None) + "}"
 
 
 def _value(x: Any) -> str:
@@ -46,9 +44,15 @@ def _value(x: Any) -> str:
 class _Writer:
     def __init__(self) -> None:
         self.samples: dict[str, list[str]] = {name: [] for name in FAMILIES}
+        self._series: set[str] = set()
 
     def add(self, family: str, value: Any, **labels: Any) -> None:
-        self.samples[family].append(f"{family}{_labels(**labels)} {_value(value)}")
+        """One sample; a series met again (the same loss with the same parameters twice) is written once."""
+        series = f"{family}{_labels(**labels)}"
+        if series in self._series:
+            return
+        self._series.add(series)
+        self.samples[family].append(f"{series} {_value(value)}")
 
     def text(self) -> str:
         lines = []
@@ -61,10 +65,13 @@ class _Writer:
 
 def openmetrics_text(results: list[dict[str, Any]], checks: list[Any], comparisons: list[dict] | None = None) -> str:
     """``results`` are JSON summaries (``summary_dict``); ``checks`` check results or their dicts."""
+    from losscli.report.naming import distinct_params
+
     w = _Writer()
-    for doc in results:
+    params = distinct_params([(doc["loss"], doc.get("params") or {}) for doc in results])
+    for doc, differing in zip(results, params, strict=True):
         file = ((doc.get("inputs") or {}).get("preds") or {}).get("file")
-        base = {"loss": doc["loss"], "file": file}
+        base = {"loss": doc["loss"], "params": differing, "file": file}
         if doc.get("check"):
             base["check"] = doc["check"]
         w.add("losscli_loss", doc.get("value"), **base)

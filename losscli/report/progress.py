@@ -56,7 +56,11 @@ class Progress:
             console=Console(stderr=True),
             transient=True,
         )
-        self._task = self._bar.add_task(name, total=total_rows, speed="", read="")
+        from rich.markup import escape
+
+        from losscli.escape import printable
+
+        self._task = self._bar.add_task(escape(printable(name)), total=total_rows, speed="", read="")
         self._bar.start()
 
     def observe(self, batch: Any, values: Any, offset: int) -> None:

@@ -9,6 +9,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from losscli.escape import markdown_cell as _md
+from losscli.escape import printable
+
 ICONS = {"pass": "✅ pass", "fail": "❌ FAIL", "warn": "⚠️ warn", "error": "💥 ERROR"}
 STYLES = {"pass": "green", "fail": "bold red", "warn": "yellow", "error": "bold red"}
 
@@ -48,8 +51,8 @@ def checks_markdown(checks: list[dict[str, Any]]) -> str:
         return ""
     lines = ["| status | check | value | limit | n | detail |", "|---|---|---:|---:|---:|---|"]
     for c in checks:
-        detail = c["message"].replace("|", "\\|")
-        lines.append(f"| {ICONS.get(c['status'], c['status'])} | {c['check']} | {_f(c.get('value'))} | "
+        detail = _md(c["message"])
+        lines.append(f"| {ICONS.get(c['status'], c['status'])} | {_md(c['check'])} | {_f(c.get('value'))} | "
                      f"{_f(c.get('limit'))} | {c.get('n') if c.get('n') is not None else '—'} | {detail} |")
     return "\n".join(lines) + "\n"
 
@@ -58,18 +61,19 @@ def slices_markdown(rows: list[dict[str, Any]], key: str, worst: Any = None) -> 
     lines = [f"| {key} | n | mean | share of loss |", "|---|---:|---:|---:|"]
     for r in rows:
         mark = " **(worst)**" if worst is not None and r[key] == worst else ""
-        lines.append(f"| {r[key]}{mark} | {r['n']} | {_f(r['mean'])} | {_pct(r.get('share'))} |")
+        lines.append(f"| {_md(r[key])}{mark} | {r['n']} | {_f(r['mean'])} | {_pct(r.get('share'))} |")
     return "\n".join(lines) + "\n"
 
 
 def sections_markdown(extra: dict[str, Any], loss: str) -> str:
     """Markdown for one evaluation's quality sections (empty when there are none)."""
     parts = []
+    loss = _md(loss)
     if extra.get("ci"):
         ci = extra["ci"]
         parts.append(f"**{loss}** {ci_label(ci)}: {ci_text(ci)}\n")
     if extra.get("baseline"):
-        parts.append(f"**{loss}** baseline: {baseline_text(extra['baseline'])}\n")
+        parts.append(f"**{loss}** baseline: {_md(baseline_text(extra['baseline']))}\n")
     if extra.get("by_class"):
         rows = extra["by_class"]
         w = _worst(rows)
@@ -77,7 +81,7 @@ def sections_markdown(extra: dict[str, Any], loss: str) -> str:
     if extra.get("by_group"):
         bg = extra["by_group"]
         w = bg.get("worst")
-        parts.append(f"**{loss}** by `{bg['column']}`\n\n" + slices_markdown(bg["groups"], "group", w and w["group"]))
+        parts.append(f"**{loss}** by {_md(bg['column'])}\n\n" + slices_markdown(bg["groups"], "group", w and w["group"]))
     if extra.get("checks"):
         parts.append(checks_markdown(extra["checks"]))
     return "\n".join(parts)
@@ -108,10 +112,10 @@ def summary_rows(extra: dict[str, Any]) -> list[tuple[str, str]]:
     if extra.get("ci"):
         rows.append((ci_label(extra["ci"]), ci_text(extra["ci"])))
     if extra.get("baseline"):
-        rows.append(("baseline", baseline_text(extra["baseline"])))
+        rows.append(("baseline", printable(baseline_text(extra["baseline"]))))
     if extra.get("by_group") and extra["by_group"].get("worst"):
         w = extra["by_group"]["worst"]
-        rows.append(("worst group", f"{w['group']}  mean {_f(w['mean'])} (n={w['n']})"))
+        rows.append(("worst group", f"{printable(w['group'])}  mean {_f(w['mean'])} (n={w['n']})"))
     return rows
 
 
@@ -121,7 +125,7 @@ def render_sections(extra: dict[str, Any], console: Any) -> None:
         console.print(slices_table(extra["by_class"], "class", "by true class"))
     if extra.get("by_group"):
         bg = extra["by_group"]
-        console.print(slices_table(bg["groups"], "group", f"by {bg['column']}"))
+        console.print(slices_table(bg["groups"], "group", f"by {printable(bg['column'])}"))
     if extra.get("checks"):
         console.print(checks_table(extra["checks"]))
 
@@ -136,7 +140,7 @@ def slices_table(rows: list[dict[str, Any]], key: str, title: str) -> Any:
     table.add_column("share of loss", justify="right")
     w = _worst(rows)
     for r in rows:
-        table.add_row(str(r[key]), str(r["n"]), _f(r["mean"]), _pct(r.get("share")),
+        table.add_row(printable(r[key]), str(r["n"]), _f(r["mean"]), _pct(r.get("share")),
                       style="bold red" if w is not None and r is w else None)
     return table
 
@@ -152,6 +156,6 @@ def checks_table(checks: list[dict[str, Any]], title: str = "checks") -> Any:
     table.add_column("limit", justify="right")
     table.add_column("detail")
     for c in checks:
-        table.add_row(Text(c["status"].upper(), style=STYLES.get(c["status"])), c["check"], _f(c.get("value")),
-                      _f(c.get("limit")), c["message"])
+        table.add_row(Text(c["status"].upper(), style=STYLES.get(c["status"])), printable(c["check"]), _f(c.get("value")),
+                      _f(c.get("limit")), printable(c["message"]))
     return table

@@ -31,6 +31,8 @@ SINK_FORMATS = {
 
 
 def sink_format(path: str) -> str:
+    if os.path.isdir(path):
+        raise UsageError(f"--output {path!r} is a folder", hint=f"give a file name, e.g. {os.path.join(path, 'losses.csv')}")
     fmt = SINK_FORMATS.get(Path(path).suffix.lower())
     if fmt is None:
         raise UsageError(
@@ -38,6 +40,16 @@ def sink_format(path: str) -> str:
             hint=f"use one of the extensions {', '.join(SINK_FORMATS)}",
         )
     return fmt
+
+
+def _delimited(rows: list[list[str]], sep: str) -> str:
+    """Rows as RFC 4180 text: a cell holding the separator, a quote or a line break is quoted."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=sep, lineterminator="\n").writerows(rows)
+    return buf.getvalue()
 
 
 class PerSampleSink:
@@ -68,25 +80,30 @@ class PerSampleSink:
                 if self.format in ("csv", "tsv"):
                     sep = "," if self.format == "csv" else "\t"
                     header = ["index"] + (["id"] if with_ids else []) + names
-                    self._fh.write((sep.join(header) + "\n").encode())
+                    self._fh.write(_delimited([header], sep).encode())
         except OSError as exc:
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
-    def write(self, values: list[np.ndarray], ids: np.ndarray | None, offset: int) -> None:
+    def write(self, values: list[np.ndarray], ids: np.ndarray | None, offset: int,
+              index: np.ndarray | None = None) -> None:
+        """One chunk of rows; ``index`` holds their input rows (with --nan skip), else they follow ``offset``."""
         n = values[0].shape[0]
+        if index is None:
+            index = np.arange(offset, offset + n, dtype=np.int64)
+        index_list = index.tolist()
         try:
             if self.format == "npy":
                 if len(values) != 1:
                     raise UsageError("--output .npy holds one loss; use .csv, .jsonl or .parquet for several")
                 self._fh.write(np.ascontiguousarray(values[0], dtype=np.float64).tobytes())
             elif self.format == "parquet":
-                self._write_parquet(values, ids, offset)
+                self._write_parquet(values, ids, index)
             elif self.format == "jsonl":
                 lines = []
                 cols = [v.tolist() for v in values]
                 id_list = ids.tolist() if ids is not None else None
                 for i in range(n):
-                    rec: dict[str, Any] = {"index": offset + i}
+                    rec: dict[str, Any] = {"index": index_list[i]}
                     if id_list is not None:
                         rec["id"] = id_list[i]
                     for name, col in zip(self.names, cols, strict=True):
@@ -97,25 +114,24 @@ class PerSampleSink:
                 sep = "," if self.format == "csv" else "\t"
                 cols = [v.tolist() for v in values]
                 id_list = [str(x) for x in ids.tolist()] if ids is not None else None
-                out = []
+                rows = []
                 for i in range(n):
-                    cells = [str(offset + i)]
+                    cells = [str(index_list[i])]
                     if id_list is not None:
                         cells.append(id_list[i])
                     cells.extend(repr(c[i]) if math.isfinite(c[i]) else "" for c in cols)
-                    out.append(sep.join(cells))
-                self._fh.write(("\n".join(out) + "\n").encode())
+                    rows.append(cells)
+                self._fh.write(_delimited(rows, sep).encode("utf-8", "backslashreplace"))
         except OSError as exc:
             self.abort()
             raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}", hint="is the disk full?") from None
         self.rows += n
 
-    def _write_parquet(self, values: list[np.ndarray], ids: np.ndarray | None, offset: int) -> None:
+    def _write_parquet(self, values: list[np.ndarray], ids: np.ndarray | None, index: np.ndarray) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        n = values[0].shape[0]
-        data = {"index": pa.array(np.arange(offset, offset + n, dtype=np.int64))}
+        data = {"index": pa.array(np.asarray(index, dtype=np.int64))}
         if ids is not None:
             data["id"] = pa.array(ids.tolist())
         for name, v in zip(self.names, values, strict=True):
@@ -143,7 +159,8 @@ class PerSampleSink:
                 os.unlink(raw)
             elif self.format == "parquet":
                 if self._writer is None:
-                    self._write_parquet([np.zeros(0) for _ in self.names], None if not self.with_ids else np.zeros(0), 0)
+                    self._write_parquet([np.zeros(0) for _ in self.names], None if not self.with_ids else np.zeros(0),
+                                        np.zeros(0, dtype=np.int64))
                 self._writer.close()
             else:
                 self._fh.close()

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from losscli.conventions import RULES
+from losscli.escape import printable
 from losscli.pipeline import Evaluation
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -43,7 +44,7 @@ def render(evals: list[Evaluation], console: Any) -> None:
             board.add_column(col, justify=just)
         for ev in evals:
             r = ev.result
-            board.add_row(str(ev.rank), ev.file or "", r.loss, _f(r.value), str(r.n), _f(r.std), str(r.clipped),
+            board.add_row(str(ev.rank), printable(ev.file or ""), r.loss, _f(r.value), str(r.n), _f(r.std), str(r.clipped),
                           style="bold green" if ev.rank == 1 else None)
         console.print(board)
         return
@@ -51,7 +52,7 @@ def render(evals: list[Evaluation], console: Any) -> None:
         r = ev.result
         has_id = any(row["id"] is not None for row in ev.rows)
         has_p = any(row["p_true"] is not None for row in ev.rows)
-        table = Table(title=f"{r.loss} — {ev.inputs['preds']['file']}", title_justify="left", expand=False)
+        table = Table(title=f"{r.loss} — {printable(ev.inputs['preds']['file'])}", title_justify="left", expand=False)
         table.add_column("#", justify="right", style="dim")
         if has_id:
             table.add_column("id")
@@ -112,8 +113,8 @@ def _params(params: dict[str, Any]) -> str:
 def _cells(row: dict[str, Any], has_id: bool, has_p: bool) -> list[str]:
     cells = [str(row["index"])]
     if has_id:
-        cells.append(row["id"] or "")
-    cells += [row["label"], row["predicted"]]
+        cells.append(printable(row["id"] or ""))
+    cells += [printable(row["label"]), printable(row["predicted"])]
     if has_p:
         cells.append(_f(row["p_true"]))
     cells.append(_f(row["loss"]))

@@ -296,3 +296,25 @@ def test_stdin_npz_key():
 def test_empty_stdin():
     with pytest.raises(ReadError, match="<stdin> is empty"):
         open_source("-", stdin=io.BytesIO(b""))
+
+
+@pytest.mark.parametrize("encoding,expected", [
+    ("utf-16", "utf-16"), ("utf-32", "utf-32"), ("utf-16-le", "utf-16le"), ("utf-16-be", "utf-16be"),
+    ("utf-32-le", "utf-32le"), ("utf-32-be", "utf-32be"), ("utf-8", None),
+])
+def test_wide_encodings_by_bom_and_nul_pattern(encoding, expected):
+    from losscli.io.detect import wide_encoding
+
+    text = "y,p\n1,0.5\n0,0.25\n" * 20
+    assert wide_encoding(text.encode(encoding)) == expected
+    if expected is not None:  # the advice converts it back
+        assert text.encode(encoding).decode(expected.replace("le", "-le").replace("be", "-be")).lstrip("\ufeff") == text
+
+
+def test_a_nul_byte_is_no_text():
+    from losscli.errors import ReadError
+    from losscli.io.detect import check_text
+
+    with pytest.raises(ReadError, match=r"NUL byte \(offset 4\)"):
+        check_text("x.csv", b"y,p\n\x00\x001,0.5\n")
+    check_text("x.csv", b"y,p\n1,0.5\n")

@@ -1,0 +1,66 @@
+"""Escaping text that came from the data (ids, groups, column and file names) at every output boundary.
+
+One function per boundary: a terminal message (:func:`printable`), a Markdown table cell
+(:func:`markdown_cell`), XML 1.0 character data (:func:`xml_text`), an OpenMetrics label value
+(:func:`openmetrics_label`). Each keeps the text readable and the document well-formed whatever the input,
+including control characters and lone surrogates (undecodable bytes of a file name).
+"""
+
+from __future__ import annotations
+
+import re
+
+#: C0 controls, DEL, C1 controls, lone surrogates, and the bidirectional overrides that reorder a line
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    ch = m.group(0)
+    if ch in _NAMED:
+        return _NAMED[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def printable(text: object) -> str:
+    """``text`` on one line with every control character shown as an escape (``\\n``, ``\\x1b``)."""
+    return _UNPRINTABLE.sub(_escape_char, str(text))
+
+
+#: characters XML 1.0 does not allow at all (even as character references), plus lone surrogates
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: object) -> str:
+    """``text`` with the characters XML 1.0 forbids shown as escapes; ElementTree escapes the rest."""
+    return _XML_INVALID.sub(_escape_char, str(text))
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+def markdown_cell(text: object) -> str:
+    """``text`` as literal content of a GitHub-flavoured Markdown table cell.
+
+    Pipes and Markdown punctuation are backslash-escaped, HTML (tags, comments, entities) is written as
+    entities, line breaks become ``<br>`` and other control characters escapes: the cell can neither end
+    the row or the table, nor hide what follows.
+    """
+    s = str(text).replace("\r\n", "\n")
+    s = "".join(_HTML.get(ch, ch) for ch in s)
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    parts = s.split("\n")
+    return "<br>".join(printable(p) for p in parts)
+
+
+def openmetrics_label(text: object) -> str:
+    """An OpenMetrics label value: backslash, double quote and line feed escaped; valid UTF-8."""
+    s = re.sub("[\ud800-\udfff]", _escape_char, str(text))  # first: its backslash is escaped below
+    return s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def utf8_safe(text: str) -> str:
+    """``text`` with lone surrogates (undecodable bytes of a file name) shown as escapes."""
+    return re.sub("[\ud800-\udfff]", _escape_char, text)
