@@ -10,12 +10,6 @@ import pytest
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("dask.distributed")
 
-#: dask.distributed's local cluster closes some of its sockets after the test (a ResourceWarning raised
-#: in its own teardown, not in losscli): every other warning is still an error
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:unclosed <socket.socket:ResourceWarning"),
-    pytest.mark.filterwarnings("ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"),
-]
 
 import losscli  # noqa: E402
 import losscli.dask  # noqa: E402

@@ -69,7 +69,10 @@ def _peak_rss_mb(args: list[str], cwd) -> float:
     proc = subprocess.Popen([sys.executable, "-m", "losscli", *map(str, args)], cwd=cwd, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, proc.stderr.read().decode()
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait for it again
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.returncode == 0, err
     return usage.ru_maxrss / 1024
 
 
