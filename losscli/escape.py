@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
-#: C0 controls, DEL, C1 controls, lone surrogates, and the bidirectional overrides that reorder a line
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+#: C0 controls, DEL, C1 controls, lone surrogates, the line and paragraph separators, and the
+#: bidirectional overrides that reorder a line
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -37,22 +38,24 @@ def xml_text(text: object) -> str:
     return _XML_INVALID.sub(_escape_char, str(text))
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+#: what can start markup inside a table cell: backslash, code, emphasis, strikethrough, the pipe, a link's
+#: ``](`` or ``][``; an underscore only at a word boundary (``binary_crossentropy`` stays plain text)
+_MD_SPECIAL = re.compile(r"[\\`*|~]|\](?=[(\[])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+#: ``<`` that opens a tag, a comment or a processing instruction (``<=`` stays), an ``&`` that starts an entity
+_HTML = re.compile(r"<(?=[A-Za-z/!?])|&(?=#?[A-Za-z0-9]+;)")
 
 
 def markdown_cell(text: object) -> str:
     """``text`` as literal content of a GitHub-flavoured Markdown table cell.
 
-    Pipes and Markdown punctuation are backslash-escaped, HTML (tags, comments, entities) is written as
-    entities, line breaks become ``<br>`` and other control characters escapes: the cell can neither end
-    the row or the table, nor hide what follows.
+    Pipes and the characters that open Markdown markup are backslash-escaped, ``<`` (HTML tags, comments)
+    and entity-like ``&`` are written as entities, line breaks become ``<br>`` and other control
+    characters escapes: the cell can neither end the row or the table, nor hide or restyle what follows.
     """
     s = str(text).replace("\r\n", "\n")
-    s = "".join(_HTML.get(ch, ch) for ch in s)
-    s = _MD_SPECIAL.sub(r"\\\1", s)
-    parts = s.split("\n")
-    return "<br>".join(printable(p) for p in parts)
+    s = _HTML.sub(lambda m: "&lt;" if m.group(0) == "<" else "&amp;", s)
+    s = _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), s)
+    return "<br>".join(printable(p) for p in s.split("\n"))
 
 
 def openmetrics_label(text: object) -> str:

@@ -58,7 +58,10 @@ def test_openmetrics_labels_are_escaped(text):
 def test_examples():
     assert printable("a\nb\x1b[31m\x00\u202e") == "a\\nb\\x1b[31m\\x00\\u202e"
     assert markdown_cell("a|b") == "a\\|b"
-    assert markdown_cell("<!-- x") == "&lt;\\!-- x"
+    assert markdown_cell("<!-- x") == "&lt;!-- x"
+    assert markdown_cell("mean 0.3 <= max 0.5 (n=3), CI [0.1, 0.2]") == "mean 0.3 <= max 0.5 (n=3), CI [0.1, 0.2]"
+    assert markdown_cell("_a_ *b* [c](d) ![e][f] `g` &amp; ~~h~~ <b>") == (
+        "\\_a\\_ \\*b\\* [c\\](d) ![e\\][f] \\`g\\` &amp;amp; \\~\\~h\\~\\~ &lt;b>")
     assert markdown_cell("one\ntwo") == "one<br>two"
     assert xml_text("a\x01b") == "a\\x01b"
     assert openmetrics_label('a"b\\c\nd') == 'a\\"b\\\\c\\nd'

@@ -7,6 +7,7 @@ Markdown (``--md``, ``$GITHUB_STEP_SUMMARY``) and rich tables read the same repo
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from losscli.escape import markdown_cell as _md
@@ -81,10 +82,16 @@ def sections_markdown(extra: dict[str, Any], loss: str) -> str:
     if extra.get("by_group"):
         bg = extra["by_group"]
         w = bg.get("worst")
-        parts.append(f"**{loss}** by {_md(bg['column'])}\n\n" + slices_markdown(bg["groups"], "group", w and w["group"]))
+        parts.append(f"**{loss}** by {_code(bg['column'])}\n\n" + slices_markdown(bg["groups"], "group", w and w["group"]))
     if extra.get("checks"):
         parts.append(checks_markdown(extra["checks"]))
     return "\n".join(parts)
+
+
+def _code(text: Any) -> str:
+    """A plain column name as inline code; anything else escaped as text."""
+    s = str(text)
+    return f"`{s}`" if re.fullmatch(r"[\w .:/-]+", s) else _md(s)
 
 
 def _worst(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
