@@ -294,3 +294,20 @@ def test_control_characters_in_ids_are_escaped_in_the_table(corpus, capsys):
     assert code == 0, err
     assert "line\\nbreak" in out and "tab\\there" in out
     assert "\t" not in out and "\x1b" not in out
+
+
+@pytest.mark.parametrize("fmt", ["--json", "--md", "--format=table"])
+def test_a_file_name_with_undecodable_bytes_gives_utf8_output(tmp_path, fmt):
+    import os
+
+    name = os.fsdecode(b"p\xff.csv")
+    shutil.copy(BAD / "ok_probs.csv", tmp_path / name)
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.run([sys.executable, "-m", "losscli", "eval", "bce", "--labels", str(BAD / "ok_labels.csv"),
+                           "--preds", name, fmt], cwd=tmp_path, capture_output=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout.decode("utf-8")  # strict: no raw undecodable byte reaches stdout
+    if fmt == "--json":
+        assert json.loads(text)["inputs"]["preds"]["file"] == name
+    elif fmt != "--md":  # the Markdown summary names no file for a single one
+        assert "p\\udcff.csv" in text

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from losscli import __version__
+from losscli.escape import utf8_safe
 from losscli.pipeline import Evaluation
 
 
@@ -61,7 +62,8 @@ def json_document(evals: list[Evaluation], *, per_sample: bool) -> Iterator[str]
             if ev.ids is not None:
                 doc["ids"] = [_plain(v) for v in ev.ids.tolist()]
         docs.append(doc)
-    text = json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, allow_nan=False, ensure_ascii=False)
+    # a file name with undecodable bytes holds lone surrogates: written as \u escapes, the JSON stays UTF-8
+    text = utf8_safe(json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, allow_nan=False, ensure_ascii=False))
     pieces = text.split(json.dumps(_SLOT))
     for i, piece in enumerate(pieces):
         yield piece
@@ -99,7 +101,7 @@ def jsonl_lines(evals: list[Evaluation]) -> Iterator[str]:
     """One JSON object per sample: index, id (if any) and the loss value(s); per file when ranking."""
     if any(ev.file is not None for ev in evals):
         for row in leaderboard_rows(evals):
-            yield json.dumps(row, allow_nan=False, ensure_ascii=False) + "\n"
+            yield utf8_safe(json.dumps(row, allow_nan=False, ensure_ascii=False)) + "\n"
         return
     names = _columns(evals)
     values = [ev.result.per_sample.tolist() for ev in evals]  # type: ignore[union-attr]
@@ -125,7 +127,7 @@ def delimited_lines(evals: list[Evaluation], sep: str) -> Iterator[str]:
         writer.writerow(list(rows[0]))
         for row in rows:
             writer.writerow(["" if v is None else v for v in row.values()])
-        yield buf.getvalue()
+        yield utf8_safe(buf.getvalue())
         return
     names = _columns(evals)
     values = [ev.result.per_sample.tolist() for ev in evals]  # type: ignore[union-attr]
