@@ -204,11 +204,7 @@ def _validate(table: dict[str, Any], where: str, required: tuple[str, ...]) -> N
 
 
 #: allowed values of keys whose type alone does not say enough (the command line's option ranges)
-CHOICES = {
-    "nan": ("error", "skip", "warn"),
-    "convention": ("losscli", "torch", "keras", "sklearn"),
-    "reduction": ("mean", "sum", "mean_over_n", "weighted_mean"),
-}
+CHOICES = {"nan": ("error", "skip", "warn")}
 #: key → (low, high, open low, open high); ``None`` is unbounded
 RANGES: dict[str, tuple[float | None, float | None, bool, bool]] = {
     "eps": (0.0, 0.5, True, True),
@@ -222,6 +218,12 @@ RANGES: dict[str, tuple[float | None, float | None, bool, bool]] = {
 
 def _check_range(key: str, value: Any, where: str) -> None:
     """Refuse non-finite numbers everywhere, and values outside a key's range or choices."""
+    if key in ("convention", "reduction"):
+        from losscli.conventions import CONVENTIONS, REDUCTION_NAMES
+
+        choices = tuple(CONVENTIONS) if key == "convention" else REDUCTION_NAMES
+        if value not in choices:
+            raise UsageError(f"{where}: {key} must be one of {', '.join(choices)}, not {value!r}")
     if key in CHOICES and value not in CHOICES[key]:
         raise UsageError(f"{where}: {key} must be one of {', '.join(CHOICES[key])}, not {value!r}")
     if isinstance(value, float) and not math.isfinite(value):
