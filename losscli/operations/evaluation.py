@@ -223,40 +223,54 @@ def report_check_lines(checks: list[gates.CheckResult]) -> None:
 # ------------------------------------------------------------------------------------------- compare
 
 
-def _side(loss: LossSettings, inputs: Any, preds: str, stdin: Any) -> tuple[Any, Any, Any]:
-    """Evaluate one prediction file for a paired comparison, keeping its per-sample values."""
+def _run_side(loss: LossSettings, inputs: Any, preds: str, stdin: Any, pairing: Any) -> tuple[Any, Any, Any]:
+    """Evaluate one prediction file of a paired comparison; ``pairing`` observes its samples."""
     from losscli.inputs.plan import plan_inputs
     from losscli.pipeline import run_many
-    from losscli.quality.paired import Side
-    from losscli.quality.taps import RowTap, install_tap
 
     evaluator = one_evaluator(loss)
     plan = plan_inputs(dataclasses.replace(inputs, data=[], preds=preds), evaluator.spec, stdin=stdin)
-    tap = install_tap(evaluator, keep=True)
-    rows = RowTap()
-    (evaluation,) = run_many(plan, [evaluator], observers=[lambda b, values, off: rows(b, values[0], off)])
-    return Side(plan.preds.source.name, evaluation.result, tap.values(), tap.weights(), tap.counted(),
-                rows.rows(), rows.ids(), evaluator.outputs, evaluator.rule), evaluation, evaluator.spec
+    evaluator.chunk_listeners.append(pairing.listen)
+    (evaluation,) = run_many(plan, [evaluator], observers=[pairing.observe])
+    return plan.preds.source.name, evaluation, evaluator
 
 
 def compare_files(loss: LossSettings, inputs: Any, compare: CompareSettings, candidate: str, baseline: str, *,
                   stdin: Any = None, name: str | None = None) -> tuple[dict[str, Any], list[gates.CheckResult]]:
-    """The paired comparison of two prediction files and its ``fail_if_worse`` check (if asked for)."""
-    from losscli.quality.paired import paired_compare
+    """The paired comparison of two prediction files and its ``fail_if_worse`` check (if asked for).
+
+    The candidate's samples are spilled to a temporary file and paired with the baseline's as it streams
+    (:mod:`losscli.quality.paired_stream`), so memory stays bounded."""
+    from losscli.quality.paired_stream import LockstepPairing, SideSpill
 
     if inputs.labels == "-" or "-" in (candidate, baseline):
         raise UsageError("compare reads its inputs twice: give files, not '-' (stdin)")
-    cand, cand_ev, spec = _side(loss, inputs, candidate, stdin)
-    base, base_ev, _ = _side(loss, inputs, baseline, stdin)
-    comp = paired_compare(
-        cand, base, higher_is_better=bool(spec.higher_is_better), resamples=compare.resamples,
-        confidence=compare.confidence, seed=compare.seed, top=compare.top, tol=compare.tol,
-    )
+    cand_spill, base_spill = SideSpill(), SideSpill()
+    try:
+        cfile, cand_ev, evaluator = _run_side(loss, inputs, candidate, stdin, cand_spill)
+        pairing = LockstepPairing(cand_spill, base_spill, rule=evaluator.rule,
+                                  higher_is_better=bool(evaluator.spec.higher_is_better), tol=compare.tol,
+                                  top=compare.top, seed=compare.seed)
+        bfile, base_ev, base_evaluator = _run_side(loss, inputs, baseline, stdin, _PairingObserver(base_spill, pairing))
+        comp = pairing.result((cfile, cand_ev.result, cand_ev.ids, evaluator.outputs),
+                              (bfile, base_ev.result, base_ev.ids, base_evaluator.outputs),
+                              resamples=compare.resamples, confidence=compare.confidence)
+    finally:
+        cand_spill.close()
+        base_spill.close()
     comp["warnings"] = list(dict.fromkeys(cand_ev.warnings + base_ev.warnings + comp["warnings"]))
     checks = [worse_check(comp, name or comp["loss"])] if compare.fail_if_worse else []
     if checks:
         comp["checks"] = [c.to_dict() for c in checks]
     return comp, checks
+
+
+class _PairingObserver:
+    """The baseline run's listener (its spill) and observer (the lock-step pairing)."""
+
+    def __init__(self, spill: Any, pairing: Any) -> None:
+        self.listen = spill.listen
+        self.observe = pairing
 
 
 def worse_check(comp: dict[str, Any], name: str) -> gates.CheckResult:

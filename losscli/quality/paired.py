@@ -88,39 +88,60 @@ def paired_compare(
     else:
         value_c = float(num_c.sum() / den_c.sum()) if den_c is not None else float(num_c.sum())
         value_b = float(num_b.sum() / den_b.sum()) if den_b is not None else float(num_b.sum())
-    diff = value_c - value_b
     counted = np.ones(ia.size, dtype=bool)
     for c, idx in ((cand.counted, ia), (base.counted, ib)):
         if c is not None:
             counted &= c[idx]
     d = vc - vb
     worse = -d if higher_is_better else d
+    counts = outcome_counts(worse, counted, tol)
+    idx = worst_indices(worse, counted, tol, top)
+    ids = cand.ids[ia] if cand.ids is not None else None
+    worst = [worst_row(i, int(cand.rows[ia[i]]), None if ids is None else ids[i], float(vc[i]), float(vb[i]))
+             for i in idx.tolist()]
+    warnings = []
+    if left_out:
+        warnings.append(f"{left_out} samples scored in only one of the two runs are left out of the pairing")
+    return comparison_document(cand, base, value_c, value_b, int(counted.sum()), iv, higher_is_better, counts,
+                               worst, tol, warnings)
+
+
+def outcome_counts(worse: np.ndarray, counted: np.ndarray, tol: float) -> dict[str, int]:
+    """How many counted samples improved, worsened or stayed within ±tol (``worse`` > 0 is worse)."""
     worsened = counted & (worse > tol)
     improved = counted & (worse < -tol)
-    unchanged = counted & ~worsened & ~improved
+    return {"improved": int(improved.sum()), "worsened": int(worsened.sum()),
+            "unchanged": int((counted & ~worsened & ~improved).sum())}
+
+
+def worst_indices(worse: np.ndarray, counted: np.ndarray, tol: float, top: int) -> np.ndarray:
+    """The ``top`` most worsened counted samples, most worsened first (ties by position)."""
+    idx = np.flatnonzero(counted & (worse > tol)) if top > 0 else np.zeros(0, dtype=np.int64)
+    if idx.size > top:
+        idx = idx[np.argpartition(-worse[idx], top - 1)[:top]]
+    return idx[np.lexsort((idx, -worse[idx]))]
+
+
+def worst_row(index: int, row: int, sample_id: Any, candidate: float, baseline: float) -> dict[str, Any]:
+    out: dict[str, Any] = {"index": index, "row": row}
+    if sample_id is not None:
+        out["id"] = _plain(sample_id)
+    out.update({"candidate": _num(candidate), "baseline": _num(baseline), "difference": _num(candidate - baseline)})
+    return out
+
+
+def comparison_document(cand: Any, base: Any, value_c: float, value_b: float, n: int, iv: Any,
+                        higher_is_better: bool, counts: dict[str, int], worst: list[dict[str, Any]], tol: float,
+                        warnings: list[str]) -> dict[str, Any]:
+    """The JSON-ready comparison (``cand``/``base`` need ``file`` and ``result``)."""
     if higher_is_better:
         verdict = "worse" if iv.high < 0 else "better" if iv.low > 0 else "no significant difference"
     else:
         verdict = "worse" if iv.low > 0 else "better" if iv.high < 0 else "no significant difference"
     if not (math.isfinite(iv.low) and math.isfinite(iv.high)):
         verdict = "undefined"
-    idx = np.flatnonzero(worsened) if top > 0 else np.zeros(0, dtype=np.int64)
-    if idx.size > top:
-        idx = idx[np.argpartition(-worse[idx], top - 1)[:top]]
-    idx = idx[np.lexsort((idx, -worse[idx]))]
-    ids = cand.ids[ia] if cand.ids is not None else None
-    worst = []
-    for i in idx.tolist():
-        row: dict[str, Any] = {"index": i, "row": int(cand.rows[ia[i]])}
-        if ids is not None:
-            row["id"] = _plain(ids[i])
-        row.update({"candidate": _num(float(vc[i])), "baseline": _num(float(vb[i])),
-                    "difference": _num(float(d[i]))})
-        worst.append(row)
+    diff = value_c - value_b
     r = cand.result
-    warnings = []
-    if left_out:
-        warnings.append(f"{left_out} samples scored in only one of the two runs are left out of the pairing")
     return {
         "schema": 1,
         "command": "compare",
@@ -128,7 +149,7 @@ def paired_compare(
         "params": plain_params(r.params),
         "convention": r.convention,
         "reduction": r.reduction,
-        "n": int(counted.sum()),
+        "n": n,
         "candidate": {"file": cand.file, "value": _num(value_c), "n": cand.result.n},
         "baseline": {"file": base.file, "value": _num(value_b), "n": base.result.n},
         "difference": {
@@ -138,8 +159,7 @@ def paired_compare(
         },
         "verdict": verdict,
         "higher_is_better": higher_is_better,
-        "samples": {"improved": int(improved.sum()), "worsened": int(worsened.sum()),
-                    "unchanged": int(unchanged.sum()), "tol": tol},
+        "samples": {**counts, "tol": tol},
         "worst": worst,
         "warnings": warnings,
     }

@@ -77,7 +77,7 @@ def _peak_rss_mb(args: list[str], cwd) -> float:
 
 
 def test_check_and_compare_memory_is_bounded_like_eval(tmp_path):
-    """A 96 MB NPY: check stays within what eval needs."""
+    """A 96 MB NPY: check and compare stay within what eval needs."""
     rng = np.random.default_rng(1)
     n = 4_000_000
     np.save(tmp_path / "y.npy", rng.integers(0, 3, n).astype(np.int8))
@@ -87,10 +87,12 @@ def test_check_and_compare_memory_is_bounded_like_eval(tmp_path):
     args = ["--labels", "y.npy", "--preds", "p.npy", "--logits"]
     eval_mb = _peak_rss_mb(["eval", "scce", *args, "-q"], tmp_path)
     check_mb = _peak_rss_mb(["check", "losscheck.toml", "--json"], tmp_path)
+    compare_mb = _peak_rss_mb(["compare", "scce", *args, "--baseline-preds", "p.npy", "--bootstrap", "50"],
+                              tmp_path)
     # Reading the input whole (as check did before the plan decided the chunk size) costs well over 300 MB;
-    # streaming costs what eval costs. (compare reads in the same chunks, see above, but keeps every
-    # per-sample value of both sides for its paired bootstrap, so its memory grows with the input.)
+    # streaming costs what eval costs. compare spills one side to a temporary file and pairs in lock step.
     assert check_mb < eval_mb + 60, (eval_mb, check_mb)
+    assert compare_mb < eval_mb + 100, (eval_mb, compare_mb)
 
 
 # ------------------------------------------------------------------------------------------- transactions

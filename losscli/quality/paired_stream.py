@@ -1,0 +1,191 @@
+"""Pairing two prediction files' per-sample results in bounded memory.
+
+The candidate is evaluated first and each of its samples — label-file row, value, normalising weight,
+counted — is spilled to a temporary file (:class:`SideSpill`). While the baseline streams, its chunks are
+paired with the spilled samples in lock step (:class:`LockstepPairing`): the outcome counts, the most
+worsened samples and the bootstrap's sums are kept as they go. Up to
+:data:`~losscli.quality.taps.EXACT_SAMPLES` pairs the per-sample parts are kept too and the result is the
+in-memory comparison's, exactly; beyond that the bootstrap resamples random buckets of pairs (both sides of
+a pair fall in the bucket of its label-file row), as ``eval --ci`` does.
+
+When the two runs did not score the same rows in the same order (a join by key, rows skipped for missing
+values), lock step is impossible: both spills are read back and paired in memory.
+"""
+
+from __future__ import annotations
+
+import heapq
+import tempfile
+from typing import Any
+
+import numpy as np
+
+from losscli.quality import taps
+from losscli.quality.bootstrap import bootstrap_ratio
+from losscli.quality.paired import (
+    Side,
+    comparison_document,
+    outcome_counts,
+    paired_compare,
+    worst_indices,
+    worst_row,
+)
+
+RECORD = np.dtype([("row", "<i8"), ("value", "<f8"), ("weight", "<f8"), ("counted", "?")])
+
+
+class SideSpill:
+    """One side's samples — (label row, value, weight, counted) — in a temporary file, in stream order.
+
+    Attach :meth:`listen` as the evaluator's chunk listener and :meth:`observe` as a pipeline observer.
+    """
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self.n = 0
+        self.weighted = False
+        self.partial = False
+        self._last: tuple[Any, Any, Any] | None = None
+        self._read = 0
+
+    def listen(self, values: Any, weights: Any = None, counted: Any = None) -> None:
+        self._last = (values, weights, counted)
+
+    def observe(self, batch: Any, values: list[np.ndarray], offset: int) -> np.ndarray:
+        """Spill the batch's samples; return their records."""
+        assert self._last is not None
+        v, w, c = self._last
+        rec = np.empty(len(batch), RECORD)
+        rec["row"] = np.asarray(batch.label_rows, dtype=np.int64)
+        rec["value"] = np.asarray(v, dtype=np.float64).reshape(-1)
+        rec["weight"] = 1.0 if w is None else np.asarray(w, dtype=np.float64).reshape(-1)
+        rec["counted"] = True if c is None else np.asarray(c, dtype=bool).reshape(-1)
+        self.weighted |= w is not None
+        self.partial |= c is not None
+        self.file.write(rec.tobytes())
+        self.n += rec.shape[0]
+        return rec
+
+    def rewind(self) -> None:
+        self.file.flush()
+        self.file.seek(0)
+        self._read = 0
+
+    def take(self, k: int) -> np.ndarray:
+        """The next ``k`` records (fewer at the end)."""
+        data = self.file.read(k * RECORD.itemsize)
+        self._read += len(data) // RECORD.itemsize
+        return np.frombuffer(data, dtype=RECORD)
+
+    def side(self, file: str, result: Any, ids: np.ndarray | None, outputs: int, rule: str) -> Side:
+        """The whole side in memory (for pairing out of lock step)."""
+        self.rewind()
+        rec = self.take(self.n)
+        return Side(file, result, rec["value"].copy(), rec["weight"].copy() if self.weighted else None,
+                    rec["counted"].copy() if self.partial else None, rec["row"].copy(), ids, outputs, rule)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class LockstepPairing:
+    """A pipeline observer of the baseline run pairing each chunk with the candidate's spilled samples."""
+
+    def __init__(self, candidate: SideSpill, baseline: SideSpill, *, rule: str, higher_is_better: bool,
+                 tol: float, top: int, seed: int) -> None:
+        self.cand, self.base = candidate, baseline
+        self.rule, self.hib, self.tol, self.top, self.seed = rule, higher_is_better, tol, top, seed
+        self.in_step = True
+        self.pairs = 0
+        self.counted = 0
+        self.counts = {"improved": 0, "worsened": 0, "unchanged": 0}
+        self._worst: list[tuple[float, int, int, Any, float, float]] = []  # heap of (worse, -index, row, id, c, b)
+        self._exact: list[tuple[np.ndarray, np.ndarray]] | None = []  # (candidate, baseline) record chunks
+        self._ids: list[Any] = []
+        self._buckets: np.ndarray | None = None  # (4, BUCKETS): Σnum_c, Σden_c, Σnum_b, Σden_b
+        candidate.rewind()
+
+    def __call__(self, batch: Any, values: list[np.ndarray], offset: int) -> None:
+        b = self.base.observe(batch, values, offset)
+        if not self.in_step:
+            return
+        n = len(batch)
+        a = self.cand.take(n)
+        if a.shape[0] != n or not np.array_equal(a["row"], b["row"]):
+            self.in_step = False
+            return
+        counted = a["counted"] & b["counted"]
+        worse = b_minus(a["value"], b["value"], self.hib)
+        for key, k in outcome_counts(worse, counted, self.tol).items():
+            self.counts[key] += k
+        ids = None if batch.ids is None else np.asarray(batch.ids)
+        for i in worst_indices(worse, counted, self.tol, self.top).tolist():
+            item = (float(worse[i]), -(self.pairs + i), int(a["row"][i]), None if ids is None else ids[i],
+                    float(a["value"][i]), float(b["value"][i]))
+            if len(self._worst) < self.top:
+                heapq.heappush(self._worst, item)
+            elif item > self._worst[0]:
+                heapq.heapreplace(self._worst, item)
+        self.pairs += n
+        self.counted += int(counted.sum())
+        if self._exact is not None:
+            self._exact.append((a.copy(), b.copy()))
+            if ids is not None:
+                self._ids.append(ids)
+            if self.pairs > taps.EXACT_SAMPLES:
+                self._to_buckets()
+        else:
+            self._add(a, b)
+
+    def _to_buckets(self) -> None:
+        assert self._exact is not None
+        self._buckets = np.zeros((4, taps.BUCKETS))
+        for a, b in self._exact:
+            self._add(a, b)
+        self._exact = None
+        self._ids = []
+
+    def _add(self, a: np.ndarray, b: np.ndarray) -> None:
+        assert self._buckets is not None
+        slot = taps.bucket_of(a["row"], self.seed)
+        for j, side in enumerate((a, b)):
+            num, den = taps.rule_parts(self.rule, side["value"], side["weight"], side["counted"], 1)
+            self._buckets[2 * j] += np.bincount(slot, weights=num, minlength=taps.BUCKETS)
+            if den is not None:
+                self._buckets[2 * j + 1] += np.bincount(slot, weights=den, minlength=taps.BUCKETS)
+
+    def result(self, cand_info: tuple[str, Any, np.ndarray | None, int], base_info: tuple[str, Any, np.ndarray | None, int],
+               *, resamples: int, confidence: float) -> dict[str, Any]:
+        """The comparison document (the candidate's and baseline's file, result, ids and outputs)."""
+        (cfile, cres, cids, outputs), (bfile, bres, bids, _) = cand_info, base_info
+        full_pairs = self.in_step and self.pairs == self.cand.n == self.base.n
+        if not full_pairs or self._exact is not None:
+            cand = self.cand.side(cfile, cres, cids, outputs, self.rule)
+            base = self.base.side(bfile, bres, bids, outputs, self.rule)
+            return paired_compare(cand, base, higher_is_better=self.hib, resamples=resamples,
+                                  confidence=confidence, seed=self.seed, top=self.top, tol=self.tol)
+        assert self._buckets is not None
+        num_c, den_c, num_b, den_b = self._buckets
+        if self.rule == "sum_over_elements":
+            num_c, num_b = num_c * outputs, num_b * outputs
+        elif self.rule == "mean_over_elements":
+            den_c, den_b = den_c * outputs, den_b * outputs
+        ratio = self.rule not in ("sum", "sum_over_elements")
+        iv = bootstrap_ratio(num_c, den_c if ratio else None, minus=(num_b, den_b if ratio else None),
+                             resamples=resamples, confidence=confidence, seed=self.seed)
+        iv.method = f"grouped ({taps.BUCKETS} buckets), {iv.method}"
+        worst = [worst_row(-neg, row, sample_id, c, b)
+                 for _, neg, row, sample_id, c, b in sorted(self._worst, key=lambda t: (-t[0], -t[1]))]
+        return comparison_document(_Named(cfile, cres), _Named(bfile, bres), cres.value, bres.value, self.counted,
+                                   iv, self.hib, self.counts, worst, self.tol, [])
+
+
+class _Named:
+    def __init__(self, file: str, result: Any) -> None:
+        self.file, self.result = file, result
+
+
+def b_minus(candidate: np.ndarray, baseline: np.ndarray, higher_is_better: bool) -> np.ndarray:
+    """How much worse the candidate is, per sample (positive = worse)."""
+    d = candidate - baseline
+    return -d if higher_is_better else d
