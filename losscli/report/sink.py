@@ -84,12 +84,20 @@ class PerSampleSink:
         except OSError as exc:
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
+    #: Rows formatted at once: bounds the Python objects a chunk becomes in text and Parquet output.
+    BLOCK_ROWS = 1 << 16
+
     def write(self, values: list[np.ndarray], ids: np.ndarray | None, offset: int,
               index: np.ndarray | None = None) -> None:
         """One chunk of rows; ``index`` holds their input rows (with --nan skip), else they follow ``offset``."""
         n = values[0].shape[0]
         if index is None:
             index = np.arange(offset, offset + n, dtype=np.int64)
+        if n > self.BLOCK_ROWS and self.format != "npy":  # text rows as Python objects: a block at a time
+            for s in range(0, n, self.BLOCK_ROWS):
+                part = slice(s, s + self.BLOCK_ROWS)
+                self.write([v[part] for v in values], None if ids is None else ids[part], offset + s, index[part])
+            return
         index_list = index.tolist()
         try:
             if self.format == "npy":

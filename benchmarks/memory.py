@@ -1,0 +1,81 @@
+"""Peak resident memory of every feature of ``losscli eval``, ``compare`` and ``check`` on 8 M rows.
+
+    python benchmarks/memory.py [--rows 8000000] [--dir DIR]
+
+Each command runs as its own process; its peak RSS comes from ``wait4``. The data (binary labels,
+probabilities, a second model, weights, and a Parquet file with a 50-value group column) is generated in
+DIR (a temporary folder by default). The input is 8 M rows × (1 label + 1 prediction): 72 MB of NPY.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+def make_data(folder: Path, n: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, n).astype(np.int8)
+    p = np.clip(rng.random(n), 1e-6, 1 - 1e-6)
+    np.save(folder / "y.npy", y)
+    np.save(folder / "p.npy", p)
+    np.save(folder / "p2.npy", np.clip(p + rng.normal(0, 0.01, n), 1e-6, 1 - 1e-6))
+    groups = pa.array([f"g{k}" for k in rng.integers(0, 50, n)]).dictionary_encode()
+    pq.write_table(pa.table({"label": y, "p": p, "group": groups}), folder / "data.parquet", row_group_size=1 << 20)
+    (folder / "losscheck.toml").write_text('[[check]]\nname = "m"\nloss = "bce"\nlabels = "y.npy"\n'
+                                           'preds = "p.npy"\nmax = 10\n')
+
+
+CASES = {
+    "eval": ["eval", "bce", "--labels", "y.npy", "--preds", "p.npy", "-q"],
+    "eval --ci": ["eval", "bce", "--labels", "y.npy", "--preds", "p.npy", "--ci", "0.95", "--json",
+                  "--summary-only"],
+    "eval --by-class": ["eval", "bce", "--labels", "y.npy", "--preds", "p.npy", "--by-class", "--json",
+                        "--summary-only"],
+    "eval --group-col": ["eval", "bce", "data.parquet", "--pred-cols", "p", "--group-col", "group", "--json",
+                         "--summary-only"],
+    "eval --output .csv": ["eval", "bce", "--labels", "y.npy", "--preds", "p.npy", "-q", "--output", "o.csv"],
+    "eval --output .jsonl": ["eval", "bce", "--labels", "y.npy", "--preds", "p.npy", "-q", "--output", "o.jsonl"],
+    "eval --output .parquet": ["eval", "bce", "--labels", "y.npy", "--preds", "p.npy", "-q", "--output",
+                               "o.parquet"],
+    "eval --output .npy": ["eval", "bce", "--labels", "y.npy", "--preds", "p.npy", "-q", "--output", "o.npy"],
+    "check": ["check", "losscheck.toml", "--json"],
+    "compare": ["compare", "bce", "--labels", "y.npy", "--preds", "p.npy", "--baseline-preds", "p2.npy", "--json"],
+}
+
+
+def peak_rss_mb(args: list[str], cwd: Path) -> tuple[float, int]:
+    proc = subprocess.Popen([sys.executable, "-m", "losscli", *args], cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: tell the Popen object
+    return usage.ru_maxrss / 1024, proc.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=8_000_000)
+    parser.add_argument("--dir", type=Path)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.dir or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        make_data(folder, args.rows)
+        print(f"| feature ({args.rows:,} rows) | peak RSS |")
+        print("|---|---:|")
+        for name, cmd in CASES.items():
+            mb, code = peak_rss_mb(cmd, folder)
+            print(f"| `{name}` | {mb:.0f} MB{'' if code == 0 else f' (exit {code})'} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
