@@ -172,6 +172,8 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
               help="local: stream on this machine; dask: partitions on a Dask cluster (pip install 'losscli[dask]').")
 @click.option("--scheduler", metavar="ADDRESS", help="With --engine dask: an existing dask.distributed scheduler "
               "(default: a local cluster of processes).")
+@click.option("--header", is_flag=True, help="CSV files have a header row, even one of numbers (default: "
+              "guessed; a first row holding only numbers is data).")
 @click.option("--no-header", is_flag=True, help="CSV files have no header row (columns are named 1..K).")
 @click.option("--delimiter", metavar="CHAR", help="CSV delimiter (default: sniffed).")
 @gate_options
@@ -219,9 +221,9 @@ def explain_cmd(loss: str, fmt: str) -> None:
 
 
 #: eval options that ``compare`` shares (the same option objects: one spelling, one help text).
-COMPARE_SHARED = ("labels", "weights", "label_cols", "pred_cols", "pred2_cols", "weight_col", "id_col", "classes", "from_logits",
-                  *PARAM_OPTIONS, "eps", "reduction", "convention", "nan", "sum_tol", "chunk_rows", "no_header",
-                  "delimiter")
+COMPARE_SHARED = ("labels", "weights", "label_cols", "pred_cols", "pred2_cols", "weight_col", "id_col", "classes",
+                  "from_logits", *PARAM_OPTIONS, "eps", "reduction", "convention", "nan", "sum_tol", "chunk_rows",
+                  "header", "no_header", "delimiter")
 
 
 @cli.command("compare", epilog=EXIT_CODES_HELP)

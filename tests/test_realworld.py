@@ -17,7 +17,10 @@ CASES = json.loads((HERE / "cases.json").read_text())["cases"]
 
 #: Cases that are refused by design, with the option the message must name; applied, it gives the number.
 REFUSED: dict[str, list[str]] = {
-    "iris_proba_rounded_3_decimals": ["--sum-tol", "0.01"],
+    "iris_proba_rounded_3_decimals": ["--sum-tol", "0.005"],
+    # a one-column file of integers whose first row is 0: pandas' default header or data? The row counts
+    # of the two files tell, and the message says so
+    "iris_savetxt_int_labels": ["--no-header"],
 }
 
 
@@ -47,7 +50,7 @@ def test_case_gives_the_peers_number_or_refuses_with_a_fix(case, capsys):
         )
         return
     assert code == 3, (code, out, err)
-    assert fix[0] in err, err
+    assert " ".join(fix) in err, err
     code, out, err = run_case(case, capsys, fix)
     assert code == 0, err
     assert math.isclose(_value(out), case["expected"], rel_tol=case["rtol"]), case["id"]

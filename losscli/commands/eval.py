@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from losscli.commands import settings
-from losscli.commands.output import render_evaluations, warn_once
+from losscli.commands.output import render_evaluations, report_notes, warn_once
 from losscli.errors import UsageError
 from losscli.files import OutputTransaction
 
@@ -55,6 +55,7 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
             from losscli.engine.state import write_state
 
             write_state(report.state_out, evaluators, source=file or (pred_files[0] if pred_files else None))
+        report_notes(evaluations)
         warn_once(w for ev in evaluations for w in ev.warnings)
         status = op.finish_checks(session, evaluations, report)  # checks, baseline, side reports
         decided["status"] = status

@@ -109,3 +109,29 @@ def warn_once(messages: Iterable[str]) -> None:
     """Each distinct warning once, in order."""
     for message in dict.fromkeys(messages):
         warn(message)
+
+
+def stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def report_notes(evaluations: Iterable[Any]) -> None:
+    """What was inferred about the inputs (each evaluation's ``inputs``): a guessed header row always; on a
+    terminal also the columns not used and the columns used (the JSON report holds them all)."""
+    from losscli.inputs.infer import used_note
+
+    terminal = stderr_is_terminal()
+    lines: list[str] = []
+    for ev in evaluations:
+        inputs = ev.inputs
+        for message in inputs.get("notes", ()):
+            if terminal or "header" in message:
+                lines.append(message)
+        if terminal and "labels" in inputs and "columns" in inputs.get("preds", {}):
+            lab, pre = inputs["labels"], inputs["preds"]
+            lines.append(used_note(lab["file"], lab["columns"], pre["file"], pre["columns"]))
+    for message in dict.fromkeys(lines):
+        sys.stderr.write(f"losscli: note: {message}\n")

@@ -122,9 +122,16 @@ def input_settings(opts: Options, *, data: list[str], preds: str | None,
         data=data, labels=opts.get("labels"), preds=preds, weights=opts.get("weights"),
         label_cols=text("label_cols"), pred_cols=_pred_selection(opts), weight_col=text("weight_col"),
         id_col=opts.get("id_col"), classes=[str(c) for c in classes] if classes else None,
-        nan=opts.get("nan") or "error", chunk_rows=chunk_rows, header=not opts.get("no_header"),
+        nan=opts.get("nan") or "error", chunk_rows=chunk_rows, header=_header(opts),
         delimiter=opts.get("delimiter"), extra_cols=dict(extra_cols or {}),
     )
+
+
+def _header(opts: Options) -> bool | None:
+    """``--header``/``--no-header``; neither: guessed (a first CSV row of numbers is data)."""
+    if opts.get("header") and opts.get("no_header"):
+        raise UsageError("--header and --no-header contradict each other")
+    return True if opts.get("header") else False if opts.get("no_header") else None
 
 
 def _pred_selection(opts: Options) -> str | None:
@@ -295,6 +302,7 @@ def check_settings(spec: CheckSpec, *, force: bool, update_baseline: bool) -> Ch
                          hint=f"write it in the loss, e.g. loss = \"{spec.loss}({unknown[0]}=...)\"")
     opts: dict[str, Any] = {k: s.get(k) for k in _CHECK_KEYS}
     opts["no_header"] = s.get("header") is False
+    opts["header"] = s.get("header") is True
     opts["from_logits"] = s.get("logits")
     opts["log_probs"] = s.get("log_probs")
     opts["force"] = bool(s.get("force") or force)

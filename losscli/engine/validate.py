@@ -475,20 +475,29 @@ def _check_rows_sum(
                 f"{sums[row]:.6g}); used as given, as {conv.name} does"
             )
         return
-    hint = (
-        "soft labels must be distributions; normalise them"
-        if labels
-        else (
-            "pass logits with --logits, or renormalise the rows"
-            if spec.accepts_logits
-            else "renormalise the rows"
-        )
-    )
+    hint = _sum_hint(a, sums, labels, spec)
     raise (LabelError if labels else ProbabilityError)(
         f"{what} rows must sum to 1 (tolerance {tol:g}); {int(bad.sum())} do not, the first sums to {sums[row]:.6g}",
         location=Location(array, row=row + offset, value=float(sums[row])),
         hint=hint,
     )
+
+
+def _sum_hint(a: np.ndarray, sums: np.ndarray, labels: bool, spec: LossSpec) -> str:
+    """The fix for rows that do not sum to 1: a wider --sum-tol for rounded probabilities, --logits for
+    scores, renormalising otherwise."""
+    if labels:
+        return "soft labels must be distributions; normalise them"
+    finite = np.isfinite(a)
+    in_unit = bool(finite.all() and a.min() >= 0.0 and a.max() <= 1.0)
+    worst = float(np.max(np.abs(sums - 1.0))) if in_unit else float("inf")
+    if in_unit and worst <= 0.05:
+        tol = next(t for t in (0.002, 0.005, 0.01, 0.02, 0.05, 0.1) if t >= 2 * worst)
+        return (f"probabilities rounded when they were written? accept rows within {tol:g} of 1 with "
+                f"--sum-tol {tol:g} (they are used as given), or write more decimals")
+    if spec.accepts_logits:
+        return "pass logits with --logits, or renormalise the rows"
+    return "renormalise the rows"
 
 
 def _check_class_labels(

@@ -20,10 +20,16 @@ import numpy as np
 from losscli.chunking import default_chunk_rows
 from losscli.column_names import LABEL_NAMES
 from losscli.errors import InputError, Location, NonFiniteError, ReadError, ShapeError, UsageError
+from losscli.inputs.infer import (
+    SAMPLE_ROWS,
+    Selection,
+    Table,
+    infer_one_file,
+    infer_two_files,
+)
 from losscli.io import Chunk, Source, open_source, select_columns
 from losscli.spec import LossSpec
 
-WEIGHT_NAMES = ("weight", "weights", "sample_weight", "w")
 PRED_PREFIXES = ("p_", "prob_", "proba_", "probability_", "logit_", "logits_", "score_", "pred_")
 
 
@@ -42,7 +48,7 @@ class InputOptions:
     classes: list[str] | None = None
     nan: str = "error"
     chunk_rows: int | None = None
-    header: bool = True
+    header: bool | None = None  #: None: guess (a first CSV row of numbers is data)
     delimiter: str | None = None
     fmt: str | None = None
     #: Extra columns of the predictions (or data) file carried through as ``Batch.extra[name]``,
@@ -101,6 +107,10 @@ class InputPlan:
         self.skipped = 0
         self.samples = 0
         self.warnings: list[str] = []
+        #: what was inferred about the inputs (header rows, columns not used, a join), for the user to see
+        self.notes: list[str] = []
+        #: id columns of both files that must agree row by row (when they are not joined on)
+        self.checked_ids: tuple[Role, Role] | None = None
 
     #: A text column (ids, groups) costs about this many float64 values per row while it is held as strings.
     TEXT_WEIGHT = 8
@@ -126,6 +136,8 @@ class InputPlan:
             out["classes"] = [str(k) for k, _ in sorted(self.class_map.items(), key=lambda kv: kv[1])]
         if self.skipped:
             out["skipped_rows"] = self.skipped
+        if self.notes:
+            out["notes"] = list(self.notes)
         return out
 
     # ------------------------------------------------------------------ reading
@@ -140,6 +152,8 @@ class InputPlan:
         roles = [self.labels, self.preds] + ([self.weights] if self.weights else [])
         if self.ids:
             roles.append(self.ids[1])
+        if self.checked_ids:
+            roles.extend(self.checked_ids)
         roles.extend(self.extras.values())
         by_source: dict[int, tuple[Source, list[str]]] = {}
         seen: dict[int, set[str]] = {}  # sets: bookkeeping stays linear in the number of columns
@@ -169,6 +183,9 @@ class InputPlan:
                 cols = columns[id(role.source)]
                 return [cols[c] for c in role.columns]
 
+            if self.checked_ids:
+                self._check_same_ids(get(self.checked_ids[0])[0], get(self.checked_ids[1])[0], rows)
+
             batch = self._assemble(
                 get(self.labels),
                 get(self.preds),
@@ -183,16 +200,34 @@ class InputPlan:
             if step is None:
                 return
 
+    def _check_same_ids(self, lab: np.ndarray, pred: np.ndarray, rows: np.ndarray) -> None:
+        a, b = id_keys(lab), id_keys(pred)
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            if x != y:
+                role = self.checked_ids[1]  # type: ignore[index]
+                raise InputError(
+                    f"the rows of {self.labels.source.name} and {self.preds.source.name} are in another order: "
+                    f"id {x!r} in one, {y!r} in the other",
+                    location=Location("y_pred", file=role.source.name, column_name=role.columns[0],
+                                      file_row=role.source.file_row(int(rows[i])), value=y),
+                    hint=f"put the sample weights in a column of the predictions file (--weight-col) and join "
+                    f"by --id-col {role.columns[0]}",
+                )
+
     def _row_count_mismatch(self, streams: dict, parts: dict, by_source: dict) -> None:
         counts = {}
         for key, stream in streams.items():
             counts[key] = stream.consumed + stream.count_rest()
         order = sorted(counts, key=lambda k: counts[k])
         few, many = order[0], order[-1]
+        hint = ("labels, predictions and weights need one row per sample in the same order, "
+                "or join them by key with --id-col")
+        short = by_source[few][0]
+        if counts[many] - counts[few] == 1 and getattr(short, "header_maybe_data", False):
+            hint = f"the first row of {short.name} was read as a header: pass --no-header if it is data"
         raise ShapeError(
             f"{by_source[many][0].name} has {counts[many]} rows but {by_source[few][0].name} has {counts[few]}",
-            hint="labels, predictions and weights need one row per sample in the same order, "
-            "or join them by key with --id-col",
+            hint=hint,
         )
 
     def _joined_batches(self) -> Iterator[Batch]:
@@ -202,7 +237,7 @@ class InputPlan:
         lab = {c: np.concatenate([ch.columns[c] for ch in lab_chunks]) for c in lab_cols} if lab_chunks else {}
         if not lab or len(lab[lab_cols[0]]) == 0:
             raise ReadError(f"{self.labels.source.name} has no rows")
-        keys = _keys(lab[label_role.columns[0]])
+        keys = id_keys(lab[label_role.columns[0]])
         index: dict[Any, int] = {}
         dups = []
         for i, k in enumerate(keys):
@@ -229,7 +264,7 @@ class InputPlan:
         wcols += [c for role in self.extras.values() for c in role.columns if c not in taken]
         pred_seen: set[Any] = set()
         for chunk in self.preds.source.read(pred_cols + wcols, self.chunk_rows):
-            pk = _keys(chunk.columns[pred_role.columns[0]])
+            pk = id_keys(chunk.columns[pred_role.columns[0]])
             idx = np.fromiter((index.get(k, -1) for k in pk), dtype=np.int64, count=len(pk))
             missing = np.flatnonzero(idx < 0)
             if missing.size:
@@ -325,12 +360,33 @@ class InputPlan:
             return idx
         if mode == "binary_from_class":
             return idx.astype(np.float64)
+        self._check_class_indices(cols[0], idx, label_rows, c)
         onehot = np.zeros((len(idx), c), dtype=np.float64)
-        ok = idx >= 0
+        ok = np.isfinite(idx)
         onehot[np.flatnonzero(ok), idx[ok].astype(np.int64)] = 1.0
         if (~ok).any():
             onehot[~ok] = np.nan
         return onehot
+
+    def _check_class_indices(self, col: np.ndarray, idx: np.ndarray, label_rows: np.ndarray, c: int) -> None:
+        """Class indices must be whole numbers in [0, c): name the first that is not, as written."""
+        finite = np.isfinite(idx)
+        bad = finite & ((idx != np.floor(idx)) | (idx < 0) | (idx >= c))
+        if not bad.any():
+            return
+        i = int(np.flatnonzero(bad)[0])
+        v = idx[i]
+        written = col[i]
+        if isinstance(written, (float, np.floating)) and float(written).is_integer():
+            written = int(written)
+        what = "not a whole number" if v != np.floor(v) else f"not a class index in 0..{c - 1}"
+        raise InputError(
+            f"label {written} is {what} ({c} prediction columns)",
+            location=Location("y_true", file=self.labels.source.name, column_name=self.labels.columns[0],
+                              file_row=self.labels.source.file_row(int(label_rows[i])), value=written),
+            hint="labels are class indices 0..C-1, one per prediction column in order; for other class "
+            "names give --classes in prediction-column order",
+        )
 
     def _class_indices(self, col: np.ndarray, label_rows: np.ndarray) -> np.ndarray:
         if self.class_map is None:
@@ -441,10 +497,15 @@ def _concat(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def _keys(col: np.ndarray) -> list[Any]:
+def id_keys(col: np.ndarray) -> list[str]:
+    """Ids as text: CSV cells exactly as written (``007`` is not ``7``); integers of typed formats exactly;
+    floats of typed formats in their shortest form (``3.0`` is ``3``)."""
+    if col.dtype.kind in "iub":
+        return [str(v) for v in col.tolist()]
     if col.dtype.kind == "f":
-        return [int(v) if v == int(v) else v for v in col.tolist()] if np.isfinite(col).all() else col.tolist()
-    return [str(v) for v in col.tolist()] if col.dtype.kind in "OUS" else col.tolist()
+        return [str(int(v)) if v == v and v not in (np.inf, -np.inf) and v == int(v) else repr(v)
+                for v in col.tolist()]
+    return ["" if v is None else str(v) for v in col.tolist()]
 
 
 def _class_key(v: Any) -> Any:
@@ -532,78 +593,60 @@ def plan_inputs(options: InputOptions, spec: LossSpec, *, stdin: Any = None) -> 
     return _plan_two_files(options, spec, labels, preds, weights)
 
 
-def _pick(selection: str | None, source: Source, option: str, default: list[str]) -> list[str]:
-    return select_columns(selection, source.columns, option=option, file=source.name) if selection else default
+def sample_table(source: Source, rows: int = SAMPLE_ROWS) -> Table:
+    """What the column rule sees of ``source``: its columns and a sample of its first rows."""
+    chunks = source.read(None, rows)
+    try:
+        first = next(iter(chunks), None)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+    sample = {} if first is None else dict(first.columns)
+    return Table(source.name, list(source.columns), sample, set(getattr(source, "unnamed", ())))
+
+
+def _selection(options: InputOptions, taken: list[str]) -> Selection:
+    return Selection(options.label_cols, options.pred_cols, options.weight_col, options.id_col, taken)
+
+
+def _extra_columns(options: InputOptions, source: Source) -> list[str]:
+    taken: list[str] = []
+    for name, sel in options.extra_cols.items():
+        taken += select_columns(sel, source.columns, option=f"--{name.replace('_', '-')}-col", file=source.name)
+    return taken
 
 
 def _plan_two_files(
     options: InputOptions, spec: LossSpec, labels: Source, preds: Source, weights: Source | None
 ) -> InputPlan:
-    id_col = options.id_col
-    ids = None
-    lab_avail = [c for c in labels.columns if c != id_col]
-    pred_avail = [c for c in preds.columns if c != id_col]
-    if id_col:
-        for s in (labels, preds):
-            if id_col not in s.columns:
-                raise UsageError(
-                    f"--id-col {id_col!r} is not a column of {s.name}", hint=f"columns: {', '.join(s.columns[:20])}"
-                )
-        ids = (Role(labels, [id_col]), Role(preds, [id_col]))
-    pred_cols = _pick(options.pred_cols, preds, "--pred-cols", pred_avail)
+    cols = infer_two_files(sample_table(labels), sample_table(preds),
+                           None if weights is None else sample_table(weights),
+                           _selection(options, _extra_columns(options, preds)))
+    ids = None if cols.id_col is None else (Role(labels, [cols.id_col]), Role(preds, [cols.id_col]))
+    for key in (cols.id_col, cols.checked_id):
+        if key is not None:
+            labels.text_columns.add(key)
+            preds.text_columns.add(key)
     weight_role = None
-    if weights is not None:
-        wcols = _pick(options.weight_col, weights, "--weight-col", [c for c in weights.columns if c != id_col])
-        weight_role = Role(weights, wcols[:1] if len(wcols) == 1 else wcols)
-    elif options.weight_col:
-        weight_role = Role(preds, select_columns(options.weight_col, preds.columns, option="--weight-col", file=preds.name))
-        pred_cols = [c for c in pred_cols if c not in weight_role.columns]
-    label_cols = _pick(options.label_cols, labels, "--label-cols", lab_avail)
-    return _finish(options, spec, labels, label_cols, preds, pred_cols, weight_role, ids)
+    if cols.weight is not None:
+        weight_role = Role(weights if weights is not None else preds, cols.weight)
+    notes = [*labels.notes, *preds.notes, *(weights.notes if weights is not None else []), *cols.notes]
+    plan = _finish(options, spec, labels, cols.labels, preds, cols.preds, weight_role, ids, notes)
+    if cols.checked_id is not None:
+        plan.checked_ids = (Role(labels, [cols.checked_id]), Role(preds, [cols.checked_id]))
+    return plan
 
 
 def _plan_one_file(options: InputOptions, spec: LossSpec, data: Source) -> InputPlan:
-    cols = list(data.columns)
-    taken: list[str] = []
-    ids = None
-    if options.id_col:
-        if options.id_col not in cols:
-            raise UsageError(f"--id-col {options.id_col!r} is not a column of {data.name}",
-                             hint=f"columns: {', '.join(cols[:20])}")
-        taken.append(options.id_col)
-        ids = (Role(data, [options.id_col]), Role(data, [options.id_col]))
-    if options.label_cols:
-        label_cols = select_columns(options.label_cols, cols, option="--label-cols", file=data.name)
-    else:
-        found = [c for c in cols if c.strip().lower() in LABEL_NAMES]
-        if not found:
-            raise UsageError(
-                f"no label column in {data.name}",
-                hint=f"name it label, y, target or y_true, or choose one with --label-cols (columns: "
-                f"{', '.join(cols[:20])})",
-            )
-        label_cols = found[:1]
-    taken += label_cols
-    weight_role = None
-    if options.weight_col:
-        weight_role = Role(data, select_columns(options.weight_col, cols, option="--weight-col", file=data.name))
-        taken += weight_role.columns
-    elif options.weights:
+    if options.weights:
         raise UsageError("--weights FILE goes with --labels/--preds; in one-file mode use --weight-col")
-    for name, sel in options.extra_cols.items():
-        taken += select_columns(sel, cols, option=f"--{name.replace('_', '-')}-col", file=data.name)
-    if options.pred_cols:
-        pred_cols = select_columns(options.pred_cols, cols, option="--pred-cols", file=data.name)
-    else:
-        pred_cols = [c for c in cols if c not in taken and c.strip().lower() not in WEIGHT_NAMES
-                     and not _looks_like_id(c)]
-        if not pred_cols:
-            raise UsageError(f"no prediction columns left in {data.name}", hint="choose them with --pred-cols")
-    return _finish(options, spec, data, label_cols, data, pred_cols, weight_role, ids)
-
-
-def _looks_like_id(name: str) -> bool:
-    return name.strip().lower() in ("id", "ids", "key", "index", "sample_id", "row_id", "uid")
+    cols = infer_one_file(sample_table(data), _selection(options, _extra_columns(options, data)))
+    ids = None if cols.id_col is None else (Role(data, [cols.id_col]), Role(data, [cols.id_col]))
+    if cols.id_col is not None:
+        data.text_columns.add(cols.id_col)
+    weight_role = None if cols.weight is None else Role(data, cols.weight)
+    return _finish(options, spec, data, cols.labels, data, cols.preds, weight_role, ids, [*data.notes, *cols.notes])
 
 
 def _finish(
@@ -615,6 +658,7 @@ def _finish(
     pred_cols: list[str],
     weights: Role | None,
     ids: tuple[Role, Role] | None,
+    notes: list[str] | None = None,
 ) -> InputPlan:
     kind = spec.label_kind
     mode = "value"
@@ -640,7 +684,7 @@ def _finish(
             raise UsageError("a binary loss needs --classes NEGATIVE,POSITIVE (two values)")
         mode = "binary_from_class"
     if mode != "value" and class_map is None:
-        class_map = _class_map_from_columns(labels, label_cols[0], pred_cols, spec)
+        class_map = _class_map_from_columns(labels, label_cols[0], pred_cols, spec, preds)
     if (
         options.classes
         and mode in ("class", "onehot_from_class")
@@ -658,22 +702,43 @@ def _finish(
             raise UsageError(f"--{name.replace('_', '-')}-col must select one column, got {len(chosen)}")
         extras[name] = Role(preds, chosen)
         pred_cols = [c for c in pred_cols if c != chosen[0]]
-    return InputPlan(
+    plan = InputPlan(
         options, Role(labels, label_cols), Role(preds, pred_cols), weights, ids, class_map, mode, extras
     )
+    plan.notes = list(dict.fromkeys(notes or []))
+    return plan
+
+
+def _numbered_columns(preds: Source, pred_cols: list[str]) -> dict[Any, int] | None:
+    """Class numbers named by the prediction columns (``p_1``, ``prob_2``, or a header of numbers), if every
+    column is so named; ``None`` for positional names (an array's or a header-less file's ``1..K``)."""
+    out: dict[Any, int] = {}
+    real_header = preds.header_rows > 0 or preds.format == "parquet"
+    for j, c in enumerate(pred_cols):
+        key = c.strip()
+        low = key.lower()
+        prefix = next((p for p in PRED_PREFIXES if low.startswith(p)), None)
+        if prefix is not None:
+            key = key[len(prefix):]
+        elif not real_header:
+            return None
+        if not re.fullmatch(r"[+-]?\d+", key):
+            return None
+        out[float(int(key))] = j
+    return out if len(out) == len(pred_cols) else None
 
 
 def _class_map_from_columns(
-    labels: Source, label_col: str, pred_cols: list[str], spec: LossSpec
+    labels: Source, label_col: str, pred_cols: list[str], spec: LossSpec, preds: Source | None = None
 ) -> dict[Any, int] | None:
-    """Map string labels to prediction columns by name (``cat`` → ``cat`` or ``p_cat``), if needed.
+    """Map class labels to prediction columns by name: strings (``cat`` → ``cat`` or ``p_cat``) and numbers
+    when the columns are numbered (``1`` → ``p_1``).
 
-    Returns ``None`` when labels are numeric (class indices are used as they are): that is decided on the
-    first rows of the label column.
+    Returns ``None`` when labels are numeric and the columns are not numbered otherwise than 0..C-1 (class
+    indices are used as they are): that is decided on the first rows of the label column.
     """
+    preds = preds or labels
     sample = next(iter(labels.read([label_col], 256)), None)
-    if sample is None or sample.columns[label_col].dtype.kind not in "OUS":
-        return None
     names = {}
     for j, c in enumerate(pred_cols):
         key = c.strip()
@@ -681,6 +746,11 @@ def _class_map_from_columns(
             if key.lower().startswith(prefix):
                 names.setdefault(key[len(prefix):], j)
         names.setdefault(key, j)
+    if sample is None or sample.columns[label_col].dtype.kind not in "OUS":
+        numbered = _numbered_columns(preds, pred_cols)
+        if numbered is None or numbered == {float(j): j for j in range(len(pred_cols))}:
+            return None  # class indices, used as they are
+        return numbered
     values = {str(v).strip() for v in sample.columns[label_col].tolist() if str(v).strip()}
     unknown = [v for v in values if v not in names]
     if unknown:

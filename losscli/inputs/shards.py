@@ -34,6 +34,9 @@ class ShardedSource(Source):
             size_bytes=sum(sizes) if all(s is not None for s in sizes) else None,  # type: ignore[misc]
         )
         self.shards = shards
+        self.unnamed = set(first.unnamed)
+        self.notes = list(dict.fromkeys(n for shard in shards for n in shard.notes))
+        self.header_rows = first.header_rows  # rows are numbered by the shards (file_row below)
         self._starts: list[int] = []  # first global data row of each shard, filled while reading
 
     def shard_of(self, data_row: int) -> tuple[Source, int]:
@@ -57,6 +60,7 @@ class ShardedSource(Source):
         self._starts = []
         for shard in self.shards:
             self._starts.append(offset)
+            shard.text_columns = self.text_columns
             n = 0
             for chunk in shard.read(columns, chunk_rows):
                 yield Chunk(chunk.columns, offset + chunk.first_row)

@@ -68,6 +68,13 @@ class Source:
         self.n_rows = n_rows
         self.size_bytes = size_bytes
         self.header_rows = header_rows
+        #: columns whose header cell was empty (a pandas index written by ``to_csv()``)
+        self.unnamed: set[str] = set()
+        #: what the reader guessed about the file (a header row or not), for the user to see
+        self.notes: list[str] = []
+        #: columns read as text exactly as written (keys), never parsed as numbers (CSV/TSV; typed formats
+        #: keep their types)
+        self.text_columns: set[str] = set()
 
     def __repr__(self) -> str:
         return (

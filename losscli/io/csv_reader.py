@@ -36,7 +36,8 @@ near 1 MB (:data:`SMALL_INPUT_BYTES`): a 2,000-row file reads in 0.12 s in a fre
 
 Rules both engines follow:
 
-- a header row unless ``header=False`` (then columns are ``'1'``..``'K'``); header names are stripped,
+- a header row unless ``header=False`` (then columns are ``'1'``..``'K'``); ``header=None`` guesses (see
+  :func:`guess_header`: a first row of numbers is data); header names are stripped,
   an empty header cell is named by its position, a repeated name gets a ``_2``, ``_3`` suffix;
   blank lines before the header are skipped;
 - UTF-8, with or without a BOM; CRLF or LF; ``"``-quoted fields (``"0.5"`` is the number 0.5, a
@@ -93,6 +94,13 @@ def _clean(cell: str | None) -> str:
     return t
 
 
+def cells_to_text(cells: Any) -> np.ndarray:
+    """Cell texts exactly as written (stripped; missing as ``""``), for keys: never parsed as numbers."""
+    out = np.empty(len(cells), dtype=object)
+    out[:] = [_clean(c) for c in cells]
+    return out
+
+
 def cells_to_array(cells: Any) -> np.ndarray:
     """Cell texts (``None`` = missing) → float64 (empty → NaN), or an object array of stripped texts."""
     try:
@@ -134,6 +142,31 @@ def _decode_head(name: str, head: bytes, complete: bool) -> str:
         raise _utf8_error(name, head, exc) from None
 
 
+def _is_number(cell: str) -> bool:
+    try:
+        float(_clean(cell))
+    except ValueError:
+        return False
+    return True
+
+
+def guess_header(first: list[str], name: str, notes: list[str]) -> bool:
+    """Is the first row a header? Not when every cell is a number (``np.savetxt`` writes no header), except
+    for pandas' default column names ``0,1,…,K−1`` (a frame or a ``Series`` without names), which are
+    read as a header. Either guess on numbers is noted, naming the option that overrides it."""
+    cells = [_clean(c) for c in first]
+    if not cells or not all(c and _is_number(c) for c in cells):
+        return True
+    shown = ",".join(c if len(c) <= 12 else c[:11] + "…" for c in cells[:4]) + (",…" if len(cells) > 4 else "")
+    if cells == [str(k) for k in range(len(cells))]:
+        notes.append(f"{name}: the first row ({shown}) is read as a header (pandas' default column names); "
+                     "pass --no-header if it is data")
+        return True
+    notes.append(f"{name}: the first row ({shown}) holds only numbers: it is read as data, not as a header "
+                 "(pass --header if it is one)")
+    return False
+
+
 def _unique_names(cells: list[str]) -> list[str]:
     names = [_clean(c) or str(i + 1) for i, c in enumerate(cells)]
     seen: set[str] = set()
@@ -151,9 +184,10 @@ def _unique_names(cells: list[str]) -> list[str]:
 class CsvSource(Source):
     """A delimited text file. ``engine`` is ``'stdlib'`` or ``'arrow'`` (chosen by size, see module doc)."""
 
-    def __init__(self, inp: Input, *, kind: str, delimiter: str | None, header: bool) -> None:
+    def __init__(self, inp: Input, *, kind: str, delimiter: str | None, header: bool | None) -> None:
         self._inp = inp
         self._header = header
+        notes: list[str] = []
         n = SNIFF_BYTES
         head = inp.head(n)
         # a header longer than the sample: read on until its end of line, up to the line limit
@@ -175,10 +209,17 @@ class CsvSource(Source):
         try:
             first = next(reader)
             skipped = 0
-            if header:
+            if header is not False:
                 while not first:  # blank lines before the header
                     skipped += 1
                     first = next(reader)
+            if header is None:
+                header = guess_header(first, inp.name, notes)
+                self._header = header
+                if not header:
+                    reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
+                    first = next(reader)
+            if header:
                 limits.check_columns(inp.name, len(first))
                 names = _unique_names(first)
                 header_rows = skipped + 1
@@ -228,6 +269,11 @@ class CsvSource(Source):
             size_bytes=inp.size_bytes,
             header_rows=header_rows,
         )
+        self.notes = notes
+        #: a header of numbers guessed to be pandas' default names: maybe data (see :func:`guess_header`)
+        self.header_maybe_data = bool(notes) and header_rows > 0
+        if header_rows:
+            self.unnamed = {n for n, c in zip(names, first, strict=False) if not _clean(c)}
 
     # ---------------------------------------------------------------------------------------- stdlib
 
@@ -287,7 +333,8 @@ class CsvSource(Source):
         step = chunk_rows or max(n, 1)
         for start in range(0, n, step):
             stop = min(n, start + step)
-            yield Chunk({c: cells_to_array(cells[index[c]][start:stop]) for c in columns}, first_row=start)
+            yield Chunk({c: (cells_to_text if c in self.text_columns else cells_to_array)(cells[index[c]][start:stop])
+                         for c in columns}, first_row=start)
 
     # ----------------------------------------------------------------------------------------- arrow
 
@@ -311,7 +358,7 @@ class CsvSource(Source):
     def _read_arrow(self, columns: list[str], chunk_rows: int | None) -> Iterator[Chunk]:
         import pyarrow as pa
 
-        text_cols: set[str] = set()
+        text_cols: set[str] = set(self.text_columns) & set(columns)
         done = 0  # rows already yielded: a restart resumes here
         while True:
             try:
@@ -319,7 +366,8 @@ class CsvSource(Source):
                     self._arrow_batches(columns, text_cols, done, chunk_rows), chunk_rows, pa.concat_arrays
                 )
                 for n, cols in pieces:
-                    yield Chunk({c: self._arrow_to_numpy(cols[c]) for c in columns}, first_row=done)
+                    yield Chunk({c: (cells_to_text(cols[c].to_pylist()) if c in self.text_columns
+                                     else self._arrow_to_numpy(cols[c])) for c in columns}, first_row=done)
                     done += n
                 return
             except _NotFloat as exc:

@@ -10,8 +10,8 @@ declared size is above that, or above ``LOSSCLI_MAX_DECOMPRESSION_RATIO`` times 
 refused before it is decompressed).
 
 Columns: a 1-D array is one column ``'1'``; a 2-D array ``(N, K)`` has the columns ``'1'``..``'K'``
-(1-based positions as names); a 1-D structured array has its field names. Floating columns come as
-float64, integer and boolean columns as int64 (uint64 as float64), complex as complex128, strings as
+(1-based positions as names); a 1-D structured array has its field names. float32 columns stay float32
+(a convention's clip may depend on the dtype), other floating columns come as float64, integer and boolean columns as int64 (uint64 as float64), complex as complex128, strings as
 object arrays of ``str``. More than two dimensions, or no rows, is a ReadError.
 """
 
@@ -148,8 +148,8 @@ def load_npy_file(path: str, name: str) -> np.ndarray:
 def numpy_column(a: np.ndarray, name: str = "", column: str = "") -> np.ndarray:
     """Convert one column of a typed array to what readers yield (a fresh, writable array)."""
     kind = a.dtype.kind
-    if kind == "f":
-        return np.array(a, dtype=np.float64)
+    if kind == "f":  # float32 stays float32: a convention's clip may depend on it (scikit-learn's dtype eps)
+        return np.array(a, dtype=np.float32 if a.dtype.itemsize == 4 else np.float64)
     if kind in "iub":
         if a.dtype == np.uint64:
             return np.array(a, dtype=np.float64)

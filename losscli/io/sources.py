@@ -109,14 +109,14 @@ def open_source(
     *,
     fmt: str | None = None,
     delimiter: str | None = None,
-    header: bool = True,
+    header: bool | None = True,
     stdin: IO[bytes] | None = None,
 ) -> Source:
     """Open ``path`` (``'-'`` for stdin, ``'f.npz:key'`` for one NPZ member) as a :class:`Source`.
 
     ``fmt`` overrides format detection (see :mod:`losscli.io.detect`); ``delimiter`` overrides the
     sniffed CSV delimiter; ``header=False`` reads the first CSV row as data and names the columns
-    ``'1'``..``'K'``. ``stdin`` is the binary stream read for ``'-'`` (default ``sys.stdin.buffer``); it
+    ``'1'``..``'K'``; ``header=None`` guesses (a first row holding only numbers is data). ``stdin`` is the binary stream read for ``'-'`` (default ``sys.stdin.buffer``); it
     is read whole, because NPY/NPZ/Parquet readers need to seek.
     """
     fmt = normalize_format(fmt)

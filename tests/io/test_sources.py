@@ -300,9 +300,11 @@ def test_npy_1d_and_int_dtype(tmp_path):
     assert col.dtype == np.int64 and col.tolist() == [0, 1, 2]
 
 
-def test_npy_float32_becomes_float64(tmp_path):
+def test_npy_float32_stays_float32(tmp_path):
     p = tmp_path / "p.npy"
     np.save(p, np.array([0.5, 0.25], dtype=np.float32))
+    assert read_all(open_source(str(p)))["1"].dtype == np.float32
+    np.save(p, np.array([0.5, 0.25], dtype=np.float16))
     assert read_all(open_source(str(p)))["1"].dtype == np.float64
 
 
@@ -427,7 +429,7 @@ def test_parquet_types_nulls_and_strings(tmp_path):
     cols = read_all(src)
     assert cols["y"].dtype == np.int64 and cols["y"].tolist() == [1, 0, 1]
     assert cols["yn"].dtype == np.float64 and np.isnan(cols["yn"][1])
-    assert cols["p"].dtype == np.float64 and np.isnan(cols["p"][1])
+    assert cols["p"].dtype == np.float32 and np.isnan(cols["p"][1])  # float32 kept for the conventions
     assert cols["label"].tolist() == ["cat", "", "dog"]
     assert cols["cat"].tolist() == ["a", "b", "a"]
     assert cols["ok"].tolist() == [1, 0, 1]

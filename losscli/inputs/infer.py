@@ -1,0 +1,266 @@
+"""Which columns are labels, predictions, weights and ids when the command line does not say: one rule for
+one-file and two-file mode, for the local engine and the Dask engine.
+
+The rule, on each file's column names and a sample of its first rows (:data:`SAMPLE_ROWS`):
+
+- an **index-like** column is never a prediction unless selected: an empty header cell or ``Unnamed: N``
+  (pandas' ``to_csv()`` index and its round trip), ``__index_level_N__`` (pandas' Parquet index), a name
+  of :data:`ID_NAMES` or the ``--id-col``, and — among prediction candidates only — a column of integers
+  counting ``0, 1, 2, …`` or ``1, 2, 3, …`` row by row (text and counters are left out only when other
+  columns remain: a lone column is used, and a bad cell in it is reported);
+- a **non-numeric** column (every sampled cell is text or missing, at least two are text) is not a
+  prediction unless selected;
+- a **weight-named** column (:data:`WEIGHT_NAMES`) is a weight only with ``--weight-col``, never a prediction;
+- one file: the label column is the first named as in :data:`LABEL_NAMES`;
+- two files: the labels are the labels file's columns that are not index-like (counters are dropped when
+  more than one column is left); when both files hold a column of the same id-like name
+  (:data:`JOIN_NAMES`), they are joined on it instead of aligned by row order.
+
+What was decided is returned as notes, reported on stderr and in the JSON ``inputs``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from losscli.column_names import ID_NAMES, LABEL_NAMES, WEIGHT_NAMES
+from losscli.errors import UsageError
+from losscli.io import select_columns
+
+#: id-like names: never predictions; a name both files hold is the key they are joined on
+JOIN_NAMES = ID_NAMES
+MISSING = ("", "nan", "na", "n/a", "null", "none")
+SAMPLE_ROWS = 1000
+
+_PANDAS_INDEX = re.compile(r"(Unnamed: \d+|__index_level_\d+__|level_\d+)")
+
+
+@dataclass
+class Table:
+    """What the rule sees of one file: its name, columns, the header cells that were empty and a sample."""
+
+    name: str
+    columns: list[str]
+    sample: Mapping[str, np.ndarray]
+    unnamed: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Selection:
+    """The column options of the command line (``None``: infer)."""
+
+    label_cols: str | None = None
+    pred_cols: str | None = None
+    weight_col: str | None = None
+    id_col: str | None = None
+    taken: list[str] = field(default_factory=list)  #: columns other options claim (--group-col, ...)
+
+
+@dataclass
+class Columns:
+    """The decided columns, and why the others are not used."""
+
+    labels: list[str]
+    preds: list[str]
+    weight: list[str] | None
+    id_col: str | None
+    notes: list[str] = field(default_factory=list)
+    #: an id column both files hold that is not joined on (a weights file keeps the row order): the plan
+    #: checks that it agrees row by row
+    checked_id: str | None = None
+
+
+def index_reason(table: Table, name: str, id_col: str | None = None) -> str | None:
+    """Why ``name`` is an index-like column by its name (or ``None``)."""
+    if name in table.unnamed or not name.strip():
+        return "an unnamed column (a pandas index)"
+    if _PANDAS_INDEX.fullmatch(name.strip()):
+        return "a pandas index"
+    if id_col is not None and name == id_col:
+        return "the --id-col"
+    if name.strip().lower() in ID_NAMES:
+        return "an id column"
+    return None
+
+
+def is_counter(values: np.ndarray | None) -> bool:
+    """Integers counting 0, 1, 2, … or 1, 2, 3, … (at least 3 rows): a row index written as a column."""
+    if values is None or len(values) < 3:
+        return False
+    v = numeric(values)
+    if v is None or v.dtype.kind not in "iuf" or not np.isfinite(v).all():
+        return False
+    start = v[0]
+    return start in (0, 1) and bool(np.array_equal(v, np.arange(start, start + len(v))))
+
+
+def numeric(values: np.ndarray) -> np.ndarray | None:
+    """The sample as numbers (missing-value markers as NaN), or ``None`` when a cell is text."""
+    if values.dtype.kind in "iufb":
+        return values
+    out = np.empty(len(values), dtype=np.float64)
+    for i, v in enumerate(values.tolist()):
+        s = "" if v is None else str(v).strip()
+        if s.lower() in MISSING:
+            out[i] = np.nan
+            continue
+        try:
+            out[i] = float(s)
+        except ValueError:
+            return None
+    return out
+
+
+def _pick(selection: str | None, table: Table, option: str) -> list[str] | None:
+    if not selection:
+        return None
+    return select_columns(selection, table.columns, option=option, file=table.name)
+
+
+def is_text(values: np.ndarray | None) -> bool:
+    """A text column: at least two sampled cells, and every cell that is not missing is not a number (a
+    column of numbers with a bad cell is not text: it is refused cell by cell when read)."""
+    if values is None or values.dtype.kind in "iufb":
+        return False
+    texts = 0
+    for v in values.tolist():
+        s = "" if v is None else str(v).strip()
+        if s.lower() in MISSING:
+            continue
+        try:
+            float(s)
+        except ValueError:
+            texts += 1
+            continue
+        return False
+    return texts >= 2
+
+
+def _prediction_candidates(table: Table, exclude: set[str], id_col: str | None, notes: list[str]) -> list[str]:
+    named, soft = [], []
+    for c in table.columns:
+        if c in exclude:
+            continue
+        why = index_reason(table, c, id_col)
+        if why is None and c.strip().lower() in WEIGHT_NAMES:
+            why = "a weight column (select it with --weight-col)"
+        if why is not None:
+            notes.append(f"{table.name}: column {_shown(c, table)} is not a prediction: {why}")
+            continue
+        named.append(c)
+    # by value: text and row counters are left out when other columns remain
+    out = []
+    for c in named:
+        sample = table.sample.get(c)
+        why = "not numeric" if is_text(sample) else "a row counter (0, 1, 2, … or 1, 2, 3, …)" if is_counter(
+            sample) else None
+        if why is None:
+            out.append(c)
+        else:
+            soft.append((c, why))
+    if not out:
+        return named
+    for c, why in soft:
+        notes.append(f"{table.name}: column {_shown(c, table)} is not a prediction: {why}")
+    return out
+
+
+def _shown(name: str, table: Table) -> str:
+    return f"{int(name)} (no header)" if name in table.unnamed and name.isdigit() else repr(name)
+
+
+def infer_one_file(table: Table, sel: Selection) -> Columns:
+    """Labels, predictions, weight and id of one file holding every column."""
+    notes: list[str] = []
+    id_col = sel.id_col
+    if id_col is not None and id_col not in table.columns:
+        raise UsageError(f"--id-col {id_col!r} is not a column of {table.name}",
+                         hint=f"columns: {', '.join(table.columns[:20])}")
+    labels = _pick(sel.label_cols, table, "--label-cols")
+    if labels is None:
+        labels = [c for c in table.columns if c.strip().lower() in LABEL_NAMES][:1]
+        if not labels:
+            raise UsageError(
+                f"no label column in {table.name}",
+                hint=f"name it label, y, target or y_true, or choose one with --label-cols (columns: "
+                f"{', '.join(table.columns[:20])})",
+            )
+    weight = _pick(sel.weight_col, table, "--weight-col")
+    taken = set(labels) | set(weight or []) | set(sel.taken) | ({id_col} if id_col else set())
+    preds = _pick(sel.pred_cols, table, "--pred-cols")
+    if preds is None:
+        preds = _prediction_candidates(table, taken, id_col, notes)
+        if not preds:
+            raise UsageError(f"no prediction columns left in {table.name}", hint="choose them with --pred-cols")
+    return Columns(labels, preds, weight, id_col, notes)
+
+
+def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Selection) -> Columns:
+    """Labels, predictions, weight and join key of a labels file and a predictions file."""
+    notes: list[str] = []
+    id_col = sel.id_col
+    checked_id = None
+    if id_col is not None:
+        for t in (labels, preds):
+            if id_col not in t.columns:
+                raise UsageError(f"--id-col {id_col!r} is not a column of {t.name}",
+                                 hint=f"columns: {', '.join(t.columns[:20])}")
+    else:
+        shared = [c for c in preds.columns if c.strip().lower() in JOIN_NAMES and c in labels.columns]
+        if shared and weights is not None:
+            # a weights file aligned by row order: keep the row order, and check the ids agree row by row
+            checked_id = shared[0]
+            notes.append(f"{labels.name} and {preds.name} are aligned by row order; their column "
+                         f"{checked_id!r} is checked to agree row by row")
+        elif shared:
+            id_col = shared[0]
+            notes.append(f"{labels.name} and {preds.name} are joined on their column {id_col!r} "
+                         "(not aligned by row order)")
+    weight = None
+    exclude = set(sel.taken) | {c for c in (id_col, checked_id) if c}
+    if weights is not None:
+        weight = _pick(sel.weight_col, weights, "--weight-col")
+        if weight is None:
+            weight = [c for c in weights.columns if c != id_col and index_reason(weights, c) is None]
+    elif sel.weight_col:
+        weight = _pick(sel.weight_col, preds, "--weight-col")
+        exclude |= set(weight or [])
+    pred_cols = _pick(sel.pred_cols, preds, "--pred-cols")
+    if pred_cols is None:
+        pred_cols = _prediction_candidates(preds, exclude, id_col, notes)
+        if not pred_cols:
+            raise UsageError(f"no prediction columns left in {preds.name}", hint="choose them with --pred-cols")
+    label_cols = _pick(sel.label_cols, labels, "--label-cols")
+    if label_cols is None:
+        label_cols = []
+        for c in labels.columns:
+            if c in (id_col, checked_id):
+                continue
+            why = index_reason(labels, c, id_col)
+            if why is not None:
+                notes.append(f"{labels.name}: column {_shown(c, labels)} is not a label: {why}")
+                continue
+            label_cols.append(c)
+        if len(label_cols) > 1:
+            counters = [c for c in label_cols if is_counter(labels.sample.get(c))]
+            if counters and len(counters) < len(label_cols):
+                for c in counters:
+                    notes.append(f"{labels.name}: column {c!r} is not a label: a row counter")
+                label_cols = [c for c in label_cols if c not in counters]
+        if not label_cols:
+            raise UsageError(f"no label column left in {labels.name}", hint="choose it with --label-cols")
+    return Columns(label_cols, pred_cols, weight, id_col, notes, checked_id)
+
+
+def used_note(labels_name: str, label_cols: list[str], preds_name: str, pred_cols: list[str]) -> str:
+    """One line naming the columns used, for stderr on a terminal."""
+    def cols(c: list[str]) -> str:
+        return ", ".join(c[:8]) + (f", … ({len(c)} columns)" if len(c) > 8 else "")
+
+    if labels_name == preds_name:
+        return f"{preds_name}: labels {cols(label_cols)}; predictions {cols(pred_cols)}"
+    return f"labels {labels_name}: {cols(label_cols)}; predictions {preds_name}: {cols(pred_cols)}"
