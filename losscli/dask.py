@@ -110,7 +110,14 @@ def _labels(df: Any, label_cols: list[str], classes: list[str] | None) -> np.nda
     col = df[label_cols[0]]
     if classes:
         index = {c: j for j, c in enumerate(classes)}
-        mapped = col.astype(str).str.strip().map(index)
+        try:  # numeric class names match numeric labels by value (1 and 1.0 are one class)
+            numeric = {float(c): j for c, j in index.items()}
+        except ValueError:
+            numeric = None
+        if numeric is not None and col.dtype.kind in "iuf":
+            mapped = col.astype(float).map(numeric)
+        else:
+            mapped = col.astype(str).str.strip().map(index)
         if mapped.isna().any():
             bad = col[mapped.isna()].iloc[0]
             raise InputError(f"label {bad!r} is not one of the classes ({', '.join(classes[:12])})",
@@ -167,10 +174,11 @@ def combine_frames(
     pre_cols = list(ddf_preds.columns)
     labels = label_cols or [c for c in lab_cols if c != id_col]
     preds = pred_cols or [c for c in pre_cols if c not in (id_col, weight_col)]
-    clash = set(labels) & set(preds)
-    if clash:
-        raise UsageError(f"labels and predictions share column names {sorted(clash)}",
-                         hint="select distinct columns with label_cols/pred_cols")
+    clash = (set(labels) | ({id_col} if id_col else set())) & set(preds + ([weight_col] if weight_col else []))
+    if clash:  # two files may name their columns alike (header-less files: 1..K): rename the labels' side
+        renamed = {c: f"__label__{c}" for c in labels if c in clash}
+        ddf_labels = ddf_labels.rename(columns=renamed)
+        labels = [renamed.get(c, c) for c in labels]
     keep_preds = preds + ([weight_col] if weight_col else [])
     if id_col:
         left = ddf_labels[[id_col, *labels]]
@@ -292,8 +300,10 @@ def _raise(error: dict[str, Any], partition: int) -> None:
 # ------------------------------------------------------------------------------------------- reading
 
 
-def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, blocksize: Any = "64MB") -> Any:
-    """A Dask DataFrame from a CSV/TSV or Parquet path or glob (local or any fsspec URL)."""
+def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, blocksize: Any = "64MB",
+               text_columns: Any = ()) -> Any:
+    """A Dask DataFrame from a CSV/TSV or Parquet path or glob (local or any fsspec URL). CSV columns named
+    in ``text_columns`` (ids) are read as the text written."""
     dd = _require_dask()
     lower = path.lower()
     try:
@@ -301,7 +311,7 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
             return dd.read_parquet(path)
         sep = delimiter or ("\t" if lower.endswith((".tsv", ".tab")) else ",")
         frame = dd.read_csv(path, sep=sep, header=0 if header else None, blocksize=blocksize,
-                            assume_missing=True)
+                            assume_missing=True, dtype={c: str for c in text_columns} or None)
         if not header:  # named 1..K, as the local reader names the columns of a headerless file
             frame.columns = [str(i + 1) for i in range(len(frame.columns))]
         return frame

@@ -62,3 +62,33 @@ def test_the_corpus_covers_the_writers():
               "to_parquet", "id column"):
         assert w in writers, w
     assert len(CASES) >= 20
+
+
+# ------------------------------------------------------------------------------------------- Dask engine
+
+#: the Dask engine reads CSV/TSV and Parquet
+DASK_CASES = [c for c in CASES if not any(a.endswith((".npy", ".npz")) for a in c["args"])]
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    distributed = pytest.importorskip("dask.distributed")
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                                       host="127.0.0.1")
+    yield cluster.scheduler_address
+    cluster.close()
+
+
+@pytest.mark.parametrize("case", DASK_CASES, ids=[c["id"] for c in DASK_CASES])
+def test_case_gives_the_same_number_with_the_dask_engine(case, scheduler, capsys):
+    dask = ["--engine", "dask", "--scheduler", scheduler]
+    code, out, err = run_case(case, capsys, dask)
+    fix = REFUSED.get(case["id"])
+    if fix is not None:
+        assert code == 3 and " ".join(fix) in err, (code, err)
+        code, out, err = run_case(case, capsys, [*dask, *fix])
+    assert code == 0, err
+    assert math.isclose(_value(out), case["expected"], rel_tol=case["rtol"]), case["id"]
+    local = json.loads(run_case(case, capsys, fix or [])[1])
+    dask_doc = json.loads(out)
+    assert dask_doc["inputs"]["preds"]["columns"] == local["inputs"]["preds"]["columns"]

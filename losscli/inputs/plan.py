@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from losscli.chunking import default_chunk_rows
-from losscli.column_names import LABEL_NAMES
 from losscli.errors import InputError, Location, NonFiniteError, ReadError, ShapeError, UsageError
 from losscli.inputs.infer import (
     SAMPLE_ROWS,

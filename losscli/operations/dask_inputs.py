@@ -1,8 +1,9 @@
 """``eval --engine dask``: the command line's inputs, read with ``dask.dataframe`` and reduced on a cluster.
 
 The same column options as the local engine (``--label-cols``, ``--pred-cols``, ``--weight-col``,
-``--id-col``, ``--classes``) resolve against the Dask frame's columns; inputs are CSV/TSV or Parquet
-paths, globs or fsspec URLs. The result has the same shape as the local engine's (summary only: per-sample
+``--id-col``, ``--classes``) resolve against the Dask frame's columns, and the columns left unsaid are
+inferred by the same rule (:mod:`losscli.inputs.infer`) on a sample of the first rows; inputs are CSV/TSV
+or Parquet paths, globs or fsspec URLs. The result has the same shape as the local engine's (summary only: per-sample
 output and the display sample need the local engine).
 """
 
@@ -10,24 +11,57 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from losscli.column_names import ID_NAMES, WEIGHT_NAMES
 from losscli.errors import UsageError
-from losscli.io import select_columns
 
 if TYPE_CHECKING:
     from losscli.inputs.plan import InputOptions
     from losscli.settings import EngineSettings, LossSettings, ReportSettings
 
 
-def _pick(selection: str | None, columns: list[str], option: str) -> list[str] | None:
-    return select_columns(selection, columns, option=option) if selection else None
+def _header(path: str, header: bool | None, delimiter: str | None) -> tuple[bool, bool]:
+    """The header decision of the local reader on the first file of ``path`` (a path or a glob), and
+    whether that header was a guess that may be data (pandas' default names ``0``…)."""
+    if header is not None:
+        return header, False
+    import glob
+    import os
+
+    first = path if os.path.exists(path) else next(iter(sorted(glob.glob(path))), None)
+    if first is None or first.lower().endswith((".parquet", ".pq")):
+        return True, False  # a URL or Parquet: names come from the schema or the first line
+    from losscli.io import open_source
+
+    src = open_source(first, delimiter=delimiter, header=None)
+    return src.header_rows > 0, bool(getattr(src, "header_maybe_data", False))
+
+
+def _frame(path: str, options: Any, id_names: set[str], guessed: list[str]) -> tuple[Any, Any]:
+    """(frame, Table): a Dask frame named as the local reader names columns, and what the rule sees of it.
+    ``path`` is added to ``guessed`` when its header row of numbers was guessed to be pandas' names."""
+    import numpy as np
+
+    from losscli.dask import read_frame
+    from losscli.inputs.infer import SAMPLE_ROWS, Table
+
+    header, maybe_data = _header(path, options.header, options.delimiter)
+    if maybe_data:
+        guessed.append(path)
+    ddf = read_frame(path, header=header, delimiter=options.delimiter, text_columns=id_names)
+    head = ddf.head(SAMPLE_ROWS, npartitions=-1)
+    sample = {}
+    for c in head.columns:
+        col = head[c]
+        sample[str(c)] = col.to_numpy(dtype=np.float64) if col.dtype.kind in "iufb" else col.astype(
+            object).where(col.notna(), "").to_numpy(dtype=object)
+    return ddf, Table(path, [str(c) for c in ddf.columns], sample)
 
 
 def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: ReportSettings,
                        engine: EngineSettings) -> tuple[list[Any], list[Any]]:
     """Evaluate the losses with the Dask engine, from the same settings as the local engine;
     (evaluations, merged evaluators)."""
-    from losscli.dask import evaluate_many, make_client, read_frame
+    from losscli.dask import evaluate_many, make_client
+    from losscli.inputs.infer import JOIN_NAMES, Selection, infer_one_file, infer_two_files, is_text
     from losscli.operations.evaluation import convention_of, loss_params, loss_texts
     from losscli.pipeline import Evaluation
     from losscli.registry import get_loss
@@ -41,39 +75,38 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
                          hint="with --engine dask give the weights as a column of the predictions: --weight-col")
     texts = loss_texts(loss)
     params = loss_params([get_loss(t) for t in texts], loss)
-    header = options.header
+    keys = {*JOIN_NAMES, *([options.id_col] if options.id_col else [])}
+    guessed: list[str] = []
+    sel = Selection(options.label_cols, options.pred_cols, options.weight_col, options.id_col)
     if options.data:
         if len(options.data) != 1:
             raise UsageError("give one path or glob for the Dask engine")
-        labels = preds = read_frame(options.data[0], header=header, delimiter=options.delimiter)
+        labels, lab_table = _frame(options.data[0], options, keys, guessed)
+        preds = labels
+        cols = infer_one_file(lab_table, sel)
         names = [options.data[0]]
     else:
         if not options.labels or not options.preds:
             raise UsageError("give FILE, or both --labels and --preds")
-        labels = read_frame(options.labels, header=header, delimiter=options.delimiter)
-        preds = read_frame(options.preds, header=header, delimiter=options.delimiter)
+        labels, lab_table = _frame(options.labels, options, keys, guessed)
+        preds, pred_table = _frame(options.preds, options, keys, guessed)
+        cols = infer_two_files(lab_table, pred_table, None, sel)
         names = [options.labels, options.preds]
-    lab_cols = [str(c) for c in labels.columns]
-    pre_cols = [str(c) for c in preds.columns]
-    label_cols = _pick(options.label_cols, lab_cols, "--label-cols")
-    weight = _pick(options.weight_col, pre_cols, "--weight-col")
-    pred_cols = _pick(options.pred_cols, pre_cols, "--pred-cols")
-    if pred_cols is None and labels is preds:
-        skip = set(label_cols or []) | set(weight or []) | {options.id_col}
-        skip |= {c for c in pre_cols if c.strip().lower() in (*ID_NAMES, *WEIGHT_NAMES)}
-        if label_cols is None:
-            from losscli.dask import _default_label
-
-            label_cols = _default_label(lab_cols)
-            skip |= set(label_cols)
-        pred_cols = [c for c in pre_cols if c not in skip]
+    label_cols, pred_cols, weight = cols.labels, cols.preds, cols.weight
+    classes = options.classes
+    if classes is None and len(label_cols) == 1 and len(pred_cols) > 1:
+        if is_text(lab_table.sample.get(label_cols[0])):
+            classes = _named_classes(pred_cols)
+        else:
+            classes = _numbered_classes(pred_cols)
     client, cluster = make_client(engine.scheduler)
     try:
-        evaluators = evaluate_many(
-            labels, None if labels is preds else preds, ",".join(texts), label_cols=label_cols,
-            pred_cols=pred_cols, weight_col=weight[0] if weight else None, id_col=options.id_col,
-            classes=options.classes, convention=convention_of(loss), reduction=loss.reduction, sum_tol=loss.sum_tol,
-            nan=options.nan, client=client, per_loss_params=params,
+        evaluators = _evaluate_many(
+            evaluate_many, guessed, labels, None if labels is preds else preds, ",".join(texts),
+            label_cols=label_cols, pred_cols=pred_cols, weight_col=weight[0] if weight else None,
+            id_col=cols.id_col if labels is not preds else None, classes=classes,
+            convention=convention_of(loss), reduction=loss.reduction, sum_tol=loss.sum_tol, nan=options.nan,
+            client=client, per_loss_params=params,
         )
     finally:
         client.close()
@@ -81,10 +114,56 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             cluster.close()
     evaluations = []
     for ev in evaluators:
-        inputs = {"engine": "dask", "labels": {"file": names[0], "columns": label_cols or []},
-                  "preds": {"file": names[-1], "columns": pred_cols or []}}
+        inputs: dict[str, Any] = {"engine": "dask", "labels": {"file": names[0], "columns": label_cols},
+                                  "preds": {"file": names[-1], "columns": pred_cols}}
+        if cols.notes:
+            inputs["notes"] = list(cols.notes)
         skipped = getattr(ev, "skipped_rows", 0)
         if skipped:
             inputs["skipped_rows"] = skipped
         evaluations.append(Evaluation(ev.result(), inputs, None, skipped=skipped))
     return evaluations, evaluators
+
+
+def _evaluate_many(evaluate_many: Any, guessed: list[str], *args: Any, **kwargs: Any) -> Any:
+    """``evaluate_many``; a row count mismatch names --no-header when a header row of numbers was guessed."""
+    from losscli.errors import ShapeError
+
+    try:
+        return evaluate_many(*args, **kwargs)
+    except ShapeError as exc:
+        if guessed:
+            exc.hint = f"the first row of {guessed[0]} was read as a header: pass --no-header if it is data"
+        raise
+
+
+def _numbered_classes(pred_cols: list[str]) -> list[str] | None:
+    """Class names of numbered prediction columns (``p_1``, ``p_2``, …) other than 0..C-1, as the local
+    engine matches numeric labels to them by name."""
+    import re
+
+    from losscli.inputs.plan import PRED_PREFIXES
+
+    out = []
+    for c in pred_cols:
+        key = c.strip()
+        prefix = next((p for p in PRED_PREFIXES if key.lower().startswith(p)), None)
+        if prefix is None:
+            return None
+        key = key[len(prefix):]
+        if not re.fullmatch(r"[+-]?\d+", key):
+            return None
+        out.append(str(int(key)))
+    return None if out == [str(j) for j in range(len(out))] else out
+
+
+def _named_classes(pred_cols: list[str]) -> list[str]:
+    """Class names of prediction columns named after the classes (``p_cat`` → ``cat``), in column order."""
+    from losscli.inputs.plan import PRED_PREFIXES
+
+    out = []
+    for c in pred_cols:
+        key = c.strip()
+        prefix = next((p for p in PRED_PREFIXES if key.lower().startswith(p)), None)
+        out.append(key[len(prefix):] if prefix else key)
+    return out
