@@ -128,7 +128,7 @@ def report_notes(evaluations: Iterable[Any]) -> None:
     for ev in evaluations:
         inputs = ev.inputs
         for message in inputs.get("notes", ()):
-            if terminal or "header" in message:
+            if terminal or "the first row" in message:  # a guessed header: always said
                 lines.append(message)
         if terminal and "labels" in inputs and "columns" in inputs.get("preds", {}):
             lab, pre = inputs["labels"], inputs["preds"]

@@ -400,9 +400,9 @@ class InputPlan:
                 continue
             j = self.class_map.get(key)
             if j is None:
-                known = ", ".join(str(k) for k in list(self.class_map)[:12])
+                known = ", ".join(_written(k) for k in list(self.class_map)[:12])
                 raise InputError(
-                    f"label {v!r} is not one of the classes ({known})",
+                    f"label {_written(v)} is not one of the classes ({known})",
                     location=Location(
                         "y_true",
                         file=self.labels.source.name,
@@ -505,6 +505,15 @@ def id_keys(col: np.ndarray) -> list[str]:
         return [str(int(v)) if v == v and v not in (np.inf, -np.inf) and v == int(v) else repr(v)
                 for v in col.tolist()]
     return ["" if v is None else str(v) for v in col.tolist()]
+
+
+def _written(v: Any) -> str:
+    """A label for a message, as it was written: ``1`` rather than ``1.0``, ``'cat'`` quoted."""
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    if isinstance(v, str):
+        return repr(v)
+    return str(v)
 
 
 def _class_key(v: Any) -> Any:
@@ -763,10 +772,12 @@ def _class_map_from_columns(
 
 
 def glob_paths(pattern: str) -> list[str]:
-    """Expand a glob (files in sorted order); a plain path is returned as it is."""
+    """Expand a glob (files in sorted order); a plain path, or a path that exists (``p[1].csv``), is returned
+    as it is: only a pattern that names no file is a glob."""
     import glob
+    import os
 
-    if pattern == "-" or not any(ch in pattern for ch in "*?["):
+    if pattern == "-" or not any(ch in pattern for ch in "*?[") or os.path.exists(pattern):
         return [pattern]
     found = sorted(glob.glob(pattern))
     if not found:

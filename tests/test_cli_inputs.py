@@ -1,0 +1,142 @@
+"""Inputs as users write them, through the command line: header guessing, ids exactly as written, paths
+with glob characters, class names, and the report of what was inferred."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from tests.cli_helpers import run_cli
+
+
+def value(args, capsys):
+    code, out, err = run_cli(["eval", *map(str, args), "--json", "--summary-only"], capsys)
+    assert code == 0, err
+    return json.loads(out), err
+
+
+# ------------------------------------------------------------------------------------------- headers
+
+
+def test_a_first_row_of_numbers_is_data_and_says_so(tmp_path, capsys):
+    (tmp_path / "y.csv").write_text("1\n0\n1\n")
+    (tmp_path / "p.csv").write_text("0.9\n0.2\n0.6\n")
+    doc, err = value(["bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys)
+    assert doc["n"] == 3
+    assert doc["value"] == pytest.approx(-np.mean(np.log([0.9, 0.8, 0.6])), rel=1e-15)
+    assert "read as data, not as a header" in err and "--header" in err
+    assert any("read as data" in n for n in doc["inputs"]["notes"])
+
+
+def test_header_forces_a_header_of_numbers(tmp_path, capsys):
+    (tmp_path / "y.csv").write_text("2020\n1\n0\n")
+    (tmp_path / "p.csv").write_text("2021\n0.9\n0.2\n")
+    doc, _ = value(["bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--header"], capsys)
+    assert doc["n"] == 2 and doc["inputs"]["preds"]["columns"] == ["2021"]
+    code, _, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv",
+                            "--header", "--no-header"], capsys)
+    assert code == 2 and "contradict" in err
+
+
+def test_pandas_default_names_are_a_header(tmp_path, capsys):
+    (tmp_path / "p.csv").write_text("0,1,2\n0.2,0.3,0.5\n0.1,0.1,0.8\n")
+    (tmp_path / "y.csv").write_text("label\n2\n2\n")
+    doc, err = value(["scce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys)
+    assert doc["n"] == 2 and doc["value"] == pytest.approx(-np.mean(np.log([0.5, 0.8])), rel=1e-15)
+    assert "pandas' default column names" in err
+
+
+# ------------------------------------------------------------------------------------------- ids
+
+
+def test_ids_are_the_text_written(tmp_path, capsys):
+    big = 9007199254740993  # not a float64
+    (tmp_path / "y.csv").write_text(f"id,y\n{big},1\n{big - 1},0\n007,1\n")
+    (tmp_path / "p.csv").write_text(f"id,p\n007,0.6\n{big - 1},0.2\n{big},0.9\n")
+    doc, _ = value(["bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys)
+    assert doc["n"] == 3 and doc["inputs"]["id"] == "id"
+    assert doc["value"] == pytest.approx(-np.mean(np.log([0.6, 0.8, 0.9])), rel=1e-15)
+    code, out, _ = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv",
+                            "--nl"], capsys)
+    assert code == 0
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["007", str(big - 1), str(big)]
+
+
+def test_007_and_7_are_two_ids(tmp_path, capsys):
+    (tmp_path / "y.csv").write_text("id,y\n7,1\n007,0\n")
+    (tmp_path / "p.csv").write_text("id,p\n007,0.2\n7,0.9\n")
+    doc, _ = value(["bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--id-col", "id"], capsys)
+    assert doc["n"] == 2 and doc["value"] == pytest.approx(-np.mean(np.log([0.8, 0.9])), rel=1e-15)
+
+
+@pytest.mark.parametrize("chunk", ["1", "2", "3", "1000"])
+def test_a_join_does_not_depend_on_the_chunk_size(tmp_path, capsys, chunk):
+    (tmp_path / "y.csv").write_text("id,y\n1,1\n2,0\nx3,1\n4,0\n")
+    (tmp_path / "p.csv").write_text("id,p\n4,0.1\nx3,0.7\n2,0.4\n1,0.8\n")
+    doc, _ = value(["bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--chunk-rows", chunk],
+                   capsys)
+    assert doc["value"] == pytest.approx(-np.mean(np.log([0.8, 0.6, 0.7, 0.9])), rel=1e-15)
+
+
+def test_ids_in_another_order_with_a_weights_file_are_refused(tmp_path, capsys):
+    (tmp_path / "y.csv").write_text("id,y\n1,1\n2,0\n")
+    (tmp_path / "p.csv").write_text("id,p\n2,0.1\n1,0.7\n")
+    (tmp_path / "w.csv").write_text("w\n1\n2\n")
+    code, _, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv",
+                            "--weights", tmp_path / "w.csv"], capsys)
+    assert code == 3 and "another order" in err and "--id-col id" in err
+
+
+# ------------------------------------------------------------------------------------------- paths
+
+
+def test_a_path_that_exists_is_not_a_glob(tmp_path, capsys):
+    (tmp_path / "y.csv").write_text("y\n1\n0\n")
+    (tmp_path / "p[1].csv").write_text("p\n0.9\n0.2\n")
+    (tmp_path / "p1.csv").write_text("p\n0.5\n0.5\n")  # what the glob p[1].csv would match
+    doc, _ = value(["bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p[1].csv"], capsys)
+    assert doc["value"] == pytest.approx(-np.mean(np.log([0.9, 0.8])), rel=1e-15)
+    (tmp_path / "p[1].csv").unlink()
+    doc, _ = value(["bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p[1].csv"], capsys)
+    assert doc["value"] == pytest.approx(math.log(2), rel=1e-15)
+
+
+# ------------------------------------------------------------------------------------------- classes
+
+
+def test_numeric_class_names_match_numbered_columns_by_name(tmp_path, capsys):
+    (tmp_path / "y.csv").write_text("label\n1\n3\n2\n")
+    (tmp_path / "p.csv").write_text("p_1,p_2,p_3\n0.7,0.2,0.1\n0.1,0.1,0.8\n0.3,0.6,0.1\n")
+    for loss in ("cce", "scce"):
+        doc, _ = value([loss, "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys)
+        assert doc["value"] == pytest.approx(-np.mean(np.log([0.7, 0.8, 0.6])), rel=1e-15)
+    (tmp_path / "y.csv").write_text("label\n1\n0\n2\n")
+    code, _, err = run_cli(["eval", "cce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys)
+    assert code == 3 and "label 0 is not one of the classes" in err
+
+
+@pytest.mark.parametrize("label, words", [("1.7", ["label 1.7", "not a whole number"]),
+                                          ("5", ["label 5", "not a class index in 0..2"]),
+                                          ("-1", ["label -1", "not a class index"])])
+def test_fractional_or_out_of_range_class_labels_are_refused(tmp_path, capsys, label, words):
+    (tmp_path / "d.csv").write_text(f"label,a,b,c\n0,0.2,0.3,0.5\n{label},0.2,0.3,0.5\n")
+    for nan in ("error", "skip"):
+        code, out, err = run_cli(["eval", "cce", tmp_path / "d.csv", "--nan", nan], capsys)
+        assert code == 3 and out == "", err
+        for w in words:
+            assert w in err
+        assert "row 3" in err
+
+
+# ------------------------------------------------------------------------------------------- report
+
+
+def test_the_columns_used_are_in_the_json_and_not_noted_off_a_terminal(tmp_path, capsys):
+    (tmp_path / "d.csv").write_text(",id,label,p\n0,a,1,0.9\n1,b,0,0.2\n2,c,1,0.6\n")
+    doc, err = value(["bce", tmp_path / "d.csv"], capsys)
+    assert doc["inputs"]["preds"]["columns"] == ["p"] and doc["inputs"]["labels"]["columns"] == ["label"]
+    assert len(doc["inputs"]["notes"]) == 2
+    assert err == ""
