@@ -162,3 +162,7 @@ class OutputError(LossCliError):
     """An output file (per-sample results, state, baseline or report) could not be written (exit code 3)."""
 
     exit_code = 3
+
+
+class OverflowInputError(InputError):
+    """A result beyond float64's range although every per-sample value is finite."""

@@ -24,6 +24,10 @@ from losscli.chunking import BLOCK
 from losscli.losses._common import workspace
 
 __all__ = ["BLOCK", "Accumulator", "ExactSum"]
+#: Block sums of values at least BIG (in magnitude) are taken scaled by 2**-SHIFT, so that no finite sum
+#: overflows: a block of BLOCK values below BIG sums to less than 2**1022.
+SHIFT = 600
+BIG = 2.0 ** (1023 - 17)
 
 
 class ExactSum:
@@ -81,6 +85,9 @@ class Accumulator:
     clipped: int = 0
     sum_values: ExactSum = field(default_factory=ExactSum)
     sum_weights: ExactSum = field(default_factory=ExactSum)
+    #: block sums of large values and weights, scaled by 2**-SHIFT (see :data:`BIG`)
+    sum_values_hi: ExactSum = field(default_factory=ExactSum)
+    sum_weights_hi: ExactSum = field(default_factory=ExactSum)
     mean: float = 0.0
     m2: float = 0.0
     min: float = math.inf
@@ -149,11 +156,15 @@ class Accumulator:
         return v, w, c
 
     def _absorb(
-        self, nb: int, sv: float, sw: float, mean_b: float, m2_b: float, lo: float, hi: float
+        self, nb: int, sv: tuple[float, bool], sw: tuple[float, bool], mean_b: float, m2_b: float, lo: float,
+        hi: float,
     ) -> None:
-        self.sum_values.add(sv)
-        self.sum_weights.add(sw)
-        if nb:
+        (self.sum_values_hi if sv[1] else self.sum_values).add(sv[0])
+        (self.sum_weights_hi if sw[1] else self.sum_weights).add(sw[0])
+        if nb and not self.n:  # the first block: its moments as they are (no delta² that could overflow)
+            self.mean, self.m2, self.n = mean_b, m2_b, nb
+            self.min, self.max = lo, hi
+        elif nb:
             total = self.n + nb
             delta = mean_b - self.mean
             self.mean += delta * nb / total
@@ -180,6 +191,8 @@ class Accumulator:
             clipped=self.clipped,
             sum_values=self.sum_values.copy(),
             sum_weights=self.sum_weights.copy(),
+            sum_values_hi=self.sum_values_hi.copy(),
+            sum_weights_hi=self.sum_weights_hi.copy(),
             mean=self.mean,
             m2=self.m2,
             min=self.min,
@@ -196,9 +209,14 @@ class Accumulator:
         other = other.finished()
         self.sum_values.merge(other.sum_values)
         self.sum_weights.merge(other.sum_weights)
+        self.sum_values_hi.merge(other.sum_values_hi)
+        self.sum_weights_hi.merge(other.sum_weights_hi)
         self.clipped += other.clipped
         self.n_total += other.n_total
-        if other.n:
+        if other.n and not self.n:
+            self.mean, self.m2, self.n = other.mean, other.m2, other.n
+            self.min, self.max = other.min, other.max
+        elif other.n:
             total = self.n + other.n
             delta = other.mean - self.mean
             self.mean += delta * other.n / total
@@ -221,8 +239,10 @@ class Accumulator:
             "n_total": s.n_total,
             "ignored": s.n_total - s.n,
             "clipped": s.clipped,
-            "sum": s.sum_values.value(),
-            "weight_sum": s.sum_weights.value(),
+            "sum": scaled_value(s.sum_values, s.sum_values_hi),
+            "weight_sum": scaled_value(s.sum_weights, s.sum_weights_hi),
+            "sum_scaled": scaled_pair(s.sum_values, s.sum_values_hi),
+            "weight_sum_scaled": scaled_pair(s.sum_weights, s.sum_weights_hi),
             "std": math.sqrt(s.m2 / s.n) if s.n else math.nan,
             "min": s.min if s.n else math.nan,
             "max": s.max if s.n else math.nan,
@@ -237,6 +257,8 @@ class Accumulator:
             "clipped": s.clipped,
             "sum_values": [float(x).hex() for x in s.sum_values.partials],
             "sum_weights": [float(x).hex() for x in s.sum_weights.partials],
+            "sum_values_hi": [float(x).hex() for x in s.sum_values_hi.partials],
+            "sum_weights_hi": [float(x).hex() for x in s.sum_weights_hi.partials],
             "mean": s.mean.hex(),
             "m2": s.m2.hex(),
             "min": s.min.hex(),
@@ -254,6 +276,8 @@ class Accumulator:
             clipped=int(data["clipped"]),
             sum_values=ExactSum([f(x) for x in data["sum_values"]]),
             sum_weights=ExactSum([f(x) for x in data["sum_weights"]]),
+            sum_values_hi=ExactSum([f(x) for x in data.get("sum_values_hi", [])]),
+            sum_weights_hi=ExactSum([f(x) for x in data.get("sum_weights_hi", [])]),
             mean=f(data["mean"]),
             m2=f(data["m2"]),
             min=f(data["min"]),
@@ -268,23 +292,53 @@ def _rows(
     return v[start:end], None if w is None else w[start:end], None if c is None else c[start:end]
 
 
+def scaled_value(lo: ExactSum, hi: ExactSum) -> float:
+    """``lo + hi·2**SHIFT`` as a float (±inf only when it truly overflows)."""
+    h = hi.value()
+    if not h:
+        return lo.value()
+    if not math.isfinite(h):
+        return h
+    return math.ldexp(math.ldexp(lo.value(), -SHIFT) + h, SHIFT) if abs(h) < 2.0 ** (1024 - SHIFT) else (
+        math.copysign(math.inf, h))
+
+
+def scaled_pair(lo: ExactSum, hi: ExactSum) -> tuple[float, int]:
+    """``(m, e)`` with ``lo + hi·2**SHIFT == m·2**e`` and ``m`` finite when both parts are: for ratios."""
+    h = hi.value()
+    if not h or not math.isfinite(h):
+        return (h if h else lo.value()), 0
+    return math.ldexp(lo.value(), -SHIFT) + h, SHIFT
+
+
+def _sum(a: np.ndarray) -> tuple[float, bool]:
+    """A block's sum, scaled by 2**-SHIFT when its values are large (flag True)."""
+    if a.size and np.isfinite(a).all() and max(-float(a.min()), float(a.max())) >= BIG:
+        return float(np.sum(a * 2.0 ** -SHIFT)), True
+    return float(np.sum(a)), False
+
+
 def _block_stats(
     v: np.ndarray, w: np.ndarray | None, c: np.ndarray | None
-) -> tuple[int, float, float, float, float, float, float]:
-    """(count, Σv, Σw, mean, M2, min, max) of one block; mean/M2/min/max over counted samples."""
-    sv = float(np.sum(v))
+) -> tuple[int, tuple[float, bool], tuple[float, bool], float, float, float, float]:
+    """(count, Σv, Σw, mean, M2, min, max) of one block; mean/M2/min/max over counted samples. The sums
+    come as ``(sum, scaled)`` (see :func:`_sum`)."""
+    sv = _sum(v)
     if c is None:
         nb = v.shape[0]
-        sw = float(np.sum(w)) if w is not None else float(nb)
+        sw = _sum(w) if w is not None else (float(nb), False)
         vc = v
     else:
         nb = int(np.count_nonzero(c))
-        sw = float(np.sum(w[c])) if w is not None else float(nb)
+        sw = _sum(w[c]) if w is not None else (float(nb), False)
         vc = v[c]
     if nb == 0:
         return 0, sv, sw, 0.0, 0.0, math.inf, -math.inf
-    mean_b = float(np.sum(vc)) / nb if c is not None else sv / nb
+    svc = _sum(vc) if c is not None else sv
+    mean_b = math.ldexp(svc[0] / nb, SHIFT) if svc[1] else svc[0] / nb
     (d,) = workspace("block_stats", nb)
-    np.subtract(vc, mean_b, out=d)
-    np.multiply(d, d, out=d)  # Σd² by pairwise summation (np.dot would call BLAS and its threads)
-    return nb, sv, sw, mean_b, float(np.sum(d)), float(vc.min()), float(vc.max())
+    with np.errstate(over="ignore", invalid="ignore"):  # values beyond 1e154: M2 (and the std) overflow
+        np.subtract(vc, mean_b, out=d)
+        np.multiply(d, d, out=d)  # Σd² by pairwise summation (np.dot would call BLAS and its threads)
+        m2_b = float(np.sum(d))
+    return nb, sv, sw, mean_b, m2_b, float(vc.min()), float(vc.max())

@@ -17,7 +17,7 @@ from losscli.chunking import default_chunk_rows
 from losscli.conventions import RULES, Convention, get_convention
 from losscli.engine.accumulator import Accumulator
 from losscli.engine.validate import DEFAULT_SUM_TOL, check_inputs
-from losscli.errors import EmptyInputError
+from losscli.errors import EmptyInputError, OverflowInputError
 from losscli.losses._common import SMALL_C, parallel_map, worker_threads, writing_into
 from losscli.registry import resolve
 from losscli.spec import LossSpec
@@ -119,7 +119,29 @@ def reduce_totals(rule: str, totals: dict[str, Any], outputs: int, conv: Convent
             f"cannot take a mean: {what}" if totals["n_total"] else "cannot take a mean of no samples",
             hint="check the inputs, the sample weights and --ignore-index",
         )
-    return s / divisor
+    if rule == "weighted_mean":  # Σw·l / Σw from the scaled sums: finite whenever the true mean is
+        (ms, es), (mw, ew) = totals.get("sum_scaled", (s, 0)), totals.get("weight_sum_scaled", (w, 0))
+        if ms == ms and mw == mw and math.isfinite(mw) and mw:
+            return _ldexp(ms / mw, es - ew)
+        return s / divisor
+    ms, es = totals.get("sum_scaled", (s, 0))
+    return _ldexp(ms / divisor, es)
+
+
+def _ldexp(x: float, e: int) -> float:
+    try:
+        return math.ldexp(x, e)
+    except OverflowError:
+        return math.copysign(math.inf, x)
+
+
+def check_sum_tol(tol: Any) -> float:
+    """A tolerance for rows summing to 1: a finite number ≥ 0 (0 means exactly), else a UsageError."""
+    from losscli.errors import UsageError
+
+    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating)) or not math.isfinite(tol) or tol < 0:
+        raise UsageError(f"--sum-tol must be a finite number ≥ 0, not {tol!r}")
+    return float(tol)
 
 
 class Evaluator:
@@ -148,7 +170,7 @@ class Evaluator:
         self.reduction = reduction
         self.rule = self.conv.resolve_reduction(self.spec, reduction, self.params)
         self.keep_per_sample = keep_per_sample
-        self.sum_tol = sum_tol
+        self.sum_tol = check_sum_tol(sum_tol)
         self.acc = Accumulator()
         self.rows = 0
         self.outputs = 1
@@ -274,6 +296,16 @@ class Evaluator:
         mean_rule = self.conv.resolve_reduction(self.spec, "mean", self.params)
         value = reduce_totals(self.rule, totals, self.outputs, self.conv)
         mean = value if mean_rule == self.rule else reduce_totals(mean_rule, totals, self.outputs, self.conv)
+        if math.isinf(value) and totals["n"] and math.isfinite(totals["max"]) and math.isfinite(totals["min"]):
+            raise OverflowInputError(
+                f"the {self.reduction} of finite per-sample losses (the largest {totals['max']:.6g}) overflows "
+                "float64",
+                hint="rescale the values or the sample weights (the mean is finite when their scale allows)",
+            )
+        if not math.isfinite(value) and totals["n"] and math.isinf(totals["max"]) and not any(
+                "overflow" in w for w in self.warnings):
+            self._warn(f"the {self.reduction} is {value}: a per-sample loss is infinite (or beyond float64's "
+                       "1.8e308)")
         per_sample = None
         if self.keep_per_sample:
             if self._out is not None and self.rows == self._out.shape[0]:

@@ -477,10 +477,16 @@ def _check_rows_sum(
         return
     hint = _sum_hint(a, sums, labels, spec)
     raise (LabelError if labels else ProbabilityError)(
-        f"{what} rows must sum to 1 (tolerance {tol:g}); {int(bad.sum())} do not, the first sums to {sums[row]:.6g}",
+        f"{what} rows must sum to 1 (tolerance {tol:g}); {int(bad.sum())} do not, the first sums to "
+        f"{_sum_text(float(sums[row]))}",
         location=Location(array, row=row + offset, value=float(sums[row])),
         hint=hint,
     )
+
+
+def _sum_text(x: float) -> str:
+    short = f"{x:.6g}"
+    return repr(x) if short == "1" else short
 
 
 def _sum_hint(a: np.ndarray, sums: np.ndarray, labels: bool, spec: LossSpec) -> str:
