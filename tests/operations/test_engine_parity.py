@@ -53,6 +53,8 @@ def data(tmp_path_factory):
     (d / "labels.csv").write_text("label\n" + "\n".join(str(v) for v in y) + "\n")
     (d / "preds.csv").write_text("p\n" + "\n".join(repr(v) for v in p) + "\n")
     (d / "noheader_one.csv").write_text("\n".join(f"{a},{b!r}" for a, b in zip(y, p, strict=True)) + "\n")
+    (d / "numheader_one.csv").write_text("2020,2021\n" + "\n".join(f"{a},{b!r}" for a, b in zip(y, p, strict=True))
+                                         + "\n")
     return d
 
 
@@ -99,6 +101,7 @@ CASES: dict[str, list[str]] = {
     "engine": BCE,
     "scheduler": BCE,
     "no_header": ["bce", "{d}/noheader_one.csv", "--label-cols", "1", "--pred-cols", "2", "--no-header"],
+    "header": ["bce", "{d}/numheader_one.csv", "--label-cols", "2020", "--pred-cols", "2021", "--header"],
     "delimiter": ["bce", "{d}/one_semicolon.csv", "--label-cols", "label", "--pred-cols", "p", "--delimiter", ";"],
     "max": [*BCE, "--max", "0.1"],
     "min": [*BCE, "--min", "5"],

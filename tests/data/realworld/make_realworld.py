@@ -16,7 +16,7 @@ would write them with, in that library's default layout:
 Each case's ``expected`` is computed by the peer itself, in float64, on exactly the values written
 (``source`` names the call); the generator checks that the written text reads back bit for bit. A
 case's ``args`` are the ``losscli eval`` arguments after the loss name, with file names relative to this
-directory. ``tests/test_realworld.py`` runs every case through the command line.
+directory. ``tests/inputs/test_realworld.py`` runs every case through the command line.
 
 How to rerun (from the repository root)::
 

@@ -9,10 +9,9 @@ import math
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_cli
 
-from tests.cli_helpers import run_cli
-
-HERE = Path(__file__).resolve().parent / "data" / "realworld"
+HERE = Path(__file__).resolve().parent.parent / "data" / "realworld"
 CASES = json.loads((HERE / "cases.json").read_text())["cases"]
 
 #: Cases that are refused by design, with the option the message must name; applied, it gives the number.

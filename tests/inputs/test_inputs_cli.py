@@ -8,8 +8,7 @@ import math
 
 import numpy as np
 import pytest
-
-from tests.cli_helpers import run_cli
+from cli_helpers import run_cli
 
 
 def value(args, capsys):

@@ -8,10 +8,10 @@ import math
 
 import numpy as np
 import pytest
+from cli_helpers import run_cli
 
 import losscli
 from losscli.engine.accumulator import Accumulator
-from tests.cli_helpers import run_cli
 
 
 def test_equal_huge_weights_give_the_unweighted_mean():
