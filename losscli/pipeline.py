@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from losscli.engine.evaluator import Evaluator, Result
+from losscli.engine.plausibility import batch_warnings, result_warnings
 from losscli.errors import InputError
 from losscli.inputs.plan import Batch, InputPlan
 from losscli.losses._common import log_softmax, sigmoid
@@ -102,13 +103,16 @@ def run_many(
     offset = 0
     batch: Batch | None = None
     batches = _prefetched(plan.batches()) if prefetch else plan.batches()
+    doubts: list[list[str]] = [[] for _ in evaluators]
     try:
         for batch in batches:
             n = len(batch)
             all_values = []
-            for ev, keeper in zip(evaluators, keepers, strict=True):
+            for ev, keeper, doubt in zip(evaluators, keepers, doubts, strict=True):
                 y_true = adapt_labels(ev.spec, batch.y_true, batch.y_pred)
                 values = ev.update(y_true, batch.y_pred, batch.weights)
+                if offset == 0:
+                    doubt.extend(batch_warnings(ev.spec, ev.params, batch.y_true, batch.y_pred))
                 keeper.add(batch, y_true, values, offset)
                 all_values.append(values)
             if keep_ids and batch.ids is not None:
@@ -127,12 +131,12 @@ def run_many(
     all_ids = np.concatenate(ids) if ids else None
     sample_rows = np.concatenate(input_rows) if input_rows else None
     out = []
-    for ev, keeper in zip(evaluators, keepers, strict=True):
+    for ev, keeper, doubt in zip(evaluators, keepers, doubts, strict=True):
         try:
             result = ev.result()
         except InputError as err:  # about the whole input (weights summing to 0, no samples left)
             raise _name_the_input(err, plan) from None
-        for w in plan.warnings:
+        for w in [*plan.warnings, *doubt, *result_warnings(result.clipped, result.n, result.outputs)]:
             if w not in result.warnings:
                 result.warnings.append(w)
         if plan.skipped and plan.options.nan == "warn":  # --nan skip drops silently; both count in `skipped`

@@ -214,7 +214,7 @@ def check_inputs(
             row_offset,
             LabelError,
             f"{spec.name} labels must be 0 or 1 (or soft targets in [0, 1])",
-            "for −1/+1 labels use hinge",
+            "for −1/+1 labels pass --classes -1,1 (the negative class first)",
             bounds=bounds,
         )
     elif kind == "distribution":

@@ -254,6 +254,12 @@ def detect_format(name: str, head: bytes, fmt: str | None = None) -> str:
             f"{name} is a Python pickle: refused, never unpickled (loading a pickle can run code)",
             hint="save the data as CSV, NPY (numpy.save with a numeric dtype) or Parquet",
         )
+    if head.startswith(b"ARROW1") or name.lower().endswith((".feather", ".arrow", ".ipc")):
+        raise ReadError(
+            f"{name} is an Arrow IPC (Feather) file, which losscli does not read",
+            hint="write it as Parquet: pyarrow.parquet.write_table(pyarrow.feather.read_table(path), 'f.parquet') "
+            "(or pandas: pd.read_feather(path).to_parquet('f.parquet'))",
+        )
     if by_name is not None:
         check_text(name, head)
         return by_name
@@ -263,7 +269,7 @@ def detect_format(name: str, head: bytes, fmt: str | None = None) -> str:
         return "text"
     raise ReadError(
         f"{name}: unknown format (not CSV/TSV text, NPY, NPZ or Parquet)",
-        hint=f"name the format with --format ({', '.join(FORMATS)})",
+        hint="save the data as CSV, NPY (numpy.save), NPZ or Parquet",
     )
 
 

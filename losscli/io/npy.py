@@ -340,6 +340,12 @@ class NpzSource(_ArraySource):
             except Exception as exc:  # a malformed central directory
                 raise ReadError(f"{name}: not a valid .npz file ({exc})") from None
             keys = list(members)
+            names = zf.namelist()
+            if any(n.endswith("data.pkl") for n in names) and not any(n.endswith(".npy") for n in names):
+                raise ReadError(
+                    f"{name} is a PyTorch file (torch.save): a pickle inside a zip, refused, never unpickled",
+                    hint="save the tensor with numpy: numpy.save('p.npy', tensor.detach().cpu().numpy())",
+                )
             if key is None:
                 if len(keys) != 1:
                     raise ReadError(

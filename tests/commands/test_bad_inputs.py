@@ -66,7 +66,7 @@ CASES = [
     ("header only", E + ["bce", *TWO, "header_only.csv"], 3,
      ["header_only.csv has a header but no rows", "--no-header"]),
     ("unknown format", E + ["bce", "--labels", "unknown_format.bin", "--preds", "ok_probs.csv"], 3,
-     ["unknown_format.bin", "unknown format", "--format"]),
+     ["unknown_format.bin", "unknown format", "Parquet"]),
     ("unknown --format", E + ["bce", *TWO, "ok_probs.csv", "--format", "xml"], 2, ["--format", "'xml'", "--help"]),
     ("unknown loss", E + ["nonsense", *TWO, "ok_probs.csv"], 2, ["unknown loss 'nonsense'"]),
     # cells

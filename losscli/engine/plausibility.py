@@ -1,0 +1,62 @@
+"""Plausibility: inputs that are valid but probably not what was meant, said as warnings (stderr and the
+JSON ``warnings``), never refused — swapped label and prediction files, most predictions clipped, a
+class count that differs from the labels' range.
+
+Checked on the first batch (a sample of the data) and on the final counts; the numbers are not changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from losscli.spec import LossSpec
+
+#: fewer samples than this say nothing either way
+MIN_SAMPLES = 20
+
+
+def batch_warnings(spec: LossSpec, params: dict[str, Any], y_true: np.ndarray, y_pred: np.ndarray) -> list[str]:
+    """Warnings about one (the first) batch of validated-shape inputs."""
+    out: list[str] = []
+    yt = np.asarray(y_true)
+    yp = np.asarray(y_pred)
+    if yt.dtype.kind not in "iuf" or yp.dtype.kind not in "iuf" or len(yp) < MIN_SAMPLES:
+        return out
+    if (spec.label_kind == "binary" and spec.pred_kind == "probability" and not params.get("from_logits")
+            and yt.shape == yp.shape):
+        finite = np.isfinite(yt) & np.isfinite(yp)
+        t, p = yt[finite], yp[finite]
+        soft = np.mean((t > 0) & (t < 1)) if t.size else 0.0
+        if t.size and np.isin(p, (0.0, 1.0)).all() and soft > 0.5:
+            out.append("the labels look like probabilities and the predictions like 0/1 labels: are the labels "
+                       "and predictions files swapped?")
+    if yp.ndim == 2 and yp.shape[1] > 2 and spec.label_kind in ("class_index", "distribution"):
+        c = yp.shape[1]
+        if yt.ndim == 1:
+            labels = yt[np.isfinite(yt)]
+            ignore = params.get("ignore_index")
+            if ignore is not None:
+                labels = labels[labels != ignore]
+        elif yt.ndim == 2 and yt.shape == yp.shape and np.isin(yt, (0.0, 1.0)).all():
+            labels = np.argmax(yt, axis=1)
+        else:
+            return out
+        labels = labels[(labels >= 0) & (labels < c)]
+        if labels.size >= MIN_SAMPLES * c:
+            if labels.max() < c - 1:
+                out.append(f"no label is class {c - 1}, the last of the {c} prediction columns: is a column "
+                           "extra (an index or an id)? choose the prediction columns with --pred-cols")
+            if labels.min() > 0:
+                out.append(f"no label is class 0, the first of the {c} prediction columns: are the labels "
+                           "numbered from 1? name the columns p_1…p_C, or give --classes")
+    return out
+
+
+def result_warnings(clipped: int, n: int, outputs: int) -> list[str]:
+    """Warnings about the final counts: most predictions clipped."""
+    if n >= MIN_SAMPLES and clipped > 0.5 * n * max(outputs, 1):
+        return [f"{clipped} of {n * max(outputs, 1)} predictions were clipped to [ε, 1−ε]: are these "
+                "probabilities (logits need --logits), or are the labels and predictions files swapped?"]
+    return []

@@ -1,0 +1,115 @@
+"""Plausibility warnings and the hints of refusals: each warning is said on stderr and in the JSON, and
+following each hint gives the right number."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from cli_helpers import run_cli
+
+from losscli.engine.plausibility import batch_warnings, result_warnings
+from losscli.registry import get_loss
+
+
+@pytest.fixture
+def binary(tmp_path):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 60)
+    p = np.clip(rng.random(60), 0.05, 0.95)
+    (tmp_path / "y.csv").write_text("y\n" + "\n".join(map(str, y)) + "\n")
+    (tmp_path / "p.csv").write_text("p\n" + "\n".join(repr(float(v)) for v in p) + "\n")
+    return tmp_path, y, p
+
+
+def bce(y, p):
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def evaluate(args, capsys):
+    code, out, err = run_cli(["eval", *map(str, args), "--json", "--summary-only"], capsys)
+    assert code == 0, err
+    return json.loads(out), err
+
+
+def test_swapped_files_are_warned_and_swapping_back_is_right(binary, capsys):
+    d, y, p = binary
+    doc, err = evaluate(["bce", "--labels", d / "p.csv", "--preds", d / "y.csv"], capsys)
+    assert "swapped" in err and any("swapped" in w for w in doc["warnings"])
+    assert any("clipped" in w for w in doc["warnings"])
+    doc, err = evaluate(["bce", "--labels", d / "y.csv", "--preds", d / "p.csv"], capsys)
+    assert doc["value"] == pytest.approx(bce(y, p), rel=1e-14) and err == "" and doc["warnings"] == []
+
+
+def test_an_extra_prediction_column_is_warned_and_pred_cols_fixes_it(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    n, c = 300, 10
+    y = rng.integers(0, c, n)
+    logits = rng.normal(size=(n, c))
+    extra = rng.normal(size=n)  # an 11th column the rule cannot tell from a logit
+    header = "," .join([f"l{k}" for k in range(c)] + ["zz"])
+    (tmp_path / "p.csv").write_text(header + "\n" + "\n".join(
+        ",".join(repr(float(v)) for v in [*row, e]) for row, e in zip(logits, extra, strict=True)) + "\n")
+    (tmp_path / "y.csv").write_text("y\n" + "\n".join(map(str, y)) + "\n")
+    doc, err = evaluate(["scce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--logits"], capsys)
+    assert "no label is class 10" in err and "--pred-cols" in err
+    doc, err = evaluate(["scce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--logits",
+                         "--pred-cols", "l0:l9"], capsys)
+    z = logits - logits.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    assert doc["value"] == pytest.approx(-np.mean(logp[np.arange(n), y]), rel=1e-13) and err == ""
+
+
+def test_plus_minus_one_labels_hint_classes_and_it_works(binary, capsys):
+    d, y, p = binary
+    (d / "pm.csv").write_text("y\n" + "\n".join(str(2 * v - 1) for v in y) + "\n")
+    code, out, err = run_cli(["eval", "bce", "--labels", d / "pm.csv", "--preds", d / "p.csv"], capsys)
+    assert code == 3 and "--classes -1,1" in err and "hinge" not in err
+    doc, _ = evaluate(["bce", "--labels", d / "pm.csv", "--preds", d / "p.csv", "--classes", "-1,1"], capsys)
+    assert doc["value"] == pytest.approx(bce(y, p), rel=1e-14)
+
+
+def test_a_feather_file_names_parquet_and_the_conversion_works(binary, capsys):
+    pd = pytest.importorskip("pandas")
+    d, y, p = binary
+    pd.DataFrame({"p": p}).to_feather(d / "p.feather")
+    code, _, err = run_cli(["eval", "bce", "--labels", d / "y.csv", "--preds", d / "p.feather"], capsys)
+    assert code == 3 and "Feather" in err and "to_parquet" in err and "--format" not in err
+    pd.read_feather(d / "p.feather").to_parquet(d / "p.parquet")
+    doc, _ = evaluate(["bce", "--labels", d / "y.csv", "--preds", d / "p.parquet"], capsys)
+    assert doc["value"] == pytest.approx(bce(y, p), rel=1e-14)
+
+
+def test_a_torch_save_file_is_refused_with_numpy_save_as_the_fix(binary, capsys):
+    import zipfile
+
+    d, y, p = binary
+    with zipfile.ZipFile(d / "p.pt", "w") as zf:  # torch.save's layout: a pickle in a zip
+        zf.writestr("p/data.pkl", b"\x80\x02}q\x00.")
+        zf.writestr("p/version", b"3\n")
+    code, _, err = run_cli(["eval", "bce", "--labels", d / "y.csv", "--preds", d / "p.pt"], capsys)
+    assert code == 3 and "torch.save" in err and "numpy.save" in err and "data.pkl" not in err.split(":")[-1]
+    np.save(d / "p.npy", p)
+    doc, _ = evaluate(["bce", "--labels", d / "y.csv", "--preds", d / "p.npy"], capsys)
+    assert doc["value"] == pytest.approx(bce(y, p), rel=1e-14)
+
+
+def test_logits_as_probabilities_hint_logits_and_it_works(binary, capsys):
+    d, y, p = binary
+    z = np.log(p / (1 - p))
+    (d / "z.csv").write_text("z\n" + "\n".join(repr(float(v)) for v in z) + "\n")
+    code, _, err = run_cli(["eval", "bce", "--labels", d / "y.csv", "--preds", d / "z.csv"], capsys)
+    assert code == 3 and "--logits" in err
+    doc, _ = evaluate(["bce", "--labels", d / "y.csv", "--preds", d / "z.csv", "--logits"], capsys)
+    assert doc["value"] == pytest.approx(bce(y, p), rel=1e-12)
+
+
+def test_no_warning_on_plausible_inputs():
+    spec = get_loss("scce")
+    rng = np.random.default_rng(2)
+    y = np.arange(300) % 3
+    assert batch_warnings(spec, {}, y, rng.dirichlet(np.ones(3), 300)) == []
+    assert batch_warnings(get_loss("bce"), {}, rng.integers(0, 2, 50), rng.random(50)) == []
+    assert result_warnings(clipped=3, n=100, outputs=1) == []
+    assert batch_warnings(spec, {}, y[:10], rng.dirichlet(np.ones(3), 10)) == []  # too few to say
