@@ -139,3 +139,15 @@ def test_the_columns_used_are_in_the_json_and_not_noted_off_a_terminal(tmp_path,
     assert doc["inputs"]["preds"]["columns"] == ["p"] and doc["inputs"]["labels"]["columns"] == ["label"]
     assert len(doc["inputs"]["notes"]) == 2
     assert err == ""
+
+
+def test_on_a_terminal_stderr_names_the_columns_used_and_left_out(tmp_path, capsys, monkeypatch):
+    from losscli.commands import output
+
+    monkeypatch.setattr(output, "stderr_is_terminal", lambda: True)
+    (tmp_path / "d.csv").write_text(",id,label,p\n0,a,1,0.9\n1,b,0,0.2\n2,c,1,0.6\n")
+    doc, err = value(["bce", tmp_path / "d.csv"], capsys)
+    assert "losscli: note: " in err
+    assert "column 1 (no header) is not a prediction: an unnamed column (a pandas index)" in err
+    assert "column 'id' is not a prediction: an id column" in err
+    assert "labels label; predictions p" in err
