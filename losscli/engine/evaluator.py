@@ -267,13 +267,15 @@ class Evaluator:
         dst: np.ndarray | None,
     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, int]:
         """(values w·l, normalising weights, counted mask, clipped count) of rows; values into ``dst``."""
-        with np.errstate(under="ignore"), writing_into(dst):
+        # an overflow to inf is not a numpy warning: the result says so (see :meth:`result`)
+        with np.errstate(under="ignore", over="ignore"), writing_into(dst):
             out = self.spec.fn(y_true, y_pred, conv=self.conv, **self._kernel_params)
         values, weights = out.loss, out.weight
         if sample_weight is not None:
             sw = np.asarray(sample_weight, dtype=np.float64)
-            values = np.multiply(values, sw, out=dst) if dst is not None else values * sw
-            weights = sw if weights is None else weights * sw
+            with np.errstate(over="ignore"):
+                values = np.multiply(values, sw, out=dst) if dst is not None else values * sw
+                weights = sw if weights is None else weights * sw
         elif dst is not None and values is not dst:
             np.copyto(dst, values)
             values = dst
