@@ -106,17 +106,25 @@ class Accumulator:
         clipped: int = 0,
         *,
         mapper: Callable[..., Iterable[Any]] = map,
+        scaled: bool = False,
     ) -> None:
         """Add a chunk: per-sample values v = w·l, normalising weights w (None = 1), counted mask.
 
         ``mapper`` (a ``map``, e.g. a thread pool's) computes the full blocks' statistics; they are
-        folded in block order, so the result does not depend on it.
+        folded in block order, so the result does not depend on it. ``scaled``: values and weights come
+        scaled by 2**-SHIFT (sample weights beyond float64's reach once multiplied by a loss); their sums
+        go to the scaled sums, and the chunk is folded in at once (not buffered with unscaled rows).
         """
         values = np.asarray(values, dtype=np.float64)
         self.clipped += int(clipped)
         n = values.shape[0]
         self.n_total += n
         if n == 0:
+            return
+        if scaled:
+            self.flush()
+            for begin in range(0, n, BLOCK):
+                self._absorb(*_scaled_block_stats(*_rows((values, weights, counted), begin, begin + BLOCK)))
             return
         start = 0
         if self._pending_len:  # complete the buffered block with the head of this chunk
@@ -316,6 +324,32 @@ def _sum(a: np.ndarray) -> tuple[float, bool]:
     if a.size and np.isfinite(a).all() and max(-float(a.min()), float(a.max())) >= BIG:
         return float(np.sum(a * 2.0 ** -SHIFT)), True
     return float(np.sum(a)), False
+
+
+def _scaled_block_stats(
+    v: np.ndarray, w: np.ndarray | None, c: np.ndarray | None
+) -> tuple[int, tuple[float, bool], tuple[float, bool], float, float, float, float]:
+    """:func:`_block_stats` of values and weights given scaled by 2**-SHIFT: the sums stay scaled, the
+    moments are of the true values (±inf where they are beyond float64)."""
+    keep = slice(None) if c is None else c
+    nb = v.shape[0] if c is None else int(np.count_nonzero(c))
+    sv = (float(np.sum(v)), True)
+    sw = (float(np.sum(w[keep])), True) if w is not None else (math.ldexp(float(nb), -SHIFT), True)
+    if nb == 0:
+        return 0, sv, sw, 0.0, 0.0, math.inf, -math.inf
+    vc = v[keep]
+    mean_s = float(np.sum(vc)) / nb
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = vc - mean_s
+        m2_s = float(np.sum(d * d))
+        mean_b = math.ldexp(mean_s, SHIFT) if abs(mean_s) < 2.0 ** (1024 - SHIFT) else math.copysign(math.inf, mean_s)
+        m2_b = m2_s * 2.0 ** SHIFT * 2.0 ** SHIFT
+    lo, hi = float(vc.min()), float(vc.max())
+
+    def up(x: float) -> float:
+        return math.ldexp(x, SHIFT) if abs(x) < 2.0 ** (1024 - SHIFT) else math.copysign(math.inf, x)
+
+    return nb, sv, sw, mean_b, m2_b, up(lo), up(hi)
 
 
 def _block_stats(

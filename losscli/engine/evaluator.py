@@ -15,7 +15,7 @@ import numpy as np
 
 from losscli.chunking import default_chunk_rows
 from losscli.conventions import RULES, Convention, get_convention
-from losscli.engine.accumulator import Accumulator
+from losscli.engine.accumulator import BIG, SHIFT, Accumulator
 from losscli.engine.validate import DEFAULT_SUM_TOL, check_inputs
 from losscli.errors import EmptyInputError, OverflowInputError
 from losscli.losses._common import SMALL_C, parallel_map, worker_threads, writing_into
@@ -135,6 +135,17 @@ def _ldexp(x: float, e: int) -> float:
         return math.copysign(math.inf, x)
 
 
+def _huge(sample_weight: Any) -> bool:
+    """Sample weights so large that a weighted loss may overflow: from 2**1006 (see accumulator.BIG)."""
+    if sample_weight is None:
+        return False
+    sw = np.asarray(sample_weight, dtype=np.float64)
+    if not sw.size:
+        return False
+    finite = sw[np.isfinite(sw)]
+    return bool(finite.size and np.max(np.abs(finite)) >= BIG)
+
+
 def check_sum_tol(tol: Any) -> float:
     """A tolerance for rows summing to 1: a finite number ≥ 0 (0 means exactly), else a UsageError."""
     from losscli.errors import UsageError
@@ -218,8 +229,11 @@ class Evaluator:
         """
         n = y_pred.shape[0] if y_pred.ndim else 0
         cols = y_pred.shape[1] if y_pred.ndim == 2 else 1
+        scaled = _huge(sample_weight)
+        if scaled:  # w·l could overflow where Σw·l/Σw does not: compute with the weights scaled down
+            sample_weight = np.asarray(sample_weight, dtype=np.float64) * 2.0 ** -SHIFT
         dst = None
-        if self._out is not None and self.rows + n <= self._out.shape[0]:
+        if self._out is not None and self.rows + n <= self._out.shape[0] and not scaled:
             dst = self._out[self.rows : self.rows + n]
         step = max(1, (PIECE_VALUES if cols <= SMALL_C else WIDE_PIECE_VALUES) // max(cols, 1))
         if not self._splittable or n < 2 * step:
@@ -251,7 +265,14 @@ class Evaluator:
             and y_pred.ndim == 2
         ):
             self.outputs = y_pred.shape[1]
-        self.acc.update(values, weights, counted, clipped, mapper=mapper)
+        self.acc.update(values, weights, counted, clipped, mapper=mapper, scaled=scaled)
+        if scaled:  # the per-sample values as they are (±inf beyond float64), for reports and listeners
+            with np.errstate(over="ignore"):
+                values = values * 2.0 ** SHIFT
+                weights = None if weights is None else weights * 2.0 ** SHIFT
+            if self._out is not None and self.rows + n <= self._out.shape[0]:
+                self._out[self.rows : self.rows + n] = values
+                values = self._out[self.rows : self.rows + n]
         for listener in self.chunk_listeners:
             listener(values, weights, counted)
         self.rows += values.shape[0]

@@ -80,3 +80,21 @@ def test_sum_tol_zero_means_exactly(tmp_path, capsys):
     assert code == 3 and "tolerance 0)" in err
     code, out, _ = run_cli(["eval", "cce", tmp_path / "d.csv", "-q"], capsys)
     assert code == 0
+
+
+def test_huge_weights_times_a_loss_beyond_float64_still_give_the_weighted_mean():
+    y, p = np.zeros(4), np.array([1.0, 2.0, 3.0, 4.0])
+    r = losscli.evaluate("mse", y, p, sample_weight=np.full(4, 1e308))
+    assert r.value == pytest.approx(7.5, rel=1e-15)  # each w·l but the first is beyond float64
+    assert np.isinf(r.per_sample[1:]).all() and r.per_sample[0] == 1e308
+    w = np.array([1e308, 1e308, 2e307, 1.0])
+    assert losscli.evaluate("mse", y, p, sample_weight=w).value == pytest.approx((1 + 4 + 0.2 * 9) / 2.2, rel=1e-14)
+
+
+@pytest.mark.parametrize("chunk", ["1", "3", "1000"])
+def test_huge_weights_through_the_command_line_in_any_chunks(tmp_path, capsys, chunk):
+    (tmp_path / "d.csv").write_text("y,p,w\n0,1,1e308\n0,2,1e308\n0,3,1e308\n0,4,1e308\n0,5,1\n")
+    code, out, err = run_cli(["eval", "mse", tmp_path / "d.csv", "--label-cols", "y", "--pred-cols", "p",
+                              "--weight-col", "w", "--chunk-rows", chunk, "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx((1 + 4 + 9 + 16 + 25e-308) / 4, rel=1e-15)
