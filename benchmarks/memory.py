@@ -10,7 +10,6 @@ DIR (a temporary folder by default). The input is 8 M rows × (1 label + 1 predi
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -53,12 +52,18 @@ CASES = {
 }
 
 
+#: A small launcher process runs the command: a child's peak RSS counts the memory of the process it was
+#: forked from, so the command must not be forked from this (large) one.
+_LAUNCHER = ("import resource, subprocess, sys; "
+             "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode; "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)")
+
+
 def peak_rss_mb(args: list[str], cwd: Path) -> tuple[float, int]:
-    proc = subprocess.Popen([sys.executable, "-m", "losscli", *args], cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: tell the Popen object
-    return usage.ru_maxrss / 1024, proc.returncode
+    """Peak resident memory (MB) and exit status of ``losscli ARGS`` run in ``cwd``."""
+    out = subprocess.run([sys.executable, "-c", _LAUNCHER, sys.executable, "-m", "losscli", *args], cwd=cwd,
+                         capture_output=True, text=True, check=True).stdout.split()
+    return int(out[0]) / 1024, int(out[1])
 
 
 def main() -> None:
