@@ -18,6 +18,9 @@ import memory  # noqa: E402
 
 ROWS = 2_000_000
 MARGIN_MB = 110
+#: compare keeps up to 1 M pairs exactly (two 25-byte records each) before it sums them into buckets: a fixed
+#: cost above eval's that does not grow with the input.
+FIXED_MB = {"compare": 60}
 
 
 @pytest.fixture(scope="module")
@@ -38,4 +41,5 @@ def eval_mb(folder):
 def test_peak_memory_stays_near_plain_eval(feature, folder, eval_mb):
     mb, code = memory.peak_rss_mb(memory.CASES[feature], folder)
     assert code == 0
-    assert mb < eval_mb + MARGIN_MB, f"{feature}: {mb:.0f} MB against {eval_mb:.0f} MB for eval"
+    limit = eval_mb + MARGIN_MB + FIXED_MB.get(feature, 0)
+    assert mb < limit, f"{feature}: {mb:.0f} MB against {eval_mb:.0f} MB for eval"

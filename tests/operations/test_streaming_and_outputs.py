@@ -113,14 +113,15 @@ def test_update_baseline_replaces_only_a_losscli_result(regression, capsys):
 
 def test_sigterm_mid_stream_removes_the_staged_output(tmp_path):
     rng = np.random.default_rng(2)
-    np.save(tmp_path / "y.npy", rng.normal(size=3_000_000))
-    np.save(tmp_path / "p.npy", rng.normal(size=3_000_000))
+    np.save(tmp_path / "y.npy", rng.normal(size=8_000_000))
+    np.save(tmp_path / "p.npy", rng.normal(size=8_000_000))
     proc = subprocess.Popen([sys.executable, "-m", "losscli", "eval", "mse", "--labels", "y.npy", "--preds", "p.npy",
                              "--output", "out.csv", "-q"], cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
-    while not _leftovers(tmp_path) and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.02)
+    while time.monotonic() < deadline and proc.poll() is None and not any(
+            (tmp_path / name).stat().st_size > 1 << 20 for name in _leftovers(tmp_path)):
+        time.sleep(0.02)  # until the staged output holds its first rows: the run is mid-stream
     assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
