@@ -28,9 +28,11 @@ import os
 import random
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import driver  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -181,106 +183,16 @@ def seeds() -> list[bytes]:
 # ------------------------------------------------------------------------------- built-in mutation loop
 
 
-def mutate(data: bytes, rng: random.Random, corpus: list[bytes]) -> bytes:
-    b = bytearray(data)
-    for _ in range(rng.randint(1, 4)):
-        op = rng.randrange(9)
-        pos = rng.randrange(len(b) + 1)
-        if op == 0 and b:  # flip a bit
-            i = rng.randrange(len(b))
-            b[i] ^= 1 << rng.randrange(8)
-        elif op == 1:  # insert random bytes
-            b[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
-        elif op == 2 and b:  # delete a range
-            del b[pos : pos + rng.randint(1, 16)]
-        elif op == 3:  # insert interesting text
-            b[pos:pos] = rng.choice(
-                [b",", b";", b"\t", b'"', b"\n", b"\r\n", b"\r", b"nan", b"-inf", b"1e309", b"\x00", b"\xff",
-                 b"\xef\xbb\xbf", b"9" * 40, b",,,,", b'""', b"\\", b"0x1F"]
-            )
-        elif op == 4 and b:  # overwrite with an interesting byte
-            b[rng.randrange(len(b))] = rng.choice([0, 0x7F, 0x80, 0xFF, 0x22, 0x2C, 0x0A, 0x0D])
-        elif op == 5 and b:  # duplicate a range
-            s = rng.randrange(len(b))
-            b[pos:pos] = b[s : s + rng.randint(1, 64)]
-        elif op == 6 and corpus:  # splice with another input
-            other = rng.choice(corpus)
-            cut = rng.randrange(len(other) + 1)
-            b = b[:pos] + bytearray(other[cut:])
-        elif op == 7 and len(b) > 2:  # truncate
-            del b[rng.randrange(2, len(b) + 1):]
-        elif op == 8 and len(b) >= 2:  # new control bytes
-            b[0], b[1] = rng.randrange(256), rng.randrange(256)
-    return bytes(b)
-
-
 def builtin_fuzz(runs: int, seed: int = 0, max_time: float | None = None, verbose: bool = True) -> dict:
-    """Run the seeds, then mutations of them, ``runs`` inputs in all (as libFuzzer counts); returns counts.
+    """The seeds, then mutations of them, ``runs`` inputs in all (as libFuzzer counts); returns counts.
     Re-raises the first crash, with its input saved."""
-    rng = random.Random(seed)
-    corpus = seeds()
-    start = time.monotonic()
-    done = 0
-    for data in corpus[:runs]:
-        _run_one(data)
-        done += 1
-    while done < runs and (max_time is None or time.monotonic() - start < max_time):
-        data = mutate(rng.choice(corpus), rng, corpus)
-        _run_one(data)
-        done += 1
-        if verbose and done % 1000 == 0:
-            print(f"#{done} in {time.monotonic() - start:.0f}s", file=sys.stderr)
-    return {"executions": done, "crashes": 0, "seconds": time.monotonic() - start}
-
-
-def _run_one(data: bytes) -> None:
-    try:
-        read_bytes(data)
-    except BaseException:
-        crash = Path(_TMP) / f"crash-{abs(hash(data)):x}"
-        crash.write_bytes(data)
-        print(f"crash input saved to {crash}", file=sys.stderr)
-        raise
+    return driver.builtin_fuzz(read_bytes, seeds(), runs, seed, max_time, verbose)
 
 
 def main(argv: list[str]) -> None:
-    try:
-        import atheris
-    except ImportError:
-        atheris = None
-    if atheris is None or "--builtin" in argv:
-        runs, seed, max_time = 10_000, 0, None
-        for a in argv[1:]:
-            if a.startswith("-runs="):
-                runs = int(a.split("=", 1)[1])
-            elif a.startswith("-seed="):
-                seed = int(a.split("=", 1)[1])
-            elif a.startswith("-max_total_time="):
-                max_time = float(a.split("=", 1)[1])
-        print(builtin_fuzz(runs, seed, max_time))
-        return
-    args = [a for a in argv if a != "--builtin"]
-    if not any(not a.startswith("-") for a in args[1:]):  # no corpus directory given: write the seeds
-        corpus = tempfile.mkdtemp(prefix="losscli-fuzz-corpus-")
-        for i, s in enumerate(seeds()):
-            Path(corpus, f"seed-{i:03d}").write_bytes(s)
-        args.append(corpus)
-    # every module the readers use, loaded now so that instrument_all() gives libFuzzer their coverage
-    import bz2  # noqa: F401
-    import lzma  # noqa: F401
-    import zipfile  # noqa: F401
-
-    import losscli.io.limits  # noqa: F401
-    import losscli.io.npy  # noqa: F401
-    import losscli.io.parquet  # noqa: F401
-
-    atheris.instrument_all()
-    atheris.Setup(args, _atheris_target)
-    atheris.Fuzz()
-
-
-def _atheris_target(data: bytes) -> None:
-    read_bytes(data)
+    # every module the readers use, loaded before instrumentation so that libFuzzer sees their coverage
+    driver.main(argv, read_bytes, seeds, modules=("bz2", "lzma", "zipfile", "losscli.io.limits", "losscli.io.npy",
+                                                  "losscli.io.parquet"))
 
 
 if __name__ == "__main__":
