@@ -69,6 +69,8 @@ class Location:
     file: str | None = None
     column_name: str | None = None
     file_row: int | None = None
+    #: what ``file_row`` counts: ``"row"`` (CSV, arrays, tables) or ``"line"`` (JSON lines)
+    row_word: str = "row"
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -93,7 +95,7 @@ class InputError(LossCliError):
             if loc.column_name is not None:
                 parts.append(f"column {loc.column_name}")
             if loc.file_row is not None:
-                parts.append(f"row {loc.file_row}")
+                parts.append(f"{loc.row_word} {loc.file_row}")
         elif loc.row is not None:
             parts.append(loc.array)
             parts.append(f"row {loc.row + 1}")

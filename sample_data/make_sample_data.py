@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -68,3 +69,25 @@ shift = np.where(region == "south", -1.2, 0.25) * (2 * y - 1)
 cand_logit = logit + shift + rng.normal(0.0, 0.3, size=n)
 cand_prob = 1.0 / (1.0 + np.exp(-cand_logit))
 write_csv("binary_candidate.csv", ["p", "region"], [[fmt(p), r] for p, r in zip(cand_prob, region)])
+
+# A multiple-choice benchmark as lm-evaluation-harness writes it with --log_samples: one JSON object per
+# question, the log-likelihood of each of the 4 answers in filtered_resps[i][0] (as text, as the harness
+# writes it), the index of the right answer in target.
+n = 60
+gold = rng.integers(0, 4, size=n)
+loglik = -rng.gamma(3.0, 2.5, size=(n, 4))
+loglik[np.arange(n), gold] += rng.normal(2.5, 2.0, size=n)
+with open(HERE / "lm_eval_samples.jsonl", "w") as fh:
+    for i in range(n):
+        record = {
+            "doc_id": i,
+            "doc": {"question": f"question {i}", "choices": ["A", "B", "C", "D"], "answer": int(gold[i])},
+            "target": int(gold[i]),
+            "arguments": {f"gen_args_{j}": {"arg_0": f"question {i}", "arg_1": " " + "ABCD"[j]} for j in range(4)},
+            "resps": [[[f"{v:.4f}", "False"]] for v in loglik[i]],
+            "filtered_resps": [[f"{v:.4f}", str(bool(j == np.argmax(loglik[i])))] for j, v in enumerate(loglik[i])],
+            "filter": "none",
+            "metrics": ["acc"],
+            "acc": float(np.argmax(loglik[i]) == gold[i]),
+        }
+        fh.write(json.dumps(record) + "\n")

@@ -435,6 +435,7 @@ class InputPlan:
                 rows = batch.label_rows if loc.array == "y_true" else batch.rows
                 data_row = int(rows[local])
                 loc.file_row = role.source.file_row(data_row)
+                loc.row_word = role.source.row_word
                 shard_name = getattr(role.source, "shard_name", None)
                 if shard_name is not None:
                     loc.file = shard_name(data_row)

@@ -35,7 +35,7 @@ class Source:
     """An opened input. Subclasses implement :meth:`_read` for one format.
 
     Attributes: ``path`` as given (``'-'`` for stdin, ``'f.npz:key'`` keeps the key), ``name`` for
-    messages (``'<stdin>'`` for ``'-'``), ``format`` (``csv``/``tsv``/``npy``/``npz``/``parquet``),
+    messages (``'<stdin>'`` for ``'-'``), ``format`` (``csv``/``tsv``/``npy``/``npz``/``parquet``/``jsonl``/``arrow``),
     ``columns`` (header or schema names; ``'1'``..``'K'`` for arrays and header-less text), ``n_rows``
     when it is known without reading (NPY/NPZ shape, Parquet metadata; ``None`` for CSV), ``size_bytes``
     (bytes on disk, or read from stdin; compressed size for compressed files).
@@ -49,6 +49,8 @@ class Source:
     size_bytes: int | None
     #: physical rows before the first data row (the header, and blank lines before it)
     header_rows: int = 0
+    #: what :meth:`file_row` counts in messages (``"line"`` for JSON lines)
+    row_word: str = "row"
 
     def __init__(
         self,
@@ -146,6 +148,7 @@ class Source:
             file=self.name,
             column_name=column,
             file_row=file_row,
+            row_word=self.row_word,
         )
         return ReadError(message, hint=hint, location=loc)
 

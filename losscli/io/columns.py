@@ -9,8 +9,10 @@ A selection is a comma-separated list of items; each item is, in this order of p
 - an inclusive range ``a:b`` whose ends are names or positions (``p0:p9``, ``2:5``, ``logit_0:10``) with
   open ends (``3:`` is from column 3 to the last, ``:4`` from the first to column 4); a range whose end
   comes before its start runs backwards (``5:2`` → 5, 4, 3, 2);
+- the name of an array field of a JSON lines or Arrow file, which selects the columns it was expanded
+  to in element order (``logits`` → ``logits[0]``, ``logits[1]``, …);
 - a glob with ``*`` (any run of characters) or ``?`` (one character), matched case-sensitively against
-  whole names, the matches taken in file order (``logit_*``).
+  whole names, the matches taken in file order (``logit_*``, ``filtered_resps[*][0]``).
 
 The result keeps the order given (the order of the selected columns is the class order of logits) and
 drops repeats. Unknown names, positions out of range and globs matching nothing raise
@@ -96,6 +98,9 @@ def _resolve_item(item: str, raw: str, available: list[str], index: dict[str, in
             return [candidate]
     if item.isdigit():
         return [available[_position(item, available, option, item)]]
+    elements = _array_elements(item, available)
+    if elements:
+        return elements
     if ":" in item:
         return _resolve_range(item, available, index, option)
     if "*" in item or "?" in item:
@@ -107,6 +112,16 @@ def _resolve_item(item: str, raw: str, available: list[str], index: dict[str, in
             )
         return matched
     raise UsageError(f"{option}: no column named {item!r}", hint=_available_hint(available, item))
+
+
+def _array_elements(item: str, available: list[str]) -> list[str]:
+    """The columns an array field ``item`` was expanded to (``logits[0]``, ``logits[1]``, …, nested arrays
+    too: ``resps[0][0]``), in file order; empty when ``item`` is no such array."""
+    prefix = item + "["
+    if not any(name.startswith(prefix) for name in available):
+        return []
+    pattern = re.compile(re.escape(item) + r"(\[\d+\])+")
+    return [name for name in available if pattern.fullmatch(name)]
 
 
 def _position(text: str, available: list[str], option: str, item: str) -> int:

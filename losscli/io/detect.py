@@ -2,12 +2,15 @@
 
 Detection order, for a path the user gave:
 
-1. ``fmt`` (``--format``) when given: ``csv``, ``tsv``, ``npy``, ``npz`` or ``parquet``.
+1. ``fmt`` (``--format``) when given: ``csv``, ``tsv``, ``npy``, ``npz``, ``parquet``, ``jsonl`` or ``arrow``.
 2. The extension, after taking off a compression suffix: ``.csv`` → csv; ``.tsv``/``.tab`` → tsv;
-   ``.txt`` → text (delimiter sniffed); ``.npy``; ``.npz``; ``.parquet``/``.pq``. The compression suffixes
+   ``.txt`` → text (delimiter sniffed); ``.npy``; ``.npz``; ``.parquet``/``.pq``; ``.jsonl``/``.ndjson``/``.json``
+   → jsonl; ``.arrow``/``.arrows``/``.feather``/``.ipc`` → arrow (IPC file or stream). The compression suffixes
    ``.gz``, ``.bz2``, ``.xz`` and ``.zst`` are decompressed (csvkit's rule), so ``preds.csv.gz`` is a
    gzipped CSV and ``preds.gz`` is gzipped something, sniffed after decompressing.
 3. The content: ``\\x93NUMPY`` → npy, ``PK\\x03\\x04`` → npz (a zip of .npy files), ``PAR1`` → parquet,
+   ``ARROW1`` or ``\\xff\\xff\\xff\\xff`` → arrow (IPC file or stream), text starting with ``{`` → jsonl,
+   ``FEA1`` (Feather version 1) → refused with a hint,
    gzip/bzip2/xz/zstd magic → decompress and look again, text → CSV/TSV with the delimiter sniffed among
    ``,`` ``\\t`` ``;`` ``|`` (sqlite-utils' ``rows_from_file`` rule), a Python pickle → refused (never
    unpickled), anything else → "unknown format".
@@ -26,7 +29,7 @@ from typing import IO
 
 from losscli.errors import ReadError, UsageError
 
-FORMATS = ("csv", "tsv", "npy", "npz", "parquet")
+FORMATS = ("csv", "tsv", "npy", "npz", "parquet", "jsonl", "arrow")
 TEXT_FORMATS = ("csv", "tsv")
 
 #: extension → format; ``"text"`` means CSV or TSV by sniffing with ``,`` preferred.
@@ -39,6 +42,13 @@ EXTENSIONS = {
     ".npz": "npz",
     ".parquet": "parquet",
     ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".arrow": "arrow",
+    ".arrows": "arrow",
+    ".feather": "arrow",
+    ".ipc": "arrow",
 }
 
 #: extension → compression codec
@@ -49,6 +59,8 @@ _MAGIC_FORMATS = (
     (b"PK\x03\x04", "npz"),
     (b"PK\x05\x06", "npz"),  # an empty zip
     (b"PAR1", "parquet"),
+    (b"ARROW1", "arrow"),  # Arrow IPC file format (Feather v2)
+    (b"\xff\xff\xff\xff", "arrow"),  # Arrow IPC stream format (a continuation marker first)
 )
 
 _MAGIC_COMPRESSIONS = (
@@ -72,7 +84,8 @@ def normalize_format(fmt: str | None) -> str | None:
     if fmt is None:
         return None
     f = fmt.strip().lower().lstrip(".")
-    f = {"pq": "parquet", "tab": "tsv", "auto": ""}.get(f, f)
+    f = {"pq": "parquet", "tab": "tsv", "auto": "", "ndjson": "jsonl", "json": "jsonl", "feather": "arrow",
+         "ipc": "arrow"}.get(f, f)
     if f == "":
         return None
     if f not in FORMATS:
@@ -116,7 +129,7 @@ def compression_from_magic(head: bytes) -> str | None:
 
 
 def format_from_magic(head: bytes) -> str | None:
-    """``'npy'``, ``'npz'`` or ``'parquet'`` from the first bytes; ``None`` for anything else."""
+    """``'npy'``, ``'npz'``, ``'parquet'`` or ``'arrow'`` from the first bytes; ``None`` for anything else."""
     for magic, fmt in _MAGIC_FORMATS:
         if head.startswith(magic):
             return fmt
@@ -187,6 +200,12 @@ def binary_magic(head: bytes) -> bool:
     return format_from_magic(head) is not None or compression_from_magic(head) is not None or is_pickle(head)
 
 
+def _looks_like_json_lines(head: bytes) -> bool:
+    """Text whose first line is a JSON object (``{...``) or a JSON array (``[...]``)."""
+    first = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0].strip()
+    return first.startswith(b"{") or (first.startswith(b"[") and first.endswith(b"]"))
+
+
 def _count_outside_quotes(line: str, delimiter: str) -> int:
     if '"' not in line:
         return line.count(delimiter)
@@ -235,7 +254,7 @@ def detect_format(name: str, head: bytes, fmt: str | None = None) -> str:
     """The format of a (decompressed) file from ``fmt``, its name and its first bytes.
 
     Returns ``'csv'``, ``'tsv'``, ``'text'`` (delimited text with no format implied by the name: sniff
-    with ``,`` preferred), ``'npy'``, ``'npz'`` or ``'parquet'``. Raises :class:`ReadError` for content
+    with ``,`` preferred), ``'npy'``, ``'npz'``, ``'parquet'``, ``'jsonl'`` or ``'arrow'``. Raises :class:`ReadError` for content
     that is neither one of the binary formats nor text.
     """
     fmt = normalize_format(fmt)
@@ -254,11 +273,10 @@ def detect_format(name: str, head: bytes, fmt: str | None = None) -> str:
             f"{name} is a Python pickle: refused, never unpickled (loading a pickle can run code)",
             hint="save the data as CSV, NPY (numpy.save with a numeric dtype) or Parquet",
         )
-    if head.startswith(b"ARROW1") or name.lower().endswith((".feather", ".arrow", ".ipc")):
+    if head.startswith(b"FEA1"):
         raise ReadError(
-            f"{name} is an Arrow IPC (Feather) file, which losscli does not read",
-            hint="write it as Parquet: pyarrow.parquet.write_table(pyarrow.feather.read_table(path), 'f.parquet') "
-            "(or pandas: pd.read_feather(path).to_parquet('f.parquet'))",
+            f"{name} is a Feather version 1 file, which pyarrow no longer reads",
+            hint="re-save it as Feather version 2 (pandas' DataFrame.to_feather or pyarrow.feather.write_feather)",
         )
     if by_name is not None:
         check_text(name, head)
@@ -266,10 +284,10 @@ def detect_format(name: str, head: bytes, fmt: str | None = None) -> str:
     if wide_encoding(head):
         check_text(name, head)
     if looks_like_text(head):
-        return "text"
+        return "jsonl" if _looks_like_json_lines(head) else "text"
     raise ReadError(
-        f"{name}: unknown format (not CSV/TSV text, NPY, NPZ or Parquet)",
-        hint="save the data as CSV, NPY (numpy.save), NPZ or Parquet",
+        f"{name}: unknown format (not CSV/TSV text, JSON lines, NPY, NPZ, Parquet or Arrow IPC/Feather)",
+        hint="save the data as CSV, JSON lines, NPY (numpy.save), NPZ, Parquet or Feather",
     )
 
 

@@ -20,8 +20,9 @@ over-long lines and too many columns).
 Errors: a missing file, a directory, a permission problem, an unknown format or a malformed file raise
 :class:`~losscli.errors.ReadError` (exit 3) naming the file; asking for columns that do not exist raises
 :class:`~losscli.errors.UsageError` (exit 2) listing the ones that do. Readers for the formats are in
-:mod:`losscli.io.csv_reader`, :mod:`losscli.io.npy` and :mod:`losscli.io.parquet`; pyarrow is only
-imported for Parquet, large CSV files and zstd without ``zstandard``, pandas never.
+:mod:`losscli.io.csv_reader`, :mod:`losscli.io.npy`, :mod:`losscli.io.parquet`, :mod:`losscli.io.jsonl`
+and :mod:`losscli.io.arrow_ipc`; pyarrow is only imported for Parquet, Arrow IPC, large CSV files and zstd
+without ``zstandard``, orjson for JSON lines, pandas never.
 """
 
 from __future__ import annotations
@@ -143,6 +144,14 @@ def open_source(
         from losscli.io.parquet import ParquetSource
 
         return ParquetSource(inp)
+    if found == "jsonl":
+        from losscli.io.jsonl import JsonlSource
+
+        return JsonlSource(inp, json_name=inner_name.lower().endswith(".json"))
+    if found == "arrow":
+        from losscli.io.arrow_ipc import ArrowIpcSource
+
+        return ArrowIpcSource(inp)
     from losscli.io.csv_reader import CsvSource
 
     return CsvSource(inp, kind=found, delimiter=delimiter, header=header)

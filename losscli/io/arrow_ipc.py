@@ -1,0 +1,184 @@
+"""Arrow IPC reader: Feather version 2 and ``.arrow`` files, in the IPC file or the IPC stream format.
+
+Hugging Face ``datasets`` keep their tables as IPC *stream* files (``data-00000-of-00001.arrow``);
+pandas' ``to_feather`` and polars' ``write_ipc`` write the IPC *file* format. Both are read record batch
+by record batch (re-cut to ``chunk_rows``), so peak memory follows the chunk size:
+
+- a file on disk is memory-mapped (``pyarrow.memory_map``): an uncompressed batch is read without a copy;
+- a compressed file (``.arrow.gz``) in the stream format is decompressed as a stream; in the file format
+  (which needs to seek) it is held in memory, as stdin is, up to ``LOSSCLI_MAX_MEMORY_BYTES``.
+
+Columns are the schema's fields, flattened like JSON lines (:mod:`losscli.io.jsonl`): a struct field's
+children by dotted path (``meta.split``), a list field (fixed-size or not) of numbers or strings as one
+column per element (``logits[0]``, ``logits[1]``, …; the bare name selects them all). A variable-size list
+has as many columns as its longest value in the first record batch; a longer one later is a ReadError
+naming the row, a shorter one gives missing values (NaN). Value types are converted as for Parquet
+(:func:`losscli.io.parquet.arrow_column`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from losscli.errors import ReadError
+from losscli.io import limits
+from losscli.io._arrow import to_int64
+from losscli.io.base import Chunk, Input, Source, rechunk
+from losscli.io.parquet import arrow_column
+
+Path = tuple[Any, ...]
+
+
+class ArrowIpcSource(Source):
+    def __init__(self, inp: Input) -> None:
+        import pyarrow as pa
+
+        self._inp = inp
+        self._file_format = inp.head(6) == b"ARROW1"
+        try:
+            reader = self._open()
+            schema = reader.schema
+            first = _first_batch(reader, self._file_format)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise ReadError(f"{inp.name}: not a valid Arrow IPC (Feather) file ({exc})") from None
+        if first is None:
+            raise ReadError(f"{inp.name} has columns but no rows")
+        self._paths: dict[str, Path] = {}
+        self._widths: dict[Path, int] = {}
+        for field in schema:
+            self._add(field.name, (field.name,), field.type, first.column(field.name))
+        limits.check_columns(inp.name, len(self._paths))
+        super().__init__(
+            path=inp.given, name=inp.name, format="arrow", columns=list(self._paths), n_rows=None,
+            size_bytes=inp.size_bytes, header_rows=0,
+        )
+
+    # ------------------------------------------------------------------ schema
+    def _add(self, name: str, path: Path, t: Any, sample: Any) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if pa.types.is_struct(t):
+            for i in range(t.num_fields):
+                f = t.field(i)
+                self._add(f"{name}.{f.name}", (*path, f.name), f.type, pc.struct_field(sample, [i]))
+            return
+        if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+            inner = t.value_type
+            if pa.types.is_nested(inner):
+                raise ReadError(f"{self._inp.name}: column {name!r} has type {t}: lists of lists are not read",
+                                hint="store one list of numbers per column, or flatten the table first")
+            if pa.types.is_fixed_size_list(t):
+                width = t.list_size
+            else:
+                lengths = pc.list_value_length(sample).fill_null(0)
+                width = int(pc.max(lengths).as_py() or 0) if len(sample) else 0
+            self._widths[path] = width
+            for i in range(width):
+                self._paths[f"{name}[{i}]"] = (*path, i)
+            return
+        self._paths[name] = path
+
+    # ------------------------------------------------------------------ reading
+    def _open(self) -> Any:
+        """A fresh reader over the input (memory-mapped when it is a plain file on disk)."""
+        import pyarrow as pa
+
+        inp = self._inp
+        if inp.fs_path is not None and inp.codec is None:
+            source: Any = pa.memory_map(inp.fs_path)
+        elif self._file_format or inp.data is not None:
+            source = pa.BufferReader(inp.read_all())
+        else:
+            source = pa.PythonFile(inp.open(limits.max_memory_bytes()), mode="r")
+        if self._file_format:
+            return pa.ipc.open_file(source)
+        return pa.ipc.open_stream(source)
+
+    def _read(self, columns: list[str], chunk_rows: int | None) -> Iterator[Chunk]:
+        import pyarrow as pa
+
+        paths = {c: self._paths[c] for c in columns}
+        reader = self._open()
+
+        def pieces() -> Iterator[tuple[int, dict[str, Any]]]:
+            start = 0
+            try:
+                for b in _batches(reader, self._file_format):
+                    yield b.num_rows, {c: self._values(b, p, start) for c, p in paths.items()}
+                    start += b.num_rows
+            except (pa.ArrowException, OSError) as exc:
+                raise ReadError(f"{self.name}: cannot read ({exc})") from None
+
+        start = 0
+        for n, cols in rechunk(pieces(), chunk_rows, np.concatenate):
+            yield Chunk(cols, first_row=start)
+            start += n
+        if start == 0:
+            raise ReadError(f"{self.name} has columns but no rows")
+
+    def _values(self, batch: Any, path: Path, first_row: int) -> np.ndarray:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = batch.column(path[0])
+        for k in path[1:]:
+            t = arr.type
+            if isinstance(k, str):
+                arr = pc.struct_field(arr, [t.get_field_index(k)])
+            else:
+                return self._element(arr, k, path, first_row)
+        try:
+            return arrow_column(arr, self.name, ".".join(map(str, path)))
+        except (pa.ArrowException, ValueError, OverflowError) as exc:
+            raise ReadError(f"{self.name}: cannot convert its values ({exc})") from None
+
+    def _element(self, arr: Any, i: int, path: Path, first_row: int) -> np.ndarray:
+        """Element ``i`` of every row of a list array (NaN, or ``""`` for text, where a row is shorter)."""
+        import pyarrow.compute as pc
+
+        width = self._widths[path[:-1]]
+        lengths = to_int64(pc.list_value_length(arr).fill_null(0))
+        if lengths.size and lengths.max() > width:
+            row = int(np.argmax(lengths > width))
+            raise self._error(
+                f"the list {_show(path[:-1])!r} has {int(lengths[row])} elements in this row, "
+                f"but at most {width} in the first record batch",
+                hint="write the file with a fixed-size list (pyarrow.list_(type, size)), or put a longest "
+                "row in the first batch",
+                data_row=first_row + row,
+            )
+        flat = arrow_column(pc.list_flatten(arr), self.name, _show(path[:-1]))
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        has = lengths > i
+        if flat.dtype == object:
+            out = np.full(len(lengths), "", dtype=object)
+        else:
+            out = np.full(len(lengths), np.nan)
+        out[has] = flat[starts[has] + i]
+        return out
+
+
+def _show(path: Path) -> str:
+    out = ""
+    for k in path:
+        out += f"[{k}]" if isinstance(k, int) else (f".{k}" if out else str(k))
+    return out
+
+
+def _batches(reader: Any, file_format: bool) -> Iterator[Any]:
+    if file_format:
+        for i in range(reader.num_record_batches):
+            yield reader.get_batch(i)
+    else:
+        yield from reader
+
+
+def _first_batch(reader: Any, file_format: bool) -> Any:
+    for b in _batches(reader, file_format):
+        if b.num_rows:
+            return b
+    return None
