@@ -119,7 +119,7 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
 @cli.command("eval", cls=EvalCommand, epilog=EXIT_CODES_HELP)
 @click.argument("loss")
 @click.argument("file", required=False)
-@click.option("--labels", metavar="FILE", help="Labels file (CSV/TSV, NPY, NPZ[:key], Parquet; '-' = stdin).")
+@click.option("--labels", metavar="FILE", help="Labels file (CSV/TSV, JSON lines, NPY, NPZ[:key], Parquet, Arrow/Feather; '-' = stdin).")
 @click.option("--preds", metavar="FILE", multiple=True,
               help="Predictions file: probabilities, logits or values. Repeat it, or give a quoted glob, to rank "
               "several prediction files against one labels file.")

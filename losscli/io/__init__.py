@@ -7,7 +7,7 @@
 - :meth:`Source.read` yields :class:`Chunk` s of the selected columns.
 
 Importing this package imports neither numpy nor pyarrow nor pandas; numpy comes with the readers,
-pyarrow only for Parquet and large CSV files, pandas never.
+pyarrow only for Parquet, Arrow IPC and large CSV files, orjson for JSON lines, pandas never.
 """
 
 from __future__ import annotations

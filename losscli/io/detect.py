@@ -264,6 +264,11 @@ def detect_format(name: str, head: bytes, fmt: str | None = None) -> str:
         return fmt
     by_name = format_from_name(name)
     by_magic = format_from_magic(head)
+    if by_name in (None, "arrow") and head.startswith(b"FEA1"):
+        raise ReadError(
+            f"{name} is a Feather version 1 file, which pyarrow no longer reads",
+            hint="re-save it as Feather version 2 (pandas' DataFrame.to_feather or pyarrow.feather.write_feather)",
+        )
     if by_name is not None and by_name not in ("csv", "tsv", "text"):
         return by_name
     if by_magic is not None:
@@ -272,11 +277,6 @@ def detect_format(name: str, head: bytes, fmt: str | None = None) -> str:
         raise ReadError(
             f"{name} is a Python pickle: refused, never unpickled (loading a pickle can run code)",
             hint="save the data as CSV, NPY (numpy.save with a numeric dtype) or Parquet",
-        )
-    if head.startswith(b"FEA1"):
-        raise ReadError(
-            f"{name} is a Feather version 1 file, which pyarrow no longer reads",
-            hint="re-save it as Feather version 2 (pandas' DataFrame.to_feather or pyarrow.feather.write_feather)",
         )
     if by_name is not None:
         check_text(name, head)

@@ -8,7 +8,7 @@ value of a variable is a :class:`~losscli.errors.UsageError` (exit 2).
 ==================================  =================  =========================================================
 variable                            default            what it bounds
 ==================================  =================  =========================================================
-``LOSSCLI_MAX_LINE_BYTES``          16M                one CSV/TSV line (the header, or one row)
+``LOSSCLI_MAX_LINE_BYTES``          16M                one CSV/TSV/JSON line (the header, or one row)
 ``LOSSCLI_MAX_COLUMNS``             100000             columns of one file (CSV header, NPY 2nd axis, Parquet)
 ``LOSSCLI_MAX_MEMORY_BYTES``        2G                 an input that must be held whole in memory: stdin, a
                                                        pipe, a compressed NPY/NPZ/Parquet file, an NPZ member
