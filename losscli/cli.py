@@ -24,6 +24,7 @@ from losscli.cli_options import (
     summary_format_options,
 )
 from losscli.commands.settings import PARAM_OPTIONS, losses_taking
+from losscli.completion import complete_loss
 
 #: --reduction's choices (kept here, not imported, so ``--help`` does not import numpy).
 REDUCTION_NAMES = ("mean", "sum", "mean_over_n", "weighted_mean", "none", "sum_over_batch_size",
@@ -117,7 +118,7 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
 
 
 @cli.command("eval", cls=EvalCommand, epilog=EXIT_CODES_HELP)
-@click.argument("loss")
+@click.argument("loss", shell_complete=complete_loss)
 @click.argument("file", required=False)
 @click.option("--labels", metavar="FILE", help="Labels file (CSV/TSV, JSON lines, NPY, NPZ[:key], Parquet, Arrow/Feather; '-' = stdin).")
 @click.option("--preds", metavar="FILE", multiple=True,
@@ -210,7 +211,7 @@ def list_cmd(fmt: str | None) -> None:
 
 
 @cli.command("explain")
-@click.argument("loss")
+@click.argument("loss", shell_complete=complete_loss)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--json", "fmt", flag_value="json", help="Shorthand for --format json.")
 def explain_cmd(loss: str, fmt: str) -> None:
@@ -227,7 +228,7 @@ COMPARE_SHARED = ("labels", "weights", "label_cols", "pred_cols", "pred2_cols", 
 
 
 @cli.command("compare", epilog=EXIT_CODES_HELP)
-@click.argument("loss")
+@click.argument("loss", shell_complete=complete_loss)
 @click.option("--preds", metavar="FILE", help="Candidate predictions (the new model).")
 @click.option("--baseline-preds", metavar="FILE", help="Baseline predictions (the old model), same labels.")
 @resample_options
