@@ -57,10 +57,7 @@ def test_every_container_gives_the_same_columns(tmp_path, kind):
             data = path.read_bytes()
             path = tmp_path / "t.arrow.gz"
             path.write_bytes(gzip.compress(data))
-    if kind == "stdin":
-        src = open_source("-", stdin=io.BytesIO(path.read_bytes()))
-    else:
-        src = open_source(str(path))
+    src = open_source("-", stdin=io.BytesIO(path.read_bytes())) if kind == "stdin" else open_source(str(path))
     assert src.format == "arrow"
     assert src.columns == ["id", "label", "logits[0]", "logits[1]", "logits[2]", "meta.split", "meta.w"]
     cols = read_all(src, chunk_rows=7)
@@ -119,7 +116,7 @@ def test_cli_feather_matches_csv(tmp_path, capsys):
     logits = np.array(t.column("logits").to_pylist())
     csv = tmp_path / "t.csv"
     csv.write_text("label,a,b,c\n" + "".join(
-        f"{y}," + ",".join(repr(float(v)) for v in row) + "\n" for y, row in zip(t.column("label").to_pylist(), logits)))
+        f"{y}," + ",".join(repr(float(v)) for v in row) + "\n" for y, row in zip(t.column("label").to_pylist(), logits, strict=True)))
     code, want, _ = run_cli(["eval", "cce", csv, "--logits", "-q"], capsys)
     code2, got, err = run_cli(["eval", "cce", tmp_path / "t.feather", "--pred-cols", "logits", "--logits", "-q",
                                "--chunk-rows", "5"], capsys)
