@@ -31,13 +31,14 @@ __all__ = [
 
 if TYPE_CHECKING:
     from losscli.conventions import CONVENTIONS
-    from losscli.engine.evaluator import Evaluator, Result, evaluate
+    from losscli.engine.evaluator import Evaluator, Result
     from losscli.errors import InputError, LossCliError, UsageError
+    from losscli.frames import evaluate
     from losscli.registry import get_loss, list_losses
     from losscli.spec import KernelOutput, LossSpec, Param, register_loss
 
 _LAZY = {
-    "evaluate": "engine.evaluator",
+    "evaluate": "frames",
     "Evaluator": "engine.evaluator",
     "Result": "engine.evaluator",
     "list_losses": "registry",

@@ -6,10 +6,11 @@ import doctest
 
 import losscli
 import losscli.engine.evaluator
+import losscli.frames
 
 
 def test_docstring_examples():
-    for module in (losscli, losscli.engine.evaluator):
+    for module in (losscli, losscli.engine.evaluator, losscli.frames):
         result = doctest.testmod(module)
         assert result.failed == 0, module.__name__
         assert result.attempted > 0

@@ -16,8 +16,9 @@ import numpy as np
 from losscli.chunking import default_chunk_rows
 from losscli.conventions import RULES, Convention, get_convention
 from losscli.engine.accumulator import BIG, SHIFT, Accumulator
+from losscli.engine.labels import adapt_labels
 from losscli.engine.validate import DEFAULT_SUM_TOL, check_inputs
-from losscli.errors import EmptyInputError, OverflowInputError
+from losscli.errors import EmptyInputError, OverflowInputError, UsageError
 from losscli.losses._common import SMALL_C, parallel_map, worker_threads, writing_into
 from losscli.registry import resolve
 from losscli.spec import LossSpec
@@ -67,6 +68,33 @@ class Result:
     state: Accumulator | None = field(default=None, repr=False)
     #: 1 − the value of an error rate under its name (``{"accuracy": 0.93}``), when the value is a mean
     complement: dict[str, float] = field(default_factory=dict)
+    #: the id of each sample (from ``id_col`` of a DataFrame), aligned with ``per_sample``
+    ids: np.ndarray | None = field(default=None, repr=False)
+    id_name: str | None = None
+    #: the 0-based input row of each sample when rows were left out (``nan="skip"``), else ``None``
+    rows: np.ndarray | None = field(default=None, repr=False)
+
+    def to_frame(self, name: str | None = None) -> Any:
+        """The per-sample values as a pandas DataFrame: one column (named ``name``, default the loss),
+        indexed by the ids (``id_col``) or else by the input row of each sample.
+
+        >>> import losscli
+        >>> losscli.evaluate("mse", [1.0, 2.0], [1.5, 2.0]).to_frame()
+            mse
+        0  0.25
+        1  0.00
+        """
+        import pandas as pd
+
+        if self.per_sample is None:
+            raise UsageError("this result kept no per-sample values", hint="evaluate with keep_per_sample=True")
+        if self.ids is not None:
+            index = pd.Index(self.ids, name=self.id_name)
+        elif self.rows is not None:
+            index = pd.Index(self.rows)
+        else:
+            index = pd.RangeIndex(len(self.per_sample))
+        return pd.DataFrame({name or self.loss: self.per_sample}, index=index)
 
     def summary(self) -> dict[str, Any]:
         """The result as a JSON-ready dict (without ``per_sample``); non-finite floats become ``None``."""
@@ -206,7 +234,14 @@ class Evaluator:
             self.warnings.append(message)
 
     def update(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> np.ndarray:
-        """Validate and evaluate one chunk; return its per-sample values (w_i·l_i)."""
+        """Validate and evaluate one chunk; return its per-sample values (w_i·l_i).
+
+        As on the command line, a loss over distributions (``cce``, ``kld``, ...) takes one class index
+        per sample as well as one-hot rows, and a sparse loss takes one-hot rows as well as indices.
+        """
+        if self.spec.label_kind in ("distribution", "class_index"):
+            y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+            y_true = adapt_labels(self.spec, y_true, y_pred)
         checked = check_inputs(
             self.spec,
             self.conv,
@@ -408,6 +443,9 @@ def evaluate(
 
     Raises:
         losscli.errors.LossCliError: a usage problem (unknown loss or parameter) or invalid input.
+
+    As on the command line, ``cce`` and the other losses over distributions take class indices as well
+    as one-hot rows. ``losscli.evaluate`` (:func:`losscli.frames.evaluate`) also takes DataFrames.
     """
     ev = Evaluator(loss, convention=convention, reduction=reduction, sum_tol=sum_tol, **params)
     yp = np.asarray(y_pred)

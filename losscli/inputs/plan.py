@@ -626,6 +626,11 @@ def _extra_columns(options: InputOptions, source: Source) -> list[str]:
     return taken
 
 
+def plan_source(options: InputOptions, spec: LossSpec, data: Source) -> InputPlan:
+    """The plan of one source already opened (a DataFrame): the one-file rules of :func:`plan_inputs`."""
+    return _plan_one_file(options, spec, data)
+
+
 def _plan_two_files(
     options: InputOptions, spec: LossSpec, labels: Source, preds: Source, weights: Source | None
 ) -> InputPlan:

@@ -32,29 +32,20 @@ from losscli.io.parquet import arrow_column
 Path = tuple[Any, ...]
 
 
-class ArrowIpcSource(Source):
-    def __init__(self, inp: Input) -> None:
-        import pyarrow as pa
+class ArrowBatchesSource(Source):
+    """A source whose data come as Arrow record batches: the flattening of lists and structs, the
+    conversion to numpy and the re-cutting to ``chunk_rows`` (subclasses give the batches)."""
 
-        self._inp = inp
-        self._file_format = inp.head(6) == b"ARROW1"
-        try:
-            reader = self._open()
-            schema = reader.schema
-            first = _first_batch(reader, self._file_format)
-        except (pa.ArrowException, OSError, ValueError) as exc:
-            raise ReadError(f"{inp.name}: not a valid Arrow IPC (Feather) file ({exc})") from None
-        if first is None:
-            raise ReadError(f"{inp.name} has columns but no rows")
+    def _flatten_schema(self, schema: Any, first: Any) -> list[str]:
+        """Column names of ``schema`` (lists expanded as wide as in the record batch ``first``)."""
         self._paths: dict[str, Path] = {}
         self._widths: dict[Path, int] = {}
         for field in schema:
             self._add(field.name, (field.name,), field.type, first.column(field.name))
-        limits.check_columns(inp.name, len(self._paths))
-        super().__init__(
-            path=inp.given, name=inp.name, format="arrow", columns=list(self._paths), n_rows=None,
-            size_bytes=inp.size_bytes, header_rows=0,
-        )
+        return list(self._paths)
+
+    def _batches(self) -> Iterator[Any]:  # pragma: no cover
+        raise NotImplementedError
 
     # ------------------------------------------------------------------ schema
     def _add(self, name: str, path: Path, t: Any, sample: Any) -> None:
@@ -69,7 +60,7 @@ class ArrowIpcSource(Source):
         if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
             inner = t.value_type
             if pa.types.is_nested(inner):
-                raise ReadError(f"{self._inp.name}: column {name!r} has type {t}: lists of lists are not read",
+                raise ReadError(f"{self._display}: column {name!r} has type {t}: lists of lists are not read",
                                 hint="store one list of numbers per column, or flatten the table first")
             if pa.types.is_fixed_size_list(t):
                 width = t.list_size
@@ -83,31 +74,15 @@ class ArrowIpcSource(Source):
         self._paths[name] = path
 
     # ------------------------------------------------------------------ reading
-    def _open(self) -> Any:
-        """A fresh reader over the input (memory-mapped when it is a plain file on disk)."""
-        import pyarrow as pa
-
-        inp = self._inp
-        if inp.fs_path is not None and inp.codec is None:
-            source: Any = pa.memory_map(inp.fs_path)
-        elif self._file_format or inp.data is not None:
-            source = pa.BufferReader(inp.read_all())
-        else:
-            source = pa.PythonFile(inp.open(limits.max_memory_bytes()), mode="r")
-        if self._file_format:
-            return pa.ipc.open_file(source)
-        return pa.ipc.open_stream(source)
-
     def _read(self, columns: list[str], chunk_rows: int | None) -> Iterator[Chunk]:
         import pyarrow as pa
 
         paths = {c: self._paths[c] for c in columns}
-        reader = self._open()
 
         def pieces() -> Iterator[tuple[int, dict[str, Any]]]:
             start = 0
             try:
-                for b in _batches(reader, self._file_format):
+                for b in self._batches():
                     yield b.num_rows, {c: self._values(b, p, start) for c, p in paths.items()}
                     start += b.num_rows
             except (pa.ArrowException, OSError) as exc:
@@ -160,6 +135,50 @@ class ArrowIpcSource(Source):
             out = np.full(len(lengths), np.nan)
         out[has] = flat[starts[has] + i]
         return out
+
+
+
+class ArrowIpcSource(ArrowBatchesSource):
+    """An Arrow IPC file (Feather v2) or stream on disk, compressed, or from stdin."""
+
+    def __init__(self, inp: Input) -> None:
+        import pyarrow as pa
+
+        self._inp = inp
+        self._display = inp.name
+        self._file_format = inp.head(6) == b"ARROW1"
+        try:
+            reader = self._open()
+            schema = reader.schema
+            first = _first_batch(reader, self._file_format)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise ReadError(f"{inp.name}: not a valid Arrow IPC (Feather) file ({exc})") from None
+        if first is None:
+            raise ReadError(f"{inp.name} has columns but no rows")
+        columns = self._flatten_schema(schema, first)
+        limits.check_columns(inp.name, len(columns))
+        super().__init__(
+            path=inp.given, name=inp.name, format="arrow", columns=columns, n_rows=None,
+            size_bytes=inp.size_bytes, header_rows=0,
+        )
+
+    def _open(self) -> Any:
+        """A fresh reader over the input (memory-mapped when it is a plain file on disk)."""
+        import pyarrow as pa
+
+        inp = self._inp
+        if inp.fs_path is not None and inp.codec is None:
+            source: Any = pa.memory_map(inp.fs_path)
+        elif self._file_format or inp.data is not None:
+            source = pa.BufferReader(inp.read_all())
+        else:
+            source = pa.PythonFile(inp.open(limits.max_memory_bytes()), mode="r")
+        if self._file_format:
+            return pa.ipc.open_file(source)
+        return pa.ipc.open_stream(source)
+
+    def _batches(self) -> Iterator[Any]:
+        return _batches(self._open(), self._file_format)
 
 
 def _show(path: Path) -> str:

@@ -52,7 +52,7 @@ def test_result_shape():
         (lambda: losscli.evaluate("mse", [1, 2], [1, 2], sample_weight=[1, -1]), InputError, "≥ 0"),
         (lambda: losscli.evaluate("mse", [1, 2], [1, 2], sample_weight=[0, 0]), EmptyInputError, "sum to 0"),
         (lambda: losscli.evaluate("scce", [1, 1], [[0.5, 0.5], [0.5, 0.5]], ignore_index=1), EmptyInputError, "ignored"),
-        (lambda: losscli.evaluate("cce", [1, 0], [[0.5, 0.5], [0.5, 0.5]]), ShapeError, "sparse"),
+        (lambda: losscli.evaluate("cce", [[1, 0]], [0.5, 0.5]), ShapeError, "rows"),
         (lambda: losscli.evaluate("scce", [1, 0], [0.5, 0.5]), ShapeError, "per class"),
         (lambda: losscli.evaluate("scce", [0.5, 1], [[0.5, 0.5], [0.5, 0.5]]), LabelError, "integer"),
         (lambda: losscli.evaluate("mse", ["a", "b"], [1, 2]), InputError, "non-numeric"),
@@ -182,3 +182,21 @@ def test_streamed_in_chunks_equals_one_pass(loss, params, make):
     r = ev.result()
     assert r.value == pytest.approx(one.value, rel=1e-13)
     np.testing.assert_array_equal(r.per_sample, one.per_sample)
+
+
+def test_cce_takes_class_indices_as_the_command_line_does():
+    """Class indices are one-hot rows for the losses over distributions (issue 15), in evaluate and in
+    Evaluator.update; an index out of range is still a LabelError."""
+    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.2, 0.5, 0.3]])
+    onehot = np.eye(3)[[0, 2, 1]]
+    for loss in ("cce", "kld", "categorical_focal"):
+        want = losscli.evaluate(loss, onehot, probs)
+        got = losscli.evaluate(loss, [0, 2, 1], probs)
+        assert got.value == want.value
+        np.testing.assert_array_equal(got.per_sample, want.per_sample)
+    ev = losscli.Evaluator("cce")
+    ev.update([0, 2], probs[:2])
+    ev.update([1], probs[2:])
+    assert ev.result().value == losscli.evaluate("cce", onehot, probs).value
+    with pytest.raises(losscli.InputError, match="label"):
+        losscli.evaluate("cce", [0, 3, 1], probs)

@@ -1,0 +1,181 @@
+"""The public ``losscli.evaluate``: arrays (:func:`losscli.engine.evaluator.evaluate`) or the columns of a
+pandas or polars DataFrame (or a pyarrow Table, or anything with ``__arrow_c_stream__``), read with the
+command line's column grammar, label inference, class mapping and chunking, so both give the same numbers.
+
+>>> import pandas as pd, losscli
+>>> df = pd.DataFrame({"id": ["a", "b"], "label": ["cat", "dog"], "cat": [0.8, 0.3], "dog": [0.2, 0.7]})
+>>> r = losscli.evaluate("cce", df, id_col="id")
+>>> round(r.value, 6)
+0.289909
+>>> r.to_frame()  # doctest: +NORMALIZE_WHITESPACE
+    categorical_crossentropy
+id
+a                   0.223144
+b                   0.356675
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from losscli.conventions import Convention
+from losscli.engine.evaluator import Evaluator, Result
+from losscli.engine.evaluator import evaluate as evaluate_arrays
+from losscli.engine.validate import DEFAULT_SUM_TOL
+from losscli.errors import UsageError
+from losscli.inputs.plan import InputOptions, plan_source
+from losscli.io.frame import FrameSource, is_frame
+from losscli.pipeline import run
+from losscli.spec import LossSpec
+
+
+def evaluate(
+    loss: str | LossSpec,
+    y_true: Any,
+    y_pred: Any = None,
+    *,
+    sample_weight: Any = None,
+    label_cols: str | list[str] | None = None,
+    pred_cols: str | list[str] | None = None,
+    weight_col: str | None = None,
+    id_col: str | None = None,
+    classes: list[Any] | None = None,
+    nan: str = "error",
+    convention: str | Convention = "losscli",
+    reduction: str = "mean",
+    sum_tol: float = DEFAULT_SUM_TOL,
+    **params: Any,
+) -> Result:
+    """Evaluate ``loss`` on arrays, or on the columns of a DataFrame, in memory.
+
+    Args:
+        loss: a registry name or alias, optionally with inline parameters (``"huber(delta=0.5)"``).
+        y_true: labels, ``(N,)`` or ``(N, K)``; or a DataFrame (pandas, polars, pyarrow, or any object
+            with ``__arrow_c_stream__``) holding every column, with ``y_pred`` left out.
+        y_pred: probabilities, logits (``from_logits=True``) or values, ``(N,)`` or ``(N, K)``; float32
+            input is processed in chunks, never copied to float64 as a whole.
+        sample_weight: ``(N,)`` non-negative weights, or ``None``.
+        label_cols, pred_cols, weight_col, id_col: with a DataFrame, which columns play which role, in the
+            command line's grammar (names, ranges ``p0:p9``, globs ``p_*``, list fields ``logits``, or a
+            list of names) and with its defaults (the label column is ``label``, ``y``, ``target`` or
+            ``y_true``; the other columns, but an ``id`` and a ``weight`` column, are the predictions).
+        classes: the class of each prediction column, in order, for labels that are names (or arbitrary
+            values): ``classes[j]`` is column ``j``; for a binary loss, ``[negative, positive]``.
+        nan: ``"error"`` (default), ``"skip"`` or ``"warn"`` to leave out rows with a missing value
+            (DataFrames and ``classes=`` only; ``Result.rows`` then gives the rows kept).
+        convention: ``losscli`` (default), ``torch``, ``keras`` or ``sklearn``.
+        reduction: ``mean``, ``sum``, ``mean_over_n`` or ``weighted_mean``.
+        **params: the loss's parameters (``from_logits``, ``label_smoothing``, ``class_weights``, ...).
+
+    Returns:
+        A :class:`Result` with ``per_sample``, ``value``, ``mean``, ``sum``, ``n`` and ``weight_sum``
+        (``Result.to_frame()`` for a pandas DataFrame of the per-sample values, by id).
+
+    Raises:
+        losscli.errors.LossCliError: a usage problem (unknown loss or parameter) or invalid input.
+
+    As on the command line, ``cce`` and the other losses over distributions take class indices as well
+    as one-hot rows.
+    """
+    columns = {"label_cols": label_cols, "pred_cols": pred_cols, "weight_col": weight_col, "id_col": id_col}
+    if y_pred is None or classes is not None or any(v is not None for v in columns.values()):
+        return evaluate_frame(loss, y_true, y_pred, sample_weight=sample_weight, classes=classes, nan=nan,
+                              convention=convention, reduction=reduction, sum_tol=sum_tol, **columns, **params)
+    if nan != "error":
+        raise UsageError("nan= applies to DataFrames (and classes=); remove the rows with NaN from the arrays")
+    return evaluate_arrays(loss, y_true, y_pred, sample_weight=sample_weight, convention=convention,
+                           reduction=reduction, sum_tol=sum_tol, **params)
+
+
+def evaluate_frame(
+    loss: str | LossSpec,
+    frame: Any,
+    y_pred: Any = None,
+    *,
+    sample_weight: Any = None,
+    label_cols: str | list[str] | None = None,
+    pred_cols: str | list[str] | None = None,
+    weight_col: str | None = None,
+    id_col: str | None = None,
+    classes: list[Any] | None = None,
+    nan: str = "error",
+    convention: str | Convention = "losscli",
+    reduction: str = "mean",
+    sum_tol: float = DEFAULT_SUM_TOL,
+    **params: Any,
+) -> Result:
+    """:func:`evaluate` on a DataFrame. With ``y_pred``, ``frame`` is the labels array and the arrays are
+    read as a table of columns ``y_true``, ``y_pred`` (or ``y_pred[0]``, … for 2-D predictions) and
+    ``sample_weight`` (how ``classes=`` works for arrays)."""
+    if y_pred is not None:
+        if any(v is not None for v in (label_cols, pred_cols, weight_col, id_col)):
+            raise UsageError(
+                "label_cols, pred_cols, weight_col and id_col select columns of a DataFrame",
+                hint="pass the DataFrame alone: losscli.evaluate(loss, frame, label_cols=..., pred_cols=...)",
+            )
+        frame, label_cols, pred_cols, weight_col = _arrays_table(frame, y_pred, sample_weight)
+        name = "<arrays>"
+    else:
+        if not is_frame(frame):
+            raise UsageError(
+                f"y_pred is missing, and y_true is a {type(frame).__name__}, not a DataFrame",
+                hint="pass labels and predictions (evaluate(loss, y_true, y_pred)), or one DataFrame",
+            )
+        if sample_weight is not None:
+            raise UsageError("with a DataFrame, name the weight column: weight_col=...")
+        name = None
+    if nan not in ("error", "skip", "warn"):
+        raise UsageError(f"nan must be 'error', 'skip' or 'warn', not {nan!r}")
+    ev = Evaluator(loss, convention=convention, reduction=reduction, sum_tol=sum_tol, **params)
+    source = FrameSource(frame, name)
+    options = InputOptions(
+        data=[source.name], label_cols=_selection(label_cols, "label_cols"),
+        pred_cols=_selection(pred_cols, "pred_cols"), weight_col=_selection(weight_col, "weight_col"),
+        id_col=id_col, classes=None if classes is None else [str(c) for c in classes], nan=nan,
+    )
+    plan = plan_source(options, ev.spec, source)  # the plan decides the chunk size, as on the command line
+    rows: list[np.ndarray] = []
+    evaluation = run(plan, ev, observers=[lambda batch, values, offset: rows.append(batch.rows)])
+    result = evaluation.result
+    if evaluation.ids is not None:
+        result.ids = evaluation.ids
+        result.id_name = id_col
+    if evaluation.skipped:
+        result.rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    return result
+
+
+def _selection(value: str | list[str] | tuple[str, ...] | None, name: str) -> str | None:
+    """A column selection: the grammar's string as it is, a list of names joined by commas."""
+    if value is None or isinstance(value, str):
+        return value
+    items = [str(v) for v in value]
+    if any("," in v for v in items):
+        raise UsageError(f"{name}: a name in a list holds a comma", hint="give the selection as one string")
+    return ",".join(items)
+
+
+def _arrays_table(y_true: Any, y_pred: Any, sample_weight: Any) -> tuple[Any, str, str, str | None]:
+    import pyarrow as pa
+
+    yt = np.asarray(y_true)
+    yp = np.asarray(y_pred)
+    if yt.ndim != 1:
+        raise UsageError(f"classes= maps one label per sample, got labels of shape {yt.shape}")
+    if yp.ndim not in (1, 2) or yp.shape[0] != yt.shape[0]:
+        raise UsageError(f"{yt.shape[0]} labels but predictions of shape {yp.shape}")
+    cols: dict[str, Any] = {"y_true": pa.array(yt.tolist() if yt.dtype.kind in "OUS" else yt)}
+    if yp.ndim == 1:
+        cols["y_pred"] = pa.array(yp)
+        preds = "y_pred"
+    else:
+        for j in range(yp.shape[1]):
+            cols[f"y_pred[{j}]"] = pa.array(np.ascontiguousarray(yp[:, j]))
+        preds = "y_pred"
+    weight = None
+    if sample_weight is not None:
+        cols["sample_weight"] = pa.array(np.asarray(sample_weight, dtype=np.float64))
+        weight = "sample_weight"
+    return pa.table(cols), "y_true", preds, weight

@@ -1,0 +1,122 @@
+"""DataFrames in the Python API: pandas, polars, pyarrow and PyCapsule objects give the command line's
+numbers on the same data, with the same column grammar, inference, class mapping and errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+from cli_helpers import run_cli
+
+import losscli
+from losscli.errors import InputError, UsageError
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data"
+
+
+def cli_json(args, capsys) -> dict:
+    code, out, err = run_cli(["eval", *args, "--json"], capsys)
+    assert code == 0, err
+    return json.loads(out)
+
+
+class Capsule:
+    """Only the Arrow PyCapsule stream interface, as a third-party frame library would expose it."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self._table = table
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        return self._table.__arrow_c_stream__(requested_schema)
+
+
+def frames_of(csv: Path) -> list:
+    df = pd.read_csv(csv)
+    return [df, pl.read_csv(csv), pa.Table.from_pandas(df), Capsule(pa.Table.from_pandas(df))]
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars", "pyarrow", "capsule"])
+def test_string_labels_and_ids_match_the_cli(kind, capsys):
+    frame = frames_of(SAMPLE / "animals.csv")[["pandas", "polars", "pyarrow", "capsule"].index(kind)]
+    want = cli_json(["cce", SAMPLE / "animals.csv", "--id-col", "id"], capsys)
+    r = losscli.evaluate("cce", frame, id_col="id")
+    assert r.value == want["value"] and r.n == want["n"]
+    np.testing.assert_array_equal(r.per_sample, want["per_sample"])
+    table = r.to_frame()
+    assert table.index.name == "id" and list(table.index) == want["ids"]
+    assert table["categorical_crossentropy"].tolist() == want["per_sample"]
+
+
+@pytest.mark.parametrize("make", [pd.read_csv, pl.read_csv])
+def test_selections_weights_and_classes_match_the_cli(make, capsys, tmp_path):
+    csv = SAMPLE / "binary_candidate.csv"
+    frame = make(csv)
+    labels = pd.read_csv(SAMPLE / "binary_labels.csv")["label"].to_numpy()
+    if isinstance(frame, pd.DataFrame):
+        frame = frame.assign(label=np.where(labels == 1, "fraud", "ok"), w=np.linspace(0.5, 2, len(labels)))
+    else:
+        frame = frame.with_columns(pl.Series("label", np.where(labels == 1, "fraud", "ok")),
+                                   pl.Series("w", np.linspace(0.5, 2, len(labels))))
+    path = tmp_path / "case.csv"
+    (frame.to_pandas() if isinstance(frame, pl.DataFrame) else frame).to_csv(path, index=False)
+    want = cli_json(["bce", path, "--label-cols", "label", "--pred-cols", "p", "--weight-col", "w",
+                     "--classes", "ok,fraud"], capsys)
+    r = losscli.evaluate("bce", frame, label_cols="label", pred_cols=["p"], weight_col="w", classes=["ok", "fraud"])
+    assert r.value == want["value"] and r.weight_sum == want["weight_sum"]
+
+
+def test_list_column_of_logits_matches_the_jsonl_cli(capsys, tmp_path):
+    rng = np.random.default_rng(5)
+    logits = rng.normal(size=(40, 5))
+    y = rng.integers(0, 5, size=40)
+    recs = [{"doc": i, "target": int(y[i]), "logits": logits[i].tolist()} for i in range(40)]
+    path = tmp_path / "s.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    want = cli_json(["cce", path, "--label-cols", "target", "--pred-cols", "logits", "--logits", "--id-col", "doc"],
+                    capsys)
+    frame = pl.DataFrame({"doc": list(range(40)), "target": y, "logits": logits.tolist()})
+    r = losscli.evaluate("cce", frame, label_cols="target", pred_cols="logits", id_col="doc", from_logits=True)
+    assert r.value == want["value"]
+    np.testing.assert_array_equal(r.per_sample, want["per_sample"])
+
+
+def test_arrays_with_classes_and_class_indices_for_cce():
+    probs = pd.read_csv(SAMPLE / "animals.csv")
+    p = probs[["cat", "dog", "bird"]].to_numpy()
+    names = probs["label"].to_numpy()
+    by_name = losscli.evaluate("cce", names, p, classes=["cat", "dog", "bird"])
+    index = np.array([["cat", "dog", "bird"].index(v) for v in names])
+    assert by_name.value == losscli.evaluate("cce", index, p).value == losscli.evaluate("cce", probs).value
+    assert by_name.value == losscli.evaluate("scce", names, p, classes=["cat", "dog", "bird"]).value
+    with pytest.raises(InputError, match=r"'cow' is not one of the classes.*row 3"):
+        losscli.evaluate("cce", ["cat", "dog", "cow"], p[:3], classes=["cat", "dog", "bird"])
+
+
+def test_missing_values_skip_and_rows():
+    df = pd.DataFrame({"y": [1, 0, 1, 0], "p": [0.9, np.nan, 0.6, 0.2]})
+    with pytest.raises(InputError, match="NaN"):
+        losscli.evaluate("bce", df)
+    r = losscli.evaluate("bce", df, nan="skip")
+    assert r.n == 3 and r.rows.tolist() == [0, 2, 3]
+    assert r.to_frame().index.tolist() == [0, 2, 3]
+    assert r.value == losscli.evaluate("bce", [1, 1, 0], [0.9, 0.6, 0.2]).value
+
+
+def test_usage_errors():
+    df = pd.DataFrame({"y": [1, 0], "p": [0.9, 0.2]})
+    with pytest.raises(UsageError, match="no column named 'q'"):
+        losscli.evaluate("bce", df, pred_cols="q")
+    with pytest.raises(UsageError, match="not a DataFrame"):
+        losscli.evaluate("bce", [1, 0])
+    with pytest.raises(UsageError, match="select columns of a DataFrame"):
+        losscli.evaluate("bce", [1, 0], [0.9, 0.2], label_cols="y")
+    with pytest.raises(UsageError, match="weight_col"):
+        losscli.evaluate("bce", df, sample_weight=[1, 1])
+    with pytest.raises(UsageError, match="DataFrames"):
+        losscli.evaluate("bce", [1, 0], [0.9, 0.2], nan="skip")
