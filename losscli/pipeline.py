@@ -42,6 +42,9 @@ class Evaluation:
     #: With --nan skip/warn: the input row (0-based data row) of each kept sample, so results join back.
     sample_rows: np.ndarray | None = None
 
+    #: the reliability bins (:class:`losscli.engine.calibration.Reliability`) when an HTML report asked
+    reliability: Any = None
+
     def index(self, i: int) -> int:
         """The ``index`` reported for the ``i``-th kept sample: its input row."""
         return i if self.sample_rows is None else int(self.sample_rows[i])

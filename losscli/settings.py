@@ -39,6 +39,8 @@ class ReportSettings:
     step_summary: bool = False
     progress: bool = True
     per_sample_only: bool = False  # reduction 'none': the per-sample values are the result
+    #: the HTML report's file (``--html``)
+    html: str | None = None
 
     @property
     def keep_per_sample(self) -> bool:
@@ -49,7 +51,7 @@ class ReportSettings:
 
     def files(self) -> list[str]:
         """Every file this run writes (not the step summary, which is appended to)."""
-        return [p for p in (self.output, self.state_out, self.junit_xml, self.openmetrics) if p]
+        return [p for p in (self.output, self.state_out, self.junit_xml, self.openmetrics, self.html) if p]
 
 
 @dataclass(frozen=True)

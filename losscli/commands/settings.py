@@ -231,10 +231,14 @@ def report_settings(opts: Options, *, per_sample_formats: bool = True) -> Report
     per_sample_only = opts.get("reduction") == "none"
     if per_sample_only:
         _check_no_reduction(opts, fmt, summary_only)
+    if opts.get("html"):
+        from losscli.report.html import check_available
+
+        check_available()  # matplotlib, before any input is read
     return ReportSettings(
         fmt=fmt, summary_only=summary_only, output=output, per_sample_only=per_sample_only,
         state_out=opts.get("state_out"), junit_xml=opts.get("junit_xml"), openmetrics=opts.get("openmetrics"),
-        step_summary=step_summary, progress=not opts.get("no_progress"),
+        step_summary=step_summary, progress=not opts.get("no_progress"), html=opts.get("html"),
     )
 
 

@@ -128,6 +128,14 @@ def evaluate_plan(plan: Any, evaluators: list[Any], *, report: ReportSettings, s
             sink.write(values, batch.ids, offset, batch.rows if input_rows else None)
 
         observers.append(write_rows)
+    reliability: list[Any] = []
+    if report.html:  # the reliability diagram's bins, for the losses on class probabilities or logits
+        from losscli.engine.calibration import Reliability, applies
+
+        for ev in evaluators:
+            kind = applies(ev.spec, ev.params, len(plan.preds.columns))
+            reliability.append(Reliability(kind, bool(ev.params.get("from_logits"))) if kind else None)
+        observers += [rel.observe for rel in reliability if rel is not None]
     progress = None
     if report.progress:
         from losscli.report.progress import maybe_progress
@@ -148,6 +156,9 @@ def evaluate_plan(plan: Any, evaluators: list[Any], *, report: ReportSettings, s
         sink.commit()
     if session is not None:
         session.bind(evaluations)
+    if reliability:
+        for ev, rel in zip(evaluations, reliability, strict=True):
+            ev.reliability = rel
     if tag_file:
         for ev in evaluations:
             ev.file = plan.preds.source.name
@@ -209,6 +220,11 @@ def finish_checks(session: Any, evaluations: list[Any], report: ReportSettings) 
         results = [summary_dict(ev, per_sample=False) for ev in evaluations]
         markdown = markdown_summary(evaluations) if report.step_summary else None
         write_side_reports(report, results=results, checks=checks, markdown=markdown)
+    if report.html:
+        from losscli.files import write_atomic
+        from losscli.report.html import html_report
+
+        write_atomic(report.html, html_report(evaluations, checks), make_folder=True)
     return gates.exit_status(checks)
 
 

@@ -1,0 +1,117 @@
+"""``eval --html``: the page's sections and numbers, offline and self-contained, and in a real browser
+(headless Chromium with the network off) every chart is laid out and the console stays empty."""
+
+from __future__ import annotations
+
+import re
+import struct
+import sys
+from pathlib import Path
+
+import pytest
+from cli_helpers import run_cli
+
+sys.path.insert(0, str(Path(__file__).parent))
+import chromium  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "sample_data"
+
+
+def report(tmp_path: Path, capsys, *args: object) -> str:
+    out = tmp_path / "r.html"
+    code, stdout, err = run_cli(["eval", *args, "--html", out, "-q"], capsys)
+    assert code in (0, 1), err
+    return out.read_text()
+
+
+def charts(page: str) -> int:
+    return int(re.search(r'data-charts="(\d+)"', page).group(1))
+
+
+def test_binary_report_sections_and_numbers(tmp_path, capsys):
+    page = report(tmp_path, capsys, "bce", "--labels", SAMPLE / "binary_labels.csv", "--preds",
+                  SAMPLE / "binary_candidate.csv", "--pred-cols", "p", "--group-col", "region", "--by-class",
+                  "--max-group", "0.5")
+    for title in ("Summary", "Checks", "Loss distribution", "Reliability", "Per class", "Per group (region)",
+                  "Worst samples"):
+        assert f"<h2>{title}" in page, title
+    assert charts(page) == 4 and page.count("<svg") == 4
+    assert "0.31262" in page  # the value, as the summary shows it
+    assert 'class="fail">FAIL' in page and "group south mean 0.712614" in page
+    # self-contained: nothing to fetch, and a policy that forbids fetching
+    assert not re.search(r'(src|href)="(?!data:|#)', page)
+    assert "default-src 'none'" in page
+
+
+def test_multiclass_leaderboard_and_logits(tmp_path, capsys):
+    page = report(tmp_path, capsys, "cce", SAMPLE / "animals.csv", "--id-col", "id", "--by-class")
+    assert "confidence (largest class probability)" in page and "img_0" in page
+    board = report(tmp_path, capsys, "bce", "--labels", SAMPLE / "binary_labels.csv", "--preds",
+                   SAMPLE / "binary_probs.csv", "--preds", SAMPLE / "binary_candidate.csv", "--pred-cols", "p",
+                   "--ci", "0.9")
+    assert "<h2>Leaderboard" in board and "#1 " in board and "#2 " in board
+    assert charts(board) == 1 + 2 * 2  # the leaderboard, and distribution + reliability per file
+    logits = report(tmp_path, capsys, "scce", "--labels", SAMPLE / "multiclass_labels.npy", "--preds",
+                    SAMPLE / "multiclass_logits.npy", "--logits")
+    assert "<h2>Reliability" in logits
+    regression = report(tmp_path, capsys, "mse", SAMPLE / "regression.csv")
+    assert "<h2>Reliability" not in regression and charts(regression) == 1
+
+
+def test_values_are_escaped(tmp_path, capsys):
+    data = tmp_path / "x.csv"
+    data.write_text("id,label,p\n<b>evil</b>,1,0.01\nok,0,0.2\n")
+    page = report(tmp_path, capsys, "bce", data, "--id-col", "id")
+    assert "<b>evil</b>" not in page and "&lt;b&gt;evil&lt;/b&gt;" in page
+
+
+def test_without_matplotlib_it_is_a_usage_error_before_reading(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    code, out, err = run_cli(["eval", "bce", tmp_path / "missing.csv", "--html", tmp_path / "r.html"], capsys)
+    assert code == 2 and "pip install 'losscli[report]'" in err and out == ""
+    assert not (tmp_path / "r.html").exists()
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+needs_browser = pytest.mark.skipif(chromium.browser() is None, reason="chromium not installed (.ci/run installs it)")
+
+
+@needs_browser
+def test_report_renders_in_chromium_offline(tmp_path):
+    """The README's report, from its own script: every chart laid out, an empty console, a screenshot."""
+    png, rendered = chromium.make_readme_report(tmp_path)
+    page = (tmp_path / "report.html").read_text()
+    assert rendered.console == []
+    expected = charts(page)
+    assert expected == 4
+    assert f'data-charts-rendered="{expected}"' in rendered.dom
+    width, height = _png_size(png)
+    assert (width, height) == chromium.WINDOW
+    assert png.stat().st_size > 20_000  # a picture, not a blank page
+
+
+@needs_browser
+def test_the_browser_check_catches_requests_and_errors(tmp_path):
+    """The console check can fail: a blocked request and a script error are reported."""
+    page = tmp_path / "bad.html"
+    page.write_text(
+        "<!DOCTYPE html><html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "script-src 'unsafe-inline'\"></head><body><img src=\"http://example.com/x.png\">"
+        "<script>undefinedFunction()</script></body></html>"
+    )
+    rendered = chromium.render(page)
+    text = " ".join(rendered.console)
+    assert "example.com" in text and "undefinedFunction" in text
+
+
+def test_readme_shows_the_committed_screenshot():
+    readme = (ROOT / "README.md").read_text()
+    assert "docs/report.png" in readme
+    assert _png_size(ROOT / "docs" / "report.png") == chromium.WINDOW
+    assert "losscli " + " ".join(chromium.COMMAND) in readme
