@@ -22,23 +22,26 @@ array of the stripped texts, as for a CSV column. Blank lines are skipped, and r
 numbers in messages.
 
 The parser is orjson; a line it refuses is parsed again with the standard ``json`` module, which also
-reads the ``NaN``/``Infinity`` that Python's ``json.dumps`` writes. Measured on this machine (2 shared
-cores, orjson 3.13, pyarrow 26.0.1), best of 3, to float64 arrays:
+reads the ``NaN``/``Infinity`` that Python's ``json.dumps`` writes. The elements of one array are taken as
+the whole array once per line and converted together. Measured with ``benchmarks/jsonl_readers.py`` on this
+machine (2 shared cores under a load of 2–8, orjson 3.13, pyarrow 26.0.1; best of 3–5, so the spread
+between runs is shown), 200k lines of (id, label, 10 logits), 29 MB, to float64 arrays:
 
-===================================================  =======================  =========================
-reader                                               200k × (id, label, 10    50k lm-eval-harness
-                                                     logits), 29 MB           samples, 183 MB
-===================================================  =======================  =========================
-``pyarrow.json.open_json``, explicit schema          0.27 s (0.74 M rows/s)   0.48 s
-orjson line by line, arrays whole                    0.31 s (0.65 M rows/s)   0.59 s
-orjson, one accessor per column (this reader)        0.54 s (0.37 M rows/s)   --
-standard ``json`` module                             1.06 s (0.19 M rows/s)   --
-===================================================  =======================  =========================
+===================================================  ============  =========================
+reader                                               seconds       × the fastest
+===================================================  ============  =========================
+``pyarrow.json.open_json``, explicit schema          0.47–0.73     1
+orjson line by line, arrays whole                    0.62–0.89     1.1–1.7
+this reader (orjson, arrays whole, line numbers)     0.69–1.47     1.4–3.2
+standard ``json`` module                             2.4–3.9       4.7–8.3
+===================================================  ============  =========================
 
-pyarrow is at most 1.2–1.7× faster here, but it infers one schema per block (a number that is an integer
-in the first block and ``0.5`` later, a field first ``null`` then a number, an array that is longer
-later, all fail or need a second pass), and its errors name a row of a block, not the line of the file.
-orjson reads each line on its own, so every error names its line, and is the reader used.
+pyarrow is the faster parser (its threads help most on a loaded machine), but it infers one schema per
+block (a number that is an integer in the first block and ``0.5`` later, a field first ``null`` then a
+number, an array that is longer later: all fail, or need a second pass), and its errors name a row of a
+block, not the line of the file. orjson reads each line on its own, so every error names its line, and it
+is the reader used; end to end, ``losscli eval cce`` reads JSON lines at 1.6–2.3× the time of the same
+data as CSV.
 """
 
 from __future__ import annotations
@@ -72,7 +75,7 @@ class _Mismatch(Exception):
 
 
 def _loads(line: bytes) -> Any:
-    import orjson
+    import orjson  # cached after the first line
 
     try:
         return orjson.loads(line)
@@ -262,12 +265,9 @@ class JsonlSource(Source):
 
     # ------------------------------------------------------------------ reading
     def _read(self, columns: list[str], chunk_rows: int | None) -> Iterator[Chunk]:
-        paths = [self._paths[c] for c in columns]
-        guards = [(p, n) for p, n in self._arrays.items() if any(q[: len(p)] == p for q in paths)]
-        fetchers = [_fetcher(p) for p in paths]
+        plan = _Extraction([self._paths[c] for c in columns], self._arrays)
         block = chunk_rows or _BLOCK_ROWS
         self._blank_runs = []
-        rows: list[list[Any]] = [[] for _ in columns]
         first = 0
         data_row = 0
         pieces: list[dict[str, np.ndarray]] = []
@@ -276,27 +276,13 @@ class JsonlSource(Source):
                 blanks = line_no - 1 - data_row
                 if blanks and (not self._blank_runs or self._blank_runs[-1][1] != blanks):
                     self._blank_runs.append((data_row, blanks))
-                obj = self._parse(line, line_no)
                 try:
-                    for p, n in guards:
-                        arr = _get(obj, p)
-                        if isinstance(arr, list) and len(arr) > n:
-                            raise _Mismatch(
-                                f"{_show(p)!r} has {len(arr)} elements, but at most {n} on the first lines"
-                            )
-                    for out, fetch in zip(rows, fetchers, strict=True):
-                        out.append(fetch(obj))
+                    plan.add(self._parse(line, line_no))
                 except _Mismatch as exc:
-                    raise ReadError(
-                        exc.message,
-                        hint="the columns are those of the first lines: put the longest arrays and every "
-                        "field's kind on the first line, or make all lines alike",
-                        location=_at(self.name, line_no),
-                    ) from None
+                    raise self._mismatch(exc, line_no) from None
                 data_row += 1
                 if data_row - first == block:
-                    chunk = self._convert(columns, rows, first)
-                    rows = [[] for _ in columns]
+                    chunk = self._convert(columns, plan, first)
                     if chunk_rows is None:
                         pieces.append(chunk)
                     else:
@@ -305,7 +291,7 @@ class JsonlSource(Source):
         if data_row == 0:
             raise ReadError(f"{self.name} has no rows")
         if data_row > first:
-            chunk = self._convert(columns, rows, first)
+            chunk = self._convert(columns, plan, first)
             if chunk_rows is None:
                 pieces.append(chunk)
             else:
@@ -313,18 +299,130 @@ class JsonlSource(Source):
         if chunk_rows is None:
             yield Chunk({c: np.concatenate([p[c] for p in pieces]) for c in columns}, first_row=0)
 
-    def _convert(self, columns: list[str], rows: list[list[Any]], first: int) -> dict[str, np.ndarray]:
-        return {c: self._column(c, values, first) for c, values in zip(columns, rows, strict=True)}
+    def _mismatch(self, exc: _Mismatch, line_no: int) -> ReadError:
+        return ReadError(
+            exc.message,
+            hint="the columns are those of the first lines: put the longest arrays and every field's kind on "
+            "the first line, or make all lines alike",
+            location=_at(self.name, line_no),
+        )
 
-    def _column(self, column: str, values: list[Any], first: int) -> np.ndarray:
-        for i, v in enumerate(values):  # a list or an object where the first lines had a value
-            if isinstance(v, (list, dict)):
-                raise self._error(
-                    f"field {column!r} is {_kind_text(_kind(v))} here, a single value on the first lines",
-                    hint="make every line give the field the same kind of value",
-                    data_row=first + i, column=column,
-                )
-        return to_array(values)
+    def _convert(self, columns: list[str], plan: _Extraction, first: int) -> dict[str, np.ndarray]:
+        try:
+            arrays = plan.take()
+        except _RowMismatch as exc:
+            raise self._mismatch(exc, self.file_row(first + exc.row)) from None
+        out = {}
+        for c, values in zip(columns, arrays, strict=True):
+            if isinstance(values, np.ndarray):
+                out[c] = values
+                continue
+            for i, v in enumerate(values):  # a list or an object where the first lines had a value
+                if isinstance(v, (list, dict)):
+                    raise self._error(
+                        f"field {c!r} is {_kind_text(_kind(v))} here, a single value on the first lines",
+                        hint="make every line give the field the same kind of value",
+                        data_row=first + i, column=c,
+                    )
+            out[c] = to_array(values)
+        return out
+
+
+class _RowMismatch(_Mismatch):
+    def __init__(self, message: str, row: int) -> None:
+        super().__init__(message)
+        self.row = row  # 0-based row of the chunk
+
+
+class _Extraction:
+    """Collects the selected fields of a chunk's lines, then turns them into columns.
+
+    Elements of one array (``logits[0]``, ``logits[1]``, …) are taken as the whole array once per line and
+    converted together (one 2-D ``numpy.array`` call when every line's array is numeric and as long as in
+    the first lines); other fields one value per line. Arrays above a selected column whose elements are
+    not columns themselves (``resps`` of ``resps[2][0]``) are checked for their length line by line.
+    """
+
+    def __init__(self, paths: list[Path], widths: dict[Path, int]) -> None:
+        self.paths = paths
+        self.widths = widths
+        self.parents: list[Path] = []  # arrays whose elements are selected
+        self.slots: list[tuple[str, int, int]] = []  # per column: ('array', parent index, element) or ('one', i, 0)
+        self.singles: list[Path] = []
+        for p in paths:
+            parent = p[:-1]
+            if p and isinstance(p[-1], int) and parent in widths:
+                if parent not in self.parents:
+                    self.parents.append(parent)
+                self.slots.append(("array", self.parents.index(parent), p[-1]))
+            else:
+                self.singles.append(p)
+                self.slots.append(("one", len(self.singles) - 1, 0))
+        self.guards = [(a, n) for a, n in widths.items() if a not in self.parents
+                       and any(q[: len(a)] == a and len(q) > len(a) for q in paths)]
+        self._reset()
+
+    def _reset(self) -> None:
+        self.single_values: list[list[Any]] = [[] for _ in self.singles]
+        self.parent_values: list[list[Any]] = [[] for _ in self.parents]
+        # one top-level key: a dict lookup per line; deeper paths: _get
+        pairs = [*zip(self.single_values, self.singles, strict=True),
+                 *zip(self.parent_values, self.parents, strict=True)]
+        self.by_key = [(out, p[0]) for out, p in pairs if len(p) == 1 and isinstance(p[0], str)]
+        self.by_path = [(out, p) for out, p in pairs if not (len(p) == 1 and isinstance(p[0], str))]
+
+    def add(self, obj: Any) -> None:
+        for p, n in self.guards:
+            arr = _get(obj, p)
+            if isinstance(arr, list) and len(arr) > n:
+                raise _Mismatch(f"{_show(p)!r} has {len(arr)} elements, but at most {n} on the first lines")
+        if type(obj) is dict:
+            get = obj.get
+            for out, key in self.by_key:
+                out.append(get(key))
+        elif self.by_key:
+            raise _Mismatch(f"expected a JSON object, found {_kind_text(_kind(obj))}")
+        for out, path in self.by_path:
+            out.append(_get(obj, path))
+
+    def take(self) -> list[Any]:
+        """The chunk's columns (numpy arrays, or lists of values still to convert); starts a new chunk."""
+        matrices = [self._matrix(p, values) for p, values in zip(self.parents, self.parent_values, strict=True)]
+        out: list[Any] = []
+        for kind, k, element in self.slots:
+            if kind == "one":
+                out.append(self.single_values[k])
+            else:
+                m = matrices[k]
+                out.append(np.ascontiguousarray(m[:, element]) if isinstance(m, np.ndarray) else m[element])
+        self._reset()
+        return out
+
+    def _matrix(self, parent: Path, rows: list[Any]) -> Any:
+        """The whole arrays of one field: a float64 matrix when they are all numbers and full width, else
+        one list of values per element (missing elements as None)."""
+        width = self.widths[parent]
+        try:
+            m = np.array(rows)
+            if m.ndim == 2 and m.shape[1] == width:
+                if m.dtype.kind == "i":
+                    return m.astype(np.int64, copy=False)
+                if m.dtype.kind in "fbU":  # numbers, booleans, numbers written as text
+                    return m.astype(np.float64)
+        except (ValueError, TypeError, OverflowError):
+            pass
+        columns: list[list[Any]] = [[] for _ in range(width)]
+        for r, row in enumerate(rows):
+            if row is None:
+                row = ()
+            elif type(row) is not list:
+                raise _RowMismatch(f"expected an array at {_show(parent)!r}, found {_kind_text(_kind(row))}", r)
+            elif len(row) > width:
+                raise _RowMismatch(
+                    f"{_show(parent)!r} has {len(row)} elements, but at most {width} on the first lines", r)
+            for j in range(width):
+                columns[j].append(row[j] if j < len(row) else None)
+        return columns
 
 
 def to_array(values: list[Any]) -> np.ndarray:
@@ -377,17 +475,3 @@ def _get(obj: Any, path: Path) -> Any:
                 raise _Mismatch(f"expected an object at {_show(path)!r}, found {_kind_text(_kind(obj))}")
             obj = obj.get(k)
     return obj
-
-
-def _fetcher(path: Path) -> Any:
-    """A fast accessor for the common one-key path, else :func:`_get`."""
-    if len(path) == 1 and isinstance(path[0], str):
-        key = path[0]
-
-        def one(obj: Any) -> Any:
-            if type(obj) is not dict:
-                raise _Mismatch(f"expected a JSON object, found {_kind_text(_kind(obj))}")
-            return obj.get(key)
-
-        return one
-    return lambda obj: _get(obj, path)
