@@ -5,6 +5,7 @@ pandas' ``to_feather`` and polars' ``write_ipc`` write the IPC *file* format. Bo
 by record batch (re-cut to ``chunk_rows``), so peak memory follows the chunk size:
 
 - a file on disk is memory-mapped (``pyarrow.memory_map``): an uncompressed batch is read without a copy;
+  every batch is validated in full before it is used, so a corrupt file is a ReadError, never a crash;
 - a compressed file (``.arrow.gz``) in the stream format is decompressed as a stream; in the file format
   (which needs to seek) it is held in memory, as stdin is, up to ``LOSSCLI_MAX_MEMORY_BYTES``.
 
@@ -83,6 +84,7 @@ class ArrowBatchesSource(Source):
             start = 0
             try:
                 for b in self._batches():
+                    b.validate(full=True)  # a corrupt file's offsets must not be followed out of bounds
                     yield b.num_rows, {c: self._values(b, p, start) for c, p in paths.items()}
                     start += b.num_rows
             except (pa.ArrowException, OSError) as exc:
@@ -199,5 +201,6 @@ def _batches(reader: Any, file_format: bool) -> Iterator[Any]:
 def _first_batch(reader: Any, file_format: bool) -> Any:
     for b in _batches(reader, file_format):
         if b.num_rows:
+            b.validate(full=True)
             return b
     return None

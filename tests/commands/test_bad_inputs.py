@@ -141,6 +141,9 @@ CASES = [
     ("NPZ with two arrays, no key", E + ["bce", *TWO, "two_arrays.npz"], 3,
      ["two_arrays.npz holds 2 arrays", "two_arrays.npz:KEY"]),
     ("NPZ with a corrupt member", E + ["bce", *TWO, "corrupt_member.npz"], 3, ["corrupt_member.npz", "arr_0.npy"]),
+    ("JSON lines: a malformed line", E + ["bce", "bad_line.jsonl"], 3, ["bad_line.jsonl line 2", "not valid JSON"]),
+    ("Arrow IPC: corrupt offsets", E + ["bce", "corrupt_offsets.arrow", "--pred-cols", "p"], 3,
+     ["corrupt_offsets.arrow", "not a valid Arrow IPC", "out of bounds"]),
     # columns
     ("CSV column missing", E + ["bce", *TWO, "ok_probs.csv", "--pred-cols", "q"], 2,
      ["--pred-cols", "'q'", "ok_probs.csv has 1 column: p"]),

@@ -18,7 +18,7 @@ _CRASHES = tempfile.mkdtemp(prefix="losscli-fuzz-crashes-")
 TEXT = [b",", b"|", b"\n", b"\r\n", b"\r", b'"', b"\\", b"[/]", b"[bold]", b"<!--", b"-->", b"<b>", b"&amp;",
         b"]]>", b"\x00", b"\x1b[31m", b"\x7f", b"\xc2\x85", b"\xe2\x80\xae", b"\xef\xbf\xbe", b"\xff", b"{", b"}",
         b"nan", b"1e999", b"-1", b"9" * 30, b"#", b"`", b"*", b"_", b"=", b"\t",
-        b";", b"-inf", b"1e309", b"\xef\xbb\xbf", b",,,,", b'""', b"0x1F"]
+        b";", b"-inf", b"1e309", b"\xef\xbb\xbf", b",,,,", b'""', b"0x1F", b": ", b"null", b'"x": [1, 2]']
 
 
 def mutate(data: bytes, rng: random.Random, corpus: list[bytes]) -> bytes:

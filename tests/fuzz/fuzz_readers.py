@@ -50,6 +50,8 @@ NAMES = (
     ("data.csv", None), ("data.tsv", None), ("data.txt", None), ("data.npy", None), ("data.npz", None),
     ("data.parquet", None), ("data.csv.gz", None), ("data.gz", None), ("data.bin", None), ("data", "csv"),
     ("data", "npy"), ("data", "npz"), ("data", "parquet"), ("-", None), ("-", "csv"), ("data.npz:arr_0", None),
+    ("data.jsonl", None), ("data.arrow", None), ("data.feather", None), ("data", "jsonl"), ("-", "jsonl"),
+    ("data.jsonl.gz", None), ("-", "arrow"),
 )
 DELIMITERS = (None, None, ",", ";", "\t", "|")
 
@@ -156,7 +158,26 @@ def seeds() -> list[bytes]:
         b"a,b,c\n1,2\n3,4,5,6\n",
         b"x\n1e-3\nnan\n-inf\n+.5\n",
     ]
-    blobs = csvs + [
+    jsonls = [
+        b'{"y": 0, "p": 0.1}\n{"y": 1, "p": 0.9}\n',
+        b'{"id": "a", "label": 2, "logits": [0.1, -1.0, 2.5], "meta": {"w": 1}}\n\n{"id": "b", "label": 0}\n',
+        b'{"target": 1, "resps": [["-7.25", "False"], ["-1.5", "True"]]}\n{"target": 0, "resps": [[NaN, 1]]}\n',
+        b'[1, 0.5]\n[0, 0.25]\n',
+    ]
+
+    def arrow(stream: bool, **cols: list) -> bytes:
+        b = io.BytesIO()
+        t = pa.table(cols)
+        with (pa.ipc.new_stream if stream else pa.ipc.new_file)(b, t.schema) as w:
+            for batch in t.to_batches(max_chunksize=2):
+                w.write_batch(batch)
+        return b.getvalue()
+
+    arrows = [
+        arrow(True, y=[0, 1, 1], p=[[0.1, 0.9], [0.5], None], m=[{"a": 1}, {"a": None}, {"a": 3}]),
+        arrow(False, y=[0, 1, None], s=["a", None, "c"]),
+    ]
+    blobs = csvs + jsonls + arrows + [
         gzip.compress(csvs[0]),
         npy(np.arange(6.0).reshape(3, 2)),
         npy(np.array([1, 0, 1], dtype=np.int8)),
@@ -174,7 +195,7 @@ def seeds() -> list[bytes]:
         for p in rng.sample(prefixes, 8):
             out.append(p + blob)
     # each blob under its own name, so that every format is reached
-    own = {0: csvs, 6: [gzip.compress(csvs[0])]}
+    own = {0: csvs, 6: [gzip.compress(csvs[0])], 16: jsonls, 17: arrows, 18: arrows[:1], 21: [gzip.compress(jsonls[1])]}
     for idx, group in own.items():
         out.extend(bytes([idx, 0]) + b for b in group)
     return out

@@ -102,6 +102,20 @@ def main() -> None:
     data = bytearray(raw.getvalue())
     data[data.index(b"\x93NUMPY") + 100] ^= 0xFF
     (HERE / "corrupt_member.npz").write_bytes(bytes(data))
+    # JSON lines with a trailing comma on line 2
+    (HERE / "bad_line.jsonl").write_text('{"y": 1, "p": 0.9}\n{"y": 0, "p": 0.2,}\n')
+    # an Arrow IPC file whose string offsets point far past the data (followed, they would crash a reader)
+    import pyarrow as pa
+
+    table = pa.table({"y": [0, 1, 1, 0], "p": [0.1, 0.8, 0.7, 0.2], "s": ["abc", "", "def", "g"]})
+    raw = io.BytesIO()
+    with pa.ipc.new_file(raw, table.schema) as w:
+        w.write_table(table)
+    data = bytearray(raw.getvalue())
+    offsets = np.array([0, 3, 3, 6, 7], dtype="<i4").tobytes()
+    at = data.index(offsets)
+    data[at + 12 : at + 16] = np.array([1 << 30], dtype="<i4").tobytes()
+    (HERE / "corrupt_offsets.arrow").write_bytes(bytes(data))
 
 
 if __name__ == "__main__":
