@@ -169,8 +169,6 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
 @click.option("--no-progress", is_flag=True, help="No progress bar (it is shown on stderr for large inputs "
               "when stderr is a terminal).")
 @click.option("--state-out", metavar="FILE", help="Also write the mergeable accumulator state (see `losscli merge`).")
-@click.option("--html", metavar="FILE",
-              help="Also write an HTML report with charts (one offline file; pip install 'losscli[report]').")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="local: stream on this machine; dask: partitions on a Dask cluster (pip install 'losscli[dask]').")
 @click.option("--scheduler", metavar="ADDRESS", help="With --engine dask: an existing dask.distributed scheduler "

@@ -106,6 +106,8 @@ gate_options = _bundle(
 report_options = _bundle(
     click.option("--junit-xml", metavar="FILE", help="Write a JUnit XML report: one testcase per check."),
     click.option("--openmetrics", metavar="FILE", help="Write OpenMetrics text (GitLab metrics.txt)."),
+    click.option("--html", metavar="FILE",
+                 help="Also write an HTML report with charts (one offline file; pip install 'losscli[report]')."),
     click.option("--step-summary", is_flag=True,
                  help="Append the Markdown report to $GITHUB_STEP_SUMMARY (GitHub Actions job summary)."),
 )

@@ -33,6 +33,7 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
     all_checks: list[gates.CheckResult] = []
     results: list[dict[str, Any]] = []
     comparisons: list[dict[str, Any]] = []
+    shown: list[Any] = []  # the evaluations, for the HTML report
     error_codes: set[int] = set()
     with OutputTransaction():
         for spec in specs:
@@ -62,6 +63,8 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
                 doc = summary_dict(ev, per_sample=False)
                 doc["check"] = spec.name
                 results.append(doc)
+                ev.file = f"check {spec.name}"
+                shown.append(ev)
             for comp in comps:
                 comp["check"] = spec.name
             comparisons += comps
@@ -83,6 +86,8 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
         markdown = check_markdown(doc)
         write_side_reports(report, results=results, checks=all_checks, markdown=markdown, comparisons=comparisons,
                            elapsed=time.perf_counter() - started)
+        if report.html:
+            op.write_html(report, shown, all_checks, comparisons=comparisons, title=f"losscli check — {cf.path}")
         if report.fmt == "json":
             emit([json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False) + "\n"])
         elif report.fmt == "md":

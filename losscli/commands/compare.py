@@ -31,13 +31,17 @@ def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[st
                                                   opts["baseline_preds"]])
     started = time.perf_counter()
     with OutputTransaction():
+        evidence: dict[str, Any] | None = {} if report.html else None
         comp, checks = op.compare_files(loss_settings, inputs, compare, opts["preds"], opts["baseline_preds"],
-                                        stdin=stdin)
+                                        stdin=stdin, evidence=evidence)
         warn_once(comp["warnings"])
         status = gates.exit_status(checks)
         decided["status"] = status
         write_side_reports(report, results=[], checks=checks, markdown=compare_markdown(comp),
                            comparisons=[comp], elapsed=time.perf_counter() - started)
+        if evidence is not None:
+            op.write_html(report, evidence["evaluations"], checks, comparisons=[comp],
+                          differences=evidence["differences"], title="losscli compare")
         if report.fmt == "json":
             emit([json.dumps(comp, indent=2, allow_nan=False, ensure_ascii=False) + "\n"])
         elif report.fmt == "md":

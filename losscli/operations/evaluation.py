@@ -221,11 +221,16 @@ def finish_checks(session: Any, evaluations: list[Any], report: ReportSettings) 
         markdown = markdown_summary(evaluations) if report.step_summary else None
         write_side_reports(report, results=results, checks=checks, markdown=markdown)
     if report.html:
-        from losscli.files import write_atomic
-        from losscli.report.html import html_report
-
-        write_atomic(report.html, html_report(evaluations, checks), make_folder=True)
+        write_html(report, evaluations, checks)
     return gates.exit_status(checks)
+
+
+def write_html(report: ReportSettings, evaluations: list[Any], checks: list[Any], **page: Any) -> None:
+    """``--html``: the page of the run, staged in the output transaction like every side file."""
+    from losscli.files import write_atomic
+    from losscli.report.html import html_report
+
+    write_atomic(report.html, html_report(evaluations, checks, **page), make_folder=True)
 
 
 def report_check_lines(checks: list[gates.CheckResult]) -> None:
@@ -239,35 +244,59 @@ def report_check_lines(checks: list[gates.CheckResult]) -> None:
 # ------------------------------------------------------------------------------------------- compare
 
 
-def _run_side(loss: LossSettings, inputs: Any, preds: str, stdin: Any, pairing: Any) -> tuple[Any, Any, Any]:
-    """Evaluate one prediction file of a paired comparison; ``pairing`` observes its samples."""
+def _run_side(loss: LossSettings, inputs: Any, preds: str, stdin: Any, pairing: Any, *, reliability: bool = False
+              ) -> tuple[Any, Any, Any]:
+    """Evaluate one prediction file of a paired comparison; ``pairing`` observes its samples (and the
+    reliability bins are kept, for an HTML report)."""
     from losscli.inputs.plan import plan_inputs
     from losscli.pipeline import run_many
 
     evaluator = one_evaluator(loss)
     plan = plan_inputs(dataclasses.replace(inputs, data=[], preds=preds), evaluator.spec, stdin=stdin)
     evaluator.chunk_listeners.append(pairing.listen)
-    (evaluation,) = run_many(plan, [evaluator], observers=[pairing.observe])
+    observers: list[Any] = [pairing.observe]
+    rel = None
+    if reliability:
+        from losscli.engine.calibration import Reliability, applies
+
+        kind = applies(evaluator.spec, evaluator.params, len(plan.preds.columns))
+        rel = Reliability(kind, bool(evaluator.params.get("from_logits"))) if kind else None
+        if rel is not None:
+            observers.append(rel.observe)
+    (evaluation,) = run_many(plan, [evaluator], observers=observers)
+    evaluation.reliability = rel
+    evaluation.file = plan.preds.source.name
     return plan.preds.source.name, evaluation, evaluator
 
 
 def compare_files(loss: LossSettings, inputs: Any, compare: CompareSettings, candidate: str, baseline: str, *,
-                  stdin: Any = None, name: str | None = None) -> tuple[dict[str, Any], list[gates.CheckResult]]:
+                  stdin: Any = None, name: str | None = None, evidence: dict[str, Any] | None = None
+                  ) -> tuple[dict[str, Any], list[gates.CheckResult]]:
     """The paired comparison of two prediction files and its ``fail_if_worse`` check (if asked for).
 
     The candidate's samples are spilled to a temporary file and paired with the baseline's as it streams
-    (:mod:`losscli.quality.paired_stream`), so memory stays bounded."""
-    from losscli.quality.paired_stream import LockstepPairing, SideSpill
+    (:mod:`losscli.quality.paired_stream`), so memory stays bounded. ``evidence``, when given, receives
+    what an HTML report draws: both sides' evaluations (``evaluations``) and a uniform sample of the
+    per-sample differences candidate − baseline (``differences``)."""
+    from losscli.quality.paired_stream import LockstepPairing, SideSpill, UniformSample
 
     if inputs.labels == "-" or "-" in (candidate, baseline):
         raise UsageError("compare reads its inputs twice: give files, not '-' (stdin)")
     cand_spill, base_spill = SideSpill(), SideSpill()
     try:
-        cfile, cand_ev, evaluator = _run_side(loss, inputs, candidate, stdin, cand_spill)
+        keep = evidence is not None
+        sample = UniformSample() if keep else None
+        cfile, cand_ev, evaluator = _run_side(loss, inputs, candidate, stdin, cand_spill, reliability=keep)
         pairing = LockstepPairing(cand_spill, base_spill, rule=evaluator.rule,
                                   higher_is_better=bool(evaluator.spec.higher_is_better), tol=compare.tol,
-                                  top=compare.top, seed=compare.seed)
-        bfile, base_ev, base_evaluator = _run_side(loss, inputs, baseline, stdin, _PairingObserver(base_spill, pairing))
+                                  top=compare.top, seed=compare.seed,
+                                  on_pairs=None if sample is None else sample.add)
+        bfile, base_ev, base_evaluator = _run_side(loss, inputs, baseline, stdin, _PairingObserver(base_spill, pairing),
+                                                   reliability=keep)
+        if evidence is not None and sample is not None:
+            evidence["evaluations"] = [cand_ev, base_ev]
+            # rows paired by id, not in step: the differences are left to the comparison's own tables
+            evidence["differences"] = sample.values() if pairing.in_step else None
         comp = pairing.result((cfile, cand_ev.result, cand_ev.ids, evaluator.outputs),
                               (bfile, base_ev.result, base_ev.ids, base_evaluator.outputs),
                               resamples=compare.resamples, confidence=compare.confidence)

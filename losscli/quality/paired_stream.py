@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -92,8 +93,10 @@ class LockstepPairing:
     """A pipeline observer of the baseline run pairing each chunk with the candidate's spilled samples."""
 
     def __init__(self, candidate: SideSpill, baseline: SideSpill, *, rule: str, higher_is_better: bool,
-                 tol: float, top: int, seed: int) -> None:
+                 tol: float, top: int, seed: int, on_pairs: Callable[[np.ndarray], None] | None = None) -> None:
         self.cand, self.base = candidate, baseline
+        #: called with each paired chunk's differences candidate − baseline (counted samples), if given
+        self.on_pairs = on_pairs
         self.rule, self.hib, self.tol, self.top, self.seed = rule, higher_is_better, tol, top, seed
         self.in_step = True
         self.pairs = 0
@@ -116,6 +119,8 @@ class LockstepPairing:
             return
         counted = a["counted"] & b["counted"]
         worse = b_minus(a["value"], b["value"], self.hib)
+        if self.on_pairs is not None:
+            self.on_pairs((a["value"] - b["value"])[counted])
         for key, k in outcome_counts(worse, counted, self.tol).items():
             self.counts[key] += k
         ids = None if batch.ids is None else np.asarray(batch.ids)
@@ -189,3 +194,34 @@ def b_minus(candidate: np.ndarray, baseline: np.ndarray, higher_is_better: bool)
     """How much worse the candidate is, per sample (positive = worse)."""
     d = candidate - baseline
     return -d if higher_is_better else d
+
+
+class UniformSample:
+    """A systematic sample of a stream of values, at most ``cap`` of them: every ``stride``-th value is
+    kept, and when more than ``cap`` are held, every other one is dropped and the stride doubles (the HTML
+    report's histogram of per-sample differences, in bounded memory)."""
+
+    def __init__(self, cap: int = 1 << 17) -> None:
+        self.cap = cap
+        self.stride = 1
+        self.seen = 0
+        self._index: list[np.ndarray] = []
+        self._values: list[np.ndarray] = []
+        self._held = 0
+
+    def add(self, values: np.ndarray) -> None:
+        idx = np.arange(self.seen, self.seen + len(values))
+        self.seen += len(values)
+        keep = idx % self.stride == 0
+        self._index.append(idx[keep])
+        self._values.append(np.asarray(values, dtype=np.float64)[keep])
+        self._held += int(keep.sum())
+        while self._held > self.cap:
+            index, values = np.concatenate(self._index), np.concatenate(self._values)
+            self.stride *= 2
+            keep = index % self.stride == 0
+            self._index, self._values = [index[keep]], [values[keep]]
+            self._held = int(keep.sum())
+
+    def values(self) -> np.ndarray:
+        return np.concatenate(self._values) if self._values else np.zeros(0)

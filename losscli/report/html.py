@@ -33,7 +33,7 @@ header h1 { font-size: 20px; margin: 0 0 2px; }
 header p { margin: 0; color: #cbd2d9; font-size: 13px; }
 main { padding: 18px 28px 32px; max-width: 1400px; }
 section { background: #fff; border: 1px solid #e4e7eb; border-radius: 8px; padding: 12px 16px 14px;
-          margin: 0 0 16px; }
+          margin: 0 0 16px; overflow-x: auto; }
 h2 { font-size: 16px; margin: 0 0 8px; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
 .grid section { margin: 0; }
@@ -275,13 +275,81 @@ def _worst_table(ev: Any, limit: int = 10) -> str | None:
             f"{body}</table></section>")
 
 
-def html_report(evaluations: list[Any], checks: list[Any] | None = None, *, title: str = "losscli report",
-                command: str = "") -> str:
-    """The page for the evaluations of one ``eval`` run (and its checks); each evaluation's
-    ``reliability`` (:class:`~losscli.engine.calibration.Reliability`) gives its reliability diagram."""
+def _comparisons_table(comparisons: list[dict[str, Any]]) -> str | None:
+    if not comparisons:
+        return None
+    named = any(c.get("check") for c in comparisons)
+    rows = []
+    for c in comparisons:
+        d = c["difference"]
+        ci = d.get("ci") or {}
+        verdict = c.get("verdict", "")
+        cls = "fail" if verdict == "worse" else "pass" if verdict == "better" else "warn"
+        samples = c.get("samples") or {}
+        rows.append(
+            "<tr>" + (f"<td>{_esc(c.get('check', ''))}</td>" if named else "") + f"<td><code>{_esc(c['loss'])}</code></td>"
+            f"<td>{_esc(c['candidate']['file'])}</td><td class=\"num\">{_num(c['candidate']['value'], 5)}</td>"
+            f"<td>{_esc(c['baseline']['file'])}</td><td class=\"num\">{_num(c['baseline']['value'], 5)}</td>"
+            f"<td class=\"num\">{_num(d['mean'], 4)}</td>"
+            f"<td class=\"num\">[{_num(ci.get('low'), 4)}, {_num(ci.get('high'), 4)}] @ {_esc(ci.get('confidence', ''))}</td>"
+            f"<td class=\"{cls}\">{_esc(verdict)}</td><td class=\"num\">{samples.get('worsened', '—')} / "
+            f"{samples.get('improved', '—')}</td></tr>"
+        )
+    return ("<section><h2>Paired comparison (candidate − baseline)</h2><table><tr>"
+            + ("<th>check</th>" if named else "") + "<th>loss</th>"
+            '<th>candidate</th><th class="num">value</th><th>baseline</th><th class="num">value</th>'
+            '<th class="num">difference</th><th class="num">interval</th><th>verdict</th>'
+            '<th class="num">samples worse / better</th></tr>' + "".join(rows) + "</table></section>")
+
+
+def _differences(charts: _Charts, differences: Any, comp: dict[str, Any]) -> str | None:
+    import numpy as np
+
+    d = np.asarray(differences, dtype=np.float64)
+    d = d[np.isfinite(d)]
+    if d.size == 0:
+        return None
+    fig = charts.figure()
+    ax = fig.add_subplot()
+    ax.hist(d, bins=min(50, max(10, int(math.sqrt(d.size)))), color=ACCENT, alpha=0.9)
+    ax.axvline(0.0, color="#1f2933", linewidth=1.2, linestyle="--", label="no change")
+    ax.axvline(float(d.mean()), color=WORST, linewidth=1.8, label=f"mean {d.mean():.4g}")
+    ax.set_xlabel("candidate − baseline, per sample (> 0: the candidate is worse)", fontsize=11)
+    ax.set_ylabel("samples", fontsize=11)
+    ax.legend(frameon=False, fontsize=10)
+    _style(ax)
+    return _card(f"Per-sample differences — {_esc(comp['candidate']['file'])} vs {_esc(comp['baseline']['file'])}",
+                 charts.svg(fig))
+
+
+def _worst_changes(comp: dict[str, Any]) -> str | None:
+    rows = comp.get("worst") or []
+    if not rows:
+        return None
+    body = "".join(
+        f'<tr><td>{_esc(r.get("id", r["row"] + 1))}</td><td class="num">{_num(r["candidate"], 5)}</td>'
+        f'<td class="num">{_num(r["baseline"], 5)}</td><td class="num">{_num(r["difference"], 5)}</td></tr>'
+        for r in rows
+    )
+    return ("<section><h2>Samples that got most worse</h2><table><tr><th>id / row</th>"
+            '<th class="num">candidate</th><th class="num">baseline</th><th class="num">difference</th></tr>'
+            f"{body}</table></section>")
+
+
+def html_report(evaluations: list[Any], checks: list[Any] | None = None, *,
+                comparisons: list[dict[str, Any]] | None = None, differences: Any = None,
+                title: str = "losscli report", command: str = "") -> str:
+    """The page of an ``eval``, ``compare`` or ``check`` run: its evaluations (each one's ``reliability``,
+    :class:`~losscli.engine.calibration.Reliability`, gives its reliability diagram), its checks, its
+    paired comparisons and, for ``compare``, the per-sample differences candidate − baseline."""
     charts = _Charts()
-    top = [s for s in (_summary_table(evaluations), _checks_table(checks or [])) if s]
+    top = [s for s in (_summary_table(evaluations) if evaluations else None, _checks_table(checks or []),
+                       _comparisons_table(comparisons or [])) if s]
     cards: list[str] = []
+    if differences is not None and comparisons:
+        card = _differences(charts, differences, comparisons[0])
+        if card:
+            cards.append(card)
     board = _leaderboard(charts, evaluations)
     if board:
         cards.append(board)
@@ -305,7 +373,11 @@ def html_report(evaluations: list[Any], checks: list[Any] | None = None, *, titl
         table = _worst_table(ev)
         if table:
             worst.append(table)
-    inputs = evaluations[0].inputs if evaluations else {}
+    for comp in comparisons or []:
+        table = _worst_changes(comp)
+        if table:
+            worst.append(table)
+    inputs = (evaluations[0].inputs or {}) if evaluations else {}
     files = ", ".join(dict.fromkeys(str(v.get("file")) for v in inputs.values() if isinstance(v, dict)))
     from losscli import __version__
 

@@ -115,3 +115,27 @@ def test_readme_shows_the_committed_screenshot():
     assert "docs/report.png" in readme
     assert _png_size(ROOT / "docs" / "report.png") == chromium.WINDOW
     assert "losscli " + " ".join(chromium.COMMAND) in readme
+
+
+def test_compare_report_shows_the_paired_differences(tmp_path, capsys):
+    out = tmp_path / "c.html"
+    code, _, err = run_cli(["compare", "bce", "--labels", SAMPLE / "binary_labels.csv", "--preds",
+                            SAMPLE / "binary_candidate.csv", "--pred-cols", "p", "--baseline-preds",
+                            SAMPLE / "binary_probs.csv", "--html", out, "--json"], capsys)
+    assert code == 0, err
+    page = out.read_text()
+    assert "<h2>Paired comparison (candidate − baseline)" in page and "<h2>Per-sample differences" in page
+    assert 'class="pass">better' in page and "-0.02305" in page
+    assert "Samples that got most worse" in page
+    assert charts(page) == 1 + 2 * 2  # differences, and distribution + reliability of both files
+
+
+def test_check_report_has_every_check(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "k.html"
+    code, _, err = run_cli(["check", "examples/losscheck.toml", "--html", out, "--json"], capsys)
+    assert code == 0, err
+    page = out.read_text()
+    assert "<h2>Checks — " in page and "<h2>Paired comparison" in page
+    for name in ("check fraud model: log loss", "check fraud model: regions", "check house prices: huber"):
+        assert name in page, name
