@@ -117,6 +117,7 @@ CASES: dict[str, list[str]] = {
     "junit_xml": [*BCE, "--max", "0.1", "--junit-xml", "{o}/junit.xml"],
     "openmetrics": [*BCE, "--openmetrics", "{o}/metrics.txt"],
     "step_summary": [*BCE, "--step-summary"],
+    "html": [*BCE, "--max", "0.1", "--html", "{o}/report.html"],
 }
 
 #: Options that need per-sample values, which the Dask engine does not keep: refused there (exit 2).
