@@ -8,12 +8,18 @@ of the list.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
-from click.shell_completion import CompletionItem
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 
 def complete_loss(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """Loss names and aliases starting with the last comma-separated part of ``incomplete``."""
+    from click.shell_completion import CompletionItem
+
     from losscli.registry import list_losses
 
     head, _, last = incomplete.rpartition(",")
