@@ -43,6 +43,12 @@ def _offline_prefix() -> list[str]:
     return []
 
 
+def _page_messages(log: str) -> list[str]:
+    """The console messages of the page (the browser's own pages, ``chrome://``, log notes of their own)."""
+    messages = [m.group(1) for m in re.finditer(r":CONSOLE[^\]]*\] (.*)", log)]
+    return [m for m in messages if "source: chrome://" not in m and "source: devtools://" not in m]
+
+
 @dataclass
 class Rendered:
     dom: str
@@ -61,13 +67,13 @@ def render(page: Path, screenshot: Path | None = None, window: tuple[int, int] =
         dom = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=120, env=env)
         if dom.returncode != 0:
             raise RuntimeError(f"chromium failed ({dom.returncode}): {dom.stderr[-2000:]}")
-        console = [m.group(1) for m in re.finditer(r":CONSOLE[^\]]*\] (.*)", dom.stderr)]
+        console = _page_messages(dom.stderr)
         if screenshot is not None:
             shot = subprocess.run([*base, f"--screenshot={screenshot.resolve()}", url], capture_output=True,
                                   text=True, timeout=120, env=env)
             if shot.returncode != 0 or not screenshot.exists():
                 raise RuntimeError(f"no screenshot ({shot.returncode}): {shot.stderr[-2000:]}")
-            console += [m.group(1) for m in re.finditer(r":CONSOLE[^\]]*\] (.*)", shot.stderr)]
+            console += _page_messages(shot.stderr)
     return Rendered(dom.stdout, console)
 
 
