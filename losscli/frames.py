@@ -136,14 +136,13 @@ def evaluate_frame(
         id_col=id_col, classes=None if classes is None else [str(c) for c in classes], nan=nan,
     )
     plan = plan_source(options, ev.spec, source)  # the plan decides the chunk size, as on the command line
-    rows: list[np.ndarray] = []
-    evaluation = run(plan, ev, observers=[lambda batch, values, offset: rows.append(batch.rows)])
+    evaluation = run(plan, ev)
     result = evaluation.result
     if evaluation.ids is not None:
         result.ids = evaluation.ids
         result.id_name = id_col
     if evaluation.skipped:
-        result.rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        result.rows = evaluation.sample_rows  # the input row of each kept sample
     return result
 
 

@@ -41,7 +41,6 @@ class Evaluation:
     extra: dict[str, Any] = field(default_factory=dict)
     #: With --nan skip/warn: the input row (0-based data row) of each kept sample, so results join back.
     sample_rows: np.ndarray | None = None
-
     #: the reliability bins (:class:`losscli.engine.calibration.Reliability`) when an HTML report asked
     reliability: Any = None
 
