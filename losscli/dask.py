@@ -306,6 +306,13 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
     in ``text_columns`` (ids) are read as the text written."""
     dd = _require_dask()
     lower = path.lower()
+    from losscli.io.detect import format_from_name
+
+    if format_from_name(lower) in ("jsonl", "arrow"):
+        raise UsageError(
+            f"{path}: the Dask engine reads CSV/TSV and Parquet, not JSON lines or Arrow IPC",
+            hint="read it with the local engine (leave out --engine dask), which streams these formats too",
+        )
     try:
         if lower.endswith((".parquet", ".pq")) or lower.endswith("/"):
             return dd.read_parquet(path)

@@ -116,3 +116,27 @@ def test_cli_engine_dask_understands_peer_names_and_their_implied_inputs(dataset
         docs[engine] = json.loads(out.out)
     assert docs["dask"]["params"] == docs["local"]["params"]
     assert docs["dask"]["value"] == pytest.approx(docs["local"]["value"], rel=1e-14)
+
+
+@pytest.mark.parametrize("name", ["s.jsonl", "s.ndjson.gz", "s.feather", "s.arrow"])
+def test_json_lines_and_arrow_are_refused_by_the_dask_engine_and_the_hint_works(tmp_path, capsys, name):
+    import gzip
+
+    import pyarrow as pa
+    import pyarrow.feather as feather
+
+    path = tmp_path / name
+    rows = [{"label": 1, "p": 0.8}, {"label": 0, "p": 0.3}]
+    if name.endswith((".jsonl", ".gz")):
+        text = "".join(json.dumps(r) + "\n" for r in rows).encode()
+        path.write_bytes(gzip.compress(text) if name.endswith(".gz") else text)
+    else:
+        feather.write_feather(pa.Table.from_pylist(rows), str(path))
+    with pytest.raises(SystemExit) as info:
+        main(["eval", "bce", str(path), "--engine", "dask", "-q"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "the Dask engine reads CSV/TSV and Parquet" in err and "--engine dask" in err
+    with pytest.raises(SystemExit) as info:
+        main(["eval", "bce", str(path), "-q"])
+    out = capsys.readouterr().out
+    assert info.value.code == 0 and float(out) == pytest.approx(-(np.log(0.8) + np.log(0.7)) / 2, rel=1e-15)
