@@ -3,8 +3,8 @@
     python benchmarks/memory.py [--rows 8000000] [--dir DIR]
 
 Each command runs as its own process; its peak RSS comes from ``wait4``. The data (binary labels,
-probabilities, a second model, weights, and a Parquet file with a 50-value group column) is generated in
-DIR (a temporary folder by default). The input is 8 M rows × (1 label + 1 prediction): 72 MB of NPY.
+probabilities, a second model, weights, a Parquet file with a 50-value group column, and the labels and
+probabilities as JSON lines) is generated in DIR (a temporary folder by default). The input is 8 M rows × (1 label + 1 prediction): 72 MB of NPY.
 """
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ def make_data(folder: Path, n: int) -> None:
     np.save(folder / "p2.npy", np.clip(p + rng.normal(0, 0.01, n), 1e-6, 1 - 1e-6))
     groups = pa.array([f"g{k}" for k in rng.integers(0, 50, n)]).dictionary_encode()
     pq.write_table(pa.table({"label": y, "p": p, "group": groups}), folder / "data.parquet", row_group_size=1 << 20)
+    with open(folder / "s.jsonl", "w") as f:  # the same labels and predictions as JSON lines
+        for a in range(0, n, 1 << 16):
+            rows = zip(y[a:a + (1 << 16)].tolist(), p[a:a + (1 << 16)].tolist(), strict=True)
+            f.write("".join(f'{{"label": {yy}, "p": {pp!r}}}\n' for yy, pp in rows))
     (folder / "losscheck.toml").write_text('[[check]]\nname = "m"\nloss = "bce"\nlabels = "y.npy"\n'
                                            'preds = "p.npy"\nmax = 10\n')
 
@@ -47,8 +51,12 @@ CASES = {
     "eval --output .parquet": ["eval", "bce", "--labels", "y.npy", "--preds", "p.npy", "-q", "--output",
                                "o.parquet"],
     "eval --output .npy": ["eval", "bce", "--labels", "y.npy", "--preds", "p.npy", "-q", "--output", "o.npy"],
+    "eval --html": ["eval", "bce", "--labels", "y.npy", "--preds", "p.npy", "--by-class", "--html", "r.html", "-q"],
+    "eval JSON lines": ["eval", "bce", "s.jsonl", "-q"],
     "check": ["check", "losscheck.toml", "--json"],
     "compare": ["compare", "bce", "--labels", "y.npy", "--preds", "p.npy", "--baseline-preds", "p2.npy", "--json"],
+    "compare --html": ["compare", "bce", "--labels", "y.npy", "--preds", "p.npy", "--baseline-preds", "p2.npy",
+                       "--html", "c.html", "--json"],
 }
 
 
