@@ -96,6 +96,11 @@ class Accumulator:
         default_factory=list, repr=False
     )
     _pending_len: int = 0
+    #: computes one block's statistics; ``None`` = :func:`_block_stats` (the compiled kernels bring their
+    #: own, with the summation tree of their fused blocks)
+    stats: Callable[..., tuple[int, float, float, float, float, float, float]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     # ------------------------------------------------------------------ updating
     def update(
@@ -107,6 +112,7 @@ class Accumulator:
         *,
         mapper: Callable[..., Iterable[Any]] = map,
         scaled: bool = False,
+        blocks: list[tuple[int, float, float, float, float, float, float]] | None = None,
     ) -> None:
         """Add a chunk: per-sample values v = w·l, normalising weights w (None = 1), counted mask.
 
@@ -114,6 +120,8 @@ class Accumulator:
         folded in block order, so the result does not depend on it. ``scaled``: values and weights come
         scaled by 2**-SHIFT (sample weights beyond float64's reach once multiplied by a loss); their sums
         go to the scaled sums, and the chunk is folded in at once (not buffered with unscaled rows).
+        ``blocks`` gives the full blocks' statistics already computed (by a fused kernel), for the whole
+        blocks after the head that completes the buffered one (not with ``scaled``).
         """
         values = np.asarray(values, dtype=np.float64)
         self.clipped += int(clipped)
@@ -133,19 +141,26 @@ class Accumulator:
             self._pending_len += start
             if self._pending_len < BLOCK:
                 return
-            self._absorb(*_block_stats(*self._take_pending()))
+            self._absorb(*self._stats(*self._take_pending()))
         full = start + ((n - start) // BLOCK) * BLOCK
         chunk = (values, weights, counted)
 
         def stats(begin: int) -> tuple[int, float, float, float, float, float, float]:
-            return _block_stats(*_rows(chunk, begin, begin + BLOCK))
+            return self._stats(*_rows(chunk, begin, begin + BLOCK))
 
-        blocks = range(start, full, BLOCK)
-        for block in (mapper if len(blocks) > 1 else map)(stats, blocks):
+        starts = range(start, full, BLOCK)
+        if blocks is not None and len(blocks) != len(starts):
+            raise ValueError(f"{len(blocks)} block statistics given for {len(starts)} blocks")
+        for block in blocks if blocks is not None else (mapper if len(starts) > 1 else map)(stats, starts):
             self._absorb(*block)
         if full < n:
             self._pending = [_rows(chunk, full, n)]
             self._pending_len = n - full
+
+    def _stats(
+        self, v: np.ndarray, w: np.ndarray | None, c: np.ndarray | None
+    ) -> tuple[int, float, float, float, float, float, float]:
+        return (self.stats or _block_stats)(v, w, c)
 
     def _take_pending(self) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
         parts = self._pending
@@ -184,7 +199,7 @@ class Accumulator:
     def flush(self) -> None:
         """Fold the buffered partial block into the totals (done before merging or serialising)."""
         if self._pending_len:
-            self._absorb(*_block_stats(*self._take_pending()))
+            self._absorb(*self._stats(*self._take_pending()))
 
     def finished(self) -> Accumulator:
         """A copy with the partial block folded in; the original keeps buffering."""
@@ -205,6 +220,7 @@ class Accumulator:
             m2=self.m2,
             min=self.min,
             max=self.max,
+            stats=self.stats,
         )
         out._pending = list(self._pending)
         out._pending_len = self._pending_len

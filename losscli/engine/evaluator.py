@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from losscli.chunking import default_chunk_rows
+from losscli._native.dispatch import plan_for as fused_plan
+from losscli.chunking import BLOCK, default_chunk_rows
 from losscli.conventions import RULES, Convention, get_convention
 from losscli.engine.accumulator import BIG, SHIFT, Accumulator
 from losscli.engine.labels import adapt_labels
@@ -223,6 +224,7 @@ class Evaluator:
         fn_module = getattr(self.spec.fn, "__module__", "") or ""
         self._splittable = fn_module.startswith("losscli.losses.") and self.spec.name not in _WHOLE_CHUNK
         self._out: np.ndarray | None = None  # per-sample values of all chunks, when the total is known
+        self._fused = fused_plan(self.spec, self.params, self.conv)  # compiled kernel, loaded when it runs
 
     def _reserve(self, n: int) -> None:
         """Write the per-sample values of the next ``n`` rows into one array (no concatenation at the end)."""
@@ -242,6 +244,10 @@ class Evaluator:
         if self.spec.label_kind in ("distribution", "class_index"):
             y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
             y_true = adapt_labels(self.spec, y_true, y_pred)
+        if self._fused is not None:
+            values = self._update_fused(y_true, y_pred, sample_weight)
+            if values is not None:
+                return values
         checked = check_inputs(
             self.spec,
             self.conv,
@@ -293,6 +299,61 @@ class Evaluator:
             weights = _join([p[0] for p in parts], pieces_of=(n, step), fill=1.0)
             counted = _join([p[1] for p in parts], pieces_of=(n, step), fill=True)
             clipped = sum(int(p[2]) for p in parts)
+        return self._accumulate(values, weights, counted, clipped, y_pred, mapper=mapper, scaled=scaled)
+
+    def _update_fused(self, y_true: Any, y_pred: Any, sample_weight: Any) -> np.ndarray | None:
+        """Validate, evaluate and accumulate a chunk with the compiled kernel; ``None`` if it does not take
+        the chunk (other shapes or dtypes, or an invalid value, which the NumPy path then reports)."""
+        from losscli._native import dispatch
+
+        if dispatch.kernels() is None:  # not built, or LOSSCLI_KERNELS=numpy
+            self._fused = None
+            return None
+        if _huge(sample_weight):  # weights beyond float64's reach once multiplied: the scaled NumPy path
+            return None
+        if self.acc.stats is None:
+            if self.acc.n_total:  # chunks were accumulated by the NumPy path: stay on it
+                self._fused = None
+                return None
+            self.acc.stats = dispatch.block_stats
+        n = y_pred.shape[0] if isinstance(y_pred, np.ndarray) and y_pred.ndim else 0
+        dst = None
+        if self._out is not None and self.rows + n <= self._out.shape[0]:
+            dst = self._out[self.rows : self.rows + n]
+        done = self._fused.run(
+            y_true,
+            y_pred,
+            sample_weight,
+            head=(BLOCK - self.acc._pending_len) % BLOCK,
+            block=BLOCK,
+            threads=self._threads,
+            dst=dst,
+        )
+        if done is None:
+            return None
+        values, weights, counted, clipped, blocks, (lo, hi) = done
+        logits = self._fused.kind in (dispatch.BCE_LOGITS, dispatch.SPARSE_LOGITS)
+        if logits and n >= 8 and lo >= 0.0 and hi <= 1.0:  # as validate.check_inputs warns
+            self._warn(
+                "every prediction lies in [0, 1]: are these probabilities rather than logits? (drop --logits)"
+            )
+        return self._accumulate(values, weights, counted, clipped, y_pred, blocks=blocks)
+
+    def _accumulate(
+        self,
+        values: np.ndarray,
+        weights: np.ndarray | None,
+        counted: np.ndarray | None,
+        clipped: int,
+        y_pred: np.ndarray,
+        *,
+        mapper: Callable[..., Any] = map,
+        blocks: list[tuple] | None = None,
+        scaled: bool = False,
+    ) -> np.ndarray:
+        """Fold a chunk's per-sample values into the accumulator and the kept values (``scaled``: values
+        and weights come scaled by 2**-SHIFT, see :meth:`compute`)."""
+        n = values.shape[0]
         if (
             self.spec.elementwise
             and y_pred.ndim == 2
@@ -300,7 +361,7 @@ class Evaluator:
             and y_pred.ndim == 2
         ):
             self.outputs = y_pred.shape[1]
-        self.acc.update(values, weights, counted, clipped, mapper=mapper, scaled=scaled)
+        self.acc.update(values, weights, counted, clipped, mapper=mapper, scaled=scaled, blocks=blocks)
         if scaled:  # the per-sample values as they are (±inf beyond float64), for reports and listeners
             with np.errstate(over="ignore"):
                 values = values * 2.0 ** SHIFT

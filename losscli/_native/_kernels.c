@@ -1,0 +1,408 @@
+/* losscli._native._kernels: fused loss kernels (validation, loss and accumulator block statistics in one
+ * pass over cache-sized tiles) for the cross-entropy family, with their own vectorisable float64 exp/log.
+ *
+ * One build carries three copies of the kernels (AVX-512, AVX2+FMA, baseline; see kernels_impl.h) and
+ * picks the best one the CPU supports when the module is imported; set_level() forces a lower one.
+ * Work is shared out to threads with the GIL released; every result depends only on the input values and
+ * their positions (the statistics of a block are taken by a fixed summation tree), so it is bit-identical
+ * for any chunking of the input and any number of threads.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* dtype codes of the input arrays */
+#define K_F64 0
+#define K_F32 1
+#define K_I64 2
+#define K_I32 3
+#define K_U8 4
+#define K_I8 5
+
+/* kernels */
+#define K_BCE_LOGITS 1
+#define K_BCE_PROBS 2
+#define K_SPARSE_LOGITS 3
+
+#define K_TILE_ROWS 2048    /* rows per tile of an element-wise kernel */
+#define K_TILE_VALUES 4096  /* logits per tile of a multi-class kernel (32 KiB as float64) */
+
+#define K_SHIFT 0x1.8p52
+#define K_INV_LN2 0x1.71547652b82fep+0
+#define K_LN2_HI 0x1.62e42ff000000p-1
+#define K_LN2_LO -0x1.718432a1b0e26p-35
+#define K_SQRTHALF_BITS 0x3fe6a09e667f3bcdull
+
+#define K_E3 0x1.5555555555555p-3 /* 1/3! */
+#define K_E4 0x1.5555555555555p-5 /* 1/4! */
+#define K_E5 0x1.1111111111111p-7 /* 1/5! */
+#define K_E6 0x1.6c16c16c16c17p-10 /* 1/6! */
+#define K_E7 0x1.a01a01a01a01ap-13 /* 1/7! */
+#define K_E8 0x1.a01a01a01a01ap-16 /* 1/8! */
+#define K_E9 0x1.71de3a556c734p-19 /* 1/9! */
+#define K_E10 0x1.27e4fb7789f5cp-22 /* 1/10! */
+#define K_E11 0x1.ae64567f544e4p-26 /* 1/11! */
+#define K_E12 0x1.1eed8eff8d898p-29 /* 1/12! */
+#define K_E13 0x1.6124613a86d09p-33 /* 1/13! */
+#define K_L1 0x1.5555555555555p-1 /* 2/3 */
+#define K_L2 0x1.999999999999ap-2 /* 2/5 */
+#define K_L3 0x1.2492492492492p-2 /* 2/7 */
+#define K_L4 0x1.c71c71c71c71cp-3 /* 2/9 */
+#define K_L5 0x1.745d1745d1746p-3 /* 2/11 */
+#define K_L6 0x1.3b13b13b13b14p-3 /* 2/13 */
+#define K_L7 0x1.1111111111111p-3 /* 2/15 */
+#define K_L8 0x1.e1e1e1e1e1e1ep-4 /* 2/17 */
+#define K_L9 0x1.af286bca1af28p-4 /* 2/19 */
+#define K_L10 0x1.8618618618618p-4 /* 2/21 */
+#define K_L11 0x1.642c8590b2164p-4 /* 2/23 */
+
+static inline uint64_t k_asuint(double x) { uint64_t u; memcpy(&u, &x, 8); return u; }
+static inline double k_asdouble(uint64_t u) { double x; memcpy(&x, &u, 8); return x; }
+
+typedef struct {
+    int kind;
+    const void *yp; int yp_code;
+    const void *yt; int yt_code;
+    const void *sw; int sw_code;
+    int64_t n, c;
+    int has_smooth; double smooth;
+    int has_pw; double pw;
+    int clip; double lo, hi;
+    int has_floor; double floor;
+    int keras32;
+    int has_ignore; int64_t ignore;
+    const double *cw;
+    double *out; double *wout; uint8_t *cout;
+    int64_t head, block, nblocks;
+    double *stats;
+} k_job;
+
+typedef struct k_part_s {
+    const k_job *job;
+    int64_t r0, r1;
+    double *scratch;
+    int bad;
+    int64_t clipped;
+    double xmin, xmax;
+} k_part;
+
+#define LEVEL base
+#define TARGET_ATTR
+#include "kernels_impl.h"
+#undef LEVEL
+#undef TARGET_ATTR
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define K_HAVE_X86 1
+#define LEVEL avx2
+#define TARGET_ATTR __attribute__((target("avx2,fma")))
+#include "kernels_impl.h"
+#undef LEVEL
+#undef TARGET_ATTR
+
+#define LEVEL avx512
+#if defined(__clang__)
+#define TARGET_ATTR __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")))
+#else
+#define TARGET_ATTR __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,prefer-vector-width=512")))
+#endif
+#include "kernels_impl.h"
+#undef LEVEL
+#undef TARGET_ATTR
+#endif
+
+/* ------------------------------------------------------------------------------------------ dispatch */
+
+typedef struct {
+    const char *name;
+    void (*work)(k_part *);
+    void (*block_stats)(const double *, const double *, const uint8_t *, int64_t, double *);
+    void (*vexp)(const double *, double *, int64_t);
+    void (*vlog)(const double *, double *, int64_t);
+    void (*vlog1p)(const double *, double *, int64_t);
+} k_level;
+
+static const k_level LEVELS[] = {
+#ifdef K_HAVE_X86
+    {"avx512", work_avx512, block_stats_avx512, vexp_avx512, vlog_avx512, vlog1p_avx512},
+    {"avx2", work_avx2, block_stats_avx2, vexp_avx2, vlog_avx2, vlog1p_avx2},
+#endif
+    {"baseline", work_base, block_stats_base, vexp_base, vlog_base, vlog1p_base},
+};
+#define N_LEVELS ((int)(sizeof(LEVELS) / sizeof(LEVELS[0])))
+
+static int level_supported(const char *name) {
+#ifdef K_HAVE_X86
+    __builtin_cpu_init();
+    if (!strcmp(name, "avx512"))
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (!strcmp(name, "avx2"))
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    return !strcmp(name, "baseline");
+}
+
+static const k_level *current = NULL;
+
+static const k_level *best_level(void) {
+    for (int i = 0; i < N_LEVELS; i++)
+        if (level_supported(LEVELS[i].name)) return &LEVELS[i];
+    return &LEVELS[N_LEVELS - 1];
+}
+
+/* ------------------------------------------------------------------------------------------ buffers */
+
+typedef struct {
+    Py_buffer views[8];
+    int count;
+} k_views;
+
+static void release_views(k_views *v) {
+    for (int i = 0; i < v->count; i++) PyBuffer_Release(&v->views[i]);
+    v->count = 0;
+}
+
+/* A contiguous buffer of at least `need` bytes from obj (None gives NULL when optional). */
+static int get_buf(k_views *v, PyObject *obj, int writable, Py_ssize_t need, void **ptr, const char *what) {
+    *ptr = NULL;
+    if (obj == Py_None) return 0;
+    Py_buffer *b = &v->views[v->count];
+    if (PyObject_GetBuffer(obj, b, (writable ? PyBUF_WRITABLE : 0) | PyBUF_C_CONTIGUOUS) < 0) return -1;
+    v->count++;
+    if (b->len < need) {
+        PyErr_Format(PyExc_ValueError, "%s: buffer of %zd bytes, %zd needed", what, b->len, need);
+        return -1;
+    }
+    *ptr = b->buf;
+    return 0;
+}
+
+static Py_ssize_t code_size(int code) {
+    switch (code) {
+    case K_F64: case K_I64: return 8;
+    case K_F32: case K_I32: return 4;
+    case K_U8: case K_I8: return 1;
+    default: return -1;
+    }
+}
+
+/* ----------------------------------------------------------------------------------------- threads */
+
+static void *thread_main(void *arg) {
+    k_part *p = (k_part *)arg;
+    current->work(p);
+    return NULL;
+}
+
+#define K_MAX_THREADS 64
+
+static PyObject *py_fused(PyObject *self, PyObject *args) {
+    (void)self;
+    k_job j;
+    memset(&j, 0, sizeof j);
+    PyObject *yp, *yt, *sw, *cw, *out, *wout, *cout, *stats;
+    long long n, c, head, block, ignore;
+    int threads;
+    if (!PyArg_ParseTuple(args, "iOiOiOiLL(idid)(iddidi)(iL)OOOOLLOi", &j.kind, &yp, &j.yp_code, &yt,
+                          &j.yt_code, &sw, &j.sw_code, &n, &c, &j.has_smooth, &j.smooth, &j.has_pw, &j.pw,
+                          &j.clip, &j.lo, &j.hi, &j.has_floor, &j.floor, &j.keras32, &j.has_ignore, &ignore,
+                          &cw, &out, &wout, &cout, &head, &block, &stats, &threads))
+        return NULL;
+    if (n < 0 || c < 1 || block < 8 || head < 0 || code_size(j.yp_code) < 0 || code_size(j.yt_code) < 0 ||
+        (sw != Py_None && code_size(j.sw_code) < 0) || j.kind < K_BCE_LOGITS || j.kind > K_SPARSE_LOGITS) {
+        PyErr_SetString(PyExc_ValueError, "fused: invalid arguments");
+        return NULL;
+    }
+    j.n = n; j.c = c; j.ignore = ignore; j.head = head > n ? n : head; j.block = block;
+    j.nblocks = (n - j.head) / block;
+    k_views v = {.count = 0};
+    void *p;
+    int64_t per_row = j.kind == K_SPARSE_LOGITS ? c : 1;
+    if (get_buf(&v, yp, 0, (Py_ssize_t)(n * per_row) * code_size(j.yp_code), &p, "y_pred") < 0) goto fail;
+    j.yp = p;
+    if (get_buf(&v, yt, 0, (Py_ssize_t)n * code_size(j.yt_code), &p, "y_true") < 0) goto fail;
+    j.yt = p;
+    if (get_buf(&v, sw, 0, (Py_ssize_t)n * code_size(j.sw_code), &p, "sample_weight") < 0) goto fail;
+    j.sw = p;
+    if (get_buf(&v, cw, 0, (Py_ssize_t)c * 8, &p, "class_weights") < 0) goto fail;
+    j.cw = p;
+    if (get_buf(&v, out, 1, (Py_ssize_t)n * 8, &p, "out") < 0) goto fail;
+    j.out = p;
+    if (get_buf(&v, wout, 1, (Py_ssize_t)n * 8, &p, "weights") < 0) goto fail;
+    j.wout = p;
+    if (get_buf(&v, cout, 1, (Py_ssize_t)n, &p, "counted") < 0) goto fail;
+    j.cout = p;
+    if (get_buf(&v, stats, 1, (Py_ssize_t)j.nblocks * 7 * 8, &p, "stats") < 0) goto fail;
+    j.stats = p;
+    if ((j.cw && !j.wout) || (j.has_ignore && !j.cout) || (j.sw && !j.wout)) {
+        PyErr_SetString(PyExc_ValueError, "fused: weights/counted outputs missing");
+        goto fail;
+    }
+    if (!j.out || !j.yp || !j.yt) {
+        PyErr_SetString(PyExc_ValueError, "fused: missing arrays");
+        goto fail;
+    }
+    for (int64_t b = 0; b < j.nblocks; b++) j.stats[7 * b] = -1.0;  /* not yet taken */
+
+    if (threads < 1) threads = 1;
+    if (threads > K_MAX_THREADS) threads = K_MAX_THREADS;
+    int64_t min_rows = (1 << 15) / per_row + 1;                  /* no thread for less work than this */
+    if (n / threads < min_rows) threads = (int)(n / min_rows > 0 ? n / min_rows : 1);
+    if (threads > K_MAX_THREADS) threads = K_MAX_THREADS;
+    k_part parts[K_MAX_THREADS];
+    int64_t tile_vals = (K_TILE_VALUES > per_row ? K_TILE_VALUES : per_row);
+    size_t scratch_doubles = (size_t)(tile_vals > K_TILE_ROWS ? tile_vals : K_TILE_ROWS) + 3 * K_TILE_ROWS;
+    double *scratch = malloc(sizeof(double) * scratch_doubles * (size_t)threads);
+    if (!scratch) { PyErr_NoMemory(); goto fail; }
+    /* cut at block boundaries when there are enough whole blocks, so each block is reduced by the thread
+     * that wrote it; otherwise evenly (the cut blocks are reduced afterwards) */
+    for (int t = 0; t < threads; t++) {
+        int64_t r0, r1;
+        if (j.nblocks >= threads) {
+            int64_t b0 = j.nblocks * t / threads, b1 = j.nblocks * (t + 1) / threads;
+            r0 = t == 0 ? 0 : j.head + b0 * block;
+            r1 = t == threads - 1 ? n : j.head + b1 * block;
+        } else {
+            r0 = n * t / threads;
+            r1 = n * (t + 1) / threads;
+        }
+        parts[t] = (k_part){.job = &j, .r0 = r0, .r1 = r1, .scratch = scratch + scratch_doubles * (size_t)t,
+                            .bad = 0, .clipped = 0, .xmin = __builtin_inf(), .xmax = -__builtin_inf()};
+    }
+    pthread_t tids[K_MAX_THREADS];
+    int started[K_MAX_THREADS] = {0};
+    Py_BEGIN_ALLOW_THREADS
+    for (int t = 1; t < threads; t++) started[t] = pthread_create(&tids[t], NULL, thread_main, &parts[t]) == 0;
+    for (int t = 1; t < threads; t++) if (!started[t]) current->work(&parts[t]);
+    current->work(&parts[0]);
+    for (int t = 1; t < threads; t++) if (started[t]) pthread_join(tids[t], NULL);
+    Py_END_ALLOW_THREADS
+    free(scratch);
+    int bad = 0;
+    int64_t clipped = 0;
+    double xmin = __builtin_inf(), xmax = -__builtin_inf();
+    for (int t = 0; t < threads; t++) {
+        bad |= parts[t].bad;
+        clipped += parts[t].clipped;
+        xmin = parts[t].xmin < xmin ? parts[t].xmin : xmin;
+        xmax = parts[t].xmax > xmax ? parts[t].xmax : xmax;
+    }
+    if (!bad) {
+        for (int64_t b = 0; b < j.nblocks; b++) {
+            if (j.stats[7 * b] < 0) {
+                int64_t s = j.head + b * block;
+                current->block_stats(j.out + s, j.wout ? j.wout + s : NULL, j.cout ? j.cout + s : NULL, block,
+                                     j.stats + 7 * b);
+            }
+        }
+    }
+    release_views(&v);
+    return Py_BuildValue("(iLdd)", bad, (long long)clipped, xmin, xmax);
+fail:
+    release_views(&v);
+    return NULL;
+}
+
+static PyObject *py_block_stats(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *vo, *wo, *co;
+    long long n;
+    if (!PyArg_ParseTuple(args, "OOOL", &vo, &wo, &co, &n)) return NULL;
+    k_views v = {.count = 0};
+    void *pv, *pw, *pc;
+    if (n < 0 || get_buf(&v, vo, 0, (Py_ssize_t)n * 8, &pv, "values") < 0 ||
+        get_buf(&v, wo, 0, (Py_ssize_t)n * 8, &pw, "weights") < 0 ||
+        get_buf(&v, co, 0, (Py_ssize_t)n, &pc, "counted") < 0) {
+        release_views(&v);
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "block_stats: n < 0");
+        return NULL;
+    }
+    double s[7];
+    Py_BEGIN_ALLOW_THREADS
+    current->block_stats((const double *)pv, (const double *)pw, (const uint8_t *)pc, n, s);
+    Py_END_ALLOW_THREADS
+    release_views(&v);
+    return Py_BuildValue("(Ldddddd)", (long long)s[0], s[1], s[2], s[3], s[4], s[5], s[6]);
+}
+
+static PyObject *py_math(PyObject *args, int which) {
+    PyObject *xo, *yo;
+    if (!PyArg_ParseTuple(args, "OO", &xo, &yo)) return NULL;
+    k_views v = {.count = 0};
+    void *px, *py;
+    if (get_buf(&v, xo, 0, 0, &px, "x") < 0) { release_views(&v); return NULL; }
+    Py_ssize_t n = v.views[0].len / 8;
+    if (get_buf(&v, yo, 1, n * 8, &py, "out") < 0) { release_views(&v); return NULL; }
+    if (which == 0) current->vexp(px, py, n);
+    else if (which == 1) current->vlog(px, py, n);
+    else current->vlog1p(px, py, n);
+    release_views(&v);
+    Py_RETURN_NONE;
+}
+static PyObject *py_exp(PyObject *s, PyObject *a) { (void)s; return py_math(a, 0); }
+static PyObject *py_log(PyObject *s, PyObject *a) { (void)s; return py_math(a, 1); }
+static PyObject *py_log1p(PyObject *s, PyObject *a) { (void)s; return py_math(a, 2); }
+
+static PyObject *py_levels(PyObject *self, PyObject *noargs) {
+    (void)self; (void)noargs;
+    PyObject *out = PyList_New(0);
+    if (!out) return NULL;
+    for (int i = 0; i < N_LEVELS; i++) {
+        if (!level_supported(LEVELS[i].name)) continue;
+        PyObject *s = PyUnicode_FromString(LEVELS[i].name);
+        if (!s || PyList_Append(out, s) < 0) { Py_XDECREF(s); Py_DECREF(out); return NULL; }
+        Py_DECREF(s);
+    }
+    return out;
+}
+
+static PyObject *py_level(PyObject *self, PyObject *noargs) {
+    (void)self; (void)noargs;
+    return PyUnicode_FromString(current->name);
+}
+
+static PyObject *py_set_level(PyObject *self, PyObject *args) {
+    (void)self;
+    const char *name;
+    if (!PyArg_ParseTuple(args, "s", &name)) return NULL;
+    for (int i = 0; i < N_LEVELS; i++) {
+        if (!strcmp(LEVELS[i].name, name)) {
+            if (!level_supported(name)) {
+                PyErr_Format(PyExc_ValueError, "this CPU does not support the %s kernels", name);
+                return NULL;
+            }
+            current = &LEVELS[i];
+            Py_RETURN_NONE;
+        }
+    }
+    PyErr_Format(PyExc_ValueError, "unknown kernel level %s", name);
+    return NULL;
+}
+
+static PyMethodDef METHODS[] = {
+    {"fused", py_fused, METH_VARARGS, "Validate, evaluate and reduce one chunk (see losscli._native)."},
+    {"block_stats", py_block_stats, METH_VARARGS, "Accumulator statistics of one block."},
+    {"exp", py_exp, METH_VARARGS, "exp(x) into out (float64 arrays)."},
+    {"log", py_log, METH_VARARGS, "log(x) into out (float64 arrays)."},
+    {"log1p", py_log1p, METH_VARARGS, "log1p(x) into out (float64 arrays)."},
+    {"levels", py_levels, METH_NOARGS, "Instruction-set levels this CPU supports, best first."},
+    {"level", py_level, METH_NOARGS, "The level in use."},
+    {"set_level", py_set_level, METH_VARARGS, "Use another supported level."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "_kernels", NULL, -1, METHODS, NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__kernels(void) {
+    current = best_level();
+    PyObject *m = PyModule_Create(&MODULE);
+    if (m && PyModule_AddIntConstant(m, "ABI", 1) < 0) { Py_DECREF(m); return NULL; }
+    return m;
+}

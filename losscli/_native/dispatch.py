@@ -1,0 +1,208 @@
+"""Which chunks the compiled kernels evaluate, and the call that does it.
+
+:func:`plan_for` decides, from the loss, its parameters and the convention alone (no import of the
+compiled module), whether a loss has a fused compiled kernel. :meth:`FusedPlan.run` then takes a chunk
+of the common shapes and dtypes, validates it, computes its per-sample values and the accumulator
+statistics of its whole blocks in one pass, and returns ``None`` for anything else — other shapes or
+dtypes, or an invalid value — so that the NumPy path handles it (and names the invalid value).
+
+Covered: ``binary_crossentropy`` on one output per sample, from logits (any convention) or probabilities
+(every convention's clipping), with label smoothing and a scalar ``pos_weight``; and
+``sparse_categorical_crossentropy`` from logits with class weights and ``ignore_index`` (no smoothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from losscli._native import kernels
+
+BCE_LOGITS, BCE_PROBS, SPARSE_LOGITS = 1, 2, 3
+
+#: dtype → the compiled module's code for it
+_CODES = {
+    np.dtype(np.float64): 0,
+    np.dtype(np.float32): 1,
+    np.dtype(np.int64): 2,
+    np.dtype(np.int32): 3,
+    np.dtype(np.uint8): 4,
+    np.dtype(np.bool_): 4,
+    np.dtype(np.int8): 5,
+}
+_PRED_CODES = {np.dtype(np.float64): 0, np.dtype(np.float32): 1}
+
+
+@dataclass(frozen=True)
+class FusedPlan:
+    """A compiled kernel and its scalar parameters for one evaluator."""
+
+    kind: int
+    smooth: float = 0.0
+    pos_weight: float | None = None
+    class_weights: np.ndarray | None = None
+    ignore_index: int | None = None
+    clip: Callable[[np.dtype], tuple[float, float]] | None = None
+    log_floor: float | None = None
+    keras32: bool = False
+
+    def run(
+        self,
+        y_true: Any,
+        y_pred: Any,
+        sample_weight: Any,
+        *,
+        head: int,
+        block: int,
+        threads: int,
+        dst: np.ndarray | None = None,
+    ) -> (
+        tuple[np.ndarray, np.ndarray | None, np.ndarray | None, int, list[tuple], tuple[float, float]] | None
+    ):
+        """(values, weights, counted, clipped, block statistics, (min, max) of y_pred) of one chunk, or
+        ``None`` when the chunk is not one the compiled kernel takes (or holds an invalid value).
+
+        ``head`` rows complete the accumulator's buffered block; statistics are returned for the whole
+        blocks of ``block`` rows that follow.
+        """
+        mod = kernels()
+        if mod is None:
+            return None
+        if not (isinstance(y_pred, np.ndarray) and isinstance(y_true, np.ndarray)):
+            return None
+        yp, yt = y_pred, y_true
+        pc, tc = _PRED_CODES.get(yp.dtype), _CODES.get(yt.dtype)
+        if pc is None or tc is None or not yp.flags.c_contiguous or not yt.flags.c_contiguous:
+            return None
+        if self.kind == SPARSE_LOGITS:
+            if yp.ndim != 2 or yp.shape[1] < 2:
+                return None
+            c = yp.shape[1]
+            if self.class_weights is not None and self.class_weights.shape[0] != c:
+                return None
+        elif yp.ndim != 1:
+            return None
+        else:
+            c = 1
+        n = yp.shape[0]
+        if yt.ndim != 1 or yt.shape[0] != n or n == 0:
+            return None
+        swc = 0
+        if sample_weight is not None:
+            sw = sample_weight
+            if (
+                not isinstance(sw, np.ndarray)
+                or sw.ndim != 1
+                or sw.shape[0] != n
+                or not sw.flags.c_contiguous
+            ):
+                return None
+            swc = _CODES.get(sw.dtype)
+            if swc is None or sw.dtype == np.bool_:
+                return None
+        if yt.dtype == np.bool_:
+            yt = yt.view(np.uint8)
+        lo, hi = (0.0, 1.0)
+        if self.kind == BCE_PROBS and self.clip is not None:
+            lo, hi = self.clip(yp.dtype)
+        clip = self.kind == BCE_PROBS and (lo > 0.0 or hi < 1.0)
+        values = dst if dst is not None and dst.shape == (n,) and dst.flags.c_contiguous else np.empty(n)
+        needs_w = self.class_weights is not None or sample_weight is not None
+        weights = np.empty(n) if needs_w else None
+        counted = np.empty(n, np.bool_) if self.ignore_index is not None else None
+        head = min(head, n)
+        nblocks = (n - head) // block
+        stats = np.empty((nblocks, 7))
+        bad, clipped, pmin, pmax = mod.fused(
+            self.kind,
+            yp,
+            pc,
+            yt,
+            tc,
+            sample_weight,
+            swc,
+            n,
+            c,
+            (
+                int(self.smooth != 0.0),
+                float(self.smooth),
+                int(self.pos_weight is not None),
+                float(self.pos_weight or 0.0),
+            ),
+            (
+                int(clip),
+                float(lo),
+                float(hi),
+                int(self.log_floor is not None),
+                float(self.log_floor or 0.0),
+                int(self.keras32),
+            ),
+            (int(self.ignore_index is not None), int(self.ignore_index or 0)),
+            self.class_weights,
+            values,
+            weights,
+            None if counted is None else counted.view(np.uint8),
+            head,
+            block,
+            stats,
+            threads,
+        )
+        if bad:
+            return None
+        blocks = [(int(s[0]), *map(float, s[1:])) for s in stats.tolist()]
+        return values, weights, counted, int(clipped), blocks, (pmin, pmax)
+
+
+def block_stats(
+    values: np.ndarray, weights: np.ndarray | None, counted: np.ndarray | None
+) -> tuple[int, float, float, float, float, float, float]:
+    """The accumulator statistics of one block, in the same summation tree as the fused kernels."""
+    mod = kernels()
+    assert mod is not None
+    v = np.ascontiguousarray(values, dtype=np.float64)
+    w = None if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
+    c = None if counted is None else np.ascontiguousarray(counted, dtype=np.bool_).view(np.uint8)
+    return mod.block_stats(v, w, c, v.shape[0])
+
+
+def plan_for(spec: Any, params: dict[str, Any], conv: Any) -> FusedPlan | None:
+    """The compiled kernel for this loss, parameters and convention, or ``None`` (NumPy kernels)."""
+    from losscli.losses import classification
+
+    fn = getattr(spec, "fn", None)
+    from_logits = bool(params.get("from_logits", False))
+    if fn is classification.binary_crossentropy:
+        if set(params) - {"from_logits", "label_smoothing", "pos_weight"}:
+            return None
+        pw = params.get("pos_weight")
+        if isinstance(pw, tuple):
+            if len(pw) != 1:
+                return None
+            pw = pw[0]
+        smooth = float(params.get("label_smoothing") or 0.0)
+        pw = None if pw is None else float(pw)
+        if from_logits:
+            return FusedPlan(BCE_LOGITS, smooth=smooth, pos_weight=pw)
+        return FusedPlan(
+            BCE_PROBS,
+            smooth=smooth,
+            pos_weight=pw,
+            clip=conv.clip_bounds,
+            log_floor=conv.log_clamp(),
+            keras32=conv.clip == "keras_float32",
+        )
+    if fn is classification.sparse_categorical_crossentropy:
+        if set(params) - {"from_logits", "label_smoothing", "class_weights", "ignore_index"}:
+            return None
+        if not from_logits or params.get("label_smoothing"):
+            return None
+        cw = params.get("class_weights")
+        return FusedPlan(
+            SPARSE_LOGITS,
+            class_weights=None if cw is None else np.ascontiguousarray(cw, dtype=np.float64),
+            ignore_index=params.get("ignore_index"),
+        )
+    return None

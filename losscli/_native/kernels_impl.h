@@ -1,0 +1,495 @@
+/* The fused kernels, compiled once per instruction-set level.
+ *
+ * _kernels.c includes this file several times, each time with LEVEL (a name suffix) and TARGET_ATTR (a
+ * GCC/Clang target attribute, empty for the baseline) defined, so one build carries an AVX-512, an AVX2+FMA
+ * and a baseline copy of every function here and picks one at run time.
+ *
+ * Everything works on float64 tiles that fit in the first-level cache: predictions, labels and sample
+ * weights are converted tile by tile, validated, turned into per-sample losses, and the losses of every
+ * whole accumulator block are reduced while that block is still in cache. The loops are written so that
+ * the compiler vectorises them: no calls, no branches inside, type punning through memcpy.
+ */
+
+#define K_CAT2(a, b) a##_##b
+#define K_CAT(a, b) K_CAT2(a, b)
+#define F(name) K_CAT(name, LEVEL)
+#define FN static TARGET_ATTR
+#define IFN static inline __attribute__((always_inline)) TARGET_ATTR
+
+/* ------------------------------------------------------------------------------------- vector math */
+
+/* e^x for any double x (NaN excepted): x = n·ln2 + r, |r| ≤ ln2/2, e^r by its Taylor polynomial of
+ * degree 13 (truncation error < 2^-57), 2^n applied as two powers of two so that overflow gives +inf and
+ * results in the subnormal range are rounded once. */
+IFN double F(k_exp)(double x) {
+    x = x < -746.0 ? -746.0 : x;
+    x = x > 710.0 ? 710.0 : x;
+    double kd = x * K_INV_LN2 + K_SHIFT;
+    kd -= K_SHIFT;                                /* n = round(x / ln2), as a double */
+    double r = x - kd * K_LN2_HI;                 /* exact: kd has at most 11 bits, K_LN2_HI 32 */
+    r = r - kd * K_LN2_LO;
+    double q = K_E13;
+    q = K_E12 + r * q;
+    q = K_E11 + r * q;
+    q = K_E10 + r * q;
+    q = K_E9 + r * q;
+    q = K_E8 + r * q;
+    q = K_E7 + r * q;
+    q = K_E6 + r * q;
+    q = K_E5 + r * q;
+    q = K_E4 + r * q;
+    q = K_E3 + r * q;
+    q = 0.5 + r * q;
+    double p = 1.0 + (r + (r * r) * q);
+    double k1 = (kd * 0.5 + K_SHIFT) - K_SHIFT;   /* n = n1 + n2, |n1|, |n2| ≤ 538 */
+    double k2 = kd - k1;
+    double s1 = k_asdouble((k_asuint(k1 + K_SHIFT) + 1023u) << 52);
+    double s2 = k_asdouble((k_asuint(k2 + K_SHIFT) + 1023u) << 52);
+    return (p * s1) * s2;
+}
+
+/* log x for x ≥ 0 (subnormals included; log 0 = −inf, log inf = inf, NaN for x < 0 or NaN):
+ * x = 2^k·z, z ∈ [√½, √2), f = z − 1 (exact), log z = 2·atanh(s) = f − s·(f − R), s = f/(2 + f),
+ * R = Σ_{i=1..11} 2·s^{2i}/(2i + 1) (truncation error < 2^-60 relative). */
+IFN double F(k_log)(double x) {
+    int sub = x < 0x1p-1022;
+    double xs = sub ? x * 0x1p54 : x;
+    uint64_t ix = k_asuint(xs);
+    uint64_t tmp = ix - K_SQRTHALF_BITS;
+    double kd = k_asdouble((tmp >> 52) | 0x4330000000000000ull) - 0x1p52; /* (k mod 4096) */
+    kd = kd >= 2048.0 ? kd - 4096.0 : kd;
+    kd = sub ? kd - 54.0 : kd;
+    double z = k_asdouble(ix - (tmp & 0xfff0000000000000ull));
+    double f = z - 1.0;
+    double s = f / (2.0 + f);
+    double w = s * s;
+    double R = K_L11;
+    R = K_L10 + w * R;
+    R = K_L9 + w * R;
+    R = K_L8 + w * R;
+    R = K_L7 + w * R;
+    R = K_L6 + w * R;
+    R = K_L5 + w * R;
+    R = K_L4 + w * R;
+    R = K_L3 + w * R;
+    R = K_L2 + w * R;
+    R = K_L1 + w * R;
+    R = w * R;
+    double lo = kd * K_LN2_LO - s * (f - R);
+    double res = (lo + f) + kd * K_LN2_HI;
+    res = x == 0.0 ? -__builtin_inf() : res;
+    res = x > 0x1.fffffffffffffp1023 ? x : res;
+    res = (x < 0.0 || x != x) ? __builtin_nan("") : res;
+    return res;
+}
+
+/* log(1 + t) for t ≥ −1: u = fl(1 + t) with its rounding error c (TwoSum, exact), log u + c/u. */
+IFN double F(k_log1p)(double t) {
+    double u = 1.0 + t;
+    double bb = u - 1.0;
+    double c = (1.0 - (u - bb)) + (t - bb);
+    double cu = c / u;
+    cu = (u == 0.0 || u > 0x1.fffffffffffffp1023) ? 0.0 : cu;
+    return F(k_log)(u) + cu;
+}
+
+FN void F(vexp)(const double *restrict x, double *restrict y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = F(k_exp)(x[i]);
+}
+FN void F(vlog)(const double *restrict x, double *restrict y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = F(k_log)(x[i]);
+}
+FN void F(vlog1p)(const double *restrict x, double *restrict y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = F(k_log1p)(x[i]);
+}
+
+/* ------------------------------------------------------------------------ sums (NumPy's pairwise order)
+ * The same tree as NumPy's pairwise summation: blocks of at most 128 values summed with 8 interleaved
+ * partial sums, halves (multiples of 8) added recursively. A sum therefore depends only on the values and
+ * their positions inside the accumulator block, never on how the input was cut into chunks or threads. */
+
+FN double F(pw_sum)(const double *a, int64_t n) {
+    if (n < 8) {
+        double res = 0.0;
+        for (int64_t i = 0; i < n; i++) res += a[i];
+        return res;
+    }
+    if (n <= 128) {
+        double r[8];
+        for (int k = 0; k < 8; k++) r[k] = a[k];
+        int64_t i, end = n - (n % 8);
+        for (i = 8; i < end; i += 8)
+            for (int k = 0; k < 8; k++) r[k] += a[i + k];
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) res += a[i];
+        return res;
+    }
+    int64_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return F(pw_sum)(a, n2) + F(pw_sum)(a + n2, n - n2);
+}
+
+/* Σ (m_i ? a_i : 0) in the same tree (m may be NULL: every term counts). */
+FN double F(pw_sum_mask)(const double *a, const uint8_t *m, int64_t n) {
+    if (!m) return F(pw_sum)(a, n);
+    if (n < 8) {
+        double res = 0.0;
+        for (int64_t i = 0; i < n; i++) res += m[i] ? a[i] : 0.0;
+        return res;
+    }
+    if (n <= 128) {
+        double r[8];
+        for (int k = 0; k < 8; k++) r[k] = m[k] ? a[k] : 0.0;
+        int64_t i, end = n - (n % 8);
+        for (i = 8; i < end; i += 8)
+            for (int k = 0; k < 8; k++) r[k] += m[i + k] ? a[i + k] : 0.0;
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) res += m[i] ? a[i] : 0.0;
+        return res;
+    }
+    int64_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return F(pw_sum_mask)(a, m, n2) + F(pw_sum_mask)(a + n2, m + n2, n - n2);
+}
+
+/* Σ (m_i ? (a_i − mean)² : 0) in the same tree. */
+FN double F(pw_sq)(const double *a, const uint8_t *m, double mean, int64_t n) {
+    if (n < 8) {
+        double res = 0.0;
+        for (int64_t i = 0; i < n; i++) {
+            double d = a[i] - mean;
+            res += (!m || m[i]) ? d * d : 0.0;
+        }
+        return res;
+    }
+    if (n <= 128) {
+        double r[8];
+        int64_t i, end = n - (n % 8);
+        if (m) {
+            for (int k = 0; k < 8; k++) { double d = a[k] - mean; r[k] = m[k] ? d * d : 0.0; }
+            for (i = 8; i < end; i += 8)
+                for (int k = 0; k < 8; k++) { double d = a[i + k] - mean; r[k] += m[i + k] ? d * d : 0.0; }
+        } else {
+            for (int k = 0; k < 8; k++) { double d = a[k] - mean; r[k] = d * d; }
+            for (i = 8; i < end; i += 8)
+                for (int k = 0; k < 8; k++) { double d = a[i + k] - mean; r[k] += d * d; }
+        }
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) {
+            double d = a[i] - mean;
+            res += (!m || m[i]) ? d * d : 0.0;
+        }
+        return res;
+    }
+    int64_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return F(pw_sq)(a, m, mean, n2) + F(pw_sq)(a + n2, m ? m + n2 : NULL, mean, n - n2);
+}
+
+/* The accumulator's statistics of one block: (count, Σv, Σw, mean, M2, min, max), the last four over the
+ * counted samples (v: values, w: normalising weights or NULL = 1, m: counted mask or NULL = all). */
+FN void F(block_stats)(const double *v, const double *w, const uint8_t *m, int64_t n, double *out) {
+    double sv = F(pw_sum)(v, n);
+    int64_t nb = n;
+    if (m) {
+        nb = 0;
+        for (int64_t i = 0; i < n; i++) nb += m[i] ? 1 : 0;
+    }
+    double sw = w ? F(pw_sum_mask)(w, m, n) : (double)nb;
+    out[0] = (double)nb;
+    out[1] = sv;
+    out[2] = sw;
+    if (nb == 0) {
+        out[3] = 0.0; out[4] = 0.0; out[5] = __builtin_inf(); out[6] = -__builtin_inf();
+        return;
+    }
+    double mean = (m ? F(pw_sum_mask)(v, m, n) : sv) / (double)nb;
+    double lo = __builtin_inf(), hi = -__builtin_inf();
+    int nan = 0;
+    if (m) {
+        for (int64_t i = 0; i < n; i++) {
+            double x = m[i] ? v[i] : lo;
+            double y = m[i] ? v[i] : hi;
+            lo = x < lo ? x : lo;
+            hi = y > hi ? y : hi;
+            nan |= (m[i] && v[i] != v[i]);
+        }
+    } else {
+        for (int64_t i = 0; i < n; i++) {
+            lo = v[i] < lo ? v[i] : lo;
+            hi = v[i] > hi ? v[i] : hi;
+            nan |= v[i] != v[i];
+        }
+    }
+    out[3] = mean;
+    out[4] = F(pw_sq)(v, m, mean, n);
+    out[5] = nan ? __builtin_nan("") : lo;
+    out[6] = nan ? __builtin_nan("") : hi;
+}
+
+/* ------------------------------------------------------------------------------------ loading tiles */
+
+FN void F(load)(const void *src, int code, int64_t i0, int64_t m, double *dst) {
+    switch (code) {
+    case K_F64: { const double *s = (const double *)src + i0; for (int64_t i = 0; i < m; i++) dst[i] = s[i]; break; }
+    case K_F32: { const float *s = (const float *)src + i0; for (int64_t i = 0; i < m; i++) dst[i] = (double)s[i]; break; }
+    case K_I64: { const int64_t *s = (const int64_t *)src + i0; for (int64_t i = 0; i < m; i++) dst[i] = (double)s[i]; break; }
+    case K_I32: { const int32_t *s = (const int32_t *)src + i0; for (int64_t i = 0; i < m; i++) dst[i] = (double)s[i]; break; }
+    case K_U8: { const uint8_t *s = (const uint8_t *)src + i0; for (int64_t i = 0; i < m; i++) dst[i] = (double)s[i]; break; }
+    case K_I8: { const int8_t *s = (const int8_t *)src + i0; for (int64_t i = 0; i < m; i++) dst[i] = (double)s[i]; break; }
+    default: break;
+    }
+}
+
+/* --------------------------------------------------------------------------------- per-tile kernels
+ * Each returns nonzero when the tile holds an invalid value (the caller then stops, and the Python layer
+ * reruns the chunk through the NumPy validation, which names the value and its row). */
+
+/* Sample weights: values ×= sw, weights = sw (or class weight × sw); valid when finite and ≥ 0. */
+IFN int F(apply_sw)(const k_job *j, int64_t i0, int64_t m, double *sw, double *out, double *wout) {
+    int bad = 0;
+    F(load)(j->sw, j->sw_code, i0, m, sw);
+    for (int64_t i = 0; i < m; i++) bad |= !(sw[i] >= 0.0) | !(sw[i] <= 0x1.fffffffffffffp1023);
+    for (int64_t i = 0; i < m; i++) out[i] *= sw[i];
+    if (wout) {
+        if (j->cw) for (int64_t i = 0; i < m; i++) wout[i] *= sw[i];
+        else for (int64_t i = 0; i < m; i++) wout[i] = sw[i];
+    }
+    return bad;
+}
+
+IFN void F(minmax)(const double *x, int64_t m, k_part *p) {
+    double lo = p->xmin, hi = p->xmax;
+    for (int64_t i = 0; i < m; i++) {
+        lo = x[i] < lo ? x[i] : lo;
+        hi = x[i] > hi ? x[i] : hi;
+    }
+    p->xmin = lo;
+    p->xmax = hi;
+}
+
+/* Binary cross-entropy from logits, as the NumPy kernel: relu(x)·(1 − y) + relu(−x)·y + log1p(e^{−|x|});
+ * with a positive weight −[pw·y·log σ(x) + (1 − y)·log σ(−x)]. Labels in [0, 1], logits finite. */
+FN int F(tile_bce_logits)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *out, k_part *p) {
+    int bad = 0;
+    F(load)(j->yp, j->yp_code, i0, m, x);
+    F(load)(j->yt, j->yt_code, i0, m, y);
+    for (int64_t i = 0; i < m; i++)
+        bad |= !(x[i] >= -0x1.fffffffffffffp1023) | !(x[i] <= 0x1.fffffffffffffp1023) | !(y[i] >= 0.0) | !(y[i] <= 1.0);
+    if (bad) return 1;
+    F(minmax)(x, m, p);
+    if (j->has_smooth) {
+        double a = 1.0 - j->smooth, b = 0.5 * j->smooth;
+        for (int64_t i = 0; i < m; i++) y[i] = y[i] * a + b;
+    }
+    if (j->has_pw) {
+        double pw = j->pw;
+        for (int64_t i = 0; i < m; i++) {
+            double ax = x[i] < 0.0 ? -x[i] : x[i];
+            double lp = F(k_log1p)(F(k_exp)(-ax));
+            double pos = x[i] > 0.0 ? x[i] : 0.0;
+            double neg = pos - x[i];
+            double log_p = -(neg + lp), log_q = -(pos + lp);
+            out[i] = -((pw * y[i]) * log_p + (1.0 - y[i]) * log_q);
+        }
+    } else {
+        for (int64_t i = 0; i < m; i++) {
+            double ax = x[i] < 0.0 ? -x[i] : x[i];
+            double lp = F(k_log1p)(F(k_exp)(-ax));
+            double pos = x[i] > 0.0 ? x[i] : 0.0;
+            double neg = pos - x[i];
+            out[i] = lp + (pos * (1.0 - y[i]) + neg * y[i]);
+        }
+    }
+    return 0;
+}
+
+/* Binary cross-entropy from probabilities clipped to [lo, hi] (counted), log floored where the
+ * convention says (torch: −100), Keras' float32 rounding first: −[pw·y·log p + (1 − y)·log(1 − p)]. */
+FN int F(tile_bce_probs)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *out, k_part *p) {
+    int bad = 0;
+    F(load)(j->yp, j->yp_code, i0, m, x);
+    F(load)(j->yt, j->yt_code, i0, m, y);
+    for (int64_t i = 0; i < m; i++)
+        bad |= !(x[i] >= 0.0) | !(x[i] <= 1.0) | !(y[i] >= 0.0) | !(y[i] <= 1.0);
+    if (bad) return 1;
+    F(minmax)(x, m, p);
+    if (j->keras32)
+        for (int64_t i = 0; i < m; i++) x[i] = (double)(float)x[i];
+    if (j->clip) {
+        double lo = j->lo, hi = j->hi;
+        int64_t clipped = 0;
+        for (int64_t i = 0; i < m; i++) {
+            clipped += (x[i] < lo) + (x[i] > hi);
+            double q = x[i] < lo ? lo : x[i];
+            x[i] = q > hi ? hi : q;
+        }
+        p->clipped += clipped;
+    }
+    if (j->has_smooth) {
+        double a = 1.0 - j->smooth, b = 0.5 * j->smooth;
+        for (int64_t i = 0; i < m; i++) y[i] = y[i] * a + b;
+    }
+    double fl = j->has_floor ? j->floor : -__builtin_inf();
+    double pw = j->has_pw ? j->pw : 1.0;
+    if (j->has_pw) {
+        for (int64_t i = 0; i < m; i++) {
+            double lg = F(k_log)(x[i]), lq = F(k_log1p)(-x[i]);
+            lg = lg > fl ? lg : fl;
+            lq = lq > fl ? lq : fl;
+            out[i] = -((pw * y[i]) * lg + (1.0 - y[i]) * lq);
+        }
+    } else {
+        for (int64_t i = 0; i < m; i++) {
+            double lg = F(k_log)(x[i]), lq = F(k_log1p)(-x[i]);
+            lg = lg > fl ? lg : fl;
+            lq = lq > fl ? lq : fl;
+            out[i] = -(y[i] * lg + (1.0 - y[i]) * lq);
+        }
+    }
+    return 0;
+}
+
+/* The rare row whose Σ_{c≠y} e^{x_c − x_y} overflows (logit gaps beyond 709): (m − x_y) + log Σ e^{x_c − m}. */
+static double F(nll_wide_row)(const double *x, int64_t c, int64_t yi) TARGET_ATTR;
+static double F(nll_wide_row)(const double *x, int64_t c, int64_t yi) {
+    double mx = x[0];
+    for (int64_t k = 1; k < c; k++) mx = x[k] > mx ? x[k] : mx;
+    double s = 0.0;
+    for (int64_t k = 0; k < c; k++) s += F(k_exp)(x[k] - mx);
+    return (mx - x[yi]) + F(k_log)(s);
+}
+
+/* Sparse cross-entropy from logits for rows [i0, i0 + m): −log softmax(x)_y = log(1 + Σ_{c≠y} e^{x_c − x_y})
+ * (softplus(x_other − x_y) for two classes), times the class weight of y; ignored rows give 0.
+ * x: scratch of m·C doubles, y: scratch of m doubles. */
+FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t,
+                             double *out, double *wout, uint8_t *cout, k_part *p) {
+    const int64_t c = j->c;
+    int bad = 0;
+    F(load)(j->yp, j->yp_code, i0 * c, m * c, x);
+    F(load)(j->yt, j->yt_code, i0, m, y);
+    for (int64_t i = 0; i < m * c; i++)
+        bad |= !(x[i] >= -0x1.fffffffffffffp1023) | !(x[i] <= 0x1.fffffffffffffp1023);
+    double ign = (double)j->ignore;
+    double cd = (double)c;
+    for (int64_t i = 0; i < m; i++) {
+        int in_range = (y[i] >= 0.0) & (y[i] < cd) & (y[i] == (double)(int64_t)y[i]);
+        int ignored = j->has_ignore & (y[i] == ign);
+        bad |= !(in_range | ignored);
+    }
+    if (bad) return 1;
+    F(minmax)(x, m * c, p);
+    if (c == 2) {
+        for (int64_t i = 0; i < m; i++) {
+            double z = x[2 * i + 1] - x[2 * i];
+            z = y[i] == 1.0 ? -z : z;          /* x_other − x_y */
+            double az = z < 0.0 ? -z : z;
+            double lp = F(k_log1p)(F(k_exp)(-az));
+            out[i] = lp + (z > 0.0 ? z : 0.0);
+        }
+        if (j->has_ignore)
+            for (int64_t i = 0; i < m; i++) out[i] = y[i] == ign ? 0.0 : out[i];
+    } else {
+        for (int64_t i = 0; i < m; i++) {
+            int64_t yi = (j->has_ignore && y[i] == ign) ? 0 : (int64_t)y[i];
+            double *row = x + i * c;
+            double xy = row[yi];
+            t[i] = xy;
+        }
+        for (int64_t i = 0; i < m; i++) {
+            double xy = t[i];
+            double *row = x + i * c;
+            for (int64_t k = 0; k < c; k++) row[k] -= xy;
+        }
+        for (int64_t k = 0; k < m * c; k++) x[k] = F(k_exp)(x[k]);
+        for (int64_t i = 0; i < m; i++) {
+            int64_t yi = (j->has_ignore && y[i] == ign) ? 0 : (int64_t)y[i];
+            double *row = x + i * c;
+            row[yi] = 0.0;
+            double s;
+            if (c <= 32) {
+                s = row[0];
+                for (int64_t k = 1; k < c; k++) s += row[k];
+            } else {
+                s = F(pw_sum)(row, c);
+            }
+            t[i] = s;
+        }
+        for (int64_t i = 0; i < m; i++) out[i] = F(k_log1p)(t[i]);
+        for (int64_t i = 0; i < m; i++) {
+            if (!(t[i] <= 0x1.fffffffffffffp1023)) {   /* overflow: redo from the original logits */
+                int64_t yi = (j->has_ignore && y[i] == ign) ? 0 : (int64_t)y[i];
+                double *row = x + i * c;
+                F(load)(j->yp, j->yp_code, (i0 + i) * c, c, row);
+                out[i] = F(nll_wide_row)(row, c, yi);
+            }
+        }
+        if (j->has_ignore)
+            for (int64_t i = 0; i < m; i++) out[i] = y[i] == ign ? 0.0 : out[i];
+    }
+    if (j->cw) {
+        for (int64_t i = 0; i < m; i++) {
+            int ignored = j->has_ignore && y[i] == ign;
+            double w = ignored ? 0.0 : j->cw[(int64_t)y[i]];
+            out[i] = w * out[i];
+            wout[i] = w;
+        }
+    }
+    if (cout)
+        for (int64_t i = 0; i < m; i++) cout[i] = !(j->has_ignore && y[i] == ign);
+    return 0;
+}
+
+/* Rows [r0, r1) of the chunk: per-sample values (and weights, counted), tile by tile. */
+FN int F(rows)(const k_job *j, int64_t r0, int64_t r1, k_part *p, double *scratch) {
+    int64_t c = j->kind == K_SPARSE_LOGITS ? j->c : 1;
+    int64_t tile = K_TILE_VALUES / c;
+    if (tile < 1) tile = 1;
+    if (tile > K_TILE_ROWS) tile = K_TILE_ROWS;
+    double *x = scratch;                         /* tile·c values */
+    double *y = x + (tile * c > K_TILE_ROWS ? tile * c : K_TILE_ROWS);
+    double *t = y + K_TILE_ROWS;
+    double *sw = t + K_TILE_ROWS;
+    for (int64_t i0 = r0; i0 < r1; i0 += tile) {
+        int64_t m = r1 - i0 < tile ? r1 - i0 : tile;
+        double *out = j->out + i0;
+        double *wout = j->wout ? j->wout + i0 : NULL;
+        uint8_t *cout = j->cout ? j->cout + i0 : NULL;
+        int bad;
+        switch (j->kind) {
+        case K_BCE_LOGITS: bad = F(tile_bce_logits)(j, i0, m, x, y, out, p); break;
+        case K_BCE_PROBS: bad = F(tile_bce_probs)(j, i0, m, x, y, out, p); break;
+        case K_SPARSE_LOGITS: bad = F(tile_sparse_logits)(j, i0, m, x, y, t, out, wout, cout, p); break;
+        default: bad = 1;
+        }
+        if (!bad && j->sw) bad = F(apply_sw)(j, i0, m, sw, out, wout);
+        if (bad) return 1;
+    }
+    return 0;
+}
+
+/* One thread's share: rows [r0, r1), block by block; the statistics of each whole accumulator block
+ * are taken right after its values, while they are in cache. */
+FN void F(work)(k_part *p) {
+    const k_job *j = p->job;
+    double *scratch = p->scratch;
+    int64_t r = p->r0;
+    while (r < p->r1) {
+        int64_t b = r < j->head ? -1 : (r - j->head) / j->block;       /* block index of row r */
+        int64_t bstart = b < 0 ? 0 : j->head + b * j->block;
+        int64_t bend = b < 0 ? j->head : bstart + j->block;
+        int64_t e = bend < p->r1 ? bend : p->r1;
+        if (F(rows)(j, r, e, p, scratch)) { p->bad = 1; return; }
+        if (b >= 0 && b < j->nblocks && r == bstart && e == bend)
+            F(block_stats)(j->out + bstart, j->wout ? j->wout + bstart : NULL,
+                           j->cout ? j->cout + bstart : NULL, j->block, j->stats + 7 * b);
+        r = e;
+    }
+}
+
+#undef F
+#undef FN
+#undef IFN
+#undef K_CAT
+#undef K_CAT2

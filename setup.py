@@ -1,0 +1,55 @@
+"""Build script for the optional compiled kernels, ``losscli._native._kernels``.
+
+Everything else is declared in ``pyproject.toml``. The extension is optional: without a C compiler, when
+its compilation fails, or with ``LOSSCLI_NO_EXTENSION=1`` in the environment, the package installs
+without it and uses its NumPy kernels (``losscli kernels`` says which are in use and why).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+
+class OptionalBuildExt(build_ext):
+    """``build_ext`` that reports a failed compilation instead of failing the installation."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except Exception as exc:  # no compiler at all (setuptools raises several types for that)
+            self._skipped(exc)
+
+    def build_extension(self, ext: Extension) -> None:
+        try:
+            super().build_extension(ext)
+        except Exception as exc:
+            self._skipped(exc)
+
+    @staticmethod
+    def _skipped(exc: BaseException) -> None:
+        print(
+            f"losscli: building the compiled kernels failed ({exc}); installing without them "
+            "(the NumPy kernels are used)",
+            file=sys.stderr,
+        )
+
+
+def extensions() -> list[Extension]:
+    if os.environ.get("LOSSCLI_NO_EXTENSION", "").strip() not in ("", "0"):
+        return []
+    args = [] if sys.platform == "win32" else ["-O3", "-std=gnu11", "-fvisibility=hidden"]
+    return [
+        Extension(
+            "losscli._native._kernels",
+            sources=["losscli/_native/_kernels.c"],
+            depends=["losscli/_native/kernels_impl.h"],
+            extra_compile_args=args,
+        )
+    ]
+
+
+setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})
