@@ -2,7 +2,7 @@
 
 Everything else is declared in ``pyproject.toml``. The extension is optional: without a C compiler, when
 its compilation fails, or with ``LOSSCLI_NO_EXTENSION=1`` in the environment, the package installs
-without it and uses its NumPy kernels (``losscli kernels`` says which are in use and why).
+without it and uses its NumPy kernels (``python -m losscli._native`` says which are in use and why).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class OptionalBuildExt(build_ext):
 def extensions() -> list[Extension]:
     if os.environ.get("LOSSCLI_NO_EXTENSION", "").strip() not in ("", "0"):
         return []
-    args = [] if sys.platform == "win32" else ["-O3", "-std=gnu11", "-fvisibility=hidden"]
+    args = [] if sys.platform == "win32" else ["-O3", "-std=gnu11", "-fvisibility=hidden", "-fno-trapping-math"]
     return [
         Extension(
             "losscli._native._kernels",

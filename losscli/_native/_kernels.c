@@ -258,7 +258,7 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     if (threads > K_MAX_THREADS) threads = K_MAX_THREADS;
     k_part parts[K_MAX_THREADS];
     int64_t tile_vals = (K_TILE_VALUES > per_row ? K_TILE_VALUES : per_row);
-    size_t scratch_doubles = (size_t)(tile_vals > K_TILE_ROWS ? tile_vals : K_TILE_ROWS) + 3 * K_TILE_ROWS;
+    size_t scratch_doubles = (size_t)tile_vals + 4 * K_TILE_ROWS;  /* see rows() in kernels_impl.h */
     double *scratch = malloc(sizeof(double) * scratch_doubles * (size_t)threads);
     if (!scratch) { PyErr_NoMemory(); goto fail; }
     /* cut at block boundaries when there are enough whole blocks, so each block is reduced by the thread

@@ -93,6 +93,12 @@ IFN double F(k_log1p)(double t) {
     return F(k_log)(u) + cu;
 }
 
+/* lp_i = log1p(e^{−|z_i|}), in two vectorised passes over a tile. */
+IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int64_t m) {
+    for (int64_t i = 0; i < m; i++) lp[i] = F(k_exp)(-__builtin_fabs(z[i]));
+    for (int64_t i = 0; i < m; i++) lp[i] = F(k_log1p)(lp[i]);
+}
+
 FN void F(vexp)(const double *restrict x, double *restrict y, int64_t n) {
     for (int64_t i = 0; i < n; i++) y[i] = F(k_exp)(x[i]);
 }
@@ -270,7 +276,8 @@ IFN void F(minmax)(const double *x, int64_t m, k_part *p) {
 
 /* Binary cross-entropy from logits, as the NumPy kernel: relu(x)·(1 − y) + relu(−x)·y + log1p(e^{−|x|});
  * with a positive weight −[pw·y·log σ(x) + (1 − y)·log σ(−x)]. Labels in [0, 1], logits finite. */
-FN int F(tile_bce_logits)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *out, k_part *p) {
+FN int F(tile_bce_logits)(const k_job *j, int64_t i0, int64_t m, double *restrict x, double *restrict y,
+                          double *restrict t, double *restrict out, k_part *p) {
     int bad = 0;
     F(load)(j->yp, j->yp_code, i0, m, x);
     F(load)(j->yt, j->yt_code, i0, m, y);
@@ -282,11 +289,11 @@ FN int F(tile_bce_logits)(const k_job *j, int64_t i0, int64_t m, double *x, doub
         double a = 1.0 - j->smooth, b = 0.5 * j->smooth;
         for (int64_t i = 0; i < m; i++) y[i] = y[i] * a + b;
     }
+    F(log1p_exp_neg_abs)(x, t, m);
     if (j->has_pw) {
         double pw = j->pw;
         for (int64_t i = 0; i < m; i++) {
-            double ax = x[i] < 0.0 ? -x[i] : x[i];
-            double lp = F(k_log1p)(F(k_exp)(-ax));
+            double lp = t[i];
             double pos = x[i] > 0.0 ? x[i] : 0.0;
             double neg = pos - x[i];
             double log_p = -(neg + lp), log_q = -(pos + lp);
@@ -294,8 +301,7 @@ FN int F(tile_bce_logits)(const k_job *j, int64_t i0, int64_t m, double *x, doub
         }
     } else {
         for (int64_t i = 0; i < m; i++) {
-            double ax = x[i] < 0.0 ? -x[i] : x[i];
-            double lp = F(k_log1p)(F(k_exp)(-ax));
+            double lp = t[i];
             double pos = x[i] > 0.0 ? x[i] : 0.0;
             double neg = pos - x[i];
             out[i] = lp + (pos * (1.0 - y[i]) + neg * y[i]);
@@ -306,7 +312,8 @@ FN int F(tile_bce_logits)(const k_job *j, int64_t i0, int64_t m, double *x, doub
 
 /* Binary cross-entropy from probabilities clipped to [lo, hi] (counted), log floored where the
  * convention says (torch: −100), Keras' float32 rounding first: −[pw·y·log p + (1 − y)·log(1 − p)]. */
-FN int F(tile_bce_probs)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *out, k_part *p) {
+FN int F(tile_bce_probs)(const k_job *j, int64_t i0, int64_t m, double *restrict x, double *restrict y,
+                         double *restrict t, double *restrict out, k_part *p) {
     int bad = 0;
     F(load)(j->yp, j->yp_code, i0, m, x);
     F(load)(j->yt, j->yt_code, i0, m, y);
@@ -332,18 +339,18 @@ FN int F(tile_bce_probs)(const k_job *j, int64_t i0, int64_t m, double *x, doubl
     }
     double fl = j->has_floor ? j->floor : -__builtin_inf();
     double pw = j->has_pw ? j->pw : 1.0;
+    for (int64_t i = 0; i < m; i++) t[i] = F(k_log)(x[i]);
+    for (int64_t i = 0; i < m; i++) out[i] = F(k_log1p)(-x[i]);
     if (j->has_pw) {
         for (int64_t i = 0; i < m; i++) {
-            double lg = F(k_log)(x[i]), lq = F(k_log1p)(-x[i]);
-            lg = lg > fl ? lg : fl;
-            lq = lq > fl ? lq : fl;
+            double lg = t[i] > fl ? t[i] : fl;
+            double lq = out[i] > fl ? out[i] : fl;
             out[i] = -((pw * y[i]) * lg + (1.0 - y[i]) * lq);
         }
     } else {
         for (int64_t i = 0; i < m; i++) {
-            double lg = F(k_log)(x[i]), lq = F(k_log1p)(-x[i]);
-            lg = lg > fl ? lg : fl;
-            lq = lq > fl ? lq : fl;
+            double lg = t[i] > fl ? t[i] : fl;
+            double lq = out[i] > fl ? out[i] : fl;
             out[i] = -(y[i] * lg + (1.0 - y[i]) * lq);
         }
     }
@@ -381,13 +388,13 @@ FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, d
     if (bad) return 1;
     F(minmax)(x, m * c, p);
     if (c == 2) {
+        double *z = x + 2 * m;                  /* the tile has room for 2·m more values */
         for (int64_t i = 0; i < m; i++) {
-            double z = x[2 * i + 1] - x[2 * i];
-            z = y[i] == 1.0 ? -z : z;          /* x_other − x_y */
-            double az = z < 0.0 ? -z : z;
-            double lp = F(k_log1p)(F(k_exp)(-az));
-            out[i] = lp + (z > 0.0 ? z : 0.0);
+            double d = x[2 * i + 1] - x[2 * i];
+            z[i] = y[i] == 1.0 ? -d : d;        /* x_other − x_y */
         }
+        F(log1p_exp_neg_abs)(z, t, m);
+        for (int64_t i = 0; i < m; i++) out[i] = t[i] + (z[i] > 0.0 ? z[i] : 0.0);
         if (j->has_ignore)
             for (int64_t i = 0; i < m; i++) out[i] = y[i] == ign ? 0.0 : out[i];
     } else {
@@ -448,7 +455,7 @@ FN int F(rows)(const k_job *j, int64_t r0, int64_t r1, k_part *p, double *scratc
     if (tile < 1) tile = 1;
     if (tile > K_TILE_ROWS) tile = K_TILE_ROWS;
     double *x = scratch;                         /* tile·c values */
-    double *y = x + (tile * c > K_TILE_ROWS ? tile * c : K_TILE_ROWS);
+    double *y = x + tile * c + K_TILE_ROWS;     /* x: a tile of predictions, and room for m more values */
     double *t = y + K_TILE_ROWS;
     double *sw = t + K_TILE_ROWS;
     for (int64_t i0 = r0; i0 < r1; i0 += tile) {
@@ -458,8 +465,8 @@ FN int F(rows)(const k_job *j, int64_t r0, int64_t r1, k_part *p, double *scratc
         uint8_t *cout = j->cout ? j->cout + i0 : NULL;
         int bad;
         switch (j->kind) {
-        case K_BCE_LOGITS: bad = F(tile_bce_logits)(j, i0, m, x, y, out, p); break;
-        case K_BCE_PROBS: bad = F(tile_bce_probs)(j, i0, m, x, y, out, p); break;
+        case K_BCE_LOGITS: bad = F(tile_bce_logits)(j, i0, m, x, y, t, out, p); break;
+        case K_BCE_PROBS: bad = F(tile_bce_probs)(j, i0, m, x, y, t, out, p); break;
         case K_SPARSE_LOGITS: bad = F(tile_sparse_logits)(j, i0, m, x, y, t, out, wout, cout, p); break;
         default: bad = 1;
         }

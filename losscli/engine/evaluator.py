@@ -311,11 +311,9 @@ class Evaluator:
             return None
         if _huge(sample_weight):  # weights beyond float64's reach once multiplied: the scaled NumPy path
             return None
-        if self.acc.stats is None:
-            if self.acc.n_total:  # chunks were accumulated by the NumPy path: stay on it
-                self._fused = None
-                return None
-            self.acc.stats = dispatch.block_stats
+        if self.acc.stats is None and self.acc.n_total:  # the NumPy path took earlier chunks: stay on it
+            self._fused = None
+            return None
         n = y_pred.shape[0] if isinstance(y_pred, np.ndarray) and y_pred.ndim else 0
         dst = None
         if self._out is not None and self.rows + n <= self._out.shape[0]:
@@ -331,6 +329,7 @@ class Evaluator:
         )
         if done is None:
             return None
+        self.acc.stats = dispatch.block_stats  # its blocks are summed as the fused kernel sums them
         values, weights, counted, clipped, blocks, (lo, hi) = done
         logits = self._fused.kind in (dispatch.BCE_LOGITS, dispatch.SPARSE_LOGITS)
         if logits and n >= 8 and lo >= 0.0 and hi <= 1.0:  # as validate.check_inputs warns

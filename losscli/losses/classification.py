@@ -288,7 +288,9 @@ def sparse_categorical_crossentropy(
         labels = np.where(counted, labels, 0)
     rows = np.arange(n)
     cw = _class_weight_vector(class_weights, c)
-    need_all = bool(label_smoothing) or (cw is not None and conv.name != "keras")
+    # log p of every class is needed for smoothing, and for class-weighted probabilities (to count the
+    # clipped values as before); from logits with class weights only the target's −log p is (exact form)
+    need_all = bool(label_smoothing) or (cw is not None and conv.name != "keras" and not from_logits)
     clipped = 0
     if from_logits and not need_all:
         nll = sparse_nll_from_logits(y_pred, labels)

@@ -1,0 +1,436 @@
+"""The compiled kernels (losscli._native): vector math, agreement with the NumPy kernels, bit-identical
+results for any chunking and thread count, every instruction-set level this CPU has, and the fallback.
+
+Skipped as a whole when the extension is not built (``.ci/run`` checks that it is).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import losscli
+from losscli import _native
+from losscli.accumulator import BLOCK, _block_stats
+from losscli.api import Evaluator
+from losscli.errors import LossCliError
+
+_kernels = pytest.importorskip("losscli._native._kernels", reason="the compiled kernels are not built")
+mpmath = pytest.importorskip("mpmath")
+
+LEVELS = _kernels.levels()
+REFERENCE = Path(__file__).parent / "reference" / "reference_values.json"
+CASES = json.loads(REFERENCE.read_text(encoding="utf-8"))["cases"]
+
+
+@pytest.fixture
+def kernels_env(monkeypatch):
+    """Set LOSSCLI_* variables for one test; the loader reads them again before and after."""
+
+    def use(**env: str) -> None:
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        _native.reset()
+
+    monkeypatch.delenv("LOSSCLI_KERNELS", raising=False)
+    monkeypatch.delenv("LOSSCLI_KERNEL_LEVEL", raising=False)
+    _native.reset()
+    yield use
+    monkeypatch.undo()
+    _native.reset()
+
+
+@pytest.fixture(params=LEVELS)
+def level(request, kernels_env) -> str:
+    kernels_env(LOSSCLI_KERNEL_LEVEL=request.param)
+    assert _native.kernels() is not None and _kernels.level() == request.param
+    return request.param
+
+
+# ------------------------------------------------------------------------------------------ vector math
+def _ulps(got: float, exact) -> float:
+    """|got − exact| in units of the last place of the correctly rounded result."""
+    ref = float(exact)
+    if ref == 0.0 or math.isinf(ref):
+        return 0.0 if got == ref else math.inf
+    ulp = math.ulp(ref) if abs(ref) >= 2.2250738585072014e-308 else 5e-324
+    return float(abs(mpmath.mpf(got) - exact)) / ulp
+
+
+def _hard_arguments(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    tiny = [5e-324, 1e-320, 2.225073858507201e-308, 2.2250738585072014e-308, 1e-300]
+    near_one = [1 - 2**-53, 1 + 2**-52, 1 - 2**-52, 1 + 2**-51, 1.0, 0.7071067811865476, 1.4142135623730951]
+    return {
+        "exp": np.concatenate(
+            [
+                [-745.13, -745.0, -744.5, -709.0, -708.4, -708.39, 709.0, 709.78, 709.782, 0.0, -0.0],
+                [2**-53, -(2**-53), 2**-1074, -(2**-1074), 0.34657359027997264, -0.34657359027997264],
+                rng.uniform(-745, 709.7, 1500),
+                rng.uniform(-1, 1, 500),
+            ]
+        ),
+        "log": np.concatenate(
+            [
+                tiny,
+                near_one,
+                [1.7976931348623157e308, 2.0, 0.5, 3.0],
+                np.exp(rng.uniform(-744, 709, 1500)),
+                rng.uniform(0.5, 2.0, 500),
+            ]
+        ),
+        "log1p": np.concatenate(
+            [
+                tiny,
+                [-x for x in tiny],
+                [
+                    2**-53,
+                    -(2**-53),
+                    2**-54,
+                    1 - 2**-53,
+                    -(1 - 2**-53),
+                    -0.5,
+                    0.4142135623730951,
+                    -0.2928932188134524,
+                ],
+                [1e300, 1.7976931348623157e308],
+                rng.uniform(-1, 1, 1000),
+                np.exp(rng.uniform(-740, 709, 500)),
+                -np.exp(rng.uniform(-740, -1e-9, 500)),
+            ]
+        ),
+    }
+
+
+@pytest.mark.parametrize("fn", ["exp", "log", "log1p"])
+def test_vector_math_within_two_ulp_of_mpmath(level, fn):
+    mpmath.mp.prec = 120
+    x = _hard_arguments(np.random.default_rng(7))[fn]
+    out = np.empty_like(x)
+    getattr(_kernels, fn)(x, out)
+    exact = getattr(mpmath, fn)
+    worst = max((_ulps(float(g), exact(mpmath.mpf(float(a)))), float(a)) for a, g in zip(x, out, strict=True))
+    assert worst[0] <= 2.0, f"{fn}({worst[1]!r}) is {worst[0]:.2f} ulp off at level {level}"
+
+
+def test_vector_math_special_values(level):
+    out = np.empty(4)
+    _kernels.exp(np.array([-np.inf, np.inf, 800.0, -800.0]), out)
+    assert out.tolist() == [0.0, np.inf, np.inf, 0.0]
+    _kernels.log(np.array([0.0, -1.0, np.inf, np.nan]), out)
+    assert out[0] == -np.inf and np.isnan(out[1]) and out[2] == np.inf and np.isnan(out[3])
+    _kernels.log1p(np.array([-1.0, 0.0, np.inf, -0.0]), out)
+    assert out[0] == -np.inf and out[1] == 0.0 and out[2] == np.inf
+
+
+# ------------------------------------------------------------------------------------------ block sums
+@pytest.mark.parametrize("n", [1, 7, 8, 100, 129, 1000, 4099, BLOCK])
+def test_block_sums_follow_numpys_pairwise_tree(level, n):
+    rng = np.random.default_rng(n)
+    v = rng.standard_normal(n) * np.exp(rng.standard_normal(n) * 8)
+    w = rng.uniform(0, 3, n)
+    ours = _kernels.block_stats(v, w, None, n)
+    theirs = _block_stats(v, w, None)
+    assert ours[0] == theirs[0]
+    assert ours[1:4] == theirs[1:4]  # Σv, Σw and the mean bit for bit
+    assert ours[5:] == theirs[5:]
+    assert ours[4] == pytest.approx(theirs[4], rel=1e-13)  # M2 (fused multiply-adds may round differently)
+
+
+def test_block_stats_with_a_mask(level):
+    rng = np.random.default_rng(3)
+    v = rng.uniform(0, 5, 5000)
+    c = rng.uniform(size=5000) < 0.7
+    v[~c] = 0.0
+    nb, sv, sw, mean, m2, lo, hi = _kernels.block_stats(v, None, c.view(np.uint8), 5000)
+    assert nb == c.sum() and sw == nb
+    assert sv == pytest.approx(v.sum(), rel=1e-15)
+    assert mean == pytest.approx(v[c].mean(), rel=1e-15)
+    assert m2 == pytest.approx(((v[c] - v[c].mean()) ** 2).sum(), rel=1e-13)
+    assert (lo, hi) == (v[c].min(), v[c].max())
+    assert _kernels.block_stats(v, None, np.zeros(5000, np.uint8), 5000)[0] == 0
+
+
+# ------------------------------------------------------------------------ agreement with the NumPy path
+def _evaluate(case: dict) -> losscli.Result:
+    sw = None if case["sample_weight"] is None else np.asarray(case["sample_weight"], dtype=np.float64)
+    return losscli.evaluate(
+        case["loss"],
+        np.array(case["y_true"]),
+        np.array(case["y_pred"]),
+        sample_weight=sw,
+        convention=case["convention"],
+        reduction=case["reduction"],
+        **case["params"],
+    )
+
+
+def _within_ulps(a: np.ndarray, b: np.ndarray, ulps: int = 4) -> np.ndarray:
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    same = (a == b) | (np.isnan(a) & np.isnan(b))
+    scale = np.spacing(np.maximum(np.abs(a), np.abs(b)))
+    return same | (np.abs(a - b) <= ulps * scale)
+
+
+def _native_cases() -> list[dict]:
+    from losscli._native.dispatch import plan_for
+    from losscli.conventions import get_convention
+    from losscli.registry import resolve
+
+    out = []
+    for case in CASES:
+        spec, params = resolve(case["loss"], dict(case["params"]))
+        one_output = spec.name != "binary_crossentropy" or np.array(case["y_pred"]).ndim == 1
+        if plan_for(spec, params, get_convention(case["convention"])) is not None and one_output:
+            out.append(case)
+    return out
+
+
+NATIVE_CASES = _native_cases()
+
+
+def test_the_compiled_kernels_cover_the_cross_entropy_reference_cases():
+    losses = {c["loss"] for c in NATIVE_CASES}
+    assert losses == {"binary_crossentropy", "sparse_categorical_crossentropy"}
+    assert len(NATIVE_CASES) >= 45
+
+
+@pytest.mark.parametrize("case", NATIVE_CASES, ids=[c["id"] for c in NATIVE_CASES])
+def test_reference_cases_equal_the_numpy_path_within_4_ulp(case, kernels_env):
+    kernels_env(LOSSCLI_KERNELS="numpy")
+    try:
+        expected = _evaluate(case)
+    except LossCliError as exc:
+        expected = exc
+    for level in LEVELS:
+        kernels_env(LOSSCLI_KERNELS="auto", LOSSCLI_KERNEL_LEVEL=level)
+        if isinstance(expected, LossCliError):
+            with pytest.raises(type(expected)) as info:
+                _evaluate(case)
+            assert str(info.value) == str(expected)
+            continue
+        got = _evaluate(case)
+        assert got.state is not None and got.state.stats is not None, "the compiled kernel did not run"
+        assert _within_ulps(got.per_sample, expected.per_sample).all(), (
+            level,
+            got.per_sample,
+            expected.per_sample,
+        )
+        for key in ("value", "mean", "sum", "weight_sum", "min", "max"):
+            assert _within_ulps(getattr(got, key), getattr(expected, key)), (level, key)
+        assert (got.n, got.n_total, got.clipped, got.warnings) == (
+            expected.n,
+            expected.n_total,
+            expected.clipped,
+            expected.warnings,
+        )
+
+
+# ------------------------------------------------------------------------------- chunking and threads
+def _inputs(kind: str, n: int, rng: np.random.Generator):
+    if kind == "bce_logits":
+        return (
+            "bce",
+            rng.integers(0, 2, n).astype(np.float32),
+            rng.standard_normal(n, np.float32) * 4,
+            {"from_logits": True},
+        )
+    if kind == "bce_probs_torch":
+        p = rng.uniform(0, 1, n)
+        p[::97] = 0.0
+        p[1::89] = 1.0
+        return "bce", rng.uniform(0, 1, n), p, {"pos_weight": 1.5, "label_smoothing": 0.1}
+    if kind == "scce_weighted":
+        y = rng.integers(0, 5, n)
+        y[::13] = -100
+        return (
+            "scce",
+            y,
+            rng.standard_normal((n, 5)) * 5,
+            {
+                "from_logits": True,
+                "class_weights": (0.5, 1.0, 2.0, 0.0, 3.0),
+                "ignore_index": -100,
+            },
+        )
+    y = rng.integers(0, 40, n).astype(np.int32)
+    return "scce", y, rng.standard_normal((n, 40), np.float32) * 3, {"from_logits": True}
+
+
+def _stream(loss, yt, yp, sw, params, cuts, convention="losscli") -> tuple[dict, np.ndarray, dict]:
+    ev = Evaluator(loss, convention=convention, **params)
+    start = 0
+    for end in [*cuts, yp.shape[0]]:
+        ev.update(yt[start:end], yp[start:end], None if sw is None else sw[start:end])
+        start = end
+    res = ev.result()
+    assert res.state.stats is not None, "the compiled kernel did not run"
+    return res.summary(), res.per_sample, res.state.to_json()
+
+
+@pytest.mark.parametrize("kind", ["bce_logits", "bce_probs_torch", "scce_weighted", "scce_wide"])
+def test_bit_identical_for_any_chunking_and_thread_count(level, kind, monkeypatch):
+    rng = np.random.default_rng(11)
+    n = 3 * BLOCK + 12345
+    loss, yt, yp, params = _inputs(kind, n, rng)
+    sw = rng.uniform(0, 2, n) if kind != "bce_logits" else None
+    conv = "torch" if kind == "bce_probs_torch" else "losscli"
+    monkeypatch.setenv("LOSSCLI_THREADS", "1")
+    base = _stream(loss, yt, yp, sw, params, [], conv)
+    cuts_list = [
+        [BLOCK],
+        [1, 2, 3, BLOCK - 1, BLOCK + 7],
+        sorted(rng.choice(n, 9, replace=False).tolist()),
+        list(range(4096, n, 4096)),
+    ]
+    for threads in ("1", "2", "3"):
+        monkeypatch.setenv("LOSSCLI_THREADS", threads)
+        for cuts in cuts_list:
+            got = _stream(loss, yt, yp, sw, params, cuts, conv)
+            assert got[0] == base[0], (threads, cuts)
+            assert got[1].tobytes() == base[1].tobytes(), (threads, cuts)
+            assert got[2] == base[2], (threads, cuts)
+
+
+def test_chunked_result_equals_the_numpy_path_within_4_ulp(kernels_env):
+    rng = np.random.default_rng(5)
+    loss, yt, yp, params = _inputs("scce_weighted", 2 * BLOCK + 99, rng)
+    kernels_env(LOSSCLI_KERNELS="numpy")
+    ref = losscli.evaluate(loss, yt, yp, **params)
+    kernels_env(LOSSCLI_KERNELS="auto")
+    got = losscli.evaluate(loss, yt, yp, **params)
+    assert got.state.stats is not None
+    assert _within_ulps(got.per_sample, ref.per_sample).all()
+    for key in ("value", "sum", "weight_sum", "min", "max"):
+        assert _within_ulps(getattr(got, key), getattr(ref, key)), key
+    assert got.std == pytest.approx(ref.std, rel=1e-14)
+
+
+# ------------------------------------------------------------------------------- invalid values, dtypes
+BAD = [
+    ("bce", [0, 1, 2], [0.1, 0.2, 0.3], {}),
+    ("bce", [0, 1, 1], [0.1, np.nan, 0.3], {}),
+    ("bce", [0, 1, 1], [0.1, 1.5, 0.3], {}),
+    ("bce", [0, 1, 1], [0.1, -np.inf, 0.3], {"from_logits": True}),
+    ("scce", [0, 3, 1], [[1.0, 2.0, 0.0]] * 3, {"from_logits": True}),
+    ("scce", [0.0, 1.5, 1.0], [[1.0, 2.0, 0.0]] * 3, {"from_logits": True}),
+    ("scce", [0, -1, 1], [[1.0, 2.0, 0.0]] * 3, {"from_logits": True, "ignore_index": -100}),
+]
+
+
+@pytest.mark.parametrize("loss,yt,yp,params", BAD)
+def test_invalid_values_give_the_numpy_paths_error(loss, yt, yp, params, kernels_env):
+    kernels_env(LOSSCLI_KERNELS="numpy")
+    with pytest.raises(LossCliError) as expected:
+        losscli.evaluate(loss, np.array(yt), np.array(yp), **params)
+    kernels_env(LOSSCLI_KERNELS="auto")
+    with pytest.raises(type(expected.value)) as got:
+        losscli.evaluate(loss, np.array(yt), np.array(yp), **params)
+    assert str(got.value) == str(expected.value)
+    assert repr(got.value.location) == repr(expected.value.location)
+
+
+def test_negative_sample_weight_is_reported(kernels_env):
+    with pytest.raises(LossCliError, match="sample weights must be ≥ 0"):
+        losscli.evaluate("bce", np.array([0, 1]), np.array([0.2, 0.7]), sample_weight=np.array([1.0, -1.0]))
+
+
+def test_other_dtypes_and_shapes_take_the_numpy_path(kernels_env):
+    kernels_env(LOSSCLI_KERNELS="auto")
+    res = losscli.evaluate("bce", np.array([0, 1], np.uint16), np.array([0.2, 0.7], np.float16))
+    assert res.state.stats is None
+    assert res.value == pytest.approx(-(math.log(0.8) + math.log(0.7)) / 2, rel=1e-3)
+    multi = losscli.evaluate("bce", np.array([[0, 1], [1, 1]]), np.array([[0.2, 0.7], [0.9, 0.6]]))
+    assert multi.state.stats is None
+
+
+def test_logits_in_the_unit_interval_warn_on_both_paths(kernels_env):
+    y, x = np.array([0, 1] * 8), np.linspace(0.05, 0.95, 16)
+    kernels_env(LOSSCLI_KERNELS="numpy")
+    expected = losscli.evaluate("bce", y, x, from_logits=True).warnings
+    kernels_env(LOSSCLI_KERNELS="auto")
+    got = losscli.evaluate("bce", y, x, from_logits=True)
+    assert got.state.stats is not None
+    assert got.warnings == expected and expected
+
+
+# -------------------------------------------------------------------------------------- levels, fallback
+def test_each_level_can_be_forced(kernels_env):
+    for level in LEVELS:
+        kernels_env(LOSSCLI_KERNEL_LEVEL=level)
+        assert _native.kernels() is not None
+        assert _native.reason() == f"compiled kernels, {level} level"
+    assert LEVELS[-1] == "baseline"
+
+
+def test_an_unknown_or_unsupported_level_falls_back_with_a_reason(kernels_env):
+    kernels_env(LOSSCLI_KERNEL_LEVEL="sse9")
+    assert _native.kernels() is None
+    assert "LOSSCLI_KERNEL_LEVEL=sse9" in _native.reason()
+    res = losscli.evaluate("bce", np.array([0, 1]), np.array([0.2, 0.7]))
+    assert res.state.stats is None
+
+
+def test_numpy_kernels_forced_by_the_environment(kernels_env):
+    kernels_env(LOSSCLI_KERNELS="numpy")
+    assert _native.kernels() is None
+    assert _native.reason() == "LOSSCLI_KERNELS=numpy is set"
+    res = losscli.evaluate("scce", np.array([0, 1]), np.array([[2.0, 0.5], [0.1, 0.3]]), from_logits=True)
+    assert res.state.stats is None
+    assert res.per_sample[0] == pytest.approx(math.log1p(math.exp(-1.5)), rel=1e-15)
+
+
+def test_report_command_and_require_flag():
+    run = subprocess.run(
+        [sys.executable, "-m", "losscli._native", "--require"], capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("compiled kernels, ")
+    forced = subprocess.run(
+        [sys.executable, "-m", "losscli._native", "--require"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**__import__("os").environ, "LOSSCLI_KERNELS": "numpy"},
+    )
+    assert forced.returncode == 1 and "LOSSCLI_KERNELS=numpy" in forced.stdout
+
+
+def test_cli_gives_the_same_numbers_on_both_paths(tmp_path):
+    import os
+
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((5000, 3))
+    y = rng.integers(0, 3, 5000)
+    np.save(tmp_path / "p.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    outs = []
+    for choice in ("auto", "numpy"):
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "losscli",
+                "eval",
+                "scce",
+                "--logits",
+                "--labels",
+                str(tmp_path / "y.npy"),
+                "--preds",
+                str(tmp_path / "p.npy"),
+                "--format",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "LOSSCLI_KERNELS": choice},
+        )
+        assert run.returncode == 0, run.stderr
+        outs.append(json.loads(run.stdout))
+    assert outs[0]["value"] == pytest.approx(outs[1]["value"], rel=1e-15)
