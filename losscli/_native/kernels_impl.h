@@ -210,27 +210,47 @@ FN void F(block_stats)(const double *v, const double *w, const uint8_t *m, int64
         return;
     }
     double mean = (m ? F(pw_sum_mask)(v, m, n) : sv) / (double)nb;
-    double lo = __builtin_inf(), hi = -__builtin_inf();
+    double lo[8], hi[8];
     int nan = 0;
+    for (int k = 0; k < 8; k++) { lo[k] = __builtin_inf(); hi[k] = -__builtin_inf(); }
+    int64_t i = 0;
     if (m) {
-        for (int64_t i = 0; i < n; i++) {
-            double x = m[i] ? v[i] : lo;
-            double y = m[i] ? v[i] : hi;
-            lo = x < lo ? x : lo;
-            hi = y > hi ? y : hi;
-            nan |= (m[i] && v[i] != v[i]);
+        for (; i + 8 <= n; i += 8)
+            for (int k = 0; k < 8; k++) {
+                double x = m[i + k] ? v[i + k] : __builtin_inf();
+                double y = m[i + k] ? v[i + k] : -__builtin_inf();
+                lo[k] = x < lo[k] ? x : lo[k];
+                hi[k] = y > hi[k] ? y : hi[k];
+                nan |= m[i + k] & (v[i + k] != v[i + k]);
+            }
+        for (; i < n; i++) {
+            double x = m[i] ? v[i] : __builtin_inf();
+            double y = m[i] ? v[i] : -__builtin_inf();
+            lo[0] = x < lo[0] ? x : lo[0];
+            hi[0] = y > hi[0] ? y : hi[0];
+            nan |= m[i] & (v[i] != v[i]);
         }
     } else {
-        for (int64_t i = 0; i < n; i++) {
-            lo = v[i] < lo ? v[i] : lo;
-            hi = v[i] > hi ? v[i] : hi;
+        for (; i + 8 <= n; i += 8)
+            for (int k = 0; k < 8; k++) {
+                lo[k] = v[i + k] < lo[k] ? v[i + k] : lo[k];
+                hi[k] = v[i + k] > hi[k] ? v[i + k] : hi[k];
+                nan |= v[i + k] != v[i + k];
+            }
+        for (; i < n; i++) {
+            lo[0] = v[i] < lo[0] ? v[i] : lo[0];
+            hi[0] = v[i] > hi[0] ? v[i] : hi[0];
             nan |= v[i] != v[i];
         }
     }
+    for (int k = 1; k < 8; k++) {
+        lo[0] = lo[k] < lo[0] ? lo[k] : lo[0];
+        hi[0] = hi[k] > hi[0] ? hi[k] : hi[0];
+    }
     out[3] = mean;
     out[4] = F(pw_sq)(v, m, mean, n);
-    out[5] = nan ? __builtin_nan("") : lo;
-    out[6] = nan ? __builtin_nan("") : hi;
+    out[5] = nan ? __builtin_nan("") : lo[0];
+    out[6] = nan ? __builtin_nan("") : hi[0];
 }
 
 /* ------------------------------------------------------------------------------------ loading tiles */
@@ -264,14 +284,26 @@ IFN int F(apply_sw)(const k_job *j, int64_t i0, int64_t m, double *sw, double *o
     return bad;
 }
 
+/* Running (min, max) of finite values, in 8 lanes so that the loop vectorises. */
 IFN void F(minmax)(const double *x, int64_t m, k_part *p) {
-    double lo = p->xmin, hi = p->xmax;
-    for (int64_t i = 0; i < m; i++) {
-        lo = x[i] < lo ? x[i] : lo;
-        hi = x[i] > hi ? x[i] : hi;
+    double lo[8], hi[8];
+    for (int k = 0; k < 8; k++) { lo[k] = p->xmin; hi[k] = p->xmax; }
+    int64_t i = 0;
+    for (; i + 8 <= m; i += 8)
+        for (int k = 0; k < 8; k++) {
+            lo[k] = x[i + k] < lo[k] ? x[i + k] : lo[k];
+            hi[k] = x[i + k] > hi[k] ? x[i + k] : hi[k];
+        }
+    for (; i < m; i++) {
+        lo[0] = x[i] < lo[0] ? x[i] : lo[0];
+        hi[0] = x[i] > hi[0] ? x[i] : hi[0];
     }
-    p->xmin = lo;
-    p->xmax = hi;
+    for (int k = 1; k < 8; k++) {
+        lo[0] = lo[k] < lo[0] ? lo[k] : lo[0];
+        hi[0] = hi[k] > hi[0] ? hi[k] : hi[0];
+    }
+    p->xmin = lo[0];
+    p->xmax = hi[0];
 }
 
 /* Binary cross-entropy from logits, as the NumPy kernel: relu(x)·(1 − y) + relu(−x)·y + log1p(e^{−|x|});

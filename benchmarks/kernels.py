@@ -1,0 +1,149 @@
+#!/usr/bin/env python
+"""The compiled kernels against torch and against losscli's own NumPy kernels, in one run.
+
+    python benchmarks/kernels.py [--repeat N] [--quick] [--levels avx512,avx2]
+
+For each case — sparse CE from float32 logits at 5M×2, 2M×10 and 200k×1000, BCE with logits on 10M
+float32 — it times ``losscli.evaluate(...)`` (per-sample values and the summary) with the compiled kernels
+at each instruction-set level asked for, with the NumPy kernels (``LOSSCLI_KERNELS=numpy``), and torch's
+``reduction="none"`` call on float32 tensors with 2 threads. All of them run in turn, ``--repeat`` times
+after a warm-up (best time kept), so load from other processes hits each alike. Accuracy is the largest
+relative difference of the per-sample losses from torch in float64 on the same inputs (torch float32 is
+shown next to it). Needs the ``bench`` extra (torch) and the compiled kernels (``pip install -e .``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+import losscli
+from losscli import _native
+
+TORCH_THREADS = 2
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def use(kernels: str, level: str | None = None) -> None:
+    """Switch losscli between its compiled kernels (at ``level``) and its NumPy kernels."""
+    os.environ["LOSSCLI_KERNELS"] = kernels
+    os.environ.pop("LOSSCLI_KERNEL_LEVEL", None)
+    if level:
+        os.environ["LOSSCLI_KERNEL_LEVEL"] = level
+    _native.reset()
+
+
+def best_times(fns: dict[str, Callable[[], object]], setups: dict[str, Callable[[], None]], repeat: int):
+    """Best time of each function, all run in turn ``repeat`` times after one warm-up each."""
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for r in range(repeat + 1):
+        for key, fn in fns.items():
+            setups[key]()
+            t = time.perf_counter()
+            fn()
+            if r:
+                times[key].append(time.perf_counter() - t)
+    return {k: min(v) for k, v in times.items()}
+
+
+def max_rel(a: np.ndarray, ref: np.ndarray) -> float:
+    a, ref = np.asarray(a, np.float64), np.asarray(ref, np.float64)
+    return float(np.max(np.abs(a - ref) / np.maximum(np.abs(ref), 1e-300)))
+
+
+def main() -> int:
+    import torch
+    import torch.nn.functional as F
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--quick", action="store_true", help="5x fewer rows")
+    ap.add_argument("--levels", default="", help="compiled levels to time (default: every one the CPU has)")
+    args = ap.parse_args()
+
+    torch.set_num_threads(TORCH_THREADS)
+    use("auto")
+    mod = _native.kernels()
+    if mod is None:
+        raise SystemExit(f"the compiled kernels are not in use: {_native.reason()}")
+    levels = [lv for lv in (args.levels.split(",") if args.levels else mod.levels()) if lv != "baseline"]
+    div = 5 if args.quick else 1
+    rng = np.random.default_rng(0)
+    cases = []
+    for n, c in [(5_000_000, 2), (2_000_000, 10), (200_000, 1000)]:
+        n //= div
+        x = rng.standard_normal((n, c), dtype=np.float32) * np.float32(3)
+        y = rng.integers(0, c, n)
+        xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+        cases.append(
+            (
+                f"sparse CE logits {n:,}×{c}",
+                lambda x=x, y=y: losscli.evaluate("scce", y, x, from_logits=True),
+                lambda xt=xt, yt=yt: F.cross_entropy(xt, yt, reduction="none"),
+                lambda xt=xt, yt=yt: F.cross_entropy(xt.double(), yt, reduction="none"),
+            )
+        )
+    n = 10_000_000 // div
+    x = rng.standard_normal(n, dtype=np.float32) * np.float32(3)
+    y = rng.integers(0, 2, n).astype(np.float32)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    cases.append(
+        (
+            f"BCE with logits {n:,}",
+            lambda: losscli.evaluate("bce", y, x, from_logits=True),
+            lambda: F.binary_cross_entropy_with_logits(xt, yt, reduction="none"),
+            lambda: F.binary_cross_entropy_with_logits(xt.double(), yt.double(), reduction="none"),
+        )
+    )
+
+    print(
+        f"machine: {cpu_name()}, {os.cpu_count()} CPUs; torch {torch.__version__} ({TORCH_THREADS} threads, float32)"
+    )
+    print(f"losscli compiled kernels: levels {', '.join(mod.levels())}; timed: {', '.join(levels)}")
+    print(f"best of {args.repeat} runs each, all run in turn\n")
+    head = "| case | " + " | ".join(f"compiled {lv}" for lv in levels) + " | NumPy kernels | torch f32 |"
+    head += (
+        " "
+        + " | ".join(f"{lv} vs torch" for lv in levels)
+        + " | "
+        + " | ".join(f"{lv} vs NumPy" for lv in levels)
+        + " | max rel err (losscli / torch f32) vs torch f64 |"
+    )
+    print(head)
+    print("|" + "---|" * (head.count("|") - 1))
+    for name, ours, peer, exact in cases:
+        fns: dict[str, Callable[[], object]] = {f"c:{lv}": ours for lv in levels}
+        setups: dict[str, Callable[[], None]] = {f"c:{lv}": (lambda lv=lv: use("auto", lv)) for lv in levels}
+        fns["numpy"], setups["numpy"] = ours, lambda: use("numpy")
+        fns["torch"], setups["torch"] = peer, lambda: None
+        t = best_times(fns, setups, args.repeat)
+        use("auto")
+        ref = exact().numpy()
+        err = max_rel(ours().per_sample, ref)
+        err_t = max_rel(peer().numpy(), ref)
+        ms = lambda s: f"{s * 1e3:.1f} ms"  # noqa: E731
+        row = [name, *(ms(t[f"c:{lv}"]) for lv in levels), ms(t["numpy"]), ms(t["torch"])]
+        row += [f"{t['torch'] / t[f'c:{lv}']:.2f}×" for lv in levels]
+        row += [f"{t['numpy'] / t[f'c:{lv}']:.2f}×" for lv in levels]
+        row.append(f"{err:.1e} / {err_t:.1e}")
+        print("| " + " | ".join(row) + " |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
