@@ -28,19 +28,13 @@ IFN double F(k_exp)(double x) {
     kd -= K_SHIFT;                                /* n = round(x / ln2), as a double */
     double r = x - kd * K_LN2_HI;                 /* exact: kd has at most 11 bits, K_LN2_HI 32 */
     r = r - kd * K_LN2_LO;
-    double q = K_E13;
-    q = K_E12 + r * q;
-    q = K_E11 + r * q;
-    q = K_E10 + r * q;
-    q = K_E9 + r * q;
-    q = K_E8 + r * q;
-    q = K_E7 + r * q;
-    q = K_E6 + r * q;
-    q = K_E5 + r * q;
-    q = K_E4 + r * q;
-    q = K_E3 + r * q;
-    q = 0.5 + r * q;
-    double p = 1.0 + (r + (r * r) * q);
+    /* q = Σ_{k=2..13} r^{k−2}/k!, by Estrin's scheme (short dependency chains) */
+    double r2 = r * r, r4 = r2 * r2;
+    double q01 = 0.5 + r * K_E3, q23 = K_E4 + r * K_E5, q45 = K_E6 + r * K_E7;
+    double q67 = K_E8 + r * K_E9, q89 = K_E10 + r * K_E11, qab = K_E12 + r * K_E13;
+    double q03 = q01 + r2 * q23, q47 = q45 + r2 * q67, q8b = q89 + r2 * qab;
+    double q = q03 + r4 * (q47 + r4 * q8b);
+    double p = 1.0 + (r + r2 * q);
     double k1 = (kd * 0.5 + K_SHIFT) - K_SHIFT;   /* n = n1 + n2, |n1|, |n2| ≤ 538 */
     double k2 = kd - k1;
     double s1 = k_asdouble((k_asuint(k1 + K_SHIFT) + 1023u) << 52);
@@ -63,18 +57,12 @@ IFN double F(k_log)(double x) {
     double f = z - 1.0;
     double s = f / (2.0 + f);
     double w = s * s;
-    double R = K_L11;
-    R = K_L10 + w * R;
-    R = K_L9 + w * R;
-    R = K_L8 + w * R;
-    R = K_L7 + w * R;
-    R = K_L6 + w * R;
-    R = K_L5 + w * R;
-    R = K_L4 + w * R;
-    R = K_L3 + w * R;
-    R = K_L2 + w * R;
-    R = K_L1 + w * R;
-    R = w * R;
+    /* R = w·Σ_{i=1..11} 2w^{i−1}/(2i + 1), by Estrin's scheme */
+    double w2 = w * w, w4 = w2 * w2;
+    double a01 = K_L1 + w * K_L2, a23 = K_L3 + w * K_L4, a45 = K_L5 + w * K_L6;
+    double a67 = K_L7 + w * K_L8, a89 = K_L9 + w * K_L10;
+    double a03 = a01 + w2 * a23, a47 = a45 + w2 * a67, a8a = a89 + w2 * K_L11;
+    double R = w * (a03 + w4 * (a47 + w4 * a8a));
     double lo = kd * K_LN2_LO - s * (f - R);
     double res = (lo + f) + kd * K_LN2_HI;
     res = x == 0.0 ? -__builtin_inf() : res;
