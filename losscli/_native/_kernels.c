@@ -80,11 +80,14 @@ typedef struct {
     double *out; double *wout; uint8_t *cout;
     int64_t head, block, nblocks;
     double *stats;
+    int64_t *units;      /* row boundaries of the units of work, nunits + 1 of them */
+    int64_t nunits;
+    int64_t next_unit;   /* atomic: the next unit a thread takes */
+    int bad;             /* atomic: an invalid value was found */
 } k_job;
 
 typedef struct k_part_s {
-    const k_job *job;
-    int64_t r0, r1;
+    k_job *job;
     double *scratch;
     int bad;
     int64_t clipped;
@@ -261,21 +264,32 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     size_t scratch_doubles = (size_t)tile_vals + 4 * K_TILE_ROWS;  /* see rows() in kernels_impl.h */
     double *scratch = malloc(sizeof(double) * scratch_doubles * (size_t)threads);
     if (!scratch) { PyErr_NoMemory(); goto fail; }
-    /* cut at block boundaries when there are enough whole blocks, so each block is reduced by the thread
-     * that wrote it; otherwise evenly (the cut blocks are reduced afterwards) */
-    for (int t = 0; t < threads; t++) {
-        int64_t r0, r1;
-        if (j.nblocks >= threads) {
-            int64_t b0 = j.nblocks * t / threads, b1 = j.nblocks * (t + 1) / threads;
-            r0 = t == 0 ? 0 : j.head + b0 * block;
-            r1 = t == threads - 1 ? n : j.head + b1 * block;
-        } else {
-            r0 = n * t / threads;
-            r1 = n * (t + 1) / threads;
+    /* units of work: each whole accumulator block, and pieces of about 64 Ki values of the rows before
+     * the first and after the last whole block; threads take them in turn (load from other processes
+     * then delays one unit, not a fixed share) */
+    int64_t piece = (1 << 16) / per_row > 0 ? (1 << 16) / per_row : 1;
+    int64_t max_units = j.nblocks + (n / piece) + 4;
+    j.units = malloc(sizeof(int64_t) * (size_t)(max_units + 1));
+    if (!j.units) { free(scratch); PyErr_NoMemory(); goto fail; }
+    int64_t nu = 0, r = 0;
+    j.units[0] = 0;
+    int64_t edges[2] = {j.head, j.head + j.nblocks * block};
+    for (int seg = 0; seg < 3; seg++) {
+        int64_t end = seg < 2 ? edges[seg] : n;
+        if (seg == 1) {
+            for (; r < end; r += block) j.units[++nu] = r + block;
+            continue;
         }
-        parts[t] = (k_part){.job = &j, .r0 = r0, .r1 = r1, .scratch = scratch + scratch_doubles * (size_t)t,
-                            .bad = 0, .clipped = 0, .xmin = __builtin_inf(), .xmax = -__builtin_inf()};
+        while (r < end) {
+            r = end - r > piece ? r + piece : end;
+            j.units[++nu] = r;
+        }
     }
+    j.nunits = nu;
+    if (threads > nu) threads = nu > 0 ? (int)nu : 1;
+    for (int t = 0; t < threads; t++)
+        parts[t] = (k_part){.job = &j, .scratch = scratch + scratch_doubles * (size_t)t, .bad = 0, .clipped = 0,
+                            .xmin = __builtin_inf(), .xmax = -__builtin_inf()};
     pthread_t tids[K_MAX_THREADS];
     int started[K_MAX_THREADS] = {0};
     Py_BEGIN_ALLOW_THREADS
@@ -285,6 +299,7 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     for (int t = 1; t < threads; t++) if (started[t]) pthread_join(tids[t], NULL);
     Py_END_ALLOW_THREADS
     free(scratch);
+    free(j.units);
     int bad = 0;
     int64_t clipped = 0;
     double xmin = __builtin_inf(), xmax = -__builtin_inf();

@@ -496,22 +496,26 @@ FN int F(rows)(const k_job *j, int64_t r0, int64_t r1, k_part *p, double *scratc
     return 0;
 }
 
-/* One thread's share: rows [r0, r1), block by block; the statistics of each whole accumulator block
- * are taken right after its values, while they are in cache. */
+/* One thread: takes the next unit of rows (a whole accumulator block, or a piece of the rows outside
+ * whole blocks) until none is left or an invalid value is found. A whole block's statistics are taken
+ * right after its values, while they are in cache. Which thread takes which unit does not matter: the
+ * values of a row and the statistics of a block depend on nothing else. */
 FN void F(work)(k_part *p) {
-    const k_job *j = p->job;
-    double *scratch = p->scratch;
-    int64_t r = p->r0;
-    while (r < p->r1) {
-        int64_t b = r < j->head ? -1 : (r - j->head) / j->block;       /* block index of row r */
-        int64_t bstart = b < 0 ? 0 : j->head + b * j->block;
-        int64_t bend = b < 0 ? j->head : bstart + j->block;
-        int64_t e = bend < p->r1 ? bend : p->r1;
-        if (F(rows)(j, r, e, p, scratch)) { p->bad = 1; return; }
-        if (b >= 0 && b < j->nblocks && r == bstart && e == bend)
-            F(block_stats)(j->out + bstart, j->wout ? j->wout + bstart : NULL,
-                           j->cout ? j->cout + bstart : NULL, j->block, j->stats + 7 * b);
-        r = e;
+    k_job *j = (k_job *)p->job;
+    for (;;) {
+        if (__atomic_load_n(&j->bad, __ATOMIC_RELAXED)) return;
+        int64_t u = __atomic_fetch_add(&j->next_unit, 1, __ATOMIC_RELAXED);
+        if (u >= j->nunits) return;
+        int64_t r = j->units[u], e = j->units[u + 1];
+        if (F(rows)(j, r, e, p, p->scratch)) {
+            p->bad = 1;
+            __atomic_store_n(&j->bad, 1, __ATOMIC_RELAXED);
+            return;
+        }
+        int64_t b = r < j->head ? -1 : (r - j->head) / j->block;
+        if (b >= 0 && b < j->nblocks && r == j->head + b * j->block && e == r + j->block)
+            F(block_stats)(j->out + r, j->wout ? j->wout + r : NULL, j->cout ? j->cout + r : NULL, j->block,
+                           j->stats + 7 * b);
     }
 }
 
