@@ -18,15 +18,16 @@ import pytest
 
 import losscli
 from losscli import _native
-from losscli.accumulator import BLOCK, _block_stats
-from losscli.api import Evaluator
+from losscli.chunking import BLOCK
+from losscli.engine.accumulator import _block_stats
+from losscli.engine.evaluator import Evaluator
 from losscli.errors import LossCliError
 
 _kernels = pytest.importorskip("losscli._native._kernels", reason="the compiled kernels are not built")
 mpmath = pytest.importorskip("mpmath")
 
 LEVELS = _kernels.levels()
-REFERENCE = Path(__file__).parent / "reference" / "reference_values.json"
+REFERENCE = Path(__file__).parent.parent / "reference" / "reference_values.json"
 CASES = json.loads(REFERENCE.read_text(encoding="utf-8"))["cases"]
 
 
