@@ -198,13 +198,74 @@ static Py_ssize_t code_size(int code) {
 
 /* ----------------------------------------------------------------------------------------- threads */
 
-static void *thread_main(void *arg) {
-    k_part *p = (k_part *)arg;
-    current->work(p);
+/* A pool of worker threads that live from the first call on and sleep between calls: a thread created
+ * per call waits for its first time slice behind every other runnable process, a sleeping one is woken
+ * with priority. One call runs at a time; its first part runs on the calling thread. */
+#define K_MAX_THREADS 64
+
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_wake = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t pool_done = PTHREAD_COND_INITIALIZER;
+static pthread_mutex_t call_mu = PTHREAD_MUTEX_INITIALIZER;
+static int pool_size = 0;            /* workers started */
+static uint64_t pool_gen = 0;        /* incremented for every call */
+static uint64_t pool_seen[K_MAX_THREADS];
+static k_part *pool_parts = NULL;
+static int pool_want = 0;            /* workers taking part in the current call */
+static int pool_running = 0;         /* of those, still working */
+
+static void *pool_main(void *arg) {
+    int idx = (int)(intptr_t)arg;
+    pthread_mutex_lock(&pool_mu);
+    for (;;) {
+        while (pool_gen == pool_seen[idx]) pthread_cond_wait(&pool_wake, &pool_mu);
+        pool_seen[idx] = pool_gen;
+        if (idx >= pool_want) continue;
+        k_part *p = &pool_parts[idx + 1];
+        pthread_mutex_unlock(&pool_mu);
+        current->work(p);
+        pthread_mutex_lock(&pool_mu);
+        if (--pool_running == 0) pthread_cond_signal(&pool_done);
+    }
     return NULL;
 }
 
-#define K_MAX_THREADS 64
+static void pool_after_fork(void) {     /* the child has none of the parent's threads */
+    pthread_mutex_init(&pool_mu, NULL);
+    pthread_mutex_init(&call_mu, NULL);
+    pthread_cond_init(&pool_wake, NULL);
+    pthread_cond_init(&pool_done, NULL);
+    pool_size = 0;
+    pool_running = 0;
+    pool_want = 0;
+}
+
+/* Run parts[0..threads) (GIL released by the caller); parts the pool cannot take run here. */
+static void pool_run(k_part *parts, int threads) {
+    pthread_mutex_lock(&call_mu);
+    pthread_mutex_lock(&pool_mu);
+    while (pool_size < threads - 1) {
+        pthread_t tid;
+        pool_seen[pool_size] = pool_gen;
+        if (pthread_create(&tid, NULL, pool_main, (void *)(intptr_t)pool_size) != 0) break;
+        pthread_detach(tid);
+        pool_size++;
+    }
+    int helpers = threads - 1 < pool_size ? threads - 1 : pool_size;
+    pool_parts = parts;
+    pool_want = helpers;
+    pool_running = helpers;
+    pool_gen++;
+    if (helpers) pthread_cond_broadcast(&pool_wake);
+    pthread_mutex_unlock(&pool_mu);
+    for (int t = helpers + 1; t < threads; t++) current->work(&parts[t]);
+    current->work(&parts[0]);
+    pthread_mutex_lock(&pool_mu);
+    while (pool_running > 0) pthread_cond_wait(&pool_done, &pool_mu);
+    pool_want = 0;
+    pthread_mutex_unlock(&pool_mu);
+    pthread_mutex_unlock(&call_mu);
+}
 
 static PyObject *py_fused(PyObject *self, PyObject *args) {
     (void)self;
@@ -290,13 +351,8 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     for (int t = 0; t < threads; t++)
         parts[t] = (k_part){.job = &j, .scratch = scratch + scratch_doubles * (size_t)t, .bad = 0, .clipped = 0,
                             .xmin = __builtin_inf(), .xmax = -__builtin_inf()};
-    pthread_t tids[K_MAX_THREADS];
-    int started[K_MAX_THREADS] = {0};
     Py_BEGIN_ALLOW_THREADS
-    for (int t = 1; t < threads; t++) started[t] = pthread_create(&tids[t], NULL, thread_main, &parts[t]) == 0;
-    for (int t = 1; t < threads; t++) if (!started[t]) current->work(&parts[t]);
-    current->work(&parts[0]);
-    for (int t = 1; t < threads; t++) if (started[t]) pthread_join(tids[t], NULL);
+    pool_run(parts, threads);
     Py_END_ALLOW_THREADS
     free(scratch);
     free(j.units);
@@ -417,6 +473,7 @@ static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "_kernels", NULL, -1,
 
 PyMODINIT_FUNC PyInit__kernels(void) {
     current = best_level();
+    pthread_atfork(NULL, NULL, pool_after_fork);
     PyObject *m = PyModule_Create(&MODULE);
     if (m && PyModule_AddIntConstant(m, "ABI", 1) < 0) { Py_DECREF(m); return NULL; }
     return m;
