@@ -7,7 +7,8 @@ For each case — sparse CE from float32 logits at 5M×2, 2M×10 and 200k×1000,
 float32 — it times ``losscli.evaluate(...)`` (per-sample values and the summary) with the compiled kernels
 at each instruction-set level asked for, with the NumPy kernels (``LOSSCLI_KERNELS=numpy``), and torch's
 ``reduction="none"`` call on float32 tensors with 2 threads. All of them run in turn, ``--repeat`` times
-after a warm-up (best time kept), so load from other processes hits each alike. Accuracy is the largest
+after a warm-up (best time kept), so load from other processes hits each alike; the CPU time of the
+process (all its threads) is shown too, as it is less sensitive to that load. Accuracy is the largest
 relative difference of the per-sample losses from torch in float64 on the same inputs (torch float32 is
 shown next to it), and from an exact reference (the formula in ``np.longdouble``, as in ``run.py``).
 Needs the ``bench`` extra (torch) and the compiled kernels (``pip install -e .``).
@@ -51,16 +52,19 @@ def use(kernels: str, level: str | None = None) -> None:
 
 
 def best_times(fns: dict[str, Callable[[], object]], setups: dict[str, Callable[[], None]], repeat: int):
-    """Best time of each function, all run in turn ``repeat`` times after one warm-up each."""
+    """Best wall-clock and best CPU time (all threads of the process) of each function, all run in turn
+    ``repeat`` times after one warm-up each."""
     times: dict[str, list[float]] = {k: [] for k in fns}
+    cpu: dict[str, list[float]] = {k: [] for k in fns}
     for r in range(repeat + 1):
         for key, fn in fns.items():
             setups[key]()
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             fn()
             if r:
                 times[key].append(time.perf_counter() - t)
-    return {k: min(v) for k, v in times.items()}
+                cpu[key].append(time.process_time() - c)
+    return {k: min(v) for k, v in times.items()}, {k: min(v) for k, v in cpu.items()}
 
 
 def main() -> int:
@@ -123,6 +127,9 @@ def main() -> int:
         + " | ".join(f"{lv} vs torch" for lv in levels)
         + " | "
         + " | ".join(f"{lv} vs NumPy" for lv in levels)
+        + " | CPU time: "
+        + " / ".join(levels)
+        + " / NumPy / torch"
         + " | max rel err vs torch f64: losscli / torch f32 | vs exact: losscli / torch f64 |"
     )
     print(head)
@@ -132,7 +139,7 @@ def main() -> int:
         setups: dict[str, Callable[[], None]] = {f"c:{lv}": (lambda lv=lv: use("auto", lv)) for lv in levels}
         fns["numpy"], setups["numpy"] = ours, lambda: use("numpy")
         fns["torch"], setups["torch"] = peer, lambda: None
-        t = best_times(fns, setups, args.repeat)
+        t, cpu = best_times(fns, setups, args.repeat)
         use("auto")
         mine, ref64 = ours().per_sample, torch64().numpy()
         err, err_t = max_rel(mine, ref64), max_rel(peer().numpy(), ref64)
@@ -142,6 +149,10 @@ def main() -> int:
         row = [name, *(ms(t[f"c:{lv}"]) for lv in levels), ms(t["numpy"]), ms(t["torch"])]
         row += [f"{t['torch'] / t[f'c:{lv}']:.2f}×" for lv in levels]
         row += [f"{t['numpy'] / t[f'c:{lv}']:.2f}×" for lv in levels]
+        row.append(
+            " / ".join(f"{cpu[k] * 1e3:.0f}" for k in [*(f"c:{lv}" for lv in levels), "numpy", "torch"])
+            + " ms"
+        )
         row += [f"{err:.1e} / {err_t:.1e}", f"{err_x:.1e} / {err_64:.1e}"]
         print("| " + " | ".join(row) + " |", flush=True)
     return 0
