@@ -28,6 +28,9 @@
 #define K_BCE_LOGITS 1
 #define K_BCE_PROBS 2
 #define K_SPARSE_LOGITS 3
+#define K_MSE 4
+#define K_MAE 5
+#define K_HUBER 6
 
 #define K_TILE_ROWS 2048    /* rows per tile of an element-wise kernel */
 #define K_TILE_VALUES 4096  /* logits per tile of a multi-class kernel (32 KiB as float64) */
@@ -72,6 +75,7 @@ typedef struct {
     int64_t n, c;
     int has_smooth; double smooth;
     int has_pw; double pw;
+    double delta;
     int clip; double lo, hi;
     int has_floor; double floor;
     int keras32;
@@ -274,13 +278,13 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     PyObject *yp, *yt, *sw, *cw, *out, *wout, *cout, *stats;
     long long n, c, head, block, ignore;
     int threads;
-    if (!PyArg_ParseTuple(args, "iOiOiOiLL(idid)(iddidi)(iL)OOOOLLOi", &j.kind, &yp, &j.yp_code, &yt,
-                          &j.yt_code, &sw, &j.sw_code, &n, &c, &j.has_smooth, &j.smooth, &j.has_pw, &j.pw,
+    if (!PyArg_ParseTuple(args, "iOiOiOiLL(ididd)(iddidi)(iL)OOOOLLOi", &j.kind, &yp, &j.yp_code, &yt,
+                          &j.yt_code, &sw, &j.sw_code, &n, &c, &j.has_smooth, &j.smooth, &j.has_pw, &j.pw, &j.delta,
                           &j.clip, &j.lo, &j.hi, &j.has_floor, &j.floor, &j.keras32, &j.has_ignore, &ignore,
                           &cw, &out, &wout, &cout, &head, &block, &stats, &threads))
         return NULL;
     if (n < 0 || c < 1 || block < 8 || head < 0 || code_size(j.yp_code) < 0 || code_size(j.yt_code) < 0 ||
-        (sw != Py_None && code_size(j.sw_code) < 0) || j.kind < K_BCE_LOGITS || j.kind > K_SPARSE_LOGITS) {
+        (sw != Py_None && code_size(j.sw_code) < 0) || j.kind < K_BCE_LOGITS || j.kind > K_HUBER) {
         PyErr_SetString(PyExc_ValueError, "fused: invalid arguments");
         return NULL;
     }

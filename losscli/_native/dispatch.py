@@ -8,7 +8,8 @@ dtypes, or an invalid value — so that the NumPy path handles it (and names the
 
 Covered: ``binary_crossentropy`` on one output per sample, from logits (any convention) or probabilities
 (every convention's clipping), with label smoothing and a scalar ``pos_weight``; and
-``sparse_categorical_crossentropy`` from logits with class weights and ``ignore_index`` (no smoothing).
+``sparse_categorical_crossentropy`` from logits with class weights and ``ignore_index`` (no smoothing);
+``mse``, ``mae`` and ``huber`` on one output per sample.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 
 from losscli._native import kernels
 
-BCE_LOGITS, BCE_PROBS, SPARSE_LOGITS = 1, 2, 3
+BCE_LOGITS, BCE_PROBS, SPARSE_LOGITS, MSE, MAE, HUBER = 1, 2, 3, 4, 5, 6
 
 #: dtype → the compiled module's code for it
 _CODES = {
@@ -48,6 +49,7 @@ class FusedPlan:
     clip: Callable[[np.dtype], tuple[float, float]] | None = None
     log_floor: float | None = None
     keras32: bool = False
+    delta: float = 1.0
 
     def run(
         self,
@@ -131,6 +133,7 @@ class FusedPlan:
                 float(self.smooth),
                 int(self.pos_weight is not None),
                 float(self.pos_weight or 0.0),
+                float(self.delta),
             ),
             (
                 int(clip),
@@ -170,7 +173,7 @@ def block_stats(
 
 def plan_for(spec: Any, params: dict[str, Any], conv: Any) -> FusedPlan | None:
     """The compiled kernel for this loss, parameters and convention, or ``None`` (NumPy kernels)."""
-    from losscli.losses import classification
+    from losscli.losses import classification, regression
 
     fn = getattr(spec, "fn", None)
     from_logits = bool(params.get("from_logits", False))
@@ -205,4 +208,7 @@ def plan_for(spec: Any, params: dict[str, Any], conv: Any) -> FusedPlan | None:
             class_weights=None if cw is None else np.ascontiguousarray(cw, dtype=np.float64),
             ignore_index=params.get("ignore_index"),
         )
+    kinds = {regression.mse: (MSE, set()), regression.mae: (MAE, set()), regression.huber: (HUBER, {"delta"})}
+    if fn in kinds and not set(params) - kinds[fn][1]:
+        return FusedPlan(kinds[fn][0], delta=float(params.get("delta", 1.0)))
     return None

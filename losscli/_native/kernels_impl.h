@@ -468,6 +468,34 @@ FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, d
     return 0;
 }
 
+/* Element-wise regression losses on one output per sample, as the NumPy kernels: mse (p − y)², mae |p − y|,
+ * huber ½e² for |e| ≤ δ else δ(|e| − ½δ). Labels and predictions finite. */
+FN int F(tile_regression)(const k_job *j, int64_t i0, int64_t m, double *restrict x, double *restrict y,
+                          double *restrict out) {
+    int bad = 0;
+    F(load)(j->yp, j->yp_code, i0, m, x);
+    F(load)(j->yt, j->yt_code, i0, m, y);
+    for (int64_t i = 0; i < m; i++)
+        bad |= !(x[i] >= -0x1.fffffffffffffp1023) | !(x[i] <= 0x1.fffffffffffffp1023) |
+               !(y[i] >= -0x1.fffffffffffffp1023) | !(y[i] <= 0x1.fffffffffffffp1023);
+    if (bad) return 1;
+    if (j->kind == K_MSE) {
+        for (int64_t i = 0; i < m; i++) {
+            double d = x[i] - y[i];
+            out[i] = d * d;
+        }
+    } else if (j->kind == K_MAE) {
+        for (int64_t i = 0; i < m; i++) out[i] = __builtin_fabs(x[i] - y[i]);
+    } else {
+        double delta = j->delta, half = 0.5 * j->delta;
+        for (int64_t i = 0; i < m; i++) {
+            double a = __builtin_fabs(x[i] - y[i]);
+            out[i] = a <= delta ? (0.5 * a) * a : delta * (a - half);
+        }
+    }
+    return 0;
+}
+
 /* Rows [r0, r1) of the chunk: per-sample values (and weights, counted), tile by tile. */
 FN int F(rows)(const k_job *j, int64_t r0, int64_t r1, k_part *p, double *scratch) {
     int64_t c = j->kind == K_SPARSE_LOGITS ? j->c : 1;
@@ -488,6 +516,7 @@ FN int F(rows)(const k_job *j, int64_t r0, int64_t r1, k_part *p, double *scratc
         case K_BCE_LOGITS: bad = F(tile_bce_logits)(j, i0, m, x, y, t, out, p); break;
         case K_BCE_PROBS: bad = F(tile_bce_probs)(j, i0, m, x, y, t, out, p); break;
         case K_SPARSE_LOGITS: bad = F(tile_sparse_logits)(j, i0, m, x, y, t, out, wout, cout, p); break;
+        case K_MSE: case K_MAE: case K_HUBER: bad = F(tile_regression)(j, i0, m, x, y, out); break;
         default: bad = 1;
         }
         if (!bad && j->sw) bad = F(apply_sw)(j, i0, m, sw, out, wout);
