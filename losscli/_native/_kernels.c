@@ -292,10 +292,11 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     j.nblocks = (n - j.head) / block;
     k_views v = {.count = 0};
     void *p;
-    int64_t per_row = j.kind == K_SPARSE_LOGITS ? c : 1;
+    int64_t per_row = c;                                                /* predictions per row */
+    int64_t labels_per_row = j.kind == K_SPARSE_LOGITS ? 1 : per_row;
     if (get_buf(&v, yp, 0, (Py_ssize_t)(n * per_row) * code_size(j.yp_code), &p, "y_pred") < 0) goto fail;
     j.yp = p;
-    if (get_buf(&v, yt, 0, (Py_ssize_t)n * code_size(j.yt_code), &p, "y_true") < 0) goto fail;
+    if (get_buf(&v, yt, 0, (Py_ssize_t)(n * labels_per_row) * code_size(j.yt_code), &p, "y_true") < 0) goto fail;
     j.yt = p;
     if (get_buf(&v, sw, 0, (Py_ssize_t)n * code_size(j.sw_code), &p, "sample_weight") < 0) goto fail;
     j.sw = p;
@@ -326,7 +327,7 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     if (threads > K_MAX_THREADS) threads = K_MAX_THREADS;
     k_part parts[K_MAX_THREADS];
     int64_t tile_vals = (K_TILE_VALUES > per_row ? K_TILE_VALUES : per_row);
-    size_t scratch_doubles = (size_t)tile_vals + 4 * K_TILE_ROWS;  /* see rows() in kernels_impl.h */
+    size_t scratch_doubles = 5 * ((size_t)tile_vals + K_TILE_ROWS);  /* see rows() in kernels_impl.h */
     double *scratch = malloc(sizeof(double) * scratch_doubles * (size_t)threads);
     if (!scratch) { PyErr_NoMemory(); goto fail; }
     /* units of work: each whole accumulator block, and pieces of about 64 Ki values of the rows before

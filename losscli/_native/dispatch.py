@@ -6,10 +6,10 @@ of the common shapes and dtypes, validates it, computes its per-sample values an
 statistics of its whole blocks in one pass, and returns ``None`` for anything else — other shapes or
 dtypes, or an invalid value — so that the NumPy path handles it (and names the invalid value).
 
-Covered: ``binary_crossentropy`` on one output per sample, from logits (any convention) or probabilities
-(every convention's clipping), with label smoothing and a scalar ``pos_weight``; and
-``sparse_categorical_crossentropy`` from logits with class weights and ``ignore_index`` (no smoothing);
-``mse``, ``mae`` and ``huber`` on one output per sample.
+Covered: ``binary_crossentropy`` from logits (any convention) or probabilities (every convention's
+clipping), with label smoothing and one ``pos_weight``; ``sparse_categorical_crossentropy`` from logits
+with class weights and ``ignore_index`` (no smoothing); ``mse``, ``mae`` and ``huber``. Element-wise
+losses take one or several outputs per row (their mean, as the NumPy kernels).
 """
 
 from __future__ import annotations
@@ -85,12 +85,16 @@ class FusedPlan:
             c = yp.shape[1]
             if self.class_weights is not None and self.class_weights.shape[0] != c:
                 return None
+        elif self.kind != SPARSE_LOGITS and yp.ndim == 2:  # several outputs per row: their mean
+            c = yp.shape[1]
+            if yt.shape != yp.shape or c == 0:
+                return None
         elif yp.ndim != 1:
             return None
         else:
             c = 1
         n = yp.shape[0]
-        if yt.ndim != 1 or yt.shape[0] != n or n == 0:
+        if yt.shape[0] != n or n == 0 or (yt.ndim != 1 and yt.shape != yp.shape):
             return None
         swc = 0
         if sample_weight is not None:

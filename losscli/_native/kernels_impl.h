@@ -498,14 +498,12 @@ FN int F(tile_regression)(const k_job *j, int64_t i0, int64_t m, double *restric
 
 /* Rows [r0, r1) of the chunk: per-sample values (and weights, counted), tile by tile. */
 FN int F(rows)(const k_job *j, int64_t r0, int64_t r1, k_part *p, double *scratch) {
-    int64_t c = j->kind == K_SPARSE_LOGITS ? j->c : 1;
+    int64_t c = j->c;                            /* predictions per row */
     int64_t tile = K_TILE_VALUES / c;
     if (tile < 1) tile = 1;
     if (tile > K_TILE_ROWS) tile = K_TILE_ROWS;
-    double *x = scratch;                         /* tile·c values */
-    double *y = x + tile * c + K_TILE_ROWS;     /* x: a tile of predictions, and room for m more values */
-    double *t = y + K_TILE_ROWS;
-    double *sw = t + K_TILE_ROWS;
+    int64_t region = tile * c + K_TILE_ROWS;    /* a tile of values, and room for m more */
+    double *x = scratch, *y = x + region, *t = y + region, *e = t + region, *sw = e + region;
     for (int64_t i0 = r0; i0 < r1; i0 += tile) {
         int64_t m = r1 - i0 < tile ? r1 - i0 : tile;
         double *out = j->out + i0;
@@ -513,10 +511,24 @@ FN int F(rows)(const k_job *j, int64_t r0, int64_t r1, k_part *p, double *scratc
         uint8_t *cout = j->cout ? j->cout + i0 : NULL;
         int bad;
         switch (j->kind) {
-        case K_BCE_LOGITS: bad = F(tile_bce_logits)(j, i0, m, x, y, t, out, p); break;
-        case K_BCE_PROBS: bad = F(tile_bce_probs)(j, i0, m, x, y, t, out, p); break;
+        /* element-wise losses: on the m·c outputs of the rows, then the mean of each row's c */
+        case K_BCE_LOGITS:
+        case K_BCE_PROBS: {
+            double *dst = c == 1 ? out : e;
+            bad = j->kind == K_BCE_LOGITS ? F(tile_bce_logits)(j, i0 * c, m * c, x, y, t, dst, p)
+                                          : F(tile_bce_probs)(j, i0 * c, m * c, x, y, t, dst, p);
+            if (!bad && c > 1)
+                for (int64_t i = 0; i < m; i++) out[i] = F(pw_sum)(e + i * c, c) / (double)c;
+            break;
+        }
         case K_SPARSE_LOGITS: bad = F(tile_sparse_logits)(j, i0, m, x, y, t, out, wout, cout, p); break;
-        case K_MSE: case K_MAE: case K_HUBER: bad = F(tile_regression)(j, i0, m, x, y, out); break;
+        case K_MSE: case K_MAE: case K_HUBER: {
+            double *dst = c == 1 ? out : e;
+            bad = F(tile_regression)(j, i0 * c, m * c, x, y, dst);
+            if (!bad && c > 1)
+                for (int64_t i = 0; i < m; i++) out[i] = F(pw_sum)(e + i * c, c) / (double)c;
+            break;
+        }
         default: bad = 1;
         }
         if (!bad && j->sw) bad = F(apply_sw)(j, i0, m, sw, out, wout);

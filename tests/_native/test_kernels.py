@@ -187,8 +187,7 @@ def _native_cases() -> list[dict]:
     out = []
     for case in CASES:
         spec, params = resolve(case["loss"], dict(case["params"]))
-        one_output = spec.name == "sparse_categorical_crossentropy" or np.array(case["y_pred"]).ndim == 1
-        if plan_for(spec, params, get_convention(case["convention"])) is not None and one_output:
+        if plan_for(spec, params, get_convention(case["convention"])) is not None:
             out.append(case)
     return out
 
@@ -199,7 +198,7 @@ NATIVE_CASES = _native_cases()
 def test_the_compiled_kernels_cover_their_reference_cases():
     losses = {c["loss"] for c in NATIVE_CASES}
     assert losses == {"binary_crossentropy", "sparse_categorical_crossentropy", "mse", "mae", "huber"}
-    assert len(NATIVE_CASES) >= 50
+    assert len(NATIVE_CASES) >= 100
 
 
 @pytest.mark.parametrize("case", NATIVE_CASES, ids=[c["id"] for c in NATIVE_CASES])
@@ -260,6 +259,8 @@ def _inputs(kind: str, n: int, rng: np.random.Generator):
                 "ignore_index": -100,
             },
         )
+    if kind == "bce_multilabel":
+        return "bce", (rng.uniform(size=(n, 3)) < 0.4).astype(np.int8), rng.uniform(0, 1, (n, 3)), {}
     if kind == "huber":
         return "huber", rng.standard_normal(n) * 3, rng.standard_normal(n, np.float32) * 3, {"delta": 0.8}
     y = rng.integers(0, 40, n).astype(np.int32)
@@ -277,7 +278,9 @@ def _stream(loss, yt, yp, sw, params, cuts, convention="losscli") -> tuple[dict,
     return res.summary(), res.per_sample, res.state.to_json()
 
 
-@pytest.mark.parametrize("kind", ["bce_logits", "bce_probs_torch", "scce_weighted", "scce_wide", "huber"])
+@pytest.mark.parametrize(
+    "kind", ["bce_logits", "bce_probs_torch", "bce_multilabel", "scce_weighted", "scce_wide", "huber"]
+)
 def test_bit_identical_for_any_chunking_and_thread_count(level, kind, monkeypatch):
     rng = np.random.default_rng(11)
     n = 3 * BLOCK + 12345
@@ -369,8 +372,10 @@ def test_other_dtypes_and_shapes_take_the_numpy_path(kernels_env):
     res = losscli.evaluate("bce", np.array([0, 1], np.uint16), np.array([0.2, 0.7], np.float16))
     assert res.state.stats is None
     assert res.value == pytest.approx(-(math.log(0.8) + math.log(0.7)) / 2, rel=1e-3)
-    multi = losscli.evaluate("bce", np.array([[0, 1], [1, 1]]), np.array([[0.2, 0.7], [0.9, 0.6]]))
-    assert multi.state.stats is None
+    per_column = losscli.evaluate(
+        "bce", np.array([[0, 1], [1, 1]]), np.array([[0.2, 0.7], [0.9, 0.6]]), pos_weight=(1.0, 2.0)
+    )
+    assert per_column.state.stats is None
 
 
 def test_logits_in_the_unit_interval_warn_on_both_paths(kernels_env):
