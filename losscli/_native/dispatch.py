@@ -180,9 +180,11 @@ def plan_for(spec: Any, params: dict[str, Any], conv: Any) -> FusedPlan | None:
     from losscli.losses import classification, regression
 
     fn = getattr(spec, "fn", None)
+    if getattr(spec, "check", None) is not None:  # a loss-specific validation the compiled kernels lack
+        return None
     from_logits = bool(params.get("from_logits", False))
     if fn is classification.binary_crossentropy:
-        if set(params) - {"from_logits", "label_smoothing", "pos_weight"}:
+        if set(params) - {"from_logits", "label_smoothing", "pos_weight", "log_probs"} or params.get("log_probs"):
             return None
         pw = params.get("pos_weight")
         if isinstance(pw, tuple):
@@ -202,7 +204,8 @@ def plan_for(spec: Any, params: dict[str, Any], conv: Any) -> FusedPlan | None:
             keras32=conv.clip == "keras_float32",
         )
     if fn is classification.sparse_categorical_crossentropy:
-        if set(params) - {"from_logits", "label_smoothing", "class_weights", "ignore_index"}:
+        allowed = {"from_logits", "label_smoothing", "class_weights", "ignore_index", "log_probs"}
+        if set(params) - allowed or params.get("log_probs"):
             return None
         if not from_logits or params.get("label_smoothing"):
             return None
