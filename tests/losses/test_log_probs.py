@@ -65,7 +65,8 @@ def test_binary_log_probability_of_zero_is_clipped_as_a_probability_of_one_is():
         for conv in ("losscli", "torch"):
             a = losscli.evaluate("bce", [label], [0.0], log_probs=True, convention=conv)
             b = losscli.evaluate("bce", [label], [1.0], convention=conv)
-            assert (a.value, a.clipped) == (b.value, b.clipped)
+            assert a.clipped == b.clipped  # the values: equal up to the compiled kernels' rounding (≤ 4 ulp)
+            assert a.value == pytest.approx(b.value, rel=4 * 2**-52, abs=0)
     r = losscli.evaluate("bce", [0.0], [0.0], log_probs=True)
     assert r.value == pytest.approx(36.04365338911715) and r.clipped == 1
     assert losscli.evaluate("bce", [0.0], [0.0], log_probs=True, convention="torch").value == 100.0
