@@ -255,14 +255,14 @@ static void pool_run(k_part *parts, int threads) {
         pthread_detach(tid);
         pool_size++;
     }
-    int helpers = threads - 1 < pool_size ? threads - 1 : pool_size;
+    int workers = threads - 1 < pool_size ? threads - 1 : pool_size;
     pool_parts = parts;
-    pool_want = helpers;
-    pool_running = helpers;
+    pool_want = workers;
+    pool_running = workers;
     pool_gen++;
-    if (helpers) pthread_cond_broadcast(&pool_wake);
+    if (workers) pthread_cond_broadcast(&pool_wake);
     pthread_mutex_unlock(&pool_mu);
-    for (int t = helpers + 1; t < threads; t++) current->work(&parts[t]);
+    for (int t = workers + 1; t < threads; t++) current->work(&parts[t]);
     current->work(&parts[0]);
     pthread_mutex_lock(&pool_mu);
     while (pool_running > 0) pthread_cond_wait(&pool_done, &pool_mu);
