@@ -16,7 +16,7 @@ import numpy as np
 from losscli._native.dispatch import plan_for as fused_plan
 from losscli.chunking import BLOCK, default_chunk_rows
 from losscli.conventions import RULES, Convention, get_convention
-from losscli.engine.accumulator import BIG, SHIFT, Accumulator
+from losscli.engine.accumulator import BIG, SHIFT, Accumulator, _block_stats
 from losscli.engine.labels import adapt_labels
 from losscli.engine.validate import DEFAULT_SUM_TOL, check_inputs
 from losscli.errors import EmptyInputError, OverflowInputError, UsageError
@@ -162,6 +162,27 @@ def _ldexp(x: float, e: int) -> float:
         return math.ldexp(x, e)
     except OverflowError:
         return math.copysign(math.inf, x)
+
+
+def _in_accumulator_form(
+    raw: tuple, v: np.ndarray, w: np.ndarray | None, c: np.ndarray | None, start: int
+) -> tuple[int, tuple[float, bool], tuple[float, bool], float, float, float, float]:
+    """A compiled block's statistics as the accumulator takes them; a block of values or weights from
+    BIG on (or not finite) is summed again by :func:`_block_stats`, which scales such sums."""
+    nb, sv, sw, mean, m2, lo, hi = raw
+    if nb and max(-lo, hi) < BIG and abs(sw) < BIG and math.isfinite(sv) and math.isfinite(m2):
+        return nb, (sv, False), (sw, False), mean, m2, lo, hi
+    end = start + BLOCK if v.shape[0] >= start + BLOCK else v.shape[0]
+    return _block_stats(v[start:end], None if w is None else w[start:end], None if c is None else c[start:end])
+
+
+def _compiled_block_stats(
+    v: np.ndarray, w: np.ndarray | None, c: np.ndarray | None
+) -> tuple[int, tuple[float, bool], tuple[float, bool], float, float, float, float]:
+    """The statistics of a buffered block, summed as the compiled kernels sum their blocks."""
+    from losscli._native import dispatch
+
+    return _in_accumulator_form(dispatch.block_stats(v, w, c), v, w, c, 0)
 
 
 def _huge(sample_weight: Any) -> bool:
@@ -329,8 +350,12 @@ class Evaluator:
         )
         if done is None:
             return None
-        self.acc.stats = dispatch.block_stats  # its blocks are summed as the fused kernel sums them
-        values, weights, counted, clipped, blocks, (lo, hi) = done
+        self.acc.stats = _compiled_block_stats  # its blocks are summed as the fused kernel sums them
+        values, weights, counted, clipped, raw, (lo, hi) = done
+        start = (BLOCK - pending) % BLOCK if (pending := self.acc._pending_len) else 0
+        blocks = [
+            _in_accumulator_form(r, values, weights, counted, min(start, n) + i * BLOCK) for i, r in enumerate(raw)
+        ]
         logits = self._fused.kind in (dispatch.BCE_LOGITS, dispatch.SPARSE_LOGITS)
         if logits and n >= 8 and lo >= 0.0 and hi <= 1.0:  # as validate.check_inputs warns
             self._warn(

@@ -139,7 +139,8 @@ def test_block_sums_follow_numpys_pairwise_tree(level, n):
     ours = _kernels.block_stats(v, w, None, n)
     theirs = _block_stats(v, w, None)
     assert ours[0] == theirs[0]
-    assert ours[1:4] == theirs[1:4]  # Σv, Σw and the mean bit for bit
+    assert not theirs[1][1] and not theirs[2][1]  # (sum, scaled): moderate values are not scaled
+    assert (ours[1], ours[2], ours[3]) == (theirs[1][0], theirs[2][0], theirs[3])  # Σv, Σw, mean bit for bit
     assert ours[5:] == theirs[5:]
     assert ours[4] == pytest.approx(theirs[4], rel=1e-13)  # M2 (fused multiply-adds may round differently)
 
@@ -466,3 +467,13 @@ def test_cli_gives_the_same_numbers_on_both_paths(tmp_path):
         assert run.returncode == 0, run.stderr
         outs.append(json.loads(run.stdout))
     assert outs[0]["value"] == pytest.approx(outs[1]["value"], rel=1e-15)
+
+
+def test_blocks_of_huge_values_are_summed_as_the_numpy_path_sums_them(kernels_env):
+    y, x = np.zeros(BLOCK + 10), np.full(BLOCK + 10, 1e307)  # losses of 1e307: their sum overflows float64
+    kernels_env(LOSSCLI_KERNELS="numpy")
+    expected = losscli.evaluate("bce", y, x, from_logits=True)
+    kernels_env(LOSSCLI_KERNELS="auto")
+    got = losscli.evaluate("bce", y, x, from_logits=True)
+    assert got.state.stats is not None
+    assert got.value == expected.value == pytest.approx(1e307, rel=1e-15)
