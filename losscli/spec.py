@@ -189,6 +189,7 @@ class LossSpec:
     broadcast_labels: bool = False
     check: Callable[..., Any] | None = None
     complement: str | None = None
+    summary: Summary | None = None
 
     def param(self, name: str) -> Param | None:
         for p in self.params:
@@ -254,7 +255,28 @@ class LossSpec:
             "source": self.source,
             "conventions": list(self.conventions),
             "peer_names": list(self.peer_names),
+            **({"summary": self.summary.value} if self.summary is not None else {}),
         }
+
+
+@dataclass(frozen=True)
+class Summary:
+    """How a summary metric's value comes from mergeable sums instead of the mean of per-sample values.
+
+    ``stats(y_true, y_pred, sample_weight, **params)`` returns one chunk's statistics as
+    ``{name: (kind, values)}``: ``("sum", vector of the chunk's totals)``, ``("max", vector of its maxima)``
+    or ``("moments", per-row values (N,) or (N, K))``, the last weighted by the sample weights.
+    ``finish(stats, **params)`` turns the statistics of all chunks (sums and maxima as vectors, moments as
+    ``(W, mean, M2)`` per column) into the metric's value. Both are pure NumPy; the engine keeps the
+    statistics beside the accumulator, so streaming, chunking, shard states and Dask give the one-pass value.
+    ``value`` names what the value is, for ``list``/``explain`` and the docs.
+    """
+
+    stats: Callable[..., dict[str, tuple[str, Any]]]
+    finish: Callable[..., float]
+    value: str
+    #: what the mean of the per-sample values is (e.g. "mean squared error"), reported beside the value
+    per_sample: str = ""
 
 
 @dataclass
@@ -301,6 +323,8 @@ def register_loss(
     broadcast_labels: bool = False,
     check: Callable[..., Any] | None = None,
     complement: str | None = None,
+    higher_is_better: bool = False,
+    summary: Summary | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator declaring a kernel function as a loss (its :class:`LossSpec` becomes ``fn.spec``).
 
@@ -356,6 +380,8 @@ def register_loss(
             broadcast_labels=broadcast_labels,
             check=check,
             complement=complement,
+            higher_is_better=higher_is_better,
+            summary=summary,
         )
         if registry is not None:
             registry.add(spec)

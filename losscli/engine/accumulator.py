@@ -77,7 +77,9 @@ class ExactSum:
 class Accumulator:
     """Running state of one loss over any number of chunks.
 
-    ``n`` counts counted samples, ``n_total`` every sample seen (ignored ones included).
+    ``n`` counts counted samples, ``n_total`` every sample seen (ignored ones included). ``side`` holds
+    a summary metric's mergeable sums (:class:`~losscli.engine.summary_sums.SummarySums`), carried through
+    copies, merges and the JSON state with the rest.
     """
 
     n: int = 0
@@ -101,6 +103,7 @@ class Accumulator:
     stats: Callable[..., tuple[int, float, float, float, float, float, float]] | None = field(
         default=None, repr=False, compare=False
     )
+    side: Any = None
 
     # ------------------------------------------------------------------ updating
     def update(
@@ -224,6 +227,7 @@ class Accumulator:
         )
         out._pending = list(self._pending)
         out._pending_len = self._pending_len
+        out.side = None if self.side is None else self.side.copy()
         return out
 
     # ------------------------------------------------------------------ merging
@@ -237,6 +241,11 @@ class Accumulator:
         self.sum_weights_hi.merge(other.sum_weights_hi)
         self.clipped += other.clipped
         self.n_total += other.n_total
+        if other.side is not None:
+            if self.side is None:
+                self.side = other.side.copy()
+            else:
+                self.side.merge(other.side)
         if other.n and not self.n:
             self.mean, self.m2, self.n = other.mean, other.m2, other.n
             self.min, self.max = other.min, other.max
@@ -287,6 +296,7 @@ class Accumulator:
             "m2": s.m2.hex(),
             "min": s.min.hex(),
             "max": s.max.hex(),
+            **({"summary": s.side.to_json()} if s.side is not None else {}),
         }
 
     @classmethod
@@ -294,7 +304,13 @@ class Accumulator:
         def f(x: str) -> float:
             return float.fromhex(x)
 
+        side = None
+        if "summary" in data:
+            from losscli.engine.summary_sums import SummarySums
+
+            side = SummarySums.from_json(data["summary"])
         return cls(
+            side=side,
             n=int(data["n"]),
             n_total=int(data["n_total"]),
             clipped=int(data["clipped"]),

@@ -74,6 +74,10 @@ class Result:
     id_name: str | None = None
     #: the 0-based input row of each sample when rows were left out (``nan="skip"``), else ``None``
     rows: np.ndarray | None = field(default=None, repr=False)
+    #: what the value of a summary metric is (its rule), when the value is not a reduction of per-sample values
+    summary_of: str = ""
+    #: further named values reported beside the value (a summary metric's mean per-sample loss under its name)
+    metrics: dict[str, float] = field(default_factory=dict)
 
     def to_frame(self, name: str | None = None) -> Any:
         """The per-sample values as a pandas DataFrame: one column (named ``name``, default the loss),
@@ -105,7 +109,7 @@ class Result:
             "params": plain_params(self.params),
             "convention": self.convention,
             "reduction": self.reduction,
-            "rule": RULES[self.rule],
+            "rule": self.summary_of or RULES[self.rule],
             "value": _finite(self.value),
             "n": self.n,
             "mean": _finite(self.mean),
@@ -118,6 +122,7 @@ class Result:
             "ignored": self.ignored,
             "warnings": list(self.warnings),
             **{k: _finite(v) for k, v in self.complement.items()},
+            **{k: _finite(v) for k, v in self.metrics.items()},
         }
 
     def to_dict(self, per_sample: bool = True) -> dict[str, Any]:
@@ -233,6 +238,11 @@ class Evaluator:
         self.keep_per_sample = keep_per_sample
         self.sum_tol = check_sum_tol(sum_tol)
         self.acc = Accumulator()
+        if self.spec.summary is not None:
+            self._check_summary_reduction(reduction)
+            from losscli.engine.summary_sums import SummarySums
+
+            self.acc.side = SummarySums()
         self.rows = 0
         self.outputs = 1
         self.warnings: list[str] = []
@@ -246,6 +256,15 @@ class Evaluator:
         self._splittable = fn_module.startswith("losscli.losses.") and self.spec.name not in _WHOLE_CHUNK
         self._out: np.ndarray | None = None  # per-sample values of all chunks, when the total is known
         self._fused = fused_plan(self.spec, self.params, self.conv)  # compiled kernel, loaded when it runs
+
+    def _check_summary_reduction(self, reduction: str) -> None:
+        """A summary metric has one value (from whole-input sums): only the ``mean`` reduction names it."""
+        if self.rule != "weighted_mean" and reduction not in ("mean", "sum_over_batch_size"):
+            raise UsageError(
+                f"{self.spec.name} is a summary metric ({self.spec.summary.value}); it has no reduction "
+                f"{reduction!r}",
+                hint=f"drop --reduction (the default, mean) for {self.spec.name}",
+            )
 
     def _reserve(self, n: int) -> None:
         """Write the per-sample values of the next ``n`` rows into one array (no concatenation at the end)."""
@@ -292,6 +311,12 @@ class Evaluator:
         n = y_pred.shape[0] if y_pred.ndim else 0
         cols = y_pred.shape[1] if y_pred.ndim == 2 else 1
         scaled = _huge(sample_weight)
+        if scaled and self.spec.summary is not None:  # its sums hold w·x: they would overflow
+            raise OverflowInputError(
+                f"{self.spec.name} is computed from sums of weighted values, which overflow float64 with sample "
+                "weights this large",
+                hint="rescale the sample weights (divide them all by one number: the metric does not change)",
+            )
         if scaled:  # w·l could overflow where Σw·l/Σw does not: compute with the weights scaled down
             sample_weight = np.asarray(sample_weight, dtype=np.float64) * 2.0 ** -SHIFT
         dst = None
@@ -393,6 +418,9 @@ class Evaluator:
             if self._out is not None and self.rows + n <= self._out.shape[0]:
                 self._out[self.rows : self.rows + n] = values
                 values = self._out[self.rows : self.rows + n]
+        if self.spec.summary is not None:
+            stats = self.spec.summary.stats(y_true, y_pred, sample_weight, conv=self.conv, **self._kernel_params)
+            self.acc.side.update(stats, sample_weight)
         for listener in self.chunk_listeners:
             listener(values, weights, counted)
         self.rows += values.shape[0]
@@ -449,6 +477,11 @@ class Evaluator:
                 "overflow" in w for w in self.warnings):
             self._warn(f"the {self.reduction} is {value}: a per-sample loss is infinite (or beyond float64's "
                        "1.8e308)")
+        complement = self._complement(value)
+        metrics: dict[str, float] = {}
+        if self.spec.summary is not None:
+            value, metrics = self._summary_value(value)
+            mean = value
         per_sample = None
         if self.keep_per_sample:
             if self._out is not None and self.rows == self._out.shape[0]:
@@ -478,8 +511,21 @@ class Evaluator:
             per_sample=per_sample,
             warnings=list(self.warnings),
             state=self.acc,
-            complement=self._complement(value),
+            complement=complement,
+            metrics=metrics,
+            summary_of=self.spec.summary.value if self.spec.summary is not None else "",
         )
+
+    def _summary_value(self, mean: float) -> tuple[float, dict[str, float]]:
+        """A summary metric's value from its sums, and the mean of the per-sample values under its name."""
+        summary = self.spec.summary
+        side = self.acc.side
+        if side is None or not side.sums and not side.maxima and not side.moments:
+            return math.nan, {}
+        value = float(summary.finish(side.view(), **self.params))
+        if math.isnan(value) and self.acc.n_total < 2:
+            self._warn(f"{self.spec.name} is undefined on fewer than two samples (NaN, as scikit-learn)")
+        return value, ({summary.per_sample: mean} if summary.per_sample else {})
 
     def _complement(self, value: float) -> dict[str, float]:
         """``{name: 1 − value}`` for an error rate whose value is a mean (``zero_one`` → accuracy)."""

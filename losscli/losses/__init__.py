@@ -4,3 +4,4 @@
 # isort: skip_file
 from losscli.losses import classification, margin, regression  # noqa: F401
 from losscli.losses import soft_margin, embedding, counting, deviance, quantile, likelihood  # noqa: F401
+from losscli.losses import summary  # noqa: F401

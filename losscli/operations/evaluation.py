@@ -282,6 +282,12 @@ def compare_files(loss: LossSettings, inputs: Any, compare: CompareSettings, can
 
     if inputs.labels == "-" or "-" in (candidate, baseline):
         raise UsageError("compare reads its inputs twice: give files, not '-' (stdin)")
+    spec = one_evaluator(loss).spec
+    if spec.summary is not None:
+        raise UsageError(
+            f"compare pairs per-sample losses; {spec.name} is a summary metric ({spec.summary.value})",
+            hint=f"gate {spec.name} with `losscli eval ... --baseline FILE --max-increase`, or compare a per-sample loss",
+        )
     cand_spill, base_spill = SideSpill(), SideSpill()
     try:
         keep = evidence is not None

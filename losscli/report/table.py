@@ -81,10 +81,12 @@ def render(evals: list[Evaluation], console: Any) -> None:
         summary.add_column()
         summary.add_row("loss", r.loss + (f" ({_params(r.params)})" if _params(r.params) else ""))
         summary.add_row("convention", r.convention)
-        summary.add_row("reduction", f"{r.reduction} = {RULES[r.rule]}")
+        summary.add_row("reduction", f"{r.reduction} = {getattr(r, 'summary_of', '') or RULES[r.rule]}")
         summary.add_row("value", Text(_f(r.value), style="bold green"))
         for name, v in r.complement.items():
             summary.add_row(name, f"{_f(v)}  (1 − value)")
+        for name, v in getattr(r, "metrics", {}).items():
+            summary.add_row(name, _f(v))
         summary.add_row("n", str(r.n) + (f"  (ignored {r.ignored})" if r.ignored else ""))
         for key in ("mean", "sum", "std", "min", "max"):
             summary.add_row(key, _f(getattr(r, key)))

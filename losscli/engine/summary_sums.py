@@ -1,0 +1,152 @@
+"""Mergeable sums kept beside a loss's accumulator, from which a summary metric (RMSE, R², ECE, ...) is computed.
+
+A summary metric's kernel module declares the statistics it needs per chunk (:class:`losscli.spec.Summary`);
+this module keeps them across chunks, shards and processes:
+
+- ``sum``: a vector of sums (one per output, class or bin), each kept exactly (Shewchuk partials);
+- ``max``: a vector of running maxima;
+- ``moments``: per column the weight W, the weighted mean and the weighted sum of squared deviations M2,
+  combined chunk by chunk and shard by shard with Chan's parallel formula (no Σx² − (Σx)²/n cancellation).
+
+Streaming, chunking and merging give the one-pass value up to the rounding of each chunk's partial sums
+(a few ulps). The state serialises to JSON with every float in hex, so ``--state-out``/``merge`` and the
+Dask engine carry it exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from losscli.engine.accumulator import ExactSum
+
+
+class SummarySums:
+    """Named mergeable statistics: ``sum`` vectors, ``max`` vectors and weighted ``moments``."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, list[ExactSum]] = {}
+        self.maxima: dict[str, np.ndarray] = {}
+        self.moments: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    # ------------------------------------------------------------------ updating
+    def update(self, stats: dict[str, tuple[str, Any]], weights: np.ndarray | None) -> None:
+        """Add one chunk's statistics, ``{name: (kind, values)}``.
+
+        ``sum``: values are a vector of the chunk's totals (already summed by the kernel module);
+        ``max``: a vector of the chunk's maxima; ``moments``: per-row values ``(N,)`` or ``(N, K)``,
+        weighted by ``weights`` (``None`` = 1).
+        """
+        for name, (kind, values) in stats.items():
+            if kind == "sum":
+                self._add_sum(name, np.atleast_1d(np.asarray(values, dtype=np.float64)))
+            elif kind == "max":
+                self._add_max(name, np.atleast_1d(np.asarray(values, dtype=np.float64)))
+            elif kind == "moments":
+                self._add_moments(name, *_chunk_moments(np.asarray(values, dtype=np.float64), weights))
+            else:  # pragma: no cover - a kernel module's declaration error
+                raise ValueError(f"unknown statistic kind {kind!r}")
+
+    def _add_sum(self, name: str, vec: np.ndarray) -> None:
+        acc = self.sums.get(name)
+        if acc is None or len(acc) < vec.shape[0]:
+            acc = (acc or []) + [ExactSum() for _ in range(vec.shape[0] - len(acc or []))]
+            self.sums[name] = acc
+        for s, x in zip(acc, vec.tolist(), strict=False):
+            s.add(x)
+
+    def _add_max(self, name: str, vec: np.ndarray) -> None:
+        cur = self.maxima.get(name)
+        if cur is None:
+            self.maxima[name] = vec.copy()
+        elif cur.shape != vec.shape:
+            raise ValueError(f"statistic {name}: {vec.shape[0]} columns after {cur.shape[0]}")
+        else:
+            self.maxima[name] = np.fmax(cur, vec)
+
+    def _add_moments(self, name: str, w: np.ndarray, mean: np.ndarray, m2: np.ndarray) -> None:
+        cur = self.moments.get(name)
+        if cur is None:
+            self.moments[name] = (w, mean, m2)
+            return
+        self.moments[name] = _chan(cur, (w, mean, m2))
+
+    def merge(self, other: SummarySums) -> SummarySums:
+        """Fold another state (a shard's) into this one."""
+        for name, sums in other.sums.items():
+            self._add_sum(name, np.zeros(len(sums)))
+            for mine, theirs in zip(self.sums[name], sums, strict=False):
+                mine.merge(theirs)
+        for name, vec in other.maxima.items():
+            self._add_max(name, vec)
+        for name, mom in other.moments.items():
+            self._add_moments(name, *mom)
+        return self
+
+    # ------------------------------------------------------------------ reading
+    def view(self) -> dict[str, Any]:
+        """``{name: vector}`` for sums and maxima, ``{name: (W, mean, M2)}`` for moments."""
+        out: dict[str, Any] = {n: np.array([s.value() for s in v]) for n, v in self.sums.items()}
+        out.update({n: v.copy() for n, v in self.maxima.items()})
+        out.update(self.moments)
+        return out
+
+    def copy(self) -> SummarySums:
+        return SummarySums.from_json(self.to_json())
+
+    def to_json(self) -> dict[str, Any]:
+        def hexes(a: np.ndarray) -> list[str]:
+            return [float(x).hex() for x in a]
+
+        return {
+            "sum": {n: [[float(p).hex() for p in s.partials] for s in v] for n, v in self.sums.items()},
+            "max": {n: hexes(v) for n, v in self.maxima.items()},
+            "moments": {n: [hexes(a) for a in m] for n, m in self.moments.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SummarySums:
+        def floats(xs: list[str]) -> np.ndarray:
+            return np.array([float.fromhex(x) for x in xs], dtype=np.float64)
+
+        out = cls()
+        for n, v in data.get("sum", {}).items():
+            out.sums[n] = [ExactSum([float.fromhex(p) for p in parts]) for parts in v]
+        for n, v in data.get("max", {}).items():
+            out.maxima[n] = floats(v)
+        for n, m in data.get("moments", {}).items():
+            w, mean, m2 = (floats(a) for a in m)
+            out.moments[n] = (w, mean, m2)
+        return out
+
+
+def _chunk_moments(x: np.ndarray, weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(W, weighted mean, Σw·(x − mean)²) per column of one chunk."""
+    x2 = x.reshape(x.shape[0], -1)
+    w = np.ones(x2.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
+    total = float(np.sum(w))
+    k = x2.shape[1]
+    if total == 0:
+        return np.zeros(k), np.zeros(k), np.zeros(k)
+    mean = (w[:, None] * x2).sum(axis=0) / total
+    d = x2 - mean
+    m2 = (w[:, None] * d * d).sum(axis=0)
+    return np.full(k, total), mean, m2
+
+
+def _chan(
+    a: tuple[np.ndarray, np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chan et al.'s combination of two weighted (W, mean, M2) triples."""
+    wa, ma, sa = a
+    wb, mb, sb = b
+    if wa.shape != wb.shape:
+        raise ValueError(f"moments of {wb.shape[0]} columns after {wa.shape[0]}")
+    w = wa + wb
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(w > 0, wb / np.where(w > 0, w, 1.0), 0.0)
+    delta = mb - ma
+    mean = ma + delta * frac
+    m2 = sa + sb + delta * delta * wa * frac
+    return w, mean, m2
