@@ -267,13 +267,13 @@ class Summary:
     ``{name: (kind, values)}``: ``("sum", vector of the chunk's totals)``, ``("max", vector of its maxima)``
     or ``("moments", per-row values (N,) or (N, K))``, the last weighted by the sample weights.
     ``finish(stats, **params)`` turns the statistics of all chunks (sums and maxima as vectors, moments as
-    ``(W, mean, M2)`` per column) into the metric's value. Both are pure NumPy; the engine keeps the
+    ``(W, mean, M2)`` per column) into the metric's value, or ``(NaN, why)`` where it is undefined. Both are pure NumPy; the engine keeps the
     statistics beside the accumulator, so streaming, chunking, shard states and Dask give the one-pass value.
     ``value`` names what the value is, for ``list``/``explain`` and the docs.
     """
 
     stats: Callable[..., dict[str, tuple[str, Any]]]
-    finish: Callable[..., float]
+    finish: Callable[..., float | tuple[float, str]]
     value: str
     #: what the mean of the per-sample values is (e.g. "mean squared error"), reported beside the value
     per_sample: str = ""

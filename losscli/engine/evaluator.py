@@ -418,7 +418,7 @@ class Evaluator:
             if self._out is not None and self.rows + n <= self._out.shape[0]:
                 self._out[self.rows : self.rows + n] = values
                 values = self._out[self.rows : self.rows + n]
-        if self.spec.summary is not None:
+        if self.spec.summary is not None and n:
             stats = self.spec.summary.stats(y_true, y_pred, sample_weight, conv=self.conv, **self._kernel_params)
             self.acc.side.update(stats, sample_weight)
         for listener in self.chunk_listeners:
@@ -522,8 +522,11 @@ class Evaluator:
         side = self.acc.side
         if side is None or not side.sums and not side.maxima and not side.moments:
             return math.nan, {}
-        value = float(summary.finish(side.view(), **self.params))
-        if math.isnan(value) and self.acc.n_total < 2:
+        out = summary.finish(side.view(), **self.params)
+        value, why = (float(out[0]), out[1]) if isinstance(out, tuple) else (float(out), None)
+        if why:
+            self._warn(f"{self.spec.name}: {why} (NaN)")
+        elif math.isnan(value) and self.acc.n_total < 2:
             self._warn(f"{self.spec.name} is undefined on fewer than two samples (NaN, as scikit-learn)")
         return value, ({summary.per_sample: mean} if summary.per_sample else {})
 

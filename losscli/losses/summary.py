@@ -174,7 +174,7 @@ def _ev_stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None, **_:
 
 
 def _ev_finish(stats: dict[str, Any], **_: Any) -> float:
-    if _too_few(stats):
+    if stats["w"][0] == 0:
         return math.nan
     return _scores(stats["r"][2], stats["y"][2])
 
@@ -197,7 +197,8 @@ def explained_variance(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Conventi
     """Explained variance (scikit-learn ``explained_variance_score``, ``force_finite=True``).
 
     Formula: ``EV = 1 − Var_w(y − p) / Var_w(y)`` per output (weighted population variances), averaged
-    over outputs; a constant target scores 1 when the residual is constant and 0 otherwise. The
+    over outputs; a constant target scores 1 when the residual is constant and 0 otherwise (one sample
+    scores 1, as in scikit-learn, which has no two-sample rule here). The
     per-sample value is the squared error.
     """
     e = f64(y_pred) - f64(y_true)
@@ -260,14 +261,20 @@ def _d2_log_loss_stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | N
     return _d2_stats(y_true, y_pred, w, kernel=d2_log_loss, **params)
 
 
-def _d2_log_loss_finish(stats: dict[str, Any], **_: Any) -> float:
+def _d2_log_loss_finish(stats: dict[str, Any], **_: Any) -> float | tuple[float, str]:
     if _too_few(stats) or stats["w"][0] == 0:
         return math.nan
     pi = stats["classes"] / stats["w"][0]
     pi = pi[pi > 0]
     null = float(-np.sum(pi * np.log(pi)))
     model = float(stats["loss"][0] / stats["w"][0])
-    return 1.0 - model / null if null > 0 else (1.0 if model == 0 else -math.inf)
+    return _d2(model, null)
+
+
+def _d2(model: float, null: float) -> float | tuple[float, str]:
+    if null > 0:
+        return 1.0 - model / null
+    return math.nan, "D² is undefined when the labels hold one class (the class-frequency prediction is exact)"
 
 
 @register_loss(
@@ -290,7 +297,8 @@ def d2_log_loss(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> 
     """D² log loss (scikit-learn ``d2_log_loss_score``).
 
     Formula: ``D² = 1 − LL(y, p) / LL(y, π)`` with ``LL`` the weighted mean log loss and π the weighted
-    class frequencies of the labels (the null model); binary on one probability column (of class 1) or
+    class frequencies of the labels (the null model); NaN with a warning when the labels hold one class
+    (scikit-learn refuses that unless given ``labels``, then answers −inf or NaN); binary on one probability column (of class 1) or
     multiclass on C columns. Probabilities are clipped to [ε, 1 − ε], ε = 2.22e-16, as scikit-learn's
     ``log_loss`` does in float64. The per-sample value is the log loss.
     """
@@ -309,13 +317,13 @@ def _d2_brier_stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None
     return _d2_stats(y_true, y_pred, w, kernel=brier, **params)
 
 
-def _d2_brier_finish(stats: dict[str, Any], **_: Any) -> float:
+def _d2_brier_finish(stats: dict[str, Any], **_: Any) -> float | tuple[float, str]:
     if _too_few(stats) or stats["w"][0] == 0:
         return math.nan
     pi = stats["classes"] / stats["w"][0]
     null = float(1.0 - np.sum(pi * pi)) * (0.5 if stats["columns"][0] <= 2 else 1.0)
     model = float(stats["loss"][0] / stats["w"][0])
-    return 1.0 - model / null if null > 0 else (1.0 if model == 0 else -math.inf)
+    return _d2(model, null)
 
 
 @register_loss(

@@ -118,6 +118,11 @@ CASES: dict[str, list[str]] = {
     "openmetrics": [*BCE, "--openmetrics", "{o}/metrics.txt"],
     "step_summary": [*BCE, "--step-summary"],
     "html": [*BCE, "--max", "0.1", "--html", "{o}/report.html"],
+    "loss:summary_metrics": ["r2,explained_variance,rmse,max_error", "{d}/one.csv", "--label-cols", "z",
+                             "--pred-cols", "r", "--chunk-rows", "64"],
+    "loss:d2": ["d2_log_loss,d2_brier", *ONE, "--pred-cols", "p", "--weight-col", "weight"],
+    "state_out:summary": ["rmse", "{d}/one.csv", "--label-cols", "z", "--pred-cols", "r", "--weight-col", "weight",
+                          "--state-out", "{o}/state.json"],
 }
 
 #: Options that need per-sample values, which the Dask engine does not keep: refused there (exit 2).

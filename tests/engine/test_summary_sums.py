@@ -1,0 +1,146 @@
+"""Summary metrics from mergeable sums: streamed, chunked and merged give the one-pass value."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import losscli
+from losscli.engine.accumulator import Accumulator
+from losscli.engine.evaluator import Evaluator
+from losscli.engine.summary_sums import SummarySums
+
+REGRESSION = ["rmse", "rmsle", "r2", "explained_variance", "max_error"]
+CLASSIFICATION = ["d2_log_loss", "d2_brier"]
+
+
+def _data(loss: str, seed: int, n: int, k: int, weighted: bool):
+    rng = np.random.default_rng(seed)
+    sw = rng.uniform(0.1, 3.0, n) if weighted and loss != "max_error" else None
+    if loss in CLASSIFICATION:
+        if k == 1:
+            y = rng.integers(0, 2, n)
+            y[:2] = [0, 1]  # D² needs both classes
+            return y, rng.uniform(0.02, 0.98, n), sw
+        y = rng.integers(0, k + 1, n)
+        y[0] = 0
+        p = rng.dirichlet(np.ones(k + 1), n)
+        return y, p, sw
+    k = 1 if loss == "max_error" else k
+    y = rng.gamma(2.0, 2.0, (n, k)) if loss == "rmsle" else rng.normal(100.0, 3.0, (n, k))  # far from 0: a
+    p = np.abs(y + rng.normal(0, 1, (n, k)))  # naive Σy² − (Σy)²/n would lose digits here
+    return (y[:, 0], p[:, 0], sw) if k == 1 else (y, p, sw)
+
+
+def _streamed(loss, y, p, sw, cuts):
+    ev = Evaluator(loss, convention="sklearn", keep_per_sample=False)
+    for a, b in zip([0, *cuts], [*cuts, len(y)], strict=True):
+        ev.update(y[a:b], p[a:b], None if sw is None else sw[a:b])
+    return ev
+
+
+def _merged(loss, y, p, sw, cuts):
+    """One evaluator per shard, each written to its JSON state and read back, then merged."""
+    states = []
+    for a, b in zip([0, *cuts], [*cuts, len(y)], strict=True):
+        ev = Evaluator(loss, convention="sklearn", keep_per_sample=False)
+        if b > a:
+            ev.update(y[a:b], p[a:b], None if sw is None else sw[a:b])
+        states.append(json.loads(json.dumps(ev.acc.to_json())))
+    out = Evaluator(loss, convention="sklearn", keep_per_sample=False)
+    for state in states:
+        out.acc.merge(Accumulator.from_json(state))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    loss=st.sampled_from(REGRESSION + CLASSIFICATION),
+    seed=st.integers(0, 10_000),
+    n=st.integers(2, 300),
+    k=st.sampled_from([1, 3]),
+    weighted=st.booleans(),
+    cut_fracs=st.lists(st.floats(0, 1), max_size=5),
+)
+def test_streamed_chunked_and_merged_equal_one_pass(loss, seed, n, k, weighted, cut_fracs):
+    y, p, sw = _data(loss, seed, n, k, weighted)
+    one = losscli.evaluate(loss, y, p, sample_weight=sw, convention="sklearn").value
+    cuts = sorted({int(f * n) for f in cut_fracs})
+    streamed = _streamed(loss, y, p, sw, cuts).result().value
+    merged = _merged(loss, y, p, sw, cuts).result().value
+    assert math.isfinite(one)
+    assert streamed == pytest.approx(one, rel=1e-12, abs=1e-13)
+    assert merged == pytest.approx(one, rel=1e-12, abs=1e-13)
+
+
+def test_state_json_round_trips_exactly():
+    sums = SummarySums()
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(50, 2))
+    sums.update({"s": ("sum", x.sum(axis=0)), "m": ("max", x.max(axis=0)), "v": ("moments", x)}, rng.random(50))
+    back = SummarySums.from_json(json.loads(json.dumps(sums.to_json())))
+    for key, value in sums.view().items():
+        np.testing.assert_array_equal(np.asarray(back.view()[key]), np.asarray(value))
+
+
+def test_moments_of_shards_combine_like_one_pass():
+    rng = np.random.default_rng(2)
+    x = rng.normal(1e6, 1.0, size=(1000, 1))
+    w = rng.uniform(0.5, 2.0, 1000)
+    whole = SummarySums()
+    whole.update({"v": ("moments", x)}, w)
+    parts = SummarySums()
+    for a in range(0, 1000, 137):
+        shard = SummarySums()
+        shard.update({"v": ("moments", x[a:a + 137])}, w[a:a + 137])
+        parts.merge(shard)
+    W, mean, m2 = parts.view()["v"]
+    mu = np.average(x[:, 0], weights=w)
+    assert W[0] == pytest.approx(w.sum(), rel=1e-14)
+    assert mean[0] == pytest.approx(mu, rel=1e-15)
+    assert m2[0] == pytest.approx(float(np.sum(w * (x[:, 0] - mu) ** 2)), rel=1e-9)
+    assert whole.view()["v"][2][0] == pytest.approx(m2[0], rel=1e-9)
+
+
+def test_higher_is_better_is_set_for_scores_only():
+    for name in ("r2", "explained_variance", "d2_log_loss", "d2_brier"):
+        assert losscli.get_loss(name).higher_is_better
+    for name in ("rmse", "rmsle", "max_error"):
+        assert not losscli.get_loss(name).higher_is_better
+
+
+def test_value_is_the_metric_and_the_per_sample_mean_is_named():
+    r = losscli.evaluate("rmse", [3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0], convention="sklearn")
+    assert r.value == pytest.approx(math.sqrt(0.375))
+    assert r.summary()["mean_squared_error"] == pytest.approx(0.375)
+    assert r.summary()["rule"].startswith("√")
+
+
+def test_a_reduction_other_than_mean_is_refused():
+    with pytest.raises(losscli.errors.UsageError, match="summary metric"):
+        Evaluator("r2", reduction="sum")
+
+
+def test_max_error_refuses_weights_and_outputs():
+    with pytest.raises(losscli.errors.UsageError, match="no sample weights"):
+        losscli.evaluate("max_error", [1.0, 2.0], [1.5, 2.0], sample_weight=[1.0, 2.0])
+    with pytest.raises(losscli.errors.ShapeError, match="one output"):
+        losscli.evaluate("max_error", [[1.0, 2.0]], [[1.5, 2.0]])
+
+
+@pytest.mark.parametrize("loss", CLASSIFICATION)
+def test_d2_of_one_class_is_nan_with_a_warning(loss):
+    r = losscli.evaluate(loss, [1, 1, 1], [0.3, 0.9, 0.5], convention="sklearn")
+    assert math.isnan(r.value)
+    assert any("one class" in w for w in r.warnings)
+
+
+def test_fewer_than_two_samples_is_nan_with_a_warning():
+    r = losscli.evaluate("r2", [1.0], [2.0])
+    assert math.isnan(r.value)
+    assert any("fewer than two samples" in w for w in r.warnings)
