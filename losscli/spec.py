@@ -277,6 +277,8 @@ class Summary:
     value: str
     #: what the mean of the per-sample values is (e.g. "mean squared error"), reported beside the value
     per_sample: str = ""
+    #: ``details(stats, **params)``: JSON-ready tables reported with the value (e.g. ``{"reliability": [...]}``)
+    details: Callable[..., dict[str, Any]] | None = None
 
 
 @dataclass

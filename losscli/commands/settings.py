@@ -36,6 +36,7 @@ PARAM_OPTIONS = {
     "delta": "delta",
     "beta": "beta",
     "q": "q",
+    "n_bins": "n_bins",
 }
 
 Options = Mapping[str, Any]

@@ -78,6 +78,8 @@ class Result:
     summary_of: str = ""
     #: further named values reported beside the value (a summary metric's mean per-sample loss under its name)
     metrics: dict[str, float] = field(default_factory=dict)
+    #: tables reported with a summary metric's value (``{"reliability": [{"bin": 0, ...}, ...]}``)
+    details: dict[str, Any] = field(default_factory=dict)
 
     def to_frame(self, name: str | None = None) -> Any:
         """The per-sample values as a pandas DataFrame: one column (named ``name``, default the loss),
@@ -123,6 +125,7 @@ class Result:
             "warnings": list(self.warnings),
             **{k: _finite(v) for k, v in self.complement.items()},
             **{k: _finite(v) for k, v in self.metrics.items()},
+            **self.details,
         }
 
     def to_dict(self, per_sample: bool = True) -> dict[str, Any]:
@@ -513,8 +516,15 @@ class Evaluator:
             state=self.acc,
             complement=complement,
             metrics=metrics,
+            details=self._summary_details(),
             summary_of=self.spec.summary.value if self.spec.summary is not None else "",
         )
+
+    def _summary_details(self) -> dict[str, Any]:
+        summary = self.spec.summary
+        if summary is None or summary.details is None or self.acc.side is None:
+            return {}
+        return summary.details(self.acc.side.view(), **self.params)
 
     def _summary_value(self, mean: float) -> tuple[float, dict[str, float]]:
         """A summary metric's value from its sums, and the mean of the per-sample values under its name."""

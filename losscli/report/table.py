@@ -103,8 +103,24 @@ def render(evals: list[Evaluation], console: Any) -> None:
         for label, text in summary_rows(ev.extra):  # confidence interval, baseline, worst group
             summary.add_row(label, text)
         console.print(summary)
+        for title, rows in getattr(r, "details", {}).items():  # a summary metric's tables (reliability bins)
+            _details_table(console, title, rows)
         render_sections(ev.extra, console)  # per-class and per-group tables, checks
         console.print()
+
+
+def _details_table(console: Any, title: str, rows: list[dict[str, Any]]) -> None:
+    """One table of rows of named values (e.g. a calibration error's reliability bins)."""
+    from rich.table import Table
+
+    if not rows:
+        return
+    table = Table(title=title, title_justify="left")
+    for key in rows[0]:
+        table.add_column(key, justify="right")
+    for row in rows:
+        table.add_row(*(_f(v) if isinstance(v, float) else "" if v is None else str(v) for v in row.values()))
+    console.print(table)
 
 
 def _params(params: dict[str, Any]) -> str:

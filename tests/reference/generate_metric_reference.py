@@ -11,7 +11,7 @@ How to rerun (from the repository root)::
     python tests/reference/generate_metric_reference.py
 
 Case fields: ``id``, ``loss``, ``params``, ``convention``, ``y_true``, ``y_pred``, ``sample_weight``,
-``expected_value`` (a float or ``"nan"``), ``expected`` (further named values, e.g. a reliability table's
+``expected_value`` (a float, ``"nan"``, or null where only ``expected`` is checked), ``expected`` (further named values, e.g. a reliability table's
 columns, or ``{}``), ``rtol``, ``atol``, ``source``.
 """
 
@@ -38,14 +38,18 @@ def tolist(a):
     return None if a is None else np.asarray(a).tolist()
 
 
-def num(x) -> float | str:
+def num(x) -> float | str | None:
+    if x is None:
+        return None
     x = float(x)
     return "nan" if x != x else x
 
 
-def add(case_id, loss, y, p, value, source, *, sw=None, params=None, expected=None, rtol=1e-10, atol=1e-12):
+def add(case_id, loss, y, p, value, source, *, sw=None, params=None, expected=None, rtol=1e-10, atol=1e-12,
+        convention=None):
     CASES.append({
-        "id": case_id, "loss": loss, "params": params or {}, "convention": "sklearn",
+        "id": case_id, "loss": loss, "params": params or {},
+        "convention": convention or ("torch" if loss in NORMS else "sklearn"),
         "y_true": tolist(y), "y_pred": tolist(p), "sample_weight": tolist(sw),
         "expected_value": num(value), "expected": expected or {}, "rtol": rtol, "atol": atol, "source": source,
     })
@@ -106,6 +110,71 @@ def gen_d2() -> None:
                 sw=sw)
 
 
+# ------------------------------------------------------------------------------------------- calibration
+NORMS = {"ece": "l1", "rmsce": "l2", "mce": "max"}
+
+
+def _torchmetrics(binary: bool, norm: str, n_bins: int, y, p) -> float:
+    import torch
+    from torchmetrics.classification import BinaryCalibrationError, MulticlassCalibrationError
+
+    if binary:
+        metric = BinaryCalibrationError(n_bins=n_bins, norm=norm)
+        metric.set_dtype(torch.float64)
+        metric.update(torch.tensor(p, dtype=torch.float64), torch.tensor(y))
+        return float(metric.compute())
+    # MulticlassCalibrationError casts the top-label confidences to float32 in its update step; its own
+    # top-label step and binning (_ce_compute) are run here in float64
+    from torchmetrics.functional.classification.calibration_error import _ce_compute
+
+    check = MulticlassCalibrationError(num_classes=p.shape[1], n_bins=n_bins, norm=norm)
+    check.update(torch.tensor(p, dtype=torch.float64), torch.tensor(y))
+    confidences, predictions = torch.tensor(p, dtype=torch.float64).max(dim=1)
+    accuracies = predictions.eq(torch.tensor(y)).to(torch.float64)
+    value = float(_ce_compute(confidences, accuracies, n_bins, norm))
+    assert abs(value - float(check.compute())) < 1e-6  # the same as the metric up to its float32 cast
+    return value
+
+
+def gen_calibration() -> None:
+    # torchmetrics' documented BinaryCalibrationError example (l1 0.2900, l2 0.2918, max 0.3167)
+    y = np.array([0, 0, 1, 1, 1])
+    p = np.array([0.25, 0.25, 0.55, 0.75, 0.75])
+    for loss, norm in NORMS.items():
+        add(f"{loss}_torchmetrics_doc_example", loss, y, p, _torchmetrics(True, norm, 2, y, p),
+            f"torchmetrics BinaryCalibrationError(n_bins=2, norm='{norm}') documented example", params={"n_bins": 2})
+    n = 300
+    y = RNG.integers(0, 2, n)
+    p = np.clip(0.5 + (y - 0.5) * RNG.uniform(-0.3, 0.9, n), 0.001, 0.999)
+    logits = RNG.normal(0, 1.5, (n, 5))
+    yc = np.where(RNG.random(n) < 0.6, np.argmax(logits, axis=1), RNG.integers(0, 5, n))
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    for loss, norm in NORMS.items():
+        for n_bins in (10, 15):
+            add(f"{loss}_binary_b{n_bins}", loss, y, p, _torchmetrics(True, norm, n_bins, y, p),
+                f"torchmetrics BinaryCalibrationError(n_bins={n_bins}, norm='{norm}') on float64 tensors",
+                params={"n_bins": n_bins})
+            add(f"{loss}_multiclass_b{n_bins}", loss, yc, probs, _torchmetrics(False, norm, n_bins, yc, probs),
+                f"torchmetrics MulticlassCalibrationError(num_classes=5, n_bins={n_bins}, norm='{norm}'), "
+                "top-label, on float64 probabilities", params={"n_bins": n_bins})
+        add(f"{loss}_multiclass_logits", loss, yc, logits, _torchmetrics(False, norm, 15, yc, probs),
+            f"torchmetrics MulticlassCalibrationError(num_classes=5, n_bins=15, norm='{norm}') on softmax(logits)",
+            params={"from_logits": True})
+    # scikit-learn's reliability bins, with confidences exactly 0, 1 and on bin edges
+    from sklearn.calibration import calibration_curve
+
+    p = np.concatenate([[0.0, 0.0, 1.0, 1.0, 0.2, 0.5, 0.7], RNG.uniform(0, 1, 93)])
+    y = (RNG.random(100) < p).astype(int)
+    y[:4] = [0, 1, 1, 0]
+    for n_bins in (5, 10):
+        prob_true, prob_pred = calibration_curve(y, p, n_bins=n_bins, strategy="uniform")
+        # no value: torchmetrics bins [a, b) and puts 1.0 in a bin of its own (torchmetrics#3510)
+        add(f"ece_reliability_calibration_curve_b{n_bins}", "ece", y, p, None,
+            f"sklearn.calibration.calibration_curve(y, p, n_bins={n_bins}, strategy='uniform') bins",
+            params={"n_bins": n_bins},
+            expected={"reliability.accuracy": prob_true.tolist(), "reliability.confidence": prob_pred.tolist()})
+
+
 def versions() -> dict:
     out = {"python": platform.python_version(), "numpy": np.__version__}
     for dist in ("scikit-learn", "torch", "torchmetrics"):
@@ -116,7 +185,7 @@ def versions() -> dict:
     return out
 
 
-GENERATORS = [gen_regression, gen_d2]
+GENERATORS = [gen_regression, gen_d2, gen_calibration]
 
 
 def main() -> None:
