@@ -10,9 +10,17 @@ from __future__ import annotations
 BLOCK = 1 << 16
 
 
+#: Values per chunk of rows wider than 4096 columns (a language model's logits): rows are cut down to
+#: keep a chunk near 4 M values (32 MB as float64) — 32 rows of a 128k vocabulary, 16 of a 256k one.
+WIDE_CHUNK_VALUES = 1 << 22
+
+
 def default_chunk_rows(columns: int) -> int:
     """Rows per chunk: about 1 M values, so that the few chunks in flight at once (being read,
-    assembled, computed) keep memory low; a multiple of :data:`BLOCK` when that large, else of 1024 rows."""
+    assembled, computed) keep memory low; a multiple of :data:`BLOCK` when that large, else of 1024 rows;
+    rows wider than 4096 columns take fewer rows (:data:`WIDE_CHUNK_VALUES` values, at least one row)."""
+    if columns > WIDE_CHUNK_VALUES // 1024:
+        return max(1, WIDE_CHUNK_VALUES // columns)
     rows = max(1024, (1 << 20) // max(columns, 1))
     if rows >= BLOCK:
         return (rows // BLOCK) * BLOCK

@@ -145,6 +145,8 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
 @_param_option("--delta", param="delta", type=FINITE, help="Huber δ.")
 @_param_option("--beta", param="beta", type=FINITE, help="Smooth-L1 β (or Tversky β).")
 @_param_option("--q", param="q", type=FINITE, help="Generalised cross-entropy q.")
+@_param_option("--unit", param="unit", type=click.Choice(["nats", "bits"]),
+               help="Unit of a cross-entropy: nats (default, natural log) or bits; its perplexity is reported.")
 @_param_option("--n-bins", param="n_bins", type=click.IntRange(min=1, max=10_000), metavar="B",
                help="Confidence bins of a calibration error (default 15).")
 @click.option("--eps", type=Number(0.0, 0.5, open_low=True, open_high=True), help="Clip probabilities to [eps, 1−eps] (overrides the convention's clip).")

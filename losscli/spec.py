@@ -56,7 +56,8 @@ PRED_KINDS = {
 class Param:
     """One typed loss parameter.
 
-    ``kind`` is ``float``, ``int``, ``bool``, ``floats`` (a list of floats) or ``float_or_floats``.
+    ``kind`` is ``float``, ``int``, ``bool``, ``floats`` (a list of floats), ``float_or_floats`` or ``choice``
+    (one of the strings ``choices``).
     ``low``/``high`` bound numeric values (inclusive unless ``open_low``/``open_high``).
     """
 
@@ -69,6 +70,7 @@ class Param:
     open_low: bool = False
     open_high: bool = False
     allow_none: bool = True
+    choices: tuple[str, ...] = ()
 
     def coerce(self, value: Any, loss: str) -> Any:
         """Check and convert ``value``; raise :class:`ParameterError` naming the loss and parameter."""
@@ -77,6 +79,11 @@ class Param:
                 return None
             raise ParameterError(f"{loss}: parameter {self.name} needs a value")
         where = f"{loss}: parameter {self.name}"
+        if self.kind == "choice":
+            text = str(value).strip().lower()
+            if text not in self.choices:
+                raise ParameterError(f"{where} must be one of {', '.join(self.choices)}, not {value!r}")
+            return text
         if self.kind == "bool":
             if isinstance(value, bool):
                 return value
@@ -129,6 +136,11 @@ class Param:
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "type": self.kind, "default": self.default, "doc": self.doc}
+
+
+#: The unit of a cross-entropy: nats (natural log, as every peer) or bits (÷ ln 2); the engine converts.
+UNIT = Param("unit", "choice", "nats", "unit of the value: nats (natural log) or bits (log base 2)",
+             allow_none=False, choices=("nats", "bits"))
 
 
 @dataclass(frozen=True)
@@ -190,6 +202,7 @@ class LossSpec:
     check: Callable[..., Any] | None = None
     complement: str | None = None
     summary: Summary | None = None
+    perplexity: bool = False
 
     def param(self, name: str) -> Param | None:
         for p in self.params:
@@ -256,6 +269,7 @@ class LossSpec:
             "conventions": list(self.conventions),
             "peer_names": list(self.peer_names),
             **({"summary": self.summary.value} if self.summary is not None else {}),
+            **({"perplexity": True} if self.perplexity else {}),
         }
 
 
@@ -327,6 +341,7 @@ def register_loss(
     complement: str | None = None,
     higher_is_better: bool = False,
     summary: Summary | None = None,
+    perplexity: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator declaring a kernel function as a loss (its :class:`LossSpec` becomes ``fn.spec``).
 
@@ -354,6 +369,9 @@ def register_loss(
         all_params.insert(
             at, Param("log_probs", "bool", False, "predictions are log-probabilities", allow_none=False)
         )
+
+    if perplexity:
+        all_params.append(UNIT)
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         module = fn.__module__ or ""
@@ -384,6 +402,7 @@ def register_loss(
             complement=complement,
             higher_is_better=higher_is_better,
             summary=summary,
+            perplexity=perplexity,
         )
         if registry is not None:
             registry.add(spec)

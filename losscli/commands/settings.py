@@ -37,6 +37,7 @@ PARAM_OPTIONS = {
     "beta": "beta",
     "q": "q",
     "n_bins": "n_bins",
+    "unit": "unit",
 }
 
 Options = Mapping[str, Any]

@@ -253,7 +253,9 @@ class Evaluator:
         #: called as ``listener(values, weights, counted)`` after each chunk is accumulated (per-sample
         #: values w·l, normalising weights or None, counted mask or None): for breakdowns and intervals
         self.chunk_listeners: list[Callable[[np.ndarray, np.ndarray | None, np.ndarray | None], None]] = []
-        self._kernel_params = {k: v for k, v in self.params.items()}
+        self._kernel_params = {k: v for k, v in self.params.items() if k != "unit"}
+        #: a cross-entropy in bits: every per-sample value ÷ ln 2 (kernels compute in nats)
+        self._unit_scale = 1.0 / math.log(2.0) if self.params.get("unit") == "bits" else 1.0
         self._threads = worker_threads()
         fn_module = getattr(self.spec.fn, "__module__", "") or ""
         self._splittable = fn_module.startswith("losscli.losses.") and self.spec.name not in _WHOLE_CHUNK
@@ -443,6 +445,8 @@ class Evaluator:
         with np.errstate(under="ignore", over="ignore"), writing_into(dst):
             out = self.spec.fn(y_true, y_pred, conv=self.conv, **self._kernel_params)
         values, weights = out.loss, out.weight
+        if self._unit_scale != 1.0:
+            values = np.multiply(values, self._unit_scale, out=dst) if dst is not None else values * self._unit_scale
         if sample_weight is not None:
             sw = np.asarray(sample_weight, dtype=np.float64)
             with np.errstate(over="ignore"):
@@ -481,7 +485,7 @@ class Evaluator:
             self._warn(f"the {self.reduction} is {value}: a per-sample loss is infinite (or beyond float64's "
                        "1.8e308)")
         complement = self._complement(value)
-        metrics: dict[str, float] = {}
+        metrics: dict[str, float] = self._perplexity(value)
         if self.spec.summary is not None:
             value, metrics = self._summary_value(value)
             mean = value
@@ -519,6 +523,20 @@ class Evaluator:
             details=self._summary_details(),
             summary_of=self.spec.summary.value if self.spec.summary is not None else "",
         )
+
+    def _perplexity(self, value: float) -> dict[str, float]:
+        """A cross-entropy's perplexity, exp of the mean per-row value (2^value in bits), when the value is a mean.
+
+        With one row per token this is the corpus perplexity exp(Σ NLL / Σ tokens) (padding excluded by
+        ``ignore_index``), not the mean of per-text perplexities.
+        """
+        if not self.spec.perplexity or self.rule not in ("weighted_mean", "mean_over_n", "mean_over_elements"):
+            return {}
+        base = 2.0 if self.params.get("unit") == "bits" else math.e
+        try:
+            return {"perplexity": base**value if math.isfinite(value) else math.nan}
+        except OverflowError:
+            return {"perplexity": math.inf}
 
     def _summary_details(self) -> dict[str, Any]:
         summary = self.spec.summary

@@ -9,7 +9,8 @@ value of a variable is a :class:`~losscli.errors.UsageError` (exit 2).
 variable                            default            what it bounds
 ==================================  =================  =========================================================
 ``LOSSCLI_MAX_LINE_BYTES``          16M                one CSV/TSV/JSON line (the header, or one row)
-``LOSSCLI_MAX_COLUMNS``             100000             columns of one file (CSV header, NPY 2nd axis, Parquet)
+``LOSSCLI_MAX_COLUMNS``             262144             columns of one file (CSV header, NPY 2nd axis, Parquet):
+                                                       a language model's logits over a 256k-token vocabulary
 ``LOSSCLI_MAX_MEMORY_BYTES``        2G                 an input that must be held whole in memory: stdin, a
                                                        pipe, a compressed NPY/NPZ/Parquet file, an NPZ member
 ``LOSSCLI_MAX_DECOMPRESSION_RATIO`` 100                decompressed ÷ compressed bytes, checked once more than
@@ -28,7 +29,7 @@ from typing import IO, Any
 from losscli.errors import ReadError, UsageError
 
 MAX_LINE_BYTES = 16 << 20
-MAX_COLUMNS = 100_000
+MAX_COLUMNS = 1 << 18
 MAX_MEMORY_BYTES = 2 << 30
 MAX_DECOMPRESSION_RATIO = 100.0
 #: the ratio is only checked once this many bytes were decompressed (small files compress as they like)

@@ -58,6 +58,7 @@ def _binary_log_terms(
 
 @register_loss(
     "binary_crossentropy",
+    perplexity=True,
     conventions=("torch", "keras", "sklearn"),
     peer_names=("BCELoss", "binary_cross_entropy_with_logits(from_logits=True)", "BCEWithLogitsLoss(from_logits=True)", "BinaryCrossentropy"),
     accepts_log_probs=True,
@@ -175,6 +176,7 @@ def _class_weight_vector(class_weights: tuple[float, ...] | None, c: int) -> np.
 
 @register_loss(
     "categorical_crossentropy",
+    perplexity=True,
     conventions=("torch", "keras", "sklearn"),
     peer_names=("CategoricalCrossentropy",),
     accepts_log_probs=True,
@@ -230,6 +232,7 @@ def categorical_crossentropy(
 
 @register_loss(
     "sparse_categorical_crossentropy",
+    perplexity=True,
     conventions=("torch", "keras", "sklearn"),
     peer_names=("SparseCategoricalCrossentropy", "cross_entropy(from_logits=True)", "CrossEntropyLoss(from_logits=True)", "nll_loss(log_probs=True)", "NLLLoss(log_probs=True)", "nll(log_probs=True)"),
     accepts_log_probs=True,

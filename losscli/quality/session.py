@@ -68,6 +68,22 @@ class GateOptions:
         return {"group": self.group_col} if self.group_col else {}
 
 
+def group_perplexities(rows: list[dict[str, Any]], unit: str | None) -> dict[str, Any]:
+    """Each group's (document's) perplexity, exp of its mean (2^mean in bits), added to its row; and their
+    mean under its own name — the mean of per-document perplexities, which is not the corpus perplexity."""
+    base = 2.0 if unit == "bits" else math.e
+    values = []
+    for row in rows:
+        mean = row.get("mean")
+        try:
+            row["perplexity"] = None if mean is None else base**mean
+        except OverflowError:
+            row["perplexity"] = None
+        if row["perplexity"] is not None:
+            values.append(row["perplexity"])
+    return {"mean_of_group_perplexities": math.fsum(values) / len(values) if values else None}
+
+
 class RunQuality:
     """The quality taps of one evaluator; :meth:`finish` turns them into report sections and checks.
 
@@ -134,6 +150,8 @@ class RunQuality:
         if self.by_group is not None:
             rows = self.by_group.result(self.evaluator.outputs, total)
             extra["by_group"] = {"column": asked.group_col, "groups": rows, "worst": worst(rows, hib)}
+            if self.spec.perplexity:  # per-document perplexities beside the corpus one (the result's)
+                extra["by_group"].update(group_perplexities(rows, self.evaluator.params.get("unit")))
         checks = gates.threshold_checks(name, result, gates.limit_for(asked.maximum, result.loss),
                                     gates.limit_for(asked.minimum, result.loss))
         if self.by_group is not None:

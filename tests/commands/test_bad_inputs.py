@@ -417,7 +417,7 @@ def test_a_million_columns_are_refused_with_bounded_memory(tmp_path):
         fh.write(",".join(f"c{i}" for i in range(k)) + "\n")
         fh.write(",".join(["0"] * k) + "\n")
     check_limited(run_measured(["eval", "mse", "wide.csv", "--label-cols", "c0"], tmp_path),
-                  ["wide.csv has 1000000 columns", "limit of 100000", "LOSSCLI_MAX_COLUMNS"])
+                  ["wide.csv has 1000000 columns", "limit of 262144", "LOSSCLI_MAX_COLUMNS"])
 
 
 def test_a_million_column_npy_is_refused(tmp_path):

@@ -55,7 +55,7 @@ def engine(request, monkeypatch):
 
 
 def test_limit_values_and_suffixes(monkeypatch):
-    assert limits.max_columns() == 100_000 and limits.max_line_bytes() == 16 << 20
+    assert limits.max_columns() == 262_144 and limits.max_line_bytes() == 16 << 20
     assert limits.max_memory_bytes() == 2 << 30 and limits.max_ratio() == 100
     for text, value in (("64M", 64 << 20), ("1k", 1024), ("2GiB", 2 << 30), ("1000", 1000)):
         monkeypatch.setenv("LOSSCLI_MAX_LINE_BYTES", text)

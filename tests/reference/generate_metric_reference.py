@@ -1,8 +1,9 @@
-"""Generate ``metric_reference_values.json``: reference values for losscli's summary metrics and calibration.
+"""Generate ``metric_reference_values.json``: reference values for summary metrics, calibration, perplexity.
 
 Every expected value comes from a call into the peer: scikit-learn in float64 (``root_mean_squared_error``,
 ``r2_score``, ``d2_log_loss_score``, ...; ``calibration_curve`` for the reliability bins) and torchmetrics
-(``BinaryCalibrationError``/``MulticlassCalibrationError`` on float64 tensors). Inputs are drawn from
+(``BinaryCalibrationError``/``MulticlassCalibrationError`` on float64 tensors); torch's ``cross_entropy`` and
+``nll_loss`` with ``ignore_index=-100`` for perplexity and bits. Inputs are drawn from
 ``numpy.random.default_rng`` with a fixed seed, so a rerun writes the same file.
 
 How to rerun (from the repository root)::
@@ -175,6 +176,31 @@ def gen_calibration() -> None:
             expected={"reliability.accuracy": prob_true.tolist(), "reliability.confidence": prob_pred.tolist()})
 
 
+# ---------------------------------------------------------------------------------- language models
+def gen_language_model() -> None:
+    import math
+
+    import torch
+    import torch.nn.functional as F
+
+    n, v = 60, 50
+    logits = RNG.normal(0, 2, (n, v))
+    tokens = RNG.integers(0, v, n)
+    tokens[::7] = -100  # padding
+    ce = float(F.cross_entropy(torch.tensor(logits), torch.tensor(tokens), ignore_index=-100))
+    src = "torch.nn.functional.cross_entropy(logits, tokens, ignore_index=-100) in float64"
+    for unit, value in (("nats", ce), ("bits", ce / math.log(2))):
+        add(f"scce_lm_{unit}", "scce", tokens, logits, value, f"{src}{' / ln 2' if unit == 'bits' else ''}; "
+            "perplexity = exp of it", params={"from_logits": True, "ignore_index": -100, "unit": unit},
+            expected={"perplexity": math.exp(ce)}, convention="torch")
+    logp = F.log_softmax(torch.tensor(logits), dim=1)
+    nll = float(F.nll_loss(logp, torch.tensor(tokens), ignore_index=-100))
+    add("scce_lm_log_probs_bits", "scce", tokens, logp.numpy(), nll / math.log(2),
+        "torch.nn.functional.nll_loss(log_softmax(logits), tokens, ignore_index=-100) / ln 2; perplexity = exp(nll)",
+        params={"log_probs": True, "ignore_index": -100, "unit": "bits"}, expected={"perplexity": math.exp(nll)},
+        convention="torch")
+
+
 def versions() -> dict:
     out = {"python": platform.python_version(), "numpy": np.__version__}
     for dist in ("scikit-learn", "torch", "torchmetrics"):
@@ -185,7 +211,7 @@ def versions() -> dict:
     return out
 
 
-GENERATORS = [gen_regression, gen_d2, gen_calibration]
+GENERATORS = [gen_regression, gen_d2, gen_calibration, gen_language_model]
 
 
 def main() -> None:
