@@ -203,6 +203,8 @@ class LossSpec:
     complement: str | None = None
     summary: Summary | None = None
     perplexity: bool = False
+    #: class-index labels may also come as one-hot label rows (scikit-learn's brier_score_loss, log_loss)
+    one_hot_labels: bool = False
 
     def param(self, name: str) -> Param | None:
         for p in self.params:
@@ -342,6 +344,7 @@ def register_loss(
     higher_is_better: bool = False,
     summary: Summary | None = None,
     perplexity: bool = False,
+    one_hot_labels: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator declaring a kernel function as a loss (its :class:`LossSpec` becomes ``fn.spec``).
 
@@ -403,6 +406,7 @@ def register_loss(
             higher_is_better=higher_is_better,
             summary=summary,
             perplexity=perplexity,
+            one_hot_labels=one_hot_labels,
         )
         if registry is not None:
             registry.add(spec)

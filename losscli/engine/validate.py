@@ -160,6 +160,8 @@ def check_inputs(
             )
     if kind == "class_index":
         yt = _squeeze_column(yt)
+        if yt.ndim == 2 and yt.shape == yp.shape and spec.one_hot_labels:
+            yt = _one_hot_to_index(spec, yt, row_offset)
         if yt.ndim != 1:
             raise ShapeError(
                 f"{spec.name} takes one integer class label per sample, got labels of shape {yt.shape}",
@@ -184,6 +186,9 @@ def check_inputs(
         if yp.ndim == 2 and yp.shape[1] == 1:
             yp = yp[:, 0]
         yt = _squeeze_column(yt)
+        if (spec.name == "binary_crossentropy" and conv.name == "sklearn" and yt.ndim == 1 and yp.ndim == 2
+                and yp.shape[1] == 2):  # scikit-learn's log_loss on a binary predict_proba (N, 2)
+            yt = np.stack([1 - yt, yt], axis=1)
         if spec.broadcast_labels and yt.ndim == 1 and yp.ndim == 2:
             yt = np.repeat(yt[:, None], yp.shape[1], axis=1)
         if yt.shape != yp.shape:
@@ -341,6 +346,20 @@ def check_inputs(
             bounds=bounds,
         )
     return Checked(yt, yp, sw)
+
+
+def _one_hot_to_index(spec: LossSpec, yt: np.ndarray, row_offset: int) -> np.ndarray:
+    """Class indices of one-hot label rows; a row that is not one-hot is refused with its row and values."""
+    ones = yt == 1
+    bad = ~(((yt == 0) | ones).all(axis=1) & (ones.sum(axis=1) == 1))
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise LabelError(
+            f"{spec.name} takes one-hot label rows (one 1, the rest 0), not {[v.item() for v in yt[row]]}",
+            location=Location("y_true", row=row + row_offset),
+            hint="give one integer class label per sample, or one-hot rows",
+        )
+    return np.argmax(yt, axis=1)
 
 
 def _check_pred_columns(spec: LossSpec, yt: np.ndarray, yp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -684,7 +684,8 @@ def _finish(
             if key in class_map:
                 raise UsageError(f"--classes lists {c!r} twice")
             class_map[key] = j
-    if kind in ("class_index",):
+    one_hot = kind == "class_index" and len(label_cols) == len(pred_cols) > 1 and spec.one_hot_labels
+    if kind in ("class_index",) and not one_hot:  # one-hot label columns are read as values, checked later
         if len(label_cols) != 1:
             raise UsageError(
                 f"{spec.name} takes one label column of class indices, got {len(label_cols)}",

@@ -109,6 +109,7 @@ def multiclass_hinge(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention
 @register_loss(
     "brier",
     conventions=("sklearn",),
+    one_hot_labels=True,
     peer_names=("brier_score_loss",),
     aliases=("brier_score",),
     label_kind="class_index",

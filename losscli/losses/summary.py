@@ -279,6 +279,7 @@ def _d2(model: float, null: float) -> float | tuple[float, str]:
 
 @register_loss(
     "d2_log_loss",
+    one_hot_labels=True,
     peer_names=("d2_log_loss_score",),
     aliases=("d2_log_loss_score",),
     label_kind="class_index",
@@ -328,6 +329,7 @@ def _d2_brier_finish(stats: dict[str, Any], **_: Any) -> float | tuple[float, st
 
 @register_loss(
     "d2_brier",
+    one_hot_labels=True,
     peer_names=("d2_brier_score",),
     aliases=("d2_brier_score",),
     label_kind="class_index",

@@ -176,6 +176,30 @@ def gen_calibration() -> None:
             expected={"reliability.accuracy": prob_true.tolist(), "reliability.confidence": prob_pred.tolist()})
 
 
+# ------------------------------------------------------------------ binary predict_proba (N, 2), one-hot labels
+def gen_predict_proba() -> None:
+    n = 40
+    y = RNG.integers(0, 2, n)
+    y[:2] = [0, 1]
+    p = np.clip(0.5 + (y - 0.5) * RNG.uniform(-0.2, 0.9, n), 0.01, 0.99)
+    proba = np.stack([1 - p, p], axis=1)
+    onehot = np.stack([1 - y, y], axis=1)
+    sw = RNG.uniform(0.1, 3.0, n)
+    add("log_loss_predict_proba", "log_loss", y, proba, skm.log_loss(y, proba),
+        "sklearn.metrics.log_loss(y, predict_proba (N, 2))")
+    add("log_loss_predict_proba_w", "log_loss", y, proba, skm.log_loss(y, proba, sample_weight=sw),
+        "sklearn.metrics.log_loss(y, predict_proba (N, 2), sample_weight=sw)", sw=sw)
+    add("log_loss_predict_proba_one_hot", "log_loss", onehot, proba, skm.log_loss(onehot, proba),
+        "sklearn.metrics.log_loss(one-hot y (N, 2), predict_proba (N, 2))")
+    add("brier_predict_proba_one_hot", "brier", onehot, proba, skm.brier_score_loss(onehot, proba),
+        "sklearn.metrics.brier_score_loss(one-hot y (N, 2), predict_proba (N, 2))")
+    add("brier_predict_proba_one_hot_w", "brier", onehot, proba,
+        skm.brier_score_loss(onehot, proba, sample_weight=sw),
+        "sklearn.metrics.brier_score_loss(one-hot y (N, 2), predict_proba (N, 2), sample_weight=sw)", sw=sw)
+    add("d2_log_loss_predict_proba_one_hot", "d2_log_loss", onehot, proba, skm.d2_log_loss_score(onehot, proba),
+        "sklearn.metrics.d2_log_loss_score(one-hot y (N, 2), predict_proba (N, 2))")
+
+
 # ---------------------------------------------------------------------------------- language models
 def gen_language_model() -> None:
     import math
@@ -211,7 +235,7 @@ def versions() -> dict:
     return out
 
 
-GENERATORS = [gen_regression, gen_d2, gen_calibration, gen_language_model]
+GENERATORS = [gen_regression, gen_d2, gen_calibration, gen_language_model, gen_predict_proba]
 
 
 def main() -> None:
