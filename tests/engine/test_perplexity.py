@@ -110,3 +110,30 @@ def test_a_128k_vocabulary_in_float16_streams_in_small_chunks(tmp_path, capsys):
     assert doc["n"] == n - 3 and doc["ignored"] == 3
     assert doc["value"] == pytest.approx(nll.mean() / math.log(2), rel=1e-12)
     assert doc["perplexity"] == pytest.approx(math.exp(nll.mean()), rel=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 60), v=st.integers(2, 300), bits=st.booleans())
+def test_true_token_log_probs_give_the_cross_entropy_of_the_full_logits(seed, n, v, bits):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, 3, (n, v))
+    y = rng.integers(0, v, n)
+    y[rng.random(n) < 0.2] = -100
+    if (y == -100).all():
+        y[0] = 0
+    lp = x - np.log(np.exp(x - x.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True)) - x.max(axis=1, keepdims=True)
+    true = lp[np.arange(n), np.maximum(y, 0)]
+    unit = "bits" if bits else "nats"
+    full = losscli.evaluate("scce", y, x, from_logits=True, ignore_index=-100, unit=unit)
+    column = losscli.evaluate("token_nll", y, true, unit=unit)
+    assert column.value == pytest.approx(full.value, rel=1e-12)
+    assert column.metrics["perplexity"] == pytest.approx(full.metrics["perplexity"], rel=1e-12)
+    assert column.n == full.n and column.ignored == full.ignored
+
+
+def test_a_positive_log_probability_is_refused_with_its_row(tmp_path, capsys):
+    path = tmp_path / "tokens.csv"
+    path.write_text("token,logprob\n5,-0.5\n7,0.25\n")
+    code, out, err = run_cli(["eval", "token_nll", path, "--label-cols", "token", "--pred-cols", "logprob"], capsys)
+    assert code == 3 and out == ""
+    assert "tokens.csv" in err and "row 3" in err and "0.25" in err and "log(p)" in err

@@ -218,6 +218,12 @@ def gen_language_model() -> None:
             "perplexity = exp of it", params={"from_logits": True, "ignore_index": -100, "unit": unit},
             expected={"perplexity": math.exp(ce)}, convention="torch")
     logp = F.log_softmax(torch.tensor(logits), dim=1)
+    true_lp = logp[torch.arange(n), torch.tensor(np.maximum(tokens, 0))].numpy()  # padding rows: any log p
+    for unit, value in (("nats", ce), ("bits", ce / math.log(2))):
+        add(f"token_nll_{unit}", "token_nll", tokens, true_lp, value,
+            f"{src}{' / ln 2' if unit == 'bits' else ''}, given log_softmax(logits)[i, token_i]; perplexity = exp",
+            params={"unit": unit} if unit == "bits" else {}, expected={"perplexity": math.exp(ce)},
+            convention="torch")
     nll = float(F.nll_loss(logp, torch.tensor(tokens), ignore_index=-100))
     add("scce_lm_log_probs_bits", "scce", tokens, logp.numpy(), nll / math.log(2),
         "torch.nn.functional.nll_loss(log_softmax(logits), tokens, ignore_index=-100) / ln 2; perplexity = exp(nll)",
