@@ -43,7 +43,9 @@ _WHOLE_CHUNK = frozenset({"hinge", "squared_hinge"})
 class Result:
     """The result of evaluating one loss.
 
-    ``value`` is the requested reduction; ``mean`` is the convention's ``mean`` (losscli: Σw·l/Σw);
+    ``value`` is the requested reduction; ``mean`` is the convention's ``mean`` (losscli: Σw·l/Σw) — for a
+    summary metric (``LossSpec.summary``: RMSE, R², ECE, ...) both are the metric, computed from its sums,
+    and the mean of the per-sample values is in ``metrics`` under its name;
     ``per_sample`` holds the reported per-sample values w_i·l_i (``None`` when not kept).
     """
 
