@@ -298,7 +298,10 @@ def resolve(loss: str | LossSpec, params: dict[str, Any] | None = None) -> tuple
     merged = dict(inline)
     for key, value in (params or {}).items():
         if value is None:
-            continue
+            p = spec.param(key)
+            if p is None or p.kind != "choice" or "none" not in p.choices:
+                continue  # None = not given, except where None is a value (Keras' axis=None)
+            value = "none"
         if key in inline and inline[key] != value:
             raise ParameterError(
                 f"{spec.name}: parameter {key} given twice ({inline[key]!r} in {loss!r}, {value!r} as an option)",

@@ -74,6 +74,8 @@ class Param:
 
     def coerce(self, value: Any, loss: str) -> Any:
         """Check and convert ``value``; raise :class:`ParameterError` naming the loss and parameter."""
+        if value is None and self.kind == "choice" and "none" in self.choices:
+            return "none"  # spelled None (Keras' axis=None): one canonical value, the same after a JSON round trip
         if value is None:
             if self.allow_none or self.default is None:
                 return None
@@ -295,6 +297,9 @@ class Summary:
     per_sample: str = ""
     #: ``details(stats, **params)``: JSON-ready tables reported with the value (e.g. ``{"reliability": [...]}``)
     details: Callable[..., dict[str, Any]] | None = None
+    #: ``applies(params)``: whether these parameters make the loss a summary metric (``dice(axis=None)``);
+    #: ``None`` = always
+    applies: Callable[[dict[str, Any]], bool] | None = None
 
 
 @dataclass

@@ -243,7 +243,11 @@ class Evaluator:
         self.keep_per_sample = keep_per_sample
         self.sum_tol = check_sum_tol(sum_tol)
         self.acc = Accumulator()
-        if self.spec.summary is not None:
+        #: the summary metric's sums and value, when the spec declares one that applies to these parameters
+        self.summary = self.spec.summary
+        if self.summary is not None and self.summary.applies is not None and not self.summary.applies(self.params):
+            self.summary = None
+        if self.summary is not None:
             self._check_summary_reduction(reduction)
             from losscli.engine.summary_sums import SummarySums
 
@@ -268,7 +272,7 @@ class Evaluator:
         """A summary metric has one value (from whole-input sums): only the ``mean`` reduction names it."""
         if self.rule != "weighted_mean" and reduction not in ("mean", "sum_over_batch_size"):
             raise UsageError(
-                f"{self.spec.name} is a summary metric ({self.spec.summary.value}); it has no reduction "
+                f"{self.spec.name} is a summary metric ({self.summary.value}); it has no reduction "
                 f"{reduction!r}",
                 hint=f"drop --reduction (the default, mean) for {self.spec.name}",
             )
@@ -318,7 +322,7 @@ class Evaluator:
         n = y_pred.shape[0] if y_pred.ndim else 0
         cols = y_pred.shape[1] if y_pred.ndim == 2 else 1
         scaled = _huge(sample_weight)
-        if scaled and self.spec.summary is not None:  # its sums hold w·x: they would overflow
+        if scaled and self.summary is not None:  # its sums hold w·x: they would overflow
             raise OverflowInputError(
                 f"{self.spec.name} is computed from sums of weighted values, which overflow float64 with sample "
                 "weights this large",
@@ -425,8 +429,8 @@ class Evaluator:
             if self._out is not None and self.rows + n <= self._out.shape[0]:
                 self._out[self.rows : self.rows + n] = values
                 values = self._out[self.rows : self.rows + n]
-        if self.spec.summary is not None and n:
-            stats = self.spec.summary.stats(y_true, y_pred, sample_weight, conv=self.conv, **self._kernel_params)
+        if self.summary is not None and n:
+            stats = self.summary.stats(y_true, y_pred, sample_weight, conv=self.conv, **self._kernel_params)
             self.acc.side.update(stats, sample_weight)
         for listener in self.chunk_listeners:
             listener(values, weights, counted)
@@ -488,7 +492,7 @@ class Evaluator:
                        "1.8e308)")
         complement = self._complement(value)
         metrics: dict[str, float] = self._perplexity(value)
-        if self.spec.summary is not None:
+        if self.summary is not None:
             value, metrics = self._summary_value(value)
             mean = value
         per_sample = None
@@ -523,7 +527,7 @@ class Evaluator:
             complement=complement,
             metrics=metrics,
             details=self._summary_details(),
-            summary_of=self.spec.summary.value if self.spec.summary is not None else "",
+            summary_of=self.summary.value if self.summary is not None else "",
         )
 
     def _perplexity(self, value: float) -> dict[str, float]:
@@ -541,14 +545,14 @@ class Evaluator:
             return {"perplexity": math.inf}
 
     def _summary_details(self) -> dict[str, Any]:
-        summary = self.spec.summary
+        summary = self.summary
         if summary is None or summary.details is None or self.acc.side is None:
             return {}
         return summary.details(self.acc.side.view(), **self.params)
 
     def _summary_value(self, mean: float) -> tuple[float, dict[str, float]]:
         """A summary metric's value from its sums, and the mean of the per-sample values under its name."""
-        summary = self.spec.summary
+        summary = self.summary
         side = self.acc.side
         if side is None or not side.sums and not side.maxima and not side.moments:
             return math.nan, {}

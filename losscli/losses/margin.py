@@ -6,6 +6,7 @@ import numpy as np
 
 from losscli.conventions import Convention
 from losscli.losses._common import f64, row_mean
+from losscli.losses.overlap import AXIS, DICE, TVERSKY
 from losscli.spec import KernelOutput, Param, register_loss
 
 
@@ -145,14 +146,17 @@ def brier(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> Kernel
     pred_kind="probability",
     formula="l = 1 − 2Σ_k y·p / (Σ_k y + Σ_k p + 1e-7), over each sample's outputs",
     latex=r"\ell = 1 - \frac{2\sum_k y_k p_k}{\sum_k y_k + \sum_k p_k + \epsilon}",
-    description="Dice loss per sample over its outputs (e.g. the pixels of a mask).",
-    peer="Keras Dice(axis=-1)",
+    description="Dice loss per sample over its outputs (e.g. the pixels of a mask), or over the batch (axis=None).",
+    peer="Keras Dice(axis=-1); Keras Dice() (axis=None) with axis=None",
+    params=(AXIS,),
+    summary=DICE,
     example={"y_true": [[1, 1, 0, 0], [0, 1, 1, 0]], "y_pred": [[0.9, 0.6, 0.2, 0.1], [0.1, 0.8, 0.3, 0.2]]},
 )
-def dice(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> KernelOutput:
-    """Dice loss (Keras ``Dice`` with ``axis=-1``).
+def dice(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention, axis: str | None = "-1") -> KernelOutput:
+    """Dice loss (Keras ``Dice`` with ``axis=-1``; ``axis=None``: Keras' default, see :mod:`losscli.losses.overlap`).
 
-    Formula: ``l = 1 − 2Σ y·p / (Σ y + Σ p + ε)``, ε = 1e-7, sums over the sample's outputs.
+    Formula: ``l = 1 − 2Σ y·p / (Σ y + Σ p + ε)``, ε = 1e-7, sums over the sample's outputs (with
+    ``axis=None`` the value sums over the whole batch; the per-sample values stay per sample).
     """
     y, p = f64(y_true), f64(y_pred)
     if y.ndim == 1:
@@ -170,15 +174,18 @@ def dice(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> KernelO
     params=(
         Param("alpha", "float", 0.5, "weight of false positives Σ(1−y)·p", low=0.0, allow_none=False),
         Param("beta", "float", 0.5, "weight of false negatives Σy·(1−p)", low=0.0, allow_none=False),
+        AXIS,
     ),
     formula="l = 1 − TP / (TP + α·FP + β·FN + 1e-7), TP = Σy·p, FP = Σ(1−y)·p, FN = Σy·(1−p)",
     latex=r"\ell = 1 - \frac{TP}{TP + \alpha FP + \beta FN + \epsilon}",
-    description="Tversky loss per sample over its outputs (α = β = 0.5 is Dice).",
-    peer="Salehi et al. 2017; Keras Tversky(axis=-1)",
+    description="Tversky loss per sample over its outputs (α = β = 0.5 is Dice), or over the batch (axis=None).",
+    peer="Salehi et al. 2017; Keras Tversky(axis=-1); Keras Tversky() (axis=None) with axis=None",
+    summary=TVERSKY,
     example={"y_true": [[1, 1, 0, 0], [0, 1, 1, 0]], "y_pred": [[0.9, 0.6, 0.2, 0.1], [0.1, 0.8, 0.3, 0.2]]},
 )
 def tversky(
-    y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention, alpha: float = 0.5, beta: float = 0.5
+    y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention, alpha: float = 0.5, beta: float = 0.5,
+    axis: str | None = "-1",
 ) -> KernelOutput:
     """Tversky loss (Salehi et al. 2017; Keras ``Tversky`` with ``axis=-1``).
 

@@ -282,10 +282,11 @@ def compare_files(loss: LossSettings, inputs: Any, compare: CompareSettings, can
 
     if inputs.labels == "-" or "-" in (candidate, baseline):
         raise UsageError("compare reads its inputs twice: give files, not '-' (stdin)")
-    spec = one_evaluator(loss).spec
-    if spec.summary is not None:
+    probe = one_evaluator(loss)
+    if probe.summary is not None:
+        spec = probe.spec
         raise UsageError(
-            f"compare pairs per-sample losses; {spec.name} is a summary metric ({spec.summary.value})",
+            f"compare pairs per-sample losses; {spec.name} is a summary metric ({probe.summary.value})",
             hint=f"gate {spec.name} with `losscli eval ... --baseline FILE --max-increase`, or compare a per-sample loss",
         )
     cand_spill, base_spill = SideSpill(), SideSpill()

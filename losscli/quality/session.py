@@ -103,11 +103,12 @@ class RunQuality:
         self.tap: WeightTap | None = None
         self.by_class: ClassBreakdown | None = None
         self.by_group: GroupBreakdown | None = None
-        if self.spec.summary is not None and (asked.ci is not None or asked.by_class or asked.group_col):
+        summary = getattr(evaluator, "summary", None)
+        if summary is not None and (asked.ci is not None or asked.by_class or asked.group_col):
             which = "--ci" if asked.ci is not None else "--by-class/--max-class" if asked.by_class else "--group-col"
             raise UsageError(
                 f"{which} works on means of per-sample losses; {self.spec.name} is a summary metric "
-                f"({self.spec.summary.value})",
+                f"({summary.value})",
                 hint=f"use {which} with a per-sample loss (e.g. mse), or evaluate each slice's {self.spec.name} "
                 "on its own file",
             )

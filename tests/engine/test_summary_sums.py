@@ -28,7 +28,7 @@ def _data(loss: str, seed: int, n: int, k: int, weighted: bool):
             y[:2] = [0, 1]  # D² needs both classes
             return y, rng.uniform(0.02, 0.98, n), sw
         y = rng.integers(0, k + 1, n)
-        y[0] = 0
+        y[:2] = [0, 1]  # D² needs two classes
         p = rng.dirichlet(np.ones(k + 1), n)
         return y, p, sw
     k = 1 if loss == "max_error" else k
@@ -144,3 +144,35 @@ def test_fewer_than_two_samples_is_nan_with_a_warning():
     r = losscli.evaluate("r2", [1.0], [2.0])
     assert math.isnan(r.value)
     assert any("fewer than two samples" in w for w in r.warnings)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 80), k=st.integers(1, 6), conv=st.sampled_from(["losscli", "keras"]),
+       cut_fracs=st.lists(st.floats(0, 1), max_size=4))
+def test_batch_level_dice_and_tversky_are_one_value_over_all_elements(seed, n, k, conv, cut_fracs):
+    rng = np.random.default_rng(seed)
+    y = (rng.random((n, k)) < 0.5).astype(float)
+    p = rng.uniform(0, 1, (n, k))
+    tp, fp, fn = (y * p).sum(), ((1 - y) * p).sum(), (y * (1 - p)).sum()
+    if conv == "keras":
+        fp, fn = fn, fp
+    expected = {"dice": 1 - 2 * tp / (y.sum() + p.sum() + 1e-7), "tversky": 1 - tp / (tp + 0.3 * fp + 0.7 * fn + 1e-7)}
+    params = {"dice": {}, "tversky": {"alpha": 0.3, "beta": 0.7}}
+    cuts = sorted({int(f * n) for f in cut_fracs})
+    for loss in ("dice", "tversky"):
+        one = losscli.evaluate(loss, y, p, convention=conv, axis="none", **params[loss])
+        assert one.value == pytest.approx(expected[loss], rel=1e-12, abs=1e-14)
+        merged = Evaluator(loss, convention=conv, keep_per_sample=False, axis=None, **params[loss])
+        for a, b in zip([0, *cuts], [*cuts, n], strict=True):
+            shard = Evaluator(loss, convention=conv, keep_per_sample=False, axis=None, **params[loss])
+            if b > a:
+                shard.update(y[a:b], p[a:b])
+            merged.acc.merge(Accumulator.from_json(json.loads(json.dumps(shard.acc.to_json()))))
+        assert merged.result().value == pytest.approx(one.value, rel=1e-12, abs=1e-14)
+        per_sample = losscli.evaluate(loss, y, p, convention=conv, **params[loss])
+        assert one.metrics[f"mean_per_sample_{loss}"] == pytest.approx(per_sample.value, rel=1e-12)
+
+
+def test_batch_level_dice_refuses_sample_weights():
+    with pytest.raises(losscli.errors.UsageError, match="no sample weights"):
+        losscli.evaluate("dice(axis=None)", [[1, 0]], [[0.8, 0.1]], sample_weight=[2.0])

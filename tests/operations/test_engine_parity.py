@@ -122,6 +122,8 @@ CASES: dict[str, list[str]] = {
                              "--pred-cols", "r", "--chunk-rows", "64"],
     "loss:d2": ["d2_log_loss,d2_brier", *ONE, "--pred-cols", "p", "--weight-col", "weight"],
     "unit": [*SCCE, "--unit", "bits"],
+    "loss:dice_axis_none": ["dice(axis=None),tversky(axis=None, alpha=0.3, beta=0.7)", *ONE, "--pred-cols", "p",
+                            "--convention", "keras", "--chunk-rows", "64"],
     "loss:token_nll": ["token_nll", "{d}/one.csv", "--label-cols", "cls", "--pred-cols", "lp", "--ignore-index", "-1",
                        "--unit", "bits"],
     "n_bins": ["ece,mce,rmsce", *ONE, "--pred-cols", "l0,l1,l2", "--logits", "--n-bins", "5"],

@@ -8,7 +8,7 @@ Every expected value comes from a call into the peer: scikit-learn in float64 (`
 
 How to rerun (from the repository root)::
 
-    pip install torch==2.13.0 scikit-learn==1.9.1 torchmetrics
+    pip install torch==2.13.0 scikit-learn==1.9.1 torchmetrics keras==3.15.1   # Keras on the torch backend
     python tests/reference/generate_metric_reference.py
 
 Case fields: ``id``, ``loss``, ``params``, ``convention``, ``y_true``, ``y_pred``, ``sample_weight``,
@@ -200,6 +200,26 @@ def gen_predict_proba() -> None:
         "sklearn.metrics.d2_log_loss_score(one-hot y (N, 2), predict_proba (N, 2))")
 
 
+# --------------------------------------------------------------- Keras batch-level Dice / Tversky (axis=None)
+def gen_keras_batch_overlap() -> None:
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    import keras
+
+    n, k = 12, 16
+    y = (RNG.random((n, k)) < 0.4).astype(np.float64)
+    p = np.clip(0.6 * y + RNG.uniform(0, 0.5, (n, k)), 0.0, 1.0)
+    dice = float(keras.losses.Dice()(y.astype("float32"), p.astype("float32")))
+    add("dice_keras_axis_none", "dice", y, p, dice, "keras.losses.Dice()(y, p) (axis=None, float32)",
+        params={"axis": "none"}, convention="keras", rtol=2e-6, atol=1e-7)
+    for alpha, beta in ((0.5, 0.5), (0.3, 0.7)):
+        tv = float(keras.losses.Tversky(alpha=alpha, beta=beta)(y.astype("float32"), p.astype("float32")))
+        add(f"tversky_keras_axis_none_{alpha}_{beta}", "tversky", y, p, tv,
+            f"keras.losses.Tversky(alpha={alpha}, beta={beta})(y, p) (axis=None, float32)",
+            params={"alpha": alpha, "beta": beta, "axis": "none"}, convention="keras", rtol=2e-6, atol=1e-7)
+
+
 # ---------------------------------------------------------------------------------- language models
 def gen_language_model() -> None:
     import math
@@ -233,7 +253,7 @@ def gen_language_model() -> None:
 
 def versions() -> dict:
     out = {"python": platform.python_version(), "numpy": np.__version__}
-    for dist in ("scikit-learn", "torch", "torchmetrics"):
+    for dist in ("scikit-learn", "torch", "torchmetrics", "keras"):
         try:
             out[dist] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:
@@ -241,7 +261,8 @@ def versions() -> dict:
     return out
 
 
-GENERATORS = [gen_regression, gen_d2, gen_calibration, gen_language_model, gen_predict_proba]
+GENERATORS = [gen_regression, gen_d2, gen_calibration, gen_language_model, gen_predict_proba,
+              gen_keras_batch_overlap]
 
 
 def main() -> None:
