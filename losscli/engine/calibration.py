@@ -4,7 +4,8 @@ For a binary loss on probabilities or logits: the predicted probability of class
 positive labels, in :data:`BINS` equal-width bins of the prediction. For a loss over class probabilities or
 logits (``cce``, ``scce``, ...): the confidence (the largest class probability, softmax of logits) against
 the accuracy (the share of samples whose largest class is the true class), in bins of the confidence —
-the reliability diagram of Guo et al. (2017). Each bin keeps its count, its sum of predictions and its sum
+the reliability diagram of Guo et al. (2017). The bins are those of the ``ece`` loss
+(:func:`losscli.losses.calibration.bin_index`: closed on the right, 0 in the first, 1 in the last). Each bin keeps its count, its sum of predictions and its sum
 of outcomes, so chunks merge by addition and memory does not grow with the input; the expected
 calibration error (ECE) is ``Σ_b n_b/N · |outcome_b − prediction_b|`` over the non-empty bins.
 """
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from losscli.losses._common import log_softmax, sigmoid
+from losscli.losses.calibration import bin_index
 from losscli.spec import LossSpec
 
 BINS = 10
@@ -55,7 +57,7 @@ class Reliability:
             hit = (probs.argmax(axis=1) == truth).astype(np.float64)
         ok = np.isfinite(p) & np.isfinite(hit)
         p, hit = p[ok], hit[ok]
-        b = np.minimum((p * BINS).astype(np.int64), BINS - 1)
+        b = bin_index(p, BINS)  # the bins of the ece/mce/rmsce losses: (k/B, (k+1)/B], 0 and 1 inside
         self.count += np.bincount(b, minlength=BINS)
         self.predicted += np.bincount(b, weights=p, minlength=BINS)
         self.outcome += np.bincount(b, weights=hit, minlength=BINS)

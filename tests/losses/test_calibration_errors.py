@@ -143,3 +143,15 @@ def test_one_sample_has_the_gap_of_its_bin():
     r = losscli.evaluate("ece", np.array([1]), np.array([0.9]), n_bins=3)
     assert r.value == pytest.approx(0.1)
     assert not math.isnan(r.value)
+
+
+def test_the_html_reports_reliability_bins_are_the_ece_bins():
+    from losscli.engine.calibration import BINS, Reliability
+
+    p = np.array([0.0, 0.1, 0.1, 0.5, 0.55, 0.9, 1.0, 1.0, 0.3])
+    y = np.array([0, 0, 1, 1, 1, 1, 1, 0, 0])
+    rel = Reliability("binary", False)
+    rel.add(y, p)
+    ours = losscli.evaluate("ece", y, p, n_bins=BINS)
+    assert [b["n"] for b in rel.table()] == [r["count"] for r in ours.details["reliability"]]
+    assert rel.ece() == pytest.approx(ours.value, rel=1e-12)
