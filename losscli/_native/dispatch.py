@@ -182,6 +182,9 @@ def plan_for(spec: Any, params: dict[str, Any], conv: Any) -> FusedPlan | None:
     fn = getattr(spec, "fn", None)
     if getattr(spec, "check", None) is not None:  # a loss-specific validation the compiled kernels lack
         return None
+    if params.get("unit", "nats") != "nats":  # the kernels compute in nats; bits stay on the NumPy path
+        return None
+    params = {k: v for k, v in params.items() if k != "unit"}
     from_logits = bool(params.get("from_logits", False))
     if fn is classification.binary_crossentropy:
         if set(params) - {"from_logits", "label_smoothing", "pos_weight", "log_probs"} or params.get("log_probs"):

@@ -356,6 +356,9 @@ class Evaluator:
             weights = _join([p[0] for p in parts], pieces_of=(n, step), fill=1.0)
             counted = _join([p[1] for p in parts], pieces_of=(n, step), fill=True)
             clipped = sum(int(p[2]) for p in parts)
+        if self.summary is not None and n:
+            stats = self.summary.stats(y_true, y_pred, sample_weight, conv=self.conv, **self._kernel_params)
+            self.acc.side.update(stats, sample_weight)
         return self._accumulate(values, weights, counted, clipped, y_pred, mapper=mapper, scaled=scaled)
 
     def _update_fused(self, y_true: Any, y_pred: Any, sample_weight: Any) -> np.ndarray | None:
@@ -429,9 +432,6 @@ class Evaluator:
             if self._out is not None and self.rows + n <= self._out.shape[0]:
                 self._out[self.rows : self.rows + n] = values
                 values = self._out[self.rows : self.rows + n]
-        if self.summary is not None and n:
-            stats = self.summary.stats(y_true, y_pred, sample_weight, conv=self.conv, **self._kernel_params)
-            self.acc.side.update(stats, sample_weight)
         for listener in self.chunk_listeners:
             listener(values, weights, counted)
         self.rows += values.shape[0]
