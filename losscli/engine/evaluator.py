@@ -490,6 +490,10 @@ class Evaluator:
                 "overflow" in w for w in self.warnings):
             self._warn(f"the {self.reduction} is {value}: a per-sample loss is infinite (or beyond float64's "
                        "1.8e308)")
+        if totals["n"] > 1 and not math.isfinite(totals["std"]) and math.isfinite(totals["max"]) and math.isfinite(
+                totals["min"]):
+            self._warn("the standard deviation of the per-sample losses overflows float64 (their spread is beyond "
+                       "1.3e154): it is reported as null; the value is exact")
         complement = self._complement(value)
         metrics: dict[str, float] = self._perplexity(value)
         if self.summary is not None:

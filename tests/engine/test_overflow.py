@@ -98,3 +98,13 @@ def test_huge_weights_through_the_command_line_in_any_chunks(tmp_path, capsys, c
                               "--weight-col", "w", "--chunk-rows", chunk, "-q"], capsys)
     assert code == 0, err
     assert float(out) == pytest.approx((1 + 4 + 9 + 16 + 25e-308) / 4, rel=1e-15)
+
+
+def test_an_overflowing_standard_deviation_is_flagged_not_silently_null():
+    """The mean of values near 1e154 squared is finite and exact; their spread overflows: said so."""
+    import losscli
+
+    r = losscli.evaluate("mse", np.zeros(3), np.array([1.3e154, -1.3e154, 1e150]))
+    assert math.isfinite(r.value) and r.value > 1e308
+    assert not math.isfinite(r.std)
+    assert any("standard deviation" in w and "overflows" in w for w in r.warnings)
