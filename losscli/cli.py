@@ -233,7 +233,9 @@ COMPARE_SHARED = ("labels", "weights", "label_cols", "pred_cols", "pred2_cols", 
 
 @cli.command("compare", epilog=EXIT_CODES_HELP)
 @click.argument("loss", shell_complete=complete_loss)
-@click.option("--preds", metavar="FILE", help="Candidate predictions (the new model).")
+@click.option("--preds", metavar="FILE", multiple=True,
+              help="Candidate predictions (the new model); repeat it to rank several candidates against the "
+                   "baseline, with Holm's correction for the multiple comparisons.")
 @click.option("--baseline-preds", metavar="FILE", help="Baseline predictions (the old model), same labels.")
 @resample_options
 @click.option("--confidence", type=LEVEL, default=0.95, show_default=True, help="Confidence level of the interval.")
@@ -242,7 +244,8 @@ COMPARE_SHARED = ("labels", "weights", "label_cols", "pred_cols", "pred2_cols", 
 @click.option("--tol", type=TOLERANCE, default=1e-12, show_default=True,
               help="Per-sample differences within ±tol count as unchanged.")
 @click.option("--fail-if-worse", is_flag=True,
-              help="Exit 1 when the candidate is significantly worse (the interval lies above 0).")
+              help="Exit 1 when the candidate is significantly worse (the interval lies above 0; with several "
+                   "candidates: when any one's Holm-adjusted p-value is at most 1 − confidence and it is worse).")
 @summary_format_options
 @report_options
 def compare_cmd(loss: str, **opts: Any) -> None:
@@ -250,9 +253,12 @@ def compare_cmd(loss: str, **opts: Any) -> None:
 
     \b
     losscli compare LOSS --labels y.csv --preds new.csv --baseline-preds old.csv [--fail-if-worse]
+    losscli compare LOSS --labels y.csv --preds a.csv --preds b.csv --baseline-preds old.csv
 
     Reports the difference of the loss (candidate − baseline) with a paired bootstrap confidence interval,
-    how many samples improved, worsened or stayed the same, and the samples that worsened most.
+    how many samples improved, worsened or stayed the same, and the samples that worsened most. Several
+    --preds are ranked best first, each with its interval, its bootstrap p-value and the p-value adjusted
+    by Holm's step-down for the number of candidates; the verdicts use the adjusted p-values.
     """
     from losscli.commands.compare import run_compare
 

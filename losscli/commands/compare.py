@@ -1,4 +1,5 @@
-"""``losscli compare``: a paired, significance-aware comparison of two prediction files on one labels file."""
+"""``losscli compare``: a paired, significance-aware comparison of prediction files on one labels file: one
+candidate against the baseline, or several ranked with Holm's correction."""
 
 from __future__ import annotations
 
@@ -26,13 +27,16 @@ def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[st
         raise UsageError(f"missing {', '.join(missing)}", hint="compare needs --labels, --preds and --baseline-preds")
     loss_settings = settings.loss_settings(loss, opts)
     compare = settings.compare_settings(opts)
-    inputs = settings.input_settings(opts, data=[], preds=opts["preds"])
-    op.refuse_overwriting_inputs(report.files(), [inputs.labels, inputs.weights, opts["preds"],
+    candidates = list(dict.fromkeys(opts["preds"]))
+    if len(candidates) > 1:
+        return _run_many(loss_settings, compare, report, candidates, opts, stdin=stdin, decided=decided)
+    inputs = settings.input_settings(opts, data=[], preds=candidates[0])
+    op.refuse_overwriting_inputs(report.files(), [inputs.labels, inputs.weights, candidates[0],
                                                   opts["baseline_preds"]])
     started = time.perf_counter()
     with OutputTransaction():
         evidence: dict[str, Any] | None = {} if report.html else None
-        comp, checks = op.compare_files(loss_settings, inputs, compare, opts["preds"], opts["baseline_preds"],
+        comp, checks = op.compare_files(loss_settings, inputs, compare, candidates[0], opts["baseline_preds"],
                                         stdin=stdin, evidence=evidence)
         warn_once(comp["warnings"])
         status = gates.exit_status(checks)
@@ -52,3 +56,46 @@ def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[st
             print_rich(lambda c: render_compare(comp, c))
     op.report_check_lines(checks)
     return status
+
+
+def _run_many(loss_settings: Any, compare: Any, report: Any, candidates: list[str], opts: dict[str, Any], *,
+              stdin: Any, decided: dict[str, Any]) -> int:
+    """Several candidates against one baseline: the ranked, Holm-corrected comparison."""
+    from losscli.operations import evaluation as op
+    from losscli.quality import gates
+    from losscli.report.comparison import compare_many_markdown
+    from losscli.report.sidefiles import write_side_reports
+
+    inputs = settings.input_settings(opts, data=[], preds=candidates[0])
+    op.refuse_overwriting_inputs(report.files(), [inputs.labels, inputs.weights, *candidates, opts["baseline_preds"]])
+    started = time.perf_counter()
+    with OutputTransaction():
+        evidence: dict[str, Any] | None = {} if report.html else None
+        doc, checks = op.compare_many(loss_settings, inputs, compare, candidates, opts["baseline_preds"],
+                                      stdin=stdin, evidence=evidence)
+        warn_once(doc["warnings"])
+        status = gates.exit_status(checks)
+        decided["status"] = status
+        markdown = compare_many_markdown(doc)
+        write_side_reports(report, results=[], checks=checks, markdown=markdown,
+                           comparisons=[_flat(doc, c) for c in doc["candidates"]], elapsed=time.perf_counter() - started)
+        if evidence is not None:
+            op.write_html(report, evidence["evaluations"], checks,
+                          comparisons=[_flat(doc, c) for c in doc["candidates"]],
+                          differences_each=evidence["differences"], title="losscli compare")
+        if report.fmt == "json":
+            emit([json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False) + "\n"])
+        elif report.fmt == "md":
+            emit([markdown])
+        else:
+            from losscli.report.comparison import render_compare_many
+
+            print_rich(lambda c: render_compare_many(doc, c))
+    op.report_check_lines(checks)
+    return status
+
+
+def _flat(doc: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    """One candidate's entry as a stand-alone comparison (the shape side reports take)."""
+    return {**{k: doc[k] for k in ("schema", "command", "loss", "params", "convention", "reduction", "baseline",
+                                   "higher_is_better")}, **entry}

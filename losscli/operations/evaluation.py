@@ -270,14 +270,15 @@ def _run_side(loss: LossSettings, inputs: Any, preds: str, stdin: Any, pairing: 
 
 
 def compare_files(loss: LossSettings, inputs: Any, compare: CompareSettings, candidate: str, baseline: str, *,
-                  stdin: Any = None, name: str | None = None, evidence: dict[str, Any] | None = None
-                  ) -> tuple[dict[str, Any], list[gates.CheckResult]]:
+                  stdin: Any = None, name: str | None = None, evidence: dict[str, Any] | None = None,
+                  p_value: bool = False) -> tuple[dict[str, Any], list[gates.CheckResult]]:
     """The paired comparison of two prediction files and its ``fail_if_worse`` check (if asked for).
 
     The candidate's samples are spilled to a temporary file and paired with the baseline's as it streams
     (:mod:`losscli.quality.paired_stream`), so memory stays bounded. ``evidence``, when given, receives
     what an HTML report draws: both sides' evaluations (``evaluations``) and a uniform sample of the
-    per-sample differences candidate − baseline (``differences``)."""
+    per-sample differences candidate − baseline (``differences``). ``p_value`` keeps the difference's
+    bootstrap p-value in the document (several candidates need it for their correction)."""
     from losscli.quality.paired_stream import LockstepPairing, SideSpill, UniformSample
 
     if inputs.labels == "-" or "-" in (candidate, baseline):
@@ -311,10 +312,95 @@ def compare_files(loss: LossSettings, inputs: Any, compare: CompareSettings, can
         cand_spill.close()
         base_spill.close()
     comp["warnings"] = list(dict.fromkeys(cand_ev.warnings + base_ev.warnings + comp["warnings"]))
+    if not p_value:
+        del comp["difference"]["p_value"]
     checks = [worse_check(comp, name or comp["loss"])] if compare.fail_if_worse else []
     if checks:
         comp["checks"] = [c.to_dict() for c in checks]
     return comp, checks
+
+
+def compare_many(loss: LossSettings, inputs: Any, compare: CompareSettings, candidates: list[str], baseline: str,
+                 *, stdin: Any = None, evidence: dict[str, Any] | None = None
+                 ) -> tuple[dict[str, Any], list[gates.CheckResult]]:
+    """Several candidates, each compared with one baseline, ranked best first, with Holm's correction.
+
+    Each candidate is a paired comparison of its own (:func:`compare_files`; the baseline is streamed again
+    for each, so memory stays bounded by one pair). The family of tests "candidate k's reduction equals the
+    baseline's" is corrected with Holm's step-down on the bootstrap p-values
+    (:func:`losscli.quality.multiple.holm`): a candidate is significantly better or worse only when its
+    adjusted p-value is at most α = 1 − confidence. Adjusting the p-values, not the intervals' levels,
+    needs one bootstrap per candidate and gives a decision that does not depend on the order of the files;
+    each interval stays at the nominal level (per-candidate, uncorrected, marked as such). ``fail_if_worse``
+    fails a candidate on the corrected verdict. ``evidence`` (for the HTML report) receives every side's
+    evaluation (``evaluations``: the candidates ranked, the baseline last) and each candidate's per-sample
+    differences (``differences``, in the order of ``candidates`` in the document)."""
+    from losscli.quality.multiple import holm
+
+    alpha = round(1.0 - compare.confidence, 12)  # 0.05, not 0.050000000000000044
+    quiet = dataclasses.replace(compare, fail_if_worse=False)
+    comps: list[dict[str, Any]] = []
+    sides: list[dict[str, Any]] = []
+    for candidate in candidates:
+        side: dict[str, Any] | None = {} if evidence is not None else None
+        comp, _ = compare_files(loss, inputs, quiet, candidate, baseline, stdin=stdin, evidence=side, p_value=True)
+        comps.append(comp)
+        sides.append(side or {})
+    adjusted = holm([c["difference"]["p_value"] for c in comps])
+    for comp, p_adj in zip(comps, adjusted, strict=True):
+        d = comp["difference"]
+        d["p_adjusted"] = p_adj
+        comp["verdict_uncorrected"] = comp["verdict"]
+        if comp["verdict"] == "undefined" or p_adj is None or d["mean"] is None:
+            comp["verdict"] = "undefined"
+        elif p_adj > alpha or d["mean"] == 0:
+            comp["verdict"] = "no significant difference"
+        else:
+            worse = d["mean"] < 0 if comp["higher_is_better"] else d["mean"] > 0
+            comp["verdict"] = "worse" if worse else "better"
+    hib = bool(comps[0]["higher_is_better"])
+
+    def key(item: tuple[int, dict[str, Any]]) -> tuple[float, int]:
+        v = item[1]["candidate"]["value"]
+        if v is None:
+            return math.inf, item[0]
+        return (-v if hib else v), item[0]
+
+    order = [i for i, _ in sorted(enumerate(comps), key=key)]
+    ranked = []
+    for rank, i in enumerate(order, start=1):
+        entry = {"rank": rank, **{k: v for k, v in comps[i].items()
+                                   if k not in ("schema", "command", "loss", "params", "convention", "reduction",
+                                                "baseline", "higher_is_better", "warnings")}}
+        ranked.append(entry)
+    first = comps[0]
+    doc = {
+        "schema": 1,
+        "command": "compare",
+        "loss": first["loss"],
+        "params": first["params"],
+        "convention": first["convention"],
+        "reduction": first["reduction"],
+        "higher_is_better": hib,
+        "baseline": first["baseline"],
+        "correction": {"method": "holm", "family": len(comps), "alpha": alpha,
+                       "p_value": "paired bootstrap, two-sided achieved significance level"},
+        "candidates": ranked,
+        "warnings": list(dict.fromkeys(w for c in comps for w in c["warnings"])),
+    }
+    checks: list[gates.CheckResult] = []
+    if compare.fail_if_worse:
+        for entry in ranked:
+            check = worse_check({**entry, **{k: doc[k] for k in ("loss", "reduction")}},
+                                f"{doc['loss']} {entry['candidate']['file']}", alpha=alpha)
+            entry["checks"] = [check.to_dict()]
+            checks.append(check)
+    if evidence is not None:
+        evidence["evaluations"] = [sides[i]["evaluations"][0] for i in order] + [sides[0]["evaluations"][1]]
+        for rank, ev in enumerate(evidence["evaluations"][:-1], start=1):
+            ev.rank = rank
+        evidence["differences"] = [sides[i]["differences"] for i in order]
+    return doc, checks
 
 
 class _PairingObserver:
@@ -325,11 +411,14 @@ class _PairingObserver:
         self.observe = pairing
 
 
-def worse_check(comp: dict[str, Any], name: str) -> gates.CheckResult:
-    """``fail_if_worse``: a failure when the interval of candidate − baseline lies on the worse side."""
+def worse_check(comp: dict[str, Any], name: str, alpha: float | None = None) -> gates.CheckResult:
+    """``fail_if_worse``: a failure when the interval of candidate − baseline lies on the worse side; with
+    ``alpha`` (several candidates), when the comparison's Holm-corrected verdict is worse."""
     d = comp["difference"]
     ci = d["ci"]
     level = f"{ci['confidence'] * 100:g}% CI [{gates.short_number(ci['low'])}, {gates.short_number(ci['high'])}]"
+    if alpha is not None:
+        level += f", Holm p {gates.short_number(d['p_adjusted'])} (α {alpha:g})"
     sign = "+" if (d["mean"] or 0) >= 0 else ""
     what = f"{comp['loss']} {comp['reduction']} candidate − baseline {sign}{gates.short_number(d['mean'])}, {level}"
     n = f"(n={comp['n']})"

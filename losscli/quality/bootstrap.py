@@ -19,8 +19,10 @@ Two ways to draw the resample sums, both exact bootstrap resamples:
     same k are correlated only through the autocorrelation of the randomly ordered data (O(1/√n)). Cost
     ∝ n·log n per count vector: seconds for a million samples.
 
-The interval is the percentile interval of the resampled statistics. Results depend only on the data and
-the seed.
+The interval is the percentile interval of the resampled statistics. For a paired difference the
+achieved significance level (``p_value``) comes from the same resamples: two-sided, from the number of
+resampled differences on the smaller side of 0, with the usual +1 so that B resamples never claim a
+p-value below 2/(B + 1) (Davison & Hinkley 1997, §4.2). Results depend only on the data and the seed.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class Interval:
     method: str
     std_error: float
     undefined: int = 0  # resamples whose statistic was undefined (a zero denominator)
+    #: two-sided achieved significance level of "the statistic is 0" (see the module docstring)
+    p_value: float = math.nan
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -187,4 +191,14 @@ def bootstrap_ratio(
     alpha = (1.0 - confidence) / 2.0
     low, high = np.quantile(stats, [alpha, 1.0 - alpha])
     se = float(stats.std(ddof=1)) if stats.size > 1 else math.nan
-    return Interval(estimate, float(low), float(high), confidence, resamples, seed, used, se, undefined)
+    return Interval(estimate, float(low), float(high), confidence, resamples, seed, used, se, undefined,
+                    p_value=achieved_significance(stats))
+
+
+def achieved_significance(stats: np.ndarray) -> float:
+    """Two-sided bootstrap p-value of "the statistic is 0": with k the smaller of the numbers of resampled
+    statistics ≤ 0 and ≥ 0 among B, 2·(k + 1)/(B + 1), at most 1."""
+    if stats.size == 0:
+        return math.nan
+    k = min(int(np.count_nonzero(stats <= 0.0)), int(np.count_nonzero(stats >= 0.0)))
+    return min(1.0, 2.0 * (k + 1) / (stats.size + 1))

@@ -156,6 +156,7 @@ def comparison_document(cand: Any, base: Any, value_c: float, value_b: float, n:
             "mean": _num(diff),
             "relative": _num(diff / abs(value_b)) if value_b else None,
             "ci": iv.to_dict(),
+            "p_value": _num(iv.p_value),
         },
         "verdict": verdict,
         "higher_is_better": higher_is_better,

@@ -1,4 +1,4 @@
-"""Markdown and rich views of ``losscli compare`` and ``losscli check``."""
+"""Markdown and rich views of ``losscli compare`` (one candidate, or several ranked) and ``losscli check``."""
 
 from __future__ import annotations
 
@@ -95,6 +95,76 @@ def render_compare(comp: dict[str, Any], console: Any) -> None:
         console.print(table)
     if comp.get("checks"):
         console.print(checks_table(comp["checks"]))
+
+
+def _p(x: float | None) -> str:
+    return "—" if x is None else f"{x:.3g}"
+
+
+def _many_rows(doc: dict[str, Any]) -> list[list[str]]:
+    """One row per candidate, best first: rank, file, value, difference, interval, p, Holm p, verdict."""
+    rows = []
+    for c in doc["candidates"]:
+        d = c["difference"]
+        rows.append([str(c["rank"]), c["candidate"]["file"], _f(c["candidate"]["value"]),
+                     f"{_sign(d['mean'])}{_f(d['mean'])}", _ci(c), _p(d["p_value"]), _p(d["p_adjusted"]),
+                     _verdict(c)])
+    return rows
+
+
+_MANY_HEAD = ["rank", "candidate", "value", "difference", "interval", "p", "Holm p", "verdict"]
+
+
+def _many_note(doc: dict[str, Any]) -> str:
+    c0 = doc["candidates"][0]
+    ci = c0["difference"]["ci"]
+    corr = doc["correction"]
+    return (f"Baseline {doc['baseline']['file']}: {_f(doc['baseline']['value'])}. Differences are candidate − "
+            f"baseline with each one's {ci_label(ci)} (paired bootstrap, {ci['resamples']} resamples, seed "
+            f"{ci['seed']}; not corrected). Verdicts use the p-values adjusted by Holm's step-down over "
+            f"{corr['family']} candidates at α = {corr['alpha']:g}.")
+
+
+def compare_many_markdown(doc: dict[str, Any]) -> str:
+    """Several candidates against one baseline: the ranked table, then each one's samples and checks."""
+    lines = [f"**{doc['loss']}** ({doc['convention']}, {doc['reduction']}): {len(doc['candidates'])} candidates "
+             f"vs baseline", "",
+             "| " + " | ".join(_MANY_HEAD) + " |", "|---:|---|---:|---:|---:|---:|---:|---|"]
+    for row in _many_rows(doc):
+        row[1] = _md(row[1])
+        row[-1] = f"**{row[-1]}**"
+        lines.append("| " + " | ".join(row) + " |")
+    lines += ["", _md(_many_note(doc)), ""]
+    for c in doc["candidates"]:
+        s = c["samples"]
+        lines.append(f"- #{c['rank']} {_md(c['candidate']['file'])}: paired over {c['n']} samples, "
+                     f"{s['improved']} improved, {s['worsened']} worsened, {s['unchanged']} unchanged")
+    out = "\n".join(lines) + "\n"
+    checks = [ch for c in doc["candidates"] for ch in c.get("checks") or []]
+    if checks:
+        out += "\n" + checks_markdown(checks)
+    if doc.get("warnings"):
+        out += "\n" + "\n".join(f"> ⚠ {_md(w)}" for w in doc["warnings"]) + "\n"
+    return out
+
+
+def render_compare_many(doc: dict[str, Any], console: Any) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"{doc['loss']} ({doc['convention']}, {doc['reduction']}): candidates vs baseline",
+                  title_justify="left")
+    for col in _MANY_HEAD:
+        table.add_column(col, justify="left" if col in ("candidate", "verdict") else "right")
+    for c, row in zip(doc["candidates"], _many_rows(doc), strict=True):
+        style = {"worse": "bold red", "better": "bold green"}.get(c["verdict"], "bold")
+        row[1] = printable(row[1])
+        table.add_row(*row[:-1], Text(row[-1], style=style))
+    console.print(table)
+    console.print(Text(printable(_many_note(doc)), style="dim"))
+    checks = [ch for c in doc["candidates"] for ch in c.get("checks") or []]
+    if checks:
+        console.print(checks_table(checks))
 
 
 def _counts_line(doc: dict[str, Any]) -> str:

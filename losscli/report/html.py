@@ -279,6 +279,7 @@ def _comparisons_table(comparisons: list[dict[str, Any]]) -> str | None:
     if not comparisons:
         return None
     named = any(c.get("check") for c in comparisons)
+    ranked = any("rank" in c for c in comparisons)  # several candidates: ranks and Holm-adjusted p-values
     rows = []
     for c in comparisons:
         d = c["difference"]
@@ -286,20 +287,28 @@ def _comparisons_table(comparisons: list[dict[str, Any]]) -> str | None:
         verdict = c.get("verdict", "")
         cls = "fail" if verdict == "worse" else "pass" if verdict == "better" else "warn"
         samples = c.get("samples") or {}
+        holm = (f"<td class=\"num\">{_num(d.get('p_value'), 3)}</td><td class=\"num\">{_num(d.get('p_adjusted'), 3)}</td>"
+                if ranked else "")
         rows.append(
-            "<tr>" + (f"<td>{_esc(c.get('check', ''))}</td>" if named else "") + f"<td><code>{_esc(c['loss'])}</code></td>"
+            "<tr>" + (f"<td>{_esc(c.get('check', ''))}</td>" if named else "")
+            + (f"<td class=\"num\">{_esc(c.get('rank', ''))}</td>" if ranked else "")
+            + f"<td><code>{_esc(c['loss'])}</code></td>"
             f"<td>{_esc(c['candidate']['file'])}</td><td class=\"num\">{_num(c['candidate']['value'], 5)}</td>"
             f"<td>{_esc(c['baseline']['file'])}</td><td class=\"num\">{_num(c['baseline']['value'], 5)}</td>"
             f"<td class=\"num\">{_num(d['mean'], 4)}</td>"
             f"<td class=\"num\">[{_num(ci.get('low'), 4)}, {_num(ci.get('high'), 4)}] @ {_esc(ci.get('confidence', ''))}</td>"
-            f"<td class=\"{cls}\">{_esc(verdict)}</td><td class=\"num\">{samples.get('worsened', '—')} / "
+            + holm + f"<td class=\"{cls}\">{_esc(verdict)}</td><td class=\"num\">{samples.get('worsened', '—')} / "
             f"{samples.get('improved', '—')}</td></tr>"
         )
     return ("<section><h2>Paired comparison (candidate − baseline)</h2><table><tr>"
-            + ("<th>check</th>" if named else "") + "<th>loss</th>"
+            + ("<th>check</th>" if named else "") + ('<th class="num">rank</th>' if ranked else "") + "<th>loss</th>"
             '<th>candidate</th><th class="num">value</th><th>baseline</th><th class="num">value</th>'
-            '<th class="num">difference</th><th class="num">interval</th><th>verdict</th>'
-            '<th class="num">samples worse / better</th></tr>' + "".join(rows) + "</table></section>")
+            '<th class="num">difference</th><th class="num">interval</th>'
+            + ('<th class="num">p</th><th class="num">Holm p</th>' if ranked else "")
+            + "<th>verdict</th>"
+            '<th class="num">samples worse / better</th></tr>' + "".join(rows) + "</table>"
+            + ("<p class=\"note\">Intervals are per candidate (not corrected); verdicts use the p-values adjusted "
+               "by Holm's step-down for the number of candidates.</p>" if ranked else "") + "</section>")
 
 
 def _differences(charts: _Charts, differences: Any, comp: dict[str, Any]) -> str | None:
@@ -338,16 +347,22 @@ def _worst_changes(comp: dict[str, Any]) -> str | None:
 
 def html_report(evaluations: list[Any], checks: list[Any] | None = None, *,
                 comparisons: list[dict[str, Any]] | None = None, differences: Any = None,
+                differences_each: list[Any] | None = None,
                 title: str = "losscli report", command: str = "") -> str:
     """The page of an ``eval``, ``compare`` or ``check`` run: its evaluations (each one's ``reliability``,
     :class:`~losscli.engine.calibration.Reliability`, gives its reliability diagram), its checks, its
-    paired comparisons and, for ``compare``, the per-sample differences candidate − baseline."""
+    paired comparisons and, for ``compare``, the per-sample differences candidate − baseline
+    (``differences``; with several candidates, ``differences_each``: one per comparison, in order)."""
     charts = _Charts()
     top = [s for s in (_summary_table(evaluations) if evaluations else None, _checks_table(checks or []),
                        _comparisons_table(comparisons or [])) if s]
     cards: list[str] = []
     if differences is not None and comparisons:
         card = _differences(charts, differences, comparisons[0])
+        if card:
+            cards.append(card)
+    for diff, comp in zip(differences_each or [], comparisons or [], strict=False):
+        card = _differences(charts, diff, comp) if diff is not None else None
         if card:
             cards.append(card)
     board = _leaderboard(charts, evaluations)
