@@ -152,14 +152,21 @@ def render_compare_many(doc: dict[str, Any], console: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    def short(x: float | None) -> str:
+        return "—" if x is None else f"{_sign(x)}{x:.4g}"
+
     table = Table(title=f"{doc['loss']} ({doc['convention']}, {doc['reduction']}): candidates vs baseline",
                   title_justify="left")
-    for col in _MANY_HEAD:
-        table.add_column(col, justify="left" if col in ("candidate", "verdict") else "right")
-    for c, row in zip(doc["candidates"], _many_rows(doc), strict=True):
+    for col in ("#", "candidate", "value", "difference [interval]", "p", "Holm p", "verdict"):
+        table.add_column(col, justify="left" if col in ("candidate", "verdict") else "right", overflow="fold")
+    for c in doc["candidates"]:
+        d = c["difference"]
+        ci = d["ci"]
         style = {"worse": "bold red", "better": "bold green"}.get(c["verdict"], "bold")
-        row[1] = printable(row[1])
-        table.add_row(*row[:-1], Text(row[-1], style=style))
+        verdict = {"no significant difference": "no sig. difference"}.get(c["verdict"], c["verdict"])
+        table.add_row(str(c["rank"]), printable(c["candidate"]["file"]), _f(c["candidate"]["value"]),
+                      Text(f"{short(d['mean'])} [{short(ci['low'])}, {short(ci['high'])}]", style=style),
+                      _p(d["p_value"]), _p(d["p_adjusted"]), Text(verdict, style=style))
     console.print(table)
     console.print(Text(printable(_many_note(doc)), style="dim"))
     checks = [ch for c in doc["candidates"] for ch in c.get("checks") or []]

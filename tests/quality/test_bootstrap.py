@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -121,3 +122,29 @@ def test_a_million_paired_samples_take_seconds():
     assert iv.method == "shift"
     assert iv.low < iv.estimate < iv.high
     assert elapsed < 20, elapsed
+
+
+def test_paired_p_value_is_the_achieved_significance_of_the_same_resamples():
+    from losscli.quality.bootstrap import achieved_significance
+
+    rng = np.random.default_rng(3)
+    n = 300
+    base = rng.exponential(1.0, n)
+    ones = np.ones(n)
+    # identical sides: every resampled difference is 0, p = 1
+    assert bootstrap_ratio(base, ones, minus=(base, ones), resamples=500).p_value == 1.0
+    # a clear difference: no resample on the other side of 0, p = 2/(B + 1), never 0
+    iv = bootstrap_ratio(base + 0.5, ones, minus=(base, ones), resamples=999)
+    assert iv.p_value == pytest.approx(2 / 1000)
+    # by hand on known statistics: 3 of 9 at or below 0 → 2·(3 + 1)/10
+    assert achieved_significance(np.array([-2.0, -1.0, 0.0, 1, 2, 3, 4, 5, 6])) == pytest.approx(0.8)
+    assert math.isnan(achieved_significance(np.array([])))
+    # the p-value and the percentile interval agree: the interval excludes 0 iff p is about below 1 − level
+    for shift in np.linspace(0.0, 0.3, 13):
+        cand = base + shift + rng.normal(0, 1.0, n)
+        iv = bootstrap_ratio(cand, ones, minus=(base, ones), resamples=2000, confidence=0.95, seed=1)
+        excludes = iv.low > 0 or iv.high < 0
+        if iv.p_value < 0.045:
+            assert excludes
+        if iv.p_value > 0.055:
+            assert not excludes
