@@ -340,7 +340,8 @@ def _worst_changes(comp: dict[str, Any]) -> str | None:
         f'<td class="num">{_num(r["baseline"], 5)}</td><td class="num">{_num(r["difference"], 5)}</td></tr>'
         for r in rows
     )
-    return ("<section><h2>Samples that got most worse</h2><table><tr><th>id / row</th>"
+    which = f" — {_esc(comp['candidate']['file'])}" if "rank" in comp else ""  # several candidates: name each
+    return (f"<section><h2>Samples that got most worse{which}</h2><table><tr><th>id / row</th>"
             '<th class="num">candidate</th><th class="num">baseline</th><th class="num">difference</th></tr>'
             f"{body}</table></section>")
 

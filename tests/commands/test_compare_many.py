@@ -122,6 +122,19 @@ def test_markdown_table_and_html(runner, files):
     html = page.read_text()
     assert "Holm p" in html and html.count("Per-sample differences") == 3
     assert html.index("better.csv") < html.index("worse.csv") and "Leaderboard" in html
+    for file in ("better.csv", "slight.csv", "worse.csv"):
+        assert f"Samples that got most worse — {files[file[:-4]]}" in html
+
+
+def test_side_reports_name_each_candidate(runner, files):
+    metrics, junit = files["dir"] / "m.txt", files["dir"] / "j.xml"
+    r = invoke(runner, cmp(files, "worse", "better", extra=["--fail-if-worse", "--openmetrics", metrics,
+                                                            "--junit-xml", junit]))
+    assert r.exit_code == 1
+    lines = [x for x in metrics.read_text().splitlines() if x.startswith("losscli_loss_difference{")]
+    assert len(lines) == 2 and any("worse.csv" in x for x in lines) and any("better.csv" in x for x in lines)
+    xml = junit.read_text()
+    assert xml.count("<testcase") == 2 and xml.count("<failure") == 1
 
 
 def test_single_candidate_and_errors(runner, files):
@@ -135,3 +148,16 @@ def test_single_candidate_and_errors(runner, files):
     files["bad"] = bad
     r = invoke(runner, cmp(files, "worse", "bad"))
     assert r.exit_code == 3 and r.stdout == "" and "bad.csv" in r.stderr
+
+
+def test_a_real_process_exits_with_the_corrected_status(files):
+    import subprocess
+    import sys
+
+    args = [str(a) for a in cmp(files, "slight", "tiny", extra=["--fail-if-worse"])]
+    proc = subprocess.run([sys.executable, "-m", "losscli", *args], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert [c["verdict"] for c in json.loads(proc.stdout)["candidates"]] == ["no significant difference"] * 2
+    args = [str(a) for a in cmp(files, "slight", extra=["--fail-if-worse"])]
+    proc = subprocess.run([sys.executable, "-m", "losscli", *args], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "significantly worse" in proc.stderr
