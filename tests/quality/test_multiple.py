@@ -14,7 +14,7 @@ from losscli.quality.multiple import holm
 def test_hand_computed():
     # sorted: 0.005·4 = 0.02, 0.01·3 = 0.03, 0.03·2 = 0.06, max(0.06, 0.04·1) = 0.06
     assert holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
-    # statsmodels.stats.multitest.multipletests([0.01, 0.02, 0.03, 0.04, 0.05], method="holm")[1]
+    # 0.01·5, 0.02·4, 0.03·3, max(0.09, 0.04·2), max(0.09, 0.05·1) (the definition statsmodels' "holm" uses)
     assert holm([0.01, 0.02, 0.03, 0.04, 0.05]) == pytest.approx([0.05, 0.08, 0.09, 0.09, 0.09])
     assert holm([0.2, 0.6]) == pytest.approx([0.4, 0.6])
     assert holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])  # capped at 1
