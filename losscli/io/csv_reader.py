@@ -387,6 +387,10 @@ class CsvSource(Source):
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
+        # pyarrow's own Ctrl-C handler, swapped in and out around each blocking call, can let a SIGINT that
+        # lands in between kill the process instead of raising KeyboardInterrupt: leave SIGINT to Python
+        # (blocks are 1 MiB, so an interrupt still takes effect at once).
+        pa.lib.enable_signal_handlers(False)
         bad_rows: list[Any] = []
         lent = _LentToArrow()
         read_options, parse_options = self._arrow_options(
