@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 from losscli.commands import settings
-from losscli.commands.output import emit, print_rich
+from losscli.commands.output import render_document
 from losscli.errors import LossCliError, UsageError
 from losscli.files import OutputTransaction
 
@@ -88,13 +87,8 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
                            elapsed=time.perf_counter() - started)
         if report.html:
             op.write_html(report, shown, all_checks, comparisons=comparisons, title=f"losscli check — {cf.path}")
-        if report.fmt == "json":
-            emit([json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False) + "\n"])
-        elif report.fmt == "md":
-            emit([markdown])
-        else:
-            from losscli.report.comparison import render_check
+        from losscli.report.comparison import render_check
 
-            print_rich(lambda c: render_check(doc, c))
+        render_document(doc, report.fmt, markdown=markdown, draw=lambda c: render_check(doc, c))
     op.report_check_lines(all_checks)
     return status

@@ -3,12 +3,11 @@ candidate against the baseline, or several ranked with Holm's correction."""
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 from losscli.commands import settings
-from losscli.commands.output import emit, print_rich, warn_once
+from losscli.commands.output import render_document, warn_once
 from losscli.errors import UsageError
 from losscli.files import OutputTransaction
 
@@ -46,14 +45,9 @@ def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[st
         if evidence is not None:
             op.write_html(report, evidence["evaluations"], checks, comparisons=[comp],
                           differences=evidence["differences"], title="losscli compare")
-        if report.fmt == "json":
-            emit([json.dumps(comp, indent=2, allow_nan=False, ensure_ascii=False) + "\n"])
-        elif report.fmt == "md":
-            emit([compare_markdown(comp)])
-        else:
-            from losscli.report.comparison import render_compare
+        from losscli.report.comparison import render_compare
 
-            print_rich(lambda c: render_compare(comp, c))
+        render_document(comp, report.fmt, markdown=compare_markdown(comp), draw=lambda c: render_compare(comp, c))
     op.report_check_lines(checks)
     return status
 
@@ -83,14 +77,9 @@ def _run_many(loss_settings: Any, compare: Any, report: Any, candidates: list[st
             op.write_html(report, evidence["evaluations"], checks,
                           comparisons=[_flat(doc, c) for c in doc["candidates"]],
                           differences_each=evidence["differences"], title="losscli compare")
-        if report.fmt == "json":
-            emit([json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False) + "\n"])
-        elif report.fmt == "md":
-            emit([markdown])
-        else:
-            from losscli.report.comparison import render_compare_many
+        from losscli.report.comparison import render_compare_many
 
-            print_rich(lambda c: render_compare_many(doc, c))
+        render_document(doc, report.fmt, markdown=markdown, draw=lambda c: render_compare_many(doc, c))
     op.report_check_lines(checks)
     return status
 

@@ -135,3 +135,15 @@ def report_notes(evaluations: Iterable[Any]) -> None:
             lines.append(used_note(lab["file"], lab["columns"], pre["file"], pre["columns"]))
     for message in dict.fromkeys(lines):
         sys.stderr.write(f"losscli: note: {message}\n")
+
+
+def render_document(doc: dict[str, Any], fmt: str, *, markdown: str, draw: Callable[[Any], None]) -> None:
+    """A summary command's document on stdout: JSON, its Markdown, or a rich view drawn by ``draw``."""
+    import json
+
+    if fmt == "json":
+        emit([json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False) + "\n"])
+    elif fmt == "md":
+        emit([markdown])
+    else:
+        print_rich(draw)
