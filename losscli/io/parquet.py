@@ -75,9 +75,10 @@ class ParquetSource(Source):
 
                 ``ParquetFile.iter_batches`` over the whole file reads ahead without bound (1.6 GB of
                 RSS after 20 M rows of a 3.6 GB file here); a row group at a time stays at the size of
-                one group and is faster. A very large row group is itself read in batches.
+                one group and is faster. A row group of more than two chunks is itself read in batches
+                (a 1 M × 11 file written as one row group: 278 MB peak instead of 383 MB).
                 """
-                limit = max(4 * (chunk_rows or WHOLE_FILE_BATCH), 1 << 20)
+                limit = 2 * (chunk_rows or WHOLE_FILE_BATCH)  # rows; chunk_rows already accounts for the width
                 for i in range(pf.num_row_groups):
                     if pf.metadata.row_group(i).num_rows <= limit:
                         yield from pf.read_row_group(i, columns=columns, use_threads=True).to_batches()
