@@ -12,7 +12,6 @@ from typing import Any
 
 import click
 
-from losscli import __version__
 from losscli.cli_options import (
     FINITE,
     LEVEL,
@@ -25,6 +24,7 @@ from losscli.cli_options import (
 )
 from losscli.commands.settings import PARAM_OPTIONS, losses_taking
 from losscli.completion import complete_loss
+from losscli.version import __version__
 
 #: --reduction's choices (kept here, not imported, so ``--help`` does not import numpy).
 REDUCTION_NAMES = ("mean", "sum", "mean_over_n", "weighted_mean", "none", "sum_over_batch_size",

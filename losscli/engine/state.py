@@ -14,10 +14,10 @@ import json
 import math
 from typing import Any
 
-from losscli import __version__
 from losscli.errors import InputError, ReadError
 from losscli.files import write_atomic
 from losscli.values import plain_params
+from losscli.version import __version__
 
 KIND = "losscli.engine.state"
 SCHEMA = 1

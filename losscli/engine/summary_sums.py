@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.engine.accumulator import ExactSum
+from losscli.engine.exact_sum import ExactSum
 
 
 class SummarySums:

@@ -395,7 +395,7 @@ def html_report(evaluations: list[Any], checks: list[Any] | None = None, *,
             worst.append(table)
     inputs = (evaluations[0].inputs or {}) if evaluations else {}
     files = ", ".join(dict.fromkeys(str(v.get("file")) for v in inputs.values() if isinstance(v, dict)))
-    from losscli import __version__
+    from losscli.version import __version__
 
     sub = " · ".join(s for s in (_esc(files), _esc(command), f"losscli {__version__}") if s)
     csp = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"

@@ -10,9 +10,9 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from losscli import __version__
 from losscli.escape import utf8_safe
 from losscli.pipeline import Evaluation
+from losscli.version import __version__
 
 
 def _num(x: float) -> float | None:
