@@ -138,6 +138,15 @@ class Convention:
             return "mean_over_n" if reduction == "mean" else reduction
         return "weighted_mean" if reduction == "mean" else reduction
 
+    def mean_rule(self, spec: LossSpec) -> str:
+        """What ``mean`` is for ``spec`` under this convention's defaults, as text: a summary metric's rule
+        where it applies (Keras' batch-level ``Dice()``), else the rule of :data:`RULES` it resolves to."""
+        params = spec.defaults(self.name)
+        summary = spec.summary
+        if summary is not None and (summary.applies is None or summary.applies(params)):
+            return summary.value
+        return RULES[self.resolve_reduction(spec, "mean", params)]
+
 
 CONVENTIONS: dict[str, Convention] = {
     c.name: c

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from losscli.conventions import CONVENTIONS, RULES
+from losscli.conventions import CONVENTIONS
 from losscli.registry import list_losses
 from losscli.spec import LABEL_KINDS, PRED_KINDS
 
@@ -22,7 +22,7 @@ def losses_markdown() -> str:
     ]
     specs = list_losses()
     for s in specs:
-        params = ", ".join(f"`{p.name}`={p.default}" for p in s.params) or "—"
+        params = ", ".join(f"`{p.name}`={p.default_text()}" for p in s.params) or "—"
         preds = s.pred_kind + (" or logits" if s.accepts_logits else "") + (
             " or log-probabilities" if s.accepts_log_probs else "")
         out.append(f"| [`{s.name}`](#{s.name}) | {', '.join(s.aliases) or '—'} | {s.label_kind} | {preds} | {params} |")
@@ -37,12 +37,9 @@ def losses_markdown() -> str:
             out.append(f"- peer names: {', '.join(f'`{n}`' for n in s.peer_names)}")
         out.append(f"- conventions: {', '.join(s.conventions)}")
         for p in s.params:
-            out.append(f"- parameter `{p.name}` ({p.kind}, default {p.default}): {p.doc}")
-        means = ", ".join(
-            f"{c.name}: {RULES[c.resolve_reduction(s, 'mean', s.defaults())]}"
-            for c in CONVENTIONS.values()
-            if c.name in s.conventions
-        )
+            own = "".join(f"; under --convention {c}: {v}" for c, v in p.by_convention)
+            out.append(f"- parameter `{p.name}` ({p.kind}, default {p.default}{own}): {p.doc}")
+        means = ", ".join(f"{c.name}: {c.mean_rule(s)}" for c in CONVENTIONS.values() if c.name in s.conventions)
         out += [f"- `mean` by convention: {means}", ""]
     out += ["## Conventions", ""]
     for c in CONVENTIONS.values():

@@ -146,6 +146,9 @@ def run_many(
             note = f"{plan.skipped} rows with missing values were skipped (--nan {plan.options.nan})"
             if note not in result.warnings:
                 result.warnings.append(note)
+        if result.batch_level:  # one value for the whole batch: no per-sample rows to show
+            out.append(Evaluation(result, plan.inputs_document(), all_ids, [], plan.skipped))
+            continue
         rows = _display_rows(ev.spec, ev.params, keeper.head, keeper.tail, keeper.worst_sorted(), offset, plan)
         out.append(Evaluation(result, plan.inputs_document(), all_ids, rows, plan.skipped,
                               histogram_sample=keeper.histogram_sample(), sample_rows=sample_rows))

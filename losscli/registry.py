@@ -285,8 +285,10 @@ def implied_params(text: str, options: dict[str, Any]) -> dict[str, Any]:
     return {**expression_params(text), **options}
 
 
-def resolve(loss: str | LossSpec, params: dict[str, Any] | None = None) -> tuple[LossSpec, dict[str, Any]]:
-    """A spec and its bound parameters from ``"name(k=v)"`` plus explicit ``params``.
+def resolve(loss: str | LossSpec, params: dict[str, Any] | None = None,
+            convention: str | None = None) -> tuple[LossSpec, dict[str, Any]]:
+    """A spec and its bound parameters from ``"name(k=v)"`` plus explicit ``params``; a parameter given
+    neither way takes its default under ``convention`` (Keras' ``Dice()`` is batch-level: ``axis=None``).
 
     A parameter given both inline (or implied by a peer name) and explicitly with different values is a
     usage error.
@@ -308,7 +310,7 @@ def resolve(loss: str | LossSpec, params: dict[str, Any] | None = None) -> tuple
                 hint="give it once",
             )
         merged[key] = value
-    return spec, spec.bind(merged)
+    return spec, spec.bind(merged, convention)
 
 
 def list_losses() -> list[LossSpec]:

@@ -71,6 +71,21 @@ class Param:
     open_high: bool = False
     allow_none: bool = True
     choices: tuple[str, ...] = ()
+    #: ``((convention, default), ...)``: a convention whose library has another default for this parameter
+    #: (Keras' ``Dice()`` is ``axis=None``); an explicit value always wins
+    by_convention: tuple[tuple[str, Any], ...] = ()
+
+    def default_for(self, convention: str | None) -> Any:
+        """The default under ``convention`` (the plain default when it has none of its own, or for ``None``)."""
+        for name, value in self.by_convention:
+            if name == convention:
+                return value
+        return self.default
+
+    def default_text(self) -> str:
+        """The default as help and the docs show it: ``-1 (keras: none)``."""
+        own = ", ".join(f"{name}: {value}" for name, value in self.by_convention)
+        return f"{self.default} ({own})" if own else str(self.default)
 
     def coerce(self, value: Any, loss: str) -> Any:
         """Check and convert ``value``; raise :class:`ParameterError` naming the loss and parameter."""
@@ -137,7 +152,10 @@ class Param:
         return out
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "type": self.kind, "default": self.default, "doc": self.doc}
+        out = {"name": self.name, "type": self.kind, "default": self.default, "doc": self.doc}
+        if self.by_convention:
+            out["default_by_convention"] = dict(self.by_convention)
+        return out
 
 
 #: The unit of a cross-entropy: nats (natural log, as every peer) or bits (÷ ln 2); the engine converts.
@@ -237,12 +255,14 @@ class LossSpec:
     def doc(self) -> str:
         return (self.fn.__doc__ or "").strip()
 
-    def defaults(self) -> dict[str, Any]:
-        return {p.name: p.default for p in self.params}
+    def defaults(self, convention: str | None = None) -> dict[str, Any]:
+        """Every parameter's default, under ``convention`` where its library's default differs."""
+        return {p.name: p.default_for(convention) for p in self.params}
 
-    def bind(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Defaults overlaid with ``params``, each checked and converted. Unknown names are refused."""
-        bound = self.defaults()
+    def bind(self, params: dict[str, Any], convention: str | None = None) -> dict[str, Any]:
+        """Defaults (under ``convention``) overlaid with ``params``, each checked and converted. Unknown
+        names are refused."""
+        bound = self.defaults(convention)
         for key, value in params.items():
             p = self.param(key)
             if p is None:
@@ -300,6 +320,9 @@ class Summary:
     #: ``applies(params)``: whether these parameters make the loss a summary metric (``dice(axis=None)``);
     #: ``None`` = always
     applies: Callable[[dict[str, Any]], bool] | None = None
+    #: the value is one value for the whole batch that no per-sample values add up to (Keras' ``Dice()``):
+    #: the per-sample values are not reported (no per-sample output), and the summary says so
+    batch_level: bool = False
 
 
 @dataclass

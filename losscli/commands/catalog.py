@@ -29,7 +29,7 @@ def run_list(fmt: str | None) -> None:
     table.add_column("parameters")
     table.add_column("formula")
     for s in specs:
-        params = ", ".join(f"{p.name}={p.default}" for p in s.params if p.name != "from_logits")
+        params = ", ".join(f"{p.name}={p.default_text()}" for p in s.params if p.name != "from_logits")
         table.add_row(s.name, ", ".join(s.aliases), s.label_kind, "yes" if s.accepts_logits else "—",
                       ", ".join(c for c in s.conventions if c != "losscli") or "—", params, escape(s.formula))
     console().print(table)
@@ -42,7 +42,7 @@ def explain_data(name: str) -> dict[str, Any]:
     """Everything ``losscli explain`` shows, as data."""
     import numpy as np
 
-    from losscli.conventions import CONVENTIONS, RULES
+    from losscli.conventions import CONVENTIONS
     from losscli.engine.evaluator import evaluate
     from losscli.registry import get_loss
     from losscli.spec import LABEL_KINDS, PRED_KINDS
@@ -54,8 +54,10 @@ def explain_data(name: str) -> dict[str, Any]:
     out["doc"] = spec.doc
     out["conventions"] = {
         c.name: {
-            "mean": RULES[c.resolve_reduction(spec, "mean", spec.defaults())],
+            "mean": c.mean_rule(spec),
             "description": c.description,
+            **({"defaults": dict(own)} if (own := {p.name: p.default_for(c.name) for p in spec.params
+                                                   if p.default_for(c.name) != p.default}) else {}),
         }
         for c in CONVENTIONS.values()
         if c.name in spec.conventions
@@ -97,12 +99,15 @@ def run_explain(name: str, fmt: str) -> None:
         "parameters:",
     ]
     if data["parameters"]:
-        lines += [f"  {p['name']} ({p['type']}, default {p['default']}): {p['doc']}" for p in data["parameters"]]
+        lines += [f"  {p['name']} ({p['type']}, default {p['default']}"
+                  + "".join(f"; {c}: {v}" for c, v in p.get("default_by_convention", {}).items())
+                  + f"): {p['doc']}" for p in data["parameters"]]
     else:
         lines.append("  none")
     lines += ["", "conventions that define it (what --reduction mean divides by):"]
     for cname, c in data["conventions"].items():
-        lines.append(f"  {cname:8s} mean = {c['mean']}")
+        own = ", ".join(f"{k}={v}" for k, v in c.get("defaults", {}).items())
+        lines.append(f"  {cname:8s} mean = {c['mean']}" + (f"   (defaults to {own})" if own else ""))
     if "example" in data:
         ex = data["example"]
         lines += [

@@ -23,7 +23,8 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
     loss_settings = settings.loss_settings(loss, opts)
     engine = settings.engine_settings(opts)
     report = settings.report_settings(opts)
-    op.build_evaluators(loss_settings, keep_per_sample=False)  # unknown losses and options: usage errors first
+    probes = op.build_evaluators(loss_settings, keep_per_sample=False)  # unknown losses and options: usage errors first
+    op.refuse_per_sample_output(probes, report)
     session = QualitySession(settings.gate_settings(opts))  # usage errors before any input is read
     raw_preds = list(opts.get("preds") or ())
     local = engine.name == "local"

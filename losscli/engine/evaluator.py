@@ -82,6 +82,9 @@ class Result:
     metrics: dict[str, float] = field(default_factory=dict)
     #: tables reported with a summary metric's value (``{"reliability": [{"bin": 0, ...}, ...]}``)
     details: dict[str, Any] = field(default_factory=dict)
+    #: the value is one value for the whole batch (Keras' ``Dice()``): no per-sample values exist, and
+    #: ``sum``/``std``/``min``/``max`` (of per-sample values) are NaN
+    batch_level: bool = False
 
     def to_frame(self, name: str | None = None) -> Any:
         """The per-sample values as a pandas DataFrame: one column (named ``name``, default the loss),
@@ -95,6 +98,9 @@ class Result:
         """
         import pandas as pd
 
+        if self.batch_level:
+            raise UsageError(f"{self.loss} with axis=None is one value for the whole batch; it has no per-sample "
+                             "values", hint=f"evaluate {self.loss} with axis=-1 for one value per sample")
         if self.per_sample is None:
             raise UsageError("this result kept no per-sample values", hint="evaluate with keep_per_sample=True")
         if self.ids is not None:
@@ -128,6 +134,7 @@ class Result:
             **{k: _finite(v) for k, v in self.complement.items()},
             **{k: _finite(v) for k, v in self.metrics.items()},
             **self.details,
+            **({"batch_level": True, "per_sample": None} if self.batch_level else {}),
         }
 
     def to_dict(self, per_sample: bool = True) -> dict[str, Any]:
@@ -235,8 +242,8 @@ class Evaluator:
         sum_tol: float = DEFAULT_SUM_TOL,
         **params: Any,
     ) -> None:
-        self.spec, self.params = resolve(loss, params)
         self.conv = get_convention(convention)
+        self.spec, self.params = resolve(loss, params, self.conv.name)
         self.spec.check_convention(self.conv.name, self.params)
         self.reduction = reduction
         self.rule = self.conv.resolve_reduction(self.spec, reduction, self.params)
@@ -247,6 +254,10 @@ class Evaluator:
         self.summary = self.spec.summary
         if self.summary is not None and self.summary.applies is not None and not self.summary.applies(self.params):
             self.summary = None
+        #: one value for the whole batch, with no per-sample values (Keras' ``Dice()``): none are kept
+        self.batch_level = self.summary is not None and self.summary.batch_level
+        if self.batch_level:
+            self.keep_per_sample = False
         if self.summary is not None:
             self._check_summary_reduction(reduction)
             from losscli.engine.summary_sums import SummarySums
@@ -271,10 +282,11 @@ class Evaluator:
     def _check_summary_reduction(self, reduction: str) -> None:
         """A summary metric has one value (from whole-input sums): only the ``mean`` reduction names it."""
         if self.rule != "weighted_mean" and reduction not in ("mean", "sum_over_batch_size"):
+            per_sample = " or give axis=-1 for per-sample values" if self.summary.batch_level else ""
             raise UsageError(
                 f"{self.spec.name} is a summary metric ({self.summary.value}); it has no reduction "
                 f"{reduction!r}",
-                hint=f"drop --reduction (the default, mean) for {self.spec.name}",
+                hint=f"drop --reduction (the default, mean) for {self.spec.name}{per_sample}",
             )
 
     def _reserve(self, n: int) -> None:
@@ -515,13 +527,13 @@ class Evaluator:
             rule=self.rule,
             value=value,
             mean=mean,
-            sum=totals["sum"],
+            sum=math.nan if self.batch_level else totals["sum"],
             n=totals["n"],
             n_total=totals["n_total"],
             weight_sum=totals["weight_sum"],
-            std=totals["std"],
-            min=totals["min"],
-            max=totals["max"],
+            std=math.nan if self.batch_level else totals["std"],
+            min=math.nan if self.batch_level else totals["min"],
+            max=math.nan if self.batch_level else totals["max"],
             clipped=totals["clipped"],
             ignored=totals["ignored"],
             outputs=self.outputs,
@@ -532,6 +544,7 @@ class Evaluator:
             metrics=metrics,
             details=self._summary_details(),
             summary_of=self.summary.value if self.summary is not None else "",
+            batch_level=self.batch_level,
         )
 
     def _perplexity(self, value: float) -> dict[str, float]:

@@ -144,10 +144,13 @@ def brier(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> Kernel
     aliases=("dice_loss",),
     label_kind="binary",
     pred_kind="probability",
-    formula="l = 1 − 2Σ_k y·p / (Σ_k y + Σ_k p + 1e-7), over each sample's outputs",
+    formula="l = 1 − 2Σ_k y·p / (Σ_k y + Σ_k p + 1e-7), over each sample's outputs (axis=None: one value, the "
+            "sums over the whole batch)",
     latex=r"\ell = 1 - \frac{2\sum_k y_k p_k}{\sum_k y_k + \sum_k p_k + \epsilon}",
-    description="Dice loss per sample over its outputs (e.g. the pixels of a mask), or over the batch (axis=None).",
-    peer="Keras Dice(axis=-1); Keras Dice() (axis=None) with axis=None",
+    description="Dice loss per sample over its outputs (e.g. the pixels of a mask), or one value for the whole "
+                "batch (axis=None, the default under --convention keras as in Keras' Dice()).",
+    peer="Keras Dice(axis=-1); Keras Dice() (its default axis=None: one value for the batch) with axis=None, "
+         "the default under --convention keras",
     params=(AXIS,),
     summary=DICE,
     example={"y_true": [[1, 1, 0, 0], [0, 1, 1, 0]], "y_pred": [[0.9, 0.6, 0.2, 0.1], [0.1, 0.8, 0.3, 0.2]]},
@@ -155,8 +158,9 @@ def brier(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> Kernel
 def dice(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention, axis: str | None = "-1") -> KernelOutput:
     """Dice loss (Keras ``Dice`` with ``axis=-1``; ``axis=None``: Keras' default, see :mod:`losscli.losses.overlap`).
 
-    Formula: ``l = 1 − 2Σ y·p / (Σ y + Σ p + ε)``, ε = 1e-7, sums over the sample's outputs (with
-    ``axis=None`` the value sums over the whole batch; the per-sample values stay per sample).
+    Formula: ``l = 1 − 2Σ y·p / (Σ y + Σ p + ε)``, ε = 1e-7, sums over the sample's outputs. With
+    ``axis=None`` (the default under the keras convention) the value sums over the whole batch and no
+    per-sample values are reported.
     """
     y, p = f64(y_true), f64(y_pred)
     if y.ndim == 1:
@@ -176,10 +180,13 @@ def dice(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention, axis: str 
         Param("beta", "float", 0.5, "weight of false negatives Σy·(1−p)", low=0.0, allow_none=False),
         AXIS,
     ),
-    formula="l = 1 − TP / (TP + α·FP + β·FN + 1e-7), TP = Σy·p, FP = Σ(1−y)·p, FN = Σy·(1−p)",
+    formula="l = 1 − TP / (TP + α·FP + β·FN + 1e-7), TP = Σy·p, FP = Σ(1−y)·p, FN = Σy·(1−p), over each sample's "
+            "outputs (axis=None: one value, the sums over the whole batch)",
     latex=r"\ell = 1 - \frac{TP}{TP + \alpha FP + \beta FN + \epsilon}",
-    description="Tversky loss per sample over its outputs (α = β = 0.5 is Dice), or over the batch (axis=None).",
-    peer="Salehi et al. 2017; Keras Tversky(axis=-1); Keras Tversky() (axis=None) with axis=None",
+    description="Tversky loss per sample over its outputs (α = β = 0.5 is Dice), or one value for the whole batch "
+                "(axis=None, the default under --convention keras as in Keras' Tversky()).",
+    peer="Salehi et al. 2017; Keras Tversky(axis=-1); Keras Tversky() (its default axis=None: one value for the "
+         "batch) with axis=None, the default under --convention keras",
     summary=TVERSKY,
     example={"y_true": [[1, 1, 0, 0], [0, 1, 1, 0]], "y_pred": [[0.9, 0.6, 0.2, 0.1], [0.1, 0.8, 0.3, 0.2]]},
 )
@@ -190,7 +197,8 @@ def tversky(
     """Tversky loss (Salehi et al. 2017; Keras ``Tversky`` with ``axis=-1``).
 
     Formula: ``l = 1 − TP / (TP + α·FP + β·FN + ε)`` with TP = Σ y·p, FP = Σ (1 − y)·p, FN = Σ y·(1 − p)
-    and ε = 1e-7, sums over the sample's outputs.
+    and ε = 1e-7, sums over the sample's outputs. With ``axis=None`` (the default under the keras
+    convention, as Keras' ``Tversky()``) the sums run over the whole batch: one value, no per-sample values.
 
     Keras 3.15.1 computes the two terms the other way round (its code weighs Σ y·(1 − p) by α, against
     its own docstring; fixed upstream later): the keras convention reproduces that release's numbers.

@@ -4,7 +4,8 @@ With ``axis=None`` Keras sums the overlap terms over every element of the batch 
 not a mean of per-sample values: ``1 − 2ΣTP / (Σy + Σp + ε)`` for Dice, ``1 − TP / (TP + α·FP + β·FN + ε)``
 for Tversky, ε = 1e-7. The engine keeps TP, FP, FN, Σy and Σp as mergeable sums (a summary metric), so
 streaming, shard states and Dask give the one-pass value. Sample weights are refused: the value is not a
-mean over samples.
+mean over samples. ``axis=None`` is the default under the keras convention (as in Keras); the other
+conventions default to ``axis=-1`` (one value per sample).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from losscli.spec import Param, Summary
 EPSILON = 1e-7
 
 AXIS = Param("axis", "choice", "-1", "-1: one value per sample over its outputs; None: one value for the whole "
-             "batch (Keras' default)", choices=("-1", "none"))
+             "batch, no per-sample values (Keras' default: the default under --convention keras)",
+             choices=("-1", "none"), by_convention=(("keras", "none"),))
 
 
 def batch_level(params: dict[str, Any]) -> bool:
@@ -30,8 +32,10 @@ def batch_level(params: dict[str, Any]) -> bool:
 
 def _stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None, *, conv: Convention, **_: Any) -> dict:
     if w is not None:
-        raise UsageError("a batch-level Dice or Tversky (axis=None) takes no sample weights",
-                         hint="drop the sample weights, or use axis=-1 (one value per sample)")
+        keras = ": Keras' default, under --convention keras" if conv.name == "keras" else ""
+        raise UsageError(f"a batch-level Dice or Tversky (axis=None{keras}) takes no sample weights",
+                         hint="drop the sample weights, or give axis=-1 for one value per sample "
+                              "(e.g. 'dice(axis=-1)')")
     y, p = f64(y_true), f64(y_pred)
     tp = float(np.sum(y * p))
     fp = float(np.sum((1.0 - y) * p))
@@ -52,6 +56,6 @@ def _tversky(stats: dict[str, Any], *, alpha: float = 0.5, beta: float = 0.5, **
 
 
 DICE = Summary(_stats, _dice, "1 − 2ΣTP / (Σy + Σp + 1e-7) over the whole batch (axis=None)", "mean_per_sample_dice",
-               applies=batch_level)
+               applies=batch_level, batch_level=True)
 TVERSKY = Summary(_stats, _tversky, "1 − ΣTP / (ΣTP + α·ΣFP + β·ΣFN + 1e-7) over the whole batch (axis=None)",
-                  "mean_per_sample_tversky", applies=batch_level)
+                  "mean_per_sample_tversky", applies=batch_level, batch_level=True)

@@ -75,6 +75,26 @@ def build_evaluators(loss: LossSettings, *, keep_per_sample: bool) -> list[Any]:
     ]
 
 
+def refuse_per_sample_output(evaluators: list[Any], report: ReportSettings) -> None:
+    """A batch-level loss (Keras' ``Dice()``, the default of dice and tversky under ``--convention keras``)
+    has no per-sample values: asking for them (``-o``, ``--format jsonl/csv/tsv``) is a usage error."""
+    batch = [ev for ev in evaluators if getattr(ev, "batch_level", False)]
+    if not batch:
+        return
+    asked = ("--output" if report.output else f"--format {report.fmt}" if report.fmt in ("jsonl", "csv", "tsv")
+             else None)
+    if asked is None:
+        return
+    ev = batch[0]
+    default = " (Keras' default, under --convention keras)" if ev.conv.name == "keras" else ""
+    raise UsageError(
+        f"{ev.spec.name} with axis=None{default} is one value for the whole batch: it has no per-sample "
+        f"values for {asked}",
+        hint=f"for one value per sample give '{ev.spec.name}(axis=-1)'; for the batch value drop {asked} "
+             "(--format json or table)",
+    )
+
+
 def one_evaluator(loss: LossSettings, *, keep_per_sample: bool = False) -> Any:
     """The evaluator of a single loss expression (``compare`` and check files take one loss)."""
     evaluators = build_evaluators(loss, keep_per_sample=keep_per_sample)

@@ -50,6 +50,9 @@ def render(evals: list[Evaluation], console: Any) -> None:
         return
     for ev in evals:
         r = ev.result
+        if getattr(r, "batch_level", False):
+            _batch_level(ev, console)
+            continue
         has_id = any(row["id"] is not None for row in ev.rows)
         has_p = any(row["p_true"] is not None for row in ev.rows)
         table = Table(title=f"{r.loss} — {printable(ev.inputs['preds']['file'])}", title_justify="left", expand=False)
@@ -107,6 +110,36 @@ def render(evals: list[Evaluation], console: Any) -> None:
             _details_table(console, title, rows)
         render_sections(ev.extra, console)  # per-class and per-group tables, checks
         console.print()
+
+
+def _batch_level(ev: Evaluation, console: Any) -> None:
+    """A value for the whole batch (Keras' ``Dice()``): no per-sample rows, no distribution, said so."""
+    from rich.table import Table
+    from rich.text import Text
+
+    r = ev.result
+    console.print(Text(f"{r.loss} — {printable(ev.inputs['preds']['file'])}", style="italic"))
+    summary = Table.grid(padding=(0, 2))
+    summary.add_column(style="bold")
+    summary.add_column()
+    summary.add_row("loss", r.loss + (f" ({_params(r.params)})" if _params(r.params) else ""))
+    summary.add_row("convention", r.convention)
+    summary.add_row("value", Text(_f(r.value), style="bold green"))
+    summary.add_row("scope", f"batch-level: {r.summary_of}")
+    summary.add_row("per-sample", f"none (one value for the whole batch); {r.loss}(axis=-1) gives one per sample")
+    for name, v in r.metrics.items():
+        summary.add_row(name, _f(v))
+    summary.add_row("n", str(r.n) + (f"  (ignored {r.ignored})" if r.ignored else ""))
+    summary.add_row("clipped", str(r.clipped))
+    if ev.skipped:
+        summary.add_row("skipped", str(ev.skipped))
+    from losscli.report.sections import render_sections, summary_rows
+
+    for label, text in summary_rows(ev.extra):  # baseline
+        summary.add_row(label, text)
+    console.print(summary)
+    render_sections(ev.extra, console)  # checks
+    console.print()
 
 
 def _details_table(console: Any, title: str, rows: list[dict[str, Any]]) -> None:

@@ -169,7 +169,7 @@ def test_batch_level_dice_and_tversky_are_one_value_over_all_elements(seed, n, k
                 shard.update(y[a:b], p[a:b])
             merged.acc.merge(Accumulator.from_json(json.loads(json.dumps(shard.acc.to_json()))))
         assert merged.result().value == pytest.approx(one.value, rel=1e-12, abs=1e-14)
-        per_sample = losscli.evaluate(loss, y, p, convention=conv, **params[loss])
+        per_sample = losscli.evaluate(loss, y, p, convention=conv, axis="-1", **params[loss])
         assert one.metrics[f"mean_per_sample_{loss}"] == pytest.approx(per_sample.value, rel=1e-12)
 
 

@@ -1399,7 +1399,8 @@ def gen_other():
             emit(f"{L}/losscli/{tag}_weighted", L, "losscli", Ys, Ps, sw=sw, params=params,
                  per_sample=k64(cls, Ys, Ps, sw, **kw64), values=k64_values(cls, Ys, Ps, sw, **kw64),
                  source=srck + ", sample_weight")
-            keras_case(f"{L}/keras/{tag}_weighted", L, cls, Ys, Ps, sw=sw, kw=kw, params=params,
+            # axis=-1 given: under the keras convention dice and tversky default to Keras' axis=None
+            keras_case(f"{L}/keras/{tag}_weighted", L, cls, Ys, Ps, sw=sw, kw=kw, params=dict(params, axis="-1"),
                        reductions=("mean", "sum"),
                        note=("Keras 3.15.1 as installed: alpha weighs Σy(1-p) (missed positives), beta Σ(1-y)p; "
                              "Keras master (keras#23333) swaps this") if L == "tversky" and params else "")
@@ -1413,7 +1414,8 @@ def gen_other():
              source=f"keras {keras.__version__} keras.losses.Tversky(alpha={ka:g}, beta={kb:g}, axis=-1, "
                     f"dtype='float64'){TVERSKY_NOTE if TVERSKY_LOSSCLI_CANONICAL else ''}; here FP=0, FN=1")
         keras_case(f"tversky/keras/which_term_alpha_weighs_a{a:g}_b{b:g}", "tversky", "Tversky", yt, pt,
-                   kw={"alpha": a, "beta": b, "axis": -1}, params={"alpha": a, "beta": b}, reductions=("mean",),
+                   kw={"alpha": a, "beta": b, "axis": -1}, params={"alpha": a, "beta": b, "axis": "-1"},
+                   reductions=("mean",),
                    note="Keras 3.15.1 as installed: alpha weighs the missed positive here")
 
     # generalized cross entropy (Keras CategoricalGeneralizedCrossEntropy), integer labels
