@@ -128,7 +128,9 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
 @click.option("--label-cols", metavar="SEL", help="Label column(s): names, 1-based positions, a:b ranges, globs.")
 @click.option("--pred-cols", metavar="SEL", help="Prediction column(s), same grammar; their order is the class order.")
 @click.option("--pred2-cols", metavar="SEL", help="The second input of a pairwise loss (cosine_embedding, "
-              "margin_ranking): its columns, aligned with --pred-cols.")
+              "margin_ranking): its columns, aligned with --pred-cols (columns of --preds2 when it is given).")
+@click.option("--preds2", metavar="FILE", help="The second input of a pairwise loss in its own file (any format "
+              "--preds takes), read in step with --preds (or FILE) row by row.")
 @click.option("--weight-col", metavar="SEL", help="Sample-weight column (one-file mode or of the preds file).")
 @click.option("--id-col", metavar="COL", help="Join labels and predictions by this key column instead of row order.")
 @click.option("--classes", metavar="A,B,C", help="Class order for string (or arbitrary) labels: classes[j] is column j.")

@@ -48,7 +48,8 @@ PRED_KINDS = {
     "rate": "non-negative rates (Poisson mean), or log-rates with from_logits",
     "positive": "predicted means μ (> 0 where the loss needs it)",
     "mean_variance": "two columns: the predicted mean and the predicted variance (≥ 0)",
-    "pair": "the two inputs of a pair, x₁ then x₂: two aligned groups of prediction columns",
+    "pair": "the two inputs of a pair, x₁ then x₂: two aligned groups of prediction columns (--pred-cols and "
+            "--pred2-cols), or x₂ in its own file read in step (--preds2)",
 }
 
 

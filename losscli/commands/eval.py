@@ -36,11 +36,16 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
         raise UsageError("--output takes one prediction file", hint="run once per file to keep per-sample losses")
     if report.state_out and len(pred_files) > 1:
         raise UsageError("--state-out takes one prediction dataset", hint="run once per file")
+    if opts.get("preds2") and len(pred_files) > 1:
+        raise UsageError("--preds2 goes with one predictions file", hint="run once per pair of files")
+    if opts.get("preds2") and not local:
+        raise UsageError("--preds2 needs --engine local",
+                         hint="with --engine dask put both inputs in one file and select them with --pred2-cols")
     inputs = settings.input_settings(opts, data=data, preds=pred_files[0] if pred_files else None,
                               extra_cols=session.gates.extra_cols())
     op.refuse_overwriting_inputs([*report.files(), *([session.gates.baseline] if session.gates.update_baseline
                                                      else [])],
-                                 [*data, inputs.labels, *pred_files, inputs.weights])
+                                 [*data, inputs.labels, *pred_files, inputs.preds2, inputs.weights])
     with OutputTransaction():
         if local:
             evaluations, evaluators = op.evaluate_local(loss_settings, inputs, pred_files, report=report,

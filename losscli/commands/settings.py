@@ -120,9 +120,12 @@ def input_settings(opts: Options, *, data: list[str], preds: str | None,
     def text(key: str) -> str | None:
         return None if opts.get(key) is None else str(opts[key])
 
+    preds2 = opts.get("preds2")
     return InputOptions(
         data=data, labels=opts.get("labels"), preds=preds, weights=opts.get("weights"),
-        label_cols=text("label_cols"), pred_cols=_pred_selection(opts), weight_col=text("weight_col"),
+        preds2=preds2, pred2_cols=text("pred2_cols") if preds2 else None,
+        label_cols=text("label_cols"), pred_cols=text("pred_cols") if preds2 else _pred_selection(opts),
+        weight_col=text("weight_col"),
         id_col=opts.get("id_col"), classes=[str(c) for c in classes] if classes else None,
         nan=opts.get("nan") or "error", chunk_rows=chunk_rows, header=_header(opts),
         delimiter=opts.get("delimiter"), extra_cols=dict(extra_cols or {}),
@@ -292,7 +295,8 @@ class CheckSettings:
 
 
 #: Check-file keys that mean what the command-line option of the same name means.
-_CHECK_KEYS = ("labels", "weights", "label_cols", "pred_cols", "pred2_cols", "weight_col", "id_col", "classes", "convention",
+_CHECK_KEYS = ("labels", "weights", "preds2", "label_cols", "pred_cols", "pred2_cols", "weight_col", "id_col",
+               "classes", "convention",
                "reduction", "eps", "nan", "sum_tol", "delimiter", "bootstrap", "seed", "confidence", "ci",
                "by_class", "group_col", "max_group", "max_class", "max", "min", "baseline", "max_increase",
                "max_rel_increase", "fail_if_worse")
@@ -306,6 +310,11 @@ def check_settings(spec: CheckSpec, *, force: bool, update_baseline: bool) -> Ch
     if unknown:
         raise UsageError(f"check {spec.name!r}: unknown loss parameter {unknown[0]!r}",
                          hint=f"write it in the loss, e.g. loss = \"{spec.loss}({unknown[0]}=...)\"")
+    if s.get("preds2") and s.get("baseline_preds"):
+        raise UsageError(f"check {spec.name!r}: preds2 does not go with baseline_preds (which second input would "
+                         "the baseline take?)",
+                         hint="put each model's two inputs in its predictions file and select them with pred_cols "
+                              "and pred2_cols")
     opts: dict[str, Any] = {k: s.get(k) for k in _CHECK_KEYS}
     opts["no_header"] = s.get("header") is False
     opts["header"] = s.get("header") is True

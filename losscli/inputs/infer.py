@@ -140,7 +140,8 @@ def is_text(values: np.ndarray | None) -> bool:
     return texts >= 2
 
 
-def _prediction_candidates(table: Table, exclude: set[str], id_col: str | None, notes: list[str]) -> list[str]:
+def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, notes: list[str]) -> list[str]:
+    """The prediction columns of ``table`` by the rule above (those of ``exclude`` left out)."""
     named, soft = [], []
     for c in table.columns:
         if c in exclude:
@@ -193,7 +194,7 @@ def infer_one_file(table: Table, sel: Selection) -> Columns:
     taken = set(labels) | set(weight or []) | set(sel.taken) | ({id_col} if id_col else set())
     preds = _pick(sel.pred_cols, table, "--pred-cols")
     if preds is None:
-        preds = _prediction_candidates(table, taken, id_col, notes)
+        preds = prediction_candidates(table, taken, id_col, notes)
         if not preds:
             raise UsageError(f"no prediction columns left in {table.name}", hint="choose them with --pred-cols")
     return Columns(labels, preds, weight, id_col, notes)
@@ -231,7 +232,7 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
         exclude |= set(weight or [])
     pred_cols = _pick(sel.pred_cols, preds, "--pred-cols")
     if pred_cols is None:
-        pred_cols = _prediction_candidates(preds, exclude, id_col, notes)
+        pred_cols = prediction_candidates(preds, exclude, id_col, notes)
         if not pred_cols:
             raise UsageError(f"no prediction columns left in {preds.name}", hint="choose them with --pred-cols")
     label_cols = _pick(sel.label_cols, labels, "--label-cols")

@@ -2,7 +2,10 @@
 
 Two-file mode: ``--labels`` and ``--preds`` (and optionally ``--weights``), aligned by row order or joined
 by ``--id-col``. One-file mode: a single file holding every column; the label column defaults to one named
-``label``, ``y``, ``target`` or ``y_true`` and the remaining numeric columns are the predictions.
+``label``, ``y``, ``target`` or ``y_true`` and the remaining numeric columns are the predictions. A pairwise
+loss may take its second input from ``--preds2``, a file read in step with the predictions (or the one
+file), row by row: never joined, its id column (if it has the one the predictions have) must agree row by
+row, as a weights file's does.
 
 This stage knows the loss's label kind only to decide how many label columns it needs and how string
 class labels map to prediction columns; all value checks happen in :mod:`losscli.engine.validate`.
@@ -20,11 +23,13 @@ import numpy as np
 from losscli.chunking import default_chunk_rows
 from losscli.errors import InputError, Location, NonFiniteError, ReadError, ShapeError, UsageError
 from losscli.inputs.infer import (
+    JOIN_NAMES,
     SAMPLE_ROWS,
     Selection,
     Table,
     infer_one_file,
     infer_two_files,
+    prediction_candidates,
 )
 from losscli.io import Chunk, Source, open_source, select_columns
 from losscli.spec import LossSpec
@@ -40,8 +45,12 @@ class InputOptions:
     labels: str | None = None
     preds: str | None = None
     weights: str | None = None
+    #: the second input of a pairwise loss, a file read in step with ``preds`` (or the one data file)
+    preds2: str | None = None
     label_cols: str | None = None
     pred_cols: str | None = None
+    #: the columns of ``preds2`` (``None``: its numeric columns that are not index-like)
+    pred2_cols: str | None = None
     weight_col: str | None = None
     id_col: str | None = None
     classes: list[str] | None = None
@@ -101,6 +110,10 @@ class InputPlan:
         self.class_map = class_map
         self.label_mode = label_mode  # 'value', 'class', 'onehot_from_class', 'binary_from_class'
         self.extras = extras or {}
+        #: the second input of a pairwise loss (``--preds2``), read in step with ``preds``
+        self.preds2: Role | None = None
+        #: the id column of ``preds`` and of ``preds2``, which must agree row by row
+        self.pair_ids: tuple[Role, Role] | None = None
         #: Rows per chunk, decided here once for every reader, the joins and the evaluators.
         self.chunk_rows = options.chunk_rows or default_chunk_rows(self._values_per_row())
         self.skipped = 0
@@ -117,7 +130,8 @@ class InputPlan:
     def _values_per_row(self) -> int:
         """What one row of every column read costs, in float64 values (it sizes the chunks)."""
         numeric = len(self.labels.columns) + len(self.preds.columns) + (len(self.weights.columns) if self.weights else 0)
-        text = (1 if self.ids else 0) + len(self.extras)
+        numeric += len(self.preds2.columns) if self.preds2 else 0
+        text = (1 if self.ids else 0) + len(self.extras) + (1 if self.pair_ids else 0)
         return numeric + self.TEXT_WEIGHT * text
 
     # ------------------------------------------------------------------ description
@@ -129,6 +143,8 @@ class InputPlan:
         }
         if self.weights:
             out["weights"] = {"file": self.weights.source.name, "columns": self.weights.columns}
+        if self.preds2:
+            out["preds2"] = {"file": self.preds2.source.name, "columns": self.preds2.columns}
         if self.ids:
             out["id"] = self.ids[1].columns[0]
         if self.class_map:
@@ -153,6 +169,10 @@ class InputPlan:
             roles.append(self.ids[1])
         if self.checked_ids:
             roles.extend(self.checked_ids)
+        if self.preds2:
+            roles.append(self.preds2)
+        if self.pair_ids:
+            roles.extend(self.pair_ids)
         roles.extend(self.extras.values())
         by_source: dict[int, tuple[Source, list[str]]] = {}
         seen: dict[int, set[str]] = {}  # sets: bookkeeping stays linear in the number of columns
@@ -184,6 +204,8 @@ class InputPlan:
 
             if self.checked_ids:
                 self._check_same_ids(get(self.checked_ids[0])[0], get(self.checked_ids[1])[0], rows)
+            if self.pair_ids:
+                self._check_pair_ids(get(self.pair_ids[0])[0], get(self.pair_ids[1])[0], rows)
 
             batch = self._assemble(
                 get(self.labels),
@@ -193,6 +215,7 @@ class InputPlan:
                 rows,
                 rows,
                 {name: get(role)[0] for name, role in self.extras.items()},
+                get(self.preds2) if self.preds2 else None,
             )
             if batch is not None:
                 yield batch
@@ -213,6 +236,25 @@ class InputPlan:
                     f"by --id-col {role.columns[0]}",
                 )
 
+    def _check_pair_ids(self, first: np.ndarray, second: np.ndarray, rows: np.ndarray) -> None:
+        """The id column of ``--preds2`` agrees with that of the predictions row by row (it is not joined)."""
+        a, b = id_keys(first), id_keys(second)
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            if x != y:
+                self._pair_order_error(x, y, int(rows[i]))
+
+    def _pair_order_error(self, x: str, y: str, row: int) -> None:
+        one, two = self.pair_ids  # type: ignore[misc]
+        raise InputError(
+            f"the rows of {two.source.name} are in another order than those of {one.source.name}: id {x!r} in "
+            f"one, {y!r} in the other",
+            location=Location("y_pred", file=two.source.name, column_name=two.columns[0],
+                              file_row=two.source.file_row(row), value=y),
+            hint=f"--preds2 is read in step with the predictions, row by row (not joined by id): write "
+                 f"{two.source.name} in the row order of {one.source.name}, or put its columns in "
+                 f"{one.source.name} and select them with --pred2-cols",
+        )
+
     def _row_count_mismatch(self, streams: dict, parts: dict, by_source: dict) -> None:
         counts = {}
         for key, stream in streams.items():
@@ -222,6 +264,9 @@ class InputPlan:
         hint = ("labels, predictions and weights need one row per sample in the same order, "
                 "or join them by key with --id-col")
         short = by_source[few][0]
+        if self.preds2 is not None and self.preds2.source in (by_source[few][0], by_source[many][0]):
+            hint = (f"--preds2 is read in step with the predictions: {self.preds2.source.name} needs one row per "
+                    f"sample, in the order of {self.preds.source.name}")
         if counts[many] - counts[few] == 1 and getattr(short, "header_maybe_data", False):
             hint = f"the first row of {short.name} was read as a header: pass --no-header if it is data"
         raise ShapeError(
@@ -262,7 +307,11 @@ class InputPlan:
         taken = set(pred_cols) | set(wcols)
         wcols += [c for role in self.extras.values() for c in role.columns if c not in taken]
         pred_seen: set[Any] = set()
-        for chunk in self.preds.source.read(pred_cols + wcols, self.chunk_rows):
+        second = self._second_input_stream()
+        reader = self.preds.source.read(pred_cols + wcols, self.chunk_rows)
+        done = 0  # rows of the predictions read
+        for chunk in reader:
+            done = chunk.first_row + len(chunk)
             pk = id_keys(chunk.columns[pred_role.columns[0]])
             idx = np.fromiter((index.get(k, -1) for k in pk), dtype=np.int64, count=len(pk))
             missing = np.flatnonzero(idx < 0)
@@ -283,6 +332,12 @@ class InputPlan:
                 pred_seen.add(k)
             seen[idx] = True
             rows = np.arange(chunk.first_row, chunk.first_row + len(chunk))
+            pred2 = None
+            if second is not None:
+                pred2 = self._second_input(second, len(chunk), reader, done)
+                if self.pair_ids is not None:
+                    self._check_pair_ids(chunk.columns[self.pair_ids[0].columns[0]],
+                                         pred2.pop(), rows)
             batch = self._assemble(
                 [lab[c][idx] for c in self.labels.columns],
                 [chunk.columns[c] for c in self.preds.columns],
@@ -291,15 +346,47 @@ class InputPlan:
                 rows,
                 idx,
                 {name: chunk.columns[role.columns[0]] for name, role in self.extras.items()},
+                pred2,
             )
             if batch is not None:
                 yield batch
+        if second is not None and second.take(1) is not None:
+            self._second_input_count_mismatch(second.consumed + second.count_rest(), done)
         extra = int((~seen).sum())
         if extra:
             self.warnings.append(
                 f"{extra} ids of {self.labels.source.name} have no prediction in {self.preds.source.name}; "
                 "they are not scored"
             )
+
+    def _second_input_stream(self) -> _RowStream | None:
+        """``--preds2`` read on its own, for a join: its columns (then its id column, to check)."""
+        if self.preds2 is None:
+            return None
+        cols = list(self.preds2.columns)
+        if self.pair_ids is not None and self.pair_ids[1].columns[0] not in cols:
+            cols.append(self.pair_ids[1].columns[0])
+        return _RowStream(self.preds2.source.read(cols, self.chunk_rows))
+
+    def _second_input(self, stream: _RowStream, n: int, reader: Any, rows_so_far: int) -> list[np.ndarray]:
+        """The next ``n`` rows of ``--preds2`` (its columns, then its id column when checked)."""
+        part = stream.take(n)
+        got = 0 if part is None else len(next(iter(part[0].values())))
+        if got < n:
+            rest = sum(len(ch) for ch in reader)
+            self._second_input_count_mismatch(stream.consumed, rows_so_far + rest)
+        cols = part[0]  # type: ignore[index]
+        out = [cols[c] for c in self.preds2.columns]  # type: ignore[union-attr]
+        if self.pair_ids is not None:
+            out.append(cols[self.pair_ids[1].columns[0]])
+        return out
+
+    def _second_input_count_mismatch(self, second: int, first: int) -> None:
+        raise ShapeError(
+            f"{self.preds2.source.name} has {second} rows but {self.preds.source.name} has {first}",  # type: ignore[union-attr]
+            hint=f"--preds2 is read in step with the predictions: {self.preds2.source.name} needs one row per "  # type: ignore[union-attr]
+                 f"sample, in the order of {self.preds.source.name}",
+        )
 
     # ------------------------------------------------------------------ one batch
     def _assemble(
@@ -311,9 +398,12 @@ class InputPlan:
         rows: np.ndarray,
         label_rows: np.ndarray,
         extra: dict[str, np.ndarray] | None = None,
+        pred2_cols: list[np.ndarray] | None = None,
     ) -> Batch | None:
         extra = dict(extra or {})
         y_pred = self._numeric_matrix(pred_cols, self.preds, rows)
+        if pred2_cols is not None:  # x₂ of a pairwise loss, after x₁
+            y_pred = np.column_stack([y_pred, self._numeric_matrix(pred2_cols, self.preds2, rows)])  # type: ignore[arg-type]
         y_true = self._labels(label_cols, rows, label_rows, y_pred.shape[1] if y_pred.ndim == 2 else 1)
         weights = None
         if weight_cols is not None:
@@ -424,6 +514,10 @@ class InputPlan:
         role = {"y_true": self.labels, "y_pred": self.preds, "sample_weight": self.weights}.get(loc.array)
         if role is None:
             return err
+        if role is self.preds and self.preds2 is not None and loc.column is not None and loc.column >= len(
+                role.columns):  # a column of x₂, from --preds2
+            loc.column -= len(role.columns)
+            role = self.preds2
         loc.file = role.source.name
         if loc.column is not None and loc.column < len(role.columns):
             loc.column_name = role.columns[loc.column]
@@ -569,7 +663,7 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray) -> n
 
 def plan_inputs(options: InputOptions, spec: LossSpec, *, stdin: Any = None) -> InputPlan:
     """Open the input files, decide the columns of every role and return the plan."""
-    dash = [p for p in [*options.data, options.labels, options.preds, options.weights] if p == "-"]
+    dash = [p for p in [*options.data, options.labels, options.preds, options.preds2, options.weights] if p == "-"]
     if len(dash) > 1:
         raise UsageError("only one input may be read from standard input ('-')")
     opened: dict[str, Source] = {}
@@ -593,13 +687,68 @@ def plan_inputs(options: InputOptions, spec: LossSpec, *, stdin: Any = None) -> 
             data: Source = ShardedSource(f"{shards[0].name} … {shards[-1].name} ({len(shards)} shards)", shards)
         else:
             data = src(options.data[0])
-        return _plan_one_file(options, spec, data)
+        return _attach_second_input(_plan_one_file(options, spec, data), options, spec, src)
     if not options.labels or not options.preds:
         missing = "--labels" if not options.labels else "--preds"
         raise UsageError(f"missing {missing}", hint="give FILE, or both --labels and --preds")
     labels, preds = src(options.labels), src(options.preds)
     weights = src(options.weights) if options.weights else None
-    return _plan_two_files(options, spec, labels, preds, weights)
+    return _attach_second_input(_plan_two_files(options, spec, labels, preds, weights), options, spec, src)
+
+
+def _attach_second_input(plan: InputPlan, options: InputOptions, spec: LossSpec, src: Any) -> InputPlan:
+    """``--preds2``: the second input of a pairwise loss, read in step with the predictions row by row.
+
+    Its columns are ``--pred2-cols``, or else its numeric columns that are not index-like; there must be as
+    many as the predictions give x₁. When it holds the id column of the predictions (``--id-col``, a join
+    key or a checked id), that column must agree with theirs row by row: it is never joined."""
+    if not options.preds2:
+        return plan
+    if spec.pred_kind != "pair":
+        from losscli.registry import list_losses
+
+        pairwise = ", ".join(s.name for s in list_losses() if s.pred_kind == "pair")
+        raise UsageError(f"--preds2 is the second input of a pairwise loss ({pairwise}); {spec.name} takes one",
+                         hint="drop --preds2")
+    if options.preds2 == options.preds or options.preds2 in options.data:
+        raise UsageError("--preds2 names the predictions file itself",
+                         hint="select the second input's columns of that file with --pred2-cols")
+    second = src(options.preds2)
+    table = sample_table(second)
+    one = plan.preds
+    key = plan.ids[1].columns[0] if plan.ids else plan.checked_ids[1].columns[0] if plan.checked_ids else None
+    if key is None:
+        key = next((c for c in one.source.columns if c.strip().lower() in JOIN_NAMES and c in table.columns), None)
+    elif key not in table.columns:
+        key = None
+    notes: list[str] = []
+    cols = None
+    if options.pred2_cols:
+        cols = select_columns(options.pred2_cols, table.columns, option="--pred2-cols", file=table.name)
+    else:
+        cols = prediction_candidates(table, {key} if key else set(), key, notes)
+        if not cols:
+            raise UsageError(f"no prediction columns left in {table.name}", hint="choose them with --pred2-cols")
+    if len(cols) != len(one.columns):
+        raise ShapeError(
+            f"{spec.name} takes two inputs of equal width: {one.source.name} gives x₁ {len(one.columns)} column(s) "
+            f"({_listed(one.columns)}) but {table.name} gives x₂ {len(cols)} ({_listed(cols)})",
+            hint="select as many columns with --pred2-cols (in --preds2) as with --pred-cols",
+        )
+    plan.preds2 = Role(second, cols)
+    if key is not None:
+        one.source.text_columns.add(key)
+        second.text_columns.add(key)
+        plan.pair_ids = (Role(one.source, [key]), Role(second, [key]))
+        notes.append(f"{table.name} is read in step with {one.source.name}; their column {key!r} is checked to "
+                     "agree row by row")
+    plan.notes = list(dict.fromkeys([*plan.notes, *second.notes, *notes]))
+    plan.chunk_rows = options.chunk_rows or default_chunk_rows(plan._values_per_row())
+    return plan
+
+
+def _listed(cols: list[str]) -> str:
+    return ", ".join(cols[:6]) + (", …" if len(cols) > 6 else "")
 
 
 def sample_table(source: Source, rows: int = SAMPLE_ROWS) -> Table:

@@ -2,8 +2,9 @@
 
 Labels are −1/+1 (0 is read as −1): +1 says the pair is similar (or the first input should rank
 higher), −1 dissimilar. The two inputs of a pair are two aligned groups of prediction columns: on the
-command line ``--pred-cols`` selects the first, ``--pred2-cols`` the second; in the API they are the two
-halves of ``y_pred``'s columns.
+command line ``--pred-cols`` selects the first, ``--pred2-cols`` the second, which may also come from its
+own file, ``--preds2``, read in step with ``--preds``; in the API they are the two halves of ``y_pred``'s
+columns.
 """
 
 from __future__ import annotations

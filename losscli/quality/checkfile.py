@@ -10,6 +10,7 @@
     loss = "bce"                    # required: one loss (name, alias or 'huber(delta=0.5)')
     labels = "data/y.csv"           # inputs, relative to this file's folder ...
     preds = "out/p.csv"
+    # preds2 = "out/x2.csv"         # a pairwise loss's second input, read in step with preds
     # data = "scores.csv"           # ... or one file holding every column
     max = 0.35                      # gates: max, min, baseline + max_increase / max_rel_increase,
     warn = false                    # max_group, max_class, baseline_preds + fail_if_worse
@@ -43,7 +44,8 @@ KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "weights": ((str,), "sample weights file"),
     "label_cols": ((str, int), "label column selection"),
     "pred_cols": ((str, int), "prediction column selection"),
-    "pred2_cols": ((str, int), "the second input's columns of a pairwise loss"),
+    "pred2_cols": ((str, int), "the second input's columns of a pairwise loss (in preds2 when given)"),
+    "preds2": ((str,), "the second input of a pairwise loss: a file aligned row by row with preds (or data)"),
     "weight_col": ((str, int), "sample-weight column"),
     "id_col": ((str,), "join labels and predictions by this key column"),
     "classes": ((str, list), "class order, 'a,b,c' or a list"),
@@ -75,7 +77,7 @@ KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "fail_if_worse": ((bool,), "fail when the candidate is significantly worse than baseline_preds"),
     "warn": ((bool,), "non-critical: a failure is reported as WARN and does not fail the run"),
 }
-PATH_KEYS = ("labels", "preds", "data", "weights", "baseline", "baseline_preds")
+PATH_KEYS = ("labels", "preds", "preds2", "data", "weights", "baseline", "baseline_preds")
 DEFAULT_FILE = "losscheck.toml"
 
 
