@@ -124,6 +124,8 @@ CASES: dict[str, list[str]] = {
     "unit": [*SCCE, "--unit", "bits"],
     "loss:dice_axis_none": ["dice(axis=None),tversky(axis=None, alpha=0.3, beta=0.7)", *ONE, "--pred-cols", "p",
                             "--convention", "keras", "--chunk-rows", "64"],
+    "loss:dice_keras_default": ["dice,tversky(alpha=0.3, beta=0.7)", *ONE, "--pred-cols", "p", "--convention",
+                                "keras", "--chunk-rows", "64"],
     "loss:token_nll": ["token_nll", "{d}/one.csv", "--label-cols", "cls", "--pred-cols", "lp", "--ignore-index", "-1",
                        "--unit", "bits"],
     "n_bins": ["ece,mce,rmsce", *ONE, "--pred-cols", "l0,l1,l2", "--logits", "--n-bins", "5"],
@@ -143,6 +145,8 @@ REFUSED: dict[str, list[str]] = {
     "fmt:jsonl": [*BCE, "--nl"],
     "reduction:none": [*BCE, "--reduction", "none", "-q"],
     "weights": ["bce", "--labels", "{d}/labels.csv", "--preds", "{d}/preds.csv", "--weights", "{d}/preds.csv"],
+    "preds2": ["margin_ranking", "--labels", "{d}/labels.csv", "--preds", "{d}/preds.csv", "--preds2",
+               "{d}/labels.csv"],
 }
 
 
