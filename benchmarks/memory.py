@@ -53,6 +53,7 @@ CASES = {
     "eval --output .npy": ["eval", "bce", "--labels", "y.npy", "--preds", "p.npy", "-q", "--output", "o.npy"],
     "eval --html": ["eval", "bce", "--labels", "y.npy", "--preds", "p.npy", "--by-class", "--html", "r.html", "-q"],
     "eval JSON lines": ["eval", "bce", "s.jsonl", "-q"],
+    "eval --preds2": ["eval", "margin_ranking", "--labels", "y.npy", "--preds", "p.npy", "--preds2", "p2.npy", "-q"],
     "check": ["check", "losscheck.toml", "--json"],
     "compare": ["compare", "bce", "--labels", "y.npy", "--preds", "p.npy", "--baseline-preds", "p2.npy", "--json"],
     "compare --html": ["compare", "bce", "--labels", "y.npy", "--preds", "p.npy", "--baseline-preds", "p2.npy",
