@@ -223,6 +223,11 @@ def _card(title: str, body: str, note: str | None = None) -> str:
     return f'<section><h2>{title}</h2><div class="chart">{body}</div>{extra}</section>'
 
 
+def _reduction(r: Any) -> str:
+    """The reduction as shown: a batch-level value (Keras' ``Dice()``) says so."""
+    return f"{r.reduction} (batch-level)" if getattr(r, "batch_level", False) else r.reduction
+
+
 def _summary_table(evs: list[Any]) -> str:
     several = any(ev.file for ev in evs)
     head = (("<th>file</th>" if several else "") + "<th>loss</th><th>convention</th><th>reduction</th>"
@@ -235,7 +240,7 @@ def _summary_table(evs: list[Any]) -> str:
         ci_text = f"[{_num(ci.get('low'), 4)}, {_num(ci.get('high'), 4)}] @ {ci.get('confidence')}" if ci else "—"
         rows.append(
             "<tr>" + (f"<td>{_esc(ev.file or '')}</td>" if several else "")
-            + f"<td><code>{_esc(r.loss)}</code></td><td>{_esc(r.convention)}</td><td>{_esc(r.reduction)}</td>"
+            + f"<td><code>{_esc(r.loss)}</code></td><td>{_esc(r.convention)}</td><td>{_esc(_reduction(r))}</td>"
             f'<td class="num">{r.n}</td><td class="num value">{_num(r.value, 5)}</td>'
             f'<td class="num">{_esc(ci_text)}</td><td class="num">{_num(r.std, 4)}</td>'
             f'<td class="num">{_num(r.min, 4)}</td><td class="num">{_num(r.max, 4)}</td></tr>'

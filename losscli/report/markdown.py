@@ -24,11 +24,16 @@ def markdown_summary(evals: list[Evaluation]) -> str:
         r = ev.result
         lead = f"| {ev.rank} | {_md(ev.file)} " if ranked else ""
         lines.append(
-            lead + f"| `{r.loss}` | {r.convention} | {r.reduction} | {r.n} | **{_f(r.value)}** | {_f(r.mean)} | "
+            lead + f"| `{r.loss}` | {r.convention} | {r.reduction}{' (batch-level)' if r.batch_level else ''} | "
+            f"{r.n} | **{_f(r.value)}** | {_f(r.mean)} | "
             f"{_f(r.std)} | {_f(r.min)} | {_f(r.max)} | {_f(r.weight_sum)} | {r.clipped} | {r.ignored} |"
         )
     notes = [w for ev in evals for w in ev.warnings]
     out = "\n".join(lines) + "\n"
+    batch = [f"> {_md(ev.result.loss)}: one value for the whole batch ({_md(ev.result.summary_of)}), no per-sample "
+             "values" for ev in evals if ev.result.batch_level]
+    if batch:
+        out += "\n" + "\n".join(dict.fromkeys(batch)) + "\n"
     if notes:
         out += "\n" + "\n".join(f"> ⚠ {_md(w)}" for w in dict.fromkeys(notes)) + "\n"
     from losscli.report.sections import evaluations_markdown

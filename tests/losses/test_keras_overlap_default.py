@@ -256,3 +256,20 @@ def test_subprocess_keras_default_matches_keras(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     _close(float(proc.stdout), case)
+
+
+def test_markdown_and_html_say_batch_level(tmp_path):
+    pytest.importorskip("matplotlib")
+    case = CASES[0]
+    y, p = _arrays(case)
+    np.save(tmp_path / "y.npy", y)
+    np.save(tmp_path / "p.npy", p)
+    base = ["eval", "bce,dice", "--labels", tmp_path / "y.npy", "--preds", tmp_path / "p.npy", "--convention", "keras"]
+    r = invoke(CliRunner(), [*base, "--md"])
+    assert r.exit_code == 0, r.stderr
+    dice_row = next(line for line in r.stdout.splitlines() if line.startswith("| `dice`"))
+    assert "| mean (batch-level) |" in dice_row and "| — | — | — |" in dice_row
+    assert "> dice: one value for the whole batch" in r.stdout
+    r = invoke(CliRunner(), [*base, "-q", "--html", tmp_path / "r.html"])
+    assert r.exit_code == 0, r.stderr
+    assert "mean (batch-level)" in (tmp_path / "r.html").read_text()
