@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 /* dtype codes of the input arrays */
 #define K_F64 0
@@ -63,6 +66,33 @@
 #define K_L9 0x1.af286bca1af28p-4 /* 2/19 */
 #define K_L10 0x1.8618618618618p-4 /* 2/21 */
 #define K_L11 0x1.642c8590b2164p-4 /* 2/23 */
+#define K_P3 0x1.5555555555555p-2 /* 1/3 */
+#define K_P5 0x1.999999999999ap-3 /* 1/5 */
+#define K_P6 -0x1.5555555555555p-3 /* −1/6 */
+#define K_P7 0x1.2492492492492p-3 /* 1/7 */
+#define K_P8 -0x1.0000000000000p-3 /* −1/8 */
+#define K_P9 0x1.c71c71c71c71cp-4 /* 1/9 */
+#define K_P10 -0x1.999999999999ap-4 /* −1/10 */
+#define K_P11 0x1.745d1745d1746p-4 /* 1/11 */
+#define K_P12 -0x1.5555555555555p-4 /* −1/12 */
+
+/* log's table (AVX-512 level, kernels_impl.h): j = 15..30, 1/c_j = 20/j rounded to a double, and −log of that double
+ * as a sum of two doubles (tests/_native/test_kernels.py recomputes them with mpmath) */
+static const double K_INVC[16] = {
+    0x1.5555555555555p+0, 0x1.4000000000000p+0, 0x1.2d2d2d2d2d2d3p+0, 0x1.1c71c71c71c72p+0,
+    0x1.0d79435e50d79p+0, 0x1.0000000000000p+0, 0x1.e79e79e79e79ep-1, 0x1.d1745d1745d17p-1,
+    0x1.bd37a6f4de9bdp-1, 0x1.aaaaaaaaaaaabp-1, 0x1.999999999999ap-1, 0x1.89d89d89d89d9p-1,
+    0x1.7b425ed097b42p-1, 0x1.6db6db6db6db7p-1, 0x1.611a7b9611a7cp-1, 0x1.5555555555555p-1};
+static const double K_LOGC_HI[16] = {
+    -0x1.269621134db91p-2, -0x1.c8ff7c79a9a22p-3, -0x1.4cd6b97964179p-3, -0x1.af8e8210a4161p-4,
+    -0x1.a431d5bcc1930p-5, 0x0.0p+0, 0x1.8fb063ef2c7f1p-5, 0x1.8663f793c46c9p-4,
+    0x1.1e3b825dd05edp-3, 0x1.7565011e49675p-3, 0x1.c8ff7c79a9a20p-3, 0x1.0ca937be1b9dbp-2,
+    0x1.334e9e47d07f6p-2, 0x1.588c2d913348fp-2, 0x1.7c7b282d0d46ap-2, 0x1.9f323ecbf984dp-2};
+static const double K_LOGC_LO[16] = {
+    -0x1.e0efadd9db02ap-56, 0x1.4f689f8434012p-57, -0x1.1be763d729e08p-57, 0x1.79ae923b232ffp-58,
+    0x1.c4e09eb14216ep-59, 0x0.0p+0, 0x1.b13b78bef0e10p-59, 0x1.245183a6ac619p-63,
+    -0x1.c984fddbf55f6p-57, -0x1.81495b2eb862bp-57, -0x1.4f689f8434011p-57, -0x1.15b342f333172p-57,
+    -0x1.a386f26446ff8p-56, 0x1.fafb06b03f0a5p-57, 0x1.b1281009f0d53p-57, -0x1.a92e513217f58p-59};
 
 static inline uint64_t k_asuint(double x) { uint64_t u; memcpy(&u, &x, 8); return u; }
 static inline double k_asdouble(uint64_t u) { double x; memcpy(&x, &u, 8); return x; }
@@ -85,6 +115,8 @@ typedef struct {
     int64_t head, block, nblocks;
     double *stats;
     int64_t *units;      /* row boundaries of the units of work, nunits + 1 of them */
+    int64_t *ublock;     /* the accumulator block a unit lies in, or -1 (rows outside whole blocks) */
+    int64_t *left;       /* atomic, per block: its units not yet done (the last one takes its statistics) */
     int64_t nunits;
     int64_t next_unit;   /* atomic: the next unit a thread takes */
     int bad;             /* atomic: an invalid value was found */
@@ -107,12 +139,15 @@ typedef struct k_part_s {
 #if defined(__x86_64__) && defined(__GNUC__)
 #define K_HAVE_X86 1
 #define LEVEL avx2
+#define K_AVX2 1
 #define TARGET_ATTR __attribute__((target("avx2,fma")))
 #include "kernels_impl.h"
+#undef K_AVX2
 #undef LEVEL
 #undef TARGET_ATTR
 
 #define LEVEL avx512
+#define K_VEC512 1
 #if defined(__clang__)
 #define TARGET_ATTR __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")))
 #else
@@ -120,6 +155,7 @@ typedef struct k_part_s {
 #endif
 #include "kernels_impl.h"
 #undef LEVEL
+#undef K_VEC512
 #undef TARGET_ATTR
 #endif
 
@@ -330,24 +366,47 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     size_t scratch_doubles = 5 * ((size_t)tile_vals + K_TILE_ROWS);  /* see rows() in kernels_impl.h */
     double *scratch = malloc(sizeof(double) * scratch_doubles * (size_t)threads);
     if (!scratch) { PyErr_NoMemory(); goto fail; }
-    /* units of work: each whole accumulator block, and pieces of about 64 Ki values of the rows before
-     * the first and after the last whole block; threads take them in turn (load from other processes
-     * then delays one unit, not a fixed share) */
+    /* units of work: each whole accumulator block (cut into equal pieces when there are too few blocks
+     * to keep every thread busy, with at least 32 Ki values a piece), and pieces of about 64 Ki values
+     * of the rows before the first and after the last whole block; threads take them in turn (load from
+     * other processes then delays one unit, not a fixed share); the thread that finishes the last unit
+     * of a block takes its statistics */
     int64_t piece = (1 << 16) / per_row > 0 ? (1 << 16) / per_row : 1;
-    int64_t max_units = j.nblocks + (n / piece) + 4;
+    int64_t cuts = 1;
+    if (j.nblocks > 0 && j.nblocks < 4 * (int64_t)threads) {
+        cuts = (4 * (int64_t)threads + j.nblocks - 1) / j.nblocks;
+        int64_t min_piece = (1 << 15) / per_row > 0 ? (1 << 15) / per_row : 1;
+        if (cuts > block / min_piece) cuts = block / min_piece > 0 ? block / min_piece : 1;
+    }
+    int64_t max_units = j.nblocks * cuts + (n / piece) + 4;
     j.units = malloc(sizeof(int64_t) * (size_t)(max_units + 1));
-    if (!j.units) { free(scratch); PyErr_NoMemory(); goto fail; }
+    j.ublock = malloc(sizeof(int64_t) * (size_t)(max_units + 1));
+    j.left = malloc(sizeof(int64_t) * (size_t)(j.nblocks + 1));
+    if (!j.units || !j.ublock || !j.left) {
+        free(scratch); free(j.units); free(j.ublock); free(j.left);
+        PyErr_NoMemory();
+        goto fail;
+    }
     int64_t nu = 0, r = 0;
     j.units[0] = 0;
     int64_t edges[2] = {j.head, j.head + j.nblocks * block};
     for (int seg = 0; seg < 3; seg++) {
         int64_t end = seg < 2 ? edges[seg] : n;
         if (seg == 1) {
-            for (; r < end; r += block) j.units[++nu] = r + block;
+            for (int64_t b = 0; b < j.nblocks; b++) {
+                int64_t start = r;
+                j.left[b] = cuts;
+                for (int64_t k = 1; k <= cuts; k++) {
+                    j.ublock[nu] = b;
+                    j.units[++nu] = start + block * k / cuts;
+                }
+                r = start + block;
+            }
             continue;
         }
         while (r < end) {
             r = end - r > piece ? r + piece : end;
+            j.ublock[nu] = -1;
             j.units[++nu] = r;
         }
     }
@@ -361,6 +420,8 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     Py_END_ALLOW_THREADS
     free(scratch);
     free(j.units);
+    free(j.ublock);
+    free(j.left);
     int bad = 0;
     int64_t clipped = 0;
     double xmin = __builtin_inf(), xmax = -__builtin_inf();

@@ -81,21 +81,143 @@ IFN double F(k_log1p)(double t) {
     return F(k_log)(u) + cu;
 }
 
+#ifdef K_VEC512
+/* The same three functions on eight lanes with AVX-512's own tools: VSCALEFPD applies 2^n with one
+ * rounding (overflow to inf, subnormal results rounded once), VGETEXPPD/VGETMANTPD split x into 2^k·z with
+ * z ∈ [0.75, 1.5), and VPERMT2PD looks up a 16-entry table in registers, so that log needs no division:
+ * z = c_j·(1 + r) with c_j = j/20 (j = 15..30), r = z·(20/j) − 1 (|r| ≤ 1/30, one FMA), and
+ * log x = k·ln2 − log(20/j) + log1p(r), log1p(r) = r + r²·Σ_{i=0..10} (−1)^{i+1}·r^i/(i + 2) (Taylor,
+ * truncation error < 2^-59 relative). The table holds 20/j rounded to a double and −log of that double
+ * as a sum of two doubles (tests/_native/test_kernels.py recomputes it with mpmath). */
+#define V8(c) _mm512_set1_pd(c)
+
+/* e^x on eight lanes: as k_exp (the same reduction and polynomial), 2^n applied by VSCALEFPD. */
+IFN __m512d F(exp8)(__m512d x) {
+    x = _mm512_min_pd(V8(710.0), _mm512_max_pd(V8(-746.0), x));  /* NaN stays NaN (second operand) */
+    __m512d kd = _mm512_roundscale_pd(_mm512_mul_pd(x, V8(K_INV_LN2)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512d r = _mm512_fnmadd_pd(kd, V8(K_LN2_HI), x);
+    r = _mm512_fnmadd_pd(kd, V8(K_LN2_LO), r);
+    __m512d r2 = _mm512_mul_pd(r, r), r4 = _mm512_mul_pd(r2, r2);
+    __m512d q01 = _mm512_fmadd_pd(r, V8(K_E3), V8(0.5)), q23 = _mm512_fmadd_pd(r, V8(K_E5), V8(K_E4));
+    __m512d q45 = _mm512_fmadd_pd(r, V8(K_E7), V8(K_E6)), q67 = _mm512_fmadd_pd(r, V8(K_E9), V8(K_E8));
+    __m512d q89 = _mm512_fmadd_pd(r, V8(K_E11), V8(K_E10)), qab = _mm512_fmadd_pd(r, V8(K_E13), V8(K_E12));
+    __m512d q03 = _mm512_fmadd_pd(r2, q23, q01), q47 = _mm512_fmadd_pd(r2, q67, q45);
+    __m512d q8b = _mm512_fmadd_pd(r2, qab, q89);
+    __m512d q = _mm512_fmadd_pd(r4, _mm512_fmadd_pd(r4, q8b, q47), q03);
+    __m512d p = _mm512_add_pd(V8(1.0), _mm512_fmadd_pd(r2, q, r));
+    return _mm512_scalef_pd(p, kd);
+}
+
+/* The parts of log u for u > 0 (subnormals included): u = 2^k·z, z = c·(1 + r); returns
+ * (k·ln2 + log c) + log1p(r) as hi + lo (hi carries it to within an ulp), with k and 1/c for log1p. */
+IFN void F(log8_parts)(__m512d u, __m512d *hi, __m512d *lo, __m512d *k, __m512d *invc, __m512d *r) {
+    __m512d z = _mm512_getmant_pd(u, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_src);
+    __m512d e = _mm512_getexp_pd(u);
+    e = _mm512_mask_add_pd(e, _mm512_cmp_pd_mask(z, V8(1.0), _CMP_LT_OQ), e, V8(1.0));
+    __m512i j = _mm512_cvtpd_epi64(_mm512_fmsub_pd(z, V8(20.0), V8(15.0)));
+    __m512d ic = _mm512_permutex2var_pd(_mm512_loadu_pd(K_INVC), j, _mm512_loadu_pd(K_INVC + 8));
+    __m512d ch = _mm512_permutex2var_pd(_mm512_loadu_pd(K_LOGC_HI), j, _mm512_loadu_pd(K_LOGC_HI + 8));
+    __m512d cl = _mm512_permutex2var_pd(_mm512_loadu_pd(K_LOGC_LO), j, _mm512_loadu_pd(K_LOGC_LO + 8));
+    __m512d rr = _mm512_fmsub_pd(z, ic, V8(1.0));
+    __m512d r2 = _mm512_mul_pd(rr, rr), r4 = _mm512_mul_pd(r2, r2), r8 = _mm512_mul_pd(r4, r4);
+    /* Σ_{i=0..10} (−1)^{i+1} r^i/(i + 2), by Estrin's scheme */
+    __m512d a01 = _mm512_fmadd_pd(rr, V8(K_P3), V8(-0.5)), a23 = _mm512_fmadd_pd(rr, V8(K_P5), V8(-0.25));
+    __m512d a45 = _mm512_fmadd_pd(rr, V8(K_P7), V8(K_P6)), a67 = _mm512_fmadd_pd(rr, V8(K_P9), V8(K_P8));
+    __m512d a89 = _mm512_fmadd_pd(rr, V8(K_P11), V8(K_P10));
+    __m512d a03 = _mm512_fmadd_pd(r2, a23, a01), a47 = _mm512_fmadd_pd(r2, a67, a45);
+    __m512d a8a = _mm512_fmadd_pd(r2, V8(K_P12), a89);
+    __m512d poly = _mm512_fmadd_pd(r8, a8a, _mm512_fmadd_pd(r4, a47, a03));
+    __m512d w = _mm512_fmadd_pd(e, V8(K_LN2_HI), ch);                 /* |w| ≥ |r| or w = 0 */
+    __m512d h = _mm512_add_pd(w, rr);
+    __m512d l = _mm512_add_pd(_mm512_sub_pd(w, h), rr);                /* exact (Fast2Sum) */
+    l = _mm512_add_pd(l, _mm512_fmadd_pd(e, V8(K_LN2_LO), cl));
+    *hi = h;
+    *lo = _mm512_fmadd_pd(r2, poly, l);
+    *k = e;
+    *invc = ic;
+    *r = rr;
+}
+
+/* log u: 0 ↦ −inf, inf ↦ inf, NaN and u < 0 ↦ NaN. */
+IFN __m512d F(log8_special)(__m512d u, __m512d res) {
+    res = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(u, V8(0.0), _CMP_EQ_OQ), res, V8(-__builtin_inf()));
+    res = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(u, V8(__builtin_inf()), _CMP_EQ_OQ), res, u);
+    return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(u, V8(0.0), _CMP_NGE_UQ), res, V8(__builtin_nan("")));
+}
+
+IFN __m512d F(log8)(__m512d x) {
+    __m512d hi, lo, k, ic, r;
+    F(log8_parts)(x, &hi, &lo, &k, &ic, &r);
+    return F(log8_special)(x, _mm512_add_pd(hi, lo));
+}
+
+/* log(1 + t): u = fl(1 + t) with its rounding error c (TwoSum), log u + c/u, where
+ * 1/u = 2^−k·(1/c)/(1 + r) ≈ 2^−k·(1/c)·(1 − r) (the dropped r² term is below 2^-63 of the result). */
+IFN __m512d F(log1p8)(__m512d t) {
+    __m512d u = _mm512_add_pd(V8(1.0), t);
+    __m512d bb = _mm512_sub_pd(u, V8(1.0));
+    __m512d c = _mm512_add_pd(_mm512_sub_pd(V8(1.0), _mm512_sub_pd(u, bb)), _mm512_sub_pd(t, bb));
+    __m512d hi, lo, k, ic, r;
+    F(log8_parts)(u, &hi, &lo, &k, &ic, &r);
+    __m512d cu = _mm512_scalef_pd(_mm512_mul_pd(_mm512_mul_pd(c, ic), _mm512_sub_pd(V8(1.0), r)),
+                                  _mm512_sub_pd(V8(0.0), k));
+    return F(log8_special)(u, _mm512_add_pd(hi, _mm512_add_pd(lo, cu)));
+}
+
+#define K_TAIL(n, i) ((__mmask8)((1u << ((n) - (i))) - 1u))
+
+/* lp_i = log1p(e^{−|z_i|}), in two passes over the tile (faster than one: the dependency chain of one
+ * pass is too long for the out-of-order window). */
+IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int64_t m) {
+    int64_t i = 0;
+    for (; i + 8 <= m; i += 8)
+        _mm512_storeu_pd(lp + i, F(exp8)(_mm512_sub_pd(V8(0.0), _mm512_abs_pd(_mm512_loadu_pd(z + i)))));
+    if (i < m) {
+        __mmask8 k = K_TAIL(m, i);
+        __m512d v = _mm512_maskz_loadu_pd(k, z + i);
+        _mm512_mask_storeu_pd(lp + i, k, F(exp8)(_mm512_sub_pd(V8(0.0), _mm512_abs_pd(v))));
+    }
+    for (i = 0; i + 8 <= m; i += 8) _mm512_storeu_pd(lp + i, F(log1p8)(_mm512_loadu_pd(lp + i)));
+    if (i < m) {
+        __mmask8 k = K_TAIL(m, i);
+        _mm512_mask_storeu_pd(lp + i, k, F(log1p8)(_mm512_maskz_loadu_pd(k, lp + i)));
+    }
+}
+
+#define K_MAP8(name, fn)                                                                   \
+    FN void F(name)(const double *x, double *y, int64_t n) {                              \
+        int64_t i = 0;                                                                     \
+        for (; i + 8 <= n; i += 8) _mm512_storeu_pd(y + i, F(fn)(_mm512_loadu_pd(x + i))); \
+        if (i < n) {                                                                       \
+            __mmask8 k = K_TAIL(n, i);                                                     \
+            _mm512_mask_storeu_pd(y + i, k, F(fn)(_mm512_maskz_loadu_pd(k, x + i)));       \
+        }                                                                                  \
+    }
+K_MAP8(vexp, exp8)
+K_MAP8(vlog, log8)
+K_MAP8(vlog1p, log1p8)
+#undef K_MAP8
+#undef K_TAIL
+#undef V8
+
+#else
 /* lp_i = log1p(e^{−|z_i|}), in two vectorised passes over a tile. */
 IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int64_t m) {
     for (int64_t i = 0; i < m; i++) lp[i] = F(k_exp)(-__builtin_fabs(z[i]));
     for (int64_t i = 0; i < m; i++) lp[i] = F(k_log1p)(lp[i]);
 }
 
-FN void F(vexp)(const double *restrict x, double *restrict y, int64_t n) {
+/* The vector math on arrays (y may be x). */
+FN void F(vexp)(const double *x, double *y, int64_t n) {
     for (int64_t i = 0; i < n; i++) y[i] = F(k_exp)(x[i]);
 }
-FN void F(vlog)(const double *restrict x, double *restrict y, int64_t n) {
+FN void F(vlog)(const double *x, double *y, int64_t n) {
     for (int64_t i = 0; i < n; i++) y[i] = F(k_log)(x[i]);
 }
-FN void F(vlog1p)(const double *restrict x, double *restrict y, int64_t n) {
+FN void F(vlog1p)(const double *x, double *y, int64_t n) {
     for (int64_t i = 0; i < n; i++) y[i] = F(k_log1p)(x[i]);
 }
+#endif
 
 /* ------------------------------------------------------------------------ sums (NumPy's pairwise order)
  * The same tree as NumPy's pairwise summation: blocks of at most 128 values summed with 8 interleaved
@@ -180,6 +302,109 @@ FN double F(pw_sq)(const double *a, const uint8_t *m, double mean, int64_t n) {
     return F(pw_sq)(a, m, mean, n2) + F(pw_sq)(a + n2, m ? m + n2 : NULL, mean, n - n2);
 }
 
+/* (min, max) of the counted values (m: mask or NULL = all), starting from (lo0, hi0), in 8 lanes (lane k
+ * takes the values at positions ≡ k mod 8, then lane 0 the rest; lanes combined in order); returns
+ * nonzero when a counted value is NaN. */
+IFN int F(range)(const double *v, const uint8_t *m, int64_t n, double lo0, double hi0, double *lo_out,
+                 double *hi_out) {
+    double lo[8], hi[8];
+    int nan = 0;
+    int64_t i = 0;
+#ifdef K_VEC512
+    __m512d vlo = _mm512_set1_pd(lo0), vhi = _mm512_set1_pd(hi0);
+    __mmask8 bad = 0;
+    if (m) {
+        for (; i + 8 <= n; i += 8) {
+            __m512d x = _mm512_loadu_pd(v + i);
+            __mmask8 k = _mm512_test_epi64_mask(_mm512_cvtepu8_epi64(_mm_loadl_epi64((const __m128i *)(m + i))),
+                                                _mm512_set1_epi64(0xff));
+            vlo = _mm512_mask_min_pd(vlo, k, x, vlo);
+            vhi = _mm512_mask_max_pd(vhi, k, x, vhi);
+            bad |= _mm512_mask_cmp_pd_mask(k, x, x, _CMP_UNORD_Q);
+        }
+    } else {
+        for (; i + 8 <= n; i += 8) {
+            __m512d x = _mm512_loadu_pd(v + i);
+            vlo = _mm512_min_pd(x, vlo);
+            vhi = _mm512_max_pd(x, vhi);
+            bad |= _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q);
+        }
+    }
+    _mm512_storeu_pd(lo, vlo);
+    _mm512_storeu_pd(hi, vhi);
+    nan = bad != 0;
+#elif defined(K_AVX2)
+    /* lanes 0–3 and 4–7 in two registers */
+    __m256d lo_a = _mm256_set1_pd(lo0), lo_b = lo_a, hi_a = _mm256_set1_pd(hi0), hi_b = hi_a;
+    __m256d bad = _mm256_setzero_pd();
+    if (m) {
+        const __m256d pinf = _mm256_set1_pd(__builtin_inf()), ninf = _mm256_set1_pd(-__builtin_inf());
+        for (; i + 8 <= n; i += 8) {
+            __m256d xa = _mm256_loadu_pd(v + i), xb = _mm256_loadu_pd(v + i + 4);
+            __m128i mb = _mm_loadl_epi64((const __m128i *)(m + i));
+            __m256d ka = _mm256_castsi256_pd(_mm256_cmpgt_epi64(_mm256_cvtepu8_epi64(mb), _mm256_setzero_si256()));
+            __m256d kb = _mm256_castsi256_pd(
+                _mm256_cmpgt_epi64(_mm256_cvtepu8_epi64(_mm_srli_si128(mb, 4)), _mm256_setzero_si256()));
+            lo_a = _mm256_min_pd(_mm256_blendv_pd(pinf, xa, ka), lo_a);
+            lo_b = _mm256_min_pd(_mm256_blendv_pd(pinf, xb, kb), lo_b);
+            hi_a = _mm256_max_pd(_mm256_blendv_pd(ninf, xa, ka), hi_a);
+            hi_b = _mm256_max_pd(_mm256_blendv_pd(ninf, xb, kb), hi_b);
+            bad = _mm256_or_pd(bad, _mm256_and_pd(ka, _mm256_cmp_pd(xa, xa, _CMP_UNORD_Q)));
+            bad = _mm256_or_pd(bad, _mm256_and_pd(kb, _mm256_cmp_pd(xb, xb, _CMP_UNORD_Q)));
+        }
+    } else {
+        for (; i + 8 <= n; i += 8) {
+            __m256d xa = _mm256_loadu_pd(v + i), xb = _mm256_loadu_pd(v + i + 4);
+            lo_a = _mm256_min_pd(xa, lo_a);
+            lo_b = _mm256_min_pd(xb, lo_b);
+            hi_a = _mm256_max_pd(xa, hi_a);
+            hi_b = _mm256_max_pd(xb, hi_b);
+            bad = _mm256_or_pd(bad, _mm256_cmp_pd(xa, xa, _CMP_UNORD_Q));
+            bad = _mm256_or_pd(bad, _mm256_cmp_pd(xb, xb, _CMP_UNORD_Q));
+        }
+    }
+    _mm256_storeu_pd(lo, lo_a);
+    _mm256_storeu_pd(lo + 4, lo_b);
+    _mm256_storeu_pd(hi, hi_a);
+    _mm256_storeu_pd(hi + 4, hi_b);
+    nan = _mm256_movemask_pd(bad) != 0;
+#else
+    for (int k = 0; k < 8; k++) { lo[k] = lo0; hi[k] = hi0; }
+    if (m) {
+        for (; i + 8 <= n; i += 8)
+            for (int k = 0; k < 8; k++) {
+                double x = m[i + k] ? v[i + k] : __builtin_inf();
+                double y = m[i + k] ? v[i + k] : -__builtin_inf();
+                lo[k] = x < lo[k] ? x : lo[k];
+                hi[k] = y > hi[k] ? y : hi[k];
+                nan |= m[i + k] & (v[i + k] != v[i + k]);
+            }
+    } else {
+        for (; i + 8 <= n; i += 8)
+            for (int k = 0; k < 8; k++) {
+                lo[k] = v[i + k] < lo[k] ? v[i + k] : lo[k];
+                hi[k] = v[i + k] > hi[k] ? v[i + k] : hi[k];
+                nan |= v[i + k] != v[i + k];
+            }
+    }
+#endif
+    for (; i < n; i++) {
+        int c = m ? m[i] : 1;
+        double x = c ? v[i] : __builtin_inf();
+        double y = c ? v[i] : -__builtin_inf();
+        lo[0] = x < lo[0] ? x : lo[0];
+        hi[0] = y > hi[0] ? y : hi[0];
+        nan |= c & (v[i] != v[i]);
+    }
+    for (int k = 1; k < 8; k++) {
+        lo[0] = lo[k] < lo[0] ? lo[k] : lo[0];
+        hi[0] = hi[k] > hi[0] ? hi[k] : hi[0];
+    }
+    *lo_out = lo[0];
+    *hi_out = hi[0];
+    return nan;
+}
+
 /* The accumulator's statistics of one block: (count, Σv, Σw, mean, M2, min, max), the last four over the
  * counted samples (v: values, w: normalising weights or NULL = 1, m: counted mask or NULL = all). */
 FN void F(block_stats)(const double *v, const double *w, const uint8_t *m, int64_t n, double *out) {
@@ -198,47 +423,12 @@ FN void F(block_stats)(const double *v, const double *w, const uint8_t *m, int64
         return;
     }
     double mean = (m ? F(pw_sum_mask)(v, m, n) : sv) / (double)nb;
-    double lo[8], hi[8];
-    int nan = 0;
-    for (int k = 0; k < 8; k++) { lo[k] = __builtin_inf(); hi[k] = -__builtin_inf(); }
-    int64_t i = 0;
-    if (m) {
-        for (; i + 8 <= n; i += 8)
-            for (int k = 0; k < 8; k++) {
-                double x = m[i + k] ? v[i + k] : __builtin_inf();
-                double y = m[i + k] ? v[i + k] : -__builtin_inf();
-                lo[k] = x < lo[k] ? x : lo[k];
-                hi[k] = y > hi[k] ? y : hi[k];
-                nan |= m[i + k] & (v[i + k] != v[i + k]);
-            }
-        for (; i < n; i++) {
-            double x = m[i] ? v[i] : __builtin_inf();
-            double y = m[i] ? v[i] : -__builtin_inf();
-            lo[0] = x < lo[0] ? x : lo[0];
-            hi[0] = y > hi[0] ? y : hi[0];
-            nan |= m[i] & (v[i] != v[i]);
-        }
-    } else {
-        for (; i + 8 <= n; i += 8)
-            for (int k = 0; k < 8; k++) {
-                lo[k] = v[i + k] < lo[k] ? v[i + k] : lo[k];
-                hi[k] = v[i + k] > hi[k] ? v[i + k] : hi[k];
-                nan |= v[i + k] != v[i + k];
-            }
-        for (; i < n; i++) {
-            lo[0] = v[i] < lo[0] ? v[i] : lo[0];
-            hi[0] = v[i] > hi[0] ? v[i] : hi[0];
-            nan |= v[i] != v[i];
-        }
-    }
-    for (int k = 1; k < 8; k++) {
-        lo[0] = lo[k] < lo[0] ? lo[k] : lo[0];
-        hi[0] = hi[k] > hi[0] ? hi[k] : hi[0];
-    }
+    double lo, hi;
+    int nan = F(range)(v, m, n, __builtin_inf(), -__builtin_inf(), &lo, &hi);
     out[3] = mean;
     out[4] = F(pw_sq)(v, m, mean, n);
-    out[5] = nan ? __builtin_nan("") : lo[0];
-    out[6] = nan ? __builtin_nan("") : hi[0];
+    out[5] = nan ? __builtin_nan("") : lo;
+    out[6] = nan ? __builtin_nan("") : hi;
 }
 
 /* ------------------------------------------------------------------------------------ loading tiles */
@@ -274,24 +464,7 @@ IFN int F(apply_sw)(const k_job *j, int64_t i0, int64_t m, double *sw, double *o
 
 /* Running (min, max) of finite values, in 8 lanes so that the loop vectorises. */
 IFN void F(minmax)(const double *x, int64_t m, k_part *p) {
-    double lo[8], hi[8];
-    for (int k = 0; k < 8; k++) { lo[k] = p->xmin; hi[k] = p->xmax; }
-    int64_t i = 0;
-    for (; i + 8 <= m; i += 8)
-        for (int k = 0; k < 8; k++) {
-            lo[k] = x[i + k] < lo[k] ? x[i + k] : lo[k];
-            hi[k] = x[i + k] > hi[k] ? x[i + k] : hi[k];
-        }
-    for (; i < m; i++) {
-        lo[0] = x[i] < lo[0] ? x[i] : lo[0];
-        hi[0] = x[i] > hi[0] ? x[i] : hi[0];
-    }
-    for (int k = 1; k < 8; k++) {
-        lo[0] = lo[k] < lo[0] ? lo[k] : lo[0];
-        hi[0] = hi[k] > hi[0] ? hi[k] : hi[0];
-    }
-    p->xmin = lo[0];
-    p->xmax = hi[0];
+    F(range)(x, NULL, m, p->xmin, p->xmax, &p->xmin, &p->xmax);
 }
 
 /* Binary cross-entropy from logits, as the NumPy kernel: relu(x)·(1 − y) + relu(−x)·y + log1p(e^{−|x|});
@@ -359,8 +532,9 @@ FN int F(tile_bce_probs)(const k_job *j, int64_t i0, int64_t m, double *restrict
     }
     double fl = j->has_floor ? j->floor : -__builtin_inf();
     double pw = j->has_pw ? j->pw : 1.0;
-    for (int64_t i = 0; i < m; i++) t[i] = F(k_log)(x[i]);
-    for (int64_t i = 0; i < m; i++) out[i] = F(k_log1p)(-x[i]);
+    F(vlog)(x, t, m);
+    for (int64_t i = 0; i < m; i++) out[i] = -x[i];
+    F(vlog1p)(out, out, m);
     if (j->has_pw) {
         for (int64_t i = 0; i < m; i++) {
             double lg = t[i] > fl ? t[i] : fl;
@@ -429,7 +603,7 @@ FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, d
             double *row = x + i * c;
             for (int64_t k = 0; k < c; k++) row[k] -= xy;
         }
-        for (int64_t k = 0; k < m * c; k++) x[k] = F(k_exp)(x[k]);
+        F(vexp)(x, x, m * c);
         for (int64_t i = 0; i < m; i++) {
             int64_t yi = (j->has_ignore && y[i] == ign) ? 0 : (int64_t)y[i];
             double *row = x + i * c;
@@ -443,7 +617,7 @@ FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, d
             }
             t[i] = s;
         }
-        for (int64_t i = 0; i < m; i++) out[i] = F(k_log1p)(t[i]);
+        F(vlog1p)(t, out, m);
         for (int64_t i = 0; i < m; i++) {
             if (!(t[i] <= 0x1.fffffffffffffp1023)) {   /* overflow: redo from the original logits */
                 int64_t yi = (j->has_ignore && y[i] == ign) ? 0 : (int64_t)y[i];
@@ -537,10 +711,11 @@ FN int F(rows)(const k_job *j, int64_t r0, int64_t r1, k_part *p, double *scratc
     return 0;
 }
 
-/* One thread: takes the next unit of rows (a whole accumulator block, or a piece of the rows outside
- * whole blocks) until none is left or an invalid value is found. A whole block's statistics are taken
- * right after its values, while they are in cache. Which thread takes which unit does not matter: the
- * values of a row and the statistics of a block depend on nothing else. */
+/* One thread: takes the next unit of rows (a whole accumulator block or a piece of one, or a piece of the
+ * rows outside whole blocks) until none is left or an invalid value is found. The thread that finishes
+ * the last unit of a block takes the block's statistics right away, while its values are in cache. Which
+ * thread takes which unit does not matter: the values of a row and the statistics of a block depend on
+ * nothing else. */
 FN void F(work)(k_part *p) {
     k_job *j = (k_job *)p->job;
     for (;;) {
@@ -553,10 +728,12 @@ FN void F(work)(k_part *p) {
             __atomic_store_n(&j->bad, 1, __ATOMIC_RELAXED);
             return;
         }
-        int64_t b = r < j->head ? -1 : (r - j->head) / j->block;
-        if (b >= 0 && b < j->nblocks && r == j->head + b * j->block && e == r + j->block)
-            F(block_stats)(j->out + r, j->wout ? j->wout + r : NULL, j->cout ? j->cout + r : NULL, j->block,
+        int64_t b = j->ublock[u];
+        if (b >= 0 && __atomic_sub_fetch(&j->left[b], 1, __ATOMIC_ACQ_REL) == 0) {
+            int64_t s = j->head + b * j->block;
+            F(block_stats)(j->out + s, j->wout ? j->wout + s : NULL, j->cout ? j->cout + s : NULL, j->block,
                            j->stats + 7 * b);
+        }
     }
 }
 
