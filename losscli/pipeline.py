@@ -182,15 +182,24 @@ class DisplaySample:
         self._rng = np.random.default_rng(0)
         self._keys = np.zeros(0)
         self._values = np.zeros(0)
+        self._bound = 1.0
 
     def _sample(self, values: np.ndarray) -> None:
-        """A uniform sample of bounded size (smallest random keys), for the histogram."""
-        keys = np.concatenate([self._keys, self._rng.random(len(values))])
+        """A uniform sample of bounded size (smallest random keys), for the histogram. Once the sample is
+        full only the values whose key is below the largest kept key can enter it."""
+        keys = self._rng.random(len(values))
+        if len(self._keys) >= self.SAMPLE:
+            new = np.flatnonzero(keys < self._bound)
+            if not len(new):
+                return
+            keys, values = keys[new], values[new]
+        keys = np.concatenate([self._keys, keys])
         vals = np.concatenate([self._values, values])
         if len(keys) > self.SAMPLE:
             keep = np.argpartition(keys, self.SAMPLE - 1)[: self.SAMPLE]
             keys, vals = keys[keep], vals[keep]
         self._keys, self._values = keys, vals
+        self._bound = float(keys.max()) if len(keys) else 1.0
 
     def histogram_sample(self) -> np.ndarray | None:
         return self._values if self.sample else None
@@ -206,8 +215,17 @@ class DisplaySample:
         ]
         if not n:
             return
-        k = min(SHOW, n)
-        top = np.argpartition(-values, k - 1)[:k] if n > k else np.arange(n)
+        candidates = None
+        if len(self.worst) >= SHOW:  # full: only a value above the smallest kept one can enter
+            with np.errstate(invalid="ignore"):
+                candidates = np.flatnonzero(values > self.worst[0][0])
+            if not len(candidates):
+                return
+        pool = values if candidates is None else values[candidates]
+        k = min(SHOW, len(pool))
+        top = np.argpartition(-pool, k - 1)[:k] if len(pool) > k else np.arange(len(pool))
+        if candidates is not None:
+            top = candidates[top]
         for i in top:
             item = (float(values[i]), -(offset + int(i)), _keep(batch, y_true, values, int(i), offset))
             if len(self.worst) < SHOW:

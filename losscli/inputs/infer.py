@@ -13,7 +13,7 @@ The rule, on each file's column names and a sample of its first rows (:data:`SAM
 - a **weight-named** column (:data:`WEIGHT_NAMES`) is a weight only with ``--weight-col``, never a prediction;
 - one file: the label column is the first named as in :data:`LABEL_NAMES`;
 - two files: the labels are the labels file's columns that are not index-like (counters are dropped when
-  more than one column is left); when both files hold a column of the same id-like name
+  more than one column is left and the label columns do not match the prediction columns one to one); when both files hold a column of the same id-like name
   (:data:`JOIN_NAMES`), they are joined on it instead of aligned by row order.
 
 What was decided is returned as notes, reported on stderr and in the JSON ``inputs``.
@@ -248,7 +248,10 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
             label_cols.append(c)
         if len(label_cols) > 1:
             counters = [c for c in label_cols if is_counter(labels.sample.get(c))]
-            if counters and len(counters) < len(label_cols):
+            # a counter is a written-out row index only when the label columns do not line up with the
+            # prediction columns as they are (a one-hot file whose first column counts 0, 1, 2 holds bad
+            # labels, reported as such, not an index)
+            if counters and len(counters) < len(label_cols) and len(label_cols) != len(pred_cols):
                 for c in counters:
                     notes.append(f"{labels.name}: column {c!r} is not a label: a row counter")
                 label_cols = [c for c in label_cols if c not in counters]

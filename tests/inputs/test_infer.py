@@ -71,3 +71,16 @@ def test_a_weights_file_keeps_row_order_and_checks_the_ids():
     weights = table("w.csv", w=[1.0, 2.0, 3.0])
     cols = infer_two_files(labels, preds, weights, Selection())
     assert cols.id_col is None and cols.checked_id == "id" and cols.weight == ["w"]
+
+
+def test_a_counter_is_an_index_only_when_the_label_columns_do_not_match_the_predictions():
+    # one-hot labels whose first column happens to count 0, 1, 2 (a bad label 2): kept, so that the bad
+    # value is reported where it is, rather than a column count mismatch
+    labels = table("y.csv", y0=[0, 1, 2], y1=[1, 0, 0], y2=[0, 0, 0])
+    preds = table("p.csv", p0=[0.2, 0.6, 0.5], p1=[0.7, 0.3, 0.2], p2=[0.1, 0.1, 0.3])
+    assert infer_two_files(labels, preds, None, Selection()).labels == ["y0", "y1", "y2"]
+    # a written-out row index next to one label column, predictions of one column: dropped
+    labels = table("y.csv", unnamed={"0", "1"}, **{"0": np.arange(5), "1": [0, 1, 0, 1, 1]})
+    preds = table("p.csv", p=[0.1, 0.2, 0.3, 0.4, 0.5])
+    cols = infer_two_files(labels, preds, None, Selection())
+    assert cols.labels == ["1"] and any("row counter" in n for n in cols.notes)
