@@ -80,7 +80,7 @@ def test_a_counter_is_an_index_only_when_the_label_columns_do_not_match_the_pred
     preds = table("p.csv", p0=[0.2, 0.6, 0.5], p1=[0.7, 0.3, 0.2], p2=[0.1, 0.1, 0.3])
     assert infer_two_files(labels, preds, None, Selection()).labels == ["y0", "y1", "y2"]
     # a written-out row index next to one label column, predictions of one column: dropped
-    labels = table("y.csv", unnamed={"0", "1"}, **{"0": np.arange(5), "1": [0, 1, 0, 1, 1]})
+    labels = table("y.csv", n=np.arange(5), y=[0, 1, 0, 1, 1])
     preds = table("p.csv", p=[0.1, 0.2, 0.3, 0.4, 0.5])
     cols = infer_two_files(labels, preds, None, Selection())
-    assert cols.labels == ["1"] and any("row counter" in n for n in cols.notes)
+    assert cols.labels == ["y"] and any("row counter" in n for n in cols.notes)
