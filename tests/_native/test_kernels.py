@@ -130,6 +130,26 @@ def test_vector_math_special_values(level):
     assert out[0] == -np.inf and out[1] == 0.0 and out[2] == np.inf
 
 
+def test_log_table_is_what_its_comment_says():
+    """K_INVC[j] = 20/(j + 15) rounded to a double, K_LOGC_HI + K_LOGC_LO = −log K_INVC[j] to 2^-106."""
+    import re
+
+    source = (Path(_native.__file__).parent / "_kernels.c").read_text(encoding="utf-8")
+
+    def table(name: str) -> list[float]:
+        body = re.search(name + r"\[16\] = \{(.*?)\};", source, re.S)
+        assert body is not None, name
+        return [float.fromhex(v.strip()) for v in body.group(1).split(",")]
+
+    mpmath.mp.prec = 200
+    invc, hi, lo = table("K_INVC"), table("K_LOGC_HI"), table("K_LOGC_LO")
+    for j in range(16):
+        assert invc[j] == float(mpmath.mpf(20) / (j + 15))
+        exact = -mpmath.log(mpmath.mpf(invc[j]))
+        assert hi[j] == float(exact)
+        assert abs(mpmath.mpf(hi[j]) + mpmath.mpf(lo[j]) - exact) <= abs(exact) * mpmath.mpf(2) ** -106
+
+
 # ------------------------------------------------------------------------------------------ block sums
 @pytest.mark.parametrize("n", [1, 7, 8, 100, 129, 1000, 4099, BLOCK])
 def test_block_sums_follow_numpys_pairwise_tree(level, n):
