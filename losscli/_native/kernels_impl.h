@@ -184,6 +184,64 @@ IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int
     }
 }
 
+/* Logits of a tile: converted to float64 into dst, checked finite, and their (min, max) taken into p, in
+ * one pass; returns nonzero when a value is NaN or infinite. */
+IFN int F(load_logits)(const void *src, int code, int64_t i0, int64_t n, double *dst, double *xmin,
+                       double *xmax) {
+    __m512d lo = V8(*xmin), hi = V8(*xmax);
+    __mmask8 bad = 0;
+    int64_t i = 0;
+    if (code == K_F32) {
+        const float *s = (const float *)src + i0;
+        for (; i + 8 <= n; i += 8) {
+            __m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(s + i));
+            _mm512_storeu_pd(dst + i, v);
+            bad |= _mm512_fpclass_pd_mask(v, 0x99);                  /* NaN or ±inf */
+            lo = _mm512_min_pd(v, lo);
+            hi = _mm512_max_pd(v, hi);
+        }
+        if (i < n) {
+            __mmask8 k = K_TAIL(n, i);
+            __m512d v = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(k, s + i));
+            _mm512_mask_storeu_pd(dst + i, k, v);
+            bad |= _mm512_mask_fpclass_pd_mask(k, v, 0x99);
+            lo = _mm512_mask_min_pd(lo, k, v, lo);
+            hi = _mm512_mask_max_pd(hi, k, v, hi);
+        }
+    } else {
+        const double *s = (const double *)src + i0;
+        for (; i + 8 <= n; i += 8) {
+            __m512d v = _mm512_loadu_pd(s + i);
+            _mm512_storeu_pd(dst + i, v);
+            bad |= _mm512_fpclass_pd_mask(v, 0x99);
+            lo = _mm512_min_pd(v, lo);
+            hi = _mm512_max_pd(v, hi);
+        }
+        if (i < n) {
+            __mmask8 k = K_TAIL(n, i);
+            __m512d v = _mm512_maskz_loadu_pd(k, s + i);
+            _mm512_mask_storeu_pd(dst + i, k, v);
+            bad |= _mm512_mask_fpclass_pd_mask(k, v, 0x99);
+            lo = _mm512_mask_min_pd(lo, k, v, lo);
+            hi = _mm512_mask_max_pd(hi, k, v, hi);
+        }
+    }
+    *xmin = _mm512_reduce_min_pd(lo);
+    *xmax = _mm512_reduce_max_pd(hi);
+    return bad != 0;
+}
+
+/* x_k ← e^{x_k − s} for one row, in place. */
+IFN void F(vexp_minus)(double *x, int64_t n, double s) {
+    __m512d sv = V8(s);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm512_storeu_pd(x + i, F(exp8)(_mm512_sub_pd(_mm512_loadu_pd(x + i), sv)));
+    if (i < n) {
+        __mmask8 k = K_TAIL(n, i);
+        _mm512_mask_storeu_pd(x + i, k, F(exp8)(_mm512_sub_pd(_mm512_maskz_loadu_pd(k, x + i), sv)));
+    }
+}
+
 #define K_MAP8(name, fn)                                                                   \
     FN void F(name)(const double *x, double *y, int64_t n) {                              \
         int64_t i = 0;                                                                     \
@@ -472,12 +530,19 @@ IFN void F(minmax)(const double *x, int64_t m, k_part *p) {
 FN int F(tile_bce_logits)(const k_job *j, int64_t i0, int64_t m, double *restrict x, double *restrict y,
                           double *restrict t, double *restrict out, k_part *p) {
     int bad = 0;
+#ifdef K_VEC512
+    bad = F(load_logits)(j->yp, j->yp_code, i0, m, x, &p->xmin, &p->xmax);
+    F(load)(j->yt, j->yt_code, i0, m, y);
+    for (int64_t i = 0; i < m; i++) bad |= !(y[i] >= 0.0) | !(y[i] <= 1.0);
+    if (bad) return 1;
+#else
     F(load)(j->yp, j->yp_code, i0, m, x);
     F(load)(j->yt, j->yt_code, i0, m, y);
     for (int64_t i = 0; i < m; i++)
         bad |= !(x[i] >= -0x1.fffffffffffffp1023) | !(x[i] <= 0x1.fffffffffffffp1023) | !(y[i] >= 0.0) | !(y[i] <= 1.0);
     if (bad) return 1;
     F(minmax)(x, m, p);
+#endif
     if (j->has_smooth) {
         double a = 1.0 - j->smooth, b = 0.5 * j->smooth;
         for (int64_t i = 0; i < m; i++) y[i] = y[i] * a + b;
@@ -568,10 +633,14 @@ FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, d
                              double *out, double *wout, uint8_t *cout, k_part *p) {
     const int64_t c = j->c;
     int bad = 0;
+#ifdef K_VEC512
+    bad = F(load_logits)(j->yp, j->yp_code, i0 * c, m * c, x, &p->xmin, &p->xmax);
+#else
     F(load)(j->yp, j->yp_code, i0 * c, m * c, x);
-    F(load)(j->yt, j->yt_code, i0, m, y);
     for (int64_t i = 0; i < m * c; i++)
         bad |= !(x[i] >= -0x1.fffffffffffffp1023) | !(x[i] <= 0x1.fffffffffffffp1023);
+#endif
+    F(load)(j->yt, j->yt_code, i0, m, y);
     double ign = (double)j->ignore;
     double cd = (double)c;
     for (int64_t i = 0; i < m; i++) {
@@ -580,7 +649,9 @@ FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, d
         bad |= !(in_range | ignored);
     }
     if (bad) return 1;
+#ifndef K_VEC512
     F(minmax)(x, m * c, p);
+#endif
     if (c == 2) {
         double *z = x + 2 * m;                  /* the tile has room for 2·m more values */
         for (int64_t i = 0; i < m; i++) {
@@ -598,12 +669,19 @@ FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, d
             double xy = row[yi];
             t[i] = xy;
         }
-        for (int64_t i = 0; i < m; i++) {
-            double xy = t[i];
-            double *row = x + i * c;
-            for (int64_t k = 0; k < c; k++) row[k] -= xy;
+#ifdef K_VEC512
+        if (c >= 16) {
+            for (int64_t i = 0; i < m; i++) F(vexp_minus)(x + i * c, c, t[i]);
+        } else
+#endif
+        {
+            for (int64_t i = 0; i < m; i++) {
+                double xy = t[i];
+                double *row = x + i * c;
+                for (int64_t k = 0; k < c; k++) row[k] -= xy;
+            }
+            F(vexp)(x, x, m * c);
         }
-        F(vexp)(x, x, m * c);
         for (int64_t i = 0; i < m; i++) {
             int64_t yi = (j->has_ignore && y[i] == ign) ? 0 : (int64_t)y[i];
             double *row = x + i * c;
