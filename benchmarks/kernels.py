@@ -3,8 +3,8 @@
 
     python benchmarks/kernels.py [--repeat N] [--quick] [--levels avx512,avx2]
 
-For each case — sparse CE from float32 logits at 5M×2, 2M×10 and 200k×1000, BCE with logits on 10M
-float32 — it times ``losscli.evaluate(...)`` (per-sample values and the summary) with the compiled kernels
+For each case — sparse CE from float32 logits at 5M×2, 2M×10 and 200k×1000, categorical CE from
+logits with soft labels at 2M×10, BCE with logits on 10M float32 — it times ``losscli.evaluate(...)`` (per-sample values and the summary) with the compiled kernels
 at each instruction-set level asked for, with the NumPy kernels (``LOSSCLI_KERNELS=numpy``), and torch's
 ``reduction="none"`` call on float32 tensors with 2 threads. All of them run in turn, ``--repeat`` times
 after a warm-up (best time kept), so load from other processes hits each alike; the CPU time of the
@@ -27,6 +27,14 @@ from run import accuracy_subset, max_rel, ref_bce_logits, ref_scce
 
 import losscli
 from losscli import _native
+
+
+def ref_cce(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """−Σ_c y_c·log softmax(x)_c in extended precision (``np.longdouble``)."""
+    xl = x.astype(np.longdouble)
+    m = xl.max(axis=1, keepdims=True)
+    lse = m + np.log(np.exp(xl - m).sum(axis=1, keepdims=True))
+    return (y.astype(np.longdouble) * (lse - xl)).sum(axis=1)
 
 TORCH_THREADS = 2
 
@@ -101,6 +109,20 @@ def main() -> int:
                 lambda x=x, y=y, sub=sub: (ref_scce(x[sub], y[sub]), sub),
             )
         )
+    n, c = 2_000_000 // div, 10
+    x = rng.standard_normal((n, c), dtype=np.float32) * np.float32(3)
+    yp = rng.dirichlet(np.ones(c), n).astype(np.float32)
+    xt, ypt = torch.from_numpy(x), torch.from_numpy(yp)
+    sub = accuracy_subset(n, c)
+    cases.append(
+        (
+            f"categorical CE logits, soft labels {n:,}×{c}",
+            lambda x=x, yp=yp: losscli.evaluate("cce", yp, x, from_logits=True),
+            lambda xt=xt, ypt=ypt: F.cross_entropy(xt, ypt, reduction="none"),
+            lambda xt=xt, ypt=ypt: F.cross_entropy(xt.double(), ypt.double(), reduction="none"),
+            lambda x=x, yp=yp, sub=sub: (ref_cce(x[sub], yp[sub]), sub),
+        )
+    )
     n = 10_000_000 // div
     x = rng.standard_normal(n, dtype=np.float32) * np.float32(3)
     y = rng.integers(0, 2, n).astype(np.float32)

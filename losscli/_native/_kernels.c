@@ -34,6 +34,7 @@
 #define K_MSE 4
 #define K_MAE 5
 #define K_HUBER 6
+#define K_CCE_LOGITS 7
 
 #define K_TILE_ROWS 2048    /* rows per tile of an element-wise kernel */
 #define K_TILE_VALUES 4096  /* logits per tile of a multi-class kernel (32 KiB as float64) */
@@ -110,6 +111,8 @@ typedef struct {
     int has_floor; double floor;
     int keras32;
     int has_ignore; int64_t ignore;
+    double sum_tol;      /* label rows must sum to 1 within this (categorical) */
+    int cw_argmax;       /* class weight of argmax(y) multiplies the loss (Keras), else Σ_c y_c·w_c weights */
     const double *cw;
     double *out; double *wout; uint8_t *cout;
     int64_t head, block, nblocks;
@@ -314,13 +317,13 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     PyObject *yp, *yt, *sw, *cw, *out, *wout, *cout, *stats;
     long long n, c, head, block, ignore;
     int threads;
-    if (!PyArg_ParseTuple(args, "iOiOiOiLL(ididd)(iddidi)(iL)OOOOLLOi", &j.kind, &yp, &j.yp_code, &yt,
+    if (!PyArg_ParseTuple(args, "iOiOiOiLL(ididd)(iddidi)(iLdi)OOOOLLOi", &j.kind, &yp, &j.yp_code, &yt,
                           &j.yt_code, &sw, &j.sw_code, &n, &c, &j.has_smooth, &j.smooth, &j.has_pw, &j.pw, &j.delta,
-                          &j.clip, &j.lo, &j.hi, &j.has_floor, &j.floor, &j.keras32, &j.has_ignore, &ignore,
+                          &j.clip, &j.lo, &j.hi, &j.has_floor, &j.floor, &j.keras32, &j.has_ignore, &ignore, &j.sum_tol, &j.cw_argmax,
                           &cw, &out, &wout, &cout, &head, &block, &stats, &threads))
         return NULL;
     if (n < 0 || c < 1 || block < 8 || head < 0 || code_size(j.yp_code) < 0 || code_size(j.yt_code) < 0 ||
-        (sw != Py_None && code_size(j.sw_code) < 0) || j.kind < K_BCE_LOGITS || j.kind > K_HUBER) {
+        (sw != Py_None && code_size(j.sw_code) < 0) || j.kind < K_BCE_LOGITS || j.kind > K_CCE_LOGITS) {
         PyErr_SetString(PyExc_ValueError, "fused: invalid arguments");
         return NULL;
     }
@@ -329,7 +332,7 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     k_views v = {.count = 0};
     void *p;
     int64_t per_row = c;                                                /* predictions per row */
-    int64_t labels_per_row = j.kind == K_SPARSE_LOGITS ? 1 : per_row;
+    int64_t labels_per_row = j.kind == K_SPARSE_LOGITS ? 1 : per_row;  /* categorical: one per class */
     if (get_buf(&v, yp, 0, (Py_ssize_t)(n * per_row) * code_size(j.yp_code), &p, "y_pred") < 0) goto fail;
     j.yp = p;
     if (get_buf(&v, yt, 0, (Py_ssize_t)(n * labels_per_row) * code_size(j.yt_code), &p, "y_true") < 0) goto fail;

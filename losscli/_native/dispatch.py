@@ -8,7 +8,8 @@ dtypes, or an invalid value — so that the NumPy path handles it (and names the
 
 Covered: ``binary_crossentropy`` from logits (any convention) or probabilities (every convention's
 clipping), with label smoothing and one ``pos_weight``; ``sparse_categorical_crossentropy`` from logits
-with class weights and ``ignore_index`` (no smoothing); ``mse``, ``mae`` and ``huber``. Element-wise
+with class weights and ``ignore_index`` (no smoothing); ``categorical_crossentropy`` from logits with
+smoothing and class weights (label rows must sum to 1 within ``sum_tol``); ``mse``, ``mae`` and ``huber``. Element-wise
 losses take one or several outputs per row (their mean, as the NumPy kernels).
 """
 
@@ -22,7 +23,7 @@ import numpy as np
 
 from losscli._native import kernels
 
-BCE_LOGITS, BCE_PROBS, SPARSE_LOGITS, MSE, MAE, HUBER = 1, 2, 3, 4, 5, 6
+BCE_LOGITS, BCE_PROBS, SPARSE_LOGITS, MSE, MAE, HUBER, CCE_LOGITS = 1, 2, 3, 4, 5, 6, 7
 
 #: dtype → the compiled module's code for it
 _CODES = {
@@ -50,6 +51,8 @@ class FusedPlan:
     log_floor: float | None = None
     keras32: bool = False
     delta: float = 1.0
+    sum_tol: float = 0.0
+    cw_argmax: bool = False
 
     def run(
         self,
@@ -79,13 +82,15 @@ class FusedPlan:
         pc, tc = _PRED_CODES.get(yp.dtype), _CODES.get(yt.dtype)
         if pc is None or tc is None or not yp.flags.c_contiguous or not yt.flags.c_contiguous:
             return None
-        if self.kind == SPARSE_LOGITS:
+        if self.kind in (SPARSE_LOGITS, CCE_LOGITS):
             if yp.ndim != 2 or yp.shape[1] < 2:
                 return None
             c = yp.shape[1]
             if self.class_weights is not None and self.class_weights.shape[0] != c:
                 return None
-        elif self.kind != SPARSE_LOGITS and yp.ndim == 2:  # several outputs per row: their mean
+            if self.kind == CCE_LOGITS and yt.shape != yp.shape:
+                return None
+        elif yp.ndim == 2:  # several outputs per row: their mean
             c = yp.shape[1]
             if yt.shape != yp.shape or c == 0:
                 return None
@@ -147,7 +152,8 @@ class FusedPlan:
                 float(self.log_floor or 0.0),
                 int(self.keras32),
             ),
-            (int(self.ignore_index is not None), int(self.ignore_index or 0)),
+            (int(self.ignore_index is not None), int(self.ignore_index or 0), float(self.sum_tol),
+             int(self.cw_argmax)),
             self.class_weights,
             values,
             weights,
@@ -217,6 +223,17 @@ def plan_for(spec: Any, params: dict[str, Any], conv: Any) -> FusedPlan | None:
             SPARSE_LOGITS,
             class_weights=None if cw is None else np.ascontiguousarray(cw, dtype=np.float64),
             ignore_index=params.get("ignore_index"),
+        )
+    if fn is classification.categorical_crossentropy:
+        allowed = {"from_logits", "label_smoothing", "class_weights", "log_probs"}
+        if set(params) - allowed or params.get("log_probs") or not from_logits:
+            return None
+        cw = params.get("class_weights")
+        return FusedPlan(
+            CCE_LOGITS,
+            smooth=float(params.get("label_smoothing") or 0.0),
+            class_weights=None if cw is None else np.ascontiguousarray(cw, dtype=np.float64),
+            cw_argmax=conv.name == "keras",
         )
     kinds = {regression.mse: (MSE, set()), regression.mae: (MAE, set()), regression.huber: (HUBER, {"delta"})}
     if fn in kinds and not set(params) - kinds[fn][1]:

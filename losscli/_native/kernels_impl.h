@@ -720,6 +720,88 @@ FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, d
     return 0;
 }
 
+/* Categorical cross-entropy from logits, as the NumPy kernel (classification.categorical_crossentropy):
+ * log p_c = (x_c − m) − log1p(Σ_{k≠a} e^{x_k − m}) (m the row maximum, a its first position), y' = y(1 − ε)
+ * + ε/C, l = −Σ_c y'_c·log p_c (·w_c per class; Keras: ·w_{argmax y}). Labels in [0, 1], rows summing to
+ * 1 within the tolerance (a row near its edge goes to the NumPy path, which decides). */
+FN int F(tile_cce_logits)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t, double *e,
+                          double *out, double *wout, k_part *p) {
+    const int64_t c = j->c;
+    int bad = 0;
+#ifdef K_VEC512
+    bad = F(load_logits)(j->yp, j->yp_code, i0 * c, m * c, x, &p->xmin, &p->xmax);
+#else
+    F(load)(j->yp, j->yp_code, i0 * c, m * c, x);
+    for (int64_t i = 0; i < m * c; i++)
+        bad |= !(x[i] >= -0x1.fffffffffffffp1023) | !(x[i] <= 0x1.fffffffffffffp1023);
+#endif
+    F(load)(j->yt, j->yt_code, i0 * c, m * c, y);
+    for (int64_t i = 0; i < m * c; i++) bad |= !(y[i] >= 0.0) | !(y[i] <= 1.0);
+    double tol = j->sum_tol * (1.0 - 0x1p-20);
+    for (int64_t i = 0; i < m; i++) {
+        const double *yr = y + i * c;
+        double s;
+        if (c <= 16) {
+            s = yr[0];
+            for (int64_t k = 1; k < c; k++) s += yr[k];
+        } else {
+            s = F(pw_sum)(yr, c);
+        }
+        bad |= !(__builtin_fabs(s - 1.0) <= tol);
+    }
+    if (bad) return 1;
+#ifndef K_VEC512
+    F(minmax)(x, m * c, p);
+#endif
+    for (int64_t i = 0; i < m; i++) {              /* x ← x − m, the first maximum's position in out */
+        double *row = x + i * c;
+        double mx = row[0];
+        int64_t a = 0;
+        for (int64_t k = 1; k < c; k++)
+            if (row[k] > mx) { mx = row[k]; a = k; }
+        for (int64_t k = 0; k < c; k++) row[k] -= mx;
+        out[i] = (double)a;
+    }
+    F(vexp)(x, e, m * c);
+    for (int64_t i = 0; i < m; i++) {
+        double *er = e + i * c;
+        er[(int64_t)out[i]] = 0.0;
+        t[i] = F(pw_sum)(er, c);
+    }
+    F(vlog1p)(t, t, m);
+    double a1 = 1.0 - j->smooth, b1 = j->smooth / (double)c;
+    for (int64_t i = 0; i < m; i++) {
+        double *row = x + i * c, *er = e + i * c;
+        const double *yr = y + i * c;
+        double L = t[i];
+        if (j->has_smooth) {
+            for (int64_t k = 0; k < c; k++) er[k] = (yr[k] * a1 + b1) * (row[k] - L);
+        } else {
+            for (int64_t k = 0; k < c; k++) er[k] = yr[k] * (row[k] - L);
+        }
+        if (j->cw && !j->cw_argmax)
+            for (int64_t k = 0; k < c; k++) er[k] *= j->cw[k];
+        double s = -F(pw_sum)(er, c);
+        if (j->cw && j->cw_argmax) {
+            double ym = yr[0];
+            int64_t am = 0;
+            for (int64_t k = 1; k < c; k++)
+                if (yr[k] > ym) { ym = yr[k]; am = k; }
+            double w = j->cw[am];
+            out[i] = s * w;
+            wout[i] = w;
+        } else if (j->cw) {
+            double w = 0.0;
+            for (int64_t k = 0; k < c; k++) w += yr[k] * j->cw[k];
+            out[i] = s;
+            wout[i] = w;
+        } else {
+            out[i] = s;
+        }
+    }
+    return 0;
+}
+
 /* Element-wise regression losses on one output per sample, as the NumPy kernels: mse (p − y)², mae |p − y|,
  * huber ½e² for |e| ≤ δ else δ(|e| − ½δ). Labels and predictions finite. */
 FN int F(tile_regression)(const k_job *j, int64_t i0, int64_t m, double *restrict x, double *restrict y,
@@ -774,6 +856,7 @@ FN int F(rows)(const k_job *j, int64_t r0, int64_t r1, k_part *p, double *scratc
             break;
         }
         case K_SPARSE_LOGITS: bad = F(tile_sparse_logits)(j, i0, m, x, y, t, out, wout, cout, p); break;
+        case K_CCE_LOGITS: bad = F(tile_cce_logits)(j, i0, m, x, y, t, e, out, wout, p); break;
         case K_MSE: case K_MAE: case K_HUBER: {
             double *dst = c == 1 ? out : e;
             bad = F(tile_regression)(j, i0 * c, m * c, x, y, dst);

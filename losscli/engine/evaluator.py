@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -278,6 +278,8 @@ class Evaluator:
         self._splittable = fn_module.startswith("losscli.losses.") and self.spec.name not in _WHOLE_CHUNK
         self._out: np.ndarray | None = None  # per-sample values of all chunks, when the total is known
         self._fused = fused_plan(self.spec, self.params, self.conv)  # compiled kernel, loaded when it runs
+        if self._fused is not None:
+            self._fused = replace(self._fused, sum_tol=self.sum_tol)
 
     def _check_summary_reduction(self, reduction: str) -> None:
         """A summary metric has one value (from whole-input sums): only the ``mean`` reduction names it."""
@@ -407,7 +409,7 @@ class Evaluator:
         blocks = [
             _in_accumulator_form(r, values, weights, counted, min(start, n) + i * BLOCK) for i, r in enumerate(raw)
         ]
-        logits = self._fused.kind in (dispatch.BCE_LOGITS, dispatch.SPARSE_LOGITS)
+        logits = self._fused.kind in (dispatch.BCE_LOGITS, dispatch.SPARSE_LOGITS, dispatch.CCE_LOGITS)
         if logits and n >= 8 and lo >= 0.0 and hi <= 1.0:  # as validate.check_inputs warns
             self._warn(
                 "every prediction lies in [0, 1]: are these probabilities rather than logits? (drop --logits)"

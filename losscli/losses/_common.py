@@ -290,9 +290,28 @@ def clip_log_probabilities(lp: np.ndarray, conv: Convention) -> tuple[np.ndarray
 
 
 def log_softmax(x: np.ndarray) -> np.ndarray:
-    """Row-wise log-softmax of ``(N, C)`` logits via log-sum-exp."""
+    """Row-wise log-softmax of ``(N, C)`` logits: (x_c − m) − log1p(A), m the row maximum and
+    A = Σ_{c≠a} e^{x_c − m} over the classes other than the (first) maximum a.
+
+    Both parts are ≤ 0, so every entry keeps full relative precision — the largest one too, where
+    ``x − (m + log Σ e^{x − m})`` loses the digits of a confident prediction (log p ≈ −1e-10 would be off
+    by 1e-6 relative).
+    """
     x = f64(x)
-    return x - logsumexp_rows(x)[:, None]
+    n, c = x.shape
+    if n == 0 or c == 0:
+        return np.array(x, dtype=np.float64)
+    m = x.max(axis=1)
+    xs = x - m[:, None]
+    e = np.exp(xs)
+    e[np.arange(n), xs.argmax(axis=1)] = 0.0
+    a = e.sum(axis=1)
+    big = ~np.isfinite(m)
+    if big.any():  # a row with an infinite logit: the plain formula (NaN or ±inf, as before)
+        xs[big] = x[big] - logsumexp_rows(x[big])[:, None]
+        a[big] = 0.0
+    xs -= np.log1p(a)[:, None]
+    return xs
 
 
 _SIGNS = np.array([1.0, -1.0])

@@ -218,7 +218,9 @@ NATIVE_CASES = _native_cases()
 
 def test_the_compiled_kernels_cover_their_reference_cases():
     losses = {c["loss"] for c in NATIVE_CASES}
-    assert losses == {"binary_crossentropy", "sparse_categorical_crossentropy", "mse", "mae", "huber"}
+    assert losses == {
+        "binary_crossentropy", "sparse_categorical_crossentropy", "categorical_crossentropy", "mse", "mae", "huber"
+    }
     assert len(NATIVE_CASES) >= 100
 
 
@@ -280,6 +282,15 @@ def _inputs(kind: str, n: int, rng: np.random.Generator):
                 "ignore_index": -100,
             },
         )
+    if kind == "cce_soft":
+        y = rng.dirichlet(np.ones(7), n)
+        y[::5] = np.eye(7)[rng.integers(0, 7, len(y[::5]))]
+        return (
+            "cce",
+            y,
+            rng.standard_normal((n, 7), np.float32) * 4,
+            {"from_logits": True, "label_smoothing": 0.1, "class_weights": (1.0, 2.0, 0.5, 1.0, 3.0, 1.0, 0.25)},
+        )
     if kind == "bce_multilabel":
         return "bce", (rng.uniform(size=(n, 3)) < 0.4).astype(np.int8), rng.uniform(0, 1, (n, 3)), {}
     if kind == "huber":
@@ -300,7 +311,7 @@ def _stream(loss, yt, yp, sw, params, cuts, convention="losscli") -> tuple[dict,
 
 
 @pytest.mark.parametrize(
-    "kind", ["bce_logits", "bce_probs_torch", "bce_multilabel", "scce_weighted", "scce_wide", "huber"]
+    "kind", ["bce_logits", "bce_probs_torch", "bce_multilabel", "scce_weighted", "scce_wide", "cce_soft", "huber"]
 )
 def test_bit_identical_for_any_chunking_and_thread_count(level, kind, monkeypatch):
     rng = np.random.default_rng(11)
@@ -348,6 +359,9 @@ BAD = [
     ("scce", [0, 3, 1], [[1.0, 2.0, 0.0]] * 3, {"from_logits": True}),
     ("scce", [0.0, 1.5, 1.0], [[1.0, 2.0, 0.0]] * 3, {"from_logits": True}),
     ("scce", [0, -1, 1], [[1.0, 2.0, 0.0]] * 3, {"from_logits": True, "ignore_index": -100}),
+    ("cce", [[0, 1], [1, 0], [2, 0]], [[1.0, 2.0]] * 3, {"from_logits": True}),
+    ("cce", [[0, 1], [1, 0], [0.5, 0.2]], [[1.0, 2.0]] * 3, {"from_logits": True}),
+    ("cce", [[0, 1], [1, 0], [1, 0]], [[1.0, 2.0], [np.nan, 0.0], [1.0, 2.0]], {"from_logits": True}),
     ("mse", [0.5, np.inf, 1.0], [0.1, 0.2, 0.3], {}),
     ("huber", [0.5, 1.0, 1.0], [0.1, 0.2, np.nan], {"delta": 2.0}),
 ]
@@ -363,6 +377,34 @@ def test_invalid_values_give_the_numpy_paths_error(loss, yt, yp, params, kernels
         losscli.evaluate(loss, np.array(yt), np.array(yp), **params)
     assert str(got.value) == str(expected.value)
     assert repr(got.value.location) == repr(expected.value.location)
+
+
+@pytest.mark.parametrize("convention", ["losscli", "torch", "keras"])
+def test_categorical_label_rows_off_one_are_judged_by_the_numpy_path(convention, kernels_env):
+    """A label row that does not sum to 1 is an error or a warning (by convention), on either path alike;
+    one just inside the tolerance is used as given on both."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((40, 4))
+    y = np.eye(4)[rng.integers(0, 4, 40)]
+    y[17] = [0.5, 0.2, 0.2, 0.0]
+    near = np.eye(4)[rng.integers(0, 4, 40)]
+    near[9] = [0.5, 0.5 + 0.0999999, 0.0, 0.0]
+    results = []
+    for kernels in ("numpy", "auto"):
+        kernels_env(LOSSCLI_KERNELS=kernels)
+        try:
+            r = losscli.evaluate("cce", y, x, from_logits=True, convention=convention, sum_tol=0.1)
+            results.append(("ok", r.value, r.warnings))
+        except LossCliError as exc:
+            results.append(("error", str(exc), None))
+        r = losscli.evaluate("cce", near, x, from_logits=True, convention=convention, sum_tol=0.1)
+        results.append(("near", r.value, r.warnings))
+    assert results[0][0] == results[2][0] and results[0][2] == results[2][2]
+    if results[0][0] == "ok":
+        assert _within_ulps(results[0][1], results[2][1]).all()
+    else:
+        assert results[0][1] == results[2][1]
+    assert results[1][2] == results[3][2] and _within_ulps(results[1][1], results[3][1]).all()
 
 
 def test_negative_sample_weight_is_reported(kernels_env):

@@ -128,3 +128,25 @@ def test_probabilities_of_exactly_zero_and_one(p, convention):
     y = (np.arange(len(p)) % 2).astype(float)
     r = losscli.evaluate("bce", y, p, convention=convention)
     assert np.isfinite(r.per_sample).all() and (r.per_sample >= 0).all()
+
+
+@SETTINGS
+@given(case=multiclass_case(lim=60.0))
+def test_log_softmax_keeps_full_relative_precision(case):
+    """Every entry of log_softmax within a few ulp of an exact (mpmath) value, the most probable class's
+    too (where m + log Σ e^{x−m} − x_max would lose the digits of a confident prediction)."""
+    import mpmath
+
+    from losscli.losses._common import log_softmax
+
+    _, x = case
+    x = x.astype(np.float32).astype(np.float64)  # x_c − m exact, as for float32 logits: no input rounding
+    got = log_softmax(x)
+    mpmath.mp.prec = 1000  # enough for e^{−(2·60)} next to 1
+    for i in range(x.shape[0]):
+        row = [mpmath.mpf(float(v)) for v in x[i]]
+        m = max(row)
+        lse = m + mpmath.log(mpmath.fsum(mpmath.exp(v - m) for v in row))
+        for k, v in enumerate(row):
+            exact = v - lse
+            assert abs(mpmath.mpf(float(got[i, k])) - exact) <= 4 * math.ulp(float(exact)), (i, k)
