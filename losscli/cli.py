@@ -132,6 +132,10 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
 @click.option("--preds2", metavar="FILE", help="The second input of a pairwise loss in its own file (any format "
               "--preds takes), read in step with --preds (or FILE) row by row.")
 @click.option("--weight-col", metavar="SEL", help="Sample-weight column (one-file mode or of the preds file).")
+@click.option("--words-col", metavar="COL", help="Words of each row (a token, or a document's summed NLL): adds "
+              "word_perplexity = exp(Σ NLL / Σ words) to a cross-entropy (lm-evaluation-harness).")
+@click.option("--bytes-col", metavar="COL", help="Bytes of each row (UTF-8): adds byte_perplexity = exp(Σ NLL / Σ bytes) "
+              "and bits_per_byte = Σ NLL / (Σ bytes · ln 2) to a cross-entropy (lm-evaluation-harness).")
 @click.option("--id-col", metavar="COL", help="Join labels and predictions by this key column instead of row order.")
 @click.option("--classes", metavar="A,B,C", help="Class order for string (or arbitrary) labels: classes[j] is column j.")
 @click.option("--logits/--probs", "--from-logits/--from-probs", "from_logits", default=None,

@@ -51,6 +51,7 @@ def _partition_states(
     classes: list[str] | None,
     sum_tol: float,
     nan: str = "error",
+    count_cols: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Evaluate one partition (a pandas DataFrame); return the states, or the error as data.
 
@@ -62,20 +63,21 @@ def _partition_states(
     from losscli.errors import LossCliError
     from losscli.pipeline import adapt_labels
 
-    losses = [(name, params) for name, params in json.loads(losses_json)]
+    losses = [(name, params, tuple(counts)) for name, params, counts in json.loads(losses_json)]
     try:
         if len(df) == 0:
-            evs = [Evaluator(n, convention=convention, reduction=reduction, keep_per_sample=False, **p)
-                   for n, p in losses]
+            evs = [Evaluator(n, convention=convention, reduction=reduction, keep_per_sample=False, counts=c, **p)
+                   for n, p, c in losses]
             return {"states": [(ev.acc.to_json(), ev.outputs, []) for ev in evs], "rows": 0, "skipped": 0}
         y_pred = df[pred_cols].to_numpy(dtype=np.float64) if len(pred_cols) > 1 else df[pred_cols[0]].to_numpy(
             dtype=np.float64)
         y_true = _labels(df, label_cols, classes)
         weights = df[weight_col].to_numpy(dtype=np.float64) if weight_col else None
+        counts = {name: _numbers(df[col]) for name, col in (count_cols or {}).items()}
         skipped = 0
         if nan != "error":  # --nan skip/warn: drop rows with a missing value, as the local engine does
             bad = np.zeros(len(df), dtype=bool)
-            for a in (y_true, y_pred, weights):
+            for a in (y_true, y_pred, weights, *counts.values()):
                 if a is not None and a.dtype.kind == "f":
                     missing = np.isnan(a)
                     bad |= missing if missing.ndim == 1 else missing.any(axis=1)
@@ -84,11 +86,13 @@ def _partition_states(
                 keep = ~bad
                 y_true, y_pred = y_true[keep], y_pred[keep]
                 weights = None if weights is None else weights[keep]
+                counts = {k: v[keep] for k, v in counts.items()}
         out = []
-        for name, params in losses:
+        for name, params, wanted in losses:
             ev = Evaluator(name, convention=convention, reduction=reduction, keep_per_sample=False,
-                           sum_tol=sum_tol, **params)
-            ev.update(adapt_labels(ev.spec, y_true, y_pred), y_pred, weights)
+                           sum_tol=sum_tol, counts=wanted, **params)
+            ev.update(adapt_labels(ev.spec, y_true, y_pred), y_pred, weights,
+                      counts={k: counts[k] for k in wanted} or None)
             out.append((ev.acc.to_json(), ev.outputs, list(ev.warnings)))
         return {"states": out, "rows": len(df), "skipped": skipped}
     except LossCliError as exc:
@@ -102,6 +106,14 @@ def _partition_states(
     except (ValueError, TypeError) as exc:
         return {"error": {"type": "InputError", "message": f"cannot read the partition: {exc}", "hint": None,
                           "exit_code": 3, "location": None}}
+
+
+def _numbers(col: Any) -> np.ndarray:
+    """A count column as numbers (text that is not a number: the evaluator names it)."""
+    try:
+        return col.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        return col.to_numpy(dtype=object)
 
 
 def _labels(df: Any, label_cols: list[str], classes: list[str] | None) -> np.ndarray:
@@ -162,24 +174,26 @@ def combine_frames(
     pred_cols: list[str] | None,
     weight_col: str | None,
     id_col: str | None,
+    carry: tuple[str, ...] = (),
 ) -> tuple[Any, list[str], list[str]]:
-    """One frame holding labels, predictions (and weights), and the label and prediction columns."""
+    """One frame holding labels, predictions (and weights, and the predictions' columns ``carry``: per-row
+    counts), and the label and prediction columns."""
     if ddf_preds is None or ddf_preds is ddf_labels:
         cols = list(ddf_labels.columns)
         labels = label_cols or _default_label(cols)
-        skip = set(labels) | {weight_col, id_col}
+        skip = set(labels) | {weight_col, id_col, *carry}
         preds = pred_cols or [c for c in cols if c not in skip]
         return ddf_labels, labels, preds
     lab_cols = list(ddf_labels.columns)
     pre_cols = list(ddf_preds.columns)
     labels = label_cols or [c for c in lab_cols if c != id_col]
-    preds = pred_cols or [c for c in pre_cols if c not in (id_col, weight_col)]
+    preds = pred_cols or [c for c in pre_cols if c not in (id_col, weight_col, *carry)]
     clash = (set(labels) | ({id_col} if id_col else set())) & set(preds + ([weight_col] if weight_col else []))
     if clash:  # two files may name their columns alike (header-less files: 1..K): rename the labels' side
         renamed = {c: f"__label__{c}" for c in labels if c in clash}
         ddf_labels = ddf_labels.rename(columns=renamed)
         labels = [renamed.get(c, c) for c in labels]
-    keep_preds = preds + ([weight_col] if weight_col else [])
+    keep_preds = preds + ([weight_col] if weight_col else []) + [c for c in carry if c not in preds]
     if id_col:
         left = ddf_labels[[id_col, *labels]]
         right = ddf_preds[[id_col, *keep_preds]]
@@ -232,6 +246,7 @@ def evaluate_many(
     nan: str = "error",
     client: Any = None,
     per_loss_params: list[dict[str, Any]] | None = None,
+    count_cols: dict[str, str] | None = None,
     **params: Any,
 ) -> list[Any]:
     """Like :func:`evaluate`, returning the merged :class:`~losscli.engine.evaluator.Evaluator` of every loss."""
@@ -248,11 +263,24 @@ def evaluate_many(
         name, inline = parse_loss_expression(text)
         extra = per_loss_params[i] if per_loss_params is not None else params
         losses.append((name, {**inline, **extra}))
-    templates = [Evaluator(n, convention=convention, reduction=reduction, keep_per_sample=False, **p)
-                 for n, p in losses]  # checks names and parameters before any work is sent
+    count_cols = dict(count_cols or {})
+    from losscli.engine.text_counts import check_count_names
+    from losscli.registry import get_loss
+
+    names = check_count_names(count_cols)
+    takers = [bool(names) and get_loss(n).perplexity for n, _ in losses]
+    if names and not any(takers):
+        raise UsageError(f"{', '.join(n for n, _ in losses)}: no word/byte perplexity "
+                         f"({', '.join(f'--{c}-col' for c in names)})",
+                         hint="they are reported for the cross-entropies (token_nll, scce, cce, bce)")
+    templates = [Evaluator(n, convention=convention, reduction=reduction, keep_per_sample=False,
+                           counts=names if t else (), **p)
+                 for (n, p), t in zip(losses, takers, strict=True)]  # checks names and parameters before any work
     frame, labels, preds = combine_frames(ddf_labels, ddf_preds, label_cols=label_cols, pred_cols=pred_cols,
-                                          weight_col=weight_col, id_col=id_col)
-    missing = [c for c in [*labels, *preds, *([weight_col] if weight_col else [])] if c not in frame.columns]
+                                          weight_col=weight_col, id_col=id_col, carry=tuple(count_cols.values()))
+    preds = [c for c in preds if c not in count_cols.values()]
+    missing = [c for c in [*labels, *preds, *([weight_col] if weight_col else []), *count_cols.values()]
+               if c not in frame.columns]
     if missing:
         raise UsageError(f"no column {missing[0]!r}",
                          hint=f"columns: {', '.join(map(str, list(frame.columns)[:20]))}")
@@ -260,8 +288,8 @@ def evaluate_many(
     task = dask.delayed(_partition_states, pure=True)
     import json
 
-    losses_json = json.dumps([[n, plain_params(p)] for n, p in losses])
-    work = [task(p, losses_json, convention, reduction, labels, preds, weight_col, classes, sum_tol, nan)
+    losses_json = json.dumps([[n, plain_params(p), list(ev.counts)] for (n, p), ev in zip(losses, templates, strict=True)])
+    work = [task(p, losses_json, convention, reduction, labels, preds, weight_col, classes, sum_tol, nan, count_cols)
             for p in parts]
     outcomes = client.gather(client.compute(work)) if client is not None else dask.compute(*work)
     for k, outcome in enumerate(outcomes):

@@ -113,7 +113,8 @@ def run_many(
             all_values = []
             for ev, keeper, doubt in zip(evaluators, keepers, doubts, strict=True):
                 y_true = adapt_labels(ev.spec, batch.y_true, batch.y_pred)
-                values = ev.update(y_true, batch.y_pred, batch.weights)
+                counts = {k: batch.extra[k] for k in ev.counts} if ev.counts else None
+                values = ev.update(y_true, batch.y_pred, batch.weights, counts=counts)
                 if offset == 0:
                     doubt.extend(batch_warnings(ev.spec, ev.params, batch.y_true, batch.y_pred))
                 keeper.add(batch, y_true, values, offset)

@@ -24,6 +24,9 @@ class LossSettings:
     eps: float | None = None
     reduction: str = "mean"
     sum_tol: float = 1e-3
+    #: per-row counts the inputs give (``words``, ``bytes``: ``--words-col``/``--bytes-col``), for the word and
+    #: byte perplexity and bits per byte of the cross-entropies
+    counts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

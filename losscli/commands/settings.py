@@ -86,8 +86,9 @@ def loss_settings(loss: str, opts: Options) -> LossSettings:
         eps = _finite(eps, "--eps", low=0.0, high=0.5, open_low=True, open_high=True)
     sum_tol = opts.get("sum_tol")
     sum_tol = 1e-3 if sum_tol is None else _finite(sum_tol, "--sum-tol", low=0.0)
+    counts = tuple(name for name in ("words", "bytes") if opts.get(f"{name}_col") is not None)
     return LossSettings(expression=loss, params=params, convention=opts.get("convention") or "losscli", eps=eps,
-                        reduction=opts.get("reduction") or "mean", sum_tol=sum_tol)
+                        reduction=opts.get("reduction") or "mean", sum_tol=sum_tol, counts=counts)
 
 
 def _read_numbers(path: str, flag: str) -> list[float]:
@@ -121,6 +122,11 @@ def input_settings(opts: Options, *, data: list[str], preds: str | None,
         return None if opts.get(key) is None else str(opts[key])
 
     preds2 = opts.get("preds2")
+    extra = dict(extra_cols or {})
+    for name in ("words", "bytes"):  # per-row counts ride along with the predictions, like the group column
+        if text(f"{name}_col") is not None:
+            extra[name] = str(text(f"{name}_col"))
+
     return InputOptions(
         data=data, labels=opts.get("labels"), preds=preds, weights=opts.get("weights"),
         preds2=preds2, pred2_cols=text("pred2_cols") if preds2 else None,
@@ -128,7 +134,7 @@ def input_settings(opts: Options, *, data: list[str], preds: str | None,
         weight_col=text("weight_col"),
         id_col=opts.get("id_col"), classes=[str(c) for c in classes] if classes else None,
         nan=opts.get("nan") or "error", chunk_rows=chunk_rows, header=_header(opts),
-        delimiter=opts.get("delimiter"), extra_cols=dict(extra_cols or {}),
+        delimiter=opts.get("delimiter"), extra_cols=extra,
     )
 
 
@@ -299,7 +305,7 @@ _CHECK_KEYS = ("labels", "weights", "preds2", "label_cols", "pred_cols", "pred2_
                "classes", "convention",
                "reduction", "eps", "nan", "sum_tol", "delimiter", "bootstrap", "seed", "confidence", "ci",
                "by_class", "group_col", "max_group", "max_class", "max", "min", "baseline", "max_increase",
-               "max_rel_increase", "fail_if_worse")
+               "max_rel_increase", "fail_if_worse", "words_col", "bytes_col")
 
 
 def check_settings(spec: CheckSpec, *, force: bool, update_baseline: bool) -> CheckSettings:

@@ -62,6 +62,9 @@ class Accumulator:
         default=None, repr=False, compare=False
     )
     side: Any = None
+    #: per-row counts summed over counted rows, exactly (``{"words": Σ, "bytes": Σ}``; see
+    #: :mod:`losscli.engine.text_counts`), carried through copies, merges and the JSON state
+    counts: dict[str, int] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ updating
     def update(
@@ -186,13 +189,22 @@ class Accumulator:
         out._pending = list(self._pending)
         out._pending_len = self._pending_len
         out.side = None if self.side is None else self.side.copy()
+        out.counts = dict(self.counts)
         return out
+
+    def add_counts(self, totals: dict[str, int]) -> None:
+        """Add a chunk's summed per-row counts (words, bytes)."""
+        for name, total in totals.items():
+            self.counts[name] = self.counts.get(name, 0) + int(total)
 
     # ------------------------------------------------------------------ merging
     def merge(self, other: Accumulator) -> Accumulator:
         """Combine another state into this one (for shards evaluated independently)."""
         self.flush()
         other = other.finished()
+        if self.n_total and other.n_total and set(other.counts) != set(self.counts):
+            raise ValueError(f"states counting {sorted(other.counts)} and {sorted(self.counts)} do not merge")
+        self.add_counts(other.counts)
         self.sum_values.merge(other.sum_values)
         self.sum_weights.merge(other.sum_weights)
         self.sum_values_hi.merge(other.sum_values_hi)
@@ -255,6 +267,7 @@ class Accumulator:
             "min": s.min.hex(),
             "max": s.max.hex(),
             **({"summary": s.side.to_json()} if s.side is not None else {}),
+            **({"counts": dict(s.counts)} if s.counts else {}),
         }
 
     @classmethod
@@ -280,6 +293,7 @@ class Accumulator:
             m2=f(data["m2"]),
             min=f(data["min"]),
             max=f(data["max"]),
+            counts={str(k): int(v) for k, v in (data.get("counts") or {}).items()},
         )
 
 

@@ -7,7 +7,7 @@ one call and streaming it chunk by chunk give identical results.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -18,8 +18,9 @@ from losscli.chunking import BLOCK, default_chunk_rows
 from losscli.conventions import RULES, Convention, get_convention
 from losscli.engine.accumulator import BIG, SHIFT, Accumulator, _block_stats
 from losscli.engine.labels import adapt_labels
+from losscli.engine.text_counts import COUNTS, check_count_names, checked_counts, chunk_totals, rates
 from losscli.engine.validate import DEFAULT_SUM_TOL, check_inputs
-from losscli.errors import EmptyInputError, OverflowInputError, UsageError
+from losscli.errors import EmptyInputError, OverflowInputError, ShapeError, UsageError
 from losscli.losses._common import SMALL_C, parallel_map, worker_threads, writing_into
 from losscli.registry import resolve
 from losscli.spec import LossSpec
@@ -132,7 +133,7 @@ class Result:
             "ignored": self.ignored,
             "warnings": list(self.warnings),
             **{k: _finite(v) for k, v in self.complement.items()},
-            **{k: _finite(v) for k, v in self.metrics.items()},
+            **{k: (int(v) if k in COUNTS else _finite(v)) for k, v in self.metrics.items()},
             **self.details,
             **({"batch_level": True, "per_sample": None} if self.batch_level else {}),
         }
@@ -240,6 +241,7 @@ class Evaluator:
         reduction: str = "mean",
         keep_per_sample: bool = True,
         sum_tol: float = DEFAULT_SUM_TOL,
+        counts: Iterable[str] = (),
         **params: Any,
     ) -> None:
         self.conv = get_convention(convention)
@@ -280,7 +282,28 @@ class Evaluator:
         self._fused = fused_plan(self.spec, self.params, self.conv)  # compiled kernel, loaded when it runs
         if self._fused is not None:
             self._fused = replace(self._fused, sum_tol=self.sum_tol)
+        #: the per-row counts (words, bytes) every chunk brings, for word/byte perplexity and bits per byte
+        self.counts = check_count_names(counts)
+        if self.counts:
+            self._check_counts_apply()
+        self._chunk_counts: dict[str, np.ndarray] | None = None
 
+    def _check_counts_apply(self) -> None:
+        """Word and byte perplexity are of a cross-entropy's plain NLL: no class weights, no smoothing."""
+        flags = ", ".join(f"--{n}-col" for n in self.counts)
+        if not self.spec.perplexity:
+            raise UsageError(
+                f"{flags}: word/byte perplexity and bits per byte are of a cross-entropy; {self.spec.name} is not one",
+                hint="evaluate token_nll (a column of log-probabilities), scce or cce with the word/byte counts",
+            )
+        for param in ("class_weights", "pos_weight", "label_smoothing"):
+            value = self.params.get(param)
+            if value not in (None, 0, 0.0):
+                raise UsageError(
+                    f"{flags}: word/byte perplexity and bits per byte are of the plain negative log-likelihood "
+                    f"(lm-evaluation-harness); {param.replace('_', '-')} changes it",
+                    hint=f"drop --{param.replace('_', '-')} to get them",
+                )
     def _check_summary_reduction(self, reduction: str) -> None:
         """A summary metric has one value (from whole-input sums): only the ``mean`` reduction names it."""
         if self.rule != "weighted_mean" and reduction not in ("mean", "sum_over_batch_size"):
@@ -300,12 +323,15 @@ class Evaluator:
         if message not in self.warnings:
             self.warnings.append(message)
 
-    def update(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> np.ndarray:
+    def update(self, y_true: Any, y_pred: Any, sample_weight: Any = None, *,
+               counts: dict[str, Any] | None = None) -> np.ndarray:
         """Validate and evaluate one chunk; return its per-sample values (w_i·l_i).
 
         As on the command line, a loss over distributions (``cce``, ``kld``, ...) takes one class index
         per sample as well as one-hot rows, and a sparse loss takes one-hot rows as well as indices.
+        ``counts`` gives the declared per-row counts (``{"words": ..., "bytes": ...}``) of the chunk.
         """
+        self._chunk_counts = self._take_counts(counts, y_pred, sample_weight)
         if self.spec.label_kind in ("distribution", "class_index"):
             y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
             y_true = adapt_labels(self.spec, y_true, y_pred)
@@ -326,6 +352,23 @@ class Evaluator:
         )
         values = self.compute(checked.y_true, checked.y_pred, checked.sample_weight)
         return values
+
+    def _take_counts(self, counts: dict[str, Any] | None, y_pred: Any, sample_weight: Any) -> dict[str, np.ndarray] | None:
+        """The chunk's per-row counts, checked (whole numbers ≥ 0, one per row), or ``None``."""
+        given = tuple(sorted(counts or {}))
+        if given != tuple(sorted(self.counts)):
+            if not self.counts:
+                raise UsageError(f"{self.spec.name} was set up without per-row counts; this chunk gives "
+                                 f"{', '.join(given)}", hint="declare them: Evaluator(..., counts=(...))")
+            raise UsageError(f"{self.spec.name} needs the per-row {' and '.join(self.counts)} of every chunk"
+                             + (f", not only {', '.join(given)}" if given else ""))
+        if not self.counts:
+            return None
+        if sample_weight is not None:
+            raise UsageError("word/byte perplexity and bits per byte are of unweighted sums (lm-evaluation-harness): "
+                             "sample weights do not apply", hint="drop the sample weights, or the word/byte counts")
+        n = int(np.shape(y_pred)[0]) if np.ndim(y_pred) else 0
+        return {name: checked_counts(name, counts[name], n, self.rows) for name in self.counts}  # type: ignore[index]
 
     def compute(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray | None) -> np.ndarray:
         """Kernel, weights and accumulation for an already validated chunk.
@@ -439,6 +482,9 @@ class Evaluator:
         ):
             self.outputs = y_pred.shape[1]
         self.acc.update(values, weights, counted, clipped, mapper=mapper, scaled=scaled, blocks=blocks)
+        if self._chunk_counts is not None:
+            self.acc.add_counts(chunk_totals(self._chunk_counts, counted))
+            self._chunk_counts = None
         if scaled:  # the per-sample values as they are (±inf beyond float64), for reports and listeners
             with np.errstate(over="ignore"):
                 values = values * 2.0 ** SHIFT
@@ -510,6 +556,12 @@ class Evaluator:
                        "1.3e154): it is reported as null; the value is exact")
         complement = self._complement(value)
         metrics: dict[str, float] = self._perplexity(value)
+        if self.counts:
+            found, why = rates(totals["sum"], {k: self.acc.counts.get(k, 0) for k in self.counts},
+                               unit_scale=self._unit_scale)
+            metrics.update(found)
+            for w in why:
+                self._warn(w)
         if self.summary is not None:
             value, metrics = self._summary_value(value)
             mean = value
@@ -611,6 +663,8 @@ def evaluate(
     convention: str | Convention = "losscli",
     reduction: str = "mean",
     sum_tol: float = DEFAULT_SUM_TOL,
+    word_counts: Any = None,
+    byte_counts: Any = None,
     **params: Any,
 ) -> Result:
     """Evaluate ``loss`` on arrays in memory.
@@ -623,6 +677,9 @@ def evaluate(
         sample_weight: ``(N,)`` non-negative weights, or ``None``.
         convention: ``losscli`` (default), ``torch``, ``keras`` or ``sklearn``.
         reduction: ``mean``, ``sum``, ``mean_over_n`` or ``weighted_mean``.
+        word_counts / byte_counts: ``(N,)`` whole numbers ≥ 0, the words / bytes of each row (a token, or a
+            document scored by its summed NLL), for a cross-entropy's ``word_perplexity``, ``byte_perplexity``
+            and ``bits_per_byte`` (lm-evaluation-harness's definitions, over the counted rows) in ``metrics``.
         **params: the loss's parameters (``from_logits``, ``label_smoothing``, ``class_weights``, ...).
 
     Returns:
@@ -634,20 +691,28 @@ def evaluate(
     As on the command line, ``cce`` and the other losses over distributions take class indices as well
     as one-hot rows. ``losscli.evaluate`` (:func:`losscli.frames.evaluate`) also takes DataFrames.
     """
-    ev = Evaluator(loss, convention=convention, reduction=reduction, sum_tol=sum_tol, **params)
+    given = {k: v for k, v in (("words", word_counts), ("bytes", byte_counts)) if v is not None}
+    ev = Evaluator(loss, convention=convention, reduction=reduction, sum_tol=sum_tol, counts=tuple(given), **params)
     yp = np.asarray(y_pred)
     yt = np.asarray(y_true)
     sw = None if sample_weight is None else np.asarray(sample_weight)
+    counts = {k: np.asarray(v) for k, v in given.items()}
+    n_rows = yp.shape[0] if yp.ndim else 0
+    for k, v in counts.items():
+        if v.ndim != 1 or v.shape[0] != n_rows:
+            raise ShapeError(f"{n_rows} predictions but {v.shape[0] if v.ndim else 1} {COUNTS[k]}s",
+                             hint=f"give one {COUNTS[k]} per row ({k[:-1]}_counts, shape (N,))")
     if yp.ndim >= 1 and yt.ndim >= 1 and yp.shape[0] != yt.shape[0]:
-        ev.update(yt, yp, sw)  # raises the shape error with both counts
+        ev.update(yt, yp, sw, counts=counts or None)  # raises the shape error with both counts
     n = yp.shape[0] if yp.ndim else 0
     if yp.ndim in (1, 2) and yt.ndim >= 1:
         ev._reserve(n)
     step = default_chunk_rows(yp.shape[1] if yp.ndim == 2 else 1)
     if n <= step:
-        ev.update(yt, yp, sw)
+        ev.update(yt, yp, sw, counts=counts or None)
     else:
         for start in range(0, n, step):
             end = start + step
-            ev.update(yt[start:end], yp[start:end], None if sw is None or sw.ndim == 0 else sw[start:end])
+            ev.update(yt[start:end], yp[start:end], None if sw is None or sw.ndim == 0 else sw[start:end],
+                      counts={k: v[start:end] for k, v in counts.items()} or None)
     return ev.result()

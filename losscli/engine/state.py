@@ -14,6 +14,7 @@ import json
 import math
 from typing import Any
 
+from losscli.engine.text_counts import COUNTS
 from losscli.errors import InputError, ReadError
 from losscli.files import write_atomic
 from losscli.values import plain_params
@@ -22,7 +23,7 @@ from losscli.version import __version__
 KIND = "losscli.engine.state"
 SCHEMA = 1
 #: What must agree for two states to merge.
-MERGE_KEYS = ("loss", "params", "convention", "reduction", "outputs")
+MERGE_KEYS = ("loss", "params", "convention", "reduction", "outputs", "counts")
 
 
 def _plain(params: dict[str, Any]) -> dict[str, Any]:
@@ -37,6 +38,7 @@ def state_entry(evaluator: Any, source: str | None = None) -> dict[str, Any]:
         "convention": evaluator.conv.name,
         "reduction": evaluator.reduction,
         "outputs": evaluator.outputs,
+        **({"counts": list(evaluator.counts)} if getattr(evaluator, "counts", ()) else {}),
         "sources": [source] if source else [],
         "warnings": list(evaluator.warnings),
         "accumulator": evaluator.acc.to_json(),
@@ -91,6 +93,10 @@ def check_entry(entry: Any, where: str) -> None:
     f.integer("outputs", low=1, optional=True)
     f.strings("sources")
     f.strings("warnings")
+    declared = f.strings("counts")
+    unknown = [c for c in declared if c not in COUNTS]
+    if unknown:
+        raise ReadError(f"{where}: unknown per-row count {unknown[0]!r}", hint=f"counts are {', '.join(COUNTS)}")
     acc = Fields(f.mapping("accumulator"), f"{where} accumulator")
     n = acc.integer("n")
     n_total = acc.integer("n_total")
@@ -103,6 +109,12 @@ def check_entry(entry: Any, where: str) -> None:
         acc.hex_float(key)
     for key in ("min", "max"):  # ±inf while nothing was counted
         acc.hex_float(key, finite=bool(n))
+    sums = Fields(acc.mapping("counts", optional=True) or {}, f"{where} accumulator counts")
+    for name in declared:
+        if n_total and sums.has(name):
+            sums.integer(name)
+        elif n_total:
+            raise ReadError(f"{where} accumulator: no sum of the declared {name} count")
 
 
 def _short(value: Any) -> str:
@@ -173,7 +185,7 @@ def _evaluator_for(entry: dict[str, Any], path: str) -> Any:
 
     try:
         ev = Evaluator(entry["loss"], convention=entry["convention"], reduction=entry["reduction"],
-                       keep_per_sample=False, **entry["params"])
+                       keep_per_sample=False, counts=tuple(entry.get("counts") or ()), **entry["params"])
     except UsageError as exc:  # the file is wrong, not the command line
         raise ReadError(f"{path} holds a state this losscli cannot evaluate: {exc}") from None
     ev.outputs = int(entry.get("outputs", 1))

@@ -34,6 +34,9 @@ from losscli.inputs.infer import (
 from losscli.io import Chunk, Source, open_source, select_columns
 from losscli.spec import LossSpec
 
+#: Extra columns holding per-row counts (``--words-col``, ``--bytes-col``): numbers, missing values as NaN.
+COUNT_COLUMNS = ("words", "bytes")
+
 PRED_PREFIXES = ("p_", "prob_", "proba_", "probability_", "logit_", "logits_", "score_", "pred_")
 
 
@@ -410,9 +413,12 @@ class InputPlan:
             weights = self._numeric_matrix(weight_cols, self.weights, rows)  # type: ignore[arg-type]
             if weights.ndim == 2:
                 raise UsageError("sample weights must be a single column", hint="select one with --weight-col")
+        for name in COUNT_COLUMNS:  # per-row words/bytes: numbers (checked by the evaluator), NaN if missing
+            if name in extra and extra[name].dtype.kind in "OUS":
+                extra[name] = _to_float(extra[name], self.extras[name].source, self.extras[name].columns[0], rows)
         if self.options.nan != "error":
             bad = np.zeros(len(rows), dtype=bool)
-            for a in (y_true, y_pred, weights):
+            for a in (y_true, y_pred, weights, *(extra[k] for k in COUNT_COLUMNS if k in extra)):
                 if a is not None and a.dtype.kind == "f":
                     nan = np.isnan(a)
                     bad |= nan if nan.ndim == 1 else nan.any(axis=1)
@@ -512,6 +518,8 @@ class InputPlan:
         if loc is None or loc.file is not None:
             return err
         role = {"y_true": self.labels, "y_pred": self.preds, "sample_weight": self.weights}.get(loc.array)
+        if role is None:
+            role = self.extras.get(loc.array) if loc.array in COUNT_COLUMNS else None
         if role is None:
             return err
         if role is self.preds and self.preds2 is not None and loc.column is not None and loc.column >= len(

@@ -68,7 +68,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
 
     if report.fmt in ("jsonl", "csv", "tsv") or report.output or report.per_sample_only:
         raise UsageError("--engine dask reports summaries only", hint="per-sample output needs --engine local")
-    if options.extra_cols:
+    if "group" in options.extra_cols:
         raise UsageError("--group-col needs --engine local")
     if options.weights:
         raise UsageError("--weights FILE needs --engine local",
@@ -83,6 +83,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             raise UsageError("give one path or glob for the Dask engine")
         labels, lab_table = _frame(options.data[0], options, keys, guessed)
         preds = labels
+        count_cols = _count_columns(options, lab_table, sel)
         cols = infer_one_file(lab_table, sel)
         names = [options.data[0]]
     else:
@@ -90,6 +91,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             raise UsageError("give FILE, or both --labels and --preds")
         labels, lab_table = _frame(options.labels, options, keys, guessed)
         preds, pred_table = _frame(options.preds, options, keys, guessed)
+        count_cols = _count_columns(options, pred_table, sel)
         cols = infer_two_files(lab_table, pred_table, None, sel)
         names = [options.labels, options.preds]
     label_cols, pred_cols, weight = cols.labels, cols.preds, cols.weight
@@ -106,7 +108,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             label_cols=label_cols, pred_cols=pred_cols, weight_col=weight[0] if weight else None,
             id_col=cols.id_col if labels is not preds else None, classes=classes,
             convention=convention_of(loss), reduction=loss.reduction, sum_tol=loss.sum_tol, nan=options.nan,
-            client=client, per_loss_params=params,
+            client=client, per_loss_params=params, count_cols=count_cols,
         )
     finally:
         client.close()
@@ -123,6 +125,21 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             inputs["skipped_rows"] = skipped
         evaluations.append(Evaluation(ev.result(), inputs, None, skipped=skipped))
     return evaluations, evaluators
+
+
+def _count_columns(options: InputOptions, table: Any, sel: Any) -> dict[str, str]:
+    """The predictions' columns of the per-row counts (``--words-col``, ``--bytes-col``), claimed in ``sel``."""
+    from losscli.io import select_columns
+
+    out = {}
+    for name, selection in options.extra_cols.items():
+        flag = f"--{name}-col"
+        chosen = select_columns(selection, table.columns, option=flag, file=table.name)
+        if len(chosen) != 1:
+            raise UsageError(f"{flag} must select one column, got {len(chosen)}")
+        out[name] = chosen[0]
+        sel.taken.append(chosen[0])
+    return out
 
 
 def _evaluate_many(evaluate_many: Any, guessed: list[str], *args: Any, **kwargs: Any) -> Any:

@@ -68,10 +68,12 @@ def build_evaluators(loss: LossSettings, *, keep_per_sample: bool) -> list[Any]:
     specs = [get_loss(t) for t in texts]
     params = loss_params(specs, loss)
     conv = convention_of(loss)
+    counting = count_takers(specs, loss.counts)
     return [
         Evaluator(spec, convention=conv, reduction=loss.reduction, sum_tol=loss.sum_tol,
-                  keep_per_sample=keep_per_sample, **implied_params(text, par))
-        for spec, text, par in zip(specs, texts, params, strict=True)
+                  keep_per_sample=keep_per_sample, counts=loss.counts if i in counting else (),
+                  **implied_params(text, par))
+        for i, (spec, text, par) in enumerate(zip(specs, texts, params, strict=True))
     ]
 
 
@@ -93,6 +95,22 @@ def refuse_per_sample_output(evaluators: list[Any], report: ReportSettings) -> N
         hint=f"for one value per sample give '{ev.spec.name}(axis=-1)'; for the batch value drop {asked} "
              "(--format json or table)",
     )
+
+
+def count_takers(specs: list[Any], counts: tuple[str, ...]) -> set[int]:
+    """The losses that take the per-row word/byte counts (the cross-entropies, which have a perplexity);
+    counts that none of them takes are a usage error naming those that do."""
+    if not counts:
+        return set()
+    takers = {i for i, spec in enumerate(specs) if spec.perplexity}
+    if not takers:
+        from losscli.registry import list_losses
+
+        flags = ", ".join(f"--{n}-col" for n in counts)
+        names = ", ".join(s.name for s in specs)
+        raise UsageError(f"{names} {'has' if len(specs) == 1 else 'have'} no word/byte perplexity ({flags})",
+                         hint="they are reported for: " + ", ".join(s.name for s in list_losses() if s.perplexity))
+    return takers
 
 
 def one_evaluator(loss: LossSettings, *, keep_per_sample: bool = False) -> Any:

@@ -112,12 +112,17 @@ class ClassBreakdown(_Sliced):
 
 
 class GroupBreakdown(_Sliced):
-    """Mean loss and count per value of a group column; bounded by the number of distinct groups."""
+    """Mean loss and count per value of a group column; bounded by the number of distinct groups.
 
-    def __init__(self, tap: WeightTap, rule: str, column: str) -> None:
+    ``counts`` names per-row counts riding along with the batch (``words``, ``bytes``), summed per group over
+    the counted rows (exactly, as integers) and reported in each group's row."""
+
+    def __init__(self, tap: WeightTap, rule: str, column: str, counts: tuple[str, ...] = ()) -> None:
         super().__init__(tap, rule)
         self.column = column
         self.index: dict[str, int] = {}
+        self.counts = counts
+        self.count_sums: dict[str, list[int]] = {name: [] for name in counts}
 
     def __call__(self, batch: Any, values: np.ndarray, offset: int) -> None:
         col = batch.extra.get("group")
@@ -125,13 +130,34 @@ class GroupBreakdown(_Sliced):
             raise RuntimeError("the group column did not ride along with the batch")
         keys, inverse = np.unique(_group_keys(np.asarray(col)), return_inverse=True)
         slots = np.array([self.index.setdefault(str(k), len(self.index)) for k in keys.tolist()], dtype=np.int64)
-        self._feed(slots[inverse.reshape(-1)], values)
+        slot = slots[inverse.reshape(-1)]
+        self._feed(slot, values)
+        if self.counts:
+            self._add_counts(batch, slot)
+
+    def _add_counts(self, batch: Any, slot: np.ndarray) -> None:
+        """Per group, Σ count over the counted rows (the evaluator already checked the counts)."""
+        _, c, _ = self.tap.last
+        keep = np.ones(slot.size, dtype=bool) if c is None else c
+        for name in self.counts:
+            sums = self.count_sums[name]
+            sums.extend([0] * (len(self.index) - len(sums)))
+            per = np.zeros(len(self.index), dtype=np.int64)
+            np.add.at(per, slot[keep], np.asarray(batch.extra[name], dtype=np.float64)[keep].astype(np.int64))
+            for j in np.flatnonzero(per).tolist():
+                sums[j] += int(per[j])
 
     def result(self, outputs: int, total: float) -> list[dict[str, Any]]:
         names = [None] * len(self.index)
         for k, j in self.index.items():
             names[j] = k
         rows = self.sums.rows(names, self.factor(outputs), total, "group")  # type: ignore[arg-type]
+        if self.counts:
+            for row in rows:
+                j = self.index[row["group"]]
+                for name in self.counts:
+                    sums = self.count_sums[name]
+                    row[name] = sums[j] if j < len(sums) else 0
         rows.sort(key=lambda r: r["group"])
         return rows
 

@@ -72,6 +72,8 @@ KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "by_class": ((bool,), "per-class breakdown"),
     "max_class": (NUM, "fail when a class's mean is above"),
     "group_col": ((str,), "per-group breakdown by this column"),
+    "words_col": ((str,), "words of each row: word_perplexity of a cross-entropy"),
+    "bytes_col": ((str,), "bytes of each row: byte_perplexity and bits_per_byte of a cross-entropy"),
     "max_group": (NUM, "fail when a group's mean is above"),
     "baseline_preds": ((str,), "an older model's predictions for a paired comparison"),
     "fail_if_worse": ((bool,), "fail when the candidate is significantly worse than baseline_preds"),

@@ -68,12 +68,21 @@ class GateOptions:
         return {"group": self.group_col} if self.group_col else {}
 
 
-def group_perplexities(rows: list[dict[str, Any]], unit: str | None) -> dict[str, Any]:
+def group_perplexities(rows: list[dict[str, Any]], unit: str | None, counts: tuple[str, ...] = ()) -> dict[str, Any]:
     """Each group's (document's) perplexity, exp of its mean (2^mean in bits), added to its row; and their
-    mean under its own name — the mean of per-document perplexities, which is not the corpus perplexity."""
+    mean under its own name — the mean of per-document perplexities, which is not the corpus perplexity.
+
+    With per-row ``counts`` (words, bytes; summed per group in the row) each group's row also gets its
+    word_perplexity, byte_perplexity and bits_per_byte (lm-evaluation-harness's, over the group's rows)."""
+    from losscli.engine.text_counts import rates
+
     base = 2.0 if unit == "bits" else math.e
     values = []
     for row in rows:
+        if counts:
+            found, _ = rates(math.nan if row.get("sum") is None else row["sum"], {k: row[k] for k in counts},
+                             unit_scale=1.0 / math.log(2.0) if unit == "bits" else 1.0)
+            row.update({k: (v if math.isfinite(v) else None) for k, v in found.items() if k not in counts})
         mean = row.get("mean")
         try:
             row["perplexity"] = None if mean is None else base**mean
@@ -120,7 +129,8 @@ class RunQuality:
         if asked.by_class:
             self.by_class = ClassBreakdown(self.spec, self.tap, self.mean_rule, _class_names(plan))
         if asked.group_col:
-            self.by_group = GroupBreakdown(self.tap, self.mean_rule, asked.group_col)
+            self.by_group = GroupBreakdown(self.tap, self.mean_rule, asked.group_col,
+                                           counts=tuple(getattr(evaluator, "counts", ())))
 
     def observers(self) -> list[Any]:
         """Observers of this evaluator's values (``run_many`` style: a list of every evaluator's values)."""
@@ -152,7 +162,8 @@ class RunQuality:
             rows = self.by_group.result(self.evaluator.outputs, total)
             extra["by_group"] = {"column": asked.group_col, "groups": rows, "worst": worst(rows, hib)}
             if self.spec.perplexity:  # per-document perplexities beside the corpus one (the result's)
-                extra["by_group"].update(group_perplexities(rows, self.evaluator.params.get("unit")))
+                extra["by_group"].update(group_perplexities(rows, self.evaluator.params.get("unit"),
+                                                            tuple(getattr(self.evaluator, "counts", ()))))
         checks = gates.threshold_checks(name, result, gates.limit_for(asked.maximum, result.loss),
                                     gates.limit_for(asked.minimum, result.loss))
         if self.by_group is not None:

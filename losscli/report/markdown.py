@@ -12,6 +12,22 @@ def _f(x: float) -> str:
     return "—" if x is None or not math.isfinite(x) else f"{x:.6g}"
 
 
+def _metrics_markdown(evals: list[Evaluation]) -> str:
+    """The values reported beside each value (perplexity, word/byte perplexity, bits per byte, accuracy,
+    a summary metric's mean per-sample loss): one table, a row per loss that has any."""
+    rows = [(ev, {**ev.result.complement, **ev.result.metrics}) for ev in evals]
+    rows = [(ev, m) for ev, m in rows if m]
+    if not rows:
+        return ""
+    names = list(dict.fromkeys(k for _, m in rows for k in m))
+    lines = ["", "| loss | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for ev, m in rows:
+        label = f"`{ev.result.loss}`" + (f" · {_md(ev.file)}" if ev.file is not None else "")
+        cells = [(str(int(m[k])) if k in ("words", "bytes") else _f(m[k])) if k in m else "" for k in names]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def markdown_summary(evals: list[Evaluation]) -> str:
     ranked = any(ev.file is not None for ev in evals)
     head = "| rank | file " if ranked else ""
@@ -29,7 +45,7 @@ def markdown_summary(evals: list[Evaluation]) -> str:
             f"{_f(r.std)} | {_f(r.min)} | {_f(r.max)} | {_f(r.weight_sum)} | {r.clipped} | {r.ignored} |"
         )
     notes = [w for ev in evals for w in ev.warnings]
-    out = "\n".join(lines) + "\n"
+    out = "\n".join(lines) + "\n" + _metrics_markdown(evals)
     batch = [f"> {_md(ev.result.loss)}: one value for the whole batch ({_md(ev.result.summary_of)}), no per-sample "
              "values" for ev in evals if ev.result.batch_level]
     if batch:

@@ -58,11 +58,27 @@ def checks_markdown(checks: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Per-slice language-model values, shown as columns when the slices have them (a cross-entropy's groups).
+SLICE_METRICS = ("perplexity", "words", "word_perplexity", "bytes", "byte_perplexity", "bits_per_byte")
+
+
+def slice_metrics(rows: list[dict[str, Any]]) -> list[str]:
+    """The language-model values the slices carry, in display order."""
+    return [k for k in SLICE_METRICS if rows and k in rows[0]]
+
+
+def _cell(v: Any) -> str:
+    return str(v) if isinstance(v, int) and not isinstance(v, bool) else _f(v)
+
+
 def slices_markdown(rows: list[dict[str, Any]], key: str, worst: Any = None) -> str:
-    lines = [f"| {key} | n | mean | share of loss |", "|---|---:|---:|---:|"]
+    more = slice_metrics(rows)
+    lines = [f"| {key} | n | mean | share of loss |" + "".join(f" {m} |" for m in more),
+             "|---|---:|---:|---:|" + "---:|" * len(more)]
     for r in rows:
         mark = " **(worst)**" if worst is not None and r[key] == worst else ""
-        lines.append(f"| {_md(r[key])}{mark} | {r['n']} | {_f(r['mean'])} | {_pct(r.get('share'))} |")
+        lines.append(f"| {_md(r[key])}{mark} | {r['n']} | {_f(r['mean'])} | {_pct(r.get('share'))} |"
+                     + "".join(f" {_cell(r.get(m))} |" for m in more))
     return "\n".join(lines) + "\n"
 
 
@@ -145,10 +161,13 @@ def slices_table(rows: list[dict[str, Any]], key: str, title: str) -> Any:
     table.add_column("n", justify="right")
     table.add_column("mean", justify="right")
     table.add_column("share of loss", justify="right")
+    more = slice_metrics(rows)
+    for m in more:
+        table.add_column(m, justify="right")
     w = _worst(rows)
     for r in rows:
         table.add_row(printable(r[key]), str(r["n"]), _f(r["mean"]), _pct(r.get("share")),
-                      style="bold red" if w is not None and r is w else None)
+                      *(_cell(r.get(m)) for m in more), style="bold red" if w is not None and r is w else None)
     return table
 
 
