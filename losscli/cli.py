@@ -155,6 +155,9 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
                help="Unit of a cross-entropy: nats (default, natural log) or bits; its perplexity is reported.")
 @_param_option("--n-bins", param="n_bins", type=click.IntRange(min=1, max=10_000), metavar="B",
                help="Confidence bins of a calibration error (default 15).")
+@_param_option("--strategy", param="strategy", type=click.Choice(["uniform", "quantile"]),
+               help="Bins of a calibration error: uniform (equal width, default) or quantile (equal mass: edges at "
+               "the percentiles of the confidences, as scikit-learn calibration_curve).")
 @click.option("--eps", type=Number(0.0, 0.5, open_low=True, open_high=True), help="Clip probabilities to [eps, 1−eps] (overrides the convention's clip).")
 @click.option("--reduction", type=click.Choice(REDUCTION_NAMES), default="mean", show_default=True,
               help="mean is the convention's mean (losscli: Σw·l/Σw); the peers' names are understood "

@@ -37,6 +37,7 @@ PARAM_OPTIONS = {
     "beta": "beta",
     "q": "q",
     "n_bins": "n_bins",
+    "strategy": "strategy",
     "unit": "unit",
 }
 

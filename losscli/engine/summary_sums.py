@@ -6,7 +6,10 @@ this module keeps them across chunks, shards and processes:
 - ``sum``: a vector of sums (one per output, class or bin), each kept exactly (Shewchuk partials);
 - ``max``: a vector of running maxima;
 - ``moments``: per column the weight W, the weighted mean and the weighted sum of squared deviations M2,
-  combined chunk by chunk and shard by shard with Chan's parallel formula (no Σx² − (Σx)²/n cancellation).
+  combined chunk by chunk and shard by shard with Chan's parallel formula (no Σx² − (Σx)²/n cancellation);
+- ``sample``: per-row (confidence, accuracy) pairs, weighted by the sample weights, kept exactly up to a
+  bound and as a fine histogram beyond it (:class:`~losscli.engine.confidence_sample.ConfidenceSample`:
+  the equal-mass bins of a calibration error).
 
 Streaming, chunking and merging give the one-pass value up to the rounding of each chunk's partial sums
 (a few ulps). The state serialises to JSON with every float in hex, so ``--state-out``/``merge`` and the
@@ -19,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from losscli.engine.confidence_sample import ConfidenceSample
 from losscli.engine.exact_sum import ExactSum
 
 
@@ -29,6 +33,7 @@ class SummarySums:
         self.sums: dict[str, list[ExactSum]] = {}
         self.maxima: dict[str, np.ndarray] = {}
         self.moments: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.samples: dict[str, ConfidenceSample] = {}
 
     # ------------------------------------------------------------------ updating
     def update(self, stats: dict[str, tuple[str, Any]], weights: np.ndarray | None) -> None:
@@ -45,6 +50,9 @@ class SummarySums:
                 self._add_max(name, np.atleast_1d(np.asarray(values, dtype=np.float64)))
             elif kind == "moments":
                 self._add_moments(name, *_chunk_moments(np.asarray(values, dtype=np.float64), weights))
+            elif kind == "sample":
+                conf, acc = values
+                self.samples.setdefault(name, ConfidenceSample()).add(conf, acc, weights)
             else:  # pragma: no cover - a kernel module's declaration error
                 raise ValueError(f"unknown statistic kind {kind!r}")
 
@@ -82,6 +90,8 @@ class SummarySums:
             self._add_max(name, vec)
         for name, mom in other.moments.items():
             self._add_moments(name, *mom)
+        for name, sample in other.samples.items():
+            self.samples.setdefault(name, ConfidenceSample()).merge(sample)
         return self
 
     # ------------------------------------------------------------------ reading
@@ -90,6 +100,7 @@ class SummarySums:
         out: dict[str, Any] = {n: np.array([s.value() for s in v]) for n, v in self.sums.items()}
         out.update({n: v.copy() for n, v in self.maxima.items()})
         out.update(self.moments)
+        out.update({n: s.view() for n, s in self.samples.items()})
         return out
 
     def copy(self) -> SummarySums:
@@ -103,6 +114,7 @@ class SummarySums:
             "sum": {n: [[float(p).hex() for p in s.partials] for s in v] for n, v in self.sums.items()},
             "max": {n: hexes(v) for n, v in self.maxima.items()},
             "moments": {n: [hexes(a) for a in m] for n, m in self.moments.items()},
+            **({"sample": {n: s.to_json() for n, s in self.samples.items()}} if self.samples else {}),
         }
 
     @classmethod
@@ -118,6 +130,8 @@ class SummarySums:
         for n, m in data.get("moments", {}).items():
             w, mean, m2 = (floats(a) for a in m)
             out.moments[n] = (w, mean, m2)
+        for n, s in data.get("sample", {}).items():
+            out.samples[n] = ConfidenceSample.from_json(s)
         return out
 
 

@@ -10,6 +10,17 @@ shard states and Dask give the one-pass value:
 - MCE  = max_b |A_b − C_b| / W_b over non-empty bins   (``norm='max'``)
 - RMSCE = √(Σ_b (A_b − C_b)² / W_b / W)         (``norm='l2'``)
 
+With ``strategy='quantile'`` the bins hold equal numbers of samples instead (adaptive, equal-mass bins;
+scikit-learn ``calibration_curve(strategy='quantile')``): the edges are the percentiles
+``np.percentile(conf, linspace(0, 1, B + 1) · 100)`` of the confidences and a confidence goes to the bin
+``searchsorted(edges[1:-1], conf)`` (closed on the right; the lowest confidence in the first bin, the highest
+in the last; tied edges leave empty bins), and the errors above are computed on exactly those bins (sample
+weights weight the sums; the edges are percentiles of the confidences themselves, as scikit-learn's). The
+engine keeps the confidences themselves for this, up to a bound (about a million confidences; see
+:mod:`losscli.engine.confidence_sample`); beyond it, a fine histogram of the confidences (16384 equal-width
+bins per column) gives edges within 1/16384 of the percentiles and exact sums over the bins between them,
+and the result says ``"edges": "approximate"`` in its ``binning`` table.
+
 Binary input (one probability column) scores the positive class: confidence p, accuracy y (torchmetrics
 ``BinaryCalibrationError``). Multiclass input (C columns) scores the top label: confidence max_c p_c,
 accuracy 1[argmax_c p_c = y] (``MulticlassCalibrationError``); with ``classwise`` every class c is binned
@@ -29,7 +40,10 @@ from losscli.conventions import Convention
 from losscli.losses._common import f64, log_softmax, sigmoid
 from losscli.spec import KernelOutput, Param, Summary, register_loss
 
-N_BINS = Param("n_bins", "int", 15, "number of equal-width confidence bins", low=1, high=10_000, allow_none=False)
+N_BINS = Param("n_bins", "int", 15, "number of confidence bins (equal width, or equal mass with strategy=quantile)", low=1, high=10_000, allow_none=False)
+STRATEGY = Param("strategy", "choice", "uniform", "bin edges: uniform (equal width) or quantile (equal mass, "
+                 "scikit-learn calibration_curve's percentiles of the confidences)", allow_none=False,
+                 choices=("uniform", "quantile"))
 CLASSWISE = Param("classwise", "bool", False, "bin every class on its own and average the errors over classes",
                   allow_none=False)
 EXAMPLE = {"y_true": [0, 0, 1, 1, 1], "y_pred": [0.25, 0.25, 0.55, 0.75, 0.75], "params": {"n_bins": 2}}
@@ -64,8 +78,10 @@ def bin_index(conf: np.ndarray, n_bins: int) -> np.ndarray:
 
 
 def _stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None, *, n_bins: int, classwise: bool = False,
-           from_logits: bool = False, **_: Any) -> dict[str, tuple[str, Any]]:
+           from_logits: bool = False, strategy: str = "uniform", **_: Any) -> dict[str, tuple[str, Any]]:
     conf, acc = confidence_and_accuracy(y_true, y_pred, from_logits, classwise)
+    if strategy == "quantile":  # the edges need every confidence: the engine keeps them (bounded)
+        return {"sample": ("sample", (conf, acc))}
     conf2 = conf.reshape(conf.shape[0], -1)
     acc2 = acc.reshape(acc.shape[0], -1)
     k = conf2.shape[1]
@@ -80,6 +96,66 @@ def _stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None, *, n_bi
         "confidence": ("sum", np.bincount(idx, weights=wcol * conf2.reshape(-1), minlength=size)),
         "accuracy": ("sum", np.bincount(idx, weights=wcol * acc2.reshape(-1), minlength=size)),
     }
+
+
+def quantile_edges(conf: np.ndarray, n_bins: int) -> np.ndarray:
+    """scikit-learn ``calibration_curve(strategy='quantile')``'s edges: percentiles of the confidences."""
+    return np.percentile(conf, np.linspace(0.0, 1.0, n_bins + 1) * 100)
+
+
+def _sums(idx: np.ndarray, n_bins: int, conf: np.ndarray, acc: np.ndarray, w: np.ndarray) -> dict[str, np.ndarray]:
+    return {"count": np.bincount(idx, minlength=n_bins).astype(np.float64),
+            "weight": np.bincount(idx, weights=w, minlength=n_bins),
+            "confidence": np.bincount(idx, weights=w * conf, minlength=n_bins),
+            "accuracy": np.bincount(idx, weights=w * acc, minlength=n_bins)}
+
+
+def _quantile_columns(sample: dict[str, Any], n_bins: int) -> list[dict[str, np.ndarray]]:
+    """Per column the equal-mass bins' sums and edges (``low``/``high`` per bin), from the kept confidences
+    (exact percentiles) or from the fine histogram (edges at its bins' boundaries)."""
+    out = []
+    if sample["exact"]:
+        conf, acc, w = sample["confidence"], sample["accuracy"], sample["weight"]
+        for j in range(conf.shape[1]):
+            c = conf[:, j]
+            edges = quantile_edges(c, n_bins) if c.size else np.zeros(n_bins + 1)
+            idx = np.searchsorted(edges[1:-1], c, side="left")
+            col = _sums(idx, n_bins, c, acc[:, j], np.ones(c.size) if w is None else w)
+            out.append({**col, "low": edges[:-1], "high": edges[1:]})
+        return out
+    for j in range(sample["count"].shape[0]):
+        out.append(_from_fine({key: sample[key][j] for key in ("count", "weight", "confidence", "accuracy")}, n_bins))
+    return out
+
+
+def _from_fine(fine: dict[str, np.ndarray], n_bins: int) -> dict[str, np.ndarray]:
+    """Equal-mass bins made of whole fine bins: inner edge k at the upper boundary of the fine bin holding
+    the sample at the percentile's position (N − 1)·k/B (numpy's rule), so each edge is within one fine bin
+    of the percentile; the sums are the fine bins' exact sums."""
+    count = fine["count"]
+    f = count.shape[0]
+    total = int(count.sum())
+    if not total:
+        zeros = np.zeros(n_bins)
+        return {"count": zeros, "weight": zeros, "confidence": zeros, "accuracy": zeros, "low": zeros, "high": zeros}
+    cum = np.cumsum(count)
+    pos = np.floor((total - 1) * np.arange(1, n_bins) / n_bins)
+    inner = np.searchsorted(cum, pos, side="right")  # the fine bin of each inner edge
+    coarse = np.searchsorted(inner, np.arange(f), side="left")  # the bin of each fine bin
+    out = {key: np.bincount(coarse, weights=fine[key].astype(np.float64), minlength=n_bins)
+           for key in ("count", "weight", "confidence", "accuracy")}
+    full = np.flatnonzero(count)
+    bounds = np.concatenate([[full[0]], inner + 1, [full[-1] + 1]]) / f
+    out["low"], out["high"] = bounds[:-1], bounds[1:]
+    return out
+
+
+def _columns(stats: dict[str, Any], n_bins: int) -> list[dict[str, np.ndarray]]:
+    """Every column's bins (equal width or equal mass)."""
+    if "sample" in stats:
+        return _quantile_columns(stats["sample"], n_bins)
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    return [{**col, "low": edges[:-1], "high": edges[1:]} for col in _per_column(stats, n_bins)]
 
 
 def _per_column(stats: dict[str, Any], n_bins: int) -> list[dict[str, np.ndarray]]:
@@ -104,29 +180,40 @@ def _errors(col: dict[str, np.ndarray]) -> tuple[float, float, float]:
 
 def _finish(which: int) -> Any:
     def finish(stats: dict[str, Any], *, n_bins: int, **_: Any) -> float:
-        if "weight" not in stats:
+        if "weight" not in stats and "sample" not in stats:
             return math.nan
-        return float(np.mean([_errors(c)[which] for c in _per_column(stats, n_bins)]))
+        return float(np.mean([_errors(c)[which] for c in _columns(stats, n_bins)]))
 
     return finish
 
 
-def reliability(stats: dict[str, Any], *, n_bins: int, classwise: bool = False, **_: Any) -> dict[str, Any]:
-    """The reliability table: per bin its edges, rows, weight, mean confidence and accuracy (non-empty bins)."""
-    if "weight" not in stats:
+def reliability(stats: dict[str, Any], *, n_bins: int, classwise: bool = False, strategy: str = "uniform",
+                **_: Any) -> dict[str, Any]:
+    """The reliability table: per bin its edges, rows, weight, mean confidence and accuracy (non-empty bins);
+    with equal-mass bins also how the edges were found (``binning``: exact percentiles or approximate)."""
+    if "weight" not in stats and "sample" not in stats:
         return {}
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
     rows = []
-    for j, col in enumerate(_per_column(stats, n_bins)):
+    for j, col in enumerate(_columns(stats, n_bins)):
         for b in range(n_bins):
             w = float(col["weight"][b])
             if col["count"][b] == 0:
                 continue
-            row = {"bin": b, "low": float(edges[b]), "high": float(edges[b + 1]), "count": int(col["count"][b]),
+            row = {"bin": b, "low": float(col["low"][b]), "high": float(col["high"][b]), "count": int(col["count"][b]),
                    "weight": w, "confidence": float(col["confidence"][b] / w) if w > 0 else None,
                    "accuracy": float(col["accuracy"][b] / w) if w > 0 else None}
             rows.append({"class": j, **row} if classwise else row)
-    return {"reliability": rows}
+    if "sample" not in stats:
+        return {"reliability": rows}
+    sample = stats["sample"]
+    exact = bool(sample["exact"])
+    binning = {"strategy": strategy, "n_bins": n_bins,
+               "edges": "exact" if exact else "approximate",
+               "how": "percentiles of the confidences (scikit-learn calibration_curve)" if exact else
+               f"approximate percentiles: boundaries of a fine histogram of {sample['count'].shape[1]} equal-width "
+               "bins, each edge within one fine bin of the percentile; the sums are exact",
+               "confidences": int(sample["confidence"].size if exact else sample["count"].sum())}
+    return {"reliability": rows, "binning": [binning]}
 
 
 def _declare(name: str, which: int, norm: str, formula: str, latex: str, description: str, aliases: tuple) -> Any:
@@ -140,17 +227,17 @@ def _declare(name: str, which: int, norm: str, formula: str, latex: str, descrip
         pred_kind="distribution",
         accepts_logits=True,
         conventions=("torch",),
-        params=(N_BINS, CLASSWISE),
+        params=(N_BINS, STRATEGY, CLASSWISE),
         formula=formula,
         latex=latex,
         description=description,
         peer=f"torchmetrics BinaryCalibrationError / MulticlassCalibrationError (norm='{norm}'); "
-             "bins of sklearn calibration_curve",
+             "bins of sklearn calibration_curve (strategy='uniform' or 'quantile')",
         example=EXAMPLE,
         summary=summary,
     )
     def kernel(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention, n_bins: int = 15,
-               classwise: bool = False, from_logits: bool = False) -> KernelOutput:
+               strategy: str = "uniform", classwise: bool = False, from_logits: bool = False) -> KernelOutput:
         conf, acc = confidence_and_accuracy(y_true, y_pred, from_logits, classwise)
         d = conf - acc
         return KernelOutput(d if d.ndim == 1 else d.mean(axis=1))
@@ -158,8 +245,10 @@ def _declare(name: str, which: int, norm: str, formula: str, latex: str, descrip
     kernel.__name__ = kernel.__qualname__ = name
     kernel.__doc__ = (
         f"{description}\n\n    Formula: ``{formula}``, over ``n_bins`` equal-width bins (k/B, (k+1)/B] with 0 in "
-        "the first and 1 in the last;\n    W_b, C_b, A_b = the weight, Σw·confidence and Σw·accuracy of bin b. "
-        "The per-sample value is\n    confidence − accuracy."
+        "the first and 1 in the last\n    (``strategy='uniform'``), or equal-mass bins whose edges are the "
+        "percentiles of the confidences\n    (``strategy='quantile'``, scikit-learn calibration_curve's); "
+        "W_b, C_b, A_b = the weight, Σw·confidence and\n    Σw·accuracy of bin b. The per-sample value is "
+        "confidence − accuracy."
     )
     return kernel
 
