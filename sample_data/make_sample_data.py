@@ -91,3 +91,22 @@ with open(HERE / "lm_eval_samples.jsonl", "w") as fh:
             "acc": float(np.argmax(loglik[i]) == gold[i]),
         }
         fh.write(json.dumps(record) + "\n")
+
+# Language-model documents: one row per document, its summed log-likelihood (nats) and its words and bytes
+# as lm-evaluation-harness counts them (len(re.split(r"\s+", doc)), len(doc.encode("utf-8"))).
+import re  # noqa: E402
+
+docs = [
+    "The quick brown fox jumps over the lazy dog.",
+    "Perplexity is the exponential of the average negative log-likelihood.",
+    "Grüße aus Köln: Straße, Maß und Fuß.",
+    "Bits per byte compare models that use different tokenizers.",
+    "A short line.",
+    "数据 压缩 与 语言 模型",
+    "Calibration asks whether a confidence of 0.8 is right 80% of the time.",
+    "émigré naïve café — déjà vu",
+]
+lm_rng = np.random.default_rng(20261205)
+write_csv("lm_documents.csv", ["doc_id", "loglikelihood", "words", "bytes"],
+          [[k, f"{-lm_rng.uniform(0.5, 1.2) * len(d.encode('utf-8')):.4f}", len(re.split(r'\s+', d)),
+            len(d.encode("utf-8"))] for k, d in enumerate(docs)])
