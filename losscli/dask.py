@@ -294,7 +294,7 @@ def evaluate_many(
     outcomes = client.gather(client.compute(work)) if client is not None else dask.compute(*work)
     for k, outcome in enumerate(outcomes):
         if "error" in outcome:
-            _raise(outcome["error"], k)
+            _raise(outcome["error"], k, count_cols)
     for i, ev in enumerate(templates):
         for outcome in outcomes:
             state, outputs, warnings = outcome["states"][i]
@@ -309,14 +309,20 @@ def evaluate_many(
     return templates
 
 
-def _raise(error: dict[str, Any], partition: int) -> None:
+def _raise(error: dict[str, Any], partition: int, count_cols: dict[str, str] | None = None) -> None:
     from losscli import errors
+    from losscli.errors import shown_value
 
     cls = getattr(errors, error["type"], None)
     if not (isinstance(cls, type) and issubclass(cls, errors.LossCliError)):
         cls = errors.InputError
     loc = error.get("location")
-    message = f"{error['message']} (partition {partition}"
+    message = error["message"]
+    if loc and loc.get("array") in (count_cols or {}):  # a per-row count: its column and value
+        message += f" in column {count_cols[loc['array']]}"  # type: ignore[index]
+        if loc.get("value") is not None:
+            message += f" (value {shown_value(loc['value'])})"
+    message = f"{message} (partition {partition}"
     if loc and loc.get("row") is not None:
         message += f", row {loc['row'] + 1} of the partition"
     message += ")"

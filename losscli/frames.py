@@ -46,6 +46,8 @@ def evaluate(
     convention: str | Convention = "losscli",
     reduction: str = "mean",
     sum_tol: float = DEFAULT_SUM_TOL,
+    words_col: str | None = None,
+    bytes_col: str | None = None,
     **params: Any,
 ) -> Result:
     """Evaluate ``loss`` on arrays, or on the columns of a DataFrame, in memory.
@@ -63,6 +65,9 @@ def evaluate(
             ``y_true``; the other columns, but an ``id`` and a ``weight`` column, are the predictions).
         classes: the class of each prediction column, in order, for labels that are names (or arbitrary
             values): ``classes[j]`` is column ``j``; for a binary loss, ``[negative, positive]``.
+        words_col, bytes_col: with a DataFrame, the column of each row's words / bytes, for a cross-entropy's
+            ``word_perplexity``, ``byte_perplexity`` and ``bits_per_byte`` (with arrays: ``word_counts=``,
+            ``byte_counts=``).
         nan: ``"error"`` (default), ``"skip"`` or ``"warn"`` to leave out rows with a missing value
             (DataFrames and ``classes=`` only; ``Result.rows`` then gives the rows kept).
         convention: ``losscli`` (default), ``torch``, ``keras`` or ``sklearn``.
@@ -79,7 +84,8 @@ def evaluate(
     As on the command line, ``cce`` and the other losses over distributions take class indices as well
     as one-hot rows.
     """
-    columns = {"label_cols": label_cols, "pred_cols": pred_cols, "weight_col": weight_col, "id_col": id_col}
+    columns = {"label_cols": label_cols, "pred_cols": pred_cols, "weight_col": weight_col, "id_col": id_col,
+               "words_col": words_col, "bytes_col": bytes_col}
     if y_pred is None or classes is not None or any(v is not None for v in columns.values()):
         return evaluate_frame(loss, y_true, y_pred, sample_weight=sample_weight, classes=classes, nan=nan,
                               convention=convention, reduction=reduction, sum_tol=sum_tol, **columns, **params)
@@ -104,15 +110,17 @@ def evaluate_frame(
     convention: str | Convention = "losscli",
     reduction: str = "mean",
     sum_tol: float = DEFAULT_SUM_TOL,
+    words_col: str | None = None,
+    bytes_col: str | None = None,
     **params: Any,
 ) -> Result:
     """:func:`evaluate` on a DataFrame. With ``y_pred``, ``frame`` is the labels array and the arrays are
     read as a table of columns ``y_true``, ``y_pred`` (or ``y_pred[0]``, … for 2-D predictions) and
     ``sample_weight`` (how ``classes=`` works for arrays)."""
     if y_pred is not None:
-        if any(v is not None for v in (label_cols, pred_cols, weight_col, id_col)):
+        if any(v is not None for v in (label_cols, pred_cols, weight_col, id_col, words_col, bytes_col)):
             raise UsageError(
-                "label_cols, pred_cols, weight_col and id_col select columns of a DataFrame",
+                "label_cols, pred_cols, weight_col, id_col, words_col and bytes_col select columns of a DataFrame",
                 hint="pass the DataFrame alone: losscli.evaluate(loss, frame, label_cols=..., pred_cols=...)",
             )
         frame, label_cols, pred_cols, weight_col = _arrays_table(frame, y_pred, sample_weight)
@@ -128,12 +136,14 @@ def evaluate_frame(
         name = None
     if nan not in ("error", "skip", "warn"):
         raise UsageError(f"nan must be 'error', 'skip' or 'warn', not {nan!r}")
-    ev = Evaluator(loss, convention=convention, reduction=reduction, sum_tol=sum_tol, **params)
+    counts = {name: col for name, col in (("words", words_col), ("bytes", bytes_col)) if col is not None}
+    ev = Evaluator(loss, convention=convention, reduction=reduction, sum_tol=sum_tol, counts=tuple(counts), **params)
     source = FrameSource(frame, name)
     options = InputOptions(
         data=[source.name], label_cols=_selection(label_cols, "label_cols"),
         pred_cols=_selection(pred_cols, "pred_cols"), weight_col=_selection(weight_col, "weight_col"),
         id_col=id_col, classes=None if classes is None else [str(c) for c in classes], nan=nan,
+        extra_cols={name: _selection(col, f"{name}_col") for name, col in counts.items()},
     )
     plan = plan_source(options, ev.spec, source)  # the plan decides the chunk size, as on the command line
     evaluation = run(plan, ev)

@@ -227,3 +227,25 @@ def test_engine_dask_equals_the_local_engine(tmp_path):
     local, dask = outs
     for key in ("value", "words", "bytes", "word_perplexity", "byte_perplexity", "bits_per_byte"):
         assert dask[key] == pytest.approx(local[key], rel=1e-14), key
+
+
+def test_a_dataframe_takes_the_count_columns():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"token": [5, 7, -100, 3], "logprob": [-0.5, -2.0, -1.0, -1.5], "w": [1, 1, 4, 2],
+                       "b": [4, 6, 20, 9]})
+    r = losscli.evaluate("token_nll", df, label_cols="token", pred_cols="logprob", words_col="w", bytes_col="b")
+    arrays = losscli.evaluate("token_nll", df["token"].to_numpy(), df["logprob"].to_numpy(),
+                              word_counts=df["w"].to_numpy(), byte_counts=df["b"].to_numpy())
+    assert r.metrics == arrays.metrics
+    assert r.metrics["words"] == 4 and r.metrics["word_perplexity"] == pytest.approx(math.exp(4.0 / 4))
+
+
+def test_a_bad_count_on_the_dask_engine_names_its_column(tmp_path):
+    pytest.importorskip("dask.distributed")
+    rows = list(ROWS)
+    rows[3] = "b,3,-1.5,-2,9"
+    path = _csv(tmp_path, rows)
+    proc = subprocess.run([sys.executable, "-m", "losscli", "eval", "token_nll", str(path), *ARGS, "--engine", "dask"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 3 and proc.stdout == ""
+    assert "word count" in proc.stderr and "column words" in proc.stderr and "(value -2)" in proc.stderr, proc.stderr
