@@ -132,7 +132,6 @@ def merge_documents(docs: list[tuple[str, dict[str, Any]]]) -> list[Any]:
     Every document must hold the same losses with the same parameters, convention, reduction and number
     of outputs; anything else is refused with what differs.
     """
-    from losscli.engine.accumulator import Accumulator
 
     if not docs:
         raise ReadError("no state files to merge")
@@ -140,7 +139,7 @@ def merge_documents(docs: list[tuple[str, dict[str, Any]]]) -> list[Any]:
     keys = [merge_key(e) for e in first["states"]]
     merged = [_evaluator_for(e, first_path) for e in first["states"]]
     for ev, entry in zip(merged, first["states"], strict=True):
-        ev.acc = Accumulator.from_json(entry["accumulator"])
+        ev.acc = _accumulator(entry, first_path)
     sources = [list(e.get("sources") or [first_path]) for e in first["states"]]
     try:
         _merge_rest(docs, merged, keys, sources)
@@ -152,7 +151,6 @@ def merge_documents(docs: list[tuple[str, dict[str, Any]]]) -> list[Any]:
 
 def _merge_rest(docs: list[tuple[str, dict[str, Any]]], merged: list[Any], keys: list[tuple],
                 sources: list[list[str]]) -> None:
-    from losscli.engine.accumulator import Accumulator
 
     first_path, first = docs[0]
     for path, doc in docs[1:]:
@@ -163,10 +161,25 @@ def _merge_rest(docs: list[tuple[str, dict[str, Any]]], merged: list[Any], keys:
                 hint="merge only states of the same losses, parameters, convention and reduction",
             )
         for i, entry in enumerate(entries):
-            merged[i].acc.merge(Accumulator.from_json(entry["accumulator"]))
+            try:
+                merged[i].acc.merge(_accumulator(entry, path))
+            except ValueError as exc:  # parts that do not fit together (another number of columns, ...)
+                raise ReadError(f"{path}: its {entry['loss']} state does not merge with {first_path}'s: {exc}") from None
             for w in entry.get("warnings", []):
                 merged[i]._warn(w)
             sources[i].extend(entry.get("sources") or [path])
+
+
+def _accumulator(entry: dict[str, Any], path: str) -> Any:
+    """The accumulator of a state entry; a part that does not decode (a summary metric's sums or kept
+    confidences) is a :class:`ReadError` naming the file."""
+    from losscli.engine.accumulator import Accumulator
+
+    try:
+        return Accumulator.from_json(entry["accumulator"])
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ReadError(f"{path}: the {entry.get('loss')} state is damaged ({type(exc).__name__}: {exc})",
+                        hint="write it again with `losscli eval ... --state-out`") from None
 
 
 def _finish(merged: list[Any], sources: list[list[str]]) -> list[Any]:

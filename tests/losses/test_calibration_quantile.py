@@ -196,3 +196,19 @@ def test_table_shows_the_bins_and_how_they_were_found(tmp_path, capsys):
                               "--strategy", "quantile", "--n-bins", "4", "--format", "table"], capsys)
     assert code == 0, err
     assert "reliability" in out and "binning" in out and "quantile" in out and "exact" in out
+
+
+def test_a_damaged_state_is_exit_3_naming_the_file(tmp_path, capsys):
+    y, p = _binary(11, 80)
+    np.save(tmp_path / "y.npy", y)
+    np.save(tmp_path / "p.npy", p)
+    state = tmp_path / "s.json"
+    code, _, err = run_cli(["eval", "ece", "--labels", tmp_path / "y.npy", "--preds", tmp_path / "p.npy", "--strategy",
+                            "quantile", "--state-out", state, "-q"], capsys)
+    assert code == 0, err
+    doc = json.loads(state.read_text())
+    sample = doc["states"][0]["accumulator"]["summary"]["sample"]["sample"]
+    sample["confidence"] = sample["confidence"][:-8]
+    state.write_text(json.dumps(doc))
+    code, out, err = run_cli(["merge", state, state], capsys)
+    assert code == 3 and out == "" and "s.json" in err and "damaged" in err
