@@ -316,7 +316,8 @@ class Summary:
     value: str
     #: what the mean of the per-sample values is (e.g. "mean squared error"), reported beside the value
     per_sample: str = ""
-    #: ``details(stats, **params)``: JSON-ready tables reported with the value (e.g. ``{"reliability": [...]}``)
+    #: ``details(stats, **params)``: JSON-ready tables reported with the value (e.g. ``{"reliability": [...]}``);
+    #: a ``"notes"`` list of strings among them is reported with the result's warnings
     details: Callable[..., dict[str, Any]] | None = None
     #: ``applies(params)``: whether these parameters make the loss a summary metric (``dice(axis=None)``);
     #: ``None`` = always

@@ -565,6 +565,7 @@ class Evaluator:
         if self.summary is not None:
             value, metrics = self._summary_value(value)
             mean = value
+        details = self._summary_details()
         per_sample = None
         if self.keep_per_sample:
             if self._out is not None and self.rows == self._out.shape[0]:
@@ -596,7 +597,7 @@ class Evaluator:
             state=self.acc,
             complement=complement,
             metrics=metrics,
-            details=self._summary_details(),
+            details=details,
             summary_of=self.summary.value if self.summary is not None else "",
             batch_level=self.batch_level,
         )
@@ -619,7 +620,10 @@ class Evaluator:
         summary = self.summary
         if summary is None or summary.details is None or self.acc.side is None:
             return {}
-        return summary.details(self.acc.side.view(), **self.params)
+        details = dict(summary.details(self.acc.side.view(), **self.params))
+        for note in details.pop("notes", []):  # said with the warnings (stderr, JSON, Markdown, the table)
+            self._warn(f"{self.spec.name}: {note}")
+        return details
 
     def _summary_value(self, mean: float) -> tuple[float, dict[str, float]]:
         """A summary metric's value from its sums, and the mean of the per-sample values under its name."""

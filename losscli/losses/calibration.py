@@ -213,7 +213,12 @@ def reliability(stats: dict[str, Any], *, n_bins: int, classwise: bool = False, 
                f"approximate percentiles: boundaries of a fine histogram of {sample['count'].shape[1]} equal-width "
                "bins, each edge within one fine bin of the percentile; the sums are exact",
                "confidences": int(sample["confidence"].size if exact else sample["count"].sum())}
-    return {"reliability": rows, "binning": [binning]}
+    out: dict[str, Any] = {"reliability": rows, "binning": [binning]}
+    if not exact:
+        out["notes"] = [f"the quantile bin edges are approximate ({binning['confidences']} confidences, more than "
+                        f"are kept exactly: each edge within 1/{sample['count'].shape[1]} of its percentile; the "
+                        "bins' sums are exact)"]
+    return out
 
 
 def _declare(name: str, which: int, norm: str, formula: str, latex: str, description: str, aliases: tuple) -> Any:

@@ -134,6 +134,9 @@ def test_the_kept_confidences_stay_within_the_bound_and_then_the_histogram_is_cl
     r = ev.result()
     assert r.details["binning"][0]["edges"] == "approximate"
     assert r.details["binning"][0]["confidences"] == n
+    assert "notes" not in r.details
+    assert any("ece: the quantile bin edges are approximate" in w and f"1/{f}" in w for w in r.warnings)
+    assert not any("approximate" in w for w in losscli.evaluate("ece", y[:1000], p[:1000], strategy="quantile").warnings)
     exact_edges = quantile_edges(p, 15)
     lows = [b["low"] for b in r.details["reliability"]]
     assert np.max(np.abs(np.array(lows[1:]) - exact_edges[1:-1])) <= 1.0 / f
