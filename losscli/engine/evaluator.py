@@ -304,6 +304,7 @@ class Evaluator:
                     f"(lm-evaluation-harness); {param.replace('_', '-')} changes it",
                     hint=f"drop --{param.replace('_', '-')} to get them",
                 )
+
     def _check_summary_reduction(self, reduction: str) -> None:
         """A summary metric has one value (from whole-input sums): only the ``mean`` reduction names it."""
         if self.rule != "weighted_mean" and reduction not in ("mean", "sum_over_batch_size"):

@@ -84,8 +84,12 @@ def _refuse(name: str, value: Any, i: int, row_offset: int) -> None:
     if isinstance(value, (float, np.floating)) and math.isnan(value):
         raise InputError(f"missing {what}", location=Location(name, row=row_offset + i),
                          hint=f"{hint}; fill it in, or leave such rows out with --nan skip")
-    raise InputError(f"{what} must be a whole number ≥ 0", location=Location(name, row=row_offset + i,
-                                                                             value=_plain(value)), hint=hint)
+    try:
+        too_large = float(value) > MAX_COUNT
+    except (TypeError, ValueError):
+        too_large = False
+    problem = f"{what} beyond {MAX_COUNT} (2**50)" if too_large else f"{what} must be a whole number ≥ 0"
+    raise InputError(problem, location=Location(name, row=row_offset + i, value=_plain(value)), hint=hint)
 
 
 def _plain(v: Any) -> Any:
@@ -114,13 +118,13 @@ def rates(nll_sum: float, totals: dict[str, int], *, unit_scale: float = 1.0) ->
     why: list[str] = []
     words = totals.get("words")
     if words is not None:
-        out["words"] = float(words)
+        out["words"] = int(words)  # type: ignore[assignment]  # a count, exact however large
         out["word_perplexity"] = _exp(nats / words) if words else math.nan
         if not words:
             why.append("word_perplexity is undefined: the counted rows hold 0 words")
     nbytes = totals.get("bytes")
     if nbytes is not None:
-        out["bytes"] = float(nbytes)
+        out["bytes"] = int(nbytes)  # type: ignore[assignment]
         out["byte_perplexity"] = _exp(nats / nbytes) if nbytes else math.nan
         out["bits_per_byte"] = nats / (nbytes * math.log(2.0)) if nbytes else math.nan
         if not nbytes:

@@ -89,7 +89,7 @@ def render(evals: list[Evaluation], console: Any) -> None:
         for name, v in r.complement.items():
             summary.add_row(name, f"{_f(v)}  (1 − value)")
         for name, v in getattr(r, "metrics", {}).items():
-            summary.add_row(name, _f(v))
+            summary.add_row(name, str(v) if isinstance(v, int) else _f(v))
         summary.add_row("n", str(r.n) + (f"  (ignored {r.ignored})" if r.ignored else ""))
         for key in ("mean", "sum", "std", "min", "max"):
             summary.add_row(key, _f(getattr(r, key)))
