@@ -224,7 +224,8 @@ def evaluate(ddf_labels: Any, ddf_preds: Any | None, loss: str, **options: Any) 
     by row order (global row numbers) or joined on ``id_col``. Options, as :func:`evaluate_many`:
     ``label_cols``, ``pred_cols``, ``weight_col``, ``id_col``, ``classes``, ``convention``, ``reduction``,
     ``sum_tol``, ``client`` (a ``dask.distributed`` client; without one Dask's current default scheduler
-    is used) and the loss's parameters (``from_logits=True``, ``ignore_index=-1``, ...).
+    is used), ``count_cols`` (``{"words": COL, "bytes": COL}``: each row's words and bytes, for a
+    cross-entropy's word/byte perplexity and bits per byte) and the loss's parameters (``from_logits=True``, ``ignore_index=-1``, ...).
     """
     out = [ev.result() for ev in evaluate_many(ddf_labels, ddf_preds, loss, **options)]
     return out[0] if len(out) == 1 else out
@@ -255,7 +256,8 @@ def evaluate_many(
 
     from losscli.engine.accumulator import Accumulator
     from losscli.engine.evaluator import Evaluator
-    from losscli.registry import parse_loss_expression, split_loss_list
+    from losscli.engine.text_counts import check_count_names
+    from losscli.registry import get_loss, parse_loss_expression, split_loss_list
 
     texts = split_loss_list(loss)
     losses: list[tuple[str, dict[str, Any]]] = []
@@ -264,9 +266,6 @@ def evaluate_many(
         extra = per_loss_params[i] if per_loss_params is not None else params
         losses.append((name, {**inline, **extra}))
     count_cols = dict(count_cols or {})
-    from losscli.engine.text_counts import check_count_names
-    from losscli.registry import get_loss
-
     names = check_count_names(count_cols)
     takers = [bool(names) and get_loss(n).perplexity for n, _ in losses]
     if names and not any(takers):
