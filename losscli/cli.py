@@ -136,6 +136,10 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
               "word_perplexity = exp(Σ NLL / Σ words) to a cross-entropy (lm-evaluation-harness).")
 @click.option("--bytes-col", metavar="COL", help="Bytes of each row (UTF-8): adds byte_perplexity = exp(Σ NLL / Σ bytes) "
               "and bits_per_byte = Σ NLL / (Σ bytes · ln 2) to a cross-entropy (lm-evaluation-harness).")
+@click.option("--words", metavar="FILE", help="The words of each row in a file of their own (one column, or the "
+              "one --words-col selects), aligned with the predictions by row.")
+@click.option("--bytes", metavar="FILE", help="The bytes of each row in a file of their own, aligned "
+              "with the predictions by row.")
 @click.option("--id-col", metavar="COL", help="Join labels and predictions by this key column instead of row order.")
 @click.option("--classes", metavar="A,B,C", help="Class order for string (or arbitrary) labels: classes[j] is column j.")
 @click.option("--logits/--probs", "--from-logits/--from-probs", "from_logits", default=None,

@@ -45,7 +45,8 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
                               extra_cols=session.gates.extra_cols())
     op.refuse_overwriting_inputs([*report.files(), *([session.gates.baseline] if session.gates.update_baseline
                                                      else [])],
-                                 [*data, inputs.labels, *pred_files, inputs.preds2, inputs.weights])
+                                 [*data, inputs.labels, *pred_files, inputs.preds2, inputs.weights,
+                                  *inputs.extra_files.values()])
     with OutputTransaction():
         if local:
             evaluations, evaluators = op.evaluate_local(loss_settings, inputs, pred_files, report=report,

@@ -87,7 +87,8 @@ def loss_settings(loss: str, opts: Options) -> LossSettings:
         eps = _finite(eps, "--eps", low=0.0, high=0.5, open_low=True, open_high=True)
     sum_tol = opts.get("sum_tol")
     sum_tol = 1e-3 if sum_tol is None else _finite(sum_tol, "--sum-tol", low=0.0)
-    counts = tuple(name for name in ("words", "bytes") if opts.get(f"{name}_col") is not None)
+    counts = tuple(name for name in ("words", "bytes")
+                   if opts.get(f"{name}_col") is not None or opts.get(name) is not None)
     return LossSettings(expression=loss, params=params, convention=opts.get("convention") or "losscli", eps=eps,
                         reduction=opts.get("reduction") or "mean", sum_tol=sum_tol, counts=counts)
 
@@ -124,9 +125,12 @@ def input_settings(opts: Options, *, data: list[str], preds: str | None,
 
     preds2 = opts.get("preds2")
     extra = dict(extra_cols or {})
+    files = {}
     for name in ("words", "bytes"):  # per-row counts ride along with the predictions, like the group column
         if text(f"{name}_col") is not None:
             extra[name] = str(text(f"{name}_col"))
+        if text(name) is not None:  # or come in a file of their own, aligned by row
+            files[name] = str(text(name))
 
     return InputOptions(
         data=data, labels=opts.get("labels"), preds=preds, weights=opts.get("weights"),
@@ -135,7 +139,7 @@ def input_settings(opts: Options, *, data: list[str], preds: str | None,
         weight_col=text("weight_col"),
         id_col=opts.get("id_col"), classes=[str(c) for c in classes] if classes else None,
         nan=opts.get("nan") or "error", chunk_rows=chunk_rows, header=_header(opts),
-        delimiter=opts.get("delimiter"), extra_cols=extra,
+        delimiter=opts.get("delimiter"), extra_cols=extra, extra_files=files,
     )
 
 
@@ -306,7 +310,7 @@ _CHECK_KEYS = ("labels", "weights", "preds2", "label_cols", "pred_cols", "pred2_
                "classes", "convention",
                "reduction", "eps", "nan", "sum_tol", "delimiter", "bootstrap", "seed", "confidence", "ci",
                "by_class", "group_col", "max_group", "max_class", "max", "min", "baseline", "max_increase",
-               "max_rel_increase", "fail_if_worse", "words_col", "bytes_col")
+               "max_rel_increase", "fail_if_worse", "words_col", "bytes_col", "words", "bytes")
 
 
 def check_settings(spec: CheckSpec, *, force: bool, update_baseline: bool) -> CheckSettings:

@@ -65,6 +65,9 @@ class InputOptions:
     #: Extra columns of the predictions (or data) file carried through as ``Batch.extra[name]``,
     #: e.g. ``{"group": "region"}`` for per-group breakdowns. Values are column selections.
     extra_cols: dict[str, str] = field(default_factory=dict)
+    #: Files of their own holding an extra column (``--words FILE``), aligned with the predictions by row;
+    #: ``extra_cols[name]``, if given, selects the column in that file, else it has exactly one.
+    extra_files: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -671,7 +674,8 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray) -> n
 
 def plan_inputs(options: InputOptions, spec: LossSpec, *, stdin: Any = None) -> InputPlan:
     """Open the input files, decide the columns of every role and return the plan."""
-    dash = [p for p in [*options.data, options.labels, options.preds, options.preds2, options.weights] if p == "-"]
+    dash = [p for p in [*options.data, options.labels, options.preds, options.preds2, options.weights,
+                        *options.extra_files.values()] if p == "-"]
     if len(dash) > 1:
         raise UsageError("only one input may be read from standard input ('-')")
     opened: dict[str, Source] = {}
@@ -695,13 +699,14 @@ def plan_inputs(options: InputOptions, spec: LossSpec, *, stdin: Any = None) -> 
             data: Source = ShardedSource(f"{shards[0].name} … {shards[-1].name} ({len(shards)} shards)", shards)
         else:
             data = src(options.data[0])
-        return _attach_second_input(_plan_one_file(options, spec, data), options, spec, src)
+        return _extra_files(_attach_second_input(_plan_one_file(options, spec, data), options, spec, src), src)
     if not options.labels or not options.preds:
         missing = "--labels" if not options.labels else "--preds"
         raise UsageError(f"missing {missing}", hint="give FILE, or both --labels and --preds")
     labels, preds = src(options.labels), src(options.preds)
     weights = src(options.weights) if options.weights else None
-    return _attach_second_input(_plan_two_files(options, spec, labels, preds, weights), options, spec, src)
+    return _extra_files(_attach_second_input(_plan_two_files(options, spec, labels, preds, weights), options, spec,
+                                             src), src)
 
 
 def _attach_second_input(plan: InputPlan, options: InputOptions, spec: LossSpec, src: Any) -> InputPlan:
@@ -759,6 +764,26 @@ def _listed(cols: list[str]) -> str:
     return ", ".join(cols[:6]) + (", …" if len(cols) > 6 else "")
 
 
+def _extra_files(plan: InputPlan, src: Any) -> InputPlan:
+    """Extra columns read from files of their own (``--words FILE``), aligned with the predictions by row."""
+    for name, path in plan.options.extra_files.items():
+        source = src(path)
+        flag = f"--{name.replace('_', '-')}"
+        sel = plan.options.extra_cols.get(name)
+        chosen = list(source.columns) if sel is None else select_columns(sel, source.columns, option=f"{flag}-col",
+                                                                         file=source.name)
+        if len(chosen) != 1:
+            raise UsageError(f"{flag} {source.name} has {len(chosen)} columns; which one?",
+                             hint=f"select it with {flag}-col COL")
+        if plan.ids is not None and plan.labels.source is not plan.preds.source:
+            raise UsageError(f"with --id-col, {flag} must be a column of the predictions file",
+                             hint=f"give it with {flag}-col COL")
+        plan.extras[name] = Role(source, chosen)
+    if plan.options.extra_files:
+        plan.chunk_rows = plan.options.chunk_rows or default_chunk_rows(plan._values_per_row())
+    return plan
+
+
 def sample_table(source: Source, rows: int = SAMPLE_ROWS) -> Table:
     """What the column rule sees of ``source``: its columns and a sample of its first rows."""
     chunks = source.read(None, rows)
@@ -779,6 +804,8 @@ def _selection(options: InputOptions, taken: list[str]) -> Selection:
 def _extra_columns(options: InputOptions, source: Source) -> list[str]:
     taken: list[str] = []
     for name, sel in options.extra_cols.items():
+        if name in options.extra_files:  # a column of its own file
+            continue
         taken += select_columns(sel, source.columns, option=f"--{name.replace('_', '-')}-col", file=source.name)
     return taken
 
@@ -869,6 +896,8 @@ def _finish(
             )
     extras = {}
     for name, sel in options.extra_cols.items():
+        if name in options.extra_files:  # a column of its own file (see _extra_files)
+            continue
         chosen = select_columns(sel, preds.columns, option=f"--{name.replace('_', '-')}-col", file=preds.name)
         if len(chosen) != 1:
             raise UsageError(f"--{name.replace('_', '-')}-col must select one column, got {len(chosen)}")

@@ -70,6 +70,10 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
         raise UsageError("--engine dask reports summaries only", hint="per-sample output needs --engine local")
     if "group" in options.extra_cols:
         raise UsageError("--group-col needs --engine local")
+    if options.extra_files:
+        flag = f"--{next(iter(options.extra_files))}"
+        raise UsageError(f"{flag} FILE needs --engine local",
+                         hint=f"with --engine dask give it as a column of the predictions: {flag}-col")
     if options.weights:
         raise UsageError("--weights FILE needs --engine local",
                          hint="with --engine dask give the weights as a column of the predictions: --weight-col")

@@ -74,12 +74,14 @@ KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "group_col": ((str,), "per-group breakdown by this column"),
     "words_col": ((str,), "words of each row: word_perplexity of a cross-entropy"),
     "bytes_col": ((str,), "bytes of each row: byte_perplexity and bits_per_byte of a cross-entropy"),
+    "words": ((str,), "a file of each row's words, aligned with the predictions"),
+    "bytes": ((str,), "a file of each row's bytes, aligned with the predictions"),
     "max_group": (NUM, "fail when a group's mean is above"),
     "baseline_preds": ((str,), "an older model's predictions for a paired comparison"),
     "fail_if_worse": ((bool,), "fail when the candidate is significantly worse than baseline_preds"),
     "warn": ((bool,), "non-critical: a failure is reported as WARN and does not fail the run"),
 }
-PATH_KEYS = ("labels", "preds", "preds2", "data", "weights", "baseline", "baseline_preds")
+PATH_KEYS = ("labels", "preds", "preds2", "data", "weights", "baseline", "baseline_preds", "words", "bytes")
 DEFAULT_FILE = "losscheck.toml"
 
 

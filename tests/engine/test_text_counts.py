@@ -249,3 +249,43 @@ def test_a_bad_count_on_the_dask_engine_names_its_column(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 3 and proc.stdout == ""
     assert "word count" in proc.stderr and "column words" in proc.stderr and "(value -2)" in proc.stderr, proc.stderr
+
+
+def test_counts_in_files_of_their_own_next_to_npy_logits(tmp_path, capsys):
+    rng = np.random.default_rng(12)
+    n, v = 40, 25
+    x = rng.normal(0, 2, (n, v))
+    y = rng.integers(0, v, n)
+    y[::6] = -100
+    words = (np.arange(n) % 4 == 0).astype(np.int64)
+    nbytes = rng.integers(1, 7, n)
+    for name, a in (("y", y), ("x", x), ("w", words), ("b", nbytes)):
+        np.save(tmp_path / f"{name}.npy", a)
+    np.save(tmp_path / "wb.npy", np.column_stack([words, nbytes]))
+    base = ["eval", "scce", "--labels", tmp_path / "y.npy", "--preds", tmp_path / "x.npy", "--logits", "--ignore-index",
+            "-100", "--json", "--summary-only"]
+    code, out, err = run_cli([*base, "--words", tmp_path / "w.npy", "--bytes", tmp_path / "b.npy"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    expected = losscli.evaluate("scce", y, x, from_logits=True, ignore_index=-100, word_counts=words,
+                                byte_counts=nbytes)
+    for key in ("words", "bytes", "word_perplexity", "byte_perplexity", "bits_per_byte"):
+        assert doc[key] == pytest.approx(expected.metrics[key], rel=1e-14), key
+    keep = y != -100
+    assert doc["words"] == int(words[keep].sum())
+    # one file of two columns: --words-col/--bytes-col select in it; without, the message says how
+    code, out, err = run_cli([*base, "--words", tmp_path / "wb.npy", "--words-col", "1", "--bytes", tmp_path / "wb.npy",
+                              "--bytes-col", "2"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["bits_per_byte"] == pytest.approx(doc["bits_per_byte"], rel=1e-14)
+    code, out, err = run_cli([*base, "--words", tmp_path / "wb.npy"], capsys)
+    assert code == 2 and "--words-col" in err
+    # a bad count is named in its own file; a file of other length is refused
+    bad = words.copy()
+    bad[5] = -4
+    np.save(tmp_path / "bad.npy", bad)
+    code, out, err = run_cli([*base, "--words", tmp_path / "bad.npy"], capsys)
+    assert code == 3 and out == "" and "bad.npy" in err and "row 6" in err and "(value -4)" in err, err
+    np.save(tmp_path / "short.npy", words[:10])
+    code, out, err = run_cli([*base, "--words", tmp_path / "short.npy"], capsys)
+    assert code == 3 and "short.npy has 10" in err

@@ -153,6 +153,10 @@ REFUSED: dict[str, list[str]] = {
     "weights": ["bce", "--labels", "{d}/labels.csv", "--preds", "{d}/preds.csv", "--weights", "{d}/preds.csv"],
     "preds2": ["margin_ranking", "--labels", "{d}/labels.csv", "--preds", "{d}/preds.csv", "--preds2",
                "{d}/labels.csv"],
+    "words": ["token_nll", "--labels", "{d}/labels.csv", "--preds", "{d}/one.csv", "--pred-cols", "lp", "--words",
+              "{d}/labels.csv"],
+    "bytes": ["token_nll", "--labels", "{d}/labels.csv", "--preds", "{d}/one.csv", "--pred-cols", "lp", "--bytes",
+              "{d}/labels.csv"],
 }
 
 
