@@ -15,7 +15,8 @@ def _f(x: float) -> str:
 def _metrics_markdown(evals: list[Evaluation]) -> str:
     """The values reported beside each value (perplexity, word/byte perplexity, bits per byte, accuracy,
     a summary metric's mean per-sample loss): one table, a row per loss that has any."""
-    rows = [(ev, {**ev.result.complement, **ev.result.metrics}) for ev in evals]
+    rows = [(ev, {**ev.result.complement, **({} if getattr(ev.result, "batch_level", False) else ev.result.metrics)})
+            for ev in evals]  # a batch-level value has no per-sample statistics to show
     rows = [(ev, m) for ev, m in rows if m]
     if not rows:
         return ""
