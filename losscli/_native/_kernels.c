@@ -113,6 +113,9 @@ typedef struct {
     int has_ignore; int64_t ignore;
     double sum_tol;      /* label rows must sum to 1 within this (categorical) */
     int cw_argmax;       /* class weight of argmax(y) multiplies the loss (Keras), else Σ_c y_c·w_c weights */
+    int focal;           /* binary focal: (1 − p_t)^gamma · BCE, gamma a small integer */
+    int gamma;
+    int has_alpha; double alpha;
     const double *cw;
     double *out; double *wout; uint8_t *cout;
     int64_t head, block, nblocks;
@@ -143,14 +146,17 @@ typedef struct k_part_s {
 #define K_HAVE_X86 1
 #define LEVEL avx2
 #define K_AVX2 1
+#define K_HAS_FMA 1
 #define TARGET_ATTR __attribute__((target("avx2,fma")))
 #include "kernels_impl.h"
 #undef K_AVX2
+#undef K_HAS_FMA
 #undef LEVEL
 #undef TARGET_ATTR
 
 #define LEVEL avx512
 #define K_VEC512 1
+#define K_HAS_FMA 1
 #if defined(__clang__)
 #define TARGET_ATTR __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")))
 #else
@@ -159,6 +165,7 @@ typedef struct k_part_s {
 #include "kernels_impl.h"
 #undef LEVEL
 #undef K_VEC512
+#undef K_HAS_FMA
 #undef TARGET_ATTR
 #endif
 
@@ -317,11 +324,16 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     PyObject *yp, *yt, *sw, *cw, *out, *wout, *cout, *stats;
     long long n, c, head, block, ignore;
     int threads;
-    if (!PyArg_ParseTuple(args, "iOiOiOiLL(ididd)(iddidi)(iLdi)OOOOLLOi", &j.kind, &yp, &j.yp_code, &yt,
+    if (!PyArg_ParseTuple(args, "iOiOiOiLL(ididd)(iddidi)(iLdi)(iiid)OOOOLLOi", &j.kind, &yp, &j.yp_code, &yt,
                           &j.yt_code, &sw, &j.sw_code, &n, &c, &j.has_smooth, &j.smooth, &j.has_pw, &j.pw, &j.delta,
                           &j.clip, &j.lo, &j.hi, &j.has_floor, &j.floor, &j.keras32, &j.has_ignore, &ignore, &j.sum_tol, &j.cw_argmax,
+                          &j.focal, &j.gamma, &j.has_alpha, &j.alpha,
                           &cw, &out, &wout, &cout, &head, &block, &stats, &threads))
         return NULL;
+    if (j.focal && (j.gamma < 0 || j.gamma > 4)) {
+        PyErr_SetString(PyExc_ValueError, "fused: focal gamma must be 0..4");
+        return NULL;
+    }
     if (n < 0 || c < 1 || block < 8 || head < 0 || code_size(j.yp_code) < 0 || code_size(j.yt_code) < 0 ||
         (sw != Py_None && code_size(j.sw_code) < 0) || j.kind < K_BCE_LOGITS || j.kind > K_CCE_LOGITS) {
         PyErr_SetString(PyExc_ValueError, "fused: invalid arguments");

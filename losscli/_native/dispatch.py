@@ -9,7 +9,8 @@ dtypes, or an invalid value — so that the NumPy path handles it (and names the
 Covered: ``binary_crossentropy`` from logits (any convention) or probabilities (every convention's
 clipping), with label smoothing and one ``pos_weight``; ``sparse_categorical_crossentropy`` from logits
 with class weights and ``ignore_index`` (no smoothing); ``categorical_crossentropy`` from logits with
-smoothing and class weights (label rows must sum to 1 within ``sum_tol``); ``mse``, ``mae`` and ``huber``. Element-wise
+smoothing and class weights (label rows must sum to 1 within ``sum_tol``); ``binary_focal_crossentropy``
+(γ ∈ {0, 1, 2, 3, 4}, with or without α) from probabilities, and from logits except under Keras; ``mse``, ``mae`` and ``huber``. Element-wise
 losses take one or several outputs per row (their mean, as the NumPy kernels).
 """
 
@@ -53,6 +54,8 @@ class FusedPlan:
     delta: float = 1.0
     sum_tol: float = 0.0
     cw_argmax: bool = False
+    focal_gamma: int | None = None
+    focal_alpha: float | None = None
 
     def run(
         self,
@@ -154,6 +157,12 @@ class FusedPlan:
             ),
             (int(self.ignore_index is not None), int(self.ignore_index or 0), float(self.sum_tol),
              int(self.cw_argmax)),
+            (
+                int(self.focal_gamma is not None),
+                int(self.focal_gamma or 0),
+                int(self.focal_alpha is not None),
+                float(self.focal_alpha or 0.0),
+            ),
             self.class_weights,
             values,
             weights,
@@ -223,6 +232,28 @@ def plan_for(spec: Any, params: dict[str, Any], conv: Any) -> FusedPlan | None:
             SPARSE_LOGITS,
             class_weights=None if cw is None else np.ascontiguousarray(cw, dtype=np.float64),
             ignore_index=params.get("ignore_index"),
+        )
+    if fn is classification.binary_focal_crossentropy:
+        if set(params) - {"from_logits", "label_smoothing", "gamma", "alpha", "log_probs"} or params.get("log_probs"):
+            return None
+        gamma = float(params.get("gamma", 2.0))
+        if gamma not in (0.0, 1.0, 2.0, 3.0, 4.0):  # other powers stay with NumPy's pow
+            return None
+        alpha = params.get("alpha")
+        alpha = conv.focal_alpha_binary if alpha is None else alpha
+        smooth = float(params.get("label_smoothing") or 0.0)
+        focal = {"focal_gamma": int(gamma), "focal_alpha": None if alpha is None else float(alpha)}
+        if from_logits:
+            if conv.name == "keras":  # Keras takes σ(x) through its clipped probability path
+                return None
+            return FusedPlan(BCE_LOGITS, smooth=smooth, **focal)
+        return FusedPlan(
+            BCE_PROBS,
+            smooth=smooth,
+            clip=conv.clip_bounds,
+            log_floor=conv.log_clamp(),
+            keras32=conv.clip == "keras_float32",
+            **focal,
         )
     if fn is classification.categorical_crossentropy:
         allowed = {"from_logits", "label_smoothing", "class_weights", "log_probs"}

@@ -16,6 +16,14 @@
 #define FN static TARGET_ATTR
 #define IFN static inline __attribute__((always_inline)) TARGET_ATTR
 
+/* a·b + c: one fused multiply-add on levels that have it (the build turns off implicit contraction, so
+ * that the loss formulas round as NumPy's separate operations do; the vector math asks for its FMAs) */
+#ifdef K_HAS_FMA
+#define KF(a, b, c) __builtin_fma((a), (b), (c))
+#else
+#define KF(a, b, c) ((a) * (b) + (c))
+#endif
+
 /* ------------------------------------------------------------------------------------- vector math */
 
 /* e^x for any double x (NaN excepted): x = n·ln2 + r, |r| ≤ ln2/2, e^r by its Taylor polynomial of
@@ -24,18 +32,18 @@
 IFN double F(k_exp)(double x) {
     x = x < -746.0 ? -746.0 : x;
     x = x > 710.0 ? 710.0 : x;
-    double kd = x * K_INV_LN2 + K_SHIFT;
+    double kd = KF(x, K_INV_LN2, K_SHIFT);
     kd -= K_SHIFT;                                /* n = round(x / ln2), as a double */
     double r = x - kd * K_LN2_HI;                 /* exact: kd has at most 11 bits, K_LN2_HI 32 */
-    r = r - kd * K_LN2_LO;
+    r = KF(-kd, K_LN2_LO, r);
     /* q = Σ_{k=2..13} r^{k−2}/k!, by Estrin's scheme (short dependency chains) */
     double r2 = r * r, r4 = r2 * r2;
-    double q01 = 0.5 + r * K_E3, q23 = K_E4 + r * K_E5, q45 = K_E6 + r * K_E7;
-    double q67 = K_E8 + r * K_E9, q89 = K_E10 + r * K_E11, qab = K_E12 + r * K_E13;
-    double q03 = q01 + r2 * q23, q47 = q45 + r2 * q67, q8b = q89 + r2 * qab;
-    double q = q03 + r4 * (q47 + r4 * q8b);
-    double p = 1.0 + (r + r2 * q);
-    double k1 = (kd * 0.5 + K_SHIFT) - K_SHIFT;   /* n = n1 + n2, |n1|, |n2| ≤ 538 */
+    double q01 = KF(r, K_E3, 0.5), q23 = KF(r, K_E5, K_E4), q45 = KF(r, K_E7, K_E6);
+    double q67 = KF(r, K_E9, K_E8), q89 = KF(r, K_E11, K_E10), qab = KF(r, K_E13, K_E12);
+    double q03 = KF(r2, q23, q01), q47 = KF(r2, q67, q45), q8b = KF(r2, qab, q89);
+    double q = KF(r4, KF(r4, q8b, q47), q03);
+    double p = 1.0 + KF(r2, q, r);
+    double k1 = KF(kd, 0.5, K_SHIFT) - K_SHIFT;   /* n = n1 + n2, |n1|, |n2| ≤ 538 */
     double k2 = kd - k1;
     double s1 = k_asdouble((k_asuint(k1 + K_SHIFT) + 1023u) << 52);
     double s2 = k_asdouble((k_asuint(k2 + K_SHIFT) + 1023u) << 52);
@@ -59,12 +67,12 @@ IFN double F(k_log)(double x) {
     double w = s * s;
     /* R = w·Σ_{i=1..11} 2w^{i−1}/(2i + 1), by Estrin's scheme */
     double w2 = w * w, w4 = w2 * w2;
-    double a01 = K_L1 + w * K_L2, a23 = K_L3 + w * K_L4, a45 = K_L5 + w * K_L6;
-    double a67 = K_L7 + w * K_L8, a89 = K_L9 + w * K_L10;
-    double a03 = a01 + w2 * a23, a47 = a45 + w2 * a67, a8a = a89 + w2 * K_L11;
-    double R = w * (a03 + w4 * (a47 + w4 * a8a));
-    double lo = kd * K_LN2_LO - s * (f - R);
-    double res = (lo + f) + kd * K_LN2_HI;
+    double a01 = KF(w, K_L2, K_L1), a23 = KF(w, K_L4, K_L3), a45 = KF(w, K_L6, K_L5);
+    double a67 = KF(w, K_L8, K_L7), a89 = KF(w, K_L10, K_L9);
+    double a03 = KF(w2, a23, a01), a47 = KF(w2, a67, a45), a8a = KF(w2, K_L11, a89);
+    double R = w * KF(w4, KF(w4, a8a, a47), a03);
+    double lo = KF(-s, f - R, kd * K_LN2_LO);
+    double res = KF(kd, K_LN2_HI, lo + f);
     res = x == 0.0 ? -__builtin_inf() : res;
     res = x > 0x1.fffffffffffffp1023 ? x : res;
     res = (x < 0.0 || x != x) ? __builtin_nan("") : res;
@@ -525,6 +533,27 @@ IFN void F(minmax)(const double *x, int64_t m, k_part *p) {
     F(range)(x, NULL, m, p->xmin, p->xmax, &p->xmin, &p->xmax);
 }
 
+/* The focal factor of binary focal cross-entropy, applied to the BCE values in out: out ×= (1 − p_t)^γ, then
+ * ×= α_t = α·y + (1 − α)(1 − y) when α is given (γ a small integer: b·b for 2, as NumPy's power does). */
+IFN void F(focal_apply)(const k_job *j, const double *omp, const double *y, const double *bce, double *out,
+                        int64_t m) {
+    switch (j->gamma) {
+    case 0: for (int64_t i = 0; i < m; i++) out[i] = bce[i]; break;
+    case 1: for (int64_t i = 0; i < m; i++) out[i] = omp[i] * bce[i]; break;
+    case 2: for (int64_t i = 0; i < m; i++) out[i] = (omp[i] * omp[i]) * bce[i]; break;
+    case 3: for (int64_t i = 0; i < m; i++) out[i] = ((omp[i] * omp[i]) * omp[i]) * bce[i]; break;
+    default:
+        for (int64_t i = 0; i < m; i++) {
+            double b2 = omp[i] * omp[i];
+            out[i] = (b2 * b2) * bce[i];
+        }
+    }
+    if (j->has_alpha) {
+        double a = j->alpha;
+        for (int64_t i = 0; i < m; i++) out[i] = (a * y[i] + (1.0 - a) * (1.0 - y[i])) * out[i];
+    }
+}
+
 /* Binary cross-entropy from logits, as the NumPy kernel: relu(x)·(1 − y) + relu(−x)·y + log1p(e^{−|x|});
  * with a positive weight −[pw·y·log σ(x) + (1 − y)·log σ(−x)]. Labels in [0, 1], logits finite. */
 FN int F(tile_bce_logits)(const k_job *j, int64_t i0, int64_t m, double *restrict x, double *restrict y,
@@ -547,7 +576,24 @@ FN int F(tile_bce_logits)(const k_job *j, int64_t i0, int64_t m, double *restric
         double a = 1.0 - j->smooth, b = 0.5 * j->smooth;
         for (int64_t i = 0; i < m; i++) y[i] = y[i] * a + b;
     }
-    F(log1p_exp_neg_abs)(x, t, m);
+    double *dst = out;
+    if (j->focal) {
+        /* 1 − p_t = y·σ(−x) + (1 − y)·σ(x), σ as NumPy's sigmoid: r = 1/(1 + e), e = e^{−|x|}, σ(z) = r for
+         * z ≥ 0 and e·r below; held in out while the BCE values go to t */
+        double *omp = out;
+        dst = t;
+        for (int64_t i = 0; i < m; i++) t[i] = -__builtin_fabs(x[i]);
+        F(vexp)(t, t, m);
+        for (int64_t i = 0; i < m; i++) {
+            double r = 1.0 / (t[i] + 1.0);
+            double er = t[i] * r;
+            double s_pos = x[i] < 0.0 ? er : r, s_neg = -x[i] < 0.0 ? er : r;
+            omp[i] = y[i] * s_neg + (1.0 - y[i]) * s_pos;
+        }
+        F(vlog1p)(t, t, m);
+    } else {
+        F(log1p_exp_neg_abs)(x, t, m);
+    }
     if (j->has_pw) {
         double pw = j->pw;
         for (int64_t i = 0; i < m; i++) {
@@ -555,16 +601,17 @@ FN int F(tile_bce_logits)(const k_job *j, int64_t i0, int64_t m, double *restric
             double pos = x[i] > 0.0 ? x[i] : 0.0;
             double neg = pos - x[i];
             double log_p = -(neg + lp), log_q = -(pos + lp);
-            out[i] = -((pw * y[i]) * log_p + (1.0 - y[i]) * log_q);
+            dst[i] = -((pw * y[i]) * log_p + (1.0 - y[i]) * log_q);
         }
     } else {
         for (int64_t i = 0; i < m; i++) {
             double lp = t[i];
             double pos = x[i] > 0.0 ? x[i] : 0.0;
             double neg = pos - x[i];
-            out[i] = lp + (pos * (1.0 - y[i]) + neg * y[i]);
+            dst[i] = lp + (pos * (1.0 - y[i]) + neg * y[i]);
         }
     }
+    if (j->focal) F(focal_apply)(j, out, y, t, out, m);
     return 0;
 }
 
@@ -612,6 +659,11 @@ FN int F(tile_bce_probs)(const k_job *j, int64_t i0, int64_t m, double *restrict
             double lq = out[i] > fl ? out[i] : fl;
             out[i] = -(y[i] * lg + (1.0 - y[i]) * lq);
         }
+    }
+    if (j->focal) {                                     /* 1 − p_t = y·(1 − p) + (1 − y)·p, p clipped */
+        double *omp = t;
+        for (int64_t i = 0; i < m; i++) omp[i] = y[i] * (1.0 - x[i]) + (1.0 - y[i]) * x[i];
+        F(focal_apply)(j, omp, y, out, out, m);
     }
     return 0;
 }
@@ -901,5 +953,6 @@ FN void F(work)(k_part *p) {
 #undef F
 #undef FN
 #undef IFN
+#undef KF
 #undef K_CAT
 #undef K_CAT2
