@@ -133,8 +133,9 @@ def test_probabilities_of_exactly_zero_and_one(p, convention):
 @SETTINGS
 @given(case=multiclass_case(lim=60.0))
 def test_log_softmax_keeps_full_relative_precision(case):
-    """Every entry of log_softmax within a few ulp of an exact (mpmath) value, the most probable class's
-    too (where m + log Σ e^{x−m} − x_max would lose the digits of a confident prediction)."""
+    """Every entry of log_softmax within 8 ulp (exp, a sum and log1p, each within about 1 ulp) of an exact
+    (mpmath) value, the most probable class's too (where m + log Σ e^{x−m} − x_max would lose the digits
+    of a confident prediction)."""
     import mpmath
 
     from losscli.losses._common import log_softmax
@@ -149,4 +150,4 @@ def test_log_softmax_keeps_full_relative_precision(case):
         lse = m + mpmath.log(mpmath.fsum(mpmath.exp(v - m) for v in row))
         for k, v in enumerate(row):
             exact = v - lse
-            assert abs(mpmath.mpf(float(got[i, k])) - exact) <= 4 * math.ulp(float(exact)), (i, k)
+            assert abs(mpmath.mpf(float(got[i, k])) - exact) <= 8 * math.ulp(float(exact)), (i, k)
