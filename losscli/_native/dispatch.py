@@ -8,7 +8,7 @@ dtypes, or an invalid value — so that the NumPy path handles it (and names the
 
 Covered: ``binary_crossentropy`` from logits (any convention) or probabilities (every convention's
 clipping), with label smoothing and one ``pos_weight``; ``sparse_categorical_crossentropy`` from logits
-with class weights and ``ignore_index`` (no smoothing); ``categorical_crossentropy`` from logits with
+with class weights, ``ignore_index`` and label smoothing; ``categorical_crossentropy`` from logits with
 smoothing and class weights (label rows must sum to 1 within ``sum_tol``); ``binary_focal_crossentropy``
 (γ ∈ {0, 1, 2, 3, 4}, with or without α) from probabilities, and from logits except under Keras; ``mse``, ``mae`` and ``huber``. Element-wise
 losses take one or several outputs per row (their mean, as the NumPy kernels).
@@ -225,13 +225,15 @@ def plan_for(spec: Any, params: dict[str, Any], conv: Any) -> FusedPlan | None:
         allowed = {"from_logits", "label_smoothing", "class_weights", "ignore_index", "log_probs"}
         if set(params) - allowed or params.get("log_probs"):
             return None
-        if not from_logits or params.get("label_smoothing"):
+        if not from_logits:
             return None
         cw = params.get("class_weights")
         return FusedPlan(
             SPARSE_LOGITS,
+            smooth=float(params.get("label_smoothing") or 0.0),
             class_weights=None if cw is None else np.ascontiguousarray(cw, dtype=np.float64),
             ignore_index=params.get("ignore_index"),
+            cw_argmax=conv.name == "keras",
         )
     if fn is classification.binary_focal_crossentropy:
         if set(params) - {"from_logits", "label_smoothing", "gamma", "alpha", "log_probs"} or params.get("log_probs"):

@@ -681,7 +681,7 @@ static double F(nll_wide_row)(const double *x, int64_t c, int64_t yi) {
 /* Sparse cross-entropy from logits for rows [i0, i0 + m): −log softmax(x)_y = log(1 + Σ_{c≠y} e^{x_c − x_y})
  * (softplus(x_other − x_y) for two classes), times the class weight of y; ignored rows give 0.
  * x: scratch of m·C doubles, y: scratch of m doubles. */
-FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t,
+FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t, double *e,
                              double *out, double *wout, uint8_t *cout, k_part *p) {
     const int64_t c = j->c;
     int bad = 0;
@@ -704,6 +704,53 @@ FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, d
 #ifndef K_VEC512
     F(minmax)(x, m * c, p);
 #endif
+    if (j->has_smooth) {
+        /* with label smoothing every class's log p enters, as in the NumPy kernel:
+         * log p_c = (x_c − m) − log1p(Σ_{k≠a} e^{x_k − m}), l = (1 − ε)·w_y·(−log p_y) − (ε/C)·Σ_c w_c·log p_c
+         * (Keras: (1 − ε)·(−log p_y) − (ε/C)·Σ_c log p_c, times w_y) */
+        for (int64_t i = 0; i < m; i++) {
+            double *row = x + i * c;
+            double mx = row[0];
+            int64_t a = 0;
+            for (int64_t k = 1; k < c; k++)
+                if (row[k] > mx) { mx = row[k]; a = k; }
+            for (int64_t k = 0; k < c; k++) row[k] -= mx;
+            out[i] = (double)a;
+        }
+        F(vexp)(x, e, m * c);
+        for (int64_t i = 0; i < m; i++) {
+            double *er = e + i * c;
+            er[(int64_t)out[i]] = 0.0;
+            t[i] = F(pw_sum)(er, c);
+        }
+        F(vlog1p)(t, t, m);
+        double a1 = 1.0 - j->smooth, b1 = j->smooth / (double)c;
+        for (int64_t i = 0; i < m; i++) {
+            int ignored = j->has_ignore && y[i] == ign;
+            int64_t yi = ignored ? 0 : (int64_t)y[i];
+            double *row = x + i * c, *lp = e + i * c;
+            double L = t[i];
+            for (int64_t k = 0; k < c; k++) lp[k] = row[k] - L;
+            double nll = -lp[yi], loss, w = 1.0;
+            if (j->cw && !j->cw_argmax) {
+                double d = 0.0;
+                for (int64_t k = 0; k < c; k++) d += lp[k] * j->cw[k];
+                w = j->cw[yi];
+                loss = a1 * (w * nll) - b1 * d;
+            } else {
+                loss = a1 * nll - b1 * F(pw_sum)(lp, c);
+                if (j->cw) {
+                    w = j->cw[yi];
+                    loss = loss * w;
+                }
+            }
+            out[i] = ignored ? 0.0 : loss;
+            if (j->cw) wout[i] = ignored ? 0.0 : w;
+        }
+        if (cout)
+            for (int64_t i = 0; i < m; i++) cout[i] = !(j->has_ignore && y[i] == ign);
+        return 0;
+    }
     if (c == 2) {
         double *z = x + 2 * m;                  /* the tile has room for 2·m more values */
         for (int64_t i = 0; i < m; i++) {
@@ -907,7 +954,7 @@ FN int F(rows)(const k_job *j, int64_t r0, int64_t r1, k_part *p, double *scratc
                 for (int64_t i = 0; i < m; i++) out[i] = F(pw_sum)(e + i * c, c) / (double)c;
             break;
         }
-        case K_SPARSE_LOGITS: bad = F(tile_sparse_logits)(j, i0, m, x, y, t, out, wout, cout, p); break;
+        case K_SPARSE_LOGITS: bad = F(tile_sparse_logits)(j, i0, m, x, y, t, e, out, wout, cout, p); break;
         case K_CCE_LOGITS: bad = F(tile_cce_logits)(j, i0, m, x, y, t, e, out, wout, p); break;
         case K_MSE: case K_MAE: case K_HUBER: {
             double *dst = c == 1 ? out : e;

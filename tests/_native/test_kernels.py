@@ -288,6 +288,20 @@ def _inputs(kind: str, n: int, rng: np.random.Generator):
                 "ignore_index": -100,
             },
         )
+    if kind == "scce_smooth":
+        y = rng.integers(0, 6, n)
+        y[::11] = -100
+        return (
+            "scce",
+            y,
+            rng.standard_normal((n, 6), np.float32) * 5,
+            {
+                "from_logits": True,
+                "label_smoothing": 0.1,
+                "class_weights": (0.5, 1.0, 2.0, 0.0, 3.0, 1.5),
+                "ignore_index": -100,
+            },
+        )
     if kind == "cce_soft":
         y = rng.dirichlet(np.ones(7), n)
         y[::5] = np.eye(7)[rng.integers(0, 7, len(y[::5]))]
@@ -335,6 +349,7 @@ def _stream(loss, yt, yp, sw, params, cuts, convention="losscli") -> tuple[dict,
         "bce_multilabel",
         "scce_weighted",
         "scce_wide",
+        "scce_smooth",
         "cce_soft",
         "focal_logits",
         "focal_probs",
@@ -368,7 +383,7 @@ def test_bit_identical_for_any_chunking_and_thread_count(level, kind, monkeypatc
     "kind,ulps",
     # focal from logits: σ(x) and σ(−x) (each within 2 ulp of NumPy's) enter (1 − p_t)^γ, γ = 2 doubling
     # their difference, then times α_t and the BCE term
-    [("scce_weighted", 4), ("cce_soft", 4), ("focal_logits", 12), ("focal_probs", 4)],
+    [("scce_weighted", 4), ("scce_smooth", 4), ("cce_soft", 4), ("focal_logits", 12), ("focal_probs", 4)],
 )
 def test_chunked_result_equals_the_numpy_path_within_a_few_ulp(kind, ulps, kernels_env):
     rng = np.random.default_rng(5)
@@ -441,6 +456,24 @@ def test_categorical_label_rows_off_one_are_judged_by_the_numpy_path(convention,
     else:
         assert results[0][1] == results[2][1]
     assert results[1][2] == results[3][2] and _within_ulps(results[1][1], results[3][1]).all()
+
+
+@pytest.mark.parametrize("convention", ["losscli", "torch", "keras"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_smoothed_sparse_ce_equals_the_numpy_path(convention, weighted, kernels_env):
+    rng = np.random.default_rng(8)
+    y = rng.integers(0, 5, 3000)
+    x = rng.standard_normal((3000, 5)) * 4
+    params = {"from_logits": True, "label_smoothing": 0.2, "convention": convention}
+    if weighted:
+        params["class_weights"] = (1.0, 0.5, 2.0, 3.0, 0.25)
+    kernels_env(LOSSCLI_KERNELS="numpy")
+    ref = losscli.evaluate("scce", y, x, **params)
+    kernels_env(LOSSCLI_KERNELS="auto")
+    got = losscli.evaluate("scce", y, x, **params)
+    assert got.state.stats is not None, "the compiled kernel did not run"
+    assert _within_ulps(got.per_sample, ref.per_sample).all()
+    assert _within_ulps(got.value, ref.value)
 
 
 def test_negative_sample_weight_is_reported(kernels_env):
