@@ -47,6 +47,8 @@ class Table:
     columns: list[str]
     sample: Mapping[str, np.ndarray]
     unnamed: set[str] = field(default_factory=set)
+    #: blocks of the file (a list column's elements, a 2-D array's columns): block name → member columns
+    blocks: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -143,8 +145,12 @@ def is_text(values: np.ndarray | None) -> bool:
 def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, notes: list[str]) -> list[str]:
     """The prediction columns of ``table`` by the rule above (those of ``exclude`` left out)."""
     named, soft = [], []
+    members = {c for cols in table.blocks.values() for c in cols}  # numbers of one matrix: never an index
     for c in table.columns:
         if c in exclude:
+            continue
+        if c in members:
+            named.append(c)
             continue
         why = index_reason(table, c, id_col)
         if why is None and c.strip().lower() in WEIGHT_NAMES:
@@ -164,11 +170,34 @@ def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, n
         else:
             soft.append((c, why))
     if not out:
-        return named
+        return _one_block(table, named)
     for c, why in soft:
         notes.append(f"{table.name}: column {_shown(c, table)} is not a prediction: {why}")
-    return out
+    return _one_block(table, out)
 
+
+def _one_block(table: Table, candidates: list[str]) -> list[str]:
+    """A list column (a row's logits or probabilities) is the predictions when it is the only candidate;
+    next to other candidates the choice is the user's (they cannot all be one row's classes)."""
+    chosen = set(candidates)
+    lists = [name for name, cols in table.blocks.items() if cols and cols[0] in chosen and _is_list(cols[0])]
+    if not lists:
+        return candidates
+    listed = {c for name in lists for c in table.blocks[name]}
+    others = [c for c in candidates if c not in listed]
+    if len(lists) == 1 and not others:
+        return candidates
+    what = [f"the list column {name!r} ({len(table.blocks[name])} values per row)" for name in lists]
+    what += [repr(c) for c in others[:5]] + ([f"{len(others) - 5} more"] if len(others) > 5 else [])
+    raise UsageError(
+        f"{table.name} has several prediction-like columns: {', '.join(what)}",
+        hint=f"choose the predictions with --pred-cols, e.g. --pred-cols {lists[0]}",
+    )
+
+
+def _is_list(member: str) -> bool:
+    """A list column's elements are named ``name[i]`` (a 2-D array's columns by their positions)."""
+    return member.endswith("]")
 
 def _shown(name: str, table: Table) -> str:
     return f"{int(name)} (no header)" if name in table.unnamed and name.isdigit() else repr(name)

@@ -31,7 +31,7 @@ from losscli.inputs.infer import (
     infer_two_files,
     prediction_candidates,
 )
-from losscli.io import Chunk, Source, open_source, select_columns
+from losscli.io import Block, Chunk, Source, open_source, select_columns
 from losscli.spec import LossSpec
 
 #: Extra columns holding per-row counts (``--words-col``, ``--bytes-col``): numbers, missing values as NaN.
@@ -92,6 +92,22 @@ class Role:
 
     source: Source
     columns: list[str]
+
+    def __post_init__(self) -> None:
+        #: the columns as a slice of one block of the source (read as one 2-D array), or ``None``
+        self.block = self.source.block_of(self.columns)
+
+    def read_keys(self) -> list[Any]:
+        """What to ask the source for: the block, or the columns one by one."""
+        return [self.block[0]] if self.block is not None else list(self.columns)
+
+    def arrays(self, columns: dict[Any, np.ndarray]) -> list[np.ndarray]:
+        """The role's arrays in a chunk read with :meth:`read_keys`: one 2-D array for a block, else one per column."""
+        if self.block is not None:
+            key, lo, hi = self.block
+            matrix = columns[key]
+            return [matrix if (lo, hi) == (0, matrix.shape[1]) else matrix[:, lo:hi]]
+        return [columns[c] for c in self.columns]
 
 
 class InputPlan:
@@ -186,7 +202,7 @@ class InputPlan:
             key = id(role.source)
             src, cols = by_source.setdefault(key, (role.source, []))
             known = seen.setdefault(key, set())
-            for c in role.columns:
+            for c in role.read_keys():
                 if c not in known:
                     known.add(c)
                     cols.append(c)
@@ -205,8 +221,7 @@ class InputPlan:
             rows = np.arange(first, first + n)
 
             def get(role: Role, columns: dict = columns) -> list[np.ndarray]:
-                cols = columns[id(role.source)]
-                return [cols[c] for c in role.columns]
+                return role.arrays(columns[id(role.source)])
 
             if self.checked_ids:
                 self._check_same_ids(get(self.checked_ids[0])[0], get(self.checked_ids[1])[0], rows)
@@ -282,7 +297,7 @@ class InputPlan:
 
     def _joined_batches(self) -> Iterator[Batch]:
         label_role, pred_role = self.ids  # type: ignore[misc]
-        lab_cols = list(dict.fromkeys(self.labels.columns + label_role.columns))
+        lab_cols = list(dict.fromkeys(self.labels.read_keys() + label_role.columns))
         lab_chunks = list(self.labels.source.read(lab_cols, None))
         lab = {c: np.concatenate([ch.columns[c] for ch in lab_chunks]) for c in lab_cols} if lab_chunks else {}
         if not lab or len(lab[lab_cols[0]]) == 0:
@@ -304,7 +319,7 @@ class InputPlan:
                 hint="each id must appear once",
             )
         seen = np.zeros(len(keys), dtype=bool)
-        pred_cols = list(dict.fromkeys(self.preds.columns + pred_role.columns))
+        pred_cols = list(dict.fromkeys(self.preds.read_keys() + pred_role.columns))
         wcols = []
         if self.weights is not None:
             if self.weights.source is not self.preds.source:
@@ -345,8 +360,8 @@ class InputPlan:
                     self._check_pair_ids(chunk.columns[self.pair_ids[0].columns[0]],
                                          pred2.pop(), rows)
             batch = self._assemble(
-                [lab[c][idx] for c in self.labels.columns],
-                [chunk.columns[c] for c in self.preds.columns],
+                [a[idx] for a in self.labels.arrays(lab)],
+                self.preds.arrays(chunk.columns),
                 [chunk.columns[c] for c in self.weights.columns] if self.weights else None,
                 chunk.columns[pred_role.columns[0]],
                 rows,
@@ -439,6 +454,8 @@ class InputPlan:
         return Batch(y_true, y_pred, weights, ids, rows, label_rows, extra)
 
     def _numeric_matrix(self, cols: list[np.ndarray], role: Role, rows: np.ndarray) -> np.ndarray:
+        if role.block is not None:  # one numeric 2-D array already
+            return cols[0]
         out = []
         for name, col in zip(role.columns, cols, strict=True):
             if col.dtype.kind in "OUS":
@@ -784,17 +801,34 @@ def _extra_files(plan: InputPlan, src: Any) -> InputPlan:
     return plan
 
 
+#: blocks up to this wide are sampled column by column (the rule looks for row counters among them); the
+#: members of wider blocks (a language model's logits) are numbers of one matrix and are not sampled
+SAMPLED_BLOCK_WIDTH = 64
+
+
 def sample_table(source: Source, rows: int = SAMPLE_ROWS) -> Table:
     """What the column rule sees of ``source``: its columns and a sample of its first rows."""
-    chunks = source.read(None, rows)
-    try:
-        first = next(iter(chunks), None)
-    finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
-    sample = {} if first is None else dict(first.columns)
-    return Table(source.name, list(source.columns), sample, set(getattr(source, "unnamed", ())))
+    members = {c for cols in source.blocks.values() for c in cols}
+    wanted: list[Any] = [c for c in source.columns if c not in members]
+    narrow = [Block(name) for name, cols in source.blocks.items() if len(cols) <= SAMPLED_BLOCK_WIDTH]
+    sample: dict[str, np.ndarray] = {}
+    if wanted or narrow:
+        chunks = source.read(wanted + narrow, rows)
+        try:
+            first = next(iter(chunks), None)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        if first is not None:
+            for key, values in first.columns.items():
+                if isinstance(key, Block):
+                    sample.update({c: values[:, j] for j, c in enumerate(source.blocks[key.name])})
+                else:
+                    sample[key] = values
+    table = Table(source.name, list(source.columns), sample, set(getattr(source, "unnamed", ())))
+    table.blocks = dict(source.blocks)
+    return table
 
 
 def _selection(options: InputOptions, taken: list[str]) -> Selection:
@@ -940,6 +974,11 @@ def _class_map_from_columns(
     """
     preds = preds or labels
     sample = next(iter(labels.read([label_col], 256)), None)
+    if sample is None or sample.columns[label_col].dtype.kind not in "OUS":
+        numbered = _numbered_columns(preds, pred_cols)
+        if numbered is None or numbered == {float(j): j for j in range(len(pred_cols))}:
+            return None  # class indices, used as they are
+        return numbered
     names = {}
     for j, c in enumerate(pred_cols):
         key = c.strip()
@@ -947,11 +986,6 @@ def _class_map_from_columns(
             if key.lower().startswith(prefix):
                 names.setdefault(key[len(prefix):], j)
         names.setdefault(key, j)
-    if sample is None or sample.columns[label_col].dtype.kind not in "OUS":
-        numbered = _numbered_columns(preds, pred_cols)
-        if numbered is None or numbered == {float(j): j for j in range(len(pred_cols))}:
-            return None  # class indices, used as they are
-        return numbered
     values = {str(v).strip() for v in sample.columns[label_col].tolist() if str(v).strip()}
     unknown = [v for v in values if v not in names]
     if unknown:

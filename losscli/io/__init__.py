@@ -12,12 +12,13 @@ pyarrow only for Parquet, Arrow IPC and large CSV files, orjson for JSON lines, 
 
 from __future__ import annotations
 
-from losscli.io.base import Chunk, Source
+from losscli.io.base import Block, Chunk, Source
 from losscli.io.columns import describe_columns, select_columns
 from losscli.io.detect import FORMATS, detect_format
 from losscli.io.sources import open_source
 
 __all__ = [
+    "Block",
     "Chunk",
     "FORMATS",
     "Source",

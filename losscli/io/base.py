@@ -8,7 +8,7 @@ import io
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from losscli.errors import Location, ReadError, UsageError
 from losscli.io import limits
@@ -18,11 +18,23 @@ from losscli.io.detect import SNIFF_BYTES, open_decompressed
 if TYPE_CHECKING:
     import numpy as np
 
+class Block(NamedTuple):
+    """The key of a block of columns: a run of columns a reader gives as one 2-D array (rows × columns).
+
+    A list column of a Parquet or Arrow file (``logits``, expanded to ``logits[0]``, ``logits[1]``, …) and
+    the columns of a 2-D NPY array are blocks (:attr:`Source.blocks`): reading a 128k-wide row as one
+    array costs one conversion per chunk instead of one per column.
+    """
+
+    name: str
+
+
 @dataclass
 class Chunk:
-    """A block of consecutive rows: one 1-D array per requested column, all of the same length."""
+    """A block of consecutive rows: one 1-D array per requested column, all of the same length, and one
+    2-D array (rows × members) per requested :class:`Block`."""
 
-    columns: dict[str, np.ndarray]
+    columns: dict[Any, np.ndarray]  #: column name (str) or Block → array
     first_row: int  #: 0-based data-row index of the chunk's first row in the file
 
     def __len__(self) -> int:
@@ -77,6 +89,8 @@ class Source:
         #: columns read as text exactly as written (keys), never parsed as numbers (CSV/TSV; typed formats
         #: keep their types)
         self.text_columns: set[str] = set()
+        #: blocks of numeric columns the reader gives as one 2-D array: block name → member columns in order
+        self.blocks: dict[str, list[str]] = {}
 
     def __repr__(self) -> str:
         return (
@@ -91,10 +105,11 @@ class Source:
         """
         return data_row + self.header_rows + 1
 
-    def read(self, columns: list[str] | None = None, chunk_rows: int | None = None) -> Iterator[Chunk]:
+    def read(self, columns: list[Any] | None = None, chunk_rows: int | None = None) -> Iterator[Chunk]:
         """Yield the requested columns (all if ``None``) in chunks of ``chunk_rows`` rows.
 
-        Column names are checked now (UsageError listing the existing columns); reading errors
+        An item may be a :class:`Block` of :attr:`blocks`: its members come as one 2-D array under that
+        key. Column names are checked now (UsageError listing the existing columns); reading errors
         (ReadError) surface while iterating.
         """
         wanted = self._check_columns(columns)
@@ -113,7 +128,10 @@ class Source:
         wanted: list[str] = []
         seen: set[str] = set()  # a set: 100,000 columns must cost linear time
         for c in columns:
-            if c not in known:
+            if isinstance(c, Block):
+                if c.name not in self.blocks:
+                    raise ValueError(f"{self.name} has no block {c.name!r}")
+            elif c not in known:
                 raise UsageError(
                     f"{self.name} has no column {c!r}", hint=f"it has {describe_columns(self.columns)}"
                 )
@@ -124,8 +142,30 @@ class Source:
             raise ValueError("no columns requested")
         return wanted
 
-    def _read(self, columns: list[str], chunk_rows: int | None) -> Iterator[Chunk]:  # pragma: no cover
+    def _read(self, columns: list[Any], chunk_rows: int | None) -> Iterator[Chunk]:  # pragma: no cover
         raise NotImplementedError
+
+    def block_of(self, columns: list[str]) -> tuple[Block, int, int] | None:
+        """``(block, lo, hi)`` when ``columns`` are the members ``lo:hi`` of one block, in order (at least two
+        of them), else ``None``: the columns can then be read as one slice of that block."""
+        if len(columns) < 2:
+            return None
+        for name, members in self.blocks.items():
+            if len(members) < len(columns):
+                continue
+            index = self._member_index(name)
+            lo = index.get(columns[0])
+            if lo is None or lo + len(columns) > len(members):
+                continue
+            if members[lo : lo + len(columns)] == columns:
+                return Block(name), lo, lo + len(columns)
+        return None
+
+    def _member_index(self, name: str) -> dict[str, int]:
+        cache = self.__dict__.setdefault("_member_indexes", {})
+        if name not in cache:
+            cache[name] = {c: i for i, c in enumerate(self.blocks[name])}
+        return cache[name]
 
     def _error(
         self,

@@ -10,7 +10,9 @@ declared size is above that, or above ``LOSSCLI_MAX_DECOMPRESSION_RATIO`` times 
 refused before it is decompressed).
 
 Columns: a 1-D array is one column ``'1'``; a 2-D array ``(N, K)`` has the columns ``'1'``..``'K'``
-(1-based positions as names); a 1-D structured array has its field names. float32 columns stay float32
+(1-based positions as names), which are also one :class:`~losscli.io.base.Block` when the array is
+numeric, read in row blocks (a 2000 × 131072 array of logits as 63 arrays, not 131072 columns); a 1-D
+structured array has its field names. float32 columns stay float32
 (a convention's clip may depend on the dtype), other floating columns come as float64, integer and boolean columns as int64 (uint64 as float64), complex as complex128, strings as
 object arrays of ``str``. More than two dimensions, or no rows, is a ReadError.
 """
@@ -28,7 +30,7 @@ import numpy as np
 
 from losscli.errors import ReadError
 from losscli.io import limits
-from losscli.io.base import Chunk, Input, Source
+from losscli.io.base import Block, Chunk, Input, Source
 
 _REFUSED_HINT = "save it with a numeric or string dtype"
 _MAGIC = b"\x93NUMPY"
@@ -175,6 +177,17 @@ def numpy_column(a: np.ndarray, name: str = "", column: str = "") -> np.ndarray:
     raise ReadError(f"{name}: column {column!r} has dtype {a.dtype}, which is not a number or a string")
 
 
+def numpy_block(a: np.ndarray) -> np.ndarray:
+    """Convert a 2-D numeric block as :func:`numpy_column` converts one column (float16 → float64, float32
+    kept, integers and booleans → int64, uint64 → float64); a fresh array, converted in one step."""
+    kind = a.dtype.kind
+    if kind == "f":
+        return np.array(a, dtype=np.float32 if a.dtype.itemsize == 4 else np.float64)
+    if a.dtype == np.uint64:
+        return np.array(a, dtype=np.float64)
+    return np.array(a, dtype=np.int64)
+
+
 def _check_code_points(a: np.ndarray, name: str, column: str) -> None:
     """A ``U`` array from a file may hold UCS-4 values that are no characters (numpy's ``tolist`` then
     raises SystemError): refuse them with a ReadError."""
@@ -224,6 +237,7 @@ class _ArraySource(Source):
         if array.shape[0] == 0 or not columns:
             raise ReadError(f"{name} holds an empty array (shape {array.shape})")
         self._array = array
+        numeric_matrix = array.ndim == 2 and not fields and array.dtype.kind in "fiub" and len(columns) > 1
         super().__init__(
             path=path,
             name=name,
@@ -233,6 +247,8 @@ class _ArraySource(Source):
             size_bytes=inp.size_bytes,
             header_rows=0,
         )
+        if numeric_matrix:
+            self.blocks = {f"1:{len(columns)}": columns}
 
     def _column(self, column: str) -> np.ndarray:
         a = self._array
@@ -242,23 +258,26 @@ class _ArraySource(Source):
             return a
         return a[:, int(column) - 1]
 
-    def _read(self, columns: list[str], chunk_rows: int | None) -> Iterator[Chunk]:
+    def _read(self, columns: list[Any], chunk_rows: int | None) -> Iterator[Chunk]:
         n = int(self.n_rows or 0)
         step = chunk_rows or n
         a = self._array
         if isinstance(a, np.memmap) and a.flags.c_contiguous and not a.dtype.names and step < n:
             yield from self._read_blocks(a, columns, step)
             return
-        views = {c: self._column(c) for c in columns}
+        views = {c: a if isinstance(c, Block) else self._column(c) for c in columns}
         for start in range(0, n, step):
             stop = min(n, start + step)
-            yield Chunk(
-                {c: numpy_column(v[start:stop], self.name, c) for c, v in views.items()}, first_row=start
-            )
+            yield Chunk({c: self._convert(v[start:stop], c) for c, v in views.items()}, first_row=start)
 
+    def _convert(self, rows: np.ndarray, key: Any) -> np.ndarray:
+        if isinstance(key, Block):
+            return numpy_block(rows)
+        return numpy_column(rows, self.name, key)
 
-    def _read_blocks(self, a: np.memmap, columns: list[str], step: int) -> Iterator[Chunk]:
-        """Row blocks of a C-ordered NPY file by plain sequential reads.
+    def _read_blocks(self, a: np.memmap, columns: list[Any], step: int) -> Iterator[Chunk]:
+        """Row blocks of a C-ordered NPY file by plain sequential reads (one read and one conversion per
+        block of rows, whatever the width).
 
         Slicing the memory map would leave every page it touched in the process's resident set (a 2 GB
         file would cost 2 GB of RSS); a read per block keeps memory bounded by the chunk size.
@@ -275,7 +294,8 @@ class _ArraySource(Source):
                     raise ReadError(f"{self.name}: the file was cut short while it was read")
                 block = block.reshape(rows, k)
                 yield Chunk(
-                    {c: numpy_column(block[:, 0 if a.ndim == 1 else int(c) - 1], self.name, c) for c in columns},
+                    {c: self._convert(block if isinstance(c, Block) else block[:, 0 if a.ndim == 1 else int(c) - 1], c)
+                     for c in columns},
                     first_row=start,
                 )
 
