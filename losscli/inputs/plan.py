@@ -702,6 +702,7 @@ def plan_inputs(options: InputOptions, spec: LossSpec, *, stdin: Any = None) -> 
             opened[path] = open_source(
                 path, fmt=options.fmt, delimiter=options.delimiter, header=options.header, stdin=stdin
             )
+            opened[path].nulls_as_nan = options.nan != "error"
         return opened[path]
 
     if options.data:
@@ -809,7 +810,7 @@ SAMPLED_BLOCK_WIDTH = 64
 def sample_table(source: Source, rows: int = SAMPLE_ROWS) -> Table:
     """What the column rule sees of ``source``: its columns and a sample of its first rows."""
     members = {c for cols in source.blocks.values() for c in cols}
-    wanted: list[Any] = [c for c in source.columns if c not in members]
+    wanted: list[Any] = [c for c in source.columns if c not in members and c not in source.unsampled]
     narrow = [Block(name) for name, cols in source.blocks.items() if len(cols) <= SAMPLED_BLOCK_WIDTH]
     sample: dict[str, np.ndarray] = {}
     if wanted or narrow:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from losscli.errors import ReadError
 from losscli.io import Chunk, Source
@@ -37,6 +38,9 @@ class ShardedSource(Source):
         self.unnamed = set(first.unnamed)
         self.notes = list(dict.fromkeys(n for shard in shards for n in shard.notes))
         self.header_rows = first.header_rows  # rows are numbered by the shards (file_row below)
+        if all(shard.blocks == first.blocks for shard in shards[1:]):
+            self.blocks = dict(first.blocks)
+        self.unsampled = set(first.unsampled)
         self._starts: list[int] = []  # first global data row of each shard, filled while reading
 
     def shard_of(self, data_row: int) -> tuple[Source, int]:
@@ -55,12 +59,13 @@ class ShardedSource(Source):
     def shard_name(self, data_row: int) -> str:
         return self.shard_of(data_row)[0].name
 
-    def read(self, columns: list[str] | None = None, chunk_rows: int | None = None) -> Iterator[Chunk]:
+    def read(self, columns: list[Any] | None = None, chunk_rows: int | None = None) -> Iterator[Chunk]:
         offset = 0
         self._starts = []
         for shard in self.shards:
             self._starts.append(offset)
             shard.text_columns = self.text_columns
+            shard.nulls_as_nan = self.nulls_as_nan
             n = 0
             for chunk in shard.read(columns, chunk_rows):
                 yield Chunk(chunk.columns, offset + chunk.first_row)

@@ -91,6 +91,10 @@ class Source:
         self.text_columns: set[str] = set()
         #: blocks of numeric columns the reader gives as one 2-D array: block name → member columns in order
         self.blocks: dict[str, list[str]] = {}
+        #: columns the column rule does not sample: nested values, read (or refused) only when chosen
+        self.unsampled: set[str] = set()
+        #: a null inside a list column is read as NaN (``--nan skip``/``warn``) instead of refused
+        self.nulls_as_nan = False
 
     def __repr__(self) -> str:
         return (

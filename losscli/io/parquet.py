@@ -5,7 +5,13 @@ batches (``ParquetFile.iter_batches(batch_size=chunk_rows, columns=...)``), so o
 columns are decoded and peak memory follows the chunk size. float32 columns stay float32, other floating
 and decimal columns come as float64, integer and boolean columns as int64 (float64 with NaN when they hold nulls, uint64 as float64),
 string and dictionary columns as object arrays of ``str`` (nulls as ``""``), dates and times as their
-ISO text; nested columns (lists, structs, maps) are a ReadError.
+ISO text.
+
+A list column of numbers (``list``, ``large_list`` or ``fixed_size_list`` of floats or integers: a row's
+logits or probabilities, as ``df.to_parquet``, polars and Hugging Face datasets write them) is the columns
+``name[0]``, ``name[1]``, … (the bare name selects them all) and one :class:`~losscli.io.base.Block`, read
+as one 2-D array per chunk (:mod:`losscli.io.arrow_lists`); its width is the fixed size, or the length of
+the first row. Other nested columns (structs, maps, lists of text or of lists) are a ReadError when read.
 """
 
 from __future__ import annotations
@@ -18,10 +24,13 @@ import numpy as np
 from losscli.errors import ReadError
 from losscli.io import limits
 from losscli.io._arrow import to_float64, to_int64, to_text
-from losscli.io.base import Chunk, Input, Source, rechunk
+from losscli.io.arrow_lists import first_width, is_list, list_matrix, numeric_list, pa_fixed
+from losscli.io.base import Block, Chunk, Input, Source, rechunk
 
 #: batch size for whole-file reads (``chunk_rows=None``)
 WHOLE_FILE_BATCH = 1 << 16
+#: rows read when the file is opened to find the width of a variable-size list column
+WIDTH_SAMPLE_ROWS = 64
 
 
 class ParquetSource(Source):
@@ -37,22 +46,44 @@ class ParquetSource(Source):
         try:
             schema = pf.schema_arrow
             n_rows = pf.metadata.num_rows
+            limits.check_columns(inp.name, len(schema.names))
+            _refuse_duplicates(inp.name, schema.names)
+            self._types = {f.name: f.type for f in schema}
+            if n_rows == 0:
+                raise ReadError(f"{inp.name} has columns but no rows")
+            widths = _list_widths(pf, [f for f in schema if numeric_list(f.type)])
+        except (pa.ArrowException, OSError) as exc:
+            raise ReadError(f"{inp.name}: cannot read ({exc})") from None
         finally:
             pf.close()
-        limits.check_columns(inp.name, len(schema.names))
-        _refuse_duplicates(inp.name, schema.names)
-        self._types = {f.name: f.type for f in schema}
-        if n_rows == 0:
-            raise ReadError(f"{inp.name} has columns but no rows")
+        columns: list[str] = []
+        blocks: dict[str, list[str]] = {}
+        #: element column → (list column, index)
+        self._elements: dict[str, tuple[str, int]] = {}
+        for name in schema.names:
+            width = widths.get(name)
+            if not width:
+                columns.append(name)
+                continue
+            members = [f"{name}[{i}]" for i in range(width)]
+            blocks[name] = members
+            columns += members
+            self._elements.update({m: (name, i) for i, m in enumerate(members)})
+        if len(columns) != len(schema.names):
+            limits.check_columns(inp.name, len(columns))
+            _refuse_duplicates(inp.name, columns)
         super().__init__(
             path=inp.given,
             name=inp.name,
             format="parquet",
-            columns=list(schema.names),
+            columns=columns,
             n_rows=n_rows,
             size_bytes=inp.size_bytes,
             header_rows=0,
         )
+        self.blocks = blocks
+        self._widths = {name: len(m) for name, m in blocks.items()}
+        self.unsampled = {f.name for f in schema if f.name not in blocks and pa.types.is_nested(f.type)}
 
     def _arrow_source(self) -> Any:
         import pyarrow as pa
@@ -61,12 +92,17 @@ class ParquetSource(Source):
             return self._inp.fs_path
         return pa.BufferReader(self._inp.read_all())
 
-    def _read(self, columns: list[str], chunk_rows: int | None) -> Iterator[Chunk]:
+    def _read(self, keys: list[Any], chunk_rows: int | None) -> Iterator[Chunk]:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        for c in columns:  # fail before reading anything
-            _check_type(self.name, c, self._types[c])
+        columns: list[str] = []  # the file's columns to read
+        for key in keys:
+            top = key.name if isinstance(key, Block) else self._elements.get(key, (key, 0))[0]
+            if top not in self._widths:  # fail before reading anything
+                _check_type(self.name, top, self._types[top])
+            if top not in columns:
+                columns.append(top)
         pf = pq.ParquetFile(self._arrow_source())
         try:
 
@@ -96,13 +132,41 @@ class ParquetSource(Source):
             start = 0
             for n, cols in rechunk(pieces(), chunk_rows, pa.concat_arrays):
                 try:
-                    chunk = {c: arrow_column(cols[c], self.name, c) for c in columns}
+                    chunk = self._convert(keys, cols, start)
                 except (pa.ArrowException, ValueError, OverflowError) as exc:  # a cast that cannot be done
                     raise ReadError(f"{self.name}: cannot convert its values ({exc})") from None
                 yield Chunk(chunk, first_row=start)
                 start += n
         finally:
             pf.close()
+
+    def _convert(self, keys: list[Any], cols: dict[str, Any], first_row: int) -> dict[Any, np.ndarray]:
+        matrices: dict[str, np.ndarray] = {}
+
+        def matrix(name: str) -> np.ndarray:
+            if name not in matrices:
+                matrices[name] = list_matrix(cols[name], self._widths[name], name, first_row, self._error,
+                                             nulls_as_nan=self.nulls_as_nan)
+            return matrices[name]
+
+        out: dict[Any, np.ndarray] = {}
+        for key in keys:
+            if isinstance(key, Block):
+                out[key] = matrix(key.name)
+            elif key in self._elements:
+                name, i = self._elements[key]
+                out[key] = np.array(matrix(name)[:, i])
+            elif is_list(self._types[key]):
+                if numeric_list(self._types[key]):
+                    raise ReadError(
+                        f"{self.name}: the list column {key!r} is null in its first {WIDTH_SAMPLE_ROWS} rows, so "
+                        "its width (the number of classes) is unknown",
+                        hint="write it as a fixed-size list (pyarrow.list_(pyarrow.float32(), V), polars pl.Array)",
+                    )
+                list_matrix(cols[key], 0, key, first_row, self._error)  # a list of text: refused, naming a value
+            else:
+                out[key] = arrow_column(cols[key], self.name, key)
+        return out
 
 
 def _refuse_duplicates(name: str, columns: list[str]) -> None:
@@ -115,9 +179,23 @@ def _refuse_duplicates(name: str, columns: list[str]) -> None:
         first[col] = i
 
 
+def _list_widths(pf: Any, fields: list[Any]) -> dict[str, int | None]:
+    """The width of each numeric list column: its fixed size, or the length of its first row that is not
+    null among the first rows (``None`` when they are all null)."""
+    widths: dict[str, int | None] = {f.name: f.type.list_size for f in fields if pa_fixed(f.type)}
+    variable = [f.name for f in fields if f.name not in widths]
+    if variable:
+        batch = next(pf.iter_batches(batch_size=WIDTH_SAMPLE_ROWS, columns=variable), None)
+        for name in variable:
+            widths[name] = None if batch is None else first_width(batch.column(name))
+    return widths
+
+
 def _check_type(name: str, column: str, t: Any) -> None:
     import pyarrow as pa
 
+    if is_list(t) and not pa.types.is_nested(t.value_type):
+        return  # a list of text or a list whose first rows are null: refused with its first value when read
     if pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t):
         raise ReadError(f"{name}: column {column!r} has type {t}, not one number or string per row")
 

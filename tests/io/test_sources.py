@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from losscli.errors import ReadError, UsageError
-from losscli.io import Chunk, base, csv_reader, open_source
+from losscli.io import Chunk, base, csv_reader, open_source, select_columns
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -457,11 +457,21 @@ def test_parquet_missing_column_is_a_usage_error(tmp_path):
 
 def test_parquet_nested_column_is_a_read_error(tmp_path):
     p = tmp_path / "n.parquet"
-    pq.write_table(pa.table({"a": [[1.0, 2.0], [3.0]], "b": [1.0, 2.0]}), p)
+    pq.write_table(pa.table({"a": [{"x": 1.0}, {"x": 2.0}], "b": [1.0, 2.0]}), p)
     src = open_source(str(p))
     assert read_all(src, ["b"])["b"].tolist() == [1.0, 2.0]
-    with pytest.raises(ReadError, match="'a' has type list"):
+    with pytest.raises(ReadError, match="'a' has type struct"):
         list(src.read(["a"]))
+
+
+def test_parquet_ragged_list_column_is_a_read_error(tmp_path):
+    p = tmp_path / "n.parquet"
+    pq.write_table(pa.table({"a": [[1.0, 2.0], [3.0]], "b": [1.0, 2.0]}), p)
+    src = open_source(str(p))
+    assert src.columns == ["a[0]", "a[1]", "b"]
+    with pytest.raises(ReadError, match="a list of 1 values where the first row has 2") as exc:
+        list(src.read(select_columns("a", src.columns, option="--pred-cols")))
+    assert "column a row 2 (value [3.0])" in str(exc.value)
 
 
 def test_invalid_and_empty_parquet(tmp_path):
