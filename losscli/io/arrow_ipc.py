@@ -14,7 +14,9 @@ children by dotted path (``meta.split``), a list field (fixed-size or not) of nu
 column per element (``logits[0]``, ``logits[1]``, …; the bare name selects them all). A variable-size list
 has as many columns as its longest value in the first record batch; a longer one later is a ReadError
 naming the row, a shorter one gives missing values (NaN). Value types are converted as for Parquet
-(:func:`losscli.io.parquet.arrow_column`).
+(:func:`losscli.io.parquet.arrow_column`). A list of numbers is also one :class:`~losscli.io.base.Block`,
+read as one 2-D array per chunk when it is selected whole (:mod:`losscli.io.arrow_lists`; a batch with a
+shorter row or a null takes the column-by-column way, so both give the same values).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import numpy as np
 from losscli.errors import ReadError
 from losscli.io import limits
 from losscli.io._arrow import to_int64
-from losscli.io.base import Chunk, Input, Source, rechunk
+from losscli.io.arrow_lists import is_number, list_matrix, pa_fixed
+from losscli.io.base import Block, Chunk, Input, Source, rechunk
 from losscli.io.parquet import arrow_column
 
 Path = tuple[Any, ...]
@@ -41,6 +44,9 @@ class ArrowBatchesSource(Source):
         """Column names of ``schema`` (lists expanded as wide as in the record batch ``first``)."""
         self._paths: dict[str, Path] = {}
         self._widths: dict[Path, int] = {}
+        #: the blocks (lists of numbers) found, for :attr:`Source.blocks` (set once the Source is made)
+        self._list_blocks: dict[str, list[str]] = {}
+        self._block_paths: dict[str, Path] = {}
         for field in schema:
             self._add(field.name, (field.name,), field.type, first.column(field.name))
         return list(self._paths)
@@ -71,6 +77,9 @@ class ArrowBatchesSource(Source):
             self._widths[path] = width
             for i in range(width):
                 self._paths[f"{name}[{i}]"] = (*path, i)
+            if is_number(inner) and width > 1:
+                self._list_blocks[name] = [f"{name}[{i}]" for i in range(width)]
+                self._block_paths[name] = path
             return
         self._paths[name] = path
 
@@ -78,14 +87,17 @@ class ArrowBatchesSource(Source):
     def _read(self, columns: list[str], chunk_rows: int | None) -> Iterator[Chunk]:
         import pyarrow as pa
 
-        paths = {c: self._paths[c] for c in columns}
+        paths = {c: self._block_paths[c.name] if isinstance(c, Block) else self._paths[c] for c in columns}
 
         def pieces() -> Iterator[tuple[int, dict[str, Any]]]:
             start = 0
             try:
                 for b in self._batches():
                     b.validate(full=True)  # a corrupt file's offsets must not be followed out of bounds
-                    yield b.num_rows, {c: self._values(b, p, start) for c, p in paths.items()}
+                    yield b.num_rows, {
+                        c: self._block(b, p, start) if isinstance(c, Block) else self._values(b, p, start)
+                        for c, p in paths.items()
+                    }
                     start += b.num_rows
             except (pa.ArrowException, OSError) as exc:
                 raise ReadError(f"{self.name}: cannot read ({exc})") from None
@@ -113,21 +125,54 @@ class ArrowBatchesSource(Source):
         except (pa.ArrowException, ValueError, OverflowError) as exc:
             raise ReadError(f"{self.name}: cannot convert its values ({exc})") from None
 
-    def _element(self, arr: Any, i: int, path: Path, first_row: int) -> np.ndarray:
-        """Element ``i`` of every row of a list array (NaN, or ``""`` for text, where a row is shorter)."""
+    def _block(self, batch: Any, path: Path, first_row: int) -> np.ndarray:
+        """A whole list of numbers as one 2-D array: flattened and reshaped when every row of the batch is
+        full and nothing is null, else column by column (the same values: NaN where a row is shorter)."""
+        import pyarrow as pa
         import pyarrow.compute as pc
 
-        width = self._widths[path[:-1]]
+        arr = batch.column(path[0])
+        for k in path[1:]:
+            arr = pc.struct_field(arr, [arr.type.get_field_index(k)])
+        width = self._widths[path]
+        full = pa_fixed(arr.type) or (
+            len(arr) == 0 or pc.all(pc.equal(pc.list_value_length(arr), width)).as_py() is True
+        )
+        if full and arr.null_count == 0 and pc.list_flatten(arr).null_count == 0:
+            try:
+                return list_matrix(arr, width, _show(path), first_row, self._error)
+            except (pa.ArrowException, ValueError, OverflowError) as exc:
+                raise ReadError(f"{self.name}: cannot convert its values ({exc})") from None
+        lengths = self._lengths(arr, path, first_row)
+        flat = arrow_column(pc.list_flatten(arr), self.name, _show(path))
+        out = np.full((len(arr), width), np.nan, dtype=np.float64 if flat.dtype.kind != "f" else flat.dtype)
+        starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        out[np.repeat(np.arange(len(arr)), lengths), np.arange(len(flat)) - starts] = flat
+        return out
+
+    def _lengths(self, arr: Any, path: Path, first_row: int) -> np.ndarray:
+        """The length of every row of a list array (0 for null); a row longer than the list's columns is a
+        ReadError."""
+        import pyarrow.compute as pc
+
+        width = self._widths[path]
         lengths = to_int64(pc.list_value_length(arr).fill_null(0))
         if lengths.size and lengths.max() > width:
             row = int(np.argmax(lengths > width))
             raise self._error(
-                f"the list {_show(path[:-1])!r} has {int(lengths[row])} elements in this row, "
+                f"the list {_show(path)!r} has {int(lengths[row])} elements in this row, "
                 f"but at most {width} in the first record batch",
                 hint="write the file with a fixed-size list (pyarrow.list_(type, size)), or put a longest "
                 "row in the first batch",
                 data_row=first_row + row,
             )
+        return lengths
+
+    def _element(self, arr: Any, i: int, path: Path, first_row: int) -> np.ndarray:
+        """Element ``i`` of every row of a list array (NaN, or ``""`` for text, where a row is shorter)."""
+        import pyarrow.compute as pc
+
+        lengths = self._lengths(arr, path[:-1], first_row)
         flat = arrow_column(pc.list_flatten(arr), self.name, _show(path[:-1]))
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
         has = lengths > i
@@ -163,6 +208,7 @@ class ArrowIpcSource(ArrowBatchesSource):
             path=inp.given, name=inp.name, format="arrow", columns=columns, n_rows=None,
             size_bytes=inp.size_bytes, header_rows=0,
         )
+        self.blocks = self._list_blocks
 
     def _open(self) -> Any:
         """A fresh reader over the input (memory-mapped when it is a plain file on disk)."""

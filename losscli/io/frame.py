@@ -64,6 +64,7 @@ class FrameSource(ArrowBatchesSource):
         limits.check_columns(self._display, len(columns))
         super().__init__(path=self._display, name=self._display, format="frame", columns=columns,
                          n_rows=table.num_rows, size_bytes=None, header_rows=0)
+        self.blocks = self._list_blocks
 
     def _batches(self) -> Iterator[Any]:
         return iter(self._table.to_batches(max_chunksize=BATCH_ROWS))
