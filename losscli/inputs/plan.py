@@ -97,6 +97,14 @@ class Role:
         #: the columns as a slice of one block of the source (read as one 2-D array), or ``None``
         self.block = self.source.block_of(self.columns)
 
+    def document(self) -> dict[str, Any]:
+        """The file and columns, for a result's ``inputs``: a whole list column by its name (and width)."""
+        if self.block is not None:
+            key, lo, hi = self.block
+            if (lo, hi) == (0, len(self.source.blocks[key.name])) and self.columns[0].endswith("]"):
+                return {"file": self.source.name, "columns": [key.name], "values_per_row": hi}
+        return {"file": self.source.name, "columns": self.columns}
+
     def read_keys(self) -> list[Any]:
         """What to ask the source for: the block, or the columns one by one."""
         return [self.block[0]] if self.block is not None else list(self.columns)
@@ -159,10 +167,7 @@ class InputPlan:
     # ------------------------------------------------------------------ description
     def inputs_document(self) -> dict[str, Any]:
         """The files and columns used, for the ``inputs`` section of a result."""
-        out: dict[str, Any] = {
-            "labels": {"file": self.labels.source.name, "columns": self.labels.columns},
-            "preds": {"file": self.preds.source.name, "columns": self.preds.columns},
-        }
+        out: dict[str, Any] = {"labels": self.labels.document(), "preds": self.preds.document()}
         if self.weights:
             out["weights"] = {"file": self.weights.source.name, "columns": self.weights.columns}
         if self.preds2:
@@ -847,6 +852,7 @@ def _extra_columns(options: InputOptions, source: Source) -> list[str]:
 
 def plan_source(options: InputOptions, spec: LossSpec, data: Source) -> InputPlan:
     """The plan of one source already opened (a DataFrame): the one-file rules of :func:`plan_inputs`."""
+    data.nulls_as_nan = options.nan != "error"
     return _plan_one_file(options, spec, data)
 
 
