@@ -66,15 +66,28 @@ def run_waited(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     """One process, waited for with ``wait4`` (its own peak RSS, not the largest child's so far)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
+        # run from the data folder: ``python -m`` puts the working directory first on sys.path
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=env.get("LOSSCLI_BENCH_CWD"))
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - t
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         if proc.returncode:
-            raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err.read().decode()[-2000:]}")
+            lines = err.read().decode().strip().splitlines() or [""]
+            raise Failed(f"FAILED (exit {proc.returncode}): {lines[-1][:150]}")
         return elapsed, int(usage.ru_maxrss) * 1024, out.read().decode().strip()
+
+
+class Failed(Exception):
+    """A measured command failed (e.g. a losscli that cannot read the input): reported in its row."""
+
+
+def attempt(cmd: list[str], env: dict[str, str], repeat: int) -> tuple[float, int, str] | str:
+    try:
+        return measure(cmd, env, repeat)
+    except Failed as exc:
+        return str(exc)
 
 
 NUMPY_CE = (
@@ -102,9 +115,12 @@ def main() -> None:
     if args.make_only:
         make(folder, args.rows, args.vocab)
         return
-    env = dict(os.environ)
+    env = dict(os.environ, LOSSCLI_BENCH_CWD=str(folder))
     if args.source:
         env["PYTHONPATH"] = str(args.source.resolve()) + os.pathsep + env.get("PYTHONPATH", "")
+    check = subprocess.run([sys.executable, "-c", "import losscli, os; print(os.path.dirname(losscli.__file__))"],
+                           env=env, cwd=folder, capture_output=True, text=True, check=True)
+    print(f"[bench] losscli from {check.stdout.strip()}", file=sys.stderr)
     try:
         if not (folder / "lm.parquet").exists():
             print(f"[bench] writing {args.rows} × {args.vocab} logits to {folder}", file=sys.stderr)
@@ -119,9 +135,9 @@ def main() -> None:
             size = os.path.getsize(x) / MB
             load = measure([py, "-c", "import numpy as np, sys; np.load(sys.argv[1])", x], env, args.repeat)
             ce = measure([py, "-c", NUMPY_CE, x, y], env, args.repeat)
-            ours = measure([py, "-m", "losscli", "eval", "scce", "--labels", y, "--preds", x, "--logits", "-q"],
+            ours = attempt([py, "-m", "losscli", "eval", "scce", "--labels", y, "--preds", x, "--logits", "-q"],
                            env, args.repeat)
-            if abs(float(ours[2]) - float(ce[2])) > 1e-9 * abs(float(ce[2])):
+            if not isinstance(ours, str) and abs(float(ours[2]) - float(ce[2])) > 1e-9 * abs(float(ce[2])):
                 raise SystemExit(f"losscli {ours[2]} differs from NumPy {ce[2]} on {x}")
             name = "float16" if dtype == "x16" else "float32"
             rows.append((f"NPY {name} ({size:.0f} MB)", ours, load, "numpy.load"))
@@ -130,13 +146,17 @@ def main() -> None:
         size = os.path.getsize(pq_path) / MB
         read = measure([py, "-c", "import pyarrow.parquet as pq, sys; pq.read_table(sys.argv[1])", pq_path], env,
                        args.repeat)
-        ours = measure([py, "-m", "losscli", "eval", "scce", pq_path, "--logits", "-q"], env, args.repeat)
+        ours = attempt([py, "-m", "losscli", "eval", "scce", pq_path, "--logits", "-q"], env, args.repeat)
         rows.append((f"Parquet list<float> ({size:.0f} MB)", ours, read, "pyarrow read_table"))
     finally:
         if args.data_dir is None:
             shutil.rmtree(folder, ignore_errors=True)
     print(f"{'input':32} {'losscli':>16} {'peer':>16}  {'ratio':>6}  peer")
-    for what, (t, rss, _), (pt, prss, _), peer in rows:
+    for what, ours, (pt, prss, _), peer in rows:
+        if isinstance(ours, str):
+            print(f"{what:32} {ours}")
+            continue
+        t, rss, _ = ours
         print(f"{what:32} {t:6.2f} s {rss / MB:5.0f} MB {pt:6.2f} s {prss / MB:5.0f} MB  {t / pt:5.2f}x  {peer}")
 
 
