@@ -389,7 +389,7 @@ class InputPlan:
         """``--preds2`` read on its own, for a join: its columns (then its id column, to check)."""
         if self.preds2 is None:
             return None
-        cols = list(self.preds2.columns)
+        cols = self.preds2.read_keys()
         if self.pair_ids is not None and self.pair_ids[1].columns[0] not in cols:
             cols.append(self.pair_ids[1].columns[0])
         return _RowStream(self.preds2.source.read(cols, self.chunk_rows))
@@ -402,7 +402,7 @@ class InputPlan:
             rest = sum(len(ch) for ch in reader)
             self._second_input_count_mismatch(stream.consumed, rows_so_far + rest)
         cols = part[0]  # type: ignore[index]
-        out = [cols[c] for c in self.preds2.columns]  # type: ignore[union-attr]
+        out = self.preds2.arrays(cols)  # type: ignore[union-attr]
         if self.pair_ids is not None:
             out.append(cols[self.pair_ids[1].columns[0]])
         return out
@@ -459,7 +459,7 @@ class InputPlan:
         return Batch(y_true, y_pred, weights, ids, rows, label_rows, extra)
 
     def _numeric_matrix(self, cols: list[np.ndarray], role: Role, rows: np.ndarray) -> np.ndarray:
-        if role.block is not None:  # one numeric 2-D array already
+        if len(cols) == 1 and cols[0].ndim == 2:  # a block: one numeric 2-D array already
             return cols[0]
         out = []
         for name, col in zip(role.columns, cols, strict=True):

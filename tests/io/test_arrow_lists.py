@@ -325,3 +325,30 @@ def test_a_vocabulary_of_128k_from_parquet_and_npy(tmp_path, capsys):
                                                     for a in args], "--logits", "--format", "json"], capsys)
         assert code == 0, err
         np.testing.assert_allclose(json.loads(out)["per_sample"], want, rtol=1e-12)
+
+
+def test_pairwise_second_input_from_a_list_column_when_joined(tmp_path, capsys):
+    """--preds2 from a list column (a block), the labels joined by id: every column of x₂ is read, as the
+    same numbers from CSV files (one column per value) give."""
+    rng = np.random.default_rng(3)
+    x1, x2 = rng.normal(size=(40, 5)), rng.normal(size=(40, 5))
+    y = rng.choice([-1, 1], size=40)
+    ids = [f"s{i}" for i in range(40)]
+    order = rng.permutation(40)
+    pq.write_table(pa.table({"id": [ids[i] for i in order], "label": y[order]}), tmp_path / "y.parquet")
+    for name, a in (("x1", x1), ("x2", x2)):
+        pq.write_table(pa.table({"id": ids, "v": pa.FixedSizeListArray.from_arrays(pa.array(a.ravel()), 5)}),
+                       tmp_path / f"{name}.parquet")
+        pd.DataFrame(a, columns=[f"c{j}" for j in range(5)]).assign(id=ids).to_csv(tmp_path / f"{name}.csv",
+                                                                                  index=False)
+    pd.DataFrame({"id": [ids[i] for i in order], "label": y[order]}).to_csv(tmp_path / "y.csv", index=False)
+    results = []
+    for ext in ("parquet", "csv"):
+        code, out, err = run_cli(["eval", "cosine_embedding", "--labels", tmp_path / f"y.{ext}", "--preds",
+                                  tmp_path / f"x1.{ext}", "--preds2", tmp_path / f"x2.{ext}", "--id-col", "id",
+                                  "--format", "json"], capsys)
+        assert code == 0, err
+        results.append(json.loads(out)["per_sample"])
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-15)
+    cos = (x1 * x2).sum(axis=1) / np.linalg.norm(x1, axis=1) / np.linalg.norm(x2, axis=1)
+    np.testing.assert_allclose(results[0], np.where(y == 1, 1 - cos, np.maximum(0, cos)), rtol=1e-12)
