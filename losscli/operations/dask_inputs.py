@@ -51,6 +51,12 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str]) -> t
     sample = {}
     for c in head.columns:
         col = head[c]
+        if col.dtype.kind == "O" and any(isinstance(v, (list, tuple, np.ndarray)) for v in col.head(16)):
+            raise UsageError(
+                f"{path}: column {str(c)!r} holds a list of values per row (a row's logits or probabilities); "
+                "the Dask engine reads one value per column",
+                hint="read it with --engine local (the default), which streams list columns in bounded memory",
+            )
         sample[str(c)] = col.to_numpy(dtype=np.float64) if col.dtype.kind in "iufb" else col.astype(
             object).where(col.notna(), "").to_numpy(dtype=object)
     return ddf, Table(path, [str(c) for c in ddf.columns], sample)

@@ -352,3 +352,13 @@ def test_pairwise_second_input_from_a_list_column_when_joined(tmp_path, capsys):
     np.testing.assert_allclose(results[0], results[1], rtol=1e-15)
     cos = (x1 * x2).sum(axis=1) / np.linalg.norm(x1, axis=1) / np.linalg.norm(x2, axis=1)
     np.testing.assert_allclose(results[0], np.where(y == 1, 1 - cos, np.maximum(0, cos)), rtol=1e-12)
+
+
+def test_dask_engine_refuses_a_list_column_and_names_the_local_engine(tmp_path, capsys):
+    pytest.importorskip("dask.dataframe")
+    path = write(tmp_path, "pandas")
+    code, out, err = run_cli(["eval", "scce", path, "--logits", "--engine", "dask", "-q"], capsys)
+    assert code == 2 and out == ""
+    assert "column 'logits' holds a list of values per row" in err and "--engine local" in err
+    code, out, err = run_cli(["eval", "scce", path, "--logits", "--engine", "local", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(VALUE, rel=RTOL)
