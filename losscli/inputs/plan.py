@@ -459,8 +459,10 @@ class InputPlan:
         return Batch(y_true, y_pred, weights, ids, rows, label_rows, extra)
 
     def _numeric_matrix(self, cols: list[np.ndarray], role: Role, rows: np.ndarray) -> np.ndarray:
-        if len(cols) == 1 and cols[0].ndim == 2:  # a block: one numeric 2-D array already
-            return cols[0]
+        if len(cols) == 1 and cols[0].ndim == 2:  # a block: one 2-D array already
+            if cols[0].dtype.kind not in "OUS":
+                return cols[0]
+            cols = [cols[0][:, j] for j in range(cols[0].shape[1])]  # text: parsed column by column
         out = []
         for name, col in zip(role.columns, cols, strict=True):
             if col.dtype.kind in "OUS":

@@ -55,7 +55,7 @@ import numpy as np
 
 from losscli.errors import Location, ReadError
 from losscli.io import limits
-from losscli.io.base import Chunk, Input, Source
+from losscli.io.base import Block, Chunk, Input, Source
 
 #: the columns are those of the first lines: at most this many lines ...
 SCHEMA_LINES = 1000
@@ -215,12 +215,22 @@ class JsonlSource(Source):
                 names.append(n)
         #: for each array, its length in the first lines (a longer one later is an error)
         self._arrays = {p: node.length for p, node in _array_nodes(root)}
+        #: arrays of single values (a row's logits): blocks, read as one 2-D array
+        blocks: dict[str, list[str]] = {}
+        self._block_paths: dict[str, Path] = {}
+        for p, node in _array_nodes(root):
+            members = [_name((*p, i)) for i in range(node.length)]
+            if (p and node.length > 1 and all(c.kind in ("scalar", "null") for c in node.children.values())
+                    and all(self._paths.get(m) == (*p, i) for i, m in enumerate(members))):
+                blocks[_name(p)] = members
+                self._block_paths[_name(p)] = p
         #: (data row, blank lines before it) where the count of skipped blank lines changes
         self._blank_runs: list[tuple[int, int]] = []
         super().__init__(
             path=inp.given, name=inp.name, format="jsonl", columns=names, n_rows=None,
             size_bytes=inp.size_bytes, header_rows=0,
         )
+        self.blocks = blocks
 
     # ------------------------------------------------------------------ lines
     def _lines(self, f: Any) -> Iterator[tuple[int, bytes]]:
@@ -264,8 +274,9 @@ class JsonlSource(Source):
         return data_row + 1 + (runs[i][1] if i >= 0 else 0)
 
     # ------------------------------------------------------------------ reading
-    def _read(self, columns: list[str], chunk_rows: int | None) -> Iterator[Chunk]:
-        plan = _Extraction([self._paths[c] for c in columns], self._arrays)
+    def _read(self, columns: list[Any], chunk_rows: int | None) -> Iterator[Chunk]:
+        plan = _Extraction([self._block_paths[c.name] if isinstance(c, Block) else self._paths[c] for c in columns],
+                           self._arrays, [isinstance(c, Block) for c in columns])
         block = chunk_rows or _BLOCK_ROWS
         self._blank_runs = []
         first = 0
@@ -307,25 +318,33 @@ class JsonlSource(Source):
             location=_at(self.name, line_no),
         )
 
-    def _convert(self, columns: list[str], plan: _Extraction, first: int) -> dict[str, np.ndarray]:
+    def _convert(self, columns: list[Any], plan: _Extraction, first: int) -> dict[Any, np.ndarray]:
         try:
             arrays = plan.take()
         except _RowMismatch as exc:
             raise self._mismatch(exc, self.file_row(first + exc.row)) from None
-        out = {}
+        out: dict[Any, np.ndarray] = {}
         for c, values in zip(columns, arrays, strict=True):
             if isinstance(values, np.ndarray):
                 out[c] = values
                 continue
-            for i, v in enumerate(values):  # a list or an object where the first lines had a value
-                if isinstance(v, (list, dict)):
-                    raise self._error(
-                        f"field {c!r} is {_kind_text(_kind(v))} here, a single value on the first lines",
-                        hint="make every line give the field the same kind of value",
-                        data_row=first + i, column=c,
-                    )
-            out[c] = to_array(values)
+            if isinstance(c, Block):  # not all numbers: one column per element, as they are read one by one
+                out[c] = np.column_stack([self._values(m, v, first) for m, v in zip(self.blocks[c.name], values,
+                                                                                    strict=True)])
+                continue
+            out[c] = self._values(c, values, first)
         return out
+
+    def _values(self, c: str, values: list[Any], first: int) -> np.ndarray:
+        """One column of single values → an array (a list or an object among them is an error)."""
+        for i, v in enumerate(values):  # a list or an object where the first lines had a value
+            if isinstance(v, (list, dict)):
+                raise self._error(
+                    f"field {c!r} is {_kind_text(_kind(v))} here, a single value on the first lines",
+                    hint="make every line give the field the same kind of value",
+                    data_row=first + i, column=c,
+                )
+        return to_array(values)
 
 
 class _RowMismatch(_Mismatch):
@@ -343,15 +362,20 @@ class _Extraction:
     not columns themselves (``resps`` of ``resps[2][0]``) are checked for their length line by line.
     """
 
-    def __init__(self, paths: list[Path], widths: dict[Path, int]) -> None:
+    def __init__(self, paths: list[Path], widths: dict[Path, int], whole: list[bool] | None = None) -> None:
         self.paths = paths
         self.widths = widths
         self.parents: list[Path] = []  # arrays whose elements are selected
-        self.slots: list[tuple[str, int, int]] = []  # per column: ('array', parent index, element) or ('one', i, 0)
+        #: per column: ('array', parent index, element), ('block', parent index, 0) or ('one', i, 0)
+        self.slots: list[tuple[str, int, int]] = []
         self.singles: list[Path] = []
-        for p in paths:
+        for p, block in zip(paths, whole or [False] * len(paths), strict=True):
             parent = p[:-1]
-            if p and isinstance(p[-1], int) and parent in widths:
+            if block:  # the whole array, as one 2-D array
+                if p not in self.parents:
+                    self.parents.append(p)
+                self.slots.append(("block", self.parents.index(p), 0))
+            elif p and isinstance(p[-1], int) and parent in widths:
                 if parent not in self.parents:
                     self.parents.append(parent)
                 self.slots.append(("array", self.parents.index(parent), p[-1]))
@@ -392,6 +416,8 @@ class _Extraction:
         for kind, k, element in self.slots:
             if kind == "one":
                 out.append(self.single_values[k])
+            elif kind == "block":
+                out.append(matrices[k])
             else:
                 m = matrices[k]
                 out.append(np.ascontiguousarray(m[:, element]) if isinstance(m, np.ndarray) else m[element])

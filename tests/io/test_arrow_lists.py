@@ -362,3 +362,27 @@ def test_dask_engine_refuses_a_list_column_and_names_the_local_engine(tmp_path, 
     assert "column 'logits' holds a list of values per row" in err and "--engine local" in err
     code, out, err = run_cli(["eval", "scce", path, "--logits", "--engine", "local", "-q"], capsys)
     assert code == 0 and float(out) == pytest.approx(VALUE, rel=RTOL)
+
+
+def test_jsonl_array_field_is_one_block(tmp_path, capsys):
+    path = tmp_path / "lm.jsonl"
+    path.write_text("".join(json.dumps({"label": int(y), "logits": [float(v) for v in row]}) + "\n"
+                            for y, row in zip(LABELS, LOGITS, strict=True)))
+    src = open_source(str(path))
+    assert src.blocks == {"logits": [f"logits[{i}]" for i in range(V)]}
+    block = np.concatenate([c.columns[Block("logits")] for c in src.read([Block("logits")], chunk_rows=5)])
+    np.testing.assert_array_equal(block, LOGITS)
+    code, out, err = run_cli(["eval", "scce", path, "--logits", "--format", "json"], capsys)
+    assert code == 0, err
+    np.testing.assert_allclose(json.loads(out)["per_sample"], PER_SAMPLE, rtol=RTOL)
+
+
+def test_jsonl_block_with_a_word_is_reported_by_its_cell(tmp_path, capsys):
+    rows = [[float(v) for v in row] for row in LOGITS]
+    rows[2][4] = "n/a?"
+    path = tmp_path / "bad.jsonl"
+    path.write_text("".join(json.dumps({"label": int(y), "logits": row}) + "\n"
+                            for y, row in zip(LABELS, rows, strict=True)))
+    code, out, err = run_cli(["eval", "scce", path, "--logits", "--pred-cols", "logits"], capsys)
+    assert code == 3 and out == ""
+    assert "non-numeric value" in err and "column logits[4] row 3 (value 'n/a?')" in err
