@@ -7,7 +7,8 @@ Columns are the flattened fields of the objects:
 - an array expands to one column per element, ``logits[0]``, ``logits[1]``, … (arrays of arrays to
   ``resps[0][0]``, arrays of objects to ``choices[0].text``); the bare name ``logits`` selects the whole
   array in every column option (see :mod:`losscli.io.columns`), and the globs work on the expanded names
-  (``'filtered_resps[*][0]'``).
+  (``'filtered_resps[*][0]'``); an array of single values is also one :class:`~losscli.io.base.Block`,
+  read whole as one 2-D array per chunk.
 
 The columns are those of the first lines (up to :data:`SCHEMA_LINES` lines or :data:`SCHEMA_BYTES`
 bytes), so nothing is read twice and memory stays bounded. A later line may leave a field out (a
