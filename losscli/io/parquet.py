@@ -101,12 +101,14 @@ class ParquetSource(Source):
         import pyarrow.parquet as pq
 
         columns: list[str] = []  # the file's columns to read
+        seen: set[str] = set()  # a set: 100,000 columns must cost linear time
         for key in keys:
             top = key.name if isinstance(key, Block) else self._elements.get(key, (key, 0))[0]
-            if top not in self._widths:  # fail before reading anything
-                _check_type(self.name, top, self._types[top])
-            if top not in columns:
+            if top not in seen:
+                seen.add(top)
                 columns.append(top)
+                if top not in self._widths:  # fail before reading anything
+                    _check_type(self.name, top, self._types[top])
         pf = pq.ParquetFile(self._arrow_source(), **(STREAMED if self.blocks else {}))
         try:
 
