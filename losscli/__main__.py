@@ -1,5 +1,19 @@
-"""``python -m losscli``."""
+"""``python -m losscli`` and the ``losscli`` command: load the command line and run it; a Ctrl-C that comes
+while the program is still loading ends it as one later would (exit 130), not with a traceback."""
 
-from losscli.cli import main
+from __future__ import annotations
 
-main()
+import sys
+
+
+def run() -> None:
+    try:
+        from losscli.cli import main
+    except KeyboardInterrupt:
+        sys.stderr.write("losscli: interrupted\n")
+        sys.exit(130)
+    main()
+
+
+if __name__ == "__main__":
+    run()

@@ -325,36 +325,22 @@ def merge_cmd(states: tuple[str, ...], fmt: str | None, quiet: bool, state_out: 
 # ------------------------------------------------------------------------------------- entry point
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the program is so that open output transactions remove their files."""
-
-
-def _raise_terminated(signum: int, frame: Any) -> None:
-    raise Terminated()
-
-
-def _terminate_cleanly() -> None:
-    """SIGTERM unwinds like Ctrl-C (staged output files are removed) instead of killing the process."""
-    import signal
-    import threading
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _raise_terminated)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: maps every outcome to the documented exit code."""
+    from losscli import interrupts
     from losscli.errors import LossCliError
+    from losscli.interrupts import Terminated
 
     _decided["status"] = EXIT_OK
     status = EXIT_OK
-    _terminate_cleanly()
+    interrupts.install()
     if sys.stdout is None:  # started with stdout closed (>&-): nowhere to put a result
         click.echo("losscli: error: standard output is closed: give the command somewhere to write "
                    "(>/dev/null to discard)", err=True)
         sys.exit(EXIT_DATA)
     try:
         cli.main(args=argv, prog_name="losscli", standalone_mode=False)
+        interrupts.raise_if_received()  # a signal whose exception a finaliser swallowed
         status = _decided["status"]
         _flush_stdout()
     except click.exceptions.Exit as exc:
@@ -392,6 +378,8 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"losscli: internal error: {type(exc).__name__}: {printable(exc)} (run with --debug for a traceback "
                    "and please report it)", err=True)
         status = EXIT_INTERNAL
+    if status in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+        interrupts.settle()
     sys.exit(status)
 
 

@@ -57,6 +57,13 @@ class OutputTransaction:
         self.staged.append((Path(tmp), Path(target)))
 
     def commit(self) -> None:
+        from losscli.interrupts import raise_if_received
+
+        try:
+            raise_if_received()  # Ctrl-C or SIGTERM whose exception was swallowed: nothing is put in place
+        except KeyboardInterrupt:
+            self.abort()
+            raise
         for tmp, target in self.staged:
             try:
                 os.replace(tmp, target)

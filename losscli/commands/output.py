@@ -26,6 +26,9 @@ def emit(chunks: Iterable[str]) -> None:
 
     Any other failure to write (a full disk, ``/dev/full``) is an :class:`OutputError` (exit 3).
     """
+    from losscli.interrupts import raise_if_received
+
+    raise_if_received()
     out = sys.stdout
     try:
         for text in chunks:
@@ -71,6 +74,9 @@ def console(stderr: bool = False) -> Any:
 
 def print_rich(draw: Callable[[Any], None]) -> None:
     """Draw a rich view on stdout; a closed pipe ends quietly."""
+    from losscli.interrupts import raise_if_received
+
+    raise_if_received()
     try:
         draw(console())
     except BrokenPipeError:

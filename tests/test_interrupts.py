@@ -1,0 +1,54 @@
+"""A Ctrl-C or SIGTERM whose exception a finaliser swallowed still ends the run as interrupted: nothing is
+printed or put in place, and the exit status is 130 (143 for SIGTERM)."""
+
+from __future__ import annotations
+
+import pytest
+
+from losscli import interrupts
+from losscli.cli import main
+from losscli.files import OutputTransaction
+
+
+def test_a_remembered_signal_is_raised_again(monkeypatch):
+    monkeypatch.setattr(interrupts, "received", None)
+    interrupts.raise_if_received()
+    monkeypatch.setattr(interrupts, "received", "interrupt")
+    with pytest.raises(KeyboardInterrupt):
+        interrupts.raise_if_received()
+    monkeypatch.setattr(interrupts, "received", "terminate")
+    with pytest.raises(interrupts.Terminated):
+        interrupts.raise_if_received()
+
+
+def test_no_file_is_put_in_place_after_a_swallowed_interrupt(monkeypatch, tmp_path):
+    tmp = tmp_path / ".out.csv.part"
+    with pytest.raises(KeyboardInterrupt), OutputTransaction() as tx:
+        tmp.write_text("a\n")
+        tx.stage(tmp, tmp_path / "out.csv")
+        monkeypatch.setattr(interrupts, "received", "interrupt")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("signal_name, status, word", [("interrupt", 130, "interrupted"),
+                                                        ("terminate", 143, "terminated")])
+def test_the_run_ends_interrupted_when_the_exception_was_swallowed(monkeypatch, capsys, signal_name, status, word):
+    """The signal came during the evaluation, in a finaliser that only reported it: the run goes on to
+    its end, where losscli notices and stops before printing the result."""
+    from losscli import pipeline
+
+    add = pipeline.DisplaySample.add
+
+    def add_and_swallow(self, *args, **kwargs):
+        add(self, *args, **kwargs)
+        monkeypatch.setattr(interrupts, "received", signal_name)
+
+    monkeypatch.setattr(pipeline.DisplaySample, "add", add_and_swallow)
+    monkeypatch.setattr(interrupts, "install", lambda: None)  # leave pytest's own handlers alone
+    with pytest.raises(SystemExit) as info:
+        main(["eval", "bce", "--labels", "sample_data/binary_labels.csv", "--preds", "sample_data/binary_probs.csv",
+              "--json"])
+    out, err = capsys.readouterr()
+    assert info.value.code == status
+    assert out == ""
+    assert err.strip() == f"losscli: {word}"
