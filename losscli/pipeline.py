@@ -68,7 +68,7 @@ def run(
     plan: InputPlan,
     evaluator: Evaluator,
     *,
-    keep_ids: bool = True,
+    keep_ids: bool | None = None,
     observers: list[Callable[[Batch, np.ndarray, int], None]] | None = None,
 ) -> Evaluation:
     """Evaluate every batch of ``plan``; errors are annotated with file, column and row.
@@ -91,7 +91,7 @@ def run_many(
     plan: InputPlan,
     evaluators: list[Evaluator],
     *,
-    keep_ids: bool = True,
+    keep_ids: bool | None = None,
     observers: list[Callable[[Batch, list[np.ndarray], int], None]] | None = None,
     prefetch: bool = True,
 ) -> list[Evaluation]:
@@ -99,7 +99,11 @@ def run_many(
 
     Observers get the per-sample values of every evaluator, in order. With ``prefetch`` the next batch
     is read in a background thread while the current one is computed (parsing and NumPy release the GIL).
+    The ids of the samples are kept with ``keep_ids``, by default only when per-sample values are (they
+    label them): otherwise memory would grow with the input.
     """
+    if keep_ids is None:
+        keep_ids = any(ev.keep_per_sample for ev in evaluators)
     keepers = [DisplaySample(sample=not ev.keep_per_sample) for ev in evaluators]
     ids: list[np.ndarray] = []
     input_rows: list[np.ndarray] | None = [] if plan.options.nan != "error" else None

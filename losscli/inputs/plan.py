@@ -31,6 +31,7 @@ from losscli.inputs.infer import (
     infer_two_files,
     prediction_candidates,
 )
+from losscli.inputs.keyindex import KeyIndex, first_repeat
 from losscli.io import Block, Chunk, Source, open_source, select_columns
 from losscli.spec import LossSpec
 
@@ -302,28 +303,37 @@ class InputPlan:
 
     def _joined_batches(self) -> Iterator[Batch]:
         label_role, pred_role = self.ids  # type: ignore[misc]
-        lab_cols = list(dict.fromkeys(self.labels.read_keys() + label_role.columns))
-        lab_chunks = list(self.labels.source.read(lab_cols, None))
-        lab = {c: np.concatenate([ch.columns[c] for ch in lab_chunks]) for c in lab_cols} if lab_chunks else {}
-        if not lab or len(lab[lab_cols[0]]) == 0:
+        id_col = label_role.columns[0]
+        label_keys = self.labels.read_keys()
+        lab_cols = list(dict.fromkeys(label_keys + label_role.columns))
+        index = KeyIndex()
+        kept: dict[Any, list[np.ndarray]] = {c: [] for c in label_keys}
+        was64: set[Any] = set()
+        for ch in self.labels.source.read(lab_cols, self.chunk_rows):  # the ids go into the index only
+            index.add(id_keys(ch.columns[id_col]))
+            for c in label_keys:
+                col = ch.columns[c]
+                if col.dtype == np.float64:
+                    was64.add(c)
+                    col = _compact(col)
+                kept[c].append(col)
+        dups = index.finish()
+        if not len(index):
             raise ReadError(f"{self.labels.source.name} has no rows")
-        keys = id_keys(lab[label_role.columns[0]])
-        index: dict[Any, int] = {}
-        dups = []
-        for i, k in enumerate(keys):
-            if k in index:
-                dups.append((k, i))
-            index[k] = i
+        lab = {c: _concat_kept(parts) for c, parts in kept.items()}
+        narrowed = {c for c in was64 if lab[c].dtype == np.float32}  # looked up as the float64 values read
+        del kept
         if dups:
-            k, i = dups[0]
+            i, j = dups[0]
+            k = self._label_id_at(id_col, i)
             raise InputError(
                 f"{len(dups)} duplicate id{'s' if len(dups) > 1 else ''} (the first: {k!r}, also in row "
-                f"{self.labels.source.file_row(keys.index(k))})",
-                location=Location("y_true", file=self.labels.source.name, column_name=label_role.columns[0],
+                f"{self.labels.source.file_row(j)})",
+                location=Location("y_true", file=self.labels.source.name, column_name=id_col,
                                   file_row=self.labels.source.file_row(i)),
                 hint="each id must appear once",
             )
-        seen = np.zeros(len(keys), dtype=bool)
+        seen = np.zeros(len(index), dtype=bool)
         pred_cols = list(dict.fromkeys(self.preds.read_keys() + pred_role.columns))
         wcols = []
         if self.weights is not None:
@@ -332,14 +342,13 @@ class InputPlan:
             wcols = [c for c in self.weights.columns if c not in set(pred_cols)]
         taken = set(pred_cols) | set(wcols)
         wcols += [c for role in self.extras.values() for c in role.columns if c not in taken]
-        pred_seen: set[Any] = set()
         second = self._second_input_stream()
         reader = self.preds.source.read(pred_cols + wcols, self.chunk_rows)
         done = 0  # rows of the predictions read
         for chunk in reader:
             done = chunk.first_row + len(chunk)
             pk = id_keys(chunk.columns[pred_role.columns[0]])
-            idx = np.fromiter((index.get(k, -1) for k in pk), dtype=np.int64, count=len(pk))
+            idx = index.lookup(pk)
             missing = np.flatnonzero(idx < 0)
             if missing.size:
                 raise InputError(
@@ -347,15 +356,14 @@ class InputPlan:
                     f"(first: {pk[missing[0]]!r}, row {self.preds.source.file_row(chunk.first_row + int(missing[0]))})",
                     hint="every prediction needs a label with the same id",
                 )
-            for j, k in enumerate(pk):
-                if k in pred_seen:
-                    raise InputError(
-                        f"duplicate id {k!r}",
-                        location=Location("y_pred", file=self.preds.source.name, column_name=pred_role.columns[0],
-                                          file_row=self.preds.source.file_row(chunk.first_row + j)),
-                        hint="each id must appear once",
-                    )
-                pred_seen.add(k)
+            j = first_repeat(idx, seen)
+            if j is not None:
+                raise InputError(
+                    f"duplicate id {pk[j]!r}",
+                    location=Location("y_pred", file=self.preds.source.name, column_name=pred_role.columns[0],
+                                      file_row=self.preds.source.file_row(chunk.first_row + j)),
+                    hint="each id must appear once",
+                )
             seen[idx] = True
             rows = np.arange(chunk.first_row, chunk.first_row + len(chunk))
             pred2 = None
@@ -365,7 +373,8 @@ class InputPlan:
                     self._check_pair_ids(chunk.columns[self.pair_ids[0].columns[0]],
                                          pred2.pop(), rows)
             batch = self._assemble(
-                [a[idx] for a in self.labels.arrays(lab)],
+                self.labels.arrays({c: lab[c][idx].astype(np.float64) if c in narrowed else lab[c][idx]
+                                    for c in label_keys}),
                 self.preds.arrays(chunk.columns),
                 [chunk.columns[c] for c in self.weights.columns] if self.weights else None,
                 chunk.columns[pred_role.columns[0]],
@@ -384,6 +393,13 @@ class InputPlan:
                 f"{extra} ids of {self.labels.source.name} have no prediction in {self.preds.source.name}; "
                 "they are not scored"
             )
+
+    def _label_id_at(self, id_col: str, row: int) -> str:
+        """The id of one row of the labels file, as written (read again: the index keeps no text)."""
+        for ch in self.labels.source.read([id_col], self.chunk_rows):
+            if ch.first_row <= row < ch.first_row + len(ch):
+                return id_keys(ch.columns[id_col][row - ch.first_row:row - ch.first_row + 1])[0]
+        raise AssertionError(f"row {row} of {self.labels.source.name} not found")
 
     def _second_input_stream(self) -> _RowStream | None:
         """``--preds2`` read on its own, for a join: its columns (then its id column, to check)."""
@@ -621,6 +637,26 @@ class _RowStream:
 
 
 def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    if any(p.dtype.kind in "OUS" for p in parts):
+        return np.concatenate([p.astype(object) for p in parts])
+    return np.concatenate(parts)
+
+
+def _compact(col: np.ndarray) -> np.ndarray:
+    """A label column kept for a join: float32 when that holds every value exactly (class indices, 0/1),
+    so the labels cost 4 bytes per row (widened back to the same float64 values when looked up)."""
+    if col.dtype == np.float64:
+        narrow = col.astype(np.float32)
+        if np.array_equal(narrow, col, equal_nan=True):
+            return narrow
+    return col
+
+
+def _concat_kept(parts: list[np.ndarray]) -> np.ndarray:
+    if len(parts) == 1:
+        return parts[0]
+    if any(p.dtype == np.float64 for p in parts) and all(p.dtype.kind == "f" for p in parts):
+        return np.concatenate([p.astype(np.float64, copy=False) for p in parts])
     if any(p.dtype.kind in "OUS" for p in parts):
         return np.concatenate([p.astype(object) for p in parts])
     return np.concatenate(parts)

@@ -301,7 +301,7 @@ def _run_side(loss: LossSettings, inputs: Any, preds: str, stdin: Any, pairing: 
         rel = Reliability(kind, bool(evaluator.params.get("from_logits"))) if kind else None
         if rel is not None:
             observers.append(rel.observe)
-    (evaluation,) = run_many(plan, [evaluator], observers=observers)
+    (evaluation,) = run_many(plan, [evaluator], keep_ids=True, observers=observers)  # ids pair the two runs
     evaluation.reliability = rel
     evaluation.file = plan.preds.source.name
     return plan.preds.source.name, evaluation, evaluator
