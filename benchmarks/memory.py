@@ -3,8 +3,9 @@
     python benchmarks/memory.py [--rows 8000000] [--dir DIR]
 
 Each command runs as its own process; its peak RSS comes from ``wait4``. The data (binary labels,
-probabilities, a second model, weights, a Parquet file with a 50-value group column, and the labels and
-probabilities as JSON lines) is generated in DIR (a temporary folder by default). The input is 8 M rows × (1 label + 1 prediction): 72 MB of NPY.
+probabilities, a second model, weights, a Parquet file with a 50-value group column, the labels and
+probabilities as JSON lines, and the same as one-column CSV files, with an id column in the labels and,
+shuffled, in the predictions) is generated in DIR (a temporary folder by default). The input is 8 M rows × (1 label + 1 prediction): 72 MB of NPY.
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ def make_data(folder: Path, n: int) -> None:
         for a in range(0, n, 1 << 16):
             rows = zip(y[a:a + (1 << 16)].tolist(), p[a:a + (1 << 16)].tolist(), strict=True)
             f.write("".join(f'{{"label": {yy}, "p": {pp!r}}}\n' for yy, pp in rows))
+    import pyarrow.csv as pacsv
+
+    w = rng.random(n)
+    ids = rng.permutation(n)  # the predictions in another order than the labels: a real join
+    for name, cols in {"data.csv": {"label": y, "p": p}, "y.csv": {"label": y}, "p.csv": {"p": p}, "p2.csv": {"p": np.load(folder / "p2.npy")},
+                       "w.csv": {"weight": w}, "yid.csv": {"id": np.arange(n), "label": y},
+                       "pid.csv": {"id": ids, "p": p[ids]}}.items():
+        pacsv.write_csv(pa.table(cols), folder / name)
     (folder / "losscheck.toml").write_text('[[check]]\nname = "m"\nloss = "bce"\nlabels = "y.npy"\n'
                                            'preds = "p.npy"\nmax = 10\n')
 
@@ -54,10 +63,18 @@ CASES = {
     "eval --html": ["eval", "bce", "--labels", "y.npy", "--preds", "p.npy", "--by-class", "--html", "r.html", "-q"],
     "eval JSON lines": ["eval", "bce", "s.jsonl", "-q"],
     "eval --preds2": ["eval", "margin_ranking", "--labels", "y.npy", "--preds", "p.npy", "--preds2", "p2.npy", "-q"],
+    "eval CSV": ["eval", "bce", "data.csv", "-q"],
+    "eval CSV --labels --preds": ["eval", "bce", "--labels", "y.csv", "--preds", "p.csv", "-q"],
+    "eval CSV --weights": ["eval", "bce", "--labels", "y.csv", "--preds", "p.csv", "--weights", "w.csv", "-q"],
+    "eval CSV --preds2": ["eval", "margin_ranking", "--labels", "y.csv", "--preds", "p.csv", "--preds2", "p2.csv",
+                          "-q"],
+    "eval CSV --id-col": ["eval", "bce", "--labels", "yid.csv", "--preds", "pid.csv", "--id-col", "id", "-q"],
+    "eval NPY labels, CSV preds": ["eval", "bce", "--labels", "y.npy", "--preds", "p.csv", "-q"],
     "check": ["check", "losscheck.toml", "--json"],
     "compare": ["compare", "bce", "--labels", "y.npy", "--preds", "p.npy", "--baseline-preds", "p2.npy", "--json"],
     "compare --html": ["compare", "bce", "--labels", "y.npy", "--preds", "p.npy", "--baseline-preds", "p2.npy",
                        "--html", "c.html", "--json"],
+    "compare CSV": ["compare", "bce", "--labels", "y.csv", "--preds", "p.csv", "--baseline-preds", "p2.csv", "--json"],
 }
 
 
