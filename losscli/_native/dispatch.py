@@ -190,6 +190,26 @@ def block_stats(
     return mod.block_stats(v, w, c, v.shape[0])
 
 
+def _bce_probs(conv: Any, **kw: Any) -> FusedPlan:
+    """Binary cross-entropy from probabilities with the convention's clipping, log floor and rounding."""
+    return FusedPlan(
+        BCE_PROBS, clip=conv.clip_bounds, log_floor=conv.log_clamp(), keras32=conv.clip == "keras_float32", **kw
+    )
+
+
+def _class_weighted(kind: int, params: dict[str, Any], conv: Any, **kw: Any) -> FusedPlan:
+    """A softmax cross-entropy with its smoothing and class weights (Keras: the weight of the target class
+    multiplies the loss)."""
+    cw = params.get("class_weights")
+    return FusedPlan(
+        kind,
+        smooth=float(params.get("label_smoothing") or 0.0),
+        class_weights=None if cw is None else np.ascontiguousarray(cw, dtype=np.float64),
+        cw_argmax=conv.name == "keras",
+        **kw,
+    )
+
+
 def plan_for(spec: Any, params: dict[str, Any], conv: Any) -> FusedPlan | None:
     """The compiled kernel for this loss, parameters and convention, or ``None`` (NumPy kernels)."""
     from losscli.losses import classification, regression
@@ -213,28 +233,14 @@ def plan_for(spec: Any, params: dict[str, Any], conv: Any) -> FusedPlan | None:
         pw = None if pw is None else float(pw)
         if from_logits:
             return FusedPlan(BCE_LOGITS, smooth=smooth, pos_weight=pw)
-        return FusedPlan(
-            BCE_PROBS,
-            smooth=smooth,
-            pos_weight=pw,
-            clip=conv.clip_bounds,
-            log_floor=conv.log_clamp(),
-            keras32=conv.clip == "keras_float32",
-        )
+        return _bce_probs(conv, smooth=smooth, pos_weight=pw)
     if fn is classification.sparse_categorical_crossentropy:
         allowed = {"from_logits", "label_smoothing", "class_weights", "ignore_index", "log_probs"}
         if set(params) - allowed or params.get("log_probs"):
             return None
         if not from_logits:
             return None
-        cw = params.get("class_weights")
-        return FusedPlan(
-            SPARSE_LOGITS,
-            smooth=float(params.get("label_smoothing") or 0.0),
-            class_weights=None if cw is None else np.ascontiguousarray(cw, dtype=np.float64),
-            ignore_index=params.get("ignore_index"),
-            cw_argmax=conv.name == "keras",
-        )
+        return _class_weighted(SPARSE_LOGITS, params, conv, ignore_index=params.get("ignore_index"))
     if fn is classification.binary_focal_crossentropy:
         if set(params) - {"from_logits", "label_smoothing", "gamma", "alpha", "log_probs"} or params.get("log_probs"):
             return None
@@ -249,25 +255,12 @@ def plan_for(spec: Any, params: dict[str, Any], conv: Any) -> FusedPlan | None:
             if conv.name == "keras":  # Keras takes σ(x) through its clipped probability path
                 return None
             return FusedPlan(BCE_LOGITS, smooth=smooth, **focal)
-        return FusedPlan(
-            BCE_PROBS,
-            smooth=smooth,
-            clip=conv.clip_bounds,
-            log_floor=conv.log_clamp(),
-            keras32=conv.clip == "keras_float32",
-            **focal,
-        )
+        return _bce_probs(conv, smooth=smooth, **focal)
     if fn is classification.categorical_crossentropy:
         allowed = {"from_logits", "label_smoothing", "class_weights", "log_probs"}
         if set(params) - allowed or params.get("log_probs") or not from_logits:
             return None
-        cw = params.get("class_weights")
-        return FusedPlan(
-            CCE_LOGITS,
-            smooth=float(params.get("label_smoothing") or 0.0),
-            class_weights=None if cw is None else np.ascontiguousarray(cw, dtype=np.float64),
-            cw_argmax=conv.name == "keras",
-        )
+        return _class_weighted(CCE_LOGITS, params, conv)
     kinds = {regression.mse: (MSE, set()), regression.mae: (MAE, set()), regression.huber: (HUBER, {"delta"})}
     if fn in kinds and not set(params) - kinds[fn][1]:
         return FusedPlan(kinds[fn][0], delta=float(params.get("delta", 1.0)))

@@ -533,6 +533,20 @@ IFN void F(minmax)(const double *x, int64_t m, k_part *p) {
     F(range)(x, NULL, m, p->xmin, p->xmax, &p->xmin, &p->xmax);
 }
 
+/* Logits [i0, i0 + n) of the job into x as float64; nonzero when one is NaN or infinite. The AVX-512 copy
+ * also takes their (min, max) in the same pass; the others do it once the tile is known to be valid. */
+IFN int F(logits_in)(const k_job *j, int64_t i0, int64_t n, double *x, k_part *p) {
+#ifdef K_VEC512
+    return F(load_logits)(j->yp, j->yp_code, i0, n, x, &p->xmin, &p->xmax);
+#else
+    int bad = 0;
+    (void)p;
+    F(load)(j->yp, j->yp_code, i0, n, x);
+    for (int64_t i = 0; i < n; i++) bad |= !(x[i] >= -0x1.fffffffffffffp1023) | !(x[i] <= 0x1.fffffffffffffp1023);
+    return bad;
+#endif
+}
+
 /* The focal factor of binary focal cross-entropy, applied to the BCE values in out: out ×= (1 − p_t)^γ, then
  * ×= α_t = α·y + (1 − α)(1 − y) when α is given (γ a small integer: b·b for 2, as NumPy's power does). */
 IFN void F(focal_apply)(const k_job *j, const double *omp, const double *y, const double *bce, double *out,
@@ -678,6 +692,28 @@ static double F(nll_wide_row)(const double *x, int64_t c, int64_t yi) {
     return (mx - x[yi]) + F(k_log)(s);
 }
 
+/* The parts of a row-wise log-softmax of m rows of c logits, as losses._common.log_softmax: each row of x
+ * becomes x − max (its first maximum's position goes to pos), t_i = log1p(Σ_{k≠a} e^{x_k − max}), so that
+ * log p_k = x_k − t_i; e is scratch for the m·c exponentials. */
+IFN void F(log_softmax_parts)(double *x, double *e, double *t, double *pos, int64_t m, int64_t c) {
+    for (int64_t i = 0; i < m; i++) {
+        double *row = x + i * c;
+        double mx = row[0];
+        int64_t a = 0;
+        for (int64_t k = 1; k < c; k++)
+            if (row[k] > mx) { mx = row[k]; a = k; }
+        for (int64_t k = 0; k < c; k++) row[k] -= mx;
+        pos[i] = (double)a;
+    }
+    F(vexp)(x, e, m * c);
+    for (int64_t i = 0; i < m; i++) {
+        double *er = e + i * c;
+        er[(int64_t)pos[i]] = 0.0;
+        t[i] = F(pw_sum)(er, c);
+    }
+    F(vlog1p)(t, t, m);
+}
+
 /* Sparse cross-entropy from logits for rows [i0, i0 + m): −log softmax(x)_y = log(1 + Σ_{c≠y} e^{x_c − x_y})
  * (softplus(x_other − x_y) for two classes), times the class weight of y; ignored rows give 0.
  * x: scratch of m·C doubles, y: scratch of m doubles. */
@@ -685,13 +721,7 @@ FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, d
                              double *out, double *wout, uint8_t *cout, k_part *p) {
     const int64_t c = j->c;
     int bad = 0;
-#ifdef K_VEC512
-    bad = F(load_logits)(j->yp, j->yp_code, i0 * c, m * c, x, &p->xmin, &p->xmax);
-#else
-    F(load)(j->yp, j->yp_code, i0 * c, m * c, x);
-    for (int64_t i = 0; i < m * c; i++)
-        bad |= !(x[i] >= -0x1.fffffffffffffp1023) | !(x[i] <= 0x1.fffffffffffffp1023);
-#endif
+    bad = F(logits_in)(j, i0 * c, m * c, x, p);
     F(load)(j->yt, j->yt_code, i0, m, y);
     double ign = (double)j->ignore;
     double cd = (double)c;
@@ -708,22 +738,7 @@ FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, d
         /* with label smoothing every class's log p enters, as in the NumPy kernel:
          * log p_c = (x_c − m) − log1p(Σ_{k≠a} e^{x_k − m}), l = (1 − ε)·w_y·(−log p_y) − (ε/C)·Σ_c w_c·log p_c
          * (Keras: (1 − ε)·(−log p_y) − (ε/C)·Σ_c log p_c, times w_y) */
-        for (int64_t i = 0; i < m; i++) {
-            double *row = x + i * c;
-            double mx = row[0];
-            int64_t a = 0;
-            for (int64_t k = 1; k < c; k++)
-                if (row[k] > mx) { mx = row[k]; a = k; }
-            for (int64_t k = 0; k < c; k++) row[k] -= mx;
-            out[i] = (double)a;
-        }
-        F(vexp)(x, e, m * c);
-        for (int64_t i = 0; i < m; i++) {
-            double *er = e + i * c;
-            er[(int64_t)out[i]] = 0.0;
-            t[i] = F(pw_sum)(er, c);
-        }
-        F(vlog1p)(t, t, m);
+        F(log_softmax_parts)(x, e, t, out, m, c);
         double a1 = 1.0 - j->smooth, b1 = j->smooth / (double)c;
         for (int64_t i = 0; i < m; i++) {
             int ignored = j->has_ignore && y[i] == ign;
@@ -827,13 +842,7 @@ FN int F(tile_cce_logits)(const k_job *j, int64_t i0, int64_t m, double *x, doub
                           double *out, double *wout, k_part *p) {
     const int64_t c = j->c;
     int bad = 0;
-#ifdef K_VEC512
-    bad = F(load_logits)(j->yp, j->yp_code, i0 * c, m * c, x, &p->xmin, &p->xmax);
-#else
-    F(load)(j->yp, j->yp_code, i0 * c, m * c, x);
-    for (int64_t i = 0; i < m * c; i++)
-        bad |= !(x[i] >= -0x1.fffffffffffffp1023) | !(x[i] <= 0x1.fffffffffffffp1023);
-#endif
+    bad = F(logits_in)(j, i0 * c, m * c, x, p);
     F(load)(j->yt, j->yt_code, i0 * c, m * c, y);
     for (int64_t i = 0; i < m * c; i++) bad |= !(y[i] >= 0.0) | !(y[i] <= 1.0);
     double tol = j->sum_tol * (1.0 - 0x1p-20);
@@ -852,22 +861,7 @@ FN int F(tile_cce_logits)(const k_job *j, int64_t i0, int64_t m, double *x, doub
 #ifndef K_VEC512
     F(minmax)(x, m * c, p);
 #endif
-    for (int64_t i = 0; i < m; i++) {              /* x ← x − m, the first maximum's position in out */
-        double *row = x + i * c;
-        double mx = row[0];
-        int64_t a = 0;
-        for (int64_t k = 1; k < c; k++)
-            if (row[k] > mx) { mx = row[k]; a = k; }
-        for (int64_t k = 0; k < c; k++) row[k] -= mx;
-        out[i] = (double)a;
-    }
-    F(vexp)(x, e, m * c);
-    for (int64_t i = 0; i < m; i++) {
-        double *er = e + i * c;
-        er[(int64_t)out[i]] = 0.0;
-        t[i] = F(pw_sum)(er, c);
-    }
-    F(vlog1p)(t, t, m);
+    F(log_softmax_parts)(x, e, t, out, m, c);
     double a1 = 1.0 - j->smooth, b1 = j->smooth / (double)c;
     for (int64_t i = 0; i < m; i++) {
         double *row = x + i * c, *er = e + i * c;
