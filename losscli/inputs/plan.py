@@ -119,6 +119,23 @@ class Role:
         return [columns[c] for c in self.columns]
 
 
+def guessed_headers_error(names: list[str]) -> UsageError:
+    """Files read side by side whose first rows were all only guessed to be headers (numbers that are pandas'
+    default column names ``0, 1, …``, which ``np.savetxt`` data can also start with) would each lose a
+    sample with no row-count mismatch to reveal it: such a run waits for ``--header`` or ``--no-header``."""
+    return UsageError(
+        f"the first rows of {', '.join(names)} hold only the numbers 0, 1, …: column names as pandas writes "
+        "them, or data (as np.savetxt writes it)?",
+        hint="pass --no-header if the first rows are data, --header if they are column names",
+    )
+
+
+def _refuse_guessed_headers(sources: list[Any]) -> None:
+    guessed = [s for s in sources if getattr(s, "header_maybe_data", False)]
+    if len(sources) > 1 and len(guessed) == len(sources):
+        raise guessed_headers_error([s.name for s in guessed])
+
+
 class InputPlan:
     """The decided inputs of one evaluation; :meth:`batches` yields aligned :class:`Batch` objects."""
 
@@ -212,6 +229,7 @@ class InputPlan:
                 if c not in known:
                     known.add(c)
                     cols.append(c)
+        _refuse_guessed_headers([src for src, _ in by_source.values()])
         streams = {key: _RowStream(src.read(cols, chunk_rows)) for key, (src, cols) in by_source.items()}
         step = chunk_rows or None
         while True:

@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import sys
 from collections.abc import Iterator
@@ -170,6 +171,17 @@ def guess_header(first: list[str], name: str, notes: list[str]) -> bool:
     return False
 
 
+_BARE_INTEGER = re.compile(r"[+-]?\d+")
+
+
+def written_otherwise(first: list[str], following: list[list[str]]) -> bool:
+    """Do the ``following`` rows write a number otherwise than as a bare integer, in the columns of the
+    first row? Then a first row of bare integers ``0,1,…`` is certainly pandas' header: ``np.savetxt``
+    writes every row alike."""
+    k = len(first)
+    return any(not _BARE_INTEGER.fullmatch(_clean(c)) for row in following for c in row[:k] if _clean(c))
+
+
 def _unique_names(cells: list[str]) -> list[str]:
     names = [_clean(c) or str(i + 1) for i, c in enumerate(cells)]
     seen: set[str] = set()
@@ -191,6 +203,7 @@ class CsvSource(Source):
         self._inp = inp
         self._header = header
         notes: list[str] = []
+        certain = False  # a guessed header of pandas' names that the rows below confirm
         n = SNIFF_BYTES
         head = inp.head(n)
         # a header longer than the sample: read on until its end of line, up to the line limit
@@ -218,6 +231,9 @@ class CsvSource(Source):
                     first = next(reader)
             if header is None:
                 header = guess_header(first, inp.name, notes)
+                if header and notes:
+                    rows = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
+                    certain = written_otherwise(first, list(itertools.islice(rows, skipped + 1, skipped + 21)))
                 self._header = header
                 if not header:
                     reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
@@ -274,7 +290,7 @@ class CsvSource(Source):
         )
         self.notes = notes
         #: a header of numbers guessed to be pandas' default names: maybe data (see :func:`guess_header`)
-        self.header_maybe_data = bool(notes) and header_rows > 0
+        self.header_maybe_data = bool(notes) and header_rows > 0 and not certain
         if header_rows:
             self.unnamed = {n for n, c in zip(names, first, strict=False) if not _clean(c)}
 

@@ -101,6 +101,10 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             raise UsageError("give FILE, or both --labels and --preds")
         labels, lab_table = _frame(options.labels, options, keys, guessed)
         preds, pred_table = _frame(options.preds, options, keys, guessed)
+        if len(guessed) == 2:
+            from losscli.inputs.plan import guessed_headers_error
+
+            raise guessed_headers_error(guessed)
         count_cols = _count_columns(options, pred_table, sel)
         cols = infer_two_files(lab_table, pred_table, None, sel)
         names = [options.labels, options.preds]

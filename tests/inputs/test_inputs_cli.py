@@ -151,3 +151,30 @@ def test_on_a_terminal_stderr_names_the_columns_used_and_left_out(tmp_path, caps
     assert "column 1 (no header) is not a prediction: an unnamed column (a pandas index)" in err
     assert "column 'id' is not a prediction: an id column" in err
     assert "labels label; predictions p" in err
+
+
+def test_two_files_whose_first_rows_may_be_headers_or_data_are_refused_until_told(tmp_path, capsys):
+    """np.savetxt(fmt='%d') files starting with 0 look like a pandas Series written without its index (header
+    '0'): read as headers, both would silently lose their first sample (mse 1.6667 instead of 1.25)."""
+    np.savetxt(tmp_path / "a.txt", [0, 1, 2, 3], fmt="%d")
+    np.savetxt(tmp_path / "b.txt", [0, 1, 1, 5], fmt="%d")
+    args = ["eval", "mse", "--labels", tmp_path / "a.txt", "--preds", tmp_path / "b.txt", "-q"]
+    for engine in ("local", "dask"):
+        code, out, err = run_cli([*args, "--engine", engine], capsys)
+        assert (code, out) == (2, ""), err
+        assert "a.txt" in err and "b.txt" in err and "--no-header" in err and "--header" in err
+    code, out, _ = run_cli([*args, "--no-header"], capsys)
+    assert code == 0 and float(out) == 1.25  # the hint works: np.mean(([0, 1, 2, 3] - [0, 1, 1, 5])**2)
+    code, out, _ = run_cli([*args, "--header"], capsys)
+    assert code == 0 and float(out) == pytest.approx(5 / 3)
+
+
+def test_one_file_whose_first_row_may_be_a_header_is_still_read(tmp_path, capsys):
+    """A pandas Series saved without its index ('0' header) next to a file with a real header: read as
+    pandas wrote it."""
+    (tmp_path / "y.csv").write_text("0\n1\n0\n1\n")
+    (tmp_path / "p.csv").write_text("p\n0.9\n0.2\n0.7\n")
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "-q"],
+                             capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(-(np.log(0.9) + np.log(0.8) + np.log(0.7)) / 3)  # labels 1, 0, 1
