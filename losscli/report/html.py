@@ -127,13 +127,12 @@ def _distribution(charts: _Charts, ev: Any) -> str | None:
     values = ev.result.per_sample if ev.result.per_sample is not None else ev.histogram_sample
     if values is None or len(values) == 0:
         return None
-    v = np.asarray(values, dtype=np.float64)
-    v = v[np.isfinite(v)]
-    if v.size == 0:
+    v = _finite(values)
+    if v is None:
         return None
     fig = charts.figure()
     ax = fig.add_subplot()
-    ax.hist(v, bins=min(40, max(10, int(math.sqrt(v.size)))), color=ACCENT, alpha=0.9)
+    _histogram(ax, v, most_bins=40)
     ax.axvline(ev.result.mean, color=WORST, linewidth=1.8, label=f"mean {ev.result.mean:.4g}")
     ax.axvline(float(np.median(v)), color="#1f2933", linewidth=1.2, linestyle="--", label=f"median {np.median(v):.4g}")
     ax.set_xlabel("per-sample loss", fontsize=11)
@@ -316,16 +315,28 @@ def _comparisons_table(comparisons: list[dict[str, Any]]) -> str | None:
                "by Holm's step-down for the number of candidates.</p>" if ranked else "") + "</section>")
 
 
-def _differences(charts: _Charts, differences: Any, comp: dict[str, Any]) -> str | None:
+def _finite(values: Any) -> Any:
+    """The finite values as a float64 array, or ``None`` when there are none."""
     import numpy as np
 
-    d = np.asarray(differences, dtype=np.float64)
-    d = d[np.isfinite(d)]
-    if d.size == 0:
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    return v if v.size else None
+
+
+def _histogram(ax: Any, v: Any, *, most_bins: int) -> None:
+    """A histogram of ``v`` with about √n bins (10 to ``most_bins``)."""
+    ax.hist(v, bins=min(most_bins, max(10, int(math.sqrt(v.size)))), color=ACCENT, alpha=0.9)
+
+
+def _differences(charts: _Charts, differences: Any, comp: dict[str, Any]) -> str | None:
+
+    d = _finite(differences)
+    if d is None:
         return None
     fig = charts.figure()
     ax = fig.add_subplot()
-    ax.hist(d, bins=min(50, max(10, int(math.sqrt(d.size)))), color=ACCENT, alpha=0.9)
+    _histogram(ax, d, most_bins=50)
     ax.axvline(0.0, color="#1f2933", linewidth=1.2, linestyle="--", label="no change")
     ax.axvline(float(d.mean()), color=WORST, linewidth=1.8, label=f"mean {d.mean():.4g}")
     ax.set_xlabel("candidate − baseline, per sample (> 0: the candidate is worse)", fontsize=11)
