@@ -225,7 +225,9 @@ def sniff_delimiter(sample: str, default: str = ",") -> str:
     For every candidate that occurs in the first (header) line, count the sampled lines that hold it
     exactly as often as the first line does (outside double quotes). The candidate with the most such
     lines wins; ties go to ``default`` (the extension's delimiter), then to the order above. A sample in
-    which no candidate occurs in the first line is a one-column file and keeps ``default``.
+    which no candidate occurs in the first line is a one-column file and keeps ``default`` — unless every
+    line is the same number (two or more) of numbers separated by single spaces, as ``np.savetxt`` writes
+    by default: then the delimiter is a space.
     """
     lines = sample.splitlines()
     if len(lines) > 1 and not sample.endswith(("\n", "\r")):
@@ -242,7 +244,25 @@ def sniff_delimiter(sample: str, default: str = ",") -> str:
         score = sum(1 for ln in lines if _count_outside_quotes(ln, d) == expected)
         if score > best_score:
             best, best_score = d, score
+    if best_score == 0 and _space_separated_numbers(lines):
+        return " "
     return best
+
+
+def _space_separated_numbers(lines: list[str]) -> bool:
+    """Every line: the same number (≥ 2) of numbers, separated by single spaces."""
+    width = None
+    for ln in lines:
+        cells = ln.split(" ")
+        if len(cells) < 2 or (width is not None and len(cells) != width):
+            return False
+        width = len(cells)
+        for c in cells:
+            try:
+                float(c)
+            except ValueError:
+                return False
+    return True
 
 
 def text_format(delimiter: str) -> str:

@@ -178,3 +178,18 @@ def test_one_file_whose_first_row_may_be_a_header_is_still_read(tmp_path, capsys
                              capsys)
     assert code == 0, err
     assert float(out) == pytest.approx(-(np.log(0.9) + np.log(0.8) + np.log(0.7)) / 3)  # labels 1, 0, 1
+
+
+def test_np_savetxt_default_space_separated_logits(tmp_path, capsys):
+    """np.savetxt's defaults: '%.18e' and single spaces; read as columns, not as one text column."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((50, 4))
+    y = rng.integers(0, 4, 50)
+    np.savetxt(tmp_path / "x.txt", x)
+    np.save(tmp_path / "y.npy", y)
+    code, out, err = run_cli(["eval", "scce", "--labels", tmp_path / "y.npy", "--preds", tmp_path / "x.txt",
+                              "--logits", "-q"], capsys)
+    assert code == 0, err
+    m = x.max(axis=1, keepdims=True)
+    expected = np.mean((m[:, 0] + np.log(np.exp(x - m).sum(axis=1))) - x[np.arange(50), y])
+    assert float(out) == pytest.approx(expected, rel=1e-13)

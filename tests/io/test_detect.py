@@ -147,6 +147,10 @@ def test_normalize_delimiter():
         ("a,b;c\n1,2;3\n4,5;6\n", ",", ","),  # a tie goes to the default
         ("a,b;c\n1,2;3\n4,5;6\n", ";", ";"),
         ("a;b;c\n1;2;3\n4;5;6\n7;8;9,5", ",", ";"),  # a cut-off last line is ignored
+        ("1.5e+00 -2.0e-01 3\n4 5 6\n", ",", " "),  # np.savetxt's default: numbers and single spaces
+        ("1 2\n3 4 5\n", ",", ","),  # not the same number on every line
+        ("my label\n1\n", ",", ","),  # words: a one-column file with a space in its name
+        ("1  2\n3  4\n", ",", ","),  # runs of spaces (fixed width): not taken for a delimiter
     ],
 )
 def test_sniff_delimiter(sample, default, expected):
