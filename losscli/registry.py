@@ -35,6 +35,7 @@ class Registry:
         self._aliases: dict[str, str] = {}
         self._implied: dict[str, dict[str, Any]] = {}
         self._peer_keys: dict[str, list[str]] = {}  # key → the peer names as spelled
+        self._builtins_loaded = False
         self._plugins_loaded = False
         self._collected = 0
 
@@ -87,9 +88,12 @@ class Registry:
 
     def lookup(self, name: str) -> tuple[LossSpec, dict[str, Any]]:
         """The spec of a name, alias or peer name, and the parameters the name implies."""
-        self._ensure_loaded()
+        self._ensure_loaded(plugins=False)  # a built-in name needs no plugin: start-up skips their lookup
         key = name_key(name)
         canonical = self._aliases.get(key)
+        if canonical is None:
+            self._ensure_loaded()
+            canonical = self._aliases.get(key)
         if canonical is None:
             raise UnknownLossError(name, self.suggest(name))
         return self._specs[canonical], dict(self._implied.get(key, {}))
@@ -126,13 +130,16 @@ class Registry:
                 out[canonical] = canonical
         return list(out.values())[:n]
 
-    def _ensure_loaded(self) -> None:
-        """Load the built-in losses and the plugins once (the same way), then collect new declarations."""
-        if not self._plugins_loaded:
-            self._plugins_loaded = True
+    def _ensure_loaded(self, plugins: bool = True) -> None:
+        """Load the built-in losses and (unless ``plugins`` is false) the plugins once, the same way, then
+        collect new declarations."""
+        if not self._builtins_loaded:
+            self._builtins_loaded = True
             from importlib import import_module
 
             add_loaded(self, import_module("losscli.losses"))
+        if plugins and not self._plugins_loaded:
+            self._plugins_loaded = True
             load_entry_points(self)
         self.collect()
 

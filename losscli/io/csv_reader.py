@@ -58,6 +58,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -66,7 +67,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import Location, ReadError
-from losscli.io import limits
+from losscli.io import csv_blocks, limits
 from losscli.io._arrow import to_float64
 from losscli.io.base import Chunk, Input, Source, rechunk
 from losscli.io.detect import SNIFF_BYTES, sniff_delimiter, text_format
@@ -278,6 +279,7 @@ class CsvSource(Source):
         for _ in range(header_rows):  # arrow needs the header inside its first block
             end = head.find(b"\n", end) + 1
         self._min_block = 2 * end + 4096
+        self._body_offset = _body_offset(head, header_rows, bom)
         self._cells: list[tuple[str, ...]] | None = None
         super().__init__(
             path=inp.given,
@@ -379,11 +381,15 @@ class CsvSource(Source):
 
         text_cols: set[str] = set(self.text_columns) & set(columns)
         done = 0  # rows already yielded: a restart resumes here
+        n_workers = self._block_workers()
         while True:
             try:
-                pieces = rechunk(
-                    self._arrow_batches(columns, text_cols, done, chunk_rows), chunk_rows, pa.concat_arrays
+                batches = (
+                    self._block_batches(columns, text_cols, n_workers)
+                    if n_workers and done == 0
+                    else self._arrow_batches(columns, text_cols, done, chunk_rows)
                 )
+                pieces = rechunk(batches, chunk_rows, pa.concat_arrays)
                 for n, cols in pieces:
                     yield Chunk({c: (cells_to_text(cols[c].to_pylist()) if c in self.text_columns
                                      else self._arrow_to_numpy(cols[c])) for c in columns}, first_row=done)
@@ -393,12 +399,74 @@ class CsvSource(Source):
                 if exc.columns <= text_cols:  # cannot happen; avoid looping forever
                     raise ReadError(f"{self.name}: {exc.message}") from None
                 text_cols |= exc.columns
+            except csv_blocks.NotSplittable:
+                n_workers = 0  # read on with the streaming reader
             except _LineTooLong:
                 # a line longer than the block: find it; within the limit, read on with larger blocks
                 lineno, length = self._longest_line()
                 if length > self._max_line or self._block_floor > self._max_line:
                     raise _long_line(self.name, lineno, self._max_line) from None
                 self._block_floor = max(2 * self._block_floor, length + 4096, self._block_size(chunk_rows) * 2)
+
+    def _block_workers(self) -> int:
+        """Worker threads for parsing this file in blocks (:mod:`losscli.io.csv_blocks`); 0: stream it."""
+        path = self._inp.fs_path
+        if self._body_offset is None or self._inp.codec or self._inp.data is not None or path is None:
+            return 0
+        return csv_blocks.workers() if os.path.isfile(path) else 0
+
+    def _block_batches(
+        self, columns: list[str], text_cols: set[str], n_workers: int
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
+        """The body parsed in blocks on ``n_workers`` threads; raises ``NotSplittable`` where it cannot be."""
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        pa.lib.enable_signal_handlers(False)  # as in _arrow_batches
+        block_bytes = min(csv_blocks.BLOCK_BYTES, self._max_line)
+        read_options = pacsv.ReadOptions(use_threads=False, block_size=block_bytes + 1, column_names=self.columns)
+        parse_options = self._parse_options(newlines_in_values=True, on_invalid=None)
+        convert_options = self._convert_options(columns, text_cols)
+
+        def parse(buf: Any) -> Any:
+            return pacsv.read_csv(
+                pa.BufferReader(buf),
+                read_options=read_options,
+                parse_options=parse_options,
+                convert_options=convert_options,
+            )
+
+        assert self._inp.fs_path is not None and self._body_offset is not None
+        tables = csv_blocks.parse_blocks(
+            self._inp.fs_path, self._body_offset, parse,
+            delimiter=self.delimiter, n_workers=n_workers, block_bytes=block_bytes,
+        )
+        try:
+            for table in tables:
+                yield table.num_rows, {c: table.column(c).combine_chunks() for c in columns}
+        except pa.ArrowInvalid as exc:
+            # a column of text is restarted as text, as the streaming reader does; any other error is
+            # found again, and reported with its row, by the streaming reader
+            if _CONVERSION_ERROR.search(str(exc)):
+                raise self._arrow_error(exc, [], columns, text_cols, 0) from None
+            raise csv_blocks.NotSplittable from None
+        except OSError:
+            raise csv_blocks.NotSplittable from None
+        finally:
+            tables.close()
+
+    def _convert_options(self, columns: list[str], text_cols: set[str]) -> Any:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        return pacsv.ConvertOptions(
+            include_columns=columns,
+            column_types={c: (pa.string() if c in text_cols else pa.float64()) for c in columns},
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            check_utf8=True,
+        )
 
     def _arrow_batches(
         self, columns: list[str], text_cols: set[str], skip: int, chunk_rows: int | None
@@ -416,14 +484,7 @@ class CsvSource(Source):
             threads=True, block_size=self._block_size(chunk_rows), skip=skip,
             on_invalid=lent.lend(_RowCollector(bad_rows)),
         )
-        convert_options = pacsv.ConvertOptions(
-            include_columns=columns,
-            column_types={c: (pa.string() if c in text_cols else pa.float64()) for c in columns},
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-            check_utf8=True,
-        )
+        convert_options = self._convert_options(columns, text_cols)
         src = self._arrow_source()
         reader = None
         try:
@@ -453,7 +514,7 @@ class CsvSource(Source):
         msg = str(exc)
         if "straddling object straddles" in msg or "straddles two block boundaries" in msg:
             return _LineTooLong(msg)
-        m = re.search(r"In CSV column #(\d+): .*conversion error to double", msg)
+        m = _CONVERSION_ERROR.search(msg)
         if m:
             k = int(m.group(1))
             name = self.columns[k] if k < len(self.columns) else None
@@ -481,16 +542,20 @@ class CsvSource(Source):
             column_names=self.columns,
             skip_rows_after_names=skip,
         )
-        parse_options = pacsv.ParseOptions(
+        return read_options, self._parse_options(newlines_in_values=True, on_invalid=on_invalid)
+
+    def _parse_options(self, *, newlines_in_values: bool, on_invalid: Any) -> Any:
+        import pyarrow.csv as pacsv
+
+        return pacsv.ParseOptions(
             delimiter=self.delimiter,
             quote_char='"',
             double_quote=True,
             escape_char=False,
-            newlines_in_values=True,
+            newlines_in_values=newlines_in_values,
             ignore_empty_lines=False,
             invalid_row_handler=on_invalid,
         )
-        return read_options, parse_options
 
     def _locate_ragged_row(self, skip: int) -> ReadError | None:
         """Re-parse single-threaded (arrow then knows row numbers) to name the first bad row."""
@@ -684,6 +749,24 @@ def _release(src: Any, lent: _LentToArrow | None = None) -> None:
         lent.wait()
     if hasattr(src, "close"):
         src.close()
+
+
+_CONVERSION_ERROR = re.compile(r"In CSV column #(\d+): .*conversion error to double")
+
+
+def _body_offset(head: bytes, header_rows: int, bom: bool) -> int | None:
+    """Byte offset of the first data row, if the header rows are plain lines ending in ``\n`` (no line
+    break inside quotes, no lone ``\r``) within ``head``; else None (the file is not parsed in blocks)."""
+    end = 3 if bom else 0
+    for _ in range(header_rows):
+        nl = head.find(b"\n", end)
+        if nl < 0:
+            return None
+        line = head[end:nl]
+        if line.count(b'"') % 2 or b"\r" in line[:-1]:
+            return None
+        end = nl + 1
+    return end
 
 
 class _LineTooLong(Exception):
