@@ -80,8 +80,10 @@ resample_options = _bundle(*_RESAMPLE)
 #: Quality gates of ``eval``: thresholds, baselines, intervals and breakdowns.
 gate_options = _bundle(
     click.option("--max", "max", multiple=True, metavar="[LOSS=]X",
-                 help="Fail (exit 1) when the value is above X; repeat with LOSS=X (name or alias) per loss."),
-    click.option("--min", "min", multiple=True, metavar="[LOSS=]X", help="Fail when the value is below X."),
+                 help="Fail (exit 1) when the value is above X; repeat with LOSS=X (name or alias) per loss, "
+                 "or with a derived value: perplexity, word_perplexity, byte_perplexity, bits_per_byte."),
+    click.option("--min", "min", multiple=True, metavar="[LOSS=]X",
+                 help="Fail when the value is below X (LOSS as for --max)."),
     click.option("--baseline", metavar="FILE",
                  help="A losscli JSON result of an earlier run to compare with (signatures must match)."),
     click.option("--max-increase", multiple=True, metavar="[LOSS=]X",

@@ -110,9 +110,9 @@ def parse_blocks(
                 return
             yield pending.popleft().result()
     finally:
-        for fut in pending:
-            fut.cancel()
-        pool.shutdown(wait=True)
+        # no waiting here: this may run as the generator is finalised, where an interrupt raised during a
+        # wait would be reported and ignored; a worker ends with the block it is parsing (milliseconds)
+        pool.shutdown(wait=False, cancel_futures=True)
         f.close()
 
 

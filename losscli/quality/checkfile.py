@@ -59,8 +59,9 @@ KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "sum_tol": (NUM, "tolerance for rows summing to 1"),
     "delimiter": ((str,), "CSV delimiter"),
     "header": ((bool,), "CSV files have a header row (default true)"),
-    "max": (NUM, "fail when the value is above"),
-    "min": (NUM, "fail when the value is below"),
+    "max": ((int, float, str, list), "fail when the value is above; 'word_perplexity=70' bounds a derived "
+            "value (a list for several)"),
+    "min": ((int, float, str, list), "fail when the value is below (as max)"),
     "baseline": ((str,), "losscli JSON result to compare with"),
     "max_increase": (NUM, "largest allowed worsening against the baseline"),
     "max_rel_increase": ((str, int, float), "largest relative worsening: '2%' or 0.02"),

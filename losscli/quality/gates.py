@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from losscli.engine.derived import METRICS
 from losscli.errors import UsageError
 from losscli.values import finite_or_none as _num
 from losscli.values import plain_params
@@ -102,30 +103,45 @@ def counts(results: list[CheckResult]) -> dict[str, int]:
 # ----------------------------------------------------------------------------------------- limits
 
 
+#: the options that take a metric's name
+METRIC_OPTIONS = ("--max", "--min")
+
+
 @dataclass(frozen=True)
 class Limit:
-    """One threshold: applies to ``loss`` (a canonical name) or to every loss when ``loss`` is None."""
+    """One threshold: applies to ``loss`` (a canonical name) or to every loss when ``loss`` is None; or,
+    when ``metric`` is set, to that value derived from a loss (:data:`METRICS`) wherever one is reported."""
 
     value: float
     text: str
     loss: str | None = None
+    metric: str | None = None
 
 
 def parse_limit(item: str | float, option: str, *, relative: bool = False) -> Limit:
-    """Parse ``X``, ``NAME=X`` (name or alias) or, for relative limits, ``X%``/``NAME=X%``."""
+    """Parse ``X``, ``NAME=X`` (a loss's name or alias; for ``--max``/``--min`` also a metric of
+    :data:`METRICS`) or, for relative limits, ``X%``/``NAME=X%``."""
     from losscli.registry import get_loss, parse_loss_expression
 
     text = str(item).strip()
-    name = None
+    name = metric = None
     number = text
     if "=" in text:
         head, number = text.rsplit("=", 1)
         head, number = head.strip(), number.strip()
-        if head:
+        key = head.lower().replace("-", "_")
+        if key in METRICS:
+            if option not in METRIC_OPTIONS:
+                raise UsageError(
+                    f"{option} applies to losses; {key} is a value derived from one",
+                    hint=f"bound it with --max {key}=X or --min {key}=X",
+                )
+            metric = key
+        elif head:
             base, _ = parse_loss_expression(head)
             name = get_loss(base).name
     value = _parse_number(number, option, relative=relative)
-    return Limit(value, number, name)
+    return Limit(value, number, name, metric)
 
 
 def _parse_number(text: str, option: str, *, relative: bool) -> float:
@@ -149,27 +165,46 @@ def parse_limits(items: list[Any] | tuple[Any, ...] | None, option: str, *, rela
     out = [parse_limit(x, option, relative=relative) for x in (items or [])]
     seen: set[str | None] = set()
     for lim in out:
-        if lim.loss in seen:
-            which = lim.loss or "every loss"
+        key = lim.metric or lim.loss
+        if key in seen:
+            which = key or "every loss"
             raise UsageError(f"{option} is given twice for {which}")
-        seen.add(lim.loss)
+        seen.add(key)
     return out
 
 
 def limit_for(limits: list[Limit], loss: str) -> Limit | None:
-    """The limit naming ``loss``, else the unnamed one."""
-    named = [lim for lim in limits if lim.loss == loss]
+    """The limit naming ``loss``, else the unnamed one (a metric's limit is no loss's)."""
+    named = [lim for lim in limits if lim.loss == loss and lim.metric is None]
     if named:
         return named[0]
-    plain = [lim for lim in limits if lim.loss is None]
+    plain = [lim for lim in limits if lim.loss is None and lim.metric is None]
     return plain[0] if plain else None
+
+
+def metric_limits(limits: list[Limit]) -> list[Limit]:
+    """The limits that name a derived value (:data:`METRICS`)."""
+    return [lim for lim in limits if lim.metric is not None]
+
+
+def check_metric_names(limits: dict[str, list[Limit]], reported: set[str]) -> None:
+    """A limit on a metric that no evaluated loss reports is a usage error (it would never be checked)."""
+    for option, lims in limits.items():
+        for lim in metric_limits(lims):
+            if lim.metric not in reported:
+                raise UsageError(
+                    f"{option} names {lim.metric}, which no evaluated loss reports",
+                    hint=f"{lim.metric} is {METRICS[lim.metric]}"
+                    + ("" if lim.metric == "perplexity" else "; the loss must be a cross-entropy (scce, cce, "
+                       "token_nll, …)"),
+                )
 
 
 def check_names(limits: dict[str, list[Limit]], evaluated: list[str]) -> None:
     """A limit naming a loss that is not evaluated is a usage error (it would never be checked)."""
     for option, lims in limits.items():
         for lim in lims:
-            if lim.loss is not None and lim.loss not in evaluated:
+            if lim.metric is None and lim.loss is not None and lim.loss not in evaluated:
                 raise UsageError(
                     f"{option} names {lim.loss}, which is not evaluated here",
                     hint=f"evaluated: {', '.join(evaluated)}",
@@ -197,6 +232,27 @@ def threshold_checks(
             status, rel = (FAIL, "<") if value < lim.value else (PASS, ">=")
         message = f"{what} {short_number(value)} {rel} {kind} {lim.text} (n={result.n})"
         out.append(CheckResult(f"{name} {kind}", kind, status, message, result.loss, value, lim.value, result.n))
+    return out
+
+
+def metric_checks(name: str, result: Any, maximum: list[Limit], minimum: list[Limit]) -> list[CheckResult]:
+    """``--max``/``--min`` on the derived values (:data:`METRICS`) that ``result`` reports."""
+    out = []
+    reported = result.metrics or {}
+    for kind, lims in (("max", metric_limits(maximum)), ("min", metric_limits(minimum))):
+        for lim in lims:
+            if lim.metric not in reported:
+                continue
+            value = reported[lim.metric]
+            if value is None or not math.isfinite(value):
+                status, rel = FAIL, "is undefined, cannot compare with"
+            elif kind == "max":
+                status, rel = (FAIL, ">") if value > lim.value else (PASS, "<=")
+            else:
+                status, rel = (FAIL, "<") if value < lim.value else (PASS, ">=")
+            message = f"{result.loss} {lim.metric} {short_number(value)} {rel} {kind} {lim.text} (n={result.n})"
+            out.append(CheckResult(f"{name} {lim.metric} {kind}", kind, status, message, result.loss, value,
+                                   lim.value, result.n, details={"metric": lim.metric}))
     return out
 
 

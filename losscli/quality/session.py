@@ -166,6 +166,7 @@ class RunQuality:
                                                             tuple(getattr(self.evaluator, "counts", ()))))
         checks = gates.threshold_checks(name, result, gates.limit_for(asked.maximum, result.loss),
                                     gates.limit_for(asked.minimum, result.loss))
+        checks += gates.metric_checks(name, result, asked.maximum, asked.minimum)
         if self.by_group is not None:
             checks += gates.slice_checks(name, result.loss, "max_group", "group", extra["by_group"]["groups"],
                                      "group", asked.max_group, hib)
@@ -250,6 +251,8 @@ def _class_names(plan: Any) -> dict[int, str] | None:
 def decide_checks(runs: list[tuple[RunQuality, Any]], asked: GateOptions) -> list[gates.CheckResult]:
     """Every run's checks, softened (warn-only, non-critical) and attached to the evaluations' reports."""
     gates.check_names(asked.limit_options(), [ev.result.loss for _, ev in runs])
+    gates.check_metric_names({"--max": asked.maximum, "--min": asked.minimum},
+                             {k for _, ev in runs for k in (ev.result.metrics or {})})
     baseline = gates.load_baseline(asked.baseline) if asked.baseline else None
     checks: list[gates.CheckResult] = []
     for quality, ev in runs:

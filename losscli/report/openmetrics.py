@@ -12,11 +12,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from losscli.engine.derived import METRICS
 from losscli.escape import openmetrics_label
 
 FAMILIES = {
     "losscli_loss": "The reported loss value (the requested reduction).",
     "losscli_samples": "Samples counted in the loss.",
+    "losscli_metric": "A value derived from the loss: perplexity, word or byte perplexity, bits per byte.",
     "losscli_loss_ci_low": "Lower bound of the bootstrap confidence interval of the loss.",
     "losscli_loss_ci_high": "Upper bound of the bootstrap confidence interval of the loss.",
     "losscli_class_loss": "Mean loss of the samples of one true class.",
@@ -76,6 +78,9 @@ def openmetrics_text(results: list[dict[str, Any]], checks: list[Any], compariso
             base["check"] = doc["check"]
         w.add("losscli_loss", doc.get("value"), **base)
         w.add("losscli_samples", doc.get("n"), **base)
+        for metric in METRICS:
+            if metric in doc:
+                w.add("losscli_metric", doc[metric], **base, metric=metric)
         ci = doc.get("ci")
         if ci:
             w.add("losscli_loss_ci_low", ci.get("low"), **base, confidence=ci.get("confidence"))
