@@ -166,31 +166,55 @@ def _bars(charts: _Charts, title: str, labels: list[str], means: list[float], co
 
 
 def _reliability(charts: _Charts, ev: Any, rel: Any) -> str | None:
-    if rel is None or not rel.table():
+    """The reliability diagram: the bins of a calibration loss itself (``ece``, ``mce``, ``rmsce``, with
+    their ``n_bins`` and ``strategy``), so that the chart shows the reported value's bins; else
+    :class:`~losscli.engine.calibration.Reliability`'s equal-width bins of the predictions."""
+    own = _loss_bins(ev)
+    if own is not None:
+        bins = [{"low": b["low"], "width": b["high"] - b["low"], "outcome": b["accuracy"],
+                 "predicted": b["confidence"], "n": b["count"]} for b in own]
+        strategy = ev.result.params.get("strategy", "uniform")
+        heading = f"{ev.result.loss} {ev.result.value:.4f}"
+        note = (f"the loss's {len(own)} non-empty {strategy} bins of the confidence; bars: accuracy per bin; "
+                "numbers at the foot: samples per bin")
+        binary = False
+    elif rel is not None and rel.table():
+        width = 1.0 / len(rel.count)
+        bins = [{**b, "width": width} for b in rel.table()]
+        heading = f"ECE {rel.ece():.4f}"
+        note = "bars: observed outcome per bin of the prediction; numbers at the foot: samples per bin"
+        binary = rel.kind == "binary"
+    else:
         return None
-    bins = rel.table()
     fig = charts.figure(6.4, 3.8)
     ax = fig.add_subplot()
     ax.plot([0, 1], [0, 1], color=MUTED, linestyle="--", linewidth=1.2, label="perfectly calibrated")
-    width = 1.0 / len(rel.count)
-    ax.bar([b["low"] for b in bins], [b["outcome"] for b in bins], width=width * 0.92, align="edge",
-           color=ACCENT, alpha=0.85, label="observed")
+    ax.bar([b["low"] for b in bins], [b["outcome"] for b in bins], width=[b["width"] * 0.92 for b in bins],
+           align="edge", color=ACCENT, alpha=0.85, label="observed")
     ax.plot([b["predicted"] for b in bins], [b["outcome"] for b in bins], "o", color=WORST, markersize=5,
             label="bin mean")
     for b in bins:
         inside = b["outcome"] > 0.08
-        ax.text(b["low"] + width / 2, 0.015, str(b["n"]), ha="center", va="bottom", fontsize=8,
+        ax.text(b["low"] + b["width"] / 2, 0.015, str(b["n"]), ha="center", va="bottom", fontsize=8,
                 color="#ffffff" if inside else "#52606d")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
-    binary = rel.kind == "binary"
     ax.set_xlabel("predicted probability of class 1" if binary else "confidence (largest class probability)",
                   fontsize=11)
     ax.set_ylabel("share of positives" if binary else "accuracy", fontsize=11)
     ax.legend(frameon=False, fontsize=9, loc="upper left")
     _style(ax)
-    return _card(f"Reliability — {_esc(_title(ev))}  ·  ECE {rel.ece():.4f}", charts.svg(fig),
-                 note="bars: observed outcome per bin of the prediction; numbers at the foot: samples per bin")
+    return _card(f"Reliability — {_esc(_title(ev))}  ·  {heading}", charts.svg(fig), note=note)
+
+
+def _loss_bins(ev: Any) -> list[dict[str, Any]] | None:
+    """The non-empty confidence bins a calibration loss reported (top-label; not class-wise), or None."""
+    details = getattr(ev.result, "details", None) or {}
+    rows = details.get("reliability")
+    if not rows or ev.result.params.get("classwise") or any("class" in r for r in rows):
+        return None
+    rows = [r for r in rows if r.get("count")]
+    return rows or None
 
 
 def _leaderboard(charts: _Charts, evs: list[Any]) -> str | None:

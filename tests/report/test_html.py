@@ -139,3 +139,15 @@ def test_check_report_has_every_check(tmp_path, capsys, monkeypatch):
     assert "<h2>Checks — " in page and "<h2>Paired comparison" in page
     for name in ("check fraud model: log loss", "check fraud model: regions", "check house prices: huber"):
         assert name in page, name
+
+
+def test_a_calibration_loss_draws_its_own_bins(tmp_path, capsys):
+    """The diagram of ece(strategy='quantile', n_bins=5) shows the loss's 5 equal-mass bins and its value, not
+    ten equal-width bins whose ECE would differ from the reported one."""
+    page = report(tmp_path, capsys, "ece(strategy='quantile', n_bins=5)", "--labels", SAMPLE / "binary_labels.csv",
+                  "--preds", SAMPLE / "binary_probs.csv")
+    assert re.search(r"Reliability — [^<]*· +ece 0\.0756<", page), re.findall(r"Reliability —[^<]*", page)
+    assert "the loss&#x27;s 5 non-empty quantile bins" in page or "the loss's 5 non-empty quantile bins" in page
+    plain = report(tmp_path, capsys, "bce", "--labels", SAMPLE / "binary_labels.csv", "--preds",
+                   SAMPLE / "binary_probs.csv")
+    assert re.search(r"Reliability — [^<]*· +ECE 0\.\d{4}<", plain)
