@@ -281,6 +281,21 @@ def compare_cmd(loss: str, **opts: Any) -> None:
 compare_cmd.params[1:1] = [p for p in eval_cmd.params if p.name in COMPARE_SHARED]
 
 
+def _compare_pred2_cols() -> None:
+    """compare has no --preds2: its --pred2-cols are columns of every predictions file."""
+    import copy
+
+    for i, p in enumerate(compare_cmd.params):
+        if p.name == "pred2_cols":
+            own = copy.copy(p)
+            own.help = ("The second input of a pairwise loss (cosine_embedding, margin_ranking): its columns in "
+                        "every predictions file (--preds and --baseline-preds), aligned with --pred-cols.")
+            compare_cmd.params[i] = own
+
+
+_compare_pred2_cols()
+
+
 @cli.command("check", epilog=EXIT_CODES_HELP)
 @click.argument("config", required=False, metavar="[FILE]")
 @click.option("--only", multiple=True, metavar="NAME", help="Run only this check (repeatable).")
