@@ -35,6 +35,7 @@
 #define K_MAE 5
 #define K_HUBER 6
 #define K_CCE_LOGITS 7
+#define K_CCE_PROBS 8
 
 #define K_TILE_ROWS 2048    /* rows per tile of an element-wise kernel */
 #define K_TILE_VALUES 4096  /* logits per tile of a multi-class kernel (32 KiB as float64) */
@@ -56,6 +57,7 @@
 #define K_E11 0x1.ae64567f544e4p-26 /* 1/11! */
 #define K_E12 0x1.1eed8eff8d898p-29 /* 1/12! */
 #define K_E13 0x1.6124613a86d09p-33 /* 1/13! */
+#define K_E14 0x1.93974a8c07c9dp-37 /* 1/14! */
 #define K_L1 0x1.5555555555555p-1 /* 2/3 */
 #define K_L2 0x1.999999999999ap-2 /* 2/5 */
 #define K_L3 0x1.2492492492492p-2 /* 2/7 */
@@ -110,12 +112,14 @@ typedef struct {
     int clip; double lo, hi;
     int has_floor; double floor;
     int keras32;
+    int renorm;          /* probability rows divided by their sum first (Keras) */
     int has_ignore; int64_t ignore;
     double sum_tol;      /* label rows must sum to 1 within this (categorical) */
     int cw_argmax;       /* class weight of argmax(y) multiplies the loss (Keras), else Σ_c y_c·w_c weights */
-    int focal;           /* binary focal: (1 − p_t)^gamma · BCE, gamma a small integer */
+    int focal;           /* focal: (1 − p_t)^gamma · BCE, or (1 − p_c)^gamma per class; gamma a small integer */
     int gamma;
     int has_alpha; double alpha;
+    const double *alphas; /* categorical focal: one α per class (else the scalar α when has_alpha) */
     const double *cw;
     double *out; double *wout; uint8_t *cout;
     int64_t head, block, nblocks;
@@ -178,14 +182,15 @@ typedef struct {
     void (*vexp)(const double *, double *, int64_t);
     void (*vlog)(const double *, double *, int64_t);
     void (*vlog1p)(const double *, double *, int64_t);
+    void (*vexpm1_neg)(const double *, double *, int64_t);
 } k_level;
 
 static const k_level LEVELS[] = {
 #ifdef K_HAVE_X86
-    {"avx512", work_avx512, block_stats_avx512, vexp_avx512, vlog_avx512, vlog1p_avx512},
-    {"avx2", work_avx2, block_stats_avx2, vexp_avx2, vlog_avx2, vlog1p_avx2},
+    {"avx512", work_avx512, block_stats_avx512, vexp_avx512, vlog_avx512, vlog1p_avx512, vexpm1_neg_avx512},
+    {"avx2", work_avx2, block_stats_avx2, vexp_avx2, vlog_avx2, vlog1p_avx2, vexpm1_neg_avx2},
 #endif
-    {"baseline", work_base, block_stats_base, vexp_base, vlog_base, vlog1p_base},
+    {"baseline", work_base, block_stats_base, vexp_base, vlog_base, vlog1p_base, vexpm1_neg_base},
 };
 #define N_LEVELS ((int)(sizeof(LEVELS) / sizeof(LEVELS[0])))
 
@@ -213,7 +218,7 @@ static const k_level *best_level(void) {
 /* ------------------------------------------------------------------------------------------ buffers */
 
 typedef struct {
-    Py_buffer views[8];
+    Py_buffer views[12];
     int count;
 } k_views;
 
@@ -321,13 +326,13 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     (void)self;
     k_job j;
     memset(&j, 0, sizeof j);
-    PyObject *yp, *yt, *sw, *cw, *out, *wout, *cout, *stats;
+    PyObject *yp, *yt, *sw, *cw, *alphas, *out, *wout, *cout, *stats;
     long long n, c, head, block, ignore;
     int threads;
-    if (!PyArg_ParseTuple(args, "iOiOiOiLL(ididd)(iddidi)(iLdi)(iiid)OOOOLLOi", &j.kind, &yp, &j.yp_code, &yt,
+    if (!PyArg_ParseTuple(args, "iOiOiOiLL(ididd)(iddidii)(iLdi)(iiidO)OOOOLLOi", &j.kind, &yp, &j.yp_code, &yt,
                           &j.yt_code, &sw, &j.sw_code, &n, &c, &j.has_smooth, &j.smooth, &j.has_pw, &j.pw, &j.delta,
-                          &j.clip, &j.lo, &j.hi, &j.has_floor, &j.floor, &j.keras32, &j.has_ignore, &ignore, &j.sum_tol, &j.cw_argmax,
-                          &j.focal, &j.gamma, &j.has_alpha, &j.alpha,
+                          &j.clip, &j.lo, &j.hi, &j.has_floor, &j.floor, &j.keras32, &j.renorm, &j.has_ignore, &ignore, &j.sum_tol, &j.cw_argmax,
+                          &j.focal, &j.gamma, &j.has_alpha, &j.alpha, &alphas,
                           &cw, &out, &wout, &cout, &head, &block, &stats, &threads))
         return NULL;
     if (j.focal && (j.gamma < 0 || j.gamma > 4)) {
@@ -335,7 +340,7 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
         return NULL;
     }
     if (n < 0 || c < 1 || block < 8 || head < 0 || code_size(j.yp_code) < 0 || code_size(j.yt_code) < 0 ||
-        (sw != Py_None && code_size(j.sw_code) < 0) || j.kind < K_BCE_LOGITS || j.kind > K_CCE_LOGITS) {
+        (sw != Py_None && code_size(j.sw_code) < 0) || j.kind < K_BCE_LOGITS || j.kind > K_CCE_PROBS) {
         PyErr_SetString(PyExc_ValueError, "fused: invalid arguments");
         return NULL;
     }
@@ -353,6 +358,8 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     j.sw = p;
     if (get_buf(&v, cw, 0, (Py_ssize_t)c * 8, &p, "class_weights") < 0) goto fail;
     j.cw = p;
+    if (get_buf(&v, alphas, 0, (Py_ssize_t)c * 8, &p, "alphas") < 0) goto fail;
+    j.alphas = p;
     if (get_buf(&v, out, 1, (Py_ssize_t)n * 8, &p, "out") < 0) goto fail;
     j.out = p;
     if (get_buf(&v, wout, 1, (Py_ssize_t)n * 8, &p, "weights") < 0) goto fail;
@@ -494,13 +501,15 @@ static PyObject *py_math(PyObject *args, int which) {
     if (get_buf(&v, yo, 1, n * 8, &py, "out") < 0) { release_views(&v); return NULL; }
     if (which == 0) current->vexp(px, py, n);
     else if (which == 1) current->vlog(px, py, n);
-    else current->vlog1p(px, py, n);
+    else if (which == 2) current->vlog1p(px, py, n);
+    else current->vexpm1_neg(px, py, n);
     release_views(&v);
     Py_RETURN_NONE;
 }
 static PyObject *py_exp(PyObject *s, PyObject *a) { (void)s; return py_math(a, 0); }
 static PyObject *py_log(PyObject *s, PyObject *a) { (void)s; return py_math(a, 1); }
 static PyObject *py_log1p(PyObject *s, PyObject *a) { (void)s; return py_math(a, 2); }
+static PyObject *py_expm1(PyObject *s, PyObject *a) { (void)s; return py_math(a, 3); }
 
 static PyObject *py_levels(PyObject *self, PyObject *noargs) {
     (void)self; (void)noargs;
@@ -544,6 +553,7 @@ static PyMethodDef METHODS[] = {
     {"exp", py_exp, METH_VARARGS, "exp(x) into out (float64 arrays)."},
     {"log", py_log, METH_VARARGS, "log(x) into out (float64 arrays)."},
     {"log1p", py_log1p, METH_VARARGS, "log1p(x) into out (float64 arrays)."},
+    {"expm1", py_expm1, METH_VARARGS, "expm1(x) into out for x <= 0 (float64 arrays)."},
     {"levels", py_levels, METH_NOARGS, "Instruction-set levels this CPU supports, best first."},
     {"level", py_level, METH_NOARGS, "The level in use."},
     {"set_level", py_set_level, METH_VARARGS, "Use another supported level."},

@@ -8,10 +8,14 @@ dtypes, or an invalid value — so that the NumPy path handles it (and names the
 
 Covered: ``binary_crossentropy`` from logits (any convention) or probabilities (every convention's
 clipping), with label smoothing and one ``pos_weight``; ``sparse_categorical_crossentropy`` from logits
-with class weights, ``ignore_index`` and label smoothing; ``categorical_crossentropy`` from logits with
-smoothing and class weights (label rows must sum to 1 within ``sum_tol``); ``binary_focal_crossentropy``
-(γ ∈ {0, 1, 2, 3, 4}, with or without α) from probabilities, and from logits except under Keras; ``mse``, ``mae`` and ``huber``. Element-wise
-losses take one or several outputs per row (their mean, as the NumPy kernels).
+with class weights, ``ignore_index`` and label smoothing; ``categorical_crossentropy`` from logits or
+probabilities (every convention's clipping, Keras' renormalisation, torch's log floor) with smoothing and
+class weights (label rows, and probability rows, must sum to 1 within ``sum_tol``: others go to the NumPy
+path, which errs or warns as the convention says); ``binary_focal_crossentropy`` (γ ∈ {0, 1, 2, 3, 4}, with
+or without α) from probabilities, and from logits except under Keras; ``categorical_focal_crossentropy``
+(γ ∈ {0, 1, 2, 3, 4}, α none, one or one per class) on the same terms; ``mse``, ``mae`` and ``huber``.
+Element-wise losses take one or several outputs per row (their mean, as the NumPy kernels). Labels given as
+class indices reach the categorical kernels as one-hot rows (the evaluator's ``adapt_labels``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import numpy as np
 
 from losscli._native import kernels
 
-BCE_LOGITS, BCE_PROBS, SPARSE_LOGITS, MSE, MAE, HUBER, CCE_LOGITS = 1, 2, 3, 4, 5, 6, 7
+BCE_LOGITS, BCE_PROBS, SPARSE_LOGITS, MSE, MAE, HUBER, CCE_LOGITS, CCE_PROBS = 1, 2, 3, 4, 5, 6, 7, 8
 
 #: dtype → the compiled module's code for it
 _CODES = {
@@ -51,11 +55,13 @@ class FusedPlan:
     clip: Callable[[np.dtype], tuple[float, float]] | None = None
     log_floor: float | None = None
     keras32: bool = False
+    renorm: bool = False
     delta: float = 1.0
     sum_tol: float = 0.0
     cw_argmax: bool = False
     focal_gamma: int | None = None
     focal_alpha: float | None = None
+    focal_alphas: np.ndarray | None = None
 
     def run(
         self,
@@ -85,13 +91,15 @@ class FusedPlan:
         pc, tc = _PRED_CODES.get(yp.dtype), _CODES.get(yt.dtype)
         if pc is None or tc is None or not yp.flags.c_contiguous or not yt.flags.c_contiguous:
             return None
-        if self.kind in (SPARSE_LOGITS, CCE_LOGITS):
+        if self.kind in (SPARSE_LOGITS, CCE_LOGITS, CCE_PROBS):
             if yp.ndim != 2 or yp.shape[1] < 2:
                 return None
             c = yp.shape[1]
             if self.class_weights is not None and self.class_weights.shape[0] != c:
                 return None
-            if self.kind == CCE_LOGITS and yt.shape != yp.shape:
+            if self.focal_alphas is not None and self.focal_alphas.shape[0] != c:
+                return None
+            if self.kind != SPARSE_LOGITS and yt.shape != yp.shape:
                 return None
         elif yp.ndim == 2:  # several outputs per row: their mean
             c = yp.shape[1]
@@ -120,9 +128,12 @@ class FusedPlan:
         if yt.dtype == np.bool_:
             yt = yt.view(np.uint8)
         lo, hi = (0.0, 1.0)
-        if self.kind == BCE_PROBS and self.clip is not None:
+        probs = self.kind in (BCE_PROBS, CCE_PROBS)
+        if probs and self.clip is not None:
             lo, hi = self.clip(yp.dtype)
-        clip = self.kind == BCE_PROBS and (lo > 0.0 or hi < 1.0)
+        clip = probs and (lo > 0.0 or hi < 1.0)
+        if self.kind == CCE_PROBS and lo <= 0.0 and self.log_floor is None:  # log 0 = −inf: NumPy's NaN
+            return None
         values = dst if dst is not None and dst.shape == (n,) and dst.flags.c_contiguous else np.empty(n)
         needs_w = self.class_weights is not None or sample_weight is not None
         weights = np.empty(n) if needs_w else None
@@ -154,6 +165,7 @@ class FusedPlan:
                 int(self.log_floor is not None),
                 float(self.log_floor or 0.0),
                 int(self.keras32),
+                int(self.renorm),
             ),
             (int(self.ignore_index is not None), int(self.ignore_index or 0), float(self.sum_tol),
              int(self.cw_argmax)),
@@ -162,6 +174,7 @@ class FusedPlan:
                 int(self.focal_gamma or 0),
                 int(self.focal_alpha is not None),
                 float(self.focal_alpha or 0.0),
+                self.focal_alphas,
             ),
             self.class_weights,
             values,
@@ -190,11 +203,41 @@ def block_stats(
     return mod.block_stats(v, w, c, v.shape[0])
 
 
+def _prob_handling(conv: Any) -> dict[str, Any]:
+    """How the convention takes probabilities: its clip, log floor, float32 rounding (Keras)."""
+    return {"clip": conv.clip_bounds, "log_floor": conv.log_clamp(), "keras32": conv.clip == "keras_float32"}
+
+
 def _bce_probs(conv: Any, **kw: Any) -> FusedPlan:
     """Binary cross-entropy from probabilities with the convention's clipping, log floor and rounding."""
-    return FusedPlan(
-        BCE_PROBS, clip=conv.clip_bounds, log_floor=conv.log_clamp(), keras32=conv.clip == "keras_float32", **kw
-    )
+    return FusedPlan(BCE_PROBS, **_prob_handling(conv), **kw)
+
+
+def _categorical_focal(params: dict[str, Any], conv: Any, from_logits: bool) -> FusedPlan | None:
+    """Categorical focal loss, γ ∈ {0, 1, 2, 3, 4}, α none, one value or one per class (the convention's
+    default when not given); from probabilities in every convention, from logits except under Keras."""
+    if set(params) - {"from_logits", "label_smoothing", "gamma", "alpha", "log_probs"} or params.get("log_probs"):
+        return None
+    gamma = float(params.get("gamma", 2.0))
+    if gamma not in (0.0, 1.0, 2.0, 3.0, 4.0):  # other powers stay with NumPy's pow
+        return None
+    if from_logits and conv.name == "keras":  # Keras takes softmax(x) through its clipped probability path
+        return None
+    alpha = params.get("alpha")
+    alpha = conv.focal_alpha_categorical if alpha is None else alpha
+    alphas = None
+    if isinstance(alpha, (tuple, list, np.ndarray)):
+        values = np.ascontiguousarray(alpha, dtype=np.float64).reshape(-1)
+        alpha, alphas = (float(values[0]), None) if values.size == 1 else (None, values)
+    focal = {
+        "smooth": float(params.get("label_smoothing") or 0.0),
+        "focal_gamma": int(gamma),
+        "focal_alpha": None if alpha is None else float(alpha),
+        "focal_alphas": alphas,
+    }
+    if from_logits:
+        return FusedPlan(CCE_LOGITS, **focal)
+    return FusedPlan(CCE_PROBS, renorm=conv.renormalise, **_prob_handling(conv), **focal)
 
 
 def _class_weighted(kind: int, params: dict[str, Any], conv: Any, **kw: Any) -> FusedPlan:
@@ -258,9 +301,13 @@ def plan_for(spec: Any, params: dict[str, Any], conv: Any) -> FusedPlan | None:
         return _bce_probs(conv, smooth=smooth, **focal)
     if fn is classification.categorical_crossentropy:
         allowed = {"from_logits", "label_smoothing", "class_weights", "log_probs"}
-        if set(params) - allowed or params.get("log_probs") or not from_logits:
+        if set(params) - allowed or params.get("log_probs"):
             return None
-        return _class_weighted(CCE_LOGITS, params, conv)
+        if from_logits:
+            return _class_weighted(CCE_LOGITS, params, conv)
+        return _class_weighted(CCE_PROBS, params, conv, renorm=conv.renormalise, **_prob_handling(conv))
+    if fn is classification.categorical_focal_crossentropy:
+        return _categorical_focal(params, conv, from_logits)
     kinds = {regression.mse: (MSE, set()), regression.mae: (MAE, set()), regression.huber: (HUBER, {"delta"})}
     if fn in kinds and not set(params) - kinds[fn][1]:
         return FusedPlan(kinds[fn][0], delta=float(params.get("delta", 1.0)))

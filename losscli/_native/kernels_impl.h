@@ -89,6 +89,47 @@ IFN double F(k_log1p)(double t) {
     return F(k_log)(u) + cu;
 }
 
+/* The rounding error of p = fl(a·b): a·b − p, exactly (FMA, or Dekker's product on the baseline). */
+IFN double F(k_mul_err)(double a, double b, double p) {
+#ifdef K_HAS_FMA
+    return __builtin_fma(a, b, -p);
+#else
+    const double split = 134217729.0;             /* 2^27 + 1 */
+    double ca = split * a, cb = split * b;
+    double ah = ca - (ca - a), al = a - ah, bh = cb - (cb - b), bl = b - bh;
+    return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+#endif
+}
+
+/* e^x − 1 for x ≤ 0 (NaN stays NaN), to about half an ulp: x = n·ln2 + r (r's rounding error rlo kept),
+ * e^x − 1 = (2^n − 1) + 2^n·r + 2^n·r²/2 + 2^n·(r³·Q(r) + rlo·e^r), Q = Σ_{k=3..14} r^{k−3}/k! (truncation
+ * error of r³·Q < 2^-62), e^r ≈ 1 + r + r²/2 for the tiny rlo, r² exact as a sum of two doubles, the first three terms added by TwoSum with their
+ * rounding errors carried to the last addition, the only rounding that matters. Below −40 the result is
+ * −1 + e^x, which rounds to −1. */
+IFN double F(k_expm1_neg)(double x) {
+    x = x < -40.0 ? -40.0 : x;
+    double kd = KF(x, K_INV_LN2, K_SHIFT);
+    kd -= K_SHIFT;
+    double rhi = x - kd * K_LN2_HI;               /* exact */
+    double r = KF(-kd, K_LN2_LO, rhi);
+    double rlo = KF(-kd, K_LN2_LO, rhi - r);      /* (rhi − kd·ln2_lo) − r */
+    double r2 = r * r, r2lo = F(k_mul_err)(r, r, r2), r4 = r2 * r2;
+    double q01 = KF(r, K_E4, K_E3), q23 = KF(r, K_E6, K_E5), q45 = KF(r, K_E8, K_E7);
+    double q67 = KF(r, K_E10, K_E9), q89 = KF(r, K_E12, K_E11), qab = KF(r, K_E14, K_E13);
+    double q03 = KF(r2, q23, q01), q47 = KF(r2, q67, q45), q8b = KF(r2, qab, q89);
+    double Q = KF(r4, KF(r4, q8b, q47), q03);
+    double s = k_asdouble((k_asuint(kd + K_SHIFT) + 1023u) << 52);  /* 2^n, n ∈ [−58, 0] */
+    double a = s - 1.0;
+    double ae = (-1.0 - a) + s;                   /* exact (Fast2Sum, s ≤ 1) */
+    double b = r * s, h = (0.5 * r2) * s;         /* exact */
+    double s1 = a + b, t1 = s1 - a;
+    double e1 = (a - (s1 - t1)) + (b - t1);       /* TwoSum */
+    double s2 = s1 + h, t2 = s2 - s1;
+    double e2 = (s1 - (s2 - t2)) + (h - t2);      /* TwoSum */
+    double tail = ((ae + e1) + e2) + s * (KF(r * r2, Q, KF(rlo, KF(0.5, r2, r), rlo)) + 0.5 * r2lo);
+    return s2 + tail;
+}
+
 #ifdef K_VEC512
 /* The same three functions on eight lanes with AVX-512's own tools: VSCALEFPD applies 2^n with one
  * rounding (overflow to inf, subnormal results rounded once), VGETEXPPD/VGETMANTPD split x into 2^k·z with
@@ -284,6 +325,33 @@ FN void F(vlog1p)(const double *x, double *y, int64_t n) {
     for (int64_t i = 0; i < n; i++) y[i] = F(k_log1p)(x[i]);
 }
 #endif
+
+/* e^x − 1 for x ≤ 0 on arrays (y may be x). */
+FN void F(vexpm1_neg)(const double *x, double *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = F(k_expm1_neg)(x[i]);
+}
+
+/* b ← b^γ in place for a small integer γ: 1 for 0 (0^0 included), b·b for 2 (as NumPy's power does), and
+ * b³, b⁴ from the exact square p + e (p = fl(b²)) with one more rounding, as close to NumPy's correctly
+ * rounded pow as one can get without it. */
+FN void F(vpowi)(double *b, int64_t n, int g) {
+    switch (g) {
+    case 0: for (int64_t i = 0; i < n; i++) b[i] = 1.0; break;
+    case 1: break;
+    case 2: for (int64_t i = 0; i < n; i++) b[i] = b[i] * b[i]; break;
+    case 3:
+        for (int64_t i = 0; i < n; i++) {
+            double p = b[i] * b[i], e = F(k_mul_err)(b[i], b[i], p);
+            b[i] = KF(p, b[i], e * b[i]);
+        }
+        break;
+    default:
+        for (int64_t i = 0; i < n; i++) {
+            double p = b[i] * b[i], e = F(k_mul_err)(b[i], b[i], p);
+            b[i] = KF(p, p, 2.0 * (p * e));
+        }
+    }
+}
 
 /* ------------------------------------------------------------------------ sums (NumPy's pairwise order)
  * The same tree as NumPy's pairwise summation: blocks of at most 128 values summed with 8 interleaved
@@ -838,12 +906,11 @@ FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, d
  * log p_c = (x_c − m) − log1p(Σ_{k≠a} e^{x_k − m}) (m the row maximum, a its first position), y' = y(1 − ε)
  * + ε/C, l = −Σ_c y'_c·log p_c (·w_c per class; Keras: ·w_{argmax y}). Labels in [0, 1], rows summing to
  * 1 within the tolerance (a row near its edge goes to the NumPy path, which decides). */
-FN int F(tile_cce_logits)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t, double *e,
-                          double *out, double *wout, k_part *p) {
+/* Nonzero unless every value of the m rows of c is in [0, 1] and every row sums to 1 within the tolerance
+ * (summed as validate._row_sums does; a row near the tolerance's edge goes to the NumPy path, which decides). */
+IFN int F(rows_in_simplex)(const k_job *j, const double *y, int64_t m) {
     const int64_t c = j->c;
     int bad = 0;
-    bad = F(logits_in)(j, i0 * c, m * c, x, p);
-    F(load)(j->yt, j->yt_code, i0 * c, m * c, y);
     for (int64_t i = 0; i < m * c; i++) bad |= !(y[i] >= 0.0) | !(y[i] <= 1.0);
     double tol = j->sum_tol * (1.0 - 0x1p-20);
     for (int64_t i = 0; i < m; i++) {
@@ -857,6 +924,20 @@ FN int F(tile_cce_logits)(const k_job *j, int64_t i0, int64_t m, double *x, doub
         }
         bad |= !(__builtin_fabs(s - 1.0) <= tol);
     }
+    return bad;
+}
+
+FN int F(tile_cfocal_logits)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t, double *e,
+                             double *out, k_part *p);
+
+FN int F(tile_cce_logits)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t, double *e,
+                          double *out, double *wout, k_part *p) {
+    const int64_t c = j->c;
+    if (j->focal) return F(tile_cfocal_logits)(j, i0, m, x, y, t, e, out, p);
+    int bad = 0;
+    bad = F(logits_in)(j, i0 * c, m * c, x, p);
+    F(load)(j->yt, j->yt_code, i0 * c, m * c, y);
+    bad |= F(rows_in_simplex)(j, y, m);
     if (bad) return 1;
 #ifndef K_VEC512
     F(minmax)(x, m * c, p);
@@ -892,6 +973,125 @@ FN int F(tile_cce_logits)(const k_job *j, int64_t i0, int64_t m, double *x, doub
             out[i] = s;
         }
     }
+    return 0;
+}
+
+/* The losses of m rows of categorical cross-entropy or categorical focal loss from their log-probabilities
+ * lp (m·c, kept) and labels y (m·c), as the NumPy kernels: y' = y(1 − ε) + ε/C, and
+ *   cross-entropy: l = −Σ_c y'_c·log p_c (·w_c per class; Keras: the sum times w_{argmax y}),
+ *   focal:         l = −Σ_c ((1 − p_c)^γ·y'_c)·log p_c (·α or ·α_c), 1 − p_c = −expm1(log p_c);
+ * w is scratch of m·c. */
+IFN void F(cat_losses)(const k_job *j, const double *lp, const double *y, double *w, int64_t m, double *out,
+                       double *wout) {
+    const int64_t c = j->c, mc = m * c;
+    double a1 = 1.0 - j->smooth, b1 = j->smooth / (double)c;
+    if (j->focal) {
+        F(vexpm1_neg)(lp, w, mc);
+        for (int64_t i = 0; i < mc; i++) w[i] = -w[i];
+        F(vpowi)(w, mc, j->gamma);
+        if (j->has_smooth)
+            for (int64_t i = 0; i < mc; i++) w[i] = (w[i] * (y[i] * a1 + b1)) * lp[i];
+        else
+            for (int64_t i = 0; i < mc; i++) w[i] = (w[i] * y[i]) * lp[i];
+        if (j->alphas) {
+            for (int64_t i = 0; i < m; i++)
+                for (int64_t k = 0; k < c; k++) w[i * c + k] *= j->alphas[k];
+        } else if (j->has_alpha) {
+            for (int64_t i = 0; i < mc; i++) w[i] *= j->alpha;
+        }
+        for (int64_t i = 0; i < m; i++) out[i] = -F(pw_sum)(w + i * c, c);
+        return;
+    }
+    if (j->has_smooth)
+        for (int64_t i = 0; i < mc; i++) w[i] = (y[i] * a1 + b1) * lp[i];
+    else
+        for (int64_t i = 0; i < mc; i++) w[i] = y[i] * lp[i];
+    if (j->cw && !j->cw_argmax)
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t k = 0; k < c; k++) w[i * c + k] *= j->cw[k];
+    for (int64_t i = 0; i < m; i++) {
+        const double *yr = y + i * c;
+        double s = -F(pw_sum)(w + i * c, c);
+        if (j->cw && j->cw_argmax) {
+            double ym = yr[0];
+            int64_t am = 0;
+            for (int64_t k = 1; k < c; k++)
+                if (yr[k] > ym) { ym = yr[k]; am = k; }
+            double wt = j->cw[am];
+            out[i] = s * wt;
+            wout[i] = wt;
+        } else if (j->cw) {
+            double wt = 0.0;
+            for (int64_t k = 0; k < c; k++) wt += yr[k] * j->cw[k];
+            out[i] = s;
+            wout[i] = wt;
+        } else {
+            out[i] = s;
+        }
+    }
+}
+
+/* Categorical focal loss from logits (losscli and torch conventions; Keras goes through its clipped
+ * probabilities, on the NumPy path): log p_c from the log-softmax of tile_cce_logits, then cat_losses. */
+FN int F(tile_cfocal_logits)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t, double *e,
+                             double *out, k_part *p) {
+    const int64_t c = j->c;
+    int bad = F(logits_in)(j, i0 * c, m * c, x, p);
+    F(load)(j->yt, j->yt_code, i0 * c, m * c, y);
+    bad |= F(rows_in_simplex)(j, y, m);
+    if (bad) return 1;
+#ifndef K_VEC512
+    F(minmax)(x, m * c, p);
+#endif
+    F(log_softmax_parts)(x, e, t, out, m, c);
+    for (int64_t i = 0; i < m; i++) {
+        const double *row = x + i * c;
+        double *lp = e + i * c, L = t[i];
+        for (int64_t k = 0; k < c; k++) lp[k] = row[k] - L;
+    }
+    F(cat_losses)(j, e, y, x, m, out, NULL);
+    return 0;
+}
+
+/* Categorical cross-entropy or focal loss from probabilities, as the NumPy kernels: rows of p in [0, 1]
+ * summing to 1 within the tolerance (others go to the NumPy path, which errs or warns by convention);
+ * Keras' float32 rounding, then its renormalisation p / Σ p (summed in NumPy's order); the clip to
+ * [lo, hi] (values whose smoothed label is nonzero counted); log p floored where the convention says
+ * (torch: −100); then cat_losses. */
+FN int F(tile_cce_probs)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *e, double *out,
+                         double *wout, k_part *p) {
+    const int64_t c = j->c, mc = m * c;
+    F(load)(j->yp, j->yp_code, i0 * c, mc, x);
+    F(load)(j->yt, j->yt_code, i0 * c, mc, y);
+    int bad = F(rows_in_simplex)(j, y, m) | F(rows_in_simplex)(j, x, m);
+    if (bad) return 1;
+    if (j->keras32)
+        for (int64_t i = 0; i < mc; i++) x[i] = (double)(float)x[i];
+    if (j->renorm)
+        for (int64_t i = 0; i < m; i++) {
+            double *row = x + i * c;
+            double s = F(pw_sum)(row, c);
+            for (int64_t k = 0; k < c; k++) row[k] = row[k] / s;
+        }
+    if (j->clip) {
+        double lo = j->lo, hi = j->hi, a1 = 1.0 - j->smooth, b1 = j->smooth / (double)c;
+        int64_t clipped = 0;
+        if (j->has_smooth)
+            for (int64_t i = 0; i < mc; i++) clipped += ((x[i] < lo) | (x[i] > hi)) & ((y[i] * a1 + b1) != 0.0);
+        else
+            for (int64_t i = 0; i < mc; i++) clipped += ((x[i] < lo) | (x[i] > hi)) & (y[i] != 0.0);
+        p->clipped += clipped;
+        for (int64_t i = 0; i < mc; i++) {
+            double q = x[i] < lo ? lo : x[i];
+            x[i] = q > hi ? hi : q;
+        }
+    }
+    F(vlog)(x, x, mc);
+    if (j->has_floor) {
+        double fl = j->floor;
+        for (int64_t i = 0; i < mc; i++) x[i] = x[i] > fl ? x[i] : fl;
+    }
+    F(cat_losses)(j, x, y, e, m, out, wout);
     return 0;
 }
 
@@ -950,6 +1150,7 @@ FN int F(rows)(const k_job *j, int64_t r0, int64_t r1, k_part *p, double *scratc
         }
         case K_SPARSE_LOGITS: bad = F(tile_sparse_logits)(j, i0, m, x, y, t, e, out, wout, cout, p); break;
         case K_CCE_LOGITS: bad = F(tile_cce_logits)(j, i0, m, x, y, t, e, out, wout, p); break;
+        case K_CCE_PROBS: bad = F(tile_cce_probs)(j, i0, m, x, y, e, out, wout, p); break;
         case K_MSE: case K_MAE: case K_HUBER: {
             double *dst = c == 1 ? out : e;
             bad = F(tile_regression)(j, i0 * c, m * c, x, y, dst);

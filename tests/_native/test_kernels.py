@@ -6,6 +6,7 @@ Skipped as a whole when the extension is not built (``.ci/run`` checks that it i
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -19,6 +20,7 @@ import pytest
 import losscli
 from losscli import _native
 from losscli.chunking import BLOCK
+from losscli.conventions import get_convention
 from losscli.engine.accumulator import _block_stats
 from losscli.engine.evaluator import Evaluator
 from losscli.errors import LossCliError
@@ -120,6 +122,29 @@ def test_vector_math_within_two_ulp_of_mpmath(level, fn):
     assert worst[0] <= 2.0, f"{fn}({worst[1]!r}) is {worst[0]:.2f} ulp off at level {level}"
 
 
+def test_expm1_of_log_probabilities_within_0_52_ulp_of_mpmath(level):
+    """e^x − 1 for x ≤ 0 (1 − p = −expm1(log p) of the focal losses), as near to correctly rounded as
+    NumPy's: the boundaries of its argument reduction, where the result rounds to −1, and subnormals."""
+    mpmath.mp.prec = 120
+    rng = np.random.default_rng(13)
+    x = np.concatenate(
+        [
+            [0.0, -0.0, -(2.0**-1074), -1e-300, -(2.0**-53), -0.34657359027997264, -0.3466, -0.6931471805599453],
+            [-37.42, -37.43, -38.0, -40.0, -41.0, -745.0, -1e300],
+            -np.exp(rng.uniform(-40, 4, 1500)),
+            rng.uniform(-0.4, 0.0, 500),
+            rng.uniform(-3.0, -0.3, 500),
+            rng.uniform(-45.0, -30.0, 200),
+        ]
+    )
+    out = np.empty_like(x)
+    _kernels.expm1(x, out)
+    worst = max((_ulps(float(g), mpmath.expm1(mpmath.mpf(float(a)))), float(a)) for a, g in zip(x, out, strict=True))
+    assert worst[0] <= 0.52, f"expm1({worst[1]!r}) is {worst[0]:.3f} ulp off at level {level}"
+    _kernels.expm1(np.array([-np.inf, np.nan, -0.0, 0.0]), out[:4])
+    assert out[0] == -1.0 and np.isnan(out[1]) and out[2] == 0.0 and out[3] == 0.0
+
+
 def test_vector_math_special_values(level):
     out = np.empty(4)
     _kernels.exp(np.array([-np.inf, np.inf, 800.0, -800.0]), out)
@@ -200,6 +225,13 @@ def _within_ulps(a: np.ndarray, b: np.ndarray, ulps: int = 4) -> np.ndarray:
     return same | (np.abs(a - b) <= ulps * scale)
 
 
+def _focal_ulps(params: dict) -> int:
+    """How far categorical focal loss may be from the NumPy path: log p may differ by 2 ulp (the vector
+    log against NumPy's), 1 − p = −expm1(log p) then by 3, its γ-th power by 3γ + 1, times y' and log p
+    once more, summed: 3γ + 7 ulp (measured: up to 16 at γ = 4 on 20,000 rows)."""
+    return 3 * int(params.get("gamma", 2.0)) + 7
+
+
 def _native_cases() -> list[dict]:
     from losscli._native.dispatch import plan_for
     from losscli.conventions import get_convention
@@ -223,6 +255,7 @@ def test_the_compiled_kernels_cover_their_reference_cases():
         "binary_focal_crossentropy",
         "sparse_categorical_crossentropy",
         "categorical_crossentropy",
+        "categorical_focal_crossentropy",
         "mse",
         "mae",
         "huber",
@@ -232,6 +265,7 @@ def test_the_compiled_kernels_cover_their_reference_cases():
 
 @pytest.mark.parametrize("case", NATIVE_CASES, ids=[c["id"] for c in NATIVE_CASES])
 def test_reference_cases_equal_the_numpy_path_within_4_ulp(case, kernels_env):
+    ulps = _focal_ulps(case["params"]) if case["loss"] == "categorical_focal_crossentropy" else 4
     kernels_env(LOSSCLI_KERNELS="numpy")
     try:
         expected = _evaluate(case)
@@ -245,14 +279,16 @@ def test_reference_cases_equal_the_numpy_path_within_4_ulp(case, kernels_env):
             assert str(info.value) == str(expected)
             continue
         got = _evaluate(case)
-        assert got.state is not None and got.state.stats is not None, "the compiled kernel did not run"
-        assert _within_ulps(got.per_sample, expected.per_sample).all(), (
+        # rows off 1 that a convention accepts with a warning: the compiled kernel hands the chunk back
+        handed_back = any("do not sum to 1" in w for w in expected.warnings)
+        assert got.state is not None and (got.state.stats is None) == handed_back, "compiled kernel run or not"
+        assert _within_ulps(got.per_sample, expected.per_sample, ulps).all(), (
             level,
             got.per_sample,
             expected.per_sample,
         )
         for key in ("value", "mean", "sum", "weight_sum", "min", "max"):
-            assert _within_ulps(getattr(got, key), getattr(expected, key)), (level, key)
+            assert _within_ulps(getattr(got, key), getattr(expected, key), ulps), (level, key)
         assert (got.n, got.n_total, got.clipped, got.warnings) == (
             expected.n,
             expected.n_total,
@@ -311,6 +347,32 @@ def _inputs(kind: str, n: int, rng: np.random.Generator):
             rng.standard_normal((n, 7), np.float32) * 4,
             {"from_logits": True, "label_smoothing": 0.1, "class_weights": (1.0, 2.0, 0.5, 1.0, 3.0, 1.0, 0.25)},
         )
+    if kind == "cce_probs_keras":
+        y = rng.dirichlet(np.ones(6), n)
+        y[::4] = np.eye(6)[rng.integers(0, 6, len(y[::4]))]
+        p = rng.dirichlet(np.full(6, 0.3), n).astype(np.float32)
+        return (
+            "cce",
+            y,
+            p,
+            {"label_smoothing": 0.1, "class_weights": (1.0, 2.0, 0.5, 1.0, 3.0, 0.25), "convention": "keras"},
+        )
+    if kind == "cce_probs_torch":
+        y = np.eye(5)[rng.integers(0, 5, n)]
+        p = rng.dirichlet(np.ones(5), n)
+        p[::37] = np.eye(5)[rng.integers(0, 5, len(p[::37]))]  # log 0 floored at −100
+        return "cce", y, p, {"class_weights": (1.0, 2.0, 0.5, 4.0, 1.0), "convention": "torch"}
+    if kind == "cfocal_logits":
+        return (
+            "categorical_focal",
+            rng.dirichlet(np.ones(8), n),
+            rng.standard_normal((n, 8), np.float32) * 4,
+            {"from_logits": True, "gamma": 3.0, "alpha": tuple(np.linspace(0.1, 0.8, 8)), "label_smoothing": 0.05},
+        )
+    if kind == "cfocal_probs":
+        y = rng.integers(0, 4, n)  # class indices: one-hot rows for the categorical kernel
+        p = rng.dirichlet(np.full(4, 0.5), n)
+        return "categorical_focal", y, p, {"gamma": 2.0, "alpha": 0.25}
     if kind == "focal_logits":
         return (
             "focal",
@@ -331,7 +393,8 @@ def _inputs(kind: str, n: int, rng: np.random.Generator):
 
 
 def _stream(loss, yt, yp, sw, params, cuts, convention="losscli") -> tuple[dict, np.ndarray, dict]:
-    ev = Evaluator(loss, convention=convention, **params)
+    params = dict(params)
+    ev = Evaluator(loss, convention=params.pop("convention", convention), **params)
     start = 0
     for end in [*cuts, yp.shape[0]]:
         ev.update(yt[start:end], yp[start:end], None if sw is None else sw[start:end])
@@ -351,6 +414,10 @@ def _stream(loss, yt, yp, sw, params, cuts, convention="losscli") -> tuple[dict,
         "scce_wide",
         "scce_smooth",
         "cce_soft",
+        "cce_probs_keras",
+        "cce_probs_torch",
+        "cfocal_logits",
+        "cfocal_probs",
         "focal_logits",
         "focal_probs",
         "huber",
@@ -383,7 +450,17 @@ def test_bit_identical_for_any_chunking_and_thread_count(level, kind, monkeypatc
     "kind,ulps",
     # focal from logits: σ(x) and σ(−x) (each within 2 ulp of NumPy's) enter (1 − p_t)^γ, γ = 2 doubling
     # their difference, then times α_t and the BCE term
-    [("scce_weighted", 4), ("scce_smooth", 4), ("cce_soft", 4), ("focal_logits", 12), ("focal_probs", 4)],
+    [
+        ("scce_weighted", 4),
+        ("scce_smooth", 4),
+        ("cce_soft", 4),
+        ("cce_probs_keras", 4),
+        ("cce_probs_torch", 4),
+        ("cfocal_logits", _focal_ulps({"gamma": 3.0})),
+        ("cfocal_probs", _focal_ulps({"gamma": 2.0})),
+        ("focal_logits", 12),
+        ("focal_probs", 4),
+    ],
 )
 def test_chunked_result_equals_the_numpy_path_within_a_few_ulp(kind, ulps, kernels_env):
     rng = np.random.default_rng(5)
@@ -393,6 +470,7 @@ def test_chunked_result_equals_the_numpy_path_within_a_few_ulp(kind, ulps, kerne
     kernels_env(LOSSCLI_KERNELS="auto")
     got = losscli.evaluate(loss, yt, yp, **params)
     assert got.state.stats is not None
+    assert (got.clipped, got.warnings) == (ref.clipped, ref.warnings)
     assert _within_ulps(got.per_sample, ref.per_sample, ulps).all()
     for key in ("value", "sum", "weight_sum", "min", "max"):
         assert _within_ulps(getattr(got, key), getattr(ref, key), ulps), key
@@ -411,6 +489,13 @@ BAD = [
     ("cce", [[0, 1], [1, 0], [2, 0]], [[1.0, 2.0]] * 3, {"from_logits": True}),
     ("cce", [[0, 1], [1, 0], [0.5, 0.2]], [[1.0, 2.0]] * 3, {"from_logits": True}),
     ("cce", [[0, 1], [1, 0], [1, 0]], [[1.0, 2.0], [np.nan, 0.0], [1.0, 2.0]], {"from_logits": True}),
+    ("cce", [[0, 1], [1, 0], [1, 0]], [[0.2, 0.8], [1.5, -0.5], [0.5, 0.5]], {}),
+    ("cce", [[0, 1], [1, 0], [1, 0]], [[0.2, 0.8], [np.nan, 0.5], [0.5, 0.5]], {}),
+    ("cce", [[0, 1], [1, 0], [1, 0]], [[0.2, 0.8], [0.5, 0.4], [0.5, 0.5]], {}),
+    ("cce", [[0, 1], [0.7, 0], [1, 0]], [[0.2, 0.8], [0.5, 0.5], [0.5, 0.5]], {"class_weights": (1.0, 2.0)}),
+    ("categorical_focal", [[0, 1], [1, 0], [1, 0]], [[0.2, 0.8], [0.6, 0.5], [0.5, 0.5]], {"gamma": 3.0}),
+    ("categorical_focal", [[0, 1], [1, 0]], [[1.0, 2.0], [np.inf, 0.5]], {"from_logits": True}),
+    ("categorical_focal", [[0, 1], [1, 0]], [[0.2, 0.8], [0.6, 0.4]], {"alpha": (0.1, 0.2, 0.3)}),
     ("focal", [0, 1, 2], [0.1, 0.2, 0.3], {"gamma": 2.0}),
     ("focal", [0, 1, 1], [0.1, np.inf, 0.3], {"from_logits": True, "alpha": 0.25}),
     ("mse", [0.5, np.inf, 1.0], [0.1, 0.2, 0.3], {}),
@@ -427,7 +512,7 @@ def test_invalid_values_give_the_numpy_paths_error(loss, yt, yp, params, kernels
     with pytest.raises(type(expected.value)) as got:
         losscli.evaluate(loss, np.array(yt), np.array(yp), **params)
     assert str(got.value) == str(expected.value)
-    assert repr(got.value.location) == repr(expected.value.location)
+    assert repr(getattr(got.value, "location", None)) == repr(getattr(expected.value, "location", None))
 
 
 @pytest.mark.parametrize("convention", ["losscli", "torch", "keras"])
@@ -474,6 +559,75 @@ def test_smoothed_sparse_ce_equals_the_numpy_path(convention, weighted, kernels_
     assert got.state.stats is not None, "the compiled kernel did not run"
     assert _within_ulps(got.per_sample, ref.per_sample).all()
     assert _within_ulps(got.value, ref.value)
+
+
+def _categorical_inputs(n: int = 600, c: int = 5, dtype=np.float64):
+    rng = np.random.default_rng(21)
+    y = rng.dirichlet(np.ones(c), n)
+    y[::3] = np.eye(c)[rng.integers(0, c, len(y[::3]))]
+    return y, rng.dirichlet(np.full(c, 0.5), n).astype(dtype), (rng.standard_normal((n, c)) * 3).astype(dtype)
+
+
+_NO_CLIP = dataclasses.replace(get_convention("losscli"), clip="fixed", fixed_eps=0.0)
+
+#: (loss, params, convention, predictions: probs/logits/log-probs/probs16/index labels, compiled?)
+ELIGIBILITY = [
+    ("cce", {}, "losscli", "probs", True),
+    ("cce", {"label_smoothing": 0.1, "class_weights": (1.0, 2.0, 0.5, 3.0, 1.0)}, "keras", "probs32", True),
+    ("cce", {"class_weights": (1.0, 2.0, 0.5, 3.0, 1.0)}, "torch", "probs", True),
+    ("cce", {"label_smoothing": 0.2}, "sklearn", "probs32", True),
+    ("cce", {}, "losscli", "index", True),
+    ("cce", {"log_probs": True}, "torch", "log_probs", False),
+    ("cce", {}, "losscli", "probs16", False),
+    ("cce", {}, _NO_CLIP, "probs", False),  # no clip and no log floor: log 0 = −inf, NumPy's NaN
+    ("categorical_focal", {}, "losscli", "probs", True),
+    ("categorical_focal", {}, "keras", "probs32", True),
+    ("categorical_focal", {"gamma": 4.0, "alpha": (0.1, 0.2, 0.3, 0.2, 0.2)}, "losscli", "logits", True),
+    ("categorical_focal", {"gamma": 0.0, "label_smoothing": 0.1}, "losscli", "logits", True),
+    ("categorical_focal", {"gamma": 1.0}, "losscli", "index", True),
+    ("categorical_focal", {"gamma": 2.5}, "losscli", "probs", False),  # NumPy's pow for other powers
+    ("categorical_focal", {}, "keras", "logits", False),  # Keras: softmax(x) through its float32 clip
+    ("categorical_focal", {"alpha": 0.25, "log_probs": True}, "losscli", "log_probs", False),
+]
+
+
+@pytest.mark.parametrize("loss,params,convention,preds,compiled", ELIGIBILITY)
+def test_which_categorical_options_the_compiled_kernels_take(loss, params, convention, preds, compiled, kernels_env):
+    """Dispatch is explicit: these options run compiled (the compiled path's statistics are in the result),
+    the others on the NumPy kernels, with the NumPy path's values either way."""
+    y, p, x = _categorical_inputs()
+    yp = {"probs": p, "probs32": p.astype(np.float32), "probs16": p.astype(np.float16), "logits": x,
+          "log_probs": np.log(p), "index": p}[preds]
+    yt = np.argmax(y, axis=1) if preds == "index" else y
+    kw = dict(params, from_logits=preds == "logits", convention=convention)
+    kernels_env(LOSSCLI_KERNELS="numpy")
+    ref = losscli.evaluate(loss, yt, yp, **kw)
+    kernels_env(LOSSCLI_KERNELS="auto")
+    got = losscli.evaluate(loss, yt, yp, **kw)
+    assert (got.state.stats is not None) == compiled
+    ulps = _focal_ulps(params) if loss == "categorical_focal" else 4
+    assert _within_ulps(got.per_sample, ref.per_sample, ulps).all()
+    assert (got.clipped, got.warnings) == (ref.clipped, ref.warnings)
+    if not compiled:
+        assert got.per_sample.tobytes() == ref.per_sample.tobytes()
+
+
+@pytest.mark.parametrize("convention", ["losscli", "torch", "keras", "sklearn"])
+def test_probability_rows_off_one_are_judged_by_the_numpy_path(convention, kernels_env):
+    """A probability row outside the tolerance is an error (losscli, torch) or a warning (Keras renormalises,
+    scikit-learn uses it as given) on both paths alike: the compiled kernel hands such a chunk back."""
+    y, p, _ = _categorical_inputs()
+    p[40] = [0.5, 0.2, 0.2, 0.05, 0.06]  # sums to 1.01
+    results = []
+    for kernels in ("numpy", "auto"):
+        kernels_env(LOSSCLI_KERNELS=kernels)
+        try:
+            r = losscli.evaluate("cce", y, p, convention=convention)
+            results.append(("ok", r.per_sample.tobytes(), r.warnings, r.clipped))
+        except LossCliError as exc:
+            results.append(("error", str(exc), repr(exc.location), None))
+    assert results[0] == results[1]
+    assert results[0][0] == ("error" if convention in ("losscli", "torch") else "ok")
 
 
 def test_negative_sample_weight_is_reported(kernels_env):
