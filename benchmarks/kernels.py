@@ -4,9 +4,12 @@
     python benchmarks/kernels.py [--repeat N] [--quick] [--levels avx512,avx2]
 
 For each case — sparse CE from float32 logits at 5M×2, 2M×10 and 200k×1000, categorical CE from
-logits with soft labels at 2M×10, BCE with logits on 10M float32 — it times ``losscli.evaluate(...)`` (per-sample values and the summary) with the compiled kernels
+logits and from probabilities with soft labels at 2M×10, categorical focal loss (γ = 2) from logits with
+soft labels at 2M×10, BCE with logits on 10M float32 — it times ``losscli.evaluate(...)`` (per-sample values and the summary) with the compiled kernels
 at each instruction-set level asked for, with the NumPy kernels (``LOSSCLI_KERNELS=numpy``), and torch's
-``reduction="none"`` call on float32 tensors with 2 threads. All of them run in turn, ``--repeat`` times
+``reduction="none"`` call on float32 tensors with 2 threads (torch has no categorical cross-entropy from
+probabilities nor categorical focal loss: there it times the same formula written with torch's
+operations, ``−Σ y·log p`` and ``−Σ (1 − p)^γ·y·log_softmax(x)`` with ``1 − p = −expm1(log p)``). All of them run in turn, ``--repeat`` times
 after a warm-up (best time kept), so load from other processes hits each alike; the CPU time of the
 process (all its threads) is shown too, as it is less sensitive to that load. Accuracy is the largest
 relative difference of the per-sample losses from torch in float64 on the same inputs (torch float32 is
@@ -35,6 +38,27 @@ def ref_cce(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     m = xl.max(axis=1, keepdims=True)
     lse = m + np.log(np.exp(xl - m).sum(axis=1, keepdims=True))
     return (y.astype(np.longdouble) * (lse - xl)).sum(axis=1)
+
+
+
+def ref_cce_probs(p: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """−Σ_c y_c·log p_c in extended precision, p clipped to losscli's [ε, 1 − ε]."""
+    eps = np.finfo(np.float64).eps
+    pl = np.clip(p.astype(np.longdouble), eps, 1 - eps)
+    return -(y.astype(np.longdouble) * np.log(pl)).sum(axis=1)
+
+
+def ref_cfocal(x: np.ndarray, y: np.ndarray, gamma: float) -> np.ndarray:
+    """−Σ_c (1 − p_c)^γ·y_c·log p_c, p = softmax(x), in extended precision (log p by the form that keeps the
+    largest class's digits: (x − m) − log1p(Σ_{c≠argmax} e^{x_c − m}))."""
+    xl = x.astype(np.longdouble)
+    rows = np.arange(xl.shape[0])
+    m = xl.max(axis=1, keepdims=True)
+    e = np.exp(xl - m)
+    e[rows, xl.argmax(axis=1)] = 0
+    lp = (xl - m) - np.log1p(e.sum(axis=1, keepdims=True))
+    return -((-np.expm1(lp)) ** gamma * y.astype(np.longdouble) * lp).sum(axis=1)
+
 
 TORCH_THREADS = 2
 
@@ -121,6 +145,31 @@ def main() -> int:
             lambda xt=xt, ypt=ypt: F.cross_entropy(xt, ypt, reduction="none"),
             lambda xt=xt, ypt=ypt: F.cross_entropy(xt.double(), ypt.double(), reduction="none"),
             lambda x=x, yp=yp, sub=sub: (ref_cce(x[sub], yp[sub]), sub),
+        )
+    )
+    p = rng.dirichlet(np.ones(c), n).astype(np.float32)
+    pt = torch.from_numpy(p)
+    cases.append(
+        (
+            f"categorical CE probabilities, soft labels {n:,}×{c}",
+            lambda p=p, yp=yp: losscli.evaluate("cce", yp, p),
+            lambda pt=pt, ypt=ypt: -(ypt * pt.log()).sum(dim=1),
+            lambda pt=pt, ypt=ypt: -(ypt.double() * pt.double().log()).sum(dim=1),
+            lambda p=p, yp=yp, sub=sub: (ref_cce_probs(p[sub], yp[sub]), sub),
+        )
+    )
+
+    def torch_cfocal(xt: torch.Tensor, yt: torch.Tensor) -> torch.Tensor:
+        lp = F.log_softmax(xt, dim=1)
+        return -((-torch.expm1(lp)) ** 2 * yt * lp).sum(dim=1)
+
+    cases.append(
+        (
+            f"categorical focal (γ = 2) logits, soft labels {n:,}×{c}",
+            lambda x=x, yp=yp: losscli.evaluate("categorical_focal", yp, x, from_logits=True, gamma=2.0),
+            lambda xt=xt, ypt=ypt: torch_cfocal(xt, ypt),
+            lambda xt=xt, ypt=ypt: torch_cfocal(xt.double(), ypt.double()),
+            lambda x=x, yp=yp, sub=sub: (ref_cfocal(x[sub], yp[sub], 2.0), sub),
         )
     )
     n = 10_000_000 // div

@@ -379,6 +379,24 @@ FN double F(pw_sum)(const double *a, int64_t n) {
     return F(pw_sum)(a, n2) + F(pw_sum)(a + n2, n - n2);
 }
 
+/* pw_sum of one row of a tile, inlined where rows are short (the same tree, so the same sum). */
+IFN double F(pw_row)(const double *a, int64_t n) {
+    if (n < 8) {
+        double res = 0.0;
+        for (int64_t i = 0; i < n; i++) res += a[i];
+        return res;
+    }
+    if (n > 128) return F(pw_sum)(a, n);
+    double r[8];
+    for (int k = 0; k < 8; k++) r[k] = a[k];
+    int64_t i, end = n - (n % 8);
+    for (i = 8; i < end; i += 8)
+        for (int k = 0; k < 8; k++) r[k] += a[i + k];
+    double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; i++) res += a[i];
+    return res;
+}
+
 /* Σ (m_i ? a_i : 0) in the same tree (m may be NULL: every term counts). */
 FN double F(pw_sum_mask)(const double *a, const uint8_t *m, int64_t n) {
     if (!m) return F(pw_sum)(a, n);
@@ -777,7 +795,7 @@ IFN void F(log_softmax_parts)(double *x, double *e, double *t, double *pos, int6
     for (int64_t i = 0; i < m; i++) {
         double *er = e + i * c;
         er[(int64_t)pos[i]] = 0.0;
-        t[i] = F(pw_sum)(er, c);
+        t[i] = F(pw_row)(er, c);
     }
     F(vlog1p)(t, t, m);
 }
@@ -821,7 +839,7 @@ FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, d
                 w = j->cw[yi];
                 loss = a1 * (w * nll) - b1 * d;
             } else {
-                loss = a1 * nll - b1 * F(pw_sum)(lp, c);
+                loss = a1 * nll - b1 * F(pw_row)(lp, c);
                 if (j->cw) {
                     w = j->cw[yi];
                     loss = loss * w;
@@ -873,7 +891,7 @@ FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, d
                 s = row[0];
                 for (int64_t k = 1; k < c; k++) s += row[k];
             } else {
-                s = F(pw_sum)(row, c);
+                s = F(pw_row)(row, c);
             }
             t[i] = s;
         }
@@ -920,7 +938,7 @@ IFN int F(rows_in_simplex)(const k_job *j, const double *y, int64_t m) {
             s = yr[0];
             for (int64_t k = 1; k < c; k++) s += yr[k];
         } else {
-            s = F(pw_sum)(yr, c);
+            s = F(pw_row)(yr, c);
         }
         bad |= !(__builtin_fabs(s - 1.0) <= tol);
     }
@@ -955,7 +973,7 @@ FN int F(tile_cce_logits)(const k_job *j, int64_t i0, int64_t m, double *x, doub
         }
         if (j->cw && !j->cw_argmax)
             for (int64_t k = 0; k < c; k++) er[k] *= j->cw[k];
-        double s = -F(pw_sum)(er, c);
+        double s = -F(pw_row)(er, c);
         if (j->cw && j->cw_argmax) {
             double ym = yr[0];
             int64_t am = 0;
@@ -999,7 +1017,7 @@ IFN void F(cat_losses)(const k_job *j, const double *lp, const double *y, double
         } else if (j->has_alpha) {
             for (int64_t i = 0; i < mc; i++) w[i] *= j->alpha;
         }
-        for (int64_t i = 0; i < m; i++) out[i] = -F(pw_sum)(w + i * c, c);
+        for (int64_t i = 0; i < m; i++) out[i] = -F(pw_row)(w + i * c, c);
         return;
     }
     if (j->has_smooth)
@@ -1011,7 +1029,7 @@ IFN void F(cat_losses)(const k_job *j, const double *lp, const double *y, double
             for (int64_t k = 0; k < c; k++) w[i * c + k] *= j->cw[k];
     for (int64_t i = 0; i < m; i++) {
         const double *yr = y + i * c;
-        double s = -F(pw_sum)(w + i * c, c);
+        double s = -F(pw_row)(w + i * c, c);
         if (j->cw && j->cw_argmax) {
             double ym = yr[0];
             int64_t am = 0;
@@ -1070,7 +1088,7 @@ FN int F(tile_cce_probs)(const k_job *j, int64_t i0, int64_t m, double *x, doubl
     if (j->renorm)
         for (int64_t i = 0; i < m; i++) {
             double *row = x + i * c;
-            double s = F(pw_sum)(row, c);
+            double s = F(pw_row)(row, c);
             for (int64_t k = 0; k < c; k++) row[k] = row[k] / s;
         }
     if (j->clip) {
@@ -1145,7 +1163,7 @@ FN int F(rows)(const k_job *j, int64_t r0, int64_t r1, k_part *p, double *scratc
             bad = j->kind == K_BCE_LOGITS ? F(tile_bce_logits)(j, i0 * c, m * c, x, y, t, dst, p)
                                           : F(tile_bce_probs)(j, i0 * c, m * c, x, y, t, dst, p);
             if (!bad && c > 1)
-                for (int64_t i = 0; i < m; i++) out[i] = F(pw_sum)(e + i * c, c) / (double)c;
+                for (int64_t i = 0; i < m; i++) out[i] = F(pw_row)(e + i * c, c) / (double)c;
             break;
         }
         case K_SPARSE_LOGITS: bad = F(tile_sparse_logits)(j, i0, m, x, y, t, e, out, wout, cout, p); break;
@@ -1155,7 +1173,7 @@ FN int F(rows)(const k_job *j, int64_t r0, int64_t r1, k_part *p, double *scratc
             double *dst = c == 1 ? out : e;
             bad = F(tile_regression)(j, i0 * c, m * c, x, y, dst);
             if (!bad && c > 1)
-                for (int64_t i = 0; i < m; i++) out[i] = F(pw_sum)(e + i * c, c) / (double)c;
+                for (int64_t i = 0; i < m; i++) out[i] = F(pw_row)(e + i * c, c) / (double)c;
             break;
         }
         default: bad = 1;
