@@ -116,8 +116,8 @@ typedef struct {
     int has_ignore; int64_t ignore;
     double sum_tol;      /* label rows must sum to 1 within this (categorical) */
     int cw_argmax;       /* class weight of argmax(y) multiplies the loss (Keras), else Σ_c y_c·w_c weights */
-    int focal;           /* focal: (1 − p_t)^gamma · BCE, or (1 − p_c)^gamma per class; gamma a small integer */
-    int gamma;
+    int focal;           /* focal: (1 − p_t)^gamma · BCE, or (1 − p_c)^gamma per class */
+    double gamma;        /* 0 ≤ gamma ≤ 16 */
     int has_alpha; double alpha;
     const double *alphas; /* categorical focal: one α per class (else the scalar α when has_alpha) */
     const double *cw;
@@ -183,14 +183,15 @@ typedef struct {
     void (*vlog)(const double *, double *, int64_t);
     void (*vlog1p)(const double *, double *, int64_t);
     void (*vexpm1_neg)(const double *, double *, int64_t);
+    void (*vpow)(double *, int64_t, double);
 } k_level;
 
 static const k_level LEVELS[] = {
 #ifdef K_HAVE_X86
-    {"avx512", work_avx512, block_stats_avx512, vexp_avx512, vlog_avx512, vlog1p_avx512, vexpm1_neg_avx512},
-    {"avx2", work_avx2, block_stats_avx2, vexp_avx2, vlog_avx2, vlog1p_avx2, vexpm1_neg_avx2},
+    {"avx512", work_avx512, block_stats_avx512, vexp_avx512, vlog_avx512, vlog1p_avx512, vexpm1_neg_avx512, vpow_avx512},
+    {"avx2", work_avx2, block_stats_avx2, vexp_avx2, vlog_avx2, vlog1p_avx2, vexpm1_neg_avx2, vpow_avx2},
 #endif
-    {"baseline", work_base, block_stats_base, vexp_base, vlog_base, vlog1p_base, vexpm1_neg_base},
+    {"baseline", work_base, block_stats_base, vexp_base, vlog_base, vlog1p_base, vexpm1_neg_base, vpow_base},
 };
 #define N_LEVELS ((int)(sizeof(LEVELS) / sizeof(LEVELS[0])))
 
@@ -329,14 +330,14 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     PyObject *yp, *yt, *sw, *cw, *alphas, *out, *wout, *cout, *stats;
     long long n, c, head, block, ignore;
     int threads;
-    if (!PyArg_ParseTuple(args, "iOiOiOiLL(ididd)(iddidii)(iLdi)(iiidO)OOOOLLOi", &j.kind, &yp, &j.yp_code, &yt,
+    if (!PyArg_ParseTuple(args, "iOiOiOiLL(ididd)(iddidii)(iLdi)(ididO)OOOOLLOi", &j.kind, &yp, &j.yp_code, &yt,
                           &j.yt_code, &sw, &j.sw_code, &n, &c, &j.has_smooth, &j.smooth, &j.has_pw, &j.pw, &j.delta,
                           &j.clip, &j.lo, &j.hi, &j.has_floor, &j.floor, &j.keras32, &j.renorm, &j.has_ignore, &ignore, &j.sum_tol, &j.cw_argmax,
                           &j.focal, &j.gamma, &j.has_alpha, &j.alpha, &alphas,
                           &cw, &out, &wout, &cout, &head, &block, &stats, &threads))
         return NULL;
-    if (j.focal && (j.gamma < 0 || j.gamma > 4)) {
-        PyErr_SetString(PyExc_ValueError, "fused: focal gamma must be 0..4");
+    if (j.focal && !(j.gamma >= 0.0 && j.gamma <= 16.0)) {
+        PyErr_SetString(PyExc_ValueError, "fused: focal gamma must be in [0, 16]");
         return NULL;
     }
     if (n < 0 || c < 1 || block < 8 || head < 0 || code_size(j.yp_code) < 0 || code_size(j.yt_code) < 0 ||
@@ -511,6 +512,26 @@ static PyObject *py_log(PyObject *s, PyObject *a) { (void)s; return py_math(a, 1
 static PyObject *py_log1p(PyObject *s, PyObject *a) { (void)s; return py_math(a, 2); }
 static PyObject *py_expm1(PyObject *s, PyObject *a) { (void)s; return py_math(a, 3); }
 
+static PyObject *py_power(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *xo, *yo;
+    double g;
+    if (!PyArg_ParseTuple(args, "OOd", &xo, &yo, &g)) return NULL;
+    if (!(g >= 0.0 && g <= 16.0)) {
+        PyErr_SetString(PyExc_ValueError, "power: gamma must be in [0, 16]");
+        return NULL;
+    }
+    k_views v = {.count = 0};
+    void *px, *py;
+    if (get_buf(&v, xo, 0, 0, &px, "x") < 0) { release_views(&v); return NULL; }
+    Py_ssize_t n = v.views[0].len / 8;
+    if (get_buf(&v, yo, 1, n * 8, &py, "out") < 0) { release_views(&v); return NULL; }
+    memcpy(py, px, (size_t)n * 8);
+    current->vpow(py, n, g);
+    release_views(&v);
+    Py_RETURN_NONE;
+}
+
 static PyObject *py_levels(PyObject *self, PyObject *noargs) {
     (void)self; (void)noargs;
     PyObject *out = PyList_New(0);
@@ -554,6 +575,7 @@ static PyMethodDef METHODS[] = {
     {"log", py_log, METH_VARARGS, "log(x) into out (float64 arrays)."},
     {"log1p", py_log1p, METH_VARARGS, "log1p(x) into out (float64 arrays)."},
     {"expm1", py_expm1, METH_VARARGS, "expm1(x) into out for x <= 0 (float64 arrays)."},
+    {"power", py_power, METH_VARARGS, "x**gamma into out for 0 <= x <= 1, 0 <= gamma <= 16 (float64 arrays)."},
     {"levels", py_levels, METH_NOARGS, "Instruction-set levels this CPU supports, best first."},
     {"level", py_level, METH_NOARGS, "The level in use."},
     {"set_level", py_set_level, METH_VARARGS, "Use another supported level."},

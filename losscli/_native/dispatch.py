@@ -11,9 +11,9 @@ clipping), with label smoothing and one ``pos_weight``; ``sparse_categorical_cro
 with class weights, ``ignore_index`` and label smoothing; ``categorical_crossentropy`` from logits or
 probabilities (every convention's clipping, Keras' renormalisation, torch's log floor) with smoothing and
 class weights (label rows, and probability rows, must sum to 1 within ``sum_tol``: others go to the NumPy
-path, which errs or warns as the convention says); ``binary_focal_crossentropy`` (γ ∈ {0, 1, 2, 3, 4}, with
+path, which errs or warns as the convention says); ``binary_focal_crossentropy`` (0 ≤ γ ≤ 16, with
 or without α) from probabilities, and from logits except under Keras; ``categorical_focal_crossentropy``
-(γ ∈ {0, 1, 2, 3, 4}, α none, one or one per class) on the same terms; ``mse``, ``mae`` and ``huber``.
+(0 ≤ γ ≤ 16, α none, one or one per class) on the same terms; ``mse``, ``mae`` and ``huber``.
 Element-wise losses take one or several outputs per row (their mean, as the NumPy kernels). Labels given as
 class indices reach the categorical kernels as one-hot rows (the evaluator's ``adapt_labels``).
 """
@@ -59,7 +59,7 @@ class FusedPlan:
     delta: float = 1.0
     sum_tol: float = 0.0
     cw_argmax: bool = False
-    focal_gamma: int | None = None
+    focal_gamma: float | None = None
     focal_alpha: float | None = None
     focal_alphas: np.ndarray | None = None
 
@@ -171,7 +171,7 @@ class FusedPlan:
              int(self.cw_argmax)),
             (
                 int(self.focal_gamma is not None),
-                int(self.focal_gamma or 0),
+                float(self.focal_gamma or 0.0),
                 int(self.focal_alpha is not None),
                 float(self.focal_alpha or 0.0),
                 self.focal_alphas,
@@ -213,13 +213,24 @@ def _bce_probs(conv: Any, **kw: Any) -> FusedPlan:
     return FusedPlan(BCE_PROBS, **_prob_handling(conv), **kw)
 
 
+#: The largest focusing parameter γ the compiled kernels take: (1 − p)^γ = e^{γ·log(1 − p)} keeps about half
+#: an ulp while γ times the 2^-61 error of the double-double log stays far below it; larger γ stay on NumPy.
+FOCAL_GAMMA_MAX = 16.0
+
+
+def _focal_gamma(params: dict[str, Any]) -> float | None:
+    """The focal loss's γ when the compiled kernels take it (0 ≤ γ ≤ :data:`FOCAL_GAMMA_MAX`), else ``None``."""
+    gamma = float(params.get("gamma", 2.0))
+    return gamma if 0.0 <= gamma <= FOCAL_GAMMA_MAX else None
+
+
 def _categorical_focal(params: dict[str, Any], conv: Any, from_logits: bool) -> FusedPlan | None:
-    """Categorical focal loss, γ ∈ {0, 1, 2, 3, 4}, α none, one value or one per class (the convention's
+    """Categorical focal loss, 0 ≤ γ ≤ 16, α none, one value or one per class (the convention's
     default when not given); from probabilities in every convention, from logits except under Keras."""
     if set(params) - {"from_logits", "label_smoothing", "gamma", "alpha", "log_probs"} or params.get("log_probs"):
         return None
-    gamma = float(params.get("gamma", 2.0))
-    if gamma not in (0.0, 1.0, 2.0, 3.0, 4.0):  # other powers stay with NumPy's pow
+    gamma = _focal_gamma(params)
+    if gamma is None:
         return None
     if from_logits and conv.name == "keras":  # Keras takes softmax(x) through its clipped probability path
         return None
@@ -231,7 +242,7 @@ def _categorical_focal(params: dict[str, Any], conv: Any, from_logits: bool) -> 
         alpha, alphas = (float(values[0]), None) if values.size == 1 else (None, values)
     focal = {
         "smooth": float(params.get("label_smoothing") or 0.0),
-        "focal_gamma": int(gamma),
+        "focal_gamma": gamma,
         "focal_alpha": None if alpha is None else float(alpha),
         "focal_alphas": alphas,
     }
@@ -287,13 +298,13 @@ def plan_for(spec: Any, params: dict[str, Any], conv: Any) -> FusedPlan | None:
     if fn is classification.binary_focal_crossentropy:
         if set(params) - {"from_logits", "label_smoothing", "gamma", "alpha", "log_probs"} or params.get("log_probs"):
             return None
-        gamma = float(params.get("gamma", 2.0))
-        if gamma not in (0.0, 1.0, 2.0, 3.0, 4.0):  # other powers stay with NumPy's pow
+        gamma = _focal_gamma(params)
+        if gamma is None:
             return None
         alpha = params.get("alpha")
         alpha = conv.focal_alpha_binary if alpha is None else alpha
         smooth = float(params.get("label_smoothing") or 0.0)
-        focal = {"focal_gamma": int(gamma), "focal_alpha": None if alpha is None else float(alpha)}
+        focal = {"focal_gamma": gamma, "focal_alpha": None if alpha is None else float(alpha)}
         if from_logits:
             if conv.name == "keras":  # Keras takes σ(x) through its clipped probability path
                 return None
