@@ -1161,15 +1161,13 @@ FN int F(tile_cce_probs)(const k_job *j, int64_t i0, int64_t m, double *x, doubl
     if (j->clip) {
         double lo = j->lo, hi = j->hi, a1 = 1.0 - j->smooth, b1 = j->smooth / (double)c;
         int64_t clipped = 0;
-        if (j->has_smooth)
-            for (int64_t i = 0; i < mc; i++) clipped += ((x[i] < lo) | (x[i] > hi)) & ((y[i] * a1 + b1) != 0.0);
-        else
-            for (int64_t i = 0; i < mc; i++) clipped += ((x[i] < lo) | (x[i] > hi)) & (y[i] != 0.0);
-        p->clipped += clipped;
         for (int64_t i = 0; i < mc; i++) {
+            double ys = j->has_smooth ? y[i] * a1 + b1 : y[i];
+            clipped += ((x[i] < lo) | (x[i] > hi)) & (ys != 0.0);
             double q = x[i] < lo ? lo : x[i];
             x[i] = q > hi ? hi : q;
         }
+        p->clipped += clipped;
     }
     F(vlog)(x, x, mc);
     if (j->has_floor) {
