@@ -28,6 +28,8 @@ import numpy as np
 
 #: a block of the file parsed by one worker (and the longest line a block can hold)
 BLOCK_BYTES = 1 << 21
+#: the smallest block a reader asks for (smaller ones cost more in calls than they save in memory)
+MIN_BLOCK_BYTES = 1 << 16
 #: at most this many worker threads
 MAX_WORKERS = 4
 
@@ -67,19 +69,17 @@ def parse_blocks(
     delimiter: str,
     n_workers: int,
     block_bytes: int | None = None,
-    first_bytes: int | None = None,
 ) -> Iterator[Any]:
     """The tables ``parse`` makes of the blocks of ``path`` from byte ``offset`` on, in file order.
 
     ``parse`` takes a pyarrow buffer of whole lines and returns a table (it runs on a worker thread).
-    Blocks start at ``first_bytes`` and double up to ``block_bytes``, so that a reader that wants only
-    the first rows (a sample) does not parse megabytes ahead. Raises :class:`NotSplittable` where the
-    file cannot be cut at line ends, and whatever ``parse`` raises, when the consumer reaches that block.
+    Blocks hold at most ``block_bytes`` (default :data:`BLOCK_BYTES`). Raises :class:`NotSplittable`
+    where the file cannot be cut at line ends, and whatever ``parse`` raises, when the consumer reaches
+    that block.
     """
     import pyarrow as pa
 
-    limit = block_bytes or BLOCK_BYTES
-    size = min(limit, first_bytes or limit)
+    size = block_bytes or BLOCK_BYTES
     pending: deque[Any] = deque()
 
     def job(buf: Any) -> Any:
@@ -105,7 +105,6 @@ def parse_blocks(
                     raise NotSplittable  # a line longer than a block
                 pending.append(pool.submit(job, buf.slice(0, cut)))
                 pos += cut
-                size = min(limit, 2 * size)
             if not pending:
                 return
             yield pending.popleft().result()

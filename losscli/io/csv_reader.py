@@ -428,6 +428,10 @@ class CsvSource(Source):
 
         pa.lib.enable_signal_handlers(False)  # as in _arrow_batches
         block_bytes = min(csv_blocks.BLOCK_BYTES, self._max_line)
+        if chunk_rows is not None:
+            # a block's rows become float64 arrays (8 bytes a cell, where a narrow file's text may take 2):
+            # blocks of a quarter of a chunk's text keep the blocks in flight within a chunk's own memory
+            block_bytes = min(block_bytes, max(csv_blocks.MIN_BLOCK_BYTES, int(chunk_rows * self._avg_row_bytes / 4)))
         read_options = pacsv.ReadOptions(use_threads=False, block_size=block_bytes + 1, column_names=self.columns)
         parse_options = self._parse_options(newlines_in_values=True, on_invalid=None)
         convert_options = self._convert_options(columns, text_cols)
@@ -444,7 +448,6 @@ class CsvSource(Source):
         tables = csv_blocks.parse_blocks(
             self._inp.fs_path, self._body_offset, parse,
             delimiter=self.delimiter, n_workers=n_workers, block_bytes=block_bytes,
-            first_bytes=None if chunk_rows is None else int(max(1 << 16, 1.25 * chunk_rows * self._avg_row_bytes)),
         )
         try:
             for table in tables:
