@@ -10,15 +10,17 @@ written (:func:`losscli.inputs.plan.id_keys`: ``007`` is not ``7``):
   process): 16 bytes; two different ids share both with probability about n²/2¹²⁹ (below 10⁻²³ for
   10⁸ ids).
 
-The row is stored in the smallest unsigned type that holds it (4 bytes below 4 G rows). So the index costs
-12 bytes per label row for integer ids and 20 bytes otherwise, plus one byte per row to mark which labels
-got a prediction; the label values themselves are kept beside it (8 bytes per numeric label column).
-Building it sorts once (a temporary 8 bytes per row, for the order).
+Up to :data:`SPILL_ROWS` label rows the index is two arrays in memory: the sorted keys and the row of each
+(in the smallest unsigned type that holds it), 12 bytes per label row for integer ids and 20 otherwise.
+Beyond that it moves to a temporary file (:class:`~losscli.spill.BucketSpill`) in :data:`BUCKETS` buckets
+by a hash of the key, each bucket sorted on its own; a chunk of predictions is looked up bucket by bucket,
+reading one bucket at a time, so what stays in memory no longer grows with the labels file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -48,81 +50,218 @@ def _hash_keys(keys: Iterable[str], n: int) -> np.ndarray:
     return out
 
 
+#: Label rows indexed in memory; beyond this the index moves to a temporary file.
+SPILL_ROWS = 1 << 20
+#: Buckets of a spilled index (a bucket holds about 1/256 of the labels file's ids).
+BUCKETS = 256
+_SHIFT = np.uint64(64 - BUCKETS.bit_length() + 1)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _bucket(keys: np.ndarray) -> np.ndarray:
+    """The bucket of each key: the top bits of a Fibonacci hash of an integer, of the first hash of a text."""
+    if keys.ndim == 1:
+        return ((keys.view(np.uint64) * _GOLDEN) >> _SHIFT).astype(np.int64)
+    return (np.ascontiguousarray(keys[:, 0]).view(np.uint64) >> _SHIFT).astype(np.int64)
+
+
+def _records(keys: np.ndarray, first_row: int) -> np.ndarray:
+    """Spill records of keys read from ``first_row`` on: the key (one or two int64) and the row."""
+    dtype = _INT_RECORD if keys.ndim == 1 else _TEXT_RECORD
+    rec = np.empty(len(keys), dtype=dtype)
+    rec["key"] = keys
+    rec["row"] = np.arange(first_row, first_row + len(keys), dtype=np.int64)
+    return rec
+
+
+_INT_RECORD = np.dtype([("key", "<i8"), ("row", "<i8")])
+_TEXT_RECORD = np.dtype([("key", "<i8", (2,)), ("row", "<i8")])
+
+
+def _sort(keys: np.ndarray) -> np.ndarray:
+    """The order sorting integer keys, or pairs of hashes by the first then the second."""
+    if keys.ndim == 1:
+        return np.argsort(keys)  # introsort: no buffer beside the result (a stable sort needs one)
+    return np.lexsort((keys[:, 1], keys[:, 0]))
+
+
+def _duplicates(keys: np.ndarray, rows: np.ndarray) -> list[tuple[int, int]]:
+    """(row, earlier row with the same id) for every repeated id of sorted ``keys`` (``rows`` beside them)."""
+    if keys.ndim == 1:
+        same = keys[1:] == keys[:-1]
+    else:
+        same = (keys[1:, 0] == keys[:-1, 0]) & (keys[1:, 1] == keys[:-1, 1])
+    if not same.any():
+        return []
+    # each row after the earliest of a run of equal keys repeats that earliest row
+    starts = np.flatnonzero(np.concatenate(([True], ~same)))
+    rows = rows.astype(np.int64)
+    earliest = np.minimum.reduceat(rows, starts)
+    run = np.cumsum(np.concatenate(([True], ~same))) - 1
+    later = rows != earliest[run]
+    return list(zip(rows[later].tolist(), earliest[run][later].tolist(), strict=True))
+
+
+def _search(keys: np.ndarray, rows: np.ndarray, probe: np.ndarray, ok: np.ndarray | None) -> np.ndarray:
+    """The row of each probe in sorted ``keys`` (int64), -1 where absent; ``ok`` False matches nothing."""
+    found = np.full(len(probe), -1, dtype=np.int64)
+    if not len(probe) or not len(keys):
+        return found
+    if keys.ndim == 1:
+        pos = np.minimum(np.searchsorted(keys, probe), len(keys) - 1)
+        hit = keys[pos] == probe
+        if ok is not None:
+            hit &= ok
+    else:
+        first = np.ascontiguousarray(keys[:, 0])
+        lo = np.searchsorted(first, probe[:, 0], side="left")
+        hi = np.searchsorted(first, probe[:, 0], side="right")
+        pos = np.minimum(lo, len(first) - 1)
+        hit = (hi > lo) & (keys[pos, 1] == probe[:, 1])
+        for j in np.flatnonzero((hi - lo > 1) & ~hit):  # first halves shared by different ids: rare
+            match = np.flatnonzero(keys[lo[j]:hi[j], 1] == probe[j, 1])
+            if match.size:
+                pos[j], hit[j] = lo[j] + match[0], True
+    found[hit] = rows[pos[hit]]
+    return found
+
+
 class KeyIndex:
     """Sorted keys of the labels file's ids and the label row of each; built from chunks of id texts."""
 
     def __init__(self) -> None:
         self._parts: list[np.ndarray] = []
         self._integer = True
+        self._n = 0
+        self._spill: Any = None  # unsorted records by bucket, once beyond SPILL_ROWS
+        self._sorted: Any = None  # each bucket sorted by key, after finish()
         self.keys: np.ndarray = np.empty(0, dtype=np.int64)
         self.rows: np.ndarray = np.empty(0, dtype=np.uint32)
 
+    @property
+    def integer(self) -> bool:
+        """Whether the keys are the ids as integers (else hashes of their text)."""
+        return self._integer
+
+    @property
+    def spilled(self) -> bool:
+        """Whether the index is in a temporary file (more than :data:`SPILL_ROWS` label rows)."""
+        return self._spill is not None or self._sorted is not None
+
     def add(self, keys: list[str]) -> None:
         """The ids of the next rows of the labels file, as text."""
-        if self._integer:
-            ints = _int_keys(keys)
-            if ints is not None:
-                self._parts.append(ints)
-                return
-            self._integer = False  # the ids so far were canonical integers: their text is str(value)
-            self._parts = [_hash_keys([str(v) for v in p.tolist()], len(p)) for p in self._parts]
-        self._parts.append(_hash_keys(keys, len(keys)))
+        part = _int_keys(keys) if self._integer else None
+        if part is None:
+            if self._integer:
+                self._to_text()
+            part = _hash_keys(keys, len(keys))
+        first, self._n = self._n, self._n + len(keys)
+        if self._spill is not None:
+            rec = _records(part, first)
+            self._spill.add(_bucket(part), rec)
+            return
+        self._parts.append(part)
+        if self._n > SPILL_ROWS:
+            self._start_spill()
+
+    def _start_spill(self) -> None:
+        from losscli.spill import BucketSpill
+
+        self._spill = BucketSpill(_INT_RECORD if self._integer else _TEXT_RECORD)
+        first = 0
+        for part in self._parts:
+            self._spill.add(_bucket(part), _records(part, first))
+            first += len(part)
+        self._parts = []
+
+    def _to_text(self) -> None:
+        """The ids so far were canonical integers (their text is str(value)): hash every one of them."""
+        self._integer = False
+        self._parts = [_hash_keys([str(v) for v in p.tolist()], len(p)) for p in self._parts]
+        if self._spill is None:
+            return
+        from losscli.spill import BucketSpill
+
+        old, self._spill = self._spill, BucketSpill(_TEXT_RECORD)
+        try:
+            for b in old.buckets():
+                rec = old.read(b)
+                pairs = _hash_keys([str(v) for v in rec["key"].tolist()], len(rec))
+                new = np.empty(len(rec), dtype=_TEXT_RECORD)
+                new["key"], new["row"] = pairs, rec["row"]
+                self._spill.add(_bucket(pairs), new)
+        finally:
+            old.close()
 
     def finish(self) -> list[tuple[int, int]]:
         """Sort the keys; returns the duplicates as (row, earlier row with the same id), in row order."""
+        if self._spill is not None:
+            return self._finish_spilled()
         if self._integer:
             keys = np.concatenate(self._parts) if self._parts else np.empty(0, dtype=np.int64)
             self._parts = []
-            order = np.argsort(keys)  # introsort: no buffer beside the result (a stable sort needs one)
+            order = _sort(keys)
             keys.sort()  # in place: the same values as keys[order], without a second copy
-            same = keys[1:] == keys[:-1]
         else:
             pairs = np.concatenate(self._parts) if self._parts else np.empty((0, 2), dtype=np.int64)
             self._parts = []
-            order = np.lexsort((pairs[:, 1], pairs[:, 0]))
+            order = _sort(pairs)
             keys = pairs[order]
             del pairs
-            same = (keys[1:, 0] == keys[:-1, 0]) & (keys[1:, 1] == keys[:-1, 1])
-        n = len(order)
-        self.rows = order.astype(np.min_scalar_type(max(n - 1, 0)))
+        self.rows = order.astype(np.min_scalar_type(max(len(order) - 1, 0)))
         del order
         self.keys = keys
+        return sorted(_duplicates(self.keys, self.rows))
+
+    def _finish_spilled(self) -> list[tuple[int, int]]:
+        from losscli.spill import BucketSpill
+
+        spill, self._spill = self._spill, None
+        self._sorted = BucketSpill(spill.dtype)
         dups: list[tuple[int, int]] = []
-        if same.any():  # each row after the earliest of a run of equal keys repeats that earliest row
-            starts = np.flatnonzero(np.concatenate(([True], ~same)))
-            earliest = np.minimum.reduceat(self.rows.astype(np.int64), starts)
-            run = np.cumsum(np.concatenate(([True], ~same))) - 1
-            rows = self.rows.astype(np.int64)
-            later = rows != earliest[run]
-            dups = sorted(zip(rows[later].tolist(), earliest[run][later].tolist(), strict=True))
-        return dups
+        try:
+            for b in spill.buckets():
+                rec = spill.read(b)
+                rec = rec[_sort(rec["key"])]
+                dups += _duplicates(rec["key"], rec["row"])
+                self._sorted.put(b, rec)
+                del rec
+        finally:
+            spill.close()
+        return sorted(dups)
+
+    def close(self) -> None:
+        """Remove the temporary file of a spilled index (the index is unusable after)."""
+        for s in (self._spill, self._sorted):
+            if s is not None:
+                s.close()
+        self._spill = self._sorted = None
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return self._n
 
     def lookup(self, keys: list[str]) -> np.ndarray:
         """The label row of each id (int64), -1 where the labels file has no such id."""
         n = len(keys)
-        found = np.full(n, -1, dtype=np.int64)
-        if not n or not len(self.rows):
-            return found
+        if not n or not self._n:
+            return np.full(n, -1, dtype=np.int64)
         if self._integer:
             probe, ok = self._probe_ints(keys)
-            pos = np.searchsorted(self.keys, probe)
-            pos = np.minimum(pos, len(self.keys) - 1)
-            hit = ok & (self.keys[pos] == probe)
         else:
-            probe2 = _hash_keys(keys, n)
-            first = self.keys[:, 0]
-            lo = np.searchsorted(first, probe2[:, 0], side="left")
-            hi = np.searchsorted(first, probe2[:, 0], side="right")
-            pos = np.minimum(lo, len(first) - 1)
-            hit = (hi > lo) & (self.keys[pos, 1] == probe2[:, 1])
-            for j in np.flatnonzero((hi - lo > 1) & ~hit):  # first halves shared by different ids: rare
-                match = np.flatnonzero(self.keys[lo[j]:hi[j], 1] == probe2[j, 1])
-                if match.size:
-                    pos[j], hit[j] = lo[j] + match[0], True
-        found[hit] = self.rows[pos[hit]]
+            probe, ok = _hash_keys(keys, n), None
+        if self._sorted is None:
+            return _search(self.keys, self.rows, probe, ok)
+        found = np.full(n, -1, dtype=np.int64)
+        buckets = _bucket(probe)
+        order = np.argsort(buckets, kind="stable")
+        b = buckets[order]
+        starts = np.flatnonzero(np.concatenate(([True], b[1:] != b[:-1])))
+        for s, e in zip(starts.tolist(), np.append(starts[1:], n).tolist(), strict=True):
+            at = order[s:e]
+            rec = self._sorted.read(int(b[s]))  # one bucket of the index at a time
+            found[at] = _search(np.ascontiguousarray(rec["key"]), rec["row"], probe[at],
+                                None if ok is None else ok[at])
+            del rec
         return found
 
     @staticmethod

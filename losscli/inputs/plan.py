@@ -325,22 +325,36 @@ class InputPlan:
         label_keys = self.labels.read_keys()
         lab_cols = list(dict.fromkeys(label_keys + label_role.columns))
         index = KeyIndex()
+        try:
+            yield from self._join_with(index, label_keys, lab_cols, id_col, pred_role)
+        finally:
+            index.close()
+
+    def _join_with(self, index: KeyIndex, label_keys: list[Any], lab_cols: list[Any], id_col: str,
+                   pred_role: Role) -> Iterator[Batch]:
         kept: dict[Any, list[np.ndarray]] = {c: [] for c in label_keys}
+        read_as: dict[Any, list[np.dtype]] = {c: [] for c in label_keys}  # the dtypes looked up before narrowing
         was64: set[Any] = set()
         for ch in self.labels.source.read(lab_cols, self.chunk_rows):  # the ids go into the index only
             index.add(id_keys(ch.columns[id_col]))
             for c in label_keys:
                 col = ch.columns[c]
+                narrow = _compact(col)
                 if col.dtype == np.float64:
                     was64.add(c)
-                    col = _compact(col)
-                kept[c].append(col)
+                    read_as[c].append(narrow.dtype)
+                else:
+                    read_as[c].append(col.dtype)
+                kept[c].append(narrow)
+                del col, narrow
         dups = index.finish()
         if not len(index):
             raise ReadError(f"{self.labels.source.name} has no rows")
         lab = {c: _concat_kept(parts) for c, parts in kept.items()}
-        narrowed = {c for c in was64 if lab[c].dtype == np.float32}  # looked up as the float64 values read
         del kept
+        # each label column is looked up in the dtype it had before narrowing (float64 if it was read so)
+        want = {c: _concat_kept([np.empty(0, d) for d in read_as[c]]).dtype for c in label_keys}
+        want.update({c: np.dtype(np.float64) for c in was64 if want[c] == np.float32})
         if dups:
             i, j = dups[0]
             k = self._label_id_at(id_col, i)
@@ -391,8 +405,7 @@ class InputPlan:
                     self._check_pair_ids(chunk.columns[self.pair_ids[0].columns[0]],
                                          pred2.pop(), rows)
             batch = self._assemble(
-                self.labels.arrays({c: lab[c][idx].astype(np.float64) if c in narrowed else lab[c][idx]
-                                    for c in label_keys}),
+                self.labels.arrays({c: lab[c][idx].astype(want[c], copy=False) for c in label_keys}),
                 self.preds.arrays(chunk.columns),
                 [chunk.columns[c] for c in self.weights.columns] if self.weights else None,
                 chunk.columns[pred_role.columns[0]],
@@ -661,8 +674,12 @@ def _concat(parts: list[np.ndarray]) -> np.ndarray:
 
 
 def _compact(col: np.ndarray) -> np.ndarray:
-    """A label column kept for a join: float32 when that holds every value exactly (class indices, 0/1),
-    so the labels cost 4 bytes per row (widened back to the same float64 values when looked up)."""
+    """A label column kept for a join, in the narrowest type that holds every value exactly: integers in
+    the smallest integer type of their range (1 byte per row for 0/1 or class indices), float64 as float32
+    when that holds each value (widened back to the same values when looked up)."""
+    if col.dtype.kind in "iu" and col.size:
+        narrow = np.result_type(np.min_scalar_type(col.min()), np.min_scalar_type(col.max()))
+        return col.astype(narrow) if narrow.itemsize < col.dtype.itemsize else col
     if col.dtype == np.float64:
         narrow = col.astype(np.float32)
         if np.array_equal(narrow, col, equal_nan=True):

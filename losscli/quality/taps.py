@@ -108,8 +108,14 @@ class LabelHasher:
     """SHA-256 of the labels (and sample weights) as read: float64 little-endian, label-file order.
 
     Rows aligned by order are hashed as they stream by. Rows joined by key (``--id-col`` with separate
-    files) arrive in the predictions' order, so they are buffered and hashed in label-file order at the end.
+    files) arrive in the predictions' order: each is put in a temporary file, in a bucket of
+    :data:`WINDOW_ROWS` consecutive label-file rows (:class:`~losscli.spill.BucketSpill`), and at the end the
+    buckets are read back one at a time, in label-file order, and hashed. Memory stays at one bucket
+    whatever the number of rows.
     """
+
+    #: label-file rows per bucket of joined rows (the most held in memory at once when hashing them)
+    WINDOW_ROWS = 1 << 19
 
     def __init__(self, *, joined: bool = False) -> None:
         self.joined = joined
@@ -117,7 +123,8 @@ class LabelHasher:
         self._weights = hashlib.sha256()
         self._has_weights = False
         self._shape: tuple[int, ...] | None = None
-        self._buffer: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+        self._spill: Any = None  # joined rows: (row, labels, weight) records by window of rows
+        self._any_weights = False
 
     def __call__(self, batch: Any, values: np.ndarray, offset: int) -> None:
         y = np.asarray(batch.y_true)
@@ -126,9 +133,22 @@ class LabelHasher:
             self._shape = y.shape[1:]
             self._labels.update(f"losscli-labels:{self._shape}\n".encode())
         if self.joined:
-            self._buffer.append((np.asarray(batch.label_rows), y, w))
+            self._keep(np.asarray(batch.label_rows, dtype=np.int64), y, w)
             return
         self._feed(y, w)
+
+    def _keep(self, rows: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> None:
+        from losscli.spill import BucketSpill
+
+        if self._spill is None:
+            width = int(np.prod(self._shape, dtype=np.int64))
+            self._spill = BucketSpill(np.dtype([("row", "<i8"), ("y", "<f8", (width,)), ("w", "<f8")]))
+        rec = np.empty(len(rows), dtype=self._spill.dtype)
+        rec["row"] = rows
+        rec["y"] = np.asarray(y, dtype="<f8").reshape(len(rows), -1)
+        rec["w"] = 1.0 if w is None else np.asarray(w, dtype="<f8").reshape(-1)
+        self._any_weights |= w is not None
+        self._spill.add(rows // self.WINDOW_ROWS, rec)
 
     def _feed(self, y: np.ndarray, w: np.ndarray | None) -> None:
         self._labels.update(np.ascontiguousarray(y, dtype="<f8").tobytes())
@@ -137,16 +157,16 @@ class LabelHasher:
             self._weights.update(np.ascontiguousarray(w, dtype="<f8").tobytes())
 
     def digests(self) -> dict[str, str | None]:
-        if self._buffer:
-            rows = np.concatenate([b[0] for b in self._buffer])
-            order = np.argsort(rows, kind="stable")
-            y = np.concatenate([b[1] for b in self._buffer])[order]
-            ws = [b[2] for b in self._buffer]
-            w = None if all(x is None for x in ws) else np.concatenate(
-                [np.ones(len(b[0])) if b[2] is None else b[2] for b in self._buffer]
-            )[order]
-            self._buffer = []
-            self._feed(y, w)
+        if self._spill is not None:
+            spill, self._spill = self._spill, None
+            try:
+                for bucket in spill.buckets():  # windows of label-file rows, in order
+                    rec = spill.read(bucket)
+                    rec = rec[np.argsort(rec["row"], kind="stable")]
+                    self._feed(rec["y"], rec["w"] if self._any_weights else None)
+                    del rec
+            finally:
+                spill.close()
         if self._shape is None:
             self._labels.update(b"losscli-labels:empty\n")
             self._shape = ()

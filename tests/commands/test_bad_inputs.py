@@ -170,6 +170,16 @@ def test_bad_input(in_bad, capsys, args, code, words):
     check_error(*run_cli(args, capsys), code, words)
 
 
+@pytest.mark.parametrize("name", [c[0] for c in CASES if "--id-col" in c[1] and c[2] == 3])
+def test_bad_ids_read_the_same_from_an_index_in_a_temporary_file(in_bad, capsys, monkeypatch, name):
+    """Beyond a bound the id index of a join moves to a temporary file: the same errors, the same words."""
+    from losscli.inputs import keyindex
+
+    monkeypatch.setattr(keyindex, "SPILL_ROWS", 1)
+    args, code, words = next(c[1:] for c in CASES if c[0] == name)
+    test_bad_input(in_bad, capsys, args, code, words)
+
+
 def test_the_catalogue_uses_every_bad_file():
     used = {a.split(":")[0] for c in CASES for a in c[1]}
     files = {p.name for p in BAD.iterdir() if p.suffix != ".py" and not p.name.startswith("ok_")}

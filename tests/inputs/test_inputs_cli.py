@@ -80,6 +80,37 @@ def test_a_join_does_not_depend_on_the_chunk_size(tmp_path, capsys, chunk):
     assert doc["value"] == pytest.approx(-np.mean(np.log([0.8, 0.6, 0.7, 0.9])), rel=1e-15)
 
 
+@pytest.mark.parametrize("spill", [False, True], ids=["in memory", "spilled"])
+@pytest.mark.parametrize("labels", ["0/1", "wide integers", "floats", "quarters"])
+def test_a_join_scores_and_hashes_the_labels_as_rows_in_order_would(tmp_path, capsys, monkeypatch, spill, labels):
+    from losscli.inputs import keyindex
+    from losscli.quality.taps import LabelHasher
+
+    if spill:  # the id index and the joined labels' hash go through temporary files
+        monkeypatch.setattr(keyindex, "SPILL_ROWS", 5)
+        monkeypatch.setattr(LabelHasher, "WINDOW_ROWS", 4)
+    rng = np.random.default_rng(2)
+    n = 60
+    y = {"0/1": rng.integers(0, 2, n), "wide integers": rng.integers(-40000, 40000, n),
+         "floats": rng.normal(size=n), "quarters": rng.integers(-8, 8, n) / 4}[labels]
+    p = rng.normal(size=n)
+    ids = rng.permutation(n) * 3
+    shuffled = rng.permutation(n)
+    (tmp_path / "y.csv").write_text("id,y\n" + "".join(f"{i},{v!r}\n" for i, v in zip(ids, y.tolist(), strict=True)))
+    (tmp_path / "pj.csv").write_text("id,p\n" + "".join(f"{ids[k]},{float(p[k])!r}\n" for k in shuffled.tolist()))
+    (tmp_path / "pa.csv").write_text("p\n" + "".join(f"{v!r}\n" for v in p.tolist()))
+    runs = {}
+    for name, extra in {"joined": ["--preds", tmp_path / "pj.csv", "--id-col", "id"],
+                        "aligned": ["--preds", tmp_path / "pa.csv", "--label-cols", "y"]}.items():
+        base = tmp_path / f"{name}.json"
+        code, out, err = run_cli(["eval", "mse", "--labels", tmp_path / "y.csv", *map(str, extra), "--chunk-rows", "7",
+                                  "--nl", "--baseline", str(base), "--update-baseline"], capsys)
+        assert code in (0, 1), err  # 1: the baseline was missing (a failed check), and is written
+        runs[name] = (sorted(json.loads(line)["loss"] for line in out.splitlines()),
+                      json.loads(base.read_text())["signature"])
+    assert runs["joined"] == runs["aligned"]  # every sample's loss, and the labels' hash in label-file order
+
+
 def test_ids_in_another_order_with_a_weights_file_are_refused(tmp_path, capsys):
     (tmp_path / "y.csv").write_text("id,y\n1,1\n2,0\n")
     (tmp_path / "p.csv").write_text("id,p\n2,0.1\n1,0.7\n")
