@@ -15,9 +15,10 @@ values), lock step is impossible: both spills are read back and paired in memory
 from __future__ import annotations
 
 import heapq
+import os
 import tempfile
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -33,6 +34,25 @@ from losscli.quality.paired import (
 )
 
 RECORD = np.dtype([("row", "<i8"), ("value", "<f8"), ("weight", "<f8"), ("counted", "?")])
+#: records built and written at once when spilling a chunk
+WRITE_RECORDS = 1 << 16
+#: pairs read and summed at once when pairing a chunk
+PAIR_RECORDS = 1 << 16
+
+
+class Samples(NamedTuple):
+    """One side's samples of a chunk: label-file row, value, normalising weight and counted mask (None when
+    every weight is 1 and every sample counted, as :data:`RECORD` stores 1.0 and True)."""
+
+    row: np.ndarray
+    value: np.ndarray
+    weight: np.ndarray | None
+    counted: np.ndarray | None
+
+    @classmethod
+    def of(cls, rec: np.ndarray) -> Samples:
+        """The fields of spilled records."""
+        return cls(rec["row"], rec["value"], rec["weight"], rec["counted"])
 
 
 class SideSpill:
@@ -52,20 +72,26 @@ class SideSpill:
     def listen(self, values: Any, weights: Any = None, counted: Any = None) -> None:
         self._last = (values, weights, counted)
 
-    def observe(self, batch: Any, values: list[np.ndarray], offset: int) -> np.ndarray:
-        """Spill the batch's samples; return their records."""
+    def observe(self, batch: Any, values: list[np.ndarray], offset: int) -> Samples:
+        """Spill the batch's samples; return them (the batch's own arrays, no copy of the records)."""
         assert self._last is not None
         v, w, c = self._last
-        rec = np.empty(len(batch), RECORD)
-        rec["row"] = np.asarray(batch.label_rows, dtype=np.int64)
-        rec["value"] = np.asarray(v, dtype=np.float64).reshape(-1)
-        rec["weight"] = 1.0 if w is None else np.asarray(w, dtype=np.float64).reshape(-1)
-        rec["counted"] = True if c is None else np.asarray(c, dtype=bool).reshape(-1)
+        out = Samples(np.asarray(batch.label_rows, dtype=np.int64).reshape(-1),
+                      np.asarray(v, dtype=np.float64).reshape(-1),
+                      None if w is None else np.asarray(w, dtype=np.float64).reshape(-1),
+                      None if c is None else np.asarray(c, dtype=bool).reshape(-1))
         self.weighted |= w is not None
         self.partial |= c is not None
-        self.file.write(rec.tobytes())
-        self.n += rec.shape[0]
-        return rec
+        for start in range(0, len(out.row), WRITE_RECORDS):  # a few records at a time: no copy of the chunk
+            part = slice(start, start + WRITE_RECORDS)
+            rec = np.empty(len(out.row[part]), RECORD)
+            rec["row"] = out.row[part]
+            rec["value"] = out.value[part]
+            rec["weight"] = 1.0 if out.weight is None else out.weight[part]
+            rec["counted"] = True if out.counted is None else out.counted[part]
+            self.file.write(rec.view(np.uint8))
+        self.n += len(out.row)
+        return out
 
     def rewind(self) -> None:
         self.file.flush()
@@ -76,6 +102,12 @@ class SideSpill:
         """The next ``k`` records (fewer at the end)."""
         data = self.file.read(k * RECORD.itemsize)
         self._read += len(data) // RECORD.itemsize
+        return np.frombuffer(data, dtype=RECORD)
+
+    def records(self, start: int, k: int) -> np.ndarray:
+        """Records ``start`` to ``start + k`` (read where they are: the position of :meth:`take` is kept)."""
+        self.file.flush()
+        data = os.pread(self.file.fileno(), k * RECORD.itemsize, start * RECORD.itemsize)
         return np.frombuffer(data, dtype=RECORD)
 
     def side(self, file: str, result: Any, ids: np.ndarray | None, outputs: int, rule: str) -> Side:
@@ -103,8 +135,9 @@ class LockstepPairing:
         self.counted = 0
         self.counts = {"improved": 0, "worsened": 0, "unchanged": 0}
         self._worst: list[tuple[float, int, int, Any, float, float]] = []  # heap of (worse, -index, row, id, c, b)
-        self._exact: list[tuple[np.ndarray, np.ndarray]] | None = []  # (candidate, baseline) record chunks
-        self._ids: list[Any] = []
+        #: the size of each chunk paired while the pairs are few enough to be compared exactly (their records
+        #: are read back from the two spills, chunk by chunk, if the pairs outgrow that); None once bucketed
+        self._exact: list[int] | None = []
         self._buckets: np.ndarray | None = None  # (4, BUCKETS): Σnum_c, Σden_c, Σnum_b, Σden_b
         candidate.rewind()
 
@@ -113,51 +146,59 @@ class LockstepPairing:
         if not self.in_step:
             return
         n = len(batch)
-        a = self.cand.take(n)
-        if a.shape[0] != n or not np.array_equal(a["row"], b["row"]):
-            self.in_step = False
-            return
-        counted = a["counted"] & b["counted"]
-        worse = b_minus(a["value"], b["value"], self.hib)
+        # the candidate's records are read a few at a time; only its values and counted flags are kept whole
+        a_value, a_counted = np.empty(n), np.empty(n, dtype=bool)
+        sums = None if self._exact is not None else _ChunkSums(self)
+        for start in range(0, n, PAIR_RECORDS):
+            part = slice(start, min(n, start + PAIR_RECORDS))
+            a = Samples.of(self.cand.take(part.stop - start))
+            if a.row.shape[0] != part.stop - start or not np.array_equal(a.row, b.row[part]):
+                self.in_step = False  # the result pairs the two spills in memory instead
+                return
+            a_value[part], a_counted[part] = a.value, a.counted
+            if sums is not None:
+                sums.add(a, Samples(*(None if x is None else x[part] for x in b)))
+            del a
+        counted = a_counted if b.counted is None else a_counted & b.counted
+        worse = np.subtract(a_value, b.value)
+        if self.hib:
+            np.negative(worse, out=worse)  # b_minus, in place
         if self.on_pairs is not None:
-            self.on_pairs((a["value"] - b["value"])[counted])
+            self.on_pairs((a_value - b.value)[counted])
         for key, k in outcome_counts(worse, counted, self.tol).items():
             self.counts[key] += k
         ids = None if batch.ids is None else np.asarray(batch.ids)
         for i in worst_indices(worse, counted, self.tol, self.top).tolist():
-            item = (float(worse[i]), -(self.pairs + i), int(a["row"][i]), None if ids is None else ids[i],
-                    float(a["value"][i]), float(b["value"][i]))
+            item = (float(worse[i]), -(self.pairs + i), int(b.row[i]), None if ids is None else ids[i],
+                    float(a_value[i]), float(b.value[i]))
             if len(self._worst) < self.top:
                 heapq.heappush(self._worst, item)
             elif item > self._worst[0]:
                 heapq.heapreplace(self._worst, item)
         self.pairs += n
         self.counted += int(counted.sum())
-        if self._exact is not None:
-            self._exact.append((a.copy(), b.copy()))
-            if ids is not None:
-                self._ids.append(ids)
+        del worse, counted, a_value, a_counted, b
+        if sums is not None:
+            sums.finish()
+        elif self._exact is not None:
+            self._exact.append(n)
             if self.pairs > taps.EXACT_SAMPLES:
                 self._to_buckets()
-        else:
-            self._add(a, b)
 
     def _to_buckets(self) -> None:
+        """Sum the pairs so far into buckets, read back from the spills a few at a time, in the chunks they
+        came in (the same sums, in the same order, as if they had been bucketed as they came)."""
         assert self._exact is not None
         self._buckets = np.zeros((4, taps.BUCKETS))
-        for a, b in self._exact:
-            self._add(a, b)
+        start = 0
+        for n in self._exact:
+            sums = _ChunkSums(self)
+            for at in range(start, start + n, PAIR_RECORDS):
+                k = min(start + n, at + PAIR_RECORDS) - at
+                sums.add(Samples.of(self.cand.records(at, k)), Samples.of(self.base.records(at, k)))
+            sums.finish()
+            start += n
         self._exact = None
-        self._ids = []
-
-    def _add(self, a: np.ndarray, b: np.ndarray) -> None:
-        assert self._buckets is not None
-        slot = taps.bucket_of(a["row"], self.seed)
-        for j, side in enumerate((a, b)):
-            num, den = taps.rule_parts(self.rule, side["value"], side["weight"], side["counted"], 1)
-            self._buckets[2 * j] += np.bincount(slot, weights=num, minlength=taps.BUCKETS)
-            if den is not None:
-                self._buckets[2 * j + 1] += np.bincount(slot, weights=den, minlength=taps.BUCKETS)
 
     def result(self, cand_info: tuple[str, Any, np.ndarray | None, int], base_info: tuple[str, Any, np.ndarray | None, int],
                *, resamples: int, confidence: float) -> dict[str, Any]:
@@ -183,6 +224,37 @@ class LockstepPairing:
                  for _, neg, row, sample_id, c, b in sorted(self._worst, key=lambda t: (-t[0], -t[1]))]
         return comparison_document(_Named(cfile, cres), _Named(bfile, bres), cres.value, bres.value, self.counted,
                                    iv, self.hib, self.counts, worst, self.tol, [])
+
+
+class _ChunkSums:
+    """One chunk's bucket sums of both sides, added up a few pairs at a time.
+
+    ``np.add.at`` adds each pair's parts to its bucket one after the other, in order, as ``np.bincount`` does
+    over a whole chunk: the sums are the same, to the last bit, as one ``bincount`` per chunk (what the
+    pairing's results have always been), without the chunk's parts in memory at once."""
+
+    def __init__(self, pairing: LockstepPairing) -> None:
+        self.pairing = pairing
+        self.acc = np.zeros((4, taps.BUCKETS))
+        self.has_den = [False, False]
+
+    def add(self, a: Samples, b: Samples) -> None:
+        p = self.pairing
+        slot = taps.bucket_of(a.row, p.seed)
+        for j, side in enumerate((a, b)):
+            num, den = taps.rule_parts(p.rule, side.value, side.weight, side.counted, 1)
+            np.add.at(self.acc[2 * j], slot, num)
+            if den is not None:
+                np.add.at(self.acc[2 * j + 1], slot, den)
+                self.has_den[j] = True
+
+    def finish(self) -> None:
+        buckets = self.pairing._buckets
+        assert buckets is not None
+        for j in range(2):
+            buckets[2 * j] += self.acc[2 * j]
+            if self.has_den[j]:
+                buckets[2 * j + 1] += self.acc[2 * j + 1]
 
 
 class _Named:

@@ -209,9 +209,11 @@ BUCKETS = 1 << 16
 
 def bucket_of(rows: np.ndarray, seed: int) -> np.ndarray:
     """A bucket in [0, BUCKETS) for each sample number: the top bits of a Fibonacci hash of row ⊕ seed."""
-    mixed = (rows.astype(np.uint64) ^ np.uint64((seed * 0x632BE59BD9B4E019) & 0xFFFFFFFFFFFFFFFF))
-    hashed = mixed * np.uint64(0x9E3779B97F4A7C15)
-    return (hashed >> np.uint64(64 - BUCKETS.bit_length() + 1)).astype(np.int64)
+    hashed = rows.astype(np.uint64)  # a copy, then worked on in place (one array of temporaries)
+    hashed ^= np.uint64((seed * 0x632BE59BD9B4E019) & 0xFFFFFFFFFFFFFFFF)
+    hashed *= np.uint64(0x9E3779B97F4A7C15)
+    hashed >>= np.uint64(64 - BUCKETS.bit_length() + 1)
+    return hashed.view(np.int64)  # below BUCKETS: the same values as int64
 
 
 class RatioTap:
