@@ -5,7 +5,8 @@
 Each command runs as its own process; its peak RSS comes from ``wait4``. The data (binary labels,
 probabilities, a second model, weights, a Parquet file with a 50-value group column, the labels and
 probabilities as JSON lines, and the same as one-column CSV files, with an id column in the labels and,
-shuffled, in the predictions) is generated in DIR (a temporary folder by default). The input is 8 M rows × (1 label + 1 prediction): 72 MB of NPY.
+shuffled, in the predictions: integers 0, 1, … and texts id-0, id-1, …) is generated in DIR (a temporary
+folder by default). The input is 8 M rows × (1 label + 1 prediction): 72 MB of NPY.
 """
 
 from __future__ import annotations
@@ -39,9 +40,13 @@ def make_data(folder: Path, n: int) -> None:
 
     w = rng.random(n)
     ids = rng.permutation(n)  # the predictions in another order than the labels: a real join
+    import pyarrow.compute as pc
+
+    text_ids = pc.binary_join_element_wise("id-", pc.cast(pa.array(np.arange(n)), pa.string()), "")  # id-0, …
     for name, cols in {"data.csv": {"label": y, "p": p}, "y.csv": {"label": y}, "p.csv": {"p": p}, "p2.csv": {"p": np.load(folder / "p2.npy")},
                        "w.csv": {"weight": w}, "yid.csv": {"id": np.arange(n), "label": y},
-                       "pid.csv": {"id": ids, "p": p[ids]}}.items():
+                       "pid.csv": {"id": ids, "p": p[ids]}, "ytid.csv": {"id": text_ids, "label": y},
+                       "ptid.csv": {"id": text_ids.take(pa.array(ids)), "p": p[ids]}}.items():
         pacsv.write_csv(pa.table(cols), folder / name)
     (folder / "losscheck.toml").write_text('[[check]]\nname = "m"\nloss = "bce"\nlabels = "y.npy"\n'
                                            'preds = "p.npy"\nmax = 10\n')
@@ -69,6 +74,8 @@ CASES = {
     "eval CSV --preds2": ["eval", "margin_ranking", "--labels", "y.csv", "--preds", "p.csv", "--preds2", "p2.csv",
                           "-q"],
     "eval CSV --id-col": ["eval", "bce", "--labels", "yid.csv", "--preds", "pid.csv", "--id-col", "id", "-q"],
+    "eval CSV --id-col, text ids": ["eval", "bce", "--labels", "ytid.csv", "--preds", "ptid.csv", "--id-col", "id",
+                                    "-q"],
     "eval NPY labels, CSV preds": ["eval", "bce", "--labels", "y.npy", "--preds", "p.csv", "-q"],
     "check": ["check", "losscheck.toml", "--json"],
     "compare": ["compare", "bce", "--labels", "y.npy", "--preds", "p.npy", "--baseline-preds", "p2.npy", "--json"],
