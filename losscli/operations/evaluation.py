@@ -307,6 +307,15 @@ def _run_side(loss: LossSettings, inputs: Any, preds: str, stdin: Any, pairing: 
     return plan.preds.source.name, evaluation, evaluator
 
 
+def _release_reader_memory() -> None:
+    """Between the two runs of a comparison: give the memory pyarrow's allocator kept from the candidate's
+    readers back to the system (it keeps freed pages for reuse; the baseline's run would allocate beside
+    them, and both would count in the process's peak)."""
+    pyarrow = sys.modules.get("pyarrow")
+    if pyarrow is not None:
+        pyarrow.default_memory_pool().release_unused()
+
+
 def compare_files(loss: LossSettings, inputs: Any, compare: CompareSettings, candidate: str, baseline: str, *,
                   stdin: Any = None, name: str | None = None, evidence: dict[str, Any] | None = None,
                   p_value: bool = False) -> tuple[dict[str, Any], list[gates.CheckResult]]:
@@ -333,6 +342,7 @@ def compare_files(loss: LossSettings, inputs: Any, compare: CompareSettings, can
         keep = evidence is not None
         sample = UniformSample() if keep else None
         cfile, cand_ev, evaluator = _run_side(loss, inputs, candidate, stdin, cand_spill, reliability=keep)
+        _release_reader_memory()
         pairing = LockstepPairing(cand_spill, base_spill, rule=evaluator.rule,
                                   higher_is_better=bool(evaluator.spec.higher_is_better), tol=compare.tol,
                                   top=compare.top, seed=compare.seed,
