@@ -22,8 +22,28 @@ from __future__ import annotations
 import os
 import tempfile
 import weakref
+from typing import IO, Any
 
 import numpy as np
+
+from losscli.errors import OutputError
+
+
+def temporary_file(**kwargs: Any) -> IO[bytes]:
+    """An unnamed temporary file (``tempfile.TemporaryFile``); a folder that cannot hold one is an
+    :class:`~losscli.errors.OutputError` naming it."""
+    try:
+        return tempfile.TemporaryFile(**kwargs)  # noqa: SIM115 - the caller closes it
+    except OSError as exc:
+        raise spill_error(exc) from None
+
+
+def spill_error(exc: OSError) -> OutputError:
+    """The error for a temporary file that could not be created or written (a full disk, a missing TMPDIR)."""
+    return OutputError(
+        f"cannot write a temporary file in {tempfile.gettempdir()} ({exc.strerror or exc})",
+        hint="free some space there, or point TMPDIR to a folder with room",
+    )
 
 
 class BucketSpill:
@@ -31,7 +51,7 @@ class BucketSpill:
 
     def __init__(self, dtype: np.dtype) -> None:
         self.dtype = np.dtype(dtype)
-        self._file = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115 - closed by close() or when dropped
+        self._file = temporary_file(buffering=0)  # closed by close() or when dropped
         self._close = weakref.finalize(self, self._file.close)  # a spill dropped on an error closes its file
         self._end = 0
         #: bucket → [(byte offset, records)] in the order they were added
@@ -81,7 +101,10 @@ class BucketSpill:
         view = memoryview(data.view(np.uint8).reshape(-1))
         fd = self._file.fileno()
         while len(view):
-            done = os.pwrite(fd, view, offset)
+            try:
+                done = os.pwrite(fd, view, offset)
+            except OSError as exc:
+                raise spill_error(exc) from None
             view, offset = view[done:], offset + done
 
     def _read_into(self, view: memoryview, offset: int) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import heapq
 import os
-import tempfile
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -32,6 +31,7 @@ from losscli.quality.paired import (
     worst_indices,
     worst_row,
 )
+from losscli.spill import spill_error, temporary_file
 
 RECORD = np.dtype([("row", "<i8"), ("value", "<f8"), ("weight", "<f8"), ("counted", "?")])
 #: records built and written at once when spilling a chunk
@@ -62,7 +62,7 @@ class SideSpill:
     """
 
     def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self.file = temporary_file()  # closed by close()
         self.n = 0
         self.weighted = False
         self.partial = False
@@ -89,12 +89,18 @@ class SideSpill:
             rec["value"] = out.value[part]
             rec["weight"] = 1.0 if out.weight is None else out.weight[part]
             rec["counted"] = True if out.counted is None else out.counted[part]
-            self.file.write(rec.view(np.uint8))
+            try:
+                self.file.write(rec.view(np.uint8))
+            except OSError as exc:
+                raise spill_error(exc) from None
         self.n += len(out.row)
         return out
 
     def rewind(self) -> None:
-        self.file.flush()
+        try:
+            self.file.flush()
+        except OSError as exc:
+            raise spill_error(exc) from None
         self.file.seek(0)
         self._read = 0
 
