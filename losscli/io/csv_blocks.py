@@ -70,9 +70,10 @@ def parse_blocks(
     n_workers: int,
     block_bytes: int | None = None,
 ) -> Iterator[Any]:
-    """The tables ``parse`` makes of the blocks of ``path`` from byte ``offset`` on, in file order.
+    """What ``parse`` makes of the blocks of ``path`` from byte ``offset`` on, in file order.
 
-    ``parse`` takes a pyarrow buffer of whole lines and returns a table (it runs on a worker thread).
+    ``parse`` takes a pyarrow buffer of whole lines (it runs on a worker thread: a table, or the arrays
+    made of it, are built in parallel).
     Blocks hold at most ``block_bytes`` (default :data:`BLOCK_BYTES`). Raises :class:`NotSplittable`
     where the file cannot be cut at line ends, and whatever ``parse`` raises, when the consumer reaches
     that block.

@@ -388,15 +388,20 @@ class CsvSource(Source):
         n_workers = self._block_workers()
         while True:
             try:
-                batches = (
-                    self._block_batches(columns, text_cols, n_workers, chunk_rows)
-                    if n_workers and done == 0
-                    else self._arrow_batches(columns, text_cols, done, chunk_rows)
-                )
-                pieces = rechunk(batches, chunk_rows, pa.concat_arrays)
+                if n_workers and done == 0:  # blocks come mostly as NumPy arrays, converted on the workers
+                    pieces = (
+                        (n, {c: a if isinstance(a, np.ndarray) else self._arrow_to_numpy(a) for c, a in cols.items()})
+                        for n, cols in rechunk(self._block_batches(columns, text_cols, n_workers, chunk_rows),
+                                               chunk_rows, _concat_any)
+                    )
+                else:
+                    pieces = (
+                        (n, self._to_numpy(cols, columns))
+                        for n, cols in rechunk(self._arrow_batches(columns, text_cols, done, chunk_rows),
+                                               chunk_rows, pa.concat_arrays)
+                    )
                 for n, cols in pieces:
-                    yield Chunk({c: (cells_to_text(cols[c].to_pylist()) if c in self.text_columns
-                                     else self._arrow_to_numpy(cols[c])) for c in columns}, first_row=done)
+                    yield Chunk(cols, first_row=done)
                     done += n
                 return
             except _NotFloat as exc:
@@ -436,13 +441,18 @@ class CsvSource(Source):
         parse_options = self._parse_options(newlines_in_values=True, on_invalid=None)
         convert_options = self._convert_options(columns, text_cols)
 
-        def parse(buf: Any) -> Any:
-            return pacsv.read_csv(
+        def parse(buf: Any) -> tuple[int, dict[str, np.ndarray]]:
+            table = pacsv.read_csv(
                 pa.BufferReader(buf),
                 read_options=read_options,
                 parse_options=parse_options,
                 convert_options=convert_options,
             )
+            # float64 columns and key texts convert cell by cell, here; a text column that is not a key is
+            # converted chunk by chunk (numbers, or every cell as text), by the consumer
+            cols = {c: _one_array(table.column(c)) for c in columns}
+            done = [c for c in columns if c not in text_cols or c in self.text_columns]
+            return table.num_rows, {**cols, **self._to_numpy(cols, done)}
 
         assert self._inp.fs_path is not None and self._body_offset is not None
         tables = csv_blocks.parse_blocks(
@@ -450,8 +460,7 @@ class CsvSource(Source):
             delimiter=self.delimiter, n_workers=n_workers, block_bytes=block_bytes,
         )
         try:
-            for table in tables:
-                yield table.num_rows, {c: _one_array(table.column(c)) for c in columns}
+            yield from tables
         except pa.ArrowInvalid as exc:
             # a column of text is restarted as text, as the streaming reader does; any other error is
             # found again, and reported with its row, by the streaming reader
@@ -636,6 +645,11 @@ class CsvSource(Source):
                     return _utf8_error(self.name, line, exc, base_line=lineno)
         return None
 
+    def _to_numpy(self, cols: dict[str, Any], columns: list[str]) -> dict[str, np.ndarray]:
+        """Arrow columns → what a chunk holds: a key column's texts, else float64 (or the cells' texts)."""
+        return {c: (cells_to_text(cols[c].to_pylist()) if c in self.text_columns else self._arrow_to_numpy(cols[c]))
+                for c in columns}
+
     def _arrow_to_numpy(self, arr: Any) -> np.ndarray:
         import pyarrow as pa
 
@@ -757,6 +771,15 @@ def _release(src: Any, lent: _LentToArrow | None = None) -> None:
         lent.wait()
     if hasattr(src, "close"):
         src.close()
+
+
+def _concat_any(parts: list[Any]) -> Any:
+    """Join pieces of one column: NumPy arrays, or pyarrow arrays."""
+    if isinstance(parts[0], np.ndarray):
+        return np.concatenate(parts)
+    import pyarrow as pa
+
+    return pa.concat_arrays(parts)
 
 
 def _one_array(col: Any) -> Any:
