@@ -92,11 +92,16 @@ _LAUNCHER = ("import resource, subprocess, sys; "
              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)")
 
 
-def peak_rss_mb(args: list[str], cwd: Path) -> tuple[float, int]:
-    """Peak resident memory (MB) and exit status of ``losscli ARGS`` run in ``cwd``."""
-    out = subprocess.run([sys.executable, "-c", _LAUNCHER, sys.executable, "-m", "losscli", *args], cwd=cwd,
+def peak_rss(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
+    """Peak resident memory (MB) and exit status of the command ``cmd`` run in ``cwd``."""
+    out = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], cwd=cwd,
                          capture_output=True, text=True, check=True).stdout.split()
     return int(out[0]) / 1024, int(out[1])
+
+
+def peak_rss_mb(args: list[str], cwd: Path) -> tuple[float, int]:
+    """Peak resident memory (MB) and exit status of ``losscli ARGS`` run in ``cwd``."""
+    return peak_rss([sys.executable, "-m", "losscli", *args], cwd)
 
 
 def main() -> None:
