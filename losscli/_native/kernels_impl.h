@@ -50,27 +50,36 @@ IFN double F(k_exp)(double x) {
     return (p * s1) * s2;
 }
 
-/* log x for x ≥ 0 (subnormals included; log 0 = −inf, log inf = inf, NaN for x < 0 or NaN):
- * x = 2^k·z, z ∈ [√½, √2), f = z − 1 (exact), log z = 2·atanh(s) = f − s·(f − R), s = f/(2 + f),
- * R = Σ_{i=1..11} 2·s^{2i}/(2i + 1) (truncation error < 2^-60 relative). */
-IFN double F(k_log)(double x) {
+/* x ≥ 0 (subnormals included) as 2^k·z, z ∈ [√½, √2): returns z, k as a double in *kd. */
+IFN double F(log_reduce)(double x, double *kd) {
     int sub = x < 0x1p-1022;
     double xs = sub ? x * 0x1p54 : x;
     uint64_t ix = k_asuint(xs);
     uint64_t tmp = ix - K_SQRTHALF_BITS;
-    double kd = k_asdouble((tmp >> 52) | 0x4330000000000000ull) - 0x1p52; /* (k mod 4096) */
-    kd = kd >= 2048.0 ? kd - 4096.0 : kd;
-    kd = sub ? kd - 54.0 : kd;
-    double z = k_asdouble(ix - (tmp & 0xfff0000000000000ull));
-    double f = z - 1.0;
-    double s = f / (2.0 + f);
-    double w = s * s;
-    /* R = w·Σ_{i=1..11} 2w^{i−1}/(2i + 1), by Estrin's scheme */
+    double k = k_asdouble((tmp >> 52) | 0x4330000000000000ull) - 0x1p52; /* (k mod 4096) */
+    k = k >= 2048.0 ? k - 4096.0 : k;
+    *kd = sub ? k - 54.0 : k;
+    return k_asdouble(ix - (tmp & 0xfff0000000000000ull));
+}
+
+/* R = w·Σ_{i=1..11} 2w^{i−1}/(2i + 1) for w = s² (log z = 2s + s·R), by Estrin's scheme. */
+IFN double F(log_series)(double w) {
     double w2 = w * w, w4 = w2 * w2;
     double a01 = KF(w, K_L2, K_L1), a23 = KF(w, K_L4, K_L3), a45 = KF(w, K_L6, K_L5);
     double a67 = KF(w, K_L8, K_L7), a89 = KF(w, K_L10, K_L9);
     double a03 = KF(w2, a23, a01), a47 = KF(w2, a67, a45), a8a = KF(w2, K_L11, a89);
-    double R = w * KF(w4, KF(w4, a8a, a47), a03);
+    return w * KF(w4, KF(w4, a8a, a47), a03);
+}
+
+/* log x for x ≥ 0 (subnormals included; log 0 = −inf, log inf = inf, NaN for x < 0 or NaN):
+ * x = 2^k·z, z ∈ [√½, √2), f = z − 1 (exact), log z = 2·atanh(s) = f − s·(f − R), s = f/(2 + f),
+ * R = Σ_{i=1..11} 2·s^{2i}/(2i + 1) (truncation error < 2^-60 relative). */
+IFN double F(k_log)(double x) {
+    double kd, z = F(log_reduce)(x, &kd);
+    double f = z - 1.0;
+    double s = f / (2.0 + f);
+    double w = s * s;
+    double R = F(log_series)(w);
     double lo = KF(-s, f - R, kd * K_LN2_LO);
     double res = KF(kd, K_LN2_HI, lo + f);
     res = x == 0.0 ? -__builtin_inf() : res;
@@ -135,25 +144,14 @@ IFN double F(k_expm1_neg)(double x) {
  * remainder sl (2 + f and s·(2 + f) exact as sums of two doubles), log z = 2s + 2sl + s·R,
  * R = Σ_{i=1..11} 2·s^{2i}/(2i + 1) (the series of k_log), k·ln2 + 2s added by TwoSum. */
 IFN void F(k_log_dd)(double x, double *hi, double *lo) {
-    int sub = x < 0x1p-1022;
-    double xs = sub ? x * 0x1p54 : x;
-    uint64_t ix = k_asuint(xs);
-    uint64_t tmp = ix - K_SQRTHALF_BITS;
-    double kd = k_asdouble((tmp >> 52) | 0x4330000000000000ull) - 0x1p52;
-    kd = kd >= 2048.0 ? kd - 4096.0 : kd;
-    kd = sub ? kd - 54.0 : kd;
-    double z = k_asdouble(ix - (tmp & 0xfff0000000000000ull));
+    double kd, z = F(log_reduce)(x, &kd);
     double f = z - 1.0;                           /* exact */
     double u = 2.0 + f, ue = (2.0 - u) + f;       /* exact (Fast2Sum, |f| < 2) */
     double s = f / u;
     double su = s * u;
     double sl = (((f - su) - F(k_mul_err)(s, u, su)) - s * ue) / u;  /* f/(u + ue) − s, to 2^-104·|s| */
     double w = s * s;
-    double w2 = w * w, w4 = w2 * w2;
-    double a01 = KF(w, K_L2, K_L1), a23 = KF(w, K_L4, K_L3), a45 = KF(w, K_L6, K_L5);
-    double a67 = KF(w, K_L8, K_L7), a89 = KF(w, K_L10, K_L9);
-    double a03 = KF(w2, a23, a01), a47 = KF(w2, a67, a45), a8a = KF(w2, K_L11, a89);
-    double R = w * KF(w4, KF(w4, a8a, a47), a03);
+    double R = F(log_series)(w);
     double a = kd * K_LN2_HI, t = 2.0 * s;        /* both exact */
     double h = a + t, tb = h - a;
     double e = (a - (h - tb)) + (t - tb);         /* TwoSum */
@@ -435,35 +433,13 @@ FN void F(vpow)(double *b, int64_t n, double g) {
  * partial sums, halves (multiples of 8) added recursively. A sum therefore depends only on the values and
  * their positions inside the accumulator block, never on how the input was cut into chunks or threads. */
 
-FN double F(pw_sum)(const double *a, int64_t n) {
+/* The tree's leaf: at most 128 values, in 8 interleaved partial sums (fewer than 8: one by one). */
+IFN double F(pw_leaf)(const double *a, int64_t n) {
     if (n < 8) {
         double res = 0.0;
         for (int64_t i = 0; i < n; i++) res += a[i];
         return res;
     }
-    if (n <= 128) {
-        double r[8];
-        for (int k = 0; k < 8; k++) r[k] = a[k];
-        int64_t i, end = n - (n % 8);
-        for (i = 8; i < end; i += 8)
-            for (int k = 0; k < 8; k++) r[k] += a[i + k];
-        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++) res += a[i];
-        return res;
-    }
-    int64_t n2 = n / 2;
-    n2 -= n2 % 8;
-    return F(pw_sum)(a, n2) + F(pw_sum)(a + n2, n - n2);
-}
-
-/* pw_sum of one row of a tile, inlined where rows are short (the same tree, so the same sum). */
-IFN double F(pw_row)(const double *a, int64_t n) {
-    if (n < 8) {
-        double res = 0.0;
-        for (int64_t i = 0; i < n; i++) res += a[i];
-        return res;
-    }
-    if (n > 128) return F(pw_sum)(a, n);
     double r[8];
     for (int k = 0; k < 8; k++) r[k] = a[k];
     int64_t i, end = n - (n % 8);
@@ -472,6 +448,18 @@ IFN double F(pw_row)(const double *a, int64_t n) {
     double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
     for (; i < n; i++) res += a[i];
     return res;
+}
+
+FN double F(pw_sum)(const double *a, int64_t n) {
+    if (n <= 128) return F(pw_leaf)(a, n);
+    int64_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return F(pw_sum)(a, n2) + F(pw_sum)(a + n2, n - n2);
+}
+
+/* pw_sum of one row of a tile, inlined where rows are short (the same tree, so the same sum). */
+IFN double F(pw_row)(const double *a, int64_t n) {
+    return n > 128 ? F(pw_sum)(a, n) : F(pw_leaf)(a, n);
 }
 
 /* Σ (m_i ? a_i : 0) in the same tree (m may be NULL: every term counts). */
@@ -987,6 +975,28 @@ FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, d
     return 0;
 }
 
+/* A label row's loss s and weight by the convention's class-weight rule: Keras weighs the loss by the class
+ * of the label's largest entry (out = s·w_argmax, weight w_argmax); torch keeps s and weighs the row by
+ * Σ_k y_k·w_k; without class weights out = s. */
+IFN void F(cw_row)(const k_job *j, const double *yr, int64_t c, double s, double *out, double *wout) {
+    if (j->cw && j->cw_argmax) {
+        double ym = yr[0];
+        int64_t am = 0;
+        for (int64_t k = 1; k < c; k++)
+            if (yr[k] > ym) { ym = yr[k]; am = k; }
+        double w = j->cw[am];
+        *out = s * w;
+        *wout = w;
+    } else if (j->cw) {
+        double w = 0.0;
+        for (int64_t k = 0; k < c; k++) w += yr[k] * j->cw[k];
+        *out = s;
+        *wout = w;
+    } else {
+        *out = s;
+    }
+}
+
 /* Categorical cross-entropy from logits, as the NumPy kernel (classification.categorical_crossentropy):
  * log p_c = (x_c − m) − log1p(Σ_{k≠a} e^{x_k − m}) (m the row maximum, a its first position), y' = y(1 − ε)
  * + ε/C, l = −Σ_c y'_c·log p_c (·w_c per class; Keras: ·w_{argmax y}). Labels in [0, 1], rows summing to
@@ -1015,12 +1025,13 @@ IFN int F(rows_in_simplex)(const k_job *j, const double *y, int64_t m) {
 FN int F(tile_cfocal_logits)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t, double *e,
                              double *out, k_part *p);
 
-FN int F(tile_cce_logits)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t, double *e,
-                          double *out, double *wout, k_part *p) {
+/* Logits and label rows of a tile of a categorical loss, loaded and checked (finite logits, label rows in
+ * the simplex), then log_softmax_parts (out is its scratch for the argmax positions); nonzero when a value
+ * is invalid. */
+IFN int F(cat_logits_in)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t, double *e,
+                         double *out, k_part *p) {
     const int64_t c = j->c;
-    if (j->focal) return F(tile_cfocal_logits)(j, i0, m, x, y, t, e, out, p);
-    int bad = 0;
-    bad = F(logits_in)(j, i0 * c, m * c, x, p);
+    int bad = F(logits_in)(j, i0 * c, m * c, x, p);
     F(load)(j->yt, j->yt_code, i0 * c, m * c, y);
     bad |= F(rows_in_simplex)(j, y, m);
     if (bad) return 1;
@@ -1028,6 +1039,14 @@ FN int F(tile_cce_logits)(const k_job *j, int64_t i0, int64_t m, double *x, doub
     F(minmax)(x, m * c, p);
 #endif
     F(log_softmax_parts)(x, e, t, out, m, c);
+    return 0;
+}
+
+FN int F(tile_cce_logits)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t, double *e,
+                          double *out, double *wout, k_part *p) {
+    const int64_t c = j->c;
+    if (j->focal) return F(tile_cfocal_logits)(j, i0, m, x, y, t, e, out, p);
+    if (F(cat_logits_in)(j, i0, m, x, y, t, e, out, p)) return 1;
     double a1 = 1.0 - j->smooth, b1 = j->smooth / (double)c;
     for (int64_t i = 0; i < m; i++) {
         double *row = x + i * c, *er = e + i * c;
@@ -1040,23 +1059,7 @@ FN int F(tile_cce_logits)(const k_job *j, int64_t i0, int64_t m, double *x, doub
         }
         if (j->cw && !j->cw_argmax)
             for (int64_t k = 0; k < c; k++) er[k] *= j->cw[k];
-        double s = -F(pw_row)(er, c);
-        if (j->cw && j->cw_argmax) {
-            double ym = yr[0];
-            int64_t am = 0;
-            for (int64_t k = 1; k < c; k++)
-                if (yr[k] > ym) { ym = yr[k]; am = k; }
-            double w = j->cw[am];
-            out[i] = s * w;
-            wout[i] = w;
-        } else if (j->cw) {
-            double w = 0.0;
-            for (int64_t k = 0; k < c; k++) w += yr[k] * j->cw[k];
-            out[i] = s;
-            wout[i] = w;
-        } else {
-            out[i] = s;
-        }
+        F(cw_row)(j, yr, c, -F(pw_row)(er, c), out + i, wout ? wout + i : NULL);
     }
     return 0;
 }
@@ -1096,23 +1099,7 @@ IFN void F(cat_losses)(const k_job *j, const double *lp, const double *y, double
             for (int64_t k = 0; k < c; k++) w[i * c + k] *= j->cw[k];
     for (int64_t i = 0; i < m; i++) {
         const double *yr = y + i * c;
-        double s = -F(pw_row)(w + i * c, c);
-        if (j->cw && j->cw_argmax) {
-            double ym = yr[0];
-            int64_t am = 0;
-            for (int64_t k = 1; k < c; k++)
-                if (yr[k] > ym) { ym = yr[k]; am = k; }
-            double wt = j->cw[am];
-            out[i] = s * wt;
-            wout[i] = wt;
-        } else if (j->cw) {
-            double wt = 0.0;
-            for (int64_t k = 0; k < c; k++) wt += yr[k] * j->cw[k];
-            out[i] = s;
-            wout[i] = wt;
-        } else {
-            out[i] = s;
-        }
+        F(cw_row)(j, yr, c, -F(pw_row)(w + i * c, c), out + i, wout ? wout + i : NULL);
     }
 }
 
@@ -1121,14 +1108,7 @@ IFN void F(cat_losses)(const k_job *j, const double *lp, const double *y, double
 FN int F(tile_cfocal_logits)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t, double *e,
                              double *out, k_part *p) {
     const int64_t c = j->c;
-    int bad = F(logits_in)(j, i0 * c, m * c, x, p);
-    F(load)(j->yt, j->yt_code, i0 * c, m * c, y);
-    bad |= F(rows_in_simplex)(j, y, m);
-    if (bad) return 1;
-#ifndef K_VEC512
-    F(minmax)(x, m * c, p);
-#endif
-    F(log_softmax_parts)(x, e, t, out, m, c);
+    if (F(cat_logits_in)(j, i0, m, x, y, t, e, out, p)) return 1;
     for (int64_t i = 0; i < m; i++) {
         const double *row = x + i * c;
         double *lp = e + i * c, L = t[i];

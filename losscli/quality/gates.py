@@ -214,6 +214,15 @@ def check_names(limits: dict[str, list[Limit]], evaluated: list[str]) -> None:
 # ----------------------------------------------------------------------------------------- thresholds
 
 
+def _compare(value: float | None, kind: str, limit: float) -> tuple[str, str]:
+    """(status, relation) of ``value`` against a ``max`` or ``min`` limit; an undefined value fails."""
+    if value is None or not math.isfinite(value):
+        return FAIL, "is undefined, cannot compare with"
+    if kind == "max":
+        return (FAIL, ">") if value > limit else (PASS, "<=")
+    return (FAIL, "<") if value < limit else (PASS, ">=")
+
+
 def threshold_checks(
     name: str, result: Any, maximum: Limit | None, minimum: Limit | None
 ) -> list[CheckResult]:
@@ -224,12 +233,7 @@ def threshold_checks(
     for kind, lim in (("max", maximum), ("min", minimum)):
         if lim is None:
             continue
-        if value is None or not math.isfinite(value):
-            status, rel = FAIL, "is undefined, cannot compare with"
-        elif kind == "max":
-            status, rel = (FAIL, ">") if value > lim.value else (PASS, "<=")
-        else:
-            status, rel = (FAIL, "<") if value < lim.value else (PASS, ">=")
+        status, rel = _compare(value, kind, lim.value)
         message = f"{what} {short_number(value)} {rel} {kind} {lim.text} (n={result.n})"
         out.append(CheckResult(f"{name} {kind}", kind, status, message, result.loss, value, lim.value, result.n))
     return out
@@ -244,12 +248,7 @@ def metric_checks(name: str, result: Any, maximum: list[Limit], minimum: list[Li
             if lim.metric not in reported:
                 continue
             value = reported[lim.metric]
-            if value is None or not math.isfinite(value):
-                status, rel = FAIL, "is undefined, cannot compare with"
-            elif kind == "max":
-                status, rel = (FAIL, ">") if value > lim.value else (PASS, "<=")
-            else:
-                status, rel = (FAIL, "<") if value < lim.value else (PASS, ">=")
+            status, rel = _compare(value, kind, lim.value)
             message = f"{result.loss} {lim.metric} {short_number(value)} {rel} {kind} {lim.text} (n={result.n})"
             out.append(CheckResult(f"{name} {lim.metric} {kind}", kind, status, message, result.loss, value,
                                    lim.value, result.n, details={"metric": lim.metric}))
