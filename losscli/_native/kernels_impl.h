@@ -855,23 +855,140 @@ IFN void F(log_softmax_parts)(double *x, double *e, double *t, double *pos, int6
     F(vlog1p)(t, t, m);
 }
 
+/* Class indices of a tile into y; nonzero when one is not an integer in [0, C) (nor the ignore_index). */
+IFN int F(sparse_labels_in)(const k_job *j, int64_t i0, int64_t m, double *y) {
+    F(load)(j->yt, j->yt_code, i0, m, y);
+    double ign = (double)j->ignore, cd = (double)j->c;
+    int bad = 0;
+    for (int64_t i = 0; i < m; i++) {
+        int in_range = (y[i] >= 0.0) & (y[i] < cd) & (y[i] == (double)(int64_t)y[i]);
+        int ignored = j->has_ignore & (y[i] == ign);
+        bad |= !(in_range | ignored);
+    }
+    return bad;
+}
+
+/* The class weight of each row's label on its loss (ignored rows: weight 0), and the counted flags. */
+IFN void F(sparse_weights)(const k_job *j, int64_t m, const double *y, double *out, double *wout, uint8_t *cout) {
+    double ign = (double)j->ignore;
+    if (j->cw) {
+        for (int64_t i = 0; i < m; i++) {
+            int ignored = j->has_ignore && y[i] == ign;
+            double w = ignored ? 0.0 : j->cw[(int64_t)y[i]];
+            out[i] = w * out[i];
+            wout[i] = w;
+        }
+    }
+    if (cout)
+        for (int64_t i = 0; i < m; i++) cout[i] = !(j->has_ignore && y[i] == ign);
+}
+
+#ifdef K_VEC512
+/* Wide rows in one pass over the logits as they are stored (float32 or float64): each value is converted,
+ * checked finite and taken into (min, max), and e^{x_k − x_y} goes straight into the row's sum, the label's
+ * term as 0. The sum follows pw_sum's tree (leaves of at most 128 values in 8 lanes, halves at multiples of
+ * 8), so it is the sum the two-pass path takes of the same terms, bit for bit. */
+typedef struct { __m512d lo, hi; __m256 lo32, hi32; __mmask8 bad; } F(wide_seen);
+
+IFN __m512d F(wide_exp8)(const void *src, int code, int64_t at, __mmask8 k, __m512d xy, int64_t yl,
+                         F(wide_seen) *w) {
+    __m512d v;
+    if (code == K_F32) {  /* checked and compared as float32 (half the work of float64 lanes) */
+        __m256 f = _mm256_maskz_loadu_ps(k, (const float *)src + at);
+        w->bad |= _mm256_mask_fpclass_ps_mask(k, f, 0x99);
+        w->lo32 = _mm256_mask_min_ps(w->lo32, k, f, w->lo32);
+        w->hi32 = _mm256_mask_max_ps(w->hi32, k, f, w->hi32);
+        v = _mm512_cvtps_pd(f);
+    } else {
+        v = _mm512_maskz_loadu_pd(k, (const double *)src + at);
+        w->bad |= _mm512_mask_fpclass_pd_mask(k, v, 0x99);
+        w->lo = _mm512_mask_min_pd(w->lo, k, v, w->lo);
+        w->hi = _mm512_mask_max_pd(w->hi, k, v, w->hi);
+    }
+    __mmask8 keep = (yl >= 0 && yl < 8) ? (__mmask8)(k & ~(1u << yl)) : k;  /* yl: the label's lane */
+    return _mm512_maskz_mov_pd(keep, F(exp8)(_mm512_sub_pd(v, xy)));
+}
+
+IFN double F(wide_leaf)(const void *src, int code, int64_t at, int64_t n, __m512d xy, int64_t yl,
+                        F(wide_seen) *w) {
+    double a[8];
+    if (n < 8) {
+        _mm512_storeu_pd(a, F(wide_exp8)(src, code, at, (__mmask8)((1u << n) - 1u), xy, yl, w));
+        double res = 0.0;
+        for (int64_t q = 0; q < n; q++) res += a[q];
+        return res;
+    }
+    __m512d r = F(wide_exp8)(src, code, at, 0xFF, xy, yl, w);
+    int64_t i, end = n - (n % 8);
+    for (i = 8; i < end; i += 8) r = _mm512_add_pd(r, F(wide_exp8)(src, code, at + i, 0xFF, xy, yl - i, w));
+    _mm512_storeu_pd(a, r);
+    double res = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+    if (i < n) {
+        _mm512_storeu_pd(a, F(wide_exp8)(src, code, at + i, (__mmask8)((1u << (n - i)) - 1u), xy, yl - i, w));
+        for (int64_t q = 0; q < n - i; q++) res += a[q];
+    }
+    return res;
+}
+
+static double F(wide_sum)(const void *src, int code, int64_t at, int64_t n, __m512d xy, int64_t yl,
+                          F(wide_seen) *w) TARGET_ATTR;
+static double F(wide_sum)(const void *src, int code, int64_t at, int64_t n, __m512d xy, int64_t yl,
+                          F(wide_seen) *w) {
+    if (n <= 128) return F(wide_leaf)(src, code, at, n, xy, yl, w);
+    int64_t n2 = n / 2;
+    n2 -= n2 % 8;
+    double a = F(wide_sum)(src, code, at, n2, xy, yl, w);
+    return a + F(wide_sum)(src, code, at + n2, n - n2, xy, yl - n2, w);
+}
+
+/* Sparse cross-entropy of rows of more than 32 logits without smoothing: log1p(Σ_{c≠y} e^{x_c − x_y}) by
+ * wide_sum (x: scratch of a row, for the rare row whose sum overflows). */
+FN int F(tile_sparse_wide)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t, double *out,
+                           double *wout, uint8_t *cout, k_part *p) {
+    const int64_t c = j->c;
+    if (F(sparse_labels_in)(j, i0, m, y)) return 1;
+    double ign = (double)j->ignore;
+    F(wide_seen) w = {_mm512_set1_pd(p->xmin), _mm512_set1_pd(p->xmax), _mm256_set1_ps(__builtin_inff()),
+                      _mm256_set1_ps(-__builtin_inff()), 0};
+    for (int64_t i = 0; i < m; i++) {
+        int64_t yi = (j->has_ignore && y[i] == ign) ? 0 : (int64_t)y[i];
+        int64_t at = (i0 + i) * c;
+        double xy = j->yp_code == K_F32 ? (double)((const float *)j->yp)[at + yi] : ((const double *)j->yp)[at + yi];
+        t[i] = F(wide_sum)(j->yp, j->yp_code, at, c, _mm512_set1_pd(xy), yi, &w);
+    }
+    if (w.bad) return 1;
+    double lo32 = _mm512_reduce_min_pd(_mm512_cvtps_pd(w.lo32)), hi32 = _mm512_reduce_max_pd(_mm512_cvtps_pd(w.hi32));
+    double lo = _mm512_reduce_min_pd(w.lo), hi = _mm512_reduce_max_pd(w.hi);
+    p->xmin = lo32 < lo ? lo32 : lo;
+    p->xmax = hi32 > hi ? hi32 : hi;
+    F(vlog1p)(t, out, m);
+    for (int64_t i = 0; i < m; i++) {
+        if (!(t[i] <= 0x1.fffffffffffffp1023)) {   /* overflow: from the original logits */
+            int64_t yi = (j->has_ignore && y[i] == ign) ? 0 : (int64_t)y[i];
+            F(load)(j->yp, j->yp_code, (i0 + i) * c, c, x);
+            out[i] = F(nll_wide_row)(x, c, yi);
+        }
+    }
+    if (j->has_ignore)
+        for (int64_t i = 0; i < m; i++) out[i] = y[i] == ign ? 0.0 : out[i];
+    F(sparse_weights)(j, m, y, out, wout, cout);
+    return 0;
+}
+#endif
+
 /* Sparse cross-entropy from logits for rows [i0, i0 + m): −log softmax(x)_y = log(1 + Σ_{c≠y} e^{x_c − x_y})
  * (softplus(x_other − x_y) for two classes), times the class weight of y; ignored rows give 0.
  * x: scratch of m·C doubles, y: scratch of m doubles. */
 FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t, double *e,
                              double *out, double *wout, uint8_t *cout, k_part *p) {
     const int64_t c = j->c;
-    int bad = 0;
-    bad = F(logits_in)(j, i0 * c, m * c, x, p);
-    F(load)(j->yt, j->yt_code, i0, m, y);
-    double ign = (double)j->ignore;
-    double cd = (double)c;
-    for (int64_t i = 0; i < m; i++) {
-        int in_range = (y[i] >= 0.0) & (y[i] < cd) & (y[i] == (double)(int64_t)y[i]);
-        int ignored = j->has_ignore & (y[i] == ign);
-        bad |= !(in_range | ignored);
-    }
+#ifdef K_VEC512
+    if (c > 32 && !j->has_smooth) return F(tile_sparse_wide)(j, i0, m, x, y, t, out, wout, cout, p);
+#endif
+    int bad = F(logits_in)(j, i0 * c, m * c, x, p);
+    bad |= F(sparse_labels_in)(j, i0, m, y);
     if (bad) return 1;
+    double ign = (double)j->ignore;
 #ifndef K_VEC512
     F(minmax)(x, m * c, p);
 #endif
@@ -962,16 +1079,7 @@ FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, d
         if (j->has_ignore)
             for (int64_t i = 0; i < m; i++) out[i] = y[i] == ign ? 0.0 : out[i];
     }
-    if (j->cw) {
-        for (int64_t i = 0; i < m; i++) {
-            int ignored = j->has_ignore && y[i] == ign;
-            double w = ignored ? 0.0 : j->cw[(int64_t)y[i]];
-            out[i] = w * out[i];
-            wout[i] = w;
-        }
-    }
-    if (cout)
-        for (int64_t i = 0; i < m; i++) cout[i] = !(j->has_ignore && y[i] == ign);
+    F(sparse_weights)(j, m, y, out, wout, cout);
     return 0;
 }
 
