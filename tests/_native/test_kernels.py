@@ -348,6 +348,14 @@ def _inputs(kind: str, n: int, rng: np.random.Generator):
                 "ignore_index": -100,
             },
         )
+    if kind == "scce_wide_weighted":  # float64 rows of 137 logits (one pass per row), some gaps beyond 709
+        c = 137
+        y = rng.integers(0, c, n)
+        y[::17] = -100
+        x = rng.standard_normal((n, c)) * 4
+        x[::29, 5] = 900.0  # e^{x_c − x_y} overflows: the row is done again from its logits
+        return "scce", y, x, {"from_logits": True, "class_weights": tuple(rng.uniform(0.2, 2.0, c)),
+                              "ignore_index": -100}
     if kind == "scce_smooth":
         y = rng.integers(0, 6, n)
         y[::11] = -100
@@ -447,6 +455,7 @@ def _stream(loss, yt, yp, sw, params, cuts, convention="losscli") -> tuple[dict,
         "bce_multilabel",
         "scce_weighted",
         "scce_wide",
+        "scce_wide_weighted",
         "scce_smooth",
         "cce_soft",
         "cce_probs_keras",
@@ -489,6 +498,8 @@ def test_bit_identical_for_any_chunking_and_thread_count(level, kind, monkeypatc
     # their difference, then times α_t and the BCE term
     [
         ("scce_weighted", 4),
+        ("scce_wide", 4),
+        ("scce_wide_weighted", 4),
         ("scce_smooth", 4),
         ("cce_soft", 4),
         ("cce_probs_keras", 4),
@@ -585,6 +596,10 @@ BAD = [
     ("scce", [0, 3, 1], [[1.0, 2.0, 0.0]] * 3, {"from_logits": True}),
     ("scce", [0.0, 1.5, 1.0], [[1.0, 2.0, 0.0]] * 3, {"from_logits": True}),
     ("scce", [0, -1, 1], [[1.0, 2.0, 0.0]] * 3, {"from_logits": True, "ignore_index": -100}),
+    # rows wider than 32 logits (read in one pass): a NaN, an infinite logit at the label, a bad label
+    ("scce", [0, 3, 1], [[0.5] * 40, [0.5] * 39 + [np.nan], [0.5] * 40], {"from_logits": True}),
+    ("scce", [0, 3, 1], [[0.5] * 40, [0.5] * 3 + [np.inf] + [0.5] * 36, [0.5] * 40], {"from_logits": True}),
+    ("scce", [0, 40, 1], [[0.5] * 40] * 3, {"from_logits": True}),
     ("cce", [[0, 1], [1, 0], [2, 0]], [[1.0, 2.0]] * 3, {"from_logits": True}),
     ("cce", [[0, 1], [1, 0], [0.5, 0.2]], [[1.0, 2.0]] * 3, {"from_logits": True}),
     ("cce", [[0, 1], [1, 0], [1, 0]], [[1.0, 2.0], [np.nan, 0.0], [1.0, 2.0]], {"from_logits": True}),
