@@ -878,3 +878,27 @@ def test_blocks_of_huge_values_are_summed_as_the_numpy_path_sums_them(kernels_en
     got = losscli.evaluate("bce", y, x, from_logits=True)
     assert got.state.stats is not None
     assert got.value == expected.value == pytest.approx(1e307, rel=1e-15)
+
+
+@pytest.mark.parametrize("col", [0, 7, 8, 32, 36])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_wide_float32_rows_with_an_invalid_logit_give_the_numpy_paths_error(col, value, kernels_env):
+    """float32 rows wider than 32 logits are checked as float32 in the one-pass kernel: any lane, any row."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((50, 37)).astype(np.float32)
+    y = rng.integers(0, 37, 50)
+    x[23, col] = value
+    kernels_env(LOSSCLI_KERNELS="numpy")
+    with pytest.raises(LossCliError) as expected:
+        losscli.evaluate("scce", y, x, from_logits=True)
+    kernels_env(LOSSCLI_KERNELS="auto")
+    with pytest.raises(type(expected.value)) as got:
+        losscli.evaluate("scce", y, x, from_logits=True)
+    assert str(got.value) == str(expected.value)
+    x[23, col] = 0.25
+    kernels_env(LOSSCLI_KERNELS="numpy")
+    ref = losscli.evaluate("scce", y, x, from_logits=True)
+    kernels_env(LOSSCLI_KERNELS="auto")
+    ok = losscli.evaluate("scce", y, x, from_logits=True)
+    assert ok.state.stats is not None and _within_ulps(ok.per_sample, ref.per_sample, 4).all()
+    assert _within_ulps(ok.min, ref.min, 4) and _within_ulps(ok.max, ref.max, 4)
