@@ -13,8 +13,9 @@ parsed here when it holds no ``"`` at all, or when every ``"`` in it is at a cel
 delimiter or a line start, or before a delimiter or a line end) and an even number of them precede every
 line end; otherwise, and for a line longer than a block, :class:`NotSplittable` tells the caller to read
 on with its streaming reader from the rows it has already taken. So do pyarrow's own errors on a block
-(a ragged row, a cell that is not a number, bytes that are not UTF-8): the streaming reader, which
-knows row numbers, reports them.
+(a ragged row, bytes that are not UTF-8): the streaming reader, which knows row numbers, reports them. (A
+column that holds text where numbers were expected is the caller's to handle: it reads the column again as
+text.)
 """
 
 from __future__ import annotations
