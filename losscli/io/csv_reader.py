@@ -455,12 +455,12 @@ class CsvSource(Source):
             return table.num_rows, {**cols, **self._to_numpy(cols, done)}
 
         assert self._inp.fs_path is not None and self._body_offset is not None
-        tables = csv_blocks.parse_blocks(
+        blocks = csv_blocks.parse_blocks(
             self._inp.fs_path, self._body_offset, parse,
             delimiter=self.delimiter, n_workers=n_workers, block_bytes=block_bytes,
         )
         try:
-            yield from tables
+            yield from blocks
         except pa.ArrowInvalid as exc:
             # a column of text is restarted as text, as the streaming reader does; any other error is
             # found again, and reported with its row, by the streaming reader
@@ -470,7 +470,7 @@ class CsvSource(Source):
         except OSError:
             raise csv_blocks.NotSplittable from None
         finally:
-            tables.close()
+            blocks.close()
 
     def _convert_options(self, columns: list[str], text_cols: set[str]) -> Any:
         import pyarrow as pa
