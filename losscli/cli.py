@@ -239,7 +239,8 @@ def explain_cmd(loss: str, fmt: str) -> None:
 
 
 #: eval options that ``compare`` shares (the same option objects: one spelling, one help text).
-COMPARE_SHARED = ("labels", "weights", "label_cols", "pred_cols", "pred2_cols", "weight_col", "id_col", "classes",
+COMPARE_SHARED = ("labels", "weights", "label_cols", "pred_cols", "pred2_cols", "preds2", "weight_col", "id_col",
+                  "classes",
                   "from_logits", *PARAM_OPTIONS, "eps", "reduction", "convention", "nan", "sum_tol", "chunk_rows",
                   "header", "no_header", "delimiter")
 
@@ -250,6 +251,8 @@ COMPARE_SHARED = ("labels", "weights", "label_cols", "pred_cols", "pred2_cols", 
               help="Candidate predictions (the new model); repeat it to rank several candidates against the "
                    "baseline, with Holm's correction for the multiple comparisons.")
 @click.option("--baseline-preds", metavar="FILE", help="Baseline predictions (the old model), same labels.")
+@click.option("--baseline-preds2", metavar="FILE", help="The baseline's second input of a pairwise loss in its own "
+              "file, with --preds2 (the candidate's).")
 @resample_options
 @click.option("--confidence", type=LEVEL, default=0.95, show_default=True, help="Confidence level of the interval.")
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
@@ -280,20 +283,6 @@ def compare_cmd(loss: str, **opts: Any) -> None:
 
 compare_cmd.params[1:1] = [p for p in eval_cmd.params if p.name in COMPARE_SHARED]
 
-
-def _compare_pred2_cols() -> None:
-    """compare has no --preds2: its --pred2-cols are columns of every predictions file."""
-    import copy
-
-    for i, p in enumerate(compare_cmd.params):
-        if p.name == "pred2_cols":
-            own = copy.copy(p)
-            own.help = ("The second input of a pairwise loss (cosine_embedding, margin_ranking): its columns in "
-                        "every predictions file (--preds and --baseline-preds), aligned with --pred-cols.")
-            compare_cmd.params[i] = own
-
-
-_compare_pred2_cols()
 
 
 @cli.command("check", epilog=EXIT_CODES_HELP)

@@ -27,16 +27,17 @@ def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[st
     loss_settings = settings.loss_settings(loss, opts)
     compare = settings.compare_settings(opts)
     candidates = list(dict.fromkeys(opts["preds"]))
+    baseline2 = _second_inputs(opts, candidates)
     if len(candidates) > 1:
         return _run_many(loss_settings, compare, report, candidates, opts, stdin=stdin, decided=decided)
     inputs = settings.input_settings(opts, data=[], preds=candidates[0])
     op.refuse_overwriting_inputs(report.files(), [inputs.labels, inputs.weights, candidates[0],
-                                                  opts["baseline_preds"]])
+                                                  opts["baseline_preds"], inputs.preds2, baseline2])
     started = time.perf_counter()
     with OutputTransaction():
         evidence: dict[str, Any] | None = {} if report.html else None
         comp, checks = op.compare_files(loss_settings, inputs, compare, candidates[0], opts["baseline_preds"],
-                                        stdin=stdin, evidence=evidence)
+                                        stdin=stdin, evidence=evidence, baseline_preds2=baseline2)
         warn_once(comp["warnings"])
         status = gates.exit_status(checks)
         decided["status"] = status
@@ -50,6 +51,20 @@ def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[st
         render_document(comp, report.fmt, markdown=compare_markdown(comp), draw=lambda c: render_compare(comp, c))
     op.report_check_lines(checks)
     return status
+
+
+def _second_inputs(opts: dict[str, Any], candidates: list[str]) -> str | None:
+    """The baseline's ``--baseline-preds2``, checked against the candidate's ``--preds2``: both or neither,
+    and with one candidate."""
+    preds2, baseline2 = opts.get("preds2"), opts.get("baseline_preds2")
+    if bool(preds2) != bool(baseline2):
+        given, other = ("--preds2", "--baseline-preds2") if preds2 else ("--baseline-preds2", "--preds2")
+        raise UsageError(f"{given} needs {other}: each model's second input comes from a file of its own",
+                         hint="give both, or put each model's two inputs in its predictions file and select them "
+                              "with --pred-cols and --pred2-cols")
+    if preds2 and len(candidates) > 1:
+        raise UsageError("--preds2 goes with one --preds file", hint="compare each candidate on its own")
+    return baseline2
 
 
 def _run_many(loss_settings: Any, compare: Any, report: Any, candidates: list[str], opts: dict[str, Any], *,

@@ -303,6 +303,7 @@ class CheckSettings:
     preds: str | None
     baseline_preds: str | None
     warn: bool
+    baseline_preds2: str | None = None
 
 
 #: Check-file keys that mean what the command-line option of the same name means.
@@ -321,11 +322,13 @@ def check_settings(spec: CheckSpec, *, force: bool, update_baseline: bool) -> Ch
     if unknown:
         raise UsageError(f"check {spec.name!r}: unknown loss parameter {unknown[0]!r}",
                          hint=f"write it in the loss, e.g. loss = \"{spec.loss}({unknown[0]}=...)\"")
-    if s.get("preds2") and s.get("baseline_preds"):
-        raise UsageError(f"check {spec.name!r}: preds2 does not go with baseline_preds (which second input would "
-                         "the baseline take?)",
-                         hint="put each model's two inputs in its predictions file and select them with pred_cols "
-                              "and pred2_cols")
+    if s.get("baseline_preds2") and not (s.get("preds2") and s.get("baseline_preds")):
+        raise UsageError(f"check {spec.name!r}: baseline_preds2 goes with baseline_preds and preds2")
+    if s.get("preds2") and s.get("baseline_preds") and not s.get("baseline_preds2"):
+        raise UsageError(f"check {spec.name!r}: preds2 with baseline_preds needs baseline_preds2 (the baseline's "
+                         "second input)",
+                         hint="give baseline_preds2, or put each model's two inputs in its predictions file and "
+                              "select them with pred_cols and pred2_cols")
     opts: dict[str, Any] = {k: s.get(k) for k in _CHECK_KEYS}
     opts["no_header"] = s.get("header") is False
     opts["header"] = s.get("header") is True
@@ -343,4 +346,5 @@ def check_settings(spec: CheckSpec, *, force: bool, update_baseline: bool) -> Ch
     inputs = input_settings(opts, data=[s["data"]] if s.get("data") else [], preds=s.get("preds"),
                             extra_cols=gates.extra_cols())
     return CheckSettings(name=spec.name, loss=loss, inputs=inputs, gates=gates, compare=compare,
-                         preds=s.get("preds"), baseline_preds=s.get("baseline_preds"), warn=spec.warn)
+                         preds=s.get("preds"), baseline_preds=s.get("baseline_preds"), warn=spec.warn,
+                         baseline_preds2=s.get("baseline_preds2"))

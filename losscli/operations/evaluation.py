@@ -282,15 +282,16 @@ def report_check_lines(checks: list[gates.CheckResult]) -> None:
 # ------------------------------------------------------------------------------------------- compare
 
 
-def _run_side(loss: LossSettings, inputs: Any, preds: str, stdin: Any, pairing: Any, *, reliability: bool = False
-              ) -> tuple[Any, Any, Any]:
-    """Evaluate one prediction file of a paired comparison; ``pairing`` observes its samples (and the
-    reliability bins are kept, for an HTML report)."""
+def _run_side(loss: LossSettings, inputs: Any, preds: str, stdin: Any, pairing: Any, *, reliability: bool = False,
+              preds2: str | None = None) -> tuple[Any, Any, Any]:
+    """Evaluate one prediction file of a paired comparison (with its own second input ``preds2`` of a
+    pairwise loss, if any); ``pairing`` observes its samples (and the reliability bins are kept, for an HTML
+    report)."""
     from losscli.inputs.plan import plan_inputs
     from losscli.pipeline import run_many
 
     evaluator = one_evaluator(loss)
-    plan = plan_inputs(dataclasses.replace(inputs, data=[], preds=preds), evaluator.spec, stdin=stdin)
+    plan = plan_inputs(dataclasses.replace(inputs, data=[], preds=preds, preds2=preds2), evaluator.spec, stdin=stdin)
     evaluator.chunk_listeners.append(pairing.listen)
     observers: list[Any] = [pairing.observe]
     rel = None
@@ -318,8 +319,11 @@ def _release_reader_memory() -> None:
 
 def compare_files(loss: LossSettings, inputs: Any, compare: CompareSettings, candidate: str, baseline: str, *,
                   stdin: Any = None, name: str | None = None, evidence: dict[str, Any] | None = None,
-                  p_value: bool = False) -> tuple[dict[str, Any], list[gates.CheckResult]]:
-    """The paired comparison of two prediction files and its ``fail_if_worse`` check (if asked for).
+                  p_value: bool = False, baseline_preds2: str | None = None
+                  ) -> tuple[dict[str, Any], list[gates.CheckResult]]:
+    """The paired comparison of two prediction files and its ``fail_if_worse`` check (if asked for). A
+    pairwise loss takes the candidate's second input from ``inputs.preds2`` and the baseline's from
+    ``baseline_preds2`` when they are files of their own.
 
     The candidate's samples are spilled to a temporary file and paired with the baseline's as it streams
     (:mod:`losscli.quality.paired_stream`), so memory stays bounded. ``evidence``, when given, receives
@@ -328,7 +332,7 @@ def compare_files(loss: LossSettings, inputs: Any, compare: CompareSettings, can
     bootstrap p-value in the document (several candidates need it for their correction)."""
     from losscli.quality.paired_stream import LockstepPairing, SideSpill, UniformSample
 
-    if inputs.labels == "-" or "-" in (candidate, baseline):
+    if inputs.labels == "-" or "-" in (candidate, baseline, inputs.preds2, baseline_preds2):
         raise UsageError("compare reads its inputs twice: give files, not '-' (stdin)")
     probe = one_evaluator(loss)
     if probe.summary is not None:
@@ -341,14 +345,15 @@ def compare_files(loss: LossSettings, inputs: Any, compare: CompareSettings, can
     try:
         keep = evidence is not None
         sample = UniformSample() if keep else None
-        cfile, cand_ev, evaluator = _run_side(loss, inputs, candidate, stdin, cand_spill, reliability=keep)
+        cfile, cand_ev, evaluator = _run_side(loss, inputs, candidate, stdin, cand_spill, reliability=keep,
+                                              preds2=inputs.preds2)
         _release_reader_memory()
         pairing = LockstepPairing(cand_spill, base_spill, rule=evaluator.rule,
                                   higher_is_better=bool(evaluator.spec.higher_is_better), tol=compare.tol,
                                   top=compare.top, seed=compare.seed,
                                   on_pairs=None if sample is None else sample.add)
         bfile, base_ev, base_evaluator = _run_side(loss, inputs, baseline, stdin, _PairingObserver(base_spill, pairing),
-                                                   reliability=keep)
+                                                   reliability=keep, preds2=baseline_preds2)
         if evidence is not None and sample is not None:
             evidence["evaluations"] = [cand_ev, base_ev]
             # rows paired by id, not in step: the differences are left to the comparison's own tables
@@ -499,7 +504,7 @@ def run_named_check(check: Any, report: ReportSettings) -> tuple[list[Any], list
         if not check.preds:
             raise UsageError(f"check {check.name!r}: baseline_preds needs labels and preds")
         comp, more = compare_files(check.loss, check.inputs, check.compare, check.preds, check.baseline_preds,
-                                   name=check.name)
+                                   name=check.name, baseline_preds2=check.baseline_preds2)
         comparisons.append(comp)
         checks += gates.demote_failures(more)
     if not checks:

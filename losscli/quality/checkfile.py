@@ -79,10 +79,12 @@ KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "bytes": ((str,), "a file of each row's bytes, aligned with the predictions"),
     "max_group": (NUM, "fail when a group's mean is above"),
     "baseline_preds": ((str,), "an older model's predictions for a paired comparison"),
+    "baseline_preds2": ((str,), "the older model's second input of a pairwise loss (with preds2)"),
     "fail_if_worse": ((bool,), "fail when the candidate is significantly worse than baseline_preds"),
     "warn": ((bool,), "non-critical: a failure is reported as WARN and does not fail the run"),
 }
-PATH_KEYS = ("labels", "preds", "preds2", "data", "weights", "baseline", "baseline_preds", "words", "bytes")
+PATH_KEYS = ("labels", "preds", "preds2", "data", "weights", "baseline", "baseline_preds", "baseline_preds2", "words",
+             "bytes")
 DEFAULT_FILE = "losscheck.toml"
 
 

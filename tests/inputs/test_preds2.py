@@ -295,7 +295,13 @@ def test_check_file_key_preds2(tmp_path, capsys):
     with open(tmp_path / "losscheck.toml", "a") as f:
         f.write('baseline_preds = "data/x1.npy"\n')
     code, out, err = run_cli(["check", tmp_path / "losscheck.toml", "--format", "json"], capsys)
-    assert code == 2 and "preds2 does not go with baseline_preds" in err
+    assert code == 2 and "preds2 with baseline_preds needs baseline_preds2" in err
+    with open(tmp_path / "losscheck.toml", "a") as f:  # the hint, followed: the baseline's second input
+        f.write('baseline_preds2 = "data/x2.npy"\n')
+    code, out, err = run_cli(["check", tmp_path / "losscheck.toml", "--format", "json"], capsys)
+    assert code == 0, err
+    (comp,) = json.loads(out)["comparisons"]
+    assert comp["difference"]["mean"] == 0.0 and comp["n"] == len(y)  # the same model on both sides
 
 
 def test_subprocess(tmp_path):
