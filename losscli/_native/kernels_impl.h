@@ -883,6 +883,24 @@ IFN void F(sparse_weights)(const k_job *j, int64_t m, const double *y, double *o
         for (int64_t i = 0; i < m; i++) cout[i] = !(j->has_ignore && y[i] == ign);
 }
 
+/* out_i = log1p(t_i), t_i = Σ_{c≠y} e^{x_c − x_y}; a row whose sum overflowed (logit gaps beyond 709) is done
+ * again from its logits (x: scratch of a row); ignored rows give 0. */
+IFN void F(sparse_nll)(const k_job *j, int64_t i0, int64_t m, const double *y, const double *t, double *out,
+                       double *x) {
+    const int64_t c = j->c;
+    double ign = (double)j->ignore;
+    F(vlog1p)(t, out, m);
+    for (int64_t i = 0; i < m; i++) {
+        if (!(t[i] <= 0x1.fffffffffffffp1023)) {
+            int64_t yi = (j->has_ignore && y[i] == ign) ? 0 : (int64_t)y[i];
+            F(load)(j->yp, j->yp_code, (i0 + i) * c, c, x);
+            out[i] = F(nll_wide_row)(x, c, yi);
+        }
+    }
+    if (j->has_ignore)
+        for (int64_t i = 0; i < m; i++) out[i] = y[i] == ign ? 0.0 : out[i];
+}
+
 #ifdef K_VEC512
 /* Wide rows in one pass over the logits as they are stored (float32 or float64): each value is converted,
  * checked finite and taken into (min, max), and e^{x_k − x_y} goes straight into the row's sum, the label's
@@ -961,16 +979,7 @@ FN int F(tile_sparse_wide)(const k_job *j, int64_t i0, int64_t m, double *x, dou
     double lo = _mm512_reduce_min_pd(w.lo), hi = _mm512_reduce_max_pd(w.hi);
     p->xmin = lo32 < lo ? lo32 : lo;
     p->xmax = hi32 > hi ? hi32 : hi;
-    F(vlog1p)(t, out, m);
-    for (int64_t i = 0; i < m; i++) {
-        if (!(t[i] <= 0x1.fffffffffffffp1023)) {   /* overflow: from the original logits */
-            int64_t yi = (j->has_ignore && y[i] == ign) ? 0 : (int64_t)y[i];
-            F(load)(j->yp, j->yp_code, (i0 + i) * c, c, x);
-            out[i] = F(nll_wide_row)(x, c, yi);
-        }
-    }
-    if (j->has_ignore)
-        for (int64_t i = 0; i < m; i++) out[i] = y[i] == ign ? 0.0 : out[i];
+    F(sparse_nll)(j, i0, m, y, t, out, x);
     F(sparse_weights)(j, m, y, out, wout, cout);
     return 0;
 }
@@ -1067,17 +1076,7 @@ FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, d
             }
             t[i] = s;
         }
-        F(vlog1p)(t, out, m);
-        for (int64_t i = 0; i < m; i++) {
-            if (!(t[i] <= 0x1.fffffffffffffp1023)) {   /* overflow: redo from the original logits */
-                int64_t yi = (j->has_ignore && y[i] == ign) ? 0 : (int64_t)y[i];
-                double *row = x + i * c;
-                F(load)(j->yp, j->yp_code, (i0 + i) * c, c, row);
-                out[i] = F(nll_wide_row)(row, c, yi);
-            }
-        }
-        if (j->has_ignore)
-            for (int64_t i = 0; i < m; i++) out[i] = y[i] == ign ? 0.0 : out[i];
+        F(sparse_nll)(j, i0, m, y, t, out, x);
     }
     F(sparse_weights)(j, m, y, out, wout, cout);
     return 0;
