@@ -381,27 +381,17 @@ class CsvSource(Source):
         return self._inp.open()
 
     def _read_arrow(self, columns: list[str], chunk_rows: int | None) -> Iterator[Chunk]:
-        import pyarrow as pa
-
         text_cols: set[str] = set(self.text_columns) & set(columns)
         done = 0  # rows already yielded: a restart resumes here
         n_workers = self._block_workers()
         while True:
             try:
-                if n_workers and done == 0:  # blocks come mostly as NumPy arrays, converted on the workers
-                    pieces = (
-                        (n, {c: a if isinstance(a, np.ndarray) else self._arrow_to_numpy(a) for c, a in cols.items()})
-                        for n, cols in rechunk(self._block_batches(columns, text_cols, n_workers, chunk_rows),
-                                               chunk_rows, _concat_any)
-                    )
-                else:
-                    pieces = (
-                        (n, self._to_numpy(cols, columns))
-                        for n, cols in rechunk(self._arrow_batches(columns, text_cols, done, chunk_rows),
-                                               chunk_rows, pa.concat_arrays)
-                    )
-                for n, cols in pieces:
-                    yield Chunk(cols, first_row=done)
+                batches = (  # blocks come mostly as NumPy arrays already, converted on the workers
+                    self._block_batches(columns, text_cols, n_workers, chunk_rows) if n_workers and done == 0
+                    else self._arrow_batches(columns, text_cols, done, chunk_rows)
+                )
+                for n, cols in rechunk(batches, chunk_rows, _concat_any):
+                    yield Chunk(self._to_numpy(cols, columns), first_row=done)
                     done += n
                 return
             except _NotFloat as exc:
@@ -646,8 +636,11 @@ class CsvSource(Source):
         return None
 
     def _to_numpy(self, cols: dict[str, Any], columns: list[str]) -> dict[str, np.ndarray]:
-        """Arrow columns → what a chunk holds: a key column's texts, else float64 (or the cells' texts)."""
-        return {c: (cells_to_text(cols[c].to_pylist()) if c in self.text_columns else self._arrow_to_numpy(cols[c]))
+        """Arrow columns → what a chunk holds: a key column's texts, else float64 (or the cells' texts);
+        columns already converted stay as they are."""
+        return {c: cols[c] if isinstance(cols[c], np.ndarray)
+                else cells_to_text(cols[c].to_pylist()) if c in self.text_columns
+                else self._arrow_to_numpy(cols[c])
                 for c in columns}
 
     def _arrow_to_numpy(self, arr: Any) -> np.ndarray:
