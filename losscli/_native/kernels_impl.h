@@ -462,6 +462,15 @@ IFN double F(pw_row)(const double *a, int64_t n) {
     return n > 128 ? F(pw_sum)(a, n) : F(pw_leaf)(a, n);
 }
 
+/* A row's sum in the order its NumPy kernel takes: column by column, left to right, for rows of at most
+ * `across` values (the kernel adds columns), else pw_row (NumPy's sum along the row). */
+IFN double F(row_sum)(const double *a, int64_t n, int64_t across) {
+    if (n > across) return F(pw_row)(a, n);
+    double s = a[0];
+    for (int64_t k = 1; k < n; k++) s += a[k];
+    return s;
+}
+
 /* Σ (m_i ? a_i : 0) in the same tree (m may be NULL: every term counts). */
 FN double F(pw_sum_mask)(const double *a, const uint8_t *m, int64_t n) {
     if (!m) return F(pw_sum)(a, n);
@@ -1067,14 +1076,7 @@ FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, d
             int64_t yi = (j->has_ignore && y[i] == ign) ? 0 : (int64_t)y[i];
             double *row = x + i * c;
             row[yi] = 0.0;
-            double s;
-            if (c <= 32) {
-                s = row[0];
-                for (int64_t k = 1; k < c; k++) s += row[k];
-            } else {
-                s = F(pw_row)(row, c);
-            }
-            t[i] = s;
+            t[i] = F(row_sum)(row, c, 32);
         }
         F(sparse_nll)(j, i0, m, y, t, out, x);
     }
@@ -1116,14 +1118,7 @@ IFN int F(rows_in_simplex)(const k_job *j, const double *y, int64_t m) {
     for (int64_t i = 0; i < m * c; i++) bad |= !(y[i] >= 0.0) | !(y[i] <= 1.0);
     double tol = j->sum_tol * (1.0 - 0x1p-20);
     for (int64_t i = 0; i < m; i++) {
-        const double *yr = y + i * c;
-        double s;
-        if (c <= 16) {
-            s = yr[0];
-            for (int64_t k = 1; k < c; k++) s += yr[k];
-        } else {
-            s = F(pw_row)(yr, c);
-        }
+        double s = F(row_sum)(y + i * c, c, 16);
         bad |= !(__builtin_fabs(s - 1.0) <= tol);
     }
     return bad;
