@@ -118,74 +118,51 @@ def main() -> int:
     div = 5 if args.quick else 1
     rng = np.random.default_rng(0)
     cases = []
+
+    def case(name: str, ours: Callable[[], object], peer: Callable[..., object], tensors: tuple,
+             exact: Callable[[], tuple]) -> None:
+        """A case: losscli, torch's ``peer`` on the float32 tensors, the same in float64 (integer class
+        indices stay integers), and the exact reference."""
+        as64 = tuple(t.double() if t.is_floating_point() else t for t in tensors)
+        cases.append((name, ours, lambda: peer(*tensors), lambda: peer(*as64), exact))
+
+    def ce(xt: torch.Tensor, yt: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(xt, yt, reduction="none")
+
     for n, c in [(5_000_000, 2), (2_000_000, 10), (200_000, 1000)]:
         n //= div
         x = rng.standard_normal((n, c), dtype=np.float32) * np.float32(3)
         y = rng.integers(0, c, n)
-        xt, yt = torch.from_numpy(x), torch.from_numpy(y)
         sub = accuracy_subset(n, c)
-        cases.append(
-            (
-                f"sparse CE logits {n:,}×{c}",
-                lambda x=x, y=y: losscli.evaluate("scce", y, x, from_logits=True),
-                lambda xt=xt, yt=yt: F.cross_entropy(xt, yt, reduction="none"),
-                lambda xt=xt, yt=yt: F.cross_entropy(xt.double(), yt, reduction="none"),
-                lambda x=x, y=y, sub=sub: (ref_scce(x[sub], y[sub]), sub),
-            )
-        )
+        case(f"sparse CE logits {n:,}×{c}", lambda x=x, y=y: losscli.evaluate("scce", y, x, from_logits=True),
+             ce, (torch.from_numpy(x), torch.from_numpy(y)),
+             lambda x=x, y=y, sub=sub: (ref_scce(x[sub], y[sub]), sub))
     n, c = 2_000_000 // div, 10
     x = rng.standard_normal((n, c), dtype=np.float32) * np.float32(3)
     yp = rng.dirichlet(np.ones(c), n).astype(np.float32)
     xt, ypt = torch.from_numpy(x), torch.from_numpy(yp)
     sub = accuracy_subset(n, c)
-    cases.append(
-        (
-            f"categorical CE logits, soft labels {n:,}×{c}",
-            lambda x=x, yp=yp: losscli.evaluate("cce", yp, x, from_logits=True),
-            lambda xt=xt, ypt=ypt: F.cross_entropy(xt, ypt, reduction="none"),
-            lambda xt=xt, ypt=ypt: F.cross_entropy(xt.double(), ypt.double(), reduction="none"),
-            lambda x=x, yp=yp, sub=sub: (ref_cce(x[sub], yp[sub]), sub),
-        )
-    )
+    case(f"categorical CE logits, soft labels {n:,}×{c}", lambda: losscli.evaluate("cce", yp, x, from_logits=True),
+         ce, (xt, ypt), lambda: (ref_cce(x[sub], yp[sub]), sub))
     p = rng.dirichlet(np.ones(c), n).astype(np.float32)
-    pt = torch.from_numpy(p)
-    cases.append(
-        (
-            f"categorical CE probabilities, soft labels {n:,}×{c}",
-            lambda p=p, yp=yp: losscli.evaluate("cce", yp, p),
-            lambda pt=pt, ypt=ypt: -(ypt * pt.log()).sum(dim=1),
-            lambda pt=pt, ypt=ypt: -(ypt.double() * pt.double().log()).sum(dim=1),
-            lambda p=p, yp=yp, sub=sub: (ref_cce_probs(p[sub], yp[sub]), sub),
-        )
-    )
+    case(f"categorical CE probabilities, soft labels {n:,}×{c}", lambda: losscli.evaluate("cce", yp, p),
+         lambda pt, yt: -(yt * pt.log()).sum(dim=1), (torch.from_numpy(p), ypt),
+         lambda: (ref_cce_probs(p[sub], yp[sub]), sub))
 
     def torch_cfocal(xt: torch.Tensor, yt: torch.Tensor) -> torch.Tensor:
         lp = F.log_softmax(xt, dim=1)
         return -((-torch.expm1(lp)) ** 2 * yt * lp).sum(dim=1)
 
-    cases.append(
-        (
-            f"categorical focal (γ = 2) logits, soft labels {n:,}×{c}",
-            lambda x=x, yp=yp: losscli.evaluate("categorical_focal", yp, x, from_logits=True, gamma=2.0),
-            lambda xt=xt, ypt=ypt: torch_cfocal(xt, ypt),
-            lambda xt=xt, ypt=ypt: torch_cfocal(xt.double(), ypt.double()),
-            lambda x=x, yp=yp, sub=sub: (ref_cfocal(x[sub], yp[sub], 2.0), sub),
-        )
-    )
+    case(f"categorical focal (γ = 2) logits, soft labels {n:,}×{c}",
+         lambda: losscli.evaluate("categorical_focal", yp, x, from_logits=True, gamma=2.0),
+         torch_cfocal, (xt, ypt), lambda: (ref_cfocal(x[sub], yp[sub], 2.0), sub))
     n = 10_000_000 // div
-    x = rng.standard_normal(n, dtype=np.float32) * np.float32(3)
-    y = rng.integers(0, 2, n).astype(np.float32)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-    sub = accuracy_subset(n, 1)
-    cases.append(
-        (
-            f"BCE with logits {n:,}",
-            lambda: losscli.evaluate("bce", y, x, from_logits=True),
-            lambda: F.binary_cross_entropy_with_logits(xt, yt, reduction="none"),
-            lambda: F.binary_cross_entropy_with_logits(xt.double(), yt.double(), reduction="none"),
-            lambda sub=sub: (ref_bce_logits(x[sub], y[sub]), sub),
-        )
-    )
+    xb = rng.standard_normal(n, dtype=np.float32) * np.float32(3)
+    yb = rng.integers(0, 2, n).astype(np.float32)
+    subb = accuracy_subset(n, 1)
+    case(f"BCE with logits {n:,}", lambda: losscli.evaluate("bce", yb, xb, from_logits=True),
+         lambda xt, yt: F.binary_cross_entropy_with_logits(xt, yt, reduction="none"),
+         (torch.from_numpy(xb), torch.from_numpy(yb)), lambda: (ref_bce_logits(xb[subb], yb[subb]), subb))
 
     print(
         f"machine: {cpu_name()}, {os.cpu_count()} CPUs; torch {torch.__version__} ({TORCH_THREADS} threads, float32)"
