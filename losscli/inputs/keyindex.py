@@ -58,6 +58,11 @@ _SHIFT = np.uint64(64 - BUCKETS.bit_length() + 1)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
+#: spill records: the key (an integer id, or the two hashes of a text id) and the label row
+_INT_RECORD = np.dtype([("key", "<i8"), ("row", "<i8")])
+_TEXT_RECORD = np.dtype([("key", "<i8", (2,)), ("row", "<i8")])
+
+
 def _bucket(keys: np.ndarray) -> np.ndarray:
     """The bucket of each key: the top bits of a Fibonacci hash of an integer, of the first hash of a text."""
     if keys.ndim == 1:
@@ -72,10 +77,6 @@ def _records(keys: np.ndarray, first_row: int) -> np.ndarray:
     rec["key"] = keys
     rec["row"] = np.arange(first_row, first_row + len(keys), dtype=np.int64)
     return rec
-
-
-_INT_RECORD = np.dtype([("key", "<i8"), ("row", "<i8")])
-_TEXT_RECORD = np.dtype([("key", "<i8", (2,)), ("row", "<i8")])
 
 
 def _sort(keys: np.ndarray) -> np.ndarray:
