@@ -51,14 +51,14 @@ np.save(HERE / "multiclass_logits.npy", logits.astype(np.float32))
 write_csv(
     "animals.csv",
     ["id", "label", "cat", "dog", "bird"],
-    [[f"img_{i:04d}", classes[c]] + [fmt(v) for v in row] for i, (c, row) in enumerate(zip(k, probs))],
+    [[f"img_{i:04d}", classes[c]] + [fmt(v) for v in row] for i, (c, row) in enumerate(zip(k, probs, strict=True))],
 )
 
 # Regression: house prices (in 100k) with a heavy-tailed error, one file with y_true and y_pred.
 n = 120
 truth = rng.gamma(4.0, 0.8, size=n)
 pred = truth + rng.standard_t(3, size=n) * 0.4
-write_csv("regression.csv", ["y_true", "y_pred"], [[fmt(a), fmt(b)] for a, b in zip(truth, pred)])
+write_csv("regression.csv", ["y_true", "y_pred"], [[fmt(a), fmt(b)] for a, b in zip(truth, pred, strict=True)])
 
 # Quality gates: a retrained binary model's probabilities for the same 200 samples, with the region each
 # sample comes from (a slice column for --group-col). The new model is slightly better overall but worse on
@@ -68,7 +68,7 @@ region = rng.choice(["north", "east", "west", "south"], size=n, p=[0.35, 0.3, 0.
 shift = np.where(region == "south", -1.2, 0.25) * (2 * y - 1)
 cand_logit = logit + shift + rng.normal(0.0, 0.3, size=n)
 cand_prob = 1.0 / (1.0 + np.exp(-cand_logit))
-write_csv("binary_candidate.csv", ["p", "region"], [[fmt(p), r] for p, r in zip(cand_prob, region)])
+write_csv("binary_candidate.csv", ["p", "region"], [[fmt(p), r] for p, r in zip(cand_prob, region, strict=True)])
 
 # A multiple-choice benchmark as lm-evaluation-harness writes it with --log_samples: one JSON object per
 # question, the log-likelihood of each of the 4 answers in filtered_resps[i][0] (as text, as the harness
