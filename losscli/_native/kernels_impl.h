@@ -378,6 +378,162 @@ K_MAP8(vlog1p, log1p8)
 #undef K_TAIL
 #undef V8
 
+#elif defined(K_AVX2)
+/* The same three functions on four lanes with AVX2 and FMA, operation for operation as the AVX-512 ones
+ * (so both levels give the same bits): what AVX-512 does in one instruction is done here with integer
+ * operations on the bits — 2^n applied as two powers of two (one rounding, as VSCALEFPD), x split into
+ * 2^k·z, z ∈ [0.75, 1.5) from its exponent and mantissa fields (subnormals scaled by 2^54 first), the
+ * table index rounded by adding 2^52 — and the 16-entry table is read from registers by permutes (faster
+ * than VGATHERQPD). */
+#define V4(c) _mm256_set1_pd(c)
+
+/* 2^n·p for an integral n ∈ [−1100, 1100] (as a double), rounded once: p·2^n1 is exact, then ·2^n2. */
+IFN __m256d F(scale4_wide)(__m256d p, __m256d n) {
+    const __m256d shift = V4(K_SHIFT);
+    __m256d n1 = _mm256_sub_pd(_mm256_fmadd_pd(n, V4(0.5), shift), shift);  /* n1 = n2 or n2 ± 1 */
+    __m256d n2 = _mm256_sub_pd(n, n1);
+    const __m256i bias = _mm256_set1_epi64x(1023);
+    __m256i b1 = _mm256_add_epi64(_mm256_castpd_si256(_mm256_add_pd(n1, shift)), bias);
+    __m256i b2 = _mm256_add_epi64(_mm256_castpd_si256(_mm256_add_pd(n2, shift)), bias);
+    __m256d s1 = _mm256_castsi256_pd(_mm256_slli_epi64(b1, 52)), s2 = _mm256_castsi256_pd(_mm256_slli_epi64(b2, 52));
+    return _mm256_mul_pd(_mm256_mul_pd(p, s1), s2);
+}
+
+/* The same: one multiplication by 2^n when every lane's n lies in [−1022, 1023] (2^n a normal double, so
+ * the product is rounded once, as in two steps), scale4_wide for the others. */
+IFN __m256d F(scale4)(__m256d p, __m256d n) {
+    __m256d fast = _mm256_and_pd(_mm256_cmp_pd(n, V4(-1022.0), _CMP_GE_OQ), _mm256_cmp_pd(n, V4(1023.0), _CMP_LE_OQ));
+    __m256i b = _mm256_add_epi64(_mm256_castpd_si256(_mm256_add_pd(n, V4(K_SHIFT))), _mm256_set1_epi64x(1023));
+    __m256d r = _mm256_mul_pd(p, _mm256_castsi256_pd(_mm256_slli_epi64(b, 52)));
+    if (__builtin_expect(_mm256_movemask_pd(fast) != 0xF, 0)) r = _mm256_blendv_pd(F(scale4_wide)(p, n), r, fast);
+    return r;
+}
+
+IFN __m256d F(exp4)(__m256d x) {
+    x = _mm256_min_pd(V4(710.0), _mm256_max_pd(V4(-746.0), x));  /* NaN stays NaN (second operand) */
+    __m256d kd = _mm256_round_pd(_mm256_mul_pd(x, V4(K_INV_LN2)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256d r = _mm256_fnmadd_pd(kd, V4(K_LN2_HI), x);
+    r = _mm256_fnmadd_pd(kd, V4(K_LN2_LO), r);
+    __m256d r2 = _mm256_mul_pd(r, r), r4 = _mm256_mul_pd(r2, r2);
+    __m256d q01 = _mm256_fmadd_pd(r, V4(K_E3), V4(0.5)), q23 = _mm256_fmadd_pd(r, V4(K_E5), V4(K_E4));
+    __m256d q45 = _mm256_fmadd_pd(r, V4(K_E7), V4(K_E6)), q67 = _mm256_fmadd_pd(r, V4(K_E9), V4(K_E8));
+    __m256d q89 = _mm256_fmadd_pd(r, V4(K_E11), V4(K_E10)), qab = _mm256_fmadd_pd(r, V4(K_E13), V4(K_E12));
+    __m256d q03 = _mm256_fmadd_pd(r2, q23, q01), q47 = _mm256_fmadd_pd(r2, q67, q45);
+    __m256d q8b = _mm256_fmadd_pd(r2, qab, q89);
+    __m256d q = _mm256_fmadd_pd(r4, _mm256_fmadd_pd(r4, q8b, q47), q03);
+    __m256d p = _mm256_add_pd(V4(1.0), _mm256_fmadd_pd(r2, q, r));
+    return F(scale4)(p, kd);
+}
+
+/* t[j] for a 16-entry table, j given as idx (the 32-bit halves of j mod 4 within a register) and as
+ * bits 2 and 3 in the sign positions of b2 and b3: four cross-lane permutes and three blends. */
+IFN __m256d F(table4)(const double *t, __m256i idx, __m256d b2, __m256d b3) {
+    __m256d t0 = _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)t), idx));
+    __m256d t1 = _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(t + 4)), idx));
+    __m256d t2 = _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(t + 8)), idx));
+    __m256d t3 = _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(t + 12)), idx));
+    return _mm256_blendv_pd(_mm256_blendv_pd(t0, t1, b2), _mm256_blendv_pd(t2, t3, b2), b3);
+}
+
+/* As log8_parts: u = 2^k·z, z = c·(1 + r); (k·ln2 + log c) + log1p(r) as hi + lo, with k, 1/c and r.
+ * Lanes that are not finite and positive give finite garbage (their index stays in the table). */
+IFN void F(log4_parts)(__m256d u, __m256d *hi, __m256d *lo, __m256d *k, __m256d *invc, __m256d *r) {
+    __m256d tiny = _mm256_cmp_pd(u, V4(0x1p-1022), _CMP_LT_OQ);
+    u = _mm256_blendv_pd(u, _mm256_mul_pd(u, V4(0x1p54)), tiny);
+    __m256i bits = _mm256_castpd_si256(u);
+    __m256i ex = _mm256_and_si256(_mm256_srli_epi64(bits, 52), _mm256_set1_epi64x(0x7ff));
+    __m256d e = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(ex, _mm256_castpd_si256(V4(0x1p52)))),
+                              V4(0x1p52 + 1023.0));
+    e = _mm256_sub_pd(e, _mm256_and_pd(tiny, V4(54.0)));
+    __m256d z = _mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi64x(0x000fffffffffffffll)),
+                                                    _mm256_castpd_si256(V4(1.0))));   /* [1, 2) */
+    __m256d big = _mm256_cmp_pd(z, V4(1.5), _CMP_GE_OQ);
+    z = _mm256_blendv_pd(z, _mm256_mul_pd(z, V4(0.5)), big);
+    e = _mm256_add_pd(e, _mm256_and_pd(big, V4(1.0)));
+    __m256i j = _mm256_and_si256(_mm256_castpd_si256(_mm256_add_pd(_mm256_fmsub_pd(z, V4(20.0), V4(15.0)), V4(0x1p52))),
+                                 _mm256_set1_epi64x(15));
+    __m256i jj = _mm256_slli_epi64(_mm256_and_si256(j, _mm256_set1_epi64x(3)), 1);
+    __m256i idx = _mm256_or_si256(jj, _mm256_slli_epi64(_mm256_add_epi64(jj, _mm256_set1_epi64x(1)), 32));
+    __m256d b2 = _mm256_castsi256_pd(_mm256_slli_epi64(j, 61)), b3 = _mm256_castsi256_pd(_mm256_slli_epi64(j, 60));
+    __m256d ic = F(table4)(K_INVC, idx, b2, b3);
+    __m256d ch = F(table4)(K_LOGC_HI, idx, b2, b3);
+    __m256d cl = F(table4)(K_LOGC_LO, idx, b2, b3);
+    __m256d rr = _mm256_fmsub_pd(z, ic, V4(1.0));
+    __m256d r2 = _mm256_mul_pd(rr, rr), r4 = _mm256_mul_pd(r2, r2), r8 = _mm256_mul_pd(r4, r4);
+    __m256d a01 = _mm256_fmadd_pd(rr, V4(K_P3), V4(-0.5)), a23 = _mm256_fmadd_pd(rr, V4(K_P5), V4(-0.25));
+    __m256d a45 = _mm256_fmadd_pd(rr, V4(K_P7), V4(K_P6)), a67 = _mm256_fmadd_pd(rr, V4(K_P9), V4(K_P8));
+    __m256d a89 = _mm256_fmadd_pd(rr, V4(K_P11), V4(K_P10));
+    __m256d a03 = _mm256_fmadd_pd(r2, a23, a01), a47 = _mm256_fmadd_pd(r2, a67, a45);
+    __m256d a8a = _mm256_fmadd_pd(r2, V4(K_P12), a89);
+    __m256d poly = _mm256_fmadd_pd(r8, a8a, _mm256_fmadd_pd(r4, a47, a03));
+    __m256d w = _mm256_fmadd_pd(e, V4(K_LN2_HI), ch);
+    __m256d h = _mm256_add_pd(w, rr);
+    __m256d l = _mm256_add_pd(_mm256_sub_pd(w, h), rr);
+    l = _mm256_add_pd(l, _mm256_fmadd_pd(e, V4(K_LN2_LO), cl));
+    *hi = h;
+    *lo = _mm256_fmadd_pd(r2, poly, l);
+    *k = e;
+    *invc = ic;
+    *r = rr;
+}
+
+IFN __m256d F(log4_special)(__m256d u, __m256d res) {
+    res = _mm256_blendv_pd(res, V4(-__builtin_inf()), _mm256_cmp_pd(u, V4(0.0), _CMP_EQ_OQ));
+    res = _mm256_blendv_pd(res, u, _mm256_cmp_pd(u, V4(__builtin_inf()), _CMP_EQ_OQ));
+    return _mm256_blendv_pd(res, V4(__builtin_nan("")), _mm256_cmp_pd(u, V4(0.0), _CMP_NGE_UQ));
+}
+
+IFN __m256d F(log4)(__m256d x) {
+    __m256d hi, lo, k, ic, r;
+    F(log4_parts)(x, &hi, &lo, &k, &ic, &r);
+    return F(log4_special)(x, _mm256_add_pd(hi, lo));
+}
+
+IFN __m256d F(log1p4)(__m256d t) {
+    __m256d u = _mm256_add_pd(V4(1.0), t);
+    __m256d bb = _mm256_sub_pd(u, V4(1.0));
+    __m256d c = _mm256_add_pd(_mm256_sub_pd(V4(1.0), _mm256_sub_pd(u, bb)), _mm256_sub_pd(t, bb));
+    __m256d hi, lo, k, ic, r;
+    F(log4_parts)(u, &hi, &lo, &k, &ic, &r);
+    /* 2^−k: k is garbage (finite) only where u is not finite and positive, and log4_special replaces those */
+    __m256d nk = _mm256_max_pd(V4(-1100.0), _mm256_min_pd(V4(1100.0), _mm256_sub_pd(V4(0.0), k)));
+    __m256d cu = F(scale4)(_mm256_mul_pd(_mm256_mul_pd(c, ic), _mm256_sub_pd(V4(1.0), r)), nk);
+    return F(log4_special)(u, _mm256_add_pd(hi, _mm256_add_pd(lo, cu)));
+}
+
+/* y_i = fn(x_i) for a whole array, the last partial vector through a padded copy (so that every value,
+ * wherever it lies, is computed by the same instructions). */
+#define K_MAP4(name, fn, pad)                                                              \
+    FN void F(name)(const double *x, double *y, int64_t n) {                              \
+        int64_t i = 0;                                                                     \
+        for (; i + 4 <= n; i += 4) _mm256_storeu_pd(y + i, F(fn)(_mm256_loadu_pd(x + i))); \
+        if (i < n) {                                                                       \
+            double b[4] = {pad, pad, pad, pad};                                            \
+            memcpy(b, x + i, (size_t)(n - i) * 8);                                         \
+            _mm256_storeu_pd(b, F(fn)(_mm256_loadu_pd(b)));                                \
+            memcpy(y + i, b, (size_t)(n - i) * 8);                                         \
+        }                                                                                  \
+    }
+K_MAP4(vexp, exp4, 0.0)
+K_MAP4(vlog, log4, 1.0)
+K_MAP4(vlog1p, log1p4, 0.0)
+#undef K_MAP4
+
+/* lp_i = log1p(e^{−|z_i|}), in two passes over the tile (as the AVX-512 level). */
+IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int64_t m) {
+    const __m256d sign = V4(-0.0);
+    int64_t i = 0;
+    for (; i + 4 <= m; i += 4)
+        _mm256_storeu_pd(lp + i, F(exp4)(_mm256_sub_pd(V4(0.0), _mm256_andnot_pd(sign, _mm256_loadu_pd(z + i)))));
+    for (; i < m; i++) {
+        double b[4] = {0.0 - __builtin_fabs(z[i]), 0.0, 0.0, 0.0};
+        _mm256_storeu_pd(b, F(exp4)(_mm256_loadu_pd(b)));
+        lp[i] = b[0];
+    }
+    F(vlog1p)(lp, lp, m);
+}
+#undef V4
+
 #else
 /* lp_i = log1p(e^{−|z_i|}), in two vectorised passes over a tile. */
 IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int64_t m) {
@@ -992,6 +1148,155 @@ FN int F(tile_sparse_wide)(const k_job *j, int64_t i0, int64_t m, double *x, dou
     F(sparse_weights)(j, m, y, out, wout, cout);
     return 0;
 }
+#elif defined(K_AVX2)
+/* The same one pass on AVX2: eight logits at a time as two vectors of four (lanes 0–3 and 4–7 of the
+ * AVX-512 vector), so the sums are taken in the same order and give the same bits. */
+typedef struct { __m256d lo, hi; __m256 lo32, hi32, bad; } F(wide_seen);
+
+IFN void F(wide_exp8)(const void *src, int code, int64_t at, int nv, __m256d xy, int64_t yl, F(wide_seen) *w,
+                      __m256d *ra, __m256d *rb) {
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    int yli = (yl >= 0 && yl < 8) ? (int)yl : -1;      /* yl: the label's lane */
+    __m256d va, vb;
+    if (nv == 8) {        /* a whole vector: no lane to leave out of the checks */
+        if (code == K_F32) {  /* checked and compared as float32 (half the work of float64 lanes) */
+            __m256 f = _mm256_loadu_ps((const float *)src + at);
+            w->bad = _mm256_or_ps(w->bad, _mm256_cmp_ps(_mm256_sub_ps(f, f), _mm256_setzero_ps(), _CMP_NEQ_UQ));
+            w->lo32 = _mm256_min_ps(f, w->lo32);
+            w->hi32 = _mm256_max_ps(f, w->hi32);
+            va = _mm256_cvtps_pd(_mm256_castps256_ps128(f));
+            vb = _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1));
+        } else {
+            const double *s = (const double *)src + at;
+            va = _mm256_loadu_pd(s);
+            vb = _mm256_loadu_pd(s + 4);
+            __m256d z = _mm256_setzero_pd();
+            __m256d ba = _mm256_cmp_pd(_mm256_sub_pd(va, va), z, _CMP_NEQ_UQ);
+            __m256d bb = _mm256_cmp_pd(_mm256_sub_pd(vb, vb), z, _CMP_NEQ_UQ);
+            w->bad = _mm256_or_ps(w->bad, _mm256_castpd_ps(_mm256_or_pd(ba, bb)));
+            w->lo = _mm256_min_pd(vb, _mm256_min_pd(va, w->lo));
+            w->hi = _mm256_max_pd(vb, _mm256_max_pd(va, w->hi));
+        }
+        *ra = F(exp4)(_mm256_sub_pd(va, xy));
+        *rb = F(exp4)(_mm256_sub_pd(vb, xy));
+        if (yli >= 0) {   /* the label's own term is left out of the sum */
+            __m256i keep = _mm256_xor_si256(_mm256_cmpeq_epi32(iota, _mm256_set1_epi32(yli)), _mm256_set1_epi32(-1));
+            *ra = _mm256_and_pd(*ra, _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(keep))));
+            *rb = _mm256_and_pd(*rb, _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_extracti128_si256(keep, 1))));
+        }
+        return;
+    }
+    __m256i valid = _mm256_cmpgt_epi32(_mm256_set1_epi32(nv), iota);
+    __m256i keep = _mm256_andnot_si256(_mm256_cmpeq_epi32(iota, _mm256_set1_epi32(yli)), valid);
+    __m256i va_m = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(valid));
+    __m256i vb_m = _mm256_cvtepi32_epi64(_mm256_extracti128_si256(valid, 1));
+    if (code == K_F32) {
+        __m256 f = _mm256_maskload_ps((const float *)src + at, valid);
+        __m256 vm = _mm256_castsi256_ps(valid);
+        w->bad = _mm256_or_ps(w->bad, _mm256_and_ps(vm, _mm256_cmp_ps(_mm256_sub_ps(f, f), _mm256_setzero_ps(), _CMP_NEQ_UQ)));
+        w->lo32 = _mm256_blendv_ps(w->lo32, _mm256_min_ps(f, w->lo32), vm);
+        w->hi32 = _mm256_blendv_ps(w->hi32, _mm256_max_ps(f, w->hi32), vm);
+        va = _mm256_cvtps_pd(_mm256_castps256_ps128(f));
+        vb = _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1));
+    } else {
+        const double *s = (const double *)src + at;
+        va = _mm256_maskload_pd(s, va_m);
+        vb = _mm256_maskload_pd(s + 4, vb_m);
+        __m256d ma = _mm256_castsi256_pd(va_m), mb = _mm256_castsi256_pd(vb_m);
+        __m256d z = _mm256_setzero_pd();
+        __m256d ba = _mm256_and_pd(ma, _mm256_cmp_pd(_mm256_sub_pd(va, va), z, _CMP_NEQ_UQ));
+        __m256d bb = _mm256_and_pd(mb, _mm256_cmp_pd(_mm256_sub_pd(vb, vb), z, _CMP_NEQ_UQ));
+        w->bad = _mm256_or_ps(w->bad, _mm256_castpd_ps(_mm256_or_pd(ba, bb)));
+        w->lo = _mm256_blendv_pd(w->lo, _mm256_min_pd(va, w->lo), ma);
+        w->lo = _mm256_blendv_pd(w->lo, _mm256_min_pd(vb, w->lo), mb);
+        w->hi = _mm256_blendv_pd(w->hi, _mm256_max_pd(va, w->hi), ma);
+        w->hi = _mm256_blendv_pd(w->hi, _mm256_max_pd(vb, w->hi), mb);
+    }
+    __m256d ka = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(keep)));
+    __m256d kb = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_extracti128_si256(keep, 1)));
+    *ra = _mm256_and_pd(ka, F(exp4)(_mm256_sub_pd(va, xy)));
+    *rb = _mm256_and_pd(kb, F(exp4)(_mm256_sub_pd(vb, xy)));
+}
+
+IFN double F(wide_leaf)(const void *src, int code, int64_t at, int64_t n, __m256d xy, int64_t yl,
+                        F(wide_seen) *w) {
+    double a[8];
+    __m256d ra, rb;
+    if (n < 8) {
+        F(wide_exp8)(src, code, at, (int)n, xy, yl, w, &ra, &rb);
+        _mm256_storeu_pd(a, ra);
+        _mm256_storeu_pd(a + 4, rb);
+        double res = 0.0;
+        for (int64_t q = 0; q < n; q++) res += a[q];
+        return res;
+    }
+    F(wide_exp8)(src, code, at, 8, xy, yl, w, &ra, &rb);
+    int64_t i, end = n - (n % 8);
+    for (i = 8; i < end; i += 8) {
+        __m256d sa, sb;
+        F(wide_exp8)(src, code, at + i, 8, xy, yl - i, w, &sa, &sb);
+        ra = _mm256_add_pd(ra, sa);
+        rb = _mm256_add_pd(rb, sb);
+    }
+    _mm256_storeu_pd(a, ra);
+    _mm256_storeu_pd(a + 4, rb);
+    double res = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+    if (i < n) {
+        F(wide_exp8)(src, code, at + i, (int)(n - i), xy, yl - i, w, &ra, &rb);
+        _mm256_storeu_pd(a, ra);
+        _mm256_storeu_pd(a + 4, rb);
+        for (int64_t q = 0; q < n - i; q++) res += a[q];
+    }
+    return res;
+}
+
+static double F(wide_sum)(const void *src, int code, int64_t at, int64_t n, __m256d xy, int64_t yl,
+                          F(wide_seen) *w) TARGET_ATTR;
+static double F(wide_sum)(const void *src, int code, int64_t at, int64_t n, __m256d xy, int64_t yl,
+                          F(wide_seen) *w) {
+    if (n <= 128) return F(wide_leaf)(src, code, at, n, xy, yl, w);
+    int64_t n2 = n / 2;
+    n2 -= n2 % 8;
+    double a = F(wide_sum)(src, code, at, n2, xy, yl, w);
+    return a + F(wide_sum)(src, code, at + n2, n - n2, xy, yl - n2, w);
+}
+
+/* As the AVX-512 level's tile_sparse_wide. */
+FN int F(tile_sparse_wide)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t, double *out,
+                           double *wout, uint8_t *cout, k_part *p) {
+    const int64_t c = j->c;
+    if (F(sparse_labels_in)(j, i0, m, y)) return 1;
+    double ign = (double)j->ignore;
+    F(wide_seen) w = {_mm256_set1_pd(p->xmin), _mm256_set1_pd(p->xmax), _mm256_set1_ps(__builtin_inff()),
+                      _mm256_set1_ps(-__builtin_inff()), _mm256_setzero_ps()};
+    for (int64_t i = 0; i < m; i++) {
+        int64_t yi = (j->has_ignore && y[i] == ign) ? 0 : (int64_t)y[i];
+        int64_t at = (i0 + i) * c;
+        double xy = j->yp_code == K_F32 ? (double)((const float *)j->yp)[at + yi] : ((const double *)j->yp)[at + yi];
+        t[i] = F(wide_sum)(j->yp, j->yp_code, at, c, _mm256_set1_pd(xy), yi, &w);
+    }
+    if (_mm256_movemask_ps(w.bad)) return 1;
+    float l32[8], h32[8];
+    double l64[4], h64[4];
+    _mm256_storeu_ps(l32, w.lo32);
+    _mm256_storeu_ps(h32, w.hi32);
+    _mm256_storeu_pd(l64, w.lo);
+    _mm256_storeu_pd(h64, w.hi);
+    double lo = l64[0], hi = h64[0];
+    for (int q = 1; q < 4; q++) {
+        lo = l64[q] < lo ? l64[q] : lo;
+        hi = h64[q] > hi ? h64[q] : hi;
+    }
+    for (int q = 0; q < 8; q++) {
+        lo = (double)l32[q] < lo ? (double)l32[q] : lo;
+        hi = (double)h32[q] > hi ? (double)h32[q] : hi;
+    }
+    p->xmin = lo;
+    p->xmax = hi;
+    F(sparse_nll)(j, i0, m, y, t, out, x);
+    F(sparse_weights)(j, m, y, out, wout, cout);
+    return 0;
+}
 #endif
 
 /* Sparse cross-entropy from logits for rows [i0, i0 + m): −log softmax(x)_y = log(1 + Σ_{c≠y} e^{x_c − x_y})
@@ -1000,7 +1305,7 @@ FN int F(tile_sparse_wide)(const k_job *j, int64_t i0, int64_t m, double *x, dou
 FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t, double *e,
                              double *out, double *wout, uint8_t *cout, k_part *p) {
     const int64_t c = j->c;
-#ifdef K_VEC512
+#if defined(K_VEC512) || defined(K_AVX2)
     if (c > 32 && !j->has_smooth) return F(tile_sparse_wide)(j, i0, m, x, y, t, out, wout, cout, p);
 #endif
     int bad = F(logits_in)(j, i0 * c, m * c, x, p);

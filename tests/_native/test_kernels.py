@@ -880,25 +880,65 @@ def test_blocks_of_huge_values_are_summed_as_the_numpy_path_sums_them(kernels_en
     assert got.value == expected.value == pytest.approx(1e307, rel=1e-15)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("col", [0, 7, 8, 32, 36])
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
-def test_wide_float32_rows_with_an_invalid_logit_give_the_numpy_paths_error(col, value, kernels_env):
-    """float32 rows wider than 32 logits are checked as float32 in the one-pass kernel: any lane, any row."""
+@pytest.mark.parametrize("wide_level", [lv for lv in LEVELS if lv != "baseline"])
+def test_wide_rows_with_an_invalid_logit_give_the_numpy_paths_error(wide_level, value, col, dtype, kernels_env):
+    """Rows wider than 32 logits are checked in the one-pass kernel (float32 as float32): any lane, any row,
+    at each level that has that kernel."""
     rng = np.random.default_rng(2)
-    x = rng.standard_normal((50, 37)).astype(np.float32)
+    x = rng.standard_normal((50, 37)).astype(dtype)
     y = rng.integers(0, 37, 50)
     x[23, col] = value
     kernels_env(LOSSCLI_KERNELS="numpy")
     with pytest.raises(LossCliError) as expected:
         losscli.evaluate("scce", y, x, from_logits=True)
-    kernels_env(LOSSCLI_KERNELS="auto")
+    kernels_env(LOSSCLI_KERNELS="auto", LOSSCLI_KERNEL_LEVEL=wide_level)
     with pytest.raises(type(expected.value)) as got:
         losscli.evaluate("scce", y, x, from_logits=True)
     assert str(got.value) == str(expected.value)
     x[23, col] = 0.25
     kernels_env(LOSSCLI_KERNELS="numpy")
     ref = losscli.evaluate("scce", y, x, from_logits=True)
-    kernels_env(LOSSCLI_KERNELS="auto")
+    kernels_env(LOSSCLI_KERNELS="auto", LOSSCLI_KERNEL_LEVEL=wide_level)
     ok = losscli.evaluate("scce", y, x, from_logits=True)
     assert ok.state.stats is not None and _within_ulps(ok.per_sample, ref.per_sample, 4).all()
     assert _within_ulps(ok.min, ref.min, 4) and _within_ulps(ok.max, ref.max, 4)
+
+
+@pytest.mark.skipif(not {"avx512", "avx2"} <= set(LEVELS), reason="needs a CPU with both AVX-512 and AVX2")
+def test_the_avx2_level_gives_the_avx512_levels_bits(kernels_env):
+    """The AVX2 vector math repeats the AVX-512 operations one for one (its table read by permutes, 2^n
+    applied in two exact steps), so both levels give the same bits: vector math on hard arguments, and
+    whole kernels over narrow and wide rows, float32 and float64."""
+    from losscli._native import dispatch
+
+    rng = np.random.default_rng(5)
+    hard = _hard_arguments(rng)
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, -1.0, -2.0, 5e-324])
+    math_args = {fn: np.concatenate([hard[fn], special, rng.uniform(-800, 800, 997)]) for fn in ("exp", "log", "log1p")}
+    rows = []
+    for c, dtype in [(2, np.float32), (10, np.float64), (33, np.float32), (40, np.float64), (1001, np.float32)]:
+        r = max(1, 60000 // c)
+        rows.append((rng.integers(0, c, r), (rng.standard_normal((r, c)) * 6).astype(dtype)))
+    binary = ((rng.random(50001) < 0.5) * 1.0, rng.standard_normal(50001) * 40)
+    out = {}
+    for lv in ("avx512", "avx2"):
+        _kernels.set_level(lv)
+        try:
+            got = []
+            for fn, x in math_args.items():
+                y = np.empty_like(x)
+                with np.errstate(all="ignore"):
+                    getattr(_kernels, fn)(x, y)
+                got.append(y.tobytes())
+            sparse = dispatch.FusedPlan(dispatch.SPARSE_LOGITS)
+            for labels, x in rows:
+                got.append(sparse.run(labels, x, None, head=0, block=BLOCK, threads=2)[0].tobytes())
+            bce = dispatch.FusedPlan(dispatch.BCE_LOGITS)
+            got.append(bce.run(*binary, None, head=0, block=BLOCK, threads=2)[0].tobytes())
+            out[lv] = got
+        finally:
+            _kernels.set_level(LEVELS[0])
+    assert out["avx2"] == out["avx512"]
