@@ -1,8 +1,10 @@
-"""Build script for the optional compiled kernels, ``losscli._native._kernels``.
+"""Build script for the optional compiled parts: the kernels, ``losscli._native._kernels``, and the numeric
+CSV parser, ``losscli.io._csvfloats``.
 
 Everything else is declared in ``pyproject.toml``. The extension is optional: without a C compiler, when
 its compilation fails, or with ``LOSSCLI_NO_EXTENSION=1`` in the environment, the package installs
-without it and uses its NumPy kernels (``python -m losscli._native`` says which are in use and why).
+without them and uses its NumPy kernels and pyarrow's CSV parser (``python -m losscli._native`` says which
+kernels are in use and why).
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ class OptionalBuildExt(build_ext):
     @staticmethod
     def _skipped(exc: BaseException) -> None:
         print(
-            f"losscli: building the compiled kernels failed ({exc}); installing without them "
-            "(the NumPy kernels are used)",
+            f"losscli: building a compiled part failed ({exc}); installing without it "
+            "(the NumPy kernels and pyarrow's CSV parser are used)",
             file=sys.stderr,
         )
 
@@ -50,7 +52,13 @@ def extensions() -> list[Extension]:
             sources=["losscli/_native/_kernels.c"],
             depends=["losscli/_native/kernels_impl.h"],
             extra_compile_args=args,
-        )
+        ),
+        Extension(
+            "losscli.io._csvfloats",
+            sources=["losscli/io/_csvfloats.c"],
+            depends=["losscli/io/_pow5.h"],
+            extra_compile_args=args,
+        ),
     ]
 
 

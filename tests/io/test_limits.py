@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from losscli.errors import ReadError, UsageError
-from losscli.io import csv_blocks, csv_reader, limits, open_source
+from losscli.io import csv_blocks, csv_floats, csv_reader, limits, open_source
 
 
 def read(path, **kw):
@@ -40,7 +40,7 @@ def npy_bytes(a) -> bytes:
     return b.getvalue()
 
 
-@pytest.fixture(params=["stdlib", "arrow", "blocks"])
+@pytest.fixture(params=["stdlib", "arrow", "blocks", "blocks-arrow"])
 def engine(request, monkeypatch):
     if request.param == "stdlib":
         monkeypatch.setattr(csv_reader, "SMALL_INPUT_BYTES", 1 << 40)
@@ -48,9 +48,13 @@ def engine(request, monkeypatch):
         monkeypatch.setattr(csv_reader, "SMALL_INPUT_BYTES", 0)
         monkeypatch.setattr(csv_reader, "MIN_BLOCK", 256)
         monkeypatch.setattr(csv_reader, "MAX_BLOCK", 1024)
-        # "arrow" streams on one thread; "blocks" parses a file on disk in tiny blocks on two threads
-        monkeypatch.setattr(csv_blocks, "workers", (lambda: 2) if request.param == "blocks" else (lambda: 0))
+        # "arrow" streams on one thread; "blocks" parses a file on disk in tiny blocks on two threads, with
+        # the compiled numeric parser where it is built and takes the block, "blocks-arrow" with pyarrow only
+        blocks = request.param.startswith("blocks")
+        monkeypatch.setattr(csv_blocks, "workers", (lambda: 2) if blocks else (lambda: 0))
         monkeypatch.setattr(csv_blocks, "BLOCK_BYTES", 512)
+        if request.param == "blocks-arrow":
+            monkeypatch.setattr(csv_floats, "parser", lambda: None)
     return request.param
 
 

@@ -14,12 +14,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from losscli.errors import ReadError, UsageError
-from losscli.io import Chunk, base, csv_blocks, csv_reader, open_source, select_columns
+from losscli.io import Chunk, base, csv_blocks, csv_floats, csv_reader, open_source, select_columns
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(params=["stdlib", "arrow", "blocks"])
+@pytest.fixture(params=["stdlib", "arrow", "blocks", "blocks-arrow"])
 def engine(request, monkeypatch):
     """Run a CSV test on both engines; the arrow engine gets tiny blocks so that it really streams."""
     if request.param == "stdlib":
@@ -28,9 +28,13 @@ def engine(request, monkeypatch):
         monkeypatch.setattr(csv_reader, "SMALL_INPUT_BYTES", 0)
         monkeypatch.setattr(csv_reader, "MIN_BLOCK", 256)
         monkeypatch.setattr(csv_reader, "MAX_BLOCK", 1024)
-        # "arrow" streams on one thread; "blocks" parses a file on disk in tiny blocks on two threads
-        monkeypatch.setattr(csv_blocks, "workers", (lambda: 2) if request.param == "blocks" else (lambda: 0))
+        # "arrow" streams on one thread; "blocks" parses a file on disk in tiny blocks on two threads, with
+        # the compiled numeric parser where it is built and takes the block, "blocks-arrow" with pyarrow only
+        blocks = request.param.startswith("blocks")
+        monkeypatch.setattr(csv_blocks, "workers", (lambda: 2) if blocks else (lambda: 0))
         monkeypatch.setattr(csv_blocks, "BLOCK_BYTES", 512)
+        if request.param == "blocks-arrow":
+            monkeypatch.setattr(csv_floats, "parser", lambda: None)
     return request.param
 
 

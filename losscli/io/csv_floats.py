@@ -1,0 +1,70 @@
+"""The compiled parser of plain numeric CSV blocks (``losscli.io._csvfloats``), or ``None`` without it.
+
+A block of whole lines whose wanted cells are all plain decimal numbers (``-12.5``, ``3e-4``; at most 19
+significant digits that convert exactly by Clinger's fast path) is parsed here straight into float64
+columns, several times faster than pyarrow's CSV reader and to the same bits. Any other block — a quote, an
+empty or non-numeric cell, a ragged row, a number with more digits or a larger exponent — is left to
+pyarrow (:func:`parse_block` returns ``None``), which parses it, or reports it, as before. The extension is
+built by ``pip install .`` with the kernels; without it, or with ``LOSSCLI_KERNELS=numpy`` (no compiled code
+at all), every block goes to pyarrow.
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+_module: ModuleType | None | bool = False  # False: not looked up yet
+
+
+def parser() -> ModuleType | None:
+    """The compiled parser, or ``None`` (not built, or ``LOSSCLI_KERNELS=numpy``)."""
+    global _module
+    if _module is False:
+        if os.environ.get("LOSSCLI_KERNELS", "").strip().lower() == "numpy":
+            _module = None
+        else:
+            try:
+                from losscli.io import _csvfloats
+            except ImportError:
+                _module = None
+            else:
+                _module = _csvfloats
+    return _module  # type: ignore[return-value]
+
+
+def reset() -> None:
+    """Look the parser up again on next use (tests change ``LOSSCLI_KERNELS``)."""
+    global _module
+    _module = False
+
+
+class BlockParser:
+    """Parses blocks of one file's body: ``wanted`` of the file's ``columns``, cells split by ``delimiter``."""
+
+    def __init__(self, module: ModuleType, columns: list[str], wanted: list[str], delimiter: str) -> None:
+        self._module = module
+        self._names = list(dict.fromkeys(wanted))
+        at = {c: i for i, c in enumerate(self._names)}
+        self._slots = np.array([at.get(c, -1) for c in columns], dtype=np.int64).tobytes()
+        self._delimiter = ord(delimiter) if len(delimiter) == 1 else -1
+
+    def __call__(self, block: Any) -> tuple[int, dict[str, np.ndarray]] | None:
+        """(rows, float64 column of each wanted name) of a block of whole lines, or ``None`` for pyarrow."""
+        if self._delimiter < 0:
+            return None
+        cap = self._module.count_lines(block) + 1
+        out = np.empty((len(self._names), cap))
+        rows = self._module.parse(block, self._delimiter, self._slots, out, cap)
+        if rows < 0:
+            return None
+        return rows, {c: out[i, :rows] for i, c in enumerate(self._names)}
+
+
+def block_parser(columns: list[str], wanted: list[str], delimiter: str) -> BlockParser | None:
+    """A parser for blocks of this file, or ``None`` when the compiled parser is not there."""
+    module = parser()
+    return None if module is None else BlockParser(module, columns, wanted, delimiter)
