@@ -3,9 +3,10 @@
 
     python benchmarks/end_to_end.py [--repeat N] [--quick] [--data-dir DIR]
 
-Three inputs of the same data (float32 logits of 10 classes and integer labels): a 2 M-row NPY pair
-(``--labels y.npy --preds p.npy``), a 1 M-row Parquet file and a 1 M-row CSV (one file each, labels in a
-``label`` column). For each, ``losscli eval scce … --logits -q`` and the reader alone (``np.load`` of both
+Four inputs (logits of 10 classes and integer labels): a 2 M-row float32 NPY pair
+(``--labels y.npy --preds p.npy``), a 1 M-row Parquet file and a 1 M-row CSV of float32 values (one file
+each, labels in a ``label`` column), and a 1 M-row CSV of float64 values as pandas writes them (17
+significant digits). For each, ``losscli eval scce … --logits -q`` and the reader alone (``np.load`` of both
 files, ``pyarrow.parquet.read_table``, ``polars.read_csv`` or, without polars, ``pyarrow.csv.read_csv``)
 run in turn ``--repeat`` times after a warm-up, as processes of their own (interpreter start and imports
 included on both sides); the table shows medians and their ratio. The child processes may write Python
@@ -51,6 +52,25 @@ def make_parquet(data: Path, rows: int, classes: int = 10) -> Path:
     return out
 
 
+def make_csv64(data: Path, rows: int, classes: int = 10) -> Path:
+    """``rows`` × (``classes`` float64 logits + integer label) as pandas writes them (each float's shortest
+    repr: up to 17 significant digits), in 250,000-row pieces."""
+    out = data / f"logits64_{rows}x{classes}.csv"
+    if not out.exists():
+        import pandas as pd
+
+        log(f"generating {rows:,}-row float64 CSV ...")
+        rng = np.random.default_rng(4)
+        part = out.with_suffix(".part")
+        for start in range(0, rows, 250_000):
+            m = min(250_000, rows - start)
+            df = pd.DataFrame(rng.standard_normal((m, classes)) * 3, columns=[f"logit_{j}" for j in range(classes)])
+            df["label"] = rng.integers(0, classes, m)
+            df.to_csv(part, index=False, header=start == 0, mode="w" if start == 0 else "a")
+        part.replace(out)
+    return out
+
+
 def csv_reader() -> tuple[str, str]:
     try:
         import polars  # noqa: F401
@@ -87,6 +107,7 @@ def main() -> int:
     labels, preds = make_npy(data, 2_000_000 // div)
     parquet = make_parquet(data, 1_000_000 // div)
     csv = make_csv(data, 1_000_000 // div)
+    csv64 = make_csv64(data, 1_000_000 // div)
     name, code = csv_reader()
     py = [sys.executable, "-c"]
     cases = [
@@ -107,6 +128,12 @@ def main() -> int:
             [*LOSSCLI, str(csv), "--logits", "-q"],
             name,
             [*py, code.format(f=str(csv))],
+        ),
+        (
+            f"{1_000_000 // div:,} × 10 CSV of float64 values as pandas writes them, {csv64.stat().st_size / 2**20:.0f} MB",
+            [*LOSSCLI, str(csv64), "--logits", "-q"],
+            name,
+            [*py, code.format(f=str(csv64))],
         ),
     ]
     print(f"{os.cpu_count()} CPUs; median of {args.repeat} paired runs, each a process of its own\n")
