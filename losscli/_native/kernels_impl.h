@@ -230,10 +230,18 @@ IFN __m512d F(exp8)(__m512d x) {
 
 /* The parts of log u for u > 0 (subnormals included): u = 2^k·z, z = c·(1 + r); returns
  * (k·ln2 + log c) + log1p(r) as hi + lo (hi carries it to within an ulp), with k and 1/c for log1p. */
+IFN void F(log8_core)(__m512d z, __m512d e, __m512d *hi, __m512d *lo, __m512d *invc, __m512d *r);
+
 IFN void F(log8_parts)(__m512d u, __m512d *hi, __m512d *lo, __m512d *k, __m512d *invc, __m512d *r) {
     __m512d z = _mm512_getmant_pd(u, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_src);
     __m512d e = _mm512_getexp_pd(u);
     e = _mm512_mask_add_pd(e, _mm512_cmp_pd_mask(z, V8(1.0), _CMP_LT_OQ), e, V8(1.0));
+    *k = e;
+    F(log8_core)(z, e, hi, lo, invc, r);
+}
+
+/* log (2^e·z) for z ∈ [0.75, 1.5) as hi + lo, with 1/c and r (z = c·(1 + r)). */
+IFN void F(log8_core)(__m512d z, __m512d e, __m512d *hi, __m512d *lo, __m512d *invc, __m512d *r) {
     __m512i j = _mm512_cvtpd_epi64(_mm512_fmsub_pd(z, V8(20.0), V8(15.0)));
     __m512d ic = _mm512_permutex2var_pd(_mm512_loadu_pd(K_INVC), j, _mm512_loadu_pd(K_INVC + 8));
     __m512d ch = _mm512_permutex2var_pd(_mm512_loadu_pd(K_LOGC_HI), j, _mm512_loadu_pd(K_LOGC_HI + 8));
@@ -253,7 +261,6 @@ IFN void F(log8_parts)(__m512d u, __m512d *hi, __m512d *lo, __m512d *k, __m512d 
     l = _mm512_add_pd(l, _mm512_fmadd_pd(e, V8(K_LN2_LO), cl));
     *hi = h;
     *lo = _mm512_fmadd_pd(r2, poly, l);
-    *k = e;
     *invc = ic;
     *r = rr;
 }
@@ -284,6 +291,20 @@ IFN __m512d F(log1p8)(__m512d t) {
     return F(log8_special)(u, _mm512_add_pd(hi, _mm512_add_pd(lo, cu)));
 }
 
+/* log(1 + t) for 0 ≤ t ≤ 1 (as e^{−|x|} is), the same operations and bits as log1p8 with what that range
+ * makes needless left out: u = 1 + t ∈ [1, 2] is 2^k·z with k = 1 exactly when u ≥ 1.5, its rounding
+ * error is (1 − u) + t (Fast2Sum), and u is never 0, infinite or NaN. */
+IFN __m512d F(log1p01_8)(__m512d t) {
+    __m512d u = _mm512_add_pd(V8(1.0), t);
+    __m512d c = _mm512_add_pd(_mm512_sub_pd(V8(1.0), u), t);
+    __mmask8 big = _mm512_cmp_pd_mask(u, V8(1.5), _CMP_GE_OQ);
+    __m512d hi, lo, ic, r;
+    F(log8_core)(_mm512_mask_mul_pd(u, big, u, V8(0.5)), _mm512_maskz_mov_pd(big, V8(1.0)), &hi, &lo, &ic, &r);
+    __m512d cu = _mm512_mul_pd(_mm512_mul_pd(c, ic), _mm512_sub_pd(V8(1.0), r));
+    cu = _mm512_mask_mul_pd(cu, big, cu, V8(0.5));
+    return _mm512_add_pd(hi, _mm512_add_pd(lo, cu));
+}
+
 #define K_TAIL(n, i) ((__mmask8)((1u << ((n) - (i))) - 1u))
 
 /* lp_i = log1p(e^{−|z_i|}), in two passes over the tile (faster than one: the dependency chain of one
@@ -297,10 +318,10 @@ IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int
         __m512d v = _mm512_maskz_loadu_pd(k, z + i);
         _mm512_mask_storeu_pd(lp + i, k, F(exp8)(_mm512_sub_pd(V8(0.0), _mm512_abs_pd(v))));
     }
-    for (i = 0; i + 8 <= m; i += 8) _mm512_storeu_pd(lp + i, F(log1p8)(_mm512_loadu_pd(lp + i)));
+    for (i = 0; i + 8 <= m; i += 8) _mm512_storeu_pd(lp + i, F(log1p01_8)(_mm512_loadu_pd(lp + i)));
     if (i < m) {
         __mmask8 k = K_TAIL(m, i);
-        _mm512_mask_storeu_pd(lp + i, k, F(log1p8)(_mm512_maskz_loadu_pd(k, lp + i)));
+        _mm512_mask_storeu_pd(lp + i, k, F(log1p01_8)(_mm512_maskz_loadu_pd(k, lp + i)));
     }
 }
 
@@ -437,6 +458,8 @@ IFN __m256d F(table4)(const double *t, __m256i idx, __m256d b2, __m256d b3) {
 
 /* As log8_parts: u = 2^k·z, z = c·(1 + r); (k·ln2 + log c) + log1p(r) as hi + lo, with k, 1/c and r.
  * Lanes that are not finite and positive give finite garbage (their index stays in the table). */
+IFN void F(log4_core)(__m256d z, __m256d e, __m256d *hi, __m256d *lo, __m256d *invc, __m256d *r);
+
 IFN void F(log4_parts)(__m256d u, __m256d *hi, __m256d *lo, __m256d *k, __m256d *invc, __m256d *r) {
     __m256d tiny = _mm256_cmp_pd(u, V4(0x1p-1022), _CMP_LT_OQ);
     u = _mm256_blendv_pd(u, _mm256_mul_pd(u, V4(0x1p54)), tiny);
@@ -450,6 +473,12 @@ IFN void F(log4_parts)(__m256d u, __m256d *hi, __m256d *lo, __m256d *k, __m256d 
     __m256d big = _mm256_cmp_pd(z, V4(1.5), _CMP_GE_OQ);
     z = _mm256_blendv_pd(z, _mm256_mul_pd(z, V4(0.5)), big);
     e = _mm256_add_pd(e, _mm256_and_pd(big, V4(1.0)));
+    *k = e;
+    F(log4_core)(z, e, hi, lo, invc, r);
+}
+
+/* As log8_core. */
+IFN void F(log4_core)(__m256d z, __m256d e, __m256d *hi, __m256d *lo, __m256d *invc, __m256d *r) {
     __m256i j = _mm256_and_si256(_mm256_castpd_si256(_mm256_add_pd(_mm256_fmsub_pd(z, V4(20.0), V4(15.0)), V4(0x1p52))),
                                  _mm256_set1_epi64x(15));
     __m256i jj = _mm256_slli_epi64(_mm256_and_si256(j, _mm256_set1_epi64x(3)), 1);
@@ -472,7 +501,6 @@ IFN void F(log4_parts)(__m256d u, __m256d *hi, __m256d *lo, __m256d *k, __m256d 
     l = _mm256_add_pd(l, _mm256_fmadd_pd(e, V4(K_LN2_LO), cl));
     *hi = h;
     *lo = _mm256_fmadd_pd(r2, poly, l);
-    *k = e;
     *invc = ic;
     *r = rr;
 }
@@ -501,6 +529,18 @@ IFN __m256d F(log1p4)(__m256d t) {
     return F(log4_special)(u, _mm256_add_pd(hi, _mm256_add_pd(lo, cu)));
 }
 
+/* As log1p01_8. */
+IFN __m256d F(log1p01_4)(__m256d t) {
+    __m256d u = _mm256_add_pd(V4(1.0), t);
+    __m256d c = _mm256_add_pd(_mm256_sub_pd(V4(1.0), u), t);
+    __m256d big = _mm256_cmp_pd(u, V4(1.5), _CMP_GE_OQ);
+    __m256d hi, lo, ic, r;
+    F(log4_core)(_mm256_blendv_pd(u, _mm256_mul_pd(u, V4(0.5)), big), _mm256_and_pd(big, V4(1.0)), &hi, &lo, &ic, &r);
+    __m256d cu = _mm256_mul_pd(_mm256_mul_pd(c, ic), _mm256_sub_pd(V4(1.0), r));
+    cu = _mm256_mul_pd(cu, _mm256_blendv_pd(V4(1.0), V4(0.5), big));
+    return _mm256_add_pd(hi, _mm256_add_pd(lo, cu));
+}
+
 /* y_i = fn(x_i) for a whole array, the last partial vector through a padded copy (so that every value,
  * wherever it lies, is computed by the same instructions). */
 #define K_MAP4(name, fn, pad)                                                              \
@@ -517,6 +557,7 @@ IFN __m256d F(log1p4)(__m256d t) {
 K_MAP4(vexp, exp4, 0.0)
 K_MAP4(vlog, log4, 1.0)
 K_MAP4(vlog1p, log1p4, 0.0)
+K_MAP4(vlog1p01, log1p01_4, 0.0)
 #undef K_MAP4
 
 /* lp_i = log1p(e^{−|z_i|}), in two passes over the tile (as the AVX-512 level). */
@@ -530,7 +571,7 @@ IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int
         _mm256_storeu_pd(b, F(exp4)(_mm256_loadu_pd(b)));
         lp[i] = b[0];
     }
-    F(vlog1p)(lp, lp, m);
+    F(vlog1p01)(lp, lp, m);
 }
 #undef V4
 
