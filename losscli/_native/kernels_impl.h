@@ -201,6 +201,122 @@ IFN double F(k_pow01)(double b, double g) {
     return b == 0.0 ? 0.0 : r;
 }
 
+/* The vector math's arithmetic, written once for both vector widths (KV: eight lanes with AVX-512, four
+ * with AVX2); each level adds what differs, the application of 2^n and the table lookup. */
+#if defined(K_VEC512) || defined(K_AVX2)
+#ifdef K_VEC512
+#define KV __m512d
+#define KV_SET _mm512_set1_pd
+#define KV_ADD _mm512_add_pd
+#define KV_SUB _mm512_sub_pd
+#define KV_MUL _mm512_mul_pd
+#define KV_MIN _mm512_min_pd
+#define KV_MAX _mm512_max_pd
+#define KV_FMA _mm512_fmadd_pd
+#define KV_FNMA _mm512_fnmadd_pd
+#define KV_FMS _mm512_fmsub_pd
+#define KV_ROUND(x) _mm512_roundscale_pd((x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define KV_WHERE(a, b, pred, yes, no) _mm512_mask_blend_pd(_mm512_cmp_pd_mask((a), (b), (pred)), (no), (yes))
+#else
+#define KV __m256d
+#define KV_SET _mm256_set1_pd
+#define KV_ADD _mm256_add_pd
+#define KV_SUB _mm256_sub_pd
+#define KV_MUL _mm256_mul_pd
+#define KV_MIN _mm256_min_pd
+#define KV_MAX _mm256_max_pd
+#define KV_FMA _mm256_fmadd_pd
+#define KV_FNMA _mm256_fnmadd_pd
+#define KV_FMS _mm256_fmsub_pd
+#define KV_ROUND(x) _mm256_round_pd((x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define KV_WHERE(a, b, pred, yes, no) _mm256_blendv_pd((no), (yes), _mm256_cmp_pd((a), (b), (pred)))
+#endif
+
+/* e^x as 2^n·p: x clamped to [−746, 710] (NaN stays NaN: the second operand), n = round(x/ln2) into *kd,
+ * r = x − n·ln2 in two steps, p = e^r by its Taylor polynomial of degree 13 (Estrin's scheme). */
+IFN KV F(exp_parts)(KV x, KV *kd) {
+    x = KV_MIN(KV_SET(710.0), KV_MAX(KV_SET(-746.0), x));
+    KV n = KV_ROUND(KV_MUL(x, KV_SET(K_INV_LN2)));
+    KV r = KV_FNMA(n, KV_SET(K_LN2_HI), x);
+    r = KV_FNMA(n, KV_SET(K_LN2_LO), r);
+    KV r2 = KV_MUL(r, r), r4 = KV_MUL(r2, r2);
+    KV q01 = KV_FMA(r, KV_SET(K_E3), KV_SET(0.5)), q23 = KV_FMA(r, KV_SET(K_E5), KV_SET(K_E4));
+    KV q45 = KV_FMA(r, KV_SET(K_E7), KV_SET(K_E6)), q67 = KV_FMA(r, KV_SET(K_E9), KV_SET(K_E8));
+    KV q89 = KV_FMA(r, KV_SET(K_E11), KV_SET(K_E10)), qab = KV_FMA(r, KV_SET(K_E13), KV_SET(K_E12));
+    KV q03 = KV_FMA(r2, q23, q01), q47 = KV_FMA(r2, q67, q45);
+    KV q8b = KV_FMA(r2, qab, q89);
+    KV q = KV_FMA(r4, KV_FMA(r4, q8b, q47), q03);
+    *kd = n;
+    return KV_ADD(KV_SET(1.0), KV_FMA(r2, q, r));
+}
+
+/* log(2^e·z) for z ∈ [0.75, 1.5) given z's table entry (ic = 1/c, −log c = ch + cl): r = z·ic − 1,
+ * (e·ln2 + log c) + log1p(r) as hi + lo (hi within an ulp), log1p(r) = r + r²·Σ_{i=0..10} (−1)^{i+1}·r^i/(i + 2)
+ * by Estrin's scheme; r into *r. */
+IFN void F(log_finish)(KV z, KV e, KV ic, KV ch, KV cl, KV *hi, KV *lo, KV *r) {
+    KV rr = KV_FMS(z, ic, KV_SET(1.0));
+    KV r2 = KV_MUL(rr, rr), r4 = KV_MUL(r2, r2), r8 = KV_MUL(r4, r4);
+    KV a01 = KV_FMA(rr, KV_SET(K_P3), KV_SET(-0.5)), a23 = KV_FMA(rr, KV_SET(K_P5), KV_SET(-0.25));
+    KV a45 = KV_FMA(rr, KV_SET(K_P7), KV_SET(K_P6)), a67 = KV_FMA(rr, KV_SET(K_P9), KV_SET(K_P8));
+    KV a89 = KV_FMA(rr, KV_SET(K_P11), KV_SET(K_P10));
+    KV a03 = KV_FMA(r2, a23, a01), a47 = KV_FMA(r2, a67, a45);
+    KV a8a = KV_FMA(r2, KV_SET(K_P12), a89);
+    KV poly = KV_FMA(r8, a8a, KV_FMA(r4, a47, a03));
+    KV w = KV_FMA(e, KV_SET(K_LN2_HI), ch);                 /* |w| ≥ |r| or w = 0 */
+    KV h = KV_ADD(w, rr);
+    KV l = KV_ADD(KV_SUB(w, h), rr);                        /* exact (Fast2Sum) */
+    l = KV_ADD(l, KV_FMA(e, KV_SET(K_LN2_LO), cl));
+    *hi = h;
+    *lo = KV_FMA(r2, poly, l);
+    *r = rr;
+}
+
+/* Each level's own parts: u > 0 split as 2^k·z and its table read (log_parts; log_core from z and k), and
+ * 2^n·p for any integral n (scale_any). */
+IFN void F(log_parts)(KV u, KV *hi, KV *lo, KV *k, KV *invc, KV *r);
+IFN void F(log_core)(KV z, KV e, KV *hi, KV *lo, KV *invc, KV *r);
+IFN KV F(scale_any)(KV p, KV n);
+
+/* log u: 0 ↦ −inf, inf ↦ inf, NaN and u < 0 ↦ NaN. */
+IFN KV F(log_special)(KV u, KV res) {
+    res = KV_WHERE(u, KV_SET(0.0), _CMP_EQ_OQ, KV_SET(-__builtin_inf()), res);
+    res = KV_WHERE(u, KV_SET(__builtin_inf()), _CMP_EQ_OQ, u, res);
+    return KV_WHERE(u, KV_SET(0.0), _CMP_NGE_UQ, KV_SET(__builtin_nan("")), res);
+}
+
+IFN KV F(logv)(KV x) {
+    KV hi, lo, k, ic, r;
+    F(log_parts)(x, &hi, &lo, &k, &ic, &r);
+    return F(log_special)(x, KV_ADD(hi, lo));
+}
+
+/* log(1 + t): u = fl(1 + t) with its rounding error c (TwoSum), log u + c/u, where
+ * 1/u = 2^−k·(1/c)/(1 + r) ≈ 2^−k·(1/c)·(1 − r) (the dropped r² term is below 2^-63 of the result). */
+IFN KV F(log1pv)(KV t) {
+    KV u = KV_ADD(KV_SET(1.0), t);
+    KV bb = KV_SUB(u, KV_SET(1.0));
+    KV c = KV_ADD(KV_SUB(KV_SET(1.0), KV_SUB(u, bb)), KV_SUB(t, bb));
+    KV hi, lo, k, ic, r;
+    F(log_parts)(u, &hi, &lo, &k, &ic, &r);
+    KV cu = F(scale_any)(KV_MUL(KV_MUL(c, ic), KV_SUB(KV_SET(1.0), r)), KV_SUB(KV_SET(0.0), k));
+    return F(log_special)(u, KV_ADD(hi, KV_ADD(lo, cu)));
+}
+
+/* log(1 + t) for 0 ≤ t ≤ 1 (as e^{−|x|} is), the same operations and bits as log1pv with what that range
+ * makes needless left out: u = 1 + t ∈ [1, 2] is 2^k·z with k = 1 exactly when u ≥ 1.5, its rounding
+ * error is (1 − u) + t (Fast2Sum), and u is never 0, infinite or NaN. */
+IFN KV F(log1p01v)(KV t) {
+    KV u = KV_ADD(KV_SET(1.0), t);
+    KV c = KV_ADD(KV_SUB(KV_SET(1.0), u), t);
+    KV hi, lo, ic, r;
+    F(log_core)(KV_WHERE(u, KV_SET(1.5), _CMP_GE_OQ, KV_MUL(u, KV_SET(0.5)), u),
+                KV_WHERE(u, KV_SET(1.5), _CMP_GE_OQ, KV_SET(1.0), KV_SET(0.0)), &hi, &lo, &ic, &r);
+    KV cu = KV_MUL(KV_MUL(c, ic), KV_SUB(KV_SET(1.0), r));
+    cu = KV_MUL(cu, KV_WHERE(u, KV_SET(1.5), _CMP_GE_OQ, KV_SET(0.5), KV_SET(1.0)));
+    return KV_ADD(hi, KV_ADD(lo, cu));
+}
+#endif
+
 #ifdef K_VEC512
 /* The same three functions on eight lanes with AVX-512's own tools: VSCALEFPD applies 2^n with one
  * rounding (overflow to inf, subnormal results rounded once), VGETEXPPD/VGETMANTPD split x into 2^k·z with
@@ -211,98 +327,33 @@ IFN double F(k_pow01)(double b, double g) {
  * as a sum of two doubles (tests/_native/test_kernels.py recomputes it with mpmath). */
 #define V8(c) _mm512_set1_pd(c)
 
+/* 2^n·p, rounded once (VSCALEFPD). */
+IFN __m512d F(scale_any)(__m512d p, __m512d n) { return _mm512_scalef_pd(p, n); }
+
 /* e^x on eight lanes: as k_exp (the same reduction and polynomial), 2^n applied by VSCALEFPD. */
 IFN __m512d F(exp8)(__m512d x) {
-    x = _mm512_min_pd(V8(710.0), _mm512_max_pd(V8(-746.0), x));  /* NaN stays NaN (second operand) */
-    __m512d kd = _mm512_roundscale_pd(_mm512_mul_pd(x, V8(K_INV_LN2)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512d r = _mm512_fnmadd_pd(kd, V8(K_LN2_HI), x);
-    r = _mm512_fnmadd_pd(kd, V8(K_LN2_LO), r);
-    __m512d r2 = _mm512_mul_pd(r, r), r4 = _mm512_mul_pd(r2, r2);
-    __m512d q01 = _mm512_fmadd_pd(r, V8(K_E3), V8(0.5)), q23 = _mm512_fmadd_pd(r, V8(K_E5), V8(K_E4));
-    __m512d q45 = _mm512_fmadd_pd(r, V8(K_E7), V8(K_E6)), q67 = _mm512_fmadd_pd(r, V8(K_E9), V8(K_E8));
-    __m512d q89 = _mm512_fmadd_pd(r, V8(K_E11), V8(K_E10)), qab = _mm512_fmadd_pd(r, V8(K_E13), V8(K_E12));
-    __m512d q03 = _mm512_fmadd_pd(r2, q23, q01), q47 = _mm512_fmadd_pd(r2, q67, q45);
-    __m512d q8b = _mm512_fmadd_pd(r2, qab, q89);
-    __m512d q = _mm512_fmadd_pd(r4, _mm512_fmadd_pd(r4, q8b, q47), q03);
-    __m512d p = _mm512_add_pd(V8(1.0), _mm512_fmadd_pd(r2, q, r));
+    __m512d kd, p = F(exp_parts)(x, &kd);
     return _mm512_scalef_pd(p, kd);
 }
 
 /* The parts of log u for u > 0 (subnormals included): u = 2^k·z, z = c·(1 + r); returns
  * (k·ln2 + log c) + log1p(r) as hi + lo (hi carries it to within an ulp), with k and 1/c for log1p. */
-IFN void F(log8_core)(__m512d z, __m512d e, __m512d *hi, __m512d *lo, __m512d *invc, __m512d *r);
-
-IFN void F(log8_parts)(__m512d u, __m512d *hi, __m512d *lo, __m512d *k, __m512d *invc, __m512d *r) {
+IFN void F(log_parts)(__m512d u, __m512d *hi, __m512d *lo, __m512d *k, __m512d *invc, __m512d *r) {
     __m512d z = _mm512_getmant_pd(u, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_src);
     __m512d e = _mm512_getexp_pd(u);
     e = _mm512_mask_add_pd(e, _mm512_cmp_pd_mask(z, V8(1.0), _CMP_LT_OQ), e, V8(1.0));
     *k = e;
-    F(log8_core)(z, e, hi, lo, invc, r);
+    F(log_core)(z, e, hi, lo, invc, r);
 }
 
 /* log (2^e·z) for z ∈ [0.75, 1.5) as hi + lo, with 1/c and r (z = c·(1 + r)). */
-IFN void F(log8_core)(__m512d z, __m512d e, __m512d *hi, __m512d *lo, __m512d *invc, __m512d *r) {
+IFN void F(log_core)(__m512d z, __m512d e, __m512d *hi, __m512d *lo, __m512d *invc, __m512d *r) {
     __m512i j = _mm512_cvtpd_epi64(_mm512_fmsub_pd(z, V8(20.0), V8(15.0)));
     __m512d ic = _mm512_permutex2var_pd(_mm512_loadu_pd(K_INVC), j, _mm512_loadu_pd(K_INVC + 8));
     __m512d ch = _mm512_permutex2var_pd(_mm512_loadu_pd(K_LOGC_HI), j, _mm512_loadu_pd(K_LOGC_HI + 8));
     __m512d cl = _mm512_permutex2var_pd(_mm512_loadu_pd(K_LOGC_LO), j, _mm512_loadu_pd(K_LOGC_LO + 8));
-    __m512d rr = _mm512_fmsub_pd(z, ic, V8(1.0));
-    __m512d r2 = _mm512_mul_pd(rr, rr), r4 = _mm512_mul_pd(r2, r2), r8 = _mm512_mul_pd(r4, r4);
-    /* Σ_{i=0..10} (−1)^{i+1} r^i/(i + 2), by Estrin's scheme */
-    __m512d a01 = _mm512_fmadd_pd(rr, V8(K_P3), V8(-0.5)), a23 = _mm512_fmadd_pd(rr, V8(K_P5), V8(-0.25));
-    __m512d a45 = _mm512_fmadd_pd(rr, V8(K_P7), V8(K_P6)), a67 = _mm512_fmadd_pd(rr, V8(K_P9), V8(K_P8));
-    __m512d a89 = _mm512_fmadd_pd(rr, V8(K_P11), V8(K_P10));
-    __m512d a03 = _mm512_fmadd_pd(r2, a23, a01), a47 = _mm512_fmadd_pd(r2, a67, a45);
-    __m512d a8a = _mm512_fmadd_pd(r2, V8(K_P12), a89);
-    __m512d poly = _mm512_fmadd_pd(r8, a8a, _mm512_fmadd_pd(r4, a47, a03));
-    __m512d w = _mm512_fmadd_pd(e, V8(K_LN2_HI), ch);                 /* |w| ≥ |r| or w = 0 */
-    __m512d h = _mm512_add_pd(w, rr);
-    __m512d l = _mm512_add_pd(_mm512_sub_pd(w, h), rr);                /* exact (Fast2Sum) */
-    l = _mm512_add_pd(l, _mm512_fmadd_pd(e, V8(K_LN2_LO), cl));
-    *hi = h;
-    *lo = _mm512_fmadd_pd(r2, poly, l);
+    F(log_finish)(z, e, ic, ch, cl, hi, lo, r);
     *invc = ic;
-    *r = rr;
-}
-
-/* log u: 0 ↦ −inf, inf ↦ inf, NaN and u < 0 ↦ NaN. */
-IFN __m512d F(log8_special)(__m512d u, __m512d res) {
-    res = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(u, V8(0.0), _CMP_EQ_OQ), res, V8(-__builtin_inf()));
-    res = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(u, V8(__builtin_inf()), _CMP_EQ_OQ), res, u);
-    return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(u, V8(0.0), _CMP_NGE_UQ), res, V8(__builtin_nan("")));
-}
-
-IFN __m512d F(log8)(__m512d x) {
-    __m512d hi, lo, k, ic, r;
-    F(log8_parts)(x, &hi, &lo, &k, &ic, &r);
-    return F(log8_special)(x, _mm512_add_pd(hi, lo));
-}
-
-/* log(1 + t): u = fl(1 + t) with its rounding error c (TwoSum), log u + c/u, where
- * 1/u = 2^−k·(1/c)/(1 + r) ≈ 2^−k·(1/c)·(1 − r) (the dropped r² term is below 2^-63 of the result). */
-IFN __m512d F(log1p8)(__m512d t) {
-    __m512d u = _mm512_add_pd(V8(1.0), t);
-    __m512d bb = _mm512_sub_pd(u, V8(1.0));
-    __m512d c = _mm512_add_pd(_mm512_sub_pd(V8(1.0), _mm512_sub_pd(u, bb)), _mm512_sub_pd(t, bb));
-    __m512d hi, lo, k, ic, r;
-    F(log8_parts)(u, &hi, &lo, &k, &ic, &r);
-    __m512d cu = _mm512_scalef_pd(_mm512_mul_pd(_mm512_mul_pd(c, ic), _mm512_sub_pd(V8(1.0), r)),
-                                  _mm512_sub_pd(V8(0.0), k));
-    return F(log8_special)(u, _mm512_add_pd(hi, _mm512_add_pd(lo, cu)));
-}
-
-/* log(1 + t) for 0 ≤ t ≤ 1 (as e^{−|x|} is), the same operations and bits as log1p8 with what that range
- * makes needless left out: u = 1 + t ∈ [1, 2] is 2^k·z with k = 1 exactly when u ≥ 1.5, its rounding
- * error is (1 − u) + t (Fast2Sum), and u is never 0, infinite or NaN. */
-IFN __m512d F(log1p01_8)(__m512d t) {
-    __m512d u = _mm512_add_pd(V8(1.0), t);
-    __m512d c = _mm512_add_pd(_mm512_sub_pd(V8(1.0), u), t);
-    __mmask8 big = _mm512_cmp_pd_mask(u, V8(1.5), _CMP_GE_OQ);
-    __m512d hi, lo, ic, r;
-    F(log8_core)(_mm512_mask_mul_pd(u, big, u, V8(0.5)), _mm512_maskz_mov_pd(big, V8(1.0)), &hi, &lo, &ic, &r);
-    __m512d cu = _mm512_mul_pd(_mm512_mul_pd(c, ic), _mm512_sub_pd(V8(1.0), r));
-    cu = _mm512_mask_mul_pd(cu, big, cu, V8(0.5));
-    return _mm512_add_pd(hi, _mm512_add_pd(lo, cu));
 }
 
 #define K_TAIL(n, i) ((__mmask8)((1u << ((n) - (i))) - 1u))
@@ -318,10 +369,10 @@ IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int
         __m512d v = _mm512_maskz_loadu_pd(k, z + i);
         _mm512_mask_storeu_pd(lp + i, k, F(exp8)(_mm512_sub_pd(V8(0.0), _mm512_abs_pd(v))));
     }
-    for (i = 0; i + 8 <= m; i += 8) _mm512_storeu_pd(lp + i, F(log1p01_8)(_mm512_loadu_pd(lp + i)));
+    for (i = 0; i + 8 <= m; i += 8) _mm512_storeu_pd(lp + i, F(log1p01v)(_mm512_loadu_pd(lp + i)));
     if (i < m) {
         __mmask8 k = K_TAIL(m, i);
-        _mm512_mask_storeu_pd(lp + i, k, F(log1p01_8)(_mm512_maskz_loadu_pd(k, lp + i)));
+        _mm512_mask_storeu_pd(lp + i, k, F(log1p01v)(_mm512_maskz_loadu_pd(k, lp + i)));
     }
 }
 
@@ -393,8 +444,8 @@ IFN void F(vexp_minus)(double *x, int64_t n, double s) {
         }                                                                                  \
     }
 K_MAP8(vexp, exp8)
-K_MAP8(vlog, log8)
-K_MAP8(vlog1p, log1p8)
+K_MAP8(vlog, logv)
+K_MAP8(vlog1p, log1pv)
 #undef K_MAP8
 #undef K_TAIL
 #undef V8
@@ -430,19 +481,14 @@ IFN __m256d F(scale4)(__m256d p, __m256d n) {
     return r;
 }
 
+/* 2^n·p for any integral n: beyond ±1100 (where p·2^n is 0 or inf anyway, or n is a non-finite lane's
+ * garbage) n is clamped first. */
+IFN __m256d F(scale_any)(__m256d p, __m256d n) {
+    return F(scale4)(p, _mm256_max_pd(V4(-1100.0), _mm256_min_pd(V4(1100.0), n)));
+}
+
 IFN __m256d F(exp4)(__m256d x) {
-    x = _mm256_min_pd(V4(710.0), _mm256_max_pd(V4(-746.0), x));  /* NaN stays NaN (second operand) */
-    __m256d kd = _mm256_round_pd(_mm256_mul_pd(x, V4(K_INV_LN2)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256d r = _mm256_fnmadd_pd(kd, V4(K_LN2_HI), x);
-    r = _mm256_fnmadd_pd(kd, V4(K_LN2_LO), r);
-    __m256d r2 = _mm256_mul_pd(r, r), r4 = _mm256_mul_pd(r2, r2);
-    __m256d q01 = _mm256_fmadd_pd(r, V4(K_E3), V4(0.5)), q23 = _mm256_fmadd_pd(r, V4(K_E5), V4(K_E4));
-    __m256d q45 = _mm256_fmadd_pd(r, V4(K_E7), V4(K_E6)), q67 = _mm256_fmadd_pd(r, V4(K_E9), V4(K_E8));
-    __m256d q89 = _mm256_fmadd_pd(r, V4(K_E11), V4(K_E10)), qab = _mm256_fmadd_pd(r, V4(K_E13), V4(K_E12));
-    __m256d q03 = _mm256_fmadd_pd(r2, q23, q01), q47 = _mm256_fmadd_pd(r2, q67, q45);
-    __m256d q8b = _mm256_fmadd_pd(r2, qab, q89);
-    __m256d q = _mm256_fmadd_pd(r4, _mm256_fmadd_pd(r4, q8b, q47), q03);
-    __m256d p = _mm256_add_pd(V4(1.0), _mm256_fmadd_pd(r2, q, r));
+    __m256d kd, p = F(exp_parts)(x, &kd);
     return F(scale4)(p, kd);
 }
 
@@ -456,11 +502,9 @@ IFN __m256d F(table4)(const double *t, __m256i idx, __m256d b2, __m256d b3) {
     return _mm256_blendv_pd(_mm256_blendv_pd(t0, t1, b2), _mm256_blendv_pd(t2, t3, b2), b3);
 }
 
-/* As log8_parts: u = 2^k·z, z = c·(1 + r); (k·ln2 + log c) + log1p(r) as hi + lo, with k, 1/c and r.
+/* As the AVX-512 log_parts: u = 2^k·z, z = c·(1 + r); (k·ln2 + log c) + log1p(r) as hi + lo, with k, 1/c and r.
  * Lanes that are not finite and positive give finite garbage (their index stays in the table). */
-IFN void F(log4_core)(__m256d z, __m256d e, __m256d *hi, __m256d *lo, __m256d *invc, __m256d *r);
-
-IFN void F(log4_parts)(__m256d u, __m256d *hi, __m256d *lo, __m256d *k, __m256d *invc, __m256d *r) {
+IFN void F(log_parts)(__m256d u, __m256d *hi, __m256d *lo, __m256d *k, __m256d *invc, __m256d *r) {
     __m256d tiny = _mm256_cmp_pd(u, V4(0x1p-1022), _CMP_LT_OQ);
     u = _mm256_blendv_pd(u, _mm256_mul_pd(u, V4(0x1p54)), tiny);
     __m256i bits = _mm256_castpd_si256(u);
@@ -474,11 +518,11 @@ IFN void F(log4_parts)(__m256d u, __m256d *hi, __m256d *lo, __m256d *k, __m256d 
     z = _mm256_blendv_pd(z, _mm256_mul_pd(z, V4(0.5)), big);
     e = _mm256_add_pd(e, _mm256_and_pd(big, V4(1.0)));
     *k = e;
-    F(log4_core)(z, e, hi, lo, invc, r);
+    F(log_core)(z, e, hi, lo, invc, r);
 }
 
-/* As log8_core. */
-IFN void F(log4_core)(__m256d z, __m256d e, __m256d *hi, __m256d *lo, __m256d *invc, __m256d *r) {
+/* As the AVX-512 log_core. */
+IFN void F(log_core)(__m256d z, __m256d e, __m256d *hi, __m256d *lo, __m256d *invc, __m256d *r) {
     __m256i j = _mm256_and_si256(_mm256_castpd_si256(_mm256_add_pd(_mm256_fmsub_pd(z, V4(20.0), V4(15.0)), V4(0x1p52))),
                                  _mm256_set1_epi64x(15));
     __m256i jj = _mm256_slli_epi64(_mm256_and_si256(j, _mm256_set1_epi64x(3)), 1);
@@ -487,58 +531,8 @@ IFN void F(log4_core)(__m256d z, __m256d e, __m256d *hi, __m256d *lo, __m256d *i
     __m256d ic = F(table4)(K_INVC, idx, b2, b3);
     __m256d ch = F(table4)(K_LOGC_HI, idx, b2, b3);
     __m256d cl = F(table4)(K_LOGC_LO, idx, b2, b3);
-    __m256d rr = _mm256_fmsub_pd(z, ic, V4(1.0));
-    __m256d r2 = _mm256_mul_pd(rr, rr), r4 = _mm256_mul_pd(r2, r2), r8 = _mm256_mul_pd(r4, r4);
-    __m256d a01 = _mm256_fmadd_pd(rr, V4(K_P3), V4(-0.5)), a23 = _mm256_fmadd_pd(rr, V4(K_P5), V4(-0.25));
-    __m256d a45 = _mm256_fmadd_pd(rr, V4(K_P7), V4(K_P6)), a67 = _mm256_fmadd_pd(rr, V4(K_P9), V4(K_P8));
-    __m256d a89 = _mm256_fmadd_pd(rr, V4(K_P11), V4(K_P10));
-    __m256d a03 = _mm256_fmadd_pd(r2, a23, a01), a47 = _mm256_fmadd_pd(r2, a67, a45);
-    __m256d a8a = _mm256_fmadd_pd(r2, V4(K_P12), a89);
-    __m256d poly = _mm256_fmadd_pd(r8, a8a, _mm256_fmadd_pd(r4, a47, a03));
-    __m256d w = _mm256_fmadd_pd(e, V4(K_LN2_HI), ch);
-    __m256d h = _mm256_add_pd(w, rr);
-    __m256d l = _mm256_add_pd(_mm256_sub_pd(w, h), rr);
-    l = _mm256_add_pd(l, _mm256_fmadd_pd(e, V4(K_LN2_LO), cl));
-    *hi = h;
-    *lo = _mm256_fmadd_pd(r2, poly, l);
+    F(log_finish)(z, e, ic, ch, cl, hi, lo, r);
     *invc = ic;
-    *r = rr;
-}
-
-IFN __m256d F(log4_special)(__m256d u, __m256d res) {
-    res = _mm256_blendv_pd(res, V4(-__builtin_inf()), _mm256_cmp_pd(u, V4(0.0), _CMP_EQ_OQ));
-    res = _mm256_blendv_pd(res, u, _mm256_cmp_pd(u, V4(__builtin_inf()), _CMP_EQ_OQ));
-    return _mm256_blendv_pd(res, V4(__builtin_nan("")), _mm256_cmp_pd(u, V4(0.0), _CMP_NGE_UQ));
-}
-
-IFN __m256d F(log4)(__m256d x) {
-    __m256d hi, lo, k, ic, r;
-    F(log4_parts)(x, &hi, &lo, &k, &ic, &r);
-    return F(log4_special)(x, _mm256_add_pd(hi, lo));
-}
-
-IFN __m256d F(log1p4)(__m256d t) {
-    __m256d u = _mm256_add_pd(V4(1.0), t);
-    __m256d bb = _mm256_sub_pd(u, V4(1.0));
-    __m256d c = _mm256_add_pd(_mm256_sub_pd(V4(1.0), _mm256_sub_pd(u, bb)), _mm256_sub_pd(t, bb));
-    __m256d hi, lo, k, ic, r;
-    F(log4_parts)(u, &hi, &lo, &k, &ic, &r);
-    /* 2^−k: k is garbage (finite) only where u is not finite and positive, and log4_special replaces those */
-    __m256d nk = _mm256_max_pd(V4(-1100.0), _mm256_min_pd(V4(1100.0), _mm256_sub_pd(V4(0.0), k)));
-    __m256d cu = F(scale4)(_mm256_mul_pd(_mm256_mul_pd(c, ic), _mm256_sub_pd(V4(1.0), r)), nk);
-    return F(log4_special)(u, _mm256_add_pd(hi, _mm256_add_pd(lo, cu)));
-}
-
-/* As log1p01_8. */
-IFN __m256d F(log1p01_4)(__m256d t) {
-    __m256d u = _mm256_add_pd(V4(1.0), t);
-    __m256d c = _mm256_add_pd(_mm256_sub_pd(V4(1.0), u), t);
-    __m256d big = _mm256_cmp_pd(u, V4(1.5), _CMP_GE_OQ);
-    __m256d hi, lo, ic, r;
-    F(log4_core)(_mm256_blendv_pd(u, _mm256_mul_pd(u, V4(0.5)), big), _mm256_and_pd(big, V4(1.0)), &hi, &lo, &ic, &r);
-    __m256d cu = _mm256_mul_pd(_mm256_mul_pd(c, ic), _mm256_sub_pd(V4(1.0), r));
-    cu = _mm256_mul_pd(cu, _mm256_blendv_pd(V4(1.0), V4(0.5), big));
-    return _mm256_add_pd(hi, _mm256_add_pd(lo, cu));
 }
 
 /* y_i = fn(x_i) for a whole array, the last partial vector through a padded copy (so that every value,
@@ -555,9 +549,9 @@ IFN __m256d F(log1p01_4)(__m256d t) {
         }                                                                                  \
     }
 K_MAP4(vexp, exp4, 0.0)
-K_MAP4(vlog, log4, 1.0)
-K_MAP4(vlog1p, log1p4, 0.0)
-K_MAP4(vlog1p01, log1p01_4, 0.0)
+K_MAP4(vlog, logv, 1.0)
+K_MAP4(vlog1p, log1pv, 0.0)
+K_MAP4(vlog1p01, log1p01v, 0.0)
 #undef K_MAP4
 
 /* lp_i = log1p(e^{−|z_i|}), in two passes over the tile (as the AVX-512 level). */
@@ -1154,39 +1148,22 @@ IFN double F(wide_leaf)(const void *src, int code, int64_t at, int64_t n, __m512
     return res;
 }
 
-static double F(wide_sum)(const void *src, int code, int64_t at, int64_t n, __m512d xy, int64_t yl,
-                          F(wide_seen) *w) TARGET_ATTR;
-static double F(wide_sum)(const void *src, int code, int64_t at, int64_t n, __m512d xy, int64_t yl,
-                          F(wide_seen) *w) {
-    if (n <= 128) return F(wide_leaf)(src, code, at, n, xy, yl, w);
-    int64_t n2 = n / 2;
-    n2 -= n2 % 8;
-    double a = F(wide_sum)(src, code, at, n2, xy, yl, w);
-    return a + F(wide_sum)(src, code, at + n2, n - n2, xy, yl - n2, w);
-}
+typedef __m512d F(wide_xy);
+IFN __m512d F(wide_bcast)(double v) { return _mm512_set1_pd(v); }
 
-/* Sparse cross-entropy of rows of more than 32 logits without smoothing: log1p(Σ_{c≠y} e^{x_c − x_y}) by
- * wide_sum (x: scratch of a row, for the rare row whose sum overflows). */
-FN int F(tile_sparse_wide)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t, double *out,
-                           double *wout, uint8_t *cout, k_part *p) {
-    const int64_t c = j->c;
-    if (F(sparse_labels_in)(j, i0, m, y)) return 1;
-    double ign = (double)j->ignore;
+IFN F(wide_seen) F(wide_seen_start)(const k_part *p) {
     F(wide_seen) w = {_mm512_set1_pd(p->xmin), _mm512_set1_pd(p->xmax), _mm256_set1_ps(__builtin_inff()),
                       _mm256_set1_ps(-__builtin_inff()), 0};
-    for (int64_t i = 0; i < m; i++) {
-        int64_t yi = (j->has_ignore && y[i] == ign) ? 0 : (int64_t)y[i];
-        int64_t at = (i0 + i) * c;
-        double xy = j->yp_code == K_F32 ? (double)((const float *)j->yp)[at + yi] : ((const double *)j->yp)[at + yi];
-        t[i] = F(wide_sum)(j->yp, j->yp_code, at, c, _mm512_set1_pd(xy), yi, &w);
-    }
-    if (w.bad) return 1;
-    double lo32 = _mm512_reduce_min_pd(_mm512_cvtps_pd(w.lo32)), hi32 = _mm512_reduce_max_pd(_mm512_cvtps_pd(w.hi32));
-    double lo = _mm512_reduce_min_pd(w.lo), hi = _mm512_reduce_max_pd(w.hi);
+    return w;
+}
+
+/* Nonzero when a logit was NaN or infinite; else the (min, max) seen goes into p. */
+IFN int F(wide_seen_end)(const F(wide_seen) *w, k_part *p) {
+    if (w->bad) return 1;
+    double lo32 = _mm512_reduce_min_pd(_mm512_cvtps_pd(w->lo32)), hi32 = _mm512_reduce_max_pd(_mm512_cvtps_pd(w->hi32));
+    double lo = _mm512_reduce_min_pd(w->lo), hi = _mm512_reduce_max_pd(w->hi);
     p->xmin = lo32 < lo ? lo32 : lo;
     p->xmax = hi32 > hi ? hi32 : hi;
-    F(sparse_nll)(j, i0, m, y, t, out, x);
-    F(sparse_weights)(j, m, y, out, wout, cout);
     return 0;
 }
 #elif defined(K_AVX2)
@@ -1291,38 +1268,23 @@ IFN double F(wide_leaf)(const void *src, int code, int64_t at, int64_t n, __m256
     return res;
 }
 
-static double F(wide_sum)(const void *src, int code, int64_t at, int64_t n, __m256d xy, int64_t yl,
-                          F(wide_seen) *w) TARGET_ATTR;
-static double F(wide_sum)(const void *src, int code, int64_t at, int64_t n, __m256d xy, int64_t yl,
-                          F(wide_seen) *w) {
-    if (n <= 128) return F(wide_leaf)(src, code, at, n, xy, yl, w);
-    int64_t n2 = n / 2;
-    n2 -= n2 % 8;
-    double a = F(wide_sum)(src, code, at, n2, xy, yl, w);
-    return a + F(wide_sum)(src, code, at + n2, n - n2, xy, yl - n2, w);
-}
+typedef __m256d F(wide_xy);
+IFN __m256d F(wide_bcast)(double v) { return _mm256_set1_pd(v); }
 
-/* As the AVX-512 level's tile_sparse_wide. */
-FN int F(tile_sparse_wide)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t, double *out,
-                           double *wout, uint8_t *cout, k_part *p) {
-    const int64_t c = j->c;
-    if (F(sparse_labels_in)(j, i0, m, y)) return 1;
-    double ign = (double)j->ignore;
+IFN F(wide_seen) F(wide_seen_start)(const k_part *p) {
     F(wide_seen) w = {_mm256_set1_pd(p->xmin), _mm256_set1_pd(p->xmax), _mm256_set1_ps(__builtin_inff()),
                       _mm256_set1_ps(-__builtin_inff()), _mm256_setzero_ps()};
-    for (int64_t i = 0; i < m; i++) {
-        int64_t yi = (j->has_ignore && y[i] == ign) ? 0 : (int64_t)y[i];
-        int64_t at = (i0 + i) * c;
-        double xy = j->yp_code == K_F32 ? (double)((const float *)j->yp)[at + yi] : ((const double *)j->yp)[at + yi];
-        t[i] = F(wide_sum)(j->yp, j->yp_code, at, c, _mm256_set1_pd(xy), yi, &w);
-    }
-    if (_mm256_movemask_ps(w.bad)) return 1;
+    return w;
+}
+
+IFN int F(wide_seen_end)(const F(wide_seen) *w, k_part *p) {
+    if (_mm256_movemask_ps(w->bad)) return 1;
     float l32[8], h32[8];
     double l64[4], h64[4];
-    _mm256_storeu_ps(l32, w.lo32);
-    _mm256_storeu_ps(h32, w.hi32);
-    _mm256_storeu_pd(l64, w.lo);
-    _mm256_storeu_pd(h64, w.hi);
+    _mm256_storeu_ps(l32, w->lo32);
+    _mm256_storeu_ps(h32, w->hi32);
+    _mm256_storeu_pd(l64, w->lo);
+    _mm256_storeu_pd(h64, w->hi);
     double lo = l64[0], hi = h64[0];
     for (int q = 1; q < 4; q++) {
         lo = l64[q] < lo ? l64[q] : lo;
@@ -1334,6 +1296,37 @@ FN int F(tile_sparse_wide)(const k_job *j, int64_t i0, int64_t m, double *x, dou
     }
     p->xmin = lo;
     p->xmax = hi;
+    return 0;
+}
+#endif
+
+#if defined(K_VEC512) || defined(K_AVX2)
+static double F(wide_sum)(const void *src, int code, int64_t at, int64_t n, F(wide_xy) xy, int64_t yl,
+                          F(wide_seen) *w) TARGET_ATTR;
+static double F(wide_sum)(const void *src, int code, int64_t at, int64_t n, F(wide_xy) xy, int64_t yl,
+                          F(wide_seen) *w) {
+    if (n <= 128) return F(wide_leaf)(src, code, at, n, xy, yl, w);
+    int64_t n2 = n / 2;
+    n2 -= n2 % 8;
+    double a = F(wide_sum)(src, code, at, n2, xy, yl, w);
+    return a + F(wide_sum)(src, code, at + n2, n - n2, xy, yl - n2, w);
+}
+
+/* Sparse cross-entropy of rows of more than 32 logits without smoothing: log1p(Σ_{c≠y} e^{x_c − x_y}) by
+ * wide_sum (x: scratch of a row, for the rare row whose sum overflows). */
+FN int F(tile_sparse_wide)(const k_job *j, int64_t i0, int64_t m, double *x, double *y, double *t, double *out,
+                           double *wout, uint8_t *cout, k_part *p) {
+    const int64_t c = j->c;
+    if (F(sparse_labels_in)(j, i0, m, y)) return 1;
+    double ign = (double)j->ignore;
+    F(wide_seen) w = F(wide_seen_start)(p);
+    for (int64_t i = 0; i < m; i++) {
+        int64_t yi = (j->has_ignore && y[i] == ign) ? 0 : (int64_t)y[i];
+        int64_t at = (i0 + i) * c;
+        double xy = j->yp_code == K_F32 ? (double)((const float *)j->yp)[at + yi] : ((const double *)j->yp)[at + yi];
+        t[i] = F(wide_sum)(j->yp, j->yp_code, at, c, F(wide_bcast)(xy), yi, &w);
+    }
+    if (F(wide_seen_end)(&w, p)) return 1;
     F(sparse_nll)(j, i0, m, y, t, out, x);
     F(sparse_weights)(j, m, y, out, wout, cout);
     return 0;
@@ -1703,6 +1696,18 @@ FN void F(work)(k_part *p) {
     }
 }
 
+#undef KV
+#undef KV_SET
+#undef KV_ADD
+#undef KV_SUB
+#undef KV_MUL
+#undef KV_MIN
+#undef KV_MAX
+#undef KV_FMA
+#undef KV_FNMA
+#undef KV_FMS
+#undef KV_ROUND
+#undef KV_WHERE
 #undef F
 #undef FN
 #undef IFN
