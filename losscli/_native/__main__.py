@@ -1,6 +1,7 @@
-"""``python -m losscli._native [--require]``: print which kernels are in use and why.
+"""``python -m losscli._native [--require]``: print which kernels and which CSV parser are in use, and why.
 
-With ``--require`` the exit status is 1 unless the compiled kernels are in use (for CI).
+With ``--require`` the exit status is 1 unless the compiled kernels and the compiled CSV parser are in use
+(for CI).
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ from . import kernels, reason
 
 
 def main(argv: list[str]) -> int:
+    from losscli.io import csv_floats
+
     mod = kernels()
     print(reason())
     if mod is not None:
         print("levels this CPU supports: " + ", ".join(mod.levels()))
-    return 1 if "--require" in argv and mod is None else 0
+    print("CSV parser: " + csv_floats.reason())
+    return 1 if "--require" in argv and (mod is None or csv_floats.parser() is None) else 0
 
 
 if __name__ == "__main__":

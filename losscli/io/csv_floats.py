@@ -18,22 +18,30 @@ from typing import Any
 import numpy as np
 
 _module: ModuleType | None | bool = False  # False: not looked up yet
+_why = ""
 
 
 def parser() -> ModuleType | None:
-    """The compiled parser, or ``None`` (not built, or ``LOSSCLI_KERNELS=numpy``)."""
-    global _module
+    """The compiled parser, or ``None`` (not built, or ``LOSSCLI_KERNELS=numpy``: see :func:`reason`)."""
+    global _module, _why
     if _module is False:
         if os.environ.get("LOSSCLI_KERNELS", "").strip().lower() == "numpy":
-            _module = None
+            _module, _why = None, "pyarrow's (LOSSCLI_KERNELS=numpy is set)"
         else:
             try:
                 from losscli.io import _csvfloats
-            except ImportError:
+            except ImportError as exc:
                 _module = None
+                _why = f"pyarrow's (the compiled parser is not installed: {exc}; reinstall with a C compiler)"
             else:
-                _module = _csvfloats
+                _module, _why = _csvfloats, "compiled, for blocks of plain numbers (pyarrow's for the others)"
     return _module  # type: ignore[return-value]
+
+
+def reason() -> str:
+    """Which parser CSV blocks go to, and why."""
+    parser()
+    return _why
 
 
 def reset() -> None:

@@ -827,6 +827,7 @@ def test_report_command_and_require_flag():
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("compiled kernels, ")
+    assert "CSV parser: compiled" in run.stdout
     forced = subprocess.run(
         [sys.executable, "-m", "losscli._native", "--require"],
         capture_output=True,
@@ -835,6 +836,7 @@ def test_report_command_and_require_flag():
         env={**env, "LOSSCLI_KERNELS": "numpy"},
     )
     assert forced.returncode == 1 and "LOSSCLI_KERNELS=numpy" in forced.stdout
+    assert "CSV parser: pyarrow's (LOSSCLI_KERNELS=numpy is set)" in forced.stdout
 
 
 def test_cli_gives_the_same_numbers_on_both_paths(tmp_path):
