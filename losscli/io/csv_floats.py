@@ -4,7 +4,7 @@ A block of whole lines whose wanted cells are all plain decimal numbers (``-12.5
 significant digits that convert exactly by Clinger's fast path) is parsed here straight into float64
 columns, several times faster than pyarrow's CSV reader and to the same bits. Any other block — a quote, an
 empty or non-numeric cell, a ragged row, a number with more digits or a larger exponent — is left to
-pyarrow (:func:`parse_block` returns ``None``), which parses it, or reports it, as before. The extension is
+pyarrow (:class:`BlockParser` returns ``None``), which parses it, or reports it, as before. The extension is
 built by ``pip install .`` with the kernels; without it, or with ``LOSSCLI_KERNELS=numpy`` (no compiled code
 at all), every block goes to pyarrow.
 """
@@ -50,8 +50,17 @@ def reset() -> None:
     _module = False
 
 
+#: after a block it declines, the parser lets the next 1, 2, 4, … blocks go to pyarrow unseen (at most this
+#: many), so that a file of odd blocks costs little more than pyarrow alone and one odd cell costs one block
+MAX_SKIP = 64
+
+
 class BlockParser:
-    """Parses blocks of one file's body: ``wanted`` of the file's ``columns``, cells split by ``delimiter``."""
+    """Parses blocks of one file's body: ``wanted`` of the file's ``columns``, cells split by ``delimiter``.
+
+    Called from several worker threads; its counters (``taken``, ``declined``, ``skipped``) and back-off
+    only steer where blocks go, never what they give.
+    """
 
     def __init__(self, module: ModuleType, columns: list[str], wanted: list[str], delimiter: str) -> None:
         self._module = module
@@ -59,16 +68,27 @@ class BlockParser:
         at = {c: i for i, c in enumerate(self._names)}
         self._slots = np.array([at.get(c, -1) for c in columns], dtype=np.int64).tobytes()
         self._delimiter = ord(delimiter) if len(delimiter) == 1 else -1
+        self._skip = self._wait = 0
+        self.taken = self.declined = self.skipped = 0
 
     def __call__(self, block: Any) -> tuple[int, dict[str, np.ndarray]] | None:
         """(rows, float64 column of each wanted name) of a block of whole lines, or ``None`` for pyarrow."""
         if self._delimiter < 0:
             return None
+        if self._wait > 0:
+            self._wait -= 1
+            self.skipped += 1
+            return None
         cap = self._module.count_lines(block) + 1
         out = np.empty((len(self._names), cap))
         rows = self._module.parse(block, self._delimiter, self._slots, out, cap)
         if rows < 0:
+            self.declined += 1
+            self._skip = min(MAX_SKIP, 2 * self._skip or 1)
+            self._wait = self._skip
             return None
+        self.taken += 1
+        self._skip = 0
         return rows, {c: out[i, :rows] for i, c in enumerate(self._names)}
 
 

@@ -433,16 +433,12 @@ class CsvSource(Source):
         parse_options = self._parse_options(newlines_in_values=True, on_invalid=None)
         convert_options = self._convert_options(columns, text_cols)
 
-        # blocks of plain numbers go to the compiled parser (same bits, several times faster); after one
-        # block it does not take, the rest of the file goes to pyarrow
-        fast = [None if text_cols else csv_floats.block_parser(self.columns, columns, self.delimiter)]
+        # blocks of plain numbers go to the compiled parser (the same bits, in less time), the others to pyarrow
+        fast = None if text_cols else csv_floats.block_parser(self.columns, columns, self.delimiter)
 
         def parse(buf: Any) -> tuple[int, dict[str, np.ndarray]]:
-            if fast[0] is not None:
-                done = fast[0](buf)
-                if done is not None:
-                    return done
-                fast[0] = None
+            if fast is not None and (done := fast(buf)) is not None:
+                return done
             table = pacsv.read_csv(
                 pa.BufferReader(buf),
                 read_options=read_options,

@@ -200,20 +200,25 @@ def test_power_of_five_table_is_what_its_comment_says():
 
 @pytest.fixture
 def blocks(monkeypatch):
-    """The block reader on two workers with small blocks; counts the blocks the compiled parser took."""
+    """The block reader on two workers with small blocks; collects the compiled parsers it made."""
     monkeypatch.setattr(csv_reader, "SMALL_INPUT_BYTES", 0)
     monkeypatch.setattr(csv_blocks, "workers", lambda: 2)
     monkeypatch.setattr(csv_blocks, "BLOCK_BYTES", 4096)
-    seen = {"taken": 0, "left": 0}
-    call = csv_floats.BlockParser.__call__
+    made: list[csv_floats.BlockParser] = []
+    make = csv_floats.block_parser
 
-    def counted(self, block):
-        got = call(self, block)
-        seen["taken" if got is not None else "left"] += 1
-        return got
+    def kept(*a, **kw):
+        p = make(*a, **kw)
+        made.append(p)
+        return p
 
-    monkeypatch.setattr(csv_floats.BlockParser, "__call__", counted)
-    return seen
+    monkeypatch.setattr(csv_floats, "block_parser", kept)
+
+    class Seen:
+        def __getitem__(self, what: str) -> int:
+            return sum(getattr(p, what) for p in made)
+
+    return Seen()
 
 
 def read_all(path: Path) -> dict[str, np.ndarray]:
@@ -228,7 +233,7 @@ def test_the_reader_takes_plain_blocks_and_gives_the_stdlib_engines_arrays(tmp_p
     p = tmp_path / "p.csv"
     p.write_text("a,b,c\n" + "\n".join(",".join(str(v) for v in r) for r in x) + "\n")
     got = read_all(p)
-    assert blocks["taken"] > 10 and blocks["left"] == 0
+    assert blocks["taken"] > 10 and blocks["declined"] == 0
     with monkeypatch.context() as m:
         m.setattr(csv_reader, "SMALL_INPUT_BYTES", 1 << 40)
         ref = read_all(p)
@@ -237,14 +242,18 @@ def test_the_reader_takes_plain_blocks_and_gives_the_stdlib_engines_arrays(tmp_p
 
 
 @pytest.mark.parametrize("odd", ['"0.5"', "", "nan", "1e-400", "0.300000000000000000004", "x"])
-def test_a_block_it_leaves_is_read_by_pyarrow_and_the_rest_too(tmp_path, blocks, monkeypatch, odd):
+@pytest.mark.parametrize("where", [10, 1700])
+def test_a_block_it_declines_is_read_by_pyarrow_and_later_blocks_by_it_again(tmp_path, blocks, monkeypatch, odd, where):
     rng = np.random.default_rng(2)
     lines = [f"{str(np.float32(v))},{k}" for v, k in zip(rng.normal(size=3000), rng.integers(0, 2, 3000), strict=True)]
-    lines[1700] = f"{odd},1"
+    lines[where] = f"{odd},1"
     p = tmp_path / "p.csv"
     p.write_text("p,y\n" + "\n".join(lines) + "\n")
     got = read_all(p)
-    assert blocks["taken"] > 0 and blocks["left"] == 1
+    if odd == "x":  # a column of text: read again from there as text, by pyarrow
+        assert blocks["declined"] == 1
+    else:
+        assert blocks["declined"] == 1 and blocks["skipped"] == 1 and blocks["taken"] > 5
     with monkeypatch.context() as m:
         m.setattr(csv_reader, "SMALL_INPUT_BYTES", 1 << 40)
         ref = read_all(p)
@@ -264,3 +273,13 @@ def test_no_compiled_parser_with_numpy_kernels_forced():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={k: v for k, v in os.environ.items() if k != "LOSSCLI_KERNELS"})
     assert "_csvfloats" in out.stdout
+
+
+def test_a_file_of_odd_blocks_backs_off(tmp_path, blocks):
+    """Every block holds an empty cell: the parser looks at fewer and fewer of them (1, 2, 4, … skipped)."""
+    lines = [f"{i % 7 * 0.25},{'' if i % 50 == 0 else 1}" for i in range(20000)]
+    p = tmp_path / "p.csv"
+    p.write_text("p,y\n" + "\n".join(lines) + "\n")
+    got = read_all(p)
+    assert len(got["y"]) == 20000 and int(np.isnan(got["y"]).sum()) == 400
+    assert blocks["taken"] == 0 and blocks["skipped"] > 3 * blocks["declined"]
