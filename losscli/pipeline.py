@@ -94,17 +94,19 @@ def run_many(
     keep_ids: bool | None = None,
     observers: list[Callable[[Batch, list[np.ndarray], int], None]] | None = None,
     prefetch: bool = True,
+    display: bool = True,
 ) -> list[Evaluation]:
     """Evaluate several losses in one pass over the input (each batch is read once).
 
     Observers get the per-sample values of every evaluator, in order. With ``prefetch`` the next batch
     is read in a background thread while the current one is computed (parsing and NumPy release the GIL).
     The ids of the samples are kept with ``keep_ids``, by default only when per-sample values are (they
-    label them): otherwise memory would grow with the input.
+    label them): otherwise memory would grow with the input. ``display=False`` keeps no display rows
+    and no histogram sample (for a report that shows neither, such as ``-q``).
     """
     if keep_ids is None:
         keep_ids = any(ev.keep_per_sample for ev in evaluators)
-    keepers = [DisplaySample(sample=not ev.keep_per_sample) for ev in evaluators]
+    keepers = [DisplaySample(sample=not ev.keep_per_sample, enabled=display) for ev in evaluators]
     ids: list[np.ndarray] = []
     input_rows: list[np.ndarray] | None = [] if plan.options.nan != "error" else None
     offset = 0
@@ -179,11 +181,12 @@ class DisplaySample:
 
     SAMPLE = 20000
 
-    def __init__(self, sample: bool = False) -> None:
+    def __init__(self, sample: bool = False, enabled: bool = True) -> None:
         self.head: list[DisplayRow] = []
         self.tail: list[DisplayRow] = []
         self.worst: list[tuple[float, int, DisplayRow]] = []
-        self.sample = sample
+        self.sample = sample and enabled
+        self.enabled = enabled
         self._rng = np.random.default_rng(0)
         self._keys = np.zeros(0)
         self._values = np.zeros(0)
@@ -210,6 +213,8 @@ class DisplaySample:
         return self._values if self.sample else None
 
     def add(self, batch: Batch, y_true: np.ndarray, values: np.ndarray, offset: int) -> None:
+        if not self.enabled:
+            return
         n = len(values)
         if self.sample:
             self._sample(values)

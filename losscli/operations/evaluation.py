@@ -182,7 +182,9 @@ def evaluate_plan(plan: Any, evaluators: list[Any], *, report: ReportSettings, s
         if progress is not None:
             observers.append(progress.observe)
     try:
-        evaluations = run_many(plan, evaluators, observers=observers)
+        # -q prints values only: no display rows or histogram sample to keep (unless an HTML report shows them)
+        display = report.fmt != "quiet" or bool(report.html)
+        evaluations = run_many(plan, evaluators, observers=observers, display=display)
     except BaseException:
         if sink is not None:
             sink.abort()

@@ -128,3 +128,32 @@ def test_sigterm_mid_stream_removes_the_staged_output(tmp_path):
     assert proc.returncode == 143, err
     assert out == b"" and b"terminated" in err and b"Traceback" not in err
     assert not (tmp_path / "out.csv").exists() and _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("args,kept", [(["-q"], False), (["--json"], True), (["--format", "table"], True),
+                                       (["-q", "--html", "r.html"], True)])
+def test_display_rows_are_kept_only_for_a_report_that_shows_them(multiclass, capsys, monkeypatch, args, kept):
+    """-q prints the value alone: the first, last and worst rows and the histogram sample are not kept (they
+    cost a pass over every chunk); the value is the same either way."""
+    from losscli import pipeline
+
+    if "--html" in args:
+        pytest.importorskip("matplotlib")
+        args = [*args[:-1], str(multiclass[0] / args[-1])]
+    seen: list[bool] = []
+    original = pipeline.DisplaySample.add
+
+    def add(self, *a, **kw):
+        seen.append(self.enabled)
+        return original(self, *a, **kw)
+
+    monkeypatch.setattr(pipeline.DisplaySample, "add", add)
+    d, _, _ = multiclass
+    code, out, err = run_cli(["eval", "scce", "--labels", d / "y.npy", "--preds", d / "a.npy", "--logits", *args],
+                             capsys)
+    assert code == 0, err
+    assert seen and set(seen) == {kept}
+    code, quiet, _ = run_cli(["eval", "scce", "--labels", d / "y.npy", "--preds", d / "a.npy", "--logits", "-q"],
+                             capsys)
+    if args == ["--json"]:
+        assert json.loads(out)["value"] == float(quiet)
