@@ -147,15 +147,17 @@ def load_npy_file(path: str, name: str) -> np.ndarray:
     return _npy_array(name, shape, fortran, dtype, offset, size - offset, fs_path=path)
 
 
-def numpy_column(a: np.ndarray, name: str = "", column: str = "") -> np.ndarray:
-    """Convert one column of a typed array to what readers yield (a fresh, writable array)."""
+def numpy_column(a: np.ndarray, name: str = "", column: str = "", *, own: bool = False) -> np.ndarray:
+    """Convert one column of a typed array to what readers yield (a fresh, writable array; with ``own``,
+    ``a`` is the caller's own fresh array, returned as it is when it is contiguous and of that type)."""
     kind = a.dtype.kind
+    copy = None if own else True
     if kind == "f":  # float32 stays float32: a convention's clip may depend on it (scikit-learn's dtype eps)
-        return np.array(a, dtype=np.float32 if a.dtype.itemsize == 4 else np.float64)
+        return np.array(a, dtype=np.float32 if a.dtype.itemsize == 4 else np.float64, order="C", copy=copy)
     if kind in "iub":
         if a.dtype == np.uint64:
             return np.array(a, dtype=np.float64)
-        return np.array(a, dtype=np.int64)
+        return np.array(a, dtype=np.int64, order="C", copy=copy)
     if kind == "c":
         return np.array(a, dtype=np.complex128)
     if kind in "USmM":
@@ -177,15 +179,17 @@ def numpy_column(a: np.ndarray, name: str = "", column: str = "") -> np.ndarray:
     raise ReadError(f"{name}: column {column!r} has dtype {a.dtype}, which is not a number or a string")
 
 
-def numpy_block(a: np.ndarray) -> np.ndarray:
+def numpy_block(a: np.ndarray, *, own: bool = False) -> np.ndarray:
     """Convert a 2-D numeric block as :func:`numpy_column` converts one column (float16 → float64, float32
-    kept, integers and booleans → int64, uint64 → float64); a fresh array, converted in one step."""
+    kept, integers and booleans → int64, uint64 → float64); a fresh array, converted in one step (with
+    ``own``, ``a`` itself when it is the caller's fresh array of that type already)."""
     kind = a.dtype.kind
+    copy = None if own else True
     if kind == "f":
-        return np.array(a, dtype=np.float32 if a.dtype.itemsize == 4 else np.float64)
+        return np.array(a, dtype=np.float32 if a.dtype.itemsize == 4 else np.float64, order="C", copy=copy)
     if a.dtype == np.uint64:
         return np.array(a, dtype=np.float64)
-    return np.array(a, dtype=np.int64)
+    return np.array(a, dtype=np.int64, order="C", copy=copy)
 
 
 def _check_code_points(a: np.ndarray, name: str, column: str) -> None:
@@ -270,10 +274,10 @@ class _ArraySource(Source):
             stop = min(n, start + step)
             yield Chunk({c: self._convert(v[start:stop], c) for c, v in views.items()}, first_row=start)
 
-    def _convert(self, rows: np.ndarray, key: Any) -> np.ndarray:
+    def _convert(self, rows: np.ndarray, key: Any, *, own: bool = False) -> np.ndarray:
         if isinstance(key, Block):
-            return numpy_block(rows)
-        return numpy_column(rows, self.name, key)
+            return numpy_block(rows, own=own)
+        return numpy_column(rows, self.name, key, own=own)
 
     def _read_blocks(self, a: np.memmap, columns: list[Any], step: int) -> Iterator[Chunk]:
         """Row blocks of a C-ordered NPY file by plain sequential reads (one read and one conversion per
@@ -293,8 +297,12 @@ class _ArraySource(Source):
                 if block.size != rows * k:
                     raise ReadError(f"{self.name}: the file was cut short while it was read")
                 block = block.reshape(rows, k)
+                # the block is this read's own fresh array: no second copy where its type is kept (a block
+                # that feeds two columns, or a column and the whole, is copied for each but the first)
+                own = len(columns) == 1
                 yield Chunk(
-                    {c: self._convert(block if isinstance(c, Block) else block[:, 0 if a.ndim == 1 else int(c) - 1], c)
+                    {c: self._convert(block if isinstance(c, Block) else block[:, 0 if a.ndim == 1 else int(c) - 1], c,
+                                      own=own)
                      for c in columns},
                     first_row=start,
                 )

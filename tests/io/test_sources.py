@@ -340,6 +340,28 @@ def test_npy_chunks_equal_whole_read_and_use_mmap(tmp_path):
     assert not isinstance(got["1"], np.memmap) and got["1"].flags.writeable
 
 
+@pytest.mark.parametrize("shape,dtype", [((1000,), np.int64), ((1000, 1), np.float32), ((1000, 4), np.float32),
+                                         ((1000, 4), np.float64)])
+def test_npy_row_blocks_are_private_arrays(tmp_path, shape, dtype):
+    """Each chunk's arrays are fresh, writable and C-contiguous, shared with no other chunk or column, and
+    writing into them leaves the file as it was (one copy per block, not two, when one column is read)."""
+    from losscli.io.base import Block
+
+    p = tmp_path / "a.npy"
+    data = (np.random.default_rng(2).standard_normal(shape) * 100).astype(dtype)
+    np.save(p, data)
+    src = open_source(str(p))
+    keys = [Block(next(iter(src.blocks)))] if src.blocks else src.columns
+    chunks = [c.columns for c in src.read(keys, chunk_rows=300)]
+    both = [c.columns for c in src.read([*src.columns[:1], *keys], chunk_rows=300)] if src.blocks else []
+    arrays = [a for c in chunks + both for a in c.values()]
+    assert all(a.flags.writeable and a.flags.c_contiguous and not isinstance(a, np.memmap) for a in arrays)
+    assert not any(np.shares_memory(a, b) for i, a in enumerate(arrays) for b in arrays[i + 1:])
+    for a in arrays:
+        a[...] = 0
+    np.testing.assert_array_equal(np.load(p), data)
+
+
 def test_object_npy_is_refused(tmp_path):
     p = tmp_path / "o.npy"
     np.save(p, np.array([1, "a", None], dtype=object), allow_pickle=True)
