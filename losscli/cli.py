@@ -7,6 +7,7 @@ data; 4 an internal error (a bug: please report it); 130 interrupted.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -337,6 +338,10 @@ def main(argv: list[str] | None = None) -> None:
 
     _decided["status"] = EXIT_OK
     status = EXIT_OK
+    # NumPy's OpenBLAS, once loaded, starts a thread per core that spins for about 0.1 s, taking a core from
+    # the kernels and the readers; the command runs threads of its own and no large BLAS operation (set
+    # before NumPy is first imported; OPENBLAS_NUM_THREADS given by the user wins)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     interrupts.install()
     if sys.stdout is None:  # started with stdout closed (>&-): nowhere to put a result
         click.echo("losscli: error: standard output is closed: give the command somewhere to write "

@@ -46,3 +46,20 @@ def test_stdin_pipe_with_jq_shape(sample, pipe_input):
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["loss"] == "mse" and doc["n"] == 120
+
+
+@pytest.mark.parametrize("given,expected", [(None, "1"), ("3", "3")])
+def test_the_command_keeps_openblas_to_one_thread_unless_told(sample, given, expected):
+    """NumPy's OpenBLAS threads spin for about 0.1 s after loading and take a core from the kernels: the
+    command sets OPENBLAS_NUM_THREADS=1 before NumPy loads, unless the user set it."""
+    code = ("import os, sys\nfrom losscli.cli import main\nassert 'numpy' not in sys.modules\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "import numpy\nsys.stderr.write('BLAS=' + os.environ.get('OPENBLAS_NUM_THREADS', '-'))\n")
+    env = {k: v for k, v in ENV.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    r = subprocess.run([sys.executable, "-c", code, "eval", "bce", "--labels", str(sample / "binary_labels.csv"),
+                        "--preds", str(sample / "binary_probs.csv"), "-q"],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.endswith(f"BLAS={expected}") and float(r.stdout) > 0
