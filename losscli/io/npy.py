@@ -147,17 +147,22 @@ def load_npy_file(path: str, name: str) -> np.ndarray:
     return _npy_array(name, shape, fortran, dtype, offset, size - offset, fs_path=path)
 
 
+def _fresh(a: np.ndarray, dtype: Any, own: bool) -> np.ndarray:
+    """``a`` as a fresh array of ``dtype``: ``a`` itself when it is the caller's ``own`` fresh array and
+    already contiguous and of that type, else a converted copy."""
+    return np.asarray(a, dtype=dtype, order="C") if own else np.array(a, dtype=dtype)
+
+
 def numpy_column(a: np.ndarray, name: str = "", column: str = "", *, own: bool = False) -> np.ndarray:
     """Convert one column of a typed array to what readers yield (a fresh, writable array; with ``own``,
     ``a`` is the caller's own fresh array, returned as it is when it is contiguous and of that type)."""
     kind = a.dtype.kind
-    copy = None if own else True
     if kind == "f":  # float32 stays float32: a convention's clip may depend on it (scikit-learn's dtype eps)
-        return np.array(a, dtype=np.float32 if a.dtype.itemsize == 4 else np.float64, order="C", copy=copy)
+        return _fresh(a, np.float32 if a.dtype.itemsize == 4 else np.float64, own)
     if kind in "iub":
         if a.dtype == np.uint64:
             return np.array(a, dtype=np.float64)
-        return np.array(a, dtype=np.int64, order="C", copy=copy)
+        return _fresh(a, np.int64, own)
     if kind == "c":
         return np.array(a, dtype=np.complex128)
     if kind in "USmM":
@@ -184,12 +189,11 @@ def numpy_block(a: np.ndarray, *, own: bool = False) -> np.ndarray:
     kept, integers and booleans → int64, uint64 → float64); a fresh array, converted in one step (with
     ``own``, ``a`` itself when it is the caller's fresh array of that type already)."""
     kind = a.dtype.kind
-    copy = None if own else True
     if kind == "f":
-        return np.array(a, dtype=np.float32 if a.dtype.itemsize == 4 else np.float64, order="C", copy=copy)
+        return _fresh(a, np.float32 if a.dtype.itemsize == 4 else np.float64, own)
     if a.dtype == np.uint64:
         return np.array(a, dtype=np.float64)
-    return np.array(a, dtype=np.int64, order="C", copy=copy)
+    return _fresh(a, np.int64, own)
 
 
 def _check_code_points(a: np.ndarray, name: str, column: str) -> None:
