@@ -115,8 +115,11 @@ static const char *number(const char *p, const char *end, double *out) {
     double v;
     if (w == 0) {
         v = 0.0;
+#if !defined(__FLT_EVAL_METHOD__) || __FLT_EVAL_METHOD__ == 0
     } else if (w <= (UINT64_C(1) << 53) && q >= -22 && q <= 22) {
+        /* (not where doubles are evaluated in a wider format, as on x87, which would round twice) */
         v = q >= 0 ? (double)w * P10[q] : (double)w / P10[-q];
+#endif
     } else {
 #ifdef K_EISEL_LEMIRE
         if (!eisel_lemire(w, q, &v)) return NULL;
@@ -169,15 +172,16 @@ static PyObject *py_parse(PyObject *self, PyObject *args) {
     Py_ssize_t cap;
     if (!PyArg_ParseTuple(args, "y*iy*w*n", &text, &delim, &slots, &out, &cap)) return NULL;
     Py_ssize_t ncols = slots.len / 8, rows = -1;
-    int ok = cap >= 0 && out.len >= cap * 8 && delim > 0 && delim < 128 && delim != '"' && delim != '\n' &&
-             delim != '\r' && delim != '-' && delim != '+' && delim != '.' && (delim < '0' || delim > '9') && delim != 'e' &&
-             delim != 'E' && ncols > 0;
+    int ok = cap >= 0 && slots.len % 8 == 0 && delim > 0 && delim < 128 && delim != '"' && delim != '\n' &&
+             delim != '\r' && delim != '-' && delim != '+' && delim != '.' && (delim < '0' || delim > '9') &&
+             delim != 'e' && delim != 'E' && ncols > 0;
     int64_t most = -1;
     for (Py_ssize_t k = 0; ok && k < ncols; k++) {
         int64_t s = ((const int64_t *)slots.buf)[k];
         if (s > most) most = s;
     }
-    if (ok && (most + 1) * cap * 8 <= out.len) {
+    /* out holds (most + 1) slots of cap float64 values: checked without overflowing */
+    if (ok && most >= 0 && cap <= out.len / 8 / (most + 1)) {
         Py_BEGIN_ALLOW_THREADS
         rows = parse_rows((const char *)text.buf, (const char *)text.buf + text.len, (char)delim,
                           (const int64_t *)slots.buf, ncols, (double *)out.buf, cap);
@@ -206,7 +210,9 @@ static PyObject *py_count_lines(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"parse", py_parse, METH_VARARGS,
-     "parse(text, delimiter, slots, out, cap) -> rows, or -1 where the text is not one this parser takes."},
+     "parse(text, delimiter, slots, out, cap) -> rows, or -1 where the text is not one this parser takes.\n"
+     "slots: int64 per column (its slot in out, or -1 to skip it); out: a writable float64 buffer of\n"
+     "(max slot + 1) * cap values, slot-major."},
     {"count_lines", py_count_lines, METH_VARARGS, "count_lines(text) -> the number of line feeds."},
     {NULL, NULL, 0, NULL},
 };

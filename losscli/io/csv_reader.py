@@ -437,8 +437,8 @@ class CsvSource(Source):
         fast = None if text_cols else csv_floats.block_parser(self.columns, columns, self.delimiter)
 
         def parse(buf: Any) -> tuple[int, dict[str, np.ndarray]]:
-            if fast is not None and (done := fast(buf)) is not None:
-                return done
+            if fast is not None and (parsed := fast(buf)) is not None:
+                return parsed
             table = pacsv.read_csv(
                 pa.BufferReader(buf),
                 read_options=read_options,

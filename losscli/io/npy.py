@@ -301,8 +301,8 @@ class _ArraySource(Source):
                 if block.size != rows * k:
                     raise ReadError(f"{self.name}: the file was cut short while it was read")
                 block = block.reshape(rows, k)
-                # the block is this read's own fresh array: no second copy where its type is kept (a block
-                # that feeds two columns, or a column and the whole, is copied for each but the first)
+                # the block is this read's own fresh array: no second copy where one column or the whole
+                # block is read and its type is kept (several keys of one block each get a copy of their own)
                 own = len(columns) == 1
                 yield Chunk(
                     {c: self._convert(block if isinstance(c, Block) else block[:, 0 if a.ndim == 1 else int(c) - 1], c,

@@ -134,7 +134,7 @@ def test_sigterm_mid_stream_removes_the_staged_output(tmp_path):
                                        (["-q", "--html", "r.html"], True)])
 def test_display_rows_are_kept_only_for_a_report_that_shows_them(multiclass, capsys, monkeypatch, args, kept):
     """-q prints the value alone: the first, last and worst rows and the histogram sample are not kept (they
-    cost a pass over every chunk); the value is the same either way."""
+    cost a pass over every chunk); the value is the one JSON reports."""
     from losscli import pipeline
 
     if "--html" in args:
