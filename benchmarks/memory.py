@@ -68,6 +68,7 @@ CASES = {
     "eval --html": ["eval", "bce", "--labels", "y.npy", "--preds", "p.npy", "--by-class", "--html", "r.html", "-q"],
     "eval JSON lines": ["eval", "bce", "s.jsonl", "-q"],
     "eval --preds2": ["eval", "margin_ranking", "--labels", "y.npy", "--preds", "p.npy", "--preds2", "p2.npy", "-q"],
+    "eval Parquet": ["eval", "bce", "data.parquet", "--pred-cols", "p", "-q"],
     "eval CSV": ["eval", "bce", "data.csv", "-q"],
     "eval CSV --labels --preds": ["eval", "bce", "--labels", "y.csv", "--preds", "p.csv", "-q"],
     "eval CSV --weights": ["eval", "bce", "--labels", "y.csv", "--preds", "p.csv", "--weights", "w.csv", "-q"],
