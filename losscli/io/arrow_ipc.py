@@ -202,7 +202,11 @@ class ArrowIpcSource(ArrowBatchesSource):
             raise ReadError(f"{inp.name}: not a valid Arrow IPC (Feather) file ({exc})") from None
         if first is None:
             raise ReadError(f"{inp.name} has columns but no rows")
-        columns = self._flatten_schema(schema, first)
+        try:
+            columns = self._flatten_schema(schema, first)
+        except UnicodeDecodeError:
+            raise ReadError(f"{inp.name}: not a valid Arrow IPC (Feather) file (a column name is not UTF-8)",
+                            hint="write the file again with pyarrow or pandas") from None
         limits.check_columns(inp.name, len(columns))
         super().__init__(
             path=inp.given, name=inp.name, format="arrow", columns=columns, n_rows=None,

@@ -56,6 +56,9 @@ class ParquetSource(Source):
             if n_rows == 0:
                 raise ReadError(f"{inp.name} has columns but no rows")
             widths = _list_widths(pf, [f for f in schema if numeric_list(f.type)])
+        except UnicodeDecodeError:
+            raise ReadError(f"{inp.name}: not a valid Parquet file (a column name is not UTF-8)",
+                            hint="write the file again with pyarrow or pandas") from None
         except (pa.ArrowException, OSError) as exc:
             raise ReadError(f"{inp.name}: cannot read ({exc})") from None
         finally:

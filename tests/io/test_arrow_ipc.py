@@ -122,3 +122,27 @@ def test_cli_feather_matches_csv(tmp_path, capsys):
                                "--chunk-rows", "5"], capsys)
     assert code == code2 == 0, err
     assert float(got) == float(want)
+
+
+@pytest.mark.parametrize("kind", ["feather", "stream", "parquet"])
+def test_a_column_name_that_is_not_utf8_is_a_read_error(tmp_path, capsys, kind):
+    """A file whose schema holds a column name of bytes that are not UTF-8 (written by some other tool, or
+    damaged) is exit 3 naming the file, not a UnicodeDecodeError (found by the readers' fuzzing)."""
+    import pyarrow.parquet as pq
+
+    t = pa.table({"label": [0, 1, 1], "p_zzzzzz": [0.2, 0.7, 0.9]})
+    path = tmp_path / ("bad.parquet" if kind == "parquet" else "bad.arrow")
+    if kind == "parquet":
+        pq.write_table(t, path)
+    elif kind == "feather":
+        feather.write_feather(t, path, compression="uncompressed")
+    else:
+        with pa.ipc.new_stream(path, t.schema) as w:
+            w.write_table(t)
+    raw = path.read_bytes()
+    assert raw.count(b"p_zzzzzz") >= 1
+    path.write_bytes(raw.replace(b"p_zzzzzz", b"p_\xd0(zzzz"))  # 0xd0 then '(' is no UTF-8 sequence
+    with pytest.raises(ReadError, match="not a valid (Arrow IPC|Parquet)"):
+        open_source(str(path))
+    code, out, err = run_cli(["eval", "bce", str(path), "--label-cols", "label", "-q"], capsys)
+    assert code == 3 and out == "" and "not a valid" in err and "bad." in err
