@@ -3,18 +3,20 @@
 
     python benchmarks/kernels.py [--repeat N] [--quick] [--levels avx512,avx2]
 
-For each case — sparse CE from float32 logits at 5M×2, 2M×10 and 200k×1000, categorical CE from
-logits and from probabilities with soft labels at 2M×10, categorical focal loss (γ = 2) from logits with
-soft labels at 2M×10, BCE with logits on 10M float32 — it times ``losscli.evaluate(...)`` (per-sample values and the summary) with the compiled kernels
-at each instruction-set level asked for, with the NumPy kernels (``LOSSCLI_KERNELS=numpy``), and torch's
-``reduction="none"`` call on float32 tensors with 2 threads (torch has no categorical cross-entropy from
-probabilities nor categorical focal loss: there it times the same formula written with torch's
-operations, ``−Σ y·log p`` and ``−Σ (1 − p)^γ·y·log_softmax(x)`` with ``1 − p = −expm1(log p)``). All of them run in turn, ``--repeat`` times
-after a warm-up (best time kept), so load from other processes hits each alike; the CPU time of the
-process (all its threads) is shown too, as it is less sensitive to that load. Accuracy is the largest
-relative difference of the per-sample losses from torch in float64 on the same inputs (torch float32 is
-shown next to it), and from an exact reference (the formula in ``np.longdouble``, as in ``run.py``).
-Needs the ``bench`` extra (torch) and the compiled kernels (``pip install -e .``).
+For each case — sparse CE from float32 logits at 5M×2, 2M×10 and 200k×1000, categorical CE from logits and
+from probabilities with soft labels at 2M×10, categorical focal loss (γ = 2) from logits with soft labels at
+2M×10, BCE with logits on 10M float32, and MSE on the same 10M values (no exp or log: the cost of reading,
+checking, writing and summing alone, a floor under BCE's time) — it times ``losscli.evaluate(...)``
+(per-sample values and the summary) with the compiled kernels at each instruction-set level asked for, with
+the NumPy kernels (``LOSSCLI_KERNELS=numpy``), and torch's ``reduction="none"`` call on float32 tensors with 2
+threads (torch has no categorical cross-entropy from probabilities nor categorical focal loss: there it times
+the same formula written with torch's operations, ``−Σ y·log p`` and ``−Σ (1 − p)^γ·y·log_softmax(x)`` with
+``1 − p = −expm1(log p)``). All of them run in turn, ``--repeat`` times after a warm-up (best time kept), so
+load from other processes hits each alike; the CPU time of the process (all its threads) is shown too, as it
+is less sensitive to that load. Accuracy is the largest relative difference of the per-sample losses from
+torch in float64 on the same inputs (torch float32 is shown next to it), and from an exact reference (the
+formula in ``np.longdouble``, as in ``run.py``). Needs the ``bench`` extra (torch) and the compiled kernels
+(``pip install -e .``).
 """
 
 from __future__ import annotations
@@ -163,6 +165,12 @@ def main() -> int:
     case(f"BCE with logits {n:,}", lambda: losscli.evaluate("bce", yb, xb, from_logits=True),
          lambda xt, yt: F.binary_cross_entropy_with_logits(xt, yt, reduction="none"),
          (torch.from_numpy(xb), torch.from_numpy(yb)), lambda: (ref_bce_logits(xb[subb], yb[subb]), subb))
+    # the same arrays through an element-wise loss with no exp or log: what reading, checking, writing the
+    # float64 per-sample values to fresh memory and summing them cost on their own, the floor under BCE
+    case(f"MSE (no exp or log: the floor under BCE) {n:,}", lambda: losscli.evaluate("mse", yb, xb),
+         lambda xt, yt: F.mse_loss(xt, yt, reduction="none"),
+         (torch.from_numpy(xb), torch.from_numpy(yb)),
+         lambda: ((xb[subb].astype(np.longdouble) - yb[subb]) ** 2, subb))
 
     print(
         f"machine: {cpu_name()}, {os.cpu_count()} CPUs; torch {torch.__version__} ({TORCH_THREADS} threads, float32)"

@@ -187,7 +187,7 @@ class DisplaySample:
         self.worst: list[tuple[float, int, DisplayRow]] = []
         self.sample = sample and enabled
         self.enabled = enabled
-        self._rng = np.random.default_rng(0)
+        self._rng: Any = None  # made on first use: numpy.random costs 10 ms to import
         self._keys = np.zeros(0)
         self._values = np.zeros(0)
         self._bound = 1.0
@@ -195,6 +195,8 @@ class DisplaySample:
     def _sample(self, values: np.ndarray) -> None:
         """A uniform sample of bounded size (smallest random keys), for the histogram. Once the sample is
         full only the values whose key is below the largest kept key can enter it."""
+        if self._rng is None:
+            self._rng = np.random.default_rng(0)
         keys = self._rng.random(len(values))
         if len(self._keys) >= self.SAMPLE:
             new = np.flatnonzero(keys < self._bound)

@@ -10,7 +10,6 @@ callable returning any of these.
 from __future__ import annotations
 
 import ast
-import difflib
 import re
 from typing import Any
 
@@ -108,6 +107,8 @@ class Registry:
         key = name_key(name)
         if not key:
             return []
+        import difflib  # only a misspelt name needs it
+
         scored = []
         for cand in self._aliases:
             ratio = difflib.SequenceMatcher(None, key, cand).ratio()

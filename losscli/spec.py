@@ -10,7 +10,6 @@ declared here, the built-in ones and those of plugins alike.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -268,6 +267,8 @@ class LossSpec:
             p = self.param(key)
             if p is None:
                 known = ", ".join(q.name for q in self.params) or "none"
+                import difflib  # only a misspelt name needs it
+
                 close = difflib.get_close_matches(key, [q.name for q in self.params], n=1)
                 hint = f"did you mean {close[0]}?" if close else f"its parameters are: {known}"
                 raise ParameterError(f"{self.name} takes no parameter {key!r}", hint=hint)

@@ -21,7 +21,6 @@ drops repeats. Unknown names, positions out of range and globs matching nothing 
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from losscli.errors import UsageError
@@ -190,6 +189,8 @@ def _glob_regex(glob: str) -> re.Pattern[str]:
 def _available_hint(available: list[str], wrong: str | None = None) -> str:
     hint = f"the file has {describe_columns(available)}"
     if wrong:
+        import difflib  # only a misspelt name needs it
+
         close = difflib.get_close_matches(wrong, available, n=3, cutoff=0.6)
         if close:
             hint = f"did you mean {' or '.join(repr(c) for c in close)}? " + hint

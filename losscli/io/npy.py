@@ -22,14 +22,16 @@ from __future__ import annotations
 import io
 import math
 import warnings
-import zipfile
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
 from losscli.errors import ReadError
 from losscli.io import limits
+
+if TYPE_CHECKING:
+    import zipfile
 from losscli.io.base import Block, Chunk, Input, Source
 
 _REFUSED_HINT = "save it with a numeric or string dtype"
@@ -360,6 +362,8 @@ class NpzSource(_ArraySource):
         name = inp.name
         explicit = key is not None
         src: Any = inp.fs_path if (inp.fs_path is not None and inp.codec is None) else io.BytesIO(inp.read_all())
+        import zipfile  # only .npz files need it
+
         try:
             zf = zipfile.ZipFile(src)
         except OSError as exc:
