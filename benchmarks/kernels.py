@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """The compiled kernels against torch and against losscli's own NumPy kernels, in one run.
 
-    python benchmarks/kernels.py [--repeat N] [--quick] [--levels avx512,avx2]
+    python benchmarks/kernels.py [--repeat N] [--quick] [--levels avx512,avx2] [--only BCE,MSE]
 
 For each case — sparse CE from float32 logits at 5M×2, 2M×10 and 200k×1000, categorical CE from logits and
 from probabilities with soft labels at 2M×10, categorical focal loss (γ = 2) from logits with soft labels at
@@ -109,6 +109,8 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="5x fewer rows")
     ap.add_argument("--levels", default="", help="compiled levels to time (default: every one the CPU has)")
+    ap.add_argument("--only", default="", help="time only the cases whose name contains one of these words "
+                    "(comma-separated, case-insensitive), e.g. --only BCE,MSE")
     args = ap.parse_args()
 
     torch.set_num_threads(TORCH_THREADS)
@@ -190,6 +192,11 @@ def main() -> int:
     )
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
+    words = [w.strip().lower() for w in args.only.split(",") if w.strip()]
+    if words:
+        cases = [c for c in cases if any(w in c[0].lower() for w in words)]
+        if not cases:
+            raise SystemExit(f"no case matches --only {args.only}")
     for name, ours, peer, torch64, exact in cases:
         fns: dict[str, Callable[[], object]] = {f"c:{lv}": ours for lv in levels}
         setups: dict[str, Callable[[], None]] = {f"c:{lv}": (lambda lv=lv: use("auto", lv)) for lv in levels}
