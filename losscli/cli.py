@@ -358,6 +358,9 @@ def main(argv: list[str] | None = None) -> None:
         terminated = isinstance(exc.__cause__ or exc.__context__, Terminated)
         click.echo(f"losscli: {'terminated' if terminated else 'interrupted'}", err=True)
         status = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+    except click.exceptions.NoArgsIsHelpError as exc:  # `losscli` alone: the help, as written, and exit 2
+        click.echo(exc.format_message(), err=True)
+        status = EXIT_USAGE
     except click.ClickException as exc:  # one line, like every other error
         ctx = getattr(exc, "ctx", None)
         where = f": see '{ctx.command_path} --help'" if ctx is not None else ""

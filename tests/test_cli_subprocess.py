@@ -79,3 +79,10 @@ def test_a_plain_run_does_not_import_what_it_does_not_use(tmp_path):
                         "--preds", str(tmp_path / "p.npy"), "--logits", "-q"], capture_output=True, text=True, env=ENV)
     assert r.returncode == 0 and float(r.stdout) > 0, r.stderr
     assert r.stderr == ""
+
+
+def test_the_bare_command_prints_its_help_as_written():
+    r = run([])
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.startswith("Usage: losscli [OPTIONS] COMMAND") and "\\n" not in r.stderr
+    assert "\n  eval " in r.stderr and "Exit codes:" in r.stderr

@@ -17,7 +17,6 @@ def run_list(fmt: str | None) -> None:
     if fmt == "json":
         emit([json.dumps([s.describe() for s in specs], indent=2, ensure_ascii=False) + "\n"])
         return
-    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="losscli losses", title_justify="left")
@@ -31,7 +30,7 @@ def run_list(fmt: str | None) -> None:
     for s in specs:
         params = ", ".join(f"{p.name}={p.default_text()}" for p in s.params if p.name != "from_logits")
         table.add_row(s.name, ", ".join(s.aliases), s.label_kind, "yes" if s.accepts_logits else "—",
-                      ", ".join(c for c in s.conventions if c != "losscli") or "—", params, escape(s.formula))
+                      ", ".join(c for c in s.conventions if c != "losscli") or "—", params, s.formula)  # markup is off: as written
     console().print(table)
 
 

@@ -241,6 +241,14 @@ def test_list_and_explain(runner):
     assert json.loads(r.stdout)["example"]["mean"] > 0
 
 
+def test_the_list_table_shows_formulas_as_written(runner, monkeypatch):
+    """The table is printed with markup off: a formula's brackets appear as they are, not escaped."""
+    monkeypatch.setenv("COLUMNS", "400")
+    r = invoke(runner, ["list", "--format", "table"])
+    assert r.exit_code == 0
+    assert "1[y = c]" in r.stdout and "−[pw·y·log p" in r.stdout and "\\[" not in r.stdout
+
+
 def test_help_lists_losses_and_exit_codes(runner):
     r = runner.invoke(cli, ["eval", "--help"])
     assert "sparse_categorical_crossentropy" in r.output and "Exit codes" in r.output
