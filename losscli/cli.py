@@ -317,8 +317,9 @@ def merge_cmd(states: tuple[str, ...], fmt: str | None, quiet: bool, state_out: 
     for f in shards/*.parquet; do losscli eval bce "$f" --state-out "states/$(basename "$f").json" -q; done
     losscli merge 'states/*.json' --json
 
-    The result equals one pass over all rows (same n, mean, sum, std). States of different losses,
-    parameters, conventions or reductions are refused.
+    The result is one pass over all rows: the same n, and the same mean, sum and std to within a few ulp
+    (each shard's last partial block of 65,536 samples is summed on its own; shards of whole blocks give the
+    same bits). States of different losses, parameters, conventions or reductions are refused.
     """
     from losscli.commands.merge import run_merge
     from losscli.commands.output import default_format
