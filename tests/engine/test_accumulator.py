@@ -51,6 +51,26 @@ def test_merge_equals_one_pass_within_ulps():
     assert b["std"] == pytest.approx(a["std"], rel=1e-13)
 
 
+def test_shards_of_whole_blocks_merge_to_the_bits_of_one_pass():
+    """Whole blocks are summed exactly across shards; only a shard's last partial block is summed on its
+    own, so shards of whole blocks (the last one excepted) give one pass's bits, in any merge order."""
+    rng = np.random.default_rng(3)
+    v = rng.normal(size=3 * BLOCK + 777) ** 2
+    w = rng.random(v.size)
+    whole = Accumulator()
+    whole.update(v, w)
+    cuts = [0, BLOCK, 3 * BLOCK, v.size]
+    parts = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        acc = Accumulator()
+        acc.update(v[a:b], w[a:b])
+        parts.append(Accumulator.from_json(json.loads(json.dumps(acc.to_json()))))  # as `merge` reads them
+    merged = parts[2]
+    for p in (parts[0], parts[1]):
+        merged.merge(p)
+    assert merged.totals() == whole.totals()
+
+
 def test_json_round_trip():
     acc = Accumulator()
     acc.update(np.array([0.5, 1.5, 2.5]), np.array([1.0, 2.0, 1.0]), np.array([True, True, False]), clipped=2)
