@@ -331,6 +331,15 @@ def merge_cmd(states: tuple[str, ...], fmt: str | None, quiet: bool, state_out: 
 # ------------------------------------------------------------------------------------- entry point
 
 
+def _debug_first(args: list[str]) -> list[str]:
+    """``--debug`` is the group's option; given after the command (``losscli eval … --debug``) it is moved
+    before it, so that it works wherever it is written (not after ``--``, where everything is an argument)."""
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" not in args[1:end]:
+        return args
+    return ["--debug", *(a for i, a in enumerate(args) if not (i < end and a == "--debug"))]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: maps every outcome to the documented exit code."""
     from losscli import interrupts
@@ -349,7 +358,8 @@ def main(argv: list[str] | None = None) -> None:
                    "(>/dev/null to discard)", err=True)
         sys.exit(EXIT_DATA)
     try:
-        cli.main(args=argv, prog_name="losscli", standalone_mode=False)
+        cli.main(args=_debug_first(sys.argv[1:] if argv is None else list(argv)), prog_name="losscli",
+                 standalone_mode=False)
         interrupts.raise_if_received()  # a signal whose exception a finaliser swallowed
         status = _decided["status"]
         _flush_stdout()

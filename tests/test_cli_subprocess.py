@@ -86,3 +86,11 @@ def test_the_bare_command_prints_its_help_as_written():
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.startswith("Usage: losscli [OPTIONS] COMMAND") and "\\n" not in r.stderr
     assert "\n  eval " in r.stderr and "Exit codes:" in r.stderr
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_shows_the_traceback_wherever_it_is_written(sample, where):
+    args = ["eval", "bce", str(sample / "regression.csv"), "-q"]
+    r = run(["--debug", *args] if where == "before" else [*args, "--debug"])
+    assert r.returncode == 3 and r.stdout == ""
+    assert "Traceback (most recent call last)" in r.stderr and "losscli: error: binary_crossentropy labels" in r.stderr

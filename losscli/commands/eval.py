@@ -62,7 +62,7 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
             from losscli.engine.state import write_state
 
             write_state(report.state_out, evaluators, source=file or (pred_files[0] if pred_files else None))
-        report_notes(evaluations)
+        report_notes(evaluations, quiet=report.fmt == "quiet")
         warn_once(w for ev in evaluations for w in ev.warnings)
         status = op.finish_checks(session, evaluations, report)  # checks, baseline, side reports
         decided["status"] = status

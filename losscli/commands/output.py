@@ -124,12 +124,13 @@ def stderr_is_terminal() -> bool:
         return False
 
 
-def report_notes(evaluations: Iterable[Any]) -> None:
+def report_notes(evaluations: Iterable[Any], *, quiet: bool = False) -> None:
     """What was inferred about the inputs (each evaluation's ``inputs``): a guessed header row always; on a
-    terminal also the columns not used and the columns used (the JSON report holds them all)."""
+    terminal also the columns not used and the columns used (the JSON report holds them all), unless the
+    run is ``quiet`` (``-q``: one number, and on stderr only what may change it)."""
     from losscli.inputs.infer import used_note
 
-    terminal = stderr_is_terminal()
+    terminal = stderr_is_terminal() and not quiet
     lines: list[str] = []
     for ev in evaluations:
         inputs = ev.inputs

@@ -184,6 +184,16 @@ def test_on_a_terminal_stderr_names_the_columns_used_and_left_out(tmp_path, caps
     assert "labels label; predictions p" in err
 
 
+def test_a_quiet_run_on_a_terminal_says_only_what_may_change_its_number(tmp_path, capsys, monkeypatch):
+    """``-q`` prints one number: the columns used and left out are not worth a line on stderr."""
+    from losscli.commands import output
+
+    monkeypatch.setattr(output, "stderr_is_terminal", lambda: True)
+    (tmp_path / "d.csv").write_text(",id,label,p\n0,a,1,0.9\n1,b,0,0.2\n2,c,1,0.6\n")
+    code, out, err = run_cli(["eval", "bce", str(tmp_path / "d.csv"), "-q"], capsys)
+    assert code == 0 and float(out) > 0 and err == ""
+
+
 def test_two_files_whose_first_rows_may_be_headers_or_data_are_refused_until_told(tmp_path, capsys):
     """np.savetxt(fmt='%d') files starting with 0 look like a pandas Series written without its index (header
     '0'): read as headers, both would silently lose their first sample (mse 1.6667 instead of 1.25)."""
