@@ -106,9 +106,11 @@ class InputError(LossCliError):
     def __str__(self) -> str:
         text = self.message
         where = self.where()
-        if where:
-            text += f" in {where}"
         loc = self.location
+        if where and loc is not None and loc.file is None and text.endswith(f" in {loc.array}"):
+            text += where.removeprefix(loc.array)  # "NaN in y_pred row 2", not "NaN in y_pred in y_pred row 2"
+        elif where:
+            text += f" in {where}"
         if loc is not None and loc.value is not None and (loc.file_row is not None or loc.row is not None):
             text += f" (value {shown_value(loc.value)})"
         if self.hint:

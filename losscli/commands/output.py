@@ -40,6 +40,27 @@ def emit(chunks: Iterable[str]) -> None:
         raise stdout_error(exc) from None
 
 
+def emit_document(chunks: Iterable[str]) -> None:
+    """Write one document (JSON) to stdout whole or not at all: it is put together first (in memory up to
+    16 MiB, then in an unnamed temporary file), so that Ctrl-C or an error while it is being formatted — the
+    seconds that millions of per-sample values take — leaves stdout empty; then it is copied out."""
+    import tempfile
+
+    from losscli.interrupts import raise_if_received
+    from losscli.spill import spill_error
+
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    with tempfile.SpooledTemporaryFile(max_size=16 << 20, mode="w+", encoding=encoding, newline="") as doc:
+        try:
+            for text in chunks:
+                doc.write(text)
+            doc.seek(0)
+        except OSError as exc:  # the temporary file could not be written (a full disk)
+            raise spill_error(exc) from None
+        raise_if_received()
+        emit(iter(lambda: doc.read(1 << 20), ""))
+
+
 def stdout_error(exc: OSError) -> Exception:
     from losscli.errors import OutputError
 
@@ -98,7 +119,7 @@ def render_evaluations(evaluations: list[Any], fmt: str, *, summary_only: bool) 
     if fmt == "quiet":
         emit([report.quiet_value(evaluations)])
     elif fmt == "json":
-        emit(report.json_document(evaluations, per_sample=not summary_only))
+        emit_document(report.json_document(evaluations, per_sample=not summary_only))
     elif fmt == "jsonl":
         emit(report.jsonl_lines(evaluations))
     elif fmt in ("csv", "tsv"):

@@ -72,6 +72,15 @@ def test_error_names_row_and_column():
     assert (loc.array, loc.row, loc.column) == ("y_pred", 3, 1)
 
 
+def test_an_error_names_its_array_once():
+    with pytest.raises(losscli.LossCliError) as info:
+        losscli.evaluate("bce", [1, 0], [0.3, np.nan])
+    assert str(info.value).startswith("NaN in y_pred row 2 (value nan): ")
+    with pytest.raises(ProbabilityError) as info:
+        losscli.evaluate("bce", [1, 0], [1.5, 0.2])
+    assert str(info.value).startswith("predictions must be probabilities in [0, 1] in y_pred row 1 (value 1.5)")
+
+
 def test_unknown_parameter_is_usage_error():
     with pytest.raises(losscli.UsageError):
         losscli.evaluate("mse", [1.0], [1.0], gamma=2)
