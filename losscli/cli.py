@@ -15,6 +15,7 @@ import click
 
 from losscli.cli_options import (
     FINITE,
+    INT64,
     LEVEL,
     TOLERANCE,
     Number,
@@ -150,7 +151,7 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
 @_param_option("--label-smoothing", param="label_smoothing", type=FINITE, metavar="EPS", help="Label smoothing ε.")
 @_param_option("--class-weights", param="class_weights", metavar="A,B,C|FILE", help="One weight per class.")
 @_param_option("--pos-weight", param="pos_weight", metavar="X[,Y..]", help="Positive-class weight (per column).")
-@_param_option("--ignore-index", param="ignore_index", type=click.IntRange(-2**63, 2**63 - 1), metavar="K", help="Label value to ignore.")
+@_param_option("--ignore-index", param="ignore_index", type=INT64, metavar="K", help="Label value to ignore.")
 @_param_option("--gamma", param="gamma", type=FINITE, help="Focal γ.")
 @_param_option("--alpha", param="alpha", metavar="A[,B..]", help="Focal α (or Tversky α).")
 @_param_option("--delta", param="delta", type=FINITE, help="Huber δ.")

@@ -46,8 +46,30 @@ class Number(click.ParamType):
         return f"{'(' if self.open_low or self.low is None else '['}{lo}, {hi}{')' if self.open_high or self.high is None else ']'}"
 
 
+class Int64(click.ParamType):
+    """An integer that fits in 64 bits (from ``low``): a label value such as ``--ignore-index``, a seed. Unlike
+    ``IntRange`` it does not print its 20-digit bounds into the help, where they were broken across lines."""
+
+    name = "integer"
+
+    def __init__(self, low: int = -(2**63)) -> None:
+        self.low = low
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        try:
+            x = value if isinstance(value, int) and not isinstance(value, bool) else int(str(value).strip(), 10)
+        except ValueError:
+            self.fail(f"{value!r} is not an integer", param, ctx)
+        if not self.low <= x < 2**63:
+            lowest = "-2^63" if self.low == -(2**63) else str(self.low)
+            self.fail(f"{value!r} is not an integer from {lowest} to 2^63 - 1", param, ctx)
+        return x
+
+
 #: any finite number (the loss parameters: their ranges are the registry's, checked when bound)
 FINITE = Number()
+#: a label value
+INT64 = Int64()
 #: a probability strictly inside (0, 1): confidence levels
 LEVEL = Number(0.0, 1.0, open_low=True, open_high=True)
 #: a non-negative finite tolerance
@@ -55,7 +77,7 @@ TOLERANCE = Number(0.0)
 #: bootstrap resamples: enough for an interval, few enough to finish (cost ∝ samples × resamples)
 MAX_RESAMPLES = 1_000_000
 #: seeds numpy's generators accept
-SEED = click.IntRange(0, 2**63 - 1)
+SEED = Int64(low=0)
 
 
 def _bundle(*options: Callable[[Any], Any]) -> Callable[[Any], Any]:

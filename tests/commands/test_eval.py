@@ -189,6 +189,27 @@ def test_torch_empty_mean_is_null_in_json(runner, tmp_path):
     assert "NaN" not in r.stdout and json.loads(r.stdout)["value"] is None
 
 
+@pytest.mark.parametrize("given,ok", [("-100", True), ("9223372036854775807", True), ("-9223372036854775808", True),
+                                      ("9223372036854775808", False), ("1.5", False), ("x", False)])
+def test_ignore_index_takes_any_64_bit_integer(runner, tmp_path, given, ok):
+    (tmp_path / "y.csv").write_text("y\n1\n0\n")
+    (tmp_path / "p.csv").write_text("a,b\n0.2,0.8\n0.4,0.6\n")
+    r = invoke(runner, ["eval", "scce", "--labels", str(tmp_path / "y.csv"), "--preds", str(tmp_path / "p.csv"),
+                        f"--ignore-index={given}", "-q"])
+    assert r.exit_code == (0 if ok else 2), r.stderr
+    if ok:
+        assert float(r.stdout) == pytest.approx(-(np.log(0.8) + np.log(0.4)) / 2)
+    else:
+        assert "--ignore-index" in r.stderr and given in r.stderr
+
+
+def test_the_help_of_ignore_index_is_not_broken_across_lines(runner):
+    r = runner.invoke(cli, ["eval", "--help"], terminal_width=100)
+    line = next(x for x in r.output.splitlines() if "--ignore-index" in x)
+    assert line.split()[:6] == ["--ignore-index", "K", "Label", "value", "to", "ignore."]
+    assert "922337203685477" not in r.output
+
+
 # ---------------------------------------------------------------------------------------- exit codes
 
 
