@@ -560,9 +560,12 @@ def _check_label_range(spec: LossSpec, yt: np.ndarray, c: int, ignore_index: int
     if ignore_index is not None:
         valid |= yt == ignore_index
     if not valid.all():
-        raise LabelError(
-            f"{spec.name} labels must lie in [0, {c}) for {c} prediction columns",
-            location=_loc("y_true", yt, ~valid, offset),
-            hint="check the label column and the number of prediction columns"
-            + ("" if ignore_index is None else f" (ignored label: {ignore_index})"),
-        )
+        loc = _loc("y_true", yt, ~valid, offset)
+        hint = "check the label column and the number of prediction columns"
+        if ignore_index is not None:
+            hint += f" (ignored label: {ignore_index})"
+        elif loc.value is not None and float(loc.value) < 0 and float(loc.value) == int(loc.value):
+            v = int(loc.value)  # torch marks targets to skip with ignore_index = -100 by default
+            hint = (f"if {v} marks targets to ignore (as torch's ignore_index, -100 by default), pass "
+                    f"--ignore-index {v}; else {hint}")
+        raise LabelError(f"{spec.name} labels must lie in [0, {c}) for {c} prediction columns", location=loc, hint=hint)

@@ -513,7 +513,7 @@ class InputPlan:
         out = []
         for name, col in zip(role.columns, cols, strict=True):
             if col.dtype.kind in "OUS":
-                col = _to_float(col, role.source, name, rows)
+                col = _to_float(col, role.source, name, rows, labels=role is self.labels)
             out.append(col)
         if len(out) == 1:
             return out[0]
@@ -560,7 +560,7 @@ class InputPlan:
     def _class_indices(self, col: np.ndarray, label_rows: np.ndarray) -> np.ndarray:
         if self.class_map is None:
             if col.dtype.kind in "OUS":
-                col = _to_float(col, self.labels.source, self.labels.columns[0], label_rows)
+                col = _to_float(col, self.labels.source, self.labels.columns[0], label_rows, labels=True)
             return col
         out = np.empty(len(col), dtype=np.float64)
         for i, v in enumerate(col.tolist()):
@@ -734,7 +734,9 @@ def _class_key(v: Any) -> Any:
         return s
 
 
-def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray) -> np.ndarray:
+def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, labels: bool = False) -> np.ndarray:
+    """A text column as numbers (empty cells and NaN spellings NaN); a value that is not a number is an error
+    naming it, with a hint for what it looks like (a thousands separator, a decimal comma, class names)."""
     out = np.empty(len(col), dtype=np.float64)
     for i, v in enumerate(col.tolist()):
         if v is None:
@@ -754,10 +756,16 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray) -> n
                 hint = "a decimal comma? write decimals with a point (0.5, not 0,5)"
             elif "," in s:
                 hint = "a comma inside a cell: quote the cell or use another delimiter"
+            elif labels:
+                names = sorted({str(v).strip() for v in col.tolist() if v is not None and str(v).strip()})[:4]
+                example = ",".join(names) if len(names) <= 3 else "A,B,C"
+                hint = (f"labels that are class names need --classes with their order (the negative class first for a "
+                        f"binary loss), e.g. --classes {example}")
             raise NonFiniteError(
                 "non-numeric value",
                 location=Location(
-                    "y_pred", file=source.name, column_name=name, file_row=source.file_row(int(rows[i])), value=s
+                    "y_true" if labels else "y_pred", file=source.name, column_name=name,
+                    file_row=source.file_row(int(rows[i])), value=s
                 ),
                 hint=hint,
             ) from None

@@ -594,3 +594,24 @@ def test_closed_pipe_ends_quietly_with_the_decided_status(large_inputs, gate, st
     assert json.loads(r.stdout)["index"] == 0
     assert "Traceback" not in r.stderr and "Broken pipe" not in r.stderr
     assert r.stderr == ("" if status == 0 else "FAIL binary_crossentropy mean 0.287682 > max 0.1 (n=100000)\n")
+
+
+def test_labels_that_are_class_names_get_a_classes_hint_that_works(tmp_path, capsys):
+    (tmp_path / "d.csv").write_text("label,p\nyes,0.9\nno,0.2\nyes,0.6\n")
+    code, out, err = run_cli(["eval", "bce", str(tmp_path / "d.csv"), "-q"], capsys)
+    assert (code, out) == (3, "") and "value 'no'" not in err and "(value 'yes')" in err
+    assert "e.g. --classes no,yes" in err
+    code, out, err = run_cli(["eval", "bce", str(tmp_path / "d.csv"), "-q", "--classes", "no,yes"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(-(np.log(0.9) + np.log(0.8) + np.log(0.6)) / 3, rel=1e-15)
+
+
+def test_a_negative_label_suggests_ignore_index_and_the_suggestion_works(tmp_path, capsys):
+    (tmp_path / "d.csv").write_text("label,a,b,c\n0,1,2,3\n-100,1,2,3\n2,0,1,0\n")
+    args = ["eval", "scce", str(tmp_path / "d.csv"), "--logits", "-q"]
+    code, out, err = run_cli(args, capsys)
+    assert (code, out) == (3, "") and "row 3 (value -100)" in err and "pass --ignore-index -100" in err
+    code, out, err = run_cli([*args, "--ignore-index", "-100"], capsys)
+    assert code == 0, err
+    lse = np.log(np.exp([1.0, 2, 3]).sum()), np.log(np.exp([0.0, 1, 0]).sum())
+    assert float(out) == pytest.approx(((lse[0] - 1) + (lse[1] - 0)) / 2, rel=1e-15)  # torch's mean over kept rows
