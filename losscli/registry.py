@@ -218,17 +218,22 @@ def parse_loss_expression(text: str) -> tuple[str, dict[str, Any]]:
             raise UsageError(f"cannot read the parameters of {text!r}")
         if kw.arg in params:
             raise UsageError(f"parameter {kw.arg} is given twice in {text!r}", hint="give each parameter once")
-        params[kw.arg] = _literal(kw.value, text)
+        params[kw.arg] = _literal(kw.value, kw.arg, text, f"f({inner})")
     return name, params
 
 
-def _literal(node: ast.AST, text: str) -> Any:
+def _literal(node: ast.AST, key: str, text: str, source: str) -> Any:
+    """A parameter's value: a Python literal (true/false/none in any case too); ``source`` is what was parsed."""
     if isinstance(node, ast.Name) and node.id.lower() in {"true", "false", "none", "null"}:
         return {"true": True, "false": False}.get(node.id.lower())
     try:
         value = ast.literal_eval(node)
     except (ValueError, SyntaxError, TypeError):
-        raise UsageError(f"only literal values are allowed in {text!r}") from None
+        written = ast.get_source_segment(source, node) or "?"
+        raise UsageError(
+            f"{key}={written} in {text!r} is not a value",
+            hint=f"give a number, true/false, a quoted text or a list: {key}=0.5, {key}='{written}', {key}=[1, 2]",
+        ) from None
     return value
 
 

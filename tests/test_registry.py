@@ -146,3 +146,10 @@ def test_examples_evaluate():
         ex = spec.example
         r = losscli.evaluate(spec, np.asarray(ex["y_true"]), np.asarray(ex["y_pred"]), **ex.get("params", {}))
         assert np.isfinite(r.value)
+
+
+def test_a_parameter_that_is_not_a_value_is_named_with_a_hint():
+    with pytest.raises(UsageError) as info:
+        parse_loss_expression("huber(delta=abc)")
+    assert str(info.value).startswith("delta=abc in 'huber(delta=abc)' is not a value")
+    assert "delta=0.5" in (info.value.hint or "")
