@@ -1096,7 +1096,9 @@ def glob_paths(pattern: str) -> list[str]:
         return [pattern]
     found = sorted(glob.glob(pattern))
     if not found:
-        raise ReadError(f"no file matches {pattern!r}")
+        remote = "://" in pattern and not pattern.startswith("file://")
+        raise ReadError(f"no file matches {pattern!r}", hint="the local engine reads files on this machine: "
+                        "read object storage with --engine dask (pip install 'losscli[dask]')" if remote else None)
     return found
 
 

@@ -615,3 +615,8 @@ def test_a_negative_label_suggests_ignore_index_and_the_suggestion_works(tmp_pat
     assert code == 0, err
     lse = np.log(np.exp([1.0, 2, 3]).sum()), np.log(np.exp([0.0, 1, 0]).sum())
     assert float(out) == pytest.approx(((lse[0] - 1) + (lse[1] - 0)) / 2, rel=1e-15)  # torch's mean over kept rows
+
+
+def test_a_remote_glob_on_the_local_engine_points_to_dask(capsys):
+    code, out, err = run_cli(["eval", "bce", "s3://bucket/scores/*.parquet", "-q"], capsys)
+    assert (code, out) == (3, "") and "no file matches 's3://bucket/scores/*.parquet'" in err and "--engine dask" in err
