@@ -5,7 +5,7 @@ The rule, on each file's column names and a sample of its first rows (:data:`SAM
 
 - an **index-like** column is never a prediction unless selected: an empty header cell or ``Unnamed: N``
   (pandas' ``to_csv()`` index and its round trip), ``__index_level_N__`` (pandas' Parquet index), a name
-  of :data:`ID_NAMES` or the ``--id-col``, and — among prediction candidates only — a column of integers
+  of :data:`ID_NAMES` or named like a key (``customer_id``, ``PassengerId``) or the ``--id-col``, and — among prediction candidates only — a column of integers
   counting ``0, 1, 2, …`` or ``1, 2, 3, …`` row by row (text and counters are left out only when other
   columns remain: a lone column is used, and a bad cell in it is reported);
 - a **non-numeric** column (every sampled cell is text or missing, at least two are text) is not a
@@ -13,8 +13,12 @@ The rule, on each file's column names and a sample of its first rows (:data:`SAM
 - a **weight-named** column (:data:`WEIGHT_NAMES`) is a weight only with ``--weight-col``, never a prediction;
 - one file: the label column is the first named as in :data:`LABEL_NAMES`;
 - two files: the labels are the labels file's columns that are not index-like (counters are dropped when
-  more than one column is left and the label columns do not match the prediction columns one to one); when both files hold a column of the same id-like name
-  (:data:`JOIN_NAMES`), they are joined on it instead of aligned by row order.
+  more than one column is left and the label columns do not match the prediction columns one to one); when
+  both files hold a column of the same id-like name (:func:`~losscli.column_names.is_id_name`), they are
+  joined on it instead of aligned by row order; else their pandas indexes, if written, are checked to agree
+  row by row;
+- label and prediction columns named alike (the same names, or the same after each side's prefix) are
+  paired by name, not by position.
 
 What was decided is returned as notes, reported on stderr and in the JSON ``inputs``.
 """
@@ -27,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from losscli.column_names import ID_NAMES, LABEL_NAMES, WEIGHT_NAMES
+from losscli.column_names import ID_NAMES, LABEL_NAMES, WEIGHT_NAMES, is_id_name
 from losscli.errors import UsageError
 from losscli.io import select_columns
 
@@ -49,6 +53,9 @@ class Table:
     unnamed: set[str] = field(default_factory=set)
     #: blocks of the file (a list column's elements, a 2-D array's columns): block name → member columns
     blocks: dict[str, list[str]] = field(default_factory=dict)
+    #: the column that a pandas writer's metadata names as the index, and a range index's (start, step)
+    index_column: str | None = None
+    range_index: tuple[int, int] | None = None
 
 
 @dataclass
@@ -74,6 +81,9 @@ class Columns:
     #: an id column both files hold that is not joined on (a weights file keeps the row order): the plan
     #: checks that it agrees row by row
     checked_id: str | None = None
+    #: the pandas index columns of the labels and the predictions files, checked to agree row by row ("": a
+    #: file without one, whose rows count 0, 1, 2, …)
+    checked_index: tuple[str, str] | None = None
 
 
 def index_reason(table: Table, name: str, id_col: str | None = None) -> str | None:
@@ -84,7 +94,7 @@ def index_reason(table: Table, name: str, id_col: str | None = None) -> str | No
         return "a pandas index"
     if id_col is not None and name == id_col:
         return "the --id-col"
-    if name.strip().lower() in ID_NAMES:
+    if is_id_name(name):
         return "an id column"
     return None
 
@@ -226,6 +236,7 @@ def infer_one_file(table: Table, sel: Selection) -> Columns:
         preds = prediction_candidates(table, taken, id_col, notes)
         if not preds:
             raise UsageError(f"no prediction columns left in {table.name}", hint="choose them with --pred-cols")
+    preds = align_by_name(labels, preds, table.name, table.name, notes)
     return Columns(labels, preds, weight, id_col, notes)
 
 
@@ -234,13 +245,14 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
     notes: list[str] = []
     id_col = sel.id_col
     checked_id = None
+    checked_index = None
     if id_col is not None:
         for t in (labels, preds):
             if id_col not in t.columns:
                 raise UsageError(f"--id-col {id_col!r} is not a column of {t.name}",
                                  hint=f"columns: {', '.join(t.columns[:20])}")
     else:
-        shared = [c for c in preds.columns if c.strip().lower() in JOIN_NAMES and c in labels.columns]
+        shared = [c for c in preds.columns if is_id_name(c) and c in labels.columns]
         if shared and weights is not None:
             # a weights file aligned by row order: keep the row order, and check the ids agree row by row
             checked_id = shared[0]
@@ -250,6 +262,8 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
             id_col = shared[0]
             notes.append(f"{labels.name} and {preds.name} are joined on their column {id_col!r} "
                          "(not aligned by row order)")
+        elif weights is None:
+            checked_index = _pandas_indexes(labels, preds, notes)
     weight = None
     exclude = set(sel.taken) | {c for c in (id_col, checked_id) if c}
     if weights is not None:
@@ -285,8 +299,77 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
                     notes.append(f"{labels.name}: column {c!r} is not a label: a row counter")
                 label_cols = [c for c in label_cols if c not in counters]
         if not label_cols:
+            keys = [c for c in labels.columns if c not in (id_col, checked_id) and is_id_name(c)
+                    and c.strip().lower() not in ID_NAMES and index_reason(labels, c) == "an id column"]
+            if len(keys) == 1:  # a lone column named like a key (class_id) is the labels, not an id
+                notes[:] = [n for n in notes if not n.startswith(f"{labels.name}: column {_shown(keys[0], labels)}")]
+                label_cols = keys
+        if not label_cols:
             raise UsageError(f"no label column left in {labels.name}", hint="choose it with --label-cols")
-    return Columns(label_cols, pred_cols, weight, id_col, notes, checked_id)
+    pred_cols = align_by_name(label_cols, pred_cols, labels.name, preds.name, notes)
+    return Columns(label_cols, pred_cols, weight, id_col, notes, checked_id, checked_index)
+
+
+def _pandas_index(table: Table) -> str | None:
+    """The one column a pandas writer made of its index (an empty header cell, ``Unnamed: N``,
+    ``__index_level_N__``), if there is exactly one."""
+    if table.index_column is not None:
+        return table.index_column
+    found = [c for c in table.columns if index_reason(table, c) in ("an unnamed column (a pandas index)",
+                                                                    "a pandas index")]
+    return found[0] if len(found) == 1 else None
+
+
+def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[str, str] | None:
+    """Both files written with their pandas index: the two index columns, to be checked row by row (rows that
+    a shuffle or a filter put in another order would otherwise be paired by position)."""
+    a, b = _pandas_index(labels), _pandas_index(preds)
+    if a is None and b is None:
+        return None
+    if (a is None) != (b is None):  # one file's index: checkable against the other's row numbers if integers
+        table, col = (labels, a) if a is not None else (preds, b)
+        v = numeric(table.sample[col]) if col in table.sample else None
+        if v is None or not len(v) or not np.isfinite(v).all() or (v != np.round(v)).any():
+            return None
+    if a is not None and b is not None:
+        notes.append(f"{labels.name} and {preds.name} are aligned by row order; their pandas index columns are "
+                     "checked to agree row by row")
+    else:  # one file's index was written (as pandas writes any index but a range to Parquet): it must be the
+        # other's row numbers (or its range index)
+        notes.append(f"{labels.name} and {preds.name} are aligned by row order; the pandas index column of "
+                     f"{labels.name if a is not None else preds.name} is checked to number the rows of the other")
+    return a or "", b or ""
+
+
+def align_by_name(label_cols: list[str], pred_cols: list[str], labels_name: str, preds_name: str,
+                  notes: list[str]) -> list[str]:
+    """Prediction columns in the order of the label columns they are named after: the same names (``a, b, c``
+    and ``c, a, b``), or the same names after each side's common prefix (``y_a, y_b`` and ``p_b, p_a``).
+    Columns are paired by name wherever their names say how, not by position."""
+    if len(label_cols) < 2 or len(label_cols) != len(pred_cols):
+        return pred_cols
+
+    if set(label_cols) == set(pred_cols):
+        lk, pk = list(label_cols), list(pred_cols)
+    else:
+        lp, pp = _common_prefix(label_cols), _common_prefix(pred_cols)
+        lk, pk = [c[len(lp):] for c in label_cols], [c[len(pp):] for c in pred_cols]
+    if len(set(lk)) != len(lk) or set(lk) != set(pk) or lk == pk:
+        return pred_cols
+    by_key = dict(zip(pk, pred_cols, strict=True))
+    out = [by_key[k] for k in lk]
+    notes.append(f"the prediction columns of {preds_name} are paired with the label columns of {labels_name} by "
+                 f"name, not by position: {', '.join(f'{a} ↔ {b}' for a, b in zip(label_cols, out, strict=True))}")
+    return out
+
+
+def _common_prefix(cols: list[str]) -> str:
+    """The longest prefix every name shares, cut back to its last separator (``y_``, ``p.``, or none)."""
+    import os
+
+    prefix = os.path.commonprefix(cols)
+    cut = max(prefix.rfind(ch) for ch in "_-. :")
+    return prefix[:cut + 1] if cut >= 0 else ""
 
 
 def used_note(labels_name: str, label_cols: list[str], preds_name: str, pred_cols: list[str]) -> str:

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from losscli.chunking import default_chunk_rows
+from losscli.column_names import is_id_name
 from losscli.errors import InputError, Location, NonFiniteError, ReadError, ShapeError, UsageError
 from losscli.inputs.infer import (
-    JOIN_NAMES,
     SAMPLE_ROWS,
     Selection,
     Table,
@@ -170,7 +170,11 @@ class InputPlan:
         #: what was inferred about the inputs (header rows, columns not used, a join), for the user to see
         self.notes: list[str] = []
         #: id columns of both files that must agree row by row (when they are not joined on)
-        self.checked_ids: tuple[Role, Role] | None = None
+        #: columns checked to agree row by row: a shared id column, or the files' pandas indexes (None: a file
+        #: without one, whose rows count 0, 1, 2, …)
+        self.checked_ids: tuple[Role | None, Role | None] | None = None
+        #: the checked ids are the two files' pandas indexes (not a shared id column beside a weights file)
+        self.checked_by_index = False
 
     #: A text column (ids, groups) costs about this many float64 values per row while it is held as strings.
     TEXT_WEIGHT = 8
@@ -213,7 +217,7 @@ class InputPlan:
         if self.ids:
             roles.append(self.ids[1])
         if self.checked_ids:
-            roles.extend(self.checked_ids)
+            roles.extend(r for r in self.checked_ids if r is not None)
         if self.preds2:
             roles.append(self.preds2)
         if self.pair_ids:
@@ -248,7 +252,9 @@ class InputPlan:
                 return role.arrays(columns[id(role.source)])
 
             if self.checked_ids:
-                self._check_same_ids(get(self.checked_ids[0])[0], get(self.checked_ids[1])[0], rows)
+                lab_ids, pred_ids = (self._implicit_index(side, rows) if r is None else get(r)[0]
+                                     for side, r in enumerate(self.checked_ids))
+                self._check_same_ids(lab_ids, pred_ids, rows)
             if self.pair_ids:
                 self._check_pair_ids(get(self.pair_ids[0])[0], get(self.pair_ids[1])[0], rows)
 
@@ -267,18 +273,34 @@ class InputPlan:
             if step is None:
                 return
 
+    def _implicit_index(self, side: int, rows: np.ndarray) -> np.ndarray:
+        """The pandas index of a file that holds none as a column: its range index, or its row numbers."""
+        source = (self.labels if side == 0 else self.preds).source
+        start, step = getattr(source, "range_index", None) or (0, 1)
+        return start + step * rows
+
     def _check_same_ids(self, lab: np.ndarray, pred: np.ndarray, rows: np.ndarray) -> None:
         a, b = id_keys(lab), id_keys(pred)
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             if x != y:
-                role = self.checked_ids[1]  # type: ignore[index]
+                role = self.checked_ids[1] or self.checked_ids[0]  # type: ignore[index]
+                assert role is not None
+                if self.checked_by_index:
+                    what = "pandas index"
+                    hint = ("write the index as a column named id in both files (df.rename_axis('id').reset_index()) "
+                            "and they are joined on it; if their rows are paired by position, write them without it "
+                            "(index=False)")
+                else:
+                    what = "id"
+                    hint = (f"put the sample weights in a column of the predictions file (--weight-col) and join "
+                            f"by --id-col {role.columns[0]}")
                 raise InputError(
                     f"the rows of {self.labels.source.name} and {self.preds.source.name} are in another order: "
-                    f"id {x!r} in one, {y!r} in the other",
-                    location=Location("y_pred", file=role.source.name, column_name=role.columns[0],
+                    f"{what} {x!r} in one, {y!r} in the other",
+                    location=Location("y_pred", file=role.source.name,
+                                      column_name=None if self.checked_by_index else role.columns[0],
                                       file_row=role.source.file_row(int(rows[i])), value=y),
-                    hint=f"put the sample weights in a column of the predictions file (--weight-col) and join "
-                    f"by --id-col {role.columns[0]}",
+                    hint=hint,
                 )
 
     def _check_pair_ids(self, first: np.ndarray, second: np.ndarray, rows: np.ndarray) -> None:
@@ -833,9 +855,10 @@ def _attach_second_input(plan: InputPlan, options: InputOptions, spec: LossSpec,
     second = src(options.preds2)
     table = sample_table(second)
     one = plan.preds
-    key = plan.ids[1].columns[0] if plan.ids else plan.checked_ids[1].columns[0] if plan.checked_ids else None
+    key = (plan.ids[1].columns[0] if plan.ids
+           else plan.checked_ids[1].columns[0] if plan.checked_ids and not plan.checked_by_index else None)
     if key is None:
-        key = next((c for c in one.source.columns if c.strip().lower() in JOIN_NAMES and c in table.columns), None)
+        key = next((c for c in one.source.columns if is_id_name(c) and c in table.columns), None)
     elif key not in table.columns:
         key = None
     notes: list[str] = []
@@ -915,6 +938,8 @@ def sample_table(source: Source, rows: int = SAMPLE_ROWS) -> Table:
                     sample[key] = values
     table = Table(source.name, list(source.columns), sample, set(getattr(source, "unnamed", ())))
     table.blocks = dict(source.blocks)
+    table.index_column = getattr(source, "index_column", None)
+    table.range_index = getattr(source, "range_index", None)
     return table
 
 
@@ -955,6 +980,10 @@ def _plan_two_files(
     plan = _finish(options, spec, labels, cols.labels, preds, cols.preds, weight_role, ids, notes)
     if cols.checked_id is not None:
         plan.checked_ids = (Role(labels, [cols.checked_id]), Role(preds, [cols.checked_id]))
+    elif cols.checked_index is not None:
+        a, b = cols.checked_index
+        plan.checked_ids = (Role(labels, [a]) if a else None, Role(preds, [b]) if b else None)
+        plan.checked_by_index = True
     return plan
 
 

@@ -107,6 +107,15 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             raise guessed_headers_error(guessed)
         count_cols = _count_columns(options, pred_table, sel)
         cols = infer_two_files(lab_table, pred_table, None, sel)
+        if cols.checked_index is not None:
+            # the Dask engine joins rather than checks row by row: on the index column both files hold, else
+            # (one file's index) it keeps the row order
+            a, b = cols.checked_index
+            cols.notes = [n for n in cols.notes if "pandas index" not in n]
+            if a and a == b:
+                cols.id_col = a
+                cols.notes.append(f"{options.labels} and {options.preds} are joined on their pandas index {a!r}")
+            cols.checked_index = None
         names = [options.labels, options.preds]
     label_cols, pred_cols, weight = cols.labels, cols.preds, cols.weight
     classes = options.classes

@@ -7,6 +7,7 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from cli_helpers import run_cli
 
@@ -234,3 +235,70 @@ def test_np_savetxt_default_space_separated_logits(tmp_path, capsys):
     m = x.max(axis=1, keepdims=True)
     expected = np.mean((m[:, 0] + np.log(np.exp(x - m).sum(axis=1))) - x[np.arange(50), y])
     assert float(out) == pytest.approx(expected, rel=1e-13)
+
+
+# ------------------------------------------------------------------------------ keys, names and indexes
+
+
+def _shuffled_pair(n=60, seed=4):
+    rng = np.random.default_rng(seed)
+    y = rng.normal(size=n)
+    p = y + rng.normal(0, 0.5, n)
+    return y, p, rng.permutation(n), float(np.mean((y - p) ** 2))
+
+
+@pytest.mark.parametrize("key", ["PassengerId", "customer_id", "orderID", "sample-key"])
+def test_a_key_column_named_like_an_id_is_joined_on_not_scored(tmp_path, capsys, key):
+    """Kaggle's layout (PassengerId,SalePrice in both files): the key was scored as a second output (mse
+    halved), and keys in another order paired rows by position."""
+    y, p, perm, expected = _shuffled_pair()
+    ids = np.arange(1001, 1001 + len(y))
+    pd.DataFrame({key: ids, "target": y}).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame({key: ids, "target": p}).iloc[perm].to_csv(tmp_path / "p.csv", index=False)
+    code, out, err = run_cli(["eval", "mse", "--labels", str(tmp_path / "y.csv"), "--preds", str(tmp_path / "p.csv"),
+                              "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(expected, rel=1e-14)
+
+
+def test_columns_named_alike_are_paired_by_name_not_position(tmp_path, capsys):
+    rng = np.random.default_rng(5)
+    y, p = rng.normal(size=(40, 3)), rng.normal(size=(40, 3))
+    expected = float(np.mean((y - p) ** 2))
+    pd.DataFrame(y, columns=["a", "b", "c"]).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame(p, columns=["a", "b", "c"])[["c", "a", "b"]].to_csv(tmp_path / "p.csv", index=False)
+    code, out, err = run_cli(["eval", "mse", "--labels", str(tmp_path / "y.csv"), "--preds", str(tmp_path / "p.csv"),
+                              "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(expected, rel=1e-14), err
+    # one file, the same names after each side's prefix
+    frame = pd.concat([pd.DataFrame(y, columns=["y_a", "y_b", "y_c"]),
+                       pd.DataFrame(p, columns=["p_a", "p_b", "p_c"])[["p_b", "p_c", "p_a"]]], axis=1)
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    code, out, err = run_cli(["eval", "mse", str(tmp_path / "d.csv"), "--label-cols", "y_*", "--pred-cols", "p_*",
+                              "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(expected, rel=1e-14), err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_pandas_indexes_in_another_order_are_refused_with_a_hint_that_works(tmp_path, capsys, fmt):
+    """Predictions written after a shuffle (df.iloc[perm]) kept their index: rows were paired by position."""
+    y, p, perm, expected = _shuffled_pair()
+
+    def write(frame, name):
+        path = tmp_path / f"{name}.{fmt}"
+        frame.to_csv(path) if fmt == "csv" else frame.to_parquet(path)
+        return str(path)
+
+    labels, preds = write(pd.DataFrame({"y": y}), "y"), write(pd.DataFrame({"pred": p}).iloc[perm], "p")
+    code, out, err = run_cli(["eval", "mse", "--labels", labels, "--preds", preds, "-q"], capsys)
+    assert (code, out) == (3, "") and "another order: pandas index '0' in one" in err
+    assert "df.rename_axis('id').reset_index()" in err
+    labels = write(pd.DataFrame({"y": y}).rename_axis("id").reset_index(), "y2")
+    preds = write(pd.DataFrame({"pred": p}).iloc[perm].rename_axis("id").reset_index(), "p2")
+    code, out, err = run_cli(["eval", "mse", "--labels", labels, "--preds", preds, "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(expected, rel=1e-14), err
+    # in the same order: indexes that agree, or one file's index numbering the other's rows
+    for a, b in [(pd.DataFrame({"y": y}), pd.DataFrame({"pred": p})),
+                 (pd.DataFrame({"y": y}, index=range(7, 67)), pd.DataFrame({"pred": p}, index=list(range(7, 67))))]:
+        code, out, err = run_cli(["eval", "mse", "--labels", write(a, "y3"), "--preds", write(b, "p3"), "-q"], capsys)
+        assert code == 0 and float(out) == pytest.approx(expected, rel=1e-14), err
