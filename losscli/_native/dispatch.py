@@ -59,6 +59,9 @@ class FusedPlan:
     delta: float = 1.0
     sum_tol: float = 0.0
     cw_argmax: bool = False
+    #: several outputs of a row are one distribution, not separate binary outputs (scikit-learn's log_loss):
+    #: the compiled kernels leave such rows to the NumPy kernel
+    rows_as_distributions: bool = False
     focal_gamma: float | None = None
     focal_alpha: float | None = None
     focal_alphas: np.ndarray | None = None
@@ -103,7 +106,7 @@ class FusedPlan:
                 return None
         elif yp.ndim == 2:  # several outputs per row: their mean
             c = yp.shape[1]
-            if yt.shape != yp.shape or c == 0:
+            if yt.shape != yp.shape or c == 0 or self.rows_as_distributions:
                 return None
         elif yp.ndim != 1:
             return None
@@ -210,7 +213,7 @@ def _prob_handling(conv: Any) -> dict[str, Any]:
 
 def _bce_probs(conv: Any, **kw: Any) -> FusedPlan:
     """Binary cross-entropy from probabilities with the convention's clipping, log floor and rounding."""
-    return FusedPlan(BCE_PROBS, **_prob_handling(conv), **kw)
+    return FusedPlan(BCE_PROBS, **_prob_handling(conv), rows_as_distributions=conv.name == "sklearn", **kw)
 
 
 #: The largest focusing parameter γ the compiled kernels take: (1 − p)^γ = e^{γ·log(1 − p)} keeps about half

@@ -77,7 +77,8 @@ def _binary_log_terms(
             low=0.0,
         ),
     ),
-    formula="l = −[pw·y·log p + (1−y)·log(1−p)], mean over outputs; y ← y(1−ε)+ε/2",
+    formula="l = −[pw·y·log p + (1−y)·log(1−p)], mean over outputs; y ← y(1−ε)+ε/2; sklearn, K ≥ 2 columns "
+            "(predict_proba): l = −Σ_c y_c·log p_c",
     latex=r"\ell = -\left[w_{+}\,y\log p + (1-y)\log(1-p)\right]",
     description="Binary (and multi-label) cross-entropy / log loss, optionally with a positive-class weight.",
     peer="torch binary_cross_entropy(_with_logits) with pos_weight; Keras BinaryCrossentropy; sklearn log_loss",
@@ -104,12 +105,23 @@ def binary_crossentropy(
     ``log p = log σ(x) = −logaddexp(0, −x)`` and ``log(1 − p) = log σ(−x)``), exact for any finite x (torch ``binary_cross_entropy_with_logits``, TF ``weighted_cross_entropy_with_logits``).
     From probabilities p is clipped to the convention's bounds (losscli: [2.22e-16, 1 − 2.22e-16];
     torch: log clamped at −100; keras: [1e-7, 1 − 1e-7] in float32; sklearn: ε of the dtype).
+    scikit-learn's ``log_loss`` takes the K ≥ 2 columns of a row as one distribution: ``l = −Σ_c y_c·log p_c``
+    (a binary ``predict_proba`` (N, 2) with labels y as ``[1 − y, y]``; its value, not the mean of two BCEs).
     ``pos_weight`` follows torch's ``pos_weight`` (broadcast along the output columns).
     From log-probabilities a = log p: log(1 − p) = log1m_exp(a) (exact; a is kept within the log of the
     convention's clip, torch's −100 floor applies to both terms); a term whose factor is 0 is 0.
     """
     k = 1 if y_pred.ndim == 1 else y_pred.shape[1]
     pw = per_column(pos_weight, k, "pos_weight")
+    if conv.name == "sklearn" and k > 1 and not (from_logits or log_probs) and pw is None:
+        # scikit-learn's log_loss takes a row's K columns as one distribution (a binary predict_proba (N, 2),
+        # its 1-D labels as [1 − y, y]): −Σ_c y_c·log p_c, p clipped to [ε, 1 − ε] of its dtype, not renormalised
+        y = smooth_binary(y_true, label_smoothing) if label_smoothing else y_true
+        p, clipped = clipped_probabilities(y_pred, conv)
+        log_p = safe_log(p, conv)
+        with np.errstate(invalid="ignore"):
+            terms = np.where(y == 0, 0.0, y * log_p)
+        return KernelOutput(-terms.sum(axis=1), clipped=clipped)
     if log_probs:
         y = smooth_binary(y_true, label_smoothing)
         log_p, log_q, clipped = _binary_log_terms(y_pred, conv, False, True)
