@@ -299,19 +299,16 @@ def d2_log_loss(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> 
 
     Formula: ``D² = 1 − LL(y, p) / LL(y, π)`` with ``LL`` the weighted mean log loss and π the weighted
     class frequencies of the labels (the null model); NaN with a warning when the labels hold one class
-    (scikit-learn refuses that unless given ``labels``, then answers −inf or NaN); binary on one probability column (of class 1) or
-    multiclass on C columns. Probabilities are clipped to [ε, 1 − ε], ε = 2.22e-16, as scikit-learn's
-    ``log_loss`` does in float64. The per-sample value is the log loss.
+    (scikit-learn refuses that unless given ``labels``, then answers −inf or NaN); binary on one probability
+    column (of class 1) or multiclass on C columns. As scikit-learn's ``log_loss``: the probabilities of the
+    true class are clipped to [ε, 1 − ε], ε the machine epsilon of the predictions' dtype (float32's for
+    float32 files), and rows are used as given, not renormalised. The per-sample value is the log loss.
     """
-    eps = float(np.finfo(np.float64).eps)
-    p = np.clip(f64(y_pred), eps, 1.0 - eps)
+    eps = float(np.finfo(y_pred.dtype if y_pred.dtype.kind == "f" else np.float64).eps)
     labels = np.asarray(y_true).astype(np.int64).reshape(-1)
-    if p.ndim == 1:
-        p_true = np.where(labels == 1, p, 1.0 - p)
-    else:
-        p = p / p.sum(axis=1, keepdims=True)  # scikit-learn renormalises the clipped rows
-        p_true = p[np.arange(p.shape[0]), labels]
-    return KernelOutput(-np.log(p_true))
+    p = f64(y_pred)
+    p_true = np.where(labels == 1, p, 1.0 - p) if p.ndim == 1 else p[np.arange(p.shape[0]), labels]
+    return KernelOutput(-np.log(np.clip(p_true, eps, 1.0 - eps)))
 
 
 def _d2_brier_stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None, **params: Any) -> dict:

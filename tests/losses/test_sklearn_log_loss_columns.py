@@ -45,3 +45,15 @@ def test_bce_under_sklearn_on_a_predict_proba_file(tmp_path, capsys):
     code, out, err = run_cli(["eval", "bce", "--labels", str(tmp_path / "y.csv"), "--preds", str(tmp_path / "p.csv"),
                               "--convention", "sklearn", "-q"], capsys)
     assert code == 0 and float(out) == pytest.approx(12.721305641772416, rel=1e-15), err
+
+
+@pytest.mark.parametrize("y,p,dtype,expected", [
+    # rows summing to 0.8-0.9: used as given (scikit-learn warns and does not renormalise)
+    ([0, 1, 2, 1, 0, 2], [[0.5, 0.2, 0.1], [0.1, 0.6, 0.1], [0.2, 0.2, 0.4], [0.3, 0.3, 0.3], [0.6, 0.1, 0.2],
+                          [0.1, 0.1, 0.7]], np.float64, 0.3640861064048121),
+    # float32 with an exact 0 on a true class: clipped at float32's epsilon
+    ([1, 1, 2, 0], [[1, 0, 0], [0.2, 0.5, 0.3], [0.1, 0.1, 0.8], [0.3, 0.6, 0.1]], np.float32, -3.3431489684008637),
+])
+def test_d2_log_loss_is_scikit_learns(y, p, dtype, expected):
+    r = losscli.evaluate("d2_log_loss", np.array(y), np.array(p, dtype=dtype), convention="sklearn", sum_tol=0.5)
+    assert r.value == pytest.approx(expected, rel=1e-14 if dtype == np.float64 else 1e-7)
