@@ -1115,15 +1115,21 @@ def _class_map_from_columns(
     return {_class_key(k): j for k, j in names.items()}
 
 
+def natural_key(path: str) -> list[Any]:
+    """Sort key of a path with its numbers compared as numbers: ``part-2`` before ``part-10``."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path)]
+
+
 def glob_paths(pattern: str) -> list[str]:
-    """Expand a glob (files in sorted order); a plain path, or a path that exists (``p[1].csv``), is returned
-    as it is: only a pattern that names no file is a glob."""
+    """Expand a glob (files in natural order: ``part-2`` before ``part-10``, as the shards were numbered); a
+    plain path, or a path that exists (``p[1].csv``), is returned as it is: only a pattern that names no file
+    is a glob."""
     import glob
     import os
 
     if pattern == "-" or not any(ch in pattern for ch in "*?[") or os.path.exists(pattern):
         return [pattern]
-    found = sorted(glob.glob(pattern))
+    found = sorted(glob.glob(pattern), key=natural_key)
     if not found:
         remote = "://" in pattern and not pattern.startswith("file://")
         raise ReadError(f"no file matches {pattern!r}", hint="the local engine reads files on this machine: "

@@ -302,3 +302,17 @@ def test_pandas_indexes_in_another_order_are_refused_with_a_hint_that_works(tmp_
                  (pd.DataFrame({"y": y}, index=range(7, 67)), pd.DataFrame({"pred": p}, index=list(range(7, 67))))]:
         code, out, err = run_cli(["eval", "mse", "--labels", write(a, "y3"), "--preds", write(b, "p3"), "-q"], capsys)
         assert code == 0 and float(out) == pytest.approx(expected, rel=1e-14), err
+
+
+def test_shards_are_read_in_natural_order(tmp_path, capsys):
+    """part-10 after part-2: a file read in step with the shards (--preds2) stays aligned with them."""
+    (tmp_path / "s").mkdir()
+    for i in range(12):
+        (tmp_path / "s" / f"part-{i}.csv").write_text(f"y,p\n{i},0\n")
+    code, out, err = run_cli(["eval", "mse", str(tmp_path / "s" / "part-*.csv"), "--nl"], capsys)
+    assert code == 0, err
+    assert [json.loads(line)["loss"] for line in out.splitlines()] == [float(i * i) for i in range(12)]
+    from losscli.inputs.plan import glob_paths
+
+    names = [p.rsplit("/", 1)[1] for p in glob_paths(str(tmp_path / "s" / "part-*.csv"))]
+    assert names == [f"part-{i}.csv" for i in range(12)]
