@@ -67,7 +67,7 @@ import itertools
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -161,10 +161,13 @@ def _is_number(cell: str) -> bool:
     return True
 
 
-def guess_header(first: list[str], name: str, notes: list[str]) -> bool:
+def guess_header(first: list[str], name: str, notes: list[str],
+                 following: Callable[[], list[list[str]]] | None = None) -> bool:
     """Is the first row a header? Not when every cell is a number (``np.savetxt`` writes no header), except
-    for pandas' default column names ``0,1,…,K−1`` (a frame or a ``Series`` without names), which are
-    read as a header. Either guess on numbers is noted, naming the option that overrides it."""
+    for pandas' default column names ``0,1,…,K−1`` (a frame or a ``Series`` without names), and integers
+    over the ``following`` rows (parsed when asked for) that write those columns otherwise (names such as years or horizons ``1,2,3``
+    over values with decimals: every writer writes each row of a column alike), which are read as a header.
+    Either guess on numbers is noted, naming the option that overrides it."""
     cells = [_clean(c) for c in first]
     if not cells or not all(c and _is_number(c) for c in cells):
         return True
@@ -172,6 +175,11 @@ def guess_header(first: list[str], name: str, notes: list[str]) -> bool:
     if cells == [str(k) for k in range(len(cells))]:
         notes.append(f"{name}: the first row ({shown}) is read as a header (pandas' default column names); "
                      "pass --no-header if it is data")
+        return True
+    if following is not None and all(_BARE_INTEGER.fullmatch(c) for c in cells) and written_otherwise(first,
+                                                                                                  following()):
+        notes.append(f"{name}: the first row ({shown}) is read as a header: integers over rows written with "
+                     "decimals; pass --no-header if it is data")
         return True
     notes.append(f"{name}: the first row ({shown}) holds only numbers: it is read as data, not as a header "
                  "(pass --header if it is one)")
@@ -237,10 +245,13 @@ class CsvSource(Source):
                     skipped += 1
                     first = next(reader)
             if header is None:
-                header = guess_header(first, inp.name, notes)
-                if header and notes:
+                def following(skipped: int = skipped) -> list[list[str]]:  # parsed only if a guess needs them
                     rows = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
-                    certain = written_otherwise(first, list(itertools.islice(rows, skipped + 1, skipped + 21)))
+                    return list(itertools.islice(rows, skipped + 1, skipped + 21))
+
+                header = guess_header(first, inp.name, notes, following)
+                if header and notes:
+                    certain = written_otherwise(first, following())
                 self._header = header
                 if not header:
                     reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)

@@ -316,3 +316,22 @@ def test_shards_are_read_in_natural_order(tmp_path, capsys):
 
     names = [p.rsplit("/", 1)[1] for p in glob_paths(str(tmp_path / "s" / "part-*.csv"))]
     assert names == [f"part-{i}.csv" for i in range(12)]
+
+
+def test_integer_names_over_decimal_values_are_a_header(tmp_path, capsys):
+    """Columns named by horizon or year (1,2,3 / 2023,2024) over values with decimals: read as data, the names
+    were an extra row in both files, identical, so a zero loss that pulled the mean down by N/(N+1)."""
+    rng = np.random.default_rng(7)
+    y, p = rng.normal(5, 2, (30, 3)), rng.normal(5, 2, (30, 3))
+    pd.DataFrame(y, columns=["1", "2", "3"]).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame(p, columns=["1", "2", "3"]).to_csv(tmp_path / "p.csv", index=False)
+    code, out, err = run_cli(["eval", "mse", "--labels", str(tmp_path / "y.csv"), "--preds", str(tmp_path / "p.csv"),
+                              "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(float(np.mean((y - p) ** 2)), rel=1e-14), err
+    assert "the first row (1,2,3) is read as a header" in err and "--no-header" in err
+    # np.savetxt data that starts with integers writes every row alike: still data
+    np.savetxt(tmp_path / "a.txt", np.array([[1, 2], [3, 4], [5, 6]]), fmt="%d", delimiter=",")
+    np.savetxt(tmp_path / "b.txt", np.array([[1, 2], [3, 5], [5, 6]]), fmt="%d", delimiter=",")
+    code, out, err = run_cli(["eval", "mse", "--labels", str(tmp_path / "a.txt"), "--preds", str(tmp_path / "b.txt"),
+                              "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(1 / 6), err
