@@ -44,11 +44,12 @@ def batch_warnings(spec: LossSpec, params: dict[str, Any], y_true: np.ndarray, y
         else:
             return out
         labels = labels[(labels >= 0) & (labels < c)]
+        ignored = params.get("ignore_index")  # a class the run ignores is absent by design
         if labels.size >= MIN_SAMPLES * c:
-            if labels.max() < c - 1:
+            if labels.max() < c - 1 and ignored != c - 1:
                 out.append(f"no label is class {c - 1}, the last of the {c} prediction columns: is a column "
                            "extra (an index or an id)? choose the prediction columns with --pred-cols")
-            if labels.min() > 0:
+            if labels.min() > 0 and ignored != 0:
                 out.append(f"no label is class 0, the first of the {c} prediction columns: are the labels "
                            "numbered from 1? name the columns p_1…p_C, or give --classes")
     return out

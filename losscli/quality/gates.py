@@ -214,10 +214,16 @@ def check_names(limits: dict[str, list[Limit]], evaluated: list[str]) -> None:
 # ----------------------------------------------------------------------------------------- thresholds
 
 
+def _check_message(what: str, value: float | None, rel: str, kind: str, limit: str, n: int) -> str:
+    """``bce mean 0.31 <= max 0.35 (n=200)``; an undefined value says so once."""
+    shown = "" if value is None or not math.isfinite(value) else f" {short_number(value)}"
+    return f"{what}{shown} {rel} {kind} {limit} (n={n})"
+
+
 def _compare(value: float | None, kind: str, limit: float) -> tuple[str, str]:
     """(status, relation) of ``value`` against a ``max`` or ``min`` limit; an undefined value fails."""
     if value is None or not math.isfinite(value):
-        return FAIL, "is undefined, cannot compare with"
+        return FAIL, "is undefined: it cannot be compared with"
     if kind == "max":
         return (FAIL, ">") if value > limit else (PASS, "<=")
     return (FAIL, "<") if value < limit else (PASS, ">=")
@@ -234,7 +240,7 @@ def threshold_checks(
         if lim is None:
             continue
         status, rel = _compare(value, kind, lim.value)
-        message = f"{what} {short_number(value)} {rel} {kind} {lim.text} (n={result.n})"
+        message = _check_message(what, value, rel, kind, lim.text, result.n)
         out.append(CheckResult(f"{name} {kind}", kind, status, message, result.loss, value, lim.value, result.n))
     return out
 
@@ -249,7 +255,7 @@ def metric_checks(name: str, result: Any, maximum: list[Limit], minimum: list[Li
                 continue
             value = reported[lim.metric]
             status, rel = _compare(value, kind, lim.value)
-            message = f"{result.loss} {lim.metric} {short_number(value)} {rel} {kind} {lim.text} (n={result.n})"
+            message = _check_message(f"{result.loss} {lim.metric}", value, rel, kind, lim.text, result.n)
             out.append(CheckResult(f"{name} {lim.metric} {kind}", kind, status, message, result.loss, value,
                                    lim.value, result.n, details={"metric": lim.metric}))
     return out

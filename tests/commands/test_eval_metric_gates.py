@@ -79,7 +79,7 @@ def test_undefined_metric_fails(runner, tmp_path):
     r = invoke(runner, ["eval", "token_nll", f, "--label-cols", "doc", "--pred-cols", "ll", "--words-col", "words",
                         "--max", "word_perplexity=70", "-q"])
     assert r.exit_code == 1
-    assert "FAIL token_nll word_perplexity undefined is undefined, cannot compare with max 70 (n=2)" in r.stderr
+    assert "FAIL token_nll word_perplexity is undefined: it cannot be compared with max 70 (n=2)" in r.stderr
 
 
 def test_check_files_and_openmetrics(tmp_path, sample):

@@ -113,3 +113,15 @@ def test_no_warning_on_plausible_inputs():
     assert batch_warnings(get_loss("bce"), {}, rng.integers(0, 2, 50), rng.random(50)) == []
     assert result_warnings(clipped=3, n=100, outputs=1) == []
     assert batch_warnings(spec, {}, y[:10], rng.dirichlet(np.ones(3), 10)) == []  # too few to say
+
+
+@pytest.mark.parametrize("ignored", [0, 3])
+def test_a_class_the_run_ignores_is_not_reported_missing(ignored):
+    spec = get_loss("scce")
+    rng = np.random.default_rng(3)
+    y = np.where(np.arange(1000) % 4 == 0, ignored, 1 + np.arange(1000) % 2)  # the ignored class, 1 and 2
+    kept = [w for w in batch_warnings(spec, {"ignore_index": ignored}, y, rng.normal(size=(1000, 4)))
+            if ("class 0" in w if ignored == 0 else "class 3" in w)]
+    assert kept == []
+    assert any(("class 0" in w if ignored == 0 else "class 3" in w)
+               for w in batch_warnings(spec, {}, np.where(y == ignored, 1, y), rng.normal(size=(1000, 4))))
