@@ -394,6 +394,13 @@ def main(argv: list[str] | None = None) -> None:
 
         silence_stdout()
         status = _decided["status"]
+    except ModuleNotFoundError as exc:  # an install without one of its dependencies: not a bug to report
+        if _decided["debug"]:
+            raise
+        missing = (exc.name or "").split(".")[0]
+        click.echo(f"losscli: error: the module {missing!r} is not installed, and losscli needs it here: install it "
+                   f"(pip install {missing}), or reinstall losscli with its dependencies", err=True)
+        status = EXIT_INTERNAL
     except Exception as exc:  # a bug: one line, the traceback only with --debug
         if _decided["debug"]:
             raise

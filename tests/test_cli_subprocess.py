@@ -94,3 +94,15 @@ def test_debug_shows_the_traceback_wherever_it_is_written(sample, where):
     r = run(["--debug", *args] if where == "before" else [*args, "--debug"])
     assert r.returncode == 3 and r.stdout == ""
     assert "Traceback (most recent call last)" in r.stderr and "losscli: error: binary_crossentropy labels" in r.stderr
+
+
+def test_a_missing_dependency_is_named_with_how_to_install_it(sample, tmp_path):
+    """An install without one of losscli's dependencies (here orjson, which JSON lines need) names it."""
+    (tmp_path / "orjson.py").write_text("raise ModuleNotFoundError(\"No module named 'orjson'\", name='orjson')\n")
+    (tmp_path / "d.jsonl").write_text('{"y": 1, "p": 0.8}\n{"y": 0, "p": 0.3}\n')
+    env = {**ENV, "PYTHONPATH": os.pathsep.join([str(tmp_path), ENV.get("PYTHONPATH", "")])}
+    r = subprocess.run([sys.executable, "-m", "losscli", "eval", "bce", str(tmp_path / "d.jsonl"), "-q"],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 4 and r.stdout == ""
+    assert "the module 'orjson' is not installed" in r.stderr and "pip install orjson" in r.stderr
+    assert "internal error" not in r.stderr and "Traceback" not in r.stderr
