@@ -2,7 +2,8 @@
 
 Samples are put in ``n_bins`` equal-width confidence bins closed on the right — (k/B, (k+1)/B] — with a
 confidence of exactly 0 in the first bin and exactly 1 in the last (scikit-learn ``calibration_curve``'s
-bins; torchmetrics puts 1.0 in a bin of its own, torchmetrics#3510). Per bin the engine keeps the row
+bins; torchmetrics closes its bins on the left — ``bucketize(right=True)`` on float32 edges — and puts 1.0 in
+a bin of its own, torchmetrics#3510, so a confidence exactly on an edge falls in the next bin there). Per bin the engine keeps the row
 count, the weight W_b, the weighted confidence sum C_b and the weighted accuracy sum A_b, so streaming,
 shard states and Dask give the one-pass value:
 
