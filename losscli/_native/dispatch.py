@@ -289,7 +289,7 @@ def plan_for(spec: Any, params: dict[str, Any], conv: Any) -> FusedPlan | None:
         smooth = float(params.get("label_smoothing") or 0.0)
         pw = None if pw is None else float(pw)
         if from_logits:
-            return FusedPlan(BCE_LOGITS, smooth=smooth, pos_weight=pw)
+            return FusedPlan(BCE_LOGITS, smooth=smooth, pos_weight=pw, rows_as_distributions=conv.name == "sklearn")
         return _bce_probs(conv, smooth=smooth, pos_weight=pw)
     if fn is classification.sparse_categorical_crossentropy:
         allowed = {"from_logits", "label_smoothing", "class_weights", "ignore_index", "log_probs"}

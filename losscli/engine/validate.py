@@ -25,6 +25,7 @@ from losscli.errors import (
     ParameterError,
     ProbabilityError,
     ShapeError,
+    UsageError,
     WeightError,
 )
 from losscli.losses._common import minmax
@@ -125,6 +126,7 @@ def check_inputs(
     ``row_offset`` is added to reported row numbers (the chunk's position in the whole input).
     """
     warn = warn or (lambda _msg: None)
+    sklearn_proba = False  # bce under the sklearn convention on several probability columns: log_loss
     yp = _numeric(y_pred, "y_pred")
     yt = _numeric(y_true, "y_true")
     if yp.ndim == 0 or yp.ndim > 2:
@@ -186,9 +188,11 @@ def check_inputs(
         if yp.ndim == 2 and yp.shape[1] == 1:
             yp = yp[:, 0]
         yt = _squeeze_column(yt)
-        if (spec.name == "binary_crossentropy" and conv.name == "sklearn" and yt.ndim == 1 and yp.ndim == 2
-                and yp.shape[1] == 2):  # scikit-learn's log_loss on a binary predict_proba (N, 2)
-            yt = np.stack([1 - yt, yt], axis=1)
+        if sklearn_proba := (spec.name == "binary_crossentropy" and conv.name == "sklearn" and yp.ndim == 2
+                             and yp.shape[1] >= 2):
+            _check_sklearn_log_loss(spec, yt, yp, params)
+            if yt.ndim == 1:  # scikit-learn's log_loss on a binary predict_proba (N, 2)
+                yt = np.stack([1 - yt, yt], axis=1)
         if spec.broadcast_labels and yt.ndim == 1 and yp.ndim == 2:
             yt = np.repeat(yt[:, None], yp.shape[1], axis=1)
         if yt.shape != yp.shape:
@@ -263,7 +267,7 @@ def check_inputs(
             ),
             bounds=bounds,
         )
-        if spec.pred_kind == "distribution" and yp.ndim == 2:
+        if (spec.pred_kind == "distribution" or sklearn_proba) and yp.ndim == 2:
             _check_rows_sum(yp, "y_pred", row_offset, sum_tol, conv, warn, labels=False, spec=spec)
     elif (
         from_logits
@@ -454,6 +458,27 @@ def _check_range(
     if high is not None:
         mask |= a > high
     raise error(message, location=_loc(array, a, mask, offset), hint=hint)
+
+
+def _check_sklearn_log_loss(spec: LossSpec, yt: np.ndarray, yp: np.ndarray, params: dict) -> None:
+    """scikit-learn's log_loss takes a row's columns as one distribution of probabilities: a binary
+    predict_proba (N, 2) with one label column, or one-hot label rows. Logits, a positive weight and
+    several independent binary outputs (multi-label) have no log_loss: they are refused, not given another
+    library's number."""
+    if params.get("from_logits") or params.get("log_probs") or params.get("pos_weight") is not None:
+        raise UsageError(
+            f"{spec.name} under --convention sklearn is log_loss on a predict_proba (N, {yp.shape[1]}): it takes "
+            "probabilities, without --logits, --log-probs or --pos-weight",
+            hint="give predict_proba's probabilities, or use --convention torch or keras for one binary "
+            "cross-entropy per column",
+        )
+    if yt.ndim == 2 and yp.shape[1] > 2:
+        raise UsageError(
+            f"scikit-learn's log_loss has no multi-label form ({yp.shape[1]} label columns): it would take each "
+            "row's columns as one distribution",
+            hint="use --convention torch or keras for one binary cross-entropy per column (their mean), or "
+            "categorical_crossentropy for one distribution per row",
+        )
 
 
 def _row_sums(a: np.ndarray) -> np.ndarray:

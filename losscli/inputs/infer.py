@@ -53,9 +53,8 @@ class Table:
     unnamed: set[str] = field(default_factory=set)
     #: blocks of the file (a list column's elements, a 2-D array's columns): block name → member columns
     blocks: dict[str, list[str]] = field(default_factory=dict)
-    #: the column that a pandas writer's metadata names as the index, and a range index's (start, step)
+    #: the column that a pandas writer's metadata names as the index
     index_column: str | None = None
-    range_index: tuple[int, int] | None = None
 
 
 @dataclass
@@ -81,8 +80,7 @@ class Columns:
     #: an id column both files hold that is not joined on (a weights file keeps the row order): the plan
     #: checks that it agrees row by row
     checked_id: str | None = None
-    #: the pandas index columns of the labels and the predictions files, checked to agree row by row ("": a
-    #: file without one, whose rows count 0, 1, 2, …)
+    #: the pandas index columns of the labels and the predictions files, checked to agree row by row
     checked_index: tuple[str, str] | None = None
 
 
@@ -90,6 +88,8 @@ def index_reason(table: Table, name: str, id_col: str | None = None) -> str | No
     """Why ``name`` is an index-like column by its name (or ``None``)."""
     if name in table.unnamed or not name.strip():
         return "an unnamed column (a pandas index)"
+    if table.index_column is not None and name == table.index_column:
+        return "the pandas index (by the file's metadata)"
     if _PANDAS_INDEX.fullmatch(name.strip()):
         return "a pandas index"
     if id_col is not None and name == id_col:
@@ -252,7 +252,7 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
                 raise UsageError(f"--id-col {id_col!r} is not a column of {t.name}",
                                  hint=f"columns: {', '.join(t.columns[:20])}")
     else:
-        shared = [c for c in preds.columns if is_id_name(c) and c in labels.columns]
+        shared = _shared_keys(labels, preds, notes)
         if shared and weights is not None:
             # a weights file aligned by row order: keep the row order, and check the ids agree row by row
             checked_id = shared[0]
@@ -262,7 +262,7 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
             id_col = shared[0]
             notes.append(f"{labels.name} and {preds.name} are joined on their column {id_col!r} "
                          "(not aligned by row order)")
-        elif weights is None:
+        else:
             checked_index = _pandas_indexes(labels, preds, notes)
     weight = None
     exclude = set(sel.taken) | {c for c in (id_col, checked_id) if c}
@@ -310,35 +310,71 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
     return Columns(label_cols, pred_cols, weight, id_col, notes, checked_id, checked_index)
 
 
+def _shared_keys(labels: Table, preds: Table, notes: list[str]) -> list[str]:
+    """The key columns both files hold: one named as :data:`ID_NAMES` says (``id``: joined on, and a repeated
+    id is an error); else a column named like a key (``PassengerId``, ``customer_id``) when it is the only
+    one and its sampled values do not repeat in either file — ``store_id, item_id`` together key a row, so
+    neither alone is joined on (the rows keep their order)."""
+    named = [c for c in preds.columns if c.strip().lower() in ID_NAMES and c in labels.columns]
+    if named:
+        return named
+    keys = [c for c in preds.columns if is_id_name(c) and c in labels.columns]
+    if len(keys) != 1:
+        if keys:
+            notes.append(f"{labels.name} and {preds.name} are aligned by row order: they share several key "
+                         f"columns ({', '.join(keys)}); join on one with --id-col")
+        return []
+
+    def unique(t: Table) -> bool:
+        v = t.sample.get(keys[0])
+        return v is not None and len(set(v.tolist())) == len(v)
+
+    if unique(labels) and unique(preds):
+        return keys
+    notes.append(f"{labels.name} and {preds.name} are aligned by row order: their column {keys[0]!r} repeats "
+                 "values, so it is not a key to join on (give --id-col to join on it)")
+    return []
+
+
 def _pandas_index(table: Table) -> str | None:
-    """The one column a pandas writer made of its index (an empty header cell, ``Unnamed: N``,
-    ``__index_level_N__``), if there is exactly one."""
+    """The column a pandas writer made of its index: the one its Parquet metadata names, else a first column
+    with an empty header cell or named ``Unnamed: 0``, or ``__index_level_0__``; ``None`` without one."""
     if table.index_column is not None:
         return table.index_column
-    found = [c for c in table.columns if index_reason(table, c) in ("an unnamed column (a pandas index)",
-                                                                    "a pandas index")]
-    return found[0] if len(found) == 1 else None
+    found = [c for c in table.columns if c.strip() == "__index_level_0__"]
+    if not found and table.columns:
+        first = table.columns[0]
+        if first in table.unnamed or not first.strip() or first.strip() == "Unnamed: 0":
+            found = [first]
+    if not found:
+        return None
+    sample = table.sample.get(found[0])
+    v = None if sample is None else numeric(sample)
+    if v is not None and len(v) and np.isnan(v).all():  # an empty column (a trailing comma), not an index
+        return None
+    return found[0]
+
+
+def _identity_index(table: Table, col: str) -> bool:
+    """Does this index name the rows (so that two files' indexes must agree), rather than count them? An index
+    counting 0, 1, 2, … or 1, 2, 3, … (a frame made afresh, R's row names) says nothing about which sample a
+    row is."""
+    return not is_counter(table.sample.get(col))
 
 
 def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[str, str] | None:
-    """Both files written with their pandas index: the two index columns, to be checked row by row (rows that
-    a shuffle or a filter put in another order would otherwise be paired by position)."""
+    """The two files' pandas index columns, when both hold one that names the rows: then they must agree row
+    by row (predictions written after a shuffle keep their index). A file without an index, or whose index
+    only counts its rows (``pd.DataFrame(model.predict(X))``), is paired by position, as before — as is the
+    test split of ``train_test_split`` (its original row numbers) beside predictions made afresh."""
     a, b = _pandas_index(labels), _pandas_index(preds)
-    if a is None and b is None:
+    if a is None or b is None:
         return None
-    if (a is None) != (b is None):  # one file's index: checkable against the other's row numbers if integers
-        table, col = (labels, a) if a is not None else (preds, b)
-        v = numeric(table.sample[col]) if col in table.sample else None
-        if v is None or not len(v) or not np.isfinite(v).all() or (v != np.round(v)).any():
-            return None
-    if a is not None and b is not None:
-        notes.append(f"{labels.name} and {preds.name} are aligned by row order; their pandas index columns are "
-                     "checked to agree row by row")
-    else:  # one file's index was written (as pandas writes any index but a range to Parquet): it must be the
-        # other's row numbers (or its range index)
-        notes.append(f"{labels.name} and {preds.name} are aligned by row order; the pandas index column of "
-                     f"{labels.name if a is not None else preds.name} is checked to number the rows of the other")
-    return a or "", b or ""
+    if not (_identity_index(labels, a) and _identity_index(preds, b)):
+        return None
+    notes.append(f"{labels.name} and {preds.name} are aligned by row order; their pandas index columns are "
+                 "checked to agree row by row")
+    return a, b
 
 
 def align_by_name(label_cols: list[str], pred_cols: list[str], labels_name: str, preds_name: str,

@@ -121,11 +121,11 @@ class Role:
 
 def guessed_headers_error(names: list[str]) -> UsageError:
     """Files read side by side whose first rows were all only guessed to be headers (numbers that are pandas'
-    default column names ``0, 1, …``, which ``np.savetxt`` data can also start with) would each lose a
-    sample with no row-count mismatch to reveal it: such a run waits for ``--header`` or ``--no-header``."""
+    default column names ``0, 1, …``, or integers over decimals, which data can also start with) would each
+    lose a sample with no row-count mismatch to reveal it: such a run waits for ``--header`` or ``--no-header``."""
     return UsageError(
-        f"the first rows of {', '.join(names)} hold only the numbers 0, 1, …: column names as pandas writes "
-        "them, or data (as np.savetxt writes it)?",
+        f"the first rows of {', '.join(names)} hold only numbers, read as column names: are they column names "
+        "(pandas' 0, 1, …, years, horizons) or data (as np.savetxt writes it)?",
         hint="pass --no-header if the first rows are data, --header if they are column names",
     )
 
@@ -170,9 +170,8 @@ class InputPlan:
         #: what was inferred about the inputs (header rows, columns not used, a join), for the user to see
         self.notes: list[str] = []
         #: id columns of both files that must agree row by row (when they are not joined on)
-        #: columns checked to agree row by row: a shared id column, or the files' pandas indexes (None: a file
-        #: without one, whose rows count 0, 1, 2, …)
-        self.checked_ids: tuple[Role | None, Role | None] | None = None
+        #: columns checked to agree row by row: a shared id column, or the files' pandas indexes
+        self.checked_ids: tuple[Role, Role] | None = None
         #: the checked ids are the two files' pandas indexes (not a shared id column beside a weights file)
         self.checked_by_index = False
 
@@ -217,7 +216,7 @@ class InputPlan:
         if self.ids:
             roles.append(self.ids[1])
         if self.checked_ids:
-            roles.extend(r for r in self.checked_ids if r is not None)
+            roles.extend(self.checked_ids)
         if self.preds2:
             roles.append(self.preds2)
         if self.pair_ids:
@@ -252,9 +251,7 @@ class InputPlan:
                 return role.arrays(columns[id(role.source)])
 
             if self.checked_ids:
-                lab_ids, pred_ids = (self._implicit_index(side, rows) if r is None else get(r)[0]
-                                     for side, r in enumerate(self.checked_ids))
-                self._check_same_ids(lab_ids, pred_ids, rows)
+                self._check_same_ids(get(self.checked_ids[0])[0], get(self.checked_ids[1])[0], rows)
             if self.pair_ids:
                 self._check_pair_ids(get(self.pair_ids[0])[0], get(self.pair_ids[1])[0], rows)
 
@@ -273,23 +270,16 @@ class InputPlan:
             if step is None:
                 return
 
-    def _implicit_index(self, side: int, rows: np.ndarray) -> np.ndarray:
-        """The pandas index of a file that holds none as a column: its range index, or its row numbers."""
-        source = (self.labels if side == 0 else self.preds).source
-        start, step = getattr(source, "range_index", None) or (0, 1)
-        return start + step * rows
-
     def _check_same_ids(self, lab: np.ndarray, pred: np.ndarray, rows: np.ndarray) -> None:
         a, b = id_keys(lab), id_keys(pred)
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             if x != y:
-                role = self.checked_ids[1] or self.checked_ids[0]  # type: ignore[index]
-                assert role is not None
+                role = self.checked_ids[1]  # type: ignore[index]
                 if self.checked_by_index:
                     what = "pandas index"
                     hint = ("write the index as a column named id in both files (df.rename_axis('id').reset_index()) "
-                            "and they are joined on it; if their rows are paired by position, write them without it "
-                            "(index=False)")
+                            "and they are joined on it; if their rows are paired by position, write them without their "
+                            "index (index=False)")
                 else:
                     what = "id"
                     hint = (f"put the sample weights in a column of the predictions file (--weight-col) and join "
@@ -939,7 +929,6 @@ def sample_table(source: Source, rows: int = SAMPLE_ROWS) -> Table:
     table = Table(source.name, list(source.columns), sample, set(getattr(source, "unnamed", ())))
     table.blocks = dict(source.blocks)
     table.index_column = getattr(source, "index_column", None)
-    table.range_index = getattr(source, "range_index", None)
     return table
 
 
@@ -982,7 +971,7 @@ def _plan_two_files(
         plan.checked_ids = (Role(labels, [cols.checked_id]), Role(preds, [cols.checked_id]))
     elif cols.checked_index is not None:
         a, b = cols.checked_index
-        plan.checked_ids = (Role(labels, [a]) if a else None, Role(preds, [b]) if b else None)
+        plan.checked_ids = (Role(labels, [a]), Role(preds, [b]))
         plan.checked_by_index = True
     return plan
 

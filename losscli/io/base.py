@@ -84,10 +84,8 @@ class Source:
         self.header_rows = header_rows
         #: columns whose header cell was empty (a pandas index written by ``to_csv()``)
         self.unnamed: set[str] = set()
-        #: the column a pandas writer's metadata names as the DataFrame's index (Parquet), and the
-        #: (start, step) of an index stored only as a range in the metadata
+        #: the column a pandas writer's metadata names as the DataFrame's index (Parquet)
         self.index_column: str | None = None
-        self.range_index: tuple[int, int] | None = None
         #: what the reader guessed about the file (a header row or not), for the user to see
         self.notes: list[str] = []
         #: columns read as text exactly as written (keys), never parsed as numbers (CSV/TSV; typed formats

@@ -178,8 +178,8 @@ def guess_header(first: list[str], name: str, notes: list[str],
         return True
     if following is not None and all(_BARE_INTEGER.fullmatch(c) for c in cells) and written_otherwise(first,
                                                                                                   following()):
-        notes.append(f"{name}: the first row ({shown}) is read as a header: integers over rows written with "
-                     "decimals; pass --no-header if it is data")
+        notes.append(f"{name}: the first row ({shown}) is read as a header (integers over rows written with "
+                     "decimals); pass --no-header if it is data")
         return True
     notes.append(f"{name}: the first row ({shown}) holds only numbers: it is read as data, not as a header "
                  "(pass --header if it is one)")
@@ -187,6 +187,8 @@ def guess_header(first: list[str], name: str, notes: list[str],
 
 
 _BARE_INTEGER = re.compile(r"[+-]?\d+")
+#: cells that mark a missing value: they say nothing of how the column's numbers are written
+_MISSING = frozenset({"nan", "na", "n/a", "null", "none", "-nan", "+nan"})
 
 
 def written_otherwise(first: list[str], following: list[list[str]]) -> bool:
@@ -194,7 +196,8 @@ def written_otherwise(first: list[str], following: list[list[str]]) -> bool:
     first row? Then a first row of bare integers ``0,1,…`` is certainly pandas' header: ``np.savetxt``
     writes every row alike."""
     k = len(first)
-    return any(not _BARE_INTEGER.fullmatch(_clean(c)) for row in following for c in row[:k] if _clean(c))
+    return any(not _BARE_INTEGER.fullmatch(_clean(c)) for row in following for c in row[:k]
+               if _clean(c) and _clean(c).lower() not in _MISSING)
 
 
 def _unique_names(cells: list[str]) -> list[str]:
@@ -250,8 +253,8 @@ class CsvSource(Source):
                     return list(itertools.islice(rows, skipped + 1, skipped + 21))
 
                 header = guess_header(first, inp.name, notes, following)
-                if header and notes:
-                    certain = written_otherwise(first, following())
+                if header and notes and [_clean(c) for c in first] == [str(k) for k in range(len(first))]:
+                    certain = written_otherwise(first, following())  # pandas' names over pandas' numbers
                 self._header = header
                 if not header:
                     reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)

@@ -37,25 +37,17 @@ WIDTH_SAMPLE_ROWS = 64
 STREAMED = {"pre_buffer": False, "buffer_size": 8 << 20}
 
 
-def _pandas_index(schema: Any) -> tuple[str | None, tuple[int, int] | None]:
-    """What pandas wrote of a DataFrame's index: the column holding it (a named or unnamed index stored as
-    data), or the ``(start, step)`` of a RangeIndex stored only in the metadata; ``(None, None)`` for a file
-    pandas did not write or an index of several levels."""
+def _pandas_index(schema: Any) -> str | None:
+    """The column in which pandas wrote a DataFrame's index (named or not), by the file's pandas metadata;
+    ``None`` for a file pandas did not write, a range index (kept in the metadata only) or several levels."""
     try:
         meta = schema.pandas_metadata or {}
     except (ValueError, UnicodeDecodeError):  # metadata that is not JSON: not pandas'
-        return None, None
+        return None
     index = meta.get("index_columns") if isinstance(meta, dict) else None
-    if not isinstance(index, list) or len(index) != 1:
-        return None, None
-    entry = index[0]
-    if isinstance(entry, str):
-        return entry, None
-    if isinstance(entry, dict) and entry.get("kind") == "range":
-        start, step = entry.get("start", 0), entry.get("step", 1)
-        if isinstance(start, int) and isinstance(step, int) and step:
-            return None, (start, step)
-    return None, None
+    if not isinstance(index, list) or len(index) != 1 or not isinstance(index[0], str):
+        return None
+    return index[0]
 
 
 class ParquetSource(Source):
@@ -74,7 +66,7 @@ class ParquetSource(Source):
             limits.check_columns(inp.name, len(schema.names))
             _refuse_duplicates(inp.name, schema.names)
             self._types = {f.name: f.type for f in schema}
-            index_column, range_index = _pandas_index(schema)
+            index_column = _pandas_index(schema)
             if n_rows == 0:
                 raise ReadError(f"{inp.name} has columns but no rows")
             widths = _list_widths(pf, [f for f in schema if numeric_list(f.type)])
@@ -112,7 +104,6 @@ class ParquetSource(Source):
         )
         self.blocks = blocks
         self.index_column = index_column if index_column in columns else None
-        self.range_index = range_index
         self._widths = {name: len(m) for name, m in blocks.items()}
         self.unsampled = {f.name for f in schema if f.name not in blocks and pa.types.is_nested(f.type)}
 

@@ -77,8 +77,8 @@ def _binary_log_terms(
             low=0.0,
         ),
     ),
-    formula="l = −[pw·y·log p + (1−y)·log(1−p)], mean over outputs; y ← y(1−ε)+ε/2; sklearn, K ≥ 2 columns "
-            "(predict_proba): l = −Σ_c y_c·log p_c",
+    formula="l = −[pw·y·log p + (1−y)·log(1−p)], mean over outputs; y ← y(1−ε)+ε/2; sklearn, predict_proba "
+            "(N, 2): l = −Σ_c y_c·log p_c",
     latex=r"\ell = -\left[w_{+}\,y\log p + (1-y)\log(1-p)\right]",
     description="Binary (and multi-label) cross-entropy / log loss, optionally with a positive-class weight.",
     peer="torch binary_cross_entropy(_with_logits) with pos_weight; Keras BinaryCrossentropy; sklearn log_loss",
@@ -105,8 +105,9 @@ def binary_crossentropy(
     ``log p = log σ(x) = −logaddexp(0, −x)`` and ``log(1 − p) = log σ(−x)``), exact for any finite x (torch ``binary_cross_entropy_with_logits``, TF ``weighted_cross_entropy_with_logits``).
     From probabilities p is clipped to the convention's bounds (losscli: [2.22e-16, 1 − 2.22e-16];
     torch: log clamped at −100; keras: [1e-7, 1 − 1e-7] in float32; sklearn: ε of the dtype).
-    scikit-learn's ``log_loss`` takes the K ≥ 2 columns of a row as one distribution: ``l = −Σ_c y_c·log p_c``
-    (a binary ``predict_proba`` (N, 2) with labels y as ``[1 − y, y]``; its value, not the mean of two BCEs).
+    scikit-learn's ``log_loss`` takes the columns of a row as one distribution: ``l = −Σ_c y_c·log p_c`` (a
+    binary ``predict_proba`` (N, 2) with labels y as ``[1 − y, y]``; its value, not the mean of two BCEs);
+    logits, ``pos_weight`` and multi-label rows, which it has no form for, are refused under that convention.
     ``pos_weight`` follows torch's ``pos_weight`` (broadcast along the output columns).
     From log-probabilities a = log p: log(1 − p) = log1m_exp(a) (exact; a is kept within the log of the
     convention's clip, torch's −100 floor applies to both terms); a term whose factor is 0 is 0.
@@ -121,7 +122,7 @@ def binary_crossentropy(
         log_p = safe_log(p, conv)
         with np.errstate(invalid="ignore"):
             terms = np.where(y == 0, 0.0, y * log_p)
-        return KernelOutput(-terms.sum(axis=1), clipped=clipped)
+        return KernelOutput(0.0 - terms.sum(axis=1), clipped=clipped)  # 0 − 0 is +0, where −0 printed "-0.0"
     if log_probs:
         y = smooth_binary(y_true, label_smoothing)
         log_p, log_q, clipped = _binary_log_terms(y_pred, conv, False, True)

@@ -17,9 +17,8 @@ CASES = [
     # float32 predict_proba: clipped at float32's epsilon (scikit-learn then computes in float32, losscli in
     # float64: they agree to float32's precision)
     ([1, 0, 0], [[0.2, 0.8], [0.9, 0.1], [0.35, 0.65]], np.float32, 0.45944204926490784),
-    # K = 3 columns of 0/1 labels: −Σ y·log p over each row
-    ([[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 1]],
-     [[0.8, 0.3, 0.6], [0.2, 0.7, 0.1], [0.6, 0.5, 0.3], [0.1, 0.2, 0.9]], np.float64, 0.5999943597506737),
+    # one-hot label rows (N, 2): the same log_loss
+    ([[0, 1], [1, 0], [0, 1]], [[0.9995, 0.0], [0.3, 0.7], [0.6004, 0.4]], np.float64, 12.721305641772416),
 ]
 
 
@@ -30,6 +29,21 @@ def test_bce_under_sklearn_is_log_loss(y, p, dtype, expected, kernels, monkeypat
         monkeypatch.setenv("LOSSCLI_KERNELS", "numpy")
     r = losscli.evaluate("bce", np.array(y), np.array(p, dtype=dtype), convention="sklearn", sum_tol=1e-3)
     assert r.value == pytest.approx(expected, rel=1e-15 if dtype == np.float64 else 1e-7)
+
+
+@pytest.mark.parametrize("kernels", ["compiled", "numpy"])
+@pytest.mark.parametrize("case", ["multi-label", "logits", "pos_weight"])
+def test_what_log_loss_has_no_form_for_is_refused_under_sklearn(case, kernels, monkeypatch):
+    """Several independent binary outputs, logits, a positive weight: scikit-learn's log_loss has none of
+    them (it would take a row's columns as one distribution), so no number is given as scikit-learn's."""
+    if kernels == "numpy":
+        monkeypatch.setenv("LOSSCLI_KERNELS", "numpy")
+    y, p = np.array([[1, 0, 1], [0, 1, 0]]), np.array([[0.8, 0.3, 0.6], [0.2, 0.7, 0.1]])
+    kw = {"multi-label": {}, "logits": {"from_logits": True}, "pos_weight": {"pos_weight": 2.0}}[case]
+    if case != "multi-label":
+        y, p = np.array([1, 0]), p[:, :2]
+    with pytest.raises(losscli.UsageError, match="--convention torch or keras"):
+        losscli.evaluate("bce", y, p, convention="sklearn", **kw)
 
 
 def test_bce_under_the_other_conventions_stays_the_mean_of_the_columns():
