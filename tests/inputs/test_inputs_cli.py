@@ -358,3 +358,31 @@ def test_integer_names_over_decimal_values_are_a_header_to_confirm(tmp_path, cap
     code, out, err = run_cli(["eval", "mse", "--labels", str(tmp_path / "a.txt"), "--preds", str(tmp_path / "b.txt"),
                               "-q"], capsys)
     assert code == 0 and float(out) == pytest.approx(1 / 6), err
+
+
+def test_what_is_not_a_key_or_an_index_keeps_the_row_order(tmp_path, capsys):
+    rng = np.random.default_rng(11)
+    y, p = rng.uniform(size=20), rng.uniform(size=20)
+    expected = float(np.mean((y - p) ** 2))
+
+    def run(labels, preds, *extra):
+        code, out, err = run_cli(["eval", "mse", "--labels", labels, "--preds", preds, *extra, "-q"], capsys)
+        assert code == 0, err
+        return float(out)
+
+    # store_id and item_id key a row together: neither alone is joined on
+    keys = {"store_id": np.repeat([1, 2], 10), "item_id": np.tile(np.arange(10), 2)}
+    pd.DataFrame({**keys, "sales": y}).to_csv(tmp_path / "ky.csv", index=False)
+    pd.DataFrame({**keys, "sales": p}).to_csv(tmp_path / "kp.csv", index=False)
+    assert run(str(tmp_path / "ky.csv"), str(tmp_path / "kp.csv")) == pytest.approx(expected, rel=1e-14)
+    assert run(str(tmp_path / "ky.csv"), str(tmp_path / "kp.csv"), "--label-cols", "sales", "--pred-cols",
+               "sales") == pytest.approx(expected, rel=1e-14)
+    # a trailing comma on every line is an empty column, not a pandas index
+    pd.DataFrame({"y": y}).to_csv(tmp_path / "ty.csv")
+    (tmp_path / "tp.csv").write_text("p,\n" + "".join(f"{float(v)!r},\n" for v in p))
+    assert run(str(tmp_path / "ty.csv"), str(tmp_path / "tp.csv")) == pytest.approx(expected, rel=1e-14)
+    # a named index in Parquet (pandas' metadata names it) is the index, not a label or a prediction
+    ix = pd.Index(np.arange(100, 120), name="step")
+    pd.DataFrame({"y": y}, index=ix).to_parquet(tmp_path / "sy.parquet")
+    pd.DataFrame({"pred": p}, index=ix).to_parquet(tmp_path / "sp.parquet")
+    assert run(str(tmp_path / "sy.parquet"), str(tmp_path / "sp.parquet")) == pytest.approx(expected, rel=1e-14)
