@@ -14,11 +14,14 @@ WEIGHT_NAMES = ("weight", "weights", "sample_weight", "w")
 
 
 def is_id_name(name: str) -> bool:
-    """A key's name: one of :data:`ID_NAMES` (any case), or a name ending in ``_id``/``-id``/``.id``/`` id``
-    (or ``key``), a camel-case ``…Id``/``…ID``/``…Key`` (``PassengerId``; not ``valid`` or ``paid``), ``uuid``."""
+    """A key's name: one of :data:`ID_NAMES` (any case); a name with ``id``, ``key``, ``uuid`` or ``guid`` as
+    one of its ``_``/``-``/``.``/space-separated words (``customer_id``, ``SK_ID_CURR``, ``ID_code``,
+    ``sample-key``); or a camel-case ``…Id``/``…ID``/``…Key`` (``PassengerId``, ``orderID``) — not ``valid``,
+    ``paid`` or ``Android``."""
     s = name.strip()
-    if s.lower() in ID_NAMES:
+    if s.lower() in ID_NAMES or s.lower() in ("uuid", "guid"):
         return True
-    if re.fullmatch(r".+[_\-. ](?:id|key)", s, re.IGNORECASE) or s.lower() in ("uuid", "guid"):
+    words = [w for w in re.split(r"[_\-. ]+", s) if w]
+    if len(words) > 1 and any(w.lower() in ("id", "key", "uuid", "guid") for w in words):
         return True
     return bool(re.fullmatch(r".*[a-z0-9](?:Id|ID|Key)", s))

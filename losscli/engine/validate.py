@@ -463,8 +463,8 @@ def _check_range(
 def _check_sklearn_log_loss(spec: LossSpec, yt: np.ndarray, yp: np.ndarray, params: dict) -> None:
     """scikit-learn's log_loss takes a row's columns as one distribution of probabilities: a binary
     predict_proba (N, 2) with one label column, or one-hot label rows. Logits, a positive weight and
-    several independent binary outputs (multi-label) have no log_loss: they are refused, not given another
-    library's number."""
+    independent binary outputs (multi-label rows, which do not sum to 1) have no log_loss: they are
+    refused, not given another library's number."""
     if params.get("from_logits") or params.get("log_probs") or params.get("pos_weight") is not None:
         raise UsageError(
             f"{spec.name} under --convention sklearn is log_loss on a predict_proba (N, {yp.shape[1]}): it takes "
@@ -472,13 +472,15 @@ def _check_sklearn_log_loss(spec: LossSpec, yt: np.ndarray, yp: np.ndarray, para
             hint="give predict_proba's probabilities, or use --convention torch or keras for one binary "
             "cross-entropy per column",
         )
-    if yt.ndim == 2 and yp.shape[1] > 2:
-        raise UsageError(
-            f"scikit-learn's log_loss has no multi-label form ({yp.shape[1]} label columns): it would take each "
-            "row's columns as one distribution",
-            hint="use --convention torch or keras for one binary cross-entropy per column (their mean), or "
-            "categorical_crossentropy for one distribution per row",
-        )
+    if yt.ndim == 2 and yt.shape[1] == yp.shape[1]:
+        sums = _row_sums(np.asarray(yt, dtype=np.float64))
+        if not np.all(np.abs(sums - 1.0) <= 1e-6):  # one-hot (or soft) rows are a distribution: log_loss's form
+            row = int(np.argmax(np.abs(sums - 1.0) > 1e-6))
+            raise UsageError(
+                f"scikit-learn's log_loss has no multi-label form: label row {row + 1} sums to {sums[row]:g}, so "
+                f"its {yt.shape[1]} columns are independent binary outputs, not one distribution",
+                hint="use --convention torch or keras for one binary cross-entropy per column (their mean)",
+            )
 
 
 def _row_sums(a: np.ndarray) -> np.ndarray:

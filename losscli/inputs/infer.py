@@ -84,8 +84,9 @@ class Columns:
     checked_index: tuple[str, str] | None = None
 
 
-def index_reason(table: Table, name: str, id_col: str | None = None) -> str | None:
-    """Why ``name`` is an index-like column by its name (or ``None``)."""
+def index_reason(table: Table, name: str, id_col: str | None = None, *, keys: bool = True) -> str | None:
+    """Why ``name`` is an index-like column by its name (or ``None``); a name that only looks like a key
+    (``class_id``) counts with ``keys``."""
     if name in table.unnamed or not name.strip():
         return "an unnamed column (a pandas index)"
     if table.index_column is not None and name == table.index_column:
@@ -94,7 +95,7 @@ def index_reason(table: Table, name: str, id_col: str | None = None) -> str | No
         return "a pandas index"
     if id_col is not None and name == id_col:
         return "the --id-col"
-    if is_id_name(name):
+    if name.strip().lower() in ID_NAMES or (keys and is_id_name(name)):
         return "an id column"
     return None
 
@@ -252,7 +253,7 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
                 raise UsageError(f"--id-col {id_col!r} is not a column of {t.name}",
                                  hint=f"columns: {', '.join(t.columns[:20])}")
     else:
-        shared = _shared_keys(labels, preds, notes)
+        shared = _shared_keys(labels, preds, notes, chosen=bool(sel.label_cols or sel.pred_cols))
         if shared and weights is not None:
             # a weights file aligned by row order: keep the row order, and check the ids agree row by row
             checked_id = shared[0]
@@ -284,7 +285,9 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
         for c in labels.columns:
             if c in (id_col, checked_id):
                 continue
-            why = index_reason(labels, c, id_col)
+            why = index_reason(labels, c, id_col, keys=False)
+            if why is None and is_id_name(c) and c in preds.columns:  # a key both files hold (store_id, item_id)
+                why = "an id column both files hold"
             if why is not None:
                 notes.append(f"{labels.name}: column {_shown(c, labels)} is not a label: {why}")
                 continue
@@ -299,26 +302,25 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
                     notes.append(f"{labels.name}: column {c!r} is not a label: a row counter")
                 label_cols = [c for c in label_cols if c not in counters]
         if not label_cols:
-            keys = [c for c in labels.columns if c not in (id_col, checked_id) and is_id_name(c)
-                    and c.strip().lower() not in ID_NAMES and index_reason(labels, c) == "an id column"]
-            if len(keys) == 1:  # a lone column named like a key (class_id) is the labels, not an id
-                notes[:] = [n for n in notes if not n.startswith(f"{labels.name}: column {_shown(keys[0], labels)}")]
-                label_cols = keys
-        if not label_cols:
             raise UsageError(f"no label column left in {labels.name}", hint="choose it with --label-cols")
     pred_cols = align_by_name(label_cols, pred_cols, labels.name, preds.name, notes)
     return Columns(label_cols, pred_cols, weight, id_col, notes, checked_id, checked_index)
 
 
-def _shared_keys(labels: Table, preds: Table, notes: list[str]) -> list[str]:
+def _shared_keys(labels: Table, preds: Table, notes: list[str], *, chosen: bool = False) -> list[str]:
     """The key columns both files hold: one named as :data:`ID_NAMES` says (``id``: joined on, and a repeated
-    id is an error); else a column named like a key (``PassengerId``, ``customer_id``) when it is the only
-    one and its sampled values do not repeat in either file — ``store_id, item_id`` together key a row, so
-    neither alone is joined on (the rows keep their order)."""
+    id is an error); else, when the columns are not ``chosen`` on the command line, a column named like a key
+    (``PassengerId``, ``customer_id``) when it is the only one and its sampled values do not repeat in
+    either file — ``store_id, item_id`` together key a row, so neither alone is joined on (the rows keep
+    their order)."""
     named = [c for c in preds.columns if c.strip().lower() in ID_NAMES and c in labels.columns]
     if named:
         return named
     keys = [c for c in preds.columns if is_id_name(c) and c in labels.columns]
+    if keys and chosen:
+        notes.append(f"{labels.name} and {preds.name} are aligned by row order (the columns were chosen); "
+                     f"join on {keys[0]!r} with --id-col {keys[0]}")
+        return []
     if len(keys) != 1:
         if keys:
             notes.append(f"{labels.name} and {preds.name} are aligned by row order: they share several key "
@@ -356,10 +358,14 @@ def _pandas_index(table: Table) -> str | None:
 
 
 def _identity_index(table: Table, col: str) -> bool:
-    """Does this index name the rows (so that two files' indexes must agree), rather than count them? An index
-    counting 0, 1, 2, … or 1, 2, 3, … (a frame made afresh, R's row names) says nothing about which sample a
-    row is."""
-    return not is_counter(table.sample.get(col))
+    """Does this index name the rows by number (so that two files' indexes must agree), rather than count them?
+    An index counting 0, 1, 2, … or 1, 2, 3, … (a frame made afresh, R's row names) says nothing about which
+    sample a row is; dates and texts are not compared (CSV and Parquet write a timestamp differently)."""
+    sample = table.sample.get(col)
+    v = None if sample is None else numeric(sample)
+    if v is None or not len(v) or not np.isfinite(v).all() or (v != np.round(v)).any():
+        return False
+    return not is_counter(sample)
 
 
 def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[str, str] | None:

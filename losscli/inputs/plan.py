@@ -121,11 +121,11 @@ class Role:
 
 def guessed_headers_error(names: list[str]) -> UsageError:
     """Files read side by side whose first rows were all only guessed to be headers (numbers that are pandas'
-    default column names ``0, 1, …``, or integers over decimals, which data can also start with) would each
-    lose a sample with no row-count mismatch to reveal it: such a run waits for ``--header`` or ``--no-header``."""
+    default column names ``0, 1, …``, which ``np.savetxt`` data can also start with) would each lose a
+    sample with no row-count mismatch to reveal it: such a run waits for ``--header`` or ``--no-header``."""
     return UsageError(
-        f"the first rows of {', '.join(names)} hold only numbers, read as column names: are they column names "
-        "(pandas' 0, 1, …, years, horizons) or data (as np.savetxt writes it)?",
+        f"the first rows of {', '.join(names)} hold only the numbers 0, 1, …: column names as pandas writes "
+        "them, or data (as np.savetxt writes it)?",
         hint="pass --no-header if the first rows are data, --header if they are column names",
     )
 
@@ -134,6 +134,15 @@ def _refuse_guessed_headers(sources: list[Any]) -> None:
     guessed = [s for s in sources if getattr(s, "header_maybe_data", False)]
     if len(sources) > 1 and len(guessed) == len(sources):
         raise guessed_headers_error([s.name for s in guessed])
+    firsts = [getattr(s, "first_row_as_data", None) for s in sources]
+    if len(sources) > 1 and firsts[0] is not None and len(firsts[0]) > 1 and all(f == firsts[0] for f in firsts):
+        # the same numbers opening every file, read as data: column names (years, horizons 1,2,3) more likely
+        # than labels and predictions that agree to the digit; read as data they would add a zero loss
+        raise UsageError(
+            f"the first rows of {', '.join(s.name for s in sources)} are the same numbers "
+            f"({','.join(firsts[0][:4])}{',…' if len(firsts[0]) > 4 else ''}): column names, or data?",
+            hint="pass --header if they are column names (years, horizons), --no-header if they are data",
+        )
 
 
 class InputPlan:
@@ -174,6 +183,8 @@ class InputPlan:
         self.checked_ids: tuple[Role, Role] | None = None
         #: the checked ids are the two files' pandas indexes (not a shared id column beside a weights file)
         self.checked_by_index = False
+        #: the files are joined on a key column both hold that was not given with --id-col
+        self.auto_joined = False
 
     #: A text column (ids, groups) costs about this many float64 values per row while it is held as strings.
     TEXT_WEIGHT = 8
@@ -269,6 +280,14 @@ class InputPlan:
                 yield batch
             if step is None:
                 return
+
+    def _join_hint(self, hint: str) -> str:
+        """A join error's hint; for a join the command chose itself, how to pair the rows by position instead."""
+        if not self.auto_joined or self.ids is None:
+            return hint
+        key = self.ids[0].columns[0]
+        return (f"{hint} (the files are joined on {key!r}, which both hold; to pair their rows by position "
+                "instead, choose the columns with --label-cols and --pred-cols)")
 
     def _check_same_ids(self, lab: np.ndarray, pred: np.ndarray, rows: np.ndarray) -> None:
         a, b = id_keys(lab), id_keys(pred)
@@ -375,7 +394,7 @@ class InputPlan:
                 f"{self.labels.source.file_row(j)})",
                 location=Location("y_true", file=self.labels.source.name, column_name=id_col,
                                   file_row=self.labels.source.file_row(i)),
-                hint="each id must appear once",
+                hint=self._join_hint("each id must appear once"),
             )
         seen = np.zeros(len(index), dtype=bool)
         pred_cols = list(dict.fromkeys(self.preds.read_keys() + pred_role.columns))
@@ -398,7 +417,7 @@ class InputPlan:
                 raise InputError(
                     f"{missing.size} ids of {self.preds.source.name} have no label in {self.labels.source.name} "
                     f"(first: {pk[missing[0]]!r}, row {self.preds.source.file_row(chunk.first_row + int(missing[0]))})",
-                    hint="every prediction needs a label with the same id",
+                    hint=self._join_hint("every prediction needs a label with the same id"),
                 )
             j = first_repeat(idx, seen)
             if j is not None:
@@ -406,7 +425,7 @@ class InputPlan:
                     f"duplicate id {pk[j]!r}",
                     location=Location("y_pred", file=self.preds.source.name, column_name=pred_role.columns[0],
                                       file_row=self.preds.source.file_row(chunk.first_row + j)),
-                    hint="each id must appear once",
+                    hint=self._join_hint("each id must appear once"),
                 )
             seen[idx] = True
             rows = np.arange(chunk.first_row, chunk.first_row + len(chunk))
@@ -758,6 +777,9 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
         if s == "" or s.lower() in ("nan", "na", "n/a", "null", "none"):
             out[i] = np.nan
             continue
+        if labels and s.lower() in ("true", "false"):  # pandas' get_dummies writes booleans: one-hot 1 and 0
+            out[i] = 1.0 if s.lower() == "true" else 0.0
+            continue
         try:
             out[i] = float(s)
         except ValueError:
@@ -967,6 +989,7 @@ def _plan_two_files(
         weight_role = Role(weights if weights is not None else preds, cols.weight)
     notes = [*labels.notes, *preds.notes, *(weights.notes if weights is not None else []), *cols.notes]
     plan = _finish(options, spec, labels, cols.labels, preds, cols.preds, weight_role, ids, notes)
+    plan.auto_joined = ids is not None and options.id_col is None
     if cols.checked_id is not None:
         plan.checked_ids = (Role(labels, [cols.checked_id]), Role(preds, [cols.checked_id]))
     elif cols.checked_index is not None:

@@ -67,7 +67,7 @@ import itertools
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -161,13 +161,10 @@ def _is_number(cell: str) -> bool:
     return True
 
 
-def guess_header(first: list[str], name: str, notes: list[str],
-                 following: Callable[[], list[list[str]]] | None = None) -> bool:
+def guess_header(first: list[str], name: str, notes: list[str]) -> bool:
     """Is the first row a header? Not when every cell is a number (``np.savetxt`` writes no header), except
-    for pandas' default column names ``0,1,…,K−1`` (a frame or a ``Series`` without names), and integers
-    over the ``following`` rows (parsed when asked for) that write those columns otherwise (names such as years or horizons ``1,2,3``
-    over values with decimals: every writer writes each row of a column alike), which are read as a header.
-    Either guess on numbers is noted, naming the option that overrides it."""
+    for pandas' default column names ``0,1,…,K−1`` (a frame or a ``Series`` without names), which are
+    read as a header. Either guess on numbers is noted, naming the option that overrides it."""
     cells = [_clean(c) for c in first]
     if not cells or not all(c and _is_number(c) for c in cells):
         return True
@@ -176,19 +173,9 @@ def guess_header(first: list[str], name: str, notes: list[str],
         notes.append(f"{name}: the first row ({shown}) is read as a header (pandas' default column names); "
                      "pass --no-header if it is data")
         return True
-    if following is not None and all(_BARE_INTEGER.fullmatch(c) for c in cells) and written_otherwise(first,
-                                                                                                  following()):
-        notes.append(f"{name}: the first row ({shown}) is read as a header (integers over rows written with "
-                     "decimals); pass --no-header if it is data")
-        return True
     notes.append(f"{name}: the first row ({shown}) holds only numbers: it is read as data, not as a header "
                  "(pass --header if it is one)")
     return False
-
-
-_BARE_INTEGER = re.compile(r"[+-]?\d+")
-#: cells that mark a missing value: they say nothing of how the column's numbers are written
-_MISSING = frozenset({"nan", "na", "n/a", "null", "none", "-nan", "+nan"})
 
 
 def written_otherwise(first: list[str], following: list[list[str]]) -> bool:
@@ -198,6 +185,11 @@ def written_otherwise(first: list[str], following: list[list[str]]) -> bool:
     k = len(first)
     return any(not _BARE_INTEGER.fullmatch(_clean(c)) for row in following for c in row[:k]
                if _clean(c) and _clean(c).lower() not in _MISSING)
+
+
+_BARE_INTEGER = re.compile(r"[+-]?\d+")
+#: cells that mark a missing value: they say nothing of how the column's numbers are written
+_MISSING = frozenset({"nan", "na", "n/a", "null", "none", "-nan", "+nan"})
 
 
 def _unique_names(cells: list[str]) -> list[str]:
@@ -220,6 +212,8 @@ class CsvSource(Source):
     def __init__(self, inp: Input, *, kind: str, delimiter: str | None, header: bool | None) -> None:
         self._inp = inp
         self._header = header
+        #: the first row's cells when they were all numbers, read as data (a guess)
+        self.first_row_as_data: tuple[str, ...] | None = None
         notes: list[str] = []
         certain = False  # a guessed header of pandas' names that the rows below confirm
         n = SNIFF_BYTES
@@ -248,13 +242,12 @@ class CsvSource(Source):
                     skipped += 1
                     first = next(reader)
             if header is None:
-                def following(skipped: int = skipped) -> list[list[str]]:  # parsed only if a guess needs them
+                header = guess_header(first, inp.name, notes)
+                if header and notes:
                     rows = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
-                    return list(itertools.islice(rows, skipped + 1, skipped + 21))
-
-                header = guess_header(first, inp.name, notes, following)
-                if header and notes and [_clean(c) for c in first] == [str(k) for k in range(len(first))]:
-                    certain = written_otherwise(first, following())  # pandas' names over pandas' numbers
+                    certain = written_otherwise(first, list(itertools.islice(rows, skipped + 1, skipped + 21)))
+                elif notes:  # numbers read as data: kept to compare with the other files' first rows
+                    self.first_row_as_data = tuple(_clean(c) for c in first)
                 self._header = header
                 if not header:
                     reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)

@@ -329,35 +329,29 @@ def test_shards_are_read_in_natural_order(tmp_path, capsys):
     assert names == [f"part-{i}.csv" for i in range(12)]
 
 
-def test_integer_names_over_decimal_values_are_a_header_to_confirm(tmp_path, capsys):
-    """Columns named by horizon or year (1,2,3 / 2023,2024) over values with decimals: read as data, the names
-    were an extra row in both files, identical, so a zero loss that pulled the mean down by N/(N+1). They are
-    now taken for a header, a guess (data written with %g can start with integers), so two such files wait
-    for --header or --no-header, and a file whose row count then differs by one is told --no-header."""
+def test_the_same_numbers_opening_both_files_wait_for_header_or_no_header(tmp_path, capsys):
+    """Columns named by horizon or year (1,2,3) in both files: read as data, the names were an extra row in both
+    files, identical, so a zero loss that pulled the mean down by N/(N+1)."""
     rng = np.random.default_rng(7)
     y, p = rng.normal(5, 2, (30, 3)), rng.normal(5, 2, (30, 3))
     pd.DataFrame(y, columns=["1", "2", "3"]).to_csv(tmp_path / "y.csv", index=False)
     pd.DataFrame(p, columns=["1", "2", "3"]).to_csv(tmp_path / "p.csv", index=False)
     args = ["eval", "mse", "--labels", str(tmp_path / "y.csv"), "--preds", str(tmp_path / "p.csv"), "-q"]
     code, out, err = run_cli(args, capsys)
-    assert (code, out) == (2, "") and "--header" in err and "--no-header" in err
+    assert (code, out) == (2, "") and "the same numbers (1,2,3)" in err and "--header" in err
     code, out, err = run_cli([*args, "--header"], capsys)
     assert code == 0 and float(out) == pytest.approx(float(np.mean((y - p) ** 2)), rel=1e-14), err
-    # headerless %g data of which one file starts with an integer: the mismatch names --no-header, which works
+    # headerless %g data that starts with integers is data, in one file or two
     yg, pg = np.array([3, 2.5, 1.25, 4.75]), np.array([2.8, 2.4, 1.5, 4.0])
     np.savetxt(tmp_path / "yg.csv", yg, fmt="%g")
     np.savetxt(tmp_path / "pg.csv", pg, fmt="%g")
-    args = ["eval", "mse", "--labels", str(tmp_path / "yg.csv"), "--preds", str(tmp_path / "pg.csv"), "-q"]
-    code, out, err = run_cli(args, capsys)
-    assert (code, out) == (3, "") and "pass --no-header" in err
-    code, out, err = run_cli([*args, "--no-header"], capsys)
+    code, out, err = run_cli(["eval", "mse", "--labels", str(tmp_path / "yg.csv"), "--preds",
+                              str(tmp_path / "pg.csv"), "-q"], capsys)
     assert code == 0 and float(out) == pytest.approx(float(np.mean((yg - pg) ** 2)), rel=1e-14), err
-    # np.savetxt data that starts with integers writes every row alike: still data
-    np.savetxt(tmp_path / "a.txt", np.array([[1, 2], [3, 4], [5, 6]]), fmt="%d", delimiter=",")
-    np.savetxt(tmp_path / "b.txt", np.array([[1, 2], [3, 5], [5, 6]]), fmt="%d", delimiter=",")
-    code, out, err = run_cli(["eval", "mse", "--labels", str(tmp_path / "a.txt"), "--preds", str(tmp_path / "b.txt"),
-                              "-q"], capsys)
-    assert code == 0 and float(out) == pytest.approx(1 / 6), err
+    np.savetxt(tmp_path / "one.csv", np.c_[[1, 0, 1, 0], [1, 0.2, 0.7, 0.4]], fmt="%g", delimiter=",")
+    code, out, err = run_cli(["eval", "mse", str(tmp_path / "one.csv"), "--label-cols", "1", "--pred-cols", "2",
+                              "--json", "--summary-only"], capsys)
+    assert code == 0 and json.loads(out)["n"] == 4, err
 
 
 def test_what_is_not_a_key_or_an_index_keeps_the_row_order(tmp_path, capsys):
@@ -386,3 +380,51 @@ def test_what_is_not_a_key_or_an_index_keeps_the_row_order(tmp_path, capsys):
     pd.DataFrame({"y": y}, index=ix).to_parquet(tmp_path / "sy.parquet")
     pd.DataFrame({"pred": p}, index=ix).to_parquet(tmp_path / "sp.parquet")
     assert run(str(tmp_path / "sy.parquet"), str(tmp_path / "sp.parquet")) == pytest.approx(expected, rel=1e-14)
+
+
+def test_an_automatic_join_says_how_to_keep_the_row_order_and_chosen_columns_keep_it(tmp_path, capsys):
+    rng = np.random.default_rng(12)
+    n = 1500
+    u = rng.choice(10**6, n, replace=False)
+    u[1200] = u[10]  # a repeat past the rows the column rule samples
+    y, p = rng.normal(size=n), rng.normal(size=n)
+    pd.DataFrame({"user_id": u, "y": y}).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame({"user_id": u, "pred": p}).to_csv(tmp_path / "p.csv", index=False)
+    args = ["eval", "mse", "--labels", str(tmp_path / "y.csv"), "--preds", str(tmp_path / "p.csv"), "-q"]
+    code, out, err = run_cli(args, capsys)
+    assert (code, out) == (3, "") and "joined on 'user_id'" in err and "--label-cols and --pred-cols" in err
+    code, out, err = run_cli([*args, "--label-cols", "y", "--pred-cols", "pred"], capsys)
+    assert code == 0 and float(out) == pytest.approx(float(np.mean((y - p) ** 2)), rel=1e-14), err
+
+
+def test_dates_as_pandas_index_and_boolean_one_hot_labels(tmp_path, capsys):
+    rng = np.random.default_rng(13)
+    idx = rng.permutation(50)[:30]
+    dates = pd.date_range("2020-01-01", periods=50, freq="h")[idx]
+    y, p = rng.normal(size=30), rng.normal(size=30)
+    pd.DataFrame({"target": y}, index=dates).to_csv(tmp_path / "y.csv")
+    pd.DataFrame({"pred": p}, index=dates).to_parquet(tmp_path / "p.parquet")  # writes timestamps otherwise
+    code, out, err = run_cli(["eval", "mse", "--labels", str(tmp_path / "y.csv"), "--preds",
+                              str(tmp_path / "p.parquet"), "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(float(np.mean((y - p) ** 2)), rel=1e-14), err
+    # pandas' get_dummies writes one-hot labels as True/False
+    k = rng.integers(0, 3, 20)
+    probs = rng.dirichlet(np.ones(3), 20)
+    pd.get_dummies(pd.Series(k).map({0: "a", 1: "b", 2: "c"})).to_csv(tmp_path / "d.csv", index=False)
+    pd.DataFrame(probs, columns=["a", "b", "c"]).to_csv(tmp_path / "q.csv", index=False)
+    code, out, err = run_cli(["eval", "cce", "--labels", str(tmp_path / "d.csv"), "--preds",
+                              str(tmp_path / "q.csv"), "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(float(-np.mean(np.log(probs[np.arange(20), k]))), rel=1e-14)
+
+
+@pytest.mark.parametrize("key", ["SK_ID_CURR", "ID_code"])
+def test_kaggle_keys_named_with_an_id_word_are_keys(tmp_path, capsys, key):
+    rng = np.random.default_rng(14)
+    ids = rng.choice(10**6, 40, replace=False)
+    y, p = rng.normal(size=40), rng.normal(size=40)
+    perm = rng.permutation(40)
+    pd.DataFrame({key: ids, "TARGET": y}).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame({key: ids, "TARGET": p}).iloc[perm].to_csv(tmp_path / "p.csv", index=False)
+    code, out, err = run_cli(["eval", "mse", "--labels", str(tmp_path / "y.csv"), "--preds", str(tmp_path / "p.csv"),
+                              "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(float(np.mean((y - p) ** 2)), rel=1e-14), err

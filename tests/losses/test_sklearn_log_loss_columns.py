@@ -19,6 +19,9 @@ CASES = [
     ([1, 0, 0], [[0.2, 0.8], [0.9, 0.1], [0.35, 0.65]], np.float32, 0.45944204926490784),
     # one-hot label rows (N, 2): the same log_loss
     ([[0, 1], [1, 0], [0, 1]], [[0.9995, 0.0], [0.3, 0.7], [0.6004, 0.4]], np.float64, 12.721305641772416),
+    # one-hot label rows (N, 3) beside a multiclass predict_proba
+    ([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 1, 0]],
+     [[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.2, 0.2, 0.6], [0.3, 0.3, 0.4]], np.float64, 0.6455747489491626),
 ]
 
 
@@ -38,10 +41,10 @@ def test_what_log_loss_has_no_form_for_is_refused_under_sklearn(case, kernels, m
     them (it would take a row's columns as one distribution), so no number is given as scikit-learn's."""
     if kernels == "numpy":
         monkeypatch.setenv("LOSSCLI_KERNELS", "numpy")
-    y, p = np.array([[1, 0, 1], [0, 1, 0]]), np.array([[0.8, 0.3, 0.6], [0.2, 0.7, 0.1]])
+    y, p = np.array([[1, 1], [0, 1]]), np.array([[0.8, 0.3], [0.2, 0.7]])  # label rows that are not one-hot
     kw = {"multi-label": {}, "logits": {"from_logits": True}, "pos_weight": {"pos_weight": 2.0}}[case]
     if case != "multi-label":
-        y, p = np.array([1, 0]), p[:, :2]
+        y = np.array([1, 0])
     with pytest.raises(losscli.UsageError, match="--convention torch or keras"):
         losscli.evaluate("bce", y, p, convention="sklearn", **kw)
 
