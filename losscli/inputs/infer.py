@@ -368,15 +368,29 @@ def _identity_index(table: Table, col: str) -> bool:
     return not is_counter(sample)
 
 
+def _same_rows_reordered(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    """Two whole files' indexes (each sampled in full: fewer rows than :data:`SAMPLE_ROWS`) that hold the same
+    row numbers in another order: one file was written after a shuffle of the other's rows (``df.iloc[perm]``
+    keeps the index), so pairing by position would pair other rows."""
+    if a is None or b is None or len(a) != len(b) or len(a) >= SAMPLE_ROWS:
+        return False
+    va, vb = numeric(a), numeric(b)
+    if va is None or vb is None or not (np.isfinite(va).all() and np.isfinite(vb).all()):
+        return False
+    return bool(np.array_equal(np.sort(va), np.sort(vb)) and not np.array_equal(va, vb))
+
+
 def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[str, str] | None:
     """The two files' pandas index columns, when both hold one that names the rows: then they must agree row
     by row (predictions written after a shuffle keep their index). A file without an index, or whose index
     only counts its rows (``pd.DataFrame(model.predict(X))``), is paired by position, as before — as is the
-    test split of ``train_test_split`` (its original row numbers) beside predictions made afresh."""
+    test split of ``train_test_split`` (its original row numbers) beside predictions made afresh — unless a
+    small file's index holds exactly the other's row numbers in another order (a shuffle of the same rows)."""
     a, b = _pandas_index(labels), _pandas_index(preds)
     if a is None or b is None:
         return None
-    if not (_identity_index(labels, a) and _identity_index(preds, b)):
+    named = _identity_index(labels, a), _identity_index(preds, b)
+    if not all(named) and not (any(named) and _same_rows_reordered(labels.sample.get(a), preds.sample.get(b))):
         return None
     notes.append(f"{labels.name} and {preds.name} are aligned by row order; their pandas index columns are "
                  "checked to agree row by row")

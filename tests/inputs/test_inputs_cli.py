@@ -313,6 +313,10 @@ def test_pandas_indexes_in_another_order_are_refused_with_a_hint_that_works(tmp_
     np.save(tmp_path / "p.npy", p[split])
     code, out, err = run(labels, str(tmp_path / "p.npy"))
     assert code == 0 and float(out) == pytest.approx(expected, rel=1e-14), err
+    if fmt == "csv":  # a small file's index that holds the other's row numbers 0, 1, 2, … in another order
+        perm = rng.permutation(n)
+        code, out, err = run(write(pd.DataFrame({"y": y}), "y4"), write(pd.DataFrame({"pred": p}).iloc[perm], "p4"))
+        assert (code, out) == (3, "") and "another order: pandas index" in err
 
 
 def test_shards_are_read_in_natural_order(tmp_path, capsys):
