@@ -191,7 +191,7 @@ def check_inputs(
         if sklearn_proba := (spec.name == "binary_crossentropy" and conv.name == "sklearn" and yp.ndim == 2
                              and yp.shape[1] >= 2):
             _check_sklearn_log_loss(spec, yt, yp, params)
-            if yt.ndim == 1:  # scikit-learn's log_loss on a binary predict_proba (N, 2)
+            if yt.ndim == 1 and yp.shape[1] == 2:  # scikit-learn's log_loss on a binary predict_proba (N, 2)
                 yt = np.stack([1 - yt, yt], axis=1)
         if spec.broadcast_labels and yt.ndim == 1 and yp.ndim == 2:
             yt = np.repeat(yt[:, None], yp.shape[1], axis=1)

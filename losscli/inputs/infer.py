@@ -84,6 +84,22 @@ class Columns:
     checked_index: tuple[str, str] | None = None
 
 
+def looks_like_key(table: Table, name: str) -> bool:
+    """A column named like a key (:func:`~losscli.column_names.is_id_name`) whose sampled values are keys:
+    texts, or integers that are not all 0 and 1. ``state_ID`` holding 0/1 (the one-hot column of a class
+    named ID) or ``p_ID`` holding probabilities is not a key."""
+    if not is_id_name(name):
+        return False
+    sample = table.sample.get(name)
+    if sample is None or not len(sample):
+        return True
+    v = numeric(sample)
+    if v is None:
+        return not all(str(x).strip().lower() in ("true", "false") for x in sample.tolist())
+    v = v[np.isfinite(v)]
+    return bool(len(v)) and bool((v == np.round(v)).all()) and not bool(np.isin(v, (0.0, 1.0)).all())
+
+
 def index_reason(table: Table, name: str, id_col: str | None = None, *, keys: bool = True) -> str | None:
     """Why ``name`` is an index-like column by its name (or ``None``); a name that only looks like a key
     (``class_id``) counts with ``keys``."""
@@ -95,7 +111,7 @@ def index_reason(table: Table, name: str, id_col: str | None = None, *, keys: bo
         return "a pandas index"
     if id_col is not None and name == id_col:
         return "the --id-col"
-    if name.strip().lower() in ID_NAMES or (keys and is_id_name(name)):
+    if name.strip().lower() in ID_NAMES or (keys and looks_like_key(table, name)):
         return "an id column"
     return None
 
@@ -286,7 +302,7 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
             if c in (id_col, checked_id):
                 continue
             why = index_reason(labels, c, id_col, keys=False)
-            if why is None and is_id_name(c) and c in preds.columns:  # a key both files hold (store_id, item_id)
+            if why is None and c in preds.columns and looks_like_key(labels, c):  # a key both hold (store_id)
                 why = "an id column both files hold"
             if why is not None:
                 notes.append(f"{labels.name}: column {_shown(c, labels)} is not a label: {why}")
@@ -316,7 +332,8 @@ def _shared_keys(labels: Table, preds: Table, notes: list[str], *, chosen: bool 
     named = [c for c in preds.columns if c.strip().lower() in ID_NAMES and c in labels.columns]
     if named:
         return named
-    keys = [c for c in preds.columns if is_id_name(c) and c in labels.columns]
+    keys = [c for c in preds.columns if c in labels.columns and looks_like_key(preds, c)
+            and looks_like_key(labels, c)]
     if keys and chosen:
         notes.append(f"{labels.name} and {preds.name} are aligned by row order (the columns were chosen); "
                      f"join on {keys[0]!r} with --id-col {keys[0]}")
@@ -331,6 +348,8 @@ def _shared_keys(labels: Table, preds: Table, notes: list[str], *, chosen: bool 
         v = t.sample.get(keys[0])
         return v is not None and len(set(v.tolist())) == len(v)
 
+    if is_counter(labels.sample.get(keys[0])) or is_counter(preds.sample.get(keys[0])):
+        return []  # 1, 2, 3, … in a file: its rows are in order, paired by position as the key counts them
     if unique(labels) and unique(preds):
         return keys
     notes.append(f"{labels.name} and {preds.name} are aligned by row order: their column {keys[0]!r} repeats "
@@ -357,40 +376,30 @@ def _pandas_index(table: Table) -> str | None:
     return found[0]
 
 
-def _identity_index(table: Table, col: str) -> bool:
-    """Does this index name the rows by number (so that two files' indexes must agree), rather than count them?
-    An index counting 0, 1, 2, … or 1, 2, 3, … (a frame made afresh, R's row names) says nothing about which
-    sample a row is; dates and texts are not compared (CSV and Parquet write a timestamp differently)."""
-    sample = table.sample.get(col)
-    v = None if sample is None else numeric(sample)
-    if v is None or not len(v) or not np.isfinite(v).all() or (v != np.round(v)).any():
-        return False
-    return not is_counter(sample)
-
-
-def _same_rows_reordered(a: np.ndarray | None, b: np.ndarray | None) -> bool:
-    """Two whole files' indexes (each sampled in full: fewer rows than :data:`SAMPLE_ROWS`) that hold the same
-    row numbers in another order: one file was written after a shuffle of the other's rows (``df.iloc[perm]``
-    keeps the index), so pairing by position would pair other rows."""
-    if a is None or b is None or len(a) != len(b) or len(a) >= SAMPLE_ROWS:
+def _same_row_numbers(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    """Do two indexes number the same rows: integers, the same values in both samples (in any order)? Then the
+    files hold the same rows and must hold them in the same order. Indexes of other values (a test split's
+    row numbers beside a fresh 0, 1, 2, …; batches that restart at 0; rows dropped before a split) say
+    nothing about the pairing, and dates and texts are not compared (CSV and Parquet write them apart)."""
+    if a is None or b is None or len(a) != len(b) or not len(a):
         return False
     va, vb = numeric(a), numeric(b)
     if va is None or vb is None or not (np.isfinite(va).all() and np.isfinite(vb).all()):
         return False
-    return bool(np.array_equal(np.sort(va), np.sort(vb)) and not np.array_equal(va, vb))
+    if (va != np.round(va)).any() or (vb != np.round(vb)).any():
+        return False
+    return bool(np.array_equal(np.sort(va), np.sort(vb)))
 
 
 def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[str, str] | None:
-    """The two files' pandas index columns, when both hold one that names the rows: then they must agree row
-    by row (predictions written after a shuffle keep their index). A file without an index, or whose index
-    only counts its rows (``pd.DataFrame(model.predict(X))``), is paired by position, as before — as is the
-    test split of ``train_test_split`` (its original row numbers) beside predictions made afresh — unless a
-    small file's index holds exactly the other's row numbers in another order (a shuffle of the same rows)."""
+    """The two files' pandas index columns, when both number the same rows (:func:`_same_row_numbers`): then they
+    must agree row by row (predictions written after a shuffle keep their index). A file without an index,
+    or whose index numbers other rows (a test split beside ``pd.DataFrame(model.predict(X))``), is paired by
+    position, as before."""
     a, b = _pandas_index(labels), _pandas_index(preds)
     if a is None or b is None:
         return None
-    named = _identity_index(labels, a), _identity_index(preds, b)
-    if not all(named) and not (any(named) and _same_rows_reordered(labels.sample.get(a), preds.sample.get(b))):
+    if not _same_row_numbers(labels.sample.get(a), preds.sample.get(b)):
         return None
     notes.append(f"{labels.name} and {preds.name} are aligned by row order; their pandas index columns are "
                  "checked to agree row by row")

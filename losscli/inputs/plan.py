@@ -130,12 +130,20 @@ def guessed_headers_error(names: list[str]) -> UsageError:
     )
 
 
+def _names_like(cells: tuple[str, ...] | None) -> bool:
+    """Cells that could be column names of numbers: two or more distinct bare integers, not all 0 or 1 (a
+    one-hot or multi-label row, ``1,0,0``, is data)."""
+    if cells is None or len(cells) < 2 or len(set(cells)) != len(cells):
+        return False
+    return all(re.fullmatch(r"[+-]?\d+", c) for c in cells) and not set(cells) <= {"0", "1"}
+
+
 def _refuse_guessed_headers(sources: list[Any]) -> None:
     guessed = [s for s in sources if getattr(s, "header_maybe_data", False)]
     if len(sources) > 1 and len(guessed) == len(sources):
         raise guessed_headers_error([s.name for s in guessed])
     firsts = [getattr(s, "first_row_as_data", None) for s in sources]
-    if len(sources) > 1 and firsts[0] is not None and len(firsts[0]) > 1 and all(f == firsts[0] for f in firsts):
+    if len(sources) > 1 and _names_like(firsts[0]) and all(f == firsts[0] for f in firsts):
         # the same numbers opening every file, read as data: column names (years, horizons 1,2,3) more likely
         # than labels and predictions that agree to the digit; read as data they would add a zero loss
         raise UsageError(

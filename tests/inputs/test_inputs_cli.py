@@ -432,3 +432,44 @@ def test_kaggle_keys_named_with_an_id_word_are_keys(tmp_path, capsys, key):
     code, out, err = run_cli(["eval", "mse", "--labels", str(tmp_path / "y.csv"), "--preds", str(tmp_path / "p.csv"),
                               "-q"], capsys)
     assert code == 0 and float(out) == pytest.approx(float(np.mean((y - p) ** 2)), rel=1e-14), err
+
+
+def test_everyday_files_that_only_look_like_keys_indexes_or_headers_pair_by_position(tmp_path, capsys):
+    rng = np.random.default_rng(15)
+    n = 120
+
+    def value(labels, preds, loss="mse"):
+        code, out, err = run_cli(["eval", loss, "--labels", str(labels), "--preds", str(preds), "-q"], capsys)
+        assert code == 0, err
+        return float(out)
+
+    # one-hot classes named like keys: a class ID (Idaho) gives state_ID and p_ID
+    cls = np.array(["CA", "ID", "NY"])
+    k = rng.integers(0, 3, n)
+    probs = rng.dirichlet([2, 2, 2], n)
+    pd.get_dummies(pd.Series(cls[k]), prefix="state").astype(int).to_csv(tmp_path / "oh.csv", index=False)
+    pd.DataFrame(probs, columns=["state_" + c for c in cls]).to_csv(tmp_path / "pr.csv", index=False)
+    assert value(tmp_path / "oh.csv", tmp_path / "pr.csv") == pytest.approx(
+        float(np.mean((np.eye(3)[k] - probs) ** 2)), rel=1e-14)
+    pd.DataFrame({"state": cls[k]}).to_csv(tmp_path / "names.csv", index=False)
+    pd.DataFrame(probs, columns=["p_" + c for c in cls]).to_csv(tmp_path / "pp.csv", index=False)
+    assert value(tmp_path / "names.csv", tmp_path / "pp.csv", "cce") == pytest.approx(
+        float(-np.mean(np.log(probs[np.arange(n), k]))), rel=1e-14)
+    # predictions gathered from batches (an index restarting at 0) beside a shuffled test split
+    y, p = rng.normal(size=n), rng.normal(size=n)
+    pd.Series(y, index=rng.permutation(2000)[:n], name="y").to_csv(tmp_path / "y.csv")
+    pd.concat([pd.DataFrame({"pred": p[i:i + 32]}) for i in range(0, n, 32)]).to_csv(tmp_path / "p.csv")
+    assert value(tmp_path / "y.csv", tmp_path / "p.csv") == pytest.approx(float(np.mean((y - p) ** 2)), rel=1e-14)
+    # a confident prediction equal to its one-hot label on the first row of np.savetxt files
+    oh = np.eye(3)[k]
+    pr = probs.copy()
+    pr[0] = oh[0]
+    np.savetxt(tmp_path / "a.csv", oh, delimiter=",")
+    np.savetxt(tmp_path / "b.csv", pr, delimiter=",")
+    assert value(tmp_path / "a.csv", tmp_path / "b.csv") == pytest.approx(float(np.mean((oh - pr) ** 2)), rel=1e-14)
+    # a key that counts 1, 2, 3, … written as integers in one file and floats in the other
+    yb, pb = rng.integers(0, 2, n), rng.uniform(size=n)
+    pd.DataFrame({"PassengerId": np.arange(1, n + 1), "Survived": yb}).to_csv(tmp_path / "ky.csv", index=False)
+    pd.DataFrame({"PassengerId": np.arange(1, n + 1.0), "Survived": pb}).to_csv(tmp_path / "kp.csv", index=False)
+    assert value(tmp_path / "ky.csv", tmp_path / "kp.csv") == pytest.approx(float(np.mean((yb - pb) ** 2)),
+                                                                           rel=1e-14)
