@@ -280,7 +280,14 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
             notes.append(f"{labels.name} and {preds.name} are joined on their column {id_col!r} "
                          "(not aligned by row order)")
         else:
-            checked_index = _pandas_indexes(labels, preds, notes)
+            keys = [c for c in preds.columns if c in labels.columns and looks_like_key(preds, c)
+                    and looks_like_key(labels, c)]
+            if keys:  # a key both hold but not joined on (it counts, repeats, or the columns were chosen)
+                checked_id = keys[0]
+                notes.append(f"{labels.name} and {preds.name} are aligned by row order; their column "
+                             f"{checked_id!r} is checked to agree row by row")
+            else:
+                checked_index = _pandas_indexes(labels, preds, notes)
     weight = None
     exclude = set(sel.taken) | {c for c in (id_col, checked_id) if c}
     if weights is not None:
@@ -401,6 +408,8 @@ def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[str,
         return None
     if not _same_row_numbers(labels.sample.get(a), preds.sample.get(b)):
         return None
+    if is_counter(preds.sample.get(b)) and not is_counter(labels.sample.get(a)):
+        return None  # predictions made afresh (their index counts) beside labels written from a shuffled frame
     notes.append(f"{labels.name} and {preds.name} are aligned by row order; their pandas index columns are "
                  "checked to agree row by row")
     return a, b

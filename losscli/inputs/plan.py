@@ -119,6 +119,15 @@ class Role:
         return [columns[c] for c in self.columns]
 
 
+def _same_number(x: str, y: str) -> bool:
+    """Two ids written as the same number (``1`` and ``1.0``): the same row, for a check of the row order (a
+    join keeps ids as the text written)."""
+    try:
+        return float(x) == float(y)
+    except ValueError:
+        return False
+
+
 def guessed_headers_error(names: list[str]) -> UsageError:
     """Files read side by side whose first rows were all only guessed to be headers (numbers that are pandas'
     default column names ``0, 1, …``, which ``np.savetxt`` data can also start with) would each lose a
@@ -131,11 +140,12 @@ def guessed_headers_error(names: list[str]) -> UsageError:
 
 
 def _names_like(cells: tuple[str, ...] | None) -> bool:
-    """Cells that could be column names of numbers: two or more distinct bare integers, not all 0 or 1 (a
-    one-hot or multi-label row, ``1,0,0``, is data)."""
-    if cells is None or len(cells) < 2 or len(set(cells)) != len(cells):
+    """Cells that could be column names of numbers: two or more bare integers counting up (horizons ``1,2,3``,
+    years ``2023,2024``, quantiles ``10,50,90``); a row of data (``2,0,3``, one-hot ``1,0,0``) seldom does."""
+    if cells is None or len(cells) < 2 or not all(re.fullmatch(r"[+-]?\d+", c) for c in cells):
         return False
-    return all(re.fullmatch(r"[+-]?\d+", c) for c in cells) and not set(cells) <= {"0", "1"}
+    values = [int(c) for c in cells]
+    return all(a < b for a, b in zip(values, values[1:], strict=False))
 
 
 def _refuse_guessed_headers(sources: list[Any]) -> None:
@@ -298,19 +308,30 @@ class InputPlan:
                 "instead, choose the columns with --label-cols and --pred-cols)")
 
     def _check_same_ids(self, lab: np.ndarray, pred: np.ndarray, rows: np.ndarray) -> None:
-        a, b = id_keys(lab), id_keys(pred)
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            if x != y:
+        la, pa = np.asarray(lab), np.asarray(pred)
+        if la.dtype.kind in "iuf" and pa.dtype.kind in "iuf":  # numbers: compared at once
+            differ = np.flatnonzero(la.astype(np.float64) != pa.astype(np.float64))
+        elif la.dtype.kind == pa.dtype.kind == "O":  # texts as written: compared element by element in C
+            differ = np.flatnonzero(la != pa)
+        else:
+            differ = np.flatnonzero(np.array(id_keys(la), dtype=object) != np.array(id_keys(pa), dtype=object))
+        for i in differ.tolist():
+            x, y = id_keys(la[i:i + 1])[0], id_keys(pa[i:i + 1])[0]
+            if x != y and not _same_number(x, y):
                 role = self.checked_ids[1]  # type: ignore[index]
                 if self.checked_by_index:
                     what = "pandas index"
                     hint = ("write the index as a column named id in both files (df.rename_axis('id').reset_index()) "
                             "and they are joined on it; if their rows are paired by position, write them without their "
                             "index (index=False)")
-                else:
+                elif self.weights is not None and self.weights.source not in (self.labels.source, self.preds.source):
                     what = "id"
                     hint = (f"put the sample weights in a column of the predictions file (--weight-col) and join "
                             f"by --id-col {role.columns[0]}")
+                else:
+                    what = "id"
+                    hint = (f"write both files in the same row order, or join them on it with --id-col "
+                            f"{role.columns[0]} if its values do not repeat")
                 raise InputError(
                     f"the rows of {self.labels.source.name} and {self.preds.source.name} are in another order: "
                     f"{what} {x!r} in one, {y!r} in the other",
@@ -798,9 +819,10 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
                 hint = "a decimal comma? write decimals with a point (0.5, not 0,5)"
             elif "," in s:
                 hint = "a comma inside a cell: quote the cell or use another delimiter"
-            elif labels:
-                names = sorted({str(v).strip() for v in col.tolist() if v is not None and str(v).strip()})[:4]
-                example = ",".join(names) if len(names) <= 3 else "A,B,C"
+            elif labels and len(names := {str(v).strip() for v in col.tolist() if v is not None and str(v).strip()}
+                                ) <= 20:
+                shown = sorted(names)[:4]  # a few distinct texts: class names (dates or ids are many)
+                example = ",".join(shown) if len(shown) <= 3 else "A,B,C"
                 hint = (f"labels that are class names need --classes with their order (the negative class first for a "
                         f"binary loss), e.g. --classes {example}")
             raise NonFiniteError(

@@ -473,3 +473,43 @@ def test_everyday_files_that_only_look_like_keys_indexes_or_headers_pair_by_posi
     pd.DataFrame({"PassengerId": np.arange(1, n + 1.0), "Survived": pb}).to_csv(tmp_path / "kp.csv", index=False)
     assert value(tmp_path / "ky.csv", tmp_path / "kp.csv") == pytest.approx(float(np.mean((yb - pb) ** 2)),
                                                                            rel=1e-14)
+
+
+def test_a_shared_key_not_joined_on_is_checked_row_by_row(tmp_path, capsys):
+    """Out-of-fold predictions written fold by fold beside a train file sorted by PassengerId (a key that
+    counts 1, 2, 3, so not joined on): refused, and the hint (--id-col) gives the joined value."""
+    rng = np.random.default_rng(16)
+    n = 200
+    y, p = rng.integers(0, 2, n), rng.uniform(0.05, 0.95, n)
+    pd.DataFrame({"PassengerId": np.arange(1, n + 1), "Survived": y}).to_csv(tmp_path / "train.csv", index=False)
+    folds = np.array_split(rng.permutation(n), 5)
+    pd.concat([pd.DataFrame({"PassengerId": f + 1, "Survived": p[f]}) for f in folds]).to_csv(tmp_path / "oof.csv",
+                                                                                              index=False)
+    args = ["eval", "bce", "--labels", str(tmp_path / "train.csv"), "--preds", str(tmp_path / "oof.csv"), "-q"]
+    code, out, err = run_cli(args, capsys)
+    assert (code, out) == (3, "") and "--id-col PassengerId" in err
+    code, out, err = run_cli([*args, "--id-col", "PassengerId"], capsys)
+    expected = float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
+    assert code == 0 and float(out) == pytest.approx(expected, rel=1e-14), err
+
+
+def test_rows_of_data_and_fresh_predictions_are_not_taken_for_headers_or_shuffles(tmp_path, capsys):
+    rng = np.random.default_rng(17)
+    # integer multi-output data whose first sample was predicted exactly (2,0,3 is data, not names)
+    Y = rng.integers(0, 5, (60, 3))
+    P = Y.copy()
+    P[1:, 0] = (P[1:, 0] + 1) % 5
+    np.savetxt(tmp_path / "y.txt", Y, fmt="%d", delimiter=",")
+    np.savetxt(tmp_path / "p.txt", P, fmt="%d", delimiter=",")
+    code, out, err = run_cli(["eval", "mse", "--labels", str(tmp_path / "y.txt"), "--preds", str(tmp_path / "p.txt"),
+                              "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(float(np.mean((Y - P) ** 2)), rel=1e-14), err
+    # labels written from a shuffled frame (their index a permutation), predictions made afresh (it counts)
+    x = rng.normal(size=150)
+    frame = pd.DataFrame({"x": x, "y": 2 * x + rng.normal(size=150)}).sample(frac=1, random_state=0)
+    frame[["y"]].to_csv(tmp_path / "ly.csv")
+    pd.DataFrame({"y": (2 * frame.x).to_numpy()}).to_csv(tmp_path / "lp.csv")
+    code, out, err = run_cli(["eval", "mse", "--labels", str(tmp_path / "ly.csv"), "--preds",
+                              str(tmp_path / "lp.csv"), "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(float(np.mean((frame.y.to_numpy() - 2 * frame.x.to_numpy()) ** 2)), rel=1e-14)
