@@ -5,18 +5,18 @@ The rule, on each file's column names and a sample of its first rows (:data:`SAM
 
 - an **index-like** column is never a prediction unless selected: an empty header cell or ``Unnamed: N``
   (pandas' ``to_csv()`` index and its round trip), ``__index_level_N__`` (pandas' Parquet index), a name
-  of :data:`ID_NAMES` or named like a key (``customer_id``, ``PassengerId``) or the ``--id-col``, and — among prediction candidates only — a column of integers
-  counting ``0, 1, 2, …`` or ``1, 2, 3, …`` row by row (text and counters are left out only when other
-  columns remain: a lone column is used, and a bad cell in it is reported);
+  of :data:`ID_NAMES`, a key by :func:`looks_like_key` (``customer_id``, ``PassengerId``) or the
+  ``--id-col``, and — among prediction candidates only — a column of integers counting ``0, 1, 2, …`` or
+  ``1, 2, 3, …`` row by row (text and counters are left out only when other columns remain: a lone column
+  is used, and a bad cell in it is reported);
 - a **non-numeric** column (every sampled cell is text or missing, at least two are text) is not a
   prediction unless selected;
 - a **weight-named** column (:data:`WEIGHT_NAMES`) is a weight only with ``--weight-col``, never a prediction;
 - one file: the label column is the first named as in :data:`LABEL_NAMES`;
 - two files: the labels are the labels file's columns that are not index-like (counters are dropped when
-  more than one column is left and the label columns do not match the prediction columns one to one); when
-  both files hold a column of the same id-like name (:func:`~losscli.column_names.is_id_name`), they are
-  joined on it instead of aligned by row order; else their pandas indexes, if written, are checked to agree
-  row by row;
+  more than one column is left and the label columns do not match the prediction columns one to one); a key
+  both files hold is joined on (:func:`_shared_keys`), or else checked to agree row by row; without one,
+  their pandas indexes are checked row by row when they number the same rows (:func:`_pandas_indexes`);
 - label and prediction columns named alike (the same names, or the same after each side's prefix) are
   paired by name, not by position.
 
@@ -25,6 +25,7 @@ What was decided is returned as notes, reported on stderr and in the JSON ``inpu
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -263,13 +264,16 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
     id_col = sel.id_col
     checked_id = None
     checked_index = None
+    keys: list[str] = []  # columns named like keys that hold keys in both files
     if id_col is not None:
         for t in (labels, preds):
             if id_col not in t.columns:
                 raise UsageError(f"--id-col {id_col!r} is not a column of {t.name}",
                                  hint=f"columns: {', '.join(t.columns[:20])}")
     else:
-        shared = _shared_keys(labels, preds, notes, chosen=bool(sel.label_cols or sel.pred_cols))
+        keys = [c for c in preds.columns if c in labels.columns and looks_like_key(preds, c)
+                and looks_like_key(labels, c)]
+        shared = _shared_keys(labels, preds, keys, notes, chosen=bool(sel.label_cols or sel.pred_cols))
         if shared and weights is not None:
             # a weights file aligned by row order: keep the row order, and check the ids agree row by row
             checked_id = shared[0]
@@ -280,8 +284,6 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
             notes.append(f"{labels.name} and {preds.name} are joined on their column {id_col!r} "
                          "(not aligned by row order)")
         else:
-            keys = [c for c in preds.columns if c in labels.columns and looks_like_key(preds, c)
-                    and looks_like_key(labels, c)]
             if keys:  # a key both hold but not joined on (it counts, repeats, or the columns were chosen)
                 checked_id = keys[0]
                 notes.append(f"{labels.name} and {preds.name} are aligned by row order; their column "
@@ -309,7 +311,7 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
             if c in (id_col, checked_id):
                 continue
             why = index_reason(labels, c, id_col, keys=False)
-            if why is None and c in preds.columns and looks_like_key(labels, c):  # a key both hold (store_id)
+            if why is None and c in keys:  # a key both hold (store_id)
                 why = "an id column both files hold"
             if why is not None:
                 notes.append(f"{labels.name}: column {_shown(c, labels)} is not a label: {why}")
@@ -330,17 +332,16 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
     return Columns(label_cols, pred_cols, weight, id_col, notes, checked_id, checked_index)
 
 
-def _shared_keys(labels: Table, preds: Table, notes: list[str], *, chosen: bool = False) -> list[str]:
-    """The key columns both files hold: one named as :data:`ID_NAMES` says (``id``: joined on, and a repeated
-    id is an error); else, when the columns are not ``chosen`` on the command line, a column named like a key
-    (``PassengerId``, ``customer_id``) when it is the only one and its sampled values do not repeat in
-    either file — ``store_id, item_id`` together key a row, so neither alone is joined on (the rows keep
-    their order)."""
+def _shared_keys(labels: Table, preds: Table, keys: list[str], notes: list[str], *, chosen: bool = False
+                 ) -> list[str]:
+    """The key columns both files hold to join on: one named as :data:`ID_NAMES` says (``id``: joined on, and
+    a repeated id is an error); else, when the columns are not ``chosen`` on the command line, the one of
+    ``keys`` (columns named like keys that hold keys in both files: ``PassengerId``, ``customer_id``) when
+    there is one and its sampled values neither repeat nor count — ``store_id, item_id`` together key a row,
+    so neither alone is joined on (the rows keep their order)."""
     named = [c for c in preds.columns if c.strip().lower() in ID_NAMES and c in labels.columns]
     if named:
         return named
-    keys = [c for c in preds.columns if c in labels.columns and looks_like_key(preds, c)
-            and looks_like_key(labels, c)]
     if keys and chosen:
         notes.append(f"{labels.name} and {preds.name} are aligned by row order (the columns were chosen); "
                      f"join on {keys[0]!r} with --id-col {keys[0]}")
@@ -439,8 +440,6 @@ def align_by_name(label_cols: list[str], pred_cols: list[str], labels_name: str,
 
 def _common_prefix(cols: list[str]) -> str:
     """The longest prefix every name shares, cut back to its last separator (``y_``, ``p.``, or none)."""
-    import os
-
     prefix = os.path.commonprefix(cols)
     cut = max(prefix.rfind(ch) for ch in "_-. :")
     return prefix[:cut + 1] if cut >= 0 else ""

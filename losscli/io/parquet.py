@@ -37,7 +37,7 @@ WIDTH_SAMPLE_ROWS = 64
 STREAMED = {"pre_buffer": False, "buffer_size": 8 << 20}
 
 
-def _pandas_index(schema: Any) -> str | None:
+def _pandas_index_column(schema: Any) -> str | None:
     """The column in which pandas wrote a DataFrame's index (named or not), by the file's pandas metadata;
     ``None`` for a file pandas did not write, a range index (kept in the metadata only) or several levels."""
     try:
@@ -66,7 +66,7 @@ class ParquetSource(Source):
             limits.check_columns(inp.name, len(schema.names))
             _refuse_duplicates(inp.name, schema.names)
             self._types = {f.name: f.type for f in schema}
-            index_column = _pandas_index(schema)
+            index_column = _pandas_index_column(schema)
             if n_rows == 0:
                 raise ReadError(f"{inp.name} has columns but no rows")
             widths = _list_widths(pf, [f for f in schema if numeric_list(f.type)])
