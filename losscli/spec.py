@@ -74,6 +74,14 @@ class Param:
     #: ``((convention, default), ...)``: a convention whose library has another default for this parameter
     #: (Keras' ``Dice()`` is ``axis=None``); an explicit value always wins
     by_convention: tuple[tuple[str, Any], ...] = ()
+    #: the peers' conventions whose library defines this parameter for the loss (``None``: every one the
+    #: loss has); under the others a value other than the default is refused, since the peer has no number
+    #: for it. ``losscli`` always defines it.
+    peers: tuple[str, ...] | None = None
+
+    def defined_under(self, convention: str) -> bool:
+        """Whether ``convention``'s library takes this parameter (``losscli`` takes every one)."""
+        return self.peers is None or convention == "losscli" or convention in self.peers
 
     def default_for(self, convention: str | None) -> Any:
         """The default under ``convention`` (the plain default when it has none of its own, or for ``None``)."""
@@ -155,7 +163,18 @@ class Param:
         out = {"name": self.name, "type": self.kind, "default": self.default, "doc": self.doc}
         if self.by_convention:
             out["default_by_convention"] = dict(self.by_convention)
+        if self.peers is not None:
+            out["conventions"] = ["losscli", *self.peers]
         return out
+
+
+def _shown(value: Any) -> str:
+    """A parameter value as a user wrote it: ``2.0``, ``1,2,3``, ``true``."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return ",".join(f"{v:g}" for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 #: The unit of a cross-entropy: nats (natural log, as every peer) or bits (÷ ln 2); the engine converts.
@@ -249,6 +268,17 @@ class LossSpec:
             raise UsageError(
                 f"{self.name}: {CONVENTION_LIBRARIES[convention]} takes no log-probabilities (--log-probs)",
                 hint="use --convention torch or losscli, or pass probabilities or --logits",
+            )
+        for p in self.params:
+            value = params.get(p.name, p.default_for(convention))
+            if p.defined_under(convention) or value == p.default_for(convention):
+                continue
+            under = [c for c in self.conventions if p.defined_under(c)]
+            library = CONVENTION_LIBRARIES[convention]
+            raise UsageError(
+                f"{self.name}: {library} has no {p.name} for this loss, so there is no {library} number for "
+                f"{p.name}={_shown(value)} (--convention {convention})",
+                hint=f"drop {p.name}, or use --convention {' or '.join(under)}, where it is defined",
             )
 
     @property

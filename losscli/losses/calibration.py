@@ -44,9 +44,9 @@ from losscli.spec import KernelOutput, Param, Summary, register_loss
 N_BINS = Param("n_bins", "int", 15, "number of confidence bins (equal width, or equal mass with strategy=quantile)", low=1, high=10_000, allow_none=False)
 STRATEGY = Param("strategy", "choice", "uniform", "bin edges: uniform (equal width) or quantile (equal mass, "
                  "scikit-learn calibration_curve's percentiles of the confidences)", allow_none=False,
-                 choices=("uniform", "quantile"))
+                 choices=("uniform", "quantile"), peers=())
 CLASSWISE = Param("classwise", "bool", False, "bin every class on its own and average the errors over classes",
-                  allow_none=False)
+                  allow_none=False, peers=())
 EXAMPLE = {"y_true": [0, 0, 1, 1, 1], "y_pred": [0.25, 0.25, 0.55, 0.75, 0.75], "params": {"n_bins": 2}}
 
 

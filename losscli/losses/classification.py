@@ -7,6 +7,8 @@ the values are clipped as the convention prescribes and the clipped values are c
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from losscli.conventions import Convention
@@ -68,13 +70,14 @@ def _binary_log_terms(
     accepts_logits=True,
     elementwise=True,
     params=(
-        SMOOTHING,
+        replace(SMOOTHING, peers=("keras",)),
         Param(
             "pos_weight",
             "float_or_floats",
             None,
             "weight of the positive term: one value, or one per output column",
             low=0.0,
+            peers=("torch",),
         ),
     ),
     formula="l = −[pw·y·log p + (1−y)·log(1−p)], mean over outputs; y ← y(1−ε)+ε/2; sklearn, predict_proba "
@@ -198,7 +201,7 @@ def _class_weight_vector(class_weights: tuple[float, ...] | None, c: int) -> np.
     pred_kind="distribution",
     accepts_logits=True,
     multiclass=True,
-    params=(SMOOTHING, CLASS_WEIGHTS),
+    params=(replace(SMOOTHING, peers=("torch", "keras")), CLASS_WEIGHTS),
     formula="l = −Σ_c w_c·y'_c·log p_c, y' = y(1−ε)+ε/C; weighted mean ÷ Σ_c w_c·y_c",
     latex=r"\ell = -\sum_c w_c\, y'_c \log p_c,\quad y' = (1-\varepsilon)y + \varepsilon/C",
     description="Categorical cross-entropy on one-hot or soft labels, optionally class-weighted.",
@@ -255,7 +258,7 @@ def categorical_crossentropy(
     accepts_logits=True,
     multiclass=True,
     params=(
-        SMOOTHING,
+        replace(SMOOTHING, peers=("torch",)),
         CLASS_WEIGHTS,
         Param("ignore_index", "int", None, "label value whose samples are ignored (loss 0, not counted)"),
     ),
@@ -359,7 +362,7 @@ def sparse_categorical_crossentropy(
             low=0.0,
             high=1.0,
         ),
-        SMOOTHING,
+        replace(SMOOTHING, peers=("keras",)),
     ),
     formula="l = α_t·(1−p_t)^γ·BCE, p_t = y·p + (1−y)(1−p), α_t = α·y + (1−α)(1−y) when α is given",
     latex=r"\ell = \alpha_t (1-p_t)^{\gamma}\,\mathrm{BCE}(y, p)",

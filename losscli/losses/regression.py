@@ -200,7 +200,7 @@ def _check_poisson(yt: np.ndarray, yp: np.ndarray, params: dict[str, Any], conv:
     accepts_logits=True,
     params=(
         Param("full", "bool", False, "add the Stirling term of log y! (for y > 1), as torch's full=True",
-              allow_none=False),
+              allow_none=False, peers=("torch",)),
     ),
     formula="l = p − y·log p (rate p), e^x − y·x (log-rate x with from_logits) [+ Stirling term]",
     latex=r"\ell = p - y\log p \;=\; e^{x} - y\,x",
