@@ -439,19 +439,21 @@ class InputPlan:
         done = 0  # rows of the predictions read
         for chunk in reader:
             done = chunk.first_row + len(chunk)
-            pk = id_keys(chunk.columns[pred_role.columns[0]])
-            idx = index.lookup(pk)
+            ids = chunk.columns[pred_role.columns[0]]
+            idx = index.lookup(id_keys(ids))
             missing = np.flatnonzero(idx < 0)
             if missing.size:
                 raise InputError(
-                    f"{missing.size} ids of {self.preds.source.name} have no label in {self.labels.source.name} "
-                    f"(first: {pk[missing[0]]!r}, row {self.preds.source.file_row(chunk.first_row + int(missing[0]))})",
+                    f"{missing.size} {'ids' if missing.size > 1 else 'id'} of {self.preds.source.name} "
+                    f"{'have' if missing.size > 1 else 'has'} no label in {self.labels.source.name} "
+                    f"(first: {id_written(ids, int(missing[0]))!r}, "
+                    f"row {self.preds.source.file_row(chunk.first_row + int(missing[0]))})",
                     hint=self._join_hint("every prediction needs a label with the same id"),
                 )
             j = first_repeat(idx, seen)
             if j is not None:
                 raise InputError(
-                    f"duplicate id {pk[j]!r}",
+                    f"duplicate id {id_written(ids, j)!r}",
                     location=Location("y_pred", file=self.preds.source.name, column_name=pred_role.columns[0],
                                       file_row=self.preds.source.file_row(chunk.first_row + j)),
                     hint=self._join_hint("each id must appear once"),
@@ -489,7 +491,7 @@ class InputPlan:
         """The id of one row of the labels file, as written (read again: the index keeps no text)."""
         for ch in self.labels.source.read([id_col], self.chunk_rows):
             if ch.first_row <= row < ch.first_row + len(ch):
-                return id_keys(ch.columns[id_col][row - ch.first_row:row - ch.first_row + 1])[0]
+                return id_written(ch.columns[id_col], row - ch.first_row)
         raise AssertionError(f"row {row} of {self.labels.source.name} not found")
 
     def _second_input_stream(self) -> _RowStream | None:
@@ -758,14 +760,30 @@ def _concat_kept(parts: list[np.ndarray]) -> np.ndarray:
 
 
 def id_keys(col: np.ndarray) -> list[str]:
-    """Ids as text: CSV cells exactly as written (``007`` is not ``7``); integers of typed formats exactly;
-    floats of typed formats in their shortest form (``3.0`` is ``3``)."""
+    """Ids as text: CSV cells as written (``007`` is not ``7``), except that an integer written with a zero
+    fraction is that integer (``3.0`` is ``3``: pandas writes a column of integer ids that had a missing
+    value so); integers of typed formats exactly; floats of typed formats in their shortest form."""
     if col.dtype.kind in "iub":
         return [str(v) for v in col.tolist()]
     if col.dtype.kind == "f":
         return [str(int(v)) if v == v and v not in (np.inf, -np.inf) and v == int(v) else repr(v)
                 for v in col.tolist()]
-    return ["" if v is None else str(v) for v in col.tolist()]
+    return [_integer_as_written("" if v is None else str(v)) for v in col.tolist()]
+
+
+def id_written(col: np.ndarray, i: int) -> str:
+    """The id of row ``i`` as its file has it, for a message: a CSV cell as written, a typed value as a key."""
+    if col.dtype.kind in "OUS":
+        return "" if col[i] is None else str(col[i])
+    return id_keys(col[i : i + 1])[0]
+
+
+def _integer_as_written(key: str) -> str:
+    """``3.0``, ``-12.00`` → ``3``, ``-12``; any other text as it is."""
+    if not key.endswith("0") or "." not in key:
+        return key
+    head, _, tail = key.partition(".")
+    return head if head.lstrip("+-").isdigit() and not tail.strip("0") else key
 
 
 def _written(v: Any) -> str:

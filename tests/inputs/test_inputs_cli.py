@@ -72,6 +72,43 @@ def test_007_and_7_are_two_ids(tmp_path, capsys):
     assert doc["n"] == 2 and doc["value"] == pytest.approx(-np.mean(np.log([0.8, 0.9])), rel=1e-15)
 
 
+def test_an_integer_id_written_with_a_zero_fraction_is_that_integer(tmp_path, capsys):
+    """pandas writes integer ids as 3.0 once the column held a missing value (float64): they join with 3."""
+    labels = pd.DataFrame({"id": [1, 2, 3, 4], "y": [1, 0, 1, 0]})
+    preds = pd.DataFrame({"id": [3, None, 1, 4, 2], "p": [0.6, 0.5, 0.8, 0.1, 0.3]}).dropna()
+    assert preds["id"].dtype == np.float64
+    labels.to_csv(tmp_path / "y.csv", index=False)
+    preds.to_csv(tmp_path / "p.csv", index=False)
+    assert "3.0,0.6" in (tmp_path / "p.csv").read_text()
+    merged = labels.merge(preds, on="id")
+    expected = -np.mean(np.log(np.where(merged["y"] == 1, merged["p"], 1 - merged["p"])))
+    for args in ([], ["--id-col", "id"]):
+        doc, _ = value(["bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", *args], capsys)
+        assert doc["n"] == 4 and doc["inputs"]["id"] == "id"
+        assert doc["value"] == pytest.approx(expected, rel=1e-15)
+
+
+@pytest.mark.parametrize("written,found", [("3.5", False), ("3.00", True), ("+3.0", False), ("03.0", False),
+                                           ("3.", False), ("3.0e0", False), ("-3.0", False)])
+def test_only_a_zero_fraction_is_dropped_from_an_id(tmp_path, capsys, written, found):
+    (tmp_path / "y.csv").write_text("id,y\n3,1\n4,0\n")
+    (tmp_path / "p.csv").write_text(f"id,p\n{written},0.6\n4,0.2\n")
+    code, _, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv",
+                            "--id-col", "id", "-q"], capsys)
+    assert code == (0 if found else 3), err
+    if not found:
+        assert f"1 id of {tmp_path / 'p.csv'} has no label" in err or "1 id of p.csv has no label" in err
+        assert repr(written) in err
+
+
+def test_an_id_written_both_ways_in_one_file_is_a_duplicate(tmp_path, capsys):
+    (tmp_path / "y.csv").write_text("id,y\n3,1\n3.0,0\n")
+    (tmp_path / "p.csv").write_text("id,p\n3,0.6\n")
+    code, _, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv",
+                            "--id-col", "id", "-q"], capsys)
+    assert code == 3 and "duplicate id" in err
+
+
 @pytest.mark.parametrize("chunk", ["1", "2", "3", "1000"])
 def test_a_join_does_not_depend_on_the_chunk_size(tmp_path, capsys, chunk):
     (tmp_path / "y.csv").write_text("id,y\n1,1\n2,0\nx3,1\n4,0\n")
