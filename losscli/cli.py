@@ -264,6 +264,9 @@ COMPARE_SHARED = ("labels", "weights", "label_cols", "pred_cols", "pred2_cols", 
 @click.option("--fail-if-worse", is_flag=True,
               help="Exit 1 when the candidate is significantly worse (the interval lies above 0; with several "
                    "candidates: when any one's Holm-adjusted p-value is at most 1 − confidence and it is worse).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print only the difference of the loss (candidate − baseline); with several --preds, one per "
+                   "line in the order given.")
 @summary_format_options
 @report_options
 def compare_cmd(loss: str, **opts: Any) -> None:

@@ -186,16 +186,19 @@ def combine_frames(
         return ddf_labels, labels, preds
     lab_cols = list(ddf_labels.columns)
     pre_cols = list(ddf_preds.columns)
-    labels = label_cols or [c for c in lab_cols if c != id_col]
+    # the sample weights are a column of the predictions, or else of the labels
+    left_weight = [weight_col] if weight_col and weight_col not in pre_cols and weight_col in lab_cols else []
+    right_weight = [weight_col] if weight_col and not left_weight else []
+    labels = label_cols or [c for c in lab_cols if c not in (id_col, *left_weight)]
     preds = pred_cols or [c for c in pre_cols if c not in (id_col, weight_col, *carry)]
-    clash = (set(labels) | ({id_col} if id_col else set())) & set(preds + ([weight_col] if weight_col else []))
+    clash = (set(labels) | ({id_col} if id_col else set())) & set(preds + right_weight)
     if clash:  # two files may name their columns alike (header-less files: 1..K): rename the labels' side
         renamed = {c: f"__label__{c}" for c in labels if c in clash}
         ddf_labels = ddf_labels.rename(columns=renamed)
         labels = [renamed.get(c, c) for c in labels]
-    keep_preds = preds + ([weight_col] if weight_col else []) + [c for c in carry if c not in preds]
+    keep_preds = preds + right_weight + [c for c in carry if c not in preds]
     if id_col:
-        left = ddf_labels[[id_col, *labels]]
+        left = ddf_labels[[id_col, *labels, *left_weight]]
         right = ddf_preds[[id_col, *keep_preds]]
         n_right = int(right.map_partitions(len).compute().sum())
         frame = left.merge(right, on=id_col, how="inner")
@@ -205,7 +208,7 @@ def combine_frames(
                              if n < n_right else f"duplicate {id_col} values among the labels",
                              hint="every prediction needs exactly one label with the same id")
         return frame, labels, preds
-    left, n_left = _with_row_numbers(ddf_labels[labels])
+    left, n_left = _with_row_numbers(ddf_labels[labels + left_weight])
     right, n_right = _with_row_numbers(ddf_preds[keep_preds])
     if n_left != n_right:
         raise ShapeError(f"the predictions have {n_right} rows but the labels have {n_left}",

@@ -48,7 +48,8 @@ def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[st
                           differences=evidence["differences"], title="losscli compare")
         from losscli.report.comparison import render_compare
 
-        render_document(comp, report.fmt, markdown=compare_markdown(comp), draw=lambda c: render_compare(comp, c))
+        render_document(comp, report.fmt, markdown=compare_markdown(comp), draw=lambda c: render_compare(comp, c),
+                        quiet=lambda: _number(comp["difference"]["mean"]))
     op.report_check_lines(checks)
     return status
 
@@ -94,9 +95,16 @@ def _run_many(loss_settings: Any, compare: Any, report: Any, candidates: list[st
                           differences_each=evidence["differences"], title="losscli compare")
         from losscli.report.comparison import render_compare_many
 
-        render_document(doc, report.fmt, markdown=markdown, draw=lambda c: render_compare_many(doc, c))
+        by_file = {c["candidate"]["file"]: c["difference"]["mean"] for c in doc["candidates"]}
+        render_document(doc, report.fmt, markdown=markdown, draw=lambda c: render_compare_many(doc, c),
+                        quiet=lambda: "".join(_number(by_file[f]) for f in candidates))
     op.report_check_lines(checks)
     return status
+
+
+def _number(value: float | None) -> str:
+    """One difference on a line of its own, at full precision (``nan`` when undefined)."""
+    return f"{float('nan') if value is None else float(value)!r}\n"
 
 
 def _flat(doc: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:

@@ -165,11 +165,15 @@ def report_notes(evaluations: Iterable[Any], *, quiet: bool = False) -> None:
         sys.stderr.write(f"losscli: note: {message}\n")
 
 
-def render_document(doc: dict[str, Any], fmt: str, *, markdown: str, draw: Callable[[Any], None]) -> None:
-    """A summary command's document on stdout: JSON, its Markdown, or a rich view drawn by ``draw``."""
+def render_document(doc: dict[str, Any], fmt: str, *, markdown: str, draw: Callable[[Any], None],
+                    quiet: Callable[[], str] | None = None) -> None:
+    """A summary command's document on stdout: JSON, its Markdown, the text ``quiet`` makes (``-q``), or a
+    rich view drawn by ``draw``."""
     import json
 
-    if fmt == "json":
+    if fmt == "quiet" and quiet is not None:
+        emit([quiet()])
+    elif fmt == "json":
         emit([json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False) + "\n"])
     elif fmt == "md":
         emit([markdown])

@@ -11,12 +11,14 @@ The rule, on each file's column names and a sample of its first rows (:data:`SAM
   is used, and a bad cell in it is reported);
 - a **non-numeric** column (every sampled cell is text or missing, at least two are text) is not a
   prediction unless selected;
-- a **weight-named** column (:data:`WEIGHT_NAMES`) is a weight only with ``--weight-col``, never a prediction;
+- a **weight-named** column (:data:`WEIGHT_NAMES`) is a weight only with ``--weight-col`` (a column of the
+  predictions file, or else of the labels file), never a prediction, nor a label while other columns remain;
 - one file: the label column is the first named as in :data:`LABEL_NAMES`;
 - two files: the labels are the labels file's columns that are not index-like (counters are dropped when
   more than one column is left and the label columns do not match the prediction columns one to one); a key
   both files hold is joined on (:func:`_shared_keys`), or else checked to agree row by row; without one,
-  their pandas indexes are checked row by row when they number the same rows (:func:`_pandas_indexes`);
+  their pandas indexes are checked row by row when they number the same rows, or watched over the whole
+  files when the first rows cannot tell (:func:`_pandas_indexes`);
 - label and prediction columns named alike (the same names, or the same after each side's prefix) are
   paired by name, not by position.
 
@@ -56,6 +58,8 @@ class Table:
     blocks: dict[str, list[str]] = field(default_factory=dict)
     #: the column that a pandas writer's metadata names as the index
     index_column: str | None = None
+    #: (start, step) of a range index a pandas writer kept in its metadata only (Parquet), with no column
+    range_index: tuple[int, int] | None = None
 
 
 @dataclass
@@ -83,6 +87,12 @@ class Columns:
     checked_id: str | None = None
     #: the pandas index columns of the labels and the predictions files, checked to agree row by row
     checked_index: tuple[str, str] | None = None
+    #: ``weight`` is a column of the labels file (``--weight-col`` names no column of the predictions file)
+    weight_in_labels: bool = False
+    #: the pandas index columns of both files when their first rows cannot tell whether they number the same
+    #: rows (files longer than the sample): watched while read, refused at the end if they do, in another order;
+    #: the labels' is ``None`` for the range index of their metadata (:attr:`Table.range_index`)
+    watched_index: tuple[str | None, str] | None = None
 
 
 def looks_like_key(table: Table, name: str) -> bool:
@@ -263,7 +273,7 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
     notes: list[str] = []
     id_col = sel.id_col
     checked_id = None
-    checked_index = None
+    checked_index = watched_index = None
     keys: list[str] = []  # columns named like keys that hold keys in both files
     if id_col is not None:
         for t in (labels, preds):
@@ -289,16 +299,18 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
                 notes.append(f"{labels.name} and {preds.name} are aligned by row order; their column "
                              f"{checked_id!r} is checked to agree row by row")
             else:
-                checked_index = _pandas_indexes(labels, preds, notes)
+                checked_index, watched_index = _pandas_indexes(labels, preds, notes)
     weight = None
+    weight_in_labels = False
     exclude = set(sel.taken) | {c for c in (id_col, checked_id) if c}
     if weights is not None:
         weight = _pick(sel.weight_col, weights, "--weight-col")
         if weight is None:
             weight = [c for c in weights.columns if c != id_col and index_reason(weights, c) is None]
     elif sel.weight_col:
-        weight = _pick(sel.weight_col, preds, "--weight-col")
-        exclude |= set(weight or [])
+        weight, weight_in_labels = _weight_column(sel.weight_col, labels, preds)
+        if not weight_in_labels:
+            exclude |= set(weight)
     pred_cols = _pick(sel.pred_cols, preds, "--pred-cols")
     if pred_cols is None:
         pred_cols = prediction_candidates(preds, exclude, id_col, notes)
@@ -308,7 +320,7 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
     if label_cols is None:
         label_cols = []
         for c in labels.columns:
-            if c in (id_col, checked_id):
+            if c in (id_col, checked_id) or (weight_in_labels and c in weight):
                 continue
             why = index_reason(labels, c, id_col, keys=False)
             if why is None and c in keys:  # a key both hold (store_id)
@@ -317,6 +329,12 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
                 notes.append(f"{labels.name}: column {_shown(c, labels)} is not a label: {why}")
                 continue
             label_cols.append(c)
+        weighty = [c for c in label_cols if c.strip().lower() in WEIGHT_NAMES]
+        if weighty and len(weighty) < len(label_cols):  # as in the predictions file, unless it is all there is
+            for c in weighty:
+                notes.append(f"{labels.name}: column {_shown(c, labels)} is not a label: a weight column "
+                             "(select it with --weight-col)")
+            label_cols = [c for c in label_cols if c not in weighty]
         if len(label_cols) > 1:
             counters = [c for c in label_cols if is_counter(labels.sample.get(c))]
             # a counter is a written-out row index only when the label columns do not line up with the
@@ -329,7 +347,22 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
         if not label_cols:
             raise UsageError(f"no label column left in {labels.name}", hint="choose it with --label-cols")
     pred_cols = align_by_name(label_cols, pred_cols, labels.name, preds.name, notes)
-    return Columns(label_cols, pred_cols, weight, id_col, notes, checked_id, checked_index)
+    return Columns(label_cols, pred_cols, weight, id_col, notes, checked_id, checked_index, weight_in_labels,
+                   watched_index)
+
+
+def _weight_column(selection: str, labels: Table, preds: Table) -> tuple[list[str], bool]:
+    """``--weight-col`` without a weights file: a column of the predictions file, else of the labels file
+    (and whether it is the labels file's)."""
+    for table, in_labels in ((preds, False), (labels, True)):
+        try:
+            return select_columns(selection, table.columns, option="--weight-col", file=table.name), in_labels
+        except UsageError:
+            pass
+    raise UsageError(
+        f"--weight-col: no column {selection!r} in {preds.name} or {labels.name}",
+        hint=f"{preds.name} has {', '.join(preds.columns[:10])}; {labels.name} has {', '.join(labels.columns[:10])}",
+    )
 
 
 def _shared_keys(labels: Table, preds: Table, keys: list[str], notes: list[str], *, chosen: bool = False
@@ -399,21 +432,40 @@ def _same_row_numbers(a: np.ndarray | None, b: np.ndarray | None) -> bool:
     return bool(np.array_equal(np.sort(va), np.sort(vb)))
 
 
-def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[str, str] | None:
-    """The two files' pandas index columns, when both number the same rows (:func:`_same_row_numbers`): then they
-    must agree row by row (predictions written after a shuffle keep their index). A file without an index,
-    or whose index numbers other rows (a test split beside ``pd.DataFrame(model.predict(X))``), is paired by
-    position, as before."""
+def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[tuple[str, str] | None,
+                                                                            tuple[str, str] | None]:
+    """The two files' pandas index columns (checked, watched). Checked when both number the same rows
+    (:func:`_same_row_numbers`): then they must agree row by row (predictions written after a shuffle keep
+    their index). Watched when both are integers but the first rows of a longer file cannot tell: the whole
+    files then decide (:class:`~losscli.inputs.plan.IndexWatch`). A file without an index, or whose index
+    numbers other rows (a test split beside ``pd.DataFrame(model.predict(X))``), is paired by position."""
     a, b = _pandas_index(labels), _pandas_index(preds)
-    if a is None or b is None:
-        return None
-    if not _same_row_numbers(labels.sample.get(a), preds.sample.get(b)):
-        return None
-    if is_counter(preds.sample.get(b)) and not is_counter(labels.sample.get(a)):
-        return None  # predictions made afresh (their index counts) beside labels written from a shuffled frame
-    notes.append(f"{labels.name} and {preds.name} are aligned by row order; their pandas index columns are "
-                 "checked to agree row by row")
-    return a, b
+    if b is None or (a is None and labels.range_index is None):
+        return None, None
+    sb = preds.sample.get(b)
+    if a is None:  # the labels' range index (Parquet metadata): their first rows numbered as it says
+        start, step = labels.range_index  # type: ignore[misc]
+        n = min((len(v) for v in labels.sample.values()), default=0)
+        sa = start + step * np.arange(n)
+        if is_counter(sb) and not is_counter(sa):
+            return None, None
+        return (None, None) if not _integers(sb) else (None, (None, b))  # type: ignore[return-value]
+    sa = labels.sample.get(a)
+    if is_counter(sb) and not is_counter(sa):
+        return None, None  # predictions made afresh (their index counts) beside labels written from a shuffled frame
+    if _same_row_numbers(sa, sb):
+        notes.append(f"{labels.name} and {preds.name} are aligned by row order; their pandas index columns are "
+                     "checked to agree row by row")
+        return (a, b), None
+    if _integers(sa) and _integers(sb) and SAMPLE_ROWS in (len(sa), len(sb)):
+        return None, (a, b)
+    return None, None
+
+
+def _integers(values: np.ndarray | None) -> bool:
+    """Sampled values that are all whole numbers."""
+    v = None if values is None or not len(values) else numeric(values)
+    return v is not None and bool(np.isfinite(v).all()) and bool((v == np.round(v)).all())
 
 
 def align_by_name(label_cols: list[str], pred_cols: list[str], labels_name: str, preds_name: str,

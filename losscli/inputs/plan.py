@@ -201,6 +201,9 @@ class InputPlan:
         self.checked_ids: tuple[Role, Role] | None = None
         #: the checked ids are the two files' pandas indexes (not a shared id column beside a weights file)
         self.checked_by_index = False
+        #: the two files' pandas indexes, when only the whole files can tell whether they number the same rows
+        #: (:class:`~losscli.inputs.index_watch.IndexWatch`); the labels' may be a range index, (start, step)
+        self.watched_index: tuple[Role | tuple[int, int], Role] | None = None
         #: the files are joined on a key column both hold that was not given with --id-col
         self.auto_joined = False
 
@@ -250,6 +253,12 @@ class InputPlan:
             roles.append(self.preds2)
         if self.pair_ids:
             roles.extend(self.pair_ids)
+        watch = None
+        if self.watched_index:
+            from losscli.inputs.index_watch import IndexWatch
+
+            roles.extend(r for r in self.watched_index if isinstance(r, Role))
+            watch = IndexWatch()
         roles.extend(self.extras.values())
         by_source: dict[int, tuple[Source, list[str]]] = {}
         seen: dict[int, set[str]] = {}  # sets: bookkeeping stays linear in the number of columns
@@ -271,6 +280,7 @@ class InputPlan:
                 self._row_count_mismatch(streams, parts, by_source)
             n = next(iter(lengths.values()))
             if n == 0:
+                self._end_watch(watch)
                 return
             columns: dict[int, dict[str, np.ndarray]] = {key: p[0] for key, p in parts.items()}
             first = next(iter(parts.values()))[1]
@@ -283,6 +293,10 @@ class InputPlan:
                 self._check_same_ids(get(self.checked_ids[0])[0], get(self.checked_ids[1])[0], rows)
             if self.pair_ids:
                 self._check_pair_ids(get(self.pair_ids[0])[0], get(self.pair_ids[1])[0], rows)
+            if watch is not None:
+                first, second = self.watched_index  # type: ignore[misc]
+                numbered = get(first)[0] if isinstance(first, Role) else first[0] + first[1] * rows
+                watch.update(numbered, get(second)[0], rows)
 
             batch = self._assemble(
                 get(self.labels),
@@ -297,7 +311,15 @@ class InputPlan:
             if batch is not None:
                 yield batch
             if step is None:
+                self._end_watch(watch)
                 return
+
+    def _end_watch(self, watch: Any) -> None:
+        """Refuse files whose pandas indexes, read whole, hold the same row numbers in another order."""
+        found = None if watch is None else watch.shuffled()
+        if found is not None:
+            row, x, y = found
+            self._order_error(str(x), str(y), row, self.watched_index[1], by_index=True)  # type: ignore[index]
 
     def _join_hint(self, hint: str) -> str:
         """A join error's hint; for a join the command chose itself, how to pair the rows by position instead."""
@@ -318,28 +340,31 @@ class InputPlan:
         for i in differ.tolist():
             x, y = id_keys(la[i:i + 1])[0], id_keys(pa[i:i + 1])[0]
             if x != y and not _same_number(x, y):
-                role = self.checked_ids[1]  # type: ignore[index]
-                if self.checked_by_index:
-                    what = "pandas index"
-                    hint = ("write the index as a column named id in both files (df.rename_axis('id').reset_index()) "
-                            "and they are joined on it; if their rows are paired by position, write them without their "
-                            "index (index=False)")
-                elif self.weights is not None and self.weights.source not in (self.labels.source, self.preds.source):
-                    what = "id"
-                    hint = (f"put the sample weights in a column of the predictions file (--weight-col) and join "
-                            f"by --id-col {role.columns[0]}")
-                else:
-                    what = "id"
-                    hint = (f"write both files in the same row order, or join them on it with --id-col "
-                            f"{role.columns[0]} if its values do not repeat")
-                raise InputError(
-                    f"the rows of {self.labels.source.name} and {self.preds.source.name} are in another order: "
-                    f"{what} {x!r} in one, {y!r} in the other",
-                    location=Location("y_pred", file=role.source.name,
-                                      column_name=None if self.checked_by_index else role.columns[0],
-                                      file_row=role.source.file_row(int(rows[i])), value=y),
-                    hint=hint,
-                )
+                self._order_error(x, y, int(rows[i]), self.checked_ids[1], by_index=self.checked_by_index)  # type: ignore[index]
+
+    def _order_error(self, x: str, y: str, row: int, role: Role, *, by_index: bool) -> None:
+        """The rows of the two files are in another order: id (or pandas index) ``x`` in the labels, ``y`` in
+        the predictions at stream row ``row``."""
+        if by_index:
+            what = "pandas index"
+            hint = ("write the index as a column named id in both files (df.rename_axis('id').reset_index()) "
+                    "and they are joined on it; if their rows are paired by position, write them without their "
+                    "index (index=False)")
+        elif self.weights is not None and self.weights.source not in (self.labels.source, self.preds.source):
+            what = "id"
+            hint = (f"put the sample weights in a column of the predictions file (--weight-col) and join "
+                    f"by --id-col {role.columns[0]}")
+        else:
+            what = "id"
+            hint = (f"write both files in the same row order, or join them on it with --id-col "
+                    f"{role.columns[0]} if its values do not repeat")
+        raise InputError(
+            f"the rows of {self.labels.source.name} and {self.preds.source.name} are in another order: "
+            f"{what} {x!r} in one, {y!r} in the other",
+            location=Location("y_pred", file=role.source.name, column_name=None if by_index else role.columns[0],
+                              file_row=role.source.file_row(row), value=y),
+            hint=hint,
+        )
 
     def _check_pair_ids(self, first: np.ndarray, second: np.ndarray, rows: np.ndarray) -> None:
         """The id column of ``--preds2`` agrees with that of the predictions row by row (it is not joined)."""
@@ -383,6 +408,8 @@ class InputPlan:
         label_role, pred_role = self.ids  # type: ignore[misc]
         id_col = label_role.columns[0]
         label_keys = self.labels.read_keys()
+        if self._weights_with_labels():  # looked up by id along with the labels
+            label_keys = list(dict.fromkeys(label_keys + self.weights.read_keys()))  # type: ignore[union-attr]
         lab_cols = list(dict.fromkeys(label_keys + label_role.columns))
         index = KeyIndex()
         try:
@@ -428,9 +455,10 @@ class InputPlan:
         seen = np.zeros(len(index), dtype=bool)
         pred_cols = list(dict.fromkeys(self.preds.read_keys() + pred_role.columns))
         wcols = []
-        if self.weights is not None:
+        if self.weights is not None and not self._weights_with_labels():
             if self.weights.source is not self.preds.source:
-                raise UsageError("with --id-col, sample weights must be a column of the predictions file")
+                raise UsageError("with --id-col, sample weights must be a column of the predictions or the labels "
+                                 "file", hint="give the weights with --weight-col rather than in --weights FILE")
             wcols = [c for c in self.weights.columns if c not in set(pred_cols)]
         taken = set(pred_cols) | set(wcols)
         wcols += [c for role in self.extras.values() for c in role.columns if c not in taken]
@@ -466,10 +494,14 @@ class InputPlan:
                 if self.pair_ids is not None:
                     self._check_pair_ids(chunk.columns[self.pair_ids[0].columns[0]],
                                          pred2.pop(), rows)
+            joined = {c: lab[c][idx].astype(want[c], copy=False) for c in label_keys}
+            weight_cols = None
+            if self.weights is not None:
+                weight_cols = self.weights.arrays(joined if self._weights_with_labels() else chunk.columns)
             batch = self._assemble(
-                self.labels.arrays({c: lab[c][idx].astype(want[c], copy=False) for c in label_keys}),
+                self.labels.arrays(joined),
                 self.preds.arrays(chunk.columns),
-                [chunk.columns[c] for c in self.weights.columns] if self.weights else None,
+                weight_cols,
                 chunk.columns[pred_role.columns[0]],
                 rows,
                 idx,
@@ -483,9 +515,14 @@ class InputPlan:
         extra = int((~seen).sum())
         if extra:
             self.warnings.append(
-                f"{extra} ids of {self.labels.source.name} have no prediction in {self.preds.source.name}; "
-                "they are not scored"
+                f"{extra} {'ids' if extra > 1 else 'id'} of {self.labels.source.name} "
+                f"{'have' if extra > 1 else 'has'} no prediction in {self.preds.source.name}; "
+                f"{'they are' if extra > 1 else 'it is'} not scored"
             )
+
+    def _weights_with_labels(self) -> bool:
+        """The sample weights are a column of the labels file (a join looks them up with the labels)."""
+        return self.weights is not None and self.weights.source is self.labels.source
 
     def _label_id_at(self, id_col: str, row: int) -> str:
         """The id of one row of the labels file, as written (read again: the index keeps no text)."""
@@ -999,6 +1036,7 @@ def sample_table(source: Source, rows: int = SAMPLE_ROWS) -> Table:
     table = Table(source.name, list(source.columns), sample, set(getattr(source, "unnamed", ())))
     table.blocks = dict(source.blocks)
     table.index_column = getattr(source, "index_column", None)
+    table.range_index = source.range_index
     return table
 
 
@@ -1034,7 +1072,8 @@ def _plan_two_files(
             preds.text_columns.add(key)
     weight_role = None
     if cols.weight is not None:
-        weight_role = Role(weights if weights is not None else preds, cols.weight)
+        weight_role = Role(weights if weights is not None else labels if cols.weight_in_labels else preds,
+                           cols.weight)
     notes = [*labels.notes, *preds.notes, *(weights.notes if weights is not None else []), *cols.notes]
     plan = _finish(options, spec, labels, cols.labels, preds, cols.preds, weight_role, ids, notes)
     plan.auto_joined = ids is not None and options.id_col is None
@@ -1044,6 +1083,9 @@ def _plan_two_files(
         a, b = cols.checked_index
         plan.checked_ids = (Role(labels, [a]), Role(preds, [b]))
         plan.checked_by_index = True
+    elif cols.watched_index is not None and ids is None:
+        a, b = cols.watched_index
+        plan.watched_index = (Role(labels, [a]) if a is not None else labels.range_index, Role(preds, [b]))
     return plan
 
 

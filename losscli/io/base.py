@@ -86,6 +86,8 @@ class Source:
         self.unnamed: set[str] = set()
         #: the column a pandas writer's metadata names as the DataFrame's index (Parquet)
         self.index_column: str | None = None
+        #: (start, step) of a range index a pandas writer kept in its metadata only, with no column (Parquet)
+        self.range_index: tuple[int, int] | None = None
         #: what the reader guessed about the file (a header row or not), for the user to see
         self.notes: list[str] = []
         #: columns read as text exactly as written (keys), never parsed as numbers (CSV/TSV; typed formats

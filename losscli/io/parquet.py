@@ -50,6 +50,22 @@ def _pandas_index_column(schema: Any) -> str | None:
     return index[0]
 
 
+def _pandas_range_index(schema: Any) -> tuple[int, int] | None:
+    """(start, step) of the range index that pandas kept in the file's metadata only (a default
+    ``RangeIndex``: row i is numbered start + i·step); ``None`` otherwise."""
+    try:
+        meta = schema.pandas_metadata or {}
+    except (ValueError, UnicodeDecodeError):
+        return None
+    index = meta.get("index_columns") if isinstance(meta, dict) else None
+    if not isinstance(index, list) or len(index) != 1 or not isinstance(index[0], dict):
+        return None
+    kind, start, step = index[0].get("kind"), index[0].get("start"), index[0].get("step")
+    if kind != "range" or not isinstance(start, int) or not isinstance(step, int) or not step:
+        return None
+    return start, step
+
+
 class ParquetSource(Source):
     def __init__(self, inp: Input) -> None:
         import pyarrow as pa
@@ -67,6 +83,7 @@ class ParquetSource(Source):
             _refuse_duplicates(inp.name, schema.names)
             self._types = {f.name: f.type for f in schema}
             index_column = _pandas_index_column(schema)
+            range_index = _pandas_range_index(schema)
             if n_rows == 0:
                 raise ReadError(f"{inp.name} has columns but no rows")
             widths = _list_widths(pf, [f for f in schema if numeric_list(f.type)])
@@ -104,6 +121,7 @@ class ParquetSource(Source):
         )
         self.blocks = blocks
         self.index_column = index_column if index_column in columns else None
+        self.range_index = range_index
         self._widths = {name: len(m) for name, m in blocks.items()}
         self.unsampled = {f.name for f in schema if f.name not in blocks and pa.types.is_nested(f.type)}
 

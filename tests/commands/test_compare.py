@@ -138,3 +138,25 @@ def test_formats_and_errors(runner, files, sample):
     files["bad"] = bad
     r = invoke(runner, cmp(files, base="bad"))
     assert r.exit_code == 3
+
+
+def test_quiet_prints_the_difference_alone_and_keeps_the_exit_status(runner, files):
+    r = invoke(runner, cmp(files))
+    difference = json.loads(r.stdout)["difference"]["mean"]
+    quiet = invoke(runner, [*cmp(files), "-q"])
+    assert quiet.exit_code == 0 and quiet.stdout == f"{difference!r}\n"
+    assert float(quiet.stdout) < 0 or float(quiet.stdout) > 0
+    failing = invoke(runner, [*cmp(files), "-q", "--fail-if-worse"])
+    assert failing.exit_code == 1 and failing.stdout == quiet.stdout
+
+
+def test_quiet_with_several_candidates_prints_one_line_each_in_the_order_given(runner, files):
+    args = ["compare", "bce", "--labels", files["labels"], "--label-cols", "label", "--pred-cols", "p",
+            "--preds", files["cand"], "--preds", files["base"], "--baseline-preds", files["base"]]
+    doc = json.loads(invoke(runner, [*args, "--json"]).stdout)
+    by_file = {c["candidate"]["file"]: c["difference"]["mean"] for c in doc["candidates"]}
+    assert [c["candidate"]["file"] for c in doc["candidates"]] == [str(files["base"]), str(files["cand"])]  # ranked
+    r = invoke(runner, [*args, "-q"])
+    assert r.exit_code == 0
+    assert r.stdout == f"{by_file[str(files['cand'])]!r}\n{by_file[str(files['base'])]!r}\n"
+    assert r.stdout.splitlines()[1] == "0.0"

@@ -109,6 +109,60 @@ def test_an_id_written_both_ways_in_one_file_is_a_duplicate(tmp_path, capsys):
     assert code == 3 and "duplicate id" in err
 
 
+# ------------------------------------------------------------------------------------------- weights
+
+
+def _weighted_files(tmp_path, ids: bool):
+    rng = np.random.default_rng(5)
+    n = 40
+    y, p, w = rng.integers(0, 2, n), rng.uniform(0.05, 0.95, n), rng.uniform(0.1, 3, n)
+    order = rng.permutation(n) if ids else np.arange(n)
+    labels = pd.DataFrame({"y": y, "weight": w})
+    preds = pd.DataFrame({"p": p[order]})
+    if ids:
+        labels.insert(0, "order_id", np.arange(n) + 1000)
+        preds.insert(0, "order_id", order + 1000)
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    preds.to_csv(tmp_path / "preds.csv", index=False)
+    per = -np.where(y == 1, np.log(p), np.log1p(-p))
+    return float(np.sum(w * per) / np.sum(w)), float(np.mean(per))
+
+
+@pytest.mark.parametrize("ids", [False, True], ids=["row order", "joined on ids"])
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_weight_col_takes_a_column_of_the_labels_file(tmp_path, capsys, ids, engine):
+    """Sample weights kept beside the labels: --weight-col finds them there when the predictions lack them."""
+    if engine == "dask":
+        pytest.importorskip("dask.dataframe")
+    weighted, plain = _weighted_files(tmp_path, ids)
+    files = ["--labels", tmp_path / "labels.csv", "--preds", tmp_path / "preds.csv", "--engine", engine]
+    doc, _ = value(["bce", *files, "--weight-col", "weight"], capsys)
+    assert doc["value"] == pytest.approx(weighted, rel=1e-13) and doc["n"] == 40
+    if engine == "local":
+        assert doc["inputs"]["weights"] == {"file": str(tmp_path / "labels.csv"), "columns": ["weight"]}
+    # without --weight-col it is set aside, as in the predictions file, and says how to use it
+    doc, _ = value(["bce", *files], capsys)
+    assert doc["value"] == pytest.approx(plain, rel=1e-13)
+    assert doc["inputs"]["labels"]["columns"] == ["y"]
+    assert any("'weight' is not a label" in n and "--weight-col" in n for n in doc["inputs"]["notes"])
+
+
+def test_a_labels_file_of_one_column_named_weight_is_the_labels(tmp_path, capsys):
+    """A target named weight (a person's weight) is not set aside when it is all the file holds."""
+    (tmp_path / "y.csv").write_text("weight\n70.5\n82.0\n")
+    (tmp_path / "p.csv").write_text("pred\n71.0\n80.0\n")
+    doc, _ = value(["mse", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys)
+    assert doc["value"] == pytest.approx((0.25 + 4.0) / 2, rel=1e-15)
+
+
+def test_a_weight_col_in_neither_file_names_both(tmp_path, capsys):
+    _weighted_files(tmp_path, False)
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "labels.csv", "--preds", tmp_path / "preds.csv",
+                              "--weight-col", "w"], capsys)
+    assert code == 2 and out == ""
+    assert "no column 'w' in" in err and "preds.csv" in err and "labels.csv" in err and "weight" in err
+
+
 @pytest.mark.parametrize("chunk", ["1", "2", "3", "1000"])
 def test_a_join_does_not_depend_on_the_chunk_size(tmp_path, capsys, chunk):
     (tmp_path / "y.csv").write_text("id,y\n1,1\n2,0\nx3,1\n4,0\n")

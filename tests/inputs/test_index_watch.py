@@ -1,0 +1,147 @@
+"""Files longer than the sampled rows whose pandas indexes hold the same row numbers in another order (a
+shuffle) are refused once read whole; indexes of other rows keep pairing by position."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from cli_helpers import run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from losscli.inputs.index_watch import IndexWatch
+from losscli.inputs.infer import SAMPLE_ROWS
+
+N = 3 * SAMPLE_ROWS + 17
+
+
+def _watch(a: np.ndarray, b: np.ndarray, step: int) -> IndexWatch:
+    w = IndexWatch()
+    for i in range(0, len(a), step):
+        w.update(a[i:i + step], b[i:i + step], np.arange(i, min(i + step, len(a))))
+    return w
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-(2**63), 2**63 - 1), min_size=1, max_size=60), st.randoms(use_true_random=False),
+       st.integers(1, 70), st.booleans())
+def test_shuffled_is_said_exactly_for_the_same_values_in_another_order(values, rnd, step, permute):
+    a = np.array(values, dtype=np.int64)
+    if permute:
+        b = a.copy()
+        rnd.shuffle(b)
+    else:
+        b = a.copy()
+        b[rnd.randrange(len(b))] += 1 if b.max() < 2**63 - 1 else -1
+    found = _watch(a, b, step).shuffled()
+    if permute and not np.array_equal(a, b):
+        i = int(np.flatnonzero(a != b)[0])
+        assert found == (i, int(a[i]), int(b[i]))
+    else:
+        assert found is None
+
+
+def test_the_chunking_does_not_change_the_fingerprint():
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 10**6, 5000)
+    b = rng.permutation(a)
+    found = {_watch(a, b, step).shuffled() for step in (1, 7, 999, 5000)}
+    assert len(found) == 1 and None not in found
+
+
+def test_whole_numbers_written_as_floats_count_and_other_values_stop_the_watch():
+    a = np.arange(10, dtype=np.float64)
+    assert _watch(a, a[::-1].copy(), 4).shuffled() == (0, 0, 9)
+    dates = np.array(["2024-01-01", "2024-01-02"], dtype=object)
+    w = _watch(dates, dates[::-1].copy(), 2)
+    assert not w.active and w.shuffled() is None
+    halves = np.array([0.5, 1.5])
+    assert _watch(halves, halves[::-1].copy(), 2).shuffled() is None
+
+
+@pytest.fixture(scope="module")
+def frames(tmp_path_factory):
+    d = tmp_path_factory.mktemp("watch")
+    rng = np.random.default_rng(11)
+    df = pd.DataFrame({"y": rng.integers(0, 2, N), "p": rng.uniform(0.02, 0.98, N)},
+                      index=pd.RangeIndex(N))
+    test = df.sample(frac=0.6, random_state=1)  # a test split: scattered row numbers
+    files = {
+        "labels": df[["y"]], "preds_shuffled": df[["p"]].sample(frac=1, random_state=2),
+        "preds_same": df[["p"]],
+        "split_labels": test[["y"]], "split_preds_shuffled": test[["p"]].sample(frac=1, random_state=3),
+        "split_fresh": pd.DataFrame({"p": test["p"].to_numpy()}),
+        "split_labels_reset": test[["y"]].reset_index(drop=True), "split_preds_kept": test[["p"]],
+    }
+    for name, frame in files.items():
+        frame.to_csv(d / f"{name}.csv")
+    return d, df, test
+
+
+def _bce(y, p) -> float:
+    return float(-np.mean(np.where(y == 1, np.log(p), np.log1p(-p))))
+
+
+@pytest.mark.parametrize("labels,preds", [("labels", "preds_shuffled"), ("split_labels", "split_preds_shuffled")])
+@pytest.mark.parametrize("chunk", [None, "500"])
+def test_a_shuffle_beyond_the_sampled_rows_is_refused(frames, capsys, labels, preds, chunk):
+    d, _, _ = frames
+    extra = ["--chunk-rows", chunk] if chunk else []
+    code, out, err = run_cli(["eval", "bce", "--labels", d / f"{labels}.csv", "--preds", d / f"{preds}.csv",
+                              "--json", *extra], capsys)
+    assert code == 3 and out == ""
+    assert "in another order: pandas index" in err and "rename_axis('id').reset_index()" in err
+    assert err.count("error:") == 1
+
+
+def test_following_the_hint_gives_the_joined_number(frames, capsys, tmp_path):
+    d, df, _ = frames
+    for name in ("labels", "preds_shuffled"):
+        pd.read_csv(d / f"{name}.csv", index_col=0).rename_axis("id").reset_index().to_csv(
+            tmp_path / f"{name}.csv", index=False)
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "labels.csv", "--preds",
+                              tmp_path / "preds_shuffled.csv", "--json", "--summary-only"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["value"] == pytest.approx(_bce(df["y"].to_numpy(), df["p"].to_numpy()), rel=1e-13)
+
+
+@pytest.mark.parametrize("labels,preds", [("labels", "preds_same"), ("split_labels", "split_fresh"),
+                                          ("split_labels_reset", "split_preds_kept")])
+def test_other_row_numbers_keep_pairing_by_position(frames, capsys, labels, preds):
+    d, _, test = frames
+    code, out, err = run_cli(["eval", "bce", "--labels", d / f"{labels}.csv", "--preds", d / f"{preds}.csv",
+                              "--json", "--summary-only", "--chunk-rows", "700"], capsys)
+    assert code == 0, err
+    y = pd.read_csv(d / f"{labels}.csv", index_col=0)["y"].to_numpy()
+    p = pd.read_csv(d / f"{preds}.csv", index_col=0)["p"].to_numpy()
+    assert json.loads(out)["value"] == pytest.approx(_bce(y, p), rel=1e-13)
+
+
+@pytest.mark.parametrize("n", [300, N])
+def test_a_parquet_range_index_kept_in_the_metadata_is_the_labels_row_numbers(tmp_path, capsys, n):
+    """pandas keeps a default RangeIndex in the Parquet metadata only: predictions written after a shuffle
+    (their index a column) are refused beside it, whatever the length; in order, or fresh, they pair."""
+    pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"y": rng.integers(0, 2, n), "p": rng.uniform(0.02, 0.98, n)})
+    df[["y"]].to_parquet(tmp_path / "labels.parquet")
+    df[["p"]].sample(frac=1, random_state=5).to_parquet(tmp_path / "shuffled.parquet")
+    df[["p"]].set_axis(pd.Index(np.arange(n)), axis=0).to_parquet(tmp_path / "in_order.parquet")  # a column
+    df[["p"]].to_parquet(tmp_path / "fresh.parquet")  # a range index too
+    import pyarrow.parquet as pq
+
+    assert pq.read_schema(tmp_path / "labels.parquet").pandas_metadata["index_columns"][0]["kind"] == "range"
+    for name in ("shuffled", "in_order"):
+        assert pq.read_schema(tmp_path / f"{name}.parquet").pandas_metadata["index_columns"] == ["__index_level_0__"]
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "labels.parquet", "--preds",
+                              tmp_path / "shuffled.parquet", "-q"], capsys)
+    assert code == 3 and out == "" and "in another order: pandas index" in err
+    expected = _bce(df["y"].to_numpy(), df["p"].to_numpy())
+    for preds in ("in_order", "fresh"):
+        code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "labels.parquet", "--preds",
+                                  tmp_path / f"{preds}.parquet", "-q"], capsys)
+        assert code == 0, err
+        assert float(out) == pytest.approx(expected, rel=1e-13)
