@@ -2,8 +2,11 @@
 
 Samples are put in ``n_bins`` equal-width confidence bins closed on the right — (k/B, (k+1)/B] — with a
 confidence of exactly 0 in the first bin and exactly 1 in the last (scikit-learn ``calibration_curve``'s
-bins; torchmetrics closes its bins on the left — ``bucketize(right=True)`` on float32 edges — and puts 1.0 in
-a bin of its own, torchmetrics#3510, so a confidence exactly on an edge falls in the next bin there). Per bin the engine keeps the row
+bins). Under the torch convention a confidence of exactly 1 has a bin of its own, B + 1 bins in all, as
+torchmetrics' ``bucketize(right=True)`` gives it (torchmetrics#3510), and a top-label confidence is binned as
+the float32 value torchmetrics casts it to (0.99999999 is 1.0 there). torchmetrics closes its other bins on
+the left, on edges that ``torch.linspace`` rounds in float32, so a confidence within a float32 rounding of an
+inner edge may fall in the neighbouring bin there. Per bin the engine keeps the row
 count, the weight W_b, the weighted confidence sum C_b and the weighted accuracy sum A_b, so streaming,
 shard states and Dask give the one-pass value:
 
@@ -79,7 +82,8 @@ def bin_index(conf: np.ndarray, n_bins: int) -> np.ndarray:
 
 
 def _stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None, *, n_bins: int, classwise: bool = False,
-           from_logits: bool = False, strategy: str = "uniform", **_: Any) -> dict[str, tuple[str, Any]]:
+           from_logits: bool = False, strategy: str = "uniform", conv: Convention | None = None,
+           **_: Any) -> dict[str, tuple[str, Any]]:
     conf, acc = confidence_and_accuracy(y_true, y_pred, from_logits, classwise)
     if strategy == "quantile":  # the edges need every confidence: the engine keeps them (bounded)
         return {"sample": ("sample", (conf, acc))}
@@ -87,15 +91,22 @@ def _stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None, *, n_bi
     acc2 = acc.reshape(acc.shape[0], -1)
     k = conf2.shape[1]
     ww = np.ones(conf2.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
-    # one histogram of length k·B: column j's bins at j·B .. j·B + B − 1
-    idx = (bin_index(conf2, n_bins) + np.arange(k)[None, :] * n_bins).reshape(-1)
-    size = k * n_bins
+    per = n_bins
+    idx = bin_index(conf2, n_bins)
+    if conv is not None and conv.name == "torch":  # torchmetrics: exactly 1 (after its float32 cast) apart
+        binned = conf2.astype(np.float32) if np.asarray(y_pred).ndim == 2 and not classwise else conf2
+        idx = np.where(binned == 1.0, n_bins, idx)
+        per = n_bins + 1
+    # one histogram of length k·per: column j's bins at j·per .. j·per + per − 1
+    idx = (idx + np.arange(k)[None, :] * per).reshape(-1)
+    size = k * per
     wcol = np.repeat(ww, k)
     return {
         "count": ("sum", np.bincount(idx, minlength=size).astype(np.float64)),
         "weight": ("sum", np.bincount(idx, weights=wcol, minlength=size)),
         "confidence": ("sum", np.bincount(idx, weights=wcol * conf2.reshape(-1), minlength=size)),
         "accuracy": ("sum", np.bincount(idx, weights=wcol * acc2.reshape(-1), minlength=size)),
+        "bins": ("max", np.array([float(per)])),  # bins per column: n_bins, or n_bins + 1 under torch
     }
 
 
@@ -156,12 +167,21 @@ def _columns(stats: dict[str, Any], n_bins: int) -> list[dict[str, np.ndarray]]:
     if "sample" in stats:
         return _quantile_columns(stats["sample"], n_bins)
     edges = np.linspace(0.0, 1.0, n_bins + 1)
-    return [{**col, "low": edges[:-1], "high": edges[1:]} for col in _per_column(stats, n_bins)]
+    low, high = edges[:-1], edges[1:]
+    per = _bins_per_column(stats, n_bins)
+    if per == n_bins + 1:  # torch: a last bin holding exactly 1
+        low, high = np.append(low, 1.0), np.append(high, 1.0)
+    return [{**col, "low": low, "high": high} for col in _per_column(stats, per)]
 
 
-def _per_column(stats: dict[str, Any], n_bins: int) -> list[dict[str, np.ndarray]]:
-    cols = len(stats["weight"]) // n_bins
-    return [{key: np.asarray(stats[key][j * n_bins:(j + 1) * n_bins]) for key in
+def _bins_per_column(stats: dict[str, Any], n_bins: int) -> int:
+    """n_bins, or n_bins + 1 where the bins were made under the torch convention."""
+    return int(np.asarray(stats["bins"])[0]) if "bins" in stats else n_bins
+
+
+def _per_column(stats: dict[str, Any], per: int) -> list[dict[str, np.ndarray]]:
+    cols = len(stats["weight"]) // per
+    return [{key: np.asarray(stats[key][j * per:(j + 1) * per]) for key in
              ("count", "weight", "confidence", "accuracy")} for j in range(cols)]
 
 
@@ -196,7 +216,7 @@ def reliability(stats: dict[str, Any], *, n_bins: int, classwise: bool = False, 
         return {}
     rows = []
     for j, col in enumerate(_columns(stats, n_bins)):
-        for b in range(n_bins):
+        for b in range(len(col["weight"])):
             w = float(col["weight"][b])
             if col["count"][b] == 0:
                 continue

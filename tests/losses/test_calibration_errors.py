@@ -55,23 +55,25 @@ def _ece_by_hand(y, p, n_bins):
 
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(1, 200), c=st.sampled_from([1, 3, 6]),
-       n_bins=st.integers(1, 20), cut_fracs=st.lists(st.floats(0, 1), max_size=4), weighted=st.booleans())
-def test_streamed_chunked_and_merged_equal_one_pass(seed, n, c, n_bins, cut_fracs, weighted):
+       n_bins=st.integers(1, 20), cut_fracs=st.lists(st.floats(0, 1), max_size=4), weighted=st.booleans(),
+       convention=st.sampled_from(["losscli", "torch"]))
+def test_streamed_chunked_and_merged_equal_one_pass(seed, n, c, n_bins, cut_fracs, weighted, convention):
     rng = np.random.default_rng(seed)
     p = rng.uniform(0, 1, n) if c == 1 else rng.dirichlet(np.ones(c), n)
+    p[rng.random(n) < 0.2] = 1.0 if c == 1 else np.eye(c)[0]  # confidences of exactly 1 (a bin of their own under torch)
     y = rng.integers(0, 2 if c == 1 else c, n)
     sw = rng.uniform(0.1, 2, n) if weighted else None
     cuts = sorted({int(f * n) for f in cut_fracs})
     for loss in ("ece", "mce", "rmsce"):
-        one = losscli.evaluate(loss, y, p, sample_weight=sw, n_bins=n_bins)
-        if loss == "ece" and sw is None:
+        one = losscli.evaluate(loss, y, p, sample_weight=sw, n_bins=n_bins, convention=convention)
+        if loss == "ece" and sw is None and convention == "losscli":
             assert one.value == pytest.approx(_ece_by_hand(y, p, n_bins), rel=1e-12, abs=1e-14)
-        streamed = Evaluator(loss, n_bins=n_bins, keep_per_sample=False)
-        merged = Evaluator(loss, n_bins=n_bins, keep_per_sample=False)
+        streamed = Evaluator(loss, n_bins=n_bins, keep_per_sample=False, convention=convention)
+        merged = Evaluator(loss, n_bins=n_bins, keep_per_sample=False, convention=convention)
         for a, b in zip([0, *cuts], [*cuts, n], strict=True):
             part = (y[a:b], p[a:b], None if sw is None else sw[a:b])
             streamed.update(*part)
-            shard = Evaluator(loss, n_bins=n_bins, keep_per_sample=False)
+            shard = Evaluator(loss, n_bins=n_bins, keep_per_sample=False, convention=convention)
             if b > a:
                 shard.update(*part)
             merged.acc.merge(Accumulator.from_json(json.loads(json.dumps(shard.acc.to_json()))))
@@ -79,6 +81,31 @@ def test_streamed_chunked_and_merged_equal_one_pass(seed, n, c, n_bins, cut_frac
             r = ev.result()
             assert r.value == pytest.approx(one.value, rel=1e-12, abs=1e-14)
             assert [x["count"] for x in r.details["reliability"]] == [x["count"] for x in one.details["reliability"]]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_under_torch_a_confidence_of_exactly_1_has_a_bin_of_its_own(dtype):
+    """torchmetrics' bucketize(right=True) puts 1.0 past the last edge; under losscli it is in the last bin."""
+    y = np.array([1, 0, 1, 1, 0, 1])
+    p = np.array([1.0, 1.0, 0.95, 0.2, 0.1, 0.6], dtype=dtype)
+    ours = losscli.evaluate("ece", y, p, n_bins=10).details["reliability"]
+    torch = losscli.evaluate("ece", y, p, n_bins=10, convention="torch").details["reliability"]
+    assert [(r["bin"], r["count"]) for r in ours][-1] == (9, 3)
+    assert [(r["bin"], r["low"], r["high"], r["count"]) for r in torch][-2:] == [(9, 0.9, 1.0, 1), (10, 1.0, 1.0, 2)]
+    # Σ_b |A_b − C_b| / N: the bin of 1.0 has accuracy 1/2 and confidence 1, the bin (0.9, 1] accuracy 1 at 0.95
+    expected = (abs(0.5 - 1.0) * 2 + abs(1 - float(p[2])) + abs(1 - float(p[5])) + abs(1 - float(p[3]))
+                + abs(0 - float(p[4]))) / 6
+    assert losscli.evaluate("ece", y, p, n_bins=10, convention="torch").value == pytest.approx(expected, rel=1e-12)
+
+
+def test_under_torch_a_top_label_confidence_is_binned_as_its_float32_value():
+    """MulticlassCalibrationError casts the top-label confidences to float32: 1 − 1e-9 is 1.0 there."""
+    p = np.array([[1 - 1e-9, 1e-9], [0.7, 0.3]])
+    y = np.array([0, 1])
+    rows = losscli.evaluate("ece", y, p, n_bins=5, convention="torch").details["reliability"]
+    assert [(r["bin"], r["count"]) for r in rows] == [(3, 1), (5, 1)]
+    assert [(r["bin"], r["count"]) for r in losscli.evaluate("ece", y, p, n_bins=5).details["reliability"]] == \
+        [(3, 1), (4, 1)]
 
 
 def test_logits_give_the_value_of_their_probabilities():

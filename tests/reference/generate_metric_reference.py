@@ -169,10 +169,11 @@ def gen_calibration() -> None:
     y[:4] = [0, 1, 1, 0]
     for n_bins in (5, 10):
         prob_true, prob_pred = calibration_curve(y, p, n_bins=n_bins, strategy="uniform")
-        # no value: torchmetrics bins [a, b) and puts 1.0 in a bin of its own (torchmetrics#3510)
+        # no value: torchmetrics bins [a, b) and puts 1.0 in a bin of its own (torchmetrics#3510); these are
+        # losscli's bins, not the torch convention's
         add(f"ece_reliability_calibration_curve_b{n_bins}", "ece", y, p, None,
             f"sklearn.calibration.calibration_curve(y, p, n_bins={n_bins}, strategy='uniform') bins",
-            params={"n_bins": n_bins},
+            params={"n_bins": n_bins}, convention="losscli",
             expected={"reliability.accuracy": prob_true.tolist(), "reliability.confidence": prob_pred.tolist()})
 
 
@@ -261,8 +262,39 @@ def versions() -> dict:
     return out
 
 
+def gen_calibration_at_one() -> None:
+    """Confidences of exactly 1 (a saturated sigmoid or softmax): torchmetrics bins them on their own. Its own
+    generator (and seed), so the cases above keep their inputs."""
+    import torch
+    from torchmetrics.classification import BinaryCalibrationError, MulticlassCalibrationError
+
+    rng = np.random.default_rng(SEED + 1)
+    n = 400
+    p = rng.uniform(0, 1, n) ** 0.3
+    p[rng.random(n) < 0.25] = 1.0
+    y = (rng.random(n) < np.minimum(p, 0.85)).astype(int)
+    logits = rng.normal(0, 1, (n, 4))
+    logits[:80, 0] += 25  # softmax within float32's rounding of 1: torchmetrics' float32 cast makes it 1.0
+    yc = np.where(rng.random(n) < 0.7, logits.argmax(axis=1), rng.integers(0, 4, n))
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    for loss, norm in NORMS.items():
+        metric = BinaryCalibrationError(n_bins=15, norm=norm)
+        metric.set_dtype(torch.float64)
+        metric.update(torch.tensor(p, dtype=torch.float64), torch.tensor(y))
+        add(f"{loss}_binary_confidence_one", loss, y, p, float(metric.compute()),
+            f"torchmetrics BinaryCalibrationError(n_bins=15, norm='{norm}') on float64 tensors, a quarter of "
+            "the confidences exactly 1")
+        metric = MulticlassCalibrationError(num_classes=4, n_bins=15, norm=norm)
+        metric.update(torch.tensor(probs, dtype=torch.float64), torch.tensor(yc))
+        add(f"{loss}_multiclass_confidence_one", loss, yc, probs, float(metric.compute()),
+            f"torchmetrics MulticlassCalibrationError(num_classes=4, n_bins=15, norm='{norm}') on float64 "
+            "probabilities, 80 top-label confidences within float32's rounding of 1 (the metric sums in float32: "
+            "rtol 1e-6)", rtol=1e-6)
+
+
 GENERATORS = [gen_regression, gen_d2, gen_calibration, gen_language_model, gen_predict_proba,
-              gen_keras_batch_overlap]
+              gen_keras_batch_overlap, gen_calibration_at_one]
 
 
 def main() -> None:
