@@ -166,6 +166,14 @@ def _default_label(columns: list[str]) -> list[str]:
                      f"(columns: {', '.join(map(str, columns[:20]))})")
 
 
+def _integer_ids(ddf: Any, id_col: str) -> Any:
+    """Ids read as text with an integer written with a zero fraction (``3.0``, as pandas writes integer ids
+    that had a missing value) as that integer (``3``), so that they join with the other file's ``3``."""
+    if ddf[id_col].dtype.kind not in "OU" and str(ddf[id_col].dtype) not in ("string", "str"):
+        return ddf
+    return ddf.assign(**{id_col: ddf[id_col].str.replace(r"^([+-]?\d+)\.0+$", r"\1", regex=True)})
+
+
 def combine_frames(
     ddf_labels: Any,
     ddf_preds: Any | None,
@@ -198,8 +206,8 @@ def combine_frames(
         labels = [renamed.get(c, c) for c in labels]
     keep_preds = preds + right_weight + [c for c in carry if c not in preds]
     if id_col:
-        left = ddf_labels[[id_col, *labels, *left_weight]]
-        right = ddf_preds[[id_col, *keep_preds]]
+        left = _integer_ids(ddf_labels[[id_col, *labels, *left_weight]], id_col)
+        right = _integer_ids(ddf_preds[[id_col, *keep_preds]], id_col)
         n_right = int(right.map_partitions(len).compute().sum())
         frame = left.merge(right, on=id_col, how="inner")
         n = int(frame.map_partitions(len).compute().sum())

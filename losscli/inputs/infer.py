@@ -12,7 +12,8 @@ The rule, on each file's column names and a sample of its first rows (:data:`SAM
 - a **non-numeric** column (every sampled cell is text or missing, at least two are text) is not a
   prediction unless selected;
 - a **weight-named** column (:data:`WEIGHT_NAMES`) is a weight only with ``--weight-col`` (a column of the
-  predictions file, or else of the labels file), never a prediction, nor a label while other columns remain;
+  predictions file, or else named in the labels file); it is not a prediction unless the labels file has a
+  column of that name (a target named ``weight``); in the labels file it is a label unless chosen;
 - one file: the label column is the first named as in :data:`LABEL_NAMES`;
 - two files: the labels are the labels file's columns that are not index-like (counters are dropped when
   more than one column is left and the label columns do not match the prediction columns one to one); a key
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -180,8 +181,10 @@ def is_text(values: np.ndarray | None) -> bool:
     return texts >= 2
 
 
-def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, notes: list[str]) -> list[str]:
-    """The prediction columns of ``table`` by the rule above (those of ``exclude`` left out)."""
+def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, notes: list[str], *,
+                          targets: Collection[str] = ()) -> list[str]:
+    """The prediction columns of ``table`` by the rule above (those of ``exclude`` left out; a weight-named
+    column among ``targets``, the labels file's columns, is a prediction)."""
     named, soft = [], []
     members = {c for cols in table.blocks.values() for c in cols}  # numbers of one matrix: never an index
     for c in table.columns:
@@ -191,7 +194,7 @@ def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, n
             named.append(c)
             continue
         why = index_reason(table, c, id_col)
-        if why is None and c.strip().lower() in WEIGHT_NAMES:
+        if why is None and c.strip().lower() in WEIGHT_NAMES and c not in targets:
             why = "a weight column (select it with --weight-col)"
         if why is not None:
             notes.append(f"{table.name}: column {_shown(c, table)} is not a prediction: {why}")
@@ -313,7 +316,9 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
             exclude |= set(weight)
     pred_cols = _pick(sel.pred_cols, preds, "--pred-cols")
     if pred_cols is None:
-        pred_cols = prediction_candidates(preds, exclude, id_col, notes)
+        # a weight-named column is a prediction where the labels file has one of that name (a target named
+        # weight), else it is set aside
+        pred_cols = prediction_candidates(preds, exclude, id_col, notes, targets=set(labels.columns))
         if not pred_cols:
             raise UsageError(f"no prediction columns left in {preds.name}", hint="choose them with --pred-cols")
     label_cols = _pick(sel.label_cols, labels, "--label-cols")
@@ -329,12 +334,6 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
                 notes.append(f"{labels.name}: column {_shown(c, labels)} is not a label: {why}")
                 continue
             label_cols.append(c)
-        weighty = [c for c in label_cols if c.strip().lower() in WEIGHT_NAMES]
-        if weighty and len(weighty) < len(label_cols):  # as in the predictions file, unless it is all there is
-            for c in weighty:
-                notes.append(f"{labels.name}: column {_shown(c, labels)} is not a label: a weight column "
-                             "(select it with --weight-col)")
-            label_cols = [c for c in label_cols if c not in weighty]
         if len(label_cols) > 1:
             counters = [c for c in label_cols if is_counter(labels.sample.get(c))]
             # a counter is a written-out row index only when the label columns do not line up with the
@@ -352,17 +351,26 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
 
 
 def _weight_column(selection: str, labels: Table, preds: Table) -> tuple[list[str], bool]:
-    """``--weight-col`` without a weights file: a column of the predictions file, else of the labels file
-    (and whether it is the labels file's)."""
-    for table, in_labels in ((preds, False), (labels, True)):
-        try:
-            return select_columns(selection, table.columns, option="--weight-col", file=table.name), in_labels
-        except UsageError:
-            pass
-    raise UsageError(
-        f"--weight-col: no column {selection!r} in {preds.name} or {labels.name}",
-        hint=f"{preds.name} has {', '.join(preds.columns[:10])}; {labels.name} has {', '.join(labels.columns[:10])}",
-    )
+    """``--weight-col`` without a weights file: a column of the predictions file (by the selection grammar),
+    else a column the labels file has by that name (and whether it is the labels file's). A name both files
+    hold is refused: which file's weights were meant is not known."""
+    names = [n.strip() for n in selection.split(",")]
+    in_labels = all(n in labels.columns for n in names)
+    try:
+        chosen = select_columns(selection, preds.columns, option="--weight-col", file=preds.name)
+    except UsageError as err:
+        if in_labels:
+            return names, True
+        raise UsageError(f"{err.message}; nor is it a column of {labels.name}",
+                         hint=err.hint or f"{labels.name} has {', '.join(labels.columns[:10])}") from None
+    both = [c for c in chosen if c in names and c in labels.columns]
+    if both:
+        raise UsageError(
+            f"--weight-col {selection}: {preds.name} and {labels.name} both have a column {both[0]!r}, so which "
+            "file's sample weights are meant is not known",
+            hint="keep the sample weights in one of the two files (drop or rename the other's column)",
+        )
+    return chosen, False
 
 
 def _shared_keys(labels: Table, preds: Table, keys: list[str], notes: list[str], *, chosen: bool = False

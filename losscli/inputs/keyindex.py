@@ -2,7 +2,8 @@
 
 The predictions stream chunk by chunk, in any order, so the labels must be looked up by key: the index
 holds, per label row, its key in sorted order and the row it came from, nothing else. A key is the id as
-written (:func:`losscli.inputs.plan.id_keys`: ``007`` is not ``7``, but ``3.0`` is ``3``):
+written (:func:`losscli.inputs.plan.id_keys`: ``007`` is not ``7``; an id the labels do not hold as
+written is looked up again as pandas' other spelling of an integer, ``3`` ↔ ``3.0``):
 
 - when every id of the labels file is an integer written canonically (``12``, ``-3``: no sign ``+``, no
   leading zero, within int64), the key is that integer: exact, 8 bytes;

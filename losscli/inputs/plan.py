@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from losscli.chunking import default_chunk_rows
-from losscli.column_names import is_id_name
+from losscli.column_names import WEIGHT_NAMES, is_id_name
 from losscli.errors import InputError, Location, NonFiniteError, ReadError, ShapeError, UsageError
 from losscli.inputs.infer import (
     SAMPLE_ROWS,
@@ -319,7 +319,11 @@ class InputPlan:
         found = None if watch is None else watch.shuffled()
         if found is not None:
             row, x, y = found
-            self._order_error(str(x), str(y), row, self.watched_index[1], by_index=True)  # type: ignore[index]
+            first = self.watched_index[0]  # type: ignore[index]
+            where = None if isinstance(first, Role) else (
+                f"the RangeIndex that pandas kept in the metadata of {self.labels.source.name} numbers a row {x}, "
+                f"the pandas index of {self.preds.source.name} {y}")
+            self._order_error(str(x), str(y), row, self.watched_index[1], by_index=True, where=where)  # type: ignore[index]
 
     def _join_hint(self, hint: str) -> str:
         """A join error's hint; for a join the command chose itself, how to pair the rows by position instead."""
@@ -342,9 +346,9 @@ class InputPlan:
             if x != y and not _same_number(x, y):
                 self._order_error(x, y, int(rows[i]), self.checked_ids[1], by_index=self.checked_by_index)  # type: ignore[index]
 
-    def _order_error(self, x: str, y: str, row: int, role: Role, *, by_index: bool) -> None:
+    def _order_error(self, x: str, y: str, row: int, role: Role, *, by_index: bool, where: str | None = None) -> None:
         """The rows of the two files are in another order: id (or pandas index) ``x`` in the labels, ``y`` in
-        the predictions at stream row ``row``."""
+        the predictions at stream row ``row`` (``where`` says so in other words)."""
         if by_index:
             what = "pandas index"
             hint = ("write the index as a column named id in both files (df.rename_axis('id').reset_index()) "
@@ -360,7 +364,7 @@ class InputPlan:
                     f"{role.columns[0]} if its values do not repeat")
         raise InputError(
             f"the rows of {self.labels.source.name} and {self.preds.source.name} are in another order: "
-            f"{what} {x!r} in one, {y!r} in the other",
+            + (where or f"{what} {x!r} in one, {y!r} in the other"),
             location=Location("y_pred", file=role.source.name, column_name=None if by_index else role.columns[0],
                               file_row=role.source.file_row(row), value=y),
             hint=hint,
@@ -458,7 +462,8 @@ class InputPlan:
         if self.weights is not None and not self._weights_with_labels():
             if self.weights.source is not self.preds.source:
                 raise UsageError("with --id-col, sample weights must be a column of the predictions or the labels "
-                                 "file", hint="give the weights with --weight-col rather than in --weights FILE")
+                                 "file", hint="put the sample weights in a column of the predictions or the labels file "
+                                      "and select it with --weight-col")
             wcols = [c for c in self.weights.columns if c not in set(pred_cols)]
         taken = set(pred_cols) | set(wcols)
         wcols += [c for role in self.extras.values() for c in role.columns if c not in taken]
@@ -468,8 +473,12 @@ class InputPlan:
         for chunk in reader:
             done = chunk.first_row + len(chunk)
             ids = chunk.columns[pred_role.columns[0]]
-            idx = index.lookup(id_keys(ids))
+            keys = id_keys(ids)
+            idx = index.lookup(keys)
             missing = np.flatnonzero(idx < 0)
+            if missing.size:  # an id as written in one file, and with a zero fraction in the other (3 and 3.0)
+                idx[missing] = index.lookup([_other_spelling(keys[i]) for i in missing.tolist()])
+                missing = np.flatnonzero(idx < 0)
             if missing.size:
                 raise InputError(
                     f"{missing.size} {'ids' if missing.size > 1 else 'id'} of {self.preds.source.name} "
@@ -690,6 +699,11 @@ class InputPlan:
         loc = err.location
         if loc is None or loc.file is not None:
             return err
+        if isinstance(err, ShapeError) and loc.array == "y_pred" and self.weights is None:
+            weighty = [c for c in self.labels.columns if c.strip().lower() in WEIGHT_NAMES]
+            if weighty and len(self.labels.columns) > 1:  # sample weights beside the labels, read as a label
+                err.hint = (f"{err.hint}; if column {weighty[0]!r} of {self.labels.source.name} holds sample "
+                            f"weights, give --weight-col {weighty[0]}")
         role = {"y_true": self.labels, "y_pred": self.preds, "sample_weight": self.weights}.get(loc.array)
         if role is None:
             role = self.extras.get(loc.array) if loc.array in COUNT_COLUMNS else None
@@ -797,15 +811,22 @@ def _concat_kept(parts: list[np.ndarray]) -> np.ndarray:
 
 
 def id_keys(col: np.ndarray) -> list[str]:
-    """Ids as text: CSV cells as written (``007`` is not ``7``), except that an integer written with a zero
-    fraction is that integer (``3.0`` is ``3``: pandas writes a column of integer ids that had a missing
-    value so); integers of typed formats exactly; floats of typed formats in their shortest form."""
+    """Ids as text: CSV cells exactly as written (``007`` is not ``7``); integers of typed formats exactly;
+    floats of typed formats in their shortest form (``3.0`` is ``3``)."""
     if col.dtype.kind in "iub":
         return [str(v) for v in col.tolist()]
     if col.dtype.kind == "f":
         return [str(int(v)) if v == v and v not in (np.inf, -np.inf) and v == int(v) else repr(v)
                 for v in col.tolist()]
-    return [_integer_as_written("" if v is None else str(v)) for v in col.tolist()]
+    return ["" if v is None else str(v) for v in col.tolist()]
+
+
+def _other_spelling(key: str) -> str:
+    """The other way pandas writes an integer id: ``3`` ↔ ``3.0`` (a column of integer ids that had a missing
+    value is float64, written with a zero fraction); ``key`` itself for any other text."""
+    if key.lstrip("+-").isdigit():
+        return key + ".0"
+    return _integer_as_written(key)
 
 
 def id_written(col: np.ndarray, i: int) -> str:

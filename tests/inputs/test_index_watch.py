@@ -138,7 +138,7 @@ def test_a_parquet_range_index_kept_in_the_metadata_is_the_labels_row_numbers(tm
         assert pq.read_schema(tmp_path / f"{name}.parquet").pandas_metadata["index_columns"] == ["__index_level_0__"]
     code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "labels.parquet", "--preds",
                               tmp_path / "shuffled.parquet", "-q"], capsys)
-    assert code == 3 and out == "" and "in another order: pandas index" in err
+    assert code == 3 and out == "" and "in another order: the RangeIndex that pandas kept in the metadata" in err
     expected = _bce(df["y"].to_numpy(), df["p"].to_numpy())
     for preds in ("in_order", "fresh"):
         code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "labels.parquet", "--preds",

@@ -82,9 +82,9 @@ def test_an_integer_id_written_with_a_zero_fraction_is_that_integer(tmp_path, ca
     assert "3.0,0.6" in (tmp_path / "p.csv").read_text()
     merged = labels.merge(preds, on="id")
     expected = -np.mean(np.log(np.where(merged["y"] == 1, merged["p"], 1 - merged["p"])))
-    for args in ([], ["--id-col", "id"]):
+    for args in ([], ["--id-col", "id"], ["--engine", "dask", "--id-col", "id"]):
         doc, _ = value(["bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", *args], capsys)
-        assert doc["n"] == 4 and doc["inputs"]["id"] == "id"
+        assert doc["n"] == 4 and ("dask" in args or doc["inputs"]["id"] == "id")
         assert doc["value"] == pytest.approx(expected, rel=1e-15)
 
 
@@ -101,12 +101,17 @@ def test_only_a_zero_fraction_is_dropped_from_an_id(tmp_path, capsys, written, f
         assert repr(written) in err
 
 
-def test_an_id_written_both_ways_in_one_file_is_a_duplicate(tmp_path, capsys):
-    (tmp_path / "y.csv").write_text("id,y\n3,1\n3.0,0\n")
-    (tmp_path / "p.csv").write_text("id,p\n3,0.6\n")
+def test_ids_written_both_ways_in_one_file_stay_two_ids(tmp_path, capsys):
+    """Codes such as 401 and 401.0, or versions 2 and 2.0, are different ids: an id found as written is taken;
+    only one not found is looked up in pandas' other spelling of an integer."""
+    (tmp_path / "y.csv").write_text("id,y\n2,1\n2.0,0\nv1.0,1\n7,0\n")
+    (tmp_path / "p.csv").write_text("id,p\n2.0,0.3\n2,0.9\nv1.0,0.6\n7.0,0.2\n")
+    doc, _ = value(["bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--id-col", "id"], capsys)
+    assert doc["n"] == 4 and doc["value"] == pytest.approx(-np.mean(np.log([0.7, 0.9, 0.6, 0.8])), rel=1e-15)
+    (tmp_path / "p.csv").write_text("id,p\n2.0,0.3\n2,0.9\n7,0.2\n7.0,0.2\n")
     code, _, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv",
                             "--id-col", "id", "-q"], capsys)
-    assert code == 3 and "duplicate id" in err
+    assert code == 3 and "duplicate id '7.0'" in err
 
 
 # ------------------------------------------------------------------------------------------- weights
@@ -140,11 +145,29 @@ def test_weight_col_takes_a_column_of_the_labels_file(tmp_path, capsys, ids, eng
     assert doc["value"] == pytest.approx(weighted, rel=1e-13) and doc["n"] == 40
     if engine == "local":
         assert doc["inputs"]["weights"] == {"file": str(tmp_path / "labels.csv"), "columns": ["weight"]}
-    # without --weight-col it is set aside, as in the predictions file, and says how to use it
-    doc, _ = value(["bce", *files], capsys)
+        # without --weight-col it is a label column (it may be a target named weight): the column counts then
+        # differ, and the message says how to use it as the weights
+        code, out, err = run_cli(["eval", "bce", *files], capsys)
+        assert code == 3 and out == "" and "give --weight-col weight" in err
+    doc, _ = value(["bce", *files, "--label-cols", "y", *(["--id-col", "order_id"] if ids else [])], capsys)
     assert doc["value"] == pytest.approx(plain, rel=1e-13)
-    assert doc["inputs"]["labels"]["columns"] == ["y"]
-    assert any("'weight' is not a label" in n and "--weight-col" in n for n in doc["inputs"]["notes"])
+
+
+def test_a_target_named_weight_in_both_files_is_scored(tmp_path, capsys):
+    """Body measurements: the labels' Weight is a target, and the predictions' Weight its prediction."""
+    (tmp_path / "y.csv").write_text("id,Height,Weight\n1,1.7,70\n2,1.8,80\n3,1.6,60\n")
+    (tmp_path / "p.csv").write_text("id,Height,Weight\n3,1.7,66\n1,1.6,75\n2,1.8,81\n")
+    doc, _ = value(["mse", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys)
+    assert doc["inputs"]["preds"]["columns"] == ["Height", "Weight"]
+    assert doc["value"] == pytest.approx((0.01 + 25 + 0 + 1 + 0.01 + 36) / 6, rel=1e-13)
+
+
+def test_a_weight_col_both_files_hold_is_refused(tmp_path, capsys):
+    (tmp_path / "y.csv").write_text("y,weight\n1,1\n0,2\n")
+    (tmp_path / "p.csv").write_text("p,weight\n0.8,1\n0.3,3\n")
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv",
+                              "--weight-col", "weight"], capsys)
+    assert code == 2 and out == "" and "both have a column 'weight'" in err and "keep the sample weights" in err
 
 
 def test_a_labels_file_of_one_column_named_weight_is_the_labels(tmp_path, capsys):
@@ -160,7 +183,10 @@ def test_a_weight_col_in_neither_file_names_both(tmp_path, capsys):
     code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "labels.csv", "--preds", tmp_path / "preds.csv",
                               "--weight-col", "w"], capsys)
     assert code == 2 and out == ""
-    assert "no column 'w' in" in err and "preds.csv" in err and "labels.csv" in err and "weight" in err
+    assert "no column named 'w'" in err and "preds.csv" in err and "labels.csv" in err
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "labels.csv", "--preds", tmp_path / "preds.csv",
+                              "--weight-col", "2"], capsys)  # a position is one of the predictions file's
+    assert code == 2 and "positions are 1-based" in err
 
 
 @pytest.mark.parametrize("chunk", ["1", "2", "3", "1000"])
