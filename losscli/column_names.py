@@ -11,6 +11,10 @@ LABEL_NAMES = ("label", "labels", "y", "target", "y_true", "class", "truth")
 #: key they are joined on) and sample weights (used as weights only when selected).
 ID_NAMES = ("id", "ids", "row_id", "sample_id", "key", "uid", "index", "idx")
 WEIGHT_NAMES = ("weight", "weights", "sample_weight", "w")
+#: Columns named so say how a row was made (a cross-validation fold, an epoch, a split, a seed, a model
+#: version): never predictions unless selected.
+META_NAMES = ("fold", "folds", "kfold", "cv_fold", "fold_idx", "epoch", "split", "seed", "model_version",
+              "version", "iteration")
 
 
 def is_id_name(name: str) -> bool:

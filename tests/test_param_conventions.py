@@ -117,3 +117,19 @@ def test_every_restriction_names_conventions_of_its_loss_and_explain_shows_it():
     r = invoke(runner, ["explain", "scce"])
     assert r.exit_code == 0
     assert "label_smoothing (float, default 0.0; only under losscli, torch)" in r.stdout
+
+
+@pytest.mark.parametrize("convention", ["losscli", "torch", "keras"])
+def test_a_negative_focal_alpha_turns_the_balancing_off_as_torchvisions_alpha_minus_1(convention):
+    """torchvision applies α = 0.25 by default and turns it off with alpha=-1; so does the torch convention."""
+    x = np.array([1.5, -0.7, 2.0, 0.3])
+    y = np.array([1.0, 0.0, 0.0, 1.0])
+    p = 1 / (1 + np.exp(-x))
+    pt = np.where(y == 1, p, 1 - p)
+    plain = float(np.mean((1 - pt) ** 2 * -np.log(pt)))
+    off = losscli.evaluate("focal", y, x, from_logits=True, convention=convention, alpha=-1)
+    assert off.value == pytest.approx(plain, rel=1e-6 if convention == "keras" else 1e-14)
+    if convention == "torch":  # the default there is torchvision's α = 0.25
+        balanced = float(np.mean(np.where(y == 1, 0.25, 0.75) * (1 - pt) ** 2 * -np.log(pt)))
+        assert losscli.evaluate("focal", y, x, from_logits=True, convention="torch").value == \
+            pytest.approx(balanced, rel=1e-14)

@@ -306,6 +306,8 @@ def plan_for(spec: Any, params: dict[str, Any], conv: Any) -> FusedPlan | None:
             return None
         alpha = params.get("alpha")
         alpha = conv.focal_alpha_binary if alpha is None else alpha
+        if alpha is not None and alpha < 0:  # torchvision's alpha=-1: no balancing
+            alpha = None
         smooth = float(params.get("label_smoothing") or 0.0)
         focal = {"focal_gamma": gamma, "focal_alpha": None if alpha is None else float(alpha)}
         if from_logits:

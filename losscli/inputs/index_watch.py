@@ -54,9 +54,12 @@ class IndexWatch:
         self.active = True
         #: the first row (0-based, of the stream) where the indexes differ, and the two values there
         self.first: tuple[int, int, int] | None = None
+        #: rows seen
+        self.rows = 0
         self._sums = np.zeros((2, len(_SEEDS)), dtype=np.uint64)
 
     def update(self, labels_index: np.ndarray, preds_index: np.ndarray, rows: np.ndarray) -> None:
+        self.rows += len(rows)
         if not self.active:
             return
         a, b = _as_integers(labels_index), _as_integers(preds_index)

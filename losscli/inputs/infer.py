@@ -10,7 +10,8 @@ The rule, on each file's column names and a sample of its first rows (:data:`SAM
   ``1, 2, 3, …`` row by row (text and counters are left out only when other columns remain: a lone column
   is used, and a bad cell in it is reported);
 - a **non-numeric** column (every sampled cell is text or missing, at least two are text) is not a
-  prediction unless selected;
+  prediction unless selected; nor is a column named as in :data:`META_NAMES` (``fold``, ``epoch``); prediction
+  columns named as one family (``logit_0, logit_1``) beside one that is not are refused (:func:`_refuse_named_apart`);
 - a **weight-named** column (:data:`WEIGHT_NAMES`) is a weight only with ``--weight-col`` (a column of the
   predictions file, or else named in the labels file); it is not a prediction unless the labels file has a
   column of that name (a target named ``weight``); in the labels file it is a label unless chosen;
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from losscli.column_names import ID_NAMES, LABEL_NAMES, WEIGHT_NAMES, is_id_name
+from losscli.column_names import ID_NAMES, LABEL_NAMES, META_NAMES, WEIGHT_NAMES, is_id_name
 from losscli.errors import UsageError
 from losscli.io import select_columns
 
@@ -90,10 +91,12 @@ class Columns:
     checked_index: tuple[str, str] | None = None
     #: ``weight`` is a column of the labels file (``--weight-col`` names no column of the predictions file)
     weight_in_labels: bool = False
-    #: the pandas index columns of both files when their first rows cannot tell whether they number the same
+    #: pandas index columns (labels', other file's) whose first rows cannot tell whether they number the same
     #: rows (files longer than the sample): watched while read, refused at the end if they do, in another order;
-    #: the labels' is ``None`` for the range index of their metadata (:attr:`Table.range_index`)
-    watched_index: tuple[str | None, str] | None = None
+    #: the labels' is ``None`` for their row numbers (the range index of their metadata, else 0, 1, 2, …)
+    watched_index: list[tuple[str | None, str, str]] = field(default_factory=list)
+    #: the pandas index columns of the labels and the weights files, checked to agree row by row
+    checked_weight_index: tuple[str, str] | None = None
 
 
 def looks_like_key(table: Table, name: str) -> bool:
@@ -182,7 +185,7 @@ def is_text(values: np.ndarray | None) -> bool:
 
 
 def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, notes: list[str], *,
-                          targets: Collection[str] = ()) -> list[str]:
+                          targets: Collection[str] = (), option: str = "--pred-cols") -> list[str]:
     """The prediction columns of ``table`` by the rule above (those of ``exclude`` left out; a weight-named
     column among ``targets``, the labels file's columns, is a prediction)."""
     named, soft = [], []
@@ -196,6 +199,8 @@ def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, n
         why = index_reason(table, c, id_col)
         if why is None and c.strip().lower() in WEIGHT_NAMES and c not in targets:
             why = "a weight column (select it with --weight-col)"
+        if why is None and c.strip().lower() in META_NAMES and c not in targets:
+            why = "it says how the row was made (a fold, an epoch, a version: select it with --pred-cols if not)"
         if why is not None:
             notes.append(f"{table.name}: column {_shown(c, table)} is not a prediction: {why}")
             continue
@@ -214,7 +219,46 @@ def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, n
         return _one_block(table, named)
     for c, why in soft:
         notes.append(f"{table.name}: column {_shown(c, table)} is not a prediction: {why}")
+    if not members and not set(out) <= set(targets):
+        _refuse_named_apart(table, out, option)
     return _one_block(table, out)
+
+
+def _family(name: str) -> str | None:
+    """What a prediction column's name says it is one of: ``logit`` for ``logit_0``/``logit3``, ``p`` for
+    ``p_cat``; ``None`` for a name of one word (``score``, ``fold``) or a bare number."""
+    s = name.strip().lower()
+    numbered = re.fullmatch(r"(.*?[a-z])[_\-. ]?\d+", s)
+    if numbered:
+        return numbered.group(1)
+    prefixed = re.match(r"([a-z0-9]+)[_\-. ].", s)
+    return prefixed.group(1) if prefixed else None
+
+
+def _refuse_named_apart(table: Table, candidates: list[str], option: str) -> None:
+    """Prediction columns named as one family (``logit_0, logit_1, logit_2``) beside a column that is not
+    (``fold``, ``score``): which are the predictions is not known — an extra column would be one more class
+    or output, and a wrong number."""
+    families = [_family(c) for c in candidates]
+    counts: dict[str, int] = {}
+    for f in families:
+        if f is not None:
+            counts[f] = counts.get(f, 0) + 1
+    if not counts:
+        return
+    main = max(counts, key=lambda f: counts[f])
+    if counts[main] < 2:
+        return
+    apart = [c for c, f in zip(candidates, families, strict=True) if f != main]
+    if not apart:
+        return
+    alike = [c for c, f in zip(candidates, families, strict=True) if f == main]
+    shown = ", ".join(alike[:4]) + (", …" if len(alike) > 4 else "")
+    raise UsageError(
+        f"{table.name}: the prediction columns {shown} are named alike, but {', '.join(map(repr, apart[:3]))} "
+        f"{'is' if len(apart) == 1 else 'are'} not: which columns are the predictions is not known",
+        hint=f"choose them with {option} (e.g. {option} {alike[0]}:{alike[-1]}, or name them one by one)",
+    )
 
 
 def _one_block(table: Table, candidates: list[str]) -> list[str]:
@@ -276,7 +320,8 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
     notes: list[str] = []
     id_col = sel.id_col
     checked_id = None
-    checked_index = watched_index = None
+    checked_index = None
+    watched_index: list[tuple[str | None, str, str]] = []
     keys: list[str] = []  # columns named like keys that hold keys in both files
     if id_col is not None:
         for t in (labels, preds):
@@ -302,10 +347,15 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
                 notes.append(f"{labels.name} and {preds.name} are aligned by row order; their column "
                              f"{checked_id!r} is checked to agree row by row")
             else:
-                checked_index, watched_index = _pandas_indexes(labels, preds, notes)
+                checked_index, watched = _pandas_indexes(labels, preds, notes)
+                watched_index += [(*watched, "preds")] if watched else []
     weight = None
     weight_in_labels = False
+    checked_weight_index = None
     exclude = set(sel.taken) | {c for c in (id_col, checked_id) if c}
+    if weights is not None and id_col is None:  # a weights file's pandas index, like the predictions'
+        checked_weight_index, watched = _pandas_indexes(labels, weights, notes)
+        watched_index += [(*watched, "weights")] if watched else []
     if weights is not None:
         weight = _pick(sel.weight_col, weights, "--weight-col")
         if weight is None:
@@ -347,7 +397,7 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
             raise UsageError(f"no label column left in {labels.name}", hint="choose it with --label-cols")
     pred_cols = align_by_name(label_cols, pred_cols, labels.name, preds.name, notes)
     return Columns(label_cols, pred_cols, weight, id_col, notes, checked_id, checked_index, weight_in_labels,
-                   watched_index)
+                   watched_index, checked_weight_index)
 
 
 def _weight_column(selection: str, labels: Table, preds: Table) -> tuple[list[str], bool]:
@@ -448,11 +498,11 @@ def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[tupl
     files then decide (:class:`~losscli.inputs.plan.IndexWatch`). A file without an index, or whose index
     numbers other rows (a test split beside ``pd.DataFrame(model.predict(X))``), is paired by position."""
     a, b = _pandas_index(labels), _pandas_index(preds)
-    if b is None or (a is None and labels.range_index is None):
+    if b is None:
         return None, None
     sb = preds.sample.get(b)
-    if a is None:  # the labels' range index (Parquet metadata): their first rows numbered as it says
-        start, step = labels.range_index  # type: ignore[misc]
+    if a is None:  # the labels' row numbers: their range index (Parquet metadata), else 0, 1, 2, … (no index)
+        start, step = labels.range_index or (0, 1)
         n = min((len(v) for v in labels.sample.values()), default=0)
         sa = start + step * np.arange(n)
         if is_counter(sb) and not is_counter(sa):

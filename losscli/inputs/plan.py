@@ -140,11 +140,12 @@ def guessed_headers_error(names: list[str]) -> UsageError:
 
 
 def _names_like(cells: tuple[str, ...] | None) -> bool:
-    """Cells that could be column names of numbers: two or more bare integers counting up (horizons ``1,2,3``,
-    years ``2023,2024``, quantiles ``10,50,90``); a row of data (``2,0,3``, one-hot ``1,0,0``) seldom does."""
-    if cells is None or len(cells) < 2 or not all(re.fullmatch(r"[+-]?\d+", c) for c in cells):
+    """Cells that could be column names of numbers: two or more plain numbers counting up (horizons ``1,2,3``,
+    years ``2023,2024``, quantiles ``10,50,90`` or ``0.1,0.5,0.9``); a row of data (``2,0,3``, one-hot
+    ``1,0,0``) seldom does."""
+    if cells is None or len(cells) < 2 or not all(re.fullmatch(r"[+-]?\d+(\.\d+)?", c) for c in cells):
         return False
-    values = [int(c) for c in cells]
+    values = [float(c) for c in cells]
     return all(a < b for a, b in zip(values, values[1:], strict=False))
 
 
@@ -201,9 +202,12 @@ class InputPlan:
         self.checked_ids: tuple[Role, Role] | None = None
         #: the checked ids are the two files' pandas indexes (not a shared id column beside a weights file)
         self.checked_by_index = False
-        #: the two files' pandas indexes, when only the whole files can tell whether they number the same rows
-        #: (:class:`~losscli.inputs.index_watch.IndexWatch`); the labels' may be a range index, (start, step)
-        self.watched_index: tuple[Role | tuple[int, int], Role] | None = None
+        #: pandas indexes (the labels', another file's) that only the whole files can tell whether they number
+        #: the same rows (:class:`~losscli.inputs.index_watch.IndexWatch`); the labels' may be their row numbers,
+        #: (start, step): the range index of their metadata, or (0, 1) for a file without an index
+        self.watched_indexes: list[tuple[Role | tuple[int, int], Role]] = []
+        #: the pandas indexes of the labels and of a weights file, which must agree row by row
+        self.checked_weight_index: tuple[Role, Role] | None = None
         #: the files are joined on a key column both hold that was not given with --id-col
         self.auto_joined = False
 
@@ -253,12 +257,14 @@ class InputPlan:
             roles.append(self.preds2)
         if self.pair_ids:
             roles.extend(self.pair_ids)
-        watch = None
-        if self.watched_index:
+        watches = []
+        if self.watched_indexes:
             from losscli.inputs.index_watch import IndexWatch
 
-            roles.extend(r for r in self.watched_index if isinstance(r, Role))
-            watch = IndexWatch()
+            roles.extend(r for pair in self.watched_indexes for r in pair if isinstance(r, Role))
+            watches = [IndexWatch() for _ in self.watched_indexes]
+        if self.checked_weight_index:
+            roles.extend(self.checked_weight_index)
         roles.extend(self.extras.values())
         by_source: dict[int, tuple[Source, list[str]]] = {}
         seen: dict[int, set[str]] = {}  # sets: bookkeeping stays linear in the number of columns
@@ -280,7 +286,7 @@ class InputPlan:
                 self._row_count_mismatch(streams, parts, by_source)
             n = next(iter(lengths.values()))
             if n == 0:
-                self._end_watch(watch)
+                self._end_watches(watches)
                 return
             columns: dict[int, dict[str, np.ndarray]] = {key: p[0] for key, p in parts.items()}
             first = next(iter(parts.values()))[1]
@@ -293,8 +299,10 @@ class InputPlan:
                 self._check_same_ids(get(self.checked_ids[0])[0], get(self.checked_ids[1])[0], rows)
             if self.pair_ids:
                 self._check_pair_ids(get(self.pair_ids[0])[0], get(self.pair_ids[1])[0], rows)
-            if watch is not None:
-                first, second = self.watched_index  # type: ignore[misc]
+            if self.checked_weight_index:
+                a, b = self.checked_weight_index
+                self._check_same_ids(get(a)[0], get(b)[0], rows, b, by_index=True)
+            for watch, (first, second) in zip(watches, self.watched_indexes, strict=True):
                 numbered = get(first)[0] if isinstance(first, Role) else first[0] + first[1] * rows
                 watch.update(numbered, get(second)[0], rows)
 
@@ -311,19 +319,32 @@ class InputPlan:
             if batch is not None:
                 yield batch
             if step is None:
-                self._end_watch(watch)
+                self._end_watches(watches)
                 return
 
-    def _end_watch(self, watch: Any) -> None:
+    def _end_watches(self, watches: list[Any]) -> None:
         """Refuse files whose pandas indexes, read whole, hold the same row numbers in another order."""
-        found = None if watch is None else watch.shuffled()
-        if found is not None:
+        for watch, (first, second) in zip(watches, self.watched_indexes, strict=True):
+            found = watch.shuffled()
+            if found is None:
+                continue
             row, x, y = found
-            first = self.watched_index[0]  # type: ignore[index]
-            where = None if isinstance(first, Role) else (
-                f"the RangeIndex that pandas kept in the metadata of {self.labels.source.name} numbers a row {x}, "
-                f"the pandas index of {self.preds.source.name} {y}")
-            self._order_error(str(x), str(y), row, self.watched_index[1], by_index=True, where=where)  # type: ignore[index]
+            other = second.source.name
+            if isinstance(first, Role):
+                self._order_error(str(x), str(y), row, second, by_index=True)
+            elif self.labels.source.range_index is not None:
+                self._order_error(str(x), str(y), row, second, by_index=True, where=(
+                    f"the RangeIndex that pandas kept in the metadata of {self.labels.source.name} numbers a row "
+                    f"{x}, the pandas index of {other} {y}"))
+            else:  # labels without an index beside a file whose index holds their row numbers in another order
+                raise InputError(
+                    f"the pandas index of {other} holds the row numbers of {self.labels.source.name} (0 to "
+                    f"{watch.rows - 1}) in another order (first out of place: {y} where the labels have row {x}): "
+                    f"its rows are not in the labels' order (written fold by fold, or after a shuffle?)",
+                    location=Location("y_pred", file=other, file_row=second.source.file_row(row), value=str(y)),
+                    hint=f"if the rows of {other} follow its index, sort it by the index (df.sort_index()) before "
+                         f"writing it; if they are in the labels' order, write it without the index (index=False)",
+                )
 
     def _join_hint(self, hint: str) -> str:
         """A join error's hint; for a join the command chose itself, how to pair the rows by position instead."""
@@ -333,7 +354,9 @@ class InputPlan:
         return (f"{hint} (the files are joined on {key!r}, which both hold; to pair their rows by position "
                 "instead, choose the columns with --label-cols and --pred-cols)")
 
-    def _check_same_ids(self, lab: np.ndarray, pred: np.ndarray, rows: np.ndarray) -> None:
+    def _check_same_ids(self, lab: np.ndarray, pred: np.ndarray, rows: np.ndarray, role: Role | None = None,
+                        *, by_index: bool | None = None) -> None:
+        """The labels' ids (or pandas index) and those of ``role``'s file (the predictions') agree row by row."""
         la, pa = np.asarray(lab), np.asarray(pred)
         if la.dtype.kind in "iuf" and pa.dtype.kind in "iuf":  # numbers: compared at once
             differ = np.flatnonzero(la.astype(np.float64) != pa.astype(np.float64))
@@ -344,7 +367,8 @@ class InputPlan:
         for i in differ.tolist():
             x, y = id_keys(la[i:i + 1])[0], id_keys(pa[i:i + 1])[0]
             if x != y and not _same_number(x, y):
-                self._order_error(x, y, int(rows[i]), self.checked_ids[1], by_index=self.checked_by_index)  # type: ignore[index]
+                self._order_error(x, y, int(rows[i]), role or self.checked_ids[1],  # type: ignore[index]
+                                  by_index=self.checked_by_index if by_index is None else by_index)
 
     def _order_error(self, x: str, y: str, row: int, role: Role, *, by_index: bool, where: str | None = None) -> None:
         """The rows of the two files are in another order: id (or pandas index) ``x`` in the labels, ``y`` in
@@ -363,7 +387,7 @@ class InputPlan:
             hint = (f"write both files in the same row order, or join them on it with --id-col "
                     f"{role.columns[0]} if its values do not repeat")
         raise InputError(
-            f"the rows of {self.labels.source.name} and {self.preds.source.name} are in another order: "
+            f"the rows of {self.labels.source.name} and {role.source.name} are in another order: "
             + (where or f"{what} {x!r} in one, {y!r} in the other"),
             location=Location("y_pred", file=role.source.name, column_name=None if by_index else role.columns[0],
                               file_row=role.source.file_row(row), value=y),
@@ -621,7 +645,8 @@ class InputPlan:
         out = []
         for name, col in zip(role.columns, cols, strict=True):
             if col.dtype.kind in "OUS":
-                col = _to_float(col, role.source, name, rows, labels=role is self.labels)
+                col = _to_float(col, role.source, name, rows, labels=role is self.labels,
+                                pred_cols=self.preds.columns)
             out.append(col)
         if len(out) == 1:
             return out[0]
@@ -668,7 +693,8 @@ class InputPlan:
     def _class_indices(self, col: np.ndarray, label_rows: np.ndarray) -> np.ndarray:
         if self.class_map is None:
             if col.dtype.kind in "OUS":
-                col = _to_float(col, self.labels.source, self.labels.columns[0], label_rows, labels=True)
+                col = _to_float(col, self.labels.source, self.labels.columns[0], label_rows, labels=True,
+                                pred_cols=self.preds.columns)
             return col
         out = np.empty(len(col), dtype=np.float64)
         for i, v in enumerate(col.tolist()):
@@ -699,11 +725,17 @@ class InputPlan:
         loc = err.location
         if loc is None or loc.file is not None:
             return err
-        if isinstance(err, ShapeError) and loc.array == "y_pred" and self.weights is None:
+        if isinstance(err, ShapeError) and loc.array == "y_pred" and err.message.startswith("labels have"):
             weighty = [c for c in self.labels.columns if c.strip().lower() in WEIGHT_NAMES]
-            if weighty and len(self.labels.columns) > 1:  # sample weights beside the labels, read as a label
+            if weighty and len(self.labels.columns) > 1 and self.weights is None:  # weights read as a label
                 err.hint = (f"{err.hint}; if column {weighty[0]!r} of {self.labels.source.name} holds sample "
                             f"weights, give --weight-col {weighty[0]}")
+            else:
+                def cols(c: list[str]) -> str:
+                    return ", ".join(c[:6]) + (", …" if len(c) > 6 else "")
+
+                err.hint = (f"{err.hint}; the labels were taken from {cols(self.labels.columns)} and the predictions "
+                            f"from {cols(self.preds.columns)}: choose them with --label-cols and --pred-cols")
         role = {"y_true": self.labels, "y_pred": self.preds, "sample_weight": self.weights}.get(loc.array)
         if role is None:
             role = self.extras.get(loc.array) if loc.array in COUNT_COLUMNS else None
@@ -870,7 +902,8 @@ def _class_key(v: Any) -> Any:
         return s
 
 
-def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, labels: bool = False) -> np.ndarray:
+def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, labels: bool = False,
+              pred_cols: list[str] | None = None) -> np.ndarray:
     """A text column as numbers (empty cells and NaN spellings NaN); a value that is not a number is an error
     naming it, with a hint for what it looks like (a thousands separator, a decimal comma, class names)."""
     out = np.empty(len(col), dtype=np.float64)
@@ -898,6 +931,9 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
             elif labels and len(names := {str(v).strip() for v in col.tolist() if v is not None and str(v).strip()}
                                 ) <= 20:
                 shown = sorted(names)[:4]  # a few distinct texts: class names (dates or ids are many)
+                named = _class_named_by(pred_cols[0], shown) if pred_cols and len(pred_cols) == 1 else None
+                if named is not None and len(shown) == 2:  # one column named for a class: its probability
+                    shown = [c for c in shown if c != named] + [named]
                 example = ",".join(shown) if len(shown) <= 3 else "A,B,C"
                 hint = (f"labels that are class names need --classes with their order (the negative class first for a "
                         f"binary loss), e.g. --classes {example}")
@@ -984,7 +1020,7 @@ def _attach_second_input(plan: InputPlan, options: InputOptions, spec: LossSpec,
     if options.pred2_cols:
         cols = select_columns(options.pred2_cols, table.columns, option="--pred2-cols", file=table.name)
     else:
-        cols = prediction_candidates(table, {key} if key else set(), key, notes)
+        cols = prediction_candidates(table, {key} if key else set(), key, notes, option="--pred2-cols")
         if not cols:
             raise UsageError(f"no prediction columns left in {table.name}", hint="choose them with --pred2-cols")
     if len(cols) != len(one.columns):
@@ -1104,9 +1140,14 @@ def _plan_two_files(
         a, b = cols.checked_index
         plan.checked_ids = (Role(labels, [a]), Role(preds, [b]))
         plan.checked_by_index = True
-    elif cols.watched_index is not None and ids is None:
-        a, b = cols.watched_index
-        plan.watched_index = (Role(labels, [a]) if a is not None else labels.range_index, Role(preds, [b]))
+    if ids is None:
+        for a, b, other in cols.watched_index:
+            source = preds if other == "preds" else weights
+            plan.watched_indexes.append((Role(labels, [a]) if a is not None else labels.range_index or (0, 1),
+                                         Role(source, [b])))
+        if cols.checked_weight_index is not None and weights is not None:
+            a, b = cols.checked_weight_index
+            plan.checked_weight_index = (Role(labels, [a]), Role(weights, [b]))
     return plan
 
 
@@ -1121,6 +1162,24 @@ def _plan_one_file(options: InputOptions, spec: LossSpec, data: Source) -> Input
     return _finish(options, spec, data, cols.labels, data, cols.preds, weight_role, ids, [*data.notes, *cols.notes])
 
 
+def _refuse_shared_columns(labels: Source, label_cols: list[str], preds: Source, pred_cols: list[str],
+                           weights: Role | None) -> None:
+    """A column of one file cannot be both the labels and the predictions (a loss of 0), nor the weights."""
+    if labels is not preds and labels.name != preds.name:
+        return
+    shared = [c for c in label_cols if c in set(pred_cols)]
+    what = "--label-cols and --pred-cols"
+    if not shared and weights is not None and weights.source in (labels, preds):
+        shared = [c for c in weights.columns if c in set(label_cols) | set(pred_cols)]
+        what = "--weight-col and the label or prediction columns"
+    if shared:
+        raise UsageError(
+            f"{what} both take column {shared[0]!r} of {preds.name}: it would be scored against itself",
+            hint="select them apart; a selection names a column by its header first (a header of numbers, "
+                 "pandas' 0, 1, 2, …, is matched by name: '1' is the column named 1), else by its 1-based position",
+        )
+
+
 def _finish(
     options: InputOptions,
     spec: LossSpec,
@@ -1132,6 +1191,7 @@ def _finish(
     ids: tuple[Role, Role] | None,
     notes: list[str] | None = None,
 ) -> InputPlan:
+    _refuse_shared_columns(labels, label_cols, preds, pred_cols, weights)
     kind = spec.label_kind
     mode = "value"
     class_map = None
@@ -1155,6 +1215,15 @@ def _finish(
     elif kind in ("binary", "sign") and len(label_cols) == 1 and len(pred_cols) == 1 and options.classes:
         if len(options.classes) != 2:
             raise UsageError("a binary loss needs --classes NEGATIVE,POSITIVE (two values)")
+        named = _class_named_by(pred_cols[0], options.classes)
+        if named == options.classes[0]:
+            negative, positive = options.classes
+            raise UsageError(
+                f"--classes {negative},{positive} makes the prediction column {pred_cols[0]!r} the probability of "
+                f"{positive!r}, but its name says {negative!r}",
+                hint=f"give --classes {positive},{negative} (the negative class first: the column is the "
+                     f"positive class's probability)",
+            )
         mode = "binary_from_class"
     if mode != "value" and class_map is None:
         class_map = _class_map_from_columns(labels, label_cols[0], pred_cols, spec, preds)
@@ -1182,6 +1251,14 @@ def _finish(
     )
     plan.notes = list(dict.fromkeys(notes or []))
     return plan
+
+
+def _class_named_by(column: str, classes: list[Any]) -> Any:
+    """The one class of ``classes`` whose name is a word of ``column`` (``p_churn``, ``churn_prob``,
+    ``is_spam``), or ``None`` (none, or several)."""
+    words = {w for w in re.split(r"[^0-9a-z]+", column.lower()) if w}
+    found = [c for c in classes if str(c).strip().lower() in words]
+    return found[0] if len(found) == 1 else None
 
 
 def _numbered_columns(preds: Source, pred_cols: list[str]) -> dict[Any, int] | None:

@@ -358,8 +358,9 @@ def sparse_categorical_crossentropy(
             "alpha",
             "float",
             None,
-            "balancing α for the positive class (applied only when given)",
-            low=0.0,
+            "balancing α for the positive class (applied only when given; a negative α turns it off, as "
+            "torchvision's alpha=-1, where the convention's default applies it)",
+            low=-1.0,
             high=1.0,
         ),
         replace(SMOOTHING, peers=("keras",)),
@@ -397,6 +398,8 @@ def binary_focal_crossentropy(
     y = smooth_binary(y_true, label_smoothing)
     if alpha is None:
         alpha = conv.focal_alpha_binary
+    if alpha is not None and alpha < 0:  # torchvision's alpha=-1: no balancing
+        alpha = None
     if from_logits and conv.name == "keras":
         y_pred, from_logits = sigmoid(f64(y_pred)), False
     if log_probs:

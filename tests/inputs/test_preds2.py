@@ -216,15 +216,22 @@ def test_width_mismatch_is_exit_3_and_the_hint_works(tmp_path, capsys):
     y, a, b = _halves(case)
     np.save(tmp_path / "y.npy", y)
     np.save(tmp_path / "x1.npy", a)
-    _write_csv(tmp_path / "x2.csv", ["extra", *[f"b{j}" for j in range(b.shape[1])]],
-               [np.full(len(y), 0.25), *b.T])
+    names = [f"b{chr(ord('x') + j)}" for j in range(b.shape[1])]  # bx, by, bz: no family of names
+    _write_csv(tmp_path / "x2.csv", ["extra", *names], [np.full(len(y), 0.25), *b.T])
     base = ["eval", _expr(case), "--labels", tmp_path / "y.npy", "--preds", tmp_path / "x1.npy", "--preds2",
             tmp_path / "x2.csv", "--convention", case["convention"], "--reduction", case["reduction"], "-q"]
     code, out, err = run_cli(base, capsys)
     assert code == 3 and out == ""
-    assert "gives x₁ 3 column(s)" in err and "gives x₂ 4 (extra, b0, b1, b2)" in err
+    assert "gives x₁ 3 column(s)" in err and "gives x₂ 4 (extra, bx, by, bz)" in err
     assert "--pred2-cols" in err
-    code, out, err = run_cli([*base, "--pred2-cols", "b0:b2"], capsys)
+    code, out, err = run_cli([*base, "--pred2-cols", "bx:bz"], capsys)
+    assert code == 0, err
+    _check(float(out), case, "after --pred2-cols")
+    # columns named as a family beside one that is not: refused before reading, with the option to use
+    _write_csv(tmp_path / "x2f.csv", ["extra", *[f"b{j}" for j in range(b.shape[1])]], [np.full(len(y), 0.25), *b.T])
+    code, out, err = run_cli([*base[:7], tmp_path / "x2f.csv", *base[8:]], capsys)
+    assert code == 2 and out == "" and "named alike, but 'extra' is not" in err and "--pred2-cols b0:b2" in err
+    code, out, err = run_cli([*base[:7], tmp_path / "x2f.csv", *base[8:], "--pred2-cols", "b0:b2"], capsys)
     assert code == 0, err
     _check(float(out), case, "after --pred2-cols")
 

@@ -1,0 +1,175 @@
+"""Inputs that would give a wrong number by pairing the wrong columns or rows are refused, with a hint that
+works: a column taken as both labels and predictions, an extra column among the predictions, a binary class
+order that contradicts the column's name, the same numbers opening both files, a weights file or predictions
+whose pandas index holds the labels' rows in another order."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from cli_helpers import run_cli
+
+
+def value(args, capsys) -> float:
+    code, out, err = run_cli(["eval", *map(str, args), "-q"], capsys)
+    assert code == 0, err
+    return float(out)
+
+
+def refused(args, capsys, code: int = 2) -> str:
+    got, out, err = run_cli(["eval", *map(str, args), "-q"], capsys)
+    assert got == code and out == "", err
+    assert err.count("error:") == 1 and "Traceback" not in err
+    return err
+
+
+def _bce(y, p) -> float:
+    y, p = np.asarray(y, float), np.asarray(p, float)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
+
+
+# ------------------------------------------------------------------------- one column as labels and predictions
+
+
+def test_a_column_selected_as_both_labels_and_predictions_is_refused(tmp_path, capsys):
+    """pandas' default names 0, 1: '--label-cols 1' is the column named 1, '--pred-cols 2' the second column."""
+    rng = np.random.default_rng(0)
+    y, yhat = rng.normal(size=50), rng.normal(size=50)
+    pd.DataFrame(np.c_[y, yhat]).to_csv(tmp_path / "d.csv", index=False)
+    err = refused(["mse", tmp_path / "d.csv", "--label-cols", "1", "--pred-cols", "2"], capsys)
+    assert "both take column '1'" in err and "scored against itself" in err
+    assert value(["mse", tmp_path / "d.csv", "--label-cols", "0", "--pred-cols", "1"], capsys) == pytest.approx(
+        float(np.mean((y - yhat) ** 2)), rel=1e-13)
+
+
+# ------------------------------------------------------------------------- an extra column among the predictions
+
+
+@pytest.mark.parametrize("extra", ["fold", "epoch", "model_version"])
+def test_a_column_that_says_how_the_row_was_made_is_not_a_prediction(tmp_path, capsys, extra):
+    rng = np.random.default_rng(1)
+    n = 90
+    logits = rng.normal(size=(n, 3))
+    y = rng.integers(0, 3, n)
+    frame = pd.DataFrame({"target": y, **{f"logit_{k}": logits[:, k] for k in range(3)}, extra: rng.integers(0, 5, n)})
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    z = logits - logits.max(axis=1, keepdims=True)
+    expected = float(-np.mean((z - np.log(np.exp(z).sum(axis=1, keepdims=True)))[np.arange(n), y]))
+    assert value(["scce", tmp_path / "d.csv", "--logits"], capsys) == pytest.approx(expected, rel=1e-13)
+
+
+def test_a_column_named_apart_from_the_prediction_family_is_refused(tmp_path, capsys):
+    rng = np.random.default_rng(2)
+    n = 60
+    probs = rng.dirichlet(np.ones(3), n)
+    y = rng.integers(0, 3, n)
+    frame = pd.DataFrame({"label": y, "p_cat": probs[:, 0], "p_dog": probs[:, 1], "p_bird": probs[:, 2],
+                          "label_pred": probs.argmax(axis=1)})
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    err = refused(["scce", tmp_path / "d.csv"], capsys)
+    assert "named alike, but 'label_pred' is not" in err and "--pred-cols p_cat:p_bird" in err
+    expected = float(-np.mean(np.log(probs[np.arange(n), y])))
+    assert value(["scce", tmp_path / "d.csv", "--pred-cols", "p_cat:p_bird"], capsys) == pytest.approx(
+        expected, rel=1e-13)
+
+
+def test_prediction_columns_named_as_the_labels_are_not_a_family_question(tmp_path, capsys):
+    """Multi-output regression with the same names in both files: x1, x2 and score are all targets."""
+    rng = np.random.default_rng(3)
+    y, p = rng.normal(size=(40, 3)), rng.normal(size=(40, 3))
+    pd.DataFrame(y, columns=["x1", "x2", "score"]).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame(p, columns=["x1", "x2", "score"]).to_csv(tmp_path / "p.csv", index=False)
+    assert value(["mse", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys) == pytest.approx(
+        float(np.mean((y - p) ** 2)), rel=1e-13)
+
+
+def test_the_column_count_error_names_the_columns_taken(tmp_path, capsys):
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"age": rng.random(20), "income": rng.random(20), "target": rng.random(20),
+                          "prediction": rng.random(20)})
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    err = refused(["mse", tmp_path / "d.csv"], capsys, code=3)
+    assert "the labels were taken from target and the predictions from age, income, prediction" in err
+    assert value(["mse", tmp_path / "d.csv", "--pred-cols", "prediction"], capsys) == pytest.approx(
+        float(np.mean((frame["target"] - frame["prediction"]) ** 2)), rel=1e-13)
+
+
+# ------------------------------------------------------------------------- binary class order
+
+
+def test_a_binary_class_order_against_the_columns_name_is_refused_and_the_hint_orders_it(tmp_path, capsys):
+    rng = np.random.default_rng(5)
+    churn = rng.random(80) < 0.4
+    p_churn = np.clip(np.where(churn, 0.7, 0.3) + rng.normal(0, 0.15, 80), 0.02, 0.98)
+    pd.DataFrame({"outcome": np.where(churn, "churn", "stay")}).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame({"p_churn": p_churn}).to_csv(tmp_path / "p.csv", index=False)
+    files = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"]
+    err = refused(["bce", *files], capsys, code=3)
+    assert "--classes stay,churn" in err
+    err = refused(["bce", *files, "--classes", "churn,stay"], capsys)
+    assert "its name says 'churn'" in err and "give --classes stay,churn" in err
+    assert value(["bce", *files, "--classes", "stay,churn"], capsys) == pytest.approx(_bce(churn, p_churn), rel=1e-13)
+
+
+# ------------------------------------------------------------------------- the same numbers opening both files
+
+
+def test_the_same_decimal_names_opening_both_files_wait_for_header_or_no_header(tmp_path, capsys):
+    rng = np.random.default_rng(6)
+    y, p = rng.normal(size=(30, 3)), rng.normal(size=(30, 3))
+    pd.DataFrame(y, columns=["0.1", "0.5", "0.9"]).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame(p, columns=["0.1", "0.5", "0.9"]).to_csv(tmp_path / "p.csv", index=False)
+    files = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"]
+    err = refused(["mse", *files], capsys)
+    assert "are the same numbers (0.1,0.5,0.9)" in err and "--header" in err
+    assert value(["mse", *files, "--header"], capsys) == pytest.approx(float(np.mean((y - p) ** 2)), rel=1e-13)
+
+
+# ------------------------------------------------------------------------- pandas indexes of other files
+
+
+def test_a_weights_files_pandas_index_is_checked_like_the_predictions(tmp_path, capsys):
+    rng = np.random.default_rng(7)
+    n = 50
+    frame = pd.DataFrame({"y": rng.integers(0, 2, n), "p": rng.uniform(0.05, 0.95, n), "w": rng.uniform(0.5, 2, n)})
+    shuffled = frame.sample(frac=1, random_state=0)
+    shuffled[["y"]].to_csv(tmp_path / "y.csv")
+    shuffled[["p"]].to_csv(tmp_path / "p.csv")
+    frame.sample(frac=1, random_state=5)[["w"]].to_csv(tmp_path / "w_sorted.csv")  # another order, index kept
+    shuffled[["w"]].to_csv(tmp_path / "w.csv")
+    files = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"]
+    err = refused(["bce", *files, "--weights", tmp_path / "w_sorted.csv"], capsys, code=3)
+    assert "w_sorted.csv are in another order: pandas index" in err
+    per = -(frame["y"] * np.log(frame["p"]) + (1 - frame["y"]) * np.log1p(-frame["p"]))
+    expected = float(np.sum(frame["w"] * per) / frame["w"].sum())
+    assert value(["bce", *files, "--weights", tmp_path / "w.csv"], capsys) == pytest.approx(expected, rel=1e-13)
+
+
+def _fold_by_fold(n: int, k: int = 5, seed: int = 0) -> np.ndarray:
+    order = np.random.default_rng(seed).permutation(n)
+    return np.concatenate([np.sort(part) for part in np.array_split(order, k)])
+
+
+@pytest.mark.parametrize("n", [200, 2500])
+def test_out_of_fold_predictions_written_fold_by_fold_are_refused_beside_labels_without_index(tmp_path, capsys, n):
+    rng = np.random.default_rng(8)
+    y = rng.integers(0, 2, n)
+    p = rng.uniform(0.05, 0.95, n)
+    pd.DataFrame({"y": y}).to_csv(tmp_path / "y.csv", index=False)
+    oof = pd.DataFrame({"oof": p}).iloc[_fold_by_fold(n)]
+    oof.to_csv(tmp_path / "oof.csv")
+    files = ["--labels", tmp_path / "y.csv", "--preds"]
+    err = refused(["bce", *files, tmp_path / "oof.csv"], capsys, code=3)
+    assert "holds the row numbers of" in err and "df.sort_index()" in err
+    oof.sort_index().to_csv(tmp_path / "oof_sorted.csv")  # the hint
+    assert value(["bce", *files, tmp_path / "oof_sorted.csv"], capsys) == pytest.approx(_bce(y, p), rel=1e-13)
+    # a test split's row numbers (other rows) beside fresh labels pair by position, as before
+    split = pd.DataFrame({"p": p}, index=rng.choice(10 * n, n, replace=False))
+    split.to_csv(tmp_path / "split.csv")
+    assert value(["bce", *files, tmp_path / "split.csv"], capsys) == pytest.approx(_bce(y, p), rel=1e-13)
+    doc = json.loads(run_cli(["eval", "bce", *files, tmp_path / "split.csv", "--json", "--summary-only"],
+                             capsys)[1])
+    assert doc["n"] == n
