@@ -122,7 +122,8 @@ def run_many(
                 counts = {k: batch.extra[k] for k in ev.counts} if ev.counts else None
                 values = ev.update(y_true, batch.y_pred, batch.weights, counts=counts)
                 if offset == 0:
-                    doubt.extend(batch_warnings(ev.spec, ev.params, batch.y_true, batch.y_pred))
+                    doubt.extend(batch_warnings(ev.spec, ev.params, batch.y_true, batch.y_pred,
+                                                named_classes=plan.class_map is not None))
                 keeper.add(batch, y_true, values, offset)
                 all_values.append(values)
             if keep_ids and batch.ids is not None:

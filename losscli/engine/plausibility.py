@@ -17,8 +17,10 @@ from losscli.spec import LossSpec
 MIN_SAMPLES = 20
 
 
-def batch_warnings(spec: LossSpec, params: dict[str, Any], y_true: np.ndarray, y_pred: np.ndarray) -> list[str]:
-    """Warnings about one (the first) batch of validated-shape inputs."""
+def batch_warnings(spec: LossSpec, params: dict[str, Any], y_true: np.ndarray, y_pred: np.ndarray, *,
+                   named_classes: bool = False) -> list[str]:
+    """Warnings about one (the first) batch of validated-shape inputs; ``named_classes``: the labels were
+    mapped to the prediction columns by name or by ``--classes`` (a class no label holds is then only absent)."""
     out: list[str] = []
     yt = np.asarray(y_true)
     yp = np.asarray(y_pred)
@@ -32,7 +34,7 @@ def batch_warnings(spec: LossSpec, params: dict[str, Any], y_true: np.ndarray, y
         if t.size and np.isin(p, (0.0, 1.0)).all() and soft > 0.5:
             out.append("the labels look like probabilities and the predictions like 0/1 labels: are the labels "
                        "and predictions files swapped?")
-    if yp.ndim == 2 and yp.shape[1] > 2 and spec.label_kind in ("class_index", "distribution"):
+    if yp.ndim == 2 and yp.shape[1] > 2 and spec.label_kind in ("class_index", "distribution") and not named_classes:
         c = yp.shape[1]
         if yt.ndim == 1:
             labels = yt[np.isfinite(yt)]

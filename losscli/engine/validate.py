@@ -198,11 +198,15 @@ def check_inputs(
         if yt.shape != yp.shape:
             kt = 1 if yt.ndim == 1 else yt.shape[1]
             kp = 1 if yp.ndim == 1 else yp.shape[1]
-            raise ShapeError(
-                f"labels have {kt} column(s) but predictions have {kp}",
-                location=Location("y_pred"),
-                hint=f"{spec.name} compares each prediction column with the label column of the same position",
-            )
+            hint = f"{spec.name} compares each prediction column with the label column of the same position"
+            if spec.name == "hinge" and kt == 1 and kp > 2:
+                hint += ("; a multiclass decision_function (N, C)? multiclass_hinge is scikit-learn's hinge_loss "
+                         "for several classes")
+            if spec.name == "binary_crossentropy" and kt == 1 and kp == 2:
+                hint += ("; a predict_proba (N, 2)? --convention sklearn scores it as log_loss does, or select the "
+                         "positive class's column with --pred-cols")
+            raise ShapeError(f"labels have {kt} column(s) but predictions have {kp}", location=Location("y_pred"),
+                             hint=hint)
     n = yp.shape[0]
 
     # ---- finiteness

@@ -393,6 +393,14 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
                 for c in counters:
                     notes.append(f"{labels.name}: column {c!r} is not a label: a row counter")
                 label_cols = [c for c in label_cols if c not in counters]
+        named = [c for c in label_cols if c.strip().lower() in LABEL_NAMES]
+        if len(label_cols) > 1 and len(named) == 1:
+            # beside a column named as the labels, a text column (a region, a segment) describes the row
+            texts = [c for c in label_cols if c != named[0] and is_text(labels.sample.get(c))]
+            for c in texts:
+                notes.append(f"{labels.name}: column {_shown(c, labels)} is not a label: text beside the label "
+                             f"column {named[0]!r} (select it with --label-cols)")
+            label_cols = [c for c in label_cols if c not in texts]
         if not label_cols:
             raise UsageError(f"no label column left in {labels.name}", hint="choose it with --label-cols")
     pred_cols = align_by_name(label_cols, pred_cols, labels.name, preds.name, notes)

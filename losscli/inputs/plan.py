@@ -425,8 +425,18 @@ class InputPlan:
         if self.preds2 is not None and self.preds2.source in (by_source[few][0], by_source[many][0]):
             hint = (f"--preds2 is read in step with the predictions: {self.preds2.source.name} needs one row per "
                     f"sample, in the order of {self.preds.source.name}")
+        long = by_source[many][0]
         if counts[many] - counts[few] == 1 and getattr(short, "header_maybe_data", False):
+            others = [src for src, _ in by_source.values() if src is not short and src.header_rows > 0
+                      and not getattr(src, "header_maybe_data", False)]
             hint = f"the first row of {short.name} was read as a header: pass --no-header if it is data"
+            if others:  # --no-header would read the other file's real header as data
+                hint = (f"the first row of {short.name} was read as a header (pandas' default column name); if it "
+                        f"is data, write {short.name} with a header line (np.savetxt(..., header='y', "
+                        f"comments='')), as --no-header would read the header of {others[0].name} as data too")
+        elif counts[many] - counts[few] == 1 and (first := getattr(long, "first_row_as_data", None)):
+            hint = (f"the first row of {long.name} ({','.join(first[:4])}{',…' if len(first) > 4 else ''}) was read "
+                    "as data: pass --header if it is column names (a header of numbers, such as classes 1, 2, 3)")
         raise ShapeError(
             f"{by_source[many][0].name} has {counts[many]} rows but {by_source[few][0].name} has {counts[few]}",
             hint=hint,

@@ -173,3 +173,75 @@ def test_out_of_fold_predictions_written_fold_by_fold_are_refused_beside_labels_
     doc = json.loads(run_cli(["eval", "bce", *files, tmp_path / "split.csv", "--json", "--summary-only"],
                              capsys)[1])
     assert doc["n"] == n
+
+
+# ------------------------------------------------------------------------- labels files beside other columns
+
+
+def test_a_text_column_beside_the_label_column_is_not_a_label(tmp_path, capsys):
+    rng = np.random.default_rng(9)
+    n, classes = 120, np.array(["x", "y", "z"])
+    k = rng.integers(0, 3, n)
+    probs = rng.dirichlet(np.ones(3), n)
+    pd.DataFrame({"label": classes[k], "region": rng.choice(["eu", "us"], n)}).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame(probs, columns=classes).to_csv(tmp_path / "p.csv", index=False)
+    expected = float(-np.mean(np.log(probs[np.arange(n), k])))
+    assert value(["cce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys) == pytest.approx(
+        expected, rel=1e-13)
+
+
+def test_a_header_of_class_numbers_read_as_data_is_named_in_the_row_count_error(tmp_path, capsys):
+    """predict_proba written with columns=clf.classes_ (1, 2, 3): the header is numbers."""
+    rng = np.random.default_rng(10)
+    n = 60
+    y = rng.choice([2, 3], n)  # class 1 absent from this split
+    probs = rng.dirichlet(np.ones(3), n)
+    pd.DataFrame({"y": y}).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame(probs, columns=[1, 2, 3]).to_csv(tmp_path / "p.csv", index=False)
+    files = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"]
+    err = refused(["scce", *files], capsys, code=3)
+    assert "the first row of" in err and "(1,2,3) was read as data: pass --header" in err
+    code, out, err = run_cli(["eval", "scce", *files, "--header", "-q"], capsys)
+    assert code == 0 and "numbered from 1" not in err  # the columns were matched to the labels by name
+    assert float(out) == pytest.approx(float(-np.mean(np.log(probs[np.arange(n), y - 1]))), rel=1e-13)
+
+
+def test_a_guessed_header_beside_a_real_one_gets_a_hint_that_works(tmp_path, capsys):
+    """np.savetxt labels starting with 0 (taken for pandas' default name) beside predictions with a header:
+    --no-header would read the predictions' header as data, so the hint is to write a header line."""
+    rng = np.random.default_rng(11)
+    y = np.r_[0, rng.integers(0, 2, 39)]
+    p = rng.uniform(0.05, 0.95, 40)
+    np.savetxt(tmp_path / "y.txt", y, fmt="%d")
+    pd.DataFrame({"p": p}).to_csv(tmp_path / "p.csv", index=False)
+    err = refused(["bce", "--labels", tmp_path / "y.txt", "--preds", tmp_path / "p.csv"], capsys, code=3)
+    assert "header='y', comments=''" in err
+    np.savetxt(tmp_path / "y.txt", y, fmt="%d", header="y", comments="")
+    assert value(["bce", "--labels", tmp_path / "y.txt", "--preds", tmp_path / "p.csv"], capsys) == pytest.approx(
+        _bce(y, p), rel=1e-13)
+
+
+def test_a_predict_proba_and_a_multiclass_decision_function_get_hints_that_work(tmp_path, capsys):
+    rng = np.random.default_rng(12)
+    n = 50
+    y = rng.integers(0, 2, n)
+    p1 = rng.uniform(0.05, 0.95, n)
+    pd.DataFrame({"y": y}).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame({"p0": 1 - p1, "p1": p1}).to_csv(tmp_path / "proba.csv", index=False)
+    files = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "proba.csv"]
+    err = refused(["bce", *files], capsys, code=3)
+    assert "--convention sklearn scores it as log_loss does" in err
+    assert value(["bce", *files, "--convention", "sklearn"], capsys) == pytest.approx(_bce(y, p1), rel=1e-13)
+    assert value(["bce", *files, "--pred-cols", "p1"], capsys) == pytest.approx(_bce(y, p1), rel=1e-13)
+    k = rng.integers(0, 3, n)
+    scores = rng.normal(size=(n, 3))
+    pd.DataFrame({"y": k}).to_csv(tmp_path / "k.csv", index=False)
+    pd.DataFrame(scores, columns=["s0", "s1", "s2"]).to_csv(tmp_path / "s.csv", index=False)
+    files = ["--labels", tmp_path / "k.csv", "--preds", tmp_path / "s.csv"]
+    err = refused(["hinge_loss", *files], capsys, code=3)
+    assert "multiclass_hinge" in err
+    # scikit-learn's hinge_loss on (N, C) scores: max(0, 1 + max_{c≠y} s_c − s_y), averaged
+    rows = np.arange(n)
+    other = np.where(np.eye(3, dtype=bool)[k], -np.inf, scores).max(axis=1)
+    expected = float(np.mean(np.maximum(0, 1 + other - scores[rows, k])))
+    assert value(["multiclass_hinge", *files], capsys) == pytest.approx(expected, rel=1e-13)
