@@ -10,8 +10,10 @@ The rule, on each file's column names and a sample of its first rows (:data:`SAM
   ``1, 2, 3, …`` row by row (text and counters are left out only when other columns remain: a lone column
   is used, and a bad cell in it is reported);
 - a **non-numeric** column (every sampled cell is text or missing, at least two are text) is not a
-  prediction unless selected; nor is a column named as in :data:`META_NAMES` (``fold``, ``epoch``); prediction
-  columns named as one family (``logit_0, logit_1``) beside one that is not are refused (:func:`_refuse_named_apart`);
+  prediction unless selected; nor, while other columns remain, is a column named as in :data:`META_NAMES`
+  (``fold``, ``epoch``), in either file, nor a weight- or meta-named column both files hold with the same
+  values in the sampled rows (a ``kfold`` or ``weight`` copied into the predictions file: scored, it would
+  pair with itself);
 - a **weight-named** column (:data:`WEIGHT_NAMES`) is a weight only with ``--weight-col`` (a column of the
   predictions file, or else named in the labels file); it is not a prediction unless the labels file has a
   column of that name (a target named ``weight``); in the labels file it is a label unless chosen;
@@ -185,7 +187,7 @@ def is_text(values: np.ndarray | None) -> bool:
 
 
 def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, notes: list[str], *,
-                          targets: Collection[str] = (), option: str = "--pred-cols") -> list[str]:
+                          targets: Collection[str] = ()) -> list[str]:
     """The prediction columns of ``table`` by the rule above (those of ``exclude`` left out; a weight-named
     column among ``targets``, the labels file's columns, is a prediction)."""
     named, soft = [], []
@@ -199,8 +201,6 @@ def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, n
         why = index_reason(table, c, id_col)
         if why is None and c.strip().lower() in WEIGHT_NAMES and c not in targets:
             why = "a weight column (select it with --weight-col)"
-        if why is None and c.strip().lower() in META_NAMES and c not in targets:
-            why = "it says how the row was made (a fold, an epoch, a version: select it with --pred-cols if not)"
         if why is not None:
             notes.append(f"{table.name}: column {_shown(c, table)} is not a prediction: {why}")
             continue
@@ -211,6 +211,8 @@ def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, n
         sample = table.sample.get(c)
         why = "not numeric" if is_text(sample) else "a row counter (0, 1, 2, … or 1, 2, 3, …)" if is_counter(
             sample) else None
+        if why is None and c.strip().lower() in META_NAMES and c not in targets:
+            why = "it says how the row was made (a fold, an epoch, a version: select it with --pred-cols if not)"
         if why is None:
             out.append(c)
         else:
@@ -219,46 +221,7 @@ def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, n
         return _one_block(table, named)
     for c, why in soft:
         notes.append(f"{table.name}: column {_shown(c, table)} is not a prediction: {why}")
-    if not members and not set(out) <= set(targets):
-        _refuse_named_apart(table, out, option)
     return _one_block(table, out)
-
-
-def _family(name: str) -> str | None:
-    """What a prediction column's name says it is one of: ``logit`` for ``logit_0``/``logit3``, ``p`` for
-    ``p_cat``; ``None`` for a name of one word (``score``, ``fold``) or a bare number."""
-    s = name.strip().lower()
-    numbered = re.fullmatch(r"(.*?[a-z])[_\-. ]?\d+", s)
-    if numbered:
-        return numbered.group(1)
-    prefixed = re.match(r"([a-z0-9]+)[_\-. ].", s)
-    return prefixed.group(1) if prefixed else None
-
-
-def _refuse_named_apart(table: Table, candidates: list[str], option: str) -> None:
-    """Prediction columns named as one family (``logit_0, logit_1, logit_2``) beside a column that is not
-    (``fold``, ``score``): which are the predictions is not known — an extra column would be one more class
-    or output, and a wrong number."""
-    families = [_family(c) for c in candidates]
-    counts: dict[str, int] = {}
-    for f in families:
-        if f is not None:
-            counts[f] = counts.get(f, 0) + 1
-    if not counts:
-        return
-    main = max(counts, key=lambda f: counts[f])
-    if counts[main] < 2:
-        return
-    apart = [c for c, f in zip(candidates, families, strict=True) if f != main]
-    if not apart:
-        return
-    alike = [c for c, f in zip(candidates, families, strict=True) if f == main]
-    shown = ", ".join(alike[:4]) + (", …" if len(alike) > 4 else "")
-    raise UsageError(
-        f"{table.name}: the prediction columns {shown} are named alike, but {', '.join(map(repr, apart[:3]))} "
-        f"{'is' if len(apart) == 1 else 'are'} not: which columns are the predictions is not known",
-        hint=f"choose them with {option} (e.g. {option} {alike[0]}:{alike[-1]}, or name them one by one)",
-    )
 
 
 def _one_block(table: Table, candidates: list[str]) -> list[str]:
@@ -364,13 +327,22 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
         weight, weight_in_labels = _weight_column(sel.weight_col, labels, preds)
         if not weight_in_labels:
             exclude |= set(weight)
+    # a column both files hold with the same sampled values (a kfold or weight column copied into the
+    # predictions file) describes the rows: scored, it would pair with itself and add no error
+    echoed = [] if sel.label_cols or sel.pred_cols else _echoed(labels, preds, exclude | set(weight or []))
     pred_cols = _pick(sel.pred_cols, preds, "--pred-cols")
     if pred_cols is None:
-        # a weight-named column is a prediction where the labels file has one of that name (a target named
-        # weight), else it is set aside
+        # a weight- or meta-named column is a prediction where the labels file has one of that name (a target
+        # named weight), else it is set aside
         pred_cols = prediction_candidates(preds, exclude, id_col, notes, targets=set(labels.columns))
         if not pred_cols:
             raise UsageError(f"no prediction columns left in {preds.name}", hint="choose them with --pred-cols")
+        if echoed and [c for c in pred_cols if c not in echoed]:
+            for c in echoed:
+                if c in pred_cols:
+                    notes.append(f"{preds.name}: column {_shown(c, preds)} is not a prediction: the same values as "
+                                 f"in {labels.name} (select it with --pred-cols)")
+            pred_cols = [c for c in pred_cols if c not in echoed]
     label_cols = _pick(sel.label_cols, labels, "--label-cols")
     if label_cols is None:
         label_cols = []
@@ -393,6 +365,13 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
                 for c in counters:
                     notes.append(f"{labels.name}: column {c!r} is not a label: a row counter")
                 label_cols = [c for c in label_cols if c not in counters]
+        apart = [c for c in label_cols if c in echoed or c.strip().lower() in META_NAMES]
+        if apart and len(apart) < len(label_cols):  # a fold, an epoch, a column copied into both files
+            for c in apart:
+                why = "the same values as in the predictions file" if c in echoed else "it says how the row was made"
+                notes.append(f"{labels.name}: column {_shown(c, labels)} is not a label: {why} (select it with "
+                             "--label-cols)")
+            label_cols = [c for c in label_cols if c not in apart]
         named = [c for c in label_cols if c.strip().lower() in LABEL_NAMES]
         if len(label_cols) > 1 and len(named) == 1:
             # beside a column named as the labels, a text column (a region, a segment) describes the row
@@ -403,9 +382,36 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
             label_cols = [c for c in label_cols if c not in texts]
         if not label_cols:
             raise UsageError(f"no label column left in {labels.name}", hint="choose it with --label-cols")
+    if sel.pred_cols is None:  # a weight- or meta-named prediction column pairs only with a label column of its name
+        stray = [c for c in pred_cols if c.strip().lower() in (*WEIGHT_NAMES, *META_NAMES) and c not in label_cols]
+        if stray and len(stray) < len(pred_cols):
+            for c in stray:
+                notes.append(f"{preds.name}: column {_shown(c, preds)} is not a prediction: it is not a label column "
+                             f"of {labels.name} (select it with --pred-cols)")
+            pred_cols = [c for c in pred_cols if c not in stray]
     pred_cols = align_by_name(label_cols, pred_cols, labels.name, preds.name, notes)
     return Columns(label_cols, pred_cols, weight, id_col, notes, checked_id, checked_index, weight_in_labels,
                    watched_index, checked_weight_index)
+
+
+def _echoed(labels: Table, preds: Table, taken: set[str]) -> list[str]:
+    """Columns named as weights or as how a row was made (:data:`WEIGHT_NAMES`, :data:`META_NAMES`) that both
+    files hold (other than ``taken``) with the same values in the sampled rows, row by row: copied, not
+    predicted (a target named ``weight`` holds other values in the predictions file). Other columns are not
+    judged by their values: an output predicted exactly is still an output."""
+    out = []
+    for c in preds.columns:
+        if c in taken or c not in labels.columns or c.strip().lower() not in (*WEIGHT_NAMES, *META_NAMES):
+            continue
+        a, b = labels.sample.get(c), preds.sample.get(c)
+        if a is None or b is None or not len(a) or len(a) != len(b):
+            continue
+        va, vb = numeric(a), numeric(b)
+        same = (np.array_equal(va, vb, equal_nan=True) if va is not None and vb is not None
+                else [str(x) for x in a.tolist()] == [str(x) for x in b.tolist()])
+        if same:
+            out.append(c)
+    return out
 
 
 def _weight_column(selection: str, labels: Table, preds: Table) -> tuple[list[str], bool]:
@@ -421,7 +427,7 @@ def _weight_column(selection: str, labels: Table, preds: Table) -> tuple[list[st
             return names, True
         raise UsageError(f"{err.message}; nor is it a column of {labels.name}",
                          hint=err.hint or f"{labels.name} has {', '.join(labels.columns[:10])}") from None
-    both = [c for c in chosen if c in names and c in labels.columns]
+    both = [c for c in chosen if c in names and c in labels.columns and c not in _echoed(labels, preds, set())]
     if both:
         raise UsageError(
             f"--weight-col {selection}: {preds.name} and {labels.name} both have a column {both[0]!r}, so which "

@@ -340,7 +340,9 @@ class InputPlan:
                 raise InputError(
                     f"the pandas index of {other} holds the row numbers of {self.labels.source.name} (0 to "
                     f"{watch.rows - 1}) in another order (first out of place: {y} where the labels have row {x}): "
-                    f"its rows are not in the labels' order (written fold by fold, or after a shuffle?)",
+                    f"if its rows follow that index (predictions written fold by fold, or after a shuffle), they "
+                    f"are not in the labels' order; if both files were written from one shuffled frame, they are. "
+                    f"Which one is not known",
                     location=Location("y_pred", file=other, file_row=second.source.file_row(row), value=str(y)),
                     hint=f"if the rows of {other} follow its index, sort it by the index (df.sort_index()) before "
                          f"writing it; if they are in the labels' order, write it without the index (index=False)",
@@ -1030,7 +1032,7 @@ def _attach_second_input(plan: InputPlan, options: InputOptions, spec: LossSpec,
     if options.pred2_cols:
         cols = select_columns(options.pred2_cols, table.columns, option="--pred2-cols", file=table.name)
     else:
-        cols = prediction_candidates(table, {key} if key else set(), key, notes, option="--pred2-cols")
+        cols = prediction_candidates(table, {key} if key else set(), key, notes)
         if not cols:
             raise UsageError(f"no prediction columns left in {table.name}", hint="choose them with --pred2-cols")
     if len(cols) != len(one.columns):
@@ -1263,11 +1265,19 @@ def _finish(
     return plan
 
 
+#: the words a probability column's name puts before or after a class name (``p_churn``, ``churn_prob``)
+PROBABILITY_WORDS = ("p", "prob", "proba", "probability", "pred", "prediction", "score", "is", "yhat")
+
+
 def _class_named_by(column: str, classes: list[Any]) -> Any:
-    """The one class of ``classes`` whose name is a word of ``column`` (``p_churn``, ``churn_prob``,
-    ``is_spam``), or ``None`` (none, or several)."""
-    words = {w for w in re.split(r"[^0-9a-z]+", column.lower()) if w}
-    found = [c for c in classes if str(c).strip().lower() in words]
+    """The class of ``classes`` that ``column`` is named for: the whole name is the class with a probability
+    word before or after it (``p_churn``, ``churn_prob``, ``is_spam``); else ``None`` (``p_no_show`` names
+    neither ``No`` nor ``Yes``)."""
+    name = column.strip().lower()
+    words = "|".join(PROBABILITY_WORDS)
+    found = [c for c in classes if re.fullmatch(
+        rf"(?:(?:{words})[_\-. ]?{re.escape(str(c).strip().lower())}|{re.escape(str(c).strip().lower())}"
+        rf"[_\-. ]?(?:{words}))", name)]
     return found[0] if len(found) == 1 else None
 
 

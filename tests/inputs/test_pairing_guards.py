@@ -1,5 +1,5 @@
 """Inputs that would give a wrong number by pairing the wrong columns or rows are refused, with a hint that
-works: a column taken as both labels and predictions, an extra column among the predictions, a binary class
+works: a column taken as both labels and predictions, a fold or a column copied into both files, a binary class
 order that contradicts the column's name, the same numbers opening both files, a weights file or predictions
 whose pandas index holds the labels' rows in another order."""
 
@@ -61,22 +61,7 @@ def test_a_column_that_says_how_the_row_was_made_is_not_a_prediction(tmp_path, c
     assert value(["scce", tmp_path / "d.csv", "--logits"], capsys) == pytest.approx(expected, rel=1e-13)
 
 
-def test_a_column_named_apart_from_the_prediction_family_is_refused(tmp_path, capsys):
-    rng = np.random.default_rng(2)
-    n = 60
-    probs = rng.dirichlet(np.ones(3), n)
-    y = rng.integers(0, 3, n)
-    frame = pd.DataFrame({"label": y, "p_cat": probs[:, 0], "p_dog": probs[:, 1], "p_bird": probs[:, 2],
-                          "label_pred": probs.argmax(axis=1)})
-    frame.to_csv(tmp_path / "d.csv", index=False)
-    err = refused(["scce", tmp_path / "d.csv"], capsys)
-    assert "named alike, but 'label_pred' is not" in err and "--pred-cols p_cat:p_bird" in err
-    expected = float(-np.mean(np.log(probs[np.arange(n), y])))
-    assert value(["scce", tmp_path / "d.csv", "--pred-cols", "p_cat:p_bird"], capsys) == pytest.approx(
-        expected, rel=1e-13)
-
-
-def test_prediction_columns_named_as_the_labels_are_not_a_family_question(tmp_path, capsys):
+def test_prediction_columns_named_as_the_labels_are_all_scored(tmp_path, capsys):
     """Multi-output regression with the same names in both files: x1, x2 and score are all targets."""
     rng = np.random.default_rng(3)
     y, p = rng.normal(size=(40, 3)), rng.normal(size=(40, 3))
@@ -245,3 +230,60 @@ def test_a_predict_proba_and_a_multiclass_decision_function_get_hints_that_work(
     other = np.where(np.eye(3, dtype=bool)[k], -np.inf, scores).max(axis=1)
     expected = float(np.mean(np.maximum(0, 1 + other - scores[rows, k])))
     assert value(["multiclass_hinge", *files], capsys) == pytest.approx(expected, rel=1e-13)
+
+
+# ------------------------------------------------------------------------- columns copied into both files
+
+
+@pytest.mark.parametrize("extra,copied", [("weight", True), ("kfold", True), ("split", False)])
+def test_a_weight_or_fold_column_in_both_files_is_not_scored(tmp_path, capsys, extra, copied):
+    """train_folds.csv beside an OOF file that kept its kfold (or weight) column: scored, it would pair with
+    itself and halve the MSE; a split column with other values in each file is not an output either."""
+    rng = np.random.default_rng(13)
+    n = 80
+    y, p = rng.normal(size=n), rng.normal(size=n)
+    col = rng.integers(0, 5, n)
+    pd.DataFrame({"id": np.arange(n), "y": y, extra: col}).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame({"id": np.arange(n), "y_pred": p, extra: col if copied else rng.integers(0, 5, n)}).to_csv(
+        tmp_path / "p.csv", index=False)
+    expected = float(np.mean((y - p) ** 2))
+    for engine in ("local", "dask") if extra == "weight" else ("local",):
+        assert value(["mse", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--engine", engine],
+                     capsys) == pytest.approx(expected, rel=1e-13)
+
+
+def test_class_names_sharing_their_first_word_are_classes(tmp_path, capsys):
+    """Kaggle leaf classification: Acer_*, Quercus_* … and one lone name are all classes."""
+    rng = np.random.default_rng(14)
+    classes = ["Acer_Capillipes", "Acer_Mono", "Acer_Opalus", "Quercus_Alba", "Quercus_Rubra", "Tilia_Oliveri"]
+    n = 90
+    k = rng.integers(0, len(classes), n)
+    probs = rng.dirichlet(np.ones(len(classes)), n)
+    pd.DataFrame({"id": np.arange(n), "species": np.array(classes)[k]}).to_csv(tmp_path / "y.csv", index=False)
+    sub = pd.DataFrame(probs, columns=classes)
+    sub.insert(0, "id", np.arange(n))
+    sub.sample(frac=1, random_state=1).to_csv(tmp_path / "p.csv", index=False)
+    assert value(["scce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys) == pytest.approx(
+        float(-np.mean(np.log(probs[np.arange(n), k]))), rel=1e-13)
+
+
+@pytest.mark.parametrize("column,classes,given", [("p_no_show", ("No", "Yes"), "No,Yes"),
+                                                  ("p_edible", ("p", "e"), "p,e")])
+def test_a_column_name_that_names_no_class_is_not_judged(tmp_path, capsys, column, classes, given):
+    """p_no_show is P(Yes) of a No-show column; p_edible is P(e) where the classes are e and p."""
+    rng = np.random.default_rng(15)
+    positive = rng.random(60) < 0.3
+    prob = np.clip(np.where(positive, 0.7, 0.25) + rng.normal(0, 0.1, 60), 0.02, 0.98)
+    pd.DataFrame({"outcome": np.where(positive, classes[1], classes[0])}).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame({column: prob}).to_csv(tmp_path / "p.csv", index=False)
+    assert value(["bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--classes", given],
+                 capsys) == pytest.approx(_bce(positive, prob), rel=1e-13)
+
+
+def test_a_lone_prediction_column_named_version_is_the_prediction(tmp_path, capsys):
+    rng = np.random.default_rng(16)
+    y, p = rng.normal(size=30), rng.normal(size=30)
+    pd.DataFrame({"y": y}).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame({"version": p}).to_csv(tmp_path / "p.csv", index=False)
+    assert value(["mse", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys) == pytest.approx(
+        float(np.mean((y - p) ** 2)), rel=1e-13)
