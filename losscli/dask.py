@@ -24,6 +24,8 @@ from losscli.errors import InputError, Location, ReadError, ShapeError, UsageErr
 from losscli.values import plain_params
 
 _ROW = "__losscli_row__"
+#: the labels' and the predictions' pandas index columns, carried for the index watch
+_LINDEX, _PINDEX = "__losscli_labels_index__", "__losscli_preds_index__"
 
 
 def _require_dask() -> Any:
@@ -52,8 +54,11 @@ def _partition_states(
     sum_tol: float,
     nan: str = "error",
     count_cols: dict[str, str] | None = None,
+    watch: bool = False,
 ) -> dict[str, Any]:
-    """Evaluate one partition (a pandas DataFrame); return the states, or the error as data.
+    """Evaluate one partition (a pandas DataFrame); return the states, or the error as data. With ``watch``
+    the partition's rows carry the labels' row numbers (``_LINDEX``, else ``_ROW``) and the predictions'
+    pandas index (``_PINDEX``): their :class:`~losscli.inputs.index_watch.IndexWatch` comes back too.
 
     The losses come as JSON text: Dask would otherwise treat nested tuples in task arguments as tasks.
     """
@@ -64,11 +69,21 @@ def _partition_states(
     from losscli.pipeline import adapt_labels
 
     losses = [(name, params, tuple(counts)) for name, params, counts in json.loads(losses_json)]
+    watched = None
+    if watch:
+        from losscli.inputs.index_watch import IndexWatch
+
+        index_watch = IndexWatch()
+        rows = df[_ROW].to_numpy(dtype=np.int64)
+        numbered = df[_LINDEX].to_numpy() if _LINDEX in df.columns else rows
+        index_watch.update(numbered, df[_PINDEX].to_numpy(), rows)
+        watched = index_watch.to_data()
     try:
         if len(df) == 0:
             evs = [Evaluator(n, convention=convention, reduction=reduction, keep_per_sample=False, counts=c, **p)
                    for n, p, c in losses]
-            return {"states": [(ev.acc.to_json(), ev.outputs, []) for ev in evs], "rows": 0, "skipped": 0}
+            return {"states": [(ev.acc.to_json(), ev.outputs, []) for ev in evs], "rows": 0, "skipped": 0,
+                    "watch": watched}
         y_pred = df[pred_cols].to_numpy(dtype=np.float64) if len(pred_cols) > 1 else df[pred_cols[0]].to_numpy(
             dtype=np.float64)
         y_true = _labels(df, label_cols, classes)
@@ -94,7 +109,7 @@ def _partition_states(
             ev.update(adapt_labels(ev.spec, y_true, y_pred), y_pred, weights,
                       counts={k: counts[k] for k in wanted} or None)
             out.append((ev.acc.to_json(), ev.outputs, list(ev.warnings)))
-        return {"states": out, "rows": len(df), "skipped": skipped}
+        return {"states": out, "rows": len(df), "skipped": skipped, "watch": watched}
     except LossCliError as exc:
         loc = getattr(exc, "location", None)
         return {"error": {
@@ -183,6 +198,7 @@ def combine_frames(
     weight_col: str | None,
     id_col: str | None,
     carry: tuple[str, ...] = (),
+    watch_index: tuple[str | None, str] | None = None,
 ) -> tuple[Any, list[str], list[str]]:
     """One frame holding labels, predictions (and weights, and the predictions' columns ``carry``: per-row
     counts), and the label and prediction columns."""
@@ -216,8 +232,14 @@ def combine_frames(
                              if n < n_right else f"duplicate {id_col} values among the labels",
                              hint="every prediction needs exactly one label with the same id")
         return frame, labels, preds
-    left, n_left = _with_row_numbers(ddf_labels[labels + left_weight])
-    right, n_right = _with_row_numbers(ddf_preds[keep_preds])
+    left_frame, right_frame = ddf_labels[labels + left_weight], ddf_preds[keep_preds]
+    if watch_index is not None:  # the pandas index columns, under names of their own
+        lindex, pindex = watch_index
+        if lindex is not None:
+            left_frame = left_frame.assign(**{_LINDEX: ddf_labels[lindex]})
+        right_frame = right_frame.assign(**{_PINDEX: ddf_preds[pindex]})
+    left, n_left = _with_row_numbers(left_frame)
+    right, n_right = _with_row_numbers(right_frame)
     if n_left != n_right:
         raise ShapeError(f"the predictions have {n_right} rows but the labels have {n_left}",
                          hint="one row per sample in the same order, or join by key with id_col")
@@ -259,9 +281,14 @@ def evaluate_many(
     client: Any = None,
     per_loss_params: list[dict[str, Any]] | None = None,
     count_cols: dict[str, str] | None = None,
+    watch_index: tuple[str | None, str] | None = None,
     **params: Any,
 ) -> list[Any]:
-    """Like :func:`evaluate`, returning the merged :class:`~losscli.engine.evaluator.Evaluator` of every loss."""
+    """Like :func:`evaluate`, returning the merged :class:`~losscli.engine.evaluator.Evaluator` of every loss.
+
+    ``watch_index`` = (the labels' pandas index column, or ``None`` for their row numbers; the predictions'):
+    two frames paired by row order whose indexes hold the same row numbers in another order are refused
+    (:class:`~losscli.inputs.index_watch.IndexWatch`, summed over the partitions)."""
     _require_dask()
     import dask
 
@@ -286,8 +313,11 @@ def evaluate_many(
     templates = [Evaluator(n, convention=convention, reduction=reduction, keep_per_sample=False,
                            counts=names if t else (), **p)
                  for (n, p), t in zip(losses, takers, strict=True)]  # checks names and parameters before any work
+    if id_col or ddf_preds is None or ddf_preds is ddf_labels:
+        watch_index = None
     frame, labels, preds = combine_frames(ddf_labels, ddf_preds, label_cols=label_cols, pred_cols=pred_cols,
-                                          weight_col=weight_col, id_col=id_col, carry=tuple(count_cols.values()))
+                                          weight_col=weight_col, id_col=id_col, carry=tuple(count_cols.values()),
+                                          watch_index=watch_index)
     preds = [c for c in preds if c not in count_cols.values()]
     missing = [c for c in [*labels, *preds, *([weight_col] if weight_col else []), *count_cols.values()]
                if c not in frame.columns]
@@ -299,12 +329,15 @@ def evaluate_many(
     import json
 
     losses_json = json.dumps([[n, plain_params(p), list(ev.counts)] for (n, p), ev in zip(losses, templates, strict=True)])
-    work = [task(p, losses_json, convention, reduction, labels, preds, weight_col, classes, sum_tol, nan, count_cols)
+    work = [task(p, losses_json, convention, reduction, labels, preds, weight_col, classes, sum_tol, nan, count_cols,
+                 watch_index is not None)
             for p in parts]
     outcomes = client.gather(client.compute(work)) if client is not None else dask.compute(*work)
     for k, outcome in enumerate(outcomes):
         if "error" in outcome:
             _raise(outcome["error"], k, count_cols)
+    if watch_index is not None:
+        _refuse_shuffled_index(watch_index, [outcome["watch"] for outcome in outcomes])
     for i, ev in enumerate(templates):
         for outcome in outcomes:
             state, outputs, warnings = outcome["states"][i]
@@ -317,6 +350,29 @@ def evaluate_many(
         if ev.skipped_rows and nan == "warn":
             ev._warn(f"{ev.skipped_rows} rows with missing values were skipped (--nan {nan})")
     return templates
+
+
+def _refuse_shuffled_index(watch_index: tuple[str | None, str], parts: list[dict[str, Any]]) -> None:
+    """The partitions' index watches summed: the same row numbers in another order are refused."""
+    from losscli.errors import InputError
+    from losscli.inputs.index_watch import IndexWatch
+
+    watch = IndexWatch()
+    for part in parts:
+        watch.merge(part)
+    found = watch.shuffled()
+    if found is None:
+        return
+    row, x, y = found
+    lindex, pindex = watch_index
+    labels = f"the labels' pandas index {lindex!r}" if lindex is not None else "the labels' row numbers"
+    raise InputError(
+        f"the predictions' pandas index {pindex!r} holds {labels} in another order (row {row + 1}: {x} in the "
+        f"labels, {y} in the predictions): the rows are paired by position, so if the predictions' rows follow "
+        "their index they are not in the labels' order",
+        hint="write both files with the index as a column named id (df.rename_axis('id').reset_index()) and they "
+             "are joined on it; if their rows are paired by position, write them without the index (index=False)",
+    )
 
 
 def _raise(error: dict[str, Any], partition: int, count_cols: dict[str, str] | None = None) -> None:
@@ -359,7 +415,7 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
         )
     try:
         if lower.endswith((".parquet", ".pq")) or lower.endswith("/"):
-            return dd.read_parquet(path)
+            return _index_as_column(dd.read_parquet(path), path)
         sep = delimiter or ("\t" if lower.endswith((".tsv", ".tab")) else ",")
         frame = dd.read_csv(path, sep=sep, header=0 if header else None, blocksize=blocksize,
                             assume_missing=True, dtype={c: str for c in text_columns} or None)
@@ -370,6 +426,29 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
         raise ReadError(f"no file matches {path}: {exc}") from None
     except (OSError, ValueError) as exc:
         raise ReadError(f"cannot read {path} with Dask: {exc}") from None
+
+
+def _index_as_column(ddf: Any, path: str) -> Any:
+    """A pandas index stored in the Parquet files as a column (not a RangeIndex kept in the metadata only) as
+    that column again, as the local reader sees it: the index checks and joins use it."""
+    try:
+        import fsspec
+        import pyarrow.parquet as pq
+
+        from losscli.io.parquet import _pandas_index_column
+
+        fs, _, paths = fsspec.get_fs_token_paths(path)
+        first = sorted(paths)[0] if paths else path
+        if fs.isdir(first):
+            first = sorted(f for f in fs.find(first) if f.lower().endswith((".parquet", ".pq")))[0]
+        with fs.open(first, "rb") as f:
+            name = _pandas_index_column(pq.read_schema(f))
+    except (ImportError, OSError, ValueError, IndexError):
+        return ddf
+    if name is None:
+        return ddf
+    out = ddf.reset_index()
+    return out.rename(columns={out.columns[0]: name}) if out.columns[0] != name else out
 
 
 def make_client(scheduler: str | None) -> tuple[Any, Any]:

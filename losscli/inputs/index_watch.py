@@ -74,6 +74,19 @@ class IndexWatch:
         for k, values in enumerate((a, b)):
             self._sums[k] += np.array([_mix(values, s).sum(dtype=np.uint64) for s in _SEEDS], dtype=np.uint64)
 
+    def to_data(self) -> dict:
+        """The watch as plain data (for a Dask partition's result)."""
+        return {"active": self.active, "first": self.first, "rows": self.rows, "sums": self._sums.tolist()}
+
+    def merge(self, data: dict) -> None:
+        """Fold in another part's watch (:meth:`to_data`): sums add modulo 2⁶⁴, the earliest difference wins."""
+        self.active = self.active and data["active"]
+        self.rows += data["rows"]
+        self._sums += np.array(data["sums"], dtype=np.uint64)
+        first = data["first"]
+        if first is not None and (self.first is None or first[0] < self.first[0]):
+            self.first = tuple(first)  # type: ignore[assignment]
+
     def shuffled(self) -> tuple[int, int, int] | None:
         """(row, labels' index, predictions' index) at the first row where they differ, when both files hold
         the same row numbers in another order; else ``None``."""

@@ -118,6 +118,8 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             cols.checked_index = None
         names = [options.labels, options.preds]
     label_cols, pred_cols, weight = cols.labels, cols.preds, cols.weight
+    # pandas indexes the first rows cannot decide: watched over the whole frames, as the local engine does
+    watch_index = next(((a, b) for a, b, other in cols.watched_index if other == "preds"), None)
     classes = options.classes
     if classes is None and len(label_cols) == 1 and len(pred_cols) > 1:
         if is_text(lab_table.sample.get(label_cols[0])):
@@ -130,6 +132,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             evaluate_many, guessed, labels, None if labels is preds else preds, ",".join(texts),
             label_cols=label_cols, pred_cols=pred_cols, weight_col=weight[0] if weight else None,
             id_col=cols.id_col if labels is not preds else None, classes=classes,
+            watch_index=watch_index,
             convention=convention_of(loss), reduction=loss.reduction, sum_tol=loss.sum_tol, nan=options.nan,
             client=client, per_loss_params=params, count_cols=count_cols,
         )

@@ -146,3 +146,25 @@ def test_a_parquet_range_index_kept_in_the_metadata_is_the_labels_row_numbers(tm
                                   tmp_path / f"{preds}.parquet", "-q"], capsys)
         assert code == 0, err
         assert float(out) == pytest.approx(expected, rel=1e-13)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_the_dask_engine_refuses_the_same_shuffles(tmp_path, capsys, fmt):
+    """The Dask engine sums the partitions' fingerprints: the files the local engine refuses, it refuses."""
+    pytest.importorskip("dask.dataframe")
+    rng = np.random.default_rng(12)
+    n = 2 * SAMPLE_ROWS
+    df = pd.DataFrame({"y": rng.integers(0, 2, n), "p": rng.uniform(0.02, 0.98, n)})
+    write = (lambda f, path: f.to_csv(path)) if fmt == "csv" else (lambda f, path: f.to_parquet(path))
+    write(df[["y"]], tmp_path / f"labels.{fmt}")
+    write(df[["p"]].sample(frac=1, random_state=3), tmp_path / f"shuffled.{fmt}")
+    write(df[["p"]], tmp_path / f"in_order.{fmt}")
+    pd.DataFrame({"y": df["y"]}).to_csv(tmp_path / "plain_labels.csv", index=False)  # no index at all
+    for labels, preds in ((f"labels.{fmt}", f"shuffled.{fmt}"), ("plain_labels.csv", f"shuffled.{fmt}")):
+        code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / labels, "--preds", tmp_path / preds,
+                                  "--engine", "dask", "-q"], capsys)
+        assert code == 3 and out == "" and "in another order" in err, err
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / f"labels.{fmt}", "--preds",
+                              tmp_path / f"in_order.{fmt}", "--engine", "dask", "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(_bce(df["y"].to_numpy(), df["p"].to_numpy()), rel=1e-13)
