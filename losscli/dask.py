@@ -415,7 +415,12 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
         )
     try:
         if lower.endswith((".parquet", ".pq")) or lower.endswith("/"):
-            return _index_as_column(dd.read_parquet(path), path)
+            import warnings
+
+            with warnings.catch_warnings():  # Dask's own use of a pandas keyword pandas deprecates (named indexes)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                warnings.simplefilter("ignore", FutureWarning)
+                return _index_as_column(dd.read_parquet(path), path)
         sep = delimiter or ("\t" if lower.endswith((".tsv", ".tab")) else ",")
         frame = dd.read_csv(path, sep=sep, header=0 if header else None, blocksize=blocksize,
                             assume_missing=True, dtype={c: str for c in text_columns} or None)
@@ -431,6 +436,16 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
 def _index_as_column(ddf: Any, path: str) -> Any:
     """A pandas index stored in the Parquet files as a column (not a RangeIndex kept in the metadata only) as
     that column again, as the local reader sees it: the index checks and joins use it."""
+    name = parquet_index_column(path)
+    if name is None:
+        return ddf
+    out = ddf.reset_index()
+    return out.rename(columns={out.columns[0]: name}) if out.columns[0] != name else out
+
+
+def parquet_index_column(path: str) -> str | None:
+    """The column in which pandas stored the index of the Parquet files at ``path`` (a path, glob or folder;
+    the first file's metadata), or ``None``."""
     try:
         import fsspec
         import pyarrow.parquet as pq
@@ -442,13 +457,9 @@ def _index_as_column(ddf: Any, path: str) -> Any:
         if fs.isdir(first):
             first = sorted(f for f in fs.find(first) if f.lower().endswith((".parquet", ".pq")))[0]
         with fs.open(first, "rb") as f:
-            name = _pandas_index_column(pq.read_schema(f))
+            return _pandas_index_column(pq.read_schema(f))
     except (ImportError, OSError, ValueError, IndexError):
-        return ddf
-    if name is None:
-        return ddf
-    out = ddf.reset_index()
-    return out.rename(columns={out.columns[0]: name}) if out.columns[0] != name else out
+        return None
 
 
 def make_client(scheduler: str | None) -> tuple[Any, Any]:

@@ -11,9 +11,8 @@ The rule, on each file's column names and a sample of its first rows (:data:`SAM
   is used, and a bad cell in it is reported);
 - a **non-numeric** column (every sampled cell is text or missing, at least two are text) is not a
   prediction unless selected; nor, while other columns remain, is a column named as in :data:`META_NAMES`
-  (``fold``, ``epoch``), in either file, nor a weight- or meta-named column both files hold with the same
-  values in the sampled rows (a ``kfold`` or ``weight`` copied into the predictions file: scored, it would
-  pair with itself);
+  (``fold``, ``epoch``) that the labels file does not hold (nor name as a class), and in the labels file
+  such a column the predictions file lacks is not a label beside one named as in :data:`LABEL_NAMES`;
 - a **weight-named** column (:data:`WEIGHT_NAMES`) is a weight only with ``--weight-col`` (a column of the
   predictions file, or else named in the labels file); it is not a prediction unless the labels file has a
   column of that name (a target named ``weight``); in the labels file it is a label unless chosen;
@@ -188,8 +187,8 @@ def is_text(values: np.ndarray | None) -> bool:
 
 def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, notes: list[str], *,
                           targets: Collection[str] = ()) -> list[str]:
-    """The prediction columns of ``table`` by the rule above (those of ``exclude`` left out; a weight-named
-    column among ``targets``, the labels file's columns, is a prediction)."""
+    """The prediction columns of ``table`` by the rule above (those of ``exclude`` left out; a meta-named
+    column among ``targets`` — the labels file's columns, or a class name its labels hold — is a prediction)."""
     named, soft = [], []
     members = {c for cols in table.blocks.values() for c in cols}  # numbers of one matrix: never an index
     for c in table.columns:
@@ -199,7 +198,7 @@ def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, n
             named.append(c)
             continue
         why = index_reason(table, c, id_col)
-        if why is None and c.strip().lower() in WEIGHT_NAMES and c not in targets:
+        if why is None and c.strip().lower() in WEIGHT_NAMES:
             why = "a weight column (select it with --weight-col)"
         if why is not None:
             notes.append(f"{table.name}: column {_shown(c, table)} is not a prediction: {why}")
@@ -271,7 +270,7 @@ def infer_one_file(table: Table, sel: Selection) -> Columns:
     taken = set(labels) | set(weight or []) | set(sel.taken) | ({id_col} if id_col else set())
     preds = _pick(sel.pred_cols, table, "--pred-cols")
     if preds is None:
-        preds = prediction_candidates(table, taken, id_col, notes)
+        preds = prediction_candidates(table, taken, id_col, notes, targets=_sampled_texts(table))
         if not preds:
             raise UsageError(f"no prediction columns left in {table.name}", hint="choose them with --pred-cols")
     preds = align_by_name(labels, preds, table.name, table.name, notes)
@@ -327,22 +326,14 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
         weight, weight_in_labels = _weight_column(sel.weight_col, labels, preds)
         if not weight_in_labels:
             exclude |= set(weight)
-    # a column both files hold with the same sampled values (a kfold or weight column copied into the
-    # predictions file) describes the rows: scored, it would pair with itself and add no error
-    echoed = [] if sel.label_cols or sel.pred_cols else _echoed(labels, preds, exclude | set(weight or []))
     pred_cols = _pick(sel.pred_cols, preds, "--pred-cols")
     if pred_cols is None:
-        # a weight- or meta-named column is a prediction where the labels file has one of that name (a target
-        # named weight), else it is set aside
-        pred_cols = prediction_candidates(preds, exclude, id_col, notes, targets=set(labels.columns))
+        # a meta-named column (fold, version) is a prediction where the labels file has one of that name or
+        # its labels name such a class, else it is set aside
+        pred_cols = prediction_candidates(preds, exclude, id_col, notes,
+                                          targets={*labels.columns, *_sampled_texts(labels)})
         if not pred_cols:
             raise UsageError(f"no prediction columns left in {preds.name}", hint="choose them with --pred-cols")
-        if echoed and [c for c in pred_cols if c not in echoed]:
-            for c in echoed:
-                if c in pred_cols:
-                    notes.append(f"{preds.name}: column {_shown(c, preds)} is not a prediction: the same values as "
-                                 f"in {labels.name} (select it with --pred-cols)")
-            pred_cols = [c for c in pred_cols if c not in echoed]
     label_cols = _pick(sel.label_cols, labels, "--label-cols")
     if label_cols is None:
         label_cols = []
@@ -365,14 +356,14 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
                 for c in counters:
                     notes.append(f"{labels.name}: column {c!r} is not a label: a row counter")
                 label_cols = [c for c in label_cols if c not in counters]
-        apart = [c for c in label_cols if c in echoed or c.strip().lower() in META_NAMES]
-        if apart and len(apart) < len(label_cols):  # a fold, an epoch, a column copied into both files
-            for c in apart:
-                why = "the same values as in the predictions file" if c in echoed else "it says how the row was made"
-                notes.append(f"{labels.name}: column {_shown(c, labels)} is not a label: {why} (select it with "
-                             "--label-cols)")
-            label_cols = [c for c in label_cols if c not in apart]
         named = [c for c in label_cols if c.strip().lower() in LABEL_NAMES]
+        # beside a column named as the labels, a fold or epoch column the predictions file lacks describes the row
+        apart = [c for c in label_cols if c.strip().lower() in META_NAMES and c not in preds.columns]
+        if len(named) == 1 and apart and named[0] not in apart:
+            for c in apart:
+                notes.append(f"{labels.name}: column {_shown(c, labels)} is not a label: it says how the row was "
+                             f"made (select it with --label-cols)")
+            label_cols = [c for c in label_cols if c not in apart]
         if len(label_cols) > 1 and len(named) == 1:
             # beside a column named as the labels, a text column (a region, a segment) describes the row
             texts = [c for c in label_cols if c != named[0] and is_text(labels.sample.get(c))]
@@ -382,35 +373,17 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
             label_cols = [c for c in label_cols if c not in texts]
         if not label_cols:
             raise UsageError(f"no label column left in {labels.name}", hint="choose it with --label-cols")
-    if sel.pred_cols is None:  # a weight- or meta-named prediction column pairs only with a label column of its name
-        stray = [c for c in pred_cols if c.strip().lower() in (*WEIGHT_NAMES, *META_NAMES) and c not in label_cols]
-        if stray and len(stray) < len(pred_cols):
-            for c in stray:
-                notes.append(f"{preds.name}: column {_shown(c, preds)} is not a prediction: it is not a label column "
-                             f"of {labels.name} (select it with --pred-cols)")
-            pred_cols = [c for c in pred_cols if c not in stray]
     pred_cols = align_by_name(label_cols, pred_cols, labels.name, preds.name, notes)
     return Columns(label_cols, pred_cols, weight, id_col, notes, checked_id, checked_index, weight_in_labels,
                    watched_index, checked_weight_index)
 
 
-def _echoed(labels: Table, preds: Table, taken: set[str]) -> list[str]:
-    """Columns named as weights or as how a row was made (:data:`WEIGHT_NAMES`, :data:`META_NAMES`) that both
-    files hold (other than ``taken``) with the same values in the sampled rows, row by row: copied, not
-    predicted (a target named ``weight`` holds other values in the predictions file). Other columns are not
-    judged by their values: an output predicted exactly is still an output."""
-    out = []
-    for c in preds.columns:
-        if c in taken or c not in labels.columns or c.strip().lower() not in (*WEIGHT_NAMES, *META_NAMES):
-            continue
-        a, b = labels.sample.get(c), preds.sample.get(c)
-        if a is None or b is None or not len(a) or len(a) != len(b):
-            continue
-        va, vb = numeric(a), numeric(b)
-        same = (np.array_equal(va, vb, equal_nan=True) if va is not None and vb is not None
-                else [str(x) for x in a.tolist()] == [str(x) for x in b.tolist()])
-        if same:
-            out.append(c)
+def _sampled_texts(table: Table) -> set[str]:
+    """The texts of the sampled label cells (class names), for matching a prediction column's name."""
+    out: set[str] = set()
+    for values in table.sample.values():
+        if values is not None and values.dtype.kind in "OU" and is_text(values):
+            out.update(str(v).strip() for v in values.tolist()[:1000] if v is not None)
     return out
 
 
@@ -427,7 +400,7 @@ def _weight_column(selection: str, labels: Table, preds: Table) -> tuple[list[st
             return names, True
         raise UsageError(f"{err.message}; nor is it a column of {labels.name}",
                          hint=err.hint or f"{labels.name} has {', '.join(labels.columns[:10])}") from None
-    both = [c for c in chosen if c in names and c in labels.columns and c not in _echoed(labels, preds, set())]
+    both = [c for c in chosen if c in names and c in labels.columns]
     if both:
         raise UsageError(
             f"--weight-col {selection}: {preds.name} and {labels.name} both have a column {both[0]!r}, so which "

@@ -741,7 +741,8 @@ class InputPlan:
             weighty = [c for c in self.labels.columns if c.strip().lower() in WEIGHT_NAMES]
             if weighty and len(self.labels.columns) > 1 and self.weights is None:  # weights read as a label
                 err.hint = (f"{err.hint}; if column {weighty[0]!r} of {self.labels.source.name} holds sample "
-                            f"weights, give --weight-col {weighty[0]}")
+                            f"weights, give --weight-col {weighty[0]}; if it is an output, select the prediction "
+                            f"columns with --pred-cols (a weight-named column is a prediction only if selected)")
             else:
                 def cols(c: list[str]) -> str:
                     return ", ".join(c[:6]) + (", …" if len(c) > 6 else "")
@@ -1227,15 +1228,7 @@ def _finish(
     elif kind in ("binary", "sign") and len(label_cols) == 1 and len(pred_cols) == 1 and options.classes:
         if len(options.classes) != 2:
             raise UsageError("a binary loss needs --classes NEGATIVE,POSITIVE (two values)")
-        named = _class_named_by(pred_cols[0], options.classes)
-        if named == options.classes[0]:
-            negative, positive = options.classes
-            raise UsageError(
-                f"--classes {negative},{positive} makes the prediction column {pred_cols[0]!r} the probability of "
-                f"{positive!r}, but its name says {negative!r}",
-                hint=f"give --classes {positive},{negative} (the negative class first: the column is the "
-                     f"positive class's probability)",
-            )
+        refuse_contradicting_classes(pred_cols[0], options.classes)
         mode = "binary_from_class"
     if mode != "value" and class_map is None:
         class_map = _class_map_from_columns(labels, label_cols[0], pred_cols, spec, preds)
@@ -1267,6 +1260,19 @@ def _finish(
 
 #: the words a probability column's name puts before or after a class name (``p_churn``, ``churn_prob``)
 PROBABILITY_WORDS = ("p", "prob", "proba", "probability", "pred", "prediction", "score", "is", "yhat")
+
+
+def refuse_contradicting_classes(column: str, classes: list[Any]) -> None:
+    """A binary loss's ``--classes NEGATIVE,POSITIVE`` whose positive class is not the one the prediction
+    column is named for (``--classes churn,stay`` with ``p_churn``) is refused."""
+    if _class_named_by(column, classes) == classes[0]:
+        negative, positive = classes
+        raise UsageError(
+            f"--classes {negative},{positive} makes the prediction column {column!r} the probability of "
+            f"{positive!r}, but its name says {negative!r}",
+            hint=f"give --classes {positive},{negative} (the negative class first: the column is the "
+                 f"positive class's probability)",
+        )
 
 
 def _class_named_by(column: str, classes: list[Any]) -> Any:

@@ -59,7 +59,12 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str]) -> t
             )
         sample[str(c)] = col.to_numpy(dtype=np.float64) if col.dtype.kind in "iufb" else col.astype(
             object).where(col.notna(), "").to_numpy(dtype=object)
-    return ddf, Table(path, [str(c) for c in ddf.columns], sample)
+    table = Table(path, [str(c) for c in ddf.columns], sample)
+    if path.lower().endswith((".parquet", ".pq")) or path.endswith("/"):  # pandas' index, read back as a column
+        from losscli.dask import parquet_index_column
+
+        table.index_column = parquet_index_column(path)
+    return ddf, table
 
 
 def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: ReportSettings,
@@ -118,6 +123,10 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             cols.checked_index = None
         names = [options.labels, options.preds]
     label_cols, pred_cols, weight = cols.labels, cols.preds, cols.weight
+    if options.classes and len(options.classes) == 2 and len(pred_cols) == 1:  # as the local plan checks
+        from losscli.inputs.plan import refuse_contradicting_classes
+
+        refuse_contradicting_classes(pred_cols[0], list(options.classes))
     # pandas indexes the first rows cannot decide: watched over the whole frames, as the local engine does
     watch_index = next(((a, b) for a, b, other in cols.watched_index if other == "preds"), None)
     classes = options.classes

@@ -153,11 +153,15 @@ def test_weight_col_takes_a_column_of_the_labels_file(tmp_path, capsys, ids, eng
     assert doc["value"] == pytest.approx(plain, rel=1e-13)
 
 
-def test_a_target_named_weight_in_both_files_is_scored(tmp_path, capsys):
-    """Body measurements: the labels' Weight is a target, and the predictions' Weight its prediction."""
+def test_a_target_named_weight_in_both_files_is_scored_when_selected(tmp_path, capsys):
+    """Body measurements: the labels' Weight is a target; a weight-named prediction column is used only when
+    selected (a weight copied into the predictions file would otherwise pair with itself)."""
     (tmp_path / "y.csv").write_text("id,Height,Weight\n1,1.7,70\n2,1.8,80\n3,1.6,60\n")
     (tmp_path / "p.csv").write_text("id,Height,Weight\n3,1.7,66\n1,1.6,75\n2,1.8,81\n")
-    doc, _ = value(["mse", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys)
+    files = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"]
+    code, out, err = run_cli(["eval", "mse", *files, "-q"], capsys)
+    assert code == 3 and out == "" and "select the prediction columns with --pred-cols" in err
+    doc, _ = value(["mse", *files, "--pred-cols", "Height,Weight", "--id-col", "id"], capsys)
     assert doc["inputs"]["preds"]["columns"] == ["Height", "Weight"]
     assert doc["value"] == pytest.approx((0.01 + 25 + 0 + 1 + 0.01 + 36) / 6, rel=1e-13)
 

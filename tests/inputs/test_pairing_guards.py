@@ -235,21 +235,40 @@ def test_a_predict_proba_and_a_multiclass_decision_function_get_hints_that_work(
 # ------------------------------------------------------------------------- columns copied into both files
 
 
-@pytest.mark.parametrize("extra,copied", [("weight", True), ("kfold", True), ("split", False)])
-def test_a_weight_or_fold_column_in_both_files_is_not_scored(tmp_path, capsys, extra, copied):
-    """train_folds.csv beside an OOF file that kept its kfold (or weight) column: scored, it would pair with
-    itself and halve the MSE; a split column with other values in each file is not an output either."""
+@pytest.mark.parametrize("extra", ["kfold", "epoch"])
+def test_a_fold_column_only_the_labels_file_holds_is_not_a_label(tmp_path, capsys, extra):
+    """train_folds.csv (id, target, kfold) beside an out-of-fold file (id, oof)."""
     rng = np.random.default_rng(13)
     n = 80
     y, p = rng.normal(size=n), rng.normal(size=n)
-    col = rng.integers(0, 5, n)
-    pd.DataFrame({"id": np.arange(n), "y": y, extra: col}).to_csv(tmp_path / "y.csv", index=False)
-    pd.DataFrame({"id": np.arange(n), "y_pred": p, extra: col if copied else rng.integers(0, 5, n)}).to_csv(
-        tmp_path / "p.csv", index=False)
-    expected = float(np.mean((y - p) ** 2))
-    for engine in ("local", "dask") if extra == "weight" else ("local",):
-        assert value(["mse", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--engine", engine],
-                     capsys) == pytest.approx(expected, rel=1e-13)
+    pd.DataFrame({"id": np.arange(n), "target": y, extra: rng.integers(0, 5, n)}).to_csv(tmp_path / "y.csv",
+                                                                                         index=False)
+    pd.DataFrame({"id": np.arange(n), "oof": p}).sample(frac=1, random_state=2).to_csv(tmp_path / "p.csv",
+                                                                                       index=False)
+    assert value(["mse", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys) == pytest.approx(
+        float(np.mean((y - p) ** 2)), rel=1e-13)
+
+
+@pytest.mark.parametrize("names", [["fold", "call", "raise"], ["score", "version"], ["score", "split"]])
+def test_outputs_and_classes_named_like_meta_columns_in_both_files_are_scored(tmp_path, capsys, names):
+    """A poker action called fold, an output called version: a column both files hold is an output."""
+    rng = np.random.default_rng(17)
+    y, p = rng.random((60, len(names))), rng.random((60, len(names)))
+    pd.DataFrame(y, columns=names).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame(p, columns=names).to_csv(tmp_path / "p.csv", index=False)
+    assert value(["mse", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys) == pytest.approx(
+        float(np.mean((y - p) ** 2)), rel=1e-13)
+
+
+def test_a_class_named_fold_is_a_prediction_column(tmp_path, capsys):
+    rng = np.random.default_rng(18)
+    classes = np.array(["fold", "call", "raise"])
+    k = rng.integers(0, 3, 90)
+    probs = rng.dirichlet(np.ones(3), 90)
+    pd.DataFrame({"action": classes[k]}).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame(probs, columns=classes).to_csv(tmp_path / "p.csv", index=False)
+    assert value(["scce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys) == pytest.approx(
+        float(-np.mean(np.log(probs[np.arange(90), k]))), rel=1e-13)
 
 
 def test_class_names_sharing_their_first_word_are_classes(tmp_path, capsys):
@@ -287,3 +306,24 @@ def test_a_lone_prediction_column_named_version_is_the_prediction(tmp_path, caps
     pd.DataFrame({"version": p}).to_csv(tmp_path / "p.csv", index=False)
     assert value(["mse", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys) == pytest.approx(
         float(np.mean((y - p) ** 2)), rel=1e-13)
+
+
+def test_the_dask_engine_checks_the_binary_class_order_and_reads_a_named_parquet_index(tmp_path, capsys):
+    pytest.importorskip("dask.dataframe")
+    rng = np.random.default_rng(19)
+    yes = rng.random(60) < 0.4
+    p_yes = np.clip(np.where(yes, 0.7, 0.3) + rng.normal(0, 0.1, 60), 0.02, 0.98)
+    pd.DataFrame({"answer": np.where(yes, "yes", "no")}).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame({"p_yes": p_yes}).to_csv(tmp_path / "p.csv", index=False)
+    files = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--engine", "dask"]
+    err = refused(["bce", *files, "--classes", "yes,no"], capsys)
+    assert "give --classes no,yes" in err
+    assert value(["bce", *files, "--classes", "no,yes"], capsys) == pytest.approx(_bce(yes, p_yes), rel=1e-13)
+    # a named pandas index stored in Parquet is an index, not an output
+    idx = pd.Index(rng.permutation(60) + 1000, name="sample")
+    y, p = rng.normal(size=60), rng.normal(size=60)
+    pd.DataFrame({"y": y}, index=idx).to_parquet(tmp_path / "y.parquet")
+    pd.DataFrame({"p": p}, index=idx).to_parquet(tmp_path / "p.parquet")
+    for engine in ("local", "dask"):
+        assert value(["mse", "--labels", tmp_path / "y.parquet", "--preds", tmp_path / "p.parquet", "--engine",
+                      engine], capsys) == pytest.approx(float(np.mean((y - p) ** 2)), rel=1e-13)
