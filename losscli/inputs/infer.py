@@ -366,7 +366,8 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
             label_cols = [c for c in label_cols if c not in apart]
         if len(label_cols) > 1 and len(named) == 1:
             # beside a column named as the labels, a text column (a region, a segment) describes the row
-            texts = [c for c in label_cols if c != named[0] and is_text(labels.sample.get(c))]
+            texts = [c for c in label_cols if c != named[0] and is_text(labels.sample.get(c))
+                     and not _booleans(labels.sample.get(c))]  # True/False cells are 1/0 labels (get_dummies)
             for c in texts:
                 notes.append(f"{labels.name}: column {_shown(c, labels)} is not a label: text beside the label "
                              f"column {named[0]!r} (select it with --label-cols)")
@@ -376,6 +377,14 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
     pred_cols = align_by_name(label_cols, pred_cols, labels.name, preds.name, notes)
     return Columns(label_cols, pred_cols, weight, id_col, notes, checked_id, checked_index, weight_in_labels,
                    watched_index, checked_weight_index)
+
+
+def _booleans(values: np.ndarray | None) -> bool:
+    """Sampled cells that are all ``True``/``False`` (or missing): pandas' one-hot columns, read as 1 and 0."""
+    if values is None:
+        return False
+    cells = {str(v).strip().lower() for v in values.tolist() if v is not None and str(v).strip()}
+    return bool(cells) and cells <= {"true", "false"}
 
 
 def _sampled_texts(table: Table) -> set[str]:

@@ -327,3 +327,16 @@ def test_the_dask_engine_checks_the_binary_class_order_and_reads_a_named_parquet
     for engine in ("local", "dask"):
         assert value(["mse", "--labels", tmp_path / "y.parquet", "--preds", tmp_path / "p.parquet", "--engine",
                       engine], capsys) == pytest.approx(float(np.mean((y - p) ** 2)), rel=1e-13)
+
+
+def test_get_dummies_label_columns_with_a_class_named_y_stay_labels(tmp_path, capsys):
+    """One-hot True/False columns x, y, z: y is named like a label column, and x, z are not text beside it."""
+    rng = np.random.default_rng(20)
+    classes = np.array(["x", "y", "z"])
+    k = rng.integers(0, 3, 90)
+    probs = rng.dirichlet(np.ones(3), 90)
+    pd.get_dummies(pd.Series(classes[k])).to_csv(tmp_path / "y.csv", index=False)
+    assert (tmp_path / "y.csv").read_text().splitlines()[0] == "x,y,z"
+    pd.DataFrame(probs, columns=classes).to_csv(tmp_path / "p.csv", index=False)
+    assert value(["cce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys) == pytest.approx(
+        float(-np.mean(np.log(probs[np.arange(90), k]))), rel=1e-13)
