@@ -14,8 +14,8 @@ The rule, on each file's column names and a sample of its first rows (:data:`SAM
   (``fold``, ``epoch``) that the labels file does not hold (nor name as a class), and in the labels file
   such a column the predictions file lacks is not a label beside one named as in :data:`LABEL_NAMES`;
 - a **weight-named** column (:data:`WEIGHT_NAMES`) is a weight only with ``--weight-col`` (a column of the
-  predictions file, or else named in the labels file); it is not a prediction unless the labels file has a
-  column of that name (a target named ``weight``); in the labels file it is a label unless chosen;
+  predictions file, or else named in the labels file); it is never a prediction unless selected (a weight
+  copied into the predictions file would pair with itself); in the labels file it is a label unless chosen;
 - one file: the label column is the first named as in :data:`LABEL_NAMES`;
 - two files: the labels are the labels file's columns that are not index-like (counters are dropped when
   more than one column is left and the label columns do not match the prediction columns one to one); a key
@@ -388,7 +388,8 @@ def _booleans(values: np.ndarray | None) -> bool:
 
 
 def _sampled_texts(table: Table) -> set[str]:
-    """The texts of the sampled label cells (class names), for matching a prediction column's name."""
+    """The texts of a file's sampled text cells (class names among them), for matching a prediction column's
+    name."""
     out: set[str] = set()
     for values in table.sample.values():
         if values is not None and values.dtype.kind in "OU" and is_text(values):
@@ -491,7 +492,7 @@ def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[tupl
     """The two files' pandas index columns (checked, watched). Checked when both number the same rows
     (:func:`_same_row_numbers`): then they must agree row by row (predictions written after a shuffle keep
     their index). Watched when both are integers but the first rows of a longer file cannot tell: the whole
-    files then decide (:class:`~losscli.inputs.plan.IndexWatch`). A file without an index, or whose index
+    files then decide (:class:`~losscli.inputs.index_watch.IndexWatch`). A file without an index, or whose index
     numbers other rows (a test split beside ``pd.DataFrame(model.predict(X))``), is paired by position."""
     a, b = _pandas_index(labels), _pandas_index(preds)
     if b is None:
