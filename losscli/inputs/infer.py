@@ -374,9 +374,42 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
             label_cols = [c for c in label_cols if c not in texts]
         if not label_cols:
             raise UsageError(f"no label column left in {labels.name}", hint="choose it with --label-cols")
+    if not sel.label_cols and not sel.pred_cols:
+        # a kfold or split column copied into the predictions file: scored, it would pair with itself
+        copied = [c for c in _copied(labels, preds, id_col) if c in label_cols and c in pred_cols]
+        if copied and set(label_cols) - set(copied) and set(pred_cols) - set(copied):
+            for c in copied:
+                notes.append(f"column {c!r} of {labels.name} and {preds.name} holds the same values in both (a "
+                             "copy, not a prediction): not scored (select it with --label-cols and --pred-cols)")
+            label_cols = [c for c in label_cols if c not in copied]
+            pred_cols = [c for c in pred_cols if c not in copied]
     pred_cols = align_by_name(label_cols, pred_cols, labels.name, preds.name, notes)
     return Columns(label_cols, pred_cols, weight, id_col, notes, checked_id, checked_index, weight_in_labels,
                    watched_index, checked_weight_index)
+
+
+def _copied(labels: Table, preds: Table, id_col: str | None) -> list[str]:
+    """Meta-named columns (:data:`META_NAMES`: ``kfold``, ``split``) both files hold with the same values in
+    their sampled rows — row by row, or id by id where the files are joined (at least 20 ids in both samples,
+    else undecided). An output is not judged by its values: only these names, which no model predicts."""
+    out = []
+    for c in preds.columns:
+        if c not in labels.columns or c.strip().lower() not in META_NAMES:
+            continue
+        a, b = labels.sample.get(c), preds.sample.get(c)
+        if a is None or b is None or not len(a) or not len(b):
+            continue
+        if id_col is not None:
+            ka, kb = labels.sample.get(id_col), preds.sample.get(id_col)
+            if ka is None or kb is None:
+                continue
+            left = {str(k): str(v) for k, v in zip(ka.tolist(), a.tolist(), strict=False)}
+            pairs = [(left[str(k)], str(v)) for k, v in zip(kb.tolist(), b.tolist(), strict=False) if str(k) in left]
+            if len(pairs) >= min(20, len(a), len(b)) and pairs and all(x == y for x, y in pairs):
+                out.append(c)
+        elif len(a) == len(b) and [str(v) for v in a.tolist()] == [str(v) for v in b.tolist()]:
+            out.append(c)
+    return out
 
 
 def _booleans(values: np.ndarray | None) -> bool:

@@ -340,3 +340,16 @@ def test_get_dummies_label_columns_with_a_class_named_y_stay_labels(tmp_path, ca
     pd.DataFrame(probs, columns=classes).to_csv(tmp_path / "p.csv", index=False)
     assert value(["cce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys) == pytest.approx(
         float(-np.mean(np.log(probs[np.arange(90), k]))), rel=1e-13)
+
+
+@pytest.mark.parametrize("joined", [False, True])
+def test_a_kfold_column_copied_into_the_out_of_fold_file_is_not_scored(tmp_path, capsys, joined):
+    """train_folds.csv (id, target, kfold) beside oof.csv (id, target, kfold): the kfold is a copy."""
+    rng = np.random.default_rng(21)
+    n = 200
+    y, p, fold = rng.normal(size=n), rng.normal(size=n), rng.integers(0, 5, n)
+    pd.DataFrame({"id": np.arange(n), "target": y, "kfold": fold}).to_csv(tmp_path / "y.csv", index=False)
+    oof = pd.DataFrame({"id": np.arange(n), "target": p, "kfold": fold})
+    (oof.sample(frac=1, random_state=4) if joined else oof).to_csv(tmp_path / "p.csv", index=False)
+    assert value(["mse", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys) == pytest.approx(
+        float(np.mean((y - p) ** 2)), rel=1e-13)
