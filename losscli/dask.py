@@ -186,7 +186,9 @@ def _integer_ids(ddf: Any, id_col: str) -> Any:
     that had a missing value) as that integer (``3``), so that they join with the other file's ``3``."""
     if ddf[id_col].dtype.kind not in "OU" and str(ddf[id_col].dtype) not in ("string", "str"):
         return ddf
-    return ddf.assign(**{id_col: ddf[id_col].str.replace(r"^([+-]?\d+)\.0+$", r"\1", regex=True)})
+    from losscli.inputs.plan import ZERO_FRACTION
+
+    return ddf.assign(**{id_col: ddf[id_col].str.replace(f"^{ZERO_FRACTION}$", r"\1", regex=True)})
 
 
 def combine_frames(
@@ -355,7 +357,7 @@ def evaluate_many(
 def _refuse_shuffled_index(watch_index: tuple[str | None, str], parts: list[dict[str, Any]]) -> None:
     """The partitions' index watches summed: the same row numbers in another order are refused."""
     from losscli.errors import InputError
-    from losscli.inputs.index_watch import IndexWatch
+    from losscli.inputs.index_watch import ORDER_HINT, IndexWatch
 
     watch = IndexWatch()
     for part in parts:
@@ -370,8 +372,7 @@ def _refuse_shuffled_index(watch_index: tuple[str | None, str], parts: list[dict
         f"the predictions' pandas index {pindex!r} holds {labels} in another order (row {row + 1}: {x} in the "
         f"labels, {y} in the predictions): the rows are paired by position, so if the predictions' rows follow "
         "their index they are not in the labels' order",
-        hint="write both files with the index as a column named id (df.rename_axis('id').reset_index()) and they "
-             "are joined on it; if their rows are paired by position, write them without the index (index=False)",
+        hint=ORDER_HINT,
     )
 
 

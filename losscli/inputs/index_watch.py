@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
+#: how to write files whose pandas indexes disagree so that the question does not arise (both engines say it)
+ORDER_HINT = ("write the index as a column named id in both files (df.rename_axis('id').reset_index()) and they "
+              "are joined on it; if their rows are paired by position, write them without their index (index=False)")
+
 #: splitmix64's finaliser constants (a bijection of 64-bit words that scatters neighbouring values)
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 #: one seed per independent fingerprint

@@ -376,10 +376,9 @@ class InputPlan:
         """The rows of the two files are in another order: id (or pandas index) ``x`` in the labels, ``y`` in
         the predictions at stream row ``row`` (``where`` says so in other words)."""
         if by_index:
-            what = "pandas index"
-            hint = ("write the index as a column named id in both files (df.rename_axis('id').reset_index()) "
-                    "and they are joined on it; if their rows are paired by position, write them without their "
-                    "index (index=False)")
+            from losscli.inputs.index_watch import ORDER_HINT
+
+            what, hint = "pandas index", ORDER_HINT
         elif self.weights is not None and self.weights.source not in (self.labels.source, self.preds.source):
             what = "id"
             hint = (f"put the sample weights in a column of the predictions file (--weight-col) and join "
@@ -881,12 +880,15 @@ def id_written(col: np.ndarray, i: int) -> str:
     return id_keys(col[i : i + 1])[0]
 
 
+#: an integer id written with a zero fraction (``3.0``, ``-12.00``), as pandas writes integer ids that had a
+#: missing value; group 1 is the integer as written (the Dask engine applies the same pattern to its columns)
+ZERO_FRACTION = r"([+-]?\d+)\.0+"
+
+
 def _integer_as_written(key: str) -> str:
     """``3.0``, ``-12.00`` → ``3``, ``-12``; any other text as it is."""
-    if not key.endswith("0") or "." not in key:
-        return key
-    head, _, tail = key.partition(".")
-    return head if head.lstrip("+-").isdigit() and not tail.strip("0") else key
+    found = re.fullmatch(ZERO_FRACTION, key) if key.endswith("0") else None
+    return found.group(1) if found else key
 
 
 def _written(v: Any) -> str:
