@@ -84,8 +84,7 @@ def _partition_states(
                    for n, p, c in losses]
             return {"states": [(ev.acc.to_json(), ev.outputs, []) for ev in evs], "rows": 0, "skipped": 0,
                     "watch": watched}
-        y_pred = df[pred_cols].to_numpy(dtype=np.float64) if len(pred_cols) > 1 else df[pred_cols[0]].to_numpy(
-            dtype=np.float64)
+        y_pred = _predictions(df, pred_cols)
         y_true = _labels(df, label_cols, classes)
         weights = df[weight_col].to_numpy(dtype=np.float64) if weight_col else None
         counts = {name: _numbers(df[col]) for name, col in (count_cols or {}).items()}
@@ -129,6 +128,15 @@ def _numbers(col: Any) -> np.ndarray:
         return col.to_numpy(dtype=np.float64)
     except (TypeError, ValueError):
         return col.to_numpy(dtype=object)
+
+
+def _predictions(df: Any, cols: list[str]) -> np.ndarray:
+    """The prediction columns as one array (one column: 1-D): float16 and float32 kept, as the local readers
+    keep them (scikit-learn clips at the eps of the dtype), anything else as float64."""
+    dtypes = [df[c].dtype for c in cols]
+    dtype = np.result_type(*dtypes) if all(isinstance(d, np.dtype) and d.kind == "f" for d in dtypes) else None
+    dtype = dtype if dtype in (np.float16, np.float32) else np.float64
+    return df[cols].to_numpy(dtype=dtype) if len(cols) > 1 else df[cols[0]].to_numpy(dtype=dtype)
 
 
 def _labels(df: Any, label_cols: list[str], classes: list[str] | None) -> np.ndarray:

@@ -140,3 +140,26 @@ def test_json_lines_and_arrow_are_refused_by_the_dask_engine_and_the_hint_works(
         main(["eval", "bce", str(path), "-q"])
     out = capsys.readouterr().out
     assert info.value.code == 0 and float(out) == pytest.approx(-(np.log(0.8) + np.log(0.7)) / 2, rel=1e-15)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+def test_cli_engine_dask_keeps_float16_and_float32_for_sklearns_clip(tmp_path, capsys, dtype):
+    """scikit-learn clips at the eps of the dtype: the Dask engine reads the column in its own type, as the
+    local engine does (as float64 it would clip probabilities of 0 and 1 at float64's eps)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(9)
+    y = rng.integers(0, 2, 300)
+    p = rng.random(300).astype(dtype)
+    p[:30], p[30:60] = 0.0, 1.0
+    pd.DataFrame({"label": y, "p": p}).to_parquet(tmp_path / "d.parquet", index=False)
+    values = {}
+    for engine in ("local", "dask"):
+        with pytest.raises(SystemExit) as info:
+            main(["eval", "bce", str(tmp_path / "d.parquet"), "--convention", "sklearn", "--engine", engine, "-q"])
+        out = capsys.readouterr()
+        assert info.value.code == 0, out.err
+        values[engine] = float(out.out)
+    expected = losscli.evaluate("bce", y, p, convention="sklearn").value
+    assert values["local"] == pytest.approx(expected, rel=1e-13)
+    assert values["dask"] == pytest.approx(expected, rel=1e-13)

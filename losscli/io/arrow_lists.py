@@ -3,9 +3,9 @@
 This is what ``df.to_parquet`` of a column of arrays, polars ``pl.List``/``pl.Array`` and Hugging Face
 datasets write: ``list``, ``large_list`` or ``fixed_size_list`` of float16, float32, float64 (or integers).
 The conversion has no Python loop: the values are flattened once (``ListArray.flatten``, which follows the
-slice offset and skips null rows) and reshaped, without a copy for float32 and float64 without nulls;
-float16 and integers are converted in one step (float16 → float64, integers → int64, float32 kept as the
-scalar readers keep it).
+slice offset and skips null rows) and reshaped, without a copy for float16, float32 and float64 without
+nulls (floats keep their type, as the scalar readers keep it: scikit-learn clips at the dtype's eps);
+integers are converted in one step to int64.
 
 What cannot be a matrix is refused with the row, the column and the value as written (a
 :class:`~losscli.errors.ReadError`): a row whose length differs from the first row's, elements that are
@@ -137,13 +137,15 @@ def list_matrix(
                 hint="leave such rows out with --nan skip, or fill the missing values before writing the file",
                 data_row=first_row + row, column=f"{column}[{element}]", value=NULL,
             )
-        values = to_float64(flat)
+        values = to_float64(flat)  # nulls as NaN; float16 and float32 keep their type
+        if flat.type in (pa.float16(), pa.float32()):
+            values = values.astype(np.float16 if flat.type == pa.float16() else np.float32)
     elif flat.type == pa.float32():
         values = _view(flat, np.float32)
     elif flat.type == pa.float64():
         values = _view(flat, np.float64)
     elif flat.type == pa.float16():
-        values = _view(flat, np.float16).astype(np.float64)
+        values = _view(flat, np.float16)
     elif pa.types.is_integer(flat.type) and flat.type != pa.uint64():
         values = to_int64(flat)
     else:  # uint64, decimals

@@ -159,8 +159,8 @@ def numpy_column(a: np.ndarray, name: str = "", column: str = "", *, own: bool =
     """Convert one column of a typed array to what readers yield (a fresh, writable array; with ``own``,
     ``a`` is the caller's own fresh array, returned as it is when it is contiguous and of that type)."""
     kind = a.dtype.kind
-    if kind == "f":  # float32 stays float32: a convention's clip may depend on it (scikit-learn's dtype eps)
-        return _fresh(a, np.float32 if a.dtype.itemsize == 4 else np.float64, own)
+    if kind == "f":  # float16 and float32 kept: a convention's clip may depend on it (scikit-learn's dtype eps)
+        return _fresh(a, _kept_float(a.dtype), own)
     if kind in "iub":
         if a.dtype == np.uint64:
             return np.array(a, dtype=np.float64)
@@ -187,15 +187,21 @@ def numpy_column(a: np.ndarray, name: str = "", column: str = "", *, own: bool =
 
 
 def numpy_block(a: np.ndarray, *, own: bool = False) -> np.ndarray:
-    """Convert a 2-D numeric block as :func:`numpy_column` converts one column (float16 → float64, float32
-    kept, integers and booleans → int64, uint64 → float64); a fresh array, converted in one step (with
-    ``own``, ``a`` itself when it is the caller's fresh array of that type already)."""
+    """Convert a 2-D numeric block as :func:`numpy_column` converts one column (float16 and float32 kept,
+    other floats → float64, integers and booleans → int64, uint64 → float64); a fresh array, converted in
+    one step (with ``own``, ``a`` itself when it is the caller's fresh array of that type already)."""
     kind = a.dtype.kind
     if kind == "f":
-        return _fresh(a, np.float32 if a.dtype.itemsize == 4 else np.float64, own)
+        return _fresh(a, _kept_float(a.dtype), own)
     if a.dtype == np.uint64:
         return np.array(a, dtype=np.float64)
     return _fresh(a, np.int64, own)
+
+
+def _kept_float(dtype: np.dtype) -> type:
+    """The type a float column is read as: float16 and float32 as they are (scikit-learn clips
+    probabilities at the eps of their dtype), any other float as float64."""
+    return {2: np.float16, 4: np.float32}.get(dtype.itemsize, np.float64)
 
 
 def _check_code_points(a: np.ndarray, name: str, column: str) -> None:

@@ -2,7 +2,8 @@
 
 Columns are the top-level schema names; ``n_rows`` comes from the footer metadata. Reading streams record
 batches (``ParquetFile.iter_batches(batch_size=chunk_rows, columns=...)``), so only the requested
-columns are decoded and peak memory follows the chunk size. float32 columns stay float32, other floating
+columns are decoded and peak memory follows the chunk size. float16 and float32 columns keep their type
+(scikit-learn clips probabilities at their dtype's eps), other floating
 and decimal columns come as float64, integer and boolean columns as int64 (float64 with NaN when they hold nulls, uint64 as float64),
 string and dictionary columns as object arrays of ``str`` (nulls as ``""``), dates and times as their
 ISO text.
@@ -254,8 +255,8 @@ def arrow_column(arr: Any, name: str = "", column: str = "") -> np.ndarray:
     if pa.types.is_dictionary(t):
         arr = arr.dictionary_decode()
         t = arr.type
-    if t == pa.float32():  # kept: a convention's clip may depend on it (scikit-learn's dtype eps)
-        return to_float64(arr).astype(np.float32)
+    if t in (pa.float16(), pa.float32()):  # kept: a convention's clip may depend on it (scikit-learn's dtype eps)
+        return to_float64(arr).astype(np.float16 if t == pa.float16() else np.float32)
     if pa.types.is_null(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
         return to_float64(arr)
     if pa.types.is_integer(t) or pa.types.is_boolean(t):

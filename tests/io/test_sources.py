@@ -307,11 +307,13 @@ def test_npy_1d_and_int_dtype(tmp_path):
     assert col.dtype == np.int64 and col.tolist() == [0, 1, 2]
 
 
-def test_npy_float32_stays_float32(tmp_path):
+def test_npy_float32_and_float16_keep_their_type(tmp_path):
     p = tmp_path / "p.npy"
     np.save(p, np.array([0.5, 0.25], dtype=np.float32))
     assert read_all(open_source(str(p)))["1"].dtype == np.float32
     np.save(p, np.array([0.5, 0.25], dtype=np.float16))
+    assert read_all(open_source(str(p)))["1"].dtype == np.float16
+    np.save(p, np.array([0.5, 0.25], dtype=np.longdouble))
     assert read_all(open_source(str(p)))["1"].dtype == np.float64
 
 
