@@ -2,11 +2,12 @@
 
 Samples are put in ``n_bins`` equal-width confidence bins closed on the right — (k/B, (k+1)/B] — with a
 confidence of exactly 0 in the first bin and exactly 1 in the last (scikit-learn ``calibration_curve``'s
-bins). Under the torch convention a confidence of exactly 1 has a bin of its own, B + 1 bins in all, as
-torchmetrics' ``bucketize(right=True)`` gives it (torchmetrics#3510), and a top-label confidence is binned as
-the float32 value torchmetrics casts it to (0.99999999 is 1.0 there). torchmetrics closes its other bins on
-the left, on edges that ``torch.linspace`` rounds in float32, so a confidence within a float32 rounding of an
-inner edge may fall in the neighbouring bin there. Per bin the engine keeps the row
+bins). Under the torch convention the bins are torchmetrics': ``bucketize(conf, linspace(0, 1, B + 1),
+right=True) − 1``, closed on the left — [e_k, e_{k+1}) — on the edges ``torch.linspace`` makes in the
+confidences' dtype (:func:`torch_edges`), with a confidence of exactly 1 in a bin of its own, B + 1 bins in
+all (torchmetrics#3510); a top-label confidence is binned as the float32 value torchmetrics casts it to
+(0.99999999 is 1.0 there), a binary one in the predictions' dtype. So a probability of 0.5 falls in the bin
+above that edge there, and in the bin below it under the other conventions. Per bin the engine keeps the row
 count, the weight W_b, the weighted confidence sum C_b and the weighted accuracy sum A_b, so streaming,
 shard states and Dask give the one-pass value:
 
@@ -35,7 +36,9 @@ error).
 
 from __future__ import annotations
 
+import functools
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -81,6 +84,44 @@ def bin_index(conf: np.ndarray, n_bins: int) -> np.ndarray:
     return np.searchsorted(edges[1:-1], conf, side="left")
 
 
+@functools.lru_cache(maxsize=64)
+def torch_edges(n_bins: int, dtype: str) -> np.ndarray:
+    """``torch.linspace(0, 1, n_bins + 1, dtype=dtype)`` as torch's CPU kernel makes it: step = 1/n_bins in
+    the dtype, e_i = step·i for the first half of the edges and 1 − step·(n_bins − i) for the rest. In float32
+    and float64 the kernel's multiply-add is fused (one rounding) where its build uses FMA, as on x86-64 with
+    AVX2 and on ARM64; float16 rounds after each operation (torch's half arithmetic). A CPU without FMA may
+    give torch's float32/float64 edges a last bit of difference."""
+    t = np.dtype(dtype).type
+    steps, half = n_bins + 1, (n_bins + 1) // 2
+    step = t(1) / t(n_bins)
+    out = np.empty(steps, dtype=dtype)
+    for i in range(steps):
+        m = steps - i - 1
+        if i < half:
+            out[i] = step * t(i)
+        elif t is np.float16:
+            out[i] = t(1) - step * t(m)
+        else:  # exact, then rounded once (a float32 edge is exact in float64 first)
+            out[i] = float(Fraction(1) - Fraction(float(step)) * m)
+    out.flags.writeable = False
+    return out
+
+
+def torch_bin_index(conf: np.ndarray, n_bins: int) -> np.ndarray:
+    """torchmetrics' bins: ``bucketize(conf, edges, right=True) − 1`` — [e_k, e_{k+1}) closed on the left, on
+    :func:`torch_edges` in the confidences' dtype, and exactly 1 in a bin of its own (index n_bins)."""
+    return np.searchsorted(torch_edges(n_bins, conf.dtype.str), conf, side="right") - 1
+
+
+def torch_binning_dtype(y_pred: np.ndarray, classwise: bool) -> np.dtype:
+    """The dtype torchmetrics bins confidences in: float32 for a top-label confidence (it casts them), the
+    predictions' own for binary input (float16 and float32 kept, as the readers keep them; else float64)."""
+    if np.asarray(y_pred).ndim == 2 and not classwise:
+        return np.dtype(np.float32)
+    dtype = np.asarray(y_pred).dtype
+    return dtype if dtype in (np.float16, np.float32) else np.dtype(np.float64)
+
+
 def _stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None, *, n_bins: int, classwise: bool = False,
            from_logits: bool = False, strategy: str = "uniform", conv: Convention | None = None,
            **_: Any) -> dict[str, tuple[str, Any]]:
@@ -92,11 +133,11 @@ def _stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None, *, n_bi
     k = conf2.shape[1]
     ww = np.ones(conf2.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
     per = n_bins
-    idx = bin_index(conf2, n_bins)
-    if conv is not None and conv.name == "torch":  # torchmetrics: exactly 1 (after its float32 cast) apart
-        binned = conf2.astype(np.float32) if np.asarray(y_pred).ndim == 2 and not classwise else conf2
-        idx = np.where(binned == 1.0, n_bins, idx)
+    if conv is not None and conv.name == "torch":  # torchmetrics' bins, exactly 1 in one of its own
+        idx = torch_bin_index(conf2.astype(torch_binning_dtype(y_pred, classwise)), n_bins)
         per = n_bins + 1
+    else:
+        idx = bin_index(conf2, n_bins)
     # one histogram of length k·per: column j's bins at j·per .. j·per + per − 1
     idx = (idx + np.arange(k)[None, :] * per).reshape(-1)
     size = k * per

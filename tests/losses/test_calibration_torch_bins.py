@@ -1,0 +1,64 @@
+"""Calibration errors under the torch convention bin as torchmetrics does: ``bucketize(right=True)`` on the
+edges ``torch.linspace`` makes in the confidences' dtype — bins closed on the left — so probabilities that lie
+on an edge (written with one or two decimals) give torchmetrics' number.
+
+Expected values and edges come from torch and torchmetrics (tests/reference/torch_binning_reference.json,
+written by tests/reference/generate_torch_binning_reference.py).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cli_helpers import run_cli
+
+import losscli
+from losscli.losses.calibration import torch_edges
+
+REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "torch_binning_reference.json"
+DATA = json.loads(REFERENCE.read_text(encoding="utf-8"))
+CASES = DATA["cases"]
+LOSSES = ("ece", "mce", "rmsce")
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_edges_are_torch_linspace(dtype):
+    for n_bins, expected in enumerate(DATA["edges"][dtype], start=1):
+        got = torch_edges(n_bins, np.dtype(dtype).str)
+        assert got.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(got.astype(np.float64), expected, err_msg=f"{n_bins} bins, {dtype}")
+
+
+def _arrays(case: dict) -> tuple[np.ndarray, np.ndarray]:
+    return np.array(case["y_true"]), np.array(case["y_pred"]).astype(case["dtype"])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_api_equals_torchmetrics_on_the_edges(case: dict):
+    y, p = _arrays(case)
+    for loss in LOSSES:
+        got = losscli.evaluate(f"{loss}(n_bins={case['n_bins']})", y, p, convention="torch").value
+        np.testing.assert_allclose(got, case["expected"][loss], rtol=case["rtol"], err_msg=f"{loss}: {case['source']}")
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c["n_bins"] == 10], ids=lambda c: c["id"])
+def test_cli_from_npy_equals_torchmetrics_on_the_edges(case: dict, tmp_path, capsys):
+    y, p = _arrays(case)
+    np.save(tmp_path / "y.npy", y)
+    np.save(tmp_path / "p.npy", p)
+    code, out, err = run_cli(["eval", "ece(n_bins=10)", "--labels", tmp_path / "y.npy", "--preds", tmp_path / "p.npy",
+                              "--convention", "torch", "-q"], capsys)
+    assert code == 0, err
+    np.testing.assert_allclose(float(out), case["expected"]["ece"], rtol=case["rtol"], err_msg=case["source"])
+
+
+def test_an_edge_is_closed_on_the_left_under_torch_and_on_the_right_otherwise():
+    """0.5 is the edge of two bins: torchmetrics puts it in [0.5, 1), scikit-learn's bins in (0, 0.5]."""
+    y, p = np.array([1, 0, 1]), np.array([0.5, 0.5, 0.9])
+    torch_bins = losscli.evaluate("ece(n_bins=2)", y, p, convention="torch").summary()["reliability"]
+    sk_bins = losscli.evaluate("ece(n_bins=2)", y, p).summary()["reliability"]
+    assert [(r["bin"], r["count"]) for r in torch_bins] == [(1, 3)]
+    assert [(r["bin"], r["count"]) for r in sk_bins] == [(0, 2), (1, 1)]
