@@ -377,12 +377,23 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
     if not sel.label_cols and not sel.pred_cols:
         # a kfold or split column copied into the predictions file: scored, it would pair with itself
         copied = [c for c in _copied(labels, preds, id_col) if c in label_cols and c in pred_cols]
-        if copied and set(label_cols) - set(copied) and set(pred_cols) - set(copied):
+        # beside a column named as the labels, a meta-named column both files hold says how each row was made,
+        # whatever its values (folds numbered anew, a dataset's and a model's version, a copy whose rows the
+        # sampled rows cannot pair)
+        named = [c for c in label_cols if c.strip().lower() in LABEL_NAMES]
+        beside = [c for c in label_cols if len(named) == 1 and c != named[0] and c in pred_cols and c not in copied
+                  and c.strip().lower() in META_NAMES]
+        apart = copied + beside
+        if apart and set(label_cols) - set(apart) and set(pred_cols) - set(apart):
             for c in copied:
                 notes.append(f"column {c!r} of {labels.name} and {preds.name} holds the same values in both (a "
                              "copy, not a prediction): not scored (select it with --label-cols and --pred-cols)")
-            label_cols = [c for c in label_cols if c not in copied]
-            pred_cols = [c for c in pred_cols if c not in copied]
+            for c in beside:
+                notes.append(f"column {c!r} of {labels.name} and {preds.name} says how each row was made, beside "
+                             f"the label column {named[0]!r}: not scored (select it with --label-cols and "
+                             "--pred-cols)")
+            label_cols = [c for c in label_cols if c not in apart]
+            pred_cols = [c for c in pred_cols if c not in apart]
     pred_cols = align_by_name(label_cols, pred_cols, labels.name, preds.name, notes)
     return Columns(label_cols, pred_cols, weight, id_col, notes, checked_id, checked_index, weight_in_labels,
                    watched_index, checked_weight_index)

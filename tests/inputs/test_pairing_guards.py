@@ -353,3 +353,21 @@ def test_a_kfold_column_copied_into_the_out_of_fold_file_is_not_scored(tmp_path,
     (oof.sample(frac=1, random_state=4) if joined else oof).to_csv(tmp_path / "p.csv", index=False)
     assert value(["mse", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys) == pytest.approx(
         float(np.mean((y - p) ** 2)), rel=1e-13)
+
+
+@pytest.mark.parametrize("column,renumber", [("kfold", lambda f: (f + 1) % 5), ("version", lambda f: f + 7)])
+def test_a_meta_column_both_files_hold_beside_the_label_column_is_not_scored_whatever_its_values(
+        tmp_path, capsys, column, renumber):
+    """train_folds.csv (id, target, kfold) beside an out-of-fold file whose kfold was numbered anew and
+    written fold by fold (no sampled row pairs them), or a dataset's and a model's version: not an output."""
+    rng = np.random.default_rng(22)
+    n = 3000
+    y, p, fold = rng.normal(size=n), rng.normal(size=n), rng.integers(0, 5, n)
+    pd.DataFrame({"id": np.arange(n), "target": y, column: fold}).to_csv(tmp_path / "y.csv", index=False)
+    oof = pd.DataFrame({"id": np.arange(n), "target": p, column: renumber(fold)})
+    oof.sort_values(column, kind="stable").to_csv(tmp_path / "p.csv", index=False)
+    files = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"]
+    assert value(["mse", *files], capsys) == pytest.approx(float(np.mean((y - p) ** 2)), rel=1e-13)
+    # the note's hint: selected, the column is scored as a second output
+    both = value(["mse", *files, "--label-cols", f"target,{column}", "--pred-cols", f"target,{column}"], capsys)
+    assert both == pytest.approx(float(np.mean((y - p) ** 2) + np.mean((fold - renumber(fold)) ** 2)) / 2, rel=1e-13)
