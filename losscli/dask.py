@@ -26,6 +26,8 @@ from losscli.values import plain_params
 _ROW = "__losscli_row__"
 #: the labels' and the predictions' pandas index columns, carried for the index watch
 _LINDEX, _PINDEX = "__losscli_labels_index__", "__losscli_preds_index__"
+#: a key column both frames hold, not joined on: carried from each to be checked row by row
+_LKEY, _PKEY = "__losscli_labels_key__", "__losscli_preds_key__"
 
 
 def _require_dask() -> Any:
@@ -55,10 +57,15 @@ def _partition_states(
     nan: str = "error",
     count_cols: dict[str, str] | None = None,
     watch: bool = False,
+    check_key: str | None = None,
+    pred_dtype: str | None = None,
 ) -> dict[str, Any]:
     """Evaluate one partition (a pandas DataFrame); return the states, or the error as data. With ``watch``
     the partition's rows carry the labels' row numbers (``_LINDEX``, else ``_ROW``) and the predictions'
-    pandas index (``_PINDEX``): their :class:`~losscli.inputs.index_watch.IndexWatch` comes back too.
+    pandas index (``_PINDEX``): their :class:`~losscli.inputs.index_watch.IndexWatch` comes back too. With
+    ``check_key`` (a column both frames hold) its two copies (``_LKEY``, ``_PKEY``) must agree row by row.
+    The predictions are read as ``pred_dtype`` when given, else in their own float type (``pred_dtype``
+    comes back: partitions of other float types are evaluated again in their common type).
 
     The losses come as JSON text: Dask would otherwise treat nested tuples in task arguments as tasks.
     """
@@ -79,12 +86,14 @@ def _partition_states(
         index_watch.update(numbered, df[_PINDEX].to_numpy(), rows)
         watched = index_watch.to_data()
     try:
+        if check_key is not None:
+            _check_key(df, check_key)
         if len(df) == 0:
             evs = [Evaluator(n, convention=convention, reduction=reduction, keep_per_sample=False, counts=c, **p)
                    for n, p, c in losses]
             return {"states": [(ev.acc.to_json(), ev.outputs, []) for ev in evs], "rows": 0, "skipped": 0,
                     "watch": watched}
-        y_pred = _predictions(df, pred_cols)
+        y_pred = _predictions(df, pred_cols, pred_dtype)
         y_true = _labels(df, label_cols, classes)
         weights = df[weight_col].to_numpy(dtype=np.float64) if weight_col else None
         counts = {name: _numbers(df[col]) for name, col in (count_cols or {}).items()}
@@ -108,7 +117,7 @@ def _partition_states(
             ev.update(adapt_labels(ev.spec, y_true, y_pred), y_pred, weights,
                       counts={k: counts[k] for k in wanted} or None)
             out.append((ev.acc.to_json(), ev.outputs, list(ev.warnings)))
-        return {"states": out, "rows": len(df), "skipped": skipped, "watch": watched}
+        return {"states": out, "rows": len(df), "skipped": skipped, "watch": watched, "pred_dtype": str(y_pred.dtype)}
     except LossCliError as exc:
         loc = getattr(exc, "location", None)
         return {"error": {
@@ -130,9 +139,24 @@ def _numbers(col: Any) -> np.ndarray:
         return col.to_numpy(dtype=object)
 
 
-def _predictions(df: Any, cols: list[str]) -> np.ndarray:
+def _check_key(df: Any, key: str) -> None:
+    """The key both frames hold agrees row by row (as the local engine checks it), else an InputError."""
+    from losscli.inputs.plan import first_other_id
+
+    found = first_other_id(df[_LKEY].to_numpy(), df[_PKEY].to_numpy())
+    if found is not None:
+        row, x, y = found
+        raise InputError(f"the rows of the labels and the predictions are in another order: id {x!r} in one, "
+                         f"{y!r} in the other", location=Location("y_pred", row=row, value=y),
+                         hint=f"write both in the same row order, or join them on it with --id-col {key} if its "
+                              "values do not repeat")
+
+
+def _predictions(df: Any, cols: list[str], dtype: str | None = None) -> np.ndarray:
     """The prediction columns as one array (one column: 1-D): float16 and float32 kept, as the local readers
-    keep them (scikit-learn clips at the eps of the dtype), anything else as float64."""
+    keep them (scikit-learn clips at the eps of the dtype), anything else as float64; or as ``dtype``."""
+    if dtype is not None:
+        return df[cols].to_numpy(dtype=dtype) if len(cols) > 1 else df[cols[0]].to_numpy(dtype=dtype)
     dtypes = [df[c].dtype for c in cols]
     dtype = np.result_type(*dtypes) if all(isinstance(d, np.dtype) and d.kind == "f" for d in dtypes) else None
     dtype = dtype if dtype in (np.float16, np.float32) else np.float64
@@ -199,6 +223,26 @@ def _integer_ids(ddf: Any, id_col: str) -> Any:
     return ddf.assign(**{id_col: ddf[id_col].str.replace(f"^{ZERO_FRACTION}$", r"\1", regex=True)})
 
 
+def _ids_as_text(left: Any, right: Any, id_col: str) -> tuple[Any, Any]:
+    """Id columns of different types (integers in a Parquet file, text in a CSV) both as text, as the local
+    engine compares ids (:func:`~losscli.inputs.plan.id_keys`: ``3.0`` of a float column is ``3``)."""
+    a, b = left[id_col].dtype, right[id_col].dtype
+    if a == b:
+        return left, right
+
+    def text(s: Any) -> Any:
+        import pandas as pd
+
+        from losscli.inputs.plan import id_keys
+
+        return pd.Series(id_keys(s.to_numpy()), index=s.index, dtype=object)
+
+    def as_text(frame: Any) -> Any:
+        return frame.assign(**{id_col: frame[id_col].map_partitions(text, meta=(id_col, object))})
+
+    return as_text(left), as_text(right)
+
+
 def combine_frames(
     ddf_labels: Any,
     ddf_preds: Any | None,
@@ -209,9 +253,13 @@ def combine_frames(
     id_col: str | None,
     carry: tuple[str, ...] = (),
     watch_index: tuple[str | None, str] | None = None,
+    check_key: str | None = None,
+    warnings: list[str] | None = None,
 ) -> tuple[Any, list[str], list[str]]:
     """One frame holding labels, predictions (and weights, and the predictions' columns ``carry``: per-row
-    counts), and the label and prediction columns."""
+    counts), and the label and prediction columns. Frames paired by row order carry ``check_key`` from each
+    (``_LKEY``, ``_PKEY``); joined ones are refused when an id repeats, and labels without a prediction
+    are counted into ``warnings``."""
     if ddf_preds is None or ddf_preds is ddf_labels:
         cols = list(ddf_labels.columns)
         labels = label_cols or _default_label(cols)
@@ -234,15 +282,27 @@ def combine_frames(
     if id_col:
         left = _integer_ids(ddf_labels[[id_col, *labels, *left_weight]], id_col)
         right = _integer_ids(ddf_preds[[id_col, *keep_preds]], id_col)
+        left, right = _ids_as_text(left, right, id_col)
+        n_left = int(left.map_partitions(len).compute().sum())
         n_right = int(right.map_partitions(len).compute().sum())
+        distinct = int(right[id_col].drop_duplicates(split_out=max(1, right.npartitions)).map_partitions(len)
+                       .compute().sum())
+        if distinct != n_right:
+            raise InputError(f"{n_right - distinct} duplicate {id_col} values among the predictions",
+                             hint="every prediction needs exactly one label with the same id: one row per id")
         frame = left.merge(right, on=id_col, how="inner")
         n = int(frame.map_partitions(len).compute().sum())
         if n != n_right:
             raise InputError(f"{n_right - n} predictions have no label with the same {id_col}"
                              if n < n_right else f"duplicate {id_col} values among the labels",
                              hint="every prediction needs exactly one label with the same id")
+        if n < n_left and warnings is not None:
+            warnings.append(f"{n_left - n} ids of the labels have no prediction: they are not scored")
         return frame, labels, preds
     left_frame, right_frame = ddf_labels[labels + left_weight], ddf_preds[keep_preds]
+    if check_key is not None:
+        left_frame = left_frame.assign(**{_LKEY: ddf_labels[check_key]})
+        right_frame = right_frame.assign(**{_PKEY: ddf_preds[check_key]})
     if watch_index is not None:  # the pandas index columns, under names of their own
         lindex, pindex = watch_index
         if lindex is not None:
@@ -292,13 +352,15 @@ def evaluate_many(
     per_loss_params: list[dict[str, Any]] | None = None,
     count_cols: dict[str, str] | None = None,
     watch_index: tuple[str | None, str] | None = None,
+    check_key: str | None = None,
     **params: Any,
 ) -> list[Any]:
     """Like :func:`evaluate`, returning the merged :class:`~losscli.engine.evaluator.Evaluator` of every loss.
 
     ``watch_index`` = (the labels' pandas index column, or ``None`` for their row numbers; the predictions'):
     two frames paired by row order whose indexes hold the same row numbers in another order are refused
-    (:class:`~losscli.inputs.index_watch.IndexWatch`, summed over the partitions)."""
+    (:class:`~losscli.inputs.index_watch.IndexWatch`, summed over the partitions). ``check_key``: a key column
+    both frames hold, paired by row order, checked to agree row by row."""
     _require_dask()
     import dask
 
@@ -324,10 +386,11 @@ def evaluate_many(
                            counts=names if t else (), **p)
                  for (n, p), t in zip(losses, takers, strict=True)]  # checks names and parameters before any work
     if id_col or ddf_preds is None or ddf_preds is ddf_labels:
-        watch_index = None
+        watch_index = check_key = None
+    notes: list[str] = []
     frame, labels, preds = combine_frames(ddf_labels, ddf_preds, label_cols=label_cols, pred_cols=pred_cols,
                                           weight_col=weight_col, id_col=id_col, carry=tuple(count_cols.values()),
-                                          watch_index=watch_index)
+                                          watch_index=watch_index, check_key=check_key, warnings=notes)
     preds = [c for c in preds if c not in count_cols.values()]
     missing = [c for c in [*labels, *preds, *([weight_col] if weight_col else []), *count_cols.values()]
                if c not in frame.columns]
@@ -339,13 +402,20 @@ def evaluate_many(
     import json
 
     losses_json = json.dumps([[n, plain_params(p), list(ev.counts)] for (n, p), ev in zip(losses, templates, strict=True)])
-    work = [task(p, losses_json, convention, reduction, labels, preds, weight_col, classes, sum_tol, nan, count_cols,
-                 watch_index is not None)
-            for p in parts]
-    outcomes = client.gather(client.compute(work)) if client is not None else dask.compute(*work)
-    for k, outcome in enumerate(outcomes):
-        if "error" in outcome:
-            _raise(outcome["error"], k, count_cols)
+    def run(pred_dtype: str | None) -> Any:
+        work = [task(p, losses_json, convention, reduction, labels, preds, weight_col, classes, sum_tol, nan,
+                     count_cols, watch_index is not None, check_key, pred_dtype)
+                for p in parts]
+        outcomes = client.gather(client.compute(work)) if client is not None else dask.compute(*work)
+        for k, outcome in enumerate(outcomes):
+            if "error" in outcome:
+                _raise(outcome["error"], k, count_cols)
+        return outcomes
+
+    outcomes = run(None)
+    dtypes = {outcome["pred_dtype"] for outcome in outcomes if outcome.get("pred_dtype")}
+    if len(dtypes) > 1:  # partitions of float16/32/64: evaluated in the type they make together, as one file
+        outcomes = run(str(np.result_type(*dtypes)))
     if watch_index is not None:
         _refuse_shuffled_index(watch_index, [outcome["watch"] for outcome in outcomes])
     for i, ev in enumerate(templates):
@@ -355,6 +425,8 @@ def evaluate_many(
             ev.outputs = max(ev.outputs, outputs)
             for w in warnings:
                 ev._warn(w)
+        for w in notes:
+            ev._warn(w)
         ev.rows = ev.acc.n_total
         ev.skipped_rows = sum(outcome.get("skipped", 0) for outcome in outcomes)
         if ev.skipped_rows and nan == "warn":

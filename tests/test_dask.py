@@ -163,3 +163,83 @@ def test_cli_engine_dask_keeps_float16_and_float32_for_sklearns_clip(tmp_path, c
     expected = losscli.evaluate("bce", y, p, convention="sklearn").value
     assert values["local"] == pytest.approx(expected, rel=1e-13)
     assert values["dask"] == pytest.approx(expected, rel=1e-13)
+
+
+def _run(args: list, capsys) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main([str(a) for a in args])
+    out = capsys.readouterr()
+    return info.value.code, out.out, out.err
+
+
+def test_dask_engine_refuses_what_the_local_engine_refuses(tmp_path, capsys):
+    """Inputs the local engine refuses, each a wrong number under the Dask engine before: a selection taking the
+    label column as a prediction, a key both files hold in another order, labels from several files paired by
+    position, a repeated id in the predictions."""
+    import pandas as pd
+
+    rng = np.random.default_rng(31)
+    n = 40
+    x, y = rng.normal(size=(n, 3)), rng.integers(0, 3, n)
+    pd.DataFrame({"label": y, **{f"l{j}": x[:, j] for j in range(3)}}).to_csv(tmp_path / "d.csv", index=False)
+    yb, p = rng.integers(0, 2, n), rng.uniform(0.05, 0.95, n)
+    key = np.arange(1, n + 1)
+    pd.DataFrame({"customer_id": key, "label": yb}).to_csv(tmp_path / "y.csv", index=False)
+    order = rng.permutation(n)
+    pd.DataFrame({"customer_id": key[order], "p": p[order]}).to_csv(tmp_path / "p.csv", index=False)
+    for k in range(2):  # labels in two files, paired by position with one predictions file
+        pd.DataFrame({"label": yb[k * 20:(k + 1) * 20]}).to_csv(tmp_path / f"labels-{k + 1}.csv", index=False)
+    pd.DataFrame({"p": p}).to_csv(tmp_path / "preds.csv", index=False)
+    ids = [f"s{i:03d}" for i in range(n)]
+    pd.DataFrame({"id": ids, "label": yb}).to_csv(tmp_path / "yid.csv", index=False)
+    pd.DataFrame({"id": [*ids, ids[5]], "p": [*p, 0.5]}).to_csv(tmp_path / "pdup.csv", index=False)
+    cases = [
+        (["scce", tmp_path / "d.csv", "--logits", "--label-cols", "label", "--pred-cols", "l*"], 2, "both take"),
+        (["bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], 3, "another order"),
+        (["bce", "--labels", str(tmp_path / "labels-*.csv"), "--preds", tmp_path / "preds.csv"], 2, "by position"),
+        (["bce", "--labels", tmp_path / "yid.csv", "--preds", tmp_path / "pdup.csv", "--id-col", "id"], 3, "duplicate"),
+    ]
+    for args, code, words in cases:
+        got, out, err = _run(["eval", *args, "--engine", "dask", "-q"], capsys)
+        assert (got, out) == (code, ""), (args, err)
+        assert words in err, err
+
+
+def test_dask_engine_joins_ids_of_other_types_and_evaluates_mixed_float_shards_as_one_file(tmp_path, capsys):
+    """Parquet integer ids join a CSV's ids (an internal error before); float32 and float64 shards under
+    scikit-learn's clip are evaluated in the type they make together (each shard clipped at its own eps
+    before), as the local engine reads them; labels without a prediction are counted in a warning."""
+    import pandas as pd
+
+    rng = np.random.default_rng(32)
+    n = 50
+    y, p = rng.integers(0, 2, n), rng.random(n)
+    p[:5], p[5:10] = 0.0, 1.0
+    pd.DataFrame({"id": np.arange(n), "label": y}).to_parquet(tmp_path / "y.parquet", index=False)
+    pd.DataFrame({"id": np.arange(n - 5), "p": p[:-5]}).to_csv(tmp_path / "p.csv", index=False)
+    pd.DataFrame({"label": y[:25], "p": p[:25].astype(np.float32)}).to_parquet(tmp_path / "part-1.parquet")
+    pd.DataFrame({"label": y[25:], "p": p[25:]}).to_parquet(tmp_path / "part-2.parquet")
+    for args in (["bce", "--labels", tmp_path / "y.parquet", "--preds", tmp_path / "p.csv", "--id-col", "id"],
+                 ["bce", str(tmp_path / "part-*.parquet"), "--convention", "sklearn"]):
+        docs = {}
+        for engine in ("local", "dask"):
+            code, out, err = _run(["eval", *args, "--engine", engine, "--json"], capsys)
+            assert code == 0, err
+            docs[engine] = json.loads(out)
+        assert docs["dask"]["value"] == pytest.approx(docs["local"]["value"], rel=1e-14)
+        assert docs["dask"]["n"] == docs["local"]["n"]
+        assert len(docs["dask"]["warnings"]) == len(docs["local"]["warnings"])
+
+
+def test_dask_engine_signs_no_label_hash_and_refuses_a_baseline(dataset, capsys, tmp_path):
+    """The Dask engine does not hash the labels: its signature says null (it said the hash of no labels,
+    which made any two Dask runs comparable), and a baseline, which it could not check, is a usage error."""
+    tmp, *_ = dataset
+    args = ["eval", "scce", str(tmp / "part-*.parquet"), "--weight-col", "weight", "--ignore-index", "-1",
+            "--pred-cols", "logit_*", "--logits", "--engine", "dask"]
+    code, out, err = _run([*args, "--json", "--summary-only"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["signature"]["labels_sha256"] is None
+    (tmp_path / "b.json").write_text(out)
+    code, out, err = _run([*args, "--baseline", tmp_path / "b.json", "--max-increase", "1", "-q"], capsys)
+    assert (code, out) == (2, "") and "--baseline needs --engine local" in err

@@ -15,7 +15,7 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
     """Run every named check (or those of ``--only``); returns the exit status."""
     from losscli.operations import evaluation as op
     from losscli.quality import checkfile, gates
-    from losscli.quality.session import update_baseline
+    from losscli.quality.session import baseline_results, update_baseline
     from losscli.report.comparison import check_markdown
     from losscli.report.machine import summary_dict
     from losscli.report.sidefiles import write_side_reports
@@ -34,6 +34,9 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
     comparisons: list[dict[str, Any]] = []
     shown: list[Any] = []  # the evaluations, for the HTML report
     error_codes: set[int] = set()
+    #: baseline file → (its results, the checks that decide whether it is written): checks sharing one file
+    #: write it once, with all their results
+    updates: dict[str, tuple[list[dict[str, Any]], list[gates.CheckResult]]] = {}
     with OutputTransaction():
         for spec in specs:
             try:
@@ -57,7 +60,9 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
                     if "checks" in ev.extra:
                         ev.extra["checks"] = [c.to_dict() for c in checks if c.loss in (None, ev.result.loss)]
             if check.gates.update_baseline and check.gates.baseline:
-                update_baseline(check.gates.baseline, evaluations, [c for c in checks if c.kind != "fail_if_worse"])
+                docs, deciding = updates.setdefault(check.gates.baseline, ([], []))
+                docs += baseline_results(evaluations)
+                deciding += [c for c in checks if c.kind != "fail_if_worse"]
             for ev in evaluations:
                 doc = summary_dict(ev, per_sample=False)
                 doc["check"] = spec.name
@@ -68,6 +73,8 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
                 comp["check"] = spec.name
             comparisons += comps
             all_checks += checks
+        for path, (docs, deciding) in updates.items():
+            update_baseline(path, [], deciding, docs)
         worst_error = 2 if 2 in error_codes else max(error_codes, default=0)
         status = worst_error or gates.exit_status(all_checks)
         decided["status"] = status

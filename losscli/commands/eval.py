@@ -56,6 +56,7 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
 
             if len(pred_files) > 1:
                 raise UsageError("--engine dask takes one prediction dataset", hint="give a glob of its shards")
+            session.refuse_untapped()  # before the cluster does any work
             evaluations, evaluators = evaluate_with_dask(loss_settings, inputs, report, engine)
             session.bind_untapped(evaluators, evaluations)
         if report.state_out:

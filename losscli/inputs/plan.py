@@ -128,6 +128,23 @@ def _same_number(x: str, y: str) -> bool:
         return False
 
 
+def first_other_id(lab: Any, pred: Any) -> tuple[int, str, str] | None:
+    """The first row where two id columns paired by position disagree — (row, the labels' id, the other's),
+    ids as text (:func:`id_keys`; ``1`` and ``1.0`` agree) — or ``None``."""
+    la, pa = np.asarray(lab), np.asarray(pred)
+    if la.dtype.kind in "iuf" and pa.dtype.kind in "iuf":  # numbers: compared at once
+        differ = np.flatnonzero(la.astype(np.float64) != pa.astype(np.float64))
+    elif la.dtype.kind == pa.dtype.kind == "O":  # texts as written: compared element by element in C
+        differ = np.flatnonzero(la != pa)
+    else:
+        differ = np.flatnonzero(np.array(id_keys(la), dtype=object) != np.array(id_keys(pa), dtype=object))
+    for i in differ.tolist():
+        x, y = id_keys(la[i:i + 1])[0], id_keys(pa[i:i + 1])[0]
+        if x != y and not _same_number(x, y):
+            return i, x, y
+    return None
+
+
 def guessed_headers_error(names: list[str]) -> UsageError:
     """Files read side by side whose first rows were all only guessed to be headers (numbers that are pandas'
     default column names ``0, 1, …``, which ``np.savetxt`` data can also start with) would each lose a
@@ -359,18 +376,11 @@ class InputPlan:
     def _check_same_ids(self, lab: np.ndarray, pred: np.ndarray, rows: np.ndarray, role: Role | None = None,
                         *, by_index: bool | None = None) -> None:
         """The labels' ids (or pandas index) and those of ``role``'s file (the predictions') agree row by row."""
-        la, pa = np.asarray(lab), np.asarray(pred)
-        if la.dtype.kind in "iuf" and pa.dtype.kind in "iuf":  # numbers: compared at once
-            differ = np.flatnonzero(la.astype(np.float64) != pa.astype(np.float64))
-        elif la.dtype.kind == pa.dtype.kind == "O":  # texts as written: compared element by element in C
-            differ = np.flatnonzero(la != pa)
-        else:
-            differ = np.flatnonzero(np.array(id_keys(la), dtype=object) != np.array(id_keys(pa), dtype=object))
-        for i in differ.tolist():
-            x, y = id_keys(la[i:i + 1])[0], id_keys(pa[i:i + 1])[0]
-            if x != y and not _same_number(x, y):
-                self._order_error(x, y, int(rows[i]), role or self.checked_ids[1],  # type: ignore[index]
-                                  by_index=self.checked_by_index if by_index is None else by_index)
+        found = first_other_id(lab, pred)
+        if found is not None:
+            i, x, y = found
+            self._order_error(x, y, int(rows[i]), role or self.checked_ids[1],  # type: ignore[index]
+                              by_index=self.checked_by_index if by_index is None else by_index)
 
     def _order_error(self, x: str, y: str, row: int, role: Role, *, by_index: bool, where: str | None = None) -> None:
         """The rows of the two files are in another order: id (or pandas index) ``x`` in the labels, ``y`` in
@@ -1074,6 +1084,8 @@ def _extra_files(plan: InputPlan, src: Any) -> InputPlan:
         if plan.ids is not None and plan.labels.source is not plan.preds.source:
             raise UsageError(f"with --id-col, {flag} must be a column of the predictions file",
                              hint=f"give it with {flag}-col COL")
+        if name == "group":  # group names are the text written, whatever each block's values look like
+            source.text_columns.add(chosen[0])
         plan.extras[name] = Role(source, chosen)
     if plan.options.extra_files:
         plan.chunk_rows = plan.options.chunk_rows or default_chunk_rows(plan._values_per_row())
@@ -1182,14 +1194,21 @@ def _refuse_shared_columns(labels: Source, label_cols: list[str], preds: Source,
     """A column of one file cannot be both the labels and the predictions (a loss of 0), nor the weights."""
     if labels is not preds and labels.name != preds.name:
         return
+    own = weights is not None and weights.source in (labels, preds)
+    refuse_shared_columns(preds.name, label_cols, pred_cols, weights.columns if own else None)  # type: ignore[union-attr]
+
+
+def refuse_shared_columns(name: str, label_cols: list[str], pred_cols: list[str], weight_cols: list[str] | None) -> None:
+    """In one file ``name``, a column taken as both labels and predictions (a loss of 0), or as the weights
+    and either, is refused (both engines)."""
     shared = [c for c in label_cols if c in set(pred_cols)]
     what = "--label-cols and --pred-cols"
-    if not shared and weights is not None and weights.source in (labels, preds):
-        shared = [c for c in weights.columns if c in set(label_cols) | set(pred_cols)]
+    if not shared and weight_cols:
+        shared = [c for c in weight_cols if c in set(label_cols) | set(pred_cols)]
         what = "--weight-col and the label or prediction columns"
     if shared:
         raise UsageError(
-            f"{what} both take column {shared[0]!r} of {preds.name}: it would be scored against itself",
+            f"{what} both take column {shared[0]!r} of {name}: it would be scored against itself",
             hint="select them apart; a selection names a column by its header first (a header of numbers, "
                  "pandas' 0, 1, 2, …, is matched by name: '1' is the column named 1), else by its 1-based position",
         )
@@ -1244,13 +1263,24 @@ def _finish(
                 f"--classes names {len(class_map)} classes but there are {len(pred_cols)} prediction columns",
                 hint="give one class per prediction column, in column order",
             )
+    if options.classes and mode in ("class", "onehot_from_class"):
+        refuse_classes_against_names(pred_cols, list(options.classes))
     extras = {}
     for name, sel in options.extra_cols.items():
         if name in options.extra_files:  # a column of its own file (see _extra_files)
             continue
         chosen = select_columns(sel, preds.columns, option=f"--{name.replace('_', '-')}-col", file=preds.name)
+        flag = f"--{name.replace('_', '-')}-col"
         if len(chosen) != 1:
-            raise UsageError(f"--{name.replace('_', '-')}-col must select one column, got {len(chosen)}")
+            raise UsageError(f"{flag} must select one column, got {len(chosen)}")
+        taken = chosen[0] in pred_cols and (options.pred_cols or len(pred_cols) == 1)
+        if taken or (labels is preds and chosen[0] in label_cols):
+            role = "prediction" if chosen[0] in pred_cols else "label"
+            raise UsageError(f"{flag} takes column {chosen[0]!r} of {preds.name}, which is the {role} column",
+                             hint=f"give {flag} another column, or choose the {role} columns with "
+                                  f"{'--label-cols' if role == 'label' else '--pred-cols'}")
+        if name == "group":  # group names are the text written, whatever each block's values look like
+            preds.text_columns.add(chosen[0])
         extras[name] = Role(preds, chosen)
         pred_cols = [c for c in pred_cols if c != chosen[0]]
     plan = InputPlan(
@@ -1274,6 +1304,28 @@ def refuse_contradicting_classes(column: str, classes: list[Any]) -> None:
             f"{positive!r}, but its name says {negative!r}",
             hint=f"give --classes {positive},{negative} (the negative class first: the column is the "
                  f"positive class's probability)",
+        )
+
+
+def refuse_classes_against_names(pred_cols: list[str], classes: list[Any]) -> None:
+    """``--classes`` gives the prediction columns their classes in column order; where every column is named
+    for a class (``cat``, ``p_cat``, ``cat_prob``) and the names give another order, it is refused (a
+    silently wrong pairing otherwise)."""
+    if len(classes) != len(pred_cols):
+        return
+    named = []
+    for column in pred_cols:
+        exact = [c for c in classes if str(c).strip().lower() == column.strip().lower()]
+        named.append(exact[0] if len(exact) == 1 else _class_named_by(column, classes))
+    if any(c is None for c in named) or len({str(c) for c in named}) != len(named):
+        return
+    if [str(c) for c in named] != [str(c) for c in classes]:
+        order = ",".join(str(c) for c in named)
+        raise UsageError(
+            f"--classes {','.join(str(c) for c in classes)} gives the prediction columns "
+            f"{', '.join(repr(c) for c in pred_cols)} their classes in that order, but their names say {order}",
+            hint=f"give --classes {order} (one class per prediction column, in column order), or leave --classes "
+                 "out: the columns' names give the classes",
         )
 
 

@@ -100,6 +100,9 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
         preds = labels
         count_cols = _count_columns(options, lab_table, sel)
         cols = infer_one_file(lab_table, sel)
+        from losscli.inputs.plan import refuse_shared_columns
+
+        refuse_shared_columns(options.data[0], cols.labels, cols.preds, cols.weight)
         names = [options.data[0]]
     else:
         if not options.labels or not options.preds:
@@ -122,11 +125,17 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
                 cols.notes.append(f"{options.labels} and {options.preds} are joined on their pandas index {a!r}")
             cols.checked_index = None
         names = [options.labels, options.preds]
+        if cols.id_col is None:
+            _refuse_many_files_by_position(options.labels, options.preds)
     label_cols, pred_cols, weight = cols.labels, cols.preds, cols.weight
     if options.classes and len(options.classes) == 2 and len(pred_cols) == 1:  # as the local plan checks
         from losscli.inputs.plan import refuse_contradicting_classes
 
         refuse_contradicting_classes(pred_cols[0], list(options.classes))
+    if options.classes and len(label_cols) == 1 and len(pred_cols) > 1:
+        from losscli.inputs.plan import refuse_classes_against_names
+
+        refuse_classes_against_names(pred_cols, list(options.classes))
     # pandas indexes the first rows cannot decide: watched over the whole frames, as the local engine does
     watch_index = next(((a, b) for a, b, other in cols.watched_index if other == "preds"), None)
     classes = options.classes
@@ -141,7 +150,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             evaluate_many, guessed, labels, None if labels is preds else preds, ",".join(texts),
             label_cols=label_cols, pred_cols=pred_cols, weight_col=weight[0] if weight else None,
             id_col=cols.id_col if labels is not preds else None, classes=classes,
-            watch_index=watch_index,
+            watch_index=watch_index, check_key=cols.checked_id if labels is not preds else None,
             convention=convention_of(loss), reduction=loss.reduction, sum_tol=loss.sum_tol, nan=options.nan,
             client=client, per_loss_params=params, count_cols=count_cols,
         )
@@ -160,6 +169,25 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             inputs["skipped_rows"] = skipped
         evaluations.append(Evaluation(ev.result(), inputs, None, skipped=skipped))
     return evaluations, evaluators
+
+
+def _refuse_many_files_by_position(*paths: str) -> None:
+    """Labels and predictions paired by row order cannot come from a pattern of several files: the order of
+    their rows would be the order the files are listed in (``part-10`` before ``part-2``)."""
+    import glob
+    import os
+
+    for path in paths:
+        if os.path.exists(path) or not glob.has_magic(path):
+            continue
+        found = len(glob.glob(path)) if "://" not in path else None
+        if found is None or found > 1:
+            raise UsageError(
+                f"{path} names {'several files' if found else 'files'} whose rows would be paired with the other "
+                "input's by position, in the order the files happen to be listed",
+                hint="join the two inputs on an id column (--id-col), or give the labels and the predictions in "
+                     "one file set holding both (FILE)",
+            )
 
 
 def _count_columns(options: InputOptions, table: Any, sel: Any) -> dict[str, str]:

@@ -42,6 +42,8 @@ class CheckResult:
     n: int | None = None
     critical: bool = True
     details: dict[str, Any] = field(default_factory=dict)
+    #: a failure of a critical check that ``--warn-only`` turned into a warning (it still keeps the baseline)
+    warned_only: bool = False
 
     @property
     def failed(self) -> bool:
@@ -78,6 +80,7 @@ def demote_failures(results: list[CheckResult], *, warn_only: bool = False) -> l
     """Turn failures of non-critical checks (or every check with ``warn_only``) into warnings."""
     for r in results:
         if warn_only:
+            r.warned_only = r.warned_only or (r.critical and r.status == FAIL)
             r.critical = False
         if r.status == FAIL and not r.critical:
             r.status = WARN
@@ -116,6 +119,8 @@ class Limit:
     text: str
     loss: str | None = None
     metric: str | None = None
+    #: the parameters written with the loss (``huber(delta=0.5)=0.12``): the limit is only that result's
+    params: dict[str, Any] | None = None
 
 
 def parse_limit(item: str | float, option: str, *, relative: bool = False) -> Limit:
@@ -138,10 +143,22 @@ def parse_limit(item: str | float, option: str, *, relative: bool = False) -> Li
                 )
             metric = key
         elif head:
-            base, _ = parse_loss_expression(head)
+            base, inline = parse_loss_expression(head)
             name = get_loss(base).name
+            params = _plain(inline) or None
     value = _parse_number(number, option, relative=relative)
-    return Limit(value, number, name, metric)
+    return Limit(value, number, name, metric, params if name else None)
+
+
+def _plain(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters as JSON gives them back (tuples as lists), for comparing with a result's."""
+    return json.loads(json.dumps(plain_params(params), default=str))
+
+
+def _params_match(wanted: dict[str, Any] | None, params: dict[str, Any]) -> bool:
+    """Whether a result's parameters hold every parameter a limit or a baseline entry was written with."""
+    have = _plain(params)
+    return all(have.get(k) == v for k, v in (wanted or {}).items())
 
 
 def _parse_number(text: str, option: str, *, relative: bool) -> float:
@@ -166,6 +183,8 @@ def parse_limits(items: list[Any] | tuple[Any, ...] | None, option: str, *, rela
     seen: set[str | None] = set()
     for lim in out:
         key = lim.metric or lim.loss
+        if lim.params:
+            key = f"{key}({json.dumps(lim.params, sort_keys=True)})"
         if key in seen:
             which = key or "every loss"
             raise UsageError(f"{option} is given twice for {which}")
@@ -173,11 +192,14 @@ def parse_limits(items: list[Any] | tuple[Any, ...] | None, option: str, *, rela
     return out
 
 
-def limit_for(limits: list[Limit], loss: str) -> Limit | None:
-    """The limit naming ``loss``, else the unnamed one (a metric's limit is no loss's)."""
-    named = [lim for lim in limits if lim.loss == loss and lim.metric is None]
+def limit_for(limits: list[Limit], loss: str, params: dict[str, Any] | None = None) -> Limit | None:
+    """The limit naming ``loss`` (with the result's ``params``, where the limit was written with some:
+    ``huber(delta=0.5)=0.12`` is not ``huber(delta=2)``'s; one written with them first), else the unnamed one
+    (a metric's limit is no loss's)."""
+    named = [lim for lim in limits if lim.loss == loss and lim.metric is None
+             and (not lim.params or _params_match(lim.params, params or {}))]
     if named:
-        return named[0]
+        return max(named, key=lambda lim: len(lim.params or {}))
     plain = [lim for lim in limits if lim.loss is None and lim.metric is None]
     return plain[0] if plain else None
 
@@ -375,13 +397,16 @@ class Baseline:
     docs: list[dict[str, Any]] = field(default_factory=list)
     problem: str | None = None
 
-    def find(self, loss: str, file: str | None = None) -> dict[str, Any] | None:
-        """The result for ``loss`` (for ``file`` too, when the baseline ranked several files)."""
+    def find(self, loss: str, file: str | None = None, params: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """The result for ``loss``: of its results with other parameters (``huber(delta=0.5),huber(delta=2)``),
+        the one with ``params``; where the baseline ranked several files, the one of ``file`` (else ``None``:
+        another file's result is no baseline for this one)."""
         found = [d for d in self.docs if d.get("loss") == loss]
-        if len(found) > 1 and file is not None:
-            same = [d for d in found if d.get("file") == file]
-            if same:
-                return same[0]
+        if len(found) > 1 and params is not None:
+            alike = [d for d in found if _plain(d.get("params") or {}) == _plain(params)]
+            found = alike or found
+        if len(found) > 1:
+            return next((d for d in found if file is not None and d.get("file") == file), None)
         return found[0] if found else None
 
 
@@ -469,8 +494,12 @@ def baseline_checks(
     if baseline.problem:
         return refuse("baseline", f"{loss}: {baseline.problem}{'' if update else hint}; "
                       "a comparison that cannot be made is a failed check")
-    doc = baseline.find(loss, file)
+    doc = baseline.find(loss, file, result.params)
     if doc is None:
+        ranked = [str(d.get("file")) for d in baseline.docs if d.get("loss") == loss]
+        if len(ranked) > 1:
+            return refuse("baseline", f"{loss}: baseline {baseline.path} ranks {len(ranked)} files for {loss} "
+                          f"({', '.join(ranked)}), none of them {file!r}: which one is this run's baseline is not known")
         found = ", ".join(str(d.get("loss")) for d in baseline.docs)
         return refuse("baseline", f"{loss}: baseline {baseline.path} has no result for {loss} (it has {found})")
     differs = signature_differences(sig, doc.get("signature"))

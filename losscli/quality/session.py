@@ -93,6 +93,13 @@ def group_perplexities(rows: list[dict[str, Any]], unit: str | None, counts: tup
     return {"mean_of_group_perplexities": math.fsum(values) / len(values) if values else None}
 
 
+class UnhashedLabels:
+    """The label hasher of an engine that does not hash the labels (Dask): its signature says so (null)."""
+
+    def digests(self) -> dict[str, str | None]:
+        return {"labels_sha256": None, "weights_sha256": None}
+
+
 class RunQuality:
     """The quality taps of one evaluator; :meth:`finish` turns them into report sections and checks.
 
@@ -101,7 +108,7 @@ class RunQuality:
     """
 
     def __init__(self, asked: GateOptions, evaluator: Any, plan: Any, *, index: int = 0,
-                 hasher: LabelHasher | None = None) -> None:
+                 hasher: LabelHasher | UnhashedLabels | None = None) -> None:
         self.gates = asked
         self.evaluator = evaluator
         self.plan = plan
@@ -148,6 +155,9 @@ class RunQuality:
         name = asked.name or result.loss
         hib = bool(getattr(self.spec, "higher_is_better", False))
         sig = gates.signature(result, self.hasher.digests())
+        conv = getattr(self.evaluator, "conv", None)
+        if getattr(conv, "clip", None) == "fixed" and getattr(conv, "fixed_eps", None) is not None:
+            sig["params"]["eps"] = conv.fixed_eps  # --eps: the clip changes the value as a parameter does
         extra["signature"] = sig
         if self.ratio_tap is not None:
             num, den = self.ratio_tap.parts(self.evaluator.outputs)
@@ -164,8 +174,8 @@ class RunQuality:
             if self.spec.perplexity:  # per-document perplexities beside the corpus one (the result's)
                 extra["by_group"].update(group_perplexities(rows, self.evaluator.params.get("unit"),
                                                             tuple(getattr(self.evaluator, "counts", ()))))
-        checks = gates.threshold_checks(name, result, gates.limit_for(asked.maximum, result.loss),
-                                    gates.limit_for(asked.minimum, result.loss))
+        checks = gates.threshold_checks(name, result, gates.limit_for(asked.maximum, result.loss, result.params),
+                                    gates.limit_for(asked.minimum, result.loss, result.params))
         checks += gates.metric_checks(name, result, asked.maximum, asked.minimum)
         if self.by_group is not None:
             checks += gates.slice_checks(name, result.loss, "max_group", "group", extra["by_group"]["groups"],
@@ -175,9 +185,9 @@ class RunQuality:
                                      asked.max_class, hib)
         if baseline is not None:
             found, info = gates.baseline_checks(
-                name, result, sig, baseline, gates.limit_for(asked.max_increase, result.loss),
-                gates.limit_for(asked.max_rel_increase, result.loss), higher_is_better=hib, force=asked.force,
-                update=asked.update_baseline, file=getattr(evaluation, "file", None),
+                name, result, sig, baseline, gates.limit_for(asked.max_increase, result.loss, result.params),
+                gates.limit_for(asked.max_rel_increase, result.loss, result.params), higher_is_better=hib, force=asked.force,
+                update=asked.update_baseline, file=_preds_file(evaluation),
             )
             if asked.update_baseline:
                 for c in found:
@@ -220,12 +230,21 @@ class QualitySession:
         if self.gates.ci is not None or self.gates.by_class or self.gates.group_col:
             raise UsageError("--ci, --by-class and --group-col need --engine local")
 
-    def bind_untapped(self, evaluators: list[Any], evaluations: list[Any]) -> None:
-        """Pair evaluations that ran elsewhere (the Dask engine) with their gates: thresholds and baselines
-        apply; intervals and breakdowns, which need the per-sample values, are refused (see
-        :meth:`refuse_taps`)."""
+    def refuse_untapped(self) -> None:
+        """A usage error for the gates an engine without per-sample values or a label hash cannot serve."""
         self.refuse_taps()
-        hasher = LabelHasher()
+        if self.gates.baseline:
+            raise UsageError("--baseline needs --engine local: the Dask engine does not hash the labels, so it "
+                             "cannot tell whether they are the baseline's",
+                             hint="compare with the baseline on --engine local, or gate with --max/--min")
+
+    def bind_untapped(self, evaluators: list[Any], evaluations: list[Any]) -> None:
+        """Pair evaluations that ran elsewhere (the Dask engine) with their gates: thresholds apply;
+        intervals and breakdowns, which need the per-sample values, are refused (see :meth:`refuse_taps`),
+        and so are baselines: the labels were not hashed there, so a baseline's could not be checked (the
+        signature says ``null`` rather than a hash of no labels)."""
+        self.refuse_untapped()
+        hasher = UnhashedLabels()
         self._pairs += [(RunQuality(self.gates, ev, None, index=j, hasher=hasher), evaluation)
                         for j, (ev, evaluation) in enumerate(zip(evaluators, evaluations, strict=True))]
 
@@ -237,6 +256,15 @@ class QualitySession:
 
     def decide(self) -> list[gates.CheckResult]:
         return decide_checks(self._pairs, self.gates)
+
+
+def _preds_file(evaluation: Any) -> str | None:
+    """The predictions file of an evaluation (a ranked file's name, else the one file of the run)."""
+    file = getattr(evaluation, "file", None)
+    if file is None:
+        preds = (getattr(evaluation, "inputs", None) or {}).get("preds")
+        file = preds.get("file") if isinstance(preds, dict) else None
+    return file if isinstance(file, str) else None
 
 
 def _class_names(plan: Any) -> dict[int, str] | None:
@@ -264,10 +292,8 @@ def decide_checks(runs: list[tuple[RunQuality, Any]], asked: GateOptions) -> lis
     return checks
 
 
-def baseline_document(evaluations: list[Any]) -> str:
-    """The JSON written by ``--update-baseline``: the results' summaries, without checks or comparisons."""
-    import json
-
+def baseline_results(evaluations: list[Any]) -> list[dict[str, Any]]:
+    """The results ``--update-baseline`` writes: the summaries, without checks or comparisons."""
     from losscli.report.machine import summary_dict
 
     docs = []
@@ -276,12 +302,22 @@ def baseline_document(evaluations: list[Any]) -> str:
         for key in ("checks", "baseline"):
             doc.pop(key, None)
         docs.append(doc)
+    return docs
+
+
+def baseline_document(evaluations: list[Any], results: list[dict[str, Any]] | None = None) -> str:
+    """The JSON written by ``--update-baseline``: one result, or a list of them."""
+    import json
+
+    docs = baseline_results(evaluations) if results is None else results
     body = docs[0] if len(docs) == 1 else docs
     return json.dumps(body, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
 
 
-def update_baseline(path: str, evaluations: list[Any], checks: list[gates.CheckResult]) -> bool:
-    """Rewrite the baseline unless a critical check failed; say why on stderr when it is not.
+def update_baseline(path: str, evaluations: list[Any], checks: list[gates.CheckResult],
+                    results: list[dict[str, Any]] | None = None) -> bool:
+    """Rewrite the baseline unless a critical check failed (``--warn-only`` or not); say why on stderr when
+    it is not. ``results`` (of :func:`baseline_results`) are written in place of the evaluations' own.
 
     Only a missing file or a losscli result is replaced: anything else is a usage error (the path is
     probably wrong, and the file is not ours to overwrite)."""
@@ -290,9 +326,9 @@ def update_baseline(path: str, evaluations: list[Any], checks: list[gates.CheckR
         if problem is not None and "missing" not in problem:
             raise UsageError(f"--update-baseline would replace {path}, which is not a losscli result",
                              hint="give the path of a baseline written by losscli, or a new file")
-    if gates.exit_status(checks) != 0:
+    if gates.exit_status(checks) != 0 or any(c.warned_only for c in checks):
         sys.stderr.write(f"losscli: baseline {printable(path)} not updated: a check failed\n")
         return False
-    write_atomic(path, baseline_document(evaluations), make_folder=True)
+    write_atomic(path, baseline_document(evaluations, results), make_folder=True)
     sys.stderr.write(f"losscli: baseline {printable(path)} updated\n")
     return True

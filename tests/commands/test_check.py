@@ -169,3 +169,30 @@ def test_reports(runner, project, monkeypatch):
     assert 'check="ok"' in metrics
     table = invoke(runner, ["check", cfg, "--format", "table"])
     assert table.exit_code == 1 and "FAIL: 1 passed, 1 failed" in table.stdout
+
+
+def test_checks_sharing_a_baseline_file_write_it_once_with_every_result(runner, project):
+    """Two checks naming one baseline file: each wrote it (the second write failed, exit 3, while the report
+    said pass), and the file kept one loss."""
+    cfg = write(project, '''
+[defaults]
+labels = "data/binary_labels.csv"
+preds = "data/binary_probs.csv"
+baseline = "shared.json"
+max_increase = 0.01
+
+[[check]]
+name = "a"
+loss = "bce"
+
+[[check]]
+name = "b"
+loss = "brier"
+''')
+    r = invoke(runner, ["check", cfg, "--update-baseline", "--json"])
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr.count("updated") == 1
+    assert [d["loss"] for d in json.loads((project / "shared.json").read_text())] == ["binary_crossentropy", "brier"]
+    r = invoke(runner, ["check", cfg, "--json"])
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["status"] == "pass"

@@ -192,3 +192,78 @@ def test_gates_per_prediction_file_when_ranking(runner, sample):
     assert r.exit_code == 1
     assert r.stderr.splitlines() == [f"FAIL binary_crossentropy mean 0.33567 > max 0.33 (n=200) "
                                      f"[{sample / 'binary_probs.csv'}]"]
+
+
+def test_group_names_are_the_text_written_whatever_the_chunking(runner, tmp_path):
+    """Codes 00 … 11 with one X1 late in the file: blocks read as numbers made 01 the group 1, and the block
+    holding X1 kept 01, so one group came out as two, and the split depended on --chunk-rows."""
+    rng = np.random.default_rng(41)
+    n = 3000
+    codes = np.array([f"{k:02d}" for k in range(12)])[rng.integers(0, 12, n)]
+    codes[-5:] = "X1"
+    y, p = rng.integers(0, 2, n), rng.uniform(0.05, 0.95, n)
+    rows = zip(y.tolist(), p.tolist(), codes.tolist(), strict=True)
+    (tmp_path / "d.csv").write_text("y,p,g\n" + "".join(f"{a},{b!r},{c}\n" for a, b, c in rows))
+    for rows in ("256", "100000"):
+        r = invoke(runner, ["eval", "bce", tmp_path / "d.csv", "--group-col", "g", "--chunk-rows", rows, "--json",
+                            "--summary-only"])
+        assert r.exit_code == 0, r.stderr
+        groups = {g["group"]: g["n"] for g in json.loads(r.stdout)["by_group"]["groups"]}
+        assert groups == {str(c): int((codes == c).sum()) for c in np.unique(codes)}
+
+
+def test_a_group_column_that_is_the_prediction_column_is_a_usage_error(runner, tmp_path):
+    (tmp_path / "d.csv").write_text("y,p\n1,0.9\n0,0.2\n")
+    r = invoke(runner, ["eval", "bce", tmp_path / "d.csv", "--pred-cols", "p", "--group-col", "p"])
+    assert r.exit_code == 2 and "--group-col takes column 'p'" in r.stderr
+
+
+def test_a_ranked_baseline_compares_a_run_with_its_own_files_entry(runner, sample, tmp_path):
+    """A baseline written from two --preds files: a later run of one of them took the first entry (the other
+    file's) as its baseline."""
+    a, b = tmp_path / "model_a.csv", tmp_path / "model_b.csv"
+    a.write_bytes((sample / "binary_probs.csv").read_bytes())
+    b.write_bytes((sample / "binary_candidate.csv").read_bytes())
+    labels = ["--labels", sample / "binary_labels.csv"]
+    board = invoke(runner, ["eval", "bce", *labels, "--preds", a, "--preds", b, "--json", "--summary-only"])
+    (tmp_path / "board.json").write_text(board.stdout)
+    for preds in (a, b):
+        r = invoke(runner, ["eval", "bce", *labels, "--preds", preds, "--baseline", tmp_path / "board.json",
+                            "--max-increase", "0", "--json", "--summary-only"])
+        assert r.exit_code == 0, r.stderr
+        assert json.loads(r.stdout)["baseline"]["change"] == 0.0
+    other = tmp_path / "model_c.csv"
+    other.write_bytes(a.read_bytes())
+    r = invoke(runner, ["eval", "bce", *labels, "--preds", other, "--baseline", tmp_path / "board.json",
+                        "--max-increase", "0", "-q"])
+    assert r.exit_code == 1 and "none of them" in r.stderr
+
+
+def test_eps_is_part_of_the_signature(runner, bce, tmp_path):
+    base = invoke(runner, [*bce, "--json", "--summary-only"])
+    (tmp_path / "b.json").write_text(base.stdout)
+    r = invoke(runner, [*bce, "--eps", "1e-3", "--baseline", tmp_path / "b.json", "--max-increase", "1", "-q"])
+    assert r.exit_code == 1 and "params differ: eps" in r.stderr
+
+
+def test_limits_and_baselines_of_one_loss_with_two_parameter_sets_are_each_their_own(runner, sample, tmp_path):
+    data = sample / "regression.csv"
+    losses = "huber(delta=0.5),huber(delta=2)"
+    values = [float(v) for v in invoke(runner, ["eval", losses, data, "-q"]).stdout.split()]
+    assert values[0] < 0.12 < values[1]
+    r = invoke(runner, ["eval", losses, data, "--max", "huber(delta=0.5)=0.12", "-q"])
+    assert r.exit_code == 0, r.stderr
+    r = invoke(runner, ["eval", losses, data, "--max", "huber(delta=2)=0.12", "-q"])
+    assert r.exit_code == 1 and r.stderr.count("FAIL") == 1
+    (tmp_path / "b.json").write_text(invoke(runner, ["eval", losses, data, "--json", "--summary-only"]).stdout)
+    r = invoke(runner, ["eval", losses, data, "--baseline", tmp_path / "b.json", "--max-increase", "0", "--json",
+                        "--summary-only"])
+    assert r.exit_code == 0, r.stderr
+    assert [d["baseline"]["change"] for d in json.loads(r.stdout)] == [0.0, 0.0]
+
+
+def test_warn_only_keeps_the_baseline_when_a_threshold_fails(runner, bce, tmp_path):
+    r = invoke(runner, [*bce, "--max", "0.3", "--baseline", tmp_path / "b.json", "--update-baseline",
+                        "--warn-only", "-q"])
+    assert r.exit_code == 0 and "not updated" in r.stderr
+    assert not (tmp_path / "b.json").exists()

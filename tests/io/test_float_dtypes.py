@@ -43,7 +43,8 @@ def _files(case: dict, tmp_path: Path) -> dict[str, list]:
         pd.DataFrame({"label": y, "p": p}).to_feather(tmp_path / "d.feather")
         files.update(parquet=[tmp_path / "d.parquet"], feather=[tmp_path / "d.feather"])
     else:
-        rows = pa.array(p.tolist(), type=pa.list_(ARROW[case["dtype"]]))
+        offsets = pa.array(np.arange(0, p.size + 1, p.shape[1], dtype=np.int32))
+        rows = pa.ListArray.from_arrays(offsets, pa.array(p.ravel(), type=ARROW[case["dtype"]]))
         pq.write_table(pa.table({"label": y, "proba": rows}), tmp_path / "l.parquet")
         files["parquet-list"] = [tmp_path / "l.parquet"]
     return files

@@ -35,7 +35,7 @@ def sig(**over):
 def test_parse_limits_names_aliases_and_percentages():
     assert G.parse_limit("0.35", "--max") == G.Limit(0.35, "0.35", None)
     assert G.parse_limit("bce=0.35", "--max").loss == "binary_crossentropy"
-    assert G.parse_limit("huber(delta=0.5)=0.2", "--max") == G.Limit(0.2, "0.2", "huber")
+    assert G.parse_limit("huber(delta=0.5)=0.2", "--max") == G.Limit(0.2, "0.2", "huber", params={"delta": 0.5})
     assert G.parse_limit("2%", "--max-rel-increase", relative=True).value == pytest.approx(0.02)
     assert G.parse_limit("brier=0.05", "--max-rel-increase", relative=True).value == 0.05
     for bad, rel in (("2%", False), ("abc", False), ("bce=", False), ("nan", False), ("x%", True)):
