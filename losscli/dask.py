@@ -283,10 +283,12 @@ def combine_frames(
         left = _integer_ids(ddf_labels[[id_col, *labels, *left_weight]], id_col)
         right = _integer_ids(ddf_preds[[id_col, *keep_preds]], id_col)
         left, right = _ids_as_text(left, right, id_col)
-        n_left = int(left.map_partitions(len).compute().sum())
-        n_right = int(right.map_partitions(len).compute().sum())
-        distinct = int(right[id_col].drop_duplicates(split_out=max(1, right.npartitions)).map_partitions(len)
-                       .compute().sum())
+        import dask
+
+        counts = dask.compute(left.map_partitions(len).sum(), right.map_partitions(len).sum(),
+                              right[id_col].drop_duplicates(split_out=max(1, right.npartitions))
+                              .map_partitions(len).sum())  # in one pass over both frames
+        n_left, n_right, distinct = (int(c) for c in counts)
         if distinct != n_right:
             raise InputError(f"{n_right - distinct} duplicate {id_col} values among the predictions",
                              hint="every prediction needs exactly one label with the same id: one row per id")

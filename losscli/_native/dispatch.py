@@ -91,6 +91,9 @@ class FusedPlan:
         if not (isinstance(y_pred, np.ndarray) and isinstance(y_true, np.ndarray)):
             return None
         yp, yt = y_pred, y_true
+        clip_dtype = yp.dtype  # float16 is taken as float32 (exact); a dtype-eps clip stays float16's
+        if yp.dtype == np.float16:
+            yp = yp.astype(np.float32)
         pc, tc = _PRED_CODES.get(yp.dtype), _CODES.get(yt.dtype)
         if pc is None or tc is None or not yp.flags.c_contiguous or not yt.flags.c_contiguous:
             return None
@@ -133,7 +136,7 @@ class FusedPlan:
         lo, hi = (0.0, 1.0)
         probs = self.kind in (BCE_PROBS, CCE_PROBS)
         if probs and self.clip is not None:
-            lo, hi = self.clip(yp.dtype)
+            lo, hi = self.clip(clip_dtype)
         clip = probs and (lo > 0.0 or hi < 1.0)
         if self.kind == CCE_PROBS and lo <= 0.0 and self.log_floor is None:  # log 0 = −inf: NumPy's NaN
             return None

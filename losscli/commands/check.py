@@ -61,7 +61,11 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
                         ev.extra["checks"] = [c.to_dict() for c in checks if c.loss in (None, ev.result.loss)]
             if check.gates.update_baseline and check.gates.baseline:
                 docs, deciding = updates.setdefault(check.gates.baseline, ([], []))
-                docs += baseline_results(evaluations)
+                for doc in baseline_results(evaluations):  # each entry names its file: checks may share one
+                    preds = (doc.get("inputs") or {}).get("preds")
+                    if doc.get("file") is None and isinstance(preds, dict) and preds.get("file"):
+                        doc["file"] = preds["file"]
+                    docs.append(doc)
                 deciding += [c for c in checks if c.kind != "fail_if_worse"]
             for ev in evaluations:
                 doc = summary_dict(ev, per_sample=False)

@@ -1273,12 +1273,9 @@ def _finish(
         flag = f"--{name.replace('_', '-')}-col"
         if len(chosen) != 1:
             raise UsageError(f"{flag} must select one column, got {len(chosen)}")
-        taken = chosen[0] in pred_cols and (options.pred_cols or len(pred_cols) == 1)
-        if taken or (labels is preds and chosen[0] in label_cols):
-            role = "prediction" if chosen[0] in pred_cols else "label"
-            raise UsageError(f"{flag} takes column {chosen[0]!r} of {preds.name}, which is the {role} column",
-                             hint=f"give {flag} another column, or choose the {role} columns with "
-                                  f"{'--label-cols' if role == 'label' else '--pred-cols'}")
+        if pred_cols == chosen:  # among several prediction columns it is set aside (a label column may group)
+            raise UsageError(f"{flag} takes column {chosen[0]!r} of {preds.name}, which is the prediction column",
+                             hint=f"give {flag} another column, or choose the prediction columns with --pred-cols")
         if name == "group":  # group names are the text written, whatever each block's values look like
             preds.text_columns.add(chosen[0])
         extras[name] = Role(preds, chosen)

@@ -222,14 +222,29 @@ def check_metric_names(limits: dict[str, list[Limit]], reported: set[str]) -> No
                 )
 
 
-def check_names(limits: dict[str, list[Limit]], evaluated: list[str]) -> None:
-    """A limit naming a loss that is not evaluated is a usage error (it would never be checked)."""
+def check_names(limits: dict[str, list[Limit]], evaluated: list[str],
+                params: list[dict[str, Any]] | None = None) -> None:
+    """A limit naming a loss that is not evaluated, or written with parameters that no evaluated result of it
+    has (``huber(delta=3)`` beside ``huber(delta=0.5)``, a misspelt name), is a usage error: it would never be
+    checked. ``params``: the parameters of each result of ``evaluated``."""
     for option, lims in limits.items():
         for lim in lims:
-            if lim.metric is None and lim.loss is not None and lim.loss not in evaluated:
+            if lim.metric is not None or lim.loss is None:
+                continue
+            if lim.loss not in evaluated:
                 raise UsageError(
                     f"{option} names {lim.loss}, which is not evaluated here",
                     hint=f"evaluated: {', '.join(evaluated)}",
+                )
+            if lim.params and params is not None and not any(
+                    loss == lim.loss and _params_match(lim.params, p) for loss, p in zip(evaluated, params, strict=True)):
+                shown = ", ".join(f"{k}={v!r}" for k, v in lim.params.items())
+                have = "; ".join(", ".join(f"{k}={v!r}" for k, v in _plain(p).items() if v is not None)
+                                 for loss, p in zip(evaluated, params, strict=True) if loss == lim.loss)
+                raise UsageError(
+                    f"{option} names {lim.loss}({shown}), but no evaluated {lim.loss} has those parameters",
+                    hint=f"evaluated {lim.loss} with: {have or 'its defaults'}; write the limit with those, or as "
+                         f"{lim.loss}=X for every {lim.loss}",
                 )
 
 
@@ -496,10 +511,13 @@ def baseline_checks(
                       "a comparison that cannot be made is a failed check")
     doc = baseline.find(loss, file, result.params)
     if doc is None:
-        ranked = [str(d.get("file")) for d in baseline.docs if d.get("loss") == loss]
-        if len(ranked) > 1:
-            return refuse("baseline", f"{loss}: baseline {baseline.path} ranks {len(ranked)} files for {loss} "
-                          f"({', '.join(ranked)}), none of them {file!r}: which one is this run's baseline is not known")
+        entries = [d for d in baseline.docs if d.get("loss") == loss]
+        if len(entries) > 1:
+            shown = ", ".join(str(d["file"]) if d.get("file") else json.dumps(d.get("params"), sort_keys=True)
+                              for d in entries)
+            return refuse("baseline", f"{loss}: baseline {baseline.path} holds {len(entries)} results for {loss} "
+                          f"({shown}), none of them of {file!r} with these parameters: which one is this run's "
+                          "baseline is not known")
         found = ", ".join(str(d.get("loss")) for d in baseline.docs)
         return refuse("baseline", f"{loss}: baseline {baseline.path} has no result for {loss} (it has {found})")
     differs = signature_differences(sig, doc.get("signature"))

@@ -156,7 +156,8 @@ class RunQuality:
         hib = bool(getattr(self.spec, "higher_is_better", False))
         sig = gates.signature(result, self.hasher.digests())
         conv = getattr(self.evaluator, "conv", None)
-        if getattr(conv, "clip", None) == "fixed" and getattr(conv, "fixed_eps", None) is not None:
+        if (getattr(conv, "clip", None) == "fixed" and getattr(conv, "fixed_eps", None) is not None
+                and self.spec.pred_kind in ("probability", "distribution")):
             sig["params"]["eps"] = conv.fixed_eps  # --eps: the clip changes the value as a parameter does
         extra["signature"] = sig
         if self.ratio_tap is not None:
@@ -278,7 +279,7 @@ def _class_names(plan: Any) -> dict[int, str] | None:
 
 def decide_checks(runs: list[tuple[RunQuality, Any]], asked: GateOptions) -> list[gates.CheckResult]:
     """Every run's checks, softened (warn-only, non-critical) and attached to the evaluations' reports."""
-    gates.check_names(asked.limit_options(), [ev.result.loss for _, ev in runs])
+    gates.check_names(asked.limit_options(), [ev.result.loss for _, ev in runs], [ev.result.params for _, ev in runs])
     gates.check_metric_names({"--max": asked.maximum, "--min": asked.minimum},
                              {k for _, ev in runs for k in (ev.result.metrics or {})})
     baseline = gates.load_baseline(asked.baseline) if asked.baseline else None

@@ -692,7 +692,7 @@ ELIGIBILITY = [
     ("cce", {"class_weights": (1.0, 2.0, 0.5, 3.0, 1.0)}, "sklearn", "probs32", True),
     ("cce", {}, "losscli", "index", True),
     ("cce", {"log_probs": True}, "torch", "log_probs", False),
-    ("cce", {}, "losscli", "probs16", False),
+    ("cce", {}, "losscli", "probs16", True),  # float16 taken as float32 (exact)
     ("cce", {}, _NO_CLIP, "probs", False),  # no clip and no log floor: log 0 = −inf, NumPy's NaN
     ("categorical_focal", {}, "losscli", "probs", True),
     ("categorical_focal", {}, "keras", "probs32", True),

@@ -196,3 +196,27 @@ loss = "brier"
     r = invoke(runner, ["check", cfg, "--json"])
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)["status"] == "pass"
+
+
+def test_checks_of_one_loss_on_two_files_sharing_a_baseline_find_their_own_entries(runner, project):
+    cfg = write(project, '''
+[defaults]
+labels = "data/binary_labels.csv"
+baseline = "shared.json"
+max_increase = 0.0
+
+[[check]]
+name = "a"
+loss = "bce"
+preds = "data/binary_probs.csv"
+
+[[check]]
+name = "b"
+loss = "bce"
+preds = "data/binary_candidate.csv"
+pred_cols = "p"
+''')
+    assert invoke(runner, ["check", cfg, "--update-baseline"]).exit_code == 0
+    r = invoke(runner, ["check", cfg, "--json"])
+    assert r.exit_code == 0, r.stderr
+    assert [c["status"] for c in json.loads(r.stdout)["checks"] if c["kind"] == "max_increase"] == ["pass", "pass"]

@@ -267,3 +267,22 @@ def test_warn_only_keeps_the_baseline_when_a_threshold_fails(runner, bce, tmp_pa
                         "--warn-only", "-q"])
     assert r.exit_code == 0 and "not updated" in r.stderr
     assert not (tmp_path / "b.json").exists()
+
+
+def test_a_limit_with_parameters_no_result_has_is_a_usage_error(runner, sample):
+    """huber(delta=3) beside huber(delta=0.5) and huber(delta=2), or a misspelt parameter: never checked, so
+    refused rather than passed."""
+    for limit in ("huber(delta=3)=0.01", "huber(delte=0.5)=0.01"):
+        r = invoke(runner, ["eval", "huber(delta=0.5),huber(delta=2)", sample / "regression.csv", "--max", limit, "-q"])
+        assert (r.exit_code, r.stdout) == (2, ""), r.stderr
+        assert "no evaluated huber has those parameters" in r.stderr
+
+
+def test_a_group_column_among_selected_prediction_columns_is_set_aside(runner, tmp_path):
+    (tmp_path / "d.csv").write_text("y,p_a,p_grp\n1,0.9,x\n0,0.2,y\n1,0.7,x\n")
+    r = invoke(runner, ["eval", "bce", tmp_path / "d.csv", "--pred-cols", "p_*", "--group-col", "p_grp", "--json",
+                        "--summary-only"])
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["inputs"]["preds"]["columns"] == ["p_a"]
+    assert {g["group"]: g["n"] for g in doc["by_group"]["groups"]} == {"x": 2, "y": 1}
