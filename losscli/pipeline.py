@@ -334,9 +334,7 @@ def _display_rows(
     total: int,
     plan: InputPlan,
 ) -> list[dict[str, Any]]:
-    names = None
-    if plan.class_map:
-        names = {j: str(k if not isinstance(k, float) or k != int(k) else int(k)) for k, j in plan.class_map.items()}
+    names = plan.class_names() if plan.class_map else None
     seen = set()
     rows = []
     worst_idx = {k.index for k in worst}

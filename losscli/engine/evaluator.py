@@ -287,6 +287,20 @@ class Evaluator:
         if self.counts:
             self._check_counts_apply()
         self._chunk_counts: dict[str, np.ndarray] | None = None
+        #: the float type of the predictions seen (their common type), which a convention's clip may follow
+        self.pred_dtype: np.dtype | None = None
+
+    def clip_eps(self) -> float | None:
+        """The eps probabilities were clipped at where it is not the convention's default: ``--eps``, or
+        scikit-learn's eps of a float32 or float16 input; ``None`` otherwise (also for logits)."""
+        if self.spec.pred_kind not in ("probability", "distribution") or self.params.get("from_logits") \
+                or self.params.get("log_probs"):
+            return None
+        if self.conv.clip == "fixed" and self.conv.fixed_eps is not None:
+            return float(self.conv.fixed_eps)
+        if self.conv.clip == "dtype_eps" and self.pred_dtype is not None and self.pred_dtype.itemsize < 8:
+            return self.conv.clip_bounds(self.pred_dtype)[0]
+        return None
 
     def _check_counts_apply(self) -> None:
         """Word and byte perplexity are of a cross-entropy's plain NLL: no class weights, no smoothing."""
@@ -333,6 +347,9 @@ class Evaluator:
         ``counts`` gives the declared per-row counts (``{"words": ..., "bytes": ...}``) of the chunk.
         """
         self._chunk_counts = self._take_counts(counts, y_pred, sample_weight)
+        dtype = getattr(y_pred, "dtype", None)
+        if isinstance(dtype, np.dtype) and dtype.kind == "f":
+            self.pred_dtype = dtype if self.pred_dtype is None else np.result_type(self.pred_dtype, dtype)
         if self.spec.label_kind in ("distribution", "class_index"):
             y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
             y_true = adapt_labels(self.spec, y_true, y_pred)

@@ -23,7 +23,7 @@ from losscli.version import __version__
 KIND = "losscli.engine.state"
 SCHEMA = 1
 #: What must agree for two states to merge.
-MERGE_KEYS = ("loss", "params", "convention", "reduction", "outputs", "counts")
+MERGE_KEYS = ("loss", "params", "convention", "reduction", "outputs", "counts", "eps")
 
 
 def _plain(params: dict[str, Any]) -> dict[str, Any]:
@@ -39,6 +39,9 @@ def state_entry(evaluator: Any, source: str | None = None) -> dict[str, Any]:
         "reduction": evaluator.reduction,
         "outputs": evaluator.outputs,
         **({"counts": list(evaluator.counts)} if getattr(evaluator, "counts", ()) else {}),
+        # the clip's eps where not the convention's default (--eps, scikit-learn's of a float32 input): shards
+        # clipped apart do not merge
+        **({"eps": eps} if (eps := evaluator.clip_eps()) is not None else {}),
         "sources": [source] if source else [],
         "warnings": list(evaluator.warnings),
         "accumulator": evaluator.acc.to_json(),

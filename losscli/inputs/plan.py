@@ -239,6 +239,14 @@ class InputPlan:
         return numeric + self.TEXT_WEIGHT * text
 
     # ------------------------------------------------------------------ description
+    def class_names(self) -> dict[int, str]:
+        """Each prediction column's class, by index: the first name mapped to it (``bee`` of ``bee`` and
+        ``p_bee``, which the map holds both of to match labels), integers without their ``.0``."""
+        out: dict[int, str] = {}
+        for k, j in (self.class_map or {}).items():
+            out.setdefault(j, str(int(k)) if isinstance(k, float) and k == int(k) else str(k))
+        return out
+
     def inputs_document(self) -> dict[str, Any]:
         """The files and columns used, for the ``inputs`` section of a result."""
         out: dict[str, Any] = {"labels": self.labels.document(), "preds": self.preds.document()}
@@ -249,7 +257,7 @@ class InputPlan:
         if self.ids:
             out["id"] = self.ids[1].columns[0]
         if self.class_map:
-            out["classes"] = [str(k) for k, _ in sorted(self.class_map.items(), key=lambda kv: kv[1])]
+            out["classes"] = [name for _, name in sorted(self.class_names().items())]
         if self.skipped:
             out["skipped_rows"] = self.skipped
         if self.notes:

@@ -277,6 +277,8 @@ def threshold_checks(
         if lim is None:
             continue
         status, rel = _compare(value, kind, lim.value)
+        if not result.n:  # Keras' 0 of no samples (every row ignored or skipped) says nothing of the model
+            status, rel = FAIL, "is of no samples (every row ignored or skipped): it cannot be compared with"
         message = _check_message(what, value, rel, kind, lim.text, result.n)
         out.append(CheckResult(f"{name} {kind}", kind, status, message, result.loss, value, lim.value, result.n))
     return out

@@ -155,10 +155,11 @@ class RunQuality:
         name = asked.name or result.loss
         hib = bool(getattr(self.spec, "higher_is_better", False))
         sig = gates.signature(result, self.hasher.digests())
-        conv = getattr(self.evaluator, "conv", None)
-        if (getattr(conv, "clip", None) == "fixed" and getattr(conv, "fixed_eps", None) is not None
-                and self.spec.pred_kind in ("probability", "distribution")):
-            sig["params"]["eps"] = conv.fixed_eps  # --eps: the clip changes the value as a parameter does
+        # the clip changes the value as a parameter does: --eps, or scikit-learn's eps of a float32 or float16
+        # input (the convention's default is left unsaid)
+        eps = self.evaluator.clip_eps() if hasattr(self.evaluator, "clip_eps") else None
+        if eps is not None:
+            sig["params"]["eps"] = eps
         extra["signature"] = sig
         if self.ratio_tap is not None:
             num, den = self.ratio_tap.parts(self.evaluator.outputs)
@@ -269,12 +270,7 @@ def _preds_file(evaluation: Any) -> str | None:
 
 
 def _class_names(plan: Any) -> dict[int, str] | None:
-    if not plan.class_map:
-        return None
-    out = {}
-    for k, j in plan.class_map.items():
-        out[j] = str(int(k)) if isinstance(k, float) and k == int(k) else str(k)
-    return out
+    return plan.class_names() if plan.class_map else None
 
 
 def decide_checks(runs: list[tuple[RunQuality, Any]], asked: GateOptions) -> list[gates.CheckResult]:

@@ -286,3 +286,42 @@ def test_a_group_column_among_selected_prediction_columns_is_set_aside(runner, t
     doc = json.loads(r.stdout)
     assert doc["inputs"]["preds"]["columns"] == ["p_a"]
     assert {g["group"]: g["n"] for g in doc["by_group"]["groups"]} == {"x": 2, "y": 1}
+
+
+def test_classes_of_prefixed_prediction_columns_are_named_by_their_class(runner, tmp_path):
+    """p_bee, p_ant: the per-class rows, the gate lines and inputs.classes said p_bee (and listed both
+    spellings of every class)."""
+    (tmp_path / "d.csv").write_text("label,p_bee,p_ant\nbee,0.8,0.2\nant,0.3,0.7\nbee,0.6,0.4\n")
+    r = invoke(runner, ["eval", "cce", tmp_path / "d.csv", "--by-class", "--max-class", "0.3", "--json",
+                        "--summary-only"])
+    assert r.exit_code == 1, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["inputs"]["classes"] == ["bee", "ant"]
+    assert [row["class"] for row in doc["by_class"]] == ["bee", "ant"]
+    assert "class bee" in r.stderr and "p_bee" not in r.stderr
+
+
+def test_a_threshold_on_a_value_of_no_samples_fails(runner, tmp_path):
+    """Keras gives 0 when every row is ignored (as keras.losses does); a --max passed on it."""
+    (tmp_path / "d.csv").write_text("y,l0,l1\n-1,0.2,0.3\n-1,0.1,0.5\n")
+    r = invoke(runner, ["eval", "scce", tmp_path / "d.csv", "--logits", "--ignore-index", "-1", "--convention", "keras",
+                        "--max", "0.1", "-q"])
+    assert r.exit_code == 1 and float(r.stdout) == 0.0
+    assert "of no samples" in r.stderr
+
+
+def test_scikit_learns_eps_of_a_float32_input_is_part_of_the_signature(runner, tmp_path):
+    """Under scikit-learn a float32 file is clipped at float32's eps: a baseline from float64 values is not
+    comparable with it (it passed as comparable)."""
+    import pandas as pd
+
+    y, p = [1, 0, 1, 0], [0.0, 0.2, 0.9, 0.1]
+    pd.DataFrame({"y": y, "p": p}).to_parquet(tmp_path / "d64.parquet")
+    pd.DataFrame({"y": y, "p": np.array(p, dtype=np.float32)}).to_parquet(tmp_path / "d32.parquet")
+    base = invoke(runner, ["eval", "bce", tmp_path / "d64.parquet", "--convention", "sklearn", "--json",
+                           "--summary-only"])
+    assert "eps" not in json.loads(base.stdout)["signature"]["params"]  # float64's eps goes unsaid
+    (tmp_path / "b.json").write_text(base.stdout)
+    r = invoke(runner, ["eval", "bce", tmp_path / "d32.parquet", "--convention", "sklearn", "--baseline",
+                        tmp_path / "b.json", "--max-increase", "100", "-q"])
+    assert r.exit_code == 1 and "params differ: eps" in r.stderr

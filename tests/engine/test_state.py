@@ -67,3 +67,21 @@ def test_state_round_trip_keeps_every_total(data, capsys):
     assert (doc["value"], doc["n"], doc["std"]) == (one.value, one.n, one.std)
     code, out2, _ = run_cli(["merge", tmp / "again.json", "--json"], capsys)
     assert json.loads(out2)["value"] == doc["value"]
+
+
+def test_shards_clipped_at_other_eps_do_not_merge(tmp_path, capsys):
+    """Under scikit-learn a float16 shard is clipped at float16's eps and a float32 one at float32's: merged,
+    they gave another number than one pass over both (which clips at the common type's)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(7)
+    y, p = rng.integers(0, 2, 40), rng.random(40)
+    p[:4] = 0.0
+    for k, dtype in enumerate((np.float16, np.float32)):
+        pd.DataFrame({"y": y[k * 20:(k + 1) * 20], "p": p[k * 20:(k + 1) * 20].astype(dtype)}).to_parquet(
+            tmp_path / f"part-{k}.parquet")
+        code, _, err = run_cli(["eval", "bce", tmp_path / f"part-{k}.parquet", "--convention", "sklearn",
+                                "--state-out", tmp_path / f"s{k}.json", "-q"], capsys)
+        assert code == 0, err
+    code, out, err = run_cli(["merge", tmp_path / "s0.json", tmp_path / "s1.json", "-q"], capsys)
+    assert (code, out) == (3, "") and "eps" in err
