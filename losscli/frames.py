@@ -84,6 +84,7 @@ def evaluate(
     As on the command line, ``cce`` and the other losses over distributions take class indices as well
     as one-hot rows.
     """
+    y_true, y_pred, sample_weight = (_from_torch(a) for a in (y_true, y_pred, sample_weight))
     columns = {"label_cols": label_cols, "pred_cols": pred_cols, "weight_col": weight_col, "id_col": id_col,
                "words_col": words_col, "bytes_col": bytes_col}
     if y_pred is None or classes is not None or any(v is not None for v in columns.values()):
@@ -91,6 +92,7 @@ def evaluate(
                               convention=convention, reduction=reduction, sum_tol=sum_tol, **columns, **params)
     if nan != "error":
         raise UsageError("nan= applies to DataFrames (and classes=); remove the rows with NaN from the arrays")
+    y_pred = _columns_by_name(y_true, y_pred)
     return evaluate_arrays(loss, y_true, y_pred, sample_weight=sample_weight, convention=convention,
                            reduction=reduction, sum_tol=sum_tol, **params)
 
@@ -154,6 +156,40 @@ def evaluate_frame(
     if evaluation.skipped:
         result.rows = evaluation.sample_rows  # the input row of each kept sample
     return result
+
+
+def _from_torch(a: Any) -> Any:
+    """A torch tensor as a NumPy array (detached from its graph, on the CPU; bfloat16, which NumPy lacks, as
+    float32, exactly); anything else as it is."""
+    if not (type(a).__module__ or "").startswith("torch") or not hasattr(a, "detach"):
+        return a
+    t = a.detach().cpu()
+    if str(t.dtype) == "torch.bfloat16":
+        t = t.float()
+    return t.numpy()
+
+
+def _columns_by_name(y_true: Any, y_pred: Any) -> Any:
+    """Two DataFrames holding the same column names in another order: the predictions' columns in the
+    labels' order, as the command line pairs two files' columns by name (in place of by position)."""
+    if not (is_frame(y_true) and is_frame(y_pred)):
+        return y_pred
+
+    def names(obj: Any) -> list[Any] | None:
+        found = getattr(obj, "column_names", None)
+        if found is None:
+            found = getattr(obj, "columns", None)
+        return None if found is None else list(found)
+
+    a, b = names(y_true), names(y_pred)
+    if a is None or b is None or len(a) < 2 or a == b or len(set(map(str, a))) != len(a) \
+            or sorted(map(str, a)) != sorted(map(str, b)):
+        return y_pred
+    if (type(y_pred).__module__ or "").startswith("pandas"):
+        return y_pred[a]
+    if hasattr(y_pred, "select"):  # polars, pyarrow
+        return y_pred.select([str(c) for c in a])
+    return y_pred
 
 
 def _selection(value: str | list[str] | tuple[str, ...] | None, name: str) -> str | None:

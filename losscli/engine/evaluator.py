@@ -182,6 +182,15 @@ def _ldexp(x: float, e: int) -> float:
         return math.copysign(math.inf, x)
 
 
+def _plain_json(params: dict[str, Any]) -> str:
+    """Parameters as comparable text (tuples and lists alike)."""
+    import json
+
+    from losscli.values import plain_params
+
+    return json.dumps(plain_params(params), sort_keys=True, default=str)
+
+
 def _in_accumulator_form(
     raw: tuple, v: np.ndarray, w: np.ndarray | None, c: np.ndarray | None, start: int
 ) -> tuple[int, tuple[float, bool], tuple[float, bool], float, float, float, float]:
@@ -542,8 +551,22 @@ class Evaluator:
         return values, weights, out.counted, out.clipped
 
     def merge(self, other: Evaluator) -> Evaluator:
-        """Combine another evaluator of the same loss (for shards)."""
+        """Combine another evaluator of the same loss, parameters, convention and reduction (for shards);
+        any other is a usage error (its sums are of another quantity)."""
+        both = self.pred_dtype is not None and other.pred_dtype is not None  # an empty shard has no clip of its own
+        mine = (self.spec.name, _plain_json(self.params), self.conv, self.reduction, self.clip_eps() if both else 0)
+        theirs = (other.spec.name, _plain_json(other.params), other.conv, other.reduction,
+                  other.clip_eps() if both else 0)
+        if mine != theirs:
+            differ = [what for what, a, b in zip(("loss", "parameters", "convention", "reduction", "clip eps"), mine,
+                                                 theirs, strict=True) if a != b]
+            raise UsageError(f"cannot merge {other.spec.name} into {self.spec.name}: the {' and '.join(differ)} "
+                             "differ", hint="merge only evaluators of the same loss, parameters, convention and "
+                                            "reduction")
         self.acc.merge(other.acc)
+        if other.pred_dtype is not None:
+            self.pred_dtype = other.pred_dtype if self.pred_dtype is None else np.result_type(self.pred_dtype,
+                                                                                              other.pred_dtype)
         self._out = None
         self.rows += other.rows
         self.outputs = max(self.outputs, other.outputs)
@@ -554,6 +577,16 @@ class Evaluator:
         return self
 
     def result(self) -> Result:
+        """The result of the chunks so far. Warnings about the value itself (undefined on too few samples,
+        overflowing) go to the result alone: the evaluator keeps those of its inputs, so that a shard's state
+        does not carry a warning that the merged value no longer deserves."""
+        kept = list(self.warnings)
+        try:
+            return self._result()
+        finally:
+            self.warnings = kept
+
+    def _result(self) -> Result:
         totals = self.acc.totals()
         mean_rule = self.conv.resolve_reduction(self.spec, "mean", self.params)
         value = reduce_totals(self.rule, totals, self.outputs, self.conv)

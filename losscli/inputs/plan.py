@@ -1348,20 +1348,29 @@ def _class_named_by(column: str, classes: list[Any]) -> Any:
 
 def _numbered_columns(preds: Source, pred_cols: list[str]) -> dict[Any, int] | None:
     """Class numbers named by the prediction columns (``p_1``, ``prob_2``, or a header of numbers), if every
-    column is so named; ``None`` for positional names (an array's or a header-less file's ``1..K``)."""
+    column is so named; ``None`` for positional names (an array's or a header-less file's ``1..K``). Names
+    without a separator (``p0``, ``prob2``) number the classes only as 0..C−1 in some order: ``p1, p2`` beside
+    labels 0 and 1 is a 1-based naming of the columns in order, kept positional."""
     out: dict[Any, int] = {}
-    real_header = preds.header_rows > 0 or preds.format == "parquet"
+    real_header = preds.header_rows > 0 or preds.format in ("parquet", "arrow", "frame")
+    bare_names = False
     for j, c in enumerate(pred_cols):
         key = c.strip()
         low = key.lower()
         prefix = next((p for p in PRED_PREFIXES if low.startswith(p)), None)
+        bare = re.fullmatch(rf"(?:{'|'.join(p.rstrip('_') for p in PRED_PREFIXES)})(\d+)", low)  # p0, prob2
         if prefix is not None:
             key = key[len(prefix):]
+        elif bare is not None:
+            key = bare.group(1)
+            bare_names = True
         elif not real_header:
             return None
         if not re.fullmatch(r"[+-]?\d+", key):
             return None
         out[float(int(key))] = j
+    if bare_names and set(out) != {float(k) for k in range(len(pred_cols))}:
+        return None
     return out if len(out) == len(pred_cols) else None
 
 

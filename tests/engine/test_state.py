@@ -85,3 +85,16 @@ def test_shards_clipped_at_other_eps_do_not_merge(tmp_path, capsys):
         assert code == 0, err
     code, out, err = run_cli(["merge", tmp_path / "s0.json", tmp_path / "s1.json", "-q"], capsys)
     assert (code, out) == (3, "") and "eps" in err
+
+
+def test_a_shards_warning_about_its_own_value_does_not_outlive_the_merge(tmp_path, capsys):
+    """r2 of a one-row shard is undefined (NaN, with a warning); merged with another shard the value is
+    defined, and the warning, carried by the shard's state, said otherwise."""
+    (tmp_path / "a.csv").write_text("y,pred\n1.0,1.1\n2.0,1.7\n3.0,3.3\n")
+    (tmp_path / "b.csv").write_text("y,pred\n0.5,0.2\n")
+    for k in ("a", "b"):
+        run_cli(["eval", "r2", tmp_path / f"{k}.csv", "--state-out", tmp_path / f"{k}.json", "-q"], capsys)
+    code, out, err = run_cli(["merge", tmp_path / "a.json", tmp_path / "b.json", "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["n"] == 4 and doc["warnings"] == []
