@@ -23,3 +23,10 @@ def finite_or_none(x: Any) -> float | None:
 def plain_params(params: dict[str, Any]) -> dict[str, Any]:
     """Loss parameters with tuples as lists (JSON arrays), everything else as it is."""
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
+
+
+def json_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Loss parameters as a JSON document gives them back (what a state, a baseline or a limit compares)."""
+    import json
+
+    return json.loads(json.dumps(plain_params(params), default=str))

@@ -25,7 +25,7 @@ from losscli.losses._common import SMALL_C, parallel_map, worker_threads, writin
 from losscli.registry import resolve
 from losscli.spec import LossSpec
 from losscli.values import finite_or_none as _finite
-from losscli.values import plain_params
+from losscli.values import json_params, plain_params
 
 SCHEMA = 1
 
@@ -182,15 +182,6 @@ def _ldexp(x: float, e: int) -> float:
         return math.copysign(math.inf, x)
 
 
-def _plain_json(params: dict[str, Any]) -> str:
-    """Parameters as comparable text (tuples and lists alike)."""
-    import json
-
-    from losscli.values import plain_params
-
-    return json.dumps(plain_params(params), sort_keys=True, default=str)
-
-
 def _in_accumulator_form(
     raw: tuple, v: np.ndarray, w: np.ndarray | None, c: np.ndarray | None, start: int
 ) -> tuple[int, tuple[float, bool], tuple[float, bool], float, float, float, float]:
@@ -299,6 +290,11 @@ class Evaluator:
         #: the float type of the predictions seen (their common type), which a convention's clip may follow
         self.pred_dtype: np.dtype | None = None
 
+    def _note_dtype(self, dtype: Any) -> None:
+        """Fold a chunk's (or a shard's) prediction float type into :attr:`pred_dtype`."""
+        if isinstance(dtype, np.dtype) and dtype.kind == "f":
+            self.pred_dtype = dtype if self.pred_dtype is None else np.result_type(self.pred_dtype, dtype)
+
     def clip_eps(self) -> float | None:
         """The eps probabilities were clipped at where it is not the convention's default: ``--eps``, or
         scikit-learn's eps of a float32 or float16 input; ``None`` otherwise (also for logits)."""
@@ -356,9 +352,7 @@ class Evaluator:
         ``counts`` gives the declared per-row counts (``{"words": ..., "bytes": ...}``) of the chunk.
         """
         self._chunk_counts = self._take_counts(counts, y_pred, sample_weight)
-        dtype = getattr(y_pred, "dtype", None)
-        if isinstance(dtype, np.dtype) and dtype.kind == "f":
-            self.pred_dtype = dtype if self.pred_dtype is None else np.result_type(self.pred_dtype, dtype)
+        self._note_dtype(getattr(y_pred, "dtype", None))
         if self.spec.label_kind in ("distribution", "class_index"):
             y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
             y_true = adapt_labels(self.spec, y_true, y_pred)
@@ -554,8 +548,8 @@ class Evaluator:
         """Combine another evaluator of the same loss, parameters, convention and reduction (for shards);
         any other is a usage error (its sums are of another quantity)."""
         both = self.pred_dtype is not None and other.pred_dtype is not None  # an empty shard has no clip of its own
-        mine = (self.spec.name, _plain_json(self.params), self.conv, self.reduction, self.clip_eps() if both else 0)
-        theirs = (other.spec.name, _plain_json(other.params), other.conv, other.reduction,
+        mine = (self.spec.name, json_params(self.params), self.conv, self.reduction, self.clip_eps() if both else 0)
+        theirs = (other.spec.name, json_params(other.params), other.conv, other.reduction,
                   other.clip_eps() if both else 0)
         if mine != theirs:
             differ = [what for what, a, b in zip(("loss", "parameters", "convention", "reduction", "clip eps"), mine,
@@ -564,9 +558,7 @@ class Evaluator:
                              "differ", hint="merge only evaluators of the same loss, parameters, convention and "
                                             "reduction")
         self.acc.merge(other.acc)
-        if other.pred_dtype is not None:
-            self.pred_dtype = other.pred_dtype if self.pred_dtype is None else np.result_type(self.pred_dtype,
-                                                                                              other.pred_dtype)
+        self._note_dtype(other.pred_dtype)
         self._out = None
         self.rows += other.rows
         self.outputs = max(self.outputs, other.outputs)

@@ -17,7 +17,7 @@ from typing import Any
 from losscli.engine.text_counts import COUNTS
 from losscli.errors import InputError, ReadError
 from losscli.files import write_atomic
-from losscli.values import plain_params
+from losscli.values import json_params
 from losscli.version import __version__
 
 KIND = "losscli.engine.state"
@@ -26,15 +26,11 @@ SCHEMA = 1
 MERGE_KEYS = ("loss", "params", "convention", "reduction", "outputs", "counts", "eps")
 
 
-def _plain(params: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(plain_params(params)))
-
-
 def state_entry(evaluator: Any, source: str | None = None) -> dict[str, Any]:
     """One loss's state as a JSON-ready dict."""
     return {
         "loss": evaluator.spec.name,
-        "params": _plain(evaluator.params),
+        "params": json_params(evaluator.params),
         "convention": evaluator.conv.name,
         "reduction": evaluator.reduction,
         "outputs": evaluator.outputs,

@@ -20,7 +20,7 @@ from typing import Any
 from losscli.engine.derived import METRICS
 from losscli.errors import UsageError
 from losscli.values import finite_or_none as _num
-from losscli.values import plain_params
+from losscli.values import json_params
 
 PASS, FAIL, WARN, ERROR = "pass", "fail", "warn", "error"
 
@@ -145,19 +145,14 @@ def parse_limit(item: str | float, option: str, *, relative: bool = False) -> Li
         elif head:
             base, inline = parse_loss_expression(head)
             name = get_loss(base).name
-            params = _plain(inline) or None
+            params = json_params(inline) or None
     value = _parse_number(number, option, relative=relative)
     return Limit(value, number, name, metric, params if name else None)
 
 
-def _plain(params: dict[str, Any]) -> dict[str, Any]:
-    """Parameters as JSON gives them back (tuples as lists), for comparing with a result's."""
-    return json.loads(json.dumps(plain_params(params), default=str))
-
-
 def _params_match(wanted: dict[str, Any] | None, params: dict[str, Any]) -> bool:
     """Whether a result's parameters hold every parameter a limit or a baseline entry was written with."""
-    have = _plain(params)
+    have = json_params(params)
     return all(have.get(k) == v for k, v in (wanted or {}).items())
 
 
@@ -239,7 +234,7 @@ def check_names(limits: dict[str, list[Limit]], evaluated: list[str],
             if lim.params and params is not None and not any(
                     loss == lim.loss and _params_match(lim.params, p) for loss, p in zip(evaluated, params, strict=True)):
                 shown = ", ".join(f"{k}={v!r}" for k, v in lim.params.items())
-                have = "; ".join(", ".join(f"{k}={v!r}" for k, v in _plain(p).items() if v is not None)
+                have = "; ".join(", ".join(f"{k}={v!r}" for k, v in json_params(p).items() if v is not None)
                                  for loss, p in zip(evaluated, params, strict=True) if loss == lim.loss)
                 raise UsageError(
                     f"{option} names {lim.loss}({shown}), but no evaluated {lim.loss} has those parameters",
@@ -348,7 +343,7 @@ def slice_checks(
 
 def signature(result: Any, digests: dict[str, str | None]) -> dict[str, Any]:
     """What a result was computed from: loss, parameters, convention, reduction, n and the labels' hash."""
-    params = json.loads(json.dumps(plain_params(result.params), default=str))
+    params = json_params(result.params)
     return {
         "loss": result.loss,
         "params": params,
@@ -420,7 +415,7 @@ class Baseline:
         another file's result is no baseline for this one)."""
         found = [d for d in self.docs if d.get("loss") == loss]
         if len(found) > 1 and params is not None:
-            alike = [d for d in found if _plain(d.get("params") or {}) == _plain(params)]
+            alike = [d for d in found if json_params(d.get("params") or {}) == json_params(params)]
             found = alike or found
         if len(found) > 1:
             return next((d for d in found if file is not None and d.get("file") == file), None)
