@@ -15,6 +15,7 @@ Requires the optional extra: ``pip install 'losscli[dask]'``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -421,12 +422,13 @@ def evaluate_many(
     if watch_index is not None:
         _refuse_shuffled_index(watch_index, [outcome["watch"] for outcome in outcomes])
     for i, ev in enumerate(templates):
-        for outcome in outcomes:
+        for k, outcome in enumerate(outcomes):
             state, outputs, warnings = outcome["states"][i]
             ev.acc.merge(Accumulator.from_json(state))
             ev.outputs = max(ev.outputs, outputs)
-            for w in warnings:
-                ev._warn(w)
+            for w in warnings:  # a partition counts its rows (and names them) from its own first row
+                ev._warn(f"{w} (partition {k}, its rows counted from its first)"
+                         if len(outcomes) > 1 and re.search(r"\brows?\b", w) else w)
         for w in notes:
             ev._warn(w)
         ev.rows = ev.acc.n_total

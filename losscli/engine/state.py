@@ -152,6 +152,7 @@ def _merge_rest(docs: list[tuple[str, dict[str, Any]]], merged: list[Any], keys:
                 sources: list[list[str]]) -> None:
 
     first_path, first = docs[0]
+    seen = {_fingerprint(first): first_path}
     for path, doc in docs[1:]:
         entries = doc["states"]
         if [merge_key(e) for e in entries] != keys:
@@ -159,6 +160,10 @@ def _merge_rest(docs: list[tuple[str, dict[str, Any]]], merged: list[Any], keys:
                 f"{path} does not match {first_path}: {_difference(first['states'], entries)}",
                 hint="merge only states of the same losses, parameters, convention and reduction",
             )
+        if _fingerprint(doc) in seen:  # a copy of a state (or one file given twice): its rows would count twice
+            raise InputError(f"{path} holds the very state of {seen[_fingerprint(doc)]} (the same shard's rows)",
+                             hint="merge each shard's state once")
+        seen[_fingerprint(doc)] = path
         for i, entry in enumerate(entries):
             try:
                 merged[i].acc.merge(_accumulator(entry, path))
@@ -167,6 +172,11 @@ def _merge_rest(docs: list[tuple[str, dict[str, Any]]], merged: list[Any], keys:
             for w in entry.get("warnings", []):
                 merged[i]._warn(w)
             sources[i].extend(entry.get("sources") or [path])
+
+
+def _fingerprint(doc: dict[str, Any]) -> str:
+    """What a state document holds (its sources and sums), to know a shard given twice."""
+    return json.dumps([[e.get("sources"), e.get("accumulator")] for e in doc["states"]], sort_keys=True)
 
 
 def _accumulator(entry: dict[str, Any], path: str) -> Any:

@@ -98,3 +98,12 @@ def test_a_shards_warning_about_its_own_value_does_not_outlive_the_merge(tmp_pat
     assert code == 0, err
     doc = json.loads(out)
     assert doc["n"] == 4 and doc["warnings"] == []
+
+
+def test_a_state_given_twice_is_refused(tmp_path, capsys):
+    """A state copied under another name was merged as one more shard: n 2 became 4."""
+    (tmp_path / "a.csv").write_text("label,p\n1,0.8\n0,0.3\n")
+    run_cli(["eval", "bce", tmp_path / "a.csv", "--state-out", tmp_path / "a.json", "-q"], capsys)
+    (tmp_path / "copy.json").write_text((tmp_path / "a.json").read_text())
+    code, out, err = run_cli(["merge", tmp_path / "a.json", tmp_path / "copy.json", "-q"], capsys)
+    assert (code, out) == (3, "") and "the very state of" in err
