@@ -142,25 +142,23 @@ def _numbers(col: Any) -> np.ndarray:
 
 def _check_key(df: Any, key: str) -> None:
     """The key both frames hold agrees row by row (as the local engine checks it), else an InputError."""
-    from losscli.inputs.plan import first_other_id
+    from losscli.inputs.plan import first_other_id, same_order_hint
 
     found = first_other_id(df[_LKEY].to_numpy(), df[_PKEY].to_numpy())
     if found is not None:
         row, x, y = found
         raise InputError(f"the rows of the labels and the predictions are in another order: id {x!r} in one, "
                          f"{y!r} in the other", location=Location("y_pred", row=row, value=y),
-                         hint=f"write both in the same row order, or join them on it with --id-col {key} if its "
-                              "values do not repeat")
+                         hint=same_order_hint(key))
 
 
 def _predictions(df: Any, cols: list[str], dtype: str | None = None) -> np.ndarray:
     """The prediction columns as one array (one column: 1-D): float16 and float32 kept, as the local readers
     keep them (scikit-learn clips at the eps of the dtype), anything else as float64; or as ``dtype``."""
-    if dtype is not None:
-        return df[cols].to_numpy(dtype=dtype) if len(cols) > 1 else df[cols[0]].to_numpy(dtype=dtype)
-    dtypes = [df[c].dtype for c in cols]
-    dtype = np.result_type(*dtypes) if all(isinstance(d, np.dtype) and d.kind == "f" for d in dtypes) else None
-    dtype = dtype if dtype in (np.float16, np.float32) else np.float64
+    if dtype is None:
+        dtypes = [df[c].dtype for c in cols]
+        common = np.result_type(*dtypes) if all(isinstance(d, np.dtype) and d.kind == "f" for d in dtypes) else None
+        dtype = common if common in (np.float16, np.float32) else np.float64
     return df[cols].to_numpy(dtype=dtype) if len(cols) > 1 else df[cols[0]].to_numpy(dtype=dtype)
 
 

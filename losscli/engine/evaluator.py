@@ -290,6 +290,10 @@ class Evaluator:
         #: the float type of the predictions seen (their common type), which a convention's clip may follow
         self.pred_dtype: np.dtype | None = None
 
+    def _merge_key(self, *, clip: bool) -> tuple:
+        """What two evaluators must share to merge: loss, parameters, convention, reduction (and clip eps)."""
+        return (self.spec.name, json_params(self.params), self.conv, self.reduction, self.clip_eps() if clip else 0)
+
     def _note_dtype(self, dtype: Any) -> None:
         """Fold a chunk's (or a shard's) prediction float type into :attr:`pred_dtype`."""
         if isinstance(dtype, np.dtype) and dtype.kind == "f":
@@ -548,9 +552,7 @@ class Evaluator:
         """Combine another evaluator of the same loss, parameters, convention and reduction (for shards);
         any other is a usage error (its sums are of another quantity)."""
         both = self.pred_dtype is not None and other.pred_dtype is not None  # an empty shard has no clip of its own
-        mine = (self.spec.name, json_params(self.params), self.conv, self.reduction, self.clip_eps() if both else 0)
-        theirs = (other.spec.name, json_params(other.params), other.conv, other.reduction,
-                  other.clip_eps() if both else 0)
+        mine, theirs = self._merge_key(clip=both), other._merge_key(clip=both)
         if mine != theirs:
             differ = [what for what, a, b in zip(("loss", "parameters", "convention", "reduction", "clip eps"), mine,
                                                  theirs, strict=True) if a != b]

@@ -39,6 +39,8 @@ from losscli.spec import LossSpec
 COUNT_COLUMNS = ("words", "bytes")
 
 PRED_PREFIXES = ("p_", "prob_", "proba_", "probability_", "logit_", "logits_", "score_", "pred_")
+#: the same words with the class number right after them (``p0``, ``prob2``)
+_BARE_NUMBERED = re.compile(rf"(?:{'|'.join(p.rstrip('_') for p in PRED_PREFIXES)})(\d+)")
 
 
 @dataclass
@@ -126,6 +128,11 @@ def _same_number(x: str, y: str) -> bool:
         return float(x) == float(y)
     except ValueError:
         return False
+
+
+def same_order_hint(key: str) -> str:
+    """The hint for two files paired by position whose key column ``key`` disagrees row by row (both engines)."""
+    return f"write both files in the same row order, or join them on it with --id-col {key} if its values do not repeat"
 
 
 def first_other_id(lab: Any, pred: Any) -> tuple[int, str, str] | None:
@@ -402,9 +409,7 @@ class InputPlan:
             hint = (f"put the sample weights in a column of the predictions file (--weight-col) and join "
                     f"by --id-col {role.columns[0]}")
         else:
-            what = "id"
-            hint = (f"write both files in the same row order, or join them on it with --id-col "
-                    f"{role.columns[0]} if its values do not repeat")
+            what, hint = "id", same_order_hint(role.columns[0])
         raise InputError(
             f"the rows of {self.labels.source.name} and {role.source.name} are in another order: "
             + (where or f"{what} {x!r} in one, {y!r} in the other"),
@@ -1272,7 +1277,7 @@ def _finish(
                 hint="give one class per prediction column, in column order",
             )
     if options.classes and mode in ("class", "onehot_from_class"):
-        refuse_classes_against_names(pred_cols, list(options.classes))
+        refuse_classes_against_columns(pred_cols, list(options.classes))
     extras = {}
     for name, sel in options.extra_cols.items():
         if name in options.extra_files:  # a column of its own file (see _extra_files)
@@ -1310,6 +1315,16 @@ def refuse_contradicting_classes(column: str, classes: list[Any]) -> None:
             hint=f"give --classes {positive},{negative} (the negative class first: the column is the "
                  f"positive class's probability)",
         )
+
+
+def refuse_classes_against_columns(pred_cols: list[str], classes: list[Any]) -> None:
+    """``--classes`` against the prediction columns' names, for either engine: one score column and two
+    classes (:func:`refuse_contradicting_classes`), or one column per class
+    (:func:`refuse_classes_against_names`)."""
+    if len(pred_cols) == 1 and len(classes) == 2:
+        refuse_contradicting_classes(pred_cols[0], classes)
+    elif len(pred_cols) > 1:
+        refuse_classes_against_names(pred_cols, classes)
 
 
 def refuse_classes_against_names(pred_cols: list[str], classes: list[Any]) -> None:
@@ -1358,7 +1373,7 @@ def _numbered_columns(preds: Source, pred_cols: list[str]) -> dict[Any, int] | N
         key = c.strip()
         low = key.lower()
         prefix = next((p for p in PRED_PREFIXES if low.startswith(p)), None)
-        bare = re.fullmatch(rf"(?:{'|'.join(p.rstrip('_') for p in PRED_PREFIXES)})(\d+)", low)  # p0, prob2
+        bare = _BARE_NUMBERED.fullmatch(low)
         if prefix is not None:
             key = key[len(prefix):]
         elif bare is not None:

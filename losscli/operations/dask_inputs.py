@@ -128,14 +128,10 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
         if cols.id_col is None:
             _refuse_many_files_by_position(options.labels, options.preds)
     label_cols, pred_cols, weight = cols.labels, cols.preds, cols.weight
-    if options.classes and len(options.classes) == 2 and len(pred_cols) == 1:  # as the local plan checks
-        from losscli.inputs.plan import refuse_contradicting_classes
+    if options.classes and len(label_cols) == 1:  # as the local plan checks them
+        from losscli.inputs.plan import refuse_classes_against_columns
 
-        refuse_contradicting_classes(pred_cols[0], list(options.classes))
-    if options.classes and len(label_cols) == 1 and len(pred_cols) > 1:
-        from losscli.inputs.plan import refuse_classes_against_names
-
-        refuse_classes_against_names(pred_cols, list(options.classes))
+        refuse_classes_against_columns(pred_cols, list(options.classes))
     # pandas indexes the first rows cannot decide: watched over the whole frames, as the local engine does
     watch_index = next(((a, b) for a, b, other in cols.watched_index if other == "preds"), None)
     classes = options.classes

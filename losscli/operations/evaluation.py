@@ -247,7 +247,7 @@ def leaderboard(evaluations: list[Any], n_losses: int) -> list[Any]:
 
 def finish_checks(session: Any, evaluations: list[Any], report: ReportSettings) -> int:
     """Decide the checks of an evaluation, update the baseline, write the side reports; the exit status."""
-    from losscli.quality.session import update_baseline
+    from losscli.quality.session import baseline_results, update_baseline
     from losscli.report.machine import summary_dict
     from losscli.report.markdown import markdown_summary
     from losscli.report.sidefiles import write_side_reports
@@ -255,7 +255,7 @@ def finish_checks(session: Any, evaluations: list[Any], report: ReportSettings) 
     checks = session.decide()
     session.checks = checks  # their failure lines are written after the report
     if session.gates.update_baseline and session.gates.baseline:
-        update_baseline(session.gates.baseline, evaluations, checks)
+        update_baseline(session.gates.baseline, baseline_results(evaluations), checks)
     if report.junit_xml or report.openmetrics or report.step_summary:
         results = [summary_dict(ev, per_sample=False) for ev in evaluations]
         markdown = markdown_summary(evaluations) if report.step_summary else None

@@ -157,7 +157,7 @@ class RunQuality:
         sig = gates.signature(result, self.hasher.digests())
         # the clip changes the value as a parameter does: --eps, or scikit-learn's eps of a float32 or float16
         # input (the convention's default is left unsaid)
-        eps = self.evaluator.clip_eps() if hasattr(self.evaluator, "clip_eps") else None
+        eps = self.evaluator.clip_eps()
         if eps is not None:
             sig["params"]["eps"] = eps
         extra["signature"] = sig
@@ -302,19 +302,17 @@ def baseline_results(evaluations: list[Any]) -> list[dict[str, Any]]:
     return docs
 
 
-def baseline_document(evaluations: list[Any], results: list[dict[str, Any]] | None = None) -> str:
-    """The JSON written by ``--update-baseline``: one result, or a list of them."""
+def baseline_document(results: list[dict[str, Any]]) -> str:
+    """The JSON written by ``--update-baseline`` (:func:`baseline_results`): one result, or a list of them."""
     import json
 
-    docs = baseline_results(evaluations) if results is None else results
-    body = docs[0] if len(docs) == 1 else docs
+    body = results[0] if len(results) == 1 else results
     return json.dumps(body, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
 
 
-def update_baseline(path: str, evaluations: list[Any], checks: list[gates.CheckResult],
-                    results: list[dict[str, Any]] | None = None) -> bool:
+def update_baseline(path: str, results: list[dict[str, Any]], checks: list[gates.CheckResult]) -> bool:
     """Rewrite the baseline unless a critical check failed (``--warn-only`` or not); say why on stderr when
-    it is not. ``results`` (of :func:`baseline_results`) are written in place of the evaluations' own.
+    it is not. ``results``: those of :func:`baseline_results`.
 
     Only a missing file or a losscli result is replaced: anything else is a usage error (the path is
     probably wrong, and the file is not ours to overwrite)."""
@@ -326,6 +324,6 @@ def update_baseline(path: str, evaluations: list[Any], checks: list[gates.CheckR
     if gates.exit_status(checks) != 0 or any(c.warned_only for c in checks):
         sys.stderr.write(f"losscli: baseline {printable(path)} not updated: a check failed\n")
         return False
-    write_atomic(path, baseline_document(evaluations, results), make_folder=True)
+    write_atomic(path, baseline_document(results), make_folder=True)
     sys.stderr.write(f"losscli: baseline {printable(path)} updated\n")
     return True
