@@ -421,6 +421,25 @@ class Baseline:
             return next((d for d in found if file is not None and d.get("file") == file), None)
         return found[0] if found else None
 
+    def updated_with(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """This baseline's results with those of ``docs`` put in place of the entries they stand for (the
+        same loss, parameters and file; an entry naming no file stands for any), the others kept in order
+        and new ones added at the end: what ``check --only`` writes to a file other checks share."""
+
+        def key(d: dict[str, Any]) -> tuple[Any, str]:
+            return d.get("loss"), json_params(d.get("params") or {})
+
+        fresh = list(docs)
+        out = []
+        for old in self.docs:
+            same = next((d for d in fresh if key(d) == key(old) and old.get("file") in (None, d.get("file"))), None)
+            if same is None:
+                out.append(old)
+            else:
+                out.append(same)
+                fresh.remove(same)
+        return out + fresh
+
 
 def load_baseline(path: str) -> Baseline:
     """Read a baseline; a missing, unreadable or malformed file is recorded as a problem, not raised.

@@ -220,3 +220,36 @@ pred_cols = "p"
     r = invoke(runner, ["check", cfg, "--json"])
     assert r.exit_code == 0, r.stderr
     assert [c["status"] for c in json.loads(r.stdout)["checks"] if c["kind"] == "max_increase"] == ["pass", "pass"]
+
+
+def test_only_one_check_updating_a_shared_baseline_keeps_the_other_checks_entries(runner, project):
+    """``check --only a --update-baseline`` rewrote a baseline file shared with check b with a's entry
+    alone: b then had no baseline (its max_increase gate passed on nothing)."""
+    cfg = write(project, '''
+[defaults]
+labels = "data/binary_labels.csv"
+preds = "data/binary_probs.csv"
+baseline = "shared.json"
+max_increase = 0.0
+
+[[check]]
+name = "a"
+loss = "bce"
+
+[[check]]
+name = "b"
+loss = "brier"
+''')
+    assert invoke(runner, ["check", cfg, "--update-baseline"]).exit_code == 0
+    shared = project / "shared.json"
+    before = json.loads(shared.read_text())
+    before[0]["value"] = 99.0  # a's entry, so that its replacement shows
+    shared.write_text(json.dumps(before))
+    r = invoke(runner, ["check", cfg, "--only", "a", "--update-baseline"])
+    assert r.exit_code == 0, r.stderr
+    after = json.loads(shared.read_text())
+    assert [d["loss"] for d in after] == ["binary_crossentropy", "brier"]
+    assert after[0]["value"] != 99.0 and after[1] == before[1]
+    r = invoke(runner, ["check", cfg, "--json"])
+    assert r.exit_code == 0, r.stderr
+    assert [c["status"] for c in json.loads(r.stdout)["checks"] if c["kind"] == "max_increase"] == ["pass", "pass"]
