@@ -52,6 +52,13 @@ class ReportSettings:
             return not self.output
         return self.fmt in ("jsonl", "csv", "tsv") or (self.fmt == "json" and not self.summary_only)
 
+    @property
+    def shows_signature(self) -> bool:
+        """Whether a result's signature (its labels' digest) is written: JSON-family output and the side
+        reports carry it; ``-q``, the table and Markdown do not."""
+        return self.fmt not in ("quiet", "table", "md") or bool(
+            self.junit_xml or self.openmetrics or self.step_summary or self.html)
+
     def files(self) -> list[str]:
         """Every file this run writes (not the step summary, which is appended to)."""
         return [p for p in (self.output, self.state_out, self.junit_xml, self.openmetrics, self.html) if p]

@@ -25,7 +25,8 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
     report = settings.report_settings(opts)
     probes = op.build_evaluators(loss_settings, keep_per_sample=False)  # unknown losses and options: usage errors first
     op.refuse_per_sample_output(probes, report)
-    session = QualitySession(settings.gate_settings(opts))  # usage errors before any input is read
+    session = QualitySession(settings.gate_settings(opts),  # usage errors before any input is read
+                             hash_labels=report.shows_signature)
     raw_preds = list(opts.get("preds") or ())
     local = engine.name == "local"
     if not local:

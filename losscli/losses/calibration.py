@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import functools
 import math
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -91,6 +90,8 @@ def torch_edges(n_bins: int, dtype: str) -> np.ndarray:
     and float64 the kernel's multiply-add is fused (one rounding) where its build uses FMA, as on x86-64 with
     AVX2 and on ARM64; float16 rounds after each operation (torch's half arithmetic). A CPU without FMA may
     give torch's float32/float64 edges a last bit of difference."""
+    from fractions import Fraction  # only these edges need it
+
     t = np.dtype(dtype).type
     steps, half = n_bins + 1, (n_bins + 1) // 2
     step = t(1) / t(n_bins)

@@ -11,7 +11,6 @@ The direction of "worse" comes from the registry (``LossSpec.higher_is_better``)
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,6 +178,8 @@ def parse_limits(items: list[Any] | tuple[Any, ...] | None, option: str, *, rela
     for lim in out:
         key = lim.metric or lim.loss
         if lim.params:
+            import json
+
             key = f"{key}({json.dumps(lim.params, sort_keys=True)})"
         if key in seen:
             which = key or "every loss"
@@ -364,8 +365,7 @@ def _without_new_defaults(loss: Any, a: dict[str, Any], b: dict[str, Any]) -> tu
         spec = REGISTRY.get(str(loss))
     except Exception:
         return a, b
-    defaults = json.loads(json.dumps(
-        {k: (list(v) if isinstance(v, tuple) else v) for k, v in spec.defaults().items()}, default=str))
+    defaults = json_params(spec.defaults())
     drop = {k for k in set(a) ^ set(b) if k in defaults and a.get(k, b.get(k)) == defaults[k]}
     return ({k: v for k, v in a.items() if k not in drop}, {k: v for k, v in b.items() if k not in drop})
 
@@ -529,6 +529,8 @@ def baseline_checks(
     if doc is None:
         entries = [d for d in baseline.docs if d.get("loss") == loss]
         if len(entries) > 1:
+            import json
+
             shown = ", ".join(str(d["file"]) if d.get("file") else json.dumps(d.get("params"), sort_keys=True)
                               for d in entries)
             return refuse("baseline", f"{loss}: baseline {baseline.path} holds {len(entries)} results for {loss} "

@@ -12,7 +12,6 @@ recomputed on any subset or resample: value = Σ num / Σ den.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,6 +117,8 @@ class LabelHasher:
     WINDOW_ROWS = 1 << 19
 
     def __init__(self, *, joined: bool = False) -> None:
+        import hashlib  # only a run that writes the digest hashes
+
         self.joined = joined
         self._labels = hashlib.sha256()
         self._weights = hashlib.sha256()

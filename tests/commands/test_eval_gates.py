@@ -325,3 +325,25 @@ def test_scikit_learns_eps_of_a_float32_input_is_part_of_the_signature(runner, t
     r = invoke(runner, ["eval", "bce", tmp_path / "d32.parquet", "--convention", "sklearn", "--baseline",
                         tmp_path / "b.json", "--max-increase", "100", "-q"])
     assert r.exit_code == 1 and "params differ: eps" in r.stderr
+
+
+def test_labels_are_hashed_only_where_their_digest_is_written(runner, bce, tmp_path, monkeypatch):
+    """The labels' SHA-256 (a pass over every label) is taken for the JSON signature, the side reports and
+    baselines, not for ``-q``, the table or Markdown, which show no signature."""
+    from losscli.quality.taps import LabelHasher
+
+    calls = []
+    real = LabelHasher.__call__
+    monkeypatch.setattr(LabelHasher, "__call__", lambda self, *a: calls.append(1) or real(self, *a))
+    for fmt in (["-q"], ["--format", "table"], ["--format", "md"]):
+        r = invoke(runner, [*bce, *fmt])
+        assert r.exit_code == 0 and calls == [], (fmt, r.stderr)
+    digest = json.loads(invoke(runner, [*bce, "--json"]).stdout)["signature"]["labels_sha256"]
+    assert calls and len(digest) == 64
+    calls.clear()
+    base = tmp_path / "base.json"
+    assert invoke(runner, [*bce, "-q", "--baseline", base, "--update-baseline"]).exit_code == 0
+    assert calls and json.loads(base.read_text())["signature"]["labels_sha256"] == digest
+    calls.clear()
+    r = invoke(runner, [*bce, "-q", "--junit-xml", tmp_path / "j.xml"])
+    assert r.exit_code == 0 and calls
