@@ -250,6 +250,10 @@ class Evaluator:
         self.reduction = reduction
         self.rule = self.conv.resolve_reduction(self.spec, reduction, self.params)
         self.keep_per_sample = keep_per_sample
+        #: one shard of a dataset whose state is written for ``merge`` (``--state-out``): where no sample of
+        #: it counts (every row ignored, or weights summing to 0) its own mean is NaN (null) with a warning,
+        #: where the convention would refuse it: the merged mean is defined
+        self.shard = False
         self.sum_tol = check_sum_tol(sum_tol)
         self.acc = Accumulator()
         #: the summary metric's sums and value, when the spec declares one that applies to these parameters
@@ -583,8 +587,13 @@ class Evaluator:
     def _result(self) -> Result:
         totals = self.acc.totals()
         mean_rule = self.conv.resolve_reduction(self.spec, "mean", self.params)
-        value = reduce_totals(self.rule, totals, self.outputs, self.conv)
-        mean = value if mean_rule == self.rule else reduce_totals(mean_rule, totals, self.outputs, self.conv)
+        conv = replace(self.conv, empty="nan") if self.shard and self.conv.empty == "error" else self.conv
+        value = reduce_totals(self.rule, totals, self.outputs, conv)
+        mean = value if mean_rule == self.rule else reduce_totals(mean_rule, totals, self.outputs, conv)
+        if conv is not self.conv and math.isnan(value) and (totals["n"] == 0 or totals["weight_sum"] == 0):
+            what = "every sample is ignored" if totals["n"] == 0 else "the weights sum to 0"
+            self._warn(f"{what}: this shard's own {self.reduction} is undefined (null); its state counts its rows "
+                       "for `losscli merge`")
         if math.isinf(value) and totals["n"] and math.isfinite(totals["max"]) and math.isfinite(totals["min"]):
             raise OverflowInputError(
                 f"the {self.reduction} of finite per-sample losses (the largest {totals['max']:.6g}) overflows "

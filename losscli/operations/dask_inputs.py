@@ -163,6 +163,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
         skipped = getattr(ev, "skipped_rows", 0)
         if skipped:
             inputs["skipped_rows"] = skipped
+        ev.shard = bool(report.state_out)
         evaluations.append(Evaluation(ev.result(), inputs, None, skipped=skipped))
     return evaluations, evaluators
 

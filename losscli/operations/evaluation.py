@@ -217,6 +217,8 @@ def evaluate_local(loss: LossSettings, inputs: Any, pred_files: list[str], *, re
     for pred_file in pred_files or [None]:
         options = inputs if pred_file is None else dataclasses.replace(inputs, preds=pred_file)
         evaluators = build_evaluators(loss, keep_per_sample=report.keep_per_sample)
+        for ev in evaluators:
+            ev.shard = bool(report.state_out)
         plan = plan_inputs(options, evaluators[0].spec, stdin=stdin)
         evaluations.extend(evaluate_plan(plan, evaluators, report=report, session=session, tag_file=several))
         used.extend(evaluators)

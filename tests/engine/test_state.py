@@ -107,3 +107,29 @@ def test_a_state_given_twice_is_refused(tmp_path, capsys):
     (tmp_path / "copy.json").write_text((tmp_path / "a.json").read_text())
     code, out, err = run_cli(["merge", tmp_path / "a.json", tmp_path / "copy.json", "-q"], capsys)
     assert (code, out) == (3, "") and "the very state of" in err
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_a_shard_whose_every_row_is_ignored_writes_its_state(tmp_path, capsys, engine):
+    """A shard of padding rows only (every label the ignore index) refused its own mean (exit 3) and wrote no
+    state, so the shards could not be merged; its state is written now, its own mean null with a warning,
+    and the merge equals the one-pass result."""
+    if engine == "dask":
+        pytest.importorskip("dask.dataframe")
+    (tmp_path / "s1.csv").write_text("y,p0,p1\n-100,0.2,0.8\n-100,0.5,0.5\n")
+    (tmp_path / "s2.csv").write_text("y,p0,p1\n1,0.2,0.8\n0,0.6,0.4\n")
+    (tmp_path / "all.csv").write_text("y,p0,p1\n-100,0.2,0.8\n-100,0.5,0.5\n1,0.2,0.8\n0,0.6,0.4\n")
+    base = ["eval", "scce", "--label-cols", "y", "--ignore-index", "-100", "--engine", engine]
+    code, out, err = run_cli([*base, tmp_path / "s1.csv", "--state-out", tmp_path / "s1.json", "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["value"] is None and "this shard's own mean is undefined" in err
+    code, out, err = run_cli([*base, tmp_path / "s2.csv", "--state-out", tmp_path / "s2.json", "-q"], capsys)
+    assert code == 0, err
+    code, merged, err = run_cli(["merge", tmp_path / "s1.json", tmp_path / "s2.json", "--json"], capsys)
+    assert code == 0, err
+    code, whole, err = run_cli([*base[:-2], tmp_path / "all.csv", "--json"], capsys)
+    assert code == 0, err
+    m, w = json.loads(merged), json.loads(whole)
+    assert (m["value"], m["n"], m["ignored"], m["warnings"]) == (w["value"], 2, 2, [])
+    code, out, err = run_cli([*base, tmp_path / "s1.csv", "-q"], capsys)  # without --state-out: refused
+    assert code == 3 and "every sample is ignored" in err
