@@ -22,8 +22,9 @@ def run_merge(patterns: list[str], fmt: str, *, state_out: str | None, decided: 
     evaluators = merge_documents([(p, read_state(p)) for p in paths])
     evaluations = []
     for ev in evaluators:
-        inputs = {"states": paths, "sources": ev.sources, "preds": {"file": ", ".join(ev.sources) or "states"}}
-        evaluations.append(Evaluation(ev.result(), inputs, None))
+        inputs = {"states": paths, "sources": ev.sources, "preds": {"file": ", ".join(ev.sources) or "states"},
+                  **({"skipped_rows": ev.skipped_rows} if ev.skipped_rows else {})}
+        evaluations.append(Evaluation(ev.result(), inputs, None, skipped=ev.skipped_rows))
     warn_once(w for e in evaluations for w in e.warnings)
     with OutputTransaction():
         if state_out:

@@ -254,6 +254,8 @@ class Evaluator:
         #: it counts (every row ignored, or weights summing to 0) its own mean is NaN (null) with a warning,
         #: where the convention would refuse it: the merged mean is defined
         self.shard = False
+        #: rows of the input skipped before evaluation (``--nan skip``/``warn``), kept with its state
+        self.skipped_rows = 0
         self.sum_tol = check_sum_tol(sum_tol)
         self.acc = Accumulator()
         #: the summary metric's sums and value, when the spec declares one that applies to these parameters
@@ -564,6 +566,7 @@ class Evaluator:
                              "differ", hint="merge only evaluators of the same loss, parameters, convention and "
                                             "reduction")
         self.acc.merge(other.acc)
+        self.skipped_rows += other.skipped_rows
         self._note_dtype(other.pred_dtype)
         self._out = None
         self.rows += other.rows

@@ -39,6 +39,7 @@ def state_entry(evaluator: Any, source: str | None = None) -> dict[str, Any]:
         # clipped apart do not merge
         **({"eps": eps} if (eps := evaluator.clip_eps()) is not None else {}),
         "sources": [source] if source else [],
+        "skipped_rows": evaluator.skipped_rows,
         "warnings": list(evaluator.warnings),
         "accumulator": evaluator.acc.to_json(),
     }
@@ -91,6 +92,7 @@ def check_entry(entry: Any, where: str) -> None:
     f.string("reduction")
     f.integer("outputs", low=1, optional=True)
     f.strings("sources")
+    f.integer("skipped_rows", low=0, optional=True)
     f.strings("warnings")
     declared = f.strings("counts")
     unknown = [c for c in declared if c not in COUNTS]
@@ -171,6 +173,7 @@ def _merge_rest(docs: list[tuple[str, dict[str, Any]]], merged: list[Any], keys:
                 raise ReadError(f"{path}: its {entry['loss']} state does not merge with {first_path}'s: {exc}") from None
             for w in entry.get("warnings", []):
                 merged[i]._warn(w)
+            merged[i].skipped_rows += int(entry.get("skipped_rows", 0))
             sources[i].extend(entry.get("sources") or [path])
 
 
@@ -211,6 +214,7 @@ def _evaluator_for(entry: dict[str, Any], path: str) -> Any:
     except UsageError as exc:  # the file is wrong, not the command line
         raise ReadError(f"{path} holds a state this losscli cannot evaluate: {exc}") from None
     ev.outputs = int(entry.get("outputs", 1))
+    ev.skipped_rows = int(entry.get("skipped_rows", 0))
     for w in entry.get("warnings", []):
         ev._warn(w)
     return ev

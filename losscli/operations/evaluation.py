@@ -194,6 +194,8 @@ def evaluate_plan(plan: Any, evaluators: list[Any], *, report: ReportSettings, s
             progress.close()
     if sink is not None:
         sink.commit()
+    for ev in evaluators:
+        ev.skipped_rows = plan.skipped
     if session is not None:
         session.bind(evaluations)
     if reliability:

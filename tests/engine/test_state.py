@@ -133,3 +133,25 @@ def test_a_shard_whose_every_row_is_ignored_writes_its_state(tmp_path, capsys, e
     assert (m["value"], m["n"], m["ignored"], m["warnings"]) == (w["value"], 2, 2, [])
     code, out, err = run_cli([*base, tmp_path / "s1.csv", "-q"], capsys)  # without --state-out: refused
     assert code == 3 and "every sample is ignored" in err
+
+
+def test_merge_counts_the_rows_each_shard_skipped(tmp_path, capsys):
+    """Rows skipped by ``--nan skip`` were not kept in a state: the merged result said 0 skipped."""
+    (tmp_path / "a.csv").write_text("y,p\n1,0.8\n0,\n1,0.6\n")
+    (tmp_path / "b.csv").write_text("y,p\n,0.3\n0,0.2\n0,0.1\n")
+    (tmp_path / "all.csv").write_text("y,p\n1,0.8\n0,\n1,0.6\n,0.3\n0,0.2\n0,0.1\n")
+    for k in ("a", "b"):
+        code, _, err = run_cli(["eval", "bce", tmp_path / f"{k}.csv", "--nan", "skip", "--state-out",
+                                tmp_path / f"{k}.json", "-q"], capsys)
+        assert code == 0, err
+    code, out, err = run_cli(["merge", tmp_path / "a.json", tmp_path / "b.json", "--json"], capsys)
+    assert code == 0, err
+    merged = json.loads(out)
+    code, out, err = run_cli(["eval", "bce", tmp_path / "all.csv", "--nan", "skip", "--json"], capsys)
+    whole = json.loads(out)
+    assert (merged["skipped"], merged["inputs"]["skipped_rows"], merged["n"]) == (2, 2, whole["n"])
+    assert merged["skipped"] == whole["skipped"] and merged["value"] == whole["value"]
+    code, out, err = run_cli(["merge", tmp_path / "a.json", tmp_path / "b.json", "--state-out",
+                              tmp_path / "ab.json", "-q"], capsys)
+    assert code == 0, err
+    assert [e["skipped_rows"] for e in json.loads((tmp_path / "ab.json").read_text())["states"]] == [2]
