@@ -12,18 +12,23 @@ from losscli.io import Chunk, Source
 class ShardedSource(Source):
     """Files with the same columns, read one after the other; rows are numbered across all shards.
 
-    Messages name the shard a row lives in (:meth:`shard_of`).
+    A shard may hold the named columns of the first in another order (another writer's): every column is
+    read by its name. Messages name the shard a row lives in (:meth:`shard_of`).
     """
 
     def __init__(self, pattern: str, shards: list[Source]) -> None:
         first = shards[0]
+        reordered = []
         for shard in shards[1:]:
-            if shard.columns != first.columns:
+            if shard.columns == first.columns:
+                continue
+            if not _same_names(first, shard):
                 raise ReadError(
                     f"shard {shard.name} has columns {', '.join(shard.columns[:8])} but {first.name} has "
                     f"{', '.join(first.columns[:8])}",
-                    hint="every shard of one dataset needs the same columns in the same order",
+                    hint="every shard of one dataset needs the same columns (named alike, in any order)",
                 )
+            reordered.append(shard.name)
         known = [s.n_rows for s in shards]
         sizes = [s.size_bytes for s in shards]
         super().__init__(
@@ -37,6 +42,10 @@ class ShardedSource(Source):
         self.shards = shards
         self.unnamed = set(first.unnamed)
         self.notes = list(dict.fromkeys(n for shard in shards for n in shard.notes))
+        if reordered:
+            more = f" (and {len(reordered) - 1} more)" if len(reordered) > 1 else ""
+            self.notes.append(f"shard {reordered[0]}{more} has the columns of {first.name} in another order: "
+                              "they are read by name")
         self.header_rows = first.header_rows  # rows are numbered by the shards (file_row below)
         if all(shard.blocks == first.blocks for shard in shards[1:]):
             self.blocks = dict(first.blocks)
@@ -71,3 +80,16 @@ class ShardedSource(Source):
                 yield Chunk(chunk.columns, offset + chunk.first_row)
                 n = chunk.first_row + len(chunk)
             offset += n
+
+
+def _same_names(first: Source, shard: Source) -> bool:
+    """Whether ``shard`` has the columns of ``first`` in another order, each named once in a header (a
+    header-less file's columns are only numbered, and an unnamed one is known by its place)."""
+    names = set(first.columns)
+    return (len(names) == len(first.columns) == len(shard.columns) and names == set(shard.columns)
+            and not first.unnamed and not shard.unnamed and (first.header_rows > 0 or first.format in NAMED)
+            and (shard.header_rows > 0 or shard.format in NAMED))
+
+
+#: formats whose columns always carry names of their own (a schema), unlike NPY's numbers
+NAMED = frozenset({"parquet", "arrow", "jsonl"})

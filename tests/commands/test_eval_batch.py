@@ -76,6 +76,41 @@ def test_shard_error_names_the_shard(tmp_path, capsys):
     assert "s-1.csv column p row 3" in err
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_shards_with_their_columns_in_another_order_are_read_by_name(tmp_path, capsys, fmt):
+    """Two writers' shards of one dataset, their named columns in another order: refused before (the
+    Dask engine read them by name); read by name now, with a note, and equal to one file."""
+    import pandas as pd
+
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((40, 3))
+    frame = pd.DataFrame({"label": rng.integers(0, 3, 40), "p0": x[:, 0], "p1": x[:, 1], "p2": x[:, 2]})
+    a, b = frame.iloc[:25], frame.iloc[25:][["p2", "label", "p0", "p1"]]
+    if fmt == "csv":
+        a.to_csv(tmp_path / "s-0.csv", index=False), b.to_csv(tmp_path / "s-1.csv", index=False)
+        frame.to_csv(tmp_path / "all.csv", index=False)
+    else:
+        a.to_parquet(tmp_path / "s-0.parquet"), b.to_parquet(tmp_path / "s-1.parquet")
+        frame.to_parquet(tmp_path / "all.parquet")
+    code, whole, err = run_cli(["eval", "scce", tmp_path / f"all.{fmt}", "--logits", "--json"], capsys)
+    assert code == 0, err
+    code, sharded, err = run_cli(["eval", "scce", str(tmp_path / f"s-*.{fmt}"), "--logits", "--json"], capsys)
+    assert code == 0, err
+    w, s = json.loads(whole), json.loads(sharded)
+    assert (s["value"], s["n"], s["per_sample"]) == (w["value"], w["n"], w["per_sample"])
+    assert any("in another order: they are read by name" in n for n in s["inputs"]["notes"])
+
+
+def test_shards_with_other_or_unnamed_columns_are_refused(tmp_path, capsys):
+    (tmp_path / "s-0.csv").write_text("label,p\n1,0.5\n0,0.2\n")
+    (tmp_path / "s-1.csv").write_text("label,q\n1,0.5\n0,0.2\n")
+    code, out, err = run_cli(["eval", "bce", str(tmp_path / "s-*.csv")], capsys)
+    assert (code, out) == (3, "") and "has columns label, q but" in err
+    (tmp_path / "s-1.csv").write_text(",label,p\n0,1,0.5\n1,0,0.2\n")  # pandas' index column: unnamed
+    code, out, err = run_cli(["eval", "bce", str(tmp_path / "s-*.csv")], capsys)
+    assert (code, out) == (3, "") and "has columns" in err
+
+
 def test_several_losses_in_one_pass(multiclass, capsys):
     tmp, x, y, w = multiclass
     code, out, err = run_cli(["eval", "scce,cce,categorical_focal_crossentropy(gamma=2),multiclass_hinge",
