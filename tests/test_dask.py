@@ -103,6 +103,21 @@ def test_cli_engine_dask_equals_local(dataset, capsys):
     assert b["std"] == pytest.approx(a["std"], rel=1e-12)
 
 
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_dask_engine_reads_the_delimiter_the_local_engine_sniffs(tmp_path, capsys, sep):
+    """A ``;``-separated CSV (as Excel writes in many locales) was read by Dask as one column ``label;p``
+    and refused: both engines now read it alike."""
+    (tmp_path / "p.csv").write_text(f"label{sep}p\n1{sep}0.8\n0{sep}0.3\n1{sep}0.45\n")
+    values = []
+    for engine in ("local", "dask"):
+        with pytest.raises(SystemExit) as info:
+            main(["eval", "bce", str(tmp_path / "p.csv"), "--engine", engine, "-q"])
+        out = capsys.readouterr()
+        assert info.value.code == 0, out.err
+        values.append(float(out.out))
+    assert values[0] == values[1] == pytest.approx(-np.mean(np.log([0.8, 0.7, 0.45])), rel=1e-15)
+
+
 def test_cli_engine_dask_understands_peer_names_and_their_implied_inputs(dataset, capsys):
     """``CrossEntropyLoss`` means logits on both engines, as ``scce --logits`` does."""
     tmp, *_ = dataset

@@ -18,21 +18,22 @@ if TYPE_CHECKING:
     from losscli.settings import EngineSettings, LossSettings, ReportSettings
 
 
-def _header(path: str, header: bool | None, delimiter: str | None) -> tuple[bool, bool]:
-    """The header decision of the local reader on the first file of ``path`` (a path or a glob), and
-    whether that header was a guess that may be data (pandas' default names ``0``…)."""
-    if header is not None:
-        return header, False
+def _header(path: str, header: bool | None, delimiter: str | None) -> tuple[bool, bool, str | None]:
+    """The header and delimiter decisions of the local reader on the first file of ``path`` (a path or a
+    glob), and whether that header was a guess that may be data (pandas' default names ``0``…)."""
     import glob
     import os
 
     first = path if os.path.exists(path) else next(iter(sorted(glob.glob(path))), None)
     if first is None or first.lower().endswith((".parquet", ".pq")):
-        return True, False  # a URL or Parquet: names come from the schema or the first line
+        return True if header is None else header, False, delimiter  # a URL or Parquet: names from the schema
     from losscli.io import open_source
 
-    src = open_source(first, delimiter=delimiter, header=None)
-    return src.header_rows > 0, bool(getattr(src, "header_maybe_data", False))
+    src = open_source(first, delimiter=delimiter, header=header)
+    sniffed = getattr(src, "delimiter", None) or delimiter
+    if header is not None:
+        return header, False, sniffed
+    return src.header_rows > 0, bool(getattr(src, "header_maybe_data", False)), sniffed
 
 
 def _frame(path: str, options: Any, id_names: set[str], guessed: list[str]) -> tuple[Any, Any]:
@@ -43,10 +44,10 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str]) -> t
     from losscli.dask import read_frame
     from losscli.inputs.infer import SAMPLE_ROWS, Table
 
-    header, maybe_data = _header(path, options.header, options.delimiter)
+    header, maybe_data, delimiter = _header(path, options.header, options.delimiter)
     if maybe_data:
         guessed.append(path)
-    ddf = read_frame(path, header=header, delimiter=options.delimiter, text_columns=id_names)
+    ddf = read_frame(path, header=header, delimiter=delimiter, text_columns=id_names)
     head = ddf.head(SAMPLE_ROWS, npartitions=-1)
     sample = {}
     for c in head.columns:
