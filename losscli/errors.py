@@ -162,6 +162,16 @@ class ReadError(InputError):
     kind = "unreadable input"
 
 
+class HeaderOnlyError(ReadError):
+    """A CSV file with a header and no rows: an error for one file, an empty part of a sharded dataset
+    (``columns`` are the header's names, ``delimiter`` the file's)."""
+
+    def __init__(self, message: str, *, hint: str | None = None, columns: list[str], delimiter: str) -> None:
+        super().__init__(message, hint=hint)
+        self.columns = columns
+        self.delimiter = delimiter
+
+
 class OutputError(LossCliError):
     """An output file (per-sample results, state, baseline or report) could not be written (exit code 3)."""
 

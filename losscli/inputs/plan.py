@@ -1013,8 +1013,7 @@ def plan_inputs(options: InputOptions, spec: LossSpec, *, stdin: Any = None) -> 
 
             if "-" in options.data:
                 raise UsageError("standard input cannot be one of several shards")
-            shards = [src(p) for p in options.data]
-            data: Source = ShardedSource(f"{shards[0].name} … {shards[-1].name} ({len(shards)} shards)", shards)
+            data: Source = ShardedSource.open(options.data, src)
         else:
             data = src(options.data[0])
         return _extra_files(_attach_second_input(_plan_one_file(options, spec, data), options, spec, src), src)

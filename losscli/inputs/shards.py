@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from losscli.errors import ReadError
+from losscli.errors import HeaderOnlyError, ReadError
 from losscli.io import Chunk, Source
 
 
@@ -51,6 +51,32 @@ class ShardedSource(Source):
             self.blocks = dict(first.blocks)
         self.unsampled = set(first.unsampled)
         self._starts: list[int] = []  # first global data row of each shard, filled while reading
+
+    @classmethod
+    def open(cls, paths: list[str], opener: Callable[[str], Source]) -> ShardedSource:
+        """The shards at ``paths`` (opened by ``opener``) as one source. A CSV shard with a header and no
+        rows (an empty partition, as pandas and Dask write them) adds no rows, with a note, when its header
+        names the columns of the others; one file alone, or every shard so, is refused as before."""
+        shards: list[Source] = []
+        empty: list[HeaderOnlyError] = []
+        for path in paths:
+            try:
+                shards.append(opener(path))
+            except HeaderOnlyError as exc:
+                empty.append(exc)
+        if not shards:
+            raise empty[0]
+        for exc in empty:
+            if sorted(exc.columns) != sorted(shards[0].columns):
+                raise ReadError(f"{exc.message}, and its columns {', '.join(exc.columns[:8])} are not those of "
+                                f"{shards[0].name}: {', '.join(shards[0].columns[:8])}",
+                                hint="every shard of one dataset needs the same columns")
+        source = cls(f"{paths[0]} … {paths[-1]} ({len(paths)} shards)", shards)
+        if empty:
+            more = f" (and {len(empty) - 1} more)" if len(empty) > 1 else ""
+            source.notes.append(f"{empty[0].message.replace(' has a header but no rows', '')}{more} has a header "
+                                "and no rows: an empty shard, it adds none")
+        return source
 
     def shard_of(self, data_row: int) -> tuple[Source, int]:
         """The shard holding global ``data_row`` and the row's index within it."""

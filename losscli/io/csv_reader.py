@@ -72,7 +72,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.errors import Location, ReadError
+from losscli.errors import HeaderOnlyError, Location, ReadError
 from losscli.io import csv_blocks, csv_floats, limits
 from losscli.io._arrow import to_float64
 from losscli.io.base import Chunk, Input, Source, rechunk
@@ -179,17 +179,20 @@ def guess_header(first: list[str], name: str, notes: list[str]) -> bool:
 
 
 def written_otherwise(first: list[str], following: list[list[str]]) -> bool:
-    """Do the ``following`` rows write a number otherwise than as a bare integer, in the columns of the
-    first row? Then a first row of bare integers ``0,1,…`` is certainly pandas' header: ``np.savetxt``
-    writes every row alike."""
+    """Is a first row of bare integers ``0,1,…`` certainly pandas' header? Only when a row below writes a
+    whole number otherwise than bare, in one of those columns (``151.0``, as pandas writes a float column):
+    that writer would have written a first row of data as ``0.0``. Rows merely written otherwise prove
+    nothing: awk, ``printf %g`` and ``np.savetxt(fmt="%g")`` write ``0`` above ``2.5``."""
     k = len(first)
-    return any(not _BARE_INTEGER.fullmatch(_clean(c)) for row in following for c in row[:k]
-               if _clean(c) and _clean(c).lower() not in _MISSING)
+    for row in following:
+        for cell in row[:k]:
+            c = _clean(cell)
+            if c and not _BARE_INTEGER.fullmatch(c) and _is_number(c) and float(c).is_integer():
+                return True
+    return False
 
 
 _BARE_INTEGER = re.compile(r"[+-]?\d+")
-#: cells that mark a missing value: they say nothing of how the column's numbers are written
-_MISSING = frozenset({"nan", "na", "n/a", "null", "none", "-nan", "+nan"})
 
 
 def _unique_names(cells: list[str]) -> list[str]:
@@ -245,7 +248,7 @@ class CsvSource(Source):
                 header = guess_header(first, inp.name, notes)
                 if header and notes:
                     rows = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
-                    certain = written_otherwise(first, list(itertools.islice(rows, skipped + 1, skipped + 21)))
+                    certain = written_otherwise(first, list(itertools.islice(rows, skipped + 1, skipped + 2001)))
                 elif notes:  # numbers read as data: kept to compare with the other files' first rows
                     self.first_row_as_data = tuple(_clean(c) for c in first)
                 self._header = header
@@ -274,10 +277,10 @@ class CsvSource(Source):
                 f"malformed CSV ({exc})", location=Location(array="", file=inp.name, file_row=reader.line_num)
             ) from exc
         if not has_rows:
-            raise ReadError(
-                f"{inp.name} has a header but no rows",
-                hint="pass --no-header if the first line is data" if len(names) else None,
-            )
+            if not names:
+                raise ReadError(f"{inp.name} has a header but no rows")
+            raise HeaderOnlyError(f"{inp.name} has a header but no rows", hint="pass --no-header if the first line "
+                                  "is data", columns=names, delimiter=self.delimiter)
         if inp.codec:  # the decompressed size decides (a small file may decompress to gigabytes)
             size = len(inp.head(SMALL_INPUT_BYTES)) if SMALL_INPUT_BYTES > 0 else 0
         elif inp.data is not None:

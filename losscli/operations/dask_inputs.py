@@ -27,9 +27,13 @@ def _header(path: str, header: bool | None, delimiter: str | None) -> tuple[bool
     first = path if os.path.exists(path) else next(iter(sorted(glob.glob(path))), None)
     if first is None or first.lower().endswith((".parquet", ".pq")):
         return True if header is None else header, False, delimiter  # a URL or Parquet: names from the schema
+    from losscli.errors import HeaderOnlyError
     from losscli.io import open_source
 
-    src = open_source(first, delimiter=delimiter, header=header)
+    try:
+        src = open_source(first, delimiter=delimiter, header=header)
+    except HeaderOnlyError as exc:  # an empty first shard: the others have rows (else Dask finds none)
+        return True, False, exc.delimiter
     sniffed = getattr(src, "delimiter", None) or delimiter
     if header is not None:
         return header, False, sniffed

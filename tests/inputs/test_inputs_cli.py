@@ -479,6 +479,36 @@ def test_the_same_numbers_opening_both_files_wait_for_header_or_no_header(tmp_pa
     assert code == 0 and json.loads(out)["n"] == 4, err
 
 
+@pytest.mark.parametrize("labels, preds", [("0\n3\n5\n", "0\n2.5\n5.5\n"),
+                                           ("0\n1\n1\n0\n", "0\n0.9\n0.1\n0.2\n")])
+def test_a_first_row_of_0_above_numbers_written_otherwise_is_not_taken_for_pandas_header(tmp_path, capsys,
+                                                                                         labels, preds):
+    """awk, R and ``printf %g`` write ``0`` above ``2.5``: the rows below, written otherwise than the bare
+    ``0``, were taken as proof of pandas' header, and both files lost their first sample (mse 0.25 for
+    0.1667, exit 0). Only a whole number written otherwise (``151.0``) proves it now; else the two files'
+    first rows are a question, and the hint answers it."""
+    (tmp_path / "y.csv").write_text(labels)
+    (tmp_path / "p.csv").write_text(preds)
+    loss = "mse" if "5.5" in preds else "bce"
+    args = ["eval", loss, "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "-q"]
+    code, out, err = run_cli(args, capsys)
+    assert (code, out) == (2, "") and "--no-header if the first rows are data" in err
+    code, out, err = run_cli([*args, "--no-header"], capsys)
+    y, p = (np.array([float(v) for v in t.split()]) for t in (labels, preds))
+    if loss == "mse":
+        expected = np.mean((y - p) ** 2)
+    else:
+        q = np.clip(p, 1e-15, 1 - 1e-15)  # the losscli convention's clip of probabilities 0 and 1 (log_loss')
+        expected = -np.mean(y * np.log(q) + (1 - y) * np.log1p(-q))
+    assert code == 0 and float(out) == pytest.approx(expected, rel=1e-12), err
+    # pandas' float column proves its header: a whole number written 151.0
+    (tmp_path / "py.csv").write_text("0\n151.0\n3.5\n")
+    (tmp_path / "pp.csv").write_text("0\n150.0\n4.5\n")
+    code, out, err = run_cli(["eval", "mse", "--labels", tmp_path / "py.csv", "--preds", tmp_path / "pp.csv", "-q"],
+                             capsys)
+    assert code == 0 and float(out) == 1.0, err
+
+
 def test_what_is_not_a_key_or_an_index_keeps_the_row_order(tmp_path, capsys):
     rng = np.random.default_rng(11)
     y, p = rng.uniform(size=20), rng.uniform(size=20)
