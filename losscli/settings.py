@@ -27,6 +27,8 @@ class LossSettings:
     #: per-row counts the inputs give (``words``, ``bytes``: ``--words-col``/``--bytes-col``), for the word and
     #: byte perplexity and bits per byte of the cross-entropies
     counts: tuple[str, ...] = ()
+    #: files the loss options read (``--class-weights FILE``)
+    files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

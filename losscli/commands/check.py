@@ -11,6 +11,27 @@ from losscli.errors import LossCliError, UsageError
 from losscli.files import OutputTransaction
 
 
+def _refuse_overwriting_inputs(config: str, specs: list[Any], report: Any, opts: dict[str, Any]) -> None:
+    """A report file that is the check file or an input of a check, or two outputs naming one file: a usage
+    error before any check runs. (A check whose settings are wrong is left to fail on its own.)"""
+    from losscli.files import same_file
+    from losscli.operations.evaluation import refuse_overwriting_inputs
+
+    read, written = [config], list(report.files())
+    for spec in specs:
+        try:
+            check = settings.check_settings(spec, force=bool(opts.get("force")),
+                                            update_baseline=bool(opts.get("update_baseline")))
+        except LossCliError:
+            continue
+        read += check.files_read()
+        baseline = check.gates.baseline
+        if check.gates.update_baseline and baseline and not any(same_file(baseline, w) for w in written[
+                len(report.files()):]):  # checks sharing a baseline write it once
+            written.append(baseline)
+    refuse_overwriting_inputs(written, read)
+
+
 def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, Any]) -> int:
     """Run every named check (or those of ``--only``); returns the exit status."""
     from losscli.operations import evaluation as op
@@ -29,6 +50,7 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
         raise UsageError(f"no check named {missing[0]!r} in {cf.path}",
                          hint=f"checks: {', '.join(c.name for c in cf.checks)}")
     specs = [c for c in cf.checks if not only or c.name in only]
+    _refuse_overwriting_inputs(cf.path, specs, report, opts)
     all_checks: list[gates.CheckResult] = []
     results: list[dict[str, Any]] = []
     comparisons: list[dict[str, Any]] = []

@@ -31,8 +31,8 @@ def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[st
     if len(candidates) > 1:
         return _run_many(loss_settings, compare, report, candidates, opts, stdin=stdin, decided=decided)
     inputs = settings.input_settings(opts, data=[], preds=candidates[0])
-    op.refuse_overwriting_inputs(report.files(), [inputs.labels, inputs.weights, candidates[0],
-                                                  opts["baseline_preds"], inputs.preds2, baseline2])
+    op.refuse_overwriting_inputs(report.files(), [*inputs.files(), *loss_settings.files, opts["baseline_preds"],
+                                                  baseline2])
     started = time.perf_counter()
     with OutputTransaction():
         evidence: dict[str, Any] | None = {} if report.html else None
@@ -77,7 +77,8 @@ def _run_many(loss_settings: Any, compare: Any, report: Any, candidates: list[st
     from losscli.report.sidefiles import write_side_reports
 
     inputs = settings.input_settings(opts, data=[], preds=candidates[0])
-    op.refuse_overwriting_inputs(report.files(), [inputs.labels, inputs.weights, *candidates, opts["baseline_preds"]])
+    op.refuse_overwriting_inputs(report.files(), [*inputs.files(), *loss_settings.files, *candidates,
+                                                  opts["baseline_preds"]])
     started = time.perf_counter()
     with OutputTransaction():
         evidence: dict[str, Any] | None = {} if report.html else None

@@ -44,10 +44,11 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
                          hint="with --engine dask put both inputs in one file and select them with --pred2-cols")
     inputs = settings.input_settings(opts, data=data, preds=pred_files[0] if pred_files else None,
                               extra_cols=session.gates.extra_cols())
-    op.refuse_overwriting_inputs([*report.files(), *([session.gates.baseline] if session.gates.update_baseline
+    baseline = session.gates.baseline
+    op.refuse_overwriting_inputs([*report.files(), *([baseline] if baseline and session.gates.update_baseline
                                                      else [])],
-                                 [*data, inputs.labels, *pred_files, inputs.preds2, inputs.weights,
-                                  *inputs.extra_files.values()])
+                                 [*inputs.files(), *pred_files, *loss_settings.files,
+                                  *([baseline] if baseline and not session.gates.update_baseline else [])])
     with OutputTransaction():
         if local:
             evaluations, evaluators = op.evaluate_local(loss_settings, inputs, pred_files, report=report,

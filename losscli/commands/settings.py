@@ -73,6 +73,7 @@ def _finite(value: Any, option: str, *, low: float | None = None, high: float | 
 def loss_settings(loss: str, opts: Options) -> LossSettings:
     """The losses of ``LOSS`` with the loss-parameter options, the convention and the reduction."""
     params: dict[str, Any] = {}
+    files: list[str] = []
     if opts.get("from_logits") is not None:
         params["from_logits"] = opts["from_logits"]
     for option, param in PARAM_OPTIONS.items():
@@ -80,6 +81,7 @@ def loss_settings(loss: str, opts: Options) -> LossSettings:
         if value is None:
             continue
         if option == "class_weights" and isinstance(value, str) and os.path.isfile(value):
+            files.append(value)
             value = _read_numbers(value, "--class-weights")
         params[param] = value
     eps = opts.get("eps")
@@ -90,7 +92,7 @@ def loss_settings(loss: str, opts: Options) -> LossSettings:
     counts = tuple(name for name in ("words", "bytes")
                    if opts.get(f"{name}_col") is not None or opts.get(name) is not None)
     return LossSettings(expression=loss, params=params, convention=opts.get("convention") or "losscli", eps=eps,
-                        reduction=opts.get("reduction") or "mean", sum_tol=sum_tol, counts=counts)
+                        reduction=opts.get("reduction") or "mean", sum_tol=sum_tol, counts=counts, files=tuple(files))
 
 
 def _read_numbers(path: str, flag: str) -> list[float]:
@@ -304,6 +306,13 @@ class CheckSettings:
     baseline_preds: str | None
     warn: bool
     baseline_preds2: str | None = None
+
+    def files_read(self) -> list[str]:
+        """Every file this check reads (its baseline included: it is written only with --update-baseline)."""
+        named = [*self.inputs.files(), *self.loss.files, self.preds, self.baseline_preds, self.baseline_preds2]
+        if not self.gates.update_baseline:
+            named.append(self.gates.baseline)
+        return [p for p in named if p and p != "-"]
 
 
 #: Check-file keys that mean what the command-line option of the same name means.

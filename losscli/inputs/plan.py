@@ -72,6 +72,11 @@ class InputOptions:
     #: ``extra_cols[name]``, if given, selects the column in that file, else it has exactly one.
     extra_files: dict[str, str] = field(default_factory=dict)
 
+    def files(self) -> list[str]:
+        """Every file these options read (standard input, ``-``, left out)."""
+        named = [*self.data, self.labels, self.preds, self.preds2, self.weights, *self.extra_files.values()]
+        return [p for p in named if p and p != "-"]
+
 
 @dataclass
 class Batch:

@@ -135,7 +135,11 @@ def expand_paths(patterns: list[str]) -> list[str]:
 
 
 def refuse_overwriting_inputs(outputs: list[str], inputs: list[str | None]) -> None:
-    """An output file that is one of the inputs is a usage error (it would destroy the data)."""
+    """An output file that is one of the inputs is a usage error (it would destroy the data), and so are two
+    outputs naming one file (the last written would replace the first)."""
+    for i, out in enumerate(outputs):
+        if any(same_file(out, other) for other in outputs[:i]):
+            raise UsageError(f"two outputs name the file {out}", hint="give each output a file of its own")
     for out in outputs:
         for inp in inputs:
             if inp and inp != "-" and same_file(out, inp):

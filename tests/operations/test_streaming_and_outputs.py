@@ -84,6 +84,41 @@ def test_an_output_that_is_an_input_is_a_usage_error(regression, capsys):
     assert (regression / "reg.csv").read_text() == before
 
 
+def test_every_file_read_is_kept_from_the_outputs_and_two_outputs_never_share_a_file(regression, capsys):
+    """The baseline (read unless --update-baseline), a --class-weights file and a check's inputs and check
+    file were overwritten by an output with exit 0, and two outputs naming one file lost it with exit 3."""
+    reg = regression / "reg.csv"
+    (regression / "base.json").write_text(run_cli(["eval", "mse", reg, "--json"], capsys)[1])
+    (regression / "cls.csv").write_text("label,c0,c1\n0,0.8,0.2\n1,0.3,0.7\n")
+    (regression / "cw.csv").write_text("1\n2\n")
+    (regression / "keep.csv").write_text("precious\n")
+    (regression / "lc.toml").write_text(f'[[check]]\nname = "m"\nloss = "mse"\ndata = "{reg}"\nmax = 9\n')
+    kept = {p: p.read_text() for p in regression.iterdir()}
+    refused = [
+        (["eval", "mse", reg, "--baseline", regression / "base.json", "--max-increase", "0.1", "--state-out",
+          regression / "base.json"], "is one of the inputs"),
+        (["eval", "mse", reg, "--baseline", regression / "base.json", "--junit-xml", regression / "base.json"],
+         "is one of the inputs"),
+        (["eval", "scce", regression / "cls.csv", "--class-weights", regression / "cw.csv", "-o",
+          regression / "cw.csv"], "is one of the inputs"),
+        (["eval", "mse", reg, "-o", regression / "keep.csv", "--state-out", regression / "keep.csv", "-q"],
+         "two outputs name the file"),
+        (["eval", "mse", reg, "--junit-xml", regression / "keep.csv", "--openmetrics", regression / "keep.csv"],
+         "two outputs name the file"),
+        (["check", regression / "lc.toml", "--junit-xml", reg], "is one of the inputs"),
+        (["check", regression / "lc.toml", "--junit-xml", regression / "lc.toml"], "is one of the inputs"),
+        (["check", regression / "lc.toml", "--junit-xml", regression / "keep.csv", "--openmetrics",
+          regression / "keep.csv"], "two outputs name the file"),
+    ]
+    for args, message in refused:
+        code, out, err = run_cli(args, capsys)
+        assert (code, out) == (2, "") and message in err, (args, err)
+    assert {p: p.read_text() for p in regression.iterdir()} == kept and _leftovers(regression) == []
+    code, out, err = run_cli(["eval", "mse", reg, "--baseline", regression / "base.json", "--update-baseline",
+                              "--max-increase", "0.1", "-q"], capsys)  # the baseline written on purpose
+    assert code == 0, err
+
+
 def test_a_failing_later_output_leaves_no_earlier_one(regression, capsys):
     code, out, err = run_cli(["eval", "mse", regression / "reg.csv", "--output", regression / "out.csv",
                               "--state-out", regression / "missing" / "state.json"], capsys)
