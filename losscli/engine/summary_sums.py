@@ -6,7 +6,10 @@ this module keeps them across chunks, shards and processes:
 - ``sum``: a vector of sums (one per output, class or bin), each kept exactly (Shewchuk partials);
 - ``max``: a vector of running maxima;
 - ``moments``: per column the weight W, the weighted mean and the weighted sum of squared deviations M2,
-  combined chunk by chunk and shard by shard with Chan's parallel formula (no Σx² − (Σx)²/n cancellation);
+  combined chunk by chunk and shard by shard with Chan's parallel formula (no Σx² − (Σx)²/n cancellation),
+  of the values less a shift K, a value of the column (its first): the means that Chan's formula subtracts
+  are then of the spread's size, not of the values' (targets of 1e12 ± 1: a mean of 1e12 carries a
+  rounding of 1e-4, which the formula's Δ·Δ·W term multiplied into M2);
 - ``sample``: per-row (confidence, accuracy) pairs, weighted by the sample weights, kept exactly up to a
   bound and as a fine histogram beyond it (:class:`~losscli.engine.confidence_sample.ConfidenceSample`:
   the equal-mass bins of a calibration error).
@@ -32,7 +35,8 @@ class SummarySums:
     def __init__(self) -> None:
         self.sums: dict[str, list[ExactSum]] = {}
         self.maxima: dict[str, np.ndarray] = {}
-        self.moments: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        #: name → (W, mean of x − K, M2, K) per column
+        self.moments: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
         self.samples: dict[str, ConfidenceSample] = {}
 
     # ------------------------------------------------------------------ updating
@@ -49,7 +53,13 @@ class SummarySums:
             elif kind == "max":
                 self._add_max(name, np.atleast_1d(np.asarray(values, dtype=np.float64)))
             elif kind == "moments":
-                self._add_moments(name, *_chunk_moments(np.asarray(values, dtype=np.float64), weights))
+                x = np.asarray(values, dtype=np.float64)
+                x = x.reshape(x.shape[0], -1)
+                cur = self.moments.get(name)
+                shift = cur[3] if cur is not None else (x[0].copy() if x.shape[0] else np.zeros(x.shape[1]))
+                if cur is not None and shift.shape[0] != x.shape[1]:
+                    raise ValueError(f"moments of {x.shape[1]} columns after {shift.shape[0]}")
+                self._add_moments(name, *_chunk_moments(x - shift, weights), shift)
             elif kind == "sample":
                 conf, acc = values
                 self.samples.setdefault(name, ConfidenceSample()).add(conf, acc, weights)
@@ -73,12 +83,15 @@ class SummarySums:
         else:
             self.maxima[name] = np.fmax(cur, vec)
 
-    def _add_moments(self, name: str, w: np.ndarray, mean: np.ndarray, m2: np.ndarray) -> None:
+    def _add_moments(self, name: str, w: np.ndarray, mean: np.ndarray, m2: np.ndarray, shift: np.ndarray) -> None:
+        """Fold (W, mean of x − ``shift``, M2) into the column's moments, re-expressed about its own K
+        (K_b − K_a is exact where the two shifts lie within a factor of 2, as values of one column do)."""
         cur = self.moments.get(name)
         if cur is None:
-            self.moments[name] = (w, mean, m2)
+            self.moments[name] = (w, mean, m2, shift)
             return
-        self.moments[name] = _chan(cur, (w, mean, m2))
+        moved = mean + (shift - cur[3]) if np.any(shift != cur[3]) else mean
+        self.moments[name] = (*_chan(cur[:3], (w, moved, m2)), cur[3])
 
     def merge(self, other: SummarySums) -> SummarySums:
         """Fold another state (a shard's) into this one."""
@@ -99,7 +112,7 @@ class SummarySums:
         """``{name: vector}`` for sums and maxima, ``{name: (W, mean, M2)}`` for moments."""
         out: dict[str, Any] = {n: np.array([s.value() for s in v]) for n, v in self.sums.items()}
         out.update({n: v.copy() for n, v in self.maxima.items()})
-        out.update(self.moments)
+        out.update({n: (w, mean + shift, m2) for n, (w, mean, m2, shift) in self.moments.items()})
         out.update({n: s.view() for n, s in self.samples.items()})
         return out
 
@@ -128,16 +141,15 @@ class SummarySums:
         for n, v in data.get("max", {}).items():
             out.maxima[n] = floats(v)
         for n, m in data.get("moments", {}).items():
-            w, mean, m2 = (floats(a) for a in m)
-            out.moments[n] = (w, mean, m2)
+            w, mean, m2, *shift = (floats(a) for a in m)  # states of earlier versions: no shift (K = 0)
+            out.moments[n] = (w, mean, m2, shift[0] if shift else np.zeros_like(w))
         for n, s in data.get("sample", {}).items():
             out.samples[n] = ConfidenceSample.from_json(s)
         return out
 
 
-def _chunk_moments(x: np.ndarray, weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(W, weighted mean, Σw·(x − mean)²) per column of one chunk."""
-    x2 = x.reshape(x.shape[0], -1)
+def _chunk_moments(x2: np.ndarray, weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(W, weighted mean, Σw·(x − mean)²) per column of one chunk (rows × columns)."""
     w = np.ones(x2.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
     total = float(np.sum(w))
     k = x2.shape[1]

@@ -107,6 +107,58 @@ def test_moments_of_shards_combine_like_one_pass():
     assert whole.view()["v"][2][0] == pytest.approx(m2[0], rel=1e-9)
 
 
+@pytest.mark.parametrize("loss", ["r2", "explained_variance"])
+def test_targets_far_from_zero_give_the_exact_value_for_any_chunking_and_merge(loss, tmp_path, capsys):
+    """Targets of 1e12 ± 1: each chunk's mean carried a rounding of about 1e-4, which Chan's Δ·Δ·W term
+    multiplied into M2, so the value moved with the chunk size (5e-6 relative at 7 rows a chunk, exit 0).
+    The moments are now of the values less a shift, and every chunking and merge gives the exact value
+    (scikit-learn's two-pass mean is itself 1e-8 off here)."""
+    from fractions import Fraction
+
+    from cli_helpers import run_cli
+
+    rng = np.random.default_rng(0)
+    y = 1e12 + rng.normal(0, 1, 60)
+    p = y + rng.normal(0, 0.3, 60)
+    ys, ps = [Fraction(v) for v in y], [Fraction(v) for v in p]
+    if loss == "r2":
+        m = sum(ys) / 60
+        exact = float(1 - sum((a - b) ** 2 for a, b in zip(ys, ps, strict=True)) / sum((a - m) ** 2 for a in ys))
+    else:
+        r = [a - b for a, b in zip(ys, ps, strict=True)]
+        m, mr = sum(ys) / 60, sum(r) / 60
+        exact = float(1 - sum((a - mr) ** 2 for a in r) / sum((a - m) ** 2 for a in ys))
+    for step in (1, 7, 13, 60):
+        ev = Evaluator(loss, convention="sklearn")
+        for i in range(0, 60, step):
+            ev.update(y[i:i + step], p[i:i + step])
+        assert ev.result().value == pytest.approx(exact, rel=1e-15), step
+    np.save(tmp_path / "y.npy", y), np.save(tmp_path / "p.npy", p)
+    files = ["--labels", tmp_path / "y.npy", "--preds", tmp_path / "p.npy"]
+    code, out, err = run_cli(["eval", loss, *files, "--chunk-rows", "7", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(exact, rel=1e-15), err
+    shard = SummarySums()  # shards of their own shifts (their first values) merge to the exact M2
+    shard.update({"v": ("moments", y[25:, None])}, None)
+    exact_m2 = sum((a - sum(ys) / 60) ** 2 for a in ys)
+    both = SummarySums()
+    both.update({"v": ("moments", y[:25, None])}, None)
+    both.merge(shard)
+    assert both.view()["v"][2][0] == pytest.approx(float(exact_m2), rel=1e-14)
+
+
+def test_a_state_of_moments_written_before_their_shift_reads_as_shift_0():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(40, 2))
+    sums = SummarySums()
+    sums.update({"v": ("moments", x)}, None)
+    doc = sums.to_json()
+    w, mean, m2, shift = (np.array([float.fromhex(h) for h in a]) for a in doc["moments"]["v"])
+    doc["moments"]["v"] = [[float(v).hex() for v in a] for a in (w, mean + shift, m2)]  # the earlier layout
+    old = SummarySums.from_json(doc).view()["v"]
+    for got, want in zip(old, sums.view()["v"], strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-15)
+
+
 def test_higher_is_better_is_set_for_scores_only():
     for name in ("r2", "explained_variance", "d2_log_loss", "d2_brier"):
         assert losscli.get_loss(name).higher_is_better
