@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,24 @@ from losscli.errors import OutputError
 _active: list[OutputTransaction] = []
 
 
+def final_path(target: str | os.PathLike[str]) -> Path:
+    """The file an output replaces: a symbolic link's target (the link stays a link), else the path."""
+    return Path(os.path.realpath(target)) if os.path.islink(target) else Path(target)
+
+
 def staging_path(target: str | os.PathLike[str]) -> Path:
     """The temporary file beside ``target`` (same folder, so the final rename is atomic)."""
-    t = Path(target)
+    t = final_path(target)
     return t.with_name(f".{t.name}.tmp-{os.getpid()}")
+
+
+def put_in_place(tmp: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Rename ``tmp`` onto ``target`` (through a symbolic link), keeping the permissions of the file it
+    replaces (a report kept private stays so). Raises OSError."""
+    real = final_path(target)
+    with contextlib.suppress(OSError):
+        os.chmod(tmp, stat.S_IMODE(os.stat(real).st_mode))
+    os.replace(tmp, real)
 
 
 def _check_folder(path: str) -> None:
@@ -66,7 +81,7 @@ class OutputTransaction:
             raise
         for tmp, target in self.staged:
             try:
-                os.replace(tmp, target)
+                put_in_place(tmp, target)
             except OSError as exc:
                 self.abort()
                 raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
@@ -104,7 +119,7 @@ def finish_file(tmp: str | os.PathLike[str], target: str | os.PathLike[str]) -> 
         tx.stage(tmp, target)
         return
     try:
-        os.replace(tmp, target)
+        put_in_place(tmp, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -119,6 +119,24 @@ def test_every_file_read_is_kept_from_the_outputs_and_two_outputs_never_share_a_
     assert code == 0, err
 
 
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links and permission bits")
+@pytest.mark.parametrize("option", ["--output", "--state-out", "--junit-xml"])
+def test_an_output_through_a_symlink_replaces_its_target_and_keeps_the_files_permissions(regression, capsys,
+                                                                                         option):
+    """The staged file was renamed onto the link itself (the link became a file of its own, the file it
+    named kept the old content) and every replaced file got the umask's permissions (a 600 file became 644)."""
+    ext = ".csv" if option == "--output" else ".json"
+    real, link = regression / f"real{ext}", regression / f"link{ext}"
+    real.write_text("old\n")
+    real.chmod(0o600)
+    link.symlink_to(real.name)
+    code, out, err = run_cli(["eval", "mse", regression / "reg.csv", option, link, "-q"], capsys)
+    assert code == 0, err
+    assert link.is_symlink() and os.readlink(link) == real.name
+    assert real.read_text() != "old\n" and (real.stat().st_mode & 0o777) == 0o600
+    assert _leftovers(regression) == []
+
+
 def test_a_failing_later_output_leaves_no_earlier_one(regression, capsys):
     code, out, err = run_cli(["eval", "mse", regression / "reg.csv", "--output", regression / "out.csv",
                               "--state-out", regression / "missing" / "state.json"], capsys)
