@@ -12,10 +12,12 @@ EXIT_OK = 0
 
 def run_merge(patterns: list[str], fmt: str, *, state_out: str | None, decided: dict[str, Any]) -> int:
     """Merge the state files (paths or globs); ``fmt`` is stdout's format (``quiet`` for ``-q``)."""
+    from losscli.commands.settings import refuse_stdout_as_file
     from losscli.engine.state import merge_documents, read_state, write_state
     from losscli.operations.evaluation import expand_paths, refuse_overwriting_inputs
     from losscli.pipeline import Evaluation
 
+    refuse_stdout_as_file(state_out, "--state-out")
     paths = expand_paths(patterns)
     if state_out:
         refuse_overwriting_inputs([state_out], list(paths))

@@ -233,6 +233,16 @@ def _seed(opts: Options) -> int:
 # ------------------------------------------------------------------------------------------- reports
 
 
+def refuse_stdout_as_file(path: str | None, flag: str) -> None:
+    """``-`` names standard input where a file is read; as the file an option writes it is a usage error
+    (standard output carries the report), not a file named ``-``."""
+    if path != "-":
+        return
+    hint = ("for per-sample values on standard output use --format csv, tsv or jsonl" if flag == "--output"
+            else "give it a file name")
+    raise UsageError(f"{flag} - : standard output carries the report, not this file", hint=hint)
+
+
 def report_settings(opts: Options, *, per_sample_formats: bool = True) -> ReportSettings:
     """stdout's format (``-q`` wins; a table on a terminal, JSON otherwise) and the files to write."""
     from losscli.commands.output import default_format
@@ -244,6 +254,8 @@ def report_settings(opts: Options, *, per_sample_formats: bool = True) -> Report
             "--step-summary needs the environment variable GITHUB_STEP_SUMMARY (set by GitHub Actions)",
             hint="outside GitHub Actions write the report with --md > report.md",
         )
+    for option in ("output", "state_out", "junit_xml", "openmetrics", "html"):
+        refuse_stdout_as_file(opts.get(option), "--" + option.replace("_", "-"))
     output = opts.get("output")
     summary_only = bool(opts.get("summary_only") or output)
     per_sample_only = opts.get("reduction") == "none"

@@ -210,3 +210,15 @@ def test_display_rows_are_kept_only_for_a_report_that_shows_them(multiclass, cap
                              capsys)
     if args == ["--json"]:
         assert json.loads(out)["value"] == float(quiet)
+
+
+@pytest.mark.parametrize("option", ["--output", "--state-out", "--junit-xml", "--openmetrics"])
+def test_a_dash_for_an_output_file_is_a_usage_error_not_a_file_named_dash(regression, capsys, monkeypatch,
+                                                                           option):
+    monkeypatch.chdir(regression)
+    code, out, err = run_cli(["eval", "mse", "reg.csv", option, "-", "-q"], capsys)
+    assert (code, out) == (2, "") and "standard output carries the report" in err
+    assert not (regression / "-").exists()
+    if option == "--output":  # the hint: per-sample values on standard output
+        code, out, err = run_cli(["eval", "mse", "reg.csv", "--format", "csv"], capsys)
+        assert code == 0 and len(out.splitlines()) >= 4, err
