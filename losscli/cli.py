@@ -32,6 +32,9 @@ from losscli.version import __version__
 REDUCTION_NAMES = ("mean", "sum", "mean_over_n", "weighted_mean", "none", "sum_over_batch_size",
                    "mean_with_sample_weight", "batchmean")
 
+#: the input formats (losscli.io.detect.FORMATS, kept here for the same reason)
+INPUT_FORMATS = ("csv", "tsv", "npy", "npz", "parquet", "jsonl", "arrow")
+
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_DATA, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process ended by it
 
@@ -196,6 +199,8 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
               "guessed; a first row holding only numbers is data).")
 @click.option("--no-header", is_flag=True, help="CSV files have no header row (columns are named 1..K).")
 @click.option("--delimiter", metavar="CHAR", help="CSV delimiter (default: sniffed).")
+@click.option("--input-format", type=click.Choice(INPUT_FORMATS),
+              help="Format of the input files (default: told by the extension, else by the content).")
 @gate_options
 @report_options
 def eval_cmd(loss: str, file: str | None, **opts: Any) -> None:
@@ -244,7 +249,7 @@ def explain_cmd(loss: str, fmt: str) -> None:
 COMPARE_SHARED = ("labels", "weights", "label_cols", "pred_cols", "pred2_cols", "preds2", "weight_col", "id_col",
                   "classes",
                   "from_logits", *PARAM_OPTIONS, "eps", "reduction", "convention", "nan", "sum_tol", "chunk_rows",
-                  "header", "no_header", "delimiter")
+                  "header", "no_header", "delimiter", "input_format")
 
 
 @cli.command("compare", epilog=EXIT_CODES_HELP)

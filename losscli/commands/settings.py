@@ -141,7 +141,7 @@ def input_settings(opts: Options, *, data: list[str], preds: str | None,
         weight_col=text("weight_col"),
         id_col=opts.get("id_col"), classes=[str(c) for c in classes] if classes else None,
         nan=opts.get("nan") or "error", chunk_rows=chunk_rows, header=_header(opts),
-        delimiter=opts.get("delimiter"), extra_cols=extra, extra_files=files,
+        delimiter=opts.get("delimiter"), fmt=opts.get("input_format"), extra_cols=extra, extra_files=files,
     )
 
 
@@ -330,7 +330,7 @@ class CheckSettings:
 #: Check-file keys that mean what the command-line option of the same name means.
 _CHECK_KEYS = ("labels", "weights", "preds2", "label_cols", "pred_cols", "pred2_cols", "weight_col", "id_col",
                "classes", "convention",
-               "reduction", "eps", "nan", "sum_tol", "delimiter", "bootstrap", "seed", "confidence", "ci",
+               "reduction", "eps", "nan", "sum_tol", "delimiter", "input_format", "bootstrap", "seed", "confidence", "ci",
                "by_class", "group_col", "max_group", "max_class", "max", "min", "baseline", "max_increase",
                "max_rel_increase", "fail_if_worse", "words_col", "bytes_col", "words", "bytes")
 

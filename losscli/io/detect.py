@@ -2,9 +2,9 @@
 
 Detection order, for a path the user gave:
 
-1. ``fmt`` (``--format``) when given: ``csv``, ``tsv``, ``npy``, ``npz``, ``parquet``, ``jsonl`` or ``arrow``.
+1. ``fmt`` (``--input-format``) when given: ``csv``, ``tsv``, ``npy``, ``npz``, ``parquet``, ``jsonl`` or ``arrow``.
 2. The extension, after taking off a compression suffix: ``.csv`` → csv; ``.tsv``/``.tab`` → tsv;
-   ``.txt`` → text (delimiter sniffed); ``.npy``; ``.npz``; ``.parquet``/``.pq``; ``.jsonl``/``.ndjson``/``.json``
+   ``.txt`` → text (delimiter sniffed; JSON lines when the content is); ``.npy``; ``.npz``; ``.parquet``/``.pq``; ``.jsonl``/``.ndjson``/``.json``
    → jsonl; ``.arrow``/``.arrows``/``.feather``/``.ipc`` → arrow (IPC file or stream). The compression suffixes
    ``.gz``, ``.bz2``, ``.xz`` and ``.zst`` are decompressed (csvkit's rule), so ``preds.csv.gz`` is a
    gzipped CSV and ``preds.gz`` is gzipped something, sniffed after decompressing.
@@ -191,7 +191,7 @@ def check_text(name: str, head: bytes) -> None:
     if nul >= 0:
         raise ReadError(
             f"{name} is not CSV/TSV text: it holds a NUL byte (offset {nul})",
-            hint=f"give a CSV/TSV, NPY, NPZ or Parquet file, or name the format with --format ({', '.join(FORMATS)})",
+            hint=f"give a CSV/TSV, NPY, NPZ or Parquet file, or name its format with --input-format ({', '.join(FORMATS)})",
         )
 
 
@@ -300,7 +300,8 @@ def detect_format(name: str, head: bytes, fmt: str | None = None) -> str:
         )
     if by_name is not None:
         check_text(name, head)
-        return by_name
+        # ".txt" says text, not which: JSON lines in it are read as such (a CSV never opens with `{`)
+        return "jsonl" if by_name == "text" and _looks_like_json_lines(head) else by_name
     if wide_encoding(head):
         check_text(name, head)
     if looks_like_text(head):

@@ -84,6 +84,9 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
 
     if report.fmt in ("jsonl", "csv", "tsv") or report.output or report.per_sample_only:
         raise UsageError("--engine dask reports summaries only", hint="per-sample output needs --engine local")
+    if options.fmt is not None:
+        raise UsageError("--input-format needs --engine local: the Dask engine reads CSV and Parquet files by "
+                         "their extension", hint="name the files .csv or .parquet, or use --engine local")
     if "group" in options.extra_cols:
         raise UsageError("--group-col needs --engine local")
     if options.extra_files:

@@ -322,3 +322,26 @@ def test_a_nul_byte_is_no_text():
     with pytest.raises(ReadError, match=r"NUL byte \(offset 4\)"):
         check_text("x.csv", b"y,p\n\x00\x001,0.5\n")
     check_text("x.csv", b"y,p\n1,0.5\n")
+
+
+def test_json_lines_in_a_txt_file_and_the_input_format_option(tmp_path, capsys):
+    """JSON lines in a ``.txt`` file were read as CSV ("no label column … (columns: {"label":1, p:0.9})"), and
+    the NUL-byte message named a ``--format`` option that sets the output's format: ``--input-format`` names
+    the input's now, and it reads a file whose name says otherwise."""
+    from cli_helpers import run_cli
+
+    expected = -(np.log(0.9) + np.log(0.8)) / 2
+    lines = '{"label": 1, "p": 0.9}\n{"label": 0, "p": 0.2}\n'
+    (tmp_path / "j.txt").write_text(lines)
+    code, out, err = run_cli(["eval", "bce", tmp_path / "j.txt", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(expected, rel=1e-15), err
+    (tmp_path / "j.csv").write_text(lines)  # a .csv name: read as CSV unless told
+    code, out, err = run_cli(["eval", "bce", tmp_path / "j.csv", "-q"], capsys)
+    assert code != 0
+    code, out, err = run_cli(["eval", "bce", tmp_path / "j.csv", "--input-format", "jsonl", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(expected, rel=1e-15), err
+    (tmp_path / "nul.csv").write_bytes(b"label,p\n1,0.9\x00\n")
+    code, out, err = run_cli(["eval", "bce", tmp_path / "nul.csv", "-q"], capsys)
+    assert code == 3 and "NUL byte" in err and "--input-format (csv, tsv, npy" in err
+    code, out, err = run_cli(["eval", "bce", tmp_path / "j.txt", "--input-format", "xml"], capsys)
+    assert code == 2 and "--input-format" in err
