@@ -354,9 +354,11 @@ def evaluate_many(
     count_cols: dict[str, str] | None = None,
     watch_index: tuple[str | None, str] | None = None,
     check_key: str | None = None,
+    source: str | None = None,
     **params: Any,
 ) -> list[Any]:
     """Like :func:`evaluate`, returning the merged :class:`~losscli.engine.evaluator.Evaluator` of every loss.
+    ``source`` names the data in messages (``partition 3 of scores/*.csv``).
 
     ``watch_index`` = (the labels' pandas index column, or ``None`` for their row numbers; the predictions'):
     two frames paired by row order whose indexes hold the same row numbers in another order are refused
@@ -410,7 +412,7 @@ def evaluate_many(
         outcomes = client.gather(client.compute(work)) if client is not None else dask.compute(*work)
         for k, outcome in enumerate(outcomes):
             if "error" in outcome:
-                _raise(outcome["error"], k, count_cols)
+                _raise(outcome["error"], k, count_cols, source)
         return outcomes
 
     outcomes = run(None)
@@ -458,7 +460,8 @@ def _refuse_shuffled_index(watch_index: tuple[str | None, str], parts: list[dict
     )
 
 
-def _raise(error: dict[str, Any], partition: int, count_cols: dict[str, str] | None = None) -> None:
+def _raise(error: dict[str, Any], partition: int, count_cols: dict[str, str] | None = None,
+           source: str | None = None) -> None:
     from losscli import errors
     from losscli.errors import shown_value
 
@@ -471,7 +474,7 @@ def _raise(error: dict[str, Any], partition: int, count_cols: dict[str, str] | N
         message += f" in column {count_cols[loc['array']]}"  # type: ignore[index]
         if loc.get("value") is not None:
             message += f" (value {shown_value(loc['value'])})"
-    message = f"{message} (partition {partition}"
+    message = f"{message} (partition {partition}{f' of {source}' if source else ''}"
     if loc and loc.get("row") is not None:
         message += f", row {loc['row'] + 1} of the partition"
     message += ")"
@@ -491,9 +494,14 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
     lower = path.lower()
     from losscli.io.detect import format_from_name
 
-    if format_from_name(lower) in ("jsonl", "arrow"):
+    if path == "-":
+        raise UsageError("the Dask engine reads files, not standard input",
+                         hint="read standard input with the local engine (leave out --engine dask)")
+    named = format_from_name(lower)
+    if named in ("jsonl", "arrow", "npy", "npz"):
+        what = {"jsonl": "JSON lines", "arrow": "Arrow IPC", "npy": "NPY", "npz": "NPZ"}[named]
         raise UsageError(
-            f"{path}: the Dask engine reads CSV/TSV and Parquet, not JSON lines or Arrow IPC",
+            f"{path}: the Dask engine reads CSV/TSV and Parquet, not {what}",
             hint="read it with the local engine (leave out --engine dask), which streams these formats too",
         )
     try:
@@ -513,7 +521,11 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
     except FileNotFoundError as exc:
         raise ReadError(f"no file matches {path}: {exc}") from None
     except (OSError, ValueError) as exc:
-        raise ReadError(f"cannot read {path} with Dask: {exc}") from None
+        parsing = "Original Message:" in str(exc)  # pandas' words, inside Dask's
+        text = str(exc).split("Original Message:", 1)[-1].replace("\\n", " ").strip()
+        raise ReadError(f"cannot read {path} with Dask: {text}",
+                        hint="the local engine (leave out --engine dask) names the row and its cells" if parsing
+                        else None) from None
 
 
 def _index_as_column(ddf: Any, path: str) -> Any:
@@ -558,7 +570,10 @@ def make_client(scheduler: str | None) -> tuple[Any, Any]:
         except OSError as exc:
             raise UsageError(f"cannot connect to the Dask scheduler {scheduler}: {exc}") from None
     import os
+    import warnings
 
-    cluster = LocalCluster(n_workers=max(1, min(os.cpu_count() or 1, 8)), threads_per_worker=1, processes=True,
-                           dashboard_address=None, host="127.0.0.1")
+    with warnings.catch_warnings():  # another cluster's port: this one takes a free port, no message needed
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
+        cluster = LocalCluster(n_workers=max(1, min(os.cpu_count() or 1, 8)), threads_per_worker=1, processes=True,
+                               dashboard_address=None, host="127.0.0.1")
     return Client(cluster), cluster

@@ -118,6 +118,27 @@ def test_dask_engine_reads_the_delimiter_the_local_engine_sniffs(tmp_path, capsy
     assert values[0] == values[1] == pytest.approx(-np.mean(np.log([0.8, 0.7, 0.45])), rel=1e-15)
 
 
+def test_dask_engine_messages_name_the_file_and_refuse_what_it_cannot_read(tmp_path, capsys, monkeypatch):
+    """NPY was read as CSV text ("'utf-8' codec can't decode byte 0x93"), '-' as a file named '-', a ragged
+    row showed pandas' internals with a literal \\n, and a partition's NaN named no file."""
+    np.save(tmp_path / "y.npy", np.array([1.0, 0.0]))
+    np.save(tmp_path / "p.npy", np.array([0.9, 0.2]))
+    (tmp_path / "rag.csv").write_text("label,p\n1,0.9\n0,0.2,5\n1,0.7\n")
+    (tmp_path / "nan.csv").write_text("label,p\n1,0.9\n0,\n1,0.7\n")
+    runs = [
+        (["--labels", tmp_path / "y.npy", "--preds", tmp_path / "p.npy"], 2, "not NPY"),
+        (["-"], 2, "not standard input"),
+        ([tmp_path / "rag.csv"], 3, "Expected 2 fields in line 3, saw 3"),
+        ([tmp_path / "nan.csv"], 3, f"(partition 0 of {tmp_path / 'nan.csv'}, row 2 of the partition)"),
+    ]
+    for args, status, message in runs:
+        with pytest.raises(SystemExit) as info:
+            main(["eval", "bce", *[str(a) for a in args], "--engine", "dask", "-q"])
+        out = capsys.readouterr()
+        assert (info.value.code, out.out) == (status, "") and message in out.err, out.err
+        assert "\\n" not in out.err and "Original Message" not in out.err
+
+
 def test_cli_engine_dask_understands_peer_names_and_their_implied_inputs(dataset, capsys):
     """``CrossEntropyLoss`` means logits on both engines, as ``scce --logits`` does."""
     tmp, *_ = dataset

@@ -157,6 +157,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             watch_index=watch_index, check_key=cols.checked_id if labels is not preds else None,
             convention=convention_of(loss), reduction=loss.reduction, sum_tol=loss.sum_tol, nan=options.nan,
             client=client, per_loss_params=params, count_cols=count_cols,
+            source=" and ".join(dict.fromkeys(names)),
         )
     finally:
         client.close()
