@@ -384,6 +384,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:  # one line, like every other error
         ctx = getattr(exc, "ctx", None)
         where = f": see '{ctx.command_path} --help'" if ctx is not None else ""
+        if "unexpected extra argument" in exc.format_message():  # most often a glob the shell expanded
+            where = (": quote a glob of shards ('part-*.csv') so that the shell leaves it to losscli; several "
+                     f"prediction files go each with --preds{where.replace(': see', '; see')}")
         from losscli.escape import printable
 
         click.echo(f"losscli: error: {printable(exc.format_message().rstrip('.'))}{where}", err=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -227,7 +228,7 @@ def check_inputs(
             row_offset,
             LabelError,
             f"{spec.name} labels must be 0 or 1 (or soft targets in [0, 1])",
-            "for −1/+1 labels pass --classes -1,1 (the negative class first)",
+            _binary_label_hint,
             bounds=bounds,
         )
     elif kind == "distribution":
@@ -444,7 +445,7 @@ def _check_range(
     offset: int,
     error: type,
     message: str,
-    hint: str | None,
+    hint: str | Callable[[Any], str | None] | None,
     *,
     open_low: bool = False,
     bounds: _Bounds | None = None,
@@ -461,7 +462,18 @@ def _check_range(
         mask |= (a <= low) if open_low else (a < low)
     if high is not None:
         mask |= a > high
-    raise error(message, location=_loc(array, a, mask, offset), hint=hint)
+    loc = _loc(array, a, mask, offset)
+    raise error(message, location=loc, hint=hint(loc.value) if callable(hint) else hint)
+
+
+def _binary_label_hint(value: Any) -> str | None:
+    """The fix for a binary label out of [0, 1], by the value found: −1 of ±1 labels, or a class index."""
+    if value == -1:
+        return "for −1/+1 labels pass --classes -1,1 (the negative class first)"
+    if isinstance(value, (int, float)) and float(value).is_integer() and value > 1:
+        return ("a class index? for labels 0..C−1 with one prediction column per class use "
+                "sparse_categorical_crossentropy (scce)")
+    return None
 
 
 def _check_sklearn_log_loss(spec: LossSpec, yt: np.ndarray, yp: np.ndarray, params: dict) -> None:

@@ -354,10 +354,13 @@ class CsvSource(Source):
         k = len(self.columns)
         what = "the header has" if self._header else "the first row has"
         snippet = text if len(text) <= 80 else text[:77] + "..."
+        hint = (f"every row needs the same number of {_delim_name(self.delimiter)}-separated cells; quote cells "
+                "that contain the delimiter")
+        if self.columns and self.columns[0].startswith("#"):  # a comment line read as the header
+            hint = f"the first line, {self.columns[0][:40]!r}, is a comment: remove comment lines (sed '/^#/d')"
         return self._error(
             f"a row with {got} cell{'s' if got != 1 else ''} where {what} {k}",
-            hint=f"every row needs the same number of {_delim_name(self.delimiter)}-separated cells; "
-            "quote cells that contain the delimiter",
+            hint=hint,
             data_row=data_row if file_row is None else None,
             file_row=file_row,
             value=snippet,

@@ -620,3 +620,32 @@ def test_a_negative_label_suggests_ignore_index_and_the_suggestion_works(tmp_pat
 def test_a_remote_glob_on_the_local_engine_points_to_dask(capsys):
     code, out, err = run_cli(["eval", "bce", "s3://bucket/scores/*.parquet", "-q"], capsys)
     assert (code, out) == (3, "") and "no file matches 's3://bucket/scores/*.parquet'" in err and "--engine dask" in err
+
+
+def test_hints_that_follow_the_value_found_and_work(tmp_path, capsys, monkeypatch):
+    """A binary label of 2 was told to pass --classes -1,1 (which then refused the 2), an unquoted glob got
+    click's bare "unexpected extra argument", and a comment line above the header was blamed on quoting."""
+    monkeypatch.chdir(tmp_path)
+    Path("l2.csv").write_text("label,p0,p1,p2\n1,0.2,0.7,0.1\n2,0.1,0.1,0.8\n0,0.6,0.3,0.1\n")
+    code, out, err = run_cli(["eval", "bce", "l2.csv", "--pred-cols", "p1"], capsys)
+    assert code == 3 and "--classes -1,1" not in err and "sparse_categorical_crossentropy (scce)" in err
+    code, out, err = run_cli(["eval", "scce", "l2.csv", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(-np.mean(np.log([0.7, 0.8, 0.6])), rel=1e-15), err
+    Path("pm.csv").write_text("label,p\n1,0.9\n-1,0.2\n")
+    code, out, err = run_cli(["eval", "bce", "pm.csv"], capsys)
+    assert code == 3 and "--classes -1,1" in err
+    code, out, err = run_cli(["eval", "bce", "pm.csv", "--classes", "-1,1", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(-np.mean(np.log([0.9, 0.8])), rel=1e-15), err
+    for k in (1, 2):
+        Path(f"part-{k}.csv").write_text("label,p\n1,0.9\n")
+    code, out, err = run_cli(["eval", "bce", "part-1.csv", "part-2.csv"], capsys)
+    assert code == 2 and "quote a glob of shards" in err
+    code, out, err = run_cli(["eval", "bce", "part-*.csv", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(-np.log(0.9), rel=1e-15), err
+    Path("cm.csv").write_text("# exported 2026-12-05\nlabel,p\n1,0.9\n")
+    code, out, err = run_cli(["eval", "bce", "cm.csv"], capsys)
+    assert code == 3 and "is a comment: remove comment lines (sed '/^#/d')" in err
+    Path("cm.csv").write_text("".join(line for line in Path("cm.csv").read_text().splitlines(True)
+                                      if not line.startswith("#")))  # what the sed command does
+    code, out, err = run_cli(["eval", "bce", "cm.csv", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(-np.log(0.9), rel=1e-15), err
