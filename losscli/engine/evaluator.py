@@ -592,7 +592,9 @@ class Evaluator:
         mean_rule = self.conv.resolve_reduction(self.spec, "mean", self.params)
         conv = replace(self.conv, empty="nan") if self.shard and self.conv.empty == "error" else self.conv
         value = reduce_totals(self.rule, totals, self.outputs, conv)
-        mean = value if mean_rule == self.rule else reduce_totals(mean_rule, totals, self.outputs, conv)
+        # the mean beside another reduction (a sum) is reported, not asked for: of no sample it is NaN (null)
+        mean = value if mean_rule == self.rule else reduce_totals(mean_rule, totals, self.outputs,
+                                                                  replace(conv, empty="nan"))
         if conv is not self.conv and math.isnan(value) and (totals["n"] == 0 or totals["weight_sum"] == 0):
             what = "every sample is ignored" if totals["n"] == 0 else "the weights sum to 0"
             self._warn(f"{what}: this shard's own {self.reduction} is undefined (null); its state counts its rows "

@@ -56,3 +56,15 @@ def test_peer_reduction_names_in_check_files(data, tmp_path, capsys):
                                         'reduction = "none"\nmax = 1\n')
     code, out, err = run_cli(["check", tmp_path / "none.toml"], capsys)
     assert code == 2 and out == "" and "reduction 'none' gives per-sample values only" in err
+
+
+@pytest.mark.parametrize("convention", ["losscli", "sklearn", "torch"])
+def test_a_sum_over_every_sample_ignored_is_0_with_a_null_mean(tmp_path, capsys, convention):
+    """``--reduction sum`` with every label ignored said "cannot take a mean" (exit 3): the mean reported
+    beside the sum was refused, though the sum of nothing is torch's 0."""
+    (tmp_path / "s.csv").write_text("y,p0,p1\n-100,0.2,0.8\n-100,0.5,0.5\n")
+    code, out, err = run_cli(["eval", "scce", tmp_path / "s.csv", "--label-cols", "y", "--ignore-index", "-100",
+                              "--reduction", "sum", "--convention", convention, "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert (doc["value"], doc["n"], doc["mean"]) == (0.0, 0, None)
