@@ -249,6 +249,22 @@ class Input:
             raise
         return _ClosingStream(inner, raw, limits.DecompressionGuard(self.name, self.codec, raw, cap))
 
+    def tail(self, n: int) -> bytes | None:
+        """The last ``n`` bytes of uncompressed content (``None`` for compressed content: its end is known
+        only once all of it is read)."""
+        if self.codec is not None:
+            return None
+        if self.data is not None:
+            return bytes(self.data[-n:])
+        assert self.fs_path is not None
+        try:
+            with open(self.fs_path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - n))
+                return f.read(n)
+        except OSError:  # a pipe or a device: not seekable
+            return None
+
     def head(self, n: int = SNIFF_BYTES) -> bytes:
         """The first ``n`` decompressed bytes (cached; fewer if the content is shorter)."""
         if self._head is None or (len(self._head) < n and not self._head_is_all):

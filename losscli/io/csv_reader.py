@@ -289,6 +289,9 @@ class CsvSource(Source):
             size = inp.size_bytes or 0
         self.engine = "stdlib" if size < SMALL_INPUT_BYTES else "arrow"
         self._max_line = max_line
+        #: empty lines after the last row, read as rows of missing values by every engine (to keep row
+        #: numbers) and dropped at the end of the read, as pandas, NumPy and pyarrow skip them
+        self._trailing_blank = trailing_blank_lines(inp.tail(4096))
         self._block_floor = 0  # raised when a line is longer than the blocks the arrow engine reads
         self._avg_row_bytes = max(1.0, len(head) / max(1, head.count(b"\n")))
         end = 0
@@ -678,9 +681,43 @@ class CsvSource(Source):
     # ------------------------------------------------------------------------------------------
 
     def _read(self, columns: list[str], chunk_rows: int | None) -> Iterator[Chunk]:
-        if self.engine == "stdlib":
-            return self._read_stdlib(columns, chunk_rows)
-        return self._read_arrow(columns, chunk_rows)
+        chunks = self._read_stdlib(columns, chunk_rows) if self.engine == "stdlib" else self._read_arrow(columns,
+                                                                                                       chunk_rows)
+        return _without_last_rows(chunks, self._trailing_blank) if self._trailing_blank else chunks
+
+
+def trailing_blank_lines(tail: bytes | None) -> int:
+    """How many empty lines (``\\n`` or ``\\r\\n`` alone) end ``tail``, the end of a text file, after its last
+    line of content; 0 when unknown (``None``: compressed content) or when the tail holds nothing else."""
+    if not tail:
+        return 0
+    parts = tail.split(b"\n")
+    if parts[-1] != b"":  # no newline at the very end: the last line has content
+        return 0
+    for n, part in enumerate(reversed(parts[:-1])):
+        if part not in (b"", b"\r"):
+            return n
+    return 0
+
+
+def _without_last_rows(chunks: Iterator[Chunk], n: int) -> Iterator[Chunk]:
+    """``chunks`` less their last ``n`` rows (held back until the end is known)."""
+    held: list[Chunk] = []
+    rows = 0
+    for chunk in chunks:
+        held.append(chunk)
+        rows += len(chunk)
+        while held and rows - len(held[0]) >= n:
+            rows -= len(held[0])
+            yield held.pop(0)
+    keep = rows - n
+    for chunk in held:
+        if keep <= 0:
+            return
+        if len(chunk) > keep:
+            chunk = Chunk({k: v[:keep] for k, v in chunk.columns.items()}, chunk.first_row)
+        keep -= len(chunk)
+        yield chunk
 
 
 class _LentToArrow:

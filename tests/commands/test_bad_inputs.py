@@ -245,7 +245,7 @@ def test_nan_policy(in_bad, capsys):
 
 def test_nan_skip_of_every_row_names_the_file(tmp_path, capsys):
     (tmp_path / "y.csv").write_text("y\n0\n1\n")
-    (tmp_path / "p.csv").write_text("p\n\n\n")
+    (tmp_path / "p.csv").write_text('p\n""\n""\n')  # pandas' NaN in a one-column file (a blank line is none)
     code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv",
                               "--nan", "skip"], capsys)
     check_error(code, out, err, 3, ["no samples", "p.csv"])

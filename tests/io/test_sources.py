@@ -569,3 +569,34 @@ def test_arrow_engine_does_not_import_pandas(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT, check=True, timeout=60)
     assert out.stdout.decode().strip() == "False"
+
+
+@pytest.mark.parametrize("engine", ["stdlib", "arrow"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_blank_lines_at_the_end_are_skipped_and_one_among_the_rows_is_named(tmp_path, capsys, monkeypatch, engine,
+                                                                            newline):
+    """Empty lines after the last row (an editor's, ``echo >>``'s) were rows of NaN: 'NaN in y_true … row 5
+    (value nan)', exit 3, where pandas, NumPy, pyarrow and the Dask engine skip them. They are dropped now,
+    from a file and in two-file mode, by both engines; one among the rows stays a row of empty cells (its
+    row number kept), refused as NaN, and the hint's --nan skip drops it."""
+    from cli_helpers import run_cli
+
+    from losscli.io import csv_reader
+
+    if engine == "arrow":
+        monkeypatch.setattr(csv_reader, "SMALL_INPUT_BYTES", 0)
+    rows = ["label,p", "1,0.9", "0,0.2", "1,0.7"]
+    expected = -np.mean(np.log([0.9, 0.8, 0.7]))
+    (tmp_path / "t.csv").write_text(newline.join([*rows, "", "", ""]), newline="")
+    code, out, err = run_cli(["eval", "bce", tmp_path / "t.csv", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(expected, rel=1e-15), err
+    (tmp_path / "y.csv").write_text(newline.join(["label", "1", "0", "1", "", ""]), newline="")
+    (tmp_path / "p.csv").write_text(newline.join(["p", "0.9", "0.2", "0.7", ""]), newline="")
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "-q"],
+                             capsys)
+    assert code == 0 and float(out) == pytest.approx(expected, rel=1e-15), err
+    (tmp_path / "m.csv").write_text(newline.join([rows[0], rows[1], "", rows[2], rows[3], ""]), newline="")
+    code, out, err = run_cli(["eval", "bce", tmp_path / "m.csv", "-q"], capsys)
+    assert (code, out) == (3, "") and "m.csv column label row 3" in err and "--nan skip" in err
+    code, out, err = run_cli(["eval", "bce", tmp_path / "m.csv", "--nan", "skip", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(expected, rel=1e-15), err
