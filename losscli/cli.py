@@ -384,7 +384,8 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:  # one line, like every other error
         ctx = getattr(exc, "ctx", None)
         where = f": see '{ctx.command_path} --help'" if ctx is not None else ""
-        if "unexpected extra argument" in exc.format_message():  # most often a glob the shell expanded
+        if "unexpected extra argument" in exc.format_message() and ctx is not None and ctx.command.name in (
+                "eval", "compare"):  # most often a glob of shards that the shell expanded
             where = (": quote a glob of shards ('part-*.csv') so that the shell leaves it to losscli; several "
                      f"prediction files go each with --preds{where.replace(': see', '; see')}")
         from losscli.escape import printable

@@ -409,7 +409,14 @@ def evaluate_many(
         work = [task(p, losses_json, convention, reduction, labels, preds, weight_col, classes, sum_tol, nan,
                      count_cols, watch_index is not None, check_key, pred_dtype)
                 for p in parts]
-        outcomes = client.gather(client.compute(work)) if client is not None else dask.compute(*work)
+        try:
+            outcomes = client.gather(client.compute(work)) if client is not None else dask.compute(*work)
+        except Exception as exc:  # a partition's file that pandas cannot parse, past the first block
+            import pandas as pd
+
+            if isinstance(exc, pd.errors.ParserError):
+                raise read_error(source or "the data", exc) from None
+            raise
         for k, outcome in enumerate(outcomes):
             if "error" in outcome:
                 _raise(outcome["error"], k, count_cols, source)
@@ -521,11 +528,18 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
     except FileNotFoundError as exc:
         raise ReadError(f"no file matches {path}: {exc}") from None
     except (OSError, ValueError) as exc:
-        parsing = "Original Message:" in str(exc)  # pandas' words, inside Dask's
-        text = str(exc).split("Original Message:", 1)[-1].replace("\\n", " ").strip()
-        raise ReadError(f"cannot read {path} with Dask: {text}",
-                        hint="the local engine (leave out --engine dask) names the row and its cells" if parsing
-                        else None) from None
+        raise read_error(path, exc) from None
+
+
+def read_error(path: str, exc: BaseException) -> ReadError:
+    """A reading error of Dask's (or of pandas inside it, at any partition) as one line naming ``path``."""
+    import pandas as pd
+
+    parsing = isinstance(exc, pd.errors.ParserError) or "Original Message:" in str(exc)
+    text = str(exc).split("Original Message:", 1)[-1].replace("\\n", " ").strip()
+    return ReadError(f"cannot read {path} with Dask: {text}",
+                     hint="the local engine (leave out --engine dask) names the row and its cells" if parsing
+                     else None)
 
 
 def _index_as_column(ddf: Any, path: str) -> Any:

@@ -125,10 +125,14 @@ def test_dask_engine_messages_name_the_file_and_refuse_what_it_cannot_read(tmp_p
     np.save(tmp_path / "p.npy", np.array([0.9, 0.2]))
     (tmp_path / "rag.csv").write_text("label,p\n1,0.9\n0,0.2,5\n1,0.7\n")
     (tmp_path / "nan.csv").write_text("label,p\n1,0.9\n0,\n1,0.7\n")
+    rows = [f"{k % 2},{(k % 97) / 100}" for k in range(120000)]  # past the 256 kB Dask samples for the columns
+    rows[119990] += ",7"
+    (tmp_path / "late.csv").write_text("label,p\n" + "\n".join(rows) + "\n")
     runs = [
         (["--labels", tmp_path / "y.npy", "--preds", tmp_path / "p.npy"], 2, "not NPY"),
         (["-"], 2, "not standard input"),
         ([tmp_path / "rag.csv"], 3, "Expected 2 fields in line 3, saw 3"),
+        ([tmp_path / "late.csv"], 3, "Expected 2 fields in line 119992, saw 3"),
         ([tmp_path / "nan.csv"], 3, f"(partition 0 of {tmp_path / 'nan.csv'}, row 2 of the partition)"),
     ]
     for args, status, message in runs:
@@ -297,3 +301,16 @@ def test_dask_warnings_that_name_a_row_say_which_partition_counts_it(tmp_path, c
     assert code == 0, err
     warnings = [w for w in json.loads(out)["warnings"] if "row" in w]
     assert warnings and all("(partition " in w for w in warnings)
+
+
+def test_an_output_may_not_overwrite_a_shard_of_the_dask_engines_glob(tmp_path, capsys):
+    """The Dask engine takes the glob unexpanded, so no output was compared with its files: --junit-xml
+    part-2.csv replaced a shard of the input with XML (exit 0)."""
+    for k in (1, 2):
+        (tmp_path / f"part-{k}.csv").write_text("label,p\n1,0.9\n0,0.2\n")
+    with pytest.raises(SystemExit) as info:
+        main(["eval", "bce", str(tmp_path / "part-*.csv"), "--engine", "dask", "--junit-xml",
+              str(tmp_path / "part-2.csv"), "-q"])
+    out = capsys.readouterr()
+    assert (info.value.code, out.out) == (2, "") and "is one of the inputs" in out.err
+    assert (tmp_path / "part-2.csv").read_text() == "label,p\n1,0.9\n0,0.2\n"

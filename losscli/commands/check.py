@@ -25,10 +25,9 @@ def _refuse_overwriting_inputs(config: str, specs: list[Any], report: Any, opts:
         except LossCliError:
             continue
         read += check.files_read()
-        baseline = check.gates.baseline
-        if check.gates.update_baseline and baseline and not any(same_file(baseline, w) for w in written[
-                len(report.files()):]):  # checks sharing a baseline write it once
-            written.append(baseline)
+        # checks sharing a baseline write it once
+        written += [b for b in check.gates.baseline_written() if not any(same_file(b, w) for w in written[
+            len(report.files()):])]
     refuse_overwriting_inputs(written, read)
 
 
@@ -59,6 +58,7 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
     #: baseline file → (its results, the checks that decide whether it is written): checks sharing one file
     #: write it once, with all their results
     updates: dict[str, tuple[list[dict[str, Any]], list[gates.CheckResult]]] = {}
+    left_out = bool(only)  # checks not run (--only) or not evaluated (an error): their entries are kept
     with OutputTransaction():
         for spec in specs:
             try:
@@ -66,6 +66,7 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
                                          update_baseline=bool(opts.get("update_baseline")))
                 evaluations, checks, comps = op.run_named_check(check, report)
             except LossCliError as exc:
+                left_out = True
                 code = exc.exit_code
                 failed = gates.CheckResult(spec.name, "input" if code == 3 else "usage", gates.ERROR, f"{spec.name}: {exc}",
                                        None, critical=not spec.warn, details={"exit_code": code})
@@ -100,7 +101,7 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
             comparisons += comps
             all_checks += checks
         for path, (docs, deciding) in updates.items():
-            if only:  # the checks left out keep their entries in a file they share
+            if left_out:  # the checks left out keep their entries in a file they share
                 docs = gates.load_baseline(path).updated_with(docs)
             update_baseline(path, docs, deciding)
         worst_error = 2 if 2 in error_codes else max(error_codes, default=0)

@@ -44,11 +44,8 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
                          hint="with --engine dask put both inputs in one file and select them with --pred2-cols")
     inputs = settings.input_settings(opts, data=data, preds=pred_files[0] if pred_files else None,
                               extra_cols=session.gates.extra_cols())
-    baseline = session.gates.baseline
-    op.refuse_overwriting_inputs([*report.files(), *([baseline] if baseline and session.gates.update_baseline
-                                                     else [])],
-                                 [*inputs.files(), *pred_files, *loss_settings.files,
-                                  *([baseline] if baseline and not session.gates.update_baseline else [])])
+    op.refuse_overwriting_inputs([*report.files(), *session.gates.baseline_written()],
+                                 [*inputs.files(), *pred_files, *loss_settings.files, *session.gates.baseline_read()])
     with OutputTransaction():
         if local:
             evaluations, evaluators = op.evaluate_local(loss_settings, inputs, pred_files, report=report,

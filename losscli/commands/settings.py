@@ -174,6 +174,8 @@ def gate_settings(opts: Options, *, name: str | None = None) -> GateOptions:
         v = opts.get(key)
         return None if v is None else G.parse_limit(v, option)
 
+    if opts.get("update_baseline"):
+        refuse_stdout_as_file(opts.get("baseline"), "--baseline")  # written, so a file
     ci = opts.get("ci")
     out = GateOptions(
         maximum=G.parse_limits(_many(opts.get("max")), "--max"),
@@ -321,10 +323,9 @@ class CheckSettings:
 
     def files_read(self) -> list[str]:
         """Every file this check reads (its baseline included: it is written only with --update-baseline)."""
-        named = [*self.inputs.files(), *self.loss.files, self.preds, self.baseline_preds, self.baseline_preds2]
-        if not self.gates.update_baseline:
-            named.append(self.gates.baseline)
-        return [p for p in named if p and p != "-"]
+        named = [*self.inputs.files(), *self.loss.files, self.preds, self.baseline_preds, self.baseline_preds2,
+                 *self.gates.baseline_read()]
+        return [p for p in named if p]
 
 
 #: Check-file keys that mean what the command-line option of the same name means.

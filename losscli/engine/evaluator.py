@@ -161,9 +161,8 @@ def reduce_totals(rule: str, totals: dict[str, Any], outputs: int, conv: Convent
             return 0.0
         if conv.empty == "nan":
             return math.nan
-        what = "every sample is ignored" if n == 0 else "the weights sum to 0"
         raise EmptyInputError(
-            f"cannot take a mean: {what}" if totals["n_total"] else "cannot take a mean of no samples",
+            f"cannot take a mean: {why_empty(totals)}" if totals["n_total"] else "cannot take a mean of no samples",
             hint="check the inputs, the sample weights and --ignore-index",
         )
     if rule == "weighted_mean":  # Σw·l / Σw from the scaled sums: finite whenever the true mean is
@@ -173,6 +172,13 @@ def reduce_totals(rule: str, totals: dict[str, Any], outputs: int, conv: Convent
         return s / divisor
     ms, es = totals.get("sum_scaled", (s, 0))
     return _ldexp(ms / divisor, es)
+
+
+def why_empty(totals: dict[str, Any]) -> str:
+    """Why a mean over ``totals`` has nothing to divide by."""
+    if not totals["n_total"]:
+        return "there are no samples"
+    return "every sample is ignored" if totals["n"] == 0 else "the weights sum to 0"
 
 
 def _ldexp(x: float, e: int) -> float:
@@ -596,9 +602,8 @@ class Evaluator:
         mean = value if mean_rule == self.rule else reduce_totals(mean_rule, totals, self.outputs,
                                                                   replace(conv, empty="nan"))
         if conv is not self.conv and math.isnan(value) and (totals["n"] == 0 or totals["weight_sum"] == 0):
-            what = "every sample is ignored" if totals["n"] == 0 else "the weights sum to 0"
-            self._warn(f"{what}: this shard's own {self.reduction} is undefined (null); its state counts its rows "
-                       "for `losscli merge`")
+            self._warn(f"{why_empty(totals)}: this shard's own {self.reduction} is undefined (null); its state "
+                       "counts its rows for `losscli merge`")
         if math.isinf(value) and totals["n"] and math.isfinite(totals["max"]) and math.isfinite(totals["min"]):
             raise OverflowInputError(
                 f"the {self.reduction} of finite per-sample losses (the largest {totals['max']:.6g}) overflows "

@@ -54,12 +54,7 @@ class SummarySums:
                 self._add_max(name, np.atleast_1d(np.asarray(values, dtype=np.float64)))
             elif kind == "moments":
                 x = np.asarray(values, dtype=np.float64)
-                x = x.reshape(x.shape[0], -1)
-                cur = self.moments.get(name)
-                shift = cur[3] if cur is not None else (x[0].copy() if x.shape[0] else np.zeros(x.shape[1]))
-                if cur is not None and shift.shape[0] != x.shape[1]:
-                    raise ValueError(f"moments of {x.shape[1]} columns after {shift.shape[0]}")
-                self._add_moments(name, *_chunk_moments(x - shift, weights), shift)
+                self._add_rows(name, x.reshape(x.shape[0], -1), weights)
             elif kind == "sample":
                 conf, acc = values
                 self.samples.setdefault(name, ConfidenceSample()).add(conf, acc, weights)
@@ -83,11 +78,26 @@ class SummarySums:
         else:
             self.maxima[name] = np.fmax(cur, vec)
 
-    def _add_moments(self, name: str, w: np.ndarray, mean: np.ndarray, m2: np.ndarray, shift: np.ndarray) -> None:
-        """Fold (W, mean of x − ``shift``, M2) into the column's moments, re-expressed about its own K
-        (K_b − K_a is exact where the two shifts lie within a factor of 2, as values of one column do)."""
+    def _add_rows(self, name: str, x: np.ndarray, weights: np.ndarray | None) -> None:
+        """Fold a chunk's rows (rows × columns) into the column moments, about the column's shift: the first
+        row that weighs (a row of weight 0 may lie anywhere, padding)."""
         cur = self.moments.get(name)
-        if cur is None:
+        if cur is not None and cur[3].shape[0] != x.shape[1]:
+            raise ValueError(f"moments of {x.shape[1]} columns after {cur[3].shape[0]}")
+        if cur is not None and np.any(cur[0] > 0):
+            shift = cur[3]
+        else:  # nothing weighs yet: the shift is this chunk's
+            w = None if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
+            first = np.flatnonzero(w > 0) if w is not None else np.arange(min(1, x.shape[0]))
+            shift = x[first[0]].copy() if first.size else np.zeros(x.shape[1])
+        self._add_moments(name, *_chunk_moments(x - shift, weights), shift)
+
+    def _add_moments(self, name: str, w: np.ndarray, mean: np.ndarray, m2: np.ndarray, shift: np.ndarray) -> None:
+        """Fold (W, mean of x − ``shift``, M2) into the column's moments, re-expressed about its own K. K_b −
+        K_a is exact where the two shifts lie within a factor of 2 of each other (values of a column about
+        a far-off mean); else it rounds at their size, no worse than values taken without a shift."""
+        cur = self.moments.get(name)
+        if cur is None or not np.any(cur[0] > 0):  # moments of nothing that weighs: replaced, shift and all
             self.moments[name] = (w, mean, m2, shift)
             return
         moved = mean + (shift - cur[3]) if np.any(shift != cur[3]) else mean
@@ -126,7 +136,10 @@ class SummarySums:
         return {
             "sum": {n: [[float(p).hex() for p in s.partials] for s in v] for n, v in self.sums.items()},
             "max": {n: hexes(v) for n, v in self.maxima.items()},
-            "moments": {n: [hexes(a) for a in m] for n, m in self.moments.items()},
+            # (W, mean, M2) as every version reads them, and the shift with the mean about it for this one
+            "moments": {n: [hexes(w), hexes(mean + shift), hexes(m2)] for n, (w, mean, m2, shift) in
+                        self.moments.items()},
+            "moments_shift": {n: [hexes(shift), hexes(mean)] for n, (_, mean, _, shift) in self.moments.items()},
             **({"sample": {n: s.to_json() for n, s in self.samples.items()}} if self.samples else {}),
         }
 
@@ -140,9 +153,11 @@ class SummarySums:
             out.sums[n] = [ExactSum([float.fromhex(p) for p in parts]) for parts in v]
         for n, v in data.get("max", {}).items():
             out.maxima[n] = floats(v)
+        shifted = data.get("moments_shift", {})
         for n, m in data.get("moments", {}).items():
-            w, mean, m2, *shift = (floats(a) for a in m)  # states of earlier versions: no shift (K = 0)
-            out.moments[n] = (w, mean, m2, shift[0] if shift else np.zeros_like(w))
+            w, mean, m2 = (floats(a) for a in m)
+            shift, about = (floats(a) for a in shifted[n]) if n in shifted else (np.zeros_like(w), mean)
+            out.moments[n] = (w, about, m2, shift)  # an earlier version's state: shift 0
         for n, s in data.get("sample", {}).items():
             out.samples[n] = ConfidenceSample.from_json(s)
         return out

@@ -466,14 +466,14 @@ def _check_range(
     raise error(message, location=loc, hint=hint(loc.value) if callable(hint) else hint)
 
 
-def _binary_label_hint(value: Any) -> str | None:
+def _binary_label_hint(value: Any) -> str:
     """The fix for a binary label out of [0, 1], by the value found: −1 of ±1 labels, or a class index."""
     if value == -1:
         return "for −1/+1 labels pass --classes -1,1 (the negative class first)"
     if isinstance(value, (int, float)) and float(value).is_integer() and value > 1:
         return ("a class index? for labels 0..C−1 with one prediction column per class use "
                 "sparse_categorical_crossentropy (scce)")
-    return None
+    return "is it the label column? --label-cols names the column of 0/1 labels (or of soft targets in [0, 1])"
 
 
 def _check_sklearn_log_loss(spec: LossSpec, yt: np.ndarray, yp: np.ndarray, params: dict) -> None:

@@ -22,7 +22,7 @@ class ShardedSource(Source):
         for shard in shards[1:]:
             if shard.columns == first.columns:
                 continue
-            if not _same_names(first, shard):
+            if not _same_names(first, shard.columns, named=_named(shard)):
                 raise ReadError(
                     f"shard {shard.name} has columns {', '.join(shard.columns[:8])} but {first.name} has "
                     f"{', '.join(first.columns[:8])}",
@@ -67,7 +67,7 @@ class ShardedSource(Source):
         if not shards:
             raise empty[0]
         for exc in empty:
-            if sorted(exc.columns) != sorted(shards[0].columns):
+            if exc.columns != shards[0].columns and not _same_names(shards[0], exc.columns, named=True):
                 raise ReadError(f"{exc.message}, and its columns {', '.join(exc.columns[:8])} are not those of "
                                 f"{shards[0].name}: {', '.join(shards[0].columns[:8])}",
                                 hint="every shard of one dataset needs the same columns")
@@ -108,13 +108,18 @@ class ShardedSource(Source):
             offset += n
 
 
-def _same_names(first: Source, shard: Source) -> bool:
-    """Whether ``shard`` has the columns of ``first`` in another order, each named once in a header (a
-    header-less file's columns are only numbered, and an unnamed one is known by its place)."""
+def _same_names(first: Source, columns: list[str], *, named: bool) -> bool:
+    """Whether ``columns`` (of a shard whose header names them: ``named``) are those of ``first`` in another
+    order, each named once in a header (a header-less file's columns are only numbered, and an unnamed one
+    is known by its place)."""
     names = set(first.columns)
-    return (len(names) == len(first.columns) == len(shard.columns) and names == set(shard.columns)
-            and not first.unnamed and not shard.unnamed and (first.header_rows > 0 or first.format in NAMED)
-            and (shard.header_rows > 0 or shard.format in NAMED))
+    return (named and _named(first) and len(names) == len(first.columns) == len(columns)
+            and names == set(columns))
+
+
+def _named(source: Source) -> bool:
+    """Whether every column of ``source`` has a name of its own (a header's, or a schema's)."""
+    return not source.unnamed and (source.header_rows > 0 or source.format in NAMED)
 
 
 #: formats whose columns always carry names of their own (a schema), unlike NPY's numbers

@@ -180,19 +180,14 @@ def guess_header(first: list[str], name: str, notes: list[str]) -> bool:
 
 def written_otherwise(first: list[str], following: list[list[str]]) -> bool:
     """Is a first row of bare integers ``0,1,…`` certainly pandas' header? Only when a row below writes a
-    whole number otherwise than bare, in one of those columns (``151.0``, as pandas writes a float column):
-    that writer would have written a first row of data as ``0.0``. Rows merely written otherwise prove
-    nothing: awk, ``printf %g`` and ``np.savetxt(fmt="%g")`` write ``0`` above ``2.5``."""
+    whole number as pandas writes a float column's (``151.0``), in one of those columns: that writer would
+    have written a first row of data as ``0.0``. Other spellings prove nothing: awk, R and ``printf %g``
+    write ``0`` above ``2.5`` and ``1e+05``."""
     k = len(first)
-    for row in following:
-        for cell in row[:k]:
-            c = _clean(cell)
-            if c and not _BARE_INTEGER.fullmatch(c) and _is_number(c) and float(c).is_integer():
-                return True
-    return False
+    return any(_PANDAS_WHOLE.fullmatch(_clean(cell)) for row in following for cell in row[:k])
 
 
-_BARE_INTEGER = re.compile(r"[+-]?\d+")
+_PANDAS_WHOLE = re.compile(r"[+-]?\d+\.0+")
 
 
 def _unique_names(cells: list[str]) -> list[str]:

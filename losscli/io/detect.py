@@ -206,6 +206,19 @@ def _looks_like_json_lines(head: bytes) -> bool:
     return first.startswith(b"{") or (first.startswith(b"[") and first.endswith(b"]"))
 
 
+def _first_line_is_json(head: bytes) -> bool:
+    """The first line of ``head`` parses as a JSON object or array (a line longer than ``head``: no)."""
+    if not _looks_like_json_lines(head):
+        return False
+    import json
+
+    first = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
+    try:
+        return isinstance(json.loads(first), (dict, list))
+    except ValueError:  # also a UnicodeDecodeError
+        return False
+
+
 def _count_outside_quotes(line: str, delimiter: str) -> int:
     if '"' not in line:
         return line.count(delimiter)
@@ -300,8 +313,9 @@ def detect_format(name: str, head: bytes, fmt: str | None = None) -> str:
         )
     if by_name is not None:
         check_text(name, head)
-        # ".txt" says text, not which: JSON lines in it are read as such (a CSV never opens with `{`)
-        return "jsonl" if by_name == "text" and _looks_like_json_lines(head) else by_name
+        # ".txt" says text, not which: JSON lines in it are read as such (a first line that parses as a JSON
+        # object or array; a CSV header such as `[y],[p]` does not)
+        return "jsonl" if by_name == "text" and _first_line_is_json(head) else by_name
     if wide_encoding(head):
         check_text(name, head)
     if looks_like_text(head):

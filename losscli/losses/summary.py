@@ -54,8 +54,9 @@ def _scores(num: np.ndarray, den: np.ndarray) -> float:
 
 
 def _too_few(stats: dict[str, Any]) -> bool:
-    """scikit-learn returns NaN (with a warning) for these scores on fewer than two samples."""
-    return float(stats["n"][0]) < 2
+    """scikit-learn returns NaN (with a warning) for these scores on fewer than two samples; samples whose
+    weights sum to 0 define no score either (scikit-learn divides by that sum)."""
+    return float(stats["n"][0]) < 2 or stats["w"][0] == 0
 
 
 # ------------------------------------------------------------------------------------------------- RMSE
@@ -262,7 +263,7 @@ def _d2_log_loss_stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | N
 
 
 def _d2_log_loss_finish(stats: dict[str, Any], **_: Any) -> float | tuple[float, str]:
-    if _too_few(stats) or stats["w"][0] == 0:
+    if _too_few(stats):
         return math.nan
     pi = stats["classes"] / stats["w"][0]
     pi = pi[pi > 0]
@@ -316,7 +317,7 @@ def _d2_brier_stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None
 
 
 def _d2_brier_finish(stats: dict[str, Any], **_: Any) -> float | tuple[float, str]:
-    if _too_few(stats) or stats["w"][0] == 0:
+    if _too_few(stats):
         return math.nan
     pi = stats["classes"] / stats["w"][0]
     null = float(1.0 - np.sum(pi * pi)) * (0.5 if stats["columns"][0] <= 2 else 1.0)

@@ -32,7 +32,9 @@ def _header(path: str, header: bool | None, delimiter: str | None) -> tuple[bool
 
     try:
         src = open_source(first, delimiter=delimiter, header=header)
-    except HeaderOnlyError as exc:  # an empty first shard: the others have rows (else Dask finds none)
+    except HeaderOnlyError as exc:  # an empty first shard of several: the others may have rows
+        if os.path.exists(path) or len(glob.glob(path)) < 2:
+            raise
         return True, False, exc.delimiter
     sniffed = getattr(src, "delimiter", None) or delimiter
     if header is not None:
@@ -52,7 +54,12 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str]) -> t
     if maybe_data:
         guessed.append(path)
     ddf = read_frame(path, header=header, delimiter=delimiter, text_columns=id_names)
-    head = ddf.head(SAMPLE_ROWS, npartitions=-1)
+    try:
+        head = ddf.head(SAMPLE_ROWS, npartitions=-1)
+    except ValueError as exc:  # pandas' ParserError of a later partition's rows
+        from losscli.dask import read_error
+
+        raise read_error(path, exc) from None
     sample = {}
     for c in head.columns:
         col = head[c]

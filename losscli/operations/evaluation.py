@@ -140,9 +140,16 @@ def refuse_overwriting_inputs(outputs: list[str], inputs: list[str | None]) -> N
     for i, out in enumerate(outputs):
         if any(same_file(out, other) for other in outputs[:i]):
             raise UsageError(f"two outputs name the file {out}", hint="give each output a file of its own")
+    import glob
+    import os
+
+    files = []
+    for inp in inputs:  # a glob of shards the Dask engine reads unexpanded: the files it matches here
+        if inp and inp != "-":
+            files += glob.glob(inp) if any(c in inp for c in "*?[") and not os.path.exists(inp) else [inp]
     for out in outputs:
-        for inp in inputs:
-            if inp and inp != "-" and same_file(out, inp):
+        for inp in files:
+            if same_file(out, inp):
                 raise UsageError(f"the output file {out} is one of the inputs",
                                  hint="write the results to another file")
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from losscli.errors import UsageError
+from losscli.io.detect import FORMATS
 
 #: the command line's bound of --bootstrap
 MAX_RESAMPLES = 1_000_000
@@ -58,7 +59,7 @@ KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "nan": ((str,), "error, skip or warn"),
     "sum_tol": (NUM, "tolerance for rows summing to 1"),
     "delimiter": ((str,), "CSV delimiter"),
-    "input_format": ((str,), "format of the input files: csv, tsv, npy, npz, parquet, jsonl or arrow"),
+    "input_format": ((str,), f"format of the input files: {', '.join(FORMATS)}"),
     "header": ((bool,), "CSV files have a header row (default true)"),
     "max": ((int, float, str, list), "fail when the value is above; 'word_perplexity=70' bounds a derived "
             "value (a list for several)"),
@@ -214,7 +215,7 @@ def _validate(table: dict[str, Any], where: str, required: tuple[str, ...]) -> N
 
 
 #: allowed values of keys whose type alone does not say enough (the command line's option ranges)
-CHOICES = {"nan": ("error", "skip", "warn"), "input_format": ("csv", "tsv", "npy", "npz", "parquet", "jsonl", "arrow")}
+CHOICES = {"nan": ("error", "skip", "warn"), "input_format": FORMATS}
 #: key → (low, high, open low, open high); ``None`` is unbounded
 RANGES: dict[str, tuple[float | None, float | None, bool, bool]] = {
     "eps": (0.0, 0.5, True, True),

@@ -46,6 +46,14 @@ class GateOptions:
     max_class: gates.Limit | None = None
     name: str | None = None  # check-name prefix (a check file's check name)
 
+    def baseline_read(self) -> list[str]:
+        """The baseline as a file the run reads (and must not overwrite): unless --update-baseline writes it."""
+        return [self.baseline] if self.baseline and not self.update_baseline else []
+
+    def baseline_written(self) -> list[str]:
+        """The baseline as a file the run writes (--update-baseline)."""
+        return [self.baseline] if self.baseline and self.update_baseline else []
+
     def validate(self) -> None:
         if (self.max_increase or self.max_rel_increase) and not self.baseline:
             raise UsageError("--max-increase and --max-rel-increase need --baseline FILE")

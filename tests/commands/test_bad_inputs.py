@@ -634,12 +634,17 @@ def test_hints_that_follow_the_value_found_and_work(tmp_path, capsys, monkeypatc
     Path("pm.csv").write_text("label,p\n1,0.9\n-1,0.2\n")
     code, out, err = run_cli(["eval", "bce", "pm.csv"], capsys)
     assert code == 3 and "--classes -1,1" in err
+    Path("soft.csv").write_text("label,p\n1,0.9\n1.5,0.2\n")
+    code, out, err = run_cli(["eval", "bce", "soft.csv"], capsys)
+    assert code == 3 and "--label-cols names the column of 0/1 labels" in err
     code, out, err = run_cli(["eval", "bce", "pm.csv", "--classes", "-1,1", "-q"], capsys)
     assert code == 0 and float(out) == pytest.approx(-np.mean(np.log([0.9, 0.8])), rel=1e-15), err
     for k in (1, 2):
         Path(f"part-{k}.csv").write_text("label,p\n1,0.9\n")
     code, out, err = run_cli(["eval", "bce", "part-1.csv", "part-2.csv"], capsys)
     assert code == 2 and "quote a glob of shards" in err
+    code, out, err = run_cli(["explain", "mse", "part-1.csv"], capsys)  # no glob there
+    assert code == 2 and "glob" not in err
     code, out, err = run_cli(["eval", "bce", "part-*.csv", "-q"], capsys)
     assert code == 0 and float(out) == pytest.approx(-np.log(0.9), rel=1e-15), err
     Path("cm.csv").write_text("# exported 2026-12-05\nlabel,p\n1,0.9\n")

@@ -253,3 +253,35 @@ loss = "brier"
     r = invoke(runner, ["check", cfg, "--json"])
     assert r.exit_code == 0, r.stderr
     assert [c["status"] for c in json.loads(r.stdout)["checks"] if c["kind"] == "max_increase"] == ["pass", "pass"]
+
+
+def test_a_check_that_errors_keeps_its_entry_in_a_shared_baseline(runner, project):
+    """Check b's input missing: the run exits 3, and the update rewrote the shared file with a's entry
+    alone, so that b had no baseline once its input was back."""
+    cfg = write(project, '''
+[defaults]
+labels = "data/binary_labels.csv"
+baseline = "shared.json"
+max_increase = 0.0
+
+[[check]]
+name = "a"
+loss = "bce"
+preds = "data/binary_probs.csv"
+
+[[check]]
+name = "b"
+loss = "brier"
+preds = "b.csv"
+''')
+    shutil.copy(project / "data" / "binary_probs.csv", project / "b.csv")
+    assert invoke(runner, ["check", cfg, "--update-baseline"]).exit_code == 0
+    before = json.loads((project / "shared.json").read_text())
+    (project / "b.csv").rename(project / "b.hidden")
+    r = invoke(runner, ["check", cfg, "--update-baseline"])
+    assert r.exit_code == 3
+    after = json.loads((project / "shared.json").read_text())
+    assert [d["loss"] for d in after] == ["binary_crossentropy", "brier"] and after[1] == before[1]
+    (project / "b.hidden").rename(project / "b.csv")
+    r = invoke(runner, ["check", cfg, "--json"])
+    assert r.exit_code == 0, r.stderr

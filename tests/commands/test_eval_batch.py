@@ -101,6 +101,34 @@ def test_shards_with_their_columns_in_another_order_are_read_by_name(tmp_path, c
     assert any("in another order: they are read by name" in n for n in s["inputs"]["notes"])
 
 
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_a_shard_with_a_header_and_no_rows_adds_none(tmp_path, capsys, engine):
+    """An empty partition as pandas and Dask write it (the header alone) was refused ("has a header but no
+    rows: pass --no-header"), and the whole dataset with it; it adds no rows now, with a note. One file
+    alone so, every shard so, or a header of other columns is refused as before."""
+    if engine == "dask":
+        pytest.importorskip("dask.dataframe")
+    (tmp_path / "s-0.csv").write_text("label,p\n")
+    (tmp_path / "s-1.csv").write_text("label,p\n1,0.9\n0,0.2\n")
+    (tmp_path / "s-2.csv").write_text("label,p\n")
+    glob_ = str(tmp_path / "s-*.csv")
+    code, out, err = run_cli(["eval", "bce", glob_, "--engine", engine, "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["n"] == 2 and doc["value"] == pytest.approx(-np.mean(np.log([0.9, 0.8])), rel=1e-15)
+    if engine == "local":
+        assert any("has a header and no rows: an empty shard" in n for n in doc["inputs"]["notes"])
+    code, out, err = run_cli(["eval", "bce", tmp_path / "s-0.csv", "--engine", engine, "-q"], capsys)
+    assert (code, out) == (3, "") and "s-0.csv has a header but no rows" in err
+    if engine == "local":
+        (tmp_path / "s-2.csv").write_text("y,q\n")
+        code, out, err = run_cli(["eval", "bce", glob_, "-q"], capsys)
+        assert (code, out) == (3, "") and "are not those of" in err
+        (tmp_path / "s-1.csv").write_text("label,p\n")
+        code, out, err = run_cli(["eval", "bce", str(tmp_path / "s-[01].csv"), "-q"], capsys)
+        assert (code, out) == (3, "") and "has a header but no rows" in err
+
+
 def test_shards_with_other_or_unnamed_columns_are_refused(tmp_path, capsys):
     (tmp_path / "s-0.csv").write_text("label,p\n1,0.5\n0,0.2\n")
     (tmp_path / "s-1.csv").write_text("label,q\n1,0.5\n0,0.2\n")

@@ -479,17 +479,17 @@ def test_the_same_numbers_opening_both_files_wait_for_header_or_no_header(tmp_pa
     assert code == 0 and json.loads(out)["n"] == 4, err
 
 
-@pytest.mark.parametrize("labels, preds", [("0\n3\n5\n", "0\n2.5\n5.5\n"),
-                                           ("0\n1\n1\n0\n", "0\n0.9\n0.1\n0.2\n")])
-def test_a_first_row_of_0_above_numbers_written_otherwise_is_not_taken_for_pandas_header(tmp_path, capsys,
+@pytest.mark.parametrize("loss, labels, preds", [("mse", "0\n3\n5\n", "0\n2.5\n5.5\n"),
+                                                 ("mse", "0\n3\n1e+05\n", "0\n2.5\n99999.5\n"),
+                                                 ("bce", "0\n1\n1\n0\n", "0\n0.9\n0.1\n0.2\n")])
+def test_a_first_row_of_0_above_numbers_written_otherwise_is_not_taken_for_pandas_header(tmp_path, capsys, loss,
                                                                                          labels, preds):
     """awk, R and ``printf %g`` write ``0`` above ``2.5``: the rows below, written otherwise than the bare
     ``0``, were taken as proof of pandas' header, and both files lost their first sample (mse 0.25 for
-    0.1667, exit 0). Only a whole number written otherwise (``151.0``) proves it now; else the two files'
-    first rows are a question, and the hint answers it."""
+    0.1667, exit 0), and so was R's and printf's ``1e+05``. Only a whole number written as pandas writes a
+    float (``151.0``) proves it now; else the two files' first rows are a question, and the hint answers it."""
     (tmp_path / "y.csv").write_text(labels)
     (tmp_path / "p.csv").write_text(preds)
-    loss = "mse" if "5.5" in preds else "bce"
     args = ["eval", loss, "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "-q"]
     code, out, err = run_cli(args, capsys)
     assert (code, out) == (2, "") and "--no-header if the first rows are data" in err

@@ -345,3 +345,14 @@ def test_json_lines_in_a_txt_file_and_the_input_format_option(tmp_path, capsys):
     assert code == 3 and "NUL byte" in err and "--input-format (csv, tsv, npy" in err
     code, out, err = run_cli(["eval", "bce", tmp_path / "j.txt", "--input-format", "xml"], capsys)
     assert code == 2 and "--input-format" in err
+    (tmp_path / "br.txt").write_text("[y],[p]\n1,0.9\n0,0.2\n")  # a CSV header in brackets is no JSON
+    code, out, err = run_cli(["eval", "bce", tmp_path / "br.txt", "--label-cols", "[y]", "--pred-cols", "[p]", "-q"],
+                             capsys)
+    assert code == 0 and float(out) == pytest.approx(expected, rel=1e-15), err
+
+
+def test_the_command_lines_input_formats_are_the_readers():
+    """``--input-format``'s choices are written in the CLI module (``--help`` imports no reader)."""
+    from losscli.cli import INPUT_FORMATS
+
+    assert INPUT_FORMATS == detect.FORMATS

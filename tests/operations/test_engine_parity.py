@@ -158,6 +158,7 @@ REFUSED: dict[str, list[str]] = {
               "{d}/labels.csv"],
     "bytes": ["token_nll", "--labels", "{d}/labels.csv", "--preds", "{d}/one.csv", "--pred-cols", "lp", "--bytes",
               "{d}/labels.csv"],
+    "input_format": [*BCE, "--input-format", "csv"],
 }
 
 

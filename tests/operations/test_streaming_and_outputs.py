@@ -216,6 +216,9 @@ def test_display_rows_are_kept_only_for_a_report_that_shows_them(multiclass, cap
 def test_a_dash_for_an_output_file_is_a_usage_error_not_a_file_named_dash(regression, capsys, monkeypatch,
                                                                            option):
     monkeypatch.chdir(regression)
+    if option == "--openmetrics":  # and the baseline that --update-baseline writes
+        code, out, err = run_cli(["eval", "mse", "reg.csv", "--baseline", "-", "--update-baseline", "-q"], capsys)
+        assert (code, out) == (2, "") and "standard output carries the report" in err
     code, out, err = run_cli(["eval", "mse", "reg.csv", option, "-", "-q"], capsys)
     assert (code, out) == (2, "") and "standard output carries the report" in err
     assert not (regression / "-").exists()
