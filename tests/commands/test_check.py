@@ -198,8 +198,8 @@ loss = "brier"
     assert json.loads(r.stdout)["status"] == "pass"
 
 
-def test_checks_of_one_loss_on_two_files_sharing_a_baseline_find_their_own_entries(runner, project):
-    cfg = write(project, '''
+#: a check "a" (bce) with a baseline file other checks may share
+SHARED_A = '''
 [defaults]
 labels = "data/binary_labels.csv"
 baseline = "shared.json"
@@ -209,7 +209,11 @@ max_increase = 0.0
 name = "a"
 loss = "bce"
 preds = "data/binary_probs.csv"
+'''
 
+
+def test_checks_of_one_loss_on_two_files_sharing_a_baseline_find_their_own_entries(runner, project):
+    cfg = write(project, SHARED_A + '''
 [[check]]
 name = "b"
 loss = "bce"
@@ -258,17 +262,7 @@ loss = "brier"
 def test_a_check_that_errors_keeps_its_entry_in_a_shared_baseline(runner, project):
     """Check b's input missing: the run exits 3, and the update rewrote the shared file with a's entry
     alone, so that b had no baseline once its input was back."""
-    cfg = write(project, '''
-[defaults]
-labels = "data/binary_labels.csv"
-baseline = "shared.json"
-max_increase = 0.0
-
-[[check]]
-name = "a"
-loss = "bce"
-preds = "data/binary_probs.csv"
-
+    cfg = write(project, SHARED_A + '''
 [[check]]
 name = "b"
 loss = "brier"
