@@ -153,3 +153,15 @@ def test_a_parameter_that_is_not_a_value_is_named_with_a_hint():
         parse_loss_expression("huber(delta=abc)")
     assert str(info.value).startswith("delta=abc in 'huber(delta=abc)' is not a value")
     assert "delta=0.5" in (info.value.hint or "")
+
+
+def test_generalized_cross_entropy_under_keras_refuses_a_q_keras_refuses():
+    """Keras' CategoricalGeneralizedCrossEntropy raises for q outside (0, 1); q = 1 gave a number Keras has
+    not (the MAE of the probabilities), which losscli's own convention keeps."""
+    y, p = np.array([0, 1]), np.array([[0.7, 0.2, 0.1], [0.3, 0.5, 0.2]])
+    with pytest.raises(ParameterError, match=r"Keras takes q in \(0, 1\)"):
+        losscli.evaluate("gce(q=1)", y, p, convention="keras")
+    assert losscli.evaluate("gce(q=1)", y, p).value == pytest.approx(0.4, rel=1e-15)
+    py = np.float32([0.7, 0.5]).astype(np.float64)  # Keras' probabilities, in float32
+    assert losscli.evaluate("gce(q=0.7)", y, p, convention="keras").value == pytest.approx(
+        np.mean((1 - py**0.7) / 0.7), rel=1e-14)

@@ -536,6 +536,15 @@ def kl_divergence(
     return KernelOutput(terms.sum(axis=1), clipped=clipped)
 
 
+def _keras_q(params: dict, conv: Convention) -> None:
+    """Keras' CategoricalGeneralizedCrossEntropy takes q in (0, 1): q = 1 (MAE) has no Keras number."""
+    from losscli.errors import ParameterError
+
+    if conv.name == "keras" and params.get("q", 0.5) >= 1.0:
+        raise ParameterError(f"generalized_cross_entropy: Keras takes q in (0, 1), not {params['q']!r}",
+                             hint="give q below 1, or --convention losscli for q = 1 (the MAE of the probabilities)")
+
+
 @register_loss(
     "generalized_cross_entropy",
     conventions=("keras",),
@@ -564,6 +573,7 @@ def kl_divergence(
     peer="Keras CategoricalGeneralizedCrossEntropy",
     torch_mean="mean_over_n",
     example={"y_true": [0, 1], "y_pred": [[0.7, 0.2, 0.1], [0.3, 0.5, 0.2]]},
+    check=lambda y_true, y_pred, params, conv, row_offset: _keras_q(params, conv),
 )
 def generalized_cross_entropy(
     y_true: np.ndarray,
