@@ -35,13 +35,24 @@ def staging_path(target: str | os.PathLike[str]) -> Path:
     return t.with_name(f".{t.name}.tmp-{os.getpid()}")
 
 
+def create_staged(tmp: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Create the staging file ``tmp`` (empty) with the permissions of the file it is to replace, so that a
+    report kept private is never readable by others, not even while it is written; a new file gets the
+    umask's. Raises OSError."""
+    try:
+        mode = stat.S_IMODE(os.stat(final_path(target)).st_mode)
+    except OSError:
+        return
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode & 0o700)  # the owner's alone until fchmod
+    try:
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+
+
 def put_in_place(tmp: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
-    """Rename ``tmp`` onto ``target`` (through a symbolic link), keeping the permissions of the file it
-    replaces (a report kept private stays so). Raises OSError."""
-    real = final_path(target)
-    with contextlib.suppress(OSError):
-        os.chmod(tmp, stat.S_IMODE(os.stat(real).st_mode))
-    os.replace(tmp, real)
+    """Rename ``tmp`` onto ``target`` (through a symbolic link: the file it names). Raises OSError."""
+    os.replace(tmp, final_path(target))
 
 
 def _check_folder(path: str) -> None:
@@ -141,6 +152,7 @@ def write_atomic(path: str, text: str, *, make_folder: bool = False) -> None:
     if tx is not None:
         tx.track(tmp)
     try:
+        create_staged(tmp, path)
         with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
             fh.flush()

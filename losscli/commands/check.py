@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -55,9 +56,9 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
     comparisons: list[dict[str, Any]] = []
     shown: list[Any] = []  # the evaluations, for the HTML report
     error_codes: set[int] = set()
-    #: baseline file → (its results, the checks that decide whether it is written): checks sharing one file
-    #: write it once, with all their results
-    updates: dict[str, tuple[list[dict[str, Any]], list[gates.CheckResult]]] = {}
+    #: baseline file → (its path as written, its results, the checks that decide whether it is written):
+    #: checks sharing one file write it once, with all their results
+    updates: dict[str, tuple[str, list[dict[str, Any]], list[gates.CheckResult]]] = {}
     left_out = bool(only)  # checks not run (--only) or not evaluated (an error): their entries are kept
     with OutputTransaction():
         for spec in specs:
@@ -83,7 +84,9 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
                     if "checks" in ev.extra:
                         ev.extra["checks"] = [c.to_dict() for c in checks if c.loss in (None, ev.result.loss)]
             if check.gates.update_baseline and check.gates.baseline:
-                docs, deciding = updates.setdefault(check.gates.baseline, ([], []))
+                # keyed by the file, however each check spells its path
+                _, docs, deciding = updates.setdefault(os.path.realpath(check.gates.baseline),
+                                                       (check.gates.baseline, [], []))
                 for doc in baseline_results(evaluations):  # each entry names its file: checks may share one
                     preds = (doc.get("inputs") or {}).get("preds")
                     if doc.get("file") is None and isinstance(preds, dict) and preds.get("file"):
@@ -100,7 +103,7 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
                 comp["check"] = spec.name
             comparisons += comps
             all_checks += checks
-        for path, (docs, deciding) in updates.items():
+        for path, docs, deciding in updates.values():
             if left_out:  # the checks left out keep their entries in a file they share
                 docs = gates.load_baseline(path).updated_with(docs)
             update_baseline(path, docs, deciding)

@@ -155,8 +155,9 @@ class SummarySums:
             out.maxima[n] = floats(v)
         shifted = data.get("moments_shift", {})
         for n, m in data.get("moments", {}).items():
-            w, mean, m2 = (floats(a) for a in m)
-            shift, about = (floats(a) for a in shifted[n]) if n in shifted else (np.zeros_like(w), mean)
+            w, mean, m2, *rest = (floats(a) for a in m)  # a fourth array: the shift, the mean about it
+            shift, about = (floats(a) for a in shifted[n]) if n in shifted else (
+                (rest[0], mean) if rest else (np.zeros_like(w), mean))
             out.moments[n] = (w, about, m2, shift)  # an earlier version's state: shift 0
         for n, s in data.get("sample", {}).items():
             out.samples[n] = ConfidenceSample.from_json(s)

@@ -254,7 +254,7 @@ class CsvSource(Source):
                 limits.check_columns(inp.name, len(first))
                 names = _unique_names(first)
                 header_rows = skipped + 1
-                has_rows = next(reader, None) is not None
+                has_rows = any(row for row in reader)  # blank lines alone are no rows
             else:
                 k = len(first)
                 while k == 0:
@@ -696,7 +696,9 @@ def trailing_blank_lines(tail: bytes | None) -> int:
 
 
 def _without_last_rows(chunks: Iterator[Chunk], n: int) -> Iterator[Chunk]:
-    """``chunks`` less their last ``n`` rows (held back until the end is known)."""
+    """``chunks`` less their last rows that are empty (every cell missing), ``n`` at the most: the blank lines
+    counted at the end of the file, as the parser read them (inside an unclosed quote they are one cell's
+    text, and no row is dropped)."""
     held: list[Chunk] = []
     rows = 0
     for chunk in chunks:
@@ -705,7 +707,15 @@ def _without_last_rows(chunks: Iterator[Chunk], n: int) -> Iterator[Chunk]:
         while held and rows - len(held[0]) >= n:
             rows -= len(held[0])
             yield held.pop(0)
-    keep = rows - n
+    drop = 0
+    for chunk in reversed(held):  # the empty rows at the end, looked at in the last n rows only
+        m = min(len(chunk), n - drop)
+        empty = _empty_rows({k: v[len(chunk) - m:] for k, v in chunk.columns.items()}, m)
+        run = m - int(np.flatnonzero(~empty)[-1]) - 1 if not empty.all() else m
+        drop += run
+        if run < m or drop == n:
+            break
+    keep = rows - drop
     for chunk in held:
         if keep <= 0:
             return
@@ -713,6 +723,19 @@ def _without_last_rows(chunks: Iterator[Chunk], n: int) -> Iterator[Chunk]:
             chunk = Chunk({k: v[:keep] for k, v in chunk.columns.items()}, chunk.first_row)
         keep -= len(chunk)
         yield chunk
+
+
+def _empty_rows(columns: dict[Any, np.ndarray], m: int) -> np.ndarray:
+    """Which of ``m`` rows (``columns``' arrays) have every cell missing: NaN, or empty text."""
+    out = np.ones(m, dtype=bool)
+    for values in columns.values():
+        a = np.asarray(values).reshape(m, -1)
+        if a.dtype.kind == "f":
+            out &= np.isnan(a).all(axis=1)
+        else:
+            out &= np.array([all(v is None or (isinstance(v, float) and v != v) or not str(v).strip() for v in row)
+                             for row in a.tolist()], dtype=bool)
+    return out
 
 
 class _LentToArrow:

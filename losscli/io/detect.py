@@ -212,7 +212,10 @@ def _first_line_is_json(head: bytes) -> bool:
         return False
     import json
 
-    first = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if b"\n" not in text:  # a first line longer than the head: its opening `{` or `[` has to do
+        return True
+    first = text.split(b"\n", 1)[0]
     try:
         return isinstance(json.loads(first), (dict, list))
     except ValueError:  # also a UnicodeDecodeError

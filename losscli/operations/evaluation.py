@@ -144,9 +144,13 @@ def refuse_overwriting_inputs(outputs: list[str], inputs: list[str | None]) -> N
     import os
 
     files = []
-    for inp in inputs:  # a glob of shards the Dask engine reads unexpanded: the files it matches here
-        if inp and inp != "-":
-            files += glob.glob(inp) if any(c in inp for c in "*?[") and not os.path.exists(inp) else [inp]
+    for inp in inputs:
+        if not inp or inp == "-":
+            continue
+        if not os.path.exists(inp) and ":" in inp and os.path.exists(inp.rsplit(":", 1)[0]):
+            inp = inp.rsplit(":", 1)[0]  # an array of an NPZ file (d.npz:y): the file
+        # a glob of shards that the Dask engine reads unexpanded: the files it matches here
+        files += glob.glob(inp) if any(c in inp for c in "*?[") and not os.path.exists(inp) else [inp]
     for out in outputs:
         for inp in files:
             if same_file(out, inp):

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import OutputError, UsageError
-from losscli.files import current, finish_file, staging_path
+from losscli.files import create_staged, current, finish_file, staging_path
 
 SINK_FORMATS = {
     ".csv": "csv",
@@ -73,6 +73,9 @@ class PerSampleSink:
         self.rows = 0
         self._writer: Any = None
         try:
+            create_staged(self.tmp, target)
+            if self.format == "npy":
+                create_staged(self.tmp + ".raw", target)
             if self.format == "parquet":
                 self._fh = None
             else:

@@ -259,6 +259,22 @@ loss = "brier"
     assert [c["status"] for c in json.loads(r.stdout)["checks"] if c["kind"] == "max_increase"] == ["pass", "pass"]
 
 
+def test_checks_naming_one_baseline_file_by_other_paths_write_it_once(runner, project):
+    """"shared.json" and its absolute path were two updates of one file: the second rename failed (exit
+    3) and the file kept one check's entries."""
+    cfg = write(project, SHARED_A + f'''
+[[check]]
+name = "b"
+loss = "brier"
+preds = "data/binary_probs.csv"
+baseline = "{project / 'shared.json'}"
+''')
+    r = invoke(runner, ["check", cfg, "--update-baseline"])
+    assert r.exit_code == 0 and r.stderr.count("updated") == 1, r.stderr
+    assert [d["loss"] for d in json.loads((project / "shared.json").read_text())] == ["binary_crossentropy", "brier"]
+    assert invoke(runner, ["check", cfg]).exit_code == 0
+
+
 def test_a_check_that_errors_keeps_its_entry_in_a_shared_baseline(runner, project):
     """Check b's input missing: the run exits 3, and the update rewrote the shared file with a's entry
     alone, so that b had no baseline once its input was back."""

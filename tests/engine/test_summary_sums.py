@@ -262,3 +262,25 @@ def test_a_padding_row_of_weight_0_does_not_set_the_shift(loss):
     first.update(y[:5], p[:5], sample_weight=w[:5])  # a shard that weighs nothing, merged first
     rest.update(y[5:], p[5:], sample_weight=w[5:])
     assert first.merge(rest).result().value == pytest.approx(exact, rel=1e-14)
+
+
+def test_shard_states_of_targets_far_from_zero_merge_to_the_one_pass_value(tmp_path, capsys):
+    """The shift and the mean about it ride in the state (``moments_shift``): read without them, the merge
+    of two shards' R² of targets near 1e12 drifted in the 7th digit."""
+    from cli_helpers import run_cli
+
+    rng = np.random.default_rng(5)
+    y = 1e12 + rng.normal(0, 1, 400)
+    p = y + rng.normal(0, 0.5, 400)
+    for k, part in enumerate((slice(0, 150), slice(150, 400))):
+        np.save(tmp_path / f"y{k}.npy", y[part]), np.save(tmp_path / f"p{k}.npy", p[part])
+        code, _, err = run_cli(["eval", "r2", "--labels", tmp_path / f"y{k}.npy", "--preds", tmp_path / f"p{k}.npy",
+                                "--state-out", tmp_path / f"s{k}.json", "-q"], capsys)
+        assert code == 0, err
+    state = json.loads((tmp_path / "s1.json").read_text())
+    assert "moments_shift" in json.dumps(state)
+    code, out, err = run_cli(["merge", tmp_path / "s0.json", tmp_path / "s1.json", "-q"], capsys)
+    assert code == 0, err
+    one = Evaluator("r2")
+    one.update(y, p)
+    assert float(out) == pytest.approx(one.result().value, rel=1e-15)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -599,4 +600,14 @@ def test_blank_lines_at_the_end_are_skipped_and_one_among_the_rows_is_named(tmp_
     code, out, err = run_cli(["eval", "bce", tmp_path / "m.csv", "-q"], capsys)
     assert (code, out) == (3, "") and "m.csv column label row 3" in err and "--nan skip" in err
     code, out, err = run_cli(["eval", "bce", tmp_path / "m.csv", "--nan", "skip", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(expected, rel=1e-15), err
+    # the blank lines inside a quote left open at the end are that cell's text, not rows to drop
+    (tmp_path / "q.csv").write_text(newline.join(["y,p", "1,2", "3,5", '7,"7', "", "", ""]), newline="")
+    code, out, err = run_cli(["eval", "mse", tmp_path / "q.csv", "--json", "--summary-only"], capsys)
+    assert code != 0 or json.loads(out)["n"] == 3, err
+    # ids (text) and values of a blank line are all missing: dropped alike
+    (tmp_path / "i.csv").write_text(newline.join(["id,label,p", "a,1,0.9", "b,0,0.2", "c,1,0.7", "", ""]),
+                                    newline="")
+    code, out, err = run_cli(["eval", "bce", tmp_path / "i.csv", "--label-cols", "label", "--pred-cols", "p", "-q"],
+                             capsys)
     assert code == 0 and float(out) == pytest.approx(expected, rel=1e-15), err

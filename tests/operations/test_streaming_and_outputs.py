@@ -225,3 +225,18 @@ def test_a_dash_for_an_output_file_is_a_usage_error_not_a_file_named_dash(regres
     if option == "--output":  # the hint: per-sample values on standard output
         code, out, err = run_cli(["eval", "mse", "reg.csv", "--format", "csv"], capsys)
         assert code == 0 and len(out.splitlines()) >= 4, err
+
+
+@pytest.mark.skipif(os.name != "posix", reason="permission bits")
+def test_the_staged_copy_of_a_private_file_is_private_while_it_is_written(tmp_path):
+    """The staging file was created under the umask (644) and given the replaced file's mode only at the
+    rename: a private report was readable by others for the whole run."""
+    from losscli.files import OutputTransaction, staging_path, write_atomic
+
+    target = tmp_path / "private.json"
+    target.write_text("old\n")
+    target.chmod(0o600)
+    with OutputTransaction():
+        write_atomic(str(target), "{}\n")
+        assert (staging_path(target).stat().st_mode & 0o777) == 0o600  # staged, not yet in place
+    assert target.read_text() == "{}\n" and (target.stat().st_mode & 0o777) == 0o600
