@@ -46,6 +46,8 @@ Exit codes:
   3  unreadable or invalid input data
   4  internal error (a bug: please report it)"""
 
+MERGE_EXIT_CODES_HELP = EXIT_CODES_HELP.replace("  1  a quality check failed (and only that)\n", "")
+
 #: The status decided before output is written, kept if stdout closes early (``| head``).
 _decided = {"status": EXIT_OK, "debug": False}
 
@@ -114,6 +116,10 @@ def cli(debug: bool) -> None:
       losscli eval 'huber(delta=0.5)' --labels y.npy --preds p.npy -q
       losscli list
       losscli explain focal
+
+    \b
+    Shell completion: eval "$(_LOSSCLI_COMPLETE=bash_source losscli)" in ~/.bashrc
+    (zsh_source in ~/.zshrc, fish_source for fish).
     """
     _decided["debug"] = debug
 
@@ -136,7 +142,7 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
               "margin_ranking): its columns, aligned with --pred-cols (columns of --preds2 when it is given).")
 @click.option("--preds2", metavar="FILE", help="The second input of a pairwise loss in its own file (any format "
               "--preds takes), read in step with --preds (or FILE) row by row.")
-@click.option("--weight-col", metavar="SEL", help="Sample-weight column (one-file mode or of the preds file).")
+@click.option("--weight-col", metavar="SEL", help="Sample-weight column (in the one file, or in the preds or labels file).")
 @click.option("--words-col", metavar="COL", help="Words of each row (a token, or a document's summed NLL): adds "
               "word_perplexity = exp(Σ NLL / Σ words) to a cross-entropy (lm-evaluation-harness).")
 @click.option("--bytes-col", metavar="COL", help="Bytes of each row (UTF-8): adds byte_perplexity = exp(Σ NLL / Σ bytes) "
@@ -152,11 +158,11 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
 @_param_option("--log-probs", param="log_probs", is_flag=True, default=None,
                help="Predictions are log-probabilities (torch nll_loss, kl_div input).")
 @_param_option("--label-smoothing", param="label_smoothing", type=FINITE, metavar="EPS", help="Label smoothing ε.")
-@_param_option("--class-weights", param="class_weights", metavar="A,B,C|FILE", help="One weight per class.")
+@_param_option("--class-weights", param="class_weights", metavar="A,B,C|FILE", help="One weight per class: A,B,C, or a file of one number per line.")
 @_param_option("--pos-weight", param="pos_weight", metavar="X[,Y..]", help="Positive-class weight (per column).")
-@_param_option("--ignore-index", param="ignore_index", type=INT64, metavar="K", help="Label value to ignore.")
+@_param_option("--ignore-index", param="ignore_index", type=INT64, metavar="K", help="Label value to ignore (token_nll: -100 unless given).")
 @_param_option("--gamma", param="gamma", type=FINITE, help="Focal γ.")
-@_param_option("--alpha", param="alpha", metavar="A[,B..]", help="Focal α (or Tversky α).")
+@_param_option("--alpha", param="alpha", metavar="A[,B..]", help="Focal α, Tversky α, or the quantile of pinball.")
 @_param_option("--delta", param="delta", type=FINITE, help="Huber δ.")
 @_param_option("--beta", param="beta", type=FINITE, help="Smooth-L1 β (or Tversky β).")
 @_param_option("--q", param="q", type=FINITE, help="Generalised cross-entropy q.")
@@ -314,7 +320,7 @@ def check_cmd(config: str | None, **opts: Any) -> None:
     _decided["status"] = run_check(config, opts, decided=_decided)
 
 
-@cli.command("merge", epilog=EXIT_CODES_HELP)
+@cli.command("merge", epilog=MERGE_EXIT_CODES_HELP)
 @click.argument("states", nargs=-1, required=True, metavar="STATE...")
 @summary_format_options
 @click.option("-q", "--quiet", is_flag=True, help="Print only the requested reduction's value.")

@@ -43,10 +43,11 @@ def explain_data(name: str) -> dict[str, Any]:
 
     from losscli.conventions import CONVENTIONS
     from losscli.engine.evaluator import evaluate
-    from losscli.registry import get_loss
+    from losscli.registry import get_loss, parse_loss_expression
     from losscli.spec import LABEL_KINDS, PRED_KINDS
 
     spec = get_loss(name)
+    written = parse_loss_expression(name)[1]  # 'huber(delta=0.5)': the worked example with delta 0.5
     out = spec.describe()
     out["label_kind_doc"] = LABEL_KINDS[spec.label_kind]
     out["pred_kind_doc"] = PRED_KINDS[spec.pred_kind]
@@ -63,11 +64,12 @@ def explain_data(name: str) -> dict[str, Any]:
     }
     ex = spec.example
     if ex:
-        r = evaluate(spec, np.asarray(ex["y_true"]), np.asarray(ex["y_pred"]), **ex.get("params", {}))
+        params = {**ex.get("params", {}), **written}
+        r = evaluate(spec, np.asarray(ex["y_true"]), np.asarray(ex["y_pred"]), **params)
         out["example"] = {
             "y_true": ex["y_true"],
             "y_pred": ex["y_pred"],
-            "params": ex.get("params", {}),
+            "params": params,
             "per_sample": r.per_sample.tolist(),
             "mean": r.value,
         }

@@ -288,7 +288,12 @@ def _check_no_reduction(opts: Options, fmt: str, summary_only: bool) -> None:
 
 
 def engine_settings(opts: Options) -> EngineSettings:
-    return EngineSettings(name=opts.get("engine") or "local", scheduler=opts.get("scheduler"))
+    """Where the evaluation runs; ``--scheduler`` names a Dask cluster, so it goes with ``--engine dask``."""
+    name = opts.get("engine") or "local"
+    if opts.get("scheduler") and name != "dask":
+        raise UsageError("--scheduler names a Dask cluster: it goes with --engine dask",
+                         hint="add --engine dask, or leave out --scheduler")
+    return EngineSettings(name=name, scheduler=opts.get("scheduler"))
 
 
 def compare_settings(opts: Options) -> CompareSettings:

@@ -325,7 +325,7 @@ class Evaluator:
 
     def _check_counts_apply(self) -> None:
         """Word and byte perplexity are of a cross-entropy's plain NLL: no class weights, no smoothing."""
-        flags = ", ".join(f"--{n}-col" for n in self.counts)
+        flags = ", ".join(f"--{n}-col/--{n}" for n in self.counts)  # a column, or a file of its own
         if not self.spec.perplexity:
             raise UsageError(
                 f"{flags}: word/byte perplexity and bits per byte are of a cross-entropy; {self.spec.name} is not one",

@@ -528,12 +528,12 @@ def _check_rows_sum(
     if not conv.strict:
         if conv.renormalise and not labels:
             warn(
-                f"{int(bad.sum())} {what} rows do not sum to 1 (row {row + offset + 1} sums to "
+                f"{int(bad.sum())} {what} rows do not sum to 1 (sample {row + offset + 1}, the first, sums to "
                 f"{sums[row]:.6g}); renormalised, as Keras does"
             )
         else:
             warn(
-                f"{int(bad.sum())} {what} rows do not sum to 1 (row {row + offset + 1} sums to "
+                f"{int(bad.sum())} {what} rows do not sum to 1 (sample {row + offset + 1}, the first, sums to "
                 f"{sums[row]:.6g}); used as given, as {conv.name} does"
             )
         return

@@ -367,7 +367,8 @@ def sparse_categorical_crossentropy(
     ),
     formula="l = α_t·(1−p_t)^γ·BCE, p_t = y·p + (1−y)(1−p), α_t = α·y + (1−α)(1−y) when α is given",
     latex=r"\ell = \alpha_t (1-p_t)^{\gamma}\,\mathrm{BCE}(y, p)",
-    description="Binary focal loss (Lin et al.), α applied only when given as in torchvision.",
+    description="Binary focal loss (Lin et al.), α applied only when given (torchvision's default 0.25 under "
+                "--convention torch).",
     peer="torchvision.ops.sigmoid_focal_loss; Keras BinaryFocalCrossentropy",
     torch_mean="mean_over_n",
     example={"y_true": [1, 0, 0], "y_pred": [1.5, -0.7, 2.0], "params": {"from_logits": True}},

@@ -654,3 +654,16 @@ def test_hints_that_follow_the_value_found_and_work(tmp_path, capsys, monkeypatc
                                       if not line.startswith("#")))  # what the sed command does
     code, out, err = run_cli(["eval", "bce", "cm.csv", "-q"], capsys)
     assert code == 0 and float(out) == pytest.approx(-np.log(0.9), rel=1e-15), err
+
+
+def test_help_and_explain_say_what_the_options_do(capsys):
+    """--scheduler without --engine dask was ignored (exit 0); `explain 'huber(delta=0.5)'` showed the
+    worked example at delta 1; merge's help listed exit 1 (a failed check), which merge never gives."""
+    code, out, err = run_cli(["eval", "bce", "scores.csv", "--scheduler", "tcp://nowhere:8786"], capsys)
+    assert (code, out) == (2, "") and "--engine dask" in err
+    code, out, err = run_cli(["explain", "huber(delta=0.5)", "--json"], capsys)
+    assert code == 0 and json.loads(out)["example"]["params"] == {"delta": 0.5}
+    assert json.loads(out)["example"]["mean"] == 0.15625  # (0.125 + 0.125 + 0 + 0.375) / 4
+    with pytest.raises(SystemExit):
+        losscli.cli.main(["merge", "--help"])
+    assert "a quality check failed" not in capsys.readouterr().out

@@ -206,7 +206,7 @@ def test_ignore_index_takes_any_64_bit_integer(runner, tmp_path, given, ok):
 def test_the_help_of_ignore_index_is_not_broken_across_lines(runner):
     r = runner.invoke(cli, ["eval", "--help"], terminal_width=100)
     line = next(x for x in r.output.splitlines() if "--ignore-index" in x)
-    assert line.split()[:6] == ["--ignore-index", "K", "Label", "value", "to", "ignore."]
+    assert line.split()[:7] == ["--ignore-index", "K", "Label", "value", "to", "ignore", "(token_nll:"]
     assert "922337203685477" not in r.output
 
 
