@@ -36,11 +36,11 @@ def staging_path(target: str | os.PathLike[str]) -> Path:
 
 
 def create_staged(tmp: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
-    """Create the staging file ``tmp`` (empty) with the permissions of the file it is to replace, so that a
-    report kept private is never readable by others, not even while it is written; a new file gets the
-    umask's. Raises OSError."""
+    """Create the staging file ``tmp`` (empty) with the permissions of the file it is to replace, writable
+    by its owner while it is written (a read-only report is replaced, as before), so that a report kept
+    private is never readable by others; a new file gets the umask's. Raises OSError."""
     try:
-        mode = stat.S_IMODE(os.stat(final_path(target)).st_mode)
+        mode = stat.S_IMODE(os.stat(final_path(target)).st_mode) | stat.S_IWUSR
     except OSError:
         return
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode & 0o700)  # the owner's alone until fchmod
@@ -51,8 +51,12 @@ def create_staged(tmp: str | os.PathLike[str], target: str | os.PathLike[str]) -
 
 
 def put_in_place(tmp: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
-    """Rename ``tmp`` onto ``target`` (through a symbolic link: the file it names). Raises OSError."""
-    os.replace(tmp, final_path(target))
+    """Rename ``tmp`` onto ``target`` (through a symbolic link: the file it names), with the permissions of
+    the file it replaces exactly (read-only stays read-only). Raises OSError."""
+    real = final_path(target)
+    with contextlib.suppress(OSError):
+        os.chmod(tmp, stat.S_IMODE(os.stat(real).st_mode))
+    os.replace(tmp, real)
 
 
 def _check_folder(path: str) -> None:

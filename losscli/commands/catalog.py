@@ -43,11 +43,13 @@ def explain_data(name: str) -> dict[str, Any]:
 
     from losscli.conventions import CONVENTIONS
     from losscli.engine.evaluator import evaluate
-    from losscli.registry import get_loss, parse_loss_expression
+    from losscli.errors import LossCliError
+    from losscli.registry import expression_params, get_loss
     from losscli.spec import LABEL_KINDS, PRED_KINDS
 
     spec = get_loss(name)
-    written = parse_loss_expression(name)[1]  # 'huber(delta=0.5)': the worked example with delta 0.5
+    # what eval takes from the name: 'huber(delta=0.5)' the delta, BCEWithLogitsLoss logits
+    written = expression_params(name)
     out = spec.describe()
     out["label_kind_doc"] = LABEL_KINDS[spec.label_kind]
     out["pred_kind_doc"] = PRED_KINDS[spec.pred_kind]
@@ -64,15 +66,16 @@ def explain_data(name: str) -> dict[str, Any]:
     }
     ex = spec.example
     if ex:
-        params = {**ex.get("params", {}), **written}
-        r = evaluate(spec, np.asarray(ex["y_true"]), np.asarray(ex["y_pred"]), **params)
-        out["example"] = {
-            "y_true": ex["y_true"],
-            "y_pred": ex["y_pred"],
-            "params": params,
-            "per_sample": r.per_sample.tolist(),
-            "mean": r.value,
-        }
+        kind = ("from_logits", "log_probs")  # an input kind the name gives replaces the example's
+        params = {**{k: v for k, v in ex.get("params", {}).items() if not (k in kind and set(kind) & set(written))},
+                  **written}
+        out["example"] = {"y_true": ex["y_true"], "y_pred": ex["y_pred"], "params": params}
+        try:
+            r = evaluate(spec, np.asarray(ex["y_true"]), np.asarray(ex["y_pred"]), **params)
+        except LossCliError as exc:  # parameters the example's inputs do not fit (3 classes, probabilities)
+            out["example"]["not_applicable"] = str(exc)
+        else:
+            out["example"].update(per_sample=r.per_sample.tolist(), mean=r.value)
     return out
 
 
@@ -117,8 +120,9 @@ def run_explain(name: str, fmt: str) -> None:
             "worked example:",
             f"  y_true = {ex['y_true']}",
             f"  y_pred = {ex['y_pred']}" + (f"   {ex['params']}" if ex["params"] else ""),
-            "  per-sample = [" + ", ".join(f"{v:.6g}" for v in ex["per_sample"]) + "]",
-            f"  mean = {ex['mean']:.6g}",
+            *([f"  not with these parameters: {ex['not_applicable']}"] if "not_applicable" in ex else [
+                "  per-sample = [" + ", ".join(f"{v:.6g}" for v in ex["per_sample"]) + "]",
+                f"  mean = {ex['mean']:.6g}"]),
         ]
     lines += ["", data["doc"]]
     emit(["\n".join(lines) + "\n"])

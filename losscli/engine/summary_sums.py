@@ -155,6 +155,8 @@ class SummarySums:
             out.maxima[n] = floats(v)
         shifted = data.get("moments_shift", {})
         for n, m in data.get("moments", {}).items():
+            if len(m) not in (3, 4):
+                raise ValueError(f"moments {n!r} hold {len(m)} arrays, not 3 (or 4)")
             w, mean, m2, *rest = (floats(a) for a in m)  # a fourth array: the shift, the mean about it
             shift, about = (floats(a) for a in shifted[n]) if n in shifted else (
                 (rest[0], mean) if rest else (np.zeros_like(w), mean))

@@ -254,7 +254,7 @@ class CsvSource(Source):
                 limits.check_columns(inp.name, len(first))
                 names = _unique_names(first)
                 header_rows = skipped + 1
-                has_rows = any(row for row in reader)  # blank lines alone are no rows
+                has_rows = any(row for row in reader) or not complete  # blank lines alone are no rows
             else:
                 k = len(first)
                 while k == 0:

@@ -207,7 +207,8 @@ def _looks_like_json_lines(head: bytes) -> bool:
 
 
 def _first_line_is_json(head: bytes) -> bool:
-    """The first line of ``head`` parses as a JSON object or array (a line longer than ``head``: no)."""
+    """The first line of ``head`` parses as a JSON object or array (a line longer than ``head``: it opens as
+    one, which has to do)."""
     if not _looks_like_json_lines(head):
         return False
     import json

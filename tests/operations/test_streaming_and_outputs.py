@@ -240,3 +240,8 @@ def test_the_staged_copy_of_a_private_file_is_private_while_it_is_written(tmp_pa
         write_atomic(str(target), "{}\n")
         assert (staging_path(target).stat().st_mode & 0o777) == 0o600  # staged, not yet in place
     assert target.read_text() == "{}\n" and (target.stat().st_mode & 0o777) == 0o600
+    target.chmod(0o440)  # read-only: replaced as before, its copy writable by its owner while written
+    with OutputTransaction():
+        write_atomic(str(target), "[]\n")
+        assert (staging_path(target).stat().st_mode & 0o777) == 0o640
+    assert target.read_text() == "[]\n" and (target.stat().st_mode & 0o777) == 0o440
