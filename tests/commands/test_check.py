@@ -171,15 +171,13 @@ def test_reports(runner, project, monkeypatch):
     assert table.exit_code == 1 and "FAIL: 1 passed, 1 failed" in table.stdout
 
 
-def test_checks_sharing_a_baseline_file_write_it_once_with_every_result(runner, project):
-    """Two checks naming one baseline file: each wrote it (the second write failed, exit 3, while the report
-    said pass), and the file kept one loss."""
-    cfg = write(project, '''
+#: two checks, a (bce) and b (brier), of one predictions file sharing a baseline file
+SHARED_A_B = '''
 [defaults]
 labels = "data/binary_labels.csv"
 preds = "data/binary_probs.csv"
 baseline = "shared.json"
-max_increase = 0.01
+max_increase = 0.0
 
 [[check]]
 name = "a"
@@ -188,7 +186,13 @@ loss = "bce"
 [[check]]
 name = "b"
 loss = "brier"
-''')
+'''
+
+
+def test_checks_sharing_a_baseline_file_write_it_once_with_every_result(runner, project):
+    """Two checks naming one baseline file: each wrote it (the second write failed, exit 3, while the report
+    said pass), and the file kept one loss."""
+    cfg = write(project, SHARED_A_B)
     r = invoke(runner, ["check", cfg, "--update-baseline", "--json"])
     assert r.exit_code == 0, r.stderr
     assert r.stderr.count("updated") == 1
@@ -229,21 +233,7 @@ pred_cols = "p"
 def test_only_one_check_updating_a_shared_baseline_keeps_the_other_checks_entries(runner, project):
     """``check --only a --update-baseline`` rewrote a baseline file shared with check b with a's entry
     alone: b then had no baseline (its max_increase gate passed on nothing)."""
-    cfg = write(project, '''
-[defaults]
-labels = "data/binary_labels.csv"
-preds = "data/binary_probs.csv"
-baseline = "shared.json"
-max_increase = 0.0
-
-[[check]]
-name = "a"
-loss = "bce"
-
-[[check]]
-name = "b"
-loss = "brier"
-''')
+    cfg = write(project, SHARED_A_B)
     assert invoke(runner, ["check", cfg, "--update-baseline"]).exit_code == 0
     shared = project / "shared.json"
     before = json.loads(shared.read_text())
