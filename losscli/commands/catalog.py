@@ -122,7 +122,7 @@ def run_explain(name: str, fmt: str) -> None:
             f"  y_pred = {ex['y_pred']}" + (f"   {ex['params']}" if ex["params"] else ""),
             *([f"  not with these parameters: {ex['not_applicable']}"] if "not_applicable" in ex else [
                 "  per-sample = [" + ", ".join(f"{v:.6g}" for v in ex["per_sample"]) + "]",
-                f"  mean = {ex['mean']:.6g}"]),
+                f"  {'value' if data.get('summary') else 'mean'} = {ex['mean']:.6g}"]),
         ]
     lines += ["", data["doc"]]
     emit(["\n".join(lines) + "\n"])

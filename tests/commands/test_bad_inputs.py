@@ -683,3 +683,6 @@ def test_explain_works_its_example_as_eval_would(loss, shown, capsys):
     assert ex["mean"] == want.value
     code, out, err = run_cli(["explain", "cce(class_weights=[1,2])"], capsys)
     assert code == 0 and "not with these parameters: class_weights has 2 values" in out
+    code, out, err = run_cli(["explain", "r2"], capsys)  # a summary metric's value is no mean of the rows
+    example = out.split("worked example:")[1]
+    assert code == 0 and "  value = " in example and "  mean = " not in example
