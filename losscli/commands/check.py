@@ -15,10 +15,9 @@ from losscli.files import OutputTransaction
 def _refuse_overwriting_inputs(config: str, specs: list[Any], report: Any, opts: dict[str, Any]) -> None:
     """A report file that is the check file or an input of a check, or two outputs naming one file: a usage
     error before any check runs. (A check whose settings are wrong is left to fail on its own.)"""
-    from losscli.files import same_file
     from losscli.operations.evaluation import refuse_overwriting_inputs
 
-    read, written = [config], list(report.files())
+    read, baselines = [config], {}
     for spec in specs:
         try:
             check = settings.check_settings(spec, force=bool(opts.get("force")),
@@ -26,10 +25,9 @@ def _refuse_overwriting_inputs(config: str, specs: list[Any], report: Any, opts:
         except LossCliError:
             continue
         read += check.files_read()
-        # checks sharing a baseline write it once
-        written += [b for b in check.gates.baseline_written() if not any(same_file(b, w) for w in written[
-            len(report.files()):])]
-    refuse_overwriting_inputs(written, read)
+        # keyed by the file, as the updates below: checks sharing a baseline write it once
+        baselines.update({os.path.realpath(b): b for b in check.gates.baseline_written()})
+    refuse_overwriting_inputs([*report.files(), *baselines.values()], read)
 
 
 def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, Any]) -> int:
