@@ -11,7 +11,8 @@ file order; at most ``workers + 1`` blocks are read ahead.
 A cut after a line end is a record boundary unless a quoted cell holds a line break. A block is only
 parsed here when it holds no ``"`` at all, or when every ``"`` in it is at a cell's edge (after a
 delimiter or a line start, or before a delimiter or a line end) and an even number of them precede every
-line end; otherwise, and for a line longer than a block, :class:`NotSplittable` tells the caller to read
+line end (and, in the last block, an even number in all: else the file may end inside a quoted cell,
+which :mod:`losscli.io.csv_quotes` tells); otherwise, and for a line longer than a block, :class:`NotSplittable` tells the caller to read
 on with its streaming reader from the rows it has already taken. So do pyarrow's own errors on a block
 (a ragged row, bytes that are not UTF-8): the streaming reader, which knows row numbers, reports them. (A
 column that holds text where numbers were expected is the caller's to handle: it reads the column again as
@@ -47,12 +48,15 @@ def workers() -> int:
     return min(MAX_WORKERS, n) if n > 1 else 0
 
 
-def splittable(block: Any, delimiter: str) -> bool:
-    """Are the line ends of ``block`` (bytes-like) record boundaries? See the module docstring."""
+def splittable(block: Any, delimiter: str, last: bool = False) -> bool:
+    """Are the line ends of ``block`` (bytes-like) record boundaries, and, for the ``last`` block of the
+    file, are its quotes even? See the module docstring."""
     a = np.frombuffer(block, dtype=np.uint8)
     q = np.flatnonzero(a == _QUOTE)
     if not len(q):
         return True
+    if last and len(q) % 2:
+        return False
     edge = np.array([ord(delimiter), _NEWLINE, _CR, _QUOTE], dtype=np.uint8)
     before = np.isin(a[np.maximum(q - 1, 0)], edge) | (q == 0)
     after = np.isin(a[np.minimum(q + 1, len(a) - 1)], edge) | (q == len(a) - 1)
@@ -84,8 +88,8 @@ def parse_blocks(
     size = block_bytes or BLOCK_BYTES
     pending: deque[Any] = deque()
 
-    def job(buf: Any) -> Any:
-        if not splittable(buf, delimiter):
+    def job(buf: Any, last: bool) -> Any:
+        if not splittable(buf, delimiter, last):
             raise NotSplittable
         return parse(buf)
 
@@ -102,10 +106,11 @@ def parse_blocks(
                 buf = f.read_buffer(min(size, end - pos))
                 if not len(buf):
                     raise NotSplittable  # the file shrank under us: let the streaming reader say so
-                cut = len(buf) if pos + len(buf) >= end else _after_last_newline(buf)
+                last = pos + len(buf) >= end
+                cut = len(buf) if last else _after_last_newline(buf)
                 if cut == 0:
                     raise NotSplittable  # a line longer than a block
-                pending.append(pool.submit(job, buf.slice(0, cut)))
+                pending.append(pool.submit(job, buf.slice(0, cut), last))
                 pos += cut
             if not pending:
                 return

@@ -49,6 +49,8 @@ Rules both engines follow:
 - UTF-8, with or without a BOM; CRLF or LF; ``"``-quoted fields (``"0.5"`` is the number 0.5, a
   doubled ``""`` is a quote); whitespace around cells is ignored;
 - a blank line is a row of empty cells, and an empty cell is NaN (in a text column, ``""``): never skipped;
+- a file that ends inside a quoted cell (a quote never closed) is a ReadError, as in pandas: the parsers
+  would read every row after the quote into that cell (:mod:`losscli.io.csv_quotes`);
 - a number is anything Python's ``float()`` accepts (``1e-3``, ``nan``, ``-inf``, ``+.5``); a chunk of a
   column holding any other text comes as an ``object`` array of the stripped texts;
 - a row with more or fewer cells than the header, bytes that are not UTF-8, an empty file and a
@@ -73,7 +75,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import HeaderOnlyError, Location, ReadError
-from losscli.io import csv_blocks, csv_floats, limits
+from losscli.io import csv_blocks, csv_floats, csv_quotes, limits
 from losscli.io._arrow import to_float64
 from losscli.io.base import Chunk, Input, Source, rechunk
 from losscli.io.detect import SNIFF_BYTES, sniff_delimiter, text_format
@@ -325,6 +327,7 @@ class CsvSource(Source):
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise _utf8_error(self.name, data, exc) from None
+        self._check_quotes_closed(csv_quotes.count_quotes(data))
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
         k = len(self.columns)
         try:
@@ -524,6 +527,8 @@ class CsvSource(Source):
                     _raise_deferred(src)
                     yield batch.num_rows, {c: batch.column(c) for c in columns}
                 _raise_deferred(src)
+                reader = None
+                self._check_quotes_closed(lent.quotes_read())
             except pa.ArrowInvalid as exc:
                 reader = parse_options = None
                 _release(src, lent)  # before _arrow_error opens the file again
@@ -644,6 +649,34 @@ class CsvSource(Source):
             best = (lineno, length)
         return best
 
+    def _check_quotes_closed(self, quotes: int | None) -> None:
+        """Raise if the content ends inside a quoted cell; ``quotes``: the ``"`` it holds, if counted while it
+        was read (else they are counted here, reading it again). Content with an even count cannot."""
+        if quotes is None:
+            quotes = sum(csv_quotes.count_quotes(piece) for piece in self._pieces())
+        if quotes % 2 == 0:
+            return
+        found = csv_quotes.unclosed_quote(self._pieces(), self.delimiter)
+        if found is not None:
+            line, start = found
+            cell = start.split(b"\n")[0].split(b"\r")[0].decode("utf-8", "replace")
+            raise ReadError(
+                "a quote that is never closed",
+                hint=f"close it at the end of its cell ({cell}\"), or remove it: as it is, every row after it "
+                     "would be read into that one cell (pandas refuses this file too)",
+                location=Location(array="", file=self.name, file_row=line, row_word="line", value=cell),
+            )
+
+    def _pieces(self) -> Iterator[bytes]:
+        """The content in pieces of 1 MiB, decompressed, without its BOM."""
+        with self._inp.open() as f:
+            first = True
+            while piece := f.read(1 << 20):
+                if first and piece.startswith(_BOM):
+                    piece = piece[len(_BOM):]
+                first = False
+                yield piece
+
     def _locate_utf8_error(self) -> ReadError | None:
         with self._inp.open() as f:
             for lineno, line in enumerate(f, 1):
@@ -761,6 +794,10 @@ class _LentToArrow:
             return src
         return self.lend(_ArrowStream(src))
 
+    def quotes_read(self) -> int | None:
+        """The ``"`` read through the stream lent (None if pyarrow read a path or a buffer itself)."""
+        return next((o.quotes for o in self.objects if isinstance(o, _ArrowStream)), None)
+
     def busy(self) -> bool:
         return any(sys.getrefcount(self.objects[i]) > 2 for i in range(len(self.objects)))
 
@@ -793,23 +830,28 @@ class _ArrowStream(io.RawIOBase):
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
+        self.quotes = 0  #: the ``"`` bytes read through it (see :meth:`CsvSource._check_quotes_closed`)
 
     def readable(self) -> bool:
         return True
 
     def read(self, n: int | None = -1) -> bytes:
         try:
-            return self._inner.read(n)
+            data = self._inner.read(n)
         except BaseException as exc:  # noqa: BLE001 - raised by the reader, not in pyarrow's thread
             self._inner.defer(_detached(exc))
             return b""
+        self.quotes += csv_quotes.count_quotes(data)
+        return data
 
     def readinto(self, b: Any) -> int:
         try:
-            return self._inner.readinto(b)
+            n = self._inner.readinto(b)
         except BaseException as exc:  # noqa: BLE001 - as in read()
             self._inner.defer(_detached(exc))
             return 0
+        self.quotes += csv_quotes.count_quotes(bytes(memoryview(b)[:n]))
+        return n
 
 
 def _detached(exc: BaseException) -> BaseException:
