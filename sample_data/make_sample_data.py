@@ -110,3 +110,30 @@ lm_rng = np.random.default_rng(20261205)
 write_csv("lm_documents.csv", ["doc_id", "loglikelihood", "words", "bytes"],
           [[k, f"{-lm_rng.uniform(0.5, 1.2) * len(d.encode('utf-8')):.4f}", len(re.split(r'\s+', d)),
             len(d.encode("utf-8"))] for k, d in enumerate(docs)])
+
+# Two binary models scored on the 200 samples of binary_labels.csv, for a leaderboard (--preds with a glob):
+# model_a is overconfident, model_b the better calibrated of the two. A generator of their own keeps the
+# files above as they are.
+run_rng = np.random.default_rng(20261206)
+(HERE / "runs").mkdir(exist_ok=True)
+for name, scale, noise in (("model_a", 1.9, 1.4), ("model_b", 1.0, 0.7)):
+    z = scale * (logit + run_rng.normal(0.0, noise, size=len(y)))
+    write_csv(f"runs/{name}.csv", ["p"], [[fmt(v)] for v in 1.0 / (1.0 + np.exp(-z))])
+
+# One dataset of 3-class logits in three shards, as a job array writes them (Parquet and CSV alike): a label,
+# three logits and a sample weight; part-10 comes after part-2 in natural order, and the writer of its
+# Parquet shard put the columns in another order (read by name).
+import pyarrow as pa  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+
+(HERE / "scores").mkdir(exist_ok=True)
+for part, rows in (("part-1", 70), ("part-2", 50), ("part-10", 40)):
+    label = run_rng.choice(3, size=rows, p=[0.5, 0.3, 0.2])
+    z = run_rng.normal(0.0, 1.0, size=(rows, 3)).round(4)
+    z[np.arange(rows), label] += 1.5
+    w = run_rng.choice([1.0, 2.0], size=rows)
+    cols = {"label": label, "cat": z[:, 0], "dog": z[:, 1], "bird": z[:, 2], "w": w}
+    order = ["w", "bird", "dog", "cat", "label"] if part == "part-10" else list(cols)
+    pq.write_table(pa.table({c: cols[c] for c in order}), HERE / "scores" / f"{part}.parquet")
+    write_csv(f"scores/{part}.csv", list(cols), [[int(r[0]), *(f"{v:g}" for v in r[1:])]
+                                                 for r in zip(*cols.values(), strict=True)])

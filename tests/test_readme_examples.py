@@ -1,5 +1,9 @@
 """The README's console examples, run as written at a terminal: every `$ losscli …` line whose files are in the
-repository prints what the README shows (a line `...` stands for any number of lines)."""
+repository prints what the README shows (a line `...` stands for any number of lines).
+
+The commands of one block run in order in a workspace of their own (the repository's files linked into a
+temporary folder), so that what one writes (a folder, shard states) the next reads, and nothing is written
+into the repository."""
 
 from __future__ import annotations
 
@@ -39,12 +43,12 @@ def _examples() -> list[tuple[str, str, list[str]]]:
     return out
 
 
-def _at_a_terminal(cmd: str, env: dict[str, str]) -> tuple[str, str]:
+def _at_a_terminal(cmd: str, env: dict[str, str], cwd: Path) -> tuple[str, str]:
     """What ``bash -c cmd`` writes to stdout and to stderr, each a terminal of its own, styles removed."""
     import select
 
     masters, slaves = zip(*(pty.openpty() for _ in range(2)), strict=True)
-    proc = subprocess.Popen(["bash", "-c", cmd], cwd=ROOT, stdin=subprocess.DEVNULL, stdout=slaves[0],
+    proc = subprocess.Popen(["bash", "-c", cmd], cwd=cwd, stdin=subprocess.DEVNULL, stdout=slaves[0],
                             stderr=slaves[1], env=env)
     for fd in slaves:
         os.close(fd)
@@ -75,10 +79,10 @@ def _at_a_terminal(cmd: str, env: dict[str, str]) -> tuple[str, str]:
     return text(masters[0]), text(masters[1])
 
 
-def _runnable(cmd: str) -> str | None:
-    """Why a command cannot run here (None when it can): it names files the repository does not have, or a
+def _runnable(cmd: str, where: Path = ROOT) -> str | None:
+    """Why a command cannot run in ``where`` (None when it can): it names files that are not there, or a
     program that is missing."""
-    words = shlex.split(cmd.replace("|", " | "))
+    words = [w.rstrip(";") for w in shlex.split(cmd.replace("|", " | ")) if "$" not in w]
     if "jq" in words and shutil.which("jq") is None:
         return "jq is not installed"
     if "echo" in words:
@@ -87,7 +91,7 @@ def _runnable(cmd: str) -> str | None:
         if "://" in w:
             return f"{w} is remote"
         looks_like_file = "/" in w or re.search(r"\.(csv|npy|parquet|json|toml|jsonl)$", w)
-        if looks_like_file and not w.startswith("-") and not (ROOT / w).exists() and not list(ROOT.glob(w)):
+        if looks_like_file and not w.startswith("-") and not (where / w).exists() and not list(where.glob(w)):
             return f"{w} is not in the repository"
     return None
 
@@ -117,9 +121,26 @@ def test_the_readme_has_console_examples_that_run_here():
     assert len(runnable) >= 15, runnable
 
 
+@pytest.fixture(scope="module")
+def workspaces(tmp_path_factory):
+    """One workspace per block: a folder holding links to the repository's files."""
+    made: dict[str, Path] = {}
+
+    def workspace(block: str) -> Path:
+        if block not in made:
+            made[block] = tmp_path_factory.mktemp("readme")
+            for entry in ROOT.iterdir():
+                if entry.name != ".git":
+                    (made[block] / entry.name).symlink_to(entry)
+        return made[block]
+
+    return workspace
+
+
 @pytest.mark.parametrize("block,cmd,expected", EXAMPLES, ids=[f"{b}: {c[:60]}" for b, c, _ in EXAMPLES])
-def test_a_readme_example_prints_what_the_readme_shows(block, cmd, expected, tmp_path):
-    why = _runnable(cmd)
+def test_a_readme_example_prints_what_the_readme_shows(block, cmd, expected, tmp_path, workspaces):
+    where = workspaces(block)
+    why = _runnable(cmd, where)
     if why:
         pytest.skip(why)
     shim = tmp_path / "bin"
@@ -127,7 +148,7 @@ def test_a_readme_example_prints_what_the_readme_shows(block, cmd, expected, tmp
     (shim / "losscli").write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m losscli \"$@\"\n")
     (shim / "losscli").chmod(0o755)
     env = {**ENV, "PATH": f"{shim}{os.pathsep}{ENV.get('PATH', '')}"}
-    out, err = _at_a_terminal(cmd, env)
+    out, err = _at_a_terminal(cmd, env, where)
     # the README shows what a terminal shows: its lines that stderr wrote (notes, warnings, failed checks) are
     # looked for there, in any order; the others are stdout, line for line
     said = set(err.splitlines())

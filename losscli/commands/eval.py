@@ -61,7 +61,9 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
         if report.state_out:
             from losscli.engine.state import write_state
 
-            write_state(report.state_out, evaluators, source=file or (pred_files[0] if pred_files else None))
+            used = evaluations[0].inputs if evaluations else {}
+            write_state(report.state_out, evaluators, source=file or (pred_files[0] if pred_files else None),
+                        columns={r: used[r]["columns"] for r in ("labels", "preds") if "columns" in used.get(r, {})})
         report_notes(evaluations, quiet=report.fmt == "quiet")
         warn_once(w for ev in evaluations for w in ev.warnings)
         status = op.finish_checks(session, evaluations, report)  # checks, baseline, side reports

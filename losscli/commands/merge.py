@@ -21,7 +21,8 @@ def run_merge(patterns: list[str], fmt: str, *, state_out: str | None, decided: 
     paths = expand_paths(patterns)
     if state_out:
         refuse_overwriting_inputs([state_out], list(paths))
-    evaluators = merge_documents([(p, read_state(p)) for p in paths])
+    docs = [(p, read_state(p)) for p in paths]
+    evaluators = merge_documents(docs)
     evaluations = []
     for ev in evaluators:
         inputs = {"states": paths, "sources": ev.sources, "preds": {"file": ", ".join(ev.sources) or "states"},
@@ -30,7 +31,7 @@ def run_merge(patterns: list[str], fmt: str, *, state_out: str | None, decided: 
     warn_once(w for e in evaluations for w in e.warnings)
     with OutputTransaction():
         if state_out:
-            write_state(state_out, evaluators)
+            write_state(state_out, evaluators, columns=docs[0][1]["states"][0].get("columns"))
         decided["status"] = EXIT_OK
         render_evaluations(evaluations, fmt, summary_only=True)
     return EXIT_OK

@@ -4,8 +4,9 @@ A state file holds, for every loss of a run, the exact accumulator state (exact 
 Welford terms, min/max) plus what it was computed with. Merging any number of states gives the same
 ``n``, mean, sum and weight sum as one pass over all rows (up to the rounding of each shard's last partial
 block: a few ulps), and the same standard deviation to float64 rounding. States whose loss, parameters,
-convention, reduction or output count differ are refused. This is the map-reduce path for any engine:
-shell loops, job arrays, Dask.
+convention, reduction or output count differ are refused, and so are states whose prediction columns are
+the same names in another order (a column is a class by its place: such shards disagree on the classes).
+This is the map-reduce path for any engine: shell loops, job arrays, Dask.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ SCHEMA = 1
 MERGE_KEYS = ("loss", "params", "convention", "reduction", "outputs", "counts", "eps")
 
 
-def state_entry(evaluator: Any, source: str | None = None) -> dict[str, Any]:
-    """One loss's state as a JSON-ready dict."""
+def state_entry(evaluator: Any, source: str | None = None, columns: dict[str, list[str]] | None = None
+                ) -> dict[str, Any]:
+    """One loss's state as a JSON-ready dict; ``columns``: the input columns of each role (``labels``,
+    ``preds``) where known."""
     return {
         "loss": evaluator.spec.name,
         "params": json_params(evaluator.params),
@@ -39,24 +42,27 @@ def state_entry(evaluator: Any, source: str | None = None) -> dict[str, Any]:
         # clipped apart do not merge
         **({"eps": eps} if (eps := evaluator.clip_eps()) is not None else {}),
         "sources": [source] if source else [],
+        **({"columns": columns} if columns else {}),
         "skipped_rows": evaluator.skipped_rows,
         "warnings": list(evaluator.warnings),
         "accumulator": evaluator.acc.to_json(),
     }
 
 
-def state_document(evaluators: list[Any], source: str | None = None) -> dict[str, Any]:
+def state_document(evaluators: list[Any], source: str | None = None, columns: dict[str, list[str]] | None = None
+                   ) -> dict[str, Any]:
     return {
         "kind": KIND,
         "schema": SCHEMA,
         "version": __version__,
-        "states": [state_entry(ev, source) for ev in evaluators],
+        "states": [state_entry(ev, source, columns) for ev in evaluators],
     }
 
 
-def write_state(path: str, evaluators: list[Any], source: str | None = None) -> None:
+def write_state(path: str, evaluators: list[Any], source: str | None = None,
+                columns: dict[str, list[str]] | None = None) -> None:
     """Write the states of ``evaluators`` to ``path`` atomically."""
-    write_atomic(path, json.dumps(state_document(evaluators, source), indent=1) + "\n")
+    write_atomic(path, json.dumps(state_document(evaluators, source, columns), indent=1) + "\n")
 
 
 def read_state(path: str) -> dict[str, Any]:
@@ -92,6 +98,10 @@ def check_entry(entry: Any, where: str) -> None:
     f.string("reduction")
     f.integer("outputs", low=1, optional=True)
     f.strings("sources")
+    roles = Fields(f.mapping("columns", optional=True) or {}, f"{where} columns")
+    for role in ("labels", "preds"):
+        if roles.has(role):
+            roles.strings(role)
     f.integer("skipped_rows", low=0, optional=True)
     f.strings("warnings")
     declared = f.strings("counts")
@@ -166,6 +176,7 @@ def _merge_rest(docs: list[tuple[str, dict[str, Any]]], merged: list[Any], keys:
             raise InputError(f"{path} holds the very state of {seen[_fingerprint(doc)]} (the same shard's rows)",
                              hint="merge each shard's state once")
         seen[_fingerprint(doc)] = path
+        _same_classes(first["states"][0], entries[0], first_path, path)
         for i, entry in enumerate(entries):
             try:
                 merged[i].acc.merge(_accumulator(entry, path))
@@ -175,6 +186,20 @@ def _merge_rest(docs: list[tuple[str, dict[str, Any]]], merged: list[Any], keys:
                 merged[i]._warn(w)
             merged[i].skipped_rows += int(entry.get("skipped_rows", 0))
             sources[i].extend(entry.get("sources") or [path])
+
+
+def _same_classes(first: dict[str, Any], entry: dict[str, Any], first_path: str, path: str) -> None:
+    """Refuse two states whose prediction columns are the same names in another order: a column is a class
+    by its place, so one of the shards read its classes in another order (states that name no columns, or
+    other names, are not compared)."""
+    a = (first.get("columns") or {}).get("preds")
+    b = (entry.get("columns") or {}).get("preds")
+    if a and b and a != b and sorted(a) == sorted(b):
+        raise InputError(
+            f"{path} was evaluated with its prediction columns in another order than {first_path}: "
+            f"{', '.join(b)} against {', '.join(a)} (each column is a class by its place)",
+            hint=f"evaluate that shard again with --pred-cols {','.join(a)}",
+        )
 
 
 def _fingerprint(doc: dict[str, Any]) -> str:

@@ -155,3 +155,44 @@ def test_merge_counts_the_rows_each_shard_skipped(tmp_path, capsys):
                               tmp_path / "ab.json", "-q"], capsys)
     assert code == 0, err
     assert [e["skipped_rows"] for e in json.loads((tmp_path / "ab.json").read_text())["states"]] == [2]
+
+
+def test_shards_that_read_their_classes_in_another_order_do_not_merge(tmp_path, capsys):
+    """A shard whose writer put the logit columns in another order read its classes in that order: the
+    merge added up two class mappings with exit 0."""
+    head, rows = ["label", "cat", "dog", "bird"], [[0, 2.0, 0.1, -1.0], [2, 0.3, 0.2, 1.5], [1, -0.4, 1.1, 0.0]]
+    other = ["label", "bird", "dog", "cat"]
+
+    def write(name: str, names: list[str], part: list[list[float]]) -> None:
+        cells = [[r[head.index(c)] for c in names] for r in part]
+        (tmp_path / name).write_text(",".join(names) + "\n" + "".join(",".join(map(str, r)) + "\n" for r in cells))
+
+    write("a.csv", head, rows[:2])
+    write("b.csv", other, rows[2:])
+    write("all.csv", head, rows)
+    for k in ("a", "b"):
+        code, _, err = run_cli(["eval", "scce", tmp_path / f"{k}.csv", "--logits", "--state-out",
+                                tmp_path / f"{k}.json", "-q"], capsys)
+        assert code == 0, err
+    assert json.loads((tmp_path / "b.json").read_text())["states"][0]["columns"] == {
+        "labels": ["label"], "preds": ["bird", "dog", "cat"]}
+    code, out, err = run_cli(["merge", tmp_path / "a.json", tmp_path / "b.json"], capsys)
+    assert code == 3 and out == ""
+    assert "bird, dog, cat against cat, dog, bird" in err and "--pred-cols cat,dog,bird" in err
+    code, _, err = run_cli(["eval", "scce", tmp_path / "b.csv", "--logits", "--pred-cols", "cat,dog,bird",
+                            "--state-out", tmp_path / "b.json", "-q"], capsys)
+    assert code == 0, err
+    code, merged, err = run_cli(["merge", tmp_path / "a.json", tmp_path / "b.json", "-q"], capsys)
+    code1, whole, _ = run_cli(["eval", "scce", tmp_path / "all.csv", "--logits", "-q"], capsys)
+    assert code == code1 == 0 and float(merged) == pytest.approx(float(whole), rel=1e-15)
+    # a merged state keeps the columns, so merging it again is checked too; a state of an earlier version
+    # (no columns) or of other column names merges
+    code, _, err = run_cli(["merge", tmp_path / "a.json", tmp_path / "b.json", "--state-out", tmp_path / "ab.json",
+                            "-q"], capsys)
+    assert code == 0, err
+    assert json.loads((tmp_path / "ab.json").read_text())["states"][0]["columns"]["preds"] == ["cat", "dog", "bird"]
+    old = json.loads((tmp_path / "b.json").read_text())
+    del old["states"][0]["columns"]
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    code, _, err = run_cli(["merge", tmp_path / "a.json", tmp_path / "old.json", "-q"], capsys)
+    assert code == 0, err
