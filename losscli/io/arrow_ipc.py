@@ -49,6 +49,9 @@ class ArrowBatchesSource(Source):
         self._block_paths: dict[str, Path] = {}
         for field in schema:
             self._add(field.name, (field.name,), field.type, first.column(field.name))
+        if not self._paths:
+            raise ReadError(f"{self._display} holds no columns",
+                            hint="write the labels and predictions as columns of the table")
         return list(self._paths)
 
     def _batches(self) -> Iterator[Any]:  # pragma: no cover

@@ -81,6 +81,9 @@ class ParquetSource(Source):
             schema = pf.schema_arrow
             n_rows = pf.metadata.num_rows
             limits.check_columns(inp.name, len(schema.names))
+            if not schema.names:
+                raise ReadError(f"{inp.name} holds no columns",
+                                hint="write the labels and predictions as columns of the table")
             _refuse_duplicates(inp.name, schema.names)
             self._types = {f.name: f.type for f in schema}
             index_column = _pandas_index_column(schema)

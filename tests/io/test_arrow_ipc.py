@@ -110,6 +110,19 @@ def test_broken_and_old_files(tmp_path):
         open_source(str(tmp_path / "n.arrow"))
 
 
+@pytest.mark.parametrize("kind", ["feather", "stream", "parquet"])
+def test_a_table_of_rows_without_columns_says_so(tmp_path, kind):
+    """Its rows came as chunks of no columns, and the CLI asked for a label column (a usage error)."""
+    import pyarrow.parquet as pq
+
+    empty = pa.table({"a": [1, 2]}).drop(["a"])
+    p = tmp_path / f"x.{'parquet' if kind == 'parquet' else 'arrow'}"
+    {"feather": lambda: feather.write_feather(empty, str(p)), "stream": lambda: write_stream(p, empty, 1),
+     "parquet": lambda: pq.write_table(empty, p)}[kind]()
+    with pytest.raises(ReadError, match="holds no columns"):
+        open_source(str(p))
+
+
 def test_cli_feather_matches_csv(tmp_path, capsys):
     t = table(40)
     feather.write_feather(t, str(tmp_path / "t.feather"), chunksize=9)
