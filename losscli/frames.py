@@ -25,7 +25,7 @@ from losscli.engine.evaluator import Evaluator, Result
 from losscli.engine.evaluator import evaluate as evaluate_arrays
 from losscli.engine.validate import DEFAULT_SUM_TOL
 from losscli.errors import UsageError
-from losscli.inputs.plan import InputOptions, plan_source
+from losscli.inputs.plan import InputOptions, plan_source, plan_two_sources
 from losscli.io.frame import FrameSource, is_frame
 from losscli.pipeline import run
 from losscli.spec import LossSpec
@@ -90,9 +90,11 @@ def evaluate(
     if y_pred is None or classes is not None or any(v is not None for v in columns.values()):
         return evaluate_frame(loss, y_true, y_pred, sample_weight=sample_weight, classes=classes, nan=nan,
                               convention=convention, reduction=reduction, sum_tol=sum_tol, **columns, **params)
+    if is_frame(y_true) and is_frame(y_pred):
+        return _two_frames(loss, y_true, y_pred, sample_weight=sample_weight, nan=nan, convention=convention,
+                           reduction=reduction, sum_tol=sum_tol, **params)
     if nan != "error":
         raise UsageError("nan= applies to DataFrames (and classes=); remove the rows with NaN from the arrays")
-    y_pred = _columns_by_name(y_true, y_pred)
     return evaluate_arrays(loss, y_true, y_pred, sample_weight=sample_weight, convention=convention,
                            reduction=reduction, sum_tol=sum_tol, **params)
 
@@ -169,27 +171,27 @@ def _from_torch(a: Any) -> Any:
     return t.numpy()
 
 
-def _columns_by_name(y_true: Any, y_pred: Any) -> Any:
-    """Two DataFrames holding the same column names in another order: the predictions' columns in the
-    labels' order, as the command line pairs two files' columns by name (in place of by position)."""
-    if not (is_frame(y_true) and is_frame(y_pred)):
-        return y_pred
+def _two_frames(loss: str | LossSpec, y_true: Any, y_pred: Any, *, sample_weight: Any, nan: str, convention: str |
+                Convention, reduction: str, sum_tol: float, **params: Any) -> Result:
+    """Labels and predictions as two DataFrames, read as the command line reads two files: label and
+    prediction columns inferred (an ``id`` column is joined on, not scored), columns paired by name, pandas
+    indexes checked to agree row by row."""
+    import pyarrow as pa
 
-    def names(obj: Any) -> list[Any] | None:
-        found = getattr(obj, "column_names", None)
-        if found is None:
-            found = getattr(obj, "columns", None)
-        return None if found is None else list(found)
-
-    a, b = names(y_true), names(y_pred)
-    if a is None or b is None or len(a) < 2 or a == b or len(set(map(str, a))) != len(a) \
-            or sorted(map(str, a)) != sorted(map(str, b)):
-        return y_pred
-    if (type(y_pred).__module__ or "").startswith("pandas"):
-        return y_pred[a]
-    if hasattr(y_pred, "select"):  # polars, pyarrow
-        return y_pred.select([str(c) for c in a])
-    return y_pred
+    if nan not in ("error", "skip", "warn"):
+        raise UsageError(f"nan must be 'error', 'skip' or 'warn', not {nan!r}")
+    ev = Evaluator(loss, convention=convention, reduction=reduction, sum_tol=sum_tol, **params)
+    labels, preds = FrameSource(y_true, "<labels>"), FrameSource(y_pred, "<predictions>")
+    weights = None
+    if sample_weight is not None:
+        weights = FrameSource(pa.table({"sample_weight": np.asarray(sample_weight, dtype=np.float64)}), "<weights>")
+    options = InputOptions(labels=labels.name, preds=preds.name, weights=None if weights is None else weights.name,
+                           nan=nan)
+    evaluation = run(plan_two_sources(options, ev.spec, labels, preds, weights), ev)
+    result = evaluation.result
+    if evaluation.skipped:
+        result.rows = evaluation.sample_rows
+    return result
 
 
 def _selection(value: str | list[str] | tuple[str, ...] | None, name: str) -> str | None:

@@ -82,6 +82,8 @@ class _Bounds:
         self._seen: dict[int, tuple[np.ndarray, object, object]] = {}
 
     def __call__(self, a: np.ndarray) -> tuple[object, object]:
+        if a.size == 0:  # no value breaks a bound (an empty chunk: the mean of no samples is refused later)
+            return np.inf, -np.inf
         hit = self._seen.get(id(a))
         if hit is not None and hit[0] is a:
             return hit[1], hit[2]

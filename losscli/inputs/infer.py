@@ -34,6 +34,7 @@ import os
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -61,6 +62,8 @@ class Table:
     blocks: dict[str, list[str]] = field(default_factory=dict)
     #: the column that a pandas writer's metadata names as the index
     index_column: str | None = None
+    #: the columns it names as the levels of a MultiIndex (two or more)
+    index_levels: tuple[str, ...] = ()
     #: (start, step) of a range index a pandas writer kept in its metadata only (Parquet), with no column
     range_index: tuple[int, int] | None = None
 
@@ -88,8 +91,9 @@ class Columns:
     #: an id column both files hold that is not joined on (a weights file keeps the row order): the plan
     #: checks that it agrees row by row
     checked_id: str | None = None
-    #: the pandas index columns of the labels and the predictions files, checked to agree row by row
-    checked_index: tuple[str, str] | None = None
+    #: the pandas index columns of the labels and the predictions files (a column, or the columns of the
+    #: levels of a MultiIndex), checked to agree row by row
+    checked_index: tuple[str | tuple[str, ...], str | tuple[str, ...]] | None = None
     #: ``weight`` is a column of the labels file (``--weight-col`` names no column of the predictions file)
     weight_in_labels: bool = False
     #: pandas index columns (labels', other file's) whose first rows cannot tell whether they number the same
@@ -123,6 +127,8 @@ def index_reason(table: Table, name: str, id_col: str | None = None, *, keys: bo
         return "an unnamed column (a pandas index)"
     if table.index_column is not None and name == table.index_column:
         return "the pandas index (by the file's metadata)"
+    if name in table.index_levels:
+        return "a level of the pandas index (by the file's metadata)"
     if _PANDAS_INDEX.fullmatch(name.strip()):
         return "a pandas index"
     if id_col is not None and name == id_col:
@@ -531,13 +537,20 @@ def _same_row_numbers(a: np.ndarray | None, b: np.ndarray | None) -> bool:
     return bool(np.array_equal(np.sort(va), np.sort(vb)))
 
 
-def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[tuple[str, str] | None,
+def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[tuple[Any, Any] | None,
                                                                             tuple[str, str] | None]:
     """The two files' pandas index columns (checked, watched). Checked when both number the same rows
     (:func:`_same_row_numbers`): then they must agree row by row (predictions written after a shuffle keep
     their index). Watched when both are integers but the first rows of a longer file cannot tell: the whole
     files then decide (:class:`~losscli.inputs.index_watch.IndexWatch`). A file without an index, or whose index
-    numbers other rows (a test split beside ``pd.DataFrame(model.predict(X))``), is paired by position."""
+    numbers other rows (a test split beside ``pd.DataFrame(model.predict(X))``), is paired by position. Two
+    MultiIndexes of as many levels are checked level by level (the tuples of names)."""
+    if labels.index_levels or preds.index_levels:  # a MultiIndex: its levels agree row by row, or no check
+        if len(labels.index_levels) == len(preds.index_levels):
+            notes.append(f"{labels.name} and {preds.name} are aligned by row order; the levels of their pandas "
+                         f"indexes ({', '.join(preds.index_levels)}) are checked to agree row by row")
+            return (labels.index_levels, preds.index_levels), None
+        return None, None
     a, b = _pandas_index(labels), _pandas_index(preds)
     if b is None:
         return None, None

@@ -333,12 +333,15 @@ class InputPlan:
                 return role.arrays(columns[id(role.source)])
 
             if self.checked_ids:
-                self._check_same_ids(get(self.checked_ids[0])[0], get(self.checked_ids[1])[0], rows)
+                for level, (lab, pred) in enumerate(zip(get(self.checked_ids[0]), get(self.checked_ids[1]),
+                                                        strict=True)):
+                    self._check_same_ids(lab, pred, rows, level=level)
             if self.pair_ids:
                 self._check_pair_ids(get(self.pair_ids[0])[0], get(self.pair_ids[1])[0], rows)
             if self.checked_weight_index:
                 a, b = self.checked_weight_index
-                self._check_same_ids(get(a)[0], get(b)[0], rows, b, by_index=True)
+                for level, (lab, other) in enumerate(zip(get(a), get(b), strict=True)):
+                    self._check_same_ids(lab, other, rows, b, by_index=True, level=level)
             for watch, (first, second) in zip(watches, self.watched_indexes, strict=True):
                 numbered = get(first)[0] if isinstance(first, Role) else first[0] + first[1] * rows
                 watch.update(numbered, get(second)[0], rows)
@@ -394,21 +397,27 @@ class InputPlan:
                 "instead, choose the columns with --label-cols and --pred-cols)")
 
     def _check_same_ids(self, lab: np.ndarray, pred: np.ndarray, rows: np.ndarray, role: Role | None = None,
-                        *, by_index: bool | None = None) -> None:
-        """The labels' ids (or pandas index) and those of ``role``'s file (the predictions') agree row by row."""
+                        *, by_index: bool | None = None, level: int = 0) -> None:
+        """The labels' ids (or pandas index, or its ``level``) and those of ``role``'s file (the predictions')
+        agree row by row."""
         found = first_other_id(lab, pred)
         if found is not None:
             i, x, y = found
             self._order_error(x, y, int(rows[i]), role or self.checked_ids[1],  # type: ignore[index]
-                              by_index=self.checked_by_index if by_index is None else by_index)
+                              by_index=self.checked_by_index if by_index is None else by_index, level=level)
 
-    def _order_error(self, x: str, y: str, row: int, role: Role, *, by_index: bool, where: str | None = None) -> None:
+    def _order_error(self, x: str, y: str, row: int, role: Role, *, by_index: bool, where: str | None = None,
+                     level: int = 0) -> None:
         """The rows of the two files are in another order: id (or pandas index) ``x`` in the labels, ``y`` in
         the predictions at stream row ``row`` (``where`` says so in other words)."""
         if by_index:
             from losscli.inputs.index_watch import ORDER_HINT
 
             what, hint = "pandas index", ORDER_HINT
+            if len(role.columns) > 1:  # a MultiIndex: a level's values in one and the other
+                what = f"level {role.columns[level]!r} of the pandas index"
+                hint = ("sort both frames alike before writing them (df.sort_index()); if their rows are paired by "
+                        "position, write them without their index (df.reset_index(drop=True))")
         elif self.weights is not None and self.weights.source not in (self.labels.source, self.preds.source):
             what = "id"
             hint = (f"put the sample weights in a column of the predictions file (--weight-col) and join "
@@ -1137,6 +1146,7 @@ def sample_table(source: Source, rows: int = SAMPLE_ROWS) -> Table:
     table = Table(source.name, list(source.columns), sample, set(getattr(source, "unnamed", ())))
     table.blocks = dict(source.blocks)
     table.index_column = getattr(source, "index_column", None)
+    table.index_levels = tuple(getattr(source, "index_levels", ()))
     table.range_index = source.range_index
     return table
 
@@ -1158,6 +1168,16 @@ def plan_source(options: InputOptions, spec: LossSpec, data: Source) -> InputPla
     """The plan of one source already opened (a DataFrame): the one-file rules of :func:`plan_inputs`."""
     data.nulls_as_nan = options.nan != "error"
     return _plan_one_file(options, spec, data)
+
+
+def plan_two_sources(options: InputOptions, spec: LossSpec, labels: Source, preds: Source,
+                     weights: Source | None = None) -> InputPlan:
+    """The plan of labels and predictions already opened (two DataFrames): the two-file rules of
+    :func:`plan_inputs` (ids joined on, pandas indexes checked, columns paired by name)."""
+    for s in (labels, preds, weights):
+        if s is not None:
+            s.nulls_as_nan = options.nan != "error"
+    return _plan_two_files(options, spec, labels, preds, weights)
 
 
 def _plan_two_files(
@@ -1182,7 +1202,7 @@ def _plan_two_files(
         plan.checked_ids = (Role(labels, [cols.checked_id]), Role(preds, [cols.checked_id]))
     elif cols.checked_index is not None:
         a, b = cols.checked_index
-        plan.checked_ids = (Role(labels, [a]), Role(preds, [b]))
+        plan.checked_ids = (Role(labels, _levels(a)), Role(preds, _levels(b)))
         plan.checked_by_index = True
     if ids is None:
         for a, b, other in cols.watched_index:
@@ -1191,8 +1211,13 @@ def _plan_two_files(
                                          Role(source, [b])))
         if cols.checked_weight_index is not None and weights is not None:
             a, b = cols.checked_weight_index
-            plan.checked_weight_index = (Role(labels, [a]), Role(weights, [b]))
+            plan.checked_weight_index = (Role(labels, _levels(a)), Role(weights, _levels(b)))
     return plan
+
+
+def _levels(index: str | tuple[str, ...]) -> list[str]:
+    """The columns of a pandas index: its one column, or those of a MultiIndex's levels."""
+    return [index] if isinstance(index, str) else list(index)
 
 
 def _plan_one_file(options: InputOptions, spec: LossSpec, data: Source) -> InputPlan:

@@ -29,9 +29,9 @@ import numpy as np
 from losscli.errors import ReadError
 from losscli.io import limits
 from losscli.io._arrow import to_int64
-from losscli.io.arrow_lists import is_number, list_matrix, pa_fixed
+from losscli.io.arrow_lists import is_number, list_matrix, pa_fixed, usual_width
 from losscli.io.base import Block, Chunk, Input, Source, rechunk
-from losscli.io.parquet import arrow_column
+from losscli.io.parquet import arrow_column, pandas_index_levels
 
 Path = tuple[Any, ...]
 
@@ -75,8 +75,7 @@ class ArrowBatchesSource(Source):
             if pa.types.is_fixed_size_list(t):
                 width = t.list_size
             else:
-                lengths = pc.list_value_length(sample).fill_null(0)
-                width = int(pc.max(lengths).as_py() or 0) if len(sample) else 0
+                width = usual_width(to_int64(pc.list_value_length(sample).fill_null(0))) if len(sample) else 0
             self._widths[path] = width
             for i in range(width):
                 self._paths[f"{name}[{i}]"] = (*path, i)
@@ -164,9 +163,9 @@ class ArrowBatchesSource(Source):
             row = int(np.argmax(lengths > width))
             raise self._error(
                 f"the list {_show(path)!r} has {int(lengths[row])} elements in this row, "
-                f"but at most {width} in the first record batch",
-                hint="write the file with a fixed-size list (pyarrow.list_(type, size)), or put a longest "
-                "row in the first batch",
+                f"where the rows of the first record batch have {width}",
+                hint=f"repair or drop the rows of another length (pyarrow.compute.list_value_length(table"
+                f"[{_show(path)!r}]) finds them); a list of one value per class has the same length in every row",
                 data_row=first_row + row,
             )
         return lengths
@@ -216,6 +215,7 @@ class ArrowIpcSource(ArrowBatchesSource):
             size_bytes=inp.size_bytes, header_rows=0,
         )
         self.blocks = self._list_blocks
+        self.set_pandas_index([c for c in pandas_index_levels(schema) if c in columns])
 
     def _open(self) -> Any:
         """A fresh reader over the input (memory-mapped when it is a plain file on disk)."""

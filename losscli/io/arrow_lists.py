@@ -29,6 +29,17 @@ SHOWN = 6
 ErrorFactory = Callable[..., ReadError]
 
 
+def usual_width(lengths: Any) -> int:
+    """The width of a list column from the lengths of its sampled rows (0 for a null row): the most common
+    length, the longest of equally common ones. One longer row among thousands is then the row refused as
+    too long, not the width that makes every other row short of a value."""
+    counts = np.bincount(np.asarray(lengths, dtype=np.int64))
+    if not len(counts):
+        return 0
+    counts[0] = 0 if len(counts) > 1 else counts[0]  # null (and empty) rows count for no width
+    return int(len(counts) - 1 - np.argmax(counts[::-1]))
+
+
 def is_list(t: Any) -> bool:
     import pyarrow as pa
 

@@ -84,8 +84,10 @@ class Source:
         self.header_rows = header_rows
         #: columns whose header cell was empty (a pandas index written by ``to_csv()``)
         self.unnamed: set[str] = set()
-        #: the column a pandas writer's metadata names as the DataFrame's index (Parquet)
+        #: the column a pandas writer's metadata names as the DataFrame's index (Parquet, Arrow IPC, frames)
         self.index_column: str | None = None
+        #: the columns it names as the levels of a MultiIndex (two or more), else empty
+        self.index_levels: tuple[str, ...] = ()
         #: (start, step) of a range index a pandas writer kept in its metadata only, with no column (Parquet)
         self.range_index: tuple[int, int] | None = None
         #: what the reader guessed about the file (a header row or not), for the user to see
@@ -105,6 +107,12 @@ class Source:
             f"<{type(self).__name__} {self.name!r} format={self.format} columns={len(self.columns)} "
             f"n_rows={self.n_rows}>"
         )
+
+    def set_pandas_index(self, levels: list[str]) -> None:
+        """Set :attr:`index_column` (one level) or :attr:`index_levels` (several) from a pandas writer's
+        index columns."""
+        self.index_column = levels[0] if len(levels) == 1 else None
+        self.index_levels = tuple(levels) if len(levels) > 1 else ()
 
     def file_row(self, data_row: int) -> int:
         """The 1-based row "as a spreadsheet shows it" of the 0-based ``data_row``.

@@ -15,6 +15,7 @@ from typing import Any
 from losscli.errors import ReadError, UsageError
 from losscli.io import limits
 from losscli.io.arrow_ipc import ArrowBatchesSource
+from losscli.io.parquet import pandas_index_levels
 
 #: record batch size when the table is cut (``chunk_rows`` re-cuts them)
 BATCH_ROWS = 1 << 16
@@ -65,6 +66,7 @@ class FrameSource(ArrowBatchesSource):
         super().__init__(path=self._display, name=self._display, format="frame", columns=columns,
                          n_rows=table.num_rows, size_bytes=None, header_rows=0)
         self.blocks = self._list_blocks
+        self.set_pandas_index([c for c in pandas_index_levels(table.schema) if c in columns])
 
     def _batches(self) -> Iterator[Any]:
         return iter(self._table.to_batches(max_chunksize=BATCH_ROWS))

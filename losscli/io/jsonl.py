@@ -56,6 +56,7 @@ import numpy as np
 
 from losscli.errors import Location, ReadError
 from losscli.io import limits
+from losscli.io.arrow_lists import usual_width
 from losscli.io.base import Block, Chunk, Input, Source
 
 #: the columns are those of the first lines: at most this many lines ...
@@ -105,14 +106,19 @@ def _show(path: Path) -> str:
 
 class _Node:
     """The structure of a field seen in the first lines: a scalar, an object (keys in first-seen order)
-    or an array (the longest length seen, element structures merged)."""
+    or an array (element structures merged; its length the most common one, see
+    :func:`~losscli.io.arrow_lists.usual_width`: a longer line is refused as it is read)."""
 
-    __slots__ = ("kind", "children", "length")
+    __slots__ = ("kind", "children", "_lengths")
 
     def __init__(self, kind: str) -> None:
         self.kind = kind  # 'null' (only nulls so far), 'scalar', 'object', 'array'
         self.children: dict[Any, _Node] = {}
-        self.length = 0
+        self._lengths: dict[int, int] = {}  # length → lines
+
+    @property
+    def length(self) -> int:
+        return usual_width(np.repeat(list(self._lengths), list(self._lengths.values())))
 
     def add(self, value: Any, path: Path, line: int, name: str) -> None:
         kind = _kind(value)
@@ -139,7 +145,7 @@ class _Node:
                 if child is None:
                     child = self.children[i] = _Node("null")
                 child.add(v, (*path, i), line, name)
-            self.length = max(self.length, len(value))
+            self._lengths[len(value)] = self._lengths.get(len(value), 0) + 1
 
     def leaves(self, path: Path = ()) -> Iterator[Path]:
         if self.kind in ("scalar", "null") or not self.children:
@@ -314,8 +320,8 @@ class JsonlSource(Source):
     def _mismatch(self, exc: _Mismatch, line_no: int) -> ReadError:
         return ReadError(
             exc.message,
-            hint="the columns are those of the first lines: put the longest arrays and every field's kind on "
-            "the first line, or make all lines alike",
+            hint="the columns are those of the first lines: make every line alike (an array of one value per "
+            "class has as many elements on every line), or repair or drop this one",
             location=_at(self.name, line_no),
         )
 
@@ -446,7 +452,7 @@ class _Extraction:
                 raise _RowMismatch(f"expected an array at {_show(parent)!r}, found {_kind_text(_kind(row))}", r)
             elif len(row) > width:
                 raise _RowMismatch(
-                    f"{_show(parent)!r} has {len(row)} elements, but at most {width} on the first lines", r)
+                    f"{_show(parent)!r} has {len(row)} elements, where the first lines have {width}", r)
             for j in range(width):
                 columns[j].append(row[j] if j < len(row) else None)
         return columns

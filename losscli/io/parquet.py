@@ -38,17 +38,24 @@ WIDTH_SAMPLE_ROWS = 64
 STREAMED = {"pre_buffer": False, "buffer_size": 8 << 20}
 
 
-def _pandas_index_column(schema: Any) -> str | None:
-    """The column in which pandas wrote a DataFrame's index (named or not), by the file's pandas metadata;
-    ``None`` for a file pandas did not write, a range index (kept in the metadata only) or several levels."""
+def pandas_index_levels(schema: Any) -> list[str]:
+    """The columns in which pandas wrote a DataFrame's index (named or not; one per level of a MultiIndex),
+    by the schema's pandas metadata (Parquet, Arrow IPC, a table made by ``pyarrow.Table.from_pandas``);
+    none for a table pandas did not write or a range index (kept in the metadata only)."""
     try:
         meta = schema.pandas_metadata or {}
     except (ValueError, UnicodeDecodeError):  # metadata that is not JSON: not pandas'
-        return None
+        return []
     index = meta.get("index_columns") if isinstance(meta, dict) else None
-    if not isinstance(index, list) or len(index) != 1 or not isinstance(index[0], str):
-        return None
-    return index[0]
+    if not isinstance(index, list) or not all(isinstance(c, str) for c in index):
+        return []
+    return [c for c in index if c in schema.names]
+
+
+def _pandas_index_column(schema: Any) -> str | None:
+    """The column of a one-level pandas index (see :func:`pandas_index_levels`), else ``None``."""
+    levels = pandas_index_levels(schema)
+    return levels[0] if len(levels) == 1 else None
 
 
 def _pandas_range_index(schema: Any) -> tuple[int, int] | None:
@@ -86,7 +93,7 @@ class ParquetSource(Source):
                                 hint="write the labels and predictions as columns of the table")
             _refuse_duplicates(inp.name, schema.names)
             self._types = {f.name: f.type for f in schema}
-            index_column = _pandas_index_column(schema)
+            index_levels = pandas_index_levels(schema)
             range_index = _pandas_range_index(schema)
             if n_rows == 0:
                 raise ReadError(f"{inp.name} has columns but no rows")
@@ -124,7 +131,7 @@ class ParquetSource(Source):
             header_rows=0,
         )
         self.blocks = blocks
-        self.index_column = index_column if index_column in columns else None
+        self.set_pandas_index([c for c in index_levels if c in columns])
         self.range_index = range_index
         self._widths = {name: len(m) for name, m in blocks.items()}
         self.unsampled = {f.name for f in schema if f.name not in blocks and pa.types.is_nested(f.type)}

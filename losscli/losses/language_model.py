@@ -14,12 +14,18 @@ from typing import Any
 import numpy as np
 
 from losscli.conventions import Convention
+from losscli.errors import ShapeError
 from losscli.losses._common import f64
 from losscli.losses._domain import refuse
 from losscli.spec import KernelOutput, Param, register_loss
 
 
 def _check_log_probs(yt: np.ndarray, yp: np.ndarray, params: dict[str, Any], conv: Convention, offset: int) -> None:
+    if np.ndim(yp) > 1 or np.ndim(yt) > 1:
+        raise ShapeError(f"token_nll takes one column of log-probabilities and one of token ids, got predictions of "
+                         f"shape {np.shape(yp)} and labels of shape {np.shape(yt)}",
+                         hint="choose the columns with --label-cols and --pred-cols; for logits over the vocabulary "
+                              "use sparse_categorical_crossentropy --logits")
     p = np.asarray(yp, dtype=np.float64)
     refuse(p > 0, p, "y_pred", offset, "token_nll takes log-probabilities (≤ 0) of the true tokens",
            hint="for probabilities of the true token give their log, e.g. log(p); for logits over the vocabulary "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 
@@ -209,3 +210,24 @@ def test_cce_takes_class_indices_as_the_command_line_does():
     assert ev.result().value == losscli.evaluate("cce", onehot, probs).value
     with pytest.raises(losscli.InputError, match="label"):
         losscli.evaluate("cce", [0, 3, 1], probs)
+
+
+def test_empty_inputs_are_refused_as_such_and_an_empty_chunk_adds_nothing():
+    """bce, cce, focal and others raised numpy's 'zero-size array to reduction' ValueError; token_nll took a
+    (N, K) array and failed in the kernel."""
+    from losscli.errors import EmptyInputError, LossCliError, ShapeError
+    from losscli.registry import REGISTRY
+
+    for name in REGISTRY.names():
+        for yt, yp in ((np.zeros(0), np.zeros(0)), (np.zeros(0, int), np.zeros((0, 3))), (np.zeros((0, 3)),
+                                                                                              np.zeros((0, 3)))):
+            with contextlib.suppress(LossCliError):  # any other exception fails the test
+                losscli.evaluate(name, yt, yp)
+    with pytest.raises(EmptyInputError):
+        losscli.evaluate("bce", [], [])
+    ev = losscli.Evaluator("scce", from_logits=True)
+    ev.update(np.zeros(0, int), np.zeros((0, 4)))
+    ev.update(np.array([1]), np.array([[0.1, 2.0, 0.3, 0.0]]))
+    assert ev.result().value == losscli.evaluate("scce", [1], [[0.1, 2.0, 0.3, 0.0]], from_logits=True).value
+    with pytest.raises(ShapeError, match="one column of log-probabilities"):
+        losscli.evaluate("token_nll", np.zeros((2, 3)), -np.ones((2, 3)))
