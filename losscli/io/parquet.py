@@ -263,7 +263,10 @@ def arrow_column(arr: Any, name: str = "", column: str = "") -> np.ndarray:
 
     t = arr.type
     if pa.types.is_dictionary(t):
-        arr = arr.dictionary_decode()
+        values = arr.dictionary
+        if getattr(pa.types, "is_string_view", _no)(values.type):  # polars' Categorical: no take kernel for views
+            values = values.cast(pa.large_string())
+        arr = pc.take(values, arr.indices)  # dictionary_decode, for any value type
         t = arr.type
     if t in (pa.float16(), pa.float32()):  # kept: a convention's clip may depend on it (scikit-learn's dtype eps)
         return to_float64(arr).astype(np.float16 if t == pa.float16() else np.float32)

@@ -159,3 +159,22 @@ def test_a_column_name_that_is_not_utf8_is_a_read_error(tmp_path, capsys, kind):
         open_source(str(path))
     code, out, err = run_cli(["eval", "bce", str(path), "--label-cols", "label", "-q"], capsys)
     assert code == 3 and out == "" and "not a valid" in err and "bad." in err
+
+
+def test_dictionary_of_string_views_polars_categorical(tmp_path, capsys):
+    """polars writes a Categorical as a dictionary of string views, which pyarrow cannot decode by take:
+    the file and the frame were refused ("array_take has no kernel")."""
+    labels = pa.DictionaryArray.from_arrays(pa.array([0, 1, 1, 0], pa.uint32()),
+                                            pa.array(["cat", "dog"], pa.string_view()))
+    t = pa.table({"label": labels, "cat": [0.9, 0.2, 0.4, 0.6], "dog": [0.1, 0.8, 0.6, 0.4]})
+    expected = -np.mean(np.log([0.9, 0.8, 0.6, 0.6]))
+    assert losscli_evaluate("cce", t) == pytest.approx(expected, rel=1e-15)
+    feather.write_feather(t, str(tmp_path / "c.arrow"))
+    code, out, err = run_cli(["eval", "cce", tmp_path / "c.arrow", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(expected, rel=1e-15), err
+
+
+def losscli_evaluate(loss: str, frame) -> float:
+    import losscli
+
+    return losscli.evaluate(loss, frame).value
