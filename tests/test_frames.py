@@ -165,3 +165,11 @@ def test_torch_tensors_with_a_graph_or_in_bfloat16_are_read():
     exact = p.detach().bfloat16().double()  # the bfloat16 numbers themselves
     assert losscli.evaluate("bce", y, p.detach().bfloat16()).value == pytest.approx(
         torch.nn.functional.binary_cross_entropy(exact, y.double()).item(), rel=1e-13)
+    # a list of tensors with a graph, a sparse tensor and a lazily negated one: the same numbers (each raised
+    # torch's or NumPy's own exception); a meta tensor, which holds no values, is a usage error
+    value = losscli.evaluate("bce", y, p).value
+    assert losscli.evaluate("bce", list(y), list(p)).value == value
+    assert losscli.evaluate("bce", y, p.detach().to_sparse()).value == value
+    assert losscli.evaluate("bce", y, (-p.detach())._neg_view()).value == value
+    with pytest.raises(UsageError, match="meta device"):
+        losscli.evaluate("bce", y, torch.empty(3, device="meta"))
