@@ -91,6 +91,10 @@ class ShardedSource(Source):
         shard, local = self.shard_of(data_row)
         return shard.file_row(local)
 
+    def missing_as_written(self, data_row: int, column: str) -> str | None:
+        shard, local = self.shard_of(data_row)
+        return shard.missing_as_written(local, column)
+
     def shard_name(self, data_row: int) -> str:
         return self.shard_of(data_row)[0].name
 

@@ -108,6 +108,11 @@ class Source:
             f"n_rows={self.n_rows}>"
         )
 
+    def missing_as_written(self, data_row: int, column: str) -> str | None:
+        """How a missing value (read as NaN) at ``data_row`` of ``column`` was written, for a message: ``""``
+        for an empty cell, ``"NA"``, ...; ``None`` where the format keeps no text (or it cannot be found)."""
+        return None
+
     def set_pandas_index(self, levels: list[str]) -> None:
         """Set :attr:`index_column` (one level) or :attr:`index_levels` (several) from a pandas writer's
         index columns."""

@@ -649,6 +649,46 @@ class CsvSource(Source):
             best = (lineno, length)
         return best
 
+    def missing_as_written(self, data_row: int, column: str) -> str | None:
+        """The cell of a missing value as written: its line read again (1 MiB at a time, counting line ends);
+        ``"\n"`` for a blank line. ``None`` when the line found does not hold a missing value there (a quoted
+        line break above it moves the lines)."""
+        if column not in self.columns:
+            return None
+        target = self.file_row(data_row) - 1  # line ends before the line
+        seen, line, found = 0, b"", False
+        try:
+            for piece in self._pieces():
+                ends = piece.count(b"\n")
+                if seen + ends < target:
+                    seen += ends
+                    continue
+                at = 0
+                while seen < target:
+                    at = piece.index(b"\n", at) + 1
+                    seen += 1
+                found = True
+                line += piece[at:]
+                if b"\n" in line:
+                    break
+                seen = target  # the line goes on in the next piece
+        except (OSError, ValueError, ReadError):
+            return None
+        if not found:
+            return None
+        text = line.split(b"\n")[0].rstrip(b"\r").decode("utf-8", "replace")
+        if not text.strip():
+            return "\n"
+        cells = next(csv.reader([text], delimiter=self.delimiter), [])
+        if len(cells) != len(self.columns):
+            return None
+        cell = cells[self.columns.index(column)].strip()
+        try:
+            missing = cell == "" or float(cell) != float(cell)
+        except ValueError:
+            missing = True  # a text the reader took for missing (NA, null, ...)
+        return cell if missing else None
+
     def _check_quotes_closed(self, quotes: int | None) -> None:
         """Raise if the content ends inside a quoted cell; ``quotes``: the ``"`` it holds, if counted while it
         was read (else they are counted here, reading it again). Content with an even count cannot."""

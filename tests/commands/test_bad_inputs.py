@@ -81,7 +81,7 @@ CASES = [
     ("NaN label", E + ["bce", "--labels", "nan_in_labels.csv", "--preds", "ok_probs.csv"], 3,
      ["NaN", "nan_in_labels.csv", "column y", "row 4", "missing values"]),
     ("blank line = missing value", E + ["bce", *TWO, "blank_line.csv"], 3,
-     ["blank_line.csv", "column p", "row 3", "missing values", "--nan skip"]),
+     ["a blank line in blank_line.csv row 3", "missing values", "--nan skip"]),
     ("row counts differ", E + ["bce", *TWO, "short_preds.csv"], 3,
      ["ok_labels.csv has 4 rows", "short_preds.csv has 3", "--id-col"]),
     # labels
