@@ -25,6 +25,7 @@ from losscli.chunking import default_chunk_rows
 from losscli.column_names import WEIGHT_NAMES, is_id_name
 from losscli.errors import InputError, Location, NonFiniteError, ReadError, ShapeError, UsageError
 from losscli.inputs.infer import (
+    MISSING,
     SAMPLE_ROWS,
     Selection,
     Table,
@@ -988,7 +989,7 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
             out[i] = np.nan
             continue
         s = str(v).strip()
-        if s == "" or s.lower() in ("nan", "na", "n/a", "null", "none"):
+        if s.lower() in MISSING:
             out[i] = np.nan
             continue
         if labels and s.lower() in ("true", "false"):  # pandas' get_dummies writes booleans: one-hot 1 and 0
@@ -1275,8 +1276,8 @@ def refuse_shared_columns(name: str, label_cols: list[str], pred_cols: list[str]
     if shared:
         raise UsageError(
             f"{what} both take column {shared[0]!r} of {name}: it would be scored against itself",
-            hint="select them apart; a selection names a column by its header first (a header of numbers, "
-                 "pandas' 0, 1, 2, …, is matched by name: '1' is the column named 1), else by its 1-based position",
+            hint="select them apart: a column by its name, or by its 1-based position (=1 is the column named 1, "
+                 "#1 the first column)",
         )
 
 

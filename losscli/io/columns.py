@@ -4,8 +4,10 @@ A selection is a comma-separated list of items; each item is, in this order of p
 
 - an exact column name — a name that matches exactly always wins over every other reading, and the
   whole selection is tried as one name first, so a column literally named ``a,b`` or ``p:1`` is reachable;
-- a 1-based position such as ``3`` (digits always mean positions unless a column is literally so named;
-  positions are 1-based as in csvkit and qsv, not 0-based as in xan);
+- a 1-based position such as ``3`` (positions are 1-based as in csvkit and qsv, not 0-based as in xan);
+  digits that are also a column's name at another position (pandas' default names ``0,1,2``: ``1`` is the
+  second column's name) are refused as ambiguous, and ``=1`` (the column named ``1``) or ``#1`` (the first
+  column) says which;
 - an inclusive range ``a:b`` whose ends are names or positions (``p0:p9``, ``2:5``, ``logit_0:10``) with
   open ends (``3:`` is from column 3 to the last, ``:4`` from the first to column 4); a range whose end
   comes before its start runs backwards (``5:2`` → 5, 4, 3, 2);
@@ -71,6 +73,7 @@ def _select(selection: str, available: list[str], *, option: str) -> list[str]:
     available = list(available)
     index = {name: i for i, name in reversed(list(enumerate(available)))}  # first occurrence wins
     if selection in index:
+        _refuse_ambiguous(selection.strip(), available, index, option)
         return [selection]
     if not selection.strip():
         raise UsageError(f"{option}: empty column selection", hint=_available_hint(available))
@@ -91,10 +94,29 @@ def _select(selection: str, available: list[str], *, option: str) -> list[str]:
     return out
 
 
+def _refuse_ambiguous(text: str, available: list[str], index: dict[str, int], option: str) -> None:
+    """Digits that name one column and stand at the position of another: which one is meant?"""
+    if not text.isdigit() or text not in index or not 1 <= int(text) <= len(available):
+        return
+    if index[text] != int(text) - 1:
+        raise UsageError(
+            f"{option}: {text!r} is ambiguous: the column named {text} is column {index[text] + 1}, and column "
+            f"{text} is named {available[int(text) - 1]!r}",
+            hint=f"write ={text} for the column named {text}, or #{text} for column {text}",
+        )
+
+
 def _resolve_item(item: str, raw: str, available: list[str], index: dict[str, int], option: str) -> list[str]:
     for candidate in (raw, item):  # exact name, with or without the surrounding spaces
         if candidate in index:
+            _refuse_ambiguous(item, available, index, option)
             return [candidate]
+    if item.startswith("=") and len(item) > 1:  # the column named so, whatever its name looks like
+        if item[1:] in index:
+            return [item[1:]]
+        raise UsageError(f"{option}: no column named {item[1:]!r}", hint=_available_hint(available, item[1:]))
+    if item.startswith("#") and item[1:].isdigit():  # the column at that position, whatever the names
+        return [available[_position(item[1:], available, option, item)]]
     if item.isdigit():
         return [available[_position(item, available, option, item)]]
     elements = _array_elements(item, available)
@@ -137,11 +159,14 @@ def _position(text: str, available: list[str], option: str, item: str) -> int:
 
 def _endpoint(text: str, available: list[str], index: dict[str, int], option: str, item: str) -> int | None:
     """0-based index of a range end (a name or a position), or ``None`` if it is neither."""
-    if text in index:
-        return index[text]
     stripped = text.strip()
-    if stripped in index:
-        return index[stripped]
+    if text in index or stripped in index:
+        _refuse_ambiguous(stripped, available, index, option)
+        return index[text] if text in index else index[stripped]
+    if stripped.startswith("=") and stripped[1:] in index:
+        return index[stripped[1:]]
+    if stripped.startswith("#") and stripped[1:].isdigit():
+        return _position(stripped[1:], available, option, item)
     if stripped.isdigit():
         return _position(stripped, available, option, item)
     return None

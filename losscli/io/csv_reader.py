@@ -97,6 +97,12 @@ _BOM = b"\xef\xbb\xbf"
 # cell conversion, shared by both engines
 
 
+#: cell texts that are a missing value (compared lower-cased): pandas' default ``na_values``, Excel's
+#: ``#N/A`` among them, and the empty cell
+MISSING = frozenset({"", "nan", "-nan", "na", "n/a", "#n/a", "#n/a n/a", "#na", "<na>", "null", "none",
+                     "1.#ind", "-1.#ind", "1.#qnan", "-1.#qnan"})
+
+
 def _clean(cell: str | None) -> str:
     """Strip whitespace; unwrap a quoted cell that had spaces before its opening quote."""
     if cell is None:
@@ -164,18 +170,24 @@ def _is_number(cell: str) -> bool:
 
 
 def guess_header(first: list[str], name: str, notes: list[str]) -> bool:
-    """Is the first row a header? Not when every cell is a number (``np.savetxt`` writes no header), except
-    for pandas' default column names ``0,1,…,K−1`` (a frame or a ``Series`` without names), which are
-    read as a header. Either guess on numbers is noted, naming the option that overrides it."""
+    """Is the first row a header? Not when its cells are numbers, or missing values beside numbers (a
+    trailing delimiter, aligned columns split on spaces, a null: ``np.savetxt`` and ``awk`` write no header),
+    except for pandas' default column names ``0,1,…,K−1`` (a frame or a ``Series`` without names; after an
+    empty cell, its index's, certainly), which are read as a header. Either guess on numbers is noted,
+    naming the option that overrides it."""
     cells = [_clean(c) for c in first]
-    if not cells or not all(c and _is_number(c) for c in cells):
+    numbers = [c for c in cells if c.lower() not in MISSING]
+    if not numbers or not all(_is_number(c) for c in numbers):
         return True
     shown = ",".join(c if len(c) <= 12 else c[:11] + "…" for c in cells[:4]) + (",…" if len(cells) > 4 else "")
-    if cells == [str(k) for k in range(len(cells))]:
+    pandas_names = [str(k) for k in range(len(numbers))]
+    if cells[0] == "" and cells[1:] == pandas_names:  # to_csv() of a frame without names, with its index
+        return True
+    if cells == pandas_names:
         notes.append(f"{name}: the first row ({shown}) is read as a header (pandas' default column names); "
                      "pass --no-header if it is data")
         return True
-    notes.append(f"{name}: the first row ({shown}) holds only numbers: it is read as data, not as a header "
+    notes.append(f"{name}: the first row ({shown}) holds numbers, not names: it is read as data, not as a header "
                  "(pass --header if it is one)")
     return False
 

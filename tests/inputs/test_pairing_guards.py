@@ -35,14 +35,19 @@ def _bce(y, p) -> float:
 
 
 def test_a_column_selected_as_both_labels_and_predictions_is_refused(tmp_path, capsys):
-    """pandas' default names 0, 1: '--label-cols 1' is the column named 1, '--pred-cols 2' the second column."""
+    """pandas' default names 0, 1: '--label-cols 1' is the column named 1 or the first column (refused as
+    ambiguous), '--pred-cols 2' the second column; one column taken as both is refused."""
     rng = np.random.default_rng(0)
     y, yhat = rng.normal(size=50), rng.normal(size=50)
     pd.DataFrame(np.c_[y, yhat]).to_csv(tmp_path / "d.csv", index=False)
     err = refused(["mse", tmp_path / "d.csv", "--label-cols", "1", "--pred-cols", "2"], capsys)
+    assert "'1' is ambiguous" in err and "=1 for the column named 1, or #1 for column 1" in err
+    err = refused(["mse", tmp_path / "d.csv", "--label-cols", "=1", "--pred-cols", "2"], capsys)
     assert "both take column '1'" in err and "scored against itself" in err
-    assert value(["mse", tmp_path / "d.csv", "--label-cols", "0", "--pred-cols", "1"], capsys) == pytest.approx(
-        float(np.mean((y - yhat) ** 2)), rel=1e-13)
+    expected = float(np.mean((y - yhat) ** 2))
+    for label, pred in (("0", "=1"), ("#1", "#2")):
+        assert value(["mse", tmp_path / "d.csv", "--label-cols", label, "--pred-cols", pred], capsys) == pytest.approx(
+            expected, rel=1e-13)
 
 
 # ------------------------------------------------------------------------- an extra column among the predictions

@@ -41,10 +41,25 @@ def test_spaces_around_items_are_ignored():
     assert sel(" y , logit_0 ") == ["y", "logit_0"]
 
 
-def test_a_column_literally_named_with_digits_wins_over_the_position():
+def test_digits_that_name_another_column_than_their_position_are_refused_as_ambiguous():
+    """pandas' default names 0,1,2: ``--label-cols 1 --pred-cols 2`` took the columns named 1 and 2 (the
+    second and the third) where positions 1 and 2 were meant, and gave another number with exit 0."""
     cols = ["a", "3", "b", "c"]
-    assert select_columns("3", cols, option="-c") == ["3"]
+    with pytest.raises(UsageError, match=r"'3' is ambiguous.*=3 for the column named 3, or #3 for column 3"):
+        select_columns("3", cols, option="-c")
+    assert select_columns("=3", cols, option="-c") == ["3"]
+    assert select_columns("#3", cols, option="-c") == ["b"]
     assert select_columns("4", cols, option="-c") == ["c"]
+    pandas = ["0", "1", "2"]
+    for text in ("1", "1,2", "1:2", "2:"):
+        with pytest.raises(UsageError, match="ambiguous"):
+            select_columns(text, pandas, option="-c")
+    assert select_columns("#1:#2", pandas, option="-c") == ["0", "1"]
+    assert select_columns("=1,=2", pandas, option="-c") == ["1", "2"]
+    assert select_columns("0", pandas, option="-c") == ["0"]  # no position 0: the name
+    assert select_columns("2", ["1", "2", "3"], option="-c") == ["2"]  # named as its position: no doubt
+    with pytest.raises(UsageError, match="no column named '7'"):
+        select_columns("=7", pandas, option="-c")
 
 
 def test_exact_name_with_syntax_characters_wins():

@@ -1,0 +1,59 @@
+"""A first row of numbers with missing cells beside them is data, not a header: a trailing delimiter
+(``1,0.9,``), columns aligned with spaces (`` 1.000  0.900``), a null in the first row. It was read as a header
+and its sample lost, with exit 0 (pandas with ``header=None`` and ``np.loadtxt`` keep it)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from cli_helpers import run_cli
+
+Y, P = np.array([1, 0, 1]), np.array([0.9, 0.2, 0.7])
+BCE = float(-np.mean(Y * np.log(P) + (1 - Y) * np.log(1 - P)))
+
+
+@pytest.mark.parametrize("text,args", [
+    ("1,0.9,\n0,0.2,\n1,0.7,\n", ["--label-cols", "1", "--pred-cols", "2"]),
+    (" 1.000  0.900\n 0.000  0.200\n 1.000  0.700\n", ["--delimiter", " ", "--label-cols", "2", "--pred-cols", "4"]),
+    ("1,0.9,#N/A\n0,0.2,3\n1,0.7,4\n", ["--label-cols", "1", "--pred-cols", "2"]),
+])
+def test_numbers_beside_missing_cells_are_data(tmp_path, capsys, text, args):
+    f = tmp_path / "d.csv"
+    f.write_text(text)
+    code, out, err = run_cli(["eval", "bce", f, *args, "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-15), err
+    sep = r"\s+" if "--delimiter" in args else ","
+    df = pd.read_csv(io.StringIO(text), header=None, sep=sep, engine="python")
+    assert len(df) == 3
+
+
+def test_a_null_in_the_first_row_is_a_missing_value(tmp_path, capsys):
+    for first in ("1,", ",0.9", "NA,0.9", "#N/A,0.9"):
+        f = tmp_path / "n.csv"
+        f.write_text(f"{first}\n0,0.2\n1,0.7\n")
+        code, out, err = run_cli(["eval", "bce", f, "--label-cols", "#1", "--pred-cols", "#2", "-q"], capsys)
+        assert code == 3 and out == "" and "row 1" in err, (first, err)
+        code, out, err = run_cli(["eval", "bce", f, "--label-cols", "#1", "--pred-cols", "#2", "--nan", "skip",
+                                  "-q"], capsys)
+        assert code == 0 and float(out) == pytest.approx(float(-np.mean(np.log([0.8, 0.7]))), rel=1e-15), err
+
+
+def test_two_headerless_files_with_a_trailing_delimiter(tmp_path, capsys):
+    (tmp_path / "y.csv").write_text("1\n0\n1\n")
+    (tmp_path / "p.csv").write_text("0.9,\n0.2,\n0.7,\n")
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv",
+                              "--pred-cols", "1", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-15), err
+
+
+def test_pandas_index_and_default_names_stay_a_header(tmp_path, capsys):
+    """``pd.DataFrame(proba).to_csv(path)`` writes ``,0,1`` above its rows: a header, as before."""
+    f = tmp_path / "p.csv"
+    pd.DataFrame({0: [0.1, 0.8, 0.3], 1: [0.9, 0.2, 0.7]}).to_csv(f)
+    (tmp_path / "y.csv").write_text("y\n1\n0\n1\n")
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", f, "--convention", "sklearn",
+                              "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-15), err
