@@ -173,3 +173,16 @@ def test_torch_tensors_with_a_graph_or_in_bfloat16_are_read():
     assert losscli.evaluate("bce", y, (-p.detach())._neg_view()).value == value
     with pytest.raises(UsageError, match="meta device"):
         losscli.evaluate("bce", y, torch.empty(3, device="meta"))
+
+
+def test_two_series_or_arrow_arrays_are_arrays_not_frames():
+    """pandas 3 gives a Series the Arrow stream interface: two Series were taken for two DataFrames and
+    failed (pandas: AttributeError; polars: 'non-struct type double')."""
+    import pyarrow as pa
+
+    y, p = np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 2.0])
+    expected = float(np.mean((y - p) ** 2))
+    assert losscli.evaluate("mse", pd.Series(y, name="y"), pd.Series(p, name="p")).value == expected
+    assert losscli.evaluate("mse", pa.chunked_array([y]), pa.array(p)).value == expected
+    pl = pytest.importorskip("polars")
+    assert losscli.evaluate("mse", pl.Series("y", y), pl.Series("p", p)).value == expected

@@ -13,7 +13,7 @@ EXIT_OK = 0
 def run_merge(patterns: list[str], fmt: str, *, state_out: str | None, decided: dict[str, Any]) -> int:
     """Merge the state files (paths or globs); ``fmt`` is stdout's format (``quiet`` for ``-q``)."""
     from losscli.commands.settings import refuse_stdout_as_file
-    from losscli.engine.state import merge_documents, read_state, write_state
+    from losscli.engine.state import merge_documents, read_state, state_columns, write_state
     from losscli.operations.evaluation import expand_paths, refuse_overwriting_inputs
     from losscli.pipeline import Evaluation
 
@@ -31,7 +31,7 @@ def run_merge(patterns: list[str], fmt: str, *, state_out: str | None, decided: 
     warn_once(w for e in evaluations for w in e.warnings)
     with OutputTransaction():
         if state_out:
-            write_state(state_out, evaluators, columns=docs[0][1]["states"][0].get("columns"))
+            write_state(state_out, evaluators, columns=state_columns(docs))
         decided["status"] = EXIT_OK
         render_evaluations(evaluations, fmt, summary_only=True)
     return EXIT_OK

@@ -165,6 +165,7 @@ def _merge_rest(docs: list[tuple[str, dict[str, Any]]], merged: list[Any], keys:
 
     first_path, first = docs[0]
     seen = {_fingerprint(first): first_path}
+    named = (first_path, first["states"][0]) if state_columns(docs[:1]) else None  # the first that names columns
     for path, doc in docs[1:]:
         entries = doc["states"]
         if [merge_key(e) for e in entries] != keys:
@@ -176,7 +177,10 @@ def _merge_rest(docs: list[tuple[str, dict[str, Any]]], merged: list[Any], keys:
             raise InputError(f"{path} holds the very state of {seen[_fingerprint(doc)]} (the same shard's rows)",
                              hint="merge each shard's state once")
         seen[_fingerprint(doc)] = path
-        _same_classes(first["states"][0], entries[0], first_path, path)
+        if named is None:
+            named = (path, entries[0]) if state_columns([(path, doc)]) else None
+        else:
+            _same_classes(named[1], entries[0], named[0], path)
         for i, entry in enumerate(entries):
             try:
                 merged[i].acc.merge(_accumulator(entry, path))
@@ -186,6 +190,11 @@ def _merge_rest(docs: list[tuple[str, dict[str, Any]]], merged: list[Any], keys:
                 merged[i]._warn(w)
             merged[i].skipped_rows += int(entry.get("skipped_rows", 0))
             sources[i].extend(entry.get("sources") or [path])
+
+
+def state_columns(docs: list[tuple[str, dict[str, Any]]]) -> dict[str, list[str]] | None:
+    """The input columns of the first state that names them (states of earlier versions do not)."""
+    return next((doc["states"][0]["columns"] for _, doc in docs if doc["states"][0].get("columns")), None)
 
 
 def _same_classes(first: dict[str, Any], entry: dict[str, Any], first_path: str, path: str) -> None:

@@ -14,7 +14,6 @@ class labels map to prediction columns; all value checks happen in :mod:`losscli
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -813,12 +812,14 @@ class InputPlan:
                     loc.file = shard_name(data_row)
                 if isinstance(err, NonFiniteError) and isinstance(loc.value, float) and loc.value != loc.value \
                         and loc.column_name is not None:
-                    _missing_as_written(err, role.source.missing_as_written(data_row, loc.column_name))
+                    _missing_as_written(err, role.source.missing_as_written(data_row, loc.column_name),
+                                        role.source.blank_lines_fix(data_row))
         return err
 
 
-def _missing_as_written(err: NonFiniteError, written: str | None) -> None:
-    """Say what a NaN of a text file was: a blank line, an empty cell, or the text written (``NA``)."""
+def _missing_as_written(err: NonFiniteError, written: str | None, fix: str | None) -> None:
+    """Say what a NaN of a text file was: a blank line (``fix`` removes them), an empty cell, or the text
+    written (``NA``)."""
     loc = err.location
     if written is None or loc is None:
         return
@@ -826,11 +827,8 @@ def _missing_as_written(err: NonFiniteError, written: str | None) -> None:
         err.message = "a blank line"
         loc.column_name = loc.column = None
         loc.value = None
-        name = loc.file or ""
-        plain = name and not name.startswith("<") and not re.search(r"\.(gz|bz2|xz|zst|zip)$", name)
-        sed = f"sed -i '/^[[:space:]]*$/d' {shlex.quote(name)}" if plain else "sed '/^[[:space:]]*$/d'"
-        err.hint = f"blank lines among the rows are rows of missing values: remove them ({sed}), or use --nan skip " \
-                   "to drop such rows"
+        err.hint = (f"blank lines among the rows are rows of missing values: remove them ({fix}), or use --nan "
+                    "skip to drop such rows")
         return
     loc.value = written
     if not written:

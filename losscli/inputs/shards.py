@@ -95,6 +95,10 @@ class ShardedSource(Source):
         shard, local = self.shard_of(data_row)
         return shard.missing_as_written(local, column)
 
+    def blank_lines_fix(self, data_row: int) -> str | None:
+        shard, local = self.shard_of(data_row)
+        return shard.blank_lines_fix(local)
+
     def shard_name(self, data_row: int) -> str:
         return self.shard_of(data_row)[0].name
 

@@ -113,6 +113,10 @@ class Source:
         for an empty cell, ``"NA"``, ...; ``None`` where the format keeps no text (or it cannot be found)."""
         return None
 
+    def blank_lines_fix(self, data_row: int) -> str | None:
+        """A shell command that removes the blank lines of a text file (``None``: not a text format)."""
+        return None
+
     def set_pandas_index(self, levels: list[str]) -> None:
         """Set :attr:`index_column` (one level) or :attr:`index_levels` (several) from a pandas writer's
         index columns."""

@@ -9,14 +9,13 @@ after its last line end (the next block starts there), and parses the blocks wit
 file order; at most ``workers + 1`` blocks are read ahead.
 
 A cut after a line end is a record boundary unless a quoted cell holds a line break. A block is only
-parsed here when it holds no ``"`` at all, or when every ``"`` in it is at a cell's edge (after a
-delimiter or a line start, or before a delimiter or a line end) and an even number of them precede every
-line end (and, in the last block, an even number in all: else the file may end inside a quoted cell,
-which :mod:`losscli.io.csv_quotes` tells); otherwise, and for a line longer than a block, :class:`NotSplittable` tells the caller to read
-on with its streaming reader from the rows it has already taken. So do pyarrow's own errors on a block
-(a ragged row, bytes that are not UTF-8): the streaming reader, which knows row numbers, reports them. (A
-column that holds text where numbers were expected is the caller's to handle: it reads the column again as
-text.)
+parsed here when every line end in it is outside quoted cells, as the parsers' quoting rule decides it
+(:func:`losscli.io.csv_quotes.line_ends_outside`: a block starts at a record boundary), and the last block
+does not end inside a quoted cell; otherwise, and for a line longer than a block, :class:`NotSplittable`
+tells the caller to read on with its streaming reader from the rows it has already taken. So do pyarrow's
+own errors on a block (a ragged row, bytes that are not UTF-8): the streaming reader, which knows row
+numbers, reports them. (A column that holds text where numbers were expected is the caller's to handle: it
+reads the column again as text.)
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ MIN_BLOCK_BYTES = 1 << 16
 #: at most this many worker threads
 MAX_WORKERS = 4
 
-_NEWLINE, _CR, _QUOTE = 10, 13, 34
+_NEWLINE = 10
 
 
 class NotSplittable(Exception):
@@ -49,21 +48,11 @@ def workers() -> int:
 
 
 def splittable(block: Any, delimiter: str, last: bool = False) -> bool:
-    """Are the line ends of ``block`` (bytes-like) record boundaries, and, for the ``last`` block of the
-    file, are its quotes even? See the module docstring."""
-    a = np.frombuffer(block, dtype=np.uint8)
-    q = np.flatnonzero(a == _QUOTE)
-    if not len(q):
-        return True
-    if last and len(q) % 2:
-        return False
-    edge = np.array([ord(delimiter), _NEWLINE, _CR, _QUOTE], dtype=np.uint8)
-    before = np.isin(a[np.maximum(q - 1, 0)], edge) | (q == 0)
-    after = np.isin(a[np.minimum(q + 1, len(a) - 1)], edge) | (q == len(a) - 1)
-    if not np.all(before | after):
-        return False
-    ends = np.flatnonzero(a == _NEWLINE)
-    return not np.any(np.searchsorted(q, ends) % 2)
+    """Are the line ends of ``block`` (bytes-like, starting at a record boundary) record boundaries, and
+    does the ``last`` block of the file not end inside a quoted cell? See :mod:`losscli.io.csv_quotes`."""
+    from losscli.io.csv_quotes import line_ends_outside
+
+    return line_ends_outside(bytes(block), delimiter, end_too=last)
 
 
 def parse_blocks(

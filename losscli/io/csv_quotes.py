@@ -4,11 +4,14 @@ pandas refuses such a file ("EOF inside string"); pyarrow and Python's ``csv`` m
 end of the data, so every row after the quote becomes part of one cell. In a column that is not read, or in
 a last cell holding a number, that loses rows without a word: the readers check it here.
 
-The parsers' rule, which :class:`QuoteScan` follows: a ``"`` opens a quoted cell only at the start of a
-cell (the start of the data, or after the delimiter or a line end); inside, ``""`` is a quote and a lone
-``"`` closes the cell; any other ``"`` is a character of the cell. An even number of ``"`` cannot leave a
-cell open, so the readers count them (:func:`count_quotes`, a byte count at memory speed) and scan only
-data whose count is odd.
+The parsers' rule: a ``"`` opens a quoted cell only at the start of a cell (the start of the data, or
+after the delimiter or a line end); inside, ``""`` is a quote and a lone ``"`` closes the cell; any other
+``"`` is a character of the cell (``5" screen``). So the count of quotes alone cannot tell (a quote inside a
+cell counts too), but runs of adjacent quotes can, without a loop over them: a run of odd length at the
+start of a cell *toggles* the state (outside → inside: it opens, with its pairs; inside → outside: it
+closes), a run of odd length elsewhere *resets* it to outside (inside it closes the cell, outside it is
+text), and a run of even length leaves it as it was (pairs). The state at the end of the data is "inside"
+exactly when the toggles after the last reset are odd, and the cell opened at the last of them.
 """
 
 from __future__ import annotations
@@ -18,13 +21,9 @@ from collections.abc import Iterable
 import numpy as np
 
 _QUOTE, _NEWLINE, _CR = 34, 10, 13
+_BOM = b"\xef\xbb\xbf"
 #: how many bytes of an open cell a message shows
 _SHOWN = 40
-
-
-def count_quotes(data: bytes | bytearray) -> int:
-    """How many ``"`` bytes ``data`` holds."""
-    return data.count(b'"')
 
 
 class QuoteScan:
@@ -33,53 +32,91 @@ class QuoteScan:
     def __init__(self, delimiter: str) -> None:
         self._starts = np.array([ord(delimiter), _NEWLINE, _CR], dtype=np.uint8)
         self._inside = False
-        self._after_quote = False  # inside, the last byte seen was a quote: a closing one, or half of ""
         self._last_byte = _NEWLINE  # the byte before the data: the start of a line
         self._lines = 0  # line ends before the current piece
+        self._carry = b""  # quotes that ended the last piece: their run may go on in the next one
+        self._fed = False  # a BOM before the first byte is no character of a cell
         self._opened: tuple[int, bytes] | None = None  # (line, the cell's first bytes) of the open cell
 
     def feed(self, data: bytes) -> None:
+        if not self._fed and data:
+            self._fed = True
+            data = data.removeprefix(_BOM)
+        if self._carry:
+            data, self._carry = self._carry + data, b""
         if not data:
             return
+        if data[-1] == _QUOTE:  # held back: the next piece may continue the run
+            kept = data.rstrip(b'"')
+            data, self._carry = kept, data[len(kept):]
+            if not data:
+                return
         if self._inside and self._opened is not None and len(self._opened[1]) < _SHOWN:
             line, shown = self._opened  # the open cell's first bytes, continued from the last piece
             self._opened = (line, shown + data[: _SHOWN - len(shown)])
-        a = np.frombuffer(data, dtype=np.uint8)
-        quotes = np.flatnonzero(a == _QUOTE).tolist()
-        line_ends = None
-        i = 0
-        if self._after_quote:  # the quote that ended the last piece: closing, or the first of ""
-            self._after_quote = False
-            if quotes and quotes[0] == 0:
-                i = 1  # "" inside a quoted cell
-            else:
-                self._inside = False
-        while i < len(quotes):
-            q = quotes[i]
-            if self._inside:
-                if i + 1 < len(quotes) and quotes[i + 1] == q + 1:
-                    i += 2  # ""
-                    continue
-                if q + 1 == len(a):
-                    self._after_quote = True  # decided by the next piece's first byte
-                else:
-                    self._inside = False
-                i += 1
-                continue
-            before = a[q - 1] if q else self._last_byte
-            if before in self._starts:
-                self._inside = True
-                if line_ends is None:
-                    line_ends = np.flatnonzero(a == _NEWLINE)
-                line = self._lines + int(np.searchsorted(line_ends, q)) + 1
-                self._opened = (line, bytes(data[q : q + _SHOWN]))
-            i += 1
-        self._lines += int(np.count_nonzero(a == _NEWLINE)) if line_ends is None else len(line_ends)
-        self._last_byte = int(a[-1])
+        if data.count(b'"'):
+            a = np.frombuffer(data, dtype=np.uint8)
+            self._runs(a, np.flatnonzero(a == _QUOTE), data)
+        self._lines += data.count(b"\n")
+        self._last_byte = data[-1]
+
+    def _runs(self, a: np.ndarray, q: np.ndarray, data: bytes) -> None:
+        """Apply the runs of quotes at ``q`` (sorted offsets into ``a``, the bytes of ``data``)."""
+        first = np.flatnonzero(np.diff(q, prepend=-2) != 1)  # the first quote of each run
+        length = np.diff(first, append=len(q))
+        at = q[first]
+        before = a[np.maximum(at - 1, 0)]
+        if at[0] == 0:
+            before[0] = self._last_byte
+        odd = length % 2 == 1
+        toggle = odd & np.isin(before, self._starts)
+        reset = odd & ~toggle
+        resets = np.flatnonzero(reset)
+        after = resets[-1] + 1 if len(resets) else 0
+        toggles = np.flatnonzero(toggle[after:]) + after
+        inside = (self._inside and not len(resets)) != (len(toggles) % 2 == 1)
+        if inside and len(toggles):  # opened by the last toggle, in this piece
+            pos = int(at[toggles[-1]])
+            line = self._lines + data.count(b"\n", 0, pos) + 1
+            self._opened = (line, data[pos : pos + _SHOWN])
+        self._inside = inside
 
     def open_cell(self) -> tuple[int, bytes] | None:
         """(1-based line, the cell's first bytes as written) of a quoted cell the data ends inside, else None."""
-        return self._opened if self._inside and not self._after_quote else None
+        if self._carry:  # the quotes that end the data: a run of its own
+            carry, self._carry = self._carry, b""
+            if self._inside and self._opened is not None and len(self._opened[1]) < _SHOWN:
+                line, shown = self._opened
+                self._opened = (line, shown + carry[: _SHOWN - len(shown)])
+            q = np.arange(len(carry))
+            self._runs(np.frombuffer(carry, dtype=np.uint8), q, carry)
+        return self._opened if self._inside else None
+
+
+def line_ends_outside(data: bytes, delimiter: str, *, end_too: bool = False) -> bool:
+    """Is every line end of ``data`` (which starts outside any quoted cell) outside quoted cells, and, with
+    ``end_too``, its end? Then its lines are records (a block of them parses as the whole file would)."""
+    a = np.frombuffer(data, dtype=np.uint8)
+    q = np.flatnonzero(a == _QUOTE)
+    if not len(q):
+        return True
+    first = np.flatnonzero(np.diff(q, prepend=-2) != 1)
+    length = np.diff(first, append=len(q))
+    at = q[first]
+    before = a[np.maximum(at - 1, 0)]
+    if at[0] == 0:
+        before[0] = _NEWLINE
+    odd = length % 2 == 1
+    toggle = odd & np.isin(before, np.array([ord(delimiter), _NEWLINE, _CR], dtype=np.uint8))
+    reset = odd & ~toggle
+    toggles = np.cumsum(toggle)
+    last_reset = np.maximum.accumulate(np.where(reset, np.arange(len(at)), -1))
+    inside = (toggles - np.where(last_reset >= 0, toggles[np.maximum(last_reset, 0)], 0)) % 2 == 1
+    ends = np.flatnonzero(a == _NEWLINE)
+    runs_before = np.searchsorted(at, ends)  # the runs before each line end
+    if np.any(inside[runs_before[runs_before > 0] - 1]):
+        return False
+    return not (end_too and inside[-1])
 
 
 def unclosed_quote(pieces: Iterable[bytes], delimiter: str) -> tuple[int, bytes] | None:

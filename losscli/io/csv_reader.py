@@ -68,6 +68,7 @@ import io
 import itertools
 import os
 import re
+import shlex
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -339,7 +340,7 @@ class CsvSource(Source):
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise _utf8_error(self.name, data, exc) from None
-        self._check_quotes_closed(csv_quotes.count_quotes(data))
+        self._check_quotes_closed(csv_quotes.unclosed_quote([data], self.delimiter))
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
         k = len(self.columns)
         try:
@@ -530,7 +531,7 @@ class CsvSource(Source):
         try:
             try:
                 reader = pacsv.open_csv(
-                    lent.stream(src),
+                    lent.stream(src, self.delimiter),
                     read_options=read_options,
                     parse_options=parse_options,
                     convert_options=convert_options,
@@ -540,7 +541,9 @@ class CsvSource(Source):
                     yield batch.num_rows, {c: batch.column(c) for c in columns}
                 _raise_deferred(src)
                 reader = None
-                self._check_quotes_closed(lent.quotes_read())
+                scanned = lent.scanned()
+                self._check_quotes_closed(csv_quotes.unclosed_quote(self._pieces(), self.delimiter)
+                                          if scanned is None else scanned.open_cell())
             except pa.ArrowInvalid as exc:
                 reader = parse_options = None
                 _release(src, lent)  # before _arrow_error opens the file again
@@ -701,20 +704,31 @@ class CsvSource(Source):
             missing = True  # a text the reader took for missing (NA, null, ...)
         return cell if missing else None
 
-    def _check_quotes_closed(self, quotes: int | None) -> None:
-        """Raise if the content ends inside a quoted cell; ``quotes``: the ``"`` it holds, if counted while it
-        was read (else they are counted here, reading it again). Content with an even count cannot."""
-        if quotes is None:
-            quotes = sum(csv_quotes.count_quotes(piece) for piece in self._pieces())
-        if quotes % 2 == 0:
-            return
-        found = csv_quotes.unclosed_quote(self._pieces(), self.delimiter)
+    def blank_lines_fix(self, data_row: int) -> str | None:
+        """``sed -i`` on a plain file; on compressed content, decompressed into a file of its own; on standard
+        input, in the pipe before losscli."""
+        sed = "sed '/^[[:space:]]*$/d'"
+        if self._inp.data is not None or self._inp.fs_path is None:
+            return f"… | {sed} | losscli … -"
+        path = shlex.quote(self._inp.fs_path)
+        if self._inp.codec is None:
+            return f"sed -i '/^[[:space:]]*$/d' {path}"
+        tool = {"gzip": "gzip", "bz2": "bzip2", "xz": "xz", "zstd": "zstd"}.get(self._inp.codec, self._inp.codec)
+        name = os.path.basename(self._inp.fs_path)
+        plain = re.sub(r"\.(gz|gzip|bz2|xz|zst|zstd)$", "", name, flags=re.IGNORECASE)
+        plain = plain if plain != name and plain else f"plain-{name}"
+        return f"{tool} -dc {path} | {sed} > {shlex.quote(plain)}"
+
+    def _check_quotes_closed(self, found: tuple[int, bytes] | None) -> None:
+        """Raise for a quoted cell the content ends inside: ``found``, what :mod:`~losscli.io.csv_quotes`
+        found (its line and first bytes)."""
         if found is not None:
             line, start = found
             cell = start.split(b"\n")[0].split(b"\r")[0].decode("utf-8", "replace")
+            closed = '"' + cell[1:].split(self.delimiter)[0] + '"'  # where a cell of one value would end
             raise ReadError(
                 "a quote that is never closed",
-                hint=f"close it at the end of its cell ({cell}\"), or remove it: as it is, every row after it "
+                hint=f"close it where its cell ends ({closed}), or remove it: as it is, every row after it "
                      "would be read into that one cell (pandas refuses this file too)",
                 location=Location(array="", file=self.name, file_row=line, row_word="line", value=cell),
             )
@@ -840,15 +854,17 @@ class _LentToArrow:
         self.objects.append(o)
         return o
 
-    def stream(self, src: Any) -> Any:
-        """What to give pyarrow for ``src``: a lent proxy of a Python stream; a path or an arrow buffer as is."""
+    def stream(self, src: Any, delimiter: str = ",") -> Any:
+        """What to give pyarrow for ``src``: a lent proxy of a Python stream (its quoting scanned as it is
+        read); a path or an arrow buffer as is."""
         if isinstance(src, (str, bytes)) or not hasattr(src, "stop"):
             return src
-        return self.lend(_ArrowStream(src))
+        return self.lend(_ArrowStream(src, csv_quotes.QuoteScan(delimiter)))
 
-    def quotes_read(self) -> int | None:
-        """The ``"`` read through the stream lent (None if pyarrow read a path or a buffer itself)."""
-        return next((o.quotes for o in self.objects if isinstance(o, _ArrowStream)), None)
+    def scanned(self) -> csv_quotes.QuoteScan | None:
+        """The quoting of what was read through the stream lent (None if pyarrow read a path or a buffer
+        itself: then the content is scanned again)."""
+        return next((o.scan for o in self.objects if isinstance(o, _ArrowStream)), None)
 
     def busy(self) -> bool:
         return any(sys.getrefcount(self.objects[i]) > 2 for i in range(len(self.objects)))
@@ -880,9 +896,9 @@ class _ArrowStream(io.RawIOBase):
     pyarrow sees the end of the file, and the reader raises it once pyarrow has stopped.
     """
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: Any, scan: csv_quotes.QuoteScan) -> None:
         self._inner = inner
-        self.quotes = 0  #: the ``"`` bytes read through it (see :meth:`CsvSource._check_quotes_closed`)
+        self.scan = scan  #: the quoting of the bytes read through it (see :mod:`losscli.io.csv_quotes`)
 
     def readable(self) -> bool:
         return True
@@ -893,7 +909,7 @@ class _ArrowStream(io.RawIOBase):
         except BaseException as exc:  # noqa: BLE001 - raised by the reader, not in pyarrow's thread
             self._inner.defer(_detached(exc))
             return b""
-        self.quotes += csv_quotes.count_quotes(data)
+        self.scan.feed(data)
         return data
 
     def readinto(self, b: Any) -> int:
@@ -902,7 +918,7 @@ class _ArrowStream(io.RawIOBase):
         except BaseException as exc:  # noqa: BLE001 - as in read()
             self._inner.defer(_detached(exc))
             return 0
-        self.quotes += csv_quotes.count_quotes(bytes(memoryview(b)[:n]))
+        self.scan.feed(bytes(memoryview(b)[:n]))
         return n
 
 

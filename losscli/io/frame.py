@@ -22,7 +22,10 @@ BATCH_ROWS = 1 << 16
 
 
 def is_frame(obj: Any) -> bool:
-    """A pandas or polars DataFrame, a pyarrow Table/RecordBatch, or an Arrow PyCapsule stream."""
+    """A pandas or polars DataFrame, a pyarrow Table/RecordBatch, or an Arrow PyCapsule stream; not a column
+    (a pandas or polars ``Series``, a pyarrow array, which pandas 3 and pyarrow also give that stream)."""
+    if type(obj).__name__ in ("Series", "Array", "ChunkedArray") or type(obj).__name__.endswith("Array"):
+        return False
     if hasattr(obj, "__arrow_c_stream__"):
         return True
     module = type(obj).__module__ or ""

@@ -11,9 +11,11 @@ Columns are the flattened fields of the objects:
   read whole as one 2-D array per chunk.
 
 The columns are those of the first lines (up to :data:`SCHEMA_LINES` lines or :data:`SCHEMA_BYTES`
-bytes), so nothing is read twice and memory stays bounded. A later line may leave a field out (a
-missing value, NaN) and may carry fields the first lines did not have (they are not columns); an array
-longer than in the first lines, or a field whose kind changed (an array where a number was), is a
+bytes), so nothing is read twice and memory stays bounded. An array has the length most of the first
+lines give it (the longest of equally common ones): one line whose array is one element longer does not
+make every other line short of a value. A line may leave a field out (a missing value, NaN), or give an
+array fewer elements (missing values), and may carry fields the first lines did not have (they are not
+columns); an array longer than that, or a field whose kind changed (an array where a number was), is a
 :class:`~losscli.errors.ReadError` naming the line, never a silently shortened row.
 
 Values: numbers as float64 (a column of integers only as int64), ``true``/``false`` as 1/0, ``null`` and
@@ -155,6 +157,11 @@ class _Node:
         keys = range(self.length) if self.kind == "array" else self.children
         for k in keys:
             yield from self.children[k].leaves((*path, k))
+
+
+def _longer(path: Path, length: int, width: int) -> str:
+    """The message for an array longer than its columns."""
+    return f"{_show(path)!r} has {length} elements, where most of the first lines have {width}"
 
 
 def _kind(value: Any) -> str | None:
@@ -320,8 +327,8 @@ class JsonlSource(Source):
     def _mismatch(self, exc: _Mismatch, line_no: int) -> ReadError:
         return ReadError(
             exc.message,
-            hint="the columns are those of the first lines: make every line alike (an array of one value per "
-            "class has as many elements on every line), or repair or drop this one",
+            hint="the columns are those of the first lines: an array of one value per class has as many elements "
+            "on every line; repair or drop the lines whose arrays are longer (or pad the others with null)",
             location=_at(self.name, line_no),
         )
 
@@ -406,7 +413,7 @@ class _Extraction:
         for p, n in self.guards:
             arr = _get(obj, p)
             if isinstance(arr, list) and len(arr) > n:
-                raise _Mismatch(f"{_show(p)!r} has {len(arr)} elements, but at most {n} on the first lines")
+                raise _Mismatch(_longer(p, len(arr), n))
         if type(obj) is dict:
             get = obj.get
             for out, key in self.by_key:
@@ -451,8 +458,7 @@ class _Extraction:
             elif type(row) is not list:
                 raise _RowMismatch(f"expected an array at {_show(parent)!r}, found {_kind_text(_kind(row))}", r)
             elif len(row) > width:
-                raise _RowMismatch(
-                    f"{_show(parent)!r} has {len(row)} elements, where the first lines have {width}", r)
+                raise _RowMismatch(_longer(parent, len(row), width), r)
             for j in range(width):
                 columns[j].append(row[j] if j < len(row) else None)
         return columns

@@ -160,7 +160,7 @@ def test_merge_counts_the_rows_each_shard_skipped(tmp_path, capsys):
 def test_shards_that_read_their_classes_in_another_order_do_not_merge(tmp_path, capsys):
     """A shard whose writer put the logit columns in another order read its classes in that order: the
     merge added up two class mappings with exit 0."""
-    head, rows = ["label", "cat", "dog", "bird"], [[0, 2.0, 0.1, -1.0], [2, 0.3, 0.2, 1.5], [1, -0.4, 1.1, 0.0]]
+    head, rows = ["label", "cat", "dog", "bird"], [[0, 2.0, 0.1, -1.0], [2, 0.3, 0.2, 1.5], [0, -0.4, 1.1, 0.0]]
     other = ["label", "bird", "dog", "cat"]
 
     def write(name: str, names: list[str], part: list[list[float]]) -> None:
@@ -196,3 +196,13 @@ def test_shards_that_read_their_classes_in_another_order_do_not_merge(tmp_path, 
     (tmp_path / "old.json").write_text(json.dumps(old))
     code, _, err = run_cli(["merge", tmp_path / "a.json", tmp_path / "old.json", "-q"], capsys)
     assert code == 0, err
+    # a state of an earlier version first, or a merged state, does not hide a shard read in another order
+    code, _, err = run_cli(["eval", "scce", tmp_path / "b.csv", "--logits", "--state-out", tmp_path / "b2.json",
+                            "-q"], capsys)
+    assert code == 0, err
+    code, _, err = run_cli(["merge", tmp_path / "old.json", tmp_path / "a.json", tmp_path / "b2.json", "-q"], capsys)
+    assert code == 3 and "another order" in err
+    code, _, err = run_cli(["merge", tmp_path / "old.json", tmp_path / "ab.json", "--state-out", tmp_path / "m.json",
+                            "-q"], capsys)
+    assert code == 0, err
+    assert json.loads((tmp_path / "m.json").read_text())["states"][0]["columns"]["preds"] == ["cat", "dog", "bird"]

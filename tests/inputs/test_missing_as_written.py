@@ -30,13 +30,29 @@ def test_a_blank_line_is_named_and_the_hint_gives_pandas_number(tmp_path):
     assert fixed.returncode == 0 and float(fixed.stdout) == pytest.approx(((df.y - df.p) ** 2).mean(), rel=1e-15)
 
 
-def test_a_compressed_file_and_standard_input_get_a_pipe(tmp_path, capsys):
-    (tmp_path / "m.csv.gz").write_bytes(gzip.compress(BLANK.encode()))
-    code, _, err = run_cli(["eval", "mse", tmp_path / "m.csv.gz", "-q"], capsys)
-    assert code == 3 and "a blank line" in err and "remove them (sed '/^[[:space:]]*$/d')" in err
+@pytest.mark.parametrize("name", ["m.csv.gz", "disguised.csv"])
+def test_a_compressed_file_is_decompressed_by_the_hint_and_standard_input_gets_a_pipe(tmp_path, name):
+    """The hint said ``sed -i`` for any name without a compression suffix: run on gzip data, it would have
+    damaged the file."""
+    (tmp_path / name).write_bytes(gzip.compress(BLANK.encode()))
+    out = subprocess.run([sys.executable, "-m", "losscli", "eval", "mse", name, "-q"], capture_output=True,
+                         text=True, cwd=tmp_path)
+    assert out.returncode == 3 and "a blank line" in out.stderr and "sed -i" not in out.stderr
+    command = out.stderr.split("remove them (")[1].split("), or")[0]
+    assert command.startswith(f"gzip -dc {name} | sed")
+    subprocess.run(command, shell=True, check=True, cwd=tmp_path)
+    written = command.split("> ")[1]
+    fixed = subprocess.run([sys.executable, "-m", "losscli", "eval", "mse", written, "-q"], capture_output=True,
+                           text=True, cwd=tmp_path)
+    df = pd.read_csv(io.StringIO(BLANK))
+    assert fixed.returncode == 0 and float(fixed.stdout) == pytest.approx(((df.y - df.p) ** 2).mean(), rel=1e-15)
+
+
+def test_standard_input_gets_a_pipe():
     out = subprocess.run([sys.executable, "-m", "losscli", "eval", "mse", "-", "-q"], input=BLANK,
                          capture_output=True, text=True)
     assert out.returncode == 3 and "a blank line in <stdin> row 3" in out.stderr
+    assert "| sed '/^[[:space:]]*$/d' | losscli … -" in out.stderr
 
 
 @pytest.mark.parametrize("cell,says", [("", "an empty cell in y_pred"), ("NA", "NaN in y_pred"),

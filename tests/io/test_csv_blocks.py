@@ -120,14 +120,15 @@ def test_a_line_break_inside_quotes_reads_on_with_the_streaming_reader(tmp_path,
     assert len(got["p"]) == 300 and got["p"][201] == 201 / 3
 
 
-def test_a_stray_quote_is_not_split_on(tmp_path, calls, monkeypatch):
+def test_quotes_inside_a_cell_are_read_in_blocks_as_the_stream_reads_them(tmp_path, calls, monkeypatch):
     body = [f"{i % 2},{i / 3!r},x{i}" for i in range(300)]
     body[150] = '0,0.5,a "quoted" word'
+    body[200] = '1,0.25,5" screen'
     p = write(tmp_path, "y,p,t\n" + "\n".join(body) + "\n")
-    assert calls["blocks"] == 0
     got = read(p)
-    assert calls["streamed_from"]
+    assert calls["blocks"] and not calls["streamed_from"]
     assert_same(got, stdlib(p, monkeypatch))
+    assert got["t"][150] == 'a "quoted" word' and got["t"][200] == '5" screen'
 
 
 def test_text_in_a_number_column_restarts_as_text_in_blocks(tmp_path, calls, monkeypatch):
@@ -189,10 +190,13 @@ def test_splittable():
     assert csv_blocks.splittable(b"1,2\n3,4\n", ",")
     assert csv_blocks.splittable(b'"a","b ""c"""\n"d",1\n', ",")
     assert not csv_blocks.splittable(b'"a\nb",1\n', ",")  # a quoted line break
-    assert not csv_blocks.splittable(b'a"b,1\n', ",")  # a quote inside a cell
-    assert not csv_blocks.splittable(b'x"y,"a\nb"\n', ",")  # a stray quote hiding a quoted line break
+    assert csv_blocks.splittable(b'a"b,1\n', ",")  # a quote inside a cell is a character of it
+    assert not csv_blocks.splittable(b'x"y,"a\nb"\n', ",")  # a stray quote beside a quoted line break
+    assert not csv_blocks.splittable(b'5","a\nb"\n', ",")  # an even count per line, yet a quoted line break
     assert csv_blocks.splittable(b'"a"\t"b"\n', "\t")
-    assert not csv_blocks.splittable(b'"a"\t"b"\n', ",")  # edges count the file's delimiter
+    assert csv_blocks.splittable(b'"a"\t"b"\n', ",")  # "a" then the text \t"b" in one cell: no line break
+    assert not csv_blocks.splittable(b'1,2\n3,"4', ",", last=True)  # the file ends inside a quoted cell
+    assert csv_blocks.splittable(b'1,2\n3,"4', ",")  # not the last block: the next one may close it
 
 
 _cell = st.one_of(

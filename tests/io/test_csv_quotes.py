@@ -105,7 +105,7 @@ def test_every_engine_refuses_a_quote_left_open(tmp_path, monkeypatch, small_blo
         read_y(tmp_path, text, mode, monkeypatch)
     msg = str(e.value)
     assert "a quote that is never closed" in msg and f"line {rows_before + 2}" in msg
-    assert "(value '\"bad')" in msg and 'close it at the end of its cell ("bad")' in msg
+    assert "(value '\"bad')" in msg and 'close it where its cell ends ("bad")' in msg
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -113,6 +113,15 @@ def test_every_engine_refuses_a_quote_left_open(tmp_path, monkeypatch, small_blo
 def test_a_number_left_open_in_the_last_row_is_refused(tmp_path, monkeypatch, small_blocks, mode, end):
     with pytest.raises(ReadError, match="never closed"):
         read_y(tmp_path, "y,p\n" + "1,0.5\n" * 100 + end, mode, monkeypatch)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_quote_inside_a_cell_does_not_hide_one_left_open(tmp_path, monkeypatch, small_blocks, mode):
+    """``5"`` is a character of its cell but counts as a quote: with one left open, the count was even and
+    the check, which scanned odd counts only, let two rows go with exit 0."""
+    text = 'y,p,note\n1,0.5,5" screen\n' + "1,0.5,ok\n" * 100 + '0,0.2,"oops\n1,0.9,x\n0,0.1,y\n'
+    with pytest.raises(ReadError, match=r"never closed.*line 103"):
+        read_y(tmp_path, text, mode, monkeypatch)
 
 
 @pytest.mark.parametrize("mode", MODES)
