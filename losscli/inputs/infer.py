@@ -550,6 +550,9 @@ def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[tupl
             notes.append(f"{labels.name} and {preds.name} are aligned by row order; the levels of their pandas "
                          f"indexes ({', '.join(preds.index_levels)}) are checked to agree row by row")
             return (labels.index_levels, preds.index_levels), None
+        notes.append(f"{labels.name} and {preds.name} are aligned by row order: "
+                     f"{(labels if labels.index_levels else preds).name} has a pandas MultiIndex, the other "
+                     "another index, so their rows are not checked against each other")
         return None, None
     a, b = _pandas_index(labels), _pandas_index(preds)
     if b is None:

@@ -641,25 +641,21 @@ class CsvSource(Source):
         several lines), so that a 100 MB line costs a block of memory, not 100 MB."""
         best = (0, 0)
         lineno, length = 1, 0
-        with self._inp.open() as f:
+        for block in self._pieces():
+            pos = 0
             while True:
-                block = f.read(1 << 20)
-                if not block:
+                nl = block.find(b"\n", pos)
+                if nl < 0:
+                    length += len(block) - pos
                     break
-                pos = 0
-                while True:
-                    nl = block.find(b"\n", pos)
-                    if nl < 0:
-                        length += len(block) - pos
-                        break
-                    length += nl - pos
-                    if length > best[1]:
-                        best = (lineno, length)
-                    if length > self._max_line:
-                        return best
-                    lineno, length, pos = lineno + 1, 0, nl + 1
+                length += nl - pos
+                if length > best[1]:
+                    best = (lineno, length)
                 if length > self._max_line:
-                    return lineno, length
+                    return best
+                lineno, length, pos = lineno + 1, 0, nl + 1
+            if length > self._max_line:
+                return lineno, length
         if length > best[1]:
             best = (lineno, length)
         return best
