@@ -265,7 +265,10 @@ def arrow_column(arr: Any, name: str = "", column: str = "") -> np.ndarray:
     if pa.types.is_dictionary(t):
         values = arr.dictionary
         if getattr(pa.types, "is_string_view", _no)(values.type):  # polars' Categorical: no take kernel for views
-            values = values.cast(pa.large_string())
+            try:
+                values = values.cast(pa.large_string())
+            except pa.ArrowNotImplementedError:  # pyarrow before 17 has no such cast: the categories as text
+                values = pa.array(values.to_pylist(), type=pa.large_string())
         arr = pc.take(values, arr.indices)  # dictionary_decode, for any value type
         t = arr.type
     if t in (pa.float16(), pa.float32()):  # kept: a convention's clip may depend on it (scikit-learn's dtype eps)
