@@ -13,6 +13,7 @@ class labels map to prediction columns; all value checks happen in :mod:`losscli
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -997,6 +998,13 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
             out[i] = float(s)
         except ValueError:
             hint = "every value in this column must be a number"
+            if s == name and source.header_rows:  # files joined with cat: each one's header among the rows
+                message = "the header again among the rows"
+                hint = (f"files joined with cat keep every header: join them without (tail -n +2 on all but the "
+                        f"first), or give losscli the files as shards: a quoted glob, '{_glob_of(source.name)}'")
+                raise NonFiniteError(message, location=Location(
+                    "y_true" if labels else "y_pred", file=source.name, column_name=name,
+                    file_row=source.file_row(int(rows[i])), value=s), hint=hint) from None
             if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", s):
                 hint = "thousands separators are not numbers; remove them"
             elif re.fullmatch(r"[+-]?\d*,\d+([eE][+-]?\d+)?", s):
@@ -1021,6 +1029,12 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
                 hint=hint,
             ) from None
     return out
+
+
+def _glob_of(name: str) -> str:
+    """A glob for the parts a joined file was made of (``all.csv`` → ``*.csv``)."""
+    suffix = os.path.splitext(name)[1] or ".csv"
+    return f"*{suffix}" if not name.startswith("<") else "*.csv"
 
 
 # ---------------------------------------------------------------------------------------- planning

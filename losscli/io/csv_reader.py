@@ -92,6 +92,8 @@ MIN_BLOCK = 1 << 18
 MAX_BLOCK = 1 << 18
 
 _BOM = b"\xef\xbb\xbf"
+#: the first line Excel reads as the delimiter to use (``sep=;``)
+_EXCEL_SEP = re.compile(r"sep=([^\r\n\"])\r?\n")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -244,12 +246,15 @@ class CsvSource(Source):
         if not text.strip():
             raise ReadError(f"{inp.name} is empty")
         default = "\t" if kind == "tsv" else ","
-        self.delimiter = delimiter or sniff_delimiter(text, default)
+        excel = _EXCEL_SEP.match(text)  # Excel's "sep=;" line: the delimiter, then the file
+        if excel:
+            text = text[excel.end():]
+        self.delimiter = delimiter or (excel.group(1) if excel else sniff_delimiter(text, default))
 
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
         try:
             first = next(reader)
-            skipped = 0
+            skipped = 1 if excel else 0
             if header is not False:
                 while not first:  # blank lines before the header
                     skipped += 1
@@ -276,7 +281,7 @@ class CsvSource(Source):
                     k = len(next(reader))
                 limits.check_columns(inp.name, k)
                 names = [str(i + 1) for i in range(k)]
-                header_rows = 0
+                header_rows = 1 if excel else 0
                 has_rows = True
         except StopIteration:
             has_rows = False

@@ -244,7 +244,8 @@ def sniff_delimiter(sample: str, default: str = ",") -> str:
     lines wins; ties go to ``default`` (the extension's delimiter), then to the order above. A sample in
     which no candidate occurs in the first line is a one-column file and keeps ``default`` — unless every
     line is the same number (two or more) of numbers separated by single spaces, as ``np.savetxt`` writes
-    by default: then the delimiter is a space.
+    by default, below a first line of as many numbers or names (a header, ``y p``): then the delimiter is
+    a space.
     """
     lines = sample.splitlines()
     if len(lines) > 1 and not sample.endswith(("\n", "\r")):
@@ -261,7 +262,8 @@ def sniff_delimiter(sample: str, default: str = ",") -> str:
         score = sum(1 for ln in lines if _count_outside_quotes(ln, d) == expected)
         if score > best_score:
             best, best_score = d, score
-    if best_score == 0 and _space_separated_numbers(lines):
+    if best_score == 0 and _space_separated_numbers(lines[1:] or lines) and (
+            len(lines) == 1 or len(lines[0].split(" ")) == len(lines[1].split(" "))):
         return " "
     return best
 

@@ -57,3 +57,37 @@ def test_pandas_index_and_default_names_stay_a_header(tmp_path, capsys):
     code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", f, "--convention", "sklearn",
                               "-q"], capsys)
     assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-15), err
+
+
+def test_a_header_repeated_among_the_rows_is_named_and_the_shards_hint_works(tmp_path, capsys):
+    """``cat a.csv b.csv > all.csv`` keeps b's header: it was "non-numeric value ... (value 'p')"."""
+    (tmp_path / "a.csv").write_text("y,p\n1,0.9\n0,0.2\n")
+    (tmp_path / "b.csv").write_text("y,p\n1,0.7\n")
+    (tmp_path / "all.txt").write_text("y,p\n1,0.9\n0,0.2\ny,p\n1,0.7\n")
+    code, out, err = run_cli(["eval", "bce", tmp_path / "all.txt", "-q"], capsys)
+    assert code == 3 and out == "" and "the header again among the rows" in err and "row 4" in err
+    code, out, err = run_cli(["eval", "bce", str(tmp_path / "*.csv"), "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-15), err
+
+
+def test_a_header_of_names_above_space_separated_numbers(tmp_path, capsys):
+    (tmp_path / "s.txt").write_text("y p\n1 0.9\n0 0.2\n1 0.7\n")
+    code, out, err = run_cli(["eval", "bce", tmp_path / "s.txt", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-15), err
+
+
+@pytest.mark.parametrize("engine", ["stdlib", "arrow"])
+def test_excels_sep_line_names_the_delimiter(tmp_path, capsys, monkeypatch, engine):
+    """Excel writes (and reads) ``sep=;`` as the first line: it was taken for the header ("no label column
+    … (columns: sep=, 2)", exit 2)."""
+    from losscli.io import csv_reader
+
+    if engine == "arrow":
+        monkeypatch.setattr(csv_reader, "SMALL_INPUT_BYTES", 0)
+    (tmp_path / "e.csv").write_text("sep=;\r\ny;p\r\n1;0.9\r\n0;0.2\r\n1;0.7\r\n")
+    code, out, err = run_cli(["eval", "bce", tmp_path / "e.csv", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-15), err
+    (tmp_path / "n.csv").write_text("sep=;\n1;0.9\n0;0.2\n1;0.7\n0;\n")
+    code, out, err = run_cli(["eval", "bce", tmp_path / "n.csv", "--label-cols", "1", "--pred-cols", "2", "-q"],
+                             capsys)
+    assert code == 3 and "row 5" in err, err  # rows numbered as the file's lines

@@ -150,6 +150,9 @@ def test_normalize_delimiter():
         ("1.5e+00 -2.0e-01 3\n4 5 6\n", ",", " "),  # np.savetxt's default: numbers and single spaces
         ("1 2\n3 4 5\n", ",", ","),  # not the same number on every line
         ("my label\n1\n", ",", ","),  # words: a one-column file with a space in its name
+        ("y p\n1 0.9\n0 0.2\n", ",", " "),  # a header of names above np.savetxt's numbers
+        ("hello world\nfoo bar\n", ",", ","),  # words only: one column
+        ("y p q\n1 0.9\n", ",", ","),  # a header wider than the numbers
         ("1  2\n3  4\n", ",", ","),  # runs of spaces (fixed width): not taken for a delimiter
     ],
 )
