@@ -401,8 +401,30 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
             label_cols = [c for c in label_cols if c not in apart]
             pred_cols = [c for c in pred_cols if c not in apart]
     pred_cols = align_by_name(label_cols, pred_cols, labels.name, preds.name, notes)
+    if not sel.label_cols and not sel.pred_cols and id_col is None:
+        _refuse_label_copy(labels, label_cols, preds, pred_cols)
     return Columns(label_cols, pred_cols, weight, id_col, notes, checked_id, checked_index, weight_in_labels,
                    watched_index, checked_weight_index)
+
+
+def _refuse_label_copy(labels: Table, label_cols: list[str], preds: Table, pred_cols: list[str]) -> None:
+    """Both files hold a label-named column (``y``, ``target``) with the same values, paired with itself
+    beside other columns: a copy of the labels in the predictions file, which would be scored against itself
+    (a near-zero loss averaged in); the command cannot tell which columns were meant."""
+    if len(label_cols) < 2:
+        return
+    for a, b in zip(label_cols, pred_cols, strict=False):
+        if a != b or a.strip().lower() not in LABEL_NAMES:
+            continue
+        x, y = labels.sample.get(a), preds.sample.get(b)
+        if x is None or y is None or len(x) != len(y) or [str(v) for v in x.tolist()] != [str(v) for v in y.tolist()]:
+            continue
+        others = [c for c in pred_cols if c != b]
+        raise UsageError(
+            f"column {a!r} is in {labels.name} and {preds.name} with the same values: a copy of the labels, which "
+            "would be scored against itself",
+            hint=f"choose the columns: --label-cols {a} --pred-cols {','.join(others)}",
+        )
 
 
 def _copied(labels: Table, preds: Table, id_col: str | None) -> list[str]:

@@ -388,3 +388,15 @@ def test_multiclass_classes_against_the_columns_names_are_refused_and_the_hint_o
     for classes in ("cat,dog,bird", None):  # the hint, and no --classes at all
         args = ["cce", tmp_path / "d.csv", *(["--classes", classes] if classes else [])]
         assert value(args, capsys) == pytest.approx(expected, rel=1e-13)
+
+
+def test_a_copy_of_the_labels_in_the_predictions_file_is_refused(tmp_path, capsys):
+    """Both files ``y, score``: y was scored against its own copy beside score against the labels' score
+    (0.4237 with exit 0); the hint's columns give log_loss(y, score)."""
+    (tmp_path / "l.csv").write_text("y,score\n1,0.6\n0,0.4\n1,0.5\n")
+    (tmp_path / "p.csv").write_text("y,score\n1,0.9\n0,0.2\n1,0.7\n")
+    err = refused(["bce", "--labels", tmp_path / "l.csv", "--preds", tmp_path / "p.csv"], capsys)
+    assert "a copy of the labels" in err and "--label-cols y --pred-cols score" in err
+    got = value(["bce", "--labels", tmp_path / "l.csv", "--preds", tmp_path / "p.csv", "--label-cols", "y",
+                 "--pred-cols", "score"], capsys)
+    assert got == pytest.approx(_bce([1, 0, 1], [0.9, 0.2, 0.7]), rel=1e-15)
