@@ -118,6 +118,18 @@ def test_dask_engine_reads_the_delimiter_the_local_engine_sniffs(tmp_path, capsy
     assert values[0] == values[1] == pytest.approx(-np.mean(np.log([0.8, 0.7, 0.45])), rel=1e-15)
 
 
+def test_excels_sep_line_is_read_by_the_local_engine_and_refused_by_dask(tmp_path, capsys):
+    (tmp_path / "p.csv").write_text("sep=;\nlabel;p\n1;0.8\n0;0.3\n1;0.45\n")
+    with pytest.raises(SystemExit) as info:
+        main(["eval", "bce", str(tmp_path / "p.csv"), "-q"])
+    out = capsys.readouterr()
+    assert info.value.code == 0 and float(out.out) == pytest.approx(-np.mean(np.log([0.8, 0.7, 0.45])), rel=1e-15)
+    with pytest.raises(SystemExit) as info:
+        main(["eval", "bce", str(tmp_path / "p.csv"), "--engine", "dask", "-q"])
+    out = capsys.readouterr()
+    assert info.value.code == 3 and out.out == "" and "sep=;" in out.err and "sed -i 1d" in out.err
+
+
 def test_dask_engine_messages_name_the_file_and_refuse_what_it_cannot_read(tmp_path, capsys, monkeypatch):
     """NPY was read as CSV text ("'utf-8' codec can't decode byte 0x93"), '-' as a file named '-', a ragged
     row showed pandas' internals with a literal \\n, and a partition's NaN named no file."""

@@ -247,6 +247,8 @@ class CsvSource(Source):
             raise ReadError(f"{inp.name} is empty")
         default = "\t" if kind == "tsv" else ","
         excel = _EXCEL_SEP.match(text)  # Excel's "sep=;" line: the delimiter, then the file
+        #: the file's first line is Excel's ``sep=;`` (read past here; the Dask engine cannot)
+        self.excel_sep_line = excel is not None
         if excel:
             text = text[excel.end():]
         self.delimiter = delimiter or (excel.group(1) if excel else sniff_delimiter(text, default))

@@ -37,7 +37,12 @@ def _header(path: str, header: bool | None, delimiter: str | None) -> tuple[bool
             raise
         return True, False, exc.delimiter
     sniffed = getattr(src, "delimiter", None) or delimiter
-    if header is not None:
+    if getattr(src, "excel_sep_line", False):
+        from losscli.errors import ReadError
+
+        raise ReadError(f"{first} starts with Excel's {sniffed and 'sep=' + sniffed!r} line, which the Dask engine "
+                        "reads as its header", hint=f"remove that line (sed -i 1d {first}), or leave out --engine dask")
+
         return header, False, sniffed
     return src.header_rows > 0, bool(getattr(src, "header_maybe_data", False)), sniffed
 
