@@ -305,7 +305,7 @@ def detect_format(name: str, head: bytes, fmt: str | None = None) -> str:
     by_magic = format_from_magic(head)
     if by_name in (None, "arrow") and head.startswith(b"FEA1"):
         raise ReadError(
-            f"{name} is a Feather version 1 file, which pyarrow no longer reads",
+            f"{name} is a Feather version 1 file (a format pyarrow deprecates), which losscli does not read",
             hint="re-save it as Feather version 2 (pandas' DataFrame.to_feather or pyarrow.feather.write_feather)",
         )
     if by_name is not None and by_name not in ("csv", "tsv", "text"):
