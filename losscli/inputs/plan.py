@@ -1469,6 +1469,8 @@ def _class_map_from_columns(
     if sample is None or sample.columns[label_col].dtype.kind not in "OUS":
         numbered = _numbered_columns(preds, pred_cols)
         if numbered is None or numbered == {float(j): j for j in range(len(pred_cols))}:
+            if sample is not None:
+                _refuse_one_based_doubt(sample.columns[label_col], pred_cols, labels.name, label_col)
             return None  # class indices, used as they are
         return numbered
     names = {}
@@ -1488,6 +1490,26 @@ def _class_map_from_columns(
             "prediction-column order",
         )
     return {_class_key(k): j for k, j in names.items()}
+
+
+def _refuse_one_based_doubt(values: np.ndarray, pred_cols: list[str], name: str, label_col: str) -> None:
+    """Columns numbered ``p1..pC`` beside class labels that never show a 0 (nor C, which only a 1-based
+    naming allows): label 1 is ``p2`` by position, or ``p1`` by name, and the first rows cannot tell."""
+    numbers = [_BARE_NUMBERED.fullmatch(c.strip().lower()) for c in pred_cols]
+    if len(pred_cols) < 2 or not all(numbers) or [int(m.group(1)) for m in numbers if m] != list(
+            range(1, len(pred_cols) + 1)):
+        return
+    v = values[np.isfinite(values)] if values.dtype.kind == "f" else values
+    if not len(v) or (v == 0).any() or not ((v >= 1) & (v < len(pred_cols)) & (v == np.round(v))).all():
+        return
+    one_based = ",".join(str(k) for k in range(1, len(pred_cols) + 1))
+    zero_based = ",".join(str(k) for k in range(len(pred_cols)))
+    raise UsageError(
+        f"the prediction columns {pred_cols[0]}..{pred_cols[-1]} count from 1, and the labels in {name} column "
+        f"{label_col} show no class 0: is label 1 column {pred_cols[0]} (classes 1..{len(pred_cols)}) or "
+        f"{pred_cols[1]} (classes 0..{len(pred_cols) - 1})?",
+        hint=f"--classes {one_based} reads {pred_cols[0]} as class 1; --classes {zero_based} reads it as class 0",
+    )
 
 
 def natural_key(path: str) -> list[Any]:

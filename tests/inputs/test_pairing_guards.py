@@ -400,3 +400,18 @@ def test_a_copy_of_the_labels_in_the_predictions_file_is_refused(tmp_path, capsy
     got = value(["bce", "--labels", tmp_path / "l.csv", "--preds", tmp_path / "p.csv", "--label-cols", "y",
                  "--pred-cols", "score"], capsys)
     assert got == pytest.approx(_bce([1, 0, 1], [0.9, 0.2, 0.7]), rel=1e-15)
+
+
+def test_columns_counted_from_one_beside_labels_without_a_zero_are_refused_as_ambiguous(tmp_path, capsys):
+    """``p1, p2, p3`` beside labels 1 and 2 only: read by position (label 1 → p2), where classes 1..3 would
+    read label 1 as p1 — 1.705 or 0.364, and the first rows cannot tell. Each --classes of the hint gives its
+    reading."""
+    (tmp_path / "c.csv").write_text("y,p1,p2,p3\n1,0.7,0.2,0.1\n2,0.1,0.8,0.1\n1,0.6,0.3,0.1\n")
+    err = refused(["scce", tmp_path / "c.csv"], capsys)
+    assert "show no class 0" in err and "--classes 1,2,3" in err and "--classes 0,1,2" in err
+    by_name = value(["scce", tmp_path / "c.csv", "--classes", "1,2,3"], capsys)
+    by_position = value(["scce", tmp_path / "c.csv", "--classes", "0,1,2"], capsys)
+    assert by_name == pytest.approx(-np.mean(np.log([0.7, 0.8, 0.6])), rel=1e-15)
+    assert by_position == pytest.approx(-np.mean(np.log([0.2, 0.1, 0.3])), rel=1e-15)
+    (tmp_path / "z.csv").write_text("y,p1,p2,p3\n0,0.7,0.2,0.1\n2,0.1,0.8,0.1\n1,0.6,0.3,0.1\n")
+    assert value(["scce", tmp_path / "z.csv"], capsys) == pytest.approx(-np.mean(np.log([0.7, 0.1, 0.3])), rel=1e-15)
