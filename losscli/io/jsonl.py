@@ -282,6 +282,31 @@ class JsonlSource(Source):
             hint = f"a .json file is read as JSON lines; turn a JSON array into lines with jq -c '.[]' {self._inp.name}"
         return ReadError(what, hint=hint, location=_at(self._inp.name, line_no))
 
+    def missing_as_written(self, data_row: int, column: str) -> str | None:
+        """``null`` (or the text read as missing) for a missing value at ``data_row``: its line read again."""
+        path = self._paths.get(column)
+        if path is None:
+            return None
+        target = self.file_row(data_row)
+        try:
+            with self._inp.open() as f:
+                for line_no, line in self._lines(f):
+                    if line_no == target:
+                        obj = self._parse(line, line_no)
+                        break
+                else:
+                    return None
+            value = _get(obj, path)
+        except (ReadError, _Mismatch, OSError):
+            return None
+        if value is not None:
+            return value if isinstance(value, str) else None
+        parent = _get(obj, path[:-1]) if len(path) > 1 else obj
+        last = path[-1]
+        present = (isinstance(parent, dict) and last in parent) or (isinstance(parent, list) and isinstance(last, int)
+                                                                     and last < len(parent))
+        return "null" if present else None  # a field left out keeps the value read
+
     def file_row(self, data_row: int) -> int:
         runs = self._blank_runs
         i = bisect_right(runs, (data_row, float("inf"))) - 1

@@ -82,3 +82,13 @@ def test_a_line_moved_by_a_quoted_line_break_is_not_shown(tmp_path, capsys):
     f.write_text('y,p,note\n1,0.5,"two\nlines"\n0,,x\n1,0.7,y\n')
     code, _, err = run_cli(["eval", "mse", f, "--label-cols", "y", "--pred-cols", "p", "-q"], capsys)
     assert code == 3 and "row 3" in err and "(value nan)" in err
+
+
+def test_a_json_null_is_named(tmp_path, capsys):
+    f = tmp_path / "d.jsonl"
+    f.write_text('{"y": 1, "p": 0.9}\n\n{"y": 0, "p": null}\n')
+    code, out, err = run_cli(["eval", "bce", f, "-q"], capsys)
+    assert code == 3 and "column p line 3 (value 'null')" in err
+    f.write_text('{"y": 1, "p": 0.9}\n{"y": 0}\n')
+    code, out, err = run_cli(["eval", "bce", f, "-q"], capsys)
+    assert code == 3 and "column p line 2 (value nan)" in err
