@@ -166,10 +166,11 @@ def numeric(values: np.ndarray) -> np.ndarray | None:
     return out
 
 
-def _pick(selection: str | None, table: Table, option: str) -> list[str] | None:
+def _pick(selection: str | None, table: Table, option: str, sel: Selection | None = None) -> list[str] | None:
     if not selection:
         return None
-    return select_columns(selection, table.columns, option=option, file=table.name)
+    together = () if sel is None else (sel.label_cols, sel.pred_cols, sel.weight_col)
+    return select_columns(selection, table.columns, option=option, file=table.name, together=together)
 
 
 def is_text(values: np.ndarray | None) -> bool:
@@ -263,7 +264,7 @@ def infer_one_file(table: Table, sel: Selection) -> Columns:
     if id_col is not None and id_col not in table.columns:
         raise UsageError(f"--id-col {id_col!r} is not a column of {table.name}",
                          hint=f"columns: {', '.join(table.columns[:20])}")
-    labels = _pick(sel.label_cols, table, "--label-cols")
+    labels = _pick(sel.label_cols, table, "--label-cols", sel)
     if labels is None:
         labels = [c for c in table.columns if c.strip().lower() in LABEL_NAMES][:1]
         if not labels:
@@ -272,9 +273,9 @@ def infer_one_file(table: Table, sel: Selection) -> Columns:
                 hint=f"name it label, y, target or y_true, or choose one with --label-cols (columns: "
                 f"{', '.join(table.columns[:20])})",
             )
-    weight = _pick(sel.weight_col, table, "--weight-col")
+    weight = _pick(sel.weight_col, table, "--weight-col", sel)
     taken = set(labels) | set(weight or []) | set(sel.taken) | ({id_col} if id_col else set())
-    preds = _pick(sel.pred_cols, table, "--pred-cols")
+    preds = _pick(sel.pred_cols, table, "--pred-cols", sel)
     if preds is None:
         preds = prediction_candidates(table, taken, id_col, notes, targets=_sampled_texts(table))
         if not preds:
@@ -325,14 +326,14 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
         checked_weight_index, watched = _pandas_indexes(labels, weights, notes)
         watched_index += [(*watched, "weights")] if watched else []
     if weights is not None:
-        weight = _pick(sel.weight_col, weights, "--weight-col")
+        weight = _pick(sel.weight_col, weights, "--weight-col", sel)
         if weight is None:
             weight = [c for c in weights.columns if c != id_col and index_reason(weights, c) is None]
     elif sel.weight_col:
         weight, weight_in_labels = _weight_column(sel.weight_col, labels, preds)
         if not weight_in_labels:
             exclude |= set(weight)
-    pred_cols = _pick(sel.pred_cols, preds, "--pred-cols")
+    pred_cols = _pick(sel.pred_cols, preds, "--pred-cols", sel)
     if pred_cols is None:
         # a meta-named column (fold, version) is a prediction where the labels file has one of that name or
         # its labels name such a class, else it is set aside
@@ -340,7 +341,7 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
                                           targets={*labels.columns, *_sampled_texts(labels)})
         if not pred_cols:
             raise UsageError(f"no prediction columns left in {preds.name}", hint="choose them with --pred-cols")
-    label_cols = _pick(sel.label_cols, labels, "--label-cols")
+    label_cols = _pick(sel.label_cols, labels, "--label-cols", sel)
     if label_cols is None:
         label_cols = []
         for c in labels.columns:
@@ -417,7 +418,12 @@ def _refuse_label_copy(labels: Table, label_cols: list[str], preds: Table, pred_
         if a != b or a.strip().lower() not in LABEL_NAMES:
             continue
         x, y = labels.sample.get(a), preds.sample.get(b)
-        if x is None or y is None or len(x) != len(y) or [str(v) for v in x.tolist()] != [str(v) for v in y.tolist()]:
+        if x is None or y is None or len(x) != len(y):
+            continue
+        nx, ny = numeric(x), numeric(y)  # 1 in a CSV is 1.0, in JSON lines or Parquet 1
+        same = (np.array_equal(nx, ny, equal_nan=True) if nx is not None and ny is not None
+                else [str(v) for v in x.tolist()] == [str(v) for v in y.tolist()])
+        if not same:
             continue
         others = [c for c in pred_cols if c != b]
         raise UsageError(

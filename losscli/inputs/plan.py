@@ -13,7 +13,6 @@ class labels map to prediction columns; all value checks happen in :mod:`losscli
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -814,7 +813,8 @@ class InputPlan:
                 if isinstance(err, NonFiniteError) and isinstance(loc.value, float) and loc.value != loc.value \
                         and loc.column_name is not None:
                     _missing_as_written(err, role.source.missing_as_written(data_row, loc.column_name),
-                                        role.source.blank_lines_fix(data_row))
+                                        role.source.filter_command("sed '/^[[:space:]]*$/d'",
+                                                                   "sed -i '/^[[:space:]]*$/d'", data_row))
         return err
 
 
@@ -999,12 +999,7 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
         except ValueError:
             hint = "every value in this column must be a number"
             if s == name and source.header_rows:  # files joined with cat: each one's header among the rows
-                message = "the header again among the rows"
-                hint = (f"files joined with cat keep every header: join them without (tail -n +2 on all but the "
-                        f"first), or give losscli the files as shards: a quoted glob, '{_glob_of(source.name)}'")
-                raise NonFiniteError(message, location=Location(
-                    "y_true" if labels else "y_pred", file=source.name, column_name=name,
-                    file_row=source.file_row(int(rows[i])), value=s), hint=hint) from None
+                raise _repeated_header(source, name, int(rows[i]), labels) from None
             if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", s):
                 hint = "thousands separators are not numbers; remove them"
             elif re.fullmatch(r"[+-]?\d*,\d+([eE][+-]?\d+)?", s):
@@ -1031,10 +1026,16 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
     return out
 
 
-def _glob_of(name: str) -> str:
-    """A glob for the parts a joined file was made of (``all.csv`` → ``*.csv``)."""
-    suffix = os.path.splitext(name)[1] or ".csv"
-    return f"*{suffix}" if not name.startswith("<") else "*.csv"
+def _repeated_header(source: Source, name: str, row: int, labels: bool) -> NonFiniteError:
+    """The header again at ``row`` (files joined with ``cat``), with a command that keeps only the first."""
+    fix = source.filter_command("awk 'NR == 1 {h = $0} NR == 1 || $0 != h'", data_row=row)
+    return NonFiniteError(
+        "the header again among the rows",
+        location=Location("y_true" if labels else "y_pred", file=source.name, column_name=name,
+                          file_row=source.file_row(row), value=name),
+        hint=f"files joined with cat keep every header: keep the first only ({fix}), or give losscli the parts "
+             "as shards (a quoted glob of them)",
+    )
 
 
 # ---------------------------------------------------------------------------------------- planning
@@ -1480,8 +1481,11 @@ def _class_map_from_columns(
             if key.lower().startswith(prefix):
                 names.setdefault(key[len(prefix):], j)
         names.setdefault(key, j)
-    values = {str(v).strip() for v in sample.columns[label_col].tolist() if str(v).strip()}
+    texts = [str(v).strip() for v in sample.columns[label_col].tolist()]
+    values = {t for t in texts if t}
     unknown = [v for v in values if v not in names]
+    if label_col in unknown and labels.header_rows:  # files joined with cat: a header among the labels
+        raise _repeated_header(labels, label_col, texts.index(label_col), labels=True)
     if unknown:
         raise UsageError(
             f"string labels ({', '.join(sorted(values)[:6])}) in {labels.name} column {label_col} do not match "

@@ -95,9 +95,9 @@ class ShardedSource(Source):
         shard, local = self.shard_of(data_row)
         return shard.missing_as_written(local, column)
 
-    def blank_lines_fix(self, data_row: int) -> str | None:
+    def filter_command(self, command: str, in_place: str | None = None, data_row: int = 0) -> str | None:
         shard, local = self.shard_of(data_row)
-        return shard.blank_lines_fix(local)
+        return shard.filter_command(command, in_place, local)
 
     def shard_name(self, data_row: int) -> str:
         return self.shard_of(data_row)[0].name

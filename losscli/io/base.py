@@ -113,8 +113,9 @@ class Source:
         for an empty cell, ``"NA"``, ...; ``None`` where the format keeps no text (or it cannot be found)."""
         return None
 
-    def blank_lines_fix(self, data_row: int) -> str | None:
-        """A shell command that removes the blank lines of a text file (``None``: not a text format)."""
+    def filter_command(self, command: str, in_place: str | None = None, data_row: int = 0) -> str | None:
+        """A shell command passing a text file (the shard of ``data_row``) through the filter ``command``
+        (``None``: not a text format)."""
         return None
 
     def set_pandas_index(self, levels: list[str]) -> None:

@@ -172,20 +172,21 @@ def _is_number(cell: str) -> bool:
     return True
 
 
-def guess_header(first: list[str], name: str, notes: list[str]) -> bool:
+def guess_header(first: list[str], name: str, notes: list[str], delimiter: str = ",") -> bool:
     """Is the first row a header? Not when its cells are numbers, or missing values beside numbers (a
-    trailing delimiter, aligned columns split on spaces, a null: ``np.savetxt`` and ``awk`` write no header),
-    except for pandas' default column names ``0,1,…,K−1`` (a frame or a ``Series`` without names; after an
-    empty cell, its index's, certainly), which are read as a header. Either guess on numbers is noted,
-    naming the option that overrides it."""
+    trailing delimiter, a null: ``np.savetxt`` and ``awk`` write no header), except for pandas' default
+    column names ``0,1,…,K−1`` (a frame or a ``Series`` without names), which are read as a header. An
+    empty first cell is an index's name (pandas' ``to_csv()``, R's ``write.csv``): a header, whatever follows
+    it — but for a space delimiter, where it is the padding of aligned columns. Either guess on numbers is
+    noted, naming the option that overrides it."""
     cells = [_clean(c) for c in first]
+    if cells and cells[0] == "" and delimiter != " ":
+        return True
     numbers = [c for c in cells if c.lower() not in MISSING]
     if not numbers or not all(_is_number(c) for c in numbers):
         return True
     shown = ",".join(c if len(c) <= 12 else c[:11] + "…" for c in cells[:4]) + (",…" if len(cells) > 4 else "")
     pandas_names = [str(k) for k in range(len(numbers))]
-    if cells[0] == "" and cells[1:] == pandas_names:  # to_csv() of a frame without names, with its index
-        return True
     if cells == pandas_names:
         notes.append(f"{name}: the first row ({shown}) is read as a header (pandas' default column names); "
                      "pass --no-header if it is data")
@@ -262,7 +263,7 @@ class CsvSource(Source):
                     skipped += 1
                     first = next(reader)
             if header is None:
-                header = guess_header(first, inp.name, notes)
+                header = guess_header(first, inp.name, notes, self.delimiter)
                 if header and notes:
                     rows = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
                     certain = written_otherwise(first, list(itertools.islice(rows, skipped + 1, skipped + 2001)))
@@ -707,20 +708,19 @@ class CsvSource(Source):
             missing = True  # a text the reader took for missing (NA, null, ...)
         return cell if missing else None
 
-    def blank_lines_fix(self, data_row: int) -> str | None:
-        """``sed -i`` on a plain file; on compressed content, decompressed into a file of its own; on standard
-        input, in the pipe before losscli."""
-        sed = "sed '/^[[:space:]]*$/d'"
+    def filter_command(self, command: str, in_place: str | None = None, data_row: int = 0) -> str | None:
+        """A shell command that passes this file's text through the filter ``command``: ``in_place`` (such as
+        ``sed -i …``) on a plain file, else into a new plain file ``fixed-NAME`` (decompressed first), or,
+        for standard input, in the pipe before losscli."""
         if self._inp.data is not None or self._inp.fs_path is None:
-            return f"… | {sed} | losscli … -"
+            return f"… | {command} | losscli … -"
         path = shlex.quote(self._inp.fs_path)
-        if self._inp.codec is None:
-            return f"sed -i '/^[[:space:]]*$/d' {path}"
-        tool = {"gzip": "gzip", "bz2": "bzip2", "xz": "xz", "zstd": "zstd"}.get(self._inp.codec, self._inp.codec)
         name = os.path.basename(self._inp.fs_path)
-        plain = re.sub(r"\.(gz|gzip|bz2|xz|zst|zstd)$", "", name, flags=re.IGNORECASE)
-        plain = plain if plain != name and plain else f"plain-{name}"
-        return f"{tool} -dc {path} | {sed} > {shlex.quote(plain)}"
+        if self._inp.codec is None:
+            return f"{in_place} {path}" if in_place else f"{command} {path} > {shlex.quote('fixed-' + name)}"
+        tool = {"gzip": "gzip", "bz2": "bzip2", "xz": "xz", "zstd": "zstd"}.get(self._inp.codec, self._inp.codec)
+        plain = "fixed-" + (re.sub(r"\.(gz|gzip|bz2|xz|zst|zstd)$", "", name, flags=re.IGNORECASE) or name)
+        return f"{tool} -dc {path} | {command} > {shlex.quote(plain)}"
 
     def _check_quotes_closed(self, found: tuple[int, bytes] | None) -> None:
         """Raise for a quoted cell the content ends inside: ``found``, what :mod:`~losscli.io.csv_quotes`

@@ -41,7 +41,7 @@ def _header(path: str, header: bool | None, delimiter: str | None) -> tuple[bool
         from losscli.errors import ReadError
 
         raise ReadError(f"{first} starts with Excel's {sniffed and 'sep=' + sniffed!r} line, which the Dask engine "
-                        "reads as its header", hint=f"remove that line (sed -i 1d {first}), or leave out --engine dask")
+                        "reads as its header", hint=f"remove that line from every file (sed -i 1d {first} …), or leave out --engine dask")
 
         return header, False, sniffed
     return src.header_rows > 0, bool(getattr(src, "header_maybe_data", False)), sniffed

@@ -31,7 +31,8 @@ def test_numbers_beside_missing_cells_are_data(tmp_path, capsys, text, args):
 
 
 def test_a_null_in_the_first_row_is_a_missing_value(tmp_path, capsys):
-    for first in ("1,", ",0.9", "NA,0.9", "#N/A,0.9"):
+    # (an empty *first* cell stays a header's: pandas' and R's index name above names like 1,2,3 or 0.1,0.5)
+    for first in ("1,", "NA,0.9", "#N/A,0.9"):
         f = tmp_path / "n.csv"
         f.write_text(f"{first}\n0,0.2\n1,0.7\n")
         code, out, err = run_cli(["eval", "bce", f, "--label-cols", "#1", "--pred-cols", "#2", "-q"], capsys)
@@ -49,10 +50,12 @@ def test_two_headerless_files_with_a_trailing_delimiter(tmp_path, capsys):
     assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-15), err
 
 
-def test_pandas_index_and_default_names_stay_a_header(tmp_path, capsys):
-    """``pd.DataFrame(proba).to_csv(path)`` writes ``,0,1`` above its rows: a header, as before."""
+@pytest.mark.parametrize("names", [[0, 1], [1, 2]])
+def test_pandas_index_and_numbered_names_stay_a_header(tmp_path, capsys, names):
+    """``pd.DataFrame(proba).to_csv(path)`` writes ``,0,1`` (or ``,1,2``) above its rows: a header, as
+    before (read as data, its index column was scored with --nan skip)."""
     f = tmp_path / "p.csv"
-    pd.DataFrame({0: [0.1, 0.8, 0.3], 1: [0.9, 0.2, 0.7]}).to_csv(f)
+    pd.DataFrame({names[0]: [0.1, 0.8, 0.3], names[1]: [0.9, 0.2, 0.7]}).to_csv(f)
     (tmp_path / "y.csv").write_text("y\n1\n0\n1\n")
     code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", f, "--convention", "sklearn",
                               "-q"], capsys)
@@ -91,3 +94,21 @@ def test_excels_sep_line_names_the_delimiter(tmp_path, capsys, monkeypatch, engi
     code, out, err = run_cli(["eval", "bce", tmp_path / "n.csv", "--label-cols", "1", "--pred-cols", "2", "-q"],
                              capsys)
     assert code == 3 and "row 5" in err, err  # rows numbered as the file's lines
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_the_repeated_header_fix_works_as_written(tmp_path, compressed):
+    import gzip
+    import subprocess
+    import sys
+
+    text = "y,p\n1,0.9\n0,0.2\ny,p\n1,0.7\n"
+    name = "all.csv.gz" if compressed else "all.csv"
+    (tmp_path / name).write_bytes(gzip.compress(text.encode()) if compressed else text.encode())
+    run = [sys.executable, "-m", "losscli", "eval", "bce"]
+    out = subprocess.run([*run, name, "-q"], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 3 and "the header again among the rows" in out.stderr
+    command = out.stderr.split("keep the first only (")[1].split("), or")[0]
+    subprocess.run(command, shell=True, check=True, cwd=tmp_path)
+    fixed = subprocess.run([*run, command.split("> ")[1], "-q"], capture_output=True, text=True, cwd=tmp_path)
+    assert fixed.returncode == 0 and float(fixed.stdout) == pytest.approx(BCE, rel=1e-15), fixed.stderr

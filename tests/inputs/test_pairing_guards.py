@@ -40,12 +40,15 @@ def test_a_column_selected_as_both_labels_and_predictions_is_refused(tmp_path, c
     rng = np.random.default_rng(0)
     y, yhat = rng.normal(size=50), rng.normal(size=50)
     pd.DataFrame(np.c_[y, yhat]).to_csv(tmp_path / "d.csv", index=False)
-    err = refused(["mse", tmp_path / "d.csv", "--label-cols", "1", "--pred-cols", "2"], capsys)
+    expected = float(np.mean((y - yhat) ** 2))
+    # 2 names no column: the digits are positions, as the user meant (the named reading scored p against itself)
+    assert value(["mse", tmp_path / "d.csv", "--label-cols", "1", "--pred-cols", "2"], capsys) == pytest.approx(
+        expected, rel=1e-13)
+    err = refused(["mse", tmp_path / "d.csv", "--label-cols", "1"], capsys)
     assert "'1' is ambiguous" in err and "=1 for the column named 1, or #1 for column 1" in err
     err = refused(["mse", tmp_path / "d.csv", "--label-cols", "=1", "--pred-cols", "2"], capsys)
     assert "both take column '1'" in err and "scored against itself" in err
-    expected = float(np.mean((y - yhat) ** 2))
-    for label, pred in (("0", "=1"), ("#1", "#2")):
+    for label, pred in (("0", "=1"), ("#1", "#2"), ("0", "1")):  # 0 is no position: 1 is the column named 1
         assert value(["mse", tmp_path / "d.csv", "--label-cols", label, "--pred-cols", pred], capsys) == pytest.approx(
             expected, rel=1e-13)
 

@@ -62,6 +62,22 @@ def test_digits_that_name_another_column_than_their_position_are_refused_as_ambi
         select_columns("=7", pandas, option="-c")
 
 
+def test_one_digit_that_can_only_be_a_name_or_a_position_reads_the_others_alike():
+    """``y,0,1,2`` (a label, then class columns named by index): ``--pred-cols 0:2`` and ``0,1,2`` read as
+    names, as before (``0`` is no position); another option's digits count too."""
+    cols = ["y", "0", "1", "2"]
+    assert select_columns("0:2", cols, option="-c") == ["0", "1", "2"]
+    assert select_columns("0,1,2", cols, option="-c") == ["0", "1", "2"]
+    assert select_columns("=0:=2", cols, option="-c") == ["0", "1", "2"]  # the hint's form, in a range
+    assert select_columns("#2:#4", cols, option="-c") == ["0", "1", "2"]
+    with pytest.raises(UsageError, match="'1' is ambiguous"):
+        select_columns("1", cols, option="-c")
+    assert select_columns("1", cols, option="-c", together=("0", "1")) == ["1"]  # --label-cols 0 --pred-cols 1
+    assert select_columns("1", ["0", "1", "2", "3", "x"], option="-c", together=("5",)) == ["0"]
+    with pytest.raises(UsageError, match="'0' can only be a column's name and '5' only a position"):
+        select_columns("0,5", ["0", "1", "2", "3", "x"], option="-c")
+
+
 def test_exact_name_with_syntax_characters_wins():
     cols = ["a,b", "p:1", "x*", "q"]
     assert select_columns("a,b", cols, option="-c") == ["a,b"]
