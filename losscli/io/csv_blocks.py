@@ -52,7 +52,7 @@ def splittable(block: Any, delimiter: str, last: bool = False) -> bool:
     does the ``last`` block of the file not end inside a quoted cell? See :mod:`losscli.io.csv_quotes`."""
     from losscli.io.csv_quotes import line_ends_outside
 
-    return line_ends_outside(bytes(block), delimiter, end_too=last)
+    return line_ends_outside(block, delimiter, end_too=last)
 
 
 def parse_blocks(

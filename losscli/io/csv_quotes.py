@@ -17,6 +17,7 @@ exactly when the toggles after the last reset are odd, and the cell opened at th
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -93,8 +94,8 @@ class QuoteScan:
         return self._opened if self._inside else None
 
 
-def line_ends_outside(data: bytes, delimiter: str, *, end_too: bool = False) -> bool:
-    """Is every line end of ``data`` (which starts outside any quoted cell) outside quoted cells, and, with
+def line_ends_outside(data: Any, delimiter: str, *, end_too: bool = False) -> bool:
+    """Is every line end of ``data`` (bytes-like, starting outside any quoted cell) outside quoted cells, and, with
     ``end_too``, its end? Then its lines are records (a block of them parses as the whole file would)."""
     a = np.frombuffer(data, dtype=np.uint8)
     q = np.flatnonzero(a == _QUOTE)
