@@ -326,3 +326,18 @@ def test_an_output_may_not_overwrite_a_shard_of_the_dask_engines_glob(tmp_path, 
     out = capsys.readouterr()
     assert (info.value.code, out.out) == (2, "") and "is one of the inputs" in out.err
     assert (tmp_path / "part-2.csv").read_text() == "label,p\n1,0.9\n0,0.2\n"
+
+
+def test_np_savetxt_header_is_refused_by_dask_with_its_fix(tmp_path, capsys):
+    np.savetxt(tmp_path / "s.csv", np.c_[[1, 0, 1], [0.8, 0.3, 0.45]], delimiter=",", header="label,p")
+    with pytest.raises(SystemExit) as info:
+        main(["eval", "bce", str(tmp_path / "s.csv"), "--engine", "dask", "-q"])
+    out = capsys.readouterr()
+    assert info.value.code == 3 and "sed -i '1s/^# //'" in out.err
+    import subprocess
+
+    subprocess.run(["sed", "-i", "1s/^# //", str(tmp_path / "s.csv")], check=True)
+    with pytest.raises(SystemExit) as info:
+        main(["eval", "bce", str(tmp_path / "s.csv"), "--engine", "dask", "-q"])
+    out = capsys.readouterr()
+    assert info.value.code == 0 and float(out.out) == pytest.approx(-np.mean(np.log([0.8, 0.7, 0.45])), rel=1e-15)

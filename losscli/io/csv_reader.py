@@ -172,6 +172,26 @@ def _is_number(cell: str) -> bool:
     return True
 
 
+def _savetxt_header(text: str, delimiter: str | None, default: str) -> tuple[str, str] | None:
+    """``np.savetxt(…, header=…)`` writes its header after ``# `` (its default ``comments``): (the text with
+    the mark taken off, its delimiter) when the first line is such a header — as many names as the next
+    line holds numbers — else ``None`` (a comment above a header of its own is refused, with a hint)."""
+    if not text.startswith("# "):
+        return None
+    stripped = text[2:]
+    lines = stripped.splitlines()
+    if len(lines) < 2:
+        return None
+    d = delimiter or sniff_delimiter(stripped, default)
+    names = next(csv.reader([lines[0]], delimiter=d), [])
+    first = next(csv.reader([lines[1]], delimiter=d), [])
+    if len(names) < 1 or len(names) != len(first) or not all(_is_number(c) for c in first):
+        return None
+    if any(_is_number(n) for n in names):
+        return None
+    return stripped, d
+
+
 def guess_header(first: list[str], name: str, notes: list[str], delimiter: str = ",") -> bool:
     """Is the first row a header? Not when its cells are numbers, or missing values beside numbers (a
     trailing delimiter, a null: ``np.savetxt`` and ``awk`` write no header), except for pandas' default
@@ -253,6 +273,11 @@ class CsvSource(Source):
         if excel:
             text = text[excel.end():]
         self.delimiter = delimiter or (excel.group(1) if excel else sniff_delimiter(text, default))
+        #: the header is np.savetxt's, after its comment mark ``# `` (read past here; the Dask engine cannot)
+        self.commented_header = False
+        if not excel and header is not False and (names := _savetxt_header(text, delimiter, default)):
+            text, self.delimiter = names
+            self.commented_header = True
 
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
         try:

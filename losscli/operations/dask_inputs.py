@@ -37,6 +37,12 @@ def _header(path: str, header: bool | None, delimiter: str | None) -> tuple[bool
             raise
         return True, False, exc.delimiter
     sniffed = getattr(src, "delimiter", None) or delimiter
+    if getattr(src, "commented_header", False):
+        from losscli.errors import ReadError
+
+        raise ReadError(f"{first} has np.savetxt's header, after '# ', which the Dask engine reads as a name",
+                        hint=f"take the mark off every file's first line (sed -i '1s/^# //' {first} …), or leave "
+                             "out --engine dask")
     if getattr(src, "excel_sep_line", False):
         from losscli.errors import ReadError
 

@@ -112,3 +112,19 @@ def test_the_repeated_header_fix_works_as_written(tmp_path, compressed):
     subprocess.run(command, shell=True, check=True, cwd=tmp_path)
     fixed = subprocess.run([*run, command.split("> ")[1], "-q"], capture_output=True, text=True, cwd=tmp_path)
     assert fixed.returncode == 0 and float(fixed.stdout) == pytest.approx(BCE, rel=1e-15), fixed.stderr
+
+
+@pytest.mark.parametrize("delimiter", [" ", ","])
+def test_np_savetxt_header_after_its_comment_mark(tmp_path, capsys, delimiter):
+    """``np.savetxt(…, header='y p')`` writes ``# y p``: "no label column … (columns: # y p)" before."""
+    f = tmp_path / "s.txt"
+    np.savetxt(f, np.c_[Y, P], delimiter=delimiter, header=delimiter.join(["y", "p"]))
+    assert f.read_text().startswith("# y")
+    code, out, err = run_cli(["eval", "bce", f, "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-15), err
+    loaded = np.loadtxt(f, delimiter=None if delimiter == " " else delimiter)  # NumPy skips its comment line
+    assert loaded.shape == (3, 2)
+    # a comment above a header of its own is still refused, with its hint
+    (tmp_path / "c.csv").write_text("# exported by a tool\ny,p\n1,0.9\n0,0.2\n")
+    code, out, err = run_cli(["eval", "bce", tmp_path / "c.csv", "-q"], capsys)
+    assert code == 3 and "is a comment" in err
