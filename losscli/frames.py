@@ -138,8 +138,7 @@ def evaluate_frame(
         if sample_weight is not None:
             raise UsageError("with a DataFrame, name the weight column: weight_col=...")
         name = None
-    if nan not in ("error", "skip", "warn"):
-        raise UsageError(f"nan must be 'error', 'skip' or 'warn', not {nan!r}")
+    _check_nan(nan)
     counts = {name: col for name, col in (("words", words_col), ("bytes", bytes_col)) if col is not None}
     ev = Evaluator(loss, convention=convention, reduction=reduction, sum_tol=sum_tol, counts=tuple(counts), **params)
     source = FrameSource(frame, name)
@@ -150,14 +149,7 @@ def evaluate_frame(
         extra_cols={name: _selection(col, f"{name}_col") for name, col in counts.items()},
     )
     plan = plan_source(options, ev.spec, source)  # the plan decides the chunk size, as on the command line
-    evaluation = run(plan, ev)
-    result = evaluation.result
-    if evaluation.ids is not None:
-        result.ids = evaluation.ids
-        result.id_name = id_col
-    if evaluation.skipped:
-        result.rows = evaluation.sample_rows  # the input row of each kept sample
-    return result
+    return _result(run(plan, ev), id_col)
 
 
 def _from_torch(a: Any) -> Any:
@@ -187,8 +179,7 @@ def _two_frames(loss: str | LossSpec, y_true: Any, y_pred: Any, *, sample_weight
     indexes checked to agree row by row."""
     import pyarrow as pa
 
-    if nan not in ("error", "skip", "warn"):
-        raise UsageError(f"nan must be 'error', 'skip' or 'warn', not {nan!r}")
+    _check_nan(nan)
     ev = Evaluator(loss, convention=convention, reduction=reduction, sum_tol=sum_tol, **params)
     labels, preds = FrameSource(y_true, "<labels>"), FrameSource(y_pred, "<predictions>")
     weights = None
@@ -196,10 +187,23 @@ def _two_frames(loss: str | LossSpec, y_true: Any, y_pred: Any, *, sample_weight
         weights = FrameSource(pa.table({"sample_weight": np.asarray(sample_weight, dtype=np.float64)}), "<weights>")
     options = InputOptions(labels=labels.name, preds=preds.name, weights=None if weights is None else weights.name,
                            nan=nan)
-    evaluation = run(plan_two_sources(options, ev.spec, labels, preds, weights), ev)
+    return _result(run(plan_two_sources(options, ev.spec, labels, preds, weights), ev))
+
+
+def _check_nan(nan: str) -> None:
+    if nan not in ("error", "skip", "warn"):
+        raise UsageError(f"nan must be 'error', 'skip' or 'warn', not {nan!r}")
+
+
+def _result(evaluation: Any, id_col: str | None = None) -> Result:
+    """The result of a DataFrame's evaluation, with its ids (``id_col``) and the input row of each sample
+    kept where rows were skipped."""
     result = evaluation.result
+    if evaluation.ids is not None:
+        result.ids = evaluation.ids
+        result.id_name = id_col
     if evaluation.skipped:
-        result.rows = evaluation.sample_rows
+        result.rows = evaluation.sample_rows  # the input row of each kept sample
     return result
 
 

@@ -810,21 +810,21 @@ class InputPlan:
                 shard_name = getattr(role.source, "shard_name", None)
                 if shard_name is not None:
                     loc.file = shard_name(data_row)
-                if isinstance(err, NonFiniteError) and isinstance(loc.value, float) and loc.value != loc.value \
-                        and loc.column_name is not None:
-                    _missing_as_written(err, role.source.missing_as_written(data_row, loc.column_name),
-                                        role.source.filter_command("sed '/^[[:space:]]*$/d'",
-                                                                   "sed -i '/^[[:space:]]*$/d'", data_row))
+                if isinstance(err, NonFiniteError) and isinstance(loc.value, float) and loc.value != loc.value:
+                    _missing_as_written(err, role.source, data_row)
         return err
 
 
-def _missing_as_written(err: NonFiniteError, written: str | None, fix: str | None) -> None:
-    """Say what a NaN of a text file was: a blank line (``fix`` removes them), an empty cell, or the text
-    written (``NA``)."""
+def _missing_as_written(err: NonFiniteError, source: Source, data_row: int) -> None:
+    """Say what a NaN of a text file at ``data_row`` was: a blank line (with a command that removes them), an
+    empty cell, or the text written (``NA``)."""
     loc = err.location
+    written = None if loc is None or loc.column_name is None else source.missing_as_written(data_row,
+                                                                                            loc.column_name)
     if written is None or loc is None:
         return
     if written == "\n":
+        fix = source.filter_command("sed '/^[[:space:]]*$/d'", "sed -i '/^[[:space:]]*$/d'", data_row)
         err.message = "a blank line"
         loc.column_name = loc.column = None
         loc.value = None
@@ -1054,7 +1054,7 @@ def plan_inputs(options: InputOptions, spec: LossSpec, *, stdin: Any = None) -> 
             opened[path] = open_source(
                 path, fmt=options.fmt, delimiter=options.delimiter, header=options.header, stdin=stdin
             )
-            opened[path].nulls_as_nan = options.nan != "error"
+            _nulls_as_nan(options, opened[path])
         return opened[path]
 
     if options.data:
@@ -1202,9 +1202,15 @@ def _extra_columns(options: InputOptions, source: Source) -> list[str]:
     return taken
 
 
+def _nulls_as_nan(options: InputOptions, *sources: Source) -> None:
+    """A missing value of the ``sources`` reads as NaN where ``--nan`` lets rows with it be skipped."""
+    for source in sources:
+        source.nulls_as_nan = options.nan != "error"
+
+
 def plan_source(options: InputOptions, spec: LossSpec, data: Source) -> InputPlan:
     """The plan of one source already opened (a DataFrame): the one-file rules of :func:`plan_inputs`."""
-    data.nulls_as_nan = options.nan != "error"
+    _nulls_as_nan(options, data)
     return _plan_one_file(options, spec, data)
 
 
@@ -1212,9 +1218,7 @@ def plan_two_sources(options: InputOptions, spec: LossSpec, labels: Source, pred
                      weights: Source | None = None) -> InputPlan:
     """The plan of labels and predictions already opened (two DataFrames): the two-file rules of
     :func:`plan_inputs` (ids joined on, pandas indexes checked, columns paired by name)."""
-    for s in (labels, preds, weights):
-        if s is not None:
-            s.nulls_as_nan = options.nan != "error"
+    _nulls_as_nan(options, labels, preds, *([weights] if weights is not None else []))
     return _plan_two_files(options, spec, labels, preds, weights)
 
 

@@ -31,7 +31,7 @@ class QuoteScan:
     """The quoting state of CSV data fed in pieces; :meth:`open_cell` after the last piece."""
 
     def __init__(self, delimiter: str) -> None:
-        self._starts = np.array([ord(delimiter), _NEWLINE, _CR], dtype=np.uint8)
+        self._starts = _cell_starts(delimiter)
         self._inside = False
         self._last_byte = _NEWLINE  # the byte before the data: the start of a line
         self._lines = 0  # line ends before the current piece
@@ -63,15 +63,7 @@ class QuoteScan:
 
     def _runs(self, a: np.ndarray, q: np.ndarray, data: bytes) -> None:
         """Apply the runs of quotes at ``q`` (sorted offsets into ``a``, the bytes of ``data``)."""
-        first = np.flatnonzero(np.diff(q, prepend=-2) != 1)  # the first quote of each run
-        length = np.diff(first, append=len(q))
-        at = q[first]
-        before = a[np.maximum(at - 1, 0)]
-        if at[0] == 0:
-            before[0] = self._last_byte
-        odd = length % 2 == 1
-        toggle = odd & np.isin(before, self._starts)
-        reset = odd & ~toggle
+        at, toggle, reset = _runs(a, q, self._last_byte, self._starts)
         resets = np.flatnonzero(reset)
         after = resets[-1] + 1 if len(resets) else 0
         toggles = np.flatnonzero(toggle[after:]) + after
@@ -94,6 +86,25 @@ class QuoteScan:
         return self._opened if self._inside else None
 
 
+def _cell_starts(delimiter: str) -> np.ndarray:
+    """The bytes after which a cell starts: the delimiter and the line ends."""
+    return np.array([ord(delimiter), _NEWLINE, _CR], dtype=np.uint8)
+
+
+def _runs(a: np.ndarray, q: np.ndarray, before_data: int, starts: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The runs of adjacent quotes at ``q`` (sorted offsets into the bytes ``a``; ``before_data``: the byte
+    before ``a``): where each starts, and whether it toggles the state or resets it (the module docstring)."""
+    first = np.flatnonzero(np.diff(q, prepend=-2) != 1)  # the first quote of each run
+    odd = np.diff(first, append=len(q)) % 2 == 1
+    at = q[first]
+    before = a[np.maximum(at - 1, 0)]
+    if at[0] == 0:
+        before[0] = before_data
+    toggle = odd & np.isin(before, starts)
+    return at, toggle, odd & ~toggle
+
+
 def line_ends_outside(data: Any, delimiter: str, *, end_too: bool = False) -> bool:
     """Is every line end of ``data`` (bytes-like, starting outside any quoted cell) outside quoted cells, and, with
     ``end_too``, its end? Then its lines are records (a block of them parses as the whole file would)."""
@@ -101,15 +112,7 @@ def line_ends_outside(data: Any, delimiter: str, *, end_too: bool = False) -> bo
     q = np.flatnonzero(a == _QUOTE)
     if not len(q):
         return True
-    first = np.flatnonzero(np.diff(q, prepend=-2) != 1)
-    length = np.diff(first, append=len(q))
-    at = q[first]
-    before = a[np.maximum(at - 1, 0)]
-    if at[0] == 0:
-        before[0] = _NEWLINE
-    odd = length % 2 == 1
-    toggle = odd & np.isin(before, np.array([ord(delimiter), _NEWLINE, _CR], dtype=np.uint8))
-    reset = odd & ~toggle
+    at, toggle, reset = _runs(a, q, _NEWLINE, _cell_starts(delimiter))
     toggles = np.cumsum(toggle)
     last_reset = np.maximum.accumulate(np.where(reset, np.arange(len(at)), -1))
     inside = (toggles - np.where(last_reset >= 0, toggles[np.maximum(last_reset, 0)], 0)) % 2 == 1

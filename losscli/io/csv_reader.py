@@ -882,17 +882,17 @@ class _LentToArrow:
         self.objects.append(o)
         return o
 
-    def stream(self, src: Any, delimiter: str = ",") -> Any:
-        """What to give pyarrow for ``src``: a lent proxy of a Python stream (its quoting scanned as it is
-        read); a path or an arrow buffer as is."""
+    def stream(self, src: Any, delimiter: str | None = None) -> Any:
+        """What to give pyarrow for ``src``: a lent proxy of a Python stream (with a ``delimiter``, its quoting
+        scanned as it is read); a path or an arrow buffer as is."""
         if isinstance(src, (str, bytes)) or not hasattr(src, "stop"):
             return src
-        return self.lend(_ArrowStream(src, csv_quotes.QuoteScan(delimiter)))
+        return self.lend(_ArrowStream(src, None if delimiter is None else csv_quotes.QuoteScan(delimiter)))
 
     def scanned(self) -> csv_quotes.QuoteScan | None:
         """The quoting of what was read through the stream lent (None if pyarrow read a path or a buffer
         itself: then the content is scanned again)."""
-        return next((o.scan for o in self.objects if isinstance(o, _ArrowStream)), None)
+        return next((o.scan for o in self.objects if isinstance(o, _ArrowStream) and o.scan), None)
 
     def busy(self) -> bool:
         return any(sys.getrefcount(self.objects[i]) > 2 for i in range(len(self.objects)))
@@ -924,7 +924,7 @@ class _ArrowStream(io.RawIOBase):
     pyarrow sees the end of the file, and the reader raises it once pyarrow has stopped.
     """
 
-    def __init__(self, inner: Any, scan: csv_quotes.QuoteScan) -> None:
+    def __init__(self, inner: Any, scan: csv_quotes.QuoteScan | None = None) -> None:
         self._inner = inner
         self.scan = scan  #: the quoting of the bytes read through it (see :mod:`losscli.io.csv_quotes`)
 
@@ -937,7 +937,8 @@ class _ArrowStream(io.RawIOBase):
         except BaseException as exc:  # noqa: BLE001 - raised by the reader, not in pyarrow's thread
             self._inner.defer(_detached(exc))
             return b""
-        self.scan.feed(data)
+        if self.scan:
+            self.scan.feed(data)
         return data
 
     def readinto(self, b: Any) -> int:
@@ -946,7 +947,8 @@ class _ArrowStream(io.RawIOBase):
         except BaseException as exc:  # noqa: BLE001 - as in read()
             self._inner.defer(_detached(exc))
             return 0
-        self.scan.feed(bytes(memoryview(b)[:n]))
+        if self.scan:
+            self.scan.feed(bytes(memoryview(b)[:n]))
         return n
 
 
