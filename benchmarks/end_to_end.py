@@ -80,16 +80,16 @@ def csv_reader() -> tuple[str, str]:
         return "pyarrow.csv.read_csv", "import pyarrow.csv; pyarrow.csv.read_csv({f!r})"
 
 
-def paired(a: list[str], b: list[str], repeat: int, env: dict[str, str]) -> tuple[float, float]:
+def paired(a: list[str], b: list[str], repeat: int) -> tuple[float, float]:
     """Medians of ``a`` and ``b`` run in turn ``repeat`` times after one warm-up each."""
     for cmd in (a, b):
-        _, code, _, err = run_cmd(cmd, env=env)
+        _, code, _, err = run_cmd(cmd)
         if code != 0:
             raise SystemExit(f"{' '.join(cmd)} failed (exit {code}): {err}")
     ta, tb = [], []
     for _ in range(repeat):
-        ta.append(run_cmd(a, env=env)[0])
-        tb.append(run_cmd(b, env=env)[0])
+        ta.append(run_cmd(a)[0])
+        tb.append(run_cmd(b)[0])
     return statistics.median(ta), statistics.median(tb)
 
 
@@ -102,7 +102,6 @@ def main() -> int:
     data = args.data_dir
     data.mkdir(parents=True, exist_ok=True)
     div = 5 if args.quick else 1
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
     labels, preds = make_npy(data, 2_000_000 // div)
     parquet = make_parquet(data, 1_000_000 // div)
@@ -140,7 +139,7 @@ def main() -> int:
     print("| input | losscli eval scce --logits -q | bare reader | ratio |")
     print("|---|---|---|---|")
     for what, ours, reader, theirs in cases:
-        t_ours, t_theirs = paired(ours, theirs, args.repeat, env)
+        t_ours, t_theirs = paired(ours, theirs, args.repeat)
         print(f"| {what} | {t_ours:.2f} s | {reader} {t_theirs:.2f} s | {t_ours / t_theirs:.2f}× |", flush=True)
     return 0
 

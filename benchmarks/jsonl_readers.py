@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from run import child_env
 
 
 def best_of(fn: Callable[[], object], repeat: int) -> float:
@@ -96,7 +97,7 @@ def readers(path: Path) -> dict[str, Callable[[], object]]:
 
 def run(cmd: list[str]) -> tuple[float, int]:
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=child_env())
     _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{cmd} failed")

@@ -117,10 +117,18 @@ def best_of_pair(a: Callable[[], object], b: Callable[[], object], repeat: int) 
     return min(ta), min(tb)
 
 
+def child_env() -> dict[str, str]:
+    """The environment of timed child processes: this one's, except that they may write Python bytecode
+    caches (an installed package has them; with ``PYTHONDONTWRITEBYTECODE`` set, every run would compile
+    every module it imports again, and start-up would be timed at twice its cost)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run_cmd(cmd: list[str], **kw: object) -> tuple[float, int, int, str]:
     """Run ``cmd``; return (wall seconds, exit code, peak RSS in bytes of the child, stderr tail). The peak
     RSS counts this process's own at the fork (Linux keeps the larger of the two across ``exec``): measure
     memory with :func:`memory.peak_rss` instead."""
+    kw.setdefault("env", child_env())
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
     err = proc.stderr.read() if proc.stderr else b""

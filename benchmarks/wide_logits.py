@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from run import child_env
 
 MB = 1 << 20
 
@@ -115,7 +116,7 @@ def main() -> None:
     if args.make_only:
         make(folder, args.rows, args.vocab)
         return
-    env = dict(os.environ, LOSSCLI_BENCH_CWD=str(folder))
+    env = dict(child_env(), LOSSCLI_BENCH_CWD=str(folder))
     if args.source:
         env["PYTHONPATH"] = str(args.source.resolve()) + os.pathsep + env.get("PYTHONPATH", "")
     check = subprocess.run([sys.executable, "-c", "import losscli, os; print(os.path.dirname(losscli.__file__))"],
