@@ -358,16 +358,17 @@ IFN void F(log_core)(__m512d z, __m512d e, __m512d *hi, __m512d *lo, __m512d *in
 
 #define K_TAIL(n, i) ((__mmask8)((1u << ((n) - (i))) - 1u))
 
+/* e^{−|x|} on eight lanes. */
+IFN __m512d F(exp_neg_abs8)(__m512d x) { return F(exp8)(_mm512_sub_pd(V8(0.0), _mm512_abs_pd(x))); }
+
 /* lp_i = log1p(e^{−|z_i|}), in two passes over the tile (faster than one: the dependency chain of one
  * pass is too long for the out-of-order window). */
 IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int64_t m) {
     int64_t i = 0;
-    for (; i + 8 <= m; i += 8)
-        _mm512_storeu_pd(lp + i, F(exp8)(_mm512_sub_pd(V8(0.0), _mm512_abs_pd(_mm512_loadu_pd(z + i)))));
+    for (; i + 8 <= m; i += 8) _mm512_storeu_pd(lp + i, F(exp_neg_abs8)(_mm512_loadu_pd(z + i)));
     if (i < m) {
         __mmask8 k = K_TAIL(m, i);
-        __m512d v = _mm512_maskz_loadu_pd(k, z + i);
-        _mm512_mask_storeu_pd(lp + i, k, F(exp8)(_mm512_sub_pd(V8(0.0), _mm512_abs_pd(v))));
+        _mm512_mask_storeu_pd(lp + i, k, F(exp_neg_abs8)(_mm512_maskz_loadu_pd(k, z + i)));
     }
     for (i = 0; i + 8 <= m; i += 8) _mm512_storeu_pd(lp + i, F(log1p01v)(_mm512_loadu_pd(lp + i)));
     if (i < m) {
@@ -376,10 +377,33 @@ IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int
     }
 }
 
+/* Binary cross-entropy from logits of a tile, labels in y, given t_i = e^{−|x_i|}:
+ * out_i = log1p(t_i) + (relu(x_i)·(1 − y_i) + relu(−x_i)·y_i), the log and the sum in one pass (the same
+ * operations and bits as log1p_exp_neg_abs followed by the scalar sum; relu(x) = max(x, +0) is x > 0 ? x : 0
+ * for either zero). */
+IFN __m512d F(bce_logits8)(__m512d t, __m512d x, __m512d y) {
+    __m512d pos = _mm512_max_pd(x, V8(0.0)), neg = _mm512_sub_pd(pos, x);
+    __m512d s = _mm512_add_pd(_mm512_mul_pd(pos, _mm512_sub_pd(V8(1.0), y)), _mm512_mul_pd(neg, y));
+    return _mm512_add_pd(F(log1p01v)(t), s);
+}
+
+IFN void F(bce_logits_finish)(const double *restrict x, const double *restrict y, const double *restrict t,
+                              double *restrict out, int64_t m) {
+    int64_t i = 0;
+    for (; i + 8 <= m; i += 8)
+        _mm512_storeu_pd(out + i, F(bce_logits8)(_mm512_loadu_pd(t + i), _mm512_loadu_pd(x + i), _mm512_loadu_pd(y + i)));
+    if (i < m) {
+        __mmask8 k = K_TAIL(m, i);
+        _mm512_mask_storeu_pd(out + i, k, F(bce_logits8)(_mm512_maskz_loadu_pd(k, t + i), _mm512_maskz_loadu_pd(k, x + i),
+                                                         _mm512_maskz_loadu_pd(k, y + i)));
+    }
+}
+
 /* Logits of a tile: converted to float64 into dst, checked finite, and their (min, max) taken into p, in
- * one pass; returns nonzero when a value is NaN or infinite. */
+ * one pass (with e^{−|x|} into e as well when e is given, as exp_neg_abs computes it); returns nonzero when
+ * a value is NaN or infinite. */
 IFN int F(load_logits)(const void *src, int code, int64_t i0, int64_t n, double *dst, double *xmin,
-                       double *xmax) {
+                       double *xmax, double *e) {
     __m512d lo = V8(*xmin), hi = V8(*xmax);
     __mmask8 bad = 0;
     int64_t i = 0;
@@ -388,6 +412,7 @@ IFN int F(load_logits)(const void *src, int code, int64_t i0, int64_t n, double 
         for (; i + 8 <= n; i += 8) {
             __m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(s + i));
             _mm512_storeu_pd(dst + i, v);
+            if (e) _mm512_storeu_pd(e + i, F(exp_neg_abs8)(v));
             bad |= _mm512_fpclass_pd_mask(v, 0x99);                  /* NaN or ±inf */
             lo = _mm512_min_pd(v, lo);
             hi = _mm512_max_pd(v, hi);
@@ -396,6 +421,7 @@ IFN int F(load_logits)(const void *src, int code, int64_t i0, int64_t n, double 
             __mmask8 k = K_TAIL(n, i);
             __m512d v = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(k, s + i));
             _mm512_mask_storeu_pd(dst + i, k, v);
+            if (e) _mm512_mask_storeu_pd(e + i, k, F(exp_neg_abs8)(v));
             bad |= _mm512_mask_fpclass_pd_mask(k, v, 0x99);
             lo = _mm512_mask_min_pd(lo, k, v, lo);
             hi = _mm512_mask_max_pd(hi, k, v, hi);
@@ -405,6 +431,7 @@ IFN int F(load_logits)(const void *src, int code, int64_t i0, int64_t n, double 
         for (; i + 8 <= n; i += 8) {
             __m512d v = _mm512_loadu_pd(s + i);
             _mm512_storeu_pd(dst + i, v);
+            if (e) _mm512_storeu_pd(e + i, F(exp_neg_abs8)(v));
             bad |= _mm512_fpclass_pd_mask(v, 0x99);
             lo = _mm512_min_pd(v, lo);
             hi = _mm512_max_pd(v, hi);
@@ -413,6 +440,7 @@ IFN int F(load_logits)(const void *src, int code, int64_t i0, int64_t n, double 
             __mmask8 k = K_TAIL(n, i);
             __m512d v = _mm512_maskz_loadu_pd(k, s + i);
             _mm512_mask_storeu_pd(dst + i, k, v);
+            if (e) _mm512_mask_storeu_pd(e + i, k, F(exp_neg_abs8)(v));
             bad |= _mm512_mask_fpclass_pd_mask(k, v, 0x99);
             lo = _mm512_mask_min_pd(lo, k, v, lo);
             hi = _mm512_mask_max_pd(hi, k, v, hi);
@@ -554,18 +582,47 @@ K_MAP4(vlog1p, log1pv, 0.0)
 K_MAP4(vlog1p01, log1p01v, 0.0)
 #undef K_MAP4
 
-/* lp_i = log1p(e^{−|z_i|}), in two passes over the tile (as the AVX-512 level). */
-IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int64_t m) {
+/* e_i = e^{−|z_i|} for a tile. */
+IFN void F(exp_neg_abs)(const double *restrict z, double *restrict e, int64_t m) {
     const __m256d sign = V4(-0.0);
     int64_t i = 0;
     for (; i + 4 <= m; i += 4)
-        _mm256_storeu_pd(lp + i, F(exp4)(_mm256_sub_pd(V4(0.0), _mm256_andnot_pd(sign, _mm256_loadu_pd(z + i)))));
+        _mm256_storeu_pd(e + i, F(exp4)(_mm256_sub_pd(V4(0.0), _mm256_andnot_pd(sign, _mm256_loadu_pd(z + i)))));
     for (; i < m; i++) {
         double b[4] = {0.0 - __builtin_fabs(z[i]), 0.0, 0.0, 0.0};
         _mm256_storeu_pd(b, F(exp4)(_mm256_loadu_pd(b)));
-        lp[i] = b[0];
+        e[i] = b[0];
     }
+}
+
+/* lp_i = log1p(e^{−|z_i|}), in two passes over the tile (as the AVX-512 level). */
+IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int64_t m) {
+    F(exp_neg_abs)(z, lp, m);
     F(vlog1p01)(lp, lp, m);
+}
+
+/* Binary cross-entropy from logits of a tile given t_i = e^{−|x_i|} (as the AVX-512 level), the last
+ * partial vector through padded copies. */
+IFN __m256d F(bce_logits4)(__m256d t, __m256d x, __m256d y) {
+    __m256d pos = _mm256_max_pd(x, V4(0.0)), neg = _mm256_sub_pd(pos, x);
+    __m256d s = _mm256_add_pd(_mm256_mul_pd(pos, _mm256_sub_pd(V4(1.0), y)), _mm256_mul_pd(neg, y));
+    return _mm256_add_pd(F(log1p01v)(t), s);
+}
+
+IFN void F(bce_logits_finish)(const double *restrict x, const double *restrict y, const double *restrict t,
+                              double *restrict out, int64_t m) {
+    int64_t i = 0;
+    for (; i + 4 <= m; i += 4)
+        _mm256_storeu_pd(out + i, F(bce_logits4)(_mm256_loadu_pd(t + i), _mm256_loadu_pd(x + i), _mm256_loadu_pd(y + i)));
+    if (i < m) {
+        double bt[4] = {0.0, 0.0, 0.0, 0.0}, bx[4] = {0.0, 0.0, 0.0, 0.0}, by[4] = {0.0, 0.0, 0.0, 0.0};
+        size_t rest = (size_t)(m - i) * 8;
+        memcpy(bt, t + i, rest);
+        memcpy(bx, x + i, rest);
+        memcpy(by, y + i, rest);
+        _mm256_storeu_pd(bt, F(bce_logits4)(_mm256_loadu_pd(bt), _mm256_loadu_pd(bx), _mm256_loadu_pd(by)));
+        memcpy(out + i, bt, rest);
+    }
 }
 #undef V4
 
@@ -574,6 +631,22 @@ IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int
 IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int64_t m) {
     for (int64_t i = 0; i < m; i++) lp[i] = F(k_exp)(-__builtin_fabs(z[i]));
     for (int64_t i = 0; i < m; i++) lp[i] = F(k_log1p)(lp[i]);
+}
+
+/* e_i = e^{−|z_i|} for a tile. */
+IFN void F(exp_neg_abs)(const double *restrict z, double *restrict e, int64_t m) {
+    for (int64_t i = 0; i < m; i++) e[i] = F(k_exp)(-__builtin_fabs(z[i]));
+}
+
+/* Binary cross-entropy from logits of a tile given t_i = e^{−|x_i|}:
+ * log1p(t_i) + (relu(x_i)·(1 − y_i) + relu(−x_i)·y_i). */
+IFN void F(bce_logits_finish)(const double *restrict x, const double *restrict y, const double *restrict t,
+                              double *restrict out, int64_t m) {
+    for (int64_t i = 0; i < m; i++) {
+        double pos = x[i] > 0.0 ? x[i] : 0.0;
+        double neg = pos - x[i];
+        out[i] = F(k_log1p)(t[i]) + (pos * (1.0 - y[i]) + neg * y[i]);
+    }
 }
 
 /* The vector math on arrays (y may be x). */
@@ -888,7 +961,7 @@ IFN void F(minmax)(const double *x, int64_t m, k_part *p) {
  * also takes their (min, max) in the same pass; the others do it once the tile is known to be valid. */
 IFN int F(logits_in)(const k_job *j, int64_t i0, int64_t n, double *x, k_part *p) {
 #ifdef K_VEC512
-    return F(load_logits)(j->yp, j->yp_code, i0, n, x, &p->xmin, &p->xmax);
+    return F(load_logits)(j->yp, j->yp_code, i0, n, x, &p->xmin, &p->xmax, NULL);
 #else
     int bad = 0;
     (void)p;
@@ -914,8 +987,10 @@ IFN void F(focal_apply)(const k_job *j, double *omp, const double *y, const doub
 FN int F(tile_bce_logits)(const k_job *j, int64_t i0, int64_t m, double *restrict x, double *restrict y,
                           double *restrict t, double *restrict out, k_part *p) {
     int bad = 0;
+    /* e^{−|x|} into t while the logits are loaded, where nothing but the plain BCE values follows */
+    int plain = !j->focal && !j->has_pw;
 #ifdef K_VEC512
-    bad = F(load_logits)(j->yp, j->yp_code, i0, m, x, &p->xmin, &p->xmax);
+    bad = F(load_logits)(j->yp, j->yp_code, i0, m, x, &p->xmin, &p->xmax, plain ? t : NULL);
     F(load)(j->yt, j->yt_code, i0, m, y);
     for (int64_t i = 0; i < m; i++) bad |= !(y[i] >= 0.0) | !(y[i] <= 1.0);
     if (bad) return 1;
@@ -946,6 +1021,12 @@ FN int F(tile_bce_logits)(const k_job *j, int64_t i0, int64_t m, double *restric
             omp[i] = y[i] * s_neg + (1.0 - y[i]) * s_pos;
         }
         F(vlog1p)(t, t, m);
+    } else if (plain) {
+#ifndef K_VEC512
+        F(exp_neg_abs)(x, t, m);
+#endif
+        F(bce_logits_finish)(x, y, t, out, m);
+        return 0;
     } else {
         F(log1p_exp_neg_abs)(x, t, m);
     }
