@@ -361,16 +361,22 @@ IFN void F(log_core)(__m512d z, __m512d e, __m512d *hi, __m512d *lo, __m512d *in
 /* e^{−|x|} on eight lanes. */
 IFN __m512d F(exp_neg_abs8)(__m512d x) { return F(exp8)(_mm512_sub_pd(V8(0.0), _mm512_abs_pd(x))); }
 
+/* e_i = e^{−|z_i|} for a tile. */
+IFN void F(exp_neg_abs)(const double *restrict z, double *restrict e, int64_t m) {
+    int64_t i = 0;
+    for (; i + 8 <= m; i += 8) _mm512_storeu_pd(e + i, F(exp_neg_abs8)(_mm512_loadu_pd(z + i)));
+    if (i < m) {
+        __mmask8 k = K_TAIL(m, i);
+        _mm512_mask_storeu_pd(e + i, k, F(exp_neg_abs8)(_mm512_maskz_loadu_pd(k, z + i)));
+    }
+}
+
 /* lp_i = log1p(e^{−|z_i|}), in two passes over the tile (faster than one: the dependency chain of one
  * pass is too long for the out-of-order window). */
 IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int64_t m) {
+    F(exp_neg_abs)(z, lp, m);
     int64_t i = 0;
-    for (; i + 8 <= m; i += 8) _mm512_storeu_pd(lp + i, F(exp_neg_abs8)(_mm512_loadu_pd(z + i)));
-    if (i < m) {
-        __mmask8 k = K_TAIL(m, i);
-        _mm512_mask_storeu_pd(lp + i, k, F(exp_neg_abs8)(_mm512_maskz_loadu_pd(k, z + i)));
-    }
-    for (i = 0; i + 8 <= m; i += 8) _mm512_storeu_pd(lp + i, F(log1p01v)(_mm512_loadu_pd(lp + i)));
+    for (; i + 8 <= m; i += 8) _mm512_storeu_pd(lp + i, F(log1p01v)(_mm512_loadu_pd(lp + i)));
     if (i < m) {
         __mmask8 k = K_TAIL(m, i);
         _mm512_mask_storeu_pd(lp + i, k, F(log1p01v)(_mm512_maskz_loadu_pd(k, lp + i)));
@@ -385,6 +391,19 @@ IFN __m512d F(bce_logits8)(__m512d t, __m512d x, __m512d y) {
     __m512d pos = _mm512_max_pd(x, V8(0.0)), neg = _mm512_sub_pd(pos, x);
     __m512d s = _mm512_add_pd(_mm512_mul_pd(pos, _mm512_sub_pd(V8(1.0), y)), _mm512_mul_pd(neg, y));
     return _mm512_add_pd(F(log1p01v)(t), s);
+}
+
+/* softplus(z_i) = log1p(t_i) + relu(z_i) given t_i = e^{−|z_i|}, in one pass (the bits of the separate
+ * log1p and sum). */
+IFN __m512d F(softplus8)(__m512d t, __m512d z) { return _mm512_add_pd(F(log1p01v)(t), _mm512_max_pd(z, V8(0.0))); }
+
+IFN void F(softplus_finish)(const double *restrict z, const double *restrict t, double *restrict out, int64_t m) {
+    int64_t i = 0;
+    for (; i + 8 <= m; i += 8) _mm512_storeu_pd(out + i, F(softplus8)(_mm512_loadu_pd(t + i), _mm512_loadu_pd(z + i)));
+    if (i < m) {
+        __mmask8 k = K_TAIL(m, i);
+        _mm512_mask_storeu_pd(out + i, k, F(softplus8)(_mm512_maskz_loadu_pd(k, t + i), _mm512_maskz_loadu_pd(k, z + i)));
+    }
 }
 
 IFN void F(bce_logits_finish)(const double *restrict x, const double *restrict y, const double *restrict t,
@@ -601,6 +620,23 @@ IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int
     F(vlog1p01)(lp, lp, m);
 }
 
+/* softplus(z_i) given t_i = e^{−|z_i|} (as the AVX-512 level), the last partial vector through padded
+ * copies. */
+IFN __m256d F(softplus4)(__m256d t, __m256d z) { return _mm256_add_pd(F(log1p01v)(t), _mm256_max_pd(z, V4(0.0))); }
+
+IFN void F(softplus_finish)(const double *restrict z, const double *restrict t, double *restrict out, int64_t m) {
+    int64_t i = 0;
+    for (; i + 4 <= m; i += 4) _mm256_storeu_pd(out + i, F(softplus4)(_mm256_loadu_pd(t + i), _mm256_loadu_pd(z + i)));
+    if (i < m) {
+        double bt[4] = {0.0, 0.0, 0.0, 0.0}, bz[4] = {0.0, 0.0, 0.0, 0.0};
+        size_t rest = (size_t)(m - i) * 8;
+        memcpy(bt, t + i, rest);
+        memcpy(bz, z + i, rest);
+        _mm256_storeu_pd(bt, F(softplus4)(_mm256_loadu_pd(bt), _mm256_loadu_pd(bz)));
+        memcpy(out + i, bt, rest);
+    }
+}
+
 /* Binary cross-entropy from logits of a tile given t_i = e^{−|x_i|} (as the AVX-512 level), the last
  * partial vector through padded copies. */
 IFN __m256d F(bce_logits4)(__m256d t, __m256d x, __m256d y) {
@@ -636,6 +672,11 @@ IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int
 /* e_i = e^{−|z_i|} for a tile. */
 IFN void F(exp_neg_abs)(const double *restrict z, double *restrict e, int64_t m) {
     for (int64_t i = 0; i < m; i++) e[i] = F(k_exp)(-__builtin_fabs(z[i]));
+}
+
+/* softplus(z_i) = log1p(t_i) + relu(z_i) given t_i = e^{−|z_i|}. */
+IFN void F(softplus_finish)(const double *restrict z, const double *restrict t, double *restrict out, int64_t m) {
+    for (int64_t i = 0; i < m; i++) out[i] = F(k_log1p)(t[i]) + (z[i] > 0.0 ? z[i] : 0.0);
 }
 
 /* Binary cross-entropy from logits of a tile given t_i = e^{−|x_i|}:
@@ -1468,8 +1509,8 @@ FN int F(tile_sparse_logits)(const k_job *j, int64_t i0, int64_t m, double *x, d
             double d = x[2 * i + 1] - x[2 * i];
             z[i] = y[i] == 1.0 ? -d : d;        /* x_other − x_y */
         }
-        F(log1p_exp_neg_abs)(z, t, m);
-        for (int64_t i = 0; i < m; i++) out[i] = t[i] + (z[i] > 0.0 ? z[i] : 0.0);
+        F(exp_neg_abs)(z, t, m);
+        F(softplus_finish)(z, t, out, m);
         if (j->has_ignore)
             for (int64_t i = 0; i < m; i++) out[i] = y[i] == ign ? 0.0 : out[i];
     } else {
