@@ -211,7 +211,7 @@ def sigmoid_cross_entropy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     lp = output(n) if x.ndim == 1 else np.empty(shape)
     _softplus_terms(x, pos, neg, lp)  # float32 x: abs and max are exact in float32, the rest is float64
     np.multiply(neg, y, out=neg)
-    np.subtract(1.0, y, out=t)
+    np.subtract(1.0, y, out=t, dtype=np.float64)  # 1 − y of float32 labels in float64, not float32
     np.multiply(pos, t, out=pos)
     pos += neg
     lp += pos
@@ -241,7 +241,7 @@ def binary_log_loss(p: np.ndarray, y: np.ndarray, conv: Convention) -> tuple[np.
         np.maximum(out, floor, out=out)
         np.maximum(lq, floor, out=lq)
     np.multiply(y, out, out=out)  # y·log p
-    np.subtract(1.0, y, out=t)
+    np.subtract(1.0, y, out=t, dtype=np.float64)  # 1 − y of float32 labels in float64, not float32
     np.multiply(t, lq, out=lq)  # (1 − y)·log(1 − p)
     out += lq
     np.negative(out, out=out)
