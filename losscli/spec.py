@@ -10,6 +10,8 @@ declared here, the built-in ones and those of plugins alike.
 
 from __future__ import annotations
 
+import math
+import numbers
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -51,6 +53,33 @@ PRED_KINDS = {
             "--pred2-cols), or x₂ in its own file read in step (--preds2)",
 }
 
+
+
+def _exact_int(value: Any) -> int | None:
+    """``value`` as the integer it is exactly, or ``None``: ints and integral floats, and text written as
+    either (``"-100"``, ``"5.0"``, ``"1e3"``); digits are read as digits, not through a float, so that
+    ``9223372036854775807`` stays itself; a float beyond 2**53 is no exact integer."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            value = float(text)
+        except ValueError:
+            return None
+    try:
+        if isinstance(value, numbers.Integral):
+            return int(value)
+        x = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not math.isfinite(x) or x != int(x) or abs(x) > 2.0**53:
+        return None
+    return int(x)
 
 @dataclass(frozen=True)
 class Param:
@@ -118,12 +147,9 @@ class Param:
                 return bool(value)
             raise ParameterError(f"{where} must be true or false, not {value!r}")
         if self.kind == "int":
-            try:
-                if isinstance(value, bool) or float(value) != int(float(value)):
-                    raise ValueError
-                out = int(float(value))
-            except (TypeError, ValueError):
-                raise ParameterError(f"{where} must be an integer, not {value!r}") from None
+            out = _exact_int(value)
+            if out is None:
+                raise ParameterError(f"{where} must be an integer, not {value!r}")
             if self.low is not None or self.high is not None:
                 self._number(out, where)  # the bounds
             return out

@@ -165,3 +165,19 @@ def test_generalized_cross_entropy_under_keras_refuses_a_q_keras_refuses():
     py = np.float32([0.7, 0.5]).astype(np.float64)  # Keras' probabilities, in float32
     assert losscli.evaluate("gce(q=0.7)", y, p, convention="keras").value == pytest.approx(
         np.mean((1 - py**0.7) / 0.7), rel=1e-14)
+
+
+@pytest.mark.parametrize("given, read", [
+    ("9223372036854775807", 2**63 - 1), (2**63 - 1, 2**63 - 1), (np.int64(-100), -100), ("-100", -100),
+    ("5.0", 5), (5.0, 5), ("1e3", 1000), (2**70, 2**70),
+])
+def test_integer_parameters_are_read_exactly(given, read):
+    """Digits are read as digits: 2**63 − 1 through a float was 2**63 (an ignore_index no label had)."""
+    _, params = resolve("scce", {"ignore_index": given})
+    assert params["ignore_index"] == read and type(params["ignore_index"]) is int
+
+
+@pytest.mark.parametrize("given", ["1.5", "abc", 1e300, float("nan"), True, "inf"])
+def test_an_integer_parameter_that_is_no_exact_integer_is_refused(given):
+    with pytest.raises(ParameterError, match="ignore_index must be an integer"):
+        resolve("scce", {"ignore_index": given})

@@ -300,7 +300,10 @@ def plan_for(spec: Any, params: dict[str, Any], conv: Any) -> FusedPlan | None:
             return None
         if not from_logits:
             return None
-        return _class_weighted(SPARSE_LOGITS, params, conv, ignore_index=params.get("ignore_index"))
+        ignore = params.get("ignore_index")
+        if ignore is not None and abs(ignore) >= 2**53:  # labels are compared as float64 here: exactly below 2**53
+            return None
+        return _class_weighted(SPARSE_LOGITS, params, conv, ignore_index=ignore)
     if fn is classification.binary_focal_crossentropy:
         if set(params) - {"from_logits", "label_smoothing", "gamma", "alpha", "log_probs"} or params.get("log_probs"):
             return None

@@ -958,3 +958,22 @@ def test_the_report_ends_quietly_when_its_reader_stops_early():
     os.close(read)  # the reader is gone before the report is written
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and b"Traceback" not in err and b"BrokenPipe" not in err
+
+
+@pytest.mark.parametrize("ignore, label", [(2**53, 2**53 + 1), (2**62, 2**62 + 1), (2**63 - 1, 1), (2**70, 1)])
+def test_an_ignore_index_beyond_float64s_integers_is_compared_exactly(ignore, label, kernels_env):
+    """The compiled kernels compare labels as float64: a label 2**53 + 1 equalled ignore_index 2**53 (a
+    sample silently ignored), and 2**63 − 1 did not fit the call (an internal error). Such an ignore_index
+    is left to the NumPy kernels, which compare integers."""
+    y = (np.arange(10) % 4).astype(np.int64)
+    y[3] = label
+    x = np.random.default_rng(0).normal(size=(10, 4))
+    results = []
+    for kernels in ("auto", "numpy"):
+        kernels_env(LOSSCLI_KERNELS=kernels)
+        if label >= 4:
+            with pytest.raises(LossCliError, match="labels must lie in"):
+                losscli.evaluate("scce", y, x, from_logits=True, ignore_index=ignore)
+        else:
+            results.append(losscli.evaluate("scce", y, x, from_logits=True, ignore_index=ignore).value)
+    assert results == [] or results[0] == results[1]
