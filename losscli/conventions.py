@@ -59,6 +59,7 @@ RULES = {
 }
 
 FLOAT64_EPS = float(np.finfo(np.float64).eps)
+ONE_BELOW = 1.0 - FLOAT64_EPS / 2  # the largest double below 1
 KERAS_EPS = 1e-7
 
 
@@ -102,7 +103,9 @@ class Convention:
         if self.clip == "keras_float32":
             return float(np.float32(KERAS_EPS)), float(np.float32(1.0) - np.float32(KERAS_EPS))
         if self.clip == "fixed" and self.fixed_eps is not None:
-            return self.fixed_eps, 1.0 - self.fixed_eps
+            # below 2**-53, 1 − ε rounds to 1 and p = 1 would not be clipped (0·log 0 gave NaN): the largest
+            # double below 1 is the bound then
+            return self.fixed_eps, min(1.0 - self.fixed_eps, ONE_BELOW)
         if self.clip == "dtype_eps":
             eps = float(np.finfo(dtype if np.issubdtype(dtype, np.floating) else np.float64).eps)
             return eps, 1.0 - eps

@@ -274,3 +274,23 @@ def test_help_lists_losses_and_exit_codes(runner):
     r = runner.invoke(cli, ["eval", "--help"])
     assert "sparse_categorical_crossentropy" in r.output and "Exit codes" in r.output
     assert "binary_focal_crossentropy" in r.output  # --gamma's help names who takes it
+
+
+@pytest.mark.parametrize("kernels", ["auto", "numpy"])
+@pytest.mark.parametrize("eps", ["1e-300", "5e-324", "1e-17"])
+def test_an_eps_below_float64s_resolution_at_1_still_clips_p_1(runner, tmp_path, monkeypatch, kernels, eps):
+    """With ε < 2**-53, 1 − ε rounds to 1: p = 1 went unclipped and y = 1 gave 0·log 0 = NaN (value null,
+    exit 0). The bound is the largest double below 1 then, and the value is scikit-learn's log_loss (with
+    its xlogy, 0·log 0 = 0) to the last digits."""
+    from losscli import _native
+
+    monkeypatch.setenv("LOSSCLI_KERNELS", kernels)
+    _native.reset()
+    path = tmp_path / "e.csv"
+    path.write_text("label,p\n1,1\n0,0.3\n")
+    r = invoke(runner, ["eval", "bce", str(path), "--eps", eps, "--json"])
+    monkeypatch.undo()
+    _native.reset()
+    assert r.exit_code == 0, r.output
+    sklearn_value = -np.log(0.7) / 2
+    assert json.loads(r.stdout)["value"] == pytest.approx(sklearn_value, rel=1e-15)
