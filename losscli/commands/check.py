@@ -30,6 +30,18 @@ def _refuse_overwriting_inputs(config: str, specs: list[Any], report: Any, opts:
     refuse_overwriting_inputs([*report.files(), *baselines.values()], read)
 
 
+def _shared_baselines(specs: list[Any]) -> set[str]:
+    """The baseline files (resolved) that several checks of the file use, whether they run or not: each
+    check's entry there is its own, found by its predictions file."""
+    seen: dict[str, int] = {}
+    for spec in specs:
+        path = spec.settings.get("baseline")
+        if isinstance(path, str) and path:
+            key = os.path.realpath(path)
+            seen[key] = seen.get(key, 0) + 1
+    return {k for k, n in seen.items() if n > 1}
+
+
 def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, Any]) -> int:
     """Run every named check (or those of ``--only``); returns the exit status."""
     from losscli.operations import evaluation as op
@@ -58,11 +70,14 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
     #: checks sharing one file write it once, with all their results
     updates: dict[str, tuple[str, list[dict[str, Any]], list[gates.CheckResult]]] = {}
     left_out = bool(only)  # checks not run (--only) or not evaluated (an error): their entries are kept
+    shared = _shared_baselines(cf.checks)
     with OutputTransaction():
         for spec in specs:
             try:
                 check = settings.check_settings(spec, force=bool(opts.get("force")),
                                          update_baseline=bool(opts.get("update_baseline")))
+                check.gates.baseline_by_file = bool(check.gates.baseline) and (
+                    os.path.realpath(check.gates.baseline) in shared)
                 evaluations, checks, comps = op.run_named_check(check, report)
             except LossCliError as exc:
                 left_out = True

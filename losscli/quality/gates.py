@@ -409,16 +409,21 @@ class Baseline:
     docs: list[dict[str, Any]] = field(default_factory=list)
     problem: str | None = None
 
-    def find(self, loss: str, file: str | None = None, params: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    def find(self, loss: str, file: str | None = None, params: dict[str, Any] | None = None, *,
+             by_file: bool = False) -> dict[str, Any] | None:
         """The result for ``loss``: of its results with other parameters (``huber(delta=0.5),huber(delta=2)``),
         the one with ``params``; where the baseline ranked several files, the one of ``file`` (else ``None``:
-        another file's result is no baseline for this one)."""
+        another file's result is no baseline for this one). ``by_file``: the baseline stands for several
+        files (checks sharing it, or a run ranking several), so even a single entry of another file is none
+        (an entry naming no file stands for any)."""
         found = [d for d in self.docs if d.get("loss") == loss]
         if len(found) > 1 and params is not None:
             alike = [d for d in found if json_params(d.get("params") or {}) == json_params(params)]
             found = alike or found
+        if by_file and file is not None:
+            found = [d for d in found if entry_file(d) in (file, None)]
         if len(found) > 1:
-            return next((d for d in found if file is not None and d.get("file") == file), None)
+            return next((d for d in found if file is not None and entry_file(d) == file), None)
         return found[0] if found else None
 
     def updated_with(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -432,13 +437,23 @@ class Baseline:
         fresh = list(docs)
         out = []
         for old in self.docs:
-            same = next((d for d in fresh if key(d) == key(old) and old.get("file") in (None, d.get("file"))), None)
+            same = next((d for d in fresh if key(d) == key(old) and entry_file(old) in (None, entry_file(d))), None)
             if same is None:
                 out.append(old)
             else:
                 out.append(same)
                 fresh.remove(same)
         return out + fresh
+
+
+def entry_file(doc: dict[str, Any]) -> str | None:
+    """The predictions file a baseline entry is the result of: a ranked file's name, else the file of its
+    inputs (``None`` for standard input or an entry that names none)."""
+    file = doc.get("file")
+    if file is None:
+        preds = (doc.get("inputs") or {}).get("preds") if isinstance(doc.get("inputs"), dict) else None
+        file = preds.get("file") if isinstance(preds, dict) else None
+    return file if isinstance(file, str) and file != "-" else None
 
 
 def load_baseline(path: str) -> Baseline:
@@ -503,6 +518,7 @@ def baseline_checks(
     force: bool = False,
     update: bool = False,
     file: str | None = None,
+    by_file: bool = False,
 ) -> tuple[list[CheckResult], dict[str, Any]]:
     """Compare a result with its baseline: (check results, the comparison for the report).
 
@@ -525,9 +541,13 @@ def baseline_checks(
     if baseline.problem:
         return refuse("baseline", f"{loss}: {baseline.problem}{'' if update else hint}; "
                       "a comparison that cannot be made is a failed check")
-    doc = baseline.find(loss, file, result.params)
+    doc = baseline.find(loss, file, result.params, by_file=by_file)
     if doc is None:
         entries = [d for d in baseline.docs if d.get("loss") == loss]
+        if entries and by_file:
+            shown = ", ".join(sorted({str(entry_file(d)) for d in entries}))
+            return refuse("baseline", f"{loss}: baseline {baseline.path} holds {loss} results of other prediction "
+                          f"files ({shown}), none of {file!r}: another file's result is no baseline for this one")
         if len(entries) > 1:
             import json
 

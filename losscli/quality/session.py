@@ -45,6 +45,9 @@ class GateOptions:
     max_group: gates.Limit | None = None
     max_class: gates.Limit | None = None
     name: str | None = None  # check-name prefix (a check file's check name)
+    #: the baseline file holds the results of several prediction files (a check file's checks share it):
+    #: only an entry of this run's file (or naming none) is its baseline
+    baseline_by_file: bool = False
 
     def baseline_read(self) -> list[str]:
         """The baseline as a file the run reads (and must not overwrite): unless --update-baseline writes it."""
@@ -156,7 +159,8 @@ class RunQuality:
                 out.append(lambda batch, values, offset, obs=obs: obs(batch, values[j], offset))
         return out
 
-    def finish(self, evaluation: Any, baseline: gates.Baseline | None = None) -> list[gates.CheckResult]:
+    def finish(self, evaluation: Any, baseline: gates.Baseline | None = None, *, by_file: bool = False
+               ) -> list[gates.CheckResult]:
         """Fill ``evaluation.extra`` and return this evaluation's check results (not yet softened)."""
         asked, result = self.gates, evaluation.result
         extra = evaluation.extra
@@ -197,7 +201,7 @@ class RunQuality:
             found, info = gates.baseline_checks(
                 name, result, sig, baseline, gates.limit_for(asked.max_increase, result.loss, result.params),
                 gates.limit_for(asked.max_rel_increase, result.loss, result.params), higher_is_better=hib, force=asked.force,
-                update=asked.update_baseline, file=_preds_file(evaluation),
+                update=asked.update_baseline, file=_preds_file(evaluation), by_file=by_file,
             )
             if asked.update_baseline:
                 for c in found:
@@ -292,9 +296,14 @@ def decide_checks(runs: list[tuple[RunQuality, Any]], asked: GateOptions) -> lis
     gates.check_metric_names({"--max": asked.maximum, "--min": asked.minimum},
                              {k for _, ev in runs for k in (ev.result.metrics or {})})
     baseline = gates.load_baseline(asked.baseline) if asked.baseline else None
+    # several prediction files ranked against a baseline that holds the result of one of them: each is
+    # compared with its own entry only (a baseline of none of them is a bar for all)
+    files = {_preds_file(ev) for _, ev in runs}
+    by_file = asked.baseline_by_file or (
+        baseline is not None and len(files) > 1 and bool(files & {gates.entry_file(d) for d in baseline.docs}))
     checks: list[gates.CheckResult] = []
     for quality, ev in runs:
-        mine = gates.demote_failures(quality.finish(ev, baseline), warn_only=asked.warn_only)
+        mine = gates.demote_failures(quality.finish(ev, baseline, by_file=by_file), warn_only=asked.warn_only)
         ev.extra["checks"] = [c.to_dict() for c in mine] if mine else []
         if not mine:
             del ev.extra["checks"]

@@ -230,6 +230,28 @@ pred_cols = "p"
     assert [c["status"] for c in json.loads(r.stdout)["checks"] if c["kind"] == "max_increase"] == ["pass", "pass"]
 
 
+def test_a_check_is_never_compared_with_another_checks_entry_of_a_shared_baseline(runner, project):
+    """With one entry in a baseline file two checks share (the other check's, written by ``--only``), the
+    check was compared with that other file's value and passed (exit 0); it fails naming the files now,
+    and passes once its own entry is written."""
+    cfg = write(project, SHARED_A + '''
+[[check]]
+name = "b"
+loss = "bce"
+preds = "data/binary_candidate.csv"
+pred_cols = "p"
+''')
+    assert invoke(runner, ["check", cfg, "--only", "a", "--update-baseline"]).exit_code == 0
+    r = invoke(runner, ["check", cfg, "--only", "b", "--json"])
+    assert r.exit_code == 1, r.stderr
+    (check,) = json.loads(r.stdout)["checks"]
+    assert check["status"] == "fail" and "binary_probs.csv" in check["message"] and "binary_candidate.csv" in check["message"]
+    assert invoke(runner, ["check", cfg, "--only", "b", "--update-baseline"]).exit_code == 0
+    r = invoke(runner, ["check", cfg, "--json"])
+    assert r.exit_code == 0, r.stderr
+    assert [c["status"] for c in json.loads(r.stdout)["checks"] if c["kind"] == "max_increase"] == ["pass", "pass"]
+
+
 def test_only_one_check_updating_a_shared_baseline_keeps_the_other_checks_entries(runner, project):
     """``check --only a --update-baseline`` rewrote a baseline file shared with check b with a's entry
     alone: b then had no baseline (its max_increase gate passed on nothing)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -237,6 +238,30 @@ def test_a_ranked_baseline_compares_a_run_with_its_own_files_entry(runner, sampl
     r = invoke(runner, ["eval", "bce", *labels, "--preds", other, "--baseline", tmp_path / "board.json",
                         "--max-increase", "0", "-q"])
     assert r.exit_code == 1 and "none of them" in r.stderr
+
+
+def test_a_run_of_several_files_against_one_of_their_results_compares_each_with_its_own(runner, sample, tmp_path):
+    """A baseline of model_b alone, and a run ranking model_a and model_b: model_a was compared with
+    model_b's value (a gate passed on another model's number). A baseline of a file not in the run stays a
+    bar for every file."""
+    a, b = tmp_path / "model_a.csv", tmp_path / "model_b.csv"
+    a.write_bytes((sample / "binary_candidate.csv").read_bytes())
+    b.write_bytes((sample / "binary_probs.csv").read_bytes())
+    labels = ["--labels", sample / "binary_labels.csv"]
+    base = invoke(runner, ["eval", "bce", *labels, "--preds", b, "--json", "--summary-only"])
+    (tmp_path / "b.json").write_text(base.stdout)
+    gate = ["--baseline", tmp_path / "b.json", "--max-increase", "100", "--json", "--summary-only"]
+    r = invoke(runner, ["eval", "bce", *labels, "--preds", a, "--preds", b, *gate])
+    assert r.exit_code == 1
+    by_file = {Path(d["file"]).name: d["baseline"] for d in json.loads(r.stdout)}
+    assert by_file["model_b.csv"]["change"] == 0.0
+    assert by_file["model_a.csv"]["comparable"] is False and "model_b.csv" in by_file["model_a.csv"]["problem"]
+    prod = tmp_path / "prod.csv"
+    prod.write_bytes(b.read_bytes())
+    base = invoke(runner, ["eval", "bce", *labels, "--preds", prod, "--json", "--summary-only"])
+    (tmp_path / "b.json").write_text(base.stdout)
+    r = invoke(runner, ["eval", "bce", *labels, "--preds", a, "--preds", b, *gate])
+    assert r.exit_code == 0, r.stderr
 
 
 def test_eps_is_part_of_the_signature(runner, bce, tmp_path):
