@@ -439,6 +439,7 @@ def evaluate_many(
         for w in notes:
             ev._warn(w)
         ev.rows = ev.acc.n_total
+        ev.weighted = weight_col is not None
         ev.skipped_rows = sum(outcome.get("skipped", 0) for outcome in outcomes)
         if ev.skipped_rows and nan == "warn":
             ev._warn(f"{ev.skipped_rows} rows with missing values were skipped (--nan {nan})")

@@ -262,6 +262,8 @@ class Evaluator:
         self.shard = False
         #: rows of the input skipped before evaluation (``--nan skip``/``warn``), kept with its state
         self.skipped_rows = 0
+        #: whether sample weights were given (a weighted and an unweighted shard do not merge)
+        self.weighted = False
         self.sum_tol = check_sum_tol(sum_tol)
         self.acc = Accumulator()
         #: the summary metric's sums and value, when the spec declares one that applies to these parameters
@@ -369,6 +371,7 @@ class Evaluator:
         """
         self._chunk_counts = self._take_counts(counts, y_pred, sample_weight)
         self._note_dtype(getattr(y_pred, "dtype", None))
+        self.weighted = self.weighted or sample_weight is not None
         if self.spec.label_kind in ("distribution", "class_index"):
             y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
             y_true = adapt_labels(self.spec, y_true, y_pred)

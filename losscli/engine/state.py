@@ -24,7 +24,7 @@ from losscli.version import __version__
 KIND = "losscli.engine.state"
 SCHEMA = 1
 #: What must agree for two states to merge.
-MERGE_KEYS = ("loss", "params", "convention", "reduction", "outputs", "counts", "eps")
+MERGE_KEYS = ("loss", "params", "convention", "reduction", "outputs", "counts", "eps", "weighted")
 
 
 def state_entry(evaluator: Any, source: str | None = None, columns: dict[str, list[str]] | None = None
@@ -41,6 +41,8 @@ def state_entry(evaluator: Any, source: str | None = None, columns: dict[str, li
         # the clip's eps where not the convention's default (--eps, scikit-learn's of a float32 input): shards
         # clipped apart do not merge
         **({"eps": eps} if (eps := evaluator.clip_eps()) is not None else {}),
+        # with sample weights (said only then: states of earlier versions, which do not say, read as without)
+        **({"weighted": True} if evaluator.weighted else {}),
         "sources": [source] if source else [],
         **({"columns": columns} if columns else {}),
         "skipped_rows": evaluator.skipped_rows,
@@ -97,6 +99,7 @@ def check_entry(entry: Any, where: str) -> None:
     f.string("convention")
     f.string("reduction")
     f.integer("outputs", low=1, optional=True)
+    f.boolean("weighted", optional=True)
     f.strings("sources")
     roles = Fields(f.mapping("columns", optional=True) or {}, f"{where} columns")
     for role in ("labels", "preds"):
@@ -171,7 +174,7 @@ def _merge_rest(docs: list[tuple[str, dict[str, Any]]], merged: list[Any], keys:
         if [merge_key(e) for e in entries] != keys:
             raise InputError(
                 f"{path} does not match {first_path}: {_difference(first['states'], entries)}",
-                hint="merge only states of the same losses, parameters, convention and reduction",
+                hint="merge only states of the same losses, parameters, convention, reduction and weighting",
             )
         if _fingerprint(doc) in seen:  # a copy of a state (or one file given twice): its rows would count twice
             raise InputError(f"{path} holds the very state of {seen[_fingerprint(doc)]} (the same shard's rows)",
@@ -249,6 +252,7 @@ def _evaluator_for(entry: dict[str, Any], path: str) -> Any:
         raise ReadError(f"{path} holds a state this losscli cannot evaluate: {exc}") from None
     ev.outputs = int(entry.get("outputs", 1))
     ev.skipped_rows = int(entry.get("skipped_rows", 0))
+    ev.weighted = bool(entry.get("weighted"))
     for w in entry.get("warnings", []):
         ev._warn(w)
     return ev
@@ -260,5 +264,9 @@ def _difference(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> str:
     for x, y in zip(a, b, strict=True):
         for key in MERGE_KEYS:
             if json.dumps(x.get(key), sort_keys=True) != json.dumps(y.get(key), sort_keys=True):
+                if key == "weighted":
+                    how = {True: "with sample weights", None: "without sample weights", False: "without sample weights"}
+                    return (f"{x['loss']}: evaluated {how[y.get(key)]}, the first {how[x.get(key)]} (a weighted and "
+                            "an unweighted mean do not combine into one pass's)")
                 return f"{x['loss']}: {key} {y.get(key)!r} instead of {x.get(key)!r}"
     return "the states differ"

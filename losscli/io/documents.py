@@ -155,6 +155,14 @@ class Fields:
             raise self.fail(key, f"must be one of {', '.join(choices)}, not {value!r}")
         return value
 
+    def boolean(self, key: str, *, optional: bool = False) -> bool | None:
+        value = self.obj.get(key)
+        if value is None and optional:
+            return None
+        if not isinstance(value, bool):
+            raise self.fail(key, f"must be true or false, not {_kind(value)}")
+        return value
+
     def integer(self, key: str, *, low: int = 0, high: int | None = None, optional: bool = False) -> int | None:
         value = self.obj.get(key)
         if value is None and optional:

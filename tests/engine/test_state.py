@@ -87,6 +87,31 @@ def test_shards_clipped_at_other_eps_do_not_merge(tmp_path, capsys):
     assert (code, out) == (3, "") and "eps" in err
 
 
+def test_a_weighted_and_an_unweighted_shard_do_not_merge(tmp_path, capsys):
+    """One shard with --weight-col and one without merged into a number no single pass gives (exit 0). Two
+    weighted shards merge into the one weighted pass's value; a state that does not say (an earlier
+    version's) reads as unweighted."""
+    rows = [(0, 0.3, 2.0), (1, 0.8, 1.0), (1, 0.6, 3.0), (0, 0.4, 0.5)]
+    for k, part in enumerate((rows[:2], rows[2:])):
+        (tmp_path / f"s{k}.csv").write_text("label,p,w\n" + "".join(f"{y},{p},{w}\n" for y, p, w in part))
+        for weighted in (True, False):
+            code, _, err = run_cli(["eval", "bce", tmp_path / f"s{k}.csv", "--label-cols", "label", "--pred-cols", "p",
+                                    *(["--weight-col", "w"] if weighted else []),
+                                    "--state-out", tmp_path / f"{'w' if weighted else 'u'}{k}.json", "-q"], capsys)
+            assert code == 0, err
+    code, out, err = run_cli(["merge", tmp_path / "w0.json", tmp_path / "u1.json", "-q"], capsys)
+    assert (code, out) == (3, "") and "with sample weights" in err and "without sample weights" in err
+    code, out, err = run_cli(["merge", tmp_path / "w0.json", tmp_path / "w1.json", "-q"], capsys)
+    assert code == 0, err
+    y, p, w = (np.array(c) for c in zip(*rows, strict=True))
+    expected = np.sum(w * -(y * np.log(p) + (1 - y) * np.log(1 - p))) / np.sum(w)
+    assert float(out) == pytest.approx(expected, rel=1e-15)
+    old = json.loads((tmp_path / "u0.json").read_text())
+    assert "weighted" not in old["states"][0]
+    code, out, err = run_cli(["merge", tmp_path / "u0.json", tmp_path / "u1.json", "-q"], capsys)
+    assert code == 0, err
+
+
 def test_a_shards_warning_about_its_own_value_does_not_outlive_the_merge(tmp_path, capsys):
     """r2 of a one-row shard is undefined (NaN, with a warning); merged with another shard the value is
     defined, and the warning, carried by the shard's state, said otherwise."""
