@@ -36,6 +36,7 @@ class Evaluation:
     skipped: int = 0
     file: str | None = None  # set when several prediction files are ranked
     rank: int | None = None
+    given: int = 0  # the place of its prediction file on the command line, when several are ranked
     histogram_sample: np.ndarray | None = None  # a uniform sample of per-sample values when not all are kept
     #: Report sections added by quality features (signature, ci, by_class, by_group, baseline, checks).
     extra: dict[str, Any] = field(default_factory=dict)

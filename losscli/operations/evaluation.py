@@ -247,6 +247,9 @@ def evaluate_local(loss: LossSettings, inputs: Any, pred_files: list[str], *, re
 def leaderboard(evaluations: list[Any], n_losses: int) -> list[Any]:
     """Results grouped by file, files ranked by the first loss's value (best first; undefined last)."""
     groups = [evaluations[i:i + n_losses] for i in range(0, len(evaluations), n_losses)]
+    for given, group in enumerate(groups):
+        for ev in group:
+            ev.given = given  # the file's place on the command line (``-q`` prints in that order)
 
     def key(group: list[Any]) -> float:
         v = group[0].result.value

@@ -152,9 +152,10 @@ def delimited_lines(evals: list[Evaluation], sep: str) -> Iterator[str]:
 
 def quiet_value(evals: list[Evaluation]) -> str:
     """The requested reduction, one number per result at full precision (``nan`` if undefined); under
-    reduction ``none``, the per-sample values, one per line."""
+    reduction ``none``, the per-sample values, one per line. Several prediction files come in the order
+    they were given (a script reads line i as file i), not ranked as the tables show them."""
     out = []
-    for ev in evals:
+    for ev in sorted(evals, key=lambda e: e.given):
         r = ev.result
         if r.rule == "none" and r.per_sample is not None:
             out.extend(f"{float(v)!r}\n" for v in r.per_sample)

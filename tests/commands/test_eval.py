@@ -294,3 +294,20 @@ def test_an_eps_below_float64s_resolution_at_1_still_clips_p_1(runner, tmp_path,
     assert r.exit_code == 0, r.output
     sklearn_value = -np.log(0.7) / 2
     assert json.loads(r.stdout)["value"] == pytest.approx(sklearn_value, rel=1e-15)
+
+
+def test_quiet_output_of_several_prediction_files_follows_their_order(runner, sample, tmp_path):
+    """``-q`` printed the ranked order (best first), so a script reading line i as the i-th file took
+    another model's number; the lines follow the command line now (one per file and loss)."""
+    better = tmp_path / "better.csv"
+    better.write_bytes((sample / "binary_probs.csv").read_bytes())
+    worse = tmp_path / "worse.csv"
+    worse.write_text("p\n" + "".join("0.5\n" for _ in read_col(sample / "binary_labels.csv")))
+    labels = ["--labels", str(sample / "binary_labels.csv")]
+    single = {f: float(invoke(runner, ["eval", "bce", *labels, "--preds", str(f), "-q"]).stdout) for f in (better, worse)}
+    assert single[worse] > single[better]
+    r = invoke(runner, ["eval", "bce", *labels, "--preds", str(worse), "--preds", str(better), "-q"])
+    assert r.exit_code == 0, r.stderr
+    assert [float(v) for v in r.stdout.split()] == [single[worse], single[better]]
+    r = invoke(runner, ["eval", "bce", *labels, "--preds", str(worse), "--preds", str(better), "--json"])
+    assert [Path(d["file"]).name for d in json.loads(r.stdout)] == ["better.csv", "worse.csv"]  # ranked
