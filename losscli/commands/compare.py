@@ -24,6 +24,9 @@ def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[st
                if not opts.get(k)]
     if missing:
         raise UsageError(f"missing {', '.join(missing)}", hint="compare needs --labels, --preds and --baseline-preds")
+    if opts.get("reduction") == "none":
+        raise UsageError("compare compares the models' reduced values; --reduction none gives per-sample values only",
+                         hint="use --reduction mean (or sum); `losscli eval --reduction none` lists per-sample values")
     loss_settings = settings.loss_settings(loss, opts)
     compare = settings.compare_settings(opts)
     candidates = list(dict.fromkeys(opts["preds"]))

@@ -160,3 +160,11 @@ def test_quiet_with_several_candidates_prints_one_line_each_in_the_order_given(r
     assert r.exit_code == 0
     assert r.stdout == f"{by_file[str(files['cand'])]!r}\n{by_file[str(files['base'])]!r}\n"
     assert r.stdout.splitlines()[1] == "0.0"
+
+
+@pytest.mark.parametrize("extra", [(), ("--fail-if-worse",)])
+def test_reduction_none_is_refused(runner, files, extra):
+    """compare --reduction none printed nan with exit 0 (and, failing if worse, an interval of the means
+    beside an undefined difference); it is a usage error, as for eval's gates."""
+    r = invoke(runner, [*cmp(files, "--reduction", "none", *extra)])
+    assert r.exit_code == 2 and r.stdout == "" and "--reduction none" in r.stderr
