@@ -153,11 +153,13 @@ def _categorical_log_probs(
     from_logits: bool,
     used: np.ndarray | None = None,
     log_probs: bool = False,
+    floor: bool = True,
 ) -> tuple[np.ndarray, int]:
     """Row-wise log-probabilities of ``(N, C)`` predictions, and the count of clipped values.
 
     ``used`` marks the entries that enter the loss; only those are counted as clipped. Log-probabilities
-    are used as given (torch ``nll_loss`` and ``kl_div`` do not clamp them).
+    are used as given (torch ``nll_loss`` and ``kl_div`` do not clamp them). ``floor=False``: no log floor
+    (torch's −100 is its BCE's, not ``kl_div``'s).
     """
     if log_probs:
         return f64(y_pred), 0
@@ -173,6 +175,9 @@ def _categorical_log_probs(
         clipped = int(np.count_nonzero(out if used is None else out & used))
         if clipped or out.any():
             p = np.clip(p, lo, hi)
+    if not floor:
+        with np.errstate(divide="ignore"):
+            return np.log(p), clipped
     return safe_log(p, conv), clipped
 
 
@@ -530,7 +535,7 @@ def kl_divergence(
         yk = np.clip(conv.prepare_probabilities(y), 1e-7, 1.0)
         pk = np.clip(conv.prepare_probabilities(y_pred), 1e-7, 1.0)
         return KernelOutput((yk * (np.log(yk) - np.log(pk))).sum(axis=1))
-    log_p, clipped = _categorical_log_probs(y_pred, conv, from_logits, used=y != 0, log_probs=log_probs)
+    log_p, clipped = _categorical_log_probs(y_pred, conv, from_logits, used=y != 0, log_probs=log_probs, floor=False)
     pos = y > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(pos, y * (np.log(np.where(pos, y, 1.0)) - log_p), 0.0)

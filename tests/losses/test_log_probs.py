@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from cli_helpers import run_cli
@@ -117,3 +119,12 @@ def test_probabilities_under_a_log_probability_name_get_a_hint_that_works(tmp_pa
     code, out, _ = run_cli(["eval", "kl_divergence", *files], capsys)
     want = np.mean([0.6 * np.log(0.6 / 0.5) + 0.4 * np.log(0.4 / 0.5), 0.3 * np.log(0.3 / 0.2) + 0.7 * np.log(0.7 / 0.8)])
     assert code == 0 and float(out) == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize("p0, want", [(1e-50, 56.8714801442912), (1e-300, 344.69461676854695), (0.0, math.inf)])
+def test_kl_divergence_of_tiny_probabilities_has_no_log_floor_under_torch(p0, want):
+    """torch's kl_div takes log p as given: the −100 floor of its BCE cut KL(y ‖ p) of p = 1e-50 to
+    49.31 (torch: 56.87, from ``F.kl_div(p.log(), y, reduction="sum")`` in float64, as ``want``)."""
+    y, p = [[0.5, 0.5]], [[p0, 1.0 - p0]]
+    got = losscli.evaluate("kl_divergence", y, p, convention="torch", reduction="sum").value
+    assert got == pytest.approx(want, rel=1e-15) if math.isfinite(want) else got == math.inf
