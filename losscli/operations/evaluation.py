@@ -423,12 +423,16 @@ def compare_many(loss: LossSettings, inputs: Any, compare: CompareSettings, cand
         comp, _ = compare_files(loss, inputs, quiet, candidate, baseline, stdin=stdin, evidence=side, p_value=True)
         comps.append(comp)
         sides.append(side or {})
+    from losscli.quality.paired import TOO_FEW
+
     adjusted = holm([c["difference"]["p_value"] for c in comps])
     for comp, p_adj in zip(comps, adjusted, strict=True):
         d = comp["difference"]
         d["p_adjusted"] = p_adj
         comp["verdict_uncorrected"] = comp["verdict"]
-        if comp["verdict"] == "undefined" or p_adj is None or d["mean"] is None:
+        if comp["verdict"] == TOO_FEW:
+            pass
+        elif comp["verdict"] == "undefined" or p_adj is None or d["mean"] is None:
             comp["verdict"] = "undefined"
         elif p_adj > alpha or d["mean"] == 0:
             comp["verdict"] = "no significant difference"
@@ -491,6 +495,8 @@ class _PairingObserver:
 def worse_check(comp: dict[str, Any], name: str, alpha: float | None = None) -> gates.CheckResult:
     """``fail_if_worse``: a failure when the interval of candidate − baseline lies on the worse side; with
     ``alpha`` (several candidates), when the comparison's Holm-corrected verdict is worse."""
+    from losscli.quality.paired import TOO_FEW
+
     d = comp["difference"]
     ci = d["ci"]
     level = f"{ci['confidence'] * 100:g}% CI [{gates.short_number(ci['low'])}, {gates.short_number(ci['high'])}]"
@@ -503,6 +509,8 @@ def worse_check(comp: dict[str, Any], name: str, alpha: float | None = None) -> 
         status, text = gates.FAIL, f"{what}: significantly worse {n}"
     elif comp["verdict"] == "undefined":
         status, text = gates.FAIL, f"{what}: the interval is undefined, cannot tell {n}"
+    elif comp["verdict"] == TOO_FEW:
+        status, text = gates.FAIL, f"{what}: {TOO_FEW}, a comparison that cannot be made is a failed check {n}"
     else:
         status, text = gates.PASS, f"{what}: not significantly worse ({comp['verdict']}) {n}"
     return gates.CheckResult(f"{name} fail_if_worse", "fail_if_worse", status, text, comp["loss"], d["mean"], 0.0,

@@ -83,11 +83,14 @@ def paired_compare(
         den_b = den_c  # the same normalising weights: one resampled denominator serves both
     iv = bootstrap_ratio(num_c, den_c, minus=(num_b, den_b), resamples=resamples, confidence=confidence, seed=seed)
     full = left_out == 0 and ia.size == cand.values.size == base.values.size
+    sides_n = None
     if full:
         value_c, value_b = cand.result.value, base.result.value
-    else:
+    else:  # the values of the paired samples, and their counts
         value_c = float(num_c.sum() / den_c.sum()) if den_c is not None else float(num_c.sum())
         value_b = float(num_b.sum() / den_b.sum()) if den_b is not None else float(num_b.sum())
+        sides_n = tuple(int(c[idx].sum()) if c is not None else int(idx.size)
+                        for c, idx in ((cand.counted, ia), (base.counted, ib)))
     counted = np.ones(ia.size, dtype=bool)
     for c, idx in ((cand.counted, ia), (base.counted, ib)):
         if c is not None:
@@ -103,7 +106,7 @@ def paired_compare(
     if left_out:
         warnings.append(f"{left_out} samples scored in only one of the two runs are left out of the pairing")
     return comparison_document(cand, base, value_c, value_b, int(counted.sum()), iv, higher_is_better, counts,
-                               worst, tol, warnings)
+                               worst, tol, warnings, sides_n)
 
 
 def outcome_counts(worse: np.ndarray, counted: np.ndarray, tol: float) -> dict[str, int]:
@@ -130,16 +133,33 @@ def worst_row(index: int, row: int, sample_id: Any, candidate: float, baseline: 
     return out
 
 
+TOO_FEW = "too few pairs to tell"
+
+
+def fewest_pairs(confidence: float) -> int:
+    """The fewest pairs with which a paired test can reach ``confidence``: n sign flips give no two-sided p
+    below 2/2**n, so n ≥ 1 + log2(1/(1 − confidence)) (6 at 95 %, 8 at 99 %). With fewer, a bootstrap
+    interval that excludes 0 (one of the few distinct resamples, or all of them equal) claims too much."""
+    return max(1, math.ceil(1.0 + math.log2(1.0 / (1.0 - confidence)) - 1e-9))
+
+
 def comparison_document(cand: Any, base: Any, value_c: float, value_b: float, n: int, iv: Any,
                         higher_is_better: bool, counts: dict[str, int], worst: list[dict[str, Any]], tol: float,
-                        warnings: list[str]) -> dict[str, Any]:
-    """The JSON-ready comparison (``cand``/``base`` need ``file`` and ``result``)."""
+                        warnings: list[str], sides_n: tuple[int, int] | None = None) -> dict[str, Any]:
+    """The JSON-ready comparison (``cand``/``base`` need ``file`` and ``result``; ``sides_n``: the samples
+    each side's value is over, where not its whole result's)."""
     if higher_is_better:
         verdict = "worse" if iv.high < 0 else "better" if iv.low > 0 else "no significant difference"
     else:
         verdict = "worse" if iv.low > 0 else "better" if iv.high < 0 else "no significant difference"
     if not (math.isfinite(iv.low) and math.isfinite(iv.high)):
         verdict = "undefined"
+    elif n < fewest_pairs(iv.confidence):
+        verdict = TOO_FEW
+        warnings = [*warnings, f"{n} counted pair{'s' if n != 1 else ''}: no paired test reaches "
+                    f"{iv.confidence * 100:g}% with fewer than {fewest_pairs(iv.confidence)}, so no difference is "
+                    "called significant"]
+    n_c, n_b = sides_n if sides_n is not None else (cand.result.n, base.result.n)
     diff = value_c - value_b
     r = cand.result
     return {
@@ -150,8 +170,8 @@ def comparison_document(cand: Any, base: Any, value_c: float, value_b: float, n:
         "convention": r.convention,
         "reduction": r.reduction,
         "n": n,
-        "candidate": {"file": cand.file, "value": _num(value_c), "n": cand.result.n},
-        "baseline": {"file": base.file, "value": _num(value_b), "n": base.result.n},
+        "candidate": {"file": cand.file, "value": _num(value_c), "n": n_c},
+        "baseline": {"file": base.file, "value": _num(value_b), "n": n_b},
         "difference": {
             "mean": _num(diff),
             "relative": _num(diff / abs(value_b)) if value_b else None,

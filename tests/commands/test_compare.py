@@ -168,3 +168,41 @@ def test_reduction_none_is_refused(runner, files, extra):
     beside an undefined difference); it is a usage error, as for eval's gates."""
     r = invoke(runner, [*cmp(files, "--reduction", "none", *extra)])
     assert r.exit_code == 2 and r.stdout == "" and "--reduction none" in r.stderr
+
+
+def test_the_sides_count_the_pairs_their_values_are_over(runner, files):
+    """With an id missing from the candidate, each side's value is over the 199 pairs but the baseline's
+    ``n`` said 200 (its whole file's)."""
+    lines = files["cand"].read_text().splitlines()
+    short = files["dir"] / "short.csv"
+    short.write_text("\n".join(lines[:-1]) + "\n")
+    files["short"] = short
+    r = invoke(runner, cmp(files, "--id-col", "id", cand="short"))
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    n = len(lines) - 2
+    assert doc["n"] == doc["candidate"]["n"] == doc["baseline"]["n"] == n
+    y, pb = files["y"][:n], files["pb"][:n]
+    assert doc["baseline"]["value"] == pytest.approx(-np.mean(y * np.log(pb) + (1 - y) * np.log(1 - pb)), rel=1e-12)
+
+
+@pytest.mark.parametrize("rows", [1, 3, 5])
+def test_too_few_pairs_are_never_significant(runner, tmp_path, rows):
+    """Three samples each worse by the same amount gave the interval [d, d] and "significantly worse";
+    with fewer than 6 pairs no paired test reaches 95 %: the verdict says so, with a warning, and
+    --fail-if-worse fails as for any comparison that cannot be made."""
+    (tmp_path / "y.csv").write_text("label\n" + "0\n" * rows)
+    (tmp_path / "old.csv").write_text("p\n" + "0.2\n" * rows)
+    (tmp_path / "new.csv").write_text("p\n" + "0.3\n" * rows)
+    args = ["compare", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "new.csv",
+            "--baseline-preds", tmp_path / "old.csv", "--json"]
+    r = invoke(runner, args)
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["verdict"] == "too few pairs to tell" and "fewer than 6" in doc["warnings"][0]
+    r = invoke(runner, [*args, "--fail-if-worse"])
+    assert r.exit_code == 1 and "too few pairs to tell" in r.stderr
+    (tmp_path / "y.csv").write_text("label\n" + "0\n" * 6)
+    (tmp_path / "old.csv").write_text("p\n" + "0.2\n" * 6)
+    (tmp_path / "new.csv").write_text("p\n" + "0.3\n" * 6)
+    assert json.loads(invoke(runner, args).stdout)["verdict"] == "worse"
