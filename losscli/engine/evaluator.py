@@ -548,7 +548,7 @@ class Evaluator:
     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, int]:
         """(values w·l, normalising weights, counted mask, clipped count) of rows; values into ``dst``."""
         # an overflow to inf is not a numpy warning: the result says so (see :meth:`result`)
-        with np.errstate(under="ignore", over="ignore"), writing_into(dst):
+        with np.errstate(under="ignore", over="ignore", invalid="ignore"), writing_into(dst):  # NaN: see _result
             out = self.spec.fn(y_true, y_pred, conv=self.conv, **self._kernel_params)
         values, weights = out.loss, out.weight
         if self._unit_scale != 1.0:
@@ -617,6 +617,10 @@ class Evaluator:
                 "overflow" in w for w in self.warnings):
             self._warn(f"the {self.reduction} is {value}: a per-sample loss is infinite (or beyond float64's "
                        "1.8e308)")
+        if math.isnan(value) and totals["n"] and (math.isnan(totals["max"]) or math.isnan(totals["min"])) and not any(
+                "NaN" in w or "nan" in w for w in self.warnings):
+            self._warn(f"the {self.reduction} is nan: a per-sample loss is NaN though its inputs are finite (the "
+                       "formula overflows float64 for values this large)")
         if totals["n"] > 1 and not math.isfinite(totals["std"]) and math.isfinite(totals["max"]) and math.isfinite(
                 totals["min"]):
             self._warn("the standard deviation of the per-sample losses overflows float64 (their spread is beyond "

@@ -108,3 +108,17 @@ def test_an_overflowing_standard_deviation_is_flagged_not_silently_null():
     assert math.isfinite(r.value) and r.value > 1e308
     assert not math.isfinite(r.std)
     assert any("standard deviation" in w and "overflows" in w for w in r.warnings)
+
+
+@pytest.mark.parametrize("loss, y, p", [("cosine_embedding", [1], [[1e155, 1e155, 1e155, 0.0]]),
+                                        ("log_cosh", [1e308], [-1e308]), ("pinball", [1e308], [-1e308])])
+def test_a_nan_loss_of_finite_inputs_is_said(loss, y, p, tmp_path, capsys):
+    """A formula that overflows to NaN on finite inputs gave a null value, exit 0 and no word (nor NumPy's
+    RuntimeWarning on stderr through the command line); a warning says why now."""
+    r = losscli.evaluate(loss, y, p)
+    assert math.isnan(r.value) and any("NaN though its inputs are finite" in w for w in r.warnings)
+    if loss == "log_cosh":
+        (tmp_path / "d.csv").write_text("y,p\n1e308,-1e308\n1,2\n")
+        code, out, err = run_cli(["eval", loss, tmp_path / "d.csv", "-q"], capsys)
+        assert (code, out.strip()) == (0, "nan") and "NaN though its inputs are finite" in err
+        assert "RuntimeWarning" not in err
