@@ -65,9 +65,21 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
             write_state(report.state_out, evaluators, source=file or (pred_files[0] if pred_files else None),
                         columns={r: used[r]["columns"] for r in ("labels", "preds") if "columns" in used.get(r, {})})
         report_notes(evaluations, quiet=report.fmt == "quiet")
-        warn_once(w for ev in evaluations for w in ev.warnings)
+        warn_once([*(w for ev in evaluations for w in ev.warnings), *_unmerged(report, session.gates)])
         status = op.finish_checks(session, evaluations, report)  # checks, baseline, side reports
         decided["status"] = status
         render_evaluations(evaluations, report.fmt, summary_only=report.summary_only)
     op.report_check_lines(session.checks)  # one line per failed check on stderr, after the report
     return status
+
+
+def _unmerged(report: Any, gates: Any) -> list[str]:
+    """What a shard's state leaves out: it keeps the totals, so ``merge`` gives no slice or interval."""
+    kept_out = [what for what, asked in (("per-group values (--group-col)", gates.group_col),
+                                         ("per-class values (--by-class)", gates.by_class),
+                                         ("a confidence interval (--ci)", gates.ci is not None)) if asked]
+    if not (report.state_out and kept_out):
+        return []
+    return [f"the state in {report.state_out} keeps the totals only: `losscli merge` gives no {', '.join(kept_out)} "
+            "(they are this shard's own, in this report)"]
+

@@ -231,3 +231,17 @@ def test_shards_that_read_their_classes_in_another_order_do_not_merge(tmp_path, 
                             "-q"], capsys)
     assert code == 0, err
     assert json.loads((tmp_path / "m.json").read_text())["states"][0]["columns"]["preds"] == ["cat", "dog", "bird"]
+
+
+@pytest.mark.parametrize("extra, said", [(["--group-col", "g"], "per-group"), (["--by-class"], "per-class"),
+                                         (["--ci", "0.9"], "confidence interval")])
+def test_a_state_written_beside_slices_or_an_interval_says_merge_leaves_them_out(tmp_path, capsys, extra, said):
+    """--state-out with --group-col, --by-class or --ci kept the totals only, without a word: merge then gave
+    no slices nor interval."""
+    (tmp_path / "s.csv").write_text("label,p,g\n0,0.3,a\n1,0.8,b\n0,0.4,a\n1,0.6,b\n")
+    code, _, err = run_cli(["eval", "bce", tmp_path / "s.csv", "--label-cols", "label", "--pred-cols", "p", *extra,
+                            "--state-out", tmp_path / "s.json", "-q"], capsys)
+    assert code == 0 and "keeps the totals only" in err and said in err
+    code, _, err = run_cli(["eval", "bce", tmp_path / "s.csv", "--label-cols", "label", "--pred-cols", "p",
+                            "--state-out", tmp_path / "t.json", "-q"], capsys)
+    assert code == 0 and "totals only" not in err
