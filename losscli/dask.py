@@ -87,6 +87,12 @@ def _partition_states(
         index_watch.update(numbered, df[_PINDEX].to_numpy(), rows)
         watched = index_watch.to_data()
     try:
+        needed = [*label_cols, *pred_cols, *([weight_col] if weight_col else []), *(count_cols or {}).values()]
+        absent = [c for c in needed if c not in df.columns]
+        if absent:  # a shard of other columns than the first one's (whose columns the frame was given)
+            raise InputError(f"no column {absent[0]!r} in this partition (its columns: "
+                             f"{', '.join(map(str, list(df.columns)[:20]))})",
+                             hint="every shard of one dataset needs the same columns")
         if check_key is not None:
             _check_key(df, check_key)
         if len(df) == 0:
@@ -286,10 +292,15 @@ def combine_frames(
 
         counts = dask.compute(left.map_partitions(len).sum(), right.map_partitions(len).sum(),
                               right[id_col].drop_duplicates(split_out=max(1, right.npartitions))
+                              .map_partitions(len).sum(),
+                              left[id_col].drop_duplicates(split_out=max(1, left.npartitions))
                               .map_partitions(len).sum())  # in one pass over both frames
-        n_left, n_right, distinct = (int(c) for c in counts)
+        n_left, n_right, distinct, distinct_left = (int(c) for c in counts)
         if distinct != n_right:
             raise InputError(f"{n_right - distinct} duplicate {id_col} values among the predictions",
+                             hint="every prediction needs exactly one label with the same id: one row per id")
+        if distinct_left != n_left:  # a repeated label id could stand in for a missing one in the counts below
+            raise InputError(f"{n_left - distinct_left} duplicate {id_col} values among the labels",
                              hint="every prediction needs exactly one label with the same id: one row per id")
         frame = left.merge(right, on=id_col, how="inner")
         n = int(frame.map_partitions(len).compute().sum())
@@ -521,8 +532,11 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
                 warnings.simplefilter("ignore", FutureWarning)
                 return _index_as_column(dd.read_parquet(path), path)
         sep = delimiter or ("\t" if lower.endswith((".tsv", ".tab")) else ",")
+        # a blank line is a row of missing values, as the local reader reads it: skipped, two files paired by
+        # row would pair the rows after it with the other file's next ones
         frame = dd.read_csv(path, sep=sep, header=0 if header else None, blocksize=blocksize,
-                            assume_missing=True, dtype={c: str for c in text_columns} or None)
+                            assume_missing=True, dtype={c: str for c in text_columns} or None,
+                            skip_blank_lines=False)
         if not header:  # named 1..K, as the local reader names the columns of a headerless file
             frame.columns = [str(i + 1) for i in range(len(frame.columns))]
         return frame

@@ -71,6 +71,11 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str]) -> t
         from losscli.dask import read_error
 
         raise read_error(path, exc) from None
+    except KeyError as exc:  # a shard without a column of the first one's (Parquet files of other schemas)
+        from losscli.errors import InputError
+
+        raise InputError(f"{path}: a shard lacks a column of the first one's ({str(exc).strip(chr(34))})",
+                         hint="every shard of one dataset needs the same columns") from None
     sample = {}
     for c in head.columns:
         col = head[c]
