@@ -57,12 +57,10 @@ def to_int64(arr: Any) -> np.ndarray:
     return np.frombuffer(arr.buffers()[1], dtype=np.int64, count=n, offset=arr.offset * 8).copy()
 
 
-def to_text(arr: Any, *, strip: bool = True) -> np.ndarray:
-    """A string pyarrow Array → an object array of ``str`` (nulls as ``""``)."""
+def to_text(arr: Any) -> np.ndarray:
+    """A string pyarrow Array → an object array of ``str`` (nulls as ``""``), each as stored: an id ``"x "``
+    is not ``"x"`` (numbers and class names written as text are read past their spaces where parsed)."""
     values = arr.to_pylist()
     out = np.empty(len(values), dtype=object)
-    if strip:
-        out[:] = ["" if v is None else v.strip() for v in values]
-    else:
-        out[:] = ["" if v is None else v for v in values]
+    out[:] = ["" if v is None else v for v in values]
     return out

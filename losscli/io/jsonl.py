@@ -21,7 +21,7 @@ columns); an array longer than that, or a field whose kind changed (an array whe
 Values: numbers as float64 (a column of integers only as int64), ``true``/``false`` as 1/0, ``null`` and
 missing fields as NaN; a string that Python's ``float()`` reads is that number (lm-evaluation-harness
 writes log-likelihoods as ``"-7.25"``), any other string makes the chunk of that column an ``object``
-array of the stripped texts, as for a CSV column. Blank lines are skipped, and rows keep their line
+array of the texts as written (an id keeps its spaces). Blank lines are skipped, and rows keep their line
 numbers in messages.
 
 The parser is orjson; a line it refuses is parsed again with the standard ``json`` module, which also
@@ -491,7 +491,8 @@ class _Extraction:
 
 def to_array(values: list[Any]) -> np.ndarray:
     """Python scalars from JSON → int64 (integers only), float64 (numbers, booleans, ``None`` as NaN,
-    numeric strings) or an object array of stripped texts (``None`` as ``""``)."""
+    numeric strings) or an object array of the texts as written (``None`` as ``""``; an id ``"x "`` is not
+    ``"x"``)."""
     if values and all(type(v) is int for v in values):
         try:
             return np.array(values, dtype=np.int64)
@@ -501,7 +502,7 @@ def to_array(values: list[Any]) -> np.ndarray:
         return np.array(values, dtype=np.float64)
     except (ValueError, TypeError, OverflowError):
         pass
-    texts = ["" if v is None else (v.strip() if isinstance(v, str) else _text(v)) for v in values]
+    texts = ["" if v is None else (v if isinstance(v, str) else _text(v)) for v in values]
     out = np.empty(len(texts), dtype=object)
     out[:] = texts
     return out

@@ -282,7 +282,7 @@ def arrow_column(arr: Any, name: str = "", column: str = "") -> np.ndarray:
     if pa.types.is_string(t) or pa.types.is_large_string(t) or getattr(pa.types, "is_string_view", _no)(t):
         return to_text(arr)
     if pa.types.is_temporal(t):
-        return to_text(pc.cast(arr, pa.string()), strip=False)
+        return to_text(pc.cast(arr, pa.string()))
     raise ReadError(f"{name}: column {column!r} has type {t}, not one number or string per row")
 
 

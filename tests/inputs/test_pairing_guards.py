@@ -418,3 +418,24 @@ def test_columns_counted_from_one_beside_labels_without_a_zero_are_refused_as_am
     assert by_position == pytest.approx(-np.mean(np.log([0.2, 0.1, 0.3])), rel=1e-15)
     (tmp_path / "z.csv").write_text("y,p1,p2,p3\n0,0.7,0.2,0.1\n2,0.1,0.8,0.1\n1,0.6,0.3,0.1\n")
     assert value(["scce", tmp_path / "z.csv"], capsys) == pytest.approx(-np.mean(np.log([0.7, 0.1, 0.3])), rel=1e-15)
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
+def test_ids_of_typed_files_keep_their_spaces(tmp_path, capsys, fmt):
+    """Parquet and JSON strings were stripped: the label id 'x ' joined the prediction id 'x' (a pairing of
+    other rows, exit 0), and ids were written without their spaces. They are the texts stored now."""
+
+    labels = pd.DataFrame({"id": ["x ", "y"], "label": [1, 0]})
+    preds = pd.DataFrame({"id": ["y", "x"], "p": [0.2, 0.9]})
+    for name, df in (("l", labels), ("p", preds)):
+        path = tmp_path / f"{name}.{fmt}"
+        df.to_parquet(path, index=False) if fmt == "parquet" else df.to_json(path, orient="records", lines=True)
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / f"l.{fmt}", "--preds", tmp_path / f"p.{fmt}",
+                              "--id-col", "id", "-q"], capsys)
+    assert (code, out) == (3, "") and "'x'" in err
+    one = pd.DataFrame({"id": ["  sp ", "\ttab"], "label": [1, 0], "p": [0.9, 0.2]})
+    path = tmp_path / f"one.{fmt}"
+    one.to_parquet(path, index=False) if fmt == "parquet" else one.to_json(path, orient="records", lines=True)
+    code, out, err = run_cli(["eval", "bce", path, "--id-col", "id", "--nl"], capsys)
+    assert code == 0, err
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["  sp ", "\ttab"]
