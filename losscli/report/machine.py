@@ -117,35 +117,25 @@ def jsonl_lines(evals: list[Evaluation]) -> Iterator[str]:
 
 def delimited_lines(evals: list[Evaluation], sep: str) -> Iterator[str]:
     """CSV or TSV: a header line, then index, id (if any) and the loss value(s) per sample."""
-    import csv
-    import io
+    from losscli.report.sink import delimited
 
     if any(ev.file is not None for ev in evals):
-        buf = io.StringIO()
-        writer = csv.writer(buf, delimiter=sep, lineterminator="\n")
         rows = leaderboard_rows(evals)
-        writer.writerow(list(rows[0]))
-        for row in rows:
-            writer.writerow(["" if v is None else v for v in row.values()])
-        yield utf8_safe(buf.getvalue())
+        table = [list(rows[0])] + [["" if v is None else str(v) for v in row.values()] for row in rows]
+        yield utf8_safe(delimited(table, sep))
         return
     names = _columns(evals)
     values = [ev.result.per_sample.tolist() for ev in evals]  # type: ignore[union-attr]
     ids = evals[0].ids.tolist() if evals[0].ids is not None else None
     header = ["index"] + (["id"] if ids is not None else []) + names
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=sep, lineterminator="\n")
-    writer.writerow(header)
-    yield buf.getvalue()
+    yield delimited([header], sep)
     for i in range(len(values[0])):
         cells = [str(evals[0].index(i))]
         if ids is not None:
             cells.append(str(_plain(ids[i])))
-        cells.extend("" if not math.isfinite(v[i]) else repr(v[i]) for v in values)
+        cells.extend("" if math.isnan(v[i]) else repr(v[i]) for v in values)  # ±inf as inf
         if ids is not None and any(ch in cells[1] for ch in (sep, '"', "\n", "\r")):
-            buf = io.StringIO()
-            csv.writer(buf, delimiter=sep, lineterminator="\n").writerow(cells)
-            yield buf.getvalue()
+            yield delimited([cells], sep)
         else:
             yield sep.join(cells) + "\n"
 

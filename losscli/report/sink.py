@@ -42,11 +42,17 @@ def sink_format(path: str) -> str:
     return fmt
 
 
-def _delimited(rows: list[list[str]], sep: str) -> str:
-    """Rows as RFC 4180 text: a cell holding the separator, a quote or a line break is quoted."""
+def delimited(rows: list[list[str]], sep: str) -> str:
+    """Rows as RFC 4180 text: a cell holding the separator, a quote or a line break (``\n`` or ``\r``) is
+    quoted. Python's csv module quotes only the characters of its line terminator (``\n`` here), so a cell
+    with a lone ``\r`` (an id) is quoted here: unquoted, readers took it for the end of a row."""
     import csv
     import io
 
+    if any("\r" in c for row in rows for c in row):
+        special = (sep, '"', "\n", "\r")
+        return "".join(sep.join('"' + c.replace('"', '""') + '"' if any(ch in c for ch in special) else c
+                                for c in row) + "\n" for row in rows)
     buf = io.StringIO()
     csv.writer(buf, delimiter=sep, lineterminator="\n").writerows(rows)
     return buf.getvalue()
@@ -83,7 +89,7 @@ class PerSampleSink:
                 if self.format in ("csv", "tsv"):
                     sep = "," if self.format == "csv" else "\t"
                     header = ["index"] + (["id"] if with_ids else []) + names
-                    self._fh.write(_delimited([header], sep).encode())
+                    self._fh.write(delimited([header], sep).encode())
         except OSError as exc:
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
@@ -130,9 +136,9 @@ class PerSampleSink:
                     cells = [str(index_list[i])]
                     if id_list is not None:
                         cells.append(id_list[i])
-                    cells.extend(repr(c[i]) if math.isfinite(c[i]) else "" for c in cols)
+                    cells.extend("" if math.isnan(c[i]) else repr(c[i]) for c in cols)  # ±inf as inf
                     rows.append(cells)
-                self._fh.write(_delimited(rows, sep).encode("utf-8", "backslashreplace"))
+                self._fh.write(delimited(rows, sep).encode("utf-8", "backslashreplace"))
         except OSError as exc:
             self.abort()
             raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}", hint="is the disk full?") from None
