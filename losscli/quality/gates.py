@@ -249,13 +249,14 @@ def check_names(limits: dict[str, list[Limit]], evaluated: list[str],
 
 def _check_message(what: str, value: float | None, rel: str, kind: str, limit: str, n: int) -> str:
     """``bce mean 0.31 <= max 0.35 (n=200)``; an undefined value says so once."""
-    shown = "" if value is None or not math.isfinite(value) else f" {short_number(value)}"
+    shown = "" if value is None or math.isnan(value) else f" {short_number(value)}"
     return f"{what}{shown} {rel} {kind} {limit} (n={n})"
 
 
 def _compare(value: float | None, kind: str, limit: float) -> tuple[str, str]:
-    """(status, relation) of ``value`` against a ``max`` or ``min`` limit; an undefined value fails."""
-    if value is None or not math.isfinite(value):
+    """(status, relation) of ``value`` against a ``max`` or ``min`` limit; an undefined value (NaN) fails, an
+    infinite one is compared as it is (above any ``max``, and above any ``min`` when it is +inf)."""
+    if value is None or math.isnan(value):
         return FAIL, "is undefined: it cannot be compared with"
     if kind == "max":
         return (FAIL, ">") if value > limit else (PASS, "<=")

@@ -372,3 +372,12 @@ def test_labels_are_hashed_only_where_their_digest_is_written(runner, bce, tmp_p
     calls.clear()
     r = invoke(runner, [*bce, "-q", "--junit-xml", tmp_path / "j.xml"])
     assert r.exit_code == 0 and calls
+
+
+def test_an_infinite_value_is_compared_not_undefined(runner, tmp_path):
+    """An infinite mean failed even --min 0 as "undefined"; +inf is above any limit, NaN stays undefined."""
+    (tmp_path / "d.csv").write_text("y,pred\n1e200,-1e200\n1,2\n")
+    data = ["eval", "mse", tmp_path / "d.csv", "-q"]
+    assert invoke(runner, [*data, "--min", "0"]).exit_code == 0
+    r = invoke(runner, [*data, "--max", "10"])
+    assert r.exit_code == 1 and "mse mean inf > max 10" in r.stderr
