@@ -783,11 +783,16 @@ def evaluate(
     if yp.ndim in (1, 2) and yt.ndim >= 1:
         ev._reserve(n)
     step = default_chunk_rows(yp.shape[1] if yp.ndim == 2 else 1)
+    # each chunk in C order (a copy of one chunk where the array is Fortran-ordered or strided, as
+    # ``DataFrame.to_numpy()`` gives): the command line reads C-ordered chunks, and the compiled kernels
+    # take them, so the API's numbers are the command line's to the last bit
+    c = np.ascontiguousarray
     if n <= step:
-        ev.update(yt, yp, sw, counts=counts or None)
+        ev.update(c(yt) if yt.ndim else yt, c(yp) if yp.ndim else yp, sw if sw is None or not sw.ndim else c(sw),
+                  counts=counts or None)
     else:
         for start in range(0, n, step):
             end = start + step
-            ev.update(yt[start:end], yp[start:end], None if sw is None or sw.ndim == 0 else sw[start:end],
+            ev.update(c(yt[start:end]), c(yp[start:end]), None if sw is None or sw.ndim == 0 else c(sw[start:end]),
                       counts={k: v[start:end] for k, v in counts.items()} or None)
     return ev.result()
