@@ -56,13 +56,16 @@ class Evaluation:
 
 @dataclass
 class DisplayRow:
-    """One sample kept for the table: its input row, id, label, prediction and loss."""
+    """One sample kept for the table: its place among the scored samples, id, label, prediction, loss and
+    input row (0-based data row of the predictions, as ``--nl`` reports it: rows skipped with ``--nan skip``
+    leave gaps)."""
 
     index: int
     id: Any
     y_true: np.ndarray
     y_pred: np.ndarray
     value: float
+    row: int
 
 
 def run(
@@ -323,6 +326,7 @@ def _keep(batch: Batch, y_true: np.ndarray, values: np.ndarray, i: int, offset: 
         np.array(np.atleast_1d(y_true[i])),
         np.array(np.atleast_1d(batch.y_pred[i])),
         float(values[i]),
+        int(batch.rows[i]),
     )
 
 
@@ -348,6 +352,7 @@ def _display_rows(
             rows.append(
                 {
                     "index": k.index,
+                    "row": k.row,
                     "id": None if k.id is None else str(k.id),
                     "label": label,
                     "predicted": predicted,

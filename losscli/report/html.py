@@ -293,7 +293,7 @@ def _worst_table(ev: Any, limit: int = 10) -> str | None:
         return None
     rows = sorted(rows, key=lambda r: -(r["loss"] if r["loss"] is not None else -math.inf))[:limit]
     body = "".join(
-        f'<tr><td>{_esc(r["id"] if r["id"] is not None else r["index"] + 1)}</td><td>{_esc(r["label"])}</td>'
+        f'<tr><td>{_esc(r["id"] if r["id"] is not None else r.get("row", r["index"]) + 1)}</td><td>{_esc(r["label"])}</td>'
         f'<td>{_esc(r["predicted"])}</td><td class="num">{_num(r["p_true"], 4)}</td>'
         f'<td class="num">{_num(r["loss"], 5)}</td></tr>'
         for r in rows

@@ -162,7 +162,7 @@ def _params(params: dict[str, Any]) -> str:
 
 
 def _cells(row: dict[str, Any], has_id: bool, has_p: bool) -> list[str]:
-    cells = [str(row["index"])]
+    cells = [str(row.get("row", row["index"]))]  # the input row, as --nl's index
     if has_id:
         cells.append(printable(row["id"] or ""))
     cells += [printable(row["label"]), printable(row["predicted"])]

@@ -311,3 +311,15 @@ def test_quiet_output_of_several_prediction_files_follows_their_order(runner, sa
     assert [float(v) for v in r.stdout.split()] == [single[worse], single[better]]
     r = invoke(runner, ["eval", "bce", *labels, "--preds", str(worse), "--preds", str(better), "--json"])
     assert [Path(d["file"]).name for d in json.loads(r.stdout)] == ["better.csv", "worse.csv"]  # ranked
+
+
+def test_the_tables_row_numbers_are_the_input_rows_as_in_json_lines(runner, tmp_path):
+    """With rows skipped (--nan skip) the table numbered the scored samples 0, 1, … where --nl says their input
+    rows 2, 3, …: its worst rows pointed at other rows of the file."""
+    (tmp_path / "t.csv").write_text("label,p\n1,\n0,\n1,0.9\n0,0.3\n")
+    nl = invoke(runner, ["eval", "bce", str(tmp_path / "t.csv"), "--nan", "skip", "--nl"])
+    assert [json.loads(line)["index"] for line in nl.stdout.splitlines()] == [2, 3]
+    table = invoke(runner, ["eval", "bce", str(tmp_path / "t.csv"), "--nan", "skip", "--format", "table"])
+    assert table.exit_code == 0, table.stderr
+    numbers = [line.split("│")[1].strip() for line in table.stdout.splitlines() if line.startswith("│")]
+    assert numbers[:2] == ["2", "3"]
