@@ -101,11 +101,11 @@ def _check_finite(a: np.ndarray, array: str, offset: int, bounds: _Bounds | None
     bad = ~np.isfinite(a)
     loc = _loc(array, a, bad, offset)
     kind = "NaN" if np.isnan(loc.value) else ("+inf" if loc.value > 0 else "-inf")
-    raise NonFiniteError(
-        f"{kind} in {array}",
-        location=loc,
-        hint="remove or fill missing values (or use --nan skip to drop such rows)",
-    )
+    # --nan skip drops missing values (NaN), not infinities: an infinite prediction is a value to mend
+    hint = ("remove or fill missing values (or use --nan skip to drop such rows)" if kind == "NaN" else
+            "an infinite value has no loss to average: fix it where it was written (a logit or probability that "
+            "overflowed), or drop the row")
+    raise NonFiniteError(f"{kind} in {array}", location=loc, hint=hint)
 
 
 def _squeeze_column(a: np.ndarray) -> np.ndarray:

@@ -75,7 +75,7 @@ CASES = [
     ("NaN prediction", E + ["bce", *TWO, "nan_in_preds.csv"], 3,
      ["NaN", "nan_in_preds.csv", "column p", "row 3", "--nan skip"]),
     ("+inf prediction", E + ["bce", *TWO, "inf_in_preds.csv"], 3,
-     ["+inf", "inf_in_preds.csv", "column p", "row 4", "--nan skip"]),
+     ["+inf", "inf_in_preds.csv", "column p", "row 4", "infinite value"]),
     ("-inf logit", E + ["bce", *TWO, "neg_inf_logits.csv", "--logits"], 3,
      ["-inf", "neg_inf_logits.csv", "column p", "row 5"]),
     ("NaN label", E + ["bce", "--labels", "nan_in_labels.csv", "--preds", "ok_probs.csv"], 3,
@@ -686,3 +686,16 @@ def test_explain_works_its_example_as_eval_would(loss, shown, capsys):
     code, out, err = run_cli(["explain", "r2"], capsys)  # a summary metric's value is no mean of the rows
     example = out.split("worked example:")[1]
     assert code == 0 and "  value = " in example and "  mean = " not in example
+
+
+def test_an_infinite_value_is_not_sent_to_nan_skip(tmp_path, capsys):
+    """The hint for +inf said "--nan skip", which drops missing values only: following it gave the same error.
+    Only a NaN's hint names it now, and following it works."""
+    (tmp_path / "inf.csv").write_text("label,p\n1,inf\n0,0.3\n")
+    code, out, err = run_cli(["eval", "bce", tmp_path / "inf.csv", "-q"], capsys)
+    assert code == 3 and "+inf" in err and "--nan skip" not in err
+    (tmp_path / "nan.csv").write_text("label,p\n1,nan\n0,0.3\n")
+    code, out, err = run_cli(["eval", "bce", tmp_path / "nan.csv", "-q"], capsys)
+    assert code == 3 and "--nan skip" in err
+    code, out, err = run_cli(["eval", "bce", tmp_path / "nan.csv", "--nan", "skip", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(-np.log(0.7), rel=1e-15)
