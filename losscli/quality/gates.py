@@ -169,6 +169,9 @@ def _parse_number(text: str, option: str, *, relative: bool) -> float:
         raise UsageError(f"{option} takes {what}, optionally as LOSS=VALUE; got {text!r}") from None
     if not math.isfinite(value):
         raise UsageError(f"{option} must be finite, not {text!r}")
+    if relative and not percent and abs(value) > 1.0:  # 2 meant as 2 % would allow 200 %: a silent pass
+        raise UsageError(f"{option} {text}: a bare number is a fraction, so {text} is {value * 100:g} %",
+                         hint=f"write {text}% for {text} percent, or {value * 100:g}% if that much is meant")
     return value / 100.0 if percent else value
 
 

@@ -381,3 +381,16 @@ def test_an_infinite_value_is_compared_not_undefined(runner, tmp_path):
     assert invoke(runner, [*data, "--min", "0"]).exit_code == 0
     r = invoke(runner, [*data, "--max", "10"])
     assert r.exit_code == 1 and "mse mean inf > max 10" in r.stderr
+
+
+@pytest.mark.parametrize("given", ["2", "bce=3", "1.5"])
+def test_a_bare_relative_limit_above_one_is_refused_as_ambiguous(runner, bce, tmp_path, given):
+    """--max-rel-increase 2 allowed 200 % (a fraction) where 2 % was likely meant: a worsening of 8 % passed."""
+    base = invoke(runner, [*bce, "--json", "--summary-only"])
+    (tmp_path / "b.json").write_text(base.stdout)
+    r = invoke(runner, [*bce, "--baseline", tmp_path / "b.json", "--max-rel-increase", given, "-q"])
+    assert r.exit_code == 2 and r.stdout == "" and "%" in r.stderr
+    number = given.split("=")[-1]
+    r = invoke(runner, [*bce, "--baseline", tmp_path / "b.json", "--max-rel-increase", given.replace(number, number + "%"),
+                        "-q"])
+    assert r.exit_code == 0, r.stderr
