@@ -32,7 +32,11 @@ def _signed(y_true: np.ndarray, conv: Convention) -> np.ndarray:
     example={"y_true": [1, -1, 1], "y_pred": [0.8, -0.3, -0.2]},
 )
 def hinge(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> KernelOutput:
-    """Hinge loss (Keras ``Hinge``). Formula: ``l = max(1 − y·s, 0)``, labels 0/1 mapped to −1/+1."""
+    """Hinge loss (Keras ``Hinge``). Formula: ``l = max(1 − y·s, 0)``, labels 0/1 mapped to −1/+1.
+
+    Labels are read as given in every convention: scikit-learn's ``hinge_loss`` binarises the labels it
+    sees, so labels of one class only (all +1) are read as the negative class there (``hinge_loss([1, 1],
+    [0.5, 2])`` is 2.25; losscli gives 0.25)."""
     return KernelOutput(row_mean(np.maximum(1.0 - _signed(y_true, conv) * f64(y_pred), 0.0)))
 
 
