@@ -309,7 +309,8 @@ def d2_log_loss(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> 
     labels = np.asarray(y_true).astype(np.int64).reshape(-1)
     p = f64(y_pred)
     p_true = np.where(labels == 1, p, 1.0 - p) if p.ndim == 1 else p[np.arange(p.shape[0]), labels]
-    return KernelOutput(-np.log(np.clip(p_true, eps, 1.0 - eps)))
+    clipped = int(np.count_nonzero((p_true < eps) | (p_true > 1.0 - eps)))
+    return KernelOutput(-np.log(np.clip(p_true, eps, 1.0 - eps)), clipped=clipped)
 
 
 def _d2_brier_stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None, **params: Any) -> dict:

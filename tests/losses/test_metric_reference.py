@@ -106,3 +106,9 @@ def test_cli_from_csv_matches_reference(case: dict, tmp_path, capsys):
     code, out, err = run_cli(args, capsys)
     assert code == 0, err
     _check(json.loads(out)["value"], case, "CLI, CSV")
+
+
+def test_d2_log_loss_counts_the_probabilities_it_clips():
+    """d2_log_loss clipped p = 0 and 1 at the dtype's eps, as scikit-learn does, but reported clipped = 0."""
+    r = losscli.evaluate("d2_log_loss", [1, 0, 1, 0], np.array([1.0, 0.0, 0.0, 0.25]))
+    assert r.clipped == 3
