@@ -307,3 +307,21 @@ preds = "b.csv"
     (project / "b.hidden").rename(project / "b.csv")
     r = invoke(runner, ["check", cfg, "--json"])
     assert r.exit_code == 0, r.stderr
+
+
+@pytest.mark.parametrize("mistake", ['max_group = 0.5', 'params = {gamma = 2}'])
+def test_a_mistake_in_a_check_is_a_usage_error_before_any_check_runs(runner, project, mistake):
+    """max_group without group_col, or a parameter bce does not take, became an ERROR row after the other
+    checks had run and their reports were written; the README says such mistakes are exit 2 before
+    anything runs."""
+    cfg = write(project, BCE + f'''
+[[check]]
+name = "wrong"
+loss = "bce"
+labels = "data/binary_labels.csv"
+preds = "data/binary_probs.csv"
+{mistake}
+''')
+    r = invoke(runner, ["check", cfg, "--junit-xml", project / "j.xml"])
+    assert r.exit_code == 2 and r.stdout == "" and "check 'wrong'" in r.stderr
+    assert not (project / "j.xml").exists()
