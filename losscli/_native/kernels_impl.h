@@ -315,6 +315,17 @@ IFN KV F(log1p01v)(KV t) {
     cu = KV_MUL(cu, KV_WHERE(u, KV_SET(1.5), _CMP_GE_OQ, KV_SET(0.5), KV_SET(1.0)));
     return KV_ADD(hi, KV_ADD(lo, cu));
 }
+
+/* Binary cross-entropy from a logit x, its label y and t = e^{−|x|}: log1p(t) + (relu(x)·(1 − y) + relu(−x)·y),
+ * the operations and bits of log1p01v followed by the kernels' scalar sum (relu(x) = max(x, +0) is
+ * x > 0 ? x : 0 for either zero). */
+IFN KV F(bce_v)(KV t, KV x, KV y) {
+    KV pos = KV_MAX(x, KV_SET(0.0)), neg = KV_SUB(pos, x);
+    return KV_ADD(F(log1p01v)(t), KV_ADD(KV_MUL(pos, KV_SUB(KV_SET(1.0), y)), KV_MUL(neg, y)));
+}
+
+/* softplus(z) = log1p(t) + relu(z) given t = e^{−|z|}. */
+IFN KV F(softplus_v)(KV t, KV z) { return KV_ADD(F(log1p01v)(t), KV_MAX(z, KV_SET(0.0))); }
 #endif
 
 #ifdef K_VEC512
@@ -383,26 +394,14 @@ IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int
     }
 }
 
-/* Binary cross-entropy from logits of a tile, labels in y, given t_i = e^{−|x_i|}:
- * out_i = log1p(t_i) + (relu(x_i)·(1 − y_i) + relu(−x_i)·y_i), the log and the sum in one pass (the same
- * operations and bits as log1p_exp_neg_abs followed by the scalar sum; relu(x) = max(x, +0) is x > 0 ? x : 0
- * for either zero). */
-IFN __m512d F(bce_logits8)(__m512d t, __m512d x, __m512d y) {
-    __m512d pos = _mm512_max_pd(x, V8(0.0)), neg = _mm512_sub_pd(pos, x);
-    __m512d s = _mm512_add_pd(_mm512_mul_pd(pos, _mm512_sub_pd(V8(1.0), y)), _mm512_mul_pd(neg, y));
-    return _mm512_add_pd(F(log1p01v)(t), s);
-}
-
-/* softplus(z_i) = log1p(t_i) + relu(z_i) given t_i = e^{−|z_i|}, in one pass (the bits of the separate
- * log1p and sum). */
-IFN __m512d F(softplus8)(__m512d t, __m512d z) { return _mm512_add_pd(F(log1p01v)(t), _mm512_max_pd(z, V8(0.0))); }
-
+/* Binary cross-entropy from logits (and softplus) of a tile given t_i = e^{−|x_i|}, in one pass (bce_v and
+ * softplus_v above). */
 IFN void F(softplus_finish)(const double *restrict z, const double *restrict t, double *restrict out, int64_t m) {
     int64_t i = 0;
-    for (; i + 8 <= m; i += 8) _mm512_storeu_pd(out + i, F(softplus8)(_mm512_loadu_pd(t + i), _mm512_loadu_pd(z + i)));
+    for (; i + 8 <= m; i += 8) _mm512_storeu_pd(out + i, F(softplus_v)(_mm512_loadu_pd(t + i), _mm512_loadu_pd(z + i)));
     if (i < m) {
         __mmask8 k = K_TAIL(m, i);
-        _mm512_mask_storeu_pd(out + i, k, F(softplus8)(_mm512_maskz_loadu_pd(k, t + i), _mm512_maskz_loadu_pd(k, z + i)));
+        _mm512_mask_storeu_pd(out + i, k, F(softplus_v)(_mm512_maskz_loadu_pd(k, t + i), _mm512_maskz_loadu_pd(k, z + i)));
     }
 }
 
@@ -410,11 +409,11 @@ IFN void F(bce_logits_finish)(const double *restrict x, const double *restrict y
                               double *restrict out, int64_t m) {
     int64_t i = 0;
     for (; i + 8 <= m; i += 8)
-        _mm512_storeu_pd(out + i, F(bce_logits8)(_mm512_loadu_pd(t + i), _mm512_loadu_pd(x + i), _mm512_loadu_pd(y + i)));
+        _mm512_storeu_pd(out + i, F(bce_v)(_mm512_loadu_pd(t + i), _mm512_loadu_pd(x + i), _mm512_loadu_pd(y + i)));
     if (i < m) {
         __mmask8 k = K_TAIL(m, i);
-        _mm512_mask_storeu_pd(out + i, k, F(bce_logits8)(_mm512_maskz_loadu_pd(k, t + i), _mm512_maskz_loadu_pd(k, x + i),
-                                                         _mm512_maskz_loadu_pd(k, y + i)));
+        _mm512_mask_storeu_pd(out + i, k, F(bce_v)(_mm512_maskz_loadu_pd(k, t + i), _mm512_maskz_loadu_pd(k, x + i),
+                                                   _mm512_maskz_loadu_pd(k, y + i)));
     }
 }
 
@@ -622,41 +621,33 @@ IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int
 
 /* softplus(z_i) given t_i = e^{−|z_i|} (as the AVX-512 level), the last partial vector through padded
  * copies. */
-IFN __m256d F(softplus4)(__m256d t, __m256d z) { return _mm256_add_pd(F(log1p01v)(t), _mm256_max_pd(z, V4(0.0))); }
-
 IFN void F(softplus_finish)(const double *restrict z, const double *restrict t, double *restrict out, int64_t m) {
     int64_t i = 0;
-    for (; i + 4 <= m; i += 4) _mm256_storeu_pd(out + i, F(softplus4)(_mm256_loadu_pd(t + i), _mm256_loadu_pd(z + i)));
+    for (; i + 4 <= m; i += 4) _mm256_storeu_pd(out + i, F(softplus_v)(_mm256_loadu_pd(t + i), _mm256_loadu_pd(z + i)));
     if (i < m) {
         double bt[4] = {0.0, 0.0, 0.0, 0.0}, bz[4] = {0.0, 0.0, 0.0, 0.0};
         size_t rest = (size_t)(m - i) * 8;
         memcpy(bt, t + i, rest);
         memcpy(bz, z + i, rest);
-        _mm256_storeu_pd(bt, F(softplus4)(_mm256_loadu_pd(bt), _mm256_loadu_pd(bz)));
+        _mm256_storeu_pd(bt, F(softplus_v)(_mm256_loadu_pd(bt), _mm256_loadu_pd(bz)));
         memcpy(out + i, bt, rest);
     }
 }
 
 /* Binary cross-entropy from logits of a tile given t_i = e^{−|x_i|} (as the AVX-512 level), the last
  * partial vector through padded copies. */
-IFN __m256d F(bce_logits4)(__m256d t, __m256d x, __m256d y) {
-    __m256d pos = _mm256_max_pd(x, V4(0.0)), neg = _mm256_sub_pd(pos, x);
-    __m256d s = _mm256_add_pd(_mm256_mul_pd(pos, _mm256_sub_pd(V4(1.0), y)), _mm256_mul_pd(neg, y));
-    return _mm256_add_pd(F(log1p01v)(t), s);
-}
-
 IFN void F(bce_logits_finish)(const double *restrict x, const double *restrict y, const double *restrict t,
                               double *restrict out, int64_t m) {
     int64_t i = 0;
     for (; i + 4 <= m; i += 4)
-        _mm256_storeu_pd(out + i, F(bce_logits4)(_mm256_loadu_pd(t + i), _mm256_loadu_pd(x + i), _mm256_loadu_pd(y + i)));
+        _mm256_storeu_pd(out + i, F(bce_v)(_mm256_loadu_pd(t + i), _mm256_loadu_pd(x + i), _mm256_loadu_pd(y + i)));
     if (i < m) {
         double bt[4] = {0.0, 0.0, 0.0, 0.0}, bx[4] = {0.0, 0.0, 0.0, 0.0}, by[4] = {0.0, 0.0, 0.0, 0.0};
         size_t rest = (size_t)(m - i) * 8;
         memcpy(bt, t + i, rest);
         memcpy(bx, x + i, rest);
         memcpy(by, y + i, rest);
-        _mm256_storeu_pd(bt, F(bce_logits4)(_mm256_loadu_pd(bt), _mm256_loadu_pd(bx), _mm256_loadu_pd(by)));
+        _mm256_storeu_pd(bt, F(bce_v)(_mm256_loadu_pd(bt), _mm256_loadu_pd(bx), _mm256_loadu_pd(by)));
         memcpy(out + i, bt, rest);
     }
 }

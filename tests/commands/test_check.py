@@ -216,14 +216,17 @@ preds = "data/binary_probs.csv"
 '''
 
 
-def test_checks_of_one_loss_on_two_files_sharing_a_baseline_find_their_own_entries(runner, project):
-    cfg = write(project, SHARED_A + '''
+SHARED_A_AND_B_ON_ANOTHER_FILE = SHARED_A + '''
 [[check]]
 name = "b"
 loss = "bce"
 preds = "data/binary_candidate.csv"
 pred_cols = "p"
-''')
+'''
+
+
+def test_checks_of_one_loss_on_two_files_sharing_a_baseline_find_their_own_entries(runner, project):
+    cfg = write(project, SHARED_A_AND_B_ON_ANOTHER_FILE)
     assert invoke(runner, ["check", cfg, "--update-baseline"]).exit_code == 0
     r = invoke(runner, ["check", cfg, "--json"])
     assert r.exit_code == 0, r.stderr
@@ -234,13 +237,7 @@ def test_a_check_is_never_compared_with_another_checks_entry_of_a_shared_baselin
     """With one entry in a baseline file two checks share (the other check's, written by ``--only``), the
     check was compared with that other file's value and passed (exit 0); it fails naming the files now,
     and passes once its own entry is written."""
-    cfg = write(project, SHARED_A + '''
-[[check]]
-name = "b"
-loss = "bce"
-preds = "data/binary_candidate.csv"
-pred_cols = "p"
-''')
+    cfg = write(project, SHARED_A_AND_B_ON_ANOTHER_FILE)
     assert invoke(runner, ["check", cfg, "--only", "a", "--update-baseline"]).exit_code == 0
     r = invoke(runner, ["check", cfg, "--only", "b", "--json"])
     assert r.exit_code == 1, r.stderr
