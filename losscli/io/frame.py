@@ -44,8 +44,10 @@ def to_table(obj: Any) -> Any:
     module = (type(obj).__module__ or "").split(".")[0]
     try:
         if module == "pandas":
+            # a named index is kept; an unnamed one as pandas' to_parquet keeps it: a RangeIndex in the
+            # metadata only, any other (shuffled rows) as a column, so two frames' rows are checked to agree
             named_index = any(n is not None for n in getattr(obj.index, "names", [None]))
-            return pa.Table.from_pandas(obj, preserve_index=named_index)
+            return pa.Table.from_pandas(obj, preserve_index=True if named_index else None)
         if hasattr(obj, "__arrow_c_stream__"):
             return pa.table(obj)
     except (pa.ArrowException, TypeError, ValueError) as exc:
