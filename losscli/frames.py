@@ -23,6 +23,7 @@ import numpy as np
 from losscli.conventions import Convention
 from losscli.engine.evaluator import Evaluator, Result
 from losscli.engine.evaluator import evaluate as evaluate_arrays
+from losscli.engine.tensors import from_torch
 from losscli.engine.validate import DEFAULT_SUM_TOL
 from losscli.errors import UsageError
 from losscli.inputs.plan import InputOptions, plan_source, plan_two_sources
@@ -84,7 +85,7 @@ def evaluate(
     As on the command line, ``cce`` and the other losses over distributions take class indices as well
     as one-hot rows.
     """
-    y_true, y_pred, sample_weight = (_from_torch(a) for a in (y_true, y_pred, sample_weight))
+    y_true, y_pred, sample_weight = (from_torch(a) for a in (y_true, y_pred, sample_weight))
     columns = {"label_cols": label_cols, "pred_cols": pred_cols, "weight_col": weight_col, "id_col": id_col,
                "words_col": words_col, "bytes_col": bytes_col}
     if y_pred is None or classes is not None or any(v is not None for v in columns.values()):
@@ -150,26 +151,6 @@ def evaluate_frame(
     )
     plan = plan_source(options, ev.spec, source)  # the plan decides the chunk size, as on the command line
     return _result(run(plan, ev), id_col)
-
-
-def _from_torch(a: Any) -> Any:
-    """A torch tensor as a NumPy array (detached from its graph, on the CPU, dense, its lazy negation or
-    conjugation applied; bfloat16, which NumPy lacks, as float32, exactly), a list or tuple of tensors as a
-    list of arrays; anything else as it is."""
-    if isinstance(a, (list, tuple)) and any((type(x).__module__ or "").startswith("torch") for x in a):
-        return [_from_torch(x) for x in a]
-    if not (type(a).__module__ or "").startswith("torch") or not hasattr(a, "detach"):
-        return a
-    t = a.detach()
-    if t.is_meta:
-        raise UsageError("a tensor on the meta device holds no values", hint="pass a tensor that holds its data")
-    t = t.cpu()
-    if str(t.layout) != "torch.strided":  # sparse COO, CSR, ...
-        t = t.to_dense()
-    t = t.resolve_neg().resolve_conj()
-    if str(t.dtype) == "torch.bfloat16":
-        t = t.float()
-    return t.numpy()
 
 
 def _two_frames(loss: str | LossSpec, y_true: Any, y_pred: Any, *, sample_weight: Any, nan: str, convention: str |

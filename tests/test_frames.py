@@ -201,3 +201,25 @@ def test_two_frames_whose_unnamed_indexes_disagree_are_refused_as_their_files_ar
     expected = losscli.evaluate("bce", y, p).value
     assert losscli.evaluate("bce", labels.iloc[perm], preds).value == expected  # the same rows by index
     assert losscli.evaluate("bce", pd.DataFrame({"y": y, "p": p}).iloc[perm]).value == pytest.approx(expected, rel=1e-15)
+
+
+def test_the_evaluator_and_the_counts_read_tensors_as_evaluate_does():
+    """``Evaluator.update`` and ``word_counts=`` took tensors as they were: one that requires grad raised
+    torch's RuntimeError, bfloat16 a TypeError (the README promises ``evaluate``'s results); float8 logits
+    raised too."""
+    torch = pytest.importorskip("torch")
+    y, p, w = torch.tensor([1, 0, 1]), torch.tensor([0.9, 0.2, 0.6], requires_grad=True), torch.tensor([1.0, 2.0, 0.5])
+    want = losscli.evaluate("bce", y, p, sample_weight=w).value
+    ev = losscli.Evaluator("bce")
+    ev.update(y, p, w.requires_grad_())
+    assert ev.result().value == want
+    half = p.detach().to(torch.bfloat16)
+    ev = losscli.Evaluator("bce")
+    ev.update(y, half)
+    assert ev.result().value == losscli.evaluate("bce", y.numpy(), half.float().numpy()).value
+    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]])
+    r = losscli.evaluate("scce", [0, 1, 0], probs, word_counts=torch.tensor([1.0, 2, 3], requires_grad=True))
+    assert r.metrics["words"] == 6
+    e4 = torch.tensor([0.5, -1.0, 2.0]).to(torch.float8_e4m3fn)
+    assert losscli.evaluate("bce", [1, 0, 1], e4, from_logits=True).value == losscli.evaluate(
+        "bce", [1, 0, 1], e4.float().numpy(), from_logits=True).value

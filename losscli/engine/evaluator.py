@@ -18,6 +18,7 @@ from losscli.chunking import BLOCK, default_chunk_rows
 from losscli.conventions import RULES, Convention, get_convention
 from losscli.engine.accumulator import BIG, SHIFT, Accumulator, _block_stats
 from losscli.engine.labels import adapt_labels
+from losscli.engine.tensors import from_torch
 from losscli.engine.text_counts import COUNTS, check_count_names, checked_counts, chunk_totals, rates
 from losscli.engine.validate import DEFAULT_SUM_TOL, check_inputs
 from losscli.errors import EmptyInputError, OverflowInputError, ShapeError, UsageError
@@ -369,6 +370,9 @@ class Evaluator:
         per sample as well as one-hot rows, and a sparse loss takes one-hot rows as well as indices.
         ``counts`` gives the declared per-row counts (``{"words": ..., "bytes": ...}``) of the chunk.
         """
+        y_true, y_pred, sample_weight = (from_torch(a) for a in (y_true, y_pred, sample_weight))
+        if counts:
+            counts = {k: from_torch(v) for k, v in counts.items()}
         self._chunk_counts = self._take_counts(counts, y_pred, sample_weight)
         self._note_dtype(getattr(y_pred, "dtype", None))
         self.weighted = self.weighted or sample_weight is not None
@@ -766,7 +770,8 @@ def evaluate(
     As on the command line, ``cce`` and the other losses over distributions take class indices as well
     as one-hot rows. ``losscli.evaluate`` (:func:`losscli.frames.evaluate`) also takes DataFrames.
     """
-    given = {k: v for k, v in (("words", word_counts), ("bytes", byte_counts)) if v is not None}
+    y_true, y_pred, sample_weight = (from_torch(a) for a in (y_true, y_pred, sample_weight))
+    given = {k: from_torch(v) for k, v in (("words", word_counts), ("bytes", byte_counts)) if v is not None}
     ev = Evaluator(loss, convention=convention, reduction=reduction, sum_tol=sum_tol, counts=tuple(given), **params)
     yp = np.asarray(y_pred)
     yt = np.asarray(y_true)
