@@ -15,6 +15,8 @@ WEIGHT_NAMES = ("weight", "weights", "sample_weight", "w")
 #: version): never predictions unless selected.
 META_NAMES = ("fold", "folds", "kfold", "cv_fold", "fold_idx", "epoch", "split", "seed", "model_version",
               "version", "iteration")
+#: per-row counts beside a language model's scores (lm-evaluation-harness' words and bytes of a document)
+COUNT_NAMES = ("words", "bytes", "n_words", "n_bytes", "num_words", "num_bytes", "word_count", "byte_count")
 
 
 def is_id_name(name: str) -> bool:

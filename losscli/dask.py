@@ -506,7 +506,7 @@ def _raise(error: dict[str, Any], partition: int, count_cols: dict[str, str] | N
 
 
 def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, blocksize: Any = "64MB",
-               text_columns: Any = ()) -> Any:
+               text_columns: Any = (), blank_rows: bool = False) -> Any:
     """A Dask DataFrame from a CSV/TSV or Parquet path or glob (local or any fsspec URL). CSV columns named
     in ``text_columns`` (ids) are read as the text written."""
     dd = _require_dask()
@@ -532,11 +532,12 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
                 warnings.simplefilter("ignore", FutureWarning)
                 return _index_as_column(dd.read_parquet(path), path)
         sep = delimiter or ("\t" if lower.endswith((".tsv", ".tab")) else ",")
-        # a blank line is a row of missing values, as the local reader reads it: skipped, two files paired by
-        # row would pair the rows after it with the other file's next ones
+        # ``blank_rows`` (two files paired by row): a blank line is a row of missing values, as the local
+        # reader reads one among the rows; skipped, it would pair the rows after it with the other file's next
+        # ones. Elsewhere blank lines are skipped, as pandas skips them (trailing ones too).
         frame = dd.read_csv(path, sep=sep, header=0 if header else None, blocksize=blocksize,
                             assume_missing=True, dtype={c: str for c in text_columns} or None,
-                            skip_blank_lines=False)
+                            skip_blank_lines=not blank_rows)
         if not header:  # named 1..K, as the local reader names the columns of a headerless file
             frame.columns = [str(i + 1) for i in range(len(frame.columns))]
         return frame

@@ -381,3 +381,17 @@ def test_shards_of_other_columns_are_an_input_error(tmp_path, capsys, fmt):
         df.to_csv(path, index=False) if fmt == "csv" else df.to_parquet(path)
     code, out, err = _run(["eval", "bce", str(tmp_path / "s" / f"part-*.{fmt}"), "--engine", "dask", "-q"], capsys)
     assert (code, out) == (3, "") and "same columns" in err
+
+
+def test_trailing_blank_lines_and_blank_lines_of_files_joined_by_id_are_skipped(tmp_path, capsys):
+    """Read as rows of missing values everywhere, a file's trailing blank line failed one file (exit 3) and
+    two blank lines of a labels file joined by id were "duplicate ids": only files paired by row need them."""
+    (tmp_path / "t.csv").write_text("y,p\n1,0.9\n0,0.2\n1,0.7\n\n")
+    local = _run(["eval", "bce", tmp_path / "t.csv", "-q"], capsys)
+    dask = _run(["eval", "bce", tmp_path / "t.csv", "--engine", "dask", "-q"], capsys)
+    assert local[0] == dask[0] == 0 and float(local[1]) == pytest.approx(float(dask[1]), rel=1e-15)
+    (tmp_path / "l.csv").write_text("id,label\na,1\nb,0\n\n\n")
+    (tmp_path / "p.csv").write_text("id,p\nb,0.2\na,0.9\n")
+    code, out, err = _run(["eval", "bce", "--labels", tmp_path / "l.csv", "--preds", tmp_path / "p.csv",
+                           "--id-col", "id", "--engine", "dask", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(-(np.log(0.9) + np.log(0.8)) / 2, rel=1e-15), err

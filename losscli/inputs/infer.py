@@ -11,7 +11,8 @@ The rule, on each file's column names and a sample of its first rows (:data:`SAM
   is used, and a bad cell in it is reported);
 - a **non-numeric** column (every sampled cell is text or missing, at least two are text) is not a
   prediction unless selected; nor, while other columns remain, is a column named as in :data:`META_NAMES`
-  (``fold``, ``epoch``) that the labels file does not hold (nor name as a class), and in the labels file
+  (``fold``, ``epoch``) or :data:`COUNT_NAMES` (``words``, ``bytes``) that the labels file does not hold
+  (nor name as a class), and in the labels file
   such a column the predictions file lacks is not a label beside one named as in :data:`LABEL_NAMES`;
 - a **weight-named** column (:data:`WEIGHT_NAMES`) is a weight only with ``--weight-col`` (a column of the
   predictions file, or else named in the labels file); it is never a prediction unless selected (a weight
@@ -38,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.column_names import ID_NAMES, LABEL_NAMES, META_NAMES, WEIGHT_NAMES, is_id_name
+from losscli.column_names import COUNT_NAMES, ID_NAMES, LABEL_NAMES, META_NAMES, WEIGHT_NAMES, is_id_name
 from losscli.errors import UsageError
 from losscli.io import csv_reader, select_columns
 
@@ -219,6 +220,8 @@ def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, n
             sample) else None
         if why is None and c.strip().lower() in META_NAMES and c not in targets:
             why = "it says how the row was made (a fold, an epoch, a version: select it with --pred-cols if not)"
+        if why is None and c.strip().lower() in COUNT_NAMES and c not in targets:
+            why = "a per-row count (give it with --words-col or --bytes-col, or select it with --pred-cols)"
         if why is None:
             out.append(c)
         else:

@@ -53,9 +53,11 @@ def _header(path: str, header: bool | None, delimiter: str | None) -> tuple[bool
     return src.header_rows > 0, bool(getattr(src, "header_maybe_data", False)), sniffed
 
 
-def _frame(path: str, options: Any, id_names: set[str], guessed: list[str]) -> tuple[Any, Any]:
+def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, blank_rows: bool = False
+           ) -> tuple[Any, Any]:
     """(frame, Table): a Dask frame named as the local reader names columns, and what the rule sees of it.
-    ``path`` is added to ``guessed`` when its header row of numbers was guessed to be pandas' names."""
+    ``path`` is added to ``guessed`` when its header row of numbers was guessed to be pandas' names;
+    ``blank_rows``: blank lines are rows of missing values (see :func:`losscli.dask.read_frame`)."""
     import numpy as np
 
     from losscli.dask import read_frame
@@ -64,7 +66,7 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str]) -> t
     header, maybe_data, delimiter = _header(path, options.header, options.delimiter)
     if maybe_data:
         guessed.append(path)
-    ddf = read_frame(path, header=header, delimiter=delimiter, text_columns=id_names)
+    ddf = read_frame(path, header=header, delimiter=delimiter, text_columns=id_names, blank_rows=blank_rows)
     try:
         head = ddf.head(SAMPLE_ROWS, npartitions=-1)
     except ValueError as exc:  # pandas' ParserError of a later partition's rows
@@ -158,6 +160,9 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
         names = [options.labels, options.preds]
         if cols.id_col is None:
             _refuse_many_files_by_position(options.labels, options.preds)
+            # paired by row: read again with blank lines as rows, so that one cannot shift the pairing
+            labels, _ = _frame(options.labels, options, keys, [], blank_rows=True)
+            preds, _ = _frame(options.preds, options, keys, [], blank_rows=True)
     label_cols, pred_cols, weight = cols.labels, cols.preds, cols.weight
     if options.classes and len(label_cols) == 1:  # as the local plan checks them
         from losscli.inputs.plan import refuse_classes_against_columns
