@@ -12,6 +12,7 @@ The direction of "worse" comes from the registry (``LossSpec.higher_is_better``)
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -414,20 +415,23 @@ class Baseline:
     problem: str | None = None
 
     def find(self, loss: str, file: str | None = None, params: dict[str, Any] | None = None, *,
-             by_file: bool = False) -> dict[str, Any] | None:
+             by_file: bool = False, columns: list[str] | None = None) -> dict[str, Any] | None:
         """The result for ``loss``: of its results with other parameters (``huber(delta=0.5),huber(delta=2)``),
         the one with ``params``; where the baseline ranked several files, the one of ``file`` (else ``None``:
         another file's result is no baseline for this one). ``by_file``: the baseline stands for several
-        files (checks sharing it, or a run ranking several), so even a single entry of another file is none
-        (an entry naming no file stands for any)."""
+        inputs (checks sharing it, or a run ranking several), so even a single entry of another file, or of
+        other prediction ``columns`` of it, is none (an entry naming no file stands for any). Paths are the
+        same when one is the other's end (``data/p.csv`` and ``/ci/../data/p.csv``)."""
         found = [d for d in self.docs if d.get("loss") == loss]
         if len(found) > 1 and params is not None:
             alike = [d for d in found if json_params(d.get("params") or {}) == json_params(params)]
             found = alike or found
         if by_file and file is not None:
-            found = [d for d in found if entry_file(d) in (file, None)]
+            found = [d for d in found if same_source(d, file, columns)]
         if len(found) > 1:
-            return next((d for d in found if file is not None and entry_file(d) == file), None)
+            exact = [d for d in found if file is not None and entry_file(d) == file]
+            mine = [d for d in exact or found if same_source(d, file, columns)] if file is not None else []
+            return mine[0] if len(mine) == 1 else None
         return found[0] if found else None
 
     def updated_with(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -441,7 +445,8 @@ class Baseline:
         fresh = list(docs)
         out = []
         for old in self.docs:
-            same = next((d for d in fresh if key(d) == key(old) and entry_file(old) in (None, entry_file(d))), None)
+            same = next((d for d in fresh if key(d) == key(old) and same_source(old, entry_file(d), entry_columns(d))),
+                        None)
             if same is None:
                 out.append(old)
             else:
@@ -458,6 +463,36 @@ def entry_file(doc: dict[str, Any]) -> str | None:
         preds = (doc.get("inputs") or {}).get("preds") if isinstance(doc.get("inputs"), dict) else None
         file = preds.get("file") if isinstance(preds, dict) else None
     return file if isinstance(file, str) and file != "-" else None
+
+
+def entry_columns(doc: dict[str, Any]) -> list[str] | None:
+    """The prediction columns a baseline entry was computed from, where it says."""
+    inputs = doc.get("inputs") if isinstance(doc.get("inputs"), dict) else {}
+    preds = inputs.get("preds") if isinstance(inputs, dict) else None
+    cols = preds.get("columns") if isinstance(preds, dict) else None
+    return [str(c) for c in cols] if isinstance(cols, list) else None
+
+
+def same_path(a: str, b: str) -> bool:
+    """Two spellings of one file: equal once normalised, or one the other's end, component by component
+    (``sample_data/p.csv`` written from the project's folder, ``/ci/../sample_data/p.csv`` from a check
+    file's); ``a/p.csv`` and ``b/p.csv`` are not."""
+    def parts(p: str) -> list[str]:
+        return [x for x in os.path.normpath(p).replace("\\", "/").split("/") if x not in ("", ".", "..")]
+
+    pa, pb = parts(a), parts(b)
+    short, long = sorted((pa, pb), key=len)
+    return bool(short) and long[len(long) - len(short):] == short
+
+
+def same_source(doc: dict[str, Any], file: str | None, columns: list[str] | None) -> bool:
+    """Whether a baseline entry is the result of ``file``'s prediction ``columns`` (what is unknown on either
+    side does not tell them apart)."""
+    have = entry_file(doc)
+    if have is not None and file is not None and not same_path(have, file):
+        return False
+    cols = entry_columns(doc)
+    return cols is None or columns is None or list(cols) == list(columns)
 
 
 def load_baseline(path: str) -> Baseline:
@@ -523,6 +558,7 @@ def baseline_checks(
     update: bool = False,
     file: str | None = None,
     by_file: bool = False,
+    columns: list[str] | None = None,
 ) -> tuple[list[CheckResult], dict[str, Any]]:
     """Compare a result with its baseline: (check results, the comparison for the report).
 
@@ -545,13 +581,14 @@ def baseline_checks(
     if baseline.problem:
         return refuse("baseline", f"{loss}: {baseline.problem}{'' if update else hint}; "
                       "a comparison that cannot be made is a failed check")
-    doc = baseline.find(loss, file, result.params, by_file=by_file)
+    doc = baseline.find(loss, file, result.params, by_file=by_file, columns=columns)
     if doc is None:
         entries = [d for d in baseline.docs if d.get("loss") == loss]
         if entries and by_file:
-            shown = ", ".join(sorted({str(entry_file(d)) for d in entries}))
-            return refuse("baseline", f"{loss}: baseline {baseline.path} holds {loss} results of other prediction "
-                          f"files ({shown}), none of {file!r}: another file's result is no baseline for this one")
+            shown = ", ".join(sorted({f"{entry_file(d)} ({', '.join(entry_columns(d) or ['?'])})" for d in entries}))
+            mine = f"{file!r}" + (f" ({', '.join(columns)})" if columns else "")
+            return refuse("baseline", f"{loss}: baseline {baseline.path} holds {loss} results of other predictions "
+                          f"({shown}), none of {mine}: another model's result is no baseline for this one")
         if len(entries) > 1:
             import json
 

@@ -202,6 +202,7 @@ class RunQuality:
                 name, result, sig, baseline, gates.limit_for(asked.max_increase, result.loss, result.params),
                 gates.limit_for(asked.max_rel_increase, result.loss, result.params), higher_is_better=hib, force=asked.force,
                 update=asked.update_baseline, file=_preds_file(evaluation), by_file=by_file,
+                columns=_preds_columns(evaluation),
             )
             if asked.update_baseline:
                 for c in found:
@@ -284,6 +285,13 @@ def _preds_file(evaluation: Any) -> str | None:
         preds = (getattr(evaluation, "inputs", None) or {}).get("preds")
         file = preds.get("file") if isinstance(preds, dict) else None
     return file if isinstance(file, str) else None
+
+
+def _preds_columns(evaluation: Any) -> list[str] | None:
+    """The prediction columns of an evaluation, where its inputs say."""
+    preds = (getattr(evaluation, "inputs", None) or {}).get("preds")
+    cols = preds.get("columns") if isinstance(preds, dict) else None
+    return [str(c) for c in cols] if isinstance(cols, list) else None
 
 
 def _class_names(plan: Any) -> dict[int, str] | None:

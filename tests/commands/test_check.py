@@ -322,3 +322,51 @@ preds = "data/binary_probs.csv"
     r = invoke(runner, ["check", cfg, "--junit-xml", project / "j.xml"])
     assert r.exit_code == 2 and r.stdout == "" and "check 'wrong'" in r.stderr
     assert not (project / "j.xml").exists()
+
+
+def test_checks_of_two_columns_of_one_file_sharing_a_baseline_keep_apart(runner, project):
+    """Two checks scoring two columns of one file against one baseline file: each was compared with the
+    first entry of the file (model b, worsened by 5 %, passed against model a's value), and `--only b
+    --update-baseline` replaced a's entry. Entries are told apart by their prediction columns too."""
+    data = project / "data"
+    (data / "two.csv").write_text("p_a,p_b\n" + "".join(f"{a},{b}\n" for a, b in [(0.3, 0.25), (0.7, 0.75)] * 100))
+    (data / "y2.csv").write_text("label\n" + "0\n1\n" * 100)
+    cfg = write(project, '''
+[defaults]
+labels = "data/y2.csv"
+preds = "data/two.csv"
+loss = "bce"
+baseline = "two.json"
+max_rel_increase = "1%"
+
+[[check]]
+name = "a"
+pred_cols = "p_a"
+
+[[check]]
+name = "b"
+pred_cols = "p_b"
+''')
+    assert invoke(runner, ["check", cfg, "--update-baseline"]).exit_code == 0
+    assert invoke(runner, ["check", cfg, "--only", "b", "--update-baseline"]).exit_code == 0
+    entries = json.loads((project / "two.json").read_text())
+    assert sorted(d["inputs"]["preds"]["columns"][0] for d in entries) == ["p_a", "p_b"]
+    # model b 9 % worse, still better than model a's baseline value
+    (data / "two.csv").write_text("p_a,p_b\n" + "".join(f"{a},{b}\n" for a, b in [(0.3, 0.27), (0.7, 0.73)] * 100))
+    r = invoke(runner, ["check", cfg, "--json"])
+    assert r.exit_code == 1
+    assert {c["check"]: c["status"] for c in json.loads(r.stdout)["checks"]} == {
+        "a max_rel_increase": "pass", "b max_rel_increase": "fail"}
+
+
+def test_a_shared_baseline_is_found_from_another_working_folder(runner, project, monkeypatch):
+    """Run from the check file's folder, a check named its predictions '/…/ci/../data/p.csv' where the
+    baseline, written from the project's folder, says 'data/p.csv': both checks failed for no baseline."""
+    (project / "ci").mkdir()
+    write(project / "ci", SHARED_A_AND_B_ON_ANOTHER_FILE.replace('"data/', '"../data/').replace(
+        '"shared.json"', '"../shared.json"'))
+    monkeypatch.chdir(project)
+    assert invoke(runner, ["check", "ci/losscheck.toml", "--update-baseline"]).exit_code == 0
+    monkeypatch.chdir(project / "ci")
+    r = invoke(runner, ["check", "losscheck.toml", "--json"])
+    assert r.exit_code == 0, r.stdout
