@@ -375,7 +375,9 @@ class JsonlSource(Source):
         return out
 
     def _values(self, c: str, values: list[Any], first: int) -> np.ndarray:
-        """One column of single values → an array (a list or an object among them is an error)."""
+        """One column of single values → an array (a list or an object among them is an error); a key
+        column's (an id) as the texts written, never numbers read from them (``"007"`` is not ``"7"``, in any
+        chunk)."""
         for i, v in enumerate(values):  # a list or an object where the first lines had a value
             if isinstance(v, (list, dict)):
                 raise self._error(
@@ -383,6 +385,10 @@ class JsonlSource(Source):
                     hint="make every line give the field the same kind of value",
                     data_row=first + i, column=c,
                 )
+        if c in self.text_columns:
+            out = np.empty(len(values), dtype=object)
+            out[:] = ["" if v is None else v if isinstance(v, str) else _text(v) for v in values]
+            return out
         return to_array(values)
 
 

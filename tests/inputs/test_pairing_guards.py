@@ -439,3 +439,19 @@ def test_ids_of_typed_files_keep_their_spaces(tmp_path, capsys, fmt):
     code, out, err = run_cli(["eval", "bce", path, "--id-col", "id", "--nl"], capsys)
     assert code == 0, err
     assert [json.loads(line)["id"] for line in out.splitlines()] == ["  sp ", "\ttab"]
+
+
+@pytest.mark.parametrize("chunk", [None, "1"])
+def test_json_lines_ids_are_texts_in_every_chunk(tmp_path, capsys, chunk):
+    """A chunk whose ids all looked numeric read them as numbers: "4 " joined "4" and "007" joined "7" with
+    --chunk-rows 1, not with whole files (the README: a join is the same whatever --chunk-rows is)."""
+    (tmp_path / "l.jsonl").write_text('{"id":"a","y":1}\n{"id":"007","y":0}\n')
+    (tmp_path / "p.jsonl").write_text('{"id":"a","p":0.9}\n{"id":"7","p":0.2}\n')
+    extra = ["--chunk-rows", chunk] if chunk else []
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "l.jsonl", "--preds", tmp_path / "p.jsonl",
+                              "--id-col", "id", "--label-cols", "y", "--pred-cols", "p", *extra, "-q"], capsys)
+    assert (code, out) == (3, "") and "'7'" in err
+    (tmp_path / "n.jsonl").write_text('{"id":"a","y":1}\n{"id":7,"y":0}\n')  # a JSON number: the text 7
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "n.jsonl", "--preds", tmp_path / "p.jsonl",
+                              "--id-col", "id", "--label-cols", "y", "--pred-cols", "p", *extra, "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(-(np.log(0.9) + np.log(0.8)) / 2, rel=1e-15), err
