@@ -55,6 +55,12 @@ PRED_KINDS = {
 
 
 
+#: why an ``ignore_index`` stays within ±(2**53 − 1): labels read from text are float64, exact only that far
+#: (a label 2**53 + 1 reads as 2**53 and would match an ignore index 2**53)
+IGNORE_BOUND_HINT = ("labels read from a text file are float64, exact below 2**53: an ignore index from there on "
+                     "could match another label (torch's is -100)")
+
+
 def _exact_int(value: Any) -> int | None:
     """``value`` as the integer it is exactly, or ``None``: ints and integral floats, and text written as
     either (``"-100"``, ``"5.0"``, ``"1e3"``); digits are read as digits, not through a float, so that
@@ -107,6 +113,8 @@ class Param:
     #: loss has); under the others a value other than the default is refused, since the peer has no number
     #: for it. ``losscli`` always defines it.
     peers: tuple[str, ...] | None = None
+    #: what to do about a value out of bounds, where the bounds need saying why
+    bound_hint: str | None = None
 
     def defined_under(self, convention: str) -> bool:
         """Whether ``convention``'s library takes this parameter (``losscli`` takes every one)."""
@@ -150,8 +158,11 @@ class Param:
             out = _exact_int(value)
             if out is None:
                 raise ParameterError(f"{where} must be an integer, not {value!r}")
-            if self.low is not None or self.high is not None:
-                self._number(out, where)  # the bounds
+            # the bounds, compared as integers (through a float, 2**53 + 1 would pass a bound of 2**53)
+            if self.low is not None and out < self.low:
+                raise ParameterError(f"{where} must be ≥ {self.low}, not {value!r}", hint=self.bound_hint)
+            if self.high is not None and out > self.high:
+                raise ParameterError(f"{where} must be ≤ {self.high}, not {value!r}", hint=self.bound_hint)
             return out
         if self.kind in ("floats", "float_or_floats"):
             if isinstance(value, str):

@@ -168,13 +168,21 @@ def test_generalized_cross_entropy_under_keras_refuses_a_q_keras_refuses():
 
 
 @pytest.mark.parametrize("given, read", [
-    ("9223372036854775807", 2**63 - 1), (2**63 - 1, 2**63 - 1), (np.int64(-100), -100), ("-100", -100),
+    ("9223372036854775807", 2**63 - 1), (2**63 - 1, 2**63 - 1), (np.int64(100), 100), ("100", 100),
     ("5.0", 5), (5.0, 5), ("1e3", 1000), (2**70, 2**70),
 ])
 def test_integer_parameters_are_read_exactly(given, read):
-    """Digits are read as digits: 2**63 − 1 through a float was 2**63 (an ignore_index no label had)."""
-    _, params = resolve("scce", {"ignore_index": given})
-    assert params["ignore_index"] == read and type(params["ignore_index"]) is int
+    """Digits are read as digits: 2**63 − 1 through a float was 2**63."""
+    _, params = resolve("top_k_error", {"k": given})
+    assert params["k"] == read and type(params["k"]) is int
+
+
+@pytest.mark.parametrize("given", ["9007199254740992", 2**53, "-9007199254740992"])
+def test_integer_bounds_are_compared_as_integers(given):
+    """ignore_index is bounded to ±(2**53 − 1) (a text file's label 2**53 + 1 reads as 2**53), compared as integers."""
+    with pytest.raises(ParameterError, match="ignore_index must be"):
+        resolve("scce", {"ignore_index": given})
+    assert resolve("scce", {"ignore_index": "-100"})[1]["ignore_index"] == -100
 
 
 @pytest.mark.parametrize("given", ["1.5", "abc", 1e300, float("nan"), True, "inf"])

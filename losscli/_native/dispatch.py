@@ -300,10 +300,8 @@ def plan_for(spec: Any, params: dict[str, Any], conv: Any) -> FusedPlan | None:
             return None
         if not from_logits:
             return None
-        ignore = params.get("ignore_index")
-        if ignore is not None and abs(ignore) >= 2**53:  # labels are compared as float64 here: exactly below 2**53
-            return None
-        return _class_weighted(SPARSE_LOGITS, params, conv, ignore_index=ignore)
+        # labels are compared as float64 here, exact as ignore_index is bounded to ±(2**53 − 1)
+        return _class_weighted(SPARSE_LOGITS, params, conv, ignore_index=params.get("ignore_index"))
     if fn is classification.binary_focal_crossentropy:
         if set(params) - {"from_logits", "label_smoothing", "gamma", "alpha", "log_probs"} or params.get("log_probs"):
             return None

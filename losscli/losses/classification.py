@@ -30,7 +30,7 @@ from losscli.losses._common import (
     softplus_parts,
     sparse_nll_from_logits,
 )
-from losscli.spec import KernelOutput, Param, register_loss
+from losscli.spec import IGNORE_BOUND_HINT, KernelOutput, Param, register_loss
 
 SMOOTHING = Param("label_smoothing", "float", 0.0, "label smoothing ε", low=0.0, high=1.0, allow_none=False)
 CLASS_WEIGHTS = Param("class_weights", "floats", None, "one weight per class (C values)", low=0.0)
@@ -265,7 +265,8 @@ def categorical_crossentropy(
     params=(
         replace(SMOOTHING, peers=("torch",)),
         CLASS_WEIGHTS,
-        Param("ignore_index", "int", None, "label value whose samples are ignored (loss 0, not counted)"),
+        Param("ignore_index", "int", None, "label value whose samples are ignored (loss 0, not counted)",
+              low=-(2**53 - 1), high=2**53 - 1, bound_hint=IGNORE_BOUND_HINT),
     ),
     formula="l = (1−ε)·w_y·(−log p_y) + (ε/C)·Σ_c w_c·(−log p_c); weighted mean ÷ Σ w_y",
     latex=r"\ell = (1-\varepsilon)\,w_y(-\log p_y) + \frac{\varepsilon}{C}\sum_c w_c(-\log p_c)",

@@ -17,7 +17,7 @@ from losscli.conventions import Convention
 from losscli.errors import ShapeError
 from losscli.losses._common import f64
 from losscli.losses._domain import refuse
-from losscli.spec import KernelOutput, Param, register_loss
+from losscli.spec import IGNORE_BOUND_HINT, KernelOutput, Param, register_loss
 
 
 def _check_log_probs(yt: np.ndarray, yp: np.ndarray, params: dict[str, Any], conv: Convention, offset: int) -> None:
@@ -38,7 +38,8 @@ def _check_log_probs(yt: np.ndarray, yp: np.ndarray, params: dict[str, Any], con
     aliases=("true_token_nll", "nll_from_log_prob"),
     label_kind="real",
     pred_kind="real",
-    params=(Param("ignore_index", "int", -100, "token id of padding rows, left out (torch's −100)"),),
+    params=(Param("ignore_index", "int", -100, "token id of padding rows, left out (torch's −100)",
+                  low=-(2**53 - 1), high=2**53 - 1, bound_hint=IGNORE_BOUND_HINT),),
     formula="l = −log p(true token), the log-probability given in one column; padding (ignore_index) left out",
     latex=r"\ell_i = -\log p_\theta(x_i \mid x_{<i})",
     description="Language-model cross-entropy (and perplexity) from a column of true-token log-probabilities.",
