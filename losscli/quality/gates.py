@@ -612,7 +612,7 @@ def baseline_checks(
     if not isinstance(old, (int, float)) or isinstance(old, bool) or not math.isfinite(old):
         return refuse("baseline", f"{loss}: baseline {baseline.path} has no defined value")
     old = float(old)
-    change = new - old if new is not None and math.isfinite(new) else math.nan
+    change = new - old if new is not None and not math.isnan(new) else math.nan  # +inf: infinitely worse
     rel = change / abs(old) if old != 0 else (0.0 if change == 0 else math.copysign(math.inf, change))
     worse = -change if higher_is_better else change
     worse_rel = -rel if higher_is_better else rel

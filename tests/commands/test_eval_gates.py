@@ -394,3 +394,13 @@ def test_a_bare_relative_limit_above_one_is_refused_as_ambiguous(runner, bce, tm
     r = invoke(runner, [*bce, "--baseline", tmp_path / "b.json", "--max-rel-increase", given.replace(number, number + "%"),
                         "-q"])
     assert r.exit_code == 0, r.stderr
+
+
+def test_an_infinite_value_against_a_baseline_is_infinitely_worse(runner, tmp_path):
+    (tmp_path / "ok.csv").write_text("y,pred\n1,2\n1e200,1e200\n")
+    (tmp_path / "bad.csv").write_text("y,pred\n1,2\n1e200,-1e200\n")
+    base = invoke(runner, ["eval", "mse", tmp_path / "ok.csv", "--json", "--summary-only"])
+    (tmp_path / "b.json").write_text(base.stdout)
+    r = invoke(runner, ["eval", "mse", tmp_path / "bad.csv", "--baseline", tmp_path / "b.json", "--max-increase", "0.1",
+                        "-q"])
+    assert r.exit_code == 1 and "+inf > max increase 0.1" in r.stderr and "undefined" not in r.stderr
