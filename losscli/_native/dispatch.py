@@ -116,8 +116,8 @@ class FusedPlan:
         else:
             c = 1
         n = yp.shape[0]
-        if yt.shape[0] != n or n == 0 or (yt.ndim != 1 and yt.shape != yp.shape):
-            return None
+        if yt.ndim == 0 or yt.shape[0] != n or n == 0 or (yt.ndim != 1 and yt.shape != yp.shape):
+            return None  # a 0-d label (the NumPy path names the shapes)
         swc = 0
         if sample_weight is not None:
             sw = sample_weight

@@ -733,6 +733,15 @@ def _join(parts: list[np.ndarray | None], *, pieces_of: tuple[int, int], fill: A
     return np.concatenate(out)
 
 
+def _array(a: Any, what: str) -> np.ndarray:
+    """``a`` as an array; rows of different lengths (a ragged list) are a shape error, not NumPy's."""
+    try:
+        return np.asarray(a)
+    except ValueError:
+        raise ShapeError(f"{what} is not rectangular: its rows have different lengths",
+                         hint="give every row the same number of values (pad, or drop the short rows)") from None
+
+
 def evaluate(
     loss: str | LossSpec,
     y_true: Any,
@@ -773,9 +782,8 @@ def evaluate(
     y_true, y_pred, sample_weight = (from_torch(a) for a in (y_true, y_pred, sample_weight))
     given = {k: from_torch(v) for k, v in (("words", word_counts), ("bytes", byte_counts)) if v is not None}
     ev = Evaluator(loss, convention=convention, reduction=reduction, sum_tol=sum_tol, counts=tuple(given), **params)
-    yp = np.asarray(y_pred)
-    yt = np.asarray(y_true)
-    sw = None if sample_weight is None else np.asarray(sample_weight)
+    yp, yt = _array(y_pred, "y_pred"), _array(y_true, "y_true")
+    sw = None if sample_weight is None else _array(sample_weight, "sample_weight")
     counts = {k: np.asarray(v) for k, v in given.items()}
     n_rows = yp.shape[0] if yp.ndim else 0
     for k, v in counts.items():

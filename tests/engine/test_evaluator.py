@@ -245,3 +245,12 @@ def test_a_fortran_ordered_or_strided_array_gives_the_c_ordered_arrays_bits(loss
     a = losscli.evaluate(loss, labels, x, sample_weight=np.ascontiguousarray(w), from_logits=True)
     b = losscli.evaluate(loss, np.asfortranarray(labels), np.asfortranarray(x), sample_weight=w, from_logits=True)
     assert a.value == b.value and np.array_equal(a.per_sample, b.per_sample)
+
+
+@pytest.mark.parametrize("loss, y, p", [("bce", np.array(1.0), np.array([0.9, 0.8])), ("cce", [0, 1], [[0.5, 0.5], [1.0]]),
+                                        ("mse", [1.0, 2.0], [[1.0], [2.0, 3.0]])])
+def test_a_0d_label_or_ragged_rows_are_shape_errors(loss, y, p):
+    """A 0-d label beside predictions raised IndexError (in the compiled kernels' dispatch), ragged rows
+    NumPy's ValueError: the README promises a LossCliError for every problem."""
+    with pytest.raises(ShapeError):
+        losscli.evaluate(loss, y, p)
