@@ -18,7 +18,7 @@ from losscli.chunking import BLOCK, default_chunk_rows
 from losscli.conventions import RULES, Convention, get_convention
 from losscli.engine.accumulator import BIG, SHIFT, Accumulator, _block_stats
 from losscli.engine.labels import adapt_labels
-from losscli.engine.tensors import from_torch
+from losscli.engine.tensors import from_torch, refuse_unplain
 from losscli.engine.text_counts import COUNTS, check_count_names, checked_counts, chunk_totals, rates
 from losscli.engine.validate import DEFAULT_SUM_TOL, check_inputs
 from losscli.errors import EmptyInputError, OverflowInputError, ShapeError, UsageError
@@ -371,6 +371,8 @@ class Evaluator:
         ``counts`` gives the declared per-row counts (``{"words": ..., "bytes": ...}``) of the chunk.
         """
         y_true, y_pred, sample_weight = (from_torch(a) for a in (y_true, y_pred, sample_weight))
+        for a, what in ((y_true, "y_true"), (y_pred, "y_pred"), (sample_weight, "sample_weight")):
+            refuse_unplain(a, what)
         if counts:
             counts = {k: from_torch(v) for k, v in counts.items()}
         self._chunk_counts = self._take_counts(counts, y_pred, sample_weight)
@@ -734,12 +736,16 @@ def _join(parts: list[np.ndarray | None], *, pieces_of: tuple[int, int], fill: A
 
 
 def _array(a: Any, what: str) -> np.ndarray:
-    """``a`` as an array; rows of different lengths (a ragged list) are a shape error, not NumPy's."""
+    """``a`` as an array; rows of different lengths (a ragged list) are a shape error, not NumPy's; masked
+    values and dates are input errors (:func:`~losscli.engine.tensors.refuse_unplain`)."""
+    refuse_unplain(a, what)
     try:
-        return np.asarray(a)
+        out = np.asarray(a)
     except ValueError:
         raise ShapeError(f"{what} is not rectangular: its rows have different lengths",
                          hint="give every row the same number of values (pad, or drop the short rows)") from None
+    refuse_unplain(out, what)  # a pandas Series of dates is an array of datetime64 once converted
+    return out
 
 
 def evaluate(

@@ -1,11 +1,13 @@
-"""Torch tensors as NumPy arrays, for the API's inputs (torch is never imported: a tensor is known by its type's
-module)."""
+"""The Python API's inputs as plain arrays: torch tensors as NumPy arrays (torch is never imported: a tensor is
+known by its type's module); what has no plain numbers (masked values, dates) refused."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from losscli.errors import UsageError
+import numpy as np
+
+from losscli.errors import InputError, UsageError
 
 
 def from_torch(a: Any) -> Any:
@@ -26,3 +28,17 @@ def from_torch(a: Any) -> Any:
     if str(t.dtype) == "torch.bfloat16" or str(t.dtype).startswith("torch.float8"):
         t = t.float()
     return t.numpy()
+
+
+def refuse_unplain(a: Any, what: str) -> None:
+    """A masked array with values under its mask (NumPy would hand over the values the mask hides), or dates
+    and durations (their integers are nanoseconds or days, no loss's numbers): an input error."""
+    if isinstance(a, np.ma.MaskedArray) and np.ma.getmaskarray(a).any():
+        raise InputError(f"{what} is a masked array with {int(np.ma.getmaskarray(a).sum())} masked values",
+                         hint="drop the masked rows from every input: keep = ~np.ma.getmaskarray(a), then "
+                              "evaluate(loss, y[keep], p[keep].data)")
+    kind = getattr(getattr(a, "dtype", None), "kind", "")
+    if kind in ("M", "m"):
+        raise InputError(f"{what} holds {'dates' if kind == 'M' else 'durations'}, not numbers",
+                         hint="convert them to the numbers the loss compares (e.g. days as floats) first")
+

@@ -254,3 +254,27 @@ def test_a_0d_label_or_ragged_rows_are_shape_errors(loss, y, p):
     NumPy's ValueError: the README promises a LossCliError for every problem."""
     with pytest.raises(ShapeError):
         losscli.evaluate(loss, y, p)
+
+
+def test_masked_values_and_dates_are_refused_not_scored():
+    """A masked array's hidden values were scored (3.3e11 for 0.125), and dates as their nanoseconds or days
+    (2.49e30); the hint for masked values works."""
+    import pandas as pd
+
+    from losscli.errors import InputError
+
+    p = np.ma.masked_greater([1.5, 2.0, 1e6], 1e3)
+    y = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(InputError, match="masked") as info:
+        losscli.evaluate("mse", y, p)
+    assert "getmaskarray" in info.value.hint
+    keep = ~np.ma.getmaskarray(p)
+    assert losscli.evaluate("mse", y[keep], p[keep].data).value == 0.125
+    ev = losscli.Evaluator("mse")
+    with pytest.raises(InputError, match="masked"):
+        ev.update(y, p)
+    for dates in (pd.Series(pd.to_datetime(["2020-01-01", "2020-01-02"])),
+                  np.array(["2020-01-01", "2020-01-02"], dtype="datetime64[D]"), np.array([1, 2], dtype="timedelta64[s]")):
+        with pytest.raises(InputError, match="dates|durations"):
+            losscli.evaluate("mse", dates, [1.0, 2.0])
+    assert losscli.evaluate("mse", [1.0, 2.0], np.ma.masked_array([1.0, 2.0], mask=[False, False])).value == 0.0
