@@ -223,3 +223,13 @@ def test_the_evaluator_and_the_counts_read_tensors_as_evaluate_does():
     e4 = torch.tensor([0.5, -1.0, 2.0]).to(torch.float8_e4m3fn)
     assert losscli.evaluate("bce", [1, 0, 1], e4, from_logits=True).value == losscli.evaluate(
         "bce", [1, 0, 1], e4.float().numpy(), from_logits=True).value
+
+
+@pytest.mark.parametrize("classes", [[False, True], ["False", "True"]])
+def test_boolean_labels_match_the_classes_false_true(classes):
+    """Boolean labels beside classes=[False, True] were refused ("label 1 is not one of the classes"), where
+    the command line reads the same CSV; booleans and their names match as 0 and 1 now."""
+    want = losscli.evaluate("bce", [1, 0, 1], [0.9, 0.2, 0.6]).value
+    assert losscli.evaluate("bce", [True, False, True], [0.9, 0.2, 0.6], classes=classes).value == want
+    df = pd.DataFrame({"y": [True, False, True], "p": [0.9, 0.2, 0.6]})
+    assert losscli.evaluate("bce", df, classes=classes).value == want

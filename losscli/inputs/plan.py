@@ -962,9 +962,13 @@ def _written(v: Any) -> str:
 
 
 def _class_key(v: Any) -> Any:
-    """Normalise a label value for matching: numbers by value, strings stripped."""
+    """Normalise a label value for matching: numbers by value, strings stripped; booleans and their names
+    (``True``/``false``, as pandas and a CSV file write them) as 1 and 0, so that boolean labels match the
+    classes ``False, True`` whether either is a name or a value."""
     if v is None:
         return None
+    if isinstance(v, (bool, np.bool_)):
+        return float(bool(v))
     if isinstance(v, (int, np.integer)):
         return float(v)
     if isinstance(v, (float, np.floating)):
@@ -972,6 +976,8 @@ def _class_key(v: Any) -> Any:
     s = str(v).strip()
     if s == "":
         return None
+    if s.lower() in ("true", "false"):
+        return 1.0 if s.lower() == "true" else 0.0
     try:
         return float(s)
     except ValueError:
