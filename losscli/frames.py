@@ -88,6 +88,13 @@ def evaluate(
     y_true, y_pred, sample_weight = (from_torch(a) for a in (y_true, y_pred, sample_weight))
     columns = {"label_cols": label_cols, "pred_cols": pred_cols, "weight_col": weight_col, "id_col": id_col,
                "words_col": words_col, "bytes_col": bytes_col}
+    if y_pred is None or classes is not None or any(v is not None for v in columns.values()) or (
+            is_frame(y_true) and is_frame(y_pred)):
+        given = [k for k in ("word_counts", "byte_counts") if params.get(k) is not None]
+        if given:
+            col = "words_col" if given[0] == "word_counts" else "bytes_col"
+            raise UsageError(f"{given[0]}= goes with arrays; with a DataFrame or classes= the counts are a column",
+                             hint=f"put them in the frame and name it: {col}=...")
     if y_pred is None or classes is not None or any(v is not None for v in columns.values()):
         return evaluate_frame(loss, y_true, y_pred, sample_weight=sample_weight, classes=classes, nan=nan,
                               convention=convention, reduction=reduction, sum_tol=sum_tol, **columns, **params)

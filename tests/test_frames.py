@@ -233,3 +233,15 @@ def test_boolean_labels_match_the_classes_false_true(classes):
     assert losscli.evaluate("bce", [True, False, True], [0.9, 0.2, 0.6], classes=classes).value == want
     df = pd.DataFrame({"y": [True, False, True], "p": [0.9, 0.2, 0.6]})
     assert losscli.evaluate("bce", df, classes=classes).value == want
+
+
+def test_word_counts_beside_classes_or_a_frame_name_the_column_option():
+    """word_counts= beside classes= said the loss "takes no parameter 'word_counts'"; the counts of a frame
+    are a column (words_col=), and following the hint gives the arrays' numbers."""
+    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]])
+    with pytest.raises(UsageError, match="words_col") as info:
+        losscli.evaluate("scce", ["a", "b"], probs, classes=["a", "b", "c"], word_counts=[1, 2])
+    assert "words_col" in info.value.hint
+    df = pd.DataFrame({"label": ["a", "b"], "a": [0.7, 0.1], "b": [0.2, 0.8], "c": [0.1, 0.1], "w": [1, 2]})
+    got = losscli.evaluate("scce", df, classes=["a", "b", "c"], pred_cols="a:c", words_col="w").metrics
+    assert got == losscli.evaluate("scce", [0, 1], probs, word_counts=[1, 2]).metrics
