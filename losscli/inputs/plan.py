@@ -1336,6 +1336,10 @@ def _finish(
         mode = "class"
     elif kind == "distribution" and len(label_cols) == 1 and len(pred_cols) > 1:
         mode = "onehot_from_class"
+    elif kind == "distribution" and len(label_cols) == 1 and options.classes:  # class names, one column
+        raise UsageError(f"{spec.name} needs one prediction column per class: --classes names "
+                         f"{len(options.classes)} classes but there is {len(pred_cols)} prediction column",
+                         hint="for one probability or logit per sample use binary_crossentropy")
     elif kind in ("binary", "sign") and len(label_cols) == 1 and len(pred_cols) == 1 and options.classes:
         if len(options.classes) != 2:
             raise UsageError("a binary loss needs --classes NEGATIVE,POSITIVE (two values)")
@@ -1347,7 +1351,7 @@ def _finish(
         options.classes
         and mode in ("class", "onehot_from_class")
         and len(options.classes) != len(pred_cols)
-        and not (spec.name == "brier" and len(pred_cols) == 1)
+        and not (len(pred_cols) == 1 and len(options.classes) == 2)  # binary: the positive class's column
     ):
         raise UsageError(
                 f"--classes names {len(class_map)} classes but there are {len(pred_cols)} prediction columns",

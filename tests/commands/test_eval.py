@@ -326,3 +326,22 @@ def test_the_tables_row_numbers_are_the_input_rows_as_in_json_lines(runner, tmp_
     assert table.exit_code == 0, table.stderr
     numbers = [line.split("│")[1].strip() for line in table.stdout.splitlines() if line.startswith("│")]
     assert numbers[:2] == ["2", "3"]
+
+
+@pytest.mark.parametrize("loss", ["ece", "mce", "rmsce", "zero_one", "d2_log_loss", "d2_brier", "brier"])
+def test_binary_metrics_take_class_names_beside_one_probability_column(runner, tmp_path, loss):
+    """With one probability column, --classes cat,dog was refused ("names 2 classes but there are 1
+    prediction columns") for every binary metric but brier; string labels then had no way in."""
+    (tmp_path / "s.csv").write_text("y,p\ncat,0.2\ndog,0.9\ndog,0.6\ncat,0.4\n")
+    (tmp_path / "n.csv").write_text("y,p\n0,0.2\n1,0.9\n1,0.6\n0,0.4\n")
+    named = invoke(runner, ["eval", loss, str(tmp_path / "s.csv"), "--classes", "cat,dog", "-q"])
+    numbered = invoke(runner, ["eval", loss, str(tmp_path / "n.csv"), "-q"])
+    assert named.exit_code == numbered.exit_code == 0, named.stderr
+    assert named.stdout == numbered.stdout
+
+
+def test_a_distribution_loss_on_one_column_with_class_names_says_what_it_needs(runner, tmp_path):
+    """cce with --classes cat,dog beside one column answered "labels that are class names need --classes"."""
+    (tmp_path / "s.csv").write_text("y,p\ncat,0.2\ndog,0.9\n")
+    r = invoke(runner, ["eval", "cce", str(tmp_path / "s.csv"), "--classes", "cat,dog", "-q"])
+    assert r.exit_code == 2 and "one prediction column per class" in r.stderr and "binary_crossentropy" in r.stderr
