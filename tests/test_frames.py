@@ -245,3 +245,10 @@ def test_word_counts_beside_classes_or_a_frame_name_the_column_option():
     df = pd.DataFrame({"label": ["a", "b"], "a": [0.7, 0.1], "b": [0.2, 0.8], "c": [0.1, 0.1], "w": [1, 2]})
     got = losscli.evaluate("scce", df, classes=["a", "b", "c"], pred_cols="a:c", words_col="w").metrics
     assert got == losscli.evaluate("scce", [0, 1], probs, word_counts=[1, 2]).metrics
+
+
+def test_class_values_beyond_2_53_stay_apart():
+    """classes=[2**53, 2**53 + 1] said "lists 9007199254740993 twice": class keys went through a float."""
+    probs = np.array([[0.7, 0.3], [0.2, 0.8]])
+    got = losscli.evaluate("scce", np.array([2**53, 2**53 + 1]), probs, classes=[2**53, 2**53 + 1]).value
+    assert got == losscli.evaluate("scce", [0, 1], probs).value

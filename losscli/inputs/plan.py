@@ -970,7 +970,7 @@ def _class_key(v: Any) -> Any:
     if isinstance(v, (bool, np.bool_)):
         return float(bool(v))
     if isinstance(v, (int, np.integer)):
-        return float(v)
+        return float(v) if abs(int(v)) <= 2**53 else int(v)  # beyond 2**53 floats merge neighbours
     if isinstance(v, (float, np.floating)):
         return None if v != v else float(v)
     s = str(v).strip()
@@ -978,6 +978,10 @@ def _class_key(v: Any) -> Any:
         return None
     if s.lower() in ("true", "false"):
         return 1.0 if s.lower() == "true" else 0.0
+    try:
+        return _class_key(int(s))  # digits as the integer they write
+    except ValueError:
+        pass
     try:
         return float(s)
     except ValueError:
