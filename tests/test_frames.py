@@ -252,3 +252,20 @@ def test_class_values_beyond_2_53_stay_apart():
     probs = np.array([[0.7, 0.3], [0.2, 0.8]])
     got = losscli.evaluate("scce", np.array([2**53, 2**53 + 1]), probs, classes=[2**53, 2**53 + 1]).value
     assert got == losscli.evaluate("scce", [0, 1], probs).value
+
+
+def test_count_columns_beside_logits_are_not_predictions(tmp_path, capsys):
+    """Columns named words and bytes beside three logits were taken for two more classes (4.88 for 1.46,
+    exit 0) unless named with words_col/bytes_col; they are left out of the predictions, with a note."""
+    rng = np.random.default_rng(0)
+    logits, tokens = rng.standard_normal((50, 3)), rng.integers(0, 3, 50)
+    df = pd.DataFrame({"label": tokens, "l0": logits[:, 0], "l1": logits[:, 1], "l2": logits[:, 2],
+                       "words": rng.integers(1, 9, 50), "bytes": rng.integers(5, 40, 50)})
+    want = losscli.evaluate("scce", tokens, logits, from_logits=True).value
+    assert losscli.evaluate("scce", df, from_logits=True).value == want
+    df.to_csv(tmp_path / "lm.csv", index=False)
+    code, out, err = run_cli(["eval", "scce", tmp_path / "lm.csv", "--logits", "--json"], capsys)
+    doc = json.loads(out)
+    assert code == 0 and doc["inputs"]["preds"]["columns"] == ["l0", "l1", "l2"], err
+    assert any("per-row count" in note for note in doc["inputs"]["notes"])
+    assert doc["value"] == pytest.approx(want, rel=1e-15)
