@@ -279,19 +279,18 @@ class QualitySession:
 
 
 def _preds_file(evaluation: Any) -> str | None:
-    """The predictions file of an evaluation (a ranked file's name, else the one file of the run)."""
-    file = getattr(evaluation, "file", None)
-    if file is None:
-        preds = (getattr(evaluation, "inputs", None) or {}).get("preds")
-        file = preds.get("file") if isinstance(preds, dict) else None
-    return file if isinstance(file, str) else None
+    """The predictions file of an evaluation (a ranked file's name, else the one file of the run), as a
+    baseline entry of it names it."""
+    return gates.entry_file(_as_entry(evaluation))
 
 
 def _preds_columns(evaluation: Any) -> list[str] | None:
     """The prediction columns of an evaluation, where its inputs say."""
-    preds = (getattr(evaluation, "inputs", None) or {}).get("preds")
-    cols = preds.get("columns") if isinstance(preds, dict) else None
-    return [str(c) for c in cols] if isinstance(cols, list) else None
+    return gates.entry_columns(_as_entry(evaluation))
+
+
+def _as_entry(evaluation: Any) -> dict[str, Any]:
+    return {"file": getattr(evaluation, "file", None), "inputs": getattr(evaluation, "inputs", None) or {}}
 
 
 def _class_names(plan: Any) -> dict[int, str] | None:
