@@ -723,7 +723,10 @@ class CsvSource(Source):
         text = line.split(b"\n")[0].rstrip(b"\r").decode("utf-8", "replace")
         if not text.strip():
             return "\n"
-        cells = next(csv.reader([text], delimiter=self.delimiter), [])
+        try:
+            cells = next(csv.reader([text], delimiter=self.delimiter), [])
+        except csv.Error:  # a lone carriage return inside the line (old Mac line ends): no cell to show
+            return None
         if len(cells) != len(self.columns):
             return None
         cell = cells[self.columns.index(column)].strip()

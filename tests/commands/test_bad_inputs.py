@@ -699,3 +699,13 @@ def test_an_infinite_value_is_not_sent_to_nan_skip(tmp_path, capsys):
     assert code == 3 and "--nan skip" in err
     code, out, err = run_cli(["eval", "bce", tmp_path / "nan.csv", "--nan", "skip", "-q"], capsys)
     assert code == 0 and float(out) == pytest.approx(-np.log(0.7), rel=1e-15)
+
+
+def test_a_lone_carriage_return_in_a_bad_row_is_no_internal_error(tmp_path, capsys):
+    """Naming the missing value as written parsed its line with Python's csv module, which raised on a lone
+    carriage return (exit 4); found by the bytes fuzzing test (b"\\r1")."""
+    (tmp_path / "y.csv").write_text("y\n0\n1\n")
+    (tmp_path / "p.csv").write_bytes(b"\r1")
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--json"],
+                             capsys)
+    assert (code, out) == (3, "") and "internal error" not in err
