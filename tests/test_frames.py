@@ -269,3 +269,23 @@ def test_count_columns_beside_logits_are_not_predictions(tmp_path, capsys):
     assert code == 0 and doc["inputs"]["preds"]["columns"] == ["l0", "l1", "l2"], err
     assert any("per-row count" in note for note in doc["inputs"]["notes"])
     assert doc["value"] == pytest.approx(want, rel=1e-15)
+
+
+def test_class_columns_named_like_counts_stay_predictions_and_big_classes_match_text_files(tmp_path, capsys):
+    """Probability columns named words/numbers/bytes (three classes) were left out as per-row counts; and
+    classes beyond 2**53 given as text no longer matched a CSV's labels, read as float64."""
+    rng = np.random.default_rng(0)
+    probs, y = rng.dirichlet(np.ones(3), 30), rng.integers(0, 3, 30)
+    df = pd.DataFrame({"label": y, "words": probs[:, 0], "numbers": probs[:, 1], "bytes": probs[:, 2]})
+    assert losscli.evaluate("cce", df).value == pytest.approx(losscli.evaluate("cce", y, probs).value, rel=1e-15)
+    (tmp_path / "big.csv").write_text("label,p\n12345678901234567,0.8\n22345678901234567,0.3\n")
+    code, out, err = run_cli(["eval", "bce", tmp_path / "big.csv", "--classes", "22345678901234567,12345678901234567",
+                              "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(losscli.evaluate("bce", [1, 0], [0.8, 0.3]).value, rel=1e-15), err
+
+
+def test_two_prediction_columns_naming_one_class_are_refused(tmp_path, capsys):
+    """Columns p_1 and p_true with labels 0, 1, true: label 1 was scored against p_true (0.916 for 0.223)."""
+    (tmp_path / "d.csv").write_text("label,p_0,p_1,p_true\n0,0.8,0.1,0.1\n1,0.1,0.8,0.1\ntrue,0.1,0.1,0.8\n")
+    code, out, err = run_cli(["eval", "cce", tmp_path / "d.csv", "-q"], capsys)
+    assert (code, out) == (2, "") and "name one class" in err

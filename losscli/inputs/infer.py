@@ -220,7 +220,7 @@ def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, n
             sample) else None
         if why is None and c.strip().lower() in META_NAMES and c not in targets:
             why = "it says how the row was made (a fold, an epoch, a version: select it with --pred-cols if not)"
-        if why is None and c.strip().lower() in COUNT_NAMES and c not in targets:
+        if why is None and c.strip().lower() in COUNT_NAMES and c not in targets and _counts(sample):
             why = "a per-row count (give it with --words-col or --bytes-col, or select it with --pred-cols)"
         if why is None:
             out.append(c)
@@ -231,6 +231,16 @@ def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, n
     for c, why in soft:
         notes.append(f"{table.name}: column {_shown(c, table)} is not a prediction: {why}")
     return _one_block(table, out)
+
+
+def _counts(sample: Any) -> bool:
+    """Whether sampled cells are counts: whole numbers ≥ 0, one above 1 (a probability never is; a class's
+    probability column named ``words`` stays a prediction)."""
+    try:
+        values = np.asarray([float(v) for v in sample if v is not None and str(v).strip() != ""], dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return bool(values.size) and bool(np.all((values >= 0) & (values == np.floor(values)))) and bool(values.max() > 1)
 
 
 def _one_block(table: Table, candidates: list[str]) -> list[str]:

@@ -961,6 +961,20 @@ def _written(v: Any) -> str:
     return str(v)
 
 
+def _with_float_keys(class_map: dict[Any, int]) -> dict[Any, int]:
+    """``class_map`` with each integer class beyond 2**53 also under the float a text file's label reads as
+    (one that two classes round to stands for neither)."""
+    out = dict(class_map)
+    rounded: dict[float, list[int]] = {}
+    for k, j in class_map.items():
+        if isinstance(k, int):
+            rounded.setdefault(float(k), []).append(j)
+    for f, js in rounded.items():
+        if len(set(js)) == 1 and f not in out:
+            out[f] = js[0]
+    return out
+
+
 def _class_key(v: Any) -> Any:
     """Normalise a label value for matching: numbers by value, strings stripped; booleans and their names
     (``True``/``false``, as pandas and a CSV file write them) as 1 and 0, so that boolean labels match the
@@ -1330,6 +1344,7 @@ def _finish(
             if key in class_map:
                 raise UsageError(f"--classes lists {c!r} twice")
             class_map[key] = j
+        class_map = _with_float_keys(class_map)
     one_hot = kind == "class_index" and len(label_cols) == len(pred_cols) > 1 and spec.one_hot_labels
     if kind in ("class_index",) and not one_hot:  # one-hot label columns are read as values, checked later
         if len(label_cols) != 1:
@@ -1511,7 +1526,14 @@ def _class_map_from_columns(
             hint="name the prediction columns after the classes (cat or p_cat), or give --classes in "
             "prediction-column order",
         )
-    return {_class_key(k): j for k, j in names.items()}
+    out: dict[Any, int] = {}
+    for k, j in names.items():
+        key = _class_key(k)
+        if key in out and out[key] != j:  # 'p_1' and 'p_true' would be one class: the later would win
+            raise UsageError(f"two prediction columns of {(preds or labels).name} name one class ({k!r} and another)",
+                             hint="rename one of the columns (true and false match 1 and 0, 007 matches 7)")
+        out.setdefault(key, j)
+    return _with_float_keys(out)
 
 
 def _refuse_one_based_doubt(values: np.ndarray, pred_cols: list[str], name: str, label_col: str) -> None:

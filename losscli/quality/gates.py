@@ -443,16 +443,19 @@ class Baseline:
             return d.get("loss"), json_params(d.get("params") or {})
 
         fresh = list(docs)
-        out = []
-        for old in self.docs:
-            same = next((d for d in fresh if key(d) == key(old) and same_source(old, entry_file(d), entry_columns(d))),
-                        None)
-            if same is None:
-                out.append(old)
-            else:
-                out.append(same)
-                fresh.remove(same)
-        return out + fresh
+        taken: dict[int, dict[str, Any]] = {}
+        # entries of the very same path first, then of another spelling of it (``p.csv`` is the end of
+        # ``old/p.csv`` too: its entry must not take old/p.csv's result); each result replaces one entry
+        for exact in (True, False):
+            for i, old in enumerate(self.docs):
+                if i in taken:
+                    continue
+                same = next((d for d in fresh if key(d) == key(old) and same_source(old, entry_file(d), entry_columns(d))
+                             and (not exact or entry_file(old) == entry_file(d))), None)
+                if same is not None:
+                    taken[i] = same
+                    fresh.remove(same)
+        return [taken.get(i, old) for i, old in enumerate(self.docs)] + fresh
 
 
 def entry_file(doc: dict[str, Any]) -> str | None:

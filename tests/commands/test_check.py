@@ -370,3 +370,33 @@ def test_a_shared_baseline_is_found_from_another_working_folder(runner, project,
     monkeypatch.chdir(project / "ci")
     r = invoke(runner, ["check", "losscheck.toml", "--json"])
     assert r.exit_code == 0, r.stdout
+
+
+def test_updating_one_checks_entry_keeps_an_entry_whose_path_ends_its_path(runner, project):
+    """p.csv is the end of old/p.csv: --only previous --update-baseline replaced p.csv's entry with old/p.csv's
+    result (two entries of old/p.csv, and check current failed). The very same path is matched first."""
+    (project / "data" / "old").mkdir()
+    (project / "data" / "p.csv").write_text((project / "data" / "binary_probs.csv").read_text())
+    (project / "data" / "old" / "p.csv").write_text((project / "data" / "binary_candidate.csv").read_text())
+    cfg = write(project / "data", """
+[defaults]
+labels = "binary_labels.csv"
+loss = "bce"
+pred_cols = "p"
+baseline = "shared.json"
+max_increase = 0.0
+
+[[check]]
+name = "current"
+preds = "p.csv"
+
+[[check]]
+name = "previous"
+preds = "old/p.csv"
+""")
+    assert invoke(runner, ["check", cfg, "--update-baseline"]).exit_code == 0
+    assert invoke(runner, ["check", cfg, "--only", "previous", "--update-baseline"]).exit_code == 0
+    files = sorted(d["inputs"]["preds"]["file"].replace("\\\\", "/").split("data/")[-1]
+                   for d in json.loads((project / "data" / "shared.json").read_text()))
+    assert files == ["old/p.csv", "p.csv"]
+    assert invoke(runner, ["check", cfg]).exit_code == 0
