@@ -10,6 +10,7 @@ declared here, the built-in ones and those of plugins alike.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import re
@@ -69,10 +70,8 @@ def _exact_int(value: Any) -> int | None:
         return None
     if isinstance(value, str):
         text = value.strip()
-        try:
+        with contextlib.suppress(ValueError):
             return int(text)
-        except ValueError:
-            pass
         try:
             value = float(text)
         except ValueError:

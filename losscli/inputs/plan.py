@@ -13,6 +13,7 @@ class labels map to prediction columns; all value checks happen in :mod:`losscli
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -992,10 +993,8 @@ def _class_key(v: Any) -> Any:
         return None
     if s.lower() in ("true", "false"):
         return 1.0 if s.lower() == "true" else 0.0
-    try:
+    with contextlib.suppress(ValueError):
         return _class_key(int(s))  # digits as the integer they write
-    except ValueError:
-        pass
     try:
         return float(s)
     except ValueError:

@@ -430,9 +430,9 @@ def compare_many(loss: LossSettings, inputs: Any, compare: CompareSettings, cand
         d = comp["difference"]
         d["p_adjusted"] = p_adj
         comp["verdict_uncorrected"] = comp["verdict"]
-        if comp["verdict"] == TOO_FEW:
-            pass
-        elif comp["verdict"] == "undefined" or p_adj is None or d["mean"] is None:
+        if comp["verdict"] == TOO_FEW:  # no verdict to correct
+            continue
+        if comp["verdict"] == "undefined" or p_adj is None or d["mean"] is None:
             comp["verdict"] = "undefined"
         elif p_adj > alpha or d["mean"] == 0:
             comp["verdict"] = "no significant difference"
