@@ -41,6 +41,8 @@
 #define K_TILE_VALUES 4096  /* logits per tile of a multi-class kernel (32 KiB as float64) */
 
 #define K_SHIFT 0x1.8p52
+#define K_SHIFT8 0x1.8p49                    /* 1.5·2^49: adding it rounds to a multiple of 1/8 */
+#define K_SHIFT8_BITS 0x4308000000000000ull  /* its bits */
 #define K_INV_LN2 0x1.71547652b82fep+0
 #define K_LN2_HI 0x1.62e42ff000000p-1
 #define K_LN2_LO -0x1.718432a1b0e26p-35
@@ -78,6 +80,12 @@
 #define K_P10 -0x1.999999999999ap-4 /* −1/10 */
 #define K_P11 0x1.745d1745d1746p-4 /* 1/11 */
 #define K_P12 -0x1.5555555555555p-4 /* −1/12 */
+
+/* exp's table (vector levels, kernels_impl.h): 2^{j/8} for j = 0..7 rounded to a double
+ * (tests/_native/test_kernels.py recomputes it with mpmath) */
+static const double K_EXP2_8[8] = {
+    0x1.0000000000000p+0, 0x1.172b83c7d517bp+0, 0x1.306fe0a31b715p+0, 0x1.4bfdad5362a27p+0,
+    0x1.6a09e667f3bcdp+0, 0x1.8ace5422aa0dbp+0, 0x1.ae89f995ad3adp+0, 0x1.d5818dcfba487p+0};
 
 /* log's table (AVX-512 level, kernels_impl.h): j = 15..30, 1/c_j = 20/j rounded to a double, and −log of that double
  * as a sum of two doubles (tests/_native/test_kernels.py recomputes them with mpmath) */

@@ -26,7 +26,8 @@
 
 /* ------------------------------------------------------------------------------------- vector math */
 
-/* e^x for any double x (NaN excepted): x = n·ln2 + r, |r| ≤ ln2/2, e^r by its Taylor polynomial of
+/* e^x for any double x (NaN excepted; the baseline level's, and every level's for the rare overflowing row — the
+ * vector levels use exp_parts below): x = n·ln2 + r, |r| ≤ ln2/2, e^r by its Taylor polynomial of
  * degree 13 (truncation error < 2^-57), 2^n applied as two powers of two so that overflow gives +inf and
  * results in the subnormal range are rounded once. */
 IFN double F(k_exp)(double x) {
@@ -215,7 +216,6 @@ IFN double F(k_pow01)(double b, double g) {
 #define KV_FMA _mm512_fmadd_pd
 #define KV_FNMA _mm512_fnmadd_pd
 #define KV_FMS _mm512_fmsub_pd
-#define KV_ROUND(x) _mm512_roundscale_pd((x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 #define KV_WHERE(a, b, pred, yes, no) _mm512_mask_blend_pd(_mm512_cmp_pd_mask((a), (b), (pred)), (no), (yes))
 #else
 #define KV __m256d
@@ -228,26 +228,35 @@ IFN double F(k_pow01)(double b, double g) {
 #define KV_FMA _mm256_fmadd_pd
 #define KV_FNMA _mm256_fnmadd_pd
 #define KV_FMS _mm256_fmsub_pd
-#define KV_ROUND(x) _mm256_round_pd((x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 #define KV_WHERE(a, b, pred, yes, no) _mm256_blendv_pd((no), (yes), _mm256_cmp_pd((a), (b), (pred)))
 #endif
 
-/* e^x as 2^n·p: x clamped to [−746, 710] (NaN stays NaN: the second operand), n = round(x/ln2) into *kd,
- * r = x − n·ln2 in two steps, p = e^r by its Taylor polynomial of degree 13 (Estrin's scheme). */
-IFN KV F(exp_parts)(KV x, KV *kd) {
-    x = KV_MIN(KV_SET(710.0), KV_MAX(KV_SET(-746.0), x));
-    KV n = KV_ROUND(KV_MUL(x, KV_SET(K_INV_LN2)));
-    KV r = KV_FNMA(n, KV_SET(K_LN2_HI), x);
-    r = KV_FNMA(n, KV_SET(K_LN2_LO), r);
-    KV r2 = KV_MUL(r, r), r4 = KV_MUL(r2, r2);
-    KV q01 = KV_FMA(r, KV_SET(K_E3), KV_SET(0.5)), q23 = KV_FMA(r, KV_SET(K_E5), KV_SET(K_E4));
-    KV q45 = KV_FMA(r, KV_SET(K_E7), KV_SET(K_E6)), q67 = KV_FMA(r, KV_SET(K_E9), KV_SET(K_E8));
-    KV q89 = KV_FMA(r, KV_SET(K_E11), KV_SET(K_E10)), qab = KV_FMA(r, KV_SET(K_E13), KV_SET(K_E12));
-    KV q03 = KV_FMA(r2, q23, q01), q47 = KV_FMA(r2, q67, q45);
-    KV q8b = KV_FMA(r2, qab, q89);
-    KV q = KV_FMA(r4, KV_FMA(r4, q8b, q47), q03);
-    *kd = n;
-    return KV_ADD(KV_SET(1.0), KV_FMA(r2, q, r));
+/* e^x as 2^{k/8}·(1 + q): x clamped to [−746, 710] (NaN stays NaN: the second operand), k = round(8x/ln2)
+ * taken as k/8 into *k8 by adding 1.5·2^49 (whose eighths are then the last mantissa bits, so the last three
+ * bits of *kd are k mod 8, the table index), r = x − (k/8)·ln2 in two steps (|r| ≤ ln2/16), and
+ * q = e^r − 1 by its Taylor polynomial of degree 8 (Horner's scheme; truncation error < 2^-58 relative).
+ * Each level reads t = 2^{(k mod 8)/8} from K_EXP2_8 and returns (t + t·q)·2^{⌊k/8⌋}. */
+IFN KV F(exp_core)(KV x, KV *kd, KV *k8);
+IFN KV F(exp_parts)(KV x, KV *kd, KV *k8) {
+    return F(exp_core)(KV_MIN(KV_SET(710.0), KV_MAX(KV_SET(-746.0), x)), kd, k8);
+}
+
+/* exp_parts of an x already within [−746, 746] (from 710 on, e^x overflows all the same). */
+IFN KV F(exp_core)(KV x, KV *kd, KV *k8) {
+    KV s = KV_FMA(x, KV_SET(K_INV_LN2), KV_SET(K_SHIFT8));
+    KV k = KV_SUB(s, KV_SET(K_SHIFT8));
+    KV r = KV_FNMA(k, KV_SET(K_LN2_HI), x);
+    r = KV_FNMA(k, KV_SET(K_LN2_LO), r);
+    KV q = KV_FMA(r, KV_SET(K_E8), KV_SET(K_E7));
+    q = KV_FMA(q, r, KV_SET(K_E6));
+    q = KV_FMA(q, r, KV_SET(K_E5));
+    q = KV_FMA(q, r, KV_SET(K_E4));
+    q = KV_FMA(q, r, KV_SET(K_E3));
+    q = KV_FMA(q, r, KV_SET(0.5));
+    q = KV_FMA(q, r, KV_SET(1.0));
+    *kd = s;
+    *k8 = k;
+    return KV_MUL(q, r);
 }
 
 /* log(2^e·z) for z ∈ [0.75, 1.5) given z's table entry (ic = 1/c, −log c = ch + cl): r = z·ic − 1,
@@ -341,10 +350,23 @@ IFN KV F(softplus_v)(KV t, KV z) { return KV_ADD(F(log1p01v)(t), KV_MAX(z, KV_SE
 /* 2^n·p, rounded once (VSCALEFPD). */
 IFN __m512d F(scale_any)(__m512d p, __m512d n) { return _mm512_scalef_pd(p, n); }
 
-/* e^x on eight lanes: as k_exp (the same reduction and polynomial), 2^n applied by VSCALEFPD. */
+/* e^x on eight lanes: exp_parts, the table read by VPERMPD (its index: the last three bits of kd), and
+ * 2^{⌊k/8⌋} applied by VSCALEFPD (which takes the floor of k/8 itself). */
+IFN __m512d F(exp8_finish)(__m512d q, __m512d kd, __m512d k8) {
+    __m512d t = _mm512_permutexvar_pd(_mm512_castpd_si512(kd), _mm512_loadu_pd(K_EXP2_8));
+    return _mm512_scalef_pd(_mm512_fmadd_pd(t, q, t), k8);
+}
+
 IFN __m512d F(exp8)(__m512d x) {
-    __m512d kd, p = F(exp_parts)(x, &kd);
-    return _mm512_scalef_pd(p, kd);
+    __m512d kd, k8, q = F(exp_parts)(x, &kd, &k8);
+    return F(exp8_finish)(q, kd, k8);
+}
+
+/* e^x for a finite x (NaN is not kept): x is clamped to [−746, 746] by one VRANGEPD (|x| at most 746, x's
+ * sign kept) where exp8 takes two operations; the same bits as exp8 (and exp4) for every finite x. */
+IFN __m512d F(exp8_finite)(__m512d x) {
+    __m512d kd, k8, q = F(exp_core)(_mm512_range_pd(x, V8(746.0), 0x02), &kd, &k8);
+    return F(exp8_finish)(q, kd, k8);
 }
 
 /* The parts of log u for u > 0 (subnormals included): u = 2^k·z, z = c·(1 + r); returns
@@ -533,9 +555,25 @@ IFN __m256d F(scale_any)(__m256d p, __m256d n) {
     return F(scale4)(p, _mm256_max_pd(V4(-1100.0), _mm256_min_pd(V4(1100.0), n)));
 }
 
+/* e^x on four lanes, as the AVX-512 exp8: the table read by two cross-lane permutes (the 32-bit halves of
+ * entry j mod 4) and a blend on bit 2 of j; 2^n, n = ⌊k/8⌋, built from kd's bits ((bits >> 3) is n plus a
+ * multiple of 2^12 beside 1.5·2^49's own) when every lane's |k/8| ≤ 1020, by scale4_wide for the others. */
 IFN __m256d F(exp4)(__m256d x) {
-    __m256d kd, p = F(exp_parts)(x, &kd);
-    return F(scale4)(p, kd);
+    __m256d kd, k8, q = F(exp_parts)(x, &kd, &k8);
+    __m256i b = _mm256_castpd_si256(kd);
+    __m256i lo = _mm256_and_si256(_mm256_slli_epi64(b, 1), _mm256_set1_epi64x(6));
+    __m256i idx = _mm256_or_si256(lo, _mm256_slli_epi64(_mm256_add_epi64(lo, _mm256_set1_epi64x(1)), 32));
+    __m256d t0 = _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)K_EXP2_8), idx));
+    __m256d t1 = _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(K_EXP2_8 + 4)), idx));
+    __m256d t = _mm256_blendv_pd(t0, t1, _mm256_castsi256_pd(_mm256_slli_epi64(b, 61)));
+    __m256d p = _mm256_fmadd_pd(t, q, t);
+    __m256d ok = _mm256_cmp_pd(_mm256_andnot_pd(V4(-0.0), k8), V4(1020.0), _CMP_LE_OQ);
+    const int64_t off = 1023 - (int64_t)(K_SHIFT8_BITS >> 3);
+    __m256i sb = _mm256_slli_epi64(_mm256_add_epi64(_mm256_srli_epi64(b, 3), _mm256_set1_epi64x(off)), 52);
+    __m256d res = _mm256_mul_pd(p, _mm256_castsi256_pd(sb));
+    if (__builtin_expect(_mm256_movemask_pd(ok) != 0xF, 0))
+        res = _mm256_blendv_pd(F(scale4_wide)(p, _mm256_floor_pd(k8)), res, ok);
+    return res;
 }
 
 /* t[j] for a 16-entry table, j given as idx (the 32-bit halves of j mod 4 within a register) and as
@@ -1221,8 +1259,9 @@ IFN void F(sparse_nll)(const k_job *j, int64_t i0, int64_t m, const double *y, c
  * 8), so it is the sum the two-pass path takes of the same terms, bit for bit. */
 typedef struct { __m512d lo, hi; __m256 lo32, hi32; __mmask8 bad; } F(wide_seen);
 
+/* acc + e^{x − x_y} for the lanes of k but the label's (yl: its lane), the logits checked and taken into w. */
 IFN __m512d F(wide_exp8)(const void *src, int code, int64_t at, __mmask8 k, __m512d xy, int64_t yl,
-                         F(wide_seen) *w) {
+                         F(wide_seen) *w, __m512d acc) {
     __m512d v;
     if (code == K_F32) {  /* checked and compared as float32 (half the work of float64 lanes) */
         __m256 f = _mm256_maskz_loadu_ps(k, (const float *)src + at);
@@ -1236,26 +1275,27 @@ IFN __m512d F(wide_exp8)(const void *src, int code, int64_t at, __mmask8 k, __m5
         w->lo = _mm512_mask_min_pd(w->lo, k, v, w->lo);
         w->hi = _mm512_mask_max_pd(w->hi, k, v, w->hi);
     }
-    __mmask8 keep = (yl >= 0 && yl < 8) ? (__mmask8)(k & ~(1u << yl)) : k;  /* yl: the label's lane */
-    return _mm512_maskz_mov_pd(keep, F(exp8)(_mm512_sub_pd(v, xy)));
+    __mmask8 keep = (yl >= 0 && yl < 8) ? (__mmask8)(k & ~(1u << yl)) : k;
+    return _mm512_mask_add_pd(acc, keep, acc, F(exp8_finite)(_mm512_sub_pd(v, xy)));  /* a NaN row is redone */
 }
 
-IFN double F(wide_leaf)(const void *src, int code, int64_t at, int64_t n, __m512d xy, int64_t yl,
+IFN double F(wide_leaf_in)(const void *src, int code, int64_t at, int64_t n, __m512d xy, int64_t yl,
                         F(wide_seen) *w) {
     double a[8];
+    const __m512d zero = _mm512_setzero_pd();   /* 0 + e is e: the sums are those of the terms alone */
     if (n < 8) {
-        _mm512_storeu_pd(a, F(wide_exp8)(src, code, at, (__mmask8)((1u << n) - 1u), xy, yl, w));
+        _mm512_storeu_pd(a, F(wide_exp8)(src, code, at, (__mmask8)((1u << n) - 1u), xy, yl, w, zero));
         double res = 0.0;
         for (int64_t q = 0; q < n; q++) res += a[q];
         return res;
     }
-    __m512d r = F(wide_exp8)(src, code, at, 0xFF, xy, yl, w);
+    __m512d r = F(wide_exp8)(src, code, at, 0xFF, xy, yl, w, zero);
     int64_t i, end = n - (n % 8);
-    for (i = 8; i < end; i += 8) r = _mm512_add_pd(r, F(wide_exp8)(src, code, at + i, 0xFF, xy, yl - i, w));
+    for (i = 8; i < end; i += 8) r = F(wide_exp8)(src, code, at + i, 0xFF, xy, yl - i, w, r);
     _mm512_storeu_pd(a, r);
     double res = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
     if (i < n) {
-        _mm512_storeu_pd(a, F(wide_exp8)(src, code, at + i, (__mmask8)((1u << (n - i)) - 1u), xy, yl - i, w));
+        _mm512_storeu_pd(a, F(wide_exp8)(src, code, at + i, (__mmask8)((1u << (n - i)) - 1u), xy, yl - i, w, zero));
         for (int64_t q = 0; q < n - i; q++) res += a[q];
     }
     return res;
@@ -1349,7 +1389,7 @@ IFN void F(wide_exp8)(const void *src, int code, int64_t at, int nv, __m256d xy,
     *rb = _mm256_and_pd(kb, F(exp4)(_mm256_sub_pd(vb, xy)));
 }
 
-IFN double F(wide_leaf)(const void *src, int code, int64_t at, int64_t n, __m256d xy, int64_t yl,
+IFN double F(wide_leaf_in)(const void *src, int code, int64_t at, int64_t n, __m256d xy, int64_t yl,
                         F(wide_seen) *w) {
     double a[8];
     __m256d ra, rb;
@@ -1414,6 +1454,16 @@ IFN int F(wide_seen_end)(const F(wide_seen) *w, k_part *p) {
 #endif
 
 #if defined(K_VEC512) || defined(K_AVX2)
+/* wide_leaf_in on a copy of what was seen, which the compiler keeps in registers (through w itself every
+ * update went to memory and back: w might alias the logits, for all it knows). */
+IFN double F(wide_leaf)(const void *src, int code, int64_t at, int64_t n, F(wide_xy) xy, int64_t yl,
+                        F(wide_seen) *w) {
+    F(wide_seen) seen = *w;
+    double res = F(wide_leaf_in)(src, code, at, n, xy, yl, &seen);
+    *w = seen;
+    return res;
+}
+
 static double F(wide_sum)(const void *src, int code, int64_t at, int64_t n, F(wide_xy) xy, int64_t yl,
                           F(wide_seen) *w) TARGET_ATTR;
 static double F(wide_sum)(const void *src, int code, int64_t at, int64_t n, F(wide_xy) xy, int64_t yl,
@@ -1819,7 +1869,6 @@ FN void F(work)(k_part *p) {
 #undef KV_FMA
 #undef KV_FNMA
 #undef KV_FMS
-#undef KV_ROUND
 #undef KV_WHERE
 #undef F
 #undef FN
