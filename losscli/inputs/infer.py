@@ -24,7 +24,9 @@ The rule, on each file's column names and a sample of its first rows (:data:`SAM
   their pandas indexes are checked row by row when they number the same rows, or watched over the whole
   files when the first rows cannot tell (:func:`_pandas_indexes`);
 - label and prediction columns named alike (the same names, or the same after each side's prefix) are
-  paired by name, not by position.
+  paired by name, not by position; beside others, a column of one name in both files that holds what an
+  index holds (the same values row by row, not all 0 and 1, or distinct whole numbers) is refused
+  (:func:`_refuse_shared_index`: pandas writes a named index as a column).
 
 What was decided is returned as notes, reported on stderr and in the JSON ``inputs``.
 """
@@ -103,6 +105,11 @@ class Columns:
     watched_index: list[tuple[str | None, str, str]] = field(default_factory=list)
     #: the pandas index columns of the labels and the weights files, checked to agree row by row
     checked_weight_index: tuple[str, str] | None = None
+
+
+#: sampled rows from which distinct whole numbers in a column of both files are taken for a key (a few rows of
+#: integer outputs may differ everywhere by chance)
+KEY_ROWS = 8
 
 
 def looks_like_key(table: Table, name: str) -> bool:
@@ -417,6 +424,7 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
     pred_cols = align_by_name(label_cols, pred_cols, labels.name, preds.name, notes)
     if not sel.label_cols and not sel.pred_cols and id_col is None:
         _refuse_label_copy(labels, label_cols, preds, pred_cols)
+        _refuse_shared_index(labels, label_cols, preds, pred_cols)
     return Columns(label_cols, pred_cols, weight, id_col, notes, checked_id, checked_index, weight_in_labels,
                    watched_index, checked_weight_index)
 
@@ -444,6 +452,57 @@ def _refuse_label_copy(labels: Table, label_cols: list[str], preds: Table, pred_
             "would be scored against itself",
             hint=f"choose the columns: --label-cols {a} --pred-cols {','.join(others)}",
         )
+
+
+def _refuse_shared_index(labels: Table, label_cols: list[str], preds: Table, pred_cols: list[str]) -> None:
+    """A column of the same name in both files, paired with itself beside other columns, that holds what an
+    index or a key holds rather than an output: the same values row by row (not all 0 and 1), or distinct
+    whole numbers in both files (:data:`KEY_ROWS` sampled rows at least). pandas writes a named index
+    (``set_index("row")``, a ``groupby`` MultiIndex) as such columns; scored, an index pairs with itself (a
+    loss of 0 averaged in), or with another row's number. A perfectly predicted output looks the same, and
+    whether the rows are paired by position or by that key only the user knows: refused, with both fixes."""
+    pairs = list(zip(label_cols, pred_cols, strict=False))
+    if len(pairs) < 2:
+        return
+    same: list[str] = []
+    keys: list[str] = []
+    for a, b in pairs:
+        x, y = labels.sample.get(a), preds.sample.get(b)
+        if a != b or x is None or y is None or len(x) < 2 or len(y) < 2 or a.strip().isdigit():
+            continue  # digits name a column by its position (a file without a header, pandas' 0, 1, 2)
+        nx, ny = numeric(x), numeric(y)
+        if nx is None or ny is None:
+            if (nx is None and ny is None and not _booleans(x) and len(x) == len(y)
+                    and [str(v) for v in x.tolist()] == [str(v) for v in y.tolist()]):
+                same.append(a)
+        elif len(nx) == len(ny) and np.array_equal(nx, ny, equal_nan=True):
+            if not bool(np.isin(nx, (0.0, 1.0)).all()):
+                same.append(a)
+        elif (min(len(nx), len(ny)) >= KEY_ROWS and _integers(x) and _integers(y)
+              and len(np.unique(nx)) == len(nx) and len(np.unique(ny)) == len(ny)):
+            keys.append(a)
+    found = same + keys
+    if not found or len(found) == len(pairs):
+        return
+    choose = (f"--label-cols {','.join(a for a, _ in pairs if a not in found)} "
+              f"--pred-cols {','.join(b for a, b in pairs if a not in found)}")
+    if keys:
+        c = keys[0]
+        raise UsageError(
+            f"column {c!r} of {labels.name} and {preds.name} holds distinct whole numbers in both files, not the "
+            "same row by row: an index or a key (pandas writes a named index as a column), not an output; scored, "
+            "each row's number would be compared with another's",
+            hint=f"if it names the same rows in both files, join them on it: --id-col {c}; if the rows are "
+                 f"paired by position, choose the columns: {choose}",
+        )
+    names = ", ".join(repr(c) for c in same)
+    several = len(same) > 1
+    raise UsageError(
+        f"column{'s' if several else ''} {names} of {labels.name} and {preds.name} hold{'' if several else 's'} "
+        "the same values in both files, row by row: an index or a key (pandas writes a named index as a column), "
+        "which would be scored against itself",
+        hint=f"choose the columns: {choose}",
+    )
 
 
 def _copied(labels: Table, preds: Table, id_col: str | None) -> list[str]:

@@ -455,3 +455,88 @@ def test_json_lines_ids_are_texts_in_every_chunk(tmp_path, capsys, chunk):
     code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "n.jsonl", "--preds", tmp_path / "p.jsonl",
                               "--id-col", "id", "--label-cols", "y", "--pred-cols", "p", *extra, "-q"], capsys)
     assert code == 0 and float(out) == pytest.approx(-(np.log(0.9) + np.log(0.8)) / 2, rel=1e-15), err
+
+
+# ------------------------------------------------------------------ a named pandas index written into both files
+
+
+def test_a_groupby_multiindex_in_both_files_is_refused_and_the_hint_gives_the_peers_number(tmp_path, capsys):
+    """``groupby([...]).sum().to_csv()`` writes the index levels as columns ``store, day`` in both files: they
+    were paired with themselves beside ``sales`` (0.0379 for mean_squared_error's 0.1137, exit 0)."""
+    from sklearn.metrics import mean_squared_error
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"store": np.repeat([3, 5], 20), "day": np.tile(np.arange(1, 21), 2),
+                          "sales": rng.normal(size=40)})
+    truth = frame.groupby(["store", "day"]).sum()
+    pred = truth + rng.normal(size=(40, 1)) * 0.3
+    truth.to_csv(tmp_path / "y.csv")
+    pred.to_csv(tmp_path / "p.csv")
+    files = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"]
+    err = refused(["mse", *files], capsys)
+    assert "'store', 'day'" in err and "scored against itself" in err and "--label-cols sales --pred-cols sales" in err
+    got = value(["mse", *files, "--label-cols", "sales", "--pred-cols", "sales"], capsys)
+    assert got == pytest.approx(mean_squared_error(truth.sales, pred.sales), rel=1e-13)
+
+
+@pytest.mark.parametrize("name", ["row", "obs", "ts", "step"])
+def test_a_named_index_in_both_files_is_refused_and_the_hint_gives_the_peers_number(tmp_path, capsys, name):
+    """``set_index`` or ``index.name`` beside ``target`` and ``prediction``: the index, numbered from 500 in both
+    files, was scored as a second output (half the MSE, exit 0)."""
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=40)
+    p = y + rng.normal(size=40) * 0.5
+    index = pd.RangeIndex(500, 540, name=name)
+    pd.DataFrame({"target": y}, index=index).to_csv(tmp_path / "y.csv")
+    pd.DataFrame({"prediction": p}, index=index).to_csv(tmp_path / "p.csv")
+    files = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"]
+    err = refused(["mse", *files], capsys)
+    assert f"column {name!r}" in err and "--label-cols target --pred-cols prediction" in err
+    got = value(["mse", *files, "--label-cols", "target", "--pred-cols", "prediction"], capsys)
+    assert got == pytest.approx(float(np.mean((y - p) ** 2)), rel=1e-13)
+
+
+def test_a_named_index_in_another_order_is_refused_and_joining_on_it_gives_the_peers_number(tmp_path, capsys):
+    """Predictions written after a shuffle keep their named index: the rows were paired by position and the
+    index scored as an output (255.7 for 0.97, exit 0)."""
+    rng = np.random.default_rng(2)
+    n = 300
+    y = rng.normal(size=n) * 3
+    truth = pd.DataFrame({"y": y}, index=pd.RangeIndex(n, name="obs"))
+    pred = pd.DataFrame({"pred": y + rng.normal(size=n)}, index=truth.index).sample(frac=1, random_state=0)
+    truth.to_csv(tmp_path / "y.csv")
+    pred.to_csv(tmp_path / "p.csv")
+    files = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"]
+    err = refused(["mse", *files], capsys)
+    assert "column 'obs'" in err and "--id-col obs" in err
+    expected = float(np.mean((truth.y - pred.pred.sort_index()) ** 2))
+    assert value(["mse", *files, "--id-col", "obs"], capsys) == pytest.approx(expected, rel=1e-13)
+
+
+def test_index_numbers_that_differ_are_refused_with_both_fixes(tmp_path, capsys):
+    """Labels indexed 500, 501, … beside predictions numbered afresh, both named ``row``: each row's number was
+    compared with another's. Paired by position (the hint's second fix), the number is the peer's."""
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=50)
+    p = y + rng.normal(size=50) * 0.2
+    pd.DataFrame({"y": y}, index=pd.RangeIndex(500, 550, name="row")).to_csv(tmp_path / "y.csv")
+    pd.DataFrame({"pred": p}, index=pd.Index(rng.permutation(50) + 1000, name="row")).to_csv(tmp_path / "p.csv")
+    files = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"]
+    err = refused(["mse", *files], capsys)
+    assert "--id-col row" in err and "--label-cols y --pred-cols pred" in err
+    got = value(["mse", *files, "--label-cols", "y", "--pred-cols", "pred"], capsys)
+    assert got == pytest.approx(float(np.mean((y - p) ** 2)), rel=1e-13)
+
+
+def test_outputs_that_are_not_keys_are_still_paired_by_name(tmp_path, capsys):
+    """What an index holds is not what outputs hold: a 0/1 output predicted exactly, integer outputs that
+    repeat, and columns named by position (no header) are scored."""
+    rng = np.random.default_rng(4)
+    Y = np.c_[rng.integers(0, 2, 30), rng.integers(0, 4, 30), rng.normal(size=30)]
+    P = Y.copy()
+    P[:, 1] = (P[:, 1] + rng.integers(0, 2, 30)) % 4
+    P[:, 2] += rng.normal(size=30)
+    pd.DataFrame(Y, columns=["a", "b", "c"]).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame(P, columns=["a", "b", "c"]).to_csv(tmp_path / "p.csv", index=False)
+    got = value(["mse", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys)
+    assert got == pytest.approx(float(np.mean((Y - P) ** 2)), rel=1e-13)
