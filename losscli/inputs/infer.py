@@ -69,6 +69,8 @@ class Table:
     index_levels: tuple[str, ...] = ()
     #: (start, step) of a range index a pandas writer kept in its metadata only (Parquet), with no column
     range_index: tuple[int, int] | None = None
+    #: whether a header row (or a format's schema) named the columns, not a header-less file's 1..K
+    real_header: bool = True
 
 
 @dataclass

@@ -43,6 +43,10 @@ COUNT_COLUMNS = ("words", "bytes")
 PRED_PREFIXES = ("p_", "prob_", "proba_", "probability_", "logit_", "logits_", "score_", "pred_")
 #: the same words with the class number right after them (``p0``, ``prob2``)
 _BARE_NUMBERED = re.compile(rf"(?:{'|'.join(p.rstrip('_') for p in PRED_PREFIXES)})(\d+)")
+#: the words a probability column's name puts before or after a class name (``p_churn``, ``churn_prob``)
+PROBABILITY_WORDS = ("p", "prob", "proba", "probability", "pred", "prediction", "score", "is", "yhat")
+#: a class number with one of those words after it (``1_prob``, ``0-score``)
+_SUFFIX_NUMBERED = re.compile(rf"([+-]?\d+)[_\-. ](?:{'|'.join(PROBABILITY_WORDS)})")
 
 
 @dataclass
@@ -1333,6 +1337,7 @@ def _finish(
     notes: list[str] | None = None,
 ) -> InputPlan:
     _refuse_shared_columns(labels, label_cols, preds, pred_cols, weights)
+    notes = list(notes or [])
     kind = spec.label_kind
     mode = "value"
     class_map = None
@@ -1363,6 +1368,9 @@ def _finish(
             raise UsageError("a binary loss needs --classes NEGATIVE,POSITIVE (two values)")
         refuse_contradicting_classes(pred_cols[0], options.classes)
         mode = "binary_from_class"
+    elif kind == "binary" and len(label_cols) == 1 and len(pred_cols) == 2:  # a binary predict_proba (N, 2)
+        pred_cols, class_map, mode = _binary_proba_columns(labels, label_cols[0], pred_cols, preds, spec,
+                                                           options.classes, class_map, notes)
     if mode != "value" and class_map is None:
         class_map = _class_map_from_columns(labels, label_cols[0], pred_cols, spec, preds)
     if (
@@ -1395,12 +1403,9 @@ def _finish(
     plan = InputPlan(
         options, Role(labels, label_cols), Role(preds, pred_cols), weights, ids, class_map, mode, extras
     )
-    plan.notes = list(dict.fromkeys(notes or []))
+    plan.notes = list(dict.fromkeys(notes))
     return plan
 
-
-#: the words a probability column's name puts before or after a class name (``p_churn``, ``churn_prob``)
-PROBABILITY_WORDS = ("p", "prob", "proba", "probability", "pred", "prediction", "score", "is", "yhat")
 
 
 def refuse_contradicting_classes(column: str, classes: list[Any]) -> None:
@@ -1461,20 +1466,28 @@ def _class_named_by(column: str, classes: list[Any]) -> Any:
 
 
 def _numbered_columns(preds: Source, pred_cols: list[str]) -> dict[Any, int] | None:
-    """Class numbers named by the prediction columns (``p_1``, ``prob_2``, or a header of numbers), if every
-    column is so named; ``None`` for positional names (an array's or a header-less file's ``1..K``). Names
+    """Class numbers named by the prediction columns: :func:`numbered_columns` of ``preds``'s columns."""
+    return numbered_columns(pred_cols, real_header=preds.header_rows > 0 or preds.format in ("parquet", "arrow",
+                                                                                             "frame"))
+
+
+def numbered_columns(pred_cols: list[str], *, real_header: bool) -> dict[Any, int] | None:
+    """Class numbers named by the prediction columns (``p_1``, ``prob_2``, ``1_prob``, or a header of numbers),
+    if every column is so named; ``None`` for positional names (an array's or a header-less file's ``1..K``). Names
     without a separator (``p0``, ``prob2``) number the classes only as 0..C−1 in some order: ``p1, p2`` beside
     labels 0 and 1 is a 1-based naming of the columns in order, kept positional."""
     out: dict[Any, int] = {}
-    real_header = preds.header_rows > 0 or preds.format in ("parquet", "arrow", "frame")
     bare_names = False
     for j, c in enumerate(pred_cols):
         key = c.strip()
         low = key.lower()
         prefix = next((p for p in PRED_PREFIXES if low.startswith(p)), None)
         bare = _BARE_NUMBERED.fullmatch(low)
+        suffixed = _SUFFIX_NUMBERED.fullmatch(low)
         if prefix is not None:
             key = key[len(prefix):]
+        elif suffixed is not None:
+            key = suffixed.group(1)
         elif bare is not None:
             key = bare.group(1)
             bare_names = True
@@ -1486,6 +1499,64 @@ def _numbered_columns(preds: Source, pred_cols: list[str]) -> dict[Any, int] | N
     if bare_names and set(out) != {float(k) for k in range(len(pred_cols))}:
         return None
     return out if len(out) == len(pred_cols) else None
+
+
+def two_class_columns(pred_cols: list[str], classes: list[Any]) -> list[str] | None:
+    """The two prediction columns of a binary predict_proba in the order of ``classes`` (the negative class's
+    column first) when each names one of the two classes (``dog``, ``p_dog``, ``dog_prob``, ``p1``, ``proba_1``,
+    a header ``1``; ``p_true`` names 1): the columns are paired with the classes by name, whatever their order
+    in the file. ``None`` when they do not both name a class: they are then read in column order."""
+    named = [_column_class(c, classes) for c in pred_cols]
+    if len(pred_cols) != 2 or None in named or named[0] == named[1]:
+        return None
+    return [pred_cols[named.index(0)], pred_cols[named.index(1)]]
+
+
+def _column_class(column: str, classes: list[Any]) -> int | None:
+    """The position in ``classes`` of the class that ``column`` is named for, or ``None``."""
+    name = column.strip()
+    bare = _BARE_NUMBERED.fullmatch(name.lower())
+    prefix = next((p for p in PRED_PREFIXES if name.lower().startswith(p)), None)
+    spellings = {name, *([bare.group(1)] if bare else []), *([name[len(prefix):]] if prefix else [])}
+    keys = [_class_key(c) for c in classes]
+    found = {j for j, k in enumerate(keys) for w in spellings
+             if (_class_key(w) == k and k is not None) or w.lower() == str(classes[j]).strip().lower()}
+    if not found and (c := _class_named_by(column, list(classes))) is not None:
+        found = {list(classes).index(c)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _numeric_texts(values: np.ndarray) -> bool:
+    """Whether label texts are numbers, booleans or missing values only (read as values, not class names)."""
+    return all(v is None or str(v).strip().lower() in MISSING or isinstance(_class_key(v), (float, int))
+               for v in values.tolist())
+
+
+def _binary_proba_columns(
+    labels: Source, label_col: str, pred_cols: list[str], preds: Source, spec: LossSpec, classes: list[str] | None,
+    class_map: dict[Any, int] | None, notes: list[str],
+) -> tuple[list[str], dict[Any, int] | None, str]:
+    """(prediction columns, class map, label mode) of a binary loss given two prediction columns (a
+    predict_proba (N, 2), which ``--convention sklearn`` scores as log_loss does): columns that name the two
+    classes are paired with them by name, as one column per class is for the categorical losses.
+
+    Labels 0/1 take the columns named for 0 and 1 (``p0``/``p1``, ``proba_1``, a header ``1``), and columns
+    numbered for other classes (``p_1``, ``p_2``) map the labels by number."""
+    if classes:
+        return pred_cols, class_map, "value"
+    sample = next(iter(labels.read([label_col], 256)), None)
+    col = None if sample is None else sample.columns[label_col]
+    if col is not None and col.dtype.kind in "OUS" and not _numeric_texts(col):
+        return pred_cols, None, "value"
+    ordered = two_class_columns(pred_cols, [0, 1])
+    if ordered is not None:
+        if ordered != pred_cols:
+            notes.append(f"prediction columns {', '.join(pred_cols)} taken in class order 0, 1 by their names")
+        return ordered, None, "value"
+    numbered = _numbered_columns(preds, pred_cols)
+    if numbered is not None and set(numbered) != {0.0, 1.0}:
+        return pred_cols, _with_float_keys(numbered), "binary_from_class"
+    return pred_cols, None, "value"
 
 
 def _class_map_from_columns(

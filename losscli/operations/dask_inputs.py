@@ -89,7 +89,7 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, b
             )
         sample[str(c)] = col.to_numpy(dtype=np.float64) if col.dtype.kind in "iufb" else col.astype(
             object).where(col.notna(), "").to_numpy(dtype=object)
-    table = Table(path, [str(c) for c in ddf.columns], sample)
+    table = Table(path, [str(c) for c in ddf.columns], sample, real_header=bool(header))
     if path.lower().endswith((".parquet", ".pq")) or path.endswith("/"):  # pandas' index, read back as a column
         from losscli.dask import parquet_index_column
 
@@ -122,7 +122,8 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
         raise UsageError("--weights FILE needs --engine local",
                          hint="with --engine dask give the weights as a column of the predictions: --weight-col")
     texts = loss_texts(loss)
-    params = loss_params([get_loss(t) for t in texts], loss)
+    specs = [get_loss(t) for t in texts]
+    params = loss_params(specs, loss)
     keys = {*JOIN_NAMES, *([options.id_col] if options.id_col else [])}
     guessed: list[str] = []
     sel = Selection(options.label_cols, options.pred_cols, options.weight_col, options.id_col)
@@ -130,7 +131,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
         if len(options.data) != 1:
             raise UsageError("give one path or glob for the Dask engine")
         labels, lab_table = _frame(options.data[0], options, keys, guessed)
-        preds = labels
+        preds, pred_table = labels, lab_table
         count_cols = _count_columns(options, lab_table, sel)
         cols = infer_one_file(lab_table, sel)
         from losscli.inputs.plan import refuse_shared_columns
@@ -164,6 +165,13 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             labels, _ = _frame(options.labels, options, keys, [], blank_rows=True)
             preds, _ = _frame(options.preds, options, keys, [], blank_rows=True)
     label_cols, pred_cols, weight = cols.labels, cols.preds, cols.weight
+    if len(label_cols) == 1 and len(pred_cols) == 2 and any(s.label_kind == "binary" for s in specs):
+        # a binary predict_proba (N, 2): columns named for the classes are paired with them by name, as the
+        # local plan pairs them (labels that are class names take their columns by name below)
+        from losscli.inputs.plan import two_class_columns
+
+        if not options.classes and not is_text(lab_table.sample.get(label_cols[0])):
+            pred_cols = two_class_columns(pred_cols, [0, 1]) or pred_cols
     if options.classes and len(label_cols) == 1:  # as the local plan checks them
         from losscli.inputs.plan import refuse_classes_against_columns
 
@@ -175,7 +183,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
         if is_text(lab_table.sample.get(label_cols[0])):
             classes = _named_classes(pred_cols)
         else:
-            classes = _numbered_classes(pred_cols)
+            classes = _numbered_classes(pred_cols, real_header=pred_table.real_header)
     client, cluster = make_client(engine.scheduler)
     try:
         evaluators = _evaluate_many(
@@ -251,23 +259,15 @@ def _evaluate_many(evaluate_many: Any, guessed: list[str], *args: Any, **kwargs:
         raise
 
 
-def _numbered_classes(pred_cols: list[str]) -> list[str] | None:
-    """Class names of numbered prediction columns (``p_1``, ``p_2``, …) other than 0..C-1, as the local
-    engine matches numeric labels to them by name."""
-    import re
+def _numbered_classes(pred_cols: list[str], *, real_header: bool) -> list[str] | None:
+    """Class names of numbered prediction columns (``p_1``, ``p_2``, …; ``p1, p0``; a header ``1,0``) other
+    than 0..C-1 in order, in column order, as the local engine matches numeric labels to them by name."""
+    from losscli.inputs.plan import numbered_columns
 
-    from losscli.inputs.plan import PRED_PREFIXES
-
-    out = []
-    for c in pred_cols:
-        key = c.strip()
-        prefix = next((p for p in PRED_PREFIXES if key.lower().startswith(p)), None)
-        if prefix is None:
-            return None
-        key = key[len(prefix):]
-        if not re.fullmatch(r"[+-]?\d+", key):
-            return None
-        out.append(str(int(key)))
+    numbered = numbered_columns(pred_cols, real_header=real_header)
+    if numbered is None:
+        return None
+    out = [str(int(k)) for k, _ in sorted(numbered.items(), key=lambda kv: kv[1])]
     return None if out == [str(j) for j in range(len(out))] else out
 
 
