@@ -700,7 +700,7 @@ class InputPlan:
         for name, col in zip(role.columns, cols, strict=True):
             if col.dtype.kind in "OUS":
                 col = _to_float(col, role.source, name, rows, labels=role is self.labels,
-                                pred_cols=self.preds.columns)
+                                pred_cols=self.preds.columns, classes_given=bool(self.options.classes))
             out.append(col)
         if len(out) == 1:
             return out[0]
@@ -1006,7 +1006,7 @@ def _class_key(v: Any) -> Any:
 
 
 def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, labels: bool = False,
-              pred_cols: list[str] | None = None) -> np.ndarray:
+              pred_cols: list[str] | None = None, classes_given: bool = False) -> np.ndarray:
     """A text column as numbers (empty cells and NaN spellings NaN); a value that is not a number is an error
     naming it, with a hint for what it looks like (a thousands separator, a decimal comma, class names)."""
     out = np.empty(len(col), dtype=np.float64)
@@ -1033,6 +1033,9 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
                 hint = "a decimal comma? write decimals with a point (0.5, not 0,5)"
             elif "," in s:
                 hint = "a comma inside a cell: quote the cell or use another delimiter"
+            elif labels and classes_given:  # --classes given, but not for this layout of columns
+                hint = ("--classes maps the class names of one label column, beside one prediction column per class "
+                        "or a binary loss's one or two columns: choose them with --label-cols and --pred-cols")
             elif labels and len(names := {str(v).strip() for v in col.tolist() if v is not None and str(v).strip()}
                                 ) <= 20:
                 shown = sorted(names)[:4]  # a few distinct texts: class names (dates or ids are many)
@@ -1540,14 +1543,24 @@ def _binary_proba_columns(
     predict_proba (N, 2), which ``--convention sklearn`` scores as log_loss does): columns that name the two
     classes are paired with them by name, as one column per class is for the categorical losses.
 
-    Labels 0/1 take the columns named for 0 and 1 (``p0``/``p1``, ``proba_1``, a header ``1``), and columns
+    With ``--classes NEGATIVE,POSITIVE`` the labels are those classes, and the columns named for them are put
+    in that order (else read in column order). Without it, labels that are class names take the column named
+    for each (the first column's class is the negative one, as predict_proba's columns follow ``classes_``);
+    labels 0/1 take the columns named for 0 and 1 (``p0``/``p1``, ``proba_1``, a header ``1``), and columns
     numbered for other classes (``p_1``, ``p_2``) map the labels by number."""
     if classes:
-        return pred_cols, class_map, "value"
+        if len(classes) != 2:
+            raise UsageError("a binary loss needs --classes NEGATIVE,POSITIVE (two values)")
+        ordered = two_class_columns(pred_cols, list(classes))
+        if ordered is not None and ordered != pred_cols:
+            notes.append(f"prediction columns {', '.join(pred_cols)} taken in class order "
+                         f"{classes[0]}, {classes[1]} by their names")
+        return ordered or pred_cols, class_map, "binary_from_class"
     sample = next(iter(labels.read([label_col], 256)), None)
     col = None if sample is None else sample.columns[label_col]
     if col is not None and col.dtype.kind in "OUS" and not _numeric_texts(col):
-        return pred_cols, None, "value"
+        return pred_cols, _class_map_from_columns(labels, label_col, pred_cols, spec, preds), \
+            "binary_from_class"
     ordered = two_class_columns(pred_cols, [0, 1])
     if ordered is not None:
         if ordered != pred_cols:

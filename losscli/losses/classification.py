@@ -111,7 +111,8 @@ def binary_crossentropy(
     scikit-learn's ``log_loss`` takes the columns of a row as one distribution: ``l = −Σ_c y_c·log p_c`` (a
     binary ``predict_proba`` (N, 2) with labels y as ``[1 − y, y]``; its value, not the mean of two BCEs);
     the two columns are paired with the classes by name where they name them (``p0, p1`` or ``p1, p0``,
-    ``proba_1``, a header ``1,0``), else taken in column order (class 0's first);
+    ``proba_1``, a header ``1,0``; ``cat, dog`` beside labels cat/dog, the first column's class the negative
+    one, or in the order of ``--classes NEGATIVE,POSITIVE``), else taken in column order (class 0's first);
     logits, ``pos_weight`` and multi-label rows, which it has no form for, are refused under that convention.
     ``pos_weight`` follows torch's ``pos_weight`` (broadcast along the output columns).
     From log-probabilities a = log p: log(1 − p) = log1m_exp(a) (exact; a is kept within the log of the

@@ -170,7 +170,9 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
         # local plan pairs them (labels that are class names take their columns by name below)
         from losscli.inputs.plan import two_class_columns
 
-        if not options.classes and not is_text(lab_table.sample.get(label_cols[0])):
+        if options.classes and len(options.classes) == 2:
+            pred_cols = two_class_columns(pred_cols, list(options.classes)) or pred_cols
+        elif not options.classes and not is_text(lab_table.sample.get(label_cols[0])):
             pred_cols = two_class_columns(pred_cols, [0, 1]) or pred_cols
     if options.classes and len(label_cols) == 1:  # as the local plan checks them
         from losscli.inputs.plan import refuse_classes_against_columns

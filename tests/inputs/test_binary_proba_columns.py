@@ -133,3 +133,88 @@ def test_the_dask_engine_pairs_the_columns_by_name(tmp_path, capsys, loss):
     assert value([*_args(loss), "--labels", tmp_path / "y.csv", "--preds", tmp_path / "h.csv", "--header",
                   "--engine", "dask"], capsys) == pytest.approx(PEERS[loss], rel=1e-12)
 
+
+# ------------------------------------------------------------------------- labels that are class names
+
+
+def _named(tmp_path, columns=("cat", "dog")) -> str:
+    """Labels cat/dog and predict_proba's columns named after the classes (sklearn's classes_: cat, dog)."""
+    y, p = _data()
+    proba = {"cat": 1 - p, "dog": p}
+    frame = pd.DataFrame({"label": np.array(["cat", "dog"])[y]})
+    for c in columns:
+        frame[c] = proba[c.removeprefix("p_")]
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    return str(tmp_path / "d.csv")
+
+
+def test_the_stored_number_is_scikit_learns_on_class_names():
+    metrics = pytest.importorskip("sklearn.metrics")
+    y, p = _data()
+    assert metrics.log_loss(np.array(["cat", "dog"])[y], np.c_[1 - p, p]) == pytest.approx(PEERS["bce"], rel=1e-13)
+
+
+@pytest.mark.parametrize("columns", [("cat", "dog"), ("dog", "cat"), ("p_cat", "p_dog"), ("p_dog", "p_cat")])
+@pytest.mark.parametrize("classes", [None, "cat,dog", "dog,cat"])
+def test_class_named_columns_beside_class_name_labels_are_paired_by_name(tmp_path, capsys, columns, classes):
+    path = _named(tmp_path, columns)
+    given = [] if classes is None else ["--classes", classes]
+    assert value(["bce", path, "--convention", "sklearn", *given], capsys) == pytest.approx(PEERS["bce"], rel=1e-12)
+    assert value(["cce", path], capsys) == pytest.approx(PEERS["bce"], rel=1e-12)  # as cce reads them
+
+
+def test_columns_put_in_class_order_by_name_are_noted(tmp_path, capsys):
+    path = _named(tmp_path, ("dog", "cat"))
+    code, out, err = run_cli(["eval", "bce", path, "--convention", "sklearn", "--classes", "cat,dog", "--json"],
+                             capsys)
+    assert code == 0, err
+    assert "prediction columns dog, cat taken in class order cat, dog by their names" in out
+
+
+def test_the_positive_column_alone_gets_a_classes_hint_that_works(tmp_path, capsys):
+    path = _named(tmp_path)
+    err = refused(["bce", path, "--pred-cols", "dog"], capsys, code=3)
+    assert "d.csv" in err and "column label" in err and "'dog'" in err and "e.g. --classes cat,dog" in err
+    assert value(["bce", path, "--pred-cols", "dog", "--classes", "cat,dog"], capsys) == pytest.approx(
+        PEERS["bce"], rel=1e-12)
+    assert value(["bce", path, "--convention", "sklearn", "--pred-cols", "dog", "--classes", "cat,dog"],
+                 capsys) == pytest.approx(PEERS["bce"], rel=1e-12)
+
+
+def test_columns_that_name_no_label_get_a_classes_hint_that_works(tmp_path, capsys):
+    y, p = _data()
+    pd.DataFrame({"label": np.array(["cat", "dog"])[y], "a": 1 - p, "b": p}).to_csv(tmp_path / "d.csv", index=False)
+    err = refused(["bce", tmp_path / "d.csv", "--convention", "sklearn"], capsys, code=2)
+    assert "string labels (cat, dog)" in err and "d.csv column label" in err and "(a, b)" in err
+    assert "give --classes in prediction-column order" in err
+    assert value(["bce", tmp_path / "d.csv", "--convention", "sklearn", "--classes", "cat,dog"],
+                 capsys) == pytest.approx(PEERS["bce"], rel=1e-12)
+
+
+def test_classes_that_do_not_fit_two_columns_or_the_labels_are_refused(tmp_path, capsys):
+    path = _named(tmp_path)
+    err = refused(["bce", path, "--convention", "sklearn", "--classes", "cat,dog,bird"], capsys, code=2)
+    assert "--classes NEGATIVE,POSITIVE (two values)" in err
+    err = refused(["bce", path, "--convention", "sklearn", "--classes", "cat,bird"], capsys, code=3)
+    assert "d.csv" in err and "label 'dog' is not one of the classes ('cat', 'bird')" in err
+
+
+def test_the_dask_engine_pairs_class_named_columns_by_name(tmp_path, capsys):
+    pytest.importorskip("dask.dataframe")
+    pytest.importorskip("distributed")
+    path = _named(tmp_path, ("dog", "cat"))
+    for given in ([], ["--classes", "cat,dog"], ["--classes", "dog,cat"]):
+        assert value(["bce", path, "--convention", "sklearn", "--engine", "dask", *given],
+                     capsys) == pytest.approx(PEERS["bce"], rel=1e-12)
+
+
+def test_classes_given_for_another_layout_of_columns_get_a_hint_that_works(tmp_path, capsys):
+    y, p = _data()
+    names = np.array(["cat", "dog"])
+    pd.DataFrame({"label": names[y], "label_again": names[y], "cat": 1 - p, "dog": p}).to_csv(
+        tmp_path / "d.csv", index=False)
+    args = ["bce", tmp_path / "d.csv", "--convention", "sklearn", "--classes", "cat,dog"]
+    err = refused([*args, "--label-cols", "label,label_again"], capsys, code=3)
+    assert f"d.csv column label row 2 (value '{names[y[0]]}')" in err
+    assert "--classes maps the class names of one label column" in err and "e.g. --classes" not in err
+    assert value([*args, "--label-cols", "label"], capsys) == pytest.approx(PEERS["bce"], rel=1e-12)
