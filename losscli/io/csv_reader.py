@@ -51,6 +51,8 @@ Rules both engines follow:
 - a blank line is a row of empty cells, and an empty cell is NaN (in a text column, ``""``): never skipped;
 - a file that ends inside a quoted cell (a quote never closed) is a ReadError, as in pandas: the parsers
   would read every row after the quote into that cell (:mod:`losscli.io.csv_quotes`);
+- a comma-separated file whose rows are two integers (under no header, or one name) that a decimal comma
+  wrote (``-0,22``, ``1,05``: :func:`decimal_comma_column`) is a ReadError, unless the delimiter is given;
 - a number is anything Python's ``float()`` accepts (``1e-3``, ``nan``, ``-inf``, ``+.5``); a chunk of a
   column holding any other text comes as an ``object`` array of the stripped texts;
 - a row with more or fewer cells than the header, bytes that are not UTF-8, an empty file and a
@@ -226,6 +228,51 @@ def written_otherwise(first: list[str], following: list[list[str]]) -> bool:
 
 
 _PANDAS_WHOLE = re.compile(r"[+-]?\d+\.0+")
+_WHOLE = re.compile(r"[+-]?\d+")
+
+
+def decimal_comma_column(rows: list[list[str]]) -> tuple[int, str, str] | None:
+    """Is a comma-separated file whose rows are two integers one column of numbers written with a decimal
+    comma (``5,13``, ``-0,22``)? Yes when some row writes what two columns of integers never do: a whole part
+    ``-0`` (the sign of a negative decimal), or a second cell with a leading zero (``1,05``); no, whatever
+    those say, when a first cell has a leading zero (padded integers), a second cell a sign, or a row holds
+    something else. (The first such row's 1-based number among ``rows``, the row as written, the reason),
+    or ``None``. Labels ``0..9`` beside counts write neither."""
+    found = None
+    for i, row in enumerate(rows):
+        if not row:
+            continue
+        if len(row) != 2:
+            return None
+        whole, frac = _clean(row[0]), _clean(row[1])
+        if not _WHOLE.fullmatch(whole) or not frac.isdigit() or not frac.isascii():
+            return None
+        if len(whole.lstrip("+-")) > 1 and whole.lstrip("+-").startswith("0"):
+            return None  # 007,5: padded integers, not a decimal's whole part
+        if found is None and whole.lstrip("+") == "-0":
+            found = (i + 1, ",".join(row), f"'{whole}' is a negative decimal's whole part, not an integer")
+        elif found is None and len(frac) > 1 and frac.startswith("0"):
+            found = (i + 1, ",".join(row), f"'{frac}' keeps a leading zero, as decimals do and integers do not")
+    return found
+
+
+def _decimal_comma_error(inp: Input, found: tuple[int, str, str], header_rows: int) -> ReadError:
+    row, written, why = found
+    if inp.given == "-":
+        how = "pipe it through tr , . first"
+    elif inp.codec:
+        how = "tr , . on the decompressed file"
+    else:
+        folder, base = os.path.split(inp.given)
+        stem, dot, ext = base.rpartition(".")
+        point = os.path.join(folder, f"{stem}_point.{ext}" if dot and stem else f"{base}_point")
+        how = f"tr , . < {shlex.quote(inp.given)} > {shlex.quote(point)}, and pass that file"
+    return ReadError(
+        "a decimal comma? every row is two integers around a comma, as numbers split there would be",
+        location=Location(array="", file=inp.name, file_row=row + header_rows, value=written),
+        hint=f"{why}: write the numbers with a decimal point ({how}); if they are two columns of integers, pass "
+             "--delimiter ','",
+    )
 
 
 def _unique_names(cells: list[str]) -> list[str]:
@@ -319,6 +366,13 @@ class CsvSource(Source):
             raise ReadError(
                 f"malformed CSV ({exc})", location=Location(array="", file=inp.name, file_row=reader.line_num)
             ) from exc
+        if (delimiter is None and not excel and not self.commented_header and self.delimiter == ","
+                and (header_rows == 0 or len(names) == 1)):
+            # one column of numbers with a decimal comma, without a header or under one name: not two columns
+            sample = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=","), 2001))
+            sample = sample[header_rows:] if complete else sample[header_rows:-1]
+            if (found := decimal_comma_column(sample)) is not None:
+                raise _decimal_comma_error(inp, found, header_rows)
         if not has_rows:
             if not names:
                 raise ReadError(f"{inp.name} has a header but no rows")
