@@ -184,18 +184,50 @@ def _names_like(cells: tuple[str, ...] | None) -> bool:
     return all(a < b for a, b in zip(values, values[1:], strict=False))
 
 
-def _refuse_guessed_headers(sources: list[Any]) -> None:
+def pandas_integer_names(cells: tuple[str, ...] | list[str] | None) -> bool:
+    """Cells that could be integer column names as pandas writes them: distinct integers ``0``, ``1``, …
+    without sign or padding — a frame's columns reordered (``2,0,1``) or some of them kept (``7``, ``2,0``)."""
+    return bool(cells) and all(re.fullmatch(r"0|[1-9]\d*", c) for c in cells) and len(set(cells)) == len(cells)
+
+
+def _reordered_names(cells: tuple[str, ...]) -> bool:
+    """``0, …, K−1`` in another order (``2,0,1``): pandas' default names after ``df[[2, 0, 1]]``."""
+    return len(cells) > 1 and sorted(int(c) for c in cells) == list(range(len(cells)))
+
+
+def _same_names_opening(sources: list[Any]) -> tuple[str, ...] | None:
+    """The first row every file opens with, read as data, when it is more likely column names: numbers counting
+    up (:func:`_names_like`), pandas' default names in another order (``2,0,1``), or other integer names
+    (``7``, ``2,0``) above rows that are no integers in every file — a column of floats under an integer name,
+    as pandas writes ``pd.DataFrame({7: y})``. Integer rows identical in both files (``1`` above labels and
+    hard predictions ``0``, ``1``; ``2,0,3`` above multi-output counts) stay data."""
+    firsts = [getattr(s, "first_row_as_data", None) for s in sources]
+    first = firsts[0]
+    if len(sources) < 2 or first is None or any(f != first for f in firsts):
+        return None
+    if _names_like(first):
+        return first
+    if pandas_integer_names(first) and (_reordered_names(first) or all(
+            getattr(s, "rows_below_not_integers", False) for s in sources)):
+        return first
+    return None
+
+
+def refuse_guessed_headers(sources: list[Any]) -> None:
+    """Files read side by side whose first rows are only guessed to be headers, or the same numbers read as
+    data that are more likely column names, wait for ``--header`` or ``--no-header`` (exit 2)."""
     guessed = [s for s in sources if getattr(s, "header_maybe_data", False)]
     if len(sources) > 1 and len(guessed) == len(sources):
         raise guessed_headers_error([s.name for s in guessed])
-    firsts = [getattr(s, "first_row_as_data", None) for s in sources]
-    if len(sources) > 1 and _names_like(firsts[0]) and all(f == firsts[0] for f in firsts):
-        # the same numbers opening every file, read as data: column names (years, horizons 1,2,3) more likely
-        # than labels and predictions that agree to the digit; read as data they would add a zero loss
+    if (first := _same_names_opening(sources)) is not None:
+        # the same numbers opening every file, read as data: column names (years, horizons 1,2,3, pandas'
+        # integer names) more likely than labels and predictions that agree to the digit; read as data they
+        # would add a zero loss
         raise UsageError(
             f"the first rows of {', '.join(s.name for s in sources)} are the same numbers "
-            f"({','.join(firsts[0][:4])}{',…' if len(firsts[0]) > 4 else ''}): column names, or data?",
-            hint="pass --header if they are column names (years, horizons), --no-header if they are data",
+            f"({','.join(first[:4])}{',…' if len(first) > 4 else ''}): column names, or data?",
+            hint="pass --header if they are column names (years, horizons, integer names as pandas writes them), "
+                 "--no-header if they are data",
         )
 
 
@@ -319,7 +351,7 @@ class InputPlan:
                 if c not in known:
                     known.add(c)
                     cols.append(c)
-        _refuse_guessed_headers([src for src, _ in by_source.values()])
+        refuse_guessed_headers([src for src, _ in by_source.values()])
         streams = {key: _RowStream(src.read(cols, chunk_rows)) for key, (src, cols) in by_source.items()}
         step = chunk_rows or None
         while True:

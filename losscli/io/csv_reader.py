@@ -231,6 +231,19 @@ _PANDAS_WHOLE = re.compile(r"[+-]?\d+\.0+")
 _WHOLE = re.compile(r"[+-]?\d+")
 
 
+def not_integers(first: list[str], following: list[list[str]]) -> bool:
+    """Do the rows below a first row of numbers write, in its columns, a value that is no integer as written
+    (``0.25``, ``1.0``, ``1e-05``; a missing value is none)? Then the first row of integers is of another
+    kind than the rest: column names as pandas writes integer ones, more likely than a first sample."""
+    k = len(first)
+    for row in following:
+        for cell in row[:k]:
+            c = _clean(cell)
+            if c.lower() not in MISSING and not _WHOLE.fullmatch(c):
+                return True
+    return False
+
+
 def decimal_comma_column(rows: list[list[str]]) -> tuple[int, str, str] | None:
     """Is a comma-separated file whose rows are two integers one column of numbers written with a decimal
     comma (``5,13``, ``-0,22``)? Yes when some row writes what two columns of integers never do: a whole part
@@ -297,6 +310,8 @@ class CsvSource(Source):
         self._header = header
         #: the first row's cells when they were all numbers, read as data (a guess)
         self.first_row_as_data: tuple[str, ...] | None = None
+        #: with :attr:`first_row_as_data`: a row below writes, in its columns, a number that is no integer
+        self.rows_below_not_integers = False
         notes: list[str] = []
         certain = False  # a guessed header of pandas' names that the rows below confirm
         n = SNIFF_BYTES
@@ -341,6 +356,9 @@ class CsvSource(Source):
                     certain = written_otherwise(first, list(itertools.islice(rows, skipped + 1, skipped + 2001)))
                 elif notes:  # numbers read as data: kept to compare with the other files' first rows
                     self.first_row_as_data = tuple(_clean(c) for c in first)
+                    rows = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
+                    below = list(itertools.islice(rows, skipped + 1, skipped + 2001))
+                    self.rows_below_not_integers = not_integers(first, below if complete else below[:-1])
                 self._header = header
                 if not header:
                     reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)

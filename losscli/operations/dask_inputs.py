@@ -18,9 +18,11 @@ if TYPE_CHECKING:
     from losscli.settings import EngineSettings, LossSettings, ReportSettings
 
 
-def _header(path: str, header: bool | None, delimiter: str | None) -> tuple[bool, bool, str | None]:
+def _header(path: str, header: bool | None, delimiter: str | None, opened: list[Any] | None = None
+            ) -> tuple[bool, bool, str | None]:
     """The header and delimiter decisions of the local reader on the first file of ``path`` (a path or a
-    glob), and whether that header was a guess that may be data (pandas' default names ``0``…)."""
+    glob), and whether that header was a guess that may be data (pandas' default names ``0``…); the local
+    reader's source of that file is added to ``opened``, for the checks of first rows across files."""
     import glob
     import os
 
@@ -36,6 +38,8 @@ def _header(path: str, header: bool | None, delimiter: str | None) -> tuple[bool
         if os.path.exists(path) or len(glob.glob(path)) < 2:
             raise
         return True, False, exc.delimiter
+    if opened is not None:
+        opened.append(src)
     sniffed = getattr(src, "delimiter", None) or delimiter
     if getattr(src, "commented_header", False):
         from losscli.errors import ReadError
@@ -53,8 +57,8 @@ def _header(path: str, header: bool | None, delimiter: str | None) -> tuple[bool
     return src.header_rows > 0, bool(getattr(src, "header_maybe_data", False)), sniffed
 
 
-def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, blank_rows: bool = False
-           ) -> tuple[Any, Any]:
+def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, blank_rows: bool = False,
+           opened: list[Any] | None = None) -> tuple[Any, Any]:
     """(frame, Table): a Dask frame named as the local reader names columns, and what the rule sees of it.
     ``path`` is added to ``guessed`` when its header row of numbers was guessed to be pandas' names;
     ``blank_rows``: blank lines are rows of missing values (see :func:`losscli.dask.read_frame`)."""
@@ -63,7 +67,7 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, b
     from losscli.dask import read_frame
     from losscli.inputs.infer import SAMPLE_ROWS, Table
 
-    header, maybe_data, delimiter = _header(path, options.header, options.delimiter)
+    header, maybe_data, delimiter = _header(path, options.header, options.delimiter, opened)
     if maybe_data:
         guessed.append(path)
     ddf = read_frame(path, header=header, delimiter=delimiter, text_columns=id_names, blank_rows=blank_rows)
@@ -126,6 +130,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
     params = loss_params(specs, loss)
     keys = {*JOIN_NAMES, *([options.id_col] if options.id_col else [])}
     guessed: list[str] = []
+    opened: list[Any] = []  # the local reader's sources of the CSV files, for their first rows
     sel = Selection(options.label_cols, options.pred_cols, options.weight_col, options.id_col)
     if options.data:
         if len(options.data) != 1:
@@ -141,12 +146,16 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
     else:
         if not options.labels or not options.preds:
             raise UsageError("give FILE, or both --labels and --preds")
-        labels, lab_table = _frame(options.labels, options, keys, guessed)
-        preds, pred_table = _frame(options.preds, options, keys, guessed)
+        labels, lab_table = _frame(options.labels, options, keys, guessed, opened=opened)
+        preds, pred_table = _frame(options.preds, options, keys, guessed, opened=opened)
         if len(guessed) == 2:
             from losscli.inputs.plan import guessed_headers_error
 
             raise guessed_headers_error(guessed)
+        if len(opened) == 2:  # the same numbers opening both files, as the local engine refuses them
+            from losscli.inputs.plan import refuse_guessed_headers
+
+            refuse_guessed_headers(opened)
         count_cols = _count_columns(options, pred_table, sel)
         cols = infer_two_files(lab_table, pred_table, None, sel)
         if cols.checked_index is not None:

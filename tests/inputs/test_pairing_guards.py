@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli_helpers import run_cli
+from sklearn.metrics import mean_squared_error
 
 
 def value(args, capsys) -> float:
@@ -119,6 +120,55 @@ def test_the_same_decimal_names_opening_both_files_wait_for_header_or_no_header(
     err = refused(["mse", *files], capsys)
     assert "are the same numbers (0.1,0.5,0.9)" in err and "--header" in err
     assert value(["mse", *files, "--header"], capsys) == pytest.approx(float(np.mean((y - p) ** 2)), rel=1e-13)
+
+
+def _mse_both_engines(args, capsys) -> list[tuple[int, str, str]]:
+    return [run_cli(["eval", "mse", *map(str, args), "-q", "--engine", engine], capsys) for engine in ("local", "dask")]
+
+
+def test_pandas_integer_names_opening_both_files_wait_for_header_or_no_header(tmp_path, capsys):
+    """pandas writes integer column names as a header row: df[[2, 0, 1]] and a column named 7 in both files
+    were read as a first sample (2,0,1 against 2,0,1: a zero loss, one sample too many, exit 0)."""
+    rng = np.random.default_rng(13)
+    y, p = rng.normal(size=(30, 3)), rng.normal(size=(30, 3))
+    pd.DataFrame(y)[[2, 0, 1]].to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame(p)[[2, 0, 1]].to_csv(tmp_path / "p.csv", index=False)
+    files = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"]
+    for code, out, err in _mse_both_engines(files, capsys):
+        assert (code, out) == (2, "") and err.count("error:") == 1, err
+        assert "are the same numbers (2,0,1): column names, or data?" in err and "--header if" in err
+    assert value(["mse", *files, "--header"], capsys) == pytest.approx(mean_squared_error(y, p), rel=1e-13)
+    pd.DataFrame({7: y[:, 0]}).to_csv(tmp_path / "y7.csv", index=False)
+    pd.DataFrame({7: p[:, 0]}).to_csv(tmp_path / "p7.csv", index=False)
+    files = ["--labels", tmp_path / "y7.csv", "--preds", tmp_path / "p7.csv"]
+    for code, out, err in _mse_both_engines(files, capsys):
+        assert (code, out) == (2, "") and "are the same numbers (7)" in err and "--header if" in err, err
+    assert value(["mse", *files, "--header"], capsys) == pytest.approx(mean_squared_error(y[:, 0], p[:, 0]),
+                                                                       rel=1e-13)
+
+
+def test_the_same_integers_opening_files_of_data_read_as_data_or_as_told(tmp_path, capsys):
+    rng = np.random.default_rng(14)
+    # labels and hard predictions that agree on the first sample: integers in every row, so data
+    y, p = np.r_[1, rng.integers(0, 2, 39)], np.r_[1, rng.integers(0, 2, 39)]
+    np.savetxt(tmp_path / "y.txt", y, fmt="%d")
+    np.savetxt(tmp_path / "p.txt", p, fmt="%d")
+    assert value(["mse", "--labels", tmp_path / "y.txt", "--preds", tmp_path / "p.txt"], capsys) == pytest.approx(
+        mean_squared_error(y, p), rel=1e-13)
+    # a probability of exactly 1 (%g writes it 1) above integer labels 1: one file of floats only, so data
+    q = np.r_[1, rng.uniform(0.05, 0.95, 39)]
+    np.savetxt(tmp_path / "q.txt", q, fmt="%.17g")
+    assert value(["mse", "--labels", tmp_path / "y.txt", "--preds", tmp_path / "q.txt"], capsys) == pytest.approx(
+        mean_squared_error(y, q), rel=1e-13)
+    # %g data whose first sample is 2,0,1 in both files: asked, and --no-header answers it
+    a, b = rng.normal(size=(20, 3)), rng.normal(size=(20, 3))
+    a[0] = b[0] = [2, 0, 1]
+    np.savetxt(tmp_path / "a.csv", a, fmt="%.17g", delimiter=",")
+    np.savetxt(tmp_path / "b.csv", b, fmt="%.17g", delimiter=",")
+    files = ["--labels", tmp_path / "a.csv", "--preds", tmp_path / "b.csv"]
+    err = refused(["mse", *files], capsys)
+    assert "(2,0,1)" in err and "--no-header if they are data" in err
+    assert value(["mse", *files, "--no-header"], capsys) == pytest.approx(mean_squared_error(a, b), rel=1e-13)
 
 
 # ------------------------------------------------------------------------- pandas indexes of other files
