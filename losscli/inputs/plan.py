@@ -174,6 +174,26 @@ def guessed_headers_error(names: list[str]) -> UsageError:
     )
 
 
+def guessed_header_hint(short: Any, long: Any, sources: list[Any]) -> str:
+    """The hint of a file one row short of ``long`` whose first row was guessed to be pandas' default names
+    (``0``): the guess may be wrong (--no-header), unless ``long`` opens with integers read as data that pandas
+    would write as names too (``1``: ``df[[1]]``), where both files' first rows are names (--header) or both
+    data; or unless another file's header is real, which --no-header would read as data."""
+    first = getattr(long, "first_row_as_data", None)
+    if pandas_integer_names(first):
+        names = ",".join(short.columns[:4]) + (",…" if len(short.columns) > 4 else "")
+        return (f"the first rows of {short.name} ({names}) and {long.name} ({','.join(first[:4])}"
+                f"{',…' if len(first) > 4 else ''}) are integers as pandas writes column names, the one read as a "
+                "header and the other as data: pass --header if both are column names, --no-header if both are data")
+    others = [src for src in sources if src is not short and src.header_rows > 0
+              and not getattr(src, "header_maybe_data", False)]
+    if others:  # --no-header would read the other file's real header as data
+        return (f"the first row of {short.name} was read as a header (pandas' default column name); if it "
+                f"is data, write {short.name} with a header line (np.savetxt(..., header='y', "
+                f"comments='')), as --no-header would read the header of {others[0].name} as data too")
+    return f"the first row of {short.name} was read as a header: pass --no-header if it is data"
+
+
 def _names_like(cells: tuple[str, ...] | None) -> bool:
     """Cells that could be column names of numbers: two or more plain numbers counting up (horizons ``1,2,3``,
     years ``2023,2024``, quantiles ``10,50,90`` or ``0.1,0.5,0.9``); a row of data (``2,0,3``, one-hot
@@ -503,13 +523,7 @@ class InputPlan:
                     f"sample, in the order of {self.preds.source.name}")
         long = by_source[many][0]
         if counts[many] - counts[few] == 1 and getattr(short, "header_maybe_data", False):
-            others = [src for src, _ in by_source.values() if src is not short and src.header_rows > 0
-                      and not getattr(src, "header_maybe_data", False)]
-            hint = f"the first row of {short.name} was read as a header: pass --no-header if it is data"
-            if others:  # --no-header would read the other file's real header as data
-                hint = (f"the first row of {short.name} was read as a header (pandas' default column name); if it "
-                        f"is data, write {short.name} with a header line (np.savetxt(..., header='y', "
-                        f"comments='')), as --no-header would read the header of {others[0].name} as data too")
+            hint = guessed_header_hint(short, long, [src for src, _ in by_source.values()])
         elif counts[many] - counts[few] == 1 and (first := getattr(long, "first_row_as_data", None)):
             hint = (f"the first row of {long.name} ({','.join(first[:4])}{',…' if len(first) > 4 else ''}) was read "
                     "as data: pass --header if it is column names (a header of numbers, such as classes 1, 2, 3)")

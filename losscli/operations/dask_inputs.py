@@ -198,7 +198,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
     client, cluster = make_client(engine.scheduler)
     try:
         evaluators = _evaluate_many(
-            evaluate_many, guessed, labels, None if labels is preds else preds, ",".join(texts),
+            evaluate_many, guessed, opened, labels, None if labels is preds else preds, ",".join(texts),
             label_cols=label_cols, pred_cols=pred_cols, weight_col=weight[0] if weight else None,
             id_col=cols.id_col if labels is not preds else None, classes=classes,
             watch_index=watch_index, check_key=cols.checked_id if labels is not preds else None,
@@ -258,14 +258,20 @@ def _count_columns(options: InputOptions, table: Any, sel: Any) -> dict[str, str
     return out
 
 
-def _evaluate_many(evaluate_many: Any, guessed: list[str], *args: Any, **kwargs: Any) -> Any:
-    """``evaluate_many``; a row count mismatch names --no-header when a header row of numbers was guessed."""
+def _evaluate_many(evaluate_many: Any, guessed: list[str], opened: list[Any], *args: Any, **kwargs: Any) -> Any:
+    """``evaluate_many``; a row count mismatch names --no-header when a header row of numbers was guessed
+    (or --header, where the other file's first row is integers as pandas writes names, as the local engine)."""
     from losscli.errors import ShapeError
 
     try:
         return evaluate_many(*args, **kwargs)
     except ShapeError as exc:
-        if guessed:
+        short = next((s for s in opened if getattr(s, "header_maybe_data", False)), None)
+        if short is not None and len(opened) == 2:
+            from losscli.inputs.plan import guessed_header_hint
+
+            exc.hint = guessed_header_hint(short, next(s for s in opened if s is not short), opened)
+        elif guessed:
             exc.hint = f"the first row of {guessed[0]} was read as a header: pass --no-header if it is data"
         raise
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli_helpers import run_cli
-from sklearn.metrics import mean_squared_error
+from sklearn.metrics import log_loss, mean_squared_error
 
 
 def value(args, capsys) -> float:
@@ -262,6 +262,33 @@ def test_a_guessed_header_beside_a_real_one_gets_a_hint_that_works(tmp_path, cap
     np.savetxt(tmp_path / "y.txt", y, fmt="%d", header="y", comments="")
     assert value(["bce", "--labels", tmp_path / "y.txt", "--preds", tmp_path / "p.csv"], capsys) == pytest.approx(
         _bce(y, p), rel=1e-13)
+
+
+def test_pandas_integer_names_in_both_files_get_a_hint_that_names_header(tmp_path, capsys):
+    """Labels written pd.DataFrame(y) (header 0, taken for pandas' default names) beside predict_proba's
+    column 1 written pd.DataFrame(P)[[1]] (header 1, read as data): one row apart, the hint said --no-header,
+    which gave 1.516 for log_loss' 0.8255, exit 0. Both first rows are integer names: --header is named."""
+    rng = np.random.default_rng(15)
+    n = 50
+    y = rng.integers(0, 2, n)
+    p1 = rng.uniform(0.05, 0.95, n)
+    pd.DataFrame(y).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame(np.c_[1 - p1, p1])[[1]].to_csv(tmp_path / "p.csv", index=False)
+    files = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"]
+    for engine in ("local", "dask"):
+        err = refused(["bce", *files, "--engine", engine], capsys, code=3)
+        assert "y.csv (0) and " in err and "p.csv (1) are integers as pandas writes column names" in err
+        assert "pass --header if both are column names" in err
+    assert value(["bce", *files, "--header"], capsys) == pytest.approx(log_loss(y, p1), rel=1e-13)
+    # the same spellings written as data (np.savetxt): --no-header, as the hint says for data
+    q = np.r_[1, p1[1:]]
+    np.savetxt(tmp_path / "yd.txt", np.r_[0, y[1:]], fmt="%d")
+    np.savetxt(tmp_path / "pd.txt", q, fmt="%.17g")
+    files = ["--labels", tmp_path / "yd.txt", "--preds", tmp_path / "pd.txt"]
+    err = refused(["mse", *files], capsys, code=3)
+    assert "--no-header if both are data" in err
+    assert value(["mse", *files, "--no-header"], capsys) == pytest.approx(
+        mean_squared_error(np.r_[0, y[1:]], q), rel=1e-13)
 
 
 def test_a_predict_proba_and_a_multiclass_decision_function_get_hints_that_work(tmp_path, capsys):
