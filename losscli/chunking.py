@@ -14,6 +14,10 @@ BLOCK = 1 << 16
 #: keep a chunk near 4 M values (32 MB as float64) — 32 rows of a 128k vocabulary, 16 of a 256k one.
 WIDE_CHUNK_VALUES = 1 << 22
 
+#: Values per chunk of arrays already in memory that a compiled kernel reads in place (``evaluate``): no
+#: float64 copy of a chunk is made, so a larger chunk costs no memory and saves calls.
+FUSED_CHUNK_VALUES = 1 << 23
+
 
 def default_chunk_rows(columns: int) -> int:
     """Rows per chunk: about 1 M values, so that the few chunks in flight at once (being read,

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from losscli._native.dispatch import plan_for as fused_plan
-from losscli.chunking import BLOCK, default_chunk_rows
+from losscli.chunking import BLOCK, FUSED_CHUNK_VALUES, default_chunk_rows
 from losscli.conventions import RULES, Convention, get_convention
 from losscli.engine.accumulator import BIG, SHIFT, Accumulator, _block_stats
 from losscli.engine.labels import adapt_labels
@@ -464,6 +464,12 @@ class Evaluator:
             self.acc.side.update(stats, sample_weight)
         return self._accumulate(values, weights, counted, clipped, y_pred, mapper=mapper, scaled=scaled)
 
+    def compiled(self) -> bool:
+        """Whether a compiled kernel will take this loss's chunks (the extension is loaded and has one)."""
+        from losscli._native import dispatch
+
+        return self._fused is not None and dispatch.kernels() is not None
+
     def _update_fused(self, y_true: Any, y_pred: Any, sample_weight: Any) -> np.ndarray | None:
         """Validate, evaluate and accumulate a chunk with the compiled kernel; ``None`` if it does not take
         the chunk (other shapes or dtypes, or an invalid value, which the NumPy path then reports)."""
@@ -802,6 +808,12 @@ def evaluate(
     if yp.ndim in (1, 2) and yt.ndim >= 1:
         ev._reserve(n)
     step = default_chunk_rows(yp.shape[1] if yp.ndim == 2 else 1)
+    if ev.compiled() and yp.ndim in (1, 2) and yp.flags.c_contiguous:
+        # the compiled kernel reads the chunks in place (no float64 copy to bound): larger chunks save a
+        # call, a wake of the worker threads and the tail of each call's work (a fifth of the time of rows of
+        # 1000 logits in chunks of 1024 rows)
+        rows = FUSED_CHUNK_VALUES // (yp.shape[1] if yp.ndim == 2 else 1)
+        step = max(step, (rows // BLOCK) * BLOCK or rows)
     # each chunk in C order (a copy of one chunk where the array is Fortran-ordered or strided, as
     # ``DataFrame.to_numpy()`` gives): the command line reads C-ordered chunks, and the compiled kernels
     # take them, so the API's numbers are the command line's to the last bit

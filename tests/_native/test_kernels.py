@@ -19,7 +19,7 @@ import pytest
 
 import losscli
 from losscli import _native
-from losscli.chunking import BLOCK
+from losscli.chunking import BLOCK, default_chunk_rows
 from losscli.conventions import get_convention
 from losscli.engine.accumulator import _block_stats
 from losscli.engine.evaluator import Evaluator
@@ -997,3 +997,38 @@ def test_a_label_beyond_2_53_is_out_of_range_beside_the_largest_ignore_index(ker
         kernels_env(LOSSCLI_KERNELS=kernels)
         with pytest.raises(LossCliError, match="labels must lie in"):
             losscli.evaluate("scce", y, x, from_logits=True, ignore_index=2**53 - 1)
+
+
+@pytest.mark.parametrize("shape", [(6000, 300), (1_200_000,)])
+def test_in_memory_arrays_take_few_large_chunks_with_the_same_bits(shape, kernels_env, monkeypatch):
+    """``evaluate`` on arrays the compiled kernel reads in place calls it once per 8 Mi values, not once per
+    1 Mi (each call wakes the worker threads and ends on a partial piece of work); the numbers are those of
+    chunks of the default size, bit for bit, and the NumPy path keeps its smaller chunks."""
+    rng = np.random.default_rng(8)
+    if len(shape) == 2:
+        x, y, loss = rng.standard_normal(shape).astype(np.float32) * 4, rng.integers(0, shape[1], shape[0]), "scce"
+    else:
+        x, y, loss = rng.standard_normal(shape) * 4, (rng.random(shape) < 0.4) * 1.0, "bce"
+    calls: list[int] = []
+    update = Evaluator.update
+
+    def spy(self, y_true, y_pred, *args, **kwargs):
+        calls.append(len(y_pred))
+        return update(self, y_true, y_pred, *args, **kwargs)
+
+    monkeypatch.setattr(Evaluator, "update", spy)
+    big = losscli.evaluate(loss, y, x, from_logits=True)
+    assert len(calls) == 1
+    calls.clear()
+    small = Evaluator(loss, from_logits=True)
+    for start in range(0, shape[0], default_chunk_rows(shape[1] if len(shape) == 2 else 1)):
+        stop = start + default_chunk_rows(shape[1] if len(shape) == 2 else 1)
+        small.update(y[start:stop], x[start:stop])
+    assert len(calls) > 1
+    small_result = small.result()
+    assert big.value == small_result.value and big.std == small_result.std
+    assert np.array_equal(big.per_sample, small_result.per_sample)
+    calls.clear()
+    kernels_env(LOSSCLI_KERNELS="numpy")
+    losscli.evaluate(loss, y, x, from_logits=True)
+    assert len(calls) > 1
