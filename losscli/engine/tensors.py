@@ -3,9 +3,8 @@ known by its type's module); what has no plain numbers (masked values, dates) re
 
 from __future__ import annotations
 
+import sys
 from typing import Any
-
-import numpy as np
 
 from losscli.errors import InputError, UsageError
 
@@ -32,9 +31,12 @@ def from_torch(a: Any) -> Any:
 
 def refuse_unplain(a: Any, what: str) -> None:
     """A masked array with values under its mask (NumPy would hand over the values the mask hides), or dates
-    and durations (their integers are nanoseconds or days, no loss's numbers): an input error."""
-    if isinstance(a, np.ma.MaskedArray) and np.ma.getmaskarray(a).any():
-        raise InputError(f"{what} is a masked array with {int(np.ma.getmaskarray(a).sum())} masked values",
+    and durations (their integers are nanoseconds or days, no loss's numbers): an input error.
+
+    ``numpy.ma`` is not imported for the check (it costs 10 ms): a masked array exists only once it is."""
+    ma = sys.modules.get("numpy.ma")
+    if ma is not None and isinstance(a, ma.MaskedArray) and ma.getmaskarray(a).any():
+        raise InputError(f"{what} is a masked array with {int(ma.getmaskarray(a).sum())} masked values",
                          hint="drop the masked rows from every input: keep = ~np.ma.getmaskarray(a), then "
                               "evaluate(loss, y[keep], p[keep].data)")
     kind = getattr(getattr(a, "dtype", None), "kind", "")
