@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import sys
 
+from losscli.startup import defer_collection
+
 
 def run() -> None:
+    defer_collection()  # no cyclic collection while the command loads (losscli.startup)
     try:
         from losscli.cli import main
     except KeyboardInterrupt:

@@ -21,6 +21,7 @@ from losscli.errors import InputError
 from losscli.inputs.plan import Batch, InputPlan
 from losscli.losses._common import log_softmax, sigmoid
 from losscli.spec import LossSpec
+from losscli.startup import done as start_up_done
 
 SHOW = 5
 
@@ -108,6 +109,7 @@ def run_many(
     label them): otherwise memory would grow with the input. ``display=False`` keeps no display rows
     and no histogram sample (for a report that shows neither, such as ``-q``).
     """
+    start_up_done()  # the command has loaded: the stream is collected as usual (losscli.startup)
     if keep_ids is None:
         keep_ids = any(ev.keep_per_sample for ev in evaluators)
     keepers = [DisplaySample(sample=not ev.keep_per_sample, enabled=display) for ev in evaluators]

@@ -107,3 +107,30 @@ def test_a_missing_dependency_is_named_with_how_to_install_it(sample, tmp_path):
     assert r.returncode == 4 and r.stdout == ""
     assert "the module 'orjson' is not installed" in r.stderr and "pip install orjson" in r.stderr
     assert "internal error" not in r.stderr and "Traceback" not in r.stderr
+
+
+def test_start_up_defers_collection_until_the_input_streams(sample):
+    """Loading the command creates tens of thousands of long-lived objects: the collector's first threshold
+    is START_UP_OBJECTS until the input starts to stream, when they are frozen and the process's own
+    thresholds are back (the stream is collected as before); thresholds set by someone else, or a disabled
+    collector, are left alone. No callback runs inside the collector."""
+    code = (
+        "import gc\nfrom losscli.startup import START_UP_OBJECTS, defer_collection, done\n"
+        "usual = gc.get_threshold()\ndefer_collection()\n"
+        "assert gc.get_threshold() == (START_UP_OBJECTS, *usual[1:]), gc.get_threshold()\n"
+        "assert not gc.callbacks\ngc.collect()\nassert gc.get_threshold()[0] == START_UP_OBJECTS\n"
+        "done()\nassert gc.get_threshold() == usual and gc.get_freeze_count() > 0, gc.get_threshold()\ndone()\n"
+        "gc.set_threshold(0)\ndefer_collection()\ndone()\nassert gc.get_threshold()[0] == 0\n"
+        "gc.set_threshold(*usual)\ndefer_collection()\ngc.set_threshold(5000)\ndone()\n"
+        "assert gc.get_threshold()[0] == 5000\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV)
+    assert r.returncode == 0, r.stderr
+    # the command itself: deferred while it loads, as usual once its input has streamed
+    code = ("import atexit, gc, sys\nusual = gc.get_threshold()\n"
+            "atexit.register(lambda: sys.stderr.write(f'restored={gc.get_threshold() == usual}'))\n"
+            "from losscli.__main__ import run\nrun()\n")
+    r = subprocess.run([sys.executable, "-c", code, "eval", "bce", "--labels", str(sample / "binary_labels.csv"),
+                        "--preds", str(sample / "binary_probs.csv"), "-q"], capture_output=True, text=True, env=ENV)
+    assert r.returncode == 0 and float(r.stdout) > 0, r.stderr
+    assert r.stderr == "restored=True"

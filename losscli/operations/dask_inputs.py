@@ -110,7 +110,9 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
     from losscli.operations.evaluation import convention_of, loss_params, loss_texts
     from losscli.pipeline import Evaluation
     from losscli.registry import get_loss
+    from losscli.startup import done as start_up_done
 
+    start_up_done()  # Dask is loaded: the client's loop is collected as usual (losscli.startup)
     if report.fmt in ("jsonl", "csv", "tsv") or report.output or report.per_sample_only:
         raise UsageError("--engine dask reports summaries only", hint="per-sample output needs --engine local")
     if options.fmt is not None:
