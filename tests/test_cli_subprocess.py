@@ -67,15 +67,16 @@ def test_the_command_keeps_openblas_to_one_thread_unless_told(sample, given, exp
 
 def test_a_plain_run_does_not_import_what_it_does_not_use(tmp_path):
     """Start-up is most of a small run: numpy.random (10 ms) is for histogram samples and bootstraps, zipfile
-    for .npz files, numpy.ma (10 ms) for masked arrays handed to the Python API; a one-number run on .npy
-    files needs none of them."""
+    for .npz files, numpy.ma (10 ms) for masked arrays handed to the Python API, the CSV reader (with the csv
+    and shlex modules) for text files; a one-number run on .npy files needs none of them."""
     import numpy as np
 
     np.save(tmp_path / "y.npy", np.array([0, 1, 2, 1]))
     np.save(tmp_path / "p.npy", np.eye(3, dtype=np.float32)[[0, 1, 2, 0]])
+    unused = ("numpy.random", "zipfile", "numpy.ma", "losscli.io.csv_reader", "csv", "shlex")
     code = ("import sys\nfrom losscli.cli import main\n"
             "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-            "sys.stderr.write(' '.join(m for m in ('numpy.random', 'zipfile', 'numpy.ma') if m in sys.modules))\n")
+            f"sys.stderr.write(' '.join(m for m in {unused!r} if m in sys.modules))\n")
     r = subprocess.run([sys.executable, "-c", code, "eval", "scce", "--labels", str(tmp_path / "y.npy"),
                         "--preds", str(tmp_path / "p.npy"), "--logits", "-q"], capture_output=True, text=True, env=ENV)
     assert r.returncode == 0 and float(r.stdout) > 0, r.stderr

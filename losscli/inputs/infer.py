@@ -43,11 +43,11 @@ import numpy as np
 
 from losscli.column_names import COUNT_NAMES, ID_NAMES, LABEL_NAMES, META_NAMES, WEIGHT_NAMES, is_id_name
 from losscli.errors import UsageError
-from losscli.io import csv_reader, select_columns
+from losscli.io import select_columns
+from losscli.io.base import MISSING
 
 #: id-like names: never predictions; a name both files hold is the key they are joined on
 JOIN_NAMES = ID_NAMES
-MISSING = csv_reader.MISSING
 SAMPLE_ROWS = 1000
 
 _PANDAS_INDEX = re.compile(r"(Unnamed: \d+|__index_level_\d+__|level_\d+)")

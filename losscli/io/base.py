@@ -18,6 +18,12 @@ from losscli.io.detect import SNIFF_BYTES, open_decompressed
 if TYPE_CHECKING:
     import numpy as np
 
+#: cell texts that are a missing value (compared lower-cased): pandas' default ``na_values``, Excel's
+#: ``#N/A`` among them, and the empty cell (the CSV reader's, and the inference's reading of a sample)
+MISSING = frozenset({"", "nan", "-nan", "na", "n/a", "#n/a", "#n/a n/a", "#na", "<na>", "null", "none",
+                     "1.#ind", "-1.#ind", "1.#qnan", "-1.#qnan"})
+
+
 class Block(NamedTuple):
     """The key of a block of columns: a run of columns a reader gives as one 2-D array (rows × columns).
 

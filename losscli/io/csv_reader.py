@@ -80,7 +80,7 @@ import numpy as np
 from losscli.errors import HeaderOnlyError, Location, ReadError
 from losscli.io import csv_blocks, csv_floats, csv_quotes, limits
 from losscli.io._arrow import to_float64
-from losscli.io.base import Chunk, Input, Source, rechunk
+from losscli.io.base import MISSING, Chunk, Input, Source, rechunk
 from losscli.io.detect import SNIFF_BYTES, sniff_delimiter, text_format
 
 #: inputs smaller than this are parsed with the stdlib engine (compressed files count 4× their size)
@@ -100,12 +100,6 @@ _EXCEL_SEP = re.compile(r"sep=([^\r\n\"])\r?\n")
 
 # --------------------------------------------------------------------------------------------------
 # cell conversion, shared by both engines
-
-
-#: cell texts that are a missing value (compared lower-cased): pandas' default ``na_values``, Excel's
-#: ``#N/A`` among them, and the empty cell
-MISSING = frozenset({"", "nan", "-nan", "na", "n/a", "#n/a", "#n/a n/a", "#na", "<na>", "null", "none",
-                     "1.#ind", "-1.#ind", "1.#qnan", "-1.#qnan"})
 
 
 def _clean(cell: str | None) -> str:
