@@ -12,15 +12,16 @@ import math
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from losscli.errors import UsageError
 from losscli.escape import printable
 from losscli.files import write_atomic
 from losscli.quality import gates
-from losscli.quality.bootstrap import bootstrap_ratio
-from losscli.quality.breakdown import ClassBreakdown, GroupBreakdown, worst
-from losscli.quality.taps import LabelHasher, RatioTap, WeightTap, install_ratio_tap, install_tap, is_joined
+
+if TYPE_CHECKING:  # the taps, breakdowns and bootstrap are imported when a run asks for them
+    from losscli.quality.breakdown import ClassBreakdown, GroupBreakdown
+    from losscli.quality.taps import LabelHasher, RatioTap, WeightTap
 
 BASELINE_KINDS = ("baseline", "signature", "max_increase", "max_rel_increase")
 
@@ -126,7 +127,11 @@ class RunQuality:
         self.index = index
         self.spec = evaluator.spec
         self.mean_rule = evaluator.conv.resolve_reduction(evaluator.spec, "mean", evaluator.params)
-        self.hasher = hasher or LabelHasher(joined=is_joined(plan))
+        if hasher is None:
+            from losscli.quality.taps import LabelHasher, is_joined
+
+            hasher = LabelHasher(joined=is_joined(plan))
+        self.hasher = hasher
         self.tap: WeightTap | None = None
         self.by_class: ClassBreakdown | None = None
         self.by_group: GroupBreakdown | None = None
@@ -141,14 +146,19 @@ class RunQuality:
             )
         self.ratio_tap: RatioTap | None = None
         if asked.ci is not None:
+            from losscli.quality.taps import install_ratio_tap
+
             self.ratio_tap = install_ratio_tap(evaluator, asked.seed)
         if asked.by_class or asked.group_col:
+            from losscli.quality.breakdown import ClassBreakdown, GroupBreakdown
+            from losscli.quality.taps import install_tap
+
             self.tap = install_tap(evaluator, keep=False)
-        if asked.by_class:
-            self.by_class = ClassBreakdown(self.spec, self.tap, self.mean_rule, _class_names(plan))
-        if asked.group_col:
-            self.by_group = GroupBreakdown(self.tap, self.mean_rule, asked.group_col,
-                                           counts=tuple(getattr(evaluator, "counts", ())))
+            if asked.by_class:
+                self.by_class = ClassBreakdown(self.spec, self.tap, self.mean_rule, _class_names(plan))
+            if asked.group_col:
+                self.by_group = GroupBreakdown(self.tap, self.mean_rule, asked.group_col,
+                                               counts=tuple(getattr(evaluator, "counts", ())))
 
     def observers(self) -> list[Any]:
         """Observers of this evaluator's values (``run_many`` style: a list of every evaluator's values)."""
@@ -174,6 +184,8 @@ class RunQuality:
             sig["params"]["eps"] = eps
         extra["signature"] = sig
         if self.ratio_tap is not None:
+            from losscli.quality.bootstrap import bootstrap_ratio
+
             num, den = self.ratio_tap.parts(self.evaluator.outputs)
             iv = bootstrap_ratio(num, den, resamples=asked.resamples, confidence=asked.ci, seed=asked.seed)
             if self.ratio_tap.grouped:
@@ -183,6 +195,8 @@ class RunQuality:
         if self.by_class is not None:
             extra["by_class"] = self.by_class.result(self.evaluator.outputs, total)
         if self.by_group is not None:
+            from losscli.quality.breakdown import worst
+
             rows = self.by_group.result(self.evaluator.outputs, total)
             extra["by_group"] = {"column": asked.group_col, "groups": rows, "worst": worst(rows, hib)}
             if self.spec.perplexity:  # per-document perplexities beside the corpus one (the result's)
@@ -235,12 +249,15 @@ class QualitySession:
         self.checks: list[gates.CheckResult] = []
 
     def attach(self, plan: Any, evaluators: list[Any]) -> list[Any]:
-        hasher = LabelHasher(joined=is_joined(plan)) if self.hash_labels else UnhashedLabels()
+        hasher: LabelHasher | UnhashedLabels = UnhashedLabels()
+        observers: list[Any] = []
+        if self.hash_labels:
+            from losscli.quality.taps import LabelHasher, is_joined
+
+            hasher = label_hasher = LabelHasher(joined=is_joined(plan))
+            observers.append(lambda batch, values, offset: label_hasher(batch, values[0] if values else None, offset))
         runs = [RunQuality(self.gates, ev, plan, index=j, hasher=hasher) for j, ev in enumerate(evaluators)]
         self._pending = runs
-        observers: list[Any] = []
-        if isinstance(hasher, LabelHasher):
-            observers.append(lambda batch, values, offset: hasher(batch, values[0] if values else None, offset))
         for r in runs:
             observers += r.observers()
         return observers
