@@ -292,24 +292,34 @@ class _ArraySource(Source):
         return numpy_column(rows, self.name, key, own=own)
 
     def _read_blocks(self, a: np.memmap, columns: list[Any], step: int) -> Iterator[Chunk]:
-        """Row blocks of a C-ordered NPY file by plain sequential reads (one read and one conversion per
-        block of rows, whatever the width).
+        """Row blocks of a C-ordered NPY file, each a private (copy-on-write) memory map of its own rows:
+        one mapping and at most one conversion per block of rows, whatever the width, and no copy where one
+        column or the whole block is read and its type is kept.
 
-        Slicing the memory map would leave every page it touched in the process's resident set (a 2 GB
-        file would cost 2 GB of RSS); a read per block keeps memory bounded by the chunk size.
+        Slicing the one memory map of the whole file would leave every page it touched in the process's
+        resident set (a 2 GB file would cost 2 GB of RSS); a block's mapping is unmapped when its arrays are
+        freed, so memory stays bounded by the blocks in use. Writing into a block changes neither the file
+        nor another block.
         """
+        import mmap
+
         n = int(a.shape[0])
         k = 1 if a.ndim == 1 else int(a.shape[1])
         row_bytes = a.dtype.itemsize * k
+        grain = mmap.ALLOCATIONGRANULARITY  # a mapping starts at a multiple of it
         with open(a.filename, "rb") as fh:
             for start in range(0, n, step):
                 rows = min(step, n - start)
-                fh.seek(a.offset + start * row_bytes)
-                block = np.fromfile(fh, dtype=a.dtype, count=rows * k)
-                if block.size != rows * k:
-                    raise ReadError(f"{self.name}: the file was cut short while it was read")
-                block = block.reshape(rows, k)
-                # the block is this read's own fresh array: no second copy where one column or the whole
+                at = a.offset + start * row_bytes
+                skip = at % grain
+                try:
+                    mapped = mmap.mmap(fh.fileno(), skip + rows * row_bytes, access=mmap.ACCESS_COPY, offset=at - skip)
+                except ValueError:  # the file is shorter than its header said when it was opened
+                    raise ReadError(f"{self.name}: the file was cut short while it was read") from None
+                except OSError as exc:
+                    raise ReadError(f"cannot read {self.name}: {exc.strerror or exc}") from None
+                block = np.frombuffer(mapped, dtype=a.dtype, count=rows * k, offset=skip).reshape(rows, k)
+                # the block is this read's own private array: no second copy where one column or the whole
                 # block is read and its type is kept (several keys of one block each get a copy of their own)
                 own = len(columns) == 1
                 yield Chunk(
