@@ -470,6 +470,10 @@ class Evaluator:
 
         return self._fused is not None and dispatch.kernels() is not None
 
+    def took_compiled(self) -> bool:
+        """Whether the compiled kernel took the chunks so far (their blocks are summed as it sums them)."""
+        return self.acc.stats is _compiled_block_stats
+
     def _update_fused(self, y_true: Any, y_pred: Any, sample_weight: Any) -> np.ndarray | None:
         """Validate, evaluate and accumulate a chunk with the compiled kernel; ``None`` if it does not take
         the chunk (other shapes or dtypes, or an invalid value, which the NumPy path then reports)."""
@@ -808,12 +812,14 @@ def evaluate(
     if yp.ndim in (1, 2) and yt.ndim >= 1:
         ev._reserve(n)
     step = default_chunk_rows(yp.shape[1] if yp.ndim == 2 else 1)
+    large = step
     if ev.compiled() and yp.ndim in (1, 2) and yp.flags.c_contiguous:
-        # the compiled kernel reads the chunks in place (no float64 copy to bound): larger chunks save a
-        # call, a wake of the worker threads and the tail of each call's work (a fifth of the time of rows of
-        # 1000 logits in chunks of 1024 rows)
+        # once the compiled kernel has taken a chunk, it reads the rest in place (no float64 copy to bound):
+        # larger chunks save a call, a wake of the worker threads and the tail of each call's work (a fifth of
+        # the time of rows of 1000 logits in chunks of 1024 rows); chunks it turns down (weights of another
+        # dtype, rows it leaves to the NumPy path) keep the size that bounds the NumPy path's copies
         rows = FUSED_CHUNK_VALUES // (yp.shape[1] if yp.ndim == 2 else 1)
-        step = max(step, (rows // BLOCK) * BLOCK or rows)
+        large = max(step, (rows // BLOCK) * BLOCK or rows)
     # each chunk in C order (a copy of one chunk where the array is Fortran-ordered or strided, as
     # ``DataFrame.to_numpy()`` gives): the command line reads C-ordered chunks, and the compiled kernels
     # take them, so the API's numbers are the command line's to the last bit
@@ -822,8 +828,12 @@ def evaluate(
         ev.update(c(yt) if yt.ndim else yt, c(yp) if yp.ndim else yp, sw if sw is None or not sw.ndim else c(sw),
                   counts=counts or None)
     else:
-        for start in range(0, n, step):
+        start = 0
+        while start < n:
             end = start + step
             ev.update(c(yt[start:end]), c(yp[start:end]), None if sw is None or sw.ndim == 0 else c(sw[start:end]),
                       counts={k: v[start:end] for k, v in counts.items()} or None)
+            start = end
+            if ev.took_compiled():
+                step = large
     return ev.result()

@@ -24,9 +24,9 @@ The rule, on each file's column names and a sample of its first rows (:data:`SAM
   their pandas indexes are checked row by row when they number the same rows, or watched over the whole
   files when the first rows cannot tell (:func:`_pandas_indexes`);
 - label and prediction columns named alike (the same names, or the same after each side's prefix) are
-  paired by name, not by position; beside others, a column of one name in both files that holds what an
-  index holds (the same values row by row, not all 0 and 1, or distinct whole numbers) is refused
-  (:func:`_refuse_shared_index`: pandas writes a named index as a column).
+  paired by name, not by position; beside others, leading columns of the same names in both files that
+  hold what a pandas index holds (:func:`_refuse_shared_index`: pandas writes a named index as the first
+  columns) are refused.
 
 What was decided is returned as notes, reported on stderr and in the JSON ``inputs``.
 """
@@ -109,8 +109,8 @@ class Columns:
     checked_weight_index: tuple[str, str] | None = None
 
 
-#: sampled rows from which distinct whole numbers in a column of both files are taken for a key (a few rows of
-#: integer outputs may differ everywhere by chance)
+#: sampled rows from which rows reordered, or runs of whole numbers, in a column of both files are taken for an
+#: index (a few rows of integer outputs may agree so by chance)
 KEY_ROWS = 8
 
 
@@ -457,54 +457,85 @@ def _refuse_label_copy(labels: Table, label_cols: list[str], preds: Table, pred_
 
 
 def _refuse_shared_index(labels: Table, label_cols: list[str], preds: Table, pred_cols: list[str]) -> None:
-    """A column of the same name in both files, paired with itself beside other columns, that holds what an
-    index or a key holds rather than an output: the same values row by row (not all 0 and 1), or distinct
-    whole numbers in both files (:data:`KEY_ROWS` sampled rows at least). pandas writes a named index
-    (``set_index("row")``, a ``groupby`` MultiIndex) as such columns; scored, an index pairs with itself (a
-    loss of 0 averaged in), or with another row's number. A perfectly predicted output looks the same, and
-    whether the rows are paired by position or by that key only the user knows: refused, with both fixes."""
+    """Leading columns of the same names in both files, paired with themselves beside other columns, that
+    hold what a pandas index holds rather than outputs (pandas writes a named index, ``set_index("row")`` or a
+    ``groupby`` MultiIndex, as the first columns): the same values row by row, in order or each row once (not
+    all 0 and 1, at least two different rows), the same rows each once in another order, or runs of
+    consecutive whole numbers in both files. Scored, an index pairs with itself (a loss of 0 averaged in) or
+    with another row's number. Outputs predicted exactly, a constant column, or whole-number outputs
+    (counts, amounts) are none of these, so they are scored as before; an index that is none of these is not
+    caught. Refused, with the columns to choose and the key to join on."""
     pairs = list(zip(label_cols, pred_cols, strict=False))
-    if len(pairs) < 2:
-        return
-    same: list[str] = []
-    keys: list[str] = []
+    block: list[tuple[str, np.ndarray, np.ndarray]] = []
     for a, b in pairs:
         x, y = labels.sample.get(a), preds.sample.get(b)
         if a != b or x is None or y is None or len(x) < 2 or len(y) < 2 or a.strip().isdigit():
-            continue  # digits name a column by its position (a file without a header, pandas' 0, 1, 2)
+            break  # digits name a column by its position (a file without a header, pandas' 0, 1, 2)
         nx, ny = numeric(x), numeric(y)
-        if nx is None or ny is None:
-            if (nx is None and ny is None and not _booleans(x) and len(x) == len(y)
-                    and [str(v) for v in x.tolist()] == [str(v) for v in y.tolist()]):
-                same.append(a)
-        elif len(nx) == len(ny) and np.array_equal(nx, ny, equal_nan=True):
-            if not bool(np.isin(nx, (0.0, 1.0)).all()):
-                same.append(a)
-        elif (min(len(nx), len(ny)) >= KEY_ROWS and _integers(x) and _integers(y)
-              and len(np.unique(nx)) == len(nx) and len(np.unique(ny)) == len(ny)):
-            keys.append(a)
-    found = same + keys
-    if not found or len(found) == len(pairs):
+        if nx is None or ny is None or not (np.isfinite(nx).all() and np.isfinite(ny).all()):
+            break
+        block.append((a, nx, ny))
+    for cut in range(len(block), 0, -1):  # the longest leading block that holds an index
+        kind = _index_kind([v for _, v, _ in block[:cut]], [v for _, _, v in block[:cut]])
+        if kind is not None:
+            break
+    else:
+        return
+    found = [a for a, _, _ in block[:cut]]
+    if len(found) == len(pairs):
         return
     choose = (f"--label-cols {','.join(a for a, _ in pairs if a not in found)} "
               f"--pred-cols {','.join(b for a, b in pairs if a not in found)}")
-    if keys:
-        c = keys[0]
+    names = ", ".join(repr(c) for c in found)
+    several = len(found) > 1
+    what = f"column{'s' if several else ''} {names} of {labels.name} and {preds.name}"
+    if kind == "same":
         raise UsageError(
-            f"column {c!r} of {labels.name} and {preds.name} holds distinct whole numbers in both files, not the "
-            "same row by row: an index or a key (pandas writes a named index as a column), not an output; scored, "
-            "each row's number would be compared with another's",
-            hint=f"if it names the same rows in both files, join them on it: --id-col {c}; if the rows are "
-                 f"paired by position, choose the columns: {choose}",
+            f"{what} hold{'' if several else 's'} the same values in both files, row by row: a pandas index "
+            "(written as a column) or a key, which would be scored against itself",
+            hint=f"choose the columns: {choose}",
         )
-    names = ", ".join(repr(c) for c in same)
-    several = len(same) > 1
+    join = (f"join them on it: --id-col {found[0]}" if not several else
+            "sort both by that index before writing them (df.sort_index()), or write them without it")
+    if kind == "reordered":
+        raise UsageError(
+            f"{what} hold{'' if several else 's'} the same rows in another order: a pandas index (written as a "
+            "column) or a key, so the files hold their rows in different orders and would be paired wrongly",
+            hint=join,
+        )
     raise UsageError(
-        f"column{'s' if several else ''} {names} of {labels.name} and {preds.name} hold{'' if several else 's'} "
-        "the same values in both files, row by row: an index or a key (pandas writes a named index as a column), "
-        "which would be scored against itself",
-        hint=f"choose the columns: {choose}",
+        f"{what} hold{'' if several else 's'} runs of consecutive whole numbers in both files, not the same row "
+        "by row: a pandas index (written as a column) or a key, not an output; scored, each row's number would "
+        "be compared with another's",
+        hint=f"if it names the same rows in both files, {join}; if the rows are paired by position, choose the "
+             f"columns: {choose}",
     )
+
+
+def _index_kind(left: list[np.ndarray], right: list[np.ndarray]) -> str | None:
+    """How columns of both files (the same names, in order) hold an index: ``"same"`` (the same rows in the same
+    order, sorted or each once, at least two different rows, not all 0 and 1), ``"reordered"`` (the same rows
+    each once, in another order), ``"runs"`` (one column of consecutive whole numbers, each once, in both), or
+    ``None``."""
+    a = np.column_stack(left)
+    b = np.column_stack(right)
+    rows_a, rows_b = [tuple(r) for r in a.tolist()], [tuple(r) for r in b.tolist()]
+    unique = len(set(rows_a)) == len(rows_a) and len(set(rows_b)) == len(rows_b)
+    if rows_a == rows_b:
+        if len(set(rows_a)) < 2 or bool(np.isin(a, (0.0, 1.0)).all()):
+            return None
+        return "same" if unique or rows_a == sorted(rows_a) else None
+    if unique and len(rows_a) == len(rows_b) and sorted(rows_a) == sorted(rows_b) and len(rows_a) >= KEY_ROWS:
+        return "reordered"
+    if len(left) == 1 and unique and min(len(rows_a), len(rows_b)) >= KEY_ROWS and _runs(a[:, 0]) and _runs(b[:, 0]):
+        return "runs"
+    return None
+
+
+def _runs(v: np.ndarray) -> bool:
+    """Whole numbers that, sorted, count up by one (a range index, in any order)."""
+    s = np.sort(v)
+    return bool((v == np.round(v)).all()) and bool((np.diff(s) == 1).all())
 
 
 def _copied(labels: Table, preds: Table, id_col: str | None) -> list[str]:

@@ -999,11 +999,12 @@ def test_a_label_beyond_2_53_is_out_of_range_beside_the_largest_ignore_index(ker
             losscli.evaluate("scce", y, x, from_logits=True, ignore_index=2**53 - 1)
 
 
-@pytest.mark.parametrize("shape", [(6000, 300), (1_200_000,)])
+@pytest.mark.parametrize("shape", [(6000, 300), (2_500_000,)])
 def test_in_memory_arrays_take_few_large_chunks_with_the_same_bits(shape, kernels_env, monkeypatch):
-    """``evaluate`` on arrays the compiled kernel reads in place calls it once per 8 Mi values, not once per
-    1 Mi (each call wakes the worker threads and ends on a partial piece of work); the numbers are those of
-    chunks of the default size, bit for bit, and the NumPy path keeps its smaller chunks."""
+    """``evaluate`` on arrays the compiled kernel reads in place calls it once per 8 Mi values after its first
+    chunk, not once per 1 Mi (each call wakes the worker threads and ends on a partial piece of work); the
+    numbers are those of chunks of the default size, bit for bit, and chunks the kernel turns down (the NumPy
+    path's: boolean weights, or LOSSCLI_KERNELS=numpy) keep the size that bounds the NumPy path's copies."""
     rng = np.random.default_rng(8)
     if len(shape) == 2:
         x, y, loss = rng.standard_normal(shape).astype(np.float32) * 4, rng.integers(0, shape[1], shape[0]), "scce"
@@ -1018,7 +1019,11 @@ def test_in_memory_arrays_take_few_large_chunks_with_the_same_bits(shape, kernel
 
     monkeypatch.setattr(Evaluator, "update", spy)
     big = losscli.evaluate(loss, y, x, from_logits=True)
-    assert len(calls) == 1
+    default = default_chunk_rows(shape[1] if len(shape) == 2 else 1)
+    assert calls == [default, shape[0] - default]
+    calls.clear()
+    losscli.evaluate(loss, y, x, sample_weight=np.ones(shape[0], dtype=bool), from_logits=True)
+    assert len(calls) >= 2 and max(calls) == default
     calls.clear()
     small = Evaluator(loss, from_logits=True)
     for start in range(0, shape[0], default_chunk_rows(shape[1] if len(shape) == 2 else 1)):

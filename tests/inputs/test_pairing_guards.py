@@ -624,3 +624,45 @@ def test_outputs_that_are_not_keys_are_still_paired_by_name(tmp_path, capsys):
     pd.DataFrame(P, columns=["a", "b", "c"]).to_csv(tmp_path / "p.csv", index=False)
     got = value(["mse", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys)
     assert got == pytest.approx(float(np.mean((Y - P) ** 2)), rel=1e-13)
+
+
+def test_a_shuffled_groupby_multiindex_is_refused_and_sorting_by_it_gives_the_peers_number(tmp_path, capsys):
+    """Predictions of a ``groupby`` frame written after a shuffle keep their MultiIndex (``store`` repeats, so
+    neither level is a key alone): paired by position it gave 20.7 for 0.1137, exit 0."""
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"store": np.repeat([3, 5], 20), "day": np.tile(np.arange(1, 21), 2),
+                          "sales": rng.normal(size=40)})
+    truth = frame.groupby(["store", "day"]).sum()
+    pred = (truth + rng.normal(size=(40, 1)) * 0.3).sample(frac=1, random_state=0)
+    truth.to_csv(tmp_path / "y.csv")
+    pred.to_csv(tmp_path / "p.csv")
+    err = refused(["mse", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys)
+    assert "'store', 'day'" in err and "another order" in err and "df.sort_index()" in err
+    pred.sort_index().to_csv(tmp_path / "p.csv")  # the hint
+    err = refused(["mse", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys)
+    assert "--label-cols sales --pred-cols sales" in err
+    got = value(["mse", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--label-cols", "sales",
+                 "--pred-cols", "sales"], capsys)
+    assert got == pytest.approx(mean_squared_error(truth.sales, pred.sort_index().sales), rel=1e-13)
+
+
+@pytest.mark.parametrize("case", ["whole-number amounts", "an output predicted exactly", "a constant output"])
+def test_outputs_that_look_alike_in_both_files_are_scored(tmp_path, capsys, case):
+    """Leading outputs that are not an index: amounts in whole numbers, each different (rounded predictions),
+    class ids predicted exactly on every row, a column that is 2 everywhere: scored beside the others."""
+    rng = np.random.default_rng(6)
+    n = 200
+    second = rng.normal(size=n)
+    if case == "whole-number amounts":
+        first = rng.permutation(100_000)[:n].astype(float)
+        first_p = first + rng.integers(1, 50, n)
+    elif case == "an output predicted exactly":
+        first = first_p = rng.integers(0, 4, n).astype(float)
+    else:
+        first = first_p = np.full(n, 2.0)
+    pd.DataFrame({"a": first, "b": second}).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame({"a": first_p, "b": second + rng.normal(size=n)}).to_csv(tmp_path / "p.csv", index=False)
+    got = value(["mae", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys)
+    y = pd.read_csv(tmp_path / "y.csv").to_numpy()
+    p = pd.read_csv(tmp_path / "p.csv").to_numpy()
+    assert got == pytest.approx(float(np.mean(np.abs(y - p))), rel=1e-13)
