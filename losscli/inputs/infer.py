@@ -460,8 +460,8 @@ def _refuse_shared_index(labels: Table, label_cols: list[str], preds: Table, pre
     """Leading columns of the same names in both files, paired with themselves beside other columns, that
     hold what a pandas index holds rather than outputs (pandas writes a named index, ``set_index("row")`` or a
     ``groupby`` MultiIndex, as the first columns): the same values row by row, in order or each row once (not
-    all 0 and 1, at least two different rows), the same rows each once in another order, or runs of
-    consecutive whole numbers in both files. Scored, an index pairs with itself (a loss of 0 averaged in) or
+    all 0 and 1, at least two different rows), the same rows each once in another order, or row numbers
+    (whole numbers each once, counting up by one in one file). Scored, an index pairs with itself (a loss of 0 averaged in) or
     with another row's number. Outputs predicted exactly, a constant column, or whole-number outputs
     (counts, amounts) are none of these, so they are scored as before; an index that is none of these is not
     caught. Refused, with the columns to choose and the key to join on."""
@@ -504,9 +504,9 @@ def _refuse_shared_index(labels: Table, label_cols: list[str], preds: Table, pre
             hint=join,
         )
     raise UsageError(
-        f"{what} hold{'' if several else 's'} runs of consecutive whole numbers in both files, not the same row "
-        "by row: a pandas index (written as a column) or a key, not an output; scored, each row's number would "
-        "be compared with another's",
+        f"{what} hold{'' if several else 's'} row numbers (whole numbers each once, one file's counting up by "
+        "one), not the same row by row: a pandas index (written as a column) or a key, not an output; scored, "
+        "each row's number would be compared with another's",
         hint=f"if it names the same rows in both files, {join}; if the rows are paired by position, choose the "
              f"columns: {choose}",
     )
@@ -515,8 +515,9 @@ def _refuse_shared_index(labels: Table, label_cols: list[str], preds: Table, pre
 def _index_kind(left: list[np.ndarray], right: list[np.ndarray]) -> str | None:
     """How columns of both files (the same names, in order) hold an index: ``"same"`` (the same rows in the same
     order, sorted or each once, at least two different rows, not all 0 and 1), ``"reordered"`` (the same rows
-    each once, in another order), ``"runs"`` (one column of consecutive whole numbers, each once, in both), or
-    ``None``."""
+    each once, in another order), ``"runs"`` (one column of whole numbers each once, counting up by one in
+    at least one file: the first rows of a long file shuffled after its index was made hold other numbers
+    than the labels' first rows), or ``None``."""
     a = np.column_stack(left)
     b = np.column_stack(right)
     rows_a, rows_b = [tuple(r) for r in a.tolist()], [tuple(r) for r in b.tolist()]
@@ -527,15 +528,19 @@ def _index_kind(left: list[np.ndarray], right: list[np.ndarray]) -> str | None:
         return "same" if unique or rows_a == sorted(rows_a) else None
     if unique and len(rows_a) == len(rows_b) and sorted(rows_a) == sorted(rows_b) and len(rows_a) >= KEY_ROWS:
         return "reordered"
-    if len(left) == 1 and unique and min(len(rows_a), len(rows_b)) >= KEY_ROWS and _runs(a[:, 0]) and _runs(b[:, 0]):
-        return "runs"
+    if (len(left) == 1 and unique and min(len(rows_a), len(rows_b)) >= KEY_ROWS and _whole(a) and _whole(b)
+            and (_runs(a[:, 0]) or _runs(b[:, 0]))):
+        return "runs"  # a range index in one file (the first rows of a long one), other row numbers in the other
     return None
 
 
 def _runs(v: np.ndarray) -> bool:
     """Whole numbers that, sorted, count up by one (a range index, in any order)."""
-    s = np.sort(v)
-    return bool((v == np.round(v)).all()) and bool((np.diff(s) == 1).all())
+    return _whole(v) and bool((np.diff(np.sort(v)) == 1).all())
+
+
+def _whole(v: np.ndarray) -> bool:
+    return bool((v == np.round(v)).all())
 
 
 def _copied(labels: Table, preds: Table, id_col: str | None) -> list[str]:

@@ -666,3 +666,20 @@ def test_outputs_that_look_alike_in_both_files_are_scored(tmp_path, capsys, case
     y = pd.read_csv(tmp_path / "y.csv").to_numpy()
     p = pd.read_csv(tmp_path / "p.csv").to_numpy()
     assert got == pytest.approx(float(np.mean(np.abs(y - p))), rel=1e-13)
+
+
+def test_a_long_shuffled_file_with_a_named_index_is_refused(tmp_path, capsys):
+    """3000 rows: the first rows of the shuffled predictions hold other row numbers than the labels' first rows
+    (0 to 999), so neither the same rows nor a reordering shows in them; the labels' run of row numbers does."""
+    rng = np.random.default_rng(9)
+    n = 3000
+    y = rng.normal(size=n)
+    truth = pd.DataFrame({"y": y}, index=pd.RangeIndex(n, name="obs"))
+    pred = pd.DataFrame({"pred": y + rng.normal(size=n) * 0.1}, index=truth.index).sample(frac=1, random_state=2)
+    truth.to_csv(tmp_path / "y.csv")
+    pred.to_csv(tmp_path / "p.csv")
+    files = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"]
+    err = refused(["mse", *files], capsys)
+    assert "column 'obs'" in err and "--id-col obs" in err
+    expected = mean_squared_error(truth.y, pred.pred.sort_index())
+    assert value(["mse", *files, "--id-col", "obs"], capsys) == pytest.approx(expected, rel=1e-13)
