@@ -464,12 +464,6 @@ class Evaluator:
             self.acc.side.update(stats, sample_weight)
         return self._accumulate(values, weights, counted, clipped, y_pred, mapper=mapper, scaled=scaled)
 
-    def compiled(self) -> bool:
-        """Whether a compiled kernel will take this loss's chunks (the extension is loaded and has one)."""
-        from losscli._native import dispatch
-
-        return self._fused is not None and dispatch.kernels() is not None
-
     def took_compiled(self) -> bool:
         """Whether the compiled kernel took the chunks so far (their blocks are summed as it sums them)."""
         return self.acc.stats is _compiled_block_stats
@@ -813,7 +807,7 @@ def evaluate(
         ev._reserve(n)
     step = default_chunk_rows(yp.shape[1] if yp.ndim == 2 else 1)
     large = step
-    if ev.compiled() and yp.ndim in (1, 2) and yp.flags.c_contiguous:
+    if yp.ndim in (1, 2) and yp.flags.c_contiguous:
         # once the compiled kernel has taken a chunk, it reads the rest in place (no float64 copy to bound):
         # larger chunks save a call, a wake of the worker threads and the tail of each call's work (a fifth of
         # the time of rows of 1000 logits in chunks of 1024 rows); chunks it turns down (weights of another

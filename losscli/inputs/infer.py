@@ -540,6 +540,7 @@ def _runs(v: np.ndarray) -> bool:
 
 
 def _whole(v: np.ndarray) -> bool:
+    """Numbers that are all whole (``nan`` is not)."""
     return bool((v == np.round(v)).all())
 
 
@@ -718,7 +719,7 @@ def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[tupl
 def _integers(values: np.ndarray | None) -> bool:
     """Sampled values that are all whole numbers."""
     v = None if values is None or not len(values) else numeric(values)
-    return v is not None and bool(np.isfinite(v).all()) and bool((v == np.round(v)).all())
+    return v is not None and bool(np.isfinite(v).all()) and _whole(v)
 
 
 def align_by_name(label_cols: list[str], pred_cols: list[str], labels_name: str, preds_name: str,

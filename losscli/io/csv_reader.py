@@ -335,6 +335,15 @@ class CsvSource(Source):
             text, self.delimiter = names
             self.commented_header = True
 
+        parsed: list[list[str]] = []
+
+        def head_rows(stop: int) -> list[list[str]]:
+            """The first ``stop`` rows of the sampled text, parsed once for the header guess and the checks."""
+            if len(parsed) < stop:
+                parsed[:] = itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter),
+                                             stop)
+            return parsed[:stop]
+
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
         try:
             first = next(reader)
@@ -346,12 +355,10 @@ class CsvSource(Source):
             if header is None:
                 header = guess_header(first, inp.name, notes, self.delimiter)
                 if header and notes:
-                    rows = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
-                    certain = written_otherwise(first, list(itertools.islice(rows, skipped + 1, skipped + 2001)))
+                    certain = written_otherwise(first, head_rows(skipped + 2001)[skipped + 1:])
                 elif notes:  # numbers read as data: kept to compare with the other files' first rows
                     self.first_row_as_data = tuple(_clean(c) for c in first)
-                    rows = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
-                    below = list(itertools.islice(rows, skipped + 1, skipped + 2001))
+                    below = head_rows(skipped + 2001)[skipped + 1:]
                     self.rows_below_not_integers = not_integers(first, below if complete else below[:-1])
                 self._header = header
                 if not header:
@@ -381,7 +388,7 @@ class CsvSource(Source):
         if (delimiter is None and not excel and not self.commented_header and self.delimiter == ","
                 and (header_rows == 0 or len(names) == 1)):
             # one column of numbers with a decimal comma, without a header or under one name: not two columns
-            sample = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=","), 2001))
+            sample = head_rows(2001)
             sample = sample[header_rows:] if complete else sample[header_rows:-1]
             if (found := decimal_comma_column(sample)) is not None:
                 raise _decimal_comma_error(inp, found, header_rows)
