@@ -234,7 +234,7 @@ IFN double F(k_pow01)(double b, double g) {
 /* e^x as 2^{k/8}·(1 + q): x clamped to [−746, 710] (NaN stays NaN: the second operand), k = round(8x/ln2)
  * taken as k/8 into *k8 by adding 1.5·2^49 (whose eighths are then the last mantissa bits, so the last three
  * bits of *kd are k mod 8, the table index), r = x − (k/8)·ln2 in two steps (|r| ≤ ln2/16), and
- * q = e^r − 1 by its Taylor polynomial of degree 8 (Horner's scheme; truncation error < 2^-58 relative).
+ * q = e^r − 1 by the degree-7 polynomial of K_X2..K_X7 (Horner's scheme; error of 1 + q < 2^-58 relative).
  * Each level reads t = 2^{(k mod 8)/8} from K_EXP2_8 and returns (t + t·q)·2^{⌊k/8⌋}. */
 IFN KV F(exp_core)(KV x, KV *kd, KV *k8);
 IFN KV F(exp_parts)(KV x, KV *kd, KV *k8) {
@@ -247,12 +247,11 @@ IFN KV F(exp_core)(KV x, KV *kd, KV *k8) {
     KV k = KV_SUB(s, KV_SET(K_SHIFT8));
     KV r = KV_FNMA(k, KV_SET(K_LN2_HI), x);
     r = KV_FNMA(k, KV_SET(K_LN2_LO), r);
-    KV q = KV_FMA(r, KV_SET(K_E8), KV_SET(K_E7));
-    q = KV_FMA(q, r, KV_SET(K_E6));
-    q = KV_FMA(q, r, KV_SET(K_E5));
-    q = KV_FMA(q, r, KV_SET(K_E4));
-    q = KV_FMA(q, r, KV_SET(K_E3));
-    q = KV_FMA(q, r, KV_SET(0.5));
+    KV q = KV_FMA(r, KV_SET(K_X7), KV_SET(K_X6));
+    q = KV_FMA(q, r, KV_SET(K_X5));
+    q = KV_FMA(q, r, KV_SET(K_X4));
+    q = KV_FMA(q, r, KV_SET(K_X3));
+    q = KV_FMA(q, r, KV_SET(K_X2));
     q = KV_FMA(q, r, KV_SET(1.0));
     *kd = s;
     *k8 = k;
@@ -1281,26 +1280,40 @@ IFN void F(sparse_nll)(const k_job *j, int64_t i0, int64_t m, const double *y, c
  * checked finite and taken into (min, max), and e^{x_k − x_y} goes straight into the row's sum, the label's
  * term as 0. The sum follows pw_sum's tree (leaves of at most 128 values in 8 lanes, halves at multiples of
  * 8), so it is the sum the two-pass path takes of the same terms, bit for bit. */
-typedef struct { __m512d lo, hi; __m256 lo32, hi32; __mmask8 bad; } F(wide_seen);
+typedef struct { __m512d lo, hi; __m512 lo32, hi32; __mmask16 bad; } F(wide_seen);
 
-/* acc + e^{x − x_y} for the lanes of k but the label's (yl: its lane), the logits checked and taken into w. */
+
+/* acc + e^{v − x_y} for the lanes of k but the label's (yl: its lane). */
+IFN __m512d F(wide_add8)(__m512d v, __mmask8 k, __m512d xy, int64_t yl, __m512d acc) {
+    __mmask8 keep = (yl >= 0 && yl < 8) ? (__mmask8)(k & ~(1u << yl)) : k;
+    return _mm512_mask_add_pd(acc, keep, acc, F(exp8_finite)(_mm512_sub_pd(v, xy)));  /* a NaN row is redone */
+}
+
+/* Up to 16 float32 logits from at (the lanes of k) checked finite and taken into w, as float32 (half the
+ * work of float64 lanes); the first eight widened into *v0, the others into *v1. */
+IFN void F(wide_in32)(const float *src, int64_t at, __mmask16 k, F(wide_seen) *w, __m512d *v0, __m512d *v1) {
+    __m512 f = _mm512_maskz_loadu_ps(k, src + at);
+    w->bad |= _mm512_mask_fpclass_ps_mask(k, f, 0x99);
+    w->lo32 = _mm512_mask_min_ps(w->lo32, k, f, w->lo32);
+    w->hi32 = _mm512_mask_max_ps(w->hi32, k, f, w->hi32);
+    *v0 = _mm512_cvtps_pd(_mm512_castps512_ps256(f));
+    *v1 = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(f), 1)));
+}
+
+/* acc + e^{x − x_y} for the lanes of k but the label's, the logits checked and taken into w. */
 IFN __m512d F(wide_exp8)(const void *src, int code, int64_t at, __mmask8 k, __m512d xy, int64_t yl,
                          F(wide_seen) *w, __m512d acc) {
     __m512d v;
-    if (code == K_F32) {  /* checked and compared as float32 (half the work of float64 lanes) */
-        __m256 f = _mm256_maskz_loadu_ps(k, (const float *)src + at);
-        w->bad |= _mm256_mask_fpclass_ps_mask(k, f, 0x99);
-        w->lo32 = _mm256_mask_min_ps(w->lo32, k, f, w->lo32);
-        w->hi32 = _mm256_mask_max_ps(w->hi32, k, f, w->hi32);
-        v = _mm512_cvtps_pd(f);
+    if (code == K_F32) {
+        __m512d unused;
+        F(wide_in32)((const float *)src, at, k, w, &v, &unused);
     } else {
         v = _mm512_maskz_loadu_pd(k, (const double *)src + at);
         w->bad |= _mm512_mask_fpclass_pd_mask(k, v, 0x99);
         w->lo = _mm512_mask_min_pd(w->lo, k, v, w->lo);
         w->hi = _mm512_mask_max_pd(w->hi, k, v, w->hi);
     }
-    __mmask8 keep = (yl >= 0 && yl < 8) ? (__mmask8)(k & ~(1u << yl)) : k;
-    return _mm512_mask_add_pd(acc, keep, acc, F(exp8_finite)(_mm512_sub_pd(v, xy)));  /* a NaN row is redone */
+    return F(wide_add8)(v, k, xy, yl, acc);
 }
 
 IFN double F(wide_leaf_in)(const void *src, int code, int64_t at, int64_t n, __m512d xy, int64_t yl,
@@ -1314,8 +1327,19 @@ IFN double F(wide_leaf_in)(const void *src, int code, int64_t at, int64_t n, __m
         return res;
     }
     __m512d r = F(wide_exp8)(src, code, at, 0xFF, xy, yl, w, zero);
-    int64_t i, end = n - (n % 8);
-    for (i = 8; i < end; i += 8) r = F(wide_exp8)(src, code, at + i, 0xFF, xy, yl - i, w, r);
+    int64_t i = 8, end = n - (n % 8);
+    if (code == K_F32)  /* sixteen at a time: one check of each kind for two vectors of terms */
+        for (; i + 16 <= end; i += 16) {
+            __m512d v0, v1;
+            K_PREFETCH((const char *)((const float *)src + at + i) + K_AHEAD);
+            F(wide_in32)((const float *)src, at + i, 0xFFFF, w, &v0, &v1);
+            r = F(wide_add8)(v0, 0xFF, xy, yl - i, r);
+            r = F(wide_add8)(v1, 0xFF, xy, yl - i - 8, r);
+        }
+    for (; i < end; i += 8) {
+        K_PREFETCH((const char *)src + (at + i) * (code == K_F32 ? 4 : 8) + K_AHEAD);
+        r = F(wide_exp8)(src, code, at + i, 0xFF, xy, yl - i, w, r);
+    }
     _mm512_storeu_pd(a, r);
     double res = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
     if (i < n) {
@@ -1329,15 +1353,15 @@ typedef __m512d F(wide_xy);
 IFN __m512d F(wide_bcast)(double v) { return _mm512_set1_pd(v); }
 
 IFN F(wide_seen) F(wide_seen_start)(const k_part *p) {
-    F(wide_seen) w = {_mm512_set1_pd(p->xmin), _mm512_set1_pd(p->xmax), _mm256_set1_ps(__builtin_inff()),
-                      _mm256_set1_ps(-__builtin_inff()), 0};
+    F(wide_seen) w = {_mm512_set1_pd(p->xmin), _mm512_set1_pd(p->xmax), _mm512_set1_ps(__builtin_inff()),
+                      _mm512_set1_ps(-__builtin_inff()), 0};
     return w;
 }
 
 /* Nonzero when a logit was NaN or infinite; else the (min, max) seen goes into p. */
 IFN int F(wide_seen_end)(const F(wide_seen) *w, k_part *p) {
     if (w->bad) return 1;
-    double lo32 = _mm512_reduce_min_pd(_mm512_cvtps_pd(w->lo32)), hi32 = _mm512_reduce_max_pd(_mm512_cvtps_pd(w->hi32));
+    double lo32 = _mm512_reduce_min_ps(w->lo32), hi32 = _mm512_reduce_max_ps(w->hi32);
     double lo = _mm512_reduce_min_pd(w->lo), hi = _mm512_reduce_max_pd(w->hi);
     p->xmin = lo32 < lo ? lo32 : lo;
     p->xmax = hi32 > hi ? hi32 : hi;
@@ -1429,6 +1453,7 @@ IFN double F(wide_leaf_in)(const void *src, int code, int64_t at, int64_t n, __m
     int64_t i, end = n - (n % 8);
     for (i = 8; i < end; i += 8) {
         __m256d sa, sb;
+        K_PREFETCH((const char *)src + (at + i) * (code == K_F32 ? 4 : 8) + K_AHEAD);
         F(wide_exp8)(src, code, at + i, 8, xy, yl - i, w, &sa, &sb);
         ra = _mm256_add_pd(ra, sa);
         rb = _mm256_add_pd(rb, sb);

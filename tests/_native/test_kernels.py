@@ -211,6 +211,26 @@ def test_exp_table_is_what_its_comment_says():
     assert table == [float(mpmath.power(2, mpmath.mpf(j) / 8)) for j in range(8)]
 
 
+def test_exp_polynomial_is_as_accurate_as_its_comment_says():
+    """1 + r·(1 + r·Σ K_Xi·r^{i−2}) is within 2^-58 of e^r, relatively, on |r| ≤ ln2/16 (and a little beyond,
+    where the reduction's rounding can put r), evaluated exactly from the coefficients as written."""
+    import re
+
+    source = (Path(_native.__file__).parent / "_kernels.c").read_text(encoding="utf-8")
+    coef = [float.fromhex(re.search(rf"#define K_X{i} (\S+)", source).group(1)) for i in range(2, 8)]
+    mpmath.mp.prec = 200
+    a = mpmath.log(2) / 16 * mpmath.mpf("1.0001")
+    worst = mpmath.mpf(0)
+    for k in range(-1000, 1001):
+        r = a * k / 1000
+        p = mpmath.mpf(0)
+        for c in reversed(coef):
+            p = p * r + mpmath.mpf(c)
+        worst = max(worst, abs((1 + r * (1 + r * p)) / mpmath.exp(r) - 1))
+    assert worst < mpmath.mpf(2) ** -58
+    assert worst > mpmath.mpf(2) ** -60  # the bound is the polynomial's, not slack: a coefficient changed shows
+
+
 # ------------------------------------------------------------------------------------------ block sums
 @pytest.mark.parametrize("n", [1, 7, 8, 100, 129, 1000, 4099, BLOCK])
 def test_block_sums_follow_numpys_pairwise_tree(level, n):
@@ -895,7 +915,7 @@ def test_blocks_of_huge_values_are_summed_as_the_numpy_path_sums_them(kernels_en
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("col", [0, 7, 8, 32, 36])
+@pytest.mark.parametrize("col", [0, 7, 8, 20, 32, 36])
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("wide_level", [lv for lv in LEVELS if lv != "baseline"])
 def test_wide_rows_with_an_invalid_logit_give_the_numpy_paths_error(wide_level, value, col, dtype, kernels_env):
@@ -919,6 +939,23 @@ def test_wide_rows_with_an_invalid_logit_give_the_numpy_paths_error(wide_level, 
     ok = losscli.evaluate("scce", y, x, from_logits=True)
     assert ok.state.stats is not None and _within_ulps(ok.per_sample, ref.per_sample, 4).all()
     assert _within_ulps(ok.min, ref.min, 4) and _within_ulps(ok.max, ref.max, 4)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("c", [37, 1001])
+def test_logits_all_in_the_unit_interval_are_warned_of_by_every_kernel(level, c, dtype):
+    """The range of the logits that the kernels take as they read them (sixteen float32 at a time in the
+    AVX-512 wide rows) decides the warning: every logit in [0, 1] warns; one outside, anywhere, does not."""
+    rng = np.random.default_rng(c)
+    x = rng.uniform(0, 1, (40, c)).astype(dtype)
+    y = rng.integers(0, c, 40)
+    warned = "every prediction lies in [0, 1]"
+    assert any(warned in w for w in losscli.evaluate("scce", y, x, from_logits=True).warnings)
+    for row, col in [(0, 0), (39, 20), (17, c - 1), (5, 8)]:
+        for v in (-0.01, 1.01):
+            z = x.copy()
+            z[row, col] = v
+            assert not any(warned in w for w in losscli.evaluate("scce", y, z, from_logits=True).warnings)
 
 
 @pytest.mark.skipif(not {"avx512", "avx2"} <= set(LEVELS), reason="needs a CPU with both AVX-512 and AVX2")
