@@ -642,15 +642,21 @@ def _shared_keys(labels: Table, preds: Table, keys: list[str], notes: list[str],
     return []
 
 
-def _pandas_index(table: Table) -> str | None:
+def _pandas_index(table: Table, other: Table | None = None) -> str | None:
     """The column a pandas writer made of its index: the one its Parquet metadata names, else a first column
-    with an empty header cell or named ``Unnamed: 0``, or ``__index_level_0__``; ``None`` without one."""
+    with an empty header cell or named ``Unnamed: 0``, or ``__index_level_0__``; ``None`` without one. With
+    ``other`` (a file without an index), also a first column that ``other`` lacks named as ``reset_index()``
+    names an index (``index``, ``level_0``) or as an id (``idx``, ``id``): ``to_feather`` takes no index but
+    a reset one, and a named index is written under its name."""
     if table.index_column is not None:
         return table.index_column
     found = [c for c in table.columns if c.strip() == "__index_level_0__"]
     if not found and table.columns:
         first = table.columns[0]
-        if first in table.unnamed or not first.strip() or first.strip() == "Unnamed: 0":
+        unnamed = first in table.unnamed or not first.strip() or first.strip() == "Unnamed: 0"
+        reset = other is not None and first not in other.columns and (
+            first.strip().lower() in ID_NAMES or first.strip() == "level_0")
+        if unnamed or reset:
             found = [first]
     if not found:
         return None
@@ -693,7 +699,8 @@ def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[tupl
                      f"{(labels if labels.index_levels else preds).name} has a pandas MultiIndex, the other "
                      "another index, so their rows are not checked against each other")
         return None, None
-    a, b = _pandas_index(labels), _pandas_index(preds)
+    a = _pandas_index(labels)
+    b = _pandas_index(preds, None if a is not None else labels)
     if b is None:
         return None, None
     sb = preds.sample.get(b)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from losscli.chunking import default_chunk_rows
-from losscli.column_names import WEIGHT_NAMES, is_id_name
+from losscli.column_names import ID_NAMES, WEIGHT_NAMES, is_id_name
 from losscli.errors import InputError, Location, NonFiniteError, ReadError, ShapeError, UsageError
 from losscli.inputs.infer import (
     MISSING,
@@ -428,22 +428,37 @@ class InputPlan:
                 continue
             row, x, y = found
             other = second.source.name
+            column = _index_as_column(second)
+            if column is None:
+                index = f"the pandas index of {other}"
+                sort = "its index, sort it by the index (df.sort_index())"
+                drop = "write it without the index (index=False)"
+            else:
+                index = f"column {column!r} of {other} (a pandas index reset into a column, or a named one)"
+                sort = f"its column {column!r}, sort it by that column (df.sort_values({column!r}, ignore_index=True))"
+                drop = f"drop that column (df.drop(columns={column!r})) before writing it"
             if isinstance(first, Role):
                 self._order_error(str(x), str(y), row, second, by_index=True)
             elif self.labels.source.range_index is not None:
-                self._order_error(str(x), str(y), row, second, by_index=True, where=(
-                    f"the RangeIndex that pandas kept in the metadata of {self.labels.source.name} numbers a row "
-                    f"{x}, the pandas index of {other} {y}"))
+                try:
+                    self._order_error(str(x), str(y), row, second, by_index=True, where=(
+                        f"the RangeIndex that pandas kept in the metadata of {self.labels.source.name} numbers a "
+                        f"row {x}, {index} {y}"))
+                except InputError as exc:
+                    if column is not None:  # index=False would not leave the column out
+                        exc.hint = f"if the rows of {other} follow {sort} before writing it; if they are in the " \
+                                   f"labels' order, {drop}"
+                    raise
             else:  # labels without an index beside a file whose index holds their row numbers in another order
                 raise InputError(
-                    f"the pandas index of {other} holds the row numbers of {self.labels.source.name} (0 to "
+                    f"{index} holds the row numbers of {self.labels.source.name} (0 to "
                     f"{watch.rows - 1}) in another order (first out of place: {y} where the labels have row {x}): "
                     f"if its rows follow that index (predictions written fold by fold, or after a shuffle), they "
                     f"are not in the labels' order; if both files were written from one shuffled frame, they are. "
                     f"Which one is not known",
                     location=Location("y_pred", file=other, file_row=second.source.file_row(row), value=str(y)),
-                    hint=f"if the rows of {other} follow its index, sort it by the index (df.sort_index()) before "
-                         f"writing it; if they are in the labels' order, write it without the index (index=False)",
+                    hint=f"if the rows of {other} follow {sort} before writing it; if they are in the labels' "
+                         f"order, {drop}",
                 )
 
     def _join_hint(self, hint: str) -> str:
@@ -1708,3 +1723,13 @@ def glob_paths(pattern: str) -> list[str]:
 
 
 __all__ = ["InputOptions", "InputPlan", "Batch", "plan_inputs", "glob_paths"]
+
+
+def _index_as_column(role: Role) -> str | None:
+    """The name of a watched index that is a column of its own (``index`` or ``level_0`` from
+    ``reset_index()``, an index named ``idx`` or ``id`` written under its name), which ``index=False`` does not
+    leave out; ``None`` for pandas' index."""
+    name = role.columns[0]
+    if name == role.source.index_column or not (name.strip().lower() in ID_NAMES or name.strip() == "level_0"):
+        return None
+    return name
