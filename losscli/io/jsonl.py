@@ -18,6 +18,11 @@ array fewer elements (missing values), and may carry fields the first lines did 
 columns); an array longer than that, or a field whose kind changed (an array where a number was), is a
 :class:`~losscli.errors.ReadError` naming the line, never a silently shortened row.
 
+A file of one line holding one JSON document as pandas' ``to_json`` writes it without ``lines=True`` (an
+object of objects, ``split``, ``table``, an array of arrays; a Series' object keyed by numbers or array of
+values when no line end follows) is refused with the conversion to JSON lines: read as lines it would be
+one sample of N outputs (:func:`_pandas_document`).
+
 Values: numbers as float64 (a column of integers only as int64), ``true``/``false`` as 1/0, ``null`` and
 missing fields as NaN; a string that Python's ``float()`` reads is that number (lm-evaluation-harness
 writes log-likelihoods as ``"-7.25"``), any other string makes the chunk of that column an ``object``
@@ -174,6 +179,45 @@ def _kind(value: Any) -> str | None:
     return "scalar"
 
 
+def _pandas_document(value: Any, line_end: bool) -> str | None:
+    """The ``orient`` of pandas' ``to_json`` that writes ``value``, the only line of a file, as one document
+    (``'series index'`` for a Series'); ``None`` for a value JSON lines hold. A DataFrame's ``columns`` and
+    ``index`` (an object of objects), ``split``, ``table`` and ``values`` (an array of arrays) are taken
+    whatever follows; a Series' ``index`` (an object of scalars whose keys are numbers) and ``values`` or
+    ``records`` (an array of scalars) only without the line end that pandas does not write and a writer of
+    JSON lines does, since one row may be so too."""
+    if isinstance(value, dict):
+        keys = set(value)
+        if keys == {"schema", "data"} and isinstance(value["schema"], dict):
+            return "table"
+        if "data" in keys and keys & {"index", "columns"} and keys <= {"columns", "index", "data", "name"}:
+            return "split" if "columns" in keys or "name" not in keys else "series split"
+        if value and all(isinstance(v, dict) for v in value.values()):
+            # 'columns' keys the columns by name and each one's values by index; 'index' the other way round
+            inner = {k for v in value.values() for k in v}
+            if all(_number(k) for k in keys) != all(_number(k) for k in inner):
+                return "index" if all(_number(k) for k in keys) else "columns"
+            return "index" if len(keys) > len(inner) else "columns"
+        if not line_end and len(value) > 1 and all(_kind(v) != "object" and _kind(v) != "array"
+                                                   for v in value.values()) and all(_number(k) for k in keys):
+            return "series index"
+        return None
+    if isinstance(value, list) and len(value) > 1:
+        if all(isinstance(v, list) for v in value):
+            return "values"
+        if not line_end and all(_kind(v) in ("scalar", None) for v in value):
+            return "series records"
+    return None
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _kind_text(kind: str | None) -> str:
     return {"object": "an object", "array": "an array", "scalar": "a single value"}.get(kind or "", "null")
 
@@ -196,9 +240,16 @@ class JsonlSource(Source):
         self._json_name = json_name  # a .json file: hint about converting a JSON array
         root: _Node | None = None
         n_lines = n_bytes = 0
+        first: tuple[Any, bool] | None = None  # the first line's value, and whether a line end follows it
         with inp.open() as f:
-            for line_no, line in self._lines(f):
+            lines = self._lines(f)
+            for line_no, line in lines:
                 obj = self._parse(line, line_no)
+                if first is None:
+                    first = (obj, line.endswith(b"\n"))
+                    if _kind(obj) in ("object", "array") and _pandas_document(*first) is not None and (
+                            next(lines, None) is None):
+                        raise self._document_error(line_no, _pandas_document(*first))
                 if _kind(obj) not in ("object", "array"):
                     raise self._line_error(line_no, "a line holds a single value, not a JSON object or array")
                 if isinstance(obj, list) and any(isinstance(v, dict) for v in obj):
@@ -275,6 +326,22 @@ class JsonlSource(Source):
             return _loads(line)
         except ValueError as exc:
             raise self._line_error(line_no, str(exc)) from None
+
+    def _document_error(self, line_no: int, orient: str) -> ReadError:
+        """A file of one JSON document as pandas' ``to_json`` writes it (not ``lines=True``)."""
+        series = orient.startswith("series ")
+        orient = orient.removeprefix("series ")
+        path = "the_file.json" if self._inp.name.startswith("<") else self._inp.name  # <stdin>: its file's name
+        read = (f"pd.read_json({path!r}, typ='series', orient={orient!r}).rename('value')" if series
+                else f"pd.read_json({path!r}, orient={orient!r})")
+        return ReadError(
+            f"the file holds one JSON document, as pandas' {'Series' if series else 'DataFrame'}.to_json"
+            f"(orient={orient!r}) writes it, not JSON lines (one object per row): read as lines it would be a "
+            f"single sample",
+            hint=f"write JSON lines (df.to_json(path, orient='records', lines=True)), or convert it: "
+                 f"{read}.reset_index().to_json('data.jsonl', orient='records', lines=True)",
+            location=_at(self._inp.name, line_no),
+        )
 
     def _line_error(self, line_no: int, what: str) -> ReadError:
         hint = "each line must be one JSON object, such as {\"label\": 1, \"logits\": [0.2, -1.3]}"

@@ -220,3 +220,55 @@ def test_lm_eval_log_samples_with_the_documented_command():
     m = ll.max(axis=1, keepdims=True)
     logp = ll - m - np.log(np.exp(ll - m).sum(axis=1, keepdims=True))
     assert float(out) == pytest.approx(-logp[np.arange(len(recs)), target].mean(), rel=1e-12)
+
+
+# pandas' to_json without lines=True writes the whole frame as one JSON document on one line; read as JSON
+# lines that was one sample of N outputs: bce's mean came out right by accident, its sum was the mean (1.05
+# for 42.05 over 40 rows), r2 was NaN, and two files of orient='index' were paired column by column by
+# position (1.080 for 1.051 when the predictions had been shuffled)
+@pytest.mark.parametrize(("kind", "orient"), [
+    ("frame", "columns"), ("frame", "index"), ("frame", "split"), ("frame", "table"), ("frame", "values"),
+    ("series", "index"), ("series", "split"), ("series", "records"),
+])
+def test_a_pandas_to_json_document_is_refused_with_a_conversion_that_works(tmp_path, capsys, kind, orient):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(3)
+    n = 40
+    y, p = rng.integers(0, 2, n), rng.uniform(0.05, 0.95, n).round(6)
+    perm = rng.permutation(n)
+    if kind == "frame":
+        labels, preds = pd.DataFrame({"label": y}), pd.DataFrame({"p": p}).iloc[perm]
+    else:
+        labels, preds = pd.Series(y, name="label"), pd.Series(p, name="p").iloc[perm]
+    labels.to_json(tmp_path / "y.json", orient=orient)
+    preds.to_json(tmp_path / "p.json", orient=orient)
+    code, out, err = run_cli(["eval", "bce", "--labels", str(tmp_path / "y.json"), "--preds",
+                              str(tmp_path / "p.json"), "-q"], capsys)
+    assert code == 3 and out == "" and "one JSON document" in err and "line 1" in err, err
+    # the hint's conversion keeps the index as a column 'index', on which the files are then joined
+    for name in ("y", "p"):
+        path = str(tmp_path / f"{name}.json")
+        code, _, err = run_cli(["eval", "bce", path, "-q"], capsys)
+        expression = err.split("convert it: ", 1)[1].split(".to_json('data.jsonl'", 1)[0]
+        eval(expression, {"pd": pd}).to_json(tmp_path / f"{name}.jsonl", orient="records", lines=True)
+    args = ["eval", "bce", "--labels", str(tmp_path / "y.jsonl"), "--preds", str(tmp_path / "p.jsonl"), "-q"]
+    if orient == "values" or (kind == "series" and orient == "records"):  # no index written: by position
+        expected = -np.mean(y * np.log(p[perm]) + (1 - y) * np.log1p(-p[perm]))
+        args += ["--label-cols", "0" if kind == "frame" else "value", "--pred-cols", "0" if kind == "frame" else "value"]
+    else:
+        expected = -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p))
+    code, out, err = run_cli(args, capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("text", [
+    '{"label": 1, "p": 0.3}',  # one row of a frame with named columns
+    '{"0": 1, "1": 0.3}\n',  # one row of integer-named columns, as lines=True writes it (a line end)
+    '[0.2, 0.8]\n',
+    '{"y": {"a": 1}, "p": {"a": 0.3}}\n{"y": {"a": 0}, "p": {"a": 0.6}}\n',  # nested objects on several lines
+])
+def test_json_lines_that_look_like_a_document_are_still_read(tmp_path, text):
+    p = tmp_path / "d.json"
+    p.write_text(text)
+    assert len(next(iter(read_all(str(p)).values()))) == max(1, text.count("\n"))
