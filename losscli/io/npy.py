@@ -398,11 +398,20 @@ class NpzSource(_ArraySource):
                     f"{name} is a PyTorch file (torch.save): a pickle inside a zip, refused, never unpickled",
                     hint="save the tensor with numpy: numpy.save('p.npy', tensor.detach().cpu().numpy())",
                 )
+            if names and not any(n.endswith(".npy") for n in names):  # pandas' to_csv('p.csv.zip'), a zip of files
+                zipped = "the_file.zip" if inp.path == "-" else inp.path
+                raise ReadError(
+                    f"{name} is a zip archive of {', '.join(names[:5])}, not an NPZ of .npy arrays",
+                    hint=f"unzip it and give the file inside (unzip -p {zipped} {names[0]} > {names[0]}); a .gz, "
+                         ".bz2, .xz or .zst file is decompressed as it is read (df.to_csv('p.csv.gz'))",
+                )
             if key is None:
                 if len(keys) != 1:
+                    two = (f"; labels and predictions from one file: --labels {inp.path}:{keys[0]} --preds "
+                           f"{inp.path}:{keys[1]}") if len(keys) > 1 else ""
                     raise ReadError(
                         f"{name} holds {len(keys)} arrays ({', '.join(keys[:20]) or 'none'}); choose one",
-                        hint=f"write it as {inp.path}:KEY, e.g. {inp.path}:{keys[0]}" if keys else None,
+                        hint=f"write it as {inp.path}:KEY, e.g. {inp.path}:{keys[0]}{two}" if keys else None,
                     )
                 key = keys[0]
             elif key not in members and key.endswith(".npy") and key[:-4] in members:

@@ -433,6 +433,23 @@ def test_npz_several_members_without_key_lists_keys(tmp_path):
     assert "holds 2 arrays" in err and "y" in err and "p" in err and ":KEY" in err
 
 
+def test_npz_several_members_hint_names_labels_and_predictions_of_one_file(tmp_path):
+    # in one-file mode the hint's p.npz:y alone gave "no label column"
+    p = npz(tmp_path, y=np.zeros(2), p=np.zeros(2))
+    assert f"--labels {p}:y --preds {p}:p" in str(read_error(p))
+
+
+def test_a_zip_of_a_csv_file_is_not_called_a_bad_npy(tmp_path):
+    # pandas' to_csv('p.csv.zip') zips the CSV; it was refused as "not a valid .npy file (no NPY magic string)"
+    import zipfile
+
+    path = tmp_path / "p.csv.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("p.csv", "label,p\n1,0.9\n0,0.2\n")
+    err = str(read_error(str(path)))
+    assert "zip archive of p.csv, not an NPZ" in err and f"unzip -p {path} p.csv > p.csv" in err
+
+
 def test_npz_missing_key_lists_keys(tmp_path):
     p = npz(tmp_path, y=np.zeros(2), p=np.zeros(2))
     err = str(read_error(p + ":logits"))
