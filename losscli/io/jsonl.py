@@ -54,6 +54,7 @@ data as CSV.
 
 from __future__ import annotations
 
+import itertools
 import json
 from bisect import bisect_right
 from collections.abc import Iterator
@@ -240,16 +241,17 @@ class JsonlSource(Source):
         self._json_name = json_name  # a .json file: hint about converting a JSON array
         root: _Node | None = None
         n_lines = n_bytes = 0
-        first: tuple[Any, bool] | None = None  # the first line's value, and whether a line end follows it
         with inp.open() as f:
             lines = self._lines(f)
-            for line_no, line in lines:
+            head = list(itertools.islice(lines, 2))
+            if len(head) == 1:  # one line: one JSON document as pandas writes it?
+                line_no, line = head[0]
                 obj = self._parse(line, line_no)
-                if first is None:
-                    first = (obj, line.endswith(b"\n"))
-                    if _kind(obj) in ("object", "array") and _pandas_document(*first) is not None and (
-                            next(lines, None) is None):
-                        raise self._document_error(line_no, _pandas_document(*first))
+                orient = _pandas_document(obj, line.endswith(b"\n")) if _kind(obj) in ("object", "array") else None
+                if orient is not None:
+                    raise self._document_error(line_no, orient)
+            for line_no, line in itertools.chain(head, lines):
+                obj = self._parse(line, line_no)
                 if _kind(obj) not in ("object", "array"):
                     raise self._line_error(line_no, "a line holds a single value, not a JSON object or array")
                 if isinstance(obj, list) and any(isinstance(v, dict) for v in obj):

@@ -272,3 +272,11 @@ def test_json_lines_that_look_like_a_document_are_still_read(tmp_path, text):
     p = tmp_path / "d.json"
     p.write_text(text)
     assert len(next(iter(read_all(str(p)).values()))) == max(1, text.count("\n"))
+
+
+def test_the_look_at_a_first_line_that_could_be_a_document_keeps_the_second_line(tmp_path):
+    """Whether a file is one pandas document is asked of its first line only when no second one follows: the
+    second line is read like any other (a field only it has is a column)."""
+    path = write_lines(tmp_path, [{"y": {"a": 1}, "p": {"a": 0.3}}, {"y": {"a": 0, "b": 5}, "p": {"a": 0.6}}])
+    assert open_source(path).columns == ["y.a", "y.b", "p.a"]
+    assert read_all(path)["y.b"][1] == 5
