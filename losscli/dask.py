@@ -230,7 +230,7 @@ def _integer_ids(ddf: Any, id_col: str) -> Any:
 
 def _ids_as_text(left: Any, right: Any, id_col: str) -> tuple[Any, Any]:
     """Id columns of different types (integers in a Parquet file, text in a CSV) both as text, as the local
-    engine compares ids (:func:`~losscli.inputs.plan.id_keys`: ``3.0`` of a float column is ``3``)."""
+    engine compares ids (:func:`~losscli.inputs.keyindex.id_keys`: ``3.0`` of a float column is ``3``)."""
     a, b = left[id_col].dtype, right[id_col].dtype
     if a == b:
         return left, right
@@ -238,7 +238,7 @@ def _ids_as_text(left: Any, right: Any, id_col: str) -> tuple[Any, Any]:
     def text(s: Any) -> Any:
         import pandas as pd
 
-        from losscli.inputs.plan import id_keys
+        from losscli.inputs.keyindex import id_keys
 
         return pd.Series(id_keys(s.to_numpy()), index=s.index, dtype=object)
 

@@ -6,11 +6,20 @@ The watch keeps, per file, an order-independent fingerprint of the multiset of i
 of a 64-bit mix of each value, modulo 2⁶⁴ — and the first row where the two indexes differ. A differing row
 with equal fingerprints means the same row numbers in another order. Different row numbers give equal
 fingerprints with a probability of about 2⁻¹²⁸; the memory it takes does not grow with the files.
+
+An index of other values (texts, dates, fractions: the first chunk says which) is watched alike through a
+64-bit hash of each value as text (as the row-by-row check compares them: :func:`~losscli.inputs.keyindex.id_keys`).
+Such an index counts only while each chunk holds each value once: an index of repeated values (a group, a
+day of several rows) says nothing of the pairing.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+
+from losscli.inputs.keyindex import id_keys
 
 #: how to write files whose pandas indexes disagree so that the question does not arise (both engines say it)
 ORDER_HINT = ("write the index as a column named id in both files (df.rename_axis('id').reset_index()) and they "
@@ -31,8 +40,11 @@ def _mix(values: np.ndarray, seed: np.uint64) -> np.ndarray:
 
 
 def _as_integers(col: np.ndarray) -> np.ndarray | None:
-    """An index column as int64, or ``None`` when a value is not a whole number within int64."""
+    """An index column as int64, or ``None`` when a value is not a whole number within int64 (datetimes and
+    durations are their int64 ticks)."""
     col = np.asarray(col)
+    if col.dtype.kind in "Mm":
+        return np.ascontiguousarray(col).view(np.int64)
     if col.dtype.kind in "iu":
         if col.dtype.kind == "u" and col.size and int(col.max()) > np.iinfo(np.int64).max:
             return None
@@ -49,24 +61,80 @@ def _as_integers(col: np.ndarray) -> np.ndarray | None:
     return np.ascontiguousarray(col, dtype=np.int64)
 
 
+#: texts longer than this many characters are hashed one by one (blake2b) before the vector hash, so that one
+#: long value does not widen a whole chunk's array of fixed-width texts
+_LONG_TEXT = 64
+
+
+def _texts(col: np.ndarray) -> list[str]:
+    """An index column's values as text, as the row-by-row check compares them."""
+    return id_keys(np.asarray(col))
+
+
+def _text_hashes(keys: list[str]) -> np.ndarray:
+    """A 64-bit hash of each text (the same in every process: not Python's salted ``hash``), computed on the
+    texts as fixed-width UTF-32 words, one splitmix64 round per word of the value (from its length)."""
+    if keys and max(map(len, keys)) > _LONG_TEXT:
+        import hashlib
+
+        keys = [k if len(k) <= _LONG_TEXT else
+                "\x00" + hashlib.blake2b(k.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+                for k in keys]
+    n = len(keys)
+    text = np.array(keys, dtype=str) if n else np.zeros(0, dtype="U1")
+    width = max(1, text.dtype.itemsize // 4)  # code points per value, padded with zeros
+    units = text.view(np.uint32).reshape(n, width) if n else np.zeros((0, 2), dtype=np.uint32)
+    if units.shape[1] % 2:
+        units = np.concatenate([units, np.zeros((n, 1), dtype=np.uint32)], axis=1)
+    words = np.ascontiguousarray(units).view(np.uint64)
+    length = np.strings.str_len(text).astype(np.uint64)
+    used = (length + np.uint64(1)) // np.uint64(2)  # a value's own words: the zeros that pad it are left out,
+    h = length  # so that its hash does not depend on the longest value of its chunk
+    for j in range(words.shape[1]):
+        h = np.where(used > j, _mix(h ^ words[:, j], _SEEDS[j % 2]), h)
+    return h
+
+
+def _shown(col: np.ndarray, ticks: np.ndarray, i: int) -> Any:
+    """Row ``i`` of an index for a message: a whole number, or a datetime as written (not its ticks)."""
+    col = np.asarray(col)
+    return str(col[i]) if col.dtype.kind in "Mm" else int(ticks[i])
+
+
+def _repeats(hashes: np.ndarray) -> bool:
+    """Does a value come twice (its hash, sorted next to itself)?"""
+    ordered = np.sort(hashes)
+    return bool((ordered[1:] == ordered[:-1]).any())
+
+
 class IndexWatch:
     """Fed each chunk's two index columns in step; :meth:`shuffled` says at the end whether the files hold the
     same row numbers in another order."""
 
     def __init__(self) -> None:
-        #: off once a value is not a whole number (dates, texts): such indexes say nothing of the pairing
+        #: off once an index of whole numbers holds another value, or an index of texts repeats one in a chunk
         self.active = True
+        #: whether the indexes are watched as texts (dates, names): decided by the first rows (``None`` before)
+        self.texts: bool | None = None
         #: the first row (0-based, of the stream) where the indexes differ, and the two values there
-        self.first: tuple[int, int, int] | None = None
+        self.first: tuple[int, Any, Any] | None = None
         #: rows seen
         self.rows = 0
         self._sums = np.zeros((2, len(_SEEDS)), dtype=np.uint64)
 
     def update(self, labels_index: np.ndarray, preds_index: np.ndarray, rows: np.ndarray) -> None:
         self.rows += len(rows)
-        if not self.active:
+        if not self.active or not len(rows):
+            return
+        if self.texts:
+            self._update_texts(labels_index, preds_index, rows)
             return
         a, b = _as_integers(labels_index), _as_integers(preds_index)
+        if self.texts is None:
+            self.texts = a is None or b is None
+            if self.texts:
+                self._update_texts(labels_index, preds_index, rows)
+                return
         if a is None or b is None:
             self.active = False
             return
@@ -74,26 +142,49 @@ class IndexWatch:
             differ = np.flatnonzero(a != b)
             if differ.size:
                 i = int(differ[0])
-                self.first = (int(rows[i]), int(a[i]), int(b[i]))
+                self.first = (int(rows[i]), _shown(labels_index, a, i), _shown(preds_index, b, i))
+        self._add(a, b)
+
+    def _update_texts(self, labels_index: np.ndarray, preds_index: np.ndarray, rows: np.ndarray) -> None:
+        """A chunk of an index of texts: hashed, and counted only while each value is there once."""
+        ka, kb = _texts(labels_index), _texts(preds_index)
+        a, b = _text_hashes(ka), _text_hashes(kb)
+        if _repeats(a) or _repeats(b):
+            self.active = False
+            return
+        if self.first is None:
+            differ = np.flatnonzero(a != b)
+            if differ.size:
+                i = int(differ[0])
+                self.first = (int(rows[i]), ka[i], kb[i])
+        self._add(a.view(np.int64), b.view(np.int64))
+
+    def _add(self, a: np.ndarray, b: np.ndarray) -> None:
         for k, values in enumerate((a, b)):
             self._sums[k] += np.array([_mix(values, s).sum(dtype=np.uint64) for s in _SEEDS], dtype=np.uint64)
 
     def to_data(self) -> dict:
         """The watch as plain data (for a Dask partition's result)."""
-        return {"active": self.active, "first": self.first, "rows": self.rows, "sums": self._sums.tolist()}
+        return {"active": self.active, "texts": self.texts, "first": self.first, "rows": self.rows,
+                "sums": self._sums.tolist()}
 
     def merge(self, data: dict) -> None:
         """Fold in another part's watch (:meth:`to_data`): sums add modulo 2⁶⁴, the earliest difference wins."""
         self.active = self.active and data["active"]
+        texts = data.get("texts")
+        if texts is not None:  # parts watched as whole numbers and as texts hashed their values apart
+            if self.texts is not None and texts != self.texts:
+                self.active = False
+            self.texts = texts
         self.rows += data["rows"]
         self._sums += np.array(data["sums"], dtype=np.uint64)
         first = data["first"]
         if first is not None and (self.first is None or first[0] < self.first[0]):
             self.first = tuple(first)  # type: ignore[assignment]
 
-    def shuffled(self) -> tuple[int, int, int] | None:
+    def shuffled(self) -> tuple[int, Any, Any] | None:
         """(row, labels' index, predictions' index) at the first row where they differ, when both files hold
-        the same row numbers in another order; else ``None``."""
+        the same row numbers (or, each once, the same texts) in another order; else ``None``."""
         if self.active and self.first is not None and bool((self._sums[0] == self._sums[1]).all()):
             return self.first
         return None

@@ -43,6 +43,7 @@ import numpy as np
 
 from losscli.column_names import COUNT_NAMES, ID_NAMES, LABEL_NAMES, META_NAMES, WEIGHT_NAMES, is_id_name
 from losscli.errors import UsageError
+from losscli.inputs.keyindex import id_keys
 from losscli.io import select_columns
 from losscli.io.base import MISSING
 
@@ -671,7 +672,7 @@ def _same_row_numbers(a: np.ndarray | None, b: np.ndarray | None) -> bool:
     """Do two indexes number the same rows: integers, the same values in both samples (in any order)? Then the
     files hold the same rows and must hold them in the same order. Indexes of other values (a test split's
     row numbers beside a fresh 0, 1, 2, …; batches that restart at 0; rows dropped before a split) say
-    nothing about the pairing, and dates and texts are not compared (CSV and Parquet write them apart)."""
+    nothing about the pairing; dates and texts are compared by :func:`_same_values`."""
     if a is None or b is None or len(a) != len(b) or not len(a):
         return False
     va, vb = numeric(a), numeric(b)
@@ -682,14 +683,35 @@ def _same_row_numbers(a: np.ndarray | None, b: np.ndarray | None) -> bool:
     return bool(np.array_equal(np.sort(va), np.sort(vb)))
 
 
+def _same_values(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    """Do two indexes of other values than whole numbers (texts, dates, fractions) hold the same values, each
+    once in both samples (in any order), compared as text as the row-by-row check compares them? Then the
+    files hold the same rows and must hold them in the same order. A repeated value (a group, a day of several
+    rows) says nothing about the pairing; CSV and Parquet write dates apart (``2024-01-01`` and
+    ``2024-01-01 00:00:00``), so such files are not compared."""
+    if a is None or b is None or len(a) != len(b) or len(a) < 2:
+        return False
+    ka, kb = set(id_keys(np.asarray(a))), set(id_keys(np.asarray(b)))
+    return len(ka) == len(a) and len(kb) == len(b) and ka == kb
+
+
+def _unique(values: np.ndarray | None) -> bool:
+    """Sampled values (at least two) that are each there once, as text."""
+    if values is None or len(values) < 2:
+        return False
+    return len(set(id_keys(np.asarray(values)))) == len(values)
+
+
 def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[tuple[Any, Any] | None,
                                                                             tuple[str, str] | None]:
     """The two files' pandas index columns (checked, watched). Checked when both number the same rows
     (:func:`_same_row_numbers`): then they must agree row by row (predictions written after a shuffle keep
     their index). Watched when both are integers but the first rows of a longer file cannot tell: the whole
-    files then decide (:class:`~losscli.inputs.index_watch.IndexWatch`). A file without an index, or whose index
-    numbers other rows (a test split beside ``pd.DataFrame(model.predict(X))``), is paired by position. Two
-    MultiIndexes of as many levels are checked level by level (the tuples of names)."""
+    files then decide (:class:`~losscli.inputs.index_watch.IndexWatch`). Indexes of texts or dates (any values
+    but whole numbers) are checked when their samples hold the same values, each once (:func:`_same_values`),
+    and watched when each sample holds its values once but a longer file's first rows cannot tell. A file
+    without an index, or whose index numbers other rows (a test split beside ``pd.DataFrame(model.predict(X))``),
+    is paired by position. Two MultiIndexes of as many levels are checked level by level (the tuples of names)."""
     if labels.index_levels or preds.index_levels:  # a MultiIndex: its levels agree row by row, or no check
         if len(labels.index_levels) == len(preds.index_levels):
             notes.append(f"{labels.name} and {preds.name} are aligned by row order; the levels of their pandas "
@@ -718,9 +740,22 @@ def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[tupl
         notes.append(f"{labels.name} and {preds.name} are aligned by row order; their pandas index columns are "
                      "checked to agree row by row")
         return (a, b), None
-    if _integers(sa) and _integers(sb) and SAMPLE_ROWS in (len(sa), len(sb)):
-        return None, (a, b)
+    whole = _integers(sa) and _integers(sb)
+    if not whole and _same_values(sa, sb):
+        notes.append(f"{labels.name} and {preds.name} are aligned by row order; their pandas index columns are "
+                     "checked to agree row by row")
+        return (a, b), None
+    if SAMPLE_ROWS in (len(sa), len(sb)) and (whole or (not _integers(sa) and not _integers(sb) and _unique(sa)
+                                                        and _unique(sb))):
+        return None, (a, b)  # the whole files tell: the same values (texts each once) in another order?
     return None, None
+
+
+def text_index(table: Table, column: str) -> bool:
+    """Does the sample of a pandas index column hold other values than whole numbers (texts, dates)? Such a
+    column is read as the text written (a key), as the row-by-row check and the watch compare it."""
+    values = table.sample.get(column)
+    return values is not None and len(values) > 0 and values.dtype.kind not in "iufb" and not _integers(values)
 
 
 def _integers(values: np.ndarray | None) -> bool:

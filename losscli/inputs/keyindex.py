@@ -2,7 +2,7 @@
 
 The predictions stream chunk by chunk, in any order, so the labels must be looked up by key: the index
 holds, per label row, its key in sorted order and the row it came from, nothing else. A key is the id as
-written (:func:`losscli.inputs.plan.id_keys`: ``007`` is not ``7``; an id the labels do not hold as
+written (:func:`id_keys`: ``007`` is not ``7``; an id the labels do not hold as
 written is looked up again as pandas' other spelling of an integer, ``3`` ↔ ``3.0``):
 
 - when every id of the labels file is an integer written canonically (``12``, ``-3``: no sign ``+``, no
@@ -292,3 +292,13 @@ def first_repeat(rows: np.ndarray, seen: np.ndarray) -> int | None:
     bad = np.flatnonzero(earlier | repeat)
     return int(bad[0]) if bad.size else None
 
+
+def id_keys(col: np.ndarray) -> list[str]:
+    """Ids as text: CSV cells exactly as written (``007`` is not ``7``); integers of typed formats exactly;
+    floats of typed formats in their shortest form (``3.0`` is ``3``)."""
+    if col.dtype.kind in "iub":
+        return [str(v) for v in col.tolist()]
+    if col.dtype.kind == "f":
+        return [str(int(v)) if v == v and v not in (np.inf, -np.inf) and v == int(v) else repr(v)
+                for v in col.tolist()]
+    return ["" if v is None else str(v) for v in col.tolist()]

@@ -32,8 +32,9 @@ from losscli.inputs.infer import (
     infer_one_file,
     infer_two_files,
     prediction_candidates,
+    text_index,
 )
-from losscli.inputs.keyindex import KeyIndex, first_repeat
+from losscli.inputs.keyindex import KeyIndex, first_repeat, id_keys
 from losscli.io import Block, Chunk, Source, open_source, select_columns
 from losscli.spec import LossSpec
 
@@ -277,8 +278,6 @@ class InputPlan:
         self.preds2: Role | None = None
         #: the id column of ``preds`` and of ``preds2``, which must agree row by row
         self.pair_ids: tuple[Role, Role] | None = None
-        #: Rows per chunk, decided here once for every reader, the joins and the evaluators.
-        self.chunk_rows = options.chunk_rows or default_chunk_rows(self._values_per_row())
         self.skipped = 0
         self.samples = 0
         self.warnings: list[str] = []
@@ -297,6 +296,8 @@ class InputPlan:
         self.checked_weight_index: tuple[Role, Role] | None = None
         #: the files are joined on a key column both hold that was not given with --id-col
         self.auto_joined = False
+        #: Rows per chunk, decided here once for every reader, the joins and the evaluators.
+        self.chunk_rows = options.chunk_rows or default_chunk_rows(self._values_per_row())
 
     #: A text column (ids, groups) costs about this many float64 values per row while it is held as strings.
     TEXT_WEIGHT = 8
@@ -306,7 +307,14 @@ class InputPlan:
         numeric = len(self.labels.columns) + len(self.preds.columns) + (len(self.weights.columns) if self.weights else 0)
         numeric += len(self.preds2.columns) if self.preds2 else 0
         text = (1 if self.ids else 0) + len(self.extras) + (1 if self.pair_ids else 0)
+        text += sum(c in role.source.text_columns for role in self._index_roles() for c in role.columns)
         return numeric + self.TEXT_WEIGHT * text
+
+    def _index_roles(self) -> list[Role]:
+        """The pandas index columns read to check or watch the pairing (not a shared id column)."""
+        checked = list(self.checked_ids or ()) if self.checked_by_index else []
+        watched = [r for pair in self.watched_indexes for r in pair if isinstance(r, Role)]
+        return [*checked, *watched, *(self.checked_weight_index or ())]
 
     # ------------------------------------------------------------------ description
     def class_names(self) -> dict[int, str]:
@@ -981,17 +989,6 @@ def _concat_kept(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def id_keys(col: np.ndarray) -> list[str]:
-    """Ids as text: CSV cells exactly as written (``007`` is not ``7``); integers of typed formats exactly;
-    floats of typed formats in their shortest form (``3.0`` is ``3``)."""
-    if col.dtype.kind in "iub":
-        return [str(v) for v in col.tolist()]
-    if col.dtype.kind == "f":
-        return [str(int(v)) if v == v and v not in (np.inf, -np.inf) and v == int(v) else repr(v)
-                for v in col.tolist()]
-    return ["" if v is None else str(v) for v in col.tolist()]
-
-
 def _other_spelling(key: str) -> str:
     """The other way pandas writes an integer id: ``3`` ↔ ``3.0`` (a column of integer ids that had a missing
     value is float64, written with a zero fraction); ``key`` itself for any other text."""
@@ -1316,8 +1313,10 @@ def plan_two_sources(options: InputOptions, spec: LossSpec, labels: Source, pred
 def _plan_two_files(
     options: InputOptions, spec: LossSpec, labels: Source, preds: Source, weights: Source | None
 ) -> InputPlan:
-    cols = infer_two_files(sample_table(labels), sample_table(preds),
-                           None if weights is None else sample_table(weights),
+    tables = {id(labels): sample_table(labels), id(preds): sample_table(preds)}
+    if weights is not None:
+        tables[id(weights)] = sample_table(weights)
+    cols = infer_two_files(tables[id(labels)], tables[id(preds)], tables.get(id(weights)),
                            _selection(options, _extra_columns(options, preds)))
     ids = None if cols.id_col is None else (Role(labels, [cols.id_col]), Role(preds, [cols.id_col]))
     for key in (cols.id_col, cols.checked_id):
@@ -1345,6 +1344,14 @@ def _plan_two_files(
         if cols.checked_weight_index is not None and weights is not None:
             a, b = cols.checked_weight_index
             plan.checked_weight_index = (Role(labels, _levels(a)), Role(weights, _levels(b)))
+    # a pandas index of texts or dates is read as the text written (a key), not tried as numbers first; its texts
+    # count in the chunks' size
+    texts = [(role.source, c) for role in plan._index_roles() for c in role.columns
+             if text_index(tables[id(role.source)], c)]
+    for source, c in texts:
+        source.text_columns.add(c)
+    if texts:
+        plan.chunk_rows = options.chunk_rows or default_chunk_rows(plan._values_per_row())
     return plan
 
 

@@ -56,11 +56,61 @@ def test_the_chunking_does_not_change_the_fingerprint():
 def test_whole_numbers_written_as_floats_count_and_other_values_stop_the_watch():
     a = np.arange(10, dtype=np.float64)
     assert _watch(a, a[::-1].copy(), 4).shuffled() == (0, 0, 9)
-    dates = np.array(["2024-01-01", "2024-01-02"], dtype=object)
-    w = _watch(dates, dates[::-1].copy(), 2)
+    later = np.array([0, 1, 2.5, 3.5])  # whole numbers first: another value later stops the watch
+    w = _watch(later, np.array([1, 0, 3.5, 2.5]), 2)
     assert not w.active and w.shuffled() is None
+
+
+def test_texts_dates_and_fractions_are_watched_as_texts_each_once():
+    """An index of other values than whole numbers (the first chunk says so) is hashed as text: the same values
+    each once in another order are said, in any chunking; a value that repeats in a chunk stops the watch."""
+    dates = np.array(["2024-01-01", "2024-01-02", "2024-01-03"], dtype=object)
+    for step in (1, 2, 3):
+        w = _watch(dates, dates[::-1].copy(), step)
+        assert w.texts and w.shuffled() == (0, "2024-01-01", "2024-01-03")
     halves = np.array([0.5, 1.5])
-    assert _watch(halves, halves[::-1].copy(), 2).shuffled() is None
+    assert _watch(halves, halves[::-1].copy(), 2).shuffled() == (0, "0.5", "1.5")
+    stamps = np.array(["2024-01-01T00:00", "2024-01-02T00:00"], dtype="datetime64[ns]")
+    assert _watch(stamps, stamps[::-1].copy(), 2).shuffled() is not None  # datetime64: their int64 ticks
+    days = np.array(["a", "a", "b", "b"], dtype=object)
+    w = _watch(days, np.array(["a", "b", "a", "b"], dtype=object), 4)
+    assert not w.active and w.shuffled() is None
+    other = np.array(["s1", "s2", "s3"], dtype=object)
+    assert _watch(other, np.array(["s1", "s3", "s4"], dtype=object), 2).shuffled() is None  # other values
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=80), min_size=1, max_size=40, unique=True), st.randoms(use_true_random=False),
+       st.integers(1, 45), st.integers(1, 45), st.booleans())
+def test_text_hashes_do_not_depend_on_the_chunking(values, rnd, step, other_step, permute):
+    """A text's hash does not depend on the longest text of its chunk (the padding), nor on which values share
+    its chunk: the watch says the same for any chunking, and exactly the same values in another order."""
+    a = np.array(values, dtype=object)
+    b = a.copy()
+    if permute:
+        rnd.shuffle(b)
+    else:
+        b[rnd.randrange(len(b))] = "\u2603" + "x" * 90  # a value of neither (a long one, hashed apart)
+    found = {_watch(a, b, s).shuffled() for s in (step, other_step, len(a))}
+    assert len(found) == 1
+    differ = np.flatnonzero(a != b)
+    if permute and differ.size:
+        i = int(differ[0])
+        assert found == {(i, a[i], b[i])}
+    else:
+        assert found == {None}
+
+
+def test_parts_watched_as_numbers_and_as_texts_decide_nothing():
+    """Dask partitions whose watches hashed their values apart (whole numbers in one, texts in another) are
+    not summed into a refusal."""
+    numbers, texts = IndexWatch(), IndexWatch()
+    numbers.update(np.array([1, 2]), np.array([2, 1]), np.arange(2))
+    texts.update(np.array(["a", "b"], dtype=object), np.array(["b", "a"], dtype=object), np.arange(2, 4))
+    whole = IndexWatch()
+    whole.merge(numbers.to_data())
+    whole.merge(texts.to_data())
+    assert not whole.active and whole.shuffled() is None
 
 
 @pytest.fixture(scope="module")
