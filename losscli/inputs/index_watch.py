@@ -9,8 +9,9 @@ fingerprints with a probability of about 2⁻¹²⁸; the memory it takes does n
 
 An index of other values (texts, dates, fractions: the first chunk says which) is watched alike through a
 64-bit hash of each value as text (as the row-by-row check compares them: :func:`~losscli.inputs.keyindex.id_keys`).
-Such an index counts only while each chunk holds each value once: an index of repeated values (a group, a
-day of several rows) says nothing of the pairing.
+Only the rows where the two indexes differ are hashed (rows of equal values add the same to both sums), and
+they count only while no value comes twice among a chunk's such rows: values that repeat there (a group, a
+day of several rows) say nothing of the pairing.
 """
 
 from __future__ import annotations
@@ -146,17 +147,23 @@ class IndexWatch:
         self._add(a, b)
 
     def _update_texts(self, labels_index: np.ndarray, preds_index: np.ndarray, rows: np.ndarray) -> None:
-        """A chunk of an index of texts: hashed, and counted only while each value is there once."""
-        ka, kb = _texts(labels_index), _texts(preds_index)
+        """A chunk of an index of texts: the rows whose values differ hashed (rows of equal values add the
+        same to both sums), and counted only while no value comes twice among them."""
+        la, lb = np.asarray(labels_index), np.asarray(preds_index)
+        equal = la == lb if la.shape == lb.shape else False
+        differ = np.flatnonzero(~np.asarray(equal, dtype=bool)) if np.ndim(equal) else np.arange(len(rows))
+        if not differ.size:
+            return
+        ka, kb = _texts(la[differ]), _texts(lb[differ])
         a, b = _text_hashes(ka), _text_hashes(kb)
         if _repeats(a) or _repeats(b):
             self.active = False
             return
         if self.first is None:
-            differ = np.flatnonzero(a != b)
-            if differ.size:
-                i = int(differ[0])
-                self.first = (int(rows[i]), ka[i], kb[i])
+            unlike = np.flatnonzero(a != b)
+            if unlike.size:
+                i = int(unlike[0])
+                self.first = (int(rows[differ[i]]), ka[i], kb[i])
         self._add(a.view(np.int64), b.view(np.int64))
 
     def _add(self, a: np.ndarray, b: np.ndarray) -> None:

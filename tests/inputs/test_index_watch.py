@@ -63,7 +63,8 @@ def test_whole_numbers_written_as_floats_count_and_other_values_stop_the_watch()
 
 def test_texts_dates_and_fractions_are_watched_as_texts_each_once():
     """An index of other values than whole numbers (the first chunk says so) is hashed as text: the same values
-    each once in another order are said, in any chunking; a value that repeats in a chunk stops the watch."""
+    each once in another order are said, in any chunking; a value that repeats among a chunk's rows whose values
+    differ stops the watch."""
     dates = np.array(["2024-01-01", "2024-01-02", "2024-01-03"], dtype=object)
     for step in (1, 2, 3):
         w = _watch(dates, dates[::-1].copy(), step)
@@ -73,7 +74,9 @@ def test_texts_dates_and_fractions_are_watched_as_texts_each_once():
     stamps = np.array(["2024-01-01T00:00", "2024-01-02T00:00"], dtype="datetime64[ns]")
     assert _watch(stamps, stamps[::-1].copy(), 2).shuffled() is not None  # datetime64: their int64 ticks
     days = np.array(["a", "a", "b", "b"], dtype=object)
-    w = _watch(days, np.array(["a", "b", "a", "b"], dtype=object), 4)
+    # rows whose values differ come from different rows of the frame: those two hold a and b once each
+    assert _watch(days, np.array(["a", "b", "a", "b"], dtype=object), 4).shuffled() == (1, "a", "b")
+    w = _watch(days, np.array(["b", "b", "a", "a"], dtype=object), 4)  # a value repeats among them
     assert not w.active and w.shuffled() is None
     other = np.array(["s1", "s2", "s3"], dtype=object)
     assert _watch(other, np.array(["s1", "s3", "s4"], dtype=object), 2).shuffled() is None  # other values
