@@ -1,7 +1,8 @@
-"""Typed settings of a run that no lower layer owns: the loss, the report and side files, the engine,
-and a paired comparison. :mod:`losscli.commands.settings` builds them (with the input settings,
-:class:`losscli.inputs.plan.InputOptions`, and the gates, :class:`losscli.quality.session.GateOptions`)
-from click's options or a check file's keys, once; nothing below the commands sees an option dict.
+"""Typed settings of a run that no lower layer owns: the loss, the report and side files, and the engine.
+:mod:`losscli.commands.settings` builds them (with the input settings,
+:class:`losscli.inputs.plan.InputOptions`, the gates, :class:`losscli.quality.session.GateOptions`, and a
+paired comparison's, :class:`losscli.quality.paired.CompareSettings`) from click's options or a check
+file's keys, once; nothing below the commands sees an option dict.
 """
 
 from __future__ import annotations
@@ -72,15 +73,3 @@ class EngineSettings:
 
     name: str = "local"
     scheduler: str | None = None
-
-
-@dataclass(frozen=True)
-class CompareSettings:
-    """A paired comparison of two prediction files: bootstrap, listing and the fail-if-worse gate."""
-
-    resamples: int = 2000
-    confidence: float = 0.95
-    seed: int = 0
-    top: int = 10
-    tol: float = 1e-12
-    fail_if_worse: bool = False

@@ -69,13 +69,16 @@ def test_a_plain_run_does_not_import_what_it_does_not_use(tmp_path):
     """Start-up is most of a small run: numpy.random (10 ms) is for histogram samples and bootstraps, zipfile
     for .npz files, numpy.ma (10 ms) for masked arrays handed to the Python API, the CSV reader (with the csv
     and shlex modules) for text files, the quality taps, breakdowns and bootstrap for signatures, --by-class,
-    --group-col and --ci; a one-number run on .npy files needs none of them."""
+    --group-col and --ci, the gates for thresholds, baselines and signatures, the check file and the paired
+    comparison (and their settings classes) for check and compare, json for JSON output; a one-number run
+    on .npy files needs none of them."""
     import numpy as np
 
     np.save(tmp_path / "y.npy", np.array([0, 1, 2, 1]))
     np.save(tmp_path / "p.npy", np.eye(3, dtype=np.float32)[[0, 1, 2, 0]])
     unused = ("numpy.random", "zipfile", "numpy.ma", "losscli.io.csv_reader", "csv", "shlex", "losscli.quality.taps",
-              "losscli.quality.breakdown", "losscli.quality.bootstrap")
+              "losscli.quality.breakdown", "losscli.quality.bootstrap", "losscli.quality.gates",
+              "losscli.quality.checkfile", "losscli.quality.paired", "json")
     code = ("import sys\nfrom losscli.cli import main\n"
             "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
             f"sys.stderr.write(' '.join(m for m in {unused!r} if m in sys.modules))\n")

@@ -3,8 +3,8 @@
 Nothing below the commands sees a raw option dict: the operations and both engines take
 :class:`~losscli.settings.LossSettings`, :class:`~losscli.inputs.plan.InputOptions`,
 :class:`~losscli.quality.session.GateOptions`, :class:`~losscli.settings.ReportSettings`,
-:class:`~losscli.settings.EngineSettings` and :class:`~losscli.settings.CompareSettings`. Value ranges
-are checked here, before any input is read.
+:class:`~losscli.settings.EngineSettings`, :class:`~losscli.quality.paired.CompareSettings` and a check's
+:class:`~losscli.quality.checkfile.CheckSettings`. Value ranges are checked here, before any input is read.
 """
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from losscli.errors import ParameterError, UsageError
-from losscli.settings import CompareSettings, EngineSettings, LossSettings, ReportSettings
+from losscli.settings import EngineSettings, LossSettings, ReportSettings
 
 if TYPE_CHECKING:
     from losscli.inputs.plan import InputOptions
-    from losscli.quality.checkfile import CheckSpec
+    from losscli.quality.checkfile import CheckSettings, CheckSpec
+    from losscli.quality.paired import CompareSettings
     from losscli.quality.session import GateOptions
 
 #: Loss-parameter options: option name → loss parameter.
@@ -166,23 +166,35 @@ def _pred_selection(opts: Options) -> str | None:
 
 
 def gate_settings(opts: Options, *, name: str | None = None) -> GateOptions:
-    """Thresholds, baselines, intervals and breakdowns (option names as in :mod:`losscli.cli_options`)."""
-    from losscli.quality import gates as G
+    """Thresholds, baselines, intervals and breakdowns (option names as in :mod:`losscli.cli_options`). The
+    gates' parsers are loaded only for the limits given."""
     from losscli.quality.session import GateOptions
 
     def one(key: str, option: str) -> Any:
         v = opts.get(key)
-        return None if v is None else G.parse_limit(v, option)
+        if v is None:
+            return None
+        from losscli.quality.gates import parse_limit
+
+        return parse_limit(v, option)
+
+    def limits(key: str, option: str, *, relative: bool = False) -> list[Any]:
+        given = _many(opts.get(key))
+        if not given:
+            return []
+        from losscli.quality.gates import parse_limits
+
+        return parse_limits(given, option, relative=relative)
 
     if opts.get("update_baseline"):
         refuse_stdout_as_file(opts.get("baseline"), "--baseline")  # written, so a file
     ci = opts.get("ci")
     out = GateOptions(
-        maximum=G.parse_limits(_many(opts.get("max")), "--max"),
-        minimum=G.parse_limits(_many(opts.get("min")), "--min"),
+        maximum=limits("max", "--max"),
+        minimum=limits("min", "--min"),
         baseline=opts.get("baseline"),
-        max_increase=G.parse_limits(_many(opts.get("max_increase")), "--max-increase"),
-        max_rel_increase=G.parse_limits(_many(opts.get("max_rel_increase")), "--max-rel-increase", relative=True),
+        max_increase=limits("max_increase", "--max-increase"),
+        max_rel_increase=limits("max_rel_increase", "--max-rel-increase", relative=True),
         force=bool(opts.get("force")),
         update_baseline=bool(opts.get("update_baseline")),
         warn_only=bool(opts.get("warn_only")),
@@ -298,6 +310,8 @@ def engine_settings(opts: Options) -> EngineSettings:
 
 def compare_settings(opts: Options) -> CompareSettings:
     """Bootstrap and listing settings of a paired comparison."""
+    from losscli.quality.paired import CompareSettings
+
     confidence = opts.get("confidence")
     confidence = 0.95 if confidence is None else _finite(confidence, "--confidence", low=0.0, high=1.0,
                                                           open_low=True, open_high=True)
@@ -312,27 +326,6 @@ def compare_settings(opts: Options) -> CompareSettings:
 # ------------------------------------------------------------------------------------------- check files
 
 
-@dataclass(frozen=True)
-class CheckSettings:
-    """One named check of a check file, as settings."""
-
-    name: str
-    loss: LossSettings
-    inputs: InputOptions
-    gates: GateOptions
-    compare: CompareSettings
-    preds: str | None
-    baseline_preds: str | None
-    warn: bool
-    baseline_preds2: str | None = None
-
-    def files_read(self) -> list[str]:
-        """Every file this check reads (its baseline included: it is written only with --update-baseline)."""
-        named = [*self.inputs.files(), *self.loss.files, self.preds, self.baseline_preds, self.baseline_preds2,
-                 *self.gates.baseline_read()]
-        return [p for p in named if p]
-
-
 #: Check-file keys that mean what the command-line option of the same name means.
 _CHECK_KEYS = ("labels", "weights", "preds2", "label_cols", "pred_cols", "pred2_cols", "weight_col", "id_col",
                "classes", "convention",
@@ -344,6 +337,8 @@ _CHECK_KEYS = ("labels", "weights", "preds2", "label_cols", "pred_cols", "pred2_
 def check_settings(spec: CheckSpec, *, force: bool, update_baseline: bool) -> CheckSettings:
     """The settings of one check: its keys read as the same-named options (``header``, ``logits`` and
     ``params`` spelled as in the check file)."""
+    from losscli.quality.checkfile import CheckSettings
+
     s = spec.settings
     unknown = [k for k in (s.get("params") or {}) if k not in PARAM_OPTIONS.values()]
     if unknown:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import dataclasses
 import math
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from losscli.errors import UsageError
 from losscli.escape import printable
 from losscli.files import same_file
-from losscli.quality import gates
-from losscli.settings import CompareSettings, LossSettings, ReportSettings
+from losscli.settings import LossSettings, ReportSettings
+
+if TYPE_CHECKING:
+    from losscli.quality import gates
+    from losscli.quality.paired import CompareSettings
 
 # ------------------------------------------------------------------------------------------- evaluators
 
@@ -269,21 +272,26 @@ def leaderboard(evaluations: list[Any], n_losses: int) -> list[Any]:
 
 def finish_checks(session: Any, evaluations: list[Any], report: ReportSettings) -> int:
     """Decide the checks of an evaluation, update the baseline, write the side reports; the exit status."""
-    from losscli.quality.session import baseline_results, update_baseline
-    from losscli.report.machine import summary_dict
-    from losscli.report.markdown import markdown_summary
-    from losscli.report.sidefiles import write_side_reports
-
     checks = session.decide()
     session.checks = checks  # their failure lines are written after the report
     if session.gates.update_baseline and session.gates.baseline:
+        from losscli.quality.session import baseline_results, update_baseline
+
         update_baseline(session.gates.baseline, baseline_results(evaluations), checks)
     if report.junit_xml or report.openmetrics or report.step_summary:
+        from losscli.report.machine import summary_dict
+        from losscli.report.markdown import markdown_summary
+        from losscli.report.sidefiles import write_side_reports
+
         results = [summary_dict(ev, per_sample=False) for ev in evaluations]
         markdown = markdown_summary(evaluations) if report.step_summary else None
         write_side_reports(report, results=results, checks=checks, markdown=markdown)
     if report.html:
         write_html(report, evaluations, checks)
+    if not checks:  # a run that asked for no gate
+        return 0
+    from losscli.quality import gates
+
     return gates.exit_status(checks)
 
 
@@ -297,9 +305,12 @@ def write_html(report: ReportSettings, evaluations: list[Any], checks: list[Any]
 
 def report_check_lines(checks: list[gates.CheckResult]) -> None:
     """One line per failed, warned or errored check on stderr (after the report, so they end the log)."""
-    for c in checks:
-        if c.status != gates.PASS:
-            sys.stderr.write(printable(c.line()) + "\n")
+    if checks:  # (a run that asked for no gate has none, and does not load the gates)
+        from losscli.quality.gates import PASS
+
+        for c in checks:
+            if c.status != PASS:
+                sys.stderr.write(printable(c.line()) + "\n")
     sys.stderr.flush()
 
 
@@ -495,6 +506,7 @@ class _PairingObserver:
 def worse_check(comp: dict[str, Any], name: str, alpha: float | None = None) -> gates.CheckResult:
     """``fail_if_worse``: a failure when the interval of candidate − baseline lies on the worse side; with
     ``alpha`` (several candidates), when the comparison's Holm-corrected verdict is worse."""
+    from losscli.quality import gates
     from losscli.quality.paired import TOO_FEW
 
     d = comp["difference"]
@@ -523,6 +535,7 @@ def worse_check(comp: dict[str, Any], name: str, alpha: float | None = None) -> 
 def run_named_check(check: Any, report: ReportSettings) -> tuple[list[Any], list[gates.CheckResult], list[dict]]:
     """Evaluate one check of a check file: (evaluations, check results, comparisons)."""
     from losscli.inputs.plan import plan_inputs
+    from losscli.quality import gates
     from losscli.quality.session import QualitySession
 
     evaluator = one_evaluator(check.loss)

@@ -25,10 +25,16 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from losscli.errors import UsageError
 from losscli.io.detect import FORMATS
+
+if TYPE_CHECKING:
+    from losscli.inputs.plan import InputOptions
+    from losscli.quality.paired import CompareSettings
+    from losscli.quality.session import GateOptions
+    from losscli.settings import LossSettings
 
 #: the command line's bound of --bootstrap
 MAX_RESAMPLES = 1_000_000
@@ -104,6 +110,28 @@ class CheckSpec:
     @property
     def warn(self) -> bool:
         return bool(self.settings.get("warn", False))
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """One named check of a check file, as settings (built by :func:`losscli.commands.settings.check_settings`;
+    kept here, with the check file, so that a run of another command does not create the class)."""
+
+    name: str
+    loss: LossSettings
+    inputs: InputOptions
+    gates: GateOptions
+    compare: CompareSettings
+    preds: str | None
+    baseline_preds: str | None
+    warn: bool
+    baseline_preds2: str | None = None
+
+    def files_read(self) -> list[str]:
+        """Every file this check reads (its baseline included: it is written only with --update-baseline)."""
+        named = [*self.inputs.files(), *self.loss.files, self.preds, self.baseline_preds, self.baseline_preds2,
+                 *self.gates.baseline_read()]
+        return [p for p in named if p]
 
 
 @dataclass

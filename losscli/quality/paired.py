@@ -21,6 +21,20 @@ from losscli.values import finite_or_none as _num
 from losscli.values import plain_params
 
 
+@dataclass(frozen=True)
+class CompareSettings:
+    """A paired comparison of two prediction files: bootstrap, listing and the fail-if-worse gate (built by
+    :mod:`losscli.commands.settings`; kept here, with the comparison, so that a run that compares nothing
+    does not create the class)."""
+
+    resamples: int = 2000
+    confidence: float = 0.95
+    seed: int = 0
+    top: int = 10
+    tol: float = 1e-12
+    fail_if_worse: bool = False
+
+
 @dataclass
 class Side:
     """One evaluated prediction file, with what pairing and resampling need."""

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 from losscli.errors import UsageError
 from losscli.escape import printable
 from losscli.files import write_atomic
-from losscli.quality import gates
 
-if TYPE_CHECKING:  # the taps, breakdowns and bootstrap are imported when a run asks for them
+if TYPE_CHECKING:  # the gates, taps, breakdowns and bootstrap are imported when a run asks for them
+    from losscli.quality import gates
     from losscli.quality.breakdown import ClassBreakdown, GroupBreakdown
     from losscli.quality.taps import LabelHasher, RatioTap, WeightTap
 
@@ -78,6 +78,12 @@ class GateOptions:
 
     def extra_cols(self) -> dict[str, str]:
         return {"group": self.group_col} if self.group_col else {}
+
+    def asks_for_checks(self) -> bool:
+        """Whether a threshold, a baseline, an interval or a breakdown is asked for (a plain run asks for
+        none: it decides no check and adds no report section)."""
+        return bool(self.maximum or self.minimum or self.baseline or self.max_increase or self.max_rel_increase
+                    or self.ci is not None or self.by_class or self.group_col or self.max_group or self.max_class)
 
 
 def group_perplexities(rows: list[dict[str, Any]], unit: str | None, counts: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -172,6 +178,8 @@ class RunQuality:
     def finish(self, evaluation: Any, baseline: gates.Baseline | None = None, *, by_file: bool = False
                ) -> list[gates.CheckResult]:
         """Fill ``evaluation.extra`` and return this evaluation's check results (not yet softened)."""
+        from losscli.quality import gates
+
         asked, result = self.gates, evaluation.result
         extra = evaluation.extra
         name = asked.name or result.loss
@@ -292,18 +300,27 @@ class QualitySession:
         self._pending = []
 
     def decide(self) -> list[gates.CheckResult]:
+        """The checks of every bound evaluation, with their report sections. A run that asks for no gate and
+        whose report shows no signature (``-q``, the table, Markdown) has neither checks nor sections to add:
+        the gates are not loaded."""
+        if not self.hash_labels and not self.gates.asks_for_checks():
+            return []
         return decide_checks(self._pairs, self.gates)
 
 
 def _preds_file(evaluation: Any) -> str | None:
     """The predictions file of an evaluation (a ranked file's name, else the one file of the run), as a
     baseline entry of it names it."""
-    return gates.entry_file(_as_entry(evaluation))
+    from losscli.quality.gates import entry_file
+
+    return entry_file(_as_entry(evaluation))
 
 
 def _preds_columns(evaluation: Any) -> list[str] | None:
     """The prediction columns of an evaluation, where its inputs say."""
-    return gates.entry_columns(_as_entry(evaluation))
+    from losscli.quality.gates import entry_columns
+
+    return entry_columns(_as_entry(evaluation))
 
 
 def _as_entry(evaluation: Any) -> dict[str, Any]:
@@ -316,6 +333,8 @@ def _class_names(plan: Any) -> dict[int, str] | None:
 
 def decide_checks(runs: list[tuple[RunQuality, Any]], asked: GateOptions) -> list[gates.CheckResult]:
     """Every run's checks, softened (warn-only, non-critical) and attached to the evaluations' reports."""
+    from losscli.quality import gates
+
     gates.check_names(asked.limit_options(), [ev.result.loss for _, ev in runs], [ev.result.params for _, ev in runs])
     gates.check_metric_names({"--max": asked.maximum, "--min": asked.minimum},
                              {k for _, ev in runs for k in (ev.result.metrics or {})})
@@ -362,6 +381,8 @@ def update_baseline(path: str, results: list[dict[str, Any]], checks: list[gates
 
     Only a missing file or a losscli result is replaced: anything else is a usage error (the path is
     probably wrong, and the file is not ours to overwrite)."""
+    from losscli.quality import gates
+
     if os.path.exists(path):
         problem = gates.load_baseline(path).problem
         if problem is not None and "missing" not in problem:

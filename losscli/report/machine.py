@@ -5,7 +5,6 @@ JSON is always valid for ``jq``: floats at full precision (``repr``), non-finite
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -52,6 +51,8 @@ def json_document(evals: list[Evaluation], *, per_sample: bool) -> Iterator[str]
     The per-sample list is written in slices, so a result over millions of samples never becomes one
     giant string in memory.
     """
+    import json  # (not for -q, which prints a number)
+
     docs = []
     arrays = []
     for ev in evals:
@@ -99,6 +100,8 @@ def _columns(evals: list[Evaluation]) -> list[str]:
 
 def jsonl_lines(evals: list[Evaluation]) -> Iterator[str]:
     """One JSON object per sample: index, id (if any) and the loss value(s); per file when ranking."""
+    import json
+
     if any(ev.file is not None for ev in evals):
         for row in leaderboard_rows(evals):
             yield utf8_safe(json.dumps(row, allow_nan=False, ensure_ascii=False)) + "\n"
