@@ -54,6 +54,11 @@ PRED_KINDS = {
             "--pred2-cols), or x₂ in its own file read in step (--preds2)",
 }
 
+#: How far from 1 a probability row or a soft-label row may sum by default (``sum_tol``, checked by
+#: :mod:`losscli.engine.validate`): loose enough for probabilities written with 4 decimals over up to ~100
+#: classes.
+DEFAULT_SUM_TOL = 1e-3
+
 
 
 #: why an ``ignore_index`` stays within ±(2**53 − 1): labels read from text are float64, exact only that far

@@ -30,9 +30,7 @@ from losscli.errors import (
     WeightError,
 )
 from losscli.losses._common import minmax
-from losscli.spec import PRED_KINDS, LossSpec
-
-DEFAULT_SUM_TOL = 1e-3
+from losscli.spec import DEFAULT_SUM_TOL, PRED_KINDS, LossSpec
 
 Warn = Callable[[str], None]
 
