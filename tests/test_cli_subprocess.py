@@ -70,16 +70,16 @@ def test_a_plain_run_does_not_import_what_it_does_not_use(tmp_path):
     for .npz files, numpy.ma (10 ms) for masked arrays handed to the Python API, the CSV reader (with the csv
     and shlex modules) for text files, the quality taps, breakdowns and bootstrap for signatures, --by-class,
     --group-col and --ci, the gates for thresholds, baselines and signatures, the check file and the paired
-    comparison (and their settings classes) for check and compare, json for JSON output, the NumPy path's
-    input checks where the compiled kernel takes the chunks; a one-number run on .npy files needs none of
-    them."""
+    comparison (and their settings classes) for check and compare, json for JSON output, glob for globs of
+    shards, the NumPy path's input checks where the compiled kernel takes the chunks; a one-number run on
+    .npy files needs none of them."""
     import numpy as np
 
     np.save(tmp_path / "y.npy", np.array([0, 1, 2, 1]))
     np.save(tmp_path / "p.npy", np.eye(3, dtype=np.float32)[[0, 1, 2, 0]])
     unused = ("numpy.random", "zipfile", "numpy.ma", "losscli.io.csv_reader", "csv", "shlex", "losscli.quality.taps",
               "losscli.quality.breakdown", "losscli.quality.bootstrap", "losscli.quality.gates",
-              "losscli.quality.checkfile", "losscli.quality.paired", "json")
+              "losscli.quality.checkfile", "losscli.quality.paired", "json", "glob")
     from losscli._native import kernels
 
     if kernels() is not None:  # the compiled kernel takes the chunks (else the NumPy path checks them)

@@ -1718,11 +1718,12 @@ def glob_paths(pattern: str) -> list[str]:
     """Expand a glob (files in natural order: ``part-2`` before ``part-10``, as the shards were numbered); a
     plain path, or a path that exists (``p[1].csv``), is returned as it is: only a pattern that names no file
     is a glob."""
-    import glob
     import os
 
     if pattern == "-" or not any(ch in pattern for ch in "*?[") or os.path.exists(pattern):
         return [pattern]
+    import glob  # (only a pattern needs it)
+
     found = sorted(glob.glob(pattern), key=natural_key)
     if not found:
         remote = "://" in pattern and not pattern.startswith("file://")

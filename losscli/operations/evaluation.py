@@ -143,7 +143,6 @@ def refuse_overwriting_inputs(outputs: list[str], inputs: list[str | None]) -> N
     for i, out in enumerate(outputs):
         if any(same_file(out, other) for other in outputs[:i]):
             raise UsageError(f"two outputs name the file {out}", hint="give each output a file of its own")
-    import glob
     import os
 
     files = []
@@ -152,8 +151,12 @@ def refuse_overwriting_inputs(outputs: list[str], inputs: list[str | None]) -> N
             continue
         if not os.path.exists(inp) and ":" in inp and os.path.exists(inp.rsplit(":", 1)[0]):
             inp = inp.rsplit(":", 1)[0]  # an array of an NPZ file (d.npz:y): the file
-        # a glob of shards that the Dask engine reads unexpanded: the files it matches here
-        files += glob.glob(inp) if any(c in inp for c in "*?[") and not os.path.exists(inp) else [inp]
+        if any(c in inp for c in "*?[") and not os.path.exists(inp):
+            import glob  # (only a pattern needs it)
+
+            files += glob.glob(inp)  # a glob of shards that the Dask engine reads unexpanded: the files it matches
+        else:
+            files.append(inp)
     for out in outputs:
         for inp in files:
             if same_file(out, inp):
