@@ -646,16 +646,18 @@ def _shared_keys(labels: Table, preds: Table, keys: list[str], notes: list[str],
 def _pandas_index(table: Table, other: Table | None = None) -> str | None:
     """The column a pandas writer made of its index: the one its Parquet metadata names, else a first column
     with an empty header cell or named ``Unnamed: 0``, or ``__index_level_0__``; ``None`` without one. With
-    ``other`` (a file without an index), also a first column that ``other`` lacks named as ``reset_index()``
-    names an index (``index``, ``level_0``) or as an id (``idx``, ``id``): ``to_feather`` takes no index but
-    a reset one, and a named index is written under its name."""
+    ``other`` (a file without an index), also a first column named as ``reset_index()`` names an index
+    (``index``, ``level_0``) or as an id (``idx``, ``id``) when ``other`` has no id column (of any name or case:
+    ``ID``, ``sample_id``): ``to_feather`` takes no index but a reset one, and a named index is written under
+    its name."""
     if table.index_column is not None:
         return table.index_column
     found = [c for c in table.columns if c.strip() == "__index_level_0__"]
     if not found and table.columns:
         first = table.columns[0]
         unnamed = first in table.unnamed or not first.strip() or first.strip() == "Unnamed: 0"
-        reset = other is not None and first not in other.columns and (
+        # not beside labels that hold a key of their own (ID, sample_id): the column is then a key like it
+        reset = other is not None and first not in other.columns and not any(map(is_id_name, other.columns)) and (
             first.strip().lower() in ID_NAMES or first.strip() == "level_0")
         if unnamed or reset:
             found = [first]

@@ -261,6 +261,21 @@ def test_predictions_whose_reset_index_column_holds_the_labels_rows_in_another_o
     assert value(["bce", *files, tmp_path / f"ordered.{suffix}"], capsys) == pytest.approx(_bce(y, p), rel=1e-13)
 
 
+@pytest.mark.parametrize("key", ["ID", "sample_id", "key"])
+def test_an_id_column_beside_labels_holding_their_own_key_is_not_taken_for_their_row_numbers(tmp_path, capsys, key):
+    # labels with a key column of another name or case, in the predictions' order: the predictions' first
+    # column 'id' holds the same keys (here a permutation of 0..n-1), not the labels' row numbers reset from a
+    # pandas index; the rows are paired by position, as the keys say they should be
+    rng = np.random.default_rng(12)
+    n = 60
+    y, p = rng.integers(0, 2, n), rng.uniform(0.05, 0.95, n)
+    ids = rng.permutation(n)
+    pd.DataFrame({key: ids, "y": y}).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame({"id": ids, "p": p}).to_csv(tmp_path / "p.csv", index=False)
+    assert value(["bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"], capsys) == pytest.approx(
+        _bce(y, p), rel=1e-13)
+
+
 # ------------------------------------------------------------------------- labels files beside other columns
 
 
