@@ -183,7 +183,8 @@ def _kind(value: Any) -> str | None:
 def _pandas_document(value: Any, line_end: bool) -> str | None:
     """The ``orient`` of pandas' ``to_json`` that writes ``value``, the only line of a file, as one document
     (``'series index'`` for a Series'); ``None`` for a value JSON lines hold. A DataFrame's ``columns`` and
-    ``index`` (an object of objects), ``split``, ``table`` and ``values`` (an array of arrays) are taken
+    ``index`` (an object of objects: numbers as the keys of one level, as a RangeIndex writes them, or names
+    at both levels without a line end), ``split``, ``table`` and ``values`` (an array of arrays) are taken
     whatever follows; a Series' ``index`` (an object of scalars whose keys are numbers) and ``values`` or
     ``records`` (an array of scalars) only without the line end that pandas does not write and a writer of
     JSON lines does, since one row may be so too."""
@@ -196,8 +197,11 @@ def _pandas_document(value: Any, line_end: bool) -> str | None:
         if value and all(isinstance(v, dict) for v in value.values()):
             # 'columns' keys the columns by name and each one's values by index; 'index' the other way round
             inner = {k for v in value.values() for k in v}
-            if all(_number(k) for k in keys) != all(_number(k) for k in inner):
-                return "index" if all(_number(k) for k in keys) else "columns"
+            numbered, inner_numbered = all(_number(k) for k in keys), all(_number(k) for k in inner)
+            if numbered != inner_numbered:
+                return "index" if numbered else "columns"
+            if not numbered and line_end:  # names at both levels and a line end: a row of nested objects
+                return None
             return "index" if len(keys) > len(inner) else "columns"
         if not line_end and len(value) > 1 and all(_kind(v) != "object" and _kind(v) != "array"
                                                    for v in value.values()) and all(_number(k) for k in keys):

@@ -267,6 +267,7 @@ def test_a_pandas_to_json_document_is_refused_with_a_conversion_that_works(tmp_p
     '{"0": 1, "1": 0.3}\n',  # one row of integer-named columns, as lines=True writes it (a line end)
     '[0.2, 0.8]\n',
     '{"y": {"a": 1}, "p": {"a": 0.3}}\n{"y": {"a": 0}, "p": {"a": 0.6}}\n',  # nested objects on several lines
+    '{"label": {"cat": 1, "dog": 0}, "pred": {"cat": 0.8, "dog": 0.2}}\n',  # one such row (write_ndjson)
 ])
 def test_json_lines_that_look_like_a_document_are_still_read(tmp_path, text):
     p = tmp_path / "d.json"
