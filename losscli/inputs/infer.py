@@ -352,6 +352,10 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
         weight = _pick(sel.weight_col, weights, "--weight-col", sel)
         if weight is None:
             weight = [c for c in weights.columns if c != id_col and index_reason(weights, c) is None]
+            if not weight:
+                raise UsageError(f"no weight column left in {weights.name} (its columns: "
+                                 f"{', '.join(map(repr, weights.columns[:10]))} look like an index or ids)",
+                                 hint="choose it with --weight-col")
     elif sel.weight_col:
         weight, weight_in_labels = _weight_column(sel.weight_col, labels, preds)
         if not weight_in_labels:

@@ -664,3 +664,22 @@ def test_rows_of_data_and_fresh_predictions_are_not_taken_for_headers_or_shuffle
                               str(tmp_path / "lp.csv"), "-q"], capsys)
     assert code == 0, err
     assert float(out) == pytest.approx(float(np.mean((frame.y.to_numpy() - 2 * frame.x.to_numpy()) ** 2)), rel=1e-14)
+
+
+def test_a_weights_file_whose_only_column_looks_like_ids_asks_for_weight_col(tmp_path, capsys):
+    """A weights file whose every column is taken for an index or ids (a column named id; garbage read as a
+    header) was an internal error (exit 4: no columns requested); it asks for --weight-col, which works."""
+    (tmp_path / "y.csv").write_text("y\n0\n1\n1\n")
+    (tmp_path / "p.csv").write_text("p\n0.2\n0.7\n0.9\n")
+    (tmp_path / "w.csv").write_text("id\n1\n2\n3\n")
+    args = ["eval", "bce", "--labels", str(tmp_path / "y.csv"), "--preds", str(tmp_path / "p.csv"),
+            "--weights", str(tmp_path / "w.csv"), "-q"]
+    code, out, err = run_cli(args, capsys)
+    assert code == 2 and out == "" and "no weight column left in" in err and "--weight-col" in err, err
+    code, out, err = run_cli([*args, "--weight-col", "id"], capsys)
+    y, p, w = np.array([0, 1, 1]), np.array([0.2, 0.7, 0.9]), np.array([1.0, 2.0, 3.0])
+    assert code == 0, err
+    assert float(out) == pytest.approx(np.sum(w * -(y * np.log(p) + (1 - y) * np.log1p(-p))) / w.sum(), rel=1e-15)
+    (tmp_path / "w.csv").write_bytes(b"\t\n\x01")
+    code, out, err = run_cli(args, capsys)
+    assert code == 2 and "internal error" not in err, err
