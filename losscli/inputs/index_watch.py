@@ -16,6 +16,7 @@ day of several rows) say nothing of the pairing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -139,11 +140,7 @@ class IndexWatch:
         if a is None or b is None:
             self.active = False
             return
-        if self.first is None:
-            differ = np.flatnonzero(a != b)
-            if differ.size:
-                i = int(differ[0])
-                self.first = (int(rows[i]), _shown(labels_index, a, i), _shown(preds_index, b, i))
+        self._note_first(a, b, lambda i: (int(rows[i]), _shown(labels_index, a, i), _shown(preds_index, b, i)))
         self._add(a, b)
 
     def _update_texts(self, labels_index: np.ndarray, preds_index: np.ndarray, rows: np.ndarray) -> None:
@@ -159,12 +156,15 @@ class IndexWatch:
         if _repeats(a) or _repeats(b):
             self.active = False
             return
-        if self.first is None:
-            unlike = np.flatnonzero(a != b)
-            if unlike.size:
-                i = int(unlike[0])
-                self.first = (int(rows[differ[i]]), ka[i], kb[i])
+        self._note_first(a, b, lambda i: (int(rows[differ[i]]), ka[i], kb[i]))
         self._add(a.view(np.int64), b.view(np.int64))
+
+    def _note_first(self, a: np.ndarray, b: np.ndarray, first: Callable[[int], tuple[int, Any, Any]]) -> None:
+        """Keep, once, ``first(i)`` (the row and the two values) of the first position where a and b differ."""
+        if self.first is None:
+            differ = np.flatnonzero(a != b)
+            if differ.size:
+                self.first = first(int(differ[0]))
 
     def _add(self, a: np.ndarray, b: np.ndarray) -> None:
         for k, values in enumerate((a, b)):
