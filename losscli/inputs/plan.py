@@ -1544,11 +1544,34 @@ def _numbered_columns(preds: Source, pred_cols: list[str]) -> dict[Any, int] | N
                                                                                              "frame"))
 
 
+def shared_numbers(pred_cols: list[str]) -> list[int] | None:
+    """The numbers of columns that one word and a number name each (R's ``X0, X1`` from ``make.names``, Hugging
+    Face's ``LABEL_0``, ``class_2``, ``p1``), in column order; ``None`` unless there are two or more, the word
+    (its letters, with any separator before the number) is the same in every name and the numbers differ."""
+    if len(pred_cols) < 2:
+        return None
+    found = [re.fullmatch(r"(.*?[a-z][^\d]*?)[_\-. ]?(\d+)", c.strip().lower()) for c in pred_cols]
+    if not all(found) or len({m.group(1) for m in found if m}) != 1:
+        return None
+    numbers = [int(m.group(2)) for m in found if m]
+    return numbers if len(set(numbers)) == len(numbers) else None
+
+
 def numbered_columns(pred_cols: list[str], *, real_header: bool) -> dict[Any, int] | None:
     """Class numbers named by the prediction columns (``p_1``, ``prob_2``, ``1_prob``, or a header of numbers),
     if every column is so named; ``None`` for positional names (an array's or a header-less file's ``1..K``). Names
     without a separator (``p0``, ``prob2``) number the classes only as 0..C−1 in some order: ``p1, p2`` beside
-    labels 0 and 1 is a 1-based naming of the columns in order, kept positional."""
+    labels 0 and 1 is a 1-based naming of the columns in order, kept positional. Other names of one word and a
+    number (R's ``X2, X0, X1``, ``LABEL_0``, ``class_1``) number the classes when they are 0..C−1 in some order."""
+    out = _numbered_by_words(pred_cols, real_header=real_header)
+    if out is None and real_header and (numbers := shared_numbers(pred_cols)) is not None \
+            and sorted(numbers) == list(range(len(numbers))):
+        return {float(k): j for j, k in enumerate(numbers)}
+    return out
+
+
+def _numbered_by_words(pred_cols: list[str], *, real_header: bool) -> dict[Any, int] | None:
+    """:func:`numbered_columns` of names with a probability word (``p_1``, ``1_prob``, ``p0``) or of numbers."""
     out: dict[Any, int] = {}
     bare_names = False
     for j, c in enumerate(pred_cols):
@@ -1580,6 +1603,9 @@ def two_class_columns(pred_cols: list[str], classes: list[Any]) -> list[str] | N
     a header ``1``; ``p_true`` names 1): the columns are paired with the classes by name, whatever their order
     in the file. ``None`` when they do not both name a class: they are then read in column order."""
     named = [_column_class(c, classes) for c in pred_cols]
+    if len(pred_cols) == 2 and (None in named or named[0] == named[1]) \
+            and (numbers := shared_numbers(pred_cols)) is not None:  # R's X1, X0; LABEL_1, LABEL_0
+        named = [_column_class(str(k), classes) for k in numbers]
     if len(pred_cols) != 2 or None in named or named[0] == named[1]:
         return None
     return [pred_cols[named.index(0)], pred_cols[named.index(1)]]
@@ -1639,6 +1665,7 @@ def _binary_proba_columns(
     numbered = _numbered_columns(preds, pred_cols)
     if numbered is not None and set(numbered) != {0.0, 1.0}:
         return pred_cols, _with_float_keys(numbered), "binary_from_class"
+    _refuse_unordered_numbers(pred_cols, preds.name)
     return pred_cols, None, "value"
 
 
@@ -1656,6 +1683,8 @@ def _class_map_from_columns(
     if sample is None or sample.columns[label_col].dtype.kind not in "OUS":
         numbered = _numbered_columns(preds, pred_cols)
         if numbered is None or numbered == {float(j): j for j in range(len(pred_cols))}:
+            if numbered is None:
+                _refuse_unordered_numbers(pred_cols, preds.name)
             if sample is not None:
                 _refuse_one_based_doubt(sample.columns[label_col], pred_cols, labels.name, label_col)
             return None  # class indices, used as they are
@@ -1689,12 +1718,28 @@ def _class_map_from_columns(
     return _with_float_keys(out)
 
 
+def _refuse_unordered_numbers(pred_cols: list[str], name: str) -> None:
+    """Columns numbered in another order than their own (``X3, X1, X2``; ``p2, p1``) that name no class 0..C−1
+    are not taken by position: column 1 would be class 0, which neither a 1-based naming nor classes by number
+    make it."""
+    numbers = shared_numbers(pred_cols)
+    if numbers is None or numbers == sorted(numbers):
+        return
+    by_number = ",".join(str(k) for k in numbers)
+    lowest = min(numbers)
+    from_zero = ",".join(str(k - lowest) for k in numbers)
+    raise UsageError(
+        f"the prediction columns of {name} ({', '.join(pred_cols[:10])}) are not in the order of "
+        "their numbers, which are not 0..C-1: which class each one is cannot be told from the names",
+        hint=f"give the classes in prediction-column order: --classes {by_number} (the numbers are the classes) "
+        f"or --classes {from_zero} (they count the classes from {lowest})",
+    )
+
+
 def _refuse_one_based_doubt(values: np.ndarray, pred_cols: list[str], name: str, label_col: str) -> None:
     """Columns numbered ``p1..pC`` beside class labels that never show a 0 (nor C, which only a 1-based
     naming allows): label 1 is ``p2`` by position, or ``p1`` by name, and the first rows cannot tell."""
-    numbers = [re.fullmatch(_BARE_NUMBERED, c.strip().lower()) for c in pred_cols]
-    if len(pred_cols) < 2 or not all(numbers) or [int(m.group(1)) for m in numbers if m] != list(
-            range(1, len(pred_cols) + 1)):
+    if shared_numbers(pred_cols) != list(range(1, len(pred_cols) + 1)):  # p1..pC, R's X1..XC
         return
     v = values[np.isfinite(values)] if values.dtype.kind == "f" else values
     if not len(v) or (v == 0).any() or not ((v >= 1) & (v < len(pred_cols)) & (v == np.round(v))).all():
