@@ -204,9 +204,12 @@ def is_text(values: np.ndarray | None) -> bool:
 
 
 def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, notes: list[str], *,
-                          targets: Collection[str] = ()) -> list[str]:
+                          targets: Collection[str] = (), labels_chosen: bool = False) -> list[str]:
     """The prediction columns of ``table`` by the rule above (those of ``exclude`` left out; a meta-named
-    column among ``targets`` — the labels file's columns, or a class name its labels hold — is a prediction)."""
+    column among ``targets`` — the labels file's columns, or a class name its labels hold — is a prediction).
+    With ``labels_chosen`` (``--label-cols`` named the labels of one file) a column named as in
+    :data:`LABEL_NAMES` is not a prediction while other columns remain: it holds the labels too (Hugging Face's
+    ``label`` ints beside ``label_text``), and would be one more class."""
     named, soft = [], []
     members = {c for cols in table.blocks.values() for c in cols}  # numbers of one matrix: never an index
     for c in table.columns:
@@ -230,6 +233,8 @@ def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, n
             sample) else None
         if why is None and c.strip().lower() in META_NAMES and c not in targets:
             why = "it says how the row was made (a fold, an epoch, a version: select it with --pred-cols if not)"
+        if why is None and labels_chosen and c.strip().lower() in LABEL_NAMES:
+            why = "named like a label column, beside the labels chosen (select it with --pred-cols if not)"
         if why is None and c.strip().lower() in COUNT_NAMES and c not in targets and _counts(sample):
             why = "a per-row count (give it with --words-col or --bytes-col, or select it with --pred-cols)"
         if why is None:
@@ -300,7 +305,8 @@ def infer_one_file(table: Table, sel: Selection) -> Columns:
     taken = set(labels) | set(weight or []) | set(sel.taken) | ({id_col} if id_col else set())
     preds = _pick(sel.pred_cols, table, "--pred-cols", sel)
     if preds is None:
-        preds = prediction_candidates(table, taken, id_col, notes, targets=_sampled_texts(table))
+        preds = prediction_candidates(table, taken, id_col, notes, targets=_sampled_texts(table),
+                                      labels_chosen=sel.label_cols is not None)
         if not preds:
             raise UsageError(f"no prediction columns left in {table.name}", hint="choose them with --pred-cols")
     preds = align_by_name(labels, preds, table.name, table.name, notes)
