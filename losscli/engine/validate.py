@@ -266,7 +266,7 @@ def check_inputs(
             (
                 "these look like log-probabilities: add --log-probs"
                 if spec.accepts_log_probs and bounds(yp)[1] <= 0.0
-                else "did you mean --logits?"
+                else (lambda _value: _whole_columns_hint(yp, None) or "did you mean --logits?")
                 if spec.accepts_logits
                 else "these look like scores, not probabilities"
             ),
@@ -537,7 +537,7 @@ def _check_rows_sum(
                 f"{sums[row]:.6g}); used as given, as {conv.name} does"
             )
         return
-    hint = _sum_hint(a, sums, labels, spec)
+    hint = (None if labels else _whole_columns_hint(a, tol)) or _sum_hint(a, sums, labels, spec)
     raise (LabelError if labels else ProbabilityError)(
         f"{what} rows must sum to 1 (tolerance {tol:g}); {int(bad.sum())} do not, the first sums to "
         f"{_sum_text(float(sums[row]))}",
@@ -549,6 +549,28 @@ def _check_rows_sum(
 def _sum_text(x: float) -> str:
     short = f"{x:.6g}"
     return repr(x) if short == "1" else short
+
+
+def _whole_columns_hint(a: np.ndarray, tol: float | None) -> str | None:
+    """The fix when some prediction columns hold whole numbers beside probabilities (a hard prediction, a row
+    index or a hyperparameter written beside predict_proba's columns: Spark ML's ``prediction``, caret's
+    ``rowIndex``): they are no class, and ``--logits`` would score them as one. ``None`` unless the other
+    columns are probabilities (rows summing to 1 within ``tol``, when given)."""
+    if a.ndim != 2 or a.shape[1] < 2 or not np.isfinite(a).all():
+        return None
+    whole = [j for j in range(a.shape[1]) if (a[:, j] == np.round(a[:, j])).all()]
+    rest = [j for j in range(a.shape[1]) if j not in whole]
+    if not whole or not rest:
+        return None
+    probs = a[:, rest]
+    if probs.min() < 0.0 or probs.max() > 1.0:
+        return None
+    if tol is not None and (len(rest) < 2 or (np.abs(probs.sum(axis=1) - 1.0) > tol).any()):
+        return None
+    which = ", ".join(str(j + 1) for j in whole)
+    return (f"prediction column{'s' if len(whole) > 1 else ''} {which} (of {a.shape[1]}) hold{'' if len(whole) > 1 else 's'} "
+            "whole numbers beside probabilities: a hard prediction or an index, not a class? choose the "
+            "probability columns with --pred-cols (--logits would score every column as a class)")
 
 
 def _sum_hint(a: np.ndarray, sums: np.ndarray, labels: bool, spec: LossSpec) -> str:
