@@ -476,6 +476,9 @@ class CsvSource(Source):
         snippet = text if len(text) <= 80 else text[:77] + "..."
         hint = (f"every row needs the same number of {_delim_name(self.delimiter)}-separated cells; quote cells "
                 "that contain the delimiter")
+        if self._header and got == k + 1:  # R's write.table: row names with no header cell of their own
+            hint = ("the header has one cell fewer than the rows, as R's write.table writes row names: write with "
+                    "row.names = FALSE, or col.names = NA (a header cell for them, as write.csv writes)")
         if self.columns and self.columns[0].startswith("#"):  # a comment line read as the header
             hint = f"the first line, {self.columns[0][:40]!r}, is a comment: remove comment lines (sed '/^#/d')"
         return self._error(

@@ -1,0 +1,29 @@
+"""R's write.table writes row names with no header cell of their own (``write.table(df, sep = ",")``): the header
+is one cell shorter than every row. The hint said to quote cells that contain the delimiter, which does not
+fix it; it now names R's row names and the two writes that do (``row.names = FALSE``, ``col.names = NA``)."""
+
+from __future__ import annotations
+
+import pytest
+from cli_helpers import run_cli
+
+
+@pytest.mark.parametrize("sep", [",", "\t"])
+def test_a_header_one_cell_short_names_r_row_names(tmp_path, capsys, sep):
+    path = tmp_path / ("r.tsv" if sep == "\t" else "r.csv")
+    rows = [(1, 0.9), (0, 0.2), (1, 0.6)]
+    path.write_text(f'"y"{sep}"p"\n' + "".join(f'"{i + 1}"{sep}{y}{sep}{p}\n' for i, (y, p) in enumerate(rows)))
+    code, out, err = run_cli(["eval", "bce", path, "-q"], capsys)
+    assert code == 3 and out == ""
+    assert "row.names = FALSE" in err and "col.names = NA" in err
+    fixed = tmp_path / ("fixed.tsv" if sep == "\t" else "fixed.csv")
+    fixed.write_text(f'""{sep}"y"{sep}"p"\n' + "".join(f'"{i + 1}"{sep}{y}{sep}{p}\n' for i, (y, p) in enumerate(rows)))
+    code, out, err = run_cli(["eval", "bce", fixed, "-q"], capsys)
+    assert code == 0, err
+
+
+def test_other_ragged_rows_keep_the_quoting_hint(tmp_path, capsys):
+    path = tmp_path / "r.csv"
+    path.write_text("y,p\n1,0.9\n0,0.2,7,8\n")
+    code, _, err = run_cli(["eval", "bce", path, "-q"], capsys)
+    assert code == 3 and "quote cells" in err and "row.names" not in err
