@@ -193,6 +193,9 @@ def check_inputs(
                              and yp.shape[1] >= 2):
             _check_sklearn_log_loss(spec, yt, yp, params)
             if yt.ndim == 1 and yp.shape[1] == 2:  # scikit-learn's log_loss on a binary predict_proba (N, 2)
+                _check_range(yt, 0.0, 1.0, "y_true", row_offset, LabelError,
+                             f"{spec.name} labels must be 0 or 1 (or soft targets in [0, 1])", _proba_label_hint,
+                             )  # as written, before they become two columns
                 yt = np.stack([1 - yt, yt], axis=1)
         if spec.broadcast_labels and yt.ndim == 1 and yp.ndim == 2:
             yt = np.repeat(yt[:, None], yp.shape[1], axis=1)
@@ -474,6 +477,14 @@ def _binary_label_hint(value: Any) -> str:
         return ("a class index? for labels 0..C−1 with one prediction column per class use "
                 "sparse_categorical_crossentropy (scce)")
     return "is it the label column? --label-cols names the column of 0/1 labels (or of soft targets in [0, 1])"
+
+
+def _proba_label_hint(value: Any) -> str:
+    """The fix for a label out of [0, 1] beside a binary predict_proba (N, 2): its two classes named."""
+    if isinstance(value, (int, float)) and float(value).is_integer():
+        return ("labels of two other classes? --classes NEGATIVE,POSITIVE names them in the order of predict_proba's "
+                "columns (its sorted classes): --classes 1,2 for labels 1 and 2, --classes -1,1 for ±1 labels")
+    return _binary_label_hint(value)
 
 
 def _check_sklearn_log_loss(spec: LossSpec, yt: np.ndarray, yp: np.ndarray, params: dict) -> None:

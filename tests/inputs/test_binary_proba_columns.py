@@ -218,3 +218,21 @@ def test_classes_given_for_another_layout_of_columns_get_a_hint_that_works(tmp_p
     assert f"d.csv column label row 2 (value '{names[y[0]]}')" in err
     assert "--classes maps the class names of one label column" in err and "e.g. --classes" not in err
     assert value([*args, "--label-cols", "label"], capsys) == pytest.approx(PEERS["bce"], rel=1e-12)
+
+
+@pytest.mark.parametrize(("negative", "positive"), [(1, 2), (-1, 1)])
+def test_labels_of_two_other_classes_are_named_as_written_with_a_hint_that_works(tmp_path, capsys, negative,
+                                                                                 positive):
+    """Labels 1/2 (or ±1) beside predict_proba's two columns of other names: the error shows the label as
+    written (it showed −1 = 1 − 2, the first of the two columns it becomes, and sent 1/2 labels to
+    --classes -1,1), and --classes NEGATIVE,POSITIVE from its hint gives log_loss's number."""
+    y, p = _data()
+    path = tmp_path / "f.csv"
+    pd.DataFrame({"label": np.where(y == 1, positive, negative), "a": 1 - p, "b": p}).to_csv(path, index=False)
+    code, out, err = run_cli(["eval", "bce", str(path), "--convention", "sklearn", "-q"], capsys)
+    shown = positive if positive > 1 else negative
+    assert code == 3 and out == "" and f"(value {shown})" in err and f"--classes {negative},{positive}" in err, err
+    code, out, err = run_cli(["eval", "bce", str(path), "--convention", "sklearn", "-q", "--classes",
+                              f"{negative},{positive}"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(PEERS["bce"], rel=1e-14)
