@@ -34,6 +34,9 @@ from losscli.spec import DEFAULT_SUM_TOL, PRED_KINDS, LossSpec
 
 Warn = Callable[[str], None]
 
+#: what a binary loss's labels must be (its name first)
+_BINARY_LABELS = "{} labels must be 0 or 1 (or soft targets in [0, 1])"
+
 
 @dataclass
 class Checked:
@@ -193,9 +196,9 @@ def check_inputs(
                              and yp.shape[1] >= 2):
             _check_sklearn_log_loss(spec, yt, yp, params)
             if yt.ndim == 1 and yp.shape[1] == 2:  # scikit-learn's log_loss on a binary predict_proba (N, 2)
-                _check_range(yt, 0.0, 1.0, "y_true", row_offset, LabelError,
-                             f"{spec.name} labels must be 0 or 1 (or soft targets in [0, 1])", _proba_label_hint,
-                             )  # as written, before they become two columns
+                # the labels as written, before they become two columns
+                _check_range(yt, 0.0, 1.0, "y_true", row_offset, LabelError, _BINARY_LABELS.format(spec.name),
+                             _proba_label_hint)
                 yt = np.stack([1 - yt, yt], axis=1)
         if spec.broadcast_labels and yt.ndim == 1 and yp.ndim == 2:
             yt = np.repeat(yt[:, None], yp.shape[1], axis=1)
@@ -230,7 +233,7 @@ def check_inputs(
             "y_true",
             row_offset,
             LabelError,
-            f"{spec.name} labels must be 0 or 1 (or soft targets in [0, 1])",
+            _BINARY_LABELS.format(spec.name),
             _binary_label_hint,
             bounds=bounds,
         )

@@ -668,7 +668,7 @@ def _pandas_index(table: Table, other: Table | None = None) -> str | None:
         unnamed = first in table.unnamed or not first.strip() or first.strip() == "Unnamed: 0"
         # not beside labels that hold a key of their own (ID, sample_id): the column is then a key like it
         reset = other is not None and first not in other.columns and not any(map(is_id_name, other.columns)) and (
-            first.strip().lower() in ID_NAMES or first.strip() == "level_0")
+            is_reset_index_name(first))
         if unnamed or reset:
             found = [first]
     if not found:
@@ -701,17 +701,22 @@ def _same_values(a: np.ndarray | None, b: np.ndarray | None) -> bool:
     files hold the same rows and must hold them in the same order. A repeated value (a group, a day of several
     rows) says nothing about the pairing; CSV and Parquet write dates apart (``2024-01-01`` and
     ``2024-01-01 00:00:00``), so such files are not compared."""
-    if a is None or b is None or len(a) != len(b) or len(a) < 2:
-        return False
-    ka, kb = set(id_keys(np.asarray(a))), set(id_keys(np.asarray(b)))
-    return len(ka) == len(a) and len(kb) == len(b) and ka == kb
+    ka = _each_once(a)
+    return ka is not None and ka == _each_once(b)  # as many values: each is there once in both
 
 
-def _unique(values: np.ndarray | None) -> bool:
-    """Sampled values (at least two) that are each there once, as text."""
+def _each_once(values: np.ndarray | None) -> set[str] | None:
+    """Sampled values (at least two) as text, when each is there once; else ``None``."""
     if values is None or len(values) < 2:
-        return False
-    return len(set(id_keys(np.asarray(values)))) == len(values)
+        return None
+    keys = set(id_keys(np.asarray(values)))
+    return keys if len(keys) == len(values) else None
+
+
+def is_reset_index_name(name: str) -> bool:
+    """A column named as ``reset_index()`` names an index (``index``, ``level_0``) or as an id (``idx``,
+    ``id``): a pandas index written as a column of its own."""
+    return name.strip().lower() in ID_NAMES or name.strip() == "level_0"
 
 
 def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[tuple[Any, Any] | None,
@@ -757,8 +762,8 @@ def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[tupl
         notes.append(f"{labels.name} and {preds.name} are aligned by row order; their pandas index columns are "
                      "checked to agree row by row")
         return (a, b), None
-    if SAMPLE_ROWS in (len(sa), len(sb)) and (whole or (not _integers(sa) and not _integers(sb) and _unique(sa)
-                                                        and _unique(sb))):
+    if SAMPLE_ROWS in (len(sa), len(sb)) and (whole or (not _integers(sa) and not _integers(sb)
+                                                        and _each_once(sa) is not None and _each_once(sb) is not None)):
         return None, (a, b)  # the whole files tell: the same values (texts each once) in another order?
     return None, None
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from losscli.chunking import default_chunk_rows
-from losscli.column_names import ID_NAMES, WEIGHT_NAMES, is_id_name
+from losscli.column_names import WEIGHT_NAMES, is_id_name
 from losscli.errors import InputError, Location, NonFiniteError, ReadError, ShapeError, UsageError
 from losscli.inputs.infer import (
     MISSING,
@@ -31,6 +31,7 @@ from losscli.inputs.infer import (
     Table,
     infer_one_file,
     infer_two_files,
+    is_reset_index_name,
     prediction_candidates,
     text_index,
 )
@@ -1785,6 +1786,6 @@ def _index_as_column(role: Role) -> str | None:
     ``reset_index()``, an index named ``idx`` or ``id`` written under its name), which ``index=False`` does not
     leave out; ``None`` for pandas' index."""
     name = role.columns[0]
-    if name == role.source.index_column or not (name.strip().lower() in ID_NAMES or name.strip() == "level_0"):
+    if name == role.source.index_column or not is_reset_index_name(name):
         return None
     return name
