@@ -57,14 +57,16 @@ def _partition_states(
     sum_tol: float,
     nan: str = "error",
     count_cols: dict[str, str] | None = None,
-    watch: bool = False,
-    check_key: str | None = None,
+    watch: int = 0,
+    check_key: str | list[str] | None = None,
     pred_dtype: str | None = None,
 ) -> dict[str, Any]:
     """Evaluate one partition (a pandas DataFrame); return the states, or the error as data. With ``watch``
-    the partition's rows carry the labels' row numbers (``_LINDEX``, else ``_ROW``) and the predictions'
-    pandas index (``_PINDEX``): their :class:`~losscli.inputs.index_watch.IndexWatch` comes back too. With
-    ``check_key`` (a column both frames hold) its two copies (``_LKEY``, ``_PKEY``) must agree row by row.
+    watched pairs of columns, the partition's rows carry, for the k-th, the labels' (``_LINDEX`` + k, else their
+    row numbers ``_ROW``) and the predictions' (``_PINDEX`` + k): their
+    :class:`~losscli.inputs.index_watch.IndexWatch` come back too. With
+    ``check_key`` (a column both frames hold, or a list of the names of their pandas indexes) its two copies
+    (``_LKEY``, ``_PKEY``) must agree row by row.
     The predictions are read as ``pred_dtype`` when given, else in their own float type (``pred_dtype``
     comes back: partitions of other float types are evaluated again in their common type).
 
@@ -81,11 +83,14 @@ def _partition_states(
     if watch:
         from losscli.inputs.index_watch import IndexWatch
 
-        index_watch = IndexWatch()
         rows = df[_ROW].to_numpy(dtype=np.int64)
-        numbered = df[_LINDEX].to_numpy() if _LINDEX in df.columns else rows
-        index_watch.update(numbered, df[_PINDEX].to_numpy(), rows)
-        watched = index_watch.to_data()
+        watched = []
+        for k in range(watch):
+            index_watch = IndexWatch()
+            lindex = f"{_LINDEX}{k}"
+            numbered = df[lindex].to_numpy() if lindex in df.columns else rows
+            index_watch.update(numbered, df[f"{_PINDEX}{k}"].to_numpy(), rows)
+            watched.append(index_watch.to_data())
     try:
         needed = [*label_cols, *pred_cols, *([weight_col] if weight_col else []), *(count_cols or {}).values()]
         absent = [c for c in needed if c not in df.columns]
@@ -146,16 +151,19 @@ def _numbers(col: Any) -> np.ndarray:
         return col.to_numpy(dtype=object)
 
 
-def _check_key(df: Any, key: str) -> None:
-    """The key both frames hold agrees row by row (as the local engine checks it), else an InputError."""
+def _check_key(df: Any, key: str | list[str]) -> None:
+    """The key both frames hold (or their pandas indexes: a list of the two names) agrees row by row (as the
+    local engine checks it), else an InputError."""
+    from losscli.inputs.index_watch import ORDER_HINT
     from losscli.inputs.plan import first_other_id, same_order_hint
 
     found = first_other_id(df[_LKEY].to_numpy(), df[_PKEY].to_numpy())
     if found is not None:
         row, x, y = found
-        raise InputError(f"the rows of the labels and the predictions are in another order: id {x!r} in one, "
+        what = "pandas index" if isinstance(key, list) else "id"
+        raise InputError(f"the rows of the labels and the predictions are in another order: {what} {x!r} in one, "
                          f"{y!r} in the other", location=Location("y_pred", row=row, value=y),
-                         hint=same_order_hint(key))
+                         hint=ORDER_HINT if isinstance(key, list) else same_order_hint(key))
 
 
 def _predictions(df: Any, cols: list[str], dtype: str | None = None) -> np.ndarray:
@@ -257,14 +265,15 @@ def combine_frames(
     weight_col: str | None,
     id_col: str | None,
     carry: tuple[str, ...] = (),
-    watch_index: tuple[str | None, str] | None = None,
-    check_key: str | None = None,
+    watch_index: list[tuple[str | None, str, str]] | None = None,
+    check_key: str | tuple[str, str] | None = None,
     warnings: list[str] | None = None,
 ) -> tuple[Any, list[str], list[str]]:
     """One frame holding labels, predictions (and weights, and the predictions' columns ``carry``: per-row
     counts), and the label and prediction columns. Frames paired by row order carry ``check_key`` from each
-    (``_LKEY``, ``_PKEY``); joined ones are refused when an id repeats, and labels without a prediction
-    are counted into ``warnings``."""
+    (``_LKEY``, ``_PKEY``; a pair of names: the labels' column and the predictions'), and the watched columns
+    (``_LINDEX`` + k, ``_PINDEX`` + k); joined ones are refused when an id repeats, and labels without a
+    prediction are counted into ``warnings``."""
     if ddf_preds is None or ddf_preds is ddf_labels:
         cols = list(ddf_labels.columns)
         labels = label_cols or _default_label(cols)
@@ -313,13 +322,13 @@ def combine_frames(
         return frame, labels, preds
     left_frame, right_frame = ddf_labels[labels + left_weight], ddf_preds[keep_preds]
     if check_key is not None:
-        left_frame = left_frame.assign(**{_LKEY: ddf_labels[check_key]})
-        right_frame = right_frame.assign(**{_PKEY: ddf_preds[check_key]})
-    if watch_index is not None:  # the pandas index columns, under names of their own
-        lindex, pindex = watch_index
+        lkey, pkey = check_key if isinstance(check_key, tuple) else (check_key, check_key)
+        left_frame = left_frame.assign(**{_LKEY: ddf_labels[lkey]})
+        right_frame = right_frame.assign(**{_PKEY: ddf_preds[pkey]})
+    for k, (lindex, pindex, _) in enumerate(watch_index or ()):  # under names of their own
         if lindex is not None:
-            left_frame = left_frame.assign(**{_LINDEX: ddf_labels[lindex]})
-        right_frame = right_frame.assign(**{_PINDEX: ddf_preds[pindex]})
+            left_frame = left_frame.assign(**{f"{_LINDEX}{k}": ddf_labels[lindex]})
+        right_frame = right_frame.assign(**{f"{_PINDEX}{k}": ddf_preds[pindex]})
     left, n_left = _with_row_numbers(left_frame)
     right, n_right = _with_row_numbers(right_frame)
     if n_left != n_right:
@@ -363,18 +372,20 @@ def evaluate_many(
     client: Any = None,
     per_loss_params: list[dict[str, Any]] | None = None,
     count_cols: dict[str, str] | None = None,
-    watch_index: tuple[str | None, str] | None = None,
-    check_key: str | None = None,
+    watch_index: list[tuple[str | None, str, str]] | None = None,
+    check_key: str | tuple[str, str] | None = None,
     source: str | None = None,
     **params: Any,
 ) -> list[Any]:
     """Like :func:`evaluate`, returning the merged :class:`~losscli.engine.evaluator.Evaluator` of every loss.
     ``source`` names the data in messages (``partition 3 of scores/*.csv``).
 
-    ``watch_index`` = (the labels' pandas index column, or ``None`` for their row numbers; the predictions'):
-    two frames paired by row order whose indexes hold the same row numbers in another order are refused
+    ``watch_index``: pairs of columns (the labels' pandas index column, or ``None`` for their row numbers; the
+    predictions'; ``"column"`` for a text column of one name in both, else ``"preds"``): two frames paired by
+    row order whose pair holds the same values in another order are refused
     (:class:`~losscli.inputs.index_watch.IndexWatch`, summed over the partitions). ``check_key``: a key column
-    both frames hold, paired by row order, checked to agree row by row."""
+    both frames hold (or the labels' and the predictions' names of their pandas indexes), paired by row order,
+    checked to agree row by row."""
     _require_dask()
     import dask
 
@@ -401,6 +412,7 @@ def evaluate_many(
                  for (n, p), t in zip(losses, takers, strict=True)]  # checks names and parameters before any work
     if id_col or ddf_preds is None or ddf_preds is ddf_labels:
         watch_index = check_key = None
+    key_name = list(check_key) if isinstance(check_key, tuple) else check_key  # a list: Dask runs no tuple
     notes: list[str] = []
     frame, labels, preds = combine_frames(ddf_labels, ddf_preds, label_cols=label_cols, pred_cols=pred_cols,
                                           weight_col=weight_col, id_col=id_col, carry=tuple(count_cols.values()),
@@ -418,7 +430,7 @@ def evaluate_many(
     losses_json = json.dumps([[n, plain_params(p), list(ev.counts)] for (n, p), ev in zip(losses, templates, strict=True)])
     def run(pred_dtype: str | None) -> Any:
         work = [task(p, losses_json, convention, reduction, labels, preds, weight_col, classes, sum_tol, nan,
-                     count_cols, watch_index is not None, check_key, pred_dtype)
+                     count_cols, len(watch_index or ()), key_name, pred_dtype)
                 for p in parts]
         try:
             outcomes = client.gather(client.compute(work)) if client is not None else dask.compute(*work)
@@ -437,8 +449,8 @@ def evaluate_many(
     dtypes = {outcome["pred_dtype"] for outcome in outcomes if outcome.get("pred_dtype")}
     if len(dtypes) > 1:  # partitions of float16/32/64: evaluated in the type they make together, as one file
         outcomes = run(str(np.result_type(*dtypes)))
-    if watch_index is not None:
-        _refuse_shuffled_index(watch_index, [outcome["watch"] for outcome in outcomes])
+    for k, watched in enumerate(watch_index or ()):
+        _refuse_shuffled_index(watched, [outcome["watch"][k] for outcome in outcomes])
     for i, ev in enumerate(templates):
         for k, outcome in enumerate(outcomes):
             state, outputs, warnings = outcome["states"][i]
@@ -457,10 +469,12 @@ def evaluate_many(
     return templates
 
 
-def _refuse_shuffled_index(watch_index: tuple[str | None, str], parts: list[dict[str, Any]]) -> None:
-    """The partitions' index watches summed: the same row numbers in another order are refused."""
+def _refuse_shuffled_index(watched: tuple[str | None, str, str], parts: list[dict[str, Any]]) -> None:
+    """The partitions' watches of one pair of columns summed: the same values in another order are refused.
+    ``watched``: (the labels' pandas index, or ``None`` for their row numbers; the predictions'; ``"column"``
+    for a text column of one name in both, else the kind of the other file)."""
     from losscli.errors import InputError
-    from losscli.inputs.index_watch import ORDER_HINT, IndexWatch
+    from losscli.inputs.index_watch import ORDER_HINT, REPEATS_HINT, IndexWatch
 
     watch = IndexWatch()
     for part in parts:
@@ -469,13 +483,21 @@ def _refuse_shuffled_index(watch_index: tuple[str | None, str], parts: list[dict
     if found is None:
         return
     row, x, y = found
-    lindex, pindex = watch_index
+    lindex, pindex, kind = watched
+    if kind == "column":
+        raise InputError(
+            f"the rows of the labels and the predictions are in another order: their column {pindex!r} holds the "
+            f"same values in both, in another order (row {row + 1}: {x!r} in the labels, {y!r} in the "
+            "predictions), so pairing the rows by position would pair different rows",
+            hint=REPEATS_HINT if watch.repeats else f"join them on it: --id-col {pindex} (its values do not "
+                                                    "repeat); or write both files in the same row order",
+        )
     labels = f"the labels' pandas index {lindex!r}" if lindex is not None else "the labels' row numbers"
     raise InputError(
         f"the predictions' pandas index {pindex!r} holds {labels} in another order (row {row + 1}: {x} in the "
         f"labels, {y} in the predictions): the rows are paired by position, so if the predictions' rows follow "
         "their index they are not in the labels' order",
-        hint=ORDER_HINT,
+        hint=REPEATS_HINT if watch.repeats else ORDER_HINT,
     )
 
 

@@ -8,10 +8,12 @@ with equal fingerprints means the same row numbers in another order. Different r
 fingerprints with a probability of about 2⁻¹²⁸; the memory it takes does not grow with the files.
 
 An index of other values (texts, dates, fractions: the first chunk says which) is watched alike through a
-64-bit hash of each value as text (as the row-by-row check compares them: :func:`~losscli.inputs.keyindex.id_keys`).
-Only the rows where the two indexes differ are hashed (rows of equal values add the same to both sums), and
-they count only while no value comes twice among a chunk's such rows: values that repeat there (a group, a
-day of several rows) say nothing of the pairing.
+64-bit hash of each value as text (as the row-by-row check compares them:
+:func:`~losscli.inputs.keyindex.id_keys`, a date and time in one spelling). Only the rows where the two indexes differ are hashed (rows of
+equal values add the same to both sums). Values may repeat (a store, a day of several rows): where two rows
+of different values are paired, the pairing is wrong whatever else the rows hold, and the same values in
+another order show that the files hold the same rows in other orders. A text column of the same name in both
+files (``set_index("store")`` written by ``to_csv``) is watched as an index is.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ from losscli.inputs.keyindex import id_keys
 #: how to write files whose pandas indexes disagree so that the question does not arise (both engines say it)
 ORDER_HINT = ("write the index as a column named id in both files (df.rename_axis('id').reset_index()) and they "
               "are joined on it; if their rows are paired by position, write them without their index (index=False)")
+#: the same for an index whose values repeat (a store, a day of several rows): no key to join on
+REPEATS_HINT = ("its values repeat, so they key no row: write both files in the same row order, or give each row a "
+                "key both files hold, a column named id (df.reset_index().rename_axis('id').reset_index(), before "
+                "the rows are reordered), and they are joined on it")
 
 #: splitmix64's finaliser constants (a bijection of 64-bit words that scatters neighbouring values)
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
@@ -114,7 +120,7 @@ class IndexWatch:
     same row numbers in another order."""
 
     def __init__(self) -> None:
-        #: off once an index of whole numbers holds another value, or an index of texts repeats one in a chunk
+        #: off once an index of whole numbers holds another value
         self.active = True
         #: whether the indexes are watched as texts (dates, names): decided by the first rows (``None`` before)
         self.texts: bool | None = None
@@ -122,6 +128,8 @@ class IndexWatch:
         self.first: tuple[int, Any, Any] | None = None
         #: rows seen
         self.rows = 0
+        #: whether a value came twice among the rows where the indexes differ (a group, not a key: no join on it)
+        self.repeats = False
         self._sums = np.zeros((2, len(_SEEDS)), dtype=np.uint64)
 
     def update(self, labels_index: np.ndarray, preds_index: np.ndarray, rows: np.ndarray) -> None:
@@ -145,7 +153,7 @@ class IndexWatch:
 
     def _update_texts(self, labels_index: np.ndarray, preds_index: np.ndarray, rows: np.ndarray) -> None:
         """A chunk of an index of texts: the rows whose values differ hashed (rows of equal values add the
-        same to both sums), and counted only while no value comes twice among them."""
+        same to both sums)."""
         la, lb = np.asarray(labels_index), np.asarray(preds_index)
         equal = la == lb if la.shape == lb.shape else False
         differ = np.flatnonzero(~np.asarray(equal, dtype=bool)) if np.ndim(equal) else np.arange(len(rows))
@@ -153,9 +161,7 @@ class IndexWatch:
             return
         ka, kb = _texts(la[differ]), _texts(lb[differ])
         a, b = _text_hashes(ka), _text_hashes(kb)
-        if _repeats(a) or _repeats(b):
-            self.active = False
-            return
+        self.repeats = self.repeats or _repeats(a) or _repeats(b)
         self._note_first(a, b, lambda i: (int(rows[differ[i]]), ka[i], kb[i]))
         self._add(a.view(np.int64), b.view(np.int64))
 
@@ -173,7 +179,7 @@ class IndexWatch:
     def to_data(self) -> dict:
         """The watch as plain data (for a Dask partition's result)."""
         return {"active": self.active, "texts": self.texts, "first": self.first, "rows": self.rows,
-                "sums": self._sums.tolist()}
+                "sums": self._sums.tolist(), "repeats": self.repeats}
 
     def merge(self, data: dict) -> None:
         """Fold in another part's watch (:meth:`to_data`): sums add modulo 2⁶⁴, the earliest difference wins."""
@@ -184,6 +190,7 @@ class IndexWatch:
                 self.active = False
             self.texts = texts
         self.rows += data["rows"]
+        self.repeats = self.repeats or bool(data.get("repeats"))
         self._sums += np.array(data["sums"], dtype=np.uint64)
         first = data["first"]
         if first is not None and (self.first is None or first[0] < self.first[0]):

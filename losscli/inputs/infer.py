@@ -104,7 +104,9 @@ class Columns:
     weight_in_labels: bool = False
     #: pandas index columns (labels', other file's) whose first rows cannot tell whether they number the same
     #: rows (files longer than the sample): watched while read, refused at the end if they do, in another order;
-    #: the labels' is ``None`` for their row numbers (the range index of their metadata, else 0, 1, 2, …)
+    #: the labels' is ``None`` for their row numbers (the range index of their metadata, else 0, 1, 2, …); the
+    #: other file is ``"preds"``, ``"weights"``, or ``"column"`` for a text column of one name in the labels and
+    #: the predictions (:func:`_shared_texts`), watched as an index is
     watched_index: list[tuple[str | None, str, str]] = field(default_factory=list)
     #: the pandas index columns of the labels and the weights files, checked to agree row by row
     checked_weight_index: tuple[str, str] | None = None
@@ -435,6 +437,12 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
             label_cols = [c for c in label_cols if c not in apart]
             pred_cols = [c for c in pred_cols if c not in apart]
     pred_cols = align_by_name(label_cols, pred_cols, labels.name, preds.name, notes)
+    if id_col is None and checked_id is None:
+        indexes = {c for pair in [checked_index or (), *watched_index] for c in pair[:2] if isinstance(c, str)}
+        for c in _shared_texts(labels, preds, {*label_cols, *pred_cols, *(weight or ()), *indexes}):
+            notes.append(f"{labels.name} and {preds.name} are aligned by row order; their column {c!r} is watched "
+                         "for the same values in another order")
+            watched_index.append((c, c, "column"))
     if not sel.label_cols and not sel.pred_cols and id_col is None:
         _refuse_label_copy(labels, label_cols, preds, pred_cols)
         _refuse_shared_index(labels, label_cols, preds, pred_cols)
@@ -579,6 +587,29 @@ def _copied(labels: Table, preds: Table, id_col: str | None) -> list[str]:
     return out
 
 
+def _shared_texts(labels: Table, preds: Table, used: set[str]) -> list[str]:
+    """Columns of the same name in both files, not read as labels, predictions or weights, that hold texts or
+    dates in both (a store, a region, a pandas index of names written as a column by ``to_csv``): they describe
+    the rows, and the same values in another order mean that the files hold their rows in other orders
+    (:class:`~losscli.inputs.index_watch.IndexWatch`). A column named as the labels is left out: in the
+    predictions file it holds predicted classes, which differ from the labels where the model errs."""
+    out = []
+    for c in preds.columns:
+        if c in used or c not in labels.columns or c.strip().lower() in LABEL_NAMES:
+            continue
+        a, b = labels.sample.get(c), preds.sample.get(c)
+        if _texts_or_dates(a) and _texts_or_dates(b):
+            out.append(c)
+    return out
+
+
+def _texts_or_dates(values: np.ndarray | None) -> bool:
+    """Sampled cells that are datetimes, or texts (:func:`is_text`) other than ``True``/``False``."""
+    if values is None or not len(values):
+        return False
+    return values.dtype.kind == "M" or (is_text(values) and not _booleans(values))
+
+
 def _booleans(values: np.ndarray | None) -> bool:
     """Sampled cells that are all ``True``/``False`` (or missing): pandas' one-hot columns, read as 1 and 0."""
     if values is None:
@@ -698,9 +729,9 @@ def _same_row_numbers(a: np.ndarray | None, b: np.ndarray | None) -> bool:
 def _same_values(a: np.ndarray | None, b: np.ndarray | None) -> bool:
     """Do two indexes of other values than whole numbers (texts, dates, fractions) hold the same values, each
     once in both samples (in any order), compared as text as the row-by-row check compares them? Then the
-    files hold the same rows and must hold them in the same order. A repeated value (a group, a day of several
-    rows) says nothing about the pairing; CSV and Parquet write dates apart (``2024-01-01`` and
-    ``2024-01-01 00:00:00``), so such files are not compared."""
+    files hold the same rows and must hold them in the same order, row by row. Values that repeat (a group, a
+    day of several rows) are watched instead (:func:`_pandas_indexes`). A date is compared in one spelling
+    (:func:`~losscli.inputs.keyindex.id_keys`: a CSV file's ``2024-01-01`` is a Parquet file's midnight)."""
     ka = _each_once(a)
     return ka is not None and ka == _each_once(b)  # as many values: each is there once in both
 
@@ -726,7 +757,7 @@ def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[tupl
     their index). Watched when both are integers but the first rows of a longer file cannot tell: the whole
     files then decide (:class:`~losscli.inputs.index_watch.IndexWatch`). Indexes of texts or dates (any values
     but whole numbers) are checked when their samples hold the same values, each once (:func:`_same_values`),
-    and watched when each sample holds its values once but a longer file's first rows cannot tell. A file
+    and watched otherwise (values that repeat, or a longer file's first rows that cannot tell). A file
     without an index, or whose index numbers other rows (a test split beside ``pd.DataFrame(model.predict(X))``),
     is paired by position. Two MultiIndexes of as many levels are checked level by level (the tuples of names)."""
     if labels.index_levels or preds.index_levels:  # a MultiIndex: its levels agree row by row, or no check
@@ -762,9 +793,8 @@ def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[tupl
         notes.append(f"{labels.name} and {preds.name} are aligned by row order; their pandas index columns are "
                      "checked to agree row by row")
         return (a, b), None
-    if SAMPLE_ROWS in (len(sa), len(sb)) and (whole or (not _integers(sa) and not _integers(sb)
-                                                        and _each_once(sa) is not None and _each_once(sb) is not None)):
-        return None, (a, b)  # the whole files tell: the same values (texts each once) in another order?
+    if (whole and SAMPLE_ROWS in (len(sa), len(sb))) or (not _integers(sa) and not _integers(sb)):
+        return None, (a, b)  # the whole files tell: the same values in another order?
     return None, None
 
 

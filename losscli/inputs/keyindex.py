@@ -2,7 +2,7 @@
 
 The predictions stream chunk by chunk, in any order, so the labels must be looked up by key: the index
 holds, per label row, its key in sorted order and the row it came from, nothing else. A key is the id as
-written (:func:`id_keys`: ``007`` is not ``7``; an id the labels do not hold as
+written (:func:`id_keys`: ``007`` is not ``7``, a date and time has one spelling; an id the labels do not hold as
 written is looked up again as pandas' other spelling of an integer, ``3`` ↔ ``3.0``):
 
 - when every id of the labels file is an integer written canonically (``12``, ``-3``: no sign ``+``, no
@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+
+from losscli.io.timestamps import datetime_texts, same_times
 
 _I64 = (-(1 << 63), (1 << 63) - 1)
 
@@ -294,11 +296,16 @@ def first_repeat(rows: np.ndarray, seen: np.ndarray) -> int | None:
 
 
 def id_keys(col: np.ndarray) -> list[str]:
-    """Ids as text: CSV cells exactly as written (``007`` is not ``7``); integers of typed formats exactly;
-    floats of typed formats in their shortest form (``3.0`` is ``3``)."""
+    """Ids as text: CSV cells exactly as written (``007`` is not ``7``), but a date and time in one spelling
+    (:func:`~losscli.io.timestamps.same_time`: ``2024-01-01T00:00:00`` is ``2024-01-01``); integers of typed
+    formats exactly; floats of typed formats in their shortest form (``3.0`` is ``3``); datetimes of typed
+    formats in that spelling, as pandas writes them in a CSV file (``2024-01-01`` at midnight)."""
+    if col.dtype.kind == "M":
+        return datetime_texts(col).tolist()
     if col.dtype.kind in "iub":
         return [str(v) for v in col.tolist()]
     if col.dtype.kind == "f":
         return [str(int(v)) if v == v and v not in (np.inf, -np.inf) and v == int(v) else repr(v)
                 for v in col.tolist()]
-    return ["" if v is None else str(v) for v in col.tolist()]
+    return same_times(["" if v is None else str(v) for v in col.tolist()])
+

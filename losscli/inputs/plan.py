@@ -152,7 +152,8 @@ def same_order_hint(key: str) -> str:
 
 def first_other_id(lab: Any, pred: Any) -> tuple[int, str, str] | None:
     """The first row where two id columns paired by position disagree — (row, the labels' id, the other's),
-    ids as text (:func:`id_keys`; ``1`` and ``1.0`` agree) — or ``None``."""
+    ids as text (:func:`id_keys`; ``1`` and ``1.0`` agree, and ``2024-01-01`` and ``2024-01-01 00:00:00``) — or
+    ``None``."""
     la, pa = np.asarray(lab), np.asarray(pred)
     if la.dtype.kind in "iuf" and pa.dtype.kind in "iuf":  # numbers: compared at once
         differ = np.flatnonzero(la.astype(np.float64) != pa.astype(np.float64))
@@ -295,6 +296,8 @@ class InputPlan:
         #: the same rows (:class:`~losscli.inputs.index_watch.IndexWatch`); the labels' may be their row numbers,
         #: (start, step): the range index of their metadata, or (0, 1) for a file without an index
         self.watched_indexes: list[tuple[Role | tuple[int, int], Role]] = []
+        #: the watched columns that are text columns of one name in both files, not a pandas index
+        self.watched_columns: set[str] = set()
         #: the pandas indexes of the labels and of a weights file, which must agree row by row
         self.checked_weight_index: tuple[Role, Role] | None = None
         #: the files are joined on a key column both hold that was not given with --id-col
@@ -439,6 +442,8 @@ class InputPlan:
                 continue
             row, x, y = found
             other = second.source.name
+            if isinstance(first, Role) and second.columns[0] in self.watched_columns:
+                self._shared_column_error(str(x), str(y), row, second, repeats=watch.repeats)
             column = _index_as_column(second)
             if column is None:
                 index = f"the pandas index of {other}"
@@ -449,7 +454,7 @@ class InputPlan:
                 sort = f"its column {column!r}, sort it by that column (df.sort_values({column!r}, ignore_index=True))"
                 drop = f"drop that column (df.drop(columns={column!r})) before writing it"
             if isinstance(first, Role):
-                self._order_error(str(x), str(y), row, second, by_index=True)
+                self._order_error(str(x), str(y), row, second, by_index=True, repeats=watch.repeats)
             elif self.labels.source.range_index is not None:
                 try:
                     self._order_error(str(x), str(y), row, second, by_index=True, where=(
@@ -491,13 +496,14 @@ class InputPlan:
                               by_index=self.checked_by_index if by_index is None else by_index, level=level)
 
     def _order_error(self, x: str, y: str, row: int, role: Role, *, by_index: bool, where: str | None = None,
-                     level: int = 0) -> None:
+                     level: int = 0, repeats: bool = False) -> None:
         """The rows of the two files are in another order: id (or pandas index) ``x`` in the labels, ``y`` in
-        the predictions at stream row ``row`` (``where`` says so in other words)."""
+        the predictions at stream row ``row`` (``where`` says so in other words; ``repeats``: the index repeats
+        values, so it is no key to join on)."""
         if by_index:
-            from losscli.inputs.index_watch import ORDER_HINT
+            from losscli.inputs.index_watch import ORDER_HINT, REPEATS_HINT
 
-            what, hint = "pandas index", ORDER_HINT
+            what, hint = "pandas index", REPEATS_HINT if repeats else ORDER_HINT
             if len(role.columns) > 1:  # a MultiIndex: a level's values in one and the other
                 what = f"level {role.columns[level]!r} of the pandas index"
                 hint = ("sort both frames alike before writing them (df.sort_index()); if their rows are paired by "
@@ -514,6 +520,22 @@ class InputPlan:
             location=Location("y_pred", file=role.source.name, column_name=None if by_index else role.columns[0],
                               file_row=role.source.file_row(row), value=y),
             hint=hint,
+        )
+
+    def _shared_column_error(self, x: str, y: str, row: int, role: Role, *, repeats: bool) -> None:
+        """A text column of one name in both files holds the same values in another order (``x`` in the labels,
+        ``y`` in the predictions at stream row ``row``): the files hold their rows in other orders."""
+        from losscli.inputs.index_watch import REPEATS_HINT
+
+        column = role.columns[0]
+        raise InputError(
+            f"the rows of {self.labels.source.name} and {role.source.name} are in another order: their column "
+            f"{column!r} holds the same values in both files, in another order ({x!r} in one, {y!r} in the "
+            "other), so pairing the rows by position would pair different rows",
+            location=Location("y_pred", file=role.source.name, column_name=column,
+                              file_row=role.source.file_row(row), value=y),
+            hint=REPEATS_HINT if repeats else f"join them on it: --id-col {column} (its values do not repeat); or "
+                                              "write both files in the same row order",
         )
 
     def _check_pair_ids(self, first: np.ndarray, second: np.ndarray, rows: np.ndarray) -> None:
@@ -1341,7 +1363,9 @@ def _plan_two_files(
         plan.checked_by_index = True
     if ids is None:
         for a, b, other in cols.watched_index:
-            source = preds if other == "preds" else weights
+            source = weights if other == "weights" else preds
+            if other == "column":
+                plan.watched_columns.add(b)
             plan.watched_indexes.append((Role(labels, [a]) if a is not None else labels.range_index or (0, 1),
                                          Role(source, [b])))
         if cols.checked_weight_index is not None and weights is not None:

@@ -281,6 +281,10 @@ def arrow_column(arr: Any, name: str = "", column: str = "") -> np.ndarray:
         return to_int64(arr)
     if pa.types.is_string(t) or pa.types.is_large_string(t) or getattr(pa.types, "is_string_view", _no)(t):
         return to_text(arr)
+    if pa.types.is_timestamp(t) and t.tz is None:  # as pandas writes them in a CSV file: 2024-01-01 at midnight
+        from losscli.io.timestamps import datetime_texts
+
+        return datetime_texts(arr.to_numpy(zero_copy_only=False))
     if pa.types.is_temporal(t):
         return to_text(pc.cast(arr, pa.string()))
     raise ReadError(f"{name}: column {column!r} has type {t}, not one number or string per row")

@@ -134,6 +134,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
     guessed: list[str] = []
     opened: list[Any] = []  # the local reader's sources of the CSV files, for their first rows
     sel = Selection(options.label_cols, options.pred_cols, options.weight_col, options.id_col)
+    check_key: str | tuple[str, str] | None = None  # columns of both files to agree row by row
     if options.data:
         if len(options.data) != 1:
             raise UsageError("give one path or glob for the Dask engine")
@@ -160,14 +161,17 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             refuse_guessed_headers(opened)
         count_cols = _count_columns(options, pred_table, sel)
         cols = infer_two_files(lab_table, pred_table, None, sel)
+        check_key = cols.checked_id
         if cols.checked_index is not None:
             # the Dask engine joins rather than checks row by row: on the index column both files hold, else
-            # (one file's index) it keeps the row order
+            # (indexes of two names: a CSV file's beside a Parquet file's) it checks them row by row
             a, b = cols.checked_index
-            cols.notes = [n for n in cols.notes if "pandas index" not in n]
             if a and a == b:
+                cols.notes = [n for n in cols.notes if "pandas index" not in n]
                 cols.id_col = a
                 cols.notes.append(f"{options.labels} and {options.preds} are joined on their pandas index {a!r}")
+            elif isinstance(a, str) and isinstance(b, str):
+                check_key = (a, b)
             cols.checked_index = None
         names = [options.labels, options.preds]
         if cols.id_col is None:
@@ -189,8 +193,9 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
         from losscli.inputs.plan import refuse_classes_against_columns
 
         refuse_classes_against_columns(pred_cols, list(options.classes))
-    # pandas indexes the first rows cannot decide: watched over the whole frames, as the local engine does
-    watch_index = next(((a, b) for a, b, other in cols.watched_index if other == "preds"), None)
+    # pandas indexes the first rows cannot decide, and text columns of one name in both files: watched over the
+    # whole frames, as the local engine does
+    watch_index = [w for w in cols.watched_index if w[2] != "weights"]
     classes = options.classes
     if classes is None and len(label_cols) == 1 and len(pred_cols) > 1:
         if is_text(lab_table.sample.get(label_cols[0])):
@@ -203,7 +208,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             evaluate_many, guessed, opened, labels, None if labels is preds else preds, ",".join(texts),
             label_cols=label_cols, pred_cols=pred_cols, weight_col=weight[0] if weight else None,
             id_col=cols.id_col if labels is not preds else None, classes=classes,
-            watch_index=watch_index, check_key=cols.checked_id if labels is not preds else None,
+            watch_index=watch_index, check_key=check_key if labels is not preds else None,
             convention=convention_of(loss), reduction=loss.reduction, sum_tol=loss.sum_tol, nan=options.nan,
             client=client, per_loss_params=params, count_cols=count_cols,
             source=" and ".join(dict.fromkeys(names)),

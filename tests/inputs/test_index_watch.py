@@ -63,8 +63,8 @@ def test_whole_numbers_written_as_floats_count_and_other_values_stop_the_watch()
 
 def test_texts_dates_and_fractions_are_watched_as_texts_each_once():
     """An index of other values than whole numbers (the first chunk says so) is hashed as text: the same values
-    each once in another order are said, in any chunking; a value that repeats among a chunk's rows whose values
-    differ stops the watch."""
+    in another order are said, in any chunking, values that repeat too (rows of different values are paired
+    whatever else they hold), and the watch says that they repeat (no key to join on)."""
     dates = np.array(["2024-01-01", "2024-01-02", "2024-01-03"], dtype=object)
     for step in (1, 2, 3):
         w = _watch(dates, dates[::-1].copy(), step)
@@ -76,8 +76,12 @@ def test_texts_dates_and_fractions_are_watched_as_texts_each_once():
     days = np.array(["a", "a", "b", "b"], dtype=object)
     # rows whose values differ come from different rows of the frame: those two hold a and b once each
     assert _watch(days, np.array(["a", "b", "a", "b"], dtype=object), 4).shuffled() == (1, "a", "b")
+    assert not _watch(days, np.array(["a", "b", "a", "b"], dtype=object), 4).repeats
     w = _watch(days, np.array(["b", "b", "a", "a"], dtype=object), 4)  # a value repeats among them
-    assert not w.active and w.shuffled() is None
+    assert w.active and w.repeats and w.shuffled() == (0, "a", "b")
+    for step in (1, 3):
+        assert _watch(days, np.array(["b", "b", "a", "a"], dtype=object), step).shuffled() == (0, "a", "b")
+    assert _watch(days, np.array(["b", "b", "a", "c"], dtype=object), 4).shuffled() is None  # another value
     other = np.array(["s1", "s2", "s3"], dtype=object)
     assert _watch(other, np.array(["s1", "s3", "s4"], dtype=object), 2).shuffled() is None  # other values
 

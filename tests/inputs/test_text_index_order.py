@@ -2,8 +2,9 @@
 another order (predictions written after ``preds.iloc[perm]``) were paired by position: bce 1.0797 where the
 rows paired by their index give 1.0513, exit 0. They are refused as the same row numbers in another order
 are, on the sampled rows or, in files longer than the sample, once read whole; every fix the hint gives
-scores the rows as they were meant. Indexes in the same order, one file's index, and an index whose values
-repeat are scored as before."""
+scores the rows as they were meant. An index whose values repeat (days of several rows) in another order is
+refused too: rows of different days would be paired. Indexes in the same order and one file's index are
+scored as before."""
 
 from __future__ import annotations
 
@@ -112,18 +113,32 @@ def test_the_same_order_and_one_files_index_are_scored_as_before(tmp_path, capsy
 
 @pytest.mark.parametrize("n", [SHORT, LONG])
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_an_index_whose_values_repeat_is_paired_by_position(tmp_path, capsys, n, fmt):
-    """Days of several rows each (a value repeated): such an index says nothing of the pairing, as before."""
+def test_an_index_whose_values_repeat_in_another_order_is_refused(tmp_path, capsys, n, fmt):
+    """Days of several rows each (a value repeated), in another order: rows of different days would be paired
+    (it was scored by position, exit 0). Refused; the hint's key column gives the rows' number, and the same
+    files in one order are scored by position."""
     rng = np.random.default_rng(5)
     days = pd.date_range("2021-01-01", periods=n // 4 + 1, freq="D").repeat(4)[:n]
     labels = pd.DataFrame({"y": rng.integers(0, 2, n)}, index=days)
     preds = pd.DataFrame({"p": rng.uniform(0.01, 0.99, n)}, index=days)
     perm = rng.permutation(n)
+    aligned = _bce(labels["y"], preds["p"])
+    assert abs(aligned - _bce(labels["y"], preds["p"].iloc[perm])) > 1e-3
     _write(labels, tmp_path / f"y.{fmt}")
     _write(preds.iloc[perm], tmp_path / f"p.{fmt}")
-    code, out, err = _eval(capsys, tmp_path / f"y.{fmt}", tmp_path / f"p.{fmt}", "--chunk-rows", "700")
-    assert code == 0, err
-    assert float(out) == pytest.approx(_bce(labels["y"], preds["p"].iloc[perm]), rel=1e-12)
+    for extra in ([], ["--chunk-rows", "700"]):
+        code, out, err = _eval(capsys, tmp_path / f"y.{fmt}", tmp_path / f"p.{fmt}", *extra)
+        assert code == 3 and out == "", err
+        assert "are in another order: pandas index" in err and "its values repeat" in err
+    # the hint: a key of each row, made before the rows are reordered, in both files
+    _write(labels.reset_index().rename_axis("id").reset_index(), tmp_path / f"y_id.{fmt}", index=False)
+    _write(preds.reset_index().rename_axis("id").reset_index().iloc[perm], tmp_path / f"p_id.{fmt}", index=False)
+    _write(preds, tmp_path / f"p_same.{fmt}")
+    for y, p in ((f"y_id.{fmt}", f"p_id.{fmt}"), (f"y.{fmt}", f"p_same.{fmt}")):
+        for extra in ([], ["--chunk-rows", "700"]):
+            code, out, err = _eval(capsys, tmp_path / y, tmp_path / p, *extra)
+            assert code == 0, err
+            assert float(out) == pytest.approx(aligned, rel=1e-12)
 
 
 def test_texts_of_other_rows_are_paired_by_position(tmp_path, capsys):

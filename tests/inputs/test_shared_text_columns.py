@@ -1,0 +1,140 @@
+"""Two files that hold a text or date column of one name (``set_index("store")`` written by ``to_csv``, a
+``date`` column in both, a date index in a CSV file and a Parquet file) in another order were paired by
+position: mse 1.9865 where the rows paired as written give 0.1994, exit 0, on both engines. Such a column is
+watched as a pandas index is: the same values in another order (repeated ones too) are refused, with a hint
+that, followed, gives the rows' number. The same columns in one order, columns of other values (a time the
+labels were taken beside a time the predictions were made) and a predicted class beside the true one are
+scored by position as before; a CSV file's ``2024-01-01`` and a Parquet file's midnight are one date, in the
+row-by-row check and in a join."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from cli_helpers import run_cli
+
+from losscli.inputs.infer import SAMPLE_ROWS
+
+SHORT, LONG = 200, 3 * SAMPLE_ROWS + 17
+ENGINES = ["local", "dask"]
+
+
+def _mse(y, p) -> float:
+    return float(np.mean((np.asarray(y, dtype=np.float64) - np.asarray(p, dtype=np.float64)) ** 2))
+
+
+def _frames(n: int, index: pd.Index, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = rng.normal(size=n)
+    labels = pd.DataFrame({"y": y}, index=index)
+    preds = pd.DataFrame({"pred": y + rng.normal(scale=0.5, size=n)}, index=index)
+    return labels, preds, rng.permutation(n)
+
+
+def _write(frame: pd.DataFrame, path, **kw) -> None:
+    (frame.to_csv if str(path).endswith(".csv") else frame.to_parquet)(path, **kw)
+
+
+def _eval(capsys, engine, labels, preds, *extra):
+    if engine == "dask":
+        pytest.importorskip("dask.dataframe")
+        extra = (*extra, "--engine", "dask")
+    return run_cli(["eval", "mse", "--labels", labels, "--preds", preds, "-q", *extra], capsys)
+
+
+def _stores(n: int) -> pd.Index:
+    return pd.Index(np.random.default_rng(2).choice(["north", "south", "east", "west"], n), name="store")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("n", [SHORT, LONG])
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_named_index_of_repeated_texts_in_another_order_is_refused(tmp_path, capsys, engine, n, fmt):
+    labels, preds, perm = _frames(n, _stores(n))
+    aligned = _mse(labels["y"], preds["pred"])
+    assert abs(aligned - _mse(labels["y"], preds["pred"].iloc[perm])) > 0.5  # position gives another number
+    _write(labels, tmp_path / f"y.{fmt}")
+    _write(preds.iloc[perm], tmp_path / f"p.{fmt}")
+    _write(preds, tmp_path / f"same.{fmt}")
+    chunks = [[], ["--chunk-rows", "700"]] if engine == "local" else [[]]
+    for extra in chunks:
+        code, out, err = _eval(capsys, engine, tmp_path / f"y.{fmt}", tmp_path / f"p.{fmt}", *extra)
+        assert code == 3 and out == "", err
+        assert "in another order" in err and "its values repeat" in err and err.count("error:") == 1
+        if fmt == "csv":
+            assert "column 'store'" in err
+        code, out, err = _eval(capsys, engine, tmp_path / f"y.{fmt}", tmp_path / f"same.{fmt}", *extra)
+        assert code == 0, err
+        assert float(out) == pytest.approx(aligned, rel=1e-12)
+    # the hint: a key of each row, made before the rows are reordered, in both files
+    _write(labels.reset_index().rename_axis("id").reset_index(), tmp_path / f"y_id.{fmt}", index=False)
+    _write(preds.reset_index().rename_axis("id").reset_index().iloc[perm], tmp_path / f"p_id.{fmt}", index=False)
+    code, out, err = _eval(capsys, engine, tmp_path / f"y_id.{fmt}", tmp_path / f"p_id.{fmt}")
+    assert code == 0, err
+    assert float(out) == pytest.approx(aligned, rel=1e-12)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("n", [SHORT, LONG])
+@pytest.mark.parametrize("preds_fmt", ["csv", "parquet"])
+def test_a_date_column_of_both_files_in_another_order_is_refused(tmp_path, capsys, engine, n, preds_fmt):
+    """A ``date`` column in both (a named index in the Parquet file): refused; ``--id-col date`` joins the rows,
+    a CSV file's dates with a Parquet file's timestamps."""
+    days = pd.date_range("2024-01-01", periods=n, freq="D", name="date")
+    labels, preds, perm = _frames(n, days)
+    aligned = _mse(labels["y"], preds["pred"])
+    _write(labels, tmp_path / "y.csv")
+    _write(preds.iloc[perm], tmp_path / f"p.{preds_fmt}")
+    code, out, err = _eval(capsys, engine, tmp_path / "y.csv", tmp_path / f"p.{preds_fmt}")
+    assert code == 3 and out == "", err
+    assert "column 'date' holds the same values" in err and "--id-col date" in err
+    code, out, err = _eval(capsys, engine, tmp_path / "y.csv", tmp_path / f"p.{preds_fmt}", "--id-col", "date")
+    assert code == 0, err
+    assert float(out) == pytest.approx(aligned, rel=1e-12)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("freq", ["D", "h", "1500ms"])
+def test_a_date_index_in_a_csv_file_and_in_a_parquet_file_is_one_index(tmp_path, capsys, engine, freq):
+    """pandas writes midnights as ``2024-01-01`` in a CSV file; Parquet keeps timestamps: in one order they are
+    checked row by row and agree, in another they are refused (they were paired by position, exit 0), and the
+    hint's id column joins them."""
+    n = SHORT
+    labels, preds, perm = _frames(n, pd.date_range("2024-01-01", periods=n, freq=freq))
+    aligned = _mse(labels["y"], preds["pred"])
+    labels.to_csv(tmp_path / "y.csv")
+    preds.to_parquet(tmp_path / "same.parquet")
+    preds.iloc[perm].to_parquet(tmp_path / "p.parquet")
+    code, out, err = _eval(capsys, engine, tmp_path / "y.csv", tmp_path / "same.parquet")
+    assert code == 0, err
+    assert float(out) == pytest.approx(aligned, rel=1e-12)
+    code, out, err = _eval(capsys, engine, tmp_path / "y.csv", tmp_path / "p.parquet")
+    assert code == 3 and out == "", err
+    assert "pandas index" in err and "in another order" in err
+    labels.rename_axis("id").reset_index().to_csv(tmp_path / "y_id.csv", index=False)
+    preds.iloc[perm].rename_axis("id").reset_index().to_parquet(tmp_path / "p_id.parquet")
+    code, out, err = _eval(capsys, engine, tmp_path / "y_id.csv", tmp_path / "p_id.parquet")
+    assert code == 0, err
+    assert float(out) == pytest.approx(aligned, rel=1e-12)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_columns_of_one_name_that_differ_otherwise_are_paired_by_position(tmp_path, capsys, engine):
+    """The time a label was taken beside the time a prediction was made (other values), and a predicted class
+    beside the true one (``label``: the errors swap classes, the same values in another order): not a sign of
+    another order."""
+    n = SHORT
+    labels, preds, _ = _frames(n, pd.RangeIndex(n))
+    aligned = _mse(labels["y"], preds["pred"])
+    when = pd.date_range("2024-01-01", periods=n, freq="h")
+    classes = np.array(["cat", "dog"])[np.arange(n) % 2]
+    swapped = classes.copy()
+    swapped[:10] = swapped[:10][::-1]
+    labels.assign(when=when.strftime("%Y-%m-%d %H:%M:%S"), label=classes).to_csv(tmp_path / "y.csv", index=False)
+    preds.assign(when=(when + pd.Timedelta("5min")).strftime("%Y-%m-%d %H:%M:%S"), label=swapped).to_csv(
+        tmp_path / "p.csv", index=False)
+    code, out, err = _eval(capsys, engine, tmp_path / "y.csv", tmp_path / "p.csv", "--label-cols", "y",
+                           "--pred-cols", "pred")
+    assert code == 0, err
+    assert float(out) == pytest.approx(aligned, rel=1e-12)
