@@ -257,9 +257,13 @@ def _check_message(what: str, value: float | None, rel: str, kind: str, limit: s
     return f"{what}{shown} {rel} {kind} {limit} (n={n})"
 
 
-def _compare(value: float | None, kind: str, limit: float) -> tuple[str, str]:
+def _compare(value: float | None, kind: str, limit: float, n: int | None = None) -> tuple[str, str]:
     """(status, relation) of ``value`` against a ``max`` or ``min`` limit; an undefined value (NaN) fails, an
-    infinite one is compared as it is (above any ``max``, and above any ``min`` when it is +inf)."""
+    infinite one is compared as it is (above any ``max``, and above any ``min`` when it is +inf). A value of
+    ``n`` = 0 samples (Keras' 0 when every row is ignored or skipped, and the perplexity 1 it gives) fails:
+    it says nothing of the model."""
+    if n is not None and not n:
+        return FAIL, "is of no samples (every row ignored or skipped): it cannot be compared with"
     if value is None or math.isnan(value):
         return FAIL, "is undefined: it cannot be compared with"
     if kind == "max":
@@ -277,9 +281,7 @@ def threshold_checks(
     for kind, lim in (("max", maximum), ("min", minimum)):
         if lim is None:
             continue
-        status, rel = _compare(value, kind, lim.value)
-        if not result.n:  # Keras' 0 of no samples (every row ignored or skipped) says nothing of the model
-            status, rel = FAIL, "is of no samples (every row ignored or skipped): it cannot be compared with"
+        status, rel = _compare(value, kind, lim.value, result.n)
         message = _check_message(what, value, rel, kind, lim.text, result.n)
         out.append(CheckResult(f"{name} {kind}", kind, status, message, result.loss, value, lim.value, result.n))
     return out
@@ -294,7 +296,7 @@ def metric_checks(name: str, result: Any, maximum: list[Limit], minimum: list[Li
             if lim.metric not in reported:
                 continue
             value = reported[lim.metric]
-            status, rel = _compare(value, kind, lim.value)
+            status, rel = _compare(value, kind, lim.value, result.n)
             message = _check_message(f"{result.loss} {lim.metric}", value, rel, kind, lim.text, result.n)
             out.append(CheckResult(f"{name} {lim.metric} {kind}", kind, status, message, result.loss, value,
                                    lim.value, result.n, details={"metric": lim.metric}))

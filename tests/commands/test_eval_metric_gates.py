@@ -103,3 +103,15 @@ max = ["word_perplexity=60", 40]
     text = om.read_text()
     assert f'metric="word_perplexity"}} {WORD_PPL!r}' in text and f'metric="bits_per_byte"}} {BPB!r}' in text
     assert 'losscli_check{check="lm word_perplexity max",status="fail"} 0' in text
+
+
+def test_a_perplexity_limit_on_a_value_of_no_samples_fails(runner, tmp_path):
+    """Keras gives 0 when every row is ignored, so perplexity 1: a --max perplexity passed on it (exit 0)
+    where --max on the value itself fails."""
+    (tmp_path / "d.csv").write_text("y,l0,l1\n-1,0.2,0.3\n-1,0.1,0.5\n")
+    args = ["eval", "scce", tmp_path / "d.csv", "--logits", "--ignore-index", "-1", "--convention", "keras", "-q"]
+    r = invoke(runner, [*args, "--max", "perplexity=2"])
+    assert r.exit_code == 1 and float(r.stdout) == 0.0
+    assert r.stderr.startswith("FAIL sparse_categorical_crossentropy perplexity") and "of no samples" in r.stderr
+    r = invoke(runner, [*args, "--min", "perplexity=0.5"])
+    assert r.exit_code == 1 and "of no samples" in r.stderr
