@@ -175,14 +175,15 @@ class RunQuality:
                 out.append(lambda batch, values, offset, obs=obs: obs(batch, values[j], offset))
         return out
 
-    def finish(self, evaluation: Any, baseline: gates.Baseline | None = None, *, by_file: bool = False
-               ) -> list[gates.CheckResult]:
-        """Fill ``evaluation.extra`` and return this evaluation's check results (not yet softened)."""
+    def finish(self, evaluation: Any, baseline: gates.Baseline | None = None, *, by_file: bool = False,
+               label: str | None = None) -> list[gates.CheckResult]:
+        """Fill ``evaluation.extra`` and return this evaluation's check results (not yet softened). ``label``
+        names the result where its loss is evaluated with several parameter sets (``huber(delta=2)``)."""
         from losscli.quality import gates
 
         asked, result = self.gates, evaluation.result
         extra = evaluation.extra
-        name = asked.name or result.loss
+        name = asked.name or label or result.loss
         hib = bool(getattr(self.spec, "higher_is_better", False))
         sig = gates.signature(result, self.hasher.digests())
         # the clip changes the value as a parameter does: --eps, or scikit-learn's eps of a float32 or float16
@@ -233,6 +234,10 @@ class RunQuality:
                         c.message += " (accepted: --update-baseline)"
             checks += found
             extra["baseline"] = info
+        if label is not None:  # every message starts with the loss: say which of its parameter sets
+            for c in checks:
+                if c.message.startswith(result.loss):
+                    c.message = label + c.message[len(result.loss):]
         if getattr(evaluation, "file", None) and len(checks):
             for c in checks:
                 c.check = f"{c.check} [{evaluation.file}]"
@@ -344,9 +349,15 @@ def decide_checks(runs: list[tuple[RunQuality, Any]], asked: GateOptions) -> lis
     files = {_preds_file(ev) for _, ev in runs}
     by_file = asked.baseline_by_file or (
         baseline is not None and len(files) > 1 and bool(files & {gates.entry_file(d) for d in baseline.docs}))
+    from losscli.report.naming import distinct_params
+
+    # one loss evaluated with several parameter sets: each result's checks are named by its parameters
+    differing = distinct_params([(ev.result.loss, ev.result.params) for _, ev in runs])
     checks: list[gates.CheckResult] = []
-    for quality, ev in runs:
-        mine = gates.demote_failures(quality.finish(ev, baseline, by_file=by_file), warn_only=asked.warn_only)
+    for (quality, ev), params in zip(runs, differing, strict=True):
+        label = None if params is None else f"{ev.result.loss}({params})"
+        mine = gates.demote_failures(quality.finish(ev, baseline, by_file=by_file, label=label),
+                                     warn_only=asked.warn_only)
         ev.extra["checks"] = [c.to_dict() for c in mine] if mine else []
         if not mine:
             del ev.extra["checks"]

@@ -287,6 +287,18 @@ def test_limits_and_baselines_of_one_loss_with_two_parameter_sets_are_each_their
     assert [d["baseline"]["change"] for d in json.loads(r.stdout)] == [0.0, 0.0]
 
 
+def test_checks_of_one_loss_with_two_parameter_sets_are_named_by_their_parameters(runner, sample, tmp_path):
+    """huber(delta=0.5) passing and huber(delta=2) failing one --max were two checks both named "huber max":
+    the JUnit report held two test cases of one name (one passed, one failed) and stderr did not say whose
+    value failed."""
+    r = invoke(runner, ["eval", "huber(delta=0.5),huber(delta=2)", sample / "regression.csv", "--max", "0.13",
+                        "--junit-xml", tmp_path / "j.xml", "-q"])
+    assert r.exit_code == 1
+    assert r.stderr == "FAIL huber(delta=2) mean 0.144138 > max 0.13 (n=120)\n"
+    cases = {c.get("name"): c.find("failure") is not None for c in ET.parse(tmp_path / "j.xml").iter("testcase")}
+    assert cases == {"huber(delta=0.5) max": False, "huber(delta=2) max": True}
+
+
 def test_warn_only_keeps_the_baseline_when_a_threshold_fails(runner, bce, tmp_path):
     r = invoke(runner, [*bce, "--max", "0.3", "--baseline", tmp_path / "b.json", "--update-baseline",
                         "--warn-only", "-q"])
