@@ -417,9 +417,12 @@ class Baseline:
     problem: str | None = None
 
     def find(self, loss: str, file: str | None = None, params: dict[str, Any] | None = None, *,
-             by_file: bool = False, columns: list[str] | None = None) -> dict[str, Any] | None:
+             by_file: bool = False, columns: list[str] | None = None,
+             sig: dict[str, Any] | None = None) -> dict[str, Any] | None:
         """The result for ``loss``: of its results with other parameters (``huber(delta=0.5),huber(delta=2)``),
-        the one with ``params``; where the baseline ranked several files, the one of ``file`` (else ``None``:
+        the one with ``params``; of its results under other conventions or reductions (checks sharing the
+        file), the one computed as this run's signature ``sig`` says; where the baseline ranked several
+        files, the one of ``file`` (else ``None``:
         another file's result is no baseline for this one). ``by_file``: the baseline stands for several
         inputs (checks sharing it, or a run ranking several), so even a single entry of another file, or of
         other prediction ``columns`` of it, is none (an entry naming no file stands for any). Paths are the
@@ -428,6 +431,9 @@ class Baseline:
         if len(found) > 1 and params is not None:
             alike = [d for d in found if json_params(d.get("params") or {}) == json_params(params)]
             found = alike or found
+        if len(found) > 1 and sig is not None:
+            mine = setup({"loss": loss, "signature": sig})
+            found = [d for d in found if setup(d) == mine] or found
         if by_file and file is not None:
             found = [d for d in found if same_source(d, file, columns)]
         if len(found) > 1:
@@ -441,9 +447,7 @@ class Baseline:
         same loss, parameters and file; an entry naming no file stands for any), the others kept in order
         and new ones added at the end: what ``check --only`` writes to a file other checks share."""
 
-        def key(d: dict[str, Any]) -> tuple[Any, str]:
-            return d.get("loss"), json_params(d.get("params") or {})
-
+        key = setup
         fresh = list(docs)
         taken: dict[int, dict[str, Any]] = {}
         # entries of the very same path first, then of another spelling of it (``p.csv`` is the end of
@@ -458,6 +462,17 @@ class Baseline:
                     taken[i] = same
                     fresh.remove(same)
         return [taken.get(i, old) for i, old in enumerate(self.docs)] + fresh
+
+
+def setup(doc: dict[str, Any]) -> tuple[Any, ...]:
+    """What a baseline entry was computed with: its loss, parameters (the clip's eps among them, where its
+    signature has them), convention and reduction — its signature without the samples and their hashes."""
+    import json
+
+    sig = doc.get("signature") if isinstance(doc.get("signature"), dict) else {}
+    params = sig.get("params") if isinstance(sig.get("params"), dict) else doc.get("params")
+    return (doc.get("loss"), json.dumps(json_params(params or {}), sort_keys=True, default=str),
+            sig.get("convention", doc.get("convention")), sig.get("reduction", doc.get("reduction")))
 
 
 def entry_file(doc: dict[str, Any]) -> str | None:
@@ -586,7 +601,7 @@ def baseline_checks(
     if baseline.problem:
         return refuse("baseline", f"{loss}: {baseline.problem}{'' if update else hint}; "
                       "a comparison that cannot be made is a failed check")
-    doc = baseline.find(loss, file, result.params, by_file=by_file, columns=columns)
+    doc = baseline.find(loss, file, result.params, by_file=by_file, columns=columns, sig=sig)
     if doc is None:
         entries = [d for d in baseline.docs if d.get("loss") == loss]
         if entries and by_file:

@@ -268,6 +268,48 @@ def test_only_one_check_updating_a_shared_baseline_keeps_the_other_checks_entrie
     assert [c["status"] for c in json.loads(r.stdout)["checks"] if c["kind"] == "max_increase"] == ["pass", "pass"]
 
 
+SHARED_BY_CONVENTIONS = '''
+[defaults]
+labels = "data/binary_labels.csv"
+preds = "data/binary_probs.csv"
+baseline = "shared.json"
+max_increase = 0.0
+
+[[check]]
+name = "losscli"
+loss = "bce"
+
+[[check]]
+name = "keras"
+loss = "bce"
+convention = "keras"
+
+[[check]]
+name = "sum"
+loss = "bce"
+reduction = "sum"
+'''
+
+
+def test_checks_of_one_loss_and_file_under_other_conventions_or_reductions_share_a_baseline(runner, project):
+    """Three checks of bce on one file (losscli's mean, Keras' mean, the sum) sharing a baseline: the file
+    --update-baseline wrote made every check fail on the unchanged model (exit 1, "holds results of other
+    predictions"); and ``--only keras`` wrote Keras' 0.33567034 in place of the losscli entry."""
+    cfg = write(project, SHARED_BY_CONVENTIONS)
+    assert invoke(runner, ["check", cfg, "--update-baseline"]).exit_code == 0
+    r = invoke(runner, ["check", cfg, "--json"])
+    assert r.exit_code == 0, r.stderr
+    checks = json.loads(r.stdout)["checks"]
+    assert [(c["check"], c["status"], c["value"]) for c in checks] == [
+        ("losscli max_increase", "pass", 0.0), ("keras max_increase", "pass", 0.0), ("sum max_increase", "pass", 0.0)]
+    shared = project / "shared.json"
+    before = json.loads(shared.read_text())
+    r = invoke(runner, ["check", cfg, "--only", "keras", "--update-baseline"])
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(shared.read_text()) == before
+    assert invoke(runner, ["check", cfg]).exit_code == 0
+
+
 def test_checks_naming_one_baseline_file_by_other_paths_write_it_once(runner, project):
     """"shared.json" and its absolute path were two updates of one file: the second rename failed (exit
     3) and the file kept one check's entries."""
