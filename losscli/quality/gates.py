@@ -466,13 +466,15 @@ class Baseline:
 
 def setup(doc: dict[str, Any]) -> tuple[Any, ...]:
     """What a baseline entry was computed with: its loss, parameters (the clip's eps among them, where its
-    signature has them), convention and reduction — its signature without the samples and their hashes."""
+    signature has them), convention, reduction and whether sample weights were given — its signature without
+    the samples and their hashes."""
     import json
 
     sig = doc.get("signature") if isinstance(doc.get("signature"), dict) else {}
     params = sig.get("params") if isinstance(sig.get("params"), dict) else doc.get("params")
     return (doc.get("loss"), json.dumps(json_params(params or {}), sort_keys=True, default=str),
-            sig.get("convention", doc.get("convention")), sig.get("reduction", doc.get("reduction")))
+            sig.get("convention", doc.get("convention")), sig.get("reduction", doc.get("reduction")),
+            sig.get("weights_sha256") is not None)
 
 
 def entry_file(doc: dict[str, Any]) -> str | None:

@@ -310,6 +310,26 @@ def test_checks_of_one_loss_and_file_under_other_conventions_or_reductions_share
     assert invoke(runner, ["check", cfg]).exit_code == 0
 
 
+def test_a_weighted_and_an_unweighted_check_of_one_file_share_a_baseline(runner, project):
+    """A check with sample weights and one without, on one file, sharing a baseline: both failed on the
+    unchanged model (exit 1)."""
+    cfg = write(project, SHARED_BY_CONVENTIONS.split("[[check]]")[0] + '''
+[[check]]
+name = "plain"
+loss = "bce"
+
+[[check]]
+name = "weighted"
+loss = "bce"
+weights = "data/binary_weights.csv"
+''')
+    assert invoke(runner, ["check", cfg, "--update-baseline"]).exit_code == 0
+    r = invoke(runner, ["check", cfg, "--json"])
+    assert r.exit_code == 0, r.stderr
+    assert [(c["check"], c["status"]) for c in json.loads(r.stdout)["checks"]] == [
+        ("plain max_increase", "pass"), ("weighted max_increase", "pass")]
+
+
 def test_checks_naming_one_baseline_file_by_other_paths_write_it_once(runner, project):
     """"shared.json" and its absolute path were two updates of one file: the second rename failed (exit
     3) and the file kept one check's entries."""
