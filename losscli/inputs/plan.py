@@ -14,6 +14,7 @@ class labels map to prediction columns; all value checks happen in :mod:`losscli
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -1131,7 +1132,7 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
             raise NonFiniteError(
                 "non-numeric value",
                 location=Location(
-                    "y_true" if labels else "y_pred", file=source.name, column_name=name,
+                    "y_true" if labels else "y_pred", file=_file_of(source, int(rows[i])), column_name=name,
                     file_row=source.file_row(int(rows[i])), value=s
                 ),
                 hint=hint,
@@ -1139,12 +1140,18 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
     return out
 
 
+def _file_of(source: Source, data_row: int) -> str:
+    """The file ``data_row`` lives in, for a message: the shard's of a dataset in shards."""
+    shard_name = getattr(source, "shard_name", None)
+    return source.name if shard_name is None else shard_name(data_row)
+
+
 def _repeated_header(source: Source, name: str, row: int, labels: bool) -> NonFiniteError:
     """The header again at ``row`` (files joined with ``cat``), with a command that keeps only the first."""
     fix = source.filter_command("awk 'NR == 1 {h = $0} NR == 1 || $0 != h'", data_row=row)
     return NonFiniteError(
         "the header again among the rows",
-        location=Location("y_true" if labels else "y_pred", file=source.name, column_name=name,
+        location=Location("y_true" if labels else "y_pred", file=_file_of(source, row), column_name=name,
                           file_row=source.file_row(row), value=name),
         hint=f"files joined with cat keep every header: keep the first only ({fix}), or give losscli the parts "
              "as shards (a quoted glob of them)",
@@ -1162,11 +1169,16 @@ def plan_inputs(options: InputOptions, spec: LossSpec, *, stdin: Any = None) -> 
         raise UsageError("only one input may be read from standard input ('-')")
     opened: dict[str, Source] = {}
 
-    def src(path: str) -> Source:
+    def src(path: str, header: bool | None = options.header) -> Source:
         if path not in opened:
-            opened[path] = open_source(
-                path, fmt=options.fmt, delimiter=options.delimiter, header=options.header, stdin=stdin
-            )
+            if path != "-" and os.path.isdir(path):  # a dataset writer's directory of parts
+                from losscli.inputs.directory import open_directory
+
+                opened[path] = open_directory(path, src)
+            else:
+                opened[path] = open_source(
+                    path, fmt=options.fmt, delimiter=options.delimiter, header=header, stdin=stdin
+                )
             _nulls_as_nan(options, opened[path])
         return opened[path]
 
@@ -1187,8 +1199,12 @@ def plan_inputs(options: InputOptions, spec: LossSpec, *, stdin: Any = None) -> 
         raise UsageError(f"missing {missing}", hint="give FILE, or both --labels and --preds")
     labels, preds = src(options.labels), src(options.preds)
     weights = src(options.weights) if options.weights else None
-    return _extra_files(_attach_second_input(_plan_two_files(options, spec, labels, preds, weights), options, spec,
-                                             src), src)
+    plan = _plan_two_files(options, spec, labels, preds, weights)
+    if plan.ids is None and plan.checked_ids is None:  # paired by position
+        from losscli.inputs.directory import refuse_unaligned_partitions
+
+        refuse_unaligned_partitions([labels, preds, *([weights] if weights is not None else [])])
+    return _extra_files(_attach_second_input(plan, options, spec, src), src)
 
 
 def _attach_second_input(plan: InputPlan, options: InputOptions, spec: LossSpec, src: Any) -> InputPlan:
@@ -1788,8 +1804,6 @@ def glob_paths(pattern: str) -> list[str]:
     """Expand a glob (files in natural order: ``part-2`` before ``part-10``, as the shards were numbered); a
     plain path, or a path that exists (``p[1].csv``), is returned as it is: only a pattern that names no file
     is a glob."""
-    import os
-
     if pattern == "-" or not any(ch in pattern for ch in "*?[") or os.path.exists(pattern):
         return [pattern]
     import glob  # (only a pattern needs it)

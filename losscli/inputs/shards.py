@@ -53,17 +53,23 @@ class ShardedSource(Source):
         self._starts: list[int] = []  # first global data row of each shard, filled while reading
 
     @classmethod
-    def open(cls, paths: list[str], opener: Callable[[str], Source]) -> ShardedSource:
-        """The shards at ``paths`` (opened by ``opener``) as one source. A CSV shard with a header and no
-        rows (an empty partition, as pandas and Dask write them) adds no rows, with a note, when its header
-        names the columns of the others; one file alone, or every shard so, is refused as before."""
+    def open(cls, paths: list[str], opener: Callable[..., Source], *, name: str | None = None) -> ShardedSource:
+        """The shards at ``paths`` (opened by ``opener``) as one source, named ``name`` (a directory) or by
+        its first and last shard. The first CSV shard's header, given or guessed, is every shard's (``opener``
+        takes ``header=``): a part's first row is not guessed anew. A CSV shard with a header and no rows (an
+        empty partition, as pandas and Dask write them) adds no rows, with a note, when its header names the
+        columns of the others; one file alone, or every shard so, is refused as before."""
         shards: list[Source] = []
         empty: list[HeaderOnlyError] = []
+        header: bool | None = None
         for path in paths:
             try:
-                shards.append(opener(path))
+                shards.append(opener(path) if header is None else opener(path, header=header))
             except HeaderOnlyError as exc:
                 empty.append(exc)
+            else:
+                if header is None:
+                    header = getattr(shards[-1], "has_header", None)
         if not shards:
             raise empty[0]
         for exc in empty:
@@ -71,7 +77,7 @@ class ShardedSource(Source):
                 raise ReadError(f"{exc.message}, and its columns {', '.join(exc.columns[:8])} are not those of "
                                 f"{shards[0].name}: {', '.join(shards[0].columns[:8])}",
                                 hint="every shard of one dataset needs the same columns")
-        source = cls(f"{paths[0]} … {paths[-1]} ({len(paths)} shards)", shards)
+        source = cls(name or f"{paths[0]} … {paths[-1]} ({len(paths)} shards)", shards)
         if empty:
             more = f" (and {len(empty) - 1} more)" if len(empty) > 1 else ""
             source.notes.append(f"{empty[0].message.replace(' has a header but no rows', '')}{more} has a header "

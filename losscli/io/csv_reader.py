@@ -433,6 +433,11 @@ class CsvSource(Source):
 
     # ---------------------------------------------------------------------------------------- stdlib
 
+    @property
+    def has_header(self) -> bool:
+        """Whether the first row is read as a header (given, or guessed)."""
+        return bool(self._header)
+
     def _parse_all(self) -> list[tuple[str, ...]]:
         """Every column's cell texts, after checking the row lengths (cached)."""
         if self._cells is not None:

@@ -67,6 +67,7 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, b
     from losscli.dask import read_frame
     from losscli.inputs.infer import SAMPLE_ROWS, Table
 
+    path = _directory_glob(path)
     header, maybe_data, delimiter = _header(path, options.header, options.delimiter, opened)
     if maybe_data:
         guessed.append(path)
@@ -231,16 +232,51 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
     return evaluations, evaluators
 
 
+def _directory_glob(path: str) -> str:
+    """A local directory of a dataset's parts (:mod:`losscli.inputs.directory`) as the glob of its data files,
+    which Dask reads as one frame; a partitioned one, or one with empty parts, is left to the local engine."""
+    import os
+
+    if "://" in path or not os.path.isdir(path):
+        return path
+    from losscli.inputs.directory import dataset_files
+    from losscli.io.detect import split_compression
+
+    files, empty, partitions = dataset_files(path)
+    if partitions or empty:
+        what = (f"read the partition directories of {path}" if partitions else
+                f"skip the empty (0-byte) part {empty[0]}")
+        raise UsageError(f"the Dask engine does not {what}", hint="read the directory with --engine local (the "
+                         "default), which reads its parts in order")
+    name = os.path.basename(files[0])
+    inner = split_compression(name)[0]
+    pattern = os.path.join(path, "*" + os.path.splitext(inner)[1] + name[len(inner):])  # *.parquet, *.csv.gz
+    import glob
+
+    if sorted(glob.glob(pattern)) != sorted(files):
+        raise UsageError(f"the Dask engine cannot tell the data files of {path} from its other files",
+                         hint="read the directory with --engine local (the default)")
+    return pattern
+
+
 def _refuse_many_files_by_position(*paths: str) -> None:
-    """Labels and predictions paired by row order cannot come from a pattern of several files: the order of
-    their rows would be the order the files are listed in (``part-10`` before ``part-2``)."""
+    """Labels and predictions paired by row order cannot come from a pattern of several files, or a directory
+    of them: the order of their rows would be the order the files are listed in (``part-10`` before
+    ``part-2``)."""
     import glob
     import os
 
     for path in paths:
-        if os.path.exists(path) or not glob.has_magic(path):
+        if os.path.isdir(path):
+            from losscli.inputs.directory import dataset_files
+
+            found: int | None = len(dataset_files(path)[0])
+            if found == 1:
+                continue
+        elif os.path.exists(path) or not glob.has_magic(path):
             continue
-        found = len(glob.glob(path)) if "://" not in path else None
+        else:
+            found = len(glob.glob(path)) if "://" not in path else None
         if found is None or found > 1:
             raise UsageError(
                 f"{path} names {'several files' if found else 'files'} whose rows would be paired with the other "

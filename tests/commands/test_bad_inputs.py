@@ -61,7 +61,8 @@ CASES = [
     # file level
     ("missing file", E + ["bce", "--labels", "nope.csv", "--preds", "ok_probs.csv"], 3,
      ["nope.csv", "No such file"]),
-    ("directory", E + ["bce", "--labels", ".", "--preds", "ok_probs.csv"], 3, ["cannot read .", "directory"]),
+    ("directory", E + ["bce", "--labels", ".", "--preds", "ok_probs.csv"], 3,
+     [". holds files of different kinds", "not the parts of one dataset"]),
     ("empty file", E + ["bce", "--labels", "empty.csv", "--preds", "ok_probs.csv"], 3, ["empty.csv is empty"]),
     ("header only", E + ["bce", *TWO, "header_only.csv"], 3,
      ["header_only.csv has a header but no rows", "--no-header"]),
