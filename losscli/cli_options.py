@@ -90,10 +90,11 @@ def _bundle(*options: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 _RESAMPLE = (
-    click.option("--bootstrap", "bootstrap", type=click.IntRange(10, MAX_RESAMPLES), default=2000, show_default=True,
-                 metavar="N", help="Bootstrap resamples for confidence intervals."),
-    click.option("--seed", type=SEED, default=0, show_default=True, metavar="N",
-                 help="Random seed of the bootstrap (results are reproducible)."),
+    # no default value here (the settings take 2000 and 0): eval tells a --bootstrap given without --ci
+    click.option("--bootstrap", "bootstrap", type=click.IntRange(10, MAX_RESAMPLES), metavar="N",
+                 help="Bootstrap resamples for confidence intervals (default 2000)."),
+    click.option("--seed", type=SEED, metavar="N",
+                 help="Random seed of the bootstrap (default 0; results are reproducible)."),
 )
 
 #: Bootstrap settings (``eval --ci`` and ``compare``).

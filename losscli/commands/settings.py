@@ -188,6 +188,8 @@ def gate_settings(opts: Options, *, name: str | None = None) -> GateOptions:
 
     if opts.get("update_baseline"):
         refuse_stdout_as_file(opts.get("baseline"), "--baseline")  # written, so a file
+    if name is None:
+        _refuse_options_without_effect(opts)
     ci = opts.get("ci")
     out = GateOptions(
         maximum=limits("max", "--max"),
@@ -214,6 +216,23 @@ def gate_settings(opts: Options, *, name: str | None = None) -> GateOptions:
             raise
         raise UsageError(f"check {name!r}: {exc.message}", hint=exc.hint) from None
     return out
+
+
+def _refuse_options_without_effect(opts: Options) -> None:
+    """A command-line option that only changes what another one does is a usage error without it: it would
+    be accepted and do nothing. (A check file's checks share ``check --force``: not refused there.)"""
+    if opts.get("ci") is None:
+        for key, what in (("bootstrap", "sets the resamples"), ("seed", "seeds the random draws")):
+            if opts.get(key) is not None:
+                raise UsageError(f"--{key} {what} of the bootstrap interval of --ci, and no --ci is given",
+                                 hint=f"add --ci 0.95 for the interval, or leave out --{key}")
+    if opts.get("force") and not opts.get("baseline"):
+        raise UsageError("--force compares with a baseline whose signature differs, and no --baseline is given",
+                         hint="add --baseline FILE, or leave out --force")
+    if opts.get("warn_only") and not any(opts.get(k) for k in ("max", "min", "baseline", "max_group", "max_class")):
+        raise UsageError("--warn-only reports failed checks as warnings, and no check is given",
+                         hint="add a check (--max, --min, --baseline, --max-group, --max-class), or leave out "
+                              "--warn-only")
 
 
 def _many(value: Any) -> list[Any]:

@@ -63,6 +63,32 @@ def test_usage_errors_exit_2(runner, bce):
         assert r.exit_code == 2, (extra, r.stderr)
 
 
+@pytest.mark.parametrize(("given", "needed", "following_the_hint"), [
+    (["--bootstrap", "50"], "--ci", ["--ci", "0.95"]),
+    (["--seed", "4"], "--ci", ["--ci", "0.95"]),
+    (["--force"], "--baseline", ["--baseline", "{base}"]),
+    (["--warn-only"], "--max", ["--max", "0.3"]),
+])
+def test_an_option_without_the_one_it_sets_is_a_usage_error(runner, bce, tmp_path, given, needed, following_the_hint):
+    """It was accepted and did nothing; the hint's option makes it count."""
+    r = invoke(runner, [*bce, *given, "-q"])
+    assert r.exit_code == 2 and r.stdout == ""
+    assert given[0] in r.stderr and needed in r.stderr and "leave out" in r.stderr
+    base = tmp_path / "base.json"
+    base.write_text(invoke(runner, [*bce, "--label-smoothing", "0.1", "--json", "--summary-only"]).stdout)
+    r = invoke(runner, [*bce, *given, *[a.replace("{base}", str(base)) for a in following_the_hint], "--json",
+                        "--summary-only"])
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["value"] == VALUE
+    if needed == "--ci":
+        assert doc["ci"]["resamples" if given[0] == "--bootstrap" else "seed"] == int(given[1])
+    elif needed == "--baseline":  # another signature (label smoothing), compared because forced
+        assert any(c["status"] == "pass" for c in doc["checks"])
+    else:
+        assert doc["checks"][0]["status"] == "warn" and "WARN" in r.stderr
+
+
 def test_bad_data_is_still_exit_3(runner, tmp_path, sample):
     p = tmp_path / "p.csv"
     p.write_text("p\n" + "1.7\n" * 200)
