@@ -162,8 +162,13 @@ class GroupBreakdown(_Sliced):
         return rows
 
 
+#: the group of the rows whose group cell is missing (empty, NaN)
+MISSING_GROUP = "(missing)"
+
+
 def _group_keys(col: np.ndarray) -> np.ndarray:
-    """Group values as strings: integral floats without '.0', missing values as '(missing)'."""
+    """Group values as strings: integral floats without '.0', missing values as ``(missing)``; a cell that
+    holds the text ``(missing)`` itself is another group, shown quoted (``"(missing)"``)."""
     if col.dtype.kind == "f":
         out = np.empty(col.shape[0], dtype=object)
         finite = np.isfinite(col)
@@ -171,12 +176,13 @@ def _group_keys(col: np.ndarray) -> np.ndarray:
         out[integral] = [str(int(v)) for v in col[integral].tolist()]
         other = finite & ~integral
         out[other] = [repr(v) for v in col[other].tolist()]
-        out[~finite] = "(missing)"
+        out[~finite] = MISSING_GROUP
         return out.astype(str)
     if col.dtype.kind in "iub":
         return col.astype(str)
-    text = np.array(["(missing)" if v is None else str(v).strip() for v in col.tolist()], dtype=object)
-    text[text == ""] = "(missing)"
+    text = np.array(["" if v is None else str(v).strip() for v in col.tolist()], dtype=object)
+    text[text == MISSING_GROUP] = f'"{MISSING_GROUP}"'
+    text[text == ""] = MISSING_GROUP
     return text.astype(str)
 
 

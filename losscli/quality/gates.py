@@ -432,8 +432,8 @@ class Baseline:
             alike = [d for d in found if json_params(d.get("params") or {}) == json_params(params)]
             found = alike or found
         if len(found) > 1 and sig is not None:
-            mine = setup({"loss": loss, "signature": sig})
-            found = [d for d in found if setup(d) == mine] or found
+            mine = computed_with({"loss": loss, "signature": sig})
+            found = [d for d in found if computed_with(d) == mine] or found
         if by_file and file is not None:
             found = [d for d in found if same_source(d, file, columns)]
         if len(found) > 1:
@@ -447,7 +447,7 @@ class Baseline:
         same loss, parameters and file; an entry naming no file stands for any), the others kept in order
         and new ones added at the end: what ``check --only`` writes to a file other checks share."""
 
-        key = setup
+        key = computed_with
         fresh = list(docs)
         taken: dict[int, dict[str, Any]] = {}
         # entries of the very same path first, then of another spelling of it (``p.csv`` is the end of
@@ -464,7 +464,7 @@ class Baseline:
         return [taken.get(i, old) for i, old in enumerate(self.docs)] + fresh
 
 
-def setup(doc: dict[str, Any]) -> tuple[Any, ...]:
+def computed_with(doc: dict[str, Any]) -> tuple[Any, ...]:
     """What a baseline entry was computed with: its loss, parameters (the clip's eps among them, where its
     signature has them), convention, reduction and whether sample weights were given — its signature without
     the samples and their hashes."""

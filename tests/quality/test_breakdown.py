@@ -100,6 +100,25 @@ def test_by_group_matches_a_groupby(chunk):
     assert w["mean"] == max(r["mean"] for r in rows)
 
 
+def test_a_group_written_as_missing_is_not_the_group_of_empty_cells(tmp_path):
+    """A cell holding the text ``(missing)`` was put in one group with the empty cells: one group of n=2, mean
+    0.7136, where the two rows are two groups of 0.2231 and 1.2040 (exit 0)."""
+    import json
+    import subprocess
+    import sys
+
+    path = tmp_path / "g.csv"
+    path.write_text("label,p,grp\n1,0.9,a\n0,0.2,(missing)\n1,0.6,a\n0,0.7,\n")
+    run = subprocess.run([sys.executable, "-m", "losscli", "eval", "bce", str(path), "--group-col", "grp", "--json"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    groups = {g["group"]: g for g in json.loads(run.stdout)["by_group"]["groups"]}
+    assert set(groups) == {"a", '"(missing)"', "(missing)"}
+    assert groups['"(missing)"']["n"] == groups["(missing)"]["n"] == 1
+    assert groups['"(missing)"']["mean"] == pytest.approx(-np.log(0.8), rel=1e-12)
+    assert groups["(missing)"]["mean"] == pytest.approx(-np.log(0.3), rel=1e-12)
+
+
 def test_numeric_groups_are_named_like_the_file_writes_them():
     ev = Evaluator("mse")
     tap = install_tap(ev, keep=False)
