@@ -159,6 +159,10 @@ def refuse_overwriting_inputs(outputs: list[str], inputs: list[str | None]) -> N
             files.append(inp)
     for out in outputs:
         for inp in files:
+            if os.path.isdir(inp) and os.path.commonpath([os.path.realpath(out), os.path.realpath(inp)]) == \
+                    os.path.realpath(inp):  # a part of a directory read as one dataset, or a new one among them
+                raise UsageError(f"the output file {out} is in {inp}, a directory read as one of the inputs",
+                                 hint="write the results to another folder")
             if same_file(out, inp):
                 raise UsageError(f"the output file {out} is one of the inputs",
                                  hint="write the results to another file")

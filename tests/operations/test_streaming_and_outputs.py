@@ -245,3 +245,20 @@ def test_the_staged_copy_of_a_private_file_is_private_while_it_is_written(tmp_pa
         write_atomic(str(target), "[]\n")
         assert (staging_path(target).stat().st_mode & 0o777) == 0o640
     assert target.read_text() == "[]\n" and (target.stat().st_mode & 0o777) == 0o440
+
+
+def test_an_output_inside_a_directory_read_as_one_input_is_a_usage_error(tmp_path, capsys):
+    """A directory of parts read as one dataset: ``-o parts/part-1.csv`` replaced that part with the
+    per-sample losses (exit 0, the part's rows lost), and a new file written among the parts would be read as
+    one of them by the next run."""
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    (parts / "part-0.csv").write_text("y,p\n1,1.5\n2,2.5\n")
+    (parts / "part-1.csv").write_text("y,p\n3,2\n4,4.5\n")
+    kept = {p: p.read_text() for p in parts.iterdir()}
+    for target in (parts / "part-1.csv", parts / "scores.csv"):
+        code, out, err = run_cli(["eval", "mse", parts, "-o", target, "-q"], capsys)
+        assert (code, out) == (2, "") and "a directory read as one of the inputs" in err, err
+    assert {p: p.read_text() for p in parts.iterdir()} == kept
+    code, out, err = run_cli(["eval", "mse", parts, "-o", tmp_path / "scores.csv", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx((0.25 + 0.25 + 1 + 0.25) / 4), err
