@@ -50,7 +50,7 @@ def compare_markdown(comp: dict[str, Any], heading: bool = True) -> str:
                   "|---:|" + ("---|" if has_id else "") + "---:|---:|---:|"]
         for w in comp["worst"]:
             idc = f"{_md(w.get('id', ''))} | " if has_id else ""
-            lines.append(f"| {w['index']} | {idc}{_f(w['candidate'])} | {_f(w['baseline'])} | "
+            lines.append(f"| {w['row']} | {idc}{_f(w['candidate'])} | {_f(w['baseline'])} | "
                          f"+{_f(w['difference'])} |")
     out = "\n".join(lines) + "\n"
     if comp.get("checks"):
@@ -89,7 +89,7 @@ def render_compare(comp: dict[str, Any], console: Any) -> None:
         for col in ("candidate", "baseline", "difference"):
             table.add_column(col, justify="right")
         for w in comp["worst"]:
-            cells = [str(w["index"])] + ([printable(w.get("id", ""))] if has_id else [])
+            cells = [str(w["row"])] + ([printable(w.get("id", ""))] if has_id else [])
             cells += [_f(w["candidate"]), _f(w["baseline"]), "+" + _f(w["difference"])]
             table.add_row(*cells)
         console.print(table)
