@@ -293,7 +293,7 @@ def _worst_table(ev: Any, limit: int = 10) -> str | None:
         return None
     rows = sorted(rows, key=lambda r: -(r["loss"] if r["loss"] is not None else -math.inf))[:limit]
     body = "".join(
-        f'<tr><td>{_esc(r["id"] if r["id"] is not None else r.get("row", r["index"]) + 1)}</td><td>{_esc(r["label"])}</td>'
+        f'<tr><td>{_esc(r["id"] if r["id"] is not None else r.get("row", r["index"]))}</td><td>{_esc(r["label"])}</td>'
         f'<td>{_esc(r["predicted"])}</td><td class="num">{_num(r["p_true"], 4)}</td>'
         f'<td class="num">{_num(r["loss"], 5)}</td></tr>'
         for r in rows
@@ -376,7 +376,7 @@ def _worst_changes(comp: dict[str, Any]) -> str | None:
     if not rows:
         return None
     body = "".join(
-        f'<tr><td>{_esc(r.get("id", r["row"] + 1))}</td><td class="num">{_num(r["candidate"], 5)}</td>'
+        f'<tr><td>{_esc(r.get("id", r["row"]))}</td><td class="num">{_num(r["candidate"], 5)}</td>'
         f'<td class="num">{_num(r["baseline"], 5)}</td><td class="num">{_num(r["difference"], 5)}</td></tr>'
         for r in rows
     )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import struct
 import sys
@@ -151,3 +152,25 @@ def test_a_calibration_loss_draws_its_own_bins(tmp_path, capsys):
     plain = report(tmp_path, capsys, "bce", "--labels", SAMPLE / "binary_labels.csv", "--preds",
                    SAMPLE / "binary_probs.csv")
     assert re.search(r"Reliability — [^<]*· +ECE 0\.\d{4}<", plain)
+
+
+def test_worst_samples_are_numbered_as_the_table_and_json_lines_number_them(tmp_path, capsys):
+    """The page numbered a sample one more than every other report: the worst sample, --nl's index 2 and the
+    table's row 2, was sample 3 on the page (and a compared sample's row 2 was row 3 there)."""
+    (tmp_path / "y.csv").write_text("label\n1\n0\n1\n0\n")
+    (tmp_path / "p.csv").write_text("p\n0.9\n\n0.05\n0.2\n")  # row 1 is skipped; row 2 is the worst
+    (tmp_path / "old.csv").write_text("p\n0.9\n0.1\n0.7\n0.2\n")
+    page = report(tmp_path, capsys, "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv",
+                  "--nan", "skip")
+    worst = page[page.index("<h2>Worst samples"):]
+    assert re.search(r"<tr><td>(\d+)</td>", worst).group(1) == "2"
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv",
+                              "--nan", "skip", "--nl"], capsys)
+    assert code == 0 and json.loads(out.splitlines()[1])["index"] == 2, err
+    code, _, err = run_cli(["compare", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv",
+                            "--baseline-preds", tmp_path / "old.csv", "--nan", "skip", "--bootstrap", "20",
+                            "--html", tmp_path / "c.html", "-q"], capsys)
+    assert code == 0, err
+    page = (tmp_path / "c.html").read_text()
+    worst = page[page.index("<h2>Samples that got most worse"):]
+    assert re.search(r"<tr><td>(\d+)</td>", worst).group(1) == "2"
