@@ -8,6 +8,7 @@ probability given to the true class.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -376,20 +377,22 @@ def display_cells(
 ) -> tuple[str, str, float | None]:
     """(label, predicted class or value, probability of the true class) of one sample, for display."""
     logits = bool(params.get("from_logits"))
+    log_probs = bool(params.get("log_probs"))  # log-probabilities: exp gives the probabilities shown
     kind = spec.label_kind
 
     def name(j: int) -> str:
         return names.get(j, str(j)) if names else str(j)
 
     if kind in ("class_index", "distribution") and p.size > 1:
-        probs = np.exp(log_softmax(p[None, :].astype(np.float64)))[0] if logits else p.astype(np.float64)
+        x = p.astype(np.float64)
+        probs = np.exp(log_softmax(x[None, :]))[0] if logits else np.exp(x) if log_probs else x
         true = int(np.argmax(y)) if kind == "distribution" else int(y[0])
         pred = int(np.argmax(probs))
         p_true = float(probs[true]) if spec.pred_kind == "distribution" and 0 <= true < probs.size else None
         soft = kind == "distribution" and not np.isin(y, (0.0, 1.0)).all()
         return (name(true) + (" (soft)" if soft else "")), name(pred), p_true
     if kind == "binary" and p.size == 1 and spec.pred_kind == "probability":
-        prob = float(sigmoid(p.astype(np.float64))[0]) if logits else float(p[0])
+        prob = float(sigmoid(p.astype(np.float64))[0]) if logits else math.exp(p[0]) if log_probs else float(p[0])
         yv = float(y[0])
         return _fmt(yv), ("1" if prob >= 0.5 else "0"), (prob if yv >= 0.5 else 1.0 - prob)
     if kind == "class_index" and p.size == 1:  # binary Brier

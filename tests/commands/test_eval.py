@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -345,3 +346,19 @@ def test_a_distribution_loss_on_one_column_with_class_names_says_what_it_needs(r
     (tmp_path / "s.csv").write_text("y,p\ncat,0.2\ndog,0.9\n")
     r = invoke(runner, ["eval", "cce", str(tmp_path / "s.csv"), "--classes", "cat,dog", "-q"])
     assert r.exit_code == 2 and "one prediction column per class" in r.stderr and "binary_crossentropy" in r.stderr
+
+
+def test_the_table_shows_probabilities_of_log_probability_predictions(runner, tmp_path):
+    """Under --log-probs the table took the log-probabilities for probabilities: p(true) -0.105361 for a
+    positive predicted at 0.9 (and the class 0 predicted for it), -2.30259 for a true class predicted at 0.1."""
+    (tmp_path / "b.csv").write_text(f"label,lp\n1,{math.log(0.9)!r}\n0,{math.log(0.7)!r}\n")
+    table = invoke(runner, ["eval", "bce", str(tmp_path / "b.csv"), "--log-probs", "--format", "table"])
+    assert table.exit_code == 0, table.stderr
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in table.stdout.splitlines() if line.startswith("│")]
+    assert [r[1:4] for r in rows[:2]] == [["1", "1", "0.9"], ["0", "1", "0.3"]]
+    lines = [",".join(["label", "a", "b", "c"]), f"2,{math.log(0.2)!r},{math.log(0.7)!r},{math.log(0.1)!r}"]
+    (tmp_path / "m.csv").write_text("\n".join(lines) + "\n")
+    table = invoke(runner, ["eval", "scce", str(tmp_path / "m.csv"), "--log-probs", "--format", "table"])
+    assert table.exit_code == 0, table.stderr
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in table.stdout.splitlines() if line.startswith("│")]
+    assert rows[0][1:4] == ["2", "1", "0.1"]
