@@ -39,23 +39,37 @@ class Reliability:
 
     kind: str  # 'binary' or 'multiclass'
     from_logits: bool
+    log_probs: bool = False
+    #: the label of rows the loss ignores (``--ignore-index``): no sample of the diagram
+    ignore_index: int | None = None
     count: np.ndarray = field(default_factory=lambda: np.zeros(BINS, dtype=np.int64))
     predicted: np.ndarray = field(default_factory=lambda: np.zeros(BINS))
     outcome: np.ndarray = field(default_factory=lambda: np.zeros(BINS))
+
+    @classmethod
+    def of(cls, kind: str, params: dict[str, Any]) -> Reliability:
+        """The bins of a loss's predictions as its parameters read them: logits, log-probabilities, and
+        the label of the rows it ignores."""
+        return cls(kind, bool(params.get("from_logits")), bool(params.get("log_probs")), params.get("ignore_index"))
 
     def add(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
         """Add a chunk of labels and predictions (already validated by the evaluation)."""
         y_pred = np.asarray(y_pred, dtype=np.float64)
         y_true = np.asarray(y_true, dtype=np.float64)
         if self.kind == "binary":
-            p = sigmoid(y_pred.reshape(-1)) if self.from_logits else y_pred.reshape(-1)
+            x = y_pred.reshape(-1)
+            p = sigmoid(x) if self.from_logits else np.exp(x) if self.log_probs else x
             hit = y_true.reshape(-1)
+            counted = None
         else:
-            probs = np.exp(log_softmax(y_pred)) if self.from_logits else y_pred
+            probs = np.exp(log_softmax(y_pred)) if self.from_logits else np.exp(y_pred) if self.log_probs else y_pred
             p = probs.max(axis=1)
             truth = y_true.argmax(axis=1) if y_true.ndim == 2 else y_true
             hit = (probs.argmax(axis=1) == truth).astype(np.float64)
+            counted = truth != self.ignore_index if self.ignore_index is not None and y_true.ndim == 1 else None
         ok = np.isfinite(p) & np.isfinite(hit)
+        if counted is not None:
+            ok &= counted
         p, hit = p[ok], hit[ok]
         b = bin_index(p, BINS)  # the bins of the ece/mce/rmsce losses: (k/B, (k+1)/B], 0 and 1 inside
         self.count += np.bincount(b, minlength=BINS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from cli_helpers import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -57,3 +58,38 @@ def test_which_losses_have_a_diagram():
     assert applies(get_loss("mse"), {}, 1) is None
     assert applies(get_loss("hinge"), {}, 1) is None
     assert applies(get_loss("bce"), {}, 3) is None  # multi-label
+
+
+def test_log_probabilities_and_ignored_rows_are_read_as_the_loss_reads_them(tmp_path, capsys):
+    """The HTML report's diagram binned log-probabilities as probabilities (every confidence below 0, an ECE
+    of 0.6738 where the same predictions as probabilities give 0.3960), and counted the rows --ignore-index
+    leaves out as misses (0.4152)."""
+    rng = np.random.default_rng(0)
+    n, c = 300, 3
+    logits = rng.normal(size=(n, c)) * 2
+    y = rng.integers(0, c, n)
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    plain = Reliability("multiclass", from_logits=False)
+    plain.add(y, probs)
+    logp = Reliability.of("multiclass", {"from_logits": False, "log_probs": True})
+    logp.add(y, np.log(probs))
+    assert logp.count.tolist() == plain.count.tolist() and abs(logp.ece() - plain.ece()) < 1e-12
+    padded = Reliability.of("multiclass", {"from_logits": True, "ignore_index": -100})
+    padded.add(np.concatenate([np.full(20, -100), y]), np.concatenate([rng.normal(size=(20, c)), logits]))
+    assert padded.count.tolist() == plain.count.tolist() and abs(padded.ece() - plain.ece()) < 1e-12
+    binary = Reliability.of("binary", {"log_probs": True})
+    binary.add(np.array([1.0, 0.0]), np.log(np.array([0.95, 0.25])))
+    assert binary.count.tolist() == [0, 0, 1, 0, 0, 0, 0, 0, 0, 1]
+    # the page: the ECE of the probabilities, from log-probabilities and from logits with padding rows
+    (tmp_path / "lp.csv").write_text("label,a,b,c\n" + "".join(
+        f"{y[i]},{','.join(repr(v) for v in np.log(probs[i]).tolist())}\n" for i in range(n)))
+    (tmp_path / "pad.csv").write_text("label,a,b,c\n" + "".join(
+        f"{t},{','.join(repr(v) for v in row)}\n" for t, row in zip(
+            [-100] * 20 + y.tolist(), rng.normal(size=(20, c)).tolist() + logits.tolist(), strict=True)))
+    want = f"ECE {plain.ece():.4g}"
+    for args in (["lp.csv", "--log-probs"], ["pad.csv", "--logits", "--ignore-index", "-100"]):
+        code, _, err = run_cli(["eval", "scce", tmp_path / args[0], *args[1:], "--html", tmp_path / "r.html", "-q"],
+                               capsys)
+        assert code == 0, err
+        assert want in (tmp_path / "r.html").read_text(), args
