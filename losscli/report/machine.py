@@ -31,11 +31,13 @@ def summary_dict(ev: Evaluation, *, per_sample: bool) -> dict[str, Any]:
     if per_sample and ev.result.per_sample is not None:
         out["per_sample"] = [_num(v) for v in ev.result.per_sample.tolist()]
         if ev.ids is not None:
-            out["ids"] = [_plain(v) for v in ev.ids.tolist()]
+            out["ids"] = [plain_id(v) for v in ev.ids.tolist()]
     return out
 
 
-def _plain(v: Any) -> Any:
+def plain_id(v: Any) -> Any:
+    """An id as every output writes it: a float id that is a whole number as that integer (``3.0`` of a
+    Parquet float column is ``3``, as a CSV file and ``--id-col``'s join spell it)."""
     if isinstance(v, float):
         return int(v) if v.is_integer() else v
     return v
@@ -61,7 +63,7 @@ def json_document(evals: list[Evaluation], *, per_sample: bool) -> Iterator[str]
             doc["per_sample"] = _SLOT
             arrays.append(ev.result.per_sample)
             if ev.ids is not None:
-                doc["ids"] = [_plain(v) for v in ev.ids.tolist()]
+                doc["ids"] = [plain_id(v) for v in ev.ids.tolist()]
         docs.append(doc)
     # a file name with undecodable bytes holds lone surrogates: written as \u escapes, the JSON stays UTF-8
     text = utf8_safe(json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, allow_nan=False, ensure_ascii=False))
@@ -112,7 +114,7 @@ def jsonl_lines(evals: list[Evaluation]) -> Iterator[str]:
     for i in range(len(values[0])):
         rec: dict[str, Any] = {"index": evals[0].index(i)}
         if ids is not None:
-            rec["id"] = _plain(ids[i])
+            rec["id"] = plain_id(ids[i])
         for name, vals in zip(names, values, strict=True):
             rec[name] = _num(vals[i])
         yield json.dumps(rec, allow_nan=False, ensure_ascii=False) + "\n"
@@ -135,7 +137,7 @@ def delimited_lines(evals: list[Evaluation], sep: str) -> Iterator[str]:
     for i in range(len(values[0])):
         cells = [str(evals[0].index(i))]
         if ids is not None:
-            cells.append(str(_plain(ids[i])))
+            cells.append(str(plain_id(ids[i])))
         cells.extend("" if math.isnan(v[i]) else repr(v[i]) for v in values)  # ±inf as inf
         if ids is not None and any(ch in cells[1] for ch in (sep, '"', "\n", "\r")):
             yield delimited([cells], sep)

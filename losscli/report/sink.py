@@ -107,6 +107,8 @@ class PerSampleSink:
                 part = slice(s, s + self.BLOCK_ROWS)
                 self.write([v[part] for v in values], None if ids is None else ids[part], offset + s, index[part])
             return
+        from losscli.report.machine import plain_id
+
         index_list = index.tolist()
         try:
             if self.format == "npy":
@@ -118,7 +120,7 @@ class PerSampleSink:
             elif self.format == "jsonl":
                 lines = []
                 cols = [v.tolist() for v in values]
-                id_list = ids.tolist() if ids is not None else None
+                id_list = [plain_id(x) for x in ids.tolist()] if ids is not None else None
                 for i in range(n):
                     rec: dict[str, Any] = {"index": index_list[i]}
                     if id_list is not None:
@@ -130,7 +132,7 @@ class PerSampleSink:
             else:
                 sep = "," if self.format == "csv" else "\t"
                 cols = [v.tolist() for v in values]
-                id_list = [str(x) for x in ids.tolist()] if ids is not None else None
+                id_list = [str(plain_id(x)) for x in ids.tolist()] if ids is not None else None
                 rows = []
                 for i in range(n):
                     cells = [str(index_list[i])]
