@@ -645,6 +645,10 @@ def _check_label_range(spec: LossSpec, yt: np.ndarray, c: int, ignore_index: int
             hint += f" (ignored label: {ignore_index})"
         elif loc.value is not None and float(loc.value) < 0 and float(loc.value) == int(loc.value):
             v = int(loc.value)  # torch marks targets to skip with ignore_index = -100 by default
-            hint = (f"if {v} marks targets to ignore (as torch's ignore_index, -100 by default), pass "
-                    f"--ignore-index {v}; else {hint}")
+            if any(p.name == "ignore_index" for p in spec.params):
+                hint = (f"if {v} marks targets to ignore (as torch's ignore_index, -100 by default), pass "
+                        f"--ignore-index {v}; else {hint}")
+            else:  # given for another loss of the run (scce,zero_one), it does not reach this one
+                hint = (f"{spec.name} takes no --ignore-index: if {v} marks targets to ignore, evaluate "
+                        f"{spec.name} on the rows without them; else {hint}")
         raise LabelError(f"{spec.name} labels must lie in [0, {c}) for {c} prediction columns", location=loc, hint=hint)

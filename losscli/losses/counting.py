@@ -13,7 +13,7 @@ import numpy as np
 from losscli.conventions import Convention
 from losscli.losses._common import f64, row_mean
 from losscli.losses._domain import refuse
-from losscli.spec import KernelOutput, Param, register_loss
+from losscli.spec import IGNORE_BOUND_HINT, KernelOutput, Param, register_loss
 
 
 def _predicted_positive(y_pred: np.ndarray, from_logits: bool) -> np.ndarray:
@@ -40,25 +40,36 @@ def _check_probability_column(
     accepts_logits=True,
     check=_check_probability_column,
     complement="accuracy",
+    params=(Param("ignore_index", "int", None, "label value whose samples are ignored (loss 0, not counted), as "
+                  "torchmetrics' accuracy ignores them", low=-(2**53 - 1), high=2**53 - 1,
+                  bound_hint=IGNORE_BOUND_HINT),),
     formula="l = 1[ŷ ≠ y], ŷ = argmax_c s_c (one column: 1[p > 0.5], logits 1[x > 0])",
     latex=r"\ell = \mathbb{1}[\hat y \ne y],\quad \hat y = \arg\max_c s_c",
     description="0-1 loss: the error rate of the predicted class (accuracy = 1 − value).",
-    peer="sklearn zero_one_loss of the argmax (ties: the first class)",
+    peer="sklearn zero_one_loss of the argmax (ties: the first class); ignore_index as torchmetrics' accuracy",
     example={"y_true": [1, 0, 2], "y_pred": [[0.1, 0.7, 0.2], [0.3, 0.6, 0.1], [0.2, 0.3, 0.5]]},
 )
-def zero_one(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention, from_logits: bool = False) -> KernelOutput:
+def zero_one(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention, from_logits: bool = False,
+             ignore_index: int | None = None) -> KernelOutput:
     """0-1 loss (scikit-learn ``zero_one_loss`` of ``argmax(scores)``).
 
     Formula: ``l = 1[ŷ ≠ y]``. ŷ is the column of the largest score (probabilities, logits or any scores
     give the same ŷ; a tie goes to the first column, as ``numpy.argmax``). One prediction column is the
-    probability of class 1 (ŷ = 1[p > 0.5]), or its logit with ``from_logits`` (ŷ = 1[x > 0]).
+    probability of class 1 (ŷ = 1[p > 0.5]), or its logit with ``from_logits`` (ŷ = 1[x > 0]). Samples whose
+    label is ``ignore_index`` give 0 and are not counted (torchmetrics' ``Accuracy(ignore_index=…)``: the
+    error rate of the other samples), so a token classifier's padding (−100) is left out of its accuracy as
+    of its cross-entropy.
     """
     labels = np.asarray(y_true).astype(np.int64)
     if y_pred.ndim == 1:
         pred = _predicted_positive(y_pred, from_logits).astype(np.int64)
     else:
         pred = np.argmax(y_pred, axis=1)
-    return KernelOutput((pred != labels).astype(np.float64))
+    wrong = (pred != labels).astype(np.float64)
+    if ignore_index is None:
+        return KernelOutput(wrong)
+    counted = labels != ignore_index
+    return KernelOutput(np.where(counted, wrong, 0.0), counted=counted)
 
 
 @register_loss(

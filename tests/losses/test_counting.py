@@ -87,3 +87,32 @@ def test_error_rates_report_their_accuracy(tmp_path, capsys):
     assert "accuracy" not in json.loads(out)  # only a mean has a complement
     code, out, _ = run_cli(["eval", "zero_one", f, "--format", "table"], capsys)
     assert "accuracy" in out and "0.75" in out
+
+
+@SETTINGS
+@given(scores(), st.data())
+def test_zero_one_leaves_ignored_labels_out_as_torchmetrics_accuracy_does(case, data):
+    """torchmetrics' ``Accuracy(ignore_index=-100)``: the error rate of the other samples (0 per ignored
+    sample, not counted)."""
+    y, s = case
+    ignored = data.draw(arrays(np.bool_, y.shape))
+    ignored[0] = False  # every sample ignored is refused: no mean
+    y = np.where(ignored, -100, y)
+    r = losscli.evaluate("zero_one", y, s, ignore_index=-100)
+    kept = ~ignored
+    assert r.n == int(kept.sum())
+    assert np.array_equal(r.per_sample, np.where(kept, (np.argmax(s, axis=1) != y).astype(np.float64), 0.0))
+    assert r.value == pytest.approx(float(np.mean(np.argmax(s[kept], axis=1) != y[kept])), rel=1e-15)
+
+
+def test_ignore_index_reaches_zero_one_beside_a_cross_entropy(tmp_path, capsys):
+    """``scce,zero_one --ignore-index -100`` (a token classifier's loss and accuracy): zero_one took no
+    ignore_index, refused the padding rows, and its hint asked for the --ignore-index already given."""
+    path = tmp_path / "tokens.csv"
+    path.write_text("label,a,b,c\n0,1.0,0.5,0.1\n-100,0.2,0.3,0.5\n2,0.1,0.2,3.0\n1,2.0,0.0,0.0\n")
+    code, out, err = run_cli(["eval", "scce,zero_one", path, "--logits", "--ignore-index", "-100", "--json"], capsys)
+    assert code == 0, err
+    scce, zero_one = json.loads(out)
+    assert scce["n"] == zero_one["n"] == 3
+    assert zero_one["value"] == pytest.approx(1 / 3, rel=1e-15)
+    assert zero_one["per_sample"] == [0.0, 0.0, 0.0, 1.0]
