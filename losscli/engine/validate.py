@@ -513,6 +513,11 @@ def _check_sklearn_log_loss(spec: LossSpec, yt: np.ndarray, yp: np.ndarray, para
             )
 
 
+#: losses whose Keras definition takes probability rows as given (no p/Σp): KLDivergence and
+#: CategoricalGeneralizedCrossEntropy; the keras convention's other categorical losses renormalise
+_KERAS_ROWS_AS_GIVEN = frozenset({"kl_divergence", "generalized_cross_entropy"})
+
+
 def _row_sums(a: np.ndarray) -> np.ndarray:
     if a.shape[1] <= 16:
         s = a[:, 0].astype(np.float64)
@@ -540,7 +545,7 @@ def _check_rows_sum(
     row = int(np.argmax(bad))
     what = "label" if labels else "probability"
     if not conv.strict:
-        if conv.renormalise and not labels:
+        if conv.renormalise and not labels and spec.name not in _KERAS_ROWS_AS_GIVEN:
             warn(
                 f"{int(bad.sum())} {what} rows do not sum to 1 (sample {row + offset + 1}, the first, sums to "
                 f"{sums[row]:.6g}); renormalised, as Keras does"

@@ -115,6 +115,19 @@ def test_keras_renormalises_rows_sklearn_uses_them_as_given():
         losscli.evaluate("cce", y, p)  # strict by default
 
 
+@pytest.mark.parametrize(("loss", "y", "want"), [
+    ("kld", [[0.5, 0.5]], 0.5 * math.log(0.5 / 0.2) + 0.5 * math.log(0.5 / 0.6)),  # Keras KLDivergence: 0.366985
+    ("gce", [1], (1 - math.sqrt(0.6)) / 0.5),  # Keras CategoricalGeneralizedCrossEntropy: 0.450807
+])
+def test_keras_warning_says_rows_are_used_as_given_where_keras_does_not_renormalise(loss, y, want):
+    # Keras renormalises rows in its categorical cross-entropies only: KLDivergence and
+    # CategoricalGeneralizedCrossEntropy take the probabilities as given, and so does losscli
+    r = losscli.evaluate(loss, y, np.array([[0.2, 0.6]]), convention="keras")
+    assert r.value == pytest.approx(want, rel=1e-6)
+    assert any("as given" in w for w in r.warnings)
+    assert not any("renormalised" in w for w in r.warnings)
+
+
 def test_weighted_mean_divisors():
     x = np.array([[1.0, 2.0, 0.5], [0.2, -1.0, 0.3], [2.0, 0.1, -0.5]])
     y = np.array([0, 1, 2])
