@@ -7,8 +7,9 @@ import re
 
 import numpy as np
 
-#: a date and a time of day as ISO 8601 or pandas write them: ``2024-01-01 00:00:00``, ``2024-01-01T12:30``
-_DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?")
+#: a date and a time of day as ISO 8601 or pandas write them: ``2024-01-01 00:00:00``, ``2024-01-01T12:30``,
+#: with a time zone's offset: ``+01:00`` (pandas), ``+0100`` or ``Z`` (Arrow, polars)
+_DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?")
 #: the start of one, anywhere in a text
 _ANY_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
 
@@ -16,16 +17,20 @@ _ANY_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
 def same_time(text: str) -> str:
     """The date alone at midnight (pandas writes a column of midnights so in a CSV file), else
     ``date hh:mm:ss`` with the fraction of a second without its trailing zeros (``2024-01-01T12:30`` is
-    ``2024-01-01 12:30:00``). Other texts, a time zone's offset among them, are left as they are."""
+    ``2024-01-01 12:30:00``). A time zone's offset follows as pandas writes it, the time written out
+    (``2024-01-01T00:00:00.000000Z`` is ``2024-01-01 00:00:00+00:00``, ``+0100`` is ``+01:00``). Other texts are
+    left as they are."""
     found = _DATE_TIME.fullmatch(text)
     if found is None:
         return text
-    date, hours, minutes, seconds, fraction = found.groups()
+    date, hours, minutes, seconds, fraction, offset = found.groups()
     fraction = (fraction or "").rstrip("0")
     seconds = seconds or "00"
-    if hours == minutes == seconds == "00" and not fraction:
+    if hours == minutes == seconds == "00" and not fraction and not offset:
         return date
-    return f"{date} {hours}:{minutes}:{seconds}{'.' + fraction if fraction else ''}"
+    if offset:
+        offset = "+00:00" if offset == "Z" else f"{offset[:3]}:{offset[-2:]}"
+    return f"{date} {hours}:{minutes}:{seconds}{'.' + fraction if fraction else ''}{offset or ''}"
 
 
 def same_times(texts: list[str]) -> list[str]:

@@ -45,8 +45,26 @@ def test_other_writers_spellings_are_one():
     for text in ("2024-01-01 12:30:00.500000", "2024-01-01T12:30:00.5", "2024-01-01T12:30:00.500000000"):
         assert same_time(text) == "2024-01-01 12:30:00.5"
     assert same_time("2024-01-01T12:30") == "2024-01-01 12:30:00"
-    for text in ("2024-01-01 00:00:00+00:00", "x", "", "2024-01-01 00:00:00 tomorrow", "12:30"):
-        assert same_time(text) == text  # an offset, and what is no date and time, as written
+    for text in ("x", "", "2024-01-01 00:00:00 tomorrow", "12:30"):
+        assert same_time(text) == text  # what is no date and time, as written
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Europe/Paris", "America/New_York"])
+def test_times_with_an_offset_are_spelled_one_way(tz):
+    """pandas writes ``2024-01-01 00:00:00+00:00`` in a CSV file (``.000+01:00`` beside a fraction), Arrow
+    casts a Parquet timestamp of a time zone to ``2024-01-01 00:00:00.000000Z`` (``+0100``), polars writes
+    ``2024-01-01T00:00:00.000000+0000``: one spelling, the instant's local time and its offset."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pd.Series(pd.DatetimeIndex(["2024-01-01", "2024-07-01 12:30", "2024-01-02 00:00:01.5"]).tz_localize(tz))
+    written = io.StringIO()
+    pd.DataFrame({"t": values}).to_csv(written, index=False)
+    spelled = [same_time(c) for c in _cells(written)]
+    assert [same_time(t) for t in pc.cast(pa.array(values), pa.string()).to_pylist()] == spelled
+    assert [same_time(str(t)) for t in values] == spelled
+    assert [same_time(t.replace(" ", "T").replace(":00+", ":00.000000+")) for t in map(str, values)] == spelled
+    assert same_time("2024-01-01 00:00:00Z") == same_time("2024-01-01T00:00:00.000000+0000") == "2024-01-01 00:00:00+00:00"
 
 
 def test_texts_without_a_date_and_time_come_back_as_they_are():
