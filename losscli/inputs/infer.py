@@ -439,7 +439,7 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
     pred_cols = align_by_name(label_cols, pred_cols, labels.name, preds.name, notes)
     if id_col is None and checked_id is None:
         indexes = {c for pair in [checked_index or (), *watched_index] for c in pair[:2] if isinstance(c, str)}
-        for c in _shared_texts(labels, preds, {*label_cols, *pred_cols, *(weight or ()), *indexes}):
+        for c in _shared_texts(labels, preds, {*label_cols, *pred_cols, *(weight or ()), *indexes}, label_cols):
             notes.append(f"{labels.name} and {preds.name} are aligned by row order; their column {c!r} is watched "
                          "for the same values in another order")
             watched_index.append((c, c, "column"))
@@ -587,20 +587,33 @@ def _copied(labels: Table, preds: Table, id_col: str | None) -> list[str]:
     return out
 
 
-def _shared_texts(labels: Table, preds: Table, used: set[str]) -> list[str]:
+def _shared_texts(labels: Table, preds: Table, used: set[str], label_cols: list[str]) -> list[str]:
     """Columns of the same name in both files, not read as labels, predictions or weights, that hold texts or
     dates in both (a store, a region, a pandas index of names written as a column by ``to_csv``): they describe
     the rows, and the same values in another order mean that the files hold their rows in other orders
     (:class:`~losscli.inputs.index_watch.IndexWatch`). A column named as the labels is left out: in the
-    predictions file it holds predicted classes, which differ from the labels where the model errs."""
+    predictions file it holds predicted classes, which differ from the labels where the model errs (a model
+    that errs as often each way swaps them); so is one that names the labels' classes (:func:`_class_names`)."""
     out = []
     for c in preds.columns:
         if c in used or c not in labels.columns or c.strip().lower() in LABEL_NAMES:
+            continue
+        if len(label_cols) == 1 and _class_names(labels.sample.get(c), labels.sample.get(label_cols[0])):
             continue
         a, b = labels.sample.get(c), preds.sample.get(c)
         if _texts_or_dates(a) and _texts_or_dates(b):
             out.append(c)
     return out
+
+
+def _class_names(values: np.ndarray | None, label: np.ndarray | None) -> bool:
+    """Do the labels file's sampled cells of a column name the label's classes (Hugging Face's ``label_text``
+    beside ``label``): values that repeat, each beside one class, each class beside one value?"""
+    if values is None or label is None or len(values) != len(label) or not len(values):
+        return False
+    names, classes = [str(v) for v in values.tolist()], [str(v) for v in label.tolist()]
+    pairs = set(zip(names, classes, strict=True))
+    return len(pairs) <= len(names) // 2 and len(pairs) == len(set(names)) == len(set(classes))
 
 
 def _texts_or_dates(values: np.ndarray | None) -> bool:

@@ -162,3 +162,35 @@ def test_a_date_column_of_a_time_zone_in_a_csv_file_and_in_a_parquet_file_is_one
     code, out, err = _eval(capsys, engine, tmp_path / "y.csv", tmp_path / "p.parquet", "--id-col", "date")
     assert code == 0, err
     assert float(out) == pytest.approx(aligned, rel=1e-12)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("n", [SHORT, LONG])
+def test_a_class_name_beside_the_label_holds_predicted_classes_in_the_predictions(tmp_path, capsys, engine, n):
+    """A labels file of ``y`` and its class name ``sentiment`` (Hugging Face's ``label_text``), a predictions file
+    of ``prob`` and the predicted class name under that name: a model that predicts as many positives as there
+    are (a threshold at the k-th score) errs as often each way, so the names where they differ are the same
+    values in another order. It was refused (exit 3) for rows paired as written; scored by position as a column
+    named as the labels is. A column that names no class (``store``) in another order is still refused."""
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, n)
+    prob = 1 / (1 + np.exp(-(3 * (y - 0.5) + rng.normal(size=n))))
+    predicted = np.zeros(n, dtype=int)
+    predicted[np.argsort(-prob)[: y.sum()]] = 1
+    names = np.array(["negative", "positive"])
+    assert (predicted != y).any()
+    pd.DataFrame({"y": y, "sentiment": names[y]}).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame({"prob": prob, "sentiment": names[predicted]}).to_csv(tmp_path / "p.csv", index=False)
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "-q",
+                              *(["--engine", "dask"] if engine == "dask" else [])], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(log_loss(y, prob), rel=1e-12)
+    perm = rng.permutation(n)
+    stores = rng.choice(["north", "south", "east"], n)
+    pd.DataFrame({"y": y, "store": stores}).to_csv(tmp_path / "y2.csv", index=False)
+    pd.DataFrame({"prob": prob, "store": stores}).iloc[perm].to_csv(tmp_path / "p2.csv", index=False)
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y2.csv", "--preds", tmp_path / "p2.csv", "-q",
+                              *(["--engine", "dask"] if engine == "dask" else [])], capsys)
+    assert code == 3 and "column 'store'" in err, err
