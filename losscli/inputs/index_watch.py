@@ -128,7 +128,8 @@ class IndexWatch:
         self.first: tuple[int, Any, Any] | None = None
         #: rows seen
         self.rows = 0
-        #: whether a value came twice among the rows where the indexes differ (a group, not a key: no join on it)
+        #: whether a value came twice in a chunk holding rows where the indexes differ (a group, not a key: no
+        #: join on it)
         self.repeats = False
         self._sums = np.zeros((2, len(_SEEDS)), dtype=np.uint64)
 
@@ -161,7 +162,10 @@ class IndexWatch:
             return
         ka, kb = _texts(la[differ]), _texts(lb[differ])
         a, b = _text_hashes(ka), _text_hashes(kb)
-        self.repeats = self.repeats or _repeats(a) or _repeats(b)
+        if not self.repeats:  # the whole chunk's values: two rows swapped differ in values that repeat elsewhere
+            whole = differ.size == len(la)
+            self.repeats = any(_repeats(h if whole else _text_hashes(_texts(col)))
+                               for h, col in ((a, la), (b, lb)))
         self._note_first(a, b, lambda i: (int(rows[differ[i]]), ka[i], kb[i]))
         self._add(a.view(np.int64), b.view(np.int64))
 

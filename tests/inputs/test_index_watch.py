@@ -76,7 +76,10 @@ def test_texts_dates_and_fractions_are_watched_as_texts_each_once():
     days = np.array(["a", "a", "b", "b"], dtype=object)
     # rows whose values differ come from different rows of the frame: those two hold a and b once each
     assert _watch(days, np.array(["a", "b", "a", "b"], dtype=object), 4).shuffled() == (1, "a", "b")
-    assert not _watch(days, np.array(["a", "b", "a", "b"], dtype=object), 4).repeats
+    # they repeat in the index all the same: no key to join on (--id-col on it finds duplicate ids)
+    assert _watch(days, np.array(["a", "b", "a", "b"], dtype=object), 4).repeats
+    keys = np.array(["a", "b", "c", "d"], dtype=object)
+    assert not _watch(keys, np.array(["a", "c", "b", "d"], dtype=object), 4).repeats
     w = _watch(days, np.array(["b", "b", "a", "a"], dtype=object), 4)  # a value repeats among them
     assert w.active and w.repeats and w.shuffled() == (0, "a", "b")
     for step in (1, 3):

@@ -194,3 +194,27 @@ def test_a_class_name_beside_the_label_holds_predicted_classes_in_the_prediction
     code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y2.csv", "--preds", tmp_path / "p2.csv", "-q",
                               *(["--engine", "dask"] if engine == "dask" else [])], capsys)
     assert code == 3 and "column 'store'" in err, err
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_two_rows_swapped_in_a_column_of_repeated_values_give_a_hint_that_works(tmp_path, capsys, engine):
+    """Two rows of other stores swapped: the rows where the columns differ hold each value once, but the column
+    repeats its values, so joining on it (the hint was --id-col store, 'its values do not repeat') fails on
+    duplicate ids. The hint is a key made before the rows were reordered, which gives the rows' number."""
+    n = SHORT
+    labels, preds, _ = _frames(n, _stores(n))
+    stores = labels.index.to_numpy()
+    i, j = 0, int(np.flatnonzero(stores != stores[0])[0])
+    perm = np.arange(n)
+    perm[[i, j]] = perm[[j, i]]
+    aligned = _mse(labels["y"], preds["pred"])
+    labels.to_csv(tmp_path / "y.csv")
+    preds.iloc[perm].to_csv(tmp_path / "p.csv")
+    code, out, err = _eval(capsys, engine, tmp_path / "y.csv", tmp_path / "p.csv")
+    assert code == 3 and out == "", err
+    assert "its values repeat" in err and "--id-col store" not in err
+    labels.reset_index().rename_axis("id").reset_index().to_csv(tmp_path / "y_id.csv", index=False)
+    preds.reset_index().rename_axis("id").reset_index().iloc[perm].to_csv(tmp_path / "p_id.csv", index=False)
+    code, out, err = _eval(capsys, engine, tmp_path / "y_id.csv", tmp_path / "p_id.csv")
+    assert code == 0, err
+    assert float(out) == pytest.approx(aligned, rel=1e-12)
