@@ -17,6 +17,10 @@ is less sensitive to that load. Accuracy is the largest relative difference of t
 torch in float64 on the same inputs (torch float32 is shown next to it), and from an exact reference (the
 formula in ``np.longdouble``, as in ``run.py``). Needs the ``bench`` extra (torch) and the compiled kernels
 (``pip install -e .``).
+
+torch picks its kernels by the CPU as losscli does; ``ATEN_CPU_CAPABILITY=avx2`` makes it use its AVX2 ones,
+as on a machine without AVX-512: ``ATEN_CPU_CAPABILITY=avx2 python benchmarks/kernels.py --levels avx2``
+compares the two AVX2 builds.
 """
 
 from __future__ import annotations
@@ -175,7 +179,8 @@ def main() -> int:
          lambda: ((xb[subb].astype(np.longdouble) - yb[subb]) ** 2, subb))
 
     print(
-        f"machine: {cpu_name()}, {os.cpu_count()} CPUs; torch {torch.__version__} ({TORCH_THREADS} threads, float32)"
+        f"machine: {cpu_name()}, {os.cpu_count()} CPUs; torch {torch.__version__} ({TORCH_THREADS} threads, float32, "
+        f"its {torch.backends.cpu.get_cpu_capability()} kernels)"
     )
     print(f"losscli compiled kernels: levels {', '.join(mod.levels())}; timed: {', '.join(levels)}")
     print(f"best of {args.repeat} runs each, all run in turn\n")

@@ -381,7 +381,8 @@ def evaluate_many(
     ``source`` names the data in messages (``partition 3 of scores/*.csv``).
 
     ``watch_index``: pairs of columns (the labels' pandas index column, or ``None`` for their row numbers; the
-    predictions'; ``"column"`` for a text column of one name in both, else ``"preds"``): two frames paired by
+    predictions'; ``"column"`` for a text column of one name in both, ``"key"`` for one whose sampled values
+    are there once, else ``"preds"``): two frames paired by
     row order whose pair holds the same values in another order are refused
     (:class:`~losscli.inputs.index_watch.IndexWatch`, summed over the partitions). ``check_key``: a key column
     both frames hold (or the labels' and the predictions' names of their pandas indexes), paired by row order,
@@ -449,8 +450,9 @@ def evaluate_many(
     dtypes = {outcome["pred_dtype"] for outcome in outcomes if outcome.get("pred_dtype")}
     if len(dtypes) > 1:  # partitions of float16/32/64: evaluated in the type they make together, as one file
         outcomes = run(str(np.result_type(*dtypes)))
+    proven = bool(watch_index) and _order_proven(watch_index, outcomes)  # type: ignore[arg-type]
     for k, watched in enumerate(watch_index or ()):
-        _refuse_shuffled_index(watched, [outcome["watch"][k] for outcome in outcomes])
+        _refuse_shuffled_index(watched, [outcome["watch"][k] for outcome in outcomes], proven=proven)
     for i, ev in enumerate(templates):
         for k, outcome in enumerate(outcomes):
             state, outputs, warnings = outcome["states"][i]
@@ -469,10 +471,27 @@ def evaluate_many(
     return templates
 
 
-def _refuse_shuffled_index(watched: tuple[str | None, str, str], parts: list[dict[str, Any]]) -> None:
+def _order_proven(watch_index: list[tuple[str | None, str, str]], outcomes: list[dict[str, Any]]) -> bool:
+    """Whether a text column of one name in both frames whose sampled values were there once (``"key"``)
+    agrees on every row: the frames' order is then proven (as the local engine decides it)."""
+    from losscli.inputs.index_watch import IndexWatch
+
+    for k, (_, _, kind) in enumerate(watch_index):
+        if kind == "key":
+            watch = IndexWatch()
+            for outcome in outcomes:
+                watch.merge(outcome["watch"][k])
+            if watch.first is None and watch.rows:
+                return True
+    return False
+
+
+def _refuse_shuffled_index(watched: tuple[str | None, str, str], parts: list[dict[str, Any]], *,
+                           proven: bool = False) -> None:
     """The partitions' watches of one pair of columns summed: the same values in another order are refused.
     ``watched``: (the labels' pandas index, or ``None`` for their row numbers; the predictions'; ``"column"``
-    for a text column of one name in both, else the kind of the other file)."""
+    or ``"key"`` for a text column of one name in both, else the kind of the other file). ``proven``: a key
+    column agreed on every row, so a text column's values in another order are the rows' own."""
     from losscli.errors import InputError
     from losscli.inputs.index_watch import ORDER_HINT, REPEATS_HINT, IndexWatch
 
@@ -480,11 +499,11 @@ def _refuse_shuffled_index(watched: tuple[str | None, str, str], parts: list[dic
     for part in parts:
         watch.merge(part)
     found = watch.shuffled()
-    if found is None:
+    if found is None or (proven and watched[2] in ("column", "key")):
         return
     row, x, y = found
     lindex, pindex, kind = watched
-    if kind == "column":
+    if kind in ("column", "key"):
         raise InputError(
             f"the rows of the labels and the predictions are in another order: their column {pindex!r} holds the "
             f"same values in both, in another order (row {row + 1}: {x!r} in the labels, {y!r} in the "

@@ -106,7 +106,8 @@ class Columns:
     #: rows (files longer than the sample): watched while read, refused at the end if they do, in another order;
     #: the labels' is ``None`` for their row numbers (the range index of their metadata, else 0, 1, 2, …); the
     #: other file is ``"preds"``, ``"weights"``, or ``"column"`` for a text column of one name in the labels and
-    #: the predictions (:func:`_shared_texts`), watched as an index is
+    #: the predictions (:func:`_shared_texts`), watched as an index is, ``"key"`` for one whose sampled values are
+    #: there once in each file (a question, a sentence): agreeing on every row, it proves the files' order
     watched_index: list[tuple[str | None, str, str]] = field(default_factory=list)
     #: the pandas index columns of the labels and the weights files, checked to agree row by row
     checked_weight_index: tuple[str, str] | None = None
@@ -442,7 +443,9 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
         for c in _shared_texts(labels, preds, {*label_cols, *pred_cols, *(weight or ()), *indexes}, label_cols):
             notes.append(f"{labels.name} and {preds.name} are aligned by row order; their column {c!r} is watched "
                          "for the same values in another order")
-            watched_index.append((c, c, "column"))
+            unique = min(len(labels.sample.get(c, ())), len(preds.sample.get(c, ()))) >= KEY_ROWS and (
+                _each_once(labels.sample.get(c)) is not None and _each_once(preds.sample.get(c)) is not None)
+            watched_index.append((c, c, "key" if unique else "column"))
     if not sel.label_cols and not sel.pred_cols and id_col is None:
         _refuse_label_copy(labels, label_cols, preds, pred_cols)
         _refuse_shared_index(labels, label_cols, preds, pred_cols)

@@ -299,6 +299,9 @@ class InputPlan:
         self.watched_indexes: list[tuple[Role | tuple[int, int], Role]] = []
         #: the watched columns that are text columns of one name in both files, not a pandas index
         self.watched_columns: set[str] = set()
+        #: those of them whose sampled values are there once in each file: one that agrees on every row proves
+        #: the files' order, and the others' values in another order are then the rows' own (a predicted answer)
+        self.key_columns: set[str] = set()
         #: the pandas indexes of the labels and of a weights file, which must agree row by row
         self.checked_weight_index: tuple[Role, Role] | None = None
         #: the files are joined on a key column both hold that was not given with --id-col
@@ -437,9 +440,11 @@ class InputPlan:
 
     def _end_watches(self, watches: list[Any]) -> None:
         """Refuse files whose pandas indexes, read whole, hold the same row numbers in another order."""
+        proven = any(second.columns[0] in self.key_columns and watch.first is None and watch.rows
+                     for watch, (_, second) in zip(watches, self.watched_indexes, strict=True))
         for watch, (first, second) in zip(watches, self.watched_indexes, strict=True):
             found = watch.shuffled()
-            if found is None:
+            if found is None or (proven and second.columns[0] in self.watched_columns):
                 continue
             row, x, y = found
             other = second.source.name
@@ -1380,8 +1385,10 @@ def _plan_two_files(
     if ids is None:
         for a, b, other in cols.watched_index:
             source = weights if other == "weights" else preds
-            if other == "column":
+            if other in ("column", "key"):
                 plan.watched_columns.add(b)
+            if other == "key":
+                plan.key_columns.add(b)
             plan.watched_indexes.append((Role(labels, [a]) if a is not None else labels.range_index or (0, 1),
                                          Role(source, [b])))
         if cols.checked_weight_index is not None and weights is not None:

@@ -218,3 +218,35 @@ def test_two_rows_swapped_in_a_column_of_repeated_values_give_a_hint_that_works(
     code, out, err = _eval(capsys, engine, tmp_path / "y_id.csv", tmp_path / "p_id.csv")
     assert code == 0, err
     assert float(out) == pytest.approx(aligned, rel=1e-12)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_column_of_sentences_that_agrees_proves_the_order(tmp_path, capsys, engine):
+    """A multiple-choice file: ``question`` (each once) agrees row by row, and ``answer`` holds the gold letter
+    in the labels and the predicted one in the predictions, two errors swapping A and C (the same values in
+    another order). The question proves the files' order: scored (it was refused, exit 3); shuffled, refused."""
+    n = SHORT
+    rng = np.random.default_rng(4)
+    gold = rng.choice(list("ABCD"), n)
+    gold[[5, 17]] = ["A", "C"]
+    predicted = gold.copy()
+    predicted[[5, 17]] = ["C", "A"]
+    correct = (predicted == gold).astype(int)
+    confidence = rng.uniform(0.3, 0.99, n)
+    questions = [f"question {i}?" for i in range(n)]
+    pd.DataFrame({"question": questions, "answer": gold, "correct": correct}).to_csv(tmp_path / "y.csv", index=False)
+    preds = pd.DataFrame({"question": questions, "answer": predicted, "confidence": confidence})
+    preds.to_csv(tmp_path / "p.csv", index=False)
+    preds.iloc[rng.permutation(n)].to_csv(tmp_path / "shuffled.csv", index=False)
+    expected = float(-np.mean(correct * np.log(confidence) + (1 - correct) * np.log1p(-confidence)))
+    choose = ["--label-cols", "correct", "--pred-cols", "confidence"]
+    base = ["eval", "bce", "--labels", tmp_path / "y.csv", "-q", *choose]
+    if engine == "dask":
+        pytest.importorskip("dask.dataframe")
+        base += ["--engine", "dask"]
+    code, out, err = run_cli([*base, "--preds", tmp_path / "p.csv"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(expected, rel=1e-12)
+    code, out, err = run_cli([*base, "--preds", tmp_path / "shuffled.csv"], capsys)
+    assert code == 3 and out == "", err
+    assert "column 'question'" in err
