@@ -24,6 +24,12 @@ def _mse(y, p) -> float:
     return float(np.mean((np.asarray(y, dtype=np.float64) - np.asarray(p, dtype=np.float64)) ** 2))
 
 
+def _log_loss(y, p) -> float:
+    """scikit-learn's log_loss of 0/1 labels and P(1) in (0, 1), in float64."""
+    y, p = np.asarray(y, dtype=np.float64), np.asarray(p, dtype=np.float64)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
+
+
 def _frames(n: int, index: pd.Index, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     rng = np.random.default_rng(seed)
     y = rng.normal(size=n)
@@ -172,8 +178,6 @@ def test_a_class_name_beside_the_label_holds_predicted_classes_in_the_prediction
     are (a threshold at the k-th score) errs as often each way, so the names where they differ are the same
     values in another order. It was refused (exit 3) for rows paired as written; scored by position as a column
     named as the labels is. A column that names no class (``store``) in another order is still refused."""
-    from sklearn.metrics import log_loss
-
     rng = np.random.default_rng(4)
     y = rng.integers(0, 2, n)
     prob = 1 / (1 + np.exp(-(3 * (y - 0.5) + rng.normal(size=n))))
@@ -186,7 +190,7 @@ def test_a_class_name_beside_the_label_holds_predicted_classes_in_the_prediction
     code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "-q",
                               *(["--engine", "dask"] if engine == "dask" else [])], capsys)
     assert code == 0, err
-    assert float(out) == pytest.approx(log_loss(y, prob), rel=1e-12)
+    assert float(out) == pytest.approx(_log_loss(y, prob), rel=1e-12)
     perm = rng.permutation(n)
     stores = rng.choice(["north", "south", "east"], n)
     pd.DataFrame({"y": y, "store": stores}).to_csv(tmp_path / "y2.csv", index=False)
@@ -238,7 +242,7 @@ def test_a_column_of_sentences_that_agrees_proves_the_order(tmp_path, capsys, en
     preds = pd.DataFrame({"question": questions, "answer": predicted, "confidence": confidence})
     preds.to_csv(tmp_path / "p.csv", index=False)
     preds.iloc[rng.permutation(n)].to_csv(tmp_path / "shuffled.csv", index=False)
-    expected = float(-np.mean(correct * np.log(confidence) + (1 - correct) * np.log1p(-confidence)))
+    expected = _log_loss(correct, confidence)
     choose = ["--label-cols", "correct", "--pred-cols", "confidence"]
     base = ["eval", "bce", "--labels", tmp_path / "y.csv", "-q", *choose]
     if engine == "dask":
