@@ -439,7 +439,8 @@ class InputPlan:
                 return
 
     def _end_watches(self, watches: list[Any]) -> None:
-        """Refuse files whose pandas indexes, read whole, hold the same row numbers in another order."""
+        """Refuse files whose pandas indexes, or text columns of one name, read whole, hold the same values in
+        another order (the text columns' not where one whose values are there once agrees on every row)."""
         proven = any(second.columns[0] in self.key_columns and watch.first is None and watch.rows
                      for watch, (_, second) in zip(watches, self.watched_indexes, strict=True))
         for watch, (first, second) in zip(watches, self.watched_indexes, strict=True):
