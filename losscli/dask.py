@@ -450,9 +450,8 @@ def evaluate_many(
     dtypes = {outcome["pred_dtype"] for outcome in outcomes if outcome.get("pred_dtype")}
     if len(dtypes) > 1:  # partitions of float16/32/64: evaluated in the type they make together, as one file
         outcomes = run(str(np.result_type(*dtypes)))
-    proven = bool(watch_index) and _order_proven(watch_index, outcomes)  # type: ignore[arg-type]
-    for k, watched in enumerate(watch_index or ()):
-        _refuse_shuffled_index(watched, [outcome["watch"][k] for outcome in outcomes], proven=proven)
+    if watch_index:
+        _refuse_shuffled_columns(watch_index, outcomes)
     for i, ev in enumerate(templates):
         for k, outcome in enumerate(outcomes):
             state, outputs, warnings = outcome["states"][i]
@@ -471,53 +470,41 @@ def evaluate_many(
     return templates
 
 
-def _order_proven(watch_index: list[tuple[str | None, str, str]], outcomes: list[dict[str, Any]]) -> bool:
-    """Whether a text column of one name in both frames whose sampled values were there once (``"key"``)
-    agrees on every row: the frames' order is then proven (as the local engine decides it)."""
-    from losscli.inputs.index_watch import IndexWatch
-
-    for k, (_, _, kind) in enumerate(watch_index):
-        if kind == "key":
-            watch = IndexWatch()
-            for outcome in outcomes:
-                watch.merge(outcome["watch"][k])
-            if watch.first is None and watch.rows:
-                return True
-    return False
-
-
-def _refuse_shuffled_index(watched: tuple[str | None, str, str], parts: list[dict[str, Any]], *,
-                           proven: bool = False) -> None:
-    """The partitions' watches of one pair of columns summed: the same values in another order are refused.
-    ``watched``: (the labels' pandas index, or ``None`` for their row numbers; the predictions'; ``"column"``
-    or ``"key"`` for a text column of one name in both, else the kind of the other file). ``proven``: a key
-    column agreed on every row, so a text column's values in another order are the rows' own."""
+def _refuse_shuffled_columns(watch_index: list[tuple[str | None, str, str]], outcomes: list[dict[str, Any]]) -> None:
+    """The partitions' watches of each pair of columns summed: the same values in another order are refused.
+    A pair is (the labels' pandas index, or ``None`` for their row numbers; the predictions'; ``"column"`` or
+    ``"key"`` for a text column of one name in both, else the kind of the other file). A ``"key"`` column that
+    agrees on every row proves the order: a text column's values in another order are then the rows' own (as
+    the local engine decides it)."""
     from losscli.errors import InputError
-    from losscli.inputs.index_watch import ORDER_HINT, REPEATS_HINT, IndexWatch
+    from losscli.inputs.index_watch import ORDER_HINT, REPEATS_HINT, IndexWatch, column_hint
 
-    watch = IndexWatch()
-    for part in parts:
-        watch.merge(part)
-    found = watch.shuffled()
-    if found is None or (proven and watched[2] in ("column", "key")):
-        return
-    row, x, y = found
-    lindex, pindex, kind = watched
-    if kind in ("column", "key"):
+    watches = []
+    for k in range(len(watch_index)):
+        watch = IndexWatch()
+        for outcome in outcomes:
+            watch.merge(outcome["watch"][k])
+        watches.append(watch)
+    proven = any(kind == "key" and watch.agreed() for watch, (_, _, kind) in zip(watches, watch_index, strict=True))
+    for watch, (lindex, pindex, kind) in zip(watches, watch_index, strict=True):
+        found = watch.shuffled()
+        if found is None or (proven and kind in ("column", "key")):
+            continue
+        row, x, y = found
+        if kind in ("column", "key"):
+            raise InputError(
+                f"the rows of the labels and the predictions are in another order: their column {pindex!r} holds "
+                f"the same values in both, in another order (row {row + 1}: {x!r} in the labels, {y!r} in the "
+                "predictions), so pairing the rows by position would pair different rows",
+                hint=column_hint(pindex, watch.repeats),
+            )
+        labels = f"the labels' pandas index {lindex!r}" if lindex is not None else "the labels' row numbers"
         raise InputError(
-            f"the rows of the labels and the predictions are in another order: their column {pindex!r} holds the "
-            f"same values in both, in another order (row {row + 1}: {x!r} in the labels, {y!r} in the "
-            "predictions), so pairing the rows by position would pair different rows",
-            hint=REPEATS_HINT if watch.repeats else f"join them on it: --id-col {pindex} (its values do not "
-                                                    "repeat); or write both files in the same row order",
+            f"the predictions' pandas index {pindex!r} holds {labels} in another order (row {row + 1}: {x} in the "
+            f"labels, {y} in the predictions): the rows are paired by position, so if the predictions' rows "
+            "follow their index they are not in the labels' order",
+            hint=REPEATS_HINT if watch.repeats else ORDER_HINT,
         )
-    labels = f"the labels' pandas index {lindex!r}" if lindex is not None else "the labels' row numbers"
-    raise InputError(
-        f"the predictions' pandas index {pindex!r} holds {labels} in another order (row {row + 1}: {x} in the "
-        f"labels, {y} in the predictions): the rows are paired by position, so if the predictions' rows follow "
-        "their index they are not in the labels' order",
-        hint=REPEATS_HINT if watch.repeats else ORDER_HINT,
-    )
 
 
 def _raise(error: dict[str, Any], partition: int, count_cols: dict[str, str] | None = None,

@@ -33,6 +33,15 @@ REPEATS_HINT = ("its values repeat, so they key no row: write both files in the 
                 "key both files hold, a column named id (df.reset_index().rename_axis('id').reset_index(), before "
                 "the rows are reordered), and they are joined on it")
 
+
+def column_hint(column: str, repeats: bool) -> str:
+    """The hint for a text column of one name in both files holding the same values in another order (both
+    engines say it): a join on it where its values do not repeat, else a key made for the purpose."""
+    if repeats:
+        return REPEATS_HINT
+    return f"join them on it: --id-col {column} (its values do not repeat); or write both files in the same row order"
+
+
 #: splitmix64's finaliser constants (a bijection of 64-bit words that scatters neighbouring values)
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 #: one seed per independent fingerprint
@@ -199,6 +208,11 @@ class IndexWatch:
         first = data["first"]
         if first is not None and (self.first is None or first[0] < self.first[0]):
             self.first = tuple(first)  # type: ignore[assignment]
+
+    def agreed(self) -> bool:
+        """Whether the two columns were read and agreed on every row (for a column whose values are there once:
+        the files' order is proven)."""
+        return self.first is None and self.rows > 0
 
     def shuffled(self) -> tuple[int, Any, Any] | None:
         """(row, labels' index, predictions' index) at the first row where they differ, when both files hold

@@ -441,7 +441,7 @@ class InputPlan:
     def _end_watches(self, watches: list[Any]) -> None:
         """Refuse files whose pandas indexes, or text columns of one name, read whole, hold the same values in
         another order (the text columns' not where one whose values are there once agrees on every row)."""
-        proven = any(second.columns[0] in self.key_columns and watch.first is None and watch.rows
+        proven = any(second.columns[0] in self.key_columns and watch.agreed()
                      for watch, (_, second) in zip(watches, self.watched_indexes, strict=True))
         for watch, (first, second) in zip(watches, self.watched_indexes, strict=True):
             found = watch.shuffled()
@@ -532,7 +532,7 @@ class InputPlan:
     def _shared_column_error(self, x: str, y: str, row: int, role: Role, *, repeats: bool) -> None:
         """A text column of one name in both files holds the same values in another order (``x`` in the labels,
         ``y`` in the predictions at stream row ``row``): the files hold their rows in other orders."""
-        from losscli.inputs.index_watch import REPEATS_HINT
+        from losscli.inputs.index_watch import column_hint
 
         column = role.columns[0]
         raise InputError(
@@ -541,8 +541,7 @@ class InputPlan:
             "other), so pairing the rows by position would pair different rows",
             location=Location("y_pred", file=role.source.name, column_name=column,
                               file_row=role.source.file_row(row), value=y),
-            hint=REPEATS_HINT if repeats else f"join them on it: --id-col {column} (its values do not repeat); or "
-                                              "write both files in the same row order",
+            hint=column_hint(column, repeats),
         )
 
     def _check_pair_ids(self, first: np.ndarray, second: np.ndarray, rows: np.ndarray) -> None:

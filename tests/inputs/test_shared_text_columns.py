@@ -49,6 +49,19 @@ def _eval(capsys, engine, labels, preds, *extra):
     return run_cli(["eval", "mse", "--labels", labels, "--preds", preds, "-q", *extra], capsys)
 
 
+def _assert_scored(capsys, engine, expected, labels, preds, *extra) -> None:
+    code, out, err = _eval(capsys, engine, labels, preds, *extra)
+    assert code == 0, err
+    assert float(out) == pytest.approx(expected, rel=1e-12)
+
+
+def _refusal(capsys, engine, labels, preds, *extra) -> str:
+    """The message of a refusal (exit 3, nothing on stdout)."""
+    code, out, err = _eval(capsys, engine, labels, preds, *extra)
+    assert code == 3 and out == "", err
+    return err
+
+
 def _stores(n: int) -> pd.Index:
     return pd.Index(np.random.default_rng(2).choice(["north", "south", "east", "west"], n), name="store")
 
@@ -65,20 +78,15 @@ def test_a_named_index_of_repeated_texts_in_another_order_is_refused(tmp_path, c
     _write(preds, tmp_path / f"same.{fmt}")
     chunks = [[], ["--chunk-rows", "700"]] if engine == "local" else [[]]
     for extra in chunks:
-        code, out, err = _eval(capsys, engine, tmp_path / f"y.{fmt}", tmp_path / f"p.{fmt}", *extra)
-        assert code == 3 and out == "", err
+        err = _refusal(capsys, engine, tmp_path / f"y.{fmt}", tmp_path / f"p.{fmt}", *extra)
         assert "in another order" in err and "its values repeat" in err and err.count("error:") == 1
         if fmt == "csv":
             assert "column 'store'" in err
-        code, out, err = _eval(capsys, engine, tmp_path / f"y.{fmt}", tmp_path / f"same.{fmt}", *extra)
-        assert code == 0, err
-        assert float(out) == pytest.approx(aligned, rel=1e-12)
+        _assert_scored(capsys, engine, aligned, tmp_path / f"y.{fmt}", tmp_path / f"same.{fmt}", *extra)
     # the hint: a key of each row, made before the rows are reordered, in both files
     _write(labels.reset_index().rename_axis("id").reset_index(), tmp_path / f"y_id.{fmt}", index=False)
     _write(preds.reset_index().rename_axis("id").reset_index().iloc[perm], tmp_path / f"p_id.{fmt}", index=False)
-    code, out, err = _eval(capsys, engine, tmp_path / f"y_id.{fmt}", tmp_path / f"p_id.{fmt}")
-    assert code == 0, err
-    assert float(out) == pytest.approx(aligned, rel=1e-12)
+    _assert_scored(capsys, engine, aligned, tmp_path / f"y_id.{fmt}", tmp_path / f"p_id.{fmt}")
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -92,12 +100,9 @@ def test_a_date_column_of_both_files_in_another_order_is_refused(tmp_path, capsy
     aligned = _mse(labels["y"], preds["pred"])
     _write(labels, tmp_path / "y.csv")
     _write(preds.iloc[perm], tmp_path / f"p.{preds_fmt}")
-    code, out, err = _eval(capsys, engine, tmp_path / "y.csv", tmp_path / f"p.{preds_fmt}")
-    assert code == 3 and out == "", err
+    err = _refusal(capsys, engine, tmp_path / "y.csv", tmp_path / f"p.{preds_fmt}")
     assert "column 'date' holds the same values" in err and "--id-col date" in err
-    code, out, err = _eval(capsys, engine, tmp_path / "y.csv", tmp_path / f"p.{preds_fmt}", "--id-col", "date")
-    assert code == 0, err
-    assert float(out) == pytest.approx(aligned, rel=1e-12)
+    _assert_scored(capsys, engine, aligned, tmp_path / "y.csv", tmp_path / f"p.{preds_fmt}", "--id-col", "date")
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -112,17 +117,12 @@ def test_a_date_index_in_a_csv_file_and_in_a_parquet_file_is_one_index(tmp_path,
     labels.to_csv(tmp_path / "y.csv")
     preds.to_parquet(tmp_path / "same.parquet")
     preds.iloc[perm].to_parquet(tmp_path / "p.parquet")
-    code, out, err = _eval(capsys, engine, tmp_path / "y.csv", tmp_path / "same.parquet")
-    assert code == 0, err
-    assert float(out) == pytest.approx(aligned, rel=1e-12)
-    code, out, err = _eval(capsys, engine, tmp_path / "y.csv", tmp_path / "p.parquet")
-    assert code == 3 and out == "", err
+    _assert_scored(capsys, engine, aligned, tmp_path / "y.csv", tmp_path / "same.parquet")
+    err = _refusal(capsys, engine, tmp_path / "y.csv", tmp_path / "p.parquet")
     assert "pandas index" in err and "in another order" in err
     labels.rename_axis("id").reset_index().to_csv(tmp_path / "y_id.csv", index=False)
     preds.iloc[perm].rename_axis("id").reset_index().to_parquet(tmp_path / "p_id.parquet")
-    code, out, err = _eval(capsys, engine, tmp_path / "y_id.csv", tmp_path / "p_id.parquet")
-    assert code == 0, err
-    assert float(out) == pytest.approx(aligned, rel=1e-12)
+    _assert_scored(capsys, engine, aligned, tmp_path / "y_id.csv", tmp_path / "p_id.parquet")
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -159,15 +159,10 @@ def test_a_date_column_of_a_time_zone_in_a_csv_file_and_in_a_parquet_file_is_one
     labels.reset_index().to_csv(tmp_path / "y.csv", index=False)
     preds.reset_index().to_parquet(tmp_path / "same.parquet", index=False)
     preds.reset_index().iloc[perm].to_parquet(tmp_path / "p.parquet", index=False)
-    code, out, err = _eval(capsys, engine, tmp_path / "y.csv", tmp_path / "same.parquet")
-    assert code == 0, err
-    assert float(out) == pytest.approx(aligned, rel=1e-12)
-    code, out, err = _eval(capsys, engine, tmp_path / "y.csv", tmp_path / "p.parquet")
-    assert code == 3 and out == "", err
+    _assert_scored(capsys, engine, aligned, tmp_path / "y.csv", tmp_path / "same.parquet")
+    err = _refusal(capsys, engine, tmp_path / "y.csv", tmp_path / "p.parquet")
     assert "column 'date' holds the same values" in err and "--id-col date" in err
-    code, out, err = _eval(capsys, engine, tmp_path / "y.csv", tmp_path / "p.parquet", "--id-col", "date")
-    assert code == 0, err
-    assert float(out) == pytest.approx(aligned, rel=1e-12)
+    _assert_scored(capsys, engine, aligned, tmp_path / "y.csv", tmp_path / "p.parquet", "--id-col", "date")
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -214,14 +209,11 @@ def test_two_rows_swapped_in_a_column_of_repeated_values_give_a_hint_that_works(
     aligned = _mse(labels["y"], preds["pred"])
     labels.to_csv(tmp_path / "y.csv")
     preds.iloc[perm].to_csv(tmp_path / "p.csv")
-    code, out, err = _eval(capsys, engine, tmp_path / "y.csv", tmp_path / "p.csv")
-    assert code == 3 and out == "", err
+    err = _refusal(capsys, engine, tmp_path / "y.csv", tmp_path / "p.csv")
     assert "its values repeat" in err and "--id-col store" not in err
     labels.reset_index().rename_axis("id").reset_index().to_csv(tmp_path / "y_id.csv", index=False)
     preds.reset_index().rename_axis("id").reset_index().iloc[perm].to_csv(tmp_path / "p_id.csv", index=False)
-    code, out, err = _eval(capsys, engine, tmp_path / "y_id.csv", tmp_path / "p_id.csv")
-    assert code == 0, err
-    assert float(out) == pytest.approx(aligned, rel=1e-12)
+    _assert_scored(capsys, engine, aligned, tmp_path / "y_id.csv", tmp_path / "p_id.csv")
 
 
 @pytest.mark.parametrize("engine", ENGINES)
