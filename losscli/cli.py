@@ -358,7 +358,6 @@ def _debug_first(args: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: maps every outcome to the documented exit code."""
     from losscli import interrupts
-    from losscli.errors import LossCliError
     from losscli.interrupts import Terminated
 
     _decided["status"] = EXIT_OK
@@ -398,38 +397,50 @@ def main(argv: list[str] | None = None) -> None:
 
         click.echo(f"losscli: error: {printable(exc.format_message().rstrip('.'))}{where}", err=True)
         status = EXIT_USAGE
-    except LossCliError as exc:
-        _report(exc)
-        status = exc.exit_code
+    except Exception as exc:
+        if interrupts.received is None:
+            status = _failed(exc)
+        else:  # Ctrl-C or SIGTERM turned into another error on its way out (an extension module's import
+            # wraps it in an ImportError, a reader in its own error): the run was interrupted
+            terminated = interrupts.received == "terminate"
+            click.echo(f"losscli: {'terminated' if terminated else 'interrupted'}", err=True)
+            status = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     except Terminated:
         click.echo("losscli: terminated", err=True)
         status = EXIT_TERMINATED
     except KeyboardInterrupt:
         click.echo("losscli: interrupted", err=True)
         status = EXIT_INTERRUPTED
-    except BrokenPipeError:
-        from losscli.commands.output import silence_stdout
-
-        silence_stdout()
-        status = _decided["status"]
-    except ModuleNotFoundError as exc:  # an install without one of its dependencies: not a bug to report
-        if _decided["debug"]:
-            raise
-        missing = (exc.name or "").split(".")[0]
-        click.echo(f"losscli: error: the module {missing!r} is not installed, and losscli needs it here: install it "
-                   f"(pip install {missing}), or reinstall losscli with its dependencies", err=True)
-        status = EXIT_INTERNAL
-    except Exception as exc:  # a bug: one line, the traceback only with --debug
-        if _decided["debug"]:
-            raise
-        from losscli.escape import printable
-
-        click.echo(f"losscli: internal error: {type(exc).__name__}: {printable(exc)} (run with --debug for a traceback "
-                   "and please report it)", err=True)
-        status = EXIT_INTERNAL
     if status in (EXIT_INTERRUPTED, EXIT_TERMINATED):
         interrupts.settle()
     sys.exit(status)
+
+
+def _failed(exc: Exception) -> int:
+    """Report an error that was not a signal, and return its exit status (a bug is re-raised with
+    ``--debug``, for its traceback)."""
+    from losscli.errors import LossCliError
+
+    if isinstance(exc, LossCliError):
+        _report(exc)
+        return exc.exit_code
+    if isinstance(exc, BrokenPipeError):
+        from losscli.commands.output import silence_stdout
+
+        silence_stdout()
+        return _decided["status"]
+    if _decided["debug"]:
+        raise exc
+    if isinstance(exc, ModuleNotFoundError):  # an install without one of its dependencies: not a bug to report
+        missing = (exc.name or "").split(".")[0]
+        click.echo(f"losscli: error: the module {missing!r} is not installed, and losscli needs it here: install it "
+                   f"(pip install {missing}), or reinstall losscli with its dependencies", err=True)
+        return EXIT_INTERNAL
+    from losscli.escape import printable  # a bug: one line, the traceback only with --debug
+
+    click.echo(f"losscli: internal error: {type(exc).__name__}: {printable(exc)} (run with --debug for a traceback "
+               "and please report it)", err=True)
+    return EXIT_INTERNAL
 
 
 def _flush_stdout() -> None:

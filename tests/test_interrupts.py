@@ -52,3 +52,43 @@ def test_the_run_ends_interrupted_when_the_exception_was_swallowed(monkeypatch, 
     assert info.value.code == status
     assert out == ""
     assert err.strip() == f"losscli: {word}"
+
+
+@pytest.mark.parametrize("error", [ImportError("Failed to import 'zlib.decompress' - cannot initialise module strings"),
+                                   OSError("read interrupted")])
+@pytest.mark.parametrize("signal_name, status, word", [("interrupt", 130, "interrupted"),
+                                                        ("terminate", 143, "terminated")])
+def test_an_interrupt_turned_into_another_error_ends_the_run_interrupted(monkeypatch, capsys, error, signal_name,
+                                                                         status, word):
+    """Ctrl-C during an extension module's import comes out as an ImportError (Cython wraps it), during a
+    read as the reader's own error: the run was interrupted, not an internal error (4) or bad data (3)."""
+    from losscli import pipeline
+
+    def interrupted(*args, **kwargs):
+        monkeypatch.setattr(interrupts, "received", signal_name)
+        raise error
+
+    monkeypatch.setattr(pipeline, "run_many", interrupted)
+    monkeypatch.setattr(interrupts, "install", lambda: None)  # leave pytest's own handlers alone
+    with pytest.raises(SystemExit) as info:
+        main(["eval", "bce", "--labels", "sample_data/binary_labels.csv", "--preds", "sample_data/binary_probs.csv",
+              "--json"])
+    out, err = capsys.readouterr()
+    assert info.value.code == status
+    assert out == ""
+    assert err.strip() == f"losscli: {word}"
+
+
+def test_an_error_without_a_signal_is_still_reported_as_such(monkeypatch, capsys):
+    from losscli import pipeline
+
+    def broken(*args, **kwargs):
+        raise ImportError("a real one")
+
+    monkeypatch.setattr(interrupts, "received", None)
+    monkeypatch.setattr(pipeline, "run_many", broken)
+    monkeypatch.setattr(interrupts, "install", lambda: None)
+    with pytest.raises(SystemExit) as info:
+        main(["eval", "bce", "--labels", "sample_data/binary_labels.csv", "--preds", "sample_data/binary_probs.csv"])
+    assert info.value.code == 4
+    assert "internal error: ImportError: a real one" in capsys.readouterr().err
