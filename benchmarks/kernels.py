@@ -7,7 +7,8 @@ For each case — sparse CE from float32 logits at 5M×2, 2M×10 and 200k×1000,
 from probabilities with soft labels at 2M×10, categorical focal loss (γ = 2) from logits with soft labels at
 2M×10, BCE with logits on 10M float32, and MSE on the same 10M values (no exp or log: the cost of reading,
 checking, writing and summing alone, a floor under BCE's time) — it times ``losscli.evaluate(...)``
-(per-sample values and the summary) with the compiled kernels at each instruction-set level asked for, with
+(per-sample values and the summary; for BCE also the mean alone, with ``per_sample=False``, as ``eval -q``
+computes it, against torch's ``reduction="mean"``) with the compiled kernels at each instruction-set level asked for, with
 the NumPy kernels (``LOSSCLI_KERNELS=numpy``), and torch's ``reduction="none"`` call on float32 tensors with 2
 threads (torch has no categorical cross-entropy from probabilities nor categorical focal loss: there it times
 the same formula written with torch's operations, ``−Σ y·log p`` and ``−Σ (1 − p)^γ·y·log_softmax(x)`` with
@@ -171,6 +172,13 @@ def main() -> int:
     case(f"BCE with logits {n:,}", lambda: losscli.evaluate("bce", yb, xb, from_logits=True),
          lambda xt, yt: F.binary_cross_entropy_with_logits(xt, yt, reduction="none"),
          (torch.from_numpy(xb), torch.from_numpy(yb)), lambda: (ref_bce_logits(xb[subb], yb[subb]), subb))
+    # the value alone, as ``eval -q`` and the summaries compute it (no per-sample values written), against
+    # torch's mean: the accuracy is that of the mean, against the exact mean of all the samples
+    case(f"BCE with logits {n:,}, the mean alone", lambda: losscli.evaluate("bce", yb, xb, from_logits=True,
+                                                                          per_sample=False),
+         lambda xt, yt: F.binary_cross_entropy_with_logits(xt, yt).reshape(1),
+         (torch.from_numpy(xb), torch.from_numpy(yb)),
+         lambda: (np.array([ref_bce_logits(xb, yb).mean()]), slice(None)))
     # the same arrays through an element-wise loss with no exp or log: what reading, checking, writing the
     # float64 per-sample values to fresh memory and summing them cost on their own, the floor under BCE
     case(f"MSE (no exp or log: the floor under BCE) {n:,}", lambda: losscli.evaluate("mse", yb, xb),
@@ -209,7 +217,9 @@ def main() -> int:
         fns["torch"], setups["torch"] = peer, lambda: None
         t, cpu = best_times(fns, setups, args.repeat)
         use("auto")
-        mine, ref64 = ours().per_sample, torch64().numpy()
+        got = ours()
+        mine = np.array([got.value]) if got.per_sample is None else got.per_sample  # the mean alone: its value
+        ref64 = torch64().numpy()
         err, err_t = max_rel(mine, ref64), max_rel(peer().numpy(), ref64)
         ref, sub = exact()
         err_x, err_64 = max_rel(mine[sub], ref), max_rel(ref64[sub], ref)

@@ -49,6 +49,7 @@ def evaluate(
     sum_tol: float = DEFAULT_SUM_TOL,
     words_col: str | None = None,
     bytes_col: str | None = None,
+    per_sample: bool = True,
     **params: Any,
 ) -> Result:
     """Evaluate ``loss`` on arrays, or on the columns of a DataFrame, in memory.
@@ -73,6 +74,9 @@ def evaluate(
             (DataFrames and ``classes=`` only; ``Result.rows`` then gives the rows kept).
         convention: ``losscli`` (default), ``torch``, ``keras`` or ``sklearn``.
         reduction: ``mean``, ``sum``, ``mean_over_n`` or ``weighted_mean``.
+        per_sample: ``False`` keeps no per-sample values (``Result.per_sample`` is ``None``): the value and
+            its summary alone, with no memory beyond a chunk's, and faster where the compiled kernels take
+            the loss (they then keep each block's values in cache).
         **params: the loss's parameters (``from_logits``, ``label_smoothing``, ``class_weights``, ...).
 
     Returns:
@@ -97,14 +101,15 @@ def evaluate(
                              hint=f"put them in the frame and name it: {col}=...")
     if y_pred is None or classes is not None or any(v is not None for v in columns.values()):
         return evaluate_frame(loss, y_true, y_pred, sample_weight=sample_weight, classes=classes, nan=nan,
-                              convention=convention, reduction=reduction, sum_tol=sum_tol, **columns, **params)
+                              convention=convention, reduction=reduction, sum_tol=sum_tol, per_sample=per_sample,
+                              **columns, **params)
     if is_frame(y_true) and is_frame(y_pred):
         return _two_frames(loss, y_true, y_pred, sample_weight=sample_weight, nan=nan, convention=convention,
-                           reduction=reduction, sum_tol=sum_tol, **params)
+                           reduction=reduction, sum_tol=sum_tol, per_sample=per_sample, **params)
     if nan != "error":
         raise UsageError("nan= applies to DataFrames (and classes=); remove the rows with NaN from the arrays")
     return evaluate_arrays(loss, y_true, y_pred, sample_weight=sample_weight, convention=convention,
-                           reduction=reduction, sum_tol=sum_tol, **params)
+                           reduction=reduction, sum_tol=sum_tol, per_sample=per_sample, **params)
 
 
 def evaluate_frame(
@@ -124,6 +129,7 @@ def evaluate_frame(
     sum_tol: float = DEFAULT_SUM_TOL,
     words_col: str | None = None,
     bytes_col: str | None = None,
+    per_sample: bool = True,
     **params: Any,
 ) -> Result:
     """:func:`evaluate` on a DataFrame. With ``y_pred``, ``frame`` is the labels array and the arrays are
@@ -148,7 +154,8 @@ def evaluate_frame(
         name = None
     _check_nan(nan)
     counts = {name: col for name, col in (("words", words_col), ("bytes", bytes_col)) if col is not None}
-    ev = Evaluator(loss, convention=convention, reduction=reduction, sum_tol=sum_tol, counts=tuple(counts), **params)
+    ev = Evaluator(loss, convention=convention, reduction=reduction, sum_tol=sum_tol, counts=tuple(counts),
+                   keep_per_sample=per_sample, **params)
     source = FrameSource(frame, name)
     options = InputOptions(
         data=[source.name], label_cols=_selection(label_cols, "label_cols"),
@@ -157,25 +164,26 @@ def evaluate_frame(
         extra_cols={name: _selection(col, f"{name}_col") for name, col in counts.items()},
     )
     plan = plan_source(options, ev.spec, source)  # the plan decides the chunk size, as on the command line
-    return _result(run(plan, ev), id_col)
+    return _result(run(plan, ev, display=per_sample), id_col)
 
 
 def _two_frames(loss: str | LossSpec, y_true: Any, y_pred: Any, *, sample_weight: Any, nan: str, convention: str |
-                Convention, reduction: str, sum_tol: float, **params: Any) -> Result:
+                Convention, reduction: str, sum_tol: float, per_sample: bool = True, **params: Any) -> Result:
     """Labels and predictions as two DataFrames, read as the command line reads two files: label and
     prediction columns inferred (an ``id`` column is joined on, not scored), columns paired by name, pandas
     indexes checked to agree row by row."""
     import pyarrow as pa
 
     _check_nan(nan)
-    ev = Evaluator(loss, convention=convention, reduction=reduction, sum_tol=sum_tol, **params)
+    ev = Evaluator(loss, convention=convention, reduction=reduction, sum_tol=sum_tol, keep_per_sample=per_sample,
+                   **params)
     labels, preds = FrameSource(y_true, "<labels>"), FrameSource(y_pred, "<predictions>")
     weights = None
     if sample_weight is not None:
         weights = FrameSource(pa.table({"sample_weight": np.asarray(sample_weight, dtype=np.float64)}), "<weights>")
     options = InputOptions(labels=labels.name, preds=preds.name, weights=None if weights is None else weights.name,
                            nan=nan)
-    return _result(run(plan_two_sources(options, ev.spec, labels, preds, weights), ev))
+    return _result(run(plan_two_sources(options, ev.spec, labels, preds, weights), ev, display=per_sample))
 
 
 def _check_nan(nan: str) -> None:

@@ -76,14 +76,16 @@ def run(
     *,
     keep_ids: bool | None = None,
     observers: list[Callable[[Batch, np.ndarray, int], None]] | None = None,
+    display: bool = True,
 ) -> Evaluation:
     """Evaluate every batch of ``plan``; errors are annotated with file, column and row.
 
     Each observer is called as ``observer(batch, per_sample_values, sample_offset)`` after a batch is
     evaluated (``--output`` writers, label hashing, per-class and per-group breakdowns, progress).
+    ``display=False`` keeps no display rows (see :func:`run_many`).
     """
     wrapped = [_first_only(obs) for obs in observers or ()]
-    return run_many(plan, [evaluator], keep_ids=keep_ids, observers=wrapped)[0]
+    return run_many(plan, [evaluator], keep_ids=keep_ids, observers=wrapped, display=display)[0]
 
 
 def _first_only(obs: Callable[[Batch, np.ndarray, int], None]) -> Callable[[Batch, list[np.ndarray], int], None]:
@@ -114,6 +116,8 @@ def run_many(
     if keep_ids is None:
         keep_ids = any(ev.keep_per_sample for ev in evaluators)
     keepers = [DisplaySample(sample=not ev.keep_per_sample, enabled=display) for ev in evaluators]
+    for ev in evaluators:  # with no display and no observer, nobody reads the values update() returns
+        ev.values_needed = bool(display or observers)
     ids: list[np.ndarray] = []
     input_rows: list[np.ndarray] | None = [] if plan.options.nan != "error" else None
     offset = 0

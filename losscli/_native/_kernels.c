@@ -151,9 +151,16 @@ typedef struct {
     int bad;             /* atomic: an invalid value was found */
 } k_job;
 
+/* Where a unit's per-sample values go: arrays whose element 0 is row `at`. */
+typedef struct {
+    double *out; double *wout; uint8_t *cout;
+    int64_t at;
+} k_dest;
+
 typedef struct k_part_s {
     k_job *job;
     double *scratch;
+    double *bout, *bwout; uint8_t *bcout;  /* a block's values, when they are not kept (else NULL) */
     int bad;
     int64_t clipped;
     double xmin, xmax;
@@ -354,12 +361,12 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     memset(&j, 0, sizeof j);
     PyObject *yp, *yt, *sw, *cw, *alphas, *out, *wout, *cout, *stats;
     long long n, c, head, block, ignore;
-    int threads;
-    if (!PyArg_ParseTuple(args, "iOiOiOiLL(ididd)(iddidii)(iLdi)(ididO)OOOOLLOi", &j.kind, &yp, &j.yp_code, &yt,
+    int threads, discard = 0;
+    if (!PyArg_ParseTuple(args, "iOiOiOiLL(ididd)(iddidii)(iLdi)(ididO)OOOOLLOi|p", &j.kind, &yp, &j.yp_code, &yt,
                           &j.yt_code, &sw, &j.sw_code, &n, &c, &j.has_smooth, &j.smooth, &j.has_pw, &j.pw, &j.delta,
                           &j.clip, &j.lo, &j.hi, &j.has_floor, &j.floor, &j.keras32, &j.renorm, &j.has_ignore, &ignore, &j.sum_tol, &j.cw_argmax,
                           &j.focal, &j.gamma, &j.has_alpha, &j.alpha, &alphas,
-                          &cw, &out, &wout, &cout, &head, &block, &stats, &threads))
+                          &cw, &out, &wout, &cout, &head, &block, &stats, &threads, &discard))
         return NULL;
     if (j.focal && !(j.gamma >= 0.0 && j.gamma <= 16.0)) {
         PyErr_SetString(PyExc_ValueError, "fused: focal gamma must be in [0, 16]");
@@ -412,7 +419,10 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     k_part parts[K_MAX_THREADS];
     int64_t tile_vals = (K_TILE_VALUES > per_row ? K_TILE_VALUES : per_row);
     size_t scratch_doubles = 5 * ((size_t)tile_vals + K_TILE_ROWS);  /* see rows() in kernels_impl.h */
-    double *scratch = malloc(sizeof(double) * scratch_doubles * (size_t)threads);
+    /* with `discard`, each thread also has a block of values, weights and counted flags of its own */
+    size_t own_doubles = discard ? 2 * (size_t)block + ((size_t)block + 7) / 8 : 0;
+    size_t per_thread = scratch_doubles + own_doubles;
+    double *scratch = malloc(sizeof(double) * per_thread * (size_t)threads);
     if (!scratch) { PyErr_NoMemory(); goto fail; }
     /* units of work: each whole accumulator block (cut into equal pieces when there are too few blocks
      * to keep every thread busy, with at least 32 Ki values a piece), and pieces of about 64 Ki values
@@ -460,9 +470,14 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     }
     j.nunits = nu;
     if (threads > nu) threads = nu > 0 ? (int)nu : 1;
-    for (int t = 0; t < threads; t++)
-        parts[t] = (k_part){.job = &j, .scratch = scratch + scratch_doubles * (size_t)t, .bad = 0, .clipped = 0,
+    for (int t = 0; t < threads; t++) {
+        double *mine = scratch + per_thread * (size_t)t;
+        parts[t] = (k_part){.job = &j, .scratch = mine, .bad = 0, .clipped = 0,
+                            .bout = discard ? mine + scratch_doubles : NULL,
+                            .bwout = discard ? mine + scratch_doubles + block : NULL,
+                            .bcout = discard ? (uint8_t *)(mine + scratch_doubles + 2 * block) : NULL,
                             .xmin = __builtin_inf(), .xmax = -__builtin_inf()};
+    }
     Py_BEGIN_ALLOW_THREADS
     pool_run(parts, threads);
     Py_END_ALLOW_THREADS

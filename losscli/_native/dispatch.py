@@ -76,6 +76,7 @@ class FusedPlan:
         block: int,
         threads: int,
         dst: np.ndarray | None = None,
+        discard: bool = False,
     ) -> (
         tuple[np.ndarray, np.ndarray | None, np.ndarray | None, int, list[tuple], tuple[float, float]] | None
     ):
@@ -83,7 +84,9 @@ class FusedPlan:
         ``None`` when the chunk is not one the compiled kernel takes (or holds an invalid value).
 
         ``head`` rows complete the accumulator's buffered block; statistics are returned for the whole
-        blocks of ``block`` rows that follow.
+        blocks of ``block`` rows that follow. With ``discard`` the caller needs the whole blocks' statistics
+        alone: their per-sample values, weights and counted flags may be left unwritten (the kernel computes
+        them in cache and keeps only the statistics); the rows outside whole blocks are written as usual.
         """
         mod = kernels()
         if mod is None:
@@ -190,6 +193,7 @@ class FusedPlan:
             block,
             stats,
             threads,
+            discard and dst is None,
         )
         if bad:
             return None

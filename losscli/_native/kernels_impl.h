@@ -1839,7 +1839,7 @@ FN int F(tile_regression)(const k_job *j, int64_t i0, int64_t m, double *restric
 }
 
 /* Rows [r0, r1) of the chunk: per-sample values (and weights, counted), tile by tile. */
-FN int F(rows)(const k_job *j, int64_t r0, int64_t r1, k_part *p, double *scratch) {
+FN int F(rows)(const k_job *j, int64_t r0, int64_t r1, k_part *p, double *scratch, const k_dest *d) {
     int64_t c = j->c;                            /* predictions per row */
     int64_t tile = K_TILE_VALUES / c;
     if (tile < 1) tile = 1;
@@ -1848,9 +1848,9 @@ FN int F(rows)(const k_job *j, int64_t r0, int64_t r1, k_part *p, double *scratc
     double *x = scratch, *y = x + region, *t = y + region, *e = t + region, *sw = e + region;
     for (int64_t i0 = r0; i0 < r1; i0 += tile) {
         int64_t m = r1 - i0 < tile ? r1 - i0 : tile;
-        double *out = j->out + i0;
-        double *wout = j->wout ? j->wout + i0 : NULL;
-        uint8_t *cout = j->cout ? j->cout + i0 : NULL;
+        double *out = d->out + (i0 - d->at);
+        double *wout = d->wout ? d->wout + (i0 - d->at) : NULL;
+        uint8_t *cout = d->cout ? d->cout + (i0 - d->at) : NULL;
         int bad;
         switch (j->kind) {
         /* element-wise losses: on the m·c outputs of the rows, then the mean of each row's c */
@@ -1885,7 +1885,9 @@ FN int F(rows)(const k_job *j, int64_t r0, int64_t r1, k_part *p, double *scratc
  * rows outside whole blocks) until none is left or an invalid value is found. The thread that finishes
  * the last unit of a block takes the block's statistics right away, while its values are in cache. Which
  * thread takes which unit does not matter: the values of a row and the statistics of a block depend on
- * nothing else. */
+ * nothing else. When the caller keeps no per-sample values (``discard``), a whole block taken as one unit
+ * is computed into the thread's own block buffers, which stay in cache, and only its statistics leave:
+ * the same values, summed the same way, never written to memory. */
 FN void F(work)(k_part *p) {
     k_job *j = (k_job *)p->job;
     for (;;) {
@@ -1893,13 +1895,18 @@ FN void F(work)(k_part *p) {
         int64_t u = __atomic_fetch_add(&j->next_unit, 1, __ATOMIC_RELAXED);
         if (u >= j->nunits) return;
         int64_t r = j->units[u], e = j->units[u + 1];
-        if (F(rows)(j, r, e, p, p->scratch)) {
+        int64_t b = j->ublock[u];
+        int own = b >= 0 && p->bout != NULL && e - r == j->block;
+        k_dest d = own ? (k_dest){p->bout, j->wout ? p->bwout : NULL, j->cout ? p->bcout : NULL, r}
+                       : (k_dest){j->out, j->wout, j->cout, 0};
+        if (F(rows)(j, r, e, p, p->scratch, &d)) {
             p->bad = 1;
             __atomic_store_n(&j->bad, 1, __ATOMIC_RELAXED);
             return;
         }
-        int64_t b = j->ublock[u];
-        if (b >= 0 && __atomic_sub_fetch(&j->left[b], 1, __ATOMIC_ACQ_REL) == 0) {
+        if (own) {
+            F(block_stats)(d.out, d.wout, d.cout, j->block, j->stats + 7 * b);
+        } else if (b >= 0 && __atomic_sub_fetch(&j->left[b], 1, __ATOMIC_ACQ_REL) == 0) {
             int64_t s = j->head + b * j->block;
             F(block_stats)(j->out + s, j->wout ? j->wout + s : NULL, j->cout ? j->cout + s : NULL, j->block,
                            j->stats + 7 * b);

@@ -194,10 +194,17 @@ def _in_accumulator_form(
     """A compiled block's statistics as the accumulator takes them; a block of values or weights from
     BIG on (or not finite) is summed again by :func:`_block_stats`, which scales such sums."""
     nb, sv, sw, mean, m2, lo, hi = raw
-    if nb and max(-lo, hi) < BIG and abs(sw) < BIG and math.isfinite(sv) and math.isfinite(m2):
+    if _as_given(raw):
         return nb, (sv, False), (sw, False), mean, m2, lo, hi
     end = start + BLOCK if v.shape[0] >= start + BLOCK else v.shape[0]
     return _block_stats(v[start:end], None if w is None else w[start:end], None if c is None else c[start:end])
+
+
+def _as_given(raw: tuple) -> bool:
+    """Whether the accumulator takes a compiled block's statistics as they are (else it sums the block's
+    values again: see :func:`_in_accumulator_form`)."""
+    nb, sv, sw, _, m2, lo, hi = raw
+    return bool(nb) and max(-lo, hi) < BIG and abs(sw) < BIG and math.isfinite(sv) and math.isfinite(m2)
 
 
 def _compiled_block_stats(
@@ -256,6 +263,10 @@ class Evaluator:
         self.reduction = reduction
         self.rule = self.conv.resolve_reduction(self.spec, reduction, self.params)
         self.keep_per_sample = keep_per_sample
+        #: whether the caller reads the per-sample values :meth:`update` returns; ``False`` (a caller that
+        #: uses the result alone, with no per-sample values kept and no listeners) lets the compiled kernels
+        #: leave them in cache, and :meth:`update` then returns NaN in their place
+        self.values_needed = True
         #: one shard of a dataset whose state is written for ``merge`` (``--state-out``): where no sample of
         #: it counts (every row ignored, or weights summing to 0) its own mean is NaN (null) with a warning,
         #: where the convention would refuse it: the merged mean is defined
@@ -487,15 +498,18 @@ class Evaluator:
         dst = None
         if self._out is not None and self.rows + n <= self._out.shape[0]:
             dst = self._out[self.rows : self.rows + n]
-        done = self._fused.run(
-            y_true,
-            y_pred,
-            sample_weight,
-            head=(BLOCK - self.acc._pending_len) % BLOCK,
-            block=BLOCK,
-            threads=self._threads,
-            dst=dst,
-        )
+        # nobody reads this chunk's per-sample values: the kernel keeps those of whole blocks in cache
+        discard = not (self.values_needed or self.keep_per_sample or self.chunk_listeners
+                       or self._chunk_counts is not None or dst is not None)
+
+        def run(discard: bool) -> tuple | None:
+            return self._fused.run(y_true, y_pred, sample_weight, head=(BLOCK - self.acc._pending_len) % BLOCK,
+                                   block=BLOCK, threads=self._threads, dst=dst, discard=discard)
+
+        done = run(discard)
+        if done is not None and discard and not all(map(_as_given, done[4])):
+            done = run(False)  # a block the accumulator sums again from its values (rare: see _as_given)
+            discard = False
         if done is None:
             return None
         self.acc.stats = _compiled_block_stats  # its blocks are summed as the fused kernel sums them
@@ -509,7 +523,8 @@ class Evaluator:
             self._warn(
                 "every prediction lies in [0, 1]: are these probabilities rather than logits? (drop --logits)"
             )
-        return self._accumulate(values, weights, counted, clipped, y_pred, blocks=blocks)
+        values = self._accumulate(values, weights, counted, clipped, y_pred, blocks=blocks)
+        return np.broadcast_to(np.float64(np.nan), values.shape) if discard else values
 
     def _accumulate(
         self,
@@ -765,6 +780,7 @@ def evaluate(
     sum_tol: float = DEFAULT_SUM_TOL,
     word_counts: Any = None,
     byte_counts: Any = None,
+    per_sample: bool = True,
     **params: Any,
 ) -> Result:
     """Evaluate ``loss`` on arrays in memory.
@@ -780,6 +796,8 @@ def evaluate(
         word_counts / byte_counts: ``(N,)`` whole numbers ≥ 0, the words / bytes of each row (a token, or a
             document scored by its summed NLL), for a cross-entropy's ``word_perplexity``, ``byte_perplexity``
             and ``bits_per_byte`` (lm-evaluation-harness's definitions, over the counted rows) in ``metrics``.
+        per_sample: ``False`` keeps no per-sample values (``Result.per_sample`` is ``None``; see
+            :func:`losscli.frames.evaluate`).
         **params: the loss's parameters (``from_logits``, ``label_smoothing``, ``class_weights``, ...).
 
     Returns:
@@ -793,7 +811,9 @@ def evaluate(
     """
     y_true, y_pred, sample_weight = (from_torch(a) for a in (y_true, y_pred, sample_weight))
     given = {k: from_torch(v) for k, v in (("words", word_counts), ("bytes", byte_counts)) if v is not None}
-    ev = Evaluator(loss, convention=convention, reduction=reduction, sum_tol=sum_tol, counts=tuple(given), **params)
+    ev = Evaluator(loss, convention=convention, reduction=reduction, sum_tol=sum_tol, counts=tuple(given),
+                   keep_per_sample=per_sample, **params)
+    ev.values_needed = per_sample
     yp, yt = _array(y_pred, "y_pred"), _array(y_true, "y_true")
     sw = None if sample_weight is None else _array(sample_weight, "sample_weight")
     counts = {k: np.asarray(v) for k, v in given.items()}

@@ -467,9 +467,12 @@ def _inputs(kind: str, n: int, rng: np.random.Generator):
     return "scce", y, rng.standard_normal((n, 40), np.float32) * 3, {"from_logits": True}
 
 
-def _stream(loss, yt, yp, sw, params, cuts, convention="losscli") -> tuple[dict, np.ndarray, dict]:
+def _stream(loss, yt, yp, sw, params, cuts, convention="losscli", keep=True) -> tuple[dict, np.ndarray, dict]:
+    """Summary, per-sample values and state of a chunked evaluation; ``keep=False``: no per-sample values
+    read or kept, so the compiled kernels leave whole blocks' values in cache."""
     params = dict(params)
-    ev = Evaluator(loss, convention=params.pop("convention", convention), **params)
+    ev = Evaluator(loss, convention=params.pop("convention", convention), keep_per_sample=keep, **params)
+    ev.values_needed = keep
     start = 0
     for end in [*cuts, yp.shape[0]]:
         ev.update(yt[start:end], yp[start:end], None if sw is None else sw[start:end])
@@ -522,6 +525,8 @@ def test_bit_identical_for_any_chunking_and_thread_count(level, kind, monkeypatc
             assert got[0] == base[0], (threads, cuts)
             assert got[1].tobytes() == base[1].tobytes(), (threads, cuts)
             assert got[2] == base[2], (threads, cuts)
+            alone = _stream(loss, yt, yp, sw, params, cuts, conv, keep=False)  # the value alone: same bits
+            assert (alone[0], alone[2]) == (base[0], base[2]), (threads, cuts)
 
 
 @pytest.mark.parametrize(
@@ -1074,3 +1079,102 @@ def test_in_memory_arrays_take_few_large_chunks_with_the_same_bits(shape, kernel
     kernels_env(LOSSCLI_KERNELS="numpy")
     losscli.evaluate(loss, y, x, from_logits=True)
     assert len(calls) > 1
+
+
+class _Sentinel:
+    """numpy as ``dispatch`` sees it, with ``np.empty`` filled with a sentinel: what the kernel leaves
+    unwritten shows."""
+
+    SENTINEL = -12345.5
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    def empty(self, shape, dtype=float):
+        a = np.empty(shape, dtype)
+        if a.dtype == np.float64:
+            a.fill(self.SENTINEL)
+        return a
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_values_nobody_reads_stay_in_cache_with_the_same_statistics(level, threads, monkeypatch):
+    """With ``discard`` the whole blocks' values are never written to the chunk's array (the kernel sums
+    them from its own block buffers) while the rows outside whole blocks are; the statistics are those of
+    the values written. (Blocks cut into pieces for threads that would otherwise idle are written.)"""
+    from losscli._native import dispatch
+    from losscli.registry import resolve
+
+    monkeypatch.setenv("LOSSCLI_THREADS", threads)
+    monkeypatch.setattr(dispatch, "np", _Sentinel())
+    rng = np.random.default_rng(3)
+    n, head = 9 * BLOCK + 999, 777  # at least four blocks a thread: none is cut into pieces
+    for loss, yt, yp, params in (_inputs("bce_logits", n, rng), _inputs("scce_weighted", n, rng)):
+        conv = get_convention("losscli")
+        spec, resolved = resolve(loss, params, conv.name)
+        plan = dispatch.plan_for(spec, resolved, conv)
+        kept = plan.run(yt, yp, None, head=head, block=BLOCK, threads=int(threads))
+        alone = plan.run(yt, yp, None, head=head, block=BLOCK, threads=int(threads), discard=True)
+        assert kept is not None and alone is not None
+        assert alone[4] == kept[4] and alone[3] == kept[3] and alone[5] == kept[5]
+        end = head + 9 * BLOCK
+        assert (alone[0][head:end] == _Sentinel.SENTINEL).all(), "whole blocks were written"
+        assert alone[0][:head].tobytes() == kept[0][:head].tobytes()
+        assert alone[0][end:].tobytes() == kept[0][end:].tobytes()
+        assert (kept[0] != _Sentinel.SENTINEL).all()
+
+
+def test_a_block_summed_again_from_its_values_is_computed_again(kernels_env, monkeypatch):
+    """A block the accumulator sums again from its values (values from 2**1006 on: here a loss of 1.5e308)
+    makes the kernel run the chunk again with its values written: the value alone equals the value with
+    them (it would be summed from values never written otherwise)."""
+    rng = np.random.default_rng(5)
+    monkeypatch.setenv("LOSSCLI_THREADS", "2")
+    n = 10 * BLOCK + 100  # nine whole blocks after the head: none cut into pieces for the two threads
+    y = rng.integers(0, 4, n)
+    y[BLOCK : 2 * BLOCK] = -100  # the second chunk's first whole block (after the head completing the first)
+    x = rng.standard_normal((n, 4))
+    x[2 * BLOCK + 10], y[2 * BLOCK + 10] = (0.75e308, -0.75e308, 0.0, 0.0), 1  # its second: −log softmax 1.5e308
+    params = {"from_logits": True, "ignore_index": -100}
+    from losscli._native import dispatch
+
+    monkeypatch.setattr(dispatch, "np", _Sentinel())  # what is left unwritten is not what was computed
+    kept = _stream("scce", y, x, None, params, [50])
+    assert math.isfinite(kept[0]["value"]) and kept[0]["value"] > 1e300
+    alone = _stream("scce", y, x, None, params, [50], keep=False)
+    assert (alone[0], alone[2]) == (kept[0], kept[2])
+    assert losscli.evaluate("scce", y, x, per_sample=False, **params).value == kept[0]["value"]
+
+
+@pytest.mark.parametrize("loss,params", [("bce", ["--logits"]), ("mse", [])])
+def test_the_value_alone_on_the_command_line_has_the_bits_of_the_full_report(loss, params, tmp_path, kernels_env,
+                                                                              monkeypatch):
+    """``eval -q`` reads no per-sample value: the compiled kernel leaves whole blocks' values in cache
+    (asked for with ``discard``), and prints the bits of the JSON report's value."""
+    from click.testing import CliRunner
+
+    from losscli._native import dispatch
+    from losscli.cli import cli
+
+    monkeypatch.setenv("LOSSCLI_THREADS", "2")
+    rng = np.random.default_rng(8)
+    n = 2_500_003
+    np.save(tmp_path / "p.npy", (rng.standard_normal(n) * 3).astype(np.float32))
+    np.save(tmp_path / "y.npy", rng.integers(0, 2, n).astype(np.float32))
+    asked = []
+    run = dispatch.FusedPlan.run
+
+    def recorded(self, *args, **kwargs):
+        asked.append(kwargs.get("discard", False))
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(dispatch.FusedPlan, "run", recorded)
+    args = ["eval", loss, *params, "--labels", str(tmp_path / "y.npy"), "--preds", str(tmp_path / "p.npy")]
+    full = CliRunner().invoke(cli, [*args, "--json"])
+    assert full.exit_code == 0, full.output
+    assert asked and not any(asked)
+    asked.clear()
+    alone = CliRunner().invoke(cli, [*args, "-q"])
+    assert alone.exit_code == 0, alone.output
+    assert asked and all(asked)
+    assert alone.output.strip() == repr(json.loads(full.output)["value"])
