@@ -375,8 +375,10 @@ class Summary:
     """How a summary metric's value comes from mergeable sums instead of the mean of per-sample values.
 
     ``stats(y_true, y_pred, sample_weight, **params)`` returns one chunk's statistics as
-    ``{name: (kind, values)}``: ``("sum", vector of the chunk's totals)``, ``("max", vector of its maxima)``
-    or ``("moments", per-row values (N,) or (N, K))``, the last weighted by the sample weights.
+    ``{name: (kind, values)}``: ``("sum", vector of the chunk's totals)``, ``("bins", (index, values, size))``
+    (the same sums given value by value, each added exactly to its bin: the sums' bits do not depend on the
+    chunking), ``("max", vector of its maxima)`` or ``("moments", per-row values (N,) or (N, K))``, the last
+    weighted by the sample weights.
     ``finish(stats, **params)`` turns the statistics of all chunks (sums and maxima as vectors, moments as
     ``(W, mean, M2)`` per column) into the metric's value, or ``(NaN, why)`` where it is undefined. Both are pure NumPy; the engine keeps the
     statistics beside the accumulator, so streaming, chunking, shard states and Dask give the one-pass value.

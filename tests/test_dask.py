@@ -64,6 +64,19 @@ def test_dask_api_equals_local_engine(client, dataset, fmt):
         assert r.value == pytest.approx(local.value, rel=1e-14)
 
 
+def test_weighted_calibration_errors_of_partitions_equal_the_local_engines_bits(client, dataset):
+    tmp, x, y, w, _ = dataset
+    keep = y >= 0
+    ddf = dd.read_parquet(str(tmp / "part-*.parquet"))
+    cols = [f"logit_{j}" for j in range(4)]
+    for loss in ("ece", "mce", "rmsce", "ece(classwise=true)"):
+        r = losscli.dask.evaluate(ddf[ddf.label >= 0], None, loss, label_cols=["label"], pred_cols=cols,
+                                  weight_col="weight", from_logits=True, client=client)
+        local = losscli.evaluate(loss, y[keep], x[keep], sample_weight=w[keep], from_logits=True)
+        assert r.value.hex() == local.value.hex()
+        assert r.details["reliability"] == local.details["reliability"]
+
+
 def test_two_frames_aligned_by_row_and_by_id(client, dataset):
     tmp, x, y, w, df = dataset
     keep = y >= 0

@@ -4,6 +4,8 @@ A summary metric's kernel module declares the statistics it needs per chunk (:cl
 this module keeps them across chunks, shards and processes:
 
 - ``sum``: a vector of sums (one per output, class or bin), each kept exactly (Shewchuk partials);
+- ``bins``: the same sums, given as per-value ``(index, values, size)`` and added exactly
+  (:func:`~losscli.engine.exact_sum.exact_bin_sums`): their bits do not depend on the chunking;
 - ``max``: a vector of running maxima;
 - ``moments``: per column the weight W, the weighted mean and the weighted sum of squared deviations M2,
   combined chunk by chunk and shard by shard with Chan's parallel formula (no Σx² − (Σx)²/n cancellation),
@@ -14,8 +16,9 @@ this module keeps them across chunks, shards and processes:
   bound and as a fine histogram beyond it (:class:`~losscli.engine.confidence_sample.ConfidenceSample`:
   the equal-mass bins of a calibration error).
 
-Streaming, chunking and merging give the one-pass value up to the rounding of each chunk's partial sums
-(a few ulps). The state serialises to JSON with every float in hex, so ``--state-out``/``merge`` and the
+Streaming, chunking and merging give the one-pass value bit for bit for ``bins`` and ``max``; a ``sum``
+given as a chunk's rounded totals, and ``moments``, carry the rounding of each chunk's partial sums (a few
+ulps). The state serialises to JSON with every float in hex, so ``--state-out``/``merge`` and the
 Dask engine carry it exactly.
 """
 
@@ -26,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from losscli.engine.confidence_sample import ConfidenceSample
-from losscli.engine.exact_sum import ExactSum
+from losscli.engine.exact_sum import ExactSum, exact_bin_sums
 
 
 class SummarySums:
@@ -44,12 +47,15 @@ class SummarySums:
         """Add one chunk's statistics, ``{name: (kind, values)}``.
 
         ``sum``: values are a vector of the chunk's totals (already summed by the kernel module);
+        ``bins``: ``(index, values, size)``, every value added exactly to the sum of its bin (of ``size``);
         ``max``: a vector of the chunk's maxima; ``moments``: per-row values ``(N,)`` or ``(N, K)``,
         weighted by ``weights`` (``None`` = 1).
         """
         for name, (kind, values) in stats.items():
             if kind == "sum":
                 self._add_sum(name, np.atleast_1d(np.asarray(values, dtype=np.float64)))
+            elif kind == "bins":
+                self._add_bins(name, *values)
             elif kind == "max":
                 self._add_max(name, np.atleast_1d(np.asarray(values, dtype=np.float64)))
             elif kind == "moments":
@@ -68,6 +74,14 @@ class SummarySums:
             self.sums[name] = acc
         for s, x in zip(acc, vec.tolist(), strict=False):
             s.add(x)
+
+    def _add_bins(self, name: str, index: np.ndarray, values: np.ndarray, size: int) -> None:
+        """Add every value to its bin's sum exactly (a bin of no value is kept, as 0)."""
+        self._add_sum(name, np.zeros(int(size)))
+        sums = self.sums[name]
+        bins, partials = exact_bin_sums(index, values, int(size))
+        for b, x in zip(bins.tolist(), partials.tolist(), strict=True):
+            sums[b].add(x)
 
     def _add_max(self, name: str, vec: np.ndarray) -> None:
         cur = self.maxima.get(name)

@@ -129,25 +129,46 @@ def _stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None, *, n_bi
     conf, acc = confidence_and_accuracy(y_true, y_pred, from_logits, classwise)
     if strategy == "quantile":  # the edges need every confidence: the engine keeps them (bounded)
         return {"sample": ("sample", (conf, acc))}
+    torch_dtype = torch_binning_dtype(y_pred, classwise) if conv is not None and conv.name == "torch" else None
+    return bin_stats(conf, acc, w, n_bins=n_bins, torch_dtype=torch_dtype)
+
+
+def bin_stats(conf: np.ndarray, acc: np.ndarray, w: np.ndarray | None, *, n_bins: int,
+              torch_dtype: np.dtype | None = None) -> dict[str, tuple[str, Any]]:
+    """One chunk's equal-width bins of (confidence, accuracy) pairs, (N,) or (N, K): per bin the rows, the
+    weight, Σw·confidence and Σw·accuracy, each value added exactly to its bin (``bins`` statistics: the
+    sums, and so the errors, do not depend on the chunking); torchmetrics' bins with ``torch_dtype``."""
     conf2 = conf.reshape(conf.shape[0], -1)
     acc2 = acc.reshape(acc.shape[0], -1)
     k = conf2.shape[1]
-    ww = np.ones(conf2.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
+    ww = np.ones(conf2.shape[0]) if w is None else np.asarray(w, dtype=np.float64).reshape(-1)
     per = n_bins
-    if conv is not None and conv.name == "torch":  # torchmetrics' bins, exactly 1 in one of its own
-        idx = torch_bin_index(conf2.astype(torch_binning_dtype(y_pred, classwise)), n_bins)
+    if torch_dtype is not None:  # torchmetrics' bins, exactly 1 in one of its own
+        idx = torch_bin_index(conf2.astype(torch_dtype), n_bins)
         per = n_bins + 1
     else:
         idx = bin_index(conf2, n_bins)
     # one histogram of length k·per: column j's bins at j·per .. j·per + per − 1
     idx = (idx + np.arange(k)[None, :] * per).reshape(-1)
     size = k * per
-    wcol = np.repeat(ww, k)
+    count = np.bincount(idx, minlength=size).astype(np.float64)
+    flat = acc2.reshape(-1)
+    hit = flat != 0  # an accuracy is mostly 0 or 1: only the others add to its sums
+    if w is None:  # counts are exact as they are
+        ones = bool(np.all(flat[hit] == 1))
+        weight = ("sum", count)
+        accuracy = ("sum", np.bincount(idx[hit], minlength=size).astype(np.float64)) if ones else (
+            "bins", (idx[hit], flat[hit], size))
+        confidence = ("bins", (idx, conf2.reshape(-1), size))
+    else:
+        wcol = np.repeat(ww, k)
+        weight, accuracy = ("bins", (idx, wcol, size)), ("bins", (idx[hit], wcol[hit] * flat[hit], size))
+        confidence = ("bins", (idx, wcol * conf2.reshape(-1), size))
     return {
-        "count": ("sum", np.bincount(idx, minlength=size).astype(np.float64)),
-        "weight": ("sum", np.bincount(idx, weights=wcol, minlength=size)),
-        "confidence": ("sum", np.bincount(idx, weights=wcol * conf2.reshape(-1), minlength=size)),
-        "accuracy": ("sum", np.bincount(idx, weights=wcol * acc2.reshape(-1), minlength=size)),
+        "count": ("sum", count),
+        "weight": weight,
+        "confidence": confidence,
+        "accuracy": accuracy,
         "bins": ("max", np.array([float(per)])),  # bins per column: n_bins, or n_bins + 1 under torch
     }
 

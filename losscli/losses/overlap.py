@@ -36,13 +36,14 @@ def _stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None, *, conv
         raise UsageError(f"a batch-level Dice or Tversky (axis=None{keras}) takes no sample weights",
                          hint="drop the sample weights, or give axis=-1 for one value per sample "
                               "(e.g. 'dice(axis=-1)')")
-    y, p = f64(y_true), f64(y_pred)
-    tp = float(np.sum(y * p))
-    fp = float(np.sum((1.0 - y) * p))
-    fn = float(np.sum(y * (1.0 - p)))
+    y, p = f64(y_true).reshape(-1), f64(y_pred).reshape(-1)
+    fp, fn = (1.0 - y) * p, y * (1.0 - p)
     if conv.name == "keras":  # Keras 3.15.1 weighs the two terms the other way round (see tversky)
         fp, fn = fn, fp
-    return {"overlap": ("sum", [tp, fp, fn, float(np.sum(y)), float(np.sum(p))]), "n": ("sum", [float(y.shape[0])])}
+    # tp, fp, fn, Σy, Σp, each term added exactly (``bins``): the sums do not depend on the chunking
+    terms = np.stack([y * p, fp, fn, y, p], axis=1)
+    return {"overlap": ("bins", (np.tile(np.arange(5), y.shape[0]), terms.reshape(-1), 5)),
+            "n": ("sum", [float(np.shape(y_true)[0])])}
 
 
 def _dice(stats: dict[str, Any], **_: Any) -> float:

@@ -30,15 +30,19 @@ def _cols(a: np.ndarray) -> np.ndarray:
     return a.reshape(a.shape[0], -1)
 
 
-def _weighted_sum(terms: np.ndarray, w: np.ndarray | None) -> np.ndarray:
-    """Σ_i w_i·t_ik per column k."""
+def _weighted_sum(terms: np.ndarray, w: np.ndarray | None) -> tuple[str, Any]:
+    """Σ_i w_i·t_ik per column k, as ``bins`` statistics: every term added exactly, so the sums do not
+    depend on the chunking."""
     t = _cols(terms)
-    return t.sum(axis=0) if w is None else (np.asarray(w, np.float64)[:, None] * t).sum(axis=0)
+    wt = t if w is None else np.asarray(w, np.float64).reshape(-1, 1) * t
+    k = t.shape[1]
+    return "bins", (np.tile(np.arange(k), t.shape[0]), wt.reshape(-1), k)
 
 
 def _weight_stats(y: np.ndarray, w: np.ndarray | None) -> dict[str, tuple[str, Any]]:
     n = y.shape[0]
-    return {"n": ("sum", [float(n)]), "w": ("sum", [float(n) if w is None else float(np.sum(w))])}
+    weight = ("sum", [float(n)]) if w is None else _weighted_sum(np.ones(n), w)
+    return {"n": ("sum", [float(n)]), "w": weight}
 
 
 def _scores(num: np.ndarray, den: np.ndarray) -> float:
@@ -62,7 +66,7 @@ def _too_few(stats: dict[str, Any]) -> bool:
 # ------------------------------------------------------------------------------------------------- RMSE
 def _squared_error_stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None, **_: Any) -> dict:
     e = f64(y_pred) - f64(y_true)
-    return {"se": ("sum", _weighted_sum(e * e, w)), **_weight_stats(e, w)}
+    return {"se": _weighted_sum(e * e, w), **_weight_stats(e, w)}
 
 
 def _rmse_finish(stats: dict[str, Any], **_: Any) -> float:
@@ -104,7 +108,7 @@ def _check_log1p(yt: np.ndarray, yp: np.ndarray, params: dict[str, Any], conv: C
 
 def _squared_log_error_stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None, **_: Any) -> dict:
     d = np.log1p(f64(y_true)) - np.log1p(f64(y_pred))
-    return {"se": ("sum", _weighted_sum(d * d, w)), **_weight_stats(d, w)}
+    return {"se": _weighted_sum(d * d, w), **_weight_stats(d, w)}
 
 
 @register_loss(
@@ -135,7 +139,7 @@ def rmsle(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> Kernel
 def _r2_stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None, **_: Any) -> dict:
     y = f64(y_true)
     e = f64(y_pred) - y
-    return {"se": ("sum", _weighted_sum(e * e, w)), "y": ("moments", _cols(y)), **_weight_stats(y, w)}
+    return {"se": _weighted_sum(e * e, w), "y": ("moments", _cols(y)), **_weight_stats(y, w)}
 
 
 def _r2_finish(stats: dict[str, Any], **_: Any) -> float:
@@ -251,8 +255,8 @@ def _class_onehot(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
 def _d2_stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None, *, kernel: Any, **params: Any) -> dict:
     loss = kernel(y_true, y_pred, **params).loss
     return {
-        "loss": ("sum", _weighted_sum(loss, w)),
-        "classes": ("sum", _weighted_sum(_class_onehot(y_true, y_pred), w)),
+        "loss": _weighted_sum(loss, w),
+        "classes": _weighted_sum(_class_onehot(y_true, y_pred), w),
         "columns": ("max", [1.0 if y_pred.ndim == 1 else float(y_pred.shape[1])]),
         **_weight_stats(loss, w),
     }

@@ -83,6 +83,62 @@ def test_streamed_chunked_and_merged_equal_one_pass(seed, n, c, n_bins, cut_frac
             assert [x["count"] for x in r.details["reliability"]] == [x["count"] for x in one.details["reliability"]]
 
 
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 400), c=st.sampled_from([1, 4]),
+       n_bins=st.integers(1, 20), cut_fracs=st.lists(st.floats(0, 1), max_size=6), weighted=st.booleans(),
+       classwise=st.booleans(), convention=st.sampled_from(["losscli", "torch"]))
+def test_any_chunking_and_merge_give_the_same_bits(seed, n, c, n_bins, cut_fracs, weighted, classwise, convention):
+    """Each bin's sums are exact: chunks, shards and merged states give the one pass's value bit for bit."""
+    rng = np.random.default_rng(seed)
+    p = rng.uniform(0, 1, n) if c == 1 else rng.dirichlet(np.ones(c), n)
+    y = rng.integers(0, 2 if c == 1 else c, n)
+    sw = rng.uniform(0.01, 7, n) * 10.0 ** rng.integers(-3, 4, n) if weighted else None
+    cuts = sorted({int(f * n) for f in cut_fracs})
+    params = {"n_bins": n_bins, "convention": convention, "classwise": classwise and c > 1 and convention != "torch"}
+    for loss in ("ece", "mce", "rmsce"):
+        one = losscli.evaluate(loss, y, p, sample_weight=sw, **params)
+        streamed = Evaluator(loss, keep_per_sample=False, **params)
+        merged = Evaluator(loss, keep_per_sample=False, **params)
+        for a, b in zip([0, *cuts], [*cuts, n], strict=True):
+            part = (y[a:b], p[a:b], None if sw is None else sw[a:b])
+            if b > a:
+                streamed.update(*part)
+            shard = Evaluator(loss, keep_per_sample=False, **params)
+            if b > a:
+                shard.update(*part)
+            merged.acc.merge(Accumulator.from_json(json.loads(json.dumps(shard.acc.to_json()))))
+        for ev in (streamed, merged):
+            r = ev.result()
+            assert r.value.hex() == one.value.hex()
+            assert r.details["reliability"] == one.details["reliability"]
+
+
+def test_weighted_ece_does_not_change_with_chunk_rows_or_shards(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    n = 5000
+    y, p, w = (rng.random(n) < 0.5).astype(int), rng.random(n), rng.random(n) * 3
+    data = tmp_path / "d.csv"
+    data.write_text("y,p,w\n" + "".join(f"{a},{b!r},{c!r}\n" for a, b, c in zip(y, p.tolist(), w.tolist(),
+                                                                                strict=True)))
+    cols = ["--label-cols", "y", "--pred-cols", "p", "--weight-col", "w"]
+    values = set()
+    for rows in (333, 1024, 2048, 5000):  # before: 0x1.f8dc2834364e9p-3, ...e8p-3 and ...ebp-3
+        code, out, err = run_cli(["eval", "ece,mce", data, *cols, "--chunk-rows", rows, "--json"], capsys)
+        assert code == 0, err
+        values.add(tuple(r["value"] for r in json.loads(out)))
+    assert len(values) == 1
+    states = []
+    for k, part in enumerate(np.array_split(np.arange(n), 3)):
+        shard = tmp_path / f"part-{k}.csv"
+        shard.write_text("y,p,w\n" + "".join(f"{y[i]},{float(p[i])!r},{float(w[i])!r}\n" for i in part))
+        states.append(tmp_path / f"s{k}.json")
+        code, _, err = run_cli(["eval", "ece", shard, *cols, "--state-out", states[-1], "-q"], capsys)
+        assert code == 0, err
+    code, out, err = run_cli(["merge", *states, "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["value"] == next(iter(values))[0]
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_under_torch_a_confidence_of_exactly_1_has_a_bin_of_its_own(dtype):
     """torchmetrics' bucketize(right=True) puts 1.0 past the last edge; under losscli it is in the last bin."""
