@@ -262,6 +262,13 @@ def _errors(col: dict[str, np.ndarray]) -> tuple[float, float, float]:
     return ece, mce, rms
 
 
+def calibration_errors(stats: dict[str, Any], n_bins: int) -> tuple[float, float, float]:
+    """(ECE, MCE, RMSCE) of the statistics of :func:`bin_stats` (as the engine keeps them), averaged over
+    columns: the values of the ``ece``, ``mce`` and ``rmsce`` losses."""
+    errors = [_errors(c) for c in _columns(stats, n_bins)]
+    return tuple(float(np.mean([e[i] for e in errors])) for i in range(3))  # type: ignore[return-value]
+
+
 def _finish(which: int) -> Any:
     def finish(stats: dict[str, Any], *, n_bins: int, **_: Any) -> float:
         if "weight" not in stats and "sample" not in stats:

@@ -197,7 +197,7 @@ def evaluate_plan(plan: Any, evaluators: list[Any], *, report: ReportSettings, s
 
         for ev in evaluators:
             kind = applies(ev.spec, ev.params, len(plan.preds.columns))
-            reliability.append(Reliability.of(kind, ev.params) if kind else None)
+            reliability.append(Reliability.of(kind, ev.params, ev.conv.name) if kind else None)
         observers += [rel.observe for rel in reliability if rel is not None]
     progress = None
     if report.progress:
@@ -341,7 +341,7 @@ def _run_side(loss: LossSettings, inputs: Any, preds: str, stdin: Any, pairing: 
         from losscli.engine.calibration import Reliability, applies
 
         kind = applies(evaluator.spec, evaluator.params, len(plan.preds.columns))
-        rel = Reliability.of(kind, evaluator.params) if kind else None
+        rel = Reliability.of(kind, evaluator.params, evaluator.conv.name) if kind else None
         if rel is not None:
             observers.append(rel.observe)
     (evaluation,) = run_many(plan, [evaluator], keep_ids=True, observers=observers)  # ids pair the two runs

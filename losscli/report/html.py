@@ -168,7 +168,8 @@ def _bars(charts: _Charts, title: str, labels: list[str], means: list[float], co
 def _reliability(charts: _Charts, ev: Any, rel: Any) -> str | None:
     """The reliability diagram: the bins of a calibration loss itself (``ece``, ``mce``, ``rmsce``, with
     their ``n_bins`` and ``strategy``), so that the chart shows the reported value's bins; else
-    :class:`~losscli.engine.calibration.Reliability`'s equal-width bins of the predictions."""
+    :class:`~losscli.engine.calibration.Reliability`'s bins of the predictions: the ``ece`` loss's default bins,
+    weighted as it weighs them, so its ECE is ``eval ece``'s value."""
     own = _loss_bins(ev)
     if own is not None:
         bins = [{"low": b["low"], "width": b["high"] - b["low"], "outcome": b["accuracy"],
@@ -179,8 +180,9 @@ def _reliability(charts: _Charts, ev: Any, rel: Any) -> str | None:
                 "numbers at the foot: samples per bin")
         binary = False
     elif rel is not None and rel.table():
-        width = 1.0 / len(rel.count)
-        bins = [{**b, "width": width} for b in rel.table()]
+        # the ece loss's bins (a confidence of exactly 1 has a bin of its own under torch: drawn at the edge)
+        bins = [{**b, "width": b["high"] - b["low"] or 1.0 / rel.n_bins} for b in rel.table()]
+        bins = [{**b, "low": min(b["low"], 1.0 - b["width"])} for b in bins]
         heading = f"ECE {rel.ece():.4f}"
         note = "bars: observed outcome per bin of the prediction; numbers at the foot: samples per bin"
         binary = rel.kind == "binary"

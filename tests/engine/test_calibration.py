@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from cli_helpers import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import losscli
 from losscli.engine.calibration import BINS, Reliability, applies
 from losscli.registry import get_loss
 
@@ -80,7 +83,7 @@ def test_log_probabilities_and_ignored_rows_are_read_as_the_loss_reads_them(tmp_
     assert padded.count.tolist() == plain.count.tolist() and abs(padded.ece() - plain.ece()) < 1e-12
     binary = Reliability.of("binary", {"log_probs": True})
     binary.add(np.array([1.0, 0.0]), np.log(np.array([0.95, 0.25])))
-    assert binary.count.tolist() == [0, 0, 1, 0, 0, 0, 0, 0, 0, 1]
+    assert np.flatnonzero(binary.count).tolist() == [int(0.25 * BINS), BINS - 1]  # 0.25 and 0.95
     # the page: the ECE of the probabilities, from log-probabilities and from logits with padding rows
     (tmp_path / "lp.csv").write_text("label,a,b,c\n" + "".join(
         f"{y[i]},{','.join(repr(v) for v in np.log(probs[i]).tolist())}\n" for i in range(n)))
@@ -93,3 +96,42 @@ def test_log_probabilities_and_ignored_rows_are_read_as_the_loss_reads_them(tmp_
                                capsys)
         assert code == 0, err
         assert want in (tmp_path / "r.html").read_text(), args
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 300), c=st.sampled_from([1, 3]), weighted=st.booleans(),
+       convention=st.sampled_from(["losscli", "torch"]), cut=st.integers(1, 300))
+def test_the_diagrams_ece_is_the_ece_losss_value(seed, n, c, weighted, convention, cut):
+    """The diagram counted samples in ten bins where the ece loss weighs them in its own (15) bins: with
+    sample weights the page showed another calibration error than the ece beside it."""
+    rng = np.random.default_rng(seed)
+    p = rng.uniform(0, 1, n) if c == 1 else rng.dirichlet(np.ones(c), n)
+    y = rng.integers(0, 2 if c == 1 else c, n)
+    sw = rng.uniform(0.01, 5, n) if weighted else None
+    rel = Reliability.of("binary" if c == 1 else "multiclass", {}, convention)
+    for start in range(0, n, cut):
+        rel.add(y[start:start + cut], p[start:start + cut], None if sw is None else sw[start:start + cut])
+    ece = losscli.evaluate("ece", y, p, sample_weight=sw, convention=convention)
+    assert rel.ece().hex() == ece.value.hex()
+    rows = [r for r in ece.details["reliability"] if r["weight"] > 0]
+    assert [b["n"] for b in rel.table()] == [r["count"] for r in rows]
+    assert [b["outcome"] for b in rel.table()] == [r["accuracy"] for r in rows]
+
+
+def test_the_pages_ece_is_eval_eces_value_with_weights(tmp_path, capsys):
+    """bce --weights: the diagram said ECE 0.2470 where eval ece gives 0.2465 for the same files."""
+    rng = np.random.default_rng(0)
+    n = 5000
+    y, p, w = (rng.random(n) < 0.5).astype(int), rng.random(n), rng.random(n) * 3
+    files = {"y": y.tolist(), "p": p.tolist(), "w": w.tolist()}
+    for name, values in files.items():
+        (tmp_path / f"{name}.csv").write_text(f"{name}\n" + "".join(f"{v!r}\n" for v in values))
+    inputs = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--weights", tmp_path / "w.csv"]
+    code, out, err = run_cli(["eval", "ece", *inputs, "-q"], capsys)
+    assert code == 0, err
+    ece = float(out)
+    assert f"{ece:.4f}" == "0.2465"
+    page = tmp_path / "r.html"
+    code, _, err = run_cli(["eval", "bce", *inputs, "--html", page, "-q"], capsys)
+    assert code == 0, err
+    assert re.search(r"Reliability — [^<]*· +ECE 0\.2465<", page.read_text())
