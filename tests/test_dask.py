@@ -116,6 +116,38 @@ def test_cli_engine_dask_equals_local(dataset, capsys):
     assert b["std"] == pytest.approx(a["std"], rel=1e-12)
 
 
+@pytest.mark.parametrize("weights_in", ["labels", "preds", "one file"])
+def test_the_dask_engines_inputs_name_the_weights_and_ids_as_the_local_engines(tmp_path, capsys, weights_in):
+    """--engine dask --json wrote no weights and no id in its inputs where the local engine writes both."""
+    rng = np.random.default_rng(3)
+    n = 60
+    ids = [f"k{i}" for i in range(n)]
+    y, p, w = rng.integers(0, 2, n), rng.random(n).tolist(), rng.random(n).tolist()
+    order = rng.permutation(n)  # the predictions in another order: joined on the id
+    with_w = weights_in == "labels"
+    (tmp_path / "y.csv").write_text(("id,y,w\n" if with_w else "id,y\n") + "".join(
+        f"{ids[i]},{y[i]}" + (f",{w[i]!r}" if with_w else "") + "\n" for i in range(n)))
+    (tmp_path / "p.csv").write_text(("id,p\n" if with_w else "id,p,w\n") + "".join(
+        f"{ids[i]},{p[i]!r}" + ("" if with_w else f",{w[i]!r}") + "\n" for i in order))
+    (tmp_path / "all.csv").write_text("id,y,p,w\n" + "".join(f"{ids[i]},{y[i]},{p[i]!r},{w[i]!r}\n" for i in range(n)))
+    files = (["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"] if weights_in != "one file" else
+             [tmp_path / "all.csv", "--label-cols", "y", "--pred-cols", "p"])
+    docs = {}
+    for engine in ("local", "dask"):
+        with pytest.raises(SystemExit) as info:
+            main(["eval", "bce", *map(str, files), "--weight-col", "w", "--id-col", "id", "--engine", engine,
+                  "--json", "--summary-only"])
+        out = capsys.readouterr()
+        assert info.value.code == 0, out.err
+        docs[engine] = json.loads(out.out)
+    local, dask_inputs = docs["local"]["inputs"], dict(docs["dask"]["inputs"])
+    assert dask_inputs.pop("engine") == "dask"
+    assert dask_inputs == local
+    assert local["id"] == "id" and local["weights"]["columns"] == ["w"]
+    assert local["weights"]["file"].endswith({"labels": "y.csv", "preds": "p.csv", "one file": "all.csv"}[weights_in])
+    assert docs["dask"]["value"] == pytest.approx(docs["local"]["value"], rel=1e-14)
+
+
 @pytest.mark.parametrize("sep", [";", "\t"])
 def test_dask_engine_reads_the_delimiter_the_local_engine_sniffs(tmp_path, capsys, sep):
     """A ``;``-separated CSV (as Excel writes in many locales) was read by Dask as one column ``label;p``

@@ -147,6 +147,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
 
         refuse_shared_columns(options.data[0], cols.labels, cols.preds, cols.weight)
         names = [options.data[0]]
+        id_name = cols.id_col
     else:
         if not options.labels or not options.preds:
             raise UsageError("give FILE, or both --labels and --preds")
@@ -163,6 +164,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
         count_cols = _count_columns(options, pred_table, sel)
         cols = infer_two_files(lab_table, pred_table, None, sel)
         check_key = cols.checked_id
+        id_name = cols.id_col  # as the local engine names it (not the pandas index the Dask engine joins on)
         if cols.checked_index is not None:
             # the Dask engine joins rather than checks row by row: on the index column both files hold, else
             # (indexes of two names: a CSV file's beside a Parquet file's) it checks them row by row
@@ -222,6 +224,10 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
     for ev in evaluators:
         inputs: dict[str, Any] = {"engine": "dask", "labels": {"file": names[0], "columns": label_cols},
                                   "preds": {"file": names[-1], "columns": pred_cols}}
+        if weight:  # the keys and values the local engine writes (InputPlan.inputs_document)
+            inputs["weights"] = {"file": names[0] if cols.weight_in_labels else names[-1], "columns": list(weight)}
+        if id_name:
+            inputs["id"] = id_name
         if cols.notes:
             inputs["notes"] = list(cols.notes)
         skipped = getattr(ev, "skipped_rows", 0)
