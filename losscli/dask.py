@@ -375,10 +375,13 @@ def evaluate_many(
     watch_index: list[tuple[str | None, str, str]] | None = None,
     check_key: str | tuple[str, str] | None = None,
     source: str | None = None,
+    row_files: tuple[str, str, int] | None = None,
     **params: Any,
 ) -> list[Any]:
     """Like :func:`evaluate`, returning the merged :class:`~losscli.engine.evaluator.Evaluator` of every loss.
-    ``source`` names the data in messages (``partition 3 of scores/*.csv``).
+    ``source`` names the data in messages (``partition 3 of scores/*.csv``); ``row_files``: the labels' and
+    the predictions' files paired by row, and the lines before the predictions' first row of data (1 for a
+    CSV header), so that a refusal of rows in another order names the file's row as the local engine does.
 
     ``watch_index``: pairs of columns (the labels' pandas index column, or ``None`` for their row numbers; the
     predictions'; ``"column"`` for a text column of one name in both, ``"key"`` for one whose sampled values
@@ -451,7 +454,7 @@ def evaluate_many(
     if len(dtypes) > 1:  # partitions of float16/32/64: evaluated in the type they make together, as one file
         outcomes = run(str(np.result_type(*dtypes)))
     if watch_index:
-        _refuse_shuffled_columns(watch_index, outcomes)
+        _refuse_shuffled_columns(watch_index, outcomes, row_files)
     for i, ev in enumerate(templates):
         for k, outcome in enumerate(outcomes):
             state, outputs, warnings = outcome["states"][i]
@@ -470,14 +473,23 @@ def evaluate_many(
     return templates
 
 
-def _refuse_shuffled_columns(watch_index: list[tuple[str | None, str, str]], outcomes: list[dict[str, Any]]) -> None:
+def _refuse_shuffled_columns(watch_index: list[tuple[str | None, str, str]], outcomes: list[dict[str, Any]],
+                             row_files: tuple[str, str, int] | None = None) -> None:
     """The partitions' watches of each pair of columns summed: the same values in another order are refused.
     A pair is (the labels' pandas index, or ``None`` for their row numbers; the predictions'; ``"column"`` or
     ``"key"`` for a text column of one name in both, else the kind of the other file). A ``"key"`` column that
     agrees on every row proves the order: a text column's values in another order are then the rows' own (as
-    the local engine decides it)."""
+    the local engine decides it). With ``row_files`` (labels' file, predictions' file, lines before the
+    predictions' first row of data) the error names the predictions' file and row in the local engine's words."""
     from losscli.errors import InputError
-    from losscli.inputs.index_watch import ORDER_HINT, REPEATS_HINT, IndexWatch, column_hint
+    from losscli.inputs.index_watch import (
+        ORDER_HINT,
+        REPEATS_HINT,
+        IndexWatch,
+        column_hint,
+        order_message,
+        shared_column_message,
+    )
 
     watches = []
     for k in range(len(watch_index)):
@@ -491,19 +503,32 @@ def _refuse_shuffled_columns(watch_index: list[tuple[str | None, str, str]], out
         if found is None or (proven and kind in ("column", "key")):
             continue
         row, x, y = found
+        location = None
+        if row_files is not None:  # the row as a spreadsheet shows it (the header is row 1), as the local engine
+            labels_file, preds_file, before = row_files
+            location = Location("y_pred", file=preds_file, column_name=pindex if kind in ("column", "key") else None,
+                                file_row=row + before + 1, value=str(y))
         if kind in ("column", "key"):
+            if location is not None:
+                raise InputError(shared_column_message(labels_file, preds_file, pindex, str(x), str(y)),
+                                 location=location, hint=column_hint(pindex, watch.repeats))
             raise InputError(
                 f"the rows of the labels and the predictions are in another order: their column {pindex!r} holds "
-                f"the same values in both, in another order (row {row + 1}: {x!r} in the labels, {y!r} in the "
-                "predictions), so pairing the rows by position would pair different rows",
+                f"the same values in both, in another order (data row {row + 1}: {x!r} in the labels, {y!r} in "
+                "the predictions), so pairing the rows by position would pair different rows",
                 hint=column_hint(pindex, watch.repeats),
             )
+        hint = REPEATS_HINT if watch.repeats else ORDER_HINT
+        if lindex is not None and location is not None:
+            raise InputError(order_message(labels_file, preds_file, "pandas index", str(x), str(y)),
+                             location=location, hint=hint)
         labels = f"the labels' pandas index {lindex!r}" if lindex is not None else "the labels' row numbers"
+        at = f"{x} in the labels, {y} in the predictions" if location is not None else (
+            f"data row {row + 1}: {x} in the labels, {y} in the predictions")
         raise InputError(
-            f"the predictions' pandas index {pindex!r} holds {labels} in another order (row {row + 1}: {x} in the "
-            f"labels, {y} in the predictions): the rows are paired by position, so if the predictions' rows "
-            "follow their index they are not in the labels' order",
-            hint=REPEATS_HINT if watch.repeats else ORDER_HINT,
+            f"the predictions' pandas index {pindex!r} holds {labels} in another order ({at}): the rows are paired "
+            "by position, so if the predictions' rows follow their index they are not in the labels' order",
+            location=location, hint=hint,
         )
 
 

@@ -42,6 +42,20 @@ def column_hint(column: str, repeats: bool) -> str:
     return f"join them on it: --id-col {column} (its values do not repeat); or write both files in the same row order"
 
 
+def order_message(labels: str, preds: str, what: str, x: str, y: str) -> str:
+    """The refusal of two files whose rows are in another order: ``what`` (an id, a pandas index) holds ``x``
+    in the labels and ``y`` in the predictions at the row the error's location names (both engines say it)."""
+    return f"the rows of {labels} and {preds} are in another order: {what} {x!r} in one, {y!r} in the other"
+
+
+def shared_column_message(labels: str, preds: str, column: str, x: str, y: str) -> str:
+    """The refusal of a text column of one name in both files holding the same values in another order (both
+    engines say it)."""
+    return (f"the rows of {labels} and {preds} are in another order: their column {column!r} holds the same values "
+            f"in both files, in another order ({x!r} in one, {y!r} in the other), so pairing the rows by position "
+            "would pair different rows")
+
+
 #: splitmix64's finaliser constants (a bijection of 64-bit words that scatters neighbouring values)
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 #: one seed per independent fingerprint

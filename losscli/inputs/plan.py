@@ -521,9 +521,11 @@ class InputPlan:
                     f"by --id-col {role.columns[0]}")
         else:
             what, hint = "id", same_order_hint(role.columns[0])
+        from losscli.inputs.index_watch import order_message
+
         raise InputError(
-            f"the rows of {self.labels.source.name} and {role.source.name} are in another order: "
-            + (where or f"{what} {x!r} in one, {y!r} in the other"),
+            (f"the rows of {self.labels.source.name} and {role.source.name} are in another order: {where}" if where
+             else order_message(self.labels.source.name, role.source.name, what, x, y)),
             location=Location("y_pred", file=role.source.name, column_name=None if by_index else role.columns[0],
                               file_row=role.source.file_row(row), value=y),
             hint=hint,
@@ -532,13 +534,11 @@ class InputPlan:
     def _shared_column_error(self, x: str, y: str, row: int, role: Role, *, repeats: bool) -> None:
         """A text column of one name in both files holds the same values in another order (``x`` in the labels,
         ``y`` in the predictions at stream row ``row``): the files hold their rows in other orders."""
-        from losscli.inputs.index_watch import column_hint
+        from losscli.inputs.index_watch import column_hint, shared_column_message
 
         column = role.columns[0]
         raise InputError(
-            f"the rows of {self.labels.source.name} and {role.source.name} are in another order: their column "
-            f"{column!r} holds the same values in both files, in another order ({x!r} in one, {y!r} in the "
-            "other), so pairing the rows by position would pair different rows",
+            shared_column_message(self.labels.source.name, role.source.name, column, x, y),
             location=Location("y_pred", file=role.source.name, column_name=column,
                               file_row=role.source.file_row(row), value=y),
             hint=column_hint(column, repeats),

@@ -215,6 +215,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             convention=convention_of(loss), reduction=loss.reduction, sum_tol=loss.sum_tol, nan=options.nan,
             client=client, per_loss_params=params, count_cols=count_cols,
             source=" and ".join(dict.fromkeys(names)),
+            row_files=(names[0], names[-1], _lines_before_data(names[-1], pred_table.real_header)),
         )
     finally:
         client.close()
@@ -236,6 +237,13 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
         ev.shard = bool(report.state_out)
         evaluations.append(Evaluation(ev.result(), inputs, None, skipped=skipped))
     return evaluations, evaluators
+
+
+def _lines_before_data(path: str, header: bool) -> int:
+    """The lines before a file's first row of data, as the local reader counts rows (the header is row 1 of
+    a CSV file; a Parquet file's first row is row 1)."""
+    lower = path.lower()
+    return 0 if lower.endswith((".parquet", ".pq")) or lower.endswith("/") else int(header)
 
 
 def _directory_glob(path: str) -> str:

@@ -228,3 +228,46 @@ def test_the_dask_engine_refuses_the_same_shuffles(tmp_path, capsys, fmt):
                               tmp_path / f"in_order.{fmt}", "--engine", "dask", "-q"], capsys)
     assert code == 0, err
     assert float(out) == pytest.approx(_bce(df["y"].to_numpy(), df["p"].to_numpy()), rel=1e-13)
+
+
+@pytest.mark.parametrize("case", ["csv index", "text column", "parquet range index", "labels without index"])
+def test_both_engines_name_the_same_row_of_a_shuffle(tmp_path, capsys, case):
+    """The local engine named the predictions' row as a spreadsheet shows it (ip.csv row 2: the header is row
+    1) and the Dask engine the data row ('row 1: 0 in the labels, 1957 in the predictions'), in other words."""
+    pytest.importorskip("dask.dataframe")
+    rng = np.random.default_rng(0)
+    n = 2 * SAMPLE_ROWS
+    df = pd.DataFrame({"y": rng.integers(0, 2, n), "p": rng.uniform(0.02, 0.98, n),
+                       "name": [f"s{i}" for i in range(n)]})
+    shuffled = df.sample(frac=1, random_state=1)
+    cols: list[str] = []
+    if case == "csv index":
+        df[["y"]].to_csv(tmp_path / "y.csv")
+        shuffled[["p"]].to_csv(tmp_path / "p.csv")
+        labels, preds = "y.csv", "p.csv"
+    elif case == "text column":
+        df[["name", "y"]].to_csv(tmp_path / "y.csv", index=False)
+        shuffled[["name", "p"]].to_csv(tmp_path / "p.csv", index=False)
+        labels, preds, cols = "y.csv", "p.csv", ["--label-cols", "y", "--pred-cols", "p"]
+    elif case == "parquet range index":
+        pytest.importorskip("pyarrow")
+        df[["y"]].to_parquet(tmp_path / "y.parquet")
+        shuffled[["p"]].to_parquet(tmp_path / "p.parquet")
+        labels, preds = "y.parquet", "p.parquet"
+    else:
+        df[["y"]].to_csv(tmp_path / "y.csv", index=False)
+        shuffled[["p"]].to_csv(tmp_path / "p.csv")
+        labels, preds = "y.csv", "p.csv"
+    first = int(shuffled.index[0])  # the predictions' first row holds another row's number
+    errors = {}
+    for engine in ("local", "dask"):
+        code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / labels, "--preds", tmp_path / preds, *cols,
+                                  "--engine", engine, "-q"], capsys)
+        assert code == 3 and out == "", err
+        errors[engine] = err
+    row = 2 if preds.endswith(".csv") else 1  # the first row of data, as a spreadsheet shows it
+    for err in errors.values():
+        assert f"{preds} {'column name ' if case == 'text column' else ''}row {row} (value '" in err, err
+        assert str(first) in err
+    if case in ("csv index", "text column"):
+        assert errors["dask"] == errors["local"]
