@@ -255,15 +255,21 @@ def evaluate_local(loss: LossSettings, inputs: Any, pred_files: list[str], *, re
 
 
 def leaderboard(evaluations: list[Any], n_losses: int) -> list[Any]:
-    """Results grouped by file, files ranked by the first loss's value (best first; undefined last)."""
+    """Results grouped by file, files ranked by the first loss's value (best first; undefined last).
+
+    Best is the lowest value of a loss and the highest of a score (``higher_is_better`` in the registry:
+    ``r2``, ``explained_variance``, ``d2_log_loss``, ``d2_brier``)."""
     groups = [evaluations[i:i + n_losses] for i in range(0, len(evaluations), n_losses)]
     for given, group in enumerate(groups):
         for ev in group:
             ev.given = given  # the file's place on the command line (``-q`` prints in that order)
+    from losscli.registry import get_loss
+
+    sign = -1.0 if groups and get_loss(groups[0][0].result.loss).higher_is_better else 1.0
 
     def key(group: list[Any]) -> float:
         v = group[0].result.value
-        return v if math.isfinite(v) else math.inf
+        return sign * v if math.isfinite(v) else math.inf
 
     groups.sort(key=key)
     out = []

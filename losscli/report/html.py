@@ -237,7 +237,10 @@ def _leaderboard(charts: _Charts, evs: list[Any]) -> str | None:
             ax.plot([ci["low"], ci["high"]], [yi, yi], color="#1f2933", linewidth=1.6)
         ax.text(ev.result.value, yi, f" {ev.result.value:.4g}", va="bottom", fontsize=10)
     ax.set_yticks(y, labels, fontsize=10)
-    ax.set_xlabel(f"{first} ({ranked[0].result.reduction}; lower is better)", fontsize=11)
+    from losscli.registry import get_loss
+
+    better = "higher" if get_loss(first).higher_is_better else "lower"
+    ax.set_xlabel(f"{first} ({ranked[0].result.reduction}; {better} is better)", fontsize=11)
     _style(ax)
     ax.grid(axis="y", visible=False)
     return _card("Leaderboard", charts.svg(fig))

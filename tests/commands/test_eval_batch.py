@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -183,6 +184,30 @@ def test_leaderboard_of_prediction_files(tmp_path, capsys):
                        ("-q", lambda o: len(o.split()) == 2)):
         code, out, err = run_cli([*base, fmt], capsys)
         assert code == 0 and check(out), (fmt, out)
+
+
+def test_leaderboard_ranks_a_score_highest_first(tmp_path, capsys):
+    """R² is better when higher: the file with R² 0.96 ranks before the one with −0.39 (it ranked last)."""
+    rng = np.random.default_rng(2)
+    y = rng.normal(size=100)
+    good, bad = y + rng.normal(size=100) * 0.2, y + rng.normal(size=100) * 1.0
+    for name, col, values in (("y", "y", y), ("bad", "p", bad), ("good", "p", good)):
+        (tmp_path / f"{name}.csv").write_text(col + "\n" + "\n".join(map(repr, values.tolist())) + "\n")
+
+    def r2(p: np.ndarray) -> float:
+        return 1.0 - float(np.sum((y - p) ** 2) / np.sum((y - y.mean()) ** 2))
+
+    code, out, err = run_cli(["eval", "r2,rmse", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "bad.csv",
+                              "--preds", tmp_path / "good.csv", "--json"], capsys)
+    assert code == 0, err
+    docs = json.loads(out)
+    assert [(d["rank"], Path(d["file"]).name, d["loss"]) for d in docs] == [
+        (1, "good.csv", "r2"), (1, "good.csv", "rmse"), (2, "bad.csv", "r2"), (2, "bad.csv", "rmse")]
+    assert docs[0]["value"] == pytest.approx(r2(good), rel=1e-12)
+    assert docs[2]["value"] == pytest.approx(r2(bad), rel=1e-12)
+    code, out, err = run_cli(["eval", "rmse,r2", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "bad.csv",
+                              "--preds", tmp_path / "good.csv", "--json"], capsys)
+    assert [(d["rank"], Path(d["file"]).name) for d in json.loads(out)][::2] == [(1, "good.csv"), (2, "bad.csv")]
 
 
 def test_output_streams_with_ids(multiclass, capsys):

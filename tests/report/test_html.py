@@ -53,6 +53,10 @@ def test_multiclass_leaderboard_and_logits(tmp_path, capsys):
                    "--ci", "0.9")
     assert "<h2>Leaderboard" in board and "#1 " in board and "#2 " in board
     assert charts(board) == 1 + 2 * 2  # the leaderboard, and distribution + reliability per file
+    assert "lower is better" in board
+    scores = report(tmp_path, capsys, "r2", "--labels", SAMPLE / "binary_labels.csv", "--preds",
+                    SAMPLE / "binary_probs.csv", "--preds", SAMPLE / "binary_candidate.csv", "--pred-cols", "p")
+    assert "higher is better" in scores and "lower is better" not in scores
     logits = report(tmp_path, capsys, "scce", "--labels", SAMPLE / "multiclass_labels.npy", "--preds",
                     SAMPLE / "multiclass_logits.npy", "--logits")
     assert "<h2>Reliability" in logits
