@@ -35,22 +35,41 @@ def convention_of(loss: LossSettings) -> Any:
     return conv
 
 
+#: the options that say what the prediction columns hold (not a parameter of one loss): with them, a loss
+#: that reads those columns as probabilities and cannot read them as said would score other numbers
+INPUT_KINDS = {"from_logits": "--logits", "log_probs": "--log-probs"}
+
+
 def loss_params(specs: list[Any], loss: LossSettings) -> list[dict[str, Any]]:
     """The parameters of each loss: an option goes to the losses that take it; an option none of them
-    takes is a usage error naming the losses that do."""
+    takes is a usage error naming the losses that do. ``--logits`` and ``--log-probs`` say what the
+    predictions are, so a loss of probabilities that does not take them (``brier``, ``d2_log_loss``, ``dice``,
+    ...) is a usage error beside one that does: it would read the logits as probabilities."""
     from losscli.registry import list_losses
 
     per_loss: list[dict[str, Any]] = [{} for _ in specs]
     for param, value in loss.params.items():
         takers = [i for i, spec in enumerate(specs) if spec.param(param) is not None]
+        everyone = [s.name for s in list_losses() if s.param(param) is not None]
         if not takers:
             flag = "--logits/--probs" if param == "from_logits" else "--" + param.replace("_", "-")
             names = ", ".join(s.name for s in specs)
-            everyone = [s.name for s in list_losses() if s.param(param) is not None]
             raise UsageError(
                 f"{names} {'does' if len(specs) == 1 else 'do'} not take {flag}",
                 hint=f"it is taken by: {', '.join(everyone)}" if everyone else None,
             )
+        if param in INPUT_KINDS and value:
+            readers = [s.name for i, s in enumerate(specs)
+                       if i not in takers and s.pred_kind in ("probability", "distribution")]
+            if readers:
+                what = "logits" if param == "from_logits" else "log-probabilities"
+                raise UsageError(
+                    f"{', '.join(readers)} {'takes' if len(readers) == 1 else 'take'} probabilities, not "
+                    f"{what}: with {INPUT_KINDS[param]} {'it' if len(readers) == 1 else 'they'} would read the "
+                    f"{what} as probabilities",
+                    hint=f"evaluate {', '.join(readers)} on probabilities in a run of {'its' if len(readers) == 1 else 'their'} "
+                         f"own; {INPUT_KINDS[param]} is taken by: {', '.join(everyone)}",
+                )
         for i in takers:
             per_loss[i][param] = value
     return per_loss

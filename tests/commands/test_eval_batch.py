@@ -159,6 +159,28 @@ def test_several_losses_in_one_pass(multiclass, capsys):
     assert set(first) == {"index", "sparse_categorical_crossentropy", "categorical_crossentropy"}
 
 
+def test_logits_beside_a_loss_of_probabilities_is_a_usage_error(tmp_path, capsys):
+    """--logits went to bce and not to brier, which read the logits as probabilities: brier 0.0925 (exit 0)
+    where the probabilities σ(x) give 0.2175; now a usage error naming brier (and d2_log_loss), as for brier
+    alone. Losses of scores (zero_one, multiclass_hinge) still take the logits beside them."""
+    x = np.array([0.9, 0.2, 0.6, 0.4])
+    y = np.array([1, 0, 1, 0])
+    (tmp_path / "d.csv").write_text("label,x\n" + "".join(f"{a},{b!r}\n" for a, b in zip(y, x.tolist(), strict=True)))
+    p = 1.0 / (1.0 + np.exp(-x))
+    assert abs(float(np.mean((p - y) ** 2)) - 0.2175) < 1e-4 and abs(float(np.mean((x - y) ** 2)) - 0.0925) < 1e-12
+    for loss in ("bce,brier", "bce,brier,d2_log_loss", "bce,dice"):
+        code, out, err = run_cli(["eval", loss, tmp_path / "d.csv", "--logits", "-q"], capsys)
+        assert (code, out) == (2, ""), (loss, out)
+        assert "not logits" in err and loss.split(",")[1] in err, err
+    code, out, err = run_cli(["eval", "bce,hamming", tmp_path / "d.csv", "--log-probs", "-q"], capsys)
+    assert (code, out) == (2, "") and "hamming takes probabilities, not log-probabilities" in err
+    code, out, err = run_cli(["eval", "bce,zero_one,hamming", tmp_path / "d.csv", "--logits", "--json"], capsys)
+    assert code == 0, err
+    assert [d["value"] for d in json.loads(out)][1:] == [0.5, 0.5]  # x > 0 everywhere: class 1, two misses
+    code, out, err = run_cli(["eval", "bce,brier", tmp_path / "d.csv", "--probs", "--json"], capsys)
+    assert code == 0 and json.loads(out)[1]["value"] == pytest.approx(0.0925, rel=1e-12)
+
+
 def test_option_no_loss_takes_is_usage_error(capsys):
     code, out, err = run_cli(["eval", "mse,mae", "x.csv", "--gamma", "2"], capsys)
     assert code == 2 and "binary_focal_crossentropy" in err
