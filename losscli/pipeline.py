@@ -395,14 +395,17 @@ def display_cells(
         p_true = float(probs[true]) if spec.pred_kind == "distribution" and 0 <= true < probs.size else None
         soft = kind == "distribution" and not np.isin(y, (0.0, 1.0)).all()
         return (name(true) + (" (soft)" if soft else "")), name(pred), p_true
+    # one column of a binary input: the probability of class 1 (σ of a logit, exp of a log-probability); the
+    # class predicted is 1 above 0.5 (a logit above 0), as zero_one and hamming count it and scikit-learn's
+    # argmax of predict_proba and torchmetrics' threshold give it (0.5 itself is class 0)
     if kind == "binary" and p.size == 1 and spec.pred_kind == "probability":
         prob = float(sigmoid(p.astype(np.float64))[0]) if logits else math.exp(p[0]) if log_probs else float(p[0])
         yv = float(y[0])
-        return _fmt(yv), ("1" if prob >= 0.5 else "0"), (prob if yv >= 0.5 else 1.0 - prob)
-    if kind == "class_index" and p.size == 1:  # binary Brier
-        prob = float(p[0])
+        return _fmt(yv), ("1" if prob > 0.5 else "0"), (prob if yv >= 0.5 else 1.0 - prob)
+    if kind == "class_index" and p.size == 1:  # binary Brier, D², zero_one, ece/mce/rmsce
+        prob = float(sigmoid(p.astype(np.float64))[0]) if logits else float(p[0])
         yv = int(y[0])
-        return name(yv), name(int(prob >= 0.5)), (prob if yv == 1 else 1.0 - prob)
+        return name(yv), name(int(prob > 0.5)), (prob if yv == 1 else 1.0 - prob)
     if p.size == 1:
         return _fmt(float(y[0])), _fmt(float(p[0])), None
     show = 3

@@ -362,3 +362,26 @@ def test_the_table_shows_probabilities_of_log_probability_predictions(runner, tm
     assert table.exit_code == 0, table.stderr
     rows = [[c.strip() for c in line.split("│")[1:-1]] for line in table.stdout.splitlines() if line.startswith("│")]
     assert rows[0][1:4] == ["2", "1", "0.1"]
+
+
+def test_the_table_shows_probabilities_and_the_counted_class_of_one_logit_column(runner, tmp_path):
+    """zero_one and ece on one column of logits showed the logits as p(true) (2.5 for a negative at logit
+    -1.5, where σ gives 0.817574) and the class from the logit read as a probability (0 for logit 0.4, which
+    zero_one counts as class 1: its loss 1 beside a 'predicted 0' that matches the label 0); at exactly 0.5
+    the table showed class 1 where zero_one and hamming count class 0."""
+    (tmp_path / "l.csv").write_text("label,x\n1,2.0\n0,-1.5\n1,-0.3\n0,0.4\n")
+    sig = [1.0 / (1.0 + math.exp(-x)) for x in (2.0, -1.5, -0.3, 0.4)]
+    want = [["1", "1", f"{sig[0]:.6g}"], ["0", "0", f"{1 - sig[1]:.6g}"], ["1", "0", f"{sig[2]:.6g}"],
+            ["0", "1", f"{1 - sig[3]:.6g}"]]
+    for loss in ("zero_one", "ece", "bce", "hamming"):
+        table = invoke(runner, ["eval", loss, str(tmp_path / "l.csv"), "--logits", "--format", "table"])
+        assert table.exit_code == 0, table.stderr
+        rows = [[c.strip() for c in line.split("│")[1:-1]] for line in table.stdout.splitlines()
+                if line.startswith("│")]
+        assert [r[1:4] for r in rows[:4]] == want, loss
+    (tmp_path / "h.csv").write_text("label,p\n1,0.5\n0,0.5\n")
+    for loss in ("zero_one", "hamming", "brier", "bce"):
+        table = invoke(runner, ["eval", loss, str(tmp_path / "h.csv"), "--format", "table"])
+        rows = [[c.strip() for c in line.split("│")[1:-1]] for line in table.stdout.splitlines()
+                if line.startswith("│")]
+        assert [r[2] for r in rows[:2]] == ["0", "0"], loss
