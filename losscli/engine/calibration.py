@@ -21,7 +21,7 @@ import numpy as np
 
 from losscli.engine.summary_sums import SummarySums
 from losscli.losses._common import log_softmax, sigmoid
-from losscli.losses.calibration import N_BINS, bin_stats, calibration_errors, reliability, torch_binning_dtype
+from losscli.losses.calibration import N_BINS, bin_stats, calibration_errors, reliability, torch_binned
 from losscli.spec import LossSpec
 
 #: The ``ece`` loss's default number of bins.
@@ -77,8 +77,8 @@ class Reliability:
         if self.ignore_index is not None and y_true.ndim == 1:
             ok &= truth != self.ignore_index
         w = None if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)[ok]
-        dtype = torch_binning_dtype(raw, classwise=False) if self.torch else None
-        self.sums.update(bin_stats(p[ok], hit[ok], w, n_bins=self.n_bins, torch_dtype=dtype), None)
+        binned = torch_binned(p, raw, False, self.from_logits)[ok] if self.torch else None
+        self.sums.update(bin_stats(p[ok], hit[ok], w, n_bins=self.n_bins, torch_binned=binned), None)
 
     def observe(self, batch: Any, values: Any, offset: int) -> None:
         self.add(batch.y_true, batch.y_pred, batch.weights)

@@ -6,7 +6,8 @@ bins). Under the torch convention the bins are torchmetrics': ``bucketize(conf, 
 right=True) − 1``, closed on the left — [e_k, e_{k+1}) — on the edges ``torch.linspace`` makes in the
 confidences' dtype (:func:`torch_edges`), with a confidence of exactly 1 in a bin of its own, B + 1 bins in
 all (torchmetrics#3510); a top-label confidence is binned as the float32 value torchmetrics casts it to
-(0.99999999 is 1.0 there), a binary one in the predictions' dtype. So a probability of 0.5 falls in the bin
+(0.99999999 is 1.0 there), a binary one in the predictions' dtype; float32 logits go through softmax or
+sigmoid in float32 arithmetic, as torch's (:func:`torch_float32_confidence`). So a probability of 0.5 falls in the bin
 above that edge there, and in the bin below it under the other conventions. Per bin the engine keeps the row
 count, the weight W_b, the weighted confidence sum C_b and the weighted accuracy sum A_b, so streaming,
 shard states and Dask give the one-pass value:
@@ -123,28 +124,54 @@ def torch_binning_dtype(y_pred: np.ndarray, classwise: bool) -> np.dtype:
     return dtype if dtype in (np.float16, np.float32) else np.dtype(np.float64)
 
 
+def torch_float32_confidence(y_pred: np.ndarray, classwise: bool) -> np.ndarray | None:
+    """The confidences torchmetrics bins for float32 logits, computed as torch computes them on the CPU in
+    float32 — ``sigmoid`` as 1/(1 + exp(−x)), ``softmax`` as exp(x − max)·(1/Σ exp(x − max)), then the top
+    label's value — or ``None`` for other inputs (their confidences are cast, as torchmetrics casts them).
+
+    Computed in float64 and then rounded, a saturated confidence can land one float32 step below 1 where
+    torch's float32 arithmetic gives exactly 1: torchmetrics puts it in the bin of its own that holds 1."""
+    x = np.asarray(y_pred)
+    if x.dtype != np.float32 or (x.ndim == 2 and (classwise or x.shape[1] < 2)):
+        return None
+    one = np.float32(1.0)
+    with np.errstate(over="ignore", under="ignore"):
+        if x.ndim == 1:
+            return one / (one + np.exp(-x))
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        return (e * (one / e.sum(axis=1, dtype=np.float32, keepdims=True))).max(axis=1)
+
+
 def _stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None, *, n_bins: int, classwise: bool = False,
            from_logits: bool = False, strategy: str = "uniform", conv: Convention | None = None,
            **_: Any) -> dict[str, tuple[str, Any]]:
     conf, acc = confidence_and_accuracy(y_true, y_pred, from_logits, classwise)
     if strategy == "quantile":  # the edges need every confidence: the engine keeps them (bounded)
         return {"sample": ("sample", (conf, acc))}
-    torch_dtype = torch_binning_dtype(y_pred, classwise) if conv is not None and conv.name == "torch" else None
-    return bin_stats(conf, acc, w, n_bins=n_bins, torch_dtype=torch_dtype)
+    binned = torch_binned(conf, y_pred, classwise, from_logits) if conv is not None and conv.name == "torch" else None
+    return bin_stats(conf, acc, w, n_bins=n_bins, torch_binned=binned)
+
+
+def torch_binned(conf: np.ndarray, y_pred: np.ndarray, classwise: bool, from_logits: bool) -> np.ndarray:
+    """The confidences torchmetrics puts in its bins: float32 logits' own float32 softmax or sigmoid
+    (:func:`torch_float32_confidence`), other confidences cast to the dtype it bins them in."""
+    binned = torch_float32_confidence(y_pred, classwise) if from_logits else None
+    return conf.astype(torch_binning_dtype(y_pred, classwise)) if binned is None else binned
 
 
 def bin_stats(conf: np.ndarray, acc: np.ndarray, w: np.ndarray | None, *, n_bins: int,
-              torch_dtype: np.dtype | None = None) -> dict[str, tuple[str, Any]]:
+              torch_binned: np.ndarray | None = None) -> dict[str, tuple[str, Any]]:
     """One chunk's equal-width bins of (confidence, accuracy) pairs, (N,) or (N, K): per bin the rows, the
     weight, Σw·confidence and Σw·accuracy, each value added exactly to its bin (``bins`` statistics: the
-    sums, and so the errors, do not depend on the chunking); torchmetrics' bins with ``torch_dtype``."""
+    sums, and so the errors, do not depend on the chunking); torchmetrics' bins of ``torch_binned``, the
+    confidences as torch computes them (:func:`torch_binned`)."""
     conf2 = conf.reshape(conf.shape[0], -1)
     acc2 = acc.reshape(acc.shape[0], -1)
     k = conf2.shape[1]
     ww = np.ones(conf2.shape[0]) if w is None else np.asarray(w, dtype=np.float64).reshape(-1)
     per = n_bins
-    if torch_dtype is not None:  # torchmetrics' bins, exactly 1 in one of its own
-        idx = torch_bin_index(conf2.astype(torch_dtype), n_bins)
+    if torch_binned is not None:  # torchmetrics' bins, exactly 1 in one of its own
+        idx = torch_bin_index(torch_binned.reshape(conf2.shape), n_bins)
         per = n_bins + 1
     else:
         idx = bin_index(conf2, n_bins)

@@ -62,3 +62,43 @@ def test_an_edge_is_closed_on_the_left_under_torch_and_on_the_right_otherwise():
     sk_bins = losscli.evaluate("ece(n_bins=2)", y, p).summary()["reliability"]
     assert [(r["bin"], r["count"]) for r in torch_bins] == [(1, 3)]
     assert [(r["bin"], r["count"]) for r in sk_bins] == [(0, 2), (1, 1)]
+
+
+def _saturating_logits() -> tuple[np.ndarray, np.ndarray]:
+    """Four rows whose float32 softmax is exactly 1 on class 0 (exp(−17.6)·2 < 2⁻²⁴: 1 + it rounds to 1 in
+    float32) but 0.99999994 when computed in float64 and rounded, and four at 0.95 (logit ln 38), all of
+    class 0 where the first four hold one miss."""
+    logits = np.array([[17.6, 0, 0]] * 4 + [[np.log(38.0), 0, 0]] * 4, dtype=np.float32)
+    return np.array([0, 0, 0, 1, 0, 0, 0, 0]), logits
+
+
+def test_float32_logits_saturate_as_torch_softmax_does(tmp_path, capsys):
+    """Float32 logits were binned from a float64 softmax rounded to float32: four confidences torch computes
+    as exactly 1 (torchmetrics' bin of its own) fell in [0.9, 1) with four at 0.95, so ece and mce were 0.1
+    where torchmetrics gives 0.15 and 0.25."""
+    y, logits = _saturating_logits()
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))  # torch's CPU softmax in float32
+    conf = (e * (np.float32(1) / e.sum(axis=1, dtype=np.float32, keepdims=True))).max(axis=1)
+    assert conf[:4].tolist() == [1.0] * 4 and np.float32(1 / (1 + 2 * np.exp(-17.6))) < 1
+    gaps = [abs(1.0 - float(conf[4:].mean())), abs(0.75 - float(conf[:4].mean()))]  # bins [0.9, 1) and {1}
+    for loss, want in (("ece", sum(gaps) / 2), ("mce", max(gaps))):
+        got = losscli.evaluate(f"{loss}(n_bins=10)", y, logits, from_logits=True, convention="torch").value
+        np.testing.assert_allclose(got, want, rtol=1e-6, err_msg=loss)
+    np.save(tmp_path / "y.npy", y)
+    np.save(tmp_path / "x.npy", logits)
+    code, out, err = run_cli(["eval", "mce(n_bins=10)", "--labels", tmp_path / "y.npy", "--preds", tmp_path / "x.npy",
+                              "--logits", "--convention", "torch", "-q"], capsys)
+    assert code == 0, err
+    np.testing.assert_allclose(float(out), 0.25, rtol=1e-6)
+    # one binary logit: σ(17.0) is 1 in float32 arithmetic, 0.99999994 in float64 rounded to float32
+    x = np.array([17.0, 17.0, 2.9444389791664403], dtype=np.float32)  # σ = 1, 1, 0.95
+    got = losscli.evaluate("mce(n_bins=10)", np.array([1, 0, 1]), x, from_logits=True, convention="torch").value
+    np.testing.assert_allclose(got, 0.5, rtol=1e-6)
+
+
+def test_float32_logits_saturate_as_torch_does_on_torch_itself():
+    torch = pytest.importorskip("torch")
+    y, logits = _saturating_logits()
+    conf = torch.from_numpy(logits).softmax(1).max(1).values
+    assert conf[:4].tolist() == [1.0] * 4
+    assert torch.tensor([17.0]).sigmoid().item() == 1.0
