@@ -21,7 +21,14 @@ import numpy as np
 
 from losscli.engine.summary_sums import SummarySums
 from losscli.losses._common import log_softmax, sigmoid
-from losscli.losses.calibration import N_BINS, bin_stats, calibration_errors, reliability, torch_binned
+from losscli.losses.calibration import (
+    N_BINS,
+    bin_stats,
+    calibration_errors,
+    reliability,
+    torch_binning_dtype,
+    torch_logit_confidence,
+)
 from losscli.spec import LossSpec
 
 #: The ``ece`` loss's default number of bins.
@@ -73,11 +80,14 @@ class Reliability:
             p = probs.max(axis=1)
             truth = y_true.argmax(axis=1) if y_true.ndim == 2 else y_true
             hit = (probs.argmax(axis=1) == truth).astype(np.float64)
+        if self.torch and self.from_logits:  # float32 and float16 logits as torch computes them, as ece does
+            as_torch = torch_logit_confidence(truth, raw, False)
+            p, hit = as_torch if as_torch is not None else (p, hit)
         ok = np.isfinite(p) & np.isfinite(hit)
         if self.ignore_index is not None and y_true.ndim == 1:
             ok &= truth != self.ignore_index
         w = None if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)[ok]
-        binned = torch_binned(p, raw, False, self.from_logits)[ok] if self.torch else None
+        binned = p.astype(torch_binning_dtype(raw, classwise=False))[ok] if self.torch else None
         self.sums.update(bin_stats(p[ok], hit[ok], w, n_bins=self.n_bins, torch_binned=binned), None)
 
     def observe(self, batch: Any, values: Any, offset: int) -> None:

@@ -7,7 +7,8 @@ right=True) − 1``, closed on the left — [e_k, e_{k+1}) — on the edges ``to
 confidences' dtype (:func:`torch_edges`), with a confidence of exactly 1 in a bin of its own, B + 1 bins in
 all (torchmetrics#3510); a top-label confidence is binned as the float32 value torchmetrics casts it to
 (0.99999999 is 1.0 there), a binary one in the predictions' dtype; float32 logits go through softmax or
-sigmoid in float32 arithmetic, as torch's (:func:`torch_float32_confidence`). So a probability of 0.5 falls in the bin
+sigmoid in float32 arithmetic, as torch's, float16 logits rounded to float16 after it
+(:func:`torch_logit_confidence`). So a probability of 0.5 falls in the bin
 above that edge there, and in the bin below it under the other conventions. Per bin the engine keeps the row
 count, the weight W_b, the weighted confidence sum C_b and the weighted accuracy sum A_b, so streaming,
 shard states and Dask give the one-pass value:
@@ -124,39 +125,44 @@ def torch_binning_dtype(y_pred: np.ndarray, classwise: bool) -> np.dtype:
     return dtype if dtype in (np.float16, np.float32) else np.dtype(np.float64)
 
 
-def torch_float32_confidence(y_pred: np.ndarray, classwise: bool) -> np.ndarray | None:
-    """The confidences torchmetrics bins for float32 logits, computed as torch computes them on the CPU in
-    float32 — ``sigmoid`` as 1/(1 + exp(−x)), ``softmax`` as exp(x − max)·(1/Σ exp(x − max)), then the top
-    label's value — or ``None`` for other inputs (their confidences are cast, as torchmetrics casts them).
+def torch_logit_confidence(
+    y_true: np.ndarray, y_pred: np.ndarray, classwise: bool
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The confidence and accuracy torchmetrics computes from float32 or float16 logits, as torch's CPU kernels
+    make them: ``sigmoid`` as 1/(1 + exp(−x)) and ``softmax`` as exp(x − max)·(1/Σ exp(x − max)) in float32
+    arithmetic, rounded to the logits' dtype (float16 is computed in float32, as torch's kernels for half
+    do); the top label is the first class of the largest of those probabilities (``torch.max``). ``None``
+    for other inputs (float64 logits: the float64 values, cast as torchmetrics casts them).
 
-    Computed in float64 and then rounded, a saturated confidence can land one float32 step below 1 where
-    torch's float32 arithmetic gives exactly 1: torchmetrics puts it in the bin of its own that holds 1."""
+    Computed in float64 and then rounded, a saturated confidence can land one step below 1 where torch's
+    arithmetic gives exactly 1 (torchmetrics' bin of its own); in float16 a confidence of 0.9999 is 1 there."""
     x = np.asarray(y_pred)
-    if x.dtype != np.float32 or (x.ndim == 2 and (classwise or x.shape[1] < 2)):
+    if x.dtype not in (np.float16, np.float32) or (x.ndim == 2 and (classwise or x.shape[1] < 2)):
         return None
+    dtype = x.dtype
+    x = x.astype(np.float32)
     one = np.float32(1.0)
+    labels = np.asarray(y_true).astype(np.int64).reshape(-1)
     with np.errstate(over="ignore", under="ignore"):
         if x.ndim == 1:
-            return one / (one + np.exp(-x))
+            p = (one / (one + np.exp(-x))).astype(dtype)
+            return p.astype(np.float64), (labels == 1).astype(np.float64)
         e = np.exp(x - x.max(axis=1, keepdims=True))
-        return (e * (one / e.sum(axis=1, dtype=np.float32, keepdims=True))).max(axis=1)
+        probs = (e * (one / e.sum(axis=1, dtype=np.float32, keepdims=True))).astype(dtype)
+    top = np.argmax(probs, axis=1)  # the first of equal probabilities, as torch.max
+    return probs[np.arange(probs.shape[0]), top].astype(np.float64), (top == labels).astype(np.float64)
 
 
 def _stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None, *, n_bins: int, classwise: bool = False,
            from_logits: bool = False, strategy: str = "uniform", conv: Convention | None = None,
            **_: Any) -> dict[str, tuple[str, Any]]:
-    conf, acc = confidence_and_accuracy(y_true, y_pred, from_logits, classwise)
+    torch = conv is not None and conv.name == "torch"
+    as_torch = torch_logit_confidence(y_true, y_pred, classwise) if torch and from_logits else None
+    conf, acc = as_torch or confidence_and_accuracy(y_true, y_pred, from_logits, classwise)
     if strategy == "quantile":  # the edges need every confidence: the engine keeps them (bounded)
         return {"sample": ("sample", (conf, acc))}
-    binned = torch_binned(conf, y_pred, classwise, from_logits) if conv is not None and conv.name == "torch" else None
+    binned = conf.astype(torch_binning_dtype(y_pred, classwise)) if torch else None
     return bin_stats(conf, acc, w, n_bins=n_bins, torch_binned=binned)
-
-
-def torch_binned(conf: np.ndarray, y_pred: np.ndarray, classwise: bool, from_logits: bool) -> np.ndarray:
-    """The confidences torchmetrics puts in its bins: float32 logits' own float32 softmax or sigmoid
-    (:func:`torch_float32_confidence`), other confidences cast to the dtype it bins them in."""
-    binned = torch_float32_confidence(y_pred, classwise) if from_logits else None
-    return conf.astype(torch_binning_dtype(y_pred, classwise)) if binned is None else binned
 
 
 def bin_stats(conf: np.ndarray, acc: np.ndarray, w: np.ndarray | None, *, n_bins: int,
@@ -164,7 +170,7 @@ def bin_stats(conf: np.ndarray, acc: np.ndarray, w: np.ndarray | None, *, n_bins
     """One chunk's equal-width bins of (confidence, accuracy) pairs, (N,) or (N, K): per bin the rows, the
     weight, Σw·confidence and Σw·accuracy, each value added exactly to its bin (``bins`` statistics: the
     sums, and so the errors, do not depend on the chunking); torchmetrics' bins of ``torch_binned``, the
-    confidences as torch computes them (:func:`torch_binned`)."""
+    confidences in the dtype torchmetrics bins them in (:func:`torch_binning_dtype`)."""
     conf2 = conf.reshape(conf.shape[0], -1)
     acc2 = acc.reshape(acc.shape[0], -1)
     k = conf2.shape[1]

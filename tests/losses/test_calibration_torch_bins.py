@@ -75,7 +75,7 @@ def _saturating_logits() -> tuple[np.ndarray, np.ndarray]:
 def test_float32_logits_saturate_as_torch_softmax_does(tmp_path, capsys):
     """Float32 logits were binned from a float64 softmax rounded to float32: four confidences torch computes
     as exactly 1 (torchmetrics' bin of its own) fell in [0.9, 1) with four at 0.95, so ece and mce were 0.1
-    where torchmetrics gives 0.15 and 0.25."""
+    where torchmetrics gives 0.15 and 0.25; float16 logits alike (torch rounds its probabilities to float16)."""
     y, logits = _saturating_logits()
     e = np.exp(logits - logits.max(axis=1, keepdims=True))  # torch's CPU softmax in float32
     conf = (e * (np.float32(1) / e.sum(axis=1, dtype=np.float32, keepdims=True))).max(axis=1)
@@ -90,6 +90,15 @@ def test_float32_logits_saturate_as_torch_softmax_does(tmp_path, capsys):
                               "--logits", "--convention", "torch", "-q"], capsys)
     assert code == 0, err
     np.testing.assert_allclose(float(out), 0.25, rtol=1e-6)
+    # float16 logits: torch computes in float32 and rounds to float16, where 0.9998 (logit 9.2) is 1
+    half = np.array([[9.2, 0, 0]] * 4 + [[np.log(38.0), 0, 0]] * 4, dtype=np.float16)
+    e = np.exp(half.astype(np.float32) - half.astype(np.float32).max(axis=1, keepdims=True))
+    conf = (e * (np.float32(1) / e.sum(axis=1, dtype=np.float32, keepdims=True))).astype(np.float16).max(axis=1)
+    assert conf[:4].tolist() == [1.0] * 4 and np.float32(1 / (1 + 2 * np.exp(-9.2))) < 1
+    gaps = [abs(1.0 - float(conf[4:].astype(np.float64).mean())), 0.25]
+    for loss, want in (("ece", sum(gaps) / 2), ("mce", max(gaps))):
+        got = losscli.evaluate(f"{loss}(n_bins=10)", y, half, from_logits=True, convention="torch").value
+        np.testing.assert_allclose(got, want, rtol=1e-12, err_msg=loss)
     # one binary logit: σ(17.0) is 1 in float32 arithmetic, 0.99999994 in float64 rounded to float32
     x = np.array([17.0, 17.0, 2.9444389791664403], dtype=np.float32)  # σ = 1, 1, 0.95
     got = losscli.evaluate("mce(n_bins=10)", np.array([1, 0, 1]), x, from_logits=True, convention="torch").value
@@ -102,3 +111,5 @@ def test_float32_logits_saturate_as_torch_does_on_torch_itself():
     conf = torch.from_numpy(logits).softmax(1).max(1).values
     assert conf[:4].tolist() == [1.0] * 4
     assert torch.tensor([17.0]).sigmoid().item() == 1.0
+    half = torch.tensor([[9.2, 0, 0], [np.log(38.0), 0, 0]], dtype=torch.float16).softmax(1).max(1).values
+    assert half[0].item() == 1.0 and half.dtype == torch.float16
