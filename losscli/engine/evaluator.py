@@ -385,7 +385,7 @@ class Evaluator:
             refuse_unplain(a, what)
         if counts:
             counts = {k: from_torch(v) for k, v in counts.items()}
-        self._chunk_counts = self._take_counts(counts, y_pred, sample_weight)
+        self._chunk_counts = self._take_counts(counts, y_pred, sample_weight, y_true)
         self._note_dtype(getattr(y_pred, "dtype", None))
         self.weighted = self.weighted or sample_weight is not None
         if self.spec.label_kind in ("distribution", "class_index"):
@@ -412,8 +412,13 @@ class Evaluator:
         values = self.compute(checked.y_true, checked.y_pred, checked.sample_weight)
         return values
 
-    def _take_counts(self, counts: dict[str, Any] | None, y_pred: Any, sample_weight: Any) -> dict[str, np.ndarray] | None:
-        """The chunk's per-row counts, checked (whole numbers ≥ 0, one per row), or ``None``."""
+    def _take_counts(self, counts: dict[str, Any] | None, y_pred: Any, sample_weight: Any,
+                     y_true: Any = None) -> dict[str, np.ndarray] | None:
+        """The chunk's per-row counts, checked (whole numbers ≥ 0, one per row), or ``None``.
+
+        A multi-label binary cross-entropy (K label columns) is refused with them: its per-sample value is the
+        mean over the K outputs, 1/K of the row's negative log-likelihood, so Σ of it over Σ words would not
+        be lm-evaluation-harness's Σ NLL / Σ words."""
         given = tuple(sorted(counts or {}))
         if given != tuple(sorted(self.counts)):
             if not self.counts:
@@ -423,6 +428,11 @@ class Evaluator:
                              + (f", not only {', '.join(given)}" if given else ""))
         if not self.counts:
             return None
+        if self.spec.label_kind == "binary" and np.ndim(y_true) == 2 and np.shape(y_true)[1] > 1:
+            raise UsageError(
+                f"word/byte perplexity and bits per byte are of each row's negative log-likelihood; "
+                f"{self.spec.name} on {np.shape(y_true)[1]} label columns (multi-label) reports the mean over them",
+                hint="give one label column per row (a token or a document), or drop the word/byte counts")
         if sample_weight is not None:
             raise UsageError("word/byte perplexity and bits per byte are of unweighted sums (lm-evaluation-harness): "
                              "sample weights do not apply", hint="drop the sample weights, or the word/byte counts")

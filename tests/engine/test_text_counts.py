@@ -115,6 +115,27 @@ def test_misuse_is_a_usage_error():
         ev.update([1], [-0.5])
 
 
+def test_multi_label_binary_cross_entropy_takes_no_word_counts(tmp_path, capsys):
+    """bce on two label columns reported word_perplexity 2.3449 = exp(Σ mean-over-outputs NLL / Σ words),
+    half the rows' NLL over the words (exp(Σ NLL / Σ words) = 5.4985): now a usage error; one column is
+    still exp(Σ NLL / Σ words)."""
+    rng = np.random.default_rng(3)
+    n = 50
+    y, p = rng.integers(0, 2, (n, 2)), rng.uniform(0.05, 0.95, (n, 2))
+    words = rng.integers(0, 3, n)
+    with pytest.raises(UsageError, match="multi-label"):
+        losscli.evaluate("bce", y, p, word_counts=words)
+    path = tmp_path / "ml.csv"
+    path.write_text("y0,y1,p0,p1,words\n" + "".join(
+        f"{a},{b},{c!r},{d!r},{w}\n" for (a, b), (c, d), w in zip(y.tolist(), p.tolist(), words.tolist(), strict=True)))
+    code, out, err = run_cli(["eval", "bce", path, "--label-cols", "y0,y1", "--pred-cols", "p0,p1", "--words-col",
+                              "words", "-q"], capsys)
+    assert (code, out) == (2, "") and "multi-label" in err
+    one = losscli.evaluate("bce", y[:, 0], p[:, 0], word_counts=words)
+    nll = -np.sum(y[:, 0] * np.log(p[:, 0]) + (1 - y[:, 0]) * np.log(1 - p[:, 0]))
+    assert one.metrics["word_perplexity"] == pytest.approx(math.exp(nll / words.sum()), rel=1e-12)
+
+
 def _csv(tmp_path, rows, name="lm.csv"):
     path = tmp_path / name
     path.write_text("doc,token,logprob,words,bytes\n" + "\n".join(rows) + "\n")
