@@ -143,16 +143,20 @@ def _distribution(charts: _Charts, ev: Any) -> str | None:
     return _card(f"Loss distribution — {_esc(_title(ev))}{sampled}", charts.svg(fig))
 
 
-def _bars(charts: _Charts, title: str, labels: list[str], means: list[float], counts: list[int],
+def _bars(charts: _Charts, title: str, labels: list[str], means: list[float | None], counts: list[int],
           highlight: str | None = None, overall: float | None = None) -> str:
+    """Horizontal bars of the slices' means; a slice whose mean is undefined (its weights sum to 0) has no
+    bar and says "—"."""
     fig = charts.figure(6.4, max(2.4, 0.42 * len(labels) + 1.2))
     ax = fig.add_subplot()
     colors = [WORST if lab == highlight else ACCENT for lab in labels]
     y = list(range(len(labels)))[::-1]
-    ax.barh(y, means, color=colors, height=0.62)
+    defined = [m is not None and math.isfinite(m) for m in means]
+    ax.barh(y, [m if ok else 0.0 for m, ok in zip(means, defined, strict=True)], color=colors, height=0.62)
     ax.set_yticks(y, [f"{lab}  (n={n})" for lab, n in zip(labels, counts, strict=True)], fontsize=10)
-    for yi, m in zip(y, means, strict=True):
-        ax.text(m, yi, f" {m:.4g}", va="center", fontsize=10)
+    for yi, m, ok in zip(y, means, defined, strict=True):
+        ax.text(m if ok else 0.0, yi, f" {m:.4g}" if ok else " — (undefined)", va="center", fontsize=10)
+    means = [m for m, ok in zip(means, defined, strict=True) if ok]
     if overall is not None and math.isfinite(overall):
         ax.axvline(overall, color="#1f2933", linewidth=1.2, linestyle="--")
         ax.text(overall, 1.01, f"overall {overall:.4g}", transform=ax.get_xaxis_transform(), ha="center",

@@ -178,3 +178,13 @@ def test_worst_samples_are_numbered_as_the_table_and_json_lines_number_them(tmp_
     page = (tmp_path / "c.html").read_text()
     worst = page[page.index("<h2>Samples that got most worse"):]
     assert re.search(r"<tr><td>(\d+)</td>", worst).group(1) == "2"
+
+
+def test_a_slice_of_zero_weight_has_no_bar(tmp_path, capsys):
+    """A group whose weights sum to 0 has an undefined mean: the page stopped with an internal error (exit 4,
+    matplotlib given None for a bar) where the JSON says null; now its bar is empty and says so."""
+    data = tmp_path / "g.csv"
+    data.write_text("y,p,w,g\n1,0.5,1,a\n2,2.5,2,a\n3,2,0,b\n4,4.5,0,b\n")
+    page = report(tmp_path, capsys, "mse", data, "--label-cols", "y", "--pred-cols", "p", "--weight-col", "w",
+                  "--group-col", "g")
+    assert "<h2>Per group (g)" in page and "undefined" in page
