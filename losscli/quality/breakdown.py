@@ -90,7 +90,8 @@ class ClassBreakdown(_Sliced):
 
     def true_class(self, y: np.ndarray) -> np.ndarray:
         y = np.asarray(y)
-        if self.kind == "distribution" and y.ndim == 2:
+        if y.ndim == 2 and (self.kind == "distribution" or (self.kind == "class_index" and y.shape[1] > 1)):
+            # one-hot rows (a sparse loss takes them too, as when it is evaluated beside cce): their argmax
             return np.argmax(y, axis=1).astype(np.int64)
         if y.ndim == 2:
             if y.shape[1] != 1:

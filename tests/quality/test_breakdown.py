@@ -126,3 +126,30 @@ def test_numeric_groups_are_named_like_the_file_writes_them():
     y = np.array([1.0, 2, 3, 4])
     _stream(ev, obs, y, y + 1, 4, {"group": np.array([1.0, 2.0, 2.0, np.nan])})
     assert [r["group"] for r in obs.result(1, ev.result().sum)] == ["(missing)", "1", "2"]
+
+
+def test_by_class_of_a_sparse_loss_beside_cce_reads_the_one_hot_rows(tmp_path):
+    """cce turns the class names into one-hot label rows; zero_one and scce evaluated beside it with --by-class
+    refused them as 'multi-label columns' (exit 2); each class's mean is now the direct one."""
+    import json
+    import subprocess
+    import sys
+
+    y = np.array([0, 1, 2, 1, 0, 2, 2, 1])
+    p = np.array([[.7, .2, .1], [.1, .6, .3], [.5, .2, .3], [.3, .3, .4], [.2, .5, .3], [.1, .1, .8],
+                  [.3, .4, .3], [.2, .7, .1]])
+    names = ["cat", "dog", "bird"]
+    path = tmp_path / "a.csv"
+    path.write_text("label,cat,dog,bird\n" + "".join(
+        f"{names[t]},{','.join(repr(v) for v in row)}\n" for t, row in zip(y.tolist(), p.tolist(), strict=True)))
+    run = subprocess.run([sys.executable, "-m", "losscli", "eval", "cce,zero_one,scce", str(path), "--by-class",
+                          "--json"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    docs = json.loads(run.stdout)
+    nll = -np.log(p[np.arange(y.size), y])
+    miss = (p.argmax(axis=1) != y).astype(float)
+    for doc, per in ((docs[0], nll), (docs[1], miss), (docs[2], nll)):
+        rows = {r["class"]: r for r in doc["by_class"]}
+        for c, name in enumerate(names):
+            assert rows[name]["n"] == int((y == c).sum())
+            assert rows[name]["mean"] == pytest.approx(per[y == c].mean(), rel=1e-12), (doc["loss"], name)
