@@ -244,8 +244,9 @@ def sniff_delimiter(sample: str, default: str = ",") -> str:
     lines wins; ties go to ``default`` (the extension's delimiter), then to the order above. A sample in
     which no candidate occurs in the first line is a one-column file and keeps ``default`` — unless every
     line is the same number (two or more) of numbers separated by single spaces, as ``np.savetxt`` writes
-    by default, below a first line of as many numbers or names (a header, ``y p``): then the delimiter is
-    a space.
+    by default, below a first line of as many numbers or names (a header, ``y p``), or every line is what R's
+    ``write.table`` writes by default (:func:`_r_space_table`: numbers and quoted texts): then the delimiter
+    is a space.
     """
     lines = sample.splitlines()
     if len(lines) > 1 and not sample.endswith(("\n", "\r")):
@@ -265,7 +266,67 @@ def sniff_delimiter(sample: str, default: str = ",") -> str:
     if best_score == 0 and _space_separated_numbers(lines[1:] or lines) and (
             len(lines) == 1 or len(lines[0].split(" ")) == len(lines[1].split(" "))):
         return " "
+    if best_score == 0 and _r_space_table(lines):
+        return " "
     return best
+
+
+#: what R's write.table writes unquoted besides numbers: missing values, logicals, infinities
+_R_WORDS = frozenset({"NA", "NaN", "Inf", "-Inf", "TRUE", "FALSE"})
+
+
+def _split_spaces(line: str) -> list[str] | None:
+    """``line`` cut at single spaces outside double quotes (``None``: a quote left open, or two spaces in a
+    row — padding, not R's single space)."""
+    cells, cell, quoted = [], [], False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == " " and not quoted:
+            cells.append("".join(cell))
+            cell = []
+            continue
+        cell.append(ch)
+    cells.append("".join(cell))
+    if quoted or "" in cells:
+        return None
+    return cells
+
+
+def _r_space_table(lines: list[str]) -> bool:
+    """The lines are what R's ``write.table`` writes by default (``sep = " "``): rows of as many cells each
+    (two or more), numbers, ``NA``, ``TRUE``/``FALSE`` or quoted texts (row names, factors), under a header
+    of quoted names, one per column, or one fewer (no name for the row names; ``""`` with ``col.names =
+    NA``), or under no header. Some quoted cell is needed: unquoted numbers are ``np.savetxt``'s, checked
+    apart."""
+    rows = [_split_spaces(ln.rstrip("\r")) for ln in lines]
+    if any(r is None for r in rows) or not rows:
+        return False
+    head = rows[0]
+    assert head is not None
+    quoted = all(len(c) >= 2 and c[0] == '"' and c[-1] == '"' for c in head)
+    data = rows[1:] if quoted and len(rows) > 1 else rows
+    width = len(data[0] or [])
+    if width < 2 or any(len(r or []) != width for r in data):
+        return False
+    if data is not rows and len(head) not in (width, width - 1):
+        return False
+    some_quote = data is not rows
+    for r in data:
+        for c in r or []:
+            if len(c) >= 2 and c[0] == '"' and c[-1] == '"' and '"' not in c[1:-1]:
+                some_quote = True
+            elif c not in _R_WORDS and not _is_float(c):
+                return False
+    return some_quote
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _space_separated_numbers(lines: list[str]) -> bool:
