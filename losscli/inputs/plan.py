@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -1120,6 +1121,12 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
                 hint = "thousands separators are not numbers; remove them"
             elif re.fullmatch(r"[+-]?\d*,\d+([eE][+-]?\d+)?", s):
                 hint = "a decimal comma? write decimals with a point (0.5, not 0,5)"
+                if getattr(source, "delimiter", ",") not in (",", None) and source.path != "-" and not source.path.endswith(
+                        (".gz", ".bz2", ".xz", ".zst")):
+                    # Excel in a semicolon locale: the commas are all decimal commas, tr turns them into points
+                    stem, dot, ext = source.path.rpartition(".")
+                    point = f"{stem}_point.{ext}" if dot and stem and "/" not in ext else f"{source.path}_point"
+                    hint += (f": tr , . < {shlex.quote(source.path)} > {shlex.quote(point)}, and pass that file")
             elif "," in s:
                 hint = "a comma inside a cell: quote the cell or use another delimiter"
             elif labels and classes_given:  # --classes given, but not for this layout of columns

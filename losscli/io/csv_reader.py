@@ -94,6 +94,8 @@ MIN_BLOCK = 1 << 18
 MAX_BLOCK = 1 << 18
 
 _BOM = b"\xef\xbb\xbf"
+#: a number written with a decimal comma (``0,9``, ``-,5``)
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+([eE][+-]?\d+)?")
 #: the first line Excel reads as the delimiter to use (``sep=;``)
 _EXCEL_SEP = re.compile(r"sep=([^\r\n\"])\r?\n")
 
@@ -199,8 +201,8 @@ def guess_header(first: list[str], name: str, notes: list[str], delimiter: str =
     if cells and cells[0] == "" and delimiter != " ":
         return True
     numbers = [c for c in cells if c.lower() not in MISSING]
-    if not numbers or not all(_is_number(c) for c in numbers):
-        return True
+    if not numbers or not all(_is_number(c) or (delimiter != "," and _DECIMAL_COMMA.fullmatch(c)) for c in numbers):
+        return True  # (numbers with a decimal comma beside another delimiter, 1;0,9, are data: refused when read)
     shown = ",".join(c if len(c) <= 12 else c[:11] + "…" for c in cells[:4]) + (",…" if len(cells) > 4 else "")
     pandas_names = [str(k) for k in range(len(numbers))]
     if cells == pandas_names:
@@ -302,6 +304,10 @@ class CsvSource(Source):
     def __init__(self, inp: Input, *, kind: str, delimiter: str | None, header: bool | None) -> None:
         self._inp = inp
         self._header = header
+        #: the last column when it is empty in every sampled row (a delimiter ending each row): not read
+        self.trailing_empty: str | None = None
+        self._sampled_whole = True  # the sample held every row
+        self._lines_end_with_delimiter: bool | None = None  # checked on the bytes when the sample was not all
         #: the first row's cells when they were all numbers, read as data (a guess)
         self.first_row_as_data: tuple[str, ...] | None = None
         #: with :attr:`first_row_as_data`: a row below writes, in its columns, a number that is no integer
@@ -430,6 +436,16 @@ class CsvSource(Source):
         self.header_maybe_data = bool(notes) and header_rows > 0 and not certain
         if header_rows:
             self.unnamed = {n for n, c in zip(names, first, strict=False) if not _clean(c)}
+        if len(names) > 1 and (not header_rows or names[-1] in self.unnamed):
+            # every row ending with the delimiter (Excel's 1;0.9;): an empty last column, not a label or prediction
+            sample = head_rows(2001)[header_rows - (1 if excel else 0):]
+            sample = [r for r in (sample if complete else sample[:-1]) if r]
+            if sample and all(len(r) == len(names) and not _clean(r[-1]) for r in sample):
+                self.unnamed.add(names[-1])
+                self.trailing_empty = names[-1]
+                self._sampled_whole = complete
+                self.notes.append(f"{inp.name}: every row ends with a {_delim_name(self.delimiter)} (an empty last "
+                                  f"column, as Excel writes): column {names[-1]} is not read")
 
     # ---------------------------------------------------------------------------------------- stdlib
 
@@ -778,6 +794,18 @@ class CsvSource(Source):
         """The cell of a missing value as written: its line read again (1 MiB at a time, counting line ends);
         ``"\n"`` for a blank line. ``None`` when the line found does not hold a missing value there (a quoted
         line break above it moves the lines)."""
+        cell = self.cell_as_written(data_row, column)
+        if cell is None or cell == "\n":
+            return cell
+        try:
+            missing = cell == "" or float(cell) != float(cell)
+        except ValueError:
+            missing = True  # a text the reader took for missing (NA, null, ...)
+        return cell if missing else None
+
+    def cell_as_written(self, data_row: int, column: str) -> str | None:
+        """The cell at ``data_row`` of ``column`` as written (stripped), its line read again; ``"\n"`` for a
+        blank line; ``None`` where it cannot be found (a quoted line break above it moves the lines)."""
         if column not in self.columns:
             return None
         target = self.file_row(data_row) - 1  # line ends before the line
@@ -810,12 +838,7 @@ class CsvSource(Source):
             return None
         if len(cells) != len(self.columns):
             return None
-        cell = cells[self.columns.index(column)].strip()
-        try:
-            missing = cell == "" or float(cell) != float(cell)
-        except ValueError:
-            missing = True  # a text the reader took for missing (NA, null, ...)
-        return cell if missing else None
+        return cells[self.columns.index(column)].strip()
 
     def filter_command(self, command: str, in_place: str | None = None, data_row: int = 0) -> str | None:
         """A shell command that passes this file's text through the filter ``command``: ``in_place`` (such as
@@ -887,9 +910,66 @@ class CsvSource(Source):
     # ------------------------------------------------------------------------------------------
 
     def _read(self, columns: list[str], chunk_rows: int | None) -> Iterator[Chunk]:
-        chunks = self._read_stdlib(columns, chunk_rows) if self.engine == "stdlib" else self._read_arrow(columns,
-                                                                                                       chunk_rows)
+        # an empty last column seen in the sample only: read too, and checked empty on the rows below it
+        extra = self.trailing_empty if (self.trailing_empty and self.trailing_empty not in columns
+                                        and not self._sampled_whole) else None
+        if extra and self._lines_end_with_delimiter is None:
+            self._lines_end_with_delimiter = self._every_line_ends_with_delimiter()
+        if self._lines_end_with_delimiter:
+            extra = None  # every line ends with the delimiter: the last cell of every row is empty
+        wanted = [*columns, extra] if extra else columns
+        chunks = self._read_stdlib(wanted, chunk_rows) if self.engine == "stdlib" else self._read_arrow(wanted,
+                                                                                                      chunk_rows)
+        if extra:
+            chunks = self._still_empty(chunks, extra)
         return _without_last_rows(chunks, self._trailing_blank) if self._trailing_blank else chunks
+
+    def _every_line_ends_with_delimiter(self) -> bool:
+        """Whether every line of the content ends with the delimiter (looked at on the bytes, with NumPy: about
+        15 ms for 1 M rows, where parsing the empty column would cost the compiled parser of plain numbers
+        70 ms). ``False`` also for a blank line, or a last line without its line end that does not: the column
+        is then read and checked row by row."""
+        d = ord(self.delimiter)
+        prev = b"\n\n"  # the two bytes before the piece (a line end before the first line)
+        rest = b""  # the end of the content after its last line end
+        try:
+            for piece in self._pieces():
+                data = np.frombuffer(prev + piece, dtype=np.uint8)
+                at = np.flatnonzero(data[2:] == 10) + 2  # this piece's line ends, in data
+                if at.size:
+                    before = data[at - 1]
+                    if not ((before == d) | ((before == 13) & (data[at - 2] == d))).all():
+                        return False  # a blank line among them too (its \n or \r\n follows a line end)
+                    rest = piece[int(at[-1]) - 1:]
+                else:
+                    rest = (rest + piece)[-64:]
+                prev = (prev + piece)[-2:]
+        except (OSError, ValueError, ReadError):
+            return False
+        last = rest.strip()
+        return not last or last[-1] == d
+
+    def _still_empty(self, chunks: Iterator[Chunk], column: str) -> Iterator[Chunk]:
+        """``chunks`` without ``column``, the last one, found empty in the sampled rows: a value in it is a
+        ReadError (it would be left out of the scores silently)."""
+        for chunk in chunks:
+            values = chunk.columns.pop(column)
+            if values.dtype == object:
+                filled = np.flatnonzero([bool(v) for v in values])
+            else:
+                filled = np.flatnonzero(~np.isnan(values))
+            if filled.size:
+                row = chunk.first_row + int(filled[0])
+                cut = self.filter_command(f"cut -d{shlex.quote(self.delimiter)} -f1-{len(self.columns) - 1}")
+                raise self._error(
+                    f"a value in the last column, empty in the first rows (each ended with a "
+                    f"{_delim_name(self.delimiter)}, as Excel writes)",
+                    hint=f"leave the column out ({cut}, and pass that file) or fill it in the first rows too",
+                    data_row=row,
+                    column=column,
+                    value=self.cell_as_written(row, column) or str(values[int(filled[0])]),
+                )
+            yield chunk
 
 
 def trailing_blank_lines(tail: bytes | None) -> int:

@@ -25,6 +25,7 @@ Nothing here imports numpy or pyarrow.
 from __future__ import annotations
 
 import os
+import re
 from typing import IO
 
 from losscli.errors import ReadError, UsageError
@@ -256,19 +257,39 @@ def sniff_delimiter(sample: str, default: str = ",") -> str:
         return default
     best, best_score = default, 0
     candidates = (default,) + tuple(d for d in DELIMITERS if d != default)
+    tied: list[str] = []
     for d in candidates:
         expected = _count_outside_quotes(lines[0], d)
         if expected == 0:
             continue
         score = sum(1 for ln in lines if _count_outside_quotes(ln, d) == expected)
         if score > best_score:
-            best, best_score = d, score
+            best, best_score, tied = d, score, [d]
+        elif score == best_score:
+            tied.append(d)
+    if len(tied) > 1 and not _all_numbers(lines, best):
+        # 1;0,9 with no header (Excel's semicolons beside decimal commas): the one cutting into numbers only
+        best = next((d for d in tied if _all_numbers(lines, d)), best)
     if best_score == 0 and _space_separated_numbers(lines[1:] or lines) and (
             len(lines) == 1 or len(lines[0].split(" ")) == len(lines[1].split(" "))):
         return " "
     if best_score == 0 and _r_space_table(lines):
         return " "
     return best
+
+
+_DECIMAL_COMMA_NUMBER = re.compile(r"[+-]?\d*,\d+([eE][+-]?\d+)?")
+
+
+def _all_numbers(lines: list[str], delimiter: str) -> bool:
+    """Whether ``lines`` cut at ``delimiter`` are numbers only, with a decimal point or comma (``0,9``), or
+    empty cells (a delimiter ending a row)."""
+    for ln in lines:
+        for cell in ln.split(delimiter):
+            cell = cell.strip().strip('"').strip()
+            if cell and not _is_float(cell) and not _DECIMAL_COMMA_NUMBER.fullmatch(cell):
+                return False
+    return True
 
 
 #: what R's write.table writes unquoted besides numbers: missing values, logicals, infinities
