@@ -187,7 +187,8 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
 @click.option("--csv", "fmt", flag_value="csv", help="Shorthand for --format csv.")
 @click.option("--tsv", "fmt", flag_value="tsv", help="Shorthand for --format tsv.")
 @click.option("--md", "fmt", flag_value="md", help="Shorthand for --format md (GitHub-flavoured summary).")
-@click.option("--summary-only", is_flag=True, help="JSON without per_sample.")
+@click.option("--summary-only", is_flag=True, help="The summary without the per-sample values: JSON without "
+              "per_sample, the table without its sample rows.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the requested reduction's value.")
 @click.option("--output", "-o", "output", metavar="FILE", help="Write per-sample losses to FILE (.csv .tsv .jsonl .npy .parquet).")
 @click.option("--nan", type=click.Choice(["error", "skip", "warn"]), default="error", show_default=True,
@@ -337,9 +338,9 @@ def merge_cmd(states: tuple[str, ...], fmt: str | None, quiet: bool, state_out: 
     same bits). States of different losses, parameters, conventions or reductions are refused.
     """
     from losscli.commands.merge import run_merge
-    from losscli.commands.output import default_format
+    from losscli.commands.settings import stdout_format
 
-    _decided["status"] = run_merge(list(states), "quiet" if quiet else default_format(fmt), state_out=state_out,
+    _decided["status"] = run_merge(list(states), stdout_format({"quiet": quiet, "fmt": fmt}), state_out=state_out,
                                    decided=_decided)
 
 

@@ -47,6 +47,8 @@ class ReportSettings:
     per_sample_only: bool = False  # reduction 'none': the per-sample values are the result
     #: the HTML report's file (``--html``)
     html: str | None = None
+    #: the table lists samples (the first, the last and the worst); ``--summary-only``: its summary alone
+    sample_rows: bool = True
 
     @property
     def keep_per_sample(self) -> bool:

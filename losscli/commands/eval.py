@@ -68,7 +68,8 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
         warn_once([*(w for ev in evaluations for w in ev.warnings), *_unmerged(report, session.gates)])
         status = op.finish_checks(session, evaluations, report)  # checks, baseline, side reports
         decided["status"] = status
-        render_evaluations(evaluations, report.fmt, summary_only=report.summary_only)
+        render_evaluations(evaluations, report.fmt, summary_only=report.summary_only,
+                           sample_rows=report.sample_rows)
     op.report_check_lines(session.checks)  # one line per failed check on stderr, after the report
     return status
 

@@ -112,8 +112,9 @@ def warn(message: str) -> None:
     sys.stderr.write(f"losscli: warning: {printable(message)}\n")
 
 
-def render_evaluations(evaluations: list[Any], fmt: str, *, summary_only: bool) -> None:
-    """Write evaluation results to stdout in ``fmt`` (quiet, json, jsonl, csv, tsv, md or table)."""
+def render_evaluations(evaluations: list[Any], fmt: str, *, summary_only: bool, sample_rows: bool = True) -> None:
+    """Write evaluation results to stdout in ``fmt`` (quiet, json, jsonl, csv, tsv, md or table); JSON without
+    per-sample values when ``summary_only``, a table without its sample rows unless ``sample_rows``."""
     from losscli import report
 
     if fmt == "quiet":
@@ -129,7 +130,7 @@ def render_evaluations(evaluations: list[Any], fmt: str, *, summary_only: bool) 
     else:
         from losscli.report.table import render
 
-        print_rich(lambda c: render(evaluations, c))
+        print_rich(lambda c: render(evaluations, c, sample_rows=sample_rows))
 
 
 def warn_once(messages: Iterable[str]) -> None:

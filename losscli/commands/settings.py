@@ -277,10 +277,8 @@ def refuse_stdout_as_file(path: str | None, flag: str) -> None:
 
 
 def report_settings(opts: Options, *, per_sample_formats: bool = True) -> ReportSettings:
-    """stdout's format (``-q`` wins; a table on a terminal, JSON otherwise) and the files to write."""
-    from losscli.commands.output import default_format
-
-    fmt = "quiet" if opts.get("quiet") else default_format(opts.get("fmt"))
+    """stdout's format (:func:`stdout_format`) and the files to write."""
+    fmt = stdout_format(opts)
     step_summary = bool(opts.get("step_summary"))
     if step_summary and not os.environ.get("GITHUB_STEP_SUMMARY"):
         raise UsageError(
@@ -290,6 +288,8 @@ def report_settings(opts: Options, *, per_sample_formats: bool = True) -> Report
     for option in ("output", "state_out", "junit_xml", "openmetrics", "html"):
         refuse_stdout_as_file(opts.get(option), "--" + option.replace("_", "-"))
     output = opts.get("output")
+    if opts.get("summary_only"):
+        _refuse_summary_only(fmt)
     summary_only = bool(opts.get("summary_only") or output)
     per_sample_only = opts.get("reduction") == "none"
     if per_sample_only:
@@ -302,7 +302,45 @@ def report_settings(opts: Options, *, per_sample_formats: bool = True) -> Report
         fmt=fmt, summary_only=summary_only, output=output, per_sample_only=per_sample_only,
         state_out=opts.get("state_out"), junit_xml=opts.get("junit_xml"), openmetrics=opts.get("openmetrics"),
         step_summary=step_summary, progress=not opts.get("no_progress"), html=opts.get("html"),
+        sample_rows=not opts.get("summary_only"),
     )
+
+
+#: stdout's formats: the shortest option that asks for each, and what it writes
+_FORMATS = {"json": ("--json", "the JSON report"), "jsonl": ("--nl", "one JSON line per sample"),
+            "csv": ("--csv", "one CSV line per sample"), "tsv": ("--tsv", "one TSV line per sample"),
+            "md": ("--md", "the Markdown summary"), "table": ("--format table", "the table")}
+
+
+def stdout_format(opts: Options) -> str:
+    """stdout's format: ``quiet`` for ``-q``, else the one asked for (a table on a terminal, JSON otherwise).
+    ``-q`` beside a format is a usage error: stdout holds one of them, and the other would be ignored."""
+    from losscli.commands.output import default_format
+
+    fmt = opts.get("fmt")
+    if not opts.get("quiet"):
+        return default_format(fmt)
+    if fmt is not None:
+        flag, what = _FORMATS.get(fmt, (f"--format {fmt}", f"the {fmt} report"))
+        raise UsageError(f"-q and {flag} ask for two reports on standard output, which holds one",
+                         hint=f"give one of them: -q alone prints the value, {flag} alone {what}")
+    return "quiet"
+
+
+def _refuse_summary_only(fmt: str) -> None:
+    """``--summary-only`` leaves the per-sample values out of the JSON report and the table; beside a format
+    that has none (``-q``, ``--md``) or nothing else (``--nl``, ``--csv``, ``--tsv``) it would do nothing."""
+    if fmt in ("json", "table"):
+        return
+    if fmt in ("quiet", "md"):
+        flag, what = ("-q", "prints only the value") if fmt == "quiet" else ("--md", "writes the summary alone")
+        raise UsageError(f"--summary-only changes nothing beside {flag}, which {what} (it leaves the per-sample "
+                         "values out of the JSON report and the table)",
+                         hint=f"leave out --summary-only ({flag} alone gives the same output)")
+    flag, what = _FORMATS[fmt]
+    raise UsageError(f"--summary-only leaves the per-sample values out, and {flag} writes only them ({what})",
+                     hint="for the summary alone use --json --summary-only (or --md); for the per-sample values leave "
+                          f"out --summary-only, or write them to a file with -o losses.{fmt} beside a --json summary")
 
 
 def _check_no_reduction(opts: Options, fmt: str, summary_only: bool) -> None:

@@ -32,8 +32,9 @@ def histogram(values: np.ndarray, bins: int = 24) -> tuple[str, float, float]:
     return line, lo, hi
 
 
-def render(evals: list[Evaluation], console: Any) -> None:
-    """Print every evaluation to a rich console."""
+def render(evals: list[Evaluation], console: Any, *, sample_rows: bool = True) -> None:
+    """Print every evaluation to a rich console: its samples (the first, the last and the worst; not without
+    ``sample_rows``), its summary and its breakdowns."""
     from rich.table import Table
     from rich.text import Text
 
@@ -77,7 +78,10 @@ def render(evals: list[Evaluation], console: Any) -> None:
             table.add_section()
             for row in sorted(extra, key=lambda x: -x["loss"]):
                 table.add_row(*_cells(row, has_id, has_p), style="bold red")
-        console.print(table)
+        if sample_rows:
+            console.print(table)
+        else:
+            console.print(Text(table.title), style="italic")
 
         summary = Table.grid(padding=(0, 2))
         summary.add_column(style="bold")

@@ -143,10 +143,12 @@ def test_formats_and_errors(runner, files, sample):
 def test_quiet_prints_the_difference_alone_and_keeps_the_exit_status(runner, files):
     r = invoke(runner, cmp(files))
     difference = json.loads(r.stdout)["difference"]["mean"]
-    quiet = invoke(runner, [*cmp(files), "-q"])
+    plain = [a for a in cmp(files) if a != "--json"]  # -q beside --json is refused: stdout holds one report
+    quiet = invoke(runner, [*plain, "-q"])
     assert quiet.exit_code == 0 and quiet.stdout == f"{difference!r}\n"
     assert float(quiet.stdout) < 0 or float(quiet.stdout) > 0
-    failing = invoke(runner, [*cmp(files), "-q", "--fail-if-worse"])
+    assert invoke(runner, [*cmp(files), "-q"]).exit_code == 2
+    failing = invoke(runner, [*plain, "-q", "--fail-if-worse"])
     assert failing.exit_code == 1 and failing.stdout == quiet.stdout
 
 
