@@ -193,7 +193,8 @@ def _param_option(*decls: str, param: str, **kwargs: Any) -> Any:
 @click.option("--output", "-o", "output", metavar="FILE", help="Write per-sample losses to FILE (.csv .tsv .jsonl .npy .parquet).")
 @click.option("--nan", type=click.Choice(["error", "skip", "warn"]), default="error", show_default=True,
               help="Rows with missing values: refuse, drop silently (counted), or drop with a warning.")
-@click.option("--sum-tol", type=TOLERANCE, default=1e-3, show_default=True, help="Tolerance for rows summing to 1.")
+@click.option("--sum-tol", type=TOLERANCE, metavar="TOL", help="Tolerance for rows summing to 1 (default 1e-3): "
+              "one-hot or soft label rows, probability or log-probability rows over classes.")
 @click.option("--chunk-rows", type=click.IntRange(1, 2**31), help="Rows per chunk when streaming.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (it is shown on stderr for large inputs "
               "when stderr is a terminal).")

@@ -25,6 +25,8 @@ class LossSettings:
     eps: float | None = None
     reduction: str = "mean"
     sum_tol: float = 1e-3
+    #: whether ``sum_tol`` was given (``--sum-tol``), not the default: a loss of the run must check row sums
+    sum_tol_given: bool = False
     #: per-row counts the inputs give (``words``, ``bytes``: ``--words-col``/``--bytes-col``), for the word and
     #: byte perplexity and bits per byte of the cross-entropies
     counts: tuple[str, ...] = ()

@@ -87,12 +87,13 @@ def loss_settings(loss: str, opts: Options) -> LossSettings:
     eps = opts.get("eps")
     if eps is not None:
         eps = _finite(eps, "--eps", low=0.0, high=0.5, open_low=True, open_high=True)
-    sum_tol = opts.get("sum_tol")
-    sum_tol = 1e-3 if sum_tol is None else _finite(sum_tol, "--sum-tol", low=0.0)
+    given = opts.get("sum_tol")
+    sum_tol = 1e-3 if given is None else _finite(given, "--sum-tol", low=0.0)
     counts = tuple(name for name in ("words", "bytes")
                    if opts.get(f"{name}_col") is not None or opts.get(name) is not None)
     return LossSettings(expression=loss, params=params, convention=opts.get("convention") or "losscli", eps=eps,
-                        reduction=opts.get("reduction") or "mean", sum_tol=sum_tol, counts=counts, files=tuple(files))
+                        reduction=opts.get("reduction") or "mean", sum_tol=sum_tol, sum_tol_given=given is not None,
+                        counts=counts, files=tuple(files))
 
 
 def _read_numbers(path: str, flag: str) -> list[float]:

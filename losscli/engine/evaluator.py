@@ -324,6 +324,18 @@ class Evaluator:
         if isinstance(dtype, np.dtype) and dtype.kind == "f":
             self.pred_dtype = dtype if self.pred_dtype is None else np.result_type(self.pred_dtype, dtype)
 
+    @property
+    def checks_row_sums(self) -> bool:
+        """Whether rows are checked to sum to 1 within :attr:`sum_tol` (refused, or warned about under a lenient
+        convention): one-hot or soft label rows, probability or log-probability rows over classes (not
+        logits), and scikit-learn's log_loss on binary_crossentropy's predict_proba columns."""
+        if self.spec.label_kind == "distribution":
+            return True
+        probabilities = bool(self.params.get("log_probs")) or not self.params.get("from_logits")
+        if self.spec.pred_kind == "distribution":
+            return probabilities
+        return self.spec.name == "binary_crossentropy" and self.conv.name == "sklearn" and probabilities
+
     def clip_eps(self) -> float | None:
         """The eps probabilities were clipped at where it is not the convention's default: ``--eps``, or
         scikit-learn's eps of a float32 or float16 input; ``None`` otherwise (also for logits)."""

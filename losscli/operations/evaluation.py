@@ -91,12 +91,33 @@ def build_evaluators(loss: LossSettings, *, keep_per_sample: bool) -> list[Any]:
     params = loss_params(specs, loss)
     conv = convention_of(loss)
     counting = count_takers(specs, loss.counts)
-    return [
+    evaluators = [
         Evaluator(spec, convention=conv, reduction=loss.reduction, sum_tol=loss.sum_tol,
                   keep_per_sample=keep_per_sample, counts=loss.counts if i in counting else (),
                   **implied_params(text, par))
         for i, (spec, text, par) in enumerate(zip(specs, texts, params, strict=True))
     ]
+    if loss.sum_tol_given:
+        refuse_unused_sum_tol(evaluators)
+    return evaluators
+
+
+def refuse_unused_sum_tol(evaluators: list[Any]) -> None:
+    """``--sum-tol`` is the tolerance of the check that rows sum to 1; given for losses none of which checks
+    that (mse, bce, a cross-entropy on logits), it would change nothing: a usage error naming those that do."""
+    if any(ev.checks_row_sums for ev in evaluators):
+        return
+    from losscli.registry import list_losses
+
+    names = ", ".join(ev.spec.name for ev in evaluators)
+    why = " on logits" if any(ev.spec.pred_kind == "distribution" for ev in evaluators) else ""
+    takers = ", ".join(s.name for s in list_losses() if "distribution" in (s.label_kind, s.pred_kind))
+    raise UsageError(
+        f"--sum-tol is the tolerance of the check that rows sum to 1, and {names} "
+        f"{'does' if len(evaluators) == 1 else 'do'} not check that{why}",
+        hint=f"leave out --sum-tol; it applies to one-hot or soft label rows and to probability or log-probability "
+             f"rows over classes ({takers}; binary_crossentropy's predict_proba columns under --convention sklearn)",
+    )
 
 
 def refuse_per_sample_output(evaluators: list[Any], report: ReportSettings) -> None:
