@@ -15,6 +15,7 @@ from losscli.files import OutputTransaction
 def _refuse_overwriting_inputs(config: str, specs: list[Any], report: Any, opts: dict[str, Any]) -> None:
     """A report file that is the check file or an input of a check, or two outputs naming one file: a usage
     error before any check runs. (A check whose settings are wrong is left to fail on its own.)"""
+    from losscli.inputs.text_options import refuse_unused_text_options
     from losscli.operations.evaluation import build_evaluators, refuse_overwriting_inputs
 
     read, baselines = [config], {}
@@ -23,6 +24,7 @@ def _refuse_overwriting_inputs(config: str, specs: list[Any], report: Any, opts:
             check = settings.check_settings(spec, force=bool(opts.get("force")),
                                             update_baseline=bool(opts.get("update_baseline")))
             build_evaluators(check.loss, keep_per_sample=False)  # a parameter the loss does not take
+            refuse_unused_text_options(check.inputs, [check.preds, check.baseline_preds, check.baseline_preds2])
         except UsageError as exc:  # a mistake in the check file (max_group without group_col, a parameter
             # the loss lacks): exit 2 before any check runs, as for an unknown key
             if not exc.message.startswith(f"check {spec.name!r}"):

@@ -14,6 +14,7 @@ from losscli.files import OutputTransaction
 
 def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[str, Any]) -> int:
     """Returns the exit status, decided before any output is written."""
+    from losscli.inputs.text_options import refuse_unused_text_options
     from losscli.operations import evaluation as op
     from losscli.quality import gates
     from losscli.report.comparison import compare_markdown
@@ -31,9 +32,10 @@ def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[st
     compare = settings.compare_settings(opts)
     candidates = list(dict.fromkeys(opts["preds"]))
     baseline2 = _second_inputs(opts, candidates)
+    inputs = settings.input_settings(opts, data=[], preds=candidates[0])
+    refuse_unused_text_options(inputs, [*candidates, opts["baseline_preds"], baseline2])
     if len(candidates) > 1:
         return _run_many(loss_settings, compare, report, candidates, opts, stdin=stdin, decided=decided)
-    inputs = settings.input_settings(opts, data=[], preds=candidates[0])
     op.refuse_overwriting_inputs(report.files(), [*inputs.files(), *loss_settings.files, opts["baseline_preds"],
                                                   baseline2])
     started = time.perf_counter()

@@ -17,6 +17,7 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
     files (``--preds`` repeated or a glob) give one result per file, ranked by the first loss (a
     leaderboard); a glob as FILE is one dataset stored in shards.
     """
+    from losscli.inputs.text_options import refuse_unused_text_options
     from losscli.operations import evaluation as op
     from losscli.quality.session import QualitySession
 
@@ -44,6 +45,7 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
                          hint="with --engine dask put both inputs in one file and select them with --pred2-cols")
     inputs = settings.input_settings(opts, data=data, preds=pred_files[0] if pred_files else None,
                               extra_cols=session.gates.extra_cols())
+    refuse_unused_text_options(inputs, pred_files)
     op.refuse_overwriting_inputs([*report.files(), *session.gates.baseline_written()],
                                  [*inputs.files(), *pred_files, *loss_settings.files, *session.gates.baseline_read()])
     with OutputTransaction():
