@@ -257,8 +257,8 @@ def evaluate_plan(plan: Any, evaluators: list[Any], *, report: ReportSettings, s
     finally:
         if progress is not None:
             progress.close()
-    if sink is not None:
-        sink.commit()
+    if sink is not None:  # (.npy holds a value per input row: NaN for the rows --nan skip dropped, to the last)
+        sink.commit(input_rows=plan.samples + plan.skipped if plan.options.nan != "error" else None)
     for ev in evaluators:
         ev.skipped_rows = plan.skipped
     if session is not None:

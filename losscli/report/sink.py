@@ -77,6 +77,8 @@ class PerSampleSink:
             tx.track(self.tmp)
             tx.track(self.tmp + ".raw")
         self.rows = 0
+        #: .npy: the input row its next value belongs to (rows --nan skip dropped are NaN there)
+        self.next_row = 0
         self._writer: Any = None
         try:
             create_staged(self.tmp, target)
@@ -98,8 +100,12 @@ class PerSampleSink:
 
     def write(self, values: list[np.ndarray], ids: np.ndarray | None, offset: int,
               index: np.ndarray | None = None) -> None:
-        """One chunk of rows; ``index`` holds their input rows (with --nan skip), else they follow ``offset``."""
+        """One chunk of rows; ``index`` holds their input rows (with --nan skip), else they follow ``offset``.
+        An ``.npy`` file has no index: it holds a value for every input row, NaN at the rows not given."""
         n = values[0].shape[0]
+        if self.format == "npy" and index is not None:
+            self._write_npy_rows(values, index)
+            return
         if index is None:
             index = np.arange(offset, offset + n, dtype=np.int64)
         if n > self.BLOCK_ROWS and self.format != "npy":  # text rows as Python objects: a block at a time
@@ -146,6 +152,30 @@ class PerSampleSink:
             raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}", hint="is the disk full?") from None
         self.rows += n
 
+    def _write_npy_rows(self, values: list[np.ndarray], index: np.ndarray) -> None:
+        """The values of the input rows ``index`` (increasing), after NaN for every input row skipped before."""
+        if len(values) != 1:
+            raise UsageError("--output .npy holds one loss; use .csv, .jsonl or .parquet for several")
+        index = np.asarray(index, dtype=np.int64)
+        if not index.size:
+            return
+        if index[0] < self.next_row or (index.size > 1 and (np.diff(index) <= 0).any()):
+            raise UsageError("--output .npy holds one value per input row in the order of the rows, and these rows "
+                             "do not come in that order",
+                             hint="write a file that names each row's input row: -o losses.parquet (or .csv)")
+        block = np.full(int(index[-1]) + 1 - self.next_row, np.nan)
+        block[index - self.next_row] = values[0]
+        self._write_npy_block(block)
+
+    def _write_npy_block(self, block: np.ndarray) -> None:
+        try:
+            self._fh.write(np.ascontiguousarray(block, dtype=np.float64).tobytes())
+        except OSError as exc:
+            self.abort()
+            raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}", hint="is the disk full?") from None
+        self.rows += block.shape[0]
+        self.next_row += block.shape[0]
+
     def _write_parquet(self, values: list[np.ndarray], ids: np.ndarray | None, index: np.ndarray) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -160,8 +190,11 @@ class PerSampleSink:
             self._writer = pq.ParquetWriter(self.tmp, table.schema)
         self._writer.write_table(table)
 
-    def commit(self) -> None:
-        """Finish the file and move it into place (when the run's output transaction commits)."""
+    def commit(self, input_rows: int | None = None) -> None:
+        """Finish the file and move it into place (when the run's output transaction commits). ``input_rows``:
+        how many rows the input has, with those skipped; an ``.npy`` file ends with NaN for skipped last rows."""
+        if self.format == "npy" and input_rows is not None and input_rows > self.next_row:
+            self._write_npy_block(np.full(input_rows - self.next_row, np.nan))
         try:
             if self.format == "npy":
                 self._fh.close()
