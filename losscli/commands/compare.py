@@ -30,7 +30,7 @@ def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[st
                          hint="use --reduction mean (or sum); `losscli eval --reduction none` lists per-sample values")
     loss_settings = settings.loss_settings(loss, opts)
     compare = settings.compare_settings(opts)
-    candidates = list(dict.fromkeys(opts["preds"]))
+    candidates = op.expand_paths(list(opts["preds"]))  # a glob: several candidates, as eval's --preds
     baseline2 = _second_inputs(opts, candidates)
     inputs = settings.input_settings(opts, data=[], preds=candidates[0])
     refuse_unused_text_options(inputs, [*candidates, opts["baseline_preds"], baseline2])

@@ -66,15 +66,67 @@ def dataset_files(path: str) -> tuple[list[str], list[str], list[str]]:
     if not files:
         raise ReadError(f"{path} holds no data files" + (f" (only {len(empty)} empty ones)" if empty else ""),
                         hint="give the directory a dataset writer wrote its parts to (part-*.parquet, *.csv)")
+    _refuse_mixed_kinds(files, f"{path} holds", "give one of its files, or a directory that holds only a dataset's "
+                        "parts")
+    partitions = list(dict.fromkeys(os.path.relpath(os.path.dirname(f), path) for f in files))
+    return files, empty, [p for p in partitions if p != "."]
+
+
+def _refuse_mixed_kinds(files: list[str], where: str, hint: str) -> None:
+    """Every part of one dataset is of one format (by its name)."""
     kinds: dict[str, str] = {}
     for f in files:
         kinds.setdefault(_kind(f), f)
     if len(kinds) > 1:
         a, b = list(kinds.values())[:2]
-        raise ReadError(f"{path} holds files of different kinds ({a}, {b}), not the parts of one dataset",
-                        hint="give one of its files, or a directory that holds only a dataset's parts")
-    partitions = list(dict.fromkeys(os.path.relpath(os.path.dirname(f), path) for f in files))
-    return files, empty, [p for p in partitions if p != "."]
+        raise ReadError(f"{where} files of different kinds ({a}, {b}), not the parts of one dataset", hint=hint)
+
+
+def glob_dataset_files(pattern: str) -> tuple[list[str], list[str]]:
+    """The data files a glob matches, by the rules of a directory (:func:`dataset_files`): names starting with
+    ``.`` or ``_`` left out, files of 0 bytes skipped (the second list), natural order, one format; a matched
+    directory is refused (a glob names files)."""
+    import glob
+
+    from losscli.inputs.plan import natural_key
+
+    matches = glob.glob(pattern)
+    if not matches:
+        remote = "://" in pattern and not pattern.startswith("file://")
+        raise ReadError(f"no file matches {pattern!r}", hint="the local engine reads files on this machine: read "
+                        "object storage with --engine dask (pip install 'losscli[dask]')" if remote else None)
+    files: list[str] = []
+    empty: list[str] = []
+    for path in matches:
+        if os.path.basename(path).startswith((".", "_")):
+            continue
+        if os.path.isdir(path):
+            raise ReadError(f"{pattern!r} matches the directory {path}: a glob of one dataset names its files",
+                            hint=f"give a glob of files ({os.path.join(os.path.dirname(pattern) or '.', '*.parquet')}"
+                                 "), or the directory itself")
+        (empty if os.path.getsize(path) == 0 else files).append(path)
+    files.sort(key=natural_key)
+    empty.sort(key=natural_key)
+    if not files:
+        raise ReadError(f"{pattern!r} matches no data files" + (f" (only {len(empty)} empty ones)" if empty else ""),
+                        hint="give a glob of the parts a dataset writer wrote (part-*.parquet, *.csv)")
+    _refuse_mixed_kinds(files, f"{pattern!r} matches", "give a glob that matches one dataset's parts only")
+    return files, empty
+
+
+def open_glob(pattern: str, opener: Callable[[str], Source]) -> Source:
+    """The files a glob of ``--labels`` or ``--weights`` matches as one dataset, as a directory's parts: in
+    natural order (``part-2`` before ``part-10``), empty files and names starting with ``.`` or ``_`` left
+    out, with a note saying what was skipped."""
+    from losscli.inputs.shards import ShardedSource
+
+    files, empty = glob_dataset_files(pattern)
+    source = ShardedSource.open(files, opener, name=pattern)
+    source.path = pattern
+    if empty:
+        more = f" (and {len(empty) - 1} more)" if len(empty) > 1 else ""
+        source.notes.append(f"{empty[0]}{more} is empty (0 bytes): an empty part, it adds no rows")
+    return source
 
 
 def _kind(path: str) -> str:
@@ -146,4 +198,4 @@ def _listed(items: list[str]) -> str:
     return ", ".join(items[:4]) + (f" and {len(items) - 4} more" if len(items) > 4 else "")
 
 
-__all__ = ["dataset_files", "open_directory", "refuse_unaligned_partitions"]
+__all__ = ["dataset_files", "glob_dataset_files", "open_directory", "open_glob", "refuse_unaligned_partitions"]

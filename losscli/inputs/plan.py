@@ -1187,6 +1187,10 @@ def plan_inputs(options: InputOptions, spec: LossSpec, *, stdin: Any = None) -> 
                 from losscli.inputs.directory import open_directory
 
                 opened[path] = open_directory(path, src)
+            elif is_glob(path):  # --labels 'y/part-*.parquet': one dataset's parts, as a directory's
+                from losscli.inputs.directory import open_glob
+
+                opened[path] = open_glob(path, src)
             else:
                 opened[path] = open_source(
                     path, fmt=options.fmt, delimiter=options.delimiter, header=header, stdin=stdin
@@ -1814,11 +1818,17 @@ def natural_key(path: str) -> list[Any]:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path)]
 
 
+def is_glob(path: str) -> bool:
+    """Whether ``path`` is a glob: it holds ``*``, ``?`` or ``[`` and names no file (``p[1].csv`` that exists is
+    read as it is)."""
+    return path != "-" and any(ch in path for ch in "*?[") and not os.path.exists(path)
+
+
 def glob_paths(pattern: str) -> list[str]:
     """Expand a glob (files in natural order: ``part-2`` before ``part-10``, as the shards were numbered); a
     plain path, or a path that exists (``p[1].csv``), is returned as it is: only a pattern that names no file
     is a glob."""
-    if pattern == "-" or not any(ch in pattern for ch in "*?[") or os.path.exists(pattern):
+    if not is_glob(pattern):
         return [pattern]
     import glob  # (only a pattern needs it)
 
