@@ -99,7 +99,24 @@ def build_evaluators(loss: LossSettings, *, keep_per_sample: bool) -> list[Any]:
     ]
     if loss.sum_tol_given:
         refuse_unused_sum_tol(evaluators)
+    if loss.eps is not None:
+        refuse_unused_eps(evaluators)
     return evaluators
+
+
+def refuse_unused_eps(evaluators: list[Any]) -> None:
+    """``--eps`` clips predicted probabilities; for losses none of which takes probabilities (mse, hinge,
+    poisson) it would change nothing: a usage error naming those that do."""
+    if any(ev.spec.pred_kind in ("probability", "distribution") for ev in evaluators):
+        return
+    from losscli.registry import list_losses
+
+    names = ", ".join(ev.spec.name for ev in evaluators)
+    takers = ", ".join(s.name for s in list_losses() if s.pred_kind in ("probability", "distribution"))
+    raise UsageError(
+        f"--eps clips predicted probabilities, and {names} {'takes' if len(evaluators) == 1 else 'take'} none",
+        hint=f"leave out --eps; it applies to the losses on probabilities ({takers})",
+    )
 
 
 def refuse_unused_sum_tol(evaluators: list[Any]) -> None:
