@@ -1473,6 +1473,7 @@ def _finish(
     kind = spec.label_kind
     mode = "value"
     class_map = None
+    refuse_classes_for_values(options, spec)
     if options.classes:
         class_map = {}
         for j, c in enumerate(options.classes):
@@ -1816,6 +1817,14 @@ def _refuse_one_based_doubt(values: np.ndarray, pred_cols: list[str], name: str,
 def natural_key(path: str) -> list[Any]:
     """Sort key of a path with its numbers compared as numbers: ``part-2`` before ``part-10``."""
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path)]
+
+
+def refuse_classes_for_values(options: InputOptions, spec: LossSpec) -> None:
+    """``--classes`` maps class labels to prediction columns: for a loss on real-valued targets (mse, huber) it
+    has nothing to map, and is a usage error (both engines)."""
+    if options.classes and spec.label_kind == "real":
+        raise UsageError(f"--classes maps class labels to prediction columns, and {spec.name} takes real-valued "
+                         "targets, which are read as values", hint="leave out --classes")
 
 
 def is_glob(path: str) -> bool:

@@ -108,6 +108,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
     (evaluations, merged evaluators)."""
     from losscli.dask import evaluate_many, make_client
     from losscli.inputs.infer import JOIN_NAMES, Selection, infer_one_file, infer_two_files, is_text
+    from losscli.inputs.plan import refuse_classes_for_values
     from losscli.operations.evaluation import convention_of, loss_params, loss_texts
     from losscli.pipeline import Evaluation
     from losscli.registry import get_loss
@@ -131,6 +132,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
     texts = loss_texts(loss)
     specs = [get_loss(t) for t in texts]
     params = loss_params(specs, loss)
+    refuse_classes_for_values(options, specs[0])  # (the local engine plans by the first loss alike)
     keys = {*JOIN_NAMES, *([options.id_col] if options.id_col else [])}
     guessed: list[str] = []
     opened: list[Any] = []  # the local reader's sources of the CSV files, for their first rows
