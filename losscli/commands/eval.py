@@ -28,6 +28,7 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
     op.refuse_per_sample_output(probes, report)
     session = QualitySession(settings.gate_settings(opts),  # usage errors before any input is read
                              hash_labels=report.shows_signature)
+    _refuse_unshown_sections(report, session.gates)
     raw_preds = list(opts.get("preds") or ())
     local = engine.name == "local"
     if not local:
@@ -74,6 +75,27 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
                            sample_rows=report.sample_rows)
     op.report_check_lines(session.checks)  # one line per failed check on stderr, after the report
     return status
+
+
+def _refuse_unshown_sections(report: Any, gates: Any) -> None:
+    """``--ci``, ``--by-class`` and ``--group-col`` add sections to the report: beside ``-q`` or a per-sample
+    format, with no gate deciding on them and no side report showing them, they would be computed and shown
+    nowhere, a usage error."""
+    if report.fmt not in ("quiet", "jsonl", "csv", "tsv") or gates.update_baseline or any(
+            (report.junit_xml, report.openmetrics, report.html, report.step_summary)):
+        return
+    asked = [(flag, what) for flag, what, on in (
+        ("--ci", "a confidence interval", gates.ci is not None),
+        ("--by-class", "per-class values", gates.by_class and gates.max_class is None),
+        ("--group-col", "per-group values", bool(gates.group_col) and gates.max_group is None)) if on]
+    if not asked:
+        return
+    flag, what = asked[0]
+    shown = {"quiet": "-q prints only the value", "jsonl": "--nl writes only per-sample values",
+             "csv": "--csv writes only per-sample values", "tsv": "--tsv writes only per-sample values"}[report.fmt]
+    raise UsageError(f"{flag} adds {what} to the report, and {shown}: they would be computed and shown nowhere",
+                     hint=f"for {what} use --json, --md or the table (or a side report: --junit-xml, --openmetrics, "
+                          f"--html), or leave out {flag}")
 
 
 def _unmerged(report: Any, gates: Any) -> list[str]:

@@ -240,8 +240,11 @@ def test_a_state_written_beside_slices_or_an_interval_says_merge_leaves_them_out
     no slices nor interval."""
     (tmp_path / "s.csv").write_text("label,p,g\n0,0.3,a\n1,0.8,b\n0,0.4,a\n1,0.6,b\n")
     code, _, err = run_cli(["eval", "bce", tmp_path / "s.csv", "--label-cols", "label", "--pred-cols", "p", *extra,
-                            "--state-out", tmp_path / "s.json", "-q"], capsys)
+                            "--state-out", tmp_path / "s.json", "--json"], capsys)
     assert code == 0 and "keeps the totals only" in err and said in err
+    code, _, err = run_cli(["eval", "bce", tmp_path / "s.csv", "--label-cols", "label", "--pred-cols", "p", *extra,
+                            "--state-out", tmp_path / "s.json", "-q"], capsys)
+    assert code == 2 and "shown nowhere" in err  # -q shows no slice nor interval: asking for one is refused
     code, _, err = run_cli(["eval", "bce", tmp_path / "s.csv", "--label-cols", "label", "--pred-cols", "p",
                             "--state-out", tmp_path / "t.json", "-q"], capsys)
     assert code == 0 and "totals only" not in err
