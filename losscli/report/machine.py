@@ -30,9 +30,29 @@ def summary_dict(ev: Evaluation, *, per_sample: bool) -> dict[str, Any]:
     out.update(getattr(ev, "extra", None) or {})  # signature, ci, by_class, by_group, baseline, checks
     if per_sample and ev.result.per_sample is not None:
         out["per_sample"] = [_num(v) for v in ev.result.per_sample.tolist()]
+        if _skipped_rows(ev):
+            out["index"] = ev.sample_rows.tolist()  # type: ignore[union-attr]
         if ev.ids is not None:
             out["ids"] = [plain_id(v) for v in ev.ids.tolist()]
     return out
+
+
+def _skipped_rows(ev: Evaluation) -> bool:
+    """Whether rows were skipped (``--nan skip``) and each kept sample's input row is known."""
+    return bool(ev.skipped) and ev.sample_rows is not None and len(ev.sample_rows) == len(ev.result.per_sample)
+
+
+def per_input_row(ev: Evaluation) -> Any:
+    """The per-sample values with NaN at the input rows ``--nan skip`` dropped: value i is input row i."""
+    values = ev.result.per_sample
+    if not _skipped_rows(ev):
+        return values
+    import numpy as np
+
+    rows = ev.sample_rows
+    full = np.full(max(len(values) + ev.skipped, int(rows.max()) + 1 if len(rows) else 0), np.nan)
+    full[rows] = values
+    return full
 
 
 def plain_id(v: Any) -> Any:
@@ -62,6 +82,9 @@ def json_document(evals: list[Evaluation], *, per_sample: bool) -> Iterator[str]
         if per_sample and ev.result.per_sample is not None:
             doc["per_sample"] = _SLOT
             arrays.append(ev.result.per_sample)
+            if _skipped_rows(ev):  # each value's input row, as --nl and --csv write it in `index`
+                doc["index"] = _SLOT
+                arrays.append(ev.sample_rows)
             if ev.ids is not None:
                 doc["ids"] = [plain_id(v) for v in ev.ids.tolist()]
         docs.append(doc)
@@ -147,13 +170,13 @@ def delimited_lines(evals: list[Evaluation], sep: str) -> Iterator[str]:
 
 def quiet_value(evals: list[Evaluation]) -> str:
     """The requested reduction, one number per result at full precision (``nan`` if undefined); under
-    reduction ``none``, the per-sample values, one per line. Several prediction files come in the order
+    reduction ``none``, the per-sample values, one per input row (``nan`` at a row ``--nan skip`` dropped). Several prediction files come in the order
     they were given (a script reads line i as file i), not ranked as the tables show them."""
     out = []
     for ev in sorted(evals, key=lambda e: e.given):
         r = ev.result
-        if r.rule == "none" and r.per_sample is not None:
-            out.extend(f"{float(v)!r}\n" for v in r.per_sample)
+        if r.rule == "none" and r.per_sample is not None:  # one line per input row: nan where one was skipped
+            out.extend(f"{float(v)!r}\n" for v in per_input_row(ev))
         else:
             out.append(f"{r.value!r}\n")
     return "".join(out)
