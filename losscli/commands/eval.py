@@ -34,7 +34,7 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
     if not local:
         session.refuse_taps()
     pred_files = op.expand_paths(raw_preds) if local else raw_preds
-    data = (op.expand_paths([file]) if local else [file]) if file else []
+    data = [file] if file else []  # a glob: one dataset, opened by the input plan with a directory's rules
     if report.output and len(pred_files) > 1:
         raise UsageError("--output takes one prediction file", hint="run once per file to keep per-sample losses")
     if report.state_out and len(pred_files) > 1:

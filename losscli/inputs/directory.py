@@ -115,14 +115,17 @@ def glob_dataset_files(pattern: str) -> tuple[list[str], list[str]]:
 
 
 def open_glob(pattern: str, opener: Callable[[str], Source]) -> Source:
-    """The files a glob of ``--labels`` or ``--weights`` matches as one dataset, as a directory's parts: in
+    """The files a glob (FILE, ``--labels``, ``--weights``) matches as one dataset, as a directory's parts: in
     natural order (``part-2`` before ``part-10``), empty files and names starting with ``.`` or ``_`` left
     out, with a note saying what was skipped."""
     from losscli.inputs.shards import ShardedSource
 
     files, empty = glob_dataset_files(pattern)
-    source = ShardedSource.open(files, opener, name=pattern)
-    source.path = pattern
+    if len(files) == 1:
+        source = opener(files[0])  # one file: read as itself
+    else:
+        source = ShardedSource.open(files, opener, name=pattern)
+        source.path = pattern
     if empty:
         more = f" (and {len(empty) - 1} more)" if len(empty) > 1 else ""
         source.notes.append(f"{empty[0]}{more} is empty (0 bytes): an empty part, it adds no rows")

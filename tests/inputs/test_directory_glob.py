@@ -98,3 +98,16 @@ def test_a_compare_preds_glob_names_several_candidates(data, capsys):
                               "--baseline-preds", tmp / "p.parquet", "-q"], capsys)
     assert code == 0, err
     assert [float(v) for v in out.split()] == pytest.approx([0.0, _bce(y, q) - _bce(y, p)], rel=1e-9, abs=1e-15)
+
+
+def test_a_file_glob_follows_the_same_rules(tmp_path, capsys):
+    """FILE as a glob skipped nothing: a Spark '_SUCCESS' among 'out/*' was read as a part ('is empty', exit 3)."""
+    y = np.array([0.0, 1.0, 1.0, 0.0, 1.0])
+    p = np.array([0.3, 0.8, 0.6, 0.1, 0.9])
+    (tmp_path / "out").mkdir()
+    for number, a, b in ((2, 0, 2), (10, 2, 5)):
+        pq.write_table(pa.table({"y": y[a:b], "p": p[a:b]}), tmp_path / "out" / f"part-{number}.parquet")
+    (tmp_path / "out" / "_SUCCESS").write_bytes(b"")
+    (tmp_path / "out" / "part-11.parquet").write_bytes(b"")
+    code, out, err = run_cli(["eval", "bce", tmp_path / "out" / "*", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(_bce(y, p), rel=1e-12), err
