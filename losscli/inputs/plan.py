@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -1126,6 +1125,8 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
                     # Excel in a semicolon locale: the commas are all decimal commas, tr turns them into points
                     stem, dot, ext = source.path.rpartition(".")
                     point = f"{stem}_point.{ext}" if dot and stem and "/" not in ext else f"{source.path}_point"
+                    import shlex  # the hint's command: an .npy run's plan needs no shell quoting
+
                     hint += (f": tr , . < {shlex.quote(source.path)} > {shlex.quote(point)}, and pass that file")
             elif "," in s:
                 hint = "a comma inside a cell: quote the cell or use another delimiter"

@@ -50,13 +50,16 @@ def loss_params(specs: list[Any], loss: LossSettings) -> list[dict[str, Any]]:
     per_loss: list[dict[str, Any]] = [{} for _ in specs]
     for param, value in loss.params.items():
         takers = [i for i, spec in enumerate(specs) if spec.param(param) is not None]
-        everyone = [s.name for s in list_losses() if s.param(param) is not None]
+
+        def everyone(param: str = param) -> list[str]:  # every loss taking it (loads plugins: for hints only)
+            return [s.name for s in list_losses() if s.param(param) is not None]
+
         if not takers:
             flag = "--logits/--probs" if param == "from_logits" else "--" + param.replace("_", "-")
             names = ", ".join(s.name for s in specs)
             raise UsageError(
                 f"{names} {'does' if len(specs) == 1 else 'do'} not take {flag}",
-                hint=f"it is taken by: {', '.join(everyone)}" if everyone else None,
+                hint=f"it is taken by: {', '.join(everyone())}" if everyone() else None,
             )
         if param in INPUT_KINDS and value:
             readers = [s.name for i, s in enumerate(specs)
@@ -68,7 +71,7 @@ def loss_params(specs: list[Any], loss: LossSettings) -> list[dict[str, Any]]:
                     f"{what}: with {INPUT_KINDS[param]} {'it' if len(readers) == 1 else 'they'} would read the "
                     f"{what} as probabilities",
                     hint=f"evaluate {', '.join(readers)} on probabilities in a run of {'its' if len(readers) == 1 else 'their'} "
-                         f"own; {INPUT_KINDS[param]} is taken by: {', '.join(everyone)}",
+                         f"own; {INPUT_KINDS[param]} is taken by: {', '.join(everyone())}",
                 )
         for i in takers:
             per_loss[i][param] = value
