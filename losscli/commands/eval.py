@@ -68,8 +68,10 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
             write_state(report.state_out, evaluators, source=file or (pred_files[0] if pred_files else None),
                         columns={r: used[r]["columns"] for r in ("labels", "preds") if "columns" in used.get(r, {})})
         report_notes(evaluations, quiet=report.fmt == "quiet")
-        warn_once([*(w for ev in evaluations for w in ev.warnings), *_unmerged(report, session.gates)])
+        warned = [*(w for ev in evaluations for w in ev.warnings), *_unmerged(report, session.gates)]
+        warn_once(warned)
         status = op.finish_checks(session, evaluations, report)  # checks, baseline, side reports
+        warn_once(w for ev in evaluations for w in ev.warnings if w not in warned)  # the slices' own
         decided["status"] = status
         render_evaluations(evaluations, report.fmt, summary_only=report.summary_only,
                            sample_rows=report.sample_rows)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -284,6 +284,9 @@ class InputPlan:
         #: the id column of ``preds`` and of ``preds2``, which must agree row by row
         self.pair_ids: tuple[Role, Role] | None = None
         self.skipped = 0
+        #: called with the labels and carried columns of the rows dropped for missing values (``--nan
+        #: skip``/``warn``) before they are dropped: a breakdown still shows their slice (with no sample)
+        self.drop_listeners: list[Callable[[np.ndarray, dict[str, np.ndarray]], None]] = []
         self.samples = 0
         self.warnings: list[str] = []
         #: what was inferred about the inputs (header rows, columns not used, a join), for the user to see
@@ -780,6 +783,8 @@ class InputPlan:
                     bad |= nan if nan.ndim == 1 else nan.any(axis=1)
             if bad.any():
                 self.skipped += int(bad.sum())
+                for listener in self.drop_listeners:
+                    listener(y_true[bad], {k: v[bad] for k, v in extra.items()})
                 keep = ~bad
                 y_true, y_pred = y_true[keep], y_pred[keep]
                 weights = None if weights is None else weights[keep]

@@ -22,33 +22,53 @@ from losscli.values import finite_or_none as _num
 
 
 class SliceSums:
-    """Running (count, Σv, Σden) per slice, slices numbered 0..k-1 and growing as they appear."""
+    """Running (count, Σv, Σden) per slice, slices numbered 0..k-1 and growing as they appear.
+
+    A slice is *present* once a row of it has been read, counted or not: a slice whose every row was ignored
+    (``--ignore-index``) or dropped (``--nan skip``) is reported with n = 0 and an undefined mean, as a slice
+    whose weights sum to 0 is, rather than left out (where a per-slice gate would not see it)."""
 
     def __init__(self) -> None:
         self.count = np.zeros(0, dtype=np.int64)
         self.vsum = np.zeros(0)
         self.dsum = np.zeros(0)
+        self.present = np.zeros(0, dtype=bool)
 
-    def add(self, slot: np.ndarray, values: np.ndarray, den: np.ndarray, counted: np.ndarray | None) -> None:
-        k = int(slot.max()) + 1 if slot.size else 0
+    def grow(self, k: int) -> None:
+        """Make room for slices 0..k-1."""
         if k > self.count.size:
             grow = k - self.count.size
             self.count = np.concatenate([self.count, np.zeros(grow, dtype=np.int64)])
             self.vsum = np.concatenate([self.vsum, np.zeros(grow)])
             self.dsum = np.concatenate([self.dsum, np.zeros(grow)])
+            self.present = np.concatenate([self.present, np.zeros(grow, dtype=bool)])
+
+    def touch(self, slots: np.ndarray) -> None:
+        """Mark slices as present without adding to their sums (rows dropped before the evaluation)."""
+        slots = np.asarray(slots, dtype=np.int64)
+        if slots.size:
+            self.grow(int(slots.max()) + 1)
+            self.present[slots] = True
+
+    def add(self, slot: np.ndarray, values: np.ndarray, den: np.ndarray, counted: np.ndarray | None,
+            valid: np.ndarray | None = None) -> None:
+        """Add one batch; ``valid`` masks the rows that belong to a slice at all (a class label that is the
+        ignore index, -100, is none: its row is in slot 0 with nothing counted)."""
+        self.grow(int(slot.max()) + 1 if slot.size else 0)
         size = self.count.size
         c = np.ones(slot.size, dtype=bool) if counted is None else counted
         self.count += np.bincount(slot[c], minlength=size)
         self.vsum += np.bincount(slot, weights=values, minlength=size)
         self.dsum += np.bincount(slot, weights=den, minlength=size)
+        self.present[slot if valid is None else slot[valid]] = True
 
     def rows(self, names: list[str], outputs: int, total: float, key: str) -> list[dict[str, Any]]:
         out = []
         for j, name in enumerate(names):
-            if j >= self.count.size or self.count[j] == 0:
+            if j >= self.count.size or not self.present[j]:
                 continue
             den = self.dsum[j] * outputs
-            mean = self.vsum[j] / den if den else math.nan
+            mean = self.vsum[j] / den if den and self.count[j] else math.nan
             out.append(
                 {
                     key: name,
@@ -67,12 +87,12 @@ class _Sliced:
         self.rule = rule  # the convention's mean rule: weighted_mean, mean_over_n or mean_over_elements
         self.sums = SliceSums()
 
-    def _feed(self, slot: np.ndarray, values: np.ndarray) -> None:
+    def _feed(self, slot: np.ndarray, values: np.ndarray, valid: np.ndarray | None = None) -> None:
         w, c, n = self.tap.last
         if n != values.shape[0]:  # pragma: no cover - the evaluator feeds its accumulator once per batch
             raise RuntimeError("breakdown out of step with the evaluator")
         den = self.tap.last_denominators("weighted_mean" if self.rule == "weighted_mean" else "mean_over_n")
-        self.sums.add(slot, np.asarray(values, dtype=np.float64), den, c)
+        self.sums.add(slot, np.asarray(values, dtype=np.float64), den, c, valid)
 
     def factor(self, outputs: int) -> int:
         return outputs if self.rule == "mean_over_elements" else 1
@@ -89,22 +109,35 @@ class ClassBreakdown(_Sliced):
         self.names = class_names or {}
 
     def true_class(self, y: np.ndarray) -> np.ndarray:
+        """Each row's true class (0 for a label that is no class: the ignore index, NaN)."""
+        return self.classes(y)[0]
+
+    def classes(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Each row's true class and, for class indices, which rows hold one (``None``: all do); a row whose
+        label is no class (the ignore index -100, NaN) is put in class 0, where it counts for nothing."""
         y = np.asarray(y)
         if y.ndim == 2 and (self.kind == "distribution" or (self.kind == "class_index" and y.shape[1] > 1)):
             # one-hot rows (a sparse loss takes them too, as when it is evaluated beside cce): their argmax
-            return np.argmax(y, axis=1).astype(np.int64)
+            return np.argmax(y, axis=1).astype(np.int64), None
         if y.ndim == 2:
             if y.shape[1] != 1:
                 raise UsageError("--by-class needs one label per sample (not multi-label columns)")
             y = y[:, 0]
         y = y.astype(np.float64)
         if self.kind in ("binary", "sign"):
-            return (y >= 0.5).astype(np.int64) if self.kind == "binary" else (y > 0).astype(np.int64)
-        out = np.where(np.isfinite(y), y, 0).astype(np.int64)
-        return np.clip(out, 0, None)
+            return ((y >= 0.5) if self.kind == "binary" else (y > 0)).astype(np.int64), np.isfinite(y)
+        valid = np.isfinite(y) & (y >= 0)
+        out = np.where(valid, y, 0).astype(np.int64)
+        return out, valid
 
     def __call__(self, batch: Any, values: np.ndarray, offset: int) -> None:
-        self._feed(self.true_class(batch.y_true), values)
+        slot, valid = self.classes(batch.y_true)
+        self._feed(slot, values, valid)
+
+    def dropped(self, y_true: np.ndarray, extra: dict[str, np.ndarray]) -> None:
+        """Rows dropped before the evaluation (``--nan skip``): their classes are present, with no sample."""
+        slot, valid = self.classes(y_true)
+        self.sums.touch(slot if valid is None else slot[valid])
 
     def result(self, outputs: int, total: float) -> list[dict[str, Any]]:
         size = self.sums.count.size
@@ -135,6 +168,15 @@ class GroupBreakdown(_Sliced):
         self._feed(slot, values)
         if self.counts:
             self._add_counts(batch, slot)
+
+    def dropped(self, y_true: np.ndarray, extra: dict[str, np.ndarray]) -> None:
+        """Rows dropped before the evaluation (``--nan skip``): their groups are present, with no sample."""
+        col = extra.get("group")
+        if col is None or not len(col):
+            return
+        keys = np.unique(_group_keys(np.asarray(col)))
+        self.sums.touch(np.array([self.index.setdefault(str(k), len(self.index)) for k in keys.tolist()],
+                                 dtype=np.int64))
 
     def _add_counts(self, batch: Any, slot: np.ndarray) -> None:
         """Per group, Σ count over the counted rows (the evaluator already checked the counts)."""

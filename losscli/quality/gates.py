@@ -325,7 +325,7 @@ def slice_checks(
         return [
             CheckResult(
                 f"{name} {kind} {row[key]}", kind, FAIL,
-                f"{loss} {label} {row[key]} mean {short_number(row['mean'])} {rel} {opt} {limit.text} (n={row['n']})",
+                _slice_message(loss, label, row[key], row["mean"], row["n"], rel, opt, limit.text),
                 loss, row["mean"], limit.value, row["n"], details={label: row[key]},
             )
             for row in bad
@@ -344,6 +344,15 @@ def slice_checks(
             loss, w["mean"], limit.value, w["n"], details={label: w[key]},
         )
     ]
+
+
+def _slice_message(loss: str, label: str, name: Any, mean: float | None, n: int, rel: str, opt: str,
+                   limit: str) -> str:
+    """A failed slice: its mean beyond the limit, or why it has none (both fail)."""
+    if mean is None:
+        why = "" if n else " (no counted sample: every row ignored or skipped)"
+        return f"{loss} {label} {name} mean is undefined{why}: it cannot be compared with {opt} {limit} (n={n})"
+    return f"{loss} {label} {name} mean {short_number(mean)} {rel} {opt} {limit} (n={n})"
 
 
 # ----------------------------------------------------------------------------------------- signatures

@@ -90,12 +90,18 @@ def group_perplexities(rows: list[dict[str, Any]], unit: str | None, counts: tup
     """Each group's (document's) perplexity, exp of its mean (2^mean in bits), added to its row; and their
     mean under its own name — the mean of per-document perplexities, which is not the corpus perplexity.
 
+    The mean is over the groups whose perplexity is defined (``groups_in_mean`` says how many); a group
+    without one — no counted sample, weights summing to 0 — is left out of it with a warning (under the key
+    ``warnings``, which the caller reports), and a perplexity beyond float64 makes the mean undefined (null).
+
     With per-row ``counts`` (words, bytes; summed per group in the row) each group's row also gets its
     word_perplexity, byte_perplexity and bits_per_byte (lm-evaluation-harness's, over the group's rows)."""
     from losscli.engine.text_counts import rates
 
     base = 2.0 if unit == "bits" else math.e
     values = []
+    undefined: list[str] = []
+    overflow: list[str] = []
     for row in rows:
         if counts:
             found, _ = rates(math.nan if row.get("sum") is None else row["sum"], {k: row[k] for k in counts},
@@ -106,9 +112,26 @@ def group_perplexities(rows: list[dict[str, Any]], unit: str | None, counts: tup
             row["perplexity"] = None if mean is None else base**mean
         except OverflowError:
             row["perplexity"] = None
+            overflow.append(str(row.get("group")))
         if row["perplexity"] is not None:
             values.append(row["perplexity"])
-    return {"mean_of_group_perplexities": math.fsum(values) / len(values) if values else None}
+        elif mean is None:
+            undefined.append(str(row.get("group")))
+    out: dict[str, Any] = {
+        "mean_of_group_perplexities": math.fsum(values) / len(values) if values and not overflow else None,
+        "groups_in_mean": 0 if overflow else len(values),
+    }
+    warnings = []
+    if undefined:
+        named = ", ".join(undefined[:5]) + (f" and {len(undefined) - 5} more" if len(undefined) > 5 else "")
+        warnings.append(f"mean_of_group_perplexities leaves out {len(undefined)} of {len(rows)} groups whose "
+                        f"perplexity is undefined (no counted sample, or weights summing to 0): {named}")
+    if overflow:
+        warnings.append(f"mean_of_group_perplexities is undefined: the perplexity of group {overflow[0]} is "
+                        "beyond float64")
+    if warnings:
+        out["warnings"] = warnings
+    return out
 
 
 class UnhashedLabels:
@@ -165,6 +188,9 @@ class RunQuality:
             if asked.group_col:
                 self.by_group = GroupBreakdown(self.tap, self.mean_rule, asked.group_col,
                                                counts=tuple(getattr(evaluator, "counts", ())))
+            listeners = getattr(plan, "drop_listeners", None)
+            if listeners is not None:  # rows dropped for missing values: their slices are still present
+                listeners += [b.dropped for b in (self.by_class, self.by_group) if b is not None]
 
     def observers(self) -> list[Any]:
         """Observers of this evaluator's values (``run_many`` style: a list of every evaluator's values)."""
@@ -209,8 +235,12 @@ class RunQuality:
             rows = self.by_group.result(self.evaluator.outputs, total)
             extra["by_group"] = {"column": asked.group_col, "groups": rows, "worst": worst(rows, hib)}
             if self.spec.perplexity:  # per-document perplexities beside the corpus one (the result's)
-                extra["by_group"].update(group_perplexities(rows, self.evaluator.params.get("unit"),
-                                                            tuple(getattr(self.evaluator, "counts", ()))))
+                found = group_perplexities(rows, self.evaluator.params.get("unit"),
+                                           tuple(getattr(self.evaluator, "counts", ())))
+                for w in found.pop("warnings", []):
+                    if w not in result.warnings:
+                        result.warnings.append(w)
+                extra["by_group"].update(found)
         checks = gates.threshold_checks(name, result, gates.limit_for(asked.maximum, result.loss, result.params),
                                     gates.limit_for(asked.minimum, result.loss, result.params))
         checks += gates.metric_checks(name, result, asked.maximum, asked.minimum)
