@@ -81,15 +81,16 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
 
 def _refuse_unshown_sections(report: Any, gates: Any) -> None:
     """``--ci``, ``--by-class`` and ``--group-col`` add sections to the report: beside ``-q`` or a per-sample
-    format, with no gate deciding on them and no side report showing them, they would be computed and shown
-    nowhere, a usage error."""
+    format, with no gate deciding on them, no side report showing them and (slices) no ``--state-out`` keeping
+    them for ``merge``, they would be computed and shown nowhere, a usage error."""
     if report.fmt not in ("quiet", "jsonl", "csv", "tsv") or gates.update_baseline or any(
             (report.junit_xml, report.openmetrics, report.html, report.step_summary)):
         return
     asked = [(flag, what) for flag, what, on in (
         ("--ci", "a confidence interval", gates.ci is not None),
-        ("--by-class", "per-class values", gates.by_class and gates.max_class is None),
-        ("--group-col", "per-group values", bool(gates.group_col) and gates.max_group is None)) if on]
+        ("--by-class", "per-class values", gates.by_class and gates.max_class is None and not report.state_out),
+        ("--group-col", "per-group values", bool(gates.group_col) and gates.max_group is None
+         and not report.state_out)) if on]
     if not asked:
         return
     flag, what = asked[0]
@@ -101,12 +102,9 @@ def _refuse_unshown_sections(report: Any, gates: Any) -> None:
 
 
 def _unmerged(report: Any, gates: Any) -> list[str]:
-    """What a shard's state leaves out: it keeps the totals, so ``merge`` gives no slice or interval."""
-    kept_out = [what for what, asked in (("per-group values (--group-col)", gates.group_col),
-                                         ("per-class values (--by-class)", gates.by_class),
-                                         ("a confidence interval (--ci)", gates.ci is not None)) if asked]
-    if not (report.state_out and kept_out):
+    """What a shard's state leaves out: it keeps the totals and the slices' sums, so ``merge`` gives the
+    per-class and per-group slices but no interval (a bootstrap needs every sample's value)."""
+    if not (report.state_out and gates.ci is not None):
         return []
-    return [f"the state in {report.state_out} keeps the totals only: `losscli merge` gives no {', '.join(kept_out)} "
-            "(they are this shard's own, in this report)"]
-
+    return [f"the state in {report.state_out} keeps no confidence interval: `losscli merge` gives none (a bootstrap "
+            "resamples every sample's value; this shard's own interval is in this report)"]

@@ -27,7 +27,7 @@ def run_merge(patterns: list[str], fmt: str, *, state_out: str | None, decided: 
     for ev in evaluators:
         inputs = {"states": paths, "sources": ev.sources, "preds": {"file": ", ".join(ev.sources) or "states"},
                   **({"skipped_rows": ev.skipped_rows} if ev.skipped_rows else {})}
-        evaluations.append(Evaluation(ev.result(), inputs, None, skipped=ev.skipped_rows))
+        evaluations.append(_with_slices(ev, Evaluation(ev.result(), inputs, None, skipped=ev.skipped_rows)))
     warn_once(w for e in evaluations for w in e.warnings)
     with OutputTransaction():
         if state_out:
@@ -35,3 +35,17 @@ def run_merge(patterns: list[str], fmt: str, *, state_out: str | None, decided: 
         decided["status"] = EXIT_OK
         render_evaluations(evaluations, fmt, summary_only=True)
     return EXIT_OK
+
+
+def _with_slices(evaluator: Any, evaluation: Any) -> Any:
+    """Add the merged per-class and per-group slices of the shards' states to ``evaluation`` (and to the
+    state ``merge --state-out`` writes); what cannot be merged is said in the result's warnings."""
+    from losscli.quality.session import merged_sections
+
+    report, state, notes = merged_sections(evaluator, evaluation.result)
+    evaluation.extra.update(report)
+    evaluator.state_sections = state
+    for note in notes:
+        if note not in evaluation.result.warnings:
+            evaluation.result.warnings.append(note)
+    return evaluation

@@ -275,6 +275,11 @@ class Evaluator:
         self.skipped_rows = 0
         #: whether sample weights were given (a weighted and an unweighted shard do not merge)
         self.weighted = False
+        #: the report sections a shard's state keeps beside its totals (``by_class``, ``by_group``, and ``ci``
+        #: saying that an interval was asked): a callable the quality features set, or the merged sections
+        self.state_sections: Callable[[], dict[str, Any]] | dict[str, Any] | None = None
+        #: each merged state's (path, entry), for merging the sections beyond the totals
+        self.shard_entries: list[tuple[str, dict[str, Any]]] = []
         self.sum_tol = check_sum_tol(sum_tol)
         self.acc = Accumulator()
         #: the summary metric's sums and value, when the spec declares one that applies to these parameters

@@ -48,7 +48,19 @@ def state_entry(evaluator: Any, source: str | None = None, columns: dict[str, li
         "skipped_rows": evaluator.skipped_rows,
         "warnings": list(evaluator.warnings),
         "accumulator": evaluator.acc.to_json(),
+        **_sections(evaluator),
     }
+
+
+#: the sections a state may keep beside the totals: per-class and per-group sums, and that an interval was
+#: asked (which no state can rebuild: it needs every sample's value)
+SECTIONS = ("by_class", "by_group", "ci")
+
+
+def _sections(evaluator: Any) -> dict[str, Any]:
+    found = getattr(evaluator, "state_sections", None)
+    sections = found() if callable(found) else found or {}
+    return {k: sections[k] for k in SECTIONS if k in sections}
 
 
 def state_document(evaluators: list[Any], source: str | None = None, columns: dict[str, list[str]] | None = None
@@ -111,6 +123,8 @@ def check_entry(entry: Any, where: str) -> None:
     unknown = [c for c in declared if c not in COUNTS]
     if unknown:
         raise ReadError(f"{where}: unknown per-row count {unknown[0]!r}", hint=f"counts are {', '.join(COUNTS)}")
+    for section in SECTIONS:
+        f.mapping(section, optional=True)
     acc = Fields(f.mapping("accumulator"), f"{where} accumulator")
     n = acc.integer("n")
     n_total = acc.integer("n_total")
@@ -154,6 +168,7 @@ def merge_documents(docs: list[tuple[str, dict[str, Any]]]) -> list[Any]:
     merged = [_evaluator_for(e, first_path) for e in first["states"]]
     for ev, entry in zip(merged, first["states"], strict=True):
         ev.acc = _accumulator(entry, first_path)
+        ev.shard_entries = [(first_path, entry)]
     sources = [list(e.get("sources") or [first_path]) for e in first["states"]]
     try:
         _merge_rest(docs, merged, keys, sources)
@@ -192,6 +207,7 @@ def _merge_rest(docs: list[tuple[str, dict[str, Any]]], merged: list[Any], keys:
             for w in entry.get("warnings", []):
                 merged[i]._warn(w)
             merged[i].skipped_rows += int(entry.get("skipped_rows", 0))
+            merged[i].shard_entries.append((path, entry))
             sources[i].extend(entry.get("sources") or [path])
 
 

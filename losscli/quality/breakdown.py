@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.errors import UsageError
+from losscli.errors import ReadError, UsageError
 from losscli.quality.taps import WeightTap
 from losscli.values import finite_or_none as _num
 
@@ -236,3 +236,163 @@ def worst(rows: list[dict[str, Any]], higher_is_better: bool) -> dict[str, Any] 
         return None
     pick = min if higher_is_better else max
     return pick(scored, key=lambda r: r["mean"])
+
+
+# ------------------------------------------------------------------------------- shard states and merge
+
+#: the sections of a shard's state that hold slices (``eval --state-out`` with --by-class / --group-col)
+SLICE_SECTIONS = ("by_class", "by_group")
+
+
+def slice_state(sums: SliceSums, keys: list[str], rule: str) -> dict[str, Any]:
+    """The exact running sums of the present slices, by name, as a state file keeps them (floats in hex)."""
+    keep = [j for j in range(min(len(keys), sums.count.size)) if sums.present[j]]
+    return {
+        "rule": rule,
+        "slices": [keys[j] for j in keep],
+        "n": [int(sums.count[j]) for j in keep],
+        "sum": [float(sums.vsum[j]).hex() for j in keep],
+        "den": [float(sums.dsum[j]).hex() for j in keep],
+    }
+
+
+def class_state(breakdown: ClassBreakdown) -> dict[str, Any]:
+    """A :class:`ClassBreakdown`'s state: its slices are the class indices (their names beside them)."""
+    size = breakdown.sums.count.size
+    state = slice_state(breakdown.sums, [str(j) for j in range(size)], breakdown.rule)
+    return {"kind": breakdown.kind, **state,
+            "names": ["-1", "+1"][:size] if breakdown.kind == "sign" else [breakdown.names.get(j, str(j))
+                                                                             for j in range(size)]}
+
+
+def group_state(breakdown: GroupBreakdown) -> dict[str, Any]:
+    """A :class:`GroupBreakdown`'s state: its slices are the group names, with their per-row count sums."""
+    keys = [""] * len(breakdown.index)
+    for k, j in breakdown.index.items():
+        keys[j] = k
+    breakdown.sums.grow(len(keys))
+    state = slice_state(breakdown.sums, keys, breakdown.rule)
+    present = [j for j in range(len(keys)) if breakdown.sums.present[j]]
+    counts = {name: [int(sums[j]) if j < len(sums) else 0 for j in present]
+              for name, sums in breakdown.count_sums.items()}
+    return {"column": breakdown.column, **state, **({"counts": counts} if counts else {})}
+
+
+class MergedSlices:
+    """The slices of several shards' states, summed by name: a class by its index, a group by its value."""
+
+    def __init__(self, section: str, first: dict[str, Any]) -> None:
+        self.section = section
+        self.rule = first.get("rule")
+        self.kind = first.get("kind")
+        self.column = first.get("column")
+        self.order: list[str] = []
+        self.names: dict[str, str] = {}
+        self.n: dict[str, int] = {}
+        self.sum: dict[str, float] = {}
+        self.den: dict[str, float] = {}
+        self.counts: dict[str, dict[str, int]] = {k: {} for k in (first.get("counts") or {})}
+
+    def differs(self, state: dict[str, Any]) -> str | None:
+        """Why ``state`` cannot be added to these slices (another column, rule or kind of class), or None."""
+        for key in ("column", "rule", "kind"):
+            if state.get(key) != getattr(self, key):
+                return f"its {key} is {state.get(key)!r}, not {getattr(self, key)!r}"
+        if set(state.get("counts") or {}) != set(self.counts):
+            return "it sums other per-row counts"
+        names = state.get("names") if self.section == "by_class" else None
+        for key, name in self.names.items():
+            if isinstance(names, list) and int(key) < len(names) and str(names[int(key)]) != name:
+                return f"its class {key} is {names[int(key)]!r}, not {name!r}"
+        return None
+
+    def add(self, state: dict[str, Any], where: str) -> None:
+        """Add one shard's slices (checked: lists of one length, counts ≥ 0, floats in hex)."""
+        slices, n, sums, dens = (state.get(k) for k in ("slices", "n", "sum", "den"))
+        lists = [slices, n, sums, dens]
+        if not all(isinstance(x, list) for x in lists) or len({len(x) for x in lists}) != 1:  # type: ignore[arg-type]
+            raise ReadError(f"{where}: its {self.section} section is damaged (its lists differ in length)",
+                            hint="write it again with `losscli eval ... --state-out`")
+        names = state.get("names") if self.section == "by_class" else None
+        counts = state.get("counts") or {}
+        for i, key in enumerate(slices):  # type: ignore[arg-type]
+            try:
+                count, total, den = int(n[i]), float.fromhex(sums[i]), float.fromhex(dens[i])  # type: ignore[index]
+                extra = {name: int(counts[name][i]) for name in self.counts}
+            except (TypeError, ValueError, IndexError, KeyError, OverflowError):
+                raise ReadError(f"{where}: its {self.section} section is damaged (slice {key!r})",
+                                hint="write it again with `losscli eval ... --state-out`") from None
+            whole = isinstance(n[i], int) and not isinstance(n[i], bool)  # type: ignore[index]
+            named = isinstance(key, str) and (self.section != "by_class" or key.isdigit())
+            if count < 0 or not whole or not named or not all(isinstance(v, int) and v >= 0 for v in extra.values()):
+                raise ReadError(f"{where}: its {self.section} section is damaged (slice {key!r})",
+                                hint="write it again with `losscli eval ... --state-out`")
+            if key not in self.n:
+                self.order.append(key)
+                self.n[key], self.sum[key], self.den[key] = 0, 0.0, 0.0
+            self.n[key] += count
+            self.sum[key] += total
+            self.den[key] += den
+            for name, value in extra.items():
+                self.counts[name][key] = self.counts[name].get(key, 0) + value
+            if isinstance(names, list) and key.isdigit() and int(key) < len(names):
+                self.names.setdefault(key, str(names[int(key)]))
+
+    def state(self) -> dict[str, Any]:
+        """The merged slices as a state section (what ``merge --state-out`` writes)."""
+        keys = self.ordered()
+        out: dict[str, Any] = {"rule": self.rule, "slices": keys, "n": [self.n[k] for k in keys],
+                               "sum": [self.sum[k].hex() for k in keys], "den": [self.den[k].hex() for k in keys]}
+        if self.section == "by_class":
+            size = max((int(k) + 1 for k in keys), default=0)
+            out = {"kind": self.kind, **out, "names": [self.names.get(str(j), str(j)) for j in range(size)]}
+        else:
+            out = {"column": self.column, **out}
+            if self.counts:
+                out["counts"] = {name: [per.get(k, 0) for k in keys] for name, per in self.counts.items()}
+        return out
+
+    def ordered(self) -> list[str]:
+        return sorted(self.order, key=int) if self.section == "by_class" else list(self.order)
+
+    def rows(self, outputs: int, total: float) -> list[dict[str, Any]]:
+        """The report's rows, as :class:`SliceSums` makes them in one pass."""
+        keys = self.ordered()
+        sums = SliceSums()
+        sums.grow(len(keys))
+        sums.count[:] = [self.n[k] for k in keys]
+        sums.vsum[:] = [self.sum[k] for k in keys]
+        sums.dsum[:] = [self.den[k] for k in keys]
+        sums.present[:] = True
+        factor = outputs if self.rule == "mean_over_elements" else 1
+        if self.section == "by_class":
+            return sums.rows([self.names.get(k, k) for k in keys], factor, total, "class")
+        rows = sums.rows(keys, factor, total, "group")
+        for row in rows:
+            for name, per in self.counts.items():
+                row[name] = per.get(row["group"], 0)
+        rows.sort(key=lambda r: r["group"])
+        return rows
+
+
+def merge_slice_sections(section: str, shards: list[tuple[str, dict[str, Any] | None]]
+                         ) -> tuple[MergedSlices | None, str | None]:
+    """The slices of ``section`` summed over every shard's state, or (None, why not) when a shard has none
+    or has others (grouped by another column); why not is a warning that says what to do instead."""
+    option = "--by-class" if section == "by_class" else "--group-col"
+    held = [(path, state) for path, state in shards if state is not None]
+    if not held:
+        return None, None
+    missing = [path for path, state in shards if state is None]
+    if missing:
+        return None, (f"merge gives no {section}: {len(missing)} of {len(shards)} states hold none "
+                      f"({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}), so the merged slices would "
+                      f"leave out their rows; write every shard's state with {option}")
+    merged = MergedSlices(section, held[0][1])  # type: ignore[arg-type]
+    for path, state in held:
+        why = merged.differs(state)  # type: ignore[arg-type]
+        if why is not None:
+            return None, (f"merge gives no {section}: the state {path} does not match {held[0][0]}'s ({why}); "
+                          f"write every shard's state with the same {option}")
+        merged.add(state, path)  # type: ignore[arg-type]
+    return merged, None

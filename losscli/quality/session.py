@@ -134,6 +134,52 @@ def group_perplexities(rows: list[dict[str, Any]], unit: str | None, counts: tup
     return out
 
 
+def group_section(evaluator: Any, result: Any, column: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ``by_group`` section of a result: its groups' rows, the worst, and with a cross-entropy the
+    per-group perplexities (their warnings join the result's)."""
+    from losscli.quality.breakdown import worst
+
+    section = {"column": column, "groups": rows, "worst": worst(rows, bool(getattr(evaluator.spec,
+                                                                                   "higher_is_better", False)))}
+    if evaluator.spec.perplexity:  # per-document perplexities beside the corpus one (the result's)
+        found = group_perplexities(rows, evaluator.params.get("unit"), tuple(getattr(evaluator, "counts", ())))
+        for w in found.pop("warnings", []):
+            if w not in result.warnings:
+                result.warnings.append(w)
+        section.update(found)
+    return section
+
+
+def merged_sections(evaluator: Any, result: Any) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    """The slices of merged shard states (``evaluator.shard_entries``): (the report sections ``by_class``
+    and ``by_group``, equal to one pass's over the shards' rows; the state sections ``merge --state-out``
+    writes; warnings for each section the merge cannot give — slices some shard lacks, intervals)."""
+    from losscli.quality.breakdown import SLICE_SECTIONS, merge_slice_sections
+
+    report: dict[str, Any] = {}
+    state: dict[str, Any] = {}
+    notes: list[str] = []
+    entries = evaluator.shard_entries
+    total = float(result.sum) if result.sum is not None else math.nan
+    for section in SLICE_SECTIONS:
+        merged, why = merge_slice_sections(section, [(path, entry.get(section)) for path, entry in entries])
+        if why is not None:
+            notes.append(f"{result.loss}: {why}")
+        if merged is None:
+            continue
+        state[section] = merged.state()
+        rows = merged.rows(evaluator.outputs, total)
+        report[section] = rows if section == "by_class" else group_section(evaluator, result, merged.column, rows)
+    with_ci = [path for path, entry in entries if entry.get("ci") is not None]
+    if with_ci:
+        state["ci"] = entries[[path for path, _ in entries].index(with_ci[0])][1]["ci"]  # a later merge says it too
+        notes.append(f"{result.loss}: merge gives no confidence interval (ci), which {len(with_ci)} of "
+                     f"{len(entries)} states were evaluated with: a bootstrap interval resamples every sample's "
+                     "value, and a state keeps only sums; for an interval of the whole dataset run `losscli eval "
+                     "... --ci` on it (a quoted glob of its shards is one dataset)")
+    return report, state, notes
+
+
 class UnhashedLabels:
     """The label hasher of an engine that does not hash the labels (Dask): its signature says so (null)."""
 
@@ -174,6 +220,8 @@ class RunQuality:
                 "on its own file",
             )
         self.ratio_tap: RatioTap | None = None
+        if asked.ci is not None or asked.by_class or asked.group_col:
+            evaluator.state_sections = self.state_sections  # a shard's state keeps the slices' sums
         if asked.ci is not None:
             from losscli.quality.taps import install_ratio_tap
 
@@ -191,6 +239,20 @@ class RunQuality:
             listeners = getattr(plan, "drop_listeners", None)
             if listeners is not None:  # rows dropped for missing values: their slices are still present
                 listeners += [b.dropped for b in (self.by_class, self.by_group) if b is not None]
+
+    def state_sections(self) -> dict[str, Any]:
+        """What a shard's state keeps beside its totals (``--state-out``): the slices' exact running sums,
+        which ``merge`` adds up, and that an interval was asked, which it cannot rebuild."""
+        from losscli.quality.breakdown import class_state, group_state
+
+        out: dict[str, Any] = {}
+        if self.by_class is not None:
+            out["by_class"] = class_state(self.by_class)
+        if self.by_group is not None:
+            out["by_group"] = group_state(self.by_group)
+        if self.gates.ci is not None:
+            out["ci"] = {"confidence": self.gates.ci, "resamples": self.gates.resamples, "seed": self.gates.seed}
+        return out
 
     def observers(self) -> list[Any]:
         """Observers of this evaluator's values (``run_many`` style: a list of every evaluator's values)."""
@@ -230,17 +292,8 @@ class RunQuality:
         if self.by_class is not None:
             extra["by_class"] = self.by_class.result(self.evaluator.outputs, total)
         if self.by_group is not None:
-            from losscli.quality.breakdown import worst
-
             rows = self.by_group.result(self.evaluator.outputs, total)
-            extra["by_group"] = {"column": asked.group_col, "groups": rows, "worst": worst(rows, hib)}
-            if self.spec.perplexity:  # per-document perplexities beside the corpus one (the result's)
-                found = group_perplexities(rows, self.evaluator.params.get("unit"),
-                                           tuple(getattr(self.evaluator, "counts", ())))
-                for w in found.pop("warnings", []):
-                    if w not in result.warnings:
-                        result.warnings.append(w)
-                extra["by_group"].update(found)
+            extra["by_group"] = group_section(self.evaluator, result, asked.group_col, rows)  # type: ignore[arg-type]
         checks = gates.threshold_checks(name, result, gates.limit_for(asked.maximum, result.loss, result.params),
                                     gates.limit_for(asked.minimum, result.loss, result.params))
         checks += gates.metric_checks(name, result, asked.maximum, asked.minimum)

@@ -233,18 +233,23 @@ def test_shards_that_read_their_classes_in_another_order_do_not_merge(tmp_path, 
     assert json.loads((tmp_path / "m.json").read_text())["states"][0]["columns"]["preds"] == ["cat", "dog", "bird"]
 
 
-@pytest.mark.parametrize("extra, said", [(["--group-col", "g"], "per-group"), (["--by-class"], "per-class"),
-                                         (["--ci", "0.9"], "confidence interval")])
-def test_a_state_written_beside_slices_or_an_interval_says_merge_leaves_them_out(tmp_path, capsys, extra, said):
-    """--state-out with --group-col, --by-class or --ci kept the totals only, without a word: merge then gave
-    no slices nor interval."""
+@pytest.mark.parametrize("extra, section", [(["--group-col", "g"], "by_group"), (["--by-class"], "by_class"),
+                                            (["--ci", "0.9"], "ci")])
+def test_a_state_written_beside_slices_or_an_interval_keeps_them_or_says_it_does_not(tmp_path, capsys, extra,
+                                                                                     section):
+    """--state-out with --group-col or --by-class keeps the slices' sums (merge gives them); with --ci it says
+    that merge gives no interval, which a state cannot rebuild."""
     (tmp_path / "s.csv").write_text("label,p,g\n0,0.3,a\n1,0.8,b\n0,0.4,a\n1,0.6,b\n")
     code, _, err = run_cli(["eval", "bce", tmp_path / "s.csv", "--label-cols", "label", "--pred-cols", "p", *extra,
                             "--state-out", tmp_path / "s.json", "--json"], capsys)
-    assert code == 0 and "keeps the totals only" in err and said in err
+    assert code == 0, err
+    assert section in json.loads((tmp_path / "s.json").read_text())["states"][0]
+    assert ("keeps no confidence interval" in err) == (section == "ci")
     code, _, err = run_cli(["eval", "bce", tmp_path / "s.csv", "--label-cols", "label", "--pred-cols", "p", *extra,
                             "--state-out", tmp_path / "s.json", "-q"], capsys)
-    assert code == 2 and "shown nowhere" in err  # -q shows no slice nor interval: asking for one is refused
+    # -q shows no interval and the state keeps none: asking for one is refused; the slices go to the state
+    assert code == (2 if section == "ci" else 0), err
+    assert section == "ci" or section in json.loads((tmp_path / "s.json").read_text())["states"][0]
     code, _, err = run_cli(["eval", "bce", tmp_path / "s.csv", "--label-cols", "label", "--pred-cols", "p",
                             "--state-out", tmp_path / "t.json", "-q"], capsys)
-    assert code == 0 and "totals only" not in err
+    assert code == 0 and "confidence interval" not in err
