@@ -85,3 +85,16 @@ def test_mean_of_group_perplexities_says_which_groups_it_leaves_out(tmp_path, ca
     assert doc["by_group"]["mean_of_group_perplexities"] == pytest.approx((np.exp(0.85) + np.exp(2.0)) / 2, rel=1e-12)
     assert "mean_of_group_perplexities leaves out 1 of 3 groups" in err
     assert any("leaves out 1 of 3 groups" in w for w in doc["warnings"])
+
+
+def test_mean_of_group_perplexities_is_undefined_when_a_group_perplexity_is_beyond_float64(tmp_path, capsys):
+    """A document of mean NLL 1000 (perplexity e^1000) was left out of the mean without a word: 2.3396, the
+    other document's perplexity, where the mean of both is beyond float64."""
+    path = tmp_path / "lm.csv"
+    path.write_text("doc,label,ll\na,1,-1.2\na,1,-0.5\nb,1,-1000\n")
+    code, out, err = run_cli(["eval", "token_nll", path, "--label-cols", "label", "--pred-cols", "ll", "--group-col",
+                              "doc", "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["by_group"]["mean_of_group_perplexities"] is None
+    assert "mean_of_group_perplexities is undefined: the perplexity of group b is beyond float64" in err
