@@ -87,7 +87,7 @@ def test_merge_says_it_gives_no_interval(tmp_path, capsys):
     paths, _ = _shards(tmp_path, 2, 30)
     for i, path in enumerate(paths):
         code, _, err = run_cli(["eval", "scce", path, *OPTS, "--ci", "0.9", "--bootstrap", "50",
-                                "--state-out", tmp_path / f"s{i}.json", "-q"], capsys)
+                                "--state-out", tmp_path / f"s{i}.json", "--json"], capsys)
         assert code == 0, err
         assert "keeps no confidence interval" in err
     code, out, err = run_cli(["merge", tmp_path / "s*.json", "--json"], capsys)
