@@ -30,6 +30,18 @@ def test_no_file_is_put_in_place_after_a_swallowed_interrupt(monkeypatch, tmp_pa
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+def _assert_ends(monkeypatch, capsys, status: int, word: str) -> None:
+    """A JSON run on the sample data ends with ``status``, nothing on stdout and ``losscli: word`` alone."""
+    monkeypatch.setattr(interrupts, "install", lambda: None)  # leave pytest's own handlers alone
+    with pytest.raises(SystemExit) as info:
+        main(["eval", "bce", "--labels", "sample_data/binary_labels.csv", "--preds", "sample_data/binary_probs.csv",
+              "--json"])
+    out, err = capsys.readouterr()
+    assert info.value.code == status
+    assert out == ""
+    assert err.strip() == f"losscli: {word}"
+
+
 @pytest.mark.parametrize("signal_name, status, word", [("interrupt", 130, "interrupted"),
                                                         ("terminate", 143, "terminated")])
 def test_the_run_ends_interrupted_when_the_exception_was_swallowed(monkeypatch, capsys, signal_name, status, word):
@@ -44,14 +56,7 @@ def test_the_run_ends_interrupted_when_the_exception_was_swallowed(monkeypatch, 
         monkeypatch.setattr(interrupts, "received", signal_name)
 
     monkeypatch.setattr(pipeline.DisplaySample, "add", add_and_swallow)
-    monkeypatch.setattr(interrupts, "install", lambda: None)  # leave pytest's own handlers alone
-    with pytest.raises(SystemExit) as info:
-        main(["eval", "bce", "--labels", "sample_data/binary_labels.csv", "--preds", "sample_data/binary_probs.csv",
-              "--json"])
-    out, err = capsys.readouterr()
-    assert info.value.code == status
-    assert out == ""
-    assert err.strip() == f"losscli: {word}"
+    _assert_ends(monkeypatch, capsys, status, word)
 
 
 @pytest.mark.parametrize("error", [ImportError("Failed to import 'zlib.decompress' - cannot initialise module strings"),
@@ -69,14 +74,7 @@ def test_an_interrupt_turned_into_another_error_ends_the_run_interrupted(monkeyp
         raise error
 
     monkeypatch.setattr(pipeline, "run_many", interrupted)
-    monkeypatch.setattr(interrupts, "install", lambda: None)  # leave pytest's own handlers alone
-    with pytest.raises(SystemExit) as info:
-        main(["eval", "bce", "--labels", "sample_data/binary_labels.csv", "--preds", "sample_data/binary_probs.csv",
-              "--json"])
-    out, err = capsys.readouterr()
-    assert info.value.code == status
-    assert out == ""
-    assert err.strip() == f"losscli: {word}"
+    _assert_ends(monkeypatch, capsys, status, word)
 
 
 def test_an_error_without_a_signal_is_still_reported_as_such(monkeypatch, capsys):
