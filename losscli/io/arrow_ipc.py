@@ -4,8 +4,13 @@ Hugging Face ``datasets`` keep their tables as IPC *stream* files (``data-00000-
 pandas' ``to_feather`` and polars' ``write_ipc`` write the IPC *file* format. Both are read record batch
 by record batch (re-cut to ``chunk_rows``), so peak memory follows the chunk size:
 
-- a file on disk is memory-mapped (``pyarrow.memory_map``): an uncompressed batch is read without a copy;
-  every batch is validated in full before it is used, so a corrupt file is a ReadError, never a crash;
+- a file on disk is read with reads (``pyarrow.OSFile``), one per record batch, into memory of the batch's
+  own; not memory-mapped: a mapped page past the end of a file another process cut short (``to_feather``
+  rewriting it truncates it first) kills the process with SIGBUS when it is touched, whereas a read then
+  comes back short. The file is checked with ``fstat`` (:class:`~losscli.io.changes.FileStamp`) after each
+  batch and at its end: a file cut short, or changed (its rows might mix two versions), since its schema
+  was read is a ReadError naming the sizes. Every batch is validated in full before it is used, so a
+  corrupt file is a ReadError, never a crash;
 - a compressed file (``.arrow.gz``) in the stream format is decompressed as a stream; in the file format
   (which needs to seek) it is held in memory, as stdin is, up to ``LOSSCLI_MAX_MEMORY_BYTES``.
 
@@ -31,6 +36,7 @@ from losscli.io import limits
 from losscli.io._arrow import to_int64
 from losscli.io.arrow_lists import is_number, list_matrix, pa_fixed, usual_width
 from losscli.io.base import Block, Chunk, Input, Source, rechunk
+from losscli.io.changes import FileStamp
 from losscli.io.parquet import arrow_column, pandas_index_levels
 
 Path = tuple[Any, ...]
@@ -196,10 +202,15 @@ class ArrowIpcSource(ArrowBatchesSource):
         self._inp = inp
         self._display = inp.name
         self._file_format = inp.head(6) == b"ARROW1"
+        #: the file on disk when its schema was read (None for stdin or a compressed file, held or streamed)
+        self._stamp: FileStamp | None = None
         try:
-            reader = self._open()
-            schema = reader.schema
-            first = _first_batch(reader, self._file_format)
+            reader, file = self._open()
+            try:
+                schema = reader.schema
+                first = _first_batch(reader, self._file_format)
+            finally:
+                self._close(file)
         except (pa.ArrowException, OSError, ValueError) as exc:
             raise ReadError(f"{inp.name}: not a valid Arrow IPC (Feather) file ({exc})") from None
         if first is None:
@@ -217,23 +228,70 @@ class ArrowIpcSource(ArrowBatchesSource):
         self.blocks = self._list_blocks
         self.set_pandas_index([c for c in pandas_index_levels(schema) if c in columns])
 
-    def _open(self) -> Any:
-        """A fresh reader over the input (memory-mapped when it is a plain file on disk)."""
+    def _open(self) -> tuple[Any, Any]:
+        """A fresh reader over the input, and the file it reads when that is a plain file on disk (read with
+        reads, its stamp taken on the first open and checked on the next ones), else ``None``."""
         import pyarrow as pa
 
         inp = self._inp
+        file: Any = None
+        source: Any
         if inp.fs_path is not None and inp.codec is None:
-            source: Any = pa.memory_map(inp.fs_path)
+            source = file = pa.OSFile(inp.fs_path)
+            try:
+                if self._stamp is None:
+                    self._stamp = FileStamp.of(inp.name, file.fileno(), "its schema was read")
+                else:
+                    self._stamp.check(file.fileno())
+            except BaseException:
+                file.close()
+                raise
         elif self._file_format or inp.data is not None:
             source = pa.BufferReader(inp.read_all())
         else:
             source = pa.PythonFile(inp.open(limits.max_memory_bytes()), mode="r")
-        if self._file_format:
-            return pa.ipc.open_file(source)
-        return pa.ipc.open_stream(source)
+        try:
+            if self._file_format:
+                return pa.ipc.open_file(source), file
+            return pa.ipc.open_stream(source), file
+        except BaseException:
+            self._close(file)
+            raise
+
+    def _close(self, file: Any) -> None:
+        """Close ``file`` (from :meth:`_open`), first refusing it if it was cut short or changed meanwhile."""
+        if file is None:
+            return
+        try:
+            assert self._stamp is not None
+            self._stamp.check(file.fileno())
+        finally:
+            file.close()
 
     def _batches(self) -> Iterator[Any]:
-        return _batches(self._open(), self._file_format)
+        import pyarrow as pa
+
+        reader, file = self._open()
+        if file is None:
+            yield from _batches(reader, self._file_format)
+            return
+        stamp, fd = self._stamp, file.fileno()
+        assert stamp is not None
+        try:
+            batches = _batches(reader, self._file_format)
+            while True:
+                try:
+                    b = next(batches)
+                except StopIteration:
+                    break
+                except (pa.ArrowException, OSError):  # a short read: say so, with the sizes
+                    stamp.check(fd)
+                    raise
+                stamp.check(fd)  # the batch was read from the file as it was when its schema was read
+                yield b
+            stamp.check(fd)  # a stream cut short at a batch's end reads as a stream that ends there
+        finally:
+            file.close()
 
 
 def _show(path: Path) -> str:

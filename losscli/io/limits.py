@@ -17,8 +17,8 @@ variable                            default            what it bounds
                                                        16 MiB came out (0 turns the check off)
 ==================================  =================  =========================================================
 
-Everything else is streamed (CSV/TSV on disk, compressed or not; NPY on disk, memory-mapped; Parquet
-record batches), so peak memory follows the chunk size, not the file size.
+Everything else is streamed (CSV/TSV on disk, compressed or not; NPY on disk, read by rows;
+Parquet and Arrow IPC record batches), so peak memory follows the chunk size, not the file size.
 """
 
 from __future__ import annotations

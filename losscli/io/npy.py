@@ -33,6 +33,7 @@ import numpy as np
 
 from losscli.errors import ReadError
 from losscli.io import limits
+from losscli.io.changes import REWRITTEN_HINT
 
 if TYPE_CHECKING:
     import zipfile
@@ -159,10 +160,7 @@ def load_npy_file(path: str, name: str) -> NpyFile:
 
 
 #: what a message about a file changed or cut short while it was read says to do
-_REWRITTEN_HINT = (
-    "another program is writing it: run again once it has finished (a writer that saves to a temporary name "
-    "and renames it into place, os.replace, never leaves a partial file behind)"
-)
+_REWRITTEN_HINT = REWRITTEN_HINT
 
 
 class NpyFile:

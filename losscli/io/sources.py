@@ -13,7 +13,7 @@ texts (empty cells as ``""``) so that the caller can map class labels or report 
 
 Chunks hold exactly ``chunk_rows`` rows except the last one; ``chunk_rows=None`` reads the whole file as
 one chunk. Peak memory is bounded by the chunk size for CSV/TSV (streamed, compressed or not), NPY on disk
-(memory-mapped) and Parquet (record batches); NPZ members, stdin, pipes and compressed binary files are
+(read by rows) and Parquet and Arrow IPC (record batches); NPZ members, stdin, pipes and compressed binary files are
 held in memory, up to the limits of :mod:`losscli.io.limits` (which also refuse decompression bombs,
 over-long lines and too many columns).
 
