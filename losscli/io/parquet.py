@@ -27,6 +27,7 @@ from losscli.io import limits
 from losscli.io._arrow import to_float64, to_int64, to_text
 from losscli.io.arrow_lists import first_width, is_list, list_matrix, numeric_list, pa_fixed
 from losscli.io.base import Block, Chunk, Input, Source, rechunk
+from losscli.io.changes import FileStamp
 
 #: batch size for whole-file reads (``chunk_rows=None``)
 WHOLE_FILE_BATCH = 1 << 16
@@ -80,9 +81,13 @@ class ParquetSource(Source):
         import pyarrow.parquet as pq
 
         self._inp = inp
+        #: the file on disk when its footer was read (None for stdin or a compressed file, held in memory)
+        self._stamp: FileStamp | None = None
+        source = self._arrow_source()
         try:
-            pf = pq.ParquetFile(self._arrow_source(), **STREAMED)
+            pf = pq.ParquetFile(source, **STREAMED)
         except (pa.ArrowException, OSError, ValueError) as exc:
+            self._close(source)
             raise ReadError(f"{inp.name}: not a valid Parquet file ({exc})") from None
         try:
             schema = pf.schema_arrow
@@ -102,9 +107,11 @@ class ParquetSource(Source):
             raise ReadError(f"{inp.name}: not a valid Parquet file (a column name is not UTF-8)",
                             hint="write the file again with pyarrow or pandas") from None
         except (pa.ArrowException, OSError) as exc:
+            self._check(source)
             raise ReadError(f"{inp.name}: cannot read ({exc})") from None
         finally:
             pf.close()
+            self._close(source)
         columns: list[str] = []
         blocks: dict[str, list[str]] = {}
         #: element column → (list column, index)
@@ -137,11 +144,37 @@ class ParquetSource(Source):
         self.unsampled = {f.name for f in schema if f.name not in blocks and pa.types.is_nested(f.type)}
 
     def _arrow_source(self) -> Any:
+        """What pyarrow reads: a file on disk opened afresh (``pyarrow.OSFile``, read with reads), its stamp taken
+        on the first open and checked on the next ones (:class:`~losscli.io.changes.FileStamp`: a file cut short
+        or rewritten since its footer was read is a ReadError, not pyarrow's "magic bytes not found" nor rows of
+        two versions); else the content in memory."""
         import pyarrow as pa
 
-        if self._inp.fs_path is not None and self._inp.codec is None:
-            return self._inp.fs_path
-        return pa.BufferReader(self._inp.read_all())
+        inp = self._inp
+        if inp.fs_path is None or inp.codec is not None:
+            return pa.BufferReader(inp.read_all())
+        try:
+            file = pa.OSFile(inp.fs_path)
+        except OSError as exc:
+            raise ReadError(f"cannot read {inp.name}: {exc}") from None
+        try:
+            if self._stamp is None:
+                self._stamp = FileStamp.of(inp.name, file.fileno(), "its footer was read")
+            else:
+                self._stamp.check(file.fileno())
+        except BaseException:
+            file.close()
+            raise
+        return file
+
+    def _check(self, source: Any) -> None:
+        """Refuse the file ``source`` reads (from :meth:`_arrow_source`) if it was cut short or changed."""
+        if self._stamp is not None and not isinstance(source, _buffer_reader()):
+            self._stamp.check(source.fileno())
+
+    def _close(self, source: Any) -> None:
+        if not isinstance(source, _buffer_reader()):
+            source.close()
 
     def _read(self, keys: list[Any], chunk_rows: int | None) -> Iterator[Chunk]:
         import pyarrow as pa
@@ -156,7 +189,13 @@ class ParquetSource(Source):
                 columns.append(top)
                 if top not in self._widths:  # fail before reading anything
                     _check_type(self.name, top, self._types[top])
-        pf = pq.ParquetFile(self._arrow_source(), **(STREAMED if self.blocks else {}))
+        source = self._arrow_source()
+        try:
+            pf = pq.ParquetFile(source, **(STREAMED if self.blocks else {}))
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            self._check(source)
+            self._close(source)
+            raise ReadError(f"{self.name}: cannot read ({exc})") from None
         try:
 
             def batches() -> Iterator[Any]:
@@ -178,8 +217,10 @@ class ParquetSource(Source):
             def pieces() -> Iterator[tuple[int, dict[str, Any]]]:
                 try:
                     for b in batches():
+                        self._check(source)  # the batch was read from the file as it was when its footer was read
                         yield b.num_rows, {c: b.column(c) for c in columns}
                 except (pa.ArrowException, OSError) as exc:
+                    self._check(source)  # a short read: say so, with the sizes
                     raise ReadError(f"{self.name}: cannot read ({exc})") from None
 
             start = 0
@@ -192,6 +233,7 @@ class ParquetSource(Source):
                 start += n
         finally:
             pf.close()
+            self._close(source)
 
     def _convert(self, keys: list[Any], cols: dict[str, Any], first_row: int) -> dict[Any, np.ndarray]:
         matrices: dict[str, np.ndarray] = {}
@@ -220,6 +262,12 @@ class ParquetSource(Source):
             else:
                 out[key] = arrow_column(cols[key], self.name, key)
         return out
+
+
+def _buffer_reader() -> type:
+    import pyarrow as pa
+
+    return pa.BufferReader
 
 
 def _refuse_duplicates(name: str, columns: list[str]) -> None:
