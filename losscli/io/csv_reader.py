@@ -284,6 +284,48 @@ def _decimal_comma_error(inp: Input, found: tuple[int, str, str], header_rows: i
     )
 
 
+def _r_row_names(text: str, delimiter: str, header_at: int, width: int, complete: bool) -> bool:
+    """Whether the sampled rows below the header (row ``header_at`` of ``text``, ``width`` cells) are R's
+    write.table rows with row names: every one a cell longer than the header, their first cells each there
+    once and looking like row names — quoted (as R writes them by default), texts that are not numbers, or
+    R's default 1, 2, 3, … (``quote = FALSE``; two rows at least: a lone row's 1 may be a label). Other numbers (unquoted, not counting from 1) stay refused: a
+    header short of the name of a label or prediction column looks just the same, and that column would be
+    dropped as row names."""
+    lines = io.StringIO(text, newline="").readlines()
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    firsts: list[str] = []
+    quoted = True
+    try:
+        for _ in range(header_at + 1):
+            next(reader)
+        while len(firsts) < 2000:
+            at = reader.line_num  # the index of the row's first line
+            row = next(reader)
+            if not row:
+                continue
+            if not complete and reader.line_num >= len(lines):  # the last row of a cut sample: maybe partial
+                break
+            if len(row) != width + 1:
+                return False
+            firsts.append(row[0])
+            quoted = quoted and lines[at].startswith('"')
+    except (StopIteration, csv.Error):
+        pass
+    if not firsts or len(set(firsts)) != len(firsts):
+        return False
+    if quoted or (len(firsts) > 1 and firsts == [str(i) for i in range(1, len(firsts) + 1)]):
+        return True
+    return not any(_number(c) for c in firsts)
+
+
+def _number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
 def _unique_names(cells: list[str]) -> list[str]:
     names = [_clean(c) or str(i + 1) for i, c in enumerate(cells)]
     seen: set[str] = set()
@@ -304,6 +346,8 @@ class CsvSource(Source):
     def __init__(self, inp: Input, *, kind: str, delimiter: str | None, header: bool | None) -> None:
         self._inp = inp
         self._header = header
+        #: the rows have a first cell more than the header: R's row names, read as an unnamed first column
+        self.row_names = False
         #: the last column when it is empty in every sampled row (a delimiter ending each row): not read
         self.trailing_empty: str | None = None
         self._sampled_whole = True  # the sample held every row
@@ -372,6 +416,11 @@ class CsvSource(Source):
                     first = next(reader)
             if header:
                 limits.check_columns(inp.name, len(first))
+                if _r_row_names(text, self.delimiter, skipped - (1 if excel else 0), len(first), complete):
+                    # R's write.table: row names under no header cell of their own, read as pandas reads them
+                    # (the index), as the "" header cell of write.csv (col.names = NA) has them read
+                    first = ["", *first]
+                    self.row_names = True
                 names = _unique_names(first)
                 header_rows = skipped + 1
                 has_rows = any(row for row in reader) or not complete  # blank lines alone are no rows
@@ -434,6 +483,10 @@ class CsvSource(Source):
         self.notes = notes
         #: a header of numbers guessed to be pandas' default names: maybe data (see :func:`guess_header`)
         self.header_maybe_data = bool(notes) and header_rows > 0 and not certain
+        if self.row_names:
+            self.notes.append(f"{inp.name}: the header has one cell fewer than the rows, as R's write.table writes "
+                              "row names: the first column is read as the row names (an index), not a label or a "
+                              "prediction")
         if header_rows:
             self.unnamed = {n for n, c in zip(names, first, strict=False) if not _clean(c)}
         if len(names) > 1 and (not header_rows or names[-1] in self.unnamed):
@@ -494,6 +547,8 @@ class CsvSource(Source):
     def _ragged(self, data_row: int, got: int, text: str, file_row: int | None = None) -> ReadError:
         k = len(self.columns)
         what = "the header has" if self._header else "the first row has"
+        if self.row_names:  # the header is one cell short of them
+            what = "the rows above (row names, then a cell per name of the header) have"
         snippet = text if len(text) <= 80 else text[:77] + "..."
         hint = (f"every row needs the same number of {_delim_name(self.delimiter)}-separated cells; quote cells "
                 "that contain the delimiter")

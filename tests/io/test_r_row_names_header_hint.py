@@ -1,6 +1,9 @@
 """R's write.table writes row names with no header cell of their own (``write.table(df, sep = ",")``): the header
-is one cell shorter than every row. The hint said to quote cells that contain the delimiter, which does not
-fix it; it now names R's row names and the two writes that do (``row.names = FALSE``, ``col.names = NA``)."""
+is one cell shorter than every row. Such rows are read with their first column as the row names where it looks
+like R's (quoted, texts, or 1, 2, 3, …: tests/io/test_r_row_names_read.py); a first column of other numbers
+(unquoted, not counting from 1) is refused, since a header short of a label's or a prediction's name looks just
+the same and that column would be dropped. The hint said to quote cells that contain the delimiter, which does
+not fix it; it names R's row names and the two writes that do (``row.names = FALSE``, ``col.names = NA``)."""
 
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ from cli_helpers import run_cli
 def test_a_header_one_cell_short_names_r_row_names(tmp_path, capsys, sep):
     path = tmp_path / ("r.tsv" if sep == "\t" else "r.csv")
     rows = [(1, 0.9), (0, 0.2), (1, 0.6)]
-    path.write_text(f'"y"{sep}"p"\n' + "".join(f'"{i + 1}"{sep}{y}{sep}{p}\n' for i, (y, p) in enumerate(rows)))
+    # quote = FALSE, rows reordered (row names 3, 1, 2): a label column under a header short of its name alike
+    path.write_text(f'y{sep}p\n' + "".join(f'{i}{sep}{y}{sep}{p}\n' for i, (y, p) in zip((3, 1, 2), rows, strict=True)))
     code, out, err = run_cli(["eval", "bce", path, "-q"], capsys)
     assert code == 3 and out == ""
     assert "row.names = FALSE" in err and "col.names = NA" in err

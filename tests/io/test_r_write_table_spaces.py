@@ -1,8 +1,9 @@
 """R's ``write.table(df, "f.txt")`` with its defaults: cells separated by one space, texts, names and row names
 quoted, and a header one cell short (no name for the row names). The file was read as one column (header
 ``y "p"``), so every run ended in a misleading message (no label column, a column named ``target "score"``,
-``1 0.9`` not a number). It is now read as space-separated: the header one short gets the row-names hint, whose
-two writes (``row.names = FALSE``, ``col.names = NA``) give R's number, as do quoted factors and ``NA``.
+``1 0.9`` not a number). It is now read as space-separated: the header one short has its first column read as
+the row names (an index), giving R's number as its two other writes (``row.names = FALSE``, ``col.names = NA``)
+do, and so do quoted factors and ``NA``.
 
 The files are written here as R writes them, byte for byte (``write.table``: ``sep = " "``, ``quote = TRUE``,
 ``eol = "\\n"``, ``na = "NA"``, row names ``"1"``, ``"2"``, …, numbers to 15 significant digits).
@@ -51,14 +52,13 @@ def write_table(path: Path, columns: dict[str, list], *, row_names: bool = True,
     return path
 
 
-def test_the_default_write_table_is_refused_with_the_row_names_hint_and_the_hint_works(tmp_path, capsys):
+def test_the_default_write_table_gives_r_s_number_as_its_other_writes_do(tmp_path, capsys):
     f = write_table(tmp_path / "f.txt", {"target": Y, "score": P})
     assert f.read_text().splitlines()[:2] == ['"target" "score"', '"1" 1 0.9']
-    code, out, err = run_cli(["eval", "bce", f, "-q"], capsys)
-    assert code == 3 and out == ""  # exit 2 before: no label column among 'target "score"'
-    assert "f.txt row 2" in err and "'1 1 0.9'" in err and "row.names = FALSE" in err and "col.names = NA" in err
-    code, _, err = run_cli(["eval", "bce", f, "--label-cols", "target", "-q"], capsys)
-    assert code == 3 and "row.names = FALSE" in err
+    code, out, err = run_cli(["eval", "bce", f, "-q"], capsys)  # the row names read as an index
+    assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-12), err
+    code, out, err = run_cli(["eval", "bce", f, "--label-cols", "target", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-12), err
     for fixed in (write_table(tmp_path / "a.txt", {"target": Y, "score": P}, row_names=False),
                   write_table(tmp_path / "b.txt", {"target": Y, "score": P}, col_names="NA")):
         code, out, err = run_cli(["eval", "bce", fixed, "-q"], capsys)
@@ -72,7 +72,7 @@ def test_labels_and_predictions_files_of_write_table(tmp_path, capsys):
     y = write_table(tmp_path / "y.txt", {"y": Y})
     p = write_table(tmp_path / "p.txt", {"p": P})
     code, out, err = run_cli(["eval", "bce", "--labels", y, "--preds", p, "-q"], capsys)
-    assert code == 3 and out == "" and "y.txt row 2" in err and "row.names = FALSE" in err  # '1 0.9' not a number before
+    assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-12), err
     y = write_table(tmp_path / "y.txt", {"y": Y}, col_names="NA")
     p = write_table(tmp_path / "p.txt", {"p": P}, col_names="NA")
     code, out, err = run_cli(["eval", "bce", "--labels", y, "--preds", p, "-q"], capsys)

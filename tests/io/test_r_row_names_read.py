@@ -1,0 +1,128 @@
+"""R's write.table writes row names under no header cell of their own: the header is one cell shorter than every
+row. losscli refused such a file (exit 3, with the writes that avoid it); R's read.table and pandas' read_csv
+take its first column as the row names (an index), and so does losscli now: not a label or a prediction, but a
+pandas index, checked against the other file's as one is (the same row names in another order are refused).
+
+The files are written here byte for byte as R writes them: ``write.table(df, f)`` (one space between cells;
+texts, names and row names quoted: ``"1"``, ``"2"``, …), ``write.table(df, f, sep = ",")`` and ``sep = "\\t"``,
+``quote = FALSE`` (row names 1, 2, … unquoted; not with spaces, where names and words are not told apart from
+cells), with numbers to 15 significant digits.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cli_helpers import run_cli
+
+RNG = np.random.default_rng(11)
+N = 40
+Y = [int(v) for v in RNG.integers(0, 2, N)]
+P = [float(v) for v in np.round(RNG.uniform(0.02, 0.98, N), 6)]
+BCE = -sum(y * math.log(p) + (1 - y) * math.log(1 - p) for y, p in zip(Y, P, strict=True)) / N
+
+
+def write_table(path: Path, columns: dict[str, list], *, row_names: list[str] | None = None, row_names_on: bool = True,
+                sep: str = " ", quote: bool = True, order: list[int] | None = None) -> Path:
+    """What ``write.table(df, path, sep = sep, quote = quote, row.names = row_names_on)`` writes, for the data
+    frame of ``columns`` (rows in ``order``; their row names ``row_names``, R's default "1", "2", … of the rows
+    as first made, which a reordering ``df[order, ]`` keeps)."""
+    n = len(next(iter(columns.values())))
+    order = list(range(n)) if order is None else order
+    names = row_names or [str(i + 1) for i in range(n)]
+
+    def q(text: str) -> str:
+        return f'"{text}"' if quote else text
+
+    lines = [sep.join(q(c) for c in columns)]
+    for i in order:
+        cells = [q(v) if isinstance(v, str) else repr(v) if isinstance(v, float) else str(v)
+                 for v in (col[i] for col in columns.values())]
+        lines.append(sep.join(([q(names[i])] if row_names_on else []) + cells))
+    path.write_bytes(("\n".join(lines) + "\n").encode())
+    return path
+
+
+@pytest.mark.parametrize(("sep", "quote"), [(" ", True), (",", True), ("\t", True), (",", False), ("\t", False)])
+def test_one_file_with_row_names_gives_the_number_of_the_file_without(tmp_path, capsys, sep, quote):
+    f = write_table(tmp_path / "f.txt", {"y": Y, "p": P}, sep=sep, quote=quote)
+    assert f.read_text().splitlines()[1] == sep.join([q := ('"1"' if quote else "1"), str(Y[0]), repr(P[0])]), q
+    plain = write_table(tmp_path / "plain.txt", {"y": Y, "p": P}, sep=sep, quote=quote, row_names_on=False)
+    code, out, err = run_cli(["eval", "bce", plain, "-q"], capsys)
+    assert code == 0, err
+    expected = float(out)
+    assert expected == pytest.approx(BCE, rel=1e-12)
+    for extra in ([], ["--label-cols", "y"], ["--label-cols", "y", "--pred-cols", "p"]):
+        code, out, err = run_cli(["eval", "bce", f, "-q", *extra], capsys)
+        assert code == 0, err  # exit 3 before: a row with 3 cells where the header has 2
+        assert float(out) == expected
+    code, out, err = run_cli(["eval", "bce", f, "--format", "json"], capsys)
+    doc = json.loads(out)
+    assert doc["value"] == expected and doc["inputs"]["labels"]["columns"] == ["y"]
+    assert doc["inputs"]["preds"]["columns"] == ["p"]
+    assert any("row names" in note for note in doc["inputs"]["notes"])
+
+
+def test_row_names_that_are_texts(tmp_path, capsys):
+    f = write_table(tmp_path / "f.csv", {"y": Y, "p": P}, sep=",", row_names=[f"s{i:03d}" for i in range(N)])
+    code, out, err = run_cli(["eval", "bce", f, "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(BCE, rel=1e-12)
+    unquoted = write_table(tmp_path / "u.csv", {"y": Y, "p": P}, sep=",", quote=False,
+                           row_names=[f"s{i:03d}" for i in range(N)])
+    code, out, err = run_cli(["eval", "bce", unquoted, "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-12), err
+
+
+@pytest.mark.parametrize("sep", [" ", ","])
+def test_labels_and_predictions_files_with_row_names(tmp_path, capsys, sep):
+    y = write_table(tmp_path / "y.txt", {"y": Y}, sep=sep)
+    p = write_table(tmp_path / "p.txt", {"p": P}, sep=sep)
+    code, out, err = run_cli(["eval", "bce", "--labels", y, "--preds", p, "-q"], capsys)
+    assert code == 0, err  # exit 3 before
+    assert float(out) == pytest.approx(BCE, rel=1e-12)
+
+
+@pytest.mark.parametrize("sep", [" ", ","])
+def test_row_names_in_another_order_are_refused_as_shuffled_and_the_hint_works(tmp_path, capsys, sep):
+    """The predictions of a shuffled frame (``p[sample(nrow(p)), ]`` keeps its row names): paired by position
+    they would give another number; they are refused as a pandas index in another order is."""
+    order = [int(i) for i in np.random.default_rng(3).permutation(N)]
+    y = write_table(tmp_path / "y.txt", {"y": Y}, sep=sep)
+    p = write_table(tmp_path / "p.txt", {"p": P}, sep=sep, order=order)
+    code, out, err = run_cli(["eval", "bce", "--labels", y, "--preds", p, "-q"], capsys)
+    assert code == 3 and out == "", err
+    assert "another order" in err and "p.txt" in err and "column named id in both files" in err
+    # the hint: the row names as a column named id in both files (cbind(id = rownames(df), df), row.names = FALSE)
+    ids = [str(i + 1) for i in range(N)]
+    y = write_table(tmp_path / "y.txt", {"id": ids, "y": Y}, sep=sep, row_names_on=False)
+    p = write_table(tmp_path / "p.txt", {"id": ids, "p": P}, sep=sep, order=order, row_names_on=False)
+    code, out, err = run_cli(["eval", "bce", "--labels", y, "--preds", p, "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(BCE, rel=1e-12)
+
+
+def test_a_large_file_with_row_names_and_a_row_without_past_the_sample(tmp_path, capsys):
+    """Past 1 MB (read in blocks by the compiled parser and pyarrow) and past the 64 KiB sample."""
+    n = 60000
+    rng = np.random.default_rng(5)
+    y = [int(v) for v in rng.integers(0, 2, n)]
+    p = [float(v) for v in np.round(rng.uniform(0.02, 0.98, n), 6)]
+    f = write_table(tmp_path / "big.csv", {"y": y, "p": p}, sep=",")
+    assert f.stat().st_size > 1 << 20
+    plain = write_table(tmp_path / "plain.csv", {"y": y, "p": p}, sep=",", row_names_on=False)
+    code, out, err = run_cli(["eval", "bce", plain, "-q"], capsys)
+    assert code == 0, err
+    expected = float(out)
+    code, out, err = run_cli(["eval", "bce", f, "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(expected, rel=1e-12)
+    with open(f, "a") as fh:
+        fh.write("1,0.5\n")  # a row without its row name
+    code, out, err = run_cli(["eval", "bce", f, "-q"], capsys)
+    assert code == 3 and out == ""
+    assert f"big.csv row {n + 2}" in err and "a row with 2 cells" in err and "row names" in err
