@@ -600,6 +600,40 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
         raise read_error(path, exc) from None
 
 
+_DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe", " ": "space"}
+
+
+def without_empty_last(ddf: Any, path: str, delimiter: str, cut: str | None) -> Any:
+    """``ddf`` without its last column, which every sampled row of ``path`` left empty (each ended with the
+    ``delimiter``, as Excel writes): a value in it in any partition is a ReadError naming the partition, the row
+    and the value, with the command ``cut`` that leaves the column out (as the local engine refuses it)."""
+    name = ddf.columns[-1]
+    meta = ddf._meta.drop(columns=[name])
+    return ddf.map_partitions(_drop_empty_last, name, path, delimiter, cut, meta=meta)
+
+
+def _drop_empty_last(df: Any, name: Any, path: str, delimiter: str, cut: str | None,
+                     partition_info: dict[str, Any] | None = None) -> Any:
+    column = df[name]
+    filled = column.notna().to_numpy()
+    if column.dtype == object:
+        filled &= column.astype(str).str.strip().ne("").to_numpy()
+    if filled.any():
+        row = int(np.flatnonzero(filled)[0])
+        part = "" if partition_info is None else f"partition {partition_info.get('number')}, "
+        value = column.iloc[row]
+        shown = repr(str(value)) if not isinstance(value, float) else repr(f"{value:g}")
+        hint = f"leave the column out ({cut}, and pass that file) or fill it in the first rows too" if cut else (
+            "leave the column out, or fill it in the first rows too")
+        raise ReadError(
+            f"{path}: a value in the last column, empty in the first rows (each ended with a "
+            f"{_DELIMITER_NAMES.get(delimiter, repr(delimiter))}, as Excel writes): {shown} ({part}row {row + 1} of "
+            "the partition)",
+            hint=hint,
+        )
+    return df.drop(columns=[name])
+
+
 def read_error(path: str, exc: BaseException) -> ReadError:
     """A reading error of Dask's (or of pandas inside it, at any partition) as one line naming ``path``."""
     import pandas as pd

@@ -9,6 +9,7 @@ output and the display sample need the local engine).
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, Any
 
 from losscli.errors import UsageError
@@ -68,10 +69,21 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, b
     from losscli.inputs.infer import SAMPLE_ROWS, Table
 
     path = _directory_glob(path)
-    header, maybe_data, delimiter = _header(path, options.header, options.delimiter, opened)
+    sources: list[Any] = []
+    header, maybe_data, delimiter = _header(path, options.header, options.delimiter, sources)
+    if opened is not None:
+        opened.extend(sources)
     if maybe_data:
         guessed.append(path)
     ddf = read_frame(path, header=header, delimiter=delimiter, text_columns=id_names, blank_rows=blank_rows)
+    src = sources[0] if sources else None
+    if getattr(src, "trailing_empty", None) is not None and len(ddf.columns) == len(src.columns):
+        # every row ending with the delimiter (Excel's 1;0.9;): the empty last column is left out, as the local
+        # engine leaves it out; a value in it further down is refused alike
+        from losscli.dask import without_empty_last
+
+        cut = src.filter_command(f"cut -d{shlex.quote(src.delimiter)} -f1-{len(src.columns) - 1}")
+        ddf = without_empty_last(ddf, path, src.delimiter, cut)
     try:
         head = ddf.head(SAMPLE_ROWS, npartitions=-1)
     except ValueError as exc:  # pandas' ParserError of a later partition's rows
