@@ -70,6 +70,8 @@ class Table:
     index_levels: tuple[str, ...] = ()
     #: (start, step) of a range index a pandas writer kept in its metadata only (Parquet), with no column
     range_index: tuple[int, int] | None = None
+    #: its first column is R's row names (a header one cell short): an index that numbers the rows from 1
+    row_names: bool = False
     #: whether a header row (or a format's schema) named the columns, not a header-less file's 1..K
     real_header: bool = True
 
@@ -791,7 +793,7 @@ def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[tupl
         return None, None
     sb = preds.sample.get(b)
     if a is None:  # the labels' row numbers: their range index (Parquet metadata), else 0, 1, 2, … (no index)
-        start, step = labels.range_index or (0, 1)
+        start, step = labels.range_index or ((1, 1) if preds.row_names else (0, 1))  # R numbers rows from 1
         n = min((len(v) for v in labels.sample.values()), default=0)
         sa = start + step * np.arange(n)
         if is_counter(sb) and not is_counter(sa):

@@ -455,7 +455,11 @@ class InputPlan:
             if isinstance(first, Role) and second.columns[0] in self.watched_columns:
                 self._shared_column_error(str(x), str(y), row, second, repeats=watch.repeats)
             column = _index_as_column(second)
-            if column is None:
+            if getattr(second.source, "row_names", False) and not isinstance(first, Role):
+                index = f"the column of row names of {other} (R's, under a header one cell short)"
+                sort = "its row names, sort it by them (df[order(as.numeric(rownames(df))), ] in R)"
+                drop = "write it with row.names = FALSE"
+            elif column is None:
                 index = f"the pandas index of {other}"
                 sort = "its index, sort it by the index (df.sort_index())"
                 drop = "write it without the index (index=False)"
@@ -477,8 +481,8 @@ class InputPlan:
                     raise
             else:  # labels without an index beside a file whose index holds their row numbers in another order
                 raise InputError(
-                    f"{index} holds the row numbers of {self.labels.source.name} (0 to "
-                    f"{watch.rows - 1}) in another order (first out of place: {y} where the labels have row {x}): "
+                    f"{index} holds the row numbers of {self.labels.source.name} ({first[0]} to "
+                    f"{first[0] + first[1] * (watch.rows - 1)}) in another order (first out of place: {y} where the labels have row {x}): "
                     f"if its rows follow that index (predictions written fold by fold, or after a shuffle), they "
                     f"are not in the labels' order; if both files were written from one shuffled frame, they are. "
                     f"Which one is not known",
@@ -1337,6 +1341,7 @@ def sample_table(source: Source, rows: int = SAMPLE_ROWS) -> Table:
     table.index_column = getattr(source, "index_column", None)
     table.index_levels = tuple(getattr(source, "index_levels", ()))
     table.range_index = source.range_index
+    table.row_names = bool(getattr(source, "row_names", False))
     return table
 
 
@@ -1406,7 +1411,8 @@ def _plan_two_files(
                 plan.watched_columns.add(b)
             if other == "key":
                 plan.key_columns.add(b)
-            plan.watched_indexes.append((Role(labels, [a]) if a is not None else labels.range_index or (0, 1),
+            numbered = labels.range_index or ((1, 1) if getattr(source, "row_names", False) else (0, 1))  # R's from 1
+            plan.watched_indexes.append((Role(labels, [a]) if a is not None else numbered,
                                          Role(source, [b])))
         if cols.checked_weight_index is not None and weights is not None:
             a, b = cols.checked_weight_index

@@ -126,3 +126,21 @@ def test_a_large_file_with_row_names_and_a_row_without_past_the_sample(tmp_path,
     code, out, err = run_cli(["eval", "bce", f, "-q"], capsys)
     assert code == 3 and out == ""
     assert f"big.csv row {n + 2}" in err and "a row with 2 cells" in err and "row names" in err
+
+
+@pytest.mark.parametrize("sep", [" ", ","])
+def test_row_names_in_another_order_beside_labels_without_are_refused_and_the_hint_works(tmp_path, capsys, sep):
+    """R numbers rows from 1: predictions whose row names hold 1 … N in another order beside labels written
+    without row names were paired by position (a wrong number, exit 0), where pandas' 0 … N−1 were refused."""
+    order = [int(i) for i in np.random.default_rng(3).permutation(N)]
+    y = write_table(tmp_path / "y.txt", {"y": Y}, sep=sep, row_names_on=False)
+    p = write_table(tmp_path / "p.txt", {"p": P}, sep=sep, order=order)
+    code, out, err = run_cli(["eval", "bce", "--labels", y, "--preds", p, "-q"], capsys)
+    assert code == 3 and out == "", err
+    assert "row names of" in err and f"(1 to {N})" in err and "p.txt row 2" in err
+    assert "rownames(df)" in err and "row.names = FALSE" in err
+    # the hint: its rows follow its row names, so sorted by them (df[order(as.numeric(rownames(df))), ])
+    p = write_table(tmp_path / "p.txt", {"p": P}, sep=sep)
+    code, out, err = run_cli(["eval", "bce", "--labels", y, "--preds", p, "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(BCE, rel=1e-12)
