@@ -77,6 +77,11 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, b
         guessed.append(path)
     ddf = read_frame(path, header=header, delimiter=delimiter, text_columns=id_names, blank_rows=blank_rows)
     src = sources[0] if sources else None
+    if getattr(src, "row_names", False) and len(ddf.columns) == len(src.columns) - 1:
+        # R's row names under a header one cell short, which pandas reads as the index: a column again, named as
+        # pandas names the row names under write.csv's "" header cell, so that they are checked as the local
+        # engine checks them
+        ddf = ddf.reset_index().rename(columns={"index": "Unnamed: 0"})
     if getattr(src, "trailing_empty", None) is not None and len(ddf.columns) == len(src.columns):
         # every row ending with the delimiter (Excel's 1;0.9;): the empty last column is left out, as the local
         # engine leaves it out; a value in it further down is refused alike
