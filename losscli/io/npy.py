@@ -33,7 +33,7 @@ import numpy as np
 
 from losscli.errors import ReadError
 from losscli.io import limits
-from losscli.io.changes import REWRITTEN_HINT
+from losscli.io.changes import REWRITTEN_HINT, FileStamp
 
 if TYPE_CHECKING:
     import zipfile
@@ -159,10 +159,6 @@ def load_npy_file(path: str, name: str) -> NpyFile:
     return NpyFile(path, name, shape, fortran, dtype, offset, stat)
 
 
-#: what a message about a file changed or cut short while it was read says to do
-_REWRITTEN_HINT = REWRITTEN_HINT
-
-
 class NpyFile:
     """The array of an NPY file on disk, read by rows: each read fills an array of its own with ``pread``.
 
@@ -191,7 +187,7 @@ class NpyFile:
         self.dtype = dtype
         self.offset = offset
         self.end = offset + math.prod(shape) * dtype.itemsize  #: the size the header announces
-        self._stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        self._stamp = FileStamp(name, stat, "its header was read")
         self._mapping: np.memmap | None = None
 
     @property
@@ -266,15 +262,10 @@ class NpyFile:
 
     def check(self, fh: IO[bytes]) -> None:
         """Refuse a file cut short or modified since its header was read."""
-        stat = os.fstat(fh.fileno())
-        if stat.st_size < self.end:
-            raise self._cut(fh, stat.st_size)
-        if (stat.st_mtime_ns, stat.st_size, stat.st_ino) != self._stamp:
-            raise ReadError(
-                f"{self.name} changed while it was read (its size or modification time is not what it was "
-                "when its header was read): its rows might mix two versions of the file",
-                hint=_REWRITTEN_HINT,
-            )
+        size = os.fstat(fh.fileno()).st_size
+        if size < self.end:  # shorter than its header announces: said with the shape
+            raise self._cut(fh, size)
+        self._stamp.check(fh.fileno())
 
     def _cut(self, fh: IO[bytes], size: int | None = None) -> ReadError:
         if size is None:
@@ -282,7 +273,7 @@ class NpyFile:
         return ReadError(
             f"{self.name} was cut short while it was read: its header announces shape {self.shape} of "
             f"{self.dtype}, {self.end} bytes in all, but the file now holds {size} bytes",
-            hint=_REWRITTEN_HINT,
+            hint=REWRITTEN_HINT,
         )
 
 
