@@ -7,11 +7,11 @@ import math
 
 import numpy as np
 import pytest
+from cli_helpers import invoke
 from click.testing import CliRunner
 
 import losscli
 from losscli.registry import list_losses
-from tests.cli_helpers import invoke
 
 Y_BIN = np.array([1.0, 0.0, 1.0, 0.0])
 P_BIN = np.array([0.8, 0.3, 0.6, 0.1])

@@ -8,8 +8,7 @@ import json
 
 import numpy as np
 import pytest
-
-from tests.cli_helpers import run_cli
+from cli_helpers import run_cli
 
 Y = np.array([0, 1, 1, 0, 1, 0, 0, 1], dtype=float)
 P = np.array([0.2, 0.7, 0.9, 0.4, 0.6, 0.1, 0.3, 0.8])

@@ -10,8 +10,7 @@ import json
 
 import numpy as np
 import pytest
-
-from tests.cli_helpers import run_cli
+from cli_helpers import run_cli
 
 SHARD = 65536  # rows per shard: a whole block of the exact sums, and one chunk (--chunk-rows) each
 

@@ -10,8 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
-from tests.cli_helpers import run_cli
+from cli_helpers import run_cli
 
 N = 40
 #: the parts' numbers and bounds: natural order 0, 2, 10 (not 0, 10, 2 as text sorts them)

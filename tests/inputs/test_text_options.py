@@ -10,8 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
-from tests.cli_helpers import run_cli
+from cli_helpers import run_cli
 
 Y = np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0])
 P = np.array([0.2, 0.7, 0.9, 0.4, 0.6, 0.1, 0.55])

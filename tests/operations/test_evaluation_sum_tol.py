@@ -8,8 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from tests.cli_helpers import run_cli
+from cli_helpers import run_cli
 
 DATA = Path(__file__).resolve().parents[2] / "sample_data"
 BINARY = ["--labels", DATA / "binary_labels.csv", "--preds", DATA / "binary_probs.csv"]

@@ -10,8 +10,7 @@ import json
 
 import numpy as np
 import pytest
-
-from tests.cli_helpers import run_cli
+from cli_helpers import run_cli
 
 ROWS = [  # label, p0, p1, region, weight
     (0, 0.8, 0.2, "a", 1), (1, 0.3, 0.7, "a", 1), (0, 0.6, 0.4, "b", 1), (1, 0.1, 0.9, "b", 1),

@@ -9,8 +9,7 @@ import math
 
 import numpy as np
 import pytest
-
-from tests.cli_helpers import run_cli
+from cli_helpers import run_cli
 
 Y = np.array([0.0, 1.0, 0.0, 1.0, 1.0, 0.0])
 P = np.array([np.nan, 0.2, 0.3, np.nan, 0.6, np.nan])  # rows 0, 3 and 5 (the last) are skipped

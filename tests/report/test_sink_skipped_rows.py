@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from cli_helpers import run_cli
 
 from losscli.errors import UsageError
 from losscli.report.sink import PerSampleSink
-from tests.cli_helpers import run_cli
 
 Y = np.array([0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0])
 P = np.array([np.nan, 0.2, 0.3, np.nan, 0.6, 0.1, np.nan])  # rows 0, 3 and 6 (the last) are skipped
