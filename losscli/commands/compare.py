@@ -31,6 +31,8 @@ def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[st
     loss_settings = settings.loss_settings(loss, opts)
     compare = settings.compare_settings(opts)
     candidates = op.expand_paths(list(opts["preds"]))  # a glob: several candidates, as eval's --preds
+    if len(candidates) > 1:  # a glob that matches the baseline too ('runs/*.csv'): it is no candidate of its own
+        candidates = [c for c in candidates if not _same_file(c, opts["baseline_preds"])] or candidates
     baseline2 = _second_inputs(opts, candidates)
     inputs = settings.input_settings(opts, data=[], preds=candidates[0])
     refuse_unused_text_options(inputs, [*candidates, opts["baseline_preds"], baseline2])
@@ -117,3 +119,13 @@ def _flat(doc: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
     """One candidate's entry as a stand-alone comparison (the shape side reports take)."""
     return {**{k: doc[k] for k in ("schema", "command", "loss", "params", "convention", "reduction", "baseline",
                                    "higher_is_better")}, **entry}
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file on disk (not standard input, a remote URL or a missing file)."""
+    import os
+
+    try:
+        return a != "-" and b != "-" and os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False

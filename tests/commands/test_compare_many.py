@@ -161,3 +161,14 @@ def test_a_real_process_exits_with_the_corrected_status(files):
     args = [str(a) for a in cmp(files, "slight", extra=["--fail-if-worse"])]
     proc = subprocess.run([sys.executable, "-m", "losscli", *args], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and "significantly worse" in proc.stderr
+
+
+def test_a_glob_that_matches_the_baseline_leaves_it_out_of_the_candidates(runner, files):
+    """compare --preds 'runs/*.csv' with the baseline among them: the baseline is not compared with itself."""
+    glob = str(files["dir"] / "[bt]*.csv")  # base, better, tiny
+    r = invoke(runner, ["compare", "bce", "--labels", files["labels"], "--baseline-preds", files["base"],
+                        "--preds", glob, "--json"])
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert sorted(name(c) for c in doc["candidates"]) == ["better.csv", "tiny.csv"]
+    assert doc["correction"]["family"] == 2
