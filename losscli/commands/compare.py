@@ -9,7 +9,7 @@ from typing import Any
 from losscli.commands import settings
 from losscli.commands.output import render_document, warn_once
 from losscli.errors import UsageError
-from losscli.files import OutputTransaction
+from losscli.files import OutputTransaction, same_file
 
 
 def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[str, Any]) -> int:
@@ -30,9 +30,7 @@ def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[st
                          hint="use --reduction mean (or sum); `losscli eval --reduction none` lists per-sample values")
     loss_settings = settings.loss_settings(loss, opts)
     compare = settings.compare_settings(opts)
-    candidates = op.expand_paths(list(opts["preds"]))  # a glob: several candidates, as eval's --preds
-    if len(candidates) > 1:  # a glob that matches the baseline too ('runs/*.csv'): it is no candidate of its own
-        candidates = [c for c in candidates if not _same_file(c, opts["baseline_preds"])] or candidates
+    candidates = _candidates(list(opts["preds"]), opts["baseline_preds"])
     baseline2 = _second_inputs(opts, candidates)
     inputs = settings.input_settings(opts, data=[], preds=candidates[0])
     refuse_unused_text_options(inputs, [*candidates, opts["baseline_preds"], baseline2])
@@ -121,11 +119,15 @@ def _flat(doc: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
                                    "higher_is_better")}, **entry}
 
 
-def _same_file(a: str, b: str) -> bool:
-    """Whether two paths name one file on disk (not standard input, a remote URL or a missing file)."""
-    import os
+def _candidates(patterns: list[str], baseline: str) -> list[str]:
+    """The files of ``--preds``, a glob giving several candidates as eval's ``--preds`` does; the baseline,
+    where a glob matches it too ('runs/*.csv'), is no candidate of its own (named as a ``--preds`` it is one)."""
+    from losscli.operations.evaluation import expand_paths
 
-    try:
-        return a != "-" and b != "-" and os.path.samefile(a, b)
-    except (OSError, ValueError):
-        return False
+    out: list[str] = []
+    for pattern in patterns:
+        found = expand_paths([pattern])
+        if found != [pattern]:
+            found = [f for f in found if baseline == "-" or not same_file(f, baseline)] or found
+        out += found
+    return list(dict.fromkeys(out))
