@@ -36,7 +36,7 @@ from losscli.io import limits
 from losscli.io._arrow import to_int64
 from losscli.io.arrow_lists import is_number, list_matrix, pa_fixed, usual_width
 from losscli.io.base import Block, Chunk, Input, Source, rechunk
-from losscli.io.changes import FileStamp
+from losscli.io.changes import FileStamp, open_watched
 from losscli.io.parquet import arrow_column, pandas_index_levels
 
 Path = tuple[Any, ...]
@@ -237,7 +237,7 @@ class ArrowIpcSource(ArrowBatchesSource):
         file: Any = None
         source: Any
         if inp.fs_path is not None and inp.codec is None:
-            source = file = pa.OSFile(inp.fs_path)
+            source = file = open_watched(inp.fs_path)
             try:
                 if self._stamp is None:
                     self._stamp = FileStamp.of(inp.name, file.fileno(), "its schema was read")

@@ -9,7 +9,9 @@ another size, modification time or inode (changed) with a message naming the siz
 
 from __future__ import annotations
 
+import functools
 import os
+from typing import Any
 
 from losscli.errors import ReadError
 
@@ -57,3 +59,37 @@ class FileStamp:
             f"{self.when}): its rows might mix two versions of the file",
             hint=REWRITTEN_HINT,
         )
+
+
+def open_watched(path: str) -> Any:
+    """``pyarrow.OSFile(path)``, read with reads, whose ``fileno()`` is a descriptor of the same file opened
+    beside it for ``fstat`` (``OSFile.fileno()`` itself fails before pyarrow 17: "no attribute 'handle'");
+    ``close()`` closes both."""
+    return _watched_class()(path)
+
+
+@functools.cache
+def _watched_class() -> type:
+    import pyarrow as pa
+
+    class WatchedOSFile(pa.OSFile):  # type: ignore[misc]
+        def __init__(self, path: str) -> None:
+            self._fd = os.open(path, os.O_RDONLY)
+
+        def fileno(self) -> int:
+            return self._fd
+
+        def close(self) -> None:
+            try:
+                super().close()
+            finally:
+                if self._fd >= 0:
+                    os.close(self._fd)
+                    self._fd = -1
+
+        def __del__(self) -> None:
+            if getattr(self, "_fd", -1) >= 0:
+                os.close(self._fd)
+                self._fd = -1
+
+    return WatchedOSFile

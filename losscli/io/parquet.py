@@ -27,7 +27,7 @@ from losscli.io import limits
 from losscli.io._arrow import to_float64, to_int64, to_text
 from losscli.io.arrow_lists import first_width, is_list, list_matrix, numeric_list, pa_fixed
 from losscli.io.base import Block, Chunk, Input, Source, rechunk
-from losscli.io.changes import FileStamp
+from losscli.io.changes import FileStamp, open_watched
 
 #: batch size for whole-file reads (``chunk_rows=None``)
 WHOLE_FILE_BATCH = 1 << 16
@@ -154,7 +154,7 @@ class ParquetSource(Source):
         if inp.fs_path is None or inp.codec is not None:
             return pa.BufferReader(inp.read_all())
         try:
-            file = pa.OSFile(inp.fs_path)
+            file = open_watched(inp.fs_path)
         except OSError as exc:
             raise ReadError(f"cannot read {inp.name}: {exc}") from None
         try:
