@@ -88,9 +88,14 @@ def _partition_states(
         for k in range(watch):
             index_watch = IndexWatch()
             lindex = f"{_LINDEX}{k}"
-            numbered = df[lindex].to_numpy() if lindex in df.columns else rows
-            index_watch.update(numbered, df[f"{_PINDEX}{k}"].to_numpy(), rows)
-            watched.append(index_watch.to_data())
+            theirs = df[f"{_PINDEX}{k}"].to_numpy()
+            index_watch.update(df[lindex].to_numpy() if lindex in df.columns else rows, theirs, rows)
+            data = index_watch.to_data()
+            if lindex not in df.columns:  # the labels' row numbers from 0 (pandas') and from 1 (R's row names)
+                from_one = IndexWatch()
+                from_one.update(rows + 1, theirs, rows)
+                data["from_one"] = from_one.to_data()
+            watched.append(data)
     try:
         needed = [*label_cols, *pred_cols, *([weight_col] if weight_col else []), *(count_cols or {}).values()]
         absent = [c for c in needed if c not in df.columns]
@@ -491,15 +496,20 @@ def _refuse_shuffled_columns(watch_index: list[tuple[str | None, str, str]], out
         shared_column_message,
     )
 
-    watches = []
+    watches, from_one = [], []
     for k in range(len(watch_index)):
-        watch = IndexWatch()
+        watch, one = IndexWatch(), IndexWatch()
         for outcome in outcomes:
             watch.merge(outcome["watch"][k])
+            if "from_one" in outcome["watch"][k]:
+                one.merge(outcome["watch"][k]["from_one"])
         watches.append(watch)
+        from_one.append(one)
     proven = any(kind == "key" and watch.agreed() for watch, (_, _, kind) in zip(watches, watch_index, strict=True))
-    for watch, (lindex, pindex, kind) in zip(watches, watch_index, strict=True):
-        found = watch.shuffled()
+    for watch, one, (lindex, pindex, kind) in zip(watches, from_one, watch_index, strict=True):
+        found, numbered_from_one = watch.shuffled(), False
+        if found is None and lindex is None and kind not in ("column", "key"):
+            found, numbered_from_one = one.shuffled(), True  # R's row names number the rows from 1
         if found is None or (proven and kind in ("column", "key")):
             continue
         row, x, y = found
@@ -523,6 +533,11 @@ def _refuse_shuffled_columns(watch_index: list[tuple[str | None, str, str]], out
             raise InputError(order_message(labels_file, preds_file, "pandas index", str(x), str(y)),
                              location=location, hint=hint)
         labels = f"the labels' pandas index {lindex!r}" if lindex is not None else "the labels' row numbers"
+        if numbered_from_one:
+            labels += " counted from 1 (as R numbers its row names)"
+            hint = ("if the predictions' rows follow that column, sort them by it before writing them "
+                    "(df[order(as.numeric(rownames(df))), ] in R, df.sort_index() in pandas); if they are in the "
+                    "labels' order, write them without it (row.names = FALSE in R, index=False in pandas)")
         at = f"{x} in the labels, {y} in the predictions" if location is not None else (
             f"data row {row + 1}: {x} in the labels, {y} in the predictions")
         raise InputError(

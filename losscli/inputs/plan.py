@@ -459,6 +459,12 @@ class InputPlan:
                 index = f"the column of row names of {other} (R's, under a header one cell short)"
                 sort = "its row names, sort it by them (df[order(as.numeric(rownames(df))), ] in R)"
                 drop = "write it with row.names = FALSE"
+            elif column is None and first == (1, 1):  # numbered from 1: R's write.csv, or a pandas index
+                index = (f"the unnamed first column of {other} (row names as R's write.csv writes them, or a pandas "
+                         "index)")
+                sort = ("that column, sort it by it (df[order(as.numeric(rownames(df))), ] in R, df.sort_index() in "
+                        "pandas)")
+                drop = "write it without that column (row.names = FALSE in R, index=False in pandas)"
             elif column is None:
                 index = f"the pandas index of {other}"
                 sort = "its index, sort it by the index (df.sort_index())"
@@ -1411,9 +1417,12 @@ def _plan_two_files(
                 plan.watched_columns.add(b)
             if other == "key":
                 plan.key_columns.add(b)
-            numbered = labels.range_index or ((1, 1) if getattr(source, "row_names", False) else (0, 1))  # R's from 1
-            plan.watched_indexes.append((Role(labels, [a]) if a is not None else numbered,
-                                         Role(source, [b])))
+            # labels without an index: their row numbers, from a range index kept in their metadata, else from 0
+            # (a pandas index) and from 1 (R's row names, under write.table's header one cell short or write.csv's
+            # "" cell): the other file's index holding either in another order is refused
+            firsts = [Role(labels, [a])] if a is not None else [labels.range_index] if labels.range_index else [
+                (0, 1), (1, 1)]
+            plan.watched_indexes.extend((first, Role(source, [b])) for first in firsts)
         if cols.checked_weight_index is not None and weights is not None:
             a, b = cols.checked_weight_index
             plan.checked_weight_index = (Role(labels, _levels(a)), Role(weights, _levels(b)))

@@ -144,3 +144,51 @@ def test_row_names_in_another_order_beside_labels_without_are_refused_and_the_hi
     code, out, err = run_cli(["eval", "bce", "--labels", y, "--preds", p, "-q"], capsys)
     assert code == 0, err
     assert float(out) == pytest.approx(BCE, rel=1e-12)
+
+
+def write_csv(path: Path, columns: dict[str, list], order: list[int]) -> Path:
+    """What R's ``write.csv(df, path)`` writes of the data frame of ``columns`` with its rows in ``order``: a
+    header whose first cell is ``""`` above the row names, every text quoted."""
+    lines = [",".join(['""', *(f'"{c}"' for c in columns)])]
+    lines += [",".join([f'"{i + 1}"', *(repr(col[i]) if isinstance(col[i], float) else str(col[i])
+                                        for col in columns.values())]) for i in order]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_write_csv_row_names_in_another_order_beside_labels_without_are_refused(tmp_path, capsys, engine):
+    """write.csv's row names (under a "" header cell) hold 1 … N: in another order beside labels written without
+    row names they were paired by position (1.02 for 1.01 on 50 rows, exit 0) on both engines, as were
+    write.table's under --engine dask, where pandas' 0 … N−1 were refused."""
+    if engine == "dask":
+        pytest.importorskip("dask.distributed")
+    order = [int(i) for i in np.random.default_rng(3).permutation(N)]
+    y = write_table(tmp_path / "y.csv", {"y": Y}, sep=",", row_names_on=False)
+    args = ["--engine", engine, "--labels", y, "-q"]
+    for p in (write_csv(tmp_path / "p.csv", {"p": P}, order), write_table(tmp_path / "p.txt", {"p": P}, order=order)):
+        code, out, err = run_cli(["eval", "bce", *args, "--preds", p], capsys)
+        assert code == 3 and out == "", err
+        assert "another order" in err and f"{p.name} row 2" in err and "rownames(df)" in err, err
+        assert "row.names = FALSE" in err, err
+    # the hint: its rows follow the row names, so sorted by them; or in the labels' order without them
+    for p in (write_csv(tmp_path / "p.csv", {"p": P}, list(range(N))),
+              write_table(tmp_path / "p.csv", {"p": P}, sep=",", row_names_on=False)):
+        code, out, err = run_cli(["eval", "bce", *args, "--preds", p], capsys)
+        assert code == 0, err
+        assert float(out) == pytest.approx(BCE, rel=1e-12)
+
+
+def test_a_pandas_index_from_one_in_another_order_is_refused_and_one_in_order_is_not(tmp_path, capsys):
+    """A pandas index counting from 1 (``df.index += 1``) is R's numbering: shuffled, it is refused as the index
+    from 0 is; in order, it pairs the rows as they are."""
+    order = [int(i) for i in np.random.default_rng(4).permutation(N)]
+    y = write_table(tmp_path / "y.csv", {"y": Y}, sep=",", row_names_on=False)
+    rows = "".join(f"{i + 1},{P[i]!r}\n" for i in order)
+    p = tmp_path / "p.csv"
+    p.write_text(",p\n" + rows)
+    code, out, err = run_cli(["eval", "bce", "--labels", y, "--preds", p, "-q"], capsys)
+    assert code == 3 and out == "" and "df.sort_index()" in err and "index=False" in err, err
+    p.write_text(",p\n" + "".join(f"{i + 1},{P[i]!r}\n" for i in range(N)))
+    code, out, err = run_cli(["eval", "bce", "--labels", y, "--preds", p, "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-12), err
