@@ -101,12 +101,16 @@ class _Sliced:
 class ClassBreakdown(_Sliced):
     """Mean loss, count and share of the total loss per true class."""
 
-    def __init__(self, spec: Any, tap: WeightTap, rule: str, class_names: dict[int, str] | None = None) -> None:
+    def __init__(self, spec: Any, tap: WeightTap, rule: str, class_names: dict[int, str] | None = None,
+                 ignore_index: int | None = None) -> None:
         if spec.label_kind == "real":
             raise UsageError(f"--by-class needs class labels; {spec.name} takes real-valued targets")
         super().__init__(tap, rule)
         self.kind = spec.label_kind
         self.names = class_names or {}
+        #: the loss's ignore index: a label holding it is no class, even where it is one of the classes (its rows
+        #: are left out on purpose, so the class has no sample to report or gate)
+        self.ignore_index = ignore_index
 
     def true_class(self, y: np.ndarray) -> np.ndarray:
         """Each row's true class (0 for a label that is no class: the ignore index, NaN)."""
@@ -114,7 +118,7 @@ class ClassBreakdown(_Sliced):
 
     def classes(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Each row's true class and, for class indices, which rows hold one (``None``: all do); a row whose
-        label is no class (the ignore index -100, NaN) is put in class 0, where it counts for nothing."""
+        label is no class (the ignore index, NaN) is put in class 0, where it counts for nothing."""
         y = np.asarray(y)
         if y.ndim == 2 and (self.kind == "distribution" or (self.kind == "class_index" and y.shape[1] > 1)):
             # one-hot rows (a sparse loss takes them too, as when it is evaluated beside cce): their argmax
@@ -127,6 +131,8 @@ class ClassBreakdown(_Sliced):
         if self.kind in ("binary", "sign"):
             return ((y >= 0.5) if self.kind == "binary" else (y > 0)).astype(np.int64), np.isfinite(y)
         valid = np.isfinite(y) & (y >= 0)
+        if self.ignore_index is not None:
+            valid &= y != self.ignore_index
         out = np.where(valid, y, 0).astype(np.int64)
         return out, valid
 

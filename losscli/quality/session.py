@@ -232,7 +232,8 @@ class RunQuality:
 
             self.tap = install_tap(evaluator, keep=False)
             if asked.by_class:
-                self.by_class = ClassBreakdown(self.spec, self.tap, self.mean_rule, _class_names(plan))
+                self.by_class = ClassBreakdown(self.spec, self.tap, self.mean_rule, _class_names(plan),
+                                               ignore_index=getattr(evaluator, "params", {}).get("ignore_index"))
             if asked.group_col:
                 self.by_group = GroupBreakdown(self.tap, self.mean_rule, asked.group_col,
                                                counts=tuple(getattr(evaluator, "counts", ())))

@@ -97,3 +97,25 @@ def test_mean_of_group_perplexities_is_undefined_when_a_group_perplexity_is_beyo
     doc = json.loads(out)
     assert doc["by_group"]["mean_of_group_perplexities"] is None
     assert "mean_of_group_perplexities is undefined: the perplexity of group b is beyond float64" in err
+
+
+def test_a_class_that_is_the_ignore_index_is_no_class_to_report_or_gate(tmp_path, capsys):
+    """``--ignore-index 2`` leaves class 2 out on purpose: it was shown with n=0 and failed ``--max-class``
+    (exit 1, every other class within the limit); it is left out of the breakdown as the ignore index -100 is,
+    and the gate weighs the classes that are scored."""
+    rows = [(0, 0.8, 0.1, 0.1), (1, 0.2, 0.7, 0.1), (2, 0.3, 0.3, 0.4), (2, 0.1, 0.1, 0.8), (0, 0.5, 0.3, 0.2)]
+    path = tmp_path / "c.csv"
+    path.write_text("label,p0,p1,p2\n" + "".join(",".join(map(str, r)) + "\n" for r in rows))
+    args = ["eval", "scce", path, "--label-cols", "label", "--pred-cols", "p0,p1,p2", "--by-class", "--json"]
+    code, out, err = run_cli([*args, "--ignore-index", "2", "--max-class", "2"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    by_class = {c["class"]: c for c in doc["by_class"]}
+    assert set(by_class) == {"0", "1"}
+    assert by_class["0"]["mean"] == pytest.approx(-(np.log(0.8) + np.log(0.5)) / 2, rel=1e-12)
+    assert by_class["1"]["mean"] == pytest.approx(-np.log(0.7), rel=1e-12)
+    assert doc["n"] == 3 and all(c["status"] == "pass" for c in doc["checks"])
+    code, out, err = run_cli([*args, "--ignore-index", "2", "--max-class", "0.4"], capsys)  # class 0 fails
+    assert code == 1 and "class 0" in err, err
+    code, out, err = run_cli([*args, "--max-class", "2"], capsys)  # class 2 scored without the ignore index
+    assert code == 0 and {c["class"] for c in json.loads(out)["by_class"]} == {"0", "1", "2"}, err
