@@ -426,6 +426,49 @@ IFN void F(softplus_finish)(const double *restrict z, const double *restrict t, 
     }
 }
 
+/* Labels of a tile as they are used: eight (or the k of a tail) from float32 or float64 labels, as float64,
+ * smoothed as y·a + b when asked (the same operations as the smoothing loop); a label outside [0, 1] or NaN
+ * sets its lane in *bad. */
+#define K_LABELS8(load, k)                                                                               \
+    __m512d yv = load;                                                                                   \
+    *bad |= _mm512_mask_cmp_pd_mask(k, yv, V8(0.0), _CMP_NGE_UQ) | _mm512_mask_cmp_pd_mask(k, yv, V8(1.0), _CMP_NLE_UQ); \
+    if (smooth) yv = _mm512_add_pd(_mm512_mul_pd(yv, V8(a)), V8(b));
+
+/* Binary cross-entropy from logits of a tile whose logits (x) and t = e^{−|x|} are loaded, reading its
+ * float32 or float64 labels as it goes (bce_v on each eight): one pass where loading, checking and smoothing
+ * the labels first took three, with the same values. Nonzero when a label is NaN or outside [0, 1]. */
+IFN int F(bce_logits_labels)(const void *src, int code, int64_t i0, const double *restrict x,
+                             const double *restrict t, double *restrict out, int64_t m, int smooth, double a,
+                             double b) {
+    __mmask8 acc = 0, *bad = &acc;
+    int64_t i = 0;
+    if (code == K_F32) {
+        const float *s = (const float *)src + i0;
+        for (; i + 8 <= m; i += 8) {
+            K_LABELS8(_mm512_cvtps_pd(_mm256_loadu_ps(s + i)), 0xff)
+            _mm512_storeu_pd(out + i, F(bce_v)(_mm512_loadu_pd(t + i), _mm512_loadu_pd(x + i), yv));
+        }
+        if (i < m) {
+            __mmask8 k = K_TAIL(m, i);
+            K_LABELS8(_mm512_cvtps_pd(_mm256_maskz_loadu_ps(k, s + i)), k)
+            _mm512_mask_storeu_pd(out + i, k, F(bce_v)(_mm512_maskz_loadu_pd(k, t + i), _mm512_maskz_loadu_pd(k, x + i), yv));
+        }
+    } else {
+        const double *s = (const double *)src + i0;
+        for (; i + 8 <= m; i += 8) {
+            K_LABELS8(_mm512_loadu_pd(s + i), 0xff)
+            _mm512_storeu_pd(out + i, F(bce_v)(_mm512_loadu_pd(t + i), _mm512_loadu_pd(x + i), yv));
+        }
+        if (i < m) {
+            __mmask8 k = K_TAIL(m, i);
+            K_LABELS8(_mm512_maskz_loadu_pd(k, s + i), k)
+            _mm512_mask_storeu_pd(out + i, k, F(bce_v)(_mm512_maskz_loadu_pd(k, t + i), _mm512_maskz_loadu_pd(k, x + i), yv));
+        }
+    }
+    return acc != 0;
+}
+#undef K_LABELS8
+
 IFN void F(bce_logits_finish)(const double *restrict x, const double *restrict y, const double *restrict t,
                               double *restrict out, int64_t m) {
     int64_t i = 0;
@@ -1084,6 +1127,11 @@ FN int F(tile_bce_logits)(const k_job *j, int64_t i0, int64_t m, double *restric
     int plain = !j->focal && !j->has_pw;
 #ifdef K_VEC512
     bad = F(load_logits)(j->yp, j->yp_code, i0, m, x, &p->xmin, &p->xmax, plain ? t : NULL);
+    if (plain && (j->yt_code == K_F32 || j->yt_code == K_F64)) {
+        if (bad) return 1;
+        return F(bce_logits_labels)(j->yt, j->yt_code, i0, x, t, out, m, j->has_smooth, 1.0 - j->smooth,
+                                    0.5 * j->smooth);
+    }
     F(load)(j->yt, j->yt_code, i0, m, y);
     for (int64_t i = 0; i < m; i++) bad |= !(y[i] >= 0.0) | !(y[i] <= 1.0);
     if (bad) return 1;

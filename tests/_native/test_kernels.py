@@ -630,6 +630,12 @@ BAD = [
     ("bce", [0, 1, 1], [0.1, np.nan, 0.3], {}),
     ("bce", [0, 1, 1], [0.1, 1.5, 0.3], {}),
     ("bce", [0, 1, 1], [0.1, -np.inf, 0.3], {"from_logits": True}),
+    # labels read as the logits' BCE uses them (float32 and float64, in a whole vector of eight and in a tail)
+    ("bce", [0, 1.5, 1], [0.1, 2.0, 0.3], {"from_logits": True}),
+    ("bce", np.array([0, np.nan, 1], np.float32), [0.1, 2.0, 0.3], {"from_logits": True}),
+    ("bce", [1.0] * 9 + [-0.5] + [0.0] * 10, [0.5] * 20, {"from_logits": True}),
+    ("bce", np.array([1.0] * 4 + [1.25] + [0.0] * 15, np.float32), [0.5] * 20,
+     {"from_logits": True, "label_smoothing": 0.1}),
     ("scce", [0, 3, 1], [[1.0, 2.0, 0.0]] * 3, {"from_logits": True}),
     ("scce", [0.0, 1.5, 1.0], [[1.0, 2.0, 0.0]] * 3, {"from_logits": True}),
     ("scce", [0, -1, 1], [[1.0, 2.0, 0.0]] * 3, {"from_logits": True, "ignore_index": -100}),
@@ -987,6 +993,7 @@ def test_the_avx2_level_gives_the_avx512_levels_bits(kernels_env):
         r = max(1, 60000 // c)
         rows.append((rng.integers(0, c, r), (rng.standard_normal((r, c)) * scale).astype(dtype)))
     binary = ((rng.random(50001) < 0.5) * 1.0, rng.standard_normal(50001) * 40)
+    soft32 = (rng.random(50001).astype(np.float32), (rng.standard_normal(50001) * 40).astype(np.float32))
     out = {}
     for lv in ("avx512", "avx2"):
         _kernels.set_level(lv)
@@ -1002,6 +1009,9 @@ def test_the_avx2_level_gives_the_avx512_levels_bits(kernels_env):
                 got.append(sparse.run(labels, x, None, head=0, block=BLOCK, threads=2)[0].tobytes())
             bce = dispatch.FusedPlan(dispatch.BCE_LOGITS)
             got.append(bce.run(*binary, None, head=0, block=BLOCK, threads=2)[0].tobytes())
+            # float32 soft labels, smoothed: read by the AVX-512 BCE as it uses them, loaded first by AVX2's
+            got.append(dispatch.FusedPlan(dispatch.BCE_LOGITS, smooth=0.1).run(*soft32, None, head=0, block=BLOCK,
+                                                                                threads=2)[0].tobytes())
             out[lv] = got
         finally:
             _kernels.set_level(LEVELS[0])
