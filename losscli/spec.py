@@ -285,6 +285,10 @@ class LossSpec:
     perplexity: bool = False
     #: class-index labels may also come as one-hot label rows (scikit-learn's brier_score_loss, log_loss)
     one_hot_labels: bool = False
+    #: whether the probability clip (``--eps``) can change the loss, given its parameters and the convention's
+    #: name (:func:`clips_probabilities` and its kin); ``None``: undeclared, taken as yes where the
+    #: predictions are probabilities
+    clips: Callable[[dict[str, Any], str], bool] | None = None
 
     def param(self, name: str) -> Param | None:
         for p in self.params:
@@ -420,6 +424,22 @@ class KernelOutput:
     clipped: int = 0
 
 
+def clips_probabilities(params: dict[str, Any], convention: str) -> bool:
+    """The probability clip applies to probabilities, not to logits or log-probabilities (which the loss
+    takes exactly)."""
+    return not params.get("from_logits") and not params.get("log_probs")
+
+
+def clips_probabilities_and_log_probabilities(params: dict[str, Any], convention: str) -> bool:
+    """The clip applies to probabilities and, in log space, to log-probabilities; not to logits."""
+    return not params.get("from_logits")
+
+
+def never_clips(params: dict[str, Any], convention: str) -> bool:
+    """The loss takes its probabilities as given (a squared error, an overlap, a calibration bin)."""
+    return False
+
+
 def register_loss(
     name: str,
     *,
@@ -449,6 +469,7 @@ def register_loss(
     summary: Summary | None = None,
     perplexity: bool = False,
     one_hot_labels: bool = False,
+    clips: Callable[[dict[str, Any], str], bool] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator declaring a kernel function as a loss (its :class:`LossSpec` becomes ``fn.spec``).
 
@@ -511,6 +532,7 @@ def register_loss(
             summary=summary,
             perplexity=perplexity,
             one_hot_labels=one_hot_labels,
+            clips=clips,
         )
         if registry is not None:
             registry.add(spec)

@@ -46,7 +46,7 @@ import numpy as np
 
 from losscli.conventions import Convention
 from losscli.losses._common import f64, log_softmax, sigmoid
-from losscli.spec import KernelOutput, Param, Summary, register_loss
+from losscli.spec import KernelOutput, Param, Summary, never_clips, register_loss
 
 N_BINS = Param("n_bins", "int", 15, "number of confidence bins (equal width, or equal mass with strategy=quantile)", low=1, high=10_000, allow_none=False)
 STRATEGY = Param("strategy", "choice", "uniform", "bin edges: uniform (equal width) or quantile (equal mass, "
@@ -351,6 +351,7 @@ def _declare(name: str, which: int, norm: str, formula: str, latex: str, descrip
 
     @register_loss(
         name,
+        clips=never_clips,
         aliases=aliases,
         label_kind="class_index",
         pred_kind="distribution",

@@ -30,7 +30,31 @@ from losscli.losses._common import (
     softplus_parts,
     sparse_nll_from_logits,
 )
-from losscli.spec import IGNORE_BOUND_HINT, KernelOutput, Param, register_loss
+from losscli.spec import (
+    IGNORE_BOUND_HINT,
+    KernelOutput,
+    Param,
+    clips_probabilities,
+    clips_probabilities_and_log_probabilities,
+    register_loss,
+)
+
+
+def _clips_binary_focal(params: dict, convention: str) -> bool:
+    """Binary focal loss clips probabilities and log-probabilities, and logits under Keras (which turns them
+    into probabilities by a sigmoid first)."""
+    return not params.get("from_logits") or convention == "keras"
+
+
+def _clips_probabilities_or_keras_logits(params: dict, convention: str) -> bool:
+    """The clip applies to probabilities, and to logits under Keras (a softmax, then the clipped loss)."""
+    return clips_probabilities(params, convention) or (bool(params.get("from_logits")) and convention == "keras")
+
+
+def _clips_keras_probabilities(params: dict, convention: str) -> bool:
+    """Generalized cross-entropy (1 − p_y^q)/q needs no clip; Keras' form clips the probabilities."""
+    return clips_probabilities(params, convention) and convention == "keras"
+
 
 SMOOTHING = Param("label_smoothing", "float", 0.0, "label smoothing ε", low=0.0, high=1.0, allow_none=False)
 CLASS_WEIGHTS = Param("class_weights", "floats", None, "one weight per class (C values)", low=0.0)
@@ -60,6 +84,7 @@ def _binary_log_terms(
 
 @register_loss(
     "binary_crossentropy",
+    clips=clips_probabilities_and_log_probabilities,
     perplexity=True,
     conventions=("torch", "keras", "sklearn"),
     peer_names=("BCELoss", "binary_cross_entropy_with_logits(from_logits=True)", "BCEWithLogitsLoss(from_logits=True)", "BinaryCrossentropy"),
@@ -200,6 +225,7 @@ def _class_weight_vector(class_weights: tuple[float, ...] | None, c: int) -> np.
 
 @register_loss(
     "categorical_crossentropy",
+    clips=clips_probabilities,
     perplexity=True,
     conventions=("torch", "keras", "sklearn"),
     peer_names=("CategoricalCrossentropy",),
@@ -256,6 +282,7 @@ def categorical_crossentropy(
 
 @register_loss(
     "sparse_categorical_crossentropy",
+    clips=clips_probabilities,
     perplexity=True,
     conventions=("torch", "keras", "sklearn"),
     peer_names=("SparseCategoricalCrossentropy", "cross_entropy(from_logits=True)", "CrossEntropyLoss(from_logits=True)", "nll_loss(log_probs=True)", "NLLLoss(log_probs=True)", "nll(log_probs=True)"),
@@ -353,6 +380,7 @@ def sparse_categorical_crossentropy(
 
 @register_loss(
     "binary_focal_crossentropy",
+    clips=_clips_binary_focal,
     conventions=("torch", "keras"),
     peer_names=("BinaryFocalCrossentropy", "sigmoid_focal_loss(from_logits=True)"),
     accepts_log_probs=True,
@@ -434,6 +462,7 @@ def binary_focal_crossentropy(
 
 @register_loss(
     "categorical_focal_crossentropy",
+    clips=_clips_probabilities_or_keras_logits,
     conventions=("keras",),
     peer_names=("CategoricalFocalCrossentropy",),
     accepts_log_probs=True,
@@ -498,6 +527,7 @@ def categorical_focal_crossentropy(
 
 @register_loss(
     "kl_divergence",
+    clips=_clips_probabilities_or_keras_logits,
     conventions=("torch", "keras"),
     peer_names=("KLDivergence", "kl_div(log_probs=True)", "KLDivLoss(log_probs=True)"),
     accepts_log_probs=True,
@@ -557,6 +587,7 @@ def _keras_q(params: dict, conv: Convention) -> None:
 
 @register_loss(
     "generalized_cross_entropy",
+    clips=_clips_keras_probabilities,
     conventions=("keras",),
     peer_names=("CategoricalGeneralizedCrossEntropy",),
     accepts_log_probs=True,

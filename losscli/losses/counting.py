@@ -13,7 +13,7 @@ import numpy as np
 from losscli.conventions import Convention
 from losscli.losses._common import f64, row_mean
 from losscli.losses._domain import refuse
-from losscli.spec import IGNORE_BOUND_HINT, KernelOutput, Param, register_loss
+from losscli.spec import IGNORE_BOUND_HINT, KernelOutput, Param, never_clips, register_loss
 
 
 def _predicted_positive(y_pred: np.ndarray, from_logits: bool) -> np.ndarray:
@@ -113,6 +113,7 @@ def _check_hamming(yt: np.ndarray, yp: np.ndarray, params: dict[str, Any], conv:
 
 @register_loss(
     "hamming",
+    clips=never_clips,
     conventions=("sklearn",),
     peer_names=("hamming_loss",),
     label_kind="binary",

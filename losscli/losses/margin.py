@@ -7,7 +7,7 @@ import numpy as np
 from losscli.conventions import Convention
 from losscli.losses._common import f64, row_mean
 from losscli.losses.overlap import AXIS, DICE, TVERSKY
-from losscli.spec import KernelOutput, Param, register_loss
+from losscli.spec import KernelOutput, Param, never_clips, register_loss
 
 
 def _signed(y_true: np.ndarray, conv: Convention) -> np.ndarray:
@@ -113,6 +113,7 @@ def multiclass_hinge(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention
 
 @register_loss(
     "brier",
+    clips=never_clips,
     conventions=("sklearn",),
     one_hot_labels=True,
     peer_names=("brier_score_loss",),
@@ -144,6 +145,7 @@ def brier(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> Kernel
 
 @register_loss(
     "dice",
+    clips=never_clips,
     conventions=("keras",),
     aliases=("dice_loss",),
     label_kind="binary",
@@ -175,6 +177,7 @@ def dice(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention, axis: str 
 
 @register_loss(
     "tversky",
+    clips=never_clips,
     conventions=("keras",),
     aliases=("tversky_loss",),
     label_kind="binary",

@@ -20,7 +20,7 @@ from losscli.errors import ShapeError, UsageError
 from losscli.losses._common import f64, row_mean
 from losscli.losses._domain import refuse
 from losscli.losses.margin import brier
-from losscli.spec import KernelOutput, Summary, register_loss
+from losscli.spec import KernelOutput, Summary, never_clips, register_loss
 
 REAL = {"label_kind": "real", "pred_kind": "real", "elementwise": True, "conventions": ("sklearn",)}
 REG_EXAMPLE = {"y_true": [3.0, -0.5, 2.0, 7.0], "y_pred": [2.5, 0.0, 2.0, 8.0]}
@@ -284,6 +284,7 @@ def _d2(model: float, null: float) -> float | tuple[float, str]:
 
 @register_loss(
     "d2_log_loss",
+    clips=never_clips,
     one_hot_labels=True,
     peer_names=("d2_log_loss_score",),
     aliases=("d2_log_loss_score",),
@@ -332,6 +333,7 @@ def _d2_brier_finish(stats: dict[str, Any], **_: Any) -> float | tuple[float, st
 
 @register_loss(
     "d2_brier",
+    clips=never_clips,
     one_hot_labels=True,
     peer_names=("d2_brier_score",),
     aliases=("d2_brier_score",),

@@ -108,18 +108,36 @@ def build_evaluators(loss: LossSettings, *, keep_per_sample: bool) -> list[Any]:
 
 
 def refuse_unused_eps(evaluators: list[Any]) -> None:
-    """``--eps`` clips predicted probabilities; for losses none of which takes probabilities (mse, hinge,
-    poisson) it would change nothing: a usage error naming those that do."""
-    if any(ev.spec.pred_kind in ("probability", "distribution") for ev in evaluators):
+    """``--eps`` clips predicted probabilities; where none of the losses clips any (mse, hinge; brier or ece,
+    which take probabilities as given; bce or cce from logits, computed from them exactly) it would change
+    nothing: a usage error naming why, and the losses it applies to."""
+    if any(_clips(ev) for ev in evaluators):
         return
     from losscli.registry import list_losses
 
-    names = ", ".join(ev.spec.name for ev in evaluators)
-    takers = ", ".join(s.name for s in list_losses() if s.pred_kind in ("probability", "distribution"))
+    def why(ev: Any) -> str:
+        if ev.spec.pred_kind not in ("probability", "distribution"):
+            return f"{ev.spec.name} takes none"
+        if ev.params.get("from_logits"):
+            return f"{ev.spec.name} from logits clips none (it is computed from them exactly)"
+        if ev.params.get("log_probs"):
+            return f"{ev.spec.name} from log-probabilities clips none"
+        return f"{ev.spec.name} clips none (it takes them as given)"
+
+    takers = ", ".join(s.name for s in list_losses() if s.pred_kind in ("probability", "distribution")
+                       and (s.clips is None or any(s.clips({}, c) for c in s.conventions)))
     raise UsageError(
-        f"--eps clips predicted probabilities, and {names} {'takes' if len(evaluators) == 1 else 'take'} none",
-        hint=f"leave out --eps; it applies to the losses on probabilities ({takers})",
+        f"--eps clips predicted probabilities, and {'; '.join(why(ev) for ev in evaluators)}",
+        hint=f"leave out --eps; it applies to these losses on probabilities: {takers}",
     )
+
+
+def _clips(ev: Any) -> bool:
+    """Can the probability clip change this evaluator's values (its loss's declared ``clips``, given its
+    parameters and convention; an undeclared loss: where its predictions are probabilities)?"""
+    if ev.spec.clips is None:
+        return ev.spec.pred_kind in ("probability", "distribution")
+    return bool(ev.spec.clips(ev.params, ev.conv.name))
 
 
 def refuse_unused_sum_tol(evaluators: list[Any]) -> None:

@@ -34,3 +34,83 @@ def test_eps_beside_a_loss_on_probabilities_is_taken(capsys):
                               DATA / "binary_probs.csv", "--eps", "0.2", "-q"], capsys)
     assert code == 0, err
     assert float(out) == pytest.approx(float(np.mean(-(y * np.log(p) + (1 - y) * np.log1p(-p)))), rel=1e-12)
+
+
+def _inputs(spec, mode: str, rng):
+    """Labels and predictions with values at and beyond any clip: probabilities of exactly 0 and 1 and 1e-12
+    from 1, or their logits or log-probabilities."""
+    n = 40
+    if spec.pred_kind == "distribution":
+        p = rng.dirichlet(np.full(3, 0.05), n)
+        p[0], p[1] = [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]
+        k = rng.integers(0, 3, n)
+        y = k if spec.label_kind == "class_index" else np.eye(3)[k]
+        logits = np.log(np.maximum(p, 1e-300))
+    else:
+        p = rng.uniform(0, 1, n)
+        p[:5] = [0.0, 1.0, 1e-12, 1 - 1e-12, 0.5]
+        y = rng.integers(0, 2, n).astype(float)
+        logits = np.log(np.maximum(p, 1e-300)) - np.log(np.maximum(1 - p, 1e-300))
+    if mode == "logits":
+        return y, np.clip(logits, -700, 700), {"from_logits": True}
+    if mode == "log_probs":
+        return y, np.log(np.maximum(p, 1e-300)), {"log_probs": True}
+    return y, p, {}
+
+
+def _cases():
+    from losscli.registry import list_losses
+
+    for spec in list_losses():
+        if spec.pred_kind not in ("probability", "distribution"):
+            continue
+        names = {p.name for p in spec.params}
+        for convention in spec.conventions:
+            for mode in ("probabilities", "logits", "log_probs"):
+                if mode == "probabilities" or {"logits": "from_logits", "log_probs": "log_probs"}[mode] in names:
+                    yield pytest.param(spec.name, convention, mode, id=f"{spec.name}-{convention}-{mode}")
+
+
+@pytest.mark.parametrize(("loss", "convention", "mode"), list(_cases()))
+def test_each_loss_declares_where_the_clip_changes_it(loss, convention, mode):
+    """A loss's declared ``clips`` is what its kernel does: with the clip at 0.2, values at and beyond the
+    default clip change exactly where the declaration says the clip applies (so ``--eps`` is refused where
+    it would change nothing, and taken where it does)."""
+    import dataclasses
+
+    import losscli
+    from losscli.conventions import get_convention
+    from losscli.engine.evaluator import Evaluator
+    from losscli.errors import UsageError
+    from losscli.operations.evaluation import _clips
+    from losscli.registry import get_loss
+
+    spec = get_loss(loss)
+    y, x, params = _inputs(spec, mode, np.random.default_rng(0))
+    conv = get_convention(convention)
+    try:
+        plain = losscli.evaluate(loss, y, x, convention=conv, **params)
+    except UsageError:  # under this convention the loss takes no such inputs (Keras, log-probabilities)
+        return
+    clipped = losscli.evaluate(loss, y, x, convention=dataclasses.replace(conv, clip="fixed", fixed_eps=0.2), **params)
+    assert (clipped.value != plain.value) == _clips(Evaluator(loss, convention=convention, **params))
+
+
+@pytest.mark.parametrize(("loss", "flag", "kind"), [("bce", "--logits", "from logits"), ("brier", "", "as given")])
+def test_eps_where_no_loss_clips_is_a_usage_error_and_its_hint_works(loss, flag, kind, capsys):
+    args = ["eval", loss, "--labels", DATA / "binary_labels.csv", "--preds", DATA / "binary_probs.csv", "-q",
+            *([flag] if flag else [])]
+    code, out, err = run_cli([*args, "--eps", "0.2"], capsys)
+    assert code == 2 and out == "" and kind in err and "leave out --eps" in err, err
+    code, out, err = run_cli(args, capsys)  # the hint
+    assert code == 0 and float(out) > 0, err
+
+
+def test_eps_beside_keras_focal_loss_from_logits_is_taken(capsys):
+    """Keras' binary focal loss from logits takes a sigmoid, then the clipped loss: --eps changes it."""
+    args = ["eval", "binary_focal_crossentropy", "--labels", DATA / "binary_labels.csv", "--preds",
+            DATA / "binary_probs.csv", "--logits", "--convention", "keras", "-q"]
+    code, plain, err = run_cli(args, capsys)
+    assert code == 0, err
+    code, clipped, err = run_cli([*args, "--eps", "0.45"], capsys)
+    assert code == 0 and float(clipped) != float(plain), err
