@@ -1860,9 +1860,50 @@ FN int F(tile_cce_probs)(const k_job *j, int64_t i0, int64_t m, double *x, doubl
 
 /* Element-wise regression losses on one output per sample, as the NumPy kernels: mse (p − y)², mae |p − y|,
  * huber ½e² for |e| ≤ δ else δ(|e| − ½δ). Labels and predictions finite. */
+/* One element-wise regression loss of predictions xs and labels ys of the given C types, read where they are
+ * used: each pair converted to float64, checked finite and its loss written, in one pass (the operations of
+ * the loops below, so the same bits); nonzero when a value is NaN or infinite. */
+#define K_REGRESSION_FUSED(XT, YT)                                                                          \
+    {                                                                                                    \
+        const XT *xs = (const XT *)j->yp + i0;                                                           \
+        const YT *ys = (const YT *)j->yt + i0;                                                           \
+        if (j->kind == K_MSE) {                                                                          \
+            for (int64_t i = 0; i < m; i++) {                                                            \
+                double a = (double)xs[i], b = (double)ys[i];                                             \
+                bad |= !(a >= -0x1.fffffffffffffp1023) | !(a <= 0x1.fffffffffffffp1023) |                \
+                       !(b >= -0x1.fffffffffffffp1023) | !(b <= 0x1.fffffffffffffp1023);                 \
+                double d = a - b;                                                                        \
+                out[i] = d * d;                                                                          \
+            }                                                                                            \
+        } else if (j->kind == K_MAE) {                                                                   \
+            for (int64_t i = 0; i < m; i++) {                                                            \
+                double a = (double)xs[i], b = (double)ys[i];                                             \
+                bad |= !(a >= -0x1.fffffffffffffp1023) | !(a <= 0x1.fffffffffffffp1023) |                \
+                       !(b >= -0x1.fffffffffffffp1023) | !(b <= 0x1.fffffffffffffp1023);                 \
+                out[i] = __builtin_fabs(a - b);                                                          \
+            }                                                                                            \
+        } else {                                                                                         \
+            double delta = j->delta, half = 0.5 * j->delta;                                              \
+            for (int64_t i = 0; i < m; i++) {                                                            \
+                double a = (double)xs[i], b = (double)ys[i];                                             \
+                bad |= !(a >= -0x1.fffffffffffffp1023) | !(a <= 0x1.fffffffffffffp1023) |                \
+                       !(b >= -0x1.fffffffffffffp1023) | !(b <= 0x1.fffffffffffffp1023);                 \
+                double e = __builtin_fabs(a - b);                                                        \
+                out[i] = e <= delta ? (0.5 * e) * e : delta * (e - half);                                \
+            }                                                                                            \
+        }                                                                                                \
+        return bad;                                                                                      \
+    }
+
+/* MSE, MAE or Huber of a tile: float32 and float64 inputs read where they are used (K_REGRESSION_FUSED),
+ * others loaded as float64 first. */
 FN int F(tile_regression)(const k_job *j, int64_t i0, int64_t m, double *restrict x, double *restrict y,
                           double *restrict out) {
     int bad = 0;
+    if (j->yp_code == K_F32 && j->yt_code == K_F32) K_REGRESSION_FUSED(float, float)
+    if (j->yp_code == K_F32 && j->yt_code == K_F64) K_REGRESSION_FUSED(float, double)
+    if (j->yp_code == K_F64 && j->yt_code == K_F32) K_REGRESSION_FUSED(double, float)
+    if (j->yp_code == K_F64 && j->yt_code == K_F64) K_REGRESSION_FUSED(double, double)
     F(load)(j->yp, j->yp_code, i0, m, x);
     F(load)(j->yt, j->yt_code, i0, m, y);
     for (int64_t i = 0; i < m; i++)
@@ -1885,6 +1926,7 @@ FN int F(tile_regression)(const k_job *j, int64_t i0, int64_t m, double *restric
     }
     return 0;
 }
+#undef K_REGRESSION_FUSED
 
 /* Rows [r0, r1) of the chunk: per-sample values (and weights, counted), tile by tile. */
 FN int F(rows)(const k_job *j, int64_t r0, int64_t r1, k_part *p, double *scratch, const k_dest *d) {

@@ -656,6 +656,8 @@ BAD = [
     ("focal", [0, 1, 2], [0.1, 0.2, 0.3], {"gamma": 2.0}),
     ("focal", [0, 1, 1], [0.1, np.inf, 0.3], {"from_logits": True, "alpha": 0.25}),
     ("mse", [0.5, np.inf, 1.0], [0.1, 0.2, 0.3], {}),
+    ("mse", np.array([0.5] * 11 + [np.nan] + [1.0] * 8, np.float32), np.zeros(20, np.float32), {}),
+    ("mae", np.zeros(20, np.float32), np.array([0.5] * 18 + [-np.inf, 1.0]), {}),
     ("huber", [0.5, 1.0, 1.0], [0.1, 0.2, np.nan], {"delta": 2.0}),
 ]
 
@@ -794,9 +796,15 @@ def test_negative_sample_weight_is_reported(kernels_env):
         losscli.evaluate("bce", np.array([0, 1]), np.array([0.2, 0.7]), sample_weight=np.array([1.0, -1.0]))
 
 
-def test_regression_losses_equal_the_numpy_path_bit_for_bit(kernels_env):
+@pytest.mark.parametrize(("ytype", "ptype"), [(np.float64, np.float32), (np.float32, np.float32),
+                                              (np.float32, np.float64), (np.float64, np.float64),
+                                              (np.int64, np.float32)])
+def test_regression_losses_equal_the_numpy_path_bit_for_bit(ytype, ptype, level, kernels_env):
+    """Float32 and float64 inputs are read where their losses are computed, others loaded first: every pair
+    gives the NumPy path's bits, at every level."""
     rng = np.random.default_rng(9)
-    y, p = rng.standard_normal(BLOCK + 500) * 4, rng.standard_normal(BLOCK + 500).astype(np.float32)
+    y = (rng.standard_normal(BLOCK + 500) * 4).astype(ytype)
+    p = rng.standard_normal(BLOCK + 500).astype(ptype)
     for loss in ("mse", "mae", "huber(delta=0.3)"):
         kernels_env(LOSSCLI_KERNELS="numpy")
         expected = losscli.evaluate(loss, y, p)
