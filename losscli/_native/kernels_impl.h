@@ -699,6 +699,43 @@ IFN void F(log1p_exp_neg_abs)(const double *restrict z, double *restrict lp, int
     F(vlog1p01)(lp, lp, m);
 }
 
+/* As the AVX-512 bce_logits_labels, four at a time; the last partial vector through padded copies, its labels
+ * converted, checked and smoothed one by one with the same operations. */
+#define K_LABELS4(load)                                                                                  \
+    for (; i + 4 <= m; i += 4) {                                                                         \
+        __m256d yv = load;                                                                               \
+        badv = _mm256_or_pd(badv, _mm256_or_pd(_mm256_cmp_pd(yv, V4(0.0), _CMP_NGE_UQ),                 \
+                                               _mm256_cmp_pd(yv, V4(1.0), _CMP_NLE_UQ)));                \
+        if (smooth) yv = _mm256_add_pd(_mm256_mul_pd(yv, V4(a)), V4(b));                                 \
+        _mm256_storeu_pd(out + i, F(bce_v)(_mm256_loadu_pd(t + i), _mm256_loadu_pd(x + i), yv));         \
+    }
+IFN int F(bce_logits_labels)(const void *src, int code, int64_t i0, const double *restrict x,
+                             const double *restrict t, double *restrict out, int64_t m, int smooth, double a,
+                             double b) {
+    const float *s32 = (const float *)src + i0;
+    const double *s64 = (const double *)src + i0;
+    __m256d badv = _mm256_setzero_pd();
+    int64_t i = 0;
+    if (code == K_F32) K_LABELS4(_mm256_cvtps_pd(_mm_loadu_ps(s32 + i)))
+    else K_LABELS4(_mm256_loadu_pd(s64 + i))
+    int bad = _mm256_movemask_pd(badv) != 0;
+    if (i < m) {
+        double bt[4] = {0.0, 0.0, 0.0, 0.0}, bx[4] = {0.0, 0.0, 0.0, 0.0}, by[4] = {0.0, 0.0, 0.0, 0.0};
+        int64_t rest = m - i;
+        memcpy(bt, t + i, (size_t)rest * 8);
+        memcpy(bx, x + i, (size_t)rest * 8);
+        for (int64_t k = 0; k < rest; k++) {
+            double v = code == K_F32 ? (double)s32[i + k] : s64[i + k];
+            bad |= !(v >= 0.0) | !(v <= 1.0);
+            by[k] = smooth ? v * a + b : v;
+        }
+        _mm256_storeu_pd(bt, F(bce_v)(_mm256_loadu_pd(bt), _mm256_loadu_pd(bx), _mm256_loadu_pd(by)));
+        memcpy(out + i, bt, (size_t)rest * 8);
+    }
+    return bad;
+}
+#undef K_LABELS4
+
 /* softplus(z_i) given t_i = e^{−|z_i|} (as the AVX-512 level), the last partial vector through padded
  * copies. */
 IFN void F(softplus_finish)(const double *restrict z, const double *restrict t, double *restrict out, int64_t m) {
@@ -1137,6 +1174,16 @@ FN int F(tile_bce_logits)(const k_job *j, int64_t i0, int64_t m, double *restric
     if (bad) return 1;
 #else
     F(load)(j->yp, j->yp_code, i0, m, x);
+#ifdef K_AVX2
+    if (plain && (j->yt_code == K_F32 || j->yt_code == K_F64)) {
+        for (int64_t i = 0; i < m; i++) bad |= !(x[i] >= -0x1.fffffffffffffp1023) | !(x[i] <= 0x1.fffffffffffffp1023);
+        if (bad) return 1;
+        F(minmax)(x, m, p);
+        F(exp_neg_abs)(x, t, m);
+        return F(bce_logits_labels)(j->yt, j->yt_code, i0, x, t, out, m, j->has_smooth, 1.0 - j->smooth,
+                                    0.5 * j->smooth);
+    }
+#endif
     F(load)(j->yt, j->yt_code, i0, m, y);
     for (int64_t i = 0; i < m; i++)
         bad |= !(x[i] >= -0x1.fffffffffffffp1023) | !(x[i] <= 0x1.fffffffffffffp1023) | !(y[i] >= 0.0) | !(y[i] <= 1.0);

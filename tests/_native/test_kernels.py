@@ -662,6 +662,21 @@ BAD = [
 ]
 
 
+@pytest.mark.parametrize("case", [c for c in BAD if c[0] == "bce" and c[3].get("from_logits")])
+def test_invalid_bce_labels_give_the_numpy_paths_error_at_every_level(case, level, kernels_env):
+    """BCE from logits reads its labels where they are used, in vectors of 8 (AVX-512), 4 (AVX2) or one
+    (baseline): a bad label anywhere, in a whole vector or a tail, gives the NumPy path's error."""
+    loss, yt, yp, params = case
+    kernels_env(LOSSCLI_KERNELS="numpy")
+    with pytest.raises(LossCliError) as expected:
+        losscli.evaluate(loss, np.array(yt), np.array(yp), **params)
+    kernels_env(LOSSCLI_KERNELS="auto")
+    assert _native.kernels() is not None and _kernels.level() == level
+    with pytest.raises(type(expected.value)) as got:
+        losscli.evaluate(loss, np.array(yt), np.array(yp), **params)
+    assert str(got.value) == str(expected.value)
+
+
 @pytest.mark.parametrize("loss,yt,yp,params", BAD)
 def test_invalid_values_give_the_numpy_paths_error(loss, yt, yp, params, kernels_env):
     kernels_env(LOSSCLI_KERNELS="numpy")
