@@ -121,8 +121,13 @@ class ClassBreakdown(_Sliced):
         label is no class (the ignore index, NaN) is put in class 0, where it counts for nothing."""
         y = np.asarray(y)
         if y.ndim == 2 and (self.kind == "distribution" or (self.kind == "class_index" and y.shape[1] > 1)):
-            # one-hot rows (a sparse loss takes them too, as when it is evaluated beside cce): their argmax
-            return np.argmax(y, axis=1).astype(np.int64), None
+            # one-hot rows (a sparse loss takes them too, as when it is evaluated beside cce): their argmax,
+            # which the loss's ignore index leaves out as it does a label column's
+            out = np.argmax(y, axis=1).astype(np.int64)
+            if self.ignore_index is None:
+                return out, None
+            valid = out != self.ignore_index
+            return np.where(valid, out, 0), valid
         if y.ndim == 2:
             if y.shape[1] != 1:
                 raise UsageError("--by-class needs one label per sample (not multi-label columns)")

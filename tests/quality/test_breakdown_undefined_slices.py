@@ -119,3 +119,24 @@ def test_a_class_that_is_the_ignore_index_is_no_class_to_report_or_gate(tmp_path
     assert code == 1 and "class 0" in err, err
     code, out, err = run_cli([*args, "--max-class", "2"], capsys)  # class 2 scored without the ignore index
     assert code == 0 and {c["class"] for c in json.loads(out)["by_class"]} == {"0", "1", "2"}, err
+
+
+def test_one_hot_rows_of_the_ignore_index_are_no_class_to_report_or_gate(tmp_path, capsys):
+    """One-hot label rows beside cce: scce takes their argmax, and ``--ignore-index 2`` leaves its rows of class
+    2 out; its breakdown showed class 2 with n=0 and failed ``--max-class`` (exit 1) as a label column's did."""
+    rows = [(0, 0.8, 0.1, 0.1), (1, 0.2, 0.7, 0.1), (2, 0.3, 0.3, 0.4), (2, 0.1, 0.1, 0.8), (0, 0.5, 0.3, 0.2)]
+    y, p = tmp_path / "y.csv", tmp_path / "p.csv"
+    y.write_text("y0,y1,y2\n" + "".join(",".join("1" if k == r[0] else "0" for k in range(3)) + "\n" for r in rows))
+    p.write_text("p0,p1,p2\n" + "".join(",".join(map(str, r[1:])) + "\n" for r in rows))
+    args = ["eval", "cce,scce", "--labels", y, "--preds", p, "--by-class", "--json", "--max-class", "2"]
+    code, out, err = run_cli([*args, "--ignore-index", "2"], capsys)
+    assert code == 0, err
+    cce, scce = json.loads(out)
+    assert {c["class"] for c in cce["by_class"]} == {"0", "1", "2"}  # cce has no ignore index
+    by_class = {c["class"]: c for c in scce["by_class"]}
+    assert set(by_class) == {"0", "1"}
+    assert by_class["0"]["mean"] == pytest.approx(-(np.log(0.8) + np.log(0.5)) / 2, rel=1e-12)
+    assert by_class["1"]["n"] == 1 and by_class["1"]["mean"] == pytest.approx(-np.log(0.7), rel=1e-12)
+    assert all(c["status"] == "pass" for c in scce["checks"])
+    code, out, err = run_cli(args, capsys)  # class 2 scored without the ignore index
+    assert code == 0 and {c["class"] for c in json.loads(out)[1]["by_class"]} == {"0", "1", "2"}, err
