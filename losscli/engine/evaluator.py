@@ -341,14 +341,24 @@ class Evaluator:
             return probabilities
         return self.spec.name == "binary_crossentropy" and self.conv.name == "sklearn" and probabilities
 
+    def clips(self) -> bool:
+        """Can the probability clip change this loss's values (its declared ``clips``, given its parameters
+        and convention; an undeclared loss: where its predictions are probabilities)?"""
+        if self.spec.clips is None:
+            return self.spec.pred_kind in ("probability", "distribution")
+        return bool(self.spec.clips(self.params, self.conv.name))
+
     def clip_eps(self) -> float | None:
         """The eps probabilities were clipped at where it is not the convention's default: ``--eps``, or
         scikit-learn's eps of a float32 or float16 input; ``None`` otherwise (also for logits)."""
-        if self.spec.pred_kind not in ("probability", "distribution") or self.params.get("from_logits") \
-                or self.params.get("log_probs"):
+        if self.spec.pred_kind not in ("probability", "distribution"):
             return None
         if self.conv.clip == "fixed" and self.conv.fixed_eps is not None:
-            return float(self.conv.fixed_eps)
+            # where the loss's declaration says the clip applies: log-probabilities of bce, Keras' logits of a
+            # focal loss or KL too, not a loss that takes its probabilities as given
+            return float(self.conv.fixed_eps) if self.clips() else None
+        if self.params.get("from_logits") or self.params.get("log_probs"):
+            return None
         if self.conv.clip == "dtype_eps" and self.pred_dtype is not None and self.pred_dtype.itemsize < 8:
             return self.conv.clip_bounds(self.pred_dtype)[0]
         return None

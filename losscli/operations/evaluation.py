@@ -135,9 +135,7 @@ def refuse_unused_eps(evaluators: list[Any]) -> None:
 def _clips(ev: Any) -> bool:
     """Can the probability clip change this evaluator's values (its loss's declared ``clips``, given its
     parameters and convention; an undeclared loss: where its predictions are probabilities)?"""
-    if ev.spec.clips is None:
-        return ev.spec.pred_kind in ("probability", "distribution")
-    return bool(ev.spec.clips(ev.params, ev.conv.name))
+    return bool(ev.clips())
 
 
 def refuse_unused_sum_tol(evaluators: list[Any]) -> None:

@@ -3,6 +3,7 @@ nothing, and is a usage error naming the losses it applies to; beside one that d
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -114,3 +115,44 @@ def test_eps_beside_keras_focal_loss_from_logits_is_taken(capsys):
     assert code == 0, err
     code, clipped, err = run_cli([*args, "--eps", "0.45"], capsys)
     assert code == 0 and float(clipped) != float(plain), err
+
+
+@pytest.mark.parametrize(("loss", "flag", "convention"), [("bce", "--log-probs", "torch"),
+                                                          ("binary_focal_crossentropy", "--logits", "keras")])
+def test_an_eps_that_clips_log_probabilities_or_keras_logits_is_kept_in_the_state_and_signature(
+        tmp_path, capsys, loss, flag, convention):
+    """The clip applies to bce's log-probabilities and to Keras' focal loss from logits (their ``clips``), but
+    their states and signatures left --eps out, as for logits computed exactly: shards clipped at 0.1 and
+    unclipped merged into a mixture (exit 0), and the signatures of the two runs were one."""
+    rng = np.random.default_rng(5)
+    p = rng.uniform(0, 1, 60)
+    p[:4] = [1e-9, 1 - 1e-9, 1e-4, 0.9999]
+    x = np.log(p) if flag == "--log-probs" else np.log(p) - np.log1p(-p)
+    y = rng.integers(0, 2, 60)
+    files = []
+    for k, part in enumerate((slice(0, 30), slice(30, 60))):
+        yf, xf = tmp_path / f"y{k}.csv", tmp_path / f"x{k}.csv"
+        yf.write_text("y\n" + "".join(f"{v}\n" for v in y[part]))
+        xf.write_text("x\n" + "".join(f"{float(v)!r}\n" for v in x[part]))
+        files.append((yf, xf))
+    whole_y, whole_x = tmp_path / "y.csv", tmp_path / "x.csv"
+    whole_y.write_text("y\n" + "".join(f"{v}\n" for v in y))
+    whole_x.write_text("x\n" + "".join(f"{float(v)!r}\n" for v in x))
+    base = ["eval", loss, flag, "--convention", convention]
+
+    def run(yf, xf, *extra):
+        code, out, err = run_cli([*base, "--labels", yf, "--preds", xf, *extra], capsys)
+        assert code == 0, err
+        return out
+
+    signatures = [json.loads(run(whole_y, whole_x, "--json", *e))["signature"]["params"] for e in ([], ["--eps", "0.1"])]
+    assert "eps" not in signatures[0] and signatures[1]["eps"] == 0.1
+    one_pass = float(run(whole_y, whole_x, "-q", "--eps", "0.1"))
+    assert one_pass != float(run(whole_y, whole_x, "-q"))
+    run(*files[0], "-q", "--eps", "0.1", "--state-out", tmp_path / "s0.json")
+    run(*files[1], "-q", "--state-out", tmp_path / "s1.json")
+    code, out, err = run_cli(["merge", tmp_path / "s0.json", tmp_path / "s1.json", "-q"], capsys)
+    assert code == 3 and out == "" and "eps" in err, err
+    run(*files[1], "-q", "--eps", "0.1", "--state-out", tmp_path / "s1.json")
+    code, out, err = run_cli(["merge", tmp_path / "s0.json", tmp_path / "s1.json", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(one_pass, rel=1e-12), err
