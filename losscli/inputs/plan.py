@@ -475,7 +475,7 @@ class InputPlan:
                 drop = f"drop that column (df.drop(columns={column!r})) before writing it"
             if isinstance(first, Role):
                 self._order_error(str(x), str(y), row, second, by_index=True, repeats=watch.repeats)
-            elif self.labels.source.range_index is not None:
+            elif self.labels.source.range_index is not None and tuple(self.labels.source.range_index) == first:
                 try:
                     self._order_error(str(x), str(y), row, second, by_index=True, where=(
                         f"the RangeIndex that pandas kept in the metadata of {self.labels.source.name} numbers a "
@@ -1420,8 +1420,9 @@ def _plan_two_files(
             # labels without an index: their row numbers, from a range index kept in their metadata, else from 0
             # (a pandas index) and from 1 (R's row names, under write.table's header one cell short or write.csv's
             # "" cell): the other file's index holding either in another order is refused
-            firsts = [Role(labels, [a])] if a is not None else [labels.range_index] if labels.range_index else [
-                (0, 1), (1, 1)]
+            # (pandas' default RangeIndex kept in a Parquet file's metadata is the labels' row numbers from 0)
+            ranged = labels.range_index is not None and tuple(labels.range_index) != (0, 1)
+            firsts = [Role(labels, [a])] if a is not None else [labels.range_index] if ranged else [(0, 1), (1, 1)]
             plan.watched_indexes.extend((first, Role(source, [b])) for first in firsts)
         if cols.checked_weight_index is not None and weights is not None:
             a, b = cols.checked_weight_index

@@ -192,3 +192,30 @@ def test_a_pandas_index_from_one_in_another_order_is_refused_and_one_in_order_is
     p.write_text(",p\n" + "".join(f"{i + 1},{P[i]!r}\n" for i in range(N)))
     code, out, err = run_cli(["eval", "bce", "--labels", y, "--preds", p, "-q"], capsys)
     assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-12), err
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_row_names_from_one_in_another_order_beside_parquet_labels_of_pandas_default_index_are_refused(
+        tmp_path, capsys, engine):
+    """Labels written by ``df.to_parquet`` keep pandas' default RangeIndex (0, 1, …) in their metadata: they are
+    labels without row names, as a CSV written with index=False is. The local engine watched only that range
+    from 0, so write.csv's row names 1 … N in another order were paired by position (a wrong number, exit 0)
+    where the Dask engine, and the same labels as CSV, refused them."""
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    if engine == "dask":
+        pytest.importorskip("dask.distributed")
+    order = [int(i) for i in np.random.default_rng(3).permutation(N)]
+    y = tmp_path / "y.parquet"
+    pd.DataFrame({"y": Y}).to_parquet(y)
+    args = ["eval", "bce", "--engine", engine, "--labels", y, "-q"]
+    code, out, err = run_cli([*args, "--preds", write_csv(tmp_path / "p.csv", {"p": P}, order)], capsys)
+    assert code == 3 and out == "" and "another order" in err and "row.names = FALSE" in err, err
+    assert "RangeIndex" not in err, err
+    code, out, err = run_cli([*args, "--preds", write_csv(tmp_path / "p.csv", {"p": P}, list(range(N)))], capsys)
+    assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-12), err
+    # the labels' own numbering from 0 in another order is refused as before, naming their RangeIndex
+    p = tmp_path / "p0.csv"
+    p.write_text(",p\n" + "".join(f"{i},{P[i]!r}\n" for i in order))
+    code, out, err = run_cli([*args, "--preds", p], capsys)
+    assert code == 3 and out == "" and "another order" in err, err
