@@ -81,7 +81,7 @@ def _partition_states(
     losses = [(name, params, tuple(counts)) for name, params, counts in json.loads(losses_json)]
     watched = None
     if watch:
-        from losscli.inputs.index_watch import IndexWatch
+        from losscli.inputs.index_watch import IndexWatch, update_row_numbers
 
         rows = df[_ROW].to_numpy(dtype=np.int64)
         watched = []
@@ -89,12 +89,13 @@ def _partition_states(
             index_watch = IndexWatch()
             lindex = f"{_LINDEX}{k}"
             theirs = df[f"{_PINDEX}{k}"].to_numpy()
-            index_watch.update(df[lindex].to_numpy() if lindex in df.columns else rows, theirs, rows)
-            data = index_watch.to_data()
-            if lindex not in df.columns:  # the labels' row numbers from 0 (pandas') and from 1 (R's row names)
+            if lindex in df.columns:
+                index_watch.update(df[lindex].to_numpy(), theirs, rows)
+                data = index_watch.to_data()
+            else:  # the labels' row numbers from 0 (pandas') and from 1 (R's row names)
                 from_one = IndexWatch()
-                from_one.update(rows + 1, theirs, rows)
-                data["from_one"] = from_one.to_data()
+                update_row_numbers([index_watch, from_one], [0, 1], theirs, rows)
+                data = {**index_watch.to_data(), "from_one": from_one.to_data()}
             watched.append(data)
     try:
         needed = [*label_cols, *pred_cols, *([weight_col] if weight_col else []), *(count_cols or {}).values()]

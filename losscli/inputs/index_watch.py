@@ -234,3 +234,41 @@ class IndexWatch:
         if self.active and self.first is not None and bool((self._sums[0] == self._sums[1]).all()):
             return self.first
         return None
+
+
+def _sums(values: np.ndarray) -> np.ndarray:
+    """The fingerprint sums of whole numbers, one per seed (wrapping modulo 2⁶⁴)."""
+    return np.array([_mix(values, seed).sum(dtype=np.uint64) for seed in _SEEDS], dtype=np.uint64)
+
+
+def update_row_numbers(watches: list[IndexWatch], starts: list[int], preds_index: np.ndarray,
+                       rows: np.ndarray) -> None:
+    """Feed watches of the labels' row numbers counted from several starts (``start + row``: pandas' from 0,
+    R's from 1) against one column of the predictions, as ``watch.update(start + rows, preds_index, rows)``
+    for each would, at about the cost of one: the predictions' sums are taken once, and each numbering's sum
+    from the first's (the rows of consecutive numbers shift by a few at either end)."""
+    n = len(rows)
+    b = _as_integers(preds_index) if n and all(w.active and not w.texts for w in watches) else None
+    if b is None or int(rows[-1]) - int(rows[0]) != n - 1:
+        for watch, start in zip(watches, starts, strict=True):
+            watch.update(start + rows, preds_index, rows)
+        return
+    base = starts[0]
+    first = int(rows[0]) + base
+    theirs, ours = _sums(b), _sums(np.arange(first, first + n, dtype=np.int64))
+    for watch, start in zip(watches, starts, strict=True):
+        shift = start - base
+        if 0 < shift < n:  # Σ mix over [first + shift, first + n + shift): drop the head, add the tail
+            head = np.arange(first, first + shift, dtype=np.int64)
+            tail = np.arange(first + n, first + n + shift, dtype=np.int64)
+            sums = ours - _sums(head) + _sums(tail)
+        else:
+            sums = ours if shift == 0 else _sums(np.arange(first + shift, first + n + shift, dtype=np.int64))
+        watch.rows += n
+        watch.texts = False
+        if watch.first is None:
+            a = rows + start
+            watch._note_first(a, b, lambda i, a=a: (int(rows[i]), int(a[i]), int(b[i])))
+        watch._sums[0] += sums
+        watch._sums[1] += theirs
+

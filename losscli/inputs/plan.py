@@ -375,7 +375,7 @@ class InputPlan:
             roles.extend(self.pair_ids)
         watches = []
         if self.watched_indexes:
-            from losscli.inputs.index_watch import IndexWatch
+            from losscli.inputs.index_watch import IndexWatch, update_row_numbers
 
             roles.extend(r for pair in self.watched_indexes for r in pair if isinstance(r, Role))
             watches = [IndexWatch() for _ in self.watched_indexes]
@@ -421,9 +421,17 @@ class InputPlan:
                 a, b = self.checked_weight_index
                 for level, (lab, other) in enumerate(zip(get(a), get(b), strict=True)):
                     self._check_same_ids(lab, other, rows, b, by_index=True, level=level)
+            numbered: dict[int, tuple[list[Any], list[int], Role]] = {}  # row numbers from several starts
             for watch, (first, second) in zip(watches, self.watched_indexes, strict=True):
-                numbered = get(first)[0] if isinstance(first, Role) else first[0] + first[1] * rows
-                watch.update(numbered, get(second)[0], rows)
+                if isinstance(first, Role) or first[1] != 1:
+                    numbers = get(first)[0] if isinstance(first, Role) else first[0] + first[1] * rows
+                    watch.update(numbers, get(second)[0], rows)
+                else:
+                    group = numbered.setdefault(id(second), ([], [], second))
+                    group[0].append(watch)
+                    group[1].append(first[0])
+            for group_watches, starts, second in numbered.values():
+                update_row_numbers(group_watches, starts, get(second)[0], rows)
 
             batch = self._assemble(
                 get(self.labels),

@@ -271,3 +271,40 @@ def test_both_engines_name_the_same_row_of_a_shuffle(tmp_path, capsys, case):
         assert str(first) in err
     if case in ("csv index", "text column"):
         assert errors["dask"] == errors["local"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(1, 60),
+    cuts=st.lists(st.integers(1, 59), max_size=4),
+    starts=st.sampled_from([[0, 1], [0], [1], [0, 2], [0, 1, 5], [3, 1]]),
+    kind=st.sampled_from(["shuffled from 0", "shuffled from 1", "in order from 1", "other", "texts", "floats"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_row_numbers_from_several_starts_watch_as_one_watch_each(n, cuts, starts, kind, seed):
+    """update_row_numbers (the predictions' sums taken once, each numbering's from the first's) leaves every
+    watch as feeding it its own numbers would: the same sums, first difference, rows and verdict."""
+    from losscli.inputs.index_watch import update_row_numbers
+
+    rng = np.random.default_rng(seed)
+    if kind.startswith("shuffled"):
+        preds = rng.permutation(n) + (1 if kind.endswith("1") else 0)
+    elif kind == "in order from 1":
+        preds = np.arange(1, n + 1)
+    elif kind == "other":
+        preds = rng.integers(-5, 3 * n, n)
+    elif kind == "texts":
+        preds = np.array([f"r{v}" for v in rng.permutation(n)], dtype=object)
+    else:
+        preds = rng.permutation(n) + 0.5
+    bounds = [0, *sorted({c for c in cuts if c < n}), n]
+    shared = [IndexWatch() for _ in starts]
+    alone = [IndexWatch() for _ in starts]
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        rows = np.arange(lo, hi)
+        update_row_numbers(shared, starts, preds[lo:hi], rows)
+        for watch, start in zip(alone, starts, strict=True):
+            watch.update(start + rows, preds[lo:hi], rows)
+    for a, b in zip(shared, alone, strict=True):
+        assert a.to_data() == b.to_data()
+        assert a.shuffled() == b.shuffled()
