@@ -534,7 +534,17 @@ def _refuse_shuffled_columns(watch_index: list[tuple[str | None, str, str]], out
             raise InputError(order_message(labels_file, preds_file, "pandas index", str(x), str(y)),
                              location=location, hint=hint)
         labels = f"the labels' pandas index {lindex!r}" if lindex is not None else "the labels' row numbers"
-        if numbered_from_one:
+        from losscli.inputs.infer import is_reset_index_name
+
+        what = "pandas index"
+        if lindex is None and is_reset_index_name(str(pindex)):  # a column of its own (id, index): not the index
+            what = "column"
+            hint = (f"if the predictions' rows follow their column {pindex!r}, sort them by it "
+                    f"(df.sort_values({str(pindex)!r}, ignore_index=True)) before writing them; if they are in the "
+                    f"labels' order, drop that column (df.drop(columns={str(pindex)!r})) before writing them")
+            if numbered_from_one:
+                labels += " counted from 1"
+        elif numbered_from_one:
             labels += " counted from 1 (as R numbers its row names)"
             hint = ("if the predictions' rows follow that column, sort them by it before writing them "
                     "(df[order(as.numeric(rownames(df))), ] in R, df.sort_index() in pandas); if they are in the "
@@ -542,8 +552,8 @@ def _refuse_shuffled_columns(watch_index: list[tuple[str | None, str, str]], out
         at = f"{x} in the labels, {y} in the predictions" if location is not None else (
             f"data row {row + 1}: {x} in the labels, {y} in the predictions")
         raise InputError(
-            f"the predictions' pandas index {pindex!r} holds {labels} in another order ({at}): the rows are paired "
-            "by position, so if the predictions' rows follow their index they are not in the labels' order",
+            f"the predictions' {what} {pindex!r} holds {labels} in another order ({at}): the rows are paired "
+            f"by position, so if the predictions' rows follow their {what} they are not in the labels' order",
             location=location, hint=hint,
         )
 

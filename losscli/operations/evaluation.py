@@ -124,8 +124,16 @@ def refuse_unused_eps(evaluators: list[Any]) -> None:
             return f"{ev.spec.name} from log-probabilities clips none"
         return f"{ev.spec.name} clips none (it takes them as given)"
 
-    takers = ", ".join(s.name for s in list_losses() if s.pred_kind in ("probability", "distribution")
-                       and (s.clips is None or any(s.clips({}, c) for c in s.conventions)))
+    def taker(spec: Any) -> str | None:
+        """A loss the clip applies to on probabilities, with the conventions where it does if not all."""
+        if spec.pred_kind not in ("probability", "distribution"):
+            return None
+        where = [c for c in spec.conventions if spec.clips is None or spec.clips({}, c)]
+        if not where:
+            return None
+        return spec.name if len(where) == len(spec.conventions) else f"{spec.name} (--convention {', '.join(where)})"
+
+    takers = ", ".join(t for t in map(taker, list_losses()) if t)
     raise UsageError(
         f"--eps clips predicted probabilities, and {'; '.join(why(ev) for ev in evaluators)}",
         hint=f"leave out --eps; it applies to these losses on probabilities: {takers}",

@@ -219,3 +219,23 @@ def test_row_names_from_one_in_another_order_beside_parquet_labels_of_pandas_def
     p.write_text(",p\n" + "".join(f"{i},{P[i]!r}\n" for i in order))
     code, out, err = run_cli([*args, "--preds", p], capsys)
     assert code == 3 and out == "" and "another order" in err, err
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_an_id_column_from_1_in_another_order_names_the_column_in_its_hint(tmp_path, capsys, engine):
+    """A column named id holding 1 … N in another order beside labels without one is refused on both engines
+    with a hint about that column (sort by it, or drop it), not about a pandas index; both hints work."""
+    if engine == "dask":
+        pytest.importorskip("dask.distributed")
+    order = [int(i) for i in np.random.default_rng(6).permutation(N)]
+    y = write_table(tmp_path / "y.csv", {"y": Y}, sep=",", row_names_on=False, quote=False)
+    ids = [i + 1 for i in range(N)]
+    p = write_table(tmp_path / "p.csv", {"id": ids, "p": P}, sep=",", row_names_on=False, quote=False, order=order)
+    args = ["eval", "bce", "--engine", engine, "--labels", y, "-q", "--preds"]
+    code, out, err = run_cli([*args, p], capsys)
+    assert code == 3 and out == "", err
+    assert "df.sort_values('id'" in err and "df.drop(columns='id')" in err and "sort_index" not in err, err
+    for fixed in (write_table(tmp_path / "sorted.csv", {"id": ids, "p": P}, sep=",", row_names_on=False, quote=False),
+                  write_table(tmp_path / "dropped.csv", {"p": P}, sep=",", row_names_on=False, quote=False)):
+        code, out, err = run_cli([*args, fixed], capsys)
+        assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-12), err

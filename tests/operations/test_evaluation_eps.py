@@ -156,3 +156,14 @@ def test_an_eps_that_clips_log_probabilities_or_keras_logits_is_kept_in_the_stat
     run(*files[1], "-q", "--eps", "0.1", "--state-out", tmp_path / "s1.json")
     code, out, err = run_cli(["merge", tmp_path / "s0.json", tmp_path / "s1.json", "-q"], capsys)
     assert code == 0 and float(out) == pytest.approx(one_pass, rel=1e-12), err
+
+
+def test_the_hint_names_the_convention_where_a_loss_clips_only_under_one(capsys):
+    """Generalized cross-entropy needs no clip, Keras' form clips: --eps beside it under the default convention
+    is refused, and the hint names --convention keras for it, where --eps is taken."""
+    args = ["eval", "generalized_cross_entropy", "--labels", DATA / "multiclass_labels.npy", "--preds",
+            DATA / "multiclass_probs.csv", "-q", "--eps", "0.3"]
+    code, out, err = run_cli(args, capsys)
+    assert code == 2 and "generalized_cross_entropy (--convention keras)" in err, err
+    code, out, err = run_cli([*args, "--convention", "keras"], capsys)
+    assert code == 0 and float(out) > 0, err
