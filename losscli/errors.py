@@ -162,13 +162,22 @@ class ReadError(InputError):
     kind = "unreadable input"
 
 
-class HeaderOnlyError(ReadError):
+class NoRowsError(ReadError):
+    """A file that names its columns and holds no rows (a Parquet or Arrow file of an empty partition, as Spark
+    writes one for its first): an error for one file, an empty part of a sharded dataset (``columns`` are the
+    names, a list column's as one name)."""
+
+    def __init__(self, message: str, *, hint: str | None = None, columns: list[str]) -> None:
+        super().__init__(message, hint=hint)
+        self.columns = columns
+
+
+class HeaderOnlyError(NoRowsError):
     """A CSV file with a header and no rows: an error for one file, an empty part of a sharded dataset
     (``columns`` are the header's names, ``delimiter`` the file's)."""
 
     def __init__(self, message: str, *, hint: str | None = None, columns: list[str], delimiter: str) -> None:
-        super().__init__(message, hint=hint)
-        self.columns = columns
+        super().__init__(message, hint=hint, columns=columns)
         self.delimiter = delimiter
 
 

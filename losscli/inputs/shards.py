@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from losscli.errors import HeaderOnlyError, ReadError
+from losscli.errors import HeaderOnlyError, NoRowsError, ReadError
 from losscli.io import Chunk, Source
 
 
@@ -56,32 +56,35 @@ class ShardedSource(Source):
     def open(cls, paths: list[str], opener: Callable[..., Source], *, name: str | None = None) -> ShardedSource:
         """The shards at ``paths`` (opened by ``opener``) as one source, named ``name`` (a directory) or by
         its first and last shard. The first CSV shard's header, given or guessed, is every shard's (``opener``
-        takes ``header=``): a part's first row is not guessed anew. A CSV shard with a header and no rows (an
-        empty partition, as pandas and Dask write them) adds no rows, with a note, when its header names the
-        columns of the others; one file alone, or every shard so, is refused as before."""
+        takes ``header=``): a part's first row is not guessed anew. A shard that names its columns and holds no
+        rows (an empty partition: a CSV header as pandas and Dask write it, a Parquet or Arrow file of none as
+        Spark writes its first part) adds no rows, with a note, when it names the columns of the others; one file
+        alone, or every shard so, is refused as before."""
         shards: list[Source] = []
-        empty: list[HeaderOnlyError] = []
+        empty: list[NoRowsError] = []
         header: bool | None = None
         for path in paths:
             try:
                 shards.append(opener(path) if header is None else opener(path, header=header))
-            except HeaderOnlyError as exc:
+            except NoRowsError as exc:
                 empty.append(exc)
             else:
                 if header is None:
                     header = getattr(shards[-1], "has_header", None)
         if not shards:
             raise empty[0]
+        names = _top_level(shards[0])
         for exc in empty:
-            if exc.columns != shards[0].columns and not _same_names(shards[0], exc.columns, named=True):
+            if exc.columns not in (shards[0].columns, names) and not _same_names(shards[0], exc.columns, named=True):
                 raise ReadError(f"{exc.message}, and its columns {', '.join(exc.columns[:8])} are not those of "
-                                f"{shards[0].name}: {', '.join(shards[0].columns[:8])}",
+                                f"{shards[0].name}: {', '.join(names[:8])}",
                                 hint="every shard of one dataset needs the same columns")
         source = cls(name or f"{paths[0]} … {paths[-1]} ({len(paths)} shards)", shards)
         if empty:
             more = f" (and {len(empty) - 1} more)" if len(empty) > 1 else ""
-            source.notes.append(f"{empty[0].message.replace(' has a header but no rows', '')}{more} has a header "
-                                "and no rows: an empty shard, it adds none")
+            named = "a header" if isinstance(empty[0], HeaderOnlyError) else "columns"
+            source.notes.append(f"{empty[0].message.rsplit(' has ', 1)[0]}{more} has {named} and no rows: an empty "
+                                "shard, it adds none")
         return source
 
     def shard_of(self, data_row: int) -> tuple[Source, int]:
@@ -129,6 +132,13 @@ def _same_names(first: Source, columns: list[str], *, named: bool) -> bool:
     names = set(first.columns)
     return (named and _named(first) and len(names) == len(first.columns) == len(columns)
             and names == set(columns))
+
+
+def _top_level(source: Source) -> list[str]:
+    """The columns of ``source`` as its file names them: a list column's elements (``probs[0]``, ``probs[1]``,
+    …) as the one column ``probs``, which a file without rows cannot tell the width of."""
+    member_of = {m: name for name, members in source.blocks.items() for m in members}
+    return list(dict.fromkeys(member_of.get(c, c) for c in source.columns))
 
 
 def _named(source: Source) -> bool:

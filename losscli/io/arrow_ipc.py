@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.errors import ReadError
+from losscli.errors import NoRowsError, ReadError
 from losscli.io import limits
 from losscli.io._arrow import to_int64
 from losscli.io.arrow_lists import is_number, list_matrix, pa_fixed, usual_width
@@ -214,7 +214,7 @@ class ArrowIpcSource(ArrowBatchesSource):
         except (pa.ArrowException, OSError, ValueError) as exc:
             raise ReadError(f"{inp.name}: not a valid Arrow IPC (Feather) file ({exc})") from None
         if first is None:
-            raise ReadError(f"{inp.name} has columns but no rows")
+            raise NoRowsError(f"{inp.name} has columns but no rows", columns=list(schema.names))
         try:
             columns = self._flatten_schema(schema, first)
         except UnicodeDecodeError:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.errors import ReadError
+from losscli.errors import NoRowsError, ReadError
 from losscli.io import limits
 from losscli.io._arrow import to_float64, to_int64, to_text
 from losscli.io.arrow_lists import first_width, is_list, list_matrix, numeric_list, pa_fixed
@@ -101,7 +101,7 @@ class ParquetSource(Source):
             index_levels = pandas_index_levels(schema)
             range_index = _pandas_range_index(schema)
             if n_rows == 0:
-                raise ReadError(f"{inp.name} has columns but no rows")
+                raise NoRowsError(f"{inp.name} has columns but no rows", columns=list(schema.names))
             widths = _list_widths(pf, [f for f in schema if numeric_list(f.type)])
         except UnicodeDecodeError:
             raise ReadError(f"{inp.name}: not a valid Parquet file (a column name is not UTF-8)",
