@@ -204,8 +204,21 @@ def _labels(df: Any, label_cols: list[str], classes: list[str] | None) -> np.nda
     try:
         return col.to_numpy(dtype=np.float64)
     except (TypeError, ValueError):
+        if (booleans := _booleans(col)) is not None:
+            return booleans
         raise InputError("non-numeric labels", location=Location("y_true"),
                          hint="give --classes to map string labels to prediction columns") from None
+
+
+def _booleans(col: Any) -> np.ndarray | None:
+    """Labels written as booleans beside missing values (R's TRUE and FALSE with NA or an empty cell, which
+    pandas reads as text) as 1, 0 and NaN, as the local reader reads label cells true and false; ``None`` when
+    another text is among them."""
+    text = col.astype("string").str.strip().str.lower()
+    values = text.map({"true": 1.0, "false": 0.0}, na_action="ignore")
+    if (values.isna() & text.notna()).any():
+        return None
+    return values.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 # ------------------------------------------------------------------------------------------- frames
