@@ -1151,6 +1151,10 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
                     import shlex  # the hint's command: an .npy run's plan needs no shell quoting
 
                     hint += (f": tr , . < {shlex.quote(source.path)} > {shlex.quote(point)}, and pass that file")
+            elif s.startswith("[") and s.endswith("]"):
+                hint = ("a list written as text (datasets' Dataset.to_csv and pandas' to_csv write a list or array "
+                        "cell so): write the file with to_json or to_parquet, which keep the list's numbers "
+                        "(one column per element, selected by the list's name)")
             elif "," in s:
                 hint = "a comma inside a cell: quote the cell or use another delimiter"
             elif labels and classes_given:  # --classes given, but not for this layout of columns
