@@ -301,7 +301,23 @@ def _check_type(name: str, column: str, t: Any) -> None:
     if is_list(t) and not pa.types.is_nested(t.value_type):
         return  # a list of text or a list whose first rows are null: refused with its first value when read
     if pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t):
-        raise ReadError(f"{name}: column {column!r} has type {t}, not one number or string per row")
+        raise ReadError(f"{name}: column {column!r} has type {t}, not one number or string per row",
+                        hint=_SPARK_VECTOR_HINT.format(column=column) if _spark_vector(t) else None)
+
+
+#: how to write a Spark ML vector column so that its numbers can be read
+_SPARK_VECTOR_HINT = ("a Spark ML vector (VectorUDT, as a model's probability and rawPrediction are written), dense or "
+                      "sparse: write it as an array, df.withColumn('{column}', pyspark.ml.functions.vector_to_array("
+                      "'{column}')), before df.write.parquet, and give --pred-cols {column}")
+
+
+def _spark_vector(t: Any) -> bool:
+    """Whether the Arrow type ``t`` is Spark ML's vector as Parquet stores it: a struct of ``type``, ``size``,
+    ``indices`` and ``values``."""
+    import pyarrow as pa
+
+    return pa.types.is_struct(t) and {t.field(i).name for i in range(t.num_fields)} == {
+        "type", "size", "indices", "values"}
 
 
 def arrow_column(arr: Any, name: str = "", column: str = "") -> np.ndarray:
