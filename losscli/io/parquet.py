@@ -302,13 +302,19 @@ def _check_type(name: str, column: str, t: Any) -> None:
         return  # a list of text or a list whose first rows are null: refused with its first value when read
     if pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t):
         raise ReadError(f"{name}: column {column!r} has type {t}, not one number or string per row",
-                        hint=_SPARK_VECTOR_HINT.format(column=column) if _spark_vector(t) else None)
+                        hint=spark_vector_hint(column) if _spark_vector(t) else None)
 
 
-#: how to write a Spark ML vector column so that its numbers can be read
-_SPARK_VECTOR_HINT = ("a Spark ML vector (VectorUDT, as a model's probability and rawPrediction are written), dense or "
-                      "sparse: write it as an array, df.withColumn('{column}', pyspark.ml.functions.vector_to_array("
-                      "'{column}')), before df.write.parquet, and give --pred-cols {column}")
+#: the fields of Spark ML's vector (VectorUDT) as Parquet stores it, dense or sparse
+SPARK_VECTOR_FIELDS = frozenset({"type", "size", "indices", "values"})
+
+
+def spark_vector_hint(column: str) -> str:
+    """How to write the Spark ML vector column ``column`` so that its numbers can be read."""
+    return ("a Spark ML vector (VectorUDT, as a model's probability and rawPrediction are written), dense or "
+            f"sparse: write it as an array, df.withColumn('{column}', pyspark.ml.functions.vector_to_array("
+            f"'{column}')), before df.write.parquet, and give --pred-cols {column} (a binary classifier's P(1): "
+            f"--pred-cols '{column}[1]')")
 
 
 def _spark_vector(t: Any) -> bool:
@@ -316,8 +322,7 @@ def _spark_vector(t: Any) -> bool:
     ``indices`` and ``values``."""
     import pyarrow as pa
 
-    return pa.types.is_struct(t) and {t.field(i).name for i in range(t.num_fields)} == {
-        "type", "size", "indices", "values"}
+    return pa.types.is_struct(t) and {t.field(i).name for i in range(t.num_fields)} == SPARK_VECTOR_FIELDS
 
 
 def arrow_column(arr: Any, name: str = "", column: str = "") -> np.ndarray:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING, Any
 
-from losscli.errors import UsageError
+from losscli.errors import ReadError, UsageError
 
 if TYPE_CHECKING:
     from losscli.inputs.plan import InputOptions
@@ -109,6 +109,12 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, b
                 "the Dask engine reads one value per column",
                 hint="read it with --engine local (the default), which streams list columns in bounded memory",
             )
+        if col.dtype.kind == "O" and (record := next((v for v in col.head(16) if isinstance(v, dict)), None)):
+            from losscli.io.parquet import SPARK_VECTOR_FIELDS, spark_vector_hint
+
+            raise ReadError(  # as the local reader refuses it: not left out as text beside other columns
+                f"{path}: column {str(c)!r} holds a record (a struct) per row, not one number or string per row",
+                hint=spark_vector_hint(str(c)) if set(record) == SPARK_VECTOR_FIELDS else None)
         sample[str(c)] = col.to_numpy(dtype=np.float64) if col.dtype.kind in "iufb" else col.astype(
             object).where(col.notna(), "").to_numpy(dtype=object)
     table = Table(path, [str(c) for c in ddf.columns], sample, real_header=bool(header))
