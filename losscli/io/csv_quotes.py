@@ -12,10 +12,16 @@ start of a cell *toggles* the state (outside → inside: it opens, with its pair
 closes), a run of odd length elsewhere *resets* it to outside (inside it closes the cell, outside it is
 text), and a run of even length leaves it as it was (pairs). The state at the end of the data is "inside"
 exactly when the toggles after the last reset are odd, and the cell opened at the last of them.
+
+Spark's CSV writer escapes a quote inside a cell with a backslash (``"size 5\""``) where these parsers read
+``""`` as a quote: the cell goes on past its line end and takes the next row into it, so rows are lost
+without a word. :meth:`QuoteScan.backslash_escaped` finds such a file: a backslash, two quotes and the end of a
+cell (``\""`` before the delimiter or a line end), in data where a line end falls inside a quoted cell.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,6 +44,10 @@ class QuoteScan:
         self._carry = b""  # quotes that ended the last piece: their run may go on in the next one
         self._fed = False  # a BOM before the first byte is no character of a cell
         self._opened: tuple[int, bytes] | None = None  # (line, the cell's first bytes) of the open cell
+        self._escaped = re.compile(rb'\\""(?:' + re.escape(delimiter.encode()) + rb"|\n|\r)")
+        self._tail = b""  # the last bytes scanned: a backslash escape may start in them
+        self._escaped_at: int | None = None  # the line of the first \"" that ends a cell
+        self._spans_lines = False  # whether a line end fell inside a quoted cell (looked for after an escape)
 
     def feed(self, data: bytes) -> None:
         if not self._fed and data:
@@ -55,15 +65,24 @@ class QuoteScan:
         if self._inside and self._opened is not None and len(self._opened[1]) < _SHOWN:
             line, shown = self._opened  # the open cell's first bytes, continued from the last piece
             self._opened = (line, shown + data[: _SHOWN - len(shown)])
+        if self._escaped_at is None:
+            joined = self._tail + data
+            if b'\\""' in joined and (found := self._escaped.search(joined)) is not None:
+                self._escaped_at = self._lines + data.count(b"\n", 0, max(found.start() - len(self._tail), 0)) + 1
+            self._tail = joined[-3:]
         if data.count(b'"'):
             a = np.frombuffer(data, dtype=np.uint8)
             self._runs(a, np.flatnonzero(a == _QUOTE), data)
+        elif self._inside and self._escaped_at is not None and b"\n" in data:
+            self._spans_lines = True
         self._lines += data.count(b"\n")
         self._last_byte = data[-1]
 
     def _runs(self, a: np.ndarray, q: np.ndarray, data: bytes) -> None:
         """Apply the runs of quotes at ``q`` (sorted offsets into ``a``, the bytes of ``data``)."""
         at, toggle, reset = _runs(a, q, self._last_byte, self._starts)
+        if self._escaped_at is not None and not self._spans_lines:  # only then: the cost of a line's quotes
+            self._spans_lines = bool(np.any(_inside_at_line_ends(a, at, toggle, reset, self._inside)))
         resets = np.flatnonzero(reset)
         after = resets[-1] + 1 if len(resets) else 0
         toggles = np.flatnonzero(toggle[after:]) + after
@@ -84,6 +103,25 @@ class QuoteScan:
             q = np.arange(len(carry))
             self._runs(np.frombuffer(carry, dtype=np.uint8), q, carry)
         return self._opened if self._inside else None
+
+
+    def backslash_escaped(self) -> int | None:
+        """The 1-based line of a quote escaped with a backslash before the quote that closes its cell (Spark's
+        ``\""``), when the data has a line end inside a quoted cell (the rows such a cell took in), else None;
+        after :meth:`open_cell`."""
+        return self._escaped_at if self._spans_lines else None
+
+
+def _inside_at_line_ends(a: np.ndarray, at: np.ndarray, toggle: np.ndarray, reset: np.ndarray,
+                         inside: bool) -> np.ndarray:
+    """Whether each line end of the bytes ``a`` is inside a quoted cell, given the runs of quotes (where each
+    starts, whether it toggles or resets the state, as :func:`_runs` gives them) and the state before ``a``."""
+    toggles = np.cumsum(toggle)
+    last_reset = np.maximum.accumulate(np.where(reset, np.arange(len(at)), -1))
+    since = toggles - np.where(last_reset >= 0, toggles[np.maximum(last_reset, 0)], 0)
+    after = np.where(last_reset >= 0, since % 2 == 1, inside != (toggles % 2 == 1))  # the state after each run
+    runs_before = np.searchsorted(at, np.flatnonzero(a == _NEWLINE))
+    return np.where(runs_before > 0, after[np.maximum(runs_before - 1, 0)], inside)
 
 
 def _cell_starts(delimiter: str) -> np.ndarray:
@@ -125,7 +163,12 @@ def line_ends_outside(data: Any, delimiter: str, *, end_too: bool = False) -> bo
 
 def unclosed_quote(pieces: Iterable[bytes], delimiter: str) -> tuple[int, bytes] | None:
     """:meth:`QuoteScan.open_cell` of the data made of ``pieces``, in order."""
+    return scan_quotes(pieces, delimiter).open_cell()
+
+
+def scan_quotes(pieces: Iterable[bytes], delimiter: str) -> QuoteScan:
+    """The :class:`QuoteScan` of the data made of ``pieces``, in order."""
     scan = QuoteScan(delimiter)
     for piece in pieces:
         scan.feed(piece)
-    return scan.open_cell()
+    return scan

@@ -520,7 +520,7 @@ class CsvSource(Source):
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise _utf8_error(self.name, data, exc) from None
-        self._check_quotes_closed(csv_quotes.unclosed_quote([data], self.delimiter))
+        self._check_quotes(csv_quotes.scan_quotes([data], self.delimiter))
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
         k = len(self.columns)
         try:
@@ -727,8 +727,8 @@ class CsvSource(Source):
                 _raise_deferred(src)
                 reader = None
                 scanned = lent.scanned()
-                self._check_quotes_closed(csv_quotes.unclosed_quote(self._pieces(), self.delimiter)
-                                          if scanned is None else scanned.open_cell())
+                self._check_quotes(csv_quotes.scan_quotes(self._pieces(), self.delimiter)
+                                   if scanned is None else scanned)
             except pa.ArrowInvalid as exc:
                 reader = parse_options = None
                 _release(src, lent)  # before _arrow_error opens the file again
@@ -908,6 +908,22 @@ class CsvSource(Source):
         tool = {"gzip": "gzip", "bz2": "bzip2", "xz": "xz", "zstd": "zstd"}.get(self._inp.codec, self._inp.codec)
         plain = "fixed-" + (re.sub(r"\.(gz|gzip|bz2|xz|zst|zstd)$", "", name, flags=re.IGNORECASE) or name)
         return f"{tool} -dc {path} | {command} > {shlex.quote(plain)}"
+
+    def _check_quotes(self, scan: csv_quotes.QuoteScan) -> None:
+        """Raise for quoting that loses rows: a quote escaped with a backslash before the one that closes its
+        cell (Spark's ``\""``, read as RFC 4180's quote, so the cell takes the next rows in), or a quoted cell
+        the content ends inside (:meth:`_check_quotes_closed`)."""
+        found = scan.open_cell()
+        if (line := scan.backslash_escaped()) is not None:
+            raise ReadError(
+                'a quote escaped with a backslash (\\") just before the quote that closes its cell, as Spark\'s '
+                "CSV writer escapes quotes",
+                hint="CSV readers (pandas, pyarrow, R, this one) read \"\" as a quote inside the cell, which then "
+                     "goes on into the next rows: write the file with quotes doubled, as RFC 4180 and pandas do "
+                     "(Spark: df.write.option('escape', '\"').csv(...))",
+                location=Location(array="", file=self.name, file_row=line, row_word="line"),
+            )
+        self._check_quotes_closed(found)
 
     def _check_quotes_closed(self, found: tuple[int, bytes] | None) -> None:
         """Raise for a quoted cell the content ends inside: ``found``, what :mod:`~losscli.io.csv_quotes`
