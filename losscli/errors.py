@@ -162,6 +162,11 @@ class ReadError(InputError):
     kind = "unreadable input"
 
 
+class EmptyContentError(ReadError):
+    """A file that holds nothing (once decompressed: Spark writes an empty partition's part compressed, a gzip
+    stream of no bytes): an error for one file, an empty part of a sharded dataset."""
+
+
 class NoRowsError(ReadError):
     """A file that names its columns and holds no rows (a Parquet or Arrow file of an empty partition, as Spark
     writes one for its first): an error for one file, an empty part of a sharded dataset (``columns`` are the

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from losscli.errors import HeaderOnlyError, NoRowsError, ReadError
+from losscli.errors import EmptyContentError, HeaderOnlyError, NoRowsError, ReadError
 from losscli.io import Chunk, Source
 
 
@@ -62,17 +62,20 @@ class ShardedSource(Source):
         alone, or every shard so, is refused as before."""
         shards: list[Source] = []
         empty: list[NoRowsError] = []
+        blank: list[EmptyContentError] = []  # compressed parts of no bytes (0-byte files are left out before)
         header: bool | None = None
         for path in paths:
             try:
                 shards.append(opener(path) if header is None else opener(path, header=header))
             except NoRowsError as exc:
                 empty.append(exc)
+            except EmptyContentError as exc:
+                blank.append(exc)
             else:
                 if header is None:
                     header = getattr(shards[-1], "has_header", None)
         if not shards:
-            raise empty[0]
+            raise (empty or blank)[0]
         names = _top_level(shards[0])
         for exc in empty:
             if exc.columns not in (shards[0].columns, names) and not _same_names(shards[0], exc.columns, named=True):
@@ -85,6 +88,10 @@ class ShardedSource(Source):
             named = "a header" if isinstance(empty[0], HeaderOnlyError) else "columns"
             source.notes.append(f"{empty[0].message.rsplit(' has ', 1)[0]}{more} has {named} and no rows: an empty "
                                 "shard, it adds none")
+        if blank:
+            more = f" (and {len(blank) - 1} more)" if len(blank) > 1 else ""
+            source.notes.append(f"{blank[0].message.removesuffix(' is empty')}{more} holds nothing (an empty part, "
+                                "compressed): it adds no rows")
         return source
 
     def shard_of(self, data_row: int) -> tuple[Source, int]:

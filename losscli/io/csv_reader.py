@@ -77,7 +77,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.errors import HeaderOnlyError, Location, ReadError
+from losscli.errors import EmptyContentError, HeaderOnlyError, Location, ReadError
 from losscli.io import csv_blocks, csv_floats, csv_quotes, limits
 from losscli.io._arrow import to_float64
 from losscli.io.base import MISSING, Chunk, Input, Source, rechunk
@@ -371,7 +371,7 @@ class CsvSource(Source):
         bom = head.startswith(_BOM)
         text = _decode_head(inp.name, head[3:] if bom else head, complete)
         if not text.strip():
-            raise ReadError(f"{inp.name} is empty")
+            raise EmptyContentError(f"{inp.name} is empty")
         default = "\t" if kind == "tsv" else ","
         excel = _EXCEL_SEP.match(text)  # Excel's "sep=;" line: the delimiter, then the file
         #: the file's first line is Excel's ``sep=;`` (read past here; the Dask engine cannot)

@@ -62,7 +62,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.errors import Location, ReadError
+from losscli.errors import EmptyContentError, Location, ReadError
 from losscli.io import limits
 from losscli.io.arrow_lists import usual_width
 from losscli.io.base import Block, Chunk, Input, Source
@@ -272,7 +272,7 @@ class JsonlSource(Source):
                 if n_lines >= SCHEMA_LINES or n_bytes >= SCHEMA_BYTES:
                     break
         if root is None:
-            raise ReadError(f"{inp.name} is empty")
+            raise EmptyContentError(f"{inp.name} is empty")
         paths = list(root.leaves())
         if not paths:
             raise ReadError(f"{inp.name}: the first lines hold no fields")

@@ -84,3 +84,32 @@ def test_an_empty_part_of_other_columns_and_a_lone_empty_file_are_refused(tmp_pa
     code, _, err = run_cli(["eval", "bce", str(tmp_path / "out" / "part-00001-x-c000.snappy.parquet"), "-q"], capsys)
     assert code == 3
     assert "has columns but no rows" in err
+
+
+@pytest.mark.parametrize("ext", [".csv.gz", ".json.gz"])
+def test_a_compressed_part_of_no_bytes_adds_no_rows(tmp_path, data, ext, capsys):
+    """``df.write.option("compression", "gzip").csv(path)`` (header off, Spark's default) writes an empty
+    partition 0 as a gzip stream of nothing: 20 bytes on disk, no content. It was refused ('... is empty')."""
+    import gzip
+
+    y, p = data
+    b = (y % 2).astype(float)
+    if ext == ".csv.gz":
+        rows = [f"{a},{q!r}\n" for a, q in zip((y % 2).tolist(), p[:, 0].tolist(), strict=True)]
+    else:
+        rows = [json.dumps({"label": a, "prob": q}) + "\n" for a, q in zip((y % 2).tolist(), p[:, 0].tolist(),
+                                                                           strict=True)]
+    out = tmp_path / "out"
+    out.mkdir()
+    for i, part in enumerate([[], rows[:20], rows[20:]]):
+        (out / f"part-{i:05d}-{uuid.uuid4()}-c000{ext}").write_bytes(gzip.compress("".join(part).encode()))
+    (out / "_SUCCESS").write_bytes(b"")
+    expected = -np.mean(b * np.log(p[:, 0]) + (1 - b) * np.log1p(-p[:, 0]))
+    args = ["--label-cols", "1"] if ext == ".csv.gz" else []
+    for given in (str(out), str(out / f"*{ext}")):
+        code, out_text, err = run_cli(["eval", "bce", given, *args, "--json", "--summary-only"], capsys)
+        assert code == 0, err
+        doc = json.loads(out_text)
+        assert doc["n"] == N
+        assert doc["value"] == pytest.approx(expected, rel=1e-12)
+        assert any("holds nothing (an empty part, compressed)" in n for n in doc["inputs"]["notes"])
