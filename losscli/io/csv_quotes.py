@@ -112,6 +112,21 @@ class QuoteScan:
         return self._escaped_at if self._spans_lines else None
 
 
+#: the error and hint of :meth:`QuoteScan.backslash_escaped`
+BACKSLASH_ESCAPED = ('a quote escaped with a backslash (\\") just before the quote that closes its cell, as '
+                     "Spark's CSV writer escapes quotes")
+BACKSLASH_HINT = ("CSV readers (pandas, pyarrow, R, this one) read \"\" as a quote inside the cell, which then goes "
+                  "on into the next rows: write the file with quotes doubled, as RFC 4180 and pandas do (Spark: "
+                  "df.write.option('escape', '\"').csv(...))")
+
+
+def took_next_row(cell: str, delimiter: str) -> bool:
+    """Whether a text cell as a CSV reader gave it shows :meth:`QuoteScan.backslash_escaped`: a line end, and a
+    quote after a backslash before the delimiter or a line end (the rest of its row and the next row in it)."""
+    return (("\n" in cell or "\r" in cell) and '\\"' in cell
+            and re.search('\\\\"(?:' + re.escape(delimiter) + "|\n|\r)", cell) is not None)
+
+
 def _inside_at_line_ends(a: np.ndarray, at: np.ndarray, toggle: np.ndarray, reset: np.ndarray,
                          inside: bool) -> np.ndarray:
     """Whether each line end of the bytes ``a`` is inside a quoted cell, given the runs of quotes (where each

@@ -915,14 +915,8 @@ class CsvSource(Source):
         the content ends inside (:meth:`_check_quotes_closed`)."""
         found = scan.open_cell()
         if (line := scan.backslash_escaped()) is not None:
-            raise ReadError(
-                'a quote escaped with a backslash (\\") just before the quote that closes its cell, as Spark\'s '
-                "CSV writer escapes quotes",
-                hint="CSV readers (pandas, pyarrow, R, this one) read \"\" as a quote inside the cell, which then "
-                     "goes on into the next rows: write the file with quotes doubled, as RFC 4180 and pandas do "
-                     "(Spark: df.write.option('escape', '\"').csv(...))",
-                location=Location(array="", file=self.name, file_row=line, row_word="line"),
-            )
+            raise ReadError(csv_quotes.BACKSLASH_ESCAPED, hint=csv_quotes.BACKSLASH_HINT,
+                            location=Location(array="", file=self.name, file_row=line, row_word="line"))
         self._check_quotes_closed(found)
 
     def _check_quotes_closed(self, found: tuple[int, bytes] | None) -> None:

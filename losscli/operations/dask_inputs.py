@@ -115,6 +115,12 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, b
             raise ReadError(  # as the local reader refuses it: not left out as text beside other columns
                 f"{path}: column {str(c)!r} holds a record (a struct) per row, not one number or string per row",
                 hint=spark_vector_hint(str(c)) if set(record) == SPARK_VECTOR_FIELDS else None)
+        if col.dtype.kind not in "iufb" and not path.lower().endswith((".parquet", ".pq")):
+            from losscli.io import csv_quotes
+
+            if any(isinstance(v, str) and csv_quotes.took_next_row(v, delimiter or ",") for v in col.tolist()):
+                raise ReadError(f"{path}: {csv_quotes.BACKSLASH_ESCAPED} (column {str(c)!r}, in its first rows)",
+                                hint=csv_quotes.BACKSLASH_HINT)
         sample[str(c)] = col.to_numpy(dtype=np.float64) if col.dtype.kind in "iufb" else col.astype(
             object).where(col.notna(), "").to_numpy(dtype=object)
     table = Table(path, [str(c) for c in ddf.columns], sample, real_header=bool(header))
