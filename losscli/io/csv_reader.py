@@ -552,7 +552,12 @@ class CsvSource(Source):
         snippet = text if len(text) <= 80 else text[:77] + "..."
         hint = (f"every row needs the same number of {_delim_name(self.delimiter)}-separated cells; quote cells "
                 "that contain the delimiter")
-        if self._header and got == k + 1:  # R's write.table: row names with no header cell of their own
+        if '\\"' in text:  # a quote escaped with a backslash (Spark's) closed its cell early, or not at all
+            hint = ("quotes escaped with a backslash (\\\"), as Spark's CSV writer escapes them, are no escape to CSV "
+                    "readers (pandas, pyarrow, R, this one): such a quote ends its cell, or, doubled, goes on into the "
+                    "next row; write the file with quotes doubled, as RFC 4180 and pandas do (Spark: "
+                    "df.write.option('escape', '\"').csv(...))")
+        elif self._header and got == k + 1:  # R's write.table: row names with no header cell of their own
             hint = ("the header has one cell fewer than the rows, as R's write.table writes row names: write with "
                     "row.names = FALSE, or col.names = NA (a header cell for them, as write.csv writes)")
         if self.columns and self.columns[0].startswith("#"):  # a comment line read as the header

@@ -61,3 +61,18 @@ def test_the_scan_finds_it_across_pieces():
             scan.feed(data[i:i + size])
         assert scan.open_cell() is None
         assert scan.backslash_escaped() == 2, size
+
+
+@pytest.mark.parametrize("rows", [N, 40_000], ids=["small", "streamed"])
+def test_a_row_that_a_backslash_escape_made_ragged_says_so(tmp_path, rows, capsys):
+    """A comma after a backslash-escaped quote (``"he said \\"great, really\\""``), or an escaped closing quote
+    found in a row before the end of the file is scanned, gives a row of another length: its hint is the
+    escape's, not R's row names."""
+    rng = np.random.default_rng(3)
+    y, p = rng.integers(0, 2, rows), rng.uniform(0.05, 0.95, rows)
+    cells = ['"he said \\"great, really\\" twice"' if i % 1000 == 1 else '"plain, text"' for i in range(rows)]
+    (tmp_path / "spark.csv").write_text("label,review,prob\n" + "".join(
+        f"{a},{c},{b!r}\n" for a, c, b in zip(y.tolist(), cells, p.tolist(), strict=True)))
+    code, _, err = run_cli(["eval", "bce", str(tmp_path / "spark.csv"), "-q"], capsys)
+    assert code == 3
+    assert "a row with 4 cells" in err and "quotes escaped with a backslash" in err and "row.names" not in err
