@@ -60,6 +60,7 @@ def _partition_states(
     watch: int = 0,
     check_key: str | list[str] | None = None,
     pred_dtype: str | None = None,
+    numbering: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
     """Evaluate one partition (a pandas DataFrame); return the states, or the error as data. With ``watch``
     watched pairs of columns, the partition's rows carry, for the k-th, the labels' (``_LINDEX`` + k, else their
@@ -91,6 +92,9 @@ def _partition_states(
             theirs = df[f"{_PINDEX}{k}"].to_numpy()
             if lindex in df.columns:
                 index_watch.update(df[lindex].to_numpy(), theirs, rows)
+                data = index_watch.to_data()
+            elif numbering is not None:  # the RangeIndex pandas kept in the labels' Parquet metadata
+                index_watch.update(numbering[0] + numbering[1] * rows, theirs, rows)
                 data = index_watch.to_data()
             else:  # the labels' row numbers from 0 (pandas') and from 1 (R's row names)
                 from_one = IndexWatch()
@@ -395,6 +399,7 @@ def evaluate_many(
     check_key: str | tuple[str, str] | None = None,
     source: str | None = None,
     row_files: tuple[str, str, int] | None = None,
+    numbering: tuple[int, int] | None = None,
     **params: Any,
 ) -> list[Any]:
     """Like :func:`evaluate`, returning the merged :class:`~losscli.engine.evaluator.Evaluator` of every loss.
@@ -408,7 +413,9 @@ def evaluate_many(
     row order whose pair holds the same values in another order are refused
     (:class:`~losscli.inputs.index_watch.IndexWatch`, summed over the partitions). ``check_key``: a key column
     both frames hold (or the labels' and the predictions' names of their pandas indexes), paired by row order,
-    checked to agree row by row."""
+    checked to agree row by row. ``numbering``: the labels' rows numbered ``start + step·row`` (a RangeIndex
+    pandas kept in their Parquet metadata, other than its default 0, 1, …), for the labels' side of a pair
+    without an index column; by default their row numbers from 0 and from 1 are both watched."""
     _require_dask()
     import dask
 
@@ -453,7 +460,7 @@ def evaluate_many(
     losses_json = json.dumps([[n, plain_params(p), list(ev.counts)] for (n, p), ev in zip(losses, templates, strict=True)])
     def run(pred_dtype: str | None) -> Any:
         work = [task(p, losses_json, convention, reduction, labels, preds, weight_col, classes, sum_tol, nan,
-                     count_cols, len(watch_index or ()), key_name, pred_dtype)
+                     count_cols, len(watch_index or ()), key_name, pred_dtype, numbering)
                 for p in parts]
         try:
             outcomes = client.gather(client.compute(work)) if client is not None else dask.compute(*work)
@@ -711,6 +718,27 @@ def parquet_index_column(path: str) -> str | None:
             return _pandas_index_column(pq.read_schema(f))
     except (ImportError, OSError, ValueError, IndexError):
         return None
+
+
+def parquet_range_index(path: str) -> tuple[int, int] | None:
+    """(start, step) of the RangeIndex pandas kept in the metadata of the one Parquet file at ``path``, other
+    than its default (0, 1); ``None`` for any other path or index."""
+    if not path.lower().endswith((".parquet", ".pq")) or any(ch in path for ch in "*?["):
+        return None
+    try:
+        import fsspec
+        import pyarrow.parquet as pq
+
+        from losscli.io.parquet import _pandas_range_index
+
+        fs, _, paths = fsspec.get_fs_token_paths(path)
+        if len(paths) != 1 or fs.isdir(paths[0]):
+            return None
+        with fs.open(paths[0], "rb") as f:
+            found = _pandas_range_index(pq.read_schema(f))
+    except (ImportError, OSError, ValueError, IndexError):
+        return None
+    return None if found in (None, (0, 1)) else found
 
 
 def make_client(scheduler: str | None) -> tuple[Any, Any]:

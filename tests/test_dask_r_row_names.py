@@ -41,3 +41,24 @@ def test_files_with_row_names_in_another_order_are_not_paired_by_position(tmp_pa
     (tmp_path / "f.txt").write_text('"y" "p"\n' + "".join(f'"{i + 1}" {Y[i]} {float(P[i])!r}\n' for i in range(N)))
     code, out, err = _run(tmp_path, "f.txt", "--engine", "dask")
     assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-12), err
+
+
+def test_labels_of_a_range_index_from_100_beside_that_index_in_another_order_are_refused(tmp_path):
+    """Labels written by to_parquet with a RangeIndex(100, 140) (kept in the metadata only) beside predictions
+    whose index holds 100 … 139 in another order: the local engine refused them, the Dask engine numbered the
+    labels' rows from 0 and paired them by position (a wrong number, exit 0)."""
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    order = np.random.default_rng(4).permutation(N)
+    pd.DataFrame({"y": Y}, index=pd.RangeIndex(100, 100 + N)).to_parquet(tmp_path / "y.parquet")
+    pd.DataFrame({"p": P[order]}, index=100 + order).to_parquet(tmp_path / "p.parquet")
+    for engine in ("local", "dask"):
+        code, out, err = _run(tmp_path, "--labels", "y.parquet", "--preds", "p.parquet", "--engine", engine)
+        assert code == 3 and out == "" and "another order" in err, (engine, err)
+    # the hint: the index as a column named id in both files, joined on it
+    pd.DataFrame({"y": Y}, index=pd.RangeIndex(100, 100 + N)).rename_axis("id").reset_index().to_parquet(
+        tmp_path / "y.parquet")
+    pd.DataFrame({"p": P[order]}, index=100 + order).rename_axis("id").reset_index().to_parquet(tmp_path / "p.parquet")
+    for engine in ("local", "dask"):
+        code, out, err = _run(tmp_path, "--labels", "y.parquet", "--preds", "p.parquet", "--engine", engine)
+        assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-12), (engine, err)

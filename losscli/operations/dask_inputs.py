@@ -128,6 +128,10 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, b
         from losscli.dask import parquet_index_column
 
         table.index_column = parquet_index_column(path)
+        if table.index_column is None:
+            from losscli.dask import parquet_range_index
+
+            table.range_index = parquet_range_index(path)
     return ddf, table
 
 
@@ -245,7 +249,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             watch_index=watch_index, check_key=check_key if labels is not preds else None,
             convention=convention_of(loss), reduction=loss.reduction, sum_tol=loss.sum_tol, nan=options.nan,
             client=client, per_loss_params=params, count_cols=count_cols,
-            source=" and ".join(dict.fromkeys(names)),
+            source=" and ".join(dict.fromkeys(names)), numbering=lab_table.range_index,
             row_files=(names[0], names[-1], _lines_before_data(names[-1], pred_table.real_header)),
         )
     finally:
