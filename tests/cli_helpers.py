@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import click
 import pytest
 
@@ -25,3 +29,11 @@ def run_cli(args, capsys):
         main([str(a) for a in args])
     out = capsys.readouterr()
     return info.value.code, out.out, out.err
+
+
+def run_process(folder, *args, timeout=300):
+    """Run ``python -m losscli ARGS`` as a process of its own in ``folder`` (colour off); return (exit code,
+    stdout, stderr)."""
+    r = subprocess.run([sys.executable, "-m", "losscli", *map(str, args)], capture_output=True, text=True,
+                       cwd=folder, env={**os.environ, "NO_COLOR": "1"}, timeout=timeout)
+    return r.returncode, r.stdout, r.stderr

@@ -7,12 +7,9 @@ leaves the column out alike and refuses a value in it, naming it, with the local
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
+from cli_helpers import run_process
 
 pytest.importorskip("dask.dataframe")
 pytest.importorskip("dask.distributed")
@@ -25,9 +22,7 @@ BCE = float(-np.mean(Y * np.log(P) + (1 - Y) * np.log(1 - P)))
 
 
 def _run(folder, *args):
-    r = subprocess.run([sys.executable, "-m", "losscli", "eval", "bce", *args, "-q"], capture_output=True, text=True,
-                       cwd=folder, env={**os.environ, "NO_COLOR": "1"}, timeout=300)
-    return r.returncode, r.stdout, r.stderr
+    return run_process(folder, "eval", "bce", *args, "-q")
 
 
 def test_headerless_files_ending_every_row_with_a_semicolon(tmp_path):

@@ -111,7 +111,7 @@ def refuse_unused_eps(evaluators: list[Any]) -> None:
     """``--eps`` clips predicted probabilities; where none of the losses clips any (mse, hinge; brier or ece,
     which take probabilities as given; bce or cce from logits, computed from them exactly) it would change
     nothing: a usage error naming why, and the losses it applies to."""
-    if any(_clips(ev) for ev in evaluators):
+    if any(ev.clips() for ev in evaluators):
         return
     from losscli.registry import list_losses
 
@@ -138,12 +138,6 @@ def refuse_unused_eps(evaluators: list[Any]) -> None:
         f"--eps clips predicted probabilities, and {'; '.join(why(ev) for ev in evaluators)}",
         hint=f"leave out --eps; it applies to these losses on probabilities: {takers}",
     )
-
-
-def _clips(ev: Any) -> bool:
-    """Can the probability clip change this evaluator's values (its loss's declared ``clips``, given its
-    parameters and convention; an undeclared loss: where its predictions are probabilities)?"""
-    return bool(ev.clips())
 
 
 def refuse_unused_sum_tol(evaluators: list[Any]) -> None:

@@ -83,7 +83,6 @@ def test_each_loss_declares_where_the_clip_changes_it(loss, convention, mode):
     from losscli.conventions import get_convention
     from losscli.engine.evaluator import Evaluator
     from losscli.errors import UsageError
-    from losscli.operations.evaluation import _clips
     from losscli.registry import get_loss
 
     spec = get_loss(loss)
@@ -94,7 +93,7 @@ def test_each_loss_declares_where_the_clip_changes_it(loss, convention, mode):
     except UsageError:  # under this convention the loss takes no such inputs (Keras, log-probabilities)
         return
     clipped = losscli.evaluate(loss, y, x, convention=dataclasses.replace(conv, clip="fixed", fixed_eps=0.2), **params)
-    assert (clipped.value != plain.value) == _clips(Evaluator(loss, convention=convention, **params))
+    assert (clipped.value != plain.value) == Evaluator(loss, convention=convention, **params).clips()
 
 
 @pytest.mark.parametrize(("loss", "flag", "kind"), [("bce", "--logits", "from logits"), ("brier", "", "as given")])
