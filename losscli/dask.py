@@ -480,7 +480,7 @@ def evaluate_many(
     if len(dtypes) > 1:  # partitions of float16/32/64: evaluated in the type they make together, as one file
         outcomes = run(str(np.result_type(*dtypes)))
     if watch_index:
-        _refuse_shuffled_columns(watch_index, outcomes, row_files)
+        _refuse_shuffled_columns(watch_index, outcomes, row_files, numbering)
     for i, ev in enumerate(templates):
         for k, outcome in enumerate(outcomes):
             state, outputs, warnings = outcome["states"][i]
@@ -500,13 +500,15 @@ def evaluate_many(
 
 
 def _refuse_shuffled_columns(watch_index: list[tuple[str | None, str, str]], outcomes: list[dict[str, Any]],
-                             row_files: tuple[str, str, int] | None = None) -> None:
+                             row_files: tuple[str, str, int] | None = None,
+                             numbering: tuple[int, int] | None = None) -> None:
     """The partitions' watches of each pair of columns summed: the same values in another order are refused.
     A pair is (the labels' pandas index, or ``None`` for their row numbers; the predictions'; ``"column"`` or
     ``"key"`` for a text column of one name in both, else the kind of the other file). A ``"key"`` column that
     agrees on every row proves the order: a text column's values in another order are then the rows' own (as
     the local engine decides it). With ``row_files`` (labels' file, predictions' file, lines before the
-    predictions' first row of data) the error names the predictions' file and row in the local engine's words."""
+    predictions' first row of data) the error names the predictions' file and row in the local engine's words.
+    ``numbering``: the labels' RangeIndex kept in their Parquet metadata, which numbers their rows."""
     from losscli.errors import InputError
     from losscli.inputs.index_watch import (
         ORDER_HINT,
@@ -569,6 +571,9 @@ def _refuse_shuffled_columns(watch_index: list[tuple[str | None, str, str]], out
             hint = ("if the predictions' rows follow that column, sort them by it before writing them "
                     "(df[order(as.numeric(rownames(df))), ] in R, df.sort_index() in pandas); if they are in the "
                     "labels' order, write them without it (row.names = FALSE in R, index=False in pandas)")
+        elif lindex is None and tuple(numbering or (0, 1)) == (0, 1):  # pandas numbers rows from 0: sorted, they pair
+            hint = ("if the predictions' rows follow their pandas index, sort them by it (df.sort_index()) before "
+                    "writing them; if they are in the labels' order, write them without it (index=False)")
         at = f"{x} in the labels, {y} in the predictions" if location is not None else (
             f"data row {row + 1}: {x} in the labels, {y} in the predictions")
         raise InputError(

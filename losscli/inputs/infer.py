@@ -351,14 +351,14 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
                              f"{checked_id!r} is checked to agree row by row")
             else:
                 checked_index, watched = _pandas_indexes(labels, preds, notes)
-                watched_index += [(*watched, "preds")] if watched else []
+                watched_index += [(*pair, "preds") for pair in watched]
     weight = None
     weight_in_labels = False
     checked_weight_index = None
     exclude = set(sel.taken) | {c for c in (id_col, checked_id) if c}
     if weights is not None and id_col is None:  # a weights file's pandas index, like the predictions'
         checked_weight_index, watched = _pandas_indexes(labels, weights, notes)
-        watched_index += [(*watched, "weights")] if watched else []
+        watched_index += [(*pair, "weights") for pair in watched]
     if weights is not None:
         weight = _pick(sel.weight_col, weights, "--weight-col", sel)
         if weight is None:
@@ -769,7 +769,7 @@ def is_reset_index_name(name: str) -> bool:
 
 
 def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[tuple[Any, Any] | None,
-                                                                            tuple[str, str] | None]:
+                                                                            list[tuple[str | None, str]]]:
     """The two files' pandas index columns (checked, watched). Checked when both number the same rows
     (:func:`_same_row_numbers`): then they must agree row by row (predictions written after a shuffle keep
     their index). Watched when both are integers but the first rows of a longer file cannot tell: the whole
@@ -777,43 +777,48 @@ def _pandas_indexes(labels: Table, preds: Table, notes: list[str]) -> tuple[tupl
     but whole numbers) are checked when their samples hold the same values, each once (:func:`_same_values`),
     and watched otherwise (values that repeat, or a longer file's first rows that cannot tell). A file
     without an index, or whose index numbers other rows (a test split beside ``pd.DataFrame(model.predict(X))``),
-    is paired by position. Two MultiIndexes of as many levels are checked level by level (the tuples of names)."""
+    is paired by position. Two MultiIndexes of as many levels are checked level by level (the tuples of names).
+    A labels' index counting 0, 1, 2, … (or 1, 2, 3, …) is also watched as their row numbers from 0 and from 1
+    (``None``): R's row names 1 … N in another order beside pandas' 0 … N−1 (or the reverse) number the same
+    rows, shuffled."""
     if labels.index_levels or preds.index_levels:  # a MultiIndex: its levels agree row by row, or no check
         if len(labels.index_levels) == len(preds.index_levels):
             notes.append(f"{labels.name} and {preds.name} are aligned by row order; the levels of their pandas "
                          f"indexes ({', '.join(preds.index_levels)}) are checked to agree row by row")
-            return (labels.index_levels, preds.index_levels), None
+            return (labels.index_levels, preds.index_levels), []
         notes.append(f"{labels.name} and {preds.name} are aligned by row order: "
                      f"{(labels if labels.index_levels else preds).name} has a pandas MultiIndex, the other "
                      "another index, so their rows are not checked against each other")
-        return None, None
+        return None, []
     a = _pandas_index(labels)
     b = _pandas_index(preds, None if a is not None else labels)
     if b is None:
-        return None, None
+        return None, []
     sb = preds.sample.get(b)
     if a is None:  # the labels' row numbers: their range index (Parquet metadata), else 0, 1, 2, … (no index)
         start, step = labels.range_index or ((1, 1) if preds.row_names else (0, 1))  # R numbers rows from 1
         n = min((len(v) for v in labels.sample.values()), default=0)
         sa = start + step * np.arange(n)
         if is_counter(sb) and not is_counter(sa):
-            return None, None
-        return (None, None) if not _integers(sb) else (None, (None, b))  # type: ignore[return-value]
+            return None, []
+        return None, [(None, b)] if _integers(sb) else []
     sa = labels.sample.get(a)
     if is_counter(sb) and not is_counter(sa):
-        return None, None  # predictions made afresh (their index counts) beside labels written from a shuffled frame
+        return None, []  # predictions made afresh (their index counts) beside labels written from a shuffled frame
     if _same_row_numbers(sa, sb):
         notes.append(f"{labels.name} and {preds.name} are aligned by row order; their pandas index columns are "
                      "checked to agree row by row")
-        return (a, b), None
+        return (a, b), []
     whole = _integers(sa) and _integers(sb)
     if not whole and _same_values(sa, sb):
         notes.append(f"{labels.name} and {preds.name} are aligned by row order; their pandas index columns are "
                      "checked to agree row by row")
-        return (a, b), None
+        return (a, b), []
+    if whole and is_counter(sa):  # the labels' row numbers, from 0 or 1: the other start too
+        return None, [(a, b), (None, b)]
     if (whole and SAMPLE_ROWS in (len(sa), len(sb))) or (not _integers(sa) and not _integers(sb)):
-        return None, (a, b)  # the whole files tell: the same values in another order?
-    return None, None
+        return None, [(a, b)]  # the whole files tell: the same values in another order?
+    return None, []
 
 
 def text_index(table: Table, column: str) -> bool:

@@ -239,3 +239,46 @@ def test_an_id_column_from_1_in_another_order_names_the_column_in_its_hint(tmp_p
                   write_table(tmp_path / "dropped.csv", {"p": P}, sep=",", row_names_on=False, quote=False)):
         code, out, err = run_cli([*args, fixed], capsys)
         assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-12), err
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+@pytest.mark.parametrize("n", [N, 1500])
+def test_a_counting_index_beside_the_other_numbering_in_another_order_is_refused(tmp_path, capsys, engine, n):
+    """Labels written by pandas with their index (0 … N−1, in order) beside predictions with R's row names
+    (1 … N) in another order — or labels written by R's write.csv (row names 1 … N in order) beside a pandas
+    index (0 … N−1) in another order — number the same rows from another start: both were paired by position
+    on both engines (a wrong number, exit 0), past the first rows read as within them. Refused, with the hint
+    of the other file's numbering; sorting it by that column, or writing it without, gives the number."""
+    if engine == "dask":
+        pytest.importorskip("dask.distributed")
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(n)
+    y = [int(v) for v in rng.integers(0, 2, n)]
+    p = [float(v) for v in np.round(rng.uniform(0.02, 0.98, n), 6)]
+    expected = -sum(a * math.log(b) + (1 - a) * math.log(1 - b) for a, b in zip(y, p, strict=True)) / n
+    order = [int(i) for i in rng.permutation(n)]
+    args = ["eval", "bce", "--engine", engine, "-q"]
+    pandas_labels = tmp_path / "y.csv"
+    pd.DataFrame({"y": y}).to_csv(pandas_labels)
+    r_labels = write_csv(tmp_path / "ry.csv", {"y": y}, list(range(n)))
+    r_shuffled = write_csv(tmp_path / "p.csv", {"p": p}, order)
+    pandas_shuffled = tmp_path / "pp.csv"
+    pd.DataFrame({"p": p}).iloc[order].to_csv(pandas_shuffled)
+    for labels, preds, fixes in ((pandas_labels, r_shuffled, ("rownames(df)", "row.names = FALSE")),
+                                 (r_labels, pandas_shuffled, ("df.sort_index()", "index=False"))):
+        code, out, err = run_cli([*args, "--labels", labels, "--preds", preds], capsys)
+        assert code == 3 and out == "", err
+        assert "another order" in err and f"{preds.name} row 2" in err, err
+        assert all(fix in err for fix in fixes), err
+    # the hints: sorted by the column, or in the labels' order without it
+    fixed = {"sorted": (write_csv(tmp_path / "p_sorted.csv", {"p": p}, list(range(n))),
+                        tmp_path / "pp_sorted.csv"),
+             "without": (write_table(tmp_path / "p_plain.csv", {"p": p}, sep=",", row_names_on=False),
+                         tmp_path / "pp_plain.csv")}
+    pd.DataFrame({"p": p}).iloc[order].sort_index().to_csv(fixed["sorted"][1])
+    pd.DataFrame({"p": p}).to_csv(fixed["without"][1], index=False)
+    for r_fixed, pandas_fixed in fixed.values():
+        for labels, preds in ((pandas_labels, r_fixed), (r_labels, pandas_fixed)):
+            code, out, err = run_cli([*args, "--labels", labels, "--preds", preds], capsys)
+            assert code == 0, err
+            assert float(out) == pytest.approx(expected, rel=1e-12)
