@@ -400,6 +400,7 @@ def evaluate_many(
     source: str | None = None,
     row_files: tuple[str, str, int] | None = None,
     numbering: tuple[int, int] | None = None,
+    csv_files: list[tuple[str, str]] | None = None,
     **params: Any,
 ) -> list[Any]:
     """Like :func:`evaluate`, returning the merged :class:`~losscli.engine.evaluator.Evaluator` of every loss.
@@ -415,7 +416,9 @@ def evaluate_many(
     both frames hold (or the labels' and the predictions' names of their pandas indexes), paired by row order,
     checked to agree row by row. ``numbering``: the labels' rows numbered ``start + step·row`` (a RangeIndex
     pandas kept in their Parquet metadata, other than its default 0, 1, …), for the labels' side of a pair
-    without an index column; by default their row numbers from 0 and from 1 are both watched."""
+    without an index column; by default their row numbers from 0 and from 1 are both watched. ``csv_files``:
+    (path, delimiter) of the CSV inputs, whose blocks are checked for Spark's backslash-escaped quotes first
+    (:func:`refuse_escapes`)."""
     _require_dask()
     import dask
 
@@ -443,6 +446,8 @@ def evaluate_many(
     if id_col or ddf_preds is None or ddf_preds is ddf_labels:
         watch_index = check_key = None
     key_name = list(check_key) if isinstance(check_key, tuple) else check_key  # a list: Dask runs no tuple
+    if csv_files:  # before the rows are counted, which such a file gets wrong
+        refuse_escapes(csv_files, client)
     notes: list[str] = []
     frame, labels, preds = combine_frames(ddf_labels, ddf_preds, label_cols=label_cols, pred_cols=pred_cols,
                                           weight_col=weight_col, id_col=id_col, carry=tuple(count_cols.values()),
@@ -609,8 +614,17 @@ def _raise(error: dict[str, Any], partition: int, count_cols: dict[str, str] | N
 # ------------------------------------------------------------------------------------------- reading
 
 
-def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, blocksize: Any = "64MB",
-               text_columns: Any = (), blank_rows: bool = False) -> Any:
+#: the size of the blocks a CSV file is split into, each a partition parsed on its own from a line start
+CSV_BLOCKSIZE = "64MB"
+
+
+def csv_separator(path: str, delimiter: str | None) -> str:
+    """The delimiter :func:`read_frame` reads the CSV/TSV files at ``path`` with."""
+    return delimiter or ("\t" if path.lower().endswith((".tsv", ".tab")) else ",")
+
+
+def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, text_columns: Any = (),
+               blank_rows: bool = False) -> Any:
     """A Dask DataFrame from a CSV/TSV or Parquet path or glob (local or any fsspec URL). CSV columns named
     in ``text_columns`` (ids) are read as the text written."""
     dd = _require_dask()
@@ -635,7 +649,11 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
                 warnings.simplefilter("ignore", DeprecationWarning)
                 warnings.simplefilter("ignore", FutureWarning)
                 return _index_as_column(dd.read_parquet(path), path)
-        sep = delimiter or ("\t" if lower.endswith((".tsv", ".tab")) else ",")
+        sep = csv_separator(path, delimiter)
+        from fsspec.utils import infer_compression
+
+        # in blocks of CSV_BLOCKSIZE; a compressed file whole, as it cannot be split
+        blocksize = None if infer_compression(path) is not None else CSV_BLOCKSIZE
         # ``blank_rows`` (two files paired by row): a blank line is a row of missing values, as the local
         # reader reads one among the rows; skipped, it would pair the rows after it with the other file's next
         # ones. Elsewhere blank lines are skipped, as pandas skips them (trailing ones too).
@@ -649,6 +667,54 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
         raise ReadError(f"no file matches {path}: {exc}") from None
     except (OSError, ValueError) as exc:
         raise read_error(path, exc) from None
+
+
+def escape_checks(path: str, delimiter: str) -> list[tuple[str, Any]]:
+    """(file, delayed :func:`~losscli.io.csv_quotes.escaped_in_block`) for each block of the CSV files at
+    ``path`` (a path, glob or URL) in file order, split as :func:`read_frame` splits them into partitions (a
+    compressed file whole): what pandas makes of Spark's backslash-escaped quotes in each partition."""
+    import dask
+    from dask.bytes import read_bytes
+
+    from losscli.io.csv_quotes import escaped_in_block
+
+    try:
+        _, blocks, files = read_bytes(path, delimiter=b"\n", blocksize=CSV_BLOCKSIZE, sample=False,
+                                      compression="infer", include_path=True)
+    except ValueError:  # a compressed file among them: read whole, as read_csv reads it
+        _, blocks, files = read_bytes(path, delimiter=b"\n", blocksize=None, sample=False,
+                                      compression="infer", include_path=True)
+    except OSError:  # the read itself names what is wrong
+        return []
+    task = dask.delayed(escaped_in_block, pure=True)
+    return [(file, task(block, delimiter)) for file, parts in zip(files, blocks, strict=True) for block in parts]
+
+
+def refuse_escapes(csv_files: list[tuple[str, str]], client: Any = None) -> None:
+    """Check every block of the CSV inputs ((path, delimiter) each) as :func:`escape_checks` does, on the
+    ``client`` if given, and refuse the first where a backslash-escaped quote closes a cell, naming its file and
+    line as the local engine does."""
+    import dask
+
+    from losscli.io.csv_quotes import BACKSLASH_ESCAPED, BACKSLASH_HINT
+
+    checks: list[tuple[str, Any]] = []
+    named: dict[str, str] = {}  # a file's path as the blocks name it → as given, where a path names one file
+    for path, delimiter in dict.fromkeys(csv_files):
+        blocks = escape_checks(path, delimiter)
+        if len({file for file, _ in blocks}) == 1:
+            named[blocks[0][0]] = path
+        checks += blocks
+    tasks = [t for _, t in checks]
+    found = client.gather(client.compute(tasks)) if client is not None else dask.compute(*tasks)
+    lines: dict[str, int] = {}
+    for (file, _), (ends, line) in zip(checks, found, strict=True):
+        before = lines.get(file, 0)
+        if line is not None:
+            raise ReadError(BACKSLASH_ESCAPED, hint=BACKSLASH_HINT,
+                            location=Location(array="", file=named.get(file, file), file_row=before + line,
+                                              row_word="line"))
+        lines[file] = before + ends
 
 
 _DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe", " ": "space"}

@@ -120,6 +120,18 @@ BACKSLASH_HINT = ("CSV readers (pandas, pyarrow, R, this one) read \"\" as a quo
                   "df.write.option('escape', '\"').csv(...))")
 
 
+def escaped_in_block(data: bytes, delimiter: str) -> tuple[int, int | None]:
+    """(line ends in ``data``, the 1-based line of :meth:`QuoteScan.backslash_escaped` in it or ``None``) for a
+    block of CSV data read from a line start on its own, as a partition of a file split into blocks is parsed.
+    Costs a search for ``\\""`` and a count of line ends where the block holds none."""
+    if b'\\""' not in data:
+        return data.count(b"\n"), None
+    scan = QuoteScan(delimiter)
+    scan.feed(data)
+    scan.open_cell()
+    return data.count(b"\n"), scan.backslash_escaped()
+
+
 def took_next_row(cell: str, delimiter: str) -> bool:
     """Whether a text cell as a CSV reader gave it shows :meth:`QuoteScan.backslash_escaped`: a line end, and a
     quote after a backslash before the delimiter or a line end (the rest of its row and the next row in it)."""

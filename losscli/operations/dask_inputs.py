@@ -59,13 +59,14 @@ def _header(path: str, header: bool | None, delimiter: str | None, opened: list[
 
 
 def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, blank_rows: bool = False,
-           opened: list[Any] | None = None) -> tuple[Any, Any]:
+           opened: list[Any] | None = None, csv_files: list[tuple[str, str]] | None = None) -> tuple[Any, Any]:
     """(frame, Table): a Dask frame named as the local reader names columns, and what the rule sees of it.
     ``path`` is added to ``guessed`` when its header row of numbers was guessed to be pandas' names;
-    ``blank_rows``: blank lines are rows of missing values (see :func:`losscli.dask.read_frame`)."""
+    ``blank_rows``: blank lines are rows of missing values (see :func:`losscli.dask.read_frame`); a CSV path
+    and its delimiter are added to ``csv_files`` (their blocks are checked for Spark's escaped quotes)."""
     import numpy as np
 
-    from losscli.dask import read_frame
+    from losscli.dask import csv_separator, read_frame
     from losscli.inputs.infer import SAMPLE_ROWS, Table
 
     path = _directory_glob(path)
@@ -76,6 +77,8 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, b
     if maybe_data:
         guessed.append(path)
     ddf = read_frame(path, header=header, delimiter=delimiter, text_columns=id_names, blank_rows=blank_rows)
+    if csv_files is not None and not path.lower().endswith((".parquet", ".pq")) and not path.endswith("/"):
+        csv_files.append((path, csv_separator(path, delimiter)))
     src = sources[0] if sources else None
     if getattr(src, "row_names", False) and len(ddf.columns) == len(src.columns) - 1:
         # R's row names under a header one cell short, which pandas reads as the index: a column again, named as
@@ -171,10 +174,11 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
     opened: list[Any] = []  # the local reader's sources of the CSV files, for their first rows
     sel = Selection(options.label_cols, options.pred_cols, options.weight_col, options.id_col)
     check_key: str | tuple[str, str] | None = None  # columns of both files to agree row by row
+    csv_files: list[tuple[str, str]] = []  # CSV inputs (path, delimiter): their blocks are checked for escapes
     if options.data:
         if len(options.data) != 1:
             raise UsageError("give one path or glob for the Dask engine")
-        labels, lab_table = _frame(options.data[0], options, keys, guessed)
+        labels, lab_table = _frame(options.data[0], options, keys, guessed, csv_files=csv_files)
         preds, pred_table = labels, lab_table
         count_cols = _count_columns(options, lab_table, sel)
         cols = infer_one_file(lab_table, sel)
@@ -186,8 +190,8 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
     else:
         if not options.labels or not options.preds:
             raise UsageError("give FILE, or both --labels and --preds")
-        labels, lab_table = _frame(options.labels, options, keys, guessed, opened=opened)
-        preds, pred_table = _frame(options.preds, options, keys, guessed, opened=opened)
+        labels, lab_table = _frame(options.labels, options, keys, guessed, opened=opened, csv_files=csv_files)
+        preds, pred_table = _frame(options.preds, options, keys, guessed, opened=opened, csv_files=csv_files)
         if len(guessed) == 2:
             from losscli.inputs.plan import guessed_headers_error
 
@@ -251,6 +255,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             client=client, per_loss_params=params, count_cols=count_cols,
             source=" and ".join(dict.fromkeys(names)), numbering=lab_table.range_index,
             row_files=(names[0], names[-1], _lines_before_data(names[-1], pred_table.real_header)),
+            csv_files=csv_files,
         )
     finally:
         client.close()
