@@ -164,6 +164,8 @@ class Accumulator:
         """Fold the buffered partial block into the totals (done before merging or serialising)."""
         if self._pending_len:
             self._absorb(*self._stats(*self._take_pending()))
+        if self.side is not None:
+            self.side.flush()
 
     def finished(self) -> Accumulator:
         """A copy with the partial block folded in; the original keeps buffering."""

@@ -764,7 +764,7 @@ class Evaluator:
         """A summary metric's value from its sums, and the mean of the per-sample values under its name."""
         summary = self.summary
         side = self.acc.side
-        if side is None or not side.sums and not side.maxima and not side.moments and not side.samples:
+        if side is None or side.is_empty():
             return math.nan, {}
         out = summary.finish(side.view(), **self.params)
         value, why = (float(out[0]), out[1]) if isinstance(out, tuple) else (float(out), None)

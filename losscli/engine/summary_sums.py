@@ -8,7 +8,9 @@ this module keeps them across chunks, shards and processes:
   (:func:`~losscli.engine.exact_sum.exact_bin_sums`): their bits do not depend on the chunking;
 - ``max``: a vector of running maxima;
 - ``moments``: per column the weight W, the weighted mean and the weighted sum of squared deviations M2,
-  combined chunk by chunk and shard by shard with Chan's parallel formula (no Σx² − (Σx)²/n cancellation),
+  taken over fixed blocks of :data:`~losscli.chunking.BLOCK` consecutive rows (a chunk's last rows wait for
+  the next chunk's to fill their block, as the accumulator's sums do) and combined block by block and shard
+  by shard with Chan's parallel formula (no Σx² − (Σx)²/n cancellation),
   of the values less a shift K, a value of the column (its first): the means that Chan's formula subtracts
   are then of the spread's size, not of the values' (targets of 1e12 ± 1: a mean of 1e12 carries a
   rounding of 1e-4, which the formula's Δ·Δ·W term multiplied into M2);
@@ -16,9 +18,9 @@ this module keeps them across chunks, shards and processes:
   bound and as a fine histogram beyond it (:class:`~losscli.engine.confidence_sample.ConfidenceSample`:
   the equal-mass bins of a calibration error).
 
-Streaming, chunking and merging give the one-pass value bit for bit for ``bins`` and ``max``; a ``sum``
-given as a chunk's rounded totals, and ``moments``, carry the rounding of each chunk's partial sums (a few
-ulps). The state serialises to JSON with every float in hex, so ``--state-out``/``merge`` and the
+Streaming, chunking and merging give the one-pass value bit for bit for ``bins`` and ``max``, and chunking
+for ``moments`` (merged shards carry the rounding of each shard's last partial block: a few ulps, as the
+accumulator's); a ``sum`` given as a chunk's rounded totals carries the rounding of each chunk's sums. The state serialises to JSON with every float in hex, so ``--state-out``/``merge`` and the
 Dask engine carry it exactly.
 """
 
@@ -28,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from losscli.chunking import BLOCK
 from losscli.engine.confidence_sample import ConfidenceSample
 from losscli.engine.exact_sum import ExactSum, exact_bin_sums
 
@@ -41,6 +44,12 @@ class SummarySums:
         #: name → (W, mean of x − K, M2, K) per column
         self.moments: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
         self.samples: dict[str, ConfidenceSample] = {}
+        #: name → (rows, their weights or ``None``): the rows of ``moments`` that wait for their block to fill
+        self._pending: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
+
+    def is_empty(self) -> bool:
+        """Whether no statistic was added."""
+        return not (self.sums or self.maxima or self.moments or self.samples or self._pending)
 
     # ------------------------------------------------------------------ updating
     def update(self, stats: dict[str, tuple[str, Any]], weights: np.ndarray | None) -> None:
@@ -60,7 +69,7 @@ class SummarySums:
                 self._add_max(name, np.atleast_1d(np.asarray(values, dtype=np.float64)))
             elif kind == "moments":
                 x = np.asarray(values, dtype=np.float64)
-                self._add_rows(name, x.reshape(x.shape[0], -1), weights)
+                self._add_blocks(name, x.reshape(x.shape[0], -1), weights)
             elif kind == "sample":
                 conf, acc = values
                 self.samples.setdefault(name, ConfidenceSample()).add(conf, acc, weights)
@@ -92,6 +101,34 @@ class SummarySums:
         else:
             self.maxima[name] = np.fmax(cur, vec)
 
+    def _add_blocks(self, name: str, x: np.ndarray, weights: np.ndarray | None) -> None:
+        """Fold a chunk's rows into the column moments block by block (:data:`BLOCK` rows of the stream each):
+        the rows waiting from the chunks before fill their block first, and the rows past this chunk's last
+        full block wait for the next chunk's. So the moments do not depend on how the rows come in chunks."""
+        w = None if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
+        start = 0
+        if name in self._pending:  # complete the waiting block with the head of this chunk
+            px, pw = self._pending.pop(name)
+            start = min(x.shape[0], BLOCK - px.shape[0])
+            x_head = np.concatenate([px, x[:start]])
+            w_head = None if pw is None and w is None else np.concatenate(
+                [np.ones(px.shape[0]) if pw is None else pw, np.ones(start) if w is None else w[:start]])
+            if x_head.shape[0] < BLOCK:
+                self._pending[name] = (x_head, w_head)
+                return
+            self._add_rows(name, x_head, w_head)
+        full = start + (x.shape[0] - start) // BLOCK * BLOCK
+        for begin in range(start, full, BLOCK):
+            self._add_rows(name, x[begin:begin + BLOCK], None if w is None else w[begin:begin + BLOCK])
+        if full < x.shape[0]:
+            self._pending[name] = (x[full:].copy(), None if w is None else w[full:].copy())
+
+    def flush(self) -> None:
+        """Fold the rows waiting for their block into the moments (done before merging or serialising)."""
+        pending, self._pending = self._pending, {}
+        for name, (x, w) in pending.items():
+            self._add_rows(name, x, w)
+
     def _add_rows(self, name: str, x: np.ndarray, weights: np.ndarray | None) -> None:
         """Fold a chunk's rows (rows × columns) into the column moments, about the column's shift: the first
         row that weighs (a row of weight 0 may lie anywhere, padding)."""
@@ -119,6 +156,8 @@ class SummarySums:
 
     def merge(self, other: SummarySums) -> SummarySums:
         """Fold another state (a shard's) into this one."""
+        self.flush()
+        other = other.finished()
         for name, sums in other.sums.items():
             self._add_sum(name, np.zeros(len(sums)))
             for mine, theirs in zip(self.sums[name], sums, strict=False):
@@ -133,7 +172,10 @@ class SummarySums:
 
     # ------------------------------------------------------------------ reading
     def view(self) -> dict[str, Any]:
-        """``{name: vector}`` for sums and maxima, ``{name: (W, mean, M2)}`` for moments."""
+        """``{name: vector}`` for sums and maxima, ``{name: (W, mean, M2)}`` for moments (the rows waiting for
+        their block folded in)."""
+        if self._pending:
+            return self.finished().view()
         out: dict[str, Any] = {n: np.array([s.value() for s in v]) for n, v in self.sums.items()}
         out.update({n: v.copy() for n, v in self.maxima.items()})
         out.update({n: (w, mean + shift, m2) for n, (w, mean, m2, shift) in self.moments.items()})
@@ -141,9 +183,22 @@ class SummarySums:
         return out
 
     def copy(self) -> SummarySums:
-        return SummarySums.from_json(self.to_json())
+        """A copy that goes on taking rows as this one would (its waiting rows too)."""
+        out = SummarySums.from_json(self._json())
+        out._pending = {n: (x.copy(), None if w is None else w.copy()) for n, (x, w) in self._pending.items()}
+        return out
+
+    def finished(self) -> SummarySums:
+        """A copy with the waiting rows folded in; this one keeps them waiting."""
+        out = self.copy()
+        out.flush()
+        return out
 
     def to_json(self) -> dict[str, Any]:
+        """The state as JSON (the waiting rows folded in)."""
+        return (self.finished() if self._pending else self)._json()
+
+    def _json(self) -> dict[str, Any]:
         def hexes(a: np.ndarray) -> list[str]:
             return [float(x).hex() for x in a]
 
