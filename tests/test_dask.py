@@ -440,3 +440,23 @@ def test_trailing_blank_lines_and_blank_lines_of_files_joined_by_id_are_skipped(
     code, out, err = _run(["eval", "bce", "--labels", tmp_path / "l.csv", "--preds", tmp_path / "p.csv",
                            "--id-col", "id", "--engine", "dask", "-q"], capsys)
     assert code == 0 and float(out) == pytest.approx(-(np.log(0.9) + np.log(0.8)) / 2, rel=1e-15), err
+
+
+def test_the_json_names_the_classes_as_the_local_engine_does(tmp_path, capsys):
+    """Labels that are class names beside columns named after them: the local engine's JSON names the class
+    of each prediction column in ``inputs.classes``; the Dask engine's left it out."""
+    import pandas as pd
+
+    rng = np.random.default_rng(8)
+    p = rng.dirichlet(np.ones(3), 60)
+    frame = pd.DataFrame(p, columns=["p_emu", "p_cat", "p_dog"])
+    frame["label"] = np.array(["cat", "dog", "emu"])[rng.integers(0, 3, 60)]
+    frame.to_csv(tmp_path / "named.csv", index=False)
+    docs = {}
+    for engine in ("local", "dask"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["eval", "cce", str(tmp_path / "named.csv"), "--json", "--engine", engine])
+        assert exit_.value.code == 0
+        docs[engine] = json.loads(capsys.readouterr().out)
+    assert docs["dask"]["inputs"]["classes"] == docs["local"]["inputs"]["classes"] == ["emu", "cat", "dog"]
+    assert docs["dask"]["value"] == pytest.approx(docs["local"]["value"], rel=1e-14)

@@ -269,6 +269,8 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             inputs["weights"] = {"file": names[0] if cols.weight_in_labels else names[-1], "columns": list(weight)}
         if id_name:
             inputs["id"] = id_name
+        if classes:  # the class of each prediction column, as the local engine names them
+            inputs["classes"] = [str(c) for c in classes]
         if cols.notes:
             inputs["notes"] = list(cols.notes)
         skipped = getattr(ev, "skipped_rows", 0)
