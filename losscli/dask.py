@@ -161,19 +161,36 @@ def _numbers(col: Any) -> np.ndarray:
         return col.to_numpy(dtype=object)
 
 
-def _check_key(df: Any, key: str | list[str]) -> None:
-    """The key both frames hold (or their pandas indexes: a list of the two names) agrees row by row (as the
-    local engine checks it), else an InputError."""
+def _levels(key: Any) -> list[str]:
+    """The columns of one side of a checked key: one name, or the levels of a MultiIndex (a tuple or list)."""
+    return list(key) if isinstance(key, (tuple, list)) else [key]
+
+
+def _key_name(prefix: str, level: int) -> str:
+    """The column carrying a checked key's ``level`` (0 for a one-column key) from one side."""
+    return prefix if level == 0 else f"{prefix}{level}"
+
+
+def _check_key(df: Any, key: str | list[Any]) -> None:
+    """The key both frames hold (or their pandas indexes: a list of the two names, or of the two lists of a
+    MultiIndex's levels, checked level by level) agrees row by row (as the local engine checks it), else an
+    InputError."""
     from losscli.inputs.index_watch import ORDER_HINT
     from losscli.inputs.plan import first_other_id, same_order_hint
 
-    found = first_other_id(df[_LKEY].to_numpy(), df[_PKEY].to_numpy())
-    if found is not None:
+    levels = _levels(key[1]) if isinstance(key, list) else [key]
+    for k, level in enumerate(levels):
+        found = first_other_id(df[_key_name(_LKEY, k)].to_numpy(), df[_key_name(_PKEY, k)].to_numpy())
+        if found is None:
+            continue
         row, x, y = found
-        what = "pandas index" if isinstance(key, list) else "id"
+        what, hint = ("pandas index", ORDER_HINT) if isinstance(key, list) else ("id", same_order_hint(key))
+        if len(levels) > 1:  # as the local engine words it
+            what = f"level {level!r} of the pandas index"
+            hint = ("sort both frames alike before writing them (df.sort_index()); if their rows are paired by "
+                    "position, write them without their index (df.reset_index(drop=True))")
         raise InputError(f"the rows of the labels and the predictions are in another order: {what} {x!r} in one, "
-                         f"{y!r} in the other", location=Location("y_pred", row=row, value=y),
-                         hint=ORDER_HINT if isinstance(key, list) else same_order_hint(key))
+                         f"{y!r} in the other", location=Location("y_pred", row=row, value=y), hint=hint)
 
 
 def _predictions(df: Any, cols: list[str], dtype: str | None = None) -> np.ndarray:
@@ -346,8 +363,10 @@ def combine_frames(
     left_frame, right_frame = ddf_labels[labels + left_weight], ddf_preds[keep_preds]
     if check_key is not None:
         lkey, pkey = check_key if isinstance(check_key, tuple) else (check_key, check_key)
-        left_frame = left_frame.assign(**{_LKEY: ddf_labels[lkey]})
-        right_frame = right_frame.assign(**{_PKEY: ddf_preds[pkey]})
+        lkeys, pkeys = _levels(lkey), _levels(pkey)
+        for k, (lname, pname) in enumerate(zip(lkeys, pkeys, strict=True)):  # a MultiIndex: one pair per level
+            left_frame = left_frame.assign(**{_key_name(_LKEY, k): ddf_labels[lname]})
+            right_frame = right_frame.assign(**{_key_name(_PKEY, k): ddf_preds[pname]})
     for k, (lindex, pindex, _) in enumerate(watch_index or ()):  # under names of their own
         if lindex is not None:
             left_frame = left_frame.assign(**{f"{_LINDEX}{k}": ddf_labels[lindex]})
@@ -445,7 +464,9 @@ def evaluate_many(
                  for (n, p), t in zip(losses, takers, strict=True)]  # checks names and parameters before any work
     if id_col or ddf_preds is None or ddf_preds is ddf_labels:
         watch_index = check_key = None
-    key_name = list(check_key) if isinstance(check_key, tuple) else check_key  # a list: Dask runs no tuple
+    # a list: Dask runs no tuple (nor a MultiIndex's tuple of levels)
+    key_name = [_levels(k) if isinstance(k, tuple) else k for k in check_key] if isinstance(check_key, tuple) \
+        else check_key
     if csv_files:  # before the rows are counted, which such a file gets wrong
         refuse_escapes(csv_files, client)
     notes: list[str] = []
@@ -645,6 +666,9 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
         if lower.endswith((".parquet", ".pq")) or lower.endswith("/"):
             import warnings
 
+            levels = parquet_index_levels(path)
+            if len(levels) > 1 and any(_UNNAMED_LEVEL.fullmatch(c) for c in levels):
+                return _plain_parquet(path)
             with warnings.catch_warnings():  # Dask's own use of a pandas keyword pandas deprecates (named indexes)
                 warnings.simplefilter("ignore", DeprecationWarning)
                 warnings.simplefilter("ignore", FutureWarning)
@@ -764,31 +788,73 @@ def read_error(path: str, exc: BaseException) -> ReadError:
 
 def _index_as_column(ddf: Any, path: str) -> Any:
     """A pandas index stored in the Parquet files as a column (not a RangeIndex kept in the metadata only) as
-    that column again, as the local reader sees it: the index checks and joins use it."""
-    name = parquet_index_column(path)
-    if name is None:
+    that column again, as the local reader sees it: the index checks and joins use it. Each level of a
+    MultiIndex is a column of its own (Dask reads them as an index of no name, which pandas would drop)."""
+    levels = parquet_index_levels(path)
+    if not levels or all(c in ddf.columns for c in levels):  # (read as columns already)
         return ddf
     out = ddf.reset_index()
-    return out.rename(columns={out.columns[0]: name}) if out.columns[0] != name else out
+    named = dict(zip(out.columns[:len(levels)], levels, strict=True))
+    return out.rename(columns=named) if any(a != b for a, b in named.items()) else out
+
+
+#: the column of a level of no name of a pandas index in Parquet
+_UNNAMED_LEVEL = re.compile(r"__index_level_\d+__")
+
+
+def _parquet_files(path: str) -> tuple[Any, list[str]]:
+    """(file system, the Parquet files of ``path``: a file, a glob or a folder, in sorted order)."""
+    import fsspec
+
+    fs, _, paths = fsspec.get_fs_token_paths(path)
+    files: list[str] = []
+    for p in sorted(paths):
+        files += sorted(f for f in fs.find(p) if f.lower().endswith((".parquet", ".pq"))) if fs.isdir(p) else [p]
+    return fs, files
+
+
+def _read_plain(file: str, fs: Any) -> Any:
+    """One Parquet file as a pandas frame of its columns as stored: the pandas metadata not applied, so that the
+    levels of a pandas index are columns under their stored names."""
+    import pyarrow.parquet as pq
+
+    with fs.open(file, "rb") as f:
+        return pq.read_table(f).to_pandas(ignore_metadata=True)
+
+
+def _plain_parquet(path: str) -> Any:
+    """The Parquet files at ``path`` as a Dask frame of their columns as stored, one partition per file:
+    Dask's reader fails on a MultiIndex of levels without a name (``__index_level_0__``, ...), whose columns
+    it names ``level_0`` in its metadata; read so, the levels are columns, as the local reader sees them."""
+    import pyarrow.parquet as pq
+
+    dd = _require_dask()
+    fs, files = _parquet_files(path)
+    with fs.open(files[0], "rb") as f:
+        meta = pq.read_schema(f).empty_table().to_pandas(ignore_metadata=True)
+    return dd.from_map(_read_plain, files, fs=fs, meta=meta, enforce_metadata=False)
+
+
+def parquet_index_levels(path: str) -> list[str]:
+    """The columns in which pandas stored the index of the Parquet files at ``path`` (a path, glob or folder;
+    the first file's metadata): one, one per level of a MultiIndex, or none."""
+    try:
+        import pyarrow.parquet as pq
+
+        from losscli.io.parquet import pandas_index_levels
+
+        fs, files = _parquet_files(path)
+        with fs.open(files[0], "rb") as f:
+            return pandas_index_levels(pq.read_schema(f))
+    except (ImportError, OSError, ValueError, IndexError):
+        return []
 
 
 def parquet_index_column(path: str) -> str | None:
-    """The column in which pandas stored the index of the Parquet files at ``path`` (a path, glob or folder;
-    the first file's metadata), or ``None``."""
-    try:
-        import fsspec
-        import pyarrow.parquet as pq
-
-        from losscli.io.parquet import _pandas_index_column
-
-        fs, _, paths = fsspec.get_fs_token_paths(path)
-        first = sorted(paths)[0] if paths else path
-        if fs.isdir(first):
-            first = sorted(f for f in fs.find(first) if f.lower().endswith((".parquet", ".pq")))[0]
-        with fs.open(first, "rb") as f:
-            return _pandas_index_column(pq.read_schema(f))
-    except (ImportError, OSError, ValueError, IndexError):
-        return None
+    """The column in which pandas stored the one-level index of the Parquet files at ``path`` (see
+    :func:`parquet_index_levels`), or ``None``."""
+    levels = parquet_index_levels(path)
+    return levels[0] if len(levels) == 1 else None
 
 
 def parquet_range_index(path: str) -> tuple[int, int] | None:

@@ -128,10 +128,12 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, b
             object).where(col.notna(), "").to_numpy(dtype=object)
     table = Table(path, [str(c) for c in ddf.columns], sample, real_header=bool(header))
     if path.lower().endswith((".parquet", ".pq")) or path.endswith("/"):  # pandas' index, read back as a column
-        from losscli.dask import parquet_index_column
+        from losscli.dask import parquet_index_levels
 
-        table.index_column = parquet_index_column(path)
-        if table.index_column is None:
+        levels = [c for c in parquet_index_levels(path) if c in table.columns]
+        table.index_column = levels[0] if len(levels) == 1 else None
+        table.index_levels = tuple(levels) if len(levels) > 1 else ()
+        if not levels:
             from losscli.dask import parquet_range_index
 
             table.range_index = parquet_range_index(path)
@@ -208,7 +210,9 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             # the Dask engine joins rather than checks row by row: on the index column both files hold, else
             # (indexes of two names: a CSV file's beside a Parquet file's) it checks them row by row
             a, b = cols.checked_index
-            if a and a == b:
+            if isinstance(a, tuple) and isinstance(b, tuple):  # two MultiIndexes: checked level by level
+                check_key = (a, b)
+            elif a and a == b:
                 cols.notes = [n for n in cols.notes if "pandas index" not in n]
                 cols.id_col = a
                 cols.notes.append(f"{options.labels} and {options.preds} are joined on their pandas index {a!r}")
