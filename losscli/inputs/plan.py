@@ -1117,6 +1117,19 @@ def _class_key(v: Any) -> Any:
         return s
 
 
+def _rewrite_command(source: Any, command: str) -> str | None:
+    """``command < FILE > FILE_point.ext, and pass that file``: a filter that rewrites the numbers of a file
+    whose delimiter is not a comma (Excel in a semicolon locale: every comma a decimal comma), read from a
+    plain file; else ``None``."""
+    if getattr(source, "delimiter", ",") in (",", None) or source.path == "-" or source.path.endswith(
+            (".gz", ".bz2", ".xz", ".zst")):
+        return None
+    stem, dot, ext = source.path.rpartition(".")
+    point = f"{stem}_point.{ext}" if dot and stem and "/" not in ext else f"{source.path}_point"
+    import shlex  # the hint's command: an .npy run's plan needs no shell quoting
+
+    return f"{command} < {shlex.quote(source.path)} > {shlex.quote(point)}, and pass that file"
+
 def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, labels: bool = False,
               pred_cols: list[str] | None = None, classes_given: bool = False) -> np.ndarray:
     """A text column as numbers (empty cells and NaN spellings NaN); a value that is not a number is an error
@@ -1141,16 +1154,16 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
                 raise _repeated_header(source, name, int(rows[i]), labels) from None
             if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", s):
                 hint = "thousands separators are not numbers; remove them"
+            elif re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+,\d*", s):  # 3.446,88: Excel in a German locale
+                hint = ("points between thousands and a decimal comma: write numbers without thousands separators and "
+                        "with a decimal point (3446.88)")
+                if (command := _rewrite_command(source, "sed -e 's/\\.//g' -e 's/,/./g'")) is not None:
+                    hint += f": {command}"
             elif re.fullmatch(r"[+-]?\d*,\d+([eE][+-]?\d+)?", s):
                 hint = "a decimal comma? write decimals with a point (0.5, not 0,5)"
-                if getattr(source, "delimiter", ",") not in (",", None) and source.path != "-" and not source.path.endswith(
-                        (".gz", ".bz2", ".xz", ".zst")):
-                    # Excel in a semicolon locale: the commas are all decimal commas, tr turns them into points
-                    stem, dot, ext = source.path.rpartition(".")
-                    point = f"{stem}_point.{ext}" if dot and stem and "/" not in ext else f"{source.path}_point"
-                    import shlex  # the hint's command: an .npy run's plan needs no shell quoting
-
-                    hint += (f": tr , . < {shlex.quote(source.path)} > {shlex.quote(point)}, and pass that file")
+                # Excel in a semicolon locale: the commas are all decimal commas, tr turns them into points
+                if (command := _rewrite_command(source, "tr , .")) is not None:
+                    hint += f": {command}"
             elif s.startswith("[") and s.endswith("]"):
                 hint = ("a list written as text (datasets' Dataset.to_csv and pandas' to_csv write a list or array "
                         "cell so): write the file with to_json or to_parquet, which keep the list's numbers "

@@ -130,3 +130,28 @@ def test_the_message_names_the_file_as_given_on_the_command_line(tmp_path):
                            "-q"], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 3 and proc.stdout == ""
     assert "y.csv row 2 (value '-0,25')" in proc.stderr and "tr , . < y.csv > y_point.csv" in proc.stderr
+
+
+def test_points_between_thousands_beside_a_decimal_comma_get_their_own_hint(tmp_path):
+    """Excel in a German locale writes 3.446,88 (points between thousands, a decimal comma) between
+    semicolons: the hint said "a comma inside a cell: quote the cell or use another delimiter", which does not
+    apply; it now says to drop the points and write the comma as a point, with the command that does, which
+    the test follows to get scikit-learn's number."""
+    rng = np.random.default_rng(4)
+    y, p = rng.uniform(1000, 5000, 30).round(2), rng.uniform(1000, 5000, 30).round(2)
+
+    def german(x: float) -> str:
+        return f"{x:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+    (tmp_path / "de.csv").write_text("y;pred\n" + "".join(f"{german(a)};{german(b)}\n" for a, b in zip(y, p, strict=True)))
+    proc = subprocess.run([sys.executable, "-m", "losscli", "eval", "mse", "de.csv", "-q"], capture_output=True,
+                          text=True, cwd=tmp_path)
+    assert proc.returncode == 3 and proc.stdout == "", proc.stderr
+    assert "points between thousands and a decimal comma" in proc.stderr, proc.stderr
+    command = "sed -e 's/\\.//g' -e 's/,/./g' < de.csv > de_point.csv"
+    assert command in proc.stderr, proc.stderr
+    subprocess.run(["sh", "-c", command], cwd=tmp_path, check=True)
+    proc = subprocess.run([sys.executable, "-m", "losscli", "eval", "mse", "de_point.csv", "-q"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert float(proc.stdout) == pytest.approx(mean_squared_error(y, p), rel=1e-12)
