@@ -149,8 +149,31 @@ def _partition_states(
                                                   "value": loc.value},
         }}
     except (ValueError, TypeError) as exc:
-        return {"error": {"type": "InputError", "message": f"cannot read the partition: {exc}", "hint": None,
-                          "exit_code": 3, "location": None}}
+        return {"error": _unreadable(df, [*label_cols, *pred_cols, *([weight_col] if weight_col else [])], exc)}
+
+
+def _unreadable(df: Any, columns: list[str], exc: Exception) -> dict[str, Any]:
+    """The error (as data) of a partition whose columns did not convert to numbers: the first cell that is not
+    one, its column and row, with the local engine's hint for what it looks like (a decimal comma, points
+    between thousands); else the conversion's own words."""
+    from losscli.inputs.number_hints import number_hint
+    from losscli.io.base import MISSING
+
+    for column in columns:
+        if column not in df.columns or df[column].dtype.kind in "iufb":
+            continue
+        for row, value in enumerate(df[column].tolist()):
+            text = "" if value is None else str(value).strip()
+            if text.lower() in MISSING or text.lower() in ("true", "false"):
+                continue
+            try:
+                float(text)
+            except ValueError:
+                return {"type": "InputError", "message": f"non-numeric value in column {column!r} (value {text!r})",
+                        "hint": number_hint(text) or "every value in this column must be a number", "exit_code": 3,
+                        "location": {"array": None, "row": row, "column": None, "value": text}}
+    return {"type": "InputError", "message": f"cannot read the partition: {exc}", "hint": None, "exit_code": 3,
+            "location": None}
 
 
 def _numbers(col: Any) -> np.ndarray:

@@ -1152,24 +1152,16 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
             hint = "every value in this column must be a number"
             if s == name and source.header_rows:  # files joined with cat: each one's header among the rows
                 raise _repeated_header(source, name, int(rows[i]), labels) from None
-            if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", s):
-                hint = "thousands separators are not numbers; remove them"
-            elif re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+,\d*", s):  # 3.446,88: Excel in a German locale
-                hint = ("points between thousands and a decimal comma: write numbers without thousands separators and "
-                        "with a decimal point (3446.88)")
-                if (command := _rewrite_command(source, "sed -e 's/\\.//g' -e 's/,/./g'")) is not None:
+            from losscli.inputs.number_hints import DECIMAL_COMMA, THOUSANDS_POINTS, number_hint
+
+            shape = number_hint(s)
+            if shape is not None:
+                hint = shape
+                # Excel in a semicolon locale: the commas are all decimal commas; the filter that rewrites them
+                rewrite = {THOUSANDS_POINTS: "sed -e 's/\\.//g' -e 's/,/./g'", DECIMAL_COMMA: "tr , ."}.get(shape)
+                command = _rewrite_command(source, rewrite) if rewrite else None
+                if command:
                     hint += f": {command}"
-            elif re.fullmatch(r"[+-]?\d*,\d+([eE][+-]?\d+)?", s):
-                hint = "a decimal comma? write decimals with a point (0.5, not 0,5)"
-                # Excel in a semicolon locale: the commas are all decimal commas, tr turns them into points
-                if (command := _rewrite_command(source, "tr , .")) is not None:
-                    hint += f": {command}"
-            elif s.startswith("[") and s.endswith("]"):
-                hint = ("a list written as text (datasets' Dataset.to_csv and pandas' to_csv write a list or array "
-                        "cell so): write the file with to_json or to_parquet, which keep the list's numbers "
-                        "(one column per element, selected by the list's name)")
-            elif "," in s:
-                hint = "a comma inside a cell: quote the cell or use another delimiter"
             elif labels and classes_given:  # --classes given, but not for this layout of columns
                 hint = ("--classes maps the class names of one label column, beside one prediction column per class "
                         "or a binary loss's one or two columns: choose them with --label-cols and --pred-cols")

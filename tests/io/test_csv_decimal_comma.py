@@ -155,3 +155,28 @@ def test_points_between_thousands_beside_a_decimal_comma_get_their_own_hint(tmp_
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert float(proc.stdout) == pytest.approx(mean_squared_error(y, p), rel=1e-12)
+
+
+@pytest.mark.parametrize(("german", "rewrite"), [(True, "sed -e 's/\\.//g' -e 's/,/./g'"), (False, "tr , .")])
+def test_the_dask_engine_names_the_cell_and_gives_the_local_engines_hint(tmp_path, capsys, german, rewrite):
+    """--engine dask said only "cannot read the partition: could not convert string to float: '3547,85'": it
+    now names the column, the value and its row in the partition, with the local engine's hint, which gives
+    the number once followed."""
+    pytest.importorskip("dask.distributed")
+    rng = np.random.default_rng(5)
+    y, p = rng.uniform(1000, 5000, 30).round(2), rng.uniform(1000, 5000, 30).round(2)
+
+    def written(x: float) -> str:
+        return (f"{x:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".") if german
+                else f"{x:.2f}".replace(".", ","))
+
+    (tmp_path / "f.csv").write_text("y;pred\n" + "".join(f"{written(a)};{written(b)}\n"
+                                                         for a, b in zip(y, p, strict=True)))
+    code, out, err = run_cli(["eval", "mse", str(tmp_path / "f.csv"), "--engine", "dask", "-q"], capsys)
+    assert code == 3 and out == "", err
+    assert f"column 'y' (value {written(y[0])!r})" in err and "row 1 of the partition" in err, err
+    assert ("points between thousands" if german else "a decimal comma?") in err, err
+    subprocess.run(["sh", "-c", f"{rewrite} < f.csv > g.csv"], cwd=tmp_path, check=True)
+    code, out, err = run_cli(["eval", "mse", str(tmp_path / "g.csv"), "--engine", "dask", "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(mean_squared_error(y, p), rel=1e-12)
