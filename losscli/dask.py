@@ -93,10 +93,10 @@ def _partition_states(
             if lindex in df.columns:
                 index_watch.update(df[lindex].to_numpy(), theirs, rows)
                 data = index_watch.to_data()
-            elif numbering is not None:  # the RangeIndex pandas kept in the labels' Parquet metadata
+            elif numbering is not None and tuple(numbering) != (1, 1):  # the RangeIndex in the labels' metadata
                 index_watch.update(numbering[0] + numbering[1] * rows, theirs, rows)
                 data = index_watch.to_data()
-            else:  # the labels' row numbers from 0 (pandas') and from 1 (R's row names)
+            else:  # the labels' row numbers from 0 (pandas') and from 1 (R's row names, or a RangeIndex from 1)
                 from_one = IndexWatch()
                 update_row_numbers([index_watch, from_one], [0, 1], theirs, rows)
                 data = {**index_watch.to_data(), "from_one": from_one.to_data()}
@@ -615,12 +615,14 @@ def _refuse_shuffled_columns(watch_index: list[tuple[str | None, str, str]], out
                     f"labels' order, drop that column (df.drop(columns={str(pindex)!r})) before writing them")
             if numbered_from_one:
                 labels += " counted from 1"
+        elif numbered_from_one and tuple(numbering or ()) == (1, 1):  # the RangeIndex itself, from 1
+            labels = "the RangeIndex that pandas kept in the labels' Parquet metadata (1, 2, 3, …)"
         elif numbered_from_one:
             labels += " counted from 1 (as R numbers its row names)"
             hint = ("if the predictions' rows follow that column, sort them by it before writing them "
                     "(df[order(as.numeric(rownames(df))), ] in R, df.sort_index() in pandas); if they are in the "
                     "labels' order, write them without it (row.names = FALSE in R, index=False in pandas)")
-        elif lindex is None and tuple(numbering or (0, 1)) == (0, 1):  # pandas numbers rows from 0: sorted, they pair
+        elif lindex is None and tuple(numbering or (0, 1)) in ((0, 1), (1, 1)):  # pandas' from 0: sorted, they pair
             hint = ("if the predictions' rows follow their pandas index, sort them by it (df.sort_index()) before "
                     "writing them; if they are in the labels' order, write them without it (index=False)")
         at = f"{x} in the labels, {y} in the predictions" if location is not None else (

@@ -1438,8 +1438,12 @@ def _plan_two_files(
             # (a pandas index) and from 1 (R's row names, under write.table's header one cell short or write.csv's
             # "" cell): the other file's index holding either in another order is refused
             # (pandas' default RangeIndex kept in a Parquet file's metadata is the labels' row numbers from 0)
+            # (a RangeIndex from 1 is watched from 0 too, as an index column counting from 1 is: pandas' 0 … N−1
+            # in another order beside it are the same rows, shuffled)
             ranged = labels.range_index is not None and tuple(labels.range_index) != (0, 1)
             firsts = [Role(labels, [a])] if a is not None else [labels.range_index] if ranged else [(0, 1), (1, 1)]
+            if a is None and ranged and tuple(labels.range_index) == (1, 1):
+                firsts = [(1, 1), (0, 1)]
             plan.watched_indexes.extend((first, Role(source, [b])) for first in firsts)
         if cols.checked_weight_index is not None and weights is not None:
             a, b = cols.checked_weight_index

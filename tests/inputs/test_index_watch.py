@@ -308,3 +308,38 @@ def test_row_numbers_from_several_starts_watch_as_one_watch_each(n, cuts, starts
     for a, b in zip(shared, alone, strict=True):
         assert a.to_data() == b.to_data()
         assert a.shuffled() == b.shuffled()
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+@pytest.mark.parametrize("n", [40, N])
+def test_a_parquet_range_index_from_1_beside_a_pandas_index_from_0_in_another_order_is_refused(
+        tmp_path, capsys, engine, n):
+    """Labels whose index counts 1, 2, 3, … are watched as their row numbers from 0 too, wherever that index is:
+    a column of a CSV or Parquet file, or a RangeIndex(1, n + 1) kept in the Parquet metadata only. The last were
+    paired by position beside predictions whose pandas index holds 0 … n−1 in another order (a wrong number,
+    exit 0, on both engines). Refused; the predictions sorted by their index, or written without it, pair."""
+    pytest.importorskip("pyarrow")
+    if engine == "dask":
+        pytest.importorskip("dask.distributed")
+    rng = np.random.default_rng(n)
+    y, p = rng.integers(0, 2, n), np.round(rng.uniform(0.02, 0.98, n), 6)
+    order = rng.permutation(n)
+    pd.DataFrame({"y": y}, index=pd.RangeIndex(1, n + 1)).to_parquet(tmp_path / "y.parquet")
+    import pyarrow.parquet as pq
+
+    assert pq.read_schema(tmp_path / "y.parquet").pandas_metadata["index_columns"][0]["start"] == 1
+    args = ["eval", "bce", "--engine", engine, "-q", "--labels", tmp_path / "y.parquet", "--preds"]
+    pd.DataFrame({"p": p}).iloc[order].to_csv(tmp_path / "shuffled.csv")
+    code, out, err = run_cli([*args, tmp_path / "shuffled.csv"], capsys)
+    assert code == 3 and out == "", (out, err)
+    assert "another order" in err and "df.sort_index()" in err and "index=False" in err, err
+    # R's row names 1 … n in another order, as before: refused by the RangeIndex itself
+    pd.DataFrame({"p": p}, index=np.arange(1, n + 1)).iloc[order].to_csv(tmp_path / "shuffled1.csv")
+    code, out, err = run_cli([*args, tmp_path / "shuffled1.csv"], capsys)
+    assert code == 3 and out == "" and "another order" in err, (out, err)
+    pd.DataFrame({"p": p}).iloc[order].sort_index().to_csv(tmp_path / "sorted.csv")
+    pd.DataFrame({"p": p}).to_csv(tmp_path / "plain.csv", index=False)
+    for fixed in ("sorted", "plain"):
+        code, out, err = run_cli([*args, tmp_path / f"{fixed}.csv"], capsys)
+        assert code == 0, err
+        assert float(out) == pytest.approx(_bce(y, p), rel=1e-12)
