@@ -253,7 +253,7 @@ def update_row_numbers(watches: list[IndexWatch], starts: list[int], preds_index
         for watch, start in zip(watches, starts, strict=True):
             watch.update(start + rows, preds_index, rows)
         return
-    base = starts[0]
+    base = min(starts)  # every other start a shift up from it
     first = int(rows[0]) + base
     theirs, ours = _sums(b), _sums(np.arange(first, first + n, dtype=np.int64))
     for watch, start in zip(watches, starts, strict=True):

@@ -1444,7 +1444,8 @@ def _plan_two_files(
             firsts = [Role(labels, [a])] if a is not None else [labels.range_index] if ranged else [(0, 1), (1, 1)]
             if a is None and ranged and tuple(labels.range_index) == (1, 1):
                 firsts = [(1, 1), (0, 1)]
-            plan.watched_indexes.extend((first, Role(source, [b])) for first in firsts)
+            role = Role(source, [b])  # one role: its row numbers from several starts are fed at about the cost of one
+            plan.watched_indexes.extend((first, role) for first in firsts)
         if cols.checked_weight_index is not None and weights is not None:
             a, b = cols.checked_weight_index
             plan.checked_weight_index = (Role(labels, _levels(a)), Role(weights, _levels(b)))

