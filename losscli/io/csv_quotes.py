@@ -31,6 +31,8 @@ _QUOTE, _NEWLINE, _CR = 34, 10, 13
 _BOM = b"\xef\xbb\xbf"
 #: how many bytes of an open cell a message shows
 _SHOWN = 40
+#: the bytes kept from one piece for the next: an escape, and the run of backslashes before it, may start in them
+_TAIL = 64
 
 
 class QuoteScan:
@@ -44,8 +46,9 @@ class QuoteScan:
         self._carry = b""  # quotes that ended the last piece: their run may go on in the next one
         self._fed = False  # a BOM before the first byte is no character of a cell
         self._opened: tuple[int, bytes] | None = None  # (line, the cell's first bytes) of the open cell
-        self._escaped = re.compile(rb'\\""(?:' + re.escape(delimiter.encode()) + rb"|\n|\r)")
-        self._tail = b""  # the last bytes scanned: a backslash escape may start in them
+        # an odd run of backslashes: an even one (JSON's "C:\\runs\\") is backslashes written as such
+        self._escaped = re.compile(rb'(?<!\\)(?:\\\\)*\\""(?:' + re.escape(delimiter.encode()) + rb"|\n|\r)")
+        self._tail = b""  # the last bytes scanned: a backslash escape (and the run it ends) may start in them
         self._escaped_at: int | None = None  # the line of the first \"" that ends a cell
         self._spans_lines = False  # whether a line end fell inside a quoted cell (looked for after an escape)
 
@@ -67,9 +70,11 @@ class QuoteScan:
             self._opened = (line, shown + data[: _SHOWN - len(shown)])
         if self._escaped_at is None:
             joined = self._tail + data
-            if b'\\""' in joined and (found := self._escaped.search(joined)) is not None:
-                self._escaped_at = self._lines + data.count(b"\n", 0, max(found.start() - len(self._tail), 0)) + 1
-            self._tail = joined[-3:]
+            if b'\\""' in joined:  # one that ends in this piece (those that end in the tail were seen whole)
+                found = next((m for m in self._escaped.finditer(joined) if m.end() > len(self._tail)), None)
+                if found is not None:
+                    self._escaped_at = self._lines + data.count(b"\n", 0, max(found.start() - len(self._tail), 0)) + 1
+            self._tail = joined[-_TAIL:]
         if data.count(b'"'):
             a = np.frombuffer(data, dtype=np.uint8)
             self._runs(a, np.flatnonzero(a == _QUOTE), data)
@@ -136,7 +141,7 @@ def took_next_row(cell: str, delimiter: str) -> bool:
     """Whether a text cell as a CSV reader gave it shows :meth:`QuoteScan.backslash_escaped`: a line end, and a
     quote after a backslash before the delimiter or a line end (the rest of its row and the next row in it)."""
     return (("\n" in cell or "\r" in cell) and '\\"' in cell
-            and re.search('\\\\"(?:' + re.escape(delimiter) + "|\n|\r)", cell) is not None)
+            and re.search(r'(?<!\\)(?:\\\\)*\\"(?:' + re.escape(delimiter) + "|\n|\r)", cell) is not None)
 
 
 def _inside_at_line_ends(a: np.ndarray, at: np.ndarray, toggle: np.ndarray, reset: np.ndarray,

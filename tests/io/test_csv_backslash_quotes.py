@@ -76,3 +76,44 @@ def test_a_row_that_a_backslash_escape_made_ragged_says_so(tmp_path, rows, capsy
     code, _, err = run_cli(["eval", "bce", str(tmp_path / "spark.csv"), "-q"], capsys)
     assert code == 3
     assert "a row with 4 cells" in err and "quotes escaped with a backslash" in err and "row.names" not in err
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+@pytest.mark.parametrize("start", [0, 1500], ids=["first_rows", "past_the_sample"])
+def test_json_cells_whose_windows_paths_end_in_a_backslash_read_as_written(tmp_path, engine, start, capsys):
+    """JSON written into a cell by pandas, on several lines (``json.dumps(..., indent=1)``), holding a Windows
+    folder that ends in a backslash: JSON doubles the backslash before the closing quote (``"C:\\\\runs\\\\"``) and
+    pandas doubles the quote, so the file holds ``\\\\"",`` inside a quoted cell that spans lines. That was read as
+    Spark's escaped closing quote and the file of 3,000 rows refused (exit 3) on both engines, the Dask engine past
+    its sampled rows by the check of every block. A backslash run of even length before the quotes is backslashes
+    written as such: the file reads as pandas reads it, and Spark's ``\\""`` (one backslash, or three before an
+    escaped quote of a cell ending in a backslash) is still refused."""
+    if engine == "dask":
+        pytest.importorskip("dask.distributed")
+    n = 3000
+    rng = np.random.default_rng(21)
+    y, p = rng.integers(0, 2, n), rng.uniform(0.05, 0.95, n)
+    meta = [json.dumps({"dir": f"C:\\runs\\r{i}\\", "n": i}, indent=1) if i >= start else "{}" for i in range(n)]
+    path = tmp_path / "meta.csv"
+    pd.DataFrame({"label": y, "meta": meta, "prob": p}).to_csv(path, index=False)
+    assert '\\\\"",' in path.read_text() and pd.read_csv(path)["meta"].tolist() == meta
+    code, out, err = run_cli(["eval", "bce", str(path), "--engine", engine, "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(log_loss(y, p), rel=1e-13)
+    for text in ('size 5\\"', 'C:\\runs\\"'):  # Spark's writing: \"" and \\\"" before the delimiter
+        body = text.replace("\\", "\\\\").replace('"', '\\"') if "runs" in text else text
+        (tmp_path / "spark.csv").write_text("label,review,prob\n" + "".join(
+            f'{a},{chr(34) + body + chr(34) if i >= start else "x"},{b!r}\n'
+            for i, (a, b) in enumerate(zip(y.tolist(), p.tolist(), strict=True))))
+        code, out, err = run_cli(["eval", "bce", str(tmp_path / "spark.csv"), "--engine", engine, "-q"], capsys)
+        assert code == 3 and "escaped with a backslash" in err, (text, err)
+
+
+def test_took_next_row_counts_the_backslashes():
+    """A cell as a reader gave it: an odd run of backslashes before the quote is Spark's escape, an even one is
+    backslashes written as such (JSON's ``\\\\"``)."""
+    from losscli.io.csv_quotes import took_next_row
+
+    assert took_next_row('size 5\\",0.5\n1,', ",")
+    assert took_next_row('C:\\\\\\",0.5\n1,', ",")
+    assert not took_next_row('{\n "dir": "C:\\\\runs\\\\",\n "n": 1\n}', ",")
