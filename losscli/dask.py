@@ -718,14 +718,10 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
         raise read_error(path, exc) from None
 
 
-def escape_checks(path: str, delimiter: str) -> list[tuple[str, Any]]:
-    """(file, delayed :func:`~losscli.io.csv_quotes.escaped_in_block`) for each block of the CSV files at
-    ``path`` (a path, glob or URL) in file order, split as :func:`read_frame` splits them into partitions (a
-    compressed file whole): what pandas makes of Spark's backslash-escaped quotes in each partition."""
-    import dask
+def _csv_blocks(path: str) -> list[tuple[str, Any]]:
+    """(file, delayed bytes) of each block of the CSV files at ``path`` (a path, glob or URL) in file order,
+    split as :func:`read_frame` splits them into partitions (a compressed file whole)."""
     from dask.bytes import read_bytes
-
-    from losscli.io.csv_quotes import escaped_in_block
 
     try:
         _, blocks, files = read_bytes(path, delimiter=b"\n", blocksize=CSV_BLOCKSIZE, sample=False,
@@ -735,35 +731,40 @@ def escape_checks(path: str, delimiter: str) -> list[tuple[str, Any]]:
                                       compression="infer", include_path=True)
     except OSError:  # the read itself names what is wrong
         return []
-    task = dask.delayed(escaped_in_block, pure=True)
-    return [(file, task(block, delimiter)) for file, parts in zip(files, blocks, strict=True) for block in parts]
+    return [(file, block) for file, parts in zip(files, blocks, strict=True) for block in parts]
 
 
 def refuse_escapes(csv_files: list[tuple[str, str]], client: Any = None) -> None:
-    """Check every block of the CSV inputs ((path, delimiter) each) as :func:`escape_checks` does, on the
-    ``client`` if given, and refuse the first where a backslash-escaped quote closes a cell, naming its file and
-    line as the local engine does."""
+    """Check every block of the CSV inputs ((path, delimiter) each) as a partition parses it, from its line
+    start (:func:`~losscli.io.csv_quotes.escaped_in_block`), on the ``client`` if given, and refuse the first
+    where a backslash-escaped quote closes a cell, naming its file and line as the local engine does (the
+    line ends of the blocks before it are counted then)."""
     import dask
 
-    from losscli.io.csv_quotes import BACKSLASH_ESCAPED, BACKSLASH_HINT
+    from losscli.io.csv_quotes import BACKSLASH_ESCAPED, BACKSLASH_HINT, escaped_in_block, line_ends
 
-    checks: list[tuple[str, Any]] = []
+    def compute(tasks: list[Any]) -> list[Any]:
+        return list(client.gather(client.compute(tasks)) if client is not None else dask.compute(*tasks))
+
+    blocks: list[tuple[str, Any, str]] = []  # (file, delayed bytes, delimiter)
     named: dict[str, str] = {}  # a file's path as the blocks name it → as given, where a path names one file
     for path, delimiter in dict.fromkeys(csv_files):
-        blocks = escape_checks(path, delimiter)
-        if len({file for file, _ in blocks}) == 1:
-            named[blocks[0][0]] = path
-        checks += blocks
-    tasks = [t for _, t in checks]
-    found = client.gather(client.compute(tasks)) if client is not None else dask.compute(*tasks)
-    lines: dict[str, int] = {}
-    for (file, _), (ends, line) in zip(checks, found, strict=True):
-        before = lines.get(file, 0)
-        if line is not None:
-            raise ReadError(BACKSLASH_ESCAPED, hint=BACKSLASH_HINT,
-                            location=Location(array="", file=named.get(file, file), file_row=before + line,
-                                              row_word="line"))
-        lines[file] = before + ends
+        found = _csv_blocks(path)
+        if len({file for file, _ in found}) == 1:
+            named[found[0][0]] = path
+        blocks += [(file, block, delimiter) for file, block in found]
+    check = dask.delayed(escaped_in_block, pure=True)
+    lines = compute([check(block, delimiter) for _, block, delimiter in blocks])
+    at = next((k for k, line in enumerate(lines) if line is not None), None)
+    if at is None:
+        return
+    file = blocks[at][0]
+    before = [block for f, block, _ in blocks[:at] if f == file]
+    count = dask.delayed(line_ends, pure=True)
+    ends = sum(compute([count(block) for block in before]))
+    raise ReadError(BACKSLASH_ESCAPED, hint=BACKSLASH_HINT,
+                    location=Location(array="", file=named.get(file, file), file_row=ends + lines[at],
+                                      row_word="line"))
 
 
 _DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe", " ": "space"}

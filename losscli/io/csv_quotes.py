@@ -125,16 +125,21 @@ BACKSLASH_HINT = ("CSV readers (pandas, pyarrow, R, this one) read \"\" as a quo
                   "df.write.option('escape', '\"').csv(...))")
 
 
-def escaped_in_block(data: bytes, delimiter: str) -> tuple[int, int | None]:
-    """(line ends in ``data``, the 1-based line of :meth:`QuoteScan.backslash_escaped` in it or ``None``) for a
-    block of CSV data read from a line start on its own, as a partition of a file split into blocks is parsed.
-    Costs a search for ``\\""`` and a count of line ends where the block holds none."""
-    if b'\\""' not in data:
-        return data.count(b"\n"), None
+def escaped_in_block(data: bytes, delimiter: str) -> int | None:
+    """The 1-based line of :meth:`QuoteScan.backslash_escaped` in a block of CSV data read from a line start on
+    its own (as a partition of a file split into blocks is parsed), or ``None``. A block without a backslash
+    costs one search for a byte."""
+    if b"\\" not in data or b'\\""' not in data:
+        return None
     scan = QuoteScan(delimiter)
     scan.feed(data)
     scan.open_cell()
-    return data.count(b"\n"), scan.backslash_escaped()
+    return scan.backslash_escaped()
+
+
+def line_ends(data: bytes) -> int:
+    """The line ends in a block of data."""
+    return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == _NEWLINE))
 
 
 def took_next_row(cell: str, delimiter: str) -> bool:
