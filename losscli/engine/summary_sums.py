@@ -20,8 +20,9 @@ this module keeps them across chunks, shards and processes:
 
 Streaming, chunking and merging give the one-pass value bit for bit for ``bins`` and ``max``, and chunking
 for ``moments`` (merged shards carry the rounding of each shard's last partial block: a few ulps, as the
-accumulator's); a ``sum`` given as a chunk's rounded totals carries the rounding of each chunk's sums. The state serialises to JSON with every float in hex, so ``--state-out``/``merge`` and the
-Dask engine carry it exactly.
+accumulator's); a ``sum`` given as a chunk's rounded totals carries the rounding of each chunk's sums. The
+state serialises to JSON with every float in hex, so ``--state-out``/``merge`` and the Dask engine carry it
+exactly.
 """
 
 from __future__ import annotations

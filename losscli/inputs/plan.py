@@ -1130,6 +1130,7 @@ def _rewrite_command(source: Any, command: str) -> str | None:
 
     return f"{command} < {shlex.quote(source.path)} > {shlex.quote(point)}, and pass that file"
 
+
 def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, labels: bool = False,
               pred_cols: list[str] | None = None, classes_given: bool = False) -> np.ndarray:
     """A text column as numbers (empty cells and NaN spellings NaN); a value that is not a number is an error
