@@ -198,7 +198,8 @@ def _check_key(df: Any, key: str | list[Any]) -> None:
     """The key both frames hold (or their pandas indexes: a list of the two names, or of the two lists of a
     MultiIndex's levels, checked level by level) agrees row by row (as the local engine checks it), else an
     InputError."""
-    from losscli.inputs.index_watch import ORDER_HINT
+    from losscli.inputs.index_watch import ORDER_HINT, REPEATS_HINT
+    from losscli.inputs.keyindex import id_keys
     from losscli.inputs.plan import first_other_id, same_order_hint
 
     levels = _levels(key[1]) if isinstance(key, list) else [key]
@@ -208,6 +209,9 @@ def _check_key(df: Any, key: str | list[Any]) -> None:
             continue
         row, x, y = found
         what, hint = ("pandas index", ORDER_HINT) if isinstance(key, list) else ("id", same_order_hint(key))
+        labels_key = df[_key_name(_LKEY, k)].to_numpy()
+        if isinstance(key, list) and len(set(id_keys(labels_key))) < len(labels_key):  # no key to join on
+            hint = REPEATS_HINT
         if len(levels) > 1:  # as the local engine words it
             what = f"level {level!r} of the pandas index"
             hint = ("sort both frames alike before writing them (df.sort_index()); if their rows are paired by "

@@ -132,6 +132,10 @@ def _shown(col: np.ndarray, ticks: np.ndarray, i: int) -> Any:
     return str(col[i]) if col.dtype.kind in "Mm" else int(ticks[i])
 
 
+#: the rows of an index of whole numbers looked at for values that repeat (batches numbered from 0 each), once
+_REPEAT_ROWS = 1 << 16
+
+
 def _repeats(hashes: np.ndarray) -> bool:
     """Does a value come twice (its hash, sorted next to itself)?"""
     ordered = np.sort(hashes)
@@ -172,7 +176,10 @@ class IndexWatch:
         if a is None or b is None:
             self.active = False
             return
+        seen = self.first is not None
         self._note_first(a, b, lambda i: (int(rows[i]), _shown(labels_index, a, i), _shown(preds_index, b, i)))
+        if not seen and self.first is not None:  # the first chunk where they differ: do its values repeat?
+            self.repeats = _repeats(a[:_REPEAT_ROWS]) or _repeats(b[:_REPEAT_ROWS])
         self._add(a, b)
 
     def _update_texts(self, labels_index: np.ndarray, preds_index: np.ndarray, rows: np.ndarray) -> None:
@@ -269,6 +276,8 @@ def update_row_numbers(watches: list[IndexWatch], starts: list[int], preds_index
         if watch.first is None:
             a = rows + start
             watch._note_first(a, b, lambda i, a=a: (int(rows[i]), int(a[i]), int(b[i])))
+            if watch.first is not None:  # the first chunk where they differ: do the predictions' values repeat?
+                watch.repeats = _repeats(b[:_REPEAT_ROWS])
         watch._sums[0] += sums
         watch._sums[1] += theirs
 

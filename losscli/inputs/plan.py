@@ -520,8 +520,11 @@ class InputPlan:
         found = first_other_id(lab, pred)
         if found is not None:
             i, x, y = found
+            by_index = self.checked_by_index if by_index is None else by_index
+            # an index whose values repeat (batches numbered from 0 each) is no key to join on
+            repeats = bool(by_index) and len(set(id_keys(np.asarray(lab)))) < len(lab)
             self._order_error(x, y, int(rows[i]), role or self.checked_ids[1],  # type: ignore[index]
-                              by_index=self.checked_by_index if by_index is None else by_index, level=level)
+                              by_index=by_index, level=level, repeats=repeats)
 
     def _order_error(self, x: str, y: str, row: int, role: Role, *, by_index: bool, where: str | None = None,
                      level: int = 0, repeats: bool = False) -> None:

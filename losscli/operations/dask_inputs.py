@@ -12,7 +12,7 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING, Any
 
-from losscli.errors import ReadError, UsageError
+from losscli.errors import InputError, ReadError, UsageError
 
 if TYPE_CHECKING:
     from losscli.inputs.plan import InputOptions
@@ -177,6 +177,8 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
     sel = Selection(options.label_cols, options.pred_cols, options.weight_col, options.id_col)
     check_key: str | tuple[str, str] | None = None  # columns of both files to agree row by row
     csv_files: list[tuple[str, str]] = []  # CSV inputs (path, delimiter): their blocks are checked for escapes
+    joined_index: str | None = None  # the pandas index both files hold, joined on
+    checked_notes: list[str] = []  # the notes of the files paired by row order, their indexes checked
     if options.data:
         if len(options.data) != 1:
             raise UsageError("give one path or glob for the Dask engine")
@@ -213,6 +215,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             if isinstance(a, tuple) and isinstance(b, tuple):  # two MultiIndexes: checked level by level
                 check_key = (a, b)
             elif a and a == b:
+                checked_notes, joined_index = list(cols.notes), a
                 cols.notes = [n for n in cols.notes if "pandas index" not in n]
                 cols.id_col = a
                 cols.notes.append(f"{options.labels} and {options.preds} are joined on their pandas index {a!r}")
@@ -249,11 +252,12 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
         else:
             classes = _numbered_classes(pred_cols, real_header=pred_table.real_header)
     client, cluster = make_client(engine.scheduler)
-    try:
-        evaluators = _evaluate_many(
+
+    def evaluate(labels: Any, preds: Any, id_col: str | None, check_key: Any) -> list[Any]:
+        return _evaluate_many(
             evaluate_many, guessed, opened, labels, None if labels is preds else preds, ",".join(texts),
             label_cols=label_cols, pred_cols=pred_cols, weight_col=weight[0] if weight else None,
-            id_col=cols.id_col if labels is not preds else None, classes=classes,
+            id_col=id_col if labels is not preds else None, classes=classes,
             watch_index=watch_index, check_key=check_key if labels is not preds else None,
             convention=convention_of(loss), reduction=loss.reduction, sum_tol=loss.sum_tol, nan=options.nan,
             client=client, per_loss_params=params, count_cols=count_cols,
@@ -261,6 +265,20 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             row_files=(names[0], names[-1], _lines_before_data(names[-1], pred_table.real_header)),
             csv_files=csv_files,
         )
+
+    try:
+        try:
+            evaluators = evaluate(labels, preds, cols.id_col, check_key)
+        except InputError as exc:
+            if joined_index is None or "duplicate" not in exc.message:
+                raise
+            # the pandas index repeats (batches numbered from 0 each): no key to join on, so the rows are paired
+            # by position and the indexes checked row by row, as the local engine does
+            _refuse_many_files_by_position(options.labels, options.preds)
+            labels, _ = _frame(options.labels, options, keys, [], blank_rows=True)
+            preds, _ = _frame(options.preds, options, keys, [], blank_rows=True)
+            cols.id_col, cols.notes = None, checked_notes
+            evaluators = evaluate(labels, preds, None, (joined_index, joined_index))
     finally:
         client.close()
         if cluster is not None:
