@@ -743,6 +743,8 @@ def refuse_escapes(csv_files: list[tuple[str, str]], client: Any = None) -> None
     start (:func:`~losscli.io.csv_quotes.escaped_in_block`), on the ``client`` if given, and refuse the first
     where a backslash-escaped quote closes a cell, naming its file and line as the local engine does (the
     line ends of the blocks before it are counted then)."""
+    import os
+
     import dask
 
     from losscli.io.csv_quotes import BACKSLASH_ESCAPED, BACKSLASH_HINT, escaped_in_block, line_ends
@@ -751,11 +753,13 @@ def refuse_escapes(csv_files: list[tuple[str, str]], client: Any = None) -> None
         return list(client.gather(client.compute(tasks)) if client is not None else dask.compute(*tasks))
 
     blocks: list[tuple[str, Any, str]] = []  # (file, delayed bytes, delimiter)
-    named: dict[str, str] = {}  # a file's path as the blocks name it → as given, where a path names one file
+    named: dict[str, str] = {}  # a file's path as the blocks name it → as the command line names it
     for path, delimiter in dict.fromkeys(csv_files):
         found = _csv_blocks(path)
         if len({file for file, _ in found}) == 1:
             named[found[0][0]] = path
+        elif "://" not in path and not os.path.isabs(path):  # a relative glob: its files relative too, as given
+            named.update({file: os.path.relpath(file) for file, _ in found if os.path.isabs(file)})
         blocks += [(file, block, delimiter) for file, block in found]
     check = dask.delayed(escaped_in_block, pure=True)
     lines = compute([check(block, delimiter) for _, block, delimiter in blocks])

@@ -73,3 +73,16 @@ def test_escapes_in_the_predictions_file_of_two_are_refused(tmp_path, capsys):
                               "--pred-cols", "prob", "--engine", "dask", "-q"], capsys)
     assert code == 3 and out == "", out
     assert "p.csv line 1202" in err and "escaped with a backslash" in err, err
+
+
+def test_a_part_of_a_relative_glob_is_named_as_the_local_engine_names_it(tmp_path, capsys, monkeypatch):
+    """Spark's parts given as a relative glob: the Dask engine named the part by its absolute path where the
+    local engine names it relative to the working folder, as given."""
+    (tmp_path / "parts").mkdir()
+    y, p = _late_escapes(tmp_path / "parts" / "part-1.csv", 1500, (1200,))
+    pd.DataFrame({"label": y, "review": "fine", "prob": p}).to_csv(tmp_path / "parts" / "part-0.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    for engine in ("local", "dask"):
+        code, out, err = run_cli(["eval", "bce", "parts/*.csv", "--engine", engine, "-q"], capsys)
+        assert code == 3 and out == "", (engine, out)
+        assert "in parts/part-1.csv line 1202" in err, (engine, err)
