@@ -176,10 +176,7 @@ class IndexWatch:
         if a is None or b is None:
             self.active = False
             return
-        seen = self.first is not None
         self._note_first(a, b, lambda i: (int(rows[i]), _shown(labels_index, a, i), _shown(preds_index, b, i)))
-        if not seen and self.first is not None:  # the first chunk where they differ: do its values repeat?
-            self.repeats = _repeats(a[:_REPEAT_ROWS]) or _repeats(b[:_REPEAT_ROWS])
         self._add(a, b)
 
     def _update_texts(self, labels_index: np.ndarray, preds_index: np.ndarray, rows: np.ndarray) -> None:
@@ -200,11 +197,14 @@ class IndexWatch:
         self._add(a.view(np.int64), b.view(np.int64))
 
     def _note_first(self, a: np.ndarray, b: np.ndarray, first: Callable[[int], tuple[int, Any, Any]]) -> None:
-        """Keep, once, ``first(i)`` (the row and the two values) of the first position where a and b differ."""
+        """Keep, once, ``first(i)`` (the row and the two values) of the first position where a and b differ;
+        for whole numbers, whether that chunk's values repeat (its first rows: batches numbered from 0 each)."""
         if self.first is None:
             differ = np.flatnonzero(a != b)
             if differ.size:
                 self.first = first(int(differ[0]))
+                if a.dtype.kind == "i" and not self.repeats:
+                    self.repeats = _repeats(a[:_REPEAT_ROWS]) or _repeats(b[:_REPEAT_ROWS])
 
     def _add(self, a: np.ndarray, b: np.ndarray) -> None:
         for k, values in enumerate((a, b)):
@@ -276,8 +276,6 @@ def update_row_numbers(watches: list[IndexWatch], starts: list[int], preds_index
         if watch.first is None:
             a = rows + start
             watch._note_first(a, b, lambda i, a=a: (int(rows[i]), int(a[i]), int(b[i])))
-            if watch.first is not None:  # the first chunk where they differ: do the predictions' values repeat?
-                watch.repeats = _repeats(b[:_REPEAT_ROWS])
         watch._sums[0] += sums
         watch._sums[1] += theirs
 

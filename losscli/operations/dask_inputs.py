@@ -224,10 +224,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             cols.checked_index = None
         names = [options.labels, options.preds]
         if cols.id_col is None:
-            _refuse_many_files_by_position(options.labels, options.preds)
-            # paired by row: read again with blank lines as rows, so that one cannot shift the pairing
-            labels, _ = _frame(options.labels, options, keys, [], blank_rows=True)
-            preds, _ = _frame(options.preds, options, keys, [], blank_rows=True)
+            labels, preds = _frames_by_row(options, keys)
     label_cols, pred_cols, weight = cols.labels, cols.preds, cols.weight
     if len(label_cols) == 1 and len(pred_cols) == 2 and any(s.label_kind == "binary" for s in specs):
         # a binary predict_proba (N, 2): columns named for the classes are paired with them by name, as the
@@ -274,9 +271,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
                 raise
             # the pandas index repeats (batches numbered from 0 each): no key to join on, so the rows are paired
             # by position and the indexes checked row by row, as the local engine does
-            _refuse_many_files_by_position(options.labels, options.preds)
-            labels, _ = _frame(options.labels, options, keys, [], blank_rows=True)
-            preds, _ = _frame(options.preds, options, keys, [], blank_rows=True)
+            labels, preds = _frames_by_row(options, keys)
             cols.id_col, cols.notes = None, checked_notes
             evaluators = evaluate(labels, preds, None, (joined_index, joined_index))
     finally:
@@ -308,6 +303,15 @@ def _lines_before_data(path: str, header: bool) -> int:
     a CSV file; a Parquet file's first row is row 1)."""
     lower = path.lower()
     return 0 if lower.endswith((".parquet", ".pq")) or lower.endswith("/") else int(header)
+
+
+def _frames_by_row(options: Any, keys: set[str]) -> tuple[Any, Any]:
+    """The labels' and the predictions' frames for rows paired by position (one file each), read again with
+    blank lines as rows, so that one cannot shift the pairing."""
+    _refuse_many_files_by_position(options.labels, options.preds)
+    labels, _ = _frame(options.labels, options, keys, [], blank_rows=True)
+    preds, _ = _frame(options.preds, options, keys, [], blank_rows=True)
+    return labels, preds
 
 
 def _directory_glob(path: str) -> str:
