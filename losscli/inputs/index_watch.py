@@ -7,9 +7,11 @@ of a 64-bit mix of each value, modulo 2⁶⁴ — and the first row where the tw
 with equal fingerprints means the same row numbers in another order. Different row numbers give equal
 fingerprints with a probability of about 2⁻¹²⁸; the memory it takes does not grow with the files.
 
-An index of other values (texts, dates, fractions: the first chunk says which) is watched alike through a
-64-bit hash of each value as text (as the row-by-row check compares them:
-:func:`~losscli.inputs.keyindex.id_keys`, a date and time in one spelling). Only the rows where the two indexes differ are hashed (rows of
+An index of other values (texts, dates, fractions) is watched alike through a 64-bit hash of each value as
+text (as the row-by-row check compares them: :func:`~losscli.inputs.keyindex.id_keys`, a date and time in one
+spelling); a text that spells a whole number (``12``, not ``012``) stands for that number, so that a chunk of
+whole numbers and a chunk that also holds other values (a blank, a fraction) sum alike and no chunking changes
+what the watch says. Only the rows where the two indexes differ are hashed (rows of
 equal values add the same to both sums). Values may repeat (a store, a day of several rows): where two rows
 of different values are paired, the pairing is wrong whatever else the rows hold, and the same values in
 another order show that the files hold the same rows in other orders. A text column of the same name in both
@@ -18,6 +20,7 @@ files (``set_index("store")`` written by ``to_csv``) is watched as an index is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -72,8 +75,11 @@ def _mix(values: np.ndarray, seed: np.uint64) -> np.ndarray:
 
 def _as_integers(col: np.ndarray) -> np.ndarray | None:
     """An index column as int64, or ``None`` when a value is not a whole number within int64 (datetimes and
-    durations are their int64 ticks)."""
+    durations are their int64 ticks; a text only as :func:`_whole_number` reads it)."""
     col = np.asarray(col)
+    if col.dtype.kind in "OUS":
+        numbers = [_whole_number(k) for k in _texts(col)]
+        return None if None in numbers else np.array(numbers, dtype=np.int64)
     if col.dtype.kind in "Mm":
         return np.ascontiguousarray(col).view(np.int64)
     if col.dtype.kind in "iu":
@@ -90,6 +96,20 @@ def _as_integers(col: np.ndarray) -> np.ndarray | None:
     if not whole.all():
         return None
     return np.ascontiguousarray(col, dtype=np.int64)
+
+
+#: a whole number as :func:`_texts` spells one (``str(int)``): no sign but minus, no leading zero, no ``-0``
+_WHOLE = re.compile(r"-?[1-9][0-9]{0,18}|0")
+
+
+def _whole_number(key: str) -> int | None:
+    """The whole number a text spells (within int64), else ``None``: ``12`` is 12, ``012``, ``+12``, ``12.0``
+    and ``1e3`` are texts (as the row-by-row check compares them)."""
+    if _WHOLE.fullmatch(key):
+        value = int(key)
+        if -(2**63) <= value < 2**63:
+            return value
+    return None
 
 
 #: texts longer than this many characters are hashed one by one (blake2b) before the vector hash, so that one
@@ -126,9 +146,33 @@ def _text_hashes(keys: list[str]) -> np.ndarray:
     return h
 
 
+def _value_hashes(keys: list[str]) -> np.ndarray:
+    """The 64-bit word that stands for each value of an index watched as texts: the number itself for a text
+    that spells a whole number (as an index of whole numbers is summed), else :func:`_text_hashes`."""
+    h = _text_hashes(keys)
+    for i, key in enumerate(keys):
+        if key[:1].isdigit() or key[:1] == "-":
+            number = _whole_number(key)
+            if number is not None:
+                h[i] = np.int64(number).view(np.uint64)
+    return h
+
+
+def _shown_text(col: np.ndarray, key: str) -> Any:
+    """A value of an index watched as texts for a message: a whole number of a column of numbers as a number
+    (as :func:`_shown` gives it), else the text."""
+    if np.asarray(col).dtype.kind in "iuf":
+        number = _whole_number(key)
+        if number is not None:
+            return number
+    return key
+
+
 def _shown(col: np.ndarray, ticks: np.ndarray, i: int) -> Any:
     """Row ``i`` of an index for a message: a whole number, or a datetime as written (not its ticks)."""
     col = np.asarray(col)
+    if col.dtype.kind in "OUS":  # a text that spells a whole number: as written
+        return _texts(col[i:i + 1])[0]
     return str(col[i]) if col.dtype.kind in "Mm" else int(ticks[i])
 
 
@@ -147,9 +191,10 @@ class IndexWatch:
     same row numbers in another order."""
 
     def __init__(self) -> None:
-        #: off once an index of whole numbers holds another value
+        #: off when a part's watch that was off is merged in (a state of an older version)
         self.active = True
-        #: whether the indexes are watched as texts (dates, names): decided by the first rows (``None`` before)
+        #: whether the indexes are watched as texts (dates, names) since a chunk held a value that is not a whole
+        #: number (``None`` before the first chunk); both ways sum a whole number alike
         self.texts: bool | None = None
         #: the first row (0-based, of the stream) where the indexes differ, and the two values there
         self.first: tuple[int, Any, Any] | None = None
@@ -168,13 +213,9 @@ class IndexWatch:
             self._update_texts(labels_index, preds_index, rows)
             return
         a, b = _as_integers(labels_index), _as_integers(preds_index)
-        if self.texts is None:
-            self.texts = a is None or b is None
-            if self.texts:
-                self._update_texts(labels_index, preds_index, rows)
-                return
-        if a is None or b is None:
-            self.active = False
+        self.texts = a is None or b is None
+        if self.texts:
+            self._update_texts(labels_index, preds_index, rows)
             return
         self._note_first(a, b, lambda i: (int(rows[i]), _shown(labels_index, a, i), _shown(preds_index, b, i)))
         self._add(a, b)
@@ -188,12 +229,12 @@ class IndexWatch:
         if not differ.size:
             return
         ka, kb = _texts(la[differ]), _texts(lb[differ])
-        a, b = _text_hashes(ka), _text_hashes(kb)
+        a, b = _value_hashes(ka), _value_hashes(kb)
         if not self.repeats:  # the whole chunk's values: two rows swapped differ in values that repeat elsewhere
             whole = differ.size == len(la)
-            self.repeats = any(_repeats(h if whole else _text_hashes(_texts(col)))
+            self.repeats = any(_repeats(h if whole else _value_hashes(_texts(col)))
                                for h, col in ((a, la), (b, lb)))
-        self._note_first(a, b, lambda i: (int(rows[differ[i]]), ka[i], kb[i]))
+        self._note_first(a, b, lambda i: (int(rows[differ[i]]), _shown_text(la, ka[i]), _shown_text(lb, kb[i])))
         self._add(a.view(np.int64), b.view(np.int64))
 
     def _note_first(self, a: np.ndarray, b: np.ndarray, first: Callable[[int], tuple[int, Any, Any]]) -> None:
@@ -219,10 +260,8 @@ class IndexWatch:
         """Fold in another part's watch (:meth:`to_data`): sums add modulo 2⁶⁴, the earliest difference wins."""
         self.active = self.active and data["active"]
         texts = data.get("texts")
-        if texts is not None:  # parts watched as whole numbers and as texts hashed their values apart
-            if self.texts is not None and texts != self.texts:
-                self.active = False
-            self.texts = texts
+        if texts is not None:  # parts watched as whole numbers and as texts sum a whole number alike
+            self.texts = bool(self.texts) or texts
         self.rows += data["rows"]
         self.repeats = self.repeats or bool(data.get("repeats"))
         self._sums += np.array(data["sums"], dtype=np.uint64)
