@@ -1544,6 +1544,11 @@ def _finish(
         raise UsageError(f"{spec.name} needs one prediction column per class: --classes names "
                          f"{len(options.classes)} classes but there is {len(pred_cols)} prediction column",
                          hint="for one probability or logit per sample use binary_crossentropy")
+    elif kind == "binary" and len(label_cols) == 1 and len(pred_cols) == 1 and not options.classes and (
+            named := classes_named_by_column(pred_cols[0], _label_sample(labels, label_cols[0]))) is not None:
+        class_map = _with_float_keys({_class_key(c): j for j, c in enumerate(named)})
+        notes.append(classes_named_note(pred_cols[0], named))
+        mode = "binary_from_class"
     elif kind in ("binary", "sign") and len(label_cols) == 1 and len(pred_cols) == 1 and options.classes:
         if len(options.classes) != 2:
             raise UsageError("a binary loss needs --classes NEGATIVE,POSITIVE (two values)")
@@ -1644,6 +1649,27 @@ def _class_named_by(column: str, classes: list[Any]) -> Any:
         rf"(?:(?:{words})[_\-. ]?{re.escape(str(c).strip().lower())}|{re.escape(str(c).strip().lower())}"
         rf"[_\-. ]?(?:{words}))", name)]
     return found[0] if len(found) == 1 else None
+
+
+def classes_named_by_column(column: str, labels: np.ndarray | None) -> list[str] | None:
+    """A binary loss's classes (NEGATIVE, POSITIVE) read off labels that are class names beside one prediction
+    column named for one of them (``p_yes`` beside ``no`` and ``yes``; both engines): the column is that
+    class's probability, the other name the negative class. ``None`` unless the labels' sample holds exactly
+    two names (not numbers, booleans or missing values) and the column names one of them."""
+    if labels is None or labels.dtype.kind not in "OUS":
+        return None
+    names = sorted({t for v in labels.tolist() if v is not None and (t := str(v).strip()) and t.lower() not in MISSING})
+    if len(names) != 2 or any(_class_key(n) != n for n in names):
+        return None
+    named = _class_named_by(column, names)
+    return None if named is None else [n for n in names if n != named] + [named]
+
+
+def classes_named_note(column: str, classes: list[str]) -> str:
+    """The note that says which class a binary loss's prediction column was taken for (both engines)."""
+    negative, positive = classes
+    return (f"labels {negative!r} and {positive!r}: {column} taken as the probability of {positive!r}, as its name "
+            f"says (--classes {negative},{positive})")
 
 
 def _numbered_columns(preds: Source, pred_cols: list[str]) -> dict[Any, int] | None:
@@ -1775,6 +1801,12 @@ def _binary_proba_columns(
         return pred_cols, _with_float_keys(numbered), "binary_from_class"
     _refuse_unordered_numbers(pred_cols, preds.name)
     return pred_cols, None, "value"
+
+
+def _label_sample(labels: Source, label_col: str) -> np.ndarray | None:
+    """The sampled rows of a label column (``None`` for an empty file), as the Dask engine samples them."""
+    sample = next(iter(labels.read([label_col], SAMPLE_ROWS)), None)
+    return None if sample is None else sample.columns[label_col]
 
 
 def _class_map_from_columns(

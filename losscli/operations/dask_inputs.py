@@ -248,6 +248,12 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             classes = _named_classes(pred_cols)
         else:
             classes = _numbered_classes(pred_cols, real_header=pred_table.real_header)
+    elif classes is None and len(label_cols) == 1 and len(pred_cols) == 1 and specs[0].label_kind == "binary":
+        from losscli.inputs.plan import classes_named_by_column, classes_named_note
+
+        classes = classes_named_by_column(pred_cols[0], lab_table.sample.get(label_cols[0]))
+        if classes:  # class names beside one column named for one of them (p_yes), as the local plan reads them
+            cols.notes.append(classes_named_note(pred_cols[0], classes))
     client, cluster = make_client(engine.scheduler)
 
     def evaluate(labels: Any, preds: Any, id_col: str | None, check_key: Any) -> list[Any]:

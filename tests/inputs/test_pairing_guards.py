@@ -110,11 +110,67 @@ def test_a_binary_class_order_against_the_columns_name_is_refused_and_the_hint_o
     pd.DataFrame({"outcome": np.where(churn, "churn", "stay")}).to_csv(tmp_path / "y.csv", index=False)
     pd.DataFrame({"p_churn": p_churn}).to_csv(tmp_path / "p.csv", index=False)
     files = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"]
-    err = refused(["bce", *files], capsys, code=3)
-    assert "--classes stay,churn" in err
     err = refused(["bce", *files, "--classes", "churn,stay"], capsys)
     assert "its name says 'churn'" in err and "give --classes stay,churn" in err
     assert value(["bce", *files, "--classes", "stay,churn"], capsys) == pytest.approx(_bce(churn, p_churn), rel=1e-13)
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+@pytest.mark.parametrize("layout", ["two files", "one file"])
+def test_class_names_beside_one_column_named_for_one_of_them_need_no_classes(tmp_path, capsys, engine, layout):
+    """Labels churn/stay beside one column p_churn (or churn_prob, is_churn): the column's name says which class it
+    is the probability of, so the labels map as --classes stay,churn maps them (the note says so), on both engines,
+    whichever class comes first in the file; a class neither name names later in the file is refused by row."""
+    if engine == "dask":
+        pytest.importorskip("dask.dataframe")
+    rng = np.random.default_rng(5)
+    n = 3000
+    churn = rng.random(n) < 0.4
+    churn[:5] = [False, True, False, False, True]
+    p = np.round(np.clip(np.where(churn, 0.7, 0.3) + rng.normal(0, 0.15, n), 0.02, 0.98), 6)
+    labels = np.where(churn, "churn", "stay").astype(object)
+    expected = _bce(churn, p)
+    for column, prob in (("p_churn", p), ("churn_prob", p), ("p_stay", 1 - p), ("Stay_Probability", 1 - p)):
+        if layout == "one file":
+            pd.DataFrame({"label": labels, column: prob}).to_csv(tmp_path / "d.csv", index=False)
+            files = [tmp_path / "d.csv"]
+        else:
+            pd.DataFrame({"outcome": labels}).to_csv(tmp_path / "y.csv", index=False)
+            pd.DataFrame({column: prob}).to_csv(tmp_path / "p.csv", index=False)
+            files = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"]
+        code, out, err = run_cli(["eval", "bce", *files, "--engine", engine, "--json", "--summary-only"], capsys)
+        assert code == 0, err
+        doc = json.loads(out)
+        assert doc["value"] == pytest.approx(expected, rel=1e-12), column
+        positive = "churn" if "churn" in column else "stay"
+        negative = "stay" if positive == "churn" else "churn"
+        assert doc["inputs"]["classes"] == [negative, positive]
+        assert f"{column} taken as the probability of {positive!r}, as its name says" in " ".join(
+            doc["inputs"]["notes"])
+    other = labels.copy()
+    other[2500] = "churned"
+    pd.DataFrame({"outcome": other}).to_csv(tmp_path / "y.csv", index=False)
+    pd.DataFrame({"p_churn": p}).to_csv(tmp_path / "p.csv", index=False)
+    err = refused(["bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--engine", engine],
+                  capsys, code=3)
+    assert "label 'churned' is not one of the classes" in err
+
+
+def test_class_names_beside_a_column_that_names_neither_or_one_class_alone_still_need_classes(tmp_path, capsys):
+    """One column named for no class (prob), or labels whose sampled rows hold one class only: which class the
+    column is the probability of is not said, so --classes is asked for, as before."""
+    rng = np.random.default_rng(7)
+    n = 1500
+    yes = rng.random(n) < 0.5
+    yes[:1200] = False  # the sampled rows hold 'no' alone
+    p = np.round(rng.uniform(0.05, 0.95, n), 6)
+    pd.DataFrame({"answer": np.where(yes, "yes", "no")}).to_csv(tmp_path / "y.csv", index=False)
+    for column in ("prob", "p_yes"):
+        pd.DataFrame({column: p}).to_csv(tmp_path / "p.csv", index=False)
+        files = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"]
+        err = refused(["bce", *files], capsys, code=3)
+        assert "--classes no,yes" in err
+        assert value(["bce", *files, "--classes", "no,yes"], capsys) == pytest.approx(_bce(yes, p), rel=1e-13)
 
 
 # ------------------------------------------------------------------------- the same numbers opening both files
