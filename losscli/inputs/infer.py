@@ -108,7 +108,7 @@ class Columns:
     #: rows (files longer than the sample): watched while read, refused at the end if they do, in another order;
     #: the labels' is ``None`` for their row numbers (the range index of their metadata, else 0, 1, 2, …); the
     #: other file is ``"preds"``, ``"weights"``, or ``"column"`` for a text column of one name in the labels and
-    #: the predictions (:func:`_shared_texts`), watched as an index is, ``"key"`` for one whose sampled values are
+    #: the predictions (:func:`_shared_columns`), watched as an index is, ``"key"`` for one whose sampled values are
     #: there once in each file (a question, a sentence): agreeing on every row, it proves the files' order
     watched_index: list[tuple[str | None, str, str]] = field(default_factory=list)
     #: the pandas index columns of the labels and the weights files, checked to agree row by row
@@ -442,11 +442,13 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
     pred_cols = align_by_name(label_cols, pred_cols, labels.name, preds.name, notes)
     if id_col is None and checked_id is None:
         indexes = {c for pair in [checked_index or (), *watched_index] for c in pair[:2] if isinstance(c, str)}
-        for c in _shared_texts(labels, preds, {*label_cols, *pred_cols, *(weight or ()), *indexes}, label_cols):
+        for c in _shared_columns(labels, preds, {*label_cols, *pred_cols, *(weight or ()), *indexes}, label_cols):
             notes.append(f"{labels.name} and {preds.name} are aligned by row order; their column {c!r} is watched "
                          "for the same values in another order")
+            # (row numbers counting 0, 1, 2, … in both files agree whatever the rows: they prove no order)
             unique = min(len(labels.sample.get(c, ())), len(preds.sample.get(c, ()))) >= KEY_ROWS and (
-                _each_once(labels.sample.get(c)) is not None and _each_once(preds.sample.get(c)) is not None)
+                _each_once(labels.sample.get(c)) is not None and _each_once(preds.sample.get(c)) is not None
+                and not is_counter(labels.sample.get(c)))
             watched_index.append((c, c, "key" if unique else "column"))
     if not sel.label_cols and not sel.pred_cols and id_col is None:
         _refuse_label_copy(labels, label_cols, preds, pred_cols)
@@ -517,7 +519,8 @@ def _refuse_shared_index(labels: Table, label_cols: list[str], preds: Table, pre
         raise UsageError(
             f"{what} hold{'' if several else 's'} the same values in both files, row by row: a pandas index "
             "(written as a column) or a key, which would be scored against itself",
-            hint=f"choose the columns: {choose}",
+            hint=f"choose the columns: {choose}" + (f"; or join the files on it: --id-col {found[0]}" if not several
+                                                    and _each_once(labels.sample.get(found[0])) is not None else ""),
         )
     join = (f"join them on it: --id-col {found[0]}" if not several else
             "sort both by that index before writing them (df.sort_index()), or write them without it")
@@ -592,14 +595,16 @@ def _copied(labels: Table, preds: Table, id_col: str | None) -> list[str]:
     return out
 
 
-def _shared_texts(labels: Table, preds: Table, used: set[str], label_cols: list[str]) -> list[str]:
+def _shared_columns(labels: Table, preds: Table, used: set[str], label_cols: list[str]) -> list[str]:
     """Columns of the same name in both files, not read as labels, predictions or weights, that hold texts or
-    dates in both (a store, a region, a pandas index of names written as a column by ``to_csv``): they describe
-    the rows, and the same values in another order mean that the files hold their rows in other orders
+    dates in both (a store, a region, a pandas index of names written as a column by ``to_csv``), or numbers
+    that agree row by row in the sampled rows (an index named ``row`` or ``step``, ``level_0``, pandas'
+    ``Unnamed: 0.1`` of a round trip, a timestamp; two such columns at most): they describe the rows, and the same values in another
+    order mean that the files hold their rows in other orders
     (:class:`~losscli.inputs.index_watch.IndexWatch`). A column named as the labels is left out: in the
     predictions file it holds predicted classes, which differ from the labels where the model errs (a model
     that errs as often each way swaps them); so is one that names the labels' classes (:func:`_class_names`)."""
-    out = []
+    out, numbers = [], []
     for c in preds.columns:
         if c in used or c not in labels.columns or c.strip().lower() in LABEL_NAMES:
             continue
@@ -608,7 +613,29 @@ def _shared_texts(labels: Table, preds: Table, used: set[str], label_cols: list[
         a, b = labels.sample.get(c), preds.sample.get(c)
         if _texts_or_dates(a) and _texts_or_dates(b):
             out.append(c)
-    return out
+        elif _same_numbers(a, b):
+            numbers.append(c)
+    # of columns of numbers (features copied into both files, say) a few are enough: rows in another order show
+    # in each; those named as an index first (pandas' Unnamed: 0 beside a round trip's Unnamed: 0.1), then those
+    # whose values are there once
+    numbers.sort(key=lambda c: (index_reason(labels, c) is None, _each_once(labels.sample.get(c)) is None))
+    return out + numbers[:_WATCHED_NUMBERS]
+
+
+#: columns of numbers of one name in both files watched at most (:func:`_shared_columns`)
+_WATCHED_NUMBERS = 2
+
+
+def _same_numbers(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    """Sampled cells of one column in both files that are numbers agreeing row by row, of at least two values
+    (a constant column shows no order)."""
+    if a is None or b is None or len(a) != len(b) or len(a) < 2:
+        return False
+    na, nb = numeric(a), numeric(b)
+    if na is None or nb is None or na.dtype.kind == "b" or nb.dtype.kind == "b":
+        return False
+    na, nb = na.astype(np.float64), nb.astype(np.float64)
+    return bool(np.array_equal(na, nb, equal_nan=True)) and len(np.unique(na[~np.isnan(na)])) >= 2
 
 
 def _class_names(values: np.ndarray | None, label: np.ndarray | None) -> bool:
