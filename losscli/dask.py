@@ -158,6 +158,7 @@ def _unreadable(df: Any, columns: list[str], exc: Exception) -> dict[str, Any]:
     between thousands); else the conversion's own words."""
     from losscli.inputs.number_hints import number_hint
     from losscli.io.base import MISSING
+    from losscli.io.plain_numbers import python_only
 
     for column in columns:
         if column not in df.columns or df[column].dtype.kind in "iufb":
@@ -167,6 +168,8 @@ def _unreadable(df: Any, columns: list[str], exc: Exception) -> dict[str, Any]:
             if text.lower() in MISSING or text.lower() in ("true", "false"):
                 continue
             try:
+                if python_only(text):  # ３, 1_000: Python's float reads them, CSV readers do not
+                    raise ValueError(text)
                 float(text)
             except ValueError:
                 return {"type": "InputError", "message": f"non-numeric value in column {column!r} (value {text!r})",
@@ -179,9 +182,21 @@ def _unreadable(df: Any, columns: list[str], exc: Exception) -> dict[str, Any]:
 def _numbers(col: Any) -> np.ndarray:
     """A count column as numbers (text that is not a number: the evaluator names it)."""
     try:
+        _refuse_python_numbers(col)
         return col.to_numpy(dtype=np.float64)
     except (TypeError, ValueError):
         return col.to_numpy(dtype=object)
+
+
+def _refuse_python_numbers(*cols: Any) -> None:
+    """A ValueError where a text column holds a number only Python's float reads (``３``, ``1_000``), which the
+    conversion to float64 would take: :func:`_unreadable` then names the cell, as the local engine does."""
+    from losscli.io.plain_numbers import all_plain
+
+    for col in cols:
+        if col.dtype.kind not in "iufbmM" and not all_plain(
+                v.strip() if isinstance(v, str) else None for v in col.tolist()):
+            raise ValueError("a number only Python reads")
 
 
 def _levels(key: Any) -> list[str]:
@@ -227,11 +242,13 @@ def _predictions(df: Any, cols: list[str], dtype: str | None = None) -> np.ndarr
         dtypes = [df[c].dtype for c in cols]
         common = np.result_type(*dtypes) if all(isinstance(d, np.dtype) and d.kind == "f" for d in dtypes) else None
         dtype = common if common in (np.float16, np.float32) else np.float64
+    _refuse_python_numbers(*(df[c] for c in cols))
     return df[cols].to_numpy(dtype=dtype) if len(cols) > 1 else df[cols[0]].to_numpy(dtype=dtype)
 
 
 def _labels(df: Any, label_cols: list[str], classes: list[str] | None) -> np.ndarray:
     if len(label_cols) > 1:
+        _refuse_python_numbers(*(df[c] for c in label_cols))
         return df[label_cols].to_numpy(dtype=np.float64)
     col = df[label_cols[0]]
     if classes:
@@ -250,6 +267,7 @@ def _labels(df: Any, label_cols: list[str], classes: list[str] | None) -> np.nda
                              location=Location("y_true"), hint="list every class with --classes")
         return mapped.to_numpy(dtype=np.float64)
     try:
+        _refuse_python_numbers(col)
         return col.to_numpy(dtype=np.float64)
     except (TypeError, ValueError):
         if (booleans := _booleans(col)) is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from losscli.io.plain_numbers import python_only_hint
+
 #: 1,234.5: commas between thousands
 THOUSANDS_COMMAS = "thousands separators are not numbers; remove them"
 #: 3.446,88: points between thousands and a decimal comma (Excel in a German locale)
@@ -22,6 +24,8 @@ COMMA_INSIDE = "a comma inside a cell: quote the cell or use another delimiter"
 def number_hint(text: str) -> str | None:
     """The hint for a cell's ``text`` (stripped) that is not a number, by what it looks like; ``None`` when it
     looks like none of these (a word, a class name)."""
+    if (python := python_only_hint(text)) is not None:
+        return python
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", text):
         return THOUSANDS_COMMAS
     if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+,\d*", text):

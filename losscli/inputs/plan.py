@@ -38,6 +38,7 @@ from losscli.inputs.infer import (
 )
 from losscli.inputs.keyindex import KeyIndex, first_repeat, id_keys
 from losscli.io import Block, Chunk, Source, open_source, select_columns
+from losscli.io.plain_numbers import python_only
 from losscli.spec import LossSpec
 
 #: Extra columns holding per-row counts (``--words-col``, ``--bytes-col``): numbers, missing values as NaN.
@@ -1151,6 +1152,8 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
             out[i] = 1.0 if s.lower() == "true" else 0.0
             continue
         try:
+            if python_only(s):  # ３, 1_000: Python's float reads them, CSV readers do not
+                raise ValueError(s)
             out[i] = float(s)
         except ValueError:
             hint = "every value in this column must be a number"

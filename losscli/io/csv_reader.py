@@ -65,6 +65,7 @@ Rules both engines follow:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -82,6 +83,7 @@ from losscli.io import csv_blocks, csv_floats, csv_quotes, limits
 from losscli.io._arrow import to_float64
 from losscli.io.base import MISSING, Chunk, Input, Source, rechunk
 from losscli.io.detect import SNIFF_BYTES, sniff_delimiter, text_format
+from losscli.io.plain_numbers import all_plain
 
 #: inputs smaller than this are parsed with the stdlib engine (compressed files count 4× their size)
 SMALL_INPUT_BYTES = 1 << 20
@@ -122,18 +124,18 @@ def cells_to_text(cells: Any) -> np.ndarray:
 
 
 def cells_to_array(cells: Any) -> np.ndarray:
-    """Cell texts (``None`` = missing) → float64 (empty → NaN), or an object array of stripped texts."""
-    try:
-        return np.array(cells, dtype=np.float64)
-    except (ValueError, TypeError):
-        pass
+    """Cell texts (``None`` = missing) → float64 (empty → NaN), or an object array of stripped texts (also where
+    a cell holds what only Python reads as a number: :mod:`~losscli.io.plain_numbers`)."""
+    with contextlib.suppress(ValueError, TypeError):
+        if all_plain(cells):
+            return np.array(cells, dtype=np.float64)
     texts = [_clean(c) for c in cells]
-    try:
-        return np.array([t if t else "nan" for t in texts], dtype=np.float64)
-    except ValueError:
-        out = np.empty(len(texts), dtype=object)
-        out[:] = texts
-        return out
+    if all_plain(texts):
+        with contextlib.suppress(ValueError):
+            return np.array([t if t else "nan" for t in texts], dtype=np.float64)
+    out = np.empty(len(texts), dtype=object)
+    out[:] = texts
+    return out
 
 
 # --------------------------------------------------------------------------------------------------

@@ -125,11 +125,12 @@ def test_empty_cells_are_nan(tmp_path, engine):
     np.testing.assert_array_equal(cols["c"], [np.nan, 3.0])
 
 
-NUMBERS = ["1", "-1", "+1.5", ".5", "5.", "1e5", "1E-05", "nan", "NaN", "-inf", "Infinity", "1_000", " 2 "]
-NOT_NUMBERS = ["0x10", "1,5", "1e", "abc"]
+NUMBERS = ["1", "-1", "+1.5", ".5", "5.", "1e5", "1E-05", "nan", "NaN", "-inf", "Infinity", " 2 "]
+#: (1_000 and ３ are what Python's float alone reads: pandas, polars and Arrow read them as text)
+NOT_NUMBERS = ["0x10", "1,5", "1e", "abc", "1_000", "３"]
 
 
-def test_numbers_are_what_float_accepts(tmp_path, engine):
+def test_numbers_are_what_csv_readers_read(tmp_path, engine):
     p = write(tmp_path, "n.csv", "t\n" + "".join(f'"{t}"\n' for t in NUMBERS))
     col = read_all(open_source(p))["t"]
     assert col.dtype == np.float64
