@@ -16,13 +16,16 @@ from typing import Any
 
 import numpy as np
 
+from losscli.engine.exact_sum import ExactSum, exact_bin_sums
 from losscli.errors import ReadError, UsageError
 from losscli.quality.taps import WeightTap
 from losscli.values import finite_or_none as _num
 
 
 class SliceSums:
-    """Running (count, Σv, Σden) per slice, slices numbered 0..k-1 and growing as they appear.
+    """Running (count, Σv, Σden) per slice, slices numbered 0..k-1 and growing as they appear. The sums are
+    exact (:func:`~losscli.engine.exact_sum.exact_bin_sums` into one :class:`~losscli.engine.exact_sum.ExactSum`
+    per slice), rounded once: their bits do not depend on how the rows come in chunks.
 
     A slice is *present* once a row of it has been read, counted or not: a slice whose every row was ignored
     (``--ignore-index``) or dropped (``--nan skip``) is reported with n = 0 and an undefined mean, as a slice
@@ -33,6 +36,7 @@ class SliceSums:
         self.vsum = np.zeros(0)
         self.dsum = np.zeros(0)
         self.present = np.zeros(0, dtype=bool)
+        self._exact: tuple[list[ExactSum], list[ExactSum]] = ([], [])
 
     def grow(self, k: int) -> None:
         """Make room for slices 0..k-1."""
@@ -42,6 +46,8 @@ class SliceSums:
             self.vsum = np.concatenate([self.vsum, np.zeros(grow)])
             self.dsum = np.concatenate([self.dsum, np.zeros(grow)])
             self.present = np.concatenate([self.present, np.zeros(grow, dtype=bool)])
+            for exact in self._exact:
+                exact.extend(ExactSum() for _ in range(grow))
 
     def touch(self, slots: np.ndarray) -> None:
         """Mark slices as present without adding to their sums (rows dropped before the evaluation)."""
@@ -58,8 +64,18 @@ class SliceSums:
         size = self.count.size
         c = np.ones(slot.size, dtype=bool) if counted is None else counted
         self.count += np.bincount(slot[c], minlength=size)
-        self.vsum += np.bincount(slot, weights=values, minlength=size)
-        self.dsum += np.bincount(slot, weights=den, minlength=size)
+        for rounded, exact, x in ((self.vsum, self._exact[0], values), (self.dsum, self._exact[1], den)):
+            x = np.asarray(x, dtype=np.float64)
+            if bool((x == 1.0).all()):  # unweighted: each slice's sum is its number of rows, exactly
+                per = np.bincount(slot, minlength=size)
+                bins = np.flatnonzero(per)
+                partials = per[bins].astype(np.float64)
+            else:
+                bins, partials = exact_bin_sums(slot, x, size)
+            for b, part in zip(bins.tolist(), partials.tolist(), strict=True):
+                exact[b].add(part)
+            touched = np.unique(bins)
+            rounded[touched] = [exact[b].value() for b in touched.tolist()]
         self.present[slot if valid is None else slot[valid]] = True
 
     def rows(self, names: list[str], outputs: int, total: float, key: str) -> list[dict[str, Any]]:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import math
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import losscli
 from losscli.engine.evaluator import Evaluator
@@ -153,3 +158,47 @@ def test_by_class_of_a_sparse_loss_beside_cce_reads_the_one_hot_rows(tmp_path):
         for c, name in enumerate(names):
             assert rows[name]["n"] == int((y == c).sum())
             assert rows[name]["mean"] == pytest.approx(per[y == c].mean(), rel=1e-12), (doc["loss"], name)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 400), st.lists(st.integers(1, 399), max_size=6), st.integers(1, 9), st.integers(0, 2**32 - 1),
+       st.booleans())
+def test_slice_sums_do_not_depend_on_the_chunking(n, cuts, slices, seed, weighted):
+    """Per-slice sums are exact, rounded once: any chunking gives the bits of one pass (naive per-chunk
+    bincounts moved the last bits of a slice's sum, mean and share with --chunk-rows)."""
+    from losscli.quality.breakdown import SliceSums
+
+    rng = np.random.default_rng(seed)
+    slot = rng.integers(0, slices, n)
+    values = rng.exponential(size=n) * 10.0 ** rng.integers(-8, 8, n)
+    den = rng.uniform(0.1, 3.0, n) if weighted else np.ones(n)
+    whole = SliceSums()
+    whole.add(slot, values, den, None)
+    bounds = [0, *sorted({c for c in cuts if c < n}), n]
+    parts = SliceSums()
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        parts.add(slot[lo:hi], values[lo:hi], den[lo:hi], None)
+    assert parts.vsum.tobytes() == whole.vsum.tobytes() and parts.dsum.tobytes() == whole.dsum.tobytes()
+    assert list(parts.count) == list(whole.count)
+    for j in range(whole.vsum.size):  # exactly rounded: math.fsum's bits
+        assert whole.vsum[j] == math.fsum(values[slot == j].tolist())
+
+
+@pytest.mark.parametrize("option", [["--by-class"], ["--group-col", "g"]])
+def test_the_breakdown_is_the_same_in_any_chunking(tmp_path, option):
+    from cli_helpers import run_process
+
+    rng = np.random.default_rng(3)
+    n = 5000
+    frame = {"y": rng.integers(0, 2, n), "p": rng.uniform(0.001, 0.999, n), "g": rng.choice(list("abcde"), n)}
+    import pandas as pd
+
+    pd.DataFrame(frame).to_csv(tmp_path / "d.csv", index=False)
+    found = set()
+    for chunk in ([], ["--chunk-rows", "7"], ["--chunk-rows", "4096"]):
+        code, out, err = run_process(tmp_path, "eval", "bce", "d.csv", "--json", "--summary-only", *option, *chunk)
+        assert code == 0, err
+        doc = json.loads(out)
+        section = doc.get("by_class") or doc.get("by_group")
+        found.add(json.dumps(section, sort_keys=True))
+    assert len(found) == 1
