@@ -207,8 +207,8 @@ class IndexWatch:
 
     def update(self, labels_index: np.ndarray, preds_index: np.ndarray, rows: np.ndarray) -> None:
         self.rows += len(rows)
-        if not self.active or not len(rows):
-            return
+        if not self.active or not len(rows) or _same(labels_index, preds_index):
+            return  # (rows of equal values add the same to both sums: a chunk that agrees adds nothing)
         if self.texts:
             self._update_texts(labels_index, preds_index, rows)
             return
@@ -280,6 +280,21 @@ class IndexWatch:
         if self.active and self.first is not None and bool((self._sums[0] == self._sums[1]).all()):
             return self.first
         return None
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two chunks of numbers, datetimes or durations hold the same values row by row (one comparison,
+    before any value is converted or hashed; missing values alike); ``False`` for texts (compared as written,
+    row by row, by the watch of texts)."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape or a.dtype != b.dtype or a.dtype.kind not in "iufMm":
+        return False
+    if a.dtype.kind in "Mm":
+        a, b = a.view(np.int64), b.view(np.int64)
+    equal = a == b
+    if equal.all():
+        return True
+    return a.dtype.kind == "f" and bool((equal | (np.isnan(a) & np.isnan(b))).all())
 
 
 def _sums(values: np.ndarray) -> np.ndarray:

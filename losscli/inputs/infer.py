@@ -599,8 +599,8 @@ def _shared_columns(labels: Table, preds: Table, used: set[str], label_cols: lis
     """Columns of the same name in both files, not read as labels, predictions or weights, that hold texts or
     dates in both (a store, a region, a pandas index of names written as a column by ``to_csv``), or numbers
     that agree row by row in the sampled rows (an index named ``row`` or ``step``, ``level_0``, pandas'
-    ``Unnamed: 0.1`` of a round trip, a timestamp; two such columns at most): they describe the rows, and the same values in another
-    order mean that the files hold their rows in other orders
+    ``Unnamed: 0.1`` of a round trip, a timestamp; one such column, or two named as an index): they describe
+    the rows, and the same values in another order mean that the files hold their rows in other orders
     (:class:`~losscli.inputs.index_watch.IndexWatch`). A column named as the labels is left out: in the
     predictions file it holds predicted classes, which differ from the labels where the model errs (a model
     that errs as often each way swaps them); so is one that names the labels' classes (:func:`_class_names`)."""
@@ -615,15 +615,11 @@ def _shared_columns(labels: Table, preds: Table, used: set[str], label_cols: lis
             out.append(c)
         elif _same_numbers(a, b):
             numbers.append(c)
-    # of columns of numbers (features copied into both files, say) a few are enough: rows in another order show
-    # in each; those named as an index first (pandas' Unnamed: 0 beside a round trip's Unnamed: 0.1), then those
-    # whose values are there once
-    numbers.sort(key=lambda c: (index_reason(labels, c) is None, _each_once(labels.sample.get(c)) is None))
-    return out + numbers[:_WATCHED_NUMBERS]
-
-
-#: columns of numbers of one name in both files watched at most (:func:`_shared_columns`)
-_WATCHED_NUMBERS = 2
+    # of columns of numbers (features copied into both files, say) one is enough, as rows in another order show
+    # in each: one whose values are there once first; but those named as an index, two of them (pandas' Unnamed: 0
+    # beside a round trip's Unnamed: 0.1, which counts the rows of each file as written)
+    numbers.sort(key=lambda c: _each_once(labels.sample.get(c)) is None)
+    return out + ([c for c in numbers if index_reason(labels, c) is not None][:2] or numbers[:1])
 
 
 def _same_numbers(a: np.ndarray | None, b: np.ndarray | None) -> bool:

@@ -307,7 +307,7 @@ def test_both_engines_name_the_same_row_of_a_shuffle(tmp_path, capsys, case):
 )
 def test_row_numbers_from_several_starts_watch_as_one_watch_each(n, cuts, starts, kind, seed):
     """update_row_numbers (the predictions' sums taken once, each numbering's from the first's) leaves every
-    watch as feeding it its own numbers would: the same sums, first difference, rows and verdict."""
+    watch as feeding it its own numbers would: the same difference of sums, first difference, rows and verdict."""
     from losscli.inputs.index_watch import update_row_numbers
 
     rng = np.random.default_rng(seed)
@@ -330,8 +330,16 @@ def test_row_numbers_from_several_starts_watch_as_one_watch_each(n, cuts, starts
         for watch, start in zip(alone, starts, strict=True):
             watch.update(start + rows, preds[lo:hi], rows)
     for a, b in zip(shared, alone, strict=True):
-        assert a.to_data() == b.to_data()
+        assert _verdict(a) == _verdict(b)
         assert a.shuffled() == b.shuffled()
+
+
+def _verdict(watch: IndexWatch) -> dict:
+    """What a watch decides from: its rows, first difference, repeats, and the difference of its two sums (rows
+    of equal values add the same to both, whether or not they are added)."""
+    data = watch.to_data()
+    return {**{k: data[k] for k in ("active", "first", "rows", "repeats")},
+            "difference": [(x - y) % 2**64 for x, y in zip(*data["sums"], strict=True)]}
 
 
 @pytest.mark.parametrize("engine", ["local", "dask"])
@@ -468,7 +476,7 @@ def test_a_round_trip_index_and_features_in_both_files_are_watched(tmp_path, cap
     """pandas' index written, read back without index_col and written again (its columns: the new index, then
     Unnamed: 0 holding the old one) and feature columns copied into both files describe the rows too: in order
     they pair, shuffled past the sample they are refused (the new index, counting 0, 1, 2, … in both files,
-    proves no order); of several columns of numbers two are watched."""
+    proves no order); of several columns of numbers one is watched."""
     if engine == "dask":
         pytest.importorskip("dask.distributed")
     n = 6000
@@ -503,7 +511,7 @@ def test_a_round_trip_index_and_features_in_both_files_are_watched(tmp_path, cap
     doc = json.loads(out)
     assert doc["value"] == pytest.approx(_bce(y, p), rel=1e-12)
     assert [note.split("; ")[-1] for note in doc["inputs"]["notes"] if "is watched" in note] == [
-        f"their column {c!r} is watched for the same values in another order" for c in ("f1", "f2")]
+        "their column 'f1' is watched for the same values in another order"]
     order = np.concatenate([np.arange(1500), 1500 + rng.permutation(n - 1500)])
     frame.assign(p=p).iloc[order].to_csv(tmp_path / "fp.csv", index=False)
     code, out, err = run_cli(args, capsys)
