@@ -49,6 +49,10 @@ class SliceSums:
             for exact in self._exact:
                 exact.extend(ExactSum() for _ in range(grow))
 
+    def exact_sums(self, which: int) -> list[ExactSum]:
+        """The exact running sums of every slice: of the values (0) or of the denominators (1)."""
+        return self._exact[which]
+
     def touch(self, slots: np.ndarray) -> None:
         """Mark slices as present without adding to their sums (rows dropped before the evaluation)."""
         slots = np.asarray(slots, dtype=np.int64)
@@ -280,6 +284,9 @@ def slice_state(sums: SliceSums, keys: list[str], rule: str) -> dict[str, Any]:
         "n": [int(sums.count[j]) for j in keep],
         "sum": [float(sums.vsum[j]).hex() for j in keep],
         "den": [float(sums.dsum[j]).hex() for j in keep],
+        # the exact sums' partials, so that merged shards give one pass's bits
+        "sum_partials": [[x.hex() for x in sums.exact_sums(0)[j].partials] for j in keep],
+        "den_partials": [[x.hex() for x in sums.exact_sums(1)[j].partials] for j in keep],
     }
 
 
@@ -316,8 +323,9 @@ class MergedSlices:
         self.order: list[str] = []
         self.names: dict[str, str] = {}
         self.n: dict[str, int] = {}
-        self.sum: dict[str, float] = {}
-        self.den: dict[str, float] = {}
+        #: each slice's exact sums of values and of denominators (a shard's partials, else its rounded sum)
+        self.sum: dict[str, ExactSum] = {}
+        self.den: dict[str, ExactSum] = {}
         self.counts: dict[str, dict[str, int]] = {k: {} for k in (first.get("counts") or {})}
 
     def differs(self, state: dict[str, Any]) -> str | None:
@@ -342,9 +350,15 @@ class MergedSlices:
                             hint="write it again with `losscli eval ... --state-out`")
         names = state.get("names") if self.section == "by_class" else None
         counts = state.get("counts") or {}
+        exact = [state.get("sum_partials"), state.get("den_partials")]
+        if not all(isinstance(x, list) and len(x) == len(slices) for x in exact):  # type: ignore[arg-type]
+            exact = [None, None]  # a state of an older version: its rounded sums
         for i, key in enumerate(slices):  # type: ignore[arg-type]
             try:
-                count, total, den = int(n[i]), float.fromhex(sums[i]), float.fromhex(dens[i])  # type: ignore[index]
+                count = int(n[i])  # type: ignore[index]
+                total, den = (
+                    [float.fromhex(x) for x in partials[i]] if partials is not None else [float.fromhex(rounded[i])]
+                    for partials, rounded in zip(exact, (sums, dens), strict=True))  # type: ignore[index]
                 extra = {name: int(counts[name][i]) for name in self.counts}
             except (TypeError, ValueError, IndexError, KeyError, OverflowError):
                 raise ReadError(f"{where}: its {self.section} section is damaged (slice {key!r})",
@@ -356,10 +370,12 @@ class MergedSlices:
                                 hint="write it again with `losscli eval ... --state-out`")
             if key not in self.n:
                 self.order.append(key)
-                self.n[key], self.sum[key], self.den[key] = 0, 0.0, 0.0
+                self.n[key], self.sum[key], self.den[key] = 0, ExactSum(), ExactSum()
             self.n[key] += count
-            self.sum[key] += total
-            self.den[key] += den
+            for x in total:
+                self.sum[key].add(x)
+            for x in den:
+                self.den[key].add(x)
             for name, value in extra.items():
                 self.counts[name][key] = self.counts[name].get(key, 0) + value
             if isinstance(names, list) and key.isdigit() and int(key) < len(names):
@@ -369,7 +385,10 @@ class MergedSlices:
         """The merged slices as a state section (what ``merge --state-out`` writes)."""
         keys = self.ordered()
         out: dict[str, Any] = {"rule": self.rule, "slices": keys, "n": [self.n[k] for k in keys],
-                               "sum": [self.sum[k].hex() for k in keys], "den": [self.den[k].hex() for k in keys]}
+                               "sum": [self.sum[k].value().hex() for k in keys],
+                               "den": [self.den[k].value().hex() for k in keys],
+                               "sum_partials": [[x.hex() for x in self.sum[k].partials] for k in keys],
+                               "den_partials": [[x.hex() for x in self.den[k].partials] for k in keys]}
         if self.section == "by_class":
             size = max((int(k) + 1 for k in keys), default=0)
             out = {"kind": self.kind, **out, "names": [self.names.get(str(j), str(j)) for j in range(size)]}
@@ -388,8 +407,8 @@ class MergedSlices:
         sums = SliceSums()
         sums.grow(len(keys))
         sums.count[:] = [self.n[k] for k in keys]
-        sums.vsum[:] = [self.sum[k] for k in keys]
-        sums.dsum[:] = [self.den[k] for k in keys]
+        sums.vsum[:] = [self.sum[k].value() for k in keys]
+        sums.dsum[:] = [self.den[k].value() for k in keys]
         sums.present[:] = True
         factor = outputs if self.rule == "mean_over_elements" else 1
         if self.section == "by_class":
