@@ -16,16 +16,20 @@ from typing import Any
 
 import numpy as np
 
-from losscli.engine.exact_sum import ExactSum, exact_bin_sums
+from losscli.chunking import BLOCK
+from losscli.engine.exact_sum import ExactSum
 from losscli.errors import ReadError, UsageError
 from losscli.quality.taps import WeightTap
 from losscli.values import finite_or_none as _num
 
 
 class SliceSums:
-    """Running (count, Σv, Σden) per slice, slices numbered 0..k-1 and growing as they appear. The sums are
-    exact (:func:`~losscli.engine.exact_sum.exact_bin_sums` into one :class:`~losscli.engine.exact_sum.ExactSum`
-    per slice), rounded once: their bits do not depend on how the rows come in chunks.
+    """Running (count, Σv, Σden) per slice, slices numbered 0..k-1 and growing as they appear.
+
+    The sums are taken over fixed blocks of :data:`~losscli.chunking.BLOCK` rows of the stream (a block's rows
+    added in their order, per slice) and the block sums added into a double-double running sum per slice
+    (TwoSum, vectorised over the slices), as the accumulator sums the whole: their bits do not depend on how
+    the rows come in chunks, and shards whose sizes are multiples of a block merge to one pass's bits.
 
     A slice is *present* once a row of it has been read, counted or not: a slice whose every row was ignored
     (``--ignore-index``) or dropped (``--nan skip``) is reported with n = 0 and an undefined mean, as a slice
@@ -33,25 +37,22 @@ class SliceSums:
 
     def __init__(self) -> None:
         self.count = np.zeros(0, dtype=np.int64)
-        self.vsum = np.zeros(0)
-        self.dsum = np.zeros(0)
         self.present = np.zeros(0, dtype=bool)
-        self._exact: tuple[list[ExactSum], list[ExactSum]] = ([], [])
+        #: per slice, the high and low parts of Σv (row 0) and Σden (row 1) over the blocks completed
+        self._hi = np.zeros((2, 0))
+        self._lo = np.zeros((2, 0))
+        #: the rows of the block being filled: (slot, values, den) pieces, and how many rows they hold
+        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._pending_rows = 0
 
     def grow(self, k: int) -> None:
         """Make room for slices 0..k-1."""
         if k > self.count.size:
             grow = k - self.count.size
             self.count = np.concatenate([self.count, np.zeros(grow, dtype=np.int64)])
-            self.vsum = np.concatenate([self.vsum, np.zeros(grow)])
-            self.dsum = np.concatenate([self.dsum, np.zeros(grow)])
             self.present = np.concatenate([self.present, np.zeros(grow, dtype=bool)])
-            for exact in self._exact:
-                exact.extend(ExactSum() for _ in range(grow))
-
-    def exact_sums(self, which: int) -> list[ExactSum]:
-        """The exact running sums of every slice: of the values (0) or of the denominators (1)."""
-        return self._exact[which]
+            self._hi = np.concatenate([self._hi, np.zeros((2, grow))], axis=1)
+            self._lo = np.concatenate([self._lo, np.zeros((2, grow))], axis=1)
 
     def touch(self, slots: np.ndarray) -> None:
         """Mark slices as present without adding to their sums (rows dropped before the evaluation)."""
@@ -64,38 +65,69 @@ class SliceSums:
             valid: np.ndarray | None = None) -> None:
         """Add one batch; ``valid`` masks the rows that belong to a slice at all (a class label that is the
         ignore index, -100, is none: its row is in slot 0 with nothing counted)."""
+        slot = np.asarray(slot, dtype=np.int64)
         self.grow(int(slot.max()) + 1 if slot.size else 0)
-        size = self.count.size
         c = np.ones(slot.size, dtype=bool) if counted is None else counted
-        self.count += np.bincount(slot[c], minlength=size)
-        for rounded, exact, x in ((self.vsum, self._exact[0], values), (self.dsum, self._exact[1], den)):
-            x = np.asarray(x, dtype=np.float64)
-            if bool((x == 1.0).all()):  # unweighted: each slice's sum is its number of rows, exactly
-                per = np.bincount(slot, minlength=size)
-                bins = np.flatnonzero(per)
-                partials = per[bins].astype(np.float64)
-            else:
-                bins, partials = exact_bin_sums(slot, x, size)
-            for b, part in zip(bins.tolist(), partials.tolist(), strict=True):
-                exact[b].add(part)
-            touched = np.unique(bins)
-            rounded[touched] = [exact[b].value() for b in touched.tolist()]
+        self.count += np.bincount(slot[c], minlength=self.count.size)
         self.present[slot if valid is None else slot[valid]] = True
+        if not slot.size:
+            return
+        self._pending.append((slot, np.asarray(values, dtype=np.float64).reshape(-1),
+                              np.asarray(den, dtype=np.float64).reshape(-1)))
+        self._pending_rows += slot.size
+        if self._pending_rows < BLOCK:
+            return
+        slots, vals, dens = (np.concatenate(part) for part in zip(*self._pending, strict=True))
+        full = slots.size - slots.size % BLOCK
+        for start in range(0, full, BLOCK):
+            block = slice(start, start + BLOCK)
+            self._hi, self._lo = _dd_add(self._hi, self._lo, self._block_sums(slots[block], vals[block],
+                                                                            dens[block]))
+        self._pending = [(slots[full:], vals[full:], dens[full:])] if full < slots.size else []
+        self._pending_rows = slots.size - full
+
+    def _block_sums(self, slots: np.ndarray, vals: np.ndarray, dens: np.ndarray) -> np.ndarray:
+        """Σv and Σden per slice of one block's rows, added in their order."""
+        size = self.count.size
+        return np.stack([np.bincount(slots, weights=vals, minlength=size),
+                         np.bincount(slots, weights=dens, minlength=size)])
+
+    def parts(self) -> tuple[np.ndarray, np.ndarray]:
+        """(high, low) parts of every slice's Σv (row 0) and Σden (row 1) so far, the block being filled
+        included (it stays pending: more rows may come)."""
+        if not self._pending:
+            return self._hi, self._lo
+        slots, vals, dens = (np.concatenate(part) for part in zip(*self._pending, strict=True))
+        return _dd_add(self._hi, self._lo, self._block_sums(slots, vals, dens))
+
+    def totals(self) -> tuple[np.ndarray, np.ndarray]:
+        """(Σv, Σden) of every slice so far, rounded once."""
+        hi, lo = self.parts()
+        with np.errstate(invalid="ignore"):
+            total = np.where(np.isfinite(hi), hi + lo, hi)
+        return total[0], total[1]
+
+    def set_totals(self, vsum: list[float], dsum: list[float]) -> None:
+        """Start from these sums of every slice (merged shards')."""
+        self._hi = np.array([vsum, dsum], dtype=np.float64).reshape(2, -1)
+        self._lo = np.zeros_like(self._hi)
+        self._pending, self._pending_rows = [], 0
 
     def rows(self, names: list[str], outputs: int, total: float, key: str) -> list[dict[str, Any]]:
         out = []
+        vsum, dsum = self.totals()
         for j, name in enumerate(names):
             if j >= self.count.size or not self.present[j]:
                 continue
-            den = self.dsum[j] * outputs
-            mean = self.vsum[j] / den if den and self.count[j] else math.nan
+            den = dsum[j] * outputs
+            mean = vsum[j] / den if den and self.count[j] else math.nan
             out.append(
                 {
                     key: name,
                     "n": int(self.count[j]),
                     "mean": _num(mean),
-                    "sum": _num(float(self.vsum[j])),
-                    "share": _num(float(self.vsum[j]) / total) if total else None,
+                    "sum": _num(float(vsum[j])),
+                    "share": _num(float(vsum[j]) / total) if total else None,
                 }
             )
         return out
@@ -240,6 +272,16 @@ class GroupBreakdown(_Sliced):
 MISSING_GROUP = "(missing)"
 
 
+def _dd_add(hi: np.ndarray, lo: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Double-double running sums (hi, lo) plus ``x``, elementwise: Knuth's TwoSum carries the rounding error
+    of hi + x into lo."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        s = hi + x
+        b = s - hi
+        err = (hi - (s - b)) + (x - b)
+    return s, lo + np.where(np.isfinite(err), err, 0.0)
+
+
 def _group_keys(col: np.ndarray) -> np.ndarray:
     """Group values as strings: integral floats without '.0', missing values as ``(missing)``; a cell that
     holds the text ``(missing)`` itself is another group, shown quoted (``"(missing)"``)."""
@@ -278,15 +320,17 @@ SLICE_SECTIONS = ("by_class", "by_group")
 def slice_state(sums: SliceSums, keys: list[str], rule: str) -> dict[str, Any]:
     """The exact running sums of the present slices, by name, as a state file keeps them (floats in hex)."""
     keep = [j for j in range(min(len(keys), sums.count.size)) if sums.present[j]]
+    vsum, dsum = sums.totals()
+    hi, lo = sums.parts()
     return {
         "rule": rule,
         "slices": [keys[j] for j in keep],
         "n": [int(sums.count[j]) for j in keep],
-        "sum": [float(sums.vsum[j]).hex() for j in keep],
-        "den": [float(sums.dsum[j]).hex() for j in keep],
-        # the exact sums' partials, so that merged shards give one pass's bits
-        "sum_partials": [[x.hex() for x in sums.exact_sums(0)[j].partials] for j in keep],
-        "den_partials": [[x.hex() for x in sums.exact_sums(1)[j].partials] for j in keep],
+        "sum": [float(vsum[j]).hex() for j in keep],
+        "den": [float(dsum[j]).hex() for j in keep],
+        # the double-double parts, added exactly by merge: shards of whole blocks give one pass's bits
+        "sum_partials": [[float(hi[0, j]).hex(), float(lo[0, j]).hex()] for j in keep],
+        "den_partials": [[float(hi[1, j]).hex(), float(lo[1, j]).hex()] for j in keep],
     }
 
 
@@ -407,8 +451,7 @@ class MergedSlices:
         sums = SliceSums()
         sums.grow(len(keys))
         sums.count[:] = [self.n[k] for k in keys]
-        sums.vsum[:] = [self.sum[k].value() for k in keys]
-        sums.dsum[:] = [self.den[k].value() for k in keys]
+        sums.set_totals([self.sum[k].value() for k in keys], [self.den[k].value() for k in keys])
         sums.present[:] = True
         factor = outputs if self.rule == "mean_over_elements" else 1
         if self.section == "by_class":
