@@ -445,10 +445,11 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
         for c in _shared_columns(labels, preds, {*label_cols, *pred_cols, *(weight or ()), *indexes}, label_cols):
             notes.append(f"{labels.name} and {preds.name} are aligned by row order; their column {c!r} is watched "
                          "for the same values in another order")
-            # (row numbers counting 0, 1, 2, … in both files agree whatever the rows: they prove no order)
+            # (only texts: numbers or datetimes there once in the sampled rows, times or row numbers, may repeat
+            # further down, or number each file's rows whatever they hold, so they prove no order)
             unique = min(len(labels.sample.get(c, ())), len(preds.sample.get(c, ()))) >= KEY_ROWS and (
                 _each_once(labels.sample.get(c)) is not None and _each_once(preds.sample.get(c)) is not None
-                and not is_counter(labels.sample.get(c)))
+                and is_text(labels.sample.get(c)))
             watched_index.append((c, c, "key" if unique else "column"))
     if not sel.label_cols and not sel.pred_cols and id_col is None:
         _refuse_label_copy(labels, label_cols, preds, pred_cols)
@@ -599,7 +600,7 @@ def _shared_columns(labels: Table, preds: Table, used: set[str], label_cols: lis
     """Columns of the same name in both files, not read as labels, predictions or weights, that hold texts or
     dates in both (a store, a region, a pandas index of names written as a column by ``to_csv``), or numbers
     that agree row by row in the sampled rows (an index named ``row`` or ``step``, ``level_0``, pandas'
-    ``Unnamed: 0.1`` of a round trip, a timestamp; one such column, or two named as an index): they describe
+    ``Unnamed: 0.1`` of a round trip, a timestamp; two named as an index and one other): they describe
     the rows, and the same values in another order mean that the files hold their rows in other orders
     (:class:`~losscli.inputs.index_watch.IndexWatch`). A column named as the labels is left out: in the
     predictions file it holds predicted classes, which differ from the labels where the model errs (a model
@@ -616,10 +617,12 @@ def _shared_columns(labels: Table, preds: Table, used: set[str], label_cols: lis
         elif _same_numbers(a, b):
             numbers.append(c)
     # of columns of numbers (features copied into both files, say) one is enough, as rows in another order show
-    # in each: one whose values are there once first; but those named as an index, two of them (pandas' Unnamed: 0
-    # beside a round trip's Unnamed: 0.1, which counts the rows of each file as written)
+    # in each (one whose values are there once first); and beside it those named as an index or counting the
+    # rows, two of them (pandas' Unnamed: 0 beside a round trip's Unnamed: 0.1, a step counting 0, 1, 2, …):
+    # written before the rows were reordered they show it, written after they show nothing
     numbers.sort(key=lambda c: _each_once(labels.sample.get(c)) is None)
-    return out + ([c for c in numbers if index_reason(labels, c) is not None][:2] or numbers[:1])
+    named = [c for c in numbers if index_reason(labels, c) is not None or is_counter(labels.sample.get(c))]
+    return out + named[:2] + [c for c in numbers if c not in named][:1]
 
 
 def _same_numbers(a: np.ndarray | None, b: np.ndarray | None) -> bool:

@@ -214,7 +214,9 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             a, b = cols.checked_index
             if isinstance(a, tuple) and isinstance(b, tuple):  # two MultiIndexes: checked level by level
                 check_key = (a, b)
-            elif a and a == b:
+            elif a and a == b and not any(w[2] in ("column", "key") for w in cols.watched_index):
+                # (beside columns of one name watched for another order, checked row by row as the local engine
+                # checks it: a join would pair the rows by the index and leave those columns unwatched)
                 checked_notes, joined_index = list(cols.notes), a
                 cols.notes = [n for n in cols.notes if "pandas index" not in n]
                 cols.id_col = a

@@ -516,3 +516,45 @@ def test_a_round_trip_index_and_features_in_both_files_are_watched(tmp_path, cap
     frame.assign(p=p).iloc[order].to_csv(tmp_path / "fp.csv", index=False)
     code, out, err = run_cli(args, capsys)
     assert (code, out) == (3, "") and "their column 'f1' holds the same values" in err
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+@pytest.mark.parametrize("case", ["times then ties", "renumbered index", "step beside a feature"])
+def test_columns_of_numbers_neither_prove_the_order_nor_hide_a_shuffle(tmp_path, capsys, engine, case):
+    """Times there once in the sampled rows and tied further down (two rows swapped within each tie, as an
+    unstable sort leaves them) proved the order and silenced a text column's watch (0.9084 for 0.1084, exit 0);
+    a pandas index renumbered 0 … n−1 in both files made the Dask engine join on it and leave a shared feature
+    unwatched; a step counting the rows in both files was watched alone, not the feature beside it. Each is
+    refused on both engines."""
+    if engine == "dask":
+        pytest.importorskip("dask.distributed")
+    rng = np.random.default_rng(11)
+    n = 4000
+    y = rng.integers(0, 2, n)
+    p = np.round(np.clip(0.1 + 0.8 * y + rng.normal(0, 0.05, n), 1e-6, 1 - 1e-6), 9)
+    x = rng.normal(size=n)
+    perm = np.arange(n)
+    if case == "times then ties":
+        ts = np.concatenate([np.arange(1000), 1000 + np.repeat(np.arange((n - 1000) // 2), 2)]) * 60
+        for i in range(1000, n, 2):
+            perm[i], perm[i + 1] = perm[i + 1], perm[i]
+        store = np.array([f"s{i % 37}" for i in range(n)], dtype=object)
+        pd.DataFrame({"ts": ts, "store": store, "label": y}).to_csv(tmp_path / "y.csv", index=False)
+        pd.DataFrame({"ts": ts[perm], "store": store[perm], "pred": p[perm]}).to_csv(tmp_path / "p.csv", index=False)
+        shown = "store"
+    else:
+        tail = perm[1500:].copy()
+        rng.shuffle(tail)
+        perm[1500:] = tail
+        if case == "renumbered index":
+            pd.DataFrame({"x": x, "label": y}).to_csv(tmp_path / "y.csv")
+            pd.DataFrame({"x": x[perm], "pred": p[perm]}).to_csv(tmp_path / "p.csv")
+        else:
+            pd.DataFrame({"step": np.arange(n), "x": x, "label": y}).to_csv(tmp_path / "y.csv", index=False)
+            pd.DataFrame({"step": np.arange(n), "x": x[perm], "pred": p[perm]}).to_csv(tmp_path / "p.csv",
+                                                                                       index=False)
+        shown = "x"
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv",
+                              "--label-cols", "label", "--pred-cols", "pred", "-q", "--engine", engine], capsys)
+    assert (code, out) == (3, ""), (out, err)
+    assert f"their column {shown!r} holds the same values in both files, in another order" in err
