@@ -117,6 +117,8 @@ def _partition_states(
                     "watch": watched}
         y_pred = _predictions(df, pred_cols, pred_dtype)
         y_true = _labels(df, label_cols, classes)
+        if weight_col:
+            _refuse_python_numbers(df[weight_col])
         weights = df[weight_col].to_numpy(dtype=np.float64) if weight_col else None
         counts = {name: _numbers(df[col]) for name, col in (count_cols or {}).items()}
         skipped = 0

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError, Location, UsageError
+from losscli.io.plain_numbers import all_plain, python_only
 
 #: The counts a row may carry, by name (the ``--words-col``/``--bytes-col`` columns), and what each is.
 COUNTS = {"words": "word count", "bytes": "byte count"}
@@ -61,10 +62,14 @@ def checked_counts(name: str, values: Any, n: int, row_offset: int) -> np.ndarra
         return a.astype(np.int64)
     if a.dtype.kind != "f":
         try:
+            if not all_plain(str(v).strip() for v in a.tolist() if v is not None):
+                raise ValueError("a number only Python reads")  # ３, 1_000: refused by name below
             a = a.astype(np.float64)
         except (TypeError, ValueError):
             for i, v in enumerate(a.tolist()):
                 try:
+                    if v is not None and python_only(str(v).strip()):
+                        raise ValueError(v)
                     float(v)
                 except (TypeError, ValueError):
                     _refuse(name, v, i, row_offset)

@@ -66,6 +66,7 @@ from losscli.errors import EmptyContentError, Location, ReadError
 from losscli.io import limits
 from losscli.io.arrow_lists import usual_width
 from losscli.io.base import Block, Chunk, Input, Source
+from losscli.io.plain_numbers import all_plain
 
 #: the columns are those of the first lines: at most this many lines ...
 SCHEMA_LINES = 1000
@@ -578,7 +579,8 @@ def to_array(values: list[Any]) -> np.ndarray:
         except OverflowError:
             pass
     try:
-        return np.array(values, dtype=np.float64)
+        if all_plain(v.strip() for v in values if isinstance(v, str)):  # ３, 1_000: texts, as pandas reads them
+            return np.array(values, dtype=np.float64)
     except (ValueError, TypeError, OverflowError):
         pass
     texts = ["" if v is None else (v if isinstance(v, str) else _text(v)) for v in values]

@@ -78,3 +78,39 @@ def test_such_a_cell_is_refused_by_name_and_the_hint_gives_the_number(tmp_path, 
     assert code == 0, err
     (y if where == "labels" else p)[at] = float(plain)
     assert float(out) == pytest.approx(float(np.mean((y - p) ** 2)), rel=1e-13)
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_weights_and_word_counts_are_refused_alike(tmp_path, capsys, engine):
+    """A weight or a word count that only Python reads (a Dask partition's weights were converted by pandas'
+    astype, its word counts by NumPy's) is refused on both engines."""
+    if engine == "dask":
+        pytest.importorskip("dask.distributed")
+    rng = np.random.default_rng(4)
+    n = 50
+    frame = pd.DataFrame({"label": rng.integers(0, 2, n), "p": rng.uniform(0.05, 0.95, n).round(6),
+                          "w": rng.integers(1, 4, n), "words": rng.integers(1, 9, n)}).astype(object)
+    for column, cell in (("w", "３"), ("words", "٣")):
+        bad = frame.copy()
+        bad.loc[5, column] = cell
+        bad.to_csv(tmp_path / "d.csv", index=False)
+        extra = ["--weight-col", "w"] if column == "w" else ["--words-col", "words"]
+        code, out, err = run_cli(["eval", "bce", tmp_path / "d.csv", "--label-cols", "label", "--pred-cols", "p",
+                                  *extra, "-q", "--engine", engine], capsys)
+        assert (code, out) == (3, ""), (out, err)
+        assert f"'{cell}'" in err and err.count("error:") == 1
+
+
+def test_json_lines_strings_that_only_python_reads_are_refused(tmp_path, capsys):
+    """JSON lines whose numbers are written as strings ("-7.25", as lm-eval writes them) are read; a string that
+    only Python reads as a number is refused by name."""
+    lines = ['{"y": 1.5, "p": "1.25"}', '{"y": "-7.25", "p": 2}']
+    (tmp_path / "d.jsonl").write_text("\n".join(lines) + "\n")
+    code, out, err = run_cli(["eval", "mse", tmp_path / "d.jsonl", "--label-cols", "y", "--pred-cols", "p", "-q"],
+                             capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(((1.5 - 1.25) ** 2 + (-7.25 - 2) ** 2) / 2)
+    (tmp_path / "d.jsonl").write_text("\n".join([*lines, '{"y": "1_000.5", "p": 3}']) + "\n")
+    code, out, err = run_cli(["eval", "mse", tmp_path / "d.jsonl", "--label-cols", "y", "--pred-cols", "p", "-q"],
+                             capsys)
+    assert (code, out) == (3, "") and "(value '1_000.5')" in err and "(1000.5)" in err
