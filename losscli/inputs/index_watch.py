@@ -78,8 +78,12 @@ def _as_integers(col: np.ndarray) -> np.ndarray | None:
     durations are their int64 ticks; a text only as :func:`_whole_number` reads it)."""
     col = np.asarray(col)
     if col.dtype.kind in "OUS":
-        numbers = [_whole_number(k) for k in _texts(col)]
-        return None if None in numbers else np.array(numbers, dtype=np.int64)
+        numbers = []
+        for key in _texts(col):
+            if (number := _whole_number(key)) is None:
+                return None  # (at the first text that spells none)
+            numbers.append(number)
+        return np.array(numbers, dtype=np.int64)
     if col.dtype.kind in "Mm":
         return np.ascontiguousarray(col).view(np.int64)
     if col.dtype.kind in "iu":
@@ -249,7 +253,7 @@ class IndexWatch:
 
     def _add(self, a: np.ndarray, b: np.ndarray) -> None:
         for k, values in enumerate((a, b)):
-            self._sums[k] += np.array([_mix(values, s).sum(dtype=np.uint64) for s in _SEEDS], dtype=np.uint64)
+            self._sums[k] += _sums(values)
 
     def to_data(self) -> dict:
         """The watch as plain data (for a Dask partition's result)."""
