@@ -83,7 +83,8 @@ class SliceSums:
             block = slice(start, start + BLOCK)
             self._hi, self._lo = _dd_add(self._hi, self._lo, self._block_sums(slots[block], vals[block],
                                                                             dens[block]))
-        self._pending = [(slots[full:], vals[full:], dens[full:])] if full < slots.size else []
+        # (copies: a view would keep the whole chunk in memory)
+        self._pending = [(slots[full:].copy(), vals[full:].copy(), dens[full:].copy())] if full < slots.size else []
         self._pending_rows = slots.size - full
 
     def _block_sums(self, slots: np.ndarray, vals: np.ndarray, dens: np.ndarray) -> np.ndarray:
@@ -318,7 +319,7 @@ SLICE_SECTIONS = ("by_class", "by_group")
 
 
 def slice_state(sums: SliceSums, keys: list[str], rule: str) -> dict[str, Any]:
-    """The exact running sums of the present slices, by name, as a state file keeps them (floats in hex)."""
+    """The running sums of the present slices, by name, as a state file keeps them (floats in hex)."""
     keep = [j for j in range(min(len(keys), sums.count.size)) if sums.present[j]]
     vsum, dsum = sums.totals()
     hi, lo = sums.parts()
