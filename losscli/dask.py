@@ -160,7 +160,7 @@ def _unreadable(df: Any, columns: list[str], exc: Exception) -> dict[str, Any]:
     between thousands); else the conversion's own words."""
     from losscli.inputs.number_hints import number_hint
     from losscli.io.base import MISSING
-    from losscli.io.plain_numbers import python_only
+    from losscli.io.plain_numbers import plain_float
 
     for column in columns:
         if column not in df.columns or df[column].dtype.kind in "iufb":
@@ -170,9 +170,7 @@ def _unreadable(df: Any, columns: list[str], exc: Exception) -> dict[str, Any]:
             if text.lower() in MISSING or text.lower() in ("true", "false"):
                 continue
             try:
-                if python_only(text):  # ３, 1_000: Python's float reads them, CSV readers do not
-                    raise ValueError(text)
-                float(text)
+                plain_float(text)
             except ValueError:
                 return {"type": "InputError", "message": f"non-numeric value in column {column!r} (value {text!r})",
                         "hint": number_hint(text) or "every value in this column must be a number", "exit_code": 3,

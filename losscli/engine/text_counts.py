@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError, Location, UsageError
-from losscli.io.plain_numbers import all_plain, python_only
+from losscli.io.plain_numbers import all_plain, plain_float
 
 #: The counts a row may carry, by name (the ``--words-col``/``--bytes-col`` columns), and what each is.
 COUNTS = {"words": "word count", "bytes": "byte count"}
@@ -68,9 +68,7 @@ def checked_counts(name: str, values: Any, n: int, row_offset: int) -> np.ndarra
         except (TypeError, ValueError):
             for i, v in enumerate(a.tolist()):
                 try:
-                    if v is not None and python_only(str(v).strip()):
-                        raise ValueError(v)
-                    float(v)
+                    plain_float(str(v).strip()) if v is not None else float(v)
                 except (TypeError, ValueError):
                     _refuse(name, v, i, row_offset)
             raise  # pragma: no cover - some value did not convert

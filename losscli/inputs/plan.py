@@ -38,7 +38,7 @@ from losscli.inputs.infer import (
 )
 from losscli.inputs.keyindex import KeyIndex, first_repeat, id_keys
 from losscli.io import Block, Chunk, Source, open_source, select_columns
-from losscli.io.plain_numbers import python_only
+from losscli.io.plain_numbers import plain_float
 from losscli.spec import LossSpec
 
 #: Extra columns holding per-row counts (``--words-col``, ``--bytes-col``): numbers, missing values as NaN.
@@ -1152,9 +1152,7 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
             out[i] = 1.0 if s.lower() == "true" else 0.0
             continue
         try:
-            if python_only(s):  # ３, 1_000: Python's float reads them, CSV readers do not
-                raise ValueError(s)
-            out[i] = float(s)
+            out[i] = plain_float(s)  # (３, 1_000: Python's float reads them, CSV readers do not)
         except ValueError:
             hint = "every value in this column must be a number"
             if s == name and source.header_rows:  # files joined with cat: each one's header among the rows
@@ -1426,7 +1424,8 @@ def _plan_two_files(
         weight_role = Role(weights if weights is not None else labels if cols.weight_in_labels else preds,
                            cols.weight)
     notes = [*labels.notes, *preds.notes, *(weights.notes if weights is not None else []), *cols.notes]
-    plan = _finish(options, spec, labels, cols.labels, preds, cols.preds, weight_role, ids, notes)
+    plan = _finish(options, spec, labels, cols.labels, preds, cols.preds, weight_role, ids, notes,
+                   label_sample=tables[id(labels)].sample.get(cols.labels[0]) if cols.labels else None)
     plan.auto_joined = ids is not None and options.id_col is None
     if cols.checked_id is not None:
         plan.checked_ids = (Role(labels, [cols.checked_id]), Role(preds, [cols.checked_id]))
@@ -1475,12 +1474,14 @@ def _levels(index: str | tuple[str, ...]) -> list[str]:
 def _plan_one_file(options: InputOptions, spec: LossSpec, data: Source) -> InputPlan:
     if options.weights:
         raise UsageError("--weights FILE goes with --labels/--preds; in one-file mode use --weight-col")
-    cols = infer_one_file(sample_table(data), _selection(options, _extra_columns(options, data)))
+    table = sample_table(data)
+    cols = infer_one_file(table, _selection(options, _extra_columns(options, data)))
     ids = None if cols.id_col is None else (Role(data, [cols.id_col]), Role(data, [cols.id_col]))
     if cols.id_col is not None:
         data.text_columns.add(cols.id_col)
     weight_role = None if cols.weight is None else Role(data, cols.weight)
-    return _finish(options, spec, data, cols.labels, data, cols.preds, weight_role, ids, [*data.notes, *cols.notes])
+    return _finish(options, spec, data, cols.labels, data, cols.preds, weight_role, ids, [*data.notes, *cols.notes],
+                   label_sample=table.sample.get(cols.labels[0]) if cols.labels else None)
 
 
 def _refuse_shared_columns(labels: Source, label_cols: list[str], preds: Source, pred_cols: list[str],
@@ -1518,7 +1519,9 @@ def _finish(
     weights: Role | None,
     ids: tuple[Role, Role] | None,
     notes: list[str] | None = None,
+    label_sample: np.ndarray | None = None,
 ) -> InputPlan:
+    """The plan of the columns chosen; ``label_sample``: the sampled rows of the (first) label column."""
     _refuse_shared_columns(labels, label_cols, preds, pred_cols, weights)
     notes = list(notes or [])
     kind = spec.label_kind
@@ -1548,7 +1551,7 @@ def _finish(
                          f"{len(options.classes)} classes but there is {len(pred_cols)} prediction column",
                          hint="for one probability or logit per sample use binary_crossentropy")
     elif kind == "binary" and len(label_cols) == 1 and len(pred_cols) == 1 and not options.classes and (
-            named := classes_named_by_column(pred_cols[0], _label_sample(labels, label_cols[0]))) is not None:
+            named := classes_named_by_column(pred_cols[0], label_sample)) is not None:
         class_map = _with_float_keys({_class_key(c): j for j, c in enumerate(named)})
         notes.append(classes_named_note(pred_cols[0], named))
         mode = "binary_from_class"
@@ -1804,12 +1807,6 @@ def _binary_proba_columns(
         return pred_cols, _with_float_keys(numbered), "binary_from_class"
     _refuse_unordered_numbers(pred_cols, preds.name)
     return pred_cols, None, "value"
-
-
-def _label_sample(labels: Source, label_col: str) -> np.ndarray | None:
-    """The sampled rows of a label column (``None`` for an empty file), as the Dask engine samples them."""
-    sample = next(iter(labels.read([label_col], SAMPLE_ROWS)), None)
-    return None if sample is None else sample.columns[label_col]
 
 
 def _class_map_from_columns(

@@ -19,6 +19,14 @@ def python_only(text: str) -> bool:
     return not text.isascii() or "_" in text
 
 
+def plain_float(text: str) -> float:
+    """``float(text)`` of a stripped cell, as CSV readers read it: a ValueError for a text that only Python's
+    ``float`` reads as a number (:func:`python_only`), as for one that is none."""
+    if python_only(text):
+        raise ValueError(f"a number only Python reads: {text!r}")
+    return float(text)
+
+
 def all_plain(cells: Iterable[str | None]) -> bool:
     """Whether no cell of a column's stripped texts (``None`` for missing) is :func:`python_only`."""
     joined = "".join(c for c in cells if c)

@@ -103,9 +103,7 @@ class SliceSums:
 
     def totals(self) -> tuple[np.ndarray, np.ndarray]:
         """(Σv, Σden) of every slice so far, rounded once."""
-        hi, lo = self.parts()
-        with np.errstate(invalid="ignore"):
-            total = np.where(np.isfinite(hi), hi + lo, hi)
+        total = _rounded(*self.parts())
         return total[0], total[1]
 
     def set_totals(self, vsum: list[float], dsum: list[float]) -> None:
@@ -283,6 +281,12 @@ def _dd_add(hi: np.ndarray, lo: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, 
     return s, lo + np.where(np.isfinite(err), err, 0.0)
 
 
+def _rounded(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """Double-double sums rounded once (an infinite or NaN high part as it is)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(hi), hi + lo, hi)
+
+
 def _group_keys(col: np.ndarray) -> np.ndarray:
     """Group values as strings: integral floats without '.0', missing values as ``(missing)``; a cell that
     holds the text ``(missing)`` itself is another group, shown quoted (``"(missing)"``)."""
@@ -321,8 +325,8 @@ SLICE_SECTIONS = ("by_class", "by_group")
 def slice_state(sums: SliceSums, keys: list[str], rule: str) -> dict[str, Any]:
     """The running sums of the present slices, by name, as a state file keeps them (floats in hex)."""
     keep = [j for j in range(min(len(keys), sums.count.size)) if sums.present[j]]
-    vsum, dsum = sums.totals()
-    hi, lo = sums.parts()
+    hi, lo = sums.parts()  # (the block being filled summed once)
+    vsum, dsum = _rounded(hi, lo)
     return {
         "rule": rule,
         "slices": [keys[j] for j in keep],
