@@ -188,6 +188,10 @@ def _numbers(col: Any) -> np.ndarray:
         return col.to_numpy(dtype=object)
 
 
+class _PythonOnlyNumber(ValueError):
+    """A cell of a text column that only Python's float reads as a number (:func:`_refuse_python_numbers`)."""
+
+
 def _refuse_python_numbers(*cols: Any) -> None:
     """A ValueError where a text column holds a number only Python's float reads (``３``, ``1_000``), which the
     conversion to float64 would take: :func:`_unreadable` then names the cell, as the local engine does."""
@@ -196,7 +200,7 @@ def _refuse_python_numbers(*cols: Any) -> None:
     for col in cols:
         if col.dtype.kind not in "iufbmM" and not all_plain(
                 v.strip() if isinstance(v, str) else None for v in col.tolist()):
-            raise ValueError("a number only Python reads")
+            raise _PythonOnlyNumber("a number only Python reads")
 
 
 def _levels(key: Any) -> list[str]:
@@ -269,11 +273,30 @@ def _labels(df: Any, label_cols: list[str], classes: list[str] | None) -> np.nda
     try:
         _refuse_python_numbers(col)
         return col.to_numpy(dtype=np.float64)
+    except _PythonOnlyNumber:
+        raise  # the cell named by its row (_unreadable), as in any other column
     except (TypeError, ValueError):
         if (booleans := _booleans(col)) is not None:
             return booleans
-        raise InputError("non-numeric labels", location=Location("y_true"),
+        row, text = _first_text_label(col)
+        raise InputError(f"non-numeric label in column {str(label_cols[0])!r} (value {text!r})",
+                         location=Location("y_true", row=row, value=text),
                          hint="give --classes to map string labels to prediction columns") from None
+
+
+def _first_text_label(col: Any) -> tuple[int | None, str]:
+    """(row, text) of the first label of a text column that is neither a number, a boolean nor missing."""
+    from losscli.io.plain_numbers import plain_float
+
+    for row, value in enumerate(col.where(col.notna(), None).tolist()):
+        text = "" if value is None else str(value).strip()
+        if not text or text.lower() in ("true", "false"):
+            continue
+        try:
+            plain_float(text)
+        except ValueError:
+            return row, text
+    return None, ""
 
 
 def _booleans(col: Any) -> np.ndarray | None:
@@ -686,6 +709,29 @@ def _raise(error: dict[str, Any], partition: int, count_cols: dict[str, str] | N
 CSV_BLOCKSIZE = "64MB"
 
 
+class NumbersReadAsText(Exception):
+    """A block of a CSV file where pandas read as text a column that Dask took for numbers from the file's
+    first rows (``columns``: their names as pandas names them). Dask would convert such a column with Python's
+    ``float``, which reads ``３`` and ``1_000.5`` as numbers (and any text as ``True`` in a column of booleans):
+    the files are read again with these columns as text, and each cell is judged as the local engine judges it."""
+
+    def __init__(self, columns: list[Any]) -> None:
+        super().__init__(columns)
+        self.columns = list(columns)
+
+
+def read_csv_block(data: Any, *args: Any, losscli_numeric: tuple[Any, ...] = (), **kwargs: Any) -> Any:
+    """``pandas.read_csv`` of one block of a CSV file, as Dask reads each; :class:`NumbersReadAsText` when a column
+    of ``losscli_numeric`` (the columns Dask's sample of the file read as numbers) comes out as text."""
+    import pandas as pd
+
+    df = pd.read_csv(data, *args, **kwargs)
+    text = [c for c in losscli_numeric if c in df.columns and df[c].dtype.kind not in "iufb"]
+    if text:
+        raise NumbersReadAsText(text)
+    return df
+
+
 def csv_separator(path: str, delimiter: str | None) -> str:
     """The delimiter :func:`read_frame` reads the CSV/TSV files at ``path`` with."""
     return delimiter or ("\t" if path.lower().endswith((".tsv", ".tab")) else ",")
@@ -728,9 +774,14 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
         # ``blank_rows`` (two files paired by row): a blank line is a row of missing values, as the local
         # reader reads one among the rows; skipped, it would pair the rows after it with the other file's next
         # ones. Elsewhere blank lines are skipped, as pandas skips them (trailing ones too).
-        frame = dd.read_csv(path, sep=sep, header=0 if header else None, blocksize=blocksize,
-                            assume_missing=True, dtype={c: str for c in text_columns} or None,
-                            skip_blank_lines=not blank_rows)
+        options = dict(sep=sep, header=0 if header else None, blocksize=blocksize, assume_missing=True,
+                       dtype={c: str for c in text_columns} or None, skip_blank_lines=not blank_rows)
+        frame = dd.read_csv(path, **options)
+        numeric = tuple(c for c, dtype in frame.dtypes.items() if dtype.kind in "iufb")
+        if numeric:  # each block checked for text in those columns (NumbersReadAsText)
+            from dask.dataframe.io.csv import read_pandas
+
+            frame = read_pandas(read_csv_block, path, **options, losscli_numeric=numeric)
         if not header:  # named 1..K, as the local reader names the columns of a headerless file
             frame.columns = [str(i + 1) for i in range(len(frame.columns))]
         return frame

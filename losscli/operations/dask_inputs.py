@@ -59,11 +59,15 @@ def _header(path: str, header: bool | None, delimiter: str | None, opened: list[
 
 
 def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, blank_rows: bool = False,
-           opened: list[Any] | None = None, csv_files: list[tuple[str, str]] | None = None) -> tuple[Any, Any]:
+           opened: list[Any] | None = None, csv_files: list[tuple[str, str]] | None = None,
+           as_text: frozenset[Any] = frozenset()) -> tuple[Any, Any]:
     """(frame, Table): a Dask frame named as the local reader names columns, and what the rule sees of it.
     ``path`` is added to ``guessed`` when its header row of numbers was guessed to be pandas' names;
     ``blank_rows``: blank lines are rows of missing values (see :func:`losscli.dask.read_frame`); a CSV path
-    and its delimiter are added to ``csv_files`` (their blocks are checked for Spark's escaped quotes)."""
+    and its delimiter are added to ``csv_files`` (their blocks are checked for Spark's escaped quotes).
+    Columns of a CSV file named in ``as_text`` (as pandas names them) are read as text, where a block held text
+    among numbers (:class:`~losscli.dask.NumbersReadAsText`); the rule sees their first rows as the local reader
+    sees them (numbers, where each is one)."""
     import numpy as np
 
     from losscli.dask import csv_separator, read_frame
@@ -76,7 +80,10 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, b
         opened.extend(sources)
     if maybe_data:
         guessed.append(path)
-    ddf = read_frame(path, header=header, delimiter=delimiter, text_columns=id_names, blank_rows=blank_rows)
+    ddf = read_frame(path, header=header, delimiter=delimiter, text_columns=set(id_names) | as_text,
+                     blank_rows=blank_rows)
+    # (a file without a header: pandas numbers its columns from 0, the local reader names them from 1)
+    as_text_names = {str(c + 1) if isinstance(c, int) else str(c) for c in as_text} - set(id_names)
     if csv_files is not None and not path.lower().endswith((".parquet", ".pq")) and not path.endswith("/"):
         csv_files.append((path, csv_separator(path, delimiter)))
     src = sources[0] if sources else None
@@ -124,8 +131,10 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, b
             if any(isinstance(v, str) and csv_quotes.took_next_row(v, delimiter or ",") for v in col.tolist()):
                 raise ReadError(f"{path}: {csv_quotes.BACKSLASH_ESCAPED} (column {str(c)!r}, in its first rows)",
                                 hint=csv_quotes.BACKSLASH_HINT)
-        sample[str(c)] = col.to_numpy(dtype=np.float64) if col.dtype.kind in "iufb" else col.astype(
-            object).where(col.notna(), "").to_numpy(dtype=object)
+        numbers = _sampled_numbers(col) if str(c) in as_text_names else None
+        sample[str(c)] = numbers if numbers is not None else col.to_numpy(
+            dtype=np.float64) if col.dtype.kind in "iufb" else col.astype(object).where(col.notna(), "").to_numpy(
+            dtype=object)
     table = Table(path, [str(c) for c in ddf.columns], sample, real_header=bool(header))
     if path.lower().endswith((".parquet", ".pq")) or path.endswith("/"):  # pandas' index, read back as a column
         from losscli.dask import parquet_index_levels
@@ -143,7 +152,23 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, b
 def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: ReportSettings,
                        engine: EngineSettings) -> tuple[list[Any], list[Any]]:
     """Evaluate the losses with the Dask engine, from the same settings as the local engine;
-    (evaluations, merged evaluators)."""
+    (evaluations, merged evaluators). Where a block of a CSV file holds text in a column of numbers, the
+    files are read again with that column as text (:class:`~losscli.dask.NumbersReadAsText`)."""
+    from losscli.dask import NumbersReadAsText
+
+    as_text: frozenset[Any] = frozenset()
+    while True:
+        try:
+            return _evaluate_with_dask(loss, options, report, engine, as_text)
+        except NumbersReadAsText as exc:
+            if set(exc.columns) <= as_text:  # read as text already: cannot come again
+                raise
+            as_text |= set(exc.columns)
+
+
+def _evaluate_with_dask(loss: LossSettings, options: InputOptions, report: ReportSettings,
+                        engine: EngineSettings, as_text: frozenset[Any]) -> tuple[list[Any], list[Any]]:
+    """:func:`evaluate_with_dask`, with the columns ``as_text`` read as text."""
     from losscli.dask import evaluate_many, make_client
     from losscli.inputs.infer import JOIN_NAMES, Selection, infer_one_file, infer_two_files, is_text
     from losscli.inputs.plan import refuse_classes_for_values
@@ -182,7 +207,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
     if options.data:
         if len(options.data) != 1:
             raise UsageError("give one path or glob for the Dask engine")
-        labels, lab_table = _frame(options.data[0], options, keys, guessed, csv_files=csv_files)
+        labels, lab_table = _frame(options.data[0], options, keys, guessed, csv_files=csv_files, as_text=as_text)
         preds, pred_table = labels, lab_table
         count_cols = _count_columns(options, lab_table, sel)
         cols = infer_one_file(lab_table, sel)
@@ -194,8 +219,10 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
     else:
         if not options.labels or not options.preds:
             raise UsageError("give FILE, or both --labels and --preds")
-        labels, lab_table = _frame(options.labels, options, keys, guessed, opened=opened, csv_files=csv_files)
-        preds, pred_table = _frame(options.preds, options, keys, guessed, opened=opened, csv_files=csv_files)
+        labels, lab_table = _frame(options.labels, options, keys, guessed, opened=opened, csv_files=csv_files,
+                                   as_text=as_text)
+        preds, pred_table = _frame(options.preds, options, keys, guessed, opened=opened, csv_files=csv_files,
+                                   as_text=as_text)
         if len(guessed) == 2:
             from losscli.inputs.plan import guessed_headers_error
 
@@ -226,7 +253,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
             cols.checked_index = None
         names = [options.labels, options.preds]
         if cols.id_col is None:
-            labels, preds = _frames_by_row(options, keys)
+            labels, preds = _frames_by_row(options, keys, as_text)
     label_cols, pred_cols, weight = cols.labels, cols.preds, cols.weight
     if len(label_cols) == 1 and len(pred_cols) == 2 and any(s.label_kind == "binary" for s in specs):
         # a binary predict_proba (N, 2): columns named for the classes are paired with them by name, as the
@@ -279,7 +306,7 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
                 raise
             # the pandas index repeats (batches numbered from 0 each): no key to join on, so the rows are paired
             # by position and the indexes checked row by row, as the local engine does
-            labels, preds = _frames_by_row(options, keys)
+            labels, preds = _frames_by_row(options, keys, as_text)
             cols.id_col, cols.notes = None, checked_notes
             evaluators = evaluate(labels, preds, None, (joined_index, joined_index))
     finally:
@@ -313,12 +340,33 @@ def _lines_before_data(path: str, header: bool) -> int:
     return 0 if lower.endswith((".parquet", ".pq")) or lower.endswith("/") else int(header)
 
 
-def _frames_by_row(options: Any, keys: set[str]) -> tuple[Any, Any]:
+def _sampled_numbers(col: Any) -> Any:
+    """A column read as text (``as_text`` of :func:`_frame`) as the numbers its first rows hold, missing cells
+    as NaN and ``true``/``false`` as 1 and 0, as the local reader reads them; ``None`` when a cell is not one
+    (the rule then sees the column as text, as the local reader would)."""
+    import numpy as np
+
+    from losscli.io.plain_numbers import plain_float
+
+    values = np.full(len(col), np.nan)
+    for i, cell in enumerate(col.where(col.notna(), None).tolist()):
+        text = "" if cell is None else str(cell).strip()
+        if text.lower() in ("true", "false"):
+            values[i] = float(text.lower() == "true")
+        elif text:
+            try:
+                values[i] = plain_float(text)
+            except ValueError:
+                return None
+    return values
+
+
+def _frames_by_row(options: Any, keys: set[str], as_text: frozenset[Any] = frozenset()) -> tuple[Any, Any]:
     """The labels' and the predictions' frames for rows paired by position (one file each), read again with
     blank lines as rows, so that one cannot shift the pairing."""
     _refuse_many_files_by_position(options.labels, options.preds)
-    labels, _ = _frame(options.labels, options, keys, [], blank_rows=True)
-    preds, _ = _frame(options.preds, options, keys, [], blank_rows=True)
+    labels, _ = _frame(options.labels, options, keys, [], blank_rows=True, as_text=as_text)
+    preds, _ = _frame(options.preds, options, keys, [], blank_rows=True, as_text=as_text)
     return labels, preds
 
 
