@@ -100,7 +100,7 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, b
         cut = src.filter_command(f"cut -d{shlex.quote(src.delimiter)} -f1-{len(src.columns) - 1}")
         ddf = without_empty_last(ddf, path, src.delimiter, cut)
     try:
-        head = ddf.head(SAMPLE_ROWS, npartitions=-1)
+        head = _first_rows(ddf, SAMPLE_ROWS)
     except ValueError as exc:  # pandas' ParserError of a later partition's rows
         from losscli.dask import read_error
 
@@ -338,6 +338,22 @@ def _lines_before_data(path: str, header: bool) -> int:
     a CSV file; a Parquet file's first row is row 1)."""
     lower = path.lower()
     return 0 if lower.endswith((".parquet", ".pq")) or lower.endswith("/") else int(header)
+
+
+def _first_rows(ddf: Any, rows: int) -> Any:
+    """The first ``rows`` rows of ``ddf`` (all of them if fewer), read from as few partitions as hold them: the
+    first, then 4, 16, … (a head of every partition parses every block of a CSV file and reads every Parquet row
+    group, for a thousand rows)."""
+    import warnings
+
+    parts = 1
+    while True:
+        with warnings.catch_warnings():  # Dask's "insufficient elements" when the partitions hold fewer rows
+            warnings.simplefilter("ignore", UserWarning)
+            head = ddf.head(rows, npartitions=min(parts, ddf.npartitions))
+        if len(head) >= rows or parts >= ddf.npartitions:
+            return head
+        parts *= 4
 
 
 def _sampled_numbers(col: Any) -> Any:
