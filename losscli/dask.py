@@ -15,7 +15,9 @@ Requires the optional extra: ``pip install 'losscli[dask]'``.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -115,11 +117,9 @@ def _partition_states(
                    for n, p, c in losses]
             return {"states": [(ev.acc.to_json(), ev.outputs, []) for ev in evs], "rows": 0, "skipped": 0,
                     "watch": watched}
-        y_pred = _predictions(df, pred_cols, pred_dtype)
-        y_true = _labels(df, label_cols, classes)
-        if weight_col:
-            _refuse_python_numbers(df[weight_col])
-        weights = df[weight_col].to_numpy(dtype=np.float64) if weight_col else None
+        y_pred = _predictions(df, pred_cols, pred_dtype)  # (the predictions' cells judged first, as the local
+        y_true = _labels(df, label_cols, classes)         # engine judges them)
+        weights = _column_numbers(df, weight_col) if weight_col else None
         counts = {name: _numbers(df[col]) for name, col in (count_cols or {}).items()}
         skipped = 0
         if nan != "error":  # --nan skip/warn: drop rows with a missing value, as the local engine does
@@ -151,17 +151,25 @@ def _partition_states(
                                                   "value": loc.value},
         }}
     except (ValueError, TypeError) as exc:
-        return {"error": _unreadable(df, [*label_cols, *pred_cols, *([weight_col] if weight_col else [])], exc)}
+        return {"error": _unreadable(df, [*label_cols, *pred_cols, *([weight_col] if weight_col else [])], exc,
+                                     len(label_cols))}
 
 
-def _unreadable(df: Any, columns: list[str], exc: Exception) -> dict[str, Any]:
+def _unreadable(df: Any, columns: list[str], exc: Exception, label_count: int = 0) -> dict[str, Any]:
     """The error (as data) of a partition whose columns did not convert to numbers: the first cell that is not
-    one, its column and row, with the local engine's hint for what it looks like (a decimal comma, points
-    between thousands); else the conversion's own words."""
+    one (:class:`_NotANumber`'s, else the first found), its column and row, with the local engine's hint for what
+    it looks like (a decimal comma, points between thousands); else the conversion's own words. The first
+    ``label_count`` of ``columns`` are labels."""
     from losscli.inputs.number_hints import number_hint
     from losscli.io.base import MISSING
     from losscli.io.plain_numbers import plain_float
 
+    if isinstance(exc, _NotANumber):  # a cell of a column read as text, named where it was met
+        labels = exc.column in columns[:label_count]
+        return {"type": "InputError", "message": f"non-numeric value in column {exc.column!r} (value {exc.text!r})",
+                "hint": number_hint(exc.text) or ("give --classes to map string labels to prediction columns"
+                                                   if labels else "every value in this column must be a number"),
+                "exit_code": 3, "location": {"array": None, "row": exc.row, "column": None, "value": exc.text}}
     for column in columns:
         if column not in df.columns or df[column].dtype.kind in "iufb":
             continue
@@ -188,10 +196,6 @@ def _numbers(col: Any) -> np.ndarray:
         return col.to_numpy(dtype=object)
 
 
-class _PythonOnlyNumber(ValueError):
-    """A cell of a text column that only Python's float reads as a number (:func:`_refuse_python_numbers`)."""
-
-
 def _refuse_python_numbers(*cols: Any) -> None:
     """A ValueError where a text column holds a number only Python's float reads (``３``, ``1_000``), which the
     conversion to float64 would take: :func:`_unreadable` then names the cell, as the local engine does."""
@@ -200,7 +204,47 @@ def _refuse_python_numbers(*cols: Any) -> None:
     for col in cols:
         if col.dtype.kind not in "iufbmM" and not all_plain(
                 v.strip() if isinstance(v, str) else None for v in col.tolist()):
-            raise _PythonOnlyNumber("a number only Python reads")
+            raise ValueError("a number only Python reads")
+
+
+class _NotANumber(ValueError):
+    """A cell of a column read as text that is no number: its ``column``, ``row`` in the partition and ``text``."""
+
+    def __init__(self, column: Any, row: int, text: str) -> None:
+        super().__init__(f"{column}: {text!r}")
+        self.column, self.row, self.text = column, row, text
+
+
+def _column_numbers(df: Any, column: Any, *, booleans: bool = False) -> np.ndarray:
+    """A column as float64. A column read as text (a text among the numbers, in its first rows or in a block of
+    its own) is read cell by cell as the local reader reads cells: the missing markers (``NA``, ``none``, in any
+    case) as NaN, a number written in the digits 0-9 as that number, and with ``booleans`` (labels) ``true`` and
+    ``false`` as 1 and 0; any other cell is a :class:`_NotANumber`."""
+    col = df[column]
+    if col.dtype.kind in "iufb":
+        return col.to_numpy(dtype=np.float64)
+    import pandas as pd
+
+    from losscli.io.base import MISSING
+    from losscli.io.plain_numbers import plain_float
+
+    values = np.empty(len(col))
+    for row, cell in enumerate(col.tolist()):
+        if not isinstance(cell, str):  # missing (None, NaN, pd.NA), or a number among texts
+            values[row] = np.nan if pd.isna(cell) else float(cell)
+            continue
+        text = cell.strip()
+        low = text.lower()
+        if low in MISSING:
+            values[row] = np.nan
+        elif booleans and low in ("true", "false"):
+            values[row] = float(low == "true")
+        else:
+            try:
+                values[row] = plain_float(text)
+            except ValueError:
+                raise _NotANumber(column, row, text) from None
+    return values
 
 
 def _levels(key: Any) -> list[str]:
@@ -241,73 +285,44 @@ def _check_key(df: Any, key: str | list[Any]) -> None:
 
 def _predictions(df: Any, cols: list[str], dtype: str | None = None) -> np.ndarray:
     """The prediction columns as one array (one column: 1-D): float16 and float32 kept, as the local readers
-    keep them (scikit-learn clips at the eps of the dtype), anything else as float64; or as ``dtype``."""
+    keep them (scikit-learn clips at the eps of the dtype), anything else as float64; or as ``dtype``. Columns
+    read as text are read cell by cell (:func:`_column_numbers`)."""
     if dtype is None:
         dtypes = [df[c].dtype for c in cols]
         common = np.result_type(*dtypes) if all(isinstance(d, np.dtype) and d.kind == "f" for d in dtypes) else None
         dtype = common if common in (np.float16, np.float32) else np.float64
-    _refuse_python_numbers(*(df[c] for c in cols))
+    if any(df[c].dtype.kind not in "iufb" for c in cols):
+        values = np.column_stack([_column_numbers(df, c) for c in cols]).astype(dtype, copy=False)
+        return values if len(cols) > 1 else values[:, 0]
     return df[cols].to_numpy(dtype=dtype) if len(cols) > 1 else df[cols[0]].to_numpy(dtype=dtype)
 
 
 def _labels(df: Any, label_cols: list[str], classes: list[str] | None) -> np.ndarray:
-    if len(label_cols) > 1:
-        _refuse_python_numbers(*(df[c] for c in label_cols))
-        return df[label_cols].to_numpy(dtype=np.float64)
+    """The label columns as float64: class names mapped to their index by ``classes`` (numeric names by value),
+    else numbers, read cell by cell where a column was read as text (:func:`_column_numbers`, with true and
+    false as 1 and 0, as the local reader reads label cells)."""
+    if len(label_cols) > 1 or not classes:
+        values = [_column_numbers(df, c, booleans=True) for c in label_cols]
+        return values[0] if len(values) == 1 else np.column_stack(values)
+    import pandas as pd
+
     col = df[label_cols[0]]
-    if classes:
-        index = {c: j for j, c in enumerate(classes)}
-        try:  # numeric class names match numeric labels by value (1 and 1.0 are one class)
-            numeric = {float(c): j for c, j in index.items()}
-        except ValueError:
-            numeric = None
-        if numeric is not None and col.dtype.kind in "iuf":
-            mapped = col.astype(float).map(numeric)
-        else:
-            mapped = col.astype(str).str.strip().map(index)
-        if mapped.isna().any():
-            bad = col[mapped.isna()].iloc[0]
-            raise InputError(f"label {bad!r} is not one of the classes ({', '.join(classes[:12])})",
-                             location=Location("y_true"), hint="list every class with --classes")
-        return mapped.to_numpy(dtype=np.float64)
-    try:
-        _refuse_python_numbers(col)
-        return col.to_numpy(dtype=np.float64)
-    except _PythonOnlyNumber:
-        raise  # the cell named by its row (_unreadable), as in any other column
-    except (TypeError, ValueError):
-        if (booleans := _booleans(col)) is not None:
-            return booleans
-        row, text = _first_text_label(col)
-        raise InputError(f"non-numeric label in column {str(label_cols[0])!r} (value {text!r})",
-                         location=Location("y_true", row=row, value=text),
-                         hint="give --classes to map string labels to prediction columns") from None
-
-
-def _first_text_label(col: Any) -> tuple[int | None, str]:
-    """(row, text) of the first label of a text column that is neither a number, a boolean nor missing."""
-    from losscli.io.plain_numbers import plain_float
-
-    for row, value in enumerate(col.where(col.notna(), None).tolist()):
-        text = "" if value is None else str(value).strip()
-        if not text or text.lower() in ("true", "false"):
-            continue
-        try:
-            plain_float(text)
-        except ValueError:
-            return row, text
-    return None, ""
-
-
-def _booleans(col: Any) -> np.ndarray | None:
-    """Labels written as booleans beside missing values (R's TRUE and FALSE with NA or an empty cell, which
-    pandas reads as text) as 1, 0 and NaN, as the local reader reads label cells true and false; ``None`` when
-    another text is among them."""
-    text = col.astype("string").str.strip().str.lower()
-    values = text.map({"true": 1.0, "false": 0.0}, na_action="ignore")
-    if (values.isna() & text.notna()).any():
-        return None
-    return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    index = {c: j for j, c in enumerate(classes)}
+    try:  # numeric class names match numeric labels by value (1 and 1.0 are one class)
+        numeric = {float(c): j for c, j in index.items()}
+    except ValueError:
+        numeric = None
+    mapped = None
+    if numeric is not None:
+        with contextlib.suppress(_NotANumber):  # (a column read as text: its numbers, by value)
+            mapped = pd.Series(_column_numbers(df, label_cols[0]), index=col.index).map(numeric)
+    if mapped is None:
+        mapped = col.astype(str).str.strip().map(index)
+    if mapped.isna().any():
+        bad = col[mapped.isna()].iloc[0]
+        raise InputError(f"label {bad!r} is not one of the classes ({', '.join(classes[:12])})",
+                         location=Location("y_true"), hint="list every class with --classes")
+    return mapped.to_numpy(dtype=np.float64)
 
 
 # ------------------------------------------------------------------------------------------- frames
@@ -538,9 +553,11 @@ def evaluate_many(
     if csv_files:  # before the rows are counted, which such a file gets wrong
         refuse_escapes(csv_files, client)
     notes: list[str] = []
-    frame, labels, preds = combine_frames(ddf_labels, ddf_preds, label_cols=label_cols, pred_cols=pred_cols,
-                                          weight_col=weight_col, id_col=id_col, carry=tuple(count_cols.values()),
-                                          watch_index=watch_index, check_key=check_key, warnings=notes)
+    with reading(source):  # (rows counted, ids joined: the first reads past the sampled partitions)
+        frame, labels, preds = combine_frames(ddf_labels, ddf_preds, label_cols=label_cols, pred_cols=pred_cols,
+                                              weight_col=weight_col, id_col=id_col,
+                                              carry=tuple(count_cols.values()), watch_index=watch_index,
+                                              check_key=check_key, warnings=notes)
     preds = [c for c in preds if c not in count_cols.values()]
     missing = [c for c in [*labels, *preds, *([weight_col] if weight_col else []), *count_cols.values()]
                if c not in frame.columns]
@@ -556,14 +573,8 @@ def evaluate_many(
         work = [task(p, losses_json, convention, reduction, labels, preds, weight_col, classes, sum_tol, nan,
                      count_cols, len(watch_index or ()), key_name, pred_dtype, numbering)
                 for p in parts]
-        try:
+        with reading(source):
             outcomes = client.gather(client.compute(work)) if client is not None else dask.compute(*work)
-        except Exception as exc:  # a partition's file that pandas cannot parse, past the first block
-            import pandas as pd
-
-            if isinstance(exc, pd.errors.ParserError):
-                raise read_error(source or "the data", exc) from None
-            raise
         for k, outcome in enumerate(outcomes):
             if "error" in outcome:
                 _raise(outcome["error"], k, count_cols, source)
@@ -720,15 +731,26 @@ class NumbersReadAsText(Exception):
         self.columns = list(columns)
 
 
-def read_csv_block(data: Any, *args: Any, losscli_numeric: tuple[Any, ...] = (), **kwargs: Any) -> Any:
+def read_csv_block(data: Any, *args: Any, losscli_numeric: tuple[Any, ...] = (),
+                   losscli_booleans: tuple[Any, ...] = (), losscli_range_index: bool = False, **kwargs: Any) -> Any:
     """``pandas.read_csv`` of one block of a CSV file, as Dask reads each; :class:`NumbersReadAsText` when a column
-    of ``losscli_numeric`` (the columns Dask's sample of the file read as numbers) comes out as text."""
+    of ``losscli_numeric`` (the columns Dask's sample of the file read as numbers) comes out as text or booleans,
+    or one of ``losscli_booleans`` (read as booleans) as anything else: Dask would convert it with ``astype``, which
+    takes any text, number or empty cell for True. A block without rows (a shard of its header alone) is as it is.
+    With ``losscli_range_index`` (the sample's rows had as many cells as the header), a block whose first row has
+    one cell more is a ParserError: pandas would take that row's first cell for the rows' names, and read the
+    block's other rows one cell short (missing values, which ``--nan skip`` would drop)."""
     import pandas as pd
 
     df = pd.read_csv(data, *args, **kwargs)
-    text = [c for c in losscli_numeric if c in df.columns and df[c].dtype.kind not in "iufb"]
-    if text:
-        raise NumbersReadAsText(text)
+    if losscli_range_index and not isinstance(df.index, pd.RangeIndex):
+        raise pd.errors.ParserError(f"a row has one cell more than the header (its first cell: {df.index[0]})")
+    if len(df):
+        kinds = {c: df[c].dtype.kind for c in (*losscli_numeric, *losscli_booleans) if c in df.columns}
+        other = [c for c in losscli_numeric if kinds.get(c, "f") not in "iuf"]
+        other += [c for c in losscli_booleans if kinds.get(c, "b") != "b"]
+        if other:
+            raise NumbersReadAsText(other)
     return df
 
 
@@ -777,11 +799,15 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
         options = dict(sep=sep, header=0 if header else None, blocksize=blocksize, assume_missing=True,
                        dtype={c: str for c in text_columns} or None, skip_blank_lines=not blank_rows)
         frame = dd.read_csv(path, **options)
-        numeric = tuple(c for c, dtype in frame.dtypes.items() if dtype.kind in "iufb")
-        if numeric:  # each block checked for text in those columns (NumbersReadAsText)
-            from dask.dataframe.io.csv import read_pandas
+        import pandas as pd
+        from dask.dataframe.io.csv import read_pandas
 
-            frame = read_pandas(read_csv_block, path, **options, losscli_numeric=numeric)
+        # each block checked as the sample was read (read_csv_block): its columns of numbers and of booleans, and
+        # its rows as many cells as the header
+        frame = read_pandas(read_csv_block, path, **options,
+                            losscli_numeric=tuple(c for c, dtype in frame.dtypes.items() if dtype.kind in "iuf"),
+                            losscli_booleans=tuple(c for c, dtype in frame.dtypes.items() if dtype.kind == "b"),
+                            losscli_range_index=isinstance(frame._meta.index, pd.RangeIndex))
         if not header:  # named 1..K, as the local reader names the columns of a headerless file
             frame.columns = [str(i + 1) for i in range(len(frame.columns))]
         return frame
@@ -876,6 +902,30 @@ def _drop_empty_last(df: Any, name: Any, path: str, delimiter: str, cut: str | N
             hint=hint,
         )
     return df.drop(columns=[name])
+
+
+@contextlib.contextmanager
+def reading(source: str | None) -> Iterator[None]:
+    """Errors of reading the data (``source``) met inside a computation, as losscli's: pandas' ParserError of a
+    partition past the sampled ones (a ragged row), and a shard without a column of the first one's."""
+    try:
+        yield
+    except KeyError as exc:
+        if "not in index" not in str(exc):
+            raise
+        raise shard_lacks_column(source or "the data", exc) from None
+    except Exception as exc:
+        import pandas as pd
+
+        if isinstance(exc, pd.errors.ParserError):
+            raise read_error(source or "the data", exc) from None
+        raise
+
+
+def shard_lacks_column(path: str, exc: KeyError) -> InputError:
+    """The error of a shard of ``path`` without a column of the first one's (Parquet files of other schemas)."""
+    return InputError(f"{path}: a shard lacks a column of the first one's ({str(exc).strip(chr(34))})",
+                      hint="every shard of one dataset needs the same columns")
 
 
 def read_error(path: str, exc: BaseException) -> ReadError:
@@ -993,11 +1043,14 @@ def make_client(scheduler: str | None) -> tuple[Any, Any]:
             return Client(scheduler, timeout="20s"), None
         except OSError as exc:
             raise UsageError(f"cannot connect to the Dask scheduler {scheduler}: {exc}") from None
+    import logging
     import os
     import warnings
 
     with warnings.catch_warnings():  # another cluster's port: this one takes a free port, no message needed
         warnings.filterwarnings("ignore", message="Port .* is already in use")
+        # the workers' logs silenced: a task's error reaches the command as its exception, which names the
+        # problem in one line (a worker's own report of it would add a traceback on stderr)
         cluster = LocalCluster(n_workers=max(1, min(os.cpu_count() or 1, 8)), threads_per_worker=1, processes=True,
-                               dashboard_address=None, host="127.0.0.1")
+                               dashboard_address=None, host="127.0.0.1", silence_logs=logging.CRITICAL)
     return Client(cluster), cluster

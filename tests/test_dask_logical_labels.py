@@ -43,4 +43,4 @@ def test_other_texts_among_logical_labels_are_still_refused(tmp_path, capsys):
     code, _, err = run_cli(["eval", "bce", str(tmp_path / "r.csv"), "--label-cols", "truth", "--nan", "skip",
                             "--engine", "dask", "-q"], capsys)
     assert code == 3
-    assert "non-numeric label in column 'truth' (value 'maybe')" in err and "row 2 of the partition" in err, err
+    assert "non-numeric value in column 'truth' (value 'maybe')" in err and "row 2 of the partition" in err, err

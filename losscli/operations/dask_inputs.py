@@ -106,10 +106,9 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, b
 
         raise read_error(path, exc) from None
     except KeyError as exc:  # a shard without a column of the first one's (Parquet files of other schemas)
-        from losscli.errors import InputError
+        from losscli.dask import shard_lacks_column
 
-        raise InputError(f"{path}: a shard lacks a column of the first one's ({str(exc).strip(chr(34))})",
-                         hint="every shard of one dataset needs the same columns") from None
+        raise shard_lacks_column(path, exc) from None
     sample = {}
     for c in head.columns:
         col = head[c]
@@ -154,22 +153,36 @@ def evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Report
     """Evaluate the losses with the Dask engine, from the same settings as the local engine;
     (evaluations, merged evaluators). Where a block of a CSV file holds text in a column of numbers, the
     files are read again with that column as text (:class:`~losscli.dask.NumbersReadAsText`)."""
-    from losscli.dask import NumbersReadAsText
+    from losscli.dask import NumbersReadAsText, make_client
+
+    made: list[tuple[Any, Any]] = []  # (client, local cluster or None): made when first needed, kept for a retry
+
+    def client() -> Any:
+        if not made:
+            made.append(make_client(engine.scheduler))
+        return made[0][0]
 
     as_text: frozenset[Any] = frozenset()
-    while True:
-        try:
-            return _evaluate_with_dask(loss, options, report, engine, as_text)
-        except NumbersReadAsText as exc:
-            if set(exc.columns) <= as_text:  # read as text already: cannot come again
-                raise
-            as_text |= set(exc.columns)
+    try:
+        while True:
+            try:
+                return _evaluate_with_dask(loss, options, report, engine, as_text, client)
+            except NumbersReadAsText as exc:
+                if set(exc.columns) <= as_text:  # read as text already: cannot come again
+                    raise
+                as_text |= set(exc.columns)
+    finally:
+        for made_client, cluster in made:
+            made_client.close()
+            if cluster is not None:
+                cluster.close()
 
 
 def _evaluate_with_dask(loss: LossSettings, options: InputOptions, report: ReportSettings,
-                        engine: EngineSettings, as_text: frozenset[Any]) -> tuple[list[Any], list[Any]]:
-    """:func:`evaluate_with_dask`, with the columns ``as_text`` read as text."""
-    from losscli.dask import evaluate_many, make_client
+                        engine: EngineSettings, as_text: frozenset[Any], get_client: Any
+                        ) -> tuple[list[Any], list[Any]]:
+    """:func:`evaluate_with_dask`, with the columns ``as_text`` read as text, on the client ``get_client()``."""
+    from losscli.dask import evaluate_many
     from losscli.inputs.infer import JOIN_NAMES, Selection, infer_one_file, infer_two_files, is_text
     from losscli.inputs.plan import refuse_classes_for_values
     from losscli.operations.evaluation import convention_of, loss_params, loss_texts
@@ -283,7 +296,7 @@ def _evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Repor
         classes = classes_named_by_column(pred_cols[0], lab_table.sample.get(label_cols[0]))
         if classes:  # class names beside one column named for one of them (p_yes), as the local plan reads them
             cols.notes.append(classes_named_note(pred_cols[0], classes))
-    client, cluster = make_client(engine.scheduler)
+    client = get_client()
 
     def evaluate(labels: Any, preds: Any, id_col: str | None, check_key: Any) -> list[Any]:
         return _evaluate_many(
@@ -299,20 +312,15 @@ def _evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Repor
         )
 
     try:
-        try:
-            evaluators = evaluate(labels, preds, cols.id_col, check_key)
-        except InputError as exc:
-            if joined_index is None or "duplicate" not in exc.message:
-                raise
-            # the pandas index repeats (batches numbered from 0 each): no key to join on, so the rows are paired
-            # by position and the indexes checked row by row, as the local engine does
-            labels, preds = _frames_by_row(options, keys, as_text)
-            cols.id_col, cols.notes = None, checked_notes
-            evaluators = evaluate(labels, preds, None, (joined_index, joined_index))
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        evaluators = evaluate(labels, preds, cols.id_col, check_key)
+    except InputError as exc:
+        if joined_index is None or "duplicate" not in exc.message:
+            raise
+        # the pandas index repeats (batches numbered from 0 each): no key to join on, so the rows are paired
+        # by position and the indexes checked row by row, as the local engine does
+        labels, preds = _frames_by_row(options, keys, as_text)
+        cols.id_col, cols.notes = None, checked_notes
+        evaluators = evaluate(labels, preds, None, (joined_index, joined_index))
     evaluations = []
     for ev in evaluators:
         inputs: dict[str, Any] = {"engine": "dask", "labels": {"file": names[0], "columns": label_cols},

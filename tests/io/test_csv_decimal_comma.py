@@ -174,7 +174,8 @@ def test_the_dask_engine_names_the_cell_and_gives_the_local_engines_hint(tmp_pat
                                                          for a, b in zip(y, p, strict=True)))
     code, out, err = run_cli(["eval", "mse", str(tmp_path / "f.csv"), "--engine", "dask", "-q"], capsys)
     assert code == 3 and out == "", err
-    assert f"column 'y' (value {written(y[0])!r})" in err and "row 1 of the partition" in err, err
+    # (the predictions' cell, as the local engine names it first)
+    assert f"column 'pred' (value {written(p[0])!r})" in err and "row 1 of the partition" in err, err
     assert ("points between thousands" if german else "a decimal comma?") in err, err
     subprocess.run(["sh", "-c", f"{rewrite} < f.csv > g.csv"], cwd=tmp_path, check=True)
     code, out, err = run_cli(["eval", "mse", str(tmp_path / "g.csv"), "--engine", "dask", "-q"], capsys)

@@ -39,3 +39,40 @@ def test_more_partitions_are_read_until_they_hold_the_rows():
 def test_a_frame_of_fewer_rows_is_read_whole():
     head = _first_rows(_frame([10, 0, 7, 3, 5, 1], broken_from=99), 1000)
     assert head["x"].tolist() == list(range(26))
+
+
+@pytest.mark.parametrize("at", [8000, 9000])
+@pytest.mark.parametrize("nan", ["error", "skip"])
+def test_a_ragged_row_past_the_sampled_partitions_is_refused_as_a_reading_error(tmp_path, capsys, monkeypatch, at,
+                                                                                 nan):
+    """Two files paired by row, the predictions' row ``at`` of 12,000 with a cell too many: refused naming the files
+    (an internal error, exit 4, once the sample no longer read every partition). Row 9,000 opens a block, whose
+    other rows pandas then read one cell short, as missing values (which --nan skip dropped: 0.8857, exit 0)."""
+    pytest.importorskip("dask.distributed")
+    from cli_helpers import run_cli
+
+    import losscli.dask
+
+    monkeypatch.setattr(losscli.dask, "CSV_BLOCKSIZE", 20_000)
+    rng = np.random.default_rng(1)
+    rows = 12_000
+    (tmp_path / "y.csv").write_text("label\n" + "".join(f"{v}\n" for v in rng.integers(0, 2, rows)))
+    probs = [f"{v:.4f}" for v in rng.uniform(0.05, 0.95, rows)]
+    probs[at] = "0.5,0.7"
+    (tmp_path / "p.csv").write_text("prob\n" + "".join(f"{v}\n" for v in probs))
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv",
+                              "--nan", nan, "--engine", "dask", "-q"], capsys)
+    assert code == 3 and out == "", out
+    assert "cannot read" in err and "p.csv" in err and "internal error" not in err, err
+
+
+def test_a_parquet_shard_without_a_column_is_refused(tmp_path, capsys):
+    pytest.importorskip("dask.distributed")
+    from cli_helpers import run_cli
+
+    # (the first shard holds the sampled rows: the second is met when the rows are evaluated)
+    pd.DataFrame({"label": [0, 1] * 1000, "prob": np.linspace(0.1, 0.9, 2000)}).to_parquet(tmp_path / "s-0.parquet")
+    pd.DataFrame({"label": [0, 1] * 1000}).to_parquet(tmp_path / "s-1.parquet")
+    code, out, err = run_cli(["eval", "bce", tmp_path / "s-*.parquet", "--engine", "dask", "-q"], capsys)
+    assert code == 3 and out == "", out
+    assert "a shard lacks a column of the first one's" in err and "internal error" not in err, err

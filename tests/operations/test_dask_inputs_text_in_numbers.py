@@ -38,6 +38,13 @@ def _bce(y: np.ndarray, p: np.ndarray, w: np.ndarray | None = None) -> float:
     return float(np.average(losses, weights=w))
 
 
+def _same_number_on_both_engines(args: list, expected: float, capsys) -> None:
+    for engine in ("local", "dask"):
+        code, out, err = run_cli([*args, "--engine", engine], capsys)
+        assert code == 0, (engine, err)
+        assert float(out) == pytest.approx(expected, rel=1e-14), engine
+
+
 @pytest.mark.parametrize(("cell", "hint"), [
     ("０.５", "write the number in the digits 0-9 (0.5)"),
     ("٠.٥", "write the number in the digits 0-9 (0.5)"),
@@ -100,11 +107,8 @@ def test_a_text_in_a_column_no_loss_reads_leaves_the_number(tmp_path, capsys):
     feature[AT] = "n/a yet"
     _write(tmp_path / "scores.csv", {"label": [str(v) for v in y], "prob": [repr(float(v)) for v in p],
                                      "feature": feature})
-    for engine in ("local", "dask"):
-        code, out, err = run_cli(["eval", "bce", tmp_path / "scores.csv", "--label-cols", "label", "--pred-cols",
-                                  "prob", "--engine", engine, "-q"], capsys)
-        assert code == 0, (engine, err)
-        assert float(out) == pytest.approx(_bce(y, p), rel=1e-14), engine
+    _same_number_on_both_engines(["eval", "bce", tmp_path / "scores.csv", "--label-cols", "label", "--pred-cols",
+                                  "prob", "-q"], _bce(y, p), capsys)
 
 
 def test_a_number_padded_with_a_no_break_space_is_read_as_the_local_engine_reads_it(tmp_path, capsys):
@@ -114,10 +118,7 @@ def test_a_number_padded_with_a_no_break_space_is_read_as_the_local_engine_reads
     probs[AT] = "0.5\xa0"
     p[AT] = 0.5
     _write(tmp_path / "scores.csv", {"label": [str(v) for v in y], "prob": probs})
-    for engine in ("local", "dask"):
-        code, out, err = run_cli(["eval", "bce", tmp_path / "scores.csv", "--engine", engine, "-q"], capsys)
-        assert code == 0, (engine, err)
-        assert float(out) == pytest.approx(_bce(y, p), rel=1e-14), engine
+    _same_number_on_both_engines(["eval", "bce", tmp_path / "scores.csv", "-q"], _bce(y, p), capsys)
 
 
 def test_two_files_paired_by_row_refuse_a_text_in_the_predictions(tmp_path, capsys):
@@ -130,3 +131,73 @@ def test_two_files_paired_by_row_refuse_a_text_in_the_predictions(tmp_path, caps
                               "--engine", "dask", "-q"], capsys)
     assert code == 3 and out == "", out
     assert "'０.２５'" in err and "(0.25)" in err, err
+
+
+def test_a_shard_of_booleans_beside_one_of_numbers_is_read_as_the_local_engine_reads_it(tmp_path, capsys):
+    """Labels True/False in the first shard, 0/1 in the next: Dask converted the second with ``astype(bool)``, so
+    a 2 or an empty cell was a 1 (exit 0, where the local engine refuses the 2 and the empty cell)."""
+    y, p = _scores(9)
+    half = ROWS // 2
+    first = ["True" if v else "False" for v in y[:half]]
+    second = [str(v) for v in y[half:]]
+    probs = [repr(float(v)) for v in p]
+    _write(tmp_path / "part-0.csv", {"label": first, "prob": probs[:half]})
+    for cell, words in (("2", "labels must be 0 or 1"), ("", "NaN in y_true")):
+        bad = list(second)
+        bad[100] = cell
+        _write(tmp_path / "part-1.csv", {"label": bad, "prob": probs[half:]})
+        code, out, err = run_cli(["eval", "bce", tmp_path / "part-*.csv", "--engine", "dask", "-q"], capsys)
+        assert code == 3 and out == "" and words in err, (cell, out, err)
+    keep = np.ones(ROWS, dtype=bool)
+    keep[half + 100] = False
+    _same_number_on_both_engines(["eval", "bce", tmp_path / "part-*.csv", "--nan", "skip", "-q"],
+                                 _bce(y[keep], p[keep]), capsys)
+
+
+def test_labels_of_numbers_and_booleans_and_missing_markers_in_any_case_are_read_as_the_local_engine_reads_them(
+        tmp_path, capsys):
+    y, p = _scores(10)
+    labels, probs = [str(v) for v in y], [repr(float(v)) for v in p]
+    labels[AT] = "True" if y[AT] else "False"
+    probs[AT + 1] = "na"  # pandas reads NA, not na, as missing
+    _write(tmp_path / "scores.csv", {"label": labels, "prob": probs})
+    keep = np.ones(ROWS, dtype=bool)
+    keep[AT + 1] = False
+    _same_number_on_both_engines(["eval", "bce", tmp_path / "scores.csv", "--nan", "skip", "-q"],
+                                 _bce(y[keep], p[keep]), capsys)
+
+
+def test_a_shard_of_its_header_alone_leaves_the_number(tmp_path, capsys):
+    """pandas reads a block without rows as text columns: it is no text among numbers (the columns read as text,
+    labels ``2.0`` were no longer the class ``2``)."""
+    rng = np.random.default_rng(11)
+    y = rng.integers(0, 3, ROWS)
+    p = rng.dirichlet(np.ones(3), ROWS).round(4)
+    p[:, 2] = 1 - p[:, 0] - p[:, 1]
+    _write(tmp_path / "m-0.csv", {"label": [f"{v:.1f}" for v in y],
+                                  **{f"p{j}": [repr(float(v)) for v in p[:, j]] for j in range(3)}})
+    (tmp_path / "m-1.csv").write_text("label,p0,p1,p2\n")
+    expected = float(-np.mean(np.log(p[np.arange(ROWS), y])))
+    _same_number_on_both_engines(["eval", "scce", tmp_path / "m-*.csv", "--classes", "0,1,2", "-q"], expected, capsys)
+
+
+def test_the_reading_again_prints_the_number_alone(tmp_path):
+    """Each reading of a block with text among numbers ended in a worker's report of the error, with a traceback,
+    on the command's stderr (capsys does not see the workers' output: a process of its own does)."""
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(12)  # rows enough that the sampled first partition holds no such cell: it is met
+    y, p = rng.integers(0, 2, 12_000), rng.uniform(0.05, 0.95, 12_000).round(4)  # on the cluster's workers
+    probs = [repr(float(v)) for v in p]
+    probs[9000] = "0.5\xa0"
+    p[9000] = 0.5
+    _write(tmp_path / "scores.csv", {"label": [str(v) for v in y], "prob": probs})
+    (tmp_path / "run.py").write_text(
+        "import sys\nimport losscli.dask\nfrom losscli.cli import main\n"
+        "if __name__ == '__main__':\n    losscli.dask.CSV_BLOCKSIZE = 20_000\n    main(sys.argv[1:])\n")
+    r = subprocess.run([sys.executable, str(tmp_path / "run.py"), "eval", "bce", str(tmp_path / "scores.csv"),
+                        "--engine", "dask", "-q"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert float(r.stdout) == pytest.approx(_bce(y, p), rel=1e-14)
+    assert r.stderr == "", r.stderr
