@@ -117,8 +117,11 @@ def _partition_states(
                    for n, p, c in losses]
             return {"states": [(ev.acc.to_json(), ev.outputs, []) for ev in evs], "rows": 0, "skipped": 0,
                     "watch": watched}
+        from losscli.registry import get_loss
+
+        binary = all(get_loss(name).label_kind == "binary" for name, _, _ in losses)
         y_pred = _predictions(df, pred_cols, pred_dtype)  # (the predictions' cells judged first, as the local
-        y_true = _labels(df, label_cols, classes)         # engine judges them)
+        y_true = _labels(df, label_cols, classes, binary)  # engine judges them)
         weights = _column_numbers(df, weight_col) if weight_col else None
         counts = {name: _numbers(df[col]) for name, col in (count_cols or {}).items()}
         skipped = 0
@@ -221,8 +224,10 @@ def _column_numbers(df: Any, column: Any, *, booleans: bool = False) -> np.ndarr
     case) as NaN, a number written in the digits 0-9 as that number, and with ``booleans`` (labels) ``true`` and
     ``false`` as 1 and 0; any other cell is a :class:`_NotANumber`."""
     col = df[column]
-    if col.dtype.kind in "iufb":
+    if col.dtype.kind in "iuf" or (booleans and col.dtype.kind == "b"):
         return col.to_numpy(dtype=np.float64)
+    if col.dtype.kind == "b" and len(col):  # True and False: no number, as the local reader reads them here
+        raise _NotANumber(column, 0, str(col.iloc[0]))
     import pandas as pd
 
     from losscli.io.base import MISSING
@@ -291,18 +296,18 @@ def _predictions(df: Any, cols: list[str], dtype: str | None = None) -> np.ndarr
         dtypes = [df[c].dtype for c in cols]
         common = np.result_type(*dtypes) if all(isinstance(d, np.dtype) and d.kind == "f" for d in dtypes) else None
         dtype = common if common in (np.float16, np.float32) else np.float64
-    if any(df[c].dtype.kind not in "iufb" for c in cols):
+    if any(df[c].dtype.kind not in "iuf" for c in cols):
         values = np.column_stack([_column_numbers(df, c) for c in cols]).astype(dtype, copy=False)
         return values if len(cols) > 1 else values[:, 0]
     return df[cols].to_numpy(dtype=dtype) if len(cols) > 1 else df[cols[0]].to_numpy(dtype=dtype)
 
 
-def _labels(df: Any, label_cols: list[str], classes: list[str] | None) -> np.ndarray:
+def _labels(df: Any, label_cols: list[str], classes: list[str] | None, binary: bool = False) -> np.ndarray:
     """The label columns as float64: class names mapped to their index by ``classes`` (numeric names by value),
-    else numbers, read cell by cell where a column was read as text (:func:`_column_numbers`, with true and
-    false as 1 and 0, as the local reader reads label cells)."""
+    else numbers, read cell by cell where a column was read as text (:func:`_column_numbers`; for ``binary``
+    losses with true and false as 1 and 0, as the local reader reads binary labels)."""
     if len(label_cols) > 1 or not classes:
-        values = [_column_numbers(df, c, booleans=True) for c in label_cols]
+        values = [_column_numbers(df, c, booleans=binary) for c in label_cols]
         return values[0] if len(values) == 1 else np.column_stack(values)
     import pandas as pd
 
@@ -551,7 +556,8 @@ def evaluate_many(
     key_name = [_levels(k) if isinstance(k, tuple) else k for k in check_key] if isinstance(check_key, tuple) \
         else check_key
     if csv_files:  # before the rows are counted, which such a file gets wrong
-        refuse_escapes(csv_files, client)
+        with reading(source):
+            refuse_escapes(csv_files, client)
     notes: list[str] = []
     with reading(source):  # (rows counted, ids joined: the first reads past the sampled partitions)
         frame, labels, preds = combine_frames(ddf_labels, ddf_preds, label_cols=label_cols, pred_cols=pred_cols,
@@ -732,17 +738,25 @@ class NumbersReadAsText(Exception):
 
 
 def read_csv_block(data: Any, *args: Any, losscli_numeric: tuple[Any, ...] = (),
-                   losscli_booleans: tuple[Any, ...] = (), losscli_range_index: bool = False, **kwargs: Any) -> Any:
+                   losscli_booleans: tuple[Any, ...] = (), losscli_range_index: bool = False,
+                   losscli_columns: tuple[Any, ...] | None = None, **kwargs: Any) -> Any:
     """``pandas.read_csv`` of one block of a CSV file, as Dask reads each; :class:`NumbersReadAsText` when a column
     of ``losscli_numeric`` (the columns Dask's sample of the file read as numbers) comes out as text or booleans,
     or one of ``losscli_booleans`` (read as booleans) as anything else: Dask would convert it with ``astype``, which
     takes any text, number or empty cell for True. A block without rows (a shard of its header alone) is as it is.
     With ``losscli_range_index`` (the sample's rows had as many cells as the header), a block whose first row has
     one cell more is a ParserError: pandas would take that row's first cell for the rows' names, and read the
-    block's other rows one cell short (missing values, which ``--nan skip`` would drop)."""
+    block's other rows one cell short (missing values, which ``--nan skip`` would drop). A file whose header is not
+    the first file's (``losscli_columns``: the same columns in another order, or others) is refused: Dask reads its
+    blocks after the first under the first file's header, which would pair their cells with other columns."""
     import pandas as pd
 
     df = pd.read_csv(data, *args, **kwargs)
+    if losscli_columns is not None and tuple(df.columns) != losscli_columns:
+        raise ValueError(f"a file has the columns {', '.join(map(str, df.columns))} where the first file has "
+                         f"{', '.join(map(str, losscli_columns))}: the Dask engine reads each file's rows under the "
+                         "first file's header, so every file needs it (the same columns in the same order); the "
+                         "local engine (leave out --engine dask) pairs the columns by name")
     if losscli_range_index and not isinstance(df.index, pd.RangeIndex):
         raise pd.errors.ParserError(f"a row has one cell more than the header (its first cell: {df.index[0]})")
     if len(df):
@@ -807,7 +821,8 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
         frame = read_pandas(read_csv_block, path, **options,
                             losscli_numeric=tuple(c for c, dtype in frame.dtypes.items() if dtype.kind in "iuf"),
                             losscli_booleans=tuple(c for c, dtype in frame.dtypes.items() if dtype.kind == "b"),
-                            losscli_range_index=isinstance(frame._meta.index, pd.RangeIndex))
+                            losscli_range_index=isinstance(frame._meta.index, pd.RangeIndex),
+                            losscli_columns=tuple(frame.columns) if header else None)
         if not header:  # named 1..K, as the local reader names the columns of a headerless file
             frame.columns = [str(i + 1) for i in range(len(frame.columns))]
         return frame
@@ -906,20 +921,21 @@ def _drop_empty_last(df: Any, name: Any, path: str, delimiter: str, cut: str | N
 
 @contextlib.contextmanager
 def reading(source: str | None) -> Iterator[None]:
-    """Errors of reading the data (``source``) met inside a computation, as losscli's: pandas' ParserError of a
-    partition past the sampled ones (a ragged row), and a shard without a column of the first one's."""
+    """Errors of reading the data (``source``) met inside a computation (the partitions past the sampled ones:
+    a ragged row, a cut or empty file, bytes that are not UTF-8, a shard without a column of the first one's)
+    as losscli's reading errors. A partition's own errors come back as data (:func:`_partition_states`)."""
+    from losscli.errors import LossCliError
+
     try:
         yield
+    except LossCliError:
+        raise
     except KeyError as exc:
         if "not in index" not in str(exc):
             raise
         raise shard_lacks_column(source or "the data", exc) from None
-    except Exception as exc:
-        import pandas as pd
-
-        if isinstance(exc, pd.errors.ParserError):
-            raise read_error(source or "the data", exc) from None
-        raise
+    except (ValueError, OSError, EOFError) as exc:  # pandas' and Arrow's errors, bytes that are not UTF-8, a
+        raise read_error(source or "the data", exc) from None  # file cut short (gzip's EOFError)
 
 
 def shard_lacks_column(path: str, exc: KeyError) -> InputError:
@@ -932,8 +948,12 @@ def read_error(path: str, exc: BaseException) -> ReadError:
     """A reading error of Dask's (or of pandas inside it, at any partition) as one line naming ``path``."""
     import pandas as pd
 
+    if isinstance(exc, UnicodeDecodeError):
+        return ReadError(f"cannot read {path} with Dask: bytes that are not UTF-8",
+                         hint="re-save the file as UTF-8 (for example `iconv -f latin1 -t utf-8`); the local engine "
+                              "(leave out --engine dask) names the byte and its row")
     parsing = isinstance(exc, pd.errors.ParserError) or "Original Message:" in str(exc)
-    text = str(exc).split("Original Message:", 1)[-1].replace("\\n", " ").strip()
+    text = str(exc).split("Original Message:", 1)[-1].replace("\\n", " ").strip() or type(exc).__name__
     return ReadError(f"cannot read {path} with Dask: {text}",
                      hint="the local engine (leave out --engine dask) names the row and its cells" if parsing
                      else None)

@@ -201,3 +201,27 @@ def test_the_reading_again_prints_the_number_alone(tmp_path):
     assert r.returncode == 0, r.stderr
     assert float(r.stdout) == pytest.approx(_bce(y, p), rel=1e-14)
     assert r.stderr == "", r.stderr
+
+
+def test_true_or_false_among_class_indices_is_refused(tmp_path, capsys):
+    """true and false are binary labels: among the labels of a multi-class loss the Dask engine read them as 1 and 0
+    (1.1689, exit 0, where the local engine refuses them)."""
+    rng = np.random.default_rng(13)
+    labels = [str(v) for v in rng.integers(0, 3, 300)]
+    labels[3] = "false"
+    _write(tmp_path / "t.csv", {"y": labels, "p0": ["0.2"] * 300, "p1": ["0.5"] * 300, "p2": ["0.3"] * 300})
+    for engine in ("local", "dask"):
+        code, out, err = run_cli(["eval", "scce", tmp_path / "t.csv", "--engine", engine, "-q"], capsys)
+        assert code in (2, 3) and out == "" and "false" in err, (engine, code, out, err)
+
+
+@pytest.mark.parametrize("column", ["prob", "w"])
+def test_a_column_of_booleans_is_no_predictions_nor_weights(tmp_path, capsys, column):
+    y, p = _scores(14)
+    cells = {"label": [str(v) for v in y], "prob": [repr(float(v)) for v in p], "w": ["1"] * ROWS}
+    cells[column] = ["True" if v else "False" for v in y]
+    _write(tmp_path / "t.csv", cells)
+    for engine in ("local", "dask"):
+        code, out, err = run_cli(["eval", "bce", tmp_path / "t.csv", "--label-cols", "label", "--pred-cols", "prob",
+                                  "--weight-col", "w", "--engine", engine, "-q"], capsys)
+        assert code == 3 and out == "" and "non-numeric value" in err, (engine, code, out, err)
