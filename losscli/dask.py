@@ -122,7 +122,7 @@ def _partition_states(
         binary = all(get_loss(name).label_kind == "binary" for name, _, _ in losses)
         y_pred = _predictions(df, pred_cols, pred_dtype)  # (the predictions' cells judged first, as the local
         y_true = _labels(df, label_cols, classes, binary)  # engine judges them)
-        weights = _column_numbers(df, weight_col) if weight_col else None
+        weights = column_numbers(df, weight_col) if weight_col else None
         counts = {name: _numbers(df[col]) for name, col in (count_cols or {}).items()}
         skipped = 0
         if nan != "error":  # --nan skip/warn: drop rows with a missing value, as the local engine does
@@ -160,14 +160,14 @@ def _partition_states(
 
 def _unreadable(df: Any, columns: list[str], exc: Exception, label_count: int = 0) -> dict[str, Any]:
     """The error (as data) of a partition whose columns did not convert to numbers: the first cell that is not
-    one (:class:`_NotANumber`'s, else the first found), its column and row, with the local engine's hint for what
+    one (:class:`NotANumber`'s, else the first found), its column and row, with the local engine's hint for what
     it looks like (a decimal comma, points between thousands); else the conversion's own words. The first
     ``label_count`` of ``columns`` are labels."""
     from losscli.inputs.number_hints import number_hint
     from losscli.io.base import MISSING
     from losscli.io.plain_numbers import plain_float
 
-    if isinstance(exc, _NotANumber):  # a cell of a column read as text, named where it was met
+    if isinstance(exc, NotANumber):  # a cell of a column read as text, named where it was met
         labels = exc.column in columns[:label_count]
         return {"type": "InputError", "message": f"non-numeric value in column {exc.column!r} (value {exc.text!r})",
                 "hint": number_hint(exc.text) or ("give --classes to map string labels to prediction columns"
@@ -210,7 +210,7 @@ def _refuse_python_numbers(*cols: Any) -> None:
             raise ValueError("a number only Python reads")
 
 
-class _NotANumber(ValueError):
+class NotANumber(ValueError):
     """A cell of a column read as text that is no number: its ``column``, ``row`` in the partition and ``text``."""
 
     def __init__(self, column: Any, row: int, text: str) -> None:
@@ -218,16 +218,16 @@ class _NotANumber(ValueError):
         self.column, self.row, self.text = column, row, text
 
 
-def _column_numbers(df: Any, column: Any, *, booleans: bool = False) -> np.ndarray:
+def column_numbers(df: Any, column: Any, *, booleans: bool = False) -> np.ndarray:
     """A column as float64. A column read as text (a text among the numbers, in its first rows or in a block of
     its own) is read cell by cell as the local reader reads cells: the missing markers (``NA``, ``none``, in any
     case) as NaN, a number written in the digits 0-9 as that number, and with ``booleans`` (labels) ``true`` and
-    ``false`` as 1 and 0; any other cell is a :class:`_NotANumber`."""
+    ``false`` as 1 and 0; any other cell is a :class:`NotANumber`."""
     col = df[column]
     if col.dtype.kind in "iuf" or (booleans and col.dtype.kind == "b"):
         return col.to_numpy(dtype=np.float64)
     if col.dtype.kind == "b" and len(col):  # True and False: no number, as the local reader reads them here
-        raise _NotANumber(column, 0, str(col.iloc[0]))
+        raise NotANumber(column, 0, str(col.iloc[0]))
     import pandas as pd
 
     from losscli.io.base import MISSING
@@ -248,7 +248,7 @@ def _column_numbers(df: Any, column: Any, *, booleans: bool = False) -> np.ndarr
             try:
                 values[row] = plain_float(text)
             except ValueError:
-                raise _NotANumber(column, row, text) from None
+                raise NotANumber(column, row, text) from None
     return values
 
 
@@ -291,23 +291,23 @@ def _check_key(df: Any, key: str | list[Any]) -> None:
 def _predictions(df: Any, cols: list[str], dtype: str | None = None) -> np.ndarray:
     """The prediction columns as one array (one column: 1-D): float16 and float32 kept, as the local readers
     keep them (scikit-learn clips at the eps of the dtype), anything else as float64; or as ``dtype``. Columns
-    read as text are read cell by cell (:func:`_column_numbers`)."""
+    read as text are read cell by cell (:func:`column_numbers`)."""
     if dtype is None:
         dtypes = [df[c].dtype for c in cols]
         common = np.result_type(*dtypes) if all(isinstance(d, np.dtype) and d.kind == "f" for d in dtypes) else None
         dtype = common if common in (np.float16, np.float32) else np.float64
     if any(df[c].dtype.kind not in "iuf" for c in cols):
-        values = np.column_stack([_column_numbers(df, c) for c in cols]).astype(dtype, copy=False)
+        values = np.column_stack([column_numbers(df, c) for c in cols]).astype(dtype, copy=False)
         return values if len(cols) > 1 else values[:, 0]
     return df[cols].to_numpy(dtype=dtype) if len(cols) > 1 else df[cols[0]].to_numpy(dtype=dtype)
 
 
 def _labels(df: Any, label_cols: list[str], classes: list[str] | None, binary: bool = False) -> np.ndarray:
     """The label columns as float64: class names mapped to their index by ``classes`` (numeric names by value),
-    else numbers, read cell by cell where a column was read as text (:func:`_column_numbers`; for ``binary``
+    else numbers, read cell by cell where a column was read as text (:func:`column_numbers`; for ``binary``
     losses with true and false as 1 and 0, as the local reader reads binary labels)."""
     if len(label_cols) > 1 or not classes:
-        values = [_column_numbers(df, c, booleans=binary) for c in label_cols]
+        values = [column_numbers(df, c, booleans=binary) for c in label_cols]
         return values[0] if len(values) == 1 else np.column_stack(values)
     import pandas as pd
 
@@ -319,8 +319,8 @@ def _labels(df: Any, label_cols: list[str], classes: list[str] | None, binary: b
         numeric = None
     mapped = None
     if numeric is not None:
-        with contextlib.suppress(_NotANumber):  # (a column read as text: its numbers, by value)
-            mapped = pd.Series(_column_numbers(df, label_cols[0]), index=col.index).map(numeric)
+        with contextlib.suppress(NotANumber):  # (a column read as text: its numbers, by value)
+            mapped = pd.Series(column_numbers(df, label_cols[0]), index=col.index).map(numeric)
     if mapped is None:
         mapped = col.astype(str).str.strip().map(index)
     if mapped.isna().any():

@@ -365,24 +365,15 @@ def _first_rows(ddf: Any, rows: int) -> Any:
 
 
 def _sampled_numbers(col: Any) -> Any:
-    """A column read as text (``as_text`` of :func:`_frame`) as the numbers its first rows hold, missing cells
-    as NaN and ``true``/``false`` as 1 and 0, as the local reader reads them; ``None`` when a cell is not one
-    (the rule then sees the column as text, as the local reader would)."""
-    import numpy as np
+    """A column read as text (``as_text`` of :func:`_frame`) as the numbers its first rows hold, cell by cell as
+    the partitions read it (:func:`~losscli.dask.column_numbers`, true and false as 1 and 0); ``None`` when a
+    cell is not one (the rule then sees the column as text, as the local reader would)."""
+    from losscli.dask import NotANumber, column_numbers
 
-    from losscli.io.plain_numbers import plain_float
-
-    values = np.full(len(col), np.nan)
-    for i, cell in enumerate(col.where(col.notna(), None).tolist()):
-        text = "" if cell is None else str(cell).strip()
-        if text.lower() in ("true", "false"):
-            values[i] = float(text.lower() == "true")
-        elif text:
-            try:
-                values[i] = plain_float(text)
-            except ValueError:
-                return None
-    return values
+    try:
+        return column_numbers(col.to_frame(), col.name, booleans=True)
+    except NotANumber:
+        return None
 
 
 def _frames_by_row(options: Any, keys: set[str], as_text: frozenset[Any] = frozenset()) -> tuple[Any, Any]:

@@ -77,7 +77,7 @@ class SliceSums:
         self._pending_rows += slot.size
         if self._pending_rows < BLOCK:
             return
-        slots, vals, dens = (np.concatenate(part) for part in zip(*self._pending, strict=True))
+        slots, vals, dens = self._joined_pending()
         full = slots.size - slots.size % BLOCK
         for start in range(0, full, BLOCK):
             block = slice(start, start + BLOCK)
@@ -98,8 +98,12 @@ class SliceSums:
         included (it stays pending: more rows may come)."""
         if not self._pending:
             return self._hi, self._lo
+        return _dd_add(self._hi, self._lo, self._block_sums(*self._joined_pending()))
+
+    def _joined_pending(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The slots, values and denominators of the rows pending, each as one array."""
         slots, vals, dens = (np.concatenate(part) for part in zip(*self._pending, strict=True))
-        return _dd_add(self._hi, self._lo, self._block_sums(slots, vals, dens))
+        return slots, vals, dens
 
     def totals(self) -> tuple[np.ndarray, np.ndarray]:
         """(Σv, Σden) of every slice so far, rounded once."""
