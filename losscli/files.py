@@ -16,16 +16,20 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from losscli.errors import OutputError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _active: list[OutputTransaction] = []
 
 
 def final_path(target: str | os.PathLike[str]) -> Path:
     """The file an output replaces: a symbolic link's target (the link stays a link), else the path."""
+    from pathlib import Path  # imported where a file is written: a run that writes none does without it
+
     return Path(os.path.realpath(target)) if os.path.islink(target) else Path(target)
 
 
@@ -60,10 +64,10 @@ def put_in_place(tmp: str | os.PathLike[str], target: str | os.PathLike[str]) ->
 
 
 def _check_folder(path: str) -> None:
-    parent = Path(path).parent
-    if str(parent) and not parent.exists():
+    parent = os.path.dirname(path)
+    if parent and not os.path.exists(parent):
         raise OutputError(f"cannot write {path}: the folder {parent} does not exist")
-    if Path(path).is_dir():
+    if os.path.isdir(path):
         raise OutputError(f"cannot write {path}: it is a directory", hint="give a file name")
 
 
@@ -80,10 +84,14 @@ class OutputTransaction:
 
     def track(self, tmp: str | os.PathLike[str]) -> None:
         """Remove ``tmp`` on abort (a file being written that is not staged yet)."""
+        from pathlib import Path
+
         self.temporaries.append(Path(tmp))
 
     def stage(self, tmp: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
         """Rename ``tmp`` to ``target`` at commit."""
+        from pathlib import Path
+
         self.staged.append((Path(tmp), Path(target)))
 
     def commit(self) -> None:
@@ -147,7 +155,7 @@ def write_atomic(path: str, text: str, *, make_folder: bool = False) -> None:
     ``make_folder`` creates a missing parent folder (report files for CI); otherwise it is an error."""
     if make_folder:
         try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         except OSError as exc:
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     _check_folder(path)

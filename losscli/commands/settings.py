@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from losscli.errors import ParameterError, UsageError
@@ -98,7 +97,8 @@ def loss_settings(loss: str, opts: Options) -> LossSettings:
 
 def _read_numbers(path: str, flag: str) -> list[float]:
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        with open(path, encoding="utf-8-sig") as f:
+            text = f.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise ParameterError(f"cannot read the {flag} file {path}: {getattr(exc, 'strerror', None) or exc}") from None
     items = [t for t in text.replace(",", " ").split() if t]
