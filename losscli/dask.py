@@ -759,6 +759,8 @@ def read_csv_block(data: Any, *args: Any, losscli_numeric: tuple[Any, ...] = (),
                          "local engine (leave out --engine dask) pairs the columns by name")
     if losscli_range_index and not isinstance(df.index, pd.RangeIndex):
         raise pd.errors.ParserError(f"a row has one cell more than the header (its first cell: {df.index[0]})")
+    if len(df) and df.shape[1] > 1 and df.iloc[:, -1].isna().any():  # a row cut short reads as missing cells
+        _refuse_short_rows(data, df.shape[1], kwargs.get("sep", ","), kwargs.get("header") == 0)
     if len(df):
         kinds = {c: df[c].dtype.kind for c in (*losscli_numeric, *losscli_booleans) if c in df.columns}
         other = [c for c in losscli_numeric if kinds.get(c, "f") not in "iuf"]
@@ -766,6 +768,43 @@ def read_csv_block(data: Any, *args: Any, losscli_numeric: tuple[Any, ...] = (),
         if other:
             raise NumbersReadAsText(other)
     return df
+
+
+def _refuse_short_rows(data: Any, width: int, sep: str, header: bool) -> None:
+    """A ParserError when a row of the CSV block ``data`` (the bytes pandas read) has fewer cells than ``width``.
+
+    pandas fills the cells missing at the end of such a row with missing values, which cannot be told from
+    empty cells once read, and which ``--nan skip`` would drop (the local engine refuses the row). The block's
+    rows are counted again by Arrow's CSV parser (quoted cells, delimiters and line breaks in them, as pandas
+    reads them), only where the last column has a missing value."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if not hasattr(data, "getvalue"):  # (Dask hands each block over as bytes in memory)
+        return
+    names = [f"c{i}" for i in range(width)]
+    try:
+        pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(data.getbuffer())),  # the block's bytes, not a copy of them
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 if header else 0),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(include_columns=names[:1], column_types={names[0]: pa.binary()}),
+            memory_pool=pa.system_memory_pool(),  # freed to the allocator pandas uses, not kept by Arrow's own
+        )
+    except pa.ArrowInvalid as exc:
+        short = _ARROW_CELL_COUNT.search(str(exc))
+        if short is None or int(short.group(2)) >= width:
+            return  # not a row cut short: pandas read the block, and the reading goes on as it did
+        got, row = int(short.group(2)), short.group(3)
+        raise pd.errors.ParserError(
+            f"a row with {got} cell{'s' if got != 1 else ''} where the {'header has' if header else 'rows have'} "
+            f"{width} (value {row!r}): every row needs the same number of {_DELIMITER_NAMES.get(sep, repr(sep))}-"
+            "separated cells; quote cells that contain the delimiter") from None
+
+
+#: Arrow's CSV parse error of a row of another number of cells
+_ARROW_CELL_COUNT = re.compile(r"Expected (\d+) columns, got (\d+): ?(.*)", re.S)
 
 
 def csv_separator(path: str, delimiter: str | None) -> str:
