@@ -875,7 +875,7 @@ class InputPlan:
         if self.class_map is None:
             if col.dtype.kind in "OUS":
                 col = _to_float(col, self.labels.source, self.labels.columns[0], label_rows, labels=True,
-                                pred_cols=self.preds.columns)
+                                pred_cols=self.preds.columns, booleans=self.label_mode == "binary_from_class")
             return col
         out = np.empty(len(col), dtype=np.float64)
         for i, v in enumerate(col.tolist()):
@@ -1136,9 +1136,11 @@ def _rewrite_command(source: Any, command: str) -> str | None:
 
 
 def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, labels: bool = False,
-              pred_cols: list[str] | None = None, classes_given: bool = False) -> np.ndarray:
+              pred_cols: list[str] | None = None, classes_given: bool = False, booleans: bool = True) -> np.ndarray:
     """A text column as numbers (empty cells and NaN spellings NaN); a value that is not a number is an error
-    naming it, with a hint for what it looks like (a thousands separator, a decimal comma, class names)."""
+    naming it, with a hint for what it looks like (a thousands separator, a decimal comma, class names).
+    Labels ``true``/``false`` are 1 and 0 unless ``booleans`` is false (class indices of more than two classes, where
+    the column rule takes them for class names in the first rows too)."""
     out = np.empty(len(col), dtype=np.float64)
     for i, v in enumerate(col.tolist()):
         if v is None:
@@ -1148,7 +1150,7 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
         if s.lower() in MISSING:
             out[i] = np.nan
             continue
-        if labels and s.lower() in ("true", "false"):  # pandas' get_dummies writes booleans: one-hot 1 and 0
+        if labels and booleans and s.lower() in ("true", "false"):  # get_dummies writes booleans: one-hot 1, 0
             out[i] = 1.0 if s.lower() == "true" else 0.0
             continue
         try:
@@ -1167,6 +1169,9 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
                 command = _rewrite_command(source, rewrite) if rewrite else None
                 if command:
                     hint += f": {command}"
+            elif labels and s.lower() in ("true", "false"):  # (not booleans: class indices)
+                hint = ("these labels are class indices (0, 1, ..., one per prediction column, in order): write true "
+                        "as the index 1 and false as 0")
             elif labels and classes_given:  # --classes given, but not for this layout of columns
                 hint = ("--classes maps the class names of one label column, beside one prediction column per class "
                         "or a binary loss's one or two columns: choose them with --label-cols and --pred-cols")

@@ -1,0 +1,77 @@
+"""A ``true`` or ``false`` in a column of class indices (sparse or categorical cross-entropy). The column rule,
+which reads the first rows, takes such a column for class names and refuses it; past those rows the cell was read
+as 1 or 0 (a number, exit 0). It is now refused wherever it is, with a hint that works, while booleans stay 1 and
+0 where they are labels of a binary loss or one-hot columns (pandas' ``get_dummies``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from cli_helpers import run_cli
+
+ROWS = 3000
+
+
+def _scores(classes: int, seed: int = 11) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, classes, ROWS)
+    p = rng.dirichlet(np.ones(classes), ROWS).round(4)
+    p[:, -1] = 1 - p[:, :-1].sum(axis=1)
+    return y, p
+
+
+def _write(path, labels: list[str], p: np.ndarray) -> None:
+    names = [f"p{j}" for j in range(p.shape[1])]
+    rows = [",".join([a, *(repr(float(v)) for v in r)]) for a, r in zip(labels, p, strict=True)]
+    path.write_text(",".join(["label", *names]) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+
+
+def _cce(y: np.ndarray, p: np.ndarray) -> float:
+    return float(np.mean(-np.log(np.clip(p[np.arange(len(y)), y], 1e-7, 1.0))))
+
+
+@pytest.mark.parametrize("loss", ["scce", "cce"])
+@pytest.mark.parametrize("classes", [2, 3])
+@pytest.mark.parametrize("at", [5, 2500])  # among the rows the column rule reads, and past them
+def test_true_among_class_indices_is_refused_wherever_it_is(tmp_path, capsys, loss, classes, at):
+    y, p = _scores(classes)
+    y[at] = 1
+    labels = [str(v) for v in y]
+    labels[at] = "true"
+    _write(tmp_path / "scores.csv", labels, p)
+    code, out, err = run_cli(["eval", loss, tmp_path / "scores.csv", "-q"], capsys)
+    assert code in (2, 3) and out == "", out
+    assert "true" in err, err
+    if at > 1000:  # the hint of a cell past the column rule's rows: the index it stands for
+        assert f"row {at + 2}" in err and "write true as the index 1" in err, err
+    labels[at] = "1"  # the hint followed
+    _write(tmp_path / "fixed.csv", labels, p)
+    code, out, err = run_cli(["eval", loss, tmp_path / "fixed.csv", "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(_cce(y, p), rel=1e-12)
+
+
+def test_booleans_stay_binary_labels_past_the_first_rows(tmp_path, capsys):
+    rng = np.random.default_rng(12)
+    y = rng.integers(0, 2, ROWS)
+    p = rng.uniform(0.05, 0.95, ROWS).round(4)
+    labels = [str(v) for v in y]
+    labels[2500] = "true" if y[2500] else "false"
+    (tmp_path / "scores.csv").write_text("label,prob\n" + "".join(f"{a},{float(b)!r}\n" for a, b in zip(labels, p, strict=True)),
+                                         encoding="utf-8")
+    code, out, err = run_cli(["eval", "bce", tmp_path / "scores.csv", "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(float(np.mean(-(y * np.log(p) + (1 - y) * np.log1p(-p)))), rel=1e-12)
+
+
+def test_one_hot_booleans_stay_one_and_zero_past_the_first_rows(tmp_path, capsys):
+    y, p = _scores(3, seed=13)
+    onehot = np.eye(3, dtype=int)[y]
+    cells = [[str(v) for v in row] for row in onehot]
+    cells[2500] = ["true" if v else "false" for v in onehot[2500]]
+    lines = [",".join([*c, *(repr(float(v)) for v in r)]) for c, r in zip(cells, p, strict=True)]
+    (tmp_path / "scores.csv").write_text("y0,y1,y2,p0,p1,p2\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = run_cli(["eval", "cce", tmp_path / "scores.csv", "--label-cols", "y0:y2", "--pred-cols", "p0:p2",
+                              "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(_cce(y, p), rel=1e-12)
