@@ -33,10 +33,11 @@ def test_plain_numbers_and_texts_get_no_such_hint(cell):
 @given(st.one_of(st.floats().map(repr), st.sampled_from(["inf", "-Infinity", "+.5", "1E5", "0x10", "١"]),
                  st.from_regex(r"[ ]?[+-]?[0-9_٣３]{0,4}\.?[0-9_]{0,3}([eE][+-]?[0-9]{1,2})?[ ]?", fullmatch=True)))
 @example("5.4620657733296824e+16")  # older pandas' default parser reads it one ulp apart
+@example("3.6610003022773064e+34")  # and this one two ulps apart (pandas 2.2)
 def test_a_cell_python_reads_is_plain_exactly_when_pandas_reads_it_alike(text):
     """Whatever Python's float reads and :func:`python_only` lets through, pandas' own parser reads alike (the
-    digits 0-9; to the last bit, which older pandas' default parser may miss): the cells refused are those only
-    Python reads."""
+    digits 0-9; to the last bit, which older pandas' default parser may miss by a few ulps): the cells refused are
+    those only Python reads."""
     import io
 
     s = text.strip()
@@ -46,7 +47,7 @@ def test_a_cell_python_reads_is_plain_exactly_when_pandas_reads_it_alike(text):
     except ValueError:
         assume(False)
     parsed = pd.read_csv(io.StringIO(f"x\n{s}\n"), dtype={"x": "float64"})["x"].iloc[0]
-    assert parsed == pytest.approx(value, rel=2.0**-52, nan_ok=True)
+    assert parsed == pytest.approx(value, rel=2.0**-49, nan_ok=True)
 
 
 def test_a_column_holding_one_such_cell_stays_text():
