@@ -739,7 +739,8 @@ class NumbersReadAsText(Exception):
 
 def read_csv_block(data: Any, *args: Any, losscli_numeric: tuple[Any, ...] = (),
                    losscli_booleans: tuple[Any, ...] = (), losscli_range_index: bool = False,
-                   losscli_columns: tuple[Any, ...] | None = None, **kwargs: Any) -> Any:
+                   losscli_columns: tuple[Any, ...] | None = None, losscli_header: bool = True,
+                   **kwargs: Any) -> Any:
     """``pandas.read_csv`` of one block of a CSV file, as Dask reads each; :class:`NumbersReadAsText` when a column
     of ``losscli_numeric`` (the columns Dask's sample of the file read as numbers) comes out as text or booleans,
     or one of ``losscli_booleans`` (read as booleans) as anything else: Dask would convert it with ``astype``, which
@@ -748,7 +749,9 @@ def read_csv_block(data: Any, *args: Any, losscli_numeric: tuple[Any, ...] = (),
     one cell more is a ParserError: pandas would take that row's first cell for the rows' names, and read the
     block's other rows one cell short (missing values, which ``--nan skip`` would drop). A file whose header is not
     the first file's (``losscli_columns``: the same columns in another order, or others) is refused: Dask reads its
-    blocks after the first under the first file's header, which would pair their cells with other columns."""
+    blocks after the first under the first file's header, which would pair their cells with other columns. A row
+    with fewer cells than the others (``losscli_header``: each block opens with the file's header) is a
+    ParserError (:func:`_refuse_short_rows`)."""
     import pandas as pd
 
     df = pd.read_csv(data, *args, **kwargs)
@@ -760,7 +763,11 @@ def read_csv_block(data: Any, *args: Any, losscli_numeric: tuple[Any, ...] = (),
     if losscli_range_index and not isinstance(df.index, pd.RangeIndex):
         raise pd.errors.ParserError(f"a row has one cell more than the header (its first cell: {df.index[0]})")
     if len(df) and df.shape[1] > 1 and df.iloc[:, -1].isna().any():  # a row cut short reads as missing cells
-        _refuse_short_rows(data, df.shape[1], kwargs.get("sep", ","), kwargs.get("header") == 0)
+        # R's row names (a header one cell short): a cell each row more, read as the index, which pandas makes a
+        # RangeIndex from 1 or from the block's first row name when they count up one by one
+        default = isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1
+        names = 0 if default else df.index.nlevels
+        _refuse_short_rows(data, df.shape[1] + names, kwargs.get("sep", ","), losscli_header, names)
     if len(df):
         kinds = {c: df[c].dtype.kind for c in (*losscli_numeric, *losscli_booleans) if c in df.columns}
         other = [c for c in losscli_numeric if kinds.get(c, "f") not in "iuf"]
@@ -770,8 +777,9 @@ def read_csv_block(data: Any, *args: Any, losscli_numeric: tuple[Any, ...] = (),
     return df
 
 
-def _refuse_short_rows(data: Any, width: int, sep: str, header: bool) -> None:
-    """A ParserError when a row of the CSV block ``data`` (the bytes pandas read) has fewer cells than ``width``.
+def _refuse_short_rows(data: Any, width: int, sep: str, header: bool, names: int = 0) -> None:
+    """A ParserError when a row of the CSV block ``data`` (the bytes pandas read, its first line the header when
+    ``header``) has fewer cells than ``width`` (``names`` of them row names, which the header lacks, as R writes).
 
     pandas fills the cells missing at the end of such a row with missing values, which cannot be told from
     empty cells once read, and which ``--nan skip`` would drop (the local engine refuses the row). The block's
@@ -783,13 +791,13 @@ def _refuse_short_rows(data: Any, width: int, sep: str, header: bool) -> None:
 
     if not hasattr(data, "getvalue"):  # (Dask hands each block over as bytes in memory)
         return
-    names = [f"c{i}" for i in range(width)]
+    labels = [f"c{i}" for i in range(width)]
     try:
         pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(data.getbuffer())),  # the block's bytes, not a copy of them
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 if header else 0),
+            read_options=pacsv.ReadOptions(column_names=labels, skip_rows=1 if header else 0),
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(include_columns=names[:1], column_types={names[0]: pa.binary()}),
+            convert_options=pacsv.ConvertOptions(include_columns=labels[:1], column_types={labels[0]: pa.binary()}),
             memory_pool=pa.system_memory_pool(),  # freed to the allocator pandas uses, not kept by Arrow's own
         )
     except pa.ArrowInvalid as exc:
@@ -797,10 +805,12 @@ def _refuse_short_rows(data: Any, width: int, sep: str, header: bool) -> None:
         if short is None or int(short.group(2)) >= width:
             return  # not a row cut short: pandas read the block, and the reading goes on as it did
         got, row = int(short.group(2)), short.group(3)
+        where = ("the rows above (row names, then a cell per name of the header) have" if names
+                 else "the header has" if header else "the rows have")
         raise pd.errors.ParserError(
-            f"a row with {got} cell{'s' if got != 1 else ''} where the {'header has' if header else 'rows have'} "
-            f"{width} (value {row!r}): every row needs the same number of {_DELIMITER_NAMES.get(sep, repr(sep))}-"
-            "separated cells; quote cells that contain the delimiter") from None
+            f"a row with {got} cell{'s' if got != 1 else ''} where {where} {width} (value {row!r}): every row "
+            f"needs the same number of {_DELIMITER_NAMES.get(sep, repr(sep))}-separated cells; quote cells that "
+            "contain the delimiter") from None
 
 
 #: Arrow's CSV parse error of a row of another number of cells
@@ -861,7 +871,7 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
                             losscli_numeric=tuple(c for c, dtype in frame.dtypes.items() if dtype.kind in "iuf"),
                             losscli_booleans=tuple(c for c, dtype in frame.dtypes.items() if dtype.kind == "b"),
                             losscli_range_index=isinstance(frame._meta.index, pd.RangeIndex),
-                            losscli_columns=tuple(frame.columns) if header else None)
+                            losscli_columns=tuple(frame.columns) if header else None, losscli_header=header)
         if not header:  # named 1..K, as the local reader names the columns of a headerless file
             frame.columns = [str(i + 1) for i in range(len(frame.columns))]
         return frame

@@ -53,7 +53,7 @@ def test_a_ragged_row_past_the_sampled_partitions_is_refused_as_a_reading_error(
 
     import losscli.dask
 
-    monkeypatch.setattr(losscli.dask, "CSV_BLOCKSIZE", 20_000)
+    monkeypatch.setattr(losscli.dask, "CSV_BLOCKSIZE", 4_000)
     rng = np.random.default_rng(1)
     rows = 12_000
     (tmp_path / "y.csv").write_text("label\n" + "".join(f"{v}\n" for v in rng.integers(0, 2, rows)))
@@ -124,7 +124,7 @@ def test_a_shard_with_its_columns_in_another_order_is_refused(tmp_path, capsys, 
 
     import losscli.dask
 
-    monkeypatch.setattr(losscli.dask, "CSV_BLOCKSIZE", 20_000)
+    monkeypatch.setattr(losscli.dask, "CSV_BLOCKSIZE", 4_000)
     rng = np.random.default_rng(3)
     frames = [pd.DataFrame({"y": rng.uniform(0, 1, 3000).round(4), "p": rng.uniform(0, 1, 3000).round(4),
                             "w": rng.uniform(1, 2, 3000).round(4)}) for _ in range(2)]

@@ -19,7 +19,8 @@ ROWS, AT = 3000, 2500  # the short row: data row AT (file row AT + 2), in the fi
 def _small_blocks(monkeypatch):
     import losscli.dask
 
-    monkeypatch.setattr(losscli.dask, "CSV_BLOCKSIZE", 20_000)  # several blocks, as a large file has
+    # several blocks, as a large file has (Dask cuts a file into size // blocksize of them)
+    monkeypatch.setattr(losscli.dask, "CSV_BLOCKSIZE", 4_000)
 
 
 def _scores(seed: int = 5) -> tuple[np.ndarray, np.ndarray]:
@@ -39,6 +40,16 @@ def _bce(y: np.ndarray, p: np.ndarray) -> float:
     return float(np.mean(-(y * np.log(p) + (1 - y) * np.log1p(-p))))
 
 
+def _blocks(path) -> int:
+    """How many blocks Dask cuts the CSV file ``path`` into."""
+    from dask.bytes import read_bytes
+
+    import losscli.dask
+
+    _, blocks = read_bytes(str(path), delimiter=b"\n", blocksize=losscli.dask.CSV_BLOCKSIZE, sample=False)
+    return len(blocks[0])
+
+
 def _refused_alike(args: list, file_row: int, cells: int, width: int, shown: str, capsys) -> None:
     for engine in ("local", "dask"):
         code, out, err = run_cli([*args, "--engine", engine], capsys)
@@ -56,6 +67,7 @@ def test_a_row_one_cell_short_is_refused_by_both_engines(tmp_path, capsys, nan, 
     lines = _lines(y, p)
     lines[at] = str(y[at])  # the prediction left out
     _write(tmp_path / "scores.csv", "label,prob", lines)
+    assert _blocks(tmp_path / "scores.csv") >= 5
     _refused_alike(["eval", "bce", tmp_path / "scores.csv", "--nan", nan, "-q"], at + 2, 1, 2, str(y[at]), capsys)
     lines[at] = f"{y[at]},0.5"  # the row given its cell, as the error asks
     _write(tmp_path / "fixed.csv", "label,prob", lines)
@@ -119,3 +131,28 @@ def test_empty_cells_at_the_end_of_rows_are_read_as_before(tmp_path, capsys, mon
                                   "prob", "--nan", "skip", "--engine", engine, "-q"], capsys)
         assert code == 0, (engine, err)
         assert float(out) == pytest.approx(_bce(y[keep], p[keep]), rel=1e-14), engine
+
+
+@pytest.mark.parametrize("at", [300, AT])  # (past the rows that show the delimiter)
+def test_a_row_short_of_a_cell_among_r_row_names_is_refused(tmp_path, capsys, at):
+    """R's write.table: a header of one name per column, every row a quoted row name first, spaces between cells
+    (pandas reads row names that count up one by one as a RangeIndex from the block's first one)."""
+    y, p = _scores(10)
+    lines = [f'"{i + 1}" {a} {float(b)!r}' for i, (a, b) in enumerate(zip(y, p, strict=True))]
+    lines[at] = f'"{at + 1}" {y[at]}'
+    _write(tmp_path / "scores.txt", '"label" "prob"', lines)
+    assert _blocks(tmp_path / "scores.txt") >= 5
+    for engine in ("local", "dask"):
+        code, out, err = run_cli(["eval", "bce", tmp_path / "scores.txt", "--nan", "skip", "--engine", engine, "-q"],
+                                 capsys)
+        assert code == 3 and out == "", (engine, out, err)
+        assert "a row with " in err and " cells where the " in err, (engine, err)
+    assert "a row with 2 cells where the rows above (row names" in err and "have 3" in err, err  # (Dask's)
+    lines[at] = f'"{at + 1}" {y[at]} 0.5'
+    _write(tmp_path / "fixed.txt", '"label" "prob"', lines)
+    p[at] = 0.5
+    for engine in ("local", "dask"):
+        code, out, err = run_cli(["eval", "bce", tmp_path / "fixed.txt", "--nan", "skip", "--engine", engine, "-q"],
+                                 capsys)
+        assert code == 0, (engine, err)
+        assert float(out) == pytest.approx(_bce(y, p), rel=1e-14), engine

@@ -20,7 +20,7 @@ ROWS, AT = 3000, 2500  # the odd cell: data row AT (file row AT + 2), in the fil
 def _small_blocks(monkeypatch):
     import losscli.dask
 
-    monkeypatch.setattr(losscli.dask, "CSV_BLOCKSIZE", 20_000)  # several blocks, as a large file has
+    monkeypatch.setattr(losscli.dask, "CSV_BLOCKSIZE", 4_000)  # several blocks, as a large file has
 
 
 def _write(path, cells: dict[str, list[str]]) -> None:
@@ -195,7 +195,7 @@ def test_the_reading_again_prints_the_number_alone(tmp_path):
     _write(tmp_path / "scores.csv", {"label": [str(v) for v in y], "prob": probs})
     (tmp_path / "run.py").write_text(
         "import sys\nimport losscli.dask\nfrom losscli.cli import main\n"
-        "if __name__ == '__main__':\n    losscli.dask.CSV_BLOCKSIZE = 20_000\n    main(sys.argv[1:])\n")
+        "if __name__ == '__main__':\n    losscli.dask.CSV_BLOCKSIZE = 4_000\n    main(sys.argv[1:])\n")
     r = subprocess.run([sys.executable, str(tmp_path / "run.py"), "eval", "bce", str(tmp_path / "scores.csv"),
                         "--engine", "dask", "-q"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
