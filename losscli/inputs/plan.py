@@ -878,11 +878,16 @@ class InputPlan:
                                 pred_cols=self.preds.columns, booleans=self.label_mode == "binary_from_class")
             return col
         out = np.empty(len(col), dtype=np.float64)
+        # the texts true and false are the classes 1 and 0 of two classes 0 and 1 (or False and True) alone: among
+        # the classes 0, 1, 2 (or columns numbered p_1, p_2, p_3) they name no class, as the column rule finds
+        booleans = set(self.class_map) <= {0.0, 1.0}
         for i, v in enumerate(col.tolist()):
             key = _class_key(v)
             if key is None:
                 out[i] = np.nan
                 continue
+            if not booleans and isinstance(v, str) and v.strip().lower() in ("true", "false"):
+                key = v.strip()
             j = self.class_map.get(key)
             if j is None:
                 known = ", ".join(_written(k) for k in list(self.class_map)[:12])
@@ -895,7 +900,9 @@ class InputPlan:
                         file_row=self.labels.source.file_row(int(label_rows[i])),
                         value=v,
                     ),
-                    hint="list every class with --classes, in prediction-column order",
+                    hint=f"true and false name none of these classes: write the class of the row ({known})"
+                    if str(key).lower() in ("true", "false")
+                    else "list every class with --classes, in prediction-column order",
                 )
             out[i] = j
         return out

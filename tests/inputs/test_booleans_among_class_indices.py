@@ -20,8 +20,8 @@ def _scores(classes: int, seed: int = 11) -> tuple[np.ndarray, np.ndarray]:
     return y, p
 
 
-def _write(path, labels: list[str], p: np.ndarray) -> None:
-    names = [f"p{j}" for j in range(p.shape[1])]
+def _write(path, labels: list[str], p: np.ndarray, names: list[str] | None = None) -> None:
+    names = names or [f"p{j}" for j in range(p.shape[1])]
     rows = [",".join([a, *(repr(float(v)) for v in r)]) for a, r in zip(labels, p, strict=True)]
     path.write_text(",".join(["label", *names]) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
 
@@ -75,3 +75,40 @@ def test_one_hot_booleans_stay_one_and_zero_past_the_first_rows(tmp_path, capsys
                               "-q"], capsys)
     assert code == 0, err
     assert float(out) == pytest.approx(_cce(y, p), rel=1e-12)
+
+
+@pytest.mark.parametrize("at", [5, 2500])
+@pytest.mark.parametrize("how", ["numbered columns", "--classes"])
+def test_true_names_no_class_among_three_classes(tmp_path, capsys, at, how):
+    """Classes 1, 2, 3 (columns p_1, p_2, p_3) or 0, 1, 2 (--classes): true was read as the class 1."""
+    y, p = _scores(3, seed=14)
+    first = 1 if how == "numbered columns" else 0
+    labels = [str(v + first) for v in y]
+    labels[at] = "true"
+    names = [f"p_{j + first}" for j in range(3)]
+    _write(tmp_path / "scores.csv", labels, p, names)
+    extra = ["--classes", "0,1,2"] if how == "--classes" else []
+    code, out, err = run_cli(["eval", "scce", tmp_path / "scores.csv", *extra, "-q"], capsys)
+    assert code in (2, 3) and out == "", out
+    assert "true" in err, err
+    if at > 1000 or extra:
+        assert f"row {at + 2}" in err and "write the class of the row" in err, err
+    y[at] = 1 - first  # the row given a class of its own, as the hint asks
+    labels[at] = str(y[at] + first)
+    _write(tmp_path / "fixed.csv", labels, p, names)
+    code, out, err = run_cli(["eval", "scce", tmp_path / "fixed.csv", *extra, "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(_cce(y, p), rel=1e-12)
+
+
+def test_true_and_false_are_the_classes_one_and_zero_of_two(tmp_path, capsys):
+    rng = np.random.default_rng(15)
+    y = rng.integers(0, 2, ROWS)
+    p = rng.uniform(0.05, 0.95, ROWS).round(4)
+    labels = [str(v) for v in y]
+    labels[2500] = "true" if y[2500] else "false"
+    (tmp_path / "scores.csv").write_text("label,prob\n" + "".join(f"{a},{float(b)!r}\n" for a, b in zip(labels, p, strict=True)),
+                                         encoding="utf-8")
+    code, out, err = run_cli(["eval", "bce", tmp_path / "scores.csv", "--classes", "0,1", "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(float(np.mean(-(y * np.log(p) + (1 - y) * np.log1p(-p)))), rel=1e-12)
