@@ -169,9 +169,13 @@ def _unreadable(df: Any, columns: list[str], exc: Exception, label_count: int = 
 
     if isinstance(exc, NotANumber):  # a cell of a column read as text, named where it was met
         labels = exc.column in columns[:label_count]
+        hint = number_hint(exc.text) or ("every value in this column must be a number" if not labels
+                                         else "these labels are class indices (0, 1, ..., one per prediction column, "
+                                         "in order): write true as the index 1 and false as 0"
+                                         if exc.text.strip().lower() in ("true", "false")
+                                         else "give --classes to map string labels to prediction columns")
         return {"type": "InputError", "message": f"non-numeric value in column {exc.column!r} (value {exc.text!r})",
-                "hint": number_hint(exc.text) or ("give --classes to map string labels to prediction columns"
-                                                   if labels else "every value in this column must be a number"),
+                "hint": hint,
                 "exit_code": 3, "location": {"array": None, "row": exc.row, "column": None, "value": exc.text}}
     for column in columns:
         if column not in df.columns or df[column].dtype.kind in "iufb":

@@ -225,3 +225,23 @@ def test_a_column_of_booleans_is_no_predictions_nor_weights(tmp_path, capsys, co
         code, out, err = run_cli(["eval", "bce", tmp_path / "t.csv", "--label-cols", "label", "--pred-cols", "prob",
                                   "--weight-col", "w", "--engine", engine, "-q"], capsys)
         assert code == 3 and out == "" and "non-numeric value" in err, (engine, code, out, err)
+
+
+def test_true_among_class_indices_past_the_sample_gets_a_hint_that_works(tmp_path, capsys):
+    rng = np.random.default_rng(16)
+    y = rng.integers(0, 3, ROWS)
+    p = rng.dirichlet(np.ones(3), ROWS).round(4)
+    p[:, -1] = 1 - p[:, :-1].sum(axis=1)
+    labels = [str(v) for v in y]
+    labels[AT] = "true"
+    cells = {"label": labels, **{f"p{j}": [repr(float(v)) for v in p[:, j]] for j in range(3)}}
+    _write(tmp_path / "scores.csv", cells)
+    for engine in ("local", "dask"):
+        code, out, err = run_cli(["eval", "scce", tmp_path / "scores.csv", "--engine", engine, "-q"], capsys)
+        assert code == 3 and out == "", (engine, out)
+        assert "(value 'true')" in err and "write true as the index 1" in err, (engine, err)
+    cells["label"][AT] = "1"  # the hint followed
+    y[AT] = 1
+    _write(tmp_path / "fixed.csv", cells)
+    expected = float(np.mean(-np.log(p[np.arange(ROWS), y])))
+    _same_number_on_both_engines(["eval", "scce", tmp_path / "fixed.csv", "-q"], expected, capsys)
