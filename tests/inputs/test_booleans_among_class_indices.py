@@ -51,15 +51,17 @@ def test_true_among_class_indices_is_refused_wherever_it_is(tmp_path, capsys, lo
     assert float(out) == pytest.approx(_cce(y, p), rel=1e-12)
 
 
-def test_booleans_stay_binary_labels_past_the_first_rows(tmp_path, capsys):
+@pytest.mark.parametrize("classes", [[], ["--classes", "0,1"]], ids=["as written", "classes 0,1"])
+def test_booleans_stay_binary_labels_past_the_first_rows(tmp_path, capsys, classes):
+    """true and false are the classes 1 and 0 of a binary loss, read as written or matched to --classes 0,1."""
     rng = np.random.default_rng(12)
     y = rng.integers(0, 2, ROWS)
     p = rng.uniform(0.05, 0.95, ROWS).round(4)
     labels = [str(v) for v in y]
     labels[2500] = "true" if y[2500] else "false"
-    (tmp_path / "scores.csv").write_text("label,prob\n" + "".join(f"{a},{float(b)!r}\n" for a, b in zip(labels, p, strict=True)),
-                                         encoding="utf-8")
-    code, out, err = run_cli(["eval", "bce", tmp_path / "scores.csv", "-q"], capsys)
+    rows = "".join(f"{a},{float(b)!r}\n" for a, b in zip(labels, p, strict=True))
+    (tmp_path / "scores.csv").write_text("label,prob\n" + rows, encoding="utf-8")
+    code, out, err = run_cli(["eval", "bce", tmp_path / "scores.csv", *classes, "-q"], capsys)
     assert code == 0, err
     assert float(out) == pytest.approx(float(np.mean(-(y * np.log(p) + (1 - y) * np.log1p(-p)))), rel=1e-12)
 
@@ -100,15 +102,3 @@ def test_true_names_no_class_among_three_classes(tmp_path, capsys, at, how):
     assert code == 0, err
     assert float(out) == pytest.approx(_cce(y, p), rel=1e-12)
 
-
-def test_true_and_false_are_the_classes_one_and_zero_of_two(tmp_path, capsys):
-    rng = np.random.default_rng(15)
-    y = rng.integers(0, 2, ROWS)
-    p = rng.uniform(0.05, 0.95, ROWS).round(4)
-    labels = [str(v) for v in y]
-    labels[2500] = "true" if y[2500] else "false"
-    (tmp_path / "scores.csv").write_text("label,prob\n" + "".join(f"{a},{float(b)!r}\n" for a, b in zip(labels, p, strict=True)),
-                                         encoding="utf-8")
-    code, out, err = run_cli(["eval", "bce", tmp_path / "scores.csv", "--classes", "0,1", "-q"], capsys)
-    assert code == 0, err
-    assert float(out) == pytest.approx(float(np.mean(-(y * np.log(p) + (1 - y) * np.log1p(-p)))), rel=1e-12)
