@@ -163,16 +163,14 @@ def _unreadable(df: Any, columns: list[str], exc: Exception, label_count: int = 
     one (:class:`NotANumber`'s, else the first found), its column and row, with the local engine's hint for what
     it looks like (a decimal comma, points between thousands); else the conversion's own words. The first
     ``label_count`` of ``columns`` are labels."""
-    from losscli.inputs.number_hints import number_hint
+    from losscli.inputs.number_hints import BOOLEAN_CLASS_INDEX, number_hint
     from losscli.io.base import MISSING
     from losscli.io.plain_numbers import plain_float
 
     if isinstance(exc, NotANumber):  # a cell of a column read as text, named where it was met
         labels = exc.column in columns[:label_count]
         hint = number_hint(exc.text) or ("every value in this column must be a number" if not labels
-                                         else "these labels are class indices (0, 1, ..., one per prediction column, "
-                                         "in order): write true as the index 1 and false as 0"
-                                         if exc.text.strip().lower() in ("true", "false")
+                                         else BOOLEAN_CLASS_INDEX if exc.text.strip().lower() in ("true", "false")
                                          else "give --classes to map string labels to prediction columns")
         return {"type": "InputError", "message": f"non-numeric value in column {exc.column!r} (value {exc.text!r})",
                 "hint": hint,

@@ -19,6 +19,9 @@ LIST_AS_TEXT = ("a list written as text (datasets' Dataset.to_csv and pandas' to
                 "selected by the list's name)")
 #: any other comma
 COMMA_INSIDE = "a comma inside a cell: quote the cell or use another delimiter"
+#: true or false among class indices
+BOOLEAN_CLASS_INDEX = ("these labels are class indices (0, 1, ..., one per prediction column, in order): write true as "
+                       "the index 1 and false as 0")
 
 
 def number_hint(text: str) -> str | None:

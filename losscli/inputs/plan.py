@@ -1146,8 +1146,8 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
               pred_cols: list[str] | None = None, classes_given: bool = False, booleans: bool = True) -> np.ndarray:
     """A text column as numbers (empty cells and NaN spellings NaN); a value that is not a number is an error
     naming it, with a hint for what it looks like (a thousands separator, a decimal comma, class names).
-    Labels ``true``/``false`` are 1 and 0 unless ``booleans`` is false (class indices of more than two classes, where
-    the column rule takes them for class names in the first rows too)."""
+    Labels ``true``/``false`` are 1 and 0 unless ``booleans`` is false (class indices, which the column rule takes
+    for class names where they are among the first rows)."""
     out = np.empty(len(col), dtype=np.float64)
     for i, v in enumerate(col.tolist()):
         if v is None:
@@ -1177,8 +1177,9 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
                 if command:
                     hint += f": {command}"
             elif labels and s.lower() in ("true", "false"):  # (not booleans: class indices)
-                hint = ("these labels are class indices (0, 1, ..., one per prediction column, in order): write true "
-                        "as the index 1 and false as 0")
+                from losscli.inputs.number_hints import BOOLEAN_CLASS_INDEX
+
+                hint = BOOLEAN_CLASS_INDEX
             elif labels and classes_given:  # --classes given, but not for this layout of columns
                 hint = ("--classes maps the class names of one label column, beside one prediction column per class "
                         "or a binary loss's one or two columns: choose them with --label-cols and --pred-cols")
