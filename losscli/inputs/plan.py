@@ -878,9 +878,11 @@ class InputPlan:
                                 pred_cols=self.preds.columns, booleans=self.label_mode == "binary_from_class")
             return col
         out = np.empty(len(col), dtype=np.float64)
-        # the texts true and false are the classes 1 and 0 of two classes 0 and 1 (or False and True) alone: among
-        # the classes 0, 1, 2 (or columns numbered p_1, p_2, p_3) they name no class, as the column rule finds
-        booleans = set(self.class_map) <= {0.0, 1.0}
+        # the texts true and false are the classes 1 and 0 of two classes 0 and 1, or where --classes names them
+        # (False,True,Maybe): among the classes 0, 1, 2 (or columns p_1, p_2, p_3) they name no class, as the column
+        # rule finds
+        booleans = set(self.class_map) <= {0.0, 1.0} or any(
+            str(c).strip().lower() in ("true", "false") for c in self.options.classes or ())
         for i, v in enumerate(col.tolist()):
             key = _class_key(v)
             if key is None:

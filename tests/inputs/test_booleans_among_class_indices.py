@@ -102,3 +102,14 @@ def test_true_names_no_class_among_three_classes(tmp_path, capsys, at, how):
     assert code == 0, err
     assert float(out) == pytest.approx(_cce(y, p), rel=1e-12)
 
+
+
+def test_classes_named_true_and_false_among_others_match_their_texts(tmp_path, capsys):
+    y, p = _scores(3, seed=17)
+    names = ["False", "True", "Maybe"]
+    labels = [names[v] for v in y]
+    labels[2500] = labels[2500].lower()
+    _write(tmp_path / "scores.csv", labels, p)
+    code, out, err = run_cli(["eval", "scce", tmp_path / "scores.csv", "--classes", "False,True,Maybe", "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(_cce(y, p), rel=1e-12)
