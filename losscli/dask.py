@@ -170,7 +170,8 @@ def _unreadable(df: Any, columns: list[str], exc: Exception, label_count: int = 
     if isinstance(exc, NotANumber):  # a cell of a column read as text, named where it was met
         labels = exc.column in columns[:label_count]
         hint = number_hint(exc.text) or ("every value in this column must be a number" if not labels
-                                         else BOOLEAN_CLASS_INDEX if exc.text.strip().lower() in ("true", "false")
+                                         else f"{BOOLEAN_CLASS_INDEX}; for a binary loss's labels give --classes "
+                                         "False,True" if exc.text.strip().lower() in ("true", "false")
                                          else "give --classes to map string labels to prediction columns")
         return {"type": "InputError", "message": f"non-numeric value in column {exc.column!r} (value {exc.text!r})",
                 "hint": hint,
@@ -804,6 +805,11 @@ def _refuse_short_rows(data: Any, width: int, sep: str, header: bool, names: int
         )
     except pa.ArrowInvalid as exc:
         short = _ARROW_CELL_COUNT.search(str(exc))
+        if short is not None and not names and int(short.group(2)) == width + 1:
+            # rows of one cell more than the header: row names after all, counting from 0 (a RangeIndex as pandas
+            # reads them, as pandas' to_csv(index_label=False) writes them)
+            _refuse_short_rows(data, width + 1, sep, header, 1)
+            return
         if short is None or int(short.group(2)) >= width:
             return  # not a row cut short: pandas read the block, and the reading goes on as it did
         got, row = int(short.group(2)), short.group(3)

@@ -156,3 +156,17 @@ def test_a_row_short_of_a_cell_among_r_row_names_is_refused(tmp_path, capsys, at
                                  capsys)
         assert code == 0, (engine, err)
         assert float(out) == pytest.approx(_bce(y, p), rel=1e-14), engine
+
+
+@pytest.mark.parametrize("at", [100, AT])
+def test_a_short_row_among_row_names_counting_from_zero_is_refused(tmp_path, capsys, at):
+    """pandas' to_csv(index_label=False): a header one cell short, row names 0, 1, 2, ... that pandas reads as the
+    block's default index when they open the file."""
+    y, p = _scores(11)
+    lines = [f"{i},{a},{float(b)!r}" for i, (a, b) in enumerate(zip(y, p, strict=True))]
+    lines[at] = f"{at},{y[at]}"
+    _write(tmp_path / "scores.csv", "label,prob", lines)
+    code, out, err = run_cli(["eval", "bce", tmp_path / "scores.csv", "--nan", "skip", "--engine", "dask", "-q"],
+                             capsys)
+    assert code == 3 and out == "", out
+    assert "a row with 2 cells where the rows above (row names" in err and "have 3" in err, err
