@@ -113,3 +113,60 @@ def test_classes_named_true_and_false_among_others_match_their_texts(tmp_path, c
     code, out, err = run_cli(["eval", "scce", tmp_path / "scores.csv", "--classes", "False,True,Maybe", "-q"], capsys)
     assert code == 0, err
     assert float(out) == pytest.approx(_cce(y, p), rel=1e-12)
+
+
+def _write_jsonl(path, labels: list, p: np.ndarray) -> None:
+    import json
+
+    def cell(v):
+        return v if isinstance(v, bool) else float(v)
+
+    lines = (json.dumps({"label": a, **{f"p{j}": cell(v) for j, v in enumerate(r)}}) for a, r in zip(labels, p, strict=True))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("at", [5, 2500])
+@pytest.mark.parametrize("chunk", [[], ["--chunk-rows", "7"]], ids=["one chunk", "chunks of 7"])
+def test_a_json_true_among_class_indices_is_refused_as_in_csv(tmp_path, capsys, at, chunk):
+    """JSON's true is a boolean, not a number: it was read as the class 1 (exit 0) in JSON lines."""
+    y, p = _scores(3, seed=15)
+    labels: list = [int(v) for v in y]
+    labels[at] = True
+    _write_jsonl(tmp_path / "scores.jsonl", labels, p)
+    code, out, err = run_cli(["eval", "scce", tmp_path / "scores.jsonl", *chunk, "-q"], capsys)
+    assert code in (2, 3) and out == "", out
+    assert "true" in err, err
+    if at > 1000:
+        assert f"row {at + 1}" in err and "write true as the index 1" in err, err
+    labels[at] = 1  # the hint followed
+    y[at] = 1
+    _write_jsonl(tmp_path / "fixed.jsonl", labels, p)
+    code, out, err = run_cli(["eval", "scce", tmp_path / "fixed.jsonl", *chunk, "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(_cce(y, p), rel=1e-12)
+
+
+@pytest.mark.parametrize("chunk", [[], ["--chunk-rows", "7"]], ids=["one chunk", "chunks of 7"])
+def test_json_booleans_stay_binary_labels(tmp_path, capsys, chunk):
+    """JSON booleans as a binary loss's labels (pandas' to_json of a bool column), alone or among 0 and 1."""
+    rng = np.random.default_rng(16)
+    y = rng.integers(0, 2, ROWS)
+    p = rng.uniform(0.05, 0.95, ROWS).round(4)
+    want = float(np.mean(-(y * np.log(p) + (1 - y) * np.log1p(-p))))
+    for labels in ([bool(v) for v in y], [bool(v) if i % 3 == 0 else int(v) for i, v in enumerate(y)]):
+        _write_jsonl(tmp_path / "scores.jsonl", labels, p[:, None])
+        code, out, err = run_cli(["eval", "bce", tmp_path / "scores.jsonl", *chunk, "-q"], capsys)
+        assert code == 0, err
+        assert float(out) == pytest.approx(want, rel=1e-12)
+
+
+def test_a_json_boolean_among_probabilities_is_refused(tmp_path, capsys):
+    """A true among a column of probabilities was read as the probability 1 (exit 0)."""
+    rng = np.random.default_rng(18)
+    y = rng.integers(0, 2, ROWS)
+    p: list = rng.uniform(0.05, 0.95, ROWS).round(4).tolist()
+    p[2500] = True
+    _write_jsonl(tmp_path / "scores.jsonl", [int(v) for v in y], np.array(p, dtype=object)[:, None])
+    code, out, err = run_cli(["eval", "bce", tmp_path / "scores.jsonl", "-q"], capsys)
+    assert code == 3 and out == "", out
+    assert "row 2501" in err and "'true'" in err and "column p0" in err, err
