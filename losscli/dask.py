@@ -314,22 +314,48 @@ def _labels(df: Any, label_cols: list[str], classes: list[str] | None, binary: b
         return values[0] if len(values) == 1 else np.column_stack(values)
     import pandas as pd
 
+    from losscli.inputs.number_hints import booleans_name_no_class
+    from losscli.inputs.plan import class_key
+
     col = df[label_cols[0]]
     index = {c: j for j, c in enumerate(classes)}
     try:  # numeric class names match numeric labels by value (1 and 1.0 are one class)
         numeric = {float(c): j for c, j in index.items()}
     except ValueError:
         numeric = None
+    # true and false (a column of booleans, or those texts) are the classes 1 and 0 where the classes are 0 and 1
+    # or --classes names them, as the local engine matches them
+    booleans = set(numeric or ()) <= {0.0, 1.0} or any(c.strip().lower() in ("true", "false") for c in classes)
     mapped = None
     if numeric is not None:
         with contextlib.suppress(NotANumber):  # (a column read as text: its numbers, by value)
-            mapped = pd.Series(column_numbers(df, label_cols[0]), index=col.index).map(numeric)
+            mapped = pd.Series(column_numbers(df, label_cols[0], booleans=booleans), index=col.index).map(numeric)
     if mapped is None:
         mapped = col.astype(str).str.strip().map(index)
-    if mapped.isna().any():
-        bad = col[mapped.isna()].iloc[0]
-        raise InputError(f"label {bad!r} is not one of the classes ({', '.join(classes[:12])})",
-                         location=Location("y_true"), hint="list every class with --classes")
+    unmatched = mapped.isna() & ~col.isna()  # a missing label stays missing (--nan decides), as in the local engine
+    if unmatched.any():  # cell by cell, as the local engine matches labels to classes
+        keyed: dict[Any, int] = {}
+        for j, c in enumerate(classes):
+            keyed.setdefault(class_key(c), j)
+
+        def match(v: Any) -> float:
+            texts = not booleans and isinstance(v, str) and v.strip().lower() in ("true", "false")
+            j = keyed.get(v.strip() if texts else class_key(v))
+            return np.nan if j is None else float(j)
+
+        again = col[unmatched].map(match)
+        if again.isna().any():
+            bad = col[unmatched][again.isna()].iloc[0]
+            if isinstance(bad, np.generic):
+                bad = bad.item()
+            known = ", ".join(classes[:12])
+            hint = "list every class with --classes"
+            if isinstance(bad, (bool, str)) and str(bad).strip().lower() in ("true", "false"):
+                hint = booleans_name_no_class(known)
+            raise InputError(f"label {bad!r} is not one of the classes ({known})", location=Location("y_true"),
+                             hint=hint)
+        mapped = mapped.astype(np.float64)
+        mapped[unmatched] = again
     return mapped.to_numpy(dtype=np.float64)
 
 

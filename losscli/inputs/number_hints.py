@@ -24,6 +24,11 @@ BOOLEAN_CLASS_INDEX = ("these labels are class indices (0, 1, ..., one per predi
                        "the index 1 and false as 0")
 
 
+def booleans_name_no_class(known: str) -> str:
+    """The hint for true or false among labels whose classes (``known``, as listed) are not 0 and 1 or named so."""
+    return f"true and false name none of these classes: write the class of the row ({known})"
+
+
 def number_hint(text: str) -> str | None:
     """The hint for a cell's ``text`` (stripped) that is not a number, by what it looks like; ``None`` when it
     looks like none of these (a word, a class name)."""

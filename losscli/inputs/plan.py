@@ -884,7 +884,7 @@ class InputPlan:
         booleans = set(self.class_map) <= {0.0, 1.0} or any(
             str(c).strip().lower() in ("true", "false") for c in self.options.classes or ())
         for i, v in enumerate(col.tolist()):
-            key = _class_key(v)
+            key = class_key(v)
             if key is None:
                 out[i] = np.nan
                 continue
@@ -892,6 +892,8 @@ class InputPlan:
                 key = v.strip()
             j = self.class_map.get(key)
             if j is None:
+                from losscli.inputs import number_hints
+
                 known = ", ".join(_written(k) for k in list(self.class_map)[:12])
                 raise InputError(
                     f"label {_written(v)} is not one of the classes ({known})",
@@ -902,7 +904,7 @@ class InputPlan:
                         file_row=self.labels.source.file_row(int(label_rows[i])),
                         value=v,
                     ),
-                    hint=f"true and false name none of these classes: write the class of the row ({known})"
+                    hint=number_hints.booleans_name_no_class(known)
                     if str(key).lower() in ("true", "false")
                     else "list every class with --classes, in prediction-column order",
                 )
@@ -1105,7 +1107,7 @@ def _with_float_keys(class_map: dict[Any, int]) -> dict[Any, int]:
     return out
 
 
-def _class_key(v: Any) -> Any:
+def class_key(v: Any) -> Any:
     """Normalise a label value for matching: numbers by value, strings stripped; booleans and their names
     (``True``/``false``, as pandas and a CSV file write them) as 1 and 0, so that boolean labels match the
     classes ``False, True`` whether either is a name or a value."""
@@ -1123,7 +1125,7 @@ def _class_key(v: Any) -> Any:
     if s.lower() in ("true", "false"):
         return 1.0 if s.lower() == "true" else 0.0
     with contextlib.suppress(ValueError):
-        return _class_key(int(s))  # digits as the integer they write
+        return class_key(int(s))  # digits as the integer they write
     try:
         return float(s)
     except ValueError:
@@ -1546,7 +1548,7 @@ def _finish(
     if options.classes:
         class_map = {}
         for j, c in enumerate(options.classes):
-            key = _class_key(c)
+            key = class_key(c)
             if key in class_map:
                 raise UsageError(f"--classes lists {c!r} twice")
             class_map[key] = j
@@ -1567,7 +1569,7 @@ def _finish(
                          hint="for one probability or logit per sample use binary_crossentropy")
     elif kind == "binary" and len(label_cols) == 1 and len(pred_cols) == 1 and not options.classes and (
             named := classes_named_by_column(pred_cols[0], label_sample)) is not None:
-        class_map = _with_float_keys({_class_key(c): j for j, c in enumerate(named)})
+        class_map = _with_float_keys({class_key(c): j for j, c in enumerate(named)})
         notes.append(classes_named_note(pred_cols[0], named))
         mode = "binary_from_class"
     elif kind in ("binary", "sign") and len(label_cols) == 1 and len(pred_cols) == 1 and options.classes:
@@ -1680,7 +1682,7 @@ def classes_named_by_column(column: str, labels: np.ndarray | None) -> list[str]
     if labels is None or labels.dtype.kind not in "OUS":
         return None
     names = sorted({t for v in labels.tolist() if v is not None and (t := str(v).strip()) and t.lower() not in MISSING})
-    if len(names) != 2 or any(_class_key(n) != n for n in names):
+    if len(names) != 2 or any(class_key(n) != n for n in names):
         return None
     named = _class_named_by(column, names)
     return None if named is None else [n for n in names if n != named] + [named]
@@ -1772,9 +1774,9 @@ def _column_class(column: str, classes: list[Any]) -> int | None:
     bare = re.fullmatch(_BARE_NUMBERED, name.lower())
     prefix = next((p for p in PRED_PREFIXES if name.lower().startswith(p)), None)
     spellings = {name, *([bare.group(1)] if bare else []), *([name[len(prefix):]] if prefix else [])}
-    keys = [_class_key(c) for c in classes]
+    keys = [class_key(c) for c in classes]
     found = {j for j, k in enumerate(keys) for w in spellings
-             if (_class_key(w) == k and k is not None) or w.lower() == str(classes[j]).strip().lower()}
+             if (class_key(w) == k and k is not None) or w.lower() == str(classes[j]).strip().lower()}
     if not found and (c := _class_named_by(column, list(classes))) is not None:
         found = {list(classes).index(c)}
     return found.pop() if len(found) == 1 else None
@@ -1782,7 +1784,7 @@ def _column_class(column: str, classes: list[Any]) -> int | None:
 
 def _numeric_texts(values: np.ndarray) -> bool:
     """Whether label texts are numbers, booleans or missing values only (read as values, not class names)."""
-    return all(v is None or str(v).strip().lower() in MISSING or isinstance(_class_key(v), (float, int))
+    return all(v is None or str(v).strip().lower() in MISSING or isinstance(class_key(v), (float, int))
                for v in values.tolist())
 
 
@@ -1865,7 +1867,7 @@ def _class_map_from_columns(
         )
     out: dict[Any, int] = {}
     for k, j in names.items():
-        key = _class_key(k)
+        key = class_key(k)
         if key in out and out[key] != j:  # 'p_1' and 'p_true' would be one class: the later would win
             raise UsageError(f"two prediction columns of {(preds or labels).name} name one class ({k!r} and another)",
                              hint="rename one of the columns (true and false match 1 and 0, 007 matches 7)")
