@@ -33,9 +33,10 @@ What was decided is returned as notes, reported on stderr and in the JSON ``inpu
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -321,6 +322,9 @@ def infer_one_file(table: Table, sel: Selection) -> Columns:
 def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Selection) -> Columns:
     """Labels, predictions, weight and join key of a labels file and a predictions file."""
     notes: list[str] = []
+    if sel.id_col is None and _headerless_index(labels, preds):
+        for t in (labels, preds):
+            t.unnamed = {*t.unnamed, t.columns[0]}
     id_col = sel.id_col
     checked_id = None
     checked_index = None
@@ -439,7 +443,8 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
                              "--pred-cols)")
             label_cols = [c for c in label_cols if c not in apart]
             pred_cols = [c for c in pred_cols if c not in apart]
-    pred_cols = align_by_name(label_cols, pred_cols, labels.name, preds.name, notes)
+    pred_cols = align_by_name(label_cols, pred_cols, labels.name, preds.name, notes,
+                              label_positions=not labels.real_header)
     if id_col is None and checked_id is None:
         indexes = {c for pair in [checked_index or (), *watched_index] for c in pair[:2] if isinstance(c, str)}
         for c in _shared_columns(labels, preds, {*label_cols, *pred_cols, *(weight or ()), *indexes}, label_cols):
@@ -570,6 +575,22 @@ def _runs(v: np.ndarray) -> bool:
 def _whole(v: np.ndarray) -> bool:
     """Numbers that are all whole (``nan`` is not)."""
     return bool((v == np.round(v)).all())
+
+
+def _headerless_index(labels: Table, preds: Table) -> bool:
+    """Is the first column of two files without a header a pandas index (``y_test.to_csv(header=False)`` of a
+    split's rows): distinct whole numbers in both files' sampled rows, beside more columns? Scored, it would pair
+    with itself (a zero error), or with another order of the same ids; labels, classes and counts repeat within
+    the sampled rows. Row counters 0, 1, 2, … in both are left to the rule, which finds them as such."""
+    if labels.real_header or preds.real_header or min(len(labels.columns), len(preds.columns)) < 2:
+        return False
+    a, b = labels.sample.get(labels.columns[0]), preds.sample.get(preds.columns[0])
+    if a is None or b is None or min(len(a), len(b)) < 3 or not _integers(a) or not _integers(b):
+        return False
+    if is_counter(a) and is_counter(b):
+        return False
+    a, b = numeric(a), numeric(b)
+    return a is not None and b is not None and len(np.unique(a)) == len(a) and len(np.unique(b)) == len(b)
 
 
 def _copied(labels: Table, preds: Table, id_col: str | None) -> list[str]:
@@ -861,24 +882,55 @@ def _integers(values: np.ndarray | None) -> bool:
 
 
 def align_by_name(label_cols: list[str], pred_cols: list[str], labels_name: str, preds_name: str,
-                  notes: list[str]) -> list[str]:
+                  notes: list[str], *, label_positions: bool = False) -> list[str]:
     """Prediction columns in the order of the label columns they are named after: the same names (``a, b, c``
-    and ``c, a, b``), or the same names after each side's common prefix (``y_a, y_b`` and ``p_b, p_a``).
-    Columns are paired by name wherever their names say how, not by position."""
+    and ``c, a, b``), the same names after each side's common prefix (``y_a, y_b`` and ``p_b, p_a``), or the
+    same words or numbers once each side's common start and end are left out, in any case (``y0, y1`` and
+    ``p1, p0``; ``cat, dog`` and ``dog_prob, cat_prob`` or ``DOG, CAT``). With ``label_positions`` (labels
+    of a file without a header, an NPY array: the classes 0, 1, … in column order), prediction columns numbered
+    from 0 (``p2, p0, p1``) are also taken for those classes. Columns are paired by name wherever their names
+    say how, not by position."""
     if len(label_cols) < 2 or len(label_cols) != len(pred_cols):
         return pred_cols
+    keys = _name_keys(label_cols, pred_cols)
+    if label_positions:
+        keys = itertools.chain(keys, [(list(range(len(label_cols))), _middles(pred_cols))])
+    for lk, pk in keys:
+        if len(set(lk)) != len(lk) or set(lk) != set(pk):
+            continue
+        if lk == pk:
+            return pred_cols
+        by_key = dict(zip(pk, pred_cols, strict=True))
+        out = [by_key[k] for k in lk]
+        notes.append(f"the prediction columns of {preds_name} are paired with the label columns of {labels_name} "
+                     f"by name, not by position: {', '.join(f'{a} ↔ {b}' for a, b in zip(label_cols, out, strict=True))}")
+        return out
+    return pred_cols
 
-    if set(label_cols) == set(pred_cols):
-        lk, pk = list(label_cols), list(pred_cols)
-    else:
-        lp, pp = _common_prefix(label_cols), _common_prefix(pred_cols)
-        lk, pk = [c[len(lp):] for c in label_cols], [c[len(pp):] for c in pred_cols]
-    if len(set(lk)) != len(lk) or set(lk) != set(pk) or lk == pk:
-        return pred_cols
-    by_key = dict(zip(pk, pred_cols, strict=True))
-    out = [by_key[k] for k in lk]
-    notes.append(f"the prediction columns of {preds_name} are paired with the label columns of {labels_name} by "
-                 f"name, not by position: {', '.join(f'{a} ↔ {b}' for a, b in zip(label_cols, out, strict=True))}")
+
+def _name_keys(label_cols: list[str], pred_cols: list[str]) -> Iterator[tuple[list[Any], list[Any]]]:
+    """What the columns of each side are named after, from the strictest reading to the loosest: the names,
+    the names after each side's common prefix cut at a separator, then the names' distinct middles (after the
+    longest start and end each side's names share; cased alike, digits as their number)."""
+    yield list(label_cols), list(pred_cols)
+    lp, pp = _common_prefix(label_cols), _common_prefix(pred_cols)
+    yield [c[len(lp):] for c in label_cols], [c[len(pp):] for c in pred_cols]
+    yield _middles(label_cols), _middles(pred_cols)
+
+
+def _middles(cols: list[str]) -> list[Any]:
+    """Each name without the start and end all the names share, never cutting into a number (``p_cat``, ``p_dog``
+    → ``cat``, ``dog``; ``y0``, ``y10`` → 0, 10; ``x10``, ``x11`` → 10, 11), case-folded; a middle of digits as
+    its number."""
+    folded = [c.strip().casefold() for c in cols]
+    prefix = os.path.commonprefix(folded)
+    start = len(prefix) - (len(prefix) - len(prefix.rstrip("0123456789")))  # never into a number (x10, x11)
+    suffix = os.path.commonprefix([c[start:][::-1] for c in folded])[::-1]
+    end = len(suffix.lstrip("0123456789"))  # (y10, y20)
+    out: list[Any] = []
+    for c in folded:
+        middle = c[start:len(c) - end]
+        out.append(int(middle) if middle.isascii() and middle.isdigit() else middle)
     return out
 
 

@@ -33,6 +33,7 @@ from losscli.inputs.infer import (
     infer_one_file,
     infer_two_files,
     is_reset_index_name,
+    is_text,
     prediction_candidates,
     text_index,
 )
@@ -1387,6 +1388,10 @@ def sample_table(source: Source, rows: int = SAMPLE_ROWS) -> Table:
     table.index_levels = tuple(getattr(source, "index_levels", ()))
     table.range_index = source.range_index
     table.row_names = bool(getattr(source, "row_names", False))
+    # an array's columns, or those of a file without a header, are named 1..K by their place
+    table.real_header = not (source.format in ("npy", "npz") or source.format in ("csv", "tsv")
+                             and source.header_rows == 0) or table.columns != [str(j + 1) for j in
+                                                                              range(len(table.columns))]
     return table
 
 
@@ -1554,6 +1559,9 @@ def _finish(
             class_map[key] = j
         class_map = _with_float_keys(class_map)
     one_hot = kind == "class_index" and len(label_cols) == len(pred_cols) > 1 and spec.one_hot_labels
+    if kind in ("binary", "class_index") and len(label_cols) == 1 and len(pred_cols) == 1 and not options.classes \
+            and not is_text(label_sample):  # (a class-index loss on one column: Brier's binary form)
+        refuse_negative_class_column(pred_cols[0])
     if kind in ("class_index",) and not one_hot:  # one-hot label columns are read as values, checked later
         if len(label_cols) != 1:
             raise UsageError(
@@ -1627,6 +1635,23 @@ def refuse_contradicting_classes(column: str, classes: list[Any]) -> None:
             f"{positive!r}, but its name says {negative!r}",
             hint=f"give --classes {positive},{negative} (the negative class first: the column is the "
                  f"positive class's probability)",
+        )
+
+
+def refuse_negative_class_column(column: str) -> None:
+    """A binary loss's one prediction column named for the class 0 (``p0``, ``proba_0``, ``prob_class_0``) beside
+    labels 0 and 1 is refused (either engine): it holds P(0), which the loss would take for P(1), or it is the
+    first prediction column numbered from 0, which only its writer knows. A header ``0`` is pandas' name of a
+    one-column frame's column (``pd.DataFrame(p)``), not a class: it is read as before."""
+    name = column.strip().lower()
+    words = "|".join(PROBABILITY_WORDS)
+    if _class_named_by(name, [0, 1]) == 0 or re.fullmatch(
+            rf"(?:{words})[_\-. ]?class[_\-. ]?0|class[_\-. ]?0[_\-. ]?(?:{words})", name):
+        raise UsageError(
+            f"the prediction column {column!r} is named for the class 0, but a binary loss takes the probability "
+            "of the class 1",
+            hint="if it holds the probability of 1, name it so (p1, or p); if it holds the probability of 0, give "
+                 "--classes 1,0 (0 is then the positive class)",
         )
 
 

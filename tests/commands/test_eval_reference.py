@@ -56,7 +56,7 @@ def _write(case: dict, tmp: Path, fmt: str) -> dict[str, Path]:
             np.save(path, a)
         else:
             a2 = a if a.ndim == 2 else a[:, None]
-            header = ",".join(f"{key}{j}" for j in range(a2.shape[1]))
+            header = ",".join(f"{key}{j}" for j in range(a2.shape[1])) if a2.shape[1] > 1 else key
             body = "\n".join(",".join(repr(v.item()) for v in row) for row in a2)
             path.write_text(header + "\n" + body + "\n")
         paths[key] = path

@@ -121,7 +121,11 @@ def _write_jsonl(path, labels: list, p: np.ndarray) -> None:
     def cell(v):
         return v if isinstance(v, bool) else float(v)
 
-    lines = (json.dumps({"label": a, **{f"p{j}": cell(v) for j, v in enumerate(r)}}) for a, r in zip(labels, p, strict=True))
+    def names(r) -> list[str]:
+        return ["p"] if len(r) == 1 else [f"p{j}" for j in range(len(r))]
+
+    lines = (json.dumps({"label": a, **{k: cell(v) for k, v in zip(names(r), r, strict=True)}})
+             for a, r in zip(labels, p, strict=True))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -169,4 +173,4 @@ def test_a_json_boolean_among_probabilities_is_refused(tmp_path, capsys):
     _write_jsonl(tmp_path / "scores.jsonl", [int(v) for v in y], np.array(p, dtype=object)[:, None])
     code, out, err = run_cli(["eval", "bce", tmp_path / "scores.jsonl", "-q"], capsys)
     assert code == 3 and out == "", out
-    assert "row 2501" in err and "'true'" in err and "column p0" in err, err
+    assert "row 2501" in err and "'true'" in err and "column p " in err, err

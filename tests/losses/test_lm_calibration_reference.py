@@ -85,7 +85,7 @@ def test_cli_from_npy_matches_reference(case: dict, tmp_path, capsys):
 def _csv(case: dict, path: Path, *, groups: bool = False) -> list[str]:
     y, p = np.array(case["y_true"]), np.array(case["y_pred"])
     p2 = p.reshape(p.shape[0], -1)
-    pred_cols = [f"p{j}" for j in range(p2.shape[1])]
+    pred_cols = [f"p{j}" for j in range(p2.shape[1])] if p2.shape[1] > 1 else ["p"]
     extra = [c for c in ("words", "bytes") if c in case] + (["doc"] if groups else [])
     lines = [",".join(["label", *pred_cols, *extra])]
     for i in range(y.shape[0]):

@@ -91,8 +91,8 @@ def test_cli_from_csv_matches_reference(case: dict, tmp_path, capsys):
     y, p, sw = _arrays(case)
     p2 = p.reshape(p.shape[0], -1)
     y2 = y.reshape(y.shape[0], -1)
-    label_cols = [f"y{k}" for k in range(y2.shape[1])]
-    pred_cols = [f"p{k}" for k in range(p2.shape[1])]
+    label_cols = [f"y{k}" for k in range(y2.shape[1])] if y2.shape[1] > 1 else ["y"]
+    pred_cols = [f"p{k}" for k in range(p2.shape[1])] if p2.shape[1] > 1 else ["p"]
     header = label_cols + pred_cols + (["w"] if sw is not None else [])
     labels = [[repr(float(v)) if y2.dtype.kind == "f" else str(int(v)) for v in row] for row in y2]
     rows = [[*labels[i], *(repr(float(v)) for v in p2[i]), *([repr(float(sw[i]))] if sw is not None else [])]
