@@ -98,8 +98,9 @@ static const double K_EXP2_8[8] = {
     0x1.0000000000000p+0, 0x1.172b83c7d517bp+0, 0x1.306fe0a31b715p+0, 0x1.4bfdad5362a27p+0,
     0x1.6a09e667f3bcdp+0, 0x1.8ace5422aa0dbp+0, 0x1.ae89f995ad3adp+0, 0x1.d5818dcfba487p+0};
 
-/* log's table (AVX-512 level, kernels_impl.h): j = 15..30, 1/c_j = 20/j rounded to a double, and −log of that double
- * as a sum of two doubles (tests/_native/test_kernels.py recomputes them with mpmath) */
+/* log's table (vector levels, kernels_impl.h; the AVX2 level divides for 1/c_j): j = 15..30, 1/c_j = 20/j
+ * rounded to a double, and −log of that double as a sum of two doubles (tests/_native/test_kernels.py
+ * recomputes them with mpmath) */
 static const double K_INVC[16] = {
     0x1.5555555555555p+0, 0x1.4000000000000p+0, 0x1.2d2d2d2d2d2d3p+0, 0x1.1c71c71c71c72p+0,
     0x1.0d79435e50d79p+0, 0x1.0000000000000p+0, 0x1.e79e79e79e79ep-1, 0x1.d1745d1745d17p-1,
@@ -115,6 +116,17 @@ static const double K_LOGC_LO[16] = {
     0x1.c4e09eb14216ep-59, 0x0.0p+0, 0x1.b13b78bef0e10p-59, 0x1.245183a6ac619p-63,
     -0x1.c984fddbf55f6p-57, -0x1.81495b2eb862bp-57, -0x1.4f689f8434011p-57, -0x1.15b342f333172p-57,
     -0x1.a386f26446ff8p-56, 0x1.fafb06b03f0a5p-57, 0x1.b1281009f0d53p-57, -0x1.a92e513217f58p-59};
+
+/* K_LOGC_HI[j] and K_LOGC_LO[j] side by side, one 16-byte row per j (the AVX2 level reads a row per lane),
+ * filled from them when the module is loaded */
+static double K_LOGC_ROWS[16][2];
+
+static void k_tables_init(void) {
+    for (int j = 0; j < 16; j++) {
+        K_LOGC_ROWS[j][0] = K_LOGC_HI[j];
+        K_LOGC_ROWS[j][1] = K_LOGC_LO[j];
+    }
+}
 
 static inline uint64_t k_asuint(double x) { uint64_t u; memcpy(&u, &x, 8); return u; }
 static inline double k_asdouble(uint64_t u) { double x; memcpy(&x, &u, 8); return x; }
@@ -625,6 +637,7 @@ static PyMethodDef METHODS[] = {
 static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "_kernels", NULL, -1, METHODS, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__kernels(void) {
+    k_tables_init();
     current = best_level();
     pthread_atfork(NULL, NULL, pool_after_fork);
     PyObject *m = PyModule_Create(&MODULE);

@@ -211,6 +211,7 @@ IFN double F(k_pow01)(double b, double g) {
 #define KV_ADD _mm512_add_pd
 #define KV_SUB _mm512_sub_pd
 #define KV_MUL _mm512_mul_pd
+#define KV_DIV _mm512_div_pd
 #define KV_MIN _mm512_min_pd
 #define KV_MAX _mm512_max_pd
 #define KV_FMA _mm512_fmadd_pd
@@ -223,6 +224,7 @@ IFN double F(k_pow01)(double b, double g) {
 #define KV_ADD _mm256_add_pd
 #define KV_SUB _mm256_sub_pd
 #define KV_MUL _mm256_mul_pd
+#define KV_DIV _mm256_div_pd
 #define KV_MIN _mm256_min_pd
 #define KV_MAX _mm256_max_pd
 #define KV_FMA _mm256_fmadd_pd
@@ -310,18 +312,17 @@ IFN KV F(log1pv)(KV t) {
     return F(log_special)(u, KV_ADD(hi, KV_ADD(lo, cu)));
 }
 
-/* log(1 + t) for 0 ≤ t ≤ 1 (as e^{−|x|} is), the same operations and bits as log1pv with what that range
- * makes needless left out: u = 1 + t ∈ [1, 2] is 2^k·z with k = 1 exactly when u ≥ 1.5, its rounding
- * error is (1 − u) + t (Fast2Sum), and u is never 0, infinite or NaN. */
+/* log(1 + t) for 0 ≤ t ≤ 1 (as e^{−|x|} is), as log1pv with what that range makes needless left out: u = 1 + t
+ * ∈ [1, 2] is 2^k·z with k = 1 exactly when u ≥ 1.5, its rounding error c is (1 − u) + t (Fast2Sum), and u is
+ * never 0, infinite or NaN; c/u by one division (log1pv's 2^−k·(1/c)·(1 − r) takes four operations on the
+ * busy arithmetic pipes, the divider is otherwise idle here). */
 IFN KV F(log1p01v)(KV t) {
     KV u = KV_ADD(KV_SET(1.0), t);
     KV c = KV_ADD(KV_SUB(KV_SET(1.0), u), t);
     KV hi, lo, ic, r;
     F(log_core)(KV_WHERE(u, KV_SET(1.5), _CMP_GE_OQ, KV_MUL(u, KV_SET(0.5)), u),
                 KV_WHERE(u, KV_SET(1.5), _CMP_GE_OQ, KV_SET(1.0), KV_SET(0.0)), &hi, &lo, &ic, &r);
-    KV cu = KV_MUL(KV_MUL(c, ic), KV_SUB(KV_SET(1.0), r));
-    cu = KV_MUL(cu, KV_WHERE(u, KV_SET(1.5), _CMP_GE_OQ, KV_SET(0.5), KV_SET(1.0)));
-    return KV_ADD(hi, KV_ADD(lo, cu));
+    return KV_ADD(hi, KV_ADD(lo, KV_DIV(c, u)));
 }
 
 /* Binary cross-entropy from a logit x, its label y and t = e^{−|x|}: log1p(t) + (relu(x)·(1 − y) + relu(−x)·y),
@@ -565,8 +566,9 @@ K_MAP8(vlog1p, log1pv)
  * (so both levels give the same bits): what AVX-512 does in one instruction is done here with integer
  * operations on the bits — 2^n applied as two powers of two (one rounding, as VSCALEFPD), x split into
  * 2^k·z, z ∈ [0.75, 1.5) from its exponent and mantissa fields (subnormals scaled by 2^54 first), the
- * table index rounded by adding 2^52 — and the 16-entry table is read from registers by permutes (faster
- * than VGATHERQPD). */
+ * table index rounded by adding 2^52 — and the tables are read without VGATHERQPD (slower): exp's 8 entries
+ * by permutes of registers, log's 1/c by a division (which gives K_INVC's bits) and −log c as one 16-byte
+ * row per lane. */
 #define V4(c) _mm256_set1_pd(c)
 
 /* 2^n·p for an integral n ∈ [−1100, 1100] (as a double), rounded once: p·2^n1 is exact, then ·2^n2. */
@@ -597,19 +599,29 @@ IFN __m256d F(scale_any)(__m256d p, __m256d n) {
     return F(scale4)(p, _mm256_max_pd(V4(-1100.0), _mm256_min_pd(V4(1100.0), n)));
 }
 
-/* e^x on four lanes, as the AVX-512 exp8: the table read by two cross-lane permutes (the 32-bit halves of
- * entry j mod 4) and a blend on bit 2 of j; 2^n, n = ⌊k/8⌋, built from kd's bits ((bits >> 3) is n plus a
- * multiple of 2^12 beside 1.5·2^49's own) when every lane's |k/8| ≤ 1020, by scale4_wide for the others. */
-IFN __m256d F(exp4)(__m256d x) {
-    __m256d kd, k8, q = F(exp_parts)(x, &kd, &k8);
+/* K_EXP2_8 as two registers of 32-bit halves: *lo the low halves of entries 0..7, *hi their high halves
+ * (loop-invariant: the compiler builds them once, before the loop that calls exp4). */
+IFN void F(exp_table4)(__m256i *lo, __m256i *hi) {
+    const __m256i perm = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    __m256i a = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)K_EXP2_8), perm);
+    __m256i b = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(K_EXP2_8 + 4)), perm);
+    *lo = _mm256_permute2x128_si256(a, b, 0x20);
+    *hi = _mm256_permute2x128_si256(a, b, 0x31);
+}
+
+/* The end of e^x on four lanes, as the AVX-512 exp8_finish: the table read by two cross-lane permutes, one
+ * of the low and one of the high 32-bit halves, both indexed by the last three bits of kd (copied into both
+ * halves of each lane by one shuffle), merged by one blend; 2^n, n = ⌊k/8⌋, built from kd's bits
+ * ((bits >> 3) is n plus a multiple of 2^12 beside 1.5·2^49's own) when every lane has ok set (|k/8| ≤ 1020),
+ * by scale4_wide for the others. */
+IFN __m256d F(exp4_finish)(__m256d q, __m256d kd, __m256d k8, __m256d ok) {
+    __m256i tlo, thi;
+    F(exp_table4)(&tlo, &thi);
     __m256i b = _mm256_castpd_si256(kd);
-    __m256i lo = _mm256_and_si256(_mm256_slli_epi64(b, 1), _mm256_set1_epi64x(6));
-    __m256i idx = _mm256_or_si256(lo, _mm256_slli_epi64(_mm256_add_epi64(lo, _mm256_set1_epi64x(1)), 32));
-    __m256d t0 = _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)K_EXP2_8), idx));
-    __m256d t1 = _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(K_EXP2_8 + 4)), idx));
-    __m256d t = _mm256_blendv_pd(t0, t1, _mm256_castsi256_pd(_mm256_slli_epi64(b, 61)));
+    __m256i idx = _mm256_shuffle_epi32(b, 0xA0);
+    __m256d t = _mm256_castsi256_pd(_mm256_blend_epi32(_mm256_permutevar8x32_epi32(tlo, idx),
+                                                       _mm256_permutevar8x32_epi32(thi, idx), 0xAA));
     __m256d p = _mm256_fmadd_pd(t, q, t);
-    __m256d ok = _mm256_cmp_pd(_mm256_andnot_pd(V4(-0.0), k8), V4(1020.0), _CMP_LE_OQ);
     const int64_t off = 1023 - (int64_t)(K_SHIFT8_BITS >> 3);
     __m256i sb = _mm256_slli_epi64(_mm256_add_epi64(_mm256_srli_epi64(b, 3), _mm256_set1_epi64x(off)), 52);
     __m256d res = _mm256_mul_pd(p, _mm256_castsi256_pd(sb));
@@ -618,15 +630,21 @@ IFN __m256d F(exp4)(__m256d x) {
     return res;
 }
 
-/* t[j] for a 16-entry table, j given as idx (the 32-bit halves of j mod 4 within a register) and as
- * bits 2 and 3 in the sign positions of b2 and b3: four cross-lane permutes and three blends. */
-IFN __m256d F(table4)(const double *t, __m256i idx, __m256d b2, __m256d b3) {
-    __m256d t0 = _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)t), idx));
-    __m256d t1 = _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(t + 4)), idx));
-    __m256d t2 = _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(t + 8)), idx));
-    __m256d t3 = _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(t + 12)), idx));
-    return _mm256_blendv_pd(_mm256_blendv_pd(t0, t1, b2), _mm256_blendv_pd(t2, t3, b2), b3);
+/* e^x on four lanes, as the AVX-512 exp8. */
+IFN __m256d F(exp4)(__m256d x) {
+    __m256d kd, k8, q = F(exp_parts)(x, &kd, &k8);
+    return F(exp4_finish)(q, kd, k8, _mm256_cmp_pd(_mm256_andnot_pd(V4(-0.0), k8), V4(1020.0), _CMP_LE_OQ));
 }
+
+/* e^{−|x|} on four lanes, the bits of exp4(0 − |x|) with what x ≤ 0 makes needless left out: −|x| by setting
+ * the sign bit (e^{−0} = e^{+0}: r is +0 either way), no clamp at 710, k/8 checked from below only; with
+ * wide = 0, for lanes known to have |x| ≤ 707 (so k/8 ≥ −1020), not checked at all. */
+IFN __m256d F(exp_neg_abs4_w)(__m256d x, int wide) {
+    __m256d kd, k8, q = F(exp_core)(_mm256_max_pd(V4(-746.0), _mm256_or_pd(x, V4(-0.0))), &kd, &k8);
+    __m256d ok = wide ? _mm256_cmp_pd(k8, V4(-1020.0), _CMP_GE_OQ) : _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
+    return F(exp4_finish)(q, kd, k8, ok);
+}
+IFN __m256d F(exp_neg_abs4)(__m256d x) { return F(exp_neg_abs4_w)(x, 1); }
 
 /* As the AVX-512 log_parts: u = 2^k·z, z = c·(1 + r); (k·ln2 + log c) + log1p(r) as hi + lo, with k, 1/c and r.
  * Lanes that are not finite and positive give finite garbage (their index stays in the table). */
@@ -647,17 +665,21 @@ IFN void F(log_parts)(__m256d u, __m256d *hi, __m256d *lo, __m256d *k, __m256d *
     F(log_core)(z, e, hi, lo, invc, r);
 }
 
-/* As the AVX-512 log_core. */
+/* As the AVX-512 log_core: j = round(20z − 15) ∈ [0, 15] by adding 2^52 (j is then the last bits of sj),
+ * 1/c = 20/(j + 15) by one division (correctly rounded: K_INVC[j], as the AVX-512 level reads it), and
+ * −log c (K_LOGC_HI[j], K_LOGC_LO[j]) read as one 16-byte row of K_LOGC_ROWS per lane: four loads at
+ * offsets taken from the vector, two unpacks (fewer operations than permutes of the three tables). */
 IFN void F(log_core)(__m256d z, __m256d e, __m256d *hi, __m256d *lo, __m256d *invc, __m256d *r) {
-    __m256i j = _mm256_and_si256(_mm256_castpd_si256(_mm256_add_pd(_mm256_fmsub_pd(z, V4(20.0), V4(15.0)), V4(0x1p52))),
-                                 _mm256_set1_epi64x(15));
-    __m256i jj = _mm256_slli_epi64(_mm256_and_si256(j, _mm256_set1_epi64x(3)), 1);
-    __m256i idx = _mm256_or_si256(jj, _mm256_slli_epi64(_mm256_add_epi64(jj, _mm256_set1_epi64x(1)), 32));
-    __m256d b2 = _mm256_castsi256_pd(_mm256_slli_epi64(j, 61)), b3 = _mm256_castsi256_pd(_mm256_slli_epi64(j, 60));
-    __m256d ic = F(table4)(K_INVC, idx, b2, b3);
-    __m256d ch = F(table4)(K_LOGC_HI, idx, b2, b3);
-    __m256d cl = F(table4)(K_LOGC_LO, idx, b2, b3);
-    F(log_finish)(z, e, ic, ch, cl, hi, lo, r);
+    __m256d sj = _mm256_add_pd(_mm256_fmsub_pd(z, V4(20.0), V4(15.0)), V4(0x1p52));
+    __m256d ic = _mm256_div_pd(V4(20.0), _mm256_sub_pd(sj, V4(0x1p52 - 15.0)));  /* exact: j + 15 */
+    __m256i off = _mm256_and_si256(_mm256_slli_epi64(_mm256_castpd_si256(sj), 4), _mm256_set1_epi64x(0xf0));
+    __m128i o01 = _mm256_castsi256_si128(off), o23 = _mm256_extracti128_si256(off, 1);
+    const char *rows = (const char *)K_LOGC_ROWS;
+    __m256d t02 = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd((const double *)(rows + _mm_cvtsi128_si64(o01)))),
+                                       _mm_loadu_pd((const double *)(rows + _mm_cvtsi128_si64(o23))), 1);
+    __m256d t13 = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd((const double *)(rows + _mm_extract_epi64(o01, 1)))),
+                                       _mm_loadu_pd((const double *)(rows + _mm_extract_epi64(o23, 1))), 1);
+    F(log_finish)(z, e, ic, _mm256_unpacklo_pd(t02, t13), _mm256_unpackhi_pd(t02, t13), hi, lo, r);
     *invc = ic;
 }
 
@@ -682,15 +704,68 @@ K_MAP4(vlog1p01, log1p01v, 0.0)
 
 /* e_i = e^{−|z_i|} for a tile. */
 IFN void F(exp_neg_abs)(const double *restrict z, double *restrict e, int64_t m) {
-    const __m256d sign = V4(-0.0);
     int64_t i = 0;
     for (; i + 4 <= m; i += 4)
-        _mm256_storeu_pd(e + i, F(exp4)(_mm256_sub_pd(V4(0.0), _mm256_andnot_pd(sign, _mm256_loadu_pd(z + i)))));
+        _mm256_storeu_pd(e + i, F(exp_neg_abs4)(_mm256_loadu_pd(z + i)));
     for (; i < m; i++) {
         double b[4] = {0.0 - __builtin_fabs(z[i]), 0.0, 0.0, 0.0};
         _mm256_storeu_pd(b, F(exp4)(_mm256_loadu_pd(b)));
         e[i] = b[0];
     }
+}
+
+/* Logits of a tile, as the AVX-512 load_logits: float32 or float64 logits converted to float64 into dst,
+ * checked finite, their (min, max) taken into *xmin, *xmax and e^{−|x|} written to e, in one pass (four
+ * otherwise); nonzero when a value is NaN or infinite. e^{−|x|} is taken without the check for 2^n beyond
+ * the normal range (exp_neg_abs4_w), and taken again with it when the tile's (min, max) show a logit
+ * beyond ±707. */
+IFN int F(load_logits)(const void *src, int code, int64_t i0, int64_t n, double *restrict dst, double *xmin,
+                       double *xmax, double *restrict e) {
+    __m256d lo = V4(__builtin_inf()), hi = V4(-__builtin_inf()), badv = _mm256_setzero_pd();
+    const float *s32 = (const float *)src + i0;
+    const double *s64 = (const double *)src + i0;
+    int64_t i = 0;
+#define K_LOGITS4(load)                                                                                   \
+    for (; i + 4 <= n; i += 4) {                                                                          \
+        __m256d v = load;                                                                                 \
+        _mm256_storeu_pd(dst + i, v);                                                                     \
+        _mm256_storeu_pd(e + i, F(exp_neg_abs4_w)(v, 0));                                                 \
+        badv = _mm256_or_pd(badv, _mm256_cmp_pd(_mm256_andnot_pd(V4(-0.0), v), V4(0x1.fffffffffffffp1023), \
+                                                _CMP_NLE_UQ));                                            \
+        lo = _mm256_min_pd(v, lo);                                                                        \
+        hi = _mm256_max_pd(v, hi);                                                                        \
+    }
+    if (code == K_F32) K_LOGITS4(_mm256_cvtps_pd(_mm_loadu_ps(s32 + i)))
+    else K_LOGITS4(_mm256_loadu_pd(s64 + i))
+#undef K_LOGITS4
+    int bad = _mm256_movemask_pd(badv) != 0;
+    double l4[4], h4[4];
+    _mm256_storeu_pd(l4, lo);
+    _mm256_storeu_pd(h4, hi);
+    double l = __builtin_inf(), h = -__builtin_inf();
+    for (int k = 0; k < 4; k++) {
+        l = l4[k] < l ? l4[k] : l;
+        h = h4[k] > h ? h4[k] : h;
+    }
+    if (!bad && (l < -707.0 || h > 707.0))
+        for (int64_t k = 0; k + 4 <= i; k += 4) _mm256_storeu_pd(e + k, F(exp_neg_abs4)(_mm256_loadu_pd(dst + k)));
+    if (i < n) {
+        double bx[4] = {0.0, 0.0, 0.0, 0.0};
+        int64_t rest = n - i;
+        for (int64_t k = 0; k < rest; k++) {
+            double v = code == K_F32 ? (double)s32[i + k] : s64[i + k];
+            dst[i + k] = v;
+            bx[k] = v;
+            bad |= !(v >= -0x1.fffffffffffffp1023) | !(v <= 0x1.fffffffffffffp1023);
+            l = v < l ? v : l;
+            h = v > h ? v : h;
+        }
+        _mm256_storeu_pd(bx, F(exp_neg_abs4)(_mm256_loadu_pd(bx)));
+        memcpy(e + i, bx, (size_t)rest * 8);
+    }
+    *xmin = l < *xmin ? l : *xmin;
+    *xmax = h > *xmax ? h : *xmax;
+    return bad;
 }
 
 /* lp_i = log1p(e^{−|z_i|}), in two passes over the tile (as the AVX-512 level). */
@@ -1173,17 +1248,14 @@ FN int F(tile_bce_logits)(const k_job *j, int64_t i0, int64_t m, double *restric
     for (int64_t i = 0; i < m; i++) bad |= !(y[i] >= 0.0) | !(y[i] <= 1.0);
     if (bad) return 1;
 #else
-    F(load)(j->yp, j->yp_code, i0, m, x);
 #ifdef K_AVX2
-    if (plain && (j->yt_code == K_F32 || j->yt_code == K_F64)) {
-        for (int64_t i = 0; i < m; i++) bad |= !(x[i] >= -0x1.fffffffffffffp1023) | !(x[i] <= 0x1.fffffffffffffp1023);
-        if (bad) return 1;
-        F(minmax)(x, m, p);
-        F(exp_neg_abs)(x, t, m);
+    if (plain && (j->yt_code == K_F32 || j->yt_code == K_F64) && (j->yp_code == K_F32 || j->yp_code == K_F64)) {
+        if (F(load_logits)(j->yp, j->yp_code, i0, m, x, &p->xmin, &p->xmax, t)) return 1;
         return F(bce_logits_labels)(j->yt, j->yt_code, i0, x, t, out, m, j->has_smooth, 1.0 - j->smooth,
                                     0.5 * j->smooth);
     }
 #endif
+    F(load)(j->yp, j->yp_code, i0, m, x);
     F(load)(j->yt, j->yt_code, i0, m, y);
     for (int64_t i = 0; i < m; i++)
         bad |= !(x[i] >= -0x1.fffffffffffffp1023) | !(x[i] <= 0x1.fffffffffffffp1023) | !(y[i] >= 0.0) | !(y[i] <= 1.0);
@@ -2056,6 +2128,7 @@ FN void F(work)(k_part *p) {
 #undef KV_ADD
 #undef KV_SUB
 #undef KV_MUL
+#undef KV_DIV
 #undef KV_MIN
 #undef KV_MAX
 #undef KV_FMA
