@@ -924,7 +924,7 @@ def _middles(cols: list[str]) -> list[Any]:
     its number."""
     folded = [c.strip().casefold() for c in cols]
     prefix = os.path.commonprefix(folded)
-    start = len(prefix) - (len(prefix) - len(prefix.rstrip("0123456789")))  # never into a number (x10, x11)
+    start = len(prefix.rstrip("0123456789"))  # never into a number (x10, x11)
     suffix = os.path.commonprefix([c[start:][::-1] for c in folded])[::-1]
     end = len(suffix.lstrip("0123456789"))  # (y10, y20)
     out: list[Any] = []

@@ -1389,9 +1389,8 @@ def sample_table(source: Source, rows: int = SAMPLE_ROWS) -> Table:
     table.range_index = source.range_index
     table.row_names = bool(getattr(source, "row_names", False))
     # an array's columns, or those of a file without a header, are named 1..K by their place
-    table.real_header = not (source.format in ("npy", "npz") or source.format in ("csv", "tsv")
-                             and source.header_rows == 0) or table.columns != [str(j + 1) for j in
-                                                                              range(len(table.columns))]
+    positional = source.format in ("npy", "npz") or (source.format in ("csv", "tsv") and source.header_rows == 0)
+    table.real_header = not positional or table.columns != [str(j + 1) for j in range(len(table.columns))]
     return table
 
 
