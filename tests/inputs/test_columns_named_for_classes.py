@@ -10,9 +10,25 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli_helpers import run_cli
-from sklearn.metrics import brier_score_loss, log_loss, mean_squared_error
 
 ENGINES = ["local", "dask"]
+
+
+def mean_squared_error(y: np.ndarray, p: np.ndarray) -> float:
+    return float(np.mean((np.asarray(y) - np.asarray(p)) ** 2))
+
+
+def log_loss(y: np.ndarray, p: np.ndarray, labels: list[int] | None = None) -> float:
+    """scikit-learn's log_loss of class indices against probabilities (one column: P(1)); clipped at its eps."""
+    p = np.asarray(p, dtype=np.float64)
+    p = np.c_[1 - p, p] if p.ndim == 1 else p
+    p = np.clip(p, np.finfo(np.float64).eps, 1 - np.finfo(np.float64).eps)
+    p = p / p.sum(axis=1, keepdims=True)
+    return float(-np.mean(np.log(p[np.arange(len(y)), np.asarray(y)])))
+
+
+def brier_score_loss(y: np.ndarray, p1: np.ndarray) -> float:
+    return float(np.mean((np.asarray(y) - np.asarray(p1)) ** 2))
 
 
 def _run(args: list, capsys, engine: str = "local") -> tuple[int, str, str]:
