@@ -123,7 +123,7 @@ def _partition_states(
         y_pred = _predictions(df, pred_cols, pred_dtype)  # (the predictions' cells judged first, as the local
         y_true = _labels(df, label_cols, classes, binary)  # engine judges them)
         weights = column_numbers(df, weight_col) if weight_col else None
-        counts = {name: _numbers(df[col]) for name, col in (count_cols or {}).items()}
+        counts = {name: _numbers(df, col) for name, col in (count_cols or {}).items()}
         skipped = 0
         if nan != "error":  # --nan skip/warn: drop rows with a missing value, as the local engine does
             bad = np.zeros(len(df), dtype=bool)
@@ -193,13 +193,16 @@ def _unreadable(df: Any, columns: list[str], exc: Exception, label_count: int = 
             "location": None}
 
 
-def _numbers(col: Any) -> np.ndarray:
-    """A count column as numbers (text that is not a number: the evaluator names it)."""
+def _numbers(df: Any, column: Any) -> np.ndarray:
+    """A count column as numbers, cell by cell where it was read as text (:func:`column_numbers`): its missing
+    cells (``NA``, ``none``, empty) as NaN for ``--nan`` to decide, and a text that is no number refused by
+    name, as the local engine reads them."""
+    col = df[column]
     try:
         _refuse_python_numbers(col)
         return col.to_numpy(dtype=np.float64)
     except (TypeError, ValueError):
-        return col.to_numpy(dtype=object)
+        return column_numbers(df, column)
 
 
 def _refuse_python_numbers(*cols: Any) -> None:
