@@ -33,20 +33,23 @@ def _cce(y: np.ndarray, p: np.ndarray) -> float:
 @pytest.mark.parametrize("loss", ["scce", "cce"])
 @pytest.mark.parametrize("classes", [2, 3])
 @pytest.mark.parametrize("at", [5, 2500])  # among the rows the column rule reads, and past them
-def test_true_among_class_indices_is_refused_wherever_it_is(tmp_path, capsys, loss, classes, at):
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])  # JSON's true is a boolean: it was read as the class 1 too
+def test_true_among_class_indices_is_refused_wherever_it_is(tmp_path, capsys, loss, classes, at, fmt):
     y, p = _scores(classes)
     y[at] = 1
-    labels = [str(v) for v in y]
-    labels[at] = "true"
-    _write(tmp_path / "scores.csv", labels, p)
-    code, out, err = run_cli(["eval", loss, tmp_path / "scores.csv", "-q"], capsys)
+    labels: list = [str(v) for v in y] if fmt == "csv" else [int(v) for v in y]
+    labels[at] = "true" if fmt == "csv" else True
+    write, header = (_write, 2) if fmt == "csv" else (_write_jsonl, 1)
+    chunk = [] if fmt == "csv" else ["--chunk-rows", "7"]
+    write(tmp_path / f"scores.{fmt}", labels, p)
+    code, out, err = run_cli(["eval", loss, tmp_path / f"scores.{fmt}", *chunk, "-q"], capsys)
     assert code in (2, 3) and out == "", out
     assert "true" in err, err
     if at > 1000:  # the hint of a cell past the column rule's rows: the index it stands for
-        assert f"row {at + 2}" in err and "write true as the index 1" in err, err
-    labels[at] = "1"  # the hint followed
-    _write(tmp_path / "fixed.csv", labels, p)
-    code, out, err = run_cli(["eval", loss, tmp_path / "fixed.csv", "-q"], capsys)
+        assert f"row {at + header}" in err and "write true as the index 1" in err, err
+    labels[at] = "1" if fmt == "csv" else 1  # the hint followed
+    write(tmp_path / f"fixed.{fmt}", labels, p)
+    code, out, err = run_cli(["eval", loss, tmp_path / f"fixed.{fmt}", *chunk, "-q"], capsys)
     assert code == 0, err
     assert float(out) == pytest.approx(_cce(y, p), rel=1e-12)
 
@@ -127,27 +130,6 @@ def _write_jsonl(path, labels: list, p: np.ndarray) -> None:
     lines = (json.dumps({"label": a, **{k: cell(v) for k, v in zip(names(r), r, strict=True)}})
              for a, r in zip(labels, p, strict=True))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-@pytest.mark.parametrize("at", [5, 2500])
-@pytest.mark.parametrize("chunk", [[], ["--chunk-rows", "7"]], ids=["one chunk", "chunks of 7"])
-def test_a_json_true_among_class_indices_is_refused_as_in_csv(tmp_path, capsys, at, chunk):
-    """JSON's true is a boolean, not a number: it was read as the class 1 (exit 0) in JSON lines."""
-    y, p = _scores(3, seed=15)
-    labels: list = [int(v) for v in y]
-    labels[at] = True
-    _write_jsonl(tmp_path / "scores.jsonl", labels, p)
-    code, out, err = run_cli(["eval", "scce", tmp_path / "scores.jsonl", *chunk, "-q"], capsys)
-    assert code in (2, 3) and out == "", out
-    assert "true" in err, err
-    if at > 1000:
-        assert f"row {at + 1}" in err and "write true as the index 1" in err, err
-    labels[at] = 1  # the hint followed
-    y[at] = 1
-    _write_jsonl(tmp_path / "fixed.jsonl", labels, p)
-    code, out, err = run_cli(["eval", "scce", tmp_path / "fixed.jsonl", *chunk, "-q"], capsys)
-    assert code == 0, err
-    assert float(out) == pytest.approx(_cce(y, p), rel=1e-12)
 
 
 @pytest.mark.parametrize("chunk", [[], ["--chunk-rows", "7"]], ids=["one chunk", "chunks of 7"])
