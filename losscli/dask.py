@@ -328,7 +328,8 @@ def _labels(df: Any, label_cols: list[str], classes: list[str] | None, binary: b
         numeric = None
     # true and false (a column of booleans, or those texts) are the classes 1 and 0 where the classes are 0 and 1
     # or --classes names them, as the local engine matches them
-    booleans = set(numeric or ()) <= {0.0, 1.0} or any(c.strip().lower() in ("true", "false") for c in classes)
+    booleans = (numeric is not None and set(numeric) <= {0.0, 1.0}) or any(
+        c.strip().lower() in ("true", "false") for c in classes)
     mapped = None
     if numeric is not None:
         with contextlib.suppress(NotANumber):  # (a column read as text: its numbers, by value)

@@ -81,3 +81,18 @@ def test_texts_true_and_false_match_classes_named_so_and_no_others(tmp_path, cap
         assert code == 3 and out == "", out
         assert "label 'true' is not one of the classes (0, 1, 2)" in err, err
         assert "true and false name none of these classes: write the class of the row (0, 1, 2)" in err, err
+
+
+def test_true_names_no_class_among_classes_that_are_not_0_and_1(tmp_path, capsys):
+    """Classes a and 1 (not 0 and 1): a stray true is no class on either engine (the Dask engine took it for 1)."""
+    y = np.random.default_rng(10).integers(0, 2, 200)
+    names = ["a", "1"]
+    labels = [names[v] for v in y]
+    labels[150] = "true"
+    rng = np.random.default_rng(11)
+    p = rng.dirichlet(np.ones(2), 200)
+    rows = "".join(f"{a},{float(r[0])!r},{float(r[1])!r}\n" for a, r in zip(labels, p, strict=True))
+    (tmp_path / "mix.csv").write_text("y,p_a,p_1\n" + rows, encoding="utf-8")
+    for code, out, err in _both(["scce", tmp_path / "mix.csv", "--classes", "a,1"], capsys):
+        assert code == 3 and out == "", out
+        assert "label 'true' is not one of the classes" in err, err

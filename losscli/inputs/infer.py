@@ -322,7 +322,7 @@ def infer_one_file(table: Table, sel: Selection) -> Columns:
 def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Selection) -> Columns:
     """Labels, predictions, weight and join key of a labels file and a predictions file."""
     notes: list[str] = []
-    if sel.id_col is None and _headerless_index(labels, preds):
+    if sel.id_col is None and not sel.label_cols and not sel.pred_cols and _headerless_index(labels, preds):
         for t in (labels, preds):
             t.unnamed = {*t.unnamed, t.columns[0]}
     id_col = sel.id_col
@@ -579,9 +579,11 @@ def _whole(v: np.ndarray) -> bool:
 
 def _headerless_index(labels: Table, preds: Table) -> bool:
     """Is the first column of two files without a header a pandas index (``y_test.to_csv(header=False)`` of a
-    split's rows): distinct whole numbers in both files' sampled rows, beside more columns? Scored, it would pair
-    with itself (a zero error), or with another order of the same ids; labels, classes and counts repeat within
-    the sampled rows. Row counters 0, 1, 2, … in both are left to the rule, which finds them as such."""
+    split's rows)? It is when both hold distinct whole numbers, the same in both files' sampled rows (row by
+    row, or as a set when the sample holds the whole files), beside more columns: scored, it would pair with
+    itself (a zero error). Many of the same numbers in other rows (a long file shuffled after its index was
+    written) are refused with the join as the hint; other whole numbers each once (prices, counts) are outputs.
+    Row counters 0, 1, 2, … in both are left to the rule, which finds them as such."""
     if labels.real_header or preds.real_header or min(len(labels.columns), len(preds.columns)) < 2:
         return False
     a, b = labels.sample.get(labels.columns[0]), preds.sample.get(preds.columns[0])
@@ -590,7 +592,19 @@ def _headerless_index(labels: Table, preds: Table) -> bool:
     if is_counter(a) and is_counter(b):
         return False
     a, b = numeric(a), numeric(b)
-    return a is not None and b is not None and len(np.unique(a)) == len(a) and len(np.unique(b)) == len(b)
+    if a is None or b is None or len(np.unique(a)) != len(a) or len(np.unique(b)) != len(b):
+        return False
+    if np.array_equal(a, b) or (len(a) == len(b) < SAMPLE_ROWS and set(a.tolist()) == set(b.tolist())):
+        return True
+    common = len(set(a.tolist()) & set(b.tolist()))
+    if common >= max(3, min(len(a), len(b)) // 10):
+        raise UsageError(
+            f"the first columns of {labels.name} and {preds.name} (no header) hold whole numbers each once, {common} "
+            "of them in both files but in other rows: a pandas index written without a header "
+            "(to_csv(header=False)), of rows in another order?",
+            hint="join the files on it with --id-col 1; if it is an output, choose the columns with --label-cols "
+                 "and --pred-cols")
+    return False
 
 
 def _copied(labels: Table, preds: Table, id_col: str | None) -> list[str]:

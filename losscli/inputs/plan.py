@@ -1638,14 +1638,14 @@ def refuse_contradicting_classes(column: str, classes: list[Any]) -> None:
 
 
 def refuse_negative_class_column(column: str) -> None:
-    """A binary loss's one prediction column named for the class 0 (``p0``, ``proba_0``, ``prob_class_0``) beside
-    labels 0 and 1 is refused (either engine): it holds P(0), which the loss would take for P(1), or it is the
-    first prediction column numbered from 0, which only its writer knows. A header ``0`` is pandas' name of a
-    one-column frame's column (``pd.DataFrame(p)``), not a class: it is read as before."""
+    """A binary loss's one prediction column named as the probability of the class 0 (``p0``, ``proba_0``,
+    ``prob_class_0``, ``0_prob``) beside labels 0 and 1 is refused (either engine): it holds P(0), which the loss
+    would take for P(1), or it is the first of columns numbered from 0, which only its writer knows. Names of
+    an output rather than a probability (``pred_0``, ``score_0``, ``yhat_0``: a model's or a fold's first) and
+    a header ``0`` (pandas' name of ``pd.DataFrame(p)``'s column) are read as before."""
     name = column.strip().lower()
-    words = "|".join(PROBABILITY_WORDS)
-    if _class_named_by(name, [0, 1]) == 0 or re.fullmatch(
-            rf"(?:{words})[_\-. ]?class[_\-. ]?0|class[_\-. ]?0[_\-. ]?(?:{words})", name):
+    words = "p|prob|proba|probability"
+    if re.fullmatch(rf"(?:{words})[_\-. ]?(?:class[_\-. ]?)?0|(?:class[_\-. ]?)?0[_\-. ]?(?:{words})", name):
         raise UsageError(
             f"the prediction column {column!r} is named for the class 0, but a binary loss takes the probability "
             "of the class 1",

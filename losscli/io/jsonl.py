@@ -570,19 +570,21 @@ class _Extraction:
 
 
 def to_array(values: list[Any]) -> np.ndarray:
-    """Python scalars from JSON → int64 (integers only), float64 (numbers, ``None`` as NaN, numeric strings)
-    or an object array of the texts as written (``None`` as ``""``; an id ``"x "`` is not ``"x"``).
+    """Python scalars from JSON → int64 (integers only), float64 (numbers, ``None`` as NaN, numeric strings;
+    ``true`` and ``false`` as 1 and 0 in a column of booleans alone, as Parquet's booleans are read) or an
+    object array of the texts as written (``None`` as ``""``; an id ``"x "`` is not ``"x"``).
 
-    ``true`` and ``false`` are kept as those texts, as a CSV file's cells are: what they stand for depends on
-    the column's role (a binary label, not a class index or a probability), which the input plan decides for
-    every format alike; read as 1 and 0 here, a ``true`` among class indices would be the class 1."""
+    ``true`` and ``false`` among numbers or texts are kept as those texts, as a CSV file's cells are: what they
+    stand for there depends on the column's role (a binary label, not a class index or a probability), which
+    the input plan decides for every format alike; read as 1 and 0 here, a ``true`` among class indices would
+    be the class 1."""
     kinds = set(map(type, values))
     if kinds == {int}:
         try:
             return np.array(values, dtype=np.int64)
         except OverflowError:
             pass
-    if bool not in kinds:
+    if bool not in kinds or kinds <= {bool, type(None)}:
         try:
             if all_plain(v.strip() for v in values if isinstance(v, str)):  # ３, 1_000: texts, as pandas reads them
                 return np.array(values, dtype=np.float64)

@@ -156,3 +156,25 @@ def test_a_json_boolean_among_probabilities_is_refused(tmp_path, capsys):
     code, out, err = run_cli(["eval", "bce", tmp_path / "scores.jsonl", "-q"], capsys)
     assert code == 3 and out == "", out
     assert "row 2501" in err and "'true'" in err and "column p " in err, err
+
+
+def test_a_json_column_of_booleans_alone_is_1_and_0(tmp_path, capsys):
+    """pandas' to_json of a bool column (hard predictions, a weight mask): 1 and 0, as Parquet's booleans are."""
+    import json
+
+    rng = np.random.default_rng(19)
+    y = rng.integers(0, 2, ROWS)
+    hard = rng.integers(0, 2, ROWS).astype(bool)
+    mask = rng.integers(0, 2, ROWS).astype(bool)
+    p = rng.uniform(0.05, 0.95, ROWS).round(4)
+    lines = [json.dumps({"label": int(a), "hard": bool(h), "p": float(q), "w": bool(m)})
+             for a, h, q, m in zip(y, hard, p, mask, strict=True)]
+    (tmp_path / "s.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = run_cli(["eval", "zero_one", tmp_path / "s.jsonl", "--pred-cols", "hard", "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(float(np.mean(hard != y)), rel=1e-12)
+    code, out, err = run_cli(["eval", "bce", tmp_path / "s.jsonl", "--pred-cols", "p", "--weight-col", "w", "-q"],
+                             capsys)
+    assert code == 0, err
+    bce = -(y * np.log(p) + (1 - y) * np.log1p(-p))
+    assert float(out) == pytest.approx(float(np.sum(bce * mask) / np.sum(mask)), rel=1e-12)

@@ -56,7 +56,7 @@ def test_values_nulls_missing_booleans_and_numeric_strings(tmp_path):
     ])
     cols = read_all(path)
     assert cols["p"].tolist() == [-7.25, 0.5]
-    assert cols["b"].tolist() == ["true", "false"]  # as a CSV file's cells: their role decides what they are
+    assert cols["b"].tolist() == [1.0, 0.0]  # booleans alone: 1 and 0, as Parquet's
     assert np.isnan(cols["x"]).all()
     assert cols["s"].dtype == object and cols["s"].tolist() == [" cat ", "dog"]  # as written: ids keep spaces
     assert cols["arr[1]"][0] == 2 and np.isnan(cols["arr[1]"][1])
