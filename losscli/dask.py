@@ -318,7 +318,7 @@ def _labels(df: Any, label_cols: list[str], classes: list[str] | None, binary: b
     import pandas as pd
 
     from losscli.inputs.number_hints import booleans_name_no_class
-    from losscli.inputs.plan import class_key
+    from losscli.inputs.plan import booleans_are_classes, class_key, label_key
 
     col = df[label_cols[0]]
     index = {c: j for j, c in enumerate(classes)}
@@ -326,10 +326,7 @@ def _labels(df: Any, label_cols: list[str], classes: list[str] | None, binary: b
         numeric = {float(c): j for c, j in index.items()}
     except ValueError:
         numeric = None
-    # true and false (a column of booleans, or those texts) are the classes 1 and 0 where the classes are 0 and 1
-    # or --classes names them, as the local engine matches them
-    booleans = (numeric is not None and set(numeric) <= {0.0, 1.0}) or any(
-        c.strip().lower() in ("true", "false") for c in classes)
+    booleans = booleans_are_classes(map(class_key, classes), classes)  # true and false, as the local engine
     mapped = None
     if numeric is not None:
         with contextlib.suppress(NotANumber):  # (a column read as text: its numbers, by value)
@@ -343,8 +340,7 @@ def _labels(df: Any, label_cols: list[str], classes: list[str] | None, binary: b
             keyed.setdefault(class_key(c), j)
 
         def match(v: Any) -> float:
-            texts = not booleans and isinstance(v, str) and v.strip().lower() in ("true", "false")
-            j = keyed.get(v.strip() if texts else class_key(v))
+            j = keyed.get(label_key(v, booleans))
             return np.nan if j is None else float(j)
 
         again = col[unmatched].map(match)

@@ -586,13 +586,11 @@ def _headerless_index(labels: Table, preds: Table) -> bool:
     Row counters 0, 1, 2, … in both are left to the rule, which finds them as such."""
     if labels.real_header or preds.real_header or min(len(labels.columns), len(preds.columns)) < 2:
         return False
-    a, b = labels.sample.get(labels.columns[0]), preds.sample.get(preds.columns[0])
-    if a is None or b is None or min(len(a), len(b)) < 3 or not _integers(a) or not _integers(b):
+    a, b = (t.sample.get(t.columns[0]) for t in (labels, preds))
+    a, b = (None if v is None or len(v) < 3 else numeric(v) for v in (a, b))
+    if a is None or b is None or not all(np.isfinite(v).all() and _whole(v) for v in (a, b)):
         return False
-    if is_counter(a) and is_counter(b):
-        return False
-    a, b = numeric(a), numeric(b)
-    if a is None or b is None or len(np.unique(a)) != len(a) or len(np.unique(b)) != len(b):
+    if (is_counter(a) and is_counter(b)) or len(np.unique(a)) != len(a) or len(np.unique(b)) != len(b):
         return False
     if np.array_equal(a, b) or (len(a) == len(b) < SAMPLE_ROWS and set(a.tolist()) == set(b.tolist())):
         return True

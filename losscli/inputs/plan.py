@@ -879,18 +879,12 @@ class InputPlan:
                                 pred_cols=self.preds.columns, booleans=self.label_mode == "binary_from_class")
             return col
         out = np.empty(len(col), dtype=np.float64)
-        # the texts true and false are the classes 1 and 0 of two classes 0 and 1, or where --classes names them
-        # (False,True,Maybe): among the classes 0, 1, 2 (or columns p_1, p_2, p_3) they name no class, as the column
-        # rule finds
-        booleans = set(self.class_map) <= {0.0, 1.0} or any(
-            str(c).strip().lower() in ("true", "false") for c in self.options.classes or ())
+        booleans = booleans_are_classes(self.class_map, self.options.classes)
         for i, v in enumerate(col.tolist()):
-            key = class_key(v)
+            key = label_key(v, booleans)
             if key is None:
                 out[i] = np.nan
                 continue
-            if not booleans and isinstance(v, str) and v.strip().lower() in ("true", "false"):
-                key = v.strip()
             j = self.class_map.get(key)
             if j is None:
                 from losscli.inputs import number_hints
@@ -1106,6 +1100,21 @@ def _with_float_keys(class_map: dict[Any, int]) -> dict[Any, int]:
         if len(set(js)) == 1 and f not in out:
             out[f] = js[0]
     return out
+
+
+def booleans_are_classes(class_keys: Any, classes: Any) -> bool:
+    """Whether true and false are classes (1 and 0) among these: where the classes are 0 and 1, or where
+    ``--classes`` names them (False,True,Maybe); among the classes 0, 1, 2 (or columns p_1, p_2, p_3) they name no
+    class, as the column rule finds (both engines)."""
+    return set(class_keys) <= {0.0, 1.0} or any(str(c).strip().lower() in ("true", "false") for c in classes or ())
+
+
+def label_key(v: Any, booleans: bool) -> Any:
+    """A label's :func:`class_key` for matching it to classes; the texts true and false stay texts where they are
+    no classes (``booleans``: :func:`booleans_are_classes`)."""
+    if not booleans and isinstance(v, str) and v.strip().lower() in ("true", "false"):
+        return v.strip()
+    return class_key(v)
 
 
 def class_key(v: Any) -> Any:
@@ -1558,9 +1567,7 @@ def _finish(
             class_map[key] = j
         class_map = _with_float_keys(class_map)
     one_hot = kind == "class_index" and len(label_cols) == len(pred_cols) > 1 and spec.one_hot_labels
-    if kind in ("binary", "class_index") and len(label_cols) == 1 and len(pred_cols) == 1 and not options.classes \
-            and not is_text(label_sample):  # (a class-index loss on one column: Brier's binary form)
-        refuse_negative_class_column(pred_cols[0])
+    refuse_negative_class_column([kind], label_cols, pred_cols, options.classes, label_sample)
     if kind in ("class_index",) and not one_hot:  # one-hot label columns are read as values, checked later
         if len(label_cols) != 1:
             raise UsageError(
@@ -1637,12 +1644,19 @@ def refuse_contradicting_classes(column: str, classes: list[Any]) -> None:
         )
 
 
-def refuse_negative_class_column(column: str) -> None:
+def refuse_negative_class_column(label_kinds: list[str], label_cols: list[str], pred_cols: list[str],
+                                 classes: Any, label_sample: np.ndarray | None) -> None:
     """A binary loss's one prediction column named as the probability of the class 0 (``p0``, ``proba_0``,
-    ``prob_class_0``, ``0_prob``) beside labels 0 and 1 is refused (either engine): it holds P(0), which the loss
-    would take for P(1), or it is the first of columns numbered from 0, which only its writer knows. Names of
-    an output rather than a probability (``pred_0``, ``score_0``, ``yhat_0``: a model's or a fold's first) and
-    a header ``0`` (pandas' name of ``pd.DataFrame(p)``'s column) are read as before."""
+    ``prob_class_0``, ``0_prob``) beside one column of labels 0 and 1 (not class names; no ``--classes``) is
+    refused (either engine; ``label_kinds``: the losses' ``label_kind``, a class-index loss on one column being
+    Brier's binary form): it holds P(0), which the loss would take for P(1), or it is the first of columns
+    numbered from 0, which only its writer knows. Names of an output rather than a probability (``pred_0``,
+    ``score_0``, ``yhat_0``: a model's or a fold's first) and a header ``0`` (pandas' name of
+    ``pd.DataFrame(p)``'s column) are read as before."""
+    if (classes or len(label_cols) != 1 or len(pred_cols) != 1 or is_text(label_sample)
+            or not {"binary", "class_index"} & set(label_kinds)):
+        return
+    column = pred_cols[0]
     name = column.strip().lower()
     words = "p|prob|proba|probability"
     if re.fullmatch(rf"(?:{words})[_\-. ]?(?:class[_\-. ]?)?0|(?:class[_\-. ]?)?0[_\-. ]?(?:{words})", name):

@@ -54,6 +54,7 @@ data as CSV.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 from bisect import bisect_right
@@ -585,11 +586,9 @@ def to_array(values: list[Any]) -> np.ndarray:
         except OverflowError:
             pass
     if bool not in kinds or kinds <= {bool, type(None)}:
-        try:
+        with contextlib.suppress(ValueError, TypeError, OverflowError):  # else texts, below
             if all_plain(v.strip() for v in values if isinstance(v, str)):  # ３, 1_000: texts, as pandas reads them
                 return np.array(values, dtype=np.float64)
-        except (ValueError, TypeError, OverflowError):
-            pass
     texts = ["" if v is None else (v if isinstance(v, str) else _text(v)) for v in values]
     out = np.empty(len(texts), dtype=object)
     out[:] = texts

@@ -277,12 +277,10 @@ def _evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Repor
             pred_cols = two_class_columns(pred_cols, list(options.classes)) or pred_cols
         elif not options.classes and not is_text(lab_table.sample.get(label_cols[0])):
             pred_cols = two_class_columns(pred_cols, [0, 1]) or pred_cols
-    if (len(label_cols) == 1 and len(pred_cols) == 1 and not options.classes
-            and any(s.label_kind in ("binary", "class_index") for s in specs)
-            and not is_text(lab_table.sample.get(label_cols[0]))):  # as the local plan refuses it
-        from losscli.inputs.plan import refuse_negative_class_column
+    from losscli.inputs.plan import refuse_negative_class_column  # as the local plan refuses it
 
-        refuse_negative_class_column(pred_cols[0])
+    refuse_negative_class_column([s.label_kind for s in specs], label_cols, pred_cols, options.classes,
+                                 lab_table.sample.get(label_cols[0]) if len(label_cols) == 1 else None)
     if options.classes and len(label_cols) == 1:  # as the local plan checks them
         from losscli.inputs.plan import refuse_classes_against_columns
 
