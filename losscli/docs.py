@@ -40,6 +40,8 @@ def losses_markdown() -> str:
             own = "".join(f"; under --convention {c}: {v}" for c, v in p.by_convention)
             if p.peers is not None:
                 own += f"; only under --convention {', '.join(c for c in s.conventions if p.defined_under(c))}"
+            if p.logits_only:
+                own += f"; under --convention {', '.join(p.logits_only)} with --logits only"
             out.append(f"- parameter `{p.name}` ({p.kind}, default {p.default}{own}): {p.doc}")
         means = ", ".join(f"{c.name}: {c.mean_rule(s)}" for c in CONVENTIONS.values() if c.name in s.conventions)
         out += [f"- `mean` by convention: {means}", ""]

@@ -117,6 +117,9 @@ class Param:
     #: loss has); under the others a value other than the default is refused, since the peer has no number
     #: for it. ``losscli`` always defines it.
     peers: tuple[str, ...] | None = None
+    #: the conventions whose library defines this parameter for logits alone (torch's ``pos_weight``:
+    #: ``BCEWithLogitsLoss`` has it, ``BCELoss`` has not): there a value on probabilities is refused
+    logits_only: tuple[str, ...] = ()
     #: what to do about a value out of bounds, where the bounds need saying why
     bound_hint: str | None = None
 
@@ -206,6 +209,8 @@ class Param:
             out["default_by_convention"] = dict(self.by_convention)
         if self.peers is not None:
             out["conventions"] = ["losscli", *self.peers]
+        if self.logits_only:
+            out["logits_only"] = list(self.logits_only)
         return out
 
 
@@ -316,6 +321,15 @@ class LossSpec:
             )
         for p in self.params:
             value = params.get(p.name, p.default_for(convention))
+            if value != p.default_for(convention) and convention in p.logits_only and not params.get("from_logits"):
+                library = CONVENTION_LIBRARIES[convention]
+                raise UsageError(
+                    f"{self.name}: {library} has {p.name} for logits alone, so there is no {library} number for "
+                    f"{p.name}={_shown(value)} on {'log-' if params.get('log_probs') else ''}probabilities "
+                    f"(--convention {convention})",
+                    hint=f"give logits with --logits, or use --convention losscli, which takes {p.name} with "
+                         "probabilities",
+                )
             if p.defined_under(convention) or value == p.default_for(convention):
                 continue
             under = [c for c in self.conventions if p.defined_under(c)]

@@ -24,7 +24,7 @@ COUNTS = np.array([0.0, 2.0, 4.0, 1.0])
 LACKING = [
     ("scce", Y_IDX, P_ROWS, {"label_smoothing": 0.1}, ["keras", "sklearn"], "torch"),
     ("bce", Y_BIN, P_BIN, {"label_smoothing": 0.1}, ["torch", "sklearn"], "keras"),
-    ("bce", Y_BIN, P_BIN, {"pos_weight": 2.0}, ["keras", "sklearn"], "torch"),
+    ("bce", Y_BIN, P_BIN, {"pos_weight": 2.0}, ["keras", "sklearn"], "losscli"),
     ("cce", np.eye(3)[Y_IDX], P_ROWS, {"label_smoothing": 0.1}, ["sklearn"], "torch"),
     ("binary_focal", Y_BIN, P_BIN, {"label_smoothing": 0.1}, ["torch"], "keras"),
     ("poisson", COUNTS, RATES, {"full": True}, ["keras"], "torch"),
@@ -133,3 +133,21 @@ def test_a_negative_focal_alpha_turns_the_balancing_off_as_torchvisions_alpha_mi
         balanced = float(np.mean(np.where(y == 1, 0.25, 0.75) * (1 - pt) ** 2 * -np.log(pt)))
         assert losscli.evaluate("focal", y, x, from_logits=True, convention="torch").value == \
             pytest.approx(balanced, rel=1e-14)
+
+
+def test_torch_pos_weight_on_probabilities_is_refused_and_both_hints_work(tmp_path):
+    """torch has pos_weight in BCEWithLogitsLoss alone (BCELoss has none): on probabilities it was taken under
+    --convention torch (exit 0) for a number torch has not. The hints: logits (torch's number), or losscli."""
+    runner = CliRunner()
+    r = invoke(runner, _cli("bce", {"pos_weight": 2.0}, "torch", tmp_path, Y_BIN, P_BIN))
+    assert r.exit_code == 2 and r.stdout == "" and r.stderr.count("error:") == 1, r.stderr
+    assert "pos_weight for logits alone" in r.stderr and "--logits" in r.stderr and "--convention losscli" in r.stderr
+    x = np.log(P_BIN / (1 - P_BIN))
+    logits = invoke(runner, [*_cli("bce", {"pos_weight": 2.0}, "torch", tmp_path, Y_BIN, x), "--logits"])
+    torch_pw = np.mean(-(2.0 * Y_BIN * -np.logaddexp(0, -x) + (1 - Y_BIN) * -np.logaddexp(0, x)))
+    assert logits.exit_code == 0 and float(logits.stdout) == pytest.approx(torch_pw, rel=1e-14)
+    own = invoke(runner, _cli("bce", {"pos_weight": 2.0}, "losscli", tmp_path, Y_BIN, P_BIN))
+    want = np.mean(-(2.0 * Y_BIN * np.log(P_BIN) + (1 - Y_BIN) * np.log1p(-P_BIN)))
+    assert own.exit_code == 0 and float(own.stdout) == pytest.approx(want, rel=1e-14)
+    with pytest.raises(losscli.UsageError, match="for logits alone"):
+        losscli.evaluate("bce", Y_BIN, np.log(P_BIN), log_probs=True, pos_weight=2.0, convention="torch")

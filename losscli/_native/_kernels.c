@@ -544,6 +544,146 @@ static PyObject *py_block_stats(PyObject *self, PyObject *args) {
     return Py_BuildValue("(Ldddddd)", (long long)s[0], s[1], s[2], s[3], s[4], s[5], s[6]);
 }
 
+/* The accumulator's fold of whole blocks' statistics (losscli.engine.accumulator: Accumulator._absorb with
+ * ExactSum.add), the same floating-point operations in the same order, so the state is bit-identical to
+ * the Python loop's. */
+
+/* Python's max(a, b) and min(a, b) of floats: b where it compares greater (less), else a */
+static inline double py_max(double a, double b) { return b > a ? b : a; }
+static inline double py_min(double a, double b) { return b < a ? b : a; }
+
+/* ExactSum.add: Shewchuk's partials p[0..*len) grow by at most one */
+static void exact_add(double *p, Py_ssize_t *len, double x) {
+    if (!isfinite(x)) {
+        p[(*len)++] = x;
+        return;
+    }
+    Py_ssize_t i = 0;
+    for (Py_ssize_t k = 0; k < *len; k++) {
+        double y = p[k];
+        if (!isfinite(y)) {
+            p[i++] = y;
+            continue;
+        }
+        if (fabs(x) < fabs(y)) {
+            double t = x;
+            x = y;
+            y = t;
+        }
+        double hi = x + y;
+        double lo = y - (hi - x);
+        if (lo != 0.0) p[i++] = lo;
+        x = hi;
+    }
+    p[i++] = x;
+    *len = i;
+}
+
+/* a list of floats into a new array with room for `extra` more; NULL (an exception set) on failure */
+static double *partials_in(PyObject *list, Py_ssize_t extra, Py_ssize_t *len) {
+    if (!PyList_Check(list)) {
+        PyErr_SetString(PyExc_TypeError, "fold: partials must be a list of floats");
+        return NULL;
+    }
+    Py_ssize_t m = PyList_GET_SIZE(list);
+    double *p = malloc(sizeof(double) * (size_t)(m + extra + 1));
+    if (!p) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < m; k++) {
+        p[k] = PyFloat_AsDouble(PyList_GET_ITEM(list, k));
+        if (p[k] == -1.0 && PyErr_Occurred()) {
+            free(p);
+            return NULL;
+        }
+    }
+    *len = m;
+    return p;
+}
+
+static PyObject *partials_out(const double *p, Py_ssize_t len) {
+    PyObject *list = PyList_New(len);
+    if (!list) return NULL;
+    for (Py_ssize_t k = 0; k < len; k++) {
+        PyObject *f = PyFloat_FromDouble(p[k]);
+        if (!f) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, k, f);
+    }
+    return list;
+}
+
+/* fold(stats, start, big, n, mean, m2, lo, hi, partials_v, partials_w): blocks start, start + 1, … of
+ * the (nblocks, 7) float64 rows (count, Σv, Σw, mean, M2, min, max), while each is one the accumulator
+ * takes as it is (a count, |values| and |Σw| below big, Σv and M2 finite: evaluator._as_given); returns
+ * (the first block not taken, or nblocks; n, mean, m2, lo, hi, partials_v, partials_w) */
+static PyObject *py_fold(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *so, *pvo, *pwo;
+    long long start, n;
+    double big, mean, m2, lo, hi;
+    if (!PyArg_ParseTuple(args, "OLdLddddOO", &so, &start, &big, &n, &mean, &m2, &lo, &hi, &pvo, &pwo))
+        return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(so, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return NULL;
+    if (view.itemsize != 8 || (view.format && strcmp(view.format, "d") != 0) || view.len % (7 * 8) != 0) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "fold: stats must be a C-contiguous float64 array of rows of 7");
+        return NULL;
+    }
+    const double *s = view.buf;
+    long long nblocks = (long long)(view.len / (7 * 8));
+    if (start < 0 || start > nblocks || n < 0) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "fold: invalid start or count");
+        return NULL;
+    }
+    Py_ssize_t lv, lw;
+    double *pv = partials_in(pvo, (Py_ssize_t)(nblocks - start), &lv);
+    double *pw = pv ? partials_in(pwo, (Py_ssize_t)(nblocks - start), &lw) : NULL;
+    if (!pw) {
+        free(pv);
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    long long b = start;
+    for (; b < nblocks; b++) {
+        const double *r = s + 7 * b;
+        double sv = r[1], sw = r[2], mean_b = r[3], m2_b = r[4], lo_b = r[5], hi_b = r[6];
+        long long nb = (long long)r[0];
+        if (!(nb != 0 && py_max(-lo_b, hi_b) < big && fabs(sw) < big && isfinite(sv) && isfinite(m2_b))) break;
+        exact_add(pv, &lv, sv);
+        exact_add(pw, &lw, sw);
+        if (n == 0) {
+            mean = mean_b;
+            m2 = m2_b;
+            n = nb;
+            lo = lo_b;
+            hi = hi_b;
+        } else {
+            long long total = n + nb;
+            double delta = mean_b - mean;
+            mean += delta * (double)nb / (double)total;
+            m2 += m2_b + delta * delta * (double)n * (double)nb / (double)total;
+            n = total;
+            lo = py_min(lo, lo_b);
+            hi = py_max(hi, hi_b);
+        }
+    }
+    PyBuffer_Release(&view);
+    PyObject *lvo = partials_out(pv, lv), *lwo = lvo ? partials_out(pw, lw) : NULL;
+    free(pv);
+    free(pw);
+    if (!lwo) {
+        Py_XDECREF(lvo);
+        return NULL;
+    }
+    return Py_BuildValue("(LLddddNN)", b, n, mean, m2, lo, hi, lvo, lwo);
+}
+
 static PyObject *py_math(PyObject *args, int which) {
     PyObject *xo, *yo;
     if (!PyArg_ParseTuple(args, "OO", &xo, &yo)) return NULL;
@@ -623,6 +763,7 @@ static PyObject *py_set_level(PyObject *self, PyObject *args) {
 static PyMethodDef METHODS[] = {
     {"fused", py_fused, METH_VARARGS, "Validate, evaluate and reduce one chunk (see losscli._native)."},
     {"block_stats", py_block_stats, METH_VARARGS, "Accumulator statistics of one block."},
+    {"fold", py_fold, METH_VARARGS, "Fold whole blocks' statistics into the accumulator's state."},
     {"exp", py_exp, METH_VARARGS, "exp(x) into out (float64 arrays)."},
     {"log", py_log, METH_VARARGS, "log(x) into out (float64 arrays)."},
     {"log1p", py_log1p, METH_VARARGS, "log1p(x) into out (float64 arrays)."},

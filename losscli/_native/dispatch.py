@@ -78,10 +78,11 @@ class FusedPlan:
         dst: np.ndarray | None = None,
         discard: bool = False,
     ) -> (
-        tuple[np.ndarray, np.ndarray | None, np.ndarray | None, int, list[tuple], tuple[float, float]] | None
+        tuple[np.ndarray, np.ndarray | None, np.ndarray | None, int, np.ndarray, tuple[float, float]] | None
     ):
         """(values, weights, counted, clipped, block statistics, (min, max) of y_pred) of one chunk, or
-        ``None`` when the chunk is not one the compiled kernel takes (or holds an invalid value).
+        ``None`` when the chunk is not one the compiled kernel takes (or holds an invalid value). The block
+        statistics are an ``(nblocks, 7)`` array of rows ``(count, Σv, Σw, mean, M2, min, max)``.
 
         ``head`` rows complete the accumulator's buffered block; statistics are returned for the whole
         blocks of ``block`` rows that follow. With ``discard`` the caller needs the whole blocks' statistics
@@ -197,8 +198,7 @@ class FusedPlan:
         )
         if bad:
             return None
-        blocks = [(int(s[0]), *map(float, s[1:])) for s in stats.tolist()]
-        return values, weights, counted, int(clipped), blocks, (pmin, pmax)
+        return values, weights, counted, int(clipped), stats, (pmin, pmax)
 
 
 def block_stats(

@@ -106,6 +106,7 @@ def run_explain(name: str, fmt: str) -> None:
         lines += [f"  {p['name']} ({p['type']}, default {p['default']}"
                   + "".join(f"; {c}: {v}" for c, v in p.get("default_by_convention", {}).items())
                   + (f"; only under {', '.join(p['conventions'])}" if "conventions" in p else "")
+                  + (f"; under {', '.join(p['logits_only'])} with --logits only" if "logits_only" in p else "")
                   + f"): {p['doc']}" for p in data["parameters"]]
     else:
         lines.append("  none")

@@ -24,11 +24,15 @@ from losscli.chunking import BLOCK
 from losscli.engine.exact_sum import ExactSum
 from losscli.losses._common import workspace
 
-__all__ = ["BLOCK", "Accumulator", "ExactSum"]
+__all__ = ["BLOCK", "Accumulator", "CompiledBlocks", "ExactSum"]
 #: Block sums of values at least BIG (in magnitude) are taken scaled by 2**-SHIFT, so that no finite sum
 #: overflows: a block of BLOCK values below BIG sums to less than 2**1022.
 SHIFT = 600
 BIG = 2.0 ** (1023 - 17)
+#: What a Keras hinge loss's labels have held (:attr:`Accumulator.sign_labels`): a 0, and a value other than
+#: 0 and 1. Keras maps 0/1 labels to −1/+1 only when every label of the batch is 0 or 1, so both are refused
+#: (:func:`losscli.engine.validate.keras_sign_labels`).
+SIGN_ZERO, SIGN_OTHER = 1, 2
 
 
 @dataclass
@@ -65,6 +69,9 @@ class Accumulator:
     #: per-row counts summed over counted rows, exactly (``{"words": Σ, "bytes": Σ}``; see
     #: :mod:`losscli.engine.text_counts`), carried through copies, merges and the JSON state
     counts: dict[str, int] = field(default_factory=dict)
+    #: what a Keras hinge loss's labels have held (:data:`SIGN_ZERO` and :data:`SIGN_OTHER` bits), carried
+    #: through copies, merges and the JSON state
+    sign_labels: int = 0
 
     # ------------------------------------------------------------------ updating
     def update(
@@ -76,7 +83,7 @@ class Accumulator:
         *,
         mapper: Callable[..., Iterable[Any]] = map,
         scaled: bool = False,
-        blocks: list[tuple[int, float, float, float, float, float, float]] | None = None,
+        blocks: list[tuple[int, float, float, float, float, float, float]] | CompiledBlocks | None = None,
     ) -> None:
         """Add a chunk: per-sample values v = w·l, normalising weights w (None = 1), counted mask.
 
@@ -84,8 +91,9 @@ class Accumulator:
         folded in block order, so the result does not depend on it. ``scaled``: values and weights come
         scaled by 2**-SHIFT (sample weights beyond float64's reach once multiplied by a loss); their sums
         go to the scaled sums, and the chunk is folded in at once (not buffered with unscaled rows).
-        ``blocks`` gives the full blocks' statistics already computed (by a fused kernel), for the whole
-        blocks after the head that completes the buffered one (not with ``scaled``).
+        ``blocks`` gives the full blocks' statistics already computed (by a fused kernel, as
+        :class:`CompiledBlocks`), for the whole blocks after the head that completes the buffered one (not
+        with ``scaled``).
         """
         values = np.asarray(values, dtype=np.float64)
         self.clipped += int(clipped)
@@ -115,8 +123,11 @@ class Accumulator:
         starts = range(start, full, BLOCK)
         if blocks is not None and len(blocks) != len(starts):
             raise ValueError(f"{len(blocks)} block statistics given for {len(starts)} blocks")
-        for block in blocks if blocks is not None else (mapper if len(starts) > 1 else map)(stats, starts):
-            self._absorb(*block)
+        if isinstance(blocks, CompiledBlocks):
+            self._fold(blocks)
+        else:
+            for block in blocks if blocks is not None else (mapper if len(starts) > 1 else map)(stats, starts):
+                self._absorb(*block)
         if full < n:
             self._pending = [_rows(chunk, full, n)]
             self._pending_len = n - full
@@ -125,6 +136,27 @@ class Accumulator:
         self, v: np.ndarray, w: np.ndarray | None, c: np.ndarray | None
     ) -> tuple[int, float, float, float, float, float, float]:
         return (self.stats or _block_stats)(v, w, c)
+
+    def _fold(self, blocks: CompiledBlocks) -> None:
+        """Fold a compiled kernel's whole blocks in order: those taken as they are (:func:`as_given`) by the
+        compiled module's ``fold``, the same operations as :meth:`_absorb` in the same order (so the same
+        bits) without a Python call per block; any other by :meth:`_absorb` of its statistics summed again."""
+        from losscli._native import kernels
+
+        mod, end = kernels(), len(blocks)
+        if mod is None:  # the module was unloaded since (a test forcing the NumPy kernels): block by block
+            for i in range(end):
+                self._absorb(*blocks.at(i))
+            return
+        i = 0
+        while i < end:
+            sv, sw = self.sum_values, self.sum_weights
+            i, self.n, self.mean, self.m2, self.min, self.max, sv.partials, sw.partials = mod.fold(
+                blocks.stats, i, BIG, self.n, self.mean, self.m2, self.min, self.max, sv.partials, sw.partials
+            )
+            if i < end:
+                self._absorb(*blocks.at(i))
+                i += 1
 
     def _take_pending(self) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
         parts = self._pending
@@ -192,6 +224,7 @@ class Accumulator:
         out._pending_len = self._pending_len
         out.side = None if self.side is None else self.side.copy()
         out.counts = dict(self.counts)
+        out.sign_labels = self.sign_labels
         return out
 
     def add_counts(self, totals: dict[str, int]) -> None:
@@ -207,6 +240,7 @@ class Accumulator:
         if self.n_total and other.n_total and set(other.counts) != set(self.counts):
             raise ValueError(f"states counting {sorted(other.counts)} and {sorted(self.counts)} do not merge")
         self.add_counts(other.counts)
+        self.sign_labels |= other.sign_labels
         self.sum_values.merge(other.sum_values)
         self.sum_weights.merge(other.sum_weights)
         self.sum_values_hi.merge(other.sum_values_hi)
@@ -270,6 +304,7 @@ class Accumulator:
             "max": s.max.hex(),
             **({"summary": s.side.to_json()} if s.side is not None else {}),
             **({"counts": dict(s.counts)} if s.counts else {}),
+            **({"sign_labels": s.sign_labels} if s.sign_labels else {}),
         }
 
     @classmethod
@@ -296,7 +331,55 @@ class Accumulator:
             min=f(data["min"]),
             max=f(data["max"]),
             counts={str(k): int(v) for k, v in (data.get("counts") or {}).items()},
+            sign_labels=int(data.get("sign_labels", 0)),
         )
+
+
+def as_given(raw: tuple | np.ndarray) -> bool:
+    """Whether the accumulator takes a compiled block's statistics ``(count, Σv, Σw, mean, M2, min, max)``
+    as they are: else (no counted sample, values or weights from :data:`BIG` on, or not finite) it sums the
+    block's values again with :func:`_block_stats`, which scales such sums."""
+    nb, sv, sw, _, m2, lo, hi = raw
+    return bool(nb) and max(-lo, hi) < BIG and abs(sw) < BIG and math.isfinite(sv) and math.isfinite(m2)
+
+
+def all_as_given(stats: np.ndarray) -> bool:
+    """:func:`as_given` of every row of ``stats`` (Python's ``max``: ``hi`` where it compares greater)."""
+    nb, sv, sw, _, m2, lo, hi = stats.T
+    top = np.where(hi > -lo, hi, -lo)
+    return bool(((nb != 0) & (top < BIG) & (np.abs(sw) < BIG) & np.isfinite(sv) & np.isfinite(m2)).all())
+
+
+def given_form(raw: tuple | np.ndarray) -> tuple[int, tuple[float, bool], tuple[float, bool], float, float, float, float]:
+    """Statistics taken as they are (:func:`as_given`), in the form :meth:`Accumulator._absorb` takes."""
+    nb, sv, sw, mean, m2, lo, hi = (float(x) for x in raw)
+    return int(nb), (sv, False), (sw, False), mean, m2, lo, hi
+
+
+class CompiledBlocks:
+    """The whole blocks of a chunk as a compiled kernel returns them: ``stats``, an ``(nblocks, 7)`` float64
+    array of rows ``(count, Σv, Σw, mean, M2, min, max)``, the ``i``-th block being the rows
+    ``first + i·BLOCK`` onwards of the chunk's ``values``, ``weights`` and ``counted``, from which a block
+    not taken as it is (:func:`as_given`) is summed again."""
+
+    __slots__ = ("stats", "part", "first")
+
+    def __init__(
+        self, stats: np.ndarray, values: np.ndarray, weights: np.ndarray | None, counted: np.ndarray | None,
+        first: int,
+    ) -> None:
+        self.stats, self.part, self.first = stats, (values, weights, counted), first
+
+    def __len__(self) -> int:
+        return self.stats.shape[0]
+
+    def at(self, i: int) -> tuple[int, tuple[float, bool], tuple[float, bool], float, float, float, float]:
+        """Block ``i``'s statistics as :meth:`Accumulator._absorb` takes them."""
+        raw = self.stats[i]
+        if as_given(raw):
+            return given_form(raw)
+        begin = self.first + i * BLOCK
+        return _block_stats(*_rows(self.part, begin, begin + BLOCK))
 
 
 def _rows(

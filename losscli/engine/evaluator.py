@@ -16,7 +16,18 @@ import numpy as np
 from losscli._native.dispatch import plan_for as fused_plan
 from losscli.chunking import BLOCK, FUSED_CHUNK_VALUES, default_chunk_rows
 from losscli.conventions import RULES, Convention, get_convention
-from losscli.engine.accumulator import BIG, SHIFT, Accumulator, _block_stats
+from losscli.engine.accumulator import (
+    BIG,
+    SHIFT,
+    SIGN_OTHER,
+    SIGN_ZERO,
+    Accumulator,
+    CompiledBlocks,
+    _block_stats,
+    all_as_given,
+    as_given,
+    given_form,
+)
 from losscli.engine.labels import adapt_labels
 from losscli.engine.tensors import from_torch, refuse_unplain
 from losscli.engine.text_counts import COUNTS, check_count_names, checked_counts, chunk_totals, rates
@@ -189,22 +200,11 @@ def _ldexp(x: float, e: int) -> float:
 
 
 def _in_accumulator_form(
-    raw: tuple, v: np.ndarray, w: np.ndarray | None, c: np.ndarray | None, start: int
+    raw: tuple, v: np.ndarray, w: np.ndarray | None, c: np.ndarray | None
 ) -> tuple[int, tuple[float, bool], tuple[float, bool], float, float, float, float]:
     """A compiled block's statistics as the accumulator takes them; a block of values or weights from
     BIG on (or not finite) is summed again by :func:`_block_stats`, which scales such sums."""
-    nb, sv, sw, mean, m2, lo, hi = raw
-    if _as_given(raw):
-        return nb, (sv, False), (sw, False), mean, m2, lo, hi
-    end = start + BLOCK if v.shape[0] >= start + BLOCK else v.shape[0]
-    return _block_stats(v[start:end], None if w is None else w[start:end], None if c is None else c[start:end])
-
-
-def _as_given(raw: tuple) -> bool:
-    """Whether the accumulator takes a compiled block's statistics as they are (else it sums the block's
-    values again: see :func:`_in_accumulator_form`)."""
-    nb, sv, sw, _, m2, lo, hi = raw
-    return bool(nb) and max(-lo, hi) < BIG and abs(sw) < BIG and math.isfinite(sv) and math.isfinite(m2)
+    return given_form(raw) if as_given(raw) else _block_stats(v, w, c)
 
 
 def _compiled_block_stats(
@@ -213,7 +213,7 @@ def _compiled_block_stats(
     """The statistics of a buffered block, summed as the compiled kernels sum their blocks."""
     from losscli._native import dispatch
 
-    return _in_accumulator_form(dispatch.block_stats(v, w, c), v, w, c, 0)
+    return _in_accumulator_form(dispatch.block_stats(v, w, c), v, w, c)
 
 
 def _huge(sample_weight: Any) -> bool:
@@ -436,6 +436,10 @@ class Evaluator:
             sum_tol=self.sum_tol,
             warn=self._warn,
         )
+        if self.spec.label_kind == "sign" and self.conv.name == "keras":  # 0/1 mapped over the whole input
+            from losscli.engine.validate import keras_sign_labels
+
+            self.acc.sign_labels = keras_sign_labels(self.spec, checked.y_true, self.rows, self.acc.sign_labels)
         values = self.compute(checked.y_true, checked.y_pred, checked.sample_weight)
         return values
 
@@ -544,17 +548,15 @@ class Evaluator:
                                    block=BLOCK, threads=self._threads, dst=dst, discard=discard)
 
         done = run(discard)
-        if done is not None and discard and not all(map(_as_given, done[4])):
-            done = run(False)  # a block the accumulator sums again from its values (rare: see _as_given)
+        if done is not None and discard and not all_as_given(done[4]):
+            done = run(False)  # a block the accumulator sums again from its values (rare: see as_given)
             discard = False
         if done is None:
             return None
         self.acc.stats = _compiled_block_stats  # its blocks are summed as the fused kernel sums them
-        values, weights, counted, clipped, raw, (lo, hi) = done
+        values, weights, counted, clipped, stats, (lo, hi) = done
         start = (BLOCK - pending) % BLOCK if (pending := self.acc._pending_len) else 0
-        blocks = [
-            _in_accumulator_form(r, values, weights, counted, min(start, n) + i * BLOCK) for i, r in enumerate(raw)
-        ]
+        blocks = CompiledBlocks(stats, values, weights, counted, min(start, n))
         logits = self._fused.kind in (dispatch.BCE_LOGITS, dispatch.SPARSE_LOGITS, dispatch.CCE_LOGITS)
         if logits and n >= 8 and lo >= 0.0 and hi <= 1.0:  # as validate.check_inputs warns
             self._warn(
@@ -572,7 +574,7 @@ class Evaluator:
         y_pred: np.ndarray,
         *,
         mapper: Callable[..., Any] = map,
-        blocks: list[tuple] | None = None,
+        blocks: CompiledBlocks | None = None,
         scaled: bool = False,
     ) -> np.ndarray:
         """Fold a chunk's per-sample values into the accumulator and the kept values (``scaled``: values
@@ -661,6 +663,10 @@ class Evaluator:
             self.warnings = kept
 
     def _result(self) -> Result:
+        if self.acc.sign_labels == SIGN_ZERO | SIGN_OTHER:  # merged shards, each of one kind of labels
+            from losscli.engine.validate import sign_labels_error
+
+            raise sign_labels_error(self.spec)
         totals = self.acc.totals()
         mean_rule = self.conv.resolve_reduction(self.spec, "mean", self.params)
         conv = replace(self.conv, empty="nan") if self.shard and self.conv.empty == "error" else self.conv

@@ -129,6 +129,7 @@ def check_entry(entry: Any, where: str) -> None:
     n = acc.integer("n")
     n_total = acc.integer("n_total")
     acc.integer("clipped")
+    acc.integer("sign_labels", high=3, optional=True)
     if n_total < n:  # type: ignore[operator]
         raise ReadError(f"{where} accumulator: n_total {n_total} is smaller than n {n}")
     acc.hex_floats("sum_values")

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from losscli.conventions import Convention
+from losscli.engine.accumulator import SIGN_OTHER, SIGN_ZERO
 from losscli.errors import (
     LabelError,
     Location,
@@ -73,6 +74,36 @@ def _loc(array: str, a: np.ndarray, mask: np.ndarray, offset: int) -> Location:
     value = a[row] if col is None else a[row, col]
     return Location(
         array, row=row + offset, column=col, value=value.item() if hasattr(value, "item") else value
+    )
+
+
+def keras_sign_labels(spec: LossSpec, y_true: np.ndarray, row_offset: int, seen: int) -> int:
+    """What the labels of a Keras hinge loss have held with this chunk (``seen``: before it; see
+    :data:`~losscli.engine.accumulator.SIGN_ZERO`). A 0 beside a value other than 0 and 1, in this chunk or
+    over the chunks so far, is a :class:`LabelError` (Keras would read those 0s as −1 in a batch of 0/1
+    labels and as 0 in any other, so the value would depend on how the rows are cut into chunks)."""
+    y = np.asarray(y_true)
+    zero = y == 0
+    other = ~(zero | (y == 1))
+    now = (SIGN_ZERO if zero.any() else 0) | (SIGN_OTHER if other.any() else 0)
+    if seen | now != SIGN_ZERO | SIGN_OTHER:
+        return seen | now
+    if now == SIGN_ZERO | SIGN_OTHER:  # both here: the one found last is the conflict
+        mask = other if _first(other)[0] > _first(zero)[0] else zero
+    else:
+        mask = other if now & SIGN_OTHER else zero
+    raise sign_labels_error(spec, _loc("y_true", y, mask, row_offset))
+
+
+def sign_labels_error(spec: LossSpec, location: Location | None = None) -> LabelError:
+    """Labels of a Keras hinge loss that hold 0 beside a value other than 0 and 1 (``location``: the one met
+    last, where known; merged shards name none)."""
+    return LabelError(
+        f"{spec.name} under Keras' convention: the labels hold 0 beside a value other than 0 and 1; Keras "
+        "reads 0/1 labels as −1/+1 only when every label of a batch is 0 or 1, so these 0s would be −1 in some "
+        "chunks and 0 in others",
+        hint="write the labels as −1/+1 throughout (or 0/1 throughout); --convention losscli reads every 0 as −1",
+        location=location,
     )
 
 

@@ -36,6 +36,7 @@ from losscli.spec import (
     Param,
     clips_probabilities,
     clips_probabilities_and_log_probabilities,
+    never_clips,
     register_loss,
 )
 
@@ -49,11 +50,6 @@ def _clips_binary_focal(params: dict, convention: str) -> bool:
 def _clips_probabilities_or_keras_logits(params: dict, convention: str) -> bool:
     """The clip applies to probabilities, and to logits under Keras (a softmax, then the clipped loss)."""
     return clips_probabilities(params, convention) or (bool(params.get("from_logits")) and convention == "keras")
-
-
-def _clips_keras_probabilities(params: dict, convention: str) -> bool:
-    """Generalized cross-entropy (1 − p_y^q)/q needs no clip; Keras' form clips the probabilities."""
-    return clips_probabilities(params, convention) and convention == "keras"
 
 
 SMOOTHING = Param("label_smoothing", "float", 0.0, "label smoothing ε", low=0.0, high=1.0, allow_none=False)
@@ -103,6 +99,7 @@ def _binary_log_terms(
             "weight of the positive term: one value, or one per output column",
             low=0.0,
             peers=("torch",),
+            logits_only=("torch",),  # BCEWithLogitsLoss's; torch's BCELoss has none
         ),
     ),
     formula="l = −[pw·y·log p + (1−y)·log(1−p)], mean over outputs; y ← y(1−ε)+ε/2; sklearn, predict_proba "
@@ -559,16 +556,21 @@ def kl_divergence(
 
     torch ``kl_div(input=log p, target=y)`` summed over classes; its ``'mean'`` divides by N·C (the
     torch convention reproduces that), ``'batchmean'`` is losscli's mean. Under keras both y and p are
-    clipped to [1e-7, 1] first, so y = 0 contributes a tiny negative term, as in Keras. With
+    clipped to [ε, 1] first (ε = 1e-7, Keras' epsilon, or ``--eps``), so y = 0 contributes a tiny negative
+    term, as in Keras. With
     ``log_probs`` the predictions are log q, exactly torch's ``kl_div`` input.
     """
     y = f64(y_true)
     if conv.name == "keras":
         if from_logits:
             y_pred = np.exp(log_softmax(y_pred))
-        yk = np.clip(conv.prepare_probabilities(y), 1e-7, 1.0)
-        pk = np.clip(conv.prepare_probabilities(y_pred), 1e-7, 1.0)
-        return KernelOutput((yk * (np.log(yk) - np.log(pk))).sum(axis=1))
+        # Keras' epsilon (1e-7), or --eps (Keras with backend.set_epsilon), for both; the upper bound is 1
+        eps = conv.fixed_eps if conv.clip == "fixed" and conv.fixed_eps is not None else 1e-7
+        yk = np.clip(conv.prepare_probabilities(y), eps, 1.0)
+        pk = conv.prepare_probabilities(y_pred)
+        clipped = int(np.count_nonzero(pk < eps))
+        pk = np.clip(pk, eps, 1.0)
+        return KernelOutput((yk * (np.log(yk) - np.log(pk))).sum(axis=1), clipped=clipped)
     log_p, clipped = _categorical_log_probs(y_pred, conv, from_logits, used=y != 0, log_probs=log_probs, floor=False)
     pos = y > 0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -587,7 +589,7 @@ def _keras_q(params: dict, conv: Convention) -> None:
 
 @register_loss(
     "generalized_cross_entropy",
-    clips=_clips_keras_probabilities,
+    clips=never_clips,  # (1 − p_y^q)/q is finite at p_y = 0, and Keras' form clips nothing either
     conventions=("keras",),
     peer_names=("CategoricalGeneralizedCrossEntropy",),
     accepts_log_probs=True,

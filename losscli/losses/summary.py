@@ -305,7 +305,8 @@ def d2_log_loss(y_true: np.ndarray, y_pred: np.ndarray, *, conv: Convention) -> 
 
     Formula: ``D² = 1 − LL(y, p) / LL(y, π)`` with ``LL`` the weighted mean log loss and π the weighted
     class frequencies of the labels (the null model); NaN with a warning when the labels hold one class
-    (scikit-learn refuses that unless given ``labels``, then answers −inf or NaN); binary on one probability
+    (scikit-learn refuses that unless given ``labels``, then answers a huge negative number, such as
+    −1.03e15 where the null model's clipped log loss is near 0, or −inf); binary on one probability
     column (of class 1) or multiclass on C columns. As scikit-learn's ``log_loss``: the probabilities of the
     true class are clipped to [ε, 1 − ε], ε the machine epsilon of the predictions' dtype (float32's for
     float32 files), and rows are used as given, not renormalised. The per-sample value is the log loss.

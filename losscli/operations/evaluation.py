@@ -118,11 +118,13 @@ def refuse_unused_eps(evaluators: list[Any]) -> None:
     def why(ev: Any) -> str:
         if ev.spec.pred_kind not in ("probability", "distribution"):
             return f"{ev.spec.name} takes none"
+        clipping = [c for c in ev.spec.conventions if c != ev.conv.name and ev.spec.clips and ev.spec.clips(ev.params, c)]
+        elsewhere = f"; under --convention {', '.join(clipping)} it does" if clipping else ""
         if ev.params.get("from_logits"):
-            return f"{ev.spec.name} from logits clips none (it is computed from them exactly)"
+            return f"{ev.spec.name} from logits clips none (it is computed from them exactly{elsewhere})"
         if ev.params.get("log_probs"):
-            return f"{ev.spec.name} from log-probabilities clips none"
-        return f"{ev.spec.name} clips none (it takes them as given)"
+            return f"{ev.spec.name} from log-probabilities clips none" + (f" ({elsewhere[2:]})" if elsewhere else "")
+        return f"{ev.spec.name} clips none (it takes them as given{elsewhere})"
 
     def taker(spec: Any) -> str | None:
         """A loss the clip applies to on probabilities, with the conventions where it does if not all."""

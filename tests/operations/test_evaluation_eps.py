@@ -88,12 +88,15 @@ def test_each_loss_declares_where_the_clip_changes_it(loss, convention, mode):
     spec = get_loss(loss)
     y, x, params = _inputs(spec, mode, np.random.default_rng(0))
     conv = get_convention(convention)
+    def at(eps: float) -> float:  # a fixed clip also drops Keras' float32 round trip: both sides drop it
+        return losscli.evaluate(loss, y, x, convention=dataclasses.replace(conv, clip="fixed", fixed_eps=eps),
+                                **params).value
+
     try:
-        plain = losscli.evaluate(loss, y, x, convention=conv, **params)
+        losscli.evaluate(loss, y, x, convention=conv, **params)
     except UsageError:  # under this convention the loss takes no such inputs (Keras, log-probabilities)
         return
-    clipped = losscli.evaluate(loss, y, x, convention=dataclasses.replace(conv, clip="fixed", fixed_eps=0.2), **params)
-    assert (clipped.value != plain.value) == Evaluator(loss, convention=convention, **params).clips()
+    assert (at(0.2) != at(1e-300)) == Evaluator(loss, convention=convention, **params).clips()
 
 
 @pytest.mark.parametrize(("loss", "flag", "kind"), [("bce", "--logits", "from logits"), ("brier", "", "as given")])
@@ -157,12 +160,55 @@ def test_an_eps_that_clips_log_probabilities_or_keras_logits_is_kept_in_the_stat
     assert code == 0 and float(out) == pytest.approx(one_pass, rel=1e-12), err
 
 
-def test_the_hint_names_the_convention_where_a_loss_clips_only_under_one(capsys):
-    """Generalized cross-entropy needs no clip, Keras' form clips: --eps beside it under the default convention
-    is refused, and the hint names --convention keras for it, where --eps is taken."""
-    args = ["eval", "generalized_cross_entropy", "--labels", DATA / "multiclass_labels.npy", "--preds",
-            DATA / "multiclass_probs.csv", "-q", "--eps", "0.3"]
-    code, out, err = run_cli(args, capsys)
-    assert code == 2 and "generalized_cross_entropy (--convention keras)" in err, err
+def test_the_message_names_the_convention_where_a_loss_clips_only_under_one(capsys):
+    """KL from logits is computed exactly under torch, and clipped under Keras (a softmax, then Keras' clipped
+    KL): --eps beside it under torch is refused, saying that --convention keras clips, where it is taken."""
+    args = ["eval", "kl_divergence", "--labels", DATA / "multiclass_labels.npy", "--preds",
+            DATA / "multiclass_probs.csv", "--logits", "-q", "--eps", "0.3"]
+    code, out, err = run_cli([*args, "--convention", "torch"], capsys)
+    assert code == 2 and out == "" and "under --convention keras it does" in err, err
     code, out, err = run_cli([*args, "--convention", "keras"], capsys)
-    assert code == 0 and float(out) > 0, err
+    assert code == 0, err
+    code, plain, err = run_cli([*args[:-2], "--convention", "keras"], capsys)
+    assert code == 0 and float(out) != float(plain), err
+
+
+def _keras_kld(y: np.ndarray, p: np.ndarray, eps: float) -> float:
+    """Keras' ``kl_divergence`` after ``backend.set_epsilon(eps)``: labels and predictions clipped to
+    [eps, 1], then Σ y·log(y/p) per row, in float64."""
+    yc, pc = np.clip(y, eps, 1.0), np.clip(p, eps, 1.0)
+    return float(np.mean(np.sum(yc * np.log(yc / pc), axis=1)))
+
+
+def test_eps_clips_keras_kl_divergence_as_keras_set_epsilon_does(tmp_path, capsys):
+    """Keras' KL clips labels and predictions at its epsilon: --eps is that epsilon (it was taken, kept in the
+    signature, and changed nothing: 1.1538 for Keras' 0.4977 with backend.set_epsilon(0.1))."""
+    y = np.array([[0.5, 0.5], [1.0, 0.0]])
+    p = np.array([[0.01, 0.99], [0.5, 0.5]])
+    np.savetxt(tmp_path / "y.csv", y, delimiter=",", header="y0,y1", comments="")
+    np.savetxt(tmp_path / "p.csv", p, delimiter=",", header="p0,p1", comments="")
+    args = ["eval", "kld", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--convention", "keras"]
+    code, out, err = run_cli([*args, "--eps", "0.1", "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    result = doc["results"][0] if "results" in doc else doc
+    assert result["value"] == pytest.approx(_keras_kld(y, p, 0.1), rel=1e-12)
+    assert result["clipped"] == 1
+    code, out, err = run_cli([*args, "-q"], capsys)  # Keras' own epsilon
+    assert code == 0 and float(out) == pytest.approx(_keras_kld(y, p, 1e-7), rel=1e-6), err
+
+
+def test_eps_beside_keras_generalized_cross_entropy_is_refused_and_its_hint_works(capsys):
+    """Keras' generalized cross-entropy clips nothing: --eps was taken and changed nothing but the float32
+    rounding (1.4207 for the 1.1360 a clip at 0.1 would give)."""
+    args = ["eval", "generalized_cross_entropy", "--labels", DATA / "multiclass_labels.npy", "--preds",
+            DATA / "multiclass_probs.csv", "-q", "--convention", "keras"]
+    code, out, err = run_cli([*args, "--eps", "0.1"], capsys)
+    assert code == 2 and out == "" and "generalized_cross_entropy clips none" in err and "leave out --eps" in err
+    code, out, err = run_cli(args, capsys)  # the hint: Keras' number, (1 − p_y^q)/q of the float32 probabilities
+    y = np.load(DATA / "multiclass_labels.npy").astype(int)
+    p = np.loadtxt(DATA / "multiclass_probs.csv", delimiter=",", skiprows=1).astype(np.float32).astype(np.float64)
+    want = float(np.mean((1 - np.sqrt(p[np.arange(len(y)), y])) / 0.5))
+    assert code == 0 and float(out) == pytest.approx(want, rel=1e-12), err
+
+
