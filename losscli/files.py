@@ -33,8 +33,25 @@ def final_path(target: str | os.PathLike[str]) -> Path:
     return Path(os.path.realpath(target)) if os.path.islink(target) else Path(target)
 
 
+def is_special(target: str | os.PathLike[str]) -> bool:
+    """Whether ``target`` (through any symbolic link) is an existing file that is neither a regular file nor a
+    folder: a device (``/dev/null``), a FIFO, a socket, ``/dev/stdout`` on a pipe. Such an output is written
+    into, never replaced: a rename would put a regular file where the device or pipe was."""
+    try:
+        mode = os.stat(target).st_mode
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def staging_path(target: str | os.PathLike[str]) -> Path:
-    """The temporary file beside ``target`` (same folder, so the final rename is atomic)."""
+    """The temporary file beside ``target`` (same folder, so the final rename is atomic); for a device or a
+    pipe (:func:`is_special`), in the folder of temporary files (``/dev`` is no place for one)."""
+    if is_special(target):
+        import tempfile
+        from pathlib import Path
+
+        return Path(tempfile.gettempdir()) / f".losscli-{os.getpid()}-{id(target):x}-{Path(target).name}.tmp"
     t = final_path(target)
     return t.with_name(f".{t.name}.tmp-{os.getpid()}")
 
@@ -43,6 +60,8 @@ def create_staged(tmp: str | os.PathLike[str], target: str | os.PathLike[str]) -
     """Create the staging file ``tmp`` (empty) with the permissions of the file it is to replace, writable
     by its owner while it is written (a read-only report is replaced, as before), so that a report kept
     private is never readable by others; a new file gets the umask's. Raises OSError."""
+    if is_special(target):
+        return
     try:
         mode = stat.S_IMODE(os.stat(final_path(target)).st_mode) | stat.S_IWUSR
     except OSError:
@@ -56,7 +75,15 @@ def create_staged(tmp: str | os.PathLike[str], target: str | os.PathLike[str]) -
 
 def put_in_place(tmp: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
     """Rename ``tmp`` onto ``target`` (through a symbolic link: the file it names), with the permissions of
-    the file it replaces exactly (read-only stays read-only). Raises OSError."""
+    the file it replaces exactly (read-only stays read-only); a device or a pipe (:func:`is_special`) has the
+    content written into it. Raises OSError."""
+    if is_special(target):
+        import shutil
+
+        with open(tmp, "rb") as src, open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        os.unlink(tmp)
+        return
     real = final_path(target)
     with contextlib.suppress(OSError):
         os.chmod(tmp, stat.S_IMODE(os.stat(real).st_mode))

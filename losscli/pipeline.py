@@ -107,7 +107,8 @@ def run_many(
     """Evaluate several losses in one pass over the input (each batch is read once).
 
     Observers get the per-sample values of every evaluator, in order. With ``prefetch`` the next batch
-    is read in a background thread while the current one is computed (parsing and NumPy release the GIL).
+    is read in a background thread while the current one is computed (parsing and NumPy release the GIL),
+    where that gains time (:meth:`~losscli.inputs.plan.InputPlan.read_ahead_gains`: not for array files).
     The ids of the samples are kept with ``keep_ids``, by default only when per-sample values are (they
     label them): otherwise memory would grow with the input. ``display=False`` keeps no display rows
     and no histogram sample (for a report that shows neither, such as ``-q``).
@@ -122,7 +123,7 @@ def run_many(
     input_rows: list[np.ndarray] | None = [] if plan.options.nan != "error" else None
     offset = 0
     batch: Batch | None = None
-    batches = _prefetched(plan.batches()) if prefetch else plan.batches()
+    batches = _prefetched(plan.batches()) if prefetch and plan.read_ahead_gains() else plan.batches()
     doubts: list[list[str]] = [[] for _ in evaluators]
     try:
         for batch in batches:

@@ -45,6 +45,8 @@ class ReportSettings:
     junit_xml: str | None = None
     openmetrics: str | None = None
     step_summary: bool = False
+    #: the file ``--step-summary`` appends to (``$GITHUB_STEP_SUMMARY``)
+    step_summary_file: str | None = None
     progress: bool = True
     per_sample_only: bool = False  # reduction 'none': the per-sample values are the result
     #: the HTML report's file (``--html``)
@@ -67,8 +69,9 @@ class ReportSettings:
             self.junit_xml or self.openmetrics or self.step_summary or self.html)
 
     def files(self) -> list[str]:
-        """Every file this run writes (not the step summary, which is appended to)."""
-        return [p for p in (self.output, self.state_out, self.junit_xml, self.openmetrics, self.html) if p]
+        """Every file this run writes or appends to (the step summary)."""
+        step = self.step_summary_file if self.step_summary else None
+        return [p for p in (self.output, self.state_out, self.junit_xml, self.openmetrics, self.html, step) if p]
 
 
 @dataclass(frozen=True)

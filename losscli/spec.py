@@ -176,7 +176,7 @@ class Param:
                 value = [v for v in re.split(r"[,\s]+", value.strip().strip("[]()")) if v]
                 if len(value) == 1 and self.kind == "float_or_floats":
                     value = value[0]
-            if isinstance(value, (list, tuple)) or hasattr(value, "__array__"):
+            if isinstance(value, (list, tuple)) or (hasattr(value, "__array__") and getattr(value, "ndim", 1) != 0):
                 items = [self._number(v, where) for v in list(value)]
                 if not items:
                     raise ParameterError(f"{where} must not be empty")

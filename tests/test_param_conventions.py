@@ -151,3 +151,13 @@ def test_torch_pos_weight_on_probabilities_is_refused_and_both_hints_work(tmp_pa
     assert own.exit_code == 0 and float(own.stdout) == pytest.approx(want, rel=1e-14)
     with pytest.raises(losscli.UsageError, match="for logits alone"):
         losscli.evaluate("bce", Y_BIN, np.log(P_BIN), log_probs=True, pos_weight=2.0, convention="torch")
+
+
+@pytest.mark.parametrize("value", [np.float64(2.0), np.float32(2.0), np.array(2.0), np.int64(2)])
+def test_a_numpy_scalar_parameter_is_a_number(value):
+    """``pos_weight=np.float64(2)`` (a value taken from an array) was a TypeError traceback: 'not iterable'."""
+    x = np.log(P_BIN / (1 - P_BIN))
+    got = losscli.evaluate("bce", Y_BIN, x, from_logits=True, pos_weight=value, convention="torch").value
+    assert got == losscli.evaluate("bce", Y_BIN, x, from_logits=True, pos_weight=2.0, convention="torch").value
+    cw = losscli.evaluate("scce", Y_IDX, P_ROWS, class_weights=np.array([1.0, value, 1.0])).value
+    assert cw == losscli.evaluate("scce", Y_IDX, P_ROWS, class_weights=[1.0, 2.0, 1.0]).value

@@ -293,6 +293,12 @@ def report_settings(opts: Options, *, per_sample_formats: bool = True) -> Report
         _refuse_summary_only(fmt)
     summary_only = bool(opts.get("summary_only") or output)
     per_sample_only = opts.get("reduction") == "none"
+    if per_sample_only and opts.get("state_out"):
+        raise UsageError(
+            "--state-out keeps the sums that shards merge into one value, and --reduction none asks for no value",
+            hint="write the state with the reduction the merged value is to have (--reduction mean or sum); the "
+                 "per-sample values with --output",
+        )
     if per_sample_only:
         _check_no_reduction(opts, fmt, summary_only)
     if opts.get("html"):
@@ -302,7 +308,8 @@ def report_settings(opts: Options, *, per_sample_formats: bool = True) -> Report
     return ReportSettings(
         fmt=fmt, summary_only=summary_only, output=output, per_sample_only=per_sample_only,
         state_out=opts.get("state_out"), junit_xml=opts.get("junit_xml"), openmetrics=opts.get("openmetrics"),
-        step_summary=step_summary, progress=not opts.get("no_progress"), html=opts.get("html"),
+        step_summary=step_summary, step_summary_file=os.environ.get("GITHUB_STEP_SUMMARY") if step_summary else None,
+        progress=not opts.get("no_progress"), html=opts.get("html"),
         sample_rows=not opts.get("summary_only"),
     )
 

@@ -666,7 +666,7 @@ class Evaluator:
         if self.acc.sign_labels == SIGN_ZERO | SIGN_OTHER:  # merged shards, each of one kind of labels
             from losscli.engine.validate import sign_labels_error
 
-            raise sign_labels_error(self.spec)
+            raise sign_labels_error(self.spec, shards=True)
         totals = self.acc.totals()
         mean_rule = self.conv.resolve_reduction(self.spec, "mean", self.params)
         conv = replace(self.conv, empty="nan") if self.shard and self.conv.empty == "error" else self.conv

@@ -125,6 +125,9 @@ def check_entry(entry: Any, where: str) -> None:
         raise ReadError(f"{where}: unknown per-row count {unknown[0]!r}", hint=f"counts are {', '.join(COUNTS)}")
     for section in SECTIONS:
         f.mapping(section, optional=True)
+    if entry.get("reduction") == "none":
+        raise ReadError(f"{where}: written with --reduction none, which has no value to merge",
+                        hint="write the shards' states again with --reduction mean (or sum)")
     acc = Fields(f.mapping("accumulator"), f"{where} accumulator")
     n = acc.integer("n")
     n_total = acc.integer("n_total")
@@ -133,11 +136,18 @@ def check_entry(entry: Any, where: str) -> None:
     if n_total < n:  # type: ignore[operator]
         raise ReadError(f"{where} accumulator: n_total {n_total} is smaller than n {n}")
     acc.hex_floats("sum_values")
-    acc.hex_floats("sum_weights")
-    for key in ("mean", "m2"):
-        acc.hex_float(key)
-    for key in ("min", "max"):  # ±inf while nothing was counted
-        acc.hex_float(key, finite=bool(n))
+    if acc.has("sum_values_hi"):  # (states of earlier versions have no scaled sums)
+        acc.hex_floats("sum_values_hi")
+    for key in ("sum_weights", "sum_weights_hi"):
+        total = math.fsum(acc.hex_floats(key)) if acc.has(key) else 0.0
+        if total < 0:  # sample and class weights are never negative
+            raise ReadError(f"{where} accumulator: {key} adds up to {total!r}, below 0")
+    acc.hex_float("mean")
+    if acc.hex_float("m2") < 0:  # a sum of squares
+        raise ReadError(f"{where} accumulator: m2 is {acc.obj['m2']!r}, below 0 (it is a sum of squares)")
+    lo, hi = (acc.hex_float(key, finite=bool(n)) for key in ("min", "max"))  # ±inf while nothing was counted
+    if n and lo > hi:
+        raise ReadError(f"{where} accumulator: min {acc.obj['min']!r} is above max {acc.obj['max']!r}")
     sums = Fields(acc.mapping("counts", optional=True) or {}, f"{where} accumulator counts")
     for name in declared:
         if n_total and sums.has(name):

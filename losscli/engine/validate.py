@@ -60,7 +60,10 @@ def _numeric(a: object, array: str) -> np.ndarray:
     if arr.dtype.kind == "b":
         arr = arr.astype(np.int64)
     if arr.dtype.kind == "c":
-        raise NonFiniteError(f"{array} holds complex numbers", location=Location(array))
+        bad = np.iscomplex(arr)
+        where = _loc(array, arr, bad, 0) if bad.any() else Location(array)
+        raise NonFiniteError(f"{array} holds complex numbers", location=where,
+                             hint="losses take real numbers: save the real part (a.real) or the magnitude (abs(a))")
     return arr
 
 
@@ -81,28 +84,35 @@ def keras_sign_labels(spec: LossSpec, y_true: np.ndarray, row_offset: int, seen:
     """What the labels of a Keras hinge loss have held with this chunk (``seen``: before it; see
     :data:`~losscli.engine.accumulator.SIGN_ZERO`). A 0 beside a value other than 0 and 1, in this chunk or
     over the chunks so far, is a :class:`LabelError` (Keras would read those 0s as −1 in a batch of 0/1
-    labels and as 0 in any other, so the value would depend on how the rows are cut into chunks)."""
+    labels and as 0 in any other, so the value would depend on how the rows are cut into chunks), located at
+    the first label of the kind met second, wherever the chunks are cut."""
     y = np.asarray(y_true)
     zero = y == 0
     other = ~(zero | (y == 1))
     now = (SIGN_ZERO if zero.any() else 0) | (SIGN_OTHER if other.any() else 0)
-    if seen | now != SIGN_ZERO | SIGN_OTHER:
+    both = SIGN_ZERO | SIGN_OTHER
+    if seen | now != both:
         return seen | now
-    if now == SIGN_ZERO | SIGN_OTHER:  # both here: the one found last is the conflict
+    if seen == both:  # merged states of each kind, updated again
+        raise sign_labels_error(spec)
+    if seen:  # the other kind is this chunk's
+        mask = other if seen == SIGN_ZERO else zero
+    else:  # both here: the one found second
         mask = other if _first(other)[0] > _first(zero)[0] else zero
-    else:
-        mask = other if now & SIGN_OTHER else zero
     raise sign_labels_error(spec, _loc("y_true", y, mask, row_offset))
 
 
-def sign_labels_error(spec: LossSpec, location: Location | None = None) -> LabelError:
-    """Labels of a Keras hinge loss that hold 0 beside a value other than 0 and 1 (``location``: the one met
-    last, where known; merged shards name none)."""
+def sign_labels_error(spec: LossSpec, location: Location | None = None, *, shards: bool = False) -> LabelError:
+    """Labels of a Keras hinge loss that hold 0 beside a value other than 0 and 1 (``location``: the label
+    of the kind met second, where known; ``shards``: found merging the states of shards)."""
     return LabelError(
-        f"{spec.name} under Keras' convention: the labels hold 0 beside a value other than 0 and 1; Keras "
-        "reads 0/1 labels as −1/+1 only when every label of a batch is 0 or 1, so these 0s would be −1 in some "
-        "chunks and 0 in others",
-        hint="write the labels as −1/+1 throughout (or 0/1 throughout); --convention losscli reads every 0 as −1",
+        f"{spec.name} under Keras' convention: the labels "
+        + ("of the shards merged " if shards else "")
+        + "hold 0 beside a value other than 0 and 1; Keras reads 0/1 labels as −1/+1 only when every label of "
+        "a batch is 0 or 1, so these 0s would be −1 in some chunks and 0 in others",
+        hint=("evaluate the shards again " if shards else "")
+        + "with the labels written as −1/+1 throughout (or 0/1 throughout); beside −1/+1 labels, "
+        "--convention losscli reads every 0 as −1",
         location=location,
     )
 

@@ -358,6 +358,12 @@ class InputPlan:
         return out
 
     # ------------------------------------------------------------------ reading
+    def read_ahead_gains(self) -> bool:
+        """Whether reading the next batch while this one is computed gains time (see
+        :attr:`~losscli.io.base.Source.read_ahead_gains`): unless every input is an array file."""
+        roles = [self.labels, self.preds, self.weights, self.preds2, *self.extras.values()]
+        return any(role.source.read_ahead_gains for role in roles if role is not None)
+
     def batches(self) -> Iterator[Batch]:
         if self.ids is not None and self.labels.source is not self.preds.source:
             yield from self._joined_batches()

@@ -69,6 +69,9 @@ class Source:
     header_rows: int = 0
     #: what :meth:`file_row` counts in messages (``"line"`` for JSON lines)
     row_word: str = "row"
+    #: whether reading the next chunk on a thread of its own, while this one is computed, gains time: parsing
+    #: text or decoding Parquet does; copying an array's bytes from memory or the page cache does not
+    read_ahead_gains: bool = True
 
     def __init__(
         self,
@@ -300,11 +303,12 @@ class Input:
             self._head_is_all = len(self._head) < n
         return self._head[:n]
 
-    def read_all(self) -> bytes:
-        """The whole (decompressed) content, held in memory: at most ``LOSSCLI_MAX_MEMORY_BYTES``."""
+    def read_all(self, at_least: int = 0) -> bytes:
+        """The whole (decompressed) content, held in memory: at most ``LOSSCLI_MAX_MEMORY_BYTES``, or
+        ``at_least`` where that is more (a reader's own choice to hold a small file on disk whole)."""
         if self.data is not None:
             return self.data
-        cap = limits.max_memory_bytes()
+        cap = max(limits.max_memory_bytes(), at_least)
         with self.open(cap) as f:
             data = self._read_checked(f, cap + 1)
         if len(data) > cap:

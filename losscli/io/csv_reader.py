@@ -267,6 +267,17 @@ def decimal_comma_column(rows: list[list[str]]) -> tuple[int, str, str] | None:
     return found
 
 
+def _split_decimal(cells: list[str]) -> str:
+    """Two neighbouring cells of a comma-separated row that read as a number cut at its decimal comma (``'-0,25'``):
+    a whole part ``-0`` (the sign of a negative decimal) or a part after it with a leading zero (``0,05``);
+    else ``''``."""
+    for whole, frac in itertools.pairwise(_clean(c) for c in cells):
+        if _WHOLE.fullmatch(whole) and frac.isdigit() and frac.isascii() and (
+                whole.lstrip("+") == "-0" or (len(frac) > 1 and frac.startswith("0"))):
+            return f"'{whole},{frac}'"
+    return ""
+
+
 def _decimal_comma_error(inp: Input, found: tuple[int, str, str], header_rows: int) -> ReadError:
     row, written, why = found
     if inp.given == "-":
@@ -513,7 +524,9 @@ class CsvSource(Source):
         """Every column's cell texts, after checking the row lengths (cached)."""
         if self._cells is not None:
             return self._cells
-        data = self._inp.read_all()
+        # a small file on disk is read whole by choice (LOSSCLI_MAX_MEMORY_BYTES is for stdin and compressed files)
+        disk = self._inp.fs_path is not None and self._inp.codec is None
+        data = self._inp.read_all(at_least=SMALL_INPUT_BYTES if disk else 0)
         if data.startswith(_BOM):
             data = data[3:]
         if len(data) > self._max_line:
@@ -559,7 +572,12 @@ class CsvSource(Source):
                     "readers (pandas, pyarrow, R, this one): such a quote ends its cell, or, doubled, goes on into the "
                     "next row; write the file with quotes doubled, as RFC 4180 and pandas do (Spark: "
                     "df.write.option('escape', '\"').csv(...))")
-        elif self._header and got == k + 1:  # R's write.table: row names with no header cell of their own
+        elif self.delimiter == "," and (cut := _split_decimal(text.split(","))):
+            hint = (f"{cut} looks like a number cut at its decimal comma, which is also the delimiter: write the "
+                    "file again with decimal points, or with ';' between cells (as Excel does beside decimal commas)")
+        elif self._header and got == k + 1 and (data_row == 0 if file_row is None else
+                                                file_row == self.header_rows + 1):
+            # R's write.table: row names with no header cell of their own, from the first row on
             hint = ("the header has one cell fewer than the rows, as R's write.table writes row names: write with "
                     "row.names = FALSE, or col.names = NA (a header cell for them, as write.csv writes)")
         if self.columns and self.columns[0].startswith("#"):  # a comment line read as the header

@@ -24,9 +24,10 @@ Nothing here imports numpy or pyarrow.
 
 from __future__ import annotations
 
+import io
 import os
 import re
-from typing import IO
+from typing import IO, Any
 
 from losscli.errors import ReadError, UsageError
 
@@ -417,8 +418,10 @@ def detect_format(name: str, head: bytes, fmt: str | None = None) -> str:
 def open_decompressed(raw: IO[bytes], codec: str, name: str) -> IO[bytes]:
     """Wrap a binary stream in a decompressing reader for ``codec`` (``gzip``, ``bz2``, ``xz``, ``zstd``).
 
-    ``zstd`` uses the optional ``zstandard`` package, else pyarrow's zstd codec (pyarrow is a
-    dependency of losscli anyway), else fails with a ReadError saying ``pip install zstandard``.
+    ``zstd`` uses pyarrow's zstd codec (pyarrow is a dependency of losscli), else the optional ``zstandard``
+    package (:class:`_ZstdFrames`), else fails with a ReadError saying ``pip install zstandard``. Either
+    reader refuses a stream that ends inside a frame (a file cut short), where ``zstandard``'s own
+    ``stream_reader`` ends quietly and hands out the rows of the blocks before the cut.
     """
     if codec == "gzip":
         import gzip
@@ -433,17 +436,15 @@ def open_decompressed(raw: IO[bytes], codec: str, name: str) -> IO[bytes]:
 
         return lzma.LZMAFile(raw, mode="rb")
     if codec == "zstd":
+        stream = _arrow_zstd(raw)
+        if stream is not None:
+            return stream
         try:
             import zstandard
         except ImportError:
             zstandard = None
         if zstandard is not None:
-            import io
-
-            return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, closefd=True))
-        stream = _arrow_zstd(raw)
-        if stream is not None:
-            return stream
+            return io.BufferedReader(_ZstdFrames(raw, zstandard.ZstdDecompressor()))
         raise ReadError(
             f"{name} is zstd-compressed and no zstd decompressor is installed",
             hint="pip install zstandard",
@@ -459,6 +460,58 @@ def _arrow_zstd(raw: IO[bytes]) -> IO[bytes] | None:
     if not pa.Codec.is_available("zstd"):
         return None
     return pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), "zstd")
+
+
+class _ZstdFrames(io.RawIOBase):
+    """zstd frames one after another (as ``zstd`` and ``pzstd`` write them), decompressed with ``zstandard``;
+    the end of the input inside a frame is an :class:`EOFError` (the file was cut short). The input is fed
+    in pieces of :attr:`PIECE` bytes, so that one piece gives at most 32 MiB (a zstd block of 128 KiB
+    takes at least 4 bytes) and the decompression guard sees a bomb before it fills the memory."""
+
+    PIECE = 1024
+
+    def __init__(self, raw: IO[bytes], decompressor: Any) -> None:
+        self._raw = raw
+        self._dctx = decompressor
+        self._frame: Any = None  # the frame being decompressed, if any
+        self._out = b""
+        self._at = 0
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while self._at >= len(self._out):
+            if self._done:
+                return 0
+            self._more()
+        n = min(len(b), len(self._out) - self._at)
+        b[:n] = self._out[self._at : self._at + n]
+        self._at += n
+        return n
+
+    def _more(self) -> None:
+        data = self._raw.read(self.PIECE)
+        if not data:
+            if self._frame is not None:
+                raise EOFError("the data ends inside a zstd frame: the file was cut short")
+            self._done = True
+            return
+        parts = []
+        while data:
+            if self._frame is None:
+                self._frame = self._dctx.decompressobj()
+            parts.append(self._frame.decompress(data))
+            if not self._frame.eof:
+                break
+            data, self._frame = self._frame.unused_data, None  # the next frame starts here
+        self._out, self._at = b"".join(parts), 0
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
 
 
 def decompress_bytes(data: bytes, codec: str, name: str) -> bytes:

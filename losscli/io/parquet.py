@@ -4,7 +4,8 @@ Columns are the top-level schema names; ``n_rows`` comes from the footer metadat
 batches (``ParquetFile.iter_batches(batch_size=chunk_rows, columns=...)``), so only the requested
 columns are decoded and peak memory follows the chunk size. float16 and float32 columns keep their type
 (scikit-learn clips probabilities at their dtype's eps), other floating
-and decimal columns come as float64, integer and boolean columns as int64 (float64 with NaN when they hold nulls, uint64 as float64),
+and decimal columns come as float64, integer and boolean columns as int64 (float64 with NaN when they hold nulls; integers beyond what
+those hold exactly, such as 64-bit hashes written as uint64, as their decimal text, never rounded),
 string and dictionary columns as object arrays of ``str`` (nulls as ``""``), dates and times as their
 ISO text.
 
@@ -345,7 +346,12 @@ def arrow_column(arr: Any, name: str = "", column: str = "") -> np.ndarray:
     if pa.types.is_null(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
         return to_float64(arr)
     if pa.types.is_integer(t) or pa.types.is_boolean(t):
-        if arr.null_count or t == pa.uint64():
+        if pa.types.is_integer(t) and (arr.null_count or t == pa.uint64()) and len(arr) > arr.null_count:
+            lo, hi = (x.as_py() for x in pc.min_max(arr).values())
+            exact = 2**53 if arr.null_count else 2**63 - 1  # float64 (nulls as NaN), else int64, holds them
+            if lo < -exact or hi > exact:  # ids from 2**53 (hashes): as written, never rounded
+                return to_text(pc.cast(arr, pa.string()))
+        if arr.null_count:
             return to_float64(arr)
         return to_int64(arr)
     if pa.types.is_string(t) or pa.types.is_large_string(t) or getattr(pa.types, "is_string_view", _no)(t):

@@ -35,7 +35,7 @@ def write_side_reports(
 
         write_atomic(report.openmetrics, openmetrics_text(results, checks, comparisons), make_folder=True)
     if report.step_summary and markdown is not None:
-        path = os.environ.get("GITHUB_STEP_SUMMARY", "")
+        path = report.step_summary_file or os.environ.get("GITHUB_STEP_SUMMARY", "")
         try:
             with open(path, "a", encoding="utf-8") as fh:
                 fh.write(markdown if markdown.endswith("\n") else markdown + "\n")

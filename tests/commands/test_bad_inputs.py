@@ -710,3 +710,21 @@ def test_a_lone_carriage_return_in_a_bad_row_is_no_internal_error(tmp_path, caps
     code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--json"],
                              capsys)
     assert (code, out) == (3, "") and "internal error" not in err
+
+
+def test_complex_predictions_name_the_value_and_an_empty_npz_says_what_to_save(tmp_path, capsys):
+    from cli_helpers import run_cli
+
+    np.save(tmp_path / "y.npy", np.array([1, 0, 1]))
+    np.save(tmp_path / "c.npy", np.array([0.1, 0.2 + 1j, 0.3]))
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.npy", "--preds", tmp_path / "c.npy", "-q"],
+                             capsys)
+    assert code == 3 and out == "" and "row 2" in err and "(0.2+1j)" in err and "a.real" in err, err
+    np.save(tmp_path / "c.npy", np.array([0.1, 0.2 + 1j, 0.3]).real)  # the hint
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.npy", "--preds", tmp_path / "c.npy", "-q"],
+                             capsys)
+    assert code == 0, err
+    np.savez(tmp_path / "e.npz")
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.npy", "--preds", tmp_path / "e.npz", "-q"],
+                             capsys)
+    assert code == 3 and out == "" and "holds no arrays" in err and "numpy.savez" in err, err

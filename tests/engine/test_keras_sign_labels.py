@@ -113,3 +113,22 @@ def test_a_state_with_a_sign_labels_field_out_of_range_is_refused(tmp_path, caps
     (tmp_path / "a.json").write_text(json.dumps(doc))
     code, out, err = run_cli(["merge", tmp_path / "a.json", "-q"], capsys)
     assert code == 3 and out == "" and "sign_labels" in err, err
+
+
+def test_an_evaluator_of_merged_kinds_refuses_further_chunks_without_a_traceback():
+    a, b = Evaluator("hinge", convention="keras"), Evaluator("hinge", convention="keras")
+    a.update(np.array([0.0, 1.0]), np.array([0.2, 0.4]))
+    b.update(np.array([-1.0, 1.0]), np.array([0.2, 0.4]))
+    a.merge(b)
+    for y in ([1.0, 1.0], []):  # labels of neither kind, or none (was an IndexError)
+        with pytest.raises(LabelError, match="Keras"):
+            a.update(np.array(y), np.array([0.2, 0.4][: len(y)]))
+
+
+@pytest.mark.parametrize("chunk", [None, "1", "2", "3"])
+def test_the_error_names_the_first_label_of_the_kind_met_second_whatever_the_chunks(tmp_path, capsys, chunk):
+    """Labels 0, 1, −1, 0: the −1 of row 4 (the whole file named it; by two rows, the 0 of row 5)."""
+    labels, preds = _files(tmp_path, [0, 1, -1, 0], [0.1, 0.2, 0.3, 0.4])
+    code, _, err = run_cli(["eval", "hinge", "--labels", labels, "--preds", preds, "--convention", "keras", "-q",
+                            *(["--chunk-rows", chunk] if chunk else [])], capsys)
+    assert code == 3 and "row 4 (value -1)" in err, err

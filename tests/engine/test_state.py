@@ -253,3 +253,38 @@ def test_a_state_written_beside_slices_or_an_interval_keeps_them_or_says_it_does
     code, _, err = run_cli(["eval", "bce", tmp_path / "s.csv", "--label-cols", "label", "--pred-cols", "p",
                             "--state-out", tmp_path / "t.json", "-q"], capsys)
     assert code == 0 and "confidence interval" not in err
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("m2", "-0x1p+5", "m2 is '-0x1p+5', below 0"),  # was an internal error (math domain error), exit 4
+        ("sum_weights", ["-0x1p+7"], "sum_weights adds up to -128.0, below 0"),  # was a loss of -0.52, exit 0
+        ("min", "0x1p+6", "is above max"),
+    ],
+)
+def test_a_damaged_accumulator_is_refused_naming_the_field(data, capsys, field, value, said):
+    tmp = data[0]
+    code, _, err = run_cli(["eval", "bce", tmp / "all.csv", "--label-cols", "label", "--pred-cols", "p",
+                            "--state-out", tmp / "s.json", "-q"], capsys)
+    assert code == 0, err
+    doc = json.loads((tmp / "s.json").read_text())
+    doc["states"][0]["accumulator"][field] = value
+    (tmp / "s.json").write_text(json.dumps(doc))
+    code, out, err = run_cli(["merge", tmp / "s.json", "-q"], capsys)
+    assert code == 3 and out == "" and said in err and "s.json" in err, err
+
+
+def test_a_state_of_reduction_none_is_refused_where_written_and_where_merged(data, capsys):
+    """--reduction none asks for per-sample values alone: its state merged to 'the sums overflow' (exit 3)."""
+    tmp = data[0]
+    args = ["eval", "bce", tmp / "all.csv", "--label-cols", "label", "--pred-cols", "p", "-q"]
+    code, out, err = run_cli([*args, "--reduction", "none", "--state-out", tmp / "s.json"], capsys)
+    assert code == 2 and out == "" and "--reduction mean" in err and not (tmp / "s.json").exists(), err
+    code, _, err = run_cli([*args, "--state-out", tmp / "s.json"], capsys)  # the hint
+    assert code == 0, err
+    doc = json.loads((tmp / "s.json").read_text())
+    doc["states"][0]["reduction"] = "none"  # as an earlier version wrote it
+    (tmp / "none.json").write_text(json.dumps(doc))
+    code, out, err = run_cli(["merge", tmp / "none.json", "-q"], capsys)
+    assert code == 3 and out == "" and "--reduction none" in err and "overflow" not in err, err

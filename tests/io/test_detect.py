@@ -225,14 +225,43 @@ def test_zstd(tmp_path):
     assert values(open_source(str(p))) == VALUES
 
 
-def test_zstd_falls_back_to_pyarrow(tmp_path, monkeypatch):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "zstandard", None)  # import zstandard now fails
+def test_zstd_without_pyarrow_codec_falls_back_to_zstandard(tmp_path, monkeypatch):
+    """Frames one after another, and a skippable frame, as the ``zstd`` tool may write them."""
+    zstandard = pytest.importorskip("zstandard")
+    monkeypatch.setattr(detect, "_arrow_zstd", lambda raw: None)
+    rows = b"".join(b"%d,0.%d\n" % (i % 2, i % 9 + 1) for i in range(30000))
+    skippable = b"\x50\x2a\x4d\x18" + (4).to_bytes(4, "little") + b"abcd"
+    c = zstandard.ZstdCompressor()
     p = tmp_path / "d.csv.zst"
-    with pa.CompressedOutputStream(str(p), "zstd") as out:
-        out.write(CSV)
-    assert values(open_source(str(p))) == VALUES
+    p.write_bytes(c.compress(b"y,p\n" + rows[:100000]) + skippable + c.compress(rows[100000:]))
+    got = values(open_source(str(p)))
+    assert len(got["y"]) == 30000 and got["p"][:2] == [0.1, 0.2]
+
+
+def _rows_zst(tmp_path, rows: int = 200_000) -> bytes:
+    """A CSV compressed in blocks (as the ``zstd`` tool writes it), whose first blocks decompress alone."""
+    rng = np.random.default_rng(1)
+    text = "label,p\n" + "".join(f"{y},{p:.6f}\n" for y, p in zip(rng.integers(0, 2, rows), rng.random(rows), strict=True))
+    with pa.CompressedOutputStream(str(tmp_path / "whole.csv.zst"), "zstd") as out:
+        out.write(text.encode())
+    return (tmp_path / "whole.csv.zst").read_bytes()
+
+
+@pytest.mark.parametrize("reader", ["pyarrow", "zstandard"])
+def test_a_zstd_file_cut_short_is_refused_not_read_in_part(tmp_path, monkeypatch, reader):
+    """zstandard's stream_reader ended quietly at the cut: 131,072 rows of 200,000 were scored (exit 0)."""
+    if reader == "zstandard":
+        pytest.importorskip("zstandard")
+        monkeypatch.setattr(detect, "_arrow_zstd", lambda raw: None)
+    whole = _rows_zst(tmp_path)
+    for cut in (len(whole) * 2 // 3, 30):
+        p = tmp_path / "t.csv.zst"
+        p.write_bytes(whole[:cut])
+        with pytest.raises(ReadError, match="cannot decompress") as err:
+            values(open_source(str(p)))
+        assert "t.csv.zst" in str(err.value)
+        with pytest.raises(ReadError, match="cannot decompress"):  # stdin, a pipe: held in memory
+            detect.decompress_bytes(whole[:cut], "zstd", "<stdin>")
 
 
 def test_zstd_without_any_decompressor_says_pip_install(tmp_path, monkeypatch):

@@ -152,6 +152,17 @@ def test_in_memory_decompression_is_capped(tmp_path, monkeypatch):
         open_source(str(tmp_path / "a.npy.gz"))
 
 
+def test_the_memory_limit_spares_a_small_csv_on_disk(tmp_path, monkeypatch):
+    """A CSV file on disk is no content held in memory by the user's choice: with the limit at 1 KiB a 1.8 KB
+    file was refused ('give it as an uncompressed file on disk', which it was) where a 1.6 MB one streamed."""
+    monkeypatch.setenv("LOSSCLI_MAX_MEMORY_BYTES", "1k")
+    p = tmp_path / "a.csv"
+    p.write_bytes(b"y,p\n" + b"1,0.25\n" * 300)
+    assert len(read(p)["y"]) == 300
+    with pytest.raises(ReadError, match="held in memory"):  # the same bytes from stdin are held
+        open_source("-", stdin=io.BytesIO(p.read_bytes()))
+
+
 def test_a_small_compressed_file_that_decompresses_big_is_streamed(tmp_path):
     p = tmp_path / "z.csv.gz"
     p.write_bytes(gzip.compress(b"y,p\n" + b"0,0.5\n1,0.25\n" * 200_000))  # 2.4 MB of text, ~10 KB on disk

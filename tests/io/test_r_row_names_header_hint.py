@@ -31,3 +31,25 @@ def test_other_ragged_rows_keep_the_quoting_hint(tmp_path, capsys):
     path.write_text("y,p\n1,0.9\n0,0.2,7,8\n")
     code, _, err = run_cli(["eval", "bce", path, "-q"], capsys)
     assert code == 3 and "quote cells" in err and "row.names" not in err
+
+
+@pytest.mark.parametrize("rows", [20, 5000])  # read by the standard library, and by pyarrow's reader
+def test_one_stray_cell_below_rows_of_the_headers_width_is_no_row_name(tmp_path, capsys, rows):
+    """Row names are on every row: a stray '0.5,0.1' in row 502 of a file whose rows above have one cell was
+    blamed on R's write.table, whose hint does not apply."""
+    path = tmp_path / "p.csv"
+    path.write_text("y,p\n" + "".join("1,0.9,3\n" if i == rows // 2 else "1,0.9\n" for i in range(rows)))
+    code, _, err = run_cli(["eval", "bce", path, "-q"], capsys)
+    assert code == 3 and "quote cells" in err and "row.names" not in err, err
+    assert f"row {rows // 2 + 2}" in err
+
+
+def test_a_number_cut_at_its_decimal_comma_is_named_not_r_row_names(tmp_path, capsys):
+    path = tmp_path / "p.csv"
+    path.write_text("label,p\n0,-0,25\n1,0,05\n0,0,35\n")
+    code, _, err = run_cli(["eval", "bce", path, "-q"], capsys)
+    assert code == 3 and "'-0,25' looks like a number cut at its decimal comma" in err and "row.names" not in err
+    fixed = tmp_path / "fixed.csv"  # the hint: decimal points (probabilities here, for bce)
+    fixed.write_text("label,p\n0,0.25\n1,0.05\n0,0.35\n")
+    code, out, err = run_cli(["eval", "bce", fixed, "-q"], capsys)
+    assert code == 0 and float(out) > 0, err
