@@ -16,6 +16,8 @@ b                   0.356675
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import numpy as np
@@ -160,7 +162,7 @@ def evaluate_frame(
     options = InputOptions(
         data=[source.name], label_cols=_selection(label_cols, "label_cols"),
         pred_cols=_selection(pred_cols, "pred_cols"), weight_col=_selection(weight_col, "weight_col"),
-        id_col=id_col, classes=None if classes is None else [str(c) for c in classes], nan=nan,
+        id_col=id_col, classes=_classes(classes), nan=nan,
         extra_cols={name: _selection(col, f"{name}_col") for name, col in counts.items()},
     )
     plan = plan_source(options, ev.spec, source)  # the plan decides the chunk size, as on the command line
@@ -207,10 +209,29 @@ def _selection(value: str | list[str] | tuple[str, ...] | None, name: str) -> st
     """A column selection: the grammar's string as it is, a list of names joined by commas."""
     if value is None or isinstance(value, str):
         return value
+    if not isinstance(value, Iterable):
+        raise UsageError(f"{name}= takes a column name or a list of them, not {type(value).__name__} {value!r}",
+                         hint=f"name the columns: {name}='y' or {name}=['p0', 'p1'] (positions as the command "
+                              "line writes them: '1', '2:4')")
     items = [str(v) for v in value]
     if any("," in v for v in items):
         raise UsageError(f"{name}: a name in a list holds a comma", hint="give the selection as one string")
     return ",".join(items)
+
+
+def _classes(classes: Any) -> list[str] | None:
+    """``classes=`` as ``--classes`` takes them: in the prediction columns' order — a list, a tuple, an array,
+    or one comma-separated string. A set has no order (its order changed with ``PYTHONHASHSEED``, and so did
+    the value), so it is refused, as is a mapping."""
+    if classes is None:
+        return None
+    if isinstance(classes, str):
+        return [c.strip() for c in classes.split(",")]
+    if isinstance(classes, (AbstractSet, Mapping)) or not isinstance(classes, Iterable):
+        raise UsageError(f"classes= gives the class of each prediction column in their order: a list or tuple, "
+                         f"not a {type(classes).__name__}",
+                         hint="classes=['cat', 'dog'] (column 0 is 'cat'); for a binary loss [negative, positive]")
+    return [str(c) for c in classes]
 
 
 def _arrays_table(y_true: Any, y_pred: Any, sample_weight: Any) -> tuple[Any, str, str, str | None]:

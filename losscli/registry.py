@@ -197,6 +197,9 @@ def parse_loss_expression(text: str) -> tuple[str, dict[str, Any]]:
 
     Values may be numbers, booleans (``true``/``True``), ``None``, strings and lists/tuples of numbers.
     """
+    if not isinstance(text, str):
+        raise UsageError(f"a loss is a name (or a LossSpec), not {type(text).__name__} {text!r}",
+                         hint="write NAME or NAME(param=value, ...), e.g. 'bce' or 'huber(delta=0.5)'")
     m = _EXPR.match(text)
     if not m:
         raise UsageError(f"cannot read loss {text!r}", hint="write NAME or NAME(param=value, ...)")

@@ -289,3 +289,30 @@ def test_two_prediction_columns_naming_one_class_are_refused(tmp_path, capsys):
     (tmp_path / "d.csv").write_text("label,p_0,p_1,p_true\n0,0.8,0.1,0.1\n1,0.1,0.8,0.1\ntrue,0.1,0.1,0.8\n")
     code, out, err = run_cli(["eval", "cce", tmp_path / "d.csv", "-q"], capsys)
     assert (code, out) == (2, "") and "name one class" in err
+
+
+def test_classes_in_a_set_are_refused_and_a_string_is_split_as_on_the_command_line():
+    """A set has no order: its order (and the value: 0.2798 or 1.6094) changed with PYTHONHASHSEED. A string was
+    taken letter by letter ('ab' worked, 'cat,dog' was refused)."""
+    y, p = ["cat", "dog", "cat"], [0.9, 0.2, 0.6]
+    want = losscli.evaluate("bce", y, p, classes=["cat", "dog"]).value
+    for given in ({"cat", "dog"}, frozenset({"cat", "dog"}), {"cat": 0, "dog": 1}):
+        with pytest.raises(UsageError, match="in their order"):
+            losscli.evaluate("bce", y, p, classes=given)
+    assert losscli.evaluate("bce", y, p, classes="cat,dog").value == want
+    assert losscli.evaluate("bce", y, p, classes=("cat", "dog")).value == want
+
+
+@pytest.mark.parametrize("bad", [None, 3, 1.5])
+def test_a_loss_that_is_not_a_name_is_a_usage_error(bad):
+    with pytest.raises(UsageError, match="a loss is a name"):
+        losscli.evaluate(bad, [1.0, 0.0], [0.5, 0.5])
+    with pytest.raises(UsageError, match="a loss is a name"):
+        losscli.Evaluator(bad)
+
+
+def test_a_column_selection_that_is_not_a_name_is_a_usage_error():
+    frame = pd.DataFrame({"y": [1, 0], "p": [0.2, 0.3]})
+    with pytest.raises(UsageError, match="label_cols= takes a column name"):
+        losscli.evaluate("bce", frame, label_cols=0)
+    assert losscli.evaluate("bce", frame, label_cols="y", pred_cols="p").n == 2

@@ -109,7 +109,7 @@ class Accumulator:
         start = 0
         if self._pending_len:  # complete the buffered block with the head of this chunk
             start = min(n, BLOCK - self._pending_len)
-            self._pending.append(_rows((values, weights, counted), 0, start))
+            self._pending.append(_own_rows((values, weights, counted), 0, start))
             self._pending_len += start
             if self._pending_len < BLOCK:
                 return
@@ -128,8 +128,8 @@ class Accumulator:
         else:
             for block in blocks if blocks is not None else (mapper if len(starts) > 1 else map)(stats, starts):
                 self._absorb(*block)
-        if full < n:
-            self._pending = [_rows(chunk, full, n)]
+        if full < n:  # copies: the caller may write into the values it was handed (Evaluator.update's)
+            self._pending = [_own_rows(chunk, full, n)]
             self._pending_len = n - full
 
     def _stats(
@@ -387,6 +387,14 @@ def _rows(
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     v, w, c = part
     return v[start:end], None if w is None else w[start:end], None if c is None else c[start:end]
+
+
+def _own_rows(
+    part: tuple[np.ndarray, np.ndarray | None, np.ndarray | None], start: int, end: int
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """:func:`_rows` as copies of their own, to keep beyond the call."""
+    v, w, c = _rows(part, start, end)
+    return v.copy(), None if w is None else w.copy(), None if c is None else c.copy()
 
 
 def scaled_value(lo: ExactSum, hi: ExactSum) -> float:

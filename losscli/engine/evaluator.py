@@ -7,7 +7,7 @@ one call and streaming it chunk by chunk give identical results.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -325,9 +325,19 @@ class Evaluator:
         return (self.spec.name, json_params(self.params), self.conv, self.reduction, self.clip_eps() if clip else 0)
 
     def _note_dtype(self, dtype: Any) -> None:
-        """Fold a chunk's (or a shard's) prediction float type into :attr:`pred_dtype`."""
+        """Fold a chunk's (or a shard's) prediction float type into :attr:`pred_dtype`. A chunk of another float
+        type than the chunks before it, where the clip depends on the type (scikit-learn's eps of the dtype), is
+        a usage error: its values would be clipped at another eps than theirs, a mixture no one pass gives."""
         if isinstance(dtype, np.dtype) and dtype.kind == "f":
-            self.pred_dtype = dtype if self.pred_dtype is None else np.result_type(self.pred_dtype, dtype)
+            before = self.pred_dtype
+            if (before is not None and self.rows and dtype != before and self.clips()
+                    and self.conv.clip_bounds(dtype) != self.conv.clip_bounds(before)):
+                raise UsageError(
+                    f"{self.spec.name}: a chunk of {dtype} predictions after chunks of {before}, under a convention "
+                    f"that clips at the eps of the predictions' type ({self.conv.name})",
+                    hint=f"give every chunk in one type, e.g. .astype('{np.result_type(before, dtype)}'), the type "
+                         "evaluate() would take for the whole array")
+            self.pred_dtype = dtype if before is None else np.result_type(before, dtype)
 
     @property
     def checks_row_sums(self) -> bool:
@@ -411,6 +421,9 @@ class Evaluator:
         for a, what in ((y_true, "y_true"), (y_pred, "y_pred"), (sample_weight, "sample_weight")):
             refuse_unplain(a, what)
         if counts:
+            if not isinstance(counts, Mapping):
+                raise UsageError(f"counts= maps each count to its values, not a {type(counts).__name__}",
+                                 hint="counts={'words': [...]} (or 'bytes'), one value per row of the chunk")
             counts = {k: from_torch(v) for k, v in counts.items()}
         self._chunk_counts = self._take_counts(counts, y_pred, sample_weight, y_true)
         self._note_dtype(getattr(y_pred, "dtype", None))
@@ -631,7 +644,10 @@ class Evaluator:
 
     def merge(self, other: Evaluator) -> Evaluator:
         """Combine another evaluator of the same loss, parameters, convention and reduction (for shards);
-        any other is a usage error (its sums are of another quantity)."""
+        any other is a usage error (its sums are of another quantity). The per-sample values are kept only
+        where both kept them (else a result would list some of the samples)."""
+        if not isinstance(other, Evaluator):
+            raise UsageError(f"merge takes another Evaluator, not {type(other).__name__}")
         both = self.pred_dtype is not None and other.pred_dtype is not None  # an empty shard has no clip of its own
         mine, theirs = self._merge_key(clip=both), other._merge_key(clip=both)
         if mine != theirs:
@@ -648,7 +664,9 @@ class Evaluator:
         self.outputs = max(self.outputs, other.outputs)
         for w in other.warnings:
             self._warn(w)
-        if self.keep_per_sample:
+        if self.keep_per_sample and not other.keep_per_sample and other.rows:
+            self.keep_per_sample, self._chunks = False, []
+        elif self.keep_per_sample:
             self._chunks.extend(other._chunks)
         return self
 

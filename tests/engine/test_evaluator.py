@@ -291,3 +291,46 @@ def test_masked_values_and_dates_are_refused_not_scored():
         with pytest.raises(InputError, match="dates|durations"):
             losscli.evaluate("mse", dates, [1.0, 2.0])
     assert losscli.evaluate("mse", [1.0, 2.0], np.ma.masked_array([1.0, 2.0], mask=[False, False])).value == 0.0
+
+
+def test_writing_into_returned_values_does_not_change_the_sums():
+    """The accumulator kept the rows of its partial block as views of the values update() returns: `v += 100`
+    made MSE 102.5 for 2.5, and zeroing result().per_sample made BCE 0.0."""
+    ev = losscli.Evaluator("mse")
+    v = ev.update([1.0, 2.0], [0.0, 0.0])
+    v += 100
+    assert ev.result().value == 2.5
+    ev = losscli.Evaluator("bce")
+    ev.update([1.0, 0.0, 1.0], [0.9, 0.2, 0.6])
+    want = ev.result().value
+    ev.result().per_sample[:] = 0
+    assert ev.result().value == want == losscli.evaluate("bce", [1.0, 0.0, 1.0], [0.9, 0.2, 0.6]).value
+
+
+def test_chunks_of_two_float_types_under_a_dtype_clip_are_refused():
+    """scikit-learn clips at the eps of the predictions' type: a float32 chunk then a float64 one gave 25.99, a
+    value no single pass gives (36.04 in float64, 15.94 in float32)."""
+    y = np.array([1, 0, 1, 0])
+    ev = losscli.Evaluator("bce", convention="sklearn")
+    ev.update(y[:2], np.array([0.0, 1.0], np.float32))
+    with pytest.raises(losscli.UsageError, match="one type"):
+        ev.update(y[2:], np.array([0.0, 1.0]))
+    one = losscli.Evaluator("bce", convention="sklearn")  # the hint: one type
+    one.update(y[:2], np.array([0.0, 1.0], np.float32).astype("float64"))
+    one.update(y[2:], np.array([0.0, 1.0]))
+    assert one.result().value == losscli.evaluate("bce", y, np.array([0.0, 1.0, 0.0, 1.0]), convention="sklearn").value
+    ev = losscli.Evaluator("bce", convention="torch")  # a clip that does not depend on the type: taken
+    ev.update(y[:2], np.array([0.1, 0.9], np.float32))
+    ev.update(y[2:], np.array([0.1, 0.9]))
+
+
+def test_a_merge_keeps_per_sample_values_only_where_both_kept_them():
+    a, b = losscli.Evaluator("bce"), losscli.Evaluator("bce", keep_per_sample=False)
+    a.update([1, 0], [0.3, 0.6])
+    b.update([1, 0], [0.3, 0.6])
+    r = a.merge(b).result()
+    assert r.n == 4 and r.per_sample is None  # it listed 2 of the 4 samples
+    with pytest.raises(losscli.UsageError, match="takes another Evaluator"):
+        a.merge(3)
+    with pytest.raises(losscli.UsageError, match="counts= maps"):
+        losscli.Evaluator("scce", counts=["words"]).update([0], [[0.5, 0.5]], counts=[1])
