@@ -890,6 +890,8 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
 
         # in blocks of CSV_BLOCKSIZE; a compressed file whole, as it cannot be split
         blocksize = None if infer_compression(path) is not None else CSV_BLOCKSIZE
+        if infer_compression(path) == "zstd":
+            _refuse_cut_zstd(path)
         # ``blank_rows`` (two files paired by row): a blank line is a row of missing values, as the local
         # reader reads one among the rows; skipped, it would pair the rows after it with the other file's next
         # ones. Elsewhere blank lines are skipped, as pandas skips them (trailing ones too).
@@ -913,6 +915,20 @@ def read_frame(path: str, *, header: bool = True, delimiter: str | None = None, 
         raise ReadError(f"no file matches {path}: {exc}") from None
     except (OSError, ValueError) as exc:
         raise read_error(path, exc) from None
+
+
+def _refuse_cut_zstd(path: str) -> None:
+    """Refuse a .zst file (of a path or glob) cut short: Dask reads it through fsspec's zstd reader, which ends
+    quietly at the cut and would score the rows before it (exit 0); the local engine's reader refuses it."""
+    import fsspec
+
+    from losscli.io.detect import zstd_cut_short
+
+    for f in fsspec.open_files(path, mode="rb"):
+        with f as fh:
+            if zstd_cut_short(fh):
+                raise ReadError(f"{f.path}: cannot decompress (zstd): the file ends inside a frame (cut short)",
+                                hint="the file was cut off while it was written or copied; write it again")
 
 
 def _csv_blocks(path: str) -> list[tuple[str, Any]]:

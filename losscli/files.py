@@ -47,11 +47,13 @@ def is_special(target: str | os.PathLike[str]) -> bool:
 def staging_path(target: str | os.PathLike[str]) -> Path:
     """The temporary file beside ``target`` (same folder, so the final rename is atomic); for a device or a
     pipe (:func:`is_special`), in the folder of temporary files (``/dev`` is no place for one)."""
-    if is_special(target):
+    if is_special(target):  # created here, private to its owner, under a name no one can guess
         import tempfile
         from pathlib import Path
 
-        return Path(tempfile.gettempdir()) / f".losscli-{os.getpid()}-{id(target):x}-{Path(target).name}.tmp"
+        fd, tmp = tempfile.mkstemp(prefix=".losscli-", suffix=f"-{Path(target).name}.tmp")
+        os.close(fd)
+        return Path(tmp)
     t = final_path(target)
     return t.with_name(f".{t.name}.tmp-{os.getpid()}")
 
@@ -60,7 +62,12 @@ def create_staged(tmp: str | os.PathLike[str], target: str | os.PathLike[str]) -
     """Create the staging file ``tmp`` (empty) with the permissions of the file it is to replace, writable
     by its owner while it is written (a read-only report is replaced, as before), so that a report kept
     private is never readable by others; a new file gets the umask's. Raises OSError."""
-    if is_special(target):
+    if is_special(target):  # a device or a pipe has no permissions to keep: the owner's alone
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
         return
     try:
         mode = stat.S_IMODE(os.stat(final_path(target)).st_mode) | stat.S_IWUSR
@@ -163,17 +170,21 @@ def current() -> OutputTransaction | None:
 
 
 def finish_file(tmp: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
-    """A finished temporary file: staged in the open transaction, else renamed into place now."""
+    """A finished temporary file: staged in the open transaction, else renamed into place now. A device or a
+    pipe (:func:`is_special`) is written into now, before the report goes to standard output, so that a write
+    that fails (``/dev/full``, a reader gone) or waits (a FIFO no one reads yet: Ctrl-C) fails the run with
+    nothing on standard output and no other file put in place."""
     tx = current()
-    if tx is not None:
+    if tx is not None and not is_special(target):
         tx.stage(tmp, target)
         return
     try:
         put_in_place(tmp, target)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)  # (put in place: gone already)
 
 
 def write_atomic(path: str, text: str, *, make_folder: bool = False) -> None:

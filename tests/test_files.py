@@ -83,13 +83,19 @@ def test_a_failed_run_leaves_a_fifo_unopened(tmp_path, capsys):
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/stdout"), reason="no /dev/stdout")
-def test_state_out_dev_stdout_on_a_pipe(tmp_path):
-    """``--state-out /dev/stdout`` with stdout a pipe: 'No such file or directory' (its link resolved to
-    pipe:[…]) before; now the state follows the value on standard output."""
-    r = subprocess.run([sys.executable, "-m", "losscli", *map(str, ARGS), "--state-out", "/dev/stdout"],
-                       capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith(VALUE) and '"losscli.engine.state"' in r.stdout
+@pytest.mark.parametrize("stdout", ["pipe", "file"])
+def test_an_output_naming_standard_output_is_refused(tmp_path, stdout):
+    """``--state-out /dev/stdout``: on a pipe it was 'No such file or directory' (its link resolved to
+    pipe:[…]), into a file it replaced the report; standard output carries the report, as ``-`` says."""
+    args = [sys.executable, "-m", "losscli", *map(str, ARGS), "--state-out", "/dev/stdout"]
+    if stdout == "pipe":
+        r = subprocess.run(args, capture_output=True, text=True)
+        out = r.stdout
+    else:
+        with open(tmp_path / "out.txt", "w") as fh:
+            r = subprocess.run(args, stdout=fh, stderr=subprocess.PIPE, text=True)
+        out = (tmp_path / "out.txt").read_text()
+    assert r.returncode == 2 and out == "" and "standard output carries the report" in r.stderr, r.stderr
 
 
 def test_the_step_summary_on_an_input_is_refused(tmp_path, capsys, monkeypatch):

@@ -269,12 +269,27 @@ def _seed(opts: Options) -> int:
 
 def refuse_stdout_as_file(path: str | None, flag: str) -> None:
     """``-`` names standard input where a file is read; as the file an option writes it is a usage error
-    (standard output carries the report), not a file named ``-``."""
-    if path != "-":
+    (standard output carries the report), not a file named ``-``; so is ``/dev/stdout`` or any path naming
+    what standard output is now (a pipe: the file and the report run together; a file: one replaces the
+    other)."""
+    if path is None:
+        return
+    if path != "-" and not _is_stdout(path):
         return
     hint = ("for per-sample values on standard output use --format csv, tsv or jsonl" if flag == "--output"
             else "give it a file name")
-    raise UsageError(f"{flag} - : standard output carries the report, not this file", hint=hint)
+    raise UsageError(f"{flag} {path} : standard output carries the report, not this file", hint=hint)
+
+
+def _is_stdout(path: str) -> bool:
+    """Whether ``path`` is what standard output is now (the null device aside: both go nowhere)."""
+    try:
+        mine, out = os.stat(path), os.fstat(1)
+        null = os.stat(os.devnull)
+    except (OSError, ValueError):
+        return False
+    same = (mine.st_dev, mine.st_ino) == (out.st_dev, out.st_ino)
+    return same and (mine.st_dev, mine.st_ino) != (null.st_dev, null.st_ino)
 
 
 def report_settings(opts: Options, *, per_sample_formats: bool = True) -> ReportSettings:

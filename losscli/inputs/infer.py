@@ -33,7 +33,6 @@ What was decided is returned as notes, reported on stderr and in the JSON ``inpu
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 from collections.abc import Collection, Iterator, Mapping
@@ -904,9 +903,9 @@ def align_by_name(label_cols: list[str], pred_cols: list[str], labels_name: str,
     say how, not by position."""
     if len(label_cols) < 2 or len(label_cols) != len(pred_cols):
         return pred_cols
-    keys = _name_keys(label_cols, pred_cols)
+    keys = list(_name_keys(label_cols, pred_cols))
     if label_positions:
-        keys = itertools.chain(keys, [(list(range(len(label_cols))), _middles(pred_cols))])
+        keys.append((list(range(len(label_cols))), _middles(pred_cols)))
     for lk, pk in keys:
         if len(set(lk)) != len(lk) or set(lk) != set(pk):
             continue
@@ -917,7 +916,32 @@ def align_by_name(label_cols: list[str], pred_cols: list[str], labels_name: str,
         notes.append(f"the prediction columns of {preds_name} are paired with the label columns of {labels_name} "
                      f"by name, not by position: {', '.join(f'{a} ↔ {b}' for a, b in zip(label_cols, out, strict=True))}")
         return out
+    _refuse_names_in_other_places(label_cols, pred_cols, keys[:2], labels_name, preds_name)
     return pred_cols
+
+
+def _refuse_names_in_other_places(label_cols: list[str], pred_cols: list[str], keys: list[tuple[list[Any], list[Any]]],
+                                  labels_name: str, preds_name: str) -> None:
+    """Label and prediction columns that share some names, not all, one of them in another place (``a, b, c``
+    beside ``b, a, x``): by position ``a`` would be scored against ``b``, by name ``c`` has no pair. A usage
+    error, with the prediction columns in the labels' order (the shared names, the others as they come)."""
+    for lk, pk in keys:
+        if len(set(lk)) != len(lk) or len(set(pk)) != len(pk):
+            continue
+        moved = [k for i, k in enumerate(lk) if k in pk and pk.index(k) != i]
+        if not moved:
+            continue
+        by_key = dict(zip(pk, pred_cols, strict=True))
+        rest = iter(c for k, c in zip(pk, pred_cols, strict=True) if k not in lk)
+        order = [by_key[k] if k in by_key else next(rest) for k in lk]
+        i, j = lk.index(moved[0]), pk.index(moved[0])
+        raise UsageError(
+            f"the label columns of {labels_name} ({', '.join(label_cols)}) and the prediction columns of "
+            f"{preds_name} ({', '.join(pred_cols)}) share some names, not all, in other places: by position "
+            f"{label_cols[i]} would be scored against {pred_cols[i]}, though {pred_cols[j]} is named after it",
+            hint=f"give the prediction columns in the labels' order: --pred-cols {','.join(order)} (or pred_cols= "
+                 "in Python), after checking which prediction belongs to which label",
+        )
 
 
 def _name_keys(label_cols: list[str], pred_cols: list[str]) -> Iterator[tuple[list[Any], list[Any]]]:

@@ -452,6 +452,46 @@ def open_decompressed(raw: IO[bytes], codec: str, name: str) -> IO[bytes]:
     raise ValueError(f"unknown compression {codec!r}")
 
 
+def zstd_cut_short(fh: IO[bytes]) -> bool:
+    """Whether the zstd stream in the seekable binary file ``fh`` ends inside a frame (the file was cut short),
+    found by walking its frames' headers and blocks without decompressing (RFC 8878): a reader that ends
+    quietly there (``zstandard``'s, which fsspec and so Dask use) would hand out the rows before the cut."""
+    end = fh.seek(0, os.SEEK_END)
+    at = 0
+    while at < end:
+        fh.seek(at)
+        head = fh.read(4)
+        if len(head) < 4:
+            return True
+        magic = int.from_bytes(head, "little")
+        if 0x184D2A50 <= magic <= 0x184D2A5F:  # a skippable frame: its size follows
+            size = fh.read(4)
+            if len(size) < 4:
+                return True
+            at += 8 + int.from_bytes(size, "little")
+            continue
+        if magic != 0xFD2FB528:
+            return False  # not zstd (or trailing data): the decompressor says so
+        descriptor = fh.read(1)
+        if not descriptor:
+            return True
+        d = descriptor[0]
+        single, checksum = bool(d & 0x20), bool(d & 0x04)
+        content_size = (1 if single else 0, 2, 4, 8)[d >> 6]
+        at += 5 + (0 if single else 1) + (0, 1, 2, 4)[d & 3] + content_size
+        while True:  # the blocks: a 3-byte header (last block, type, size), then its content
+            fh.seek(at)
+            header = fh.read(3)
+            if len(header) < 3:
+                return True
+            h = int.from_bytes(header, "little")
+            at += 3 + (1 if (h >> 1) & 3 == 1 else h >> 3)  # an RLE block holds one byte
+            if h & 1:
+                break
+        at += 4 if checksum else 0
+    return at > end
+
+
 def _arrow_zstd(raw: IO[bytes]) -> IO[bytes] | None:
     try:
         import pyarrow as pa

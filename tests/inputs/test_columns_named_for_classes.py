@@ -192,3 +192,20 @@ def test_one_column_named_for_the_class_1_is_read_as_before(tmp_path, capsys):
         code, out, err = _run(["bce", tmp_path / "one.csv"], capsys)
         assert code == 0, (name, err)
         assert float(out) == pytest.approx(log_loss(y, p1), rel=1e-12)
+
+
+@pytest.mark.parametrize("preds", [["b", "a", "x"], ["p_b", "p_a", "p_x"]])
+def test_names_shared_in_part_in_other_places_are_refused_with_the_order_to_check(tmp_path, capsys, preds):
+    """Labels a, b, c beside predictions b, a, x: paired by position, a was scored against b (exit 0)."""
+    y = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 0]])
+    p = np.array([[0.2, 0.7, 0.6], [0.9, 0.1, 0.3], [0.8, 0.6, 0.2]])
+    np.savetxt(tmp_path / "y.csv", y, delimiter=",", header="a,b,c", comments="", fmt="%d")
+    np.savetxt(tmp_path / "p.csv", p, delimiter=",", header=",".join(preds), comments="")
+    args = ["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "-q"]
+    code, out, err = run_cli(args, capsys)
+    order = f"{preds[1]},{preds[0]},{preds[2]}"
+    assert code == 2 and out == "" and f"--pred-cols {order}" in err, err
+    code, out, err = run_cli([*args, "--pred-cols", order], capsys)  # the hint, once checked
+    q = p[:, [1, 0, 2]]
+    want = float(np.mean(-(y * np.log(q) + (1 - y) * np.log(1 - q))))
+    assert code == 0 and float(out) == pytest.approx(want, rel=1e-14), err

@@ -388,3 +388,29 @@ def test_the_command_lines_input_formats_are_the_readers():
     from losscli.cli import INPUT_FORMATS
 
     assert INPUT_FORMATS == detect.FORMATS
+
+
+def test_the_zstd_frame_walk_finds_every_cut():
+    """Frames of every kind the writers make: a content size or none, a checksum, several frames, a skippable
+    frame, RLE blocks; whole they pass, cut anywhere inside a frame they are found cut."""
+    zstandard = pytest.importorskip("zstandard")
+    from losscli.io.detect import zstd_cut_short
+
+    data = b"".join(b"%d,0.%04d\n" % (i % 2, i % 9973) for i in range(20000))
+    skippable = b"\x50\x2a\x4d\x18" + (4).to_bytes(4, "little") + b"abcd"
+    c = zstandard.ZstdCompressor
+    streams = [
+        c().compress(data),
+        c(write_content_size=False, write_checksum=True).compress(data),
+        c().compress(data[:1000]) + c().compress(data[1000:]),
+        skippable + c().compress(data),
+        c().compress(b"a" * 1_000_000),
+    ]
+    frame_ends = {len(skippable), len(c().compress(data[:1000]))}  # whole frames end there: complete streams
+    for stream in streams:
+        assert not zstd_cut_short(io.BytesIO(stream))
+        cuts = {*range(1, 64), *range(len(stream) - 64, len(stream)), *range(64, len(stream), 997)}
+        for cut in sorted(c for c in cuts if 0 < c < len(stream)):
+            if cut in frame_ends and (stream.startswith(skippable) or stream == streams[2]):
+                continue
+            assert zstd_cut_short(io.BytesIO(stream[:cut])), cut
