@@ -29,7 +29,10 @@ _kernels = pytest.importorskip("losscli._native._kernels", reason="the compiled 
 @pytest.fixture(autouse=True)
 def _compiled(monkeypatch):
     """The compiled module, even where LOSSCLI_KERNELS=numpy asks the evaluator not to use it (CI's rerun)."""
+    from losscli._native import dispatch
+
     monkeypatch.setattr(_native, "kernels", lambda: _kernels)
+    monkeypatch.setattr(dispatch, "kernels", lambda: _kernels)
 
 
 def _bits(x: float) -> str:
