@@ -375,11 +375,17 @@ class CompiledBlocks:
 
     def at(self, i: int) -> tuple[int, tuple[float, bool], tuple[float, bool], float, float, float, float]:
         """Block ``i``'s statistics as :meth:`Accumulator._absorb` takes them."""
-        raw = self.stats[i]
-        if as_given(raw):
-            return given_form(raw)
         begin = self.first + i * BLOCK
-        return _block_stats(*_rows(self.part, begin, begin + BLOCK))
+        return accumulator_form(self.stats[i], *_rows(self.part, begin, begin + BLOCK))
+
+
+def accumulator_form(
+    raw: tuple | np.ndarray, v: np.ndarray, w: np.ndarray | None, c: np.ndarray | None
+) -> tuple[int, tuple[float, bool], tuple[float, bool], float, float, float, float]:
+    """A compiled block's statistics ``raw`` as :meth:`Accumulator._absorb` takes them: as they are
+    (:func:`as_given`), else the block's values ``v`` (weights ``w``, counted ``c``) summed again by
+    :func:`_block_stats`, which scales sums from :data:`BIG` on."""
+    return given_form(raw) if as_given(raw) else _block_stats(v, w, c)
 
 
 def _rows(

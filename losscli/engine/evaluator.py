@@ -23,10 +23,8 @@ from losscli.engine.accumulator import (
     SIGN_ZERO,
     Accumulator,
     CompiledBlocks,
-    _block_stats,
+    accumulator_form,
     all_as_given,
-    as_given,
-    given_form,
 )
 from losscli.engine.labels import adapt_labels
 from losscli.engine.tensors import from_torch, refuse_unplain
@@ -199,21 +197,13 @@ def _ldexp(x: float, e: int) -> float:
         return math.copysign(math.inf, x)
 
 
-def _in_accumulator_form(
-    raw: tuple, v: np.ndarray, w: np.ndarray | None, c: np.ndarray | None
-) -> tuple[int, tuple[float, bool], tuple[float, bool], float, float, float, float]:
-    """A compiled block's statistics as the accumulator takes them; a block of values or weights from
-    BIG on (or not finite) is summed again by :func:`_block_stats`, which scales such sums."""
-    return given_form(raw) if as_given(raw) else _block_stats(v, w, c)
-
-
 def _compiled_block_stats(
     v: np.ndarray, w: np.ndarray | None, c: np.ndarray | None
 ) -> tuple[int, tuple[float, bool], tuple[float, bool], float, float, float, float]:
     """The statistics of a buffered block, summed as the compiled kernels sum their blocks."""
     from losscli._native import dispatch
 
-    return _in_accumulator_form(dispatch.block_stats(v, w, c), v, w, c)
+    return accumulator_form(dispatch.block_stats(v, w, c), v, w, c)
 
 
 def _huge(sample_weight: Any) -> bool:
