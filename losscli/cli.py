@@ -382,9 +382,14 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         status = exc.exit_code
     except click.exceptions.Abort as exc:  # click's form of KeyboardInterrupt (Ctrl-C, or SIGTERM)
-        terminated = isinstance(exc.__cause__ or exc.__context__, Terminated)
-        click.echo(f"losscli: {'terminated' if terminated else 'interrupted'}", err=True)
-        status = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, EOFError) and interrupts.received is None:
+            # click turns an EOFError too into Abort: a stream that ended early, which no layer named (a bug)
+            status = _failed(cause)
+        else:
+            terminated = isinstance(cause, Terminated)
+            click.echo(f"losscli: {'terminated' if terminated else 'interrupted'}", err=True)
+            status = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     except click.exceptions.NoArgsIsHelpError as exc:  # `losscli` alone: the help, as written, and exit 2
         click.echo(exc.format_message(), err=True)
         status = EXIT_USAGE

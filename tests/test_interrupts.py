@@ -90,3 +90,21 @@ def test_an_error_without_a_signal_is_still_reported_as_such(monkeypatch, capsys
         main(["eval", "bce", "--labels", "sample_data/binary_labels.csv", "--preds", "sample_data/binary_probs.csv"])
     assert info.value.code == 4
     assert "internal error: ImportError: a real one" in capsys.readouterr().err
+
+
+def test_an_eof_error_that_no_layer_named_is_an_internal_error_not_an_interrupt(monkeypatch, capsys):
+    """click turns an EOFError into its Abort, as it does Ctrl-C: without a signal received it is a bug
+    (exit 4, naming the EOFError), never "interrupted" (130)."""
+    from losscli import pipeline
+
+    def ended(*args, **kwargs):
+        raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+
+    monkeypatch.setattr(interrupts, "received", None)
+    monkeypatch.setattr(pipeline, "run_many", ended)
+    monkeypatch.setattr(interrupts, "install", lambda: None)
+    with pytest.raises(SystemExit) as info:
+        main(["eval", "bce", "--labels", "sample_data/binary_labels.csv", "--preds", "sample_data/binary_probs.csv"])
+    err = capsys.readouterr().err
+    assert info.value.code == 4, err
+    assert "internal error: EOFError: Compressed file ended" in err and "interrupted" not in err

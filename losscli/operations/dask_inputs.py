@@ -101,8 +101,8 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, b
         ddf = without_empty_last(ddf, path, src.delimiter, cut)
     try:
         head = _first_rows(ddf, SAMPLE_ROWS)
-    except ValueError as exc:  # pandas' ParserError of a later partition's rows
-        from losscli.dask import read_error
+    except (ValueError, OSError, EOFError) as exc:  # pandas' ParserError of a later partition's rows, a
+        from losscli.dask import read_error  # compressed file cut short (gzip's EOFError), an unreadable one
 
         raise read_error(path, exc) from None
     except KeyError as exc:  # a shard without a column of the first one's (Parquet files of other schemas)
