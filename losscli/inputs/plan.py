@@ -14,6 +14,7 @@ class labels map to prediction columns; all value checks happen in :mod:`losscli
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -954,17 +955,17 @@ class InputPlan:
                 shard_name = getattr(role.source, "shard_name", None)
                 if shard_name is not None:
                     loc.file = shard_name(data_row)
-                if isinstance(err, NonFiniteError) and isinstance(loc.value, float) and loc.value != loc.value:
-                    _missing_as_written(err, role.source, data_row)
+                if isinstance(err, NonFiniteError) and isinstance(loc.value, float) and not math.isfinite(loc.value):
+                    _nonfinite_as_written(err, role.source, data_row)
         return err
 
 
-def _missing_as_written(err: NonFiniteError, source: Source, data_row: int) -> None:
-    """Say what a NaN of a text file at ``data_row`` was: a blank line (with a command that removes them), an
-    empty cell, or the text written (``NA``)."""
+def _nonfinite_as_written(err: NonFiniteError, source: Source, data_row: int) -> None:
+    """Say what a NaN or infinite value of a text file at ``data_row`` was: a blank line (with a command that
+    removes them), an empty cell, or the text written (``NA``, ``1e999``)."""
     loc = err.location
-    written = None if loc is None or loc.column_name is None else source.missing_as_written(data_row,
-                                                                                            loc.column_name)
+    written = None if loc is None or loc.column_name is None else source.nonfinite_as_written(data_row,
+                                                                                             loc.column_name)
     if written is None or loc is None:
         return
     if written == "\n":

@@ -107,9 +107,9 @@ class ShardedSource(Source):
         shard, local = self.shard_of(data_row)
         return shard.file_row(local)
 
-    def missing_as_written(self, data_row: int, column: str) -> str | None:
+    def nonfinite_as_written(self, data_row: int, column: str) -> str | None:
         shard, local = self.shard_of(data_row)
-        return shard.missing_as_written(local, column)
+        return shard.nonfinite_as_written(local, column)
 
     def filter_command(self, command: str, in_place: str | None = None, data_row: int = 0) -> str | None:
         shard, local = self.shard_of(data_row)

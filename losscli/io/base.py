@@ -117,9 +117,10 @@ class Source:
             f"n_rows={self.n_rows}>"
         )
 
-    def missing_as_written(self, data_row: int, column: str) -> str | None:
-        """How a missing value (read as NaN) at ``data_row`` of ``column`` was written, for a message: ``""``
-        for an empty cell, ``"NA"``, ...; ``None`` where the format keeps no text (or it cannot be found)."""
+    def nonfinite_as_written(self, data_row: int, column: str) -> str | None:
+        """How a missing or infinite value (read as NaN or ±inf) at ``data_row`` of ``column`` was written, for
+        a message: ``""`` for an empty cell, ``"NA"``, ``"1e999"``, ...; ``None`` where the format keeps no text
+        (or it cannot be found)."""
         return None
 
     def filter_command(self, command: str, in_place: str | None = None, data_row: int = 0) -> str | None:

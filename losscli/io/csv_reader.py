@@ -69,6 +69,7 @@ import contextlib
 import csv
 import io
 import itertools
+import math
 import os
 import re
 import shlex
@@ -870,18 +871,18 @@ class CsvSource(Source):
             best = (lineno, length)
         return best
 
-    def missing_as_written(self, data_row: int, column: str) -> str | None:
-        """The cell of a missing value as written: its line read again (1 MiB at a time, counting line ends);
-        ``"\n"`` for a blank line. ``None`` when the line found does not hold a missing value there (a quoted
-        line break above it moves the lines)."""
+    def nonfinite_as_written(self, data_row: int, column: str) -> str | None:
+        """The cell of a missing or infinite value as written (``NA``, ``1e999``): its line read again (1 MiB at
+        a time, counting line ends); ``"\n"`` for a blank line. ``None`` when the line found does not hold such
+        a value there (a quoted line break above it moves the lines)."""
         cell = self.cell_as_written(data_row, column)
         if cell is None or cell == "\n":
             return cell
         try:
-            missing = cell == "" or float(cell) != float(cell)
+            nonfinite = cell == "" or not math.isfinite(float(cell))
         except ValueError:
-            missing = True  # a text the reader took for missing (NA, null, ...)
-        return cell if missing else None
+            nonfinite = True  # a text the reader took for missing (NA, null, ...)
+        return cell if nonfinite else None
 
     def cell_as_written(self, data_row: int, column: str) -> str | None:
         """The cell at ``data_row`` of ``column`` as written (stripped), its line read again; ``"\n"`` for a

@@ -357,8 +357,9 @@ class JsonlSource(Source):
             hint = f"a .json file is read as JSON lines; turn a JSON array into lines with jq -c '.[]' {self._inp.name}"
         return ReadError(what, hint=hint, location=_at(self._inp.name, line_no))
 
-    def missing_as_written(self, data_row: int, column: str) -> str | None:
-        """``null`` (or the text read as missing) for a missing value at ``data_row``: its line read again."""
+    def nonfinite_as_written(self, data_row: int, column: str) -> str | None:
+        """``null`` (or the text read as missing) for a missing value at ``data_row``, the number as written
+        (``1e999``, ``Infinity``) for an infinite one: its line read again."""
         path = self._paths.get(column)
         if path is None:
             return None
@@ -372,7 +373,9 @@ class JsonlSource(Source):
                 else:
                     return None
             value = _get(obj, path)
-        except (ReadError, _Mismatch, OSError):
+            if isinstance(value, float):  # NaN or ±inf: the number's own text, the line read again keeping it
+                value = _get(json.loads(line, parse_float=str, parse_int=str, parse_constant=str), path)
+        except (ReadError, _Mismatch, OSError, ValueError):
             return None
         if value is not None:
             return value if isinstance(value, str) else None

@@ -1,5 +1,6 @@
-"""A missing value of a text file is named as it was written: a blank line, an empty cell, ``NA`` (the
-message said "NaN ... (value nan)" for each), and the hint for a blank line works."""
+"""A missing or infinite value of a text file is named as it was written: a blank line, an empty cell, ``NA``
+(the message said "NaN ... (value nan)" for each), ``1e999`` or ``-Infinity`` (it said "(value inf)"), and the
+hint for a blank line works."""
 
 from __future__ import annotations
 
@@ -92,3 +93,20 @@ def test_a_json_null_is_named(tmp_path, capsys):
     f.write_text('{"y": 1, "p": 0.9}\n{"y": 0}\n')
     code, out, err = run_cli(["eval", "bce", f, "-q"], capsys)
     assert code == 3 and "column p line 2 (value nan)" in err
+
+
+@pytest.mark.parametrize("name, text, where, shown", [
+    ("i.csv", "y,p\n1,0.5\n0,1e999\n", "column p row 3", "+inf in y_pred"),
+    ("i.csv", "y,p\n1,0.5\n-1E400,0.2\n", "column y row 3", "-inf in y_true"),
+    ("i.jsonl", '{"y": 1, "p": 0.5}\n{"y": 0, "p": -Infinity}\n', "column p line 2", "-inf in y_pred"),
+    ("i.jsonl", '{"y": 1, "p": 0.5}\n{"y": 0, "p": 1e999}\n', "column p line 2", "+inf in y_pred"),
+    ("i.jsonl", '{"y": 1, "p": 0.5}\n{"y": 0, "p": NaN}\n', "column p line 2", "NaN in y_pred"),
+])
+def test_an_infinite_value_is_shown_as_written(tmp_path, capsys, name, text, where, shown):
+    f = tmp_path / name
+    f.write_text(text)
+    written = {"-1E400": "-1E400", "1e999": "1e999", "-Infinity": "-Infinity", "NaN": "NaN"}
+    cell = next(w for w in written if w in text)
+    for chunk in ("1", "1000"):
+        code, out, err = run_cli(["eval", "mse", f, "-q", "--chunk-rows", chunk], capsys)
+        assert (code, out) == (3, "") and shown in err and f"{where} (value {cell!r})" in err, err
