@@ -341,7 +341,12 @@ def _number(cell: str) -> bool:
 
 
 def _unique_names(cells: list[str]) -> list[str]:
-    names = [_clean(c) or str(i + 1) for i, c in enumerate(cells)]
+    """The columns' names: a header cell's own (cleaned), a repeat with ``_2``, ``_3``, ...; an empty cell (an
+    index's) named by its position, or, where a cell names another column so (pandas' ``,0,1,2`` over
+    ``pd.DataFrame(logits).to_csv()``, R's ``"","1","2"``), as pandas names it (``Unnamed: 0``): the names
+    written are the columns' names, whatever the empty cells."""
+    written = {_clean(c) for c in cells} - {""}
+    names = [_clean(c) or (str(i + 1) if str(i + 1) not in written else f"Unnamed: {i}") for i, c in enumerate(cells)]
     seen: set[str] = set()
     out = []
     for n in names:

@@ -57,8 +57,12 @@ def test_pandas_index_and_numbered_names_stay_a_header(tmp_path, capsys, names):
     f = tmp_path / "p.csv"
     pd.DataFrame({names[0]: [0.1, 0.8, 0.3], names[1]: [0.9, 0.2, 0.7]}).to_csv(f)
     (tmp_path / "y.csv").write_text("y\n1\n0\n1\n")
-    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", f, "--convention", "sklearn",
-                              "-q"], capsys)
+    args = ["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", f, "--convention", "sklearn", "-q"]
+    code, out, err = run_cli(args, capsys)
+    if names == [1, 2]:  # columns named for classes 1 and 2 beside labels 0 and 1, as without the index
+        assert (code, out) == (3, "") and "label 0 is not one of the classes (1, 2)" in err, err
+        assert "list every class with --classes, in prediction-column order" in err
+        code, out, err = run_cli([*args, "--classes", "0,1"], capsys)
     assert code == 0 and float(out) == pytest.approx(BCE, rel=1e-15), err
 
 

@@ -142,6 +142,15 @@ def main() -> None:  # noqa: PLR0915 - one flat list of cases reads best
           "iris_proba_1based.csv"], log_loss(y + 1, proba, labels=[1, 2, 3]),
           "sklearn.metrics.log_loss(y + 1, proba, labels=[1, 2, 3])", "classes 1..3, columns p_1..p_3")
 
+    # pd.DataFrame(predict_proba).to_csv(): ',0,1,2', the probability of class 1 selected by its name
+    pd.DataFrame(proba).to_csv(HERE / "iris_proba_numbered_index.csv")
+    pos = (y == 1).astype(int)
+    pd.Series(pos, name="is_versicolor").to_csv(HERE / "iris_labels_class1_index.csv")
+    c.add("iris_proba_numbered_columns_index_one_class", "bce", ["--labels", "iris_labels_class1_index.csv", "--preds",
+          "iris_proba_numbered_index.csv", "--pred-cols", "=1", "--convention", "sklearn"],
+          log_loss(pos, proba[:, 1], labels=[0, 1]), "sklearn.metrics.log_loss(y == 1, proba[:, 1])",
+          "pandas to_csv() of pd.DataFrame(proba): the column named 1 beside the index's empty header cell")
+
     # np.savetxt: no header, default format '%.18e'
     np.savetxt(HERE / "iris_proba_savetxt.csv", proba, delimiter=",")
     np.savetxt(HERE / "iris_labels_savetxt.csv", y.astype(np.float64), delimiter=",")
@@ -186,6 +195,12 @@ def main() -> None:  # noqa: PLR0915 - one flat list of cases reads best
     pd.DataFrame({"label": yd}).to_csv(HERE / "digits_labels_index.csv")
     c.add("digits_logits_pandas_index", "sparse_cce", ["--labels", "digits_labels_index.csv", "--preds",
           "digits_logits_index.csv", "--logits"], ref_d, src_d, "pandas to_csv() of torch logits")
+
+    # pd.DataFrame(logits).to_csv(): the header ',0,1,...,9' names a column 1 beside the index's empty cell
+    pd.DataFrame(logits).to_csv(HERE / "digits_logits_numbered_index.csv")
+    c.add("digits_logits_numbered_columns_index", "sparse_cce", ["--labels", "digits_labels_index.csv", "--preds",
+          "digits_logits_numbered_index.csv", "--logits", "--pred-cols", "0,1,2,3,4,5,6,7,8,9"], ref_d, src_d,
+          "pandas to_csv() of pd.DataFrame(logits), the columns selected by their names 0..9")
 
     np.save(HERE / "digits_logits_f32.npy", logits32)
     np.save(HERE / "digits_labels.npy", yd)
