@@ -89,6 +89,15 @@ def _bundle(*options: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return apply
 
 
+def _once(ctx: click.Context, param: click.Parameter, value: tuple[Any, ...]) -> Any:
+    """The one value of an option that takes one: given twice it is a usage error (click would keep the last
+    and drop the others unsaid)."""
+    if len(value) > 1:
+        raise click.UsageError(f"{param.opts[0]} is given {len(value)} times "
+                               f"({', '.join(map(str, value))}); it takes one", ctx=ctx)
+    return value[0] if value else None
+
+
 _RESAMPLE = (
     # no default value here (the settings take 2000 and 0): eval tells a --bootstrap given without --ci
     click.option("--bootstrap", "bootstrap", type=click.IntRange(10, MAX_RESAMPLES), metavar="N",
@@ -107,7 +116,7 @@ gate_options = _bundle(
                  "or with a derived value: perplexity, word_perplexity, byte_perplexity, bits_per_byte."),
     click.option("--min", "min", multiple=True, metavar="[LOSS=]X",
                  help="Fail when the value is below X (LOSS as for --max)."),
-    click.option("--baseline", metavar="FILE",
+    click.option("--baseline", metavar="FILE", multiple=True, callback=_once,
                  help="A losscli JSON result of an earlier run to compare with (signatures must match)."),
     click.option("--max-increase", multiple=True, metavar="[LOSS=]X",
                  help="Fail when the value got worse than the baseline by more than X."),
@@ -123,8 +132,10 @@ gate_options = _bundle(
     click.option("--by-class", is_flag=True, help="Mean loss, count and share of the loss per true class."),
     click.option("--group-col", metavar="COL",
                  help="Per-group means by this column of the predictions (or data) file; names the worst."),
-    click.option("--max-group", metavar="X", help="Fail when any group's mean is above X (needs --group-col)."),
-    click.option("--max-class", metavar="X", help="Fail when any true class's mean is above X (implies --by-class)."),
+    click.option("--max-group", multiple=True, metavar="[LOSS=]X",
+                 help="Fail when any group's mean is above X (needs --group-col; LOSS as for --max)."),
+    click.option("--max-class", multiple=True, metavar="[LOSS=]X",
+                 help="Fail when any true class's mean is above X (implies --by-class; LOSS as for --max)."),
 )
 
 #: Side reports for CI systems (every command that runs checks).

@@ -88,8 +88,8 @@ def _refuse_unshown_sections(report: Any, gates: Any) -> None:
         return
     asked = [(flag, what) for flag, what, on in (
         ("--ci", "a confidence interval", gates.ci is not None),
-        ("--by-class", "per-class values", gates.by_class and gates.max_class is None and not report.state_out),
-        ("--group-col", "per-group values", bool(gates.group_col) and gates.max_group is None
+        ("--by-class", "per-class values", gates.by_class and not gates.max_class and not report.state_out),
+        ("--group-col", "per-group values", bool(gates.group_col) and not gates.max_group
          and not report.state_out)) if on]
     if not asked:
         return

@@ -171,14 +171,6 @@ def gate_settings(opts: Options, *, name: str | None = None) -> GateOptions:
     gates' parsers are loaded only for the limits given."""
     from losscli.quality.session import GateOptions
 
-    def one(key: str, option: str) -> Any:
-        v = opts.get(key)
-        if v is None:
-            return None
-        from losscli.quality.gates import parse_limit
-
-        return parse_limit(v, option)
-
     def limits(key: str, option: str, *, relative: bool = False) -> list[Any]:
         given = _many(opts.get(key))
         if not given:
@@ -206,8 +198,8 @@ def gate_settings(opts: Options, *, name: str | None = None) -> GateOptions:
         seed=_seed(opts),
         by_class=bool(opts.get("by_class")),
         group_col=opts.get("group_col"),
-        max_group=one("max_group", "--max-group"),
-        max_class=one("max_class", "--max-class"),
+        max_group=limits("max_group", "--max-group"),
+        max_class=limits("max_class", "--max-class"),
         name=name,
     )
     try:

@@ -43,8 +43,8 @@ class GateOptions:
     seed: int = 0
     by_class: bool = False
     group_col: str | None = None
-    max_group: gates.Limit | None = None
-    max_class: gates.Limit | None = None
+    max_group: list[gates.Limit] = field(default_factory=list)
+    max_class: list[gates.Limit] = field(default_factory=list)
     name: str | None = None  # check-name prefix (a check file's check name)
     #: the baseline file holds the results of several prediction files (a check file's checks share it):
     #: only an entry of this run's file (or naming none) is its baseline
@@ -67,14 +67,15 @@ class GateOptions:
             raise UsageError(f"--ci is a confidence level in (0, 1), e.g. 0.95; got {self.ci}")
         if self.resamples < 10:
             raise UsageError(f"--bootstrap needs at least 10 resamples, got {self.resamples}")
-        if self.max_group is not None and not self.group_col:
+        if self.max_group and not self.group_col:
             raise UsageError("--max-group needs --group-col COL")
-        if self.max_class is not None:
+        if self.max_class:
             self.by_class = True
 
     def limit_options(self) -> dict[str, list[gates.Limit]]:
         return {"--max": self.maximum, "--min": self.minimum, "--max-increase": self.max_increase,
-                "--max-rel-increase": self.max_rel_increase}
+                "--max-rel-increase": self.max_rel_increase, "--max-group": self.max_group,
+                "--max-class": self.max_class}
 
     def extra_cols(self) -> dict[str, str]:
         return {"group": self.group_col} if self.group_col else {}
@@ -300,10 +301,10 @@ class RunQuality:
         checks += gates.metric_checks(name, result, asked.maximum, asked.minimum)
         if self.by_group is not None:
             checks += gates.slice_checks(name, result.loss, "max_group", "group", extra["by_group"]["groups"],
-                                     "group", asked.max_group, hib)
+                                         "group", gates.limit_for(asked.max_group, result.loss, result.params), hib)
         if self.by_class is not None:
             checks += gates.slice_checks(name, result.loss, "max_class", "class", extra["by_class"], "class",
-                                     asked.max_class, hib)
+                                         gates.limit_for(asked.max_class, result.loss, result.params), hib)
         if baseline is not None:
             found, info = gates.baseline_checks(
                 name, result, sig, baseline, gates.limit_for(asked.max_increase, result.loss, result.params),
