@@ -95,7 +95,14 @@ def paired_compare(
     num_b, den_b = rule_parts(base.rule, vb, take(base.weights, ib), take(base.counted, ib), base.outputs)
     if den_c is not None and den_b is not None and np.array_equal(den_c, den_b):
         den_b = den_c  # the same normalising weights: one resampled denominator serves both
-    iv = bootstrap_ratio(num_c, den_c, minus=(num_b, den_b), resamples=resamples, confidence=confidence, seed=seed)
+    counted = np.ones(ia.size, dtype=bool)
+    for c, idx in ((cand.counted, ia), (base.counted, ib)):
+        if c is not None:
+            counted &= c[idx]
+    positive = positive_weight(take(cand.weights, ia), take(base.weights, ib), ia.size)
+    weighted = counted & positive
+    num, den, minus = weightful_parts(positive, num_c, den_c, num_b, den_b)
+    iv = bootstrap_ratio(num, den, minus=minus, resamples=resamples, confidence=confidence, seed=seed)
     full = left_out == 0 and ia.size == cand.values.size == base.values.size
     sides_n = None
     if full:
@@ -105,22 +112,47 @@ def paired_compare(
         value_b = float(num_b.sum() / den_b.sum()) if den_b is not None else float(num_b.sum())
         sides_n = tuple(int(c[idx].sum()) if c is not None else int(idx.size)
                         for c, idx in ((cand.counted, ia), (base.counted, ib)))
-    counted = np.ones(ia.size, dtype=bool)
-    for c, idx in ((cand.counted, ia), (base.counted, ib)):
-        if c is not None:
-            counted &= c[idx]
     d = vc - vb
     worse = -d if higher_is_better else d
-    counts = outcome_counts(worse, counted, tol)
-    idx = worst_indices(worse, counted, tol, top)
+    counts = outcome_counts(worse, weighted, tol)
+    idx = worst_indices(worse, weighted, tol, top)
     ids = cand.ids[ia] if cand.ids is not None else None
     worst = [worst_row(i, int(cand.rows[ia[i]]), None if ids is None else ids[i], float(vc[i]), float(vb[i]))
              for i in idx.tolist()]
     warnings = []
     if left_out:
         warnings.append(f"{left_out} samples scored in only one of the two runs are left out of the pairing")
-    return comparison_document(cand, base, value_c, value_b, int(counted.sum()), iv, higher_is_better, counts,
+    return comparison_document(cand, base, value_c, value_b, int(weighted.sum()), iv, higher_is_better, counts,
                                worst, tol, warnings, sides_n)
+
+
+def positive_weight(w_c: np.ndarray | None, w_b: np.ndarray | None, n: int) -> np.ndarray:
+    """The pairs whose normalising weight is positive on both sides (every pair, without weights): a pair of
+    weight 0 carries no evidence, so it is neither counted among the pairs nor resampled."""
+    out = np.ones(n, dtype=bool)
+    for w in (w_c, w_b):
+        if w is not None:
+            out &= w > 0
+    return out
+
+
+def weightful_parts(positive: np.ndarray, num_c: np.ndarray, den_c: np.ndarray | None, num_b: np.ndarray,
+                    den_b: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None,
+                                                       tuple[np.ndarray, np.ndarray | None]]:
+    """The bootstrap's parts (``num_c, den_c, minus=(num_b, den_b)``) without the pairs of weight 0 (not
+    ``positive``) that add nothing to any sum: Σnum/Σden is the same without them, and resampling them would only make resamples
+    of fewer weighted pairs (or of none: a ratio 0/0, dropped as undefined). Where there are none, the parts
+    are the very arrays given (the resamples are those of before)."""
+    idle = ~positive & (num_c == 0) & (num_b == 0)
+    for den in (den_c, den_b):
+        if den is not None:
+            idle &= den == 0
+    if not idle.any():
+        return num_c, den_c, (num_b, den_b)
+    keep = ~idle
+    kept_c = None if den_c is None else den_c[keep]
+    kept_b = kept_c if den_b is den_c else None if den_b is None else den_b[keep]
+    return num_c[keep], kept_c, (num_b[keep], kept_b)
 
 
 def outcome_counts(worse: np.ndarray, counted: np.ndarray, tol: float) -> dict[str, int]:

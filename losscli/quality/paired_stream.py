@@ -28,6 +28,7 @@ from losscli.quality.paired import (
     comparison_document,
     outcome_counts,
     paired_compare,
+    positive_weight,
     worst_indices,
     worst_row,
 )
@@ -139,6 +140,8 @@ class LockstepPairing:
         self.in_step = True
         self.pairs = 0
         self.counted = 0
+        #: counted pairs of weight 0 (left out of ``counted``, the outcome counts and the worst)
+        self.weightless = 0
         self.counts = {"improved": 0, "worsened": 0, "unchanged": 0}
         self._worst: list[tuple[float, int, int, Any, float, float]] = []  # heap of (worse, -index, row, id, c, b)
         #: the size of each chunk paired while the pairs are few enough to be compared exactly (their records
@@ -153,7 +156,7 @@ class LockstepPairing:
             return
         n = len(batch)
         # the candidate's records are read a few at a time; only its values and counted flags are kept whole
-        a_value, a_counted = np.empty(n), np.empty(n, dtype=bool)
+        a_value, a_counted, a_positive = np.empty(n), np.empty(n, dtype=bool), np.empty(n, dtype=bool)
         sums = None if self._exact is not None else _ChunkSums(self)
         for start in range(0, n, PAIR_RECORDS):
             part = slice(start, min(n, start + PAIR_RECORDS))
@@ -161,11 +164,14 @@ class LockstepPairing:
             if a.row.shape[0] != part.stop - start or not np.array_equal(a.row, b.row[part]):
                 self.in_step = False  # the result pairs the two spills in memory instead
                 return
-            a_value[part], a_counted[part] = a.value, a.counted
+            a_value[part], a_counted[part], a_positive[part] = a.value, a.counted, a.weight > 0
             if sums is not None:
                 sums.add(a, Samples(*(None if x is None else x[part] for x in b)))
             del a
         counted = a_counted if b.counted is None else a_counted & b.counted
+        positive = positive_weight(a_positive, b.weight, n)  # a pair of weight 0 carries no evidence
+        self.weightless += int((counted & ~positive).sum())
+        counted &= positive
         worse = np.subtract(a_value, b.value)
         if self.hib:
             np.negative(worse, out=worse)  # b_minus, in place
@@ -183,7 +189,7 @@ class LockstepPairing:
                 heapq.heapreplace(self._worst, item)
         self.pairs += n
         self.counted += int(counted.sum())
-        del worse, counted, a_value, a_counted, b
+        del worse, counted, positive, a_value, a_counted, a_positive, b
         if sums is not None:
             sums.finish()
         elif self._exact is not None:
@@ -222,6 +228,9 @@ class LockstepPairing:
             num_c, num_b = num_c * outputs, num_b * outputs
         elif self.rule == "mean_over_elements":
             den_c, den_b = den_c * outputs, den_b * outputs
+        if self.weightless:  # buckets of pairs of weight 0 only add nothing to any sum: not resampled
+            used = (self._buckets != 0).any(axis=0)
+            num_c, den_c, num_b, den_b = num_c[used], den_c[used], num_b[used], den_b[used]
         ratio = self.rule not in ("sum", "sum_over_elements")
         iv = bootstrap_ratio(num_c, den_c if ratio else None, minus=(num_b, den_b if ratio else None),
                              resamples=resamples, confidence=confidence, seed=self.seed)
