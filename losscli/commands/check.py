@@ -12,21 +12,24 @@ from losscli.errors import LossCliError, UsageError
 from losscli.files import OutputTransaction
 
 
-def _refuse_overwriting_inputs(config: str, specs: list[Any], report: Any, opts: dict[str, Any]) -> None:
-    """A report file that is the check file or an input of a check, or two outputs naming one file: a usage
-    error before any check runs. (A check whose settings are wrong is left to fail on its own.)"""
+def _refuse_mistakes(config: str, specs: list[Any], report: Any, opts: dict[str, Any]) -> None:
+    """Every mistake of a check that depends on the check file alone (its settings, its loss and the limits
+    on it: :func:`~losscli.operations.evaluation.refuse_check_mistakes`), a report file that is the check file
+    or an input of a check, and two outputs naming one file: a usage error naming the check before any check
+    runs, so nothing is written and no check's gate is left unevaluated (``warn = true`` or not). What
+    depends on the data (a file that cannot be read, a column it lacks) is left to the check's own run."""
     from losscli.inputs.text_options import refuse_unused_text_options
-    from losscli.operations.evaluation import build_evaluators, refuse_overwriting_inputs
+    from losscli.operations.evaluation import refuse_check_mistakes, refuse_overwriting_inputs
 
     read, baselines = [config], {}
     for spec in specs:
         try:
             check = settings.check_settings(spec, force=bool(opts.get("force")),
                                             update_baseline=bool(opts.get("update_baseline")))
-            build_evaluators(check.loss, keep_per_sample=False)  # a parameter the loss does not take
+            refuse_check_mistakes(check)
             refuse_unused_text_options(check.inputs, [check.preds, check.baseline_preds, check.baseline_preds2])
         except UsageError as exc:  # a mistake in the check file (max_group without group_col, a parameter
-            # the loss lacks): exit 2 before any check runs, as for an unknown key
+            # the loss lacks, two losses): exit 2 before any check runs, as for an unknown key
             if not exc.message.startswith(f"check {spec.name!r}"):
                 exc.message = f"check {spec.name!r}: {exc.message}"
             raise
@@ -68,7 +71,7 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
         raise UsageError(f"no check named {missing[0]!r} in {cf.path}",
                          hint=f"checks: {', '.join(c.name for c in cf.checks)}")
     specs = [c for c in cf.checks if not only or c.name in only]
-    _refuse_overwriting_inputs(cf.path, specs, report, opts)
+    _refuse_mistakes(cf.path, specs, report, opts)
     all_checks: list[gates.CheckResult] = []
     results: list[dict[str, Any]] = []
     comparisons: list[dict[str, Any]] = []

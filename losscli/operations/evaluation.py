@@ -460,15 +460,7 @@ def compare_files(loss: LossSettings, inputs: Any, compare: CompareSettings, can
     bootstrap p-value in the document (several candidates need it for their correction)."""
     from losscli.quality.paired_stream import LockstepPairing, SideSpill, UniformSample
 
-    if inputs.labels == "-" or "-" in (candidate, baseline, inputs.preds2, baseline_preds2):
-        raise UsageError("compare reads its inputs twice: give files, not '-' (stdin)")
-    probe = one_evaluator(loss)
-    if probe.summary is not None:
-        spec = probe.spec
-        raise UsageError(
-            f"compare pairs per-sample losses; {spec.name} is a summary metric ({probe.summary.value})",
-            hint=f"gate {spec.name} with `losscli eval ... --baseline FILE --max-increase`, or compare a per-sample loss",
-        )
+    refuse_uncomparable(one_evaluator(loss), inputs, [candidate, baseline, baseline_preds2])
     cand_spill, base_spill = SideSpill(), SideSpill()
     try:
         keep = evidence is not None
@@ -588,6 +580,19 @@ def compare_many(loss: LossSettings, inputs: Any, compare: CompareSettings, cand
     return doc, checks
 
 
+def refuse_uncomparable(evaluator: Any, inputs: Any, files: list[str | None]) -> None:
+    """What a paired comparison refuses whatever the data: an input read from standard input (each side reads
+    the labels again) and a summary metric (no per-sample losses to pair)."""
+    if inputs.labels == "-" or "-" in (*files, inputs.preds2):
+        raise UsageError("compare reads its inputs twice: give files, not '-' (stdin)")
+    if evaluator.summary is not None:
+        spec = evaluator.spec
+        raise UsageError(
+            f"compare pairs per-sample losses; {spec.name} is a summary metric ({evaluator.summary.value})",
+            hint=f"gate {spec.name} with `losscli eval ... --baseline FILE --max-increase`, or compare a per-sample loss",
+        )
+
+
 class _PairingObserver:
     """The baseline run's listener (its spill) and observer (the lock-step pairing)."""
 
@@ -639,8 +644,7 @@ def run_named_check(check: Any, report: ReportSettings) -> tuple[list[Any], list
     checks = session.decide()
     comparisons = []
     if check.baseline_preds:
-        if not check.preds:
-            raise UsageError(f"check {check.name!r}: baseline_preds needs labels and preds")
+        refuse_unpaired(check)
         comp, more = compare_files(check.loss, check.inputs, check.compare, check.preds, check.baseline_preds,
                                    name=check.name, baseline_preds2=check.baseline_preds2)
         comparisons.append(comp)
@@ -652,3 +656,45 @@ def run_named_check(check: Any, report: ReportSettings) -> tuple[list[Any], list
                                     r.value, None, r.n))
         evaluations[0].extra["checks"] = [checks[0].to_dict()]
     return evaluations, checks, comparisons
+
+
+def refuse_unpaired(check: Any) -> None:
+    """``baseline_preds`` is compared with ``preds``: with ``data`` there is no predictions file to pair."""
+    if check.baseline_preds and not check.preds:
+        raise UsageError(f"check {check.name!r}: baseline_preds needs labels and preds",
+                         hint="give labels and preds instead of data")
+
+
+def refuse_check_mistakes(check: Any) -> Any:
+    """Every mistake of a check that depends on the check file alone — not one loss, a limit naming another
+    loss (or a value it does not report), a breakdown of a summary metric, ``baseline_preds`` beside
+    ``data`` — as the usage error :func:`run_named_check` would raise, before any check runs; the check's
+    evaluator (unused)."""
+    from losscli.quality import gates
+    from losscli.quality.session import refuse_summary_slices
+
+    evaluator = one_evaluator(check.loss)
+    refuse_summary_slices(check.gates, evaluator)
+    asked = check.gates
+    gates.check_names(asked.limit_options(), [evaluator.spec.name], [evaluator.params])
+    gates.check_metric_names({"--max": asked.maximum, "--min": asked.minimum}, reported_metrics(evaluator))
+    if check.baseline_preds:
+        refuse_unpaired(check)
+        refuse_uncomparable(evaluator, check.inputs, [check.preds, check.baseline_preds, check.baseline_preds2])
+    return evaluator
+
+
+def reported_metrics(evaluator: Any) -> set[str]:
+    """The derived values (:data:`~losscli.engine.derived.METRICS`) an evaluator's result can report, as its
+    ``finish`` gives them: a cross-entropy's perplexity when its value is a mean, the word and byte rates with
+    their counts; a summary metric's own in their place."""
+    if evaluator.summary is not None:
+        return {evaluator.summary.per_sample} if evaluator.summary.per_sample else set()
+    out = set()
+    if evaluator.spec.perplexity and evaluator.rule in ("weighted_mean", "mean_over_n", "mean_over_elements"):
+        out.add("perplexity")
+    if "words" in evaluator.counts:
+        out.add("word_perplexity")
+    if "bytes" in evaluator.counts:
+        out |= {"byte_perplexity", "bits_per_byte"}
+    return out

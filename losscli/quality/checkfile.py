@@ -202,6 +202,7 @@ def parse(data: dict[str, Any], file: str = "<checks>") -> CheckFile:
             "baseline"
         ):
             raise UsageError(f"{where}: max_increase and max_rel_increase need baseline")
+        _refuse_keys_without_effect(item, merged, where)
         if merged.get("reduction") == "none":
             raise UsageError(f"{where}: reduction 'none' gives per-sample values only; a check needs a value",
                              hint="use reduction = 'mean' (or 'sum', or a peer's name such as 'sum_over_batch_size')")
@@ -211,7 +212,38 @@ def parse(data: dict[str, Any], file: str = "<checks>") -> CheckFile:
             if isinstance(value, str) and value != "-" and not os.path.isabs(value):
                 settings[key] = os.path.relpath(base / value) if _under_cwd(base / value) else str(base / value)
         checks.append(CheckSpec(merged["name"], merged["loss"], settings))
+    _refuse_defaults_without_effect(defaults, [c.settings for c in checks], f"{file} [defaults]")
     return CheckFile(file, checks)
+
+
+#: keys that only change what another key does → (the keys they need, what they do): as the command line
+#: refuses ``--bootstrap``, ``--seed`` and ``--confidence`` without ``--ci`` or a comparison, and ``--force``
+#: without ``--baseline``, a check file refuses them where they would be accepted and do nothing
+KEYS_NEEDING = {
+    "bootstrap": (("ci", "baseline_preds"), "sets the resamples of the bootstrap"),
+    "seed": (("ci", "baseline_preds"), "seeds the bootstrap"),
+    "confidence": (("baseline_preds",), "is the level of the paired comparison's interval"),
+    "force": (("baseline",), "compares with a baseline whose signature differs"),
+}
+
+
+def _refuse_keys_without_effect(own: dict[str, Any], merged: dict[str, Any], where: str) -> None:
+    """A key of the check's own table that changes nothing without the key it sets (``seed`` without ``ci``
+    or ``baseline_preds``) is a usage error naming the one it needs."""
+    for key, (needed, what) in KEYS_NEEDING.items():
+        if key in own and own[key] is not False and not any(merged.get(k) is not None for k in needed):
+            raise UsageError(f"{where}: {key} {what}, and the check has no {' or '.join(needed)}",
+                             hint=f"add {' or '.join(needed)}, or leave out {key}")
+
+
+def _refuse_defaults_without_effect(defaults: dict[str, Any], checks: list[dict[str, Any]], where: str) -> None:
+    """A default that changes nothing in any check (``seed`` where no check has ``ci`` or ``baseline_preds``)
+    is a usage error; one that some check takes is the others' default too, as ``check --force`` is."""
+    for key, (needed, what) in KEYS_NEEDING.items():
+        if key in defaults and defaults[key] is not False and not any(
+                c.get(k) is not None for c in checks for k in needed):
+            raise UsageError(f"{where}: {key} {what}, and no check has {' or '.join(needed)}",
+                             hint=f"add {' or '.join(needed)} to a check, or leave out {key}")
 
 
 def _under_cwd(p: Path) -> bool:

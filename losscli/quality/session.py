@@ -188,6 +188,21 @@ class UnhashedLabels:
         return {"labels_sha256": None, "weights_sha256": None}
 
 
+def refuse_summary_slices(asked: GateOptions, evaluator: Any) -> None:
+    """An interval or a breakdown of a summary metric (r2, auc, ...: no mean of per-sample losses to resample
+    or to slice) is a usage error; it depends on the options alone, so a check file's is found before any
+    check runs."""
+    summary = getattr(evaluator, "summary", None)
+    if summary is None or not (asked.ci is not None or asked.by_class or asked.group_col):
+        return
+    which = "--ci" if asked.ci is not None else "--by-class/--max-class" if asked.by_class else "--group-col"
+    name = evaluator.spec.name
+    raise UsageError(
+        f"{which} works on means of per-sample losses; {name} is a summary metric ({summary.value})",
+        hint=f"use {which} with a per-sample loss (e.g. mse), or evaluate each slice's {name} on its own file",
+    )
+
+
 class RunQuality:
     """The quality taps of one evaluator; :meth:`finish` turns them into report sections and checks.
 
@@ -211,15 +226,7 @@ class RunQuality:
         self.tap: WeightTap | None = None
         self.by_class: ClassBreakdown | None = None
         self.by_group: GroupBreakdown | None = None
-        summary = getattr(evaluator, "summary", None)
-        if summary is not None and (asked.ci is not None or asked.by_class or asked.group_col):
-            which = "--ci" if asked.ci is not None else "--by-class/--max-class" if asked.by_class else "--group-col"
-            raise UsageError(
-                f"{which} works on means of per-sample losses; {self.spec.name} is a summary metric "
-                f"({summary.value})",
-                hint=f"use {which} with a per-sample loss (e.g. mse), or evaluate each slice's {self.spec.name} "
-                "on its own file",
-            )
+        refuse_summary_slices(asked, evaluator)
         self.ratio_tap: RatioTap | None = None
         if asked.ci is not None or asked.by_class or asked.group_col:
             evaluator.state_sections = self.state_sections  # a shard's state keeps the slices' sums
