@@ -102,6 +102,8 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
                     error_codes.add(code)
                 all_checks.append(failed)
                 continue
+            for c in checks:
+                c.source = spec.name  # two checks' failures of one loss are told apart on stderr
             if check.warn:
                 gates.demote_failures(checks, warn_only=True)
                 for ev in evaluations:

@@ -44,14 +44,19 @@ class CheckResult:
     details: dict[str, Any] = field(default_factory=dict)
     #: a failure of a critical check that ``--warn-only`` turned into a warning (it still keeps the baseline)
     warned_only: bool = False
+    #: the named check of a check file this gate belongs to (its stderr line names it; the report's rows
+    #: name it in ``check``)
+    source: str | None = None
 
     @property
     def failed(self) -> bool:
         return self.status in (FAIL, WARN, ERROR)
 
     def line(self) -> str:
-        """The one-line form written to stderr: ``FAIL binary_crossentropy mean 0.412 > max 0.35 (n=10000)``."""
-        return f"{self.status.upper()} {self.message}"
+        """The one-line form written to stderr: ``FAIL binary_crossentropy mean 0.412 > max 0.35 (n=10000)``,
+        after the name of its check-file check if any (``FAIL model A: binary_crossentropy mean ...``)."""
+        named = "" if self.source is None else f"{self.source}: "
+        return f"{self.status.upper()} {named}{self.message}"
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from cli_helpers import invoke
+from cli_helpers import invoke, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +45,7 @@ def test_bundled_example_runs_against_the_sample_data(runner):
     doc = json.loads(r.stdout)
     assert doc["status"] == "pass" and doc["counts"]["fail"] == 0
     assert doc["counts"]["warn"] == 1  # the regions check is warn = true and south is above 0.6
-    assert r.stderr.startswith("WARN binary_crossentropy group south mean")
+    assert r.stderr.startswith("WARN fraud model: regions: binary_crossentropy group south mean")
     names = {c["check"].split(" max")[0].split(" fail_if")[0] for c in doc["checks"]}
     assert {"fraud model: log loss", "fraud model: regions", "animals: cross-entropy by class",
             "house prices: huber"} <= names
@@ -58,7 +58,7 @@ def test_pass_fail_and_warn(runner, project):
     assert r.exit_code == 1
     doc = json.loads(r.stdout)
     assert [(c["check"], c["status"]) for c in doc["checks"]] == [("bce max", "pass"), ("strict max", "fail")]
-    assert r.stderr == "FAIL binary_crossentropy mean 0.33567 > max 0.3 (n=200)\n"
+    assert r.stderr == "FAIL strict: binary_crossentropy mean 0.33567 > max 0.3 (n=200)\n"
     write(project, BCE + "max = 0.35\n" + BCE.replace('"bce"\nloss', '"strict"\nloss') + "max = 0.3\nwarn = true\n")
     r = invoke(runner, ["check", cfg, "--json"])
     assert r.exit_code == 0
@@ -462,3 +462,13 @@ preds = "old/p.csv"
                    for d in json.loads((project / "data" / "shared.json").read_text()))
     assert files == ["old/p.csv", "p.csv"]
     assert invoke(runner, ["check", cfg]).exit_code == 0
+
+
+def test_a_failed_checks_line_names_its_check(project, capsys):
+    """Two checks of one loss printed the same-looking FAIL lines; an ERROR line named its check already."""
+    cfg = write(project, BCE.replace('"bce"\nloss', '"model A"\nloss') + "max = 0.3\n"
+                + BCE.replace('"bce"\nloss', '"model B"\nloss') + "max = 0.3\n")
+    code, out, err = run_cli(["check", cfg, "--json"], capsys)
+    assert code == 1
+    assert err.splitlines() == [f"FAIL model {m}: binary_crossentropy mean 0.33567 > max 0.3 (n=200)" for m in "AB"]
+    assert [c["message"] for c in json.loads(out)["checks"]] == ["binary_crossentropy mean 0.33567 > max 0.3 (n=200)"] * 2

@@ -99,7 +99,7 @@ max = ["word_perplexity=60", 40]
     r = subprocess.run([sys.executable, "-m", "losscli", "check", str(cfg), "--openmetrics", str(om)],
                        capture_output=True, text=True)
     assert r.returncode == 1, r.stderr
-    assert "FAIL token_nll word_perplexity 69.6433 > max 60 (n=8)" in r.stderr
+    assert "FAIL lm: token_nll word_perplexity 69.6433 > max 60 (n=8)" in r.stderr
     text = om.read_text()
     assert f'metric="word_perplexity"}} {WORD_PPL!r}' in text and f'metric="bits_per_byte"}} {BPB!r}' in text
     assert 'losscli_check{check="lm word_perplexity max",status="fail"} 0' in text
