@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from losscli.errors import OutputError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 _active: list[OutputTransaction] = []
@@ -115,6 +116,8 @@ class OutputTransaction:
     def __init__(self) -> None:
         self.staged: list[tuple[Path, Path]] = []
         self.temporaries: list[Path] = []
+        #: run once every staged file is in place (what reports that a file was written)
+        self.committed: list[Callable[[], None]] = []
 
     def track(self, tmp: str | os.PathLike[str]) -> None:
         """Remove ``tmp`` on abort (a file being written that is not staged yet)."""
@@ -144,6 +147,9 @@ class OutputTransaction:
                 raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
         self.staged = []
         self.temporaries = []
+        done, self.committed = self.committed, []
+        for action in done:
+            action()
 
     def abort(self) -> None:
         for tmp in [t for t, _ in self.staged] + self.temporaries:
@@ -151,6 +157,7 @@ class OutputTransaction:
                 os.unlink(tmp)
         self.staged = []
         self.temporaries = []
+        self.committed = []
 
     def __enter__(self) -> OutputTransaction:
         _active.append(self)
@@ -167,6 +174,15 @@ class OutputTransaction:
 def current() -> OutputTransaction | None:
     """The innermost open transaction, if any."""
     return _active[-1] if _active else None
+
+
+def after_commit(action: Callable[[], None]) -> None:
+    """Run ``action`` once the open transaction's files are in place (never if it aborts); now without one."""
+    tx = current()
+    if tx is None:
+        action()
+    else:
+        tx.committed.append(action)
 
 
 def finish_file(tmp: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:

@@ -112,3 +112,23 @@ def test_the_step_summary_on_an_input_is_refused(tmp_path, capsys, monkeypatch):
     code, out, err = run_cli(["eval", "bce", "--labels", DATA / "binary_labels.csv", "--preds", preds, "-q",
                               "--step-summary"], capsys)
     assert code == 0 and out.strip() == VALUE and (tmp_path / "summary.md").read_text().startswith("|"), err
+
+
+def test_what_reports_a_file_written_runs_once_it_is_in_place(tmp_path):
+    """after_commit: run when the transaction's files are in place, never when they are rolled back; at once
+    outside a transaction."""
+    from losscli.files import OutputTransaction, after_commit, write_atomic
+
+    said: list[bool] = []
+    target = tmp_path / "out.txt"
+    with OutputTransaction():
+        write_atomic(str(target), "x")
+        after_commit(lambda: said.append(target.exists()))
+        assert said == []
+    assert said == [True]
+    with pytest.raises(RuntimeError), OutputTransaction():
+        after_commit(lambda: said.append(False))
+        raise RuntimeError
+    assert said == [True]
+    after_commit(lambda: said.append(True))
+    assert said == [True, True]

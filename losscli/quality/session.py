@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from losscli.errors import UsageError
 from losscli.escape import printable
-from losscli.files import write_atomic
+from losscli.files import after_commit, write_atomic
 
 if TYPE_CHECKING:  # the gates, taps, breakdowns and bootstrap are imported when a run asks for them
     from losscli.quality import gates
@@ -495,5 +495,5 @@ def update_baseline(path: str, results: list[dict[str, Any]], checks: list[gates
         sys.stderr.write(f"losscli: baseline {printable(path)} not updated: a check failed\n")
         return False
     write_atomic(path, baseline_document(results), make_folder=True)
-    sys.stderr.write(f"losscli: baseline {printable(path)} updated\n")
+    after_commit(lambda: sys.stderr.write(f"losscli: baseline {printable(path)} updated\n"))  # once in place
     return True
