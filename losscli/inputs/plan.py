@@ -1602,7 +1602,7 @@ def _finish(
         pred_cols, class_map, mode = _binary_proba_columns(labels, label_cols[0], pred_cols, preds, spec,
                                                            options.classes, class_map, notes)
     if mode != "value" and class_map is None:
-        class_map = _class_map_from_columns(labels, label_cols[0], pred_cols, spec, preds)
+        class_map = _class_map_from_columns(labels, label_cols[0], pred_cols, spec, preds, notes)
     if (
         options.classes
         and mode in ("class", "onehot_from_class")
@@ -1872,7 +1872,8 @@ def _binary_proba_columns(
 
 
 def _class_map_from_columns(
-    labels: Source, label_col: str, pred_cols: list[str], spec: LossSpec, preds: Source | None = None
+    labels: Source, label_col: str, pred_cols: list[str], spec: LossSpec, preds: Source | None = None,
+    notes: list[str] | None = None,
 ) -> dict[Any, int] | None:
     """Map class labels to prediction columns by name: strings (``cat`` → ``cat`` or ``p_cat``) and numbers
     when the columns are numbered (``1`` → ``p_1``).
@@ -1887,6 +1888,8 @@ def _class_map_from_columns(
         if numbered is None or numbered == {float(j): j for j in range(len(pred_cols))}:
             if numbered is None:
                 _refuse_unordered_numbers(pred_cols, preds.name)
+                if notes is not None and (note := _unsorted_class_names_note(pred_cols, label_col)):
+                    notes.append(note)
             if sample is not None:
                 _refuse_one_based_doubt(sample.columns[label_col], pred_cols, labels.name, label_col)
             return None  # class indices, used as they are
@@ -1936,6 +1939,29 @@ def _refuse_unordered_numbers(pred_cols: list[str], name: str) -> None:
         hint=f"give the classes in prediction-column order: --classes {by_number} (the numbers are the classes) "
         f"or --classes {from_zero} (they count the classes from {lowest})",
     )
+
+
+def _unsorted_class_names_note(pred_cols: list[str], label_col: str) -> str | None:
+    """The note beside class indices paired by position with prediction columns that name their classes by
+    words out of sorted order (``dog, cat, bird``): torch and Keras number classes by their output's place, as
+    here, where scikit-learn's ``LabelEncoder`` and ``predict_proba``'s ``classes_`` number them in sorted order
+    (bird 0, cat 1, dog 2); the note says which ``--classes`` reads them so. ``None`` in sorted order (the two
+    agree) or for names that are not words."""
+    if len(pred_cols) < 2:
+        return None
+    words = []
+    for c in pred_cols:
+        key = c.strip()
+        prefix = next((p for p in PRED_PREFIXES if key.lower().startswith(p)), "")
+        words.append(key[len(prefix):])
+    if any(not w or any(ch.isdigit() for ch in w) for w in words) or len(set(words)) < len(words) \
+            or words == sorted(words):
+        return None
+    ranks = {w: k for k, w in enumerate(sorted(words))}
+    pairs = ", ".join(f"{k} → {c}" for k, c in enumerate(pred_cols[:6])) + (", …" if len(pred_cols) > 6 else "")
+    return (f"the class numbers of {label_col} are the prediction columns' places ({pairs}); if they number the "
+            "classes in sorted order (scikit-learn's LabelEncoder, predict_proba's classes_), give --classes "
+            f"{','.join(str(ranks[w]) for w in words)}")
 
 
 def _refuse_one_based_doubt(values: np.ndarray, pred_cols: list[str], name: str, label_col: str) -> None:
