@@ -1122,6 +1122,21 @@ def parquet_index_levels(path: str) -> list[str]:
         return []
 
 
+def parquet_class_names(path: str) -> dict[str, list[str]]:
+    """The class names of the ``ClassLabel`` columns of the Parquet files at ``path`` (the first file's
+    metadata; :func:`losscli.io.parquet.class_label_names`)."""
+    try:
+        import pyarrow.parquet as pq
+
+        from losscli.io.parquet import class_label_names
+
+        fs, files = _parquet_files(path)
+        with fs.open(files[0], "rb") as f:
+            return class_label_names(pq.read_schema(f))
+    except (ImportError, OSError, ValueError, IndexError):
+        return {}
+
+
 def parquet_index_column(path: str) -> str | None:
     """The column in which pandas stored the one-level index of the Parquet files at ``path`` (see
     :func:`parquet_index_levels`), or ``None``."""

@@ -74,6 +74,8 @@ class Table:
     row_names: bool = False
     #: whether a header row (or a format's schema) named the columns, not a header-less file's 1..K
     real_header: bool = True
+    #: a column's class names by number (a Hugging Face ``ClassLabel`` in the schema's metadata)
+    class_names: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass

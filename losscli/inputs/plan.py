@@ -1884,6 +1884,8 @@ def _class_map_from_columns(
     preds = preds or labels
     sample = next(iter(labels.read([label_col], 256)), None)
     if sample is None or sample.columns[label_col].dtype.kind not in "OUS":
+        if (by_names := class_label_map(labels.class_names.get(label_col), label_col, pred_cols, notes)) is not None:
+            return by_names
         numbered = _numbered_columns(preds, pred_cols)
         if numbered is None or numbered == {float(j): j for j in range(len(pred_cols))}:
             if numbered is None:
@@ -1939,6 +1941,29 @@ def _refuse_unordered_numbers(pred_cols: list[str], name: str) -> None:
         hint=f"give the classes in prediction-column order: --classes {by_number} (the numbers are the classes) "
         f"or --classes {from_zero} (they count the classes from {lowest})",
     )
+
+
+def class_label_map(names: list[str] | None, label_col: str, pred_cols: list[str], notes: list[str] | None
+                    ) -> dict[Any, int] | None:
+    """Class numbers to prediction columns by the labels' class ``names`` in the file's metadata (a Hugging Face
+    ``ClassLabel``: label k is class ``names[k]``) when the prediction columns name those classes (``neg`` or
+    ``p_neg``), in any order (both engines); ``None`` otherwise."""
+    if not names or len(names) != len(pred_cols):
+        return None
+    place = {}
+    for j, c in enumerate(pred_cols):
+        key = c.strip()
+        prefix = next((p for p in PRED_PREFIXES if key.lower().startswith(p)), "")
+        place.setdefault(key, j)
+        place.setdefault(key[len(prefix):], j)
+    if not all(n in place for n in names) or len({place[n] for n in names}) != len(names):
+        return None
+    out = {float(k): place[n] for k, n in enumerate(names)}
+    if notes is not None and any(place[n] != k for k, n in enumerate(names)):
+        pairs = ", ".join(f"{k} → {pred_cols[place[n]]}" for k, n in enumerate(names[:6]))
+        notes.append(f"the class numbers of {label_col} name their classes by the file's ClassLabel names: {pairs}"
+                     f"{', …' if len(names) > 6 else ''}")
+    return out
 
 
 def _unsorted_class_names_note(pred_cols: list[str], label_col: str) -> str | None:

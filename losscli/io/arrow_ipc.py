@@ -37,7 +37,7 @@ from losscli.io._arrow import to_int64
 from losscli.io.arrow_lists import is_number, list_matrix, pa_fixed, usual_width
 from losscli.io.base import Block, Chunk, Input, Source, rechunk
 from losscli.io.changes import FileStamp, open_watched
-from losscli.io.parquet import arrow_column, pandas_index_levels
+from losscli.io.parquet import arrow_column, class_label_names, pandas_index_levels
 
 Path = tuple[Any, ...]
 
@@ -227,6 +227,7 @@ class ArrowIpcSource(ArrowBatchesSource):
         )
         self.blocks = self._list_blocks
         self.set_pandas_index([c for c in pandas_index_levels(schema) if c in columns])
+        self.class_names = {c: names for c, names in class_label_names(schema).items() if c in columns}
 
     def _open(self) -> tuple[Any, Any]:
         """A fresh reader over the input, and the file it reads when that is a plain file on disk (read with

@@ -93,6 +93,9 @@ class Source:
         self.header_rows = header_rows
         #: columns whose header cell was empty (a pandas index written by ``to_csv()``)
         self.unnamed: set[str] = set()
+        #: a column's class names by number, as a Hugging Face ``datasets`` ``ClassLabel`` feature in the schema's
+        #: metadata names them (Parquet, Arrow IPC): label k is the class ``class_names[column][k]``
+        self.class_names: dict[str, list[str]] = {}
         #: the column a pandas writer's metadata names as the DataFrame's index (Parquet, Arrow IPC, frames)
         self.index_column: str | None = None
         #: the columns it names as the levels of a MultiIndex (two or more), else empty

@@ -54,6 +54,30 @@ def pandas_index_levels(schema: Any) -> list[str]:
     return [c for c in index if c in schema.names]
 
 
+def class_label_names(schema: Any) -> dict[str, list[str]]:
+    """The class names of each ``ClassLabel`` column in a Hugging Face ``datasets`` schema's metadata
+    (``{"info": {"features": {"label": {"_type": "ClassLabel", "names": [...]}}}}``, Parquet and Arrow files
+    alike): label k of that column is class ``names[k]``. Empty for other files or metadata not so made."""
+    import json
+
+    raw = (schema.metadata or {}).get(b"huggingface")
+    try:
+        doc = json.loads(raw) if raw else None
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    info = doc.get("info") if isinstance(doc, dict) else None
+    features = info.get("features") if isinstance(info, dict) else None
+    if not isinstance(features, dict):
+        return {}
+    out = {}
+    for column, feature in features.items():
+        names = feature.get("names") if isinstance(feature, dict) and feature.get("_type") == "ClassLabel" else None
+        if column in schema.names and isinstance(names, list) and len(names) > 1 \
+                and all(isinstance(n, str) for n in names) and len(set(names)) == len(names):
+            out[column] = names
+    return out
+
+
 def _pandas_index_column(schema: Any) -> str | None:
     """The column of a one-level pandas index (see :func:`pandas_index_levels`), else ``None``."""
     levels = pandas_index_levels(schema)
@@ -101,6 +125,7 @@ class ParquetSource(Source):
             self._types = {f.name: f.type for f in schema}
             index_levels = pandas_index_levels(schema)
             range_index = _pandas_range_index(schema)
+            class_names = class_label_names(schema)
             if n_rows == 0:
                 raise NoRowsError(f"{inp.name} has columns but no rows", columns=list(schema.names))
             widths = _list_widths(pf, [f for f in schema if numeric_list(f.type)])
@@ -141,6 +166,7 @@ class ParquetSource(Source):
         self.blocks = blocks
         self.set_pandas_index([c for c in index_levels if c in columns])
         self.range_index = range_index
+        self.class_names = {c: names for c, names in class_names.items() if c in columns}
         self._widths = {name: len(m) for name, m in blocks.items()}
         self.unsampled = {f.name for f in schema if f.name not in blocks and pa.types.is_nested(f.type)}
 

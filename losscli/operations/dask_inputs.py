@@ -136,8 +136,9 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, b
             dtype=object)
     table = Table(path, [str(c) for c in ddf.columns], sample, real_header=bool(header))
     if path.lower().endswith((".parquet", ".pq")) or path.endswith("/"):  # pandas' index, read back as a column
-        from losscli.dask import parquet_index_levels
+        from losscli.dask import parquet_class_names, parquet_index_levels
 
+        table.class_names = {c: names for c, names in parquet_class_names(path).items() if c in table.columns}
         levels = [c for c in parquet_index_levels(path) if c in table.columns]
         table.index_column = levels[0] if len(levels) == 1 else None
         table.index_levels = tuple(levels) if len(levels) > 1 else ()
@@ -293,7 +294,11 @@ def _evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Repor
         if is_text(lab_table.sample.get(label_cols[0])):
             classes = _named_classes(pred_cols)
         else:
-            classes = _numbered_classes(pred_cols, real_header=pred_table.real_header)
+            from losscli.inputs.plan import class_label_map
+
+            named = class_label_map(lab_table.class_names.get(label_cols[0]), label_cols[0], pred_cols, cols.notes)
+            classes = ([str(int(k)) for k, _ in sorted(named.items(), key=lambda kv: kv[1])] if named is not None
+                       else _numbered_classes(pred_cols, real_header=pred_table.real_header))
     elif classes is None and len(label_cols) == 1 and len(pred_cols) == 1 and specs[0].label_kind == "binary":
         from losscli.inputs.plan import classes_named_by_column, classes_named_note
 
