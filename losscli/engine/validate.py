@@ -250,7 +250,12 @@ def check_inputs(
             if spec.name == "hinge" and kt == 1 and kp > 2:
                 hint += ("; a multiclass decision_function (N, C)? multiclass_hinge is scikit-learn's hinge_loss "
                          "for several classes")
-            if spec.name == "binary_crossentropy" and kt == 1 and kp == 2:
+            if spec.name == "binary_crossentropy" and kt == 1 and kp == 2 and params.get("from_logits"):
+                # two logits z0, z1 of a softmax: its loss is sparse_categorical_crossentropy's (the binary
+                # cross-entropy of z1 − z0), not the binary cross-entropy of z1 alone
+                hint += ("; two logits of a softmax classifier (N, 2)? its loss is sparse_categorical_crossentropy "
+                         "--logits (torch's CrossEntropyLoss), with the 0/1 labels as class indices")
+            elif spec.name == "binary_crossentropy" and kt == 1 and kp == 2:
                 hint += ("; a predict_proba (N, 2)? --convention sklearn scores it as log_loss does, or select the "
                          "positive class's column with --pred-cols")
             raise ShapeError(f"labels have {kt} column(s) but predictions have {kp}", location=Location("y_pred"),
