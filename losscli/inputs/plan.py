@@ -1582,6 +1582,12 @@ def _finish(
                 hint="select it with --label-cols, or use categorical_crossentropy for one-hot columns",
             )
         mode = "class"
+        if len(pred_cols) == 1 and class_map is None and (
+                named := classes_named_by_column(pred_cols[0], label_sample)) is not None:
+            # one probability column named for one of two class names (p_yes beside yes/no): P(that class), as
+            # a binary loss reads it and as --classes no,yes gives it
+            class_map = _with_float_keys({class_key(c): j for j, c in enumerate(named)})
+            notes.append(classes_named_note(pred_cols[0], named))
     elif kind == "distribution" and len(label_cols) == 1 and len(pred_cols) > 1:
         mode = "onehot_from_class"
     elif kind == "distribution" and len(label_cols) == 1 and options.classes:  # class names, one column

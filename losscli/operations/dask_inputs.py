@@ -299,7 +299,8 @@ def _evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Repor
             named = class_label_map(lab_table.class_names.get(label_cols[0]), label_cols[0], pred_cols, cols.notes)
             classes = ([str(int(k)) for k, _ in sorted(named.items(), key=lambda kv: kv[1])] if named is not None
                        else _numbered_classes(pred_cols, real_header=pred_table.real_header))
-    elif classes is None and len(label_cols) == 1 and len(pred_cols) == 1 and specs[0].label_kind == "binary":
+    elif classes is None and len(label_cols) == 1 and len(pred_cols) == 1 and specs[0].label_kind in (
+            "binary", "class_index"):
         from losscli.inputs.plan import classes_named_by_column, classes_named_note
 
         classes = classes_named_by_column(pred_cols[0], lab_table.sample.get(label_cols[0]))
