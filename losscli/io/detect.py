@@ -246,7 +246,8 @@ def sniff_delimiter(sample: str, default: str = ",") -> str:
     lines wins; ties go to ``default`` (the extension's delimiter), then to the order above. A sample in
     which no candidate occurs in the first line is a one-column file and keeps ``default`` — unless every
     line is the same number (two or more) of numbers separated by single spaces, as ``np.savetxt`` writes
-    by default, below a first line of as many numbers or names (a header, ``y p``), or every line is what R's
+    by default, below a first line of as many numbers or names (a header, ``y p``; or names one fewer, R's
+    ``write.table(quote = FALSE)`` over rows that start with their row names), or every line is what R's
     ``write.table`` writes by default (:func:`_r_space_table`: numbers and quoted texts): then the delimiter
     is a space.
     """
@@ -272,11 +273,18 @@ def sniff_delimiter(sample: str, default: str = ",") -> str:
         # 1;0,9 with no header (Excel's semicolons beside decimal commas): the one cutting into numbers only
         best = next((d for d in tied if _all_numbers(lines, d)), best)
     if best_score == 0 and _space_separated_numbers(lines[1:] or lines) and (
-            len(lines) == 1 or len(lines[0].split(" ")) == len(lines[1].split(" "))):
+            len(lines) == 1 or len(lines[0].split(" ")) == len(lines[1].split(" ")) or _names_one_short(lines)):
         return " "
     if best_score == 0 and _r_space_table(lines):
         return " "
     return best
+
+
+def _names_one_short(lines: list[str]) -> bool:
+    """A first line of names (no number among them) one fewer than the numbers of the line below, as R's
+    ``write.table(quote = FALSE)`` writes a header over rows that start with their row names."""
+    names = lines[0].split(" ")
+    return len(names) + 1 == len(lines[1].split(" ")) and all(n and not _is_float(n) for n in names)
 
 
 _DECIMAL_COMMA_NUMBER = re.compile(r"[+-]?\d*,\d+([eE][+-]?\d+)?")

@@ -118,3 +118,17 @@ def test_r_space_tables_are_sniffed_as_space_separated(text):
 ])
 def test_other_texts_are_not(text):
     assert sniff_delimiter(text) != " "
+
+
+def test_quote_false_row_names_under_unquoted_names(tmp_path, capsys):
+    """``write.table(df, quote = FALSE)``: names one fewer than the numbers of each row (its row names first)
+    were read as one column ``y pred``; a space separates them, and the row names are an index."""
+    from sklearn.metrics import log_loss
+
+    text = "y pred\n1 1 0.9\n2 0 0.2\n3 1 0.7\n4 0 0.4\n"
+    assert sniff_delimiter(text) == " "
+    assert sniff_delimiter("y pred\n1 0.9\n0 0.2\n") == " " and sniff_delimiter("2 3\n1 1 0.9\n") == ","
+    for name in ("r.txt", "r.csv"):
+        (tmp_path / name).write_text(text)
+        code, out, err = run_cli(["eval", "bce", tmp_path / name, "-q"], capsys)
+        assert code == 0 and float(out) == pytest.approx(log_loss([1, 0, 1, 0], [0.9, 0.2, 0.7, 0.4]), rel=1e-12), err
