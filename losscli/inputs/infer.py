@@ -517,8 +517,9 @@ def _refuse_shared_index(labels: Table, label_cols: list[str], preds: Table, pre
     found = [a for a, _, _ in block[:cut]]
     if len(found) == len(pairs):
         return
-    choose = (f"--label-cols {','.join(a for a, _ in pairs if a not in found)} "
-              f"--pred-cols {','.join(b for a, b in pairs if a not in found)}")
+    # every column but the index, of each file: a label column beside several prediction columns (logits) too
+    choose = (f"--label-cols {','.join(a for a in label_cols if a not in found)} "
+              f"--pred-cols {','.join(b for b in pred_cols if b not in found)}")
     names = ", ".join(repr(c) for c in found)
     several = len(found) > 1
     what = f"column{'s' if several else ''} {names} of {labels.name} and {preds.name}"

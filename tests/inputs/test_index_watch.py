@@ -558,3 +558,19 @@ def test_columns_of_numbers_neither_prove_the_order_nor_hide_a_shuffle(tmp_path,
                               "--label-cols", "label", "--pred-cols", "pred", "-q", "--engine", engine], capsys)
     assert (code, out) == (3, ""), (out, err)
     assert f"their column {shown!r} holds the same values in both files, in another order" in err
+
+
+def test_the_shared_index_hint_names_every_prediction_column():
+    """A label column beside three logits: the hint named --pred-cols l0 alone (columns paired with the labels),
+    which then needs one prediction column per class."""
+    from losscli.errors import UsageError
+    from losscli.inputs.infer import Table, _refuse_shared_index
+
+    n = 20
+    step = np.arange(n) * 3 + 7
+    labels = Table("y.csv", ["step", "label"], {"step": step, "label": np.arange(n) % 3})
+    preds = Table("p.csv", ["step", "l0", "l1", "l2"], {"step": step, **{f"l{k}": np.random.default_rng(k).random(n)
+                                                                         for k in range(3)}})
+    with pytest.raises(UsageError) as info:
+        _refuse_shared_index(labels, ["step", "label"], preds, ["step", "l0", "l1", "l2"])
+    assert "choose the columns: --label-cols label --pred-cols l0,l1,l2;" in info.value.hint
