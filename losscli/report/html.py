@@ -109,6 +109,15 @@ class _Charts:
         return text[text.index("<svg"):]
 
 
+def _chart_text(text: str) -> str:
+    """A name (a group, a class, a file) as a chart's label: control characters escaped as the terminal shows
+    them, and ``$`` kept a dollar sign (matplotlib reads text between two as math, and refuses math it cannot
+    parse)."""
+    from losscli.escape import printable
+
+    return printable(text).replace("$", r"\$")
+
+
 def _style(ax: Any) -> None:
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(labelsize=10)
@@ -153,7 +162,7 @@ def _bars(charts: _Charts, title: str, labels: list[str], means: list[float | No
     y = list(range(len(labels)))[::-1]
     defined = [m is not None and math.isfinite(m) for m in means]
     ax.barh(y, [m if ok else 0.0 for m, ok in zip(means, defined, strict=True)], color=colors, height=0.62)
-    ax.set_yticks(y, [f"{lab}  (n={n})" for lab, n in zip(labels, counts, strict=True)], fontsize=10)
+    ax.set_yticks(y, [f"{_chart_text(lab)}  (n={n})" for lab, n in zip(labels, counts, strict=True)], fontsize=10)
     for yi, m, ok in zip(y, means, defined, strict=True):
         ax.text(m if ok else 0.0, yi, f" {m:.4g}" if ok else " — (undefined)", va="center", fontsize=10)
     means = [m for m, ok in zip(means, defined, strict=True) if ok]
@@ -240,7 +249,7 @@ def _leaderboard(charts: _Charts, evs: list[Any]) -> str | None:
         if ci and ci.get("low") is not None:
             ax.plot([ci["low"], ci["high"]], [yi, yi], color="#1f2933", linewidth=1.6)
         ax.text(ev.result.value, yi, f" {ev.result.value:.4g}", va="bottom", fontsize=10)
-    ax.set_yticks(y, labels, fontsize=10)
+    ax.set_yticks(y, [_chart_text(lab) for lab in labels], fontsize=10)
     from losscli.registry import get_loss
 
     better = "higher" if get_loss(first).higher_is_better else "lower"

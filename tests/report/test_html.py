@@ -71,6 +71,18 @@ def test_values_are_escaped(tmp_path, capsys):
     assert "<b>evil</b>" not in page and "&lt;b&gt;evil&lt;/b&gt;" in page
 
 
+def test_group_names_with_dollars_and_control_characters_are_drawn_as_written(tmp_path, capsys):
+    """matplotlib reads text between two ``$`` as math: a group named ``$\\frac$`` was an internal error (exit
+    4); a tab in a name printed matplotlib's warning about the glyph on stderr."""
+    data = tmp_path / "g.csv"
+    data.write_text('y,p,g\n1,0.8,"$\\frac$"\n0,0.3,"a\tb"\n1,0.6,c\n')
+    out = tmp_path / "r.html"
+    code, stdout, err = run_cli(["eval", "bce", data, "--group-col", "g", "--html", out, "-q"], capsys)
+    assert code == 0 and err == "", err
+    page = out.read_text()
+    assert "$\\frac$" in page and "a\\tb" in page
+
+
 def test_without_matplotlib_it_is_a_usage_error_before_reading(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     code, out, err = run_cli(["eval", "bce", tmp_path / "missing.csv", "--html", tmp_path / "r.html"], capsys)
