@@ -169,6 +169,8 @@ def _parse_number(text: str, option: str, *, relative: bool) -> float:
             raise UsageError(f"{option} takes a number, not a percentage ({text!r})")
         s = s[:-1].strip()
     try:
+        if "_" in s:  # Python's float reads 1_0 as 10: a typo here is never a number
+            raise ValueError(s)
         value = float(s)
     except ValueError:
         what = "a number or a percentage like 2%" if relative else "a number"

@@ -222,3 +222,10 @@ def test_openmetrics_text_escapes_and_ends_with_eof():
     assert any(line.startswith("losscli_loss_ci_high{") and line.endswith(" NaN") for line in lines)
     assert 'losscli_check{check="bce max",status="fail"} 0' in lines
     assert "losscli_samples" in text and "# TYPE losscli_group_loss gauge" in lines
+
+
+@pytest.mark.parametrize("text", ["1_0", "0.1_5", "bce=1_0"])
+def test_a_limit_with_an_underscore_is_refused_not_read_as_pythons_number(text):
+    """Python's float reads 1_0 as 10: --max 1_0 gated at 10."""
+    with pytest.raises(UsageError, match="takes a number"):
+        G.parse_limit(text, "--max")
