@@ -84,6 +84,13 @@ def read_npy_header(fp: IO[bytes], name: str) -> tuple[tuple[int, ...], bool, np
                 f"{name} is a Python pickle, not an NPY array: refused, never unpickled",
                 hint="save the array with numpy.save (a numeric or string dtype)",
             )
+        if magic.startswith((b"PK\x03\x04", b"PK\x05\x06")):  # a zip: torch.save's, or np.savez's under .npy
+            raise ReadError(
+                f"{name} is a zip archive, not an NPY array: a PyTorch file (torch.save) or an NPZ (numpy.savez) "
+                "named .npy?",
+                hint="save a tensor with numpy.save('p.npy', tensor.detach().cpu().numpy()); read an NPZ with "
+                     "--input-format npz (a PyTorch file is refused there too, never unpickled)",
+            )
         raise ReadError(f"{name}: not a valid .npy file (no NPY magic string)")
     if len(magic) < 8:
         raise ReadError(f"{name}: not a valid .npy file (truncated header)")
