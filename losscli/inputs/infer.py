@@ -292,13 +292,26 @@ def _shown(name: str, table: Table) -> str:
     return f"{int(name)} (no header)" if name in table.unnamed and name.isdigit() else repr(name)
 
 
+def _id_column(sel: Selection, table: Table) -> str | None:
+    """The column ``--id-col`` names in ``table``: a column of that name, else one column by the column
+    options' grammar (``#1`` the first column, ``=1`` the column named 1, ``3``)."""
+    id_col = sel.id_col
+    if id_col is None or id_col in table.columns:
+        return id_col
+    try:
+        chosen = select_columns(id_col, table.columns, option="--id-col", file=table.name)
+    except UsageError:
+        chosen = []
+    if len(chosen) != 1:
+        raise UsageError(f"--id-col {id_col!r} is not a column of {table.name}",
+                         hint=f"columns: {', '.join(table.columns[:20])}")
+    return chosen[0]
+
+
 def infer_one_file(table: Table, sel: Selection) -> Columns:
     """Labels, predictions, weight and id of one file holding every column."""
     notes: list[str] = []
-    id_col = sel.id_col
-    if id_col is not None and id_col not in table.columns:
-        raise UsageError(f"--id-col {id_col!r} is not a column of {table.name}",
-                         hint=f"columns: {', '.join(table.columns[:20])}")
+    id_col = _id_column(sel, table)
     labels = _pick(sel.label_cols, table, "--label-cols", sel)
     if labels is None:
         labels = [c for c in table.columns if c.strip().lower() in LABEL_NAMES][:1]
@@ -332,10 +345,11 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
     watched_index: list[tuple[str | None, str, str]] = []
     keys: list[str] = []  # columns named like keys that hold keys in both files
     if id_col is not None:
-        for t in (labels, preds):
-            if id_col not in t.columns:
-                raise UsageError(f"--id-col {id_col!r} is not a column of {t.name}",
-                                 hint=f"columns: {', '.join(t.columns[:20])}")
+        found = [_id_column(sel, t) for t in (labels, preds)]
+        if found[0] != found[1]:
+            raise UsageError(f"--id-col {id_col!r} is the column {found[0]!r} of {labels.name} but {found[1]!r} of "
+                             f"{preds.name}: the files are joined on one name", hint="give the column's name")
+        id_col = found[0]
     else:
         keys = [c for c in preds.columns if c in labels.columns and looks_like_key(preds, c)
                 and looks_like_key(labels, c)]
