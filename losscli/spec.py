@@ -54,6 +54,9 @@ PRED_KINDS = {
             "--pred2-cols), or x₂ in its own file read in step (--preds2)",
 }
 
+#: The prediction kinds that are class scores: a probability or a logit per class (or one, a binary loss's)
+CLASS_SCORE_KINDS = frozenset({"probability", "distribution"})
+
 #: How far from 1 a probability row or a soft-label row may sum by default (``sum_tol``, checked by
 #: :mod:`losscli.engine.validate`): loose enough for probabilities written with 4 decimals over up to ~100
 #: classes.

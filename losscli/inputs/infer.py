@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,6 +88,9 @@ class Selection:
     weight_col: str | None = None
     id_col: str | None = None
     taken: list[str] = field(default_factory=list)  #: columns other options claim (--group-col, ...)
+    #: the predictions are class scores (probabilities or logits, a column per class), which a row's index or
+    #: key never is
+    class_scores: bool = False
 
 
 @dataclass
@@ -211,12 +215,15 @@ def is_text(values: np.ndarray | None) -> bool:
 
 
 def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, notes: list[str], *,
-                          targets: Collection[str] = (), labels_chosen: bool = False) -> list[str]:
+                          targets: Collection[str] = (), labels_chosen: bool = False,
+                          class_scores: bool = False) -> list[str]:
     """The prediction columns of ``table`` by the rule above (those of ``exclude`` left out; a meta-named
     column among ``targets`` — the labels file's columns, or a class name its labels hold — is a prediction).
     With ``labels_chosen`` (``--label-cols`` named the labels of one file) a column named as in
     :data:`LABEL_NAMES` is not a prediction while other columns remain: it holds the labels too (Hugging Face's
-    ``label`` ints beside ``label_text``), and would be one more class."""
+    ``label`` ints beside ``label_text``), and would be one more class. With ``class_scores`` (probabilities or
+    logits, a column per class) a first column of distinct whole numbers beside fractional scores is refused
+    (:func:`_refuse_row_key`)."""
     named, soft = [], []
     members = {c for cols in table.blocks.values() for c in cols}  # numbers of one matrix: never an index
     for c in table.columns:
@@ -250,9 +257,54 @@ def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, n
             soft.append((c, why))
     if not out:
         return _one_block(table, named)
+    if class_scores:
+        _refuse_row_key(table, out, targets)
     for c, why in soft:
         notes.append(f"{table.name}: column {_shown(c, table)} is not a prediction: {why}")
     return _one_block(table, out)
+
+
+#: sampled rows from which a column of distinct whole numbers beside class scores is taken for a row's key: as
+#: many distinct whole numbers span at least 19, which no logit column does
+ROW_KEY_ROWS = 20
+
+
+def _refuse_row_key(table: Table, cols: list[str], targets: Collection[str]) -> None:
+    """The first prediction column, when it is the file's first column and holds distinct whole numbers in
+    :data:`ROW_KEY_ROWS` sampled rows or more beside columns of fractional scores, is a row's index or key
+    (``df.to_csv()`` of a frame indexed by ``sample``, or ``reset_index()`` then any writer), not a class:
+    scored, it is one more class (1786.6 for torch's 1.34). Refused with the columns to choose and the join;
+    never left out, which would skip the checks of the rows' order that an index gets. A column the labels file
+    holds too (``targets``) is left to the rules of a shared index."""
+    c = cols[0]
+    if len(cols) < 2 or c != table.columns[0] or c in targets:
+        return
+    v = numeric(np.asarray(table.sample.get(c, ())))
+    if v is None or len(v) < ROW_KEY_ROWS or v.dtype.kind not in "iuf":
+        return
+    v = v.astype(np.float64)
+    if not (np.isfinite(v).all() and _whole(v) and len(np.unique(v)) == len(v)):
+        return
+    rest = cols[1:]
+    if not any(_fractional(table.sample.get(r)) for r in rest):
+        return
+    at = [table.columns.index(r) for r in rest]
+    chosen = f"{rest[0]}:{rest[-1]}" if at == list(range(at[0], at[0] + len(at))) else ",".join(rest)
+    raise UsageError(
+        f"column {c!r} of {table.name} holds distinct whole numbers beside fractional class scores: a row's "
+        f"index or key (a frame indexed by {c!r} written with to_csv()), which would be scored as one more class",
+        hint=f"choose the prediction columns: --pred-cols {shlex.quote(chosen)} (and, where the labels' file holds "
+             f"the key too, join the files on it: --id-col {shlex.quote(c)})",
+    )
+
+
+def _fractional(sample: Any) -> bool:
+    """Whether a sampled cell is a finite number that is not whole (a probability or a logit)."""
+    v = None if sample is None else numeric(np.asarray(sample))
+    if v is None or v.dtype.kind != "f":
+        return False
+    v = v[np.isfinite(v)]
+    return bool(len(v) and (v != np.round(v)).any())
 
 
 def _counts(sample: Any) -> bool:
@@ -326,7 +378,7 @@ def infer_one_file(table: Table, sel: Selection) -> Columns:
     preds = _pick(sel.pred_cols, table, "--pred-cols", sel)
     if preds is None:
         preds = prediction_candidates(table, taken, id_col, notes, targets=_sampled_texts(table),
-                                      labels_chosen=sel.label_cols is not None)
+                                      labels_chosen=sel.label_cols is not None, class_scores=sel.class_scores)
         if not preds:
             raise UsageError(f"no prediction columns left in {table.name}", hint="choose them with --pred-cols")
     preds = align_by_name(labels, preds, table.name, table.name, notes)
@@ -395,7 +447,8 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
         # a meta-named column (fold, version) is a prediction where the labels file has one of that name or
         # its labels name such a class, else it is set aside
         pred_cols = prediction_candidates(preds, exclude, id_col, notes,
-                                          targets={*labels.columns, *_sampled_texts(labels)})
+                                          targets={*labels.columns, *_sampled_texts(labels)},
+                                          class_scores=sel.class_scores)
         if not pred_cols:
             raise UsageError(f"no prediction columns left in {preds.name}", hint="choose them with --pred-cols")
     label_cols = _pick(sel.label_cols, labels, "--label-cols", sel)

@@ -41,7 +41,7 @@ from losscli.inputs.infer import (
 from losscli.inputs.keyindex import KeyIndex, first_repeat, id_keys
 from losscli.io import Block, Chunk, Source, open_source, select_columns
 from losscli.io.plain_numbers import plain_float
-from losscli.spec import LossSpec
+from losscli.spec import CLASS_SCORE_KINDS, LossSpec
 
 #: Extra columns holding per-row counts (``--words-col``, ``--bytes-col``): numbers, missing values as NaN.
 COUNT_COLUMNS = ("words", "bytes")
@@ -1410,8 +1410,9 @@ def sample_table(source: Source, rows: int = SAMPLE_ROWS) -> Table:
     return table
 
 
-def _selection(options: InputOptions, taken: list[str]) -> Selection:
-    return Selection(options.label_cols, options.pred_cols, options.weight_col, options.id_col, taken)
+def _selection(options: InputOptions, spec: LossSpec, taken: list[str]) -> Selection:
+    return Selection(options.label_cols, options.pred_cols, options.weight_col, options.id_col, taken,
+                     class_scores=spec.pred_kind in CLASS_SCORE_KINDS)
 
 
 def _extra_columns(options: InputOptions, source: Source) -> list[str]:
@@ -1450,7 +1451,7 @@ def _plan_two_files(
     if weights is not None:
         tables[id(weights)] = sample_table(weights)
     cols = infer_two_files(tables[id(labels)], tables[id(preds)], tables.get(id(weights)),
-                           _selection(options, _extra_columns(options, preds)))
+                           _selection(options, spec, _extra_columns(options, preds)))
     ids = None if cols.id_col is None else (Role(labels, [cols.id_col]), Role(preds, [cols.id_col]))
     for key in (cols.id_col, cols.checked_id):
         if key is not None:
@@ -1512,7 +1513,7 @@ def _plan_one_file(options: InputOptions, spec: LossSpec, data: Source) -> Input
     if options.weights:
         raise UsageError("--weights FILE goes with --labels/--preds; in one-file mode use --weight-col")
     table = sample_table(data)
-    cols = infer_one_file(table, _selection(options, _extra_columns(options, data)))
+    cols = infer_one_file(table, _selection(options, spec, _extra_columns(options, data)))
     ids = None if cols.id_col is None else (Role(data, [cols.id_col]), Role(data, [cols.id_col]))
     if cols.id_col is not None:
         data.text_columns.add(cols.id_col)

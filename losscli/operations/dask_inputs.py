@@ -189,6 +189,7 @@ def _evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Repor
     from losscli.operations.evaluation import convention_of, loss_params, loss_texts
     from losscli.pipeline import Evaluation
     from losscli.registry import get_loss
+    from losscli.spec import CLASS_SCORE_KINDS
     from losscli.startup import done as start_up_done
 
     start_up_done()  # Dask is loaded: the client's loop is collected as usual (losscli.startup)
@@ -213,7 +214,8 @@ def _evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Repor
     keys = {*JOIN_NAMES, *([options.id_col] if options.id_col else [])}
     guessed: list[str] = []
     opened: list[Any] = []  # the local reader's sources of the CSV files, for their first rows
-    sel = Selection(options.label_cols, options.pred_cols, options.weight_col, options.id_col)
+    sel = Selection(options.label_cols, options.pred_cols, options.weight_col, options.id_col,
+                    class_scores=specs[0].pred_kind in CLASS_SCORE_KINDS)
     check_key: str | tuple[str, str] | None = None  # columns of both files to agree row by row
     csv_files: list[tuple[str, str]] = []  # CSV inputs (path, delimiter): their blocks are checked for escapes
     joined_index: str | None = None  # the pandas index both files hold, joined on
