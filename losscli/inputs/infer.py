@@ -526,7 +526,7 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
             watched_index.append((c, c, "key" if unique else "column"))
     if not sel.label_cols and not sel.pred_cols and id_col is None:
         _refuse_label_copy(labels, label_cols, preds, pred_cols)
-        _refuse_shared_index(labels, label_cols, preds, pred_cols)
+        _refuse_shared_index(labels, label_cols, preds, pred_cols, class_scores=sel.class_scores)
     return Columns(label_cols, pred_cols, weight, id_col, notes, checked_id, checked_index, weight_in_labels,
                    watched_index, checked_weight_index)
 
@@ -556,7 +556,8 @@ def _refuse_label_copy(labels: Table, label_cols: list[str], preds: Table, pred_
         )
 
 
-def _refuse_shared_index(labels: Table, label_cols: list[str], preds: Table, pred_cols: list[str]) -> None:
+def _refuse_shared_index(labels: Table, label_cols: list[str], preds: Table, pred_cols: list[str], *,
+                         class_scores: bool = False) -> None:
     """Leading columns of the same names in both files, paired with themselves beside other columns, that
     hold what a pandas index holds rather than outputs (pandas writes a named index, ``set_index("row")`` or a
     ``groupby`` MultiIndex, as the first columns): the same values row by row, in order or each row once (not
@@ -584,9 +585,12 @@ def _refuse_shared_index(labels: Table, label_cols: list[str], preds: Table, pre
     found = [a for a, _, _ in block[:cut]]
     if len(found) == len(pairs):
         return
-    # every column but the index, of each file: a label column beside several prediction columns (logits) too
+    # the columns paired with the labels but the index's; beside one label column of class scores, every
+    # prediction column but the index's (three logits beside one label of class indices)
+    rest = [b for b in pred_cols if b not in found]
+    paired = [b for a, b in pairs if a not in found]
     choose = (f"--label-cols {','.join(a for a in label_cols if a not in found)} "
-              f"--pred-cols {','.join(b for b in pred_cols if b not in found)}")
+              f"--pred-cols {','.join(rest if class_scores and len(label_cols) - len(found) == 1 else paired)}")
     names = ", ".join(repr(c) for c in found)
     several = len(found) > 1
     what = f"column{'s' if several else ''} {names} of {labels.name} and {preds.name}"

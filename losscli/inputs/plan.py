@@ -1966,7 +1966,9 @@ def class_label_map(names: list[str] | None, label_col: str, pred_cols: list[str
     if not all(n in place for n in names) or len({place[n] for n in names}) != len(names):
         return None
     out = {float(k): place[n] for k, n in enumerate(names)}
-    if notes is not None and any(place[n] != k for k, n in enumerate(names)):
+    if all(place[n] == k for k, n in enumerate(names)):
+        return None  # the columns in the names' order: class indices as they are (ignore_index kept)
+    if notes is not None:
         pairs = ", ".join(f"{k} → {pred_cols[place[n]]}" for k, n in enumerate(names[:6]))
         notes.append(f"the class numbers of {label_col} name their classes by the file's ClassLabel names: {pairs}"
                      f"{', …' if len(names) > 6 else ''}")

@@ -346,7 +346,14 @@ def _unique_names(cells: list[str]) -> list[str]:
     ``pd.DataFrame(logits).to_csv()``, R's ``"","1","2"``), as pandas names it (``Unnamed: 0``): the names
     written are the columns' names, whatever the empty cells."""
     written = {_clean(c) for c in cells} - {""}
-    names = [_clean(c) or (str(i + 1) if str(i + 1) not in written else f"Unnamed: {i}") for i, c in enumerate(cells)]
+
+    def unwritten(i: int) -> str:  # a name no header cell writes: the position, else pandas', else suffixed
+        for name in (str(i + 1), f"Unnamed: {i}", *(f"Unnamed: {i}_{k}" for k in range(2, len(cells) + 2))):
+            if name not in written:
+                return name
+        raise AssertionError("unreachable: more names than header cells")
+
+    names = [_clean(c) or unwritten(i) for i, c in enumerate(cells)]
     seen: set[str] = set()
     out = []
     for n in names:

@@ -57,3 +57,19 @@ def test_the_metadata_is_read_only_as_written():
                  {b"huggingface": json.dumps({"info": {"features": {"other": {"_type": "ClassLabel",
                                                                               "names": NAMES}}}}).encode()}):
         assert class_label_names(table.schema.with_metadata(meta)) == {}
+
+
+def test_columns_in_the_names_order_keep_ignore_index(tmp_path, capsys):
+    """Columns in the ClassLabel names' order are class indices as they are: ignore_index (-100) still applies
+    (mapped by the names, -100 was "not one of the classes")."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    y, z = rng.integers(0, 3, 12), rng.normal(size=(12, 3))
+    y[[2, 5]] = -100
+    meta = {b"huggingface": json.dumps({"info": {"features": {"label": {"_type": "ClassLabel",
+                                                                        "names": NAMES}}}}).encode()}
+    table = pa.table({"label": y, **{n: z[:, k] for k, n in enumerate(NAMES)}}).replace_schema_metadata(meta)
+    pq.write_table(table, tmp_path / "hf.parquet")
+    code, out, err = run_cli(["eval", "scce(ignore_index=-100)", "--logits", tmp_path / "hf.parquet", "-q"], capsys)
+    ref = torch.nn.functional.cross_entropy(torch.tensor(z), torch.tensor(y), ignore_index=-100).item()
+    assert code == 0 and float(out) == pytest.approx(ref, rel=1e-12), err

@@ -572,5 +572,11 @@ def test_the_shared_index_hint_names_every_prediction_column():
     preds = Table("p.csv", ["step", "l0", "l1", "l2"], {"step": step, **{f"l{k}": np.random.default_rng(k).random(n)
                                                                          for k in range(3)}})
     with pytest.raises(UsageError) as info:
-        _refuse_shared_index(labels, ["step", "label"], preds, ["step", "l0", "l1", "l2"])
+        _refuse_shared_index(labels, ["step", "label"], preds, ["step", "l0", "l1", "l2"], class_scores=True)
     assert "choose the columns: --label-cols label --pred-cols l0,l1,l2;" in info.value.hint
+    # a loss of one prediction column per label column (mse beside pred_std): the column paired with the label
+    values = Table("p.csv", ["step", "pred", "pred_std"], {"step": step, "pred": np.linspace(0, 1, n) + 0.01,
+                                                           "pred_std": np.linspace(1, 2, n) + 0.01})
+    with pytest.raises(UsageError) as info:
+        _refuse_shared_index(labels, ["step", "label"], values, ["step", "pred", "pred_std"])
+    assert "choose the columns: --label-cols label --pred-cols pred;" in info.value.hint
