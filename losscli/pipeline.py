@@ -119,6 +119,9 @@ def run_many(
     keepers = [DisplaySample(sample=not ev.keep_per_sample, enabled=display) for ev in evaluators]
     for ev in evaluators:  # with no display and no observer, nobody reads the values update() returns
         ev.values_needed = bool(display or observers)
+        # weighted by the input's plan, whether or not a row is left to weigh (a shard whose rows --nan skip
+        # drops merges with its weighted siblings)
+        ev.weighted = ev.weighted or plan.weights is not None
     ids: list[np.ndarray] = []
     input_rows: list[np.ndarray] | None = [] if plan.options.nan != "error" else None
     offset = 0

@@ -43,7 +43,9 @@ def state_entry(evaluator: Any, source: str | None = None, columns: dict[str, li
         **({"eps": eps} if (eps := evaluator.clip_eps()) is not None else {}),
         # with sample weights (said only then: states of earlier versions, which do not say, read as without)
         **({"weighted": True} if evaluator.weighted else {}),
-        "sources": [source] if source else [],
+        # a merged state: the shards' own sources, and each shard's fingerprint (a shard merged again is refused)
+        "sources": [source] if source else list(getattr(evaluator, "sources", None) or []),
+        **({"shards": list(shards)} if (shards := getattr(evaluator, "shard_ids", None)) else {}),
         **({"columns": columns} if columns else {}),
         "skipped_rows": evaluator.skipped_rows,
         "warnings": list(evaluator.warnings),
@@ -113,6 +115,7 @@ def check_entry(entry: Any, where: str) -> None:
     f.integer("outputs", low=1, optional=True)
     f.boolean("weighted", optional=True)
     f.strings("sources")
+    f.strings("shards")
     roles = Fields(f.mapping("columns", optional=True) or {}, f"{where} columns")
     for role in ("labels", "preds"):
         if roles.has(role):
@@ -181,6 +184,8 @@ def merge_documents(docs: list[tuple[str, dict[str, Any]]]) -> list[Any]:
         ev.acc = _accumulator(entry, first_path)
         ev.shard_entries = [(first_path, entry)]
     sources = [list(e.get("sources") or [first_path]) for e in first["states"]]
+    for ev in merged:
+        ev.shard_ids = _shards(first)
     try:
         _merge_rest(docs, merged, keys, sources)
         return _finish(merged, sources)
@@ -206,6 +211,13 @@ def _merge_rest(docs: list[tuple[str, dict[str, Any]]], merged: list[Any], keys:
             raise InputError(f"{path} holds the very state of {seen[_fingerprint(doc)]} (the same shard's rows)",
                              hint="merge each shard's state once")
         seen[_fingerprint(doc)] = path
+        again = [s for s in _shards(doc) if s in merged[0].shard_ids]
+        if again:  # a merged state and one of its own shards (or two merged states sharing one)
+            raise InputError(f"{path} holds a shard that {first_path if len(docs) == 2 else 'another state given'} "
+                             "holds already (a merged state's own shard): its rows would count twice",
+                             hint="merge each shard's state once: a merged state with the shards it does not hold")
+        for ev in merged:
+            ev.shard_ids = [*ev.shard_ids, *_shards(doc)]
         if named is None:
             named = (path, entries[0]) if state_columns([(path, doc)]) else None
         else:
@@ -228,17 +240,34 @@ def state_columns(docs: list[tuple[str, dict[str, Any]]]) -> dict[str, list[str]
 
 
 def _same_classes(first: dict[str, Any], entry: dict[str, Any], first_path: str, path: str) -> None:
-    """Refuse two states whose prediction columns are the same names in another order: a column is a class
-    by its place, so one of the shards read its classes in another order (states that name no columns, or
-    other names, are not compared)."""
+    """Refuse two states of other numbers of prediction columns, or of the same names in another order: a
+    column is a class by its place, so one of the shards read other classes, or its classes in another order
+    (states that name no columns are not compared)."""
     a = (first.get("columns") or {}).get("preds")
     b = (entry.get("columns") or {}).get("preds")
+    if a and b and len(a) != len(b):  # a 4-way and a 3-way softmax: no one pass gives what they would merge to
+        raise InputError(
+            f"{path} was evaluated on {len(b)} prediction columns ({', '.join(b[:6])}) and {first_path} on "
+            f"{len(a)} ({', '.join(a[:6])}): each column is a class, and shards of other classes do not merge",
+            hint="evaluate every shard with the same prediction columns (--pred-cols)",
+        )
     if a and b and a != b and sorted(a) == sorted(b):
         raise InputError(
             f"{path} was evaluated with its prediction columns in another order than {first_path}: "
             f"{', '.join(b)} against {', '.join(a)} (each column is a class by its place)",
             hint=f"evaluate that shard again with --pred-cols {','.join(a)}",
         )
+
+
+def _shards(doc: dict[str, Any]) -> list[str]:
+    """The shards a state document holds, by fingerprint: a merged state's list, else the document's own (a
+    hash of its sources and sums)."""
+    import hashlib
+
+    listed = doc["states"][0].get("shards")
+    if listed:
+        return list(listed)
+    return [hashlib.sha256(_fingerprint(doc).encode()).hexdigest()[:32]]
 
 
 def _fingerprint(doc: dict[str, Any]) -> str:

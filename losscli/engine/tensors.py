@@ -33,9 +33,12 @@ def refuse_unplain(a: Any, what: str) -> None:
     """A masked array with values under its mask (NumPy would hand over the values the mask hides), or dates
     and durations (their integers are nanoseconds or days, no loss's numbers): an input error.
 
-    ``numpy.ma`` is not imported for the check (it costs 10 ms): a masked array exists only once it is."""
+    ``numpy.ma`` is not imported for the check (it costs 10 ms): a masked array exists only once it is. Another
+    thread may be importing it (``np.unique`` imports it on first use): a module without ``MaskedArray`` yet
+    made none."""
     ma = sys.modules.get("numpy.ma")
-    if ma is not None and isinstance(a, ma.MaskedArray) and ma.getmaskarray(a).any():
+    masked = getattr(ma, "MaskedArray", None) if ma is not None else None
+    if masked is not None and isinstance(a, masked) and ma.getmaskarray(a).any():
         raise InputError(f"{what} is a masked array with {int(ma.getmaskarray(a).sum())} masked values",
                          hint="drop the masked rows from every input: keep = ~np.ma.getmaskarray(a), then "
                               "evaluate(loss, y[keep], p[keep].data)")

@@ -227,10 +227,13 @@ def test_shards_that_read_their_classes_in_another_order_do_not_merge(tmp_path, 
     assert code == 0, err
     code, _, err = run_cli(["merge", tmp_path / "old.json", tmp_path / "a.json", tmp_path / "b2.json", "-q"], capsys)
     assert code == 3 and "another order" in err
-    code, _, err = run_cli(["merge", tmp_path / "old.json", tmp_path / "ab.json", "--state-out", tmp_path / "m.json",
+    code, _, err = run_cli(["merge", tmp_path / "old.json", tmp_path / "a.json", "--state-out", tmp_path / "m.json",
                             "-q"], capsys)
     assert code == 0, err
     assert json.loads((tmp_path / "m.json").read_text())["states"][0]["columns"]["preds"] == ["cat", "dog", "bird"]
+    # (old.json is b.json's state: beside ab.json, which holds b's too, its rows would count twice)
+    code, _, err = run_cli(["merge", tmp_path / "old.json", tmp_path / "ab.json", "-q"], capsys)
+    assert code == 3 and "its rows would count twice" in err, err
 
 
 @pytest.mark.parametrize("extra, section", [(["--group-col", "g"], "by_group"), (["--by-class"], "by_class"),

@@ -19,6 +19,7 @@ from losscli.io.csv_reader import _unique_names
     (["", "3", "1", "2"], ["Unnamed: 0", "3", "1", "2"]),
     (["x", "", "1", "2", "2"], ["x", "Unnamed: 1", "1", "2", "2_2"]),
     (["", "", "1"], ["Unnamed: 0", "2", "1"]),
+    (["", "Unnamed: 0", "0", "1"], ["Unnamed: 0_2", "Unnamed: 0", "0", "1"]),  # a round trip keeps its name
 ])
 def test_the_names_written_are_the_columns_names(cells, names):
     assert _unique_names(cells) == names
