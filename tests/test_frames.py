@@ -156,6 +156,20 @@ def test_evaluators_of_other_losses_or_parameters_do_not_merge():
             a.merge(other)
 
 
+def test_a_weighted_and_an_unweighted_evaluator_do_not_merge_as_the_command_refuses_their_states():
+    a = losscli.Evaluator("bce")
+    a.update([1, 0, 1], [0.9, 0.2, 0.6], [5, 5, 5])
+    b = losscli.Evaluator("bce")
+    b.update([0, 1], [0.3, 0.4])
+    with pytest.raises(losscli.UsageError, match="sample weights"):
+        a.merge(b)
+    ones = losscli.Evaluator("bce")
+    ones.update([0, 1], [0.3, 0.4], [1, 1])
+    whole = losscli.evaluate("bce", [1, 0, 1, 0, 1], [0.9, 0.2, 0.6, 0.3, 0.4], sample_weight=[5, 5, 5, 1, 1])
+    assert a.merge(ones).result().value == pytest.approx(whole.value, rel=1e-15)
+    assert losscli.Evaluator("bce").merge(b).result().value == b.result().value  # an empty one merges with any
+
+
 def test_torch_tensors_with_a_graph_or_in_bfloat16_are_read():
     torch = pytest.importorskip("torch")
     y = torch.tensor([1, 0, 1])

@@ -646,7 +646,12 @@ class Evaluator:
             raise UsageError(f"cannot merge {other.spec.name} into {self.spec.name}: the {' and '.join(differ)} "
                              "differ", hint="merge only evaluators of the same loss, parameters, convention and "
                                             "reduction")
+        if self.rows and other.rows and self.weighted != other.weighted:  # as `losscli merge` refuses them
+            raise UsageError(f"cannot merge {other.spec.name} into {self.spec.name}: one was updated with sample "
+                             "weights and the other without (a weighted mean beside a mean over samples)",
+                             hint="give every shard sample weights (ones where there are none), or none")
         self.acc.merge(other.acc)
+        self.weighted = self.weighted or other.weighted
         self.skipped_rows += other.skipped_rows
         self._note_dtype(other.pred_dtype)
         self._out = None
