@@ -99,8 +99,11 @@ class FusedPlan:
         if yp.dtype == np.float16:
             yp = yp.astype(np.float32)
         pc, tc = _PRED_CODES.get(yp.dtype), _CODES.get(yt.dtype)
-        if pc is None or tc is None or not yp.flags.c_contiguous or not yt.flags.c_contiguous:
+        if pc is None or tc is None:
             return None
+        # another layout (a DataFrame's Fortran-ordered values, a column slice) in row order, so that the values
+        # are those of these kernels whatever the layout: the NumPy kernels' differ by an ulp or two
+        yp, yt = np.ascontiguousarray(yp), np.ascontiguousarray(yt)
         if self.kind in (SPARSE_LOGITS, CCE_LOGITS, CCE_PROBS):
             if yp.ndim != 2 or yp.shape[1] < 2:
                 return None
@@ -122,16 +125,12 @@ class FusedPlan:
         n = yp.shape[0]
         if yt.ndim == 0 or yt.shape[0] != n or n == 0 or (yt.ndim != 1 and yt.shape != yp.shape):
             return None  # a 0-d label (the NumPy path names the shapes)
-        swc = 0
+        swc, sw = 0, None
         if sample_weight is not None:
             sw = sample_weight
-            if (
-                not isinstance(sw, np.ndarray)
-                or sw.ndim != 1
-                or sw.shape[0] != n
-                or not sw.flags.c_contiguous
-            ):
+            if not isinstance(sw, np.ndarray) or sw.ndim != 1 or sw.shape[0] != n:
                 return None
+            sw = np.ascontiguousarray(sw)
             swc = _CODES.get(sw.dtype)
             if swc is None or sw.dtype == np.bool_:
                 return None
@@ -157,7 +156,7 @@ class FusedPlan:
             pc,
             yt,
             tc,
-            sample_weight,
+            sw,
             swc,
             n,
             c,
