@@ -98,8 +98,20 @@ def put_in_place(tmp: str | os.PathLike[str], target: str | os.PathLike[str]) ->
     os.replace(tmp, real)
 
 
+def _folder_is_a_file(path: str) -> OutputError | None:
+    """The error of a path below a file (``d.csv/x.xml``): the folder it names is a file."""
+    parent = os.path.dirname(path)
+    while parent and not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if parent and not os.path.isdir(parent):
+        return OutputError(f"cannot write {path}: {parent} is a file, not a folder", hint="give a path in a folder")
+    return None
+
+
 def _check_folder(path: str) -> None:
     parent = os.path.dirname(path)
+    if (below := _folder_is_a_file(path)) is not None:
+        raise below
     if parent and not os.path.exists(parent):
         raise OutputError(f"cannot write {path}: the folder {parent} does not exist")
     if os.path.isdir(path):
@@ -208,6 +220,8 @@ def write_atomic(path: str, text: str, *, make_folder: bool = False) -> None:
 
     ``make_folder`` creates a missing parent folder (report files for CI); otherwise it is an error."""
     if make_folder:
+        if (below := _folder_is_a_file(path)) is not None:
+            raise below
         try:
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         except OSError as exc:
