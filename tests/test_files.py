@@ -136,8 +136,6 @@ def test_what_reports_a_file_written_runs_once_it_is_in_place(tmp_path):
 
 def test_a_report_below_a_file_names_the_file(tmp_path, capsys):
     """--junit-xml d.csv/x.xml said "File exists"."""
-    from cli_helpers import run_cli
-
     data = tmp_path / "d.csv"
     data.write_text("y,p\n1,0.9\n0,0.2\n")
     code, out, err = run_cli(["eval", "bce", data, "--junit-xml", tmp_path / "d.csv" / "x.xml", "-q"], capsys)

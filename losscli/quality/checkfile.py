@@ -210,7 +210,9 @@ def parse(data: dict[str, Any], file: str = "<checks>") -> CheckFile:
         for key in PATH_KEYS:
             value = settings.get(key)
             if isinstance(value, str) and value != "-" and not os.path.isabs(value):
-                settings[key] = os.path.relpath(base / value) if _under_cwd(base / value) else str(base / value)
+                # (outside the working folder: the path without its "..", as messages name it)
+                settings[key] = (os.path.relpath(base / value) if _under_cwd(base / value)
+                                 else os.path.normpath(base / value))
         checks.append(CheckSpec(merged["name"], merged["loss"], settings))
     _refuse_defaults_without_effect(defaults, [c.settings for c in checks], f"{file} [defaults]")
     return CheckFile(file, checks)
