@@ -1207,6 +1207,11 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
             elif labels and len(names := {str(v).strip() for v in col.tolist() if v is not None and str(v).strip()}
                                 ) <= 20:
                 shown = sorted(names)[:4]  # a few distinct texts: class names (dates or ids are many)
+                if len(shown) == 1 and pred_cols and len(pred_cols) == 1:  # a chunk of one class beside p_churn
+                    key = pred_cols[0].strip()
+                    word = key[len(next((p for p in PRED_PREFIXES if key.lower().startswith(p)), "")):]
+                    if word and word != shown[0] and _class_named_by(pred_cols[0], [shown[0], word]) == word:
+                        shown = [shown[0], word]
                 named = _class_named_by(pred_cols[0], shown) if pred_cols and len(pred_cols) == 1 else None
                 if named is not None and len(shown) == 2:  # one column named for a class: its probability
                     shown = [c for c in shown if c != named] + [named]
