@@ -17,7 +17,7 @@ import numpy as np
 
 from losscli.engine.evaluator import Evaluator, Result
 from losscli.engine.labels import adapt_labels
-from losscli.engine.plausibility import batch_warnings, result_warnings
+from losscli.engine.plausibility import ClassRange, batch_warnings, result_warnings
 from losscli.errors import InputError
 from losscli.inputs.plan import Batch, InputPlan
 from losscli.losses._common import log_softmax, sigmoid
@@ -128,17 +128,18 @@ def run_many(
     batch: Batch | None = None
     batches = _prefetched(plan.batches()) if prefetch and plan.read_ahead_gains() else plan.batches()
     doubts: list[list[str]] = [[] for _ in evaluators]
+    ranges = [ClassRange(ev.spec, ev.params, named_classes=plan.class_map is not None) for ev in evaluators]
     try:
         for batch in batches:
             n = len(batch)
             all_values = []
-            for ev, keeper, doubt in zip(evaluators, keepers, doubts, strict=True):
+            for ev, keeper, doubt, seen in zip(evaluators, keepers, doubts, ranges, strict=True):
                 y_true = adapt_labels(ev.spec, batch.y_true, batch.y_pred)
                 counts = {k: batch.extra[k] for k in ev.counts} if ev.counts else None
                 values = ev.update(y_true, batch.y_pred, batch.weights, counts=counts)
                 if offset == 0:
-                    doubt.extend(batch_warnings(ev.spec, ev.params, batch.y_true, batch.y_pred,
-                                                named_classes=plan.class_map is not None))
+                    doubt.extend(batch_warnings(ev.spec, ev.params, batch.y_true, batch.y_pred))
+                seen.add(batch.y_true, batch.y_pred)
                 keeper.add(batch, y_true, values, offset)
                 all_values.append(values)
             if keep_ids and batch.ids is not None:
@@ -157,7 +158,8 @@ def run_many(
     all_ids = np.concatenate(ids) if ids else None
     sample_rows = np.concatenate(input_rows) if input_rows else None
     out = []
-    for ev, keeper, doubt in zip(evaluators, keepers, doubts, strict=True):
+    for ev, keeper, doubt, seen in zip(evaluators, keepers, doubts, ranges, strict=True):
+        doubt.extend(seen.warnings())
         try:
             result = ev.result()
         except InputError as err:  # about the whole input (weights summing to 0, no samples left)

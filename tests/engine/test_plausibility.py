@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from cli_helpers import run_cli
 
-from losscli.engine.plausibility import batch_warnings, result_warnings
+from losscli.engine.plausibility import ClassRange, batch_warnings, result_warnings
 from losscli.registry import get_loss
 
 
@@ -115,13 +115,31 @@ def test_no_warning_on_plausible_inputs():
     assert batch_warnings(spec, {}, y[:10], rng.dirichlet(np.ones(3), 10)) == []  # too few to say
 
 
+def _range_warnings(spec, params, y, p, chunk: int = 10**9):
+    seen = ClassRange(spec, params)
+    for i in range(0, len(y), chunk):
+        seen.add(y[i:i + chunk], p[i:i + chunk])
+    return seen.warnings()
+
+
 @pytest.mark.parametrize("ignored", [0, 3])
 def test_a_class_the_run_ignores_is_not_reported_missing(ignored):
     spec = get_loss("scce")
     rng = np.random.default_rng(3)
     y = np.where(np.arange(1000) % 4 == 0, ignored, 1 + np.arange(1000) % 2)  # the ignored class, 1 and 2
-    kept = [w for w in batch_warnings(spec, {"ignore_index": ignored}, y, rng.normal(size=(1000, 4)))
+    kept = [w for w in _range_warnings(spec, {"ignore_index": ignored}, y, rng.normal(size=(1000, 4)))
             if ("class 0" in w if ignored == 0 else "class 3" in w)]
     assert kept == []
     assert any(("class 0" in w if ignored == 0 else "class 3" in w)
-               for w in batch_warnings(spec, {}, np.where(y == ignored, 1, y), rng.normal(size=(1000, 4))))
+               for w in _range_warnings(spec, {}, np.where(y == ignored, 1, y), rng.normal(size=(1000, 4))))
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1000, 10**9])
+def test_the_classes_range_is_the_whole_inputs_whatever_the_chunks(chunk):
+    """Class 3 first appears at row 2000: it was said absent when the first chunk held 1000 rows."""
+    spec = get_loss("scce")
+    rng = np.random.default_rng(4)
+    y = np.concatenate([rng.integers(0, 3, 2000), rng.integers(0, 4, 1000)])
+    assert _range_warnings(spec, {}, y, rng.normal(size=(3000, 4)), chunk) == []
+    assert any("no label is class 3" in w for w in _range_warnings(spec, {}, y[:2000], rng.normal(size=(2000, 4)),
+                                                                      chunk))
