@@ -1921,11 +1921,17 @@ def _class_map_from_columns(
     if label_col in unknown and labels.header_rows:  # files joined with cat: a header among the labels
         raise _repeated_header(labels, label_col, texts.index(label_col), labels=True)
     if unknown:
+        hint = ("name the prediction columns after the classes (cat or p_cat), or give --classes in "
+                "prediction-column order")
+        if len(pred_cols) == 1 and len(values) == 2:  # one class's probability: which class's, --classes says
+            named = pred_cols[0].strip() if pred_cols[0].strip() in values else None
+            order = [v for v in sorted(values) if v != named] + ([named] if named else [])
+            hint = (f"one prediction column is the probability of one class, the second given to --classes: "
+                    f"--classes {','.join(order)}")
         raise UsageError(
             f"string labels ({', '.join(sorted(values)[:6])}) in {labels.name} column {label_col} do not match "
             f"the prediction columns ({', '.join(pred_cols[:10])})",
-            hint="name the prediction columns after the classes (cat or p_cat), or give --classes in "
-            "prediction-column order",
+            hint=hint,
         )
     out: dict[Any, int] = {}
     for k, j in names.items():

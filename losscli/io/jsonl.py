@@ -373,7 +373,8 @@ class JsonlSource(Source):
                 else:
                     return None
             value = _get(obj, path)
-            if isinstance(value, float):  # NaN or ±inf: the number's own text, the line read again keeping it
+            if isinstance(value, (float, int)) and not isinstance(value, bool):  # NaN, ±inf, a too long integer:
+                # the number's own text, the line read again keeping it
                 value = _get(json.loads(line, parse_float=str, parse_int=str, parse_constant=str), path)
         except (ReadError, _Mismatch, OSError, ValueError):
             return None

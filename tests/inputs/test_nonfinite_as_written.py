@@ -110,3 +110,11 @@ def test_an_infinite_value_is_shown_as_written(tmp_path, capsys, name, text, whe
     for chunk in ("1", "1000"):
         code, out, err = run_cli(["eval", "mse", f, "-q", "--chunk-rows", chunk], capsys)
         assert (code, out) == (3, "") and shown in err and f"{where} (value {cell!r})" in err, err
+
+
+def test_an_integer_too_long_for_a_float_is_shown_as_written(tmp_path, capsys):
+    f = tmp_path / "big.jsonl"
+    digits = "1" + "0" * 400
+    f.write_text('{"y": 1, "p": 0.5}\n{"y": 0, "p": ' + digits + "}\n")
+    code, out, err = run_cli(["eval", "mse", f, "-q"], capsys)
+    assert (code, out) == (3, "") and f"(value '{digits}')" in err, err

@@ -30,3 +30,16 @@ def test_brier_zero_one_and_ece_read_p_yes_as_the_binary_losses_do(tmp_path, cap
         assert code == 0 and out2 == out, (loss, err)
     code, out, err = run_cli(["eval", "ece", f, "-q", "--engine", engine], capsys)
     assert code == 0, err
+
+
+def test_a_bare_column_named_for_a_class_gets_a_hint_that_works(tmp_path, capsys):
+    """A column named ``yes`` (not ``p_yes``): the hint said to name the columns after the classes, which
+    it was."""
+    from sklearn.metrics import brier_score_loss
+
+    f = tmp_path / "b.csv"
+    f.write_text("label,yes\nyes,0.9\nno,0.2\nyes,0.6\n")
+    code, out, err = run_cli(["eval", "brier", f, "-q"], capsys)
+    assert (code, out) == (2, "") and "--classes no,yes" in err, err
+    code, out, err = run_cli(["eval", "brier", f, "-q", "--classes", "no,yes"], capsys)
+    assert code == 0 and float(out) == pytest.approx(brier_score_loss([1, 0, 1], [0.9, 0.2, 0.6]), rel=1e-12), err
