@@ -852,6 +852,14 @@ def _pandas_index(table: Table, other: Table | None = None) -> str | None:
             is_reset_index_name(first))
         if unnamed or reset:
             found = [first]
+        # (pandas, and so the Dask engine, names the outer one "Unnamed: 0.1" and the inner "Unnamed: 0")
+        outer = unnamed or first.strip() == "Unnamed: 0.1"
+        if other is not None and "Unnamed: 0" not in other.columns and outer and len(table.columns) > 1 \
+                and table.columns[1].strip() == "Unnamed: 0" and is_counter(table.sample.get(first)):
+            # beside labels without an index, a read_csv/to_csv round trip (",Unnamed: 0,..."): the outer index is
+            # read_csv's fresh 0, 1, 2, …, in order whatever the rows; the frame's own index, which numbers them, is
+            # the inner one (two such files: their Unnamed: 0 columns are watched as columns of one name)
+            found = [table.columns[1]]
     if not found:
         return None
     sample = table.sample.get(found[0])
