@@ -1208,8 +1208,7 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
                                 ) <= 20:
                 shown = sorted(names)[:4]  # a few distinct texts: class names (dates or ids are many)
                 if len(shown) == 1 and pred_cols and len(pred_cols) == 1:  # a chunk of one class beside p_churn
-                    key = pred_cols[0].strip()
-                    word = key[len(next((p for p in PRED_PREFIXES if key.lower().startswith(p)), "")):]
+                    word = class_word(pred_cols[0])
                     if word and word != shown[0] and _class_named_by(pred_cols[0], [shown[0], word]) == word:
                         shown = [shown[0], word]
                 named = _class_named_by(pred_cols[0], shown) if pred_cols and len(pred_cols) == 1 else None
@@ -1961,6 +1960,12 @@ def _refuse_unordered_numbers(pred_cols: list[str], name: str) -> None:
     )
 
 
+def class_word(column: str) -> str:
+    """A prediction column's name without the word before a class's name (``p_cat`` → ``cat``)."""
+    key = column.strip()
+    return key[len(next((p for p in PRED_PREFIXES if key.lower().startswith(p)), "")):]
+
+
 def class_label_map(names: list[str] | None, label_col: str, pred_cols: list[str], notes: list[str] | None
                     ) -> dict[Any, int] | None:
     """Class numbers to prediction columns by the labels' class ``names`` in the file's metadata (a Hugging Face
@@ -1970,10 +1975,8 @@ def class_label_map(names: list[str] | None, label_col: str, pred_cols: list[str
         return None
     place = {}
     for j, c in enumerate(pred_cols):
-        key = c.strip()
-        prefix = next((p for p in PRED_PREFIXES if key.lower().startswith(p)), "")
-        place.setdefault(key, j)
-        place.setdefault(key[len(prefix):], j)
+        place.setdefault(c.strip(), j)
+        place.setdefault(class_word(c), j)
     if not all(n in place for n in names) or len({place[n] for n in names}) != len(names):
         return None
     out = {float(k): place[n] for k, n in enumerate(names)}
@@ -1994,11 +1997,7 @@ def _unsorted_class_names_note(pred_cols: list[str], label_col: str) -> str | No
     agree) or for names that are not words."""
     if len(pred_cols) < 2:
         return None
-    words = []
-    for c in pred_cols:
-        key = c.strip()
-        prefix = next((p for p in PRED_PREFIXES if key.lower().startswith(p)), "")
-        words.append(key[len(prefix):])
+    words = [class_word(c) for c in pred_cols]
     if any(not w or any(ch.isdigit() for ch in w) for w in words) or len(set(words)) < len(words) \
             or words == sorted(words):
         return None

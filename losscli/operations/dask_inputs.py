@@ -498,11 +498,6 @@ def _numbered_classes(pred_cols: list[str], *, real_header: bool) -> list[str] |
 
 def _named_classes(pred_cols: list[str]) -> list[str]:
     """Class names of prediction columns named after the classes (``p_cat`` → ``cat``), in column order."""
-    from losscli.inputs.plan import PRED_PREFIXES
+    from losscli.inputs.plan import class_word
 
-    out = []
-    for c in pred_cols:
-        key = c.strip()
-        prefix = next((p for p in PRED_PREFIXES if key.lower().startswith(p)), None)
-        out.append(key[len(prefix):] if prefix else key)
-    return out
+    return [class_word(c) for c in pred_cols]
