@@ -37,3 +37,16 @@ def run_process(folder, *args, timeout=300):
     r = subprocess.run([sys.executable, "-m", "losscli", *map(str, args)], capture_output=True, text=True,
                        cwd=folder, env={**os.environ, "NO_COLOR": "1"}, timeout=timeout)
     return r.returncode, r.stdout, r.stderr
+
+
+def log_loss(y, p) -> float:
+    """scikit-learn's ``log_loss`` for probabilities inside (0, 1) (its clip leaves them as they are), without
+    scikit-learn (not a test dependency): binary labels 0/1 beside P(1), or class indices beside rows of
+    class probabilities."""
+    import numpy as np
+
+    y, p = np.asarray(y), np.asarray(p, dtype=np.float64)
+    if p.ndim == 1:
+        y = y.astype(np.float64)
+        return float(-np.mean(y * np.log(p) + (1.0 - y) * np.log1p(-p)))
+    return float(-np.mean(np.log(p[np.arange(len(y)), y.astype(np.int64)])))

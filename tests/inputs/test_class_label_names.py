@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from cli_helpers import run_cli
+from cli_helpers import log_loss, run_cli
 
 from losscli.io.parquet import class_label_names
 
@@ -19,8 +19,6 @@ NAMES = ["neg", "neu", "pos"]
 
 
 def _table(columns: list[str], seed: int = 0) -> tuple[pa.Table, float]:
-    from sklearn.metrics import log_loss
-
     rng = np.random.default_rng(seed)
     y, p = rng.integers(0, 3, 60), rng.dirichlet([1, 1, 1], 60)  # p's columns: neg, neu, pos
     features = {"label": {"names": NAMES, "_type": "ClassLabel"}, **{c: {"dtype": "float64", "_type": "Value"}

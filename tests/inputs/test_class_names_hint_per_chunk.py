@@ -7,12 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from cli_helpers import run_cli
+from cli_helpers import log_loss, run_cli
 
 
 def test_the_hint_names_both_classes_whatever_the_chunks(tmp_path, capsys):
-    from sklearn.metrics import log_loss
-
     rng = np.random.default_rng(0)
     y = np.array(["stay"] * 3000, dtype=object)
     y[2000:] = np.where(rng.random(1000) < 0.5, "churn", "stay")

@@ -7,15 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from cli_helpers import run_cli
+from cli_helpers import log_loss, run_cli
 
 
 @pytest.mark.parametrize("engine", ["local", "dask"])
 def test_the_first_column_by_position_joins_the_files(tmp_path, capsys, engine):
     if engine == "dask":
         pytest.importorskip("dask.dataframe")
-    from sklearn.metrics import log_loss
-
     rng = np.random.default_rng(8)
     keys, y, p = [f"s{i}" for i in range(40)], rng.integers(0, 2, 40), rng.random(40)
     pd.DataFrame({"k": keys, "y": y}).to_csv(tmp_path / "y.csv", index=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from cli_helpers import run_cli
+from cli_helpers import log_loss, run_cli
 
 torch = pytest.importorskip("torch")
 
@@ -38,8 +38,6 @@ def test_a_named_index_beside_logits_is_refused_and_the_hint_gives_torchs_number
 
 
 def test_two_files_string_classes_and_probabilities(tmp_path, capsys):
-    from sklearn.metrics import log_loss
-
     logits, y, index, ref = _frame(seed=2)
     (tmp_path / "y.csv").write_text(pd.DataFrame({"label": y}).to_csv(index=False))
     pd.DataFrame(logits, columns=["cat", "dog", "bird"], index=index).to_csv(tmp_path / "logits.csv")

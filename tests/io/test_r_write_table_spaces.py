@@ -15,7 +15,7 @@ import math
 from pathlib import Path
 
 import pytest
-from cli_helpers import run_cli
+from cli_helpers import log_loss, run_cli
 
 from losscli.io.detect import sniff_delimiter
 
@@ -123,8 +123,6 @@ def test_other_texts_are_not(text):
 def test_quote_false_row_names_under_unquoted_names(tmp_path, capsys):
     """``write.table(df, quote = FALSE)``: names one fewer than the numbers of each row (its row names first)
     were read as one column ``y pred``; a space separates them, and the row names are an index."""
-    from sklearn.metrics import log_loss
-
     text = "y pred\n1 1 0.9\n2 0 0.2\n3 1 0.7\n4 0 0.4\n"
     assert sniff_delimiter(text) == " "
     assert sniff_delimiter("y pred\n1 0.9\n0 0.2\n") == " " and sniff_delimiter("2 3\n1 1 0.9\n") == ","
