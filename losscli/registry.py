@@ -212,7 +212,9 @@ def parse_loss_expression(text: str) -> tuple[str, dict[str, Any]]:
         raise UsageError(
             f"cannot read the parameters of {text!r}", hint="write NAME(param=value, ...)"
         ) from None
-    assert isinstance(call, ast.Call)
+    if not isinstance(call, ast.Call):  # 'huber(delta=0.5),huber(delta=2)': one loss's parentheses hold two
+        raise UsageError(f"cannot read loss {text!r}: one loss here, with its parameters in its parentheses",
+                         hint="write NAME(param=value, ...); evaluate losses of other parameters one run each")
     if call.args:
         raise UsageError(f"parameters of {text!r} must be named", hint=f"e.g. {name}(delta=0.5)")
     params: dict[str, Any] = {}

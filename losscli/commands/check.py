@@ -90,6 +90,11 @@ def run_check(config: str | None, opts: dict[str, Any], *, decided: dict[str, An
                 check.gates.baseline_by_file = bool(check.gates.baseline) and (
                     os.path.realpath(check.gates.baseline) in shared)
                 evaluations, checks, comps = op.run_named_check(check, report)
+            except UsageError as exc:  # a mistake of the check file found with its data (a column it names that
+                # the file lacks, --by-class of a loss on real values): exit 2, warn or not, nothing written
+                if not exc.message.startswith(f"check {spec.name!r}"):
+                    exc.message = f"check {spec.name!r}: {exc.message}"
+                raise
             except LossCliError as exc:
                 left_out = True
                 code = exc.exit_code

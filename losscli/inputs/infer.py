@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -288,6 +287,8 @@ def _refuse_row_key(table: Table, cols: list[str], targets: Collection[str]) -> 
     rest = cols[1:]
     if not any(_fractional(table.sample.get(r)) for r in rest):
         return
+    import shlex
+
     at = [table.columns.index(r) for r in rest]
     chosen = f"{rest[0]}:{rest[-1]}" if at == list(range(at[0], at[0] + len(at))) else ",".join(rest)
     raise UsageError(
@@ -308,13 +309,13 @@ def _fractional(sample: Any) -> bool:
 
 
 def _counts(sample: Any) -> bool:
-    """Whether sampled cells are counts: whole numbers ≥ 0, one above 1 (a probability never is; a class's
-    probability column named ``words`` stays a prediction)."""
+    """Whether sampled cells are counts: whole numbers ≥ 0 (a probability or a logit seldom is: a class's
+    probability column named ``words`` stays a prediction; a per-token file's words are 0 or 1)."""
     try:
         values = np.asarray([float(v) for v in sample if v is not None and str(v).strip() != ""], dtype=np.float64)
     except (TypeError, ValueError):
         return False
-    return bool(values.size) and bool(np.all((values >= 0) & (values == np.floor(values)))) and bool(values.max() > 1)
+    return bool(values.size) and bool(np.all((values >= 0) & (values == np.floor(values))))
 
 
 def _one_block(table: Table, candidates: list[str]) -> list[str]:

@@ -1626,6 +1626,12 @@ def _finish(
             )
     if options.classes and mode in ("class", "onehot_from_class"):
         refuse_classes_against_columns(pred_cols, list(options.classes))
+    if options.classes and mode == "value" and len(label_cols) > 1:  # one-hot or multi-label columns
+        raise UsageError(
+            f"--classes maps one label column of class names or indices to the prediction columns; the labels here "
+            f"are {len(label_cols)} columns (one-hot or multi-label), paired with the prediction columns by place",
+            hint="leave out --classes, and give the prediction columns in the label columns' order with --pred-cols",
+        )
     extras = {}
     for name, sel in options.extra_cols.items():
         if name in options.extra_files:  # a column of its own file (see _extra_files)

@@ -47,6 +47,9 @@ def _run(project, capsys, text, *extra):
     ('loss = "bce"\nbaseline_preds = "t1.csv"', "baseline_preds needs labels and preds"),
     ('loss = "r2"\ngroup_col = "y"', "r2 is a summary metric"),
     ('loss = "r2"\nci = 0.9', "r2 is a summary metric"),
+    # found with the check's data: a column the file lacks, slices of a loss on real values
+    ('loss = "bce"\nweight_col = "w"', "--weight-col"),
+    ('loss = "huber"\nby_class = true', "--by-class"),
 ])
 @pytest.mark.parametrize("warn", [False, True])
 def test_a_mistake_of_the_check_file_is_found_before_any_check_runs(project, capsys, mistake, said, warn):
