@@ -1626,7 +1626,8 @@ def _finish(
             )
     if options.classes and mode in ("class", "onehot_from_class"):
         refuse_classes_against_columns(pred_cols, list(options.classes))
-    if options.classes and mode == "value" and len(label_cols) > 1:  # one-hot or multi-label columns
+    if options.classes and mode == "value" and len(label_cols) > 1 and (
+            label_sample is None or label_sample.dtype.kind not in "OUS"):  # one-hot or multi-label numbers
         raise UsageError(
             f"--classes maps one label column of class names or indices to the prediction columns; the labels here "
             f"are {len(label_cols)} columns (one-hot or multi-label), paired with the prediction columns by place",
