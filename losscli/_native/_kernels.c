@@ -146,6 +146,8 @@ typedef struct {
     int renorm;          /* probability rows divided by their sum first (Keras) */
     int has_ignore; int64_t ignore;
     double sum_tol;      /* label rows must sum to 1 within this (categorical) */
+    int lax_sums;        /* rows off by more are counted (offsum), not invalid: a convention that warns (Keras,
+                          * scikit-learn) */
     int cw_argmax;       /* class weight of argmax(y) multiplies the loss (Keras), else Σ_c y_c·w_c weights */
     int focal;           /* focal: (1 − p_t)^gamma · BCE, or (1 − p_c)^gamma per class */
     double gamma;        /* 0 ≤ gamma ≤ 16 */
@@ -175,6 +177,7 @@ typedef struct k_part_s {
     double *bout, *bwout; uint8_t *bcout;  /* a block's values, when they are not kept (else NULL) */
     int bad;
     int64_t clipped;
+    int64_t offsum;      /* rows not summing to 1 within the tolerance (lax_sums) */
     double xmin, xmax;
 } k_part;
 
@@ -374,9 +377,9 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     PyObject *yp, *yt, *sw, *cw, *alphas, *out, *wout, *cout, *stats;
     long long n, c, head, block, ignore;
     int threads, discard = 0;
-    if (!PyArg_ParseTuple(args, "iOiOiOiLL(ididd)(iddidii)(iLdi)(ididO)OOOOLLOi|p", &j.kind, &yp, &j.yp_code, &yt,
+    if (!PyArg_ParseTuple(args, "iOiOiOiLL(ididd)(iddidii)(iLdii)(ididO)OOOOLLOi|p", &j.kind, &yp, &j.yp_code, &yt,
                           &j.yt_code, &sw, &j.sw_code, &n, &c, &j.has_smooth, &j.smooth, &j.has_pw, &j.pw, &j.delta,
-                          &j.clip, &j.lo, &j.hi, &j.has_floor, &j.floor, &j.keras32, &j.renorm, &j.has_ignore, &ignore, &j.sum_tol, &j.cw_argmax,
+                          &j.clip, &j.lo, &j.hi, &j.has_floor, &j.floor, &j.keras32, &j.renorm, &j.has_ignore, &ignore, &j.sum_tol, &j.lax_sums, &j.cw_argmax,
                           &j.focal, &j.gamma, &j.has_alpha, &j.alpha, &alphas,
                           &cw, &out, &wout, &cout, &head, &block, &stats, &threads, &discard))
         return NULL;
@@ -484,7 +487,7 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     if (threads > nu) threads = nu > 0 ? (int)nu : 1;
     for (int t = 0; t < threads; t++) {
         double *mine = scratch + per_thread * (size_t)t;
-        parts[t] = (k_part){.job = &j, .scratch = mine, .bad = 0, .clipped = 0,
+        parts[t] = (k_part){.job = &j, .scratch = mine, .bad = 0, .clipped = 0, .offsum = 0,
                             .bout = discard ? mine + scratch_doubles : NULL,
                             .bwout = discard ? mine + scratch_doubles + block : NULL,
                             .bcout = discard ? (uint8_t *)(mine + scratch_doubles + 2 * block) : NULL,
@@ -498,11 +501,12 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
     free(j.ublock);
     free(j.left);
     int bad = 0;
-    int64_t clipped = 0;
+    int64_t clipped = 0, offsum = 0;
     double xmin = __builtin_inf(), xmax = -__builtin_inf();
     for (int t = 0; t < threads; t++) {
         bad |= parts[t].bad;
         clipped += parts[t].clipped;
+        offsum += parts[t].offsum;
         xmin = parts[t].xmin < xmin ? parts[t].xmin : xmin;
         xmax = parts[t].xmax > xmax ? parts[t].xmax : xmax;
     }
@@ -516,7 +520,7 @@ static PyObject *py_fused(PyObject *self, PyObject *args) {
         }
     }
     release_views(&v);
-    return Py_BuildValue("(iLdd)", bad, (long long)clipped, xmin, xmax);
+    return Py_BuildValue("(iLddL)", bad, (long long)clipped, xmin, xmax, (long long)offsum);
 fail:
     release_views(&v);
     return NULL;

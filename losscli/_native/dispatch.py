@@ -10,8 +10,9 @@ Covered: ``binary_crossentropy`` from logits (any convention) or probabilities (
 clipping), with label smoothing and one ``pos_weight``; ``sparse_categorical_crossentropy`` from logits
 with class weights, ``ignore_index`` and label smoothing; ``categorical_crossentropy`` from logits or
 probabilities (every convention's clipping, Keras' renormalisation, torch's log floor) with smoothing and
-class weights (label rows, and probability rows, must sum to 1 within ``sum_tol``: others go to the NumPy
-path, which errs or warns as the convention says); ``binary_focal_crossentropy`` (0 ≤ γ ≤ 16, with
+class weights (label rows, and probability rows, must sum to 1 within ``sum_tol``: under a convention that
+refuses other rows they go to the NumPy path, which errs; under one that warns, the kernel takes them and
+counts them, so that the chunking does not decide which kernel computes a row); ``binary_focal_crossentropy`` (0 ≤ γ ≤ 16, with
 or without α) from probabilities, and from logits except under Keras; ``categorical_focal_crossentropy``
 (0 ≤ γ ≤ 16, α none, one or one per class) on the same terms; ``mse``, ``mae`` and ``huber``.
 Element-wise losses take one or several outputs per row (their mean, as the NumPy kernels). Labels given as
@@ -58,6 +59,9 @@ class FusedPlan:
     renorm: bool = False
     delta: float = 1.0
     sum_tol: float = 0.0
+    #: rows off by more than ``sum_tol`` are taken (and counted) rather than left to the NumPy path: a convention
+    #: that warns about them (Keras, scikit-learn), so that every chunk of an input takes the same kernel
+    lax_sums: bool = False
     cw_argmax: bool = False
     #: several outputs of a row are one distribution, not separate binary outputs (scikit-learn's log_loss):
     #: the compiled kernels leave such rows to the NumPy kernel
@@ -78,11 +82,13 @@ class FusedPlan:
         dst: np.ndarray | None = None,
         discard: bool = False,
     ) -> (
-        tuple[np.ndarray, np.ndarray | None, np.ndarray | None, int, np.ndarray, tuple[float, float]] | None
+        tuple[np.ndarray, np.ndarray | None, np.ndarray | None, int, np.ndarray, tuple[float, float], int] | None
     ):
-        """(values, weights, counted, clipped, block statistics, (min, max) of y_pred) of one chunk, or
+        """(values, weights, counted, clipped, block statistics, (min, max) of y_pred, rows off) of one chunk, or
         ``None`` when the chunk is not one the compiled kernel takes (or holds an invalid value). The block
-        statistics are an ``(nblocks, 7)`` array of rows ``(count, Σv, Σw, mean, M2, min, max)``.
+        statistics are an ``(nblocks, 7)`` array of rows ``(count, Σv, Σw, mean, M2, min, max)``. Rows off is the
+        number of label or probability rows that do not sum to 1 within ``sum_tol`` (with ``lax_sums``; a few
+        near the tolerance's edge may be among them: the caller's check of the chunk tells which warn).
 
         ``head`` rows complete the accumulator's buffered block; statistics are returned for the whole
         blocks of ``block`` rows that follow. With ``discard`` the caller needs the whole blocks' statistics
@@ -150,7 +156,7 @@ class FusedPlan:
         head = min(head, n)
         nblocks = (n - head) // block
         stats = np.empty((nblocks, 7))
-        bad, clipped, pmin, pmax = mod.fused(
+        bad, clipped, pmin, pmax, off = mod.fused(
             self.kind,
             yp,
             pc,
@@ -177,7 +183,7 @@ class FusedPlan:
                 int(self.renorm),
             ),
             (int(self.ignore_index is not None), int(self.ignore_index or 0), float(self.sum_tol),
-             int(self.cw_argmax)),
+             int(self.lax_sums), int(self.cw_argmax)),
             (
                 int(self.focal_gamma is not None),
                 float(self.focal_gamma or 0.0),
@@ -197,7 +203,7 @@ class FusedPlan:
         )
         if bad:
             return None
-        return values, weights, counted, int(clipped), stats, (pmin, pmax)
+        return values, weights, counted, int(clipped), stats, (pmin, pmax), int(off)
 
 
 def block_stats(

@@ -1828,16 +1828,23 @@ IFN void F(cw_row)(const k_job *j, const double *yr, int64_t c, double s, double
  * + ε/C, l = −Σ_c y'_c·log p_c (·w_c per class; Keras: ·w_{argmax y}). Labels in [0, 1], rows summing to
  * 1 within the tolerance (a row near its edge goes to the NumPy path, which decides). */
 /* Nonzero unless every value of the m rows of c is in [0, 1] and every row sums to 1 within the tolerance
- * (summed as validate._row_sums does; a row near the tolerance's edge goes to the NumPy path, which decides). */
-IFN int F(rows_in_simplex)(const k_job *j, const double *y, int64_t m) {
+ * (summed as validate._row_sums does; a row near the tolerance's edge goes to the NumPy path, which decides).
+ * With lax_sums (a convention that takes such rows with a warning) a row off by more is counted in
+ * p->offsum instead (with those near the edge: the caller's check of the chunk decides the warning). */
+IFN int F(rows_in_simplex)(const k_job *j, const double *y, int64_t m, k_part *p) {
     const int64_t c = j->c;
     int bad = 0;
     for (int64_t i = 0; i < m * c; i++) bad |= !(y[i] >= 0.0) | !(y[i] <= 1.0);
     double tol = j->sum_tol * (1.0 - 0x1p-20);
+    int64_t off = 0;
     for (int64_t i = 0; i < m; i++) {
         double s = F(row_sum)(y + i * c, c, 16);
-        bad |= !(__builtin_fabs(s - 1.0) <= tol);
+        off += !(__builtin_fabs(s - 1.0) <= tol);
     }
+    if (j->lax_sums)
+        p->offsum += off;
+    else
+        bad |= off != 0;
     return bad;
 }
 
@@ -1852,7 +1859,7 @@ IFN int F(cat_logits_in)(const k_job *j, int64_t i0, int64_t m, double *x, doubl
     const int64_t c = j->c;
     int bad = F(logits_in)(j, i0 * c, m * c, x, p);
     F(load)(j->yt, j->yt_code, i0 * c, m * c, y);
-    bad |= F(rows_in_simplex)(j, y, m);
+    bad |= F(rows_in_simplex)(j, y, m, p);
     if (bad) return 1;
 #ifndef K_VEC512
     F(minmax)(x, m * c, p);
@@ -1947,7 +1954,7 @@ FN int F(tile_cce_probs)(const k_job *j, int64_t i0, int64_t m, double *x, doubl
     const int64_t c = j->c, mc = m * c;
     F(load)(j->yp, j->yp_code, i0 * c, mc, x);
     F(load)(j->yt, j->yt_code, i0 * c, mc, y);
-    int bad = F(rows_in_simplex)(j, y, m) | F(rows_in_simplex)(j, x, m);
+    int bad = F(rows_in_simplex)(j, y, m, p) | F(rows_in_simplex)(j, x, m, p);
     if (bad) return 1;
     if (j->keras32)
         for (int64_t i = 0; i < mc; i++) x[i] = (double)(float)x[i];

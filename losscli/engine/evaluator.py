@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,6 +35,9 @@ from losscli.registry import resolve
 from losscli.spec import DEFAULT_SUM_TOL, LossSpec
 from losscli.values import finite_or_none as _finite
 from losscli.values import json_params, plain_params
+
+if TYPE_CHECKING:
+    from losscli.engine.validate import OffRows
 
 SCHEMA = 1
 
@@ -288,6 +291,7 @@ class Evaluator:
         self.rows = 0
         self.outputs = 1
         self.warnings: list[str] = []
+        self._off: OffRows | None = None  # rows not summing to 1 that a lenient convention takes, once any is seen
         self._chunks: list[np.ndarray] = []
         #: called as ``listener(values, weights, counted)`` after each chunk is accumulated (per-sample
         #: values w·l, normalising weights or None, counted mask or None): for breakdowns and intervals
@@ -301,7 +305,7 @@ class Evaluator:
         self._out: np.ndarray | None = None  # per-sample values of all chunks, when the total is known
         self._fused = fused_plan(self.spec, self.params, self.conv)  # compiled kernel, loaded when it runs
         if self._fused is not None:
-            self._fused = replace(self._fused, sum_tol=self.sum_tol)
+            self._fused = replace(self._fused, sum_tol=self.sum_tol, lax_sums=not self.conv.strict)
         #: the per-row counts (words, bytes) every chunk brings, for word/byte perplexity and bits per byte
         self.counts = check_count_names(counts)
         if self.counts:
@@ -399,6 +403,14 @@ class Evaluator:
         if message not in self.warnings:
             self.warnings.append(message)
 
+    def _off_rows(self, what: str, count: int, first: int, total: float, action: str) -> None:
+        """Rows that do not sum to 1, taken under a lenient convention: one warning over every chunk."""
+        if self._off is None:
+            from losscli.engine.validate import OffRows
+
+            self._off = OffRows()
+        self._off.add(self.warnings, what, count, first, total, action)
+
     def update(self, y_true: Any, y_pred: Any, sample_weight: Any = None, *,
                counts: dict[str, Any] | None = None) -> np.ndarray:
         """Validate and evaluate one chunk; return its per-sample values (w_i·l_i).
@@ -438,6 +450,7 @@ class Evaluator:
             row_offset=self.rows,
             sum_tol=self.sum_tol,
             warn=self._warn,
+            off_rows=self._off_rows,
         )
         if self.spec.label_kind == "sign" and self.conv.name == "keras":  # 0/1 mapped over the whole input
             from losscli.engine.validate import keras_sign_labels
@@ -557,7 +570,12 @@ class Evaluator:
         if done is None:
             return None
         self.acc.stats = _compiled_block_stats  # its blocks are summed as the fused kernel sums them
-        values, weights, counted, clipped, stats, (lo, hi) = done
+        values, weights, counted, clipped, stats, (lo, hi), off = done
+        if off:  # rows the kernel took under a lenient convention: which of them warn, as the NumPy path says
+            from losscli.engine.validate import warn_off_rows
+
+            warn_off_rows(self.spec, self.conv, self.params, y_true, y_pred, row_offset=self.rows,
+                          sum_tol=self.sum_tol, off_rows=self._off_rows)
         start = (BLOCK - pending) % BLOCK if (pending := self.acc._pending_len) else 0
         blocks = CompiledBlocks(stats, values, weights, counted, min(start, n))
         logits = self._fused.kind in (dispatch.BCE_LOGITS, dispatch.SPARSE_LOGITS, dispatch.CCE_LOGITS)
@@ -655,10 +673,19 @@ class Evaluator:
         self.skipped_rows += other.skipped_rows
         self._note_dtype(other.pred_dtype)
         self._out = None
+        rows_before = self.rows
         self.rows += other.rows
         self.outputs = max(self.outputs, other.outputs)
+        off = other._off.seen if other._off is not None else {}
+        if off:
+            from losscli.engine.validate import off_rows_warning
+
+        theirs = {off_rows_warning(what, *seen) for what, seen in off.items()}
         for w in other.warnings:
-            self._warn(w)
+            if w not in theirs:
+                self._warn(w)
+        for what, (count, first, total, action) in off.items():  # their samples follow ours
+            self._off_rows(what, count, first + rows_before, total, action)
         if self.keep_per_sample and not other.keep_per_sample and other.rows:
             self.keep_per_sample, self._chunks = False, []
         elif self.keep_per_sample:

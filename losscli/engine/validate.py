@@ -34,6 +34,9 @@ from losscli.losses._common import minmax
 from losscli.spec import DEFAULT_SUM_TOL, PRED_KINDS, LossSpec
 
 Warn = Callable[[str], None]
+#: rows that do not sum to 1 under a convention that takes them: (label or probability, how many, the first's
+#: sample number (1-based), its sum, what the convention does with them)
+OffRowsSink = Callable[[str, int, int, float, str], None]
 
 #: what a binary loss's labels must be (its name first)
 _BINARY_LABELS = "{} labels must be 0 or 1 (or soft targets in [0, 1])"
@@ -165,12 +168,17 @@ def check_inputs(
     row_offset: int = 0,
     sum_tol: float = DEFAULT_SUM_TOL,
     warn: Warn | None = None,
+    off_rows: OffRowsSink | None = None,
 ) -> Checked:
     """Validate and normalise one chunk of inputs for ``spec``; raise an :class:`InputError` subclass.
 
-    ``row_offset`` is added to reported row numbers (the chunk's position in the whole input).
+    ``row_offset`` is added to reported row numbers (the chunk's position in the whole input). Rows that do
+    not sum to 1 under a lenient convention go to ``off_rows`` (an :class:`OffRows` tally's, for one warning
+    over every chunk), else to ``warn`` as this chunk's warning.
     """
     warn = warn or (lambda _msg: None)
+    if off_rows is None:
+        off_rows = _warning_of(warn)
     sklearn_proba = False  # bce under the sklearn convention on several probability columns: log_loss
     yp = _numeric(y_pred, "y_pred")
     yt = _numeric(y_true, "y_true")
@@ -295,7 +303,7 @@ def check_inputs(
             None,
             bounds=bounds,
         )
-        _check_rows_sum(yt, "y_true", row_offset, sum_tol, conv, warn, labels=True, spec=spec)
+        _check_rows_sum(yt, "y_true", row_offset, sum_tol, conv, off_rows, labels=True, spec=spec)
     elif kind == "sign" and conv.name != "keras":
         bad = ~np.isin(yt, (-1, 0, 1))
         if bad.any():
@@ -305,7 +313,7 @@ def check_inputs(
 
     # ---- predictions
     if log_probs:
-        _check_log_probs(spec, yp, row_offset, sum_tol, conv, warn, bounds)
+        _check_log_probs(spec, yp, row_offset, sum_tol, conv, off_rows, bounds)
     elif spec.pred_kind in ("probability", "distribution") and not from_logits:
         _check_range(
             yp,
@@ -325,7 +333,7 @@ def check_inputs(
             bounds=bounds,
         )
         if (spec.pred_kind == "distribution" or sklearn_proba) and yp.ndim == 2:
-            _check_rows_sum(yp, "y_pred", row_offset, sum_tol, conv, warn, labels=False, spec=spec)
+            _check_rows_sum(yp, "y_pred", row_offset, sum_tol, conv, off_rows, labels=False, spec=spec)
     elif (
         from_logits
         and spec.pred_kind in ("probability", "distribution")
@@ -456,7 +464,7 @@ def _check_log_probs(
     offset: int,
     tol: float,
     conv: Convention,
-    warn: Warn,
+    off_rows: OffRowsSink,
     bounds: _Bounds,
 ) -> None:
     """Log-probabilities are ≤ 0, and rows over classes are distributions (Σ e^a = 1)."""
@@ -483,7 +491,7 @@ def _check_log_probs(
         with np.errstate(under="ignore"):
             probs = np.exp(yp)
         try:
-            _check_rows_sum(probs, "y_pred", offset, tol, conv, warn, labels=False, spec=spec)
+            _check_rows_sum(probs, "y_pred", offset, tol, conv, off_rows, labels=False, spec=spec)
         except ProbabilityError as exc:
             exc.hint = "log-probability rows must satisfy Σ exp = 1; for unnormalised scores use --logits"
             raise
@@ -573,17 +581,64 @@ def _row_sums(a: np.ndarray) -> np.ndarray:
     return a.sum(axis=1, dtype=np.float64)
 
 
+class OffRows:
+    """Rows that do not sum to 1 which a lenient convention takes (Keras renormalises them, scikit-learn uses
+    them as given), counted over every chunk: one warning per kind of row (label, probability) naming how many
+    there are and the first, whatever the chunks. :meth:`add` keeps that warning current in a list of them."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, tuple[int, int, float, str]] = {}  # kind → (count, first sample, its sum, action)
+
+    def add(self, warnings: list[str], what: str, count: int, first: int, total: float, action: str) -> None:
+        """Fold in one chunk's ``count`` rows of kind ``what`` (the first at sample ``first``, summing to
+        ``total``) and put the kind's warning in ``warnings``, in place of its earlier version."""
+        before = self.seen.get(what)
+        old = off_rows_warning(what, *before) if before else None
+        self.seen[what] = (before[0] + count, *before[1:]) if before else (count, first, total, action)
+        new = off_rows_warning(what, *self.seen[what])
+        if old in warnings:
+            warnings[warnings.index(old)] = new
+        elif new not in warnings:
+            warnings.append(new)
+
+
+def off_rows_warning(what: str, count: int, first: int, total: float, action: str) -> str:
+    """The warning about ``count`` rows of kind ``what`` that do not sum to 1."""
+    return f"{count} {what} rows do not sum to 1 (sample {first}, the first, sums to {total:.6g}); {action}"
+
+
+def _warning_of(warn: Warn) -> OffRowsSink:
+    def sink(what: str, count: int, first: int, total: float, action: str) -> None:
+        warn(off_rows_warning(what, count, first, total, action))
+
+    return sink
+
+
+def warn_off_rows(spec: LossSpec, conv: Convention, params: dict, y_true: np.ndarray, y_pred: np.ndarray, *,
+                  row_offset: int, sum_tol: float, off_rows: OffRowsSink) -> None:
+    """The row-sum checks of :func:`check_inputs` alone, for a chunk whose other checks the compiled kernel made
+    (it takes rows off by more than ``sum_tol`` under a lenient convention and counts them; these checks tell
+    ``off_rows`` which, as the NumPy path would)."""
+    if spec.label_kind == "distribution" and y_true.ndim == 2:
+        _check_rows_sum(y_true, "y_true", row_offset, sum_tol, conv, off_rows, labels=True, spec=spec)
+    probabilities = not params.get("from_logits") and not params.get("log_probs")
+    if probabilities and spec.pred_kind == "distribution" and y_pred.ndim == 2:
+        _check_rows_sum(y_pred, "y_pred", row_offset, sum_tol, conv, off_rows, labels=False, spec=spec)
+
+
 def _check_rows_sum(
     a: np.ndarray,
     array: str,
     offset: int,
     tol: float,
     conv: Convention,
-    warn: Warn,
+    off_rows: OffRowsSink,
     *,
     labels: bool,
     spec: LossSpec,
 ) -> None:
+    """Rows of ``a`` sum to 1 within ``tol``: others are an error, or under a lenient convention (Keras,
+    scikit-learn) told to ``off_rows``."""
     sums = _row_sums(a)
     bad = np.abs(sums - 1.0) > tol
     if not bad.any():
@@ -591,16 +646,9 @@ def _check_rows_sum(
     row = int(np.argmax(bad))
     what = "label" if labels else "probability"
     if not conv.strict:
-        if conv.renormalise and not labels and spec.name not in _KERAS_ROWS_AS_GIVEN:
-            warn(
-                f"{int(bad.sum())} {what} rows do not sum to 1 (sample {row + offset + 1}, the first, sums to "
-                f"{sums[row]:.6g}); renormalised, as Keras does"
-            )
-        else:
-            warn(
-                f"{int(bad.sum())} {what} rows do not sum to 1 (sample {row + offset + 1}, the first, sums to "
-                f"{sums[row]:.6g}); used as given, as {conv.name} does"
-            )
+        renormalised = conv.renormalise and not labels and spec.name not in _KERAS_ROWS_AS_GIVEN
+        off_rows(what, int(bad.sum()), row + offset + 1, float(sums[row]),
+                 "renormalised, as Keras does" if renormalised else f"used as given, as {conv.name} does")
         return
     hint = (None if labels else _whole_columns_hint(a, tol)) or _sum_hint(a, sums, labels, spec)
     raise (LabelError if labels else ProbabilityError)(

@@ -137,7 +137,7 @@ def test_a_kernels_own_blocks_fold_to_the_python_loops_bits(case):
     plan = dispatch.FusedPlan(dispatch.SPARSE_LOGITS, ignore_index=-100)
     done = plan.run(y, x, None, head=0, block=BLOCK, threads=2)
     assert done is not None
-    values, weights, counted, _, stats, _ = done
+    values, weights, counted, _, stats, _, _ = done
     assert all_as_given(stats) == (case == "plain")
     assert all_as_given(stats) == all(as_given(tuple(r)) for r in stats.tolist())
     blocks = CompiledBlocks(stats, values, weights, counted, 0)

@@ -334,3 +334,35 @@ def test_a_merge_keeps_per_sample_values_only_where_both_kept_them():
         a.merge(3)
     with pytest.raises(losscli.UsageError, match="counts= maps"):
         losscli.Evaluator("scce", counts=["words"]).update([0], [[0.5, 0.5]], counts=[1])
+
+
+@pytest.fixture
+def kernels_choice(monkeypatch):
+    from losscli import _native
+
+    def use(kernels: str) -> None:
+        monkeypatch.setenv("LOSSCLI_KERNELS", kernels)
+        _native.reset()
+
+    yield use
+    monkeypatch.undo()
+    _native.reset()
+
+
+@pytest.mark.parametrize("kernels", ["numpy", "auto"])
+def test_merged_shards_count_rows_off_one_in_one_warning(kernels, kernels_choice):
+    """Shards with probability rows that do not sum to 1 (scikit-learn takes them as given) merge into one
+    warning that counts them all and names the first, as one pass over the whole input does."""
+    kernels_choice(kernels)
+    rng = np.random.default_rng(1)
+    y, p = np.eye(3)[rng.integers(0, 3, 5000)], rng.dirichlet(np.ones(3), 5000)
+    p[[100, 3000, 4000]] *= 0.9
+    first, second = (losscli.Evaluator("cce", convention="sklearn") for _ in range(2))
+    first.update(y[:2500], p[:2500])
+    second.update(y[2500:], p[2500:])
+    assert second.warnings == ["2 probability rows do not sum to 1 (sample 501, the first, sums to 0.9); used as "
+                               "given, as sklearn does"]
+    merged = first.merge(second).result()
+    whole = losscli.evaluate("cce", y, p, convention="sklearn")
+    assert merged.warnings == whole.warnings == [
+        "3 probability rows do not sum to 1 (sample 101, the first, sums to 0.9); used as given, as sklearn does"]
