@@ -176,10 +176,16 @@ def guessed_headers_error(names: list[str]) -> UsageError:
     """Files read side by side whose first rows were all only guessed to be headers (numbers that are pandas'
     default column names ``0, 1, …``, which ``np.savetxt`` data can also start with) would each lose a
     sample with no row-count mismatch to reveal it: such a run waits for ``--header`` or ``--no-header``."""
+    import shlex
+
+    first = shlex.quote(names[0])
     return UsageError(
         f"the first rows of {', '.join(names)} hold only the numbers 0, 1, …: column names as pandas writes "
         "them, or data (as np.savetxt writes it)?",
-        hint="pass --no-header if the first rows are data, --header if they are column names",
+        hint="pass --no-header if the first rows are data, --header if they are column names; if one file is "
+             "data and the other has names (np.savetxt's beside pandas' to_csv), give the data file a header line: "
+             f"<(echo y; cat {first}) in place of {first} in the shell, or save it with np.savetxt(..., "
+             "header='y', comments='')",
     )
 
 

@@ -788,3 +788,31 @@ def test_a_long_shuffled_file_with_a_named_index_is_refused(tmp_path, capsys):
     assert "column 'obs'" in err and "--id-col obs" in err
     expected = mean_squared_error(truth.y, pred.pred.sort_index())
     assert value(["mse", *files, "--id-col", "obs"], capsys) == pytest.approx(expected, rel=1e-13)
+
+
+def test_np_savetxt_labels_beside_a_pandas_series_follow_the_header_line_hint(tmp_path):
+    """``np.savetxt(y, fmt='%d')`` labels opening with 0 beside ``pd.Series(p).to_csv(index=False)`` (its name
+    ``0`` above the values): both first rows are only guessed to be names, and neither --header nor --no-header
+    reads one file's first row as data and the other's as names. The refusal's hint gives the data file a
+    header line in the shell, which gives scikit-learn's number."""
+    import shlex
+    import subprocess
+    import sys
+
+    from cli_helpers import log_loss
+
+    rng = np.random.default_rng(3)
+    y, p = rng.integers(0, 2, 200), rng.random(200)
+    y[0] = 0
+    np.savetxt(tmp_path / "y.txt", y, fmt="%d")
+    pd.Series(p).to_csv(tmp_path / "p.csv", index=False)
+    base = [sys.executable, "-m", "losscli", "eval", "bce", "--preds", "p.csv", "-q"]
+    r = subprocess.run([*base, "--labels", "y.txt"], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 2 and r.stdout == ""
+    assert "<(echo y; cat y.txt) in place of y.txt" in r.stderr
+    for flag in ("--header", "--no-header"):  # neither reads the files as written
+        assert subprocess.run([*base, "--labels", "y.txt", flag], cwd=tmp_path, capture_output=True).returncode == 3
+    r = subprocess.run(["bash", "-c", shlex.join(base[:-1]) + " -q --labels <(echo y; cat y.txt)"], cwd=tmp_path,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert float(r.stdout) == pytest.approx(log_loss(y, p), rel=1e-15)
