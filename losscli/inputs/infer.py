@@ -361,6 +361,21 @@ def _id_column(sel: Selection, table: Table) -> str | None:
     return chosen[0]
 
 
+def _no_predictions_left(table: Table, taken: dict[str, str], id_col: str | None) -> UsageError:
+    """No column of ``table`` is left for the predictions: the error says what each column was taken for (an
+    option's, or why it is no prediction), so that a column an option claimed by mistake shows."""
+    why = []
+    for c in table.columns[:12]:
+        reason = taken.get(c) or index_reason(table, c, id_col)
+        if reason is None:
+            sample = table.sample.get(c)
+            reason = "not numeric" if is_text(sample) else "a row counter" if is_counter(sample) else "left out"
+        why.append(f"{_shown(c, table)}: {reason}")
+    more = ", …" if len(table.columns) > 12 else ""
+    return UsageError(f"no prediction columns left in {table.name} ({'; '.join(why)}{more})",
+                      hint="choose them with --pred-cols")
+
+
 def infer_one_file(table: Table, sel: Selection) -> Columns:
     """Labels, predictions, weight and id of one file holding every column."""
     notes: list[str] = []
@@ -381,7 +396,10 @@ def infer_one_file(table: Table, sel: Selection) -> Columns:
         preds = prediction_candidates(table, taken, id_col, notes, targets=_sampled_texts(table),
                                       labels_chosen=sel.label_cols is not None, class_scores=sel.class_scores)
         if not preds:
-            raise UsageError(f"no prediction columns left in {table.name}", hint="choose them with --pred-cols")
+            raise _no_predictions_left(table, {**dict.fromkeys(sel.taken, "taken by another option (--group-col, …)"),
+                                               **dict.fromkeys(labels, "the labels"),
+                                               **dict.fromkeys(weight or [], "the weights"),
+                                               **({id_col: "taken by --id-col"} if id_col else {})}, id_col)
     preds = align_by_name(labels, preds, table.name, table.name, notes)
     return Columns(labels, preds, weight, id_col, notes)
 
@@ -451,7 +469,11 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
                                           targets={*labels.columns, *_sampled_texts(labels)},
                                           class_scores=sel.class_scores)
         if not pred_cols:
-            raise UsageError(f"no prediction columns left in {preds.name}", hint="choose them with --pred-cols")
+            weights_here = [] if weights is not None or weight_in_labels else weight or []
+            raise _no_predictions_left(preds, {**dict.fromkeys(sel.taken, "taken by another option (--group-col, …)"),
+                                               **dict.fromkeys(weights_here, "the weights"),
+                                               **({id_col: "the key the files are joined on"} if id_col else {})},
+                                       id_col)
     label_cols = _pick(sel.label_cols, labels, "--label-cols", sel)
     if label_cols is None:
         label_cols = []

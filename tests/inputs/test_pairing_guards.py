@@ -816,3 +816,14 @@ def test_np_savetxt_labels_beside_a_pandas_series_follow_the_header_line_hint(tm
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert float(r.stdout) == pytest.approx(log_loss(y, p), rel=1e-15)
+
+
+def test_no_prediction_column_left_says_what_took_each_column(tmp_path, capsys):
+    """``--id-col p`` on a file ``id,y,p`` leaves no prediction: the error says what took each column, so the
+    option that claimed the predictions shows; with ``--pred-cols p`` and the right key it runs."""
+    (tmp_path / "f.csv").write_text("id,y,p\na,1,0.2\nb,0,0.3\nc,1,0.4\n")
+    err = refused(["bce", tmp_path / "f.csv", "--id-col", "p"], capsys)
+    assert "no prediction columns left in" in err
+    assert "('id': an id column; 'y': the labels; 'p': taken by --id-col)" in err
+    assert value(["bce", tmp_path / "f.csv", "--id-col", "id"], capsys) == pytest.approx(
+        -np.mean(np.log([0.2, 0.7, 0.4])), rel=1e-15)
