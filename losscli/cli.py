@@ -19,6 +19,7 @@ from losscli.cli_options import (
     LEVEL,
     TOLERANCE,
     Number,
+    OneValueOptions,
     gate_options,
     report_options,
     resample_options,
@@ -66,7 +67,11 @@ class LossParamOption(click.Option):
         return record[0], f"{record[1]} [{', '.join(takers)}]" if takers else record[1]
 
 
-class EvalCommand(click.Command):
+class LossCliCommand(OneValueOptions, click.Command):
+    """A losscli command: an option that takes one value, given two, is a usage error (:class:`OneValueOptions`)."""
+
+
+class EvalCommand(LossCliCommand):
     """``eval`` whose help lists the registered losses."""
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -77,8 +82,11 @@ class EvalCommand(click.Command):
         super().format_epilog(ctx, formatter)
 
 
-class LossCliGroup(click.Group):
-    """The command group; ``losscli LOSS ...`` (a loss name where the command goes) suggests ``eval``."""
+class LossCliGroup(OneValueOptions, click.Group):
+    """The command group; ``losscli LOSS ...`` (a loss name where the command goes) suggests ``eval``. Its
+    commands are :class:`LossCliCommand`."""
+
+    command_class = LossCliCommand
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         name = args[0] if args else ""

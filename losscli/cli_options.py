@@ -89,13 +89,74 @@ def _bundle(*options: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return apply
 
 
-def _once(ctx: click.Context, param: click.Parameter, value: tuple[Any, ...]) -> Any:
-    """The one value of an option that takes one: given twice it is a usage error (click would keep the last
-    and drop the others unsaid)."""
-    if len(value) > 1:
-        raise click.UsageError(f"{param.opts[0]} is given {len(value)} times "
-                               f"({', '.join(map(str, value))}); it takes one", ctx=ctx)
-    return value[0] if value else None
+class OneValueOptions:
+    """A command (mixin of :class:`click.Command` or :class:`click.Group`) whose options that take one value
+    refuse two: click keeps the last one given and drops the others unsaid, so ``--weights a.csv --weights
+    b.csv`` would weight by ``b.csv`` alone, exit 0. An option given more than once with *different* values is
+    a usage error naming them all (``--weights is given 2 times (a.csv, b.csv); it takes one``).
+
+    Given twice with the same value (``--weights a.csv --weights a.csv``), or a flag given twice (``--json
+    --json``), it passes: every occurrence says the same thing, so none is dropped, and a script that adds an
+    option its caller may already have given still runs. Values are compared as written (``--delta 1 --delta
+    1.0`` differ): what the user typed is what the message shows. Options that take several (``multiple``:
+    ``--preds``, ``--max``) or count, and the arguments, are not concerned.
+
+    Every occurrence of an option is listed in the ``order`` click's parser returns; its values are noted as
+    the parser takes them. (Were the parser ever built without the options this reads, an option given twice
+    would be refused whatever its values: a refusal too many, never a value dropped.)
+    """
+
+    def make_parser(self, ctx: click.Context) -> Any:
+        parser = super().make_parser(ctx)  # type: ignore[misc]
+        taken: list[tuple[Any, Any]] = []  # (the parser's option, the value it took), per occurrence
+        seen = {id(o): o for table in ("_long_opt", "_short_opt") for o in getattr(parser, table, {}).values()}
+        for option in seen.values():
+            if getattr(option, "action", None) in ("store", "store_const"):
+                option.process = _noting(option, option.process, taken)
+        parse = parser.parse_args
+
+        def parse_args(args: list[str]) -> Any:
+            opts, rest, order = parse(args=args)
+            if not ctx.resilient_parsing:  # shell completion parses what is typed so far: no error there
+                refuse_repeated_options(ctx, order, taken if seen else None)
+            return opts, rest, order
+
+        parser.parse_args = parse_args
+        return parser
+
+
+def _noting(option: Any, process: Callable[..., Any], taken: list[tuple[Any, Any]]) -> Callable[..., Any]:
+    def noted(value: Any, state: Any) -> Any:
+        taken.append((option, option.const if option.action == "store_const" else value))
+        return process(value, state)
+
+    return noted
+
+
+def _spelling(option: Any) -> str:
+    """How the parser's ``option`` is written (its first long name): ``--logits``, or ``--probs`` for the
+    second name of a ``--logits/--probs`` flag."""
+    names = [*getattr(option, "_long_opts", ()), *getattr(option, "_short_opts", ())]
+    return names[0] if names else option.obj.opts[0]
+
+
+def refuse_repeated_options(ctx: click.Context, order: list[Any], taken: list[tuple[Any, Any]] | None) -> None:
+    """A usage error for an option that takes one value given with two (see :class:`OneValueOptions`);
+    ``taken`` is ``None`` where the values are not known (then any repeat is refused)."""
+    counts: dict[int, int] = {}
+    for param in order:
+        if isinstance(param, click.Option) and not (param.multiple or param.count):
+            counts[id(param)] = counts.get(id(param), 0) + 1
+    for param in dict.fromkeys(p for p in order if counts.get(id(p), 0) > 1):
+        given = [(o, v) for o, v in taken or () if o.obj is param]
+        values = list(dict.fromkeys(v for _, v in given))
+        if taken is not None and len(values) <= 1:
+            continue
+        if any(o.action == "store_const" for o, _ in given):  # the two names of a flag: --logits and --probs
+            names = list(dict.fromkeys(_spelling(o) for o, _ in given))
+            raise click.UsageError(f"{' and '.join(names)} contradict each other; give one of them", ctx=ctx)
+        shown = f" ({', '.join(str(v) for _, v in given)})" if given else ""
+        raise click.UsageError(f"{param.opts[0]} is given {counts[id(param)]} times{shown}; it takes one", ctx=ctx)
 
 
 _RESAMPLE = (
@@ -116,7 +177,7 @@ gate_options = _bundle(
                  "or with a derived value: perplexity, word_perplexity, byte_perplexity, bits_per_byte."),
     click.option("--min", "min", multiple=True, metavar="[LOSS=]X",
                  help="Fail when the value is below X (LOSS as for --max)."),
-    click.option("--baseline", metavar="FILE", multiple=True, callback=_once,
+    click.option("--baseline", metavar="FILE",
                  help="A losscli JSON result of an earlier run to compare with (signatures must match)."),
     click.option("--max-increase", multiple=True, metavar="[LOSS=]X",
                  help="Fail when the value got worse than the baseline by more than X."),
