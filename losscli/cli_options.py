@@ -93,7 +93,8 @@ class OneValueOptions:
     """A command (mixin of :class:`click.Command` or :class:`click.Group`) whose options that take one value
     refuse two: click keeps the last one given and drops the others unsaid, so ``--weights a.csv --weights
     b.csv`` would weight by ``b.csv`` alone, exit 0. An option given more than once with *different* values is
-    a usage error naming them all (``--weights is given 2 times (a.csv, b.csv); it takes one``).
+    a usage error naming them all (``--weights is given 2 times (a.csv, b.csv); it takes one``); so are two
+    options that set one value (``--json`` and ``--md``, both the output format), named both.
 
     Given twice with the same value (``--weights a.csv --weights a.csv``), or a flag given twice (``--json
     --json``), it passes: every occurrence says the same thing, so none is dropped, and a script that adds an
@@ -141,22 +142,32 @@ def _spelling(option: Any) -> str:
 
 
 def refuse_repeated_options(ctx: click.Context, order: list[Any], taken: list[tuple[Any, Any]] | None) -> None:
-    """A usage error for an option that takes one value given with two (see :class:`OneValueOptions`);
+    """A usage error for an option that takes one value given with two (see :class:`OneValueOptions`), or for
+    two options that set one value (``--json`` and ``--md``: the format, whose last one click would keep);
     ``taken`` is ``None`` where the values are not known (then any repeat is refused)."""
-    counts: dict[int, int] = {}
+    counts: dict[str, int] = {}
     for param in order:
         if isinstance(param, click.Option) and not (param.multiple or param.count):
-            counts[id(param)] = counts.get(id(param), 0) + 1
-    for param in dict.fromkeys(p for p in order if counts.get(id(p), 0) > 1):
-        given = [(o, v) for o, v in taken or () if o.obj is param]
-        values = list(dict.fromkeys(v for _, v in given))
-        if taken is not None and len(values) <= 1:
+            counts[param.name or ""] = counts.get(param.name or "", 0) + 1
+    for dest in dict.fromkeys(p.name for p in order if counts.get(p.name or "", 0) > 1):
+        given = [(o, v) for o, v in taken or () if o.obj.name == dest]
+        first: dict[Any, Any] = {}  # each value, and the option that gave it first
+        for o, v in given:
+            first.setdefault(v, o)
+        if taken is not None and len(first) <= 1:
             continue
-        if any(o.action == "store_const" for o, _ in given):  # the two names of a flag: --logits and --probs
-            names = list(dict.fromkeys(_spelling(o) for o, _ in given))
-            raise click.UsageError(f"{' and '.join(names)} contradict each other; give one of them", ctx=ctx)
+        params = list(dict.fromkeys(o.obj for o, _ in given))
+        if len(params) > 1 or any(o.action == "store_const" for o, _ in given):
+            # options of one destination (--json and --md), or the two names of a flag (--logits and --probs)
+            names = [_spelling(o) if o.action == "store_const" else f"{o.obj.opts[0]} {v}" for v, o in first.items()]
+            both = f"{', '.join(names[:-1])} and {names[-1]}"
+            why = (f"ask for {'two' if len(names) == 2 else len(names)} reports on standard output, which holds one"
+                   if dest == "fmt"
+                   else "contradict each other")
+            raise click.UsageError(f"{both} {why}; give one of them", ctx=ctx)
+        param = params[0] if params else next(p for p in order if p.name == dest)
         shown = f" ({', '.join(str(v) for _, v in given)})" if given else ""
-        raise click.UsageError(f"{param.opts[0]} is given {counts[id(param)]} times{shown}; it takes one", ctx=ctx)
+        raise click.UsageError(f"{param.opts[0]} is given {counts[dest]} times{shown}; it takes one", ctx=ctx)
 
 
 _RESAMPLE = (

@@ -96,3 +96,36 @@ def test_where_the_values_are_not_known_any_repeat_is_refused():
     refuse_repeated_options(ctx, [option], None)
     with pytest.raises(click.UsageError, match="--delta is given 2 times; it takes one"):
         refuse_repeated_options(ctx, [option, option], None)
+
+
+@pytest.mark.parametrize("given, named", [
+    (["--json", "--md"], "--json and --md ask for two reports"),
+    (["--csv", "--nl"], "--csv and --nl ask for two reports"),
+    (["--format", "tsv", "--json"], "--format tsv and --json ask for two reports"),
+    (["--md", "--format", "table"], "--md and --format table ask for two reports"),
+    (["--csv", "--tsv", "--nl", "--csv"], "--csv, --tsv and --nl ask for 3 reports"),
+])
+def test_two_output_formats_are_refused_naming_both(runner, eval_args, given, named):
+    r = invoke(runner, [*eval_args, *given])
+    assert r.exit_code == 2 and r.stdout == ""
+    assert f"{named} on standard output, which holds one; give one of them" in r.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["compare", "bce", "--json", "--md"],
+    ["check", "--md", "--json"],
+    ["merge", "s.json", "--format", "md", "--json"],
+    ["list", "--json", "--format", "table"],
+    ["explain", "bce", "--format", "text", "--json"],
+])
+def test_every_command_refuses_two_formats(runner, tmp_path, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    r = invoke(runner, args)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert "ask for two reports on standard output" in r.stderr
+
+
+def test_a_format_given_by_two_of_its_names_passes(runner, eval_args):
+    r = invoke(runner, [*eval_args, "--format", "json", "--json", "--summary-only"])
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith("{")
