@@ -277,11 +277,13 @@ COMPARE_SHARED = ("labels", "weights", "label_cols", "pred_cols", "pred2_cols", 
 @click.option("--baseline-preds2", metavar="FILE", help="The baseline's second input of a pairwise loss in its own "
               "file, with --preds2 (the candidate's).")
 @resample_options
-@click.option("--confidence", type=LEVEL, default=0.95, show_default=True, help="Confidence level of the interval.")
-@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
-              help="How many of the most worsened samples to list.")
-@click.option("--tol", type=TOLERANCE, default=1e-12, show_default=True,
-              help="Per-sample differences within ±tol count as unchanged.")
+# no default values here (the settings take 0.95, 10 and 1e-12): -q tells one given that would change nothing
+@click.option("--confidence", type=LEVEL, metavar="LEVEL",
+              help="Confidence level of the interval and the verdict (default 0.95).")
+@click.option("--top", type=click.IntRange(min=0), metavar="N",
+              help="How many of the most worsened samples to list (default 10).")
+@click.option("--tol", type=TOLERANCE, metavar="TOL",
+              help="Per-sample differences within ±tol count as unchanged (default 1e-12).")
 @click.option("--fail-if-worse", is_flag=True,
               help="Exit 1 when the candidate is significantly worse (the interval lies above 0; with several "
                    "candidates: when any one's Holm-adjusted p-value is at most 1 − confidence and it is worse).")

@@ -28,6 +28,7 @@ def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[st
     if opts.get("reduction") == "none":
         raise UsageError("compare compares the models' reduced values; --reduction none gives per-sample values only",
                          hint="use --reduction mean (or sum); `losscli eval --reduction none` lists per-sample values")
+    _refuse_unshown_options(opts, report)
     loss_settings = settings.loss_settings(loss, opts)
     compare = settings.compare_settings(opts)
     candidates = _candidates(list(opts["preds"]), opts["baseline_preds"])
@@ -57,6 +58,25 @@ def run_compare(loss: str, opts: dict[str, Any], *, stdin: Any, decided: dict[st
                         quiet=lambda: _number(comp["difference"]["mean"]))
     op.report_check_lines(checks)
     return status
+
+
+def _refuse_unshown_options(opts: dict[str, Any], report: Any) -> None:
+    """``-q`` prints the difference alone: beside it, the options that set the interval and the verdict, or the
+    samples' counts and the worst listed, would change nothing unless ``--fail-if-worse`` (the verdict) or a
+    report that shows them (``--step-summary``, ``--html``) takes them: a usage error naming the option."""
+    if report.fmt != "quiet" or report.step_summary or report.html:
+        return
+    shown = (("--top", "top", "lists the most worsened samples", "them"),
+             ("--tol", "tol", "sets which samples count as unchanged, improved or worsened", "the counts"))
+    verdict = (("--confidence", "confidence", "sets the level of the interval and the verdict", "the interval"),
+               ("--bootstrap", "bootstrap", "sets the resamples of the interval", "the interval"),
+               ("--seed", "seed", "seeds the resamples of the interval", "the interval"))
+    for flag, key, what, them in (*shown, *(() if opts.get("fail_if_worse") else verdict)):
+        if opts.get(key) is not None:
+            verdict_too = "" if them in ("them", "the counts") else "add --fail-if-worse to exit 1 on the verdict, "
+            raise UsageError(f"{flag} {what}, and -q prints only the difference: it would change nothing",
+                             hint=f"leave out {flag}, {verdict_too}or drop -q: --json, --md and the table show "
+                                  f"{them}, as do --step-summary and --html")
 
 
 def _second_inputs(opts: dict[str, Any], candidates: list[str]) -> str | None:

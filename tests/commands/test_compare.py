@@ -152,6 +152,46 @@ def test_quiet_prints_the_difference_alone_and_keeps_the_exit_status(runner, fil
     assert failing.exit_code == 1 and failing.stdout == quiet.stdout
 
 
+@pytest.mark.parametrize("option, value, why", [
+    ("--top", "3", "--top lists the most worsened samples"),
+    ("--tol", "0.1", "--tol sets which samples count as unchanged, improved or worsened"),
+    ("--confidence", "0.5", "--confidence sets the level of the interval and the verdict"),
+    ("--bootstrap", "100", "--bootstrap sets the resamples of the interval"),
+    ("--seed", "3", "--seed seeds the resamples of the interval"),
+])
+def test_quiet_refuses_an_option_it_would_not_show(runner, files, option, value, why):
+    """-q prints the difference alone: the worst samples' count, the tolerance of the counts and the
+    interval's settings changed nothing it printed, exit 0."""
+    plain = [a for a in cmp(files) if a != "--json"]
+    r = invoke(runner, [*plain, "-q", option, value])
+    assert r.exit_code == 2 and r.stdout == ""
+    assert f"{why}, and -q prints only the difference: it would change nothing" in r.stderr
+    several = invoke(runner, [*plain, "--preds", files["base"], "-q", option, value])
+    assert several.exit_code == 2 and why in several.stderr
+
+
+@pytest.mark.parametrize("option, value", [("--confidence", "0.5"), ("--bootstrap", "100"), ("--seed", "3")])
+def test_quiet_takes_the_intervals_settings_that_decide_fail_if_worse(runner, files, option, value):
+    plain = [a for a in cmp(files) if a != "--json"]
+    r = invoke(runner, [*plain, "-q", "--fail-if-worse", option, value])
+    assert r.exit_code == 1, r.stderr
+    assert float(r.stdout) > 0
+    refused = invoke(runner, [*plain, "-q", "--fail-if-worse", "--top", "3"])
+    assert refused.exit_code == 2 and "--top lists" in refused.stderr
+
+
+def test_quiet_takes_top_and_tol_where_a_report_shows_them(runner, files, tmp_path, monkeypatch):
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    plain = [a for a in cmp(files) if a != "--json"]
+    r = invoke(runner, [*plain, "-q", "--top", "2", "--tol", "1e-6", "--confidence", "0.9", "--step-summary"])
+    assert r.exit_code == 0, r.stderr
+    text = summary.read_text()
+    assert "90% CI of the difference" in text
+    worst = text.split("Samples that worsened most:")[1]
+    assert len([line for line in worst.splitlines() if line.startswith("| ") and line[2].isdigit()]) == 2
+
+
 def test_quiet_with_several_candidates_prints_one_line_each_in_the_order_given(runner, files):
     args = ["compare", "bce", "--labels", files["labels"], "--label-cols", "label", "--pred-cols", "p",
             "--preds", files["cand"], "--preds", files["base"], "--baseline-preds", files["base"]]
