@@ -229,6 +229,16 @@ def check_sum_tol(tol: Any) -> float:
     return float(tol)
 
 
+def refuse_sum_tol_without_rows(names: list[str]) -> None:
+    """``--sum-tol`` beside one label column and one prediction column (a binary probability, P(class 1)):
+    no row over classes is there to sum to 1, so it would check nothing, a usage error."""
+    raise UsageError(
+        f"--sum-tol is the tolerance of the check that rows over classes sum to 1, and {', '.join(names)} "
+        "here reads one label column and one prediction column (a binary probability): no row to check",
+        hint="leave out --sum-tol; it applies to probability or log-probability columns of two or more classes, "
+             "and to one-hot or soft label rows")
+
+
 class Evaluator:
     """Evaluates one loss over a sequence of chunks.
 
@@ -274,6 +284,9 @@ class Evaluator:
         #: each merged state's (path, entry), for merging the sections beyond the totals
         self.shard_entries: list[tuple[str, dict[str, Any]]] = []
         self.sum_tol = check_sum_tol(sum_tol)
+        #: the tolerance was asked for (``--sum-tol``): inputs without rows over classes, where it would check
+        #: nothing, are refused (:func:`refuse_sum_tol_without_rows`)
+        self.sum_tol_given = False
         self.acc = Accumulator()
         #: the summary metric's sums and value, when the spec declares one that applies to these parameters
         self.summary = self.spec.summary
@@ -433,9 +446,13 @@ class Evaluator:
         if self.spec.label_kind in ("distribution", "class_index"):
             y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
             y_true = adapt_labels(self.spec, y_true, y_pred)
+        # --sum-tol beside no rows over classes: refused once the inputs are known valid (a data error first)
+        no_rows = self.sum_tol_given and self.checks_row_sums and np.ndim(y_true) < 2 and np.ndim(y_pred) < 2
         if self._fused is not None:
             values = self._update_fused(y_true, y_pred, sample_weight)
             if values is not None:
+                if no_rows:
+                    refuse_sum_tol_without_rows([self.spec.name])
                 return values
         # the NumPy path's checks (the compiled kernel checks its chunks itself)
         from losscli.engine.validate import check_inputs
@@ -452,6 +469,8 @@ class Evaluator:
             warn=self._warn,
             off_rows=self._off_rows,
         )
+        if no_rows:
+            refuse_sum_tol_without_rows([self.spec.name])
         if self.spec.label_kind == "sign" and self.conv.name == "keras":  # 0/1 mapped over the whole input
             from losscli.engine.validate import keras_sign_labels
 

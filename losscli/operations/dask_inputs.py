@@ -333,6 +333,11 @@ def _evaluate_with_dask(loss: LossSettings, options: InputOptions, report: Repor
         labels, preds = _frames_by_row(options, keys, as_text)
         cols.id_col, cols.notes = None, checked_notes
         evaluators = evaluate(labels, preds, None, (joined_index, joined_index))
+    checking = [ev.spec.name for ev in evaluators if ev.checks_row_sums]
+    if loss.sum_tol_given and checking and len(label_cols) == 1 and len(pred_cols) == 1:  # as the local engine
+        from losscli.engine.evaluator import refuse_sum_tol_without_rows
+
+        refuse_sum_tol_without_rows(checking)
     evaluations = []
     for ev in evaluators:
         inputs: dict[str, Any] = {"engine": "dask", "labels": {"file": names[0], "columns": label_cols},

@@ -102,6 +102,8 @@ def build_evaluators(loss: LossSettings, *, keep_per_sample: bool) -> list[Any]:
     ]
     if loss.sum_tol_given:
         refuse_unused_sum_tol(evaluators)
+        for ev in evaluators:  # and with inputs of one column each, refused when they are read
+            ev.sum_tol_given = True
     if loss.eps is not None:
         refuse_unused_eps(evaluators)
     return evaluators

@@ -1,5 +1,6 @@
 """``--sum-tol`` is the tolerance of the check that rows sum to 1: given where no loss of the run checks
-that, it is a usage error naming the losses it applies to; where one does, it is taken."""
+that, or beside inputs of one column each (no row to check), it is a usage error naming the losses it applies
+to; where one does, it is taken."""
 
 from __future__ import annotations
 
@@ -74,3 +75,57 @@ def test_compare_and_check_files_refuse_sum_tol_alike(tmp_path, capsys):
                       f'preds = "{DATA / "binary_probs.csv"}"\nsum_tol = 0.01\nmax = 1\n')
     code, _, err = run_cli(["check", config], capsys)
     assert code == 2 and "check 'gate'" in err and "--sum-tol" in err
+
+
+@pytest.mark.parametrize("loss, extra, engine", [
+    ("brier", [], "local"), ("ece", [], "local"), ("d2_brier", [], "local"), ("bce,brier", [], "local"),
+    ("bce", ["--convention", "sklearn"], "local"), ("bce,brier", [], "dask"),
+])
+def test_sum_tol_beside_one_binary_probability_column_is_a_usage_error(loss, extra, engine, tmp_path, capsys):
+    """brier or ece check the rows of class probabilities; on one column, P(class 1), there is no row, and
+    --sum-tol was taken and changed nothing, exit 0."""
+    if engine == "dask":
+        pytest.importorskip("dask.dataframe")
+    out_file = tmp_path / "losses.csv"
+    args = ["eval", loss, *BINARY, *extra, "--engine", engine, "--json"]
+    if engine == "local":
+        args += ["-o", out_file]
+    code, out, err = run_cli([*args, "--sum-tol", "0.01"], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "--sum-tol is the tolerance of the check that rows over classes sum to 1" in err
+    assert "one label column and one prediction column (a binary probability): no row to check" in err
+    assert "leave out --sum-tol" in err
+    assert not out_file.exists()
+    code, out, err = run_cli(args, capsys)
+    assert code == 0, err
+
+
+def test_sum_tol_beside_one_column_leaves_a_data_error_first(capsys):
+    code, _, err = run_cli(["eval", "kld", *BINARY, "--sum-tol", "0.01", "-q"], capsys)
+    assert code == 3 and "needs one prediction column per class" in err
+
+
+def test_sum_tol_beside_rows_of_class_probabilities_is_taken_by_brier(tmp_path, capsys):
+    y = np.array([0, 1, 2, 1])
+    p = np.array([[0.7, 0.2, 0.105], [0.1, 0.8, 0.1], [0.2, 0.3, 0.5], [0.3, 0.4, 0.3]])
+    np.save(tmp_path / "y.npy", y)
+    np.save(tmp_path / "p.npy", p)
+    args = ["eval", "brier", "--labels", tmp_path / "y.npy", "--preds", tmp_path / "p.npy", "-q"]
+    code, _, err = run_cli(args, capsys)
+    assert code == 3 and "rows must sum to 1" in err  # row 1 sums to 1.005
+    code, out, err = run_cli([*args, "--sum-tol", "0.01"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(float(np.mean(((p - np.eye(3)[y]) ** 2).sum(axis=1))), rel=1e-12)
+
+
+def test_compare_and_check_files_refuse_sum_tol_beside_one_column_alike(tmp_path, capsys):
+    code, out, err = run_cli(["compare", "brier", *BINARY, "--baseline-preds", DATA / "binary_candidate.csv",
+                              "--pred-cols", "p", "--sum-tol", "0.01", "--json"], capsys)
+    assert code == 2 and out == "" and "no row to check" in err
+    config = tmp_path / "losscheck.toml"
+    config.write_text(f'[[check]]\nname = "gate"\nloss = "brier"\nlabels = "{DATA / "binary_labels.csv"}"\n'
+                      f'preds = "{DATA / "binary_probs.csv"}"\nsum_tol = 0.01\nmax = 1\n')
+    junit = tmp_path / "junit.xml"
+    code, out, err = run_cli(["check", config, "--json", "--junit-xml", junit], capsys)
+    assert code == 2 and out == "" and "no row to check" in err
+    assert not junit.exists()
