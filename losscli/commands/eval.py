@@ -37,6 +37,13 @@ def run_eval(loss: str, file: str | None, opts: dict[str, Any], *, stdin: Any, d
     data = [file] if file else []  # a glob: one dataset, opened by the input plan with a directory's rules
     if report.output and len(pred_files) > 1:
         raise UsageError("--output takes one prediction file", hint="run once per file to keep per-sample losses")
+    if report.per_sample_only and len(pred_files) > 1 and report.fmt in ("quiet", "jsonl", "csv", "tsv"):
+        flag = {"quiet": "-q", "jsonl": "--nl", "csv": "--csv", "tsv": "--tsv"}[report.fmt]
+        does = ("would print every file's values one after another, with nothing to tell where a file ends"
+                if flag == "-q" else "writes one line per file (a ranking, of no value under none)")
+        raise UsageError(f"--reduction none asks for per-sample values, and beside several prediction files "
+                         f"({len(pred_files)}) {flag} {does}",
+                         hint="run once per file, or use --json: each file's per_sample list, under its file")
     if report.state_out and len(pred_files) > 1:
         raise UsageError("--state-out takes one prediction dataset", hint="run once per file")
     if opts.get("preds2") and len(pred_files) > 1:

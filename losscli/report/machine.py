@@ -170,8 +170,9 @@ def delimited_lines(evals: list[Evaluation], sep: str) -> Iterator[str]:
 
 def quiet_value(evals: list[Evaluation]) -> str:
     """The requested reduction, one number per result at full precision (``nan`` if undefined); under
-    reduction ``none``, the per-sample values, one per input row (``nan`` at a row ``--nan skip`` dropped). Several prediction files come in the order
-    they were given (a script reads line i as file i), not ranked as the tables show them."""
+    reduction ``none``, the per-sample values, one per input row (``nan`` at a row ``--nan skip`` dropped; one
+    prediction file: the command refuses several). Several prediction files come in the order they were given
+    (a script reads line i as file i), not ranked as the tables show them."""
     out = []
     for ev in sorted(evals, key=lambda e: e.given):
         r = ev.result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -41,6 +42,34 @@ def test_reduction_none_gives_the_per_sample_values_only(data, capsys):
 def test_reduction_none_refuses_what_needs_a_value(data, capsys, extra):
     code, out, err = run_cli(["eval", "bce", data, "--reduction", "none", *extra], capsys)
     assert code == 2 and out == "" and "--reduction none" in err
+
+
+@pytest.fixture
+def two_models(tmp_path):
+    (tmp_path / "y.csv").write_text("y\n1\n0\n1\n")
+    (tmp_path / "a.csv").write_text("p\n0.9\n0.2\n0.6\n")
+    (tmp_path / "b.csv").write_text("p\n0.8\n0.3\n0.7\n")
+    return ["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "a.csv", "--preds", tmp_path / "b.csv",
+            "--reduction", "none"]
+
+
+@pytest.mark.parametrize("fmt, flag", [("--nl", "--nl"), ("--csv", "--csv"), ("--tsv", "--tsv"), ("-q", "-q")])
+def test_reduction_none_beside_several_prediction_files_is_refused_where_a_file_has_no_place(two_models, capsys,
+                                                                                              fmt, flag):
+    """--nl, --csv and --tsv wrote the ranking, one line per file with no value, and -q the files' values run
+    together, exit 0: the per-sample values asked for, not shown or not told apart."""
+    code, out, err = run_cli([*two_models, fmt], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"--reduction none asks for per-sample values, and beside several prediction files (2) {flag}" in err
+    assert "run once per file, or use --json" in err
+
+
+def test_reduction_none_beside_several_prediction_files_gives_each_files_values_in_json(two_models, capsys):
+    code, out, err = run_cli([*two_models, "--json"], capsys)
+    assert code == 0, err
+    docs = {Path(d["file"]).name: d["per_sample"] for d in json.loads(out)}
+    np.testing.assert_allclose(docs["a.csv"], -np.log([0.9, 0.8, 0.6]), rtol=1e-15)
+    np.testing.assert_allclose(docs["b.csv"], -np.log([0.8, 0.7, 0.7]), rtol=1e-15)
 
 
 def test_peer_reduction_names_in_check_files(data, tmp_path, capsys):
