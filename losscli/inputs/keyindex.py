@@ -25,8 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from losscli.io.timestamps import datetime_texts, same_times
-
 _I64 = (-(1 << 63), (1 << 63) - 1)
 
 
@@ -300,6 +298,8 @@ def id_keys(col: np.ndarray) -> list[str]:
     (:func:`~losscli.io.timestamps.same_time`: ``2024-01-01T00:00:00`` is ``2024-01-01``); integers of typed
     formats exactly; floats of typed formats in their shortest form (``3.0`` is ``3``); datetimes of typed
     formats in that spelling, as pandas writes them in a CSV file (``2024-01-01`` at midnight)."""
+    from losscli.io.timestamps import datetime_texts, same_times  # ids only: not on the way of every run
+
     if col.dtype.kind == "M":
         return datetime_texts(col).tolist()
     if col.dtype.kind in "iub":

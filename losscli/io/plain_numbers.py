@@ -9,7 +9,6 @@ with no-break spaces is that number).
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 
 
@@ -46,6 +45,8 @@ def python_only_hint(text: str) -> str | None:
     if odd is None:
         return ("digits grouped with '_' are Python's spelling, which CSV readers (pandas, polars) read as text: "
                 f"write the number without them ({text.replace('_', '')})")
+    import unicodedata  # only a number in other digits needs it
+
     plain = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text).replace("_", "")
     return (f"digits other than 0-9 ({unicodedata.name(odd, f'U+{ord(odd):04X}').lower()}), which CSV readers "
             f"(pandas, polars) read as text: write the number in the digits 0-9 ({plain})")

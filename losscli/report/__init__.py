@@ -1,7 +1,7 @@
-"""Reporters: they only format. Machine formats are written as text; tables go through rich."""
+"""Reporters: they only format. Machine formats are written as text; tables go through rich (each reporter is
+imported from its module where it is used: ``losscli.report.markdown``, ``table``, ``html``, ...)."""
 
 from losscli.report.machine import delimited_lines, json_document, jsonl_lines, quiet_value, summary_dict
-from losscli.report.markdown import markdown_summary
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "md")
 
@@ -10,7 +10,6 @@ __all__ = [
     "delimited_lines",
     "json_document",
     "jsonl_lines",
-    "markdown_summary",
     "quiet_value",
     "summary_dict",
 ]
