@@ -126,7 +126,9 @@ def render_evaluations(evaluations: list[Any], fmt: str, *, summary_only: bool, 
     elif fmt in ("csv", "tsv"):
         emit(report.delimited_lines(evaluations, "," if fmt == "csv" else "\t"))
     elif fmt == "md":
-        emit([report.markdown_summary(evaluations)])
+        from losscli.report.markdown import markdown_summary
+
+        emit([markdown_summary(evaluations)])
     else:
         from losscli.report.table import render
 
