@@ -118,7 +118,9 @@ class OneValueOptions:
 
         def parse_args(args: list[str]) -> Any:
             opts, rest, order = parse(args=args)
-            if not ctx.resilient_parsing:  # shell completion parses what is typed so far: no error there
+            # shell completion parses what is typed so far, and --help (--version) answers whatever else is
+            # given: no error there
+            if not ctx.resilient_parsing and not any(getattr(p, "is_eager", False) for p in order):
                 refuse_repeated_options(ctx, order, taken if seen else None)
             return opts, rest, order
 

@@ -115,7 +115,7 @@ def _partition_states(
         if len(df) == 0:
             evs = [Evaluator(n, convention=convention, reduction=reduction, keep_per_sample=False, counts=c, **p)
                    for n, p, c in losses]
-            return {"states": [(ev.acc.to_json(), ev.outputs, []) for ev in evs], "rows": 0, "skipped": 0,
+            return {"states": [(ev.acc.to_json(), ev.outputs, [], {}) for ev in evs], "rows": 0, "skipped": 0,
                     "watch": watched}
         from losscli.registry import get_loss
 
@@ -143,7 +143,7 @@ def _partition_states(
                            sum_tol=sum_tol, counts=wanted, **params)
             ev.update(adapt_labels(ev.spec, y_true, y_pred), y_pred, weights,
                       counts={k: counts[k] for k in wanted} or None)
-            out.append((ev.acc.to_json(), ev.outputs, list(ev.warnings)))
+            out.append((ev.acc.to_json(), ev.outputs, list(ev.warnings), ev.off_rows_seen()))
         return {"states": out, "rows": len(df), "skipped": skipped, "watch": watched, "pred_dtype": str(y_pred.dtype)}
     except LossCliError as exc:
         loc = getattr(exc, "location", None)
@@ -623,9 +623,12 @@ def evaluate_many(
         _refuse_shuffled_columns(watch_index, outcomes, row_files, numbering)
     for i, ev in enumerate(templates):
         for k, outcome in enumerate(outcomes):
-            state, outputs, warnings = outcome["states"][i]
+            state, outputs, warnings, off = outcome["states"][i]
+            rows_before = ev.acc.n_total
             ev.acc.merge(Accumulator.from_json(state))
             ev.outputs = max(ev.outputs, outputs)
+            # rows not summing to 1: counted over every partition, the first named among all rows
+            warnings = ev.fold_off_rows(off, rows_before, warnings)
             for w in warnings:  # a partition counts its rows (and names them) from its own first row
                 ev._warn(f"{w} (partition {k}, its rows counted from its first)"
                          if len(outcomes) > 1 and re.search(r"\brows?\b", w) else w)

@@ -129,3 +129,13 @@ def test_a_format_given_by_two_of_its_names_passes(runner, eval_args):
     r = invoke(runner, [*eval_args, "--format", "json", "--json", "--summary-only"])
     assert r.exit_code == 0, r.stderr
     assert r.stdout.startswith("{")
+
+
+@pytest.mark.parametrize("extra", [["--weights", "a", "--weights", "b"], ["--json", "--md"]])
+def test_help_answers_beside_a_repeated_option(runner, extra):
+    """--help shows the help whatever else is given, a repeated option or two formats included (as click lets
+    it win over an invalid value)."""
+    for args in (["eval", "bce", *extra, "--help"], ["eval", "--help", *extra], ["compare", "--help", "--top", "1",
+                                                                                    "--top", "2"]):
+        r = invoke(runner, args)
+        assert r.exit_code == 0 and r.stdout.startswith("Usage: losscli"), (args, r.stderr)

@@ -367,8 +367,10 @@ def _check_no_reduction(opts: Options, fmt: str, summary_only: bool) -> None:
         raise UsageError(f"{needs_value[0]} needs a reduced value; --reduction none gives per-sample values only",
                          hint="use --reduction mean (or sum) for checks")
     if fmt in ("table", "md") or (summary_only and not opts.get("output")):
+        several = len(opts.get("preds") or ()) > 1  # each file's values: --json alone keeps them apart
         raise UsageError("--reduction none gives per-sample values only",
-                         hint="choose --nl, --csv, --tsv, --json, -q (one value per line) or -o FILE")
+                         hint="choose --json (each prediction file's per_sample list), or run once per file"
+                         if several else "choose --nl, --csv, --tsv, --json, -q (one value per line) or -o FILE")
 
 
 def engine_settings(opts: Options) -> EngineSettings:

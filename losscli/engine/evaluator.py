@@ -284,9 +284,9 @@ class Evaluator:
         #: each merged state's (path, entry), for merging the sections beyond the totals
         self.shard_entries: list[tuple[str, dict[str, Any]]] = []
         self.sum_tol = check_sum_tol(sum_tol)
-        #: the tolerance was asked for (``--sum-tol``): inputs without rows over classes, where it would check
-        #: nothing, are refused (:func:`refuse_sum_tol_without_rows`)
-        self.sum_tol_given = False
+        #: whether a chunk had rows over classes for :attr:`sum_tol` to check (a ``--sum-tol`` that no input of a
+        #: run had any for is refused: :func:`refuse_sum_tol_without_rows`)
+        self.rows_checked = False
         self.acc = Accumulator()
         #: the summary metric's sums and value, when the spec declares one that applies to these parameters
         self.summary = self.spec.summary
@@ -416,6 +416,21 @@ class Evaluator:
         if message not in self.warnings:
             self.warnings.append(message)
 
+    def off_rows_seen(self) -> dict[str, list[Any]]:
+        """The rows not summing to 1 counted so far, per kind (``[count, first sample, its sum, action]``), for
+        a state or a partition's outcome to carry to a merge."""
+        return {what: list(seen) for what, seen in (self._off.seen.items() if self._off is not None else ())}
+
+    def fold_off_rows(self, seen: Mapping[str, Any], rows_before: int, warnings: Iterable[str] = ()) -> list[str]:
+        """Fold the rows another part counted (:meth:`off_rows_seen`), whose samples follow ``rows_before`` of
+        this one's, into this evaluator's warning; return ``warnings`` without that part's own version of it."""
+        from losscli.engine.validate import off_rows_warning
+
+        theirs = {off_rows_warning(what, *entry) for what, entry in seen.items()}
+        for what, (count, first, total, action) in seen.items():
+            self._off_rows(what, int(count), int(first) + rows_before, float(total), str(action))
+        return [w for w in warnings if w not in theirs]
+
     def _off_rows(self, what: str, count: int, first: int, total: float, action: str) -> None:
         """Rows that do not sum to 1, taken under a lenient convention: one warning over every chunk."""
         if self._off is None:
@@ -446,13 +461,10 @@ class Evaluator:
         if self.spec.label_kind in ("distribution", "class_index"):
             y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
             y_true = adapt_labels(self.spec, y_true, y_pred)
-        # --sum-tol beside no rows over classes: refused once the inputs are known valid (a data error first)
-        no_rows = self.sum_tol_given and self.checks_row_sums and np.ndim(y_true) < 2 and np.ndim(y_pred) < 2
+        self.rows_checked = self.rows_checked or (self.checks_row_sums and max(np.ndim(y_true), np.ndim(y_pred)) > 1)
         if self._fused is not None:
             values = self._update_fused(y_true, y_pred, sample_weight)
             if values is not None:
-                if no_rows:
-                    refuse_sum_tol_without_rows([self.spec.name])
                 return values
         # the NumPy path's checks (the compiled kernel checks its chunks itself)
         from losscli.engine.validate import check_inputs
@@ -469,8 +481,6 @@ class Evaluator:
             warn=self._warn,
             off_rows=self._off_rows,
         )
-        if no_rows:
-            refuse_sum_tol_without_rows([self.spec.name])
         if self.spec.label_kind == "sign" and self.conv.name == "keras":  # 0/1 mapped over the whole input
             from losscli.engine.validate import keras_sign_labels
 
@@ -695,16 +705,8 @@ class Evaluator:
         rows_before = self.rows
         self.rows += other.rows
         self.outputs = max(self.outputs, other.outputs)
-        off = other._off.seen if other._off is not None else {}
-        if off:
-            from losscli.engine.validate import off_rows_warning
-
-        theirs = {off_rows_warning(what, *seen) for what, seen in off.items()}
-        for w in other.warnings:
-            if w not in theirs:
-                self._warn(w)
-        for what, (count, first, total, action) in off.items():  # their samples follow ours
-            self._off_rows(what, count, first + rows_before, total, action)
+        for w in self.fold_off_rows(other.off_rows_seen(), rows_before, other.warnings):  # their samples follow ours
+            self._warn(w)
         if self.keep_per_sample and not other.keep_per_sample and other.rows:
             self.keep_per_sample, self._chunks = False, []
         elif self.keep_per_sample:

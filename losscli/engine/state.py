@@ -49,6 +49,8 @@ def state_entry(evaluator: Any, source: str | None = None, columns: dict[str, li
         **({"columns": columns} if columns else {}),
         "skipped_rows": evaluator.skipped_rows,
         "warnings": list(evaluator.warnings),
+        # rows not summing to 1 that the convention took, counted for the merged warning
+        **({"off_rows": off} if (off := evaluator.off_rows_seen()) else {}),
         "accumulator": evaluator.acc.to_json(),
         **_sections(evaluator),
     }
@@ -122,6 +124,7 @@ def check_entry(entry: Any, where: str) -> None:
             roles.strings(role)
     f.integer("skipped_rows", low=0, optional=True)
     f.strings("warnings")
+    _check_off_rows(f.mapping("off_rows", optional=True) or {}, where)
     declared = f.strings("counts")
     unknown = [c for c in declared if c not in COUNTS]
     if unknown:
@@ -157,6 +160,16 @@ def check_entry(entry: Any, where: str) -> None:
             sums.integer(name)
         elif n_total:
             raise ReadError(f"{where} accumulator: no sum of the declared {name} count")
+
+
+def _check_off_rows(off: dict[str, Any], where: str) -> None:
+    """``off_rows``: per kind of row (``label``, ``probability``), ``[count ≥ 1, first sample ≥ 1, its sum,
+    what the convention did]``."""
+    for what, entry in off.items():
+        if what not in ("label", "probability") or not (
+                isinstance(entry, list) and len(entry) == 4 and all(type(v) is int and v >= 1 for v in entry[:2])
+                and isinstance(entry[2], (int, float)) and not isinstance(entry[2], bool) and isinstance(entry[3], str)):
+            raise ReadError(f"{where}: off_rows {what!r} is {_short(entry)}, not [count, first sample, sum, action]")
 
 
 def _short(value: Any) -> str:
@@ -223,11 +236,12 @@ def _merge_rest(docs: list[tuple[str, dict[str, Any]]], merged: list[Any], keys:
         else:
             _same_classes(named[1], entries[0], named[0], path)
         for i, entry in enumerate(entries):
+            rows_before = merged[i].acc.n_total
             try:
                 merged[i].acc.merge(_accumulator(entry, path))
             except ValueError as exc:  # parts that do not fit together (another number of columns, ...)
                 raise ReadError(f"{path}: its {entry['loss']} state does not merge with {first_path}'s: {exc}") from None
-            for w in entry.get("warnings", []):
+            for w in merged[i].fold_off_rows(entry.get("off_rows") or {}, rows_before, entry.get("warnings", [])):
                 merged[i]._warn(w)
             merged[i].skipped_rows += int(entry.get("skipped_rows", 0))
             merged[i].shard_entries.append((path, entry))
@@ -309,7 +323,7 @@ def _evaluator_for(entry: dict[str, Any], path: str) -> Any:
     ev.outputs = int(entry.get("outputs", 1))
     ev.skipped_rows = int(entry.get("skipped_rows", 0))
     ev.weighted = bool(entry.get("weighted"))
-    for w in entry.get("warnings", []):
+    for w in ev.fold_off_rows(entry.get("off_rows") or {}, 0, entry.get("warnings", [])):
         ev._warn(w)
     return ev
 

@@ -368,8 +368,12 @@ def _no_predictions_left(table: Table, taken: dict[str, str], id_col: str | None
     for c in table.columns[:12]:
         reason = taken.get(c) or index_reason(table, c, id_col)
         if reason is None:
-            sample = table.sample.get(c)
-            reason = "not numeric" if is_text(sample) else "a row counter" if is_counter(sample) else "left out"
+            sample, name = table.sample.get(c), c.strip().lower()
+            reason = ("not numeric" if is_text(sample) else "a row counter" if is_counter(sample)
+                      else "a weight column (--weight-col)" if name in WEIGHT_NAMES
+                      else "it says how the row was made (a fold, an epoch, a version)" if name in META_NAMES
+                      else "a per-row count (--words-col, --bytes-col)" if name in COUNT_NAMES
+                      else "left out")
         why.append(f"{_shown(c, table)}: {reason}")
     more = ", …" if len(table.columns) > 12 else ""
     return UsageError(f"no prediction columns left in {table.name} ({'; '.join(why)}{more})",
@@ -395,6 +399,10 @@ def infer_one_file(table: Table, sel: Selection) -> Columns:
     if preds is None:
         preds = prediction_candidates(table, taken, id_col, notes, targets=_sampled_texts(table),
                                       labels_chosen=sel.label_cols is not None, class_scores=sel.class_scores)
+        if all(c.strip().lower() in META_NAMES for c in preds):
+            # beside the labels in one file, a fold or a version left alone is no prediction (scored, it gives a
+            # number with no error); a predictions file of one such column is another matter (infer_two_files)
+            preds = []
         if not preds:
             raise _no_predictions_left(table, {**dict.fromkeys(sel.taken, "taken by another option (--group-col, …)"),
                                                **dict.fromkeys(labels, "the labels"),

@@ -178,14 +178,14 @@ def guessed_headers_error(names: list[str]) -> UsageError:
     sample with no row-count mismatch to reveal it: such a run waits for ``--header`` or ``--no-header``."""
     import shlex
 
-    first = shlex.quote(names[0])
+    quoted = [shlex.quote(name) for name in names]
+    lines = ", or ".join(f"<(echo y; cat {q}) in place of {q}" for q in quoted)
     return UsageError(
         f"the first rows of {', '.join(names)} hold only the numbers 0, 1, …: column names as pandas writes "
         "them, or data (as np.savetxt writes it)?",
         hint="pass --no-header if the first rows are data, --header if they are column names; if one file is "
-             "data and the other has names (np.savetxt's beside pandas' to_csv), give the data file a header line: "
-             f"<(echo y; cat {first}) in place of {first} in the shell, or save it with np.savetxt(..., "
-             "header='y', comments='')",
+             "data and the other has names (np.savetxt's beside pandas' to_csv), give the data file a header line "
+             f"in the shell: {lines} (or save it with np.savetxt(..., header='y', comments=''))",
     )
 
 

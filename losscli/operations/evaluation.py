@@ -102,8 +102,6 @@ def build_evaluators(loss: LossSettings, *, keep_per_sample: bool) -> list[Any]:
     ]
     if loss.sum_tol_given:
         refuse_unused_sum_tol(evaluators)
-        for ev in evaluators:  # and with inputs of one column each, refused when they are read
-            ev.sum_tol_given = True
     if loss.eps is not None:
         refuse_unused_eps(evaluators)
     return evaluators
@@ -196,6 +194,18 @@ def count_takers(specs: list[Any], counts: tuple[str, ...]) -> set[int]:
         raise UsageError(f"{names} {'has' if len(specs) == 1 else 'have'} no word/byte perplexity ({flags})",
                          hint="they are reported for: " + ", ".join(s.name for s in list_losses() if s.perplexity))
     return takers
+
+
+def refuse_sum_tol_unchecked(loss: LossSettings, evaluators: list[Any]) -> None:
+    """``--sum-tol`` given, and no input of the run (every prediction file of a ranking, both sides of a
+    comparison) had rows over classes for it to check: a usage error, decided once the inputs are read and
+    found valid (a data error first; nothing is written)."""
+    if loss.sum_tol_given and not any(ev.rows_checked for ev in evaluators):
+        from losscli.engine.evaluator import refuse_sum_tol_without_rows
+
+        names = list(dict.fromkeys(ev.spec.name for ev in evaluators if ev.checks_row_sums))
+        if names:
+            refuse_sum_tol_without_rows(names)
 
 
 def one_evaluator(loss: LossSettings, *, keep_per_sample: bool = False) -> Any:
@@ -331,6 +341,7 @@ def evaluate_local(loss: LossSettings, inputs: Any, pred_files: list[str], *, re
         plan = plan_inputs(options, evaluators[0].spec, stdin=stdin)
         evaluations.extend(evaluate_plan(plan, evaluators, report=report, session=session, tag_file=several))
         used.extend(evaluators)
+    refuse_sum_tol_unchecked(loss, used)
     if several:
         evaluations = leaderboard(evaluations, len(loss_texts(loss)))
     return evaluations, used
@@ -486,6 +497,7 @@ def compare_files(loss: LossSettings, inputs: Any, compare: CompareSettings, can
     finally:
         cand_spill.close()
         base_spill.close()
+    refuse_sum_tol_unchecked(loss, [evaluator, base_evaluator])
     comp["warnings"] = list(dict.fromkeys(cand_ev.warnings + base_ev.warnings + comp["warnings"]))
     if not p_value:
         del comp["difference"]["p_value"]
@@ -643,6 +655,8 @@ def run_named_check(check: Any, report: ReportSettings) -> tuple[list[Any], list
     session = QualitySession(check.gates)
     evaluations = evaluate_plan(plan, [evaluator], report=dataclasses.replace(report, output=None, progress=False),
                                 session=session)
+    if not check.baseline_preds:  # with them, the comparison decides on both inputs
+        refuse_sum_tol_unchecked(check.loss, [evaluator])
     checks = session.decide()
     comparisons = []
     if check.baseline_preds:

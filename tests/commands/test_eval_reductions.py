@@ -97,3 +97,18 @@ def test_a_sum_over_every_sample_ignored_is_0_with_a_null_mean(tmp_path, capsys,
     assert code == 0, err
     doc = json.loads(out)
     assert (doc["value"], doc["n"], doc["mean"]) == (0.0, 0, None)
+
+
+def test_reduction_none_with_several_prediction_files_hints_at_the_format_that_works(data, capsys):
+    """--reduction none beside several prediction files and --md: the hint names --json, the one format that
+    keeps each file's values apart (the per-sample formats are refused there), and following it works."""
+    (data.parent / "y.csv").write_text("y\n1\n0\n1\n")
+    for name in ("p1.csv", "p2.csv"):
+        (data.parent / name).write_text("p\n0.9\n0.2\n0.6\n")
+    args = ["eval", "bce", "--labels", data.parent / "y.csv", "--preds", data.parent / "p1.csv", "--preds",
+            data.parent / "p2.csv", "--reduction", "none"]
+    code, out, err = run_cli([*args, "--md"], capsys)
+    assert code == 2 and out == ""
+    assert "choose --json (each prediction file's per_sample list)" in err
+    code, out, _ = run_cli([*args, "--json"], capsys)
+    assert code == 0 and [len(d["per_sample"]) for d in json.loads(out)] == [3, 3]

@@ -816,6 +816,18 @@ def test_np_savetxt_labels_beside_a_pandas_series_follow_the_header_line_hint(tm
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert float(r.stdout) == pytest.approx(log_loss(y, p), rel=1e-15)
+    # the other way round: labels written by pandas, predictions by np.savetxt
+    t, q = rng.integers(0, 5, 12) + 0.5, rng.integers(0, 5, 12)
+    q[0] = 0
+    pd.Series(t).to_csv(tmp_path / "t.csv", index=False)
+    np.savetxt(tmp_path / "q.csv", q, fmt="%d")
+    base = [sys.executable, "-m", "losscli", "eval", "mse", "--labels", "t.csv"]
+    r = subprocess.run([*base, "--preds", "q.csv", "-q"], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 2 and "<(echo y; cat q.csv) in place of q.csv" in r.stderr
+    r = subprocess.run(["bash", "-c", shlex.join(base) + " -q --preds <(echo y; cat q.csv)"], cwd=tmp_path,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert float(r.stdout) == pytest.approx(np.mean((t - q) ** 2), rel=1e-15)
 
 
 def test_no_prediction_column_left_says_what_took_each_column(tmp_path, capsys):
@@ -827,3 +839,19 @@ def test_no_prediction_column_left_says_what_took_each_column(tmp_path, capsys):
     assert "('id': an id column; 'y': the labels; 'p': taken by --id-col)" in err
     assert value(["bce", tmp_path / "f.csv", "--id-col", "id"], capsys) == pytest.approx(
         -np.mean(np.log([0.2, 0.7, 0.4])), rel=1e-15)
+
+
+def test_a_fold_column_is_never_the_predictions_by_default(tmp_path, capsys):
+    """A file of labels and a fold column (the predictions' column taken by --id-col, or left out of the file):
+    the fold was scored as probabilities, exit 0. No prediction is left: the error names what each column is,
+    and with --pred-cols fold it is scored as asked."""
+    frame = pd.DataFrame({"key": range(1, 9), "y": [0, 1, 1, 0, 1, 0, 0, 1], "p": np.linspace(0.1, 0.9, 8),
+                          "fold": [0, 1] * 4, "w": np.linspace(1, 2, 8)})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    err = refused(["bce", tmp_path / "t.csv", "--id-col", "p"], capsys)
+    assert ("'fold': it says how the row was made (a fold, an epoch, a version); 'w': a weight column (--weight-col)"
+            in err)
+    frame[["y", "fold"]].to_csv(tmp_path / "yf.csv", index=False)
+    assert "'fold': it says how the row was made" in refused(["bce", tmp_path / "yf.csv"], capsys)
+    assert value(["bce", tmp_path / "t.csv", "--pred-cols", "p"], capsys) == pytest.approx(
+        float(-np.mean(np.where(frame.y == 1, np.log(frame.p), np.log1p(-frame.p)))), rel=1e-15)

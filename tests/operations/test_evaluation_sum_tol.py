@@ -129,3 +129,26 @@ def test_compare_and_check_files_refuse_sum_tol_beside_one_column_alike(tmp_path
     code, out, err = run_cli(["check", config, "--json", "--junit-xml", junit], capsys)
     assert code == 2 and out == "" and "no row to check" in err
     assert not junit.exists()
+
+
+def test_sum_tol_beside_several_prediction_files_applies_where_rows_sum(tmp_path, capsys):
+    """Several prediction files, one of them a single binary column: --sum-tol applies to the others' rows (here
+    two columns summing to 1.005), so it is taken, and the single column is scored as without it."""
+    rng = np.random.default_rng(0)
+    y, p = rng.integers(0, 2, 30), rng.uniform(0.05, 0.95, 30)
+    two = np.c_[1 - p, p]
+    two[:, 0] += 0.005
+    np.save(tmp_path / "y.npy", y)
+    np.save(tmp_path / "p1.npy", p)
+    np.save(tmp_path / "p2.npy", two)
+    args = ["eval", "brier", "--labels", tmp_path / "y.npy", "--preds", tmp_path / "p2.npy", "--preds",
+            tmp_path / "p1.npy", "--format", "csv"]
+    code, _, err = run_cli(args, capsys)
+    assert code == 3 and "--sum-tol 0.02" in err
+    code, out, err = run_cli([*args, "--sum-tol", "0.02"], capsys)
+    assert code == 0, err
+    rows = {Path(line.split(",")[1]).name: float(line.split(",")[3]) for line in out.splitlines()[1:]}
+    assert rows["p1.npy"] == pytest.approx(float(np.mean((p - y) ** 2)), rel=1e-14)
+    code, _, err = run_cli(["eval", "brier", "--labels", tmp_path / "y.npy", "--preds", tmp_path / "p1.npy",
+                            "--sum-tol", "0.02", "-q"], capsys)
+    assert code == 2 and "no row to check" in err
