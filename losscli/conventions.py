@@ -23,12 +23,12 @@ focal α default     off unless given                0.25 (torchvision)         
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from losscli.errors import UsageError
+from losscli.records import record
 
 if TYPE_CHECKING:
     from losscli.spec import LossSpec
@@ -63,7 +63,7 @@ ONE_BELOW = 1.0 - FLOAT64_EPS / 2  # the largest double below 1
 KERAS_EPS = 1e-7
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Convention:
     """The switches that make losscli reproduce one library.
 

@@ -10,8 +10,10 @@ fix) so that the command line can name the file, the spreadsheet row and the col
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from losscli.records import record
 
 
 class LossCliError(Exception):
@@ -53,7 +55,7 @@ class ParameterError(UsageError):
     """A loss parameter is unknown, of the wrong type or out of range."""
 
 
-@dataclass
+@record
 class Location:
     """Where in the inputs a problem was found.
 

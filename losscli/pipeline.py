@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -21,13 +21,14 @@ from losscli.engine.plausibility import ClassRange, batch_warnings, result_warni
 from losscli.errors import InputError
 from losscli.inputs.plan import Batch, InputPlan
 from losscli.losses._common import log_softmax, sigmoid
+from losscli.records import record
 from losscli.spec import LossSpec
 from losscli.startup import done as start_up_done
 
 SHOW = 5
 
 
-@dataclass
+@record
 class Evaluation:
     """One loss evaluated on one set of inputs."""
 
@@ -56,7 +57,7 @@ class Evaluation:
         return self.result.warnings
 
 
-@dataclass
+@record
 class DisplayRow:
     """One sample kept for the table: its place among the scored samples, id, label, prediction, loss and
     input row (0-based data row of the predictions, as ``--nl`` reports it: rows skipped with ``--nan skip``

@@ -7,11 +7,13 @@ file's keys, once; nothing below the commands sees an option dict.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from losscli.records import record
 
-@dataclass(frozen=True)
+
+@record(frozen=True)
 class LossSettings:
     """Which losses, with which parameters, under which convention.
 
@@ -34,7 +36,7 @@ class LossSettings:
     files: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ReportSettings:
     """What is written, where: stdout's format and the files of a run."""
 
@@ -74,7 +76,7 @@ class ReportSettings:
         return [p for p in (self.output, self.state_out, self.junit_xml, self.openmetrics, self.html, step) if p]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EngineSettings:
     """Where the evaluation runs: ``local`` (streaming here) or ``dask`` (a cluster)."""
 

@@ -15,10 +15,11 @@ import math
 import numbers
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from losscli.errors import ParameterError, UsageError
+from losscli.records import record
 
 if TYPE_CHECKING:
     import numpy as np
@@ -94,7 +95,7 @@ def _exact_int(value: Any) -> int | None:
         return None
     return int(x)
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Param:
     """One typed loss parameter.
 
@@ -231,7 +232,7 @@ UNIT = Param("unit", "choice", "nats", "unit of the value: nats (natural log) or
              allow_none=False, choices=("nats", "bits"))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LossSpec:
     """Everything losscli knows about one loss.
 
@@ -391,7 +392,7 @@ class LossSpec:
         }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Summary:
     """How a summary metric's value comes from mergeable sums instead of the mean of per-sample values.
 
@@ -422,7 +423,7 @@ class Summary:
     batch_level: bool = False
 
 
-@dataclass
+@record
 class KernelOutput:
     """What a kernel returns for N samples.
 

@@ -22,12 +22,12 @@ class indices reach the categorical kernels as one-hot rows (the evaluator's ``a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from losscli._native import kernels
+from losscli.records import record
 
 BCE_LOGITS, BCE_PROBS, SPARSE_LOGITS, MSE, MAE, HUBER, CCE_LOGITS, CCE_PROBS = 1, 2, 3, 4, 5, 6, 7, 8
 
@@ -44,7 +44,7 @@ _CODES = {
 _PRED_CODES = {np.dtype(np.float64): 0, np.dtype(np.float32): 1}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FusedPlan:
     """A compiled kernel and its scalar parameters for one evaluator."""
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ import numpy as np
 from losscli.chunking import BLOCK
 from losscli.engine.exact_sum import ExactSum
 from losscli.losses._common import workspace
+from losscli.records import record
 
 __all__ = ["BLOCK", "Accumulator", "CompiledBlocks", "ExactSum"]
 #: Block sums of values at least BIG (in magnitude) are taken scaled by 2**-SHIFT, so that no finite sum
@@ -35,7 +36,7 @@ BIG = 2.0 ** (1023 - 17)
 SIGN_ZERO, SIGN_OTHER = 1, 2
 
 
-@dataclass
+@record
 class Accumulator:
     """Running state of one loss over any number of chunks.
 

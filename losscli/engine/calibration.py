@@ -14,7 +14,7 @@ error, ``Σ_b |A_b − C_b| / W``, is the value ``losscli eval ece`` gives for t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,7 @@ from losscli.losses.calibration import (
     torch_binning_dtype,
     torch_logit_confidence,
 )
+from losscli.records import record
 from losscli.spec import LossSpec
 
 #: The ``ece`` loss's default number of bins.
@@ -44,7 +45,7 @@ def applies(spec: LossSpec, params: dict[str, Any], n_pred_cols: int) -> str | N
     return None
 
 
-@dataclass
+@record
 class Reliability:
     """Bins of one evaluation; :meth:`observe` is a pipeline observer (batch, values, offset)."""
 

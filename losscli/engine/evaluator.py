@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,6 +31,7 @@ from losscli.engine.tensors import from_torch, refuse_unplain
 from losscli.engine.text_counts import COUNTS, check_count_names, checked_counts, chunk_totals, rates
 from losscli.errors import EmptyInputError, OverflowInputError, ShapeError, UsageError
 from losscli.losses._common import SMALL_C, parallel_map, worker_threads, writing_into
+from losscli.records import record
 from losscli.registry import resolve
 from losscli.spec import DEFAULT_SUM_TOL, LossSpec
 from losscli.values import finite_or_none as _finite
@@ -52,7 +53,7 @@ WIDE_PIECE_VALUES = 1 << 18
 _WHOLE_CHUNK = frozenset({"hinge", "squared_hinge"})
 
 
-@dataclass
+@record
 class Result:
     """The result of evaluating one loss.
 

@@ -13,7 +13,6 @@ decimals over up to ~100 classes).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,6 +30,7 @@ from losscli.errors import (
     WeightError,
 )
 from losscli.losses._common import minmax
+from losscli.records import record
 from losscli.spec import DEFAULT_SUM_TOL, PRED_KINDS, LossSpec
 
 Warn = Callable[[str], None]
@@ -42,7 +42,7 @@ OffRowsSink = Callable[[str, int, int, float, str], None]
 _BINARY_LABELS = "{} labels must be 0 or 1 (or soft targets in [0, 1])"
 
 
-@dataclass
+@record
 class Checked:
     y_true: np.ndarray
     y_pred: np.ndarray

@@ -36,7 +36,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -46,6 +46,7 @@ from losscli.errors import UsageError
 from losscli.inputs.keyindex import id_keys
 from losscli.io import select_columns
 from losscli.io.base import MISSING
+from losscli.records import record
 
 #: id-like names: never predictions; a name both files hold is the key they are joined on
 JOIN_NAMES = ID_NAMES
@@ -54,7 +55,7 @@ SAMPLE_ROWS = 1000
 _PANDAS_INDEX = re.compile(r"(Unnamed: \d+|__index_level_\d+__|level_\d+)")
 
 
-@dataclass
+@record
 class Table:
     """What the rule sees of one file: its name, columns, the header cells that were empty and a sample."""
 
@@ -78,7 +79,7 @@ class Table:
     class_names: dict[str, list[str]] = field(default_factory=dict)
 
 
-@dataclass
+@record
 class Selection:
     """The column options of the command line (``None``: infer)."""
 
@@ -92,7 +93,7 @@ class Selection:
     class_scores: bool = False
 
 
-@dataclass
+@record
 class Columns:
     """The decided columns, and why the others are not used."""
 

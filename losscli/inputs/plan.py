@@ -18,7 +18,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,7 @@ from losscli.inputs.infer import (
 from losscli.inputs.keyindex import KeyIndex, first_repeat, id_keys
 from losscli.io import Block, Chunk, Source, open_source, select_columns
 from losscli.io.plain_numbers import plain_float
+from losscli.records import record
 from losscli.spec import CLASS_SCORE_KINDS, LossSpec
 
 #: Extra columns holding per-row counts (``--words-col``, ``--bytes-col``): numbers, missing values as NaN.
@@ -57,7 +58,7 @@ PROBABILITY_WORDS = ("p", "prob", "proba", "probability", "pred", "prediction", 
 _SUFFIX_NUMBERED = rf"([+-]?\d+)[_\-. ](?:{'|'.join(PROBABILITY_WORDS)})"
 
 
-@dataclass
+@record
 class InputOptions:
     """Where the data are and which columns hold what (the CLI's input options)."""
 
@@ -92,7 +93,7 @@ class InputOptions:
         return [p for p in named if p and p != "-"]
 
 
-@dataclass
+@record
 class Batch:
     """One aligned chunk of samples."""
 
@@ -108,7 +109,7 @@ class Batch:
         return self.y_pred.shape[0]
 
 
-@dataclass
+@record
 class Role:
     """Which columns of which source play a role (labels, predictions, weights, ids)."""
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from losscli.errors import Location, ReadError, UsageError
 from losscli.io import limits
 from losscli.io.columns import describe_columns
 from losscli.io.detect import SNIFF_BYTES, open_decompressed
+from losscli.records import record
 
 if TYPE_CHECKING:
     import numpy as np
@@ -35,7 +35,7 @@ class Block(NamedTuple):
     name: str
 
 
-@dataclass
+@record
 class Chunk:
     """A block of consecutive rows: one 1-D array per requested column, all of the same length, and one
     2-D array (rows × members) per requested :class:`Block`."""

@@ -28,11 +28,11 @@ p-value below 2/(B + 1) (Davison & Hinkley 1997, §4.2). Results depend only on 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from losscli.records import record
 from losscli.values import finite_or_none as num
 
 #: Above this many (samples × resamples) the ``shift`` method is used.
@@ -43,7 +43,7 @@ BLOCK_VALUES = 1 << 22
 COUNT_VECTORS = 16
 
 
-@dataclass
+@record
 class Interval:
     """A bootstrap percentile interval of a statistic."""
 

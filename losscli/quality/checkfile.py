@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from losscli.errors import UsageError
 from losscli.io.detect import FORMATS
+from losscli.records import record
 
 if TYPE_CHECKING:
     from losscli.inputs.plan import InputOptions
@@ -96,7 +97,7 @@ PATH_KEYS = ("labels", "preds", "preds2", "data", "weights", "baseline", "baseli
 DEFAULT_FILE = "losscheck.toml"
 
 
-@dataclass
+@record
 class CheckSpec:
     """One named check from a check file, paths resolved."""
 
@@ -112,7 +113,7 @@ class CheckSpec:
         return bool(self.settings.get("warn", False))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CheckSettings:
     """One named check of a check file, as settings (built by :func:`losscli.commands.settings.check_settings`;
     kept here, with the check file, so that a run of another command does not create the class)."""
@@ -134,7 +135,7 @@ class CheckSettings:
         return [p for p in named if p]
 
 
-@dataclass
+@record
 class CheckFile:
     path: str
     checks: list[CheckSpec]

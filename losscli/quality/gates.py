@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from losscli.engine.derived import METRICS
 from losscli.errors import UsageError
+from losscli.records import record
 from losscli.values import finite_or_none as _num
 from losscli.values import json_params
 
@@ -28,7 +29,7 @@ PASS, FAIL, WARN, ERROR = "pass", "fail", "warn", "error"
 SIGNATURE_KEYS = ("loss", "params", "convention", "reduction", "n", "labels_sha256", "weights_sha256")
 
 
-@dataclass
+@record
 class CheckResult:
     """The outcome of one gate."""
 
@@ -115,7 +116,7 @@ def counts(results: list[CheckResult]) -> dict[str, int]:
 METRIC_OPTIONS = ("--max", "--min")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Limit:
     """One threshold: applies to ``loss`` (a canonical name) or to every loss when ``loss`` is None; or,
     when ``metric`` is set, to that value derived from a loss (:data:`METRICS`) wherever one is reported."""
@@ -424,7 +425,7 @@ def signature_differences(current: dict[str, Any], baseline: dict[str, Any] | No
 # ----------------------------------------------------------------------------------------- baselines
 
 
-@dataclass
+@record
 class Baseline:
     """A losscli JSON result read from a file, or why it could not be read."""
 

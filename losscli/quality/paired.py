@@ -9,7 +9,6 @@ numbers of samples that improved, worsened or stayed the same, and the samples t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,11 +16,12 @@ import numpy as np
 from losscli.errors import InputError
 from losscli.quality.bootstrap import bootstrap_ratio
 from losscli.quality.taps import rule_parts
+from losscli.records import record
 from losscli.values import finite_or_none as _num
 from losscli.values import plain_params
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CompareSettings:
     """A paired comparison of two prediction files: bootstrap, listing and the fail-if-worse gate (built by
     :mod:`losscli.commands.settings`; kept here, with the comparison, so that a run that compares nothing
@@ -35,7 +35,7 @@ class CompareSettings:
     fail_if_worse: bool = False
 
 
-@dataclass
+@record
 class Side:
     """One evaluated prediction file, with what pairing and resampling need."""
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import math
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from losscli.errors import UsageError
 from losscli.escape import printable
 from losscli.files import after_commit, write_atomic
+from losscli.records import record
 
 if TYPE_CHECKING:  # the gates, taps, breakdowns and bootstrap are imported when a run asks for them
     from losscli.quality import gates
@@ -26,7 +27,7 @@ if TYPE_CHECKING:  # the gates, taps, breakdowns and bootstrap are imported when
 BASELINE_KINDS = ("baseline", "signature", "max_increase", "max_rel_increase")
 
 
-@dataclass
+@record
 class GateOptions:
     """Gates and extras requested for an evaluation (built by :mod:`losscli.commands.settings`)."""
 

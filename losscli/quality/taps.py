@@ -12,13 +12,15 @@ recomputed on any subset or resample: value = Σ num / Σ den.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
 
+from losscli.records import record
 
-@dataclass
+
+@record
 class WeightTap:
     """Records the normalising weights and counted mask of every chunk an evaluator accumulates."""
 
