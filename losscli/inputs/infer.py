@@ -259,6 +259,7 @@ def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, n
         return _one_block(table, named)
     if class_scores:
         _refuse_row_key(table, out, targets)
+        _refuse_whole_columns(table, out, targets, members)
     for c, why in soft:
         notes.append(f"{table.name}: column {_shown(c, table)} is not a prediction: {why}")
     return _one_block(table, out)
@@ -297,6 +298,80 @@ def _refuse_row_key(table: Table, cols: list[str], targets: Collection[str]) -> 
         f"index or key (a frame indexed by {c!r} written with to_csv()), which would be scored as one more class",
         hint=f"choose the prediction columns: --pred-cols {shlex.quote(chosen)} (and, where the labels' file holds "
              f"the key too, join the files on it: --id-col {shlex.quote(c)})",
+    )
+
+
+def _refuse_whole_columns(table: Table, cols: list[str], targets: Collection[str], members: set[str]) -> None:
+    """Beside columns of fractional class scores, a column of whole numbers, some of them beyond [0, 1], in
+    :data:`ROW_KEY_ROWS` sampled rows or more is no class's probability or logit: a document id, a position or a
+    token id of a per-token file (``doc, pos, token, logit_0 …``), which would be scored as one more class (29.7
+    for torch's 5.10, exit 0). Refused with the fractional columns to choose. A matrix's own columns (one array
+    of a Parquet list or an NPY file) and columns the labels' file holds too are left as they are."""
+    whole, fractional = [], []
+    for c in cols:
+        v = numeric(np.asarray(table.sample.get(c, ())))
+        if v is None or v.dtype.kind not in "iuf":
+            continue
+        v = v.astype(np.float64)
+        v = v[np.isfinite(v)]
+        if c in members or c in targets or len(v) < ROW_KEY_ROWS:
+            if len(v) and not _whole(v):
+                fractional.append(c)
+            continue
+        if _whole(v) and ((v < 0) | (v > 1)).any():
+            whole.append(c)
+        elif not _whole(v):
+            fractional.append(c)
+    if not whole or len(fractional) < 2:
+        return
+    import shlex
+
+    at = [table.columns.index(r) for r in fractional]
+    chosen = f"{fractional[0]}:{fractional[-1]}" if at == list(range(at[0], at[0] + len(at))) else ",".join(fractional)
+    named = ", ".join(repr(c) for c in whole)
+    raise UsageError(
+        f"{'column' if len(whole) == 1 else 'columns'} {named} of {table.name} "
+        f"{'holds' if len(whole) == 1 else 'hold'} whole numbers beside fractional class scores: an id, a position "
+        "or a token id, which would be scored as one more class",
+        hint=f"choose the prediction columns: --pred-cols {shlex.quote(chosen)}",
+    )
+
+
+def _flags(sample: Any) -> bool:
+    """Whether sampled cells are all 0 or 1 (true and false are read so)."""
+    v = None if sample is None else numeric(np.asarray(sample))
+    if v is None or v.dtype.kind not in "iufb":
+        return False
+    v = v.astype(np.float64)
+    return bool(len(v)) and bool(np.isin(v, (0.0, 1.0)).all())
+
+
+def _refuse_boolean_scores(table: Table, cols: list[str]) -> None:
+    """Class scores taken from every element of an array of pairs (``filtered_resps`` of lm-evaluation-harness,
+    ``[[loglikelihood, is_greedy], …]``): columns ``P[k][j]`` where one ``j`` holds fractional numbers and another
+    only 0/1 (true/false) are a score and a flag per class, and the flags would be scored as classes of their own
+    (2.73 for torch's 0.28, exit 0). Refused with the scores to choose, ``P[*][j]``."""
+    import re
+
+    parts = [re.fullmatch(r"(.*?)\[(\d+)\](.*)\[(\d+)\]", c) for c in cols]  # P[k]…[j]: resps[k][0][j] too
+    if len(cols) < 4 or not all(parts):
+        return
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for c, m in zip(cols, parts, strict=True):
+        groups.setdefault((m.group(1), m.group(3), m.group(4)), []).append(c)  # type: ignore[union-attr]
+    flags = [key for key, members in groups.items() if all(_flags(table.sample.get(c)) for c in members)]
+    scores = [key for key, members in groups.items() if all(_fractional(table.sample.get(c)) for c in members)]
+    if not flags or len(scores) != 1:
+        return
+    import shlex
+
+    (prefix, middle, j), = scores
+    named = ", ".join(f"{p}[*]{m}[{k}]" for p, m, k in flags)
+    raise UsageError(
+        f"the prediction columns of {table.name} are pairs of a score and a flag ({named} holds only 0/1 or "
+        f"true/false): a flag beside each class's score (lm-evaluation-harness's [loglikelihood, is_greedy]), "
+        "which would be scored as classes of their own",
+        hint=f"choose the scores: --pred-cols {shlex.quote(f'{prefix}[*]{middle}[{j}]')}",
     )
 
 
@@ -409,6 +484,8 @@ def infer_one_file(table: Table, sel: Selection) -> Columns:
                                                **dict.fromkeys(labels, "the labels"),
                                                **dict.fromkeys(weight or [], "the weights"),
                                                **({id_col: "taken by --id-col"} if id_col else {})}, id_col)
+    if sel.class_scores:
+        _refuse_boolean_scores(table, preds)
     preds = align_by_name(labels, preds, table.name, table.name, notes)
     return Columns(labels, preds, weight, id_col, notes)
 
@@ -483,6 +560,8 @@ def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Sel
                                                **dict.fromkeys(weights_here, "the weights"),
                                                **({id_col: "the key the files are joined on"} if id_col else {})},
                                        id_col)
+    if sel.class_scores:
+        _refuse_boolean_scores(preds, pred_cols)
     label_cols = _pick(sel.label_cols, labels, "--label-cols", sel)
     if label_cols is None:
         label_cols = []

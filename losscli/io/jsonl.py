@@ -557,7 +557,12 @@ class _Extraction:
             if m.ndim == 2 and m.shape[1] == width:
                 if m.dtype.kind == "i":
                     return m.astype(np.int64, copy=False)
-                if m.dtype.kind in "fbU":  # numbers, booleans, numbers written as text
+                if m.dtype.kind == "f" and ((m == 0.0) | (m == 1.0)).any() and any(
+                        type(v) is bool for row in rows for v in row):
+                    # true or false among numbers, which NumPy reads as 1 and 0: element by element (below),
+                    # where they stay what they are among numbers (to_array)
+                    raise ValueError
+                if m.dtype.kind in "fbU":  # numbers, booleans alone, numbers written as text
                     return m.astype(np.float64)
         except (ValueError, TypeError, OverflowError):
             pass
