@@ -137,7 +137,10 @@ class _Bounds:
         return lo, hi
 
 
-def _check_finite(a: np.ndarray, array: str, offset: int, bounds: _Bounds | None = None) -> None:
+def _check_finite(a: np.ndarray, array: str, offset: int, bounds: _Bounds | None = None, *,
+                  masked_logits: bool = False) -> None:
+    """Every value finite. ``masked_logits``: ``a`` holds logits of a softmax, where −inf masks a class out (a
+    constrained vocabulary, a padded choice), which the hint then says how to give."""
     if a.dtype.kind in "iu" or a.size == 0:
         return
     lo, hi = (bounds or _Bounds())(a)
@@ -148,6 +151,9 @@ def _check_finite(a: np.ndarray, array: str, offset: int, bounds: _Bounds | None
     kind = "NaN" if np.isnan(loc.value) else ("+inf" if loc.value > 0 else "-inf")
     # --nan skip drops missing values (NaN), not infinities: an infinite prediction is a value to mend
     hint = ("remove or fill missing values (or use --nan skip to drop such rows)" if kind == "NaN" else
+            "a class masked out with a logit of -inf (a constrained vocabulary, a padded choice): give it a large "
+            "negative logit instead, np.nan_to_num(x, neginf=-1e30), whose probability is 0 as well"
+            if kind == "-inf" and masked_logits else
             "an infinite value has no loss to average: fix it where it was written (a logit or probability that "
             "overflowed), or drop the row")
     raise NonFiniteError(f"{kind} in {array}", location=loc, hint=hint)
@@ -273,7 +279,8 @@ def check_inputs(
     # ---- finiteness
     bounds = _Bounds()
     _check_finite(yt, "y_true", row_offset, bounds)
-    _check_finite(yp, "y_pred", row_offset, bounds)
+    _check_finite(yp, "y_pred", row_offset, bounds,
+                  masked_logits=from_logits and yp.ndim == 2 and spec.pred_kind in ("probability", "distribution"))
 
     # ---- labels
     c = yp.shape[1] if yp.ndim == 2 else 2
@@ -493,7 +500,14 @@ def _check_log_probs(
         try:
             _check_rows_sum(probs, "y_pred", offset, tol, conv, off_rows, labels=False, spec=spec)
         except ProbabilityError as exc:
-            exc.hint = "log-probability rows must satisfy Σ exp = 1; for unnormalised scores use --logits"
+            with np.errstate(under="ignore", over="ignore"):
+                base2 = bool(np.all(np.abs(_row_sums(np.exp2(yp)) - 1.0) <= tol))
+            # rows of log₂ p sum to 1 as powers of 2: --logits would take them for scores (a number in no unit)
+            exc.message = exc.message.replace("probability rows must sum to 1",
+                                              "log-probability rows must sum to 1 as exp(a)", 1)
+            exc.hint = ("these are log-probabilities in base 2 (Σ 2^a = 1): multiply them by ln 2 (x * np.log(2)) "
+                        "for the natural logs --log-probs takes (--unit bits reports the value in bits)" if base2
+                        else "log-probability rows must satisfy Σ exp = 1; for unnormalised scores use --logits")
             raise
 
 

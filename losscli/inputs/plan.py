@@ -294,6 +294,8 @@ class InputPlan:
         #: the id column of ``preds`` and of ``preds2``, which must agree row by row
         self.pair_ids: tuple[Role, Role] | None = None
         self.skipped = 0
+        #: the loss whose labels are real values (a regression's targets, token_nll's ids), never class names
+        self.real_labels: str | None = None
         #: called with the labels and carried columns of the rows dropped for missing values (``--nan
         #: skip``/``warn``) before they are dropped: a breakdown still shows their slice (with no sample)
         self.drop_listeners: list[Callable[[np.ndarray, dict[str, np.ndarray]], None]] = []
@@ -842,7 +844,8 @@ class InputPlan:
         for name, col in zip(role.columns, cols, strict=True):
             if col.dtype.kind in "OUS":
                 col = _to_float(col, role.source, name, rows, labels=role is self.labels,
-                                pred_cols=self.preds.columns, classes_given=bool(self.options.classes))
+                                pred_cols=self.preds.columns, classes_given=bool(self.options.classes),
+                                real_labels=self.real_labels)
             out.append(col)
         if len(out) == 1:
             return out[0]
@@ -1171,7 +1174,8 @@ def _rewrite_command(source: Any, command: str) -> str | None:
 
 
 def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, labels: bool = False,
-              pred_cols: list[str] | None = None, classes_given: bool = False, booleans: bool = True) -> np.ndarray:
+              pred_cols: list[str] | None = None, classes_given: bool = False, booleans: bool = True,
+              real_labels: str | None = None) -> np.ndarray:
     """A text column as numbers (empty cells and NaN spellings NaN); a value that is not a number is an error
     naming it, with a hint for what it looks like (a thousands separator, a decimal comma, class names).
     Labels ``true``/``false`` are 1 and 0 unless ``booleans`` is false (class indices, which the column rule takes
@@ -1208,6 +1212,10 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
                 from losscli.inputs.number_hints import BOOLEAN_CLASS_INDEX
 
                 hint = BOOLEAN_CLASS_INDEX
+            elif labels and real_labels:  # a regression's targets, token_nll's token ids: class names never
+                hint = (f"{real_labels}'s labels are numbers, not names: choose a column of numbers with --label-cols"
+                        + (" (the token ids, -100 marking padding; or the positions, where no row is padding)"
+                           if real_labels == "token_nll" else ""))
             elif labels and classes_given:  # --classes given, but not for this layout of columns
                 hint = ("--classes maps the class names of one label column, beside one prediction column per class "
                         "or a binary loss's one or two columns: choose them with --label-cols and --pred-cols")
@@ -1658,6 +1666,7 @@ def _finish(
     plan = InputPlan(
         options, Role(labels, label_cols), Role(preds, pred_cols), weights, ids, class_map, mode, extras
     )
+    plan.real_labels = spec.name if spec.label_kind == "real" else None
     plan.notes = list(dict.fromkeys(notes))
     return plan
 

@@ -158,9 +158,11 @@ class _Node:
             self._lengths[len(value)] = self._lengths.get(len(value), 0) + 1
 
     def leaves(self, path: Path = ()) -> Iterator[Path]:
-        if self.kind in ("scalar", "null") or not self.children:
+        if self.kind in ("scalar", "null"):
             if path:
                 yield path
+            return
+        if not self.children:  # an array or object empty on every line (OpenAI's "top_logprobs": []): no column
             return
         keys = range(self.length) if self.kind == "array" else self.children
         for k in keys:

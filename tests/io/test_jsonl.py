@@ -281,3 +281,18 @@ def test_the_look_at_a_first_line_that_could_be_a_document_keeps_the_second_line
     path = write_lines(tmp_path, [{"y": {"a": 1}, "p": {"a": 0.3}}, {"y": {"a": 0, "b": 5}, "p": {"a": 0.6}}])
     assert open_source(path).columns == ["y.a", "y.b", "p.a"]
     assert read_all(path)["y.b"][1] == 5
+
+
+def test_a_field_empty_on_every_line_is_no_column(tmp_path, capsys):
+    """OpenAI's per-token "top_logprobs": [] (top-k not asked for), or "extra": {}: a field that holds no value
+    on any line was one column whose every value was 'an array here, a single value on the first lines'."""
+    (tmp_path / "oa.jsonl").write_text('{"pos":0,"logprob":-2.5,"top_logprobs":[]}\n'
+                                       '{"pos":1,"logprob":-4.1,"top_logprobs":[]}\n')
+    code, out, err = run_cli(["eval", "token_nll", tmp_path / "oa.jsonl", "--label-cols", "pos", "--pred-cols",
+                              "logprob", "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(3.3, rel=1e-15)
+    (tmp_path / "e.jsonl").write_text('{"label":1,"p":0.8,"extra":{}}\n{"label":0,"p":0.3,"extra":{}}\n')
+    code, out, err = run_cli(["eval", "bce", tmp_path / "e.jsonl", "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(-(np.log(0.8) + np.log(0.7)) / 2, rel=1e-15)

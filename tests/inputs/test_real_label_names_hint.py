@@ -1,0 +1,24 @@
+"""Text labels for a loss whose labels are numbers (token_nll beside OpenAI-style token strings, mse): the hint
+was to give --classes, which such a loss refuses, with a hint back to leave --classes out. It now says to choose
+a column of numbers, which gives the number."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cli_helpers import run_cli
+
+
+def test_token_strings_as_token_nll_labels_get_a_hint_that_works(tmp_path, capsys):
+    with open(tmp_path / "tokens.jsonl", "w", encoding="utf-8") as f:
+        for i, (token, logprob) in enumerate(zip(["The", " cat", " sat"], [-2.5, -4.1, -1.3], strict=True)):
+            f.write(json.dumps({"pos": i, "token": token, "logprob": logprob}) + "\n")
+    args = ["eval", "token_nll", tmp_path / "tokens.jsonl", "--pred-cols", "logprob", "-q"]
+    code, out, err = run_cli([*args, "--label-cols", "token"], capsys)
+    assert code == 3 and out == ""
+    assert "token_nll's labels are numbers, not names: choose a column of numbers with --label-cols" in err
+    assert "--classes" not in err
+    code, out, err = run_cli([*args, "--label-cols", "pos"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx((2.5 + 4.1 + 1.3) / 3, rel=1e-15)
