@@ -15,6 +15,8 @@ WEIGHT_NAMES = ("weight", "weights", "sample_weight", "w")
 #: version): never predictions unless selected.
 META_NAMES = ("fold", "folds", "kfold", "cv_fold", "fold_idx", "epoch", "split", "seed", "model_version",
               "version", "iteration")
+#: a language model's inputs written beside its logits (Hugging Face's names): never predictions unless selected
+MODEL_INPUT_NAMES = ("attention_mask", "input_ids", "token_type_ids", "position_ids", "loss_mask", "padding_mask")
 #: per-row counts beside a language model's scores (lm-evaluation-harness' words and bytes of a document)
 COUNT_NAMES = ("words", "bytes", "n_words", "n_bytes", "num_words", "num_bytes", "word_count", "byte_count")
 

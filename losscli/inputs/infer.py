@@ -41,7 +41,15 @@ from typing import Any
 
 import numpy as np
 
-from losscli.column_names import COUNT_NAMES, ID_NAMES, LABEL_NAMES, META_NAMES, WEIGHT_NAMES, is_id_name
+from losscli.column_names import (
+    COUNT_NAMES,
+    ID_NAMES,
+    LABEL_NAMES,
+    META_NAMES,
+    MODEL_INPUT_NAMES,
+    WEIGHT_NAMES,
+    is_id_name,
+)
 from losscli.errors import UsageError
 from losscli.inputs.keyindex import id_keys
 from losscli.io import select_columns
@@ -247,6 +255,8 @@ def prediction_candidates(table: Table, exclude: set[str], id_col: str | None, n
             sample) else None
         if why is None and c.strip().lower() in META_NAMES and c not in targets:
             why = "it says how the row was made (a fold, an epoch, a version: select it with --pred-cols if not)"
+        if why is None and c.strip().lower() in MODEL_INPUT_NAMES and c not in targets:
+            why = "an input of the model (a mask, token ids: select it with --pred-cols if not)"
         if why is None and labels_chosen and c.strip().lower() in LABEL_NAMES:
             why = "named like a label column, beside the labels chosen (select it with --pred-cols if not)"
         if why is None and c.strip().lower() in COUNT_NAMES and c not in targets and _counts(sample):
@@ -448,6 +458,7 @@ def _no_predictions_left(table: Table, taken: dict[str, str], id_col: str | None
             reason = ("not numeric" if is_text(sample) else "a row counter" if is_counter(sample)
                       else "a weight column (--weight-col)" if name in WEIGHT_NAMES
                       else "it says how the row was made (a fold, an epoch, a version)" if name in META_NAMES
+                      else "an input of the model (a mask, token ids)" if name in MODEL_INPUT_NAMES
                       else "a per-row count (--words-col, --bytes-col)" if name in COUNT_NAMES
                       else "left out")
         why.append(f"{_shown(c, table)}: {reason}")
@@ -475,7 +486,7 @@ def infer_one_file(table: Table, sel: Selection) -> Columns:
     if preds is None:
         preds = prediction_candidates(table, taken, id_col, notes, targets=_sampled_texts(table),
                                       labels_chosen=sel.label_cols is not None, class_scores=sel.class_scores)
-        if all(c.strip().lower() in META_NAMES for c in preds):
+        if all(c.strip().lower() in (*META_NAMES, *MODEL_INPUT_NAMES) for c in preds):
             # beside the labels in one file, a fold or a version left alone is no prediction (scored, it gives a
             # number with no error); a predictions file of one such column is another matter (infer_two_files)
             preds = []

@@ -89,3 +89,23 @@ def test_true_among_the_numbers_of_an_array_is_not_1(tmp_path, capsys):
     code, out, err = run_cli(["eval", "scce", tmp_path / "b.jsonl", "--logits", "-q"], capsys)
     assert code == 3 and out == ""
     assert "column logits[1] row 1 (value 'true')" in err
+
+
+def test_an_attention_mask_beside_logits_is_no_class(tmp_path, capsys):
+    """Hugging Face's attention_mask (0/1) written beside the labels and the logits was scored as class 0's logit
+    (5.005 for torch's 5.099, exit 0): a model's input, it is left out of the predictions, as a fold is."""
+    rng = np.random.default_rng(7)
+    logits, y = rng.normal(size=(128, 16)) * 2, rng.integers(0, 16, 128)
+    mask = np.ones(128, dtype=int)
+    mask[-10:], y[-10:] = 0, -100
+    frame = pd.DataFrame(logits, columns=[f"logit_{i}" for i in range(16)])
+    frame.insert(0, "labels", y)
+    frame.insert(0, "attention_mask", mask)
+    frame.to_csv(tmp_path / "hf.csv", index=False)
+    ref = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor(y), ignore_index=-100).item()
+    code, out, err = run_cli(["eval", "scce", tmp_path / "hf.csv", "--logits", "--ignore-index", "-100", "--json"],
+                             capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["inputs"]["preds"]["columns"] == [f"logit_{i}" for i in range(16)]
+    assert doc["value"] == pytest.approx(ref, rel=1e-14)
