@@ -1180,6 +1180,10 @@ def make_client(scheduler: str | None) -> tuple[Any, Any]:
             return Client(scheduler, timeout="20s"), None
         except OSError as exc:
             raise UsageError(f"cannot connect to the Dask scheduler {scheduler}: {exc}") from None
+        except (ValueError, TypeError) as exc:  # not an address (distributed's parser: "missing port number")
+            raise UsageError(f"--scheduler {scheduler!r} is not a Dask scheduler's address: {exc}",
+                             hint="give HOST:PORT or tcp://HOST:PORT, or leave out --scheduler for a local "
+                                  "cluster") from None
     import logging
     import os
     import warnings

@@ -462,3 +462,13 @@ def test_the_json_names_the_classes_as_the_local_engine_does(tmp_path, capsys):
         docs[engine] = json.loads(capsys.readouterr().out)
     assert docs["dask"]["inputs"]["classes"] == docs["local"]["inputs"]["classes"] == ["emu", "cat", "dog"]
     assert docs["dask"]["value"] == pytest.approx(docs["local"]["value"], rel=1e-14)
+
+
+def test_a_scheduler_that_is_no_address_is_a_usage_error(tmp_path, capsys):
+    """--scheduler processes (a dask.compute scheduler's name, not an address) was an internal error."""
+    pytest.importorskip("dask.distributed")
+    (tmp_path / "d.csv").write_text("y,p\n1,0.8\n0,0.3\n")
+    code, out, err = _run(["eval", "bce", str(tmp_path / "d.csv"), "--engine", "dask", "--scheduler", "processes",
+                           "-q"], capsys)
+    assert code == 2 and out == ""
+    assert "is not a Dask scheduler's address" in err and "HOST:PORT" in err

@@ -280,7 +280,7 @@ def check_inputs(
     bounds = _Bounds()
     _check_finite(yt, "y_true", row_offset, bounds)
     _check_finite(yp, "y_pred", row_offset, bounds,
-                  masked_logits=from_logits and yp.ndim == 2 and spec.pred_kind in ("probability", "distribution"))
+                  masked_logits=from_logits and yp.ndim == 2 and spec.pred_kind == "distribution")
 
     # ---- labels
     c = yp.shape[1] if yp.ndim == 2 else 2

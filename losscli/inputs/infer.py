@@ -312,11 +312,12 @@ def _refuse_row_key(table: Table, cols: list[str], targets: Collection[str]) -> 
 
 
 def _refuse_whole_columns(table: Table, cols: list[str], targets: Collection[str], members: set[str]) -> None:
-    """Beside columns of fractional class scores, a column of whole numbers, some of them beyond [0, 1], in
-    :data:`ROW_KEY_ROWS` sampled rows or more is no class's probability or logit: a document id, a position or a
-    token id of a per-token file (``doc, pos, token, logit_0 …``), which would be scored as one more class (29.7
-    for torch's 5.10, exit 0). Refused with the fractional columns to choose. A matrix's own columns (one array
-    of a Parquet list or an NPY file) and columns the labels' file holds too are left as they are."""
+    """Beside columns of fractional class scores, a column of whole numbers that vary, some of them beyond [0, 1]
+    (or one number above 1 in every row), in :data:`ROW_KEY_ROWS` sampled rows or more is no class's probability
+    or logit: a document id, a position or a token id of a per-token file (``doc, pos, token, logit_0 …``), which
+    would be scored as one more class (29.7 for torch's 5.10, exit 0). Refused with the fractional columns to
+    choose. A matrix's own columns (one array of a Parquet list or an NPY file) and columns the labels' file
+    holds too are left as they are."""
     whole, fractional = [], []
     for c in cols:
         v = numeric(np.asarray(table.sample.get(c, ())))
@@ -328,7 +329,9 @@ def _refuse_whole_columns(table: Table, cols: list[str], targets: Collection[str
             if len(v) and not _whole(v):
                 fractional.append(c)
             continue
-        if _whole(v) and ((v < 0) | (v > 1)).any():
+        if _whole(v) and (len(np.unique(v)) > 1 and ((v < 0) | (v > 1)).any() or (v > 1).all()):
+            # ids, positions, token ids: whole numbers that vary, or one above 1 in every row (one long document);
+            # one negative number in every row is a class masked out (a logit of -100 or -1e30), a score
             whole.append(c)
         elif not _whole(v):
             fractional.append(c)
@@ -341,8 +344,8 @@ def _refuse_whole_columns(table: Table, cols: list[str], targets: Collection[str
     named = ", ".join(repr(c) for c in whole)
     raise UsageError(
         f"{'column' if len(whole) == 1 else 'columns'} {named} of {table.name} "
-        f"{'holds' if len(whole) == 1 else 'hold'} whole numbers beside fractional class scores: an id, a position "
-        "or a token id, which would be scored as one more class",
+        f"{'holds' if len(whole) == 1 else 'hold'} whole numbers beside fractional class scores: an id, a position, "
+        "a token id or a copy of the labels, which would be scored as one more class",
         hint=f"choose the prediction columns: --pred-cols {shlex.quote(chosen)}",
     )
 

@@ -1173,6 +1173,18 @@ def _rewrite_command(source: Any, command: str) -> str | None:
     return f"{command} < {shlex.quote(source.path)} > {shlex.quote(point)}, and pass that file"
 
 
+def _some_numbers(col: np.ndarray, look: int = 100) -> bool:
+    """Whether any of the first ``look`` cells of a text column is a number (a column of numbers with a typo
+    in it, rather than one of names)."""
+    for v in col[:look].tolist():
+        try:
+            plain_float(str(v).strip())
+        except ValueError:
+            continue
+        return True
+    return False
+
+
 def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, labels: bool = False,
               pred_cols: list[str] | None = None, classes_given: bool = False, booleans: bool = True,
               real_labels: str | None = None) -> np.ndarray:
@@ -1212,10 +1224,11 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
                 from losscli.inputs.number_hints import BOOLEAN_CLASS_INDEX
 
                 hint = BOOLEAN_CLASS_INDEX
-            elif labels and real_labels:  # a regression's targets, token_nll's token ids: class names never
-                hint = (f"{real_labels}'s labels are numbers, not names: choose a column of numbers with --label-cols"
-                        + (" (the token ids, -100 marking padding; or the positions, where no row is padding)"
-                           if real_labels == "token_nll" else ""))
+            elif labels and real_labels:  # a regression's targets, token_nll's ids: never class names
+                if not _some_numbers(col):  # names where numbers go (among numbers: a typo, the plain hint)
+                    hint = (f"{real_labels}'s labels are numbers, not names: choose a column of numbers with --label-cols"
+                            + (" (the token ids, -100 marking padding; or the positions, where no row is padding)"
+                               if real_labels == "token_nll" else ""))
             elif labels and classes_given:  # --classes given, but not for this layout of columns
                 hint = ("--classes maps the class names of one label column, beside one prediction column per class "
                         "or a binary loss's one or two columns: choose them with --label-cols and --pred-cols")

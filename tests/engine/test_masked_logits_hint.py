@@ -26,3 +26,12 @@ def test_minus_inf_logits_get_a_hint_that_gives_torchs_number(tmp_path, capsys):
     code, out, err = run_cli([*args, "--preds", tmp_path / "fixed.npy"], capsys)
     assert code == 0, err
     assert float(out) == pytest.approx(ref, rel=1e-14)
+
+
+def test_a_sigmoid_losss_minus_inf_logit_gets_no_masking_hint(tmp_path, capsys):
+    """bce's outputs are no classes of one softmax: a -inf logit there is no mask, and the hint says so."""
+    (tmp_path / "b.csv").write_text("y1,y2,l1,l2\n1,0,0.5,-inf\n0,1,-0.3,1.2\n")
+    code, out, err = run_cli(["eval", "bce", tmp_path / "b.csv", "--label-cols", "y1,y2", "--pred-cols", "l1,l2",
+                              "--logits", "-q"], capsys)
+    assert code == 3 and out == ""
+    assert "masked" not in err and "an infinite value has no loss to average" in err

@@ -22,3 +22,10 @@ def test_token_strings_as_token_nll_labels_get_a_hint_that_works(tmp_path, capsy
     code, out, err = run_cli([*args, "--label-cols", "pos"], capsys)
     assert code == 0, err
     assert float(out) == pytest.approx((2.5 + 4.1 + 1.3) / 3, rel=1e-15)
+
+
+def test_a_typo_among_numeric_labels_gets_the_plain_hint(tmp_path, capsys):
+    (tmp_path / "r.csv").write_text("y,pred\n1.5,1.2\n2.0,2.5\nx,0.4\n")
+    code, out, err = run_cli(["eval", "mse", tmp_path / "r.csv", "-q"], capsys)
+    assert code == 3 and out == ""
+    assert "(value 'x'): every value in this column must be a number" in err

@@ -109,3 +109,19 @@ def test_an_attention_mask_beside_logits_is_no_class(tmp_path, capsys):
     doc = json.loads(out)
     assert doc["inputs"]["preds"]["columns"] == [f"logit_{i}" for i in range(16)]
     assert doc["value"] == pytest.approx(ref, rel=1e-14)
+
+
+@pytest.mark.parametrize("masked", [-1e30, -100.0, -2.0])
+def test_a_class_masked_with_one_negative_logit_stays_a_class(tmp_path, capsys, masked):
+    """A class masked out with one large negative logit in every row (as the hint for -inf says to) is a score,
+    not an id: it is taken, and the value is torch's."""
+    rng = np.random.default_rng(0)
+    logits = np.round(rng.normal(size=(30, 3)), 3)
+    logits[:, 2] = masked
+    y = rng.integers(0, 2, 30)
+    pd.DataFrame({"label": y, "logit_0": logits[:, 0], "logit_1": logits[:, 1], "logit_2": logits[:, 2]}).to_csv(
+        tmp_path / "m.csv", index=False)
+    ref = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor(y)).item()
+    code, out, err = run_cli(["eval", "scce", tmp_path / "m.csv", "--logits", "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(ref, rel=1e-14)
