@@ -301,8 +301,7 @@ def _refuse_row_key(table: Table, cols: list[str], targets: Collection[str]) -> 
         return
     import shlex
 
-    at = [table.columns.index(r) for r in rest]
-    chosen = f"{rest[0]}:{rest[-1]}" if at == list(range(at[0], at[0] + len(at))) else ",".join(rest)
+    chosen = _columns_text(table, rest)
     raise UsageError(
         f"column {c!r} of {table.name} holds distinct whole numbers beside fractional class scores: a row's "
         f"index or key (a frame indexed by {c!r} written with to_csv()), which would be scored as one more class",
@@ -339,15 +338,19 @@ def _refuse_whole_columns(table: Table, cols: list[str], targets: Collection[str
         return
     import shlex
 
-    at = [table.columns.index(r) for r in fractional]
-    chosen = f"{fractional[0]}:{fractional[-1]}" if at == list(range(at[0], at[0] + len(at))) else ",".join(fractional)
-    named = ", ".join(repr(c) for c in whole)
+    one = len(whole) == 1
     raise UsageError(
-        f"{'column' if len(whole) == 1 else 'columns'} {named} of {table.name} "
-        f"{'holds' if len(whole) == 1 else 'hold'} whole numbers beside fractional class scores: an id, a position, "
-        "a token id or a copy of the labels, which would be scored as one more class",
-        hint=f"choose the prediction columns: --pred-cols {shlex.quote(chosen)}",
+        f"{'column' if one else 'columns'} {', '.join(repr(c) for c in whole)} of {table.name} "
+        f"{'holds' if one else 'hold'} whole numbers beside fractional class scores: an id, a position, a token id "
+        "or a copy of the labels, which would be scored as one more class",
+        hint=f"choose the prediction columns: --pred-cols {shlex.quote(_columns_text(table, fractional))}",
     )
+
+
+def _columns_text(table: Table, cols: list[str]) -> str:
+    """Columns as ``--pred-cols`` takes them: a range ``first:last`` where they stand side by side, else a list."""
+    at = [table.columns.index(c) for c in cols]
+    return f"{cols[0]}:{cols[-1]}" if at == list(range(at[0], at[0] + len(at))) else ",".join(cols)
 
 
 def _flags(sample: Any) -> bool:
