@@ -1168,6 +1168,22 @@ def parquet_range_index(path: str) -> tuple[int, int] | None:
     return None if found in (None, (0, 1)) else found
 
 
+def _check_address(scheduler: str) -> None:
+    """``--scheduler`` is an address distributed's parser takes, checked before a client is made of it: a client
+    that fails on it has made itself the process's scheduler already (the next computation in the process would
+    wait for it for ever)."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(scheduler)
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            parse_host_port(location)
+    except (ValueError, TypeError) as exc:  # "missing port number in address 'processes'"
+        raise UsageError(f"--scheduler {scheduler!r} is not a Dask scheduler's address: {exc}",
+                         hint="give HOST:PORT or tcp://HOST:PORT, or leave out --scheduler for a local cluster"
+                         ) from None
+
+
 def make_client(scheduler: str | None) -> tuple[Any, Any]:
     """A client for ``scheduler`` (an address), or a local cluster of processes on this machine."""
     _require_dask()
@@ -1176,14 +1192,11 @@ def make_client(scheduler: str | None) -> tuple[Any, Any]:
     except ImportError:
         raise UsageError("--engine dask needs dask.distributed", hint="pip install 'losscli[dask]'") from None
     if scheduler:
+        _check_address(scheduler)
         try:
             return Client(scheduler, timeout="20s"), None
         except OSError as exc:
             raise UsageError(f"cannot connect to the Dask scheduler {scheduler}: {exc}") from None
-        except (ValueError, TypeError) as exc:  # not an address (distributed's parser: "missing port number")
-            raise UsageError(f"--scheduler {scheduler!r} is not a Dask scheduler's address: {exc}",
-                             hint="give HOST:PORT or tcp://HOST:PORT, or leave out --scheduler for a local "
-                                  "cluster") from None
     import logging
     import os
     import warnings

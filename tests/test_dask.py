@@ -472,3 +472,7 @@ def test_a_scheduler_that_is_no_address_is_a_usage_error(tmp_path, capsys):
                            "-q"], capsys)
     assert code == 2 and out == ""
     assert "is not a Dask scheduler's address" in err and "HOST:PORT" in err
+    # the client that failed left no scheduler behind: the next run in this process has its local cluster
+    code, out, err = _run(["eval", "bce", str(tmp_path / "d.csv"), "--engine", "dask", "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(-(np.log(0.8) + np.log(0.7)) / 2, rel=1e-14)

@@ -41,9 +41,13 @@ def test_an_index_and_a_hyperparameter_beside_the_class_columns_are_named(tmp_pa
         for i, (label, q) in enumerate(zip(y, p, strict=True)):
             f.write(f'"{i + 1}","{["no", "yes"][label]}",{float(1 - q)!r},{float(q)!r},{(i * 7) % 30 + 1},2\n')
     code, out, err = run_cli(["eval", "cce", path, "--label-cols", "obs", "-q"], capsys)
-    assert code == 3 and out == ""
-    assert "prediction columns 3, 4 (of 4) hold whole numbers" in err
+    # refused as the columns are chosen (exit 2), before any row is read: the hint chooses the class columns
+    assert code == 2 and out == ""
+    assert "columns 'rowIndex', 'mtry' of" in err and "hold whole numbers" in err and "--pred-cols no:yes" in err
     assert "did you mean --logits?" not in err
+    code, out, err = run_cli(["eval", "cce", path, "--label-cols", "obs", "--pred-cols", "no:yes", "-q"], capsys)
+    assert code == 0, err
+    assert float(out) == pytest.approx(-np.mean(np.where(y == 1, np.log(p), np.log(1 - p))), rel=1e-12)
 
 
 def test_scores_out_of_range_still_suggest_logits(tmp_path, capsys):
