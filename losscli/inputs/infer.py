@@ -367,8 +367,6 @@ def _refuse_boolean_scores(table: Table, cols: list[str]) -> None:
     ``[[loglikelihood, is_greedy], …]``): columns ``P[k][j]`` where one ``j`` holds fractional numbers and another
     only 0/1 (true/false) are a score and a flag per class, and the flags would be scored as classes of their own
     (2.73 for torch's 0.28, exit 0). Refused with the scores to choose, ``P[*][j]``."""
-    import re
-
     parts = [re.fullmatch(r"(.*?)\[(\d+)\](.*)\[(\d+)\]", c) for c in cols]  # P[k]…[j]: resps[k][0][j] too
     if len(cols) < 4 or not all(parts):
         return
