@@ -1,4 +1,5 @@
-"""The compiled kernels: loads ``losscli._native._kernels`` on first use, or says why it is not used.
+"""The compiled kernels: loads ``losscli._native._kernels`` on first use, or says why it is not used; and
+:func:`empty`, the per-sample arrays whose memory the compiled module caches.
 
 ``LOSSCLI_KERNELS=numpy`` forces the NumPy kernels; ``LOSSCLI_KERNEL_LEVEL=avx512|avx2|baseline`` forces an
 instruction-set level of the compiled ones (one the CPU supports; tests use it to cover each level).
@@ -10,6 +11,10 @@ from __future__ import annotations
 import os
 import threading
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _lock = threading.Lock()
 _loaded: tuple[ModuleType | None, str] | None = None
@@ -64,3 +69,20 @@ def reset() -> None:
         if _loaded is not None and _loaded[0] is not None:
             _loaded[0].set_level(_loaded[0].levels()[0])
         _loaded = None
+
+
+#: arrays of at least this many bytes come from the compiled module's cache of per-sample memory
+_CACHED_BYTES = 1 << 20
+
+
+def empty(n: int) -> np.ndarray:
+    """An uninitialised float64 array of ``n`` values for per-sample results. With the compiled module, one of a
+    megabyte or more takes its memory from the module's small cache of the memory of such arrays no longer
+    referenced (``Block``), so that a process evaluating one input after another does not have the operating
+    system zero tens of megabytes of fresh pages for each; else ``np.empty``."""
+    import numpy as np
+
+    mod = kernels() if n * 8 >= _CACHED_BYTES else None
+    if mod is None:
+        return np.empty(n)
+    return np.frombuffer(mod.block(n * 8), dtype=np.float64)

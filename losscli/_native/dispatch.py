@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli._native import kernels
+from losscli._native import empty, kernels
 from losscli.records import record
 
 BCE_LOGITS, BCE_PROBS, SPARSE_LOGITS, MSE, MAE, HUBER, CCE_LOGITS, CCE_PROBS = 1, 2, 3, 4, 5, 6, 7, 8
@@ -149,9 +149,11 @@ class FusedPlan:
         clip = probs and (lo > 0.0 or hi < 1.0)
         if self.kind == CCE_PROBS and lo <= 0.0 and self.log_floor is None:  # log 0 = −inf: NumPy's NaN
             return None
-        values = dst if dst is not None and dst.shape == (n,) and dst.flags.c_contiguous else np.empty(n)
+        values = dst if dst is not None and dst.shape == (n,) and dst.flags.c_contiguous else None
+        if values is None:  # with ``discard`` the whole blocks' values are never written: no page is touched
+            values = np.empty(n) if discard else empty(n)
         needs_w = self.class_weights is not None or sample_weight is not None
-        weights = np.empty(n) if needs_w else None
+        weights = empty(n) if needs_w else None
         counted = np.empty(n, np.bool_) if self.ignore_index is not None else None
         head = min(head, n)
         nblocks = (n - head) // block

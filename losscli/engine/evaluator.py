@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from losscli._native import empty as per_sample_array
 from losscli._native.dispatch import plan_for as fused_plan
 from losscli.chunking import BLOCK, FUSED_CHUNK_VALUES, default_chunk_rows
 from losscli.conventions import RULES, Convention, get_convention
@@ -411,7 +412,7 @@ class Evaluator:
     def _reserve(self, n: int) -> None:
         """Write the per-sample values of the next ``n`` rows into one array (no concatenation at the end)."""
         if self.keep_per_sample and not self._chunks:
-            self._out = np.empty(n)
+            self._out = per_sample_array(n)
 
     def _warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -542,7 +543,7 @@ class Evaluator:
             mapper = map
         else:
             if dst is None:
-                dst = np.empty(n)
+                dst = per_sample_array(n)
             sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
             errs = np.geterr()
             errs["under"] = "ignore"
