@@ -74,12 +74,12 @@ import os
 import re
 import shlex
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
-from losscli.errors import EmptyContentError, HeaderOnlyError, Location, ReadError
+from losscli.errors import EmptyContentError, HeaderOnlyError, Location, ReadError, UsageError
 from losscli.io import csv_blocks, csv_floats, csv_quotes, limits
 from losscli.io._arrow import to_float64
 from losscli.io.base import MISSING, Chunk, Input, Source, rechunk
@@ -193,28 +193,71 @@ def _savetxt_header(text: str, delimiter: str | None, default: str) -> tuple[str
     return stripped, d
 
 
-def guess_header(first: list[str], name: str, notes: list[str], delimiter: str = ",") -> bool:
-    """Is the first row a header? Not when its cells are numbers, or missing values beside numbers (a
-    trailing delimiter, a null: ``np.savetxt`` and ``awk`` write no header), except for pandas' default
+def guess_header(first: list[str], name: str, notes: list[str], delimiter: str = ",",
+                 below: Callable[[], list[list[str]]] | None = None) -> bool:
+    """Is the first row a header? Not when its cells are numbers or logical values (``TRUE``, ``false``: no
+    name, what Spark, ``data.table::fwrite`` and Julia write without a header), or missing values beside them
+    (a trailing delimiter, a null: ``np.savetxt`` and ``awk`` write no header), except for pandas' default
     column names ``0,1,…,K−1`` (a frame or a ``Series`` without names), which are read as a header. An
     empty first cell is an index's name (pandas' ``to_csv()``, R's ``write.csv``): a header, whatever follows
     it — but for a space delimiter, where it is the padding of aligned columns. Either guess on numbers is
-    noted, naming the option that overrides it."""
+    noted, naming the option that overrides it. A row of words and fractions whose words all stand over
+    columns of words (``cat,0.3,0.7`` above ``dog,0.6,0.4``; ``below()`` gives the rows that follow) reads as
+    a sample as well as it reads as names: refused, naming both options."""
     cells = [_clean(c) for c in first]
     if cells and cells[0] == "" and delimiter != " ":
         return True
     numbers = [c for c in cells if c.lower() not in MISSING]
-    if not numbers or not all(_is_number(c) or (delimiter != "," and _DECIMAL_COMMA.fullmatch(c)) for c in numbers):
-        return True  # (numbers with a decimal comma beside another delimiter, 1;0,9, are data: refused when read)
+    if not numbers or not all(_is_number(c) or c.lower() in _LOGICAL or (delimiter != "," and _DECIMAL_COMMA.fullmatch(c))
+                              for c in numbers):
+        # (numbers with a decimal comma beside another delimiter, 1;0,9, are data: refused when read)
+        if below is not None and _words_over_words(cells, below()):
+            shown = delimiter.join(first)
+            raise UsageError(
+                f"{name}: cannot tell whether the first row ({shown[:60]}{'…' if len(shown) > 60 else ''}) names "
+                "the columns or is a sample: its words stand over columns of words, and its numbers are "
+                "fractions, as the samples below",
+                hint="pass --no-header if it is a sample, or --header if it names the columns",
+            )
+        return True
     shown = ",".join(c if len(c) <= 12 else c[:11] + "…" for c in cells[:4]) + (",…" if len(cells) > 4 else "")
     pandas_names = [str(k) for k in range(len(numbers))]
     if cells == pandas_names:
         notes.append(f"{name}: the first row ({shown}) is read as a header (pandas' default column names); "
                      "pass --no-header if it is data")
         return True
-    notes.append(f"{name}: the first row ({shown}) holds numbers, not names: it is read as data, not as a header "
+    kinds = [any(_is_number(c) for c in numbers), any(c.lower() in _LOGICAL for c in numbers)]
+    kind = " and ".join(k for k, there in zip(("numbers", "logical values"), kinds) if there)
+    notes.append(f"{name}: the first row ({shown}) holds {kind}, not names: it is read as data, not as a header "
                  "(pass --header if it is one)")
     return False
+
+
+_LOGICAL = frozenset({"true", "false"})
+
+
+def _words_over_words(cells: list[str], following: list[list[str]]) -> bool:
+    """Could a first row of words and numbers be a sample? When it holds a fraction as written (``0.3``,
+    ``1e-05``: no integer, which pandas writes for column names) over a column of numbers, and each of its
+    words (not a missing value) stands over a column whose cells below are words too (no number in it)."""
+    rows = [r for r in following if r]
+    if not rows:
+        return False
+
+    def column(j: int) -> list[str]:
+        return [c for c in (_clean(r[j]) if j < len(r) else "" for r in rows) if c.lower() not in MISSING]
+
+    fraction = False
+    for j, c in enumerate(cells):
+        if c.lower() in MISSING:
+            continue
+        below = column(j)
+        if _is_number(c):
+            if not _WHOLE.fullmatch(c) and below and all(_is_number(b) for b in below):
+                fraction = True
+        elif not below or any(_is_number(b) for b in below):
+            return False
+    return fraction
 
 
 def written_otherwise(first: list[str], following: list[list[str]]) -> bool:
@@ -429,7 +472,8 @@ class CsvSource(Source):
                     skipped += 1
                     first = next(reader)
             if header is None:
-                header = guess_header(first, inp.name, notes, self.delimiter)
+                header = guess_header(first, inp.name, notes, self.delimiter,
+                                      lambda: head_rows(skipped + 2001)[skipped + 1:])
                 if header and notes:
                     certain = written_otherwise(first, head_rows(skipped + 2001)[skipped + 1:])
                 elif notes:  # numbers read as data: kept to compare with the other files' first rows
