@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 import pytest
 from cli_helpers import run_cli
 
@@ -29,3 +31,18 @@ def test_a_typo_among_numeric_labels_gets_the_plain_hint(tmp_path, capsys):
     code, out, err = run_cli(["eval", "mse", tmp_path / "r.csv", "-q"], capsys)
     assert code == 3 and out == ""
     assert "(value 'x'): every value in this column must be a number" in err
+
+
+@pytest.mark.parametrize("names", [["X1", "X2", "X3"], ["V1", "V2", "V3"], ["p1", "p2", "p3"]])
+def test_labels_numbered_from_one_name_classes_in_the_hint_that_gives_the_peers_number(tmp_path, capsys, names):
+    """R's factors and MATLAB's indices number classes from 1: ``scce`` said only "labels must lie in [0, 3)"."""
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(0)
+    y, p = rng.integers(1, 4, 20), rng.dirichlet(np.ones(3), 20)
+    f = tmp_path / "r.csv"
+    f.write_text(f"y,{','.join(names)}\n" + "".join(f"{a},{b[0]},{b[1]},{b[2]}\n" for a, b in zip(y, p)))
+    code, out, err = run_cli(["eval", "scce", f, "-q"], capsys)
+    assert (code, out) == (3, "") and "give --classes 1,2,3 (the prediction columns' classes, in order)" in err, err
+    code, out, err = run_cli(["eval", "scce", f, "-q", "--classes", "1,2,3"], capsys)
+    assert code == 0 and float(out) == pytest.approx(log_loss(y, p, labels=[1, 2, 3]), rel=1e-14), err
