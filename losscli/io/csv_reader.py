@@ -227,7 +227,7 @@ def guess_header(first: list[str], name: str, notes: list[str], delimiter: str =
                      "pass --no-header if it is data")
         return True
     kinds = [any(_is_number(c) for c in numbers), any(c.lower() in _LOGICAL for c in numbers)]
-    kind = " and ".join(k for k, there in zip(("numbers", "logical values"), kinds) if there)
+    kind = " and ".join(k for k, there in zip(("numbers", "logical values"), kinds, strict=True) if there)
     notes.append(f"{name}: the first row ({shown}) holds {kind}, not names: it is read as data, not as a header "
                  "(pass --header if it is one)")
     return False

@@ -25,7 +25,7 @@ def logical(v: int, spelling: str) -> str:
 @pytest.mark.parametrize("spelling", ["upper", "lower", "title"])
 def test_a_first_row_of_a_logical_value_and_a_number_is_a_sample(tmp_path, capsys, spelling, engine):
     f = tmp_path / "spark.csv"
-    f.write_text("".join(f"{logical(y, spelling)},{p}\n" for y, p in zip(Y, P)))
+    f.write_text("".join(f"{logical(y, spelling)},{p}\n" for y, p in zip(Y, P, strict=True)))
     args = ["eval", "bce", f, "--label-cols", "1", "--pred-cols", "2", "-q", "--engine", engine]
     code, out, err = run_cli(args, capsys)
     assert code == 0 and float(out) == pytest.approx(PEER, rel=1e-14), err
@@ -53,7 +53,7 @@ def test_two_files_of_logical_labels_and_numbers_keep_every_row(tmp_path, capsys
 
 def test_a_header_of_names_over_logical_labels_stays_a_header(tmp_path, capsys):
     f = tmp_path / "h.csv"
-    f.write_text("y,p\n" + "".join(f"{logical(y, 'upper')},{p}\n" for y, p in zip(Y, P)))
+    f.write_text("y,p\n" + "".join(f"{logical(y, 'upper')},{p}\n" for y, p in zip(Y, P, strict=True)))
     code, out, err = run_cli(["eval", "bce", f, "-q"], capsys)
     assert code == 0 and float(out) == pytest.approx(PEER, rel=1e-14), err
 
@@ -63,7 +63,7 @@ def test_words_and_fractions_over_words_are_refused_and_both_options_work(tmp_pa
     names = np.array(["dog", "cat"])
     proba = np.column_stack([np.round(1 - P, 6), P])
     f = tmp_path / "c.csv"
-    f.write_text("".join(f"{names[y]},{a},{b}\n" for y, (a, b) in zip(Y, proba)))
+    f.write_text("".join(f"{names[y]},{a},{b}\n" for y, (a, b) in zip(Y, proba, strict=True)))
     args = ["eval", "scce", f, "--label-cols", "1", "--pred-cols", "2,3", "--classes", "dog,cat", "-q",
             "--engine", engine]
     code, out, err = run_cli(args, capsys)
@@ -79,7 +79,7 @@ def test_words_and_fractions_over_words_are_refused_and_both_options_work(tmp_pa
 def test_names_over_words_with_no_fraction_among_them_stay_a_header(tmp_path, capsys, header):
     """pandas' integer column names beside a column of class names, and names of words: headers, as before."""
     f = tmp_path / "h.csv"
-    f.write_text(header + "\n" + "".join(f"{['dog', 'cat'][y]},{1 - p},{p}\n" for y, p in zip(Y, P)))
+    f.write_text(header + "\n" + "".join(f"{['dog', 'cat'][y]},{1 - p},{p}\n" for y, p in zip(Y, P, strict=True)))
     code, out, err = run_cli(["eval", "scce", f, "--label-cols", "label", "--pred-cols", "2,3", "--classes",
                               "dog,cat", "-q"], capsys)
     assert code == 0 and float(out) == pytest.approx(PEER, rel=1e-14), err

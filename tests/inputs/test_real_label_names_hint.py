@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-
 import pytest
 from cli_helpers import run_cli
 
@@ -41,7 +40,7 @@ def test_labels_numbered_from_one_name_classes_in_the_hint_that_gives_the_peers_
     rng = np.random.default_rng(0)
     y, p = rng.integers(1, 4, 20), rng.dirichlet(np.ones(3), 20)
     f = tmp_path / "r.csv"
-    f.write_text(f"y,{','.join(names)}\n" + "".join(f"{a},{b[0]},{b[1]},{b[2]}\n" for a, b in zip(y, p)))
+    f.write_text(f"y,{','.join(names)}\n" + "".join(f"{a},{b[0]},{b[1]},{b[2]}\n" for a, b in zip(y, p, strict=True)))
     code, out, err = run_cli(["eval", "scce", f, "-q"], capsys)
     assert (code, out) == (3, "") and "give --classes 1,2,3 (the prediction columns' classes, in order)" in err, err
     code, out, err = run_cli(["eval", "scce", f, "-q", "--classes", "1,2,3"], capsys)
