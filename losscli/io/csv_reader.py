@@ -211,7 +211,8 @@ def guess_header(first: list[str], name: str, notes: list[str], delimiter: str =
     if not numbers or not all(_is_number(c) or c.lower() in _LOGICAL or (delimiter != "," and _DECIMAL_COMMA.fullmatch(c))
                               for c in numbers):
         # (numbers with a decimal comma beside another delimiter, 1;0,9, are data: refused when read)
-        if below is not None and _words_over_words(cells, below()):
+        if below is not None and any(_is_number(c) and not _WHOLE.fullmatch(c) for c in cells) and _words_over_words(
+                cells, below()):
             shown = delimiter.join(first)
             raise UsageError(
                 f"{name}: cannot tell whether the first row ({shown[:60]}{'…' if len(shown) > 60 else ''}) names "
