@@ -79,7 +79,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.errors import EmptyContentError, HeaderOnlyError, Location, ReadError, UsageError
+from losscli.errors import EmptyContentError, HeaderOnlyError, Location, ReadError
 from losscli.io import csv_blocks, csv_floats, csv_quotes, limits
 from losscli.io._arrow import to_float64
 from losscli.io.base import MISSING, Chunk, Input, Source, rechunk
@@ -195,40 +195,33 @@ def _savetxt_header(text: str, delimiter: str | None, default: str) -> tuple[str
 
 def guess_header(first: list[str], name: str, notes: list[str], delimiter: str = ",",
                  below: Callable[[], list[list[str]]] | None = None) -> bool:
-    """Is the first row a header? Not when its cells are numbers or logical values (``TRUE``, ``false``: no
-    name, what Spark, ``data.table::fwrite`` and Julia write without a header), or missing values beside them
-    (a trailing delimiter, a null: ``np.savetxt`` and ``awk`` write no header), except for pandas' default
-    column names ``0,1,…,K−1`` (a frame or a ``Series`` without names), which are read as a header. An
-    empty first cell is an index's name (pandas' ``to_csv()``, R's ``write.csv``): a header, whatever follows
-    it — but for a space delimiter, where it is the padding of aligned columns. Either guess on numbers is
-    noted, naming the option that overrides it. A row of words and fractions whose words all stand over
-    columns of words (``cat,0.3,0.7`` above ``dog,0.6,0.4``; ``below()`` gives the rows that follow) reads as
-    a sample as well as it reads as names: refused, naming both options."""
+    """Is the first row a header? Not when its cells are numbers, or missing values beside numbers (a
+    trailing delimiter, a null: ``np.savetxt`` and ``awk`` write no header), except for pandas' default
+    column names ``0,1,…,K−1`` (a frame or a ``Series`` without names), which are read as a header. Logical
+    values (``TRUE``, ``false``: what Spark, ``data.table::fwrite`` and Julia write without a header) count as
+    numbers beside a number (``TRUE,0.7``); a row of them alone is data when it holds one twice, or one cell,
+    over columns of logical values (``below()`` gives the rows that follow): ``False,True`` is a header of
+    class names (pandas' ``get_dummies``, a classifier's ``classes_``). An empty first cell is an index's name
+    (pandas' ``to_csv()``, R's ``write.csv``): a header, whatever follows it — but for a space delimiter, where
+    it is the padding of aligned columns. Either guess on numbers is noted, naming the option that overrides
+    it."""
     cells = [_clean(c) for c in first]
     if cells and cells[0] == "" and delimiter != " ":
         return True
     numbers = [c for c in cells if c.lower() not in MISSING]
-    if not numbers or not all(_is_number(c) or c.lower() in _LOGICAL or (delimiter != "," and _DECIMAL_COMMA.fullmatch(c))
-                              for c in numbers):
-        # (numbers with a decimal comma beside another delimiter, 1;0,9, are data: refused when read)
-        if below is not None and any(_is_number(c) and not _WHOLE.fullmatch(c) for c in cells) and _words_over_words(
-                cells, below()):
-            shown = delimiter.join(first)
-            raise UsageError(
-                f"{name}: cannot tell whether the first row ({shown[:60]}{'…' if len(shown) > 60 else ''}) names "
-                "the columns or is a sample: its words stand over columns of words, and its numbers are "
-                "fractions, as the samples below",
-                hint="pass --no-header if it is a sample, or --header if it names the columns",
-            )
+    logical = [c.lower() in _LOGICAL for c in numbers]
+    if numbers and all(logical) and not _logical_row_is_data(cells, numbers, below):
         return True
+    if not numbers or not all(is_logical or _is_number(c) or (delimiter != "," and _DECIMAL_COMMA.fullmatch(c))
+                              for c, is_logical in zip(numbers, logical, strict=True)):
+        return True  # (numbers with a decimal comma beside another delimiter, 1;0,9, are data: refused when read)
     shown = ",".join(c if len(c) <= 12 else c[:11] + "…" for c in cells[:4]) + (",…" if len(cells) > 4 else "")
     pandas_names = [str(k) for k in range(len(numbers))]
     if cells == pandas_names:
         notes.append(f"{name}: the first row ({shown}) is read as a header (pandas' default column names); "
                      "pass --no-header if it is data")
         return True
-    kinds = [any(_is_number(c) for c in numbers), any(c.lower() in _LOGICAL for c in numbers)]
-    kind = " and ".join(k for k, there in zip(("numbers", "logical values"), kinds, strict=True) if there)
+    kind = ("logical values" if all(logical) else "numbers and logical values" if any(logical) else "numbers")
     notes.append(f"{name}: the first row ({shown}) holds {kind}, not names: it is read as data, not as a header "
                  "(pass --header if it is one)")
     return False
@@ -237,28 +230,16 @@ def guess_header(first: list[str], name: str, notes: list[str], delimiter: str =
 _LOGICAL = frozenset({"true", "false"})
 
 
-def _words_over_words(cells: list[str], following: list[list[str]]) -> bool:
-    """Could a first row of words and numbers be a sample? When it holds a fraction as written (``0.3``,
-    ``1e-05``: no integer, which pandas writes for column names) over a column of numbers, and each of its
-    words (not a missing value) stands over a column whose cells below are words too (no number in it)."""
-    rows = [r for r in following if r]
-    if not rows:
+def _logical_row_is_data(cells: list[str], values: list[str], below: Callable[[], list[list[str]]] | None) -> bool:
+    """Is a first row of logical values alone (``values``, its cells but the missing ones) a sample? When it
+    holds one value twice (``TRUE,TRUE,FALSE``: no header names two columns alike) or is one cell, and every
+    cell below it in its columns is a logical value or missing; ``False,True`` names two classes."""
+    if len(values) > 1 and len({v.lower() for v in values}) == len(values):
         return False
-
-    def column(j: int) -> list[str]:
-        return [c for c in (_clean(r[j]) if j < len(r) else "" for r in rows) if c.lower() not in MISSING]
-
-    fraction = False
-    for j, c in enumerate(cells):
-        if c.lower() in MISSING:
-            continue
-        below = column(j)
-        if _is_number(c):
-            if not _WHOLE.fullmatch(c) and below and all(_is_number(b) for b in below):
-                fraction = True
-        elif not below or any(_is_number(b) for b in below):
-            return False
-    return fraction
+    rows = [r for r in (below() if below is not None else []) if r]
+    cols = [j for j, c in enumerate(cells) if c.lower() not in MISSING]
+    return bool(rows) and all(
+        j >= len(r) or _clean(r[j]).lower() in _LOGICAL or _clean(r[j]).lower() in MISSING for r in rows for j in cols)
 
 
 def written_otherwise(first: list[str], following: list[list[str]]) -> bool:
@@ -473,14 +454,18 @@ class CsvSource(Source):
                     skipped += 1
                     first = next(reader)
             if header is None:
-                header = guess_header(first, inp.name, notes, self.delimiter,
-                                      lambda: head_rows(skipped + 2001)[skipped + 1:])
+                start = skipped + 1 - (1 if excel else 0)  # the rows below the first in ``text`` (no sep= line)
+
+                def rows_below() -> list[list[str]]:
+                    below = head_rows(start + 2000)[start:]
+                    return below if complete else below[:-1]  # (the last may be cut by the sample's size)
+
+                header = guess_header(first, inp.name, notes, self.delimiter, rows_below)
                 if header and notes:
-                    certain = written_otherwise(first, head_rows(skipped + 2001)[skipped + 1:])
+                    certain = written_otherwise(first, rows_below())
                 elif notes:  # numbers read as data: kept to compare with the other files' first rows
                     self.first_row_as_data = tuple(_clean(c) for c in first)
-                    below = head_rows(skipped + 2001)[skipped + 1:]
-                    self.rows_below_not_integers = not_integers(first, below if complete else below[:-1])
+                    self.rows_below_not_integers = not_integers(first, rows_below())
                 self._header = header
                 if not header:
                     reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)

@@ -1,9 +1,9 @@
 """A header-less first row of logical values (``TRUE,0.7``: Spark's ``df.write.csv``, ``data.table::fwrite``
 with ``col.names = FALSE``, Julia's ``CSV.write(header = false)``) is a sample: it was read as a header, and
 the sample lost with exit 0 once the columns were chosen by position (0.29076 for scikit-learn's 0.29900);
-beside a file of numbers the row-count hint said ``--header``, which lost both files' first rows. A first row
-of words and fractions over columns of words (``cat,0.3,0.7`` above ``dog,0.6,0.4``) reads as a sample as
-well as a header: refused, naming both options, each of which gives its number."""
+beside a file of numbers the row-count hint said ``--header``, which lost both files' first rows. A row of
+logical values alone is a sample when it repeats one (``TRUE,TRUE,FALSE``) or is one cell, over logical values;
+``False,True`` stays a header (class names, as pandas writes them)."""
 
 from __future__ import annotations
 
@@ -58,28 +58,48 @@ def test_a_header_of_names_over_logical_labels_stays_a_header(tmp_path, capsys):
     assert code == 0 and float(out) == pytest.approx(PEER, rel=1e-14), err
 
 
-@pytest.mark.parametrize("engine", ["local", "dask"])
-def test_words_and_fractions_over_words_are_refused_and_both_options_work(tmp_path, capsys, engine):
-    names = np.array(["dog", "cat"])
-    proba = np.column_stack([np.round(1 - P, 6), P])
-    f = tmp_path / "c.csv"
-    f.write_text("".join(f"{names[y]},{a},{b}\n" for y, (a, b) in zip(Y, proba, strict=True)))
-    args = ["eval", "scce", f, "--label-cols", "1", "--pred-cols", "2,3", "--classes", "dog,cat", "-q",
-            "--engine", engine]
-    code, out, err = run_cli(args, capsys)
-    assert (code, out) == (2, "") and "cannot tell whether the first row (cat,0.3" in err, err
-    assert "pass --no-header if it is a sample, or --header if it names the columns" in err
-    code, out, err = run_cli([*args, "--no-header"], capsys)
+def test_logical_class_names_stay_a_header(tmp_path, capsys):
+    """``pd.get_dummies`` of a bool column, or ``pd.DataFrame(proba, columns=clf.classes_)`` for a bool target,
+    writes the header ``False,True`` (over ``True,False`` rows in pandas 2): names of two classes, as before."""
+    import pandas as pd
+
+    y = Y.astype(bool)
+    pd.get_dummies(pd.Series(y)).to_csv(tmp_path / "labels.csv", index=False)
+    pd.DataFrame(np.column_stack([1 - P, P])).to_csv(tmp_path / "p.csv", index=False)
+    pd.DataFrame(np.column_stack([1 - P, P]), columns=[False, True]).to_csv(tmp_path / "pb.csv", index=False)
+    assert (tmp_path / "labels.csv").read_text().startswith("False,True\n")
+    for preds in ("p.csv", "pb.csv"):
+        code, out, err = run_cli(["eval", "cce", "--labels", tmp_path / "labels.csv", "--preds", tmp_path / preds,
+                                  "-q"], capsys)
+        assert code == 0 and float(out) == pytest.approx(PEER, rel=1e-14), (preds, err)
+
+
+@pytest.mark.parametrize("first", ["TRUE,TRUE,FALSE", "true", "FALSE,FALSE"])
+def test_a_header_less_row_of_logical_values_repeating_one_is_a_sample(tmp_path, capsys, first):
+    k = first.count(",") + 1
+    rng = np.random.default_rng(3)
+    rows = [first.split(",")] + [["TRUE" if v else "FALSE" for v in r] for r in rng.integers(0, 2, (9, k))]
+    y = np.array([[c.lower() == "true" for c in r] for r in rows], dtype=float)
+    q = rng.uniform(0.05, 0.95, (10, k))
+    (tmp_path / "l.csv").write_text("".join(",".join(r) + "\n" for r in rows))
+    np.savetxt(tmp_path / "p.csv", q, delimiter=",")
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "l.csv", "--preds", tmp_path / "p.csv", "-q"],
+                             capsys)
+    peer = float(np.mean(-(y * np.log(q) + (1 - y) * np.log(1 - q))))
+    assert code == 0 and float(out) == pytest.approx(peer, rel=1e-14), err
+
+
+def test_one_logical_name_over_numbers_stays_a_header(tmp_path, capsys):
+    """``pd.DataFrame(proba, columns=clf.classes_)[[True]]``: a column named True over probabilities."""
+    (tmp_path / "y.csv").write_text("y\n" + "".join(f"{v}\n" for v in Y))
+    (tmp_path / "p.csv").write_text("True\n" + "".join(f"{v}\n" for v in P))
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "-q"],
+                             capsys)
     assert code == 0 and float(out) == pytest.approx(PEER, rel=1e-14), err
-    code, out, err = run_cli([*args, "--header"], capsys)
-    assert code == 0 and float(out) == pytest.approx(log_loss(Y[1:], proba[1:]), rel=1e-14), err
 
 
-@pytest.mark.parametrize("header", ["label,0,1", "label,p0,p1"])
-def test_names_over_words_with_no_fraction_among_them_stay_a_header(tmp_path, capsys, header):
-    """pandas' integer column names beside a column of class names, and names of words: headers, as before."""
-    f = tmp_path / "h.csv"
-    f.write_text(header + "\n" + "".join(f"{['dog', 'cat'][y]},{1 - p},{p}\n" for y, p in zip(Y, P, strict=True)))
-    code, out, err = run_cli(["eval", "scce", f, "--label-cols", "label", "--pred-cols", "2,3", "--classes",
-                              "dog,cat", "-q"], capsys)
+def test_excels_sep_line_above_a_logical_sample(tmp_path, capsys):
+    f = tmp_path / "e.csv"
+    f.write_text("sep=,\n" + "".join(f"{logical(y, 'upper')},{p}\n" for y, p in zip(Y, P, strict=True)))
+    code, out, err = run_cli(["eval", "bce", f, "--label-cols", "1", "--pred-cols", "2", "-q"], capsys)
     assert code == 0 and float(out) == pytest.approx(PEER, rel=1e-14), err
