@@ -620,6 +620,19 @@ class InputPlan:
         long = by_source[many][0]
         if counts[many] - counts[few] == 1 and getattr(short, "header_maybe_data", False):
             hint = guessed_header_hint(short, long, [src for src, _ in by_source.values()])
+        elif counts[many] - counts[few] == 1 and (names := getattr(short, "logical_header", None)):
+            hint = (f"the first row of {short.name} ({','.join(names[:4])}{',…' if len(names) > 4 else ''}) was read "
+                    "as a header, logical values naming classes as pandas writes them: ")
+            headed = [src for src, _ in by_source.values() if src is not short and src.header_rows > 0]
+            if headed:  # --no-header would read that file's header as data
+                import shlex
+
+                q = shlex.quote(short.name)
+                line = ",".join(f"y{k + 1}" for k in range(len(names)))
+                hint += (f"if it is a sample, give {short.name} a header line in the shell, <(echo {line}; cat {q}) "
+                         f"in place of {q}, as --no-header would read the header of {headed[0].name} as data too")
+            else:
+                hint += "pass --no-header if it is a sample"
         elif counts[many] - counts[few] == 1 and (first := getattr(long, "first_row_as_data", None)):
             hint = (f"the first row of {long.name} ({','.join(first[:4])}{',…' if len(first) > 4 else ''}) was read "
                     "as data: pass --header if it is column names (a header of numbers, such as classes 1, 2, 3)")

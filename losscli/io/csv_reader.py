@@ -405,6 +405,8 @@ class CsvSource(Source):
         self._lines_end_with_delimiter: bool | None = None  # checked on the bytes when the sample was not all
         #: the first row's cells when they were all numbers, read as data (a guess)
         self.first_row_as_data: tuple[str, ...] | None = None
+        #: the guessed header is logical values alone (``False,True``: class names, or a first sample)
+        self.logical_header: tuple[str, ...] | None = None
         #: with :attr:`first_row_as_data`: a row below writes, in its columns, a number that is no integer
         self.rows_below_not_integers = False
         notes: list[str] = []
@@ -467,6 +469,9 @@ class CsvSource(Source):
                     self.first_row_as_data = tuple(_clean(c) for c in first)
                     self.rows_below_not_integers = not_integers(first, rows_below())
                 self._header = header
+                cells = tuple(_clean(c) for c in first)
+                if header and cells and all(c.lower() in _LOGICAL for c in cells):
+                    self.logical_header = cells
                 if not header:
                     reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
                     first = next(reader)

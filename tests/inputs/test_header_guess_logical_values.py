@@ -103,3 +103,33 @@ def test_excels_sep_line_above_a_logical_sample(tmp_path, capsys):
     f.write_text("sep=,\n" + "".join(f"{logical(y, 'upper')},{p}\n" for y, p in zip(Y, P, strict=True)))
     code, out, err = run_cli(["eval", "bce", f, "--label-cols", "1", "--pred-cols", "2", "-q"], capsys)
     assert code == 0 and float(out) == pytest.approx(PEER, rel=1e-14), err
+
+
+def test_a_first_sample_read_as_logical_class_names_is_named_with_a_hint_that_gives_the_number(tmp_path, capsys):
+    """``FALSE,TRUE`` opening header-less multi-label rows reads as class names: the row-count hint said
+    --header, which dropped the first row of both files (a number, exit 0)."""
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, (12, 2))
+    y[0] = [0, 1]
+    q = rng.uniform(0.05, 0.95, (12, 2))
+    labels = tmp_path / "l.csv"
+    labels.write_text("".join(",".join("TRUE" if v else "FALSE" for v in r) + "\n" for r in y))
+    np.savetxt(tmp_path / "p.csv", q, delimiter=",")
+    peer = float(np.mean(-(y * np.log(q) + (1 - y) * np.log(1 - q))))
+    args = ["eval", "bce", "--labels", labels, "--preds", tmp_path / "p.csv", "-q"]
+    code, out, err = run_cli(args, capsys)
+    assert (code, out) == (3, "") and "(FALSE,TRUE) was read as a header" in err, err
+    assert "pass --no-header if it is a sample" in err
+    code, out, err = run_cli([*args, "--no-header"], capsys)
+    assert code == 0 and float(out) == pytest.approx(peer, rel=1e-14), err
+    # beside a file with a header of its own: a header line for the labels, in the shell
+    (tmp_path / "ph.csv").write_text("p1,p2\n" + "".join(f"{a!r},{b!r}\n" for a, b in q.tolist()))
+    code, out, err = run_cli(["eval", "bce", "--labels", labels, "--preds", tmp_path / "ph.csv", "-q"], capsys)
+    assert code == 3 and f"<(echo y1,y2; cat {labels}) in place of {labels}" in err, err
+    cmd = (f"{sys.executable} -m losscli eval bce --labels <(echo y1,y2; cat {labels}) --preds {tmp_path / 'ph.csv'} "
+           "-q")
+    done = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and float(done.stdout) == pytest.approx(peer, rel=1e-14), done.stderr
