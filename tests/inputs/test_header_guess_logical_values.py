@@ -17,6 +17,11 @@ P = np.array([0.7, 0.2, 0.6, 0.9, 0.4, 0.1, 0.8, 0.3])
 PEER = log_loss(Y, P)
 
 
+def two_files(capsys, labels, preds) -> tuple[int, str, str]:
+    """``eval bce --labels labels --preds preds -q``: (exit code, stdout, stderr)."""
+    return run_cli(["eval", "bce", "--labels", labels, "--preds", preds, "-q"], capsys)
+
+
 def logical(v: int, spelling: str) -> str:
     return {"upper": ["FALSE", "TRUE"], "lower": ["false", "true"], "title": ["False", "True"]}[spelling][v]
 
@@ -39,15 +44,13 @@ def test_two_files_of_logical_labels_and_numbers_keep_every_row(tmp_path, capsys
     q = rng.uniform(0.05, 0.95, (30, 3))
     (tmp_path / "l.csv").write_text("".join(",".join("TRUE" if v else "FALSE" for v in r) + "\n" for r in y))
     np.savetxt(tmp_path / "p.csv", q, delimiter=",")
-    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "l.csv", "--preds", tmp_path / "p.csv", "-q"],
-                             capsys)
+    code, out, err = two_files(capsys, tmp_path / "l.csv", tmp_path / "p.csv")
     peer = float(np.mean(-(y * np.log(q) + (1 - y) * np.log(1 - q))))
     assert code == 0 and float(out) == pytest.approx(peer, rel=1e-14), err
     assert "holds logical values, not names" in err
     (tmp_path / "one.csv").write_text("".join(f"{logical(v, 'upper')}\n" for v in Y))
     (tmp_path / "pp.csv").write_text("".join(f"{p}\n" for p in P))
-    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "one.csv", "--preds", tmp_path / "pp.csv", "-q"],
-                             capsys)
+    code, out, err = two_files(capsys, tmp_path / "one.csv", tmp_path / "pp.csv")
     assert code == 0 and float(out) == pytest.approx(PEER, rel=1e-14), err
 
 
@@ -83,8 +86,7 @@ def test_a_header_less_row_of_logical_values_repeating_one_is_a_sample(tmp_path,
     q = rng.uniform(0.05, 0.95, (10, k))
     (tmp_path / "l.csv").write_text("".join(",".join(r) + "\n" for r in rows))
     np.savetxt(tmp_path / "p.csv", q, delimiter=",")
-    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "l.csv", "--preds", tmp_path / "p.csv", "-q"],
-                             capsys)
+    code, out, err = two_files(capsys, tmp_path / "l.csv", tmp_path / "p.csv")
     peer = float(np.mean(-(y * np.log(q) + (1 - y) * np.log(1 - q))))
     assert code == 0 and float(out) == pytest.approx(peer, rel=1e-14), err
 
@@ -93,8 +95,7 @@ def test_one_logical_name_over_numbers_stays_a_header(tmp_path, capsys):
     """``pd.DataFrame(proba, columns=clf.classes_)[[True]]``: a column named True over probabilities."""
     (tmp_path / "y.csv").write_text("y\n" + "".join(f"{v}\n" for v in Y))
     (tmp_path / "p.csv").write_text("True\n" + "".join(f"{v}\n" for v in P))
-    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "-q"],
-                             capsys)
+    code, out, err = two_files(capsys, tmp_path / "y.csv", tmp_path / "p.csv")
     assert code == 0 and float(out) == pytest.approx(PEER, rel=1e-14), err
 
 
