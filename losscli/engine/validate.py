@@ -754,12 +754,12 @@ def _check_label_range(spec: LossSpec, yt: np.ndarray, c: int, ignore_index: int
     if not valid.all():
         loc = _loc("y_true", yt, ~valid, offset)
         hint = "check the label column and the number of prediction columns"
-        kept = yt[yt != ignore_index] if ignore_index is not None else yt
-        if c > 1 and kept.size and kept.min() >= 1 and kept.max() == c and (kept == np.floor(kept)).all():
+        if ignore_index is None and c > 1 and yt.min() >= 1 and yt.max() == c and (yt == np.floor(yt)).all():
             # classes numbered from 1 (R's factors, MATLAB's indices): the classes' names, in column order
-            hint = (f"the labels run from 1 to {c}, classes numbered from 1 (as R and MATLAB number them): "
-                    + (f"give --classes {','.join(str(k) for k in range(1, c + 1))} (the prediction columns' classes, "
-                       "in order), or " if c <= 30 else "") + "subtract 1 from the labels")
+            hint = (f"the labels read so far run from 1 to {c}: if the classes are numbered from 1 (as R and MATLAB "
+                    "number them), "
+                    + (f"give --classes {','.join(str(k) for k in range(1, c + 1))} (the classes of the prediction "
+                       "columns, in order), or " if c <= 30 else "") + "subtract 1 from the labels")
         if ignore_index is not None:
             hint += f" (ignored label: {ignore_index})"
         elif loc.value is not None and float(loc.value) < 0 and float(loc.value) == int(loc.value):

@@ -210,6 +210,34 @@ def guessed_header_hint(short: Any, long: Any, sources: list[Any]) -> str:
     return f"the first row of {short.name} was read as a header: pass --no-header if it is data"
 
 
+def _logical_header_hint(short: Any, long: Any, names: tuple[str, ...], sources: list[Any]) -> str:
+    """The hint of a file one row short of ``long`` whose first row of logical values was guessed to be a header
+    (class names as pandas writes them, ``False,True``; or a first sample): ``--no-header`` if it is a sample;
+    beside another file with a header, a header line for it instead (in the shell for a plain file); and
+    ``--header`` when ``long`` opens with numbers read as data, which may be its column names instead."""
+    shown = f"{','.join(names[:4])}{',…' if len(names) > 4 else ''}"
+    hint = f"the first row of {short.name} ({shown}) was read as a header, logical values naming classes as pandas " \
+           "writes them"
+    first = getattr(long, "first_row_as_data", None)
+    if first and (pandas_integer_names(first) or _names_like(first)):  # names as pandas writes them, read as data
+        return (f"{hint}, and the first row of {long.name} ({','.join(first[:4])}{',…' if len(first) > 4 else ''}) "
+                "as data: pass --header if both are column names, --no-header if both are samples")
+    headed = [src for src in sources if src is not short and src.header_rows > 0]
+    if not headed:
+        return f"{hint}: pass --no-header if it is a sample"
+    import shlex
+
+    delimiter = getattr(short, "delimiter", ",")
+    line = delimiter.join(f"y{k + 1}" for k in range(len(names)))
+    q = shlex.quote(short.name)
+    # printf writes a tab from \t, which an error message shows escaped (echo would write the backslash)
+    shell = (f"printf {shlex.quote(line.replace(chr(9), chr(92) + 't') + chr(92) + 'n')}" if delimiter == "\t"
+             else f"echo {shlex.quote(line)}")
+    return (f"{hint}: if it is a sample, give {short.name} a header line, as --no-header would read the header of "
+            f"{headed[0].name} as data too" + (f": in the shell, <({shell}; cat {q}) in place of {q}"
+                                               if getattr(short, "plain_text_file", False) else ""))
+
+
 def _names_like(cells: tuple[str, ...] | None) -> bool:
     """Cells that could be column names of numbers: two or more plain numbers counting up (horizons ``1,2,3``,
     years ``2023,2024``, quantiles ``10,50,90`` or ``0.1,0.5,0.9``); a row of data (``2,0,3``, one-hot
@@ -621,21 +649,7 @@ class InputPlan:
         if counts[many] - counts[few] == 1 and getattr(short, "header_maybe_data", False):
             hint = guessed_header_hint(short, long, [src for src, _ in by_source.values()])
         elif counts[many] - counts[few] == 1 and (names := getattr(short, "logical_header", None)):
-            hint = (f"the first row of {short.name} ({','.join(names[:4])}{',…' if len(names) > 4 else ''}) was read "
-                    "as a header, logical values naming classes as pandas writes them: ")
-            headed = [src for src, _ in by_source.values() if src is not short and src.header_rows > 0]
-            if headed:  # --no-header would read that file's header as data
-                import shlex
-
-                q = shlex.quote(short.name)
-                line = ",".join(f"y{k + 1}" for k in range(len(names)))
-                hint += (f"if it is a sample, give {short.name} a header line in the shell, <(echo {line}; cat {q}) "
-                         f"in place of {q}, as --no-header would read the header of {headed[0].name} as data too")
-            else:
-                hint += "pass --no-header if it is a sample"
-        elif counts[many] - counts[few] == 1 and (first := getattr(long, "first_row_as_data", None)):
-            hint = (f"the first row of {long.name} ({','.join(first[:4])}{',…' if len(first) > 4 else ''}) was read "
-                    "as data: pass --header if it is column names (a header of numbers, such as classes 1, 2, 3)")
+            hint = _logical_header_hint(short, long, names, [src for src, _ in by_source.values()])
         raise ShapeError(
             f"{by_source[many][0].name} has {counts[many]} rows but {by_source[few][0].name} has {counts[few]}",
             hint=hint,

@@ -199,9 +199,9 @@ def guess_header(first: list[str], name: str, notes: list[str], delimiter: str =
     trailing delimiter, a null: ``np.savetxt`` and ``awk`` write no header), except for pandas' default
     column names ``0,1,…,K−1`` (a frame or a ``Series`` without names), which are read as a header. Logical
     values (``TRUE``, ``false``: what Spark, ``data.table::fwrite`` and Julia write without a header) count as
-    numbers beside a number (``TRUE,0.7``); a row of them alone is data when it holds one twice, or one cell,
-    over columns of logical values (``below()`` gives the rows that follow): ``False,True`` is a header of
-    class names (pandas' ``get_dummies``, a classifier's ``classes_``). An empty first cell is an index's name
+    numbers beside a number (``TRUE,0.7``); a row of them alone is data when it holds one twice over columns
+    of logical values (``below()`` gives the rows that follow): ``False,True`` is a header of class names
+    (pandas' ``get_dummies``, a classifier's ``classes_``), and so is a lone ``True``. An empty first cell is an index's name
     (pandas' ``to_csv()``, R's ``write.csv``): a header, whatever follows it — but for a space delimiter, where
     it is the padding of aligned columns. Either guess on numbers is noted, naming the option that overrides
     it."""
@@ -232,12 +232,18 @@ _LOGICAL = frozenset({"true", "false"})
 
 def _logical_row_is_data(cells: list[str], values: list[str], below: Callable[[], list[list[str]]] | None) -> bool:
     """Is a first row of logical values alone (``values``, its cells but the missing ones) a sample? When it
-    holds one value twice (``TRUE,TRUE,FALSE``: no header names two columns alike) or is one cell, and every
-    cell below it in its columns is a logical value or missing; ``False,True`` names two classes."""
-    if len(values) > 1 and len({v.lower() for v in values}) == len(values):
+    holds one value twice (``TRUE,TRUE,FALSE``: no header names two columns alike) over columns of logical
+    values; ``False,True`` names two classes, and a lone ``True`` one (``get_dummies(drop_first=True)``)."""
+    if len(values) < 2 or len({v.lower() for v in values}) == len(values):
         return False
-    rows = [r for r in (below() if below is not None else []) if r]
-    cols = [j for j, c in enumerate(cells) if c.lower() not in MISSING]
+    return logical_below(cells, below() if below is not None else [])
+
+
+def logical_below(cells: list[str] | tuple[str, ...], following: list[list[str]]) -> bool:
+    """Is every cell of ``following`` (the rows below a first row) in the columns where the first row has a
+    value (not missing) a logical value or missing, with at least one such row?"""
+    rows = [r for r in following if r]
+    cols = [j for j, c in enumerate(cells) if _clean(c).lower() not in MISSING]
     return bool(rows) and all(
         j >= len(r) or _clean(r[j]).lower() in _LOGICAL or _clean(r[j]).lower() in MISSING for r in rows for j in cols)
 
@@ -429,6 +435,9 @@ class CsvSource(Source):
         excel = _EXCEL_SEP.match(text)  # Excel's "sep=;" line: the delimiter, then the file
         #: the file's first line is Excel's ``sep=;`` (read past here; the Dask engine cannot)
         self.excel_sep_line = excel is not None
+        #: a file on disk whose text starts with its first row (no compression, BOM or ``sep=`` line): a header
+        #: line can be put before it in the shell, ``<(echo NAMES; cat FILE)``
+        self.plain_text_file = inp.data is None and inp.codec is None and not bom and excel is None
         if excel:
             text = text[excel.end():]
         self.delimiter = delimiter or (excel.group(1) if excel else sniff_delimiter(text, default))
@@ -470,7 +479,9 @@ class CsvSource(Source):
                     self.rows_below_not_integers = not_integers(first, rows_below())
                 self._header = header
                 cells = tuple(_clean(c) for c in first)
-                if header and cells and all(c.lower() in _LOGICAL for c in cells):
+                values = [c for c in cells if c.lower() not in MISSING]
+                if header and values and all(c.lower() in _LOGICAL for c in values) and logical_below(
+                        cells, rows_below()):  # class names, or a first sample (one row short of the others)
                     self.logical_header = cells
                 if not header:
                     reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)

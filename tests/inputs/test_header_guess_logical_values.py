@@ -48,9 +48,13 @@ def test_two_files_of_logical_labels_and_numbers_keep_every_row(tmp_path, capsys
     peer = float(np.mean(-(y * np.log(q) + (1 - y) * np.log(1 - q))))
     assert code == 0 and float(out) == pytest.approx(peer, rel=1e-14), err
     assert "holds logical values, not names" in err
+    # one column: a lone TRUE may name a class (get_dummies(drop_first=True)), so the hint names the way
     (tmp_path / "one.csv").write_text("".join(f"{logical(v, 'upper')}\n" for v in Y))
     (tmp_path / "pp.csv").write_text("".join(f"{p}\n" for p in P))
     code, out, err = two_files(capsys, tmp_path / "one.csv", tmp_path / "pp.csv")
+    assert (code, out) == (3, "") and "pass --no-header if it is a sample" in err, err
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "one.csv", "--preds", tmp_path / "pp.csv",
+                              "--no-header", "-q"], capsys)
     assert code == 0 and float(out) == pytest.approx(PEER, rel=1e-14), err
 
 
@@ -77,18 +81,55 @@ def test_logical_class_names_stay_a_header(tmp_path, capsys):
         assert code == 0 and float(out) == pytest.approx(PEER, rel=1e-14), (preds, err)
 
 
-@pytest.mark.parametrize("first", ["TRUE,TRUE,FALSE", "true", "FALSE,FALSE"])
+@pytest.mark.parametrize("first", ["TRUE,TRUE,FALSE", "false,false", "FALSE,TRUE,TRUE,"])
 def test_a_header_less_row_of_logical_values_repeating_one_is_a_sample(tmp_path, capsys, first):
-    k = first.count(",") + 1
+    cells = [c for c in first.split(",") if c]
+    k = len(cells)
     rng = np.random.default_rng(3)
-    rows = [first.split(",")] + [["TRUE" if v else "FALSE" for v in r] for r in rng.integers(0, 2, (9, k))]
+    rows = [cells] + [["TRUE" if v else "FALSE" for v in r] for r in rng.integers(0, 2, (9, k))]
     y = np.array([[c.lower() == "true" for c in r] for r in rows], dtype=float)
+    end = "," if first.endswith(",") else ""  # a trailing delimiter on every line (awk, paste)
     q = rng.uniform(0.05, 0.95, (10, k))
-    (tmp_path / "l.csv").write_text("".join(",".join(r) + "\n" for r in rows))
+    (tmp_path / "l.csv").write_text("".join(",".join(r) + end + "\n" for r in rows))
     np.savetxt(tmp_path / "p.csv", q, delimiter=",")
-    code, out, err = two_files(capsys, tmp_path / "l.csv", tmp_path / "p.csv")
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "l.csv", "--preds", tmp_path / "p.csv",
+                              *(["--label-cols", f"1:{k}"] if end else []), "-q"], capsys)
     peer = float(np.mean(-(y * np.log(q) + (1 - y) * np.log(1 - q))))
     assert code == 0 and float(out) == pytest.approx(peer, rel=1e-14), err
+
+
+def test_get_dummies_with_drop_first_names_its_one_column(tmp_path, capsys):
+    """``pd.get_dummies(y, drop_first=True)`` writes ``True`` over its rows: a header (read as a sample beside
+    pandas' ``1`` above ``pd.DataFrame(proba)[[1]]``, which is read as data, both files gained a row and gave
+    another number); the hint names both readings."""
+    import pandas as pd
+
+    pd.get_dummies(pd.Series(Y.astype(bool)), drop_first=True).to_csv(tmp_path / "l.csv", index=False)
+    pd.DataFrame(np.column_stack([1 - P, P]))[[1]].to_csv(tmp_path / "p.csv", index=False)
+    assert (tmp_path / "l.csv").read_text().startswith("True\n")
+    code, out, err = two_files(capsys, tmp_path / "l.csv", tmp_path / "p.csv")
+    assert (code, out) == (3, "") and "pass --header if both are column names" in err, err
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "l.csv", "--preds", tmp_path / "p.csv",
+                              "--header", "-q"], capsys)
+    assert code == 0 and float(out) == pytest.approx(PEER, rel=1e-14), err
+
+
+def test_the_header_line_hint_for_a_tab_separated_file_works(tmp_path):
+    import subprocess
+    import sys
+
+    labels = tmp_path / "l.tsv"
+    labels.write_text("".join(f"{logical(y, 'upper')}\t{logical(1 - y, 'upper')}\n" for y in Y))
+    (tmp_path / "p.csv").write_text("a,b\n" + "".join(f"{p},{1 - p}\n" for p in P))
+    base = f"{sys.executable} -m losscli eval bce --preds {tmp_path / 'p.csv'} -q --labels "
+    done = subprocess.run(["bash", "-c", base + str(labels)], capture_output=True, text=True, check=False)
+    assert done.returncode == 3 and "in the shell, <(printf 'y1\\ty2\\n'; cat" in done.stderr, done.stderr
+    shell = done.stderr.split("in the shell, ")[1].split(" in place of ")[0]
+    done = subprocess.run(["bash", "-c", base + shell], capture_output=True, text=True, check=False)
+    y2 = np.column_stack([Y, 1 - Y])
+    p2 = np.column_stack([P, 1 - P])
+    peer = float(np.mean(-(y2 * np.log(p2) + (1 - y2) * np.log(1 - p2))))
+    assert done.returncode == 0 and float(done.stdout) == pytest.approx(peer, rel=1e-14), done.stderr
 
 
 def test_one_logical_name_over_numbers_stays_a_header(tmp_path, capsys):

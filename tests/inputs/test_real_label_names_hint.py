@@ -42,6 +42,6 @@ def test_labels_numbered_from_one_name_classes_in_the_hint_that_gives_the_peers_
     f = tmp_path / "r.csv"
     f.write_text(f"y,{','.join(names)}\n" + "".join(f"{a},{b[0]},{b[1]},{b[2]}\n" for a, b in zip(y, p, strict=True)))
     code, out, err = run_cli(["eval", "scce", f, "-q"], capsys)
-    assert (code, out) == (3, "") and "give --classes 1,2,3 (the prediction columns' classes, in order)" in err, err
+    assert (code, out) == (3, "") and "give --classes 1,2,3 (the classes of the prediction columns, in order)" in err, err
     code, out, err = run_cli(["eval", "scce", f, "-q", "--classes", "1,2,3"], capsys)
     assert code == 0 and float(out) == pytest.approx(log_loss(y, p, labels=[1, 2, 3]), rel=1e-14), err
