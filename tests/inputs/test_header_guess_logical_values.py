@@ -10,11 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from cli_helpers import run_cli
-from sklearn.metrics import log_loss
 
 Y = np.array([1, 0, 1, 1, 0, 0, 1, 0])
 P = np.array([0.7, 0.2, 0.6, 0.9, 0.4, 0.1, 0.8, 0.3])
-PEER = log_loss(Y, P)
+PEER = float(-np.mean(Y * np.log(P) + (1 - Y) * np.log(1 - P)))  # scikit-learn's log_loss: 0.29900…
 
 
 def two_files(capsys, labels, preds) -> tuple[int, str, str]:
