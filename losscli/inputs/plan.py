@@ -650,6 +650,9 @@ class InputPlan:
             hint = guessed_header_hint(short, long, [src for src, _ in by_source.values()])
         elif counts[many] - counts[few] == 1 and (names := getattr(short, "logical_header", None)):
             hint = _logical_header_hint(short, long, names, [src for src, _ in by_source.values()])
+        elif counts[many] - counts[few] == 1 and (first := getattr(long, "first_row_as_data", None)):
+            hint = (f"the first row of {long.name} ({','.join(first[:4])}{',…' if len(first) > 4 else ''}) was read "
+                    "as data: pass --header if it is column names (a header of numbers, such as classes 1, 2, 3)")
         raise ShapeError(
             f"{by_source[many][0].name} has {counts[many]} rows but {by_source[few][0].name} has {counts[few]}",
             hint=hint,

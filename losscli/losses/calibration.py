@@ -5,9 +5,9 @@ confidence of exactly 0 in the first bin and exactly 1 in the last (scikit-learn
 bins). Under the torch convention the bins are torchmetrics': ``bucketize(conf, linspace(0, 1, B + 1),
 right=True) − 1``, closed on the left — [e_k, e_{k+1}) — on the edges ``torch.linspace`` makes in the
 confidences' dtype (:func:`torch_edges`), with a confidence of exactly 1 in a bin of its own, B + 1 bins in
-all (torchmetrics#3510); a top-label confidence is binned and averaged as the float32 value torchmetrics
-casts it to (0.99999999 is 1.0 there), a binary one in the predictions' dtype; float32 logits go through
-softmax or sigmoid in float32 arithmetic, as torch's, float16 logits rounded to float16 after it
+all (torchmetrics#3510); a top-label confidence is binned as the float32 value torchmetrics casts it to
+(0.99999999 is 1.0 there), a binary one in the predictions' dtype; float32 logits go through softmax or
+sigmoid in float32 arithmetic, as torch's, float16 logits rounded to float16 after it
 (:func:`torch_logit_confidence`). So a probability of 0.5 falls in the bin
 above that edge there, and in the bin below it under the other conventions. Per bin the engine keeps the row
 count, the weight W_b, the weighted confidence sum C_b and the weighted accuracy sum A_b, so streaming,
@@ -162,8 +162,6 @@ def _stats(y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None, *, n_bi
     if strategy == "quantile":  # the edges need every confidence: the engine keeps them (bounded)
         return {"sample": ("sample", (conf, acc))}
     binned = conf.astype(torch_binning_dtype(y_pred, classwise)) if torch else None
-    if binned is not None:  # torchmetrics averages the confidences it bins (the float32 it casts them to)
-        conf = binned.astype(np.float64)
     return bin_stats(conf, acc, w, n_bins=n_bins, torch_binned=binned)
 
 

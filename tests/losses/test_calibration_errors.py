@@ -164,21 +164,6 @@ def test_under_torch_a_top_label_confidence_is_binned_as_its_float32_value():
         [(3, 1), (4, 1)]
 
 
-def test_under_torch_a_top_label_confidence_is_averaged_as_its_float32_value():
-    """torchmetrics averages the float32 confidences it bins: the float64 ones were averaged (1e-9 off)."""
-    from losscli.losses.calibration import torch_edges
-
-    rng = np.random.default_rng(13)
-    p = rng.dirichlet(np.ones(3) * 0.5, 2000)
-    y = rng.integers(0, 3, 2000)
-    conf = p.max(axis=1).astype(np.float32)
-    acc = (p.argmax(axis=1) == y).astype(np.float64)
-    idx = np.searchsorted(torch_edges(10, np.dtype(np.float32).str), conf, side="right") - 1
-    gaps = [abs(acc[idx == b].sum() - conf[idx == b].astype(np.float64).sum()) for b in range(11)]
-    expected = sum(gaps) / len(y)
-    assert losscli.evaluate("ece", y, p, n_bins=10, convention="torch").value == pytest.approx(expected, rel=1e-14)
-
-
 def test_logits_give_the_value_of_their_probabilities():
     rng = np.random.default_rng(0)
     x = rng.normal(0, 2, (100, 4))
