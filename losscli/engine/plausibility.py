@@ -52,6 +52,13 @@ class ClassRange:
         if not self.on or yt.dtype.kind not in "iuf" or yp.dtype.kind not in "iuf" or yp.ndim != 2 or yp.shape[1] <= 2:
             return
         c = yp.shape[1]
+        if yt.ndim == 1 and yt.size and self.ignored is None:
+            # the common case in two passes, not six: every label a class index (else filtered below)
+            lo, hi = yt.min(), yt.max()
+            if lo >= 0 and hi < c:  # False for NaN
+                self.c, self.count = c, self.count + int(yt.size)
+                self.lo, self.hi = min(self.lo, float(lo)), max(self.hi, float(hi))
+                return
         if yt.ndim == 1:
             labels = yt[np.isfinite(yt)]
             if self.ignored is not None:

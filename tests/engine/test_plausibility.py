@@ -8,6 +8,8 @@ import json
 import numpy as np
 import pytest
 from cli_helpers import run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from losscli.engine.plausibility import ClassRange, batch_warnings, result_warnings
 from losscli.registry import get_loss
@@ -143,3 +145,21 @@ def test_the_classes_range_is_the_whole_inputs_whatever_the_chunks(chunk):
     assert _range_warnings(spec, {}, y, rng.normal(size=(3000, 4)), chunk) == []
     assert any("no label is class 3" in w for w in _range_warnings(spec, {}, y[:2000], rng.normal(size=(2000, 4)),
                                                                       chunk))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(-2, 6), st.sampled_from([np.nan, np.inf, -np.inf, 0.5, 2.0])),
+                min_size=1, max_size=40),
+       st.booleans(), st.sampled_from([None, 0, 3]))
+def test_the_classes_range_is_that_of_the_labels_that_are_class_indexes(values, as_int, ignored):
+    """Count, smallest and largest of the labels that are class indexes of 4 columns (finite, in 0..3, not
+    the ignored one), whether the chunk takes the two-pass path (every label one) or the filtering one."""
+    y = np.array(values, dtype=float)
+    if as_int:
+        y = np.nan_to_num(y, nan=-1, posinf=9, neginf=-9).astype(np.int64)
+    params = {} if ignored is None else {"ignore_index": ignored}
+    seen = ClassRange(get_loss("scce"), params)
+    seen.add(y, np.zeros((len(y), 4)))
+    kept = y[np.isfinite(y) & (y >= 0) & (y < 4) & (y != (-99 if ignored is None else ignored))]
+    assert seen.count == kept.size
+    assert (seen.lo, seen.hi) == ((float(kept.min()), float(kept.max())) if kept.size else (np.inf, -np.inf))
