@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import field
 from typing import Any
 
@@ -85,6 +85,9 @@ class Table:
     real_header: bool = True
     #: a column's class names by number (a Hugging Face ``ClassLabel`` in the schema's metadata)
     class_names: dict[str, list[str]] = field(default_factory=dict)
+    #: a header only guessed (``house_a,100,90``): whether it could be a sample, each of its words standing over
+    #: words and each number over numbers (asked only of columns chosen by position)
+    header_maybe_sample: Callable[[], bool] | None = None
 
 
 @record
@@ -471,8 +474,62 @@ def _no_predictions_left(table: Table, taken: dict[str, str], id_col: str | None
                       hint="choose them with --pred-cols")
 
 
+#: a column selection of positions alone: ``2``, ``#2``, ``2:5``, ``3:``
+_POSITIONS = re.compile(r"\s*(#?\d+\s*(:\s*(#?\d+)?)?|:\s*#?\d+)\s*")
+#: words that name a column of labels or predictions in a header (beside the role names of
+#: :mod:`losscli.column_names`): a first row holding one is a header
+_COLUMN_WORDS = re.compile(r"(y_?)?(pred|prob|proba|logit|score|output|actual|expected|gold|answer|reference|"
+                           r"response|prediction|predicted|probability|ground_truth)s?(_.*)?", re.IGNORECASE)
+
+
+def _first_row_maybe_sample(table: Table, selections: tuple[str | None, ...], *, positions: bool) -> bool:
+    """Whether ``table``'s first row, only guessed to be a header, could be a sample whose loss goes unnoticed:
+    none of its cells is a role's name (``label``, ``id``, ``pred_1``), each stands over cells of its kind
+    (:meth:`~losscli.io.csv_reader.CsvSource.header_may_be_sample`), and the columns are chosen by position alone
+    (with ``positions``) or by position or by default."""
+    if table.header_maybe_sample is None:
+        return False
+    given = [s for s in selections if s]
+    if positions and not given:
+        return False
+    for selection in given:
+        for item in selection.split(","):
+            if not _POSITIONS.fullmatch(item) or any(p.strip() in table.columns for p in item.split(":") if p.strip()):
+                return False  # a name, a glob, or digits that name a column: the header's names are used
+    names = [c.strip().lower() for c in table.columns]
+    if any(n in (*LABEL_NAMES, *ID_NAMES, *WEIGHT_NAMES, *META_NAMES) or is_id_name(n) or _COLUMN_WORDS.fullmatch(n)
+           for n in names):
+        return False
+    return table.header_maybe_sample()
+
+
+def _guessed_header_error(tables: list[Table], why: str) -> UsageError:
+    shown = ", ".join(f"{t.name} ({','.join(t.columns[:4])}{',…' if len(t.columns) > 4 else ''})" for t in tables)
+    return UsageError(
+        f"the first row of {shown} was read as a header, a guess, and {why}: it may be a sample, lost unseen",
+        hint="pass --header if it is column names, --no-header if it is a sample (a file without a header)")
+
+
+def refuse_positions_under_a_guessed_header(table: Table, *selections: str | None) -> None:
+    """Columns chosen by position alone (``--label-cols 1 --pred-cols 2,3``) in a file whose first row was only
+    guessed to be a header and could be a sample (``house_a,100,90``: an id and numbers, no names to tell): read
+    as a header, the sample would be lost with no error. Such a run waits for ``--header`` or ``--no-header``."""
+    if _first_row_maybe_sample(table, selections, positions=True):
+        raise _guessed_header_error([table], "the columns are chosen by position, so none of its names is used")
+
+
+def refuse_guessed_headers_of_both(labels: Table, preds: Table, sel: Selection) -> None:
+    """A labels file and a predictions file whose first rows were both only guessed to be headers and could both
+    be samples (``cat`` and ``dog`` over class names, written without a header), their columns chosen by
+    position or by default: each would lose its first sample with no row-count mismatch to show it."""
+    if (_first_row_maybe_sample(labels, (sel.label_cols,), positions=False)
+            and _first_row_maybe_sample(preds, (sel.pred_cols,), positions=False)):
+        raise _guessed_header_error([labels, preds], "the files' first rows alike: read so, each file loses one")
+
+
 def infer_one_file(table: Table, sel: Selection) -> Columns:
     """Labels, predictions, weight and id of one file holding every column."""
+    refuse_positions_under_a_guessed_header(table, sel.label_cols, sel.pred_cols, sel.weight_col)
     notes: list[str] = []
     id_col = _id_column(sel, table)
     labels = _pick(sel.label_cols, table, "--label-cols", sel)
@@ -507,6 +564,7 @@ def infer_one_file(table: Table, sel: Selection) -> Columns:
 
 def infer_two_files(labels: Table, preds: Table, weights: Table | None, sel: Selection) -> Columns:
     """Labels, predictions, weight and join key of a labels file and a predictions file."""
+    refuse_guessed_headers_of_both(labels, preds, sel)
     notes: list[str] = []
     if sel.id_col is None and not sel.label_cols and not sel.pred_cols and _headerless_index(labels, preds):
         for t in (labels, preds):

@@ -281,6 +281,18 @@ def refuse_guessed_headers(sources: list[Any]) -> None:
     """Files read side by side whose first rows are only guessed to be headers, or the same numbers read as
     data that are more likely column names, wait for ``--header`` or ``--no-header`` (exit 2)."""
     guessed = [s for s in sources if getattr(s, "header_maybe_data", False)]
+    logical = [s for s in sources if getattr(s, "logical_header", None)]
+    if len(sources) > 1 and logical and guessed and len(logical) + len(guessed) == len(sources) and all(
+            getattr(s, "header_over_integers", False) for s in guessed):
+        # logical class names (False,True) beside pandas' names over integers (0,1 over hard predictions): a
+        # header-less pair of files, as likely (names over probabilities, as pandas writes them, are read)
+        shown = ", ".join(f"{s.name} ({','.join(s.columns[:4])}{',…' if len(s.columns) > 4 else ''})"
+                          for s in sources)
+        raise UsageError(
+            f"the first rows of {shown} were all only guessed to be headers (logical values naming classes as pandas "
+            "writes them, pandas' default column names 0, 1, … over integers): read so, each file would lose a "
+            "sample with no row-count mismatch to show it",
+            hint="pass --no-header if the first rows are samples, --header if they are column names")
     if len(sources) > 1 and len(guessed) == len(sources):
         raise guessed_headers_error([s.name for s in guessed])
     if (first := _same_names_opening(sources)) is not None:
@@ -653,6 +665,16 @@ class InputPlan:
         elif counts[many] - counts[few] == 1 and (first := getattr(long, "first_row_as_data", None)):
             hint = (f"the first row of {long.name} ({','.join(first[:4])}{',…' if len(first) > 4 else ''}) was read "
                     "as data: pass --header if it is column names (a header of numbers, such as classes 1, 2, 3)")
+            if getattr(short, "guessed_header", False) and short.header_may_be_sample():  # a word header is a
+                # guess too: a sample, when its words stand over words
+                names = ",".join(short.columns[:4]) + (",…" if len(short.columns) > 4 else "")
+                hint = (f"the first row of {short.name} ({names}) was read as a header and that of {long.name} "
+                        f"({','.join(first[:4])}{',…' if len(first) > 4 else ''}) as data: pass --no-header if "
+                        "both are samples, --header if both are column names")
+        elif counts[many] - counts[few] == 1 and (first := getattr(long, "words_row_as_data", None)):
+            hint = (f"the first row of {long.name} ({','.join(first[:4])}{',…' if len(first) > 4 else ''}) was read "
+                    "as data, as one of its words is a value of its column below: pass --header if it is column "
+                    "names")
         raise ShapeError(
             f"{by_source[many][0].name} has {counts[many]} rows but {by_source[few][0].name} has {counts[few]}",
             hint=hint,
@@ -1466,6 +1488,8 @@ def sample_table(source: Source, rows: int = SAMPLE_ROWS) -> Table:
     table.index_levels = tuple(getattr(source, "index_levels", ()))
     table.range_index = source.range_index
     table.row_names = bool(getattr(source, "row_names", False))
+    if getattr(source, "guessed_header", False):
+        table.header_maybe_sample = source.header_may_be_sample
     # an array's columns, or those of a file without a header, are named 1..K by their place
     positional = source.format in ("npy", "npz") or (source.format in ("csv", "tsv") and source.header_rows == 0)
     table.real_header = not positional or table.columns != [str(j + 1) for j in range(len(table.columns))]

@@ -194,7 +194,7 @@ def _savetxt_header(text: str, delimiter: str | None, default: str) -> tuple[str
 
 
 def guess_header(first: list[str], name: str, notes: list[str], delimiter: str = ",",
-                 below: Callable[[], list[list[str]]] | None = None) -> bool:
+                 below: Callable[[], list[list[str]]] | None = None, text: str | None = None) -> bool:
     """Is the first row a header? Not when its cells are numbers, or missing values beside numbers (a
     trailing delimiter, a null: ``np.savetxt`` and ``awk`` write no header), except for pandas' default
     column names ``0,1,…,K−1`` (a frame or a ``Series`` without names), which are read as a header. Logical
@@ -212,10 +212,20 @@ def guess_header(first: list[str], name: str, notes: list[str], delimiter: str =
     logical = [c.lower() in _LOGICAL for c in numbers]
     if numbers and all(logical) and not _logical_row_is_data(cells, numbers, below):
         return True
-    if not numbers or not all(is_logical or _is_number(c) or (delimiter != "," and _DECIMAL_COMMA.fullmatch(c))
-                              for c, is_logical in zip(numbers, logical, strict=True)):
-        return True  # (numbers with a decimal comma beside another delimiter, 1;0,9, are data: refused when read)
     shown = ",".join(c if len(c) <= 12 else c[:11] + "…" for c in cells[:4]) + (",…" if len(cells) > 4 else "")
+    if not numbers:
+        return True
+    if len(cells) > _MAX_COLUMNS_COMPARED:  # a wide row: names unless numbers, as soon as a word is met
+        if not all(_numeric(c, delimiter) for c in cells):
+            return True
+    else:
+        numeric = [_numeric(c, delimiter) for c in cells]  # (a decimal comma beside another delimiter, 1;0,9,
+        if not all(numeric):  # is a number: refused when read)
+            if (word := word_repeated_below(cells, numeric, below, delimiter, text)) is None:
+                return True
+            notes.append(f"{name}: the first row ({shown}) is read as data, not as a header: {word!r} is also a "
+                         "value of its column below (pass --header if it is one)")
+            return False
     pandas_names = [str(k) for k in range(len(numbers))]
     if cells == pandas_names:
         notes.append(f"{name}: the first row ({shown}) is read as a header (pandas' default column names); "
@@ -228,6 +238,59 @@ def guess_header(first: list[str], name: str, notes: list[str], delimiter: str =
 
 
 _LOGICAL = frozenset({"true", "false"})
+
+#: a first row of more words than this beside numbers is names; wider than this, its rows below are not parsed
+_MAX_WORDS_IN_A_SAMPLE, _MAX_COLUMNS_COMPARED = 8, 1024
+
+
+def _numeric(cell: str, delimiter: str) -> bool:
+    """Is ``cell`` (cleaned) a number, a logical value or missing (a decimal comma beside another delimiter
+    counts)?"""
+    c = cell.lower()
+    return c in MISSING or c in _LOGICAL or _is_number(c) or (delimiter != "," and bool(_DECIMAL_COMMA.fullmatch(c)))
+
+
+def word_repeated_below(cells: list[str], numeric: list[bool], below: Callable[[], list[list[str]]] | None,
+                        delimiter: str = ",", text: str | None = None) -> str | None:
+    """Is a first row holding words beside other cells a sample? ``cat,0.3,0.7`` is the first row of a file
+    without a header whose labels are class names (``np.savetxt(fmt="%s")``, ``df.to_csv(header=False)``, R's
+    ``write.table(col.names = FALSE)``). It is when one of its words is a value of its own column in another row
+    below (not in a copy of the whole row: a header written again, files run together) and its cells stand over
+    cells of their kinds (:func:`kinds_agree`): then (that word), else ``None``. No header names a column after
+    one of its values: headers of names (``label,0,1,2`` over class names, ``y,0.1,0.5`` over numbers,
+    ``id,0.0,1.0`` over ids written once, ``0,1,spam`` over probabilities) stay headers, and so does a lone
+    ``cat``, which no other cell can show to be a sample. ``below()`` gives the rows that follow, parsed only
+    when a word is written again as a whole cell in ``text`` (the sampled text) and the row is narrow."""
+    words = [j for j, is_numeric in enumerate(numeric) if not is_numeric]
+    if (below is None or len(cells) < 2 or len(words) > _MAX_WORDS_IN_A_SAMPLE
+            or len(cells) > _MAX_COLUMNS_COMPARED):
+        return None
+    if text is not None:  # a word written again as a whole cell (the first line aside): else a header, unparsed
+        rest = text[text.find("\n") + 1:]
+        d = re.escape(delimiter)
+        if not any(re.search(rf'(?:^|{d})[ \t]*"?{re.escape(cells[j])}"?[ \t]*(?:{d}|\r|$)', rest, re.MULTILINE)
+                   for j in words):
+            return None
+    rows = [[_clean(c) for c in r[:len(cells)]] for r in below() if r]
+    found = next((cells[j] for j in words if any(j < len(r) and r[j] == cells[j] and r != cells for r in rows)),
+                 None)
+    return found if found is not None and kinds_agree(cells, numeric, rows, delimiter) else None
+
+
+def kinds_agree(cells: list[str], numeric: list[bool], rows: list[list[str]], delimiter: str = ",") -> bool:
+    """Does every cell of ``rows`` (cleaned, below a first row of ``cells``) that is not missing, in a column
+    where the first row has a value, have its first row's kind, a word or a number (``numeric``)? An integer as
+    written over a column holding other numbers (``0`` over ``0.25``: pandas' name of a frame's first column)
+    is of another kind: a name."""
+    for j, c in enumerate(cells):
+        if c.lower() in MISSING:
+            continue
+        column = [r[j] for r in rows if j < len(r) and r[j].lower() not in MISSING]
+        if any(_numeric(v, delimiter) != numeric[j] for v in column):
+            return False
+        if numeric[j] and _WHOLE.fullmatch(c) and not_integers([c], [[v] for v in column]):
+            return False
+    return True
 
 
 def _logical_row_is_data(cells: list[str], values: list[str], below: Callable[[], list[list[str]]] | None) -> bool:
@@ -415,6 +478,14 @@ class CsvSource(Source):
         self.logical_header: tuple[str, ...] | None = None
         #: with :attr:`first_row_as_data`: a row below writes, in its columns, a number that is no integer
         self.rows_below_not_integers = False
+        #: the first row's cells when they hold a word that is a value of its column below, read as data (a guess)
+        self.words_row_as_data: tuple[str, ...] | None = None
+        #: a header guessed to be pandas' names ``0,1,…`` stands over integers alone (hard predictions, or data)
+        self.header_over_integers = False
+        #: the first row was guessed to be a header (neither --header nor --no-header given): it may be a
+        #: sample (see :meth:`header_may_be_sample`)
+        self.guessed_header = False
+        self._header_kinds_agree: Callable[[], bool] | None = None
         notes: list[str] = []
         certain = False  # a guessed header of pandas' names that the rows below confirm
         n = SNIFF_BYTES
@@ -471,13 +542,25 @@ class CsvSource(Source):
                     below = head_rows(start + 2000)[start:]
                     return below if complete else below[:-1]  # (the last may be cut by the sample's size)
 
-                header = guess_header(first, inp.name, notes, self.delimiter, rows_below)
+                header = guess_header(first, inp.name, notes, self.delimiter, rows_below, text)
                 if header and notes:
                     certain = written_otherwise(first, rows_below())
-                elif notes:  # numbers read as data: kept to compare with the other files' first rows
+                    self.header_over_integers = not not_integers(first, rows_below())
+                elif notes and all(_numeric(_clean(c), self.delimiter) for c in first):
+                    # numbers read as data: kept to compare with the other files' first rows
                     self.first_row_as_data = tuple(_clean(c) for c in first)
                     self.rows_below_not_integers = not_integers(first, rows_below())
+                elif notes:  # words read as data, one of them a value below (see word_repeated_below)
+                    self.words_row_as_data = tuple(_clean(c) for c in first)
                 self._header = header
+                self.guessed_header = bool(header)
+                cleaned = [_clean(c) for c in first]
+                if header and len(first) <= _MAX_COLUMNS_COMPARED and not (cleaned[0] == "" and self.delimiter != " "):
+                    kinds = [_numeric(c, self.delimiter) for c in cleaned]
+                    if not all(kinds):  # words (pandas' names 0…, logical values and an index's "": see above)
+                        self._header_kinds_agree = lambda: kinds_agree(  # noqa: E731 - asked only for a hint
+                            cleaned, kinds, [[_clean(c) for c in r[:len(cleaned)]] for r in rows_below() if r],
+                            self.delimiter)
                 cells = tuple(_clean(c) for c in first)
                 values = [c for c in cells if c.lower() not in MISSING]
                 if header and values and all(c.lower() in _LOGICAL for c in values) and logical_below(
@@ -578,6 +661,13 @@ class CsvSource(Source):
     def has_header(self) -> bool:
         """Whether the first row is read as a header (given, or guessed)."""
         return bool(self._header)
+
+    def header_may_be_sample(self) -> bool:
+        """Whether the first row, guessed to be a header for its words, could be a sample: each of its words stands
+        over words and each of its numbers over numbers (``zebra`` over class names, ``house_a,100,90``; not
+        ``y`` over numbers, nor a row of pandas' names ``0,1``, of logical values or under an index's ``""``,
+        whose guesses are checked otherwise)."""
+        return self._header_kinds_agree is not None and self._header_kinds_agree()
 
     def _parse_all(self) -> list[tuple[str, ...]]:
         """Every column's cell texts, after checking the row lengths (cached)."""

@@ -135,6 +135,8 @@ def _frame(path: str, options: Any, id_names: set[str], guessed: list[str], *, b
             dtype=np.float64) if col.dtype.kind in "iufb" else col.astype(object).where(col.notna(), "").to_numpy(
             dtype=object)
     table = Table(path, [str(c) for c in ddf.columns], sample, real_header=bool(header))
+    if getattr(src, "guessed_header", False):
+        table.header_maybe_sample = src.header_may_be_sample
     if path.lower().endswith((".parquet", ".pq")) or path.endswith("/"):  # pandas' index, read back as a column
         from losscli.dask import parquet_class_names, parquet_index_levels
 

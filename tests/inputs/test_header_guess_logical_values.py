@@ -174,3 +174,18 @@ def test_a_first_sample_read_as_logical_class_names_is_named_with_a_hint_that_gi
            "-q")
     done = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, check=False)
     assert done.returncode == 0 and float(done.stdout) == pytest.approx(peer, rel=1e-14), done.stderr
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_logical_names_beside_pandas_names_both_guessed_wait_for_a_header_option(tmp_path, capsys, engine):
+    """``false,true`` over logical labels and ``0,1`` over 0/1 predictions, both header-less: each first row was
+    read as a header and each file lost a sample, with no row-count mismatch (0.25 for 0.2, exit 0)."""
+    y = np.array([[0, 1], [1, 0], [0, 0], [1, 1], [0, 1]])
+    p = np.array([[0, 1], [1, 0], [0, 1], [1, 1], [0, 0]])
+    (tmp_path / "l.csv").write_text("".join(",".join(logical(v, "lower") for v in r) + "\n" for r in y))
+    (tmp_path / "p.csv").write_text("".join(",".join(map(str, r)) + "\n" for r in p))
+    args = ["eval", "hamming", "--labels", tmp_path / "l.csv", "--preds", tmp_path / "p.csv", "-q", "--engine", engine]
+    code, out, err = run_cli(args, capsys)
+    assert (code, out) == (2, "") and "pass --no-header if the first rows are samples" in err, err
+    code, out, err = run_cli([*args, "--no-header"], capsys)
+    assert code == 0 and float(out) == pytest.approx(float(np.mean(y != p)), rel=1e-14), err
