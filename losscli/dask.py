@@ -164,14 +164,14 @@ def _unreadable(df: Any, columns: list[str], exc: Exception, label_count: int = 
     it looks like (a decimal comma, points between thousands); else the conversion's own words. The first
     ``label_count`` of ``columns`` are labels."""
     from losscli.inputs.number_hints import BOOLEAN_CLASS_INDEX, number_hint
-    from losscli.io.base import MISSING
+    from losscli.io.base import LOGICAL, MISSING
     from losscli.io.plain_numbers import plain_float
 
     if isinstance(exc, NotANumber):  # a cell of a column read as text, named where it was met
         labels = exc.column in columns[:label_count]
         hint = number_hint(exc.text) or ("every value in this column must be a number" if not labels
                                          else f"{BOOLEAN_CLASS_INDEX}; for a binary loss's labels give --classes "
-                                         "False,True" if exc.text.strip().lower() in ("true", "false")
+                                         "False,True" if exc.text.strip().lower() in LOGICAL
                                          else "give --classes to map string labels to prediction columns")
         return {"type": "InputError", "message": f"non-numeric value in column {exc.column!r} (value {exc.text!r})",
                 "hint": hint,
@@ -181,7 +181,7 @@ def _unreadable(df: Any, columns: list[str], exc: Exception, label_count: int = 
             continue
         for row, value in enumerate(df[column].tolist()):
             text = "" if value is None else str(value).strip()
-            if text.lower() in MISSING or text.lower() in ("true", "false"):
+            if text.lower() in MISSING or text.lower() in LOGICAL:
                 continue
             try:
                 plain_float(text)
@@ -236,7 +236,7 @@ def column_numbers(df: Any, column: Any, *, booleans: bool = False) -> np.ndarra
         raise NotANumber(column, 0, str(col.iloc[0]))
     import pandas as pd
 
-    from losscli.io.base import MISSING
+    from losscli.io.base import LOGICAL, MISSING
     from losscli.io.plain_numbers import plain_float
 
     values = np.empty(len(col))
@@ -248,7 +248,7 @@ def column_numbers(df: Any, column: Any, *, booleans: bool = False) -> np.ndarra
         low = text.lower()
         if low in MISSING:
             values[row] = np.nan
-        elif booleans and low in ("true", "false"):
+        elif booleans and low in LOGICAL:
             values[row] = float(low == "true")
         else:
             try:
@@ -319,6 +319,7 @@ def _labels(df: Any, label_cols: list[str], classes: list[str] | None, binary: b
 
     from losscli.inputs.number_hints import booleans_name_no_class
     from losscli.inputs.plan import booleans_are_classes, class_key, label_key
+    from losscli.io.base import LOGICAL
 
     col = df[label_cols[0]]
     index = {c: j for j, c in enumerate(classes)}
@@ -350,7 +351,7 @@ def _labels(df: Any, label_cols: list[str], classes: list[str] | None, binary: b
                 bad = bad.item()
             known = ", ".join(classes[:12])
             hint = "list every class with --classes"
-            if isinstance(bad, (bool, str)) and str(bad).strip().lower() in ("true", "false"):
+            if isinstance(bad, (bool, str)) and str(bad).strip().lower() in LOGICAL:
                 hint = booleans_name_no_class(known)
             raise InputError(f"label {bad!r} is not one of the classes ({known})", location=Location("y_true"),
                              hint=hint)
@@ -491,8 +492,10 @@ def combine_frames(
     left, n_left = _with_row_numbers(left_frame)
     right, n_right = _with_row_numbers(right_frame)
     if n_left != n_right:
-        raise ShapeError(f"the predictions have {n_right} rows but the labels have {n_left}",
+        err = ShapeError(f"the predictions have {n_right} rows but the labels have {n_left}",
                          hint="one row per sample in the same order, or join by key with id_col")
+        err.rows = (n_left, n_right)  # type: ignore[attr-defined]  # (for a hint naming the files' first rows)
+        raise err
     return left.merge(right, on=_ROW, how="inner"), labels, preds
 
 

@@ -53,7 +53,7 @@ from losscli.column_names import (
 from losscli.errors import UsageError
 from losscli.inputs.keyindex import id_keys
 from losscli.io import select_columns
-from losscli.io.base import MISSING
+from losscli.io.base import LOGICAL, MISSING
 from losscli.records import record
 
 #: id-like names: never predictions; a name both files hold is the key they are joined on
@@ -148,7 +148,7 @@ def looks_like_key(table: Table, name: str) -> bool:
         return True
     v = numeric(sample)
     if v is None:
-        return not all(str(x).strip().lower() in ("true", "false") for x in sample.tolist())
+        return not all(str(x).strip().lower() in LOGICAL for x in sample.tolist())
     v = v[np.isfinite(v)]
     return bool(len(v)) and bool((v == np.round(v)).all()) and not bool(np.isin(v, (0.0, 1.0)).all())
 
@@ -482,9 +482,30 @@ _COLUMN_WORDS = re.compile(r"(y_?)?(pred|prob|proba|logit|score|output|actual|ex
                            r"response|prediction|predicted|probability|ground_truth)s?(_.*)?", re.IGNORECASE)
 
 
-def _first_row_maybe_sample(table: Table, selections: tuple[str | None, ...], *, positions: bool) -> bool:
+def _by_position(selection: str, table: Table, together: tuple[str | None, ...]) -> bool:
+    """Whether every item of ``selection`` chooses columns by position (``2``, ``#2``, ``2:5``), as
+    :func:`~losscli.io.columns.select_columns` reads its digits beside the ``together`` selections (``2`` is a
+    position where ``3`` names no column of ``store_a,1,2``); not where one names a column, or is out of range
+    (that error is the selection's own)."""
+    for item in selection.split(","):
+        if not _POSITIONS.fullmatch(item):
+            return False
+        for end in (p.strip() for p in item.split(":")):
+            if not end or end.startswith("#"):
+                continue
+            try:
+                chosen = select_columns(end, table.columns, option="", together=together)
+            except UsageError:
+                return False
+            if chosen == [end]:  # the column named so
+                return False
+    return True
+
+
+def _first_row_maybe_sample(table: Table, selections: tuple[str | None, ...], *, positions: bool,
+                            together: tuple[str | None, ...] = ()) -> bool:
     """Whether ``table``'s first row, only guessed to be a header, could be a sample whose loss goes unnoticed:
-    none of its cells is a role's name (``label``, ``id``, ``pred_1``), each stands over cells of its kind
+    none of its cells is a role's name (``label``, ``id``, ``pred_1``), they could open their columns
     (:meth:`~losscli.io.csv_reader.CsvSource.header_may_be_sample`), and the columns are chosen by position alone
     (with ``positions``) or by position or by default."""
     if table.header_maybe_sample is None:
@@ -492,19 +513,17 @@ def _first_row_maybe_sample(table: Table, selections: tuple[str | None, ...], *,
     given = [s for s in selections if s]
     if positions and not given:
         return False
-    for selection in given:
-        for item in selection.split(","):
-            if not _POSITIONS.fullmatch(item) or any(p.strip() in table.columns for p in item.split(":") if p.strip()):
-                return False  # a name, a glob, or digits that name a column: the header's names are used
+    if not all(_by_position(s, table, together) for s in given):
+        return False  # the header's names are used
     names = [c.strip().lower() for c in table.columns]
-    if any(n in (*LABEL_NAMES, *ID_NAMES, *WEIGHT_NAMES, *META_NAMES) or is_id_name(n) or _COLUMN_WORDS.fullmatch(n)
-           for n in names):
+    if any(n in (*LABEL_NAMES, *ID_NAMES, *WEIGHT_NAMES, *META_NAMES) or _COLUMN_WORDS.fullmatch(n) for n in names):
         return False
     return table.header_maybe_sample()
 
 
 def _guessed_header_error(tables: list[Table], why: str) -> UsageError:
-    shown = ", ".join(f"{t.name} ({','.join(t.columns[:4])}{',…' if len(t.columns) > 4 else ''})" for t in tables)
+    shown = ", ".join(f"{t.name} ({','.join(c if len(c) <= 12 else c[:11] + '…' for c in t.columns[:4])}"
+                      f"{',…' if len(t.columns) > 4 else ''})" for t in tables)
     return UsageError(
         f"the first row of {shown} was read as a header, a guess, and {why}: it may be a sample, lost unseen",
         hint="pass --header if it is column names, --no-header if it is a sample (a file without a header)")
@@ -514,7 +533,7 @@ def refuse_positions_under_a_guessed_header(table: Table, *selections: str | Non
     """Columns chosen by position alone (``--label-cols 1 --pred-cols 2,3``) in a file whose first row was only
     guessed to be a header and could be a sample (``house_a,100,90``: an id and numbers, no names to tell): read
     as a header, the sample would be lost with no error. Such a run waits for ``--header`` or ``--no-header``."""
-    if _first_row_maybe_sample(table, selections, positions=True):
+    if _first_row_maybe_sample(table, selections, positions=True, together=selections):
         raise _guessed_header_error([table], "the columns are chosen by position, so none of its names is used")
 
 
@@ -522,8 +541,9 @@ def refuse_guessed_headers_of_both(labels: Table, preds: Table, sel: Selection) 
     """A labels file and a predictions file whose first rows were both only guessed to be headers and could both
     be samples (``cat`` and ``dog`` over class names, written without a header), their columns chosen by
     position or by default: each would lose its first sample with no row-count mismatch to show it."""
-    if (_first_row_maybe_sample(labels, (sel.label_cols,), positions=False)
-            and _first_row_maybe_sample(preds, (sel.pred_cols,), positions=False)):
+    together = (sel.label_cols, sel.pred_cols, sel.weight_col)
+    if (_first_row_maybe_sample(labels, (sel.label_cols,), positions=False, together=together)
+            and _first_row_maybe_sample(preds, (sel.pred_cols,), positions=False, together=together)):
         raise _guessed_header_error([labels, preds], "the files' first rows alike: read so, each file loses one")
 
 
@@ -949,7 +969,7 @@ def _booleans(values: np.ndarray | None) -> bool:
     if values is None:
         return False
     cells = {str(v).strip().lower() for v in values.tolist() if v is not None and str(v).strip()}
-    return bool(cells) and cells <= {"true", "false"}
+    return bool(cells) and cells <= LOGICAL
 
 
 def _sampled_texts(table: Table) -> set[str]:

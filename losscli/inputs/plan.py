@@ -40,6 +40,7 @@ from losscli.inputs.infer import (
 )
 from losscli.inputs.keyindex import KeyIndex, first_repeat, id_keys
 from losscli.io import Block, Chunk, Source, open_source, select_columns
+from losscli.io.base import LOGICAL
 from losscli.io.plain_numbers import plain_float
 from losscli.records import record
 from losscli.spec import CLASS_SCORE_KINDS, LossSpec
@@ -210,6 +211,38 @@ def guessed_header_hint(short: Any, long: Any, sources: list[Any]) -> str:
     return f"the first row of {short.name} was read as a header: pass --no-header if it is data"
 
 
+def one_row_short_hint(short: Any, long: Any, sources: list[Any]) -> str | None:
+    """The hint of a file one row short of ``long`` where a first row's reading may be wrong (a guessed header,
+    or a first row read as data), for both engines; ``None`` where none is."""
+    if getattr(short, "header_maybe_data", False):
+        return guessed_header_hint(short, long, sources)
+    if names := getattr(short, "logical_header", None):
+        return _logical_header_hint(short, long, names, sources)
+    if first := getattr(long, "first_row_as_data", None):
+        shown = f"{','.join(first[:4])}{',…' if len(first) > 4 else ''}"
+        if getattr(short, "guessed_header", False) and short.header_may_be_sample(pandas=False):  # a word header
+            # is a guess too: a sample, when its cells could open their columns (0,1 as R writes probabilities)
+            names = ",".join(short.columns[:4]) + (",…" if len(short.columns) > 4 else "")
+            return (f"the first row of {short.name} ({names}) was read as a header and that of {long.name} "
+                    f"({shown}) as data: pass --no-header if both are samples, --header if both are column names")
+        return (f"the first row of {long.name} ({shown}) was read as data: pass --header if it is column names (a "
+                "header of numbers, such as classes 1, 2, 3)")
+    if first := getattr(long, "words_row_as_data", None):
+        shown = f"{','.join(first[:4])}{',…' if len(first) > 4 else ''}"
+        if getattr(short, "guessed_header", False):  # its header a guess too
+            names = ",".join(short.columns[:4]) + (",…" if len(short.columns) > 4 else "")
+            return (f"the first row of {short.name} ({names}) was read as a header and that of {long.name} ({shown}) "
+                    "as data, as one of its words is a value of its column below: pass --no-header if both are "
+                    "samples, --header if both are column names")
+        return (f"the first row of {long.name} ({shown}) was read as data, as one of its words is a value of its "
+                "column below: pass --header if it is column names")
+    if getattr(short, "guessed_header", False) and long.header_rows > 0 and short.header_may_be_sample():
+        names = ",".join(short.columns[:4]) + (",…" if len(short.columns) > 4 else "")
+        return _header_line_hint(f"the first row of {short.name} ({names}) was read as a header, a guess", short,
+                                 short.columns, long)
+    return None
+
+
 def _logical_header_hint(short: Any, long: Any, names: tuple[str, ...], sources: list[Any]) -> str:
     """The hint of a file one row short of ``long`` whose first row of logical values was guessed to be a header
     (class names as pandas writes them, ``False,True``; or a first sample): ``--no-header`` if it is a sample;
@@ -225,6 +258,12 @@ def _logical_header_hint(short: Any, long: Any, names: tuple[str, ...], sources:
     headed = [src for src in sources if src is not short and src.header_rows > 0]
     if not headed:
         return f"{hint}: pass --no-header if it is a sample"
+    return _header_line_hint(hint, short, names, headed[0])
+
+
+def _header_line_hint(hint: str, short: Any, names: tuple[str, ...] | list[str], headed: Any) -> str:
+    """``hint`` (a file one row short whose guessed header may be a sample), then: give ``short`` a header
+    line, as --no-header would read the header of ``headed`` as data too (in the shell, for a plain file)."""
     import shlex
 
     delimiter = getattr(short, "delimiter", ",")
@@ -234,7 +273,7 @@ def _logical_header_hint(short: Any, long: Any, names: tuple[str, ...], sources:
     shell = (f"printf {shlex.quote(line.replace(chr(9), chr(92) + 't') + chr(92) + 'n')}" if delimiter == "\t"
              else f"echo {shlex.quote(line)}")
     return (f"{hint}: if it is a sample, give {short.name} a header line, as --no-header would read the header of "
-            f"{headed[0].name} as data too" + (f": in the shell, <({shell}; cat {q}) in place of {q}"
+            f"{headed.name} as data too" + (f": in the shell, <({shell}; cat {q}) in place of {q}"
                                                if getattr(short, "plain_text_file", False) else ""))
 
 
@@ -658,23 +697,8 @@ class InputPlan:
             hint = (f"--preds2 is read in step with the predictions: {self.preds2.source.name} needs one row per "
                     f"sample, in the order of {self.preds.source.name}")
         long = by_source[many][0]
-        if counts[many] - counts[few] == 1 and getattr(short, "header_maybe_data", False):
-            hint = guessed_header_hint(short, long, [src for src, _ in by_source.values()])
-        elif counts[many] - counts[few] == 1 and (names := getattr(short, "logical_header", None)):
-            hint = _logical_header_hint(short, long, names, [src for src, _ in by_source.values()])
-        elif counts[many] - counts[few] == 1 and (first := getattr(long, "first_row_as_data", None)):
-            hint = (f"the first row of {long.name} ({','.join(first[:4])}{',…' if len(first) > 4 else ''}) was read "
-                    "as data: pass --header if it is column names (a header of numbers, such as classes 1, 2, 3)")
-            if getattr(short, "guessed_header", False) and short.header_may_be_sample():  # a word header is a
-                # guess too: a sample, when its words stand over words
-                names = ",".join(short.columns[:4]) + (",…" if len(short.columns) > 4 else "")
-                hint = (f"the first row of {short.name} ({names}) was read as a header and that of {long.name} "
-                        f"({','.join(first[:4])}{',…' if len(first) > 4 else ''}) as data: pass --no-header if "
-                        "both are samples, --header if both are column names")
-        elif counts[many] - counts[few] == 1 and (first := getattr(long, "words_row_as_data", None)):
-            hint = (f"the first row of {long.name} ({','.join(first[:4])}{',…' if len(first) > 4 else ''}) was read "
-                    "as data, as one of its words is a value of its column below: pass --header if it is column "
-                    "names")
+        if counts[many] - counts[few] == 1:
+            hint = one_row_short_hint(short, long, [src for src, _ in by_source.values()]) or hint
         raise ShapeError(
             f"{by_source[many][0].name} has {counts[many]} rows but {by_source[few][0].name} has {counts[few]}",
             hint=hint,
@@ -969,7 +993,7 @@ class InputPlan:
                         value=v,
                     ),
                     hint=number_hints.booleans_name_no_class(known)
-                    if str(key).lower() in ("true", "false")
+                    if str(key).lower() in LOGICAL
                     else "list every class with --classes, in prediction-column order",
                 )
             out[i] = j
@@ -1175,13 +1199,13 @@ def booleans_are_classes(class_keys: Any, classes: Any) -> bool:
     """Whether true and false are classes (1 and 0) among these: where the classes are 0 and 1, or where
     ``--classes`` names them (False,True,Maybe); among the classes 0, 1, 2 (or columns p_1, p_2, p_3) they name no
     class, as the column rule finds (both engines)."""
-    return set(class_keys) <= {0.0, 1.0} or any(str(c).strip().lower() in ("true", "false") for c in classes or ())
+    return set(class_keys) <= {0.0, 1.0} or any(str(c).strip().lower() in LOGICAL for c in classes or ())
 
 
 def label_key(v: Any, booleans: bool) -> Any:
     """A label's :func:`class_key` for matching it to classes; the texts true and false stay texts where they are
     no classes (``booleans``: :func:`booleans_are_classes`)."""
-    if not booleans and isinstance(v, str) and v.strip().lower() in ("true", "false"):
+    if not booleans and isinstance(v, str) and v.strip().lower() in LOGICAL:
         return v.strip()
     return class_key(v)
 
@@ -1201,7 +1225,7 @@ def class_key(v: Any) -> Any:
     s = str(v).strip()
     if s == "":
         return None
-    if s.lower() in ("true", "false"):
+    if s.lower() in LOGICAL:
         return 1.0 if s.lower() == "true" else 0.0
     with contextlib.suppress(ValueError):
         return class_key(int(s))  # digits as the integer they write
@@ -1253,7 +1277,7 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
         if s.lower() in MISSING:
             out[i] = np.nan
             continue
-        if labels and booleans and s.lower() in ("true", "false"):  # get_dummies writes booleans: one-hot 1, 0
+        if labels and booleans and s.lower() in LOGICAL:  # get_dummies writes booleans: one-hot 1, 0
             out[i] = 1.0 if s.lower() == "true" else 0.0
             continue
         try:
@@ -1272,7 +1296,7 @@ def _to_float(col: np.ndarray, source: Source, name: str, rows: np.ndarray, *, l
                 command = _rewrite_command(source, rewrite) if rewrite else None
                 if command:
                     hint += f": {command}"
-            elif labels and s.lower() in ("true", "false"):  # (not booleans: class indices)
+            elif labels and s.lower() in LOGICAL:  # (not booleans: class indices)
                 from losscli.inputs.number_hints import BOOLEAN_CLASS_INDEX
 
                 hint = BOOLEAN_CLASS_INDEX

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 #: ``#N/A`` among them, and the empty cell (the CSV reader's, and the inference's reading of a sample)
 MISSING = frozenset({"", "nan", "-nan", "na", "n/a", "#n/a", "#n/a n/a", "#na", "<na>", "null", "none",
                      "1.#ind", "-1.#ind", "1.#qnan", "-1.#qnan"})
+#: cell texts that are a logical value (compared lower-cased): what pandas, Spark, R and Julia write for
+#: booleans (``True``, ``true``, ``TRUE``)
+LOGICAL = frozenset({"true", "false"})
 
 
 class Block(NamedTuple):

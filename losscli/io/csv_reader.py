@@ -79,10 +79,11 @@ from typing import Any
 
 import numpy as np
 
+from losscli.column_names import ID_NAMES, LABEL_NAMES, META_NAMES, WEIGHT_NAMES
 from losscli.errors import EmptyContentError, HeaderOnlyError, Location, ReadError
 from losscli.io import csv_blocks, csv_floats, csv_quotes, limits
 from losscli.io._arrow import to_float64
-from losscli.io.base import MISSING, Chunk, Input, Source, rechunk
+from losscli.io.base import LOGICAL, MISSING, Chunk, Input, Source, rechunk
 from losscli.io.detect import SNIFF_BYTES, sniff_delimiter, text_format
 from losscli.io.plain_numbers import all_plain
 
@@ -209,7 +210,7 @@ def guess_header(first: list[str], name: str, notes: list[str], delimiter: str =
     if cells and cells[0] == "" and delimiter != " ":
         return True
     numbers = [c for c in cells if c.lower() not in MISSING]
-    logical = [c.lower() in _LOGICAL for c in numbers]
+    logical = [c.lower() in LOGICAL for c in numbers]
     if numbers and all(logical) and not _logical_row_is_data(cells, numbers, below):
         return True
     shown = ",".join(c if len(c) <= 12 else c[:11] + "…" for c in cells[:4]) + (",…" if len(cells) > 4 else "")
@@ -237,8 +238,6 @@ def guess_header(first: list[str], name: str, notes: list[str], delimiter: str =
     return False
 
 
-_LOGICAL = frozenset({"true", "false"})
-
 #: a first row of more words than this beside numbers is names; wider than this, its rows below are not parsed
 _MAX_WORDS_IN_A_SAMPLE, _MAX_COLUMNS_COMPARED = 8, 1024
 
@@ -247,7 +246,7 @@ def _numeric(cell: str, delimiter: str) -> bool:
     """Is ``cell`` (cleaned) a number, a logical value or missing (a decimal comma beside another delimiter
     counts)?"""
     c = cell.lower()
-    return c in MISSING or c in _LOGICAL or _is_number(c) or (delimiter != "," and bool(_DECIMAL_COMMA.fullmatch(c)))
+    return c in MISSING or c in LOGICAL or _is_number(c) or (delimiter != "," and bool(_DECIMAL_COMMA.fullmatch(c)))
 
 
 def word_repeated_below(cells: list[str], numeric: list[bool], below: Callable[[], list[list[str]]] | None,
@@ -255,9 +254,10 @@ def word_repeated_below(cells: list[str], numeric: list[bool], below: Callable[[
     """Is a first row holding words beside other cells a sample? ``cat,0.3,0.7`` is the first row of a file
     without a header whose labels are class names (``np.savetxt(fmt="%s")``, ``df.to_csv(header=False)``, R's
     ``write.table(col.names = FALSE)``). It is when one of its words is a value of its own column in another row
-    below (not in a copy of the whole row: a header written again, files run together) and its cells stand over
-    cells of their kinds (:func:`kinds_agree`): then (that word), else ``None``. No header names a column after
-    one of its values: headers of names (``label,0,1,2`` over class names, ``y,0.1,0.5`` over numbers,
+    below (not in a copy of the whole row: a header written again, files run together), its cells could open
+    their columns (:func:`kinds_agree`), and none of its words is a role's name that its column below does not
+    hold (``id`` beside ``y`` over ``y``/``n`` labels): then (that word), else ``None``. No header names a column
+    after one of its values: headers of names (``label,0,1,2`` over class names, ``y,0.1,0.5`` over numbers,
     ``id,0.0,1.0`` over ids written once, ``0,1,spam`` over probabilities) stay headers, and so does a lone
     ``cat``, which no other cell can show to be a sample. ``below()`` gives the rows that follow, parsed only
     when a word is written again as a whole cell in ``text`` (the sampled text) and the row is narrow."""
@@ -272,23 +272,37 @@ def word_repeated_below(cells: list[str], numeric: list[bool], below: Callable[[
                    for j in words):
             return None
     rows = [[_clean(c) for c in r[:len(cells)]] for r in below() if r]
-    found = next((cells[j] for j in words if any(j < len(r) and r[j] == cells[j] and r != cells for r in rows)),
-                 None)
-    return found if found is not None and kinds_agree(cells, numeric, rows, delimiter) else None
+    held = {j: any(j < len(r) and r[j] == cells[j] and r != cells for r in rows) for j in words}
+    found = next((cells[j] for j in words if held[j]), None)
+    if found is None or not kinds_agree(cells, numeric, rows, delimiter):
+        return None
+    if any(cells[j].lower() in _ROLE_NAMES and not held[j] for j in words):
+        return None
+    return found
 
 
-def kinds_agree(cells: list[str], numeric: list[bool], rows: list[list[str]], delimiter: str = ",") -> bool:
-    """Does every cell of ``rows`` (cleaned, below a first row of ``cells``) that is not missing, in a column
-    where the first row has a value, have its first row's kind, a word or a number (``numeric``)? An integer as
-    written over a column holding other numbers (``0`` over ``0.25``: pandas' name of a frame's first column)
-    is of another kind: a name."""
+#: names that say a column's role (the labels, an id, the weights, a fold): a first-row cell so named that is no
+#: value of its column below is a name
+_ROLE_NAMES = frozenset((*LABEL_NAMES, *ID_NAMES, *WEIGHT_NAMES, *META_NAMES))
+
+
+def kinds_agree(cells: list[str], numeric: list[bool], rows: list[list[str]], delimiter: str = ",", *,
+                pandas: bool = True) -> bool:
+    """Could a first row of ``cells`` (``numeric``: its numbers, logical and missing values) open the columns of
+    ``rows`` (cleaned)? Not when a word stands over a column of numbers alone (``y`` over ``0.25``), nor when its
+    integers are pandas' default names ``0,1,…`` and one stands over a column holding a number that is no integer
+    (``0,1,spam`` over probabilities; unless not ``pandas``). A column holding a word is text, which a word or a number may open (an
+    answer ``8`` above ``Paris``); an integer may open a column of decimals (R and ``%g`` write ``1`` for 1.0)."""
+    integers = [c for c, is_number in zip(cells, numeric, strict=True) if is_number and c.lower() not in MISSING]
+    pandas_names = pandas and bool(integers) and integers == [str(k) for k in range(len(integers))]
     for j, c in enumerate(cells):
         if c.lower() in MISSING:
             continue
         column = [r[j] for r in rows if j < len(r) and r[j].lower() not in MISSING]
-        if any(_numeric(v, delimiter) != numeric[j] for v in column):
+        text = any(not _numeric(v, delimiter) for v in column)
+        if column and not text and not numeric[j]:
             return False
-        if numeric[j] and _WHOLE.fullmatch(c) and not_integers([c], [[v] for v in column]):
+        if pandas_names and numeric[j] and not text and not_integers([c], [[v] for v in column]):
             return False
     return True
 
@@ -308,7 +322,7 @@ def logical_below(cells: list[str] | tuple[str, ...], following: list[list[str]]
     rows = [r for r in following if r]
     cols = [j for j, c in enumerate(cells) if _clean(c).lower() not in MISSING]
     return bool(rows) and all(
-        j >= len(r) or _clean(r[j]).lower() in _LOGICAL or _clean(r[j]).lower() in MISSING for r in rows for j in cols)
+        j >= len(r) or _clean(r[j]).lower() in LOGICAL or _clean(r[j]).lower() in MISSING for r in rows for j in cols)
 
 
 def written_otherwise(first: list[str], following: list[list[str]]) -> bool:
@@ -485,7 +499,7 @@ class CsvSource(Source):
         #: the first row was guessed to be a header (neither --header nor --no-header given): it may be a
         #: sample (see :meth:`header_may_be_sample`)
         self.guessed_header = False
-        self._header_kinds_agree: Callable[[], bool] | None = None
+        self._header_kinds_agree: Callable[[bool], bool] | None = None
         notes: list[str] = []
         certain = False  # a guessed header of pandas' names that the rows below confirm
         n = SNIFF_BYTES
@@ -558,12 +572,12 @@ class CsvSource(Source):
                 if header and len(first) <= _MAX_COLUMNS_COMPARED and not (cleaned[0] == "" and self.delimiter != " "):
                     kinds = [_numeric(c, self.delimiter) for c in cleaned]
                     if not all(kinds):  # words (pandas' names 0…, logical values and an index's "": see above)
-                        self._header_kinds_agree = lambda: kinds_agree(  # noqa: E731 - asked only for a hint
+                        self._header_kinds_agree = lambda pandas: kinds_agree(  # noqa: E731 - asked only for a hint
                             cleaned, kinds, [[_clean(c) for c in r[:len(cleaned)]] for r in rows_below() if r],
-                            self.delimiter)
+                            self.delimiter, pandas=pandas)
                 cells = tuple(_clean(c) for c in first)
                 values = [c for c in cells if c.lower() not in MISSING]
-                if header and values and all(c.lower() in _LOGICAL for c in values) and logical_below(
+                if header and values and all(c.lower() in LOGICAL for c in values) and logical_below(
                         cells, rows_below()):  # class names, or a first sample (one row short of the others)
                     self.logical_header = cells
                 if not header:
@@ -662,12 +676,13 @@ class CsvSource(Source):
         """Whether the first row is read as a header (given, or guessed)."""
         return bool(self._header)
 
-    def header_may_be_sample(self) -> bool:
-        """Whether the first row, guessed to be a header for its words, could be a sample: each of its words stands
-        over words and each of its numbers over numbers (``zebra`` over class names, ``house_a,100,90``; not
-        ``y`` over numbers, nor a row of pandas' names ``0,1``, of logical values or under an index's ``""``,
-        whose guesses are checked otherwise)."""
-        return self._header_kinds_agree is not None and self._header_kinds_agree()
+    def header_may_be_sample(self, *, pandas: bool = True) -> bool:
+        """Whether the first row, guessed to be a header for its words, could be a sample: its cells could open
+        their columns (:func:`kinds_agree`: ``zebra`` over class names, ``house_a,100,90``; not ``y`` over
+        numbers, nor, unless not ``pandas``, pandas' names ``0,1`` beside a word over probabilities). A row of
+        pandas' names alone, of logical values or under an index's ``""`` is not asked: its guess is checked
+        otherwise."""
+        return self._header_kinds_agree is not None and self._header_kinds_agree(pandas)
 
     def _parse_all(self) -> list[tuple[str, ...]]:
         """Every column's cell texts, after checking the row lengths (cached)."""

@@ -474,18 +474,20 @@ def _count_columns(options: InputOptions, table: Any, sel: Any) -> dict[str, str
 
 
 def _evaluate_many(evaluate_many: Any, guessed: list[str], opened: list[Any], *args: Any, **kwargs: Any) -> Any:
-    """``evaluate_many``; a row count mismatch names --no-header when a header row of numbers was guessed
-    (or --header, where the other file's first row is integers as pandas writes names, as the local engine)."""
+    """``evaluate_many``; a labels file and a predictions file one row apart get the local engine's hint where a
+    first row's reading may be wrong (:func:`~losscli.inputs.plan.one_row_short_hint`: --no-header for a guessed
+    header, --header for a first row read as data)."""
     from losscli.errors import ShapeError
 
     try:
         return evaluate_many(*args, **kwargs)
     except ShapeError as exc:
-        short = next((s for s in opened if getattr(s, "header_maybe_data", False)), None)
-        if short is not None and len(opened) == 2:
-            from losscli.inputs.plan import guessed_header_hint
+        rows = getattr(exc, "rows", None)  # (labels, predictions), from a labels file and a predictions file
+        if rows is not None and abs(rows[0] - rows[1]) == 1 and len(opened) == 2:
+            from losscli.inputs.plan import one_row_short_hint
 
-            exc.hint = guessed_header_hint(short, next(s for s in opened if s is not short), opened)
+            short, long = opened if rows[0] < rows[1] else opened[::-1]
+            exc.hint = one_row_short_hint(short, long, opened) or exc.hint
         elif guessed:
             exc.hint = f"the first row of {guessed[0]} was read as a header: pass --no-header if it is data"
         raise

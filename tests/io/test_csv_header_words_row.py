@@ -43,13 +43,14 @@ def test_a_first_row_of_a_class_name_and_probabilities_is_a_sample(tmp_path, cap
         assert "is read as data, not as a header: 'cat' is also a value of its column below" in err
 
 
-def test_a_labels_file_of_class_names_without_a_header_gets_a_hint_that_works(tmp_path, capsys):
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_a_labels_file_of_class_names_without_a_header_gets_a_hint_that_works(tmp_path, capsys, engine):
     """A lone word stays a header (``label`` above a copy of the header below, files run together, looks alike):
     one row short of the predictions, the hint names --no-header beside --header."""
     labels, p, peer = _sample(30, seed=2)
     (tmp_path / "y.csv").write_text("".join(f"{v}\n" for v in labels))
     np.savetxt(tmp_path / "p.csv", p, delimiter=",")
-    args = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv"]
+    args = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--engine", engine]
     code, out, err = _scce(capsys, *args)
     assert (code, out) == (3, "") and "pass --no-header if both are samples, --header if both are column names" in err
     code, out, err = _scce(capsys, *args, "--no-header")
@@ -186,3 +187,95 @@ def test_role_names_chosen_by_position_are_read_as_a_header(tmp_path, capsys, he
     code, out, err = _scce(capsys, "--labels", tmp_path / "y.csv", "--label-cols", str(cols), "--preds",
                            tmp_path / "p.csv")
     assert code == 0 and float(out) == pytest.approx(peer, rel=1e-14), err
+
+
+def test_a_words_row_read_as_data_beside_a_guessed_header_names_both_options(tmp_path, capsys):
+    """``a1,cat`` (``cat`` again below: data) beside ``a1,0.3,0.7`` (ids written once: a guessed header): the
+    hint said --header alone, which lost both first rows (0.279777 for 0.299001, exit 0)."""
+    labels, p, peer = _sample(8, seed=12)
+    (tmp_path / "y.csv").write_text("".join(f"a{i},{v}\n" for i, v in enumerate(labels)))
+    (tmp_path / "p.csv").write_text("".join(f"a{i},{a!r},{b!r}\n" for i, (a, b) in enumerate(p.tolist())))
+    args = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--label-cols", "2", "--pred-cols", "2:3"]
+    code, out, err = _scce(capsys, *args)
+    assert (code, out) == (3, "") and "pass --no-header if both are samples, --header if both are column" in err, err
+    code, out, err = _scce(capsys, *args, "--no-header")
+    assert code == 0 and float(out) == pytest.approx(peer, rel=1e-14), err
+
+
+@pytest.mark.parametrize("options", [[], ["--id-col", "id"], ["--label-cols", "y", "--pred-cols", "p"],
+                                     ["--engine", "dask"]])
+def test_a_role_name_beside_a_word_of_the_column_below_keeps_the_header(tmp_path, capsys, options):
+    """``id,y`` above ``a1,y``: ``y`` is a value below, but ``id`` names a role and no row holds it."""
+    rng = np.random.default_rng(13)
+    labels = [str(v) for v in rng.choice(["y", "n"], 12)]
+    p = rng.uniform(0.05, 0.95, 12)
+    (tmp_path / "y.csv").write_text("id,y\n" + "".join(f"a{i},{v}\n" for i, v in enumerate(labels)))
+    (tmp_path / "p.csv").write_text("id,p\n" + "".join(f"a{i},{v!r}\n" for i, v in enumerate(p.tolist())))
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--classes",
+                              "n,y", "-q", *options], capsys)
+    y = np.array([v == "y" for v in labels], dtype=float)
+    peer = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    assert code == 0 and float(out) == pytest.approx(peer, rel=1e-14), err
+
+
+@pytest.mark.parametrize("first", ["id_001,1,0.9", "store_a,1,2", "user_17,3,2.5"])
+def test_ids_like_names_and_positions_like_its_numbers_are_refused_by_position(tmp_path, capsys, first):
+    """``id_001`` is a value, not the name ``id``; ``2`` in ``--label-cols 2`` is a position where ``3`` names no
+    column of ``store_a,1,2``: read as a header, the first sample was lost with exit 0."""
+    rng = np.random.default_rng(14)
+    head = first.split(",")[0].rsplit("_", 1)[0]
+    rows = [first.split(",")] + [[f"{head}_{i:03d}", str(int(rng.integers(0, 2))), repr(float(rng.uniform(0.1, 0.9)))]
+                                 for i in range(2, 12)]
+    (tmp_path / "d.csv").write_text("".join(",".join(r) + "\n" for r in rows))
+    y, q = np.array([float(r[1]) for r in rows]), np.array([float(r[2]) for r in rows])
+    args = ["eval", "mse", tmp_path / "d.csv", "--label-cols", "2", "--pred-cols", "3", "-q"]
+    code, out, err = run_cli(args, capsys)
+    assert (code, out) == (2, "") and "--no-header if it is a sample" in err, err
+    code, out, err = run_cli([*args, "--no-header"], capsys)
+    assert code == 0 and float(out) == pytest.approx(float(np.mean((y - q) ** 2)), rel=1e-14), err
+
+
+def test_probabilities_written_as_integers_open_a_sample(tmp_path, capsys):
+    """R's ``write.table(col.names = FALSE)`` writes 1.0 as ``1``: ``"setosa",1,0,0`` is a sample (it was read
+    as a header, 0.253421 for 0.202737, exit 0)."""
+    classes = ["setosa", "versicolor", "virginica"]
+    labels = ["setosa", "versicolor", "virginica", "setosa", "versicolor", "virginica"]
+    p = np.array([[1, 0, 0], [0.02, 0.9, 0.08], [0.1, 0.2, 0.7], [0.8, 0.15, 0.05], [0.3, 0.6, 0.1], [0, 0.25, 0.75]])
+    (tmp_path / "r.csv").write_text("".join(f'"{v}",' + ",".join(f"{x:g}" for x in r) + "\n"
+                                            for v, r in zip(labels, p, strict=True)))
+    code, out, err = run_cli(["eval", "cce", tmp_path / "r.csv", "--label-cols", "1", "--pred-cols", "2:4",
+                              "--classes", ",".join(classes), "-q"], capsys)
+    y = np.array([classes.index(v) for v in labels])
+    peer = float(-np.mean(np.log(np.clip(p[np.arange(6), y], 1e-15, 1))))
+    assert code == 0 and float(out) == pytest.approx(peer, rel=1e-12), err
+
+
+def test_text_answers_mixing_words_and_numbers_are_refused_by_position(tmp_path, capsys):
+    """An evaluation file without a header whose gold answers are words and numbers (``Paris``, ``8``)."""
+    rows = [["q001", "What is the capital of France?", "Paris", "1", "0.91"],
+            ["q002", "How many legs does a spider have?", "8", "1", "0.72"],
+            ["q003", "Who wrote Hamlet?", "Shakespeare", "0", "0.35"],
+            ["q004", "2 + 2?", "4", "1", "0.66"]]
+    (tmp_path / "e.csv").write_text("".join(",".join(r) + "\n" for r in rows))
+    args = ["eval", "bce", tmp_path / "e.csv", "--label-cols", "4", "--pred-cols", "5", "-q"]
+    code, out, err = run_cli(args, capsys)
+    assert (code, out) == (2, "") and "--no-header if it is a sample" in err, err
+    code, out, err = run_cli([*args, "--no-header"], capsys)
+    y, q = np.array([1, 1, 0, 1.0]), np.array([0.91, 0.72, 0.35, 0.66])
+    assert code == 0 and float(out) == pytest.approx(float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q))),
+                                                     rel=1e-14), err
+
+
+def test_a_lone_word_beside_predictions_under_a_header_gets_a_header_line_that_works(tmp_path):
+    import subprocess
+    import sys
+
+    labels, p, peer = _sample(20, seed=15)
+    (tmp_path / "y.csv").write_text("".join(f"{v}\n" for v in labels))
+    np.savetxt(tmp_path / "p.csv", p, delimiter=",", header="p_cat,p_dog", comments="")
+    base = f"{sys.executable} -m losscli eval scce --preds {tmp_path / 'p.csv'} --classes cat,dog -q --labels "
+    done = subprocess.run(["bash", "-c", base + str(tmp_path / "y.csv")], capture_output=True, text=True, check=False)
+    assert done.returncode == 3 and "in the shell, <(echo y1; cat" in done.stderr, done.stderr
+    shell = done.stderr.split("in the shell, ")[1].split(" in place of ")[0]
+    done = subprocess.run(["bash", "-c", base + shell], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and float(done.stdout) == pytest.approx(peer, rel=1e-14), done.stderr
