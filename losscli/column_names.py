@@ -33,3 +33,16 @@ def is_id_name(name: str) -> bool:
     if len(words) > 1 and any(w.lower() in ("id", "key", "uuid", "guid") for w in words):
         return True
     return bool(re.fullmatch(r".*[a-z0-9](?:Id|ID|Key)", s))
+
+
+#: words that name a column of labels or predictions in a header (beside the names above): ``pred_1``,
+#: ``y_prob``, ``score``, ``answer``
+_COLUMN_WORDS = re.compile(r"(y_?)?(pred|prob|proba|logit|score|output|actual|expected|gold|answer|reference|"
+                           r"response|prediction|predicted|probability|ground_truth)s?(_.*)?", re.IGNORECASE)
+
+
+def names_a_role(cell: str) -> bool:
+    """Is a header cell a name that says its column's role (any case): a label, id, weight or meta name above, or
+    a word of labels or predictions (``pred_1``, ``y_prob``, ``answer``)? Not an id's value such as ``id_001``."""
+    s = cell.strip().lower()
+    return s in (*LABEL_NAMES, *ID_NAMES, *WEIGHT_NAMES, *META_NAMES) or bool(_COLUMN_WORDS.fullmatch(s))

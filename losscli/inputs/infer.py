@@ -85,8 +85,8 @@ class Table:
     real_header: bool = True
     #: a column's class names by number (a Hugging Face ``ClassLabel`` in the schema's metadata)
     class_names: dict[str, list[str]] = field(default_factory=dict)
-    #: a header only guessed (``house_a,100,90``): whether it could be a sample, each of its words standing over
-    #: words and each number over numbers (asked only of columns chosen by position)
+    #: a header only guessed (``house_a,100,90``): whether it could be a sample, its cells opening their columns
+    #: (asked only where its names are not used: see :func:`refuse_positions_under_a_guessed_header`)
     header_maybe_sample: Callable[[], bool] | None = None
 
 
@@ -476,11 +476,6 @@ def _no_predictions_left(table: Table, taken: dict[str, str], id_col: str | None
 
 #: a column selection of positions alone: ``2``, ``#2``, ``2:5``, ``3:``
 _POSITIONS = re.compile(r"\s*(#?\d+\s*(:\s*(#?\d+)?)?|:\s*#?\d+)\s*")
-#: words that name a column of labels or predictions in a header (beside the role names of
-#: :mod:`losscli.column_names`): a first row holding one is a header
-_COLUMN_WORDS = re.compile(r"(y_?)?(pred|prob|proba|logit|score|output|actual|expected|gold|answer|reference|"
-                           r"response|prediction|predicted|probability|ground_truth)s?(_.*)?", re.IGNORECASE)
-
 
 def _by_position(selection: str, table: Table, together: tuple[str | None, ...]) -> bool:
     """Whether every item of ``selection`` chooses columns by position (``2``, ``#2``, ``2:5``), as
@@ -504,10 +499,10 @@ def _by_position(selection: str, table: Table, together: tuple[str | None, ...])
 
 def _first_row_maybe_sample(table: Table, selections: tuple[str | None, ...], *, positions: bool,
                             together: tuple[str | None, ...] = ()) -> bool:
-    """Whether ``table``'s first row, only guessed to be a header, could be a sample whose loss goes unnoticed:
-    none of its cells is a role's name (``label``, ``id``, ``pred_1``), they could open their columns
-    (:meth:`~losscli.io.csv_reader.CsvSource.header_may_be_sample`), and the columns are chosen by position alone
-    (with ``positions``) or by position or by default."""
+    """Whether ``table``'s first row, only guessed to be a header, could be a sample whose loss goes unnoticed
+    (:meth:`~losscli.io.csv_reader.CsvSource.header_may_be_sample`: its cells could open their columns, and none
+    names a role, ``label``, ``id``, ``pred_1``, that its column does not hold), its columns chosen by position
+    alone (with ``positions``) or by position or by default."""
     if table.header_maybe_sample is None:
         return False
     given = [s for s in selections if s]
@@ -515,18 +510,16 @@ def _first_row_maybe_sample(table: Table, selections: tuple[str | None, ...], *,
         return False
     if not all(_by_position(s, table, together) for s in given):
         return False  # the header's names are used
-    names = [c.strip().lower() for c in table.columns]
-    if any(n in (*LABEL_NAMES, *ID_NAMES, *WEIGHT_NAMES, *META_NAMES) or _COLUMN_WORDS.fullmatch(n) for n in names):
-        return False
     return table.header_maybe_sample()
 
 
-def _guessed_header_error(tables: list[Table], why: str) -> UsageError:
-    shown = ", ".join(f"{t.name} ({','.join(c if len(c) <= 12 else c[:11] + '…' for c in t.columns[:4])}"
-                      f"{',…' if len(t.columns) > 4 else ''})" for t in tables)
-    return UsageError(
-        f"the first row of {shown} was read as a header, a guess, and {why}: it may be a sample, lost unseen",
-        hint="pass --header if it is column names, --no-header if it is a sample (a file without a header)")
+def _file_and_first_row(table: Table) -> str:
+    """``name (first,cells,…)``: a file and its first row's cells, each cut to 12 characters."""
+    cells = ",".join(c if len(c) <= 12 else c[:11] + "…" for c in table.columns[:4])
+    return f"{table.name} ({cells}{',…' if len(table.columns) > 4 else ''})"
+
+
+_HEADER_OPTIONS = "pass --header if it is column names, --no-header if it is a sample (a file without a header)"
 
 
 def refuse_positions_under_a_guessed_header(table: Table, *selections: str | None) -> None:
@@ -534,7 +527,9 @@ def refuse_positions_under_a_guessed_header(table: Table, *selections: str | Non
     guessed to be a header and could be a sample (``house_a,100,90``: an id and numbers, no names to tell): read
     as a header, the sample would be lost with no error. Such a run waits for ``--header`` or ``--no-header``."""
     if _first_row_maybe_sample(table, selections, positions=True, together=selections):
-        raise _guessed_header_error([table], "the columns are chosen by position, so none of its names is used")
+        raise UsageError(f"the first row of {_file_and_first_row(table)} was read as a header, a guess, and the columns are chosen "
+                         "by position, so none of its names is used: it may be a sample, lost unseen",
+                         hint=_HEADER_OPTIONS)
 
 
 def refuse_guessed_headers_of_both(labels: Table, preds: Table, sel: Selection) -> None:
@@ -544,7 +539,10 @@ def refuse_guessed_headers_of_both(labels: Table, preds: Table, sel: Selection) 
     together = (sel.label_cols, sel.pred_cols, sel.weight_col)
     if (_first_row_maybe_sample(labels, (sel.label_cols,), positions=False, together=together)
             and _first_row_maybe_sample(preds, (sel.pred_cols,), positions=False, together=together)):
-        raise _guessed_header_error([labels, preds], "the files' first rows alike: read so, each file loses one")
+        raise UsageError(f"the first rows of {_file_and_first_row(labels)} and {_file_and_first_row(preds)} were both read as headers, a guess: "
+                         "each may be a sample, and read so each file would lose one with no row-count mismatch to "
+                         "show it", hint=_HEADER_OPTIONS.replace("it is", "they are").replace("a sample (a file",
+                                                                                              "samples (files"))
 
 
 def infer_one_file(table: Table, sel: Selection) -> Columns:

@@ -79,7 +79,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.column_names import ID_NAMES, LABEL_NAMES, META_NAMES, WEIGHT_NAMES
+from losscli.column_names import names_a_role
 from losscli.errors import EmptyContentError, HeaderOnlyError, Location, ReadError
 from losscli.io import csv_blocks, csv_floats, csv_quotes, limits
 from losscli.io._arrow import to_float64
@@ -258,8 +258,9 @@ def word_repeated_below(cells: list[str], numeric: list[bool], below: Callable[[
     their columns (:func:`kinds_agree`), and none of its words is a role's name that its column below does not
     hold (``id`` beside ``y`` over ``y``/``n`` labels): then (that word), else ``None``. No header names a column
     after one of its values: headers of names (``label,0,1,2`` over class names, ``y,0.1,0.5`` over numbers,
-    ``id,0.0,1.0`` over ids written once, ``0,1,spam`` over probabilities) stay headers, and so does a lone
-    ``cat``, which no other cell can show to be a sample. ``below()`` gives the rows that follow, parsed only
+    ``id,0.0,1.0`` over ids written once, ``0,1,spam`` over probabilities) stay headers, and so do a lone
+    ``cat``, which no other cell can show to be a sample, and a role's name its column holds (``y`` over ``y``/``n``
+    labels: the column's name as likely as a first label). ``below()`` gives the rows that follow, parsed only
     when a word is written again as a whole cell in ``text`` (the sampled text) and the row is narrow."""
     words = [j for j, is_numeric in enumerate(numeric) if not is_numeric]
     if (below is None or len(cells) < 2 or len(words) > _MAX_WORDS_IN_A_SAMPLE
@@ -272,27 +273,35 @@ def word_repeated_below(cells: list[str], numeric: list[bool], below: Callable[[
                    for j in words):
             return None
     rows = [[_clean(c) for c in r[:len(cells)]] for r in below() if r]
-    held = {j: any(j < len(r) and r[j] == cells[j] and r != cells for r in rows) for j in words}
-    found = next((cells[j] for j in words if held[j]), None)
-    if found is None or not kinds_agree(cells, numeric, rows, delimiter):
-        return None
-    if any(cells[j].lower() in _ROLE_NAMES and not held[j] for j in words):
+    held = _held_below(cells, words, rows)
+    # a role's name its column holds (y over y/n, target over target/other) is as likely that column's name
+    found = next((cells[j] for j in words if held[j] and not names_a_role(cells[j])), None)
+    if found is None or not kinds_agree(cells, numeric, rows, delimiter) or _names_roles(cells, words, held):
         return None
     return found
 
 
-#: names that say a column's role (the labels, an id, the weights, a fold): a first-row cell so named that is no
-#: value of its column below is a name
-_ROLE_NAMES = frozenset((*LABEL_NAMES, *ID_NAMES, *WEIGHT_NAMES, *META_NAMES))
+def _held_below(cells: list[str], words: list[int], rows: list[list[str]], *, copies: bool = False
+                ) -> dict[int, bool]:
+    """For each of the first row's ``words``, whether its column holds it in another row of ``rows`` (not, unless
+    ``copies``, in a copy of the whole first row: a header written again)."""
+    return {j: any(j < len(r) and r[j] == cells[j] and (copies or r != cells) for r in rows) for j in words}
+
+
+def _names_roles(cells: list[str], words: list[int], held: dict[int, bool]) -> bool:
+    """Does a word of the first row name a role (``id``, ``label``, ``pred_1``: see
+    :func:`~losscli.column_names.names_a_role`) that its column does not hold: a header?"""
+    return any(names_a_role(cells[j]) and not held[j] for j in words)
 
 
 def kinds_agree(cells: list[str], numeric: list[bool], rows: list[list[str]], delimiter: str = ",", *,
                 pandas: bool = True) -> bool:
     """Could a first row of ``cells`` (``numeric``: its numbers, logical and missing values) open the columns of
-    ``rows`` (cleaned)? Not when a word stands over a column of numbers alone (``y`` over ``0.25``), nor when its
-    integers are pandas' default names ``0,1,…`` and one stands over a column holding a number that is no integer
-    (``0,1,spam`` over probabilities; unless not ``pandas``). A column holding a word is text, which a word or a number may open (an
-    answer ``8`` above ``Paris``); an integer may open a column of decimals (R and ``%g`` write ``1`` for 1.0)."""
+    ``rows`` (cleaned)? Not when a word stands over a column of numbers alone (``y`` over ``0.25``), nor (with
+    ``pandas``) when its integers are pandas' default names ``0,1,…`` and one stands over a column holding a
+    number that is no integer (``0,1,spam`` over probabilities). A column holding a word is text, which a word
+    or a number may open (an answer ``8`` above ``Paris``); an integer may open a column of decimals (R and
+    ``%g`` write ``1`` for 1.0)."""
     integers = [c for c, is_number in zip(cells, numeric, strict=True) if is_number and c.lower() not in MISSING]
     pandas_names = pandas and bool(integers) and integers == [str(k) for k in range(len(integers))]
     for j, c in enumerate(cells):
@@ -305,6 +314,16 @@ def kinds_agree(cells: list[str], numeric: list[bool], rows: list[list[str]], de
         if pandas_names and numeric[j] and not text and not_integers([c], [[v] for v in column]):
             return False
     return True
+
+
+def _may_be_sample(cells: list[str], numeric: list[bool], rows: list[list[str]], delimiter: str, *,
+                   pandas: bool) -> bool:
+    """Could a first row guessed to be a header for its words be a sample? Its cells could open their columns
+    (:func:`kinds_agree`) and none of its words names a role its column does not hold (a lone ``y`` over ``y``/``n``
+    holds it, its rows being copies of it)."""
+    words = [j for j, is_numeric in enumerate(numeric) if not is_numeric]
+    return (kinds_agree(cells, numeric, rows, delimiter, pandas=pandas)
+            and not _names_roles(cells, words, _held_below(cells, words, rows, copies=len(cells) == 1)))
 
 
 def _logical_row_is_data(cells: list[str], values: list[str], below: Callable[[], list[list[str]]] | None) -> bool:
@@ -572,7 +591,7 @@ class CsvSource(Source):
                 if header and len(first) <= _MAX_COLUMNS_COMPARED and not (cleaned[0] == "" and self.delimiter != " "):
                     kinds = [_numeric(c, self.delimiter) for c in cleaned]
                     if not all(kinds):  # words (pandas' names 0…, logical values and an index's "": see above)
-                        self._header_kinds_agree = lambda pandas: kinds_agree(  # noqa: E731 - asked only for a hint
+                        self._header_kinds_agree = lambda pandas: _may_be_sample(  # noqa: E731 - asked for hints
                             cleaned, kinds, [[_clean(c) for c in r[:len(cleaned)]] for r in rows_below() if r],
                             self.delimiter, pandas=pandas)
                 cells = tuple(_clean(c) for c in first)

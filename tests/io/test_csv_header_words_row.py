@@ -172,7 +172,7 @@ def test_two_header_less_files_whose_first_rows_may_be_samples_wait_for_a_header
     (tmp_path / "p.csv").write_text("".join(f"house_{i},{a!r},{b!r}\n" for i, (a, b) in enumerate(p.tolist())))
     args = ["--labels", tmp_path / "y.csv", "--preds", tmp_path / "p.csv", "--pred-cols", "2,3"]
     code, out, err = _scce(capsys, *args)
-    assert (code, out) == (2, "") and "--no-header if it is a sample" in err, err
+    assert (code, out) == (2, "") and "--no-header if they are samples" in err, err
     code, out, err = _scce(capsys, *args, "--no-header")
     assert code == 0 and float(out) == pytest.approx(peer, rel=1e-14), err
 
@@ -279,3 +279,55 @@ def test_a_lone_word_beside_predictions_under_a_header_gets_a_header_line_that_w
     shell = done.stderr.split("in the shell, ")[1].split(" in place of ")[0]
     done = subprocess.run(["bash", "-c", base + shell], capture_output=True, text=True, check=False)
     assert done.returncode == 0 and float(done.stdout) == pytest.approx(peer, rel=1e-14), done.stderr
+
+
+def _yn(tmp_path, first: str | None, n: int = 12, seed: int = 16) -> tuple[list[str], np.ndarray, float]:
+    """``y``/``n`` labels (the first ``y``), probabilities, and scikit-learn's log loss over every row."""
+    rng = np.random.default_rng(seed)
+    labels = [str(v) for v in rng.choice(["y", "n"], n)]
+    labels[0] = "y"
+    p = rng.uniform(0.1, 0.9, n)
+    t = np.array([v == "y" for v in labels], dtype=float)
+    return labels, p, float(-np.mean(t * np.log(p) + (1 - t) * np.log(1 - p)))
+
+
+def test_a_role_name_its_column_holds_is_no_proof_of_a_sample(tmp_path, capsys):
+    """``y,1`` above ``y,0.8``: ``y`` names the labels and is one of them. It was read as data (0.320294 for
+    0.400367, exit 0); chosen by position, the run now waits for --header, which gives the right number; chosen
+    by name, the header is read."""
+    labels, p, peer = _yn(tmp_path, None)
+    f = tmp_path / "y1.csv"
+    f.write_text("y,1\n" + "".join(f"{v},{q!r}\n" for v, q in zip(labels, p.tolist(), strict=True)))
+    args = ["eval", "bce", f, "--classes", "n,y", "-q"]
+    code, out, err = run_cli([*args, "--label-cols", "1", "--pred-cols", "2"], capsys)
+    assert (code, out) == (2, "") and "pass --header if it is column names" in err, err
+    for extra in (["--label-cols", "1", "--pred-cols", "2", "--header"], ["--label-cols", "y", "--pred-cols", "=1"]):
+        code, out, err = run_cli([*args, *extra], capsys)
+        assert code == 0 and float(out) == pytest.approx(peer, rel=1e-14), (extra, err)
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_a_header_naming_the_labels_after_a_class_beside_header_less_predictions(tmp_path, capsys, engine):
+    """``name,y`` above ``a,y``, beside predictions without a header: both read as they are (the hint said
+    --header, which lost a row of each)."""
+    labels, p, peer = _yn(tmp_path, None, seed=17)
+    (tmp_path / "l.csv").write_text("name,y\n" + "".join(f"s{i},{v}\n" for i, v in enumerate(labels)))
+    np.savetxt(tmp_path / "p.csv", p)
+    code, out, err = run_cli(["eval", "bce", "--labels", tmp_path / "l.csv", "--preds", tmp_path / "p.csv",
+                              "--classes", "n,y", "--label-cols", "y", "-q", "--engine", engine], capsys)
+    assert code == 0 and float(out) == pytest.approx(peer, rel=1e-14), err
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_a_lone_role_name_label_beside_ids_without_a_header_waits_for_an_option(tmp_path, capsys, engine):
+    """Labels ``y``/``n`` and predictions ``a0,0.36`` without headers: each file lost its first row, with equal
+    counts, exit 0."""
+    labels, p, peer = _yn(tmp_path, None, seed=18)
+    (tmp_path / "l.csv").write_text("".join(f"{v}\n" for v in labels))
+    (tmp_path / "p.csv").write_text("".join(f"a{i},{q!r}\n" for i, q in enumerate(p.tolist())))
+    args = ["eval", "bce", "--labels", tmp_path / "l.csv", "--preds", tmp_path / "p.csv", "--pred-cols", "2",
+            "--classes", "n,y", "-q", "--engine", engine]
+    code, out, err = run_cli(args, capsys)
+    assert (code, out) == (2, "") and "--no-header if they are samples" in err, err
+    code, out, err = run_cli([*args, "--no-header"], capsys)
+    assert code == 0 and float(out) == pytest.approx(peer, rel=1e-14), err
