@@ -53,7 +53,7 @@ from losscli.column_names import (
 from losscli.errors import UsageError
 from losscli.inputs.keyindex import id_keys
 from losscli.io import select_columns
-from losscli.io.base import LOGICAL, MISSING
+from losscli.io.base import LOGICAL, MISSING, first_cells
 from losscli.records import record
 
 #: id-like names: never predictions; a name both files hold is the key they are joined on
@@ -515,11 +515,11 @@ def _first_row_maybe_sample(table: Table, selections: tuple[str | None, ...], *,
 
 def _file_and_first_row(table: Table) -> str:
     """``name (first,cells,…)``: a file and its first row's cells, each cut to 12 characters."""
-    cells = ",".join(c if len(c) <= 12 else c[:11] + "…" for c in table.columns[:4])
-    return f"{table.name} ({cells}{',…' if len(table.columns) > 4 else ''})"
+    return f"{table.name} ({first_cells(table.columns, cut=12)})"
 
 
 _HEADER_OPTIONS = "pass --header if it is column names, --no-header if it is a sample (a file without a header)"
+_HEADERS_OPTIONS = "pass --header if they are column names, --no-header if they are samples (files without a header)"
 
 
 def refuse_positions_under_a_guessed_header(table: Table, *selections: str | None) -> None:
@@ -541,8 +541,7 @@ def refuse_guessed_headers_of_both(labels: Table, preds: Table, sel: Selection) 
             and _first_row_maybe_sample(preds, (sel.pred_cols,), positions=False, together=together)):
         raise UsageError(f"the first rows of {_file_and_first_row(labels)} and {_file_and_first_row(preds)} were both read as headers, a guess: "
                          "each may be a sample, and read so each file would lose one with no row-count mismatch to "
-                         "show it", hint=_HEADER_OPTIONS.replace("it is", "they are").replace("a sample (a file",
-                                                                                              "samples (files"))
+                         "show it", hint=_HEADERS_OPTIONS)
 
 
 def infer_one_file(table: Table, sel: Selection) -> Columns:

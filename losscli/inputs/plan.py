@@ -40,7 +40,7 @@ from losscli.inputs.infer import (
 )
 from losscli.inputs.keyindex import KeyIndex, first_repeat, id_keys
 from losscli.io import Block, Chunk, Source, open_source, select_columns
-from losscli.io.base import LOGICAL
+from losscli.io.base import LOGICAL, first_cells
 from losscli.io.plain_numbers import plain_float
 from losscli.records import record
 from losscli.spec import CLASS_SCORE_KINDS, LossSpec
@@ -198,9 +198,8 @@ def guessed_header_hint(short: Any, long: Any, sources: list[Any]) -> str:
     data; or unless another file's header is real, which --no-header would read as data."""
     first = getattr(long, "first_row_as_data", None)
     if pandas_integer_names(first):
-        names = ",".join(short.columns[:4]) + (",…" if len(short.columns) > 4 else "")
-        return (f"the first rows of {short.name} ({names}) and {long.name} ({','.join(first[:4])}"
-                f"{',…' if len(first) > 4 else ''}) are integers as pandas writes column names, the one read as a "
+        return (f"the first rows of {short.name} ({first_cells(short.columns)}) and {long.name} "
+                f"({first_cells(first)}) are integers as pandas writes column names, the one read as a "
                 "header and the other as data: pass --header if both are column names, --no-header if both are data")
     others = [src for src in sources if src is not short and src.header_rows > 0
               and not getattr(src, "header_maybe_data", False)]
@@ -218,28 +217,24 @@ def one_row_short_hint(short: Any, long: Any, sources: list[Any]) -> str | None:
         return guessed_header_hint(short, long, sources)
     if names := getattr(short, "logical_header", None):
         return _logical_header_hint(short, long, names, sources)
-    if first := getattr(long, "first_row_as_data", None):
-        shown = f"{','.join(first[:4])}{',…' if len(first) > 4 else ''}"
-        if getattr(short, "guessed_header", False) and short.header_may_be_sample(pandas=False):  # a word header
-            # is a guess too: a sample, when its cells could open their columns (0,1 as R writes probabilities)
-            names = ",".join(short.columns[:4]) + (",…" if len(short.columns) > 4 else "")
-            return (f"the first row of {short.name} ({names}) was read as a header and that of {long.name} "
-                    f"({shown}) as data: pass --no-header if both are samples, --header if both are column names")
-        return (f"the first row of {long.name} ({shown}) was read as data: pass --header if it is column names (a "
-                "header of numbers, such as classes 1, 2, 3)")
-    if first := getattr(long, "words_row_as_data", None):
-        shown = f"{','.join(first[:4])}{',…' if len(first) > 4 else ''}"
-        if getattr(short, "guessed_header", False):  # its header a guess too
-            names = ",".join(short.columns[:4]) + (",…" if len(short.columns) > 4 else "")
-            return (f"the first row of {short.name} ({names}) was read as a header and that of {long.name} ({shown}) "
-                    "as data, as one of its words is a value of its column below: pass --no-header if both are "
-                    "samples, --header if both are column names")
-        return (f"the first row of {long.name} ({shown}) was read as data, as one of its words is a value of its "
-                "column below: pass --header if it is column names")
-    if getattr(short, "guessed_header", False) and long.header_rows > 0 and short.header_may_be_sample():
-        names = ",".join(short.columns[:4]) + (",…" if len(short.columns) > 4 else "")
-        return _header_line_hint(f"the first row of {short.name} ({names}) was read as a header, a guess", short,
-                                 short.columns, long)
+    guessed = getattr(short, "guessed_header", False)
+    for first, why, header_too, alone in (
+            (getattr(long, "first_row_as_data", None), "", lambda: guessed and short.header_may_be_sample(pandas=False),
+             " (a header of numbers, such as classes 1, 2, 3)"),
+            (getattr(long, "words_row_as_data", None), ", as one of its words is a value of its column below",
+             lambda: guessed, "")):
+        if not first:
+            continue
+        # a header that is a guess too (a word header that could be a sample: 0,1 as R writes probabilities)
+        if header_too():
+            return (f"the first row of {short.name} ({first_cells(short.columns)}) was read as a header and that of "
+                    f"{long.name} ({first_cells(first)}) as data{why}: pass --no-header if both are samples, --header "
+                    "if both are column names")
+        return (f"the first row of {long.name} ({first_cells(first)}) was read as data{why}: pass --header if it is "
+                f"column names{alone}")
+    if guessed and long.header_rows > 0 and short.header_may_be_sample():
+        return _header_line_hint(f"the first row of {short.name} ({first_cells(short.columns)}) was read as a "
+                                 "header, a guess", short, short.columns, long)
     return None
 
 
@@ -248,12 +243,11 @@ def _logical_header_hint(short: Any, long: Any, names: tuple[str, ...], sources:
     (class names as pandas writes them, ``False,True``; or a first sample): ``--no-header`` if it is a sample;
     beside another file with a header, a header line for it instead (in the shell for a plain file); and
     ``--header`` when ``long`` opens with numbers read as data, which may be its column names instead."""
-    shown = f"{','.join(names[:4])}{',…' if len(names) > 4 else ''}"
-    hint = f"the first row of {short.name} ({shown}) was read as a header, logical values naming classes as pandas " \
+    hint = f"the first row of {short.name} ({first_cells(names)}) was read as a header, logical values naming classes as pandas " \
            "writes them"
     first = getattr(long, "first_row_as_data", None)
     if first and (pandas_integer_names(first) or _names_like(first)):  # names as pandas writes them, read as data
-        return (f"{hint}, and the first row of {long.name} ({','.join(first[:4])}{',…' if len(first) > 4 else ''}) "
+        return (f"{hint}, and the first row of {long.name} ({first_cells(first)}) "
                 "as data: pass --header if both are column names, --no-header if both are samples")
     headed = [src for src in sources if src is not short and src.header_rows > 0]
     if not headed:
@@ -325,8 +319,7 @@ def refuse_guessed_headers(sources: list[Any]) -> None:
             getattr(s, "header_over_integers", False) for s in guessed):
         # logical class names (False,True) beside pandas' names over integers (0,1 over hard predictions): a
         # header-less pair of files, as likely (names over probabilities, as pandas writes them, are read)
-        shown = ", ".join(f"{s.name} ({','.join(s.columns[:4])}{',…' if len(s.columns) > 4 else ''})"
-                          for s in sources)
+        shown = ", ".join(f"{s.name} ({first_cells(s.columns)})" for s in sources)
         raise UsageError(
             f"the first rows of {shown} were all only guessed to be headers (logical values naming classes as pandas "
             "writes them, pandas' default column names 0, 1, … over integers): read so, each file would lose a "
@@ -340,7 +333,7 @@ def refuse_guessed_headers(sources: list[Any]) -> None:
         # would add a zero loss
         raise UsageError(
             f"the first rows of {', '.join(s.name for s in sources)} are the same numbers "
-            f"({','.join(first[:4])}{',…' if len(first) > 4 else ''}): column names, or data?",
+            f"({first_cells(first)}): column names, or data?",
             hint="pass --header if they are column names (years, horizons, integer names as pandas writes them), "
                  "--no-header if they are data",
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from losscli.errors import Location, ReadError, UsageError
@@ -25,6 +25,13 @@ MISSING = frozenset({"", "nan", "-nan", "na", "n/a", "#n/a", "#n/a n/a", "#na", 
 #: cell texts that are a logical value (compared lower-cased): what pandas, Spark, R and Julia write for
 #: booleans (``True``, ``true``, ``TRUE``)
 LOGICAL = frozenset({"true", "false"})
+
+
+def first_cells(cells: Sequence[str], *, cut: int | None = None) -> str:
+    """A row's first four cells for a message, joined by commas (``,…`` after them when there are more); with
+    ``cut``, a cell longer than ``cut`` characters is cut to ``cut - 1`` and ``…``."""
+    shown = (c if cut is None or len(c) <= cut else c[:cut - 1] + "…" for c in cells[:4])
+    return ",".join(shown) + (",…" if len(cells) > 4 else "")
 
 
 class Block(NamedTuple):

@@ -83,7 +83,7 @@ from losscli.column_names import names_a_role
 from losscli.errors import EmptyContentError, HeaderOnlyError, Location, ReadError
 from losscli.io import csv_blocks, csv_floats, csv_quotes, limits
 from losscli.io._arrow import to_float64
-from losscli.io.base import LOGICAL, MISSING, Chunk, Input, Source, rechunk
+from losscli.io.base import LOGICAL, MISSING, Chunk, Input, Source, first_cells, rechunk
 from losscli.io.detect import SNIFF_BYTES, sniff_delimiter, text_format
 from losscli.io.plain_numbers import all_plain
 
@@ -213,7 +213,7 @@ def guess_header(first: list[str], name: str, notes: list[str], delimiter: str =
     logical = [c.lower() in LOGICAL for c in numbers]
     if numbers and all(logical) and not _logical_row_is_data(cells, numbers, below):
         return True
-    shown = ",".join(c if len(c) <= 12 else c[:11] + "…" for c in cells[:4]) + (",…" if len(cells) > 4 else "")
+    shown = first_cells(cells, cut=12)
     if not numbers:
         return True
     if len(cells) > _MAX_COLUMNS_COMPARED:  # a wide row: names unless numbers, as soon as a word is met
@@ -587,14 +587,13 @@ class CsvSource(Source):
                     self.words_row_as_data = tuple(_clean(c) for c in first)
                 self._header = header
                 self.guessed_header = bool(header)
-                cleaned = [_clean(c) for c in first]
-                if header and len(first) <= _MAX_COLUMNS_COMPARED and not (cleaned[0] == "" and self.delimiter != " "):
-                    kinds = [_numeric(c, self.delimiter) for c in cleaned]
+                cells = tuple(_clean(c) for c in first)
+                if header and len(cells) <= _MAX_COLUMNS_COMPARED and not (cells[0] == "" and self.delimiter != " "):
+                    kinds = [_numeric(c, self.delimiter) for c in cells]
                     if not all(kinds):  # words (pandas' names 0…, logical values and an index's "": see above)
                         self._header_kinds_agree = lambda pandas: _may_be_sample(  # noqa: E731 - asked for hints
-                            cleaned, kinds, [[_clean(c) for c in r[:len(cleaned)]] for r in rows_below() if r],
+                            list(cells), kinds, [[_clean(c) for c in r[:len(cells)]] for r in rows_below() if r],
                             self.delimiter, pandas=pandas)
-                cells = tuple(_clean(c) for c in first)
                 values = [c for c in cells if c.lower() not in MISSING]
                 if header and values and all(c.lower() in LOGICAL for c in values) and logical_below(
                         cells, rows_below()):  # class names, or a first sample (one row short of the others)
